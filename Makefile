@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+BUILD_DIR ?= build
+ASAN_DIR  ?= build-asan
+JOBS      ?= $(shell nproc)
+DATA_DIR  ?= ./sealpost-data
+CMAKE_FLAGS ?=
+
+.PHONY: run test test-asan build build-asan deps deps-test format check-format bench clean
+
+deps:
+	bash scripts/install-deps.sh run
+
+deps-test:
+	bash scripts/install-deps.sh test
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Installs what Sealpost needs, builds it and starts it on the embedded defaults.
+run: deps
+	$(MAKE) build SEALPOST_TESTS=OFF CMAKE_FLAGS="-DSEALPOST_BUILD_TESTS=OFF -DSEALPOST_BUILD_BENCH=OFF" BUILD_DIR=build-run
+	./build-run/src/cmd/sealpost serve --data-dir $(DATA_DIR)
+
+# Installs what the tests need, builds, and runs every test.
+test: deps-test
+	$(MAKE) build
+	bash scripts/check-format.sh
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer (a separate build).
+test-asan: deps-test
+	$(MAKE) build BUILD_DIR=$(ASAN_DIR) CMAKE_FLAGS="-DSEALPOST_SANITIZE=ON -DSEALPOST_BUILD_BENCH=OFF"
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+bench: deps-test
+	$(MAKE) build CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release"
+	bash bench/run.sh $(BUILD_DIR)
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+check-format:
+	bash scripts/check-format.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-run

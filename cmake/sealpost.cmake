@@ -1,0 +1,19 @@
+# sealpost_library(NAME SOURCES ... DEPS ... PRIVATE_DEPS ...)
+# One static library per src/ folder; public headers are included as "folder/header.h".
+function(sealpost_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(sealpost_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(sealpost_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(sealpost_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# sealpost_test(NAME SOURCES ... DEPS ...): a GoogleTest binary whose cases CTest discovers.
+function(sealpost_test name)
+  if(NOT SEALPOST_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} sealpost_testing GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+endfunction()

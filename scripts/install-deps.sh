@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package Sealpost needs to build, run and test.
+# Usage: scripts/install-deps.sh [run|test]   (test adds the tools the test suite uses)
+# Idempotent: it asks apt only for what is missing, so repeated `make` runs stay fast.
+set -euo pipefail
+
+mode=${1:-run}
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost-dev libssl-dev libsodium-dev libsqlite3-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libqrencode-dev openssl ca-certificates
+)
+test_pkgs=(
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  python3 sqlite3 curl procps
+)
+
+pkgs=("${build_pkgs[@]}")
+if [ "$mode" = test ]; then pkgs+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

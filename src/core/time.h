@@ -1,0 +1,17 @@
+// Time points and their wire forms. Pure: the current time comes from platform::Clock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace sealpost {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+int64_t ToUnixMillis(TimePoint t);
+TimePoint FromUnixMillis(int64_t ms);
+// RFC 3339 in UTC with milliseconds, e.g. 2026-11-22T16:05:00.123Z.
+std::string FormatRfc3339(TimePoint t);
+
+}  // namespace sealpost

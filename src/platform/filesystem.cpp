@@ -1,0 +1,160 @@
+#include "platform/filesystem.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace sealpost::platform {
+namespace {
+
+Status ErrnoStatus(const std::string& what, const std::string& path) {
+  const int err = errno;
+  std::string message = what + " " + path + ": " + std::strerror(err);
+  if (err == ENOENT) return NotFound(std::move(message));
+  if (err == ENOSPC || err == EDQUOT) return ResourceExhausted(std::move(message));
+  return Unavailable(std::move(message));
+}
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Append(std::span<const uint8_t> data) override {
+    while (!data.empty()) {
+      const ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("write", path_);
+      }
+      data = data.subspan(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_);
+    return Status::Ok();
+  }
+
+  Status Close() override {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return ErrnoStatus("close", path_);
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class PosixReadableFile final : public ReadableFile {
+ public:
+  PosixReadableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixReadableFile() override { ::close(fd_); }
+
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    for (;;) {
+      const ssize_t n = ::read(fd_, out.data(), out.size());
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) return ErrnoStatus("read", path_);
+    }
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open directory", dir);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus("fsync directory", dir);
+  return Status::Ok();
+}
+
+class PosixFilesystem final : public Filesystem {
+ public:
+  Result<std::unique_ptr<WritableFile>> CreateWritable(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return ErrnoStatus("create", path);
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
+  }
+
+  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open", path);
+    return std::unique_ptr<ReadableFile>(new PosixReadableFile(fd, path));
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename", from);
+    return SyncDirectory(std::filesystem::path(to).parent_path().string());
+  }
+
+  Status Remove(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("remove", path);
+    return Status::Ok();
+  }
+
+  Status CreateDirectories(const std::string& path) override {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) return Unavailable("create directory " + path + ": " + ec.message());
+    ::chmod(path.c_str(), 0700);
+    return Status::Ok();
+  }
+
+  bool Exists(const std::string& path) override {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+  }
+
+  Result<uint64_t> FileSize(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path);
+    return static_cast<uint64_t>(st.st_size);
+  }
+};
+
+}  // namespace
+
+Filesystem& DefaultFilesystem() {
+  static PosixFilesystem fs;
+  return fs;
+}
+
+Status WriteFileAtomically(Filesystem& fs, const std::string& path, std::span<const uint8_t> data) {
+  const std::string tmp = path + ".tmp";
+  SP_ASSIGN_OR_RETURN(auto file, fs.CreateWritable(tmp));
+  Status s = file->Append(data);
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = file->Close();
+  if (s.ok()) s = fs.Rename(tmp, path);
+  if (!s.ok()) (void)fs.Remove(tmp);
+  return s;
+}
+
+Result<std::string> ReadSmallFile(Filesystem& fs, const std::string& path, size_t max_size) {
+  SP_ASSIGN_OR_RETURN(auto file, fs.OpenReadable(path));
+  std::string out;
+  uint8_t buf[4096];
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(const size_t n, file->Read(buf));
+    if (n == 0) break;
+    if (out.size() + n > max_size) return ResourceExhausted("file too large: " + path);
+    out.append(reinterpret_cast<const char*>(buf), n);
+  }
+  return out;
+}
+
+}  // namespace sealpost::platform

@@ -1,0 +1,52 @@
+// Filesystem seam: the few file operations durable storage needs, so tests can inject failures.
+//
+// Durability contract (STYLE.md convention 11): a file becomes visible under its final name only
+// after its data is fsync'ed (WritableFile::Sync) and it is renamed; Rename also syncs the parent
+// directory so the rename itself survives a crash. Thread-safe; file objects are not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/status.h"
+
+namespace sealpost::platform {
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::span<const uint8_t> data) = 0;
+  virtual Status Sync() = 0;
+  virtual Status Close() = 0;
+};
+
+class ReadableFile {
+ public:
+  virtual ~ReadableFile() = default;
+  // Reads up to out.size() bytes; returns 0 at end of file.
+  virtual Result<size_t> Read(std::span<uint8_t> out) = 0;
+};
+
+class Filesystem {
+ public:
+  virtual ~Filesystem() = default;
+  // Creates (or truncates) a file readable only by its owner.
+  virtual Result<std::unique_ptr<WritableFile>> CreateWritable(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual Status Remove(const std::string& path) = 0;
+  virtual Status CreateDirectories(const std::string& path) = 0;
+  virtual bool Exists(const std::string& path) = 0;
+  virtual Result<uint64_t> FileSize(const std::string& path) = 0;
+};
+
+// POSIX implementation; one process-wide instance is enough.
+Filesystem& DefaultFilesystem();
+
+// Writes a small file durably: temporary name, fsync, rename.
+Status WriteFileAtomically(Filesystem& fs, const std::string& path, std::span<const uint8_t> data);
+Result<std::string> ReadSmallFile(Filesystem& fs, const std::string& path, size_t max_size);
+
+}  // namespace sealpost::platform
