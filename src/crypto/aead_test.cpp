@@ -1,0 +1,168 @@
+#include "crypto/aead.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "core/encoding.h"
+#include "crypto/internal/aead_with_nonce.h"
+#include "crypto/random.h"
+#include "testing/status_matchers.h"
+
+namespace sealpost::crypto {
+namespace {
+
+Bytes Hex(std::string_view hex) {
+  auto decoded = HexDecode(hex);
+  EXPECT_TRUE(decoded.ok()) << hex;
+  return decoded.ok() ? *decoded : Bytes();
+}
+
+Bytes Concat(std::initializer_list<ByteView> parts) {
+  Bytes out;
+  for (ByteView p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+AeadKey KeyFromHex(std::string_view hex) {
+  auto key = AeadKey::FromSecret(SecretBytes::CopyOf(Hex(hex)));
+  EXPECT_TRUE(key.ok());
+  return std::move(key).value();
+}
+
+void ExpectDecryptionFailed(const Result<SecretBytes>& r) {
+  ASSERT_THAT(r.status(), StatusIs(ErrorCode::kUnauthenticated));
+  EXPECT_EQ(r.status().message(), "decryption failed");
+}
+
+// draft-irtf-cfrg-xchacha-03, Appendix A.3.1 (AEAD_XCHACHA20_POLY1305).
+TEST(AeadTest, DraftXChaChaA31KnownAnswer) {
+  const AeadKey key =
+      KeyFromHex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
+  const Bytes nonce = Hex("404142434445464748494a4b4c4d4e4f5051525354555657");
+  const Bytes aad = Hex("50515253c0c1c2c3c4c5c6c7");
+  const Bytes plaintext =
+      Hex("4c616469657320616e642047656e746c656d656e206f662074686520636c6173"
+          "73206f66202739393a204966204920636f756c64206f6666657220796f75206f"
+          "6e6c79206f6e652074697020666f7220746865206675747572652c2073756e73"
+          "637265656e20776f756c642062652069742e");
+  const Bytes ciphertext =
+      Hex("bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb"
+          "731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b452"
+          "2f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff9"
+          "21f9664c97637da9768812f615c68b13b52e");
+  const Bytes tag = Hex("c0875924c1c7987947deafd8780acf49");
+  ASSERT_EQ(AsChars(plaintext).substr(0, 20), "Ladies and Gentlemen");
+
+  const Bytes framed = internal::AeadSealWithNonce(key, nonce, plaintext, aad);
+  EXPECT_EQ(framed, Concat({Bytes{0x01}, nonce, ciphertext, tag}));
+
+  auto opened = AeadOpen(key, framed, aad);
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(AsChars(opened->view()), AsChars(plaintext));
+
+  // Flip-one-byte negatives on the published vector.
+  for (size_t i = 0; i < framed.size(); ++i) {
+    Bytes bad = framed;
+    bad[i] ^= 0x01;
+    ExpectDecryptionFailed(AeadOpen(key, bad, aad));
+  }
+  Bytes bad_aad = aad;
+  bad_aad[0] ^= 0x01;
+  ExpectDecryptionFailed(AeadOpen(key, framed, bad_aad));
+}
+
+TEST(AeadTest, RoundTripVariousSizes) {
+  const AeadKey key = AeadKey::Generate();
+  for (size_t n : {0, 1, 15, 16, 17, 1000, 70000}) {
+    const Bytes plaintext = RandomBytes(n);
+    const Bytes framed = AeadSeal(key, plaintext, AsBytes("ad"));
+    EXPECT_EQ(framed.size(), n + kAeadOverhead);
+    EXPECT_EQ(framed[0], kAeadVersion);
+    auto opened = AeadOpen(key, framed, AsBytes("ad"));
+    ASSERT_THAT(opened.status(), IsOk());
+    EXPECT_TRUE(ConstantTimeEquals(opened->view(), plaintext));
+  }
+}
+
+TEST(AeadTest, EmptyAssociatedDataRoundTrips) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes framed = AeadSeal(key, AsBytes("hello"), {});
+  auto opened = AeadOpen(key, framed, {});
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(opened->AsStringView(), "hello");
+  ExpectDecryptionFailed(AeadOpen(key, framed, AsBytes("x")));
+}
+
+TEST(AeadTest, NonceIsFreshEachTime) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes a = AeadSeal(key, AsBytes("same"), AsBytes("ad"));
+  const Bytes b = AeadSeal(key, AsBytes("same"), AsBytes("ad"));
+  EXPECT_NE(Bytes(a.begin() + 1, a.begin() + 1 + kAeadNonceBytes),
+            Bytes(b.begin() + 1, b.begin() + 1 + kAeadNonceBytes));
+  EXPECT_NE(a, b);
+}
+
+// Version, nonce, ciphertext and tag regions: every single-byte change is refused.
+TEST(AeadTest, FlippingAnyByteFails) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes framed = AeadSeal(key, AsBytes("attack at dawn"), AsBytes("blob/v1"));
+  for (size_t i = 0; i < framed.size(); ++i) {
+    for (uint8_t mask : {0x01, 0x80}) {
+      Bytes bad = framed;
+      bad[i] ^= mask;
+      ExpectDecryptionFailed(AeadOpen(key, bad, AsBytes("blob/v1")));
+    }
+  }
+}
+
+TEST(AeadTest, WrongKeyOrAssociatedDataFails) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes framed = AeadSeal(key, AsBytes("attack at dawn"), AsBytes("blob/v1 id=1"));
+  ExpectDecryptionFailed(AeadOpen(AeadKey::Generate(), framed, AsBytes("blob/v1 id=1")));
+  ExpectDecryptionFailed(AeadOpen(key, framed, AsBytes("blob/v1 id=2")));
+  ExpectDecryptionFailed(AeadOpen(key, framed, {}));
+}
+
+TEST(AeadTest, TruncatedOrExtendedInputFails) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes framed = AeadSeal(key, AsBytes("attack at dawn"), {});
+  for (size_t n = 0; n < framed.size(); ++n) {
+    ExpectDecryptionFailed(AeadOpen(key, ByteView(framed).first(n), {}));
+  }
+  Bytes longer = framed;
+  longer.push_back(0);
+  ExpectDecryptionFailed(AeadOpen(key, longer, {}));
+}
+
+TEST(AeadTest, UnknownVersionFails) {
+  const AeadKey key = AeadKey::Generate();
+  Bytes framed = AeadSeal(key, {}, {});
+  for (uint8_t v : {0x00, 0x02, 0xff}) {
+    framed[0] = v;
+    ExpectDecryptionFailed(AeadOpen(key, framed, {}));
+  }
+}
+
+TEST(AeadTest, KeyFromSecretChecksSize) {
+  EXPECT_THAT(AeadKey::FromSecret(SecretBytes(31)).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(AeadKey::FromSecret(SecretBytes(33)).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(AeadKey::FromSecret(SecretBytes(0)).status(), StatusIs(ErrorCode::kInvalidArgument));
+  auto key = AeadKey::FromSecret(RandomSecret(32));
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->ExposeSecret().size(), kAeadKeyBytes);
+}
+
+TEST(AeadTest, KeyRebuiltFromExposedSecretOpens) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes framed = AeadSeal(key, AsBytes("x"), {});
+  auto copy = AeadKey::FromSecret(SecretBytes::CopyOf(key.ExposeSecret().view()));
+  ASSERT_THAT(copy.status(), IsOk());
+  auto opened = AeadOpen(*copy, framed, {});
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(opened->AsStringView(), "x");
+}
+
+}  // namespace
+}  // namespace sealpost::crypto

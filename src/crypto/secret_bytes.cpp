@@ -1,0 +1,61 @@
+#include "crypto/secret_bytes.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <mutex>
+#include <new>
+#include <utility>
+
+#include "crypto/internal/check.h"
+
+namespace sealpost::crypto {
+
+void EnsureInitialized() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // 0: initialised now, 1: already initialised (by another library), -1: failure.
+    if (sodium_init() < 0) internal::Die("sodium_init failed");
+  });
+}
+
+SecretBytes::SecretBytes(size_t n) {
+  EnsureInitialized();
+  if (n == 0) return;
+  void* p = sodium_malloc(n);
+  if (p == nullptr) throw std::bad_alloc();
+  sodium_memzero(p, n);  // sodium_malloc fills with a canary pattern, not zeros.
+  data_ = static_cast<uint8_t*>(p);
+  size_ = n;
+}
+
+SecretBytes SecretBytes::CopyOf(ByteView bytes) {
+  SecretBytes out(bytes.size());
+  if (!bytes.empty()) std::copy(bytes.begin(), bytes.end(), out.data_);
+  return out;
+}
+
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) sodium_free(data_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+SecretBytes::~SecretBytes() {
+  if (data_ != nullptr) sodium_free(data_);  // sodium_free wipes before unmapping.
+}
+
+bool ConstantTimeEquals(ByteView a, ByteView b) {
+  EnsureInitialized();
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace sealpost::crypto

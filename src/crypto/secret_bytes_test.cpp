@@ -1,0 +1,94 @@
+#include "crypto/secret_bytes.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/encoding.h"
+
+namespace sealpost::crypto {
+namespace {
+
+bool AllZero(ByteView v) {
+  for (uint8_t b : v) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
+TEST(SecretBytesTest, NewBufferIsZeroFilled) {
+  SecretBytes s(100);
+  EXPECT_EQ(s.size(), 100u);
+  EXPECT_FALSE(s.empty());
+  ASSERT_NE(s.data(), nullptr);
+  EXPECT_TRUE(AllZero(s.view()));
+  EXPECT_EQ(s.span().size(), 100u);
+}
+
+TEST(SecretBytesTest, EmptyBufferWorks) {
+  SecretBytes s(0);
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(s.size(), 0u);
+  EXPECT_TRUE(s.view().empty());
+  EXPECT_TRUE(s.span().empty());
+  EXPECT_EQ(s.AsStringView(), "");
+  SecretBytes copy = SecretBytes::CopyOf({});
+  EXPECT_TRUE(copy.empty());
+}
+
+TEST(SecretBytesTest, CopyOfCopiesAndIsWritable) {
+  SecretBytes s = SecretBytes::CopyOf(AsBytes("secret text"));
+  EXPECT_EQ(s.AsStringView(), "secret text");
+  s.span()[0] = 'S';
+  s.data()[1] = 'E';
+  EXPECT_EQ(s.AsStringView(), "SEcret text");
+}
+
+TEST(SecretBytesTest, MoveLeavesSourceEmpty) {
+  SecretBytes a = SecretBytes::CopyOf(AsBytes("abc"));
+  SecretBytes b(std::move(a));
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): documented moved-from state.
+  EXPECT_EQ(a.data(), nullptr);
+  EXPECT_EQ(b.AsStringView(), "abc");
+
+  SecretBytes c(5);
+  c = std::move(b);
+  EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.AsStringView(), "abc");
+
+  c = SecretBytes(0);
+  EXPECT_TRUE(c.empty());
+}
+
+TEST(SecretBytesTest, ConstantTimeEquals) {
+  const Bytes a = {1, 2, 3, 4};
+  Bytes b = a;
+  EXPECT_TRUE(ConstantTimeEquals(a, b));
+  b[3] ^= 0x01;
+  EXPECT_FALSE(ConstantTimeEquals(a, b));
+  b[3] ^= 0x01;
+  b[0] ^= 0x80;
+  EXPECT_FALSE(ConstantTimeEquals(a, b));
+  EXPECT_FALSE(ConstantTimeEquals(a, ByteView(a).first(3)));
+  EXPECT_FALSE(ConstantTimeEquals({}, a));
+  EXPECT_TRUE(ConstantTimeEquals({}, {}));
+  SecretBytes s = SecretBytes::CopyOf(a);
+  EXPECT_TRUE(ConstantTimeEquals(s.view(), a));
+}
+
+TEST(SecretBytesTest, InitializationIsSafeFromManyThreads) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([] {
+      EnsureInitialized();
+      SecretBytes s(32);
+      EXPECT_TRUE(AllZero(s.view()));
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+}  // namespace sealpost::crypto
