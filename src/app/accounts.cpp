@@ -1,0 +1,413 @@
+#include "app/accounts.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/bearer_secret.h"
+#include "auth/qr_code.h"
+#include "auth/totp.h"
+#include "core/text.h"
+#include "crypto/random.h"
+
+namespace sealpost::app {
+namespace {
+
+using store::SessionKind;
+using store::UserState;
+
+constexpr const char* kWrongCredentials = "wrong email address or password";
+
+std::string TotpPurpose(const UserId& id) { return "totp/" + id.str(); }
+
+}  // namespace
+
+Status Accounts::Audit(store::WriteTxn& tx, std::string type, std::string actor,
+                       std::string subject, std::string details) const {
+  return s_.audit.Record(tx, {s_.clock.Now(), std::move(type), std::move(actor), std::move(subject),
+                              std::move(details)});
+}
+
+Status Accounts::ValidatePassword(std::string_view password) const {
+  if (password.size() > s_.config.limits.max_password_bytes) {
+    return InvalidArgument(
+        fmt::format("password is longer than {} bytes", s_.config.limits.max_password_bytes));
+  }
+  if (!IsValidUtf8(password)) return InvalidArgument("password is not valid UTF-8");
+  size_t chars = 0;
+  for (unsigned char c : password) chars += (c & 0xC0) != 0x80;
+  if (chars < s_.config.limits.min_password_chars) {
+    return InvalidArgument(fmt::format("password must have at least {} characters",
+                                       s_.config.limits.min_password_chars));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Accounts::ValidateDisplayName(std::string_view name,
+                                                  const EmailAddress& email) const {
+  if (name.empty()) return std::string(email.local_part());
+  if (name.size() > s_.config.limits.max_display_name_bytes || !IsValidUtf8(name) ||
+      HasControlCharacters(name, false)) {
+    return InvalidArgument(fmt::format("display name must be valid text of at most {} bytes",
+                                       s_.config.limits.max_display_name_bytes));
+  }
+  return std::string(name);
+}
+
+void Accounts::SpendEquivalentWork(std::string_view password) const {
+  static const Bytes kSalt(crypto::kPasswordSaltBytes, 0x5a);
+  (void)crypto::DeriveKeyFromPassword(password.substr(0, s_.config.limits.max_password_bytes),
+                                      kSalt, s_.config.password_hash);
+}
+
+Result<Accounts::NewMember> Accounts::BuildMember(const EmailAddress& email,
+                                                  std::string_view password,
+                                                  std::string display_name, UserState state) {
+  store::UserRecord u;
+  u.id = platform::NewId<UserId>(s_.rng);
+  u.email = email.str();
+  u.display_name = std::move(display_name);
+  u.state = state;
+  u.created_at = s_.clock.Now();
+  crypto::AeadKey umk = crypto::AeadKey::Generate();
+  const keys::MemberKeyBundle bundle = keys::MemberKeyBundle::Generate();
+  const ByteView box_pub = bundle.box.public_key().bytes();
+  const ByteView verify = bundle.signing.verify_key().bytes();
+  u.box_public_key.assign(box_pub.begin(), box_pub.end());
+  u.verify_key.assign(verify.begin(), verify.end());
+  u.wrapped_private_keys = keys::WrapBundle(umk, bundle, u.id);
+  u.password_salt = crypto::RandomBytes(crypto::kPasswordSaltBytes);
+  u.password_ops = s_.config.password_hash.ops_limit;
+  u.password_mem = s_.config.password_hash.mem_limit_bytes;
+  SP_ASSIGN_OR_RETURN(
+      const crypto::AeadKey kek,
+      crypto::DeriveKeyFromPassword(password, u.password_salt, s_.config.password_hash));
+  u.umk_by_password = keys::WrapUmk(kek, umk, keys::UmkSlot::kPassword, u.id);
+  return NewMember{std::move(u), std::move(umk)};
+}
+
+Result<crypto::SecretBytes> Accounts::AddRecoveryCode(store::UserRecord& user,
+                                                      const crypto::AeadKey& umk) {
+  keys::RecoveryCode code = keys::GenerateRecoveryCode();
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes normalised,
+                      keys::NormaliseRecoveryCode(code.text.AsStringView()));
+  user.recovery_salt = crypto::RandomBytes(crypto::kPasswordSaltBytes);
+  SP_ASSIGN_OR_RETURN(const crypto::AeadKey kek,
+                      crypto::DeriveKeyFromPassword(normalised.AsStringView(), user.recovery_salt,
+                                                    s_.config.password_hash));
+  user.umk_by_recovery = keys::WrapUmk(kek, umk, keys::UmkSlot::kRecoveryCode, user.id);
+  return std::move(code.text);
+}
+
+Status Accounts::SignUp(const SignUpRequest& request) {
+  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(request.email));
+  SP_RETURN_IF_ERROR(ValidatePassword(request.password));
+  SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
+
+  auto existing = s_.store.GetUserByEmail(email.str());
+  if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
+  if (existing.ok() && existing->state != UserState::kPending) {
+    // Same answer and comparable work as a new sign-up; the owner of the address is told.
+    SpendEquivalentWork(request.password);
+    return s_.mailer.Send({email, s_.config.product_name + ": sign-up attempt",
+                           "Someone tried to create a " + s_.config.product_name +
+                               " account with this address, which already has one.\n"
+                               "If it was you, log in at " +
+                               s_.config.public_url +
+                               "/login instead. If not, you can ignore this message.\n"});
+  }
+
+  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
+                                                    std::move(display_name), UserState::kPending));
+  const auth::BearerSecret token = auth::BearerSecret::Generate();
+  store::TokenRecord token_record{
+      token.Lookup(), store::TokenPurpose::kVerifyEmail, member.record.id,
+      keys::WrapUmk(token.WrappingKey(), member.umk, keys::UmkSlot::kVerificationToken,
+                    member.record.id),
+      s_.clock.Now() + s_.config.verification_ttl};
+  Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    if (existing.ok()) SP_RETURN_IF_ERROR(tx.DeleteUser(existing->id));  // replaces a pending one
+    SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
+    SP_RETURN_IF_ERROR(tx.CreateToken(token_record));
+    SP_RETURN_IF_ERROR(
+        Audit(tx, "account.signup", "ip:" + request.client_address, member.record.id.str()));
+    return Audit(tx, "key.create", member.record.id.str(), member.record.id.str(),
+                 R"({"keys":["x25519","ed25519"]})");
+  });
+  // A concurrent sign-up for the same address won the race: same answer as "already taken".
+  if (written.code() == ErrorCode::kConflict) return Status::Ok();
+  SP_RETURN_IF_ERROR(written);
+  return s_.mailer.Send(
+      {email, "Confirm your " + s_.config.product_name + " address",
+       "Welcome to " + s_.config.product_name +
+           ".\n\nConfirm your address by opening this link:\n" + s_.config.public_url +
+           "/verify#token=" + token.Encode() + "\n\nThe link works once and expires in " +
+           std::to_string(s_.config.verification_ttl.count() / 3600) + " hours.\n"});
+}
+
+Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
+  auto token = auth::BearerSecret::Parse(token_text);
+  if (!token.ok()) return NotFound("this confirmation link is invalid or has expired");
+  Result<store::TokenRecord> consumed = NotFound("unset");
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    consumed = tx.ConsumeToken(token->Lookup(), store::TokenPurpose::kVerifyEmail, s_.clock.Now());
+    return consumed.status().code() == ErrorCode::kNotFound ? Status::Ok() : consumed.status();
+  }));
+  if (!consumed.ok() || !consumed->user_id) {
+    return NotFound("this confirmation link is invalid or has expired");
+  }
+  SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.GetUser(*consumed->user_id));
+  SP_ASSIGN_OR_RETURN(const crypto::AeadKey umk,
+                      keys::UnwrapUmk(token->WrappingKey(), consumed->payload,
+                                      keys::UmkSlot::kVerificationToken, user.id));
+  SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(user, umk));
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.ActivateUser(user.id, user.recovery_salt, user.umk_by_recovery));
+    return Audit(tx, "account.verified", user.id.str(), user.id.str());
+  }));
+  return VerifiedAccount{user.email, std::move(code)};
+}
+
+Status Accounts::RecordFailedLogin(const std::string& account, const std::string& client_address,
+                                   const std::string& reason) const {
+  nlohmann::json details = {{"reason", reason}};
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx, account, client_address));
+    return Audit(tx, "auth.login_failed", "ip:" + client_address, account, details.dump());
+  });
+}
+
+SessionGrant Accounts::NewSession(const store::UserRecord& user, const crypto::AeadKey& umk,
+                                  SessionKind kind, store::SessionRecord& record) const {
+  const auth::BearerSecret secret = auth::BearerSecret::Generate();
+  const TimePoint now = s_.clock.Now();
+  record.lookup = secret.Lookup();
+  record.user_id = user.id;
+  record.kind = kind;
+  record.wrapped_umk = keys::WrapUmk(secret.WrappingKey(), umk, keys::UmkSlot::kSession, user.id);
+  record.created_at = now;
+  record.last_seen_at = now;
+  record.expires_at = now + (kind == SessionKind::kLoginTicket ? s_.config.login_ticket_ttl
+                                                               : s_.config.session_absolute);
+  return SessionGrant{secret.Encode(), secret.CsrfToken(), kind, record.expires_at, user};
+}
+
+Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_view password,
+                                    const std::string& client_address) {
+  auto email = EmailAddress::Parse(email_text);
+  // The throttle key for malformed input is the raw text, bounded in length.
+  const std::string account =
+      email.ok() ? email->str() : std::string(email_text.substr(0, EmailAddress::kMaxLength));
+  SP_RETURN_IF_ERROR(s_.throttle.Check(account, client_address));
+  if (password.size() > s_.config.limits.max_password_bytes) {
+    SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "password too long"));
+    return Unauthenticated(kWrongCredentials);
+  }
+  auto user = email.ok() ? s_.store.GetUserByEmail(email->str())
+                         : Result<store::UserRecord>(NotFound("malformed address"));
+  if (!user.ok() && user.status().code() != ErrorCode::kNotFound) return user.status();
+  if (!user.ok() || user->state != UserState::kActive) {
+    SpendEquivalentWork(password);
+    SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "no active account"));
+    return Unauthenticated(kWrongCredentials);
+  }
+  const crypto::PasswordHashParams params{user->password_ops,
+                                          static_cast<size_t>(user->password_mem)};
+  SP_ASSIGN_OR_RETURN(const crypto::AeadKey kek,
+                      crypto::DeriveKeyFromPassword(password, user->password_salt, params));
+  auto umk = keys::UnwrapUmk(kek, user->umk_by_password, keys::UmkSlot::kPassword, user->id);
+  if (!umk.ok()) {
+    SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "wrong password"));
+    return Unauthenticated(kWrongCredentials);
+  }
+
+  LoginResult result;
+  store::SessionRecord record;
+  SessionGrant grant;
+  std::string event;
+  if (user->totp_enabled) {
+    grant = NewSession(*user, *umk, SessionKind::kLoginTicket, record);
+    result.login_ticket = grant.cookie_value;
+    event = "auth.password_ok";
+  } else {
+    grant = NewSession(*user, *umk,
+                       s_.config.require_totp ? SessionKind::kSetup : SessionKind::kFull, record);
+    result.session = grant;
+    event = "auth.login";
+  }
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account));
+    SP_RETURN_IF_ERROR(tx.CreateSession(record));
+    return Audit(tx, event, user->id.str(), user->id.str(),
+                 nlohmann::json{{"client", client_address}}.dump());
+  }));
+  return result;
+}
+
+Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text,
+                                                    std::string_view code,
+                                                    const std::string& client_address) {
+  static constexpr const char* kExpired = "login has expired; start again with your password";
+  auto ticket = auth::BearerSecret::Parse(ticket_text);
+  if (!ticket.ok()) return Unauthenticated(kExpired);
+  auto record = s_.store.GetSession(ticket->Lookup());
+  if (!record.ok() || record->kind != SessionKind::kLoginTicket ||
+      record->expires_at <= s_.clock.Now()) {
+    return Unauthenticated(kExpired);
+  }
+  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(record->user_id));
+  SP_RETURN_IF_ERROR(s_.throttle.Check(user.email, client_address));
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes totp_secret,
+                      s_.master.Unwrap(user.totp_secret, TotpPurpose(user.id)));
+  auto step = auth::MatchTotp(totp_secret.view(), code, s_.clock.Now());
+  Status replay = Status::Ok();
+  if (step.ok()) {
+    replay =
+        s_.store.Write([&](store::WriteTxn& tx) { return tx.ConsumeTotpStep(user.id, *step); });
+    if (!replay.ok() && replay.code() != ErrorCode::kConflict) return replay;
+  }
+  if (!step.ok() || !replay.ok()) {
+    const std::string reason = step.ok() ? "one-time code replayed" : "wrong one-time code";
+    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx, user.email, client_address));
+      store::SessionRecord updated = *record;
+      updated.failures += 1;
+      if (updated.failures >= s_.config.max_second_factor_failures) {
+        SP_RETURN_IF_ERROR(tx.DeleteSession(updated.lookup));
+      } else {
+        SP_RETURN_IF_ERROR(tx.UpdateSession(updated));
+      }
+      return Audit(tx, "auth.login_failed", "ip:" + client_address, user.id.str(),
+                   nlohmann::json{{"reason", reason}}.dump());
+    }));
+    return Unauthenticated("wrong or already used one-time code");
+  }
+  SP_ASSIGN_OR_RETURN(const crypto::AeadKey umk,
+                      keys::UnwrapUmk(ticket->WrappingKey(), record->wrapped_umk,
+                                      keys::UmkSlot::kSession, user.id));
+  store::SessionRecord session;
+  SessionGrant grant = NewSession(user, umk, SessionKind::kFull, session);
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.DeleteSession(record->lookup));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email));
+    SP_RETURN_IF_ERROR(tx.CreateSession(session));
+    return Audit(tx, "auth.login", user.id.str(), user.id.str(),
+                 nlohmann::json{{"client", client_address}, {"second_factor", "totp"}}.dump());
+  }));
+  return grant;
+}
+
+Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
+                                           const std::string& client_address) {
+  static constexpr const char* kNoSession = "no valid session; log in again";
+  auto secret = auth::BearerSecret::Parse(cookie_value);
+  if (!secret.ok()) return Unauthenticated(kNoSession);
+  auto record = s_.store.GetSession(secret->Lookup());
+  if (!record.ok()) {
+    if (record.status().code() == ErrorCode::kNotFound) return Unauthenticated(kNoSession);
+    return record.status();
+  }
+  const TimePoint now = s_.clock.Now();
+  if (record->kind == SessionKind::kLoginTicket) return Unauthenticated(kNoSession);
+  if (record->expires_at <= now || now - record->last_seen_at > s_.config.session_idle) {
+    (void)s_.store.Write([&](store::WriteTxn& tx) { return tx.DeleteSession(record->lookup); });
+    return Unauthenticated("session expired; log in again");
+  }
+  SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.GetUser(record->user_id));
+  if (user.state != UserState::kActive) return Unauthenticated(kNoSession);
+  auto umk =
+      keys::UnwrapUmk(secret->WrappingKey(), record->wrapped_umk, keys::UmkSlot::kSession, user.id);
+  if (!umk.ok()) return Unauthenticated(kNoSession);
+  // Coarse "last seen" updates keep idle tracking without a write on every request.
+  if (now - record->last_seen_at > std::chrono::seconds(60)) {
+    record->last_seen_at = now;
+    SP_RETURN_IF_ERROR(
+        s_.store.Write([&](store::WriteTxn& tx) { return tx.UpdateSession(*record); }));
+  }
+  return AuthContext{std::move(user), std::move(*record), std::move(*umk), client_address};
+}
+
+std::string Accounts::CsrfTokenFor(std::string_view cookie_value) const {
+  auto secret = auth::BearerSecret::Parse(cookie_value);
+  return secret.ok() ? secret->CsrfToken() : std::string();
+}
+
+Result<TotpEnrolment> Accounts::BeginTotp(const AuthContext& ctx) {
+  if (ctx.user.totp_enabled) return Conflict("two-factor authentication is already set up");
+  const crypto::SecretBytes secret = crypto::RandomSecret(auth::kTotpSecretBytes);
+  const Bytes wrapped = s_.master.Wrap(secret.view(), TotpPurpose(ctx.user.id));
+  SP_RETURN_IF_ERROR(s_.store.Write(
+      [&](store::WriteTxn& tx) { return tx.SetTotp(ctx.user.id, wrapped, /*enabled=*/false); }));
+  TotpEnrolment enrolment;
+  enrolment.otpauth_uri = auth::OtpauthUri(s_.config.product_name, ctx.user.email, secret.view());
+  SP_ASSIGN_OR_RETURN(enrolment.qr_svg, auth::QrCodeSvg(enrolment.otpauth_uri));
+  return enrolment;
+}
+
+Status Accounts::ConfirmTotp(const AuthContext& ctx, std::string_view code) {
+  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(ctx.user.id));
+  if (user.totp_enabled) return Conflict("two-factor authentication is already set up");
+  if (user.totp_secret.empty()) return Conflict("start two-factor set-up first");
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes secret,
+                      s_.master.Unwrap(user.totp_secret, TotpPurpose(user.id)));
+  auto step = auth::MatchTotp(secret.view(), code, s_.clock.Now());
+  if (!step.ok()) return InvalidArgument("wrong one-time code; check the clock of your device");
+  return s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    SP_RETURN_IF_ERROR(tx.ConsumeTotpStep(user.id, *step));
+    SP_RETURN_IF_ERROR(tx.SetTotp(user.id, user.totp_secret, /*enabled=*/true));
+    store::SessionRecord upgraded = ctx.session;
+    upgraded.kind = SessionKind::kFull;
+    SP_RETURN_IF_ERROR(tx.UpdateSession(upgraded));
+    return Audit(tx, "auth.totp_enabled", user.id.str(), user.id.str());
+  });
+}
+
+Status Accounts::Logout(const AuthContext& ctx) {
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.DeleteSession(ctx.session.lookup));
+    return Audit(tx, "auth.logout", ctx.user.id.str(), ctx.user.id.str());
+  });
+}
+
+Status Accounts::LogoutEverywhere(const AuthContext& ctx) {
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(ctx.user.id));
+    return Audit(tx, "auth.logout_everywhere", ctx.user.id.str(), ctx.user.id.str());
+  });
+}
+
+Result<std::optional<std::string>> Accounts::CreateBootstrapTokenIfNeeded() {
+  SP_ASSIGN_OR_RETURN(const bool has_admin, s_.store.HasActiveAdmin());
+  if (has_admin) return std::optional<std::string>();
+  const auth::BearerSecret token = auth::BearerSecret::Generate();
+  store::TokenRecord record{token.Lookup(), store::TokenPurpose::kBootstrapAdmin, std::nullopt,
+                            Bytes{}, s_.clock.Now() + std::chrono::hours(24)};
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) { return tx.CreateToken(record); }));
+  return std::optional<std::string>(token.Encode());
+}
+
+Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
+                                                 const SignUpRequest& request) {
+  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(request.email));
+  SP_RETURN_IF_ERROR(ValidatePassword(request.password));
+  SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
+  auto token = auth::BearerSecret::Parse(token_text);
+  if (!token.ok()) return NotFound("this set-up link is invalid or has expired");
+  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
+                                                    std::move(display_name), UserState::kActive));
+  member.record.is_admin = true;
+  SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(member.record, member.umk));
+  Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    auto consumed =
+        tx.ConsumeToken(token->Lookup(), store::TokenPurpose::kBootstrapAdmin, s_.clock.Now());
+    if (!consumed.ok()) return NotFound("this set-up link is invalid or has expired");
+    SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
+    SP_RETURN_IF_ERROR(
+        Audit(tx, "admin.bootstrap", "ip:" + request.client_address, member.record.id.str()));
+    return Audit(tx, "key.create", member.record.id.str(), member.record.id.str(),
+                 R"({"keys":["x25519","ed25519"]})");
+  });
+  SP_RETURN_IF_ERROR(written);
+  return VerifiedAccount{member.record.email, std::move(code)};
+}
+
+}  // namespace sealpost::app

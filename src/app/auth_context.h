@@ -1,0 +1,24 @@
+// The caller of a use case: a member with a live session, and the keys that session unlocks.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "crypto/aead.h"
+#include "keys/member_keys.h"
+#include "store/records.h"
+
+namespace sealpost::app {
+
+struct AuthContext {
+  store::UserRecord user;
+  store::SessionRecord session;
+  crypto::AeadKey umk;
+  std::string client_address;
+
+  Result<keys::MemberKeyBundle> Keys() const {
+    return keys::UnwrapBundle(umk, user.wrapped_private_keys, user.id);
+  }
+};
+
+}  // namespace sealpost::app

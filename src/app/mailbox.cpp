@@ -1,0 +1,448 @@
+#include "app/mailbox.h"
+
+#include <charconv>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/text.h"
+#include "crypto/hash.h"
+#include "crypto/sealed_box.h"
+
+namespace sealpost::app {
+namespace {
+
+using store::Folder;
+
+constexpr const char* kIntegrityFailure = "message failed its integrity check";
+constexpr size_t kUploadKeyBlob = 32 + 32;  // data key ‖ plaintext SHA-256
+
+Status Audit(const Services& s, store::WriteTxn& tx, std::string type, const UserId& actor,
+             std::string subject, nlohmann::json details = nlohmann::json::object()) {
+  return s.audit.Record(
+      tx, {s.clock.Now(), std::move(type), actor.str(), std::move(subject), details.dump()});
+}
+
+bool IsSafeAttachmentName(std::string_view name, size_t max_bytes) {
+  if (name.empty() || name.size() > max_bytes || !IsValidUtf8(name)) return false;
+  if (HasControlCharacters(name, false)) return false;
+  if (name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+      name.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  return true;
+}
+
+bool IsContentType(std::string_view t) {
+  if (t.empty() || t.size() > 127) return false;
+  const size_t slash = t.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == t.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '+' || c == '.' || (c == '/' && i == slash);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Status ValidText(std::string_view field, std::string_view value, size_t max, bool multiline) {
+  if (value.size() > max) {
+    return ResourceExhausted(fmt::format("{} is longer than {} bytes", field, max));
+  }
+  if (!IsValidUtf8(value)) return InvalidArgument(fmt::format("{} is not valid UTF-8", field));
+  if (HasControlCharacters(value, multiline)) {
+    return InvalidArgument(fmt::format("{} contains control characters", field));
+  }
+  return Status::Ok();
+}
+
+std::string EncodeCursor(const store::MailboxItem& item) {
+  return fmt::format("{}.{}", ToUnixMillis(item.entry.created_at), item.entry.message_id.str());
+}
+
+Result<store::MailboxCursor> DecodeCursor(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return InvalidArgument("malformed cursor");
+  store::MailboxCursor c;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + dot, c.created_ms);
+  if (ec != std::errc() || ptr != text.data() + dot) return InvalidArgument("malformed cursor");
+  SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(text.substr(dot + 1)));
+  c.message_id = id.str();
+  return c;
+}
+
+// Streams an attachment and withholds its last byte until the whole plaintext has matched the
+// sealed digest, so a client never receives a complete file that differs from what was sealed.
+class DigestCheckingReader final : public blob::BlobReader {
+ public:
+  DigestCheckingReader(std::unique_ptr<blob::BlobReader> inner, Bytes expected_digest)
+      : inner_(std::move(inner)), expected_(std::move(expected_digest)) {}
+
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    if (out.empty()) return size_t{0};
+    while (!eof_ && buffered_.size() - offset_ < out.size() + 1) {
+      if (offset_ > 0) {
+        buffered_.erase(buffered_.begin(), buffered_.begin() + static_cast<ptrdiff_t>(offset_));
+        offset_ = 0;
+      }
+      const size_t before = buffered_.size();
+      buffered_.resize(before + blob::kChunkBytes);
+      auto n = inner_->Read({buffered_.data() + before, blob::kChunkBytes});
+      if (!n.ok()) return Corruption(kIntegrityFailure);
+      buffered_.resize(before + *n);
+      hasher_.Update({buffered_.data() + before, *n});
+      if (*n == 0) {
+        eof_ = true;
+        const crypto::Digest256 digest = hasher_.Finish();
+        if (!crypto::ConstantTimeEquals(digest, expected_)) return Corruption(kIntegrityFailure);
+      }
+    }
+    const size_t available = buffered_.size() - offset_ - (eof_ ? 0 : 1);
+    const size_t n = std::min(out.size(), available);
+    std::copy_n(buffered_.begin() + static_cast<ptrdiff_t>(offset_), n, out.begin());
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  std::unique_ptr<blob::BlobReader> inner_;
+  Bytes expected_;
+  crypto::Sha256Hasher hasher_;
+  Bytes buffered_;
+  size_t offset_ = 0;
+  bool eof_ = false;
+};
+
+class BlobUploadSession final : public UploadSession {
+ public:
+  BlobUploadSession(const Services& s, const AuthContext& ctx, BlobId blob_id, crypto::AeadKey key,
+                    std::unique_ptr<blob::BlobWriter> writer)
+      : s_(s),
+        user_(ctx.user),
+        blob_id_(std::move(blob_id)),
+        key_(std::move(key)),
+        writer_(std::move(writer)) {}
+
+  ~BlobUploadSession() override { Abort(); }
+
+  Status Write(ByteView chunk) override {
+    size_ += chunk.size();
+    if (size_ > s_.config.limits.max_upload_bytes) {
+      Abort();
+      return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
+                                           s_.config.limits.max_upload_bytes));
+    }
+    hasher_.Update(chunk);
+    Status st = writer_->Write(chunk);
+    if (!st.ok()) Abort();
+    return st;
+  }
+
+  Result<UploadResult> Finish() override {
+    SP_RETURN_IF_ERROR(writer_->Commit().status());
+    committed_ = true;
+    const crypto::Digest256 digest = hasher_.Finish();
+    crypto::SecretBytes key_blob(kUploadKeyBlob);
+    std::copy_n(key_.ExposeSecret().data(), 32, key_blob.data());
+    std::copy_n(digest.data(), 32, key_blob.data() + 32);
+    SP_ASSIGN_OR_RETURN(const auto owner_key,
+                        crypto::BoxPublicKey::FromBytes(user_.box_public_key));
+    store::UploadRecord record{
+        platform::NewId<UploadId>(s_.rng),          user_.id, blob_id_,
+        crypto::SealTo(owner_key, key_blob.view()), size_,    s_.clock.Now()};
+    Status st = s_.store.Write([&](store::WriteTxn& tx) {
+      SP_RETURN_IF_ERROR(tx.CreateUpload(record));
+      return Audit(s_, tx, "upload.create", user_.id, record.id.str(), {{"size", size_}});
+    });
+    if (!st.ok()) {
+      (void)s_.blobs.Remove(blob_id_);
+      return st;
+    }
+    done_ = true;
+    return UploadResult{record.id, size_};
+  }
+
+  void Abort() override {
+    if (done_) return;
+    done_ = true;
+    if (committed_) {
+      (void)s_.blobs.Remove(blob_id_);
+    } else {
+      writer_->Abort();
+    }
+  }
+
+ private:
+  const Services& s_;
+  store::UserRecord user_;
+  BlobId blob_id_;
+  crypto::AeadKey key_;
+  std::unique_ptr<blob::BlobWriter> writer_;
+  crypto::Sha256Hasher hasher_;
+  uint64_t size_ = 0;
+  bool committed_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+struct Mailbox::Opened {
+  MessageSummary summary;
+  crypto::AeadKey data_key;
+  SealState seal = SealState::kInvalid;
+};
+
+Result<std::unique_ptr<UploadSession>> Mailbox::BeginUpload(const AuthContext& ctx,
+                                                            std::optional<uint64_t> declared_size) {
+  if (declared_size && *declared_size > s_.config.limits.max_upload_bytes) {
+    return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
+                                         s_.config.limits.max_upload_bytes));
+  }
+  BlobId blob_id = platform::NewId<BlobId>(s_.rng);
+  crypto::AeadKey key = crypto::AeadKey::Generate();
+  SP_ASSIGN_OR_RETURN(auto writer, s_.blobs.Create(blob_id, key));
+  return std::unique_ptr<UploadSession>(
+      new BlobUploadSession(s_, ctx, std::move(blob_id), std::move(key), std::move(writer)));
+}
+
+Status Mailbox::ValidateSend(const SendRequest& r) const {
+  const Limits& l = s_.config.limits;
+  if (r.to.empty()) return InvalidArgument("a message needs at least one recipient");
+  if (r.to.size() > l.max_recipients) {
+    return InvalidArgument(
+        fmt::format("a message can have at most {} recipients", l.max_recipients));
+  }
+  SP_RETURN_IF_ERROR(ValidText("subject", r.subject, l.max_subject_bytes, false));
+  SP_RETURN_IF_ERROR(ValidText("text", r.text, l.max_text_bytes, true));
+  SP_RETURN_IF_ERROR(ValidText("html", r.html, l.max_html_bytes, true));
+  if (r.attachments.size() > l.max_attachments) {
+    return InvalidArgument(
+        fmt::format("a message can have at most {} attachments", l.max_attachments));
+  }
+  for (const auto& a : r.attachments) {
+    if (!IsSafeAttachmentName(a.name, l.max_attachment_name_bytes)) {
+      return InvalidArgument(
+          fmt::format("attachment names must be 1 to {} bytes of text without '/', '\\', control "
+                      "characters, '.' or '..'",
+                      l.max_attachment_name_bytes));
+    }
+    if (!a.content_type.empty() && !IsContentType(a.content_type)) {
+      return InvalidArgument("attachment content type must look like type/subtype");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request) {
+  SP_RETURN_IF_ERROR(ValidateSend(request));
+  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+
+  std::vector<store::UserRecord> recipients;
+  std::set<std::string> seen;
+  for (const std::string& text : request.to) {
+    auto address = EmailAddress::Parse(text);
+    if (!address.ok()) {
+      return InvalidArgument(fmt::format("recipient {} is not a valid address: {}",
+                                         recipients.size() + 1, address.status().message()));
+    }
+    if (!seen.insert(address->str()).second) {
+      return InvalidArgument("recipient " + address->str() + " appears more than once");
+    }
+    auto user = s_.store.GetUserByEmail(address->str());
+    if (!user.ok() || user->state != store::UserState::kActive) {
+      if (!user.ok() && user.status().code() != ErrorCode::kNotFound) return user.status();
+      return InvalidArgument("no member has the address " + address->str());
+    }
+    recipients.push_back(std::move(*user));
+  }
+
+  const MessageId id = platform::NewId<MessageId>(s_.rng);
+  const TimePoint now = s_.clock.Now();
+  MessageSummary summary;
+  summary.id = id;
+  summary.from_email = ctx.user.email;
+  summary.from_name = ctx.user.display_name;
+  for (const auto& r : recipients) summary.to.push_back(r.email);
+  summary.created_ms = ToUnixMillis(now);
+  summary.subject = request.subject;
+
+  std::vector<store::AttachmentRecord> attachment_records;
+  std::vector<UploadId> used_uploads;
+  for (const AttachmentRequest& a : request.attachments) {
+    auto upload_id = UploadId::Parse(a.upload_id);
+    if (!upload_id.ok()) return InvalidArgument("attachment upload id is malformed");
+    auto upload = s_.store.GetUpload(*upload_id);
+    if (!upload.ok() || upload->owner_id != ctx.user.id) {
+      return InvalidArgument("attachment upload " + a.upload_id + " does not exist");
+    }
+    if (std::find(used_uploads.begin(), used_uploads.end(), *upload_id) != used_uploads.end()) {
+      return InvalidArgument("attachment upload " + a.upload_id + " is used twice");
+    }
+    SP_ASSIGN_OR_RETURN(const crypto::SecretBytes key_blob,
+                        crypto::OpenSealed(keys.box, upload->sealed_key));
+    if (key_blob.size() != kUploadKeyBlob) return Corruption("upload key has the wrong size");
+    AttachmentMeta meta{
+        a.name, a.content_type.empty() ? "application/octet-stream" : a.content_type, upload->size,
+        HexEncode(key_blob.view().subspan(32, 32)), Bytes(key_blob.data(), key_blob.data() + 32)};
+    summary.attachments.push_back(std::move(meta));
+    attachment_records.push_back(
+        {id, static_cast<int>(attachment_records.size()), upload->blob_id, 0});
+    used_uploads.push_back(*upload_id);
+  }
+
+  const std::string body_json = EncodeBody({request.text, request.html});
+  summary.body_sha256_hex = HexEncode(crypto::Sha256(AsBytes(body_json)));
+  summary.seal = keys.signing.Sign(SealStatement(summary));
+
+  const crypto::AeadKey data_key = crypto::AeadKey::Generate();
+  store::MessageRecord message{
+      id, ctx.user.id, now,
+      crypto::AeadSeal(data_key, AsBytes(EncodeSummary(summary)),
+                       AsBytes(SummaryAd(id, ctx.user.id))),
+      crypto::AeadSeal(data_key, AsBytes(body_json), AsBytes(BodyAd(id, ctx.user.id)))};
+  std::vector<store::MailboxEntry> entries;
+  for (const auto& r : recipients) {
+    SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(r.box_public_key));
+    entries.push_back(
+        {r.id, id, Folder::kInbox, crypto::SealTo(pub, data_key.ExposeSecret().view()), true, now});
+  }
+  entries.push_back({ctx.user.id, id, Folder::kSent,
+                     crypto::SealTo(keys.box.public_key(), data_key.ExposeSecret().view()), false,
+                     now});
+
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    SP_RETURN_IF_ERROR(tx.CreateMessage(message, entries, attachment_records));
+    for (const UploadId& u : used_uploads) {
+      if (Status st = tx.DeleteUpload(u); !st.ok()) {
+        return st.code() == ErrorCode::kNotFound
+                   ? Conflict("an attachment upload was used by another message")
+                   : st;
+      }
+    }
+    return Audit(s_, tx, "message.send", ctx.user.id, id.str(),
+                 {{"recipients", recipients.size()}, {"attachments", used_uploads.size()}});
+  }));
+  return id;
+}
+
+Result<Mailbox::Opened> Mailbox::Open(const keys::MemberKeyBundle& keys,
+                                      const store::MailboxItem& item) {
+  auto raw_key = crypto::OpenSealed(keys.box, item.entry.sealed_key);
+  if (!raw_key.ok()) return Corruption(kIntegrityFailure);
+  auto data_key = crypto::AeadKey::FromSecret(std::move(*raw_key));
+  if (!data_key.ok()) return Corruption(kIntegrityFailure);
+  auto summary_json = crypto::AeadOpen(*data_key, item.message.summary,
+                                       AsBytes(SummaryAd(item.message.id, item.message.sender_id)));
+  if (!summary_json.ok()) return Corruption(kIntegrityFailure);
+  auto summary = DecodeSummary(summary_json->AsStringView());
+  if (!summary.ok() || summary->id != item.message.id) return Corruption(kIntegrityFailure);
+
+  Opened opened{std::move(*summary), std::move(*data_key), SealState::kInvalid};
+  auto sender = s_.store.GetUser(item.message.sender_id);
+  if (sender.ok() && sender->email == opened.summary.from_email) {
+    auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
+    if (verify_key.ok() &&
+        crypto::Verify(*verify_key, SealStatement(opened.summary), opened.summary.seal).ok()) {
+      opened.seal = SealState::kValid;
+    }
+  }
+  return opened;
+}
+
+namespace {
+
+MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, SealState seal) {
+  return MessageHeader{s.id,        e.folder, e.unread,  FromUnixMillis(s.created_ms), s.from_email,
+                       s.from_name, s.to,     s.subject, s.attachments.size(),         seal};
+}
+
+}  // namespace
+
+Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::string_view cursor,
+                                  int limit) {
+  if (limit < 1 || limit > s_.config.limits.max_page_size) {
+    return InvalidArgument(
+        fmt::format("limit must be between 1 and {}", s_.config.limits.max_page_size));
+  }
+  std::optional<store::MailboxCursor> before;
+  if (!cursor.empty()) {
+    SP_ASSIGN_OR_RETURN(before, DecodeCursor(cursor));
+  }
+  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+  SP_ASSIGN_OR_RETURN(auto items, s_.store.ListMailbox(ctx.user.id, folder,
+                                                       before ? &*before : nullptr, limit + 1));
+  MailboxPage page;
+  if (items.size() > static_cast<size_t>(limit)) {
+    items.pop_back();
+    page.next_cursor = EncodeCursor(items.back());
+  }
+  for (const auto& item : items) {
+    ListedMessage listed{item.message.id, std::nullopt, item.entry.folder, item.entry.unread,
+                         item.entry.created_at};
+    auto opened = Open(keys, item);
+    if (opened.ok()) listed.header = HeaderOf(opened->summary, item.entry, opened->seal);
+    page.items.push_back(std::move(listed));
+  }
+  return page;
+}
+
+Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view message_id) {
+  SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
+  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+  auto item = s_.store.GetMailboxItem(ctx.user.id, id);
+  if (!item.ok()) return NotFound("message not found");
+  auto opened = Open(keys, *item);
+  if (!opened.ok()) {
+    (void)s_.store.Write([&](store::WriteTxn& tx) {
+      return Audit(s_, tx, "message.integrity_failure", ctx.user.id, id.str());
+    });
+    return opened.status();
+  }
+  auto body_json = crypto::AeadOpen(opened->data_key, item->message.body,
+                                    AsBytes(BodyAd(id, item->message.sender_id)));
+  if (!body_json.ok()) return Corruption(kIntegrityFailure);
+  if (HexEncode(crypto::Sha256(body_json->view())) != opened->summary.body_sha256_hex) {
+    opened->seal = SealState::kInvalid;
+  }
+  SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.MarkRead(ctx.user.id, id));
+    return Audit(s_, tx, "message.read", ctx.user.id, id.str());
+  }));
+  MessageView view{HeaderOf(opened->summary, item->entry, opened->seal), std::move(body), {}};
+  int index = 0;
+  for (const auto& a : opened->summary.attachments) {
+    view.attachments.push_back({index++, a.name, a.content_type, a.size});
+  }
+  return view;
+}
+
+Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
+                                                   std::string_view message_id, int index) {
+  SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
+  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+  auto item = s_.store.GetMailboxItem(ctx.user.id, id);
+  if (!item.ok()) return NotFound("message not found");
+  SP_ASSIGN_OR_RETURN(Opened opened, Open(keys, *item));
+  if (index < 0 || static_cast<size_t>(index) >= opened.summary.attachments.size()) {
+    return NotFound("attachment not found");
+  }
+  SP_ASSIGN_OR_RETURN(const auto records, s_.store.GetAttachments(id));
+  if (records.size() != opened.summary.attachments.size()) return Corruption(kIntegrityFailure);
+  const AttachmentMeta& meta = opened.summary.attachments[static_cast<size_t>(index)];
+  SP_ASSIGN_OR_RETURN(auto key, crypto::AeadKey::FromSecret(crypto::SecretBytes::CopyOf(meta.key)));
+  auto reader = s_.blobs.Open(records[static_cast<size_t>(index)].blob_id, key);
+  if (!reader.ok()) return Corruption(kIntegrityFailure);
+  SP_ASSIGN_OR_RETURN(Bytes digest, HexDecode(meta.sha256_hex));
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    return Audit(s_, tx, "attachment.download", ctx.user.id, id.str(), {{"index", index}});
+  }));
+  return AttachmentDownload{
+      {index, meta.name, meta.content_type, meta.size},
+      std::make_unique<DigestCheckingReader>(std::move(*reader), std::move(digest))};
+}
+
+}  // namespace sealpost::app

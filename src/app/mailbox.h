@@ -1,0 +1,118 @@
+// Mailbox use cases: upload attachments, send, list folders, read, download. Shared by every
+// front end.
+//
+// SECURITY: all input is untrusted. Content is encrypted before it reaches the store and is
+// decrypted only with keys the caller's session unlocks; a message that fails authentication is
+// reported as Corruption (never shown); a valid ciphertext whose seal does not verify is shown
+// with its seal marked invalid. Thread-safe; an UploadSession is used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/auth_context.h"
+#include "app/message_codec.h"
+#include "app/services.h"
+#include "blob/blob_store.h"
+
+namespace sealpost::app {
+
+struct AttachmentRequest {
+  std::string upload_id;
+  std::string name;
+  std::string content_type;
+};
+
+struct SendRequest {
+  std::vector<std::string> to;
+  std::string subject;
+  std::string text;
+  std::string html;
+  std::vector<AttachmentRequest> attachments;
+};
+
+enum class SealState { kValid, kInvalid };
+
+struct MessageHeader {
+  MessageId id;
+  store::Folder folder = store::Folder::kInbox;
+  bool unread = false;
+  TimePoint created_at;
+  std::string from_email;
+  std::string from_name;
+  std::vector<std::string> to;
+  std::string subject;
+  size_t attachment_count = 0;
+  SealState seal = SealState::kInvalid;
+};
+
+struct ListedMessage {
+  MessageId id;
+  // Absent when the stored message failed its integrity check: listed, but marked broken.
+  std::optional<MessageHeader> header;
+  store::Folder folder = store::Folder::kInbox;
+  bool unread = false;
+  TimePoint created_at;
+};
+
+struct MailboxPage {
+  std::vector<ListedMessage> items;
+  std::optional<std::string> next_cursor;
+};
+
+struct AttachmentInfo {
+  int index = 0;
+  std::string name;
+  std::string content_type;
+  uint64_t size = 0;
+};
+
+struct MessageView {
+  MessageHeader header;
+  MessageBody body;
+  std::vector<AttachmentInfo> attachments;
+};
+
+struct AttachmentDownload {
+  AttachmentInfo info;
+  // Authenticated plaintext; fails (Corruption) rather than return altered or truncated bytes.
+  std::unique_ptr<blob::BlobReader> reader;
+};
+
+struct UploadResult {
+  UploadId id;
+  uint64_t size = 0;
+};
+
+class UploadSession {
+ public:
+  virtual ~UploadSession() = default;
+  virtual Status Write(ByteView chunk) = 0;  // ResourceExhausted past the upload limit
+  virtual Result<UploadResult> Finish() = 0;
+  virtual void Abort() = 0;
+};
+
+class Mailbox final {
+ public:
+  explicit Mailbox(const Services& services) : s_(services) {}
+
+  Result<std::unique_ptr<UploadSession>> BeginUpload(const AuthContext& ctx,
+                                                     std::optional<uint64_t> declared_size);
+  Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request);
+  Result<MailboxPage> List(const AuthContext& ctx, store::Folder folder, std::string_view cursor,
+                           int limit);
+  Result<MessageView> Read(const AuthContext& ctx, std::string_view message_id);
+  Result<AttachmentDownload> OpenAttachment(const AuthContext& ctx, std::string_view message_id,
+                                            int index);
+
+ private:
+  struct Opened;
+  Result<Opened> Open(const keys::MemberKeyBundle& keys, const store::MailboxItem& item);
+  Status ValidateSend(const SendRequest& request) const;
+
+  Services s_;
+};
+
+}  // namespace sealpost::app

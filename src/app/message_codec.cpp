@@ -1,0 +1,92 @@
+#include "app/message_codec.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sealpost::app {
+namespace {
+
+using nlohmann::json;
+
+json SummaryWithoutSeal(const MessageSummary& s) {
+  json attachments = json::array();
+  for (const auto& a : s.attachments) {
+    attachments.push_back({{"name", a.name},
+                           {"content_type", a.content_type},
+                           {"size", a.size},
+                           {"sha256", a.sha256_hex},
+                           {"key", Base64Encode(a.key)}});
+  }
+  return {{"v", 1},
+          {"id", s.id.str()},
+          {"from", {{"email", s.from_email}, {"name", s.from_name}}},
+          {"to", s.to},
+          {"created_ms", s.created_ms},
+          {"subject", s.subject},
+          {"body_sha256", s.body_sha256_hex},
+          {"attachments", attachments}};
+}
+
+}  // namespace
+
+std::string SummaryAd(const MessageId& id, const UserId& sender) {
+  return "sealpost/message-summary/v1|" + id.str() + "|" + sender.str();
+}
+
+std::string BodyAd(const MessageId& id, const UserId& sender) {
+  return "sealpost/message-body/v1|" + id.str() + "|" + sender.str();
+}
+
+Bytes SealStatement(const MessageSummary& summary) {
+  // nlohmann::json objects keep keys sorted, so dump() is canonical for our own encoder.
+  const std::string text = "sealpost-seal/v1\n" + SummaryWithoutSeal(summary).dump();
+  return Bytes(text.begin(), text.end());
+}
+
+std::string EncodeSummary(const MessageSummary& summary) {
+  json j = SummaryWithoutSeal(summary);
+  j["seal"] = Base64Encode(summary.seal);
+  return j.dump();
+}
+
+Result<MessageSummary> DecodeSummary(std::string_view text) {
+  try {
+    const json j = json::parse(text);
+    if (j.at("v").get<int>() != 1) return Corruption("unknown message summary version");
+    MessageSummary s;
+    SP_ASSIGN_OR_RETURN(s.id, MessageId::Parse(j.at("id").get<std::string>()));
+    s.from_email = j.at("from").at("email").get<std::string>();
+    s.from_name = j.at("from").at("name").get<std::string>();
+    s.to = j.at("to").get<std::vector<std::string>>();
+    s.created_ms = j.at("created_ms").get<int64_t>();
+    s.subject = j.at("subject").get<std::string>();
+    s.body_sha256_hex = j.at("body_sha256").get<std::string>();
+    for (const auto& a : j.at("attachments")) {
+      AttachmentMeta m;
+      m.name = a.at("name").get<std::string>();
+      m.content_type = a.at("content_type").get<std::string>();
+      m.size = a.at("size").get<uint64_t>();
+      m.sha256_hex = a.at("sha256").get<std::string>();
+      SP_ASSIGN_OR_RETURN(m.key, Base64Decode(a.at("key").get<std::string>()));
+      s.attachments.push_back(std::move(m));
+    }
+    SP_ASSIGN_OR_RETURN(s.seal, Base64Decode(j.at("seal").get<std::string>()));
+    return s;
+  } catch (const json::exception&) {
+    return Corruption("message summary is malformed");
+  }
+}
+
+std::string EncodeBody(const MessageBody& body) {
+  return json{{"text", body.text}, {"html", body.html}}.dump();
+}
+
+Result<MessageBody> DecodeBody(std::string_view text) {
+  try {
+    const json j = json::parse(text);
+    return MessageBody{j.at("text").get<std::string>(), j.at("html").get<std::string>()};
+  } catch (const json::exception&) {
+    return Corruption("message body is malformed");
+  }
+}
+
+}  // namespace sealpost::app

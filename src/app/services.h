@@ -1,0 +1,59 @@
+// What the use cases need, wired by cmd/ (the composition root). Every member is owned there.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "audit/audit_log.h"
+#include "auth/login_throttle.h"
+#include "blob/blob_store.h"
+#include "crypto/password_hash.h"
+#include "delivery/mailer.h"
+#include "keys/master_key.h"
+#include "platform/clock.h"
+#include "platform/rng.h"
+#include "store/store.h"
+
+namespace sealpost::app {
+
+struct Limits {
+  size_t max_recipients = 10'000;
+  size_t max_subject_bytes = 998;  // RFC 5322 line limit
+  size_t max_text_bytes = 1 << 20;
+  size_t max_html_bytes = 1 << 20;
+  size_t max_attachments = 100;
+  size_t max_attachment_name_bytes = 255;
+  uint64_t max_upload_bytes = 100ull << 20;
+  size_t max_password_bytes = 1024;
+  size_t min_password_chars = 10;
+  size_t max_display_name_bytes = 200;
+  int max_page_size = 100;
+};
+
+struct AppConfig {
+  std::string public_url = "https://127.0.0.1:8443";
+  std::string product_name = "Sealpost";
+  crypto::PasswordHashParams password_hash{2, 64u << 20};
+  std::chrono::seconds session_idle{30 * 60};
+  std::chrono::seconds session_absolute{12 * 3600};
+  std::chrono::seconds login_ticket_ttl{5 * 60};
+  std::chrono::seconds verification_ttl{48 * 3600};
+  std::chrono::seconds upload_ttl{24 * 3600};
+  int max_second_factor_failures = 5;  // per login ticket
+  bool require_totp = true;
+  Limits limits;
+};
+
+struct Services {
+  store::Store& store;
+  blob::BlobStore& blobs;
+  const keys::MasterKey& master;
+  const audit::AuditLog& audit;
+  const platform::Clock& clock;
+  platform::Rng& rng;
+  delivery::Mailer& mailer;
+  const auth::LoginThrottle& throttle;
+  AppConfig config;
+};
+
+}  // namespace sealpost::app

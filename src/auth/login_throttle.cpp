@@ -1,0 +1,34 @@
+#include "auth/login_throttle.h"
+
+namespace sealpost::auth {
+namespace {
+
+std::string AccountKey(const std::string& account) { return "login-fail:account:" + account; }
+std::string AddressKey(const std::string& address) { return "login-fail:address:" + address; }
+
+}  // namespace
+
+Status LoginThrottle::Check(const std::string& account, const std::string& client_address) const {
+  const TimePoint now = clock_.Now();
+  SP_ASSIGN_OR_RETURN(const int64_t by_account,
+                      store_.GetCounter(AccountKey(account), now, limits_.window));
+  SP_ASSIGN_OR_RETURN(const int64_t by_address,
+                      store_.GetCounter(AddressKey(client_address), now, limits_.window));
+  if (by_account >= limits_.per_account || by_address >= limits_.per_address) {
+    return ResourceExhausted("too many failed attempts; try again later");
+  }
+  return Status::Ok();
+}
+
+Status LoginThrottle::RecordFailure(store::WriteTxn& tx, const std::string& account,
+                                    const std::string& client_address) const {
+  const TimePoint now = clock_.Now();
+  SP_RETURN_IF_ERROR(tx.BumpCounter(AccountKey(account), now, limits_.window).status());
+  return tx.BumpCounter(AddressKey(client_address), now, limits_.window).status();
+}
+
+Status LoginThrottle::RecordSuccess(store::WriteTxn& tx, const std::string& account) const {
+  return tx.ResetCounter(AccountKey(account));
+}
+
+}  // namespace sealpost::auth

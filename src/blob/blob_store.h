@@ -1,0 +1,58 @@
+// Encrypted blob storage for message bodies and attachments (DESIGN.md §4, §7).
+//
+// A blob is written as a libsodium secretstream under a data key the caller supplies (the store
+// never sees keys it could keep); associated data binds every chunk to the blob id, so a blob
+// cannot be swapped for another. Writers stream in constant memory and publish the blob only on
+// Commit (write, fsync, rename): an aborted or crashed upload leaves nothing under a final name.
+// Readers authenticate each chunk before returning it and report truncation as Unauthenticated.
+// Byte layout: docs/formats/blob.md.
+//
+// Thread-safe store; writer and reader objects are used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/ids.h"
+#include "core/status.h"
+#include "crypto/aead.h"
+#include "platform/filesystem.h"
+
+namespace sealpost::blob {
+
+inline constexpr size_t kChunkBytes = 64 * 1024;  // plaintext per secretstream message
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  virtual Status Write(ByteView plaintext) = 0;
+  // Seals the last chunk and makes the blob durable under its id. Returns the stored size.
+  virtual Result<uint64_t> Commit() = 0;
+  // Discards everything written; safe to call more than once and after a failed Write.
+  virtual void Abort() = 0;
+};
+
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // Up to out.size() authenticated plaintext bytes; 0 at the (authenticated) end.
+  virtual Result<size_t> Read(std::span<uint8_t> out) = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  virtual Result<std::unique_ptr<BlobWriter>> Create(const BlobId& id,
+                                                     const crypto::AeadKey& key) = 0;
+  virtual Result<std::unique_ptr<BlobReader>> Open(const BlobId& id,
+                                                   const crypto::AeadKey& key) = 0;
+  virtual Status Remove(const BlobId& id) = 0;
+};
+
+// Blobs as files under `root` (fanned out by the first two hex digits of the id).
+Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(platform::Filesystem& fs,
+                                                      const std::string& root);
+
+}  // namespace sealpost::blob

@@ -1,0 +1,34 @@
+// The platform master key: the root that wraps platform secrets (audit signing key, TOTP seeds).
+// It never wraps member message keys — those hang off each member's password (zero access).
+//
+// Loaded at start-up from SEALPOST_MASTER_KEY (base64) or from a file (created with 0600 on
+// first start). A PKCS#11/KMS backend can replace this class later. Thread-safe after creation.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "crypto/aead.h"
+#include "platform/filesystem.h"
+
+namespace sealpost::keys {
+
+class MasterKey final {
+ public:
+  // Environment variable first, then `path`; creates the file when neither exists.
+  static Result<MasterKey> LoadOrCreate(platform::Filesystem& fs, const std::string& path);
+  static MasterKey FromKeyForTesting(crypto::AeadKey key) { return MasterKey(std::move(key)); }
+
+  // `purpose` binds the ciphertext to its use and owner (e.g. "totp/<user id>").
+  Bytes Wrap(ByteView secret, std::string_view purpose) const;
+  Result<crypto::SecretBytes> Unwrap(ByteView wrapped, std::string_view purpose) const;
+
+ private:
+  explicit MasterKey(crypto::AeadKey key)
+      : key_(std::make_shared<crypto::AeadKey>(std::move(key))) {}
+  std::shared_ptr<const crypto::AeadKey> key_;
+};
+
+}  // namespace sealpost::keys

@@ -1,0 +1,96 @@
+#include "keys/member_keys.h"
+
+#include <algorithm>
+
+#include "core/encoding.h"
+#include "crypto/random.h"
+
+namespace sealpost::keys {
+namespace {
+
+constexpr size_t kRecoveryCodeChars = 32;  // 160 bits in base32
+
+std::string SlotName(UmkSlot slot) {
+  switch (slot) {
+    case UmkSlot::kPassword:
+      return "password";
+    case UmkSlot::kRecoveryCode:
+      return "recovery";
+    case UmkSlot::kSession:
+      return "session";
+    case UmkSlot::kVerificationToken:
+      return "verification";
+  }
+  return "unknown";
+}
+
+std::string BundleAd(const UserId& user) { return "sealpost/member-keys/v1|" + user.str(); }
+std::string UmkAd(UmkSlot slot, const UserId& user) {
+  return "sealpost/umk/v1|" + SlotName(slot) + "|" + user.str();
+}
+
+}  // namespace
+
+MemberKeyBundle MemberKeyBundle::Generate() {
+  return {crypto::BoxKeyPair::Generate(), crypto::SigningKey::Generate()};
+}
+
+Bytes WrapBundle(const crypto::AeadKey& umk, const MemberKeyBundle& bundle, const UserId& user) {
+  crypto::SecretBytes plain(64);
+  std::copy_n(bundle.box.ExposeSecret().data(), 32, plain.data());
+  std::copy_n(bundle.signing.ExposeSeed().data(), 32, plain.data() + 32);
+  return crypto::AeadSeal(umk, plain.view(), AsBytes(BundleAd(user)));
+}
+
+Result<MemberKeyBundle> UnwrapBundle(const crypto::AeadKey& umk, ByteView wrapped,
+                                     const UserId& user) {
+  SP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                      crypto::AeadOpen(umk, wrapped, AsBytes(BundleAd(user))));
+  if (plain.size() != 64) return Corruption("member key bundle has the wrong size");
+  SP_ASSIGN_OR_RETURN(auto box, crypto::BoxKeyPair::FromSecret(
+                                    crypto::SecretBytes::CopyOf(plain.view().subspan(0, 32))));
+  SP_ASSIGN_OR_RETURN(auto signing, crypto::SigningKey::FromSeed(
+                                        crypto::SecretBytes::CopyOf(plain.view().subspan(32, 32))));
+  return MemberKeyBundle{std::move(box), std::move(signing)};
+}
+
+Bytes WrapUmk(const crypto::AeadKey& kek, const crypto::AeadKey& umk, UmkSlot slot,
+              const UserId& user) {
+  return crypto::AeadSeal(kek, umk.ExposeSecret().view(), AsBytes(UmkAd(slot, user)));
+}
+
+Result<crypto::AeadKey> UnwrapUmk(const crypto::AeadKey& kek, ByteView wrapped, UmkSlot slot,
+                                  const UserId& user) {
+  SP_ASSIGN_OR_RETURN(crypto::SecretBytes raw,
+                      crypto::AeadOpen(kek, wrapped, AsBytes(UmkAd(slot, user))));
+  return crypto::AeadKey::FromSecret(std::move(raw));
+}
+
+RecoveryCode GenerateRecoveryCode() {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  crypto::SecretBytes random = crypto::RandomSecret(kRecoveryCodeChars);
+  crypto::SecretBytes text(kRecoveryCodeChars + kRecoveryCodeChars / 4 - 1);
+  size_t out = 0;
+  for (size_t i = 0; i < kRecoveryCodeChars; ++i) {
+    if (i > 0 && i % 4 == 0) text.data()[out++] = '-';
+    text.data()[out++] = static_cast<uint8_t>(kAlphabet[random.data()[i] & 31]);
+  }
+  return RecoveryCode{std::move(text)};
+}
+
+Result<crypto::SecretBytes> NormaliseRecoveryCode(std::string_view typed) {
+  if (typed.size() > 128) return InvalidArgument("recovery code is too long");
+  crypto::SecretBytes out(kRecoveryCodeChars);
+  size_t n = 0;
+  for (char c : typed) {
+    if (c == '-' || c == ' ') continue;
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    const bool valid = (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7');
+    if (!valid || n == kRecoveryCodeChars) return InvalidArgument("malformed recovery code");
+    out.data()[n++] = static_cast<uint8_t>(c);
+  }
+  if (n != kRecoveryCodeChars) return InvalidArgument("malformed recovery code");
+  return out;
+}
+
+}  // namespace sealpost::keys

@@ -1,0 +1,50 @@
+// A member's key hierarchy (DESIGN.md §4):
+//
+//   password ──argon2id──► KEK ─┐
+//   recovery code ─argon2id─► KEK ─┼─wraps─► UMK (user master key) ─wraps─► X25519 + Ed25519
+//   session secret ──KDF──► KEK ─┘
+//
+// Every wrapping is AEAD with associated data naming its purpose and the user, so a wrapped key
+// cannot be moved to another user or another slot. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/ids.h"
+#include "core/status.h"
+#include "crypto/aead.h"
+#include "crypto/password_hash.h"
+#include "crypto/sealed_box.h"
+#include "crypto/signature.h"
+
+namespace sealpost::keys {
+
+struct MemberKeyBundle {
+  crypto::BoxKeyPair box;
+  crypto::SigningKey signing;
+
+  static MemberKeyBundle Generate();
+};
+
+// Which key-encryption key protects a wrapped UMK.
+enum class UmkSlot { kPassword, kRecoveryCode, kSession, kVerificationToken };
+
+Bytes WrapBundle(const crypto::AeadKey& umk, const MemberKeyBundle& bundle, const UserId& user);
+Result<MemberKeyBundle> UnwrapBundle(const crypto::AeadKey& umk, ByteView wrapped,
+                                     const UserId& user);
+
+Bytes WrapUmk(const crypto::AeadKey& kek, const crypto::AeadKey& umk, UmkSlot slot,
+              const UserId& user);
+Result<crypto::AeadKey> UnwrapUmk(const crypto::AeadKey& kek, ByteView wrapped, UmkSlot slot,
+                                  const UserId& user);
+
+// Recovery codes: 160 random bits shown as eight groups of four base32 characters.
+struct RecoveryCode {
+  crypto::SecretBytes text;  // "ABCD-EFGH-…", shown to the member once
+};
+RecoveryCode GenerateRecoveryCode();
+// Upper-cases and drops separators so "abcd efgh…" and "ABCD-EFGH-…" derive the same key.
+Result<crypto::SecretBytes> NormaliseRecoveryCode(std::string_view typed);
+
+}  // namespace sealpost::keys

@@ -1,0 +1,144 @@
+// Records the store keeps. Everything confidential in them is already ciphertext when it arrives
+// here: the store sees ids, addresses, public keys, timestamps and opaque encrypted blobs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/time.h"
+
+namespace sealpost::store {
+
+enum class UserState : int { kPending = 0, kActive = 1, kDisabled = 2 };
+
+struct UserRecord {
+  UserId id;
+  std::string email;  // normalised (core::EmailAddress)
+  std::string display_name;
+  UserState state = UserState::kPending;
+  bool is_admin = false;
+  // Public keys (X25519 for sealing data keys to this member, Ed25519 to check their seals).
+  Bytes box_public_key;
+  Bytes verify_key;
+  // Private keys, encrypted under the user master key (UMK); see keys/member_keys.h.
+  Bytes wrapped_private_keys;
+  // UMK wrapped under argon2id(password); parameters stored so they can be raised later.
+  Bytes password_salt;
+  uint64_t password_ops = 0;
+  uint64_t password_mem = 0;
+  Bytes umk_by_password;
+  // UMK wrapped under argon2id(recovery code); empty until the address is verified.
+  Bytes recovery_salt;
+  Bytes umk_by_recovery;
+  // TOTP seed encrypted under a platform key; empty when TOTP is not set up.
+  Bytes totp_secret;
+  bool totp_enabled = false;
+  int64_t totp_last_step = 0;  // last accepted RFC 6238 time step (replay defence)
+  TimePoint created_at;
+};
+
+enum class SessionKind : int {
+  kLoginTicket = 0,  // password checked, second factor pending (short-lived)
+  kSetup = 1,        // logged in, but TOTP must be set up before anything else
+  kFull = 2,
+};
+
+struct SessionRecord {
+  std::string lookup;  // hex SHA-256 of a key derived from the secret in the cookie
+  UserId user_id;
+  SessionKind kind = SessionKind::kFull;
+  Bytes wrapped_umk;  // UMK under a key derived from the session secret
+  TimePoint created_at;
+  TimePoint last_seen_at;
+  TimePoint expires_at;  // absolute limit
+  int64_t failures = 0;  // wrong second-factor attempts on a login ticket
+};
+
+enum class TokenPurpose : int { kVerifyEmail = 0, kBootstrapAdmin = 1 };
+
+struct TokenRecord {
+  std::string lookup;  // hex SHA-256 of the token
+  TokenPurpose purpose = TokenPurpose::kVerifyEmail;
+  std::optional<UserId> user_id;
+  Bytes payload;  // e.g. the UMK wrapped under a key derived from the token
+  TimePoint expires_at;
+};
+
+enum class Folder : int { kInbox = 1, kSent = 2 };
+
+struct MessageRecord {
+  MessageId id;
+  UserId sender_id;
+  TimePoint created_at;
+  Bytes summary;  // AEAD under the message data key: subject, parties, attachment list, seal
+  Bytes body;     // AEAD under the message data key: text and HTML bodies
+};
+
+struct MailboxEntry {
+  UserId owner_id;
+  MessageId message_id;
+  Folder folder = Folder::kInbox;
+  Bytes sealed_key;  // the message data key sealed to the owner's X25519 key
+  bool unread = true;
+  TimePoint created_at;
+};
+
+struct AttachmentRecord {
+  MessageId message_id;
+  int index = 0;
+  BlobId blob_id;
+  uint64_t stored_size = 0;  // ciphertext bytes
+};
+
+struct UploadRecord {
+  UploadId id;
+  UserId owner_id;
+  BlobId blob_id;
+  Bytes sealed_key;   // data key and plaintext digest, sealed to the owner's X25519 key
+  uint64_t size = 0;  // plaintext bytes
+  TimePoint created_at;
+};
+
+struct MailboxItem {
+  MailboxEntry entry;
+  MessageRecord message;
+};
+
+struct MailboxCursor {
+  int64_t created_ms = 0;
+  std::string message_id;
+};
+
+// One event of the tamper-evident audit log. `details` is JSON without secrets or content.
+struct AuditEvent {
+  TimePoint time;
+  std::string type;     // e.g. "user.login", "message.send"
+  std::string actor;    // user id, "system", or "ip:<addr>" for anonymous requests
+  std::string subject;  // what the event is about (user id, message id…)
+  std::string details;  // JSON object
+};
+
+struct AuditEntry {
+  int64_t seq = 0;  // 1-based, dense
+  AuditEvent event;
+  Bytes prev_hash;  // 32 bytes; zeros for seq 1
+  Bytes hash;       // SHA-256 over the canonical entry, see docs/formats/audit-log.md
+};
+
+struct AuditCheckpoint {
+  int64_t seq = 0;
+  Bytes hash;       // the entry hash at seq
+  Bytes signature;  // Ed25519 by the platform audit key over the checkpoint statement
+  TimePoint time;
+};
+
+struct PlatformKeyRecord {
+  std::string name;
+  Bytes public_key;
+  Bytes wrapped_secret;  // under the master key
+};
+
+}  // namespace sealpost::store

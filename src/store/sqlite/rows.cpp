@@ -1,0 +1,64 @@
+#include "store/sqlite/rows.h"
+
+namespace sealpost::store::sqlite {
+
+UserRecord ReadUser(const Statement& s) {
+  UserRecord u;
+  u.id = UserId::FromTrusted(s.Text(0));
+  u.email = s.Text(1);
+  u.display_name = s.Text(2);
+  u.state = static_cast<UserState>(s.Int(3));
+  u.is_admin = s.Int(4) != 0;
+  u.box_public_key = s.Blob(5);
+  u.verify_key = s.Blob(6);
+  u.wrapped_private_keys = s.Blob(7);
+  u.password_salt = s.Blob(8);
+  u.password_ops = static_cast<uint64_t>(s.Int(9));
+  u.password_mem = static_cast<uint64_t>(s.Int(10));
+  u.umk_by_password = s.Blob(11);
+  u.recovery_salt = s.Blob(12);
+  u.umk_by_recovery = s.Blob(13);
+  u.totp_secret = s.Blob(14);
+  u.totp_enabled = s.Int(15) != 0;
+  u.totp_last_step = s.Int(16);
+  u.created_at = FromUnixMillis(s.Int(17));
+  return u;
+}
+
+SessionRecord ReadSession(const Statement& s) {
+  SessionRecord r;
+  r.lookup = s.Text(0);
+  r.user_id = UserId::FromTrusted(s.Text(1));
+  r.kind = static_cast<SessionKind>(s.Int(2));
+  r.wrapped_umk = s.Blob(3);
+  r.created_at = FromUnixMillis(s.Int(4));
+  r.last_seen_at = FromUnixMillis(s.Int(5));
+  r.expires_at = FromUnixMillis(s.Int(6));
+  r.failures = s.Int(7);
+  return r;
+}
+
+TokenRecord ReadToken(const Statement& s) {
+  TokenRecord t;
+  t.lookup = s.Text(0);
+  t.purpose = static_cast<TokenPurpose>(s.Int(1));
+  if (sqlite3_column_type(s.raw(), 2) != SQLITE_NULL) t.user_id = UserId::FromTrusted(s.Text(2));
+  t.payload = s.Blob(3);
+  t.expires_at = FromUnixMillis(s.Int(4));
+  return t;
+}
+
+AuditEntry ReadAuditEntry(const Statement& s) {
+  AuditEntry e;
+  e.seq = s.Int(0);
+  e.event.time = FromUnixMillis(s.Int(1));
+  e.event.type = s.Text(2);
+  e.event.actor = s.Text(3);
+  e.event.subject = s.Text(4);
+  e.event.details = s.Text(5);
+  e.prev_hash = s.Blob(6);
+  e.hash = s.Blob(7);
+  return e;
+}
+
+}  // namespace sealpost::store::sqlite

@@ -1,0 +1,23 @@
+// Column lists and row-to-record mapping shared by the SQLite reader and writer.
+#pragma once
+
+#include "store/records.h"
+#include "store/sqlite/connection.h"
+
+namespace sealpost::store::sqlite {
+
+inline constexpr const char* kUserColumns =
+    "id, email, display_name, state, is_admin, box_public_key, verify_key, wrapped_private_keys, "
+    "password_salt, password_ops, password_mem, umk_by_password, recovery_salt, umk_by_recovery, "
+    "totp_secret, totp_enabled, totp_last_step, created_ms";
+inline constexpr const char* kSessionColumns =
+    "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures";
+inline constexpr const char* kAuditColumns =
+    "seq, time_ms, type, actor, subject, details, prev_hash, hash";
+
+UserRecord ReadUser(const Statement& s);
+SessionRecord ReadSession(const Statement& s);
+TokenRecord ReadToken(const Statement& s);  // lookup, purpose, user_id, payload, expires_ms
+AuditEntry ReadAuditEntry(const Statement& s);
+
+}  // namespace sealpost::store::sqlite

@@ -1,0 +1,137 @@
+#include "store/sqlite/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace sealpost::store::sqlite {
+namespace {
+
+// Never edit a migration that has shipped: add a new one.
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> kMigrations = {
+      R"sql(
+CREATE TABLE users(
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  is_admin INTEGER NOT NULL,
+  box_public_key BLOB NOT NULL,
+  verify_key BLOB NOT NULL,
+  wrapped_private_keys BLOB NOT NULL,
+  password_salt BLOB NOT NULL,
+  password_ops INTEGER NOT NULL,
+  password_mem INTEGER NOT NULL,
+  umk_by_password BLOB NOT NULL,
+  recovery_salt BLOB NOT NULL,
+  umk_by_recovery BLOB NOT NULL,
+  totp_secret BLOB NOT NULL,
+  totp_enabled INTEGER NOT NULL,
+  totp_last_step INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE sessions(
+  lookup TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  wrapped_umk BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  failures INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE TABLE tokens(
+  lookup TEXT PRIMARY KEY,
+  purpose INTEGER NOT NULL,
+  user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  payload BLOB NOT NULL,
+  expires_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE messages(
+  id TEXT PRIMARY KEY,
+  sender_id TEXT NOT NULL REFERENCES users(id),
+  created_ms INTEGER NOT NULL,
+  summary BLOB NOT NULL,
+  body BLOB NOT NULL
+) STRICT;
+CREATE TABLE mailbox(
+  owner_id TEXT NOT NULL REFERENCES users(id),
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  folder INTEGER NOT NULL,
+  sealed_key BLOB NOT NULL,
+  unread INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(owner_id, message_id, folder)
+) STRICT;
+CREATE INDEX mailbox_listing ON mailbox(owner_id, folder, created_ms DESC, message_id DESC);
+CREATE TABLE attachments(
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  idx INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  stored_size INTEGER NOT NULL,
+  PRIMARY KEY(message_id, idx)
+) STRICT;
+CREATE TABLE uploads(
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id),
+  blob_id TEXT NOT NULL,
+  sealed_key BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE counters(
+  key TEXT PRIMARY KEY,
+  window_start_ms INTEGER NOT NULL,
+  count INTEGER NOT NULL
+) STRICT;
+CREATE TABLE audit_log(
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+) STRICT;
+CREATE TABLE audit_checkpoints(
+  seq INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  time_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE platform_keys(
+  name TEXT PRIMARY KEY,
+  public_key BLOB NOT NULL,
+  wrapped_secret BLOB NOT NULL
+) STRICT;
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+Status Migrate(Connection& db) {
+  SP_ASSIGN_OR_RETURN(auto version_stmt, db.Prepare("PRAGMA user_version"));
+  SP_ASSIGN_OR_RETURN(const bool has_row, version_stmt.Step());
+  const int64_t version = has_row ? version_stmt.Int(0) : 0;
+  const auto& migrations = Migrations();
+  if (version > static_cast<int64_t>(migrations.size())) {
+    return Conflict("database schema is newer than this sealpost binary");
+  }
+  for (size_t i = static_cast<size_t>(version); i < migrations.size(); ++i) {
+    SP_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    Status s = db.Exec(migrations[i]);
+    if (s.ok()) s = db.Exec("PRAGMA user_version = " + std::to_string(i + 1));
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+    SP_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace sealpost::store::sqlite

@@ -1,0 +1,44 @@
+// WriteTxn over the writer connection; used only by the writer thread inside a transaction.
+#pragma once
+
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace sealpost::store::sqlite {
+
+class SqliteWriteTxn final : public WriteTxn {
+ public:
+  explicit SqliteWriteTxn(Connection& db) : db_(db) {}
+
+  Status CreateUser(const UserRecord& user) override;
+  Status DeleteUser(const UserId& id) override;
+  Status ActivateUser(const UserId& id, ByteView recovery_salt, ByteView umk_by_recovery) override;
+  Status SetTotp(const UserId& id, ByteView totp_secret, bool enabled) override;
+  Status ConsumeTotpStep(const UserId& id, int64_t step) override;
+  Status CreateSession(const SessionRecord& session) override;
+  Status UpdateSession(const SessionRecord& session) override;
+  Status DeleteSession(const std::string& lookup) override;
+  Status DeleteSessionsOfUser(const UserId& user_id) override;
+  Status DeleteExpiredSessions(TimePoint now) override;
+  Status CreateToken(const TokenRecord& token) override;
+  Result<TokenRecord> ConsumeToken(const std::string& lookup, TokenPurpose purpose,
+                                   TimePoint now) override;
+  Status DeleteTokensOfUser(const UserId& user_id, TokenPurpose purpose) override;
+  Status CreateUpload(const UploadRecord& upload) override;
+  Status DeleteUpload(const UploadId& id) override;
+  Status CreateMessage(const MessageRecord& message, std::span<const MailboxEntry> entries,
+                       std::span<const AttachmentRecord> attachments) override;
+  Status MarkRead(const UserId& owner, const MessageId& id) override;
+  Result<int64_t> BumpCounter(const std::string& key, TimePoint now,
+                              std::chrono::milliseconds window) override;
+  Status ResetCounter(const std::string& key) override;
+  Result<AuditEntry> AppendAudit(const AuditEvent& event) override;
+  Status AddAuditCheckpoint(const AuditCheckpoint& checkpoint) override;
+  Status PutPlatformKey(const PlatformKeyRecord& key) override;
+
+ private:
+  Status ExpectOneRow(const char* what);
+  Connection& db_;
+};
+
+}  // namespace sealpost::store::sqlite

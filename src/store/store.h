@@ -1,0 +1,94 @@
+// The storage interface. Two implementations: store/sqlite (embedded default) and, later,
+// store/postgres. No SQL outside store/.
+//
+// Writes happen only inside Store::Write: the callback runs in one transaction, on a writer
+// thread, together with other writers' callbacks (group commit: one fsync for many). When Write
+// returns OK the change is durable. A callback must be quick and do no I/O of its own — prepare
+// ciphertexts before calling Write. If the callback returns an error, none of its changes stay.
+//
+// Thread-safe: any thread may call any method.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "store/records.h"
+
+namespace sealpost::store {
+
+class WriteTxn {
+ public:
+  virtual ~WriteTxn() = default;
+
+  // Users. CreateUser fails with Conflict when the address is taken.
+  virtual Status CreateUser(const UserRecord& user) = 0;
+  virtual Status DeleteUser(const UserId& id) = 0;
+  virtual Status ActivateUser(const UserId& id, ByteView recovery_salt,
+                              ByteView umk_by_recovery) = 0;
+  virtual Status SetTotp(const UserId& id, ByteView totp_secret, bool enabled) = 0;
+  // Records `step` as used; Conflict when a step at or after it was already accepted.
+  virtual Status ConsumeTotpStep(const UserId& id, int64_t step) = 0;
+
+  virtual Status CreateSession(const SessionRecord& session) = 0;
+  virtual Status UpdateSession(const SessionRecord& session) = 0;
+  virtual Status DeleteSession(const std::string& lookup) = 0;
+  virtual Status DeleteSessionsOfUser(const UserId& user_id) = 0;
+  virtual Status DeleteExpiredSessions(TimePoint now) = 0;
+
+  virtual Status CreateToken(const TokenRecord& token) = 0;
+  // Removes and returns a token; NotFound when missing, of another purpose, or expired.
+  virtual Result<TokenRecord> ConsumeToken(const std::string& lookup, TokenPurpose purpose,
+                                           TimePoint now) = 0;
+  virtual Status DeleteTokensOfUser(const UserId& user_id, TokenPurpose purpose) = 0;
+
+  virtual Status CreateUpload(const UploadRecord& upload) = 0;
+  virtual Status DeleteUpload(const UploadId& id) = 0;
+  virtual Status CreateMessage(const MessageRecord& message, std::span<const MailboxEntry> entries,
+                               std::span<const AttachmentRecord> attachments) = 0;
+  virtual Status MarkRead(const UserId& owner, const MessageId& id) = 0;
+
+  // Fixed-window counter: adds one and returns the count in the current window.
+  virtual Result<int64_t> BumpCounter(const std::string& key, TimePoint now,
+                                      std::chrono::milliseconds window) = 0;
+  virtual Status ResetCounter(const std::string& key) = 0;
+
+  // Appends to the audit hash chain and returns the new entry (with seq and hash).
+  virtual Result<AuditEntry> AppendAudit(const AuditEvent& event) = 0;
+  virtual Status AddAuditCheckpoint(const AuditCheckpoint& checkpoint) = 0;
+
+  virtual Status PutPlatformKey(const PlatformKeyRecord& key) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status Write(const std::function<Status(WriteTxn&)>& fn) = 0;
+
+  virtual Result<UserRecord> GetUser(const UserId& id) = 0;
+  virtual Result<UserRecord> GetUserByEmail(const std::string& email) = 0;
+  virtual Result<bool> HasActiveAdmin() = 0;
+
+  virtual Result<SessionRecord> GetSession(const std::string& lookup) = 0;
+  virtual Result<int64_t> GetCounter(const std::string& key, TimePoint now,
+                                     std::chrono::milliseconds window) = 0;
+
+  virtual Result<UploadRecord> GetUpload(const UploadId& id) = 0;
+  // Newest first; entries strictly older than `before` when it is given.
+  virtual Result<std::vector<MailboxItem>> ListMailbox(const UserId& owner, Folder folder,
+                                                       const MailboxCursor* before, int limit) = 0;
+  // The owner's entry for a message (inbox before sent) with the message itself.
+  virtual Result<MailboxItem> GetMailboxItem(const UserId& owner, const MessageId& id) = 0;
+  virtual Result<std::vector<AttachmentRecord>> GetAttachments(const MessageId& id) = 0;
+
+  virtual Result<std::vector<AuditEntry>> ReadAudit(int64_t from_seq, int limit) = 0;
+  virtual Result<std::vector<AuditCheckpoint>> ReadAuditCheckpoints() = 0;
+  virtual Result<PlatformKeyRecord> GetPlatformKey(const std::string& name) = 0;
+};
+
+}  // namespace sealpost::store
