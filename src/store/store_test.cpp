@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include "store/audit_chain.h"
 #include "store/sqlite/sqlite_store.h"
@@ -101,6 +102,20 @@ TEST_F(StoreTest, ConcurrentWritersAllCommit) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 200);
   EXPECT_THAT(store_->GetUserByEmail("u7-24@x.org").status(), IsOk());
+}
+
+// Another process (an operator's sqlite3, a second server) writing between our commits must not
+// make the next write fail.
+TEST_F(StoreTest, WritesContinueAfterAnotherConnectionWrites) {
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
+              IsOk());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/sealpost.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "UPDATE users SET display_name = 'x'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('b'), "b@x.org")); }),
+              IsOk());
 }
 
 TEST_F(StoreTest, TotpStepsAreSingleUse) {

@@ -282,6 +282,9 @@ class SqliteStore final : public Store {
 
   void CommitBatch(std::vector<Pending>& batch) {
     std::vector<Status> results(batch.size());
+    // A statement left active would pin an old snapshot, and BEGIN IMMEDIATE on a stale
+    // snapshot fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+    writer_->ResetAll();
     Status begin = writer_->Exec("BEGIN IMMEDIATE");
     if (!begin.ok()) {
       for (auto& p : batch) p.done->set_value(begin);
@@ -299,6 +302,7 @@ class SqliteStore final : public Store {
       }
       results[i] = s;
     }
+    writer_->ResetAll();
     Status commit = writer_->Exec("COMMIT");
     if (!commit.ok()) (void)writer_->Exec("ROLLBACK");
     for (size_t i = 0; i < batch.size(); ++i) {
