@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Sealpost benchmarks, each reported as a ratio to a baseline measured in the same run on the
+# same machine and disk (see bench/README.md). Run by `make bench`, or: bash bench/run.sh BUILD_DIR
+#
+#   1. send throughput: http_send_load (8 HTTPS clients, 4 KiB messages alice → bob) against
+#      sqlite_baseline (one durable 4 KiB SQLite transaction per row); target ≥ 0.5 × baseline.
+#   2. attachments: a 1 GiB file uploaded as alice and downloaded as bob with curl, SHA-256
+#      compared; upload and download MB/s against aead_baseline (raw libsodium
+#      XChaCha20-Poly1305 secretstream on one core); target ≥ 0.5 × raw rate.
+#   3. memory: the server's peak RSS (VmHWM) after the transfers; target ≤ 128 MiB.
+#
+# A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
+# something breaks (server does not start, enrolment or an upload fails, bytes differ…).
+# Tunables (environment): BENCH_SECONDS (10), BENCH_CLIENTS (8), BENCH_ATTACHMENT_MIB (1024);
+# BENCH_KEEP=1 keeps the temporary directory (server log, data) for inspection.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_ARG=${1:-build}
+SECONDS_MEASURED=${BENCH_SECONDS:-10}
+CLIENTS=${BENCH_CLIENTS:-8}
+ATTACHMENT_MIB=${BENCH_ATTACHMENT_MIB:-1024}
+RSS_TARGET_MIB=128
+RATIO_TARGET=0.5
+
+die() {
+  echo "bench: error: $*" >&2
+  exit 1
+}
+section() { printf '\n== %s ==\n' "$*"; }
+
+[[ -d $BUILD_ARG ]] || die "build directory $BUILD_ARG does not exist (run: make bench)"
+BUILD=$(cd "$BUILD_ARG" && pwd)
+for tool in curl python3 sha256sum awk; do
+  command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+
+# Benchmarks mean nothing on an unoptimised build. `make bench` asks for Release, but CMake keeps
+# the type cached when the directory was configured before; switch it here rather than measure
+# the wrong binary.
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
+if [[ $build_type != Release ]]; then
+  echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline
+fi
+SEALPOST=$BUILD/src/cmd/sealpost
+for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
+  "$BUILD/bench/aead_baseline"; do
+  [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
+done
+
+# Everything (server data, SQLite baseline, the 1 GiB files) lives in one temporary directory,
+# so the baselines and the server see the same disk.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sealpost-bench.XXXXXX")
+SERVER_PID=
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local rc=$?
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 200); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ $rc -ne 0 && -f $WORK/server.log ]]; then
+    echo "--- last lines of the server log ---" >&2
+    tail -n 20 "$WORK/server.log" >&2 || true
+  fi
+  if [[ -n ${BENCH_KEEP:-} ]]; then
+    rm -f "$WORK/attachment.bin" "$WORK/download.bin"
+    echo "bench: kept $WORK (server.log, sealpost.toml, data/)" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# result KEY FILE: the value of KEY= on the RESULT line a bench program printed.
+result() { sed -n "s/^RESULT .*\b$1=\([^ ]*\).*/\1/p" "$2" | tail -n 1; }
+# calc EXPR: floating-point arithmetic (awk), printed with the given format.
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
+
+section "server"
+mkdir -p "$WORK/data" "$WORK/static"
+echo '<!doctype html><title>Sealpost bench</title>' >"$WORK/static/index.html"
+cat >"$WORK/sealpost.toml" <<EOF
+[server]
+data_dir = "$WORK/data"
+
+[http]
+port = 0
+static_dir = "$WORK/static"
+
+[auth]
+# The minimum argon2id cost the server accepts: enrolment is not what is measured.
+argon2_ops = 2
+argon2_memory_bytes = 19922944
+
+[limits]
+max_upload_bytes = $((2 << 30))
+EOF
+"$SEALPOST" serve --config "$WORK/sealpost.toml" >"$WORK/server.out" 2>"$WORK/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 300); do
+  grep -q "No mail relay configured" "$WORK/server.out" && break
+  kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited during start-up"
+  sleep 0.1
+done
+PORT=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\)$/\1/p' "$WORK/server.out")
+[[ -n $PORT ]] || die "the server did not print 'listening on' within 30 s"
+CA=$WORK/data/tls/certificate.pem
+URL=https://127.0.0.1:$PORT
+echo "sealpost serve (pid $SERVER_PID, $(basename "$BUILD") ${build_type:-Release} build) on $URL"
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs; other work skews results)"
+echo "data in $WORK/data ($(df -h --output=source,fstype "$WORK" | tail -n 1 | tr -s ' '))"
+
+# Log-in sessions for alice and bob, through the integration-test harness.
+python3 "$ROOT/bench/enrol.py" --port "$PORT" --data-dir "$WORK/data" \
+  alice@example.org bob@example.org >"$WORK/sessions.json" || die "enrolment failed"
+session() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]][sys.argv[3]])' \
+    "$WORK/sessions.json" "$1" "$2"
+}
+ALICE_COOKIE=$(session alice@example.org cookie)
+ALICE_CSRF=$(session alice@example.org csrf)
+BOB_COOKIE=$(session bob@example.org cookie)
+echo "enrolled alice@example.org and bob@example.org"
+
+# The baseline runs right before and right after the load, and the higher of the two counts: a
+# disk shared with other work (a compiler, another benchmark) can slow one run down severalfold,
+# and a depressed baseline would flatter the ratio.
+section "send throughput: baseline (raw SQLite, same disk), before the load"
+"$BUILD/bench/sqlite_baseline" --dir "$WORK" --seconds "$SECONDS_MEASURED" |
+  tee "$WORK/sqlite-before.txt"
+
+section "send throughput: Sealpost (POST /api/v1/messages, $CLIENTS clients)"
+load_rc=0
+"$BUILD/bench/http_send_load" --port "$PORT" --ca "$CA" --cookie "$ALICE_COOKIE" \
+  --csrf "$ALICE_CSRF" --to bob@example.org --clients "$CLIENTS" \
+  --seconds "$SECONDS_MEASURED" | tee "$WORK/load.txt" || load_rc=$?
+# 2 = the run completed but some requests were not answered 201 (reported as a failed target).
+[[ $load_rc -eq 0 || $load_rc -eq 2 ]] || die "http_send_load failed (exit $load_rc)"
+MSGS=$(result messages_per_s "$WORK/load.txt")
+P50=$(result p50_ms "$WORK/load.txt")
+P99=$(result p99_ms "$WORK/load.txt")
+SEND_ERRORS=$(result errors "$WORK/load.txt")
+HWM_AFTER_LOAD_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+
+section "send throughput: baseline (raw SQLite, same disk), after the load"
+"$BUILD/bench/sqlite_baseline" --dir "$WORK" --seconds "$SECONDS_MEASURED" |
+  tee "$WORK/sqlite-after.txt"
+BASE_BEFORE=$(result rows_per_s "$WORK/sqlite-before.txt")
+BASE_AFTER=$(result rows_per_s "$WORK/sqlite-after.txt")
+BASE_ROWS=$(calc "%.1f" "($BASE_BEFORE > $BASE_AFTER) ? $BASE_BEFORE : $BASE_AFTER")
+SEND_RATIO=$(calc "%.2f" "$MSGS / $BASE_ROWS")
+echo "baseline: $BASE_ROWS rows/s (before $BASE_BEFORE, after $BASE_AFTER: the higher counts)"
+echo "ratio: $MSGS messages/s / $BASE_ROWS rows/s = $SEND_RATIO (target ≥ $RATIO_TARGET)"
+
+section "attachment: ${ATTACHMENT_MIB} MiB upload and download with curl"
+FILE=$WORK/attachment.bin
+SIZE=$((ATTACHMENT_MIB << 20))
+# Random bytes, as real attachments are mostly incompressible; hashed while written.
+SHA_SENT=$(head -c "$SIZE" /dev/urandom | tee "$FILE" | sha256sum | cut -d' ' -f1)
+echo "generated $FILE, sha256 $SHA_SENT"
+
+# curl streams the file from disk (-T) with a Content-Length; "Expect:" disables the
+# 100-continue round trip so the timing is the transfer alone.
+curl_out=$(curl -sS --cacert "$CA" -X POST -T "$FILE" -H "Expect:" \
+  -H "Content-Type: application/octet-stream" -H "Cookie: $ALICE_COOKIE" \
+  -H "X-CSRF-Token: $ALICE_CSRF" -o "$WORK/upload.json" \
+  -w '%{http_code} %{size_upload} %{time_total}' "$URL/api/v1/uploads") ||
+  die "upload: curl failed"
+read -r code up_bytes up_time <<<"$curl_out"
+[[ $code == 201 ]] || die "upload: HTTP $code $(head -c 300 "$WORK/upload.json")"
+[[ $up_bytes == "$SIZE" ]] || die "upload: curl sent $up_bytes bytes, expected $SIZE"
+UPLOAD_ID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' \
+  "$WORK/upload.json")
+UP_MBS=$(calc "%.1f" "$SIZE / 1e6 / $up_time")
+echo "upload:   $SIZE bytes in ${up_time}s = $UP_MBS MB/s (upload id $UPLOAD_ID)"
+
+code=$(curl -sS --cacert "$CA" -X POST -H "Content-Type: application/json" \
+  -H "Cookie: $ALICE_COOKIE" -H "X-CSRF-Token: $ALICE_CSRF" -o "$WORK/send.json" \
+  -w '%{http_code}' --data-binary @- "$URL/api/v1/messages" <<EOF
+{"to":["bob@example.org"],"subject":"bench attachment","text":"1 GiB attached.",
+ "attachments":[{"upload_id":"$UPLOAD_ID","name":"big.bin"}]}
+EOF
+) || die "send with attachment: curl failed"
+[[ $code == 201 ]] || die "send with attachment: HTTP $code $(head -c 300 "$WORK/send.json")"
+MESSAGE_ID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' \
+  "$WORK/send.json")
+
+code=$(curl -sS --cacert "$CA" -H "Cookie: $BOB_COOKIE" -o "$WORK/message.json" \
+  -w '%{http_code}' "$URL/api/v1/messages/$MESSAGE_ID") || die "read message: curl failed"
+[[ $code == 200 ]] || die "bob reads the message: HTTP $code $(head -c 300 "$WORK/message.json")"
+
+DOWN=$WORK/download.bin
+curl_out=$(curl -sS --cacert "$CA" -H "Cookie: $BOB_COOKIE" -o "$DOWN" \
+  -w '%{http_code} %{size_download} %{time_total}' \
+  "$URL/api/v1/messages/$MESSAGE_ID/attachments/0") || die "download: curl failed"
+read -r code down_bytes down_time <<<"$curl_out"
+[[ $code == 200 ]] || die "download: HTTP $code"
+DOWN_MBS=$(calc "%.1f" "$down_bytes / 1e6 / $down_time")
+echo "download: $down_bytes bytes in ${down_time}s = $DOWN_MBS MB/s"
+SHA_RECEIVED=$(sha256sum "$DOWN" | cut -d' ' -f1)
+rm -f "$DOWN" "$FILE"
+SHA_OK=FAIL
+[[ $SHA_RECEIVED == "$SHA_SENT" ]] && SHA_OK=PASS
+echo "sha256 of the download: $SHA_RECEIVED ($([[ $SHA_OK == PASS ]] && echo equal || echo DIFFERENT))"
+
+HWM_KB=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+RSS_MIB=$(calc "%.1f" "$HWM_KB / 1024")
+echo "server peak RSS (VmHWM): $RSS_MIB MiB" \
+  "(after the send load: $(calc "%.1f" "$HWM_AFTER_LOAD_KB / 1024") MiB)"
+
+section "attachment: baseline (raw libsodium XChaCha20-Poly1305, one core)"
+"$BUILD/bench/aead_baseline" | tee "$WORK/aead.txt"
+RAW_MBS=$(result push_mb_s "$WORK/aead.txt")
+UP_RATIO=$(calc "%.2f" "$UP_MBS / $RAW_MBS")
+DOWN_RATIO=$(calc "%.2f" "$DOWN_MBS / $RAW_MBS")
+echo "ratio: upload $UP_MBS / $RAW_MBS = $UP_RATIO, download $DOWN_MBS / $RAW_MBS = $DOWN_RATIO" \
+  "(target ≥ $RATIO_TARGET)"
+
+section "summary"
+# ASCII only in the table, so that printf's byte-based padding lines the columns up.
+row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
+row "measure" "result" "target" "verdict"
+row "send: messages/s / SQLite rows/s" "$MSGS / $BASE_ROWS = $SEND_RATIO" ">= $RATIO_TARGET" \
+  "$(verdict "$SEND_RATIO >= $RATIO_TARGET")"
+row "send: non-201 answers under load" "$SEND_ERRORS (p50 $P50 ms, p99 $P99 ms)" "0" \
+  "$(verdict "$SEND_ERRORS == 0")"
+row "upload: MB/s / raw AEAD MB/s" "$UP_MBS / $RAW_MBS = $UP_RATIO" ">= $RATIO_TARGET" \
+  "$(verdict "$UP_RATIO >= $RATIO_TARGET")"
+row "download: MB/s / raw AEAD MB/s" "$DOWN_MBS / $RAW_MBS = $DOWN_RATIO" ">= $RATIO_TARGET" \
+  "$(verdict "$DOWN_RATIO >= $RATIO_TARGET")"
+row "server peak RSS (VmHWM), MiB" "$RSS_MIB" "<= $RSS_TARGET_MIB" \
+  "$(verdict "$RSS_MIB <= $RSS_TARGET_MIB")"
+row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || echo differ)" \
+  "equal" "$SHA_OK"
+
+# Different bytes coming back is a correctness failure, not a missed performance target.
+[[ $SHA_OK == PASS ]] || die "the downloaded attachment differs from the uploaded one"
+exit 0
