@@ -1,0 +1,597 @@
+#include "http/internal/connection.h"
+
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/internal/ascii.h"
+#include "http/problem.h"
+
+namespace sealpost::http::internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kChunkBytes = 64 * 1024;  // upload and download piece size
+constexpr size_t kFirstReadBytes = 4 * 1024;
+constexpr std::chrono::seconds kTlsShutdownTimeout{1};
+
+// Runs `f` on the worker pool and resumes the calling coroutine on its own executor (the
+// connection's strand) with the result. `f` must not throw.
+template <typename F>
+auto RunOnWorker(asio::thread_pool& workers, F f) {
+  using R = std::invoke_result_t<F&>;
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+      [&workers](auto handler, F fn) {
+        asio::post(workers, [handler = std::move(handler), fn = std::move(fn)]() mutable {
+          R result = fn();
+          auto executor = asio::get_associated_executor(handler);
+          asio::dispatch(executor,
+                         [handler = std::move(handler), result = std::move(result)]() mutable {
+                           std::move(handler)(std::move(result));
+                         });
+        });
+      },
+      asio::use_awaitable, std::move(f));
+}
+
+// Calls application code, turning an escaping exception into a 500 (convention 3).
+template <typename F>
+auto Guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return ProblemFromStatus(Internal(std::string("handler threw: ") + e.what()));
+  } catch (...) {
+    return ProblemFromStatus(Internal("handler threw a non-standard exception"));
+  }
+}
+
+std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string HttpDate() {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", kDays[tm.tm_wday % 7], tm.tm_mday,
+                     kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+// For log lines: printable, bounded.
+std::string ForLog(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, 256)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (text.size() > 256) out += "...";
+  return out;
+}
+
+bool IsTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsValidHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    if (!IsTokenChar(c)) return false;
+  }
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
+  }
+  return true;
+}
+
+// Headers the server owns; a handler's copy is dropped.
+bool IsServerOwnedHeader(std::string_view name) {
+  static constexpr std::string_view kOwned[] = {"content-length",
+                                                "transfer-encoding",
+                                                "connection",
+                                                "keep-alive",
+                                                "upgrade",
+                                                "trailer",
+                                                "date",
+                                                "server",
+                                                "x-content-type-options",
+                                                "referrer-policy",
+                                                "strict-transport-security"};
+  for (const std::string_view owned : kOwned) {
+    if (EqualsIgnoreCase(name, owned)) return true;
+  }
+  return false;
+}
+
+bool IsHttpParseError(const beast::error_code& ec) {
+  if (ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) return false;
+  return ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+         ec != bhttp::error::need_more && ec != bhttp::error::need_buffer;
+}
+
+// The request-log fields of one exchange.
+struct Exchange {
+  Clock::time_point started = Clock::now();
+  std::string method;
+  std::string path;  // never the query: it may carry secrets
+  int status = 0;
+  uint64_t bytes = 0;
+};
+
+// Owns an upload sink and makes sure it ends exactly once: Finish() claimed by the server, or
+// Abort() — explicitly or when the coroutine frame goes away.
+class SinkGuard final {
+ public:
+  explicit SinkGuard(std::unique_ptr<UploadSink> sink) : sink_(std::move(sink)) {}
+  ~SinkGuard() { Abort(); }
+  SinkGuard(const SinkGuard&) = delete;
+  SinkGuard& operator=(const SinkGuard&) = delete;
+
+  UploadSink& sink() { return *sink_; }
+  void Abort() {
+    if (sink_ && !ended_) {
+      ended_ = true;
+      sink_->Abort();
+    }
+  }
+  // Marks the sink as committed to Finish(); call right before handing it to a worker.
+  void ClaimForFinish() { ended_ = true; }
+
+ private:
+  std::unique_ptr<UploadSink> sink_;
+  bool ended_ = false;
+};
+
+class Session final {
+ public:
+  Session(std::shared_ptr<Connection> connection, const ConnectionContext& context)
+      : c_(std::move(connection)),
+        options_(context.options),
+        router_(context.router),
+        workers_(context.workers),
+        buffer_(context.options.max_header_bytes + kChunkBytes) {}
+
+  asio::awaitable<void> Run();
+
+ private:
+  auto Token() { return asio::redirect_error(asio::use_awaitable, ec_); }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(c_->stream); }
+
+  // Serves one request whose first bytes are in buffer_, under the head deadline Run() set.
+  // True to keep the connection.
+  asio::awaitable<bool> ServeOne();
+  asio::awaitable<bool> ServeUpload(bhttp::request_parser<bhttp::empty_body>& head,
+                                    const Request& request, const Router::Match& match,
+                                    bool has_body, bool keep_alive, bool is_head,
+                                    Exchange& exchange);
+  // Sends `response`; false when the connection must close.
+  asio::awaitable<bool> Send(Response response, bool is_head, bool keep_alive, Exchange& exchange);
+  asio::awaitable<bool> SendContinueIfExpected(const Request& request);
+  void ApplyHeaders(bhttp::fields& fields, const Response& response, bool keep_alive);
+  void Log(const Exchange& exchange) const;
+  void HardClose() {
+    hard_closed_ = true;
+    CloseNow(*c_);
+  }
+
+  std::shared_ptr<Connection> c_;
+  const ServerOptions& options_;
+  const Router& router_;
+  asio::thread_pool& workers_;
+  beast::flat_buffer buffer_;
+  beast::error_code ec_;
+  unsigned version_ = 11;
+  bool hard_closed_ = false;
+};
+
+asio::awaitable<void> Session::Run() {
+  // The first request's deadline runs from the accept: handshake and head together must fit in
+  // header_timeout, so a silent or slow new connection cannot hold a slot for longer.
+  Tcp().expires_after(options_.header_timeout);
+  co_await c_->stream.async_handshake(ssl::stream_base::server, Token());
+  if (ec_) {
+    spdlog::debug("http: TLS handshake with {} failed: {}", c_->remote_address, ec_.message());
+    CloseNow(*c_);
+    co_return;
+  }
+  bool first = true;
+  for (;;) {
+    c_->idle = true;
+    if (c_->draining) break;
+    if (buffer_.size() == 0) {
+      // Between requests: keep_alive_timeout for the first byte of the next one, whose head
+      // then has header_timeout.
+      if (!first) Tcp().expires_after(options_.keep_alive_timeout);
+      const size_t n =
+          co_await c_->stream.async_read_some(buffer_.prepare(kFirstReadBytes), Token());
+      if (ec_) break;
+      buffer_.commit(n);
+    }
+    c_->idle = false;
+    if (!first) Tcp().expires_after(options_.header_timeout);
+    first = false;
+    if (!co_await ServeOne()) break;
+  }
+  if (!hard_closed_ && Tcp().socket().is_open()) {
+    Tcp().expires_after(kTlsShutdownTimeout);
+    co_await c_->stream.async_shutdown(Token());
+  }
+  CloseNow(*c_);
+}
+
+asio::awaitable<bool> Session::ServeOne() {
+  Exchange exchange;
+  bhttp::request_parser<bhttp::empty_body> head;
+  head.header_limit(static_cast<std::uint32_t>(
+      std::min<size_t>(options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  // Route limits apply once the route is known; the head parser must not refuse any length.
+  head.body_limit(std::numeric_limits<std::uint64_t>::max());
+  co_await bhttp::async_read_header(c_->stream, buffer_, head, Token());
+  if (ec_) {
+    if (ec_ == bhttp::error::header_limit || ec_ == bhttp::error::buffer_overflow) {
+      exchange.method = "-";
+      co_await Send(Problem(431, "header-too-large", "Request header fields too large",
+                            fmt::format("The request head exceeds the limit of {} bytes.",
+                                        options_.max_header_bytes)),
+                    false, false, exchange);
+    } else if (IsHttpParseError(ec_)) {
+      exchange.method = "-";
+      co_await Send(MalformedRequest("The request could not be parsed."), false, false, exchange);
+    } else {
+      spdlog::debug("http: {} closed while reading a request head: {}", c_->remote_address,
+                    ec_.message());
+    }
+    co_return false;
+  }
+
+  const auto& header = head.get();
+  version_ = header.version();
+  Request request;
+  request.method = std::string(Sv(header.method_string()));
+  request.target = std::string(Sv(header.target()));
+  request.remote_address = c_->remote_address;
+  for (const auto& field : header) {
+    request.headers.emplace_back(Sv(field.name_string()), Sv(field.value()));
+  }
+  if (const auto length = head.content_length()) request.content_length = *length;
+  const bool has_body = request.content_length ? *request.content_length > 0 : head.chunked();
+  const bool keep_alive = head.keep_alive() && !c_->draining;
+  const bool is_head = request.method == "HEAD";
+  exchange.method = request.method;
+
+  const std::string_view target = request.target;
+  const size_t question = target.find('?');
+  const std::string_view raw_path = target.substr(0, question);
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+  exchange.path = std::string(raw_path);
+
+  // Framing: Content-Length or plain "chunked", never both (the parser rejects both). Any other
+  // Transfer-Encoding would leave the body unframed or encoded in ways handlers don't expect.
+  const auto transfer_encoding = header.find(bhttp::field::transfer_encoding);
+  if (transfer_encoding != header.end() &&
+      (header.count(bhttp::field::transfer_encoding) > 1 ||
+       !EqualsIgnoreCase(Sv(transfer_encoding->value()), "chunked"))) {
+    co_await Send(MalformedRequest("Unsupported Transfer-Encoding."), is_head, false, exchange);
+    co_return false;
+  }
+  if (raw_path.empty() || raw_path.front() != '/') {
+    co_await Send(MalformedRequest("The request target must be an absolute path."), is_head, false,
+                  exchange);
+    co_return false;
+  }
+  auto decoded = PercentDecodePath(raw_path);
+  if (!decoded.ok()) {
+    co_await Send(MalformedRequest("The request path is not acceptable."), is_head, false,
+                  exchange);
+    co_return false;
+  }
+  request.path = std::move(decoded).value();
+
+  Router::Match match = router_.Find(request.method, request.path);
+  switch (match.kind) {
+    case Router::Match::Kind::kNotFound:
+      co_return co_await Send(NotFoundProblem(), is_head, keep_alive && !has_body, exchange);
+    case Router::Match::Kind::kMethodNotAllowed:
+      co_return co_await Send(MethodNotAllowedProblem(match.allow), is_head,
+                              keep_alive && !has_body, exchange);
+    case Router::Match::Kind::kUpload:
+      co_return co_await ServeUpload(head, request, match, has_body, keep_alive, is_head, exchange);
+    case Router::Match::Kind::kHandler:
+      break;
+  }
+
+  const size_t limit = match.options.max_body_bytes;
+  if (request.content_length && *request.content_length > limit) {
+    co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
+  }
+  if (has_body) {
+    if (!co_await SendContinueIfExpected(request)) co_return false;
+    bhttp::request_parser<bhttp::string_body> parser(std::move(head));
+    parser.body_limit(limit);
+    while (!parser.is_done()) {
+      Tcp().expires_after(options_.body_idle_timeout);
+      co_await bhttp::async_read_some(c_->stream, buffer_, parser, Token());
+      if (ec_) break;
+    }
+    if (ec_ == bhttp::error::body_limit) {
+      co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
+    }
+    if (ec_ && IsHttpParseError(ec_)) {
+      co_return co_await Send(MalformedRequest("The request body could not be parsed."), is_head,
+                              false, exchange);
+    }
+    if (ec_) {
+      spdlog::info("http: {} {} abandoned while reading the body: {}", request.method,
+                   ForLog(exchange.path), ec_.message());
+      co_return false;
+    }
+    request.body = std::move(parser.get().body());
+  }
+
+  const Handler& handler = *match.handler;
+  Response response = co_await RunOnWorker(workers_, [&handler, &request, &match] {
+    return Guarded([&] { return handler(request, match.params); });
+  });
+  co_return co_await Send(std::move(response), is_head, keep_alive, exchange);
+}
+
+asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_body>& head,
+                                           const Request& request, const Router::Match& match,
+                                           bool has_body, bool keep_alive, bool is_head,
+                                           Exchange& exchange) {
+  const size_t limit = match.options.max_body_bytes;
+  if (request.content_length && *request.content_length > limit) {
+    co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
+  }
+  const UploadBegin& begin = *match.begin;
+  Result<std::unique_ptr<UploadSink>> begun =
+      co_await RunOnWorker(workers_, [&begin, &request, &match] {
+        try {
+          return begin(request, match.params);
+        } catch (const std::exception& e) {
+          return Result<std::unique_ptr<UploadSink>>(
+              Internal(std::string("upload begin threw: ") + e.what()));
+        } catch (...) {
+          return Result<std::unique_ptr<UploadSink>>(Internal("upload begin threw"));
+        }
+      });
+  if (!begun.ok()) {
+    co_return co_await Send(ProblemFromStatus(begun.status()), is_head, keep_alive && !has_body,
+                            exchange);
+  }
+  if (*begun == nullptr) {
+    co_return co_await Send(ProblemFromStatus(Internal("upload begin returned no sink")), is_head,
+                            keep_alive && !has_body, exchange);
+  }
+  SinkGuard guard(std::move(begun).value());
+
+  if (has_body) {
+    if (!co_await SendContinueIfExpected(request)) co_return false;  // guard aborts
+    bhttp::request_parser<bhttp::buffer_body> parser(std::move(head));
+    parser.body_limit(limit);
+    std::vector<uint8_t> chunk(kChunkBytes);
+    uint64_t total = 0;
+    while (!parser.is_done()) {
+      // Fill one chunk, each read bounded by the idle timeout.
+      size_t filled = 0;
+      while (filled < chunk.size() && !parser.is_done()) {
+        parser.get().body().data = chunk.data() + filled;
+        parser.get().body().size = chunk.size() - filled;
+        Tcp().expires_after(options_.body_idle_timeout);
+        co_await bhttp::async_read_some(c_->stream, buffer_, parser, Token());
+        filled = chunk.size() - parser.get().body().size;
+        if (ec_ == bhttp::error::need_buffer) ec_ = {};
+        if (ec_) break;
+      }
+      if (ec_ == bhttp::error::body_limit) {
+        guard.Abort();
+        co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
+      }
+      if (ec_ && IsHttpParseError(ec_)) {
+        guard.Abort();
+        co_return co_await Send(MalformedRequest("The request body could not be parsed."), is_head,
+                                false, exchange);
+      }
+      if (ec_) {
+        spdlog::info("http: {} {} upload abandoned after {} bytes: {}", request.method,
+                     ForLog(exchange.path), total, ec_.message());
+        guard.Abort();
+        co_return false;
+      }
+      total += filled;
+      if (total > limit) {
+        guard.Abort();
+        co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
+      }
+      if (filled > 0) {
+        const Status written = guard.sink().Write(ByteView(chunk.data(), filled));
+        if (!written.ok()) {
+          guard.Abort();
+          co_return co_await Send(ProblemFromStatus(written), is_head, false, exchange);
+        }
+      }
+    }
+  }
+
+  guard.ClaimForFinish();
+  UploadSink& sink = guard.sink();
+  Response response =
+      co_await RunOnWorker(workers_, [&sink] { return Guarded([&] { return sink.Finish(); }); });
+  co_return co_await Send(std::move(response), is_head, keep_alive, exchange);
+}
+
+asio::awaitable<bool> Session::SendContinueIfExpected(const Request& request) {
+  const auto expect = request.Header("Expect");
+  if (version_ != 11 || !expect || !EqualsIgnoreCase(*expect, "100-continue")) co_return true;
+  bhttp::response<bhttp::empty_body> interim{bhttp::status::continue_, 11};
+  Tcp().expires_after(options_.body_idle_timeout);
+  co_await bhttp::async_write(c_->stream, interim, Token());
+  co_return !ec_;
+}
+
+void Session::ApplyHeaders(bhttp::fields& fields, const Response& response, bool keep_alive) {
+  for (const auto& [name, value] : response.headers) {
+    if (!IsServerOwnedHeader(name)) fields.insert(name, value);
+  }
+  fields.set(bhttp::field::server, "sealpost");
+  fields.set(bhttp::field::date, HttpDate());
+  fields.set("X-Content-Type-Options", "nosniff");
+  fields.set(bhttp::field::strict_transport_security, "max-age=63072000");
+  fields.set("Referrer-Policy", "no-referrer");
+  if (!response.Header("Cache-Control")) fields.set(bhttp::field::cache_control, "no-store");
+  fields.set(bhttp::field::connection, keep_alive ? "keep-alive" : "close");
+}
+
+asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_alive,
+                                    Exchange& exchange) {
+  keep_alive = keep_alive && !c_->draining;
+  bool valid = response.status >= 200 && response.status <= 599;
+  for (const auto& [name, value] : response.headers) {
+    valid = valid && IsValidHeader(name, value);
+  }
+  if (!valid) {
+    response = ProblemFromStatus(Internal(fmt::format(
+        "handler produced an invalid response (status {} or a header)", response.status)));
+  }
+  exchange.status = response.status;
+  const bool no_body = is_head || response.status == 204 || response.status == 304;
+  const auto status = static_cast<unsigned>(response.status);
+
+  if (response.stream && !no_body) {
+    bhttp::response<bhttp::buffer_body> res;
+    res.version(version_);
+    res.result(status);
+    ApplyHeaders(res, response, keep_alive);
+    const std::optional<uint64_t> length = response.stream_length;
+    if (length) {
+      res.content_length(*length);
+    } else {
+      res.chunked(true);
+    }
+    res.body().data = nullptr;
+    res.body().more = true;
+    bhttp::response_serializer<bhttp::buffer_body> serializer{res};
+    Tcp().expires_after(options_.body_idle_timeout);
+    co_await bhttp::async_write_header(c_->stream, serializer, Token());
+    if (ec_) {
+      HardClose();
+      Log(exchange);
+      co_return false;
+    }
+    std::vector<uint8_t> chunk(kChunkBytes);
+    for (;;) {
+      Result<size_t> n = response.stream->Read(chunk);
+      std::string failure;
+      if (!n.ok()) {
+        failure = n.status().ToString();
+      } else if (*n > chunk.size()) {
+        failure = "source returned more than it was asked for";
+      } else if (length && exchange.bytes + *n > *length) {
+        failure = "source is longer than its stream_length";
+      } else if (length && *n == 0 && exchange.bytes != *length) {
+        failure = "source ended before its stream_length";
+      }
+      if (!failure.empty()) {
+        // Cut the connection: the client must see a truncated transfer, not a short body.
+        spdlog::error("http: {} {}: body source failed after {} bytes: {}", exchange.method,
+                      ForLog(exchange.path), exchange.bytes, failure);
+        HardClose();
+        Log(exchange);
+        co_return false;
+      }
+      if (*n == 0) {
+        res.body().data = nullptr;
+        res.body().size = 0;
+        res.body().more = false;
+      } else {
+        res.body().data = chunk.data();
+        res.body().size = *n;
+        res.body().more = true;
+      }
+      Tcp().expires_after(options_.body_idle_timeout);
+      co_await bhttp::async_write(c_->stream, serializer, Token());
+      if (ec_ == bhttp::error::need_buffer) ec_ = {};
+      if (ec_) {
+        HardClose();
+        Log(exchange);
+        co_return false;
+      }
+      exchange.bytes += *n;
+      if (*n == 0) break;
+    }
+    Log(exchange);
+    co_return keep_alive;
+  }
+
+  bhttp::response<bhttp::string_body> res;
+  res.version(version_);
+  res.result(status);
+  ApplyHeaders(res, response, keep_alive);
+  if (is_head) {
+    // The length a GET would have had; nothing follows the head.
+    if (response.stream) {
+      if (response.stream_length) res.content_length(*response.stream_length);
+    } else {
+      res.content_length(response.body.size());
+    }
+  } else if (!no_body) {
+    exchange.bytes = response.body.size();
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+  }
+  response.stream.reset();
+  Tcp().expires_after(options_.body_idle_timeout);
+  co_await bhttp::async_write(c_->stream, res, Token());
+  Log(exchange);
+  if (ec_) {
+    HardClose();
+    co_return false;
+  }
+  co_return keep_alive;
+}
+
+void Session::Log(const Exchange& exchange) const {
+  const auto elapsed =
+      std::chrono::duration<double, std::milli>(Clock::now() - exchange.started).count();
+  spdlog::info("http {} {} {} {:.1f}ms {}B", exchange.method, ForLog(exchange.path),
+               exchange.status, elapsed, exchange.bytes);
+}
+
+}  // namespace
+
+void CloseNow(Connection& connection) {
+  beast::error_code ignored;
+  auto& socket = beast::get_lowest_layer(connection.stream).socket();
+  if (socket.is_open()) socket.shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(connection.stream).close();
+}
+
+asio::awaitable<void> ServeConnection(std::shared_ptr<Connection> connection,
+                                      const ConnectionContext& context) {
+  try {
+    Session session(std::move(connection), context);
+    co_await session.Run();
+  } catch (const std::exception& e) {
+    spdlog::error("http: connection ended by an exception: {}", e.what());
+  }
+}
+
+}  // namespace sealpost::http::internal
