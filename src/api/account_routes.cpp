@@ -1,0 +1,196 @@
+// /api/v1 routes for enrolment, sessions and two-factor set-up.
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+#include "api/json_input.h"
+#include "api/request_auth.h"
+#include "api/routes.h"
+#include "http/problem.h"
+
+namespace sealpost::api {
+namespace {
+
+using nlohmann::json;
+
+json UserJson(const store::UserRecord& u) {
+  return {{"id", u.id.str()},
+          {"email", u.email},
+          {"display_name", u.display_name},
+          {"is_admin", u.is_admin},
+          {"totp_enabled", u.totp_enabled}};
+}
+
+const char* SessionStatus(store::SessionKind kind) {
+  return kind == store::SessionKind::kFull ? "active" : "totp_setup_required";
+}
+
+http::Response SessionResponse(const app::SessionGrant& grant) {
+  http::Response r = http::Response::Json(200, json{{"status", SessionStatus(grant.kind)},
+                                                    {"csrf_token", grant.csrf_token},
+                                                    {"expires_at", FormatRfc3339(grant.expires_at)},
+                                                    {"user", UserJson(grant.user)}}
+                                                   .dump());
+  SetSessionCookie(r, grant);
+  return r;
+}
+
+app::SignUpRequest SignUpFrom(const json& body, const http::Request& request) {
+  return {StringField(body, "email"), StringField(body, "password"),
+          StringField(body, "display_name"), request.remote_address};
+}
+
+}  // namespace
+
+void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
+  app::Accounts& accounts = deps.accounts;
+  const http::RouteOptions json_opts{deps.max_json_bytes};
+
+  router.Add(
+      "POST", "/api/v1/accounts",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto body = ParseJsonObject(req.body, {{"email", JsonType::kString},
+                                               {"password", JsonType::kString},
+                                               {"display_name", JsonType::kString, false}});
+        if (!body.ok()) return ApiError(body.status());
+        const Status s = accounts.SignUp(SignUpFrom(*body, req));
+        if (!s.ok()) return ApiError(s);
+        return http::Response::Json(
+            202,
+            json{{"status", "verification_sent"},
+                 {"detail", "If the address can be enrolled, a confirmation link is on its way."}}
+                .dump());
+      },
+      json_opts);
+
+  router.Add(
+      "POST", "/api/v1/accounts/verify",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto body = ParseJsonObject(req.body, {{"token", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        auto verified = accounts.VerifyEmail(StringField(*body, "token"));
+        if (!verified.ok()) return ApiError(verified.status());
+        return http::Response::Json(
+            200, json{{"email", verified->email},
+                      {"recovery_code", std::string(verified->recovery_code.AsStringView())}}
+                     .dump());
+      },
+      json_opts);
+
+  router.Add(
+      "POST", "/api/v1/setup/admin",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto body = ParseJsonObject(req.body, {{"token", JsonType::kString},
+                                               {"email", JsonType::kString},
+                                               {"password", JsonType::kString},
+                                               {"display_name", JsonType::kString, false}});
+        if (!body.ok()) return ApiError(body.status());
+        auto created = accounts.BootstrapAdmin(StringField(*body, "token"), SignUpFrom(*body, req));
+        if (!created.ok()) return ApiError(created.status());
+        return http::Response::Json(
+            201, json{{"email", created->email},
+                      {"recovery_code", std::string(created->recovery_code.AsStringView())}}
+                     .dump());
+      },
+      json_opts);
+
+  router.Add(
+      "POST", "/api/v1/session",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto body = ParseJsonObject(
+            req.body, {{"email", JsonType::kString}, {"password", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        auto result = accounts.Login(StringField(*body, "email"), StringField(*body, "password"),
+                                     req.remote_address);
+        if (!result.ok()) return AuthError(result.status());
+        if (result->login_ticket) {
+          return http::Response::Json(
+              200,
+              json{{"status", "totp_required"}, {"login_ticket", *result->login_ticket}}.dump());
+        }
+        return SessionResponse(*result->session);
+      },
+      json_opts);
+
+  router.Add(
+      "POST", "/api/v1/session/totp",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto body = ParseJsonObject(
+            req.body, {{"login_ticket", JsonType::kString}, {"code", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        auto grant = accounts.CompleteSecondFactor(StringField(*body, "login_ticket"),
+                                                   StringField(*body, "code"), req.remote_address);
+        if (!grant.ok()) return AuthError(grant.status());
+        return SessionResponse(*grant);
+      },
+      json_opts);
+
+  router.Add("GET", "/api/v1/session",
+             [&accounts](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
+               if (!auth.ctx) return std::move(auth.error);
+               const app::AuthContext& ctx = *auth.ctx;
+               return http::Response::Json(
+                   200, json{{"status", SessionStatus(ctx.session.kind)},
+                             {"csrf_token", accounts.CsrfTokenFor(*req.Cookie(kSessionCookie))},
+                             {"expires_at", FormatRfc3339(ctx.session.expires_at)},
+                             {"user", UserJson(ctx.user)}}
+                            .dump());
+             });
+
+  router.Add("DELETE", "/api/v1/session",
+             [&accounts](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
+               if (!auth.ctx) return std::move(auth.error);
+               if (Status s = accounts.Logout(*auth.ctx); !s.ok()) return ApiError(s);
+               http::Response r;
+               r.status = 204;
+               ClearSessionCookie(r);
+               return r;
+             });
+
+  router.Add("DELETE", "/api/v1/sessions",
+             [&accounts](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
+               if (!auth.ctx) return std::move(auth.error);
+               if (Status s = accounts.LogoutEverywhere(*auth.ctx); !s.ok()) return ApiError(s);
+               http::Response r;
+               r.status = 204;
+               ClearSessionCookie(r);
+               return r;
+             });
+
+  router.Add(
+      "POST", "/api/v1/account/totp",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
+        if (!auth.ctx) return std::move(auth.error);
+        auto enrolment = accounts.BeginTotp(*auth.ctx);
+        if (!enrolment.ok()) return ApiError(enrolment.status());
+        return http::Response::Json(
+            200,
+            json{{"otpauth_uri", enrolment->otpauth_uri}, {"qr_svg", enrolment->qr_svg}}.dump());
+      },
+      json_opts);
+
+  router.Add(
+      "POST", "/api/v1/account/totp/confirm",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
+        if (!auth.ctx) return std::move(auth.error);
+        auto body = ParseJsonObject(req.body, {{"code", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        if (Status s = accounts.ConfirmTotp(*auth.ctx, StringField(*body, "code")); !s.ok()) {
+          return ApiError(s);
+        }
+        return http::Response::Json(200, json{{"status", "active"}}.dump());
+      },
+      json_opts);
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,28 @@
+#include "api/api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/routes.h"
+#include "http/problem.h"
+
+namespace sealpost::api {
+
+void RegisterApi(http::Router& router, const ApiDeps& deps) {
+  router.Add("GET", "/healthz", [](const http::Request&, const http::PathParams&) {
+    return http::Response::Json(200, R"({"status":"ok"})");
+  });
+  auto ready = deps.ready;
+  router.Add("GET", "/readyz", [ready](const http::Request&, const http::PathParams&) {
+    const Status s = ready();
+    if (!s.ok()) return http::Problem(503, "unavailable", "Not ready");
+    return http::Response::Json(200, R"({"status":"ready"})");
+  });
+  router.Add("GET", "/api/v1/openapi.json", [](const http::Request&, const http::PathParams&) {
+    return http::Response::Json(200, OpenApiDocument());
+  });
+  RegisterAccountRoutes(router, deps);
+  RegisterMailboxRoutes(router, deps);
+  RegisterAdminRoutes(router, deps);
+}
+
+}  // namespace sealpost::api

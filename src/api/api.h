@@ -1,0 +1,32 @@
+// The public REST API, /api/v1 (DESIGN.md §8): JSON in and out, errors as RFC 9457 problems,
+// browser auth by an HttpOnly session cookie plus a CSRF token header on unsafe methods.
+// Handlers only parse, authenticate and call app/; the rules live there.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "app/accounts.h"
+#include "app/mailbox.h"
+#include "audit/audit_log.h"
+#include "http/router.h"
+
+namespace sealpost::api {
+
+struct ApiDeps {
+  app::Accounts& accounts;
+  app::Mailbox& mailbox;
+  // Re-checks the audit log (administrators only).
+  std::function<Result<audit::VerifyReport>()> verify_audit;
+  std::function<Status()> ready;  // readiness probe (store reachable)
+  uint64_t max_upload_bytes = 100ull << 20;
+  size_t max_json_bytes = 1 << 20;
+  size_t max_message_json_bytes = 4 << 20;
+};
+
+void RegisterApi(http::Router& router, const ApiDeps& deps);
+
+// The OpenAPI 3 description served at /api/v1/openapi.json.
+const std::string& OpenApiDocument();
+
+}  // namespace sealpost::api

@@ -1,0 +1,38 @@
+// Strict JSON request bodies: an object, only known fields, each of the expected type.
+//
+// SECURITY: sees raw request bodies. Size is bounded by the route's body limit before this runs;
+// nesting depth is bounded here before parsing; nlohmann's parser refuses invalid UTF-8.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+
+namespace sealpost::api {
+
+enum class JsonType { kString, kStringArray, kArray, kObject, kInteger, kBoolean };
+
+struct FieldSpec {
+  std::string_view name;
+  JsonType type;
+  bool required = true;
+};
+
+inline constexpr int kMaxJsonDepth = 8;
+
+// InvalidArgument naming the problem for malformed JSON, a non-object, an unknown field, a
+// missing required field or a wrong type.
+Result<nlohmann::json> ParseJsonObject(std::string_view body,
+                                       std::initializer_list<FieldSpec> spec);
+// Checks one nested object (e.g. an attachment entry) the same way.
+Status CheckJsonObject(const nlohmann::json& value, std::string_view what,
+                       std::initializer_list<FieldSpec> spec);
+
+// Field access after validation; optional fields return a default.
+std::string StringField(const nlohmann::json& object, std::string_view name);
+
+}  // namespace sealpost::api

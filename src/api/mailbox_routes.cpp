@@ -1,0 +1,238 @@
+// /api/v1 routes for uploads, sending, folders, reading and attachment downloads.
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/json_input.h"
+#include "api/request_auth.h"
+#include "api/routes.h"
+#include "http/problem.h"
+
+namespace sealpost::api {
+namespace {
+
+using nlohmann::json;
+
+const char* SealName(app::SealState s) { return s == app::SealState::kValid ? "valid" : "invalid"; }
+
+json HeaderJson(const app::MessageHeader& h) {
+  return {{"id", h.id.str()},
+          {"folder", h.folder == store::Folder::kInbox ? "inbox" : "sent"},
+          {"unread", h.unread},
+          {"created_at", FormatRfc3339(h.created_at)},
+          {"from", {{"email", h.from_email}, {"name", h.from_name}}},
+          {"to", h.to},
+          {"subject", h.subject},
+          {"attachment_count", h.attachment_count},
+          {"seal", {{"status", SealName(h.seal)}, {"signer", h.from_email}}}};
+}
+
+// RFC 6266 / RFC 8187: an ASCII fallback plus the exact UTF-8 name.
+std::string ContentDisposition(std::string_view name) {
+  std::string ascii, encoded;
+  for (unsigned char c : name) {
+    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+        std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos) {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += fmt::format("%{:02X}", c);
+    }
+  }
+  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+}
+
+class BlobBodySource final : public http::BodySource {
+ public:
+  explicit BlobBodySource(std::unique_ptr<blob::BlobReader> reader) : reader_(std::move(reader)) {}
+  Result<size_t> Read(std::span<uint8_t> out) override { return reader_->Read(out); }
+
+ private:
+  std::unique_ptr<blob::BlobReader> reader_;
+};
+
+class UploadSinkAdapter final : public http::UploadSink {
+ public:
+  explicit UploadSinkAdapter(std::unique_ptr<app::UploadSession> session)
+      : session_(std::move(session)) {}
+  Status Write(ByteView chunk) override { return session_->Write(chunk); }
+  http::Response Finish() override {
+    auto result = session_->Finish();
+    if (!result.ok()) return ApiError(result.status());
+    return http::Response::Json(201, json{{"id", result->id.str()}, {"size", result->size}}.dump());
+  }
+  void Abort() override { session_->Abort(); }
+
+ private:
+  std::unique_ptr<app::UploadSession> session_;
+};
+
+Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
+  SP_ASSIGN_OR_RETURN(const json body,
+                      ParseJsonObject(req.body, {{"to", JsonType::kStringArray},
+                                                 {"subject", JsonType::kString, false},
+                                                 {"text", JsonType::kString, false},
+                                                 {"html", JsonType::kString, false},
+                                                 {"attachments", JsonType::kArray, false}}));
+  app::SendRequest r;
+  r.to = body.at("to").get<std::vector<std::string>>();
+  r.subject = StringField(body, "subject");
+  r.text = StringField(body, "text");
+  r.html = StringField(body, "html");
+  if (body.contains("attachments")) {
+    for (const json& a : body.at("attachments")) {
+      SP_RETURN_IF_ERROR(CheckJsonObject(a, "an attachment",
+                                         {{"upload_id", JsonType::kString},
+                                          {"name", JsonType::kString},
+                                          {"content_type", JsonType::kString, false}}));
+      r.attachments.push_back(
+          {StringField(a, "upload_id"), StringField(a, "name"), StringField(a, "content_type")});
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
+  app::Accounts& accounts = deps.accounts;
+  app::Mailbox& mailbox = deps.mailbox;
+
+  router.AddUpload(
+      "POST", "/api/v1/uploads",
+      [&accounts, &mailbox](const http::Request& req,
+                            const http::PathParams&) -> Result<std::unique_ptr<http::UploadSink>> {
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) {
+          return auth.error.status == 403 ? PermissionDenied("CSRF token or session scope")
+                                          : Unauthenticated("log in first");
+        }
+        SP_ASSIGN_OR_RETURN(auto session, mailbox.BeginUpload(*auth.ctx, req.content_length));
+        return std::unique_ptr<http::UploadSink>(new UploadSinkAdapter(std::move(session)));
+      },
+      http::RouteOptions{static_cast<size_t>(deps.max_upload_bytes), true});
+
+  router.Add(
+      "POST", "/api/v1/messages",
+      [&accounts, &mailbox](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return std::move(auth.error);
+        auto request = SendRequestFrom(req);
+        if (!request.ok()) return ApiError(request.status());
+        auto id = mailbox.Send(*auth.ctx, *request);
+        if (!id.ok()) return ApiError(id.status());
+        http::Response r = http::Response::Json(201, json{{"id", id->str()}}.dump());
+        r.SetHeader("Location", "/api/v1/messages/" + id->str());
+        return r;
+      },
+      http::RouteOptions{deps.max_message_json_bytes});
+
+  router.Add(
+      "GET", "/api/v1/mailbox/{folder}",
+      [&accounts, &mailbox](const http::Request& req, const http::PathParams& params) {
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return std::move(auth.error);
+        const std::string& name = params.at("folder");
+        if (name != "inbox" && name != "sent") {
+          return http::Problem(404, "not-found", "No such folder", "folders are inbox and sent");
+        }
+        int limit = 50;
+        if (auto text = req.QueryParam("limit")) {
+          const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+          if (ec != std::errc() || ptr != text->data() + text->size()) {
+            return ApiError(InvalidArgument("limit must be a number"));
+          }
+        }
+        auto page =
+            mailbox.List(*auth.ctx, name == "inbox" ? store::Folder::kInbox : store::Folder::kSent,
+                         req.QueryParam("cursor").value_or(""), limit);
+        if (!page.ok()) return ApiError(page.status());
+        json items = json::array();
+        for (const auto& m : page->items) {
+          if (m.header) {
+            items.push_back(HeaderJson(*m.header));
+          } else {
+            items.push_back({{"id", m.id.str()},
+                             {"folder", name},
+                             {"unread", m.unread},
+                             {"created_at", FormatRfc3339(m.created_at)},
+                             {"seal", {{"status", "broken"}}}});
+          }
+        }
+        json out = {{"items", items}, {"next_cursor", nullptr}};
+        if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
+        return http::Response::Json(200, out.dump());
+      });
+
+  router.Add("GET", "/api/v1/messages/{id}",
+             [&accounts, &mailbox](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto view = mailbox.Read(*auth.ctx, params.at("id"));
+               if (!view.ok()) return ApiError(view.status());
+               json out = HeaderJson(view->header);
+               out["text"] = view->body.text;
+               out["html"] = view->body.html;
+               json attachments = json::array();
+               for (const auto& a : view->attachments) {
+                 attachments.push_back({{"index", a.index},
+                                        {"name", a.name},
+                                        {"content_type", a.content_type},
+                                        {"size", a.size}});
+               }
+               out["attachments"] = attachments;
+               return http::Response::Json(200, out.dump());
+             });
+
+  router.Add("GET", "/api/v1/messages/{id}/attachments/{index}",
+             [&accounts, &mailbox](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               int index = -1;
+               const std::string& text = params.at("index");
+               const auto [ptr, ec] =
+                   std::from_chars(text.data(), text.data() + text.size(), index);
+               if (ec != std::errc() || ptr != text.data() + text.size()) {
+                 return http::Problem(404, "not-found", "Attachment not found");
+               }
+               auto download = mailbox.OpenAttachment(*auth.ctx, params.at("id"), index);
+               if (!download.ok()) return ApiError(download.status());
+               http::Response r;
+               r.status = 200;
+               // Downloads are always served as opaque bytes: the browser must not render them
+               // inline.
+               r.SetHeader("Content-Type", "application/octet-stream");
+               r.SetHeader("Content-Disposition", ContentDisposition(download->info.name));
+               r.SetHeader("X-Sealpost-Content-Type", download->info.content_type);
+               r.stream = std::make_unique<BlobBodySource>(std::move(download->reader));
+               r.stream_length = download->info.size;
+               return r;
+             });
+}
+
+void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
+  app::Accounts& accounts = deps.accounts;
+  auto verify = deps.verify_audit;
+  router.Add("POST", "/api/v1/admin/audit/verify",
+             [&accounts, verify](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               if (!auth.ctx->user.is_admin) {
+                 return http::Problem(403, "forbidden", "Administrators only");
+               }
+               auto report = verify();
+               if (!report.ok()) return ApiError(report.status());
+               return http::Response::Json(
+                   200, json{{"ok", report->ok},
+                             {"entries", report->entries},
+                             {"checkpoints", report->checkpoints},
+                             {"last_checkpoint_seq", report->last_checkpoint_seq},
+                             {"first_bad_seq", report->first_bad_seq},
+                             {"problem", report->problem}}
+                            .dump());
+             });
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,85 @@
+#include "api/request_auth.h"
+
+#include <fmt/format.h>
+
+#include "crypto/secret_bytes.h"
+#include "http/problem.h"
+
+namespace sealpost::api {
+namespace {
+
+bool IsUnsafe(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+}  // namespace
+
+SessionOrError RequireSession(app::Accounts& accounts, const http::Request& request,
+                              SessionNeed need) {
+  const auto cookie = request.Cookie(kSessionCookie);
+  if (!cookie) {
+    return {std::nullopt,
+            http::Problem(401, "session-required", "Log in first", "this request needs a session")};
+  }
+  auto ctx = accounts.Authenticate(*cookie, request.remote_address);
+  if (!ctx.ok()) {
+    if (ctx.status().code() == ErrorCode::kUnauthenticated) {
+      http::Response r =
+          http::Problem(401, "session-required", "Log in first", ctx.status().message());
+      ClearSessionCookie(r);
+      return {std::nullopt, std::move(r)};
+    }
+    return {std::nullopt, AuthError(ctx.status())};
+  }
+  if (IsUnsafe(request.method)) {
+    const std::string expected = accounts.CsrfTokenFor(*cookie);
+    const auto sent = request.Header(kCsrfHeader);
+    if (!sent || !crypto::ConstantTimeEquals(AsBytes(*sent), AsBytes(expected))) {
+      return {std::nullopt, http::Problem(403, "csrf-failed", "Missing or wrong CSRF token",
+                                          "send the session's csrf_token in X-CSRF-Token")};
+    }
+  }
+  if (need == SessionNeed::kFull && ctx->session.kind != store::SessionKind::kFull) {
+    return {std::nullopt,
+            http::Problem(403, "totp-setup-required", "Set up two-factor authentication first",
+                          "POST /api/v1/account/totp, then /api/v1/account/totp/confirm")};
+  }
+  return {std::move(*ctx), {}};
+}
+
+void SetSessionCookie(http::Response& response, const app::SessionGrant& grant) {
+  response.AddHeader("Set-Cookie", fmt::format("{}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
+                                               kSessionCookie, grant.cookie_value));
+}
+
+void ClearSessionCookie(http::Response& response) {
+  response.AddHeader("Set-Cookie", fmt::format("{}=; Path=/; Secure; HttpOnly; SameSite=Strict; "
+                                               "Max-Age=0",
+                                               kSessionCookie));
+}
+
+http::Response AuthError(const Status& status) {
+  if (status.code() == ErrorCode::kResourceExhausted) {
+    http::Response r =
+        http::Problem(429, "too-many-attempts", "Too many failed attempts", status.message());
+    r.SetHeader("Retry-After", "900");
+    return r;
+  }
+  if (status.code() == ErrorCode::kUnauthenticated) {
+    return http::Problem(401, "invalid-credentials", "Not authenticated", status.message());
+  }
+  return ApiError(status);
+}
+
+http::Response ApiError(const Status& status) { return http::ProblemFromStatus(status); }
+
+std::optional<http::Response> RequireJsonContent(const http::Request& request) {
+  const auto type = request.Header("Content-Type");
+  if (!type || type->substr(0, 16) != "application/json") {
+    return http::Problem(415, "unsupported-media-type", "Send JSON",
+                         "Content-Type must be application/json");
+  }
+  return std::nullopt;
+}
+
+}  // namespace sealpost::api

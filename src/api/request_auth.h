@@ -1,0 +1,36 @@
+// Session cookies, CSRF checks and error answers shared by the API handlers.
+#pragma once
+
+#include "app/accounts.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace sealpost::api {
+
+// "__Host-" makes browsers insist on Secure, Path=/ and no Domain (RFC 6265bis §4.1.3.2).
+inline constexpr std::string_view kSessionCookie = "__Host-sealpost_session";
+inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+
+enum class SessionNeed { kFull, kSetupAllowed };
+
+// Resolves the session cookie; for unsafe methods also checks the CSRF header in constant time.
+// Errors are ready-to-send problem responses.
+struct SessionOrError {
+  std::optional<app::AuthContext> ctx;
+  http::Response error;
+};
+SessionOrError RequireSession(app::Accounts& accounts, const http::Request& request,
+                              SessionNeed need);
+
+void SetSessionCookie(http::Response& response, const app::SessionGrant& grant);
+void ClearSessionCookie(http::Response& response);
+
+// Status → problem.
+http::Response ApiError(const Status& status);
+// For log-in steps: throttling (ResourceExhausted) is 429 with Retry-After, and wrong
+// credentials are 401 invalid-credentials.
+http::Response AuthError(const Status& status);
+// 415 unless the request declares a JSON body (also blocks cross-site form posts).
+std::optional<http::Response> RequireJsonContent(const http::Request& request);
+
+}  // namespace sealpost::api

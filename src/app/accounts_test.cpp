@@ -1,0 +1,191 @@
+// Account use cases with a frozen clock: expiries and limits that HTTP tests cannot wait for.
+#include "app/accounts.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "auth/totp.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace sealpost::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+class CapturingMailer final : public delivery::Mailer {
+ public:
+  Status Send(const delivery::OutgoingMail& mail) override {
+    std::lock_guard lock(mu_);
+    sent.push_back(mail);
+    return Status::Ok();
+  }
+  std::mutex mu_;
+  std::vector<delivery::OutgoingMail> sent;
+};
+
+constexpr const char* kPassword = "correct horse battery staple";
+
+class AccountsTest : public ::testing::Test {
+ protected:
+  AccountsTest()
+      : store_(*store::sqlite::OpenSqliteStore(dir_.path() + "/db")),
+        blobs_(*blob::OpenLocalBlobStore(platform::DefaultFilesystem(), dir_.path() + "/blobs")),
+        master_(keys::MasterKey::FromKeyForTesting(crypto::AeadKey::Generate())),
+        audit_(crypto::SigningKey::Generate(), 10, clock_),
+        throttle_(*store_, clock_, auth::ThrottleLimits{}),
+        accounts_(Services{*store_, *blobs_, master_, audit_, clock_, rng_, mailer_, throttle_,
+                           Config()}) {}
+
+  static AppConfig Config() {
+    AppConfig c;
+    c.password_hash = crypto::kMinimumPasswordHashParams;
+    return c;
+  }
+
+  std::string LastToken() {
+    const std::string& text = mailer_.sent.back().text;
+    const size_t at = text.find("token=");
+    EXPECT_NE(at, std::string::npos);
+    return at == std::string::npos ? "" : text.substr(at + 6, 43);
+  }
+
+  // Enrols a member with TOTP and returns its TOTP secret.
+  std::string Enrol(const std::string& email) {
+    EXPECT_THAT(accounts_.SignUp({email, kPassword, "", "127.0.0.1"}), IsOk());
+    EXPECT_THAT(accounts_.VerifyEmail(LastToken()).status(), IsOk());
+    auto login = accounts_.Login(email, kPassword, "127.0.0.1");
+    EXPECT_THAT(login.status(), IsOk());
+    auto ctx = accounts_.Authenticate(login->session->cookie_value, "127.0.0.1");
+    EXPECT_THAT(ctx.status(), IsOk());
+    auto enrolment = accounts_.BeginTotp(*ctx);
+    EXPECT_THAT(enrolment.status(), IsOk());
+    const std::string uri = enrolment->otpauth_uri;
+    const size_t start = uri.find("secret=") + 7;
+    const std::string secret = uri.substr(start, uri.find('&', start) - start);
+    EXPECT_THAT(accounts_.ConfirmTotp(*ctx, Code(secret, 0)), IsOk());
+    return secret;
+  }
+
+  std::string Code(const std::string& base32, int steps_ahead) {
+    Bytes key;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (char c : base32) {
+      const int v = (c >= 'A' && c <= 'Z') ? c - 'A' : c - '2' + 26;
+      acc = (acc << 5) | static_cast<uint32_t>(v);
+      bits += 5;
+      if (bits >= 8) {
+        bits -= 8;
+        key.push_back(static_cast<uint8_t>(acc >> bits));
+      }
+    }
+    return auth::TotpCode(key, auth::TotpStep(clock_.Now()) + steps_ahead);
+  }
+
+  testutil::TempDir dir_;
+  platform::FakeClock clock_{FromUnixMillis(1'790'000'000'000)};
+  platform::SystemRng rng_;
+  CapturingMailer mailer_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<blob::BlobStore> blobs_;
+  keys::MasterKey master_;
+  audit::AuditLog audit_;
+  auth::LoginThrottle throttle_;
+  Accounts accounts_;
+};
+
+TEST_F(AccountsTest, SessionExpiresWhenIdleAndAtAbsoluteLimit) {
+  const std::string secret = Enrol("alice@example.org");
+  clock_.Advance(31s);
+  auto login = accounts_.Login("alice@example.org", kPassword, "127.0.0.1");
+  ASSERT_THAT(login.status(), IsOk());
+  ASSERT_TRUE(login->login_ticket);
+  auto grant = accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "127.0.0.1");
+  ASSERT_THAT(grant.status(), IsOk());
+  const std::string cookie = grant->cookie_value;
+
+  // Active use every 20 minutes keeps it alive up to the 12 h absolute limit.
+  for (int i = 0; i < 35; ++i) {
+    clock_.Advance(20min);
+    ASSERT_THAT(accounts_.Authenticate(cookie, "127.0.0.1").status(), IsOk()) << i;
+  }
+  clock_.Advance(20min);  // 12 h 0 min since log-in
+  EXPECT_THAT(accounts_.Authenticate(cookie, "127.0.0.1").status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+
+  clock_.Advance(31s);
+  login = accounts_.Login("alice@example.org", kPassword, "127.0.0.1");
+  grant = accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "127.0.0.1");
+  ASSERT_THAT(grant.status(), IsOk());
+  clock_.Advance(31min);  // idle longer than 30 min
+  EXPECT_THAT(accounts_.Authenticate(grant->cookie_value, "127.0.0.1").status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+}
+
+TEST_F(AccountsTest, LoginTicketExpiresAndAllowsFiveWrongCodes) {
+  const std::string secret = Enrol("bob@example.org");
+  auto login = accounts_.Login("bob@example.org", kPassword, "10.0.0.1");
+  ASSERT_THAT(login.status(), IsOk());
+  clock_.Advance(6min);
+  EXPECT_THAT(
+      accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "10.0.0.1").status(),
+      StatusIs(ErrorCode::kUnauthenticated));
+
+  login = accounts_.Login("bob@example.org", kPassword, "10.0.0.2");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(accounts_.CompleteSecondFactor(*login->login_ticket, "000000", "10.0.0.2").status(),
+                StatusIs(ErrorCode::kUnauthenticated));
+  }
+  // The ticket is gone after the fifth failure; even the right code no longer opens it.
+  clock_.Advance(31s);
+  auto late = accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "10.0.0.2");
+  EXPECT_FALSE(late.ok());
+}
+
+TEST_F(AccountsTest, SignUpForTakenAddressAnswersAlikeAndTellsTheOwner) {
+  Enrol("carol@example.org");
+  const size_t mails = mailer_.sent.size();
+  EXPECT_THAT(accounts_.SignUp({"carol@example.org", "another long password", "", "1.2.3.4"}),
+              IsOk());
+  ASSERT_EQ(mailer_.sent.size(), mails + 1);
+  EXPECT_EQ(mailer_.sent.back().text.find("token="), std::string::npos);
+  EXPECT_NE(mailer_.sent.back().text.find("already has one"), std::string::npos);
+  // The original password still works: nothing was replaced.
+  EXPECT_THAT(accounts_.Login("carol@example.org", kPassword, "1.2.3.4").status(), IsOk());
+}
+
+TEST_F(AccountsTest, VerificationLinkWorksOnce) {
+  ASSERT_THAT(accounts_.SignUp({"dan@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  const std::string token = LastToken();
+  // Unverified accounts cannot log in, with the same answer as a wrong password.
+  EXPECT_THAT(accounts_.Login("dan@example.org", kPassword, "127.0.0.1").status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  auto verified = accounts_.VerifyEmail(token);
+  ASSERT_THAT(verified.status(), IsOk());
+  EXPECT_EQ(verified->recovery_code.size(), 39u);
+  EXPECT_THAT(accounts_.VerifyEmail(token).status(), StatusIs(ErrorCode::kNotFound));
+}
+
+TEST_F(AccountsTest, RecoveryCodeUnwrapsTheSameKeys) {
+  ASSERT_THAT(accounts_.SignUp({"erin@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  auto verified = accounts_.VerifyEmail(LastToken());
+  ASSERT_THAT(verified.status(), IsOk());
+  auto user = store_->GetUserByEmail("erin@example.org");
+  ASSERT_THAT(user.status(), IsOk());
+  auto code = keys::NormaliseRecoveryCode(verified->recovery_code.AsStringView());
+  ASSERT_THAT(code.status(), IsOk());
+  auto kek = crypto::DeriveKeyFromPassword(code->AsStringView(), user->recovery_salt,
+                                           crypto::kMinimumPasswordHashParams);
+  ASSERT_THAT(kek.status(), IsOk());
+  auto umk = keys::UnwrapUmk(*kek, user->umk_by_recovery, keys::UmkSlot::kRecoveryCode, user->id);
+  ASSERT_THAT(umk.status(), IsOk());
+  auto bundle = keys::UnwrapBundle(*umk, user->wrapped_private_keys, user->id);
+  ASSERT_THAT(bundle.status(), IsOk());
+  EXPECT_TRUE(crypto::ConstantTimeEquals(bundle->box.public_key().bytes(), user->box_public_key));
+}
+
+}  // namespace
+}  // namespace sealpost::app

@@ -1,0 +1,144 @@
+#include "cmd/config.h"
+
+#include <set>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+namespace sealpost::cmd {
+namespace {
+
+// Reads typed values and remembers which keys were seen, so unknown keys can be reported.
+class Reader {
+ public:
+  explicit Reader(const toml::table& root) : root_(root) {}
+
+  template <typename T>
+  Status Get(std::string_view section, std::string_view key, T& out) {
+    known_.insert(fmt::format("{}.{}", section, key));
+    const toml::node* node = root_.at_path(fmt::format("{}.{}", section, key)).node();
+    if (!node) return Status::Ok();
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = node->value<std::string>()) {
+        out = *v;
+        return Status::Ok();
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = node->value<bool>()) {
+        out = *v;
+        return Status::Ok();
+      }
+    } else {
+      if (auto v = node->value<int64_t>(); v && *v >= 0) {
+        out = static_cast<T>(*v);
+        return Status::Ok();
+      }
+    }
+    return InvalidArgument(fmt::format("config key {}.{} has the wrong type", section, key));
+  }
+
+  Status GetSeconds(std::string_view section, std::string_view key, std::chrono::seconds& out) {
+    int64_t v = out.count();
+    SP_RETURN_IF_ERROR(Get(section, key, v));
+    out = std::chrono::seconds(v);
+    return Status::Ok();
+  }
+
+  Status CheckUnknown() const {
+    for (const auto& [section, node] : root_) {
+      const auto* table = node.as_table();
+      if (!table)
+        return InvalidArgument(fmt::format("config key {} must be a section", section.str()));
+      for (const auto& [key, value] : *table) {
+        const std::string full = fmt::format("{}.{}", section.str(), key.str());
+        if (!known_.count(full)) return InvalidArgument("unknown config key " + full);
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const toml::table& root_;
+  std::set<std::string> known_;
+};
+
+Status Read(Reader& r, Config& c) {
+  SP_RETURN_IF_ERROR(r.Get("server", "data_dir", c.data_dir));
+  SP_RETURN_IF_ERROR(r.Get("server", "public_url", c.app.public_url));
+  SP_RETURN_IF_ERROR(r.Get("http", "address", c.listen_address));
+  SP_RETURN_IF_ERROR(r.Get("http", "port", c.listen_port));
+  SP_RETURN_IF_ERROR(r.Get("http", "tls_certificate", c.tls_certificate));
+  SP_RETURN_IF_ERROR(r.Get("http", "tls_private_key", c.tls_private_key));
+  SP_RETURN_IF_ERROR(r.Get("http", "static_dir", c.static_dir));
+  SP_RETURN_IF_ERROR(r.Get("http", "io_threads", c.io_threads));
+  SP_RETURN_IF_ERROR(r.Get("http", "worker_threads", c.worker_threads));
+  SP_RETURN_IF_ERROR(r.GetSeconds("http", "header_timeout_seconds", c.header_timeout));
+  SP_RETURN_IF_ERROR(r.GetSeconds("http", "body_idle_timeout_seconds", c.body_idle_timeout));
+  SP_RETURN_IF_ERROR(r.GetSeconds("http", "keep_alive_timeout_seconds", c.keep_alive_timeout));
+  SP_RETURN_IF_ERROR(r.Get("http", "max_json_bytes", c.max_json_bytes));
+  SP_RETURN_IF_ERROR(r.Get("mail", "from", c.mail_from));
+  SP_RETURN_IF_ERROR(r.Get("mail", "relay", c.mail_relay));
+  SP_RETURN_IF_ERROR(r.Get("audit", "checkpoint_every", c.audit_checkpoint_every));
+  auto& a = c.app;
+  SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
+  SP_RETURN_IF_ERROR(r.Get("auth", "argon2_memory_bytes", a.password_hash.mem_limit_bytes));
+  SP_RETURN_IF_ERROR(r.GetSeconds("auth", "session_idle_seconds", a.session_idle));
+  SP_RETURN_IF_ERROR(r.GetSeconds("auth", "session_absolute_seconds", a.session_absolute));
+  SP_RETURN_IF_ERROR(r.GetSeconds("auth", "verification_ttl_seconds", a.verification_ttl));
+  SP_RETURN_IF_ERROR(r.Get("auth", "require_totp", a.require_totp));
+  SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_account", c.throttle.per_account));
+  SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_address", c.throttle.per_address));
+  std::chrono::seconds window = std::chrono::duration_cast<std::chrono::seconds>(c.throttle.window);
+  SP_RETURN_IF_ERROR(r.GetSeconds("auth", "failure_window_seconds", window));
+  c.throttle.window = window;
+  auto& l = a.limits;
+  SP_RETURN_IF_ERROR(r.Get("limits", "max_recipients", l.max_recipients));
+  SP_RETURN_IF_ERROR(r.Get("limits", "max_attachments", l.max_attachments));
+  SP_RETURN_IF_ERROR(r.Get("limits", "max_upload_bytes", l.max_upload_bytes));
+  SP_RETURN_IF_ERROR(r.Get("limits", "max_text_bytes", l.max_text_bytes));
+  return r.CheckUnknown();
+}
+
+Status Validate(const Config& c) {
+  if (Status s = c.app.password_hash.Validate(); !s.ok()) {
+    return InvalidArgument("auth.argon2_*: " + s.message());
+  }
+  if (c.io_threads < 1 || c.worker_threads < 1) {
+    return InvalidArgument("http.io_threads and http.worker_threads must be at least 1");
+  }
+  if (c.app.session_idle.count() < 60 || c.app.session_absolute < c.app.session_idle) {
+    return InvalidArgument("auth.session_idle_seconds must be ≥ 60 and ≤ session_absolute_seconds");
+  }
+  if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
+    return InvalidArgument("auth.failures_per_* must be at least 1");
+  }
+  if (!c.mail_relay.empty()) {
+    return InvalidArgument("mail.relay is not supported yet; leave it empty to use the outbox");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::optional<std::string>& path,
+                          const std::optional<std::string>& data_dir_override) {
+  Config config;
+  if (path) {
+    toml::table root;
+    try {
+      root = toml::parse_file(*path);
+    } catch (const toml::parse_error& e) {
+      return InvalidArgument(fmt::format("{}: {}", *path, e.description()));
+    }
+    Reader reader(root);
+    SP_RETURN_IF_ERROR(Read(reader, config));
+  }
+  if (data_dir_override) config.data_dir = *data_dir_override;
+  if (config.app.public_url == "https://127.0.0.1:8443" && config.listen_port != 8443) {
+    config.app.public_url = fmt::format("https://{}:{}", config.listen_address, config.listen_port);
+  }
+  SP_RETURN_IF_ERROR(Validate(config));
+  return config;
+}
+
+}  // namespace sealpost::cmd

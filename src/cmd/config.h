@@ -1,0 +1,50 @@
+// sealpost.toml: every key has a default, so `sealpost serve` with no file runs.
+// The annotated reference is docs/sealpost.example.toml.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "app/services.h"
+#include "auth/login_throttle.h"
+#include "core/status.h"
+
+namespace sealpost::cmd {
+
+struct Config {
+  std::string data_dir = "./sealpost-data";
+  // [http]
+  std::string listen_address = "127.0.0.1";
+  uint16_t listen_port = 8443;
+  std::string tls_certificate;  // PEM path; generated self-signed under data_dir when empty
+  std::string tls_private_key;
+  std::string static_dir;  // built web UI; default: web/dist beside the binary's source tree
+  int io_threads = 2;
+  int worker_threads = 8;
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_idle_timeout{30};
+  std::chrono::seconds keep_alive_timeout{60};
+  size_t max_json_bytes = 1 << 20;
+  // [mail]
+  std::string mail_from = "Sealpost <no-reply@sealpost.localhost>";
+  std::string mail_relay;  // host:port; empty = write .eml files to data_dir/outbox
+  // [audit]
+  int audit_checkpoint_every = 100;
+  // [auth], [limits], public_url …
+  app::AppConfig app;
+  auth::ThrottleLimits throttle;
+
+  std::string DatabasePath() const { return data_dir + "/sealpost.db"; }
+  std::string BlobDir() const { return data_dir + "/blobs"; }
+  std::string OutboxDir() const { return data_dir + "/outbox"; }
+  std::string MasterKeyPath() const { return data_dir + "/master.key"; }
+  std::string AuditPublicKeyPath() const { return data_dir + "/audit-signing.pub"; }
+};
+
+// Reads `path` (when given) over the defaults; unknown keys and bad values are errors naming
+// the key. `data_dir_override` (from --data-dir) wins over the file.
+Result<Config> LoadConfig(const std::optional<std::string>& path,
+                          const std::optional<std::string>& data_dir_override);
+
+}  // namespace sealpost::cmd

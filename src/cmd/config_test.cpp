@@ -1,0 +1,45 @@
+#include "cmd/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace sealpost::cmd {
+namespace {
+
+std::string Write(const testutil::TempDir& dir, const std::string& text) {
+  const std::string path = dir.path() + "/sealpost.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigTest, DefaultsWithoutFile) {
+  auto c = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->data_dir, "./sealpost-data");
+  EXPECT_EQ(c->listen_port, 8443);
+  EXPECT_THAT(c->app.password_hash.Validate(), IsOk());
+}
+
+TEST(ConfigTest, DocumentedExampleLoads) {
+  auto c = LoadConfig(std::string(SEALPOST_SOURCE_DIR) + "/docs/sealpost.example.toml", "/tmp/x");
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->data_dir, "/tmp/x");
+  EXPECT_EQ(c->app.limits.max_upload_bytes, 100u << 20);
+}
+
+TEST(ConfigTest, RefusesUnknownKeysWrongTypesAndWeakHashing) {
+  testutil::TempDir dir;
+  auto unknown = LoadConfig(Write(dir, "[http]\nprot = 1\n"), std::nullopt);
+  EXPECT_THAT(unknown.status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_NE(unknown.status().message().find("http.prot"), std::string::npos);
+  EXPECT_FALSE(LoadConfig(Write(dir, "[http]\nport = \"x\"\n"), std::nullopt).ok());
+  EXPECT_FALSE(LoadConfig(Write(dir, "[auth]\nargon2_memory_bytes = 1024\n"), std::nullopt).ok());
+  EXPECT_FALSE(LoadConfig(Write(dir, "not toml ["), std::nullopt).ok());
+}
+
+}  // namespace
+}  // namespace sealpost::cmd

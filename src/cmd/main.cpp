@@ -1,0 +1,57 @@
+// The sealpost binary: `serve`, `verify audit`, `version`.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cmd/config.h"
+#include "cmd/serve.h"
+#include "cmd/verify.h"
+
+int main(int argc, char** argv) {
+  // Logs go to stderr; stdout carries only what the operator must read (URL, links).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("sealpost"));
+  CLI::App cli{"Sealpost: secure messaging server"};
+  cli.require_subcommand(1);
+
+  std::optional<std::string> config_path;
+  std::optional<std::string> data_dir;
+  auto* serve = cli.add_subcommand("serve", "Run the server (HTTPS API and web UI)");
+  serve->add_option("-c,--config", config_path, "TOML configuration file");
+  serve->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+
+  auto* verify = cli.add_subcommand("verify", "Check evidence offline");
+  verify->require_subcommand(1);
+  auto* verify_audit = verify->add_subcommand("audit", "Re-check the whole audit log");
+  std::string verify_dir = "./sealpost-data";
+  std::optional<std::string> public_key;
+  verify_audit->add_option("-d,--data-dir", verify_dir, "Data directory");
+  verify_audit->add_option("--public-key", public_key,
+                           "Pinned audit public key (hex); default: <data-dir>/audit-signing.pub");
+
+  cli.add_subcommand("version", "Print the version");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (cli.got_subcommand("version")) {
+    std::cout << "sealpost " << SEALPOST_VERSION << "\n";
+    return 0;
+  }
+  if (cli.got_subcommand(serve)) {
+    auto config = sealpost::cmd::LoadConfig(config_path, data_dir);
+    if (!config.ok()) {
+      std::cerr << "sealpost: configuration: " << config.status().message() << "\n";
+      return 2;
+    }
+    return sealpost::cmd::Serve(*config);
+  }
+  if (verify->got_subcommand(verify_audit)) {
+    return sealpost::cmd::VerifyAudit(verify_dir, public_key);
+  }
+  return 2;
+}

@@ -1,0 +1,151 @@
+#include "cmd/serve.h"
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/api.h"
+#include "app/accounts.h"
+#include "app/mailbox.h"
+#include "audit/audit_log.h"
+#include "blob/blob_store.h"
+#include "delivery/mailer.h"
+#include "http/self_signed.h"
+#include "http/server.h"
+#include "http/static_files.h"
+#include "keys/master_key.h"
+#include "platform/filesystem.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace sealpost::cmd {
+namespace {
+
+Result<http::PemPair> LoadOrCreateTlsIdentity(const Config& c, platform::Filesystem& fs) {
+  if (!c.tls_certificate.empty()) {
+    SP_ASSIGN_OR_RETURN(std::string cert, platform::ReadSmallFile(fs, c.tls_certificate, 1 << 20));
+    SP_ASSIGN_OR_RETURN(std::string key, platform::ReadSmallFile(fs, c.tls_private_key, 1 << 20));
+    return http::PemPair{std::move(cert), std::move(key)};
+  }
+  const std::string dir = c.data_dir + "/tls";
+  const std::string cert_path = dir + "/certificate.pem";
+  const std::string key_path = dir + "/private-key.pem";
+  if (fs.Exists(cert_path) && fs.Exists(key_path)) {
+    SP_ASSIGN_OR_RETURN(std::string cert, platform::ReadSmallFile(fs, cert_path, 1 << 20));
+    SP_ASSIGN_OR_RETURN(std::string key, platform::ReadSmallFile(fs, key_path, 1 << 20));
+    return http::PemPair{std::move(cert), std::move(key)};
+  }
+  SP_RETURN_IF_ERROR(fs.CreateDirectories(dir));
+  SP_ASSIGN_OR_RETURN(
+      http::PemPair pair,
+      http::GenerateSelfSignedCertificate("localhost", {"localhost"}, {"127.0.0.1", "::1"}, 825));
+  SP_RETURN_IF_ERROR(platform::WriteFileAtomically(fs, key_path, AsBytes(pair.private_key_pem)));
+  SP_RETURN_IF_ERROR(platform::WriteFileAtomically(fs, cert_path, AsBytes(pair.certificate_pem)));
+  spdlog::info("generated a self-signed TLS certificate: {}", cert_path);
+  return pair;
+}
+
+std::string DefaultStaticDir() {
+  // `make run` serves the UI built in web/dist of the source tree the binary was built from.
+  return std::string(SEALPOST_SOURCE_DIR) + "/web/dist";
+}
+
+int Fail(const std::string& what, const Status& s) {
+  std::cerr << "sealpost: " << what << ": " << s.ToString() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int Serve(const Config& config) {
+  // Signals are taken synchronously by this thread; every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  platform::Filesystem& fs = platform::DefaultFilesystem();
+  platform::SystemClock clock;
+  platform::SystemRng rng;
+  if (Status s = fs.CreateDirectories(config.data_dir); !s.ok()) return Fail("data directory", s);
+
+  auto master = keys::MasterKey::LoadOrCreate(fs, config.MasterKeyPath());
+  if (!master.ok()) return Fail("master key", master.status());
+  auto store = store::sqlite::OpenSqliteStore(config.DatabasePath());
+  if (!store.ok()) return Fail("database", store.status());
+  auto blobs = blob::OpenLocalBlobStore(fs, config.BlobDir());
+  if (!blobs.ok()) return Fail("blob store", blobs.status());
+  auto audit_key = audit::LoadOrCreateAuditKey(**store, *master);
+  if (!audit_key.ok()) return Fail("audit signing key", audit_key.status());
+  const std::string audit_pub = HexEncode(audit_key->verify_key().bytes()) + "\n";
+  if (Status s = platform::WriteFileAtomically(fs, config.AuditPublicKeyPath(), AsBytes(audit_pub));
+      !s.ok()) {
+    return Fail("audit public key", s);
+  }
+  audit::AuditLog audit_log(std::move(*audit_key), config.audit_checkpoint_every, clock);
+  auto mailer = delivery::MakeEmlOutboxMailer(
+      fs, clock, rng, {config.OutboxDir(), config.mail_from, "sealpost.localhost"});
+  auth::LoginThrottle throttle(**store, clock, config.throttle);
+  app::Services services{**store, **blobs, *master,  audit_log, clock,
+                         rng,     *mailer, throttle, config.app};
+  app::Accounts accounts(services);
+  app::Mailbox mailbox(services);
+
+  auto router = std::make_shared<http::Router>();
+  store::Store& store_ref = **store;
+  const crypto::VerifyKey audit_verify_key = audit_log.verify_key();
+  api::RegisterApi(*router, {accounts, mailbox,
+                             [&store_ref, audit_verify_key] {
+                               return audit::VerifyAuditLog(store_ref, audit_verify_key);
+                             },
+                             [&store_ref] { return store_ref.HasActiveAdmin().status(); },
+                             config.app.limits.max_upload_bytes, config.max_json_bytes,
+                             4 * config.app.limits.max_text_bytes});
+  const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
+  router->SetFallback(http::MakeStaticFileHandler(static_dir));
+
+  auto tls = LoadOrCreateTlsIdentity(config, fs);
+  if (!tls.ok()) return Fail("TLS certificate", tls.status());
+  http::ServerOptions options;
+  options.address = config.listen_address;
+  options.port = config.listen_port;
+  options.certificate_pem = tls->certificate_pem;
+  options.private_key_pem = tls->private_key_pem;
+  options.io_threads = config.io_threads;
+  options.worker_threads = config.worker_threads;
+  options.header_timeout = config.header_timeout;
+  options.body_idle_timeout = config.body_idle_timeout;
+  options.keep_alive_timeout = config.keep_alive_timeout;
+  auto server = http::Server::Create(options, router);
+  if (!server.ok()) return Fail("HTTPS server", server.status());
+  if (Status s = (*server)->Start(); !s.ok()) return Fail("HTTPS server", s);
+
+  const std::string url = config.app.public_url;
+  std::cout << fmt::format("Sealpost is running at {}/\n", url);
+  std::cout << fmt::format("listening on {}:{}\n", config.listen_address, (*server)->port());
+  auto bootstrap = accounts.CreateBootstrapTokenIfNeeded();
+  if (!bootstrap.ok()) return Fail("bootstrap link", bootstrap.status());
+  if (*bootstrap) {
+    std::cout << fmt::format(
+        "Create the first administrator (link valid 24 h, once): "
+        "{}/setup#token={}\n",
+        url, **bootstrap);
+  }
+  std::cout << fmt::format("No mail relay configured: outgoing mail is written to {}\n",
+                           std::filesystem::absolute(config.OutboxDir()).string());
+  std::cout << std::flush;
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received signal {}, stopping", signal);
+  (*server)->Stop();
+  if (Status s = audit_log.CheckpointNow(**store); !s.ok()) {
+    spdlog::error("final audit checkpoint failed: {}", s.ToString());
+  }
+  return 0;
+}
+
+}  // namespace sealpost::cmd

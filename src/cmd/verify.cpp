@@ -1,0 +1,63 @@
+#include "cmd/verify.h"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "audit/audit_log.h"
+#include "platform/filesystem.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace sealpost::cmd {
+
+int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& public_key_path) {
+  auto& fs = platform::DefaultFilesystem();
+  const std::string db = data_dir + "/sealpost.db";
+  if (!fs.Exists(db)) {
+    std::cerr << "sealpost verify audit: no database at " << db << "\n";
+    return 2;
+  }
+  const std::string key_path = public_key_path.value_or(data_dir + "/audit-signing.pub");
+  auto key_text = platform::ReadSmallFile(fs, key_path, 1024);
+  if (!key_text.ok()) {
+    std::cerr << "sealpost verify audit: cannot read the public key: "
+              << key_text.status().ToString() << "\n";
+    return 2;
+  }
+  std::string hex = *key_text;
+  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r')) hex.pop_back();
+  auto raw = HexDecode(hex);
+  auto key = raw.ok() ? crypto::VerifyKey::FromBytes(*raw)
+                      : Result<crypto::VerifyKey>(InvalidArgument("not hex"));
+  if (!key.ok()) {
+    std::cerr << "sealpost verify audit: " << key_path << " is not an Ed25519 public key in hex\n";
+    return 2;
+  }
+  auto store = store::sqlite::OpenSqliteStore(db);
+  if (!store.ok()) {
+    std::cerr << "sealpost verify audit: " << store.status().ToString() << "\n";
+    return 2;
+  }
+  auto report = audit::VerifyAuditLog(**store, *key);
+  if (!report.ok()) {
+    std::cerr << "sealpost verify audit: " << report.status().ToString() << "\n";
+    return 2;
+  }
+  if (!report->ok) {
+    std::cout << fmt::format("TAMPERED: first bad entry {}: {}\n", report->first_bad_seq,
+                             report->problem);
+    return 1;
+  }
+  std::cout << fmt::format(
+      "OK: {} entries, {} signed checkpoints (last at entry {}), chain intact\n", report->entries,
+      report->checkpoints, report->last_checkpoint_seq);
+  if (report->entries > report->last_checkpoint_seq) {
+    std::cout << fmt::format(
+        "note: {} entries after the last checkpoint are chained but not yet "
+        "signed\n",
+        report->entries - report->last_checkpoint_seq);
+  }
+  return 0;
+}
+
+}  // namespace sealpost::cmd

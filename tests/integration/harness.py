@@ -1,0 +1,284 @@
+"""Starts a real `sealpost serve` on loopback in a temporary directory and talks to it over HTTPS
+as a client would. Standard library only, so the TOTP and HTTP code here are independent of the
+server's own implementations."""
+
+import base64
+import email
+import glob
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+import warnings
+
+# Tests open many short-lived client connections; closing each one is not what they check.
+warnings.simplefilter("ignore", ResourceWarning)
+
+BINARY = os.environ.get("SEALPOST_BINARY", "build/src/cmd/sealpost")
+PASSWORD = "correct horse battery staple"
+
+CONFIG = """
+[server]
+data_dir = "{data_dir}"
+
+[http]
+port = 0
+static_dir = "{static_dir}"
+header_timeout_seconds = {header_timeout}
+
+[auth]
+# OWASP's minimum for argon2id keeps the tests fast; production defaults are higher.
+argon2_ops = 2
+argon2_memory_bytes = 19922944
+{extra_auth}
+
+[audit]
+checkpoint_every = 10
+"""
+
+
+def totp(secret_b32, step, digits=6):
+    """RFC 6238 with HMAC-SHA1, written from the RFC."""
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10**digits).zfill(digits)
+
+
+def current_step():
+    return int(time.time()) // 30
+
+
+class Server:
+    def __init__(self, header_timeout=10, extra_auth="", data_dir=None):
+        self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.static_dir = os.path.join(self.tmp, "static")
+        os.makedirs(self.static_dir)
+        with open(os.path.join(self.static_dir, "index.html"), "w") as f:
+            f.write("<!doctype html><title>Sealpost test UI</title>")
+        self.config_path = os.path.join(self.tmp, "sealpost.toml")
+        with open(self.config_path, "w") as f:
+            f.write(CONFIG.format(data_dir=self.data_dir, static_dir=self.static_dir,
+                                  header_timeout=header_timeout, extra_auth=extra_auth))
+        self.proc = None
+        self.port = None
+        self.bootstrap_token = None
+
+    def start(self):
+        # Both streams go to files: a pipe nobody drains would eventually block the server.
+        self.out = open(os.path.join(self.tmp, "server.out"), "w+")
+        self.log = open(os.path.join(self.tmp, "server.log"), "w+")
+        self.proc = subprocess.Popen([BINARY, "serve", "--config", self.config_path],
+                                     stdout=self.out, stderr=self.log, text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with open(self.out.name) as f:
+                text = f.read()
+            if "No mail relay configured" in text:
+                break
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.read_log())
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("server did not start: " + self.read_log())
+        self.port = int(re.search(r"listening on [\d.]+:(\d+)", text).group(1))
+        m = re.search(r"setup#token=([A-Za-z0-9_-]+)", text)
+        self.bootstrap_token = m.group(1) if m else None
+        self.ctx = ssl.create_default_context(
+            cafile=os.path.join(self.data_dir, "tls", "certificate.pem"))
+        return self
+
+    def read_log(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.out.close()
+            self.log.close()
+        self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def connect(self):
+        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
+
+    def client(self):
+        return Client(self)
+
+    def outbox_token(self, address):
+        """The newest confirmation token mailed to `address`, read from the .eml outbox."""
+        for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
+            with open(path, "rb") as f:
+                msg = email.message_from_bytes(f.read())
+            if msg["To"] != address:
+                continue
+            m = re.search(r"verify#token=([A-Za-z0-9_-]+)", msg.get_payload())
+            if m:
+                return m.group(1)
+        raise AssertionError("no confirmation mail for " + address)
+
+    def healthy(self):
+        c = self.connect()
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        r.read()
+        c.close()
+        return r.status == 200
+
+    def run_cli(self, *args):
+        return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=120)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def problem_type(self):
+        assert self.headers.get("content-type", "").startswith("application/problem+json"), \
+            (self.status, self.headers, self.body[:200])
+        return self.json()["type"].rsplit("/", 1)[-1]
+
+
+class Client:
+    """One keep-alive HTTPS connection with a cookie jar and the session's CSRF token."""
+
+    def __init__(self, server):
+        self.server = server
+        self.conn = server.connect()
+        self.cookies = {}
+        self.csrf = None
+
+    def request(self, method, path, body=None, headers=None, raw=None, csrf=True):
+        h = dict(headers or {})
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if csrf and self.csrf and method not in ("GET", "HEAD"):
+            h.setdefault("X-CSRF-Token", self.csrf)
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                r = self.conn.getresponse()
+                payload = r.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if attempt:
+                    raise
+                self.conn.close()
+                self.conn = self.server.connect()
+        headers_lower = {k.lower(): v for k, v in r.getheaders()}
+        for k, v in r.getheaders():
+            if k.lower() == "set-cookie":
+                name, _, rest = v.partition("=")
+                value = rest.split(";", 1)[0]
+                if "Max-Age=0" in v:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = value
+        resp = Response(r.status, headers_lower, payload)
+        if resp.status == 200 and headers_lower.get("content-type", "").startswith("application/json"):
+            try:
+                doc = resp.json()
+                if isinstance(doc, dict) and "csrf_token" in doc:
+                    self.csrf = doc["csrf_token"]
+            except ValueError:
+                pass
+        return resp
+
+    def close(self):
+        self.conn.close()
+
+
+class Member:
+    """A member enrolled through the API: sign-up, e-mail confirmation, TOTP."""
+
+    def __init__(self, server, address, display_name=""):
+        self.server = server
+        self.address = address
+        self.client = server.client()
+        c = self.client
+        r = c.request("POST", "/api/v1/accounts",
+                      {"email": address, "password": PASSWORD, "display_name": display_name})
+        assert r.status == 202, (r.status, r.body)
+        token = server.outbox_token(address)
+        r = c.request("POST", "/api/v1/accounts/verify", {"token": token})
+        assert r.status == 200, (r.status, r.body)
+        self.recovery_code = r.json()["recovery_code"]
+        r = c.request("POST", "/api/v1/session", {"email": address, "password": PASSWORD})
+        assert r.status == 200 and r.json()["status"] == "totp_setup_required", r.body
+        r = c.request("POST", "/api/v1/account/totp")
+        assert r.status == 200, r.body
+        self.enrolment = r.json()
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.enrolment["otpauth_uri"]).query)
+        self.totp_secret = query["secret"][0]
+        self.used_step = current_step()
+        r = c.request("POST", "/api/v1/account/totp/confirm",
+                      {"code": totp(self.totp_secret, self.used_step)})
+        assert r.status == 200, r.body
+
+    def next_code(self):
+        """A code the server has not seen: steps only move forward (replay protection)."""
+        step = max(self.used_step + 1, current_step())
+        while step > current_step() + 1:  # the server accepts one step of clock drift, no more
+            time.sleep(0.5)
+        self.used_step = step
+        return totp(self.totp_secret, step)
+
+    def login(self, client=None):
+        c = client or self.server.client()
+        r = c.request("POST", "/api/v1/session", {"email": self.address, "password": PASSWORD})
+        assert r.status == 200 and r.json()["status"] == "totp_required", (r.status, r.body)
+        ticket = r.json()["login_ticket"]
+        r = c.request("POST", "/api/v1/session/totp", {"login_ticket": ticket,
+                                                      "code": self.next_code()})
+        assert r.status == 200 and r.json()["status"] == "active", (r.status, r.body)
+        self.client = c
+        return c
+
+
+class ServerTestCase(unittest.TestCase):
+    server_options = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(**cls.server_options).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def assertHealthy(self):
+        self.assertTrue(self.server.healthy(), "server no longer answers /healthz")
