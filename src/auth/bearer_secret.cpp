@@ -30,9 +30,7 @@ Result<BearerSecret> BearerSecret::Parse(std::string_view encoded) {
 
 std::string BearerSecret::Encode() const { return Base64UrlEncode(secret_.view()); }
 
-std::string BearerSecret::Lookup() const {
-  return HexEncode(Subkey(secret_, kLookupId).view());
-}
+std::string BearerSecret::Lookup() const { return HexEncode(Subkey(secret_, kLookupId).view()); }
 
 crypto::AeadKey BearerSecret::WrappingKey() const {
   return *crypto::AeadKey::FromSecret(Subkey(secret_, kWrapId));
