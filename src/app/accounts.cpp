@@ -1,6 +1,7 @@
 #include "app/accounts.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "auth/bearer_secret.h"
@@ -11,6 +12,20 @@
 
 namespace sealpost::app {
 namespace {
+
+// The relay's reply text stays in the log; the client gets a plain sentence.
+Status MailFailure(const Status& s) {
+  spdlog::warn("app: system mail not sent: {}", s.ToString());
+  if (s.code() == ErrorCode::kUnavailable) {
+    return Unavailable("the mail server is unavailable; try again later");
+  }
+  return InvalidArgument("mail to this address is refused by the mail server");
+}
+
+Status SendMail(delivery::Mailer& mailer, const delivery::OutgoingMail& mail) {
+  const Status s = mailer.Send(mail);
+  return s.ok() ? s : MailFailure(s);
+}
 
 using store::SessionKind;
 using store::UserState;
@@ -108,12 +123,12 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   if (existing.ok() && existing->state != UserState::kPending) {
     // Same answer and comparable work as a new sign-up; the owner of the address is told.
     SpendEquivalentWork(request.password);
-    return s_.mailer.Send({email, s_.config.product_name + ": sign-up attempt",
-                           "Someone tried to create a " + s_.config.product_name +
-                               " account with this address, which already has one.\n"
-                               "If it was you, log in at " +
-                               s_.config.public_url +
-                               "/login instead. If not, you can ignore this message.\n"});
+    return SendMail(s_.mailer, {email, s_.config.product_name + ": sign-up attempt",
+                                "Someone tried to create a " + s_.config.product_name +
+                                    " account with this address, which already has one.\n"
+                                    "If it was you, log in at " +
+                                    s_.config.public_url +
+                                    "/login instead. If not, you can ignore this message.\n"});
   }
 
   SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
@@ -136,7 +151,8 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
   SP_RETURN_IF_ERROR(written);
-  return s_.mailer.Send(
+  return SendMail(
+      s_.mailer,
       {email, "Confirm your " + s_.config.product_name + " address",
        "Welcome to " + s_.config.product_name +
            ".\n\nConfirm your address by opening this link:\n" + s_.config.public_url +

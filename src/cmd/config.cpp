@@ -78,6 +78,11 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("http", "max_json_bytes", c.max_json_bytes));
   SP_RETURN_IF_ERROR(r.Get("mail", "from", c.mail_from));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay", c.mail_relay));
+  SP_RETURN_IF_ERROR(r.Get("mail", "relay_tls", c.mail_relay_tls));
+  SP_RETURN_IF_ERROR(r.Get("mail", "relay_ca_file", c.mail_relay_ca_file));
+  SP_RETURN_IF_ERROR(r.Get("mail", "relay_username", c.mail_relay_username));
+  SP_RETURN_IF_ERROR(r.Get("mail", "relay_password", c.mail_relay_password));
+  SP_RETURN_IF_ERROR(r.Get("mail", "helo_name", c.mail_helo_name));
   SP_RETURN_IF_ERROR(r.Get("audit", "checkpoint_every", c.audit_checkpoint_every));
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
@@ -112,8 +117,38 @@ Status Validate(const Config& c) {
   if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");
   }
-  if (!c.mail_relay.empty()) {
-    return InvalidArgument("mail.relay is not supported yet; leave it empty to use the outbox");
+  return Status::Ok();
+}
+
+Status BuildRelayOptions(Config& c) {
+  if (c.mail_relay.empty()) return Status::Ok();
+  const size_t colon = c.mail_relay.rfind(':');
+  int64_t port = 25;
+  std::string host = c.mail_relay;
+  if (colon != std::string::npos) {
+    host = c.mail_relay.substr(0, colon);
+    const std::string digits = c.mail_relay.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("0123456789") != std::string::npos ||
+        (port = std::stoll(digits)) < 1 || port > 65535) {
+      return InvalidArgument("mail.relay must be host or host:port");
+    }
+  }
+  if (c.mail_relay_tls != "required" && c.mail_relay_tls != "opportunistic") {
+    return InvalidArgument("mail.relay_tls must be \"required\" or \"opportunistic\"");
+  }
+  auto& o = c.relay;
+  o.host = host;
+  o.port = static_cast<uint16_t>(port);
+  o.tls = c.mail_relay_tls == "required" ? delivery::SmtpRelayOptions::Tls::kRequired
+                                         : delivery::SmtpRelayOptions::Tls::kOpportunistic;
+  o.ca_file = c.mail_relay_ca_file;
+  o.username = c.mail_relay_username;
+  o.password = c.mail_relay_password;
+  o.helo_name = c.mail_helo_name;
+  o.from_address = c.mail_from;
+  if (Status s = delivery::ValidateSmtpRelayOptions(o); !s.ok()) {
+    return InvalidArgument("mail.*: " + s.message());
   }
   return Status::Ok();
 }
@@ -138,6 +173,7 @@ Result<Config> LoadConfig(const std::optional<std::string>& path,
     config.app.public_url = fmt::format("https://{}:{}", config.listen_address, config.listen_port);
   }
   SP_RETURN_IF_ERROR(Validate(config));
+  SP_RETURN_IF_ERROR(BuildRelayOptions(config));
   return config;
 }
 

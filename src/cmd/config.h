@@ -9,6 +9,7 @@
 #include "app/services.h"
 #include "auth/login_throttle.h"
 #include "core/status.h"
+#include "delivery/mailer.h"
 
 namespace sealpost::cmd {
 
@@ -29,6 +30,12 @@ struct Config {
   // [mail]
   std::string mail_from = "Sealpost <no-reply@sealpost.localhost>";
   std::string mail_relay;  // host:port; empty = write .eml files to data_dir/outbox
+  std::string mail_relay_tls = "required";  // "required" or "opportunistic"
+  std::string mail_relay_ca_file;
+  std::string mail_relay_username;
+  std::string mail_relay_password;  // read from the file; never logged
+  std::string mail_helo_name = "sealpost.localhost";
+  delivery::SmtpRelayOptions relay;  // filled from the keys above when mail_relay is set
   // [audit]
   int audit_checkpoint_every = 100;
   // [auth], [limits], public_url …

@@ -1,9 +1,9 @@
 // The sealpost binary: `serve`, `verify audit`, `version`.
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cmd/config.h"
 #include "cmd/serve.h"

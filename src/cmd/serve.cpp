@@ -86,8 +86,11 @@ int Serve(const Config& config) {
     return Fail("audit public key", s);
   }
   audit::AuditLog audit_log(std::move(*audit_key), config.audit_checkpoint_every, clock);
-  auto mailer = delivery::MakeEmlOutboxMailer(
-      fs, clock, rng, {config.OutboxDir(), config.mail_from, "sealpost.localhost"});
+  std::unique_ptr<delivery::Mailer> mailer =
+      config.mail_relay.empty()
+          ? delivery::MakeEmlOutboxMailer(
+                fs, clock, rng, {config.OutboxDir(), config.mail_from, config.mail_helo_name})
+          : delivery::MakeSmtpRelayMailer(clock, rng, config.relay);
   auth::LoginThrottle throttle(**store, clock, config.throttle);
   app::Services services{**store, **blobs, *master,  audit_log, clock,
                          rng,     *mailer, throttle, config.app};
@@ -134,8 +137,13 @@ int Serve(const Config& config) {
         "{}/setup#token={}\n",
         url, **bootstrap);
   }
-  std::cout << fmt::format("No mail relay configured: outgoing mail is written to {}\n",
-                           std::filesystem::absolute(config.OutboxDir()).string());
+  if (config.mail_relay.empty()) {
+    std::cout << fmt::format("Outgoing mail: no relay configured, written to {}\n",
+                             std::filesystem::absolute(config.OutboxDir()).string());
+  } else {
+    std::cout << fmt::format("Outgoing mail: via the SMTP relay {} (TLS {})\n", config.mail_relay,
+                             config.mail_relay_tls);
+  }
   std::cout << std::flush;
 
   int signal = 0;

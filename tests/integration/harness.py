@@ -63,7 +63,7 @@ def current_step():
 
 
 class Server:
-    def __init__(self, header_timeout=10, extra_auth="", data_dir=None):
+    def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config=""):
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.static_dir = os.path.join(self.tmp, "static")
@@ -73,7 +73,8 @@ class Server:
         self.config_path = os.path.join(self.tmp, "sealpost.toml")
         with open(self.config_path, "w") as f:
             f.write(CONFIG.format(data_dir=self.data_dir, static_dir=self.static_dir,
-                                  header_timeout=header_timeout, extra_auth=extra_auth))
+                                  header_timeout=header_timeout, extra_auth=extra_auth)
+                    + extra_config)
         self.proc = None
         self.port = None
         self.bootstrap_token = None
@@ -88,7 +89,7 @@ class Server:
         while time.time() < deadline:
             with open(self.out.name) as f:
                 text = f.read()
-            if "No mail relay configured" in text:
+            if "Outgoing mail:" in text:
                 break
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited: " + self.read_log())
@@ -108,21 +109,31 @@ class Server:
             return f.read()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        """Stops the server with SIGTERM and fails if it did not exit cleanly: a crash, a hang or
+        a sanitizer report (ASan/UBSan/LSan print to stderr and exit non-zero) is a failure."""
+        if not self.proc:
+            return
+        code = self.proc.poll()
+        if code is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=20)
+                code = self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc:
-            self.out.close()
-            self.log.close()
+                code = "hung on SIGTERM"
+        self.out.close()
+        log = self.read_log()
+        self.log.close()
         self.proc = None
+        if code != 0:
+            raise AssertionError(f"sealpost serve exited with {code}:\n{log[-5000:]}")
 
     def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def connect(self):
         return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
