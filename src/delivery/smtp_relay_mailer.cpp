@@ -43,6 +43,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/encoding.h"
+#include "crypto/openssl_error.h"
 #include "delivery/mailer.h"
 
 namespace sealpost::delivery {
@@ -156,17 +157,6 @@ std::string Upper(std::string_view s) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
   return out;
-}
-
-std::string OpenSslErrors() {
-  std::string out;
-  while (const unsigned long e = ERR_get_error()) {  // NOLINT(google-runtime-int): OpenSSL type
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "unknown error" : out;
 }
 
 bool IsIpLiteral(const std::string& host) {
@@ -313,7 +303,7 @@ class Connection final {
         if (SSL_write_ex(ssl_.get(), data.data(), data.size(), &written) != 1) {
           const int err = SSL_get_error(ssl_.get(), 0);
           if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) continue;
-          return Fail(Unavailable("mail relay: TLS write failed: " + OpenSslErrors()));
+          return Fail(Unavailable("mail relay: TLS write failed: " + crypto::DrainOpensslErrors()));
         }
       } else {
         const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
@@ -360,7 +350,7 @@ class Connection final {
   Status StartTls(SSL_CTX* ctx, const std::string& host) {
     ssl_.reset(SSL_new(ctx));
     if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) {
-      return Fail(Internal("mail relay: SSL_new failed: " + OpenSslErrors()));
+      return Fail(Internal("mail relay: SSL_new failed: " + crypto::DrainOpensslErrors()));
     }
     SSL_set_hostflags(ssl_.get(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     if (IsIpLiteral(host)) {
@@ -387,7 +377,7 @@ class Connection final {
             Unavailable(fmt::format("mail relay: TLS certificate of {} not accepted: {}",
                                     Printable(host), X509_verify_cert_error_string(verify))));
       }
-      return Fail(Unavailable("mail relay: TLS handshake failed: " + OpenSslErrors()));
+      return Fail(Unavailable("mail relay: TLS handshake failed: " + crypto::DrainOpensslErrors()));
     }
   }
 
@@ -423,7 +413,7 @@ class Connection final {
         if (err == SSL_ERROR_ZERO_RETURN) {
           return Fail(Unavailable("mail relay closed the connection"));
         }
-        return Fail(Unavailable("mail relay: TLS read failed: " + OpenSslErrors()));
+        return Fail(Unavailable("mail relay: TLS read failed: " + crypto::DrainOpensslErrors()));
       }
       const ssize_t n = ::recv(fd_.get(), buf, size, 0);
       if (n > 0) return static_cast<size_t>(n);
@@ -503,7 +493,7 @@ Result<std::unique_ptr<Connection>> Connect(const std::string& host, uint16_t po
 
 Result<SslCtxPtr> MakeTlsContext(const std::string& ca_file) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
-  if (!ctx) return Internal("mail relay: SSL_CTX_new failed: " + OpenSslErrors());
+  if (!ctx) return Internal("mail relay: SSL_CTX_new failed: " + crypto::DrainOpensslErrors());
   if (SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1) {
     return Internal("mail relay: cannot set the minimum TLS version");
   }
@@ -516,7 +506,8 @@ Result<SslCtxPtr> MakeTlsContext(const std::string& ca_file) {
     // A missing CA file is a configuration problem, but one that an operator fixes without the
     // message being at fault: report it as transient so the mail is retried, not bounced.
     return Unavailable(fmt::format("mail relay: cannot load CA certificates from '{}': {}",
-                                   ca_file.empty() ? "system default" : ca_file, OpenSslErrors()));
+                                   ca_file.empty() ? "system default" : ca_file,
+                                   crypto::DrainOpensslErrors()));
   }
   return ctx;
 }

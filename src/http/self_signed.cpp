@@ -1,5 +1,7 @@
 #include "http/self_signed.h"
 
+#include "crypto/openssl_error.h"
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/buffer.h>
@@ -32,19 +34,6 @@ using Ia5StringPtr = std::unique_ptr<ASN1_IA5STRING, Deleter<ASN1_IA5STRING_free
 using OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>>;
 using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
 
-Status OpensslError(std::string_view what) {
-  std::string message(what);
-  const unsigned long code = ERR_get_error();  // NOLINT(runtime/int): OpenSSL's type
-  if (code != 0) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof(buffer));
-    message += ": ";
-    message += buffer;
-  }
-  ERR_clear_error();
-  return Internal(std::move(message));
-}
-
 bool IsDnsName(std::string_view name) {
   if (name.starts_with("*.")) name.remove_prefix(2);
   if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') return false;
@@ -65,23 +54,24 @@ Result<std::string> BioContents(BIO* bio) {
 
 Status AddConfExtension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
   ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, ctx, nid, value));
-  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) return OpensslError("X509 extension");
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1)
+    return crypto::OpensslFailure("X509 extension");
   return Status::Ok();
 }
 
 Status AddSubjectAltNames(X509* cert, const std::vector<std::string>& dns_names,
                           const std::vector<std::string>& ip_addresses) {
   GeneralNamesPtr names(GENERAL_NAMES_new());
-  if (!names) return OpensslError("GENERAL_NAMES_new");
+  if (!names) return crypto::OpensslFailure("GENERAL_NAMES_new");
   for (const std::string& dns : dns_names) {
     Ia5StringPtr text(ASN1_IA5STRING_new());
     if (!text || ASN1_STRING_set(text.get(), dns.data(), static_cast<int>(dns.size())) != 1) {
-      return OpensslError("ASN1_STRING_set");
+      return crypto::OpensslFailure("ASN1_STRING_set");
     }
     GeneralNamePtr name(GENERAL_NAME_new());
-    if (!name) return OpensslError("GENERAL_NAME_new");
+    if (!name) return crypto::OpensslFailure("GENERAL_NAME_new");
     GENERAL_NAME_set0_value(name.get(), GEN_DNS, text.release());
-    if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) return OpensslError("push");
+    if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) return crypto::OpensslFailure("push");
     name.release();
   }
   for (const std::string& ip : ip_addresses) {
@@ -91,14 +81,14 @@ Status AddSubjectAltNames(X509* cert, const std::vector<std::string>& dns_names,
       return InvalidArgument("not an IP address: " + ip);
     }
     GeneralNamePtr name(GENERAL_NAME_new());
-    if (!name) return OpensslError("GENERAL_NAME_new");
+    if (!name) return crypto::OpensslFailure("GENERAL_NAME_new");
     GENERAL_NAME_set0_value(name.get(), GEN_IPADD, octets.release());
-    if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) return OpensslError("push");
+    if (sk_GENERAL_NAME_push(names.get(), name.get()) == 0) return crypto::OpensslFailure("push");
     name.release();
   }
   if (sk_GENERAL_NAME_num(names.get()) == 0) return Status::Ok();
   if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
-    return OpensslError("subjectAltName");
+    return crypto::OpensslFailure("subjectAltName");
   }
   return Status::Ok();
 }
@@ -118,39 +108,40 @@ Result<PemPair> GenerateSelfSignedCertificate(std::string_view common_name,
   }
 
   PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-  if (!key) return OpensslError("EVP_PKEY_Q_keygen");
+  if (!key) return crypto::OpensslFailure("EVP_PKEY_Q_keygen");
 
   X509Ptr cert(X509_new());
-  if (!cert) return OpensslError("X509_new");
-  if (X509_set_version(cert.get(), X509_VERSION_3) != 1) return OpensslError("X509_set_version");
+  if (!cert) return crypto::OpensslFailure("X509_new");
+  if (X509_set_version(cert.get(), X509_VERSION_3) != 1)
+    return crypto::OpensslFailure("X509_set_version");
 
   // 128 random bits as a positive INTEGER (DER adds a 0x00 octet when the top bit is set: at most
   // 17 octets, within RFC 5280's 20). Zero is not a valid serial; draw again in that case.
   BignumPtr serial_bn(BN_new());
-  if (!serial_bn) return OpensslError("BN_new");
+  if (!serial_bn) return crypto::OpensslFailure("BN_new");
   do {
     if (BN_rand(serial_bn.get(), 128, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1) {
-      return OpensslError("BN_rand");
+      return crypto::OpensslFailure("BN_rand");
     }
   } while (BN_is_zero(serial_bn.get()));
   Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(serial_bn.get(), nullptr));
   if (!serial || X509_set_serialNumber(cert.get(), serial.get()) != 1) {
-    return OpensslError("serial number");
+    return crypto::OpensslFailure("serial number");
   }
 
   if (X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) == nullptr ||
       X509_time_adj_ex(X509_getm_notAfter(cert.get()), valid_days, 0, nullptr) == nullptr) {
-    return OpensslError("validity");
+    return crypto::OpensslFailure("validity");
   }
-  if (X509_set_pubkey(cert.get(), key.get()) != 1) return OpensslError("X509_set_pubkey");
+  if (X509_set_pubkey(cert.get(), key.get()) != 1) return crypto::OpensslFailure("X509_set_pubkey");
 
   X509_NAME* name = X509_get_subject_name(cert.get());
   if (X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(common_name.data()),
                                  static_cast<int>(common_name.size()), -1, 0) != 1) {
-    return OpensslError("common name");
+    return crypto::OpensslFailure("common name");
   }
-  if (X509_set_issuer_name(cert.get(), name) != 1) return OpensslError("issuer name");
+  if (X509_set_issuer_name(cert.get(), name) != 1) return crypto::OpensslFailure("issuer name");
 
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -163,17 +154,18 @@ Result<PemPair> GenerateSelfSignedCertificate(std::string_view common_name,
   SP_RETURN_IF_ERROR(AddConfExtension(cert.get(), &ctx, NID_subject_key_identifier, "hash"));
   SP_RETURN_IF_ERROR(AddSubjectAltNames(cert.get(), dns_names, ip_addresses));
 
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return OpensslError("X509_sign");
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0)
+    return crypto::OpensslFailure("X509_sign");
 
   BioPtr cert_bio(BIO_new(BIO_s_mem()));
   if (!cert_bio || PEM_write_bio_X509(cert_bio.get(), cert.get()) != 1) {
-    return OpensslError("PEM_write_bio_X509");
+    return crypto::OpensslFailure("PEM_write_bio_X509");
   }
   // Memory BIOs clear their buffer when freed, so the key text leaves no copy behind there.
   BioPtr key_bio(BIO_new(BIO_s_mem()));
   if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
                                            nullptr) != 1) {
-    return OpensslError("PEM_write_bio_PrivateKey");
+    return crypto::OpensslFailure("PEM_write_bio_PrivateKey");
   }
   PemPair pair;
   SP_ASSIGN_OR_RETURN(pair.certificate_pem, BioContents(cert_bio.get()));

@@ -1,5 +1,7 @@
 #include "http/internal/tls_policy.h"
 
+#include "crypto/openssl_error.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -33,16 +35,7 @@ constexpr TlsPolicy kServerPolicy = {
 };
 
 Status PolicyError(const char* what) {
-  std::string message = std::string("TLS policy: ") + what;
-  const unsigned long code = ERR_get_error();  // NOLINT(runtime/int): OpenSSL's type
-  if (code != 0) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof(buffer));
-    message += ": ";
-    message += buffer;
-  }
-  ERR_clear_error();
-  return Internal(std::move(message));
+  return crypto::OpensslFailure(std::string("TLS policy: ") + what);
 }
 
 // Selects "http/1.1" when the client offers it; otherwise no ALPN (the client falls back).
