@@ -445,4 +445,23 @@ Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
       std::make_unique<DigestCheckingReader>(std::move(*reader), std::move(digest))};
 }
 
+Result<int> Mailbox::ExpireUploads() {
+  SP_ASSIGN_OR_RETURN(const auto expired, s_.store.ListUploadsCreatedBefore(
+                                              s_.clock.Now() - s_.config.upload_ttl, 500));
+  int removed = 0;
+  for (const store::UploadRecord& upload : expired) {
+    const Status st = s_.store.Write([&](store::WriteTxn& tx) {
+      SP_RETURN_IF_ERROR(tx.DeleteUpload(upload.id));
+      return Audit(s_, tx, "upload.expired", upload.owner_id, upload.id.str(),
+                   {{"size", upload.size}});
+    });
+    // NotFound: a message took it in the meantime, and the blob is now the message's.
+    if (st.code() == ErrorCode::kNotFound) continue;
+    SP_RETURN_IF_ERROR(st);
+    SP_RETURN_IF_ERROR(s_.blobs.Remove(upload.blob_id));
+    ++removed;
+  }
+  return removed;
+}
+
 }  // namespace sealpost::app

@@ -107,6 +107,10 @@ class Mailbox final {
   Result<AttachmentDownload> OpenAttachment(const AuthContext& ctx, std::string_view message_id,
                                             int index);
 
+  // Deletes uploads older than the configured upload_ttl that no message used (their blobs
+  // too). Returns how many went. Called periodically by the server.
+  Result<int> ExpireUploads();
+
  private:
   struct Opened;
   Result<Opened> Open(const keys::MemberKeyBundle& keys, const store::MailboxItem& item);

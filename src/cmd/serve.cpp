@@ -12,6 +12,7 @@
 #include "app/mailbox.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
+#include "cmd/housekeeping.h"
 #include "delivery/mailer.h"
 #include "http/self_signed.h"
 #include "http/server.h"
@@ -125,6 +126,18 @@ int Serve(const Config& config) {
   auto server = http::Server::Create(options, router);
   if (!server.ok()) return Fail("HTTPS server", server.status());
   if (Status s = (*server)->Start(); !s.ok()) return Fail("HTTPS server", s);
+
+  Housekeeping housekeeping(
+      [&] {
+        auto uploads = mailbox.ExpireUploads();
+        if (!uploads.ok()) spdlog::warn("housekeeping: uploads: {}", uploads.status().ToString());
+        if (uploads.ok() && *uploads > 0)
+          spdlog::info("housekeeping: expired {} uploads", *uploads);
+        const Status sessions = store_ref.Write(
+            [&](store::WriteTxn& tx) { return tx.DeleteExpiredSessions(clock.Now()); });
+        if (!sessions.ok()) spdlog::warn("housekeeping: sessions: {}", sessions.ToString());
+      },
+      std::chrono::minutes(10));
 
   const std::string url = config.app.public_url;
   std::cout << fmt::format("Sealpost is running at {}/\n", url);

@@ -79,6 +79,9 @@ class Store {
                                      std::chrono::milliseconds window) = 0;
 
   virtual Result<UploadRecord> GetUpload(const UploadId& id) = 0;
+  // Uploads created before `cutoff` (never attached to a message), oldest first.
+  virtual Result<std::vector<UploadRecord>> ListUploadsCreatedBefore(TimePoint cutoff,
+                                                                     int limit) = 0;
   // Newest first; entries strictly older than `before` when it is given.
   virtual Result<std::vector<MailboxItem>> ListMailbox(const UserId& owner, Folder folder,
                                                        const MailboxCursor* before, int limit) = 0;

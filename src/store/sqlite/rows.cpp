@@ -48,6 +48,17 @@ TokenRecord ReadToken(const Statement& s) {
   return t;
 }
 
+UploadRecord ReadUpload(const Statement& s) {
+  UploadRecord u;
+  u.id = UploadId::FromTrusted(s.Text(0));
+  u.owner_id = UserId::FromTrusted(s.Text(1));
+  u.blob_id = BlobId::FromTrusted(s.Text(2));
+  u.sealed_key = s.Blob(3);
+  u.size = static_cast<uint64_t>(s.Int(4));
+  u.created_at = FromUnixMillis(s.Int(5));
+  return u;
+}
+
 AuditEntry ReadAuditEntry(const Statement& s) {
   AuditEntry e;
   e.seq = s.Int(0);

@@ -12,12 +12,14 @@ inline constexpr const char* kUserColumns =
     "totp_secret, totp_enabled, totp_last_step, created_ms";
 inline constexpr const char* kSessionColumns =
     "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures";
+inline constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 
 UserRecord ReadUser(const Statement& s);
 SessionRecord ReadSession(const Statement& s);
 TokenRecord ReadToken(const Statement& s);  // lookup, purpose, user_id, payload, expires_ms
+UploadRecord ReadUpload(const Statement& s);
 AuditEntry ReadAuditEntry(const Statement& s);
 
 }  // namespace sealpost::store::sqlite

@@ -115,19 +115,25 @@ class SqliteStore final : public Store {
 
   Result<UploadRecord> GetUpload(const UploadId& id) override {
     return ReadOne<UploadRecord>(
-        "SELECT id, owner_id, blob_id, sealed_key, size, created_ms FROM uploads WHERE id = ?",
-        [&](Statement& s) { s.Bind(1, id.str()); },
-        [](const Statement& s) {
-          UploadRecord u;
-          u.id = UploadId::FromTrusted(s.Text(0));
-          u.owner_id = UserId::FromTrusted(s.Text(1));
-          u.blob_id = BlobId::FromTrusted(s.Text(2));
-          u.sealed_key = s.Blob(3);
-          u.size = static_cast<uint64_t>(s.Int(4));
-          u.created_at = FromUnixMillis(s.Int(5));
-          return u;
-        },
-        "upload");
+        std::string("SELECT ") + kUploadColumns + " FROM uploads WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id.str()); }, ReadUpload, "upload");
+  }
+
+  Result<std::vector<UploadRecord>> ListUploadsCreatedBefore(TimePoint cutoff, int limit) override {
+    return WithReader<std::vector<UploadRecord>>(
+        [&](Connection& db) -> Result<std::vector<UploadRecord>> {
+          SP_ASSIGN_OR_RETURN(auto s, db.Prepare(std::string("SELECT ") + kUploadColumns +
+                                                 " FROM uploads WHERE created_ms < ? "
+                                                 "ORDER BY created_ms LIMIT ?"));
+          s.Bind(1, ToUnixMillis(cutoff)).Bind(2, int64_t{limit});
+          std::vector<UploadRecord> out;
+          for (;;) {
+            SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+            if (!row) break;
+            out.push_back(ReadUpload(s));
+          }
+          return out;
+        });
   }
 
   Result<std::vector<MailboxItem>> ListMailbox(const UserId& owner, Folder folder,

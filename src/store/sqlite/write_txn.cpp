@@ -123,8 +123,8 @@ Status SqliteWriteTxn::DeleteTokensOfUser(const UserId& user_id, TokenPurpose pu
 }
 
 Status SqliteWriteTxn::CreateUpload(const UploadRecord& u) {
-  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("INSERT INTO uploads(id, owner_id, blob_id, sealed_key, "
-                                          "size, created_ms) VALUES(?,?,?,?,?,?)"));
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO uploads(") + kUploadColumns +
+                                          ") VALUES(?,?,?,?,?,?)"));
   s.Bind(1, u.id.str()).Bind(2, u.owner_id.str()).Bind(3, u.blob_id.str());
   s.Bind(4, ByteView(u.sealed_key)).Bind(5, static_cast<int64_t>(u.size));
   s.Bind(6, ToUnixMillis(u.created_at));

@@ -1,0 +1,115 @@
+// A test fixture with real app services over a temporary SQLite store and blob directory, a
+// frozen clock and a mailer that keeps what it sends. Test-only.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "app/accounts.h"
+#include "auth/totp.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace sealpost::app {
+
+using namespace std::chrono_literals;
+
+inline constexpr const char* kPassword = "correct horse battery staple";
+
+class CapturingMailer final : public delivery::Mailer {
+ public:
+  Status Send(const delivery::OutgoingMail& mail) override {
+    std::lock_guard lock(mu_);
+    sent.push_back(mail);
+    return Status::Ok();
+  }
+  std::mutex mu_;
+  std::vector<delivery::OutgoingMail> sent;
+};
+
+class AppTest : public ::testing::Test {
+ protected:
+  AppTest()
+      : store_(*store::sqlite::OpenSqliteStore(dir_.path() + "/db")),
+        blobs_(*blob::OpenLocalBlobStore(platform::DefaultFilesystem(), dir_.path() + "/blobs")),
+        master_(keys::MasterKey::FromKeyForTesting(crypto::AeadKey::Generate())),
+        audit_(crypto::SigningKey::Generate(), 10, clock_),
+        throttle_(*store_, clock_, auth::ThrottleLimits{}),
+        services_{*store_, *blobs_, master_, audit_, clock_, rng_, mailer_, throttle_, Config()},
+        accounts_(services_) {}
+
+  static AppConfig Config() {
+    AppConfig c;
+    c.password_hash = crypto::kMinimumPasswordHashParams;
+    return c;
+  }
+
+  std::string LastToken() {
+    const std::string& text = mailer_.sent.back().text;
+    const size_t at = text.find("token=");
+    EXPECT_NE(at, std::string::npos);
+    return at == std::string::npos ? "" : text.substr(at + 6, 43);
+  }
+
+  // Enrols a member with TOTP and returns its TOTP secret.
+  std::string Enrol(const std::string& email) {
+    EXPECT_THAT(accounts_.SignUp({email, kPassword, "", "127.0.0.1"}), IsOk());
+    EXPECT_THAT(accounts_.VerifyEmail(LastToken()).status(), IsOk());
+    auto login = accounts_.Login(email, kPassword, "127.0.0.1");
+    EXPECT_THAT(login.status(), IsOk());
+    auto ctx = accounts_.Authenticate(login->session->cookie_value, "127.0.0.1");
+    EXPECT_THAT(ctx.status(), IsOk());
+    auto enrolment = accounts_.BeginTotp(*ctx);
+    EXPECT_THAT(enrolment.status(), IsOk());
+    const std::string uri = enrolment->otpauth_uri;
+    const size_t start = uri.find("secret=") + 7;
+    const std::string secret = uri.substr(start, uri.find('&', start) - start);
+    EXPECT_THAT(accounts_.ConfirmTotp(*ctx, Code(secret, 0)), IsOk());
+    return secret;
+  }
+
+  // A full session for an enrolled member (one TOTP step later than the last one used).
+  AuthContext LoggedIn(const std::string& email, const std::string& totp_secret) {
+    clock_.Advance(31s);
+    auto login = accounts_.Login(email, kPassword, "127.0.0.1");
+    EXPECT_THAT(login.status(), IsOk());
+    auto grant =
+        accounts_.CompleteSecondFactor(*login->login_ticket, Code(totp_secret, 0), "127.0.0.1");
+    EXPECT_THAT(grant.status(), IsOk());
+    auto ctx = accounts_.Authenticate(grant->cookie_value, "127.0.0.1");
+    EXPECT_THAT(ctx.status(), IsOk());
+    return std::move(*ctx);
+  }
+
+  std::string Code(const std::string& base32, int steps_ahead) {
+    Bytes key;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (char c : base32) {
+      const int v = (c >= 'A' && c <= 'Z') ? c - 'A' : c - '2' + 26;
+      acc = (acc << 5) | static_cast<uint32_t>(v);
+      bits += 5;
+      if (bits >= 8) {
+        bits -= 8;
+        key.push_back(static_cast<uint8_t>(acc >> bits));
+      }
+    }
+    return auth::TotpCode(key, auth::TotpStep(clock_.Now()) + steps_ahead);
+  }
+
+  testutil::TempDir dir_;
+  platform::FakeClock clock_{FromUnixMillis(1'790'000'000'000)};
+  platform::SystemRng rng_;
+  CapturingMailer mailer_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<blob::BlobStore> blobs_;
+  keys::MasterKey master_;
+  audit::AuditLog audit_;
+  auth::LoginThrottle throttle_;
+  Services services_;
+  Accounts accounts_;
+};
+
+}  // namespace sealpost::app

@@ -1,0 +1,27 @@
+#include "cmd/housekeeping.h"
+
+namespace sealpost::cmd {
+
+Housekeeping::Housekeeping(std::function<void()> round, std::chrono::seconds period)
+    : round_(std::move(round)), period_(period) {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      round_();
+      lock.lock();
+      cv_.wait_for(lock, period_, [this] { return stopping_; });
+    }
+  });
+}
+
+Housekeeping::~Housekeeping() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+}  // namespace sealpost::cmd
