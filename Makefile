@@ -4,6 +4,8 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 DATA_DIR  ?= ./sealpost-data
 CMAKE_FLAGS ?=
+# Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: run test test-asan build build-asan deps deps-test format check-format bench clean
 
