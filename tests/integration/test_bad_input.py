@@ -119,6 +119,14 @@ class BadInputTest(ServerTestCase):
         second = self.bob.login(self.server.client())
         self.assertEqual(second.request("DELETE", "/api/v1/sessions").status, 204)
         self.assertEqual(first.request("GET", "/api/v1/session").status, 401)
+        # Zero access: with no live session, the only stored copies of Bob's user master key
+        # are wrapped under his password and his recovery code (argon2id). Nothing the server
+        # holds, master key included, opens his mailbox now.
+        db = sqlite3.connect(os.path.join(self.server.data_dir, "sealpost.db"), timeout=30)
+        (uid,) = db.execute("SELECT id FROM users WHERE email = 'bob@example.org'").fetchone()
+        (live,) = db.execute("SELECT COUNT(*) FROM sessions WHERE user_id = ?", (uid,)).fetchone()
+        db.close()
+        self.assertEqual(live, 0)
 
     def test_no_session(self):
         c = self.server.client()
