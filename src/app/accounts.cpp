@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "app/internal/audit_event.h"
 #include "auth/bearer_secret.h"
 #include "auth/qr_code.h"
 #include "auth/totp.h"
@@ -35,12 +36,6 @@ constexpr const char* kWrongCredentials = "wrong email address or password";
 std::string TotpPurpose(const UserId& id) { return "totp/" + id.str(); }
 
 }  // namespace
-
-Status Accounts::Audit(store::WriteTxn& tx, std::string type, std::string actor,
-                       std::string subject, std::string details) const {
-  return s_.audit.Record(tx, {s_.clock.Now(), std::move(type), std::move(actor), std::move(subject),
-                              std::move(details)});
-}
 
 Status Accounts::ValidatePassword(std::string_view password) const {
   if (password.size() > s_.config.limits.max_password_bytes) {
@@ -143,10 +138,10 @@ Status Accounts::SignUp(const SignUpRequest& request) {
     if (existing.ok()) SP_RETURN_IF_ERROR(tx.DeleteUser(existing->id));  // replaces a pending one
     SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
     SP_RETURN_IF_ERROR(tx.CreateToken(token_record));
-    SP_RETURN_IF_ERROR(
-        Audit(tx, "account.signup", "ip:" + request.client_address, member.record.id.str()));
-    return Audit(tx, "key.create", member.record.id.str(), member.record.id.str(),
-                 R"({"keys":["x25519","ed25519"]})");
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "account.signup", "ip:" + request.client_address,
+                                   member.record.id.str()));
+    return RecordEvent(s_, tx, "key.create", member.record.id.str(), member.record.id.str(),
+                       R"({"keys":["x25519","ed25519"]})");
   });
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
@@ -178,7 +173,7 @@ Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(user, umk));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.ActivateUser(user.id, user.recovery_salt, user.umk_by_recovery));
-    return Audit(tx, "account.verified", user.id.str(), user.id.str());
+    return RecordEvent(s_, tx, "account.verified", user.id.str(), user.id.str());
   }));
   return VerifiedAccount{user.email, std::move(code)};
 }
@@ -188,7 +183,8 @@ Status Accounts::RecordFailedLogin(const std::string& account, const std::string
   nlohmann::json details = {{"reason", reason}};
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx, account, client_address));
-    return Audit(tx, "auth.login_failed", "ip:" + client_address, account, details.dump());
+    return RecordEvent(s_, tx, "auth.login_failed", "ip:" + client_address, account,
+                       details.dump());
   });
 }
 
@@ -253,8 +249,8 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account));
     SP_RETURN_IF_ERROR(tx.CreateSession(record));
-    return Audit(tx, event, user->id.str(), user->id.str(),
-                 nlohmann::json{{"client", client_address}}.dump());
+    return RecordEvent(s_, tx, event, user->id.str(), user->id.str(),
+                       nlohmann::json{{"client", client_address}}.dump());
   }));
   return result;
 }
@@ -292,8 +288,8 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
       } else {
         SP_RETURN_IF_ERROR(tx.UpdateSession(updated));
       }
-      return Audit(tx, "auth.login_failed", "ip:" + client_address, user.id.str(),
-                   nlohmann::json{{"reason", reason}}.dump());
+      return RecordEvent(s_, tx, "auth.login_failed", "ip:" + client_address, user.id.str(),
+                         nlohmann::json{{"reason", reason}}.dump());
     }));
     return Unauthenticated("wrong or already used one-time code");
   }
@@ -306,8 +302,9 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
     SP_RETURN_IF_ERROR(tx.DeleteSession(record->lookup));
     SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email));
     SP_RETURN_IF_ERROR(tx.CreateSession(session));
-    return Audit(tx, "auth.login", user.id.str(), user.id.str(),
-                 nlohmann::json{{"client", client_address}, {"second_factor", "totp"}}.dump());
+    return RecordEvent(
+        s_, tx, "auth.login", user.id.str(), user.id.str(),
+        nlohmann::json{{"client", client_address}, {"second_factor", "totp"}}.dump());
   }));
   return grant;
 }
@@ -373,21 +370,21 @@ Status Accounts::ConfirmTotp(const AuthContext& ctx, std::string_view code) {
     store::SessionRecord upgraded = ctx.session;
     upgraded.kind = SessionKind::kFull;
     SP_RETURN_IF_ERROR(tx.UpdateSession(upgraded));
-    return Audit(tx, "auth.totp_enabled", user.id.str(), user.id.str());
+    return RecordEvent(s_, tx, "auth.totp_enabled", user.id.str(), user.id.str());
   });
 }
 
 Status Accounts::Logout(const AuthContext& ctx) {
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.DeleteSession(ctx.session.lookup));
-    return Audit(tx, "auth.logout", ctx.user.id.str(), ctx.user.id.str());
+    return RecordEvent(s_, tx, "auth.logout", ctx.user.id.str(), ctx.user.id.str());
   });
 }
 
 Status Accounts::LogoutEverywhere(const AuthContext& ctx) {
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(ctx.user.id));
-    return Audit(tx, "auth.logout_everywhere", ctx.user.id.str(), ctx.user.id.str());
+    return RecordEvent(s_, tx, "auth.logout_everywhere", ctx.user.id.str(), ctx.user.id.str());
   });
 }
 
@@ -417,10 +414,10 @@ Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
         tx.ConsumeToken(token->Lookup(), store::TokenPurpose::kBootstrapAdmin, s_.clock.Now());
     if (!consumed.ok()) return NotFound("this set-up link is invalid or has expired");
     SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
-    SP_RETURN_IF_ERROR(
-        Audit(tx, "admin.bootstrap", "ip:" + request.client_address, member.record.id.str()));
-    return Audit(tx, "key.create", member.record.id.str(), member.record.id.str(),
-                 R"({"keys":["x25519","ed25519"]})");
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "admin.bootstrap", "ip:" + request.client_address,
+                                   member.record.id.str()));
+    return RecordEvent(s_, tx, "key.create", member.record.id.str(), member.record.id.str(),
+                       R"({"keys":["x25519","ed25519"]})");
   });
   SP_RETURN_IF_ERROR(written);
   return VerifiedAccount{member.record.email, std::move(code)};

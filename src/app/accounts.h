@@ -89,8 +89,6 @@ class Accounts final {
   SessionGrant NewSession(const store::UserRecord& user, const crypto::AeadKey& umk,
                           store::SessionKind kind, store::SessionRecord& record) const;
   void SpendEquivalentWork(std::string_view password) const;
-  Status Audit(store::WriteTxn& tx, std::string type, std::string actor, std::string subject,
-               std::string details = "{}") const;
   Status RecordFailedLogin(const std::string& account, const std::string& client_address,
                            const std::string& reason) const;
 

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/internal/attachment_streams.h"
+#include "app/internal/audit_event.h"
 #include "core/text.h"
 #include "crypto/hash.h"
 #include "crypto/sealed_box.h"
@@ -16,14 +18,8 @@ namespace {
 
 using store::Folder;
 
-constexpr const char* kIntegrityFailure = "message failed its integrity check";
-constexpr size_t kUploadKeyBlob = 32 + 32;  // data key ‖ plaintext SHA-256
-
-Status Audit(const Services& s, store::WriteTxn& tx, std::string type, const UserId& actor,
-             std::string subject, nlohmann::json details = nlohmann::json::object()) {
-  return s.audit.Record(
-      tx, {s.clock.Now(), std::move(type), actor.str(), std::move(subject), details.dump()});
-}
+using internal::kIntegrityFailure;
+using internal::kUploadKeyBlob;
 
 bool IsSafeAttachmentName(std::string_view name, size_t max_bytes) {
   if (name.empty() || name.size() > max_bytes || !IsValidUtf8(name)) return false;
@@ -74,119 +70,6 @@ Result<store::MailboxCursor> DecodeCursor(std::string_view text) {
   return c;
 }
 
-// Streams an attachment and withholds its last byte until the whole plaintext has matched the
-// sealed digest, so a client never receives a complete file that differs from what was sealed.
-class DigestCheckingReader final : public blob::BlobReader {
- public:
-  DigestCheckingReader(std::unique_ptr<blob::BlobReader> inner, Bytes expected_digest)
-      : inner_(std::move(inner)), expected_(std::move(expected_digest)) {}
-
-  Result<size_t> Read(std::span<uint8_t> out) override {
-    if (out.empty()) return size_t{0};
-    while (!eof_ && buffered_.size() - offset_ < out.size() + 1) {
-      if (offset_ > 0) {
-        buffered_.erase(buffered_.begin(), buffered_.begin() + static_cast<ptrdiff_t>(offset_));
-        offset_ = 0;
-      }
-      const size_t before = buffered_.size();
-      buffered_.resize(before + blob::kChunkBytes);
-      auto n = inner_->Read({buffered_.data() + before, blob::kChunkBytes});
-      if (!n.ok()) return Corruption(kIntegrityFailure);
-      buffered_.resize(before + *n);
-      hasher_.Update({buffered_.data() + before, *n});
-      if (*n == 0) {
-        eof_ = true;
-        const crypto::Digest256 digest = hasher_.Finish();
-        if (!crypto::ConstantTimeEquals(digest, expected_)) return Corruption(kIntegrityFailure);
-      }
-    }
-    const size_t available = buffered_.size() - offset_ - (eof_ ? 0 : 1);
-    const size_t n = std::min(out.size(), available);
-    std::copy_n(buffered_.begin() + static_cast<ptrdiff_t>(offset_), n, out.begin());
-    offset_ += n;
-    return n;
-  }
-
- private:
-  std::unique_ptr<blob::BlobReader> inner_;
-  Bytes expected_;
-  crypto::Sha256Hasher hasher_;
-  Bytes buffered_;
-  size_t offset_ = 0;
-  bool eof_ = false;
-};
-
-class BlobUploadSession final : public UploadSession {
- public:
-  BlobUploadSession(const Services& s, const AuthContext& ctx, BlobId blob_id, crypto::AeadKey key,
-                    std::unique_ptr<blob::BlobWriter> writer)
-      : s_(s),
-        user_(ctx.user),
-        blob_id_(std::move(blob_id)),
-        key_(std::move(key)),
-        writer_(std::move(writer)) {}
-
-  ~BlobUploadSession() override { Abort(); }
-
-  Status Write(ByteView chunk) override {
-    size_ += chunk.size();
-    if (size_ > s_.config.limits.max_upload_bytes) {
-      Abort();
-      return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
-                                           s_.config.limits.max_upload_bytes));
-    }
-    hasher_.Update(chunk);
-    Status st = writer_->Write(chunk);
-    if (!st.ok()) Abort();
-    return st;
-  }
-
-  Result<UploadResult> Finish() override {
-    SP_RETURN_IF_ERROR(writer_->Commit().status());
-    committed_ = true;
-    const crypto::Digest256 digest = hasher_.Finish();
-    crypto::SecretBytes key_blob(kUploadKeyBlob);
-    std::copy_n(key_.ExposeSecret().data(), 32, key_blob.data());
-    std::copy_n(digest.data(), 32, key_blob.data() + 32);
-    SP_ASSIGN_OR_RETURN(const auto owner_key,
-                        crypto::BoxPublicKey::FromBytes(user_.box_public_key));
-    store::UploadRecord record{
-        platform::NewId<UploadId>(s_.rng),          user_.id, blob_id_,
-        crypto::SealTo(owner_key, key_blob.view()), size_,    s_.clock.Now()};
-    Status st = s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(tx.CreateUpload(record));
-      return Audit(s_, tx, "upload.create", user_.id, record.id.str(), {{"size", size_}});
-    });
-    if (!st.ok()) {
-      (void)s_.blobs.Remove(blob_id_);
-      return st;
-    }
-    done_ = true;
-    return UploadResult{record.id, size_};
-  }
-
-  void Abort() override {
-    if (done_) return;
-    done_ = true;
-    if (committed_) {
-      (void)s_.blobs.Remove(blob_id_);
-    } else {
-      writer_->Abort();
-    }
-  }
-
- private:
-  const Services& s_;
-  store::UserRecord user_;
-  BlobId blob_id_;
-  crypto::AeadKey key_;
-  std::unique_ptr<blob::BlobWriter> writer_;
-  crypto::Sha256Hasher hasher_;
-  uint64_t size_ = 0;
-  bool committed_ = false;
-  bool done_ = false;
-};
-
 }  // namespace
 
 struct Mailbox::Opened {
@@ -204,8 +87,8 @@ Result<std::unique_ptr<UploadSession>> Mailbox::BeginUpload(const AuthContext& c
   BlobId blob_id = platform::NewId<BlobId>(s_.rng);
   crypto::AeadKey key = crypto::AeadKey::Generate();
   SP_ASSIGN_OR_RETURN(auto writer, s_.blobs.Create(blob_id, key));
-  return std::unique_ptr<UploadSession>(
-      new BlobUploadSession(s_, ctx, std::move(blob_id), std::move(key), std::move(writer)));
+  return internal::MakeBlobUploadSession(s_, ctx, std::move(blob_id), std::move(key),
+                                         std::move(writer));
 }
 
 Status Mailbox::ValidateSend(const SendRequest& r) const {
@@ -322,8 +205,10 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                    : st;
       }
     }
-    return Audit(s_, tx, "message.send", ctx.user.id, id.str(),
-                 {{"recipients", recipients.size()}, {"attachments", used_uploads.size()}});
+    return RecordEvent(
+        s_, tx, "message.send", ctx.user.id.str(), id.str(),
+        nlohmann::json{{"recipients", recipients.size()}, {"attachments", used_uploads.size()}}
+            .dump());
   }));
   return id;
 }
@@ -397,7 +282,7 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
   auto opened = Open(keys, *item);
   if (!opened.ok()) {
     (void)s_.store.Write([&](store::WriteTxn& tx) {
-      return Audit(s_, tx, "message.integrity_failure", ctx.user.id, id.str());
+      return RecordEvent(s_, tx, "message.integrity_failure", ctx.user.id.str(), id.str());
     });
     return opened.status();
   }
@@ -410,7 +295,7 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
   SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.MarkRead(ctx.user.id, id));
-    return Audit(s_, tx, "message.read", ctx.user.id, id.str());
+    return RecordEvent(s_, tx, "message.read", ctx.user.id.str(), id.str());
   }));
   MessageView view{HeaderOf(opened->summary, item->entry, opened->seal), std::move(body), {}};
   int index = 0;
@@ -438,11 +323,12 @@ Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
   if (!reader.ok()) return Corruption(kIntegrityFailure);
   SP_ASSIGN_OR_RETURN(Bytes digest, HexDecode(meta.sha256_hex));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    return Audit(s_, tx, "attachment.download", ctx.user.id, id.str(), {{"index", index}});
+    return RecordEvent(s_, tx, "attachment.download", ctx.user.id.str(), id.str(),
+                       nlohmann::json{{"index", index}}.dump());
   }));
   return AttachmentDownload{
       {index, meta.name, meta.content_type, meta.size},
-      std::make_unique<DigestCheckingReader>(std::move(*reader), std::move(digest))};
+      internal::MakeDigestCheckingReader(std::move(*reader), std::move(digest))};
 }
 
 Result<int> Mailbox::ExpireUploads() {
@@ -452,8 +338,8 @@ Result<int> Mailbox::ExpireUploads() {
   for (const store::UploadRecord& upload : expired) {
     const Status st = s_.store.Write([&](store::WriteTxn& tx) {
       SP_RETURN_IF_ERROR(tx.DeleteUpload(upload.id));
-      return Audit(s_, tx, "upload.expired", upload.owner_id, upload.id.str(),
-                   {{"size", upload.size}});
+      return RecordEvent(s_, tx, "upload.expired", upload.owner_id.str(), upload.id.str(),
+                         nlohmann::json{{"size", upload.size}}.dump());
     });
     // NotFound: a message took it in the meantime, and the blob is now the message's.
     if (st.code() == ErrorCode::kNotFound) continue;

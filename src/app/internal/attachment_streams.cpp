@@ -1,0 +1,142 @@
+#include "app/internal/attachment_streams.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/internal/audit_event.h"
+#include "crypto/sealed_box.h"
+
+namespace sealpost::app::internal {
+namespace {
+
+// Streams an attachment and withholds its last byte until the whole plaintext has matched the
+// sealed digest, so a client never receives a complete file that differs from what was sealed.
+class DigestCheckingReader final : public blob::BlobReader {
+ public:
+  DigestCheckingReader(std::unique_ptr<blob::BlobReader> inner, Bytes expected_digest)
+      : inner_(std::move(inner)), expected_(std::move(expected_digest)) {}
+
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    if (out.empty()) return size_t{0};
+    while (!eof_ && buffered_.size() - offset_ < out.size() + 1) {
+      if (offset_ > 0) {
+        buffered_.erase(buffered_.begin(), buffered_.begin() + static_cast<ptrdiff_t>(offset_));
+        offset_ = 0;
+      }
+      const size_t before = buffered_.size();
+      buffered_.resize(before + blob::kChunkBytes);
+      auto n = inner_->Read({buffered_.data() + before, blob::kChunkBytes});
+      if (!n.ok()) return Corruption(kIntegrityFailure);
+      buffered_.resize(before + *n);
+      hasher_.Update({buffered_.data() + before, *n});
+      if (*n == 0) {
+        eof_ = true;
+        const crypto::Digest256 digest = hasher_.Finish();
+        if (!crypto::ConstantTimeEquals(digest, expected_)) return Corruption(kIntegrityFailure);
+      }
+    }
+    const size_t available = buffered_.size() - offset_ - (eof_ ? 0 : 1);
+    const size_t n = std::min(out.size(), available);
+    std::copy_n(buffered_.begin() + static_cast<ptrdiff_t>(offset_), n, out.begin());
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  std::unique_ptr<blob::BlobReader> inner_;
+  Bytes expected_;
+  crypto::Sha256Hasher hasher_;
+  Bytes buffered_;
+  size_t offset_ = 0;
+  bool eof_ = false;
+};
+
+class BlobUploadSession final : public UploadSession {
+ public:
+  BlobUploadSession(const Services& s, const AuthContext& ctx, BlobId blob_id, crypto::AeadKey key,
+                    std::unique_ptr<blob::BlobWriter> writer)
+      : s_(s),
+        user_(ctx.user),
+        blob_id_(std::move(blob_id)),
+        key_(std::move(key)),
+        writer_(std::move(writer)) {}
+
+  ~BlobUploadSession() override { Abort(); }
+
+  Status Write(ByteView chunk) override {
+    size_ += chunk.size();
+    if (size_ > s_.config.limits.max_upload_bytes) {
+      Abort();
+      return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
+                                           s_.config.limits.max_upload_bytes));
+    }
+    hasher_.Update(chunk);
+    Status st = writer_->Write(chunk);
+    if (!st.ok()) Abort();
+    return st;
+  }
+
+  Result<UploadResult> Finish() override {
+    SP_RETURN_IF_ERROR(writer_->Commit().status());
+    committed_ = true;
+    const crypto::Digest256 digest = hasher_.Finish();
+    crypto::SecretBytes key_blob(kUploadKeyBlob);
+    std::copy_n(key_.ExposeSecret().data(), 32, key_blob.data());
+    std::copy_n(digest.data(), 32, key_blob.data() + 32);
+    SP_ASSIGN_OR_RETURN(const auto owner_key,
+                        crypto::BoxPublicKey::FromBytes(user_.box_public_key));
+    store::UploadRecord record{
+        platform::NewId<UploadId>(s_.rng),          user_.id, blob_id_,
+        crypto::SealTo(owner_key, key_blob.view()), size_,    s_.clock.Now()};
+    Status st = s_.store.Write([&](store::WriteTxn& tx) {
+      SP_RETURN_IF_ERROR(tx.CreateUpload(record));
+      return RecordEvent(s_, tx, "upload.create", user_.id.str(), record.id.str(),
+                         nlohmann::json{{"size", size_}}.dump());
+    });
+    if (!st.ok()) {
+      (void)s_.blobs.Remove(blob_id_);
+      return st;
+    }
+    done_ = true;
+    return UploadResult{record.id, size_};
+  }
+
+  void Abort() override {
+    if (done_) return;
+    done_ = true;
+    if (committed_) {
+      (void)s_.blobs.Remove(blob_id_);
+    } else {
+      writer_->Abort();
+    }
+  }
+
+ private:
+  const Services& s_;
+  store::UserRecord user_;
+  BlobId blob_id_;
+  crypto::AeadKey key_;
+  std::unique_ptr<blob::BlobWriter> writer_;
+  crypto::Sha256Hasher hasher_;
+  uint64_t size_ = 0;
+  bool committed_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<UploadSession> MakeBlobUploadSession(const Services& s, const AuthContext& ctx,
+                                                     BlobId blob_id, crypto::AeadKey key,
+                                                     std::unique_ptr<blob::BlobWriter> writer) {
+  return std::make_unique<BlobUploadSession>(s, ctx, std::move(blob_id), std::move(key),
+                                             std::move(writer));
+}
+
+std::unique_ptr<blob::BlobReader> MakeDigestCheckingReader(std::unique_ptr<blob::BlobReader> inner,
+                                                           Bytes expected_digest) {
+  return std::make_unique<DigestCheckingReader>(std::move(inner), std::move(expected_digest));
+}
+
+}  // namespace sealpost::app::internal
