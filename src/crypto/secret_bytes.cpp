@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "crypto/internal/check.h"
+#include "crypto/internal/secret_pool.h"
 
 namespace sealpost::crypto {
 
@@ -19,9 +20,25 @@ void EnsureInitialized() {
   });
 }
 
+namespace {
+
+void Release(uint8_t* p) {
+  if (p == nullptr) return;
+  if (!internal::FreeSecretSlot(p)) sodium_free(p);  // sodium_free wipes before unmapping.
+}
+
+}  // namespace
+
 SecretBytes::SecretBytes(size_t n) {
   EnsureInitialized();
   if (n == 0) return;
+  if (n <= internal::kSecretSlotBytes) {
+    if (uint8_t* slot = internal::AllocateSecretSlot()) {  // already zeroed
+      data_ = slot;
+      size_ = n;
+      return;
+    }
+  }
   void* p = sodium_malloc(n);
   if (p == nullptr) throw std::bad_alloc();
   sodium_memzero(p, n);  // sodium_malloc fills with a canary pattern, not zeros.
@@ -40,16 +57,14 @@ SecretBytes::SecretBytes(SecretBytes&& other) noexcept
 
 SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
   if (this != &other) {
-    if (data_ != nullptr) sodium_free(data_);
+    Release(data_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
   }
   return *this;
 }
 
-SecretBytes::~SecretBytes() {
-  if (data_ != nullptr) sodium_free(data_);  // sodium_free wipes before unmapping.
-}
+SecretBytes::~SecretBytes() { Release(data_); }
 
 bool ConstantTimeEquals(ByteView a, ByteView b) {
   EnsureInitialized();

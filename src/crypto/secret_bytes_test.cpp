@@ -90,5 +90,35 @@ TEST(SecretBytesTest, InitializationIsSafeFromManyThreads) {
   for (auto& t : threads) t.join();
 }
 
+TEST(SecretBytesTest, ReusedSmallAllocationsStartZeroed) {
+  const uint8_t* first = nullptr;
+  {
+    SecretBytes a(32);
+    std::fill(a.span().begin(), a.span().end(), 0xAA);
+    first = a.data();
+  }
+  SecretBytes b(32);
+  // With the pool the same slot comes back (LIFO); it must hold no trace of the old secret.
+#if defined(__SANITIZE_ADDRESS__)
+  (void)first;  // sanitizer builds do not pool
+#else
+  EXPECT_EQ(b.data(), first);
+#endif
+  for (uint8_t byte : b.view()) EXPECT_EQ(byte, 0);
+}
+
+TEST(SecretBytesTest, ManyLiveSmallSecretsOutgrowThePool) {
+  // More live secrets than pool slots: the rest come from sodium_malloc; all stay usable.
+  std::vector<SecretBytes> live;
+  for (int i = 0; i < 9000; ++i) {
+    live.emplace_back(64);
+    live.back().data()[63] = static_cast<uint8_t>(i);
+  }
+  for (int i = 0; i < 9000; ++i) EXPECT_EQ(live[i].data()[63], static_cast<uint8_t>(i));
+  live.clear();
+  SecretBytes after(16);
+  for (uint8_t byte : after.view()) EXPECT_EQ(byte, 0);
+}
+
 }  // namespace
 }  // namespace sealpost::crypto
