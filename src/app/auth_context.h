@@ -16,8 +16,11 @@ struct AuthContext {
   crypto::AeadKey umk;
   std::string client_address;
 
-  Result<keys::MemberKeyBundle> Keys() const {
-    return keys::UnwrapBundle(umk, user.wrapped_private_keys, user.id);
+  Result<crypto::SigningKey> SigningKey() const {
+    return keys::UnwrapSigningKey(umk, user.wrapped_private_keys, user.id);
+  }
+  Result<crypto::BoxKeyPair> BoxKey() const {
+    return keys::UnwrapBoxKey(umk, user.wrapped_private_keys, user.id);
   }
 };
 

@@ -121,7 +121,8 @@ Status Mailbox::ValidateSend(const SendRequest& r) const {
 
 Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request) {
   SP_RETURN_IF_ERROR(ValidateSend(request));
-  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+  SP_ASSIGN_OR_RETURN(const crypto::SigningKey signing_key, ctx.SigningKey());
+  std::optional<crypto::BoxKeyPair> box_key;  // only to open the keys of attached uploads
 
   std::vector<store::UserRecord> recipients;
   std::set<std::string> seen;
@@ -164,8 +165,11 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
     if (std::find(used_uploads.begin(), used_uploads.end(), *upload_id) != used_uploads.end()) {
       return InvalidArgument("attachment upload " + a.upload_id + " is used twice");
     }
+    if (!box_key) {
+      SP_ASSIGN_OR_RETURN(box_key, ctx.BoxKey());
+    }
     SP_ASSIGN_OR_RETURN(const crypto::SecretBytes key_blob,
-                        crypto::OpenSealed(keys.box, upload->sealed_key));
+                        crypto::OpenSealed(*box_key, upload->sealed_key));
     if (key_blob.size() != kUploadKeyBlob) return Corruption("upload key has the wrong size");
     AttachmentMeta meta{
         a.name, a.content_type.empty() ? "application/octet-stream" : a.content_type, upload->size,
@@ -178,7 +182,7 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
 
   const std::string body_json = EncodeBody({request.text, request.html});
   summary.body_sha256_hex = HexEncode(crypto::Sha256(AsBytes(body_json)));
-  summary.seal = keys.signing.Sign(SealStatement(summary));
+  summary.seal = signing_key.Sign(SealStatement(summary));
 
   const crypto::AeadKey data_key = crypto::AeadKey::Generate();
   store::MessageRecord message{
@@ -193,8 +197,8 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
         {r.id, id, Folder::kInbox, crypto::SealTo(pub, data_key.ExposeSecret().view()), true, now});
   }
   entries.push_back({ctx.user.id, id, Folder::kSent,
-                     crypto::SealTo(keys.box.public_key(), data_key.ExposeSecret().view()), false,
-                     now});
+                     keys::WrapOwnCopyKey(ctx.umk, data_key.ExposeSecret().view(), id, ctx.user.id),
+                     false, now});
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     SP_RETURN_IF_ERROR(tx.CreateMessage(message, entries, attachment_records));
@@ -213,9 +217,33 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
   return id;
 }
 
-Result<Mailbox::Opened> Mailbox::Open(const keys::MemberKeyBundle& keys,
-                                      const store::MailboxItem& item) {
-  auto raw_key = crypto::OpenSealed(keys.box, item.entry.sealed_key);
+// Deriving a key pair costs an elliptic-curve operation, so each is derived once, when needed:
+// the Sent folder needs only the UMK, the inbox the X25519 key.
+class Mailbox::KeyRing {
+ public:
+  explicit KeyRing(const AuthContext& ctx) : ctx_(ctx) {}
+  const AuthContext& ctx() const { return ctx_; }
+  Result<const crypto::BoxKeyPair*> Box() {
+    if (!box_) {
+      SP_ASSIGN_OR_RETURN(box_, ctx_.BoxKey());
+    }
+    return &*box_;
+  }
+
+ private:
+  const AuthContext& ctx_;
+  std::optional<crypto::BoxKeyPair> box_;
+};
+
+Result<Mailbox::Opened> Mailbox::Open(KeyRing& keys, const store::MailboxItem& item) {
+  Result<crypto::SecretBytes> raw_key = Corruption(kIntegrityFailure);
+  if (item.entry.folder == Folder::kSent) {
+    raw_key = keys::UnwrapOwnCopyKey(keys.ctx().umk, item.entry.sealed_key, item.message.id,
+                                     keys.ctx().user.id);
+  } else {
+    SP_ASSIGN_OR_RETURN(const crypto::BoxKeyPair* box, keys.Box());
+    raw_key = crypto::OpenSealed(*box, item.entry.sealed_key);
+  }
   if (!raw_key.ok()) return Corruption(kIntegrityFailure);
   auto data_key = crypto::AeadKey::FromSecret(std::move(*raw_key));
   if (!data_key.ok()) return Corruption(kIntegrityFailure);
@@ -256,7 +284,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
   if (!cursor.empty()) {
     SP_ASSIGN_OR_RETURN(before, DecodeCursor(cursor));
   }
-  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+  KeyRing keys(ctx);
   SP_ASSIGN_OR_RETURN(auto items, s_.store.ListMailbox(ctx.user.id, folder,
                                                        before ? &*before : nullptr, limit + 1));
   MailboxPage page;
@@ -276,7 +304,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
 
 Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view message_id) {
   SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
-  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+  KeyRing keys(ctx);
   auto item = s_.store.GetMailboxItem(ctx.user.id, id);
   if (!item.ok()) return NotFound("message not found");
   auto opened = Open(keys, *item);
@@ -308,7 +336,7 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
 Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
                                                    std::string_view message_id, int index) {
   SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
-  SP_ASSIGN_OR_RETURN(const keys::MemberKeyBundle keys, ctx.Keys());
+  KeyRing keys(ctx);
   auto item = s_.store.GetMailboxItem(ctx.user.id, id);
   if (!item.ok()) return NotFound("message not found");
   SP_ASSIGN_OR_RETURN(Opened opened, Open(keys, *item));

@@ -113,7 +113,8 @@ class Mailbox final {
 
  private:
   struct Opened;
-  Result<Opened> Open(const keys::MemberKeyBundle& keys, const store::MailboxItem& item);
+  class KeyRing;  // the caller's keys, each derived on first use
+  Result<Opened> Open(KeyRing& keys, const store::MailboxItem& item);
   Status ValidateSend(const SendRequest& request) const;
 
   Services s_;

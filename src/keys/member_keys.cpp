@@ -42,16 +42,50 @@ Bytes WrapBundle(const crypto::AeadKey& umk, const MemberKeyBundle& bundle, cons
   return crypto::AeadSeal(umk, plain.view(), AsBytes(BundleAd(user)));
 }
 
-Result<MemberKeyBundle> UnwrapBundle(const crypto::AeadKey& umk, ByteView wrapped,
-                                     const UserId& user) {
+namespace {
+
+// The bundle's plaintext: X25519 secret (32) ‖ Ed25519 seed (32).
+Result<crypto::SecretBytes> OpenBundle(const crypto::AeadKey& umk, ByteView wrapped,
+                                       const UserId& user) {
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
                       crypto::AeadOpen(umk, wrapped, AsBytes(BundleAd(user))));
   if (plain.size() != 64) return Corruption("member key bundle has the wrong size");
-  SP_ASSIGN_OR_RETURN(auto box, crypto::BoxKeyPair::FromSecret(
-                                    crypto::SecretBytes::CopyOf(plain.view().subspan(0, 32))));
-  SP_ASSIGN_OR_RETURN(auto signing, crypto::SigningKey::FromSeed(
-                                        crypto::SecretBytes::CopyOf(plain.view().subspan(32, 32))));
+  return plain;
+}
+
+std::string OwnCopyAd(const MessageId& message, const UserId& owner) {
+  return "sealpost/own-copy-key/v1|" + message.str() + "|" + owner.str();
+}
+
+}  // namespace
+
+Result<crypto::BoxKeyPair> UnwrapBoxKey(const crypto::AeadKey& umk, ByteView wrapped,
+                                        const UserId& user) {
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes plain, OpenBundle(umk, wrapped, user));
+  return crypto::BoxKeyPair::FromSecret(crypto::SecretBytes::CopyOf(plain.view().subspan(0, 32)));
+}
+
+Result<crypto::SigningKey> UnwrapSigningKey(const crypto::AeadKey& umk, ByteView wrapped,
+                                            const UserId& user) {
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes plain, OpenBundle(umk, wrapped, user));
+  return crypto::SigningKey::FromSeed(crypto::SecretBytes::CopyOf(plain.view().subspan(32, 32)));
+}
+
+Result<MemberKeyBundle> UnwrapBundle(const crypto::AeadKey& umk, ByteView wrapped,
+                                     const UserId& user) {
+  SP_ASSIGN_OR_RETURN(auto box, UnwrapBoxKey(umk, wrapped, user));
+  SP_ASSIGN_OR_RETURN(auto signing, UnwrapSigningKey(umk, wrapped, user));
   return MemberKeyBundle{std::move(box), std::move(signing)};
+}
+
+Bytes WrapOwnCopyKey(const crypto::AeadKey& umk, ByteView data_key, const MessageId& message,
+                     const UserId& owner) {
+  return crypto::AeadSeal(umk, data_key, AsBytes(OwnCopyAd(message, owner)));
+}
+
+Result<crypto::SecretBytes> UnwrapOwnCopyKey(const crypto::AeadKey& umk, ByteView wrapped,
+                                             const MessageId& message, const UserId& owner) {
+  return crypto::AeadOpen(umk, wrapped, AsBytes(OwnCopyAd(message, owner)));
 }
 
 Bytes WrapUmk(const crypto::AeadKey& kek, const crypto::AeadKey& umk, UmkSlot slot,

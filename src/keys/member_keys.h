@@ -34,6 +34,21 @@ Bytes WrapBundle(const crypto::AeadKey& umk, const MemberKeyBundle& bundle, cons
 Result<MemberKeyBundle> UnwrapBundle(const crypto::AeadKey& umk, ByteView wrapped,
                                      const UserId& user);
 
+// One half of the bundle, for use cases that need only that key: deriving a public key costs an
+// elliptic-curve operation, so the other half is not derived.
+Result<crypto::SigningKey> UnwrapSigningKey(const crypto::AeadKey& umk, ByteView wrapped,
+                                            const UserId& user);
+Result<crypto::BoxKeyPair> UnwrapBoxKey(const crypto::AeadKey& umk, ByteView wrapped,
+                                        const UserId& user);
+
+// A message's data key for the copy in its owner's own Sent folder, wrapped under the owner's
+// UMK (no sealed box to oneself: same protection, no elliptic-curve work). Bound to the message
+// and the owner.
+Bytes WrapOwnCopyKey(const crypto::AeadKey& umk, ByteView data_key, const MessageId& message,
+                     const UserId& owner);
+Result<crypto::SecretBytes> UnwrapOwnCopyKey(const crypto::AeadKey& umk, ByteView wrapped,
+                                             const MessageId& message, const UserId& owner);
+
 Bytes WrapUmk(const crypto::AeadKey& kek, const crypto::AeadKey& umk, UmkSlot slot,
               const UserId& user);
 Result<crypto::AeadKey> UnwrapUmk(const crypto::AeadKey& kek, ByteView wrapped, UmkSlot slot,

@@ -44,6 +44,38 @@ TEST(MemberKeysTest, UmkSlotsAreNotInterchangeable) {
               StatusIs(ErrorCode::kUnauthenticated));
 }
 
+TEST(MemberKeysTest, HalvesMatchTheWholeBundle) {
+  const auto umk = crypto::AeadKey::Generate();
+  const auto bundle = MemberKeyBundle::Generate();
+  const Bytes wrapped = WrapBundle(umk, bundle, kAlice);
+  auto box = UnwrapBoxKey(umk, wrapped, kAlice);
+  auto signing = UnwrapSigningKey(umk, wrapped, kAlice);
+  ASSERT_THAT(box.status(), IsOk());
+  ASSERT_THAT(signing.status(), IsOk());
+  EXPECT_TRUE(box->public_key() == bundle.box.public_key());
+  EXPECT_TRUE(signing->verify_key() == bundle.signing.verify_key());
+  EXPECT_THAT(UnwrapSigningKey(umk, wrapped, kBob).status(), StatusIs(ErrorCode::kUnauthenticated));
+}
+
+TEST(MemberKeysTest, OwnCopyKeyIsBoundToMessageAndOwner) {
+  const auto umk = crypto::AeadKey::Generate();
+  const MessageId m1 = MessageId::FromTrusted(std::string(32, '1'));
+  const MessageId m2 = MessageId::FromTrusted(std::string(32, '2'));
+  const Bytes data_key(32, 7);
+  const Bytes wrapped = WrapOwnCopyKey(umk, data_key, m1, kAlice);
+  auto back = UnwrapOwnCopyKey(umk, wrapped, m1, kAlice);
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_TRUE(crypto::ConstantTimeEquals(back->view(), data_key));
+  EXPECT_THAT(UnwrapOwnCopyKey(umk, wrapped, m2, kAlice).status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  EXPECT_THAT(UnwrapOwnCopyKey(umk, wrapped, m1, kBob).status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  Bytes flipped = wrapped;
+  flipped.back() ^= 1;
+  EXPECT_THAT(UnwrapOwnCopyKey(umk, flipped, m1, kAlice).status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+}
+
 TEST(MemberKeysTest, RecoveryCodesNormalise) {
   const RecoveryCode code = GenerateRecoveryCode();
   const std::string shown(code.text.AsStringView());
