@@ -8,16 +8,13 @@
 #include "core/encoding.h"
 #include "crypto/internal/aead_with_nonce.h"
 #include "crypto/random.h"
+#include "testing/hex.h"
 #include "testing/status_matchers.h"
 
 namespace sealpost::crypto {
 namespace {
 
-Bytes Hex(std::string_view hex) {
-  auto decoded = HexDecode(hex);
-  EXPECT_TRUE(decoded.ok()) << hex;
-  return decoded.ok() ? *decoded : Bytes();
-}
+using testutil::Hex;
 
 Bytes Concat(std::initializer_list<ByteView> parts) {
   Bytes out;

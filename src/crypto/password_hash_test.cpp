@@ -9,6 +9,7 @@
 #include "core/encoding.h"
 #include "crypto/internal/argon2id.h"
 #include "crypto/random.h"
+#include "testing/hex.h"
 #include "testing/status_matchers.h"
 
 namespace sealpost::crypto {
@@ -17,11 +18,7 @@ namespace {
 // Every test uses the cheapest parameters our policy allows.
 constexpr PasswordHashParams kFast = kMinimumPasswordHashParams;
 
-Bytes Hex(std::string_view hex) {
-  auto decoded = HexDecode(hex);
-  EXPECT_TRUE(decoded.ok()) << hex;
-  return decoded.ok() ? *decoded : Bytes();
-}
+using testutil::Hex;
 
 TEST(PasswordHashTest, ValidateEnforcesOwaspMinimum) {
   EXPECT_THAT(kMinimumPasswordHashParams.Validate(), IsOk());

@@ -6,16 +6,13 @@
 
 #include "core/encoding.h"
 #include "crypto/random.h"
+#include "testing/hex.h"
 #include "testing/status_matchers.h"
 
 namespace sealpost::crypto {
 namespace {
 
-Bytes Hex(std::string_view hex) {
-  auto decoded = HexDecode(hex);
-  EXPECT_TRUE(decoded.ok()) << hex;
-  return decoded.ok() ? *decoded : Bytes();
-}
+using testutil::Hex;
 
 void ExpectDecryptionFailed(const Result<SecretBytes>& r) {
   ASSERT_THAT(r.status(), StatusIs(ErrorCode::kUnauthenticated));
