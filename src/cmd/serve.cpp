@@ -151,8 +151,9 @@ int Serve(const Config& config) {
         url, **bootstrap);
   }
   if (config.mail_relay.empty()) {
-    std::cout << fmt::format("Outgoing mail: no relay configured, written to {}\n",
-                             std::filesystem::absolute(config.OutboxDir()).string());
+    std::cout << fmt::format(
+        "Outgoing mail: no relay configured, written to {}\n",
+        std::filesystem::absolute(config.OutboxDir()).lexically_normal().string());
   } else {
     std::cout << fmt::format("Outgoing mail: via the SMTP relay {} (TLS {})\n", config.mail_relay,
                              config.mail_relay_tls);
