@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import struct
 import subprocess
@@ -153,6 +154,10 @@ class Server:
                 return m.group(1)
         raise AssertionError("no confirmation mail for " + address)
 
+    def db(self):
+        """The live database, as an operator (or attacker) with file access would open it."""
+        return sqlite3.connect(os.path.join(self.data_dir, "sealpost.db"), timeout=30)
+
     def healthy(self):
         c = self.connect()
         c.request("GET", "/healthz")
@@ -196,7 +201,7 @@ class Client:
             data = json.dumps(body).encode()
             h.setdefault("Content-Type", "application/json")
         if self.cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            h["Cookie"] = self.cookie_header()
         if csrf and self.csrf and method not in ("GET", "HEAD"):
             h.setdefault("X-CSRF-Token", self.csrf)
         for attempt in range(2):
@@ -228,6 +233,9 @@ class Client:
             except ValueError:
                 pass
         return resp
+
+    def cookie_header(self):
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def close(self):
         self.conn.close()

@@ -1,8 +1,6 @@
 """The first administrator: created once with the link printed at start-up, then the
 administrators-only audit check."""
 
-import os
-import sqlite3
 import unittest
 
 from harness import Member, PASSWORD, ServerTestCase
@@ -37,7 +35,7 @@ class AdminTest(ServerTestCase):
         self.assertEqual(r.status, 403)
 
         # An edited entry is reported with its number.
-        db = sqlite3.connect(os.path.join(self.server.data_dir, "sealpost.db"), timeout=30)
+        db = self.server.db()
         db.execute("UPDATE audit_log SET subject = 'forged' WHERE seq = 2")
         db.commit()
         db.close()

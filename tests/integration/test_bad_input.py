@@ -5,7 +5,6 @@ import http.client
 import json
 import os
 import socket
-import sqlite3
 import ssl
 import time
 
@@ -13,7 +12,7 @@ from harness import Member, PASSWORD, ServerTestCase, current_step, totp
 
 
 def count(server, table):
-    db = sqlite3.connect(os.path.join(server.data_dir, "sealpost.db"), timeout=30)
+    db = server.db()
     (n,) = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
     db.close()
     return n
@@ -122,7 +121,7 @@ class BadInputTest(ServerTestCase):
         # Zero access: with no live session, the only stored copies of Bob's user master key
         # are wrapped under his password and his recovery code (argon2id). Nothing the server
         # holds, master key included, opens his mailbox now.
-        db = sqlite3.connect(os.path.join(self.server.data_dir, "sealpost.db"), timeout=30)
+        db = self.server.db()
         (uid,) = db.execute("SELECT id FROM users WHERE email = 'bob@example.org'").fetchone()
         (live,) = db.execute("SELECT COUNT(*) FROM sessions WHERE user_id = ?", (uid,)).fetchone()
         db.close()
@@ -257,7 +256,7 @@ class BadInputTest(ServerTestCase):
         tls = self.server.ctx.wrap_socket(raw, server_hostname="127.0.0.1")
         head = ("POST /api/v1/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n"
-                f"Cookie: {'; '.join(f'{k}={v}' for k, v in c.cookies.items())}\r\n"
+                f"Cookie: {c.cookie_header()}\r\n"
                 f"X-CSRF-Token: {c.csrf}\r\n\r\n")
         tls.sendall(head.encode())
         tls.sendall(os.urandom(3_000_000))

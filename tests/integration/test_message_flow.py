@@ -3,9 +3,8 @@ message with a 50 MiB attachment; B lists, reads and downloads it byte-identical
 valid; A sees it in Sent. Then the at-rest properties on the same data directory."""
 
 import hashlib
+import json
 import os
-import sqlite3
-import subprocess
 
 from harness import Member, ServerTestCase, PASSWORD
 
@@ -40,7 +39,7 @@ class MessageFlowTest(ServerTestCase):
         conn.putrequest("POST", "/api/v1/uploads")
         conn.putheader("Content-Type", "application/octet-stream")
         conn.putheader("Content-Length", str(ATTACHMENT_SIZE))
-        conn.putheader("Cookie", "; ".join(f"{k}={v}" for k, v in a.cookies.items()))
+        conn.putheader("Cookie", a.cookie_header())
         conn.putheader("X-CSRF-Token", a.csrf)
         conn.endheaders()
         for piece in pattern_chunks(ATTACHMENT_SIZE):
@@ -49,7 +48,6 @@ class MessageFlowTest(ServerTestCase):
         body = r.read()
         conn.close()
         assert r.status == 201, (r.status, body)
-        import json
         cls.upload = json.loads(body)
         r = a.request("POST", "/api/v1/messages", {
             "to": ["bob@example.org"],
@@ -88,7 +86,7 @@ class MessageFlowTest(ServerTestCase):
         self.assertEqual(m["attachments"][0]["size"], ATTACHMENT_SIZE)
         conn = self.server.connect()
         conn.request("GET", f"/api/v1/messages/{self.message_id}/attachments/0",
-                     headers={"Cookie": "; ".join(f"{k}={v}" for k, v in c.cookies.items())})
+                     headers={"Cookie": c.cookie_header()})
         r = conn.getresponse()
         self.assertEqual(r.status, 200)
         self.assertEqual(r.getheader("Content-Length"), str(ATTACHMENT_SIZE))
@@ -138,7 +136,7 @@ class MessageFlowTest(ServerTestCase):
                         found.append(path)
         self.assertEqual(found, [])
         # The database's own view agrees: no column of any table holds it.
-        db = sqlite3.connect(os.path.join(self.server.data_dir, "sealpost.db"))
+        db = self.server.db()
         for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
             for row in db.execute(f"SELECT * FROM {table}"):
                 for value in row:
@@ -161,7 +159,7 @@ class MessageFlowTest(ServerTestCase):
         r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("OK:", r.stdout)
-        db = sqlite3.connect(os.path.join(self.server.data_dir, "sealpost.db"))
+        db = self.server.db()
         types = {t for (t,) in db.execute("SELECT type FROM audit_log")}
         db.close()
         for t in ("account.signup", "account.verified", "key.create", "auth.login",

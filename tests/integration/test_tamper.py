@@ -4,7 +4,6 @@ caught by `sealpost verify audit`, which names the first entry that does not mat
 
 import http.client
 import os
-import sqlite3
 
 from harness import Member, ServerTestCase
 
@@ -32,11 +31,8 @@ class TamperTest(ServerTestCase):
         self.assertEqual(r.status, 201, r.body)
         return r.json()["id"]
 
-    def db(self):
-        return sqlite3.connect(os.path.join(self.server.data_dir, "sealpost.db"), timeout=30)
-
     def flip_column(self, sql_select, sql_update, params):
-        db = self.db()
+        db = self.server.db()
         (value,) = db.execute(sql_select, params).fetchone()
         value = bytearray(value)
         value[len(value) // 2] ^= 0x01
@@ -82,7 +78,7 @@ class TamperTest(ServerTestCase):
 
     def test_changed_sender(self):
         mid = self.send("sender")
-        db = self.db()
+        db = self.server.db()
         (bob_id,) = db.execute("SELECT id FROM users WHERE email = 'bob@example.org'").fetchone()
         db.execute("UPDATE messages SET sender_id = ? WHERE id = ?", (bob_id, mid))
         db.commit()
@@ -95,7 +91,7 @@ class TamperTest(ServerTestCase):
         mid = self.send("time")
         r = self.bob.client.request("GET", f"/api/v1/messages/{mid}")
         sealed_time = r.json()["created_at"]
-        db = self.db()
+        db = self.server.db()
         db.execute("UPDATE messages SET created_ms = 1 WHERE id = ?", (mid,))
         db.commit()
         db.close()
@@ -106,7 +102,7 @@ class TamperTest(ServerTestCase):
     def test_flipped_attachment_byte_never_delivers_altered_file(self):
         original = os.urandom(300_000)
         mid = self.send("attachment", attachment=original)
-        db = self.db()
+        db = self.server.db()
         (blob_id,) = db.execute("SELECT blob_id FROM attachments WHERE message_id = ?",
                                 (mid,)).fetchone()
         db.close()
@@ -117,7 +113,7 @@ class TamperTest(ServerTestCase):
             f.seek(200_000)
             f.write(bytes([b[0] ^ 0x01]))
         conn = self.server.connect()
-        cookies = "; ".join(f"{k}={v}" for k, v in self.bob.client.cookies.items())
+        cookies = self.bob.client.cookie_header()
         conn.request("GET", f"/api/v1/messages/{mid}/attachments/0", headers={"Cookie": cookies})
         r = conn.getresponse()
         received = b""
@@ -138,7 +134,7 @@ class TamperTest(ServerTestCase):
         self.send("audit")
         r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        db = self.db()
+        db = self.server.db()
         (seq,) = db.execute("SELECT seq FROM audit_log WHERE type = 'message.send' "
                             "ORDER BY seq LIMIT 1").fetchone()
         db.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = ?", (seq,))
