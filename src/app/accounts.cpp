@@ -193,6 +193,7 @@ SessionGrant Accounts::NewSession(const store::UserRecord& user, const crypto::A
   const auth::BearerSecret secret = auth::BearerSecret::Generate();
   const TimePoint now = s_.clock.Now();
   record.lookup = secret.Lookup();
+  record.public_id = HexEncode(crypto::RandomBytes(kIdBytes));  // sessions list (not a secret)
   record.user_id = user.id;
   record.kind = kind;
   record.wrapped_umk = keys::WrapUmk(secret.WrappingKey(), umk, keys::UmkSlot::kSession, user.id);
