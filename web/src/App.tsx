@@ -3,10 +3,15 @@ import { api, onSessionExpired } from './api';
 import { Link } from './components/Link';
 import { ReLogin } from './components/ReLogin';
 import { discardDraft, hasDraft } from './draft';
-import { navigate, useLocation } from './router';
+import { match, navigate, useLocation } from './router';
+import { AdminAudit, AdminUsers } from './screens/Admin';
 import { AdminSetup } from './screens/AdminSetup';
+import { Compose } from './screens/Compose';
 import { Login } from './screens/Login';
+import { Mailbox } from './screens/Mailbox';
+import { Message } from './screens/Message';
 import { Recover } from './screens/Recover';
+import { Settings } from './screens/Settings';
 import { SignUp } from './screens/SignUp';
 import { TotpSetup } from './screens/TotpSetup';
 import { Verify } from './screens/Verify';
@@ -106,6 +111,7 @@ export function App() {
   }, [session.kind, path, isPublic]);
 
   let screen = null;
+  let p: Record<string, string> | null;
   if (session.kind === 'loading') {
     screen = <p role="status">Loading…</p>;
   } else if (path === '/signup') screen = <SignUp presetEmail={loc.query.get('email') || ''} />;
@@ -115,8 +121,14 @@ export function App() {
   else if (path === '/login') screen = <Login email={loc.query.get('email') || ''} next={loc.query.get('next') || ''} />;
   else if (session.kind === 'setup') screen = <TotpSetup />;
   else if (session.kind === 'active') {
-    screen = <Placeholder />;
-
+    const user = session.user;
+    if ((p = match('/mailbox/:folder', path))) screen = <Mailbox folder={p.folder} q={loc.query.get('q') || ''} />;
+    else if ((p = match('/messages/:id', path))) screen = <Message id={p.id} justSent={loc.query.get('sent') === '1'} />;
+    else if (path === '/compose') screen = <Compose />;
+    else if (path === '/settings') screen = <Settings user={user} />;
+    else if (path === '/admin/users' || path === '/admin') screen = user.is_admin ? <AdminUsers selfEmail={user.email} /> : <Forbidden />;
+    else if (path === '/admin/audit') screen = user.is_admin ? <AdminAudit /> : <Forbidden />;
+    else screen = <NotFound />;
   }
 
   const signedIn = session.kind === 'active';
@@ -151,11 +163,20 @@ export function App() {
   );
 }
 
-function Placeholder() {
+function NotFound() {
   return (
     <section>
-      <h1 tabIndex={-1}>Inbox</h1>
-      <p>The mailbox screens come next.</p>
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p><Link href="/mailbox/inbox">Go to the inbox</Link></p>
+    </section>
+  );
+}
+
+function Forbidden() {
+  return (
+    <section>
+      <h1 tabIndex={-1}>Administrators only</h1>
+      <p>This page is for administrators. <Link href="/mailbox/inbox">Go to the inbox</Link></p>
     </section>
   );
 }
