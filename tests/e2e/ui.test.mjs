@@ -1,0 +1,437 @@
+// Browser end-to-end tests of the message center: Debian's Chromium (headless, driven by
+// playwright-core) against the real `sealpost serve` with the built UI (web/dist).
+//
+// The flow: two members enrol through the UI (the confirmation link read from the outbox), set
+// up TOTP, log in, one sends a message with two attachments (picker and drag-and-drop), the
+// other reads it and downloads both, the seal shows valid; a message altered in the database
+// shows "Seal broken"; log out. Then the bad-input pass: oversized attachment, invalid
+// addresses, wrong password / TOTP, an expired session in the middle of writing.
+// Each main screen is photographed (desktop and 360 px wide) into test-artifacts/screenshots and
+// checked with axe-core (no serious or critical violation).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test as nodeTest } from 'node:test';
+import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, Server, webRequire } from './harness.mjs';
+
+const { chromium } = webRequire('playwright-core');
+const axeSource = fs.readFileSync(webRequire.resolve('axe-core/axe.min.js'), 'utf8');
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 360, height: 740 };
+const SHOTS = path.join(ARTIFACTS, 'screenshots');
+
+let server;
+let browser;
+let failed = null;
+
+// The steps build on each other: after the first failure the rest are skipped, not timed out.
+function test(name, fn) {
+  nodeTest(name, async (t) => {
+    if (failed) {
+      t.skip(`an earlier step failed: ${failed}`);
+      return;
+    }
+    try {
+      await fn(t);
+    } catch (e) {
+      failed = name;
+      throw e;
+    }
+  });
+}
+const members = {};
+const cspViolations = [];
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  server = await new Server().start();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Root in a container has no user namespaces for Chromium's sandbox.
+    args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function newPage() {
+  // The server's certificate is self-signed: accept it (the tests check the app, not PKI).
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, viewport: DESKTOP });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  page.on('pageerror', (e) => cspViolations.push('page error: ' + e.message));
+  return page;
+}
+
+// Screenshot at desktop and phone width, and an accessibility check of the screen as shown.
+async function screen(page, name) {
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
+  // Nothing may stick out sideways on a phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 360 px screen`);
+  await page.setViewportSize(DESKTOP);
+  await axeCheck(page, name);
+}
+
+async function axeCheck(page, name) {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern; the app itself
+  // runs under the real, strict CSP.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`),
+    [], `${name}: accessibility violations`);
+}
+
+async function enrol(page, email, name, { shots = false } = {}) {
+  await page.goto(server.base + '/signup');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Your name (optional)').fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Password again').fill(PASSWORD);
+  if (shots) await screen(page, 'signup');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: 'Check your mailbox' }).waitFor();
+
+  await page.goto(`${server.base}/verify#token=${server.outboxToken(email)}`);
+  const confirm = page.getByRole('button', { name: 'Confirm my address' });
+  await confirm.waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the token is taken out of the address bar');
+  await confirm.click();
+  const code = (await page.getByTestId('recovery-code').textContent()).trim();
+  assert.match(code, /\w{4}/);
+  if (shots) await screen(page, 'recovery-code');
+  const proceed = page.getByRole('button', { name: 'Continue to log in' });
+  assert.equal(await proceed.isDisabled(), true, 'cannot go on before confirming the code is saved');
+  await page.getByLabel('I have saved my recovery code somewhere safe').check();
+  await proceed.click();
+
+  await page.waitForURL(/\/login/);
+  assert.equal(await page.getByLabel('Email address').inputValue(), email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
+  await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  const uri = await page.getByTestId('totp-secret').getAttribute('data-uri');
+  const auth = new Authenticator(new URL(uri).searchParams.get('secret'));
+  if (shots) await screen(page, 'totp-setup');
+  await page.getByLabel('Code from the app').fill(await auth.next());
+  await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+  await page.waitForURL(/\/mailbox\/inbox$/);
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  members[email] = { auth, recoveryCode: code };
+  return auth;
+}
+
+async function logIn(page, email, { shots = false } = {}) {
+  await page.goto(server.base + '/login');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  if (shots) await screen(page, 'login');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('One-time code').fill(await members[email].auth.next());
+  if (shots) await screen(page, 'login-totp');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/mailbox\/inbox/);
+}
+
+function tempFile(name, bytes) {
+  const p = path.join(server.tmp, name);
+  fs.writeFileSync(p, bytes);
+  return p;
+}
+
+// Drops files on the drop zone as a drag from the desktop would.
+async function dropFiles(page, files) {
+  const payload = files.map((f) => ({ name: f.name, type: f.type, data: f.bytes.toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((items) => {
+    const dt = new DataTransfer();
+    for (const it of items) {
+      const raw = Uint8Array.from(atob(it.data), (c) => c.charCodeAt(0));
+      dt.items.add(new File([raw], it.name, { type: it.type }));
+    }
+    return dt;
+  }, payload);
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+}
+
+let alice;
+let bob;
+let sentId;
+const report = Buffer.from('%PDF-1.4\n' + 'quarterly figures\n'.repeat(20000));
+const photo = Buffer.alloc(300 * 1024, 7);
+
+test('the UI is served with a strict CSP', async () => {
+  const page = await newPage();
+  const response = await page.goto(server.base + '/login');
+  const csp = response.headers()['content-security-policy'];
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  await page.context().close();
+});
+
+test('two members enrol, set up TOTP and log in', async () => {
+  alice = await newPage();
+  bob = await newPage();
+  await enrol(alice, 'alice@example.org', 'Alice Adams', { shots: true });
+  await screen(alice, 'inbox-empty');
+  await enrol(bob, 'bob@example.org', 'Bob Brown');
+
+  // A fresh log-in: password, then the TOTP step.
+  await alice.getByRole('button', { name: 'Log out' }).click();
+  await alice.waitForURL(/\/login/);
+  await logIn(alice, 'alice@example.org', { shots: true });
+});
+
+test('compose with two attachments (picker and drag-and-drop) and send', async () => {
+  await alice.getByRole('link', { name: 'New message' }).click();
+  await alice.getByRole('heading', { name: 'New message' }).waitFor();
+  await alice.getByLabel('To').fill('bob@example.org,');
+  await alice.getByLabel('Subject').fill('Quarterly report');
+  await alice.getByLabel('Message').fill('Hello Bob,\n\nthe figures are attached.\n\nAlice');
+  // The limit is stated before anything is uploaded.
+  assert.match(await alice.locator('#limits').textContent(), /Up to 100 MiB per file/);
+  await alice.locator('#files').setInputFiles(tempFile('report.pdf', report));
+  await dropFiles(alice, [{ name: 'photo.jpg', type: 'image/jpeg', bytes: photo }]);
+  await alice.getByText('Uploaded').nth(1).waitFor();
+  assert.equal(await alice.getByText('Uploaded').count(), 2);
+  await screen(alice, 'compose');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  await alice.waitForURL(/\/messages\/[0-9a-f]{32}/);
+  sentId = new URL(alice.url()).pathname.split('/').pop();
+  await alice.getByText('Sealed by alice@example.org — unchanged since sent').waitFor();
+});
+
+test('the other member reads it, downloads both files, the seal is valid', async () => {
+  await bob.goto(server.base + '/mailbox/inbox');
+  const item = bob.getByRole('listitem').filter({ hasText: 'Quarterly report' });
+  await item.waitFor();
+  assert.match(await item.textContent(), /Unread/);
+  assert.match(await item.textContent(), /Sealed/);
+  await screen(bob, 'inbox');
+  await item.getByRole('link').click();
+  await bob.getByRole('heading', { name: 'Quarterly report' }).waitFor();
+  await bob.getByText('Sealed by alice@example.org — unchanged since sent').waitFor();
+  assert.match(await bob.getByTestId('message-text').textContent(), /the figures are attached/);
+  await screen(bob, 'message');
+  for (const [name, bytes] of [['report.pdf', report], ['photo.jpg', photo]]) {
+    const [download] = await Promise.all([
+      bob.waitForEvent('download'),
+      bob.getByRole('link', { name: `Download ${name}` }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), name);
+    const got = fs.readFileSync(await download.path());
+    assert.ok(got.equals(bytes), `${name} downloads unchanged`);
+  }
+  // Read now: no longer marked unread.
+  await bob.getByRole('link', { name: 'Inbox', exact: true }).click();
+  const read = bob.getByRole('listitem').filter({ hasText: 'Quarterly report' });
+  await read.waitFor();
+  assert.doesNotMatch(await read.textContent(), /Unread/);
+  // Search by sender and subject.
+  await bob.getByLabel('Search by sender or subject').fill('quarterly');
+  await bob.getByRole('button', { name: 'Search' }).click();
+  await bob.waitForURL(/q=quarterly/);
+  await bob.getByRole('listitem').filter({ hasText: 'Quarterly report' }).waitFor();
+  await bob.getByLabel('Search by sender or subject').fill('no-such-thing');
+  await bob.getByRole('button', { name: 'Search' }).click();
+  await bob.getByText('No message matches.').waitFor();
+});
+
+test('a message altered in storage is shown as broken', async () => {
+  // Alice sends one more; then its stored summary is altered behind the server's back.
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill('bob@example.org');
+  await alice.getByLabel('Subject').fill('Payment details');
+  await alice.getByLabel('Message').fill('Pay to account 1234.');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  await alice.waitForURL(/\/messages\/[0-9a-f]{32}/);
+  const id = new URL(alice.url()).pathname.split('/').pop();
+  server.flipByte('messages', 'summary', `id = '${id}'`);
+
+  await bob.goto(server.base + '/mailbox/inbox');
+  const items = bob.getByRole('listitem').filter({ hasText: 'Seal broken' });
+  await items.first().waitFor();
+  assert.equal(await items.count(), 1);
+  await items.first().getByRole('link').click();
+  await bob.getByText('Seal broken — do not trust this message').waitFor();
+  assert.equal(await bob.getByText('Pay to account 1234.').count(), 0, 'altered content is never shown');
+  await screen(bob, 'message-broken');
+  // The untouched message still shows a valid seal.
+  await bob.goto(`${server.base}/messages/${sentId}`);
+  await bob.getByText('Sealed by alice@example.org — unchanged since sent').waitFor();
+});
+
+test('settings screen', async () => {
+  await alice.getByRole('link', { name: 'Settings' }).click();
+  await alice.getByRole('heading', { name: 'Settings' }).waitFor();
+  await alice.getByRole('heading', { name: 'Change password' }).waitFor();
+  await screen(alice, 'settings');
+});
+
+test('bad input: oversized attachment refused before upload, with the limit shown', async () => {
+  await alice.goto(server.base + '/compose');
+  const uploads = [];
+  const listen = (r) => { if (r.url().endsWith('/api/v1/uploads')) uploads.push(r.url()); };
+  alice.on('request', listen);
+  // A sparse file just over the 100 MiB limit: no disk or memory cost.
+  const big = path.join(server.tmp, 'huge.bin');
+  fs.closeSync(fs.openSync(big, 'w'));
+  fs.truncateSync(big, 100 * 1024 * 1024 + 1);
+  await alice.locator('#files').setInputFiles(big);
+  const refusal = alice.getByTestId('upload').filter({ hasText: 'huge.bin' });
+  await refusal.getByText(/Not uploaded: .* over the limit of 100 MiB per file/).waitFor();
+  alice.off('request', listen);
+  assert.deepEqual(uploads, [], 'nothing was sent to the server');
+  await refusal.getByRole('button', { name: 'Remove huge.bin' }).click();
+});
+
+test('bad input: an upload shows progress and can be cancelled', async () => {
+  const cdp = await alice.context().newCDPSession(alice);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024,
+  });
+  await alice.locator('#files').setInputFiles(tempFile('slow.bin', Buffer.alloc(4 * 1024 * 1024, 1)));
+  const row = alice.getByTestId('upload').filter({ hasText: 'slow.bin' });
+  await row.getByRole('progressbar', { name: 'Uploading slow.bin' }).waitFor();
+  await row.getByRole('button', { name: 'Cancel upload of slow.bin' }).click();
+  await row.waitFor({ state: 'detached' });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+  });
+  await cdp.detach();
+});
+
+test('bad input: invalid and unknown addresses are flagged', async () => {
+  const to = alice.getByLabel('To');
+  await to.fill('bob@@example.org');
+  await alice.getByText('“bob@@example.org” is not a valid address.').waitFor();
+  await to.fill('');
+  await to.fill('bob@example,');
+  await alice.getByText(/This address is not valid: bob@example\./).waitFor();
+  assert.equal(await to.getAttribute('aria-invalid'), 'true');
+  await alice.getByRole('button', { name: 'Remove bob@example' }).click();
+  assert.equal(await alice.getByText(/not valid/).count(), 0);
+  await to.fill('nobody@example.org,');
+  await alice.getByLabel('Subject').fill('Hello?');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  await alice.getByText('No member has the address nobody@example.org.').waitFor();
+  await screen(alice, 'compose-errors');
+  await alice.getByRole('button', { name: 'Remove nobody@example.org' }).click();
+});
+
+test('bad input: an expired session mid-compose keeps the draft', async () => {
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill('bob@example.org,');
+  await alice.getByLabel('Subject').fill('Written before the session ended');
+  const text = 'A long text I do not want to type again.\nSecond line.';
+  await alice.getByLabel('Message').fill(text);
+  // The session expires on the server while Alice writes.
+  server.sql("UPDATE sessions SET expires_ms = 1 WHERE user_id = " +
+             "(SELECT id FROM users WHERE email = 'alice@example.org');");
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  const dialog = alice.getByRole('dialog', { name: 'Your session has ended' });
+  await dialog.waitFor();
+  await screen(alice, 'session-expired');
+  await dialog.getByLabel('Password').fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await dialog.getByLabel('One-time code').fill(await members['alice@example.org'].auth.next());
+  await dialog.getByRole('button', { name: 'Log in' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await alice.getByLabel('Subject').inputValue(), 'Written before the session ended');
+  assert.equal(await alice.getByLabel('Message').inputValue(), text);
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  await alice.waitForURL(/\/messages\/[0-9a-f]{32}/);
+  await alice.getByText('Sealed by alice@example.org — unchanged since sent').waitFor();
+});
+
+test('bad input: wrong password and wrong TOTP code are said plainly', async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/login');
+  await page.getByLabel('Email address').fill('bob@example.org');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('Wrong email address or password.').waitFor();
+  assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('One-time code').fill('12345');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('Enter the 6 digits your authenticator app shows.').waitFor();
+  const auth = members['bob@example.org'].auth;
+  const good = await auth.next();
+  const wrong = String((Number(good) + 1) % 1_000_000).padStart(6, '0');
+  await page.getByLabel('One-time code').fill(wrong);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText(/That code is not right/).waitFor();
+  await screen(page, 'login-wrong-code');
+  await page.getByLabel('One-time code').fill(good);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/mailbox\/inbox/);
+  await page.context().close();
+});
+
+test('log out', async () => {
+  for (const page of [alice, bob]) {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(server.base + '/mailbox/inbox');
+    await page.waitForURL(/\/login\?next=%2Fmailbox%2Finbox/);
+    await page.getByRole('heading', { name: 'Log in to Sealpost' }).waitFor();
+  }
+  await alice.context().close();
+  await bob.context().close();
+});
+
+test('the first administrator is created from the start-up link and checks the audit log', async () => {
+  assert.ok(server.bootstrapToken, 'serve printed the set-up link');
+  const page = await newPage();
+  await page.goto(`${server.base}/setup#token=${server.bootstrapToken}`);
+  await page.getByLabel('Administrator email address').fill('admin@example.org');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.getByTestId('recovery-code').waitFor();
+  await page.getByLabel('I have saved my recovery code somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue to log in' }).click();
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Next' }).click();
+  const uri = await page.getByTestId('totp-secret').getAttribute('data-uri');
+  const auth = new Authenticator(new URL(uri).searchParams.get('secret'));
+  await page.getByLabel('Code from the app').fill(await auth.next());
+  await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+  await page.waitForURL(/\/mailbox\/inbox$/);
+
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('button', { name: 'Verify now' }).click();
+  await page.getByTestId('audit-result').getByText('Intact.').waitFor();
+  await screen(page, 'admin-audit');
+
+  // An edited entry is found and named; putting it back makes the log intact again.
+  const seq = server.sql("SELECT seq FROM audit_log WHERE type = 'message.send' ORDER BY seq LIMIT 1;");
+  const actor = server.sql(`SELECT actor FROM audit_log WHERE seq = ${seq};`);
+  server.sql(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = ${seq};`);
+  await page.getByRole('button', { name: 'Verify now' }).click();
+  await page.getByTestId('audit-result').getByText(`The first entry that does not match is #${seq}`).waitFor();
+  server.sql(`UPDATE audit_log SET actor = '${actor.replace(/'/g, "''")}' WHERE seq = ${seq};`);
+  await page.getByRole('button', { name: 'Verify now' }).click();
+  await page.getByTestId('audit-result').getByText('Intact.').waitFor();
+  await page.context().close();
+  assert.deepEqual(cspViolations, [], 'no CSP violation or script error in the app');
+});
