@@ -76,6 +76,9 @@ export function App() {
   const loc = useLocation();
   const online = useOnline();
   const [expired, setExpired] = useState(false);
+  // Bumped after logging in again: the screen is built anew and fetches its data again (a
+  // draft being written lives outside the screen and comes back as it was).
+  const [epoch, setEpoch] = useState(0);
   const first = useRef(true);
 
   useEffect(() => {
@@ -140,6 +143,13 @@ export function App() {
       ) : (
         <header class="topbar plain">
           <span class="brand">Sealpost</span>
+          {session.kind === 'setup' && (
+            <div class="who">
+              <button type="button" class="secondary small" onClick={logout}>
+                Log out
+              </button>
+            </div>
+          )}
         </header>
       )}
       {!online && (
@@ -152,11 +162,16 @@ export function App() {
           You have an unsent message. <Link href="/compose">Continue writing</Link>
         </p>
       )}
-      <main id="main" class={signedIn ? 'app' : 'public'}>
+      <main id="main" class={signedIn ? 'app' : 'public'} key={epoch}>
         {screen}
       </main>
       {expired && signedIn && (
-        <ReLogin email={session.user.email} onDone={() => setExpired(false)}
+        <ReLogin email={session.user.email}
+                 onDone={() => {
+                   setExpired(false);
+                   setEpoch((n) => n + 1);
+                   requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
+                 }}
                  onLogout={() => { setExpired(false); logout(); }} />
       )}
     </>

@@ -35,6 +35,9 @@ export class ApiError extends Error {
 
 export const NETWORK_ERROR = 'network';
 
+// An API route this server does not have yet (the UI can be newer than the server).
+const NOT_OFFERED = 'This server does not offer this yet: it needs a newer Sealpost version.';
+
 function sentence(text: string): string {
   const t = text.trim();
   if (!t) return '';
@@ -68,7 +71,10 @@ export function humanMessage(status: number, type: string, title: string, detail
     case 'forbidden':
       return detail && detail !== 'Administrators only' ? sentence(detail) : 'You are not allowed to do this.';
     case 'not-found':
+      if (/No resource matches/.test(detail)) return NOT_OFFERED;
       return sentence(detail || 'Not found — the link may be wrong or out of date');
+    case 'method-not-allowed':
+      return NOT_OFFERED;
     case 'unavailable':
       return 'The server is unavailable for a moment. Try again shortly.';
     case 'wrong-password':
