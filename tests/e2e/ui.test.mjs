@@ -42,6 +42,9 @@ function test(name, fn) {
 }
 const members = {};
 const cspViolations = [];
+const csrfMissing = [];
+// Calls made before there is a session (so there is no CSRF token to send yet).
+const ANONYMOUS = [/\/api\/v1\/accounts(\/verify)?$/, /\/api\/v1\/setup\/admin$/, /\/api\/v1\/session(\/totp)?$/];
 
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -68,6 +71,14 @@ async function newPage() {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
   });
   page.on('pageerror', (e) => cspViolations.push('page error: ' + e.message));
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    const unsafe = !['GET', 'HEAD'].includes(r.method());
+    const anonymous = r.method() === 'POST' && ANONYMOUS.some((re) => re.test(url.pathname));
+    if (url.pathname.startsWith('/api/v1/') && unsafe && !anonymous && !r.headers()['x-csrf-token']) {
+      csrfMissing.push(`${r.method()} ${url.pathname}`);
+    }
+  });
   return page;
 }
 
@@ -387,8 +398,50 @@ test('bad input: wrong password and wrong TOTP code are said plainly', async () 
   await page.context().close();
 });
 
+test('keyboard only: log in and start a message with visible focus', async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/login');
+  await page.getByRole('heading', { name: 'Log in to Sealpost' }).waitFor();
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return { id: el.id, text: el.textContent.trim(), outline: style.outlineStyle, width: style.outlineWidth, tag: el.outerHTML.slice(0, 80) };
+  });
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).text, 'Skip to content');
+  await page.keyboard.press('Tab');
+  const email = await focused();
+  assert.equal(email.id, 'login-email');
+  assert.notEqual(email.outline, 'none', 'keyboard focus is visible');
+  await page.keyboard.type('bob@example.org');
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).id, 'login-password');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByLabel('One-time code').waitFor();
+  assert.equal((await focused()).id, 'login-code', 'the code field takes the focus: ' + JSON.stringify(await focused()));
+  await page.keyboard.type(await members['bob@example.org'].auth.next());
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/mailbox\/inbox/);
+  // Through the navigation to "New message", then recipients with Enter.
+  for (let i = 0; i < 10 && (await focused()).text !== 'New message'; i++) await page.keyboard.press('Shift+Tab');
+  assert.equal((await focused()).text, 'New message');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'New message' }).waitFor();
+  await page.getByLabel('To').focus();
+  await page.keyboard.type('alice@example.org');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Remove alice@example.org' }).waitFor();
+  await page.getByRole('button', { name: 'Discard' }).focus();
+  page.once('dialog', (d) => d.accept());
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/mailbox\/inbox/);
+  await page.context().close();
+});
+
 test('log out', async () => {
   for (const page of [alice, bob]) {
+    assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/);
     await page.goto(server.base + '/mailbox/inbox');
@@ -434,4 +487,5 @@ test('the first administrator is created from the start-up link and checks the a
   await page.getByTestId('audit-result').getByText('Intact.').waitFor();
   await page.context().close();
   assert.deepEqual(cspViolations, [], 'no CSP violation or script error in the app');
+  assert.deepEqual(csrfMissing, [], 'every unsafe call with a session carries X-CSRF-Token');
 });

@@ -95,7 +95,7 @@ export function App() {
       return;
     }
     requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
-  }, [loc.path, session.kind]);
+  }, [loc.path]);
 
   const path = loc.path.replace(/\/+$/, '') || '/';
   const isPublic = PUBLIC.includes(path);

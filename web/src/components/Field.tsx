@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 
 interface Props {
   id: string;
@@ -18,6 +19,12 @@ interface Props {
 
 // A labelled input with its hint and its error right under it (announced by screen readers).
 export function Field(p: Props) {
+  const input = useRef<HTMLInputElement>(null);
+  // The autofocus attribute only works when a page loads; fields that appear later (the TOTP step)
+  // take the focus here.
+  useEffect(() => {
+    if (p.autoFocus) input.current?.focus();
+  }, []);
   const describedBy = [p.hint ? `${p.id}-hint` : '', p.error ? `${p.id}-error` : '']
     .filter(Boolean)
     .join(' ');
@@ -35,7 +42,7 @@ export function Field(p: Props) {
         required={p.required}
         maxLength={p.maxLength}
         pattern={p.pattern}
-        autoFocus={p.autoFocus}
+        ref={input}
         aria-invalid={p.error ? 'true' : undefined}
         aria-describedby={describedBy || undefined}
       />

@@ -72,7 +72,7 @@ export function LoginForm({ initialEmail = '', onDone, idPrefix = 'login' }: Pro
 
   if (ticket) {
     return (
-      <form onSubmit={submitCode} noValidate>
+      <form key="code" onSubmit={submitCode} noValidate>
         <p>Open your authenticator app and enter the 6-digit code for Sealpost ({email}).</p>
         <Field id={`${idPrefix}-code`} label="One-time code" value={code} onInput={setCode} autoComplete="one-time-code"
                inputMode="numeric" maxLength={8} required autoFocus error={error?.field === 'code' ? error.message : undefined} />
@@ -89,7 +89,7 @@ export function LoginForm({ initialEmail = '', onDone, idPrefix = 'login' }: Pro
     );
   }
   return (
-    <form onSubmit={submitPassword} noValidate>
+    <form key="password" onSubmit={submitPassword} noValidate>
       <Field id={`${idPrefix}-email`} label="Email address" type="email" value={email} onInput={setEmail}
              autoComplete="username" inputMode="email" required
              error={error?.field === 'email' ? error.message : undefined} />
