@@ -330,6 +330,20 @@ test('a message altered in storage is shown as broken', async () => {
   await bob.getByText('Sealed by alice@example.org — unchanged since sent').waitFor();
 });
 
+test('forgotten password explains what a reset costs', async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/login');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.getByRole('heading', { name: 'Forgotten password' }).waitFor();
+  await page.getByText('The only way back to your messages is the recovery code').waitFor();
+  await page.getByText('Without it, nobody can give you access again').waitFor();
+  // Checked in the page before anything is sent.
+  await page.getByRole('button', { name: 'Set new password' }).click();
+  await page.getByText('Enter the recovery code you saved when you created the account.').waitFor();
+  await screen(page, 'recover');
+  await page.context().close();
+});
+
 test('settings screen', async () => {
   await alice.getByRole('link', { name: 'Settings' }).click();
   await alice.getByRole('heading', { name: 'Settings' }).waitFor();

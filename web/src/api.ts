@@ -7,6 +7,8 @@
 // - A 401 on a call that needed a session tells the app (onSessionExpired) so it can ask the
 //   member to log in again without leaving the screen (drafts stay where they are).
 
+import { formatBytes } from './format';
+
 const BASE = '/api/v1';
 
 let csrfToken: string | null = null;
@@ -65,7 +67,8 @@ export function humanMessage(status: number, type: string, title: string, detail
     case 'totp-setup-required':
       return 'Set up two-factor authentication first.';
     case 'payload-too-large':
-      return sentence(detail || 'That is larger than the server accepts');
+      return sentence((detail || 'That is larger than the server accepts')
+        .replace(/(\d{4,}) bytes/g, (_, n) => formatBytes(Number(n))));
     case 'integrity-failure':
       return 'Seal broken — the stored data was changed. Do not trust this message.';
     case 'forbidden':
