@@ -67,7 +67,7 @@ after(async () => {
 async function newPage() {
   // The server's certificate is self-signed: accept it (the tests check the app, not PKI).
   const context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, viewport: DESKTOP });
-  context.setDefaultTimeout(10000);
+  context.setDefaultTimeout(20000);
   const page = await context.newPage();
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${currentTest}: ${m.text()} (${page.url()})`);

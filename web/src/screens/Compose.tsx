@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ABORTED, api, ApiError, upload } from '../api';
 import { FormError } from '../components/Field';
 import { useTitle } from '../components/Page';
@@ -83,7 +83,6 @@ export function Compose() {
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [dragging, setDragging] = useState(false);
-  const fileInput = useRef<HTMLInputElement>(null);
 
   const invalid = d.recipients.filter((r) => !isValidAddress(r));
   // While typing, flag only what can never become an address; the rest is checked when the
@@ -236,7 +235,7 @@ export function Compose() {
             }}
             data-testid="dropzone"
           >
-            <input ref={fileInput} id="files" type="file" multiple class="visually-hidden" aria-describedby="limits"
+            <input id="files" type="file" multiple class="visually-hidden" aria-describedby="limits"
                    onChange={(e) => {
                      const files = e.currentTarget.files;
                      if (files && files.length) addFiles(files);
