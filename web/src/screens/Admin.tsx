@@ -58,7 +58,7 @@ export function AdminUsers({ selfEmail }: { selfEmail: string }) {
   const load = (from: string | null) =>
     api.adminUsers(from).then((p) => {
       setUsers((prev) => (from ? [...prev, ...p.items] : p.items));
-      setCursor(p.next_cursor);
+      setCursor(p.next_cursor ?? null);
     }, (e) => setError(msg(e)));
   useEffect(() => {
     load(null);
@@ -81,7 +81,7 @@ export function AdminUsers({ selfEmail }: { selfEmail: string }) {
       <section class="card" aria-labelledby="users-title">
         <h2 id="users-title">Users</h2>
         <FormError message={error} />
-        <div class="table-wrap">
+        {users.length > 0 && <div class="table-wrap">
           <table>
             <thead>
               <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Two-factor</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
@@ -107,7 +107,7 @@ export function AdminUsers({ selfEmail }: { selfEmail: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </div>}
         {cursor && <button type="button" class="secondary" onClick={() => load(cursor)}>Show more</button>}
       </section>
     </section>
@@ -167,7 +167,7 @@ export function AdminAudit() {
   const load = (from: number | null) =>
     api.audit(from).then((p) => {
       setItems((prev) => (from !== null ? [...prev, ...p.items] : p.items));
-      setBefore(p.next_before);
+      setBefore(p.next_before ?? null);
     }, (e) => setError(msg(e)));
   useEffect(() => {
     load(null);
@@ -180,7 +180,7 @@ export function AdminAudit() {
       <section class="card" aria-labelledby="audit-title">
         <h2 id="audit-title">Audit log (newest first)</h2>
         <FormError message={error} />
-        <div class="table-wrap">
+        {items.length > 0 && <div class="table-wrap">
           <table>
             <thead>
               <tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Details</th></tr>
@@ -197,7 +197,7 @@ export function AdminAudit() {
               ))}
             </tbody>
           </table>
-        </div>
+        </div>}
         {before !== null && <button type="button" class="secondary" onClick={() => load(before)}>Show older entries</button>}
       </section>
     </section>
