@@ -83,15 +83,20 @@ argon2_memory_bytes = 19922944
 
   // The newest confirmation link token mailed to `address`.
   outboxToken(address) {
+    return this.outboxMatch(address, /verify#token=([A-Za-z0-9_-]+)/)[1];
+  }
+
+  // The first match of `re` in the newest mail to `address` that has one.
+  outboxMatch(address, re) {
     const dir = path.join(this.dataDir, 'outbox');
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse();
     for (const f of files) {
       const text = fs.readFileSync(path.join(dir, f), 'utf8').replace(/=\r?\n/g, '');
       if (!new RegExp(`^To: ${address.replace(/[.]/g, '\\.')}\\s*$`, 'mi').test(text)) continue;
-      const m = /verify#token=([A-Za-z0-9_-]+)/.exec(text);
-      if (m) return m[1];
+      const m = re.exec(text);
+      if (m) return m;
     }
-    throw new Error('no confirmation mail for ' + address);
+    throw new Error(`no mail to ${address} matching ${re}`);
   }
 
   // Runs SQL on the live database with the sqlite3 CLI, as someone with file access could.

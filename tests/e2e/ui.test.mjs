@@ -14,6 +14,8 @@ import path from 'node:path';
 import { after, before, test as nodeTest } from 'node:test';
 import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, Server, webRequire } from './harness.mjs';
 
+const NEW_PASSWORD = 'a new and even longer passphrase';
+
 const { chromium } = webRequire('playwright-core');
 const axeSource = fs.readFileSync(webRequire.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -46,7 +48,7 @@ const members = {};
 const cspViolations = [];
 const csrfMissing = [];
 // Calls made before there is a session (so there is no CSRF token to send yet).
-const ANONYMOUS = [/\/api\/v1\/accounts(\/verify)?$/, /\/api\/v1\/setup\/admin$/, /\/api\/v1\/session(\/totp)?$/];
+const ANONYMOUS = [/\/api\/v1\/accounts(\/verify)?$/, /\/api\/v1\/account\/recover$/, /\/api\/v1\/setup\/admin$/, /\/api\/v1\/session(\/totp)?$/];
 
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -91,8 +93,17 @@ async function screen(page, name) {
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
   // Nothing may stick out sideways on a phone.
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 360 px screen`);
+  const overflow = await page.evaluate(() => {
+    const extra = document.documentElement.scrollWidth - window.innerWidth;
+    // Name the outermost elements that stick out, to say what to fix.
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 &&
+                      el.parentElement.getBoundingClientRect().right <= window.innerWidth + 1)
+      .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : ''));
+    return { extra, wide: wide.slice(0, 5) };
+  });
+  assert.ok(overflow.extra <= 0,
+            `${name}: the page is ${overflow.extra}px wider than a 360 px screen: ${overflow.wide.join(', ')}`);
   await page.setViewportSize(DESKTOP);
   await axeCheck(page, name);
 }
@@ -495,6 +506,36 @@ test('keyboard only: log in and start a message with visible focus', async () =>
   await page.context().close();
 });
 
+test('settings: active sessions, ending another one', async () => {
+  // Bob is still logged in from the keyboard and wrong-code tests (their pages are closed).
+  await bob.goto(server.base + '/settings');
+  const list = bob.getByRole('list').filter({ hasText: 'This device' });
+  await list.waitFor();
+  const rows = list.getByRole('listitem');
+  const before = await rows.count();
+  assert.ok(before >= 3, `bob has ${before} sessions`);
+  await screen(bob, 'settings-sessions');
+  await rows.filter({ hasNotText: 'This device' }).first().getByRole('button', { name: /^Log out the session/ }).click();
+  await bob.waitForFunction((n) => document.querySelectorAll('.sessions li').length === n, before - 1);
+});
+
+test('settings: change password (wrong current password said next to it)', async () => {
+  await bob.getByLabel('Current password').fill('not my password');
+  await bob.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await bob.getByLabel('New password again').fill(NEW_PASSWORD);
+  await bob.getByRole('button', { name: 'Change password' }).click();
+  await bob.getByText('Your current password is not right.').waitFor();
+  assert.equal(await bob.getByLabel('Current password').getAttribute('aria-invalid'), 'true');
+  await bob.getByLabel('Current password').fill(PASSWORD);
+  await bob.getByRole('button', { name: 'Change password' }).click();
+  await bob.getByText('Password changed.').waitFor();
+  // Every other session has ended; this one stays and the messages stay readable.
+  await bob.reload();
+  await bob.waitForFunction(() => document.querySelectorAll('.sessions li').length === 1);
+  await bob.goto(`${server.base}/messages/${sentId}`);
+  await bob.getByText('Sealed by alice@example.org — unchanged since sent').waitFor();
+});
+
 test('log out', async () => {
   for (const page of [alice, bob]) {
     assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
@@ -506,6 +547,34 @@ test('log out', async () => {
   }
   await alice.context().close();
   await bob.context().close();
+});
+
+test('forgotten password: the recovery code sets a new one and the messages stay readable', async () => {
+  const page = await newPage();
+  await page.goto(server.base + '/recover');
+  await page.getByLabel('Email address').fill('alice@example.org');
+  await page.getByLabel('Recovery code').fill('AAAA-BBBB-CCCC-DDDD');
+  await page.getByLabel('New password').fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Set new password' }).click();
+  await page.getByText(/That did not work: check the email address and the recovery code/).waitFor();
+  await page.getByLabel('Recovery code').fill(members['alice@example.org'].recoveryCode);
+  await page.getByRole('button', { name: 'Set new password' }).click();
+  await page.getByRole('heading', { name: 'Password changed' }).waitFor();
+  const fresh = (await page.getByTestId('recovery-code').textContent()).trim();
+  assert.notEqual(fresh, members['alice@example.org'].recoveryCode, 'a new recovery code replaces the old one');
+  await page.getByLabel('I have saved my recovery code somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue to log in' }).click();
+  await page.getByLabel('Password').fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('One-time code').fill(await members['alice@example.org'].auth.next());
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/mailbox\/inbox/);
+  await page.goto(`${server.base}/messages/${sentId}`);
+  await page.getByText('Sealed by alice@example.org — unchanged since sent').waitFor();
+  assert.match(await page.getByTestId('message-text').textContent(), /the figures are attached/);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(/\/login/);
+  await page.context().close();
 });
 
 test('the first administrator is created from the start-up link and checks the audit log', async () => {
@@ -527,7 +596,37 @@ test('the first administrator is created from the start-up link and checks the a
   await page.waitForURL(/\/mailbox\/inbox$/);
 
   await page.getByRole('link', { name: 'Admin' }).click();
+  // Users: all three, invite a fourth, disable and enable one.
+  const row = (email) => page.getByRole('row').filter({ hasText: email });
+  await row('bob@example.org').waitFor();
+  assert.match(await row('alice@example.org').textContent(), /member.*active/);
+  assert.match(await row('admin@example.org').textContent(), /admin.*active/);
+  await page.getByLabel('Email address').fill('carol@example');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await page.getByText('Enter an email address like name@example.org.').waitFor();
+  await page.getByLabel('Email address').fill('carol@example.org');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await page.getByText('Invitation sent to carol@example.org.').waitFor();
+  await screen(page, 'admin-users');
+  await page.getByRole('button', { name: 'Disable bob@example.org' }).click();
+  await page.getByRole('button', { name: 'Enable bob@example.org' }).waitFor();
+  assert.match(await row('bob@example.org').textContent(), /disabled/);
+  const other = await newPage();
+  await other.goto(server.base + '/login');
+  await other.getByLabel('Email address').fill('bob@example.org');
+  await other.getByLabel('Password').fill(NEW_PASSWORD);
+  await other.getByRole('button', { name: 'Next' }).click();
+  await other.getByText('Wrong email address or password.').waitFor();
+  // The invitation's link opens sign-up with the address filled in.
+  const link = server.outboxMatch('carol@example.org', /https:\/\/\S+\/signup\?email=\S+/)[0];
+  await other.goto(server.base + new URL(link).pathname + new URL(link).search);
+  assert.equal(await other.getByLabel('Email address').inputValue(), 'carol@example.org');
+  await other.context().close();
+  await page.getByRole('button', { name: 'Enable bob@example.org' }).click();
+  await page.getByRole('button', { name: 'Disable bob@example.org' }).waitFor();
+
   await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('cell', { name: 'invitation_sent' }).waitFor();
   await page.getByRole('button', { name: 'Verify now' }).click();
   await page.getByTestId('audit-result').getByText('Intact.').waitFor();
   await screen(page, 'admin-audit');
@@ -543,5 +642,5 @@ test('the first administrator is created from the start-up link and checks the a
   await page.getByTestId('audit-result').getByText('Intact.').waitFor();
   await page.context().close();
   assert.deepEqual(cspViolations, [], 'no CSP violation or script error in the app: ' + cspViolations.join(' / '));
-  assert.deepEqual(csrfMissing, [], 'every unsafe call with a session carries X-CSRF-Token');
+  assert.deepEqual(csrfMissing, [], 'every unsafe call with a session carries X-CSRF-Token: ' + csrfMissing.join(', '));
 });

@@ -80,6 +80,10 @@ export function humanMessage(status: number, type: string, title: string, detail
       return NOT_OFFERED;
     case 'unavailable':
       return 'The server is unavailable for a moment. Try again shortly.';
+    case 'rate-limited':
+      return sentence(detail || 'Too many requests for now; try again later');
+    case 'conflict':
+      return sentence(detail || 'That conflicts with the current state');
     case 'wrong-password':
       return 'Your current password is not right.';
     case 'recovery-failed':
@@ -233,6 +237,7 @@ export interface AuditEntry {
   time: string;
   event: string;
   actor: string;
+  subject?: string;
   details: Record<string, unknown>;
   entry_hash: string;
 }

@@ -183,7 +183,7 @@ export function AdminAudit() {
         {items.length > 0 && <div class="table-wrap">
           <table>
             <thead>
-              <tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Details</th></tr>
+              <tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Subject</th><th scope="col">Details</th></tr>
             </thead>
             <tbody>
               {items.map((a) => (
@@ -191,7 +191,8 @@ export function AdminAudit() {
                   <td>{a.seq}</td>
                   <td>{formatTime(a.time)}</td>
                   <td>{a.event}</td>
-                  <td>{a.actor}</td>
+                  <td class="details">{a.actor}</td>
+                  <td class="details">{a.subject || ''}</td>
                   <td class="details">{Object.entries(a.details || {}).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}</td>
                 </tr>
               ))}
