@@ -86,8 +86,21 @@ argon2_memory_bytes = 19922944
     return this.outboxMatch(address, /verify#token=([A-Za-z0-9_-]+)/)[1];
   }
 
+  // Mail leaves through the server's durable queue (a delivery thread, about once a second):
+  // waits until every mail queued so far has been written to the outbox.
+  waitForMailQueue(timeoutMs = 20000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = Number(this.sql('SELECT count(*) FROM outbound_mail;'));
+      if (left === 0) return;
+      if (Date.now() > deadline) throw new Error(`${left} mail(s) still queued after ${timeoutMs} ms`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+
   // The first match of `re` in the newest mail to `address` that has one.
   outboxMatch(address, re) {
+    this.waitForMailQueue();
     const dir = path.join(this.dataDir, 'outbox');
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse();
     for (const f of files) {
