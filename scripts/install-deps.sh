@@ -10,11 +10,11 @@ build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libssl-dev libsodium-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libqrencode-dev openssl ca-certificates
+  libqrencode-dev libpqxx-dev openssl ca-certificates
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
-  python3 sqlite3 curl procps
+  python3 sqlite3 curl procps postgresql
 )
 
 pkgs=("${build_pkgs[@]}")
