@@ -65,6 +65,8 @@ class Reader {
 Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("server", "data_dir", c.data_dir));
   SP_RETURN_IF_ERROR(r.Get("server", "public_url", c.app.public_url));
+  SP_RETURN_IF_ERROR(r.Get("store", "url", c.store_url));
+  SP_RETURN_IF_ERROR(r.Get("store", "max_connections", c.store_max_connections));
   SP_RETURN_IF_ERROR(r.Get("http", "address", c.listen_address));
   SP_RETURN_IF_ERROR(r.Get("http", "port", c.listen_port));
   SP_RETURN_IF_ERROR(r.Get("http", "tls_certificate", c.tls_certificate));
@@ -116,6 +118,13 @@ Status Validate(const Config& c) {
   }
   if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");
+  }
+  if (!c.store_url.empty() && c.store_url.rfind("postgresql://", 0) != 0 &&
+      c.store_url.rfind("postgres://", 0) != 0) {
+    return InvalidArgument("store.url must be empty (SQLite in data_dir) or a postgresql:// URL");
+  }
+  if (c.store_max_connections < 1 || c.store_max_connections > 1000) {
+    return InvalidArgument("store.max_connections must be between 1 and 1000");
   }
   return Status::Ok();
 }

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   verify_audit->add_option("-d,--data-dir", verify_dir, "Data directory");
   verify_audit->add_option("--public-key", public_key,
                            "Pinned audit public key (hex); default: <data-dir>/audit-signing.pub");
+  std::string verify_store_url;
+  verify_audit->add_option("--store-url", verify_store_url,
+                           "PostgreSQL URL of the store (default: SQLite in the data directory)");
 
   cli.add_subcommand("version", "Print the version");
 
@@ -51,7 +54,7 @@ int main(int argc, char** argv) {
     return sealpost::cmd::Serve(*config);
   }
   if (verify->got_subcommand(verify_audit)) {
-    return sealpost::cmd::VerifyAudit(verify_dir, public_key);
+    return sealpost::cmd::VerifyAudit(verify_dir, public_key, verify_store_url);
   }
   return 2;
 }

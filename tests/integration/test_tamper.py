@@ -132,7 +132,8 @@ class TamperTest(ServerTestCase):
 
     def test_audit_tamper_is_named(self):
         self.send("audit")
-        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir)
+        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir,
+                                *self.server.store_args())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         db = self.server.db()
         (seq,) = db.execute("SELECT seq FROM audit_log WHERE type = 'message.send' "
@@ -140,7 +141,8 @@ class TamperTest(ServerTestCase):
         db.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = ?", (seq,))
         db.commit()
         db.close()
-        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir)
+        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir,
+                                *self.server.store_args())
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn(f"first bad entry {seq}", r.stdout)
 
