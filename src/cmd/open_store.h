@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "blob/blob_store.h"
 #include "core/status.h"
+#include "platform/filesystem.h"
 #include "store/store.h"
 
 namespace sealpost::cmd {
@@ -15,5 +17,12 @@ namespace sealpost::cmd {
 Result<std::unique_ptr<store::Store>> OpenStore(const std::string& store_url,
                                                 const std::string& sqlite_path,
                                                 int max_connections);
+
+// The blob store beside it: files under `blob_dir` with SQLite, rows of the same PostgreSQL
+// database otherwise (so that every process reaches every blob).
+Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
+                                                   platform::Filesystem& fs,
+                                                   const std::string& blob_dir,
+                                                   int max_connections);
 
 }  // namespace sealpost::cmd

@@ -296,6 +296,41 @@ class Server:
                     data += f.read()
         return data
 
+    def stored_blobs(self):
+        """What the blob store holds: files under data_dir/blobs (tmp/ included), or the rows of
+        the PostgreSQL blob tables."""
+        if self.store_url:
+            db = self.db()
+            ids = [i for (i,) in db.execute("SELECT id FROM blobs ORDER BY id")]
+            (pieces,) = db.execute("SELECT count(*) FROM blob_chunks").fetchone()
+            return ids + [f"pieces={pieces}"]
+        found = []
+        for root, _, files in os.walk(os.path.join(self.data_dir, "blobs")):
+            found += [os.path.join(root, f) for f in files]
+        return sorted(found)
+
+    def flip_blob_byte(self, blob_id, offset):
+        """Flips one bit of a stored blob's byte at `offset` of the blob format (as a file)."""
+        if not self.store_url:
+            path = os.path.join(self.data_dir, "blobs", blob_id[:2], blob_id)
+            with open(path, "r+b") as f:
+                f.seek(offset)
+                b = f.read(1)
+                f.seek(offset)
+                f.write(bytes([b[0] ^ 0x01]))
+            return
+        db = self.db()
+        start = 0
+        for seq, length in db.execute("SELECT seq, length(data) FROM blob_chunks "
+                                      "WHERE blob_id = ? ORDER BY seq", (blob_id,)).fetchall():
+            if offset < start + length:
+                db.execute("UPDATE blob_chunks SET data = set_byte(data, ?, get_byte(data, ?) # 1) "
+                           "WHERE blob_id = ? AND seq = ?",
+                           (offset - start, offset - start, blob_id, seq))
+                return
+            start += length
+        raise AssertionError(f"blob {blob_id} is shorter than {offset + 1} bytes")
+
     def store_args(self):
         """What `sealpost verify audit` needs besides --data-dir to find this server's store."""
         return ["--store-url", self.store_url] if self.store_url else []

@@ -134,6 +134,9 @@ class MessageFlowTest(ServerTestCase):
                 for n in needles:
                     if n in data:
                         found.append(path)
+        if self.server.store_url:  # PostgreSQL keeps its files outside the data directory
+            data = self.server.raw_database_bytes()
+            found += ["postgresql files" for n in needles if n in data]
         self.assertEqual(found, [])
         # The database's own view agrees: no column of any table holds it.
         db = self.server.db()

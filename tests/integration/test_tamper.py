@@ -106,12 +106,7 @@ class TamperTest(ServerTestCase):
         (blob_id,) = db.execute("SELECT blob_id FROM attachments WHERE message_id = ?",
                                 (mid,)).fetchone()
         db.close()
-        path = os.path.join(self.server.data_dir, "blobs", blob_id[:2], blob_id)
-        with open(path, "r+b") as f:
-            f.seek(200_000)
-            b = f.read(1)
-            f.seek(200_000)
-            f.write(bytes([b[0] ^ 0x01]))
+        self.server.flip_blob_byte(blob_id, 200_000)
         conn = self.server.connect()
         cookies = self.bob.client.cookie_header()
         conn.request("GET", f"/api/v1/messages/{mid}/attachments/0", headers={"Cookie": cookies})

@@ -113,6 +113,13 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"add_checkpoint",
        "INSERT INTO audit_checkpoints(seq, hash, signature, time_ms) VALUES($1,$2,$3,$4) "
        "ON CONFLICT DO NOTHING"},
+      // Blobs (postgres_blobs.cpp).
+      {"blob_create", "INSERT INTO blobs(id, size, created_ms) VALUES($1, 0, $2)"},
+      {"blob_append", "INSERT INTO blob_chunks(blob_id, seq, data) VALUES($1, $2, $3)"},
+      {"blob_set_size", "UPDATE blobs SET size = $2 WHERE id = $1"},
+      {"blob_exists", "SELECT 1 FROM blobs WHERE id = $1"},
+      {"blob_chunk", "SELECT data FROM blob_chunks WHERE blob_id = $1 AND seq = $2"},
+      {"blob_remove", "DELETE FROM blobs WHERE id = $1"},
       {"put_platform_key",
        "INSERT INTO platform_keys(name, public_key, wrapped_secret) VALUES($1,$2,$3) "
        "ON CONFLICT DO NOTHING"},

@@ -113,6 +113,24 @@ CREATE TABLE platform_keys(
   wrapped_secret BYTEA NOT NULL
 );
 )sql",
+      // Blobs (encrypted bodies and attachments) for stores shared by several processes: the
+      // bytes of docs/formats/blob.md, one row per piece written (a frame of at most 64 KiB of
+      // ciphertext), so reading and writing stream in constant memory. Ciphertext does not
+      // compress: stored out of line without trying.
+      R"sql(
+CREATE TABLE blobs(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  size BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE blob_chunks(
+  blob_id TEXT COLLATE "C" NOT NULL REFERENCES blobs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY(blob_id, seq)
+);
+ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+)sql",
   };
   return kMigrations;
 }
