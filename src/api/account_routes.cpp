@@ -34,6 +34,12 @@ http::Response SessionResponse(const app::SessionGrant& grant) {
   return r;
 }
 
+http::Response NoContent() {
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
 app::SignUpRequest SignUpFrom(const json& body, const http::Request& request) {
   return {StringField(body, "email"), StringField(body, "password"),
           StringField(body, "display_name"), request.remote_address};
@@ -104,7 +110,7 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
             req.body, {{"email", JsonType::kString}, {"password", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
         auto result = accounts.Login(StringField(*body, "email"), StringField(*body, "password"),
-                                     req.remote_address);
+                                     req.remote_address, UserAgent(req));
         if (!result.ok()) return AuthError(result.status());
         if (result->login_ticket) {
           return http::Response::Json(
@@ -123,7 +129,8 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
             req.body, {{"login_ticket", JsonType::kString}, {"code", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
         auto grant = accounts.CompleteSecondFactor(StringField(*body, "login_ticket"),
-                                                   StringField(*body, "code"), req.remote_address);
+                                                   StringField(*body, "code"), req.remote_address,
+                                                   UserAgent(req));
         if (!grant.ok()) return AuthError(grant.status());
         return SessionResponse(*grant);
       },
@@ -161,6 +168,87 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
                http::Response r;
                r.status = 204;
                ClearSessionCookie(r);
+               return r;
+             });
+
+  router.Add("GET", "/api/v1/account",
+             [&accounts](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
+               if (!auth.ctx) return std::move(auth.error);
+               const store::UserRecord& u = auth.ctx->user;
+               return http::Response::Json(200, json{{"email", u.email},
+                                                     {"role", u.is_admin ? "admin" : "member"},
+                                                     {"totp_enabled", u.totp_enabled},
+                                                     {"created_at", FormatRfc3339(u.created_at)}}
+                                                    .dump());
+             });
+
+  router.Add(
+      "POST", "/api/v1/account/password",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return std::move(auth.error);
+        auto body = ParseJsonObject(req.body, {{"current_password", JsonType::kString},
+                                               {"new_password", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        const Status s = accounts.ChangePassword(*auth.ctx, StringField(*body, "current_password"),
+                                                 StringField(*body, "new_password"));
+        if (s.code() == ErrorCode::kPermissionDenied) {
+          return http::Problem(403, "wrong-password", "Wrong password", s.message());
+        }
+        if (!s.ok()) return AuthError(s);
+        return NoContent();
+      },
+      json_opts);
+
+  router.Add(
+      "POST", "/api/v1/account/recover",
+      [&accounts](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto body = ParseJsonObject(req.body, {{"email", JsonType::kString},
+                                               {"recovery_code", JsonType::kString},
+                                               {"new_password", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        auto code =
+            accounts.Recover(StringField(*body, "email"), StringField(*body, "recovery_code"),
+                             StringField(*body, "new_password"), req.remote_address);
+        if (code.status().code() == ErrorCode::kUnauthenticated) {
+          return http::Problem(400, "recovery-failed", "Account recovery failed",
+                               code.status().message());
+        }
+        if (!code.ok()) return AuthError(code.status());
+        return http::Response::Json(
+            200, json{{"recovery_code", std::string(code->AsStringView())}}.dump());
+      },
+      json_opts);
+
+  router.Add("GET", "/api/v1/sessions",
+             [&accounts](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto sessions = accounts.ListSessions(*auth.ctx);
+               if (!sessions.ok()) return ApiError(sessions.status());
+               json items = json::array();
+               for (const app::SessionInfo& s : *sessions) {
+                 items.push_back({{"id", s.public_id},
+                                  {"created_at", FormatRfc3339(s.created_at)},
+                                  {"last_seen_at", FormatRfc3339(s.last_seen_at)},
+                                  {"client_ip", s.client_ip},
+                                  {"user_agent", s.user_agent},
+                                  {"current", s.current}});
+               }
+               return http::Response::Json(200, json{{"sessions", items}}.dump());
+             });
+
+  router.Add("DELETE", "/api/v1/sessions/{id}",
+             [&accounts](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               const std::string& id = params.at("id");
+               if (Status s = accounts.EndSession(*auth.ctx, id); !s.ok()) return ApiError(s);
+               http::Response r = NoContent();
+               if (id == auth.ctx->session.public_id) ClearSessionCookie(r);
                return r;
              });
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/accounts.h"
+#include "app/admin.h"
 #include "app/mailbox.h"
 #include "audit/audit_log.h"
 #include "http/router.h"
@@ -16,6 +17,7 @@ namespace sealpost::api {
 struct ApiDeps {
   app::Accounts& accounts;
   app::Mailbox& mailbox;
+  app::Admin& admin;
   // Re-checks the audit log (administrators only).
   std::function<Result<audit::VerifyReport>()> verify_audit;
   std::function<Status()> ready;  // readiness probe (store reachable)

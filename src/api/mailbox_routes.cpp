@@ -145,9 +145,11 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
             return ApiError(InvalidArgument("limit must be a number"));
           }
         }
+        const std::optional<std::string> q = req.QueryParam("q");
         auto page =
             mailbox.List(*auth.ctx, name == "inbox" ? store::Folder::kInbox : store::Folder::kSent,
-                         req.QueryParam("cursor").value_or(""), limit);
+                         req.QueryParam("cursor").value_or(""), limit,
+                         q ? std::optional<std::string_view>(*q) : std::nullopt);
         if (!page.ok()) return ApiError(page.status());
         json items = json::array();
         for (const auto& m : page->items) {
@@ -209,29 +211,6 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
                r.stream = std::make_unique<BlobBodySource>(std::move(download->reader));
                r.stream_length = download->info.size;
                return r;
-             });
-}
-
-void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
-  app::Accounts& accounts = deps.accounts;
-  auto verify = deps.verify_audit;
-  router.Add("POST", "/api/v1/admin/audit/verify",
-             [&accounts, verify](const http::Request& req, const http::PathParams&) {
-               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-               if (!auth.ctx) return std::move(auth.error);
-               if (!auth.ctx->user.is_admin) {
-                 return http::Problem(403, "forbidden", "Administrators only");
-               }
-               auto report = verify();
-               if (!report.ok()) return ApiError(report.status());
-               return http::Response::Json(
-                   200, json{{"ok", report->ok},
-                             {"entries", report->entries},
-                             {"checkpoints", report->checkpoints},
-                             {"last_checkpoint_seq", report->last_checkpoint_seq},
-                             {"first_bad_seq", report->first_bad_seq},
-                             {"problem", report->problem}}
-                            .dump());
              });
 }
 

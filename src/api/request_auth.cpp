@@ -1,5 +1,7 @@
 #include "api/request_auth.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "crypto/secret_bytes.h"
@@ -72,6 +74,21 @@ http::Response AuthError(const Status& status) {
 }
 
 http::Response ApiError(const Status& status) { return http::ProblemFromStatus(status); }
+
+Result<std::optional<int64_t>> IntQueryParam(const http::Request& request, std::string_view name) {
+  const auto text = request.QueryParam(name);
+  if (!text) return std::optional<int64_t>();
+  int64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (text->empty() || ec != std::errc() || ptr != text->data() + text->size()) {
+    return InvalidArgument(fmt::format("{} must be a number", name));
+  }
+  return std::optional<int64_t>(value);
+}
+
+std::string_view UserAgent(const http::Request& request) {
+  return request.Header("User-Agent").value_or(std::string_view());
+}
 
 std::optional<http::Response> RequireJsonContent(const http::Request& request) {
   const auto type = request.Header("Content-Type");

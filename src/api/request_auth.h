@@ -30,6 +30,13 @@ http::Response ApiError(const Status& status);
 // For log-in steps: throttling (ResourceExhausted) is 429 with Retry-After, and wrong
 // credentials are 401 invalid-credentials.
 http::Response AuthError(const Status& status);
+// Optional integer query parameter: absent → nullopt; present but not a decimal integer →
+// InvalidArgument naming it.
+Result<std::optional<int64_t>> IntQueryParam(const http::Request& request, std::string_view name);
+
+// The User-Agent header, or empty (app/ bounds and sanitises it).
+std::string_view UserAgent(const http::Request& request);
+
 // 415 unless the request declares a JSON body (also blocks cross-site form posts).
 std::optional<http::Response> RequireJsonContent(const http::Request& request);
 

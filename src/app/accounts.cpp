@@ -1,10 +1,10 @@
 #include "app/accounts.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
+#include "app/internal/system_mail.h"
 #include "auth/bearer_secret.h"
 #include "auth/qr_code.h"
 #include "auth/totp.h"
@@ -13,20 +13,6 @@
 
 namespace sealpost::app {
 namespace {
-
-// The relay's reply text stays in the log; the client gets a plain sentence.
-Status MailFailure(const Status& s) {
-  spdlog::warn("app: system mail not sent: {}", s.ToString());
-  if (s.code() == ErrorCode::kUnavailable) {
-    return Unavailable("the mail server is unavailable; try again later");
-  }
-  return InvalidArgument("mail to this address is refused by the mail server");
-}
-
-Status SendMail(delivery::Mailer& mailer, const delivery::OutgoingMail& mail) {
-  const Status s = mailer.Send(mail);
-  return s.ok() ? s : MailFailure(s);
-}
 
 using store::SessionKind;
 using store::UserState;
@@ -85,6 +71,12 @@ Result<Accounts::NewMember> Accounts::BuildMember(const EmailAddress& email,
   u.box_public_key.assign(box_pub.begin(), box_pub.end());
   u.verify_key.assign(verify.begin(), verify.end());
   u.wrapped_private_keys = keys::WrapBundle(umk, bundle, u.id);
+  SP_RETURN_IF_ERROR(WrapUnderPassword(u, password, umk));
+  return NewMember{std::move(u), std::move(umk)};
+}
+
+Status Accounts::WrapUnderPassword(store::UserRecord& u, std::string_view password,
+                                   const crypto::AeadKey& umk) const {
   u.password_salt = crypto::RandomBytes(crypto::kPasswordSaltBytes);
   u.password_ops = s_.config.password_hash.ops_limit;
   u.password_mem = s_.config.password_hash.mem_limit_bytes;
@@ -92,7 +84,7 @@ Result<Accounts::NewMember> Accounts::BuildMember(const EmailAddress& email,
       const crypto::AeadKey kek,
       crypto::DeriveKeyFromPassword(password, u.password_salt, s_.config.password_hash));
   u.umk_by_password = keys::WrapUmk(kek, umk, keys::UmkSlot::kPassword, u.id);
-  return NewMember{std::move(u), std::move(umk)};
+  return Status::Ok();
 }
 
 Result<crypto::SecretBytes> Accounts::AddRecoveryCode(store::UserRecord& user,
@@ -115,15 +107,17 @@ Status Accounts::SignUp(const SignUpRequest& request) {
 
   auto existing = s_.store.GetUserByEmail(email.str());
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
-  if (existing.ok() && existing->state != UserState::kPending) {
+  // A disabled account keeps its address, even before it was verified.
+  if (existing.ok() && (existing->state != UserState::kPending || existing->disabled)) {
     // Same answer and comparable work as a new sign-up; the owner of the address is told.
     SpendEquivalentWork(request.password);
-    return SendMail(s_.mailer, {email, s_.config.product_name + ": sign-up attempt",
-                                "Someone tried to create a " + s_.config.product_name +
-                                    " account with this address, which already has one.\n"
-                                    "If it was you, log in at " +
-                                    s_.config.public_url +
-                                    "/login instead. If not, you can ignore this message.\n"});
+    return SendSystemMail(
+        s_.mailer,
+        {email, s_.config.product_name + ": sign-up attempt",
+         "Someone tried to create a " + s_.config.product_name +
+             " account with this address, which already has one.\n"
+             "If it was you, log in at " +
+             s_.config.public_url + "/login instead. If not, you can ignore this message.\n"});
   }
 
   SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
@@ -146,7 +140,7 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
   SP_RETURN_IF_ERROR(written);
-  return SendMail(
+  return SendSystemMail(
       s_.mailer,
       {email, "Confirm your " + s_.config.product_name + " address",
        "Welcome to " + s_.config.product_name +
@@ -188,11 +182,29 @@ Status Accounts::RecordFailedLogin(const std::string& account, const std::string
   });
 }
 
+namespace {
+
+// Printable ASCII only (user agents are ASCII in practice), at most 256 characters: it is shown
+// back to the member and must not carry markup-breaking control characters.
+std::string SanitiseUserAgent(std::string_view ua) {
+  std::string out;
+  for (const char c : ua.substr(0, 256)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return out;
+}
+
+}  // namespace
+
 SessionGrant Accounts::NewSession(const store::UserRecord& user, const crypto::AeadKey& umk,
-                                  SessionKind kind, store::SessionRecord& record) const {
+                                  SessionKind kind, const std::string& client_address,
+                                  std::string_view user_agent, store::SessionRecord& record) const {
   const auth::BearerSecret secret = auth::BearerSecret::Generate();
   const TimePoint now = s_.clock.Now();
   record.lookup = secret.Lookup();
+  record.public_id = HexEncode(crypto::RandomBytes(kIdBytes));
+  record.client_ip = client_address;
+  record.user_agent = SanitiseUserAgent(user_agent);
   record.user_id = user.id;
   record.kind = kind;
   record.wrapped_umk = keys::WrapUmk(secret.WrappingKey(), umk, keys::UmkSlot::kSession, user.id);
@@ -204,7 +216,8 @@ SessionGrant Accounts::NewSession(const store::UserRecord& user, const crypto::A
 }
 
 Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_view password,
-                                    const std::string& client_address) {
+                                    const std::string& client_address,
+                                    std::string_view user_agent) {
   auto email = EmailAddress::Parse(email_text);
   // The throttle key for malformed input is the raw text, bounded in length.
   const std::string account =
@@ -217,7 +230,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   auto user = email.ok() ? s_.store.GetUserByEmail(email->str())
                          : Result<store::UserRecord>(NotFound("malformed address"));
   if (!user.ok() && user.status().code() != ErrorCode::kNotFound) return user.status();
-  if (!user.ok() || user->state != UserState::kActive) {
+  if (!user.ok() || user->state != UserState::kActive || user->disabled) {
     SpendEquivalentWork(password);
     SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "no active account"));
     return Unauthenticated(kWrongCredentials);
@@ -237,12 +250,13 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   SessionGrant grant;
   std::string event;
   if (user->totp_enabled) {
-    grant = NewSession(*user, *umk, SessionKind::kLoginTicket, record);
+    grant = NewSession(*user, *umk, SessionKind::kLoginTicket, client_address, user_agent, record);
     result.login_ticket = grant.cookie_value;
     event = "auth.password_ok";
   } else {
-    grant = NewSession(*user, *umk,
-                       s_.config.require_totp ? SessionKind::kSetup : SessionKind::kFull, record);
+    grant =
+        NewSession(*user, *umk, s_.config.require_totp ? SessionKind::kSetup : SessionKind::kFull,
+                   client_address, user_agent, record);
     result.session = grant;
     event = "auth.login";
   }
@@ -257,7 +271,8 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
 
 Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text,
                                                     std::string_view code,
-                                                    const std::string& client_address) {
+                                                    const std::string& client_address,
+                                                    std::string_view user_agent) {
   static constexpr const char* kExpired = "login has expired; start again with your password";
   auto ticket = auth::BearerSecret::Parse(ticket_text);
   if (!ticket.ok()) return Unauthenticated(kExpired);
@@ -267,6 +282,7 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
     return Unauthenticated(kExpired);
   }
   SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(record->user_id));
+  if (user.disabled) return Unauthenticated(kExpired);
   SP_RETURN_IF_ERROR(s_.throttle.Check(user.email, client_address));
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes totp_secret,
                       s_.master.Unwrap(user.totp_secret, TotpPurpose(user.id)));
@@ -297,7 +313,8 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
                       keys::UnwrapUmk(ticket->WrappingKey(), record->wrapped_umk,
                                       keys::UmkSlot::kSession, user.id));
   store::SessionRecord session;
-  SessionGrant grant = NewSession(user, umk, SessionKind::kFull, session);
+  SessionGrant grant =
+      NewSession(user, umk, SessionKind::kFull, client_address, user_agent, session);
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.DeleteSession(record->lookup));
     SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email));
@@ -326,13 +343,14 @@ Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
     return Unauthenticated("session expired; log in again");
   }
   SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.GetUser(record->user_id));
-  if (user.state != UserState::kActive) return Unauthenticated(kNoSession);
+  if (user.state != UserState::kActive || user.disabled) return Unauthenticated(kNoSession);
   auto umk =
       keys::UnwrapUmk(secret->WrappingKey(), record->wrapped_umk, keys::UmkSlot::kSession, user.id);
   if (!umk.ok()) return Unauthenticated(kNoSession);
   // Coarse "last seen" updates keep idle tracking without a write on every request.
   if (now - record->last_seen_at > std::chrono::seconds(60)) {
     record->last_seen_at = now;
+    record->client_ip = client_address;
     SP_RETURN_IF_ERROR(
         s_.store.Write([&](store::WriteTxn& tx) { return tx.UpdateSession(*record); }));
   }

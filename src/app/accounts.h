@@ -1,5 +1,7 @@
 // Account use cases: enrol, verify the address, log in with password + TOTP, sessions, logout,
-// first-administrator bootstrap. Shared by every front end (DESIGN.md §3).
+// password change and recovery, first-administrator bootstrap. Shared by every front end
+// (DESIGN.md §3). Implemented in accounts.cpp, credentials.cpp (password change, recovery) and
+// sessions.cpp (listing and ending sessions).
 //
 // SECURITY: every method sees untrusted input. Answers never reveal whether an address has an
 // account (same error, comparable work); guessing is throttled per account and per client
@@ -9,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/auth_context.h"
 #include "app/services.h"
@@ -43,6 +46,16 @@ struct LoginResult {
   std::optional<SessionGrant> session;
 };
 
+// One live session as its member sees it (no secret: the cookie value is never stored).
+struct SessionInfo {
+  std::string public_id;
+  TimePoint created_at;
+  TimePoint last_seen_at;
+  std::string client_ip;
+  std::string user_agent;
+  bool current = false;
+};
+
 struct TotpEnrolment {
   std::string otpauth_uri;
   std::string qr_svg;
@@ -57,10 +70,12 @@ class Accounts final {
   Status SignUp(const SignUpRequest& request);
   Result<VerifiedAccount> VerifyEmail(std::string_view token);
 
+  // `user_agent` (untrusted, optional) is kept, bounded and sanitised, for the session list.
   Result<LoginResult> Login(std::string_view email, std::string_view password,
-                            const std::string& client_address);
+                            const std::string& client_address, std::string_view user_agent = {});
   Result<SessionGrant> CompleteSecondFactor(std::string_view login_ticket, std::string_view code,
-                                            const std::string& client_address);
+                                            const std::string& client_address,
+                                            std::string_view user_agent = {});
   // Resolves a session cookie; enforces idle and absolute timeouts.
   Result<AuthContext> Authenticate(std::string_view cookie_value,
                                    const std::string& client_address);
@@ -71,6 +86,26 @@ class Accounts final {
 
   Status Logout(const AuthContext& ctx);
   Status LogoutEverywhere(const AuthContext& ctx);
+
+  // The caller's live sessions (not expired, not idle too long, not half-finished log-ins),
+  // newest first. NotFound from EndSession when `public_id` is not one of the caller's sessions.
+  Result<std::vector<SessionInfo>> ListSessions(const AuthContext& ctx);
+  Status EndSession(const AuthContext& ctx, std::string_view public_id);
+
+  // Re-wraps the user master key under `new_password` (zero access: the UMK, and so every key
+  // and message, stays the same; the old password stops working) and ends every other session.
+  // PermissionDenied for a wrong current password (counted by the login throttle;
+  // ResourceExhausted once throttled); InvalidArgument when the new password breaks the rules.
+  Status ChangePassword(const AuthContext& ctx, std::string_view current_password,
+                        std::string_view new_password);
+  // Forgotten password: the recovery code unwraps the UMK, which is re-wrapped under
+  // `new_password`; a new recovery code replaces the old one (returned, shown once) and every
+  // session ends. Any failure about the account or code is the same Unauthenticated answer;
+  // throttled like log-ins (ResourceExhausted). InvalidArgument when the new password breaks
+  // the rules (checked first, before anything about the account).
+  Result<crypto::SecretBytes> Recover(std::string_view email, std::string_view recovery_code,
+                                      std::string_view new_password,
+                                      const std::string& client_address);
 
   // When no active administrator exists: a one-time token for the first-administrator link.
   Result<std::optional<std::string>> CreateBootstrapTokenIfNeeded();
@@ -86,8 +121,14 @@ class Accounts final {
   Status ValidatePassword(std::string_view password) const;
   Result<std::string> ValidateDisplayName(std::string_view name, const EmailAddress& email) const;
   Result<crypto::SecretBytes> AddRecoveryCode(store::UserRecord& user, const crypto::AeadKey& umk);
+  // Fills the password slot of `user` (new salt, current parameters) with `umk` under `password`.
+  Status WrapUnderPassword(store::UserRecord& user, std::string_view password,
+                           const crypto::AeadKey& umk) const;
   SessionGrant NewSession(const store::UserRecord& user, const crypto::AeadKey& umk,
-                          store::SessionKind kind, store::SessionRecord& record) const;
+                          store::SessionKind kind, const std::string& client_address,
+                          std::string_view user_agent, store::SessionRecord& record) const;
+  Status RecordFailedRecovery(const std::string& account, const std::string& client_address,
+                              const std::string& reason) const;
   void SpendEquivalentWork(std::string_view password) const;
   Status RecordFailedLogin(const std::string& account, const std::string& client_address,
                            const std::string& reason) const;

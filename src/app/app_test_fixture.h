@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <mutex>
 
 #include "app/accounts.h"
@@ -56,7 +57,9 @@ class AppTest : public ::testing::Test {
   // Enrols a member with TOTP and returns its TOTP secret.
   std::string Enrol(const std::string& email) {
     EXPECT_THAT(accounts_.SignUp({email, kPassword, "", "127.0.0.1"}), IsOk());
-    EXPECT_THAT(accounts_.VerifyEmail(LastToken()).status(), IsOk());
+    auto verified = accounts_.VerifyEmail(LastToken());
+    EXPECT_THAT(verified.status(), IsOk());
+    if (verified.ok()) recovery_codes_[email] = verified->recovery_code.AsStringView();
     auto login = accounts_.Login(email, kPassword, "127.0.0.1");
     EXPECT_THAT(login.status(), IsOk());
     auto ctx = accounts_.Authenticate(login->session->cookie_value, "127.0.0.1");
@@ -71,16 +74,24 @@ class AppTest : public ::testing::Test {
   }
 
   // A full session for an enrolled member (one TOTP step later than the last one used).
-  AuthContext LoggedIn(const std::string& email, const std::string& totp_secret) {
-    clock_.Advance(31s);
-    auto login = accounts_.Login(email, kPassword, "127.0.0.1");
-    EXPECT_THAT(login.status(), IsOk());
-    auto grant =
-        accounts_.CompleteSecondFactor(*login->login_ticket, Code(totp_secret, 0), "127.0.0.1");
-    EXPECT_THAT(grant.status(), IsOk());
-    auto ctx = accounts_.Authenticate(grant->cookie_value, "127.0.0.1");
+  AuthContext LoggedIn(const std::string& email, const std::string& totp_secret,
+                       const std::string& password = kPassword) {
+    auto ctx = accounts_.Authenticate(LoginCookie(email, totp_secret, password), "127.0.0.1");
     EXPECT_THAT(ctx.status(), IsOk());
     return std::move(*ctx);
+  }
+
+  // Logs in with password and TOTP; returns the session cookie value ("" on failure).
+  std::string LoginCookie(const std::string& email, const std::string& totp_secret,
+                          const std::string& password = kPassword) {
+    clock_.Advance(31s);
+    auto login = accounts_.Login(email, password, "127.0.0.1", "TestBrowser/1.0");
+    EXPECT_THAT(login.status(), IsOk());
+    if (!login.ok() || !login->login_ticket) return "";
+    auto grant = accounts_.CompleteSecondFactor(*login->login_ticket, Code(totp_secret, 0),
+                                                "127.0.0.1", "TestBrowser/1.0");
+    EXPECT_THAT(grant.status(), IsOk());
+    return grant.ok() ? grant->cookie_value : "";
   }
 
   std::string Code(const std::string& base32, int steps_ahead) {
@@ -110,6 +121,7 @@ class AppTest : public ::testing::Test {
   auth::LoginThrottle throttle_;
   Services services_;
   Accounts accounts_;
+  std::map<std::string, std::string> recovery_codes_;  // by address, from Enrol
 };
 
 }  // namespace sealpost::app

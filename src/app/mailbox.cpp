@@ -1,5 +1,6 @@
 #include "app/mailbox.h"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 #include <unordered_map>
@@ -274,32 +275,103 @@ MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, Se
 
 }  // namespace
 
+namespace {
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool Contains(std::string_view haystack, const std::string& lowered_needle) {
+  return AsciiLower(haystack).find(lowered_needle) != std::string::npos;
+}
+
+bool Matches(const MessageHeader& h, const std::string& lowered_query) {
+  if (Contains(h.subject, lowered_query) || Contains(h.from_email, lowered_query) ||
+      Contains(h.from_name, lowered_query)) {
+    return true;
+  }
+  for (const std::string& to : h.to) {
+    if (Contains(to, lowered_query)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::string_view cursor,
-                                  int limit) {
+                                  int limit, std::optional<std::string_view> query) {
   if (limit < 1 || limit > s_.config.limits.max_page_size) {
     return InvalidArgument(
         fmt::format("limit must be between 1 and {}", s_.config.limits.max_page_size));
+  }
+  std::optional<std::string> lowered_query;
+  if (query) {
+    size_t chars = 0;
+    for (unsigned char c : *query) chars += (c & 0xC0) != 0x80;
+    if (chars < 1 || chars > s_.config.limits.max_search_chars || !IsValidUtf8(*query) ||
+        HasControlCharacters(*query, false)) {
+      return InvalidArgument(
+          fmt::format("q must be 1 to {} characters of text", s_.config.limits.max_search_chars));
+    }
+    lowered_query = AsciiLower(*query);
   }
   std::optional<store::MailboxCursor> before;
   if (!cursor.empty()) {
     SP_ASSIGN_OR_RETURN(before, DecodeCursor(cursor));
   }
   KeyRing keys(ctx);
-  SP_ASSIGN_OR_RETURN(auto items, s_.store.ListMailbox(ctx.user.id, folder,
-                                                       before ? &*before : nullptr, limit + 1));
   MailboxPage page;
-  if (items.size() > static_cast<size_t>(limit)) {
-    items.pop_back();
-    page.next_cursor = EncodeCursor(items.back());
+  if (!lowered_query) {
+    SP_ASSIGN_OR_RETURN(auto items, s_.store.ListMailbox(ctx.user.id, folder,
+                                                         before ? &*before : nullptr, limit + 1));
+    if (items.size() > static_cast<size_t>(limit)) {
+      items.pop_back();
+      page.next_cursor = EncodeCursor(items.back());
+    }
+    for (const auto& item : items) {
+      ListedMessage listed{item.message.id, std::nullopt, item.entry.folder, item.entry.unread,
+                           item.entry.created_at};
+      auto opened = Open(keys, item);
+      if (opened.ok()) listed.header = HeaderOf(opened->summary, item.entry, opened->seal);
+      page.items.push_back(std::move(listed));
+    }
+    return page;
   }
-  for (const auto& item : items) {
-    ListedMessage listed{item.message.id, std::nullopt, item.entry.folder, item.entry.unread,
-                         item.entry.created_at};
-    auto opened = Open(keys, item);
-    if (opened.ok()) listed.header = HeaderOf(opened->summary, item.entry, opened->seal);
-    page.items.push_back(std::move(listed));
+
+  // Search: scan in batches until the page is full, the folder ends or the budget is spent.
+  const size_t budget = s_.config.limits.max_search_scanned;
+  const int batch = std::max(limit, 50);
+  size_t scanned = 0;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(auto items, s_.store.ListMailbox(ctx.user.id, folder,
+                                                         before ? &*before : nullptr, batch + 1));
+    const bool more_in_store = items.size() > static_cast<size_t>(batch);
+    if (more_in_store) items.pop_back();
+    for (size_t i = 0; i < items.size(); ++i) {
+      const store::MailboxItem& item = items[i];
+      ++scanned;
+      auto opened = Open(keys, item);
+      if (opened.ok()) {
+        MessageHeader header = HeaderOf(opened->summary, item.entry, opened->seal);
+        if (Matches(header, *lowered_query)) {
+          page.items.push_back({item.message.id, std::move(header), item.entry.folder,
+                                item.entry.unread, item.entry.created_at});
+        }
+      }
+      const bool more = i + 1 < items.size() || more_in_store;
+      if (page.items.size() == static_cast<size_t>(limit) || scanned >= budget) {
+        if (more) page.next_cursor = EncodeCursor(item);
+        return page;
+      }
+    }
+    if (!more_in_store) return page;
+    before = store::MailboxCursor{ToUnixMillis(items.back().entry.created_at),
+                                  items.back().entry.message_id.str()};
   }
-  return page;
 }
 
 Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view message_id) {

@@ -101,8 +101,13 @@ class Mailbox final {
   Result<std::unique_ptr<UploadSession>> BeginUpload(const AuthContext& ctx,
                                                      std::optional<uint64_t> declared_size);
   Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request);
+  // Newest first. With `query` (1..max_search_chars characters), only messages whose subject,
+  // sender (address or name) or any recipient address contains it, ASCII case-insensitively;
+  // the summaries are decrypted with the caller's keys to check. A search page decrypts at most
+  // max_search_scanned messages, so it may hold fewer than `limit` items (even none) and still
+  // have a next_cursor to continue from.
   Result<MailboxPage> List(const AuthContext& ctx, store::Folder folder, std::string_view cursor,
-                           int limit);
+                           int limit, std::optional<std::string_view> query = std::nullopt);
   Result<MessageView> Read(const AuthContext& ctx, std::string_view message_id);
   Result<AttachmentDownload> OpenAttachment(const AuthContext& ctx, std::string_view message_id,
                                             int index);

@@ -62,5 +62,83 @@ TEST_F(MailboxTest, UnusedUploadsExpireButAttachedOnesStay) {
       StatusIs(ErrorCode::kInvalidArgument));
 }
 
+TEST_F(MailboxTest, SearchKeepsMatchingSubjectsSendersAndRecipients) {
+  const std::string alice_totp = Enrol("alice@example.org");
+  const std::string bob_totp = Enrol("bob@example.org");
+  Enrol("carol@example.org");
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp);
+  for (const char* subject : {"Quarterly report", "Lunch", "report draft"}) {
+    clock_.Advance(1s);
+    ASSERT_THAT(mailbox_.Send(alice, {{"bob@example.org"}, subject, "t", "", {}}).status(), IsOk());
+  }
+  clock_.Advance(1s);
+  ASSERT_THAT(mailbox_.Send(alice, {{"carol@example.org"}, "for carol", "t", "", {}}).status(),
+              IsOk());
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp);
+
+  auto subjects = [](const MailboxPage& page) {
+    std::vector<std::string> out;
+    for (const auto& m : page.items) out.push_back(m.header ? m.header->subject : "<broken>");
+    return out;
+  };
+  auto page = mailbox_.List(bob, store::Folder::kInbox, "", 10, "REPORT");
+  ASSERT_THAT(page.status(), IsOk());
+  EXPECT_EQ(subjects(*page), (std::vector<std::string>{"report draft", "Quarterly report"}));
+  EXPECT_FALSE(page->next_cursor);
+
+  // One match per page; the cursor continues after the last match.
+  page = mailbox_.List(bob, store::Folder::kInbox, "", 1, "report");
+  ASSERT_THAT(page.status(), IsOk());
+  EXPECT_EQ(subjects(*page), (std::vector<std::string>{"report draft"}));
+  ASSERT_TRUE(page->next_cursor);
+  page = mailbox_.List(bob, store::Folder::kInbox, *page->next_cursor, 1, "report");
+  ASSERT_THAT(page.status(), IsOk());
+  EXPECT_EQ(subjects(*page), (std::vector<std::string>{"Quarterly report"}));
+  EXPECT_FALSE(page->next_cursor);
+
+  // Sender and recipient addresses match too; nothing matches an absent word.
+  EXPECT_EQ(mailbox_.List(bob, store::Folder::kInbox, "", 10, "Alice@")->items.size(), 3u);
+  EXPECT_EQ(mailbox_.List(bob, store::Folder::kInbox, "", 10, "bob@example")->items.size(), 3u);
+  EXPECT_TRUE(mailbox_.List(bob, store::Folder::kInbox, "", 10, "carol")->items.empty());
+  auto sent = mailbox_.List(alice, store::Folder::kSent, "", 10, "carol@");
+  ASSERT_THAT(sent.status(), IsOk());
+  EXPECT_EQ(subjects(*sent), (std::vector<std::string>{"for carol"}));
+
+  EXPECT_THAT(mailbox_.List(bob, store::Folder::kInbox, "", 10, "").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(mailbox_.List(bob, store::Folder::kInbox, "", 10, std::string(201, 'x')).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  // 200 characters (not bytes) is the limit.
+  std::string umlauts;
+  for (int i = 0; i < 200; ++i) umlauts += "\xc3\xa4";
+  EXPECT_THAT(mailbox_.List(bob, store::Folder::kInbox, "", 10, umlauts).status(), IsOk());
+}
+
+TEST_F(MailboxTest, SearchStopsAtItsBudgetWithACursor) {
+  const std::string alice_totp = Enrol("alice@example.org");
+  const std::string bob_totp = Enrol("bob@example.org");
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp);
+  for (const char* subject : {"needle", "hay 1", "hay 2", "hay 3"}) {
+    clock_.Advance(1s);
+    ASSERT_THAT(mailbox_.Send(alice, {{"bob@example.org"}, subject, "t", "", {}}).status(), IsOk());
+  }
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp);
+  Services limited = services_;
+  limited.config.limits.max_search_scanned = 2;
+  Mailbox small(limited);
+  std::string cursor;
+  std::vector<std::string> found;
+  int pages = 0;
+  for (; pages < 10; ++pages) {
+    auto page = small.List(bob, store::Folder::kInbox, cursor, 10, "needle");
+    ASSERT_THAT(page.status(), IsOk());
+    for (const auto& m : page->items) found.push_back(m.header->subject);
+    if (!page->next_cursor) break;
+    cursor = *page->next_cursor;
+  }
+  EXPECT_EQ(pages, 1);  // two pages of two scanned messages each
+  EXPECT_EQ(found, (std::vector<std::string>{"needle"}));
+}
+
 }  // namespace
 }  // namespace sealpost::app

@@ -28,6 +28,8 @@ struct Limits {
   size_t min_password_chars = 10;
   size_t max_display_name_bytes = 200;
   int max_page_size = 100;
+  size_t max_search_chars = 200;     // mailbox search text (q)
+  size_t max_search_scanned = 1000;  // messages decrypted per search page at most
 };
 
 struct AppConfig {
@@ -41,6 +43,7 @@ struct AppConfig {
   std::chrono::seconds upload_ttl{24 * 3600};
   int max_second_factor_failures = 5;  // per login ticket
   bool require_totp = true;
+  int64_t max_invitations_per_hour = 50;  // per administrator
   Limits limits;
 };
 

@@ -103,6 +103,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("limits", "max_attachments", l.max_attachments));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_upload_bytes", l.max_upload_bytes));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_text_bytes", l.max_text_bytes));
+  SP_RETURN_IF_ERROR(r.Get("limits", "invitations_per_hour", a.max_invitations_per_hour));
   return r.CheckUnknown();
 }
 

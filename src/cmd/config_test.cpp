@@ -59,5 +59,13 @@ TEST(ConfigTest, RefusesUnknownKeysWrongTypesAndWeakHashing) {
   EXPECT_FALSE(LoadConfig(Write(dir, "not toml ["), std::nullopt).ok());
 }
 
+TEST(ConfigTest, InvitationLimitIsConfigurable) {
+  testutil::TempDir dir;
+  auto c = LoadConfig(Write(dir, "[limits]\ninvitations_per_hour = 7\n"), std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->app.max_invitations_per_hour, 7);
+  EXPECT_EQ(LoadConfig(std::nullopt, std::nullopt)->app.max_invitations_per_hour, 50);
+}
+
 }  // namespace
 }  // namespace sealpost::cmd

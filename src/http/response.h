@@ -21,8 +21,9 @@
 namespace sealpost::http {
 
 // A body produced piece by piece (files, decrypted blobs), so a large download takes constant
-// memory. Read() is called on an I/O thread, one call at a time, so it must not block for long
-// (a file read plus decryption is fine; a database query is not). If Read() fails, the server
+// memory. Read() is called on a worker thread, one call at a time, while the previous piece is
+// being sent (it may block on a file read and decryption; keep database queries out of it, the
+// workers also serve handlers). If Read() fails, the server
 // closes the connection at once: the client sees a truncated transfer, never a silently short
 // body. A source that ends before its Response::stream_length is treated the same way.
 class BodySource {

@@ -45,8 +45,8 @@ struct RouteOptions {
 // is sent — or Abort() once (client gone or too slow, body over the limit, malformed framing,
 // server stopping, or a Write() error). Never both, and each at most once.
 //
-// Write() and Abort() run on an I/O thread and must not block for long (encrypt and append to a
-// buffered file is fine); Finish() runs on a worker thread and may block. Calls never overlap.
+// Write() and Finish() run on a worker thread (Write() while the server receives the next piece)
+// and may block; Abort() runs on an I/O thread and must not block for long. Calls never overlap.
 // Nothing may remain stored after Abort(): committing is Finish()'s job alone.
 class UploadSink {
  public:

@@ -3,10 +3,12 @@
 //
 // Threads: `io_threads` run all socket I/O; each connection lives on its own strand, so its steps
 // never run concurrently. Handlers, UploadBegin and UploadSink::Finish run on a separate pool of
-// `worker_threads` and may block; UploadSink::Write/Abort and BodySource::Read run inline on the
-// I/O threads. Every response gets X-Content-Type-Options: nosniff, Strict-Transport-Security,
-// Referrer-Policy: no-referrer, Server: sealpost, and Cache-Control: no-store unless the handler
-// set one. One log line per request: method, path (never the query), status, duration, bytes.
+// `worker_threads` and may block. UploadSink::Write and BodySource::Read run on the workers too,
+// one call at a time per transfer, overlapped with the network I/O of the neighbouring chunk
+// (double buffering); UploadSink::Abort runs on the I/O threads. Every response gets
+// X-Content-Type-Options: nosniff, Strict-Transport-Security, Referrer-Policy: no-referrer, Server:
+// sealpost, and Cache-Control: no-store unless the handler set one. One log line per request:
+// method, path (never the query), status, duration, bytes.
 //
 // SECURITY: faces the network. Bounded everywhere: the request head must arrive within
 // `header_timeout` of its first byte (slowloris), is at most `max_header_bytes` (else 431), each

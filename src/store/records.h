@@ -12,6 +12,8 @@
 
 namespace sealpost::store {
 
+// kDisabled is not used: an administrator disables an account with UserRecord::disabled, which
+// keeps whether the address was verified.
 enum class UserState : int { kPending = 0, kActive = 1, kDisabled = 2 };
 
 struct UserRecord {
@@ -38,6 +40,7 @@ struct UserRecord {
   bool totp_enabled = false;
   int64_t totp_last_step = 0;  // last accepted RFC 6238 time step (replay defence)
   TimePoint created_at;
+  bool disabled = false;  // set by an administrator: no log-in, no sessions, no recovery
 };
 
 enum class SessionKind : int {
@@ -55,6 +58,10 @@ struct SessionRecord {
   TimePoint last_seen_at;
   TimePoint expires_at;  // absolute limit
   int64_t failures = 0;  // wrong second-factor attempts on a login ticket
+  // Shown to the member to tell sessions apart and end one; not a secret (32 hex characters).
+  std::string public_id;
+  std::string client_ip;   // client address at log-in, refreshed with last_seen_at
+  std::string user_agent;  // as the browser sent it at log-in, bounded and sanitised by app/
 };
 
 enum class TokenPurpose : int { kVerifyEmail = 0, kBootstrapAdmin = 1 };

@@ -30,6 +30,14 @@ class WriteTxn {
   virtual Status DeleteUser(const UserId& id) = 0;
   virtual Status ActivateUser(const UserId& id, ByteView recovery_salt,
                               ByteView umk_by_recovery) = 0;
+  // Replace a key slot (keys/member_keys.h) only while it still holds `expected` (the slot the
+  // caller unwrapped): Conflict when another change came first or the user is gone.
+  virtual Status SetPasswordSlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
+                                 ByteView umk_by_password, ByteView expected) = 0;
+  virtual Status SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
+                                 ByteView expected) = 0;
+  // NotFound when no such user.
+  virtual Status SetUserDisabled(const UserId& id, bool disabled) = 0;
   virtual Status SetTotp(const UserId& id, ByteView totp_secret, bool enabled) = 0;
   // Records `step` as used; Conflict when a step at or after it was already accepted.
   virtual Status ConsumeTotpStep(const UserId& id, int64_t step) = 0;
@@ -38,6 +46,11 @@ class WriteTxn {
   virtual Status UpdateSession(const SessionRecord& session) = 0;
   virtual Status DeleteSession(const std::string& lookup) = 0;
   virtual Status DeleteSessionsOfUser(const UserId& user_id) = 0;
+  // Every session of the user except the one with lookup `keep_lookup`.
+  virtual Status DeleteOtherSessionsOfUser(const UserId& user_id,
+                                           const std::string& keep_lookup) = 0;
+  // NotFound when the user has no session with that public id.
+  virtual Status DeleteSessionByPublicId(const UserId& user_id, const std::string& public_id) = 0;
   virtual Status DeleteExpiredSessions(TimePoint now) = 0;
 
   virtual Status CreateToken(const TokenRecord& token) = 0;
@@ -72,9 +85,15 @@ class Store {
 
   virtual Result<UserRecord> GetUser(const UserId& id) = 0;
   virtual Result<UserRecord> GetUserByEmail(const std::string& email) = 0;
+  // An active, not disabled administrator exists.
   virtual Result<bool> HasActiveAdmin() = 0;
+  // Users in address order; only those after `after_email` when it is given.
+  virtual Result<std::vector<UserRecord>> ListUsers(const std::string* after_email, int limit) = 0;
 
   virtual Result<SessionRecord> GetSession(const std::string& lookup) = 0;
+  // The user's sessions of every kind, expired ones included, newest first.
+  virtual Result<std::vector<SessionRecord>> ListSessionsOfUser(const UserId& user_id,
+                                                                int limit) = 0;
   virtual Result<int64_t> GetCounter(const std::string& key, TimePoint now,
                                      std::chrono::milliseconds window) = 0;
 
@@ -90,6 +109,8 @@ class Store {
   virtual Result<std::vector<AttachmentRecord>> GetAttachments(const MessageId& id) = 0;
 
   virtual Result<std::vector<AuditEntry>> ReadAudit(int64_t from_seq, int limit) = 0;
+  // Newest first: entries with seq < before_seq.
+  virtual Result<std::vector<AuditEntry>> ReadAuditBefore(int64_t before_seq, int limit) = 0;
   virtual Result<std::vector<AuditCheckpoint>> ReadAuditCheckpoints() = 0;
   virtual Result<PlatformKeyRecord> GetPlatformKey(const std::string& name) = 0;
 };

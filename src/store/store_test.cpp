@@ -229,6 +229,166 @@ TEST_P(StoreTest, MailboxListsNewestFirstWithCursor) {
   EXPECT_TRUE(store_->ListMailbox(a.id, Folder::kSent, nullptr, 3)->empty());
 }
 
+SessionRecord MakeSession(const std::string& lookup, const UserId& user, TimePoint created,
+                          const std::string& public_id) {
+  SessionRecord r;
+  r.lookup = lookup;
+  r.user_id = user;
+  r.wrapped_umk = Bytes(72, 7);
+  r.created_at = created;
+  r.last_seen_at = created;
+  r.expires_at = created + 12h;
+  r.public_id = public_id;
+  r.client_ip = "192.0.2.1";
+  r.user_agent = "TestBrowser/1.0";
+  return r;
+}
+
+TEST_P(StoreTest, KeySlotsChangeOnlyFromTheExpectedValue) {
+  UserRecord u = MakeUser(IdHex('a'), "a@x.org");
+  u.recovery_salt = Bytes(16, 8);
+  u.umk_by_recovery = Bytes(73, 9);
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(u); }), IsOk());
+  const Bytes new_salt(16, 0x11), new_slot(73, 0x22);
+  // A stale expectation (someone else changed the slot first) changes nothing.
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.SetPasswordSlot(u.id, new_salt, 3, 32 << 20, new_slot, Bytes(73, 0));
+              }),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.SetPasswordSlot(u.id, new_salt, 3, 32 << 20, new_slot, u.umk_by_password);
+              }),
+              IsOk());
+  auto got = store_->GetUser(u.id);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->password_salt, new_salt);
+  EXPECT_EQ(got->password_ops, 3u);
+  EXPECT_EQ(got->password_mem, 32u << 20);
+  EXPECT_EQ(got->umk_by_password, new_slot);
+  EXPECT_EQ(got->umk_by_recovery, u.umk_by_recovery);  // the other slot is untouched
+
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.SetRecoverySlot(u.id, new_salt, new_slot, Bytes(73, 0));
+              }),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.SetRecoverySlot(u.id, new_salt, new_slot, u.umk_by_recovery);
+              }),
+              IsOk());
+  // The old slot value no longer matches: a second use of the same old value fails.
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.SetRecoverySlot(u.id, new_salt, Bytes(73, 0x33), u.umk_by_recovery);
+              }),
+              StatusIs(ErrorCode::kConflict));
+  got = store_->GetUser(u.id);
+  EXPECT_EQ(got->recovery_salt, new_salt);
+  EXPECT_EQ(got->umk_by_recovery, new_slot);
+}
+
+TEST_P(StoreTest, DisabledFlagRoundTripsAndDisabledAdminsDoNotCount) {
+  UserRecord admin = MakeUser(IdHex('a'), "admin@x.org");
+  admin.state = UserState::kActive;
+  admin.is_admin = true;
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(admin); }), IsOk());
+  EXPECT_TRUE(*store_->HasActiveAdmin());
+  EXPECT_FALSE(store_->GetUser(admin.id)->disabled);
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.SetUserDisabled(admin.id, true); }), IsOk());
+  EXPECT_TRUE(store_->GetUser(admin.id)->disabled);
+  EXPECT_EQ(store_->GetUser(admin.id)->state, UserState::kActive);
+  EXPECT_FALSE(*store_->HasActiveAdmin());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.SetUserDisabled(admin.id, false); }), IsOk());
+  EXPECT_FALSE(store_->GetUser(admin.id)->disabled);
+  EXPECT_TRUE(*store_->HasActiveAdmin());
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.SetUserDisabled(UserId::FromTrusted(IdHex('f')), true);
+              }),
+              StatusIs(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreTest, SessionsAreListedAndEndedByPublicId) {
+  const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) {
+        SP_RETURN_IF_ERROR(tx.CreateUser(a));
+        SP_RETURN_IF_ERROR(tx.CreateUser(b));
+        SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("la1", a.id, kT0, IdHex('1'))));
+        SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("la2", a.id, kT0 + 1s, IdHex('2'))));
+        SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("la3", a.id, kT0 + 2s, IdHex('3'))));
+        return tx.CreateSession(MakeSession("lb1", b.id, kT0, IdHex('4')));
+      }),
+      IsOk());
+  auto listed = store_->ListSessionsOfUser(a.id, 10);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[0].public_id, IdHex('3'));  // newest first
+  EXPECT_EQ((*listed)[0].client_ip, "192.0.2.1");
+  EXPECT_EQ((*listed)[0].user_agent, "TestBrowser/1.0");
+  EXPECT_EQ(store_->ListSessionsOfUser(a.id, 2)->size(), 2u);
+
+  // Another member's session id is not found through this member.
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteSessionByPublicId(a.id, IdHex('4')); }),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->GetSession("lb1").status(), IsOk());
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteSessionByPublicId(a.id, IdHex('1')); }),
+              IsOk());
+  EXPECT_THAT(store_->GetSession("la1").status(), StatusIs(ErrorCode::kNotFound));
+
+  // The last-seen update also refreshes the client address.
+  SessionRecord moved = *store_->GetSession("la2");
+  moved.client_ip = "198.51.100.7";
+  moved.last_seen_at = kT0 + 5min;
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.UpdateSession(moved); }), IsOk());
+  EXPECT_EQ(store_->GetSession("la2")->client_ip, "198.51.100.7");
+
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteOtherSessionsOfUser(a.id, "la3"); }),
+              IsOk());
+  listed = store_->ListSessionsOfUser(a.id, 10);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].lookup, "la3");
+  EXPECT_THAT(store_->GetSession("lb1").status(), IsOk());  // other members untouched
+}
+
+TEST_P(StoreTest, UsersArePagedInAddressOrder) {
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(IdHex('c'), "carol@x.org")));
+                SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(IdHex('a'), "alice@x.org")));
+                return tx.CreateUser(MakeUser(IdHex('b'), "bob@x.org"));
+              }),
+              IsOk());
+  auto first = store_->ListUsers(nullptr, 2);
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].email, "alice@x.org");
+  EXPECT_EQ((*first)[1].email, "bob@x.org");
+  const std::string after = first->back().email;
+  auto second = store_->ListUsers(&after, 2);
+  ASSERT_THAT(second.status(), IsOk());
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].email, "carol@x.org");
+  EXPECT_EQ((*second)[0].id, UserId::FromTrusted(IdHex('c')));
+}
+
+TEST_P(StoreTest, AuditIsReadNewestFirstBeforeASequenceNumber) {
+  for (int i = 0; i < 5; ++i) {
+    AuditEvent e{kT0 + std::chrono::seconds(i), fmt::format("e{}", i + 1), "actor", "s", "{}"};
+    ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.AppendAudit(e).status(); }), IsOk());
+  }
+  auto newest = store_->ReadAuditBefore(INT64_MAX, 2);
+  ASSERT_THAT(newest.status(), IsOk());
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].seq, 5);
+  EXPECT_EQ((*newest)[0].event.type, "e5");
+  EXPECT_EQ((*newest)[1].seq, 4);
+  auto older = store_->ReadAuditBefore(4, 10);
+  ASSERT_THAT(older.status(), IsOk());
+  ASSERT_EQ(older->size(), 3u);
+  EXPECT_EQ((*older)[0].seq, 3);
+  EXPECT_EQ((*older)[2].seq, 1);
+  EXPECT_FALSE((*older)[2].hash.empty());
+  EXPECT_TRUE(store_->ReadAuditBefore(1, 10)->empty());
+}
+
 // Another process (an operator's sqlite3, a second server) writing between our commits must not
 // make the next write fail. SQLite only: on PostgreSQL the same holds by construction.
 TEST(SqliteStoreTest, WritesContinueAfterAnotherConnectionWrites) {
@@ -317,7 +477,8 @@ TEST_P(StoreTest, SessionWrittenByOneProcessIsReadByAnother) {
   auto second = db_->Open();
   ASSERT_THAT(second.status(), IsOk());
   const UserRecord u = MakeUser(IdHex('a'), "a@x.org");
-  SessionRecord s{"lk", u.id, SessionKind::kFull, Bytes{7, 7}, kT0, kT0, kT0 + 1h, 0};
+  SessionRecord s{"lk",     u.id, SessionKind::kFull,   Bytes{7, 7}, kT0, kT0,
+                  kT0 + 1h, 0,    std::string(32, 'e'), "192.0.2.9", "UA"};
   ASSERT_THAT(Write([&](WriteTxn& tx) {
                 SP_RETURN_IF_ERROR(tx.CreateUser(u));
                 return tx.CreateSession(s);
@@ -327,6 +488,7 @@ TEST_P(StoreTest, SessionWrittenByOneProcessIsReadByAnother) {
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_EQ(got->wrapped_umk, (Bytes{7, 7}));
   EXPECT_EQ(got->user_id, u.id);
+  EXPECT_EQ(got->client_ip, "192.0.2.9");
   ASSERT_THAT((*second)->Write([&](WriteTxn& tx) { return tx.DeleteSession("lk"); }), IsOk());
   EXPECT_THAT(store_->GetSession("lk").status(), StatusIs(ErrorCode::kNotFound));
 }

@@ -106,7 +106,7 @@ class PgDb:
     """The slice of sqlite3's interface the tests use (execute with ? parameters, fetchone,
     fetchall, iteration, commit, close), over psql: the tests reach into PostgreSQL as an operator
     (or attacker) with database access would. Each statement commits on its own. Values come back
-    as int for integer-looking text, bytes for bytea (\\x…), else str."""
+    as int for integer-looking text, bool for t/f, bytes for bytea (\\x…), else str."""
 
     def __init__(self, url):
         self.url = url
@@ -125,6 +125,8 @@ class PgDb:
 
     @staticmethod
     def value(text):
+        if text in ("t", "f"):  # boolean columns (SQLite stores them as 0/1)
+            return text == "t"
         if re.fullmatch(r"-?\d{1,18}", text):
             return int(text)
         if text.startswith("\\x") and re.fullmatch(r"(?:[0-9a-f]{2})*", text[2:]):
@@ -156,9 +158,12 @@ def current_step():
 
 
 class Server:
-    def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config=""):
+    def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config="",
+                 share=None):
+        """`share`: another Server whose data directory (master key, TLS certificate, outbox)
+        and store this one uses too — a second `sealpost serve` process of one installation."""
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
-        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.data_dir = share.data_dir if share else data_dir or os.path.join(self.tmp, "data")
         self.static_dir = os.path.join(self.tmp, "static")
         os.makedirs(self.static_dir)
         with open(os.path.join(self.static_dir, "index.html"), "w") as f:
@@ -169,7 +174,14 @@ class Server:
                                   header_timeout=header_timeout, extra_auth=extra_auth)
                     + extra_config)
         self.store_url = ""
-        if STORE == "postgres":
+        self.owns_database = False
+        if share:
+            self.store_url = share.store_url
+            if self.store_url:
+                with open(self.config_path, "a") as f:
+                    f.write(f'\n[store]\nurl = "{self.store_url}"\n')
+        elif STORE == "postgres":
+            self.owns_database = True
             global _pg_databases
             _pg_databases += 1
             self.pg_db = f"sp_it_{os.getpid()}_{_pg_databases}"
@@ -239,7 +251,7 @@ class Server:
             self.stop()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
-            if self.store_url:
+            if self.owns_database:
                 psql(pg_admin_url(), f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)")
 
     def connect(self):

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/internal/ascii.h"
+#include "http/internal/worker_job.h"
 #include "http/problem.h"
 
 namespace sealpost::http::internal {
@@ -387,9 +388,17 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
     if (!co_await SendContinueIfExpected(request)) co_return false;  // guard aborts
     bhttp::request_parser<bhttp::buffer_body> parser(std::move(head));
     parser.body_limit(limit);
-    std::vector<uint8_t> chunk(kChunkBytes);
+    // Two chunks: the network fills one while a worker writes the other into the sink, so TLS
+    // decryption here and hashing/encryption/disk there run at the same time.
+    std::vector<uint8_t> chunks[2] = {std::vector<uint8_t>(kChunkBytes),
+                                      std::vector<uint8_t>(kChunkBytes)};
+    int current = 0;
+    // The write in flight must end before anything else touches the sink (one thread at a
+    // time) and before this frame's chunks go away: every path below awaits it first.
+    WorkerJob<Status> writing;
     uint64_t total = 0;
     while (!parser.is_done()) {
+      std::vector<uint8_t>& chunk = chunks[current];
       // Fill one chunk, each read bounded by the idle timeout.
       size_t filled = 0;
       while (filled < chunk.size() && !parser.is_done()) {
@@ -401,20 +410,27 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
         if (ec_ == bhttp::error::need_buffer) ec_ = {};
         if (ec_) break;
       }
-      if (ec_ == bhttp::error::body_limit) {
+      const beast::error_code read_error = ec_;
+      Status written = Status::Ok();
+      if (writing.started()) written = co_await writing.Wait();
+      if (read_error == bhttp::error::body_limit) {
         guard.Abort();
         co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
       }
-      if (ec_ && IsHttpParseError(ec_)) {
+      if (read_error && IsHttpParseError(read_error)) {
         guard.Abort();
         co_return co_await Send(MalformedRequest("The request body could not be parsed."), is_head,
                                 false, exchange);
       }
-      if (ec_) {
+      if (read_error) {
         spdlog::info("http: {} {} upload abandoned after {} bytes: {}", request.method,
-                     ForLog(exchange.path), total, ec_.message());
+                     ForLog(exchange.path), total, read_error.message());
         guard.Abort();
         co_return false;
+      }
+      if (!written.ok()) {
+        guard.Abort();
+        co_return co_await Send(ProblemFromStatus(written), is_head, false, exchange);
       }
       total += filled;
       if (total > limit) {
@@ -422,12 +438,18 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
         co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
       }
       if (filled > 0) {
-        const Status written = guard.sink().Write(ByteView(chunk.data(), filled));
-        if (!written.ok()) {
-          guard.Abort();
-          co_return co_await Send(ProblemFromStatus(written), is_head, false, exchange);
-        }
+        UploadSink* sink = &guard.sink();
+        writing = WorkerJob<Status>::Start(
+            workers_, [sink, data = ByteView(chunk.data(), filled)] { return sink->Write(data); },
+            [](const char* what) { return Internal(std::string("upload sink threw: ") + what); });
+        current ^= 1;
       }
+    }
+    Status written = Status::Ok();
+    if (writing.started()) written = co_await writing.Wait();
+    if (!written.ok()) {
+      guard.Abort();
+      co_return co_await Send(ProblemFromStatus(written), is_head, false, exchange);
     }
   }
 
@@ -496,13 +518,25 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
       Log(exchange);
       co_return false;
     }
-    std::vector<uint8_t> chunk(kChunkBytes);
+    // Two chunks: a worker reads (and decrypts) the next one while this one is being sent.
+    std::vector<uint8_t> chunks[2] = {std::vector<uint8_t>(kChunkBytes),
+                                      std::vector<uint8_t>(kChunkBytes)};
+    BodySource* source = response.stream.get();
+    auto start_reading = [this, source](std::vector<uint8_t>& into) {
+      return WorkerJob<Result<size_t>>::Start(
+          workers_, [source, out = std::span<uint8_t>(into)] { return source->Read(out); },
+          [](const char* what) {
+            return Result<size_t>(Internal(std::string("body source threw: ") + what));
+          });
+    };
+    int current = 0;
+    WorkerJob<Result<size_t>> reading = start_reading(chunks[current]);
     for (;;) {
-      Result<size_t> n = response.stream->Read(chunk);
+      Result<size_t> n = co_await reading.Wait();
       std::string failure;
       if (!n.ok()) {
         failure = n.status().ToString();
-      } else if (*n > chunk.size()) {
+      } else if (*n > kChunkBytes) {
         failure = "source returned more than it was asked for";
       } else if (length && exchange.bytes + *n > *length) {
         failure = "source is longer than its stream_length";
@@ -522,13 +556,16 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
         res.body().size = 0;
         res.body().more = false;
       } else {
-        res.body().data = chunk.data();
+        res.body().data = chunks[current].data();
         res.body().size = *n;
         res.body().more = true;
+        current ^= 1;
+        reading = start_reading(chunks[current]);  // until it reports the end
       }
       Tcp().expires_after(options_.body_idle_timeout);
       co_await bhttp::async_write(c_->stream, serializer, Token());
       if (ec_ == bhttp::error::need_buffer) ec_ = {};
+      if (ec_ && reading.started()) (void)co_await reading.Wait();  // it writes into chunks
       if (ec_) {
         HardClose();
         Log(exchange);

@@ -9,9 +9,10 @@ namespace {
 constexpr const char* kUserColumns =
     "id, email, display_name, state, is_admin, box_public_key, verify_key, wrapped_private_keys, "
     "password_salt, password_ops, password_mem, umk_by_password, recovery_salt, umk_by_recovery, "
-    "totp_secret, totp_enabled, totp_last_step, created_ms";
+    "totp_secret, totp_enabled, totp_last_step, created_ms, disabled";
 constexpr const char* kSessionColumns =
-    "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures";
+    "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures, "
+    "public_id, client_ip, user_agent";
 constexpr const char* kTokenColumns = "lookup, purpose, user_id, payload, expires_ms";
 constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 constexpr const char* kAuditColumns =
@@ -35,7 +36,14 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       // Reads.
       {"get_user", S({"SELECT ", kUserColumns, " FROM users WHERE id = $1"})},
       {"get_user_by_email", S({"SELECT ", kUserColumns, " FROM users WHERE email = $1"})},
-      {"has_active_admin", "SELECT 1 FROM users WHERE is_admin AND state = 1 LIMIT 1"},
+      {"has_active_admin",
+       "SELECT 1 FROM users WHERE is_admin AND state = 1 AND NOT disabled LIMIT 1"},
+      {"list_users", S({"SELECT ", kUserColumns, " FROM users ORDER BY email LIMIT $1"})},
+      {"list_users_after",
+       S({"SELECT ", kUserColumns, " FROM users WHERE email > $1 ORDER BY email LIMIT $2"})},
+      {"list_sessions_of_user", S({"SELECT ", kSessionColumns,
+                                   " FROM sessions WHERE user_id = $1 "
+                                   "ORDER BY created_ms DESC, lookup LIMIT $2"})},
       {"get_session", S({"SELECT ", kSessionColumns, " FROM sessions WHERE lookup = $1"})},
       {"get_counter",
        "SELECT count FROM counters WHERE key = $1 AND window_start_ms + $2::bigint > $3::bigint"},
@@ -58,26 +66,39 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "ORDER BY idx"},
       {"read_audit",
        S({"SELECT ", kAuditColumns, " FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"})},
+      {"read_audit_before",
+       S({"SELECT ", kAuditColumns, " FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2"})},
       {"read_checkpoints",
        "SELECT seq, hash, signature, time_ms FROM audit_checkpoints ORDER BY seq"},
       {"get_platform_key",
        "SELECT name, public_key, wrapped_secret FROM platform_keys WHERE name = $1"},
       // Writes.
-      {"create_user", S({"INSERT INTO users(", kUserColumns,
-                         ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) "
-                         "ON CONFLICT DO NOTHING"})},
+      {"create_user",
+       S({"INSERT INTO users(", kUserColumns,
+          ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) "
+          "ON CONFLICT DO NOTHING"})},
       {"delete_user", "DELETE FROM users WHERE id = $1"},
       {"activate_user",
        "UPDATE users SET state = 1, recovery_salt = $1, umk_by_recovery = $2 WHERE id = $3 AND "
        "state = 0"},
+      {"set_password_slot",
+       "UPDATE users SET password_salt = $1, password_ops = $2, password_mem = $3, "
+       "umk_by_password = $4 WHERE id = $5 AND umk_by_password = $6"},
+      {"set_recovery_slot",
+       "UPDATE users SET recovery_salt = $1, umk_by_recovery = $2 WHERE id = $3 AND "
+       "umk_by_recovery = $4"},
+      {"set_user_disabled", "UPDATE users SET disabled = $1 WHERE id = $2"},
       {"set_totp", "UPDATE users SET totp_secret = $1, totp_enabled = $2 WHERE id = $3"},
       {"consume_totp_step",
        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1"},
-      {"create_session", S({"INSERT INTO sessions(", kSessionColumns,
-                            ") VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING"})},
+      {"create_session",
+       S({"INSERT INTO sessions(", kSessionColumns,
+          ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING"})},
       {"update_session",
        "UPDATE sessions SET kind = $1, wrapped_umk = $2, last_seen_ms = $3, expires_ms = $4, "
-       "failures = $5 WHERE lookup = $6"},
+       "failures = $5, client_ip = $6 WHERE lookup = $7"},
+      {"delete_other_sessions", "DELETE FROM sessions WHERE user_id = $1 AND lookup <> $2"},
+      {"delete_session_by_public_id", "DELETE FROM sessions WHERE user_id = $1 AND public_id = $2"},
       {"delete_session", "DELETE FROM sessions WHERE lookup = $1"},
       {"delete_sessions_of_user", "DELETE FROM sessions WHERE user_id = $1"},
       {"delete_expired_sessions", "DELETE FROM sessions WHERE expires_ms <= $1"},
@@ -186,6 +207,7 @@ UserRecord ReadUser(const pqxx::row& r) {
   u.totp_enabled = r[15].as<bool>();
   u.totp_last_step = r[16].as<int64_t>();
   u.created_at = FromUnixMillis(r[17].as<int64_t>());
+  u.disabled = r[18].as<bool>();
   return u;
 }
 
@@ -199,6 +221,9 @@ SessionRecord ReadSession(const pqxx::row& r) {
   s.last_seen_at = FromUnixMillis(r[5].as<int64_t>());
   s.expires_at = FromUnixMillis(r[6].as<int64_t>());
   s.failures = r[7].as<int64_t>();
+  s.public_id = r[8].as<std::string>();
+  s.client_ip = r[9].as<std::string>();
+  s.user_agent = r[10].as<std::string>();
   return s;
 }
 

@@ -59,6 +59,15 @@ class PostgresStore final : public Store {
         [](pqxx::transaction_base& tx) { return !tx.exec_prepared("has_active_admin").empty(); });
   }
 
+  Result<std::vector<UserRecord>> ListUsers(const std::string* after_email, int limit) override {
+    if (after_email) return ReadAll<UserRecord>(ReadUser, "list_users_after", *after_email, limit);
+    return ReadAll<UserRecord>(ReadUser, "list_users", limit);
+  }
+
+  Result<std::vector<SessionRecord>> ListSessionsOfUser(const UserId& user_id, int limit) override {
+    return ReadAll<SessionRecord>(ReadSession, "list_sessions_of_user", user_id.str(), limit);
+  }
+
   Result<SessionRecord> GetSession(const std::string& lookup) override {
     return ReadOne<SessionRecord>("get_session", ReadSession, "session", lookup);
   }
@@ -111,6 +120,10 @@ class PostgresStore final : public Store {
 
   Result<std::vector<AuditEntry>> ReadAudit(int64_t from_seq, int limit) override {
     return ReadAll<AuditEntry>(ReadAuditEntry, "read_audit", from_seq, limit);
+  }
+
+  Result<std::vector<AuditEntry>> ReadAuditBefore(int64_t before_seq, int limit) override {
+    return ReadAll<AuditEntry>(ReadAuditEntry, "read_audit_before", before_seq, limit);
   }
 
   Result<std::vector<AuditCheckpoint>> ReadAuditCheckpoints() override {

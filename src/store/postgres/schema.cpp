@@ -31,7 +31,8 @@ CREATE TABLE users(
   totp_secret BYTEA NOT NULL,
   totp_enabled BOOLEAN NOT NULL,
   totp_last_step BIGINT NOT NULL,
-  created_ms BIGINT NOT NULL
+  created_ms BIGINT NOT NULL,
+  disabled BOOLEAN NOT NULL DEFAULT false
 );
 CREATE TABLE sessions(
   lookup TEXT COLLATE "C" PRIMARY KEY,
@@ -41,9 +42,13 @@ CREATE TABLE sessions(
   created_ms BIGINT NOT NULL,
   last_seen_ms BIGINT NOT NULL,
   expires_ms BIGINT NOT NULL,
-  failures BIGINT NOT NULL
+  failures BIGINT NOT NULL,
+  public_id TEXT COLLATE "C" NOT NULL,
+  client_ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL
 );
 CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE UNIQUE INDEX sessions_by_public_id ON sessions(public_id);
 CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
 CREATE TABLE tokens(
   lookup TEXT COLLATE "C" PRIMARY KEY,

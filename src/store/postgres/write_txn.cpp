@@ -47,7 +47,7 @@ Status PgWriteTxn::CreateUser(const UserRecord& u) {
         Bin(u.box_public_key), Bin(u.verify_key), Bin(u.wrapped_private_keys), Bin(u.password_salt),
         static_cast<int64_t>(u.password_ops), static_cast<int64_t>(u.password_mem),
         Bin(u.umk_by_password), Bin(u.recovery_salt), Bin(u.umk_by_recovery), Bin(u.totp_secret),
-        u.totp_enabled, u.totp_last_step, ToUnixMillis(u.created_at));
+        u.totp_enabled, u.totp_last_step, ToUnixMillis(u.created_at), u.disabled);
     if (r.affected_rows() == 0) return Conflict("email address already registered");
     return Status::Ok();
   });
@@ -64,6 +64,48 @@ Status PgWriteTxn::ActivateUser(const UserId& id, ByteView recovery_salt,
     return ExpectOneRow(
         tx_.exec_prepared("activate_user", Bin(recovery_salt), Bin(umk_by_recovery), id.str()),
         "pending user");
+  });
+}
+
+Status PgWriteTxn::SetPasswordSlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
+                                   ByteView umk_by_password, ByteView expected) {
+  return GuardStatus([&]() -> Status {
+    const auto r =
+        tx_.exec_prepared("set_password_slot", Bin(salt), static_cast<int64_t>(ops),
+                          static_cast<int64_t>(mem), Bin(umk_by_password), id.str(), Bin(expected));
+    if (r.affected_rows() == 0) return Conflict("the password was changed at the same time");
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
+                                   ByteView expected) {
+  return GuardStatus([&]() -> Status {
+    const auto r = tx_.exec_prepared("set_recovery_slot", Bin(salt), Bin(umk_by_recovery), id.str(),
+                                     Bin(expected));
+    if (r.affected_rows() == 0) return Conflict("the recovery code was changed at the same time");
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::SetUserDisabled(const UserId& id, bool disabled) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_user_disabled", disabled, id.str()), "user");
+  });
+}
+
+Status PgWriteTxn::DeleteOtherSessionsOfUser(const UserId& user_id,
+                                             const std::string& keep_lookup) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_other_sessions", user_id.str(), keep_lookup);
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::DeleteSessionByPublicId(const UserId& user_id, const std::string& public_id) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("delete_session_by_public_id", user_id.str(), public_id),
+                        "session");
   });
 }
 
@@ -87,17 +129,19 @@ Status PgWriteTxn::CreateSession(const SessionRecord& s) {
     return ExpectInserted(
         tx_.exec_prepared("create_session", s.lookup, s.user_id.str(), static_cast<int>(s.kind),
                           Bin(s.wrapped_umk), ToUnixMillis(s.created_at),
-                          ToUnixMillis(s.last_seen_at), ToUnixMillis(s.expires_at), s.failures),
+                          ToUnixMillis(s.last_seen_at), ToUnixMillis(s.expires_at), s.failures,
+                          s.public_id, s.client_ip, s.user_agent),
         "session");
   });
 }
 
 Status PgWriteTxn::UpdateSession(const SessionRecord& s) {
   return GuardStatus([&] {
-    return ExpectOneRow(tx_.exec_prepared("update_session", static_cast<int>(s.kind),
-                                          Bin(s.wrapped_umk), ToUnixMillis(s.last_seen_at),
-                                          ToUnixMillis(s.expires_at), s.failures, s.lookup),
-                        "session");
+    return ExpectOneRow(
+        tx_.exec_prepared("update_session", static_cast<int>(s.kind), Bin(s.wrapped_umk),
+                          ToUnixMillis(s.last_seen_at), ToUnixMillis(s.expires_at), s.failures,
+                          s.client_ip, s.lookup),
+        "session");
   });
 }
 

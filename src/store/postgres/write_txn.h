@@ -19,12 +19,19 @@ class PgWriteTxn final : public WriteTxn {
   Status CreateUser(const UserRecord& user) override;
   Status DeleteUser(const UserId& id) override;
   Status ActivateUser(const UserId& id, ByteView recovery_salt, ByteView umk_by_recovery) override;
+  Status SetPasswordSlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
+                         ByteView umk_by_password, ByteView expected) override;
+  Status SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
+                         ByteView expected) override;
+  Status SetUserDisabled(const UserId& id, bool disabled) override;
   Status SetTotp(const UserId& id, ByteView totp_secret, bool enabled) override;
   Status ConsumeTotpStep(const UserId& id, int64_t step) override;
   Status CreateSession(const SessionRecord& session) override;
   Status UpdateSession(const SessionRecord& session) override;
   Status DeleteSession(const std::string& lookup) override;
   Status DeleteSessionsOfUser(const UserId& user_id) override;
+  Status DeleteOtherSessionsOfUser(const UserId& user_id, const std::string& keep_lookup) override;
+  Status DeleteSessionByPublicId(const UserId& user_id, const std::string& public_id) override;
   Status DeleteExpiredSessions(TimePoint now) override;
   Status CreateToken(const TokenRecord& token) override;
   Result<TokenRecord> ConsumeToken(const std::string& lookup, TokenPurpose purpose,

@@ -22,6 +22,7 @@ UserRecord ReadUser(const Statement& s) {
   u.totp_enabled = s.Int(15) != 0;
   u.totp_last_step = s.Int(16);
   u.created_at = FromUnixMillis(s.Int(17));
+  u.disabled = s.Int(18) != 0;
   return u;
 }
 
@@ -35,6 +36,9 @@ SessionRecord ReadSession(const Statement& s) {
   r.last_seen_at = FromUnixMillis(s.Int(5));
   r.expires_at = FromUnixMillis(s.Int(6));
   r.failures = s.Int(7);
+  r.public_id = s.Text(8);
+  r.client_ip = s.Text(9);
+  r.user_agent = s.Text(10);
   return r;
 }
 

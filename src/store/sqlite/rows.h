@@ -9,9 +9,11 @@ namespace sealpost::store::sqlite {
 inline constexpr const char* kUserColumns =
     "id, email, display_name, state, is_admin, box_public_key, verify_key, wrapped_private_keys, "
     "password_salt, password_ops, password_mem, umk_by_password, recovery_salt, umk_by_recovery, "
-    "totp_secret, totp_enabled, totp_last_step, created_ms";
+    "totp_secret, totp_enabled, totp_last_step, created_ms, disabled";
 inline constexpr const char* kSessionColumns =
-    "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures";
+    "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures, "
+    "public_id, "
+    "client_ip, user_agent";
 inline constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";

@@ -107,6 +107,15 @@ CREATE TABLE platform_keys(
   wrapped_secret BLOB NOT NULL
 ) STRICT;
 )sql",
+      // 2: administrators disable accounts; members see and end their sessions one by one.
+      R"sql(
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN public_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN client_ip TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
+UPDATE sessions SET public_id = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX sessions_by_public_id ON sessions(public_id);
+)sql",
   };
   return kMigrations;
 }

@@ -90,10 +90,47 @@ class SqliteStore final : public Store {
   Result<bool> HasActiveAdmin() override {
     return WithReader<bool>([](Connection& db) -> Result<bool> {
       SP_ASSIGN_OR_RETURN(auto s, db.Prepare("SELECT 1 FROM users WHERE is_admin = 1 AND "
-                                             "state = 1 LIMIT 1"));
+                                             "state = 1 AND disabled = 0 LIMIT 1"));
       SP_ASSIGN_OR_RETURN(const bool row, s.Step());
       return row;
     });
+  }
+
+  Result<std::vector<UserRecord>> ListUsers(const std::string* after_email, int limit) override {
+    return WithReader<std::vector<UserRecord>>(
+        [&](Connection& db) -> Result<std::vector<UserRecord>> {
+          std::string sql = std::string("SELECT ") + kUserColumns + " FROM users ";
+          if (after_email) sql += "WHERE email > ? ";
+          sql += "ORDER BY email LIMIT ?";
+          SP_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
+          int next = 1;
+          if (after_email) s.Bind(next++, *after_email);
+          s.Bind(next, int64_t{limit});
+          std::vector<UserRecord> out;
+          for (;;) {
+            SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+            if (!row) break;
+            out.push_back(ReadUser(s));
+          }
+          return out;
+        });
+  }
+
+  Result<std::vector<SessionRecord>> ListSessionsOfUser(const UserId& user_id, int limit) override {
+    return WithReader<std::vector<SessionRecord>>(
+        [&](Connection& db) -> Result<std::vector<SessionRecord>> {
+          SP_ASSIGN_OR_RETURN(auto s, db.Prepare(std::string("SELECT ") + kSessionColumns +
+                                                 " FROM sessions WHERE user_id = ? "
+                                                 "ORDER BY created_ms DESC, lookup LIMIT ?"));
+          s.Bind(1, user_id.str()).Bind(2, int64_t{limit});
+          std::vector<SessionRecord> out;
+          for (;;) {
+            SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+            if (!row) break;
+            out.push_back(ReadSession(s));
+          }
+          return out;
+        });
   }
 
   Result<SessionRecord> GetSession(const std::string& lookup) override {
@@ -199,6 +236,23 @@ class SqliteStore final : public Store {
                                                  " FROM audit_log WHERE seq >= ? ORDER BY seq "
                                                  "LIMIT ?"));
           s.Bind(1, from_seq).Bind(2, int64_t{limit});
+          std::vector<AuditEntry> out;
+          for (;;) {
+            SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+            if (!row) break;
+            out.push_back(ReadAuditEntry(s));
+          }
+          return out;
+        });
+  }
+
+  Result<std::vector<AuditEntry>> ReadAuditBefore(int64_t before_seq, int limit) override {
+    return WithReader<std::vector<AuditEntry>>(
+        [&](Connection& db) -> Result<std::vector<AuditEntry>> {
+          SP_ASSIGN_OR_RETURN(auto s, db.Prepare(std::string("SELECT ") + kAuditColumns +
+                                                 " FROM audit_log WHERE seq < ? ORDER BY seq "
+                                                 "DESC LIMIT ?"));
+          s.Bind(1, before_seq).Bind(2, int64_t{limit});
           std::vector<AuditEntry> out;
           for (;;) {
             SP_ASSIGN_OR_RETURN(const bool row, s.Step());

@@ -12,7 +12,7 @@ Status SqliteWriteTxn::ExpectOneRow(const char* what) {
 
 Status SqliteWriteTxn::CreateUser(const UserRecord& u) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO users(") + kUserColumns +
-                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   s.Bind(1, u.id.str()).Bind(2, u.email).Bind(3, u.display_name);
   s.Bind(4, int64_t{static_cast<int>(u.state)}).Bind(5, int64_t{u.is_admin});
   s.Bind(6, ByteView(u.box_public_key)).Bind(7, ByteView(u.verify_key));
@@ -21,7 +21,7 @@ Status SqliteWriteTxn::CreateUser(const UserRecord& u) {
   s.Bind(12, ByteView(u.umk_by_password)).Bind(13, ByteView(u.recovery_salt));
   s.Bind(14, ByteView(u.umk_by_recovery)).Bind(15, ByteView(u.totp_secret));
   s.Bind(16, int64_t{u.totp_enabled}).Bind(17, u.totp_last_step);
-  s.Bind(18, ToUnixMillis(u.created_at));
+  s.Bind(18, ToUnixMillis(u.created_at)).Bind(19, int64_t{u.disabled});
   Status st = s.Run();
   if (st.code() == ErrorCode::kConflict) return Conflict("email address already registered");
   return st;
@@ -41,6 +41,33 @@ Status SqliteWriteTxn::ActivateUser(const UserId& id, ByteView recovery_salt,
   return ExpectOneRow("pending user");
 }
 
+Status SqliteWriteTxn::SetPasswordSlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
+                                       ByteView umk_by_password, ByteView expected) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE users SET password_salt = ?, password_ops = ?, "
+                                          "password_mem = ?, umk_by_password = ? "
+                                          "WHERE id = ? AND umk_by_password = ?"));
+  s.Bind(1, salt).Bind(2, static_cast<int64_t>(ops)).Bind(3, static_cast<int64_t>(mem));
+  SP_RETURN_IF_ERROR(s.Bind(4, umk_by_password).Bind(5, id.str()).Bind(6, expected).Run());
+  if (db_.Changes() == 0) return Conflict("the password was changed at the same time");
+  return Status::Ok();
+}
+
+Status SqliteWriteTxn::SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
+                                       ByteView expected) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE users SET recovery_salt = ?, umk_by_recovery = ? "
+                                          "WHERE id = ? AND umk_by_recovery = ?"));
+  SP_RETURN_IF_ERROR(
+      s.Bind(1, salt).Bind(2, umk_by_recovery).Bind(3, id.str()).Bind(4, expected).Run());
+  if (db_.Changes() == 0) return Conflict("the recovery code was changed at the same time");
+  return Status::Ok();
+}
+
+Status SqliteWriteTxn::SetUserDisabled(const UserId& id, bool disabled) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE users SET disabled = ? WHERE id = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, int64_t{disabled}).Bind(2, id.str()).Run());
+  return ExpectOneRow("user");
+}
+
 Status SqliteWriteTxn::SetTotp(const UserId& id, ByteView totp_secret, bool enabled) {
   SP_ASSIGN_OR_RETURN(
       auto s, db_.Prepare("UPDATE users SET totp_secret = ?, totp_enabled = ? WHERE id = ?"));
@@ -58,20 +85,21 @@ Status SqliteWriteTxn::ConsumeTotpStep(const UserId& id, int64_t step) {
 
 Status SqliteWriteTxn::CreateSession(const SessionRecord& r) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO sessions(") + kSessionColumns +
-                                          ") VALUES(?,?,?,?,?,?,?,?)"));
+                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
   s.Bind(1, r.lookup).Bind(2, r.user_id.str()).Bind(3, int64_t{static_cast<int>(r.kind)});
   s.Bind(4, ByteView(r.wrapped_umk)).Bind(5, ToUnixMillis(r.created_at));
   s.Bind(6, ToUnixMillis(r.last_seen_at)).Bind(7, ToUnixMillis(r.expires_at)).Bind(8, r.failures);
+  s.Bind(9, r.public_id).Bind(10, r.client_ip).Bind(11, r.user_agent);
   return s.Run();
 }
 
 Status SqliteWriteTxn::UpdateSession(const SessionRecord& r) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE sessions SET kind = ?, wrapped_umk = ?, "
-                                          "last_seen_ms = ?, expires_ms = ?, failures = ? "
-                                          "WHERE lookup = ?"));
+                                          "last_seen_ms = ?, expires_ms = ?, failures = ?, "
+                                          "client_ip = ? WHERE lookup = ?"));
   s.Bind(1, int64_t{static_cast<int>(r.kind)}).Bind(2, ByteView(r.wrapped_umk));
   s.Bind(3, ToUnixMillis(r.last_seen_at)).Bind(4, ToUnixMillis(r.expires_at));
-  s.Bind(5, r.failures).Bind(6, r.lookup);
+  s.Bind(5, r.failures).Bind(6, r.client_ip).Bind(7, r.lookup);
   SP_RETURN_IF_ERROR(s.Run());
   return ExpectOneRow("session");
 }
@@ -84,6 +112,21 @@ Status SqliteWriteTxn::DeleteSession(const std::string& lookup) {
 Status SqliteWriteTxn::DeleteSessionsOfUser(const UserId& user_id) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM sessions WHERE user_id = ?"));
   return s.Bind(1, user_id.str()).Run();
+}
+
+Status SqliteWriteTxn::DeleteOtherSessionsOfUser(const UserId& user_id,
+                                                 const std::string& keep_lookup) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("DELETE FROM sessions WHERE user_id = ? AND lookup <> ?"));
+  return s.Bind(1, user_id.str()).Bind(2, keep_lookup).Run();
+}
+
+Status SqliteWriteTxn::DeleteSessionByPublicId(const UserId& user_id,
+                                               const std::string& public_id) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("DELETE FROM sessions WHERE user_id = ? AND public_id = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, user_id.str()).Bind(2, public_id).Run());
+  return ExpectOneRow("session");
 }
 
 Status SqliteWriteTxn::DeleteExpiredSessions(TimePoint now) {

@@ -1,0 +1,157 @@
+// /api/v1/admin routes: accounts, invitations, the audit log. Administrators only (403 forbidden
+// for everyone else, decided in app/).
+#include <nlohmann/json.hpp>
+
+#include "api/json_input.h"
+#include "api/request_auth.h"
+#include "api/routes.h"
+#include "http/problem.h"
+
+namespace sealpost::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kDefaultPageSize = 50;
+
+const char* StatusName(app::AccountStatus s) {
+  switch (s) {
+    case app::AccountStatus::kActive:
+      return "active";
+    case app::AccountStatus::kDisabled:
+      return "disabled";
+    case app::AccountStatus::kUnverified:
+      break;
+  }
+  return "unverified";
+}
+
+// limit from the query, default 50; the range is checked by app/.
+Result<int> PageLimit(const http::Request& req) {
+  SP_ASSIGN_OR_RETURN(const auto limit, IntQueryParam(req, "limit"));
+  const int64_t value = limit.value_or(kDefaultPageSize);
+  if (value < 1 || value > app::kMaxAdminPageSize) {
+    return InvalidArgument("limit must be between 1 and 200");
+  }
+  return static_cast<int>(value);
+}
+
+http::Response NoContent() {
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+json AuditEntryJson(const store::AuditEntry& e) {
+  json details = json::parse(e.event.details, nullptr, /*allow_exceptions=*/false);
+  if (details.is_discarded() || !details.is_object()) details = json::object();
+  return {{"seq", e.seq},
+          {"time", FormatRfc3339(e.event.time)},
+          {"event", e.event.type},
+          {"actor", e.event.actor},
+          {"subject", e.event.subject},
+          {"details", details},
+          {"entry_hash", HexEncode(e.hash)}};
+}
+
+}  // namespace
+
+void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
+  app::Accounts& accounts = deps.accounts;
+  app::Admin& admin = deps.admin;
+  const http::RouteOptions json_opts{deps.max_json_bytes};
+
+  router.Add("GET", "/api/v1/admin/users",
+             [&accounts, &admin](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto limit = PageLimit(req);
+               if (!limit.ok()) return ApiError(limit.status());
+               auto page =
+                   admin.ListAccounts(*auth.ctx, req.QueryParam("cursor").value_or(""), *limit);
+               if (!page.ok()) return ApiError(page.status());
+               json items = json::array();
+               for (const app::AccountSummary& a : page->items) {
+                 items.push_back({{"id", a.id.str()},
+                                  {"email", a.email},
+                                  {"role", a.is_admin ? "admin" : "member"},
+                                  {"status", StatusName(a.status)},
+                                  {"totp_enabled", a.totp_enabled},
+                                  {"created_at", FormatRfc3339(a.created_at)}});
+               }
+               json out = {{"items", items}, {"next_cursor", nullptr}};
+               if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
+               return http::Response::Json(200, out.dump());
+             });
+
+  for (const bool disable : {true, false}) {
+    router.Add(
+        "POST", disable ? "/api/v1/admin/users/{id}/disable" : "/api/v1/admin/users/{id}/enable",
+        [&accounts, &admin, disable](const http::Request& req, const http::PathParams& params) {
+          auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+          if (!auth.ctx) return std::move(auth.error);
+          const Status s = admin.SetDisabled(*auth.ctx, params.at("id"), disable);
+          if (!s.ok()) return ApiError(s);
+          return NoContent();
+        });
+  }
+
+  router.Add(
+      "POST", "/api/v1/admin/invitations",
+      [&accounts, &admin](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return std::move(auth.error);
+        auto body = ParseJsonObject(req.body, {{"email", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        const Status s = admin.Invite(*auth.ctx, StringField(*body, "email"));
+        if (s.code() == ErrorCode::kResourceExhausted) {
+          http::Response r =
+              http::Problem(429, "rate-limited", "Too many invitations", s.message());
+          r.SetHeader("Retry-After", "3600");
+          return r;
+        }
+        if (!s.ok()) return ApiError(s);
+        return http::Response::Json(202, json{{"status", "invitation_sent"}}.dump());
+      },
+      json_opts);
+
+  router.Add("GET", "/api/v1/admin/audit",
+             [&accounts, &admin](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto limit = PageLimit(req);
+               if (!limit.ok()) return ApiError(limit.status());
+               auto before = IntQueryParam(req, "before");
+               if (!before.ok()) return ApiError(before.status());
+               auto page = admin.ListAudit(*auth.ctx, *before, *limit);
+               if (!page.ok()) return ApiError(page.status());
+               json items = json::array();
+               for (const store::AuditEntry& e : page->items) items.push_back(AuditEntryJson(e));
+               json out = {{"items", items}, {"next_before", nullptr}};
+               if (page->next_before) out["next_before"] = *page->next_before;
+               return http::Response::Json(200, out.dump());
+             });
+
+  auto verify = deps.verify_audit;
+  router.Add("POST", "/api/v1/admin/audit/verify",
+             [&accounts, verify](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               if (!auth.ctx->user.is_admin) {
+                 return http::Problem(403, "forbidden", "Administrators only");
+               }
+               auto report = verify();
+               if (!report.ok()) return ApiError(report.status());
+               return http::Response::Json(
+                   200, json{{"ok", report->ok},
+                             {"entries", report->entries},
+                             {"checkpoints", report->checkpoints},
+                             {"last_checkpoint_seq", report->last_checkpoint_seq},
+                             {"first_bad_seq", report->first_bad_seq},
+                             {"problem", report->problem}}
+                            .dump());
+             });
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,134 @@
+#include "app/admin.h"
+
+#include <limits>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/internal/audit_event.h"
+#include "app/internal/system_mail.h"
+#include "core/address.h"
+
+namespace sealpost::app {
+namespace {
+
+Status RequireAdmin(const AuthContext& ctx) {
+  if (!ctx.user.is_admin) return PermissionDenied("administrators only");
+  return Status::Ok();
+}
+
+Status CheckLimit(int limit) {
+  if (limit < 1 || limit > kMaxAdminPageSize) {
+    return InvalidArgument(fmt::format("limit must be between 1 and {}", kMaxAdminPageSize));
+  }
+  return Status::Ok();
+}
+
+// RFC 3986 unreserved characters stay, everything else is %XX.
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (const unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string InvitationKey(const UserId& admin) { return "invite:" + admin.str(); }
+
+}  // namespace
+
+Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view cursor,
+                                        int limit) {
+  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  SP_RETURN_IF_ERROR(CheckLimit(limit));
+  // The cursor is the last listed address, hex-encoded so it travels in a URL unchanged.
+  std::optional<std::string> after;
+  if (!cursor.empty()) {
+    auto bytes = HexDecode(cursor);
+    if (!bytes.ok() || bytes->empty() || bytes->size() > EmailAddress::kMaxLength) {
+      return InvalidArgument("malformed cursor");
+    }
+    after = std::string(AsChars(*bytes));
+  }
+  SP_ASSIGN_OR_RETURN(auto users, s_.store.ListUsers(after ? &*after : nullptr, limit + 1));
+  AccountPage page;
+  if (users.size() > static_cast<size_t>(limit)) {
+    users.pop_back();
+    page.next_cursor = HexEncode(AsBytes(users.back().email));
+  }
+  for (const store::UserRecord& u : users) {
+    const AccountStatus status = u.disabled ? AccountStatus::kDisabled
+                                 : u.state == store::UserState::kActive
+                                     ? AccountStatus::kActive
+                                     : AccountStatus::kUnverified;
+    page.items.push_back({u.id, u.email, u.is_admin, status, u.totp_enabled, u.created_at});
+  }
+  return page;
+}
+
+Status Admin::SetDisabled(const AuthContext& ctx, std::string_view user_id, bool disabled) {
+  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  auto id = UserId::Parse(user_id);
+  if (!id.ok()) return NotFound("user not found");
+  if (disabled && *id == ctx.user.id) return Conflict("administrators cannot disable themselves");
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.SetUserDisabled(*id, disabled));
+    if (disabled) SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(*id));
+    return RecordEvent(s_, tx, disabled ? "user_disabled" : "user_enabled", ctx.user.id.str(),
+                       id->str());
+  });
+}
+
+Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
+  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(email_text));
+  const auto window = std::chrono::hours(1);
+  SP_ASSIGN_OR_RETURN(const int64_t sent,
+                      s_.store.GetCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window));
+  if (sent >= s_.config.max_invitations_per_hour) {
+    return ResourceExhausted("too many invitations; try again later");
+  }
+  auto existing = s_.store.GetUserByEmail(email.str());
+  if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
+    return existing.status();
+  }
+  if (existing.ok() && existing->state == store::UserState::kActive) {
+    return Conflict("this address already has an account");
+  }
+  SP_RETURN_IF_ERROR(SendSystemMail(
+      s_.mailer,
+      {email, "You are invited to " + s_.config.product_name,
+       "You are invited to exchange secure messages with " + s_.config.product_name +
+           ".\n\nCreate your account here:\n" + s_.config.public_url +
+           "/signup?email=" + PercentEncode(email.str()) +
+           "\n\nIf you did not expect this invitation, you can ignore this message.\n"}));
+  // Recorded once the mail is out, so the log does not claim an invitation that never left.
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.BumpCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window).status());
+    return RecordEvent(s_, tx, "invitation_sent", ctx.user.id.str(), email.str());
+  });
+}
+
+Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t> before,
+                                   int limit) {
+  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  SP_RETURN_IF_ERROR(CheckLimit(limit));
+  if (before && *before < 1) return InvalidArgument("before must be a sequence number >= 1");
+  SP_ASSIGN_OR_RETURN(
+      auto entries,
+      s_.store.ReadAuditBefore(before.value_or(std::numeric_limits<int64_t>::max()), limit + 1));
+  AuditPage page;
+  if (entries.size() > static_cast<size_t>(limit)) {
+    entries.pop_back();
+    page.next_before = entries.back().seq;
+  }
+  page.items = std::move(entries);
+  return page;
+}
+
+}  // namespace sealpost::app

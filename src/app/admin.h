@@ -1,0 +1,62 @@
+// Administrator use cases: list accounts, disable and enable them, invite addresses, read the
+// audit log. Shared by every front end.
+//
+// SECURITY: every method first checks that the caller is an administrator (PermissionDenied
+// otherwise); ids, cursors and addresses are untrusted input. Every state change is audited in
+// the same transaction. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/auth_context.h"
+#include "app/services.h"
+
+namespace sealpost::app {
+
+enum class AccountStatus { kUnverified, kActive, kDisabled };
+
+struct AccountSummary {
+  UserId id;
+  std::string email;
+  bool is_admin = false;
+  AccountStatus status = AccountStatus::kUnverified;
+  bool totp_enabled = false;
+  TimePoint created_at;
+};
+
+struct AccountPage {
+  std::vector<AccountSummary> items;
+  std::optional<std::string> next_cursor;
+};
+
+struct AuditPage {
+  std::vector<store::AuditEntry> items;  // newest first
+  std::optional<int64_t> next_before;    // pass as `before` for the next (older) page
+};
+
+inline constexpr int kMaxAdminPageSize = 200;
+
+class Admin final {
+ public:
+  explicit Admin(const Services& services) : s_(services) {}
+
+  // In address order; `cursor` is empty or a previous page's next_cursor; limit 1..200.
+  Result<AccountPage> ListAccounts(const AuthContext& ctx, std::string_view cursor, int limit);
+  // Disabling ends the account's sessions at once and refuses log-in and recovery with the usual
+  // generic answers. NotFound for an unknown id; Conflict when administrators disable
+  // themselves. Enabling restores the account as it was (verified or not).
+  Status SetDisabled(const AuthContext& ctx, std::string_view user_id, bool disabled);
+  // Mails `email` a link to the sign-up page. Conflict when the address already has an active
+  // account; ResourceExhausted past max_invitations_per_hour per administrator.
+  Status Invite(const AuthContext& ctx, std::string_view email);
+  // Newest first; entries with seq < before when given (before >= 1); limit 1..200.
+  Result<AuditPage> ListAudit(const AuthContext& ctx, std::optional<int64_t> before, int limit);
+
+ private:
+  Services s_;
+};
+
+}  // namespace sealpost::app

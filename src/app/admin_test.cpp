@@ -1,0 +1,183 @@
+// Administrator use cases: accounts, disabling, invitations, the audit listing.
+#include "app/admin.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "app/app_test_fixture.h"
+
+namespace sealpost::app {
+namespace {
+
+class AdminTest : public AppTest {
+ protected:
+  void SetUp() override {
+    auto token = accounts_.CreateBootstrapTokenIfNeeded();
+    ASSERT_THAT(token.status(), IsOk());
+    ASSERT_TRUE(token->has_value());
+    ASSERT_THAT(accounts_.BootstrapAdmin(**token, {"root@example.org", kPassword, "", "127.0.0.1"})
+                    .status(),
+                IsOk());
+    auto login = accounts_.Login("root@example.org", kPassword, "127.0.0.1");
+    ASSERT_THAT(login.status(), IsOk());
+    auto ctx = accounts_.Authenticate(login->session->cookie_value, "127.0.0.1");
+    ASSERT_THAT(ctx.status(), IsOk());
+    admin_ctx_.emplace(std::move(*ctx));
+  }
+
+  const AuthContext& root() { return *admin_ctx_; }
+
+  std::optional<AuthContext> admin_ctx_;
+  Admin admin_{services_};
+};
+
+TEST_F(AdminTest, DisabledAccountsLoseSessionsAndCannotLogInOrRecover) {
+  const std::string totp = Enrol("bob@example.org");
+  const std::string cookie = LoginCookie("bob@example.org", totp);
+  const UserId bob = store_->GetUserByEmail("bob@example.org")->id;
+
+  ASSERT_THAT(admin_.SetDisabled(root(), bob.str(), true), IsOk());
+  EXPECT_THAT(accounts_.Authenticate(cookie, "127.0.0.1").status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  EXPECT_TRUE(store_->ListSessionsOfUser(bob, 10)->empty());
+  clock_.Advance(31s);
+  auto login = accounts_.Login("bob@example.org", kPassword, "127.0.0.1");
+  EXPECT_THAT(login.status(), StatusIs(ErrorCode::kUnauthenticated));
+  auto wrong = accounts_.Login("bob@example.org", "a wrong password!", "127.0.0.2");
+  EXPECT_EQ(login.status().message(), wrong.status().message());
+  EXPECT_THAT(accounts_
+                  .Recover("bob@example.org", recovery_codes_["bob@example.org"],
+                           "a new long password", "127.0.0.3")
+                  .status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+
+  auto page = admin_.ListAccounts(root(), "", 10);
+  ASSERT_THAT(page.status(), IsOk());
+  bool seen = false;
+  for (const auto& a : page->items) {
+    if (a.id == bob) {
+      seen = true;
+      EXPECT_EQ(a.status, AccountStatus::kDisabled);
+    }
+  }
+  EXPECT_TRUE(seen);
+
+  ASSERT_THAT(admin_.SetDisabled(root(), bob.str(), false), IsOk());
+  EXPECT_FALSE(store_->GetUser(bob)->disabled);
+  EXPECT_EQ(store_->GetUser(bob)->state, store::UserState::kActive);
+  EXPECT_NE(LoginCookie("bob@example.org", totp), "");
+
+  auto audit = store_->ReadAuditBefore(INT64_MAX, 1000);
+  int disabled = 0, enabled = 0;
+  for (const auto& e : *audit) {
+    if (e.event.type == "user_disabled" && e.event.subject == bob.str()) ++disabled;
+    if (e.event.type == "user_enabled" && e.event.subject == bob.str()) ++enabled;
+  }
+  EXPECT_EQ(disabled, 1);
+  EXPECT_EQ(enabled, 1);
+}
+
+TEST_F(AdminTest, RulesForWhoAndWhom) {
+  const std::string totp = Enrol("carol@example.org");
+  const AuthContext carol = LoggedIn("carol@example.org", totp);
+  EXPECT_THAT(admin_.SetDisabled(root(), root().user.id.str(), true),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_FALSE(store_->GetUser(root().user.id)->disabled);
+  EXPECT_THAT(admin_.SetDisabled(carol, root().user.id.str(), true),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.ListAccounts(carol, "", 10).status(), StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.ListAudit(carol, std::nullopt, 10).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.Invite(carol, "x@example.org"), StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.SetDisabled(root(), std::string(32, 'f'), true),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(admin_.SetDisabled(root(), "../etc", true), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(admin_.ListAccounts(root(), "", 0).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(admin_.ListAccounts(root(), "", 201).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(admin_.ListAccounts(root(), "zz", 10).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(admin_.ListAudit(root(), 0, 10).status(), StatusIs(ErrorCode::kInvalidArgument));
+}
+
+TEST_F(AdminTest, AccountsArePagedInAddressOrder) {
+  Enrol("dave@example.org");
+  Enrol("bob@example.org");
+  ASSERT_THAT(accounts_.SignUp({"carol@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  std::vector<AccountSummary> all;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = admin_.ListAccounts(root(), cursor, 2);
+    ASSERT_THAT(page.status(), IsOk());
+    ASSERT_LE(page->items.size(), 2u);
+    all.insert(all.end(), page->items.begin(), page->items.end());
+    cursor = page->next_cursor.value_or("");
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(all[0].email, "bob@example.org");
+  EXPECT_EQ(all[1].email, "carol@example.org");
+  EXPECT_EQ(all[1].status, AccountStatus::kUnverified);
+  EXPECT_EQ(all[2].email, "dave@example.org");
+  EXPECT_EQ(all[2].status, AccountStatus::kActive);
+  EXPECT_TRUE(all[2].totp_enabled);
+  EXPECT_FALSE(all[2].is_admin);
+  EXPECT_EQ(all[3].email, "root@example.org");
+  EXPECT_TRUE(all[3].is_admin);
+}
+
+TEST_F(AdminTest, AuditIsPagedNewestFirst) {
+  Enrol("bob@example.org");
+  const auto everything = store_->ReadAudit(1, 100000);
+  ASSERT_THAT(everything.status(), IsOk());
+  ASSERT_GT(everything->size(), 7u);
+
+  std::vector<int64_t> seqs;
+  std::optional<int64_t> before;
+  for (int i = 0; i < 100; ++i) {
+    auto page = admin_.ListAudit(root(), before, 3);
+    ASSERT_THAT(page.status(), IsOk());
+    ASSERT_LE(page->items.size(), 3u);
+    for (const auto& e : page->items) seqs.push_back(e.seq);
+    if (!page->next_before) break;
+    EXPECT_EQ(*page->next_before, page->items.back().seq);
+    before = page->next_before;
+  }
+  ASSERT_EQ(seqs.size(), everything->size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    EXPECT_EQ(seqs[i], static_cast<int64_t>(everything->size() - i));
+  }
+  auto newest = admin_.ListAudit(root(), std::nullopt, 1);
+  ASSERT_THAT(newest.status(), IsOk());
+  EXPECT_EQ(newest->items[0].hash, everything->back().hash);
+}
+
+TEST_F(AdminTest, InvitationsAreMailedAuditedAndLimited) {
+  ASSERT_THAT(admin_.Invite(root(), "New.Person+x@Example.org"), IsOk());
+  const std::string& text = mailer_.sent.back().text;
+  EXPECT_NE(text.find(services_.config.public_url + "/signup?email=new.person%2Bx%40example.org"),
+            std::string::npos)
+      << text;
+  auto audit = admin_.ListAudit(root(), std::nullopt, 1);
+  ASSERT_THAT(audit.status(), IsOk());
+  EXPECT_EQ(audit->items[0].event.type, "invitation_sent");
+  EXPECT_EQ(audit->items[0].event.actor, root().user.id.str());
+
+  EXPECT_THAT(admin_.Invite(root(), "root@example.org"), StatusIs(ErrorCode::kConflict));
+  EXPECT_THAT(admin_.Invite(root(), "not an address"), StatusIs(ErrorCode::kInvalidArgument));
+
+  Services limited = services_;
+  limited.config.max_invitations_per_hour = 2;
+  Admin strict(limited);
+  const size_t mails = mailer_.sent.size();
+  EXPECT_THAT(strict.Invite(root(), "second@example.org"), IsOk());
+  EXPECT_THAT(strict.Invite(root(), "third@example.org"), StatusIs(ErrorCode::kResourceExhausted));
+  EXPECT_EQ(mailer_.sent.size(), mails + 1);
+  clock_.Advance(61min);
+  EXPECT_THAT(strict.Invite(root(), "third@example.org"), IsOk());
+}
+
+}  // namespace
+}  // namespace sealpost::app
