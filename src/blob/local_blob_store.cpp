@@ -76,10 +76,16 @@ class FileBlobStore final : public RawBlobStore {
 
 }  // namespace
 
-Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(platform::Filesystem& fs,
-                                                      const std::string& root) {
+Result<std::unique_ptr<RawBlobStore>> OpenLocalRawBlobStore(platform::Filesystem& fs,
+                                                            const std::string& root) {
   auto raw = std::make_unique<FileBlobStore>(fs, root);
   SP_RETURN_IF_ERROR(raw->Init());
+  return std::unique_ptr<RawBlobStore>(std::move(raw));
+}
+
+Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(platform::Filesystem& fs,
+                                                      const std::string& root) {
+  SP_ASSIGN_OR_RETURN(auto raw, OpenLocalRawBlobStore(fs, root));
   return OpenEncryptedBlobStore(std::move(raw));
 }
 

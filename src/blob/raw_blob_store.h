@@ -34,6 +34,10 @@ class RawBlobStore {
   virtual Status Remove(const BlobId& id) = 0;
 };
 
+// The bytes as files under `root` (what OpenLocalBlobStore encrypts into); for copying them.
+Result<std::unique_ptr<RawBlobStore>> OpenLocalRawBlobStore(platform::Filesystem& fs,
+                                                            const std::string& root);
+
 // The encrypted blob store (format docs/formats/blob.md) over any raw store.
 std::unique_ptr<BlobStore> OpenEncryptedBlobStore(std::unique_ptr<RawBlobStore> raw);
 

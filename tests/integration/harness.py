@@ -159,7 +159,7 @@ def current_step():
 
 class Server:
     def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config="",
-                 share=None):
+                 share=None, store=None, store_url=None):
         """`share`: another Server whose data directory (master key, TLS certificate, outbox)
         and store this one uses too — a second `sealpost serve` process of one installation."""
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
@@ -175,12 +175,13 @@ class Server:
                     + extra_config)
         self.store_url = ""
         self.owns_database = False
-        if share:
-            self.store_url = share.store_url
+        store = store or STORE
+        if share or store_url:
+            self.store_url = share.store_url if share else store_url
             if self.store_url:
                 with open(self.config_path, "a") as f:
                     f.write(f'\n[store]\nurl = "{self.store_url}"\n')
-        elif STORE == "postgres":
+        elif store == "postgres":
             self.owns_database = True
             global _pg_databases
             _pg_databases += 1
@@ -190,8 +191,8 @@ class Server:
             self.store_url = pg_url_for(admin, self.pg_db)
             with open(self.config_path, "a") as f:
                 f.write(f'\n[store]\nurl = "{self.store_url}"\n')
-        elif STORE != "sqlite":
-            raise RuntimeError(f"SEALPOST_TEST_STORE must be sqlite or postgres, not {STORE}")
+        elif store != "sqlite":
+            raise RuntimeError(f"SEALPOST_TEST_STORE must be sqlite or postgres, not {store}")
         self.proc = None
         self.port = None
         self.bootstrap_token = None
