@@ -128,6 +128,7 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "ELSE c.window_start_ms END RETURNING count"},
       {"reset_counter", "DELETE FROM counters WHERE key = $1"},
       {"audit_lock", "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) + ")"},
+      {"write_lock", "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) + ")"},
       {"audit_head", "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"},
       {"append_audit",
        S({"INSERT INTO audit_log(", kAuditColumns, ") VALUES($1,$2,$3,$4,$5,$6,$7,$8)"})},

@@ -1,5 +1,10 @@
 #include "store/postgres/postgres_store.h"
 
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "store/postgres/internal.h"
@@ -17,33 +22,31 @@ class PostgresStore final : public Store {
 
   Pool& pool() { return pool_; }
 
-  Status Write(const std::function<Status(WriteTxn&)>& fn) override {
-    Status last = Unavailable("postgres: no attempt made");
-    for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
-      SP_ASSIGN_OR_RETURN(auto lease, pool_.Acquire());
-      bool retryable = false;
-      try {
-        // READ COMMITTED (the default): see postgres_store.h for why this suffices.
-        pqxx::work work(lease.conn());
-        PgWriteTxn txn(work);
-        const Status s = fn(txn);
-        if (!txn.failure().ok()) {
-          last = txn.failure();
-          retryable = txn.retryable();
-        } else if (!s.ok()) {
-          work.abort();
-          return s;
-        } else {
-          work.commit();
-          return Status::Ok();
-        }
-      } catch (...) {
-        last = StatusFromException(std::current_exception(), &retryable);
-      }
-      if (!lease.conn().is_open()) lease.Discard();
-      if (!retryable) return last;
+  ~PostgresStore() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      stopping_ = true;
     }
-    return last;
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  void StartWriter() {
+    writer_ = std::thread([this] { WriterLoop(); });
+  }
+
+  // Queued for the writer thread, which commits the callbacks queued since its last commit in one
+  // transaction (group commit), each inside its own savepoint.
+  Status Write(const std::function<Status(WriteTxn&)>& fn) override {
+    std::promise<Status> done;
+    auto future = done.get_future();
+    {
+      std::lock_guard lock(queue_mu_);
+      if (stopping_) return Unavailable("store is shutting down");
+      queue_.push_back(Pending{&fn, &done});
+    }
+    queue_cv_.notify_one();
+    return future.get();
   }
 
   Result<UserRecord> GetUser(const UserId& id) override {
@@ -145,6 +148,71 @@ class PostgresStore final : public Store {
   }
 
  private:
+  struct Pending {
+    const std::function<Status(WriteTxn&)>* fn;
+    std::promise<Status>* done;
+  };
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<Pending> batch;
+      {
+        std::unique_lock lock(queue_mu_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping with nothing left
+        while (!queue_.empty() && batch.size() < static_cast<size_t>(options_.max_batch)) {
+          batch.push_back(queue_.front());
+          queue_.pop_front();
+        }
+      }
+      const std::vector<Status> results = CommitBatch(batch);
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done->set_value(results[i]);
+    }
+  }
+
+  // One READ COMMITTED transaction for the whole batch. It starts by taking the write lock (a
+  // transaction-scoped advisory lock shared by every process on this database), so batches from
+  // all processes run one after another: the audit chain head read inside is always the newest,
+  // and row locks are always taken after that one lock (no lock-order deadlocks between
+  // batches). Each callback runs in a savepoint, so one failing callback undoes only itself.
+  // Serialization failures, deadlocks and a connection lost before commit re-run the batch.
+  std::vector<Status> CommitBatch(const std::vector<Pending>& batch) {
+    std::vector<Status> results(batch.size());
+    Status last = Unavailable("postgres: no attempt made");
+    for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+      auto lease = pool_.Acquire();
+      if (!lease.ok()) return std::vector<Status>(batch.size(), lease.status());
+      bool retryable = false;
+      try {
+        pqxx::work work(lease->conn());
+        work.exec_prepared("write_lock");
+        for (size_t i = 0; i < batch.size() && !retryable; ++i) {
+          work.exec("SAVEPOINT w");
+          PgWriteTxn txn(work);
+          const Status s = (*batch[i].fn)(txn);
+          if (!txn.failure().ok()) {
+            results[i] = txn.failure();
+            retryable = txn.retryable();
+          } else {
+            results[i] = s;
+          }
+          // ROLLBACK TO also clears an error state the failed statement left behind.
+          work.exec(results[i].ok() ? "RELEASE SAVEPOINT w" : "ROLLBACK TO SAVEPOINT w");
+        }
+        if (!retryable) {
+          work.commit();
+          return results;
+        }
+        last = Unavailable("postgres: batch rolled back");
+      } catch (...) {
+        last = StatusFromException(std::current_exception(), &retryable);
+      }
+      if (!lease->conn().is_open()) lease->Discard();
+      if (!retryable) return std::vector<Status>(batch.size(), last);
+    }
+    return std::vector<Status>(batch.size(), last);
+  }
+
   // Runs a read outside any explicit transaction (each statement is its own snapshot). A lost
   // connection is retried once on a fresh one. `fn` returns T or Result<T>.
   template <typename T, typename Fn>
@@ -187,6 +255,12 @@ class PostgresStore final : public Store {
 
   Pool pool_;
   PostgresOptions options_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
 };
 
 }  // namespace
@@ -202,6 +276,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
   SP_ASSIGN_OR_RETURN(auto first, Connect(url));
   SP_RETURN_IF_ERROR(Migrate(*first));
   store->pool().Put(std::move(first));
+  store->StartWriter();
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -1,11 +1,12 @@
 // The scale-out store: one PostgreSQL database shared by any number of `sealpost serve` processes.
 //
-// Each Store::Write runs in its own READ COMMITTED transaction on a pooled connection; PostgreSQL
-// groups concurrent commits itself. Every statement is prepared once per connection. What must
-// hold across processes is made so by the statement itself (single-statement upserts and
-// conditional UPDATE/DELETE, which READ COMMITTED re-checks against the newest row version) or by
-// an explicit lock (the audit chain head: a transaction-scoped advisory lock). Serialization
-// failures and deadlocks are retried by re-running the whole callback. See docs/postgres.md.
+// Writes go through one writer thread per process that commits the callbacks queued since its last
+// commit in one READ COMMITTED transaction (group commit, as the SQLite store does), each callback
+// in its own savepoint. Every batch first takes a database-wide advisory lock, so batches of all
+// processes sharing the database run one at a time: the audit chain never forks, and counters,
+// single-use codes and tokens are decided by conditional statements READ COMMITTED re-checks
+// against the newest row version. Serialization failures and deadlocks re-run the batch. Every
+// statement is prepared once per connection. See docs/postgres.md.
 #pragma once
 
 #include <memory>
@@ -17,8 +18,9 @@
 namespace sealpost::store::postgres {
 
 struct PostgresOptions {
-  int max_connections = 8;  // pool size per process
-  int max_attempts = 5;     // for a Write hitting serialization failures or deadlocks
+  int max_connections = 8;  // pool size per process (reads, blobs, and the writer's one)
+  int max_attempts = 5;     // for a batch hitting serialization failures or deadlocks
+  int max_batch = 128;      // callbacks per group commit
 };
 
 // `url` is a libpq connection URI ("postgresql://user@host:port/db?…") or key=value string.
