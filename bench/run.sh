@@ -57,6 +57,7 @@ SERVER_PID=
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local rc=$?
+  if [[ -n ${CEILING_PID:-} ]]; then kill "$CEILING_PID" 2>/dev/null || true; fi
   if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 200); do
@@ -201,6 +202,38 @@ code=$(curl -sS --cacert "$CA" -H "Cookie: $BOB_COOKIE" -o "$WORK/message.json" 
 [[ $code == 200 ]] || die "bob reads the message: HTTP $code $(head -c 300 "$WORK/message.json")"
 
 DOWN=$WORK/download.bin
+# Context, not a target: the same file, the same curl, the same TLS 1.3 on loopback, served by
+# `openssl s_server -WWW` (a file read and TLS, nothing else), and the disk's durable write rate
+# (dd ... conv=fdatasync). They bound what any HTTPS server can do here for a download and an
+# upload respectively; on a 2-core machine the client's TLS shares the cores with the server's.
+TLS_KEY=$WORK/ceiling-key.pem
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TLS_KEY" \
+  -out "$WORK/ceiling-cert.pem" -subj /CN=127.0.0.1 -days 1 2>/dev/null ||
+  die "openssl could not create the reference server's certificate"
+CEILING_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$WORK" && exec openssl s_server -quiet -WWW -accept "127.0.0.1:$CEILING_PORT" \
+  -cert ceiling-cert.pem -key ceiling-key.pem) >/dev/null 2>&1 &
+CEILING_PID=$!
+for _ in $(seq 1 50); do
+  curl -s -o /dev/null --cacert "$WORK/ceiling-cert.pem" "https://127.0.0.1:$CEILING_PORT/" &&
+    break
+  sleep 0.1
+done
+ceiling_out=$(curl -sS --cacert "$WORK/ceiling-cert.pem" -o /dev/null \
+  -w '%{http_code} %{size_download} %{time_total}' \
+  "https://127.0.0.1:$CEILING_PORT/attachment.bin") || die "reference download: curl failed"
+kill "$CEILING_PID" 2>/dev/null || true
+wait "$CEILING_PID" 2>/dev/null || true
+read -r code ceiling_bytes ceiling_time <<<"$ceiling_out"
+[[ $code == 200 && $ceiling_bytes == "$SIZE" ]] ||
+  die "reference download: HTTP $code, $ceiling_bytes bytes"
+TLS_MBS=$(calc "%.1f" "$SIZE / 1e6 / $ceiling_time")
+echo "reference: openssl s_server -WWW, same file and curl: $TLS_MBS MB/s"
+dd_out=$(dd if="$FILE" of="$WORK/dd.bin" bs=64k conv=fdatasync 2>&1 | tail -n 1)
+rm -f "$WORK/dd.bin"
+DISK_MBS=$(awk -v line="$dd_out" 'BEGIN { split(line, f, " "); for (i in f) if (f[i] == "s,") t = f[i - 1]; printf "%.1f", '"$SIZE"' / 1e6 / t }')
+echo "reference: dd conv=fdatasync of the same file: $DISK_MBS MB/s ($dd_out)"
+
 curl_out=$(curl -sS --cacert "$CA" -H "Cookie: $BOB_COOKIE" -o "$DOWN" \
   -w '%{http_code} %{size_download} %{time_total}' \
   "$URL/api/v1/messages/$MESSAGE_ID/attachments/0") || die "download: curl failed"
@@ -239,6 +272,8 @@ row "upload: MB/s / raw AEAD MB/s" "$UP_MBS / $RAW_MBS = $UP_RATIO" ">= $RATIO_T
   "$(verdict "$UP_RATIO >= $RATIO_TARGET")"
 row "download: MB/s / raw AEAD MB/s" "$DOWN_MBS / $RAW_MBS = $DOWN_RATIO" ">= $RATIO_TARGET" \
   "$(verdict "$DOWN_RATIO >= $RATIO_TARGET")"
+row "context: upload / min(TLS ref, disk)" "$UP_MBS / $(calc "%.1f" "($TLS_MBS < $DISK_MBS) ? $TLS_MBS : $DISK_MBS") = $(calc "%.2f" "$UP_MBS / (($TLS_MBS < $DISK_MBS) ? $TLS_MBS : $DISK_MBS)")" "-" "-"
+row "context: download / TLS reference" "$DOWN_MBS / $TLS_MBS = $(calc "%.2f" "$DOWN_MBS / $TLS_MBS")" "-" "-"
 row "server peak RSS (VmHWM), MiB" "$RSS_MIB" "<= $RSS_TARGET_MIB" \
   "$(verdict "$RSS_MIB <= $RSS_TARGET_MIB")"
 row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || echo differ)" \
