@@ -65,7 +65,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 section "PostgreSQL"
-ADMIN_URL=$(bash "$PG_SH" start "$WORK/pg")
+bash "$PG_SH" start "$WORK/pg" >/dev/null
 STORE_URL=$(bash "$PG_SH" createdb "$WORK/pg" sealpost)
 bash "$PG_SH" createdb "$WORK/pg" pgbench >/dev/null
 PGBENCH_URL=$(bash "$PG_SH" url "$WORK/pg" pgbench)
