@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan build build-asan deps deps-test format check-format bench bench-postgres clean
+.PHONY: run test test-asan build build-asan web deps deps-test format check-format bench bench-postgres clean
 
 deps:
 	bash scripts/install-deps.sh run
@@ -21,19 +21,31 @@ $(BUILD_DIR)/build.ninja:
 build: $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# The browser UI (web/ → web/dist, served by `sealpost serve`). `npm ci` runs only when
+# node_modules is missing or older than the lockfile.
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
+
 # Installs what Sealpost needs, builds it and starts it on the embedded defaults.
 run: deps
+	$(MAKE) web
 	$(MAKE) build SEALPOST_TESTS=OFF CMAKE_FLAGS="-DSEALPOST_BUILD_TESTS=OFF -DSEALPOST_BUILD_BENCH=OFF" BUILD_DIR=build-run
 	./build-run/src/cmd/sealpost serve --data-dir $(DATA_DIR)
 
 # Installs what the tests need, builds, and runs every test.
 test: deps-test
+	$(MAKE) web
 	$(MAKE) build
 	bash scripts/check-format.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer (a separate build).
 test-asan: deps-test
+	$(MAKE) web
 	$(MAKE) build BUILD_DIR=$(ASAN_DIR) CMAKE_FLAGS="-DSEALPOST_SANITIZE=ON -DSEALPOST_BUILD_BENCH=OFF"
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 1800
@@ -55,4 +67,4 @@ check-format:
 	bash scripts/check-format.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-run build-bench
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-run build-bench web/dist web/node_modules

@@ -12,9 +12,12 @@ build_pkgs=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpqxx-dev openssl ca-certificates
 )
+# The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
+# a Node.js installed from elsewhere (with its own npm) is used as it is.
+node_cmds=(node:nodejs npm:npm)
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
-  python3 sqlite3 curl procps postgresql
+  python3 sqlite3 curl procps chromium postgresql
 )
 
 pkgs=("${build_pkgs[@]}")
@@ -25,6 +28,9 @@ for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi
+done
+for pair in "${node_cmds[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
-#include "app/internal/system_mail.h"
+#include "app/outbound_mail.h"
 #include "auth/bearer_secret.h"
 #include "auth/qr_code.h"
 #include "auth/totp.h"
@@ -111,13 +111,15 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   if (existing.ok() && (existing->state != UserState::kPending || existing->disabled)) {
     // Same answer and comparable work as a new sign-up; the owner of the address is told.
     SpendEquivalentWork(request.password);
-    return SendSystemMail(
-        s_.mailer,
-        {email, s_.config.product_name + ": sign-up attempt",
-         "Someone tried to create a " + s_.config.product_name +
-             " account with this address, which already has one.\n"
-             "If it was you, log in at " +
-             s_.config.public_url + "/login instead. If not, you can ignore this message.\n"});
+    return s_.store.Write([&](store::WriteTxn& tx) {
+      return QueueMail(
+          s_, tx,
+          {email, s_.config.product_name + ": sign-up attempt",
+           "Someone tried to create a " + s_.config.product_name +
+               " account with this address, which already has one.\n"
+               "If it was you, log in at " +
+               s_.config.public_url + "/login instead. If not, you can ignore this message.\n"});
+    });
   }
 
   SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
@@ -134,19 +136,19 @@ Status Accounts::SignUp(const SignUpRequest& request) {
     SP_RETURN_IF_ERROR(tx.CreateToken(token_record));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "account.signup", "ip:" + request.client_address,
                                    member.record.id.str()));
-    return RecordEvent(s_, tx, "key.create", member.record.id.str(), member.record.id.str(),
-                       R"({"keys":["x25519","ed25519"]})");
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "key.create", member.record.id.str(),
+                                   member.record.id.str(), R"({"keys":["x25519","ed25519"]})"));
+    return QueueMail(
+        s_, tx,
+        {email, "Confirm your " + s_.config.product_name + " address",
+         "Welcome to " + s_.config.product_name +
+             ".\n\nConfirm your address by opening this link:\n" + s_.config.public_url +
+             "/verify#token=" + token.Encode() + "\n\nThe link works once and expires in " +
+             std::to_string(s_.config.verification_ttl.count() / 3600) + " hours.\n"});
   });
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
-  SP_RETURN_IF_ERROR(written);
-  return SendSystemMail(
-      s_.mailer,
-      {email, "Confirm your " + s_.config.product_name + " address",
-       "Welcome to " + s_.config.product_name +
-           ".\n\nConfirm your address by opening this link:\n" + s_.config.public_url +
-           "/verify#token=" + token.Encode() + "\n\nThe link works once and expires in " +
-           std::to_string(s_.config.verification_ttl.count() / 3600) + " hours.\n"});
+  return written;
 }
 
 Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {

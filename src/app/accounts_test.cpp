@@ -63,6 +63,7 @@ TEST_F(AccountsTest, SignUpForTakenAddressAnswersAlikeAndTellsTheOwner) {
   const size_t mails = mailer_.sent.size();
   EXPECT_THAT(accounts_.SignUp({"carol@example.org", "another long password", "", "1.2.3.4"}),
               IsOk());
+  DeliverQueuedMail();
   ASSERT_EQ(mailer_.sent.size(), mails + 1);
   EXPECT_EQ(mailer_.sent.back().text.find("token="), std::string::npos);
   EXPECT_NE(mailer_.sent.back().text.find("already has one"), std::string::npos);

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
-#include "app/internal/system_mail.h"
+#include "app/outbound_mail.h"
 #include "core/address.h"
 
 namespace sealpost::app {
@@ -100,17 +100,20 @@ Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
   if (existing.ok() && existing->state == store::UserState::kActive) {
     return Conflict("this address already has an account");
   }
-  SP_RETURN_IF_ERROR(SendSystemMail(
-      s_.mailer,
-      {email, "You are invited to " + s_.config.product_name,
-       "You are invited to exchange secure messages with " + s_.config.product_name +
-           ".\n\nCreate your account here:\n" + s_.config.public_url +
-           "/signup?email=" + PercentEncode(email.str()) +
-           "\n\nIf you did not expect this invitation, you can ignore this message.\n"}));
-  // Recorded once the mail is out, so the log does not claim an invitation that never left.
+  // Queued with the record of it: the log never claims an invitation that was not queued. The
+  // inviting administrator hears of it if the invitation cannot be delivered.
+  const Result<EmailAddress> inviter = EmailAddress::Parse(ctx.user.email);
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.BumpCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window).status());
-    return RecordEvent(s_, tx, "invitation_sent", ctx.user.id.str(), email.str());
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "invitation_sent", ctx.user.id.str(), email.str()));
+    return QueueMail(
+        s_, tx,
+        {email, "You are invited to " + s_.config.product_name,
+         "You are invited to exchange secure messages with " + s_.config.product_name +
+             ".\n\nCreate your account here:\n" + s_.config.public_url +
+             "/signup?email=" + PercentEncode(email.str()) +
+             "\n\nIf you did not expect this invitation, you can ignore this message.\n"},
+        inviter.ok() ? std::optional<EmailAddress>(*inviter) : std::nullopt);
   });
 }
 

@@ -156,14 +156,15 @@ TEST_F(AdminTest, AuditIsPagedNewestFirst) {
 
 TEST_F(AdminTest, InvitationsAreMailedAuditedAndLimited) {
   ASSERT_THAT(admin_.Invite(root(), "New.Person+x@Example.org"), IsOk());
-  const std::string& text = mailer_.sent.back().text;
-  EXPECT_NE(text.find(services_.config.public_url + "/signup?email=new.person%2Bx%40example.org"),
-            std::string::npos)
-      << text;
   auto audit = admin_.ListAudit(root(), std::nullopt, 1);
   ASSERT_THAT(audit.status(), IsOk());
   EXPECT_EQ(audit->items[0].event.type, "invitation_sent");
   EXPECT_EQ(audit->items[0].event.actor, root().user.id.str());
+  DeliverQueuedMail();
+  const std::string& text = mailer_.sent.back().text;
+  EXPECT_NE(text.find(services_.config.public_url + "/signup?email=new.person%2Bx%40example.org"),
+            std::string::npos)
+      << text;
 
   EXPECT_THAT(admin_.Invite(root(), "root@example.org"), StatusIs(ErrorCode::kConflict));
   EXPECT_THAT(admin_.Invite(root(), "not an address"), StatusIs(ErrorCode::kInvalidArgument));
@@ -174,6 +175,7 @@ TEST_F(AdminTest, InvitationsAreMailedAuditedAndLimited) {
   const size_t mails = mailer_.sent.size();
   EXPECT_THAT(strict.Invite(root(), "second@example.org"), IsOk());
   EXPECT_THAT(strict.Invite(root(), "third@example.org"), StatusIs(ErrorCode::kResourceExhausted));
+  DeliverQueuedMail();
   EXPECT_EQ(mailer_.sent.size(), mails + 1);
   clock_.Advance(61min);
   EXPECT_THAT(strict.Invite(root(), "third@example.org"), IsOk());

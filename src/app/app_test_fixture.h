@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 
 #include "app/accounts.h"
+#include "app/outbound_mail.h"
 #include "auth/totp.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/status_matchers.h"
@@ -23,11 +26,13 @@ class CapturingMailer final : public delivery::Mailer {
  public:
   Status Send(const delivery::OutgoingMail& mail) override {
     std::lock_guard lock(mu_);
+    if (!fail_with.ok()) return fail_with;
     sent.push_back(mail);
     return Status::Ok();
   }
   std::mutex mu_;
   std::vector<delivery::OutgoingMail> sent;
+  Status fail_with = Status::Ok();  // what Send answers instead of sending
 };
 
 class AppTest : public ::testing::Test {
@@ -47,7 +52,24 @@ class AppTest : public ::testing::Test {
     return c;
   }
 
+  // Hands the queued mail to mailer_ (the delivery thread's job in `serve`).
+  void DeliverQueuedMail() {
+    EXPECT_THAT(MailDeliverer(services_).DeliverDue(1000).status(), IsOk());
+  }
+
+  std::string LastAuditType() {
+    auto newest = store_->ReadAuditBefore(std::numeric_limits<int64_t>::max(), 1);
+    return newest.ok() && !newest->empty() ? newest->front().event.type : "";
+  }
+
+  bool AuditHas(const std::string& type) {
+    auto all = store_->ReadAudit(1, 100'000);
+    return all.ok() && std::any_of(all->begin(), all->end(),
+                                   [&](const auto& e) { return e.event.type == type; });
+  }
+
   std::string LastToken() {
+    DeliverQueuedMail();
     const std::string& text = mailer_.sent.back().text;
     const size_t at = text.find("token=");
     EXPECT_NE(at, std::string::npos);

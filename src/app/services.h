@@ -32,6 +32,14 @@ struct Limits {
   size_t max_search_scanned = 1000;  // messages decrypted per search page at most
 };
 
+// How long the outbound mail queue keeps trying (app/outbound_mail.h).
+struct MailRetryPolicy {
+  std::chrono::seconds first_retry{60};  // doubles after each failure…
+  std::chrono::seconds max_retry{3600};  // …up to this
+  std::chrono::seconds give_up_after{24 * 3600};
+  std::chrono::seconds lease{300};  // a claimed mail is retried by others after this
+};
+
 struct AppConfig {
   std::string public_url = "https://127.0.0.1:8443";
   std::string product_name = "Sealpost";
@@ -44,6 +52,7 @@ struct AppConfig {
   int max_second_factor_failures = 5;  // per login ticket
   bool require_totp = true;
   int64_t max_invitations_per_hour = 50;  // per administrator
+  MailRetryPolicy mail_retry;
   Limits limits;
 };
 

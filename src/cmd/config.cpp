@@ -85,6 +85,9 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_username", c.mail_relay_username));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_password", c.mail_relay_password));
   SP_RETURN_IF_ERROR(r.Get("mail", "helo_name", c.mail_helo_name));
+  SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_first_seconds", c.app.mail_retry.first_retry));
+  SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_max_seconds", c.app.mail_retry.max_retry));
+  SP_RETURN_IF_ERROR(r.GetSeconds("mail", "give_up_after_seconds", c.app.mail_retry.give_up_after));
   SP_RETURN_IF_ERROR(r.Get("audit", "checkpoint_every", c.audit_checkpoint_every));
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
@@ -116,6 +119,12 @@ Status Validate(const Config& c) {
   }
   if (c.app.session_idle.count() < 60 || c.app.session_absolute < c.app.session_idle) {
     return InvalidArgument("auth.session_idle_seconds must be ≥ 60 and ≤ session_absolute_seconds");
+  }
+  const app::MailRetryPolicy& retry = c.app.mail_retry;
+  if (retry.first_retry.count() < 1 || retry.max_retry < retry.first_retry ||
+      retry.give_up_after < retry.first_retry) {
+    return InvalidArgument(
+        "mail.retry_first_seconds must be ≥ 1 and ≤ retry_max_seconds and give_up_after_seconds");
   }
   if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");

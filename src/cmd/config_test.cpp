@@ -67,5 +67,23 @@ TEST(ConfigTest, InvitationLimitIsConfigurable) {
   EXPECT_EQ(LoadConfig(std::nullopt, std::nullopt)->app.max_invitations_per_hour, 50);
 }
 
+TEST(ConfigTest, MailRetryPolicyIsConfigurableAndChecked) {
+  testutil::TempDir dir;
+  auto c = LoadConfig(Write(dir,
+                            "[mail]\nretry_first_seconds = 5\nretry_max_seconds = 50\n"
+                            "give_up_after_seconds = 500\n"),
+                      std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->app.mail_retry.first_retry, std::chrono::seconds(5));
+  EXPECT_EQ(c->app.mail_retry.max_retry, std::chrono::seconds(50));
+  EXPECT_EQ(c->app.mail_retry.give_up_after, std::chrono::seconds(500));
+  EXPECT_THAT(LoadConfig(Write(dir, "[mail]\nretry_first_seconds = 0\n"), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(LoadConfig(Write(dir, "[mail]\nretry_first_seconds = 100\nretry_max_seconds = 10\n"),
+                         std::nullopt)
+                  .status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace sealpost::cmd

@@ -10,10 +10,11 @@
 #include "api/api.h"
 #include "app/accounts.h"
 #include "app/mailbox.h"
+#include "app/outbound_mail.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
-#include "cmd/housekeeping.h"
 #include "cmd/open_store.h"
+#include "cmd/periodic_task.h"
 #include "delivery/mailer.h"
 #include "http/self_signed.h"
 #include "http/server.h"
@@ -128,7 +129,21 @@ int Serve(const Config& config) {
   if (!server.ok()) return Fail("HTTPS server", server.status());
   if (Status s = (*server)->Start(); !s.ok()) return Fail("HTTPS server", s);
 
-  Housekeeping housekeeping(
+  app::MailDeliverer mail_deliverer(services);
+  PeriodicTask mail_delivery(
+      [&] {
+        constexpr int kBatch = 32;
+        for (;;) {  // until the queue holds nothing due
+          auto round = mail_deliverer.DeliverDue(kBatch);
+          if (!round.ok()) {
+            spdlog::warn("mail delivery: {}", round.status().ToString());
+            return;
+          }
+          if (round->delivered + round->retried + round->failed < kBatch) return;
+        }
+      },
+      std::chrono::seconds(1));
+  PeriodicTask housekeeping(
       [&] {
         auto uploads = mailbox.ExpireUploads();
         if (!uploads.ok()) spdlog::warn("housekeeping: uploads: {}", uploads.status().ToString());

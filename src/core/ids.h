@@ -44,5 +44,6 @@ using UserId = Id<struct UserIdTag>;
 using MessageId = Id<struct MessageIdTag>;
 using UploadId = Id<struct UploadIdTag>;
 using BlobId = Id<struct BlobIdTag>;
+using MailJobId = Id<struct MailJobIdTag>;
 
 }  // namespace sealpost

@@ -22,10 +22,11 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
 
-// Policy for the UI's HTML: scripts, styles and images only from this origin; no framing.
+// Policy for the UI's HTML: scripts, styles and images only from this origin (images also as
+// data: URIs, for the TOTP QR code); no inline script or style; no framing by other pages.
 constexpr std::string_view kHtmlContentSecurityPolicy =
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 constexpr std::string_view kBuiltInPage =
     "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -128,7 +129,9 @@ Response Serve(const std::string& root_dir, const Request& request) {
   // The root itself, a directory without index.html, or a missing file.
   const size_t last_slash = path.rfind('/');
   const std::string_view last_segment = path.substr(last_slash + 1);
-  const bool spa_route = last_segment.find('.') == std::string_view::npos;
+  // Paths under /api/ belong to the API: an unknown one is a 404, never the UI's page.
+  const bool spa_route =
+      last_segment.find('.') == std::string_view::npos && !path.starts_with("/api/");
   if (!spa_route) return NotFoundProblem();
   if (have_root) file = OpenBelow(root, "index.html");
   if (file) return ServeFile(std::move(*file), false);

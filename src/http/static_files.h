@@ -2,10 +2,12 @@
 //
 // GET and HEAD only (others get 405). "/" and directories serve their index.html; a path that
 // names no file and whose last segment has no extension serves the root index.html, so the
-// single-page app can route it; other missing files get 404. index.html is sent with
-// Cache-Control: no-cache, files under /assets/ (content-hashed by Vite) as immutable, the rest
-// no-cache. When the root has no index.html, "/" answers a small built-in page saying the API is
-// running and the web UI is not built. Files are streamed, never loaded whole.
+// single-page app can route it (except below /api/, which stays a 404); other missing files get
+// 404. index.html is sent with Cache-Control: no-cache, files under /assets/ (content-hashed by
+// Vite) as immutable, the rest no-cache. HTML carries a strict Content-Security-Policy (no inline
+// script or style, no framing). When the root has no index.html, "/" answers a small built-in
+// page saying the API is running and the web UI is not built. Files are streamed, never loaded
+// whole.
 //
 // SECURITY: the path is untrusted. It is re-checked (no "." / ".." segments, backslashes, NUL or
 // control characters — encoded forms are refused earlier by PercentDecodePath()), hidden names

@@ -71,7 +71,12 @@ TEST_F(StaticFilesTest, ServesIndexForRoot) {
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.Header("Content-Type"), "text/html; charset=utf-8");
   EXPECT_EQ(response.Header("Cache-Control"), "no-cache");
-  EXPECT_TRUE(response.Header("Content-Security-Policy").has_value());
+  const auto csp = response.Header("Content-Security-Policy");
+  ASSERT_TRUE(csp.has_value());
+  EXPECT_NE(csp->find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(csp->find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(csp->find("unsafe-inline"), std::string::npos);
+  EXPECT_EQ(csp->find("unsafe-eval"), std::string::npos);
   ASSERT_TRUE(response.stream != nullptr);
   EXPECT_EQ(response.stream_length, 16u);
   EXPECT_EQ(BodyOf(response), "<html>app</html>");
@@ -124,6 +129,10 @@ TEST_F(StaticFilesTest, SinglePageAppRoutesGetIndex) {
     EXPECT_EQ(response.status, 200) << path;
     EXPECT_EQ(response.Header("Cache-Control"), "no-cache") << path;
     EXPECT_EQ(BodyOf(response), "<html>app</html>") << path;
+  }
+  // Unknown API paths are not the UI's.
+  for (const char* path : {"/api/v1/nothing", "/api/v2"}) {
+    EXPECT_EQ(Fetch(path).status, 404) << path;
   }
   // A missing file with an extension is a real 404.
   Response missing = Fetch("/assets/gone-123.js");

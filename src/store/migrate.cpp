@@ -14,9 +14,9 @@ namespace sealpost::store {
 namespace {
 
 // Parents before children (foreign keys).
-constexpr const char* kTables[] = {"users",     "sessions",          "tokens",       "messages",
-                                   "mailbox",   "attachments",       "uploads",      "counters",
-                                   "audit_log", "audit_checkpoints", "platform_keys"};
+constexpr const char* kTables[] = {
+    "users",   "sessions", "tokens",    "messages",          "mailbox",       "attachments",
+    "uploads", "counters", "audit_log", "audit_checkpoints", "platform_keys", "outbound_mail"};
 
 struct Column {
   std::string name;

@@ -142,6 +142,19 @@ struct AuditCheckpoint {
   TimePoint time;
 };
 
+// One mail in the durable outbound queue (app/outbound_mail.h). The mail itself (recipient,
+// headers, text with its links) is sealed under the master key: a stolen database must not hand
+// out confirmation or pickup links.
+struct OutboundMailRecord {
+  MailJobId id;
+  Bytes sealed_mail;
+  TimePoint created_at;
+  TimePoint next_attempt_at;
+  int attempts = 0;                      // delivery attempts made so far
+  std::optional<TimePoint> lease_until;  // claimed by a deliverer until then
+  std::string last_error;                // the last failure, for logs and reports; no secrets
+};
+
 struct PlatformKeyRecord {
   std::string name;
   Bytes public_key;

@@ -75,6 +75,17 @@ class WriteTxn {
   virtual Status AddAuditCheckpoint(const AuditCheckpoint& checkpoint) = 0;
 
   virtual Status PutPlatformKey(const PlatformKeyRecord& key) = 0;
+
+  // Outbound mail queue. ClaimDueMail leases up to `limit` mails that are due (next_attempt_at
+  // <= now) and not leased by anyone else (or whose lease ran out, e.g. a process died mid-job),
+  // oldest due first, and returns them with their new lease. Reschedule ends the lease.
+  virtual Status EnqueueMail(const OutboundMailRecord& mail) = 0;
+  virtual Result<std::vector<OutboundMailRecord>> ClaimDueMail(TimePoint now, TimePoint lease_until,
+                                                               int limit) = 0;
+  virtual Status RescheduleMail(const MailJobId& id, TimePoint next_attempt_at, int attempts,
+                                const std::string& last_error) = 0;
+  // Delivered or given up. NotFound when it is not (or no longer) queued.
+  virtual Status DeleteMail(const MailJobId& id) = 0;
 };
 
 class Store {
@@ -113,6 +124,9 @@ class Store {
   virtual Result<std::vector<AuditEntry>> ReadAuditBefore(int64_t before_seq, int limit) = 0;
   virtual Result<std::vector<AuditCheckpoint>> ReadAuditCheckpoints() = 0;
   virtual Result<PlatformKeyRecord> GetPlatformKey(const std::string& name) = 0;
+
+  // Mails waiting in the outbound queue, soonest due first.
+  virtual Result<std::vector<OutboundMailRecord>> ListQueuedMail(int limit) = 0;
 };
 
 }  // namespace sealpost::store

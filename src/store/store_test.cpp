@@ -389,6 +389,80 @@ TEST_P(StoreTest, AuditIsReadNewestFirstBeforeASequenceNumber) {
   EXPECT_TRUE(store_->ReadAuditBefore(1, 10)->empty());
 }
 
+OutboundMailRecord QueuedMail(const std::string& hex_id, TimePoint due) {
+  return {MailJobId::FromTrusted(hex_id), Bytes{1, 2, 3}, kT0, due, 0, std::nullopt, ""};
+}
+
+Result<std::vector<OutboundMailRecord>> Claim(Store& store, TimePoint now, TimePoint lease,
+                                              int limit) {
+  Result<std::vector<OutboundMailRecord>> claimed = std::vector<OutboundMailRecord>{};
+  const Status s = store.Write([&](WriteTxn& tx) {
+    claimed = tx.ClaimDueMail(now, lease, limit);
+    return claimed.status();
+  });
+  if (!s.ok()) return s;
+  return claimed;
+}
+
+TEST_P(StoreTest, QueuedMailIsClaimedWhenDueAndOnlyOnceWhileLeased) {
+  const std::string a(32, 'a'), b(32, 'b'), c(32, 'c');
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(b, kT0 + 2s)));
+                SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(a, kT0 + 1s)));
+                return tx.EnqueueMail(QueuedMail(c, kT0 + 60s));  // not yet due
+              }),
+              IsOk());
+  auto first = Claim(*store_, kT0 + 5s, kT0 + 5min, 10);
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].id.str(), a);  // oldest due first
+  EXPECT_EQ((*first)[1].id.str(), b);
+  EXPECT_EQ((*first)[0].sealed_mail, (Bytes{1, 2, 3}));
+  ASSERT_TRUE((*first)[0].lease_until.has_value());
+  EXPECT_EQ(*(*first)[0].lease_until, kT0 + 5min);
+
+  // Leased: nobody else gets them, even once c is due.
+  auto second = Claim(*store_, kT0 + 61s, kT0 + 6min, 10);
+  ASSERT_THAT(second.status(), IsOk());
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].id.str(), c);
+
+  // A lease that ran out (its deliverer died) makes the mail claimable again.
+  auto after_lease = Claim(*store_, kT0 + 5min, kT0 + 10min, 1);
+  ASSERT_THAT(after_lease.status(), IsOk());
+  ASSERT_EQ(after_lease->size(), 1u);
+  EXPECT_EQ((*after_lease)[0].id.str(), a);
+}
+
+TEST_P(StoreTest, RescheduledMailWaitsAndDeletedMailIsGone) {
+  const std::string a(32, 'a');
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.EnqueueMail(QueuedMail(a, kT0)); }), IsOk());
+  ASSERT_EQ(Claim(*store_, kT0, kT0 + 5min, 10)->size(), 1u);
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.RescheduleMail(MailJobId::FromTrusted(a), kT0 + 2min, 1,
+                                         "relay unavailable");
+              }),
+              IsOk());
+  EXPECT_TRUE(Claim(*store_, kT0 + 1min, kT0 + 6min, 10)->empty());  // lease ended, not due
+  auto listed = store_->ListQueuedMail(10);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].attempts, 1);
+  EXPECT_EQ((*listed)[0].last_error, "relay unavailable");
+  EXPECT_FALSE((*listed)[0].lease_until.has_value());
+  EXPECT_EQ((*listed)[0].next_attempt_at, kT0 + 2min);
+
+  ASSERT_EQ(Claim(*store_, kT0 + 2min, kT0 + 7min, 10)->size(), 1u);
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteMail(MailJobId::FromTrusted(a)); }),
+              IsOk());
+  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteMail(MailJobId::FromTrusted(a)); }),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.RescheduleMail(MailJobId::FromTrusted(a), kT0, 2, ""); }),
+      StatusIs(ErrorCode::kNotFound));
+}
+
 // Another process (an operator's sqlite3, a second server) writing between our commits must not
 // make the next write fail. SQLite only: on PostgreSQL the same holds by construction.
 TEST(SqliteStoreTest, WritesContinueAfterAnotherConnectionWrites) {
@@ -506,6 +580,40 @@ TEST_P(StoreTest, ConflictInsideCallbackLeavesTransactionUsable) {
               IsOk());
   EXPECT_THAT(dup, StatusIs(ErrorCode::kConflict));
   EXPECT_THAT(store_->GetUser(UserId::FromTrusted(IdHex('c'))).status(), IsOk());
+}
+
+// Deliverers in two processes claiming at once never get the same mail, and every due mail is
+// claimed by someone (FOR UPDATE SKIP LOCKED on PostgreSQL, the writer lock on SQLite).
+TEST_P(StoreTest, ConcurrentClaimsAcrossProcessesTakeEachMailOnce) {
+  auto second = db_->Open();
+  ASSERT_THAT(second.status(), IsOk());
+  constexpr int kMails = 60;
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                for (int i = 0; i < kMails; ++i) {
+                  SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(fmt::format("{:032x}", i), kT0)));
+                }
+                return Status::Ok();
+              }),
+              IsOk());
+  Store* stores[2] = {store_.get(), second->get()};
+  std::mutex mu;
+  std::vector<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (;;) {
+        auto got = Claim(*stores[t % 2], kT0 + 1s, kT0 + 5min, 3);
+        ASSERT_THAT(got.status(), IsOk());
+        if (got->empty()) return;
+        std::lock_guard lock(mu);
+        for (const auto& m : *got) claimed.push_back(m.id.str());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed.size(), size_t{kMails});
+  EXPECT_EQ(std::adjacent_find(claimed.begin(), claimed.end()), claimed.end());
 }
 
 // Opening a second store on an existing database (a second process, a restart) finds the schema

@@ -149,6 +149,12 @@ class PgDb:
     def close(self):
         pass
 
+    def __enter__(self):  # like sqlite3: `with db:` is a transaction scope, not a close
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
 
 _pg_databases = 0
 
@@ -261,8 +267,32 @@ class Server:
     def client(self):
         return Client(self)
 
+    def wait_for_mail_queue(self, timeout=20):
+        """Waits until the outbound queue is empty: every mail queued by the requests made so far
+        has been handed to the mailer (written to the outbox, or to the relay)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.db() as db:
+                left = db.execute("SELECT count(*) FROM outbound_mail").fetchone()[0]
+            if left == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{left} mail(s) still queued after {timeout} s")
+            time.sleep(0.05)
+
+    def mail_to(self, address):
+        """Text of the newest mail in the .eml outbox addressed to `address`, once delivered."""
+        self.wait_for_mail_queue()
+        for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
+            with open(path, "rb") as f:
+                msg = email.message_from_bytes(f.read())
+            if msg["To"] == address:
+                return msg.get_payload(decode=True).decode()
+        raise AssertionError("no mail for " + address)
+
     def outbox_token(self, address):
         """The newest confirmation token mailed to `address`, read from the .eml outbox."""
+        self.wait_for_mail_queue()
         for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
             with open(path, "rb") as f:
                 msg = email.message_from_bytes(f.read())

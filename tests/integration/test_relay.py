@@ -1,9 +1,11 @@
 """Outgoing mail through a real SMTP relay: a private Postfix on loopback (tests/postfix).
 The confirmation mail of a sign-up must arrive over verified STARTTLS and its link must work;
-a relay that refuses, or one without STARTTLS when TLS is required, gives a clear error."""
+mail goes through the durable outbound queue: a relay that refuses is not retried, one that is
+down or lacks STARTTLS when TLS is required is retried with backoff and then given up, audited."""
 
 import email
 import glob
+import json
 import os
 import re
 import socket
@@ -51,13 +53,33 @@ class Relay:
 
 
 def relay_config(relay, tls="required"):
+    # Quick retries so that giving up fits in a test: 1 s apart, for 3 s.
     return f"""
 [mail]
 relay = "localhost:{relay.port}"
 relay_tls = "{tls}"
 relay_ca_file = "{relay.dir}/tls/cert.pem"
 from = "Sealpost <no-reply@example.org>"
+retry_first_seconds = 1
+retry_max_seconds = 1
+give_up_after_seconds = 3
 """
+
+
+def mail_events(server):
+    """(type, details) of the mail.* audit events, oldest first."""
+    with server.db() as db:
+        return [(t, json.loads(d)) for t, d in db.execute(
+            "SELECT type, details FROM audit_log WHERE type LIKE 'mail.%' ORDER BY seq")]
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 class RelayTest(unittest.TestCase):
@@ -79,12 +101,24 @@ class RelayTest(unittest.TestCase):
             token = re.search(r"verify#token=([A-Za-z0-9_-]+)", msg.get_payload()).group(1)
             r = c.request("POST", "/api/v1/accounts/verify", {"token": token})
             self.assertEqual(r.status, 200, r.body)
-            # A refused recipient gets a clear error and the relay's text stays in the log.
+            server.wait_for_mail_queue()
+            self.assertEqual([t for t, _ in mail_events(server)], ["mail.sent"])
+
+            # A recipient the relay refuses (5xx): the sign-up answers as always (it must not
+            # tell whether mail works for an address), the mail is dropped at once — no retry —
+            # and the refusal is in the audit log and the server log.
             r = c.request("POST", "/api/v1/accounts",
                           {"email": "reject@example.org", "password": PASSWORD})
-            self.assertEqual(r.status, 400, r.body)
-            self.assertIn("refused by the mail server", r.json()["detail"])
-            self.assertNotIn("5.7.1", r.json()["detail"])
+            self.assertEqual(r.status, 202, r.body)
+            server.wait_for_mail_queue()
+            kind, details = mail_events(server)[-1]
+            self.assertEqual(kind, "mail.failed")
+            self.assertEqual(details["to"], "reject@example.org")
+            self.assertEqual(details["attempts"], 1)
+            self.assertTrue(details["permanent"])
+            self.assertIn("5.7.1", details["error"])
+            self.assertIn("gave up", server.read_log())
+            self.assertEqual(relay.delivered("reject"), [])
         finally:
             server.cleanup()
             relay.stop()
@@ -96,15 +130,21 @@ class RelayTest(unittest.TestCase):
             c = server.client()
             r = c.request("POST", "/api/v1/accounts",
                           {"email": "alice@example.org", "password": PASSWORD})
-            self.assertEqual(r.status, 503, r.body)
-            self.assertEqual(r.problem_type(), "unavailable")
+            self.assertEqual(r.status, 202, r.body)
+            # Retried (the relay may be fixed), never sent in clear, then given up.
+            self.assertTrue(wait_for(lambda: any(t == "mail.failed"
+                                                 for t, _ in mail_events(server))))
+            _, details = mail_events(server)[-1]
+            self.assertGreaterEqual(details["attempts"], 2)
+            self.assertFalse(details["permanent"])
+            self.assertIn("STARTTLS", details["error"])
             self.assertEqual(relay.delivered("alice"), [])
-            self.assertIn("STARTTLS", server.read_log())
+            self.assertIn("retrying in", server.read_log())
         finally:
             server.cleanup()
             relay.stop()
 
-    def test_relay_down(self):
+    def test_relay_down_is_retried_with_backoff_then_given_up(self):
         class Down:
             port = free_port()
             dir = "/nonexistent"
@@ -112,9 +152,27 @@ class RelayTest(unittest.TestCase):
         try:
             r = server.client().request("POST", "/api/v1/accounts",
                                         {"email": "alice@example.org", "password": PASSWORD})
-            self.assertEqual(r.status, 503, r.body)
+            self.assertEqual(r.status, 202, r.body)
+            # While it retries, the mail waits in the queue, sealed: the link is not readable
+            # from the database.
+            self.assertTrue(wait_for(lambda: self._attempts(server) >= 1))
+            with server.db() as db:
+                sealed = db.execute("SELECT sealed_mail FROM outbound_mail").fetchone()[0]
+            self.assertNotIn(b"verify#token", sealed)
+            self.assertNotIn(b"alice", sealed)
+            self.assertTrue(wait_for(lambda: any(t == "mail.failed"
+                                                 for t, _ in mail_events(server))))
+            _, details = mail_events(server)[-1]
+            self.assertGreaterEqual(details["attempts"], 2)
+            server.wait_for_mail_queue()  # given up: nothing left behind
         finally:
             server.cleanup()
+
+    @staticmethod
+    def _attempts(server):
+        with server.db() as db:
+            row = db.execute("SELECT max(attempts) FROM outbound_mail").fetchone()
+        return row[0] or 0
 
 
 if __name__ == "__main__":

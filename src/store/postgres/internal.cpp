@@ -17,6 +17,8 @@ constexpr const char* kTokenColumns = "lookup, purpose, user_id, payload, expire
 constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
+constexpr const char* kOutboundMailColumns =
+    "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error";
 constexpr const char* kMailboxSelect =
     "SELECT b.owner_id, b.message_id, b.folder, b.sealed_key, b.unread, b.created_ms, "
     "m.sender_id, m.created_ms, m.summary, m.body FROM mailbox b JOIN messages m ON "
@@ -142,6 +144,24 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"blob_exists", "SELECT 1 FROM blobs WHERE id = $1"},
       {"blob_chunk", "SELECT data FROM blob_chunks WHERE blob_id = $1 AND seq = $2"},
       {"blob_remove", "DELETE FROM blobs WHERE id = $1"},
+      // Outbound mail queue. A claim locks the due rows it takes and skips rows another
+      // transaction has locked, so concurrent claimers never get the same mail; the lease makes
+      // a mail whose deliverer died claimable again once it runs out.
+      {"enqueue_mail",
+       S({"INSERT INTO outbound_mail(", kOutboundMailColumns,
+          ") VALUES($1,$2,$3,$4,$5,NULLIF($6::bigint,-1),$7) ON CONFLICT DO NOTHING"})},
+      {"claim_due_mail",
+       S({"UPDATE outbound_mail SET lease_until_ms = $2 WHERE id IN (SELECT id FROM "
+          "outbound_mail WHERE next_attempt_ms <= $1 AND (lease_until_ms IS NULL OR "
+          "lease_until_ms <= $1) ORDER BY next_attempt_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+          "RETURNING ",
+          kOutboundMailColumns})},
+      {"reschedule_mail",
+       "UPDATE outbound_mail SET next_attempt_ms = $2, attempts = $3, last_error = $4, "
+       "lease_until_ms = NULL WHERE id = $1"},
+      {"delete_mail", "DELETE FROM outbound_mail WHERE id = $1"},
+      {"list_queued_mail", S({"SELECT ", kOutboundMailColumns,
+                              " FROM outbound_mail ORDER BY next_attempt_ms, id LIMIT $1"})},
       {"put_platform_key",
        "INSERT INTO platform_keys(name, public_key, wrapped_secret) VALUES($1,$2,$3) "
        "ON CONFLICT DO NOTHING"},
@@ -260,6 +280,18 @@ AuditEntry ReadAuditEntry(const pqxx::row& r) {
   e.prev_hash = ReadBytes(r[6]);
   e.hash = ReadBytes(r[7]);
   return e;
+}
+
+OutboundMailRecord ReadOutboundMail(const pqxx::row& r) {
+  OutboundMailRecord m;
+  m.id = MailJobId::FromTrusted(r[0].as<std::string>());
+  m.sealed_mail = ReadBytes(r[1]);
+  m.created_at = FromUnixMillis(r[2].as<int64_t>());
+  m.next_attempt_at = FromUnixMillis(r[3].as<int64_t>());
+  m.attempts = r[4].as<int>();
+  if (!r[5].is_null()) m.lease_until = FromUnixMillis(r[5].as<int64_t>());
+  m.last_error = r[6].as<std::string>();
+  return m;
 }
 
 MailboxItem ReadMailboxItem(const pqxx::row& r) {

@@ -138,6 +138,10 @@ class PostgresStore final : public Store {
         "read_checkpoints");
   }
 
+  Result<std::vector<OutboundMailRecord>> ListQueuedMail(int limit) override {
+    return ReadAll<OutboundMailRecord>(ReadOutboundMail, "list_queued_mail", limit);
+  }
+
   Result<PlatformKeyRecord> GetPlatformKey(const std::string& name) override {
     return ReadOne<PlatformKeyRecord>(
         "get_platform_key",

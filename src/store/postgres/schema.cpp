@@ -136,6 +136,19 @@ CREATE TABLE blob_chunks(
 );
 ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 )sql",
+      // 3: the durable outbound mail queue, claimed with FOR UPDATE SKIP LOCKED and a lease.
+      R"sql(
+CREATE TABLE outbound_mail(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  sealed_mail BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL,
+  next_attempt_ms BIGINT NOT NULL,
+  attempts INTEGER NOT NULL,
+  lease_until_ms BIGINT,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX outbound_mail_due ON outbound_mail(next_attempt_ms, id);
+)sql",
   };
   return kMigrations;
 }

@@ -1,5 +1,8 @@
 #include "store/postgres/write_txn.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "store/audit_chain.h"
 #include "store/postgres/internal.h"
 
@@ -288,6 +291,47 @@ Status PgWriteTxn::PutPlatformKey(const PlatformKeyRecord& k) {
         tx_.exec_prepared("put_platform_key", k.name, Bin(k.public_key), Bin(k.wrapped_secret)),
         "platform key");
   });
+}
+
+Status PgWriteTxn::EnqueueMail(const OutboundMailRecord& m) {
+  return GuardStatus([&] {
+    // No lease is sent as -1, which the statement turns into NULL (times are never negative).
+    const auto r =
+        tx_.exec_prepared("enqueue_mail", m.id.str(), Bin(m.sealed_mail),
+                          ToUnixMillis(m.created_at), ToUnixMillis(m.next_attempt_at), m.attempts,
+                          m.lease_until ? ToUnixMillis(*m.lease_until) : int64_t{-1}, m.last_error);
+    return ExpectInserted(r, "queued mail");
+  });
+}
+
+Result<std::vector<OutboundMailRecord>> PgWriteTxn::ClaimDueMail(TimePoint now,
+                                                                 TimePoint lease_until, int limit) {
+  return Guard<std::vector<OutboundMailRecord>>([&]() -> Result<std::vector<OutboundMailRecord>> {
+    const auto r =
+        tx_.exec_prepared("claim_due_mail", ToUnixMillis(now), ToUnixMillis(lease_until), limit);
+    std::vector<OutboundMailRecord> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(ReadOutboundMail(row));
+    // RETURNING has no order: oldest due first, as the interface promises.
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.next_attempt_at, a.id) < std::tie(b.next_attempt_at, b.id);
+    });
+    return out;
+  });
+}
+
+Status PgWriteTxn::RescheduleMail(const MailJobId& id, TimePoint next_attempt_at, int attempts,
+                                  const std::string& last_error) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("reschedule_mail", id.str(),
+                                          ToUnixMillis(next_attempt_at), attempts, last_error),
+                        "queued mail");
+  });
+}
+
+Status PgWriteTxn::DeleteMail(const MailJobId& id) {
+  return GuardStatus(
+      [&] { return ExpectOneRow(tx_.exec_prepared("delete_mail", id.str()), "queued mail"); });
 }
 
 }  // namespace sealpost::store::postgres

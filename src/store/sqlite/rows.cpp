@@ -63,6 +63,18 @@ UploadRecord ReadUpload(const Statement& s) {
   return u;
 }
 
+OutboundMailRecord ReadOutboundMail(const Statement& s) {
+  OutboundMailRecord m;
+  m.id = MailJobId::FromTrusted(s.Text(0));
+  m.sealed_mail = s.Blob(1);
+  m.created_at = FromUnixMillis(s.Int(2));
+  m.next_attempt_at = FromUnixMillis(s.Int(3));
+  m.attempts = static_cast<int>(s.Int(4));
+  if (sqlite3_column_type(s.raw(), 5) != SQLITE_NULL) m.lease_until = FromUnixMillis(s.Int(5));
+  m.last_error = s.Text(6);
+  return m;
+}
+
 AuditEntry ReadAuditEntry(const Statement& s) {
   AuditEntry e;
   e.seq = s.Int(0);

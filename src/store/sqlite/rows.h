@@ -15,6 +15,8 @@ inline constexpr const char* kSessionColumns =
     "public_id, "
     "client_ip, user_agent";
 inline constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
+inline constexpr const char* kOutboundMailColumns =
+    "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error";
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 
@@ -23,5 +25,6 @@ SessionRecord ReadSession(const Statement& s);
 TokenRecord ReadToken(const Statement& s);  // lookup, purpose, user_id, payload, expires_ms
 UploadRecord ReadUpload(const Statement& s);
 AuditEntry ReadAuditEntry(const Statement& s);
+OutboundMailRecord ReadOutboundMail(const Statement& s);
 
 }  // namespace sealpost::store::sqlite

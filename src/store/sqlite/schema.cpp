@@ -116,6 +116,19 @@ ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
 UPDATE sessions SET public_id = lower(hex(randomblob(16)));
 CREATE UNIQUE INDEX sessions_by_public_id ON sessions(public_id);
 )sql",
+      // 3: the durable outbound mail queue.
+      R"sql(
+CREATE TABLE outbound_mail(
+  id TEXT PRIMARY KEY,
+  sealed_mail BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  lease_until_ms INTEGER,
+  last_error TEXT NOT NULL
+) STRICT;
+CREATE INDEX outbound_mail_due ON outbound_mail(next_attempt_ms);
+)sql",
   };
   return kMigrations;
 }

@@ -288,6 +288,23 @@ class SqliteStore final : public Store {
         "platform key");
   }
 
+  Result<std::vector<OutboundMailRecord>> ListQueuedMail(int limit) override {
+    return WithReader<std::vector<OutboundMailRecord>>(
+        [&](Connection& db) -> Result<std::vector<OutboundMailRecord>> {
+          SP_ASSIGN_OR_RETURN(auto s, db.Prepare(std::string("SELECT ") + kOutboundMailColumns +
+                                                 " FROM outbound_mail "
+                                                 "ORDER BY next_attempt_ms, id LIMIT ?"));
+          s.Bind(1, int64_t{limit});
+          std::vector<OutboundMailRecord> out;
+          for (;;) {
+            SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+            if (!row) break;
+            out.push_back(ReadOutboundMail(s));
+          }
+          return out;
+        });
+  }
+
  private:
   struct Pending {
     const std::function<Status(WriteTxn&)>* fn;

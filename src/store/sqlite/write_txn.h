@@ -42,6 +42,12 @@ class SqliteWriteTxn final : public WriteTxn {
   Result<AuditEntry> AppendAudit(const AuditEvent& event) override;
   Status AddAuditCheckpoint(const AuditCheckpoint& checkpoint) override;
   Status PutPlatformKey(const PlatformKeyRecord& key) override;
+  Status EnqueueMail(const OutboundMailRecord& mail) override;
+  Result<std::vector<OutboundMailRecord>> ClaimDueMail(TimePoint now, TimePoint lease_until,
+                                                       int limit) override;
+  Status RescheduleMail(const MailJobId& id, TimePoint next_attempt_at, int attempts,
+                        const std::string& last_error) override;
+  Status DeleteMail(const MailJobId& id) override;
 
  private:
   Status ExpectOneRow(const char* what);

@@ -1,8 +1,8 @@
-#include "cmd/housekeeping.h"
+#include "cmd/periodic_task.h"
 
 namespace sealpost::cmd {
 
-Housekeeping::Housekeeping(std::function<void()> round, std::chrono::seconds period)
+PeriodicTask::PeriodicTask(std::function<void()> round, std::chrono::seconds period)
     : round_(std::move(round)), period_(period) {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
@@ -15,7 +15,7 @@ Housekeeping::Housekeeping(std::function<void()> round, std::chrono::seconds per
   });
 }
 
-Housekeeping::~Housekeeping() {
+PeriodicTask::~PeriodicTask() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

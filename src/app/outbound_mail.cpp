@@ -1,0 +1,137 @@
+#include "app/outbound_mail.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "app/internal/audit_event.h"
+
+namespace sealpost::app {
+namespace {
+
+using nlohmann::json;
+
+std::string SealPurpose(const MailJobId& id) { return "outbound-mail/" + id.str(); }
+
+Bytes Seal(const Services& s, const MailJobId& id, const delivery::OutgoingMail& mail,
+           const std::optional<EmailAddress>& report_to) {
+  json j = {{"to", mail.to.str()}, {"subject", mail.subject}, {"text", mail.text}};
+  if (report_to) j["report_to"] = report_to->str();
+  std::string text = j.dump();
+  const Bytes sealed = s.master.Wrap(AsBytes(text), SealPurpose(id));
+  std::fill(text.begin(), text.end(), '\0');  // it holds the links
+  return sealed;
+}
+
+struct UnsealedMail {
+  delivery::OutgoingMail mail;
+  std::optional<EmailAddress> report_to;
+};
+
+Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& job) {
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes plain,
+                      s.master.Unwrap(job.sealed_mail, SealPurpose(job.id)));
+  const json j = json::parse(plain.AsStringView(), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("to") || !j["to"].is_string() || !j.contains("subject") ||
+      !j["subject"].is_string() || !j.contains("text") || !j["text"].is_string()) {
+    return Corruption("queued mail is malformed");
+  }
+  SP_ASSIGN_OR_RETURN(EmailAddress to, EmailAddress::Parse(j["to"].get<std::string>()));
+  UnsealedMail out{{std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>()},
+                   std::nullopt};
+  if (j.contains("report_to") && j["report_to"].is_string()) {
+    auto report_to = EmailAddress::Parse(j["report_to"].get<std::string>());
+    if (report_to.ok()) out.report_to = *std::move(report_to);
+  }
+  return out;
+}
+
+std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
+  std::chrono::seconds delay = policy.first_retry;
+  for (int i = 1; i < attempts && delay < policy.max_retry; ++i) delay *= 2;
+  return std::min(delay, policy.max_retry);
+}
+
+}  // namespace
+
+Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
+                 const std::optional<EmailAddress>& report_failure_to) {
+  const MailJobId id = platform::NewId<MailJobId>(s.rng);
+  const TimePoint now = s.clock.Now();
+  return tx.EnqueueMail(
+      {id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt, std::string()});
+}
+
+Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
+  const TimePoint now = s_.clock.Now();
+  Result<std::vector<store::OutboundMailRecord>> claimed = std::vector<store::OutboundMailRecord>{};
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    claimed = tx.ClaimDueMail(now, now + s_.config.mail_retry.lease, batch);
+    return claimed.status();
+  }));
+  DeliveryRound round;
+  for (const store::OutboundMailRecord& job : *claimed) {
+    Result<UnsealedMail> unsealed = Unseal(s_, job);
+    if (!unsealed.ok()) {
+      // Nothing to retry: a mail that cannot be opened will not open later.
+      SP_RETURN_IF_ERROR(Finish(job, nullptr, std::nullopt, unsealed.status(), round));
+      continue;
+    }
+    const Status sent = s_.mailer.Send(unsealed->mail);
+    SP_RETURN_IF_ERROR(Finish(job, &unsealed->mail, unsealed->report_to, sent, round));
+  }
+  return round;
+}
+
+Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
+                             const delivery::OutgoingMail* mail,
+                             const std::optional<EmailAddress>& report_to, const Status& sent,
+                             DeliveryRound& round) {
+  const TimePoint now = s_.clock.Now();
+  const int attempts = job.attempts + 1;
+  const std::string to = mail ? mail->to.str() : std::string();
+  if (sent.ok()) {
+    ++round.delivered;
+    return s_.store.Write([&](store::WriteTxn& tx) {
+      SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
+      return RecordEvent(s_, tx, "mail.sent", "system", job.id.str(),
+                         json{{"to", to}, {"attempts", attempts}}.dump());
+    });
+  }
+  const MailRetryPolicy& policy = s_.config.mail_retry;
+  const TimePoint next = now + Backoff(policy, attempts);
+  const bool transient = sent.code() == ErrorCode::kUnavailable;
+  if (transient && next - job.created_at <= policy.give_up_after) {
+    ++round.retried;
+    spdlog::warn("mail: delivery of {} failed (attempt {}), retrying in {} s: {}", job.id.str(),
+                 attempts, std::chrono::duration_cast<std::chrono::seconds>(next - now).count(),
+                 sent.message());
+    return s_.store.Write([&](store::WriteTxn& tx) {
+      return tx.RescheduleMail(job.id, next, attempts, sent.message());
+    });
+  }
+  ++round.failed;
+  spdlog::error("mail: gave up on {} after {} attempt(s): {}", job.id.str(), attempts,
+                sent.message());
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "mail.failed", "system", job.id.str(),
+                                   json{{"to", to},
+                                        {"attempts", attempts},
+                                        {"permanent", !transient},
+                                        {"error", sent.message()}}
+                                       .dump()));
+    if (!report_to || !mail) return Status::Ok();
+    // The report itself reports to no one: a member whose own address fails is not mailed
+    // about it in a loop.
+    return QueueMail(
+        s_, tx,
+        {*report_to, s_.config.product_name + ": message not delivered",
+         "Your message could not be delivered to " + to + " after " + std::to_string(attempts) +
+             " attempt(s).\nThe mail server said: " + sent.message() + "\n\nLog in to " +
+             s_.config.public_url + " to see its status or send it again.\n"});
+  });
+}
+
+}  // namespace sealpost::app

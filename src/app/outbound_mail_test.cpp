@@ -1,0 +1,123 @@
+#include "app/outbound_mail.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "app/app_test_fixture.h"
+
+namespace sealpost::app {
+namespace {
+
+using ::testing::HasSubstr;
+
+class OutboundMailTest : public AppTest {
+ protected:
+  OutboundMailTest() : deliverer_(services_) {}
+
+  void Queue(const std::string& to, const std::string& text,
+             std::optional<EmailAddress> report_to = std::nullopt) {
+    ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+      return QueueMail(services_, tx, {*EmailAddress::Parse(to), "subject", text}, report_to);
+    }),
+                IsOk());
+  }
+
+  DeliveryRound Deliver() {
+    auto round = deliverer_.DeliverDue();
+    EXPECT_THAT(round.status(), IsOk());
+    return round.ok() ? *round : DeliveryRound{};
+  }
+
+  std::vector<store::OutboundMailRecord> Queued() { return *store_->ListQueuedMail(100); }
+
+  MailDeliverer deliverer_;
+};
+
+TEST_F(OutboundMailTest, QueuedMailIsSealedAtRestAndDeliveredOnce) {
+  Queue("carol@example.org", "secret link https://x/#token=MARKER");
+  const auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  const std::string at_rest(queued[0].sealed_mail.begin(), queued[0].sealed_mail.end());
+  EXPECT_EQ(at_rest.find("MARKER"), std::string::npos);
+  EXPECT_EQ(at_rest.find("carol"), std::string::npos);
+
+  const size_t before = mailer_.sent.size();
+  EXPECT_EQ(Deliver().delivered, 1);
+  ASSERT_EQ(mailer_.sent.size(), before + 1);
+  EXPECT_EQ(mailer_.sent.back().to.str(), "carol@example.org");
+  EXPECT_THAT(mailer_.sent.back().text, HasSubstr("MARKER"));
+  EXPECT_TRUE(Queued().empty());
+  EXPECT_EQ(Deliver().delivered, 0);  // once
+  EXPECT_EQ(mailer_.sent.size(), before + 1);
+  EXPECT_EQ(LastAuditType(), "mail.sent");
+}
+
+TEST_F(OutboundMailTest, TransientFailuresRetryWithGrowingBackoffThenGiveUpAndReport) {
+  Queue("carol@example.org", "hello", *EmailAddress::Parse("alice@example.org"));
+  mailer_.fail_with = Unavailable("relay down");
+  EXPECT_EQ(Deliver().retried, 1);
+  auto queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].attempts, 1);
+  EXPECT_EQ(queued[0].last_error, "relay down");
+  EXPECT_EQ(queued[0].next_attempt_at, clock_.Now() + 60s);
+
+  EXPECT_EQ(Deliver().retried, 0);  // not due yet
+  clock_.Advance(60s);
+  EXPECT_EQ(Deliver().retried, 1);
+  EXPECT_EQ(Queued()[0].next_attempt_at, clock_.Now() + 120s);  // doubled
+
+  // Past give_up_after (24 h): dropped, audited, and the member it was sent for is told.
+  const TimePoint queued_at = clock_.Now() - 60s;
+  bool gave_up = false;
+  for (int i = 0; i < 40 && !gave_up; ++i) {
+    clock_.Advance(3600s);
+    gave_up = Deliver().failed == 1;
+  }
+  ASSERT_TRUE(gave_up);
+  EXPECT_GE(clock_.Now() - queued_at, 23h);
+  EXPECT_LE(clock_.Now() - queued_at, 25h);
+  mailer_.fail_with = Status::Ok();
+  const auto left = Queued();
+  ASSERT_EQ(left.size(), 1u) << "only the failure report is left";
+  EXPECT_EQ(Deliver().delivered, 1);
+  EXPECT_EQ(mailer_.sent.back().to.str(), "alice@example.org");
+  EXPECT_THAT(mailer_.sent.back().text, HasSubstr("could not be delivered to carol@example.org"));
+  EXPECT_THAT(mailer_.sent.back().text, HasSubstr("relay down"));
+  EXPECT_TRUE(Queued().empty());
+  EXPECT_TRUE(AuditHas("mail.failed"));
+}
+
+TEST_F(OutboundMailTest, PermanentRefusalIsNotRetried) {
+  Queue("carol@example.org", "hello");
+  mailer_.fail_with = InvalidArgument("550 5.7.1 refused");
+  const DeliveryRound round = Deliver();
+  EXPECT_EQ(round.failed, 1);
+  EXPECT_EQ(round.retried, 0);
+  EXPECT_TRUE(Queued().empty());  // no report: nobody to tell
+  EXPECT_EQ(LastAuditType(), "mail.failed");
+}
+
+TEST_F(OutboundMailTest, ALeasedMailIsLeftToItsDelivererUntilTheLeaseRunsOut) {
+  Queue("carol@example.org", "hello");
+  // Another deliverer claimed it and died before finishing.
+  ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+    return tx.ClaimDueMail(clock_.Now(), clock_.Now() + 300s, 10).status();
+  }),
+              IsOk());
+  EXPECT_EQ(Deliver().delivered, 0);
+  clock_.Advance(301s);
+  EXPECT_EQ(Deliver().delivered, 1);
+}
+
+TEST_F(OutboundMailTest, SignUpQueuesTheConfirmationInItsOwnTransaction) {
+  const size_t before = mailer_.sent.size();
+  ASSERT_THAT(accounts_.SignUp({"dave@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  EXPECT_EQ(mailer_.sent.size(), before);  // queued, not sent inline
+  ASSERT_EQ(Queued().size(), 1u);
+  EXPECT_EQ(Deliver().delivered, 1);
+  EXPECT_THAT(mailer_.sent.back().text, HasSubstr("/verify#token="));
+}
+
+}  // namespace
+}  // namespace sealpost::app

@@ -1,0 +1,30 @@
+// Periodic background work of `serve` (housekeeping, outbound mail delivery): `round` runs on its
+// own thread, once at start and then every `period`, until the task is destroyed. Failures are
+// the round's to log; the next round tries again.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace sealpost::cmd {
+
+class PeriodicTask final {
+ public:
+  PeriodicTask(std::function<void()> round, std::chrono::seconds period);
+  ~PeriodicTask();
+  PeriodicTask(const PeriodicTask&) = delete;
+  PeriodicTask& operator=(const PeriodicTask&) = delete;
+
+ private:
+  std::function<void()> round_;
+  std::chrono::seconds period_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sealpost::cmd

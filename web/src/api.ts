@@ -1,0 +1,359 @@
+// The only way the UI talks to the server: the public REST API under /api/v1.
+//
+// - Every unsafe call (POST, DELETE, …) carries the session's CSRF token in X-CSRF-Token.
+// - The token lives in memory only (never localStorage); the session itself is an HttpOnly
+//   cookie the page cannot read.
+// - Errors (RFC 9457 problem+json) become ApiError with a human sentence in `message`.
+// - A 401 on a call that needed a session tells the app (onSessionExpired) so it can ask the
+//   member to log in again without leaving the screen (drafts stay where they are).
+
+import { formatBytes } from './format';
+
+const BASE = '/api/v1';
+
+let csrfToken: string | null = null;
+const expiredListeners = new Set<() => void>();
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function onSessionExpired(listener: () => void): () => void {
+  expiredListeners.add(listener);
+  return () => expiredListeners.delete(listener);
+}
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly type: string,
+    readonly detail: string = '',
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const NETWORK_ERROR = 'network';
+
+// An API route this server does not have yet (the UI can be newer than the server).
+const NOT_OFFERED = 'This server does not offer this yet: it needs a newer Sealpost version.';
+
+function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return '';
+  const s = t[0].toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : s + '.';
+}
+
+// Human sentences for the server's stable problem types. `detail` is the server's own text
+// (already meant for people, e.g. "password must have at least 10 characters").
+export function humanMessage(status: number, type: string, title: string, detail: string,
+                             retryAfter: string | null = null): string {
+  switch (type) {
+    case 'invalid-credentials':
+      if (/code/.test(detail)) return 'That code is not right (or was already used). Enter the current code from your app.';
+      if (/expired/.test(detail)) return 'The log-in took too long. Start again with your password.';
+      return 'Wrong email address or password.';
+    case 'too-many-attempts': {
+      const minutes = retryAfter ? Math.ceil(Number(retryAfter) / 60) : 15;
+      return `Too many failed attempts. Wait ${minutes} minutes before you try again.`;
+    }
+    case 'session-required':
+      return 'Your session has ended. Log in again to continue — what you typed is kept.';
+    case 'csrf-failed':
+      return 'This page lost its link to your session. Reload the page and try again.';
+    case 'totp-setup-required':
+      return 'Set up two-factor authentication first.';
+    case 'payload-too-large':
+      return sentence((detail || 'That is larger than the server accepts')
+        .replace(/(\d{4,}) bytes/g, (_, n) => formatBytes(Number(n))));
+    case 'integrity-failure':
+      return 'Seal broken — the stored data was changed. Do not trust this message.';
+    case 'forbidden':
+      return detail && detail !== 'Administrators only' ? sentence(detail) : 'You are not allowed to do this.';
+    case 'not-found':
+      if (/No resource matches/.test(detail)) return NOT_OFFERED;
+      return sentence(detail || 'Not found — the link may be wrong or out of date');
+    case 'method-not-allowed':
+      return NOT_OFFERED;
+    case 'unavailable':
+      return 'The server is unavailable for a moment. Try again shortly.';
+    case 'rate-limited':
+      return sentence(detail || 'Too many requests for now; try again later');
+    case 'conflict':
+      return sentence(detail || 'That conflicts with the current state');
+    case 'wrong-password':
+      return 'Your current password is not right.';
+    case 'recovery-failed':
+      return 'That did not work: check the email address and the recovery code (the code works only once, and only for a confirmed account).';
+    case 'unsupported-media-type':
+    case 'malformed-request':
+    case 'internal':
+      return 'Something went wrong on our side. Try again; if it keeps happening, tell your administrator.';
+    default:
+      if (detail) return sentence(detail);
+      if (title) return sentence(title);
+      return `The server answered with an error (${status}).`;
+  }
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let type = 'http-' + res.status;
+  let title = '';
+  let detail = '';
+  const ct = res.headers.get('Content-Type') || '';
+  if (ct.includes('json')) {
+    try {
+      const doc = await res.json();
+      if (typeof doc.type === 'string') type = doc.type.split('/').pop() || type;
+      if (typeof doc.title === 'string') title = doc.title;
+      if (typeof doc.detail === 'string') detail = doc.detail;
+    } catch {
+      /* an unreadable error body keeps the generic text */
+    }
+  }
+  return new ApiError(humanMessage(res.status, type, title, detail, res.headers.get('Retry-After')),
+                      res.status, type, detail);
+}
+
+function networkError(): ApiError {
+  return new ApiError(
+    'No connection to the server. Check your network and try again — nothing you typed is lost.',
+    0, NETWORK_ERROR);
+}
+
+interface CallOptions {
+  // A 401 here is an expected answer (log-in forms), not an ended session.
+  anonymous?: boolean;
+}
+
+export async function call<T>(method: string, path: string, body?: unknown,
+                              options: CallOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw networkError();
+  }
+  if (!res.ok) {
+    const err = await toError(res);
+    if (err.type === 'session-required' && !options.anonymous) {
+      expiredListeners.forEach((l) => l());
+    }
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  const ct = res.headers.get('Content-Type') || '';
+  return (ct.includes('json') ? await res.json() : undefined) as T;
+}
+
+// ---- Types (see src/api/openapi.json) ----
+
+export interface User {
+  id: string;
+  email: string;
+  display_name: string;
+  is_admin: boolean;
+  totp_enabled: boolean;
+}
+
+export interface SessionInfo {
+  status: 'active' | 'totp_setup_required';
+  csrf_token: string;
+  expires_at: string;
+  user: User;
+}
+
+export interface LoginAnswer {
+  status: 'active' | 'totp_setup_required' | 'totp_required';
+  login_ticket?: string;
+  csrf_token?: string;
+  user?: User;
+}
+
+export type SealStatus = 'valid' | 'invalid' | 'broken';
+
+export interface MessageHeader {
+  id: string;
+  folder: 'inbox' | 'sent';
+  unread: boolean;
+  created_at: string;
+  from?: { email: string; name: string };
+  to?: string[];
+  subject?: string;
+  attachment_count?: number;
+  seal: { status: SealStatus; signer?: string };
+}
+
+export interface AttachmentInfo {
+  index: number;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
+export interface MessageView extends MessageHeader {
+  text: string;
+  html: string;
+  attachments: AttachmentInfo[];
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface SessionItem {
+  id: string;
+  created_at: string;
+  last_seen_at: string;
+  client_ip: string;
+  user_agent: string;
+  current: boolean;
+}
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  role: string;
+  status: 'unverified' | 'active' | 'disabled';
+  totp_enabled: boolean;
+  created_at: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  time: string;
+  event: string;
+  actor: string;
+  subject?: string;
+  details: Record<string, unknown>;
+  entry_hash: string;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  entries: number;
+  checkpoints: number;
+  last_checkpoint_seq: number;
+  first_bad_seq: number;
+  problem: string;
+}
+
+// ---- Calls ----
+
+export const api = {
+  signUp: (email: string, password: string, display_name: string) =>
+    call<{ status: string; detail: string }>('POST', '/accounts', { email, password, display_name },
+                                             { anonymous: true }),
+  verifyEmail: (token: string) =>
+    call<{ email: string; recovery_code: string }>('POST', '/accounts/verify', { token },
+                                                   { anonymous: true }),
+  setupAdmin: (token: string, email: string, password: string, display_name: string) =>
+    call<{ email: string; recovery_code: string }>('POST', '/setup/admin',
+                                                   { token, email, password, display_name },
+                                                   { anonymous: true }),
+  login: (email: string, password: string) =>
+    call<LoginAnswer>('POST', '/session', { email, password }, { anonymous: true }),
+  loginTotp: (login_ticket: string, code: string) =>
+    call<SessionInfo>('POST', '/session/totp', { login_ticket, code }, { anonymous: true }),
+  session: () => call<SessionInfo>('GET', '/session', undefined, { anonymous: true }),
+  logout: () => call<void>('DELETE', '/session'),
+  logoutEverywhere: () => call<void>('DELETE', '/sessions'),
+  beginTotp: () => call<{ otpauth_uri: string; qr_svg: string }>('POST', '/account/totp'),
+  confirmTotp: (code: string) => call<{ status: string }>('POST', '/account/totp/confirm', { code }),
+  changePassword: (current_password: string, new_password: string) =>
+    call<void>('POST', '/account/password', { current_password, new_password }),
+  recover: (email: string, recovery_code: string, new_password: string) =>
+    call<{ recovery_code: string }>('POST', '/account/recover',
+                                    { email, recovery_code, new_password }, { anonymous: true }),
+  sessions: () => call<{ sessions: SessionItem[] }>('GET', '/sessions'),
+  endSession: (id: string) => call<void>('DELETE', `/sessions/${encodeURIComponent(id)}`),
+  mailbox: (folder: string, cursor: string | null, q: string, limit = 25) => {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (cursor) params.set('cursor', cursor);
+    if (q) params.set('q', q);
+    return call<Page<MessageHeader>>('GET', `/mailbox/${folder}?${params}`);
+  },
+  message: (id: string) => call<MessageView>('GET', `/messages/${encodeURIComponent(id)}`),
+  send: (msg: {
+    to: string[];
+    subject: string;
+    text: string;
+    attachments: { upload_id: string; name: string; content_type: string }[];
+  }) => call<{ id: string }>('POST', '/messages', msg),
+  adminUsers: (cursor: string | null) =>
+    call<Page<AdminUser>>('GET', '/admin/users?limit=50' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '')),
+  disableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),
+  enableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/enable`),
+  invite: (email: string) => call<void>('POST', '/admin/invitations', { email }),
+  audit: (before: number | null) =>
+    call<{ items: AuditEntry[]; next_before: number | null }>(
+      'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
+  verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
+};
+
+export function attachmentUrl(messageId: string, index: number): string {
+  return `${BASE}/messages/${encodeURIComponent(messageId)}/attachments/${index}`;
+}
+
+// ---- Uploads: XMLHttpRequest, because fetch reports no upload progress ----
+
+export interface UploadHandle {
+  done: Promise<{ id: string; size: number }>;
+  abort: () => void;
+}
+
+export const ABORTED = 'aborted';
+
+export function upload(file: File, onProgress: (sent: number, total: number) => void): UploadHandle {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<{ id: string; size: number }>((resolve, reject) => {
+    xhr.open('POST', BASE + '/uploads');
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    xhr.responseType = 'text';
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      if (xhr.status === 201) {
+        try {
+          resolve(JSON.parse(xhr.responseText));
+        } catch {
+          reject(new ApiError('The server sent an unreadable answer.', xhr.status, 'internal'));
+        }
+        return;
+      }
+      let type = 'http-' + xhr.status;
+      let title = '';
+      let detail = '';
+      try {
+        const doc = JSON.parse(xhr.responseText);
+        type = String(doc.type || '').split('/').pop() || type;
+        title = doc.title || '';
+        detail = doc.detail || '';
+      } catch {
+        /* keep the generic text */
+      }
+      if (xhr.status === 401) {
+        type = 'session-required';
+        expiredListeners.forEach((l) => l());
+      }
+      reject(new ApiError(humanMessage(xhr.status, type, title, detail), xhr.status, type, detail));
+    };
+    xhr.onerror = () => reject(networkError());
+    xhr.onabort = () => reject(new ApiError('Upload cancelled.', 0, ABORTED));
+    xhr.send(file);
+  });
+  return { done, abort: () => xhr.abort() };
+}

@@ -1,0 +1,33 @@
+import type { SealStatus } from '../api';
+
+// The seal in a list: a short badge with the same words everywhere.
+export function SealBadge({ status }: { status: SealStatus }) {
+  return status === 'valid' ? (
+    <span class="badge seal-ok">Sealed</span>
+  ) : (
+    <span class="badge seal-bad">Seal broken</span>
+  );
+}
+
+// The seal on a message, said in plain words.
+export function SealBanner({ status, signer }: { status: SealStatus; signer?: string }) {
+  if (status === 'valid') {
+    return (
+      <p class="seal-banner seal-ok" data-testid="seal">
+        <span aria-hidden="true">✔ </span>Sealed by {signer} — unchanged since sent
+      </p>
+    );
+  }
+  return (
+    <div class="seal-banner seal-bad" data-testid="seal" role="alert">
+      <p>
+        <span aria-hidden="true">✖ </span>
+        <strong>Seal broken — do not trust this message</strong>
+      </p>
+      <p>
+        The stored message no longer matches the seal its sender put on it: someone or something
+        changed it after it was sent. Its content is not shown. Tell your administrator.
+      </p>
+    </div>
+  );
+}

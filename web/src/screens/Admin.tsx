@@ -1,0 +1,206 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type AdminUser, type AuditEntry, type AuditReport } from '../api';
+import { Field, FormError, Notice } from '../components/Field';
+import { Link } from '../components/Link';
+import { useTitle } from '../components/Page';
+import { formatTime, isValidAddress } from '../format';
+
+function msg(e: unknown): string {
+  return e instanceof ApiError ? e.message : String(e);
+}
+
+function AdminNav({ here }: { here: 'users' | 'audit' }) {
+  return (
+    <nav class="tabs" aria-label="Administration">
+      <Link href="/admin/users" aria-current={here === 'users' ? 'page' : undefined}>Users</Link>
+      <Link href="/admin/audit" aria-current={here === 'audit' ? 'page' : undefined}>Audit log</Link>
+    </nav>
+  );
+}
+
+function Invite({ onSent }: { onSent: () => void }) {
+  const [email, setEmail] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [sent, setSent] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setSent(null);
+    if (!isValidAddress(email.trim())) {
+      setError('Enter an email address like name@example.org.');
+      return;
+    }
+    setError(undefined);
+    try {
+      await api.invite(email.trim());
+      setSent(email.trim());
+      setEmail('');
+      onSent();
+    } catch (err) {
+      setError(msg(err));
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="invite-title">
+      <h2 id="invite-title">Invite someone</h2>
+      <Field id="invite-email" label="Email address" type="email" value={email} onInput={setEmail} error={error}
+             hint="They get a mail with a link to sign up." />
+      {sent && <Notice>Invitation sent to {sent}.</Notice>}
+      <button type="submit">Send invitation</button>
+    </form>
+  );
+}
+
+export function AdminUsers({ selfEmail }: { selfEmail: string }) {
+  useTitle('Users');
+  const [users, setUsers] = useState<AdminUser[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = (from: string | null) =>
+    api.adminUsers(from).then((p) => {
+      setUsers((prev) => (from ? [...prev, ...p.items] : p.items));
+      setCursor(p.next_cursor ?? null);
+    }, (e) => setError(msg(e)));
+  useEffect(() => {
+    load(null);
+  }, []);
+  const toggle = async (u: AdminUser) => {
+    setError(null);
+    try {
+      if (u.status === 'disabled') await api.enableUser(u.id);
+      else await api.disableUser(u.id);
+      await load(null);
+    } catch (e) {
+      setError(msg(e));
+    }
+  };
+  return (
+    <section>
+      <h1 tabIndex={-1}>Administration</h1>
+      <AdminNav here="users" />
+      <Invite onSent={() => load(null)} />
+      <section class="card" aria-labelledby="users-title">
+        <h2 id="users-title">Users</h2>
+        <FormError message={error} />
+        {users.length > 0 && <div class="table-wrap">
+          <table>
+            <thead>
+              <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Two-factor</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <td>{u.email}</td>
+                  <td>{u.role}</td>
+                  <td>{u.status}</td>
+                  <td>{u.totp_enabled ? 'on' : 'off'}</td>
+                  <td>{formatTime(u.created_at)}</td>
+                  <td>
+                    {u.email !== selfEmail && u.status !== 'unverified' && (
+                      <button type="button" class={u.status === 'disabled' ? 'secondary small' : 'danger small'}
+                              aria-label={`${u.status === 'disabled' ? 'Enable' : 'Disable'} ${u.email}`}
+                              onClick={() => toggle(u)}>
+                        {u.status === 'disabled' ? 'Enable' : 'Disable'}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>}
+        {cursor && <button type="button" class="secondary" onClick={() => load(cursor)}>Show more</button>}
+      </section>
+    </section>
+  );
+}
+
+function VerifyNow() {
+  const [report, setReport] = useState<AuditReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <section class="card" aria-labelledby="verify-title">
+      <h2 id="verify-title">Check the log</h2>
+      <p>Re-checks every entry's hash chain and signed checkpoints. Any edit or deletion is found and named.</p>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          setReport(null);
+          try {
+            setReport(await api.verifyAudit());
+          } catch (e) {
+            setError(msg(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {busy ? 'Checking…' : 'Verify now'}
+      </button>
+      <FormError message={error} />
+      {report && (
+        <div class={'verify-result ' + (report.ok ? 'seal-ok' : 'seal-bad')} role="status" data-testid="audit-result">
+          {report.ok ? (
+            <p>
+              <strong>Intact.</strong> All {report.entries} entries and {report.checkpoints} signed checkpoints check out.
+            </p>
+          ) : (
+            <p>
+              <strong>Tampered with.</strong> The first entry that does not match is #{report.first_bad_seq}
+              {report.problem ? `: ${report.problem}` : ''}. Entries checked: {report.entries}.
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function AdminAudit() {
+  useTitle('Audit log');
+  const [items, setItems] = useState<AuditEntry[]>([]);
+  const [before, setBefore] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = (from: number | null) =>
+    api.audit(from).then((p) => {
+      setItems((prev) => (from !== null ? [...prev, ...p.items] : p.items));
+      setBefore(p.next_before ?? null);
+    }, (e) => setError(msg(e)));
+  useEffect(() => {
+    load(null);
+  }, []);
+  return (
+    <section>
+      <h1 tabIndex={-1}>Administration</h1>
+      <AdminNav here="audit" />
+      <VerifyNow />
+      <section class="card" aria-labelledby="audit-title">
+        <h2 id="audit-title">Audit log (newest first)</h2>
+        <FormError message={error} />
+        {items.length > 0 && <div class="table-wrap">
+          <table>
+            <thead>
+              <tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Subject</th><th scope="col">Details</th></tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <tr key={a.seq}>
+                  <td>{a.seq}</td>
+                  <td>{formatTime(a.time)}</td>
+                  <td>{a.event}</td>
+                  <td class="details">{a.actor}</td>
+                  <td class="details">{a.subject || ''}</td>
+                  <td class="details">{Object.entries(a.details || {}).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>}
+        {before !== null && <button type="button" class="secondary" onClick={() => load(before)}>Show older entries</button>}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,305 @@
+import { useState } from 'preact/hooks';
+import { ABORTED, api, ApiError, upload } from '../api';
+import { FormError } from '../components/Field';
+import { useTitle } from '../components/Page';
+import { discardDraft, loadDraft, updateDraft, useDraft, type DraftAttachment } from '../draft';
+import { formatBytes, isValidAddress } from '../format';
+import { LIMITS } from '../limits';
+import { navigate } from '../router';
+
+let nextKey = 1;
+
+function setAttachment(key: number, change: Partial<DraftAttachment>): void {
+  updateDraft((d) => ({
+    ...d,
+    attachments: d.attachments.map((a) => (a.key === key ? { ...a, ...change } : a)),
+  }));
+}
+
+function startUpload(key: number, file: File): void {
+  const handle = upload(file, (sent) => setAttachment(key, { sent }));
+  setAttachment(key, { status: 'uploading', sent: 0, error: undefined, handle });
+  handle.done.then(
+    (r) => setAttachment(key, { status: 'done', uploadId: r.id, sent: file.size, handle: undefined }),
+    (e: ApiError) => {
+      if (e.type === ABORTED) {
+        updateDraft((d) => ({ ...d, attachments: d.attachments.filter((a) => a.key !== key) }));
+      } else {
+        setAttachment(key, { status: 'failed', error: e.message, handle: undefined });
+      }
+    },
+  );
+}
+
+function addFiles(files: FileList | File[]): void {
+  const list = Array.from(files);
+  updateDraft((d) => {
+    const added: DraftAttachment[] = [];
+    let count = d.attachments.filter((a) => a.status !== 'refused').length;
+    for (const file of list) {
+      const a: DraftAttachment = { key: nextKey++, file, status: 'refused', sent: 0 };
+      if (file.size > LIMITS.maxUploadBytes) {
+        a.error = `Not uploaded: ${formatBytes(file.size)} is over the limit of ${formatBytes(LIMITS.maxUploadBytes)} per file.`;
+      } else if (count >= LIMITS.maxAttachments) {
+        a.error = `Not added: a message can carry at most ${LIMITS.maxAttachments} files.`;
+      } else {
+        a.status = 'uploading';
+        count++;
+      }
+      added.push(a);
+    }
+    return { ...d, attachments: [...d.attachments, ...added] };
+  });
+  // Start the accepted ones once they are in the draft.
+  loadDraft().attachments.filter((a) => a.status === 'uploading' && !a.handle).forEach((a) => startUpload(a.key, a.file));
+}
+
+// Splits typed text into addresses at commas, semicolons, spaces and new lines.
+function splitAddresses(text: string): { done: string[]; rest: string } {
+  const parts = text.split(/[,;\s]+/);
+  const rest = /[,;\s]$/.test(text) ? '' : parts.pop() || '';
+  return { done: parts.map((p) => p.trim()).filter(Boolean), rest };
+}
+
+function addRecipients(addresses: string[]): void {
+  if (!addresses.length) return;
+  updateDraft((d) => {
+    const seen = new Set(d.recipients.map((r) => r.toLowerCase()));
+    const next = [...d.recipients];
+    for (const a of addresses) {
+      if (!seen.has(a.toLowerCase())) {
+        next.push(a);
+        seen.add(a.toLowerCase());
+      }
+    }
+    return { ...d, recipients: next };
+  });
+}
+
+export function Compose() {
+  useTitle('New message');
+  const d = useDraft();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [dragging, setDragging] = useState(false);
+
+  const invalid = d.recipients.filter((r) => !isValidAddress(r));
+  // While typing, flag only what can never become an address; the rest is checked when the
+  // address is complete (comma, Enter, leaving the field).
+  const pendingInvalid = /@.*@|[<>()[\]\\"]/.test(d.pending);
+  const uploading = d.attachments.some((a) => a.status === 'uploading');
+  const recipientError = errors.to ||
+    (invalid.length
+      ? `${invalid.length === 1 ? 'This address is' : 'These addresses are'} not valid: ${invalid.join(', ')}. Correct or remove ${invalid.length === 1 ? 'it' : 'them'}.`
+      : pendingInvalid ? `“${d.pending.trim()}” is not a valid address.` : '');
+
+  const send = async (e: Event) => {
+    e.preventDefault();
+    const pending = d.pending.trim();
+    const recipients = pending ? [...d.recipients, pending] : d.recipients;
+    if (pending) {
+      addRecipients([pending]);
+      updateDraft((x) => ({ ...x, pending: '' }));
+    }
+    const errs: Record<string, string> = {};
+    const bad = recipients.filter((r) => !isValidAddress(r));
+    if (recipients.length === 0) errs.to = 'Add at least one recipient.';
+    else if (bad.length) errs.to = `Not a valid address: ${bad.join(', ')}.`;
+    else if (recipients.length > LIMITS.maxRecipients) errs.to = `At most ${LIMITS.maxRecipients} recipients.`;
+    setErrors(errs);
+    setFormError(null);
+    if (Object.keys(errs).length) return;
+    if (uploading) {
+      setFormError('Wait until every attachment has finished uploading (or cancel it).');
+      return;
+    }
+    if (d.attachments.some((a) => a.status === 'failed')) {
+      setFormError('An attachment failed to upload: retry it or remove it.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const { id } = await api.send({
+        to: recipients,
+        subject: d.subject,
+        text: d.text,
+        attachments: d.attachments
+          .filter((a) => a.status === 'done')
+          .map((a) => ({ upload_id: a.uploadId!, name: a.file.name, content_type: a.file.type || 'application/octet-stream' })),
+      });
+      discardDraft();
+      navigate(`/messages/${id}?sent=1`);
+    } catch (err) {
+      const msg = err instanceof ApiError ? err.message : String(err);
+      if (err instanceof ApiError && /recipient|member has the address/.test(err.detail)) setErrors({ to: msg });
+      else if (err instanceof ApiError && /subject/.test(err.detail)) setErrors({ subject: msg });
+      else setFormError(msg);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="compose">
+      <h1 tabIndex={-1}>New message</h1>
+      <form onSubmit={send} noValidate>
+        <div class={'field' + (recipientError ? ' has-error' : '')}>
+          <label for="to">To</label>
+          <div class="recipients">
+            <ul class="chips" aria-label="Recipients">
+              {d.recipients.map((r) => {
+                const ok = isValidAddress(r);
+                return (
+                  <li key={r} class={'chip' + (ok ? '' : ' invalid')}>
+                    <span>{r}</span>
+                    {!ok && <span class="visually-hidden"> (not a valid address)</span>}
+                    <button type="button" class="chip-remove" aria-label={`Remove ${r}`}
+                            onClick={() => updateDraft((x) => ({ ...x, recipients: x.recipients.filter((y) => y !== r) }))}>
+                      ×
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+            <input
+              id="to"
+              type="email"
+              multiple
+              autoComplete="email"
+              inputMode="email"
+              value={d.pending}
+              aria-invalid={recipientError ? 'true' : undefined}
+              aria-describedby={'to-hint' + (recipientError ? ' to-error' : '')}
+              onInput={(e) => {
+                const { done, rest } = splitAddresses(e.currentTarget.value);
+                addRecipients(done);
+                updateDraft((x) => ({ ...x, pending: rest }));
+                if (errors.to) setErrors({ ...errors, to: '' });
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && d.pending.trim()) {
+                  e.preventDefault();
+                  addRecipients([d.pending.trim()]);
+                  updateDraft((x) => ({ ...x, pending: '' }));
+                } else if (e.key === 'Backspace' && !d.pending && d.recipients.length) {
+                  updateDraft((x) => ({ ...x, pending: x.recipients[x.recipients.length - 1], recipients: x.recipients.slice(0, -1) }));
+                  e.preventDefault();
+                }
+              }}
+              onBlur={() => {
+                if (d.pending.trim()) {
+                  addRecipients([d.pending.trim()]);
+                  updateDraft((x) => ({ ...x, pending: '' }));
+                }
+              }}
+            />
+          </div>
+          <p class="hint" id="to-hint">Separate addresses with a comma or Enter.</p>
+          {recipientError && (
+            <p class="error" id="to-error" role="alert">
+              {recipientError}
+            </p>
+          )}
+        </div>
+        <div class={'field' + (errors.subject ? ' has-error' : '')}>
+          <label for="subject">Subject</label>
+          <input id="subject" value={d.subject} maxLength={LIMITS.maxSubjectChars}
+                 aria-invalid={errors.subject ? 'true' : undefined}
+                 aria-describedby={errors.subject ? 'subject-error' : undefined}
+                 onInput={(e) => { const v = e.currentTarget.value; updateDraft((x) => ({ ...x, subject: v })); }} />
+          {errors.subject && <p class="error" id="subject-error" role="alert">{errors.subject}</p>}
+        </div>
+        <div class="field">
+          <label for="body">Message</label>
+          <textarea id="body" rows={12} value={d.text}
+                    onInput={(e) => { const v = e.currentTarget.value; updateDraft((x) => ({ ...x, text: v })); }} />
+        </div>
+        <fieldset class="attachments-field">
+          <legend>Attachments</legend>
+          <p class="hint" id="limits">
+            Up to {formatBytes(LIMITS.maxUploadBytes)} per file, at most {LIMITS.maxAttachments} files. Files are
+            encrypted as they upload.
+          </p>
+          <div
+            class={'dropzone' + (dragging ? ' dragging' : '')}
+            onDragOver={(e) => {
+              e.preventDefault();
+              setDragging(true);
+            }}
+            onDragLeave={() => setDragging(false)}
+            onDrop={(e) => {
+              e.preventDefault();
+              setDragging(false);
+              if (e.dataTransfer?.files.length) addFiles(e.dataTransfer.files);
+            }}
+            data-testid="dropzone"
+          >
+            <input id="files" type="file" multiple class="visually-hidden" aria-describedby="limits"
+                   onChange={(e) => {
+                     const files = e.currentTarget.files;
+                     if (files && files.length) addFiles(files);
+                     e.currentTarget.value = '';
+                   }} />
+            <label for="files" class="button secondary">Add files</label>
+            <span class="hint"> or drop files here</span>
+          </div>
+          {d.attachments.length > 0 && (
+            <ul class="uploads">
+              {d.attachments.map((a) => {
+                const pct = a.file.size ? Math.round((100 * a.sent) / a.file.size) : 100;
+                return (
+                  <li key={a.key} class={'upload ' + a.status} data-testid="upload">
+                    <span class="upload-name">{a.file.name}</span>
+                    <span class="hint"> {formatBytes(a.file.size)}</span>
+                    {a.status === 'uploading' && (
+                      <>
+                        <progress max={100} value={pct} aria-label={`Uploading ${a.file.name}`} />
+                        <span class="hint">{pct} %</span>
+                        <button type="button" class="secondary small" aria-label={`Cancel upload of ${a.file.name}`}
+                                onClick={() => a.handle?.abort()}>
+                          Cancel
+                        </button>
+                      </>
+                    )}
+                    {a.status === 'done' && <span class="ok-text">Uploaded</span>}
+                    {(a.status === 'failed' || a.status === 'refused') && (
+                      <p class="error" role="alert">{a.error}</p>
+                    )}
+                    {a.status === 'failed' && (
+                      <button type="button" class="secondary small" aria-label={`Retry ${a.file.name}`}
+                              onClick={() => startUpload(a.key, a.file)}>
+                        Retry
+                      </button>
+                    )}
+                    {a.status !== 'uploading' && (
+                      <button type="button" class="secondary small" aria-label={`Remove ${a.file.name}`}
+                              onClick={() => updateDraft((x) => ({ ...x, attachments: x.attachments.filter((y) => y.key !== a.key) }))}>
+                        Remove
+                      </button>
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </fieldset>
+        <FormError message={formError} />
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            {busy ? 'Sending…' : 'Send sealed message'}
+          </button>
+          <button type="button" class="secondary"
+                  onClick={() => {
+                    if (window.confirm('Discard this draft?')) {
+                      discardDraft();
+                      navigate('/mailbox/inbox');
+                    }
+                  }}>
+            Discard
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

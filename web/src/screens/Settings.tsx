@@ -1,0 +1,147 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type SessionItem, type User } from '../api';
+import { Field, FormError, Notice } from '../components/Field';
+import { useTitle } from '../components/Page';
+import { discardDraft } from '../draft';
+import { formatTime, passwordProblem } from '../format';
+import { clearSession } from '../session';
+import { navigate } from '../router';
+
+function msg(e: unknown): string {
+  return e instanceof ApiError ? e.message : String(e);
+}
+
+function ChangePassword() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const errs: Record<string, string> = {};
+    if (!current) errs.current = 'Enter your current password.';
+    const pw = passwordProblem(next);
+    if (pw) errs.next = pw;
+    else if (next !== repeat) errs.repeat = 'The two passwords are not the same.';
+    setErrors(errs);
+    setFormError(null);
+    setDone(false);
+    if (Object.keys(errs).length) return;
+    setBusy(true);
+    try {
+      await api.changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setRepeat('');
+      setDone(true);
+    } catch (err) {
+      if (err instanceof ApiError && err.type === 'wrong-password') setErrors({ current: msg(err) });
+      else if (err instanceof ApiError && /password/.test(err.detail)) setErrors({ next: msg(err) });
+      else setFormError(msg(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="pw-title">
+      <h2 id="pw-title">Change password</h2>
+      <p>
+        Your messages stay readable: they are re-locked with the new password. Your recovery code
+        does not change — keep it, it remains the only way back if you forget the new password.
+        Your other sessions are logged out.
+      </p>
+      <form onSubmit={submit} noValidate>
+        <Field id="pw-current" label="Current password" type="password" value={current} onInput={setCurrent}
+               autoComplete="current-password" required error={errors.current} />
+        <Field id="pw-new" label="New password" type="password" value={next} onInput={setNext}
+               autoComplete="new-password" required error={errors.next} hint="At least 10 characters." />
+        <Field id="pw-repeat" label="New password again" type="password" value={repeat} onInput={setRepeat}
+               autoComplete="new-password" required error={errors.repeat} />
+        <FormError message={formError} />
+        {done && <Notice>Password changed.</Notice>}
+        <button type="submit" disabled={busy}>{busy ? 'Changing…' : 'Change password'}</button>
+      </form>
+    </section>
+  );
+}
+
+function Sessions() {
+  const [items, setItems] = useState<SessionItem[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => api.sessions().then((r) => setItems(r.sessions), (e) => setError(msg(e)));
+  useEffect(() => {
+    load();
+  }, []);
+  return (
+    <section class="card" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Active sessions</h2>
+      <p>Where you are logged in now. End any session you do not recognise, or log out everywhere.</p>
+      <FormError message={error} />
+      {items && (
+        <ul class="sessions">
+          {items.map((s) => (
+            <li key={s.id}>
+              <span>
+                <strong>{s.user_agent || 'Unknown browser'}</strong>
+                {s.current && <span class="badge">This device</span>}
+                <br />
+                <span class="hint">
+                  {s.client_ip} · since {formatTime(s.created_at)} · last active {formatTime(s.last_seen_at)}
+                </span>
+              </span>
+              {!s.current && (
+                <button type="button" class="secondary small" aria-label={`Log out the session from ${s.client_ip}`}
+                        onClick={() => api.endSession(s.id).then(load, (e) => setError(msg(e)))}>
+                  Log out
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <button
+        type="button"
+        class="danger"
+        onClick={async () => {
+          try {
+            await api.logoutEverywhere();
+            discardDraft();
+            clearSession();
+            navigate('/login', true);
+          } catch (e) {
+            setError(msg(e));
+          }
+        }}
+      >
+        Log out everywhere
+      </button>
+    </section>
+  );
+}
+
+export function Settings({ user }: { user: User }) {
+  useTitle('Settings');
+  return (
+    <section class="settings">
+      <h1 tabIndex={-1}>Settings</h1>
+      <section class="card" aria-labelledby="account-title">
+        <h2 id="account-title">Account</h2>
+        <dl class="meta">
+          <dt>Email address</dt>
+          <dd>{user.email}</dd>
+          <dt>Name</dt>
+          <dd>{user.display_name || '—'}</dd>
+          <dt>Role</dt>
+          <dd>{user.is_admin ? 'Administrator' : 'Member'}</dd>
+          <dt>Two-factor authentication</dt>
+          <dd>{user.totp_enabled ? 'On (authenticator app)' : 'Off'}</dd>
+        </dl>
+      </section>
+      <ChangePassword />
+      <Sessions />
+    </section>
+  );
+}
