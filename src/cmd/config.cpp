@@ -88,6 +88,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_first_seconds", c.app.mail_retry.first_retry));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_max_seconds", c.app.mail_retry.max_retry));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "give_up_after_seconds", c.app.mail_retry.give_up_after));
+  SP_RETURN_IF_ERROR(r.GetSeconds("mail", "lease_seconds", c.app.mail_retry.lease));
   SP_RETURN_IF_ERROR(r.Get("audit", "checkpoint_every", c.audit_checkpoint_every));
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
@@ -126,6 +127,7 @@ Status Validate(const Config& c) {
     return InvalidArgument(
         "mail.retry_first_seconds must be ≥ 1 and ≤ retry_max_seconds and give_up_after_seconds");
   }
+  if (retry.lease.count() < 1) return InvalidArgument("mail.lease_seconds must be at least 1");
   if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");
   }

@@ -178,6 +178,27 @@ class MultiProcessTest(unittest.TestCase):
         r = self.a.run_cli("verify", "audit", "--data-dir", self.a.data_dir, *self.a.store_args())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def test_mail_queued_by_a_killed_process_is_delivered_by_the_other(self):
+        # The victim leases claimed mail for 2 s only, so the survivor takes over quickly.
+        victim = Server(share=self.a, extra_config="\n[mail]\nlease_seconds = 2\n").start()
+        addresses = [f"queued{i}@example.org" for i in range(20)]
+        try:
+            c = victim.client()
+            for address in addresses:
+                r = c.request("POST", "/api/v1/accounts",
+                              {"email": address, "password": PASSWORD, "display_name": ""})
+                self.assertEqual(r.status, 202, r.body)
+            victim.proc.kill()  # SIGKILL, with mail queued, leased or being written
+            victim.proc.wait()
+            victim.proc = None
+        finally:
+            victim.cleanup()
+        # The survivor delivers whatever the victim left: the queue drains and every address
+        # has its confirmation mail in the (shared) outbox.
+        self.a.wait_for_mail_queue(timeout=60)
+        for address in addresses:
+            self.assertTrue(self.a.outbox_token(address))
+
 
 if __name__ == "__main__":
     unittest.main()
