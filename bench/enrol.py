@@ -26,6 +26,7 @@ class RunningServer(harness.Server):
         self.port = port
         self.data_dir = data_dir
         self.proc = None
+        self.store_url = ""  # SQLite (the benchmark's server runs on the embedded default)
         self.ctx = ssl.create_default_context(
             cafile=os.path.join(data_dir, "tls", "certificate.pem"))
 
