@@ -53,6 +53,12 @@ struct AppConfig {
   bool require_totp = true;
   int64_t max_invitations_per_hour = 50;  // per administrator
   MailRetryPolicy mail_retry;
+  // Guests (app/guests.h): how long a pickup link works, how many wrong MUCs lock the address,
+  // how long a pickup token (attachment downloads) lives, and a line the notification carries.
+  std::chrono::seconds pickup_ttl{30 * 24 * 3600};
+  int max_muc_failures = 5;
+  std::chrono::seconds pickup_token_ttl{15 * 60};
+  std::string guest_notice = "Sealpost keeps this message encrypted until you open it.";
   Limits limits;
 };
 
