@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kLookupHexChars = 64;  // BearerSecret::Lookup()
 
 std::string TokenAd(std::string_view pickup_lookup) {
-  return fmt::format("sealpost pickup token v1|{}", pickup_lookup);
+  return fmt::format("sealpost/pickup-token/v1|{}", pickup_lookup);
 }
 
 std::string Actor(const std::string& client_address) { return "ip:" + client_address; }
@@ -25,7 +25,7 @@ std::string Actor(const std::string& client_address) { return "ip:" + client_add
 }  // namespace
 
 std::string PickupKeyAd(const MessageId& id, std::string_view email) {
-  return fmt::format("sealpost pickup key v1|{}|{}", id.str(), email);
+  return fmt::format("sealpost/pickup-key/v1|{}|{}", id.str(), email);
 }
 
 Status ValidateMuc(std::string_view muc) {
