@@ -150,6 +150,14 @@ TEST_F(GuestsTest, NewGuestWithoutMucIsRefusedAndNothingIsStoredOrSent) {
   EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
   r.mucs = {{kGuest, "line\r\nbreak"}};
   EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
+  // New MUCs (one argon2id hash each) are bounded per message.
+  SendRequest many = Request("g0@example.net", "s");
+  for (size_t i = 1; i <= services_.config.limits.max_new_guests; ++i) {
+    many.to.push_back("g" + std::to_string(i) + "@example.net");
+  }
+  many.generate_mucs = true;
+  EXPECT_THAT(mailbox_.Send(alice, many).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
   // A header-injection attempt in the address never becomes a recipient.
   SendRequest evil = Request("victim@example.net\r\nBcc: all@example.net", "s");
   evil.generate_mucs = true;

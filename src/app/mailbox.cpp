@@ -186,10 +186,9 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
         muc_required.push_back(address->str());
       }
       if (!muc.empty()) {
-        SP_ASSIGN_OR_RETURN(std::string hash,
-                            crypto::HashPasswordForStorage(muc, s_.config.password_hash));
+        // The hash comes below, once the count is known to be within the limit.
         new_mucs.push_back(
-            {address->str(), std::move(hash), 0, existing.ok() ? existing->created_at : now, now});
+            {address->str(), std::move(muc), 0, existing.ok() ? existing->created_at : now, now});
       }
     }
     guests.push_back(std::move(*address));
@@ -199,6 +198,15 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
     for (const auto& a : muc_required) list += (list.empty() ? "" : ", ") + a;
     if (outcome) outcome->muc_required = muc_required;
     return InvalidArgument("a message unlock code (MUC) is needed for " + list);
+  }
+  // Each new MUC costs one argon2id hash: bounded per message.
+  if (new_mucs.size() > s_.config.limits.max_new_guests) {
+    return InvalidArgument(fmt::format("a message can bring new unlock codes for at most {} guests",
+                                       s_.config.limits.max_new_guests));
+  }
+  for (auto& g : new_mucs) {
+    SP_ASSIGN_OR_RETURN(g.muc_hash,
+                        crypto::HashPasswordForStorage(g.muc_hash, s_.config.password_hash));
   }
 
   const MessageId id = platform::NewId<MessageId>(s_.rng);

@@ -30,6 +30,7 @@ struct Limits {
   int max_page_size = 100;
   size_t max_search_chars = 200;     // mailbox search text (q)
   size_t max_search_scanned = 1000;  // messages decrypted per search page at most
+  size_t max_new_guests = 100;       // guests given a new MUC (one argon2id each) per message
 };
 
 // How long the outbound mail queue keeps trying (app/outbound_mail.h).
