@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan build build-asan web deps deps-test format check-format bench clean
+.PHONY: run test test-asan build build-asan web deps deps-test format check-format bench bench-postgres clean
 
 deps:
 	bash scripts/install-deps.sh run
@@ -54,6 +54,11 @@ test-asan: deps-test
 bench: deps-test
 	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
 	bash bench/run.sh build-bench
+
+# Send throughput with 1 and 2 processes on PostgreSQL beside pgbench (bench/postgres.sh).
+bench-postgres: deps-test
+	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
+	bash bench/postgres.sh build-bench
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -114,6 +114,8 @@ class Mailbox final {
                                                      std::optional<uint64_t> declared_size);
   Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request,
                          SendOutcome* outcome = nullptr);
+  // What Send and uploads accept, for clients that check before they upload.
+  const Limits& limits() const { return s_.config.limits; }
   // Newest first. With `query` (1..max_search_chars characters), only messages whose subject,
   // sender (address or name) or any recipient address contains it, ASCII case-insensitively;
   // the summaries are decrypted with the caller's keys to check. A search page decrypts at most

@@ -38,8 +38,9 @@ Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& 
     return Corruption("queued mail is malformed");
   }
   SP_ASSIGN_OR_RETURN(EmailAddress to, EmailAddress::Parse(j["to"].get<std::string>()));
-  UnsealedMail out{{std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>()},
-                   std::nullopt};
+  UnsealedMail out{
+      {std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>(), job.id.str()},
+      std::nullopt};
   if (j.contains("report_to") && j["report_to"].is_string()) {
     auto report_to = EmailAddress::Parse(j["report_to"].get<std::string>());
     if (report_to.ok()) out.report_to = *std::move(report_to);

@@ -110,6 +110,13 @@ TEST_F(OutboundMailTest, ALeasedMailIsLeftToItsDelivererUntilTheLeaseRunsOut) {
   EXPECT_EQ(Deliver().delivered, 1);
 }
 
+TEST_F(OutboundMailTest, AMailSentAgainKeepsItsMessageId) {
+  Queue("carol@example.org", "hello");
+  const std::string job_id = Queued()[0].id.str();
+  EXPECT_EQ(Deliver().delivered, 1);
+  EXPECT_EQ(mailer_.sent.back().message_id, job_id);
+}
+
 TEST_F(OutboundMailTest, SignUpQueuesTheConfirmationInItsOwnTransaction) {
   const size_t before = mailer_.sent.size();
   ASSERT_THAT(accounts_.SignUp({"dave@example.org", kPassword, "", "127.0.0.1"}), IsOk());

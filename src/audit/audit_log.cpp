@@ -45,7 +45,14 @@ Result<crypto::SigningKey> LoadOrCreateAuditKey(store::Store& store,
   const ByteView pub = key.verify_key().bytes();
   store::PlatformKeyRecord record{kAuditKeyName, Bytes(pub.begin(), pub.end()),
                                   master.Wrap(key.ExposeSeed().view(), kAuditKeyName)};
-  SP_RETURN_IF_ERROR(store.Write([&](store::WriteTxn& tx) { return tx.PutPlatformKey(record); }));
+  const Status put = store.Write([&](store::WriteTxn& tx) { return tx.PutPlatformKey(record); });
+  if (put.code() == ErrorCode::kConflict) {
+    // Another process sharing the database created the key first: use that one.
+    SP_ASSIGN_OR_RETURN(const auto theirs, store.GetPlatformKey(kAuditKeyName));
+    SP_ASSIGN_OR_RETURN(auto seed, master.Unwrap(theirs.wrapped_secret, kAuditKeyName));
+    return crypto::SigningKey::FromSeed(seed);
+  }
+  SP_RETURN_IF_ERROR(put);
   return key;
 }
 

@@ -1,64 +1,27 @@
-#include <algorithm>
-
-#include "blob/blob_store.h"
-#include "crypto/stream_aead.h"
+#include "blob/raw_blob_store.h"
 
 namespace sealpost::blob {
 namespace {
 
-constexpr std::string_view kMagic = "SPB1";
-constexpr size_t kFrameLengthBytes = 4;
-constexpr size_t kMaxFrame = kChunkBytes + crypto::kStreamChunkOverhead;
-
-std::string AssociatedData(const BlobId& id) { return "sealpost/blob/v1|" + id.str(); }
-
-void PutU32(uint8_t* out, uint32_t v) {
-  out[0] = static_cast<uint8_t>(v >> 24);
-  out[1] = static_cast<uint8_t>(v >> 16);
-  out[2] = static_cast<uint8_t>(v >> 8);
-  out[3] = static_cast<uint8_t>(v);
-}
-
-uint32_t GetU32(const uint8_t* in) {
-  return (uint32_t{in[0]} << 24) | (uint32_t{in[1]} << 16) | (uint32_t{in[2]} << 8) | in[3];
-}
-
-class LocalBlobWriter final : public BlobWriter {
+// Writes to <root>/tmp/<id>.part; Commit fsyncs and renames it to <root>/<ab>/<id>.
+class FileBlobWriter final : public RawBlobWriter {
  public:
-  LocalBlobWriter(platform::Filesystem& fs, std::unique_ptr<platform::WritableFile> file,
-                  std::string tmp_path, std::string final_path, std::string ad,
-                  crypto::StreamEncryptor encryptor)
+  FileBlobWriter(platform::Filesystem& fs, std::unique_ptr<platform::WritableFile> file,
+                 std::string tmp_path, std::string final_path)
       : fs_(fs),
         file_(std::move(file)),
         tmp_path_(std::move(tmp_path)),
-        final_path_(std::move(final_path)),
-        ad_(std::move(ad)),
-        encryptor_(std::move(encryptor)) {
-    pending_.reserve(kChunkBytes);
-    frame_.reserve(kFrameLengthBytes + kMaxFrame);
+        final_path_(std::move(final_path)) {}
+  ~FileBlobWriter() override { Abort(); }
+
+  Status Append(ByteView bytes) override {
+    if (done_) return Internal("blob writer already finished");
+    return file_->Append(bytes);
   }
 
-  ~LocalBlobWriter() override { Abort(); }
-
-  void AddHeaderBytes(size_t n) { written_ += n; }
-
-  Status Write(ByteView plaintext) override {
+  Status Commit() override {
     if (done_) return Internal("blob writer already finished");
-    while (!plaintext.empty()) {
-      // A full chunk is sealed only once more data follows, so the final tag always lands on
-      // the chunk that Commit seals.
-      if (pending_.size() == kChunkBytes) SP_RETURN_IF_ERROR(Flush(/*final=*/false));
-      const size_t take = std::min(kChunkBytes - pending_.size(), plaintext.size());
-      pending_.insert(pending_.end(), plaintext.begin(), plaintext.begin() + take);
-      plaintext = plaintext.subspan(take);
-    }
-    return Status::Ok();
-  }
-
-  Result<uint64_t> Commit() override {
-    if (done_) return Internal("blob writer already finished");
-    Status s = Flush(/*final=*/true);
-    if (s.ok()) s = file_->Sync();
+    Status s = file_->Sync();
     if (s.ok()) s = file_->Close();
     if (s.ok()) s = fs_.Rename(tmp_path_, final_path_);
     if (!s.ok()) {
@@ -66,7 +29,7 @@ class LocalBlobWriter final : public BlobWriter {
       return s;
     }
     done_ = true;
-    return written_;
+    return Status::Ok();
   }
 
   void Abort() override {
@@ -77,139 +40,31 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
  private:
-  Status Flush(bool final) {
-    encryptor_.Push(pending_, AsBytes(ad_), final, cipher_);
-    frame_.resize(kFrameLengthBytes);
-    PutU32(frame_.data(), static_cast<uint32_t>(cipher_.size()));
-    frame_.insert(frame_.end(), cipher_.begin(), cipher_.end());
-    pending_.clear();
-    written_ += frame_.size();
-    return file_->Append(frame_);
-  }
-
   platform::Filesystem& fs_;
   std::unique_ptr<platform::WritableFile> file_;
   std::string tmp_path_;
   std::string final_path_;
-  std::string ad_;
-  crypto::StreamEncryptor encryptor_;
-  Bytes pending_;
-  Bytes cipher_;
-  Bytes frame_;
-  uint64_t written_ = 0;
   bool done_ = false;
 };
 
-class LocalBlobReader final : public BlobReader {
+class FileBlobStore final : public RawBlobStore {
  public:
-  LocalBlobReader(std::unique_ptr<platform::ReadableFile> file, std::string ad,
-                  crypto::StreamDecryptor decryptor)
-      : file_(std::move(file)), ad_(std::move(ad)), decryptor_(std::move(decryptor)) {}
+  FileBlobStore(platform::Filesystem& fs, std::string root) : fs_(fs), root_(std::move(root)) {}
 
-  Result<size_t> Read(std::span<uint8_t> out) override {
-    while (offset_ == plain_.size()) {
-      if (finished_) return size_t{0};
-      SP_RETURN_IF_ERROR(NextChunk());
-    }
-    const size_t n = std::min(out.size(), plain_.size() - offset_);
-    std::copy_n(plain_.begin() + static_cast<ptrdiff_t>(offset_), n, out.begin());
-    offset_ += n;
-    return n;
-  }
-
- private:
-  Result<bool> ReadExactly(uint8_t* dst, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-      SP_ASSIGN_OR_RETURN(const size_t r, file_->Read({dst + got, n - got}));
-      if (r == 0) {
-        if (got == 0) return false;
-        return Unauthenticated("blob is truncated");
-      }
-      got += r;
-    }
-    return true;
-  }
-
-  Status NextChunk() {
-    uint8_t len_bytes[kFrameLengthBytes];
-    SP_ASSIGN_OR_RETURN(const bool more, ReadExactly(len_bytes, sizeof len_bytes));
-    if (!more) return Unauthenticated("blob is truncated");  // no final tag seen
-    const uint32_t len = GetU32(len_bytes);
-    if (len < crypto::kStreamChunkOverhead || len > kMaxFrame) {
-      return Unauthenticated("blob frame is malformed");
-    }
-    cipher_.resize(len);
-    SP_ASSIGN_OR_RETURN(const bool got, ReadExactly(cipher_.data(), len));
-    if (!got) return Unauthenticated("blob is truncated");
-    SP_ASSIGN_OR_RETURN(const bool final, decryptor_.Pull(cipher_, AsBytes(ad_), plain_));
-    offset_ = 0;
-    if (final) {
-      uint8_t extra;
-      SP_ASSIGN_OR_RETURN(const bool trailing, ReadExactly(&extra, 1));
-      if (trailing) return Unauthenticated("blob has data after its final chunk");
-      finished_ = true;
-    }
-    return Status::Ok();
-  }
-
-  std::unique_ptr<platform::ReadableFile> file_;
-  std::string ad_;
-  crypto::StreamDecryptor decryptor_;
-  Bytes cipher_;
-  Bytes plain_;
-  size_t offset_ = 0;
-  bool finished_ = false;
-};
-
-class LocalBlobStore final : public BlobStore {
- public:
-  LocalBlobStore(platform::Filesystem& fs, std::string root) : fs_(fs), root_(std::move(root)) {}
-
-  Result<std::unique_ptr<BlobWriter>> Create(const BlobId& id,
-                                             const crypto::AeadKey& key) override {
+  Result<std::unique_ptr<RawBlobWriter>> Create(const BlobId& id) override {
     SP_RETURN_IF_ERROR(fs_.CreateDirectories(Dir(id)));
     const std::string tmp = root_ + "/tmp/" + id.str() + ".part";
     SP_ASSIGN_OR_RETURN(auto file, fs_.CreateWritable(tmp));
-    Bytes header;
-    auto encryptor = crypto::StreamEncryptor::Create(key, header);
-    Bytes prefix(kMagic.begin(), kMagic.end());
-    prefix.insert(prefix.end(), header.begin(), header.end());
-    if (Status s = file->Append(prefix); !s.ok()) {
-      file.reset();
-      (void)fs_.Remove(tmp);
-      return s;
-    }
-    auto writer = std::make_unique<LocalBlobWriter>(fs_, std::move(file), tmp, Path(id),
-                                                    AssociatedData(id), std::move(encryptor));
-    writer->AddHeaderBytes(prefix.size());
-    return std::unique_ptr<BlobWriter>(std::move(writer));
+    return std::unique_ptr<RawBlobWriter>(new FileBlobWriter(fs_, std::move(file), tmp, Path(id)));
   }
 
-  Result<std::unique_ptr<BlobReader>> Open(const BlobId& id, const crypto::AeadKey& key) override {
-    SP_ASSIGN_OR_RETURN(auto file, fs_.OpenReadable(Path(id)));
-    uint8_t prefix[4 + crypto::kStreamHeaderBytes];
-    size_t got = 0;
-    while (got < sizeof prefix) {
-      SP_ASSIGN_OR_RETURN(const size_t n, file->Read({prefix + got, sizeof prefix - got}));
-      if (n == 0) return Unauthenticated("blob header is truncated");
-      got += n;
-    }
-    if (!std::equal(kMagic.begin(), kMagic.end(), prefix)) {
-      return Unauthenticated("blob has an unknown format");
-    }
-    SP_ASSIGN_OR_RETURN(auto decryptor, crypto::StreamDecryptor::Create(
-                                            key, ByteView(prefix + 4, sizeof prefix - 4)));
-    return std::unique_ptr<BlobReader>(
-        new LocalBlobReader(std::move(file), AssociatedData(id), std::move(decryptor)));
+  Result<std::unique_ptr<platform::ReadableFile>> Open(const BlobId& id) override {
+    return fs_.OpenReadable(Path(id));
   }
 
   Status Remove(const BlobId& id) override { return fs_.Remove(Path(id)); }
 
-  Status Init() {
-    SP_RETURN_IF_ERROR(fs_.CreateDirectories(root_ + "/tmp"));
-    return Status::Ok();
-  }
+  Status Init() { return fs_.CreateDirectories(root_ + "/tmp"); }
 
  private:
   std::string Dir(const BlobId& id) const { return root_ + "/" + id.str().substr(0, 2); }
@@ -221,11 +76,17 @@ class LocalBlobStore final : public BlobStore {
 
 }  // namespace
 
+Result<std::unique_ptr<RawBlobStore>> OpenLocalRawBlobStore(platform::Filesystem& fs,
+                                                            const std::string& root) {
+  auto raw = std::make_unique<FileBlobStore>(fs, root);
+  SP_RETURN_IF_ERROR(raw->Init());
+  return std::unique_ptr<RawBlobStore>(std::move(raw));
+}
+
 Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(platform::Filesystem& fs,
                                                       const std::string& root) {
-  auto store = std::make_unique<LocalBlobStore>(fs, root);
-  SP_RETURN_IF_ERROR(store->Init());
-  return std::unique_ptr<BlobStore>(std::move(store));
+  SP_ASSIGN_OR_RETURN(auto raw, OpenLocalRawBlobStore(fs, root));
+  return OpenEncryptedBlobStore(std::move(raw));
 }
 
 }  // namespace sealpost::blob

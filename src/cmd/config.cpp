@@ -65,6 +65,8 @@ class Reader {
 Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("server", "data_dir", c.data_dir));
   SP_RETURN_IF_ERROR(r.Get("server", "public_url", c.app.public_url));
+  SP_RETURN_IF_ERROR(r.Get("store", "url", c.store_url));
+  SP_RETURN_IF_ERROR(r.Get("store", "max_connections", c.store_max_connections));
   SP_RETURN_IF_ERROR(r.Get("http", "address", c.listen_address));
   SP_RETURN_IF_ERROR(r.Get("http", "port", c.listen_port));
   SP_RETURN_IF_ERROR(r.Get("http", "tls_certificate", c.tls_certificate));
@@ -86,6 +88,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_first_seconds", c.app.mail_retry.first_retry));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_max_seconds", c.app.mail_retry.max_retry));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "give_up_after_seconds", c.app.mail_retry.give_up_after));
+  SP_RETURN_IF_ERROR(r.GetSeconds("mail", "lease_seconds", c.app.mail_retry.lease));
   SP_RETURN_IF_ERROR(r.Get("audit", "checkpoint_every", c.audit_checkpoint_every));
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
@@ -136,8 +139,16 @@ Status Validate(const Config& c) {
     return InvalidArgument(
         "mail.retry_first_seconds must be ≥ 1 and ≤ retry_max_seconds and give_up_after_seconds");
   }
+  if (retry.lease.count() < 1) return InvalidArgument("mail.lease_seconds must be at least 1");
   if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");
+  }
+  if (!c.store_url.empty() && c.store_url.rfind("postgresql://", 0) != 0 &&
+      c.store_url.rfind("postgres://", 0) != 0) {
+    return InvalidArgument("store.url must be empty (SQLite in data_dir) or a postgresql:// URL");
+  }
+  if (c.store_max_connections < 1 || c.store_max_connections > 1000) {
+    return InvalidArgument("store.max_connections must be between 1 and 1000");
   }
   return Status::Ok();
 }

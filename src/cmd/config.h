@@ -15,6 +15,9 @@ namespace sealpost::cmd {
 
 struct Config {
   std::string data_dir = "./sealpost-data";
+  // [store]
+  std::string store_url;          // empty: SQLite at DatabasePath(); "postgresql://…": PostgreSQL
+  int store_max_connections = 8;  // PostgreSQL connections per process
   // [http]
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8443;

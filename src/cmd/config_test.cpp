@@ -31,6 +31,24 @@ TEST(ConfigTest, DocumentedExampleLoads) {
   EXPECT_EQ(c->app.limits.max_upload_bytes, 100u << 20);
 }
 
+TEST(ConfigTest, StoreUrlSelectsPostgresAndIsChecked) {
+  testutil::TempDir dir;
+  auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->store_url, "");  // SQLite in data_dir
+  auto pg = LoadConfig(Write(dir,
+                             "[store]\nurl = \"postgresql://sp@db/sealpost\"\n"
+                             "max_connections = 4\n"),
+                       std::nullopt);
+  ASSERT_THAT(pg.status(), IsOk());
+  EXPECT_EQ(pg->store_url, "postgresql://sp@db/sealpost");
+  EXPECT_EQ(pg->store_max_connections, 4);
+  EXPECT_THAT(LoadConfig(Write(dir, "[store]\nurl = \"mysql://x\"\n"), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(LoadConfig(Write(dir, "[store]\nmax_connections = 0\n"), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
 TEST(ConfigTest, RefusesUnknownKeysWrongTypesAndWeakHashing) {
   testutil::TempDir dir;
   auto unknown = LoadConfig(Write(dir, "[http]\nprot = 1\n"), std::nullopt);

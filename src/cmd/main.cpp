@@ -1,10 +1,11 @@
-// The sealpost binary: `serve`, `verify audit`, `version`.
+// The sealpost binary: `serve`, `verify audit`, `admin migrate`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "cmd/admin_migrate.h"
 #include "cmd/config.h"
 #include "cmd/serve.h"
 #include "cmd/verify.h"
@@ -29,6 +30,19 @@ int main(int argc, char** argv) {
   verify_audit->add_option("-d,--data-dir", verify_dir, "Data directory");
   verify_audit->add_option("--public-key", public_key,
                            "Pinned audit public key (hex); default: <data-dir>/audit-signing.pub");
+  std::string verify_store_url;
+  verify_audit->add_option("--store-url", verify_store_url,
+                           "PostgreSQL URL of the store (default: SQLite in the data directory)");
+
+  auto* admin = cli.add_subcommand("admin", "Administration of an installation");
+  admin->require_subcommand(1);
+  auto* migrate = admin->add_subcommand(
+      "migrate", "Copy an SQLite installation into an empty PostgreSQL database");
+  std::string migrate_dir = "./sealpost-data";
+  std::string migrate_to;
+  migrate->add_option("-d,--data-dir", migrate_dir, "Data directory of the SQLite installation");
+  migrate->add_option("--to", migrate_to, "PostgreSQL URL (postgresql://…) of an empty database")
+      ->required();
 
   cli.add_subcommand("version", "Print the version");
 
@@ -50,8 +64,11 @@ int main(int argc, char** argv) {
     }
     return sealpost::cmd::Serve(*config);
   }
+  if (admin->got_subcommand(migrate)) {
+    return sealpost::cmd::AdminMigrate(migrate_dir, migrate_to);
+  }
   if (verify->got_subcommand(verify_audit)) {
-    return sealpost::cmd::VerifyAudit(verify_dir, public_key);
+    return sealpost::cmd::VerifyAudit(verify_dir, public_key, verify_store_url);
   }
   return 2;
 }

@@ -13,6 +13,7 @@
 #include "app/outbound_mail.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
+#include "cmd/open_store.h"
 #include "cmd/periodic_task.h"
 #include "delivery/mailer.h"
 #include "http/self_signed.h"
@@ -20,7 +21,6 @@
 #include "http/static_files.h"
 #include "keys/master_key.h"
 #include "platform/filesystem.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace sealpost::cmd {
 namespace {
@@ -76,9 +76,9 @@ int Serve(const Config& config) {
 
   auto master = keys::MasterKey::LoadOrCreate(fs, config.MasterKeyPath());
   if (!master.ok()) return Fail("master key", master.status());
-  auto store = store::sqlite::OpenSqliteStore(config.DatabasePath());
+  auto store = OpenStore(config.store_url, config.DatabasePath(), config.store_max_connections);
   if (!store.ok()) return Fail("database", store.status());
-  auto blobs = blob::OpenLocalBlobStore(fs, config.BlobDir());
+  auto blobs = OpenBlobs(config.store_url, fs, config.BlobDir(), config.store_max_connections);
   if (!blobs.ok()) return Fail("blob store", blobs.status());
   auto audit_key = audit::LoadOrCreateAuditKey(**store, *master);
   if (!audit_key.ok()) return Fail("audit signing key", audit_key.status());
@@ -159,6 +159,10 @@ int Serve(const Config& config) {
   const std::string url = config.app.public_url;
   std::cout << fmt::format("Sealpost is running at {}/\n", url);
   std::cout << fmt::format("listening on {}:{}\n", config.listen_address, (*server)->port());
+  // The URL may carry a password: name the backend only.
+  std::cout << (config.store_url.empty()
+                    ? fmt::format("Database: SQLite {}\n", config.DatabasePath())
+                    : std::string("Database: PostgreSQL ([store] url)\n"));
   auto bootstrap = accounts.CreateBootstrapTokenIfNeeded();
   if (!bootstrap.ok()) return Fail("bootstrap link", bootstrap.status());
   if (*bootstrap) {

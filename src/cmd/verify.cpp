@@ -5,15 +5,16 @@
 #include <fmt/format.h>
 
 #include "audit/audit_log.h"
+#include "cmd/open_store.h"
 #include "platform/filesystem.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace sealpost::cmd {
 
-int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& public_key_path) {
+int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& public_key_path,
+                const std::string& store_url) {
   auto& fs = platform::DefaultFilesystem();
   const std::string db = data_dir + "/sealpost.db";
-  if (!fs.Exists(db)) {
+  if (store_url.empty() && !fs.Exists(db)) {
     std::cerr << "sealpost verify audit: no database at " << db << "\n";
     return 2;
   }
@@ -33,7 +34,7 @@ int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& p
     std::cerr << "sealpost verify audit: " << key_path << " is not an Ed25519 public key in hex\n";
     return 2;
   }
-  auto store = store::sqlite::OpenSqliteStore(db);
+  auto store = OpenStore(store_url, db, /*max_connections=*/1);
   if (!store.ok()) {
     std::cerr << "sealpost verify audit: " << store.status().ToString() << "\n";
     return 2;

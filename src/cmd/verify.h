@@ -7,6 +7,8 @@
 namespace sealpost::cmd {
 
 // Exit codes: 0 intact, 1 tampered (the first bad entry is printed), 2 cannot check.
-int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& public_key_path);
+// `store_url` empty: the SQLite database in `data_dir`; else a postgresql:// URL.
+int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& public_key_path,
+                const std::string& store_url = "");
 
 }  // namespace sealpost::cmd

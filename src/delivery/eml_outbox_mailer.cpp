@@ -42,7 +42,8 @@ class EmlOutboxMailer final : public Mailer {
   Status Send(const OutgoingMail& mail) override {
     SP_RETURN_IF_ERROR(fs_.CreateDirectories(options_.directory));
     const TimePoint now = clock_.Now();
-    const std::string id = platform::NewId<MessageId>(rng_).str();
+    const std::string id =
+        mail.message_id.empty() ? platform::NewId<MessageId>(rng_).str() : mail.message_id;
     const std::string text =
         RenderMessage(mail, options_.from_address, id + "@" + options_.hostname, now);
     const std::string path =

@@ -22,6 +22,10 @@ struct OutgoingMail {
   EmailAddress to;
   std::string subject;  // plain ASCII or UTF-8 (encoded per RFC 2047 when needed)
   std::string text;     // text/plain body
+  // Left part of the Message-ID (hex); empty = a fresh random one. The outbound queue passes its
+  // job id, so a mail sent twice (a deliverer killed between the relay's 250 and the dequeue)
+  // carries the same Message-ID both times and receivers can drop the duplicate.
+  std::string message_id;
 };
 
 class Mailer {

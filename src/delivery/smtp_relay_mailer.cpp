@@ -559,7 +559,8 @@ class SmtpRelayMailer final : public Mailer {
   Status Send(const OutgoingMail& mail) override {
     SP_RETURN_IF_ERROR(ValidateSmtpRelayOptions(options_));
     SP_ASSIGN_OR_RETURN(const EmailAddress from, EnvelopeSender(options_.from_address));
-    const std::string id = platform::NewId<MessageId>(rng_).str();
+    const std::string id =
+        mail.message_id.empty() ? platform::NewId<MessageId>(rng_).str() : mail.message_id;
     const std::string message = RenderMessage(mail, options_.from_address,
                                               id + "@" + std::string(from.domain()), clock_.Now());
     bool eight_bit = false;

@@ -291,6 +291,24 @@ TEST_F(SmtpRelayScripted, OpportunisticPlaintextDialogueWithDotStuffing) {
   }
 }
 
+TEST_F(SmtpRelayScripted, GivenMessageIdIsUsed) {
+  FakeRelay relay({kGreeting,
+                   kEhloPlain,
+                   {"MAIL FROM:", "250 2.1.0 ok\r\n"},
+                   {"RCPT TO:", "250 2.1.5 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 2.0.0 queued as 1\r\n"}});
+  SmtpRelayOptions options = Options(relay.port());
+  options.tls = SmtpRelayOptions::Tls::kOpportunistic;
+  auto mailer = MakeSmtpRelayMailer(clock_, rng_, options);
+  OutgoingMail mail = Mail("alice@example.org", "Hi", "text");
+  mail.message_id = std::string(32, 'c');
+  EXPECT_THAT(mailer->Send(mail), IsOk());
+  relay.Join();
+  EXPECT_THAT(relay.data(),
+              HasSubstr("\r\nMessage-ID: <" + std::string(32, 'c') + "@example.org>\r\n"));
+}
+
 TEST_F(SmtpRelayScripted, RequiredTlsWithoutStartTlsSendsNothing) {
   FakeRelay relay({kGreeting, kEhloPlain});
   auto mailer = MakeSmtpRelayMailer(clock_, rng_, Options(relay.port()));

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
+// The per-file upload limit the test server is configured with.
+export const UPLOAD_LIMIT_MIB = 64;
 // playwright-core and axe-core are dev dependencies of web/ (one lockfile for the UI and its tests).
 export const webRequire = createRequire(path.join(repoRoot, 'web', 'package.json'));
 
@@ -38,6 +40,10 @@ static_dir = "${WEB_DIST}"
 [auth]
 argon2_ops = 2
 argon2_memory_bytes = 19922944
+
+[limits]
+# Not the default (100 MiB): the UI must show and check what this server reports.
+max_upload_bytes = ${UPLOAD_LIMIT_MIB * 1024 * 1024}
 `);
   }
 

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test as nodeTest } from 'node:test';
-import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, Server, webRequire } from './harness.mjs';
+import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, Server, UPLOAD_LIMIT_MIB, webRequire } from './harness.mjs';
 
 const NEW_PASSWORD = 'a new and even longer passphrase';
 
@@ -229,7 +229,8 @@ test('compose with two attachments (picker and drag-and-drop) and send', async (
   await alice.getByLabel('Subject').fill('Quarterly report');
   await alice.getByLabel('Message').fill('Hello Bob,\n\nthe figures are attached.\n\nAlice');
   // The limit is stated before anything is uploaded.
-  assert.match(await alice.locator('#limits').textContent(), /Up to 100 MiB per file/);
+  assert.match(await alice.locator('#limits').textContent(),
+               new RegExp(`Up to ${UPLOAD_LIMIT_MIB} MiB per file`));
   await alice.locator('#files').setInputFiles(tempFile('report.pdf', report));
   await dropFiles(alice, [{ name: 'photo.jpg', type: 'image/jpeg', bytes: photo }]);
   await alice.getByText('Uploaded').nth(1).waitFor();
@@ -367,13 +368,14 @@ test('bad input: oversized attachment refused before upload, with the limit show
   const uploads = [];
   const listen = (r) => { if (r.url().endsWith('/api/v1/uploads')) uploads.push(r.url()); };
   alice.on('request', listen);
-  // A sparse file just over the 100 MiB limit: no disk or memory cost.
+  // A sparse file just over the server's configured limit: no disk or memory cost.
   const big = path.join(server.tmp, 'huge.bin');
   fs.closeSync(fs.openSync(big, 'w'));
-  fs.truncateSync(big, 100 * 1024 * 1024 + 1);
+  fs.truncateSync(big, UPLOAD_LIMIT_MIB * 1024 * 1024 + 1);
   await alice.locator('#files').setInputFiles(big);
   const refusal = alice.getByTestId('upload').filter({ hasText: 'huge.bin' });
-  await refusal.getByText(/Not uploaded: .* over the limit of 100 MiB per file/).waitFor();
+  await refusal.getByText(new RegExp(`Not uploaded: .* over the limit of ${UPLOAD_LIMIT_MIB} MiB per file`))
+    .waitFor();
   alice.off('request', listen);
   assert.deepEqual(uploads, [], 'nothing was sent to the server');
   await refusal.getByRole('button', { name: 'Remove huge.bin' }).click();

@@ -28,6 +28,11 @@ import warnings
 warnings.simplefilter("ignore", ResourceWarning)
 
 BINARY = os.environ.get("SEALPOST_BINARY", "build/src/cmd/sealpost")
+# SEALPOST_TEST_STORE=postgres runs every server on PostgreSQL: a fresh database per Server in the
+# throw-away cluster of tests/postgres/pg.sh, whose directory is SEALPOST_TEST_PG_DIR (CTest's
+# `postgres` fixture starts it). Unset or "sqlite": the embedded default.
+STORE = os.environ.get("SEALPOST_TEST_STORE", "sqlite")
+PG_DIR = os.environ.get("SEALPOST_TEST_PG_DIR", "")
 PASSWORD = "correct horse battery staple"
 
 CONFIG = """
@@ -59,14 +64,112 @@ def totp(secret_b32, step, digits=6):
     return str(value % 10**digits).zfill(digits)
 
 
+def pg_admin_url():
+    if not PG_DIR:
+        raise RuntimeError("SEALPOST_TEST_STORE=postgres needs SEALPOST_TEST_PG_DIR "
+                           "(a cluster started by tests/postgres/pg.sh)")
+    with open(os.path.join(PG_DIR, "url")) as f:
+        return f.read().strip()
+
+
+def pg_url_for(admin_url, db_name):
+    head, _, rest = admin_url.partition("://")
+    authority, _, path = rest.partition("/")
+    query = path.partition("?")[2]
+    return f"{head}://{authority}/{db_name}" + (f"?{query}" if query else "")
+
+
+def psql(url, sql):
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F", "\x1f",
+                        "-R", "\x1e", "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"psql failed: {r.stderr}")
+    return r.stdout
+
+
+class PgCursor:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class PgDb:
+    """The slice of sqlite3's interface the tests use (execute with ? parameters, fetchone,
+    fetchall, iteration, commit, close), over psql: the tests reach into PostgreSQL as an operator
+    (or attacker) with database access would. Each statement commits on its own. Values come back
+    as int for integer-looking text, bool for t/f, bytes for bytea (\\x…), else str."""
+
+    def __init__(self, url):
+        self.url = url
+
+    @staticmethod
+    def literal(v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, (bytes, bytearray)):
+            return "'\\x" + bytes(v).hex() + "'::bytea"
+        return "'" + str(v).replace("'", "''") + "'"
+
+    @staticmethod
+    def value(text):
+        if text in ("t", "f"):  # boolean columns (SQLite stores them as 0/1)
+            return text == "t"
+        if re.fullmatch(r"-?\d{1,18}", text):
+            return int(text)
+        if text.startswith("\\x") and re.fullmatch(r"(?:[0-9a-f]{2})*", text[2:]):
+            return bytes.fromhex(text[2:])
+        return text
+
+    def execute(self, sql, params=()):
+        parts = sql.split("?")
+        if len(parts) - 1 != len(params):
+            raise ValueError("parameter count does not match")
+        text = parts[0] + "".join(self.literal(p) + rest for p, rest in zip(params, parts[1:]))
+        out = psql(self.url, text).rstrip("\n")  # psql ends its output with a newline
+        rows = [tuple(self.value(v) for v in rec.split("\x1f"))
+                for rec in out.split("\x1e") if rec.strip("\n")]
+        return PgCursor(rows)
+
+    def commit(self):
+        pass
+
+    def close(self):
+        pass
+
+    def __enter__(self):  # like sqlite3: `with db:` is a transaction scope, not a close
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_pg_databases = 0
+
+
 def current_step():
     return int(time.time()) // 30
 
 
 class Server:
-    def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config=""):
+    def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config="",
+                 share=None, store=None, store_url=None):
+        """`share`: another Server whose data directory (master key, TLS certificate, outbox)
+        and store this one uses too — a second `sealpost serve` process of one installation."""
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
-        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.data_dir = share.data_dir if share else data_dir or os.path.join(self.tmp, "data")
         self.static_dir = os.path.join(self.tmp, "static")
         os.makedirs(self.static_dir)
         with open(os.path.join(self.static_dir, "index.html"), "w") as f:
@@ -76,6 +179,26 @@ class Server:
             f.write(CONFIG.format(data_dir=self.data_dir, static_dir=self.static_dir,
                                   header_timeout=header_timeout, extra_auth=extra_auth)
                     + extra_config)
+        self.store_url = ""
+        self.owns_database = False
+        store = store or STORE
+        if share or store_url:
+            self.store_url = share.store_url if share else store_url
+            if self.store_url:
+                with open(self.config_path, "a") as f:
+                    f.write(f'\n[store]\nurl = "{self.store_url}"\n')
+        elif store == "postgres":
+            self.owns_database = True
+            global _pg_databases
+            _pg_databases += 1
+            self.pg_db = f"sp_it_{os.getpid()}_{_pg_databases}"
+            admin = pg_admin_url()
+            psql(admin, f"CREATE DATABASE {self.pg_db}")
+            self.store_url = pg_url_for(admin, self.pg_db)
+            with open(self.config_path, "a") as f:
+                f.write(f'\n[store]\nurl = "{self.store_url}"\n')
+        elif store != "sqlite":
+            raise RuntimeError(f"SEALPOST_TEST_STORE must be sqlite or postgres, not {store}")
         self.proc = None
         self.port = None
         self.bootstrap_token = None
@@ -135,6 +258,8 @@ class Server:
             self.stop()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if self.owns_database:
+                psql(pg_admin_url(), f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)")
 
     def connect(self):
         return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
@@ -180,7 +305,78 @@ class Server:
 
     def db(self):
         """The live database, as an operator (or attacker) with file access would open it."""
+        if self.store_url:
+            return PgDb(self.store_url)
         return sqlite3.connect(os.path.join(self.data_dir, "sealpost.db"), timeout=30)
+
+    def table_names(self):
+        db = self.db()
+        if self.store_url:
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        names = [name for (name,) in db.execute(sql)]
+        db.close()
+        return names
+
+    def raw_database_bytes(self):
+        """Every byte the database engine keeps on disk for this server: the SQLite file and its
+        WAL, or this database's PostgreSQL relation files plus the cluster's WAL."""
+        paths = []
+        if self.store_url:
+            psql(self.store_url, "CHECKPOINT")
+            (oid,) = self.db().execute(
+                "SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()
+            for sub in (os.path.join("base", str(oid)), "pg_wal"):
+                for root, _, files in os.walk(os.path.join(PG_DIR, "data", sub)):
+                    paths += [os.path.join(root, f) for f in files]
+        else:
+            paths = [os.path.join(self.data_dir, n) for n in ("sealpost.db", "sealpost.db-wal")]
+        data = b""
+        for p in paths:
+            if os.path.isfile(p):
+                with open(p, "rb") as f:
+                    data += f.read()
+        return data
+
+    def stored_blobs(self):
+        """What the blob store holds: files under data_dir/blobs (tmp/ included), or the rows of
+        the PostgreSQL blob tables."""
+        if self.store_url:
+            db = self.db()
+            ids = [i for (i,) in db.execute("SELECT id FROM blobs ORDER BY id")]
+            (pieces,) = db.execute("SELECT count(*) FROM blob_chunks").fetchone()
+            return ids + [f"pieces={pieces}"]
+        found = []
+        for root, _, files in os.walk(os.path.join(self.data_dir, "blobs")):
+            found += [os.path.join(root, f) for f in files]
+        return sorted(found)
+
+    def flip_blob_byte(self, blob_id, offset):
+        """Flips one bit of a stored blob's byte at `offset` of the blob format (as a file)."""
+        if not self.store_url:
+            path = os.path.join(self.data_dir, "blobs", blob_id[:2], blob_id)
+            with open(path, "r+b") as f:
+                f.seek(offset)
+                b = f.read(1)
+                f.seek(offset)
+                f.write(bytes([b[0] ^ 0x01]))
+            return
+        db = self.db()
+        start = 0
+        for seq, length in db.execute("SELECT seq, length(data) FROM blob_chunks "
+                                      "WHERE blob_id = ? ORDER BY seq", (blob_id,)).fetchall():
+            if offset < start + length:
+                db.execute("UPDATE blob_chunks SET data = set_byte(data, ?, get_byte(data, ?) # 1) "
+                           "WHERE blob_id = ? AND seq = ?",
+                           (offset - start, offset - start, blob_id, seq))
+                return
+            start += length
+        raise AssertionError(f"blob {blob_id} is shorter than {offset + 1} bytes")
+
+    def store_args(self):
+        """What `sealpost verify audit` needs besides --data-dir to find this server's store."""
+        return ["--store-url", self.store_url] if self.store_url else []
 
     def healthy(self):
         c = self.connect()

@@ -31,6 +31,9 @@ def send(sender, to, subject, text="the body"):
 
 
 class AccountApiTest(ServerTestCase):
+    # A configured limit, so that the account can be seen to report the server's own values.
+    server_options = {"extra_config": "[limits]\nmax_upload_bytes = 12345678\n"}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -58,6 +61,8 @@ class AccountApiTest(ServerTestCase):
         self.assertEqual(account["role"], "member")
         self.assertIs(account["totp_enabled"], True)
         self.assertRegex(account["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+        self.assertEqual(account["limits"], {"max_upload_bytes": 12345678, "max_attachments": 100,
+                                             "max_recipients": 10000, "max_subject_bytes": 998})
         self.assertEqual(self.admin.client.request("GET", "/api/v1/account").json()["role"], "admin")
 
         path = "/api/v1/account/password"

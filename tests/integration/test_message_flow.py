@@ -134,10 +134,13 @@ class MessageFlowTest(ServerTestCase):
                 for n in needles:
                     if n in data:
                         found.append(path)
+        if self.server.store_url:  # PostgreSQL keeps its files outside the data directory
+            data = self.server.raw_database_bytes()
+            found += ["postgresql files" for n in needles if n in data]
         self.assertEqual(found, [])
         # The database's own view agrees: no column of any table holds it.
         db = self.server.db()
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        for table in self.server.table_names():
             for row in db.execute(f"SELECT * FROM {table}"):
                 for value in row:
                     if isinstance(value, (bytes, str)):
@@ -147,16 +150,13 @@ class MessageFlowTest(ServerTestCase):
 
     def test_session_secret_is_not_stored(self):
         cookie = next(iter(self.bob.client.cookies.values()))
-        with open(os.path.join(self.server.data_dir, "sealpost.db"), "rb") as f:
-            data = f.read()
-        wal = os.path.join(self.server.data_dir, "sealpost.db-wal")
-        if os.path.exists(wal):
-            with open(wal, "rb") as f:
-                data += f.read()
+        data = self.server.raw_database_bytes()
+        self.assertGreater(len(data), 0)
         self.assertNotIn(cookie.encode(), data)
 
     def test_audit_log_verifies_and_records_events(self):
-        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir)
+        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir,
+                                *self.server.store_args())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("OK:", r.stdout)
         db = self.server.db()

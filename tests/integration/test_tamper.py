@@ -106,12 +106,7 @@ class TamperTest(ServerTestCase):
         (blob_id,) = db.execute("SELECT blob_id FROM attachments WHERE message_id = ?",
                                 (mid,)).fetchone()
         db.close()
-        path = os.path.join(self.server.data_dir, "blobs", blob_id[:2], blob_id)
-        with open(path, "r+b") as f:
-            f.seek(200_000)
-            b = f.read(1)
-            f.seek(200_000)
-            f.write(bytes([b[0] ^ 0x01]))
+        self.server.flip_blob_byte(blob_id, 200_000)
         conn = self.server.connect()
         cookies = self.bob.client.cookie_header()
         conn.request("GET", f"/api/v1/messages/{mid}/attachments/0", headers={"Cookie": cookies})
@@ -132,7 +127,8 @@ class TamperTest(ServerTestCase):
 
     def test_audit_tamper_is_named(self):
         self.send("audit")
-        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir)
+        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir,
+                                *self.server.store_args())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         db = self.server.db()
         (seq,) = db.execute("SELECT seq FROM audit_log WHERE type = 'message.send' "
@@ -140,7 +136,8 @@ class TamperTest(ServerTestCase):
         db.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = ?", (seq,))
         db.commit()
         db.close()
-        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir)
+        r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir,
+                                *self.server.store_args())
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn(f"first bad entry {seq}", r.stdout)
 

@@ -168,6 +168,14 @@ export interface User {
   totp_enabled: boolean;
 }
 
+export interface Account {
+  email: string;
+  role: 'member' | 'admin';
+  totp_enabled: boolean;
+  created_at: string;
+  limits: { max_upload_bytes: number; max_attachments: number; max_recipients: number; max_subject_bytes: number };
+}
+
 export interface SessionInfo {
   status: 'active' | 'totp_setup_required';
   csrf_token: string;
@@ -278,6 +286,7 @@ export const api = {
   recover: (email: string, recovery_code: string, new_password: string) =>
     call<{ recovery_code: string }>('POST', '/account/recover',
                                     { email, recovery_code, new_password }, { anonymous: true }),
+  account: () => call<Account>('GET', '/account'),
   sessions: () => call<{ sessions: SessionItem[] }>('GET', '/sessions'),
   endSession: (id: string) => call<void>('DELETE', `/sessions/${encodeURIComponent(id)}`),
   mailbox: (folder: string, cursor: string | null, q: string, limit = 25) => {

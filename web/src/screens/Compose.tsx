@@ -1,10 +1,10 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ABORTED, api, ApiError, upload } from '../api';
 import { FormError } from '../components/Field';
 import { useTitle } from '../components/Page';
 import { discardDraft, loadDraft, updateDraft, useDraft, type DraftAttachment } from '../draft';
 import { formatBytes, isValidAddress } from '../format';
-import { LIMITS } from '../limits';
+import { LIMITS, loadServerLimits } from '../limits';
 import { navigate } from '../router';
 
 let nextKey = 1;
@@ -83,6 +83,10 @@ export function Compose() {
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [dragging, setDragging] = useState(false);
+  const [, setLimitsLoaded] = useState(false);
+  useEffect(() => {
+    loadServerLimits().then(() => setLimitsLoaded(true));
+  }, []);
 
   const invalid = d.recipients.filter((r) => !isValidAddress(r));
   // While typing, flag only what can never become an address; the rest is checked when the

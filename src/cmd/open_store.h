@@ -1,0 +1,28 @@
+// Opens the store the configuration names: SQLite in the data directory by default, PostgreSQL
+// when [store] url is a postgresql:// URL. Shared by `serve` and the offline commands.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "blob/blob_store.h"
+#include "core/status.h"
+#include "platform/filesystem.h"
+#include "store/store.h"
+
+namespace sealpost::cmd {
+
+// `store_url` empty: SQLite at `sqlite_path`; otherwise PostgreSQL with a pool of
+// `max_connections`. Never puts the URL (which may hold a password) into the returned error.
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& store_url,
+                                                const std::string& sqlite_path,
+                                                int max_connections);
+
+// The blob store beside it: files under `blob_dir` with SQLite, rows of the same PostgreSQL
+// database otherwise (so that every process reaches every blob).
+Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
+                                                   platform::Filesystem& fs,
+                                                   const std::string& blob_dir,
+                                                   int max_connections);
+
+}  // namespace sealpost::cmd

@@ -1,0 +1,380 @@
+#include "store/postgres/write_txn.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "store/audit_chain.h"
+#include "store/postgres/internal.h"
+
+namespace sealpost::store::postgres {
+namespace {
+
+Status ExpectOneRow(const pqxx::result& r, const char* what) {
+  if (r.affected_rows() == 0) return NotFound(std::string(what) + " not found");
+  return Status::Ok();
+}
+
+Status ExpectInserted(const pqxx::result& r, const char* what) {
+  if (r.affected_rows() == 0) return Conflict(std::string(what) + " already exists");
+  return Status::Ok();
+}
+
+}  // namespace
+
+template <typename Fn>
+Status PgWriteTxn::GuardStatus(Fn&& fn) {
+  if (!failure_.ok()) return failure_;
+  try {
+    return fn();
+  } catch (...) {
+    failure_ = StatusFromException(std::current_exception(), &retryable_);
+    return failure_;
+  }
+}
+
+template <typename T, typename Fn>
+Result<T> PgWriteTxn::Guard(Fn&& fn) {
+  if (!failure_.ok()) return failure_;  // the transaction is aborted; nothing more runs
+  try {
+    return fn();
+  } catch (...) {
+    failure_ = StatusFromException(std::current_exception(), &retryable_);
+    return failure_;
+  }
+}
+
+Status PgWriteTxn::CreateUser(const UserRecord& u) {
+  return GuardStatus([&]() -> Status {
+    const auto r = tx_.exec_prepared(
+        "create_user", u.id.str(), u.email, u.display_name, static_cast<int>(u.state), u.is_admin,
+        Bin(u.box_public_key), Bin(u.verify_key), Bin(u.wrapped_private_keys), Bin(u.password_salt),
+        static_cast<int64_t>(u.password_ops), static_cast<int64_t>(u.password_mem),
+        Bin(u.umk_by_password), Bin(u.recovery_salt), Bin(u.umk_by_recovery), Bin(u.totp_secret),
+        u.totp_enabled, u.totp_last_step, ToUnixMillis(u.created_at), u.disabled);
+    if (r.affected_rows() == 0) return Conflict("email address already registered");
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::DeleteUser(const UserId& id) {
+  return GuardStatus(
+      [&] { return ExpectOneRow(tx_.exec_prepared("delete_user", id.str()), "user"); });
+}
+
+Status PgWriteTxn::ActivateUser(const UserId& id, ByteView recovery_salt,
+                                ByteView umk_by_recovery) {
+  return GuardStatus([&] {
+    return ExpectOneRow(
+        tx_.exec_prepared("activate_user", Bin(recovery_salt), Bin(umk_by_recovery), id.str()),
+        "pending user");
+  });
+}
+
+Status PgWriteTxn::SetPasswordSlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
+                                   ByteView umk_by_password, ByteView expected) {
+  return GuardStatus([&]() -> Status {
+    const auto r =
+        tx_.exec_prepared("set_password_slot", Bin(salt), static_cast<int64_t>(ops),
+                          static_cast<int64_t>(mem), Bin(umk_by_password), id.str(), Bin(expected));
+    if (r.affected_rows() == 0) return Conflict("the password was changed at the same time");
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
+                                   ByteView expected) {
+  return GuardStatus([&]() -> Status {
+    const auto r = tx_.exec_prepared("set_recovery_slot", Bin(salt), Bin(umk_by_recovery), id.str(),
+                                     Bin(expected));
+    if (r.affected_rows() == 0) return Conflict("the recovery code was changed at the same time");
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::SetUserDisabled(const UserId& id, bool disabled) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_user_disabled", disabled, id.str()), "user");
+  });
+}
+
+Status PgWriteTxn::DeleteOtherSessionsOfUser(const UserId& user_id,
+                                             const std::string& keep_lookup) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_other_sessions", user_id.str(), keep_lookup);
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::DeleteSessionByPublicId(const UserId& user_id, const std::string& public_id) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("delete_session_by_public_id", user_id.str(), public_id),
+                        "session");
+  });
+}
+
+Status PgWriteTxn::SetTotp(const UserId& id, ByteView totp_secret, bool enabled) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_totp", Bin(totp_secret), enabled, id.str()), "user");
+  });
+}
+
+Status PgWriteTxn::ConsumeTotpStep(const UserId& id, int64_t step) {
+  return GuardStatus([&]() -> Status {
+    if (tx_.exec_prepared("consume_totp_step", step, id.str()).affected_rows() == 0) {
+      return Conflict("one-time code already used");
+    }
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::CreateSession(const SessionRecord& s) {
+  return GuardStatus([&] {
+    return ExpectInserted(
+        tx_.exec_prepared("create_session", s.lookup, s.user_id.str(), static_cast<int>(s.kind),
+                          Bin(s.wrapped_umk), ToUnixMillis(s.created_at),
+                          ToUnixMillis(s.last_seen_at), ToUnixMillis(s.expires_at), s.failures,
+                          s.public_id, s.client_ip, s.user_agent),
+        "session");
+  });
+}
+
+Status PgWriteTxn::UpdateSession(const SessionRecord& s) {
+  return GuardStatus([&] {
+    return ExpectOneRow(
+        tx_.exec_prepared("update_session", static_cast<int>(s.kind), Bin(s.wrapped_umk),
+                          ToUnixMillis(s.last_seen_at), ToUnixMillis(s.expires_at), s.failures,
+                          s.client_ip, s.lookup),
+        "session");
+  });
+}
+
+Status PgWriteTxn::DeleteSession(const std::string& lookup) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_session", lookup);
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::DeleteSessionsOfUser(const UserId& user_id) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_sessions_of_user", user_id.str());
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::DeleteExpiredSessions(TimePoint now) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_expired_sessions", ToUnixMillis(now));
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::CreateToken(const TokenRecord& t) {
+  return GuardStatus([&] {
+    return ExpectInserted(tx_.exec_prepared("create_token", t.lookup, static_cast<int>(t.purpose),
+                                            t.user_id ? t.user_id->str() : std::string(),
+                                            Bin(t.payload), ToUnixMillis(t.expires_at)),
+                          "token");
+  });
+}
+
+Result<TokenRecord> PgWriteTxn::ConsumeToken(const std::string& lookup, TokenPurpose purpose,
+                                             TimePoint now) {
+  return Guard<TokenRecord>([&]() -> Result<TokenRecord> {
+    const auto r = tx_.exec_prepared("consume_token", lookup);
+    if (r.empty()) return NotFound("token not found");
+    TokenRecord token = ReadToken(r[0]);
+    if (token.purpose != purpose || token.expires_at <= now) return NotFound("token not found");
+    return token;
+  });
+}
+
+Status PgWriteTxn::DeleteTokensOfUser(const UserId& user_id, TokenPurpose purpose) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_tokens_of_user", user_id.str(), static_cast<int>(purpose));
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::CreateUpload(const UploadRecord& u) {
+  return GuardStatus([&] {
+    return ExpectInserted(
+        tx_.exec_prepared("create_upload", u.id.str(), u.owner_id.str(), u.blob_id.str(),
+                          Bin(u.sealed_key), static_cast<int64_t>(u.size),
+                          ToUnixMillis(u.created_at)),
+        "upload");
+  });
+}
+
+Status PgWriteTxn::DeleteUpload(const UploadId& id) {
+  return GuardStatus(
+      [&] { return ExpectOneRow(tx_.exec_prepared("delete_upload", id.str()), "upload"); });
+}
+
+Status PgWriteTxn::CreateMessage(const MessageRecord& m, std::span<const MailboxEntry> entries,
+                                 std::span<const AttachmentRecord> attachments) {
+  return GuardStatus([&]() -> Status {
+    SP_RETURN_IF_ERROR(
+        ExpectInserted(tx_.exec_prepared("create_message", m.id.str(), m.sender_id.str(),
+                                         ToUnixMillis(m.created_at), Bin(m.summary), Bin(m.body)),
+                       "message"));
+    for (const MailboxEntry& e : entries) {
+      SP_RETURN_IF_ERROR(
+          ExpectInserted(tx_.exec_prepared("create_mailbox_entry", e.owner_id.str(),
+                                           e.message_id.str(), static_cast<int>(e.folder),
+                                           Bin(e.sealed_key), e.unread, ToUnixMillis(e.created_at)),
+                         "mailbox entry"));
+    }
+    for (const AttachmentRecord& a : attachments) {
+      SP_RETURN_IF_ERROR(
+          ExpectInserted(tx_.exec_prepared("create_attachment", a.message_id.str(), a.index,
+                                           a.blob_id.str(), static_cast<int64_t>(a.stored_size)),
+                         "attachment"));
+    }
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::MarkRead(const UserId& owner, const MessageId& id) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("mark_read", owner.str(), id.str());
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("put_guest_address", g.email, g.muc_hash, g.failures,
+                      ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at));
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> PgWriteTxn::ReserveMucAttempt(const std::string& email, int64_t limit,
+                                              TimePoint now) {
+  return Guard<int64_t>([&]() -> Result<int64_t> {
+    const auto r = tx_.exec_prepared("reserve_muc_attempt", ToUnixMillis(now), email, limit);
+    if (!r.empty()) return r[0][0].as<int64_t>();
+    if (tx_.exec_prepared("guest_address_exists", email).empty()) {
+      return NotFound("guest address not found");
+    }
+    return Conflict("the message unlock code is locked");
+  });
+}
+
+Status PgWriteTxn::ResetMucFailures(const std::string& email) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("reset_muc_failures", email), "guest address");
+  });
+}
+
+Status PgWriteTxn::CreatePickup(const PickupRecord& p) {
+  return GuardStatus([&] {
+    return ExpectInserted(
+        tx_.exec_prepared("create_pickup", p.lookup, p.message_id.str(), p.sender_id.str(), p.email,
+                          Bin(p.wrapped_key), ToUnixMillis(p.created_at),
+                          ToUnixMillis(p.expires_at), static_cast<int>(p.state)),
+        "pickup");
+  });
+}
+
+Status PgWriteTxn::SetPickupState(const std::string& lookup, PickupState state) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_pickup_state", static_cast<int>(state), lookup),
+                        "pickup");
+  });
+}
+
+Result<int64_t> PgWriteTxn::BumpCounter(const std::string& key, TimePoint now,
+                                        std::chrono::milliseconds window) {
+  return Guard<int64_t>([&]() -> Result<int64_t> {
+    const auto r = tx_.exec_prepared("bump_counter", key, ToUnixMillis(now),
+                                     static_cast<int64_t>(window.count()));
+    if (r.empty()) return Internal("counter upsert returned no row");
+    return r[0][0].as<int64_t>();
+  });
+}
+
+Status PgWriteTxn::ResetCounter(const std::string& key) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("reset_counter", key);
+    return Status::Ok();
+  });
+}
+
+// The head is read after taking a transaction-scoped advisory lock, so two processes appending
+// at once queue up here and the second sees the first's committed entry (READ COMMITTED takes a
+// fresh snapshot per statement): the chain cannot fork. The lock is held until commit.
+Result<AuditEntry> PgWriteTxn::AppendAudit(const AuditEvent& event) {
+  return Guard<AuditEntry>([&]() -> Result<AuditEntry> {
+    tx_.exec_prepared("audit_lock");
+    AuditEntry entry;
+    entry.event = event;
+    const auto head = tx_.exec_prepared("audit_head");
+    entry.seq = head.empty() ? 1 : head[0][0].as<int64_t>() + 1;
+    entry.prev_hash = head.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(head[0][1]);
+    entry.hash = AuditEntryHash(entry.prev_hash, entry.seq, event);
+    tx_.exec_prepared("append_audit", entry.seq, ToUnixMillis(event.time), event.type, event.actor,
+                      event.subject, event.details, Bin(entry.prev_hash), Bin(entry.hash));
+    return entry;
+  });
+}
+
+Status PgWriteTxn::AddAuditCheckpoint(const AuditCheckpoint& c) {
+  return GuardStatus([&] {
+    return ExpectInserted(tx_.exec_prepared("add_checkpoint", c.seq, Bin(c.hash), Bin(c.signature),
+                                            ToUnixMillis(c.time)),
+                          "audit checkpoint");
+  });
+}
+
+Status PgWriteTxn::PutPlatformKey(const PlatformKeyRecord& k) {
+  return GuardStatus([&] {
+    return ExpectInserted(
+        tx_.exec_prepared("put_platform_key", k.name, Bin(k.public_key), Bin(k.wrapped_secret)),
+        "platform key");
+  });
+}
+
+Status PgWriteTxn::EnqueueMail(const OutboundMailRecord& m) {
+  return GuardStatus([&] {
+    // No lease is sent as -1, which the statement turns into NULL (times are never negative).
+    const auto r =
+        tx_.exec_prepared("enqueue_mail", m.id.str(), Bin(m.sealed_mail),
+                          ToUnixMillis(m.created_at), ToUnixMillis(m.next_attempt_at), m.attempts,
+                          m.lease_until ? ToUnixMillis(*m.lease_until) : int64_t{-1}, m.last_error);
+    return ExpectInserted(r, "queued mail");
+  });
+}
+
+Result<std::vector<OutboundMailRecord>> PgWriteTxn::ClaimDueMail(TimePoint now,
+                                                                 TimePoint lease_until, int limit) {
+  return Guard<std::vector<OutboundMailRecord>>([&]() -> Result<std::vector<OutboundMailRecord>> {
+    const auto r =
+        tx_.exec_prepared("claim_due_mail", ToUnixMillis(now), ToUnixMillis(lease_until), limit);
+    std::vector<OutboundMailRecord> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(ReadOutboundMail(row));
+    // RETURNING has no order: oldest due first, as the interface promises.
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.next_attempt_at, a.id) < std::tie(b.next_attempt_at, b.id);
+    });
+    return out;
+  });
+}
+
+Status PgWriteTxn::RescheduleMail(const MailJobId& id, TimePoint next_attempt_at, int attempts,
+                                  const std::string& last_error) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("reschedule_mail", id.str(),
+                                          ToUnixMillis(next_attempt_at), attempts, last_error),
+                        "queued mail");
+  });
+}
+
+Status PgWriteTxn::DeleteMail(const MailJobId& id) {
+  return GuardStatus(
+      [&] { return ExpectOneRow(tx_.exec_prepared("delete_mail", id.str()), "queued mail"); });
+}
+
+}  // namespace sealpost::store::postgres
