@@ -22,6 +22,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   });
   RegisterAccountRoutes(router, deps);
   RegisterMailboxRoutes(router, deps);
+  RegisterPickupRoutes(router, deps);
   RegisterAdminRoutes(router, deps);
 }
 

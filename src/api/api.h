@@ -8,6 +8,7 @@
 
 #include "app/accounts.h"
 #include "app/admin.h"
+#include "app/guests.h"
 #include "app/mailbox.h"
 #include "audit/audit_log.h"
 #include "http/router.h"
@@ -18,6 +19,7 @@ struct ApiDeps {
   app::Accounts& accounts;
   app::Mailbox& mailbox;
   app::Admin& admin;
+  app::Guests& guests;
   // Re-checks the audit log (administrators only).
   std::function<Result<audit::VerifyReport>()> verify_audit;
   std::function<Status()> ready;  // readiness probe (store reachable)

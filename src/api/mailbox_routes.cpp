@@ -28,30 +28,6 @@ json HeaderJson(const app::MessageHeader& h) {
           {"seal", {{"status", SealName(h.seal)}, {"signer", h.from_email}}}};
 }
 
-// RFC 6266 / RFC 8187: an ASCII fallback plus the exact UTF-8 name.
-std::string ContentDisposition(std::string_view name) {
-  std::string ascii, encoded;
-  for (unsigned char c : name) {
-    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos) {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += fmt::format("%{:02X}", c);
-    }
-  }
-  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
-}
-
-class BlobBodySource final : public http::BodySource {
- public:
-  explicit BlobBodySource(std::unique_ptr<blob::BlobReader> reader) : reader_(std::move(reader)) {}
-  Result<size_t> Read(std::span<uint8_t> out) override { return reader_->Read(out); }
-
- private:
-  std::unique_ptr<blob::BlobReader> reader_;
-};
-
 class UploadSinkAdapter final : public http::UploadSink {
  public:
   explicit UploadSinkAdapter(std::unique_ptr<app::UploadSession> session)
@@ -74,12 +50,21 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
                                                  {"subject", JsonType::kString, false},
                                                  {"text", JsonType::kString, false},
                                                  {"html", JsonType::kString, false},
-                                                 {"attachments", JsonType::kArray, false}}));
+                                                 {"attachments", JsonType::kArray, false},
+                                                 {"mucs", JsonType::kObject, false},
+                                                 {"generate_mucs", JsonType::kBoolean, false}}));
   app::SendRequest r;
   r.to = body.at("to").get<std::vector<std::string>>();
   r.subject = StringField(body, "subject");
   r.text = StringField(body, "text");
   r.html = StringField(body, "html");
+  if (body.contains("mucs")) {
+    for (const auto& [address, muc] : body.at("mucs").items()) {
+      if (!muc.is_string()) return InvalidArgument("each value of mucs must be a string");
+      r.mucs[address] = muc.get<std::string>();
+    }
+  }
+  r.generate_mucs = body.contains("generate_mucs") && body.at("generate_mucs").get<bool>();
   if (body.contains("attachments")) {
     for (const json& a : body.at("attachments")) {
       SP_RETURN_IF_ERROR(CheckJsonObject(a, "an attachment",
@@ -94,6 +79,21 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
 }
 
 }  // namespace
+
+// RFC 6266 / RFC 8187: an ASCII fallback plus the exact UTF-8 name.
+std::string ContentDisposition(std::string_view name) {
+  std::string ascii, encoded;
+  for (unsigned char c : name) {
+    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+        std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos) {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += fmt::format("%{:02X}", c);
+    }
+  }
+  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+}
 
 void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
   app::Accounts& accounts = deps.accounts;
@@ -121,9 +121,21 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         if (!auth.ctx) return std::move(auth.error);
         auto request = SendRequestFrom(req);
         if (!request.ok()) return ApiError(request.status());
-        auto id = mailbox.Send(*auth.ctx, *request);
+        app::SendOutcome outcome;
+        auto id = mailbox.Send(*auth.ctx, *request, &outcome);
+        if (!id.ok() && !outcome.muc_required.empty()) {
+          http::Response r = http::Problem(400, "muc-required",
+                                           "A message unlock code is needed for a new recipient",
+                                           id.status().message());
+          json problem = json::parse(r.body);
+          problem["addresses"] = outcome.muc_required;
+          r.body = problem.dump();
+          return r;
+        }
         if (!id.ok()) return ApiError(id.status());
-        http::Response r = http::Response::Json(201, json{{"id", id->str()}}.dump());
+        json out = {{"id", id->str()}};
+        if (!outcome.generated_mucs.empty()) out["generated_mucs"] = outcome.generated_mucs;
+        http::Response r = http::Response::Json(201, out.dump());
         r.SetHeader("Location", "/api/v1/messages/" + id->str());
         return r;
       },

@@ -15,7 +15,9 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
         "/api/v1/messages", "/api/v1/mailbox/{folder}", "/api/v1/messages/{id}/attachments/{index}",
         "/api/v1/account", "/api/v1/account/password", "/api/v1/account/recover",
         "/api/v1/sessions/{id}", "/api/v1/admin/users", "/api/v1/admin/users/{id}/disable",
-        "/api/v1/admin/users/{id}/enable", "/api/v1/admin/invitations", "/api/v1/admin/audit"}) {
+        "/api/v1/admin/users/{id}/enable", "/api/v1/admin/invitations", "/api/v1/admin/audit",
+        "/api/v1/pickup/unlock", "/api/v1/pickup/attachments/{index}",
+        "/api/v1/messages/{id}/recipients/{address}/muc"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

@@ -1,12 +1,32 @@
 // Route groups of the API; RegisterApi (api.h) calls each.
 #pragma once
 
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
 #include "api/api.h"
+#include "blob/blob_store.h"
+#include "http/response.h"
 
 namespace sealpost::api {
+
+// RFC 6266 / RFC 8187 Content-Disposition for a download named `name`.
+std::string ContentDisposition(std::string_view name);
+// Streams an authenticated blob as a response body.
+class BlobBodySource final : public http::BodySource {
+ public:
+  explicit BlobBodySource(std::unique_ptr<blob::BlobReader> reader) : reader_(std::move(reader)) {}
+  Result<size_t> Read(std::span<uint8_t> out) override { return reader_->Read(out); }
+
+ private:
+  std::unique_ptr<blob::BlobReader> reader_;
+};
 
 void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps);
 
 }  // namespace sealpost::api

@@ -8,10 +8,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/guests.h"
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
+#include "app/outbound_mail.h"
+#include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/hash.h"
+#include "crypto/password_hash.h"
 #include "crypto/sealed_box.h"
 
 namespace sealpost::app {
@@ -120,37 +124,97 @@ Status Mailbox::ValidateSend(const SendRequest& r) const {
   return Status::Ok();
 }
 
-Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request) {
+Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request,
+                                SendOutcome* outcome) {
   SP_RETURN_IF_ERROR(ValidateSend(request));
   SP_ASSIGN_OR_RETURN(const crypto::SigningKey signing_key, ctx.SigningKey());
   std::optional<crypto::BoxKeyPair> box_key;  // only to open the keys of attached uploads
 
+  if (request.mucs.size() > s_.config.limits.max_recipients) {
+    return InvalidArgument("more MUCs than recipients");
+  }
+  std::map<std::string, std::string> typed_mucs;  // by normalised address
+  for (const auto& [text, muc] : request.mucs) {
+    auto address = EmailAddress::Parse(text);
+    if (!address.ok()) return InvalidArgument("a key of mucs is not a valid address");
+    SP_RETURN_IF_ERROR(ValidateMuc(muc));
+    typed_mucs[address->str()] = muc;
+  }
+
   std::vector<store::UserRecord> recipients;
+  std::vector<EmailAddress> guests;
+  std::vector<store::GuestAddressRecord> new_mucs;  // guests whose MUC is set by this message
+  std::map<std::string, std::string> generated;
+  std::vector<std::string> muc_required;
+  std::vector<std::string> all_to;  // in request order, for the seal
   std::set<std::string> seen;
+  const TimePoint now = s_.clock.Now();
   for (const std::string& text : request.to) {
     auto address = EmailAddress::Parse(text);
     if (!address.ok()) {
       return InvalidArgument(fmt::format("recipient {} is not a valid address: {}",
-                                         recipients.size() + 1, address.status().message()));
+                                         all_to.size() + 1, address.status().message()));
     }
     if (!seen.insert(address->str()).second) {
       return InvalidArgument("recipient " + address->str() + " appears more than once");
     }
+    all_to.push_back(address->str());
     auto user = s_.store.GetUserByEmail(address->str());
-    if (!user.ok() || user->state != store::UserState::kActive) {
-      if (!user.ok() && user.status().code() != ErrorCode::kNotFound) return user.status();
-      return InvalidArgument("no member has the address " + address->str());
+    if (user.ok() && user->state == store::UserState::kActive && !user->disabled) {
+      recipients.push_back(std::move(*user));
+      continue;
     }
-    recipients.push_back(std::move(*user));
+    if (user.ok() || user.status().code() != ErrorCode::kNotFound) {
+      if (!user.ok()) return user.status();
+      return InvalidArgument("the address " + address->str() +
+                             " belongs to an account that cannot receive messages");
+    }
+    // A guest. An address with a usable MUC needs none; otherwise this message brings one.
+    auto existing = s_.store.GetGuestAddress(address->str());
+    if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
+      return existing.status();
+    }
+    const bool usable = existing.ok() && existing->failures < s_.config.max_muc_failures;
+    if (!usable) {
+      std::string muc;
+      if (auto typed = typed_mucs.find(address->str()); typed != typed_mucs.end()) {
+        muc = typed->second;
+      } else if (request.generate_mucs) {
+        muc = GenerateMuc(s_.rng);
+        generated[address->str()] = muc;
+      } else {
+        muc_required.push_back(address->str());
+      }
+      if (!muc.empty()) {
+        // The hash comes below, once the count is known to be within the limit.
+        new_mucs.push_back(
+            {address->str(), std::move(muc), 0, existing.ok() ? existing->created_at : now, now});
+      }
+    }
+    guests.push_back(std::move(*address));
+  }
+  if (!muc_required.empty()) {
+    std::string list;
+    for (const auto& a : muc_required) list += (list.empty() ? "" : ", ") + a;
+    if (outcome) outcome->muc_required = muc_required;
+    return InvalidArgument("a message unlock code (MUC) is needed for " + list);
+  }
+  // Each new MUC costs one argon2id hash: bounded per message.
+  if (new_mucs.size() > s_.config.limits.max_new_guests) {
+    return InvalidArgument(fmt::format("a message can bring new unlock codes for at most {} guests",
+                                       s_.config.limits.max_new_guests));
+  }
+  for (auto& g : new_mucs) {
+    SP_ASSIGN_OR_RETURN(g.muc_hash,
+                        crypto::HashPasswordForStorage(g.muc_hash, s_.config.password_hash));
   }
 
   const MessageId id = platform::NewId<MessageId>(s_.rng);
-  const TimePoint now = s_.clock.Now();
   MessageSummary summary;
   summary.id = id;
   summary.from_email = ctx.user.email;
   summary.from_name = ctx.user.display_name;
-  for (const auto& r : recipients) summary.to.push_back(r.email);
+  summary.to = all_to;
   summary.created_ms = ToUnixMillis(now);
   summary.subject = request.subject;
 
@@ -201,8 +265,44 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                      keys::WrapOwnCopyKey(ctx.umk, data_key.ExposeSecret().view(), id, ctx.user.id),
                      false, now});
 
+  // One pickup per guest: the data key under a key derived from a fresh link secret, and the
+  // notification that alone carries that secret.
+  std::vector<store::PickupRecord> pickups;
+  std::vector<delivery::OutgoingMail> notifications;
+  for (const EmailAddress& guest : guests) {
+    const auth::BearerSecret link = auth::BearerSecret::Generate();
+    pickups.push_back({link.Lookup(), id, ctx.user.id, guest.str(),
+                       crypto::AeadSeal(link.WrappingKey(), data_key.ExposeSecret().view(),
+                                        AsBytes(PickupKeyAd(id, guest.str()))),
+                       now, now + s_.config.pickup_ttl, store::PickupState::kPending});
+    const std::string sender = ctx.user.display_name.empty()
+                                   ? ctx.user.email
+                                   : ctx.user.display_name + " <" + ctx.user.email + ">";
+    std::string text =
+        sender + " sent you a secure message with " + s_.config.product_name + ".\n\n";
+    if (!s_.config.guest_notice.empty()) text += s_.config.guest_notice + "\n\n";
+    text += "Open it here:\n" + s_.config.public_url + "/pickup#" + link.Encode() +
+            "\n\nYou also need the Message Unlock Code (MUC) that the sender gives you "
+            "separately. The link works until " +
+            FormatRfc3339(now + s_.config.pickup_ttl) + ".\n";
+    notifications.push_back(
+        {guest, s_.config.product_name + ": a secure message for you", std::move(text)});
+  }
+  const auto sender_address = EmailAddress::Parse(ctx.user.email);
+
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     SP_RETURN_IF_ERROR(tx.CreateMessage(message, entries, attachment_records));
+    for (const auto& g : new_mucs) {
+      SP_RETURN_IF_ERROR(tx.PutGuestAddress(g));
+      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_set", ctx.user.id.str(), g.email,
+                                     nlohmann::json{{"message", id.str()}}.dump()));
+    }
+    for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.CreatePickup(p));
+    for (const auto& n : notifications) {
+      SP_RETURN_IF_ERROR(QueueMail(
+          s_, tx, n,
+          sender_address.ok() ? std::optional<EmailAddress>(*sender_address) : std::nullopt));
+    }
     for (const UploadId& u : used_uploads) {
       if (Status st = tx.DeleteUpload(u); !st.ok()) {
         return st.code() == ErrorCode::kNotFound
@@ -210,11 +310,13 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                    : st;
       }
     }
-    return RecordEvent(
-        s_, tx, "message.send", ctx.user.id.str(), id.str(),
-        nlohmann::json{{"recipients", recipients.size()}, {"attachments", used_uploads.size()}}
-            .dump());
+    return RecordEvent(s_, tx, "message.send", ctx.user.id.str(), id.str(),
+                       nlohmann::json{{"recipients", recipients.size() + guests.size()},
+                                      {"guests", guests.size()},
+                                      {"attachments", used_uploads.size()}}
+                           .dump());
   }));
+  if (outcome) outcome->generated_mucs = std::move(generated);
   return id;
 }
 
@@ -248,14 +350,19 @@ Result<Mailbox::Opened> Mailbox::Open(KeyRing& keys, const store::MailboxItem& i
   if (!raw_key.ok()) return Corruption(kIntegrityFailure);
   auto data_key = crypto::AeadKey::FromSecret(std::move(*raw_key));
   if (!data_key.ok()) return Corruption(kIntegrityFailure);
-  auto summary_json = crypto::AeadOpen(*data_key, item.message.summary,
-                                       AsBytes(SummaryAd(item.message.id, item.message.sender_id)));
+  return OpenWithKey(std::move(*data_key), item.message);
+}
+
+Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::AeadKey data_key,
+                                             const store::MessageRecord& message) {
+  auto summary_json = crypto::AeadOpen(data_key, message.summary,
+                                       AsBytes(SummaryAd(message.id, message.sender_id)));
   if (!summary_json.ok()) return Corruption(kIntegrityFailure);
   auto summary = DecodeSummary(summary_json->AsStringView());
-  if (!summary.ok() || summary->id != item.message.id) return Corruption(kIntegrityFailure);
+  if (!summary.ok() || summary->id != message.id) return Corruption(kIntegrityFailure);
 
-  Opened opened{std::move(*summary), std::move(*data_key), SealState::kInvalid};
-  auto sender = s_.store.GetUser(item.message.sender_id);
+  Opened opened{std::move(*summary), std::move(data_key), SealState::kInvalid};
+  auto sender = s_.store.GetUser(message.sender_id);
   if (sender.ok() && sender->email == opened.summary.from_email) {
     auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
     if (verify_key.ok() &&
@@ -412,6 +519,11 @@ Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
   auto item = s_.store.GetMailboxItem(ctx.user.id, id);
   if (!item.ok()) return NotFound("message not found");
   SP_ASSIGN_OR_RETURN(Opened opened, Open(keys, *item));
+  return OpenAttachmentOf(opened, id, index, ctx.user.id.str());
+}
+
+Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const MessageId& id,
+                                                     int index, const std::string& actor) {
   if (index < 0 || static_cast<size_t>(index) >= opened.summary.attachments.size()) {
     return NotFound("attachment not found");
   }
@@ -423,12 +535,45 @@ Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
   if (!reader.ok()) return Corruption(kIntegrityFailure);
   SP_ASSIGN_OR_RETURN(Bytes digest, HexDecode(meta.sha256_hex));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    return RecordEvent(s_, tx, "attachment.download", ctx.user.id.str(), id.str(),
+    return RecordEvent(s_, tx, "attachment.download", actor, id.str(),
                        nlohmann::json{{"index", index}}.dump());
   }));
   return AttachmentDownload{
       {index, meta.name, meta.content_type, meta.size},
       internal::MakeDigestCheckingReader(std::move(*reader), std::move(digest))};
+}
+
+Result<MessageView> Mailbox::ReadWithKey(const store::MessageRecord& message,
+                                         const crypto::AeadKey& data_key) {
+  SP_ASSIGN_OR_RETURN(
+      auto key_copy,
+      crypto::AeadKey::FromSecret(crypto::SecretBytes::CopyOf(data_key.ExposeSecret().view())));
+  SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(std::move(key_copy), message));
+  auto body_json = crypto::AeadOpen(opened.data_key, message.body,
+                                    AsBytes(BodyAd(message.id, message.sender_id)));
+  if (!body_json.ok()) return Corruption(kIntegrityFailure);
+  if (HexEncode(crypto::Sha256(body_json->view())) != opened.summary.body_sha256_hex) {
+    opened.seal = SealState::kInvalid;
+  }
+  SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
+  const store::MailboxEntry entry{message.sender_id, message.id, Folder::kInbox, {}, false,
+                                  message.created_at};
+  MessageView view{HeaderOf(opened.summary, entry, opened.seal), std::move(body), {}};
+  int index = 0;
+  for (const auto& a : opened.summary.attachments) {
+    view.attachments.push_back({index++, a.name, a.content_type, a.size});
+  }
+  return view;
+}
+
+Result<AttachmentDownload> Mailbox::OpenAttachmentWithKey(const store::MessageRecord& message,
+                                                          const crypto::AeadKey& data_key,
+                                                          int index, const std::string& actor) {
+  SP_ASSIGN_OR_RETURN(
+      auto key_copy,
+      crypto::AeadKey::FromSecret(crypto::SecretBytes::CopyOf(data_key.ExposeSecret().view())));
+  SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(std::move(key_copy), message));
+  return OpenAttachmentOf(opened, message.id, index, actor);
 }
 
 Result<int> Mailbox::ExpireUploads() {

@@ -7,6 +7,7 @@
 // with its seal marked invalid. Thread-safe; an UploadSession is used by one thread at a time.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,17 @@ struct SendRequest {
   std::string text;
   std::string html;
   std::vector<AttachmentRequest> attachments;
+  // Guests (recipients that are not members) whose address has no usable MUC yet need one: typed
+  // by the sender (by address) or generated.
+  std::map<std::string, std::string> mucs;
+  bool generate_mucs = false;
+};
+
+struct SendOutcome {
+  // Guest addresses that needed a MUC and got none (the send failed with InvalidArgument).
+  std::vector<std::string> muc_required;
+  // Generated MUCs by address: shown to the sender once, never stored.
+  std::map<std::string, std::string> generated_mucs;
 };
 
 enum class SealState { kValid, kInvalid };
@@ -100,7 +112,8 @@ class Mailbox final {
 
   Result<std::unique_ptr<UploadSession>> BeginUpload(const AuthContext& ctx,
                                                      std::optional<uint64_t> declared_size);
-  Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request);
+  Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request,
+                         SendOutcome* outcome = nullptr);
   // What Send and uploads accept, for clients that check before they upload.
   const Limits& limits() const { return s_.config.limits; }
   // Newest first. With `query` (1..max_search_chars characters), only messages whose subject,
@@ -114,6 +127,14 @@ class Mailbox final {
   Result<AttachmentDownload> OpenAttachment(const AuthContext& ctx, std::string_view message_id,
                                             int index);
 
+  // For guests (app/guests.h): a message opened with its data key rather than a mailbox entry.
+  // `actor` is recorded in the audit log.
+  Result<MessageView> ReadWithKey(const store::MessageRecord& message,
+                                  const crypto::AeadKey& data_key);
+  Result<AttachmentDownload> OpenAttachmentWithKey(const store::MessageRecord& message,
+                                                   const crypto::AeadKey& data_key, int index,
+                                                   const std::string& actor);
+
   // Deletes uploads older than the configured upload_ttl that no message used (their blobs
   // too). Returns how many went. Called periodically by the server.
   Result<int> ExpireUploads();
@@ -122,6 +143,9 @@ class Mailbox final {
   struct Opened;
   class KeyRing;  // the caller's keys, each derived on first use
   Result<Opened> Open(KeyRing& keys, const store::MailboxItem& item);
+  Result<Opened> OpenWithKey(crypto::AeadKey data_key, const store::MessageRecord& message);
+  Result<AttachmentDownload> OpenAttachmentOf(const Opened& opened, const MessageId& id, int index,
+                                              const std::string& actor);
   Status ValidateSend(const SendRequest& request) const;
 
   Services s_;

@@ -30,6 +30,7 @@ struct Limits {
   int max_page_size = 100;
   size_t max_search_chars = 200;     // mailbox search text (q)
   size_t max_search_scanned = 1000;  // messages decrypted per search page at most
+  size_t max_new_guests = 100;       // guests given a new MUC (one argon2id each) per message
 };
 
 // How long the outbound mail queue keeps trying (app/outbound_mail.h).
@@ -53,6 +54,12 @@ struct AppConfig {
   bool require_totp = true;
   int64_t max_invitations_per_hour = 50;  // per administrator
   MailRetryPolicy mail_retry;
+  // Guests (app/guests.h): how long a pickup link works, how many wrong MUCs lock the address,
+  // how long a pickup token (attachment downloads) lives, and a line the notification carries.
+  std::chrono::seconds pickup_ttl{30 * 24 * 3600};
+  int max_muc_failures = 5;
+  std::chrono::seconds pickup_token_ttl{15 * 60};
+  std::string guest_notice = "Sealpost keeps this message encrypted until you open it.";
   Limits limits;
 };
 

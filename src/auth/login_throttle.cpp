@@ -27,6 +27,20 @@ Status LoginThrottle::RecordFailure(store::WriteTxn& tx, const std::string& acco
   return tx.BumpCounter(AddressKey(client_address), now, limits_.window).status();
 }
 
+Status LoginThrottle::CheckAddress(const std::string& client_address) const {
+  SP_ASSIGN_OR_RETURN(const int64_t by_address,
+                      store_.GetCounter(AddressKey(client_address), clock_.Now(), limits_.window));
+  if (by_address >= limits_.per_address) {
+    return ResourceExhausted("too many failed attempts; try again later");
+  }
+  return Status::Ok();
+}
+
+Status LoginThrottle::RecordAddressFailure(store::WriteTxn& tx,
+                                           const std::string& client_address) const {
+  return tx.BumpCounter(AddressKey(client_address), clock_.Now(), limits_.window).status();
+}
+
 Status LoginThrottle::RecordSuccess(store::WriteTxn& tx, const std::string& account) const {
   return tx.ResetCounter(AccountKey(account));
 }

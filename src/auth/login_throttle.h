@@ -29,6 +29,10 @@ class LoginThrottle final {
   Status Check(const std::string& account, const std::string& client_address) const;
   Status RecordFailure(store::WriteTxn& tx, const std::string& account,
                        const std::string& client_address) const;
+  // Only the per-client-address counter (for guesses whose target has its own limit, such as
+  // guest pickups with their MUC lock).
+  Status CheckAddress(const std::string& client_address) const;
+  Status RecordAddressFailure(store::WriteTxn& tx, const std::string& client_address) const;
   Status RecordSuccess(store::WriteTxn& tx, const std::string& account) const;
   std::chrono::seconds retry_after() const {
     return std::chrono::duration_cast<std::chrono::seconds>(limits_.window);

@@ -102,6 +102,9 @@ Status Read(Reader& r, Config& c) {
   std::chrono::seconds window = std::chrono::duration_cast<std::chrono::seconds>(c.throttle.window);
   SP_RETURN_IF_ERROR(r.GetSeconds("auth", "failure_window_seconds", window));
   c.throttle.window = window;
+  SP_RETURN_IF_ERROR(r.GetSeconds("guests", "pickup_ttl_seconds", a.pickup_ttl));
+  SP_RETURN_IF_ERROR(r.Get("guests", "max_muc_failures", a.max_muc_failures));
+  SP_RETURN_IF_ERROR(r.Get("guests", "notice", a.guest_notice));
   auto& l = a.limits;
   SP_RETURN_IF_ERROR(r.Get("limits", "max_recipients", l.max_recipients));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_attachments", l.max_attachments));
@@ -114,6 +117,15 @@ Status Read(Reader& r, Config& c) {
 Status Validate(const Config& c) {
   if (Status s = c.app.password_hash.Validate(); !s.ok()) {
     return InvalidArgument("auth.argon2_*: " + s.message());
+  }
+  if (c.app.max_muc_failures < 1 || c.app.max_muc_failures > 20 ||
+      c.app.pickup_ttl.count() < 3600) {
+    return InvalidArgument(
+        "guests.max_muc_failures must be 1 to 20 and guests.pickup_ttl_seconds at least 3600");
+  }
+  if (c.app.guest_notice.size() > 1000 ||
+      c.app.guest_notice.find_first_of("\r\n") != std::string::npos) {
+    return InvalidArgument("guests.notice must be one line of at most 1000 bytes");
   }
   if (c.io_threads < 1 || c.worker_threads < 1) {
     return InvalidArgument("http.io_threads and http.worker_threads must be at least 1");

@@ -99,11 +99,12 @@ int Serve(const Config& config) {
   app::Accounts accounts(services);
   app::Mailbox mailbox(services);
   app::Admin admin(services);
+  app::Guests guests(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
   const crypto::VerifyKey audit_verify_key = audit_log.verify_key();
-  api::RegisterApi(*router, {accounts, mailbox, admin,
+  api::RegisterApi(*router, {accounts, mailbox, admin, guests,
                              [&store_ref, audit_verify_key] {
                                return audit::VerifyAuditLog(store_ref, audit_verify_key);
                              },

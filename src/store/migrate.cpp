@@ -15,8 +15,9 @@ namespace {
 
 // Parents before children (foreign keys).
 constexpr const char* kTables[] = {
-    "users",   "sessions", "tokens",    "messages",          "mailbox",       "attachments",
-    "uploads", "counters", "audit_log", "audit_checkpoints", "platform_keys", "outbound_mail"};
+    "users",         "sessions",      "tokens",          "messages",  "mailbox",
+    "attachments",   "uploads",       "counters",        "audit_log", "audit_checkpoints",
+    "platform_keys", "outbound_mail", "guest_addresses", "pickups"};
 
 struct Column {
   std::string name;

@@ -64,7 +64,8 @@ struct SessionRecord {
   std::string user_agent;  // as the browser sent it at log-in, bounded and sanitised by app/
 };
 
-enum class TokenPurpose : int { kVerifyEmail = 0, kBootstrapAdmin = 1 };
+// kPickup: a guest's short-lived attachment token (app/pickup.h); payload wraps the data key.
+enum class TokenPurpose : int { kVerifyEmail = 0, kBootstrapAdmin = 1, kPickup = 2 };
 
 struct TokenRecord {
   std::string lookup;  // hex SHA-256 of the token
@@ -153,6 +154,30 @@ struct OutboundMailRecord {
   int attempts = 0;                      // delivery attempts made so far
   std::optional<TimePoint> lease_until;  // claimed by a deliverer until then
   std::string last_error;                // the last failure, for logs and reports; no secrets
+};
+
+// A recipient address that is not a member (a guest), with its Message Unlock Code (MUC).
+// The MUC belongs to the address, not to one message. Only its argon2id PHC string is kept.
+struct GuestAddressRecord {
+  std::string email;     // normalised
+  std::string muc_hash;  // argon2id PHC string (salt and parameters inside)
+  int64_t failures = 0;  // MUC attempts not (yet) followed by a success; locked at the limit
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+enum class PickupState : int { kPending = 0, kOpened = 1, kRevoked = 2 };
+
+// One (message, guest recipient): the link in the notification opens it together with the MUC.
+struct PickupRecord {
+  std::string lookup;  // BearerSecret::Lookup() of the link secret (never the secret)
+  MessageId message_id;
+  UserId sender_id;
+  std::string email;  // the guest's normalised address
+  Bytes wrapped_key;  // the message data key under the link secret's WrappingKey()
+  TimePoint created_at;
+  TimePoint expires_at;
+  PickupState state = PickupState::kPending;
 };
 
 struct PlatformKeyRecord {

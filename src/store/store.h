@@ -76,6 +76,18 @@ class WriteTxn {
 
   virtual Status PutPlatformKey(const PlatformKeyRecord& key) = 0;
 
+  // Guests (app/pickup.h). PutGuestAddress inserts or replaces the address's MUC (failures as
+  // given). ReserveMucAttempt counts one attempt before the MUC is checked, so parallel guesses
+  // cannot exceed the limit: it returns the new count, or Conflict when the address
+  // already has `limit` failures (locked), NotFound when unknown. ResetMucFailures after success.
+  virtual Status PutGuestAddress(const GuestAddressRecord& guest) = 0;
+  virtual Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
+                                            TimePoint now) = 0;
+  virtual Status ResetMucFailures(const std::string& email) = 0;
+  virtual Status CreatePickup(const PickupRecord& pickup) = 0;
+  // NotFound when no such pickup.
+  virtual Status SetPickupState(const std::string& lookup, PickupState state) = 0;
+
   // Outbound mail queue. ClaimDueMail leases up to `limit` mails that are due (next_attempt_at
   // <= now) and not leased by anyone else (or whose lease ran out, e.g. a process died mid-job),
   // oldest due first, and returns them with their new lease. Reschedule ends the lease.
@@ -124,6 +136,17 @@ class Store {
   virtual Result<std::vector<AuditEntry>> ReadAuditBefore(int64_t before_seq, int limit) = 0;
   virtual Result<std::vector<AuditCheckpoint>> ReadAuditCheckpoints() = 0;
   virtual Result<PlatformKeyRecord> GetPlatformKey(const std::string& name) = 0;
+
+  virtual Result<MessageRecord> GetMessage(const MessageId& id) = 0;
+  // A token of `purpose` that has not expired, left in place (unlike ConsumeToken).
+  virtual Result<TokenRecord> GetToken(const std::string& lookup, TokenPurpose purpose,
+                                       TimePoint now) = 0;
+  virtual Result<GuestAddressRecord> GetGuestAddress(const std::string& email) = 0;
+  virtual Result<PickupRecord> GetPickup(const std::string& lookup) = 0;
+  // Oldest first.
+  virtual Result<std::vector<PickupRecord>> ListPickupsOfMessage(const MessageId& id) = 0;
+  virtual Result<std::vector<PickupRecord>> ListPickupsOfAddress(const std::string& email,
+                                                                 int limit) = 0;
 
   // Mails waiting in the outbound queue, soonest due first.
   virtual Result<std::vector<OutboundMailRecord>> ListQueuedMail(int limit) = 0;

@@ -463,6 +463,86 @@ TEST_P(StoreTest, RescheduledMailWaitsAndDeletedMailIsGone) {
       StatusIs(ErrorCode::kNotFound));
 }
 
+TEST_P(StoreTest, MucAttemptsAreReservedUpToTheLimitAndReset) {
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ReserveMucAttempt("g@x.org", 5, kT0).status(); }),
+              StatusIs(ErrorCode::kNotFound));
+  const GuestAddressRecord g{"g@x.org", "$argon2id$fake", 0, kT0, kT0};
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.PutGuestAddress(g); }), IsOk());
+  for (int64_t i = 1; i <= 3; ++i) {
+    int64_t count = 0;
+    ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
+                  SP_ASSIGN_OR_RETURN(count, tx.ReserveMucAttempt("g@x.org", 3, kT0));
+                  return Status::Ok();
+                }),
+                IsOk());
+    EXPECT_EQ(count, i);
+  }
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ReserveMucAttempt("g@x.org", 3, kT0).status(); }),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(store_->GetGuestAddress("g@x.org")->failures, 3);
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.ResetMucFailures("g@x.org"); }), IsOk());
+  EXPECT_EQ(store_->GetGuestAddress("g@x.org")->failures, 0);
+  // A new MUC replaces hash and count but keeps the creation time.
+  const GuestAddressRecord renewed{"g@x.org", "$argon2id$other", 0, kT0 + 1h, kT0 + 1h};
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.PutGuestAddress(renewed); }), IsOk());
+  auto got = store_->GetGuestAddress("g@x.org");
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->muc_hash, "$argon2id$other");
+  EXPECT_EQ(got->created_at, kT0);
+  EXPECT_EQ(got->updated_at, kT0 + 1h);
+}
+
+TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
+  const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(a); }), IsOk());
+  const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1}, Bytes{2}};
+  const MailboxEntry e{a.id, m.id, Folder::kSent, Bytes{9}, false, kT0};
+  const PickupRecord p1{"lookup1",   m.id, a.id,      "g@x.org",
+                        Bytes{7, 7}, kT0,  kT0 + 24h, PickupState::kPending};
+  const PickupRecord p2{"lookup2", m.id,     a.id,      "h@x.org",
+                        Bytes{8},  kT0 + 1s, kT0 + 24h, PickupState::kPending};
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateMessage(m, {&e, 1}, {}));
+                SP_RETURN_IF_ERROR(tx.CreatePickup(p1));
+                return tx.CreatePickup(p2);
+              }),
+              IsOk());
+  auto got = store_->GetPickup("lookup1");
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->message_id, m.id);
+  EXPECT_EQ(got->sender_id, a.id);
+  EXPECT_EQ(got->email, "g@x.org");
+  EXPECT_EQ(got->wrapped_key, (Bytes{7, 7}));
+  EXPECT_EQ(got->expires_at, kT0 + 24h);
+  EXPECT_EQ(got->state, PickupState::kPending);
+  EXPECT_THAT(store_->GetPickup("nope").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_EQ(store_->ListPickupsOfMessage(m.id)->size(), 2u);
+  auto of_g = store_->ListPickupsOfAddress("g@x.org", 10);
+  ASSERT_THAT(of_g.status(), IsOk());
+  ASSERT_EQ(of_g->size(), 1u);
+  EXPECT_EQ((*of_g)[0].lookup, "lookup1");
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) { return tx.SetPickupState("lookup1", PickupState::kRevoked); }),
+      IsOk());
+  EXPECT_EQ(store_->GetPickup("lookup1")->state, PickupState::kRevoked);
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.SetPickupState("x", PickupState::kOpened); }),
+              StatusIs(ErrorCode::kNotFound));
+  auto message = store_->GetMessage(m.id);
+  ASSERT_THAT(message.status(), IsOk());
+  EXPECT_EQ(message->summary, Bytes{1});
+}
+
+TEST_P(StoreTest, TokensCanBeReadWithoutConsumingUntilTheyExpire) {
+  const TokenRecord t{"tok", TokenPurpose::kPickup, std::nullopt, Bytes{4}, kT0 + 15min};
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateToken(t); }), IsOk());
+  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kPickup, kT0).status(), IsOk());
+  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kPickup, kT0).status(), IsOk());
+  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kVerifyEmail, kT0).status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kPickup, kT0 + 15min).status(),
+              StatusIs(ErrorCode::kNotFound));
+}
+
 // Another process (an operator's sqlite3, a second server) writing between our commits must not
 // make the next write fail. SQLite only: on PostgreSQL the same holds by construction.
 TEST(SqliteStoreTest, WritesContinueAfterAnotherConnectionWrites) {

@@ -219,7 +219,6 @@ class BadInputTest(ServerTestCase):
         before = count(self.server, "messages")
         cases = [
             [],
-            ["nobody@example.org"],
             ["bob@example.org", "BOB@example.org"],
             ["not an address"],
             ["bob@example.org\r\nBcc: x@example.org"],
@@ -229,6 +228,11 @@ class BadInputTest(ServerTestCase):
             r = self.send({"to": to, "subject": "s", "text": "t"})
             self.assertEqual(r.status, 400, to[:3])
             self.assertEqual(r.problem_type(), "invalid-argument")
+        # Not a member: a guest, who needs a message unlock code on first contact.
+        r = self.send({"to": ["bob@example.org", "nobody@example.org"], "subject": "s", "text": "t"})
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(r.problem_type(), "muc-required")
+        self.assertEqual(r.json()["addresses"], ["nobody@example.org"])
         self.assertEqual(count(self.server, "messages"), before)
 
     def test_invalid_utf8_subject(self):

@@ -4,66 +4,13 @@ mail goes through the durable outbound queue: a relay that refuses is not retrie
 down or lacks STARTTLS when TLS is required is retried with backoff and then given up, audited."""
 
 import email
-import glob
 import json
-import os
 import re
-import socket
-import subprocess
-import tempfile
 import time
 import unittest
-import shutil
 
 from harness import PASSWORD, Server
-
-POSTFIX = os.path.join(os.path.dirname(__file__), "..", "postfix", "postfix.sh")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Relay:
-    def __init__(self, tls=True):
-        self.dir = tempfile.mkdtemp(prefix="sealpost-postfix-")
-        os.chmod(self.dir, 0o755)  # Postfix's daemons run as the postfix user
-        self.port = free_port()
-        args = ["bash", POSTFIX, "start", self.dir, str(self.port)] + ([] if tls else ["--no-tls"])
-        r = subprocess.run(args, capture_output=True, text=True, timeout=600)
-        if r.returncode != 0:
-            raise RuntimeError("cannot start Postfix: " + r.stdout + r.stderr)
-
-    def delivered(self, user, domain="example.org", wait=0.0):
-        """Mail in the user's Maildir; Postfix delivers asynchronously after its 250."""
-        deadline = time.time() + wait
-        while True:
-            files = sorted(glob.glob(os.path.join(self.dir, "mail", domain, user, "new", "*")))
-            if files or time.time() >= deadline:
-                return files
-            time.sleep(0.2)
-
-    def stop(self):
-        subprocess.run(["bash", POSTFIX, "stop", self.dir], capture_output=True, timeout=60)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def relay_config(relay, tls="required"):
-    # Quick retries so that giving up fits in a test: 1 s apart, for 3 s.
-    return f"""
-[mail]
-relay = "localhost:{relay.port}"
-relay_tls = "{tls}"
-relay_ca_file = "{relay.dir}/tls/cert.pem"
-from = "Sealpost <no-reply@example.org>"
-retry_first_seconds = 1
-retry_max_seconds = 1
-give_up_after_seconds = 3
-"""
+from postfix_relay import Relay, free_port, relay_config
 
 
 def mail_events(server):

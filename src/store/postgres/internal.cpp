@@ -19,6 +19,9 @@ constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 constexpr const char* kOutboundMailColumns =
     "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error";
+constexpr const char* kGuestAddressColumns = "email, muc_hash, failures, created_ms, updated_ms";
+constexpr const char* kPickupColumns =
+    "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state";
 constexpr const char* kMailboxSelect =
     "SELECT b.owner_id, b.message_id, b.folder, b.sealed_key, b.unread, b.created_ms, "
     "m.sender_id, m.created_ms, m.summary, m.body FROM mailbox b JOIN messages m ON "
@@ -162,6 +165,32 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"delete_mail", "DELETE FROM outbound_mail WHERE id = $1"},
       {"list_queued_mail", S({"SELECT ", kOutboundMailColumns,
                               " FROM outbound_mail ORDER BY next_attempt_ms, id LIMIT $1"})},
+      // Guests.
+      {"get_message",
+       "SELECT id, sender_id, created_ms, summary, body FROM messages WHERE id = $1"},
+      {"get_token", S({"SELECT ", kTokenColumns,
+                       " FROM tokens WHERE lookup = $1 AND purpose = $2 AND expires_ms > $3"})},
+      {"get_guest_address",
+       S({"SELECT ", kGuestAddressColumns, " FROM guest_addresses WHERE email = $1"})},
+      {"get_pickup", S({"SELECT ", kPickupColumns, " FROM pickups WHERE lookup = $1"})},
+      {"list_pickups_of_message", S({"SELECT ", kPickupColumns,
+                                     " FROM pickups WHERE message_id = $1 "
+                                     "ORDER BY created_ms, lookup"})},
+      {"list_pickups_of_address", S({"SELECT ", kPickupColumns,
+                                     " FROM pickups WHERE email = $1 "
+                                     "ORDER BY created_ms, lookup LIMIT $2"})},
+      {"put_guest_address", S({"INSERT INTO guest_addresses(", kGuestAddressColumns,
+                               ") VALUES($1,$2,$3,$4,$5) ON CONFLICT(email) DO UPDATE SET "
+                               "muc_hash = excluded.muc_hash, failures = excluded.failures, "
+                               "updated_ms = excluded.updated_ms"})},
+      {"reserve_muc_attempt",
+       "UPDATE guest_addresses SET failures = failures + 1, updated_ms = $1 "
+       "WHERE email = $2 AND failures < $3 RETURNING failures"},
+      {"guest_address_exists", "SELECT 1 FROM guest_addresses WHERE email = $1"},
+      {"reset_muc_failures", "UPDATE guest_addresses SET failures = 0 WHERE email = $1"},
+      {"create_pickup", S({"INSERT INTO pickups(", kPickupColumns,
+                           ") VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING"})},
+      {"set_pickup_state", "UPDATE pickups SET state = $1 WHERE lookup = $2"},
       {"put_platform_key",
        "INSERT INTO platform_keys(name, public_key, wrapped_secret) VALUES($1,$2,$3) "
        "ON CONFLICT DO NOTHING"},
@@ -292,6 +321,35 @@ OutboundMailRecord ReadOutboundMail(const pqxx::row& r) {
   if (!r[5].is_null()) m.lease_until = FromUnixMillis(r[5].as<int64_t>());
   m.last_error = r[6].as<std::string>();
   return m;
+}
+
+GuestAddressRecord ReadGuestAddress(const pqxx::row& r) {
+  GuestAddressRecord g;
+  g.email = r[0].as<std::string>();
+  g.muc_hash = r[1].as<std::string>();
+  g.failures = r[2].as<int64_t>();
+  g.created_at = FromUnixMillis(r[3].as<int64_t>());
+  g.updated_at = FromUnixMillis(r[4].as<int64_t>());
+  return g;
+}
+
+PickupRecord ReadPickup(const pqxx::row& r) {
+  PickupRecord p;
+  p.lookup = r[0].as<std::string>();
+  p.message_id = MessageId::FromTrusted(r[1].as<std::string>());
+  p.sender_id = UserId::FromTrusted(r[2].as<std::string>());
+  p.email = r[3].as<std::string>();
+  p.wrapped_key = ReadBytes(r[4]);
+  p.created_at = FromUnixMillis(r[5].as<int64_t>());
+  p.expires_at = FromUnixMillis(r[6].as<int64_t>());
+  p.state = static_cast<PickupState>(r[7].as<int>());
+  return p;
+}
+
+MessageRecord ReadMessage(const pqxx::row& r) {
+  return MessageRecord{MessageId::FromTrusted(r[0].as<std::string>()),
+                       UserId::FromTrusted(r[1].as<std::string>()),
+                       FromUnixMillis(r[2].as<int64_t>()), ReadBytes(r[3]), ReadBytes(r[4])};
 }
 
 MailboxItem ReadMailboxItem(const pqxx::row& r) {

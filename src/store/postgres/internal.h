@@ -32,6 +32,9 @@ UploadRecord ReadUpload(const pqxx::row& r);
 AuditEntry ReadAuditEntry(const pqxx::row& r);
 MailboxItem ReadMailboxItem(const pqxx::row& r);
 OutboundMailRecord ReadOutboundMail(const pqxx::row& r);
+GuestAddressRecord ReadGuestAddress(const pqxx::row& r);
+PickupRecord ReadPickup(const pqxx::row& r);
+MessageRecord ReadMessage(const pqxx::row& r);
 
 // Key of the transaction-scoped advisory lock that serialises audit chain appends.
 inline constexpr int64_t kAuditAppendLock = 0x5365616c41756431;  // "SealAud1"

@@ -108,6 +108,34 @@ class PostgresStore final : public Store {
                                 id.str());
   }
 
+  Result<MessageRecord> GetMessage(const MessageId& id) override {
+    return ReadOne<MessageRecord>("get_message", ReadMessage, "message", id.str());
+  }
+
+  Result<TokenRecord> GetToken(const std::string& lookup, TokenPurpose purpose,
+                               TimePoint now) override {
+    return ReadOne<TokenRecord>("get_token", ReadToken, "token", lookup, static_cast<int>(purpose),
+                                ToUnixMillis(now));
+  }
+
+  Result<GuestAddressRecord> GetGuestAddress(const std::string& email) override {
+    return ReadOne<GuestAddressRecord>("get_guest_address", ReadGuestAddress, "guest address",
+                                       email);
+  }
+
+  Result<PickupRecord> GetPickup(const std::string& lookup) override {
+    return ReadOne<PickupRecord>("get_pickup", ReadPickup, "pickup", lookup);
+  }
+
+  Result<std::vector<PickupRecord>> ListPickupsOfMessage(const MessageId& id) override {
+    return ReadAll<PickupRecord>(ReadPickup, "list_pickups_of_message", id.str());
+  }
+
+  Result<std::vector<PickupRecord>> ListPickupsOfAddress(const std::string& email,
+                                                         int limit) override {
+    return ReadAll<PickupRecord>(ReadPickup, "list_pickups_of_address", email, limit);
+  }
+
   Result<std::vector<AttachmentRecord>> GetAttachments(const MessageId& id) override {
     return ReadAll<AttachmentRecord>(
         [](const pqxx::row& r) {

@@ -149,6 +149,28 @@ CREATE TABLE outbound_mail(
 );
 CREATE INDEX outbound_mail_due ON outbound_mail(next_attempt_ms, id);
 )sql",
+      // 4: guests (non-members) and their pickups (docs/formats/guest-pickup.md).
+      R"sql(
+CREATE TABLE guest_addresses(
+  email TEXT COLLATE "C" PRIMARY KEY,
+  muc_hash TEXT NOT NULL,
+  failures BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE TABLE pickups(
+  lookup TEXT COLLATE "C" PRIMARY KEY,
+  message_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id),
+  sender_id TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+  email TEXT COLLATE "C" NOT NULL,
+  wrapped_key BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  state INTEGER NOT NULL
+);
+CREATE INDEX pickups_by_message ON pickups(message_id);
+CREATE INDEX pickups_by_email ON pickups(email, created_ms);
+)sql",
   };
   return kMigrations;
 }

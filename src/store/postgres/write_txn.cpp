@@ -242,6 +242,49 @@ Status PgWriteTxn::MarkRead(const UserId& owner, const MessageId& id) {
   });
 }
 
+Status PgWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("put_guest_address", g.email, g.muc_hash, g.failures,
+                      ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at));
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> PgWriteTxn::ReserveMucAttempt(const std::string& email, int64_t limit,
+                                              TimePoint now) {
+  return Guard<int64_t>([&]() -> Result<int64_t> {
+    const auto r = tx_.exec_prepared("reserve_muc_attempt", ToUnixMillis(now), email, limit);
+    if (!r.empty()) return r[0][0].as<int64_t>();
+    if (tx_.exec_prepared("guest_address_exists", email).empty()) {
+      return NotFound("guest address not found");
+    }
+    return Conflict("the message unlock code is locked");
+  });
+}
+
+Status PgWriteTxn::ResetMucFailures(const std::string& email) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("reset_muc_failures", email), "guest address");
+  });
+}
+
+Status PgWriteTxn::CreatePickup(const PickupRecord& p) {
+  return GuardStatus([&] {
+    return ExpectInserted(
+        tx_.exec_prepared("create_pickup", p.lookup, p.message_id.str(), p.sender_id.str(), p.email,
+                          Bin(p.wrapped_key), ToUnixMillis(p.created_at),
+                          ToUnixMillis(p.expires_at), static_cast<int>(p.state)),
+        "pickup");
+  });
+}
+
+Status PgWriteTxn::SetPickupState(const std::string& lookup, PickupState state) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_pickup_state", static_cast<int>(state), lookup),
+                        "pickup");
+  });
+}
+
 Result<int64_t> PgWriteTxn::BumpCounter(const std::string& key, TimePoint now,
                                         std::chrono::milliseconds window) {
   return Guard<int64_t>([&]() -> Result<int64_t> {

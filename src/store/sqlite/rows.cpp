@@ -75,6 +75,29 @@ OutboundMailRecord ReadOutboundMail(const Statement& s) {
   return m;
 }
 
+GuestAddressRecord ReadGuestAddress(const Statement& s) {
+  GuestAddressRecord g;
+  g.email = s.Text(0);
+  g.muc_hash = s.Text(1);
+  g.failures = s.Int(2);
+  g.created_at = FromUnixMillis(s.Int(3));
+  g.updated_at = FromUnixMillis(s.Int(4));
+  return g;
+}
+
+PickupRecord ReadPickup(const Statement& s) {
+  PickupRecord p;
+  p.lookup = s.Text(0);
+  p.message_id = MessageId::FromTrusted(s.Text(1));
+  p.sender_id = UserId::FromTrusted(s.Text(2));
+  p.email = s.Text(3);
+  p.wrapped_key = s.Blob(4);
+  p.created_at = FromUnixMillis(s.Int(5));
+  p.expires_at = FromUnixMillis(s.Int(6));
+  p.state = static_cast<PickupState>(s.Int(7));
+  return p;
+}
+
 AuditEntry ReadAuditEntry(const Statement& s) {
   AuditEntry e;
   e.seq = s.Int(0);

@@ -17,6 +17,10 @@ inline constexpr const char* kSessionColumns =
 inline constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 inline constexpr const char* kOutboundMailColumns =
     "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error";
+inline constexpr const char* kGuestAddressColumns =
+    "email, muc_hash, failures, created_ms, updated_ms";
+inline constexpr const char* kPickupColumns =
+    "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state";
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 
@@ -26,5 +30,7 @@ TokenRecord ReadToken(const Statement& s);  // lookup, purpose, user_id, payload
 UploadRecord ReadUpload(const Statement& s);
 AuditEntry ReadAuditEntry(const Statement& s);
 OutboundMailRecord ReadOutboundMail(const Statement& s);
+GuestAddressRecord ReadGuestAddress(const Statement& s);
+PickupRecord ReadPickup(const Statement& s);
 
 }  // namespace sealpost::store::sqlite

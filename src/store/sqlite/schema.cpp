@@ -129,6 +129,28 @@ CREATE TABLE outbound_mail(
 ) STRICT;
 CREATE INDEX outbound_mail_due ON outbound_mail(next_attempt_ms);
 )sql",
+      // 4: guests (non-members) and their pickups (docs/formats/guest-pickup.md).
+      R"sql(
+CREATE TABLE guest_addresses(
+  email TEXT PRIMARY KEY,
+  muc_hash TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE pickups(
+  lookup TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  sender_id TEXT NOT NULL REFERENCES users(id),
+  email TEXT NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  state INTEGER NOT NULL
+) STRICT;
+CREATE INDEX pickups_by_message ON pickups(message_id);
+CREATE INDEX pickups_by_email ON pickups(email, created_ms);
+)sql",
   };
   return kMigrations;
 }

@@ -207,6 +207,69 @@ class SqliteStore final : public Store {
         "message");
   }
 
+  Result<MessageRecord> GetMessage(const MessageId& id) override {
+    return ReadOne<MessageRecord>(
+        "SELECT id, sender_id, created_ms, summary, body FROM messages WHERE id = ?",
+        [&](Statement& s) { s.Bind(1, id.str()); },
+        [](const Statement& s) {
+          return MessageRecord{MessageId::FromTrusted(s.Text(0)), UserId::FromTrusted(s.Text(1)),
+                               FromUnixMillis(s.Int(2)), s.Blob(3), s.Blob(4)};
+        },
+        "message");
+  }
+
+  Result<TokenRecord> GetToken(const std::string& lookup, TokenPurpose purpose,
+                               TimePoint now) override {
+    return ReadOne<TokenRecord>(
+        "SELECT lookup, purpose, user_id, payload, expires_ms FROM tokens WHERE lookup = ? AND "
+        "purpose = ? AND expires_ms > ?",
+        [&](Statement& s) {
+          s.Bind(1, lookup).Bind(2, int64_t{static_cast<int>(purpose)}).Bind(3, ToUnixMillis(now));
+        },
+        ReadToken, "token");
+  }
+
+  Result<GuestAddressRecord> GetGuestAddress(const std::string& email) override {
+    return ReadOne<GuestAddressRecord>(
+        std::string("SELECT ") + kGuestAddressColumns + " FROM guest_addresses WHERE email = ?",
+        [&](Statement& s) { s.Bind(1, email); }, ReadGuestAddress, "guest address");
+  }
+
+  Result<PickupRecord> GetPickup(const std::string& lookup) override {
+    return ReadOne<PickupRecord>(
+        std::string("SELECT ") + kPickupColumns + " FROM pickups WHERE lookup = ?",
+        [&](Statement& s) { s.Bind(1, lookup); }, ReadPickup, "pickup");
+  }
+
+  Result<std::vector<PickupRecord>> ListPickupsOfMessage(const MessageId& id) override {
+    return ListPickups(std::string("SELECT ") + kPickupColumns +
+                           " FROM pickups WHERE message_id = ? ORDER BY created_ms, lookup",
+                       [&](Statement& s) { s.Bind(1, id.str()); });
+  }
+
+  Result<std::vector<PickupRecord>> ListPickupsOfAddress(const std::string& email,
+                                                         int limit) override {
+    return ListPickups(std::string("SELECT ") + kPickupColumns +
+                           " FROM pickups WHERE email = ? ORDER BY created_ms, lookup LIMIT ?",
+                       [&](Statement& s) { s.Bind(1, email).Bind(2, int64_t{limit}); });
+  }
+
+  template <typename BindFn>
+  Result<std::vector<PickupRecord>> ListPickups(const std::string& sql, BindFn bind) {
+    return WithReader<std::vector<PickupRecord>>(
+        [&](Connection& db) -> Result<std::vector<PickupRecord>> {
+          SP_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
+          bind(s);
+          std::vector<PickupRecord> out;
+          for (;;) {
+            SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+            if (!row) break;
+            out.push_back(ReadPickup(s));
+          }
+          return out;
+        });
+  }
+
   Result<std::vector<AttachmentRecord>> GetAttachments(const MessageId& id) override {
     return WithReader<std::vector<AttachmentRecord>>(
         [&](Connection& db) -> Result<std::vector<AttachmentRecord>> {

@@ -319,6 +319,59 @@ Status SqliteWriteTxn::RescheduleMail(const MailJobId& id, TimePoint next_attemp
   return ExpectOneRow("queued mail");
 }
 
+Status SqliteWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
+  SP_ASSIGN_OR_RETURN(
+      auto s, db_.Prepare(std::string("INSERT INTO guest_addresses(") + kGuestAddressColumns +
+                          ") VALUES(?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET "
+                          "muc_hash = excluded.muc_hash, failures = excluded.failures, "
+                          "updated_ms = excluded.updated_ms"));
+  s.Bind(1, g.email).Bind(2, g.muc_hash).Bind(3, g.failures);
+  s.Bind(4, ToUnixMillis(g.created_at)).Bind(5, ToUnixMillis(g.updated_at));
+  return s.Run();
+}
+
+Result<int64_t> SqliteWriteTxn::ReserveMucAttempt(const std::string& email, int64_t limit,
+                                                  TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE guest_addresses SET failures = failures + 1, "
+                                          "updated_ms = ? WHERE email = ? AND failures < ? "
+                                          "RETURNING failures"));
+  s.Bind(1, ToUnixMillis(now)).Bind(2, email).Bind(3, limit);
+  SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+  if (row) {
+    const int64_t failures = s.Int(0);
+    SP_RETURN_IF_ERROR(s.Run());
+    return failures;
+  }
+  SP_ASSIGN_OR_RETURN(auto q, db_.Prepare("SELECT 1 FROM guest_addresses WHERE email = ?"));
+  q.Bind(1, email);
+  SP_ASSIGN_OR_RETURN(const bool exists, q.Step());
+  SP_RETURN_IF_ERROR(q.Run());
+  if (!exists) return NotFound("guest address not found");
+  return Conflict("the message unlock code is locked");
+}
+
+Status SqliteWriteTxn::ResetMucFailures(const std::string& email) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("UPDATE guest_addresses SET failures = 0 WHERE email = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, email).Run());
+  return ExpectOneRow("guest address");
+}
+
+Status SqliteWriteTxn::CreatePickup(const PickupRecord& p) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO pickups(") + kPickupColumns +
+                                          ") VALUES(?,?,?,?,?,?,?,?)"));
+  s.Bind(1, p.lookup).Bind(2, p.message_id.str()).Bind(3, p.sender_id.str()).Bind(4, p.email);
+  s.Bind(5, ByteView(p.wrapped_key)).Bind(6, ToUnixMillis(p.created_at));
+  s.Bind(7, ToUnixMillis(p.expires_at)).Bind(8, int64_t{static_cast<int>(p.state)});
+  return s.Run();
+}
+
+Status SqliteWriteTxn::SetPickupState(const std::string& lookup, PickupState state) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = ? WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, int64_t{static_cast<int>(state)}).Bind(2, lookup).Run());
+  return ExpectOneRow("pickup");
+}
+
 Status SqliteWriteTxn::DeleteMail(const MailJobId& id) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM outbound_mail WHERE id = ?"));
   SP_RETURN_IF_ERROR(s.Bind(1, id.str()).Run());

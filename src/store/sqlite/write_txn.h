@@ -42,6 +42,12 @@ class SqliteWriteTxn final : public WriteTxn {
   Result<AuditEntry> AppendAudit(const AuditEvent& event) override;
   Status AddAuditCheckpoint(const AuditCheckpoint& checkpoint) override;
   Status PutPlatformKey(const PlatformKeyRecord& key) override;
+  Status PutGuestAddress(const GuestAddressRecord& guest) override;
+  Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
+                                    TimePoint now) override;
+  Status ResetMucFailures(const std::string& email) override;
+  Status CreatePickup(const PickupRecord& pickup) override;
+  Status SetPickupState(const std::string& lookup, PickupState state) override;
   Status EnqueueMail(const OutboundMailRecord& mail) override;
   Result<std::vector<OutboundMailRecord>> ClaimDueMail(TimePoint now, TimePoint lease_until,
                                                        int limit) override;

@@ -1,0 +1,338 @@
+// Guests in-process: send to non-members, pickup with link + MUC, lock and re-issue, and what a
+// copy of the store and data directory alone reveals.
+#include "app/guests.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "app/app_test_fixture.h"
+#include "auth/bearer_secret.h"
+
+namespace sealpost::app {
+namespace {
+
+constexpr const char* kGuest = "guest@example.net";
+constexpr const char* kMuc = "tangerine-42";
+
+class GuestsTest : public AppTest {
+ protected:
+  void SetUp() override {
+    alice_totp_ = Enrol("alice@example.org");
+    bob_totp_ = Enrol("bob@example.org");
+    mailer_.sent.clear();
+  }
+
+  Result<UploadResult> Upload(const AuthContext& ctx, std::string_view data) {
+    SP_ASSIGN_OR_RETURN(auto session, mailbox_.BeginUpload(ctx, data.size()));
+    SP_RETURN_IF_ERROR(session->Write(AsBytes(data)));
+    return session->Finish();
+  }
+
+  SendRequest Request(std::string to, std::string subject) {
+    SendRequest r;
+    r.to = {std::move(to)};
+    r.subject = std::move(subject);
+    r.text = "body of " + r.subject;
+    return r;
+  }
+
+  // Delivers queued mail and returns the link secret of the newest notification to `to`.
+  std::string LinkFor(const std::string& to) {
+    DeliverQueuedMail();
+    for (auto it = mailer_.sent.rbegin(); it != mailer_.sent.rend(); ++it) {
+      if (it->to.str() != to) continue;
+      const size_t at = it->text.find("/pickup#");
+      if (at == std::string::npos) continue;
+      return it->text.substr(at + 8, 43);
+    }
+    ADD_FAILURE() << "no notification for " << to;
+    return "";
+  }
+
+  std::string ReadAll(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+  // Every byte of the data directory (database, WAL, blobs).
+  std::string DataDirBytes() {
+    std::string all;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      if (e.is_regular_file()) all += ReadAll(e.path().string());
+    }
+    return all;
+  }
+
+  Mailbox mailbox_{services_};
+  Guests guests_{services_};
+  std::string alice_totp_, bob_totp_;
+};
+
+TEST_F(GuestsTest, TypedMucAndLinkOpenTheMessageAndItsAttachment) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  auto upload = Upload(alice, "attachment bytes");
+  ASSERT_THAT(upload.status(), IsOk());
+  SendRequest r = Request(kGuest, "Quarterly figures");
+  r.attachments = {{upload->id.str(), "figures.pdf", "application/pdf"}};
+  r.mucs = {{"Guest@Example.net", kMuc}};
+  SendOutcome outcome;
+  auto id = mailbox_.Send(alice, r, &outcome);
+  ASSERT_THAT(id.status(), IsOk());
+  EXPECT_TRUE(outcome.generated_mucs.empty());
+  EXPECT_TRUE(AuditHas("guest.muc_set"));
+
+  const std::string link = LinkFor(kGuest);
+  ASSERT_EQ(link.size(), 43u);
+  const delivery::OutgoingMail& note = mailer_.sent.back();
+  EXPECT_NE(note.text.find("alice@example.org"), std::string::npos);
+  EXPECT_EQ(note.text.find("Quarterly"), std::string::npos);  // no subject…
+  EXPECT_EQ(note.subject.find("Quarterly"), std::string::npos);
+  EXPECT_EQ(note.text.find("body of"), std::string::npos);      // …no body…
+  EXPECT_EQ(note.text.find("figures.pdf"), std::string::npos);  // …no attachment name
+  EXPECT_EQ(note.text.find(kMuc), std::string::npos);
+
+  auto view = guests_.Unlock(link, kMuc, "192.0.2.1");
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->recipient, kGuest);
+  EXPECT_EQ(view->message.header.id, *id);
+  EXPECT_EQ(view->message.header.subject, "Quarterly figures");
+  EXPECT_EQ(view->message.body.text, "body of Quarterly figures");
+  EXPECT_EQ(view->message.header.from_email, "alice@example.org");
+  EXPECT_EQ(view->message.header.to, std::vector<std::string>{kGuest});
+  EXPECT_EQ(view->message.header.seal, SealState::kValid);
+  ASSERT_EQ(view->message.attachments.size(), 1u);
+  EXPECT_EQ(view->message.attachments[0].name, "figures.pdf");
+  EXPECT_TRUE(AuditHas("pickup.unlock"));
+
+  auto download = guests_.OpenAttachment(view->pickup_token, 0, "192.0.2.1");
+  ASSERT_THAT(download.status(), IsOk());
+  std::string bytes(64, '\0');
+  auto n = download->reader->Read({reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()});
+  ASSERT_THAT(n.status(), IsOk());
+  EXPECT_EQ(bytes.substr(0, *n), "attachment bytes");
+  EXPECT_THAT(guests_.OpenAttachment(view->pickup_token, 1, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(guests_.OpenAttachment(link, 0, "192.0.2.1").status(),  // the link is no token
+              StatusIs(ErrorCode::kNotFound));
+  clock_.Advance(services_.config.pickup_token_ttl);
+  EXPECT_THAT(guests_.OpenAttachment(view->pickup_token, 0, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kNotFound));
+
+  // The sender still reads their own copy, which names the guest like any recipient.
+  auto sent = mailbox_.Read(alice, id->str());
+  ASSERT_THAT(sent.status(), IsOk());
+  EXPECT_EQ(sent->header.to, std::vector<std::string>{kGuest});
+  EXPECT_EQ(sent->header.seal, SealState::kValid);
+}
+
+TEST_F(GuestsTest, NewGuestWithoutMucIsRefusedAndNothingIsStoredOrSent) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "s");
+  r.to.push_back("bob@example.org");
+  SendOutcome outcome;
+  EXPECT_THAT(mailbox_.Send(alice, r, &outcome).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(outcome.muc_required, std::vector<std::string>{kGuest});
+  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+  EXPECT_THAT(store_->GetGuestAddress(kGuest).status(), StatusIs(ErrorCode::kNotFound));
+  auto sent = mailbox_.List(alice, store::Folder::kSent, "", 10);
+  ASSERT_THAT(sent.status(), IsOk());
+  EXPECT_TRUE(sent->items.empty());
+
+  // MUC limits.
+  r.mucs = {{kGuest, "short"}};
+  EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
+  r.mucs = {{kGuest, std::string(65, 'x')}};
+  EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
+  r.mucs = {{kGuest, std::string(1 << 20, 'x')}};
+  EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
+  r.mucs = {{kGuest, "line\r\nbreak"}};
+  EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
+  // New MUCs (one argon2id hash each) are bounded per message.
+  SendRequest many = Request("g0@example.net", "s");
+  for (size_t i = 1; i <= services_.config.limits.max_new_guests; ++i) {
+    many.to.push_back("g" + std::to_string(i) + "@example.net");
+  }
+  many.generate_mucs = true;
+  EXPECT_THAT(mailbox_.Send(alice, many).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+  // A header-injection attempt in the address never becomes a recipient.
+  SendRequest evil = Request("victim@example.net\r\nBcc: all@example.net", "s");
+  evil.generate_mucs = true;
+  EXPECT_THAT(mailbox_.Send(alice, evil).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+}
+
+TEST_F(GuestsTest, GeneratedMucIsReturnedOnceAndOpens) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "generated");
+  r.generate_mucs = true;
+  SendOutcome outcome;
+  ASSERT_THAT(mailbox_.Send(alice, r, &outcome).status(), IsOk());
+  ASSERT_EQ(outcome.generated_mucs.count(kGuest), 1u);
+  const std::string muc = outcome.generated_mucs[kGuest];
+  ASSERT_EQ(muc.size(), 11u);
+  EXPECT_EQ(muc[5], '-');
+  EXPECT_EQ(store_->GetGuestAddress(kGuest)->muc_hash.rfind("$argon2id$", 0), 0u);
+  auto view = guests_.Unlock(LinkFor(kGuest), muc, "192.0.2.1");
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->message.header.subject, "generated");
+}
+
+TEST_F(GuestsTest, LaterMessagesFromAnotherMemberUseTheSameMucWithTheirOwnLink) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest first = Request(kGuest, "from alice");
+  first.mucs = {{kGuest, kMuc}};
+  ASSERT_THAT(mailbox_.Send(alice, first).status(), IsOk());
+  const std::string link_a = LinkFor(kGuest);
+
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  SendOutcome outcome;
+  ASSERT_THAT(mailbox_.Send(bob, Request(kGuest, "from bob"), &outcome).status(), IsOk());
+  EXPECT_TRUE(outcome.muc_required.empty());
+  EXPECT_TRUE(outcome.generated_mucs.empty());
+  const std::string link_b = LinkFor(kGuest);
+  ASSERT_NE(link_a, link_b);
+
+  auto a = guests_.Unlock(link_a, kMuc, "192.0.2.1");
+  auto b = guests_.Unlock(link_b, kMuc, "192.0.2.1");
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  EXPECT_EQ(a->message.header.subject, "from alice");  // each link opens its own message only
+  EXPECT_EQ(b->message.header.subject, "from bob");
+  EXPECT_EQ(b->message.header.from_email, "bob@example.org");
+}
+
+TEST_F(GuestsTest, FiveWrongMucsLockUntilTheSenderIssuesANewOne) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "locked");
+  r.mucs = {{kGuest, kMuc}};
+  auto id = mailbox_.Send(alice, r);
+  ASSERT_THAT(id.status(), IsOk());
+  const std::string link = LinkFor(kGuest);
+  mailer_.sent.clear();
+
+  for (int i = 1; i <= 4; ++i) {
+    UnlockOutcome out;
+    EXPECT_THAT(guests_.Unlock(link, "wrong-code-" + std::to_string(i), "192.0.2.1", &out).status(),
+                StatusIs(ErrorCode::kPermissionDenied));
+    EXPECT_EQ(out.failure, UnlockFailure::kMucWrong);
+    EXPECT_EQ(out.remaining_tries, 5 - i);
+  }
+  UnlockOutcome out;
+  EXPECT_THAT(guests_.Unlock(link, "wrong-code-5", "192.0.2.1", &out).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_EQ(out.failure, UnlockFailure::kMucLocked);
+  EXPECT_TRUE(AuditHas("guest.muc_locked"));
+  // Now even the right MUC is refused.
+  EXPECT_THAT(guests_.Unlock(link, kMuc, "192.0.2.1", &out).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_EQ(out.failure, UnlockFailure::kMucLocked);
+  // The sender was told.
+  DeliverQueuedMail();
+  ASSERT_EQ(mailer_.sent.size(), 1u);
+  EXPECT_EQ(mailer_.sent[0].to.str(), "alice@example.org");
+  EXPECT_NE(mailer_.sent[0].text.find(kGuest), std::string::npos);
+
+  // A new message to a locked address needs a new MUC too.
+  SendOutcome need;
+  EXPECT_THAT(mailbox_.Send(alice, Request(kGuest, "again"), &need).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(need.muc_required, std::vector<std::string>{kGuest});
+
+  // Only the sender of a message to that guest may issue a new MUC.
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  EXPECT_THAT(guests_.IssueMuc(bob, id->str(), kGuest, "", true).status(),
+              StatusIs(ErrorCode::kNotFound));
+  auto issued = guests_.IssueMuc(alice, id->str(), kGuest, "", true);
+  ASSERT_THAT(issued.status(), IsOk());
+  ASSERT_EQ(issued->size(), 11u);
+  EXPECT_THAT(guests_.Unlock(link, kMuc, "192.0.2.1").status(),  // the old one is gone
+              StatusIs(ErrorCode::kPermissionDenied));
+  auto view = guests_.Unlock(link, *issued, "192.0.2.1");
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->message.header.subject, "locked");
+}
+
+TEST_F(GuestsTest, LinksOpenNothingForAnotherRecipientAndStopAtExpiryOrRevocation) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "for guest one");
+  r.mucs = {{kGuest, kMuc}};
+  ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
+  SendRequest r2 = Request("other@example.net", "for guest two");
+  r2.mucs = {{"other@example.net", "other-code-7"}};
+  ASSERT_THAT(mailbox_.Send(alice, r2).status(), IsOk());
+  const std::string link_one = LinkFor(kGuest);
+  const std::string link_two = LinkFor("other@example.net");
+
+  // The other guest's MUC does not open guest one's link, and vice versa.
+  EXPECT_THAT(guests_.Unlock(link_one, "other-code-7", "192.0.2.1").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(guests_.Unlock(link_two, kMuc, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  // Malformed and unknown links: the same NotFound.
+  UnlockOutcome out;
+  EXPECT_THAT(guests_.Unlock("not a link", kMuc, "192.0.2.1", &out).status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_EQ(out.failure, UnlockFailure::kNotFound);
+  EXPECT_THAT(
+      guests_.Unlock(auth::BearerSecret::Generate().Encode(), kMuc, "192.0.2.1", &out).status(),
+      StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(guests_.Unlock(link_one, std::string(1 << 20, 'x'), "192.0.2.1", &out).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(out.failure, UnlockFailure::kBadRequest);
+
+  // Revoked (recall, enrolment) and expired links stop working.
+  auto pickup = store_->GetPickup(auth::BearerSecret::Parse(link_two)->Lookup());
+  ASSERT_THAT(pickup.status(), IsOk());
+  ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+    return tx.SetPickupState(pickup->lookup, store::PickupState::kRevoked);
+  }),
+              IsOk());
+  EXPECT_THAT(guests_.Unlock(link_two, "other-code-7", "192.0.2.1").status(),
+              StatusIs(ErrorCode::kNotFound));
+  ASSERT_THAT(guests_.Unlock(link_one, kMuc, "192.0.2.1").status(), IsOk());
+  clock_.Advance(services_.config.pickup_ttl);
+  EXPECT_THAT(guests_.Unlock(link_one, kMuc, "192.0.2.1").status(), StatusIs(ErrorCode::kNotFound));
+}
+
+TEST_F(GuestsTest, StoreAndDataDirectoryAloneOpenNothing) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  auto upload = Upload(alice, "ATTACHMENT-MARKER-5150");
+  ASSERT_THAT(upload.status(), IsOk());
+  SendRequest r = Request(kGuest, "SUBJECT-MARKER-5150");
+  r.text = "BODY-MARKER-5150";
+  r.attachments = {{upload->id.str(), "NAME-MARKER-5150.txt", ""}};
+  r.mucs = {{kGuest, kMuc}};
+  ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
+  const std::string link = LinkFor(kGuest);  // delivered: the queue holds it no more
+  ASSERT_THAT(guests_.Unlock(link, kMuc, "192.0.2.1").status(), IsOk());
+  alice_totp_.clear();
+
+  const std::string all = DataDirBytes();
+  ASSERT_GT(all.size(), 10'000u);
+  for (const char* marker : {"SUBJECT-MARKER-5150", "BODY-MARKER-5150", "ATTACHMENT-MARKER-5150",
+                             "NAME-MARKER-5150", kMuc}) {
+    EXPECT_EQ(all.find(marker), std::string::npos) << marker;
+  }
+  EXPECT_EQ(all.find(link), std::string::npos);
+
+  // The pickup row holds only the lookup and a wrapped key: the lookup is not the secret, and
+  // no other key unwraps the data key.
+  auto pickups = store_->ListPickupsOfAddress(kGuest, 10);
+  ASSERT_THAT(pickups.status(), IsOk());
+  ASSERT_EQ(pickups->size(), 1u);
+  const store::PickupRecord& p = (*pickups)[0];
+  EXPECT_THAT(guests_.Unlock(p.lookup, kMuc, "192.0.2.1").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_FALSE(crypto::AeadOpen(auth::BearerSecret::Generate().WrappingKey(), p.wrapped_key,
+                                AsBytes(PickupKeyAd(p.message_id, p.email)))
+                   .ok());
+  EXPECT_TRUE(crypto::AeadOpen(auth::BearerSecret::Parse(link)->WrappingKey(), p.wrapped_key,
+                               AsBytes(PickupKeyAd(p.message_id, p.email)))
+                  .ok());
+}
+
+}  // namespace
+}  // namespace sealpost::app

@@ -1,0 +1,234 @@
+"""Guests (issue 5): a member sends to an address that is not a member. The notification goes
+through the real Postfix relay (tests/postfix) into the guest's Maildir; the test follows its
+link over HTTPS and unlocks with the MUC, then checks the bad inputs, the lock after 5 wrong
+MUCs (and the sender's new MUC), the privacy headers, and that no log holds the link secret."""
+
+import email
+import glob
+import http.client
+import os
+import re
+import secrets
+import socket
+import unittest
+
+from harness import Member, Server
+from postfix_relay import Relay, relay_config
+
+GUEST = "carol@example.net"  # a Maildir of the test Postfix, and not a member
+
+
+def maildir_texts(relay, user, domain, wait=30.0):
+    """Bodies of the mails delivered to user@domain, oldest first."""
+    texts = []
+    for path in relay.delivered(user, domain, wait=wait):
+        with open(path, "rb") as f:
+            msg = email.message_from_bytes(f.read())
+        texts.append((msg["Subject"], msg.get_payload(decode=True).decode()))
+    return texts
+
+
+class GuestPickupTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.relay = Relay(tls=True)
+        cls.server = Server(extra_config=relay_config(cls.relay)).start()
+        # Members' confirmation mails also go through Postfix: read their tokens from there.
+        relay = cls.relay
+
+        def token_from_maildir(address):
+            user, domain = address.split("@")
+            cls.server.wait_for_mail_queue()
+            for _, text in reversed(maildir_texts(relay, user, domain)):
+                m = re.search(r"verify#token=([A-Za-z0-9_-]+)", text)
+                if m:
+                    return m.group(1)
+            raise AssertionError("no confirmation mail for " + address)
+
+        cls.server.outbox_token = token_from_maildir
+        cls.alice = Member(cls.server, "alice@example.org", display_name="Alice Sender")
+        cls.bob = Member(cls.server, "bob@example.org")
+        cls.guest = cls.server.client()  # the guest's browser: no session
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            for c in (cls.guest, cls.alice.client, cls.bob.client):
+                c.close()
+            cls.server.cleanup()
+        finally:
+            cls.relay.stop()
+
+    def wait_for_link(self, count):
+        """The link secret of notification number `count` (1-based) to the guest."""
+        self.server.wait_for_mail_queue()
+        notes = []
+        for _ in range(100):
+            notes = [(s, t) for s, t in maildir_texts(self.relay, "carol", "example.net", wait=5)
+                     if "/pickup#" in t]
+            if len(notes) >= count:
+                break
+        self.assertGreaterEqual(len(notes), count)
+        subject, text = notes[count - 1]
+        return subject, text, re.search(r"/pickup#([A-Za-z0-9_-]{43})", text).group(1)
+
+    def unlock(self, link, muc):
+        return self.guest.request("POST", "/api/v1/pickup/unlock", {"link": link, "muc": muc})
+
+    def test_full_flow_bad_input_lock_and_logs(self):
+        a = self.alice.client
+        # Without a MUC for a new guest: muc-required naming the address, nothing sent.
+        r = a.request("POST", "/api/v1/messages",
+                      {"to": [GUEST], "subject": "GUEST-SUBJECT-7731", "text": "x"})
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(r.problem_type(), "muc-required")
+        self.assertEqual(r.json()["addresses"], [GUEST])
+        # A recipient with CR/LF (header injection): refused, nothing queued or sent.
+        r = a.request("POST", "/api/v1/messages",
+                      {"to": [GUEST + "\r\nBcc: bob@example.org"], "subject": "s", "text": "t",
+                       "generate_mucs": True})
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(r.problem_type(), "invalid-argument")
+        # A 1 MB MUC in a send: refused.
+        r = a.request("POST", "/api/v1/messages",
+                      {"to": [GUEST], "subject": "s", "text": "t", "mucs": {GUEST: "x" * 2**20}})
+        self.assertEqual(r.status, 400, r.body)
+        self.server.wait_for_mail_queue()
+        self.assertEqual(self.relay.delivered("carol", "example.net"), [])
+        self.assertEqual(len(self.relay.delivered("bob")), 1)  # only his confirmation
+
+        # With an attachment and a generated MUC (returned once).
+        r = a.request("POST", "/api/v1/uploads", raw=b"GUEST-ATTACHMENT-7731",
+                      headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 201, r.body)
+        upload = r.json()["id"]
+        r = a.request("POST", "/api/v1/messages",
+                      {"to": [GUEST], "subject": "GUEST-SUBJECT-7731", "text": "GUEST-BODY-7731",
+                       "attachments": [{"upload_id": upload, "name": "report.txt"}],
+                       "generate_mucs": True})
+        self.assertEqual(r.status, 201, r.body)
+        message_id = r.json()["id"]
+        muc = r.json()["generated_mucs"][GUEST]
+        self.assertRegex(muc, r"^[A-Z2-7]{5}-[A-Z2-7]{5}$")
+
+        subject, text, link = self.wait_for_link(1)
+        for marker in ("GUEST-SUBJECT", "GUEST-BODY", "report.txt", muc):
+            self.assertNotIn(marker, subject + text)
+        self.assertIn("alice@example.org", text)
+        self.assertIn("Alice Sender", text)
+
+        # The link alone, a malformed link, a wrong link, an oversized MUC.
+        r = self.unlock(link, "")
+        self.assertEqual((r.status, r.problem_type()), (403, "muc-wrong"))
+        self.assertEqual(r.json()["remaining_tries"], 4)
+        for bad in ("", "not-a-link", "x" * 43, secrets.token_urlsafe(32)):
+            r = self.unlock(bad, muc)
+            self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"), bad)
+        c = self.guest
+        # A 1 MB MUC: refused from the Content-Length alone (the server answers and closes
+        # without reading the body, so only the headers are sent here).
+        raw = socket.create_connection(("127.0.0.1", self.server.port))
+        tls = self.server.ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        tls.sendall(b"POST /api/v1/pickup/unlock HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                    % (2**20 + 30))
+        response = http.client.HTTPResponse(tls)
+        response.begin()
+        response.read()
+        tls.close()
+        self.assertEqual(response.status, 413)
+        # Within the body limit but far beyond a MUC: refused before any argon2id work.
+        r = c.request("POST", "/api/v1/pickup/unlock", {"link": link, "muc": "x" * 3000})
+        self.assertEqual((r.status, r.problem_type()), (400, "invalid-argument"))
+
+        # The link with the MUC: the message, sealed, with privacy headers.
+        r = self.unlock(link, muc)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.headers.get("referrer-policy"), "no-referrer")
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+        view = r.json()
+        self.assertEqual(view["id"], message_id)
+        self.assertEqual(view["subject"], "GUEST-SUBJECT-7731")
+        self.assertEqual(view["text"], "GUEST-BODY-7731")
+        self.assertEqual(view["to"], [GUEST])
+        self.assertEqual(view["seal"]["status"], "valid")
+        self.assertEqual(view["attachments"][0]["name"], "report.txt")
+        r = c.request("GET", "/api/v1/pickup/attachments/0",
+                      headers={"X-Pickup-Token": view["pickup_token"]})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.body, b"GUEST-ATTACHMENT-7731")
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+        self.assertEqual(r.headers.get("referrer-policy"), "no-referrer")
+        r = c.request("GET", "/api/v1/pickup/attachments/0", headers={"X-Pickup-Token": link})
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        r = c.request("GET", "/api/v1/pickup/attachments/0")
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+
+        # Bob writes too: no MUC asked, his own link, the same MUC.
+        r = self.bob.login().request("POST", "/api/v1/messages",
+                                     {"to": [GUEST], "subject": "from bob", "text": "hi"})
+        self.assertEqual(r.status, 201, r.body)
+        self.assertNotIn("generated_mucs", r.json())
+        _, _, link_b = self.wait_for_link(2)
+        self.assertNotEqual(link, link_b)
+        r = self.unlock(link_b, muc)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["subject"], "from bob")
+
+        # Brute force: locked at the 5th wrong MUC; then even the right one is refused.
+        for left in (4, 3, 2, 1):
+            r = self.unlock(link, "WRONG-%d-CODE" % left)
+            self.assertEqual((r.status, r.problem_type()), (403, "muc-wrong"))
+            self.assertEqual(r.json()["remaining_tries"], left)
+        r = self.unlock(link, "WRONG-0-CODE")
+        self.assertEqual((r.status, r.problem_type()), (423, "muc-locked"))
+        r = self.unlock(link_b, muc)
+        self.assertEqual((r.status, r.problem_type()), (423, "muc-locked"))
+        # Both senders are told (through Postfix).
+        self.server.wait_for_mail_queue()
+        for user in ("alice", "bob"):
+            texts = maildir_texts(self.relay, user, "example.org")
+            self.assertTrue(any("locked" in s for s, _ in texts), user)
+        with self.server.db() as db:
+            types = [t for (t,) in db.execute("SELECT type FROM audit_log")]
+        self.assertIn("guest.muc_locked", types)
+        self.assertIn("pickup.unlock", types)
+        self.assertIn("pickup.unlock_failed", types)
+
+        # Only a sender may issue a new MUC; it unlocks.
+        path = f"/api/v1/messages/{message_id}/recipients/{GUEST}/muc"
+        r = self.bob.client.request("POST", path, {"generate": True})
+        self.assertEqual(r.status, 404, r.body)
+        r = a.request("POST", path, {"muc": "short"})
+        self.assertEqual(r.status, 400, r.body)
+        r = a.request("POST", path, {"muc": "a-new-code-42"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.unlock(link, muc).status, 403)
+        self.assertEqual(self.unlock(link, "a-new-code-42").status, 200)
+        self.assertEqual(self.unlock(link_b, "a-new-code-42").status, 200)
+
+        # No log holds a link secret or the MUCs; the database holds no content.
+        self.server.wait_for_mail_queue()
+        with open(self.server.out.name) as f:
+            logs = f.read() + self.server.read_log()
+        maillog = os.path.join(self.relay.dir, "maillog")
+        if os.path.exists(maillog):
+            with open(maillog, errors="replace") as f:
+                logs += f.read()
+        self.assertIn("pickup", logs)  # the requests were logged at all
+        for secret in (link, link_b, muc, "a-new-code-42"):
+            self.assertNotIn(secret, logs)
+        # The database engine's own files (SQLite file and WAL, or PostgreSQL's relation files
+        # and WAL) and everything in the data directory except the delivered-mail outbox.
+        data = self.server.raw_database_bytes()
+        for p in glob.glob(os.path.join(self.server.data_dir, "**", "*"), recursive=True):
+            if os.path.isfile(p) and "/outbox/" not in p:
+                with open(p, "rb") as f:
+                    data += f.read()
+        for secret in (link, link_b, muc, "GUEST-SUBJECT-7731", "GUEST-BODY-7731",
+                       "GUEST-ATTACHMENT-7731"):
+            self.assertNotIn(secret.encode(), data)
+
+
+if __name__ == "__main__":
+    unittest.main()
