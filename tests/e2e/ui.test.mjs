@@ -398,7 +398,7 @@ test('bad input: an upload shows progress and can be cancelled', async () => {
   await cdp.detach();
 });
 
-test('bad input: invalid and unknown addresses are flagged', async () => {
+test('bad input: invalid addresses are flagged; a non-member needs an unlock code', async () => {
   const to = alice.getByLabel('To');
   await to.fill('bob@@example.org');
   await alice.getByText('“bob@@example.org” is not a valid address.').waitFor();
@@ -411,9 +411,20 @@ test('bad input: invalid and unknown addresses are flagged', async () => {
   await to.fill('nobody@example.org,');
   await alice.getByLabel('Subject').fill('Hello?');
   await alice.getByRole('button', { name: 'Send sealed message' }).click();
-  await alice.getByText('No member has the address nobody@example.org.').waitFor();
+  // Not a member and no unlock code yet: the server says so, nothing is sent until asked.
+  await alice.getByText(/Not members yet: nobody@example\.org\./).waitFor();
   await screen(alice, 'compose-errors');
-  await alice.getByRole('button', { name: 'Remove nobody@example.org' }).click();
+  await alice.getByRole('button', { name: 'Make unlock codes and send' }).click();
+  await alice.getByRole('heading', { name: /pass on the unlock codes/ }).waitFor();
+  const code = await alice.getByTestId('muc').textContent();
+  assert.match(code, /^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
+  await screen(alice, 'compose-unlock-codes');
+  // The notification carries the pickup link, and neither the code nor the subject.
+  const notification = server.outboxMatch('nobody@example.org', /\/pickup#[A-Za-z0-9_-]+/).input;
+  assert.ok(!notification.includes(code), 'the unlock code is never mailed');
+  assert.ok(!notification.includes('Hello?'), 'the subject stays out of the notification');
+  await alice.getByRole('button', { name: 'I have noted the codes' }).click();
+  await alice.getByRole('heading', { name: 'Hello?' }).waitFor();
 });
 
 test('bad input: an expired session mid-compose keeps the draft', async () => {

@@ -29,6 +29,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly type: string,
     readonly detail: string = '',
+    // The problem document's extension members (e.g. "addresses" of muc-required).
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -103,10 +105,12 @@ async function toError(res: Response): Promise<ApiError> {
   let type = 'http-' + res.status;
   let title = '';
   let detail = '';
+  let extra: Record<string, unknown> = {};
   const ct = res.headers.get('Content-Type') || '';
   if (ct.includes('json')) {
     try {
       const doc = await res.json();
+      if (doc && typeof doc === 'object') extra = doc;
       if (typeof doc.type === 'string') type = doc.type.split('/').pop() || type;
       if (typeof doc.title === 'string') title = doc.title;
       if (typeof doc.detail === 'string') detail = doc.detail;
@@ -115,7 +119,7 @@ async function toError(res: Response): Promise<ApiError> {
     }
   }
   return new ApiError(humanMessage(res.status, type, title, detail, res.headers.get('Retry-After')),
-                      res.status, type, detail);
+                      res.status, type, detail, extra);
 }
 
 function networkError(): ApiError {
@@ -301,7 +305,8 @@ export const api = {
     subject: string;
     text: string;
     attachments: { upload_id: string; name: string; content_type: string }[];
-  }) => call<{ id: string }>('POST', '/messages', msg),
+    generate_mucs?: boolean;
+  }) => call<{ id: string; generated_mucs?: Record<string, string> }>('POST', '/messages', msg),
   adminUsers: (cursor: string | null) =>
     call<Page<AdminUser>>('GET', '/admin/users?limit=50' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '')),
   disableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),

@@ -84,6 +84,10 @@ export function Compose() {
   const [busy, setBusy] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [, setLimitsLoaded] = useState(false);
+  // Recipients who are not members and have no unlock code yet (the server's muc-required).
+  const [mucNeeded, setMucNeeded] = useState<string[] | null>(null);
+  // Codes Sealpost generated for them: shown once, then the message.
+  const [generated, setGenerated] = useState<{ id: string; codes: Record<string, string> } | null>(null);
   useEffect(() => {
     loadServerLimits().then(() => setLimitsLoaded(true));
   }, []);
@@ -98,7 +102,7 @@ export function Compose() {
       ? `${invalid.length === 1 ? 'This address is' : 'These addresses are'} not valid: ${invalid.join(', ')}. Correct or remove ${invalid.length === 1 ? 'it' : 'them'}.`
       : pendingInvalid ? `“${d.pending.trim()}” is not a valid address.` : '');
 
-  const send = async (e: Event) => {
+  const send = async (e: Event, generateMucs = false) => {
     e.preventDefault();
     const pending = d.pending.trim();
     const recipients = pending ? [...d.recipients, pending] : d.recipients;
@@ -124,7 +128,8 @@ export function Compose() {
     }
     setBusy(true);
     try {
-      const { id } = await api.send({
+      const { id, generated_mucs } = await api.send({
+        generate_mucs: generateMucs || undefined,
         to: recipients,
         subject: d.subject,
         text: d.text,
@@ -133,16 +138,44 @@ export function Compose() {
           .map((a) => ({ upload_id: a.uploadId!, name: a.file.name, content_type: a.file.type || 'application/octet-stream' })),
       });
       discardDraft();
-      navigate(`/messages/${id}?sent=1`);
+      setMucNeeded(null);
+      if (generated_mucs && Object.keys(generated_mucs).length) setGenerated({ id, codes: generated_mucs });
+      else navigate(`/messages/${id}?sent=1`);
     } catch (err) {
       const msg = err instanceof ApiError ? err.message : String(err);
-      if (err instanceof ApiError && /recipient|member has the address/.test(err.detail)) setErrors({ to: msg });
+      if (err instanceof ApiError && err.type === 'muc-required' && Array.isArray(err.extra.addresses)) {
+        setMucNeeded(err.extra.addresses as string[]);
+      } else if (err instanceof ApiError && /recipient|member has the address/.test(err.detail)) setErrors({ to: msg });
       else if (err instanceof ApiError && /subject/.test(err.detail)) setErrors({ subject: msg });
       else setFormError(msg);
     } finally {
       setBusy(false);
     }
   };
+
+  if (generated) {
+    return (
+      <section class="compose">
+        <h1 tabIndex={-1}>Message sent — pass on the unlock codes</h1>
+        <p>
+          These recipients are not members. Each gets an email with a link; to open it they also need
+          the Message Unlock Code below. Tell it to them another way — by phone, SMS or letter, never
+          by email. It is shown only now.
+        </p>
+        <dl class="muc-codes">
+          {Object.entries(generated.codes).map(([address, code]) => (
+            <div key={address}>
+              <dt>{address}</dt>
+              <dd><code data-testid="muc">{code}</code></dd>
+            </div>
+          ))}
+        </dl>
+        <button type="button" onClick={() => navigate(`/messages/${generated.id}?sent=1`)}>
+          I have noted the codes
+        </button>
+      </section>
+    );
+  }
 
   return (
     <section class="compose">
@@ -289,6 +322,18 @@ export function Compose() {
           )}
         </fieldset>
         <FormError message={formError} />
+        {mucNeeded && (
+          <div class="notice" role="alert">
+            <p>
+              Not members yet: {mucNeeded.join(', ')}. They will get an email with a link to a secure
+              pickup page, and the first time they also need a Message Unlock Code that you pass on by
+              phone, SMS or letter. Sealpost can make one for each of them.
+            </p>
+            <button type="button" disabled={busy} onClick={(e) => send(e, true)}>
+              Make unlock codes and send
+            </button>
+          </div>
+        )}
         <div class="actions">
           <button type="submit" disabled={busy}>
             {busy ? 'Sending…' : 'Send sealed message'}
