@@ -124,7 +124,7 @@ section "servers"
 start_server one
 PORT_ONE=$PORT
 python3 "$ROOT/bench/enrol.py" --port "$PORT_ONE" --data-dir "$WORK/data" \
-  alice@example.org bob@example.org >"$WORK/sessions.json" || die "enrolment failed"
+  --store-url "$STORE_URL" alice@example.org bob@example.org >"$WORK/sessions.json" || die "enrolment failed"
 ALICE_COOKIE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["alice@example.org"]["cookie"])' "$WORK/sessions.json")
 ALICE_CSRF=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["alice@example.org"]["csrf"])' "$WORK/sessions.json")
 CA=$WORK/data/tls/certificate.pem
