@@ -1,6 +1,7 @@
 """A private Postfix on loopback (tests/postfix/postfix.sh) that Sealpost relays to, with the
 Maildirs it delivers to; shared by the tests that read the mail Sealpost sends."""
 
+import email
 import glob
 import os
 import shutil
@@ -38,6 +39,29 @@ class Relay:
             if files or time.time() >= deadline:
                 return files
             time.sleep(0.2)
+
+    def texts(self, user, domain="example.org"):
+        """(subject, decoded text) of each mail delivered to user@domain, oldest first."""
+        texts = []
+        for path in self.delivered(user, domain):
+            with open(path, "rb") as f:
+                msg = email.message_from_bytes(f.read())
+            part = next((p for p in msg.walk() if p.get_content_type() == "text/plain"), msg)
+            texts.append((msg["Subject"], part.get_payload(decode=True).decode()))
+        return texts
+
+    def wait_for(self, user, domain, match, count=1, timeout=30.0):
+        """The mails to user@domain whose text contains `match`, once there are `count` of them.
+        Postfix delivers after its 250, so a mail Sealpost has handed over may still be on its way."""
+        deadline = time.time() + timeout
+        while True:
+            found = [(s, t) for s, t in self.texts(user, domain) if match in t or match in (s or "")]
+            if len(found) >= count:
+                return found
+            if time.time() >= deadline:
+                raise AssertionError(f"{len(found)} of {count} mail(s) with {match!r} "
+                                     f"for {user}@{domain} after {timeout} s")
+            time.sleep(0.1)
 
     def stop(self):
         subprocess.run(["bash", POSTFIX, "stop", self.dir], capture_output=True, timeout=60)
