@@ -1,0 +1,260 @@
+// Browser end-to-end tests of guests (issue 5): a member writes to people who are not members;
+// the notification goes through a real Postfix on loopback (tests/postfix) into the guest's
+// Maildir; the guest opens its link in Chromium, unlocks with the Message Unlock Code, reads,
+// downloads, replies and becomes a member; the sender follows each recipient's state and recalls.
+// One server and one Postfix for the whole file; the members are made once through the API (the
+// member screens have their own tests in ui.test.mjs). Pickup screens are photographed (desktop
+// and 360 px) into test-artifacts/screenshots and checked with axe-core.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test as nodeTest } from 'node:test';
+import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, Relay, Server, webRequire } from './harness.mjs';
+
+const { chromium } = webRequire('playwright-core');
+const axeSource = fs.readFileSync(webRequire.resolve('axe-core/axe.min.js'), 'utf8');
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 360, height: 740 };
+const SHOTS = path.join(ARTIFACTS, 'screenshots');
+
+const ALICE = 'alice@example.org'; // sender (member)
+const BOB = 'bob@example.org'; // member recipient
+const CAROL = 'carol@example.net'; // guest: has a Maildir in the test Postfix
+const NOBODY = 'nobody@example.org'; // guest whose mail Postfix refuses (550): "failed"
+const CAROL_MUC = 'river-stone-42';
+
+let relay;
+let server;
+let browser;
+let failed = null;
+let currentTest = '';
+const problems = []; // CSP violations and script errors
+const leaks = []; // requests whose URL carried a link secret, MUC or pickup token
+const secrets = new Set();
+
+// The steps build on each other: after the first failure the rest are skipped, not timed out.
+function test(name, fn) {
+  nodeTest(name, async (t) => {
+    currentTest = name;
+    if (failed) {
+      t.skip(`an earlier step failed: ${failed}`);
+      return;
+    }
+    try {
+      await fn(t);
+    } catch (e) {
+      failed = name;
+      throw e;
+    }
+  });
+}
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  relay = new Relay().start();
+  server = await new Server(relay.config()).start();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  try {
+    await server?.stop();
+  } finally {
+    relay?.stop();
+  }
+});
+
+async function newPage() {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, viewport: DESKTOP });
+  context.setDefaultTimeout(20000);
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) problems.push(`${currentTest}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${currentTest}: page error: ${e.message}`));
+  page.on('request', (r) => {
+    const url = decodeURIComponent(r.url());
+    for (const s of secrets) if (url.includes(s)) leaks.push(`${currentTest}: ${r.method()} ${r.url()}`);
+  });
+  return page;
+}
+
+// Screenshot at desktop and phone width (nothing may stick out sideways), and axe-core.
+async function screen(page, name) {
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
+  const extra = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(extra <= 0, `${name}: the page is ${extra}px wider than a 360 px screen`);
+  await page.setViewportSize(DESKTOP);
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`),
+    [], `${name}: accessibility violations`);
+}
+
+// A member made through the API in the page's own browser context (which then holds the
+// session cookie): sign-up, the confirmation link from the Maildir, log-in, TOTP.
+async function member(email, name) {
+  const page = await newPage();
+  const rq = page.context().request;
+  const api = server.base + '/api/v1';
+  const ok = async (res, status) => {
+    assert.equal(res.status(), status, `${res.url()}: ${await res.text()}`);
+    return res.status() === 204 ? null : res.json();
+  };
+  await ok(await rq.post(api + '/accounts', { data: { email, password: PASSWORD, display_name: name } }), 202);
+  const token = (await relay.waitFor(email, /verify#token=([A-Za-z0-9_-]+)/))[1];
+  await ok(await rq.post(api + '/accounts/verify', { data: { token } }), 200);
+  const login = await ok(await rq.post(api + '/session', { data: { email, password: PASSWORD } }), 200);
+  const csrf = { 'X-CSRF-Token': login.csrf_token };
+  const { otpauth_uri } = await ok(await rq.post(api + '/account/totp', { headers: csrf }), 200);
+  const auth = new Authenticator(new URL(otpauth_uri).searchParams.get('secret'));
+  await ok(await rq.post(api + '/account/totp/confirm', { headers: csrf, data: { code: await auth.next() } }), 200);
+  await page.goto(server.base + '/mailbox/inbox');
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  return page;
+}
+
+function tempFile(name, bytes) {
+  const p = path.join(server.tmp, name);
+  fs.writeFileSync(p, bytes);
+  return p;
+}
+
+// The pickup link (the fragment's secret) of notification number `count` to address.
+async function pickupLink(address, count) {
+  const link = (await relay.waitFor(address, /\/pickup#([A-Za-z0-9_-]{20,})/, count))[1];
+  secrets.add(link);
+  return link;
+}
+
+async function openPickup(page, link) {
+  await page.goto(`${server.base}/pickup#${link}`);
+  await page.getByLabel('Message Unlock Code').waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the link is taken out of the address bar');
+  assert.equal(new URL(page.url()).pathname, '/pickup');
+}
+
+async function unlock(page, muc, label = 'Message Unlock Code') {
+  await page.getByLabel(label).fill(muc);
+  await page.getByRole('button', { name: 'Open the message' }).click();
+}
+
+let alice;
+let bob;
+let carol;
+let firstId;
+let generatedMuc;
+const contract = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(200 * 1024, 0xab), Buffer.from([0, 1, 2, 255])]);
+
+test('members are enrolled', async () => {
+  secrets.add(CAROL_MUC);
+  alice = await member(ALICE, 'Alice Adams');
+  bob = await member(BOB, 'Bob Brown');
+});
+
+test('compose to a member and two non-members: one typed unlock code, one generated', async () => {
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill(`${BOB}, ${CAROL}, ${NOBODY},`);
+  await alice.getByLabel('Subject').fill('Contract draft');
+  await alice.getByLabel('Message').fill('Hello,\n\nthe draft contract is attached.\n\nAlice');
+  await alice.locator('#files').setInputFiles(tempFile('contract.pdf', contract));
+  await alice.getByText('Uploaded').waitFor();
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  // The server names who is not a member; each gets a typed or a generated code.
+  const panel = alice.getByRole('group', { name: `Unlock code for ${CAROL}` });
+  await panel.waitFor();
+  await alice.getByRole('group', { name: `Unlock code for ${NOBODY}` }).waitFor();
+  await panel.getByLabel('I will type a code').check();
+  await panel.getByLabel(`Code for ${CAROL}`).fill('short');
+  await alice.getByRole('button', { name: 'Send with these unlock codes' }).click();
+  await panel.getByText('Use 6 to 64 characters.').waitFor();
+  await panel.getByLabel(`Code for ${CAROL}`).fill(CAROL_MUC);
+  await screen(alice, 'compose-guest-codes');
+  await alice.getByRole('button', { name: 'Send with these unlock codes' }).click();
+  await alice.getByRole('heading', { name: /pass on the unlock codes/ }).waitFor();
+  // Only the generated code is shown; the typed one the sender knows.
+  const shown = alice.getByRole('definition');
+  assert.equal(await shown.count(), 1);
+  generatedMuc = (await alice.getByTestId('muc').textContent()).trim();
+  assert.match(generatedMuc, /^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
+  secrets.add(generatedMuc);
+  assert.equal(await alice.getByText(CAROL, { exact: true }).count(), 0);
+  await alice.getByRole('button', { name: 'I have noted the codes' }).click();
+  await alice.getByRole('heading', { name: 'Contract draft' }).waitFor();
+  firstId = new URL(alice.url()).pathname.split('/').pop();
+});
+
+test('the guest opens the mailed link: a wrong code, then the right one', async () => {
+  const link = await pickupLink(CAROL, 1);
+  const mail = relay.texts(CAROL).join('\n');
+  assert.ok(!mail.includes(CAROL_MUC) && !mail.includes('Contract draft'), 'neither code nor subject in the mail');
+  carol = await newPage();
+  await openPickup(carol, link);
+  await carol.getByRole('heading', { name: 'You have a secure message' }).waitFor();
+  await screen(carol, 'pickup-unlock');
+  await unlock(carol, 'not-the-code');
+  await carol.getByText('That unlock code is not right. 4 tries left before the code is locked.').waitFor();
+  assert.equal(await carol.getByLabel('Message Unlock Code').getAttribute('aria-invalid'), 'true');
+  await screen(carol, 'pickup-wrong-code');
+  await unlock(carol, CAROL_MUC);
+  await carol.getByRole('heading', { name: 'Contract draft' }).waitFor();
+  await carol.getByText(`Sealed by ${ALICE} — unchanged since sent`).waitFor();
+  const meta = await carol.locator('.meta').textContent();
+  assert.match(meta, /Alice Adams <alice@example\.org>/);
+  assert.match(meta, new RegExp(`${BOB}, ${CAROL}, ${NOBODY}`.replace(/\./g, '\\.')));
+  assert.match(await carol.getByTestId('message-text').textContent(), /the draft contract is attached/);
+  await screen(carol, 'pickup-message');
+});
+
+test('the guest downloads the attachment byte for byte; an expired pickup token asks for the code again', async () => {
+  const [download] = await Promise.all([
+    carol.waitForEvent('download'),
+    carol.getByRole('button', { name: 'Download contract.pdf' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'contract.pdf');
+  assert.ok(fs.readFileSync(await download.path()).equals(contract), 'the attachment downloads unchanged');
+  // The token runs out (15 minutes; here made to at once, in the database).
+  server.sql('UPDATE tokens SET expires_ms = 1 WHERE purpose = 2;');
+  await carol.getByRole('button', { name: 'Download contract.pdf' }).click();
+  const note = carol.getByTestId('token-expired');
+  await note.getByText("For your security, this page's access has ended.").waitFor();
+  await screen(carol, 'pickup-token-expired');
+  await unlock(carol, CAROL_MUC);
+  await note.waitFor({ state: 'detached' });
+  const [again] = await Promise.all([
+    carol.waitForEvent('download'),
+    carol.getByRole('button', { name: 'Download contract.pdf' }).click(),
+  ]);
+  assert.ok(fs.readFileSync(await again.path()).equals(contract));
+  assert.equal(await carol.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing stored in the browser');
+});
+
+test('a wrong or incomplete link is said plainly', async () => {
+  const page = await newPage();
+  await openPickup(page, 'A'.repeat(43));
+  await unlock(page, CAROL_MUC);
+  await page.getByRole('heading', { name: 'This message cannot be opened' }).waitFor();
+  await page.getByText(/It may be incomplete, or the message has expired or was withdrawn/).waitFor();
+  await screen(page, 'pickup-dead');
+  // Without any link (a bookmark or reload of the page).
+  await page.goto(server.base + '/pickup');
+  await page.getByText('This page needs the link from your email.').waitFor();
+  await page.context().close();
+});
+
+test('no CSP violation, script error or secret in a URL', async () => {
+  assert.deepEqual(problems, [], problems.join(' / '));
+  assert.deepEqual(leaks, [], leaks.join(' / '));
+});
