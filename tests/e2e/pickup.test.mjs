@@ -254,6 +254,25 @@ test('a wrong or incomplete link is said plainly', async () => {
   await page.context().close();
 });
 
+test('keyboard only: unlock, land on the message, download', async () => {
+  const page = await newPage();
+  await openPickup(page, await pickupLink(CAROL, 1));
+  const focused = () => page.evaluate(() => ({ id: document.activeElement.id, text: document.activeElement.textContent.trim(),
+                                               tag: document.activeElement.tagName }));
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).text, 'Skip to content');
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).id, 'muc');
+  await page.keyboard.type(CAROL_MUC);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Contract draft' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1', null, { timeout: 5000 });
+  for (let i = 0; i < 10 && (await focused()).text !== 'Download contract.pdf'; i++) await page.keyboard.press('Tab');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  assert.ok(fs.readFileSync(await download.path()).equals(contract));
+  await page.context().close();
+});
+
 test('no CSP violation, script error or secret in a URL', async () => {
   assert.deepEqual(problems, [], problems.join(' / '));
   assert.deepEqual(leaks, [], leaks.join(' / '));
