@@ -115,7 +115,7 @@ function DownloadButton({ token, index, name, onGone }: { token: string; index: 
     } catch (err) {
       if (gone(err)) {
         onGone();
-        setState({ busy: false, error: 'Not downloaded: enter your unlock code again (above), then download.' });
+        setState({ busy: false, error: 'Not downloaded: enter your unlock code again (below), then download.' });
       } else {
         setState({ busy: false, error: message(err) });
       }
