@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_input.h"
+#include "api/message_json.h"
 #include "api/request_auth.h"
 #include "api/routes.h"
 #include "http/problem.h"
@@ -14,36 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* SealName(app::SealState s) { return s == app::SealState::kValid ? "valid" : "invalid"; }
-
-json HeaderJson(const app::MessageHeader& h) {
-  return {{"id", h.id.str()},
-          {"folder", h.folder == store::Folder::kInbox ? "inbox" : "sent"},
-          {"unread", h.unread},
-          {"created_at", FormatRfc3339(h.created_at)},
-          {"from", {{"email", h.from_email}, {"name", h.from_name}}},
-          {"to", h.to},
-          {"subject", h.subject},
-          {"attachment_count", h.attachment_count},
-          {"seal", {{"status", SealName(h.seal)}, {"signer", h.from_email}}}};
-}
-
-class UploadSinkAdapter final : public http::UploadSink {
- public:
-  explicit UploadSinkAdapter(std::unique_ptr<app::UploadSession> session)
-      : session_(std::move(session)) {}
-  Status Write(ByteView chunk) override { return session_->Write(chunk); }
-  http::Response Finish() override {
-    auto result = session_->Finish();
-    if (!result.ok()) return ApiError(result.status());
-    return http::Response::Json(201, json{{"id", result->id.str()}, {"size", result->size}}.dump());
-  }
-  void Abort() override { session_->Abort(); }
-
- private:
-  std::unique_ptr<app::UploadSession> session_;
-};
-
 Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
   SP_ASSIGN_OR_RETURN(const json body,
                       ParseJsonObject(req.body, {{"to", JsonType::kStringArray},
@@ -52,7 +23,8 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
                                                  {"html", JsonType::kString, false},
                                                  {"attachments", JsonType::kArray, false},
                                                  {"mucs", JsonType::kObject, false},
-                                                 {"generate_mucs", JsonType::kBoolean, false}}));
+                                                 {"generate_mucs", JsonType::kBoolean, false},
+                                                 {"in_reply_to", JsonType::kString, false}}));
   app::SendRequest r;
   r.to = body.at("to").get<std::vector<std::string>>();
   r.subject = StringField(body, "subject");
@@ -65,16 +37,8 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
     }
   }
   r.generate_mucs = body.contains("generate_mucs") && body.at("generate_mucs").get<bool>();
-  if (body.contains("attachments")) {
-    for (const json& a : body.at("attachments")) {
-      SP_RETURN_IF_ERROR(CheckJsonObject(a, "an attachment",
-                                         {{"upload_id", JsonType::kString},
-                                          {"name", JsonType::kString},
-                                          {"content_type", JsonType::kString, false}}));
-      r.attachments.push_back(
-          {StringField(a, "upload_id"), StringField(a, "name"), StringField(a, "content_type")});
-    }
-  }
+  r.in_reply_to = StringField(body, "in_reply_to");
+  SP_ASSIGN_OR_RETURN(r.attachments, AttachmentRequestsFrom(body));
   return r;
 }
 
@@ -166,7 +130,7 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         json items = json::array();
         for (const auto& m : page->items) {
           if (m.header) {
-            items.push_back(HeaderJson(*m.header));
+            items.push_back(MessageHeaderJson(*m.header));
           } else {
             items.push_back({{"id", m.id.str()},
                              {"folder", name},
@@ -186,17 +150,10 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                auto view = mailbox.Read(*auth.ctx, params.at("id"));
                if (!view.ok()) return ApiError(view.status());
-               json out = HeaderJson(view->header);
+               json out = MessageHeaderJson(view->header);
                out["text"] = view->body.text;
                out["html"] = view->body.html;
-               json attachments = json::array();
-               for (const auto& a : view->attachments) {
-                 attachments.push_back({{"index", a.index},
-                                        {"name", a.name},
-                                        {"content_type", a.content_type},
-                                        {"size", a.size}});
-               }
-               out["attachments"] = attachments;
+               out["attachments"] = AttachmentsJson(view->attachments);
                return http::Response::Json(200, out.dump());
              });
 

@@ -1,12 +1,15 @@
 #include "app/guests.h"
 
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
+#include "app/portal_author.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/password_hash.h"
@@ -20,7 +23,27 @@ std::string TokenAd(std::string_view pickup_lookup) {
   return fmt::format("sealpost/pickup-token/v1|{}", pickup_lookup);
 }
 
+std::string UploadAd(const UploadId& id, std::string_view pickup_lookup) {
+  return fmt::format("sealpost/pickup-upload/v1|{}|{}", id.str(), pickup_lookup);
+}
+
 std::string Actor(const std::string& client_address) { return "ip:" + client_address; }
+
+// Everyone else on `message` whom a reply-all from `guest` reaches: the sender first.
+std::vector<std::string> ReplyAllOf(const MessageHeader& message, const std::string& guest) {
+  std::vector<std::string> out{message.from_email};
+  for (const std::string& to : message.to) {
+    if (to != guest && to != message.from_email) out.push_back(to);
+  }
+  return out;
+}
+
+std::string ReplySubject(const std::string& subject, size_t max_bytes) {
+  const bool has_prefix = subject.size() >= 3 && (subject[0] == 'R' || subject[0] == 'r') &&
+                          (subject[1] == 'E' || subject[1] == 'e') && subject[2] == ':';
+  if (has_prefix || subject.size() + 4 > max_bytes) return subject;
+  return "Re: " + subject;
+}
 
 }  // namespace
 
@@ -140,7 +163,11 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
       return RecordEvent(s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
                          nlohmann::json{{"recipient", pickup->email}}.dump());
     }));
-    return PickupView{std::move(view), pickup->email, token.Encode(), token_expires};
+    auto member = s_.store.GetUserByEmail(pickup->email);
+    if (!member.ok() && member.status().code() != ErrorCode::kNotFound) return member.status();
+    std::vector<std::string> reply_all = ReplyAllOf(view.header, pickup->email);
+    return PickupView{std::move(view),    pickup->email,        token.Encode(), token_expires,
+                      pickup->expires_at, std::move(reply_all), !member.ok()};
   }
 
   // Wrong MUC. At the limit: locked; every sender with a message waiting for it is told.
@@ -194,29 +221,97 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                   fmt::format("wrong message unlock code; {} tries left", out.remaining_tries)));
 }
 
-Result<AttachmentDownload> Guests::OpenAttachment(std::string_view token_text, int index,
-                                                  const std::string& client_address) {
-  const Status not_found = NotFound("no such attachment, or the pickup token has expired");
+struct Guests::TokenAccess {
+  store::PickupRecord pickup;
+  store::MessageRecord message;
+  crypto::AeadKey data_key;
+  crypto::AeadKey token_key;  // the token's wrapping key: binds the guest's uploads to it
+};
+
+Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
+  const Status not_found = NotFound("the pickup token is wrong or has expired: unlock again");
   auto token = auth::BearerSecret::Parse(token_text);
   if (!token.ok()) return not_found;
-  auto record = s_.store.GetToken(token->Lookup(), store::TokenPurpose::kPickup, s_.clock.Now());
+  const TimePoint now = s_.clock.Now();
+  auto record = s_.store.GetToken(token->Lookup(), store::TokenPurpose::kPickup, now);
   if (!record.ok()) return not_found;
   if (record->payload.size() <= kLookupHexChars) return not_found;
   const std::string pickup_lookup(record->payload.begin(),
                                   record->payload.begin() + kLookupHexChars);
   auto pickup = s_.store.GetPickup(pickup_lookup);
-  if (!pickup.ok() || pickup->state == store::PickupState::kRevoked ||
-      pickup->expires_at <= s_.clock.Now()) {
+  if (!pickup.ok() || pickup->state == store::PickupState::kRevoked || pickup->expires_at <= now) {
     return not_found;
   }
-  auto raw_key =
-      crypto::AeadOpen(token->WrappingKey(), ByteView(record->payload).subspan(kLookupHexChars),
-                       AsBytes(TokenAd(pickup_lookup)));
+  crypto::AeadKey token_key = token->WrappingKey();
+  auto raw_key = crypto::AeadOpen(token_key, ByteView(record->payload).subspan(kLookupHexChars),
+                                  AsBytes(TokenAd(pickup_lookup)));
   if (!raw_key.ok()) return not_found;
-  SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
-                      crypto::AeadKey::FromSecret(std::move(*raw_key)));
-  SP_ASSIGN_OR_RETURN(const store::MessageRecord message, s_.store.GetMessage(pickup->message_id));
-  return mailbox_.OpenAttachmentWithKey(message, data_key, index, Actor(client_address));
+  SP_ASSIGN_OR_RETURN(crypto::AeadKey data_key, crypto::AeadKey::FromSecret(std::move(*raw_key)));
+  SP_ASSIGN_OR_RETURN(store::MessageRecord message, s_.store.GetMessage(pickup->message_id));
+  return TokenAccess{std::move(*pickup), std::move(message), std::move(data_key),
+                     std::move(token_key)};
+}
+
+Result<AttachmentDownload> Guests::OpenAttachment(std::string_view token_text, int index,
+                                                  const std::string& client_address) {
+  auto access = OpenToken(token_text);
+  if (!access.ok()) return NotFound("no such attachment, or the pickup token has expired");
+  return mailbox_.OpenAttachmentWithKey(access->message, access->data_key, index,
+                                        Actor(client_address));
+}
+
+Result<std::unique_ptr<UploadSession>> Guests::BeginUpload(std::string_view token_text,
+                                                           std::optional<uint64_t> declared_size,
+                                                           const std::string& client_address) {
+  SP_ASSIGN_OR_RETURN(TokenAccess access, OpenToken(token_text));
+  // Guest uploads belong to the portal's reserved row, made on first use.
+  SP_RETURN_IF_ERROR(LoadOrCreatePortalSealKey(s_).status());
+  internal::UploadOwner owner{
+      kPortalSenderId, Actor(client_address),
+      [key = std::make_shared<crypto::AeadKey>(std::move(access.token_key)),
+       lookup = access.pickup.lookup](const UploadId& id,
+                                      const crypto::SecretBytes& key_blob) -> Result<Bytes> {
+        return crypto::AeadSeal(*key, key_blob.view(), AsBytes(UploadAd(id, lookup)));
+      }};
+  return internal::BeginBlobUpload(s_, std::move(owner), declared_size);
+}
+
+Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyRequest& request,
+                                   const std::string& client_address) {
+  SP_ASSIGN_OR_RETURN(const TokenAccess access, OpenToken(token_text));
+  SP_ASSIGN_OR_RETURN(const MessageView original,
+                      mailbox_.ReadWithKey(access.message, access.data_key));
+  const std::string& guest = access.pickup.email;
+  std::vector<std::string> to = ReplyAllOf(original.header, guest);
+  if (!request.reply_all) to.resize(1);
+
+  SendRequest send;
+  send.to = to;
+  send.subject = ReplySubject(original.header.subject, s_.config.limits.max_subject_bytes);
+  send.text = request.text;
+  send.html = request.html;
+  send.attachments = request.attachments;
+  send.in_reply_to = original.header.id.str();
+
+  SP_ASSIGN_OR_RETURN(const crypto::SigningKey seal_key, LoadOrCreatePortalSealKey(s_));
+  Author author;
+  author.sender_id = kPortalSenderId;
+  author.email = guest;
+  author.actor = "guest:" + guest;
+  author.signing_key = &seal_key;
+  author.brings_mucs = false;
+  author.open_upload = [&](const store::UploadRecord& upload) -> Result<crypto::SecretBytes> {
+    // Only uploads made with this very token open: AEAD under its key, bound to this pickup.
+    auto blob = crypto::AeadOpen(access.token_key, upload.sealed_key,
+                                 AsBytes(UploadAd(upload.id, access.pickup.lookup)));
+    if (upload.owner_id != kPortalSenderId || !blob.ok()) {
+      return NotFound("not an upload of this pickup");
+    }
+    return std::move(*blob);
+  };
+  (void)client_address;  // the reply is audited under the guest's address (author.actor)
+  SP_ASSIGN_OR_RETURN(const MessageId id, mailbox_.SendAs(author, send, original.header.thread_id));
+  return ReplyOutcome{id, std::move(to)};
 }
 
 Result<std::string> Guests::IssueMuc(const AuthContext& ctx, std::string_view message_id,

@@ -6,6 +6,9 @@
 // Message Unlock Code (MUC), checked online with argon2id; `max_muc_failures` wrong tries lock
 // the MUC until a sender issues a new one. The MUC belongs to the address, not to one message.
 //
+// After unlocking, the pickup token lets the guest download attachments, upload their own and
+// send a secure reply (app/portal_author.h: sealed by the platform on the guest's behalf).
+//
 // SECURITY: link, MUC and pickup token are untrusted input and never logged or audited. Every
 // link failure (malformed, unknown, expired, revoked) gives the same NotFound. Thread-safe.
 #pragma once
@@ -48,8 +51,25 @@ struct UnlockOutcome {
 struct PickupView {
   MessageView message;
   std::string recipient;     // the guest's address
-  std::string pickup_token;  // X-Pickup-Token for attachment downloads (valid pickup_token_ttl)
+  std::string pickup_token;  // X-Pickup-Token for downloads, uploads, reply (pickup_token_ttl)
   TimePoint token_expires_at;
+  TimePoint expires_at;                // the link's end
+  std::vector<std::string> reply_all;  // who else a reply-all reaches (the sender first)
+  bool can_enrol = false;              // the address is not (yet) a member
+};
+
+// A guest's answer from the portal: to the message's sender, or with reply_all to everyone
+// else on it too (each by their own delivery method). Subject "Re: …" of the original.
+struct ReplyRequest {
+  std::string text;
+  std::string html;
+  std::vector<AttachmentRequest> attachments;  // uploads made with the same pickup token
+  bool reply_all = false;
+};
+
+struct ReplyOutcome {
+  MessageId id;
+  std::vector<std::string> to;
 };
 
 class Guests final {
@@ -64,6 +84,13 @@ class Guests final {
   // expired token or index.
   Result<AttachmentDownload> OpenAttachment(std::string_view pickup_token, int index,
                                             const std::string& client_address);
+  // An attachment for a reply, kept for the holder of `pickup_token` only.
+  Result<std::unique_ptr<UploadSession>> BeginUpload(std::string_view pickup_token,
+                                                     std::optional<uint64_t> declared_size,
+                                                     const std::string& client_address);
+  // Sends the guest's secure reply, sealed by the platform on the guest's behalf.
+  Result<ReplyOutcome> Reply(std::string_view pickup_token, const ReplyRequest& request,
+                             const std::string& client_address);
   // A sender gives the guest address of one of their messages a new MUC (typed, or generated
   // when `muc` is empty and `generate`); it resets the failure count and unlocks. Returns the
   // generated code (shown once), or "" for a typed one.
@@ -71,6 +98,9 @@ class Guests final {
                                std::string_view address, const std::string& muc, bool generate);
 
  private:
+  struct TokenAccess;  // what a valid pickup token opens
+  Result<TokenAccess> OpenToken(std::string_view pickup_token);
+
   Services s_;
   Mailbox mailbox_;
 };

@@ -14,7 +14,8 @@ namespace sealpost::store {
 
 // kDisabled is not used: an administrator disables an account with UserRecord::disabled, which
 // keeps whether the address was verified.
-enum class UserState : int { kPending = 0, kActive = 1, kDisabled = 2 };
+// kSystem: a reserved row that is nobody's account (app/portal_author.h); it never logs in.
+enum class UserState : int { kPending = 0, kActive = 1, kDisabled = 2, kSystem = 3 };
 
 struct UserRecord {
   UserId id;

@@ -204,6 +204,107 @@ class GuestPickupTest(unittest.TestCase):
                        "GUEST-ATTACHMENT-7731"):
             self.assertNotIn(secret.encode(), data)
 
+    def test_secure_reply_and_reply_all(self):
+        """Dave (a guest) answers from the portal with an attachment, to everyone: Alice and Bob
+        (members) get it in their inboxes sealed by the portal, in the same thread; Erin (another
+        guest) gets a notification and opens it with her own MUC."""
+        a = self.alice.client
+        r = a.request("POST", "/api/v1/messages",
+                      {"to": ["dave@example.net", "bob@example.org", "erin@example.net"],
+                       "subject": "Contract", "text": "please sign",
+                       "mucs": {"dave@example.net": "DAVE-CODE-1", "erin@example.net": "ERIN-CODE-1"}})
+        self.assertEqual(r.status, 201, r.body)
+        original = r.json()["id"]
+        _, _, link = self.wait_link_of("dave", 1)
+        r = self.unlock(link, "DAVE-CODE-1")
+        self.assertEqual(r.status, 200, r.body)
+        view = r.json()
+        self.assertEqual(view["thread_id"], original)
+        self.assertEqual(view["reply_all"],
+                         ["alice@example.org", "bob@example.org", "erin@example.net"])
+        self.assertTrue(view["can_enrol"])
+        token = view["pickup_token"]
+
+        # Bad input first: nothing is sent.
+        r = self.guest.request("POST", "/api/v1/pickup/uploads", raw=b"x",
+                               headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 404, r.body)
+        r = self.guest.request("POST", "/api/v1/pickup/reply", {"text": "x"},
+                               headers={"X-Pickup-Token": link})  # the link is not a token
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        r = self.guest.request("POST", "/api/v1/pickup/reply", {"text": "x" * (2 << 20)},
+                               headers={"X-Pickup-Token": token})
+        self.assertIn(r.status, (400, 413), r.body)
+        r = self.guest.request("POST", "/api/v1/pickup/reply", {"text": "x", "cc": []},
+                               headers={"X-Pickup-Token": token})
+        self.assertEqual(r.status, 400, r.body)
+        # An upload of one member is not an upload of the pickup.
+        r = a.request("POST", "/api/v1/uploads", raw=b"alice's", headers={
+            "Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 201, r.body)
+        r = self.guest.request("POST", "/api/v1/pickup/reply",
+                               {"text": "x", "attachments": [{"upload_id": r.json()["id"],
+                                                              "name": "a.txt"}]},
+                               headers={"X-Pickup-Token": token})
+        self.assertEqual(r.status, 400, r.body)
+        self.assertIn("does not exist", r.json()["detail"])
+
+        r = self.guest.request("POST", "/api/v1/pickup/uploads", raw=b"SIGNED-CONTRACT-5521",
+                               headers={"X-Pickup-Token": token,
+                                        "Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 201, r.body)
+        upload = r.json()["id"]
+        r = self.guest.request("POST", "/api/v1/pickup/reply",
+                               {"text": "REPLY-BODY-5521", "reply_all": True,
+                                "attachments": [{"upload_id": upload, "name": "signed.txt",
+                                                 "content_type": "text/plain"}]},
+                               headers={"X-Pickup-Token": token})
+        self.assertEqual(r.status, 201, r.body)
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+        reply = r.json()
+        self.assertEqual(reply["to"], ["alice@example.org", "bob@example.org", "erin@example.net"])
+        # The upload went with the reply: it cannot be sent twice.
+        r = self.guest.request("POST", "/api/v1/pickup/reply",
+                               {"text": "again", "attachments": [{"upload_id": upload,
+                                                                  "name": "signed.txt"}]},
+                               headers={"X-Pickup-Token": token})
+        self.assertEqual(r.status, 400, r.body)
+
+        for member in (self.alice, self.bob):
+            r = member.client.request("GET", "/api/v1/messages/" + reply["id"])
+            self.assertEqual(r.status, 200, r.body)
+            m = r.json()
+            self.assertEqual(m["subject"], "Re: Contract")
+            self.assertEqual(m["text"], "REPLY-BODY-5521")
+            self.assertEqual(m["from"]["email"], "dave@example.net")
+            self.assertEqual(m["seal"], {"status": "valid", "signer": "dave@example.net",
+                                         "kind": "portal"})
+            self.assertEqual((m["thread_id"], m["in_reply_to"]), (original, original))
+            r = member.client.request("GET", f"/api/v1/messages/{reply['id']}/attachments/0")
+            self.assertEqual((r.status, r.body), (200, b"SIGNED-CONTRACT-5521"))
+
+        # Erin, a guest too, is notified of the reply and opens it with her own MUC.
+        _, _, erin_link = self.wait_link_of("erin", 2)
+        r = self.unlock(erin_link, "ERIN-CODE-1")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual((r.json()["id"], r.json()["text"]), (reply["id"], "REPLY-BODY-5521"))
+        self.assertEqual(r.json()["seal"]["kind"], "portal")
+
+        # Alice answers Dave in the same thread.
+        r = a.request("POST", "/api/v1/messages",
+                      {"to": ["dave@example.net"], "subject": "Re: Contract", "text": "thanks",
+                       "in_reply_to": reply["id"]})
+        self.assertEqual(r.status, 201, r.body)
+        r = a.request("GET", "/api/v1/messages/" + r.json()["id"])
+        self.assertEqual((r.json()["thread_id"], r.json()["in_reply_to"]), (original, reply["id"]))
+        r = a.request("POST", "/api/v1/messages",
+                      {"to": ["dave@example.net"], "text": "x", "in_reply_to": "0" * 32})
+        self.assertEqual(r.status, 400, r.body)
+
+    def wait_link_of(self, user, count):
+        subject, text = self.relay.wait_for(user, "example.net", "/pickup#", count)[count - 1]
+        return subject, text, re.search(r"/pickup#([A-Za-z0-9_-]{43})", text).group(1)
+
 
 if __name__ == "__main__":
     unittest.main()
