@@ -156,6 +156,7 @@ let bob;
 let carol;
 let firstId;
 let generatedMuc;
+const signed = Buffer.from('signed page\n'.repeat(5000));
 const contract = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(200 * 1024, 0xab), Buffer.from([0, 1, 2, 255])]);
 
 test('members are enrolled', async () => {
@@ -239,6 +240,47 @@ test('the guest downloads the attachment byte for byte; an expired pickup token 
   ]);
   assert.ok(fs.readFileSync(await again.path()).equals(contract));
   assert.equal(await carol.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing stored in the browser');
+});
+
+test('the guest replies to all with an attachment; the sender reads it in her inbox', async () => {
+  await carol.getByRole('heading', { name: 'Reply to Alice Adams' }).waitFor();
+  await carol.getByLabel('Your reply').fill('Thanks, I will sign it.\nCarol');
+  // A slow upload shows its progress and can be cancelled.
+  const cdp = await carol.context().newCDPSession(carol);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+  await carol.locator('#reply-files').setInputFiles(tempFile('slow.bin', Buffer.alloc(4 * 1024 * 1024, 1)));
+  const slow = carol.getByTestId('upload').filter({ hasText: 'slow.bin' });
+  await slow.getByRole('progressbar', { name: 'Uploading slow.bin' }).waitFor();
+  await slow.getByRole('button', { name: 'Cancel upload of slow.bin' }).click();
+  await slow.waitFor({ state: 'detached' });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await cdp.detach();
+  await carol.locator('#reply-files').setInputFiles(tempFile('signed.txt', signed));
+  await carol.getByTestId('upload').filter({ hasText: 'signed.txt' }).getByText('Uploaded').waitFor();
+  assert.match(await carol.locator('#reply-all-hint').textContent(), /bob@example\.org/);
+  await carol.getByLabel('Reply to all').check();
+  await screen(carol, 'pickup-reply');
+  await carol.getByRole('button', { name: 'Send sealed reply' }).click();
+  const done = carol.getByText(/Your reply was sent, sealed, to/);
+  await done.waitFor();
+  const to = await done.textContent();
+  assert.ok(to.includes(ALICE) && to.includes(BOB), to);
+  assert.equal(await carol.getByLabel('Your reply').inputValue(), '');
+
+  for (const page of [alice, bob]) {
+    await page.goto(server.base + '/mailbox/inbox');
+    const item = page.getByRole('listitem').filter({ hasText: 'Re: Contract draft' });
+    await item.waitFor();
+    await item.getByRole('link').click();
+    await page.getByText(`Sent by ${CAROL} from the secure portal`).waitFor();
+    assert.match(await page.getByTestId('message-text').textContent(), /I will sign it/);
+  }
+  const [download] = await Promise.all([
+    alice.waitForEvent('download'),
+    alice.getByRole('link', { name: 'Download signed.txt' }).click(),
+  ]);
+  assert.ok(fs.readFileSync(await download.path()).equals(signed), 'the reply attachment arrives unchanged');
 });
 
 test('a wrong or incomplete link is said plainly', async () => {

@@ -222,7 +222,8 @@ export type SealStatus = 'valid' | 'invalid' | 'broken';
 export interface Seal {
   status: SealStatus;
   signer?: string;
-  // "guest": sealed by the platform for a guest's reply from the secure portal.
+  // "portal": sealed by the platform for a guest's reply from the secure pickup page;
+  // "member": by the sender's own key.
   kind?: string;
 }
 

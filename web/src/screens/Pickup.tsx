@@ -32,7 +32,9 @@ function takeLink(): string {
 }
 
 const message = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
-const gone = (e: unknown) => e instanceof ApiError && e.type === 'pickup-not-found';
+// The pickup token has run out (or the pickup was withdrawn): uploads say so with a plain 404.
+const gone = (e: unknown) =>
+  e instanceof ApiError && (e.type === 'pickup-not-found' || (e.status === 404 && /pickup token/.test(e.detail)));
 
 // ---- Unlock ----
 
@@ -268,7 +270,7 @@ function ReplyForm({ view, token, onGone }: { view: PickupView; token: string; o
         )}
         <fieldset class="attachments-field">
           <legend>Attachments</legend>
-          <p class="hint" id="reply-limits">Up to {formatBytes(LIMITS.maxUploadBytes)} per file.</p>
+          <p class="hint" id="reply-limits">Files are encrypted as they upload.</p>
           <input id="reply-files" type="file" multiple class="visually-hidden" aria-describedby="reply-limits"
                  onChange={(e) => {
                    const list = e.currentTarget.files;
