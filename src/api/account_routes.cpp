@@ -12,28 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json UserJson(const store::UserRecord& u) {
-  return {{"id", u.id.str()},
-          {"email", u.email},
-          {"display_name", u.display_name},
-          {"is_admin", u.is_admin},
-          {"totp_enabled", u.totp_enabled}};
-}
-
-const char* SessionStatus(store::SessionKind kind) {
-  return kind == store::SessionKind::kFull ? "active" : "totp_setup_required";
-}
-
-http::Response SessionResponse(const app::SessionGrant& grant) {
-  http::Response r = http::Response::Json(200, json{{"status", SessionStatus(grant.kind)},
-                                                    {"csrf_token", grant.csrf_token},
-                                                    {"expires_at", FormatRfc3339(grant.expires_at)},
-                                                    {"user", UserJson(grant.user)}}
-                                                   .dump());
-  SetSessionCookie(r, grant);
-  return r;
-}
-
 http::Response NoContent() {
   http::Response r;
   r.status = 204;

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "api/json_input.h"
@@ -62,6 +63,7 @@ std::string ContentDisposition(std::string_view name) {
 void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
   app::Accounts& accounts = deps.accounts;
   app::Mailbox& mailbox = deps.mailbox;
+  app::Guests& guests = deps.guests;
 
   router.AddUpload(
       "POST", "/api/v1/uploads",
@@ -107,12 +109,18 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
 
   router.Add(
       "GET", "/api/v1/mailbox/{folder}",
-      [&accounts, &mailbox](const http::Request& req, const http::PathParams& params) {
+      [&accounts, &mailbox, &guests](const http::Request& req, const http::PathParams& params) {
         auto auth = RequireSession(accounts, req, SessionNeed::kFull);
         if (!auth.ctx) return std::move(auth.error);
         const std::string& name = params.at("folder");
         if (name != "inbox" && name != "sent") {
           return http::Problem(404, "not-found", "No such folder", "folders are inbox and sent");
+        }
+        // The sender is here with their keys: messages they sent to guests who have become
+        // members since are re-sealed to those members now (app/guests.h). Best effort: a
+        // failure leaves them waiting, and the listing goes on.
+        if (auto resealed = guests.ResealWaiting(*auth.ctx); !resealed.ok()) {
+          spdlog::warn("re-sealing waiting messages failed: {}", resealed.status().ToString());
         }
         int limit = 50;
         if (auto text = req.QueryParam("limit")) {
@@ -141,6 +149,18 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         }
         json out = {{"items", items}, {"next_cursor", nullptr}};
         if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
+        if (name == "inbox" && !req.QueryParam("cursor")) {
+          // Sent to the member's address before they enrolled, not re-sealed to them yet.
+          auto waiting = guests.Waiting(*auth.ctx);
+          if (!waiting.ok()) return ApiError(waiting.status());
+          json list = json::array();
+          for (const auto& w : *waiting) {
+            list.push_back({{"id", w.id.str()},
+                            {"created_at", FormatRfc3339(w.created_at)},
+                            {"from", {{"email", w.from_email}, {"name", w.from_name}}}});
+          }
+          out["waiting"] = list;
+        }
         return http::Response::Json(200, out.dump());
       });
 

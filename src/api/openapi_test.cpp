@@ -30,7 +30,9 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/pickup/attachments/{index}",
                            "/api/v1/messages/{id}/recipients/{address}/muc",
                            "/api/v1/pickup/uploads",
-                           "/api/v1/pickup/reply"}) {
+                           "/api/v1/pickup/reply",
+                           "/api/v1/pickup/enrol",
+                           "/api/v1/pickup/claim"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

@@ -102,6 +102,9 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
             r.SetHeader("Retry-After", "900");
             return Private(std::move(r));
           }
+          case app::UnlockFailure::kEnrolled:
+            return Private(http::Problem(409, "pickup-enrolled", "Log in to read this message",
+                                         view.status().message()));
           case app::UnlockFailure::kBadRequest:
           case app::UnlockFailure::kNone:
             break;
@@ -166,6 +169,52 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         return Private(std::move(r));
       },
       http::RouteOptions{deps.max_message_json_bytes});
+
+  router.Add(
+      "POST", "/api/v1/pickup/enrol",
+      [&accounts, &guests](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
+        const auto token = req.Header(kPickupTokenHeader);
+        if (!token) return PickupNotFound();
+        auto body = ParseJsonObject(req.body, {{"password", JsonType::kString},
+                                               {"display_name", JsonType::kString, false}});
+        if (!body.ok()) return Private(ApiError(body.status()));
+        app::SignUpRequest request{"", StringField(*body, "password"),
+                                   StringField(*body, "display_name"), req.remote_address};
+        auto enrolled = guests.Enrol(accounts, *token, std::move(request),
+                                     req.Header("User-Agent").value_or(""));
+        if (!enrolled.ok()) {
+          if (enrolled.status().code() == ErrorCode::kNotFound) return PickupNotFound();
+          if (enrolled.status().code() == ErrorCode::kConflict) {
+            return Private(http::Problem(409, "already-member", "Already a member",
+                                         enrolled.status().message()));
+          }
+          return Private(ApiError(enrolled.status()));
+        }
+        http::Response r = SessionResponse(enrolled->session, 201);
+        json out = json::parse(r.body);
+        out["recovery_code"] = std::string(enrolled->account.recovery_code.AsStringView());
+        r.body = out.dump();
+        return Private(std::move(r));
+      },
+      http::RouteOptions{kMaxUnlockJsonBytes});
+
+  router.Add(
+      "POST", "/api/v1/pickup/claim",
+      [&accounts, &guests](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return Private(std::move(auth.error));
+        auto body = ParseJsonObject(req.body, {{"link", JsonType::kString}});
+        if (!body.ok()) return Private(ApiError(body.status()));
+        auto id = guests.Claim(*auth.ctx, StringField(*body, "link"));
+        if (!id.ok()) {
+          return id.status().code() == ErrorCode::kNotFound ? PickupNotFound()
+                                                            : Private(ApiError(id.status()));
+        }
+        return Private(http::Response::Json(200, json{{"id", id->str()}}.dump()));
+      },
+      http::RouteOptions{kMaxUnlockJsonBytes});
 
   router.Add(
       "POST", "/api/v1/messages/{id}/recipients/{address}/muc",

@@ -13,6 +13,8 @@
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/password_hash.h"
+#include "crypto/sealed_box.h"
+#include "keys/member_keys.h"
 
 namespace sealpost::app {
 namespace {
@@ -115,9 +117,19 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   }
   const TimePoint now = s_.clock.Now();
   if (pickup->state == store::PickupState::kRevoked) return not_found("revoked");
+  if (pickup->state == store::PickupState::kClaimed) return not_found("claimed");
   if (pickup->expires_at <= now) return not_found("expired");
-  SP_ASSIGN_OR_RETURN(const store::GuestAddressRecord guest,
-                      s_.store.GetGuestAddress(pickup->email));
+  auto guest = s_.store.GetGuestAddress(pickup->email);
+  if (!guest.ok() && guest.status().code() == ErrorCode::kNotFound) {
+    // The address enrolled since: its MUC is gone, the member logs in to claim the message.
+    auto member = s_.store.GetUserByEmail(pickup->email);
+    if (member.ok() && member->state == store::UserState::kActive) {
+      return fail(UnlockFailure::kEnrolled,
+                  Conflict("this message now waits in the Sealpost mailbox of " + pickup->email +
+                           ": log in to read it"));
+    }
+  }
+  SP_RETURN_IF_ERROR(guest.status());
 
   // Count the attempt before checking, so parallel guesses cannot exceed the limit.
   int64_t attempt = 0;
@@ -137,7 +149,7 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   }
   SP_RETURN_IF_ERROR(reserved);
 
-  if (ValidateMuc(muc).ok() && crypto::VerifyStoredPasswordHash(guest.muc_hash, muc)) {
+  if (ValidateMuc(muc).ok() && crypto::VerifyStoredPasswordHash(guest->muc_hash, muc)) {
     auto raw_key = crypto::AeadOpen(link->WrappingKey(), pickup->wrapped_key,
                                     AsBytes(PickupKeyAd(pickup->message_id, pickup->email)));
     if (!raw_key.ok()) return Corruption("the pickup failed its integrity check");
@@ -312,6 +324,101 @@ Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyReque
   (void)client_address;  // the reply is audited under the guest's address (author.actor)
   SP_ASSIGN_OR_RETURN(const MessageId id, mailbox_.SendAs(author, send, original.header.thread_id));
   return ReplyOutcome{id, std::move(to)};
+}
+
+Status Guests::FileForMember(store::WriteTxn& tx, const store::PickupRecord& pickup,
+                             const store::UserRecord& member, const crypto::AeadKey& data_key,
+                             const std::string& actor) {
+  SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(member.box_public_key));
+  SP_RETURN_IF_ERROR(
+      tx.AddMailboxEntry({member.id, pickup.message_id, store::Folder::kInbox,
+                          crypto::SealTo(pub, data_key.ExposeSecret().view()),
+                          pickup.state == store::PickupState::kPending, pickup.created_at}));
+  SP_RETURN_IF_ERROR(tx.SetPickupState(pickup.lookup, store::PickupState::kClaimed));
+  return RecordEvent(
+      s_, tx, "pickup.resealed", actor, pickup.message_id.str(),
+      nlohmann::json{{"recipient", pickup.email}, {"member", member.id.str()}}.dump());
+}
+
+Result<Enrolment> Guests::Enrol(Accounts& accounts, std::string_view token_text,
+                                SignUpRequest request, std::string_view user_agent) {
+  SP_ASSIGN_OR_RETURN(const TokenAccess access, OpenToken(token_text));
+  request.email = access.pickup.email;
+  const std::string actor = Actor(request.client_address);
+  return accounts.EnrolProvenAddress(
+      request, user_agent, [&](store::WriteTxn& tx, const store::UserRecord& member) -> Status {
+        SP_RETURN_IF_ERROR(FileForMember(tx, access.pickup, member, access.data_key, actor));
+        return tx.DeleteGuestAddress(access.pickup.email);
+      });
+}
+
+Result<MessageId> Guests::Claim(const AuthContext& ctx, std::string_view link_text) {
+  const Status not_found = NotFound("no message waits for you behind this link");
+  auto link = auth::BearerSecret::Parse(link_text);
+  if (!link.ok()) return not_found;
+  auto pickup = s_.store.GetPickup(link->Lookup());
+  if (!pickup.ok() || pickup->email != ctx.user.email || pickup->expires_at <= s_.clock.Now() ||
+      (pickup->state != store::PickupState::kPending &&
+       pickup->state != store::PickupState::kOpened)) {
+    return not_found;
+  }
+  auto raw_key = crypto::AeadOpen(link->WrappingKey(), pickup->wrapped_key,
+                                  AsBytes(PickupKeyAd(pickup->message_id, pickup->email)));
+  if (!raw_key.ok()) return Corruption("the pickup failed its integrity check");
+  SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
+                      crypto::AeadKey::FromSecret(std::move(*raw_key)));
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    return FileForMember(tx, *pickup, ctx.user, data_key, ctx.user.id.str());
+  }));
+  return pickup->message_id;
+}
+
+Result<int> Guests::ResealWaiting(const AuthContext& sender) {
+  constexpr int kBatch = 100;  // more wait for the next call
+  SP_ASSIGN_OR_RETURN(const auto pickups,
+                      s_.store.ListClaimablePickupsOfSender(sender.user.id, kBatch));
+  int filed = 0;
+  for (const store::PickupRecord& pickup : pickups) {
+    if (pickup.expires_at <= s_.clock.Now()) continue;
+    auto own = s_.store.GetMailboxItem(sender.user.id, pickup.message_id);
+    if (!own.ok() || own->entry.folder != store::Folder::kSent) continue;
+    auto raw_key = keys::UnwrapOwnCopyKey(sender.umk, own->entry.sealed_key, pickup.message_id,
+                                          sender.user.id);
+    if (!raw_key.ok()) continue;  // a damaged copy: the member can still claim with the link
+    SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
+                        crypto::AeadKey::FromSecret(std::move(*raw_key)));
+    SP_ASSIGN_OR_RETURN(const store::UserRecord member, s_.store.GetUserByEmail(pickup.email));
+    Status st = s_.store.Write([&](store::WriteTxn& tx) {
+      return FileForMember(tx, pickup, member, data_key, sender.user.id.str());
+    });
+    if (st.code() == ErrorCode::kConflict) continue;  // claimed meanwhile
+    SP_RETURN_IF_ERROR(st);
+    ++filed;
+  }
+  return filed;
+}
+
+Result<std::vector<WaitingMessage>> Guests::Waiting(const AuthContext& ctx) {
+  constexpr int kMaxListed = 200;
+  SP_ASSIGN_OR_RETURN(const auto pickups,
+                      s_.store.ListPickupsOfAddress(ctx.user.email, kMaxListed));
+  std::vector<WaitingMessage> out;
+  const TimePoint now = s_.clock.Now();
+  for (const store::PickupRecord& p : pickups) {
+    if ((p.state != store::PickupState::kPending && p.state != store::PickupState::kOpened) ||
+        p.expires_at <= now) {
+      continue;
+    }
+    WaitingMessage w{p.message_id, "", "", p.created_at};
+    if (p.sender_id != kPortalSenderId) {
+      if (auto sender = s_.store.GetUser(p.sender_id); sender.ok()) {
+        w.from_email = sender->email;
+        w.from_name = sender->display_name;
+      }
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 Result<std::string> Guests::IssueMuc(const AuthContext& ctx, std::string_view message_id,

@@ -167,7 +167,8 @@ struct GuestAddressRecord {
   TimePoint updated_at;
 };
 
-enum class PickupState : int { kPending = 0, kOpened = 1, kRevoked = 2 };
+// kClaimed: re-sealed to the member the guest address became; the link no longer opens it.
+enum class PickupState : int { kPending = 0, kOpened = 1, kRevoked = 2, kClaimed = 3 };
 
 // One (message, guest recipient): the link in the notification opens it together with the MUC.
 struct PickupRecord {

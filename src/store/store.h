@@ -64,6 +64,9 @@ class WriteTxn {
   virtual Status CreateMessage(const MessageRecord& message, std::span<const MailboxEntry> entries,
                                std::span<const AttachmentRecord> attachments) = 0;
   virtual Status MarkRead(const UserId& owner, const MessageId& id) = 0;
+  // Files an existing message for one more owner (a guest's message re-sealed to the member the
+  // guest became). Conflict when that owner already has it in that folder.
+  virtual Status AddMailboxEntry(const MailboxEntry& entry) = 0;
 
   // Fixed-window counter: adds one and returns the count in the current window.
   virtual Result<int64_t> BumpCounter(const std::string& key, TimePoint now,
@@ -84,6 +87,8 @@ class WriteTxn {
   virtual Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
                                             TimePoint now) = 0;
   virtual Status ResetMucFailures(const std::string& email) = 0;
+  // The address became a member: its MUC goes. OK when there is none.
+  virtual Status DeleteGuestAddress(const std::string& email) = 0;
   virtual Status CreatePickup(const PickupRecord& pickup) = 0;
   // NotFound when no such pickup.
   virtual Status SetPickupState(const std::string& lookup, PickupState state) = 0;
@@ -147,6 +152,10 @@ class Store {
   virtual Result<std::vector<PickupRecord>> ListPickupsOfMessage(const MessageId& id) = 0;
   virtual Result<std::vector<PickupRecord>> ListPickupsOfAddress(const std::string& email,
                                                                  int limit) = 0;
+  // Pickups of `sender` still pending or opened whose address now belongs to an active member:
+  // the messages the sender's keys can re-seal to that member. Oldest first.
+  virtual Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
+                                                                         int limit) = 0;
 
   // Mails waiting in the outbound queue, soonest due first.
   virtual Result<std::vector<OutboundMailRecord>> ListQueuedMail(int limit) = 0;

@@ -532,6 +532,57 @@ TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
   EXPECT_EQ(message->summary, Bytes{1});
 }
 
+TEST_P(StoreTest, AGuestWhoEnrolsGetsClaimablePickupsAndMailboxEntries) {
+  UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  a.state = UserState::kActive;
+  UserRecord g = MakeUser(IdHex('b'), "g@x.org");  // the guest, pending sign-up for now
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateUser(a));
+                return tx.CreateUser(g);
+              }),
+              IsOk());
+  const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1}, Bytes{2}};
+  const MailboxEntry sent{a.id, m.id, Folder::kSent, Bytes{9}, false, kT0};
+  const PickupRecord to_g{"lk-g",   m.id, a.id,      "g@x.org",
+                          Bytes{7}, kT0,  kT0 + 24h, PickupState::kOpened};
+  const PickupRecord to_h{"lk-h",   m.id, a.id,      "h@x.org",
+                          Bytes{8}, kT0,  kT0 + 24h, PickupState::kPending};
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateMessage(m, {&sent, 1}, {}));
+                SP_RETURN_IF_ERROR(tx.PutGuestAddress({"g@x.org", "hash", 2, kT0, kT0}));
+                SP_RETURN_IF_ERROR(tx.CreatePickup(to_g));
+                return tx.CreatePickup(to_h);
+              }),
+              IsOk());
+  // Not claimable while the address has no active member.
+  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(a.id, 10)->empty());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.ActivateUser(g.id, Bytes{1}, Bytes{2}); }),
+              IsOk());
+  auto claimable = store_->ListClaimablePickupsOfSender(a.id, 10);
+  ASSERT_THAT(claimable.status(), IsOk());
+  ASSERT_EQ(claimable->size(), 1u);
+  EXPECT_EQ((*claimable)[0].lookup, "lk-g");
+  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(g.id, 10)->empty());
+
+  const MailboxEntry filed{g.id, m.id, Folder::kInbox, Bytes{5, 5}, false, kT0};
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.AddMailboxEntry(filed));
+                SP_RETURN_IF_ERROR(tx.SetPickupState("lk-g", PickupState::kClaimed));
+                SP_RETURN_IF_ERROR(tx.DeleteGuestAddress("g@x.org"));
+                return tx.DeleteGuestAddress("never@x.org");  // absent: fine
+              }),
+              IsOk());
+  auto item = store_->GetMailboxItem(g.id, m.id);
+  ASSERT_THAT(item.status(), IsOk());
+  EXPECT_EQ(item->entry.folder, Folder::kInbox);
+  EXPECT_EQ(item->entry.sealed_key, (Bytes{5, 5}));
+  EXPECT_EQ(store_->GetPickup("lk-g")->state, PickupState::kClaimed);
+  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(a.id, 10)->empty());
+  EXPECT_THAT(store_->GetGuestAddress("g@x.org").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.AddMailboxEntry(filed); }),
+              StatusIs(ErrorCode::kConflict));
+}
+
 TEST_P(StoreTest, TokensCanBeReadWithoutConsumingUntilTheyExpire) {
   const TokenRecord t{"tok", TokenPurpose::kPickup, std::nullopt, Bytes{4}, kT0 + 15min};
   ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateToken(t); }), IsOk());

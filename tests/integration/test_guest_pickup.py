@@ -10,8 +10,9 @@ import re
 import secrets
 import socket
 import unittest
+import urllib.parse
 
-from harness import Member, Server
+from harness import Member, Server, current_step, totp
 from postfix_relay import Relay, relay_config
 
 GUEST = "carol@example.net"  # a Maildir of the test Postfix, and not a member
@@ -203,6 +204,104 @@ class GuestPickupTest(unittest.TestCase):
         for secret in (link, link_b, muc, "GUEST-SUBJECT-7731", "GUEST-BODY-7731",
                        "GUEST-ATTACHMENT-7731"):
             self.assertNotIn(secret.encode(), data)
+
+    def test_enrolment_reseals_each_waiting_message_by_its_path(self):
+        """Frank (a guest) enrols from the first message he opens: that one is in his inbox at
+        once. Bob's message waits until Bob is back with his keys; Alice's until Frank opens its
+        link while logged in. Each link stops working once its message is re-sealed."""
+        frank = "frank@example.net"
+        r = self.alice.client.request("POST", "/api/v1/messages", {
+            "to": [frank], "subject": "first", "text": "FIRST-5830", "mucs": {frank: "FRANK-CODE-1"}})
+        self.assertEqual(r.status, 201, r.body)
+        first = r.json()["id"]
+        _, _, link1 = self.wait_link_of("frank", 1)
+        r = self.bob.client.request("POST", "/api/v1/messages",
+                                    {"to": [frank], "subject": "from bob", "text": "BOB-5830"})
+        self.assertEqual(r.status, 201, r.body)
+        from_bob = r.json()["id"]
+        _, _, link2 = self.wait_link_of("frank", 2)
+        r = self.alice.client.request("POST", "/api/v1/messages",
+                                      {"to": [frank], "subject": "third", "text": "THIRD-5830"})
+        self.assertEqual(r.status, 201, r.body)
+        third = r.json()["id"]
+        _, _, link3 = self.wait_link_of("frank", 3)
+
+        browser = self.server.client()
+        r = browser.request("POST", "/api/v1/pickup/unlock", {"link": link1, "muc": "FRANK-CODE-1"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertTrue(r.json()["can_enrol"])
+        token = r.json()["pickup_token"]
+        r = browser.request("POST", "/api/v1/pickup/enrol", {"password": "short"},
+                            headers={"X-Pickup-Token": token})
+        self.assertEqual(r.status, 400, r.body)  # the sign-up password rules hold
+        r = browser.request("POST", "/api/v1/pickup/enrol",
+                            {"password": "frank's long passphrase 5830", "display_name": "Frank"},
+                            headers={"X-Pickup-Token": token})
+        self.assertEqual(r.status, 201, r.body)
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+        enrolled = r.json()
+        self.assertEqual(enrolled["user"]["email"], frank)
+        self.assertTrue(enrolled["recovery_code"])
+        self.assertEqual(enrolled["status"], "totp_setup_required")  # the default policy
+        r = browser.request("POST", "/api/v1/pickup/enrol", {"password": "another passphrase 1"},
+                            headers={"X-Pickup-Token": token})
+        self.assertEqual((r.status, r.problem_type()), (409, "already-member"))
+        # TOTP set-up, as after any first log-in.
+        r = browser.request("POST", "/api/v1/account/totp")
+        self.assertEqual(r.status, 200, r.body)
+        secret = urllib.parse.parse_qs(urllib.parse.urlparse(r.json()["otpauth_uri"]).query)["secret"][0]
+        r = browser.request("POST", "/api/v1/account/totp/confirm", {"code": totp(secret, current_step())})
+        self.assertEqual(r.status, 200, r.body)
+
+        def inbox():
+            r = browser.request("GET", "/api/v1/mailbox/inbox")
+            self.assertEqual(r.status, 200, r.body)
+            return [m["id"] for m in r.json()["items"]], [w["id"] for w in r.json()["waiting"]]
+
+        # The opened message is his at once; the link is dead; the others wait, with sender.
+        self.assertEqual(inbox(), ([first], [from_bob, third]))
+        r = browser.request("GET", "/api/v1/messages/" + first)
+        self.assertEqual((r.status, r.json()["text"]), (200, "FIRST-5830"))
+        r = browser.request("GET", "/api/v1/mailbox/inbox")
+        self.assertEqual(r.json()["waiting"][0]["from"]["email"], "bob@example.org")
+        r = self.unlock(link1, "FRANK-CODE-1")
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        # A waiting link answers "log in" rather than asking for the (gone) MUC.
+        r = self.unlock(link2, "FRANK-CODE-1")
+        self.assertEqual((r.status, r.problem_type()), (409, "pickup-enrolled"))
+        r = browser.request("GET", "/api/v1/messages/" + from_bob)
+        self.assertEqual(r.status, 404, r.body)  # not his yet: no key reaches him
+
+        # Bob is back (any folder listing with his session): his message is re-sealed.
+        r = self.bob.client.request("GET", "/api/v1/mailbox/sent")
+        self.assertEqual(r.status, 200, r.body)
+        items, waiting = inbox()
+        self.assertEqual((sorted(items), waiting), (sorted([first, from_bob]), [third]))
+        r = browser.request("GET", "/api/v1/messages/" + from_bob)
+        self.assertEqual((r.status, r.json()["text"]), (200, "BOB-5830"))
+        r = self.unlock(link2, "FRANK-CODE-1")
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+
+        # Frank opens Alice's link while logged in: claimed now. Not someone else's link.
+        r = self.bob.client.request("POST", "/api/v1/pickup/claim", {"link": link3})
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        r = browser.request("POST", "/api/v1/pickup/claim", {"link": "x" * 43})
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        r = browser.request("POST", "/api/v1/pickup/claim", {"link": link3})
+        self.assertEqual((r.status, r.json()), (200, {"id": third}))
+        self.assertEqual(inbox()[1], [])
+        r = browser.request("GET", "/api/v1/messages/" + third)
+        self.assertEqual((r.status, r.json()["text"]), (200, "THIRD-5830"))
+        r = browser.request("POST", "/api/v1/pickup/claim", {"link": link3})
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        # Later messages to Frank go straight to his inbox, without a MUC.
+        r = self.alice.client.request("POST", "/api/v1/messages",
+                                      {"to": [frank], "subject": "member now", "text": "x"})
+        self.assertEqual(r.status, 201, r.body)
+        self.assertIn(r.json()["id"], inbox()[0])
+        with self.server.db() as db:
+            types = {t for (t,) in db.execute("SELECT type FROM audit_log")}
+        self.assertTrue({"user.enrol_guest", "pickup.resealed"} <= types, types)
 
     def test_secure_reply_and_reply_all(self):
         """Dave (a guest) answers from the portal with an attachment, to everyone: Alice and Bob

@@ -18,7 +18,7 @@
 #
 # The instance accepts mail for example.org and example.net only (virtual mailbox domains:
 # alice@example.org, bob@example.org, reject@example.org, tempfail@example.org,
-# carol@, dave@ and erin@example.net); it relays nothing and sends nothing anywhere (no smtp client, no local
+# carol@, dave@, erin@ and frank@example.net); it relays nothing and sends nothing anywhere (no smtp client, no local
 # delivery, no bounces leave the box). Recipient policy:
 #   reject@example.org    -> 554 5.7.1 (access map REJECT)
 #   tempfail@example.org  -> 450 4.7.1 (access map, transient)
@@ -219,6 +219,7 @@ tempfail@example.org  example.org/tempfail/
 carol@example.net     example.net/carol/
 dave@example.net      example.net/dave/
 erin@example.net      example.net/erin/
+frank@example.net     example.net/frank/
 EOF
   cat >"$dir/etc/recipient_access" <<EOF
 reject@example.org    REJECT rejected by test policy

@@ -187,6 +187,11 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "UPDATE guest_addresses SET failures = failures + 1, updated_ms = $1 "
        "WHERE email = $2 AND failures < $3 RETURNING failures"},
       {"guest_address_exists", "SELECT 1 FROM guest_addresses WHERE email = $1"},
+      {"delete_guest_address", "DELETE FROM guest_addresses WHERE email = $1"},
+      {"list_claimable_pickups_of_sender",
+       S({"SELECT ", kPickupColumns,
+          " FROM pickups WHERE sender_id = $1 AND state IN (0, 1) AND email IN "
+          "(SELECT email FROM users WHERE state = 1) ORDER BY created_ms, lookup LIMIT $2"})},
       {"reset_muc_failures", "UPDATE guest_addresses SET failures = 0 WHERE email = $1"},
       {"create_pickup", S({"INSERT INTO pickups(", kPickupColumns,
                            ") VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING"})},

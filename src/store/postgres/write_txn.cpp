@@ -235,6 +235,16 @@ Status PgWriteTxn::CreateMessage(const MessageRecord& m, std::span<const Mailbox
   });
 }
 
+Status PgWriteTxn::AddMailboxEntry(const MailboxEntry& e) {
+  return GuardStatus([&]() -> Status {
+    return ExpectInserted(
+        tx_.exec_prepared("create_mailbox_entry", e.owner_id.str(), e.message_id.str(),
+                          static_cast<int>(e.folder), Bin(e.sealed_key), e.unread,
+                          ToUnixMillis(e.created_at)),
+        "mailbox entry");
+  });
+}
+
 Status PgWriteTxn::MarkRead(const UserId& owner, const MessageId& id) {
   return GuardStatus([&] {
     tx_.exec_prepared("mark_read", owner.str(), id.str());
@@ -246,6 +256,13 @@ Status PgWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
   return GuardStatus([&] {
     tx_.exec_prepared("put_guest_address", g.email, g.muc_hash, g.failures,
                       ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at));
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::DeleteGuestAddress(const std::string& email) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_guest_address", email);
     return Status::Ok();
   });
 }

@@ -254,6 +254,15 @@ class SqliteStore final : public Store {
                        [&](Statement& s) { s.Bind(1, email).Bind(2, int64_t{limit}); });
   }
 
+  Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
+                                                                 int limit) override {
+    return ListPickups(
+        std::string("SELECT ") + kPickupColumns +
+            " FROM pickups WHERE sender_id = ? AND state IN (0, 1) AND email IN "
+            "(SELECT email FROM users WHERE state = 1) ORDER BY created_ms, lookup LIMIT ?",
+        [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
+  }
+
   template <typename BindFn>
   Result<std::vector<PickupRecord>> ListPickups(const std::string& sql, BindFn bind) {
     return WithReader<std::vector<PickupRecord>>(

@@ -205,6 +205,15 @@ Status SqliteWriteTxn::CreateMessage(const MessageRecord& m, std::span<const Mai
   return Status::Ok();
 }
 
+Status SqliteWriteTxn::AddMailboxEntry(const MailboxEntry& e) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("INSERT INTO mailbox(owner_id, message_id, folder, "
+                                          "sealed_key, unread, created_ms) VALUES(?,?,?,?,?,?)"));
+  s.Bind(1, e.owner_id.str()).Bind(2, e.message_id.str());
+  s.Bind(3, int64_t{static_cast<int>(e.folder)}).Bind(4, ByteView(e.sealed_key));
+  s.Bind(5, int64_t{e.unread}).Bind(6, ToUnixMillis(e.created_at));
+  return s.Run();
+}
+
 Status SqliteWriteTxn::MarkRead(const UserId& owner, const MessageId& id) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE mailbox SET unread = 0 WHERE owner_id = ? AND "
                                           "message_id = ? AND unread = 1"));
@@ -328,6 +337,11 @@ Status SqliteWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
   s.Bind(1, g.email).Bind(2, g.muc_hash).Bind(3, g.failures);
   s.Bind(4, ToUnixMillis(g.created_at)).Bind(5, ToUnixMillis(g.updated_at));
   return s.Run();
+}
+
+Status SqliteWriteTxn::DeleteGuestAddress(const std::string& email) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM guest_addresses WHERE email = ?"));
+  return s.Bind(1, email).Run();
 }
 
 Result<int64_t> SqliteWriteTxn::ReserveMucAttempt(const std::string& email, int64_t limit,

@@ -43,6 +43,8 @@ class SqliteWriteTxn final : public WriteTxn {
   Status AddAuditCheckpoint(const AuditCheckpoint& checkpoint) override;
   Status PutPlatformKey(const PlatformKeyRecord& key) override;
   Status PutGuestAddress(const GuestAddressRecord& guest) override;
+  Status DeleteGuestAddress(const std::string& email) override;
+  Status AddMailboxEntry(const MailboxEntry& entry) override;
   Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
                                     TimePoint now) override;
   Status ResetMucFailures(const std::string& email) override;
