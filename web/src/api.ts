@@ -302,6 +302,9 @@ export interface Attachment {
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
+  // Inbox, first page: messages sent to this address before it became a member, not yet
+  // re-sealed to it (they move in when their sender is next online, or with their link).
+  waiting?: { id: string; created_at: string; from: { email: string; name: string } }[];
 }
 
 export interface SessionItem {

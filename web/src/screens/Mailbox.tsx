@@ -32,7 +32,11 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
     setError(null);
     try {
       const page = await api.mailbox(folder, from, q);
-      const got = page.items.filter((m) => matches(m, q));
+      // Messages waiting to be re-sealed to this new member come first: they need the link.
+      const waiting: MessageHeader[] = (from ? [] : page.waiting || []).map((w) => ({
+        ...w, folder: 'inbox', unread: true, seal: { status: 'valid' }, waiting: true,
+      }));
+      const got = [...waiting, ...page.items].filter((m) => m.waiting || matches(m, q));
       setItems((prev) => (replace ? got : [...prev, ...got]));
       setCursor(page.next_cursor);
     } catch (e) {

@@ -556,6 +556,12 @@ export function Pickup() {
           gave you.
         </p>
         <UnlockForm key={link} {...unlockProps} />
+        <p class="hint">
+          Already have a Sealpost account for this address?{' '}
+          <button type="button" class="link" onClick={() => setPhase({ kind: 'claim' })}>
+            Log in to read it in your mailbox
+          </button>
+        </p>
       </section>
     );
   }
