@@ -5,6 +5,7 @@ MUCs (and the sender's new MUC), the privacy headers, and that no log holds the 
 
 import glob
 import http.client
+import json
 import os
 import re
 import secrets
@@ -302,6 +303,24 @@ class GuestPickupTest(unittest.TestCase):
         with self.server.db() as db:
             types = {t for (t,) in db.execute("SELECT type FROM audit_log")}
         self.assertTrue({"user.enrol_guest", "pickup.resealed"} <= types, types)
+
+    def test_refused_notification_is_reported_to_the_sender(self):
+        """The relay refuses the guest's address (5xx): nothing is retried, the failure is
+        audited and the sender gets a report through the relay."""
+        r = self.bob.client.request("POST", "/api/v1/messages", {
+            "to": ["reject@example.org"], "subject": "REFUSED-SUBJECT-4410", "text": "x",
+            "mucs": {"reject@example.org": "REJECT-CODE-1"}})
+        self.assertEqual(r.status, 201, r.body)
+        subject, text = self.relay.wait_for("bob", "example.org", "reject@example.org")[-1]
+        self.assertIn("not delivered", subject)
+        self.assertIn("5.7.1", text)
+        self.assertNotIn("REFUSED-SUBJECT-4410", subject + text)  # no content in the report
+        self.assertEqual(self.relay.delivered("reject"), [])
+        with self.server.db() as db:
+            failed = [json.loads(d) for (d,) in db.execute(
+                "SELECT details FROM audit_log WHERE type = 'mail.failed'")]
+        self.assertTrue(any(f["to"] == "reject@example.org" and f["permanent"] for f in failed),
+                        failed)
 
     def test_secure_reply_and_reply_all(self):
         """Dave (a guest) answers from the portal with an attachment, to everyone: Alice and Bob
