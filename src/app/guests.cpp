@@ -130,16 +130,17 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                                           AsBytes(TokenAd(pickup->lookup)));
     payload.insert(payload.end(), sealed.begin(), sealed.end());
     const TimePoint token_expires = now + s_.config.pickup_token_ttl;
-    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    const Status opened = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      // NotFound when recalled or expired since it was read.
+      SP_RETURN_IF_ERROR(tx.MarkPickupOpened(pickup->lookup, now));
       SP_RETURN_IF_ERROR(tx.ResetMucFailures(pickup->email));
-      if (pickup->state == store::PickupState::kPending) {
-        SP_RETURN_IF_ERROR(tx.SetPickupState(pickup->lookup, store::PickupState::kOpened));
-      }
       SP_RETURN_IF_ERROR(tx.CreateToken(
           {token.Lookup(), store::TokenPurpose::kPickup, std::nullopt, payload, token_expires}));
       return RecordEvent(s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
                          nlohmann::json{{"recipient", pickup->email}}.dump());
-    }));
+    });
+    if (opened.code() == ErrorCode::kNotFound) return not_found("revoked");
+    SP_RETURN_IF_ERROR(opened);
     return PickupView{std::move(view), pickup->email, token.Encode(), token_expires};
   }
 

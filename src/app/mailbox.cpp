@@ -12,6 +12,7 @@
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
+#include "app/sent_status.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/hash.h"
@@ -127,6 +128,8 @@ Status Mailbox::ValidateSend(const SendRequest& r) const {
 Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request,
                                 SendOutcome* outcome) {
   SP_RETURN_IF_ERROR(ValidateSend(request));
+  SP_ASSIGN_OR_RETURN(const std::chrono::seconds pickup_ttl,
+                      PickupTtlFor(s_.config, request.expires_in_days));
   SP_ASSIGN_OR_RETURN(const crypto::SigningKey signing_key, ctx.SigningKey());
   std::optional<crypto::BoxKeyPair> box_key;  // only to open the keys of attached uploads
 
@@ -274,7 +277,7 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
     pickups.push_back({link.Lookup(), id, ctx.user.id, guest.str(),
                        crypto::AeadSeal(link.WrappingKey(), data_key.ExposeSecret().view(),
                                         AsBytes(PickupKeyAd(id, guest.str()))),
-                       now, now + s_.config.pickup_ttl, store::PickupState::kPending});
+                       now, now + pickup_ttl, store::PickupState::kPending});
     const std::string sender = ctx.user.display_name.empty()
                                    ? ctx.user.email
                                    : ctx.user.display_name + " <" + ctx.user.email + ">";
@@ -284,7 +287,7 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
     text += "Open it here:\n" + s_.config.public_url + "/pickup#" + link.Encode() +
             "\n\nYou also need the Message Unlock Code (MUC) that the sender gives you "
             "separately. The link works until " +
-            FormatRfc3339(now + s_.config.pickup_ttl) + ".\n";
+            FormatRfc3339(now + pickup_ttl) + ".\n";
     notifications.push_back(
         {guest, s_.config.product_name + ": a secure message for you", std::move(text)});
   }
@@ -298,10 +301,11 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                                      nlohmann::json{{"message", id.str()}}.dump()));
     }
     for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.CreatePickup(p));
-    for (const auto& n : notifications) {
+    for (size_t i = 0; i < notifications.size(); ++i) {
       SP_RETURN_IF_ERROR(QueueMail(
-          s_, tx, n,
-          sender_address.ok() ? std::optional<EmailAddress>(*sender_address) : std::nullopt));
+          s_, tx, notifications[i],
+          sender_address.ok() ? std::optional<EmailAddress>(*sender_address) : std::nullopt,
+          pickups[i].lookup));
     }
     for (const UploadId& u : used_uploads) {
       if (Status st = tx.DeleteUpload(u); !st.ok()) {

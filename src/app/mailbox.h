@@ -36,6 +36,8 @@ struct SendRequest {
   // by the sender (by address) or generated.
   std::map<std::string, std::string> mucs;
   bool generate_mucs = false;
+  // How long guests' pickup links work (app/sent_status.h PickupTtlFor); default from config.
+  std::optional<int64_t> expires_in_days;
 };
 
 struct SendOutcome {
