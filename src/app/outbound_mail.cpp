@@ -101,7 +101,12 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   if (sent.ok()) {
     ++round.delivered;
     return s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
+      const Status deleted = tx.DeleteMail(job.id);
+      if (deleted.code() == ErrorCode::kNotFound) {  // withdrawn meanwhile (a recall): sent anyway
+        return RecordEvent(s_, tx, "mail.sent", "system", job.id.str(),
+                           json{{"to", to}, {"attempts", attempts}, {"withdrawn", true}}.dump());
+      }
+      SP_RETURN_IF_ERROR(deleted);
       if (job.pickup_lookup) {
         SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotified(*job.pickup_lookup, now)));
       }
@@ -125,7 +130,9 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   spdlog::error("mail: gave up on {} after {} attempt(s): {}", job.id.str(), attempts,
                 sent.message());
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
+    const Status deleted = tx.DeleteMail(job.id);
+    if (deleted.code() == ErrorCode::kNotFound) return Status::Ok();  // withdrawn meanwhile
+    SP_RETURN_IF_ERROR(deleted);
     if (job.pickup_lookup) {
       SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotifyFailed(*job.pickup_lookup, now)));
     }
