@@ -1,4 +1,5 @@
 // /api/v1 routes for uploads, sending, folders, reading and attachment downloads.
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -25,7 +26,8 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
                                                  {"attachments", JsonType::kArray, false},
                                                  {"mucs", JsonType::kObject, false},
                                                  {"generate_mucs", JsonType::kBoolean, false},
-                                                 {"in_reply_to", JsonType::kString, false}}));
+                                                 {"in_reply_to", JsonType::kString, false},
+                                                 {"expires_in_days", JsonType::kInteger, false}}));
   app::SendRequest r;
   r.to = body.at("to").get<std::vector<std::string>>();
   r.subject = StringField(body, "subject");
@@ -40,6 +42,14 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
   r.generate_mucs = body.contains("generate_mucs") && body.at("generate_mucs").get<bool>();
   r.in_reply_to = StringField(body, "in_reply_to");
   SP_ASSIGN_OR_RETURN(r.attachments, AttachmentRequestsFrom(body));
+  if (body.contains("expires_in_days")) {
+    const json& days = body.at("expires_in_days");
+    // Beyond any limit either way: clamp before converting, so no value wraps into range.
+    r.expires_in_days =
+        days.is_number_unsigned()
+            ? static_cast<int64_t>(std::min<uint64_t>(days.get<uint64_t>(), 1u << 30))
+            : std::max<int64_t>(days.get<int64_t>(), -1);
+  }
   return r;
 }
 
@@ -64,6 +74,7 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
   app::Accounts& accounts = deps.accounts;
   app::Mailbox& mailbox = deps.mailbox;
   app::Guests& guests = deps.guests;
+  app::SentMessages& sent = deps.sent;
 
   router.AddUpload(
       "POST", "/api/v1/uploads",
@@ -81,12 +92,16 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
 
   router.Add(
       "POST", "/api/v1/messages",
-      [&accounts, &mailbox](const http::Request& req, const http::PathParams&) {
+      [&accounts, &mailbox, &sent](const http::Request& req, const http::PathParams&) {
         if (auto bad = RequireJsonContent(req)) return std::move(*bad);
         auto auth = RequireSession(accounts, req, SessionNeed::kFull);
         if (!auth.ctx) return std::move(auth.error);
         auto request = SendRequestFrom(req);
         if (!request.ok()) return ApiError(request.status());
+        if (auto ttl = sent.CheckExpiry(request->expires_in_days); !ttl.ok()) {
+          return http::Problem(400, "invalid-expiry", "Expiry out of range",
+                               ttl.status().message());
+        }
         app::SendOutcome outcome;
         auto id = mailbox.Send(*auth.ctx, *request, &outcome);
         if (!id.ok() && !outcome.muc_required.empty()) {
@@ -164,18 +179,23 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         return http::Response::Json(200, out.dump());
       });
 
-  router.Add("GET", "/api/v1/messages/{id}",
-             [&accounts, &mailbox](const http::Request& req, const http::PathParams& params) {
-               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-               if (!auth.ctx) return std::move(auth.error);
-               auto view = mailbox.Read(*auth.ctx, params.at("id"));
-               if (!view.ok()) return ApiError(view.status());
-               json out = MessageHeaderJson(view->header);
-               out["text"] = view->body.text;
-               out["html"] = view->body.html;
-               out["attachments"] = AttachmentsJson(view->attachments);
-               return http::Response::Json(200, out.dump());
-             });
+  router.Add(
+      "GET", "/api/v1/messages/{id}",
+      [&accounts, &mailbox, &sent](const http::Request& req, const http::PathParams& params) {
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return std::move(auth.error);
+        auto view = mailbox.Read(*auth.ctx, params.at("id"));
+        if (!view.ok()) return ApiError(view.status());
+        json out = MessageHeaderJson(view->header);
+        out["text"] = view->body.text;
+        out["html"] = view->body.html;
+        out["attachments"] = AttachmentsJson(view->attachments);
+        if (view->header.from_email == auth.ctx->user.email) {
+          auto status = sent.StatusOf(*auth.ctx, view->header);
+          if (status.ok()) AddSentStatus(out, *status);
+        }
+        return http::Response::Json(200, out.dump());
+      });
 
   router.Add("GET", "/api/v1/messages/{id}/attachments/{index}",
              [&accounts, &mailbox](const http::Request& req, const http::PathParams& params) {

@@ -32,7 +32,8 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/pickup/uploads",
                            "/api/v1/pickup/reply",
                            "/api/v1/pickup/enrol",
-                           "/api/v1/pickup/claim"}) {
+                           "/api/v1/pickup/claim",
+                           "/api/v1/messages/{id}/recall"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

@@ -117,6 +117,7 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   }
   const TimePoint now = s_.clock.Now();
   if (pickup->state == store::PickupState::kRevoked) return not_found("revoked");
+  if (pickup->state == store::PickupState::kExpired) return not_found("expired");
   if (pickup->state == store::PickupState::kClaimed) return not_found("claimed");
   if (pickup->expires_at <= now) return not_found("expired");
   auto guest = s_.store.GetGuestAddress(pickup->email);
@@ -165,16 +166,17 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                                           AsBytes(TokenAd(pickup->lookup)));
     payload.insert(payload.end(), sealed.begin(), sealed.end());
     const TimePoint token_expires = now + s_.config.pickup_token_ttl;
-    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    const Status opened = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      // NotFound when recalled or expired since it was read.
+      SP_RETURN_IF_ERROR(tx.MarkPickupOpened(pickup->lookup, now));
       SP_RETURN_IF_ERROR(tx.ResetMucFailures(pickup->email));
-      if (pickup->state == store::PickupState::kPending) {
-        SP_RETURN_IF_ERROR(tx.SetPickupState(pickup->lookup, store::PickupState::kOpened));
-      }
       SP_RETURN_IF_ERROR(tx.CreateToken(
           {token.Lookup(), store::TokenPurpose::kPickup, std::nullopt, payload, token_expires}));
       return RecordEvent(s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
                          nlohmann::json{{"recipient", pickup->email}}.dump());
-    }));
+    });
+    if (opened.code() == ErrorCode::kNotFound) return not_found("revoked");
+    SP_RETURN_IF_ERROR(opened);
     auto member = s_.store.GetUserByEmail(pickup->email);
     if (!member.ok() && member.status().code() != ErrorCode::kNotFound) return member.status();
     std::vector<std::string> reply_all = ReplyAllOf(view.header, pickup->email);
@@ -251,7 +253,11 @@ Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
   const std::string pickup_lookup(record->payload.begin(),
                                   record->payload.begin() + kLookupHexChars);
   auto pickup = s_.store.GetPickup(pickup_lookup);
-  if (!pickup.ok() || pickup->state == store::PickupState::kRevoked || pickup->expires_at <= now) {
+  // Live pickups only: not recalled, expired or re-sealed to a member.
+  if (!pickup.ok() ||
+      (pickup->state != store::PickupState::kPending &&
+       pickup->state != store::PickupState::kOpened) ||
+      pickup->expires_at <= now) {
     return not_found;
   }
   crypto::AeadKey token_key = token->WrappingKey();
@@ -320,6 +326,10 @@ Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyReque
       return NotFound("not an upload of this pickup");
     }
     return std::move(*blob);
+  };
+  // The sender's status for this recipient says "replied" (app/sent_status.h).
+  author.also_in_write = [&](store::WriteTxn& tx) {
+    return tx.SetPickupReplied(access.pickup.lookup, s_.clock.Now());
   };
   (void)client_address;  // the reply is audited under the guest's address (author.actor)
   SP_ASSIGN_OR_RETURN(const MessageId id, mailbox_.SendAs(author, send, original.header.thread_id));

@@ -13,6 +13,7 @@
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
+#include "app/sent_status.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/hash.h"
@@ -156,6 +157,8 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
 Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& request,
                                   const std::string& thread_id, SendOutcome* outcome) {
   SP_RETURN_IF_ERROR(ValidateSend(request));
+  SP_ASSIGN_OR_RETURN(const std::chrono::seconds pickup_ttl,
+                      PickupTtlFor(s_.config, request.expires_in_days));
   if (request.mucs.size() > s_.config.limits.max_recipients) {
     return InvalidArgument("more MUCs than recipients");
   }
@@ -308,7 +311,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     pickups.push_back({link.Lookup(), id, author.sender_id, guest.str(),
                        crypto::AeadSeal(link.WrappingKey(), data_key.ExposeSecret().view(),
                                         AsBytes(PickupKeyAd(id, guest.str()))),
-                       now, now + s_.config.pickup_ttl, store::PickupState::kPending});
+                       now, now + pickup_ttl, store::PickupState::kPending});
     const std::string sender =
         author.name.empty() ? author.email : author.name + " <" + author.email + ">";
     std::string text =
@@ -317,7 +320,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     text += "Open it here:\n" + s_.config.public_url + "/pickup#" + link.Encode() +
             "\n\nYou also need the Message Unlock Code (MUC) that the sender gives you "
             "separately. The link works until " +
-            FormatRfc3339(now + s_.config.pickup_ttl) + ".\n";
+            FormatRfc3339(now + pickup_ttl) + ".\n";
     notifications.push_back(
         {guest, s_.config.product_name + ": a secure message for you", std::move(text)});
   }
@@ -330,8 +333,9 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                                      nlohmann::json{{"message", id.str()}}.dump()));
     }
     for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.CreatePickup(p));
-    for (const auto& n : notifications) {
-      SP_RETURN_IF_ERROR(QueueMail(s_, tx, n, author.report_failures_to));
+    for (size_t i = 0; i < notifications.size(); ++i) {
+      SP_RETURN_IF_ERROR(
+          QueueMail(s_, tx, notifications[i], author.report_failures_to, pickups[i].lookup));
     }
     for (const UploadId& u : used_uploads) {
       if (Status st = tx.DeleteUpload(u); !st.ok()) {
@@ -344,6 +348,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                            {"guests", guests.size()},
                            {"attachments", used_uploads.size()}};
     if (!request.in_reply_to.empty()) details["in_reply_to"] = request.in_reply_to;
+    if (author.also_in_write) SP_RETURN_IF_ERROR(author.also_in_write(tx));
     return RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply", author.actor,
                        id.str(), details.dump());
   }));

@@ -39,6 +39,8 @@ struct SendRequest {
   bool generate_mucs = false;
   // The message this one answers (the sender must be able to read it): keeps the thread.
   std::string in_reply_to;
+  // How long guests' pickup links work (app/sent_status.h PickupTtlFor); default from config.
+  std::optional<int64_t> expires_in_days;
 };
 
 // Who a message is from: a member with a live session, or a guest writing in the pickup portal
@@ -57,6 +59,8 @@ struct Author {
   // only guests of the thread it answers and never brings MUCs.
   bool brings_mucs = true;
   std::optional<EmailAddress> report_failures_to;  // told when a notification cannot be sent
+  // Runs in the transaction that stores the message (e.g. a portal reply marks its pickup).
+  std::function<Status(store::WriteTxn&)> also_in_write;
 };
 
 struct SendOutcome {

@@ -48,6 +48,11 @@ Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& 
   return out;
 }
 
+// A pickup is never deleted, but a missing one must not keep its mail in the queue.
+Status IgnoreNotFound(const Status& s) {
+  return s.code() == ErrorCode::kNotFound ? Status::Ok() : s;
+}
+
 std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
   std::chrono::seconds delay = policy.first_retry;
   for (int i = 1; i < attempts && delay < policy.max_retry; ++i) delay *= 2;
@@ -57,11 +62,12 @@ std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
 }  // namespace
 
 Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
-                 const std::optional<EmailAddress>& report_failure_to) {
+                 const std::optional<EmailAddress>& report_failure_to,
+                 const std::optional<std::string>& pickup_lookup) {
   const MailJobId id = platform::NewId<MailJobId>(s.rng);
   const TimePoint now = s.clock.Now();
-  return tx.EnqueueMail(
-      {id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt, std::string()});
+  return tx.EnqueueMail({id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt,
+                         std::string(), pickup_lookup});
 }
 
 Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
@@ -95,7 +101,15 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   if (sent.ok()) {
     ++round.delivered;
     return s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
+      const Status deleted = tx.DeleteMail(job.id);
+      if (deleted.code() == ErrorCode::kNotFound) {  // withdrawn meanwhile (a recall): sent anyway
+        return RecordEvent(s_, tx, "mail.sent", "system", job.id.str(),
+                           json{{"to", to}, {"attempts", attempts}, {"withdrawn", true}}.dump());
+      }
+      SP_RETURN_IF_ERROR(deleted);
+      if (job.pickup_lookup) {
+        SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotified(*job.pickup_lookup, now)));
+      }
       return RecordEvent(s_, tx, "mail.sent", "system", job.id.str(),
                          json{{"to", to}, {"attempts", attempts}}.dump());
     });
@@ -116,7 +130,12 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   spdlog::error("mail: gave up on {} after {} attempt(s): {}", job.id.str(), attempts,
                 sent.message());
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
+    const Status deleted = tx.DeleteMail(job.id);
+    if (deleted.code() == ErrorCode::kNotFound) return Status::Ok();  // withdrawn meanwhile
+    SP_RETURN_IF_ERROR(deleted);
+    if (job.pickup_lookup) {
+      SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotifyFailed(*job.pickup_lookup, now)));
+    }
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "mail.failed", "system", job.id.str(),
                                    json{{"to", to},
                                         {"attempts", attempts},

@@ -244,9 +244,12 @@ class GuestPickupTest(unittest.TestCase):
         self.assertEqual(enrolled["user"]["email"], frank)
         self.assertTrue(enrolled["recovery_code"])
         self.assertEqual(enrolled["status"], "totp_setup_required")  # the default policy
+        # The token died with its pickup (the message is the member's now): no second account.
         r = browser.request("POST", "/api/v1/pickup/enrol", {"password": "another passphrase 1"},
                             headers={"X-Pickup-Token": token})
-        self.assertEqual((r.status, r.problem_type()), (409, "already-member"))
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        r = browser.request("GET", "/api/v1/pickup/attachments/0", headers={"X-Pickup-Token": token})
+        self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
         # TOTP set-up, as after any first log-in.
         r = browser.request("POST", "/api/v1/account/totp")
         self.assertEqual(r.status, 200, r.body)
@@ -295,6 +298,12 @@ class GuestPickupTest(unittest.TestCase):
         self.assertEqual((r.status, r.json()["text"]), (200, "THIRD-5830"))
         r = browser.request("POST", "/api/v1/pickup/claim", {"link": link3})
         self.assertEqual((r.status, r.problem_type()), (404, "pickup-not-found"))
+        # The senders see each message as in Frank's inbox now (opened: the one he enrolled from).
+        for client, message, expected in ((self.alice.client, first, "opened"),
+                                          (self.bob.client, from_bob, "delivered"),
+                                          (self.alice.client, third, "delivered")):
+            r = client.request("GET", "/api/v1/messages/" + message)
+            self.assertEqual(r.json()["recipients"][0]["status"], expected, message)
         # Later messages to Frank go straight to his inbox, without a MUC.
         r = self.alice.client.request("POST", "/api/v1/messages",
                                       {"to": [frank], "subject": "member now", "text": "x"})
@@ -311,6 +320,7 @@ class GuestPickupTest(unittest.TestCase):
             "to": ["reject@example.org"], "subject": "REFUSED-SUBJECT-4410", "text": "x",
             "mucs": {"reject@example.org": "REJECT-CODE-1"}})
         self.assertEqual(r.status, 201, r.body)
+        message = r.json()["id"]
         subject, text = self.relay.wait_for("bob", "example.org", "reject@example.org")[-1]
         self.assertIn("not delivered", subject)
         self.assertIn("5.7.1", text)
@@ -321,6 +331,10 @@ class GuestPickupTest(unittest.TestCase):
                 "SELECT details FROM audit_log WHERE type = 'mail.failed'")]
         self.assertTrue(any(f["to"] == "reject@example.org" and f["permanent"] for f in failed),
                         failed)
+        # …and the sender's view says so.
+        r = self.bob.client.request("GET", "/api/v1/messages/" + message)
+        self.assertEqual([(x["address"], x["status"]) for x in r.json()["recipients"]],
+                         [("reject@example.org", "failed")])
 
     def test_secure_reply_and_reply_all(self):
         """Dave (a guest) answers from the portal with an attachment, to everyone: Alice and Bob
@@ -401,6 +415,11 @@ class GuestPickupTest(unittest.TestCase):
             r = member.client.request("GET", f"/api/v1/messages/{reply['id']}/attachments/0")
             self.assertEqual((r.status, r.body), (200, b"SIGNED-CONTRACT-5521"))
 
+        # Alice's status for the original: Dave replied, Bob is a member, Erin only notified.
+        r = a.request("GET", "/api/v1/messages/" + original)
+        status = {x["address"]: x["status"] for x in r.json()["recipients"]}
+        self.assertEqual(status, {"dave@example.net": "replied", "bob@example.org": "delivered",
+                                  "erin@example.net": "notified"})
         # Erin, a guest too, is notified of the reply and opens it with her own MUC.
         _, _, erin_link = self.wait_link_of("erin", 2)
         r = self.unlock(erin_link, "ERIN-CODE-1")
