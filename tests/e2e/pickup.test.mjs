@@ -157,8 +157,9 @@ let carol;
 let firstId;
 let generatedMuc;
 let carolCode = CAROL_MUC; // Carol's unlock code (a new one after the lock)
+let openSubject = 'Contract draft'; // the message open on Carol's pickup page
 let pendingLink; // a message to Carol still waiting when she becomes a member
-const PENDING_NOTICE = 2; // its notification's number among Carol's
+const PENDING_NOTICE = 4; // its notification's number among Carol's
 const signed = Buffer.from('signed page\n'.repeat(5000));
 const contract = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(200 * 1024, 0xab), Buffer.from([0, 1, 2, 255])]);
 
@@ -175,6 +176,11 @@ test('compose to a member and two non-members: one typed unlock code, one genera
   await alice.getByLabel('Message').fill('Hello,\n\nthe draft contract is attached.\n\nAlice');
   await alice.locator('#files').setInputFiles(tempFile('contract.pdf', contract));
   await alice.getByText('Uploaded').waitFor();
+  // How long the pickup links work: the server's default is preselected, the maximum offered.
+  const expiry = alice.getByLabel('Links for recipients who are not members work for');
+  assert.equal(await expiry.inputValue(), '30');
+  assert.ok((await expiry.locator('option').allTextContents()).includes('90 days'));
+  await expiry.selectOption('7');
   await alice.getByRole('button', { name: 'Send sealed message' }).click();
   // The server names who is not a member; each gets a typed or a generated code.
   const panel = alice.getByRole('group', { name: `Unlock code for ${CAROL}` });
@@ -198,6 +204,9 @@ test('compose to a member and two non-members: one typed unlock code, one genera
   await alice.getByRole('button', { name: 'I have noted the codes' }).click();
   await alice.getByRole('heading', { name: 'Contract draft' }).waitFor();
   firstId = new URL(alice.url()).pathname.split('/').pop();
+  const until = new Date(await alice.locator('.recipients-status > p time').getAttribute('datetime'));
+  const days = (until.getTime() - Date.now()) / 86400000;
+  assert.ok(days > 6.9 && days <= 7, `the links work for 7 days, not ${days}`);
 });
 
 test('the guest opens the mailed link: a wrong code, then the right one', async () => {
@@ -318,6 +327,89 @@ test('keyboard only: unlock, land on the message, download', async () => {
   await page.context().close();
 });
 
+// Reloads the page until `locator` shows up (the states change on the server in the background).
+async function untilShown(page, locator, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await locator.waitFor({ timeout: 1000 });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await page.reload();
+    }
+  }
+}
+
+test('the sender sees each recipient\'s state', async () => {
+  await alice.goto(`${server.base}/messages/${firstId}`);
+  const row = (a) => alice.getByTestId('recipient-status').filter({ hasText: a });
+  await untilShown(alice, row(NOBODY).getByText('Email not delivered', { exact: true }));
+  await row(BOB).getByText('Delivered', { exact: true }).waitFor();
+  await row(CAROL).getByText('Replied', { exact: true }).waitFor();
+  assert.match(await row(CAROL).textContent(), /Secure pickup link by email/);
+  assert.match(await row(CAROL).textContent(), /opened/);
+  await screen(alice, 'sent-recipients');
+});
+
+test('recall: the second message\'s link is dead in the browser', async () => {
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill(`${CAROL},`);
+  await alice.getByLabel('Subject').fill('Second thoughts');
+  await alice.getByLabel('Message').fill('Please ignore the draft.');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  await alice.getByRole('heading', { name: 'Second thoughts' }).waitFor();
+  const link = await pickupLink(CAROL, 2);
+  const row = alice.getByTestId('recipient-status').filter({ hasText: CAROL });
+  await untilShown(alice, row.getByText('Notified', { exact: true }));
+  await alice.getByRole('button', { name: 'Recall' }).click();
+  await alice.getByText('Recall this message?').waitFor();
+  await screen(alice, 'sent-recall-confirm');
+  await alice.getByRole('button', { name: 'Yes, recall it' }).click();
+  await alice.getByText(`Recalled from ${CAROL}.`).waitFor();
+  await row.getByText('Recalled', { exact: true }).waitFor();
+  assert.equal(await alice.getByRole('button', { name: 'Recall' }).count(), 0, 'nothing left to recall');
+
+  const page = await newPage();
+  await openPickup(page, link);
+  await unlock(page, CAROL_MUC);
+  await page.getByRole('heading', { name: 'This message cannot be opened' }).waitFor();
+  await page.context().close();
+});
+
+test('five wrong codes lock the address; the sender issues a new code and the guest opens with it', async () => {
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill(`${CAROL},`);
+  await alice.getByLabel('Subject').fill('Final version');
+  await alice.getByLabel('Message').fill('This is the one to sign.');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  await alice.getByRole('heading', { name: 'Final version' }).waitFor();
+  const link = await pickupLink(CAROL, 3);
+  await openPickup(carol, link);
+  for (let i = 4; i >= 1; i--) {
+    await unlock(carol, `wrong-code-${i}`);
+    await carol.getByText(`${i} ${i === 1 ? 'try' : 'tries'} left before the code is locked.`).waitFor();
+  }
+  await unlock(carol, 'wrong-code-0');
+  await unlock(carol, CAROL_MUC);
+  await carol.getByText(/The unlock code is locked after too many wrong tries\. The sender has been told/).waitFor();
+  await screen(carol, 'pickup-locked');
+
+  const row = alice.getByTestId('recipient-status').filter({ hasText: CAROL });
+  await untilShown(alice, row.getByText('Code locked', { exact: true }));
+  await row.getByRole('button', { name: `Issue new code for ${CAROL}` }).click();
+  const fresh = (await row.getByTestId('new-muc').textContent()).trim();
+  assert.match(fresh, /^[A-Z2-7]{5}-[A-Z2-7]{5}$/);
+  secrets.add(fresh);
+  await row.getByRole('button', { name: 'I have noted the code' }).click();
+  await row.getByText('Code locked', { exact: true }).waitFor({ state: 'detached' });
+
+  await unlock(carol, fresh);
+  await carol.getByRole('heading', { name: 'Final version' }).waitFor();
+  carolCode = fresh;
+  openSubject = 'Final version';
+});
+
 test('the guest becomes a member from the pickup page (recovery code, then TOTP)', async () => {
   // One more message, left unopened: it will wait for Carol the member.
   await alice.goto(server.base + '/compose');
@@ -352,7 +444,7 @@ test('the guest becomes a member from the pickup page (recovery code, then TOTP)
   await carol.getByLabel('Code from the app').fill(await auth.next());
   await carol.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
   await carol.waitForURL(/\/mailbox\/inbox$/);
-  const item = carol.getByRole('listitem').filter({ hasText: 'Contract draft' });
+  const item = carol.getByRole('listitem').filter({ hasText: openSubject });
   await item.waitFor();
   await item.getByRole('link').click();
   await carol.getByText(`Sealed by ${ALICE} — unchanged since sent`).waitFor();

@@ -41,7 +41,7 @@ function Times({ r }: { r: RecipientState }) {
       {parts.map(([what, at], i) => (
         <span key={what}>
           {i ? ', ' : ''}
-          {what} <time dateTime={at} title={formatFullTime(at)}>{formatTime(at)}</time>
+          {i ? what : what[0].toUpperCase() + what.slice(1)} <time dateTime={at} title={formatFullTime(at)}>{formatTime(at)}</time>
         </span>
       ))}
     </span>
