@@ -32,6 +32,8 @@ let currentTest = '';
 const problems = []; // CSP violations and script errors
 const leaks = []; // requests whose URL carried a link secret, MUC or pickup token
 const secrets = new Set();
+const csrfMissing = [];
+const NO_SESSION = [/^\/api\/v1\/pickup\/(unlock|uploads|reply|enrol)$/, /^\/api\/v1\/session(\/totp)?$/];
 
 // The steps build on each other: after the first failure the rest are skipped, not timed out.
 function test(name, fn) {
@@ -81,6 +83,12 @@ async function newPage() {
   page.on('request', (r) => {
     const url = decodeURIComponent(r.url());
     for (const s of secrets) if (url.includes(s)) leaks.push(`${currentTest}: ${r.method()} ${r.url()}`);
+    // With a session every unsafe call carries the CSRF token; the guest's calls have no session.
+    const { pathname } = new URL(r.url());
+    if (pathname.startsWith('/api/v1/') && !['GET', 'HEAD'].includes(r.method()) &&
+        !NO_SESSION.some((re) => re.test(pathname)) && !r.headers()['x-csrf-token']) {
+      csrfMissing.push(`${currentTest}: ${r.method()} ${pathname}`);
+    }
   });
   return page;
 }
@@ -468,7 +476,8 @@ test('a message waiting for the new member moves in from its link after log-in',
   await carol.getByText(`Sealed by ${ALICE} — unchanged since sent`).waitFor();
 });
 
-test('no CSP violation, script error or secret in a URL', async () => {
+test('no CSP violation, script error, secret in a URL or unsafe call without CSRF token', async () => {
   assert.deepEqual(problems, [], problems.join(' / '));
   assert.deepEqual(leaks, [], leaks.join(' / '));
+  assert.deepEqual(csrfMissing, [], 'unsafe calls with a session carry X-CSRF-Token: ' + csrfMissing.join(', '));
 });
