@@ -24,7 +24,8 @@ export const CHROMIUM = process.env.SEALPOST_CHROMIUM || '/usr/bin/chromium';
 export const PASSWORD = 'correct horse battery staple';
 
 export class Server {
-  constructor() {
+  // extraConfig: more TOML, e.g. a [mail] relay (Relay.config()).
+  constructor(extraConfig = '') {
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sealpost-e2e-'));
     this.dataDir = path.join(this.tmp, 'data');
     this.configPath = path.join(this.tmp, 'sealpost.toml');
@@ -44,7 +45,7 @@ argon2_memory_bytes = 19922944
 [limits]
 # Not the default (100 MiB): the UI must show and check what this server reports.
 max_upload_bytes = ${UPLOAD_LIMIT_MIB * 1024 * 1024}
-`);
+${extraConfig}`);
   }
 
   async start() {
@@ -134,6 +135,68 @@ max_upload_bytes = ${UPLOAD_LIMIT_MIB * 1024 * 1024}
     bytes[bytes.length >> 1] ^= 0x01;
     this.sql(`UPDATE ${table} SET ${column} = X'${bytes.toString('hex')}' WHERE ${where};`);
   }
+}
+
+// A private Postfix on loopback (tests/postfix/postfix.sh, as tests/integration/postfix_relay.py
+// uses it) that the server relays to; what it delivers lands in Maildirs under dir/mail.
+export class Relay {
+  start() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealpost-postfix-'));
+    fs.chmodSync(this.dir, 0o755); // Postfix's daemons run as the postfix user
+    this.port = freePort();
+    const r = spawnSync('bash', [path.join(repoRoot, 'tests', 'postfix', 'postfix.sh'), 'start', this.dir, String(this.port)],
+                        { encoding: 'utf8', timeout: 600000 });
+    if (r.status !== 0) throw new Error('cannot start Postfix: ' + r.stdout + r.stderr);
+    return this;
+  }
+
+  // The server's [mail] section (quick retries, as relay_config in postfix_relay.py).
+  config() {
+    return `
+[mail]
+relay = "localhost:${this.port}"
+relay_tls = "required"
+relay_ca_file = "${this.dir}/tls/cert.pem"
+from = "Sealpost <no-reply@example.org>"
+retry_first_seconds = 1
+retry_max_seconds = 1
+give_up_after_seconds = 3
+`;
+  }
+
+  // The texts (headers and body; Sealpost sends 8-bit plain text) delivered to address, oldest first.
+  texts(address) {
+    const [user, domain] = address.split('@');
+    const dir = path.join(this.dir, 'mail', domain, user, 'new');
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+  }
+
+  // The first match of `re` in mail number `count` (1-based) to address among those that match;
+  // Postfix delivers after its 250, so this waits for it.
+  async waitFor(address, re, count = 1, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.texts(address).map((t) => re.exec(t)).filter(Boolean);
+      if (found.length >= count) return found[count - 1];
+      if (Date.now() > deadline) throw new Error(`${found.length} of ${count} mail(s) matching ${re} for ${address}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  stop() {
+    if (!this.dir) return;
+    spawnSync('bash', [path.join(repoRoot, 'tests', 'postfix', 'postfix.sh'), 'stop', this.dir], { timeout: 60000 });
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
+}
+
+function freePort() {
+  // The same as postfix_relay.free_port: bind port 0, take the number, close.
+  const r = spawnSync(process.execPath, ['-e', `const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close();})`],
+                      { encoding: 'utf8' });
+  return Number(r.stdout.trim());
 }
 
 // RFC 6238 with HMAC-SHA1, written from the RFC (independent of the server's implementation).

@@ -229,8 +229,8 @@ test('compose with two attachments (picker and drag-and-drop) and send', async (
   await alice.getByLabel('Subject').fill('Quarterly report');
   await alice.getByLabel('Message').fill('Hello Bob,\n\nthe figures are attached.\n\nAlice');
   // The limit is stated before anything is uploaded.
-  assert.match(await alice.locator('#limits').textContent(),
-               new RegExp(`Up to ${UPLOAD_LIMIT_MIB} MiB per file`));
+  // (GET /account answers in the background: wait for it rather than read the text once.)
+  await alice.locator('#limits').getByText(new RegExp(`Up to ${UPLOAD_LIMIT_MIB} MiB per file`)).waitFor();
   await alice.locator('#files').setInputFiles(tempFile('report.pdf', report));
   await dropFiles(alice, [{ name: 'photo.jpg', type: 'image/jpeg', bytes: photo }]);
   await alice.getByText('Uploaded').nth(1).waitFor();
@@ -412,9 +412,9 @@ test('bad input: invalid addresses are flagged; a non-member needs an unlock cod
   await alice.getByLabel('Subject').fill('Hello?');
   await alice.getByRole('button', { name: 'Send sealed message' }).click();
   // Not a member and no unlock code yet: the server says so, nothing is sent until asked.
-  await alice.getByText(/Not members yet: nobody@example\.org\./).waitFor();
+  await alice.getByRole('heading', { name: 'Not members yet: nobody@example.org' }).waitFor();
   await screen(alice, 'compose-errors');
-  await alice.getByRole('button', { name: 'Make unlock codes and send' }).click();
+  await alice.getByRole('button', { name: 'Send with these unlock codes' }).click();
   await alice.getByRole('heading', { name: /pass on the unlock codes/ }).waitFor();
   const code = await alice.getByTestId('muc').textContent();
   assert.match(code, /^[A-Z2-7]{5}-[A-Z2-7]{5}$/);

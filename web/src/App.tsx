@@ -10,6 +10,7 @@ import { Compose } from './screens/Compose';
 import { Login } from './screens/Login';
 import { Mailbox } from './screens/Mailbox';
 import { Message } from './screens/Message';
+import { Pickup } from './screens/Pickup';
 import { Recover } from './screens/Recover';
 import { Settings } from './screens/Settings';
 import { SignUp } from './screens/SignUp';
@@ -17,7 +18,7 @@ import { TotpSetup } from './screens/TotpSetup';
 import { Verify } from './screens/Verify';
 import { clearSession, getSession, loadSession, useSession } from './session';
 
-const PUBLIC = ['/signup', '/verify', '/setup', '/login', '/recover'];
+const PUBLIC = ['/signup', '/verify', '/setup', '/login', '/recover', '/pickup'];
 
 function useOnline(): boolean {
   const [online, setOnline] = useState(navigator.onLine);
@@ -121,6 +122,7 @@ export function App() {
   else if (path === '/verify') screen = <Verify />;
   else if (path === '/setup') screen = <AdminSetup />;
   else if (path === '/recover') screen = <Recover />;
+  else if (path === '/pickup') screen = <Pickup />;
   else if (path === '/login') screen = <Login email={loc.query.get('email') || ''} next={loc.query.get('next') || ''} />;
   else if (session.kind === 'setup') screen = <TotpSetup />;
   else if (session.kind === 'active') {
@@ -162,7 +164,7 @@ export function App() {
           You have an unsent message. <Link href="/compose">Continue writing</Link>
         </p>
       )}
-      <main id="main" class={signedIn ? 'app' : 'public'} key={epoch}>
+      <main id="main" class={signedIn || path === '/pickup' ? 'app' : 'public'} key={epoch}>
         {screen}
       </main>
       {expired && signedIn && (

@@ -86,6 +86,20 @@ export function humanMessage(status: number, type: string, title: string, detail
       return sentence(detail || 'Too many requests for now; try again later');
     case 'conflict':
       return sentence(detail || 'That conflicts with the current state');
+    case 'too-many-requests': {
+      const minutes = retryAfter ? Math.ceil(Number(retryAfter) / 60) : 15;
+      return `Too many failed attempts from your network. Wait ${minutes} minutes before you try again.`;
+    }
+    case 'pickup-not-found':
+      return 'This link does not open a message (any more). It may be incomplete, or the message has expired or was withdrawn by its sender. Ask the sender to send it again.';
+    case 'muc-locked':
+      return 'The unlock code is locked after too many wrong tries. The sender has been told by email and can give you a new code — ask them for it.';
+    case 'already-member':
+      return 'This address already has a Sealpost account. Log in to read your messages.';
+    case 'nothing-to-recall':
+      return 'Nothing left to recall: every recipient has already opened this message.';
+    case 'invalid-expiry':
+      return sentence(detail || 'That expiry is outside the allowed range');
     case 'wrong-password':
       return 'Your current password is not right.';
     case 'recovery-failed':
@@ -131,11 +145,12 @@ function networkError(): ApiError {
 interface CallOptions {
   // A 401 here is an expected answer (log-in forms), not an ended session.
   anonymous?: boolean;
+  headers?: Record<string, string>;
 }
 
 export async function call<T>(method: string, path: string, body?: unknown,
                               options: CallOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
@@ -177,7 +192,15 @@ export interface Account {
   role: 'member' | 'admin';
   totp_enabled: boolean;
   created_at: string;
-  limits: { max_upload_bytes: number; max_attachments: number; max_recipients: number; max_subject_bytes: number };
+  limits: {
+    max_upload_bytes: number;
+    max_attachments: number;
+    max_recipients: number;
+    max_subject_bytes: number;
+    // Pickup links for non-members (present once the server supports a chosen expiry).
+    default_expiry_days?: number;
+    max_expiry_days?: number;
+  };
 }
 
 export interface SessionInfo {
@@ -196,6 +219,14 @@ export interface LoginAnswer {
 
 export type SealStatus = 'valid' | 'invalid' | 'broken';
 
+export interface Seal {
+  status: SealStatus;
+  signer?: string;
+  // "portal": sealed by the platform for a guest's reply from the secure pickup page;
+  // "member": by the sender's own key.
+  kind?: string;
+}
+
 export interface MessageHeader {
   id: string;
   folder: 'inbox' | 'sent';
@@ -205,7 +236,10 @@ export interface MessageHeader {
   to?: string[];
   subject?: string;
   attachment_count?: number;
-  seal: { status: SealStatus; signer?: string };
+  seal: Seal;
+  thread_id?: string;
+  // A message to a new member not yet re-sealed into their mailbox (only id, from, created_at).
+  waiting?: boolean;
 }
 
 export interface AttachmentInfo {
@@ -215,15 +249,62 @@ export interface AttachmentInfo {
   size: number;
 }
 
+export type RecipientStatus =
+  | 'delivered' | 'queued' | 'notified' | 'opened' | 'replied' | 'recalled' | 'expired' | 'failed';
+
+export interface RecipientState {
+  address: string;
+  delivery: 'member' | 'portal';
+  status: RecipientStatus;
+  notified_at?: string;
+  opened_at?: string;
+  replied_at?: string;
+  locked?: boolean;
+}
+
 export interface MessageView extends MessageHeader {
   text: string;
   html: string;
   attachments: AttachmentInfo[];
+  // The sender's own copy only.
+  recipients?: RecipientState[];
+  expires_at?: string;
+  can_recall?: boolean;
+}
+
+// What POST /pickup/unlock answers: the message for one guest, and a short-lived pickup token.
+export interface PickupView {
+  id: string;
+  recipient: string;
+  created_at: string;
+  from: { email: string; name: string };
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  attachments: AttachmentInfo[];
+  seal: Seal;
+  pickup_token: string;
+  pickup_token_expires_at: string;
+  thread_id?: string;
+  expires_at?: string;
+  can_reply?: boolean;
+  reply_all?: string[];
+  can_enrol?: boolean;
+}
+
+export interface Attachment {
+  upload_id: string;
+  name: string;
+  content_type: string;
 }
 
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
+  // Inbox, first page: messages sent to this address before it became a member, not yet
+  // re-sealed to it (they move in when their sender is next online, or with their link).
+  waiting?: { id: string; created_at: string; from: { email: string; name: string } }[];
 }
 
 export interface SessionItem {
@@ -304,9 +385,18 @@ export const api = {
     to: string[];
     subject: string;
     text: string;
-    attachments: { upload_id: string; name: string; content_type: string }[];
+    attachments: Attachment[];
+    mucs?: Record<string, string>;
     generate_mucs?: boolean;
+    expires_in_days?: number;
   }) => call<{ id: string; generated_mucs?: Record<string, string> }>('POST', '/messages', msg),
+  issueMuc: (id: string, address: string, muc: string | null) =>
+    call<{ address: string; generated_muc?: string }>(
+      'POST', `/messages/${encodeURIComponent(id)}/recipients/${encodeURIComponent(address)}/muc`,
+      muc ? { muc } : { generate: true }),
+  recall: (id: string) =>
+    call<{ recalled: string[]; kept: string[] }>('POST', `/messages/${encodeURIComponent(id)}/recall`),
+  claimPickup: (link: string) => call<{ id: string }>('POST', '/pickup/claim', { link }),
   adminUsers: (cursor: string | null) =>
     call<Page<AdminUser>>('GET', '/admin/users?limit=50' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '')),
   disableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),
@@ -316,6 +406,39 @@ export const api = {
     call<{ items: AuditEntry[]; next_before: number | null }>(
       'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
   verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
+};
+
+// ---- The guest's pickup page: no session; the pickup token goes in a header, never a URL ----
+
+const PICKUP_TOKEN = 'X-Pickup-Token';
+
+export const pickup = {
+  unlock: (link: string, muc: string) =>
+    call<PickupView>('POST', '/pickup/unlock', { link, muc }, { anonymous: true }),
+  reply: (token: string, reply: { text: string; attachments: Attachment[]; reply_all: boolean }) =>
+    call<{ id: string; to: string[] }>('POST', '/pickup/reply', reply,
+                                       { anonymous: true, headers: { [PICKUP_TOKEN]: token } }),
+  enrol: (token: string, password: string, display_name: string) =>
+    call<{ email: string; recovery_code: string; csrf_token: string }>(
+      'POST', '/pickup/enrol', display_name ? { password, display_name } : { password },
+      { anonymous: true, headers: { [PICKUP_TOKEN]: token } }),
+  // The attachment's bytes (a Blob for a download link made in the page).
+  attachment: async (token: string, index: number): Promise<Blob> => {
+    let res: Response;
+    try {
+      res = await fetch(`${BASE}/pickup/attachments/${index}`, {
+        headers: { [PICKUP_TOKEN]: token },
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch {
+      throw networkError();
+    }
+    if (!res.ok) throw await toError(res);
+    return res.blob();
+  },
+  upload: (token: string, file: File, onProgress: (sent: number, total: number) => void) =>
+    upload(file, onProgress, { path: '/pickup/uploads', headers: { [PICKUP_TOKEN]: token } }),
 };
 
 export function attachmentUrl(messageId: string, index: number): string {
@@ -331,18 +454,31 @@ export interface UploadHandle {
 
 export const ABORTED = 'aborted';
 
-export function upload(file: File, onProgress: (sent: number, total: number) => void): UploadHandle {
+interface UploadTarget {
+  path: string;
+  // Pickup uploads carry the pickup token and have no session to expire.
+  headers: Record<string, string>;
+}
+
+export function upload(file: File, onProgress: (sent: number, total: number) => void,
+                       target?: UploadTarget): UploadHandle {
   const xhr = new XMLHttpRequest();
   const done = new Promise<{ id: string; size: number }>((resolve, reject) => {
-    xhr.open('POST', BASE + '/uploads');
+    xhr.open('POST', BASE + (target ? target.path : '/uploads'));
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
-    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    if (target) {
+      for (const [k, v] of Object.entries(target.headers)) xhr.setRequestHeader(k, v);
+    } else if (csrfToken) {
+      xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    }
     xhr.responseType = 'text';
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {
       if (xhr.status === 201) {
         try {
-          resolve(JSON.parse(xhr.responseText));
+          const r = JSON.parse(xhr.responseText);
+          // POST /uploads answers {id}, POST /pickup/uploads {upload_id}.
+          resolve({ id: r.id ?? r.upload_id, size: r.size });
         } catch {
           reject(new ApiError('The server sent an unreadable answer.', xhr.status, 'internal'));
         }
@@ -359,7 +495,7 @@ export function upload(file: File, onProgress: (sent: number, total: number) => 
       } catch {
         /* keep the generic text */
       }
-      if (xhr.status === 401) {
+      if (xhr.status === 401 && !target) {
         type = 'session-required';
         expiredListeners.forEach((l) => l());
       }

@@ -9,6 +9,10 @@ export const LIMITS = {
   maxAttachments: 100,
   maxRecipients: 10000,
   maxSubjectChars: 998,
+  // Days a pickup link for a non-member works: 0 until the server reports them (then the sender
+  // may choose, up to the maximum).
+  defaultExpiryDays: 0,
+  maxExpiryDays: 0,
 };
 
 let loaded: Promise<void> | null = null;
@@ -22,6 +26,8 @@ export function loadServerLimits(): Promise<void> {
       LIMITS.maxAttachments = a.limits.max_attachments;
       LIMITS.maxRecipients = a.limits.max_recipients;
       LIMITS.maxSubjectChars = a.limits.max_subject_bytes;
+      LIMITS.defaultExpiryDays = a.limits.default_expiry_days ?? 0;
+      LIMITS.maxExpiryDays = a.limits.max_expiry_days ?? 0;
     },
     () => {
       loaded = null;

@@ -10,7 +10,15 @@ export function SealBadge({ status }: { status: SealStatus }) {
 }
 
 // The seal on a message, said in plain words.
-export function SealBanner({ status, signer }: { status: SealStatus; signer?: string }) {
+export function SealBanner({ status, signer, kind }: { status: SealStatus; signer?: string; kind?: string }) {
+  if (status === 'valid' && (kind === 'portal' || kind === 'guest')) {
+    return (
+      <p class="seal-banner seal-ok" data-testid="seal">
+        <span aria-hidden="true">✔ </span>Sent by {signer} from the secure portal (identity checked by
+        unlock code) — unchanged since sent
+      </p>
+    );
+  }
   if (status === 'valid') {
     return (
       <p class="seal-banner seal-ok" data-testid="seal">

@@ -32,7 +32,11 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
     setError(null);
     try {
       const page = await api.mailbox(folder, from, q);
-      const got = page.items.filter((m) => matches(m, q));
+      // Messages waiting to be re-sealed to this new member come first: they need the link.
+      const waiting: MessageHeader[] = (from ? [] : page.waiting || []).map((w) => ({
+        ...w, folder: 'inbox', unread: true, seal: { status: 'valid' }, waiting: true,
+      }));
+      const got = [...waiting, ...page.items].filter((m) => m.waiting || matches(m, q));
       setItems((prev) => (replace ? got : [...prev, ...got]));
       setCursor(page.next_cursor);
     } catch (e) {
@@ -85,6 +89,24 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
         {items.map((m) => {
           const broken = m.seal.status !== 'valid';
           const who = folder === 'sent' ? 'To ' + (m.to || []).join(', ') : m.from?.name || m.from?.email || '';
+          if (m.waiting) {
+            // Sent to this address before it became a member: it moves in once its link is used.
+            return (
+              <li key={m.id} class="message-item waiting" data-testid="waiting">
+                <div class="mi-waiting">
+                  <span class="mi-top">
+                    <span class="mi-who">{who}</span>
+                    <time class="mi-time" dateTime={m.created_at}>{formatTime(m.created_at)}</time>
+                  </span>
+                  <span class="mi-bottom">
+                    <span class="mi-subject">
+                      Waiting to move into your mailbox: open the link in the email about it and log in.
+                    </span>
+                  </span>
+                </div>
+              </li>
+            );
+          }
           return (
             <li key={m.id} class={'message-item' + (m.unread ? ' unread' : '')}>
               <Link href={`/messages/${m.id}`}>

@@ -1,40 +1,31 @@
-import DOMPurify from 'dompurify';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, attachmentUrl, type MessageView } from '../api';
 import { FormError, Notice } from '../components/Field';
 import { Link } from '../components/Link';
 import { useTitle } from '../components/Page';
+import { AttachmentList, MessageMeta, MessageText } from '../components/MessageParts';
+import { Recipients } from '../components/Recipients';
 import { SealBanner } from '../components/Seal';
-import { formatBytes, formatFullTime } from '../format';
-
-// Message HTML, if any, is cleaned and shown in a sandboxed frame that may run no script, submit
-// no form and load nothing from other sites (the page's own CSP applies to it as well).
-function HtmlBody({ html }: { html: string }) {
-  const clean = DOMPurify.sanitize(html, {
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'iframe', 'object', 'embed', 'link', 'meta', 'base'],
-    FORBID_ATTR: ['style'],
-  });
-  return (
-    <iframe class="html-body" title="Formatted version of the message" sandbox=""
-            srcdoc={'<!doctype html><meta charset="utf-8"><base target="_blank">' + clean} />
-  );
-}
 
 export function Message({ id, justSent }: { id: string; justSent: boolean }) {
   const [msg, setMsg] = useState<MessageView | null>(null);
   const [broken, setBroken] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Bumped to fetch the message again (recipients' states after a recall or a new code).
+  const [version, setVersion] = useState(0);
   useTitle(msg ? msg.subject || '(no subject)' : broken ? 'Seal broken' : 'Message');
 
   useEffect(() => {
     setMsg(null);
     setBroken(false);
     setError(null);
+  }, [id]);
+  useEffect(() => {
     api.message(id).then(setMsg, (e) => {
       if (e instanceof ApiError && e.type === 'integrity-failure') setBroken(true);
       else setError(e instanceof ApiError ? e.message : String(e));
     });
-  }, [id]);
+  }, [id, version]);
 
   if (broken) {
     return (
@@ -60,37 +51,17 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
     <article class="message">
       {justSent && <Notice>Message sent and sealed.</Notice>}
       <h1 tabIndex={-1}>{msg.subject || '(no subject)'}</h1>
-      <SealBanner status={msg.seal.status} signer={msg.seal.signer} />
-      <dl class="meta">
-        <dt>From</dt>
-        <dd>{msg.from?.name && msg.from.name !== msg.from.email ? `${msg.from.name} <${msg.from.email}>` : msg.from?.email}</dd>
-        <dt>To</dt>
-        <dd>{(msg.to || []).join(', ')}</dd>
-        <dt>Sent</dt>
-        <dd>
-          <time dateTime={msg.created_at}>{formatFullTime(msg.created_at)}</time>
-        </dd>
-      </dl>
+      <SealBanner status={msg.seal.status} signer={msg.seal.signer} kind={msg.seal.kind} />
+      <MessageMeta from={msg.from} to={msg.to} createdAt={msg.created_at} />
       {msg.seal.status === 'valid' && (
         <>
-          <pre class="body" data-testid="message-text">{msg.text}</pre>
-          {msg.html && <HtmlBody html={msg.html} />}
-          {msg.attachments.length > 0 && (
-            <section aria-labelledby="att-title">
-              <h2 id="att-title">Attachments</h2>
-              <ul class="attachments">
-                {msg.attachments.map((a) => (
-                  <li key={a.index}>
-                    <a href={attachmentUrl(msg.id, a.index)} download={a.name}>
-                      Download {a.name}
-                    </a>{' '}
-                    <span class="hint">({formatBytes(a.size)})</span>
-                  </li>
-                ))}
-              </ul>
-            </section>
-          )}
+          <MessageText text={msg.text} html={msg.html} />
+          <AttachmentList attachments={msg.attachments}
+                          item={(a) => <a href={attachmentUrl(msg.id, a.index)} download={a.name}>Download {a.name}</a>} />
         </>
+      )}
+      {msg.folder === 'sent' && msg.recipients && msg.recipients.length > 0 && (
+        <Recipients msg={msg} onChanged={() => setVersion((v) => v + 1)} />
       )}
       <p>
         <Link href={`/mailbox/${msg.folder}`}>Back to {msg.folder === 'sent' ? 'Sent' : 'the inbox'}</Link>
