@@ -34,7 +34,7 @@ http::Response PickupNotFound() {
                                "the link is wrong, has expired or was withdrawn"));
 }
 
-json ViewJson(const app::PickupView& v) {
+json ViewJson(const app::PickupView& v, const app::Limits& limits) {
   json out = MessageHeaderJson(v.message.header);
   out.erase("folder");
   out.erase("unread");
@@ -48,6 +48,10 @@ json ViewJson(const app::PickupView& v) {
   out["can_reply"] = true;
   out["reply_all"] = v.reply_all;
   out["can_enrol"] = v.can_enrol;
+  // A guest has no session to ask GET /account: what a reply may carry comes with the message.
+  out["limits"] = {{"max_upload_bytes", limits.max_upload_bytes},
+                   {"max_attachments", limits.max_attachments},
+                   {"max_text_bytes", limits.max_text_bytes}};
   return out;
 }
 
@@ -73,7 +77,7 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
 
   router.Add(
       "POST", "/api/v1/pickup/unlock",
-      [&guests](const http::Request& req, const http::PathParams&) {
+      [&guests, &mailbox = deps.mailbox](const http::Request& req, const http::PathParams&) {
         if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
         auto body =
             ParseJsonObject(req.body, {{"link", JsonType::kString}, {"muc", JsonType::kString}});
@@ -81,7 +85,9 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         app::UnlockOutcome outcome;
         auto view = guests.Unlock(StringField(*body, "link"), StringField(*body, "muc"),
                                   req.remote_address, &outcome);
-        if (view.ok()) return Private(http::Response::Json(200, ViewJson(*view).dump()));
+        if (view.ok()) {
+          return Private(http::Response::Json(200, ViewJson(*view, mailbox.limits()).dump()));
+        }
         switch (outcome.failure) {
           case app::UnlockFailure::kNotFound:
             return PickupNotFound();

@@ -355,6 +355,7 @@ class GuestPickupTest(unittest.TestCase):
         self.assertEqual(view["reply_all"],
                          ["alice@example.org", "bob@example.org", "erin@example.net"])
         self.assertTrue(view["can_enrol"])
+        self.assertEqual(view["limits"]["max_upload_bytes"], 100 << 20)  # the default limit
         token = view["pickup_token"]
 
         # Bad input first: nothing is sent.

@@ -291,6 +291,7 @@ export interface PickupView {
   can_reply?: boolean;
   reply_all?: string[];
   can_enrol?: boolean;
+  limits?: { max_upload_bytes: number; max_attachments: number; max_text_bytes: number };
 }
 
 export interface Attachment {

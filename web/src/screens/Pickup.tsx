@@ -181,15 +181,19 @@ function ReplyForm({ view, token, onGone }: { view: PickupView; token: string; o
     );
   };
 
+  // The unlock answer says what a reply may carry (a guest cannot ask GET /account).
+  const maxUpload = view.limits?.max_upload_bytes ?? LIMITS.maxUploadBytes;
+  const maxFiles = view.limits?.max_attachments ?? LIMITS.maxAttachments;
+
   const add = (list: FileList) => {
     const added: ReplyFile[] = [];
     let count = files.filter((f) => f.status !== 'refused').length;
     for (const file of Array.from(list)) {
       const f: ReplyFile = { key: nextKey++, file, status: 'refused', sent: 0 };
-      if (file.size > LIMITS.maxUploadBytes) {
-        f.error = `Not uploaded: ${formatBytes(file.size)} is over the limit of ${formatBytes(LIMITS.maxUploadBytes)} per file.`;
-      } else if (count >= LIMITS.maxAttachments) {
-        f.error = `Not added: a reply can carry at most ${LIMITS.maxAttachments} files.`;
+      if (file.size > maxUpload) {
+        f.error = `Not uploaded: ${formatBytes(file.size)} is over the limit of ${formatBytes(maxUpload)} per file.`;
+      } else if (count >= maxFiles) {
+        f.error = `Not added: a reply can carry at most ${maxFiles} files.`;
       } else {
         f.status = 'uploading';
         count++;
@@ -270,7 +274,9 @@ function ReplyForm({ view, token, onGone }: { view: PickupView; token: string; o
         )}
         <fieldset class="attachments-field">
           <legend>Attachments</legend>
-          <p class="hint" id="reply-limits">Files are encrypted as they upload.</p>
+          <p class="hint" id="reply-limits">
+            Up to {maxFiles} files of at most {formatBytes(maxUpload)} each; they are encrypted as they upload.
+          </p>
           <input id="reply-files" type="file" multiple class="visually-hidden" aria-describedby="reply-limits"
                  onChange={(e) => {
                    const list = e.currentTarget.files;
