@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/guest_notice.h"
 #include "app/guests.h"
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
@@ -275,18 +276,11 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                        crypto::AeadSeal(link.WrappingKey(), data_key.ExposeSecret().view(),
                                         AsBytes(PickupKeyAd(id, guest.str()))),
                        now, now + s_.config.pickup_ttl, store::PickupState::kPending});
-    const std::string sender = ctx.user.display_name.empty()
-                                   ? ctx.user.email
-                                   : ctx.user.display_name + " <" + ctx.user.email + ">";
-    std::string text =
-        sender + " sent you a secure message with " + s_.config.product_name + ".\n\n";
-    if (!s_.config.guest_notice.empty()) text += s_.config.guest_notice + "\n\n";
-    text += "Open it here:\n" + s_.config.public_url + "/pickup#" + link.Encode() +
-            "\n\nYou also need the Message Unlock Code (MUC) that the sender gives you "
-            "separately. The link works until " +
-            FormatRfc3339(now + s_.config.pickup_ttl) + ".\n";
-    notifications.push_back(
-        {guest, s_.config.product_name + ": a secure message for you", std::move(text)});
+    notifications.push_back(ComposeGuestNotice(
+        guest, {s_.config.product_name, ctx.user.display_name, ctx.user.email,
+                s_.config.public_url + "/pickup#" + link.Encode(), s_.config.guest_notice,
+                s_.config.guest_notice_subject ? std::optional(request.subject) : std::nullopt,
+                now + s_.config.pickup_ttl}));
   }
   const auto sender_address = EmailAddress::Parse(ctx.user.email);
 

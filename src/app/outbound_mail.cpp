@@ -17,6 +17,7 @@ std::string SealPurpose(const MailJobId& id) { return "outbound-mail/" + id.str(
 Bytes Seal(const Services& s, const MailJobId& id, const delivery::OutgoingMail& mail,
            const std::optional<EmailAddress>& report_to) {
   json j = {{"to", mail.to.str()}, {"subject", mail.subject}, {"text", mail.text}};
+  if (!mail.html.empty()) j["html"] = mail.html;
   if (report_to) j["report_to"] = report_to->str();
   std::string text = j.dump();
   const Bytes sealed = s.master.Wrap(AsBytes(text), SealPurpose(id));
@@ -38,9 +39,10 @@ Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& 
     return Corruption("queued mail is malformed");
   }
   SP_ASSIGN_OR_RETURN(EmailAddress to, EmailAddress::Parse(j["to"].get<std::string>()));
-  UnsealedMail out{
-      {std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>(), job.id.str()},
-      std::nullopt};
+  UnsealedMail out{{std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>()},
+                   std::nullopt};
+  if (j.contains("html") && j["html"].is_string()) out.mail.html = j["html"].get<std::string>();
+  out.mail.message_id = job.id.str();
   if (j.contains("report_to") && j["report_to"].is_string()) {
     auto report_to = EmailAddress::Parse(j["report_to"].get<std::string>());
     if (report_to.ok()) out.report_to = *std::move(report_to);
@@ -72,15 +74,46 @@ Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
     return claimed.status();
   }));
   DeliveryRound round;
+  // Open every claimed mail, hand the batch to the mailer at once (one SMTP session), then
+  // record the outcomes: every delivered mail in one transaction, the others one by one.
+  std::vector<const store::OutboundMailRecord*> jobs;
+  std::vector<UnsealedMail> unsealed;
   for (const store::OutboundMailRecord& job : *claimed) {
-    Result<UnsealedMail> unsealed = Unseal(s_, job);
-    if (!unsealed.ok()) {
+    Result<UnsealedMail> u = Unseal(s_, job);
+    if (!u.ok()) {
       // Nothing to retry: a mail that cannot be opened will not open later.
-      SP_RETURN_IF_ERROR(Finish(job, nullptr, std::nullopt, unsealed.status(), round));
+      SP_RETURN_IF_ERROR(Finish(job, nullptr, std::nullopt, u.status(), round));
       continue;
     }
-    const Status sent = s_.mailer.Send(unsealed->mail);
-    SP_RETURN_IF_ERROR(Finish(job, &unsealed->mail, unsealed->report_to, sent, round));
+    jobs.push_back(&job);
+    unsealed.push_back(*std::move(u));
+  }
+  if (jobs.empty()) return round;
+  std::vector<delivery::OutgoingMail> mails;
+  mails.reserve(unsealed.size());
+  for (const UnsealedMail& u : unsealed) mails.push_back(u.mail);
+  std::vector<Status> sent = s_.mailer.SendBatch(mails);
+  if (sent.size() != mails.size()) return Internal("mailer answered for the wrong number of mails");
+
+  std::vector<size_t> delivered;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (sent[i].ok()) {
+      delivered.push_back(i);
+    } else {
+      SP_RETURN_IF_ERROR(Finish(*jobs[i], &mails[i], unsealed[i].report_to, sent[i], round));
+    }
+  }
+  if (!delivered.empty()) {
+    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+      for (const size_t i : delivered) {
+        SP_RETURN_IF_ERROR(tx.DeleteMail(jobs[i]->id));
+        SP_RETURN_IF_ERROR(RecordEvent(
+            s_, tx, "mail.sent", "system", jobs[i]->id.str(),
+            json{{"to", mails[i].to.str()}, {"attempts", jobs[i]->attempts + 1}}.dump()));
+      }
+      return Status::Ok();
+    }));
+    round.delivered += static_cast<int>(delivered.size());
   }
   return round;
 }

@@ -60,6 +60,7 @@ struct AppConfig {
   int max_muc_failures = 5;
   std::chrono::seconds pickup_token_ttl{15 * 60};
   std::string guest_notice = "Sealpost keeps this message encrypted until you open it.";
+  bool guest_notice_subject = false;  // the notification shows the message's subject
   Limits limits;
 };
 
