@@ -133,11 +133,14 @@ TEST_F(GuestsTest, TypedMucAndLinkOpenTheMessageAndItsAttachment) {
 
 TEST_F(GuestsTest, NoticeShowsTheSubjectOnlyWhenPolicyAllows) {
   services_.config.guest_notice_subject = true;
-  Mailbox mailbox(services_);  // a Mailbox keeps its own copy of the configuration
+  int woken = 0;  // the deliverers are woken once the notifications are committed
+  services_.mail_queued = [&] { ++woken; };
+  Mailbox mailbox(services_);  // a Mailbox keeps its own copy of the services
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "Quarterly figures");
   r.mucs = {{kGuest, kMuc}};
   ASSERT_THAT(mailbox.Send(alice, r).status(), IsOk());
+  EXPECT_EQ(woken, 1);
   const std::string link = LinkFor(kGuest);
   const delivery::OutgoingMail& note = mailer_.sent.back();
   EXPECT_EQ(note.subject, "Sealpost: Quarterly figures");

@@ -310,6 +310,7 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                                       {"attachments", used_uploads.size()}}
                            .dump());
   }));
+  if (!notifications.empty()) NotifyMailQueued(s_);
   if (outcome) outcome->generated_mucs = std::move(generated);
   return id;
 }

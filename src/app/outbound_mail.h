@@ -28,6 +28,11 @@ namespace sealpost::app {
 Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
                  const std::optional<EmailAddress>& report_failure_to = std::nullopt);
 
+// Tells the deliverers that mail is waiting (call after the transaction that queued it committed).
+inline void NotifyMailQueued(const Services& s) {
+  if (s.mail_queued) s.mail_queued();
+}
+
 struct DeliveryRound {
   int delivered = 0;
   int retried = 0;  // rescheduled after a transient failure

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "audit/audit_log.h"
@@ -74,6 +75,9 @@ struct Services {
   delivery::Mailer& mailer;
   const auth::LoginThrottle& throttle;
   AppConfig config;
+  // Wakes the mail deliverers after mail was queued and committed (NotifyMailQueued); unset, they
+  // find it at their next periodic round. Thread-safe.
+  std::function<void()> mail_queued = nullptr;
 };
 
 }  // namespace sealpost::app

@@ -108,6 +108,29 @@ int Serve(const Config& config) {
   auth::LoginThrottle throttle(**store, clock, config.throttle);
   app::Services services{**store, **blobs, *master,  audit_log, clock,
                          rng,     *mailer, throttle, config.app};
+  // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
+  // with its own relay session per batch; claims are leased, so they never send the same mail.
+  app::MailDeliverer mail_deliverer(services);
+  std::vector<std::unique_ptr<PeriodicTask>> mail_delivery;
+  services.mail_queued = [&mail_delivery] {
+    for (const auto& task : mail_delivery) task->Wake();
+  };
+  for (int i = 0; i < config.mail_delivery_connections; ++i) {
+    mail_delivery.push_back(std::make_unique<PeriodicTask>(
+        [&] {
+          constexpr int kBatch = 50;  // mails per claim, and per relay session
+          for (;;) {                  // until the queue holds nothing due
+            auto round = mail_deliverer.DeliverDue(kBatch);
+            if (!round.ok()) {
+              spdlog::warn("mail delivery: {}", round.status().ToString());
+              return;
+            }
+            if (round->delivered + round->retried + round->failed < kBatch) return;
+          }
+        },
+        std::chrono::seconds(1)));
+  }
+
   app::Accounts accounts(services);
   app::Mailbox mailbox(services);
   app::Admin admin(services);
@@ -142,25 +165,6 @@ int Serve(const Config& config) {
   if (!server.ok()) return Fail("HTTPS server", server.status());
   if (Status s = (*server)->Start(); !s.ok()) return Fail("HTTPS server", s);
 
-  // Several deliverers, each with its own relay session per batch; claims are leased, so they
-  // never send the same mail.
-  app::MailDeliverer mail_deliverer(services);
-  std::vector<std::unique_ptr<PeriodicTask>> mail_delivery;
-  for (int i = 0; i < config.mail_delivery_connections; ++i) {
-    mail_delivery.push_back(std::make_unique<PeriodicTask>(
-        [&] {
-          constexpr int kBatch = 50;  // mails per claim, and per relay session
-          for (;;) {                  // until the queue holds nothing due
-            auto round = mail_deliverer.DeliverDue(kBatch);
-            if (!round.ok()) {
-              spdlog::warn("mail delivery: {}", round.status().ToString());
-              return;
-            }
-            if (round->delivered + round->retried + round->failed < kBatch) return;
-          }
-        },
-        std::chrono::seconds(1)));
-  }
   PeriodicTask housekeeping(
       [&] {
         auto uploads = mailbox.ExpireUploads();
