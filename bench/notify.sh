@@ -4,8 +4,9 @@
 # prints FAIL and the script still exits 0; it exits non-zero only when something breaks.
 # Needs root (the private Postfix of tests/postfix/postfix.sh) and /usr/sbin/smtp-source.
 # Usage: bash bench/notify.sh BUILD_DIR   (a Release build, as `make bench-notify` makes)
-# Tunables: BENCH_GUESTS (1000), BENCH_CONNECTIONS (4), BENCH_ROUNDS (3), BENCH_TLS=1 (Sealpost
-# over STARTTLS; smtp-source has no TLS, so that ratio is context, not the target comparison).
+# Tunables: BENCH_GUESTS (1000), BENCH_CONNECTIONS (4), BENCH_ROUNDS (3), BENCH_DKIM=1 (sign every
+# notification), BENCH_TLS=1 (Sealpost over STARTTLS; smtp-source has no TLS, so that ratio is
+# context, not the target comparison).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
