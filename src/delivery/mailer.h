@@ -1,4 +1,4 @@
-// Outgoing system mail (address verification for now; notifications later).
+// Outgoing system mail: address verification, guest notifications, delivery reports.
 //
 // With no relay configured, mail is written as .eml files into an outbox directory, which a
 // newcomer can open by hand and the tests read. A relay-backed Mailer (SMTP client with
