@@ -3,7 +3,9 @@
 #include "delivery/dkim_signer.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -14,6 +16,9 @@
 #include <openssl/rsa.h>
 
 #include "delivery/mailer.h"
+#include "platform/clock.h"
+#include "platform/filesystem.h"
+#include "platform/rng.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -88,6 +93,27 @@ TEST(DkimSignerTest, RenderSignedMessagePutsTheSignatureFirst) {
                                               FromUnixMillis(0), nullptr);
   ASSERT_THAT(unsigned_message.status(), IsOk());
   EXPECT_THAT(*unsigned_message, StartsWith("From: "));
+}
+
+TEST(DkimSignerTest, TheEmlOutboxSignsToo) {
+  auto signer = MakeDkimSigner(Secret(NewRsaKeyPem()), "sel1", "example.org");
+  ASSERT_THAT(signer.status(), IsOk());
+  testutil::TempDir dir;
+  platform::SystemClock clock;
+  platform::SystemRng rng;
+  auto mailer = MakeEmlOutboxMailer(
+      platform::DefaultFilesystem(), clock, rng,
+      {dir.path() + "/outbox", "Sealpost <no-reply@example.org>", "example.org", *signer});
+  ASSERT_THAT(mailer->Send({*EmailAddress::Parse("carol@example.net"), "Hi", "hello\n"}), IsOk());
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/outbox")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string eml{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    EXPECT_THAT(eml, StartsWith("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;"));
+    EXPECT_THAT(eml, HasSubstr("\r\nFrom: Sealpost <no-reply@example.org>\r\n"));
+    ++files;
+  }
+  EXPECT_EQ(files, 1u);
 }
 
 TEST(DkimSignerTest, BadKeysAndNamesAreRefusedWithoutShowingTheKey) {
