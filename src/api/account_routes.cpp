@@ -12,28 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json UserJson(const store::UserRecord& u) {
-  return {{"id", u.id.str()},
-          {"email", u.email},
-          {"display_name", u.display_name},
-          {"is_admin", u.is_admin},
-          {"totp_enabled", u.totp_enabled}};
-}
-
-const char* SessionStatus(store::SessionKind kind) {
-  return kind == store::SessionKind::kFull ? "active" : "totp_setup_required";
-}
-
-http::Response SessionResponse(const app::SessionGrant& grant) {
-  http::Response r = http::Response::Json(200, json{{"status", SessionStatus(grant.kind)},
-                                                    {"csrf_token", grant.csrf_token},
-                                                    {"expires_at", FormatRfc3339(grant.expires_at)},
-                                                    {"user", UserJson(grant.user)}}
-                                                   .dump());
-  SetSessionCookie(r, grant);
-  return r;
-}
-
 http::Response NoContent() {
   http::Response r;
   r.status = 204;
@@ -171,24 +149,27 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
                return r;
              });
 
-  router.Add(
-      "GET", "/api/v1/account",
-      [&accounts, &mailbox = deps.mailbox](const http::Request& req, const http::PathParams&) {
-        auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
-        if (!auth.ctx) return std::move(auth.error);
-        const store::UserRecord& u = auth.ctx->user;
-        const app::Limits& l = mailbox.limits();
-        return http::Response::Json(200, json{{"email", u.email},
-                                              {"role", u.is_admin ? "admin" : "member"},
-                                              {"totp_enabled", u.totp_enabled},
-                                              {"created_at", FormatRfc3339(u.created_at)},
-                                              {"limits",
-                                               {{"max_upload_bytes", l.max_upload_bytes},
-                                                {"max_attachments", l.max_attachments},
-                                                {"max_recipients", l.max_recipients},
-                                                {"max_subject_bytes", l.max_subject_bytes}}}}
-                                             .dump());
-      });
+  router.Add("GET", "/api/v1/account",
+             [&accounts, &mailbox = deps.mailbox, &sent = deps.sent](const http::Request& req,
+                                                                     const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kSetupAllowed);
+               if (!auth.ctx) return std::move(auth.error);
+               const store::UserRecord& u = auth.ctx->user;
+               const app::Limits& l = mailbox.limits();
+               const app::ExpiryLimits expiry = sent.expiry_limits();
+               return http::Response::Json(200, json{{"email", u.email},
+                                                     {"role", u.is_admin ? "admin" : "member"},
+                                                     {"totp_enabled", u.totp_enabled},
+                                                     {"created_at", FormatRfc3339(u.created_at)},
+                                                     {"limits",
+                                                      {{"max_upload_bytes", l.max_upload_bytes},
+                                                       {"max_attachments", l.max_attachments},
+                                                       {"max_recipients", l.max_recipients},
+                                                       {"max_subject_bytes", l.max_subject_bytes},
+                                                       {"default_expiry_days", expiry.default_days},
+                                                       {"max_expiry_days", expiry.max_days}}}}
+                                                    .dump());
+             });
 
   router.Add(
       "POST", "/api/v1/account/password",

@@ -23,6 +23,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterAccountRoutes(router, deps);
   RegisterMailboxRoutes(router, deps);
   RegisterPickupRoutes(router, deps);
+  RegisterSentRoutes(router, deps);
   RegisterAdminRoutes(router, deps);
 }
 

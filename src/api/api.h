@@ -10,6 +10,7 @@
 #include "app/admin.h"
 #include "app/guests.h"
 #include "app/mailbox.h"
+#include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "http/router.h"
 
@@ -20,6 +21,7 @@ struct ApiDeps {
   app::Mailbox& mailbox;
   app::Admin& admin;
   app::Guests& guests;
+  app::SentMessages& sent;
   // Re-checks the audit log (administrators only).
   std::function<Result<audit::VerifyReport>()> verify_audit;
   std::function<Status()> ready;  // readiness probe (store reachable)

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_input.h"
+#include "api/message_json.h"
 #include "api/request_auth.h"
 #include "api/routes.h"
 #include "http/problem.h"
@@ -34,26 +35,34 @@ http::Response PickupNotFound() {
 }
 
 json ViewJson(const app::PickupView& v) {
-  const app::MessageHeader& h = v.message.header;
-  json attachments = json::array();
-  for (const auto& a : v.message.attachments) {
-    attachments.push_back(
-        {{"index", a.index}, {"name", a.name}, {"content_type", a.content_type}, {"size", a.size}});
-  }
-  return {{"id", h.id.str()},
-          {"recipient", v.recipient},
-          {"created_at", FormatRfc3339(h.created_at)},
-          {"from", {{"email", h.from_email}, {"name", h.from_name}}},
-          {"to", h.to},
-          {"subject", h.subject},
-          {"text", v.message.body.text},
-          {"html", v.message.body.html},
-          {"attachments", attachments},
-          {"seal",
-           {{"status", h.seal == app::SealState::kValid ? "valid" : "invalid"},
-            {"signer", h.from_email}}},
-          {"pickup_token", v.pickup_token},
-          {"pickup_token_expires_at", FormatRfc3339(v.token_expires_at)}};
+  json out = MessageHeaderJson(v.message.header);
+  out.erase("folder");
+  out.erase("unread");
+  out["recipient"] = v.recipient;
+  out["text"] = v.message.body.text;
+  out["html"] = v.message.body.html;
+  out["attachments"] = AttachmentsJson(v.message.attachments);
+  out["pickup_token"] = v.pickup_token;
+  out["pickup_token_expires_at"] = FormatRfc3339(v.token_expires_at);
+  out["expires_at"] = FormatRfc3339(v.expires_at);
+  out["can_reply"] = true;
+  out["reply_all"] = v.reply_all;
+  out["can_enrol"] = v.can_enrol;
+  return out;
+}
+
+Result<app::ReplyRequest> ReplyRequestFrom(const http::Request& req) {
+  SP_ASSIGN_OR_RETURN(const json body,
+                      ParseJsonObject(req.body, {{"text", JsonType::kString, false},
+                                                 {"html", JsonType::kString, false},
+                                                 {"attachments", JsonType::kArray, false},
+                                                 {"reply_all", JsonType::kBoolean, false}}));
+  app::ReplyRequest r;
+  r.text = StringField(body, "text");
+  r.html = StringField(body, "html");
+  r.reply_all = body.contains("reply_all") && body.at("reply_all").get<bool>();
+  SP_ASSIGN_OR_RETURN(r.attachments, AttachmentRequestsFrom(body));
+  return r;
 }
 
 }  // namespace
@@ -93,6 +102,9 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
             r.SetHeader("Retry-After", "900");
             return Private(std::move(r));
           }
+          case app::UnlockFailure::kEnrolled:
+            return Private(http::Problem(409, "pickup-enrolled", "Log in to read this message",
+                                         view.status().message()));
           case app::UnlockFailure::kBadRequest:
           case app::UnlockFailure::kNone:
             break;
@@ -126,6 +138,83 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
                r.stream_length = download->info.size;
                return Private(std::move(r));
              });
+
+  router.AddUpload(
+      "POST", "/api/v1/pickup/uploads",
+      [&guests](const http::Request& req,
+                const http::PathParams&) -> Result<std::unique_ptr<http::UploadSink>> {
+        const auto token = req.Header(kPickupTokenHeader);
+        if (!token) return NotFound("the pickup token is wrong or has expired: unlock again");
+        SP_ASSIGN_OR_RETURN(auto session,
+                            guests.BeginUpload(*token, req.content_length, req.remote_address));
+        return std::unique_ptr<http::UploadSink>(new UploadSinkAdapter(std::move(session)));
+      },
+      http::RouteOptions{static_cast<size_t>(deps.max_upload_bytes), true});
+
+  router.Add(
+      "POST", "/api/v1/pickup/reply",
+      [&guests](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
+        const auto token = req.Header(kPickupTokenHeader);
+        if (!token) return PickupNotFound();
+        auto request = ReplyRequestFrom(req);
+        if (!request.ok()) return Private(ApiError(request.status()));
+        auto sent = guests.Reply(*token, *request, req.remote_address);
+        if (!sent.ok()) {
+          return sent.status().code() == ErrorCode::kNotFound ? PickupNotFound()
+                                                              : Private(ApiError(sent.status()));
+        }
+        http::Response r =
+            http::Response::Json(201, json{{"id", sent->id.str()}, {"to", sent->to}}.dump());
+        return Private(std::move(r));
+      },
+      http::RouteOptions{deps.max_message_json_bytes});
+
+  router.Add(
+      "POST", "/api/v1/pickup/enrol",
+      [&accounts, &guests](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
+        const auto token = req.Header(kPickupTokenHeader);
+        if (!token) return PickupNotFound();
+        auto body = ParseJsonObject(req.body, {{"password", JsonType::kString},
+                                               {"display_name", JsonType::kString, false}});
+        if (!body.ok()) return Private(ApiError(body.status()));
+        app::SignUpRequest request{"", StringField(*body, "password"),
+                                   StringField(*body, "display_name"), req.remote_address};
+        auto enrolled = guests.Enrol(accounts, *token, std::move(request),
+                                     req.Header("User-Agent").value_or(""));
+        if (!enrolled.ok()) {
+          if (enrolled.status().code() == ErrorCode::kNotFound) return PickupNotFound();
+          if (enrolled.status().code() == ErrorCode::kConflict) {
+            return Private(http::Problem(409, "already-member", "Already a member",
+                                         enrolled.status().message()));
+          }
+          return Private(ApiError(enrolled.status()));
+        }
+        http::Response r = SessionResponse(enrolled->session, 201);
+        json out = json::parse(r.body);
+        out["recovery_code"] = std::string(enrolled->account.recovery_code.AsStringView());
+        r.body = out.dump();
+        return Private(std::move(r));
+      },
+      http::RouteOptions{kMaxUnlockJsonBytes});
+
+  router.Add(
+      "POST", "/api/v1/pickup/claim",
+      [&accounts, &guests](const http::Request& req, const http::PathParams&) {
+        if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return Private(std::move(auth.error));
+        auto body = ParseJsonObject(req.body, {{"link", JsonType::kString}});
+        if (!body.ok()) return Private(ApiError(body.status()));
+        auto id = guests.Claim(*auth.ctx, StringField(*body, "link"));
+        if (!id.ok()) {
+          return id.status().code() == ErrorCode::kNotFound ? PickupNotFound()
+                                                            : Private(ApiError(id.status()));
+        }
+        return Private(http::Response::Json(200, json{{"id", id->str()}}.dump()));
+      },
+      http::RouteOptions{kMaxUnlockJsonBytes});
 
   router.Add(
       "POST", "/api/v1/messages/{id}/recipients/{address}/muc",

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/time.h"
 #include "crypto/secret_bytes.h"
 #include "http/problem.h"
 
@@ -52,6 +53,29 @@ SessionOrError RequireSession(app::Accounts& accounts, const http::Request& requ
 void SetSessionCookie(http::Response& response, const app::SessionGrant& grant) {
   response.AddHeader("Set-Cookie", fmt::format("{}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
                                                kSessionCookie, grant.cookie_value));
+}
+
+nlohmann::json UserJson(const store::UserRecord& u) {
+  return {{"id", u.id.str()},
+          {"email", u.email},
+          {"display_name", u.display_name},
+          {"is_admin", u.is_admin},
+          {"totp_enabled", u.totp_enabled}};
+}
+
+const char* SessionStatus(store::SessionKind kind) {
+  return kind == store::SessionKind::kFull ? "active" : "totp_setup_required";
+}
+
+http::Response SessionResponse(const app::SessionGrant& grant, int status) {
+  http::Response r =
+      http::Response::Json(status, nlohmann::json{{"status", SessionStatus(grant.kind)},
+                                                  {"csrf_token", grant.csrf_token},
+                                                  {"expires_at", FormatRfc3339(grant.expires_at)},
+                                                  {"user", UserJson(grant.user)}}
+                                       .dump());
+  SetSessionCookie(r, grant);
+  return r;
 }
 
 void ClearSessionCookie(http::Response& response) {

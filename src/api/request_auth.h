@@ -1,6 +1,8 @@
 // Session cookies, CSRF checks and error answers shared by the API handlers.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "app/accounts.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -23,6 +25,12 @@ SessionOrError RequireSession(app::Accounts& accounts, const http::Request& requ
                               SessionNeed need);
 
 void SetSessionCookie(http::Response& response, const app::SessionGrant& grant);
+// {id, email, display_name, is_admin, totp_enabled}
+nlohmann::json UserJson(const store::UserRecord& user);
+// "active", or "totp_setup_required" for a session limited to TOTP set-up.
+const char* SessionStatus(store::SessionKind kind);
+// `status` with {status, csrf_token, expires_at, user} and the session cookie set.
+http::Response SessionResponse(const app::SessionGrant& grant, int status = 200);
 void ClearSessionCookie(http::Response& response);
 
 // Status → problem.

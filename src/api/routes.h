@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "api/api.h"
 #include "blob/blob_store.h"
 #include "http/response.h"
@@ -28,5 +30,8 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterSentRoutes(http::Router& router, const ApiDeps& deps);
+// The sender's view of a sent message (recipients, expires_at, can_recall), added to `out`.
+void AddSentStatus(nlohmann::json& out, const app::SentStatus& status);
 
 }  // namespace sealpost::api

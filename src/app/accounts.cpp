@@ -418,6 +418,42 @@ Result<std::optional<std::string>> Accounts::CreateBootstrapTokenIfNeeded() {
   return std::optional<std::string>(token.Encode());
 }
 
+Result<Enrolment> Accounts::EnrolProvenAddress(
+    const SignUpRequest& request, std::string_view user_agent,
+    const std::function<Status(store::WriteTxn&, const store::UserRecord&)>& in_same_write) {
+  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(request.email));
+  SP_RETURN_IF_ERROR(ValidatePassword(request.password));
+  SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
+  auto existing = s_.store.GetUserByEmail(email.str());
+  if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
+    return existing.status();
+  }
+  if (existing.ok() && existing->state != UserState::kPending) {
+    return Conflict("this address already has an account: log in instead");
+  }
+  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
+                                                    std::move(display_name), UserState::kActive));
+  SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(member.record, member.umk));
+  store::SessionRecord record;
+  SessionGrant grant = NewSession(member.record, member.umk,
+                                  s_.config.require_totp ? SessionKind::kSetup : SessionKind::kFull,
+                                  request.client_address, user_agent, record);
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    // An unconfirmed sign-up for the address never proved it; this enrolment did.
+    if (existing.ok()) SP_RETURN_IF_ERROR(tx.DeleteUser(existing->id));
+    SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
+    SP_RETURN_IF_ERROR(tx.CreateSession(record));
+    SP_RETURN_IF_ERROR(in_same_write(tx, member.record));
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "user.enrol_guest", "ip:" + request.client_address,
+                                   member.record.id.str()));
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "key.create", member.record.id.str(),
+                                   member.record.id.str(), R"({"keys":["x25519","ed25519"]})"));
+    return RecordEvent(s_, tx, "auth.login", member.record.id.str(), member.record.id.str(),
+                       nlohmann::json{{"client", request.client_address}}.dump());
+  }));
+  return Enrolment{VerifiedAccount{member.record.email, std::move(code)}, std::move(grant)};
+}
+
 Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
                                                  const SignUpRequest& request) {
   SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(request.email));

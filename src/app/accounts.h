@@ -8,6 +8,7 @@
 // address; every state change and every failed attempt is audited. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,12 @@ struct SessionGrant {
   store::SessionKind kind = store::SessionKind::kFull;
   TimePoint expires_at;
   store::UserRecord user;
+};
+
+// A guest who became a member (Accounts::EnrolProvenAddress): logged in at once.
+struct Enrolment {
+  VerifiedAccount account;
+  SessionGrant session;
 };
 
 struct LoginResult {
@@ -69,6 +76,14 @@ class Accounts final {
   // owner learns which by the mail they receive).
   Status SignUp(const SignUpRequest& request);
   Result<VerifiedAccount> VerifyEmail(std::string_view token);
+  // A guest who proved the address (pickup link + MUC, app/guests.h) becomes a member in one
+  // step: active at once without a confirmation mail, and logged in (a set-up session first
+  // when the policy requires TOTP). `in_same_write` runs in the transaction that creates the
+  // account. Conflict when the address already has an active account; an unconfirmed sign-up
+  // for it is replaced.
+  Result<Enrolment> EnrolProvenAddress(
+      const SignUpRequest& request, std::string_view user_agent,
+      const std::function<Status(store::WriteTxn&, const store::UserRecord&)>& in_same_write);
 
   // `user_agent` (untrusted, optional) is kept, bounded and sanitised, for the session list.
   Result<LoginResult> Login(std::string_view email, std::string_view password,

@@ -7,6 +7,7 @@
 
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
+#include "app/portal_author.h"
 #include "core/address.h"
 
 namespace sealpost::app {
@@ -62,6 +63,7 @@ Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view
     page.next_cursor = HexEncode(AsBytes(users.back().email));
   }
   for (const store::UserRecord& u : users) {
+    if (u.state == store::UserState::kSystem) continue;  // not an account
     const AccountStatus status = u.disabled ? AccountStatus::kDisabled
                                  : u.state == store::UserState::kActive
                                      ? AccountStatus::kActive
@@ -74,7 +76,7 @@ Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view
 Status Admin::SetDisabled(const AuthContext& ctx, std::string_view user_id, bool disabled) {
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
   auto id = UserId::Parse(user_id);
-  if (!id.ok()) return NotFound("user not found");
+  if (!id.ok() || *id == kPortalSenderId) return NotFound("user not found");
   if (disabled && *id == ctx.user.id) return Conflict("administrators cannot disable themselves");
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.SetUserDisabled(*id, disabled));

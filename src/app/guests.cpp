@@ -1,15 +1,20 @@
 #include "app/guests.h"
 
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
+#include "app/portal_author.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/password_hash.h"
+#include "crypto/sealed_box.h"
+#include "keys/member_keys.h"
 
 namespace sealpost::app {
 namespace {
@@ -20,7 +25,27 @@ std::string TokenAd(std::string_view pickup_lookup) {
   return fmt::format("sealpost/pickup-token/v1|{}", pickup_lookup);
 }
 
+std::string UploadAd(const UploadId& id, std::string_view pickup_lookup) {
+  return fmt::format("sealpost/pickup-upload/v1|{}|{}", id.str(), pickup_lookup);
+}
+
 std::string Actor(const std::string& client_address) { return "ip:" + client_address; }
+
+// Everyone else on `message` whom a reply-all from `guest` reaches: the sender first.
+std::vector<std::string> ReplyAllOf(const MessageHeader& message, const std::string& guest) {
+  std::vector<std::string> out{message.from_email};
+  for (const std::string& to : message.to) {
+    if (to != guest && to != message.from_email) out.push_back(to);
+  }
+  return out;
+}
+
+std::string ReplySubject(const std::string& subject, size_t max_bytes) {
+  const bool has_prefix = subject.size() >= 3 && (subject[0] == 'R' || subject[0] == 'r') &&
+                          (subject[1] == 'E' || subject[1] == 'e') && subject[2] == ':';
+  if (has_prefix || subject.size() + 4 > max_bytes) return subject;
+  return "Re: " + subject;
+}
 
 }  // namespace
 
@@ -92,9 +117,20 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   }
   const TimePoint now = s_.clock.Now();
   if (pickup->state == store::PickupState::kRevoked) return not_found("revoked");
+  if (pickup->state == store::PickupState::kExpired) return not_found("expired");
+  if (pickup->state == store::PickupState::kClaimed) return not_found("claimed");
   if (pickup->expires_at <= now) return not_found("expired");
-  SP_ASSIGN_OR_RETURN(const store::GuestAddressRecord guest,
-                      s_.store.GetGuestAddress(pickup->email));
+  auto guest = s_.store.GetGuestAddress(pickup->email);
+  if (!guest.ok() && guest.status().code() == ErrorCode::kNotFound) {
+    // The address enrolled since: its MUC is gone, the member logs in to claim the message.
+    auto member = s_.store.GetUserByEmail(pickup->email);
+    if (member.ok() && member->state == store::UserState::kActive) {
+      return fail(UnlockFailure::kEnrolled,
+                  Conflict("this message now waits in the Sealpost mailbox of " + pickup->email +
+                           ": log in to read it"));
+    }
+  }
+  SP_RETURN_IF_ERROR(guest.status());
 
   // Count the attempt before checking, so parallel guesses cannot exceed the limit.
   int64_t attempt = 0;
@@ -114,7 +150,7 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   }
   SP_RETURN_IF_ERROR(reserved);
 
-  if (ValidateMuc(muc).ok() && crypto::VerifyStoredPasswordHash(guest.muc_hash, muc)) {
+  if (ValidateMuc(muc).ok() && crypto::VerifyStoredPasswordHash(guest->muc_hash, muc)) {
     auto raw_key = crypto::AeadOpen(link->WrappingKey(), pickup->wrapped_key,
                                     AsBytes(PickupKeyAd(pickup->message_id, pickup->email)));
     if (!raw_key.ok()) return Corruption("the pickup failed its integrity check");
@@ -130,17 +166,22 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                                           AsBytes(TokenAd(pickup->lookup)));
     payload.insert(payload.end(), sealed.begin(), sealed.end());
     const TimePoint token_expires = now + s_.config.pickup_token_ttl;
-    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    const Status opened = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      // NotFound when recalled or expired since it was read.
+      SP_RETURN_IF_ERROR(tx.MarkPickupOpened(pickup->lookup, now));
       SP_RETURN_IF_ERROR(tx.ResetMucFailures(pickup->email));
-      if (pickup->state == store::PickupState::kPending) {
-        SP_RETURN_IF_ERROR(tx.SetPickupState(pickup->lookup, store::PickupState::kOpened));
-      }
       SP_RETURN_IF_ERROR(tx.CreateToken(
           {token.Lookup(), store::TokenPurpose::kPickup, std::nullopt, payload, token_expires}));
       return RecordEvent(s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
                          nlohmann::json{{"recipient", pickup->email}}.dump());
-    }));
-    return PickupView{std::move(view), pickup->email, token.Encode(), token_expires};
+    });
+    if (opened.code() == ErrorCode::kNotFound) return not_found("revoked");
+    SP_RETURN_IF_ERROR(opened);
+    auto member = s_.store.GetUserByEmail(pickup->email);
+    if (!member.ok() && member.status().code() != ErrorCode::kNotFound) return member.status();
+    std::vector<std::string> reply_all = ReplyAllOf(view.header, pickup->email);
+    return PickupView{std::move(view),    pickup->email,        token.Encode(), token_expires,
+                      pickup->expires_at, std::move(reply_all), !member.ok()};
   }
 
   // Wrong MUC. At the limit: locked; every sender with a message waiting for it is told.
@@ -194,29 +235,200 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                   fmt::format("wrong message unlock code; {} tries left", out.remaining_tries)));
 }
 
-Result<AttachmentDownload> Guests::OpenAttachment(std::string_view token_text, int index,
-                                                  const std::string& client_address) {
-  const Status not_found = NotFound("no such attachment, or the pickup token has expired");
+struct Guests::TokenAccess {
+  store::PickupRecord pickup;
+  store::MessageRecord message;
+  crypto::AeadKey data_key;
+  crypto::AeadKey token_key;  // the token's wrapping key: binds the guest's uploads to it
+};
+
+Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
+  const Status not_found = NotFound("the pickup token is wrong or has expired: unlock again");
   auto token = auth::BearerSecret::Parse(token_text);
   if (!token.ok()) return not_found;
-  auto record = s_.store.GetToken(token->Lookup(), store::TokenPurpose::kPickup, s_.clock.Now());
+  const TimePoint now = s_.clock.Now();
+  auto record = s_.store.GetToken(token->Lookup(), store::TokenPurpose::kPickup, now);
   if (!record.ok()) return not_found;
   if (record->payload.size() <= kLookupHexChars) return not_found;
   const std::string pickup_lookup(record->payload.begin(),
                                   record->payload.begin() + kLookupHexChars);
   auto pickup = s_.store.GetPickup(pickup_lookup);
-  if (!pickup.ok() || pickup->state == store::PickupState::kRevoked ||
-      pickup->expires_at <= s_.clock.Now()) {
+  // Live pickups only: not recalled, expired or re-sealed to a member.
+  if (!pickup.ok() ||
+      (pickup->state != store::PickupState::kPending &&
+       pickup->state != store::PickupState::kOpened) ||
+      pickup->expires_at <= now) {
     return not_found;
   }
-  auto raw_key =
-      crypto::AeadOpen(token->WrappingKey(), ByteView(record->payload).subspan(kLookupHexChars),
-                       AsBytes(TokenAd(pickup_lookup)));
+  crypto::AeadKey token_key = token->WrappingKey();
+  auto raw_key = crypto::AeadOpen(token_key, ByteView(record->payload).subspan(kLookupHexChars),
+                                  AsBytes(TokenAd(pickup_lookup)));
   if (!raw_key.ok()) return not_found;
+  SP_ASSIGN_OR_RETURN(crypto::AeadKey data_key, crypto::AeadKey::FromSecret(std::move(*raw_key)));
+  SP_ASSIGN_OR_RETURN(store::MessageRecord message, s_.store.GetMessage(pickup->message_id));
+  return TokenAccess{std::move(*pickup), std::move(message), std::move(data_key),
+                     std::move(token_key)};
+}
+
+Result<AttachmentDownload> Guests::OpenAttachment(std::string_view token_text, int index,
+                                                  const std::string& client_address) {
+  auto access = OpenToken(token_text);
+  if (!access.ok()) return NotFound("no such attachment, or the pickup token has expired");
+  return mailbox_.OpenAttachmentWithKey(access->message, access->data_key, index,
+                                        Actor(client_address));
+}
+
+Result<std::unique_ptr<UploadSession>> Guests::BeginUpload(std::string_view token_text,
+                                                           std::optional<uint64_t> declared_size,
+                                                           const std::string& client_address) {
+  SP_ASSIGN_OR_RETURN(TokenAccess access, OpenToken(token_text));
+  // Guest uploads belong to the portal's reserved row, made on first use.
+  SP_RETURN_IF_ERROR(LoadOrCreatePortalSealKey(s_).status());
+  internal::UploadOwner owner{
+      kPortalSenderId, Actor(client_address),
+      [key = std::make_shared<crypto::AeadKey>(std::move(access.token_key)),
+       lookup = access.pickup.lookup](const UploadId& id,
+                                      const crypto::SecretBytes& key_blob) -> Result<Bytes> {
+        return crypto::AeadSeal(*key, key_blob.view(), AsBytes(UploadAd(id, lookup)));
+      }};
+  return internal::BeginBlobUpload(s_, std::move(owner), declared_size);
+}
+
+Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyRequest& request,
+                                   const std::string& client_address) {
+  SP_ASSIGN_OR_RETURN(const TokenAccess access, OpenToken(token_text));
+  SP_ASSIGN_OR_RETURN(const MessageView original,
+                      mailbox_.ReadWithKey(access.message, access.data_key));
+  const std::string& guest = access.pickup.email;
+  std::vector<std::string> to = ReplyAllOf(original.header, guest);
+  if (!request.reply_all) to.resize(1);
+
+  SendRequest send;
+  send.to = to;
+  send.subject = ReplySubject(original.header.subject, s_.config.limits.max_subject_bytes);
+  send.text = request.text;
+  send.html = request.html;
+  send.attachments = request.attachments;
+  send.in_reply_to = original.header.id.str();
+
+  SP_ASSIGN_OR_RETURN(const crypto::SigningKey seal_key, LoadOrCreatePortalSealKey(s_));
+  Author author;
+  author.sender_id = kPortalSenderId;
+  author.email = guest;
+  author.actor = "guest:" + guest;
+  author.signing_key = &seal_key;
+  author.brings_mucs = false;
+  author.open_upload = [&](const store::UploadRecord& upload) -> Result<crypto::SecretBytes> {
+    // Only uploads made with this very token open: AEAD under its key, bound to this pickup.
+    auto blob = crypto::AeadOpen(access.token_key, upload.sealed_key,
+                                 AsBytes(UploadAd(upload.id, access.pickup.lookup)));
+    if (upload.owner_id != kPortalSenderId || !blob.ok()) {
+      return NotFound("not an upload of this pickup");
+    }
+    return std::move(*blob);
+  };
+  // The sender's status for this recipient says "replied" (app/sent_status.h).
+  author.also_in_write = [&](store::WriteTxn& tx) {
+    return tx.SetPickupReplied(access.pickup.lookup, s_.clock.Now());
+  };
+  (void)client_address;  // the reply is audited under the guest's address (author.actor)
+  SP_ASSIGN_OR_RETURN(const MessageId id, mailbox_.SendAs(author, send, original.header.thread_id));
+  return ReplyOutcome{id, std::move(to)};
+}
+
+Status Guests::FileForMember(store::WriteTxn& tx, const store::PickupRecord& pickup,
+                             const store::UserRecord& member, const crypto::AeadKey& data_key,
+                             const std::string& actor) {
+  SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(member.box_public_key));
+  SP_RETURN_IF_ERROR(
+      tx.AddMailboxEntry({member.id, pickup.message_id, store::Folder::kInbox,
+                          crypto::SealTo(pub, data_key.ExposeSecret().view()),
+                          pickup.state == store::PickupState::kPending, pickup.created_at}));
+  SP_RETURN_IF_ERROR(tx.SetPickupState(pickup.lookup, store::PickupState::kClaimed));
+  return RecordEvent(
+      s_, tx, "pickup.resealed", actor, pickup.message_id.str(),
+      nlohmann::json{{"recipient", pickup.email}, {"member", member.id.str()}}.dump());
+}
+
+Result<Enrolment> Guests::Enrol(Accounts& accounts, std::string_view token_text,
+                                SignUpRequest request, std::string_view user_agent) {
+  SP_ASSIGN_OR_RETURN(const TokenAccess access, OpenToken(token_text));
+  request.email = access.pickup.email;
+  const std::string actor = Actor(request.client_address);
+  return accounts.EnrolProvenAddress(
+      request, user_agent, [&](store::WriteTxn& tx, const store::UserRecord& member) -> Status {
+        SP_RETURN_IF_ERROR(FileForMember(tx, access.pickup, member, access.data_key, actor));
+        return tx.DeleteGuestAddress(access.pickup.email);
+      });
+}
+
+Result<MessageId> Guests::Claim(const AuthContext& ctx, std::string_view link_text) {
+  const Status not_found = NotFound("no message waits for you behind this link");
+  auto link = auth::BearerSecret::Parse(link_text);
+  if (!link.ok()) return not_found;
+  auto pickup = s_.store.GetPickup(link->Lookup());
+  if (!pickup.ok() || pickup->email != ctx.user.email || pickup->expires_at <= s_.clock.Now() ||
+      (pickup->state != store::PickupState::kPending &&
+       pickup->state != store::PickupState::kOpened)) {
+    return not_found;
+  }
+  auto raw_key = crypto::AeadOpen(link->WrappingKey(), pickup->wrapped_key,
+                                  AsBytes(PickupKeyAd(pickup->message_id, pickup->email)));
+  if (!raw_key.ok()) return Corruption("the pickup failed its integrity check");
   SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
                       crypto::AeadKey::FromSecret(std::move(*raw_key)));
-  SP_ASSIGN_OR_RETURN(const store::MessageRecord message, s_.store.GetMessage(pickup->message_id));
-  return mailbox_.OpenAttachmentWithKey(message, data_key, index, Actor(client_address));
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    return FileForMember(tx, *pickup, ctx.user, data_key, ctx.user.id.str());
+  }));
+  return pickup->message_id;
+}
+
+Result<int> Guests::ResealWaiting(const AuthContext& sender) {
+  constexpr int kBatch = 100;  // more wait for the next call
+  SP_ASSIGN_OR_RETURN(const auto pickups,
+                      s_.store.ListClaimablePickupsOfSender(sender.user.id, kBatch));
+  int filed = 0;
+  for (const store::PickupRecord& pickup : pickups) {
+    if (pickup.expires_at <= s_.clock.Now()) continue;
+    auto own = s_.store.GetMailboxItem(sender.user.id, pickup.message_id);
+    if (!own.ok() || own->entry.folder != store::Folder::kSent) continue;
+    auto raw_key = keys::UnwrapOwnCopyKey(sender.umk, own->entry.sealed_key, pickup.message_id,
+                                          sender.user.id);
+    if (!raw_key.ok()) continue;  // a damaged copy: the member can still claim with the link
+    SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
+                        crypto::AeadKey::FromSecret(std::move(*raw_key)));
+    SP_ASSIGN_OR_RETURN(const store::UserRecord member, s_.store.GetUserByEmail(pickup.email));
+    Status st = s_.store.Write([&](store::WriteTxn& tx) {
+      return FileForMember(tx, pickup, member, data_key, sender.user.id.str());
+    });
+    if (st.code() == ErrorCode::kConflict) continue;  // claimed meanwhile
+    SP_RETURN_IF_ERROR(st);
+    ++filed;
+  }
+  return filed;
+}
+
+Result<std::vector<WaitingMessage>> Guests::Waiting(const AuthContext& ctx) {
+  constexpr int kMaxListed = 200;
+  SP_ASSIGN_OR_RETURN(const auto pickups,
+                      s_.store.ListPickupsOfAddress(ctx.user.email, kMaxListed));
+  std::vector<WaitingMessage> out;
+  const TimePoint now = s_.clock.Now();
+  for (const store::PickupRecord& p : pickups) {
+    if ((p.state != store::PickupState::kPending && p.state != store::PickupState::kOpened) ||
+        p.expires_at <= now) {
+      continue;
+    }
+    WaitingMessage w{p.message_id, "", "", p.created_at};
+    if (p.sender_id != kPortalSenderId) {
+      if (auto sender = s_.store.GetUser(p.sender_id); sender.ok()) {
+        w.from_email = sender->email;
+        w.from_name = sender->display_name;
+      }
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 Result<std::string> Guests::IssueMuc(const AuthContext& ctx, std::string_view message_id,

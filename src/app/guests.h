@@ -6,6 +6,9 @@
 // Message Unlock Code (MUC), checked online with argon2id; `max_muc_failures` wrong tries lock
 // the MUC until a sender issues a new one. The MUC belongs to the address, not to one message.
 //
+// After unlocking, the pickup token lets the guest download attachments, upload their own and
+// send a secure reply (app/portal_author.h: sealed by the platform on the guest's behalf).
+//
 // SECURITY: link, MUC and pickup token are untrusted input and never logged or audited. Every
 // link failure (malformed, unknown, expired, revoked) gives the same NotFound. Thread-safe.
 #pragma once
@@ -15,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "app/accounts.h"
 #include "app/mailbox.h"
 #include "app/services.h"
 
@@ -38,6 +42,7 @@ enum class UnlockFailure {
   kMucLocked,   // too many wrong MUCs; a sender must issue a new one
   kThrottled,   // too many failures from this client address
   kBadRequest,  // the MUC is not even a possible MUC (e.g. too long)
+  kEnrolled,    // the address is a member now: log in and claim the message with the link
 };
 
 struct UnlockOutcome {
@@ -48,8 +53,34 @@ struct UnlockOutcome {
 struct PickupView {
   MessageView message;
   std::string recipient;     // the guest's address
-  std::string pickup_token;  // X-Pickup-Token for attachment downloads (valid pickup_token_ttl)
+  std::string pickup_token;  // X-Pickup-Token for downloads, uploads, reply (pickup_token_ttl)
   TimePoint token_expires_at;
+  TimePoint expires_at;                // the link's end
+  std::vector<std::string> reply_all;  // who else a reply-all reaches (the sender first)
+  bool can_enrol = false;              // the address is not (yet) a member
+};
+
+// A guest's answer from the portal: to the message's sender, or with reply_all to everyone
+// else on it too (each by their own delivery method). Subject "Re: …" of the original.
+struct ReplyRequest {
+  std::string text;
+  std::string html;
+  std::vector<AttachmentRequest> attachments;  // uploads made with the same pickup token
+  bool reply_all = false;
+};
+
+// A message waiting for a member who was a guest: it is re-sealed to them when its sender is
+// next logged in, or when they open its link while logged in (Guests::Claim).
+struct WaitingMessage {
+  MessageId id;
+  std::string from_email;  // "" when a guest wrote it (only the link can tell who)
+  std::string from_name;
+  TimePoint created_at;
+};
+
+struct ReplyOutcome {
+  MessageId id;
+  std::vector<std::string> to;
 };
 
 class Guests final {
@@ -64,6 +95,29 @@ class Guests final {
   // expired token or index.
   Result<AttachmentDownload> OpenAttachment(std::string_view pickup_token, int index,
                                             const std::string& client_address);
+  // An attachment for a reply, kept for the holder of `pickup_token` only.
+  Result<std::unique_ptr<UploadSession>> BeginUpload(std::string_view pickup_token,
+                                                     std::optional<uint64_t> declared_size,
+                                                     const std::string& client_address);
+  // Sends the guest's secure reply, sealed by the platform on the guest's behalf.
+  Result<ReplyOutcome> Reply(std::string_view pickup_token, const ReplyRequest& request,
+                             const std::string& client_address);
+
+  // The guest becomes a member in one step (password, display name; `request.email` is
+  // ignored: the pickup's address is the one proved). The opened message is re-sealed into
+  // the new member's inbox at once and its link stops working; the address's MUC goes; other
+  // messages for the address wait (Waiting) until re-sealed. Conflict when already a member.
+  Result<Enrolment> Enrol(Accounts& accounts, std::string_view pickup_token, SignUpRequest request,
+                          std::string_view user_agent);
+  // A member opens the link of a message that waits for them: it is re-sealed into their inbox
+  // now and the link stops working. NotFound unless the link is a live pickup for their address.
+  Result<MessageId> Claim(const AuthContext& ctx, std::string_view link);
+  // Re-seals to their new member every waiting message of which `sender` (logged in now) holds
+  // the key through their own sealed copy. Returns how many; called after log-in and when the
+  // sender lists a folder.
+  Result<int> ResealWaiting(const AuthContext& sender);
+  // Messages waiting for the caller (sent to their address before they enrolled), oldest first.
+  Result<std::vector<WaitingMessage>> Waiting(const AuthContext& ctx);
   // A sender gives the guest address of one of their messages a new MUC (typed, or generated
   // when `muc` is empty and `generate`); it resets the failure count and unlocks. Returns the
   // generated code (shown once), or "" for a typed one.
@@ -71,6 +125,13 @@ class Guests final {
                                std::string_view address, const std::string& muc, bool generate);
 
  private:
+  struct TokenAccess;  // what a valid pickup token opens
+  Result<TokenAccess> OpenToken(std::string_view pickup_token);
+  // Files the message of `pickup` (data key in hand) in `member`'s inbox and retires the link.
+  Status FileForMember(store::WriteTxn& tx, const store::PickupRecord& pickup,
+                       const store::UserRecord& member, const crypto::AeadKey& data_key,
+                       const std::string& actor);
+
   Services s_;
   Mailbox mailbox_;
 };

@@ -149,6 +149,84 @@ TEST_F(GuestsTest, NoticeShowsTheSubjectOnlyWhenPolicyAllows) {
   EXPECT_NE(note.html.find("/pickup#" + link), std::string::npos);
 }
 
+TEST_F(GuestsTest, ReplyFromThePortalIsSealedForTheGuestAndKeepsTheThread) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "Contract");
+  r.to.push_back("bob@example.org");
+  r.mucs = {{kGuest, kMuc}};
+  auto original = mailbox_.Send(alice, r);
+  ASSERT_THAT(original.status(), IsOk());
+  auto view = guests_.Unlock(LinkFor(kGuest), kMuc, "192.0.2.1");
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->reply_all, (std::vector<std::string>{"alice@example.org", "bob@example.org"}));
+  EXPECT_TRUE(view->can_enrol);
+
+  auto session = guests_.BeginUpload(view->pickup_token, 6, "192.0.2.1");
+  ASSERT_THAT(session.status(), IsOk());
+  ASSERT_THAT((*session)->Write(AsBytes("signed")), IsOk());
+  auto upload = (*session)->Finish();
+  ASSERT_THAT(upload.status(), IsOk());
+  ReplyRequest reply{"agreed", "", {{upload->id.str(), "signed.txt", "text/plain"}}, false};
+  auto sent = guests_.Reply(view->pickup_token, reply, "192.0.2.1");
+  ASSERT_THAT(sent.status(), IsOk());
+  EXPECT_EQ(sent->to, std::vector<std::string>{"alice@example.org"});  // not reply-all
+  EXPECT_TRUE(AuditHas("message.portal_reply"));
+
+  auto got = mailbox_.Read(alice, sent->id.str());
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->header.from_email, kGuest);
+  EXPECT_EQ(got->header.subject, "Re: Contract");
+  EXPECT_EQ(got->header.seal, SealState::kValid);
+  EXPECT_TRUE(got->header.sealed_by_portal);
+  EXPECT_EQ(got->header.thread_id, original->str());
+  EXPECT_EQ(got->header.in_reply_to, original->str());
+  ASSERT_EQ(got->attachments.size(), 1u);
+  EXPECT_EQ(got->attachments[0].name, "signed.txt");
+  // Bob was not on a plain reply; a second reply cannot reuse the sent upload.
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  EXPECT_THAT(mailbox_.Read(bob, sent->id.str()).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(guests_.Reply(view->pickup_token, reply, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  // The portal's reserved row is nobody's account: no log-in, not addressable.
+  SendRequest to_portal = Request("portal", "x");
+  EXPECT_THAT(mailbox_.Send(alice, to_portal).status(), StatusIs(ErrorCode::kInvalidArgument));
+}
+
+TEST_F(GuestsTest, AReplyUploadOpensOnlyWithItsOwnPickupToken) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "one");
+  r.mucs = {{kGuest, kMuc}};
+  ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
+  auto first = guests_.Unlock(LinkFor(kGuest), kMuc, "192.0.2.1");
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_THAT(mailbox_.Send(alice, Request(kGuest, "two")).status(), IsOk());
+  auto second = guests_.Unlock(LinkFor(kGuest), kMuc, "192.0.2.1");
+  ASSERT_THAT(second.status(), IsOk());
+
+  auto session = guests_.BeginUpload(first->pickup_token, std::nullopt, "192.0.2.1");
+  ASSERT_THAT(session.status(), IsOk());
+  ASSERT_THAT((*session)->Write(AsBytes("mine")), IsOk());
+  auto upload = (*session)->Finish();
+  ASSERT_THAT(upload.status(), IsOk());
+  const ReplyRequest reply{"x", "", {{upload->id.str(), "a.txt", ""}}, false};
+  EXPECT_THAT(guests_.Reply(second->pickup_token, reply, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  // A member's upload is no pickup upload, and a member cannot attach a pickup upload.
+  auto alices = Upload(alice, "alice's");
+  ASSERT_THAT(alices.status(), IsOk());
+  EXPECT_THAT(guests_
+                  .Reply(first->pickup_token, {"x", "", {{alices->id.str(), "a.txt", ""}}, false},
+                         "192.0.2.1")
+                  .status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  SendRequest steal = Request("bob@example.org", "x");
+  steal.attachments = {{upload->id.str(), "a.txt", ""}};
+  EXPECT_THAT(mailbox_.Send(alice, steal).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(guests_.BeginUpload("not-a-token", 1, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(guests_.Reply(first->pickup_token, reply, "192.0.2.1").status(), IsOk());
+}
+
 TEST_F(GuestsTest, NewGuestWithoutMucIsRefusedAndNothingIsStoredOrSent) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "s");

@@ -13,6 +13,8 @@
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
+#include "app/portal_author.h"
+#include "app/sent_status.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/hash.h"
@@ -82,19 +84,12 @@ struct Mailbox::Opened {
   MessageSummary summary;
   crypto::AeadKey data_key;
   SealState seal = SealState::kInvalid;
+  bool by_portal = false;
 };
 
 Result<std::unique_ptr<UploadSession>> Mailbox::BeginUpload(const AuthContext& ctx,
                                                             std::optional<uint64_t> declared_size) {
-  if (declared_size && *declared_size > s_.config.limits.max_upload_bytes) {
-    return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
-                                         s_.config.limits.max_upload_bytes));
-  }
-  BlobId blob_id = platform::NewId<BlobId>(s_.rng);
-  crypto::AeadKey key = crypto::AeadKey::Generate();
-  SP_ASSIGN_OR_RETURN(auto writer, s_.blobs.Create(blob_id, key));
-  return internal::MakeBlobUploadSession(s_, ctx, std::move(blob_id), std::move(key),
-                                         std::move(writer));
+  return internal::BeginBlobUpload(s_, internal::MemberUploadOwner(ctx.user), declared_size);
 }
 
 Status Mailbox::ValidateSend(const SendRequest& r) const {
@@ -127,10 +122,44 @@ Status Mailbox::ValidateSend(const SendRequest& r) const {
 
 Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request,
                                 SendOutcome* outcome) {
-  SP_RETURN_IF_ERROR(ValidateSend(request));
   SP_ASSIGN_OR_RETURN(const crypto::SigningKey signing_key, ctx.SigningKey());
+  std::string thread_id;
+  if (!request.in_reply_to.empty()) {
+    // Only a message the sender can read can be answered; its thread carries on.
+    auto parent = Read(ctx, request.in_reply_to);
+    if (!parent.ok()) {
+      return parent.status().code() == ErrorCode::kNotFound
+                 ? InvalidArgument("in_reply_to names no message of yours")
+                 : parent.status();
+    }
+    thread_id = parent->header.thread_id;
+  }
   std::optional<crypto::BoxKeyPair> box_key;  // only to open the keys of attached uploads
+  Author author;
+  author.sender_id = ctx.user.id;
+  author.email = ctx.user.email;
+  author.name = ctx.user.display_name;
+  author.actor = ctx.user.id.str();
+  author.signing_key = &signing_key;
+  author.umk = &ctx.umk;
+  author.open_upload = [&](const store::UploadRecord& upload) -> Result<crypto::SecretBytes> {
+    if (upload.owner_id != ctx.user.id) return NotFound("not an upload of the sender");
+    if (!box_key) {
+      SP_ASSIGN_OR_RETURN(box_key, ctx.BoxKey());
+    }
+    return crypto::OpenSealed(*box_key, upload.sealed_key);
+  };
+  if (auto address = EmailAddress::Parse(ctx.user.email); address.ok()) {
+    author.report_failures_to = std::move(*address);
+  }
+  return SendAs(author, request, thread_id, outcome);
+}
 
+Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& request,
+                                  const std::string& thread_id, SendOutcome* outcome) {
+  SP_RETURN_IF_ERROR(ValidateSend(request));
+  SP_ASSIGN_OR_RETURN(const std::chrono::seconds pickup_ttl,
+                      PickupTtlFor(s_.config, request.expires_in_days));
   if (request.mucs.size() > s_.config.limits.max_recipients) {
     return InvalidArgument("more MUCs than recipients");
   }
@@ -176,7 +205,11 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
       return existing.status();
     }
     const bool usable = existing.ok() && existing->failures < s_.config.max_muc_failures;
-    if (!usable) {
+    if (!author.brings_mucs) {
+      // A portal reply: every guest of the thread already has a MUC (perhaps locked, until a
+      // member issues a new one).
+      if (!existing.ok()) return InvalidArgument("a reply cannot reach " + address->str());
+    } else if (!usable) {
       std::string muc;
       if (auto typed = typed_mucs.find(address->str()); typed != typed_mucs.end()) {
         muc = typed->second;
@@ -213,11 +246,13 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
   const MessageId id = platform::NewId<MessageId>(s_.rng);
   MessageSummary summary;
   summary.id = id;
-  summary.from_email = ctx.user.email;
-  summary.from_name = ctx.user.display_name;
+  summary.from_email = author.email;
+  summary.from_name = author.name;
   summary.to = all_to;
   summary.created_ms = ToUnixMillis(now);
   summary.subject = request.subject;
+  summary.in_reply_to = request.in_reply_to;
+  summary.thread_id = thread_id;
 
   std::vector<store::AttachmentRecord> attachment_records;
   std::vector<UploadId> used_uploads;
@@ -225,21 +260,20 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
     auto upload_id = UploadId::Parse(a.upload_id);
     if (!upload_id.ok()) return InvalidArgument("attachment upload id is malformed");
     auto upload = s_.store.GetUpload(*upload_id);
-    if (!upload.ok() || upload->owner_id != ctx.user.id) {
+    auto key_blob =
+        upload.ok() ? author.open_upload(*upload) : Result<crypto::SecretBytes>(upload.status());
+    if (!key_blob.ok() && key_blob.status().code() == ErrorCode::kNotFound) {
       return InvalidArgument("attachment upload " + a.upload_id + " does not exist");
     }
+    SP_RETURN_IF_ERROR(key_blob.status());
     if (std::find(used_uploads.begin(), used_uploads.end(), *upload_id) != used_uploads.end()) {
       return InvalidArgument("attachment upload " + a.upload_id + " is used twice");
     }
-    if (!box_key) {
-      SP_ASSIGN_OR_RETURN(box_key, ctx.BoxKey());
-    }
-    SP_ASSIGN_OR_RETURN(const crypto::SecretBytes key_blob,
-                        crypto::OpenSealed(*box_key, upload->sealed_key));
-    if (key_blob.size() != kUploadKeyBlob) return Corruption("upload key has the wrong size");
-    AttachmentMeta meta{
-        a.name, a.content_type.empty() ? "application/octet-stream" : a.content_type, upload->size,
-        HexEncode(key_blob.view().subspan(32, 32)), Bytes(key_blob.data(), key_blob.data() + 32)};
+    if (key_blob->size() != kUploadKeyBlob) return Corruption("upload key has the wrong size");
+    AttachmentMeta meta{a.name,
+                        a.content_type.empty() ? "application/octet-stream" : a.content_type,
+                        upload->size, HexEncode(key_blob->view().subspan(32, 32)),
+                        Bytes(key_blob->data(), key_blob->data() + 32)};
     summary.attachments.push_back(std::move(meta));
     attachment_records.push_back(
         {id, static_cast<int>(attachment_records.size()), upload->blob_id, 0});
@@ -248,23 +282,26 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
 
   const std::string body_json = EncodeBody({request.text, request.html});
   summary.body_sha256_hex = HexEncode(crypto::Sha256(AsBytes(body_json)));
-  summary.seal = signing_key.Sign(SealStatement(summary));
+  summary.seal = author.signing_key->Sign(SealStatement(summary));
 
   const crypto::AeadKey data_key = crypto::AeadKey::Generate();
   store::MessageRecord message{
-      id, ctx.user.id, now,
+      id, author.sender_id, now,
       crypto::AeadSeal(data_key, AsBytes(EncodeSummary(summary)),
-                       AsBytes(SummaryAd(id, ctx.user.id))),
-      crypto::AeadSeal(data_key, AsBytes(body_json), AsBytes(BodyAd(id, ctx.user.id)))};
+                       AsBytes(SummaryAd(id, author.sender_id))),
+      crypto::AeadSeal(data_key, AsBytes(body_json), AsBytes(BodyAd(id, author.sender_id)))};
   std::vector<store::MailboxEntry> entries;
   for (const auto& r : recipients) {
     SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(r.box_public_key));
     entries.push_back(
         {r.id, id, Folder::kInbox, crypto::SealTo(pub, data_key.ExposeSecret().view()), true, now});
   }
-  entries.push_back({ctx.user.id, id, Folder::kSent,
-                     keys::WrapOwnCopyKey(ctx.umk, data_key.ExposeSecret().view(), id, ctx.user.id),
-                     false, now});
+  if (author.umk) {
+    entries.push_back(
+        {author.sender_id, id, Folder::kSent,
+         keys::WrapOwnCopyKey(*author.umk, data_key.ExposeSecret().view(), id, author.sender_id),
+         false, now});
+  }
 
   // One pickup per guest: the data key under a key derived from a fresh link secret, and the
   // notification that alone carries that secret.
@@ -272,30 +309,28 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
   std::vector<delivery::OutgoingMail> notifications;
   for (const EmailAddress& guest : guests) {
     const auth::BearerSecret link = auth::BearerSecret::Generate();
-    pickups.push_back({link.Lookup(), id, ctx.user.id, guest.str(),
+    pickups.push_back({link.Lookup(), id, author.sender_id, guest.str(),
                        crypto::AeadSeal(link.WrappingKey(), data_key.ExposeSecret().view(),
                                         AsBytes(PickupKeyAd(id, guest.str()))),
-                       now, now + s_.config.pickup_ttl, store::PickupState::kPending});
+                       now, now + pickup_ttl, store::PickupState::kPending});
     notifications.push_back(ComposeGuestNotice(
-        guest, {s_.config.product_name, ctx.user.display_name, ctx.user.email,
+        guest, {s_.config.product_name, author.name, author.email,
                 s_.config.public_url + "/pickup#" + link.Encode(), s_.config.guest_notice,
                 s_.config.guest_notice_subject ? std::optional(request.subject) : std::nullopt,
-                now + s_.config.pickup_ttl}));
+                now + pickup_ttl}));
   }
-  const auto sender_address = EmailAddress::Parse(ctx.user.email);
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     SP_RETURN_IF_ERROR(tx.CreateMessage(message, entries, attachment_records));
     for (const auto& g : new_mucs) {
       SP_RETURN_IF_ERROR(tx.PutGuestAddress(g));
-      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_set", ctx.user.id.str(), g.email,
+      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_set", author.actor, g.email,
                                      nlohmann::json{{"message", id.str()}}.dump()));
     }
     for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.CreatePickup(p));
-    for (const auto& n : notifications) {
-      SP_RETURN_IF_ERROR(QueueMail(
-          s_, tx, n,
-          sender_address.ok() ? std::optional<EmailAddress>(*sender_address) : std::nullopt));
+    for (size_t i = 0; i < notifications.size(); ++i) {
+      SP_RETURN_IF_ERROR(
+          QueueMail(s_, tx, notifications[i], author.report_failures_to, pickups[i].lookup));
     }
     for (const UploadId& u : used_uploads) {
       if (Status st = tx.DeleteUpload(u); !st.ok()) {
@@ -304,11 +339,13 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                    : st;
       }
     }
-    return RecordEvent(s_, tx, "message.send", ctx.user.id.str(), id.str(),
-                       nlohmann::json{{"recipients", recipients.size() + guests.size()},
-                                      {"guests", guests.size()},
-                                      {"attachments", used_uploads.size()}}
-                           .dump());
+    nlohmann::json details{{"recipients", recipients.size() + guests.size()},
+                           {"guests", guests.size()},
+                           {"attachments", used_uploads.size()}};
+    if (!request.in_reply_to.empty()) details["in_reply_to"] = request.in_reply_to;
+    if (author.also_in_write) SP_RETURN_IF_ERROR(author.also_in_write(tx));
+    return RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply", author.actor,
+                       id.str(), details.dump());
   }));
   if (!notifications.empty()) NotifyMailQueued(s_);
   if (outcome) outcome->generated_mucs = std::move(generated);
@@ -357,8 +394,10 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::AeadKey data_key,
   if (!summary.ok() || summary->id != message.id) return Corruption(kIntegrityFailure);
 
   Opened opened{std::move(*summary), std::move(data_key), SealState::kInvalid};
+  // A portal reply is sealed by the platform for the guest address it names (portal_author.h).
+  opened.by_portal = message.sender_id == kPortalSenderId;
   auto sender = s_.store.GetUser(message.sender_id);
-  if (sender.ok() && sender->email == opened.summary.from_email) {
+  if (sender.ok() && (opened.by_portal || sender->email == opened.summary.from_email)) {
     auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
     if (verify_key.ok() &&
         crypto::Verify(*verify_key, SealStatement(opened.summary), opened.summary.seal).ok()) {
@@ -370,9 +409,23 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::AeadKey data_key,
 
 namespace {
 
-MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, SealState seal) {
-  return MessageHeader{s.id,        e.folder, e.unread,  FromUnixMillis(s.created_ms), s.from_email,
-                       s.from_name, s.to,     s.subject, s.attachments.size(),         seal};
+MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, SealState seal,
+                       bool by_portal) {
+  MessageHeader h;
+  h.id = s.id;
+  h.folder = e.folder;
+  h.unread = e.unread;
+  h.created_at = FromUnixMillis(s.created_ms);
+  h.from_email = s.from_email;
+  h.from_name = s.from_name;
+  h.to = s.to;
+  h.subject = s.subject;
+  h.attachment_count = s.attachments.size();
+  h.seal = seal;
+  h.sealed_by_portal = by_portal;
+  h.thread_id = ThreadOf(s);
+  h.in_reply_to = s.in_reply_to;
+  return h;
 }
 
 }  // namespace
@@ -438,7 +491,8 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
       ListedMessage listed{item.message.id, std::nullopt, item.entry.folder, item.entry.unread,
                            item.entry.created_at};
       auto opened = Open(keys, item);
-      if (opened.ok()) listed.header = HeaderOf(opened->summary, item.entry, opened->seal);
+      if (opened.ok())
+        listed.header = HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
       page.items.push_back(std::move(listed));
     }
     return page;
@@ -458,7 +512,8 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
       ++scanned;
       auto opened = Open(keys, item);
       if (opened.ok()) {
-        MessageHeader header = HeaderOf(opened->summary, item.entry, opened->seal);
+        MessageHeader header =
+            HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
         if (Matches(header, *lowered_query)) {
           page.items.push_back({item.message.id, std::move(header), item.entry.folder,
                                 item.entry.unread, item.entry.created_at});
@@ -499,7 +554,8 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
     SP_RETURN_IF_ERROR(tx.MarkRead(ctx.user.id, id));
     return RecordEvent(s_, tx, "message.read", ctx.user.id.str(), id.str());
   }));
-  MessageView view{HeaderOf(opened->summary, item->entry, opened->seal), std::move(body), {}};
+  MessageView view{
+      HeaderOf(opened->summary, item->entry, opened->seal, opened->by_portal), std::move(body), {}};
   int index = 0;
   for (const auto& a : opened->summary.attachments) {
     view.attachments.push_back({index++, a.name, a.content_type, a.size});
@@ -553,7 +609,8 @@ Result<MessageView> Mailbox::ReadWithKey(const store::MessageRecord& message,
   SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
   const store::MailboxEntry entry{message.sender_id, message.id, Folder::kInbox, {}, false,
                                   message.created_at};
-  MessageView view{HeaderOf(opened.summary, entry, opened.seal), std::move(body), {}};
+  MessageView view{
+      HeaderOf(opened.summary, entry, opened.seal, opened.by_portal), std::move(body), {}};
   int index = 0;
   for (const auto& a : opened.summary.attachments) {
     view.attachments.push_back({index++, a.name, a.content_type, a.size});

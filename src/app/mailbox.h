@@ -7,6 +7,7 @@
 // with its seal marked invalid. Thread-safe; an UploadSession is used by one thread at a time.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +37,30 @@ struct SendRequest {
   // by the sender (by address) or generated.
   std::map<std::string, std::string> mucs;
   bool generate_mucs = false;
+  // The message this one answers (the sender must be able to read it): keeps the thread.
+  std::string in_reply_to;
+  // How long guests' pickup links work (app/sent_status.h PickupTtlFor); default from config.
+  std::optional<int64_t> expires_in_days;
+};
+
+// Who a message is from: a member with a live session, or a guest writing in the pickup portal
+// (app/portal_author.h). Mailbox::Send builds it from the session; Guests for portal replies.
+struct Author {
+  UserId sender_id;  // messages.sender_id
+  std::string email;
+  std::string name;
+  std::string actor;  // in the audit log
+  const crypto::SigningKey* signing_key = nullptr;
+  // A member keeps a copy in their Sent folder, wrapped by their UMK; the portal author keeps none.
+  const crypto::AeadKey* umk = nullptr;
+  // Opens the key blob (data key ‖ digest) of one of the author's uploads.
+  std::function<Result<crypto::SecretBytes>(const store::UploadRecord&)> open_upload;
+  // Guests without a usable MUC need one from this message (members); a portal reply reaches
+  // only guests of the thread it answers and never brings MUCs.
+  bool brings_mucs = true;
+  std::optional<EmailAddress> report_failures_to;  // told when a notification cannot be sent
+  // Runs in the transaction that stores the message (e.g. a portal reply marks its pickup).
+  std::function<Status(store::WriteTxn&)> also_in_write;
 };
 
 struct SendOutcome {
@@ -58,6 +83,10 @@ struct MessageHeader {
   std::string subject;
   size_t attachment_count = 0;
   SealState seal = SealState::kInvalid;
+  // The seal is the platform's on behalf of a guest (a reply from the portal), not a member's.
+  bool sealed_by_portal = false;
+  std::string thread_id;
+  std::string in_reply_to;
 };
 
 struct ListedMessage {
@@ -114,6 +143,9 @@ class Mailbox final {
                                                      std::optional<uint64_t> declared_size);
   Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request,
                          SendOutcome* outcome = nullptr);
+  // Send for any author; `thread_id` is the thread of request.in_reply_to ("" for a new one).
+  Result<MessageId> SendAs(const Author& author, const SendRequest& request,
+                           const std::string& thread_id, SendOutcome* outcome = nullptr);
   // What Send and uploads accept, for clients that check before they upload.
   const Limits& limits() const { return s_.config.limits; }
   // Newest first. With `query` (1..max_search_chars characters), only messages whose subject,

@@ -16,14 +16,18 @@ json SummaryWithoutSeal(const MessageSummary& s) {
                            {"sha256", a.sha256_hex},
                            {"key", Base64Encode(a.key)}});
   }
-  return {{"v", 1},
-          {"id", s.id.str()},
-          {"from", {{"email", s.from_email}, {"name", s.from_name}}},
-          {"to", s.to},
-          {"created_ms", s.created_ms},
-          {"subject", s.subject},
-          {"body_sha256", s.body_sha256_hex},
-          {"attachments", attachments}};
+  json j = {{"v", 1},
+            {"id", s.id.str()},
+            {"from", {{"email", s.from_email}, {"name", s.from_name}}},
+            {"to", s.to},
+            {"created_ms", s.created_ms},
+            {"subject", s.subject},
+            {"body_sha256", s.body_sha256_hex},
+            {"attachments", attachments}};
+  // Only when set, so that summaries written before threads existed keep their seal statement.
+  if (!s.in_reply_to.empty()) j["in_reply_to"] = s.in_reply_to;
+  if (!s.thread_id.empty()) j["thread"] = s.thread_id;
+  return j;
 }
 
 }  // namespace
@@ -68,6 +72,16 @@ Result<MessageSummary> DecodeSummary(std::string_view text) {
       m.sha256_hex = a.at("sha256").get<std::string>();
       SP_ASSIGN_OR_RETURN(m.key, Base64Decode(a.at("key").get<std::string>()));
       s.attachments.push_back(std::move(m));
+    }
+    if (j.contains("in_reply_to")) {
+      SP_ASSIGN_OR_RETURN(const MessageId parent,
+                          MessageId::Parse(j.at("in_reply_to").get<std::string>()));
+      s.in_reply_to = parent.str();
+    }
+    if (j.contains("thread")) {
+      SP_ASSIGN_OR_RETURN(const MessageId thread,
+                          MessageId::Parse(j.at("thread").get<std::string>()));
+      s.thread_id = thread.str();
     }
     SP_ASSIGN_OR_RETURN(s.seal, Base64Decode(j.at("seal").get<std::string>()));
     return s;

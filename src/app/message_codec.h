@@ -34,8 +34,17 @@ struct MessageSummary {
   std::string subject;
   std::string body_sha256_hex;
   std::vector<AttachmentMeta> attachments;
+  // Threads: the message this one answers and the thread's first message. Both empty for a
+  // message that starts a thread (its own id is then the thread id); under the seal when set.
+  std::string in_reply_to;
+  std::string thread_id;
   Bytes seal;  // Ed25519 signature
 };
+
+// The thread a message belongs to: its first message's id.
+inline std::string ThreadOf(const MessageSummary& s) {
+  return s.thread_id.empty() ? s.id.str() : s.thread_id;
+}
 
 struct MessageBody {
   std::string text;

@@ -50,20 +50,44 @@ Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& 
   return out;
 }
 
+// A pickup is never deleted, but a missing one must not keep its mail in the queue.
+Status IgnoreNotFound(const Status& s) {
+  return s.code() == ErrorCode::kNotFound ? Status::Ok() : s;
+}
+
 std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
   std::chrono::seconds delay = policy.first_retry;
   for (int i = 1; i < attempts && delay < policy.max_retry; ++i) delay *= 2;
   return std::min(delay, policy.max_retry);
 }
 
+// A mail the relay accepted leaves the queue; its pickup (if any) becomes "notified". A mail
+// withdrawn meanwhile (a recall) was sent anyway: recorded as such.
+Status RecordSent(const Services& s, store::WriteTxn& tx, const store::OutboundMailRecord& job,
+                  const std::string& to, TimePoint now) {
+  const int attempts = job.attempts + 1;
+  const Status deleted = tx.DeleteMail(job.id);
+  if (deleted.code() == ErrorCode::kNotFound) {
+    return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
+                       json{{"to", to}, {"attempts", attempts}, {"withdrawn", true}}.dump());
+  }
+  SP_RETURN_IF_ERROR(deleted);
+  if (job.pickup_lookup) {
+    SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotified(*job.pickup_lookup, now)));
+  }
+  return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
+                     json{{"to", to}, {"attempts", attempts}}.dump());
+}
+
 }  // namespace
 
 Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
-                 const std::optional<EmailAddress>& report_failure_to) {
+                 const std::optional<EmailAddress>& report_failure_to,
+                 const std::optional<std::string>& pickup_lookup) {
   const MailJobId id = platform::NewId<MailJobId>(s.rng);
   const TimePoint now = s.clock.Now();
-  return tx.EnqueueMail(
-      {id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt, std::string()});
+  return tx.EnqueueMail({id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt,
+                         std::string(), pickup_lookup});
 }
 
 Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
@@ -104,12 +128,10 @@ Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
     }
   }
   if (!delivered.empty()) {
+    const TimePoint sent_at = s_.clock.Now();
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
       for (const size_t i : delivered) {
-        SP_RETURN_IF_ERROR(tx.DeleteMail(jobs[i]->id));
-        SP_RETURN_IF_ERROR(RecordEvent(
-            s_, tx, "mail.sent", "system", jobs[i]->id.str(),
-            json{{"to", mails[i].to.str()}, {"attempts", jobs[i]->attempts + 1}}.dump()));
+        SP_RETURN_IF_ERROR(RecordSent(s_, tx, *jobs[i], mails[i].to.str(), sent_at));
       }
       return Status::Ok();
     }));
@@ -127,11 +149,7 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   const std::string to = mail ? mail->to.str() : std::string();
   if (sent.ok()) {
     ++round.delivered;
-    return s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
-      return RecordEvent(s_, tx, "mail.sent", "system", job.id.str(),
-                         json{{"to", to}, {"attempts", attempts}}.dump());
-    });
+    return s_.store.Write([&](store::WriteTxn& tx) { return RecordSent(s_, tx, job, to, now); });
   }
   const MailRetryPolicy& policy = s_.config.mail_retry;
   const TimePoint next = now + Backoff(policy, attempts);
@@ -149,7 +167,12 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   spdlog::error("mail: gave up on {} after {} attempt(s): {}", job.id.str(), attempts,
                 sent.message());
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.DeleteMail(job.id));
+    const Status deleted = tx.DeleteMail(job.id);
+    if (deleted.code() == ErrorCode::kNotFound) return Status::Ok();  // withdrawn meanwhile
+    SP_RETURN_IF_ERROR(deleted);
+    if (job.pickup_lookup) {
+      SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotifyFailed(*job.pickup_lookup, now)));
+    }
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "mail.failed", "system", job.id.str(),
                                    json{{"to", to},
                                         {"attempts", attempts},

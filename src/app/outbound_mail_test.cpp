@@ -173,5 +173,35 @@ TEST_F(OutboundMailTest, SignUpQueuesTheConfirmationInItsOwnTransaction) {
   EXPECT_THAT(mailer_.sent.back().text, HasSubstr("/verify#token="));
 }
 
+// A recall drops a pickup's queued notification, possibly while a deliverer is sending it: the
+// round goes on with the rest of its batch instead of failing on the vanished mail.
+class RecallingMailer final : public delivery::Mailer {
+ public:
+  explicit RecallingMailer(store::Store& store) : store_(store) {}
+  Status Send(const delivery::OutgoingMail& mail) override {
+    sent.push_back(mail.to.str());
+    return store_.Write([](store::WriteTxn& tx) { return tx.DeleteMailOfPickup("pickup-1"); });
+  }
+  store::Store& store_;
+  std::vector<std::string> sent;
+};
+
+TEST_F(OutboundMailTest, AMailWithdrawnWhileBeingSentDoesNotStopTheRound) {
+  ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(QueueMail(services_, tx,
+                                 {*EmailAddress::Parse("guest@example.net"), "s", "link"},
+                                 std::nullopt, std::string("pickup-1")));
+    return QueueMail(services_, tx, {*EmailAddress::Parse("other@example.net"), "s", "t"});
+  }),
+              IsOk());
+  RecallingMailer mailer(*store_);
+  Services services{*store_, *blobs_, master_, audit_, clock_, rng_, mailer, throttle_, Config()};
+  auto round = MailDeliverer(services).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 2);
+  EXPECT_EQ(mailer.sent.size(), 2u);
+  EXPECT_TRUE(Queued().empty());
+}
+
 }  // namespace
 }  // namespace sealpost::app

@@ -58,6 +58,8 @@ struct AppConfig {
   // Guests (app/guests.h): how long a pickup link works, how many wrong MUCs lock the address,
   // how long a pickup token (attachment downloads) lives, and a line the notification carries.
   std::chrono::seconds pickup_ttl{30 * 24 * 3600};
+  // The most a sender may choose per message (SendRequest::expires_in_days), whole days count.
+  std::chrono::seconds max_pickup_ttl{90 * 24 * 3600};
   int max_muc_failures = 5;
   std::chrono::seconds pickup_token_ttl{15 * 60};
   std::string guest_notice = "Sealpost keeps this message encrypted until you open it.";

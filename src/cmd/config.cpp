@@ -107,6 +107,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.GetSeconds("auth", "failure_window_seconds", window));
   c.throttle.window = window;
   SP_RETURN_IF_ERROR(r.GetSeconds("guests", "pickup_ttl_seconds", a.pickup_ttl));
+  SP_RETURN_IF_ERROR(r.GetSeconds("guests", "max_pickup_ttl_seconds", a.max_pickup_ttl));
   SP_RETURN_IF_ERROR(r.Get("guests", "max_muc_failures", a.max_muc_failures));
   SP_RETURN_IF_ERROR(r.Get("guests", "notice", a.guest_notice));
   SP_RETURN_IF_ERROR(r.Get("guests", "notice_subject", a.guest_notice_subject));
@@ -127,6 +128,12 @@ Status Validate(const Config& c) {
       c.app.pickup_ttl.count() < 3600) {
     return InvalidArgument(
         "guests.max_muc_failures must be 1 to 20 and guests.pickup_ttl_seconds at least 3600");
+  }
+  if (c.app.max_pickup_ttl < c.app.pickup_ttl || c.app.max_pickup_ttl.count() < 24 * 3600 ||
+      c.app.max_pickup_ttl.count() > int64_t{10} * 365 * 24 * 3600) {
+    return InvalidArgument(
+        "guests.max_pickup_ttl_seconds must be at least one day and pickup_ttl_seconds, and at "
+        "most ten years");
   }
   if (c.app.guest_notice.size() > 1000 ||
       c.app.guest_notice.find_first_of("\r\n") != std::string::npos) {

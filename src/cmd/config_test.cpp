@@ -133,5 +133,24 @@ TEST(PeriodicTaskTest, WakeRunsTheNextRoundBeforeThePeriodEnds) {
   EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return rounds == 2; }));
 }
 
+TEST(ConfigTest, PickupExpiryLimitIsConfigurableAndChecked) {
+  testutil::TempDir dir;
+  EXPECT_EQ(LoadConfig(std::nullopt, std::nullopt)->app.max_pickup_ttl,
+            std::chrono::seconds(90 * 24 * 3600));
+  auto c = LoadConfig(Write(dir, "[guests]\nmax_pickup_ttl_seconds = 10368000\n"), std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->app.max_pickup_ttl, std::chrono::seconds(10368000));
+  // Below the default expiry, or under a day: refused.
+  EXPECT_THAT(
+      LoadConfig(Write(dir, "[guests]\nmax_pickup_ttl_seconds = 86400\n"), std::nullopt).status(),
+      StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(LoadConfig(Write(dir,
+                               "[guests]\npickup_ttl_seconds = 3600\n"
+                               "max_pickup_ttl_seconds = 7200\n"),
+                         std::nullopt)
+                  .status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace sealpost::cmd

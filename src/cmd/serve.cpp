@@ -13,6 +13,7 @@
 #include "app/accounts.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
+#include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
 #include "cmd/open_store.h"
@@ -135,11 +136,12 @@ int Serve(const Config& config) {
   app::Mailbox mailbox(services);
   app::Admin admin(services);
   app::Guests guests(services);
+  app::SentMessages sent(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
   const crypto::VerifyKey audit_verify_key = audit_log.verify_key();
-  api::RegisterApi(*router, {accounts, mailbox, admin, guests,
+  api::RegisterApi(*router, {accounts, mailbox, admin, guests, sent,
                              [&store_ref, audit_verify_key] {
                                return audit::VerifyAuditLog(store_ref, audit_verify_key);
                              },
@@ -171,6 +173,12 @@ int Serve(const Config& config) {
         if (!uploads.ok()) spdlog::warn("housekeeping: uploads: {}", uploads.status().ToString());
         if (uploads.ok() && *uploads > 0)
           spdlog::info("housekeeping: expired {} uploads", *uploads);
+        auto pickups = sent.ExpirePickups();
+        if (!pickups.ok()) spdlog::warn("housekeeping: pickups: {}", pickups.status().ToString());
+        if (pickups.ok() && pickups->expired + pickups->tokens > 0) {
+          spdlog::info("housekeeping: expired {} pickups, {} pickup tokens", pickups->expired,
+                       pickups->tokens);
+        }
         const Status sessions = store_ref.Write(
             [&](store::WriteTxn& tx) { return tx.DeleteExpiredSessions(clock.Now()); });
         if (!sessions.ok()) spdlog::warn("housekeeping: sessions: {}", sessions.ToString());

@@ -14,7 +14,8 @@ namespace sealpost::store {
 
 // kDisabled is not used: an administrator disables an account with UserRecord::disabled, which
 // keeps whether the address was verified.
-enum class UserState : int { kPending = 0, kActive = 1, kDisabled = 2 };
+// kSystem: a reserved row that is nobody's account (app/portal_author.h); it never logs in.
+enum class UserState : int { kPending = 0, kActive = 1, kDisabled = 2, kSystem = 3 };
 
 struct UserRecord {
   UserId id;
@@ -154,6 +155,8 @@ struct OutboundMailRecord {
   int attempts = 0;                      // delivery attempts made so far
   std::optional<TimePoint> lease_until;  // claimed by a deliverer until then
   std::string last_error;                // the last failure, for logs and reports; no secrets
+  // The pickup whose notification this is (its lookup): delivery or giving up is recorded on it.
+  std::optional<std::string> pickup_lookup{};
 };
 
 // A recipient address that is not a member (a guest), with its Message Unlock Code (MUC).
@@ -166,7 +169,16 @@ struct GuestAddressRecord {
   TimePoint updated_at;
 };
 
-enum class PickupState : int { kPending = 0, kOpened = 1, kRevoked = 2 };
+// kRevoked: recalled by the sender; kExpired: past expires_at and cleaned up (both have dropped
+// their wrapped key). kClaimed: re-sealed to the member the guest address became; the link no
+// longer opens it.
+enum class PickupState : int {
+  kPending = 0,
+  kOpened = 1,
+  kRevoked = 2,
+  kExpired = 3,
+  kClaimed = 4
+};
 
 // One (message, guest recipient): the link in the notification opens it together with the MUC.
 struct PickupRecord {
@@ -178,6 +190,12 @@ struct PickupRecord {
   TimePoint created_at;
   TimePoint expires_at;
   PickupState state = PickupState::kPending;
+  // For the sender's status: when the relay accepted the notification (or the queue gave up on
+  // it), the first successful unlock, the first reply.
+  std::optional<TimePoint> notified_at{};
+  std::optional<TimePoint> notify_failed_at{};
+  std::optional<TimePoint> opened_at{};
+  std::optional<TimePoint> replied_at{};
 };
 
 struct PlatformKeyRecord {

@@ -64,6 +64,9 @@ class WriteTxn {
   virtual Status CreateMessage(const MessageRecord& message, std::span<const MailboxEntry> entries,
                                std::span<const AttachmentRecord> attachments) = 0;
   virtual Status MarkRead(const UserId& owner, const MessageId& id) = 0;
+  // Files an existing message for one more owner (a guest's message re-sealed to the member the
+  // guest became). Conflict when that owner already has it in that folder.
+  virtual Status AddMailboxEntry(const MailboxEntry& entry) = 0;
 
   // Fixed-window counter: adds one and returns the count in the current window.
   virtual Result<int64_t> BumpCounter(const std::string& key, TimePoint now,
@@ -84,9 +87,29 @@ class WriteTxn {
   virtual Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
                                             TimePoint now) = 0;
   virtual Status ResetMucFailures(const std::string& email) = 0;
+  // The address became a member: its MUC goes. OK when there is none.
+  virtual Status DeleteGuestAddress(const std::string& email) = 0;
   virtual Status CreatePickup(const PickupRecord& pickup) = 0;
   // NotFound when no such pickup.
   virtual Status SetPickupState(const std::string& lookup, PickupState state) = 0;
+  // A successful unlock: pending or opened → opened, opened_at kept from the first time. NotFound
+  // unless the pickup is pending or opened and not expired at `now` (e.g. recalled meanwhile).
+  virtual Status MarkPickupOpened(const std::string& lookup, TimePoint now) = 0;
+  // The guest replied (first reply time kept). NotFound when no such pickup.
+  virtual Status SetPickupReplied(const std::string& lookup, TimePoint at) = 0;
+  // The relay accepted the pickup's notification / the queue gave up on it.
+  virtual Status SetPickupNotified(const std::string& lookup, TimePoint at) = 0;
+  virtual Status SetPickupNotifyFailed(const std::string& lookup, TimePoint at) = 0;
+  // Recall: a pending pickup becomes revoked and its wrapped key is dropped. NotFound unless it
+  // is pending (opened or gone meanwhile).
+  virtual Status RevokePendingPickup(const std::string& lookup) = 0;
+  // A pending or opened pickup past expires_at (<= now) becomes expired and its wrapped key is
+  // dropped. NotFound otherwise.
+  virtual Status ExpirePickup(const std::string& lookup, TimePoint now) = 0;
+  // Tokens of `purpose` that expired at or before `now`; returns how many went.
+  virtual Result<int64_t> DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) = 0;
+  // Recall of a member copy: the owner's inbox entry, only while unread. NotFound otherwise.
+  virtual Status DeleteUnreadInboxEntry(const UserId& owner, const MessageId& id) = 0;
 
   // Outbound mail queue. ClaimDueMail leases up to `limit` mails that are due (next_attempt_at
   // <= now) and not leased by anyone else (or whose lease ran out, e.g. a process died mid-job),
@@ -98,6 +121,8 @@ class WriteTxn {
                                 const std::string& last_error) = 0;
   // Delivered or given up. NotFound when it is not (or no longer) queued.
   virtual Status DeleteMail(const MailJobId& id) = 0;
+  // Drops the queued notifications of a pickup (recalled before they went); none is not an error.
+  virtual Status DeleteMailOfPickup(const std::string& pickup_lookup) = 0;
 };
 
 class Store {
@@ -147,6 +172,14 @@ class Store {
   virtual Result<std::vector<PickupRecord>> ListPickupsOfMessage(const MessageId& id) = 0;
   virtual Result<std::vector<PickupRecord>> ListPickupsOfAddress(const std::string& email,
                                                                  int limit) = 0;
+  // Pickups of `sender` still pending or opened whose address now belongs to an active member:
+  // the messages the sender's keys can re-seal to that member. Oldest first.
+  virtual Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
+                                                                         int limit) = 0;
+  // Pending or opened pickups with expires_at <= now, soonest expired first.
+  virtual Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) = 0;
+  // Every mailbox entry (inbox and sent, any owner) of a message, by owner.
+  virtual Result<std::vector<MailboxEntry>> ListMailboxEntriesOfMessage(const MessageId& id) = 0;
 
   // Mails waiting in the outbound queue, soonest due first.
   virtual Result<std::vector<OutboundMailRecord>> ListQueuedMail(int limit) = 0;

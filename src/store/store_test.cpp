@@ -532,6 +532,193 @@ TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
   EXPECT_EQ(message->summary, Bytes{1});
 }
 
+TEST_P(StoreTest, AGuestWhoEnrolsGetsClaimablePickupsAndMailboxEntries) {
+  UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  a.state = UserState::kActive;
+  UserRecord g = MakeUser(IdHex('b'), "g@x.org");  // the guest, pending sign-up for now
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateUser(a));
+                return tx.CreateUser(g);
+              }),
+              IsOk());
+  const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1}, Bytes{2}};
+  const MailboxEntry sent{a.id, m.id, Folder::kSent, Bytes{9}, false, kT0};
+  const PickupRecord to_g{"lk-g",   m.id, a.id,      "g@x.org",
+                          Bytes{7}, kT0,  kT0 + 24h, PickupState::kOpened};
+  const PickupRecord to_h{"lk-h",   m.id, a.id,      "h@x.org",
+                          Bytes{8}, kT0,  kT0 + 24h, PickupState::kPending};
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateMessage(m, {&sent, 1}, {}));
+                SP_RETURN_IF_ERROR(tx.PutGuestAddress({"g@x.org", "hash", 2, kT0, kT0}));
+                SP_RETURN_IF_ERROR(tx.CreatePickup(to_g));
+                return tx.CreatePickup(to_h);
+              }),
+              IsOk());
+  // Not claimable while the address has no active member.
+  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(a.id, 10)->empty());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.ActivateUser(g.id, Bytes{1}, Bytes{2}); }),
+              IsOk());
+  auto claimable = store_->ListClaimablePickupsOfSender(a.id, 10);
+  ASSERT_THAT(claimable.status(), IsOk());
+  ASSERT_EQ(claimable->size(), 1u);
+  EXPECT_EQ((*claimable)[0].lookup, "lk-g");
+  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(g.id, 10)->empty());
+
+  const MailboxEntry filed{g.id, m.id, Folder::kInbox, Bytes{5, 5}, false, kT0};
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.AddMailboxEntry(filed));
+                SP_RETURN_IF_ERROR(tx.SetPickupState("lk-g", PickupState::kClaimed));
+                SP_RETURN_IF_ERROR(tx.DeleteGuestAddress("g@x.org"));
+                return tx.DeleteGuestAddress("never@x.org");  // absent: fine
+              }),
+              IsOk());
+  auto item = store_->GetMailboxItem(g.id, m.id);
+  ASSERT_THAT(item.status(), IsOk());
+  EXPECT_EQ(item->entry.folder, Folder::kInbox);
+  EXPECT_EQ(item->entry.sealed_key, (Bytes{5, 5}));
+  EXPECT_EQ(store_->GetPickup("lk-g")->state, PickupState::kClaimed);
+  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(a.id, 10)->empty());
+  EXPECT_THAT(store_->GetGuestAddress("g@x.org").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.AddMailboxEntry(filed); }),
+              StatusIs(ErrorCode::kConflict));
+}
+
+TEST_P(StoreTest, PickupStatusTimesRecallAndExpiry) {
+  const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
+  const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1}, Bytes{2}};
+  const MailboxEntry entries[] = {{a.id, m.id, Folder::kSent, Bytes{9}, false, kT0},
+                                  {b.id, m.id, Folder::kInbox, Bytes{8}, true, kT0}};
+  const PickupRecord pending{"p-pending", m.id, a.id,      "g@x.org",
+                             Bytes{7, 7}, kT0,  kT0 + 24h, PickupState::kPending};
+  PickupRecord opened{"p-opened", m.id, a.id,      "h@x.org",
+                      Bytes{6},   kT0,  kT0 + 24h, PickupState::kPending};
+  const PickupRecord soon{"p-soon", m.id, a.id,     "i@x.org",
+                          Bytes{5}, kT0,  kT0 + 1h, PickupState::kPending};
+  OutboundMailRecord notice = QueuedMail(IdHex('c'), kT0);
+  notice.pickup_lookup = "p-pending";
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateUser(a));
+                SP_RETURN_IF_ERROR(tx.CreateUser(b));
+                SP_RETURN_IF_ERROR(tx.CreateMessage(m, entries, {}));
+                SP_RETURN_IF_ERROR(tx.CreatePickup(pending));
+                SP_RETURN_IF_ERROR(tx.CreatePickup(opened));
+                SP_RETURN_IF_ERROR(tx.CreatePickup(soon));
+                SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(IdHex('d'), kT0)));
+                return tx.EnqueueMail(notice);
+              }),
+              IsOk());
+  auto got = store_->GetPickup("p-pending");
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_FALSE(got->notified_at || got->notify_failed_at || got->opened_at || got->replied_at);
+  auto queued = store_->ListQueuedMail(10);
+  ASSERT_THAT(queued.status(), IsOk());
+  ASSERT_EQ(queued->size(), 2u);
+  int with_pickup = 0;
+  for (const auto& q : *queued) {
+    if (q.pickup_lookup) {
+      ++with_pickup;
+      EXPECT_EQ(*q.pickup_lookup, "p-pending");
+    }
+  }
+  EXPECT_EQ(with_pickup, 1);
+
+  // Notified, failed, opened (first time kept), replied (first time kept).
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.SetPickupNotified("p-pending", kT0 + 1s));
+                SP_RETURN_IF_ERROR(tx.SetPickupNotifyFailed("p-soon", kT0 + 2s));
+                SP_RETURN_IF_ERROR(tx.MarkPickupOpened("p-opened", kT0 + 3s));
+                SP_RETURN_IF_ERROR(tx.MarkPickupOpened("p-opened", kT0 + 4s));
+                SP_RETURN_IF_ERROR(tx.SetPickupReplied("p-opened", kT0 + 5s));
+                return tx.SetPickupReplied("p-opened", kT0 + 6s);
+              }),
+              IsOk());
+  EXPECT_EQ(store_->GetPickup("p-pending")->notified_at, kT0 + 1s);
+  EXPECT_EQ(store_->GetPickup("p-soon")->notify_failed_at, kT0 + 2s);
+  got = store_->GetPickup("p-opened");
+  EXPECT_EQ(got->state, PickupState::kOpened);
+  EXPECT_EQ(got->opened_at, kT0 + 3s);
+  EXPECT_EQ(got->replied_at, kT0 + 5s);
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.SetPickupReplied("nope", kT0); }),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.SetPickupNotified("nope", kT0); }),
+              StatusIs(ErrorCode::kNotFound));
+  // A pickup past its expiry cannot be opened.
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.MarkPickupOpened("p-soon", kT0 + 1h); }),
+              StatusIs(ErrorCode::kNotFound));
+
+  // Recall: only a pending pickup, its key dropped, its queued notice gone; an unread inbox
+  // entry only.
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.RevokePendingPickup("p-opened"); }),
+              StatusIs(ErrorCode::kNotFound));
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.RevokePendingPickup("p-pending"));
+                return tx.DeleteMailOfPickup("p-pending");
+              }),
+              IsOk());
+  got = store_->GetPickup("p-pending");
+  EXPECT_EQ(got->state, PickupState::kRevoked);
+  EXPECT_TRUE(got->wrapped_key.empty());
+  EXPECT_EQ(store_->ListQueuedMail(10)->size(), 1u);
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.MarkPickupOpened("p-pending", kT0); }),
+              StatusIs(ErrorCode::kNotFound));
+  auto listed = store_->ListMailboxEntriesOfMessage(m.id);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].owner_id, a.id);
+  EXPECT_EQ((*listed)[1].owner_id, b.id);
+  EXPECT_TRUE((*listed)[1].unread);
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteUnreadInboxEntry(a.id, m.id); }),
+              StatusIs(ErrorCode::kNotFound));  // the sender's copy is not an inbox entry
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteUnreadInboxEntry(b.id, m.id); }), IsOk());
+  EXPECT_EQ(store_->ListMailboxEntriesOfMessage(m.id)->size(), 1u);
+  EXPECT_THAT(store_->GetMessage(m.id).status(), IsOk());
+
+  // Expiry: listed once past expires_at, only while pending or opened.
+  EXPECT_TRUE(store_->ListExpiredPickups(kT0 + 1h - 1ms, 10)->empty());
+  auto expired = store_->ListExpiredPickups(kT0 + 24h, 10);
+  ASSERT_THAT(expired.status(), IsOk());
+  ASSERT_EQ(expired->size(), 2u);
+  EXPECT_EQ((*expired)[0].lookup, "p-soon");
+  EXPECT_EQ((*expired)[1].lookup, "p-opened");
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ExpirePickup("p-opened", kT0 + 1h); }),
+              StatusIs(ErrorCode::kNotFound));  // not yet
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.ExpirePickup("p-soon", kT0 + 1h); }), IsOk());
+  got = store_->GetPickup("p-soon");
+  EXPECT_EQ(got->state, PickupState::kExpired);
+  EXPECT_TRUE(got->wrapped_key.empty());
+  EXPECT_EQ(got->notify_failed_at, kT0 + 2s);
+  EXPECT_EQ(store_->ListExpiredPickups(kT0 + 24h, 10)->size(), 1u);
+}
+
+TEST_P(StoreTest, ExpiredTokensOfOnePurposeAreDeleted) {
+  const TokenRecord t1{"t1", TokenPurpose::kPickup, std::nullopt, Bytes{4}, kT0};
+  const TokenRecord t2{"t2", TokenPurpose::kPickup, std::nullopt, Bytes{4}, kT0 + 1s};
+  const TokenRecord t3{"t3", TokenPurpose::kVerifyEmail, std::nullopt, Bytes{4}, kT0};
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateToken(t1));
+                SP_RETURN_IF_ERROR(tx.CreateToken(t2));
+                return tx.CreateToken(t3);
+              }),
+              IsOk());
+  int64_t removed = -1;
+  ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
+                SP_ASSIGN_OR_RETURN(removed, tx.DeleteExpiredTokens(TokenPurpose::kPickup, kT0));
+                return Status::Ok();
+              }),
+              IsOk());
+  EXPECT_EQ(removed, 1);
+  EXPECT_THAT(store_->GetToken("t2", TokenPurpose::kPickup, kT0).status(), IsOk());
+  // The other purpose's expired token stays (ConsumeToken still finds it gone by time).
+  Result<TokenRecord> consumed = NotFound("");
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                consumed = tx.ConsumeToken("t3", TokenPurpose::kVerifyEmail, kT0 - 1s);
+                return Status::Ok();
+              }),
+              IsOk());
+  EXPECT_THAT(consumed.status(), IsOk());
+}
+
 TEST_P(StoreTest, TokensCanBeReadWithoutConsumingUntilTheyExpire) {
   const TokenRecord t{"tok", TokenPurpose::kPickup, std::nullopt, Bytes{4}, kT0 + 15min};
   ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateToken(t); }), IsOk());

@@ -451,7 +451,7 @@ class Client:
                 else:
                     self.cookies[name] = value
         resp = Response(r.status, headers_lower, payload)
-        if resp.status == 200 and headers_lower.get("content-type", "").startswith("application/json"):
+        if resp.status in (200, 201) and headers_lower.get("content-type", "").startswith("application/json"):
             try:
                 doc = resp.json()
                 if isinstance(doc, dict) and "csrf_token" in doc:

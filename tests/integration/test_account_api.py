@@ -62,7 +62,8 @@ class AccountApiTest(ServerTestCase):
         self.assertIs(account["totp_enabled"], True)
         self.assertRegex(account["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
         self.assertEqual(account["limits"], {"max_upload_bytes": 12345678, "max_attachments": 100,
-                                             "max_recipients": 10000, "max_subject_bytes": 998})
+                                             "max_recipients": 10000, "max_subject_bytes": 998,
+                                             "default_expiry_days": 30, "max_expiry_days": 90})
         self.assertEqual(self.admin.client.request("GET", "/api/v1/account").json()["role"], "admin")
 
         path = "/api/v1/account/password"

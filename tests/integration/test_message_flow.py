@@ -79,7 +79,7 @@ class MessageFlowTest(ServerTestCase):
         r = c.request("GET", f"/api/v1/messages/{self.message_id}")
         self.assertEqual(r.status, 200, r.body)
         m = r.json()
-        self.assertEqual(m["seal"], {"status": "valid", "signer": "alice@example.org"})
+        self.assertEqual(m["seal"], {"status": "valid", "signer": "alice@example.org", "kind": "member"})
         self.assertIn(MARKER, m["text"])
         self.assertEqual(m["to"], ["bob@example.org"])
         self.assertEqual(m["attachments"][0]["name"], "statement-Q3.pdf")

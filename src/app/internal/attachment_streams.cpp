@@ -55,10 +55,10 @@ class DigestCheckingReader final : public blob::BlobReader {
 
 class BlobUploadSession final : public UploadSession {
  public:
-  BlobUploadSession(const Services& s, const AuthContext& ctx, BlobId blob_id, crypto::AeadKey key,
+  BlobUploadSession(const Services& s, UploadOwner owner, BlobId blob_id, crypto::AeadKey key,
                     std::unique_ptr<blob::BlobWriter> writer)
       : s_(s),
-        user_(ctx.user),
+        owner_(std::move(owner)),
         blob_id_(std::move(blob_id)),
         key_(std::move(key)),
         writer_(std::move(writer)) {}
@@ -85,14 +85,17 @@ class BlobUploadSession final : public UploadSession {
     crypto::SecretBytes key_blob(kUploadKeyBlob);
     std::copy_n(key_.ExposeSecret().data(), 32, key_blob.data());
     std::copy_n(digest.data(), 32, key_blob.data() + 32);
-    SP_ASSIGN_OR_RETURN(const auto owner_key,
-                        crypto::BoxPublicKey::FromBytes(user_.box_public_key));
-    store::UploadRecord record{
-        platform::NewId<UploadId>(s_.rng),          user_.id, blob_id_,
-        crypto::SealTo(owner_key, key_blob.view()), size_,    s_.clock.Now()};
+    const UploadId id = platform::NewId<UploadId>(s_.rng);
+    auto sealed_key = owner_.seal_key(id, key_blob);
+    if (!sealed_key.ok()) {
+      (void)s_.blobs.Remove(blob_id_);
+      return sealed_key.status();
+    }
+    const store::UploadRecord record{id,    owner_.owner_id, blob_id_, std::move(*sealed_key),
+                                     size_, s_.clock.Now()};
     Status st = s_.store.Write([&](store::WriteTxn& tx) {
       SP_RETURN_IF_ERROR(tx.CreateUpload(record));
-      return RecordEvent(s_, tx, "upload.create", user_.id.str(), record.id.str(),
+      return RecordEvent(s_, tx, "upload.create", owner_.actor, record.id.str(),
                          nlohmann::json{{"size", size_}}.dump());
     });
     if (!st.ok()) {
@@ -115,7 +118,7 @@ class BlobUploadSession final : public UploadSession {
 
  private:
   const Services& s_;
-  store::UserRecord user_;
+  UploadOwner owner_;
   BlobId blob_id_;
   crypto::AeadKey key_;
   std::unique_ptr<blob::BlobWriter> writer_;
@@ -127,11 +130,26 @@ class BlobUploadSession final : public UploadSession {
 
 }  // namespace
 
-std::unique_ptr<UploadSession> MakeBlobUploadSession(const Services& s, const AuthContext& ctx,
-                                                     BlobId blob_id, crypto::AeadKey key,
-                                                     std::unique_ptr<blob::BlobWriter> writer) {
-  return std::make_unique<BlobUploadSession>(s, ctx, std::move(blob_id), std::move(key),
-                                             std::move(writer));
+UploadOwner MemberUploadOwner(const store::UserRecord& user) {
+  return {user.id, user.id.str(),
+          [pub = user.box_public_key](const UploadId&,
+                                      const crypto::SecretBytes& key_blob) -> Result<Bytes> {
+            SP_ASSIGN_OR_RETURN(const auto owner_key, crypto::BoxPublicKey::FromBytes(pub));
+            return crypto::SealTo(owner_key, key_blob.view());
+          }};
+}
+
+Result<std::unique_ptr<UploadSession>> BeginBlobUpload(const Services& s, UploadOwner owner,
+                                                       std::optional<uint64_t> declared_size) {
+  if (declared_size && *declared_size > s.config.limits.max_upload_bytes) {
+    return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
+                                         s.config.limits.max_upload_bytes));
+  }
+  BlobId blob_id = platform::NewId<BlobId>(s.rng);
+  crypto::AeadKey key = crypto::AeadKey::Generate();
+  SP_ASSIGN_OR_RETURN(auto writer, s.blobs.Create(blob_id, key));
+  return std::unique_ptr<UploadSession>(std::make_unique<BlobUploadSession>(
+      s, std::move(owner), std::move(blob_id), std::move(key), std::move(writer)));
 }
 
 std::unique_ptr<blob::BlobReader> MakeDigestCheckingReader(std::unique_ptr<blob::BlobReader> inner,

@@ -3,7 +3,9 @@
 // app/; Mailbox hands them out through the UploadSession and BlobReader interfaces.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "app/auth_context.h"
 #include "app/mailbox.h"
@@ -17,10 +19,22 @@ inline constexpr const char* kIntegrityFailure = "message failed its integrity c
 // What an upload's sealed box holds: the blob's data key ‖ SHA-256 of the plaintext.
 inline constexpr size_t kUploadKeyBlob = 32 + 32;
 
-// Encrypts an upload into a new blob in constant memory; Finish() records it for `ctx`'s user.
-std::unique_ptr<UploadSession> MakeBlobUploadSession(const Services& s, const AuthContext& ctx,
-                                                     BlobId blob_id, crypto::AeadKey key,
-                                                     std::unique_ptr<blob::BlobWriter> writer);
+// Whom an upload belongs to until a message uses it, and how its key blob is kept for them.
+struct UploadOwner {
+  UserId owner_id;
+  std::string actor;  // for the audit log
+  // Protects the key blob (data key ‖ digest) so that only the owner can use the upload;
+  // bound to the upload's id.
+  std::function<Result<Bytes>(const UploadId&, const crypto::SecretBytes& key_blob)> seal_key;
+};
+
+// A member's upload: the key blob sealed to their X25519 key.
+UploadOwner MemberUploadOwner(const store::UserRecord& user);
+
+// Starts encrypting an upload into a new blob in constant memory; Finish() records it for
+// `owner`. ResourceExhausted when `declared_size` is over the limit.
+Result<std::unique_ptr<UploadSession>> BeginBlobUpload(const Services& s, UploadOwner owner,
+                                                       std::optional<uint64_t> declared_size);
 
 // Passes `inner` through but withholds the final byte until the plaintext matched
 // `expected_digest`; any mismatch or read failure is Corruption.

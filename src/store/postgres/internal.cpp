@@ -18,10 +18,12 @@ constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size,
 constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 constexpr const char* kOutboundMailColumns =
-    "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error";
+    "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error, "
+    "pickup_lookup";
 constexpr const char* kGuestAddressColumns = "email, muc_hash, failures, created_ms, updated_ms";
 constexpr const char* kPickupColumns =
-    "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state";
+    "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state, "
+    "notified_ms, notify_failed_ms, opened_ms, replied_ms";
 constexpr const char* kMailboxSelect =
     "SELECT b.owner_id, b.message_id, b.folder, b.sealed_key, b.unread, b.created_ms, "
     "m.sender_id, m.created_ms, m.summary, m.body FROM mailbox b JOIN messages m ON "
@@ -150,9 +152,9 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       // Outbound mail queue. A claim locks the due rows it takes and skips rows another
       // transaction has locked, so concurrent claimers never get the same mail; the lease makes
       // a mail whose deliverer died claimable again once it runs out.
-      {"enqueue_mail",
-       S({"INSERT INTO outbound_mail(", kOutboundMailColumns,
-          ") VALUES($1,$2,$3,$4,$5,NULLIF($6::bigint,-1),$7) ON CONFLICT DO NOTHING"})},
+      {"enqueue_mail", S({"INSERT INTO outbound_mail(", kOutboundMailColumns,
+                          ") VALUES($1,$2,$3,$4,$5,NULLIF($6::bigint,-1),$7,NULLIF($8,'')) "
+                          "ON CONFLICT DO NOTHING"})},
       {"claim_due_mail",
        S({"UPDATE outbound_mail SET lease_until_ms = $2 WHERE id IN (SELECT id FROM "
           "outbound_mail WHERE next_attempt_ms <= $1 AND (lease_until_ms IS NULL OR "
@@ -163,6 +165,7 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "UPDATE outbound_mail SET next_attempt_ms = $2, attempts = $3, last_error = $4, "
        "lease_until_ms = NULL WHERE id = $1"},
       {"delete_mail", "DELETE FROM outbound_mail WHERE id = $1"},
+      {"delete_mail_of_pickup", "DELETE FROM outbound_mail WHERE pickup_lookup = $1"},
       {"list_queued_mail", S({"SELECT ", kOutboundMailColumns,
                               " FROM outbound_mail ORDER BY next_attempt_ms, id LIMIT $1"})},
       // Guests.
@@ -187,10 +190,38 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "UPDATE guest_addresses SET failures = failures + 1, updated_ms = $1 "
        "WHERE email = $2 AND failures < $3 RETURNING failures"},
       {"guest_address_exists", "SELECT 1 FROM guest_addresses WHERE email = $1"},
+      {"delete_guest_address", "DELETE FROM guest_addresses WHERE email = $1"},
+      {"list_claimable_pickups_of_sender",
+       S({"SELECT ", kPickupColumns,
+          " FROM pickups WHERE sender_id = $1 AND state IN (0, 1) AND email IN "
+          "(SELECT email FROM users WHERE state = 1) ORDER BY created_ms, lookup LIMIT $2"})},
       {"reset_muc_failures", "UPDATE guest_addresses SET failures = 0 WHERE email = $1"},
-      {"create_pickup", S({"INSERT INTO pickups(", kPickupColumns,
-                           ") VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING"})},
+      {"create_pickup",
+       S({"INSERT INTO pickups(", kPickupColumns,
+          ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,NULLIF($9::bigint,-1),NULLIF($10::bigint,-1),"
+          "NULLIF($11::bigint,-1),NULLIF($12::bigint,-1)) ON CONFLICT DO NOTHING"})},
       {"set_pickup_state", "UPDATE pickups SET state = $1 WHERE lookup = $2"},
+      {"mark_pickup_opened",
+       "UPDATE pickups SET state = 1, opened_ms = coalesce(opened_ms, $2) WHERE lookup = $1 "
+       "AND state IN (0, 1) AND expires_ms > $2"},
+      {"set_pickup_replied",
+       "UPDATE pickups SET replied_ms = coalesce(replied_ms, $2) WHERE lookup = $1"},
+      {"set_pickup_notified", "UPDATE pickups SET notified_ms = $2 WHERE lookup = $1"},
+      {"set_pickup_notify_failed", "UPDATE pickups SET notify_failed_ms = $2 WHERE lookup = $1"},
+      {"revoke_pending_pickup",
+       "UPDATE pickups SET state = 2, wrapped_key = ''::bytea WHERE lookup = $1 AND state = 0"},
+      {"expire_pickup",
+       "UPDATE pickups SET state = 3, wrapped_key = ''::bytea WHERE lookup = $1 AND "
+       "state IN (0, 1) AND expires_ms <= $2"},
+      {"list_expired_pickups", S({"SELECT ", kPickupColumns,
+                                  " FROM pickups WHERE state IN (0, 1) AND expires_ms <= $1 "
+                                  "ORDER BY expires_ms, lookup LIMIT $2"})},
+      {"delete_expired_tokens", "DELETE FROM tokens WHERE purpose = $1 AND expires_ms <= $2"},
+      {"delete_unread_inbox_entry",
+       "DELETE FROM mailbox WHERE owner_id = $1 AND message_id = $2 AND folder = 1 AND unread"},
+      {"list_mailbox_entries_of_message",
+       "SELECT owner_id, message_id, folder, sealed_key, unread, created_ms FROM mailbox "
+       "WHERE message_id = $1 ORDER BY owner_id, folder"},
       {"put_platform_key",
        "INSERT INTO platform_keys(name, public_key, wrapped_secret) VALUES($1,$2,$3) "
        "ON CONFLICT DO NOTHING"},
@@ -320,6 +351,7 @@ OutboundMailRecord ReadOutboundMail(const pqxx::row& r) {
   m.attempts = r[4].as<int>();
   if (!r[5].is_null()) m.lease_until = FromUnixMillis(r[5].as<int64_t>());
   m.last_error = r[6].as<std::string>();
+  if (!r[7].is_null()) m.pickup_lookup = r[7].as<std::string>();
   return m;
 }
 
@@ -343,6 +375,14 @@ PickupRecord ReadPickup(const pqxx::row& r) {
   p.created_at = FromUnixMillis(r[5].as<int64_t>());
   p.expires_at = FromUnixMillis(r[6].as<int64_t>());
   p.state = static_cast<PickupState>(r[7].as<int>());
+  const auto time_at = [&](int col) -> std::optional<TimePoint> {
+    if (r[col].is_null()) return std::nullopt;
+    return FromUnixMillis(r[col].as<int64_t>());
+  };
+  p.notified_at = time_at(8);
+  p.notify_failed_at = time_at(9);
+  p.opened_at = time_at(10);
+  p.replied_at = time_at(11);
   return p;
 }
 
@@ -350,6 +390,15 @@ MessageRecord ReadMessage(const pqxx::row& r) {
   return MessageRecord{MessageId::FromTrusted(r[0].as<std::string>()),
                        UserId::FromTrusted(r[1].as<std::string>()),
                        FromUnixMillis(r[2].as<int64_t>()), ReadBytes(r[3]), ReadBytes(r[4])};
+}
+
+MailboxEntry ReadMailboxEntry(const pqxx::row& r) {
+  return MailboxEntry{UserId::FromTrusted(r[0].as<std::string>()),
+                      MessageId::FromTrusted(r[1].as<std::string>()),
+                      static_cast<Folder>(r[2].as<int>()),
+                      ReadBytes(r[3]),
+                      r[4].as<bool>(),
+                      FromUnixMillis(r[5].as<int64_t>())};
 }
 
 MailboxItem ReadMailboxItem(const pqxx::row& r) {

@@ -31,6 +31,7 @@ TokenRecord ReadToken(const pqxx::row& r);
 UploadRecord ReadUpload(const pqxx::row& r);
 AuditEntry ReadAuditEntry(const pqxx::row& r);
 MailboxItem ReadMailboxItem(const pqxx::row& r);
+MailboxEntry ReadMailboxEntry(const pqxx::row& r);  // owner, message, folder, key, unread, created
 OutboundMailRecord ReadOutboundMail(const pqxx::row& r);
 GuestAddressRecord ReadGuestAddress(const pqxx::row& r);
 PickupRecord ReadPickup(const pqxx::row& r);

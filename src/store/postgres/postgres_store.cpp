@@ -136,6 +136,20 @@ class PostgresStore final : public Store {
     return ReadAll<PickupRecord>(ReadPickup, "list_pickups_of_address", email, limit);
   }
 
+  Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
+                                                                 int limit) override {
+    return ReadAll<PickupRecord>(ReadPickup, "list_claimable_pickups_of_sender", sender.str(),
+                                 limit);
+  }
+
+  Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) override {
+    return ReadAll<PickupRecord>(ReadPickup, "list_expired_pickups", ToUnixMillis(now), limit);
+  }
+
+  Result<std::vector<MailboxEntry>> ListMailboxEntriesOfMessage(const MessageId& id) override {
+    return ReadAll<MailboxEntry>(ReadMailboxEntry, "list_mailbox_entries_of_message", id.str());
+  }
+
   Result<std::vector<AttachmentRecord>> GetAttachments(const MessageId& id) override {
     return ReadAll<AttachmentRecord>(
         [](const pqxx::row& r) {

@@ -19,6 +19,9 @@ Status ExpectInserted(const pqxx::result& r, const char* what) {
   return Status::Ok();
 }
 
+// A missing time is sent as -1, which the statement turns into NULL (times are never negative).
+int64_t MillisOrNone(const std::optional<TimePoint>& t) { return t ? ToUnixMillis(*t) : -1; }
+
 }  // namespace
 
 template <typename Fn>
@@ -235,6 +238,16 @@ Status PgWriteTxn::CreateMessage(const MessageRecord& m, std::span<const Mailbox
   });
 }
 
+Status PgWriteTxn::AddMailboxEntry(const MailboxEntry& e) {
+  return GuardStatus([&]() -> Status {
+    return ExpectInserted(
+        tx_.exec_prepared("create_mailbox_entry", e.owner_id.str(), e.message_id.str(),
+                          static_cast<int>(e.folder), Bin(e.sealed_key), e.unread,
+                          ToUnixMillis(e.created_at)),
+        "mailbox entry");
+  });
+}
+
 Status PgWriteTxn::MarkRead(const UserId& owner, const MessageId& id) {
   return GuardStatus([&] {
     tx_.exec_prepared("mark_read", owner.str(), id.str());
@@ -246,6 +259,13 @@ Status PgWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
   return GuardStatus([&] {
     tx_.exec_prepared("put_guest_address", g.email, g.muc_hash, g.failures,
                       ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at));
+    return Status::Ok();
+  });
+}
+
+Status PgWriteTxn::DeleteGuestAddress(const std::string& email) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_guest_address", email);
     return Status::Ok();
   });
 }
@@ -273,7 +293,9 @@ Status PgWriteTxn::CreatePickup(const PickupRecord& p) {
     return ExpectInserted(
         tx_.exec_prepared("create_pickup", p.lookup, p.message_id.str(), p.sender_id.str(), p.email,
                           Bin(p.wrapped_key), ToUnixMillis(p.created_at),
-                          ToUnixMillis(p.expires_at), static_cast<int>(p.state)),
+                          ToUnixMillis(p.expires_at), static_cast<int>(p.state),
+                          MillisOrNone(p.notified_at), MillisOrNone(p.notify_failed_at),
+                          MillisOrNone(p.opened_at), MillisOrNone(p.replied_at)),
         "pickup");
   });
 }
@@ -282,6 +304,62 @@ Status PgWriteTxn::SetPickupState(const std::string& lookup, PickupState state) 
   return GuardStatus([&] {
     return ExpectOneRow(tx_.exec_prepared("set_pickup_state", static_cast<int>(state), lookup),
                         "pickup");
+  });
+}
+
+Status PgWriteTxn::MarkPickupOpened(const std::string& lookup, TimePoint now) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("mark_pickup_opened", lookup, ToUnixMillis(now)),
+                        "live pickup");
+  });
+}
+
+Status PgWriteTxn::SetPickupReplied(const std::string& lookup, TimePoint at) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_pickup_replied", lookup, ToUnixMillis(at)),
+                        "pickup");
+  });
+}
+
+Status PgWriteTxn::SetPickupNotified(const std::string& lookup, TimePoint at) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_pickup_notified", lookup, ToUnixMillis(at)),
+                        "pickup");
+  });
+}
+
+Status PgWriteTxn::SetPickupNotifyFailed(const std::string& lookup, TimePoint at) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("set_pickup_notify_failed", lookup, ToUnixMillis(at)),
+                        "pickup");
+  });
+}
+
+Status PgWriteTxn::RevokePendingPickup(const std::string& lookup) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("revoke_pending_pickup", lookup), "pending pickup");
+  });
+}
+
+Status PgWriteTxn::ExpirePickup(const std::string& lookup, TimePoint now) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("expire_pickup", lookup, ToUnixMillis(now)),
+                        "expired pickup");
+  });
+}
+
+Result<int64_t> PgWriteTxn::DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) {
+  return Guard<int64_t>([&]() -> Result<int64_t> {
+    const auto r =
+        tx_.exec_prepared("delete_expired_tokens", static_cast<int>(purpose), ToUnixMillis(now));
+    return static_cast<int64_t>(r.affected_rows());
+  });
+}
+
+Status PgWriteTxn::DeleteUnreadInboxEntry(const UserId& owner, const MessageId& id) {
+  return GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_prepared("delete_unread_inbox_entry", owner.str(), id.str()),
+                        "unread inbox entry");
   });
 }
 
@@ -342,7 +420,8 @@ Status PgWriteTxn::EnqueueMail(const OutboundMailRecord& m) {
     const auto r =
         tx_.exec_prepared("enqueue_mail", m.id.str(), Bin(m.sealed_mail),
                           ToUnixMillis(m.created_at), ToUnixMillis(m.next_attempt_at), m.attempts,
-                          m.lease_until ? ToUnixMillis(*m.lease_until) : int64_t{-1}, m.last_error);
+                          m.lease_until ? ToUnixMillis(*m.lease_until) : int64_t{-1}, m.last_error,
+                          m.pickup_lookup.value_or(""));
     return ExpectInserted(r, "queued mail");
   });
 }
@@ -369,6 +448,13 @@ Status PgWriteTxn::RescheduleMail(const MailJobId& id, TimePoint next_attempt_at
     return ExpectOneRow(tx_.exec_prepared("reschedule_mail", id.str(),
                                           ToUnixMillis(next_attempt_at), attempts, last_error),
                         "queued mail");
+  });
+}
+
+Status PgWriteTxn::DeleteMailOfPickup(const std::string& pickup_lookup) {
+  return GuardStatus([&] {
+    tx_.exec_prepared("delete_mail_of_pickup", pickup_lookup);
+    return Status::Ok();
   });
 }
 

@@ -49,17 +49,28 @@ class PgWriteTxn final : public WriteTxn {
   Status AddAuditCheckpoint(const AuditCheckpoint& checkpoint) override;
   Status PutPlatformKey(const PlatformKeyRecord& key) override;
   Status PutGuestAddress(const GuestAddressRecord& guest) override;
+  Status DeleteGuestAddress(const std::string& email) override;
+  Status AddMailboxEntry(const MailboxEntry& entry) override;
   Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
                                     TimePoint now) override;
   Status ResetMucFailures(const std::string& email) override;
   Status CreatePickup(const PickupRecord& pickup) override;
   Status SetPickupState(const std::string& lookup, PickupState state) override;
+  Status MarkPickupOpened(const std::string& lookup, TimePoint now) override;
+  Status SetPickupReplied(const std::string& lookup, TimePoint at) override;
+  Status SetPickupNotified(const std::string& lookup, TimePoint at) override;
+  Status SetPickupNotifyFailed(const std::string& lookup, TimePoint at) override;
+  Status RevokePendingPickup(const std::string& lookup) override;
+  Status ExpirePickup(const std::string& lookup, TimePoint now) override;
+  Result<int64_t> DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) override;
+  Status DeleteUnreadInboxEntry(const UserId& owner, const MessageId& id) override;
   Status EnqueueMail(const OutboundMailRecord& mail) override;
   Result<std::vector<OutboundMailRecord>> ClaimDueMail(TimePoint now, TimePoint lease_until,
                                                        int limit) override;
   Status RescheduleMail(const MailJobId& id, TimePoint next_attempt_at, int attempts,
                         const std::string& last_error) override;
   Status DeleteMail(const MailJobId& id) override;
+  Status DeleteMailOfPickup(const std::string& pickup_lookup) override;
 
  private:
   // Runs `fn` (which may throw), turning an exception into the remembered failure.

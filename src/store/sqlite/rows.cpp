@@ -72,6 +72,7 @@ OutboundMailRecord ReadOutboundMail(const Statement& s) {
   m.attempts = static_cast<int>(s.Int(4));
   if (sqlite3_column_type(s.raw(), 5) != SQLITE_NULL) m.lease_until = FromUnixMillis(s.Int(5));
   m.last_error = s.Text(6);
+  if (sqlite3_column_type(s.raw(), 7) != SQLITE_NULL) m.pickup_lookup = s.Text(7);
   return m;
 }
 
@@ -95,6 +96,14 @@ PickupRecord ReadPickup(const Statement& s) {
   p.created_at = FromUnixMillis(s.Int(5));
   p.expires_at = FromUnixMillis(s.Int(6));
   p.state = static_cast<PickupState>(s.Int(7));
+  const auto time_at = [&](int col) -> std::optional<TimePoint> {
+    if (sqlite3_column_type(s.raw(), col) == SQLITE_NULL) return std::nullopt;
+    return FromUnixMillis(s.Int(col));
+  };
+  p.notified_at = time_at(8);
+  p.notify_failed_at = time_at(9);
+  p.opened_at = time_at(10);
+  p.replied_at = time_at(11);
   return p;
 }
 

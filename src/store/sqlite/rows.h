@@ -16,11 +16,13 @@ inline constexpr const char* kSessionColumns =
     "client_ip, user_agent";
 inline constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 inline constexpr const char* kOutboundMailColumns =
-    "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error";
+    "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error, "
+    "pickup_lookup";
 inline constexpr const char* kGuestAddressColumns =
     "email, muc_hash, failures, created_ms, updated_ms";
 inline constexpr const char* kPickupColumns =
-    "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state";
+    "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state, "
+    "notified_ms, notify_failed_ms, opened_ms, replied_ms";
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 

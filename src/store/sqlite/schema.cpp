@@ -151,6 +151,18 @@ CREATE TABLE pickups(
 CREATE INDEX pickups_by_message ON pickups(message_id);
 CREATE INDEX pickups_by_email ON pickups(email, created_ms);
 )sql",
+      // 5: the sender's per-recipient status of guest pickups, recall and expiry.
+      R"sql(
+ALTER TABLE pickups ADD COLUMN notified_ms INTEGER;
+ALTER TABLE pickups ADD COLUMN notify_failed_ms INTEGER;
+ALTER TABLE pickups ADD COLUMN opened_ms INTEGER;
+ALTER TABLE pickups ADD COLUMN replied_ms INTEGER;
+CREATE INDEX pickups_live_by_expiry ON pickups(expires_ms) WHERE state IN (0, 1);
+ALTER TABLE outbound_mail ADD COLUMN pickup_lookup TEXT;
+CREATE INDEX outbound_mail_by_pickup ON outbound_mail(pickup_lookup)
+  WHERE pickup_lookup IS NOT NULL;
+CREATE INDEX mailbox_by_message ON mailbox(message_id);
+)sql",
   };
   return kMigrations;
 }

@@ -254,6 +254,41 @@ class SqliteStore final : public Store {
                        [&](Statement& s) { s.Bind(1, email).Bind(2, int64_t{limit}); });
   }
 
+  Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
+                                                                 int limit) override {
+    return ListPickups(
+        std::string("SELECT ") + kPickupColumns +
+            " FROM pickups WHERE sender_id = ? AND state IN (0, 1) AND email IN "
+            "(SELECT email FROM users WHERE state = 1) ORDER BY created_ms, lookup LIMIT ?",
+        [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
+  }
+
+  Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) override {
+    return ListPickups(std::string("SELECT ") + kPickupColumns +
+                           " FROM pickups WHERE state IN (0, 1) AND expires_ms <= ? "
+                           "ORDER BY expires_ms, lookup LIMIT ?",
+                       [&](Statement& s) { s.Bind(1, ToUnixMillis(now)).Bind(2, int64_t{limit}); });
+  }
+
+  Result<std::vector<MailboxEntry>> ListMailboxEntriesOfMessage(const MessageId& id) override {
+    return WithReader<std::vector<MailboxEntry>>(
+        [&](Connection& db) -> Result<std::vector<MailboxEntry>> {
+          SP_ASSIGN_OR_RETURN(auto s, db.Prepare("SELECT owner_id, message_id, folder, sealed_key, "
+                                                 "unread, created_ms FROM mailbox WHERE "
+                                                 "message_id = ? ORDER BY owner_id, folder"));
+          s.Bind(1, id.str());
+          std::vector<MailboxEntry> out;
+          for (;;) {
+            SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+            if (!row) break;
+            out.push_back({UserId::FromTrusted(s.Text(0)), MessageId::FromTrusted(s.Text(1)),
+                           static_cast<Folder>(s.Int(2)), s.Blob(3), s.Int(4) != 0,
+                           FromUnixMillis(s.Int(5))});
+          }
+          return out;
+        });
+  }
+
   template <typename BindFn>
   Result<std::vector<PickupRecord>> ListPickups(const std::string& sql, BindFn bind) {
     return WithReader<std::vector<PickupRecord>>(

@@ -205,6 +205,15 @@ Status SqliteWriteTxn::CreateMessage(const MessageRecord& m, std::span<const Mai
   return Status::Ok();
 }
 
+Status SqliteWriteTxn::AddMailboxEntry(const MailboxEntry& e) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("INSERT INTO mailbox(owner_id, message_id, folder, "
+                                          "sealed_key, unread, created_ms) VALUES(?,?,?,?,?,?)"));
+  s.Bind(1, e.owner_id.str()).Bind(2, e.message_id.str());
+  s.Bind(3, int64_t{static_cast<int>(e.folder)}).Bind(4, ByteView(e.sealed_key));
+  s.Bind(5, int64_t{e.unread}).Bind(6, ToUnixMillis(e.created_at));
+  return s.Run();
+}
+
 Status SqliteWriteTxn::MarkRead(const UserId& owner, const MessageId& id) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE mailbox SET unread = 0 WHERE owner_id = ? AND "
                                           "message_id = ? AND unread = 1"));
@@ -272,13 +281,18 @@ Status SqliteWriteTxn::PutPlatformKey(const PlatformKeyRecord& k) {
 
 Status SqliteWriteTxn::EnqueueMail(const OutboundMailRecord& m) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO outbound_mail(") +
-                                          kOutboundMailColumns + ") VALUES(?,?,?,?,?,?,?)"));
+                                          kOutboundMailColumns + ") VALUES(?,?,?,?,?,?,?,?)"));
   s.Bind(1, m.id.str()).Bind(2, ByteView(m.sealed_mail)).Bind(3, ToUnixMillis(m.created_at));
   s.Bind(4, ToUnixMillis(m.next_attempt_at)).Bind(5, int64_t{m.attempts});
   if (m.lease_until) {
     s.Bind(6, ToUnixMillis(*m.lease_until));
   } else {
     s.BindNull(6);
+  }
+  if (m.pickup_lookup) {
+    s.Bind(8, *m.pickup_lookup);
+  } else {
+    s.BindNull(8);
   }
   return s.Bind(7, m.last_error).Run();
 }
@@ -330,6 +344,11 @@ Status SqliteWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
   return s.Run();
 }
 
+Status SqliteWriteTxn::DeleteGuestAddress(const std::string& email) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM guest_addresses WHERE email = ?"));
+  return s.Bind(1, email).Run();
+}
+
 Result<int64_t> SqliteWriteTxn::ReserveMucAttempt(const std::string& email, int64_t limit,
                                                   TimePoint now) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE guest_addresses SET failures = failures + 1, "
@@ -359,10 +378,18 @@ Status SqliteWriteTxn::ResetMucFailures(const std::string& email) {
 
 Status SqliteWriteTxn::CreatePickup(const PickupRecord& p) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO pickups(") + kPickupColumns +
-                                          ") VALUES(?,?,?,?,?,?,?,?)"));
+                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
   s.Bind(1, p.lookup).Bind(2, p.message_id.str()).Bind(3, p.sender_id.str()).Bind(4, p.email);
   s.Bind(5, ByteView(p.wrapped_key)).Bind(6, ToUnixMillis(p.created_at));
   s.Bind(7, ToUnixMillis(p.expires_at)).Bind(8, int64_t{static_cast<int>(p.state)});
+  int index = 9;
+  for (const auto& t : {p.notified_at, p.notify_failed_at, p.opened_at, p.replied_at}) {
+    if (t) {
+      s.Bind(index++, ToUnixMillis(*t));
+    } else {
+      s.BindNull(index++);
+    }
+  }
   return s.Run();
 }
 
@@ -370,6 +397,70 @@ Status SqliteWriteTxn::SetPickupState(const std::string& lookup, PickupState sta
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = ? WHERE lookup = ?"));
   SP_RETURN_IF_ERROR(s.Bind(1, int64_t{static_cast<int>(state)}).Bind(2, lookup).Run());
   return ExpectOneRow("pickup");
+}
+
+Status SqliteWriteTxn::MarkPickupOpened(const std::string& lookup, TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 1, opened_ms = "
+                                          "coalesce(opened_ms, ?1) WHERE lookup = ?2 AND "
+                                          "state IN (0, 1) AND expires_ms > ?1"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(now)).Bind(2, lookup).Run());
+  return ExpectOneRow("live pickup");
+}
+
+Status SqliteWriteTxn::SetPickupReplied(const std::string& lookup, TimePoint at) {
+  SP_ASSIGN_OR_RETURN(
+      auto s,
+      db_.Prepare("UPDATE pickups SET replied_ms = coalesce(replied_ms, ?) WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, lookup).Run());
+  return ExpectOneRow("pickup");
+}
+
+Status SqliteWriteTxn::SetPickupNotified(const std::string& lookup, TimePoint at) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET notified_ms = ? WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, lookup).Run());
+  return ExpectOneRow("pickup");
+}
+
+Status SqliteWriteTxn::SetPickupNotifyFailed(const std::string& lookup, TimePoint at) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("UPDATE pickups SET notify_failed_ms = ? WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, lookup).Run());
+  return ExpectOneRow("pickup");
+}
+
+Status SqliteWriteTxn::RevokePendingPickup(const std::string& lookup) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 2, wrapped_key = X'' "
+                                          "WHERE lookup = ? AND state = 0"));
+  SP_RETURN_IF_ERROR(s.Bind(1, lookup).Run());
+  return ExpectOneRow("pending pickup");
+}
+
+Status SqliteWriteTxn::ExpirePickup(const std::string& lookup, TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 3, wrapped_key = X'' "
+                                          "WHERE lookup = ? AND state IN (0, 1) AND "
+                                          "expires_ms <= ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, lookup).Bind(2, ToUnixMillis(now)).Run());
+  return ExpectOneRow("expired pickup");
+}
+
+Result<int64_t> SqliteWriteTxn::DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("DELETE FROM tokens WHERE purpose = ? AND expires_ms <= ?"));
+  SP_RETURN_IF_ERROR(
+      s.Bind(1, int64_t{static_cast<int>(purpose)}).Bind(2, ToUnixMillis(now)).Run());
+  return static_cast<int64_t>(db_.Changes());
+}
+
+Status SqliteWriteTxn::DeleteUnreadInboxEntry(const UserId& owner, const MessageId& id) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM mailbox WHERE owner_id = ? AND "
+                                          "message_id = ? AND folder = 1 AND unread = 1"));
+  SP_RETURN_IF_ERROR(s.Bind(1, owner.str()).Bind(2, id.str()).Run());
+  return ExpectOneRow("unread inbox entry");
+}
+
+Status SqliteWriteTxn::DeleteMailOfPickup(const std::string& pickup_lookup) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM outbound_mail WHERE pickup_lookup = ?"));
+  return s.Bind(1, pickup_lookup).Run();
 }
 
 Status SqliteWriteTxn::DeleteMail(const MailJobId& id) {

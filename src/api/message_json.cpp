@@ -1,0 +1,57 @@
+#include "api/message_json.h"
+
+#include "api/json_input.h"
+#include "api/request_auth.h"
+
+namespace sealpost::api {
+
+using nlohmann::json;
+
+json MessageHeaderJson(const app::MessageHeader& h) {
+  json out = {{"id", h.id.str()},
+              {"folder", h.folder == store::Folder::kInbox ? "inbox" : "sent"},
+              {"unread", h.unread},
+              {"created_at", FormatRfc3339(h.created_at)},
+              {"from", {{"email", h.from_email}, {"name", h.from_name}}},
+              {"to", h.to},
+              {"subject", h.subject},
+              {"attachment_count", h.attachment_count},
+              {"thread_id", h.thread_id},
+              {"seal",
+               {{"status", h.seal == app::SealState::kValid ? "valid" : "invalid"},
+                {"signer", h.from_email},
+                {"kind", h.sealed_by_portal ? "portal" : "member"}}}};
+  if (!h.in_reply_to.empty()) out["in_reply_to"] = h.in_reply_to;
+  return out;
+}
+
+json AttachmentsJson(const std::vector<app::AttachmentInfo>& attachments) {
+  json out = json::array();
+  for (const auto& a : attachments) {
+    out.push_back(
+        {{"index", a.index}, {"name", a.name}, {"content_type", a.content_type}, {"size", a.size}});
+  }
+  return out;
+}
+
+Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const json& body) {
+  std::vector<app::AttachmentRequest> out;
+  if (!body.contains("attachments")) return out;
+  for (const json& a : body.at("attachments")) {
+    SP_RETURN_IF_ERROR(CheckJsonObject(a, "an attachment",
+                                       {{"upload_id", JsonType::kString},
+                                        {"name", JsonType::kString},
+                                        {"content_type", JsonType::kString, false}}));
+    out.push_back(
+        {StringField(a, "upload_id"), StringField(a, "name"), StringField(a, "content_type")});
+  }
+  return out;
+}
+
+http::Response UploadSinkAdapter::Finish() {
+  auto result = session_->Finish();
+  if (!result.ok()) return ApiError(result.status());
+  return http::Response::Json(201, json{{"id", result->id.str()}, {"size", result->size}}.dump());
+}
+
+}  // namespace sealpost::api

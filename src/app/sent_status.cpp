@@ -1,0 +1,192 @@
+#include "app/sent_status.h"
+
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/internal/audit_event.h"
+
+namespace sealpost::app {
+namespace {
+
+constexpr int64_t kSecondsPerDay = 24 * 3600;
+constexpr int kExpiryBatch = 200;
+constexpr int kMaxExpiryBatches = 50;  // per round; the next round goes on
+
+bool Live(const store::PickupRecord& p, TimePoint now) {
+  return (p.state == store::PickupState::kPending || p.state == store::PickupState::kOpened) &&
+         p.expires_at > now;
+}
+
+const char* PortalStatus(const store::PickupRecord& p, TimePoint now) {
+  if (p.state == store::PickupState::kRevoked) return "recalled";
+  if (p.replied_at) return "replied";
+  // Re-sealed to the member the guest became: in their inbox now.
+  if (p.state == store::PickupState::kClaimed) return p.opened_at ? "opened" : "delivered";
+  if (p.state == store::PickupState::kOpened || p.opened_at) return "opened";
+  if (p.state == store::PickupState::kExpired || p.expires_at <= now) return "expired";
+  if (p.notify_failed_at) return "failed";
+  if (p.notified_at) return "notified";
+  return "queued";
+}
+
+}  // namespace
+
+Result<std::chrono::seconds> PickupTtlFor(const AppConfig& config, std::optional<int64_t> days) {
+  if (!days) return config.pickup_ttl;
+  const int64_t max_days = ExpiryLimitsOf(config).max_days;
+  if (*days < 1 || *days > max_days) {
+    return InvalidArgument(fmt::format("expires_in_days must be between 1 and {}", max_days));
+  }
+  return std::chrono::seconds(*days * kSecondsPerDay);
+}
+
+ExpiryLimits ExpiryLimitsOf(const AppConfig& config) {
+  return {(config.pickup_ttl.count() + kSecondsPerDay - 1) / kSecondsPerDay,
+          config.max_pickup_ttl.count() / kSecondsPerDay};
+}
+
+Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageHeader& header) {
+  auto message = s_.store.GetMessage(header.id);
+  if (!message.ok() || message->sender_id != ctx.user.id) return NotFound("message not found");
+  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.ListPickupsOfMessage(header.id));
+  SP_ASSIGN_OR_RETURN(const auto entries, s_.store.ListMailboxEntriesOfMessage(header.id));
+  std::map<std::string, const store::PickupRecord*> by_address;
+  for (const auto& p : pickups) by_address[p.email] = &p;
+  std::map<std::string, const store::MailboxEntry*> inbox_by_owner;
+  for (const auto& e : entries) {
+    if (e.folder == store::Folder::kInbox) inbox_by_owner[e.owner_id.str()] = &e;
+  }
+  const TimePoint now = s_.clock.Now();
+
+  SentStatus out;
+  for (const std::string& address : header.to) {
+    RecipientStatus r;
+    r.address = address;
+    if (auto it = by_address.find(address); it != by_address.end()) {
+      const store::PickupRecord& p = *it->second;
+      r.delivery = RecipientDelivery::kPortal;
+      r.status = PortalStatus(p, now);
+      r.notified_at = p.notified_at;
+      r.opened_at = p.opened_at;
+      r.replied_at = p.replied_at;
+      if (!out.expires_at || p.expires_at > *out.expires_at) out.expires_at = p.expires_at;
+      if (Live(p, now)) {
+        if (p.state == store::PickupState::kPending) out.can_recall = true;
+        auto guest = s_.store.GetGuestAddress(p.email);
+        r.locked = guest.ok() && guest->failures >= s_.config.max_muc_failures;
+      }
+    } else {
+      r.delivery = RecipientDelivery::kMember;
+      auto user = s_.store.GetUserByEmail(address);
+      const store::MailboxEntry* entry = nullptr;
+      if (user.ok()) {
+        if (auto it = inbox_by_owner.find(user->id.str()); it != inbox_by_owner.end()) {
+          entry = it->second;
+        }
+      }
+      r.status = entry ? "delivered" : "recalled";
+      if (entry && entry->unread && entry->owner_id != ctx.user.id) out.can_recall = true;
+    }
+    out.recipients.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_view message_id) {
+  SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
+  auto message = s_.store.GetMessage(id);
+  if (!message.ok() || message->sender_id != ctx.user.id) return NotFound("message not found");
+  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.ListPickupsOfMessage(id));
+  SP_ASSIGN_OR_RETURN(const auto entries, s_.store.ListMailboxEntriesOfMessage(id));
+  // Member copies: every inbox entry but the sender's own (a message to oneself).
+  std::vector<std::pair<const store::MailboxEntry*, std::string>> members;
+  for (const auto& e : entries) {
+    if (e.folder != store::Folder::kInbox || e.owner_id == ctx.user.id) continue;
+    auto user = s_.store.GetUser(e.owner_id);
+    members.emplace_back(&e, user.ok() ? user->email : e.owner_id.str());
+  }
+  const TimePoint now = s_.clock.Now();
+
+  RecallResult result;
+  int guests = 0;
+  int member_copies = 0;
+  const Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    result = {};
+    guests = member_copies = 0;
+    for (const auto& p : pickups) {
+      if (p.state == store::PickupState::kOpened) {
+        result.kept.push_back(p.email);
+        continue;
+      }
+      if (p.state != store::PickupState::kPending || p.expires_at <= now) continue;
+      const Status revoked = tx.RevokePendingPickup(p.lookup);
+      if (revoked.code() == ErrorCode::kNotFound) {  // opened in the meantime
+        result.kept.push_back(p.email);
+        continue;
+      }
+      SP_RETURN_IF_ERROR(revoked);
+      SP_RETURN_IF_ERROR(tx.DeleteMailOfPickup(p.lookup));
+      result.recalled.push_back(p.email);
+      ++guests;
+    }
+    for (const auto& [entry, email] : members) {
+      if (!entry->unread) {
+        result.kept.push_back(email);
+        continue;
+      }
+      const Status deleted = tx.DeleteUnreadInboxEntry(entry->owner_id, id);
+      if (deleted.code() == ErrorCode::kNotFound) {  // read in the meantime
+        result.kept.push_back(email);
+        continue;
+      }
+      SP_RETURN_IF_ERROR(deleted);
+      result.recalled.push_back(email);
+      ++member_copies;
+    }
+    if (result.recalled.empty()) {
+      return Conflict("every recipient has already opened the message");
+    }
+    return RecordEvent(
+        s_, tx, "message.recall", ctx.user.id.str(), id.str(),
+        nlohmann::json{{"guests", guests}, {"members", member_copies}, {"kept", result.kept.size()}}
+            .dump());
+  });
+  SP_RETURN_IF_ERROR(written);
+  return result;
+}
+
+Result<PickupExpiryRound> SentMessages::ExpirePickups() {
+  const TimePoint now = s_.clock.Now();
+  PickupExpiryRound round;
+  for (int batch = 0; batch < kMaxExpiryBatches; ++batch) {
+    SP_ASSIGN_OR_RETURN(const auto expired, s_.store.ListExpiredPickups(now, kExpiryBatch));
+    if (expired.empty()) break;
+    int done = 0;
+    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      done = 0;
+      for (const auto& p : expired) {
+        const Status st = tx.ExpirePickup(p.lookup, now);
+        if (st.code() == ErrorCode::kNotFound) continue;  // opened, recalled or expired meanwhile
+        SP_RETURN_IF_ERROR(st);
+        SP_RETURN_IF_ERROR(
+            RecordEvent(s_, tx, "pickup.expired", "system", p.message_id.str(),
+                        nlohmann::json{{"recipient", p.email},
+                                       {"opened", p.state == store::PickupState::kOpened}}
+                            .dump()));
+        ++done;
+      }
+      return Status::Ok();
+    }));
+    round.expired += done;
+    if (expired.size() < static_cast<size_t>(kExpiryBatch)) break;
+  }
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    SP_ASSIGN_OR_RETURN(round.tokens, tx.DeleteExpiredTokens(store::TokenPurpose::kPickup, now));
+    return Status::Ok();
+  }));
+  return round;
+}
+
+}  // namespace sealpost::app
