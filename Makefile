@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan build build-asan web deps deps-test format check-format bench bench-postgres clean
+.PHONY: run test test-asan build build-asan web deps deps-test format check-format bench bench-postgres bench-notify clean
 
 deps:
 	bash scripts/install-deps.sh run
@@ -59,6 +59,11 @@ bench: deps-test
 bench-postgres: deps-test
 	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
 	bash bench/postgres.sh build-bench
+
+# Guest notifications to 1,000 guests handed to a real Postfix, beside smtp-source (bench/notify.sh).
+bench-notify: deps-test
+	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
+	bash bench/notify.sh build-bench
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -10,14 +10,14 @@ build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libssl-dev libsodium-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libqrencode-dev libpqxx-dev openssl ca-certificates
+  libqrencode-dev libpqxx-dev libopendkim-dev openssl ca-certificates
 )
 # The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
 # a Node.js installed from elsewhere (with its own npm) is used as it is.
 node_cmds=(node:nodejs npm:npm)
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
-  python3 sqlite3 curl procps chromium postgresql
+  python3 python3-dkim sqlite3 curl procps chromium postgresql
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -93,6 +93,9 @@ TEST_F(GuestsTest, TypedMucAndLinkOpenTheMessageAndItsAttachment) {
   EXPECT_EQ(note.text.find("body of"), std::string::npos);      // …no body…
   EXPECT_EQ(note.text.find("figures.pdf"), std::string::npos);  // …no attachment name
   EXPECT_EQ(note.text.find(kMuc), std::string::npos);
+  // The HTML alternative went through the (sealed) queue too, with the same link.
+  EXPECT_NE(note.html.find("/pickup#" + link), std::string::npos);
+  EXPECT_EQ(note.html.find("Quarterly"), std::string::npos);
 
   auto view = guests_.Unlock(link, kMuc, "192.0.2.1");
   ASSERT_THAT(view.status(), IsOk());
@@ -126,6 +129,24 @@ TEST_F(GuestsTest, TypedMucAndLinkOpenTheMessageAndItsAttachment) {
   ASSERT_THAT(sent.status(), IsOk());
   EXPECT_EQ(sent->header.to, std::vector<std::string>{kGuest});
   EXPECT_EQ(sent->header.seal, SealState::kValid);
+}
+
+TEST_F(GuestsTest, NoticeShowsTheSubjectOnlyWhenPolicyAllows) {
+  services_.config.guest_notice_subject = true;
+  int woken = 0;  // the deliverers are woken once the notifications are committed
+  services_.mail_queued = [&] { ++woken; };
+  Mailbox mailbox(services_);  // a Mailbox keeps its own copy of the services
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "Quarterly figures");
+  r.mucs = {{kGuest, kMuc}};
+  ASSERT_THAT(mailbox.Send(alice, r).status(), IsOk());
+  EXPECT_EQ(woken, 1);
+  const std::string link = LinkFor(kGuest);
+  const delivery::OutgoingMail& note = mailer_.sent.back();
+  EXPECT_EQ(note.subject, "Sealpost: Quarterly figures");
+  EXPECT_NE(note.text.find("Subject: Quarterly figures"), std::string::npos);
+  EXPECT_EQ(note.text.find("body of"), std::string::npos);
+  EXPECT_NE(note.html.find("/pickup#" + link), std::string::npos);
 }
 
 TEST_F(GuestsTest, ReplyFromThePortalIsSealedForTheGuestAndKeepsTheThread) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/guest_notice.h"
 #include "app/guests.h"
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
@@ -312,17 +313,11 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                        crypto::AeadSeal(link.WrappingKey(), data_key.ExposeSecret().view(),
                                         AsBytes(PickupKeyAd(id, guest.str()))),
                        now, now + pickup_ttl, store::PickupState::kPending});
-    const std::string sender =
-        author.name.empty() ? author.email : author.name + " <" + author.email + ">";
-    std::string text =
-        sender + " sent you a secure message with " + s_.config.product_name + ".\n\n";
-    if (!s_.config.guest_notice.empty()) text += s_.config.guest_notice + "\n\n";
-    text += "Open it here:\n" + s_.config.public_url + "/pickup#" + link.Encode() +
-            "\n\nYou also need the Message Unlock Code (MUC) that the sender gives you "
-            "separately. The link works until " +
-            FormatRfc3339(now + pickup_ttl) + ".\n";
-    notifications.push_back(
-        {guest, s_.config.product_name + ": a secure message for you", std::move(text)});
+    notifications.push_back(ComposeGuestNotice(
+        guest, {s_.config.product_name, author.name, author.email,
+                s_.config.public_url + "/pickup#" + link.Encode(), s_.config.guest_notice,
+                s_.config.guest_notice_subject ? std::optional(request.subject) : std::nullopt,
+                now + pickup_ttl}));
   }
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
@@ -352,6 +347,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     return RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply", author.actor,
                        id.str(), details.dump());
   }));
+  if (!notifications.empty()) NotifyMailQueued(s_);
   if (outcome) outcome->generated_mucs = std::move(generated);
   return id;
 }

@@ -17,6 +17,7 @@ std::string SealPurpose(const MailJobId& id) { return "outbound-mail/" + id.str(
 Bytes Seal(const Services& s, const MailJobId& id, const delivery::OutgoingMail& mail,
            const std::optional<EmailAddress>& report_to) {
   json j = {{"to", mail.to.str()}, {"subject", mail.subject}, {"text", mail.text}};
+  if (!mail.html.empty()) j["html"] = mail.html;
   if (report_to) j["report_to"] = report_to->str();
   std::string text = j.dump();
   const Bytes sealed = s.master.Wrap(AsBytes(text), SealPurpose(id));
@@ -38,9 +39,10 @@ Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& 
     return Corruption("queued mail is malformed");
   }
   SP_ASSIGN_OR_RETURN(EmailAddress to, EmailAddress::Parse(j["to"].get<std::string>()));
-  UnsealedMail out{
-      {std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>(), job.id.str()},
-      std::nullopt};
+  UnsealedMail out{{std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>()},
+                   std::nullopt};
+  if (j.contains("html") && j["html"].is_string()) out.mail.html = j["html"].get<std::string>();
+  out.mail.message_id = job.id.str();
   if (j.contains("report_to") && j["report_to"].is_string()) {
     auto report_to = EmailAddress::Parse(j["report_to"].get<std::string>());
     if (report_to.ok()) out.report_to = *std::move(report_to);
@@ -57,6 +59,24 @@ std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
   std::chrono::seconds delay = policy.first_retry;
   for (int i = 1; i < attempts && delay < policy.max_retry; ++i) delay *= 2;
   return std::min(delay, policy.max_retry);
+}
+
+// A mail the relay accepted leaves the queue; its pickup (if any) becomes "notified". A mail
+// withdrawn meanwhile (a recall) was sent anyway: recorded as such.
+Status RecordSent(const Services& s, store::WriteTxn& tx, const store::OutboundMailRecord& job,
+                  const std::string& to, TimePoint now) {
+  const int attempts = job.attempts + 1;
+  const Status deleted = tx.DeleteMail(job.id);
+  if (deleted.code() == ErrorCode::kNotFound) {
+    return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
+                       json{{"to", to}, {"attempts", attempts}, {"withdrawn", true}}.dump());
+  }
+  SP_RETURN_IF_ERROR(deleted);
+  if (job.pickup_lookup) {
+    SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotified(*job.pickup_lookup, now)));
+  }
+  return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
+                     json{{"to", to}, {"attempts", attempts}}.dump());
 }
 
 }  // namespace
@@ -78,15 +98,44 @@ Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
     return claimed.status();
   }));
   DeliveryRound round;
+  // Open every claimed mail, hand the batch to the mailer at once (one SMTP session), then
+  // record the outcomes: every delivered mail in one transaction, the others one by one.
+  std::vector<const store::OutboundMailRecord*> jobs;
+  std::vector<UnsealedMail> unsealed;
   for (const store::OutboundMailRecord& job : *claimed) {
-    Result<UnsealedMail> unsealed = Unseal(s_, job);
-    if (!unsealed.ok()) {
+    Result<UnsealedMail> u = Unseal(s_, job);
+    if (!u.ok()) {
       // Nothing to retry: a mail that cannot be opened will not open later.
-      SP_RETURN_IF_ERROR(Finish(job, nullptr, std::nullopt, unsealed.status(), round));
+      SP_RETURN_IF_ERROR(Finish(job, nullptr, std::nullopt, u.status(), round));
       continue;
     }
-    const Status sent = s_.mailer.Send(unsealed->mail);
-    SP_RETURN_IF_ERROR(Finish(job, &unsealed->mail, unsealed->report_to, sent, round));
+    jobs.push_back(&job);
+    unsealed.push_back(*std::move(u));
+  }
+  if (jobs.empty()) return round;
+  std::vector<delivery::OutgoingMail> mails;
+  mails.reserve(unsealed.size());
+  for (const UnsealedMail& u : unsealed) mails.push_back(u.mail);
+  std::vector<Status> sent = s_.mailer.SendBatch(mails);
+  if (sent.size() != mails.size()) return Internal("mailer answered for the wrong number of mails");
+
+  std::vector<size_t> delivered;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (sent[i].ok()) {
+      delivered.push_back(i);
+    } else {
+      SP_RETURN_IF_ERROR(Finish(*jobs[i], &mails[i], unsealed[i].report_to, sent[i], round));
+    }
+  }
+  if (!delivered.empty()) {
+    const TimePoint sent_at = s_.clock.Now();
+    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+      for (const size_t i : delivered) {
+        SP_RETURN_IF_ERROR(RecordSent(s_, tx, *jobs[i], mails[i].to.str(), sent_at));
+      }
+      return Status::Ok();
+    }));
+    round.delivered += static_cast<int>(delivered.size());
   }
   return round;
 }
@@ -100,19 +149,7 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   const std::string to = mail ? mail->to.str() : std::string();
   if (sent.ok()) {
     ++round.delivered;
-    return s_.store.Write([&](store::WriteTxn& tx) {
-      const Status deleted = tx.DeleteMail(job.id);
-      if (deleted.code() == ErrorCode::kNotFound) {  // withdrawn meanwhile (a recall): sent anyway
-        return RecordEvent(s_, tx, "mail.sent", "system", job.id.str(),
-                           json{{"to", to}, {"attempts", attempts}, {"withdrawn", true}}.dump());
-      }
-      SP_RETURN_IF_ERROR(deleted);
-      if (job.pickup_lookup) {
-        SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotified(*job.pickup_lookup, now)));
-      }
-      return RecordEvent(s_, tx, "mail.sent", "system", job.id.str(),
-                         json{{"to", to}, {"attempts", attempts}}.dump());
-    });
+    return s_.store.Write([&](store::WriteTxn& tx) { return RecordSent(s_, tx, job, to, now); });
   }
   const MailRetryPolicy& policy = s_.config.mail_retry;
   const TimePoint next = now + Backoff(policy, attempts);

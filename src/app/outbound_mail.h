@@ -2,11 +2,12 @@
 //
 // Mail is queued in the same store transaction as the change that causes it, so a confirmation
 // link exists exactly when its account does and no acknowledged change loses its mail to a relay
-// that happened to be down. MailDeliverer hands queued mail to the Mailer (SMTP relay or .eml
-// outbox): a transient failure (relay down, 4xx, no STARTTLS where TLS is required) is retried
-// with exponential backoff until `give_up_after`; a permanent refusal (5xx) or giving up drops
-// the mail, records `mail.failed` in the audit log and, when the mail was sent on a member's
-// behalf, queues a report to that member. Delivered mail is recorded as `mail.sent`.
+// that happened to be down. MailDeliverer hands each claimed batch to the Mailer at once
+// (Mailer::SendBatch: one relay session; SMTP relay or .eml outbox), and records every delivered
+// mail of the batch in one transaction: a transient failure (relay down, 4xx, no STARTTLS where TLS
+// is required) is retried with exponential backoff until `give_up_after`; a permanent refusal (5xx)
+// or giving up drops the mail, records `mail.failed` in the audit log and, when the mail was sent
+// on a member's behalf, queues a report to that member. Delivered mail is recorded as `mail.sent`.
 //
 // A claimed mail is leased: other deliverers (other processes on a shared database) skip it
 // until it is done or its lease runs out, so a deliverer killed mid-send delays a mail by one
@@ -31,6 +32,11 @@ namespace sealpost::app {
 Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
                  const std::optional<EmailAddress>& report_failure_to = std::nullopt,
                  const std::optional<std::string>& pickup_lookup = std::nullopt);
+
+// Tells the deliverers that mail is waiting (call after the transaction that queued it committed).
+inline void NotifyMailQueued(const Services& s) {
+  if (s.mail_queued) s.mail_queued();
+}
 
 struct DeliveryRound {
   int delivered = 0;

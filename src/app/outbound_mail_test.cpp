@@ -117,6 +117,53 @@ TEST_F(OutboundMailTest, AMailSentAgainKeepsItsMessageId) {
   EXPECT_EQ(mailer_.sent.back().message_id, job_id);
 }
 
+// A mailer that takes a whole batch in one call and answers per mail: refused, transient or OK.
+class BatchMailer final : public delivery::Mailer {
+ public:
+  Status Send(const delivery::OutgoingMail&) override {
+    return Internal("the deliverer must use SendBatch");
+  }
+  std::vector<Status> SendBatch(std::span<const delivery::OutgoingMail> mails) override {
+    ++batches;
+    std::vector<Status> out;
+    for (const auto& m : mails) {
+      const std::string to = m.to.str();
+      out.push_back(to.starts_with("refused") ? InvalidArgument("550 no such user")
+                    : to.starts_with("later") ? Unavailable("450 try later")
+                                              : Status::Ok());
+      if (out.back().ok()) sent.push_back(to);
+    }
+    return out;
+  }
+  int batches = 0;
+  std::vector<std::string> sent;
+};
+
+TEST_F(OutboundMailTest, ABatchGoesToTheMailerAtOnceAndEachMailGetsItsOwnOutcome) {
+  BatchMailer batch_mailer;
+  Services s{*store_, *blobs_, master_, audit_, clock_, rng_, batch_mailer, throttle_, Config()};
+  for (const char* to : {"a@example.org", "refused@example.org", "b@example.org",
+                         "later@example.org", "c@example.org"}) {
+    Queue(to, "hello");
+  }
+  auto round = MailDeliverer(s).DeliverDue(10);
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(batch_mailer.batches, 1);
+  EXPECT_EQ(round->delivered, 3);
+  EXPECT_EQ(round->failed, 1);
+  EXPECT_EQ(round->retried, 1);
+  EXPECT_THAT(batch_mailer.sent,
+              ::testing::UnorderedElementsAre("a@example.org", "b@example.org", "c@example.org"));
+  const auto left = Queued();
+  ASSERT_EQ(left.size(), 1u);  // only the transient one waits for its retry
+  EXPECT_EQ(left[0].attempts, 1);
+  // Nothing delivered is sent again.
+  round = MailDeliverer(s).DeliverDue(10);
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 0);
+  EXPECT_EQ(batch_mailer.sent.size(), 3u);
+}
+
 TEST_F(OutboundMailTest, SignUpQueuesTheConfirmationInItsOwnTransaction) {
   const size_t before = mailer_.sent.size();
   ASSERT_THAT(accounts_.SignUp({"dave@example.org", kPassword, "", "127.0.0.1"}), IsOk());

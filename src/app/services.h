@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "audit/audit_log.h"
@@ -62,6 +63,7 @@ struct AppConfig {
   int max_muc_failures = 5;
   std::chrono::seconds pickup_token_ttl{15 * 60};
   std::string guest_notice = "Sealpost keeps this message encrypted until you open it.";
+  bool guest_notice_subject = false;  // the notification shows the message's subject
   Limits limits;
 };
 
@@ -75,6 +77,9 @@ struct Services {
   delivery::Mailer& mailer;
   const auth::LoginThrottle& throttle;
   AppConfig config;
+  // Wakes the mail deliverers after mail was queued and committed (NotifyMailQueued); unset, they
+  // find it at their next periodic round. Thread-safe.
+  std::function<void()> mail_queued = nullptr;
 };
 
 }  // namespace sealpost::app

@@ -85,6 +85,10 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_username", c.mail_relay_username));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_password", c.mail_relay_password));
   SP_RETURN_IF_ERROR(r.Get("mail", "helo_name", c.mail_helo_name));
+  SP_RETURN_IF_ERROR(r.Get("mail", "delivery_connections", c.mail_delivery_connections));
+  SP_RETURN_IF_ERROR(r.Get("mail", "dkim_key_file", c.mail_dkim_key_file));
+  SP_RETURN_IF_ERROR(r.Get("mail", "dkim_selector", c.mail_dkim_selector));
+  SP_RETURN_IF_ERROR(r.Get("mail", "dkim_domain", c.mail_dkim_domain));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_first_seconds", c.app.mail_retry.first_retry));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "retry_max_seconds", c.app.mail_retry.max_retry));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "give_up_after_seconds", c.app.mail_retry.give_up_after));
@@ -106,6 +110,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.GetSeconds("guests", "max_pickup_ttl_seconds", a.max_pickup_ttl));
   SP_RETURN_IF_ERROR(r.Get("guests", "max_muc_failures", a.max_muc_failures));
   SP_RETURN_IF_ERROR(r.Get("guests", "notice", a.guest_notice));
+  SP_RETURN_IF_ERROR(r.Get("guests", "notice_subject", a.guest_notice_subject));
   auto& l = a.limits;
   SP_RETURN_IF_ERROR(r.Get("limits", "max_recipients", l.max_recipients));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_attachments", l.max_attachments));
@@ -133,6 +138,14 @@ Status Validate(const Config& c) {
   if (c.app.guest_notice.size() > 1000 ||
       c.app.guest_notice.find_first_of("\r\n") != std::string::npos) {
     return InvalidArgument("guests.notice must be one line of at most 1000 bytes");
+  }
+  const int dkim_keys =
+      !c.mail_dkim_key_file.empty() + !c.mail_dkim_selector.empty() + !c.mail_dkim_domain.empty();
+  if (dkim_keys != 0 && dkim_keys != 3) {
+    return InvalidArgument("mail.dkim_key_file, dkim_selector and dkim_domain go together");
+  }
+  if (c.mail_delivery_connections < 1 || c.mail_delivery_connections > 32) {
+    return InvalidArgument("mail.delivery_connections must be 1 to 32");
   }
   if (c.io_threads < 1 || c.worker_threads < 1) {
     return InvalidArgument("http.io_threads and http.worker_threads must be at least 1");

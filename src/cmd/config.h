@@ -38,7 +38,12 @@ struct Config {
   std::string mail_relay_username;
   std::string mail_relay_password;  // read from the file; never logged
   std::string mail_helo_name = "sealpost.localhost";
-  delivery::SmtpRelayOptions relay;  // filled from the keys above when mail_relay is set
+  // DKIM (all three or none): every mail Sealpost sends is signed (delivery/dkim_signer.h).
+  std::string mail_dkim_key_file;  // PEM RSA private key; read at start-up, never logged
+  std::string mail_dkim_selector;
+  std::string mail_dkim_domain;
+  int mail_delivery_connections = 4;  // deliverer threads, each with its own relay session
+  delivery::SmtpRelayOptions relay;   // filled from the keys above when mail_relay is set
   // [audit]
   int audit_checkpoint_every = 100;
   // [auth], [limits], public_url …

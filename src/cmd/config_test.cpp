@@ -1,9 +1,13 @@
 #include "cmd/config.h"
 
+#include <condition_variable>
+#include <mutex>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "cmd/periodic_task.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -83,6 +87,50 @@ TEST(ConfigTest, MailRetryPolicyIsConfigurableAndChecked) {
                          std::nullopt)
                   .status(),
               StatusIs(ErrorCode::kInvalidArgument));
+}
+
+TEST(ConfigTest, NotificationDkimAndDeliveryKeys) {
+  testutil::TempDir dir;
+  auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_FALSE(defaults->app.guest_notice_subject);  // the subject stays out by default
+  EXPECT_EQ(defaults->mail_delivery_connections, 4);
+  EXPECT_TRUE(defaults->mail_dkim_key_file.empty());
+  auto c = LoadConfig(Write(dir,
+                            "[guests]\nnotice_subject = true\n[mail]\ndelivery_connections = 2\n"
+                            "dkim_key_file = \"/k.pem\"\ndkim_selector = \"s1\"\n"
+                            "dkim_domain = \"example.org\"\n"),
+                      std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_TRUE(c->app.guest_notice_subject);
+  EXPECT_EQ(c->mail_delivery_connections, 2);
+  EXPECT_EQ(c->mail_dkim_selector, "s1");
+  // DKIM keys come as a set of three; delivery_connections is bounded.
+  EXPECT_THAT(LoadConfig(Write(dir, "[mail]\ndkim_selector = \"s1\"\n"), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(LoadConfig(Write(dir, "[mail]\ndelivery_connections = 0\n"), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(LoadConfig(Write(dir, "[guests]\nnotice_subject = \"yes\"\n"), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
+TEST(PeriodicTaskTest, WakeRunsTheNextRoundBeforeThePeriodEnds) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int rounds = 0;
+  PeriodicTask task(
+      [&] {
+        std::lock_guard lock(mu);
+        ++rounds;
+        cv.notify_all();
+      },
+      std::chrono::seconds(3600));
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return rounds == 1; }));
+  lock.unlock();
+  task.Wake();
+  lock.lock();
+  EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return rounds == 2; }));
 }
 
 TEST(ConfigTest, PickupExpiryLimitIsConfigurableAndChecked) {

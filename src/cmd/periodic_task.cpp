@@ -10,9 +10,18 @@ PeriodicTask::PeriodicTask(std::function<void()> round, std::chrono::seconds per
       lock.unlock();
       round_();
       lock.lock();
-      cv_.wait_for(lock, period_, [this] { return stopping_; });
+      cv_.wait_for(lock, period_, [this] { return stopping_ || woken_; });
+      woken_ = false;
     }
   });
+}
+
+void PeriodicTask::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
 }
 
 PeriodicTask::~PeriodicTask() {

@@ -18,12 +18,17 @@ class PeriodicTask final {
   PeriodicTask(const PeriodicTask&) = delete;
   PeriodicTask& operator=(const PeriodicTask&) = delete;
 
+  // Runs the next round now rather than at the end of the period (a round already running is
+  // followed by another at once). Thread-safe.
+  void Wake();
+
  private:
   std::function<void()> round_;
   std::chrono::seconds period_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

@@ -3,6 +3,8 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +18,7 @@
 #include "blob/blob_store.h"
 #include "cmd/open_store.h"
 #include "cmd/periodic_task.h"
+#include "delivery/dkim_signer.h"
 #include "delivery/mailer.h"
 #include "http/self_signed.h"
 #include "http/server.h"
@@ -89,14 +92,46 @@ int Serve(const Config& config) {
     return Fail("audit public key", s);
   }
   audit::AuditLog audit_log(std::move(*audit_key), config.audit_checkpoint_every, clock);
+  std::shared_ptr<const delivery::DkimSigner> dkim;
+  if (!config.mail_dkim_key_file.empty()) {
+    auto signer = delivery::LoadDkimSigner(
+        {config.mail_dkim_key_file, config.mail_dkim_selector, config.mail_dkim_domain});
+    if (!signer.ok()) return Fail("DKIM key", signer.status());
+    dkim = *std::move(signer);
+  }
+  delivery::SmtpRelayOptions relay_options = config.relay;
+  relay_options.dkim = dkim;
   std::unique_ptr<delivery::Mailer> mailer =
       config.mail_relay.empty()
           ? delivery::MakeEmlOutboxMailer(
-                fs, clock, rng, {config.OutboxDir(), config.mail_from, config.mail_helo_name})
-          : delivery::MakeSmtpRelayMailer(clock, rng, config.relay);
+                fs, clock, rng, {config.OutboxDir(), config.mail_from, config.mail_helo_name, dkim})
+          : delivery::MakeSmtpRelayMailer(clock, rng, std::move(relay_options));
   auth::LoginThrottle throttle(**store, clock, config.throttle);
   app::Services services{**store, **blobs, *master,  audit_log, clock,
                          rng,     *mailer, throttle, config.app};
+  // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
+  // with its own relay session per batch; claims are leased, so they never send the same mail.
+  app::MailDeliverer mail_deliverer(services);
+  std::vector<std::unique_ptr<PeriodicTask>> mail_delivery;
+  services.mail_queued = [&mail_delivery] {
+    for (const auto& task : mail_delivery) task->Wake();
+  };
+  for (int i = 0; i < config.mail_delivery_connections; ++i) {
+    mail_delivery.push_back(std::make_unique<PeriodicTask>(
+        [&] {
+          constexpr int kBatch = 50;  // mails per claim, and per relay session
+          for (;;) {                  // until the queue holds nothing due
+            auto round = mail_deliverer.DeliverDue(kBatch);
+            if (!round.ok()) {
+              spdlog::warn("mail delivery: {}", round.status().ToString());
+              return;
+            }
+            if (round->delivered + round->retried + round->failed < kBatch) return;
+          }
+        },
+        std::chrono::seconds(1)));
+  }
+
   app::Accounts accounts(services);
   app::Mailbox mailbox(services);
   app::Admin admin(services);
@@ -132,20 +167,6 @@ int Serve(const Config& config) {
   if (!server.ok()) return Fail("HTTPS server", server.status());
   if (Status s = (*server)->Start(); !s.ok()) return Fail("HTTPS server", s);
 
-  app::MailDeliverer mail_deliverer(services);
-  PeriodicTask mail_delivery(
-      [&] {
-        constexpr int kBatch = 32;
-        for (;;) {  // until the queue holds nothing due
-          auto round = mail_deliverer.DeliverDue(kBatch);
-          if (!round.ok()) {
-            spdlog::warn("mail delivery: {}", round.status().ToString());
-            return;
-          }
-          if (round->delivered + round->retried + round->failed < kBatch) return;
-        }
-      },
-      std::chrono::seconds(1));
   PeriodicTask housekeeping(
       [&] {
         auto uploads = mailbox.ExpireUploads();

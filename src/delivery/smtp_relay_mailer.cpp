@@ -1,11 +1,12 @@
 // SmtpRelayMailer: hands system mail to a configured SMTP relay (RFC 5321), over STARTTLS
 // (RFC 3207) with certificate and host-name verification, optionally authenticating with
-// AUTH PLAIN (RFC 4954). A small blocking client: one TCP connection per Send, one command at a
-// time (no PIPELINING), and Send returns OK only once the relay answered 250 to the end of DATA,
-// i.e. once the relay has taken responsibility for the message.
+// AUTH PLAIN (RFC 4954). A small blocking client: one TCP connection per Send or SendBatch (a
+// batch is one session: TLS and AUTH once, then one transaction per mail), one command at a time
+// (no PIPELINING), and a mail counts as sent only once the relay answered 250 to the end of its
+// DATA, i.e. once the relay has taken responsibility for the message.
 //
-// Thread-safety: Send may be called from several threads at once; each call has its own
-// connection and the object holds no mutable state.
+// Thread-safety: Send and SendBatch may be called from several threads at once; each call has
+// its own connection and the object holds no mutable state.
 //
 // SECURITY: everything the relay sends is untrusted input. Reply lines are bounded (1000 octets,
 // 100 lines per reply, one deadline per reply) and parsed strictly; reply text only ever reaches a
@@ -32,6 +33,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -557,27 +559,105 @@ class SmtpRelayMailer final : public Mailer {
   SmtpRelayMailer& operator=(const SmtpRelayMailer&) = delete;
 
   Status Send(const OutgoingMail& mail) override {
-    SP_RETURN_IF_ERROR(ValidateSmtpRelayOptions(options_));
-    SP_ASSIGN_OR_RETURN(const EmailAddress from, EnvelopeSender(options_.from_address));
-    const std::string id =
-        mail.message_id.empty() ? platform::NewId<MessageId>(rng_).str() : mail.message_id;
-    const std::string message = RenderMessage(mail, options_.from_address,
-                                              id + "@" + std::string(from.domain()), clock_.Now());
-    bool eight_bit = false;
-    SP_ASSIGN_OR_RETURN(const std::string data, EncodeData(message, &eight_bit));
+    return SendBatch(std::span<const OutgoingMail>(&mail, 1)).front();
+  }
+
+  // One session for the whole batch: connect, STARTTLS and AUTH once, then one transaction per
+  // mail (MAIL FROM, RCPT TO, DATA); after a refused transaction RSET, then the next. Each mail
+  // gets its own outcome, exactly as Send would give it. A connection lost before a mail's DATA
+  // was sent costs that mail nothing: the rest go on over a new session (a few times per batch).
+  // A mail whose DATA was sent but whose answer never came is Unavailable (retried later: the
+  // relay may have it; it keeps its Message-ID) and is not sent again in this call.
+  std::vector<Status> SendBatch(std::span<const OutgoingMail> mails) override {
+    std::vector<Status> results(mails.size(), Status::Ok());
+    const auto fail_all = [&](const Status& s, size_t from_index = 0) {
+      for (size_t i = from_index; i < results.size(); ++i) results[i] = s;
+      return results;
+    };
+    if (Status s = ValidateSmtpRelayOptions(options_); !s.ok()) return fail_all(s);
+    Result<EmailAddress> from = EnvelopeSender(options_.from_address);
+    if (!from.ok()) return fail_all(from.status());
+
+    struct Prepared {
+      size_t index;
+      std::string data;
+      bool eight_bit = false;
+    };
+    std::vector<Prepared> todo;
+    todo.reserve(mails.size());
+    for (size_t i = 0; i < mails.size(); ++i) {
+      const OutgoingMail& mail = mails[i];
+      const std::string id =
+          mail.message_id.empty() ? platform::NewId<MessageId>(rng_).str() : mail.message_id;
+      Result<std::string> message =
+          RenderSignedMessage(mail, options_.from_address, id + "@" + std::string(from->domain()),
+                              clock_.Now(), options_.dkim.get());
+      if (!message.ok()) {
+        results[i] = message.status();
+        continue;
+      }
+      Prepared p{i, {}, false};
+      Result<std::string> data = EncodeData(*message, &p.eight_bit);
+      if (!data.ok()) {
+        results[i] = data.status();
+        continue;
+      }
+      p.data = *std::move(data);
+      todo.push_back(std::move(p));
+    }
 
     const SigpipeBlock no_sigpipe;
-    SP_ASSIGN_OR_RETURN(const std::unique_ptr<Connection> conn,
-                        Connect(options_.host, options_.port, options_.timeout));
-    const Status status = Transaction(*conn, from, mail.to, data, eight_bit);
-    if (!conn->broken()) {
-      // The message is already accepted (or refused): QUIT is a courtesy, its outcome ignored.
-      if (conn->WriteLine("QUIT").ok()) (void)conn->ReadReply(kQuitTimeout);
+    size_t next = 0;
+    for (int session = 0; next < todo.size(); ++session) {
+      if (session == kMaxSessionsPerBatch) {
+        const Status lost = Unavailable("mail relay: connection lost repeatedly; retrying later");
+        for (; next < todo.size(); ++next) results[todo[next].index] = lost;
+        break;
+      }
+      Result<std::unique_ptr<Connection>> conn =
+          Connect(options_.host, options_.port, options_.timeout);
+      if (!conn.ok()) {
+        for (; next < todo.size(); ++next) results[todo[next].index] = conn.status();
+        break;
+      }
+      Connection& c = **conn;
+      Result<Extensions> ext = OpenSession(c);
+      if (!ext.ok()) {
+        for (; next < todo.size(); ++next) results[todo[next].index] = ext.status();
+        Quit(c);
+        break;
+      }
+      while (next < todo.size()) {
+        const Prepared& p = todo[next];
+        bool data_sent = false;
+        const Status st =
+            MailTransaction(c, *ext, *from, mails[p.index].to, p.data, p.eight_bit, &data_sent);
+        if (c.broken() && !data_sent) break;  // nothing of this mail was taken: a new session
+        results[p.index] = st;
+        ++next;
+        if (c.broken()) break;
+        if (!st.ok() && next < todo.size()) {
+          // The session lives on after a refusal: clear the transaction for the next mail. A
+          // relay that closes (421) or will not reset is left for a new session.
+          if (!c.WriteLine("RSET").ok() || !Expect(c, "RSET", 250).ok()) {
+            c.Abandon();
+            break;
+          }
+        }
+      }
+      Quit(c);
     }
-    return status;
+    return results;
   }
 
  private:
+  static constexpr int kMaxSessionsPerBatch = 3;
+
+  // The message is already accepted (or refused): QUIT is a courtesy, its outcome ignored.
+  static void Quit(Connection& conn) {
+    if (!conn.broken() && conn.WriteLine("QUIT").ok()) (void)conn.ReadReply(kQuitTimeout);
+  }
+
   Status Expect(Connection& conn, std::string_view after, int code) {
     SP_ASSIGN_OR_RETURN(const Reply reply, conn.ReadReply());
     if (reply.code != code) return ReplyError(after, reply);
@@ -591,8 +671,8 @@ class SmtpRelayMailer final : public Mailer {
     return ParseEhlo(reply);
   }
 
-  Status Transaction(Connection& conn, const EmailAddress& from, const EmailAddress& to,
-                     const std::string& data, bool eight_bit) {
+  // Greeting, EHLO, STARTTLS (+ EHLO again) and AUTH: what every mail of a session shares.
+  Result<Extensions> OpenSession(Connection& conn) {
     SP_RETURN_IF_ERROR(Expect(conn, "the connection", 220));
     SP_ASSIGN_OR_RETURN(Extensions ext, Ehlo(conn));
 
@@ -637,7 +717,14 @@ class SmtpRelayMailer final : public Mailer {
       SP_RETURN_IF_ERROR(conn.Write(command));
       SP_RETURN_IF_ERROR(Expect(conn, "AUTH", 235));
     }
+    return ext;
+  }
 
+  // One mail: MAIL FROM, RCPT TO, DATA. `*data_sent` tells whether the message went out (after
+  // that, a lost connection leaves it unknown whether the relay took it).
+  Status MailTransaction(Connection& conn, const Extensions& ext, const EmailAddress& from,
+                         const EmailAddress& to, const std::string& data, bool eight_bit,
+                         bool* data_sent) {
     std::string mail_from = "MAIL FROM:<" + from.str() + ">";
     if (eight_bit && ext.eight_bit_mime) mail_from += " BODY=8BITMIME";
     // Without 8BITMIME the 8-bit body is sent as is; every relay in practice accepts it.
@@ -653,6 +740,7 @@ class SmtpRelayMailer final : public Mailer {
 
     SP_RETURN_IF_ERROR(conn.WriteLine("DATA"));
     SP_RETURN_IF_ERROR(Expect(conn, "DATA", 354));
+    *data_sent = true;  // from the first byte on: a partial body may still be taken as a message
     SP_RETURN_IF_ERROR(conn.Write(data));
     return Expect(conn, "the end of DATA", 250);
   }

@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -113,8 +114,9 @@ TestCert MakeSelfSigned(const std::string& dns_name) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A one-connection scripted SMTP server on 127.0.0.1. A "STARTTLS" step whose reply starts with
-// 220 switches the server to TLS with `tls_cert` (which must then be set).
+// A scripted SMTP server on 127.0.0.1. A "STARTTLS" step whose reply starts with 220 switches the
+// server to TLS with `tls_cert` (which must then be set). A step whose reply is kHangUp closes the
+// connection without answering and accepts the next one, where the script goes on.
 
 class FakeRelay final {
  public:
@@ -151,6 +153,8 @@ class FakeRelay final {
   // Everything received, after TLS decryption where TLS was used.
   const std::string& raw() const { return raw_; }
   int tls_sessions() const { return tls_sessions_; }
+  int connections() const { return connections_; }
+  static constexpr const char* kHangUp = "<hang up>";
 
  private:
   bool ReadLine(std::string* line) {
@@ -192,15 +196,32 @@ class FakeRelay final {
     return true;
   }
 
-  void Serve() {
+  bool Accept() {
     pollfd p{listener_, POLLIN, 0};
-    if (::poll(&p, 1, 10000) != 1) return;
+    if (::poll(&p, 1, 10000) != 1) return false;
     conn_ = ::accept(listener_, nullptr, nullptr);
     timeval tv{3, 0};
     ::setsockopt(conn_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ++connections_;
+    return true;
+  }
+
+  void HangUp() {
+    ssl_.reset();  // no close_notify: the connection just drops
+    ::close(conn_);
+    buf_.clear();
+  }
+
+  void Serve() {
+    if (!Accept()) return;
     std::string line;
     bool ok = true;
     for (const Step& step : script_) {
+      if (step.reply == kHangUp) {
+        HangUp();
+        if (&step == &script_.back() || !Accept()) return;
+        continue;
+      }
       if (!step.expect.empty()) {
         if (!ReadLine(&line)) {
           ok = false;
@@ -240,6 +261,7 @@ class FakeRelay final {
   std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx_;
   std::unique_ptr<SSL, SslDeleter> ssl_;
   int tls_sessions_ = 0;
+  int connections_ = 0;
   int listener_ = -1;
   int conn_ = -1;
   uint16_t port_ = 0;
@@ -303,6 +325,118 @@ TEST_F(SmtpRelayScripted, RequiredTlsWithoutStartTlsSendsNothing) {
   relay.Join();
   EXPECT_THAT(relay.commands(), ElementsAre("EHLO sealpost.localhost", "QUIT"));
   EXPECT_THAT(relay.raw(), Not(HasSubstr("secret")));
+}
+
+// A batch shares one session: one transaction per mail; a refused RCPT fails that mail only, and
+// RSET clears the transaction before the next.
+TEST_F(SmtpRelayScripted, BatchUsesOneSessionAndARefusalFailsOnlyItsMail) {
+  FakeRelay relay({kGreeting,
+                   kEhloPlain,
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<a@example.org>", "250 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 queued 1\r\n"},
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<b@example.org>", "550 5.1.1 no such user\r\n"},
+                   {"RSET", "250 ok\r\n"},
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<c@example.org>", "450 4.2.0 later\r\n"},
+                   {"RSET", "250 ok\r\n"},
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<d@example.org>", "250 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 queued 2\r\n"}});
+  SmtpRelayOptions options = Options(relay.port());
+  options.tls = SmtpRelayOptions::Tls::kOpportunistic;
+  const std::vector<OutgoingMail> mails = {
+      Mail("a@example.org", "1", "one"), Mail("b@example.org", "2", "two"),
+      Mail("c@example.org", "3", "three"), Mail("d@example.org", "4", "four")};
+  const std::vector<Status> results = MakeSmtpRelayMailer(clock_, rng_, options)->SendBatch(mails);
+  relay.Join();
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_THAT(results[0], IsOk());
+  EXPECT_THAT(results[1], StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(results[1].message(), HasSubstr("550 5.1.1"));
+  EXPECT_THAT(results[2], StatusIs(ErrorCode::kUnavailable));
+  EXPECT_THAT(results[3], IsOk());
+  EXPECT_EQ(relay.connections(), 1);
+  EXPECT_EQ(std::count(relay.commands().begin(), relay.commands().end(), "RSET"), 2);
+  EXPECT_EQ(relay.commands().back(), "QUIT");
+  EXPECT_THAT(relay.data(), HasSubstr("\r\n\r\none\r\n"));
+  EXPECT_THAT(relay.data(), HasSubstr("\r\n\r\nfour\r\n"));
+  EXPECT_THAT(relay.data(), Not(HasSubstr("two")));
+}
+
+// A connection lost after a mail's DATA leaves that mail unknown (Unavailable, retried later by
+// the queue, never resent in this batch); one lost before a mail's DATA costs that mail nothing:
+// the rest go on over a new session.
+TEST_F(SmtpRelayScripted, BatchSurvivesDroppedConnectionsWithoutSendingAnythingTwice) {
+  FakeRelay relay({kGreeting,
+                   kEhloPlain,
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<a@example.org>", "250 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", FakeRelay::kHangUp},  // after a's body: no answer
+                   kGreeting,
+                   kEhloPlain,
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<b@example.org>", "250 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 queued b\r\n"},
+                   {"MAIL FROM:", FakeRelay::kHangUp},  // before c's DATA
+                   kGreeting,
+                   kEhloPlain,
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<c@example.org>", "250 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 queued c\r\n"}});
+  SmtpRelayOptions options = Options(relay.port());
+  options.tls = SmtpRelayOptions::Tls::kOpportunistic;
+  std::vector<OutgoingMail> mails = {Mail("a@example.org", "1", "one"),
+                                     Mail("b@example.org", "2", "two"),
+                                     Mail("c@example.org", "3", "three")};
+  mails[0].message_id = std::string(32, 'a');
+  mails[1].message_id = std::string(32, 'b');
+  mails[2].message_id = std::string(32, 'c');
+  const std::vector<Status> results = MakeSmtpRelayMailer(clock_, rng_, options)->SendBatch(mails);
+  relay.Join();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_THAT(results[0], StatusIs(ErrorCode::kUnavailable));
+  EXPECT_THAT(results[1], IsOk());
+  EXPECT_THAT(results[2], IsOk());
+  EXPECT_EQ(relay.connections(), 3);
+  const auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = relay.data().find(needle); at != std::string::npos;
+         at = relay.data().find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(count("Message-ID: <" + std::string(32, 'a')), 1u);
+  EXPECT_EQ(count("Message-ID: <" + std::string(32, 'b')), 1u);
+  EXPECT_EQ(count("Message-ID: <" + std::string(32, 'c')), 1u);
+}
+
+TEST_F(SmtpRelayScripted, BatchGivesUpAfterRepeatedDropsAndReportsTheRestAsTransient) {
+  std::vector<FakeRelay::Step> script;
+  for (int i = 0; i < 3; ++i) {
+    script.push_back(kGreeting);
+    script.push_back(kEhloPlain);
+    script.push_back({"MAIL FROM:", FakeRelay::kHangUp});
+  }
+  FakeRelay relay(std::move(script));
+  SmtpRelayOptions options = Options(relay.port());
+  options.tls = SmtpRelayOptions::Tls::kOpportunistic;
+  const std::vector<OutgoingMail> mails = {Mail("a@example.org", "1", "one"),
+                                           Mail("b@example.org", "2", "two")};
+  const std::vector<Status> results = MakeSmtpRelayMailer(clock_, rng_, options)->SendBatch(mails);
+  relay.Join();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_THAT(results[0], StatusIs(ErrorCode::kUnavailable));
+  EXPECT_THAT(results[1], StatusIs(ErrorCode::kUnavailable));
+  EXPECT_EQ(relay.connections(), 3);
+  EXPECT_TRUE(relay.data().empty());
 }
 
 TEST_F(SmtpRelayScripted, CredentialsAreNeverSentWithoutTls) {
@@ -456,9 +590,11 @@ TEST_F(SmtpRelayScriptedTls, AuthPlainOnlyAfterVerifiedStartTls) {
   EXPECT_EQ(relay.commands()[1], "STARTTLS");
   EXPECT_EQ(relay.commands()[2], "EHLO sealpost.localhost");  // asked again after TLS
   EXPECT_EQ(relay.commands()[3], "AUTH PLAIN " + Base64Encode(AsBytes(credentials)));
-  EXPECT_THAT(relay.commands()[4], StartsWith("MAIL FROM:<no-reply@example.org> BODY=8BITMIME"));
+  // The body is quoted-printable, so 7-bit: no BODY=8BITMIME needed.
+  EXPECT_EQ(relay.commands()[4].rfind("MAIL FROM:<no-reply@example.org>", 0), 0u);
+  EXPECT_THAT(relay.commands()[4], Not(HasSubstr("8BITMIME")));
   EXPECT_THAT(relay.data(), HasSubstr("Subject: =?UTF-8?B?"));
-  EXPECT_THAT(relay.data(), HasSubstr("\r\n\r\nüber TLS\r\n"));
+  EXPECT_THAT(relay.data(), HasSubstr("\r\n\r\n=C3=BCber TLS\r\n"));
 }
 
 TEST_F(SmtpRelayScriptedTls, RejectedCredentialsArePermanentAndNotLogged) {
@@ -697,6 +833,34 @@ TEST_F(SmtpRelayPostfix, RefusedRecipientsMapToPermanentAndTransientErrors) {
   EXPECT_EQ(WaitForMail(Maildir("example.net", "carol"), 1, std::chrono::seconds(20)).size(), 1u);
   EXPECT_TRUE(WaitForMail(Maildir("example.org", "reject"), 1, std::chrono::seconds(0)).empty());
   EXPECT_TRUE(WaitForMail(Maildir("example.org", "tempfail"), 1, std::chrono::seconds(0)).empty());
+}
+
+// A batch against the real Postfix: one TLS session for all five mails; each refusal fails only
+// its own mail, and every accepted mail arrives exactly once.
+TEST_F(SmtpRelayPostfix, BatchUsesOneTlsSessionWithPerMailOutcomes) {
+  auto mailer = MakeSmtpRelayMailer(clock_, rng_, RelayOptions());
+  const std::vector<OutgoingMail> mails = {
+      Mail("alice@example.org", "batch 1", "one"), Mail("reject@example.org", "batch 2", "two"),
+      Mail("tempfail@example.org", "batch 3", "three"), Mail("carol@example.net", "batch 4", "4"),
+      Mail("bob@example.org", "batch 5", "five")};
+  const std::vector<Status> results = mailer->SendBatch(mails);
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_THAT(results[0], IsOk());
+  EXPECT_THAT(results[1], StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(results[2], StatusIs(ErrorCode::kUnavailable));
+  EXPECT_THAT(results[3], IsOk());
+  EXPECT_THAT(results[4], IsOk());
+  const std::string summary = LastSessionSummary();
+  EXPECT_THAT(summary, HasSubstr("starttls=1"));
+  EXPECT_THAT(summary, HasSubstr("mail=5"));
+  EXPECT_THAT(summary, HasSubstr("data=3"));
+  for (const auto& [domain, user] : std::vector<std::pair<std::string, std::string>>{
+           {"example.org", "alice"}, {"example.net", "carol"}, {"example.org", "bob"}}) {
+    EXPECT_EQ(WaitForMail(Maildir(domain, user), 1, std::chrono::seconds(20)).size(), 1u) << user;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // nothing more arrives
+  EXPECT_EQ(WaitForMail(Maildir("example.org", "alice"), 2, std::chrono::seconds(0)).size(), 1u);
+  EXPECT_TRUE(WaitForMail(Maildir("example.org", "reject"), 1, std::chrono::seconds(0)).empty());
 }
 
 TEST_F(SmtpRelayPostfix, UntrustedCertificateIsRefused) {

@@ -111,7 +111,9 @@ ${extraConfig}`);
     const dir = path.join(this.dataDir, 'outbox');
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse();
     for (const f of files) {
-      const text = fs.readFileSync(path.join(dir, f), 'utf8').replace(/=\r?\n/g, '');
+      // Bodies are quoted-printable: undo soft line breaks and =XX escapes (enough for ASCII links).
+      const text = fs.readFileSync(path.join(dir, f), 'utf8').replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
       if (!new RegExp(`^To: ${address.replace(/[.]/g, '\\.')}\\s*$`, 'mi').test(text)) continue;
       const m = re.exec(text);
       if (m) return m;

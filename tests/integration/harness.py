@@ -163,6 +163,12 @@ def current_step():
     return int(time.time()) // 30
 
 
+
+def plain_text(msg):
+    """The decoded text/plain part of an email.message.Message (quoted-printable, multipart)."""
+    part = next((p for p in msg.walk() if p.get_content_type() == "text/plain"), msg)
+    return part.get_payload(decode=True).decode()
+
 class Server:
     def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config="",
                  share=None, store=None, store_url=None):
@@ -287,7 +293,7 @@ class Server:
             with open(path, "rb") as f:
                 msg = email.message_from_bytes(f.read())
             if msg["To"] == address:
-                return msg.get_payload(decode=True).decode()
+                return plain_text(msg)
         raise AssertionError("no mail for " + address)
 
     def outbox_token(self, address):
@@ -298,7 +304,7 @@ class Server:
                 msg = email.message_from_bytes(f.read())
             if msg["To"] != address:
                 continue
-            m = re.search(r"verify#token=([A-Za-z0-9_-]+)", msg.get_payload())
+            m = re.search(r"verify#token=([A-Za-z0-9_-]+)", plain_text(msg))
             if m:
                 return m.group(1)
         raise AssertionError("no confirmation mail for " + address)

@@ -21,6 +21,18 @@ def free_port():
     return port
 
 
+def delivery_order(path):
+    """Sort key for Postfix Maildir names, "<seconds>.V<dev>I<inode>M<microseconds>.<host>": by
+    time of delivery (a plain string sort orders mails of the same second by inode)."""
+    name = os.path.basename(path)
+    seconds, _, rest = name.partition(".")
+    micro = rest.split("M", 1)[1].split(".", 1)[0] if "M" in rest else "0"
+    try:
+        return (int(seconds), int(micro), name)
+    except ValueError:
+        return (0, 0, name)
+
+
 class Relay:
     def __init__(self, tls=True):
         self.dir = tempfile.mkdtemp(prefix="sealpost-postfix-")
@@ -35,7 +47,8 @@ class Relay:
         """Mail in the user's Maildir; Postfix delivers asynchronously after its 250."""
         deadline = time.time() + wait
         while True:
-            files = sorted(glob.glob(os.path.join(self.dir, "mail", domain, user, "new", "*")))
+            files = sorted(glob.glob(os.path.join(self.dir, "mail", domain, user, "new", "*")),
+                           key=delivery_order)
             if files or time.time() >= deadline:
                 return files
             time.sleep(0.2)

@@ -9,7 +9,7 @@ import re
 import time
 import unittest
 
-from harness import PASSWORD, Server
+from harness import PASSWORD, Server, plain_text
 from postfix_relay import Relay, free_port, relay_config
 
 
@@ -45,7 +45,7 @@ class RelayTest(unittest.TestCase):
             self.assertIn("Confirm your", msg["Subject"])
             self.assertEqual(msg["Auto-Submitted"], "auto-generated")
             self.assertRegex(" ".join(msg.get_all("Received")), r"using TLSv1\.[23]")
-            token = re.search(r"verify#token=([A-Za-z0-9_-]+)", msg.get_payload()).group(1)
+            token = re.search(r"verify#token=([A-Za-z0-9_-]+)", plain_text(msg)).group(1)
             r = c.request("POST", "/api/v1/accounts/verify", {"token": token})
             self.assertEqual(r.status, 200, r.body)
             server.wait_for_mail_queue()

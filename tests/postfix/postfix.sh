@@ -18,8 +18,9 @@
 #
 # The instance accepts mail for example.org and example.net only (virtual mailbox domains:
 # alice@example.org, bob@example.org, reject@example.org, tempfail@example.org,
-# carol@, dave@, erin@ and frank@example.net); it relays nothing and sends nothing anywhere (no smtp client, no local
-# delivery, no bounces leave the box). Recipient policy:
+# carol@, dave@, erin@ and frank@example.net; and any address at sink.test, all into one Maildir
+# mail/sink.test/all — for benchmarks); it relays nothing and sends nothing anywhere (no smtp
+# client, no local delivery, no bounces leave the box). Recipient policy:
 #   reject@example.org    -> 554 5.7.1 (access map REJECT)
 #   tempfail@example.org  -> 450 4.7.1 (access map, transient)
 #   anyone else unknown   -> 550 5.1.1 (not in the virtual mailbox table)
@@ -161,7 +162,7 @@ mydestination =
 local_recipient_maps =
 alias_maps =
 alias_database =
-virtual_mailbox_domains = example.org example.net
+virtual_mailbox_domains = example.org example.net sink.test
 virtual_mailbox_base = $dir/mail
 virtual_mailbox_maps = hash:$dir/etc/vmailbox
 virtual_uid_maps = static:$nobody_uid
@@ -220,6 +221,7 @@ carol@example.net     example.net/carol/
 dave@example.net      example.net/dave/
 erin@example.net      example.net/erin/
 frank@example.net     example.net/frank/
+@sink.test            sink.test/all/
 EOF
   cat >"$dir/etc/recipient_access" <<EOF
 reject@example.org    REJECT rejected by test policy
