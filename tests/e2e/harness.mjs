@@ -111,9 +111,7 @@ ${extraConfig}`);
     const dir = path.join(this.dataDir, 'outbox');
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse();
     for (const f of files) {
-      // Bodies are quoted-printable: undo soft line breaks and =XX escapes (enough for ASCII links).
-      const text = fs.readFileSync(path.join(dir, f), 'utf8').replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+      const text = undoQuotedPrintable(fs.readFileSync(path.join(dir, f), 'utf8'));
       if (!new RegExp(`^To: ${address.replace(/[.]/g, '\\.')}\\s*$`, 'mi').test(text)) continue;
       const m = re.exec(text);
       if (m) return m;
@@ -166,12 +164,13 @@ give_up_after_seconds = 3
 `;
   }
 
-  // The texts (headers and body; Sealpost sends 8-bit plain text) delivered to address, oldest first.
+  // The texts (headers and decoded bodies) delivered to address, in delivery order.
   texts(address) {
     const [user, domain] = address.split('@');
     const dir = path.join(this.dir, 'mail', domain, user, 'new');
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+    return fs.readdirSync(dir).sort(byDeliveryTime)
+      .map((f) => undoQuotedPrintable(fs.readFileSync(path.join(dir, f), 'utf8')));
   }
 
   // The first match of `re` in mail number `count` (1-based) to address among those that match;
@@ -192,6 +191,22 @@ give_up_after_seconds = 3
     fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
   }
+}
+
+// Bodies are quoted-printable: undo soft line breaks and =XX escapes (enough for ASCII links).
+function undoQuotedPrintable(text) {
+  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+// Postfix Maildir names are "<seconds>.V<dev>I<inode>M<microseconds>.<host>": a plain sort orders
+// mails of the same second by inode, not by delivery.
+function byDeliveryTime(a, b) {
+  const key = (name) => {
+    const m = /^(\d+)\.[^M]*M(\d+)/.exec(name);
+    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  };
+  const [ka, kb] = [key(a), key(b)];
+  return ka[0] - kb[0] || ka[1] - kb[1] || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 function freePort() {
