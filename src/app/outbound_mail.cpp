@@ -43,6 +43,7 @@ Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& 
                    std::nullopt};
   if (j.contains("html") && j["html"].is_string()) out.mail.html = j["html"].get<std::string>();
   out.mail.message_id = job.id.str();
+  out.mail.written_at = job.created_at;
   if (j.contains("report_to") && j["report_to"].is_string()) {
     auto report_to = EmailAddress::Parse(j["report_to"].get<std::string>());
     if (report_to.ok()) out.report_to = *std::move(report_to);

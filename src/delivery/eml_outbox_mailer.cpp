@@ -14,7 +14,8 @@ class EmlOutboxMailer final : public Mailer {
 
   Status Send(const OutgoingMail& mail) override {
     SP_RETURN_IF_ERROR(fs_.CreateDirectories(options_.directory));
-    const TimePoint now = clock_.Now();
+    // A mail delivered again (at-least-once queue) rewrites the same file: one file per mail.
+    const TimePoint now = mail.written_at.value_or(clock_.Now());
     const std::string id =
         mail.message_id.empty() ? platform::NewId<MessageId>(rng_).str() : mail.message_id;
     SP_ASSIGN_OR_RETURN(const std::string text, RenderSignedMessage(mail, options_.from_address,

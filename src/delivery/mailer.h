@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ struct OutgoingMail {
   // RFC 2046 §5.1.4 orders the simplest part first). Must be a complete, escaped HTML document.
   // (Last, so that existing {to, subject, text, message_id} initialisers keep their meaning.)
   std::string html;
+  // When the mail was written (Date header; the .eml outbox's file name). The outbound queue
+  // passes the job's creation time, so a mail delivered twice is the same mail both times — and
+  // lands in the same outbox file. Unset: the time of sending.
+  std::optional<TimePoint> written_at;
 };
 
 class Mailer {

@@ -591,7 +591,7 @@ class SmtpRelayMailer final : public Mailer {
           mail.message_id.empty() ? platform::NewId<MessageId>(rng_).str() : mail.message_id;
       Result<std::string> message =
           RenderSignedMessage(mail, options_.from_address, id + "@" + std::string(from->domain()),
-                              clock_.Now(), options_.dkim.get());
+                              mail.written_at.value_or(clock_.Now()), options_.dkim.get());
       if (!message.ok()) {
         results[i] = message.status();
         continue;

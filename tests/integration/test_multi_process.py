@@ -5,6 +5,10 @@ sent alternately through both arrive exactly once, writes through both at once l
 audit chain, and a process killed with SIGKILL during a burst loses no acknowledged message.
 PostgreSQL only (issue 4)."""
 
+import collections
+import email
+import glob
+import os
 import threading
 import time
 import unittest
@@ -198,6 +202,14 @@ class MultiProcessTest(unittest.TestCase):
         self.a.wait_for_mail_queue(timeout=60)
         for address in addresses:
             self.assertTrue(self.a.outbox_token(address))
+        # …and each job completed once: a mail the victim wrote but had not yet dequeued is
+        # written again by the survivor into the same file (same queue time and Message-ID).
+        written = collections.Counter()
+        for path in glob.glob(os.path.join(self.a.data_dir, "outbox", "*.eml")):
+            with open(path, "rb") as f:
+                written[email.message_from_bytes(f.read())["To"]] += 1
+        for address in addresses:
+            self.assertEqual(written[address], 1, address)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+// The .eml outbox: one file per mail, even when the at-least-once queue delivers it twice.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "delivery/mailer.h"
+#include "platform/clock.h"
+#include "platform/filesystem.h"
+#include "platform/rng.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace sealpost::delivery {
+namespace {
+
+std::vector<std::string> Files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return out;
+}
+
+TEST(EmlOutboxTest, AMailDeliveredTwiceIsOneIdenticalFile) {
+  testutil::TempDir dir;
+  platform::SystemClock clock;
+  platform::SystemRng rng;
+  auto mailer = MakeEmlOutboxMailer(platform::DefaultFilesystem(), clock, rng,
+                                    {dir.path(), "Sealpost <no-reply@example.org>", "example.org"});
+  OutgoingMail mail{*EmailAddress::Parse("carol@example.net"), "Hi", "hello\n", "00ab12cd34ef"};
+  mail.written_at = FromUnixMillis(1'795'000'000'000);
+  ASSERT_THAT(mailer->Send(mail), IsOk());
+  const auto first = Files(dir.path());
+  ASSERT_THAT(mailer->Send(mail), IsOk());  // again, as after a deliverer died before dequeuing
+  const auto again = Files(dir.path());
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again, first);
+  EXPECT_NE(again[0].find("Message-ID: <00ab12cd34ef@example.org>"), std::string::npos);
+
+  // Without a queue time, two sends are two mails.
+  OutgoingMail fresh{*EmailAddress::Parse("carol@example.net"), "Hi", "hello\n"};
+  ASSERT_THAT(mailer->Send(fresh), IsOk());
+  ASSERT_THAT(mailer->Send(fresh), IsOk());
+  EXPECT_EQ(Files(dir.path()).size(), 3u);
+}
+
+}  // namespace
+}  // namespace sealpost::delivery
