@@ -436,7 +436,10 @@ class Client:
                 r = self.conn.getresponse()
                 payload = r.read()
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server may close an idle keep-alive connection (or one it answered with an
+            # error and "Connection: close"); like a browser, open a new one and send again.
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    ssl.SSLEOFError, ssl.SSLZeroReturnError):
                 if attempt:
                     raise
                 self.conn.close()
