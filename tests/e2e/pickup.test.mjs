@@ -8,15 +8,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test as nodeTest } from 'node:test';
-import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, Relay, Server, webRequire } from './harness.mjs';
-
-const { chromium } = webRequire('playwright-core');
-const axeSource = fs.readFileSync(webRequire.resolve('axe-core/axe.min.js'), 'utf8');
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 740 };
-const SHOTS = path.join(ARTIFACTS, 'screenshots');
+import { after, before } from 'node:test';
+import { DESKTOP, currentStep, launchBrowser, screen, tempFile, test } from './browser.mjs';
+import { Authenticator, PASSWORD, Relay, Server } from './harness.mjs';
 
 const ALICE = 'alice@example.org'; // sender (member)
 const BOB = 'bob@example.org'; // member recipient
@@ -27,40 +21,17 @@ const CAROL_MUC = 'river-stone-42';
 let relay;
 let server;
 let browser;
-let failed = null;
-let currentTest = '';
 const problems = []; // CSP violations and script errors
 const leaks = []; // requests whose URL carried a link secret, MUC or pickup token
 const secrets = new Set();
 const csrfMissing = [];
 const NO_SESSION = [/^\/api\/v1\/pickup\/(unlock|uploads|reply|enrol)$/, /^\/api\/v1\/session(\/totp)?$/];
 
-// The steps build on each other: after the first failure the rest are skipped, not timed out.
-function test(name, fn) {
-  nodeTest(name, async (t) => {
-    currentTest = name;
-    if (failed) {
-      t.skip(`an earlier step failed: ${failed}`);
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (e) {
-      failed = name;
-      throw e;
-    }
-  });
-}
 
 before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
   relay = new Relay().start();
   server = await new Server(relay.config()).start();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -77,39 +48,22 @@ async function newPage() {
   context.setDefaultTimeout(20000);
   const page = await context.newPage();
   page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) problems.push(`${currentTest}: ${m.text()}`);
+    if (/Content Security Policy/i.test(m.text())) problems.push(`${currentStep()}: ${m.text()}`);
   });
-  page.on('pageerror', (e) => problems.push(`${currentTest}: page error: ${e.message}`));
+  page.on('pageerror', (e) => problems.push(`${currentStep()}: page error: ${e.message}`));
   page.on('request', (r) => {
     const url = decodeURIComponent(r.url());
-    for (const s of secrets) if (url.includes(s)) leaks.push(`${currentTest}: ${r.method()} ${r.url()}`);
+    for (const s of secrets) if (url.includes(s)) leaks.push(`${currentStep()}: ${r.method()} ${r.url()}`);
     // With a session every unsafe call carries the CSRF token; the guest's calls have no session.
     const { pathname } = new URL(r.url());
     if (pathname.startsWith('/api/v1/') && !['GET', 'HEAD'].includes(r.method()) &&
         !NO_SESSION.some((re) => re.test(pathname)) && !r.headers()['x-csrf-token']) {
-      csrfMissing.push(`${currentTest}: ${r.method()} ${pathname}`);
+      csrfMissing.push(`${currentStep()}: ${r.method()} ${pathname}`);
     }
   });
   return page;
 }
 
-// Screenshot at desktop and phone width (nothing may stick out sideways), and axe-core.
-async function screen(page, name) {
-  await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(PHONE);
-  await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
-  const extra = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(extra <= 0, `${name}: the page is ${extra}px wider than a 360 px screen`);
-  await page.setViewportSize(DESKTOP);
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`),
-    [], `${name}: accessibility violations`);
-}
 
 // A member made through the API in the page's own browser context (which then holds the
 // session cookie): sign-up, the confirmation link from the Maildir, log-in, TOTP.
@@ -134,11 +88,6 @@ async function member(email, name) {
   return page;
 }
 
-function tempFile(name, bytes) {
-  const p = path.join(server.tmp, name);
-  fs.writeFileSync(p, bytes);
-  return p;
-}
 
 // The pickup link (the fragment's secret) of notification number `count` to address.
 async function pickupLink(address, count) {
@@ -182,7 +131,7 @@ test('compose to a member and two non-members: one typed unlock code, one genera
   await alice.getByLabel('To').fill(`${BOB}, ${CAROL}, ${NOBODY},`);
   await alice.getByLabel('Subject').fill('Contract draft');
   await alice.getByLabel('Message').fill('Hello,\n\nthe draft contract is attached.\n\nAlice');
-  await alice.locator('#files').setInputFiles(tempFile('contract.pdf', contract));
+  await alice.locator('#files').setInputFiles(tempFile(server.tmp, 'contract.pdf', contract));
   await alice.getByText('Uploaded').waitFor();
   // How long the pickup links work: the server's default is preselected, the maximum offered.
   const expiry = alice.getByLabel('Links for recipients who are not members work for');
@@ -269,14 +218,14 @@ test('the guest replies to all with an attachment; the sender reads it in her in
   const cdp = await carol.context().newCDPSession(carol);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
-  await carol.locator('#reply-files').setInputFiles(tempFile('slow.bin', Buffer.alloc(4 * 1024 * 1024, 1)));
+  await carol.locator('#reply-files').setInputFiles(tempFile(server.tmp, 'slow.bin', Buffer.alloc(4 * 1024 * 1024, 1)));
   const slow = carol.getByTestId('upload').filter({ hasText: 'slow.bin' });
   await slow.getByRole('progressbar', { name: 'Uploading slow.bin' }).waitFor();
   await slow.getByRole('button', { name: 'Cancel upload of slow.bin' }).click();
   await slow.waitFor({ state: 'detached' });
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   await cdp.detach();
-  await carol.locator('#reply-files').setInputFiles(tempFile('signed.txt', signed));
+  await carol.locator('#reply-files').setInputFiles(tempFile(server.tmp, 'signed.txt', signed));
   await carol.getByTestId('upload').filter({ hasText: 'signed.txt' }).getByText('Uploaded').waitFor();
   assert.match(await carol.locator('#reply-all-hint').textContent(), /bob@example\.org/);
   await carol.getByLabel('Reply to all').check();

@@ -11,39 +11,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test as nodeTest } from 'node:test';
-import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, Server, UPLOAD_LIMIT_MIB, webRequire } from './harness.mjs';
+import { after, before } from 'node:test';
+import { DESKTOP, currentStep, launchBrowser, screen, tempFile, test } from './browser.mjs';
+import { Authenticator, PASSWORD, Server, UPLOAD_LIMIT_MIB } from './harness.mjs';
 
 const NEW_PASSWORD = 'a new and even longer passphrase';
 
-const { chromium } = webRequire('playwright-core');
-const axeSource = fs.readFileSync(webRequire.resolve('axe-core/axe.min.js'), 'utf8');
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 740 };
-const SHOTS = path.join(ARTIFACTS, 'screenshots');
-
 let server;
 let browser;
-let failed = null;
-let currentTest = '';
 
-// The steps build on each other: after the first failure the rest are skipped, not timed out.
-function test(name, fn) {
-  nodeTest(name, async (t) => {
-    currentTest = name;
-    if (failed) {
-      t.skip(`an earlier step failed: ${failed}`);
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (e) {
-      failed = name;
-      throw e;
-    }
-  });
-}
 const members = {};
 const cspViolations = [];
 const csrfMissing = [];
@@ -51,14 +27,8 @@ const csrfMissing = [];
 const ANONYMOUS = [/\/api\/v1\/accounts(\/verify)?$/, /\/api\/v1\/account\/recover$/, /\/api\/v1\/setup\/admin$/, /\/api\/v1\/session(\/totp)?$/];
 
 before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
   server = await new Server().start();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Root in a container has no user namespaces for Chromium's sandbox.
-    args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -72,7 +42,7 @@ async function newPage() {
   context.setDefaultTimeout(20000);
   const page = await context.newPage();
   page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${currentTest}: ${m.text()} (${page.url()})`);
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${currentStep()}: ${m.text()} (${page.url()})`);
   });
   page.on('pageerror', (e) => cspViolations.push('page error: ' + e.message));
   page.on('request', (r) => {
@@ -86,39 +56,7 @@ async function newPage() {
   return page;
 }
 
-// Screenshot at desktop and phone width, and an accessibility check of the screen as shown.
-async function screen(page, name) {
-  await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(PHONE);
-  await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
-  // Nothing may stick out sideways on a phone.
-  const overflow = await page.evaluate(() => {
-    const extra = document.documentElement.scrollWidth - window.innerWidth;
-    // Name the outermost elements that stick out, to say what to fix.
-    const wide = [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 &&
-                      el.parentElement.getBoundingClientRect().right <= window.innerWidth + 1)
-      .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : ''));
-    return { extra, wide: wide.slice(0, 5) };
-  });
-  assert.ok(overflow.extra <= 0,
-            `${name}: the page is ${overflow.extra}px wider than a 360 px screen: ${overflow.wide.join(', ')}`);
-  await page.setViewportSize(DESKTOP);
-  await axeCheck(page, name);
-}
 
-async function axeCheck(page, name) {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern; the app itself
-  // runs under the real, strict CSP.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`),
-    [], `${name}: accessibility violations`);
-}
 
 async function enrol(page, email, name, { shots = false } = {}) {
   await page.goto(server.base + '/signup');
@@ -173,11 +111,6 @@ async function logIn(page, email, { shots = false } = {}) {
   await page.waitForURL(/\/mailbox\/inbox/);
 }
 
-function tempFile(name, bytes) {
-  const p = path.join(server.tmp, name);
-  fs.writeFileSync(p, bytes);
-  return p;
-}
 
 // Drops files on the drop zone as a drag from the desktop would.
 async function dropFiles(page, files) {
@@ -231,7 +164,7 @@ test('compose with two attachments (picker and drag-and-drop) and send', async (
   // The limit is stated before anything is uploaded.
   // (GET /account answers in the background: wait for it rather than read the text once.)
   await alice.locator('#limits').getByText(new RegExp(`Up to ${UPLOAD_LIMIT_MIB} MiB per file`)).waitFor();
-  await alice.locator('#files').setInputFiles(tempFile('report.pdf', report));
+  await alice.locator('#files').setInputFiles(tempFile(server.tmp, 'report.pdf', report));
   await dropFiles(alice, [{ name: 'photo.jpg', type: 'image/jpeg', bytes: photo }]);
   await alice.getByText('Uploaded').nth(1).waitFor();
   assert.equal(await alice.getByText('Uploaded').count(), 2);
@@ -313,7 +246,7 @@ test('message HTML is sanitised and shown in a sandboxed frame without scripts',
   assert.equal(await bob.evaluate(() => window.pwned), undefined);
   // Chromium reports the hostile onerror= as a blocked inline handler already when the sanitiser
   // parses the markup (in an inert document); it never runs. That, and only that, is expected here.
-  const here = cspViolations.filter((v) => v.startsWith(currentTest + ':'));
+  const here = cspViolations.filter((v) => v.startsWith(currentStep() + ':'));
   assert.ok(here.every((v) => /inline event handler/.test(v)), here.join(' / '));
   cspViolations.splice(0, cspViolations.length, ...cspViolations.filter((v) => !here.includes(v)));
 });
@@ -387,7 +320,7 @@ test('bad input: an upload shows progress and can be cancelled', async () => {
   await cdp.send('Network.emulateNetworkConditions', {
     offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024,
   });
-  await alice.locator('#files').setInputFiles(tempFile('slow.bin', Buffer.alloc(4 * 1024 * 1024, 1)));
+  await alice.locator('#files').setInputFiles(tempFile(server.tmp, 'slow.bin', Buffer.alloc(4 * 1024 * 1024, 1)));
   const row = alice.getByTestId('upload').filter({ hasText: 'slow.bin' });
   await row.getByRole('progressbar', { name: 'Uploading slow.bin' }).waitFor();
   await row.getByRole('button', { name: 'Cancel upload of slow.bin' }).click();

@@ -4,6 +4,7 @@ Maildirs it delivers to; shared by the tests that read the mail Sealpost sends."
 import email
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -75,6 +76,13 @@ class Relay:
                 raise AssertionError(f"{len(found)} of {count} mail(s) with {match!r} "
                                      f"for {user}@{domain} after {timeout} s")
             time.sleep(0.1)
+
+    def confirmation_token(self, address):
+        """The newest e-mail confirmation token mailed to `address` (for tests whose members'
+        mail goes through this relay: `server.outbox_token = relay.confirmation_token`)."""
+        user, domain = address.split("@")
+        _, text = self.wait_for(user, domain, "verify#token=")[-1]
+        return re.search(r"verify#token=([A-Za-z0-9_-]+)", text).group(1)
 
     def stop(self):
         subprocess.run(["bash", POSTFIX, "stop", self.dir], capture_output=True, timeout=60)

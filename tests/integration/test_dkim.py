@@ -39,14 +39,7 @@ class DkimTest(unittest.TestCase):
                                             'dkim_selector = "sp2026"\n'
                                             'dkim_domain = "example.org"\n')
         cls.server = Server(extra_config=config).start()
-        relay = cls.relay
-
-        def token_from_maildir(address):
-            user, domain = address.split("@")
-            _, text = relay.wait_for(user, domain, "verify#token=")[-1]
-            return re.search(r"verify#token=([A-Za-z0-9_-]+)", text).group(1)
-
-        cls.server.outbox_token = token_from_maildir
+        cls.server.outbox_token = cls.relay.confirmation_token
         cls.alice = Member(cls.server, "alice@example.org", display_name="Alice <Sender> & Co")
 
     @classmethod
