@@ -784,6 +784,40 @@ TEST_P(StoreTest, AuditChainNeverForksAcrossProcesses) {
   }
 }
 
+// Callbacks that append and then fail are rolled back inside a batch of others (group commit):
+// their entries go, and the chain stays dense and linked without a gap where they were.
+TEST_P(StoreTest, AuditEntriesOfARolledBackCallbackLeaveNoGap) {
+  constexpr int kThreads = 4, kPerThread = 30;
+  std::atomic<int> committed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const AuditEvent e{kT0, "test.append", fmt::format("t{}", t), fmt::format("{}", i), "{}"};
+        const Status st = Write([&](WriteTxn& tx) -> Status {
+          SP_RETURN_IF_ERROR(tx.AppendAudit(e).status());
+          SP_RETURN_IF_ERROR(tx.AppendAudit(e).status());
+          return i % 3 == 0 ? InvalidArgument("changed my mind") : Status::Ok();
+        });
+        if (st.ok()) ++committed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(committed.load(), kThreads * (kPerThread - kPerThread / 3));
+  auto entries = store_->ReadAudit(1, 1000);
+  ASSERT_THAT(entries.status(), IsOk());
+  ASSERT_EQ(entries->size(), size_t(2 * committed.load()));
+  Bytes prev(kAuditHashBytes, 0);
+  for (size_t i = 0; i < entries->size(); ++i) {
+    const AuditEntry& e = (*entries)[i];
+    EXPECT_EQ(e.seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(e.prev_hash, prev);
+    EXPECT_EQ(e.hash, AuditEntryHash(prev, e.seq, e.event));
+    prev = e.hash;
+  }
+}
+
 // A throttle counted through two processes counts every attempt once.
 TEST_P(StoreTest, CountersAreExactAcrossProcesses) {
   auto second = db_->Open();

@@ -134,7 +134,6 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "window_start_ms = CASE WHEN c.window_start_ms + $3::bigint <= $2 THEN $2 "
        "ELSE c.window_start_ms END RETURNING count"},
       {"reset_counter", "DELETE FROM counters WHERE key = $1"},
-      {"audit_lock", "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) + ")"},
       {"write_lock", "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) + ")"},
       {"audit_head", "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"},
       {"append_audit",

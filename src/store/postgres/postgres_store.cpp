@@ -232,9 +232,11 @@ class PostgresStore final : public Store {
       try {
         pqxx::work work(lease->conn());
         work.exec_prepared("write_lock");
+        AuditHead head;
         for (size_t i = 0; i < batch.size() && !retryable; ++i) {
           work.exec("SAVEPOINT w");
-          PgWriteTxn txn(work);
+          const AuditHead before = head;
+          PgWriteTxn txn(work, head);
           const Status s = (*batch[i].fn)(txn);
           if (!txn.failure().ok()) {
             results[i] = txn.failure();
@@ -242,8 +244,10 @@ class PostgresStore final : public Store {
           } else {
             results[i] = s;
           }
-          // ROLLBACK TO also clears an error state the failed statement left behind.
+          // ROLLBACK TO also clears an error state the failed statement left behind, and takes
+          // the callback's audit entries with it.
           work.exec(results[i].ok() ? "RELEASE SAVEPOINT w" : "ROLLBACK TO SAVEPOINT w");
+          if (!results[i].ok()) head = before;
         }
         if (!retryable) {
           work.commit();

@@ -385,15 +385,22 @@ Status PgWriteTxn::ResetCounter(const std::string& key) {
 // fresh snapshot per statement): the chain cannot fork. The lock is held until commit.
 Result<AuditEntry> PgWriteTxn::AppendAudit(const AuditEvent& event) {
   return Guard<AuditEntry>([&]() -> Result<AuditEntry> {
-    tx_.exec_prepared("audit_lock");
+    // No other process appends meanwhile: the batch holds the write lock (postgres_store.cpp).
+    if (!head_.known) {
+      const auto head = tx_.exec_prepared("audit_head");
+      head_.seq = head.empty() ? 0 : head[0][0].as<int64_t>();
+      head_.hash = head.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(head[0][1]);
+      head_.known = true;
+    }
     AuditEntry entry;
     entry.event = event;
-    const auto head = tx_.exec_prepared("audit_head");
-    entry.seq = head.empty() ? 1 : head[0][0].as<int64_t>() + 1;
-    entry.prev_hash = head.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(head[0][1]);
+    entry.seq = head_.seq + 1;
+    entry.prev_hash = head_.hash;
     entry.hash = AuditEntryHash(entry.prev_hash, entry.seq, event);
     tx_.exec_prepared("append_audit", entry.seq, ToUnixMillis(event.time), event.type, event.actor,
                       event.subject, event.details, Bin(entry.prev_hash), Bin(entry.hash));
+    head_.seq = entry.seq;
+    head_.hash = entry.hash;
     return entry;
   });
 }

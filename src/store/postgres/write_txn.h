@@ -9,9 +9,19 @@
 
 namespace sealpost::store::postgres {
 
+// The newest audit entry as a batch sees it. A batch holds the database-wide write lock from its
+// start, so after the first read the head only moves by the batch's own appends: kept here, it
+// saves a query per append. The batch restores it when it rolls a callback back.
+struct AuditHead {
+  bool known = false;
+  int64_t seq = 0;
+  Bytes hash;
+};
+
 class PgWriteTxn final : public WriteTxn {
  public:
-  explicit PgWriteTxn(pqxx::transaction_base& tx) : tx_(tx) {}
+  // `tx` has taken the write lock (PostgresStore's batch); `head` is the batch's.
+  PgWriteTxn(pqxx::transaction_base& tx, AuditHead& head) : tx_(tx), head_(head) {}
 
   const Status& failure() const { return failure_; }
   bool retryable() const { return retryable_; }
@@ -80,6 +90,7 @@ class PgWriteTxn final : public WriteTxn {
   Result<T> Guard(Fn&& fn);
 
   pqxx::transaction_base& tx_;
+  AuditHead& head_;
   Status failure_;
   bool retryable_ = false;
 };
