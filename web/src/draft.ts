@@ -60,6 +60,7 @@ export function useDraft(): Draft {
   useEffect(() => {
     const l = () => setD(loadDraft());
     listeners.add(l);
+    l(); // a change made before this effect ran (typing right after the screen appeared) counts too
     return () => {
       listeners.delete(l);
     };

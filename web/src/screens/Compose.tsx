@@ -266,19 +266,23 @@ export function Compose() {
                 updateDraft((x) => ({ ...x, pending: rest }));
                 if (errors.to) setErrors({ ...errors, to: '' });
               }}
+              // The field's own value, not d.pending: a fast typist's Enter can come before the
+              // render that would bring d.pending up to date.
               onKeyDown={(e) => {
-                if (e.key === 'Enter' && d.pending.trim()) {
+                const typed = e.currentTarget.value.trim();
+                if (e.key === 'Enter' && typed) {
                   e.preventDefault();
-                  addRecipients([d.pending.trim()]);
+                  addRecipients([typed]);
                   updateDraft((x) => ({ ...x, pending: '' }));
-                } else if (e.key === 'Backspace' && !d.pending && d.recipients.length) {
+                } else if (e.key === 'Backspace' && !e.currentTarget.value && d.recipients.length) {
                   updateDraft((x) => ({ ...x, pending: x.recipients[x.recipients.length - 1], recipients: x.recipients.slice(0, -1) }));
                   e.preventDefault();
                 }
               }}
-              onBlur={() => {
-                if (d.pending.trim()) {
-                  addRecipients([d.pending.trim()]);
+              onBlur={(e) => {
+                const typed = e.currentTarget.value.trim();
+                if (typed) {
+                  addRecipients([typed]);
                   updateDraft((x) => ({ ...x, pending: '' }));
                 }
               }}
