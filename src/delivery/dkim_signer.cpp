@@ -15,7 +15,10 @@
 #define _Bool bool  // NOLINT
 #include <dkim.h>
 #undef _Bool
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 namespace sealpost::delivery {
 namespace {
@@ -156,6 +159,20 @@ class OpenDkimSigner final : public DkimSigner {
   std::unique_ptr<DKIM_LIB, LibDeleter> lib_;
 };
 
+// OpenSSL checks the key before libopendkim sees it: a clear error, and libopendkim 2.11 leaks
+// its copy of a key it cannot parse.
+bool IsRsaPrivateKeyPem(const crypto::SecretBytes& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size() - 1));  // without the NUL
+  if (bio == nullptr) return false;
+  // No passphrase callback: an encrypted key is refused, never prompted for.
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(
+      bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+  BIO_free(bio);
+  const bool rsa = key != nullptr && EVP_PKEY_base_id(key) == EVP_PKEY_RSA;
+  EVP_PKEY_free(key);
+  return rsa;
+}
+
 Result<crypto::SecretBytes> ReadKeyFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -196,6 +213,9 @@ Result<std::shared_ptr<const DkimSigner>> MakeDkimSigner(crypto::SecretBytes pem
   }
   if (std::memchr(pem_key.data(), 0, pem_key.size() - 1) != nullptr) {
     return InvalidArgument("dkim: the key contains a NUL byte");
+  }
+  if (!IsRsaPrivateKeyPem(pem_key)) {
+    return InvalidArgument("dkim: the key is not an unencrypted PEM RSA private key");
   }
   auto signer =
       std::make_shared<OpenDkimSigner>(std::move(pem_key), std::move(selector), std::move(domain));
