@@ -754,18 +754,18 @@ class SmtpRelayPostfixBase : public ::testing::Test {
     std::string last;
     do {
       std::istringstream log(ReadFile(std::filesystem::path(dir_) / "maillog"));
-      int sessions = 0;
+      // Ours always say EHLO; postfix.sh's readiness probes (one or more, under load) only QUIT.
       for (std::string line; std::getline(log, line);) {
         if (line.find("smtpd") != std::string::npos &&
-            line.find("disconnect from") != std::string::npos) {
-          ++sessions;
+            line.find("disconnect from") != std::string::npos &&
+            line.find(" ehlo=") != std::string::npos) {
           last = line;
         }
       }
-      if (sessions >= 2) return last;
+      if (!last.empty()) return last;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } while (std::chrono::steady_clock::now() < deadline);
-    return "(no second session in the log; last: " + last + ")";
+    return "(no session of ours in the log)";
   }
 
   platform::SystemClock clock_;
