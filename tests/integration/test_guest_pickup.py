@@ -409,7 +409,9 @@ class GuestPickupTest(unittest.TestCase):
             r = member.client.request("GET", f"/api/v1/messages/{reply['id']}/attachments/0")
             self.assertEqual((r.status, r.body), (200, b"SIGNED-CONTRACT-5521"))
 
-        # Alice's status for the original: Dave replied, Bob is a member, Erin only notified.
+        # Alice's status for the original: Dave replied, Bob is a member, Erin only notified
+        # (once the relay has taken her notification).
+        self.server.wait_for_mail_queue()
         r = a.request("GET", "/api/v1/messages/" + original)
         status = {x["address"]: x["status"] for x in r.json()["recipients"]}
         self.assertEqual(status, {"dave@example.net": "replied", "bob@example.org": "delivered",
