@@ -583,8 +583,8 @@ class SmtpRelayMailer final : public Mailer {
       std::string data;
       bool eight_bit = false;
     };
-    std::vector<Prepared> todo;
-    todo.reserve(mails.size());
+    std::vector<Prepared> prepared;
+    prepared.reserve(mails.size());
     for (size_t i = 0; i < mails.size(); ++i) {
       const OutgoingMail& mail = mails[i];
       const std::string id =
@@ -603,32 +603,32 @@ class SmtpRelayMailer final : public Mailer {
         continue;
       }
       p.data = *std::move(data);
-      todo.push_back(std::move(p));
+      prepared.push_back(std::move(p));
     }
 
     const SigpipeBlock no_sigpipe;
     size_t next = 0;
-    for (int session = 0; next < todo.size(); ++session) {
+    for (int session = 0; next < prepared.size(); ++session) {
       if (session == kMaxSessionsPerBatch) {
         const Status lost = Unavailable("mail relay: connection lost repeatedly; retrying later");
-        for (; next < todo.size(); ++next) results[todo[next].index] = lost;
+        for (; next < prepared.size(); ++next) results[prepared[next].index] = lost;
         break;
       }
       Result<std::unique_ptr<Connection>> conn =
           Connect(options_.host, options_.port, options_.timeout);
       if (!conn.ok()) {
-        for (; next < todo.size(); ++next) results[todo[next].index] = conn.status();
+        for (; next < prepared.size(); ++next) results[prepared[next].index] = conn.status();
         break;
       }
       Connection& c = **conn;
       Result<Extensions> ext = OpenSession(c);
       if (!ext.ok()) {
-        for (; next < todo.size(); ++next) results[todo[next].index] = ext.status();
+        for (; next < prepared.size(); ++next) results[prepared[next].index] = ext.status();
         Quit(c);
         break;
       }
-      while (next < todo.size()) {
-        const Prepared& p = todo[next];
+      while (next < prepared.size()) {
+        const Prepared& p = prepared[next];
         bool data_sent = false;
         const Status st =
             MailTransaction(c, *ext, *from, mails[p.index].to, p.data, p.eight_bit, &data_sent);
@@ -636,7 +636,7 @@ class SmtpRelayMailer final : public Mailer {
         results[p.index] = st;
         ++next;
         if (c.broken()) break;
-        if (!st.ok() && next < todo.size()) {
+        if (!st.ok() && next < prepared.size()) {
           // The session lives on after a refusal: clear the transaction for the next mail. A
           // relay that closes (421) or will not reset is left for a new session.
           if (!c.WriteLine("RSET").ok() || !Expect(c, "RSET", 250).ok()) {

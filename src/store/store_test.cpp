@@ -750,6 +750,18 @@ TEST(SqliteStoreTest, WritesContinueAfterAnotherConnectionWrites) {
       IsOk());
 }
 
+// Every entry follows the one before: seq 1, 2, 3…, each linked to its predecessor's hash.
+void ExpectDenseLinkedChain(const std::vector<AuditEntry>& entries) {
+  Bytes prev(kAuditHashBytes, 0);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const AuditEntry& e = entries[i];
+    EXPECT_EQ(e.seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(e.prev_hash, prev);
+    EXPECT_EQ(e.hash, AuditEntryHash(prev, e.seq, e.event));
+    prev = e.hash;
+  }
+}
+
 // Two stores on one database stand for two `sealpost serve` processes: appends from both at once
 // must form one chain (dense seq, each entry linked to its predecessor), never a fork.
 TEST_P(StoreTest, AuditChainNeverForksAcrossProcesses) {
@@ -774,14 +786,7 @@ TEST_P(StoreTest, AuditChainNeverForksAcrossProcesses) {
   auto entries = store_->ReadAudit(1, 1000);
   ASSERT_THAT(entries.status(), IsOk());
   ASSERT_EQ(entries->size(), size_t{kThreads * kPerThread});
-  Bytes prev(kAuditHashBytes, 0);
-  for (size_t i = 0; i < entries->size(); ++i) {
-    const AuditEntry& e = (*entries)[i];
-    EXPECT_EQ(e.seq, static_cast<int64_t>(i + 1));
-    EXPECT_EQ(e.prev_hash, prev);
-    EXPECT_EQ(e.hash, AuditEntryHash(prev, e.seq, e.event));
-    prev = e.hash;
-  }
+  ExpectDenseLinkedChain(*entries);
 }
 
 // Callbacks that append and then fail are rolled back inside a batch of others (group commit):
@@ -808,14 +813,7 @@ TEST_P(StoreTest, AuditEntriesOfARolledBackCallbackLeaveNoGap) {
   auto entries = store_->ReadAudit(1, 1000);
   ASSERT_THAT(entries.status(), IsOk());
   ASSERT_EQ(entries->size(), size_t(2 * committed.load()));
-  Bytes prev(kAuditHashBytes, 0);
-  for (size_t i = 0; i < entries->size(); ++i) {
-    const AuditEntry& e = (*entries)[i];
-    EXPECT_EQ(e.seq, static_cast<int64_t>(i + 1));
-    EXPECT_EQ(e.prev_hash, prev);
-    EXPECT_EQ(e.hash, AuditEntryHash(prev, e.seq, e.event));
-    prev = e.hash;
-  }
+  ExpectDenseLinkedChain(*entries);
 }
 
 // A throttle counted through two processes counts every attempt once.
