@@ -192,8 +192,9 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"delete_guest_address", "DELETE FROM guest_addresses WHERE email = $1"},
       {"list_claimable_pickups_of_sender",
        S({"SELECT ", kPickupColumns,
-          " FROM pickups WHERE sender_id = $1 AND state IN (0, 1) AND email IN "
-          "(SELECT email FROM users WHERE state = 1) ORDER BY created_ms, lookup LIMIT $2"})},
+          " FROM pickups WHERE sender_id = $1 AND state IN (0, 1) AND EXISTS (SELECT 1 FROM "
+          "users u WHERE u.email = pickups.email AND u.state = 1) "
+          "ORDER BY created_ms, lookup LIMIT $2"})},
       {"reset_muc_failures", "UPDATE guest_addresses SET failures = 0 WHERE email = $1"},
       {"create_pickup",
        S({"INSERT INTO pickups(", kPickupColumns,

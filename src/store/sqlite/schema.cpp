@@ -163,6 +163,10 @@ CREATE INDEX outbound_mail_by_pickup ON outbound_mail(pickup_lookup)
   WHERE pickup_lookup IS NOT NULL;
 CREATE INDEX mailbox_by_message ON mailbox(message_id);
 )sql",
+      // 6: a sender's live pickups, looked up on each folder listing (Guests::ResealWaiting).
+      R"sql(
+CREATE INDEX pickups_live_by_sender ON pickups(sender_id) WHERE state IN (0, 1);
+)sql",
   };
   return kMigrations;
 }

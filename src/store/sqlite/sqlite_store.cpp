@@ -258,8 +258,9 @@ class SqliteStore final : public Store {
                                                                  int limit) override {
     return ListPickups(
         std::string("SELECT ") + kPickupColumns +
-            " FROM pickups WHERE sender_id = ? AND state IN (0, 1) AND email IN "
-            "(SELECT email FROM users WHERE state = 1) ORDER BY created_ms, lookup LIMIT ?",
+            " FROM pickups WHERE sender_id = ? AND state IN (0, 1) AND EXISTS (SELECT 1 FROM "
+            "users u WHERE u.email = pickups.email AND u.state = 1) "
+            "ORDER BY created_ms, lookup LIMIT ?",
         [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
   }
 
