@@ -297,6 +297,13 @@ test('settings screen', async () => {
 });
 
 test('bad input: oversized attachment refused before upload, with the limit shown', async () => {
+  // The server's limits arrive late, as on a loaded server: the file chosen meanwhile must wait
+  // for them rather than be judged by the client's defaults (100 MiB, above this server's 64).
+  const slowAccount = async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  };
+  await alice.route('**/api/v1/account', slowAccount);
   await alice.goto(server.base + '/compose');
   const uploads = [];
   const listen = (r) => { if (r.url().endsWith('/api/v1/uploads')) uploads.push(r.url()); };
@@ -310,6 +317,7 @@ test('bad input: oversized attachment refused before upload, with the limit show
   await refusal.getByText(new RegExp(`Not uploaded: .* over the limit of ${UPLOAD_LIMIT_MIB} MiB per file`))
     .waitFor();
   alice.off('request', listen);
+  await alice.unroute('**/api/v1/account', slowAccount);
   assert.deepEqual(uploads, [], 'nothing was sent to the server');
   await refusal.getByRole('button', { name: 'Remove huge.bin' }).click();
 });

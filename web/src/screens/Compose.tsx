@@ -31,8 +31,14 @@ function startUpload(key: number, file: File): void {
   );
 }
 
+// Files are checked against the server's limits, so a file chosen before GET /account has answered
+// waits for it (a failed answer leaves the defaults; the server enforces its own limits anyway).
 function addFiles(files: FileList | File[]): void {
   const list = Array.from(files);
+  void loadServerLimits().then(() => addCheckedFiles(list));
+}
+
+function addCheckedFiles(list: File[]): void {
   updateDraft((d) => {
     const added: DraftAttachment[] = [];
     let count = d.attachments.filter((a) => a.status !== 'refused').length;
