@@ -129,6 +129,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // Runs `fn` in a write transaction and commits what it wrote if it returns Ok; otherwise
+  // nothing it wrote is kept. `fn` may run more than once (a store re-runs it after a transient
+  // failure, or to set a failing neighbour in its batch apart), so it must start from scratch
+  // each time: effects outside `tx` are limited to recording results, which a re-run overwrites.
   virtual Status Write(const std::function<Status(WriteTxn&)>& fn) = 0;
 
   virtual Result<UserRecord> GetUser(const UserId& id) = 0;

@@ -125,6 +125,89 @@ TEST_P(StoreTest, ConcurrentWritersAllCommit) {
   EXPECT_THAT(store_->GetUserByEmail("u7-24@x.org").status(), IsOk());
 }
 
+// Callbacks that fail among many that succeed, from concurrent writers (so they share batches):
+// each failing one leaves nothing, each succeeding one is kept, whatever its neighbours did.
+TEST_P(StoreTest, FailingCallbacksInABusyBatchUndoOnlyThemselves) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 30; ++i) {
+        char id[33];
+        snprintf(id, sizeof id, "%016x%016x", t, i);
+        const bool fail = (t + i) % 3 == 0;
+        const Status s = Write([&](WriteTxn& tx) {
+          SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(id, fmt::format("u{}-{}@x.org", t, i))));
+          SP_RETURN_IF_ERROR(tx.AppendAudit({kT0, "test", "t", std::string(id), "{}"}).status());
+          return fail ? InvalidArgument("changed my mind") : Status::Ok();
+        });
+        if (s.ok() != !fail) ADD_FAILURE() << id << ": " << s.ToString();
+        if (s.ok()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 160);
+  for (int t = 0; t < 8; ++t) {
+    for (int i = 0; i < 30; ++i) {
+      const bool kept = store_->GetUserByEmail(fmt::format("u{}-{}@x.org", t, i)).ok();
+      EXPECT_EQ(kept, (t + i) % 3 != 0) << t << "-" << i;
+    }
+  }
+  // The rolled-back callbacks' audit entries went with them: a dense chain of 160.
+  auto audit = store_->ReadAudit(1, 1000);
+  ASSERT_THAT(audit.status(), IsOk());
+  ASSERT_EQ(audit->size(), 160u);
+  for (size_t i = 0; i < audit->size(); ++i) EXPECT_EQ((*audit)[i].seq, int64_t(i + 1));
+}
+
+// A message with several entries and attachments goes in whole; a second copy of any part of it
+// is a Conflict that leaves nothing of the second write.
+TEST_P(StoreTest, MessageWithEntriesAndAttachmentsIsOneWrite) {
+  const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateUser(a));
+                return tx.CreateUser(b);
+              }),
+              IsOk());
+  const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1, 0, 2}, Bytes{3}};
+  const MailboxEntry entries[] = {{a.id, m.id, Folder::kSent, Bytes{0, 9, 0x5c, 0x22}, false, kT0},
+                                  {b.id, m.id, Folder::kInbox, Bytes{7}, true, kT0 + 1s}};
+  const AttachmentRecord attachments[] = {{m.id, 0, BlobId::FromTrusted(IdHex('c')), 10},
+                                          {m.id, 1, BlobId::FromTrusted(IdHex('d')), 1u << 31}};
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateMessage(m, entries, attachments); }),
+              IsOk());
+  auto inbox = store_->GetMailboxItem(b.id, m.id);
+  ASSERT_THAT(inbox.status(), IsOk());
+  EXPECT_TRUE(inbox->entry.unread);
+  EXPECT_EQ(inbox->entry.created_at, kT0 + 1s);
+  EXPECT_EQ(inbox->message.summary, (Bytes{1, 0, 2}));
+  auto sent = store_->ListMailbox(a.id, Folder::kSent, nullptr, 10);
+  ASSERT_THAT(sent.status(), IsOk());
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_EQ((*sent)[0].entry.sealed_key, (Bytes{0, 9, 0x5c, 0x22}));
+  auto stored = store_->GetAttachments(m.id);
+  ASSERT_THAT(stored.status(), IsOk());
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[1].blob_id.str(), IdHex('d'));
+  EXPECT_EQ((*stored)[1].stored_size, uint64_t{1} << 31);
+
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.CreateMessage(m, entries, attachments); }),
+              StatusIs(ErrorCode::kConflict));
+  // A new message whose entry collides with nothing, but whose attachment index repeats.
+  const MessageRecord m2{MessageId::FromTrusted(IdHex('2')), a.id, kT0, Bytes{1}, Bytes{2}};
+  const MailboxEntry e2{b.id, m2.id, Folder::kInbox, Bytes{7}, true, kT0};
+  const AttachmentRecord twice[] = {{m2.id, 0, BlobId::FromTrusted(IdHex('e')), 1},
+                                    {m2.id, 0, BlobId::FromTrusted(IdHex('f')), 1}};
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.CreateMessage(m2, {&e2, 1}, twice);
+              }),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_THAT(store_->GetMessage(m2.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->GetMailboxItem(b.id, m2.id).status(), StatusIs(ErrorCode::kNotFound));
+}
+
 TEST_P(StoreTest, TotpStepsAreSingleUse) {
   const UserRecord u = MakeUser(IdHex('a'), "a@x.org");
   ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(u); }), IsOk());

@@ -116,15 +116,24 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"create_upload", S({"INSERT INTO uploads(", kUploadColumns,
                            ") VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING"})},
       {"delete_upload", "DELETE FROM uploads WHERE id = $1"},
+      // A message, its mailbox entries and its attachments in one round trip (the batch holds
+      // the write lock meanwhile): arrays of the entries' and attachments' columns, keys in hex.
+      // Answers how many rows of each went in; a conflict inserts fewer.
       {"create_message",
-       "INSERT INTO messages(id, sender_id, created_ms, summary, body) VALUES($1,$2,$3,$4,$5) "
-       "ON CONFLICT DO NOTHING"},
+       "WITH m AS (INSERT INTO messages(id, sender_id, created_ms, summary, body) "
+       "VALUES($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING RETURNING id), "
+       "e AS (INSERT INTO mailbox(owner_id, message_id, folder, sealed_key, unread, created_ms) "
+       "SELECT x.owner, m.id, x.folder, decode(x.key, 'hex'), x.unread, x.created FROM m, "
+       "unnest($6::text[], $7::int[], $8::text[], $9::bool[], $10::bigint[]) "
+       "AS x(owner, folder, key, unread, created) ON CONFLICT DO NOTHING RETURNING 1), "
+       "a AS (INSERT INTO attachments(message_id, idx, blob_id, stored_size) "
+       "SELECT m.id, y.idx, y.blob, y.size FROM m, "
+       "unnest($11::int[], $12::text[], $13::bigint[]) AS y(idx, blob, size) "
+       "ON CONFLICT DO NOTHING RETURNING 1) "
+       "SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM e), (SELECT count(*) FROM a)"},
       {"create_mailbox_entry",
        "INSERT INTO mailbox(owner_id, message_id, folder, sealed_key, unread, created_ms) "
        "VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING"},
-      {"create_attachment",
-       "INSERT INTO attachments(message_id, idx, blob_id, stored_size) VALUES($1,$2,$3,$4) "
-       "ON CONFLICT DO NOTHING"},
       {"mark_read",
        "UPDATE mailbox SET unread = false WHERE owner_id = $1 AND message_id = $2 AND unread"},
       {"bump_counter",
@@ -134,7 +143,6 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "window_start_ms = CASE WHEN c.window_start_ms + $3::bigint <= $2 THEN $2 "
        "ELSE c.window_start_ms END RETURNING count"},
       {"reset_counter", "DELETE FROM counters WHERE key = $1"},
-      {"write_lock", "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) + ")"},
       {"audit_head", "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"},
       {"append_audit",
        S({"INSERT INTO audit_log(", kAuditColumns, ") VALUES($1,$2,$3,$4,$5,$6,$7,$8)"})},

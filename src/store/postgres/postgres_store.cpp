@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/audit_chain.h"
 #include "store/postgres/internal.h"
 #include "store/postgres/pool.h"
 #include "store/postgres/schema.h"
@@ -220,37 +221,58 @@ class PostgresStore final : public Store {
   // transaction-scoped advisory lock shared by every process on this database), so batches from
   // all processes run one after another: the audit chain head read inside is always the newest,
   // and row locks are always taken after that one lock (no lock-order deadlocks between
-  // batches). Each callback runs in a savepoint, so one failing callback undoes only itself.
-  // Serialization failures, deadlocks and a connection lost before commit re-run the batch.
+  // batches). Serialization failures, deadlocks and a connection lost before commit re-run the
+  // batch.
+  //
+  // A batch first runs its callbacks back to back. Almost all succeed, and a savepoint around
+  // each would cost two more round trips per callback under the lock. Only when one fails (and
+  // there are others to keep) is the batch rolled back and run again with a savepoint around each
+  // callback, so that the failing one undoes only itself.
   std::vector<Status> CommitBatch(const std::vector<Pending>& batch) {
     std::vector<Status> results(batch.size());
     Status last = Unavailable("postgres: no attempt made");
+    bool isolate = false;
     for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
       auto lease = pool_.Acquire();
       if (!lease.ok()) return std::vector<Status>(batch.size(), lease.status());
       bool retryable = false;
+      bool failed = false;
       try {
         pqxx::work work(lease->conn());
-        work.exec_prepared("write_lock");
+        // The lock, then the chain head, in one round trip. Two statements, so that the head is
+        // read with a snapshot taken once the lock was granted (in one statement it would be
+        // older, and could miss the entries the previous holder just committed).
+        static const std::string kLockThenHead =
+            "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) +
+            "); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+        const pqxx::result newest = work.exec(kLockThenHead);
         AuditHead head;
-        for (size_t i = 0; i < batch.size() && !retryable; ++i) {
-          work.exec("SAVEPOINT w");
+        head.known = true;
+        head.seq = newest.empty() ? 0 : newest[0][0].as<int64_t>();
+        head.hash = newest.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(newest[0][1]);
+        for (size_t i = 0; i < batch.size() && !retryable && !(failed && !isolate); ++i) {
+          if (isolate) work.exec("SAVEPOINT w");
           const AuditHead before = head;
           PgWriteTxn txn(work, head);
           const Status s = (*batch[i].fn)(txn);
-          if (!txn.failure().ok()) {
-            results[i] = txn.failure();
-            retryable = txn.retryable();
-          } else {
-            results[i] = s;
-          }
+          results[i] = txn.failure().ok() ? s : txn.failure();
+          retryable = !txn.failure().ok() && txn.retryable();
+          failed = failed || !results[i].ok();
+          if (!isolate) continue;
           // ROLLBACK TO also clears an error state the failed statement left behind, and takes
           // the callback's audit entries with it.
           work.exec(results[i].ok() ? "RELEASE SAVEPOINT w" : "ROLLBACK TO SAVEPOINT w");
           if (!results[i].ok()) head = before;
         }
+        if (!retryable && failed && !isolate && batch.size() > 1) {
+          // Rolled back (work's destructor); the same attempt again, one savepoint per callback.
+          isolate = true;
+          --attempt;
+          continue;
+        }
         if (!retryable) {
-          work.commit();
+          // A lone callback that failed has nothing to keep: roll back rather than commit.
+          if (!failed || isolate) work.commit();
           return results;
         }
         last = Unavailable("postgres: batch rolled back");

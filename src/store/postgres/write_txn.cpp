@@ -19,6 +19,24 @@ Status ExpectInserted(const pqxx::result& r, const char* what) {
   return Status::Ok();
 }
 
+// A PostgreSQL array literal ({"a","b"}), for statements that insert many rows in one go. Every
+// element is quoted, so any text is safe.
+class ArrayLiteral {
+ public:
+  void Add(std::string_view element) {
+    text_ += text_.size() > 1 ? ",\"" : "\"";
+    for (const char c : element) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+  }
+  std::string str() const { return text_ + "}"; }
+
+ private:
+  std::string text_ = "{";
+};
+
 // A missing time is sent as -1, which the statement turns into NULL (times are never negative).
 int64_t MillisOrNone(const std::optional<TimePoint>& t) { return t ? ToUnixMillis(*t) : -1; }
 
@@ -216,24 +234,30 @@ Status PgWriteTxn::DeleteUpload(const UploadId& id) {
 
 Status PgWriteTxn::CreateMessage(const MessageRecord& m, std::span<const MailboxEntry> entries,
                                  std::span<const AttachmentRecord> attachments) {
+  ArrayLiteral owners, folders, keys, unread, created;
+  for (const MailboxEntry& e : entries) {
+    if (e.message_id != m.id) return InvalidArgument("mailbox entry of another message");
+    owners.Add(e.owner_id.str());
+    folders.Add(std::to_string(static_cast<int>(e.folder)));
+    keys.Add(HexEncode(e.sealed_key));
+    unread.Add(e.unread ? "t" : "f");
+    created.Add(std::to_string(ToUnixMillis(e.created_at)));
+  }
+  ArrayLiteral indexes, blobs, sizes;
+  for (const AttachmentRecord& a : attachments) {
+    if (a.message_id != m.id) return InvalidArgument("attachment of another message");
+    indexes.Add(std::to_string(a.index));
+    blobs.Add(a.blob_id.str());
+    sizes.Add(std::to_string(a.stored_size));
+  }
   return GuardStatus([&]() -> Status {
-    SP_RETURN_IF_ERROR(
-        ExpectInserted(tx_.exec_prepared("create_message", m.id.str(), m.sender_id.str(),
-                                         ToUnixMillis(m.created_at), Bin(m.summary), Bin(m.body)),
-                       "message"));
-    for (const MailboxEntry& e : entries) {
-      SP_RETURN_IF_ERROR(
-          ExpectInserted(tx_.exec_prepared("create_mailbox_entry", e.owner_id.str(),
-                                           e.message_id.str(), static_cast<int>(e.folder),
-                                           Bin(e.sealed_key), e.unread, ToUnixMillis(e.created_at)),
-                         "mailbox entry"));
-    }
-    for (const AttachmentRecord& a : attachments) {
-      SP_RETURN_IF_ERROR(
-          ExpectInserted(tx_.exec_prepared("create_attachment", a.message_id.str(), a.index,
-                                           a.blob_id.str(), static_cast<int64_t>(a.stored_size)),
-                         "attachment"));
-    }
+    const auto r = tx_.exec_prepared("create_message", m.id.str(), m.sender_id.str(),
+                                     ToUnixMillis(m.created_at), Bin(m.summary), Bin(m.body),
+                                     owners.str(), folders.str(), keys.str(), unread.str(),
+                                     created.str(), indexes.str(), blobs.str(), sizes.str());
+    if (r[0][0].as<int64_t>() == 0) return Conflict("message already exists");
+    if (r[0][1].as<size_t>() != entries.size()) return Conflict("mailbox entry already exists");
+    if (r[0][2].as<size_t>() != attachments.size()) return Conflict("attachment already exists");
     return Status::Ok();
   });
 }
