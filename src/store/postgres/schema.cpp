@@ -187,6 +187,15 @@ CREATE INDEX mailbox_by_message ON mailbox(message_id);
       R"sql(
 CREATE INDEX pickups_live_by_sender ON pickups(sender_id) WHERE state IN (0, 1);
 )sql",
+      // 7: sealed messages and mails are ciphertext, which does not compress: PostgreSQL stops
+      // trying (a wasted pass over every body), and a message up to a page stays in its row
+      // rather than costing a second insert into the TOAST table.
+      R"sql(
+ALTER TABLE messages ALTER COLUMN summary SET STORAGE EXTERNAL,
+  ALTER COLUMN body SET STORAGE EXTERNAL, SET (toast_tuple_target = 8160);
+ALTER TABLE outbound_mail ALTER COLUMN sealed_mail SET STORAGE EXTERNAL,
+  SET (toast_tuple_target = 8160);
+)sql",
   };
   return kMigrations;
 }
