@@ -1,11 +1,13 @@
 #include "app/internal/attachment_streams.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
+#include "app/internal/background_hasher.h"
 #include "crypto/sealed_box.h"
 
 namespace sealpost::app::internal {
@@ -13,44 +15,78 @@ namespace {
 
 // Streams an attachment and withholds its last byte until the whole plaintext has matched the
 // sealed digest, so a client never receives a complete file that differs from what was sealed.
+// The plaintext is read straight into the caller's buffer and hashed there, on the hasher's
+// thread, while the next part is decrypted.
 class DigestCheckingReader final : public blob::BlobReader {
  public:
   DigestCheckingReader(std::unique_ptr<blob::BlobReader> inner, Bytes expected_digest)
       : inner_(std::move(inner)), expected_(std::move(expected_digest)) {}
 
   Result<size_t> Read(std::span<uint8_t> out) override {
-    if (out.empty()) return size_t{0};
-    while (!eof_ && buffered_.size() - offset_ < out.size() + 1) {
-      if (offset_ > 0) {
-        buffered_.erase(buffered_.begin(), buffered_.begin() + static_cast<ptrdiff_t>(offset_));
-        offset_ = 0;
+    if (failed_) return Corruption(kIntegrityFailure);
+    if (out.empty() || done_) return size_t{0};
+    for (;;) {
+      if (out.size() == 1 && held_) return ReadOneByte(out[0]);
+      size_t filled = 0;
+      if (held_) out[filled++] = *held_;  // hashed when it was read
+      held_.reset();
+      size_t unhashed = filled;  // out[unhashed, filled) is not yet given to the hasher
+      bool eof = false;
+      while (filled < out.size()) {
+        auto n = inner_->Read(out.subspan(filled));
+        if (!n.ok()) return Fail();
+        if (*n == 0) {
+          eof = true;
+          break;
+        }
+        filled += *n;
+        if (filled - unhashed >= BackgroundHasher::kMinBackgroundBytes) {
+          hasher_.Update(out.subspan(unhashed, filled - unhashed));
+          unhashed = filled;
+        }
       }
-      const size_t before = buffered_.size();
-      buffered_.resize(before + blob::kChunkBytes);
-      auto n = inner_->Read({buffered_.data() + before, blob::kChunkBytes});
-      if (!n.ok()) return Corruption(kIntegrityFailure);
-      buffered_.resize(before + *n);
-      hasher_.Update({buffered_.data() + before, *n});
-      if (*n == 0) {
-        eof_ = true;
-        const crypto::Digest256 digest = hasher_.Finish();
-        if (!crypto::ConstantTimeEquals(digest, expected_)) return Corruption(kIntegrityFailure);
+      hasher_.Update(out.subspan(unhashed, filled - unhashed));
+      hasher_.Wait();  // `out` is the caller's again once this returns
+      if (eof) {
+        done_ = true;
+        if (!crypto::ConstantTimeEquals(hasher_.Finish(), expected_)) return Fail();
+        return filled;
       }
+      // More may follow: the last byte waits for the next call, and the digest.
+      held_ = out[filled - 1];
+      if (filled > 1) return filled - 1;
     }
-    const size_t available = buffered_.size() - offset_ - (eof_ ? 0 : 1);
-    const size_t n = std::min(out.size(), available);
-    std::copy_n(buffered_.begin() + static_cast<ptrdiff_t>(offset_), n, out.begin());
-    offset_ += n;
-    return n;
   }
 
  private:
+  // A one-byte buffer cannot take the held byte and new data: look one byte ahead instead.
+  Result<size_t> ReadOneByte(uint8_t& out) {
+    uint8_t next = 0;
+    auto n = inner_->Read({&next, 1});
+    if (!n.ok()) return Fail();
+    out = *held_;
+    if (*n == 0) {
+      done_ = true;
+      if (!crypto::ConstantTimeEquals(hasher_.Finish(), expected_)) return Fail();
+      return size_t{1};
+    }
+    hasher_.Update({&next, 1});
+    held_ = next;
+    return size_t{1};
+  }
+
+  Result<size_t> Fail() {
+    hasher_.Wait();
+    failed_ = true;
+    return Corruption(kIntegrityFailure);
+  }
+
   std::unique_ptr<blob::BlobReader> inner_;
   Bytes expected_;
-  crypto::Sha256Hasher hasher_;
-  Bytes buffered_;
-  size_t offset_ = 0;
-  bool eof_ = false;
+  BackgroundHasher hasher_;
+  std::optional<uint8_t> held_;
+  bool done_ = false;    // the end was reached and matched
+  bool failed_ = false;  // and every later read fails too
 };
 
 class BlobUploadSession final : public UploadSession {
@@ -72,8 +108,9 @@ class BlobUploadSession final : public UploadSession {
       return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
                                            s_.config.limits.max_upload_bytes));
     }
-    hasher_.Update(chunk);
+    hasher_.Update(chunk);  // on the hasher's thread while this one encrypts
     Status st = writer_->Write(chunk);
+    hasher_.Wait();  // `chunk` is the caller's again once this returns
     if (!st.ok()) Abort();
     return st;
   }
@@ -122,7 +159,7 @@ class BlobUploadSession final : public UploadSession {
   BlobId blob_id_;
   crypto::AeadKey key_;
   std::unique_ptr<blob::BlobWriter> writer_;
-  crypto::Sha256Hasher hasher_;
+  BackgroundHasher hasher_;
   uint64_t size_ = 0;
   bool committed_ = false;
   bool done_ = false;
