@@ -333,30 +333,32 @@ Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
   static constexpr const char* kNoSession = "no valid session; log in again";
   auto secret = auth::BearerSecret::Parse(cookie_value);
   if (!secret.ok()) return Unauthenticated(kNoSession);
-  auto record = s_.store.GetSession(secret->Lookup());
-  if (!record.ok()) {
-    if (record.status().code() == ErrorCode::kNotFound) return Unauthenticated(kNoSession);
-    return record.status();
+  // Every request asks: the session and its user come in one read.
+  auto found = s_.store.GetSessionWithUser(secret->Lookup());
+  if (!found.ok()) {
+    if (found.status().code() == ErrorCode::kNotFound) return Unauthenticated(kNoSession);
+    return found.status();
   }
+  store::SessionRecord& record = found->session;
+  store::UserRecord& user = found->user;
   const TimePoint now = s_.clock.Now();
-  if (record->kind == SessionKind::kLoginTicket) return Unauthenticated(kNoSession);
-  if (record->expires_at <= now || now - record->last_seen_at > s_.config.session_idle) {
-    (void)s_.store.Write([&](store::WriteTxn& tx) { return tx.DeleteSession(record->lookup); });
+  if (record.kind == SessionKind::kLoginTicket) return Unauthenticated(kNoSession);
+  if (record.expires_at <= now || now - record.last_seen_at > s_.config.session_idle) {
+    (void)s_.store.Write([&](store::WriteTxn& tx) { return tx.DeleteSession(record.lookup); });
     return Unauthenticated("session expired; log in again");
   }
-  SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.GetUser(record->user_id));
   if (user.state != UserState::kActive || user.disabled) return Unauthenticated(kNoSession);
   auto umk =
-      keys::UnwrapUmk(secret->WrappingKey(), record->wrapped_umk, keys::UmkSlot::kSession, user.id);
+      keys::UnwrapUmk(secret->WrappingKey(), record.wrapped_umk, keys::UmkSlot::kSession, user.id);
   if (!umk.ok()) return Unauthenticated(kNoSession);
   // Coarse "last seen" updates keep idle tracking without a write on every request.
-  if (now - record->last_seen_at > std::chrono::seconds(60)) {
-    record->last_seen_at = now;
-    record->client_ip = client_address;
+  if (now - record.last_seen_at > std::chrono::seconds(60)) {
+    record.last_seen_at = now;
+    record.client_ip = client_address;
     SP_RETURN_IF_ERROR(
-        s_.store.Write([&](store::WriteTxn& tx) { return tx.UpdateSession(*record); }));
+        s_.store.Write([&](store::WriteTxn& tx) { return tx.UpdateSession(record); }));
   }
-  return AuthContext{std::move(user), std::move(*record), std::move(*umk), client_address};
+  return AuthContext{std::move(user), std::move(record), std::move(*umk), client_address};
 }
 
 std::string Accounts::CsrfTokenFor(std::string_view cookie_value) const {

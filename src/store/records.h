@@ -122,6 +122,12 @@ struct MailboxCursor {
 };
 
 // One event of the tamper-evident audit log. `details` is JSON without secrets or content.
+// A session with the account it belongs to, read together (every authenticated request).
+struct SessionWithUser {
+  SessionRecord session;
+  UserRecord user;
+};
+
 struct AuditEvent {
   TimePoint time;
   std::string type;     // e.g. "user.login", "message.send"

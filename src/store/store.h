@@ -143,6 +143,8 @@ class Store {
   virtual Result<std::vector<UserRecord>> ListUsers(const std::string* after_email, int limit) = 0;
 
   virtual Result<SessionRecord> GetSession(const std::string& lookup) = 0;
+  // The session and its user in one read; NotFound if either is missing.
+  virtual Result<SessionWithUser> GetSessionWithUser(const std::string& lookup) = 0;
   // The user's sessions of every kind, expired ones included, newest first.
   virtual Result<std::vector<SessionRecord>> ListSessionsOfUser(const UserId& user_id,
                                                                 int limit) = 0;

@@ -432,6 +432,42 @@ TEST_P(StoreTest, SessionsAreListedAndEndedByPublicId) {
   EXPECT_THAT(store_->GetSession("lb1").status(), IsOk());  // other members untouched
 }
 
+// Authentication reads the session and its user at once: every column of both comes back as
+// the separate reads give it (the joined row's second half is the user's).
+TEST_P(StoreTest, SessionWithUserIsBothRecordsInOneRead) {
+  UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  a.display_name = "Alice";
+  a.totp_last_step = 77;
+  const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.CreateUser(a));
+                SP_RETURN_IF_ERROR(tx.CreateUser(b));
+                SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("sa", a.id, kT0, IdHex('1'))));
+                return tx.CreateSession(MakeSession("sb", b.id, kT0 + 1s, IdHex('2')));
+              }),
+              IsOk());
+  auto both = store_->GetSessionWithUser("sa");
+  ASSERT_THAT(both.status(), IsOk());
+  const SessionRecord alone = *store_->GetSession("sa");
+  EXPECT_EQ(both->session.lookup, alone.lookup);
+  EXPECT_EQ(both->session.user_id, a.id);
+  EXPECT_EQ(both->session.wrapped_umk, alone.wrapped_umk);
+  EXPECT_EQ(both->session.expires_at, alone.expires_at);
+  EXPECT_EQ(both->session.public_id, alone.public_id);
+  EXPECT_EQ(both->session.user_agent, alone.user_agent);
+  const UserRecord user = *store_->GetUser(a.id);
+  EXPECT_EQ(both->user.id, a.id);
+  EXPECT_EQ(both->user.email, "a@x.org");
+  EXPECT_EQ(both->user.display_name, "Alice");
+  EXPECT_EQ(both->user.box_public_key, user.box_public_key);
+  EXPECT_EQ(both->user.umk_by_password, user.umk_by_password);
+  EXPECT_EQ(both->user.totp_last_step, 77);
+  EXPECT_EQ(both->user.created_at, user.created_at);
+  EXPECT_EQ(both->user.disabled, user.disabled);
+  EXPECT_EQ(store_->GetSessionWithUser("sb")->user.email, "b@x.org");
+  EXPECT_THAT(store_->GetSessionWithUser("none").status(), StatusIs(ErrorCode::kNotFound));
+}
+
 TEST_P(StoreTest, UsersArePagedInAddressOrder) {
   ASSERT_THAT(Write([&](WriteTxn& tx) {
                 SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(IdHex('c'), "carol@x.org")));

@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/column_list.h"
+
 namespace sealpost::store::postgres {
 namespace {
 
@@ -52,6 +54,11 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
                                    " FROM sessions WHERE user_id = $1 "
                                    "ORDER BY created_ms DESC, lookup LIMIT $2"})},
       {"get_session", S({"SELECT ", kSessionColumns, " FROM sessions WHERE lookup = $1"})},
+      // The session's columns, then its user's (ReadSession on the first 11, ReadUser after).
+      {"get_session_with_user",
+       S({"SELECT ", QualifiedColumns(kSessionColumns, "s"), ", ",
+          QualifiedColumns(kUserColumns, "u"),
+          " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.lookup = $1"})},
       {"get_counter",
        "SELECT count FROM counters WHERE key = $1 AND window_start_ms + $2::bigint > $3::bigint"},
       {"get_upload", S({"SELECT ", kUploadColumns, " FROM uploads WHERE id = $1"})},

@@ -25,6 +25,8 @@ Status StatusFromException(const std::exception_ptr& e, bool* retryable);
 pqxx::binarystring Bin(ByteView v);
 Bytes ReadBytes(const pqxx::field& f);
 
+inline constexpr pqxx::row::size_type kSessionColumnCount = 11;  // kSessionColumns
+
 UserRecord ReadUser(const pqxx::row& r);
 SessionRecord ReadSession(const pqxx::row& r);
 TokenRecord ReadToken(const pqxx::row& r);

@@ -76,6 +76,15 @@ class PostgresStore final : public Store {
     return ReadOne<SessionRecord>("get_session", ReadSession, "session", lookup);
   }
 
+  Result<SessionWithUser> GetSessionWithUser(const std::string& lookup) override {
+    return ReadOne<SessionWithUser>(
+        "get_session_with_user",
+        [](const pqxx::row& r) {
+          return SessionWithUser{ReadSession(r), ReadUser(r.slice(kSessionColumnCount, r.size()))};
+        },
+        "session", lookup);
+  }
+
   Result<int64_t> GetCounter(const std::string& key, TimePoint now,
                              std::chrono::milliseconds window) override {
     return Read<int64_t>([&](pqxx::transaction_base& tx) {

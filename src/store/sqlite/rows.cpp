@@ -2,45 +2,48 @@
 
 namespace sealpost::store::sqlite {
 
-UserRecord ReadUser(const Statement& s) {
+UserRecord ReadUserAt(const Statement& s, int first) {
   UserRecord u;
-  u.id = UserId::FromTrusted(s.Text(0));
-  u.email = s.Text(1);
-  u.display_name = s.Text(2);
-  u.state = static_cast<UserState>(s.Int(3));
-  u.is_admin = s.Int(4) != 0;
-  u.box_public_key = s.Blob(5);
-  u.verify_key = s.Blob(6);
-  u.wrapped_private_keys = s.Blob(7);
-  u.password_salt = s.Blob(8);
-  u.password_ops = static_cast<uint64_t>(s.Int(9));
-  u.password_mem = static_cast<uint64_t>(s.Int(10));
-  u.umk_by_password = s.Blob(11);
-  u.recovery_salt = s.Blob(12);
-  u.umk_by_recovery = s.Blob(13);
-  u.totp_secret = s.Blob(14);
-  u.totp_enabled = s.Int(15) != 0;
-  u.totp_last_step = s.Int(16);
-  u.created_at = FromUnixMillis(s.Int(17));
-  u.disabled = s.Int(18) != 0;
+  u.id = UserId::FromTrusted(s.Text(first + 0));
+  u.email = s.Text(first + 1);
+  u.display_name = s.Text(first + 2);
+  u.state = static_cast<UserState>(s.Int(first + 3));
+  u.is_admin = s.Int(first + 4) != 0;
+  u.box_public_key = s.Blob(first + 5);
+  u.verify_key = s.Blob(first + 6);
+  u.wrapped_private_keys = s.Blob(first + 7);
+  u.password_salt = s.Blob(first + 8);
+  u.password_ops = static_cast<uint64_t>(s.Int(first + 9));
+  u.password_mem = static_cast<uint64_t>(s.Int(first + 10));
+  u.umk_by_password = s.Blob(first + 11);
+  u.recovery_salt = s.Blob(first + 12);
+  u.umk_by_recovery = s.Blob(first + 13);
+  u.totp_secret = s.Blob(first + 14);
+  u.totp_enabled = s.Int(first + 15) != 0;
+  u.totp_last_step = s.Int(first + 16);
+  u.created_at = FromUnixMillis(s.Int(first + 17));
+  u.disabled = s.Int(first + 18) != 0;
   return u;
 }
 
-SessionRecord ReadSession(const Statement& s) {
+SessionRecord ReadSessionAt(const Statement& s, int first) {
   SessionRecord r;
-  r.lookup = s.Text(0);
-  r.user_id = UserId::FromTrusted(s.Text(1));
-  r.kind = static_cast<SessionKind>(s.Int(2));
-  r.wrapped_umk = s.Blob(3);
-  r.created_at = FromUnixMillis(s.Int(4));
-  r.last_seen_at = FromUnixMillis(s.Int(5));
-  r.expires_at = FromUnixMillis(s.Int(6));
-  r.failures = s.Int(7);
-  r.public_id = s.Text(8);
-  r.client_ip = s.Text(9);
-  r.user_agent = s.Text(10);
+  r.lookup = s.Text(first + 0);
+  r.user_id = UserId::FromTrusted(s.Text(first + 1));
+  r.kind = static_cast<SessionKind>(s.Int(first + 2));
+  r.wrapped_umk = s.Blob(first + 3);
+  r.created_at = FromUnixMillis(s.Int(first + 4));
+  r.last_seen_at = FromUnixMillis(s.Int(first + 5));
+  r.expires_at = FromUnixMillis(s.Int(first + 6));
+  r.failures = s.Int(first + 7);
+  r.public_id = s.Text(first + 8);
+  r.client_ip = s.Text(first + 9);
+  r.user_agent = s.Text(first + 10);
   return r;
 }
+
+UserRecord ReadUser(const Statement& s) { return ReadUserAt(s, 0); }
+SessionRecord ReadSession(const Statement& s) { return ReadSessionAt(s, 0); }
 
 TokenRecord ReadToken(const Statement& s) {
   TokenRecord t;

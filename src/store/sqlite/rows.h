@@ -12,8 +12,8 @@ inline constexpr const char* kUserColumns =
     "totp_secret, totp_enabled, totp_last_step, created_ms, disabled";
 inline constexpr const char* kSessionColumns =
     "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures, "
-    "public_id, "
-    "client_ip, user_agent";
+    "public_id, client_ip, user_agent";
+inline constexpr int kSessionColumnCount = 11;
 inline constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 inline constexpr const char* kOutboundMailColumns =
     "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error, "
@@ -28,6 +28,9 @@ inline constexpr const char* kAuditColumns =
 
 UserRecord ReadUser(const Statement& s);
 SessionRecord ReadSession(const Statement& s);
+// The same from a joined row whose record columns start at column `first`.
+UserRecord ReadUserAt(const Statement& s, int first);
+SessionRecord ReadSessionAt(const Statement& s, int first);
 TokenRecord ReadToken(const Statement& s);  // lookup, purpose, user_id, payload, expires_ms
 UploadRecord ReadUpload(const Statement& s);
 AuditEntry ReadAuditEntry(const Statement& s);

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/column_list.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/schema.h"
@@ -137,6 +138,19 @@ class SqliteStore final : public Store {
     return ReadOne<SessionRecord>(
         std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE lookup = ?",
         [&](Statement& s) { s.Bind(1, lookup); }, ReadSession, "session");
+  }
+
+  Result<SessionWithUser> GetSessionWithUser(const std::string& lookup) override {
+    static const std::string kSql = "SELECT " + QualifiedColumns(kSessionColumns, "s") + ", " +
+                                    QualifiedColumns(kUserColumns, "u") +
+                                    " FROM sessions s JOIN users u ON u.id = s.user_id "
+                                    "WHERE s.lookup = ?";
+    return ReadOne<SessionWithUser>(
+        kSql, [&](Statement& s) { s.Bind(1, lookup); },
+        [](const Statement& s) {
+          return SessionWithUser{ReadSession(s), ReadUserAt(s, kSessionColumnCount)};
+        },
+        "session");
   }
 
   Result<int64_t> GetCounter(const std::string& key, TimePoint now,
