@@ -54,12 +54,12 @@ class FileBlobStore final : public RawBlobStore {
   Result<std::unique_ptr<RawBlobWriter>> Create(const BlobId& id) override {
     SP_RETURN_IF_ERROR(fs_.CreateDirectories(Dir(id)));
     const std::string tmp = root_ + "/tmp/" + id.str() + ".part";
-    SP_ASSIGN_OR_RETURN(auto file, fs_.CreateWritable(tmp));
+    SP_ASSIGN_OR_RETURN(auto file, fs_.CreateUncached(tmp));
     return std::unique_ptr<RawBlobWriter>(new FileBlobWriter(fs_, std::move(file), tmp, Path(id)));
   }
 
   Result<std::unique_ptr<platform::ReadableFile>> Open(const BlobId& id) override {
-    return fs_.OpenReadable(Path(id));
+    return fs_.OpenUncached(Path(id));
   }
 
   Status Remove(const BlobId& id) override { return fs_.Remove(Path(id)); }

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -89,6 +91,138 @@ class PosixReadableFile final : public ReadableFile {
   std::string path_;
 };
 
+// O_DIRECT wants buffers, offsets and lengths aligned to the device's logical block size;
+// 4096 covers every common device.
+constexpr size_t kDirectAlign = 4096;
+constexpr size_t kDirectBuffer = 1 << 20;
+
+struct FreeDeleter {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<uint8_t, FreeDeleter>;
+
+AlignedBuffer AllocateAligned(size_t size) {
+  void* p = nullptr;
+  if (::posix_memalign(&p, kDirectAlign, size) != 0) return nullptr;
+  return AlignedBuffer(static_cast<uint8_t*>(p));
+}
+
+// Turns O_DIRECT off for the rest of the file's life (for an unaligned tail).
+bool ClearDirect(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0;
+}
+
+// Gathers appends into an aligned buffer and writes it whole with O_DIRECT; the unaligned tail
+// is written through the page cache by Sync, which then fdatasyncs as usual.
+class DirectWritableFile final : public WritableFile {
+ public:
+  DirectWritableFile(int fd, std::string path, AlignedBuffer buffer)
+      : fd_(fd), path_(std::move(path)), buffer_(std::move(buffer)) {}
+  ~DirectWritableFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Append(std::span<const uint8_t> data) override {
+    while (!data.empty()) {
+      const size_t take = std::min(kDirectBuffer - used_, data.size());
+      std::memcpy(buffer_.get() + used_, data.data(), take);
+      used_ += take;
+      data = data.subspan(take);
+      if (used_ == kDirectBuffer) SP_RETURN_IF_ERROR(WriteBuffered(kDirectBuffer));
+    }
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    // The aligned part still with O_DIRECT, the rest through the page cache.
+    const size_t aligned = used_ / kDirectAlign * kDirectAlign;
+    if (aligned > 0) SP_RETURN_IF_ERROR(WriteBuffered(aligned));
+    if (used_ > 0) {
+      if (!ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
+      SP_RETURN_IF_ERROR(WriteBuffered(used_));
+    }
+    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_);
+    return Status::Ok();
+  }
+
+  Status Close() override {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return ErrnoStatus("close", path_);
+    return Status::Ok();
+  }
+
+ private:
+  // Writes the buffer's first `n` bytes and keeps the rest at its front.
+  Status WriteBuffered(size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t w = ::write(fd_, buffer_.get() + done, n - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("write", path_);
+      }
+      if (w == 0) return Unavailable("write " + path_ + ": no progress");
+      done += static_cast<size_t>(w);
+    }
+    std::memmove(buffer_.get(), buffer_.get() + n, used_ - n);
+    used_ -= n;
+    return Status::Ok();
+  }
+
+  int fd_;
+  std::string path_;
+  AlignedBuffer buffer_;
+  size_t used_ = 0;
+};
+
+// Reads whole aligned blocks with O_DIRECT into an aligned buffer and hands them out in
+// whatever sizes the caller asks for.
+class DirectReadableFile final : public ReadableFile {
+ public:
+  DirectReadableFile(int fd, std::string path, AlignedBuffer buffer)
+      : fd_(fd), path_(std::move(path)), buffer_(std::move(buffer)) {}
+  ~DirectReadableFile() override { ::close(fd_); }
+
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    if (out.empty()) return size_t{0};
+    if (offset_ == filled_) {
+      for (;;) {
+        const ssize_t n = ::read(fd_, buffer_.get(), kDirectBuffer);
+        if (n >= 0) {
+          offset_ = 0;
+          filled_ = static_cast<size_t>(n);
+          break;
+        }
+        if (errno != EINTR) return ErrnoStatus("read", path_);
+      }
+      // A short read leaves the file offset unaligned; O_DIRECT would refuse the next one.
+      if (filled_ % kDirectAlign != 0 && !ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
+      if (filled_ == 0) return size_t{0};
+    }
+    const size_t n = std::min(out.size(), filled_ - offset_);
+    std::memcpy(out.data(), buffer_.get() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+  AlignedBuffer buffer_;
+  size_t offset_ = 0;
+  size_t filled_ = 0;
+};
+
+// Opens with O_DIRECT, or without it where the filesystem refuses it (tmpfs: EINVAL).
+int OpenDirect(const std::string& path, int flags, mode_t mode, bool& direct) {
+  int fd = ::open(path.c_str(), flags | O_DIRECT, mode);
+  direct = fd >= 0;
+  if (fd < 0 && errno == EINVAL) fd = ::open(path.c_str(), flags, mode);
+  return fd;
+}
+
 Status SyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open directory", dir);
@@ -110,6 +244,30 @@ class PosixFilesystem final : public Filesystem {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus("open", path);
     return std::unique_ptr<ReadableFile>(new PosixReadableFile(fd, path));
+  }
+
+  Result<std::unique_ptr<WritableFile>> CreateUncached(const std::string& path) override {
+    bool direct = false;
+    const int fd = OpenDirect(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600, direct);
+    if (fd < 0) return ErrnoStatus("create", path);
+    AlignedBuffer buffer = direct ? AllocateAligned(kDirectBuffer) : nullptr;
+    if (!buffer) {
+      if (direct) (void)ClearDirect(fd);  // no buffer to align writes with
+      return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
+    }
+    return std::unique_ptr<WritableFile>(new DirectWritableFile(fd, path, std::move(buffer)));
+  }
+
+  Result<std::unique_ptr<ReadableFile>> OpenUncached(const std::string& path) override {
+    bool direct = false;
+    const int fd = OpenDirect(path, O_RDONLY | O_CLOEXEC, 0, direct);
+    if (fd < 0) return ErrnoStatus("open", path);
+    AlignedBuffer buffer = direct ? AllocateAligned(kDirectBuffer) : nullptr;
+    if (!buffer) {
+      if (direct) (void)ClearDirect(fd);  // no buffer to align reads with
+      return std::unique_ptr<ReadableFile>(new PosixReadableFile(fd, path));
+    }
+    return std::unique_ptr<ReadableFile>(new DirectReadableFile(fd, path, std::move(buffer)));
   }
 
   Status Rename(const std::string& from, const std::string& to) override {

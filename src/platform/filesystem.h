@@ -35,6 +35,12 @@ class Filesystem {
   // Creates (or truncates) a file readable only by its owner.
   virtual Result<std::unique_ptr<WritableFile>> CreateWritable(const std::string& path) = 0;
   virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
+  // The same for large files written once front to back and read rarely (attachment blobs):
+  // their data bypasses the page cache (O_DIRECT) where the filesystem allows it, and goes
+  // through it where not. Copying a gigabyte into the page cache costs more CPU than
+  // encrypting it, and would evict what the server reads often.
+  virtual Result<std::unique_ptr<WritableFile>> CreateUncached(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<ReadableFile>> OpenUncached(const std::string& path) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   virtual Status Remove(const std::string& path) = 0;
   virtual Status CreateDirectories(const std::string& path) = 0;
