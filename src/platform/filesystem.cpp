@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/background_lane.h"
+
 namespace sealpost::platform {
 namespace {
 
@@ -177,42 +179,87 @@ class DirectWritableFile final : public WritableFile {
   size_t used_ = 0;
 };
 
-// Reads whole aligned blocks with O_DIRECT into an aligned buffer and hands them out in
-// whatever sizes the caller asks for.
+// Reads whole aligned blocks with O_DIRECT into aligned buffers and hands them out in whatever
+// sizes the caller asks for. O_DIRECT has no read-ahead, so from the second block on the next
+// one is read on a background lane while the caller works through the current one.
 class DirectReadableFile final : public ReadableFile {
  public:
-  DirectReadableFile(int fd, std::string path, AlignedBuffer buffer)
-      : fd_(fd), path_(std::move(path)), buffer_(std::move(buffer)) {}
-  ~DirectReadableFile() override { ::close(fd_); }
+  DirectReadableFile(int fd, std::string path, AlignedBuffer first, AlignedBuffer second)
+      : fd_(fd), path_(std::move(path)) {
+    buffers_[0] = std::move(first);
+    buffers_[1] = std::move(second);
+  }
+  ~DirectReadableFile() override {
+    lane_.Wait();  // a read in flight uses the descriptor and a buffer
+    ::close(fd_);
+  }
 
   Result<size_t> Read(std::span<uint8_t> out) override {
     if (out.empty()) return size_t{0};
     if (offset_ == filled_) {
-      for (;;) {
-        const ssize_t n = ::read(fd_, buffer_.get(), kDirectBuffer);
-        if (n >= 0) {
-          offset_ = 0;
-          filled_ = static_cast<size_t>(n);
-          break;
-        }
-        if (errno != EINTR) return ErrnoStatus("read", path_);
+      if (eof_) return size_t{0};
+      SP_RETURN_IF_ERROR(NextBlock());
+      if (filled_ == 0) {
+        eof_ = true;
+        return size_t{0};
       }
-      // A short read leaves the file offset unaligned; O_DIRECT would refuse the next one.
-      if (filled_ % kDirectAlign != 0 && !ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
-      if (filled_ == 0) return size_t{0};
     }
     const size_t n = std::min(out.size(), filled_ - offset_);
-    std::memcpy(out.data(), buffer_.get() + offset_, n);
+    std::memcpy(out.data(), buffers_[current_].get() + offset_, n);
     offset_ += n;
     return n;
   }
 
  private:
+  struct BlockRead {
+    ssize_t bytes = 0;
+    int error = 0;
+  };
+
+  BlockRead ReadBlock(uint8_t* into) {
+    for (;;) {
+      const ssize_t n = ::read(fd_, into, kDirectBuffer);
+      if (n >= 0) return {n, 0};
+      if (errno != EINTR) return {-1, errno};
+    }
+  }
+
+  Status NextBlock() {
+    BlockRead block;
+    if (prefetching_) {
+      lane_.Wait();
+      prefetching_ = false;
+      block = prefetched_;
+      current_ ^= 1;
+    } else {
+      block = ReadBlock(buffers_[current_].get());
+    }
+    if (block.bytes < 0) {
+      errno = block.error;
+      return ErrnoStatus("read", path_);
+    }
+    offset_ = 0;
+    filled_ = static_cast<size_t>(block.bytes);
+    // A short read leaves the file offset unaligned; O_DIRECT would refuse the next one.
+    if (filled_ % kDirectAlign != 0 && !ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
+    if (filled_ == kDirectBuffer) {  // more may follow: fetch it meanwhile
+      uint8_t* next = buffers_[current_ ^ 1].get();
+      prefetching_ = true;
+      lane_.Start([this, next] { prefetched_ = ReadBlock(next); });
+    }
+    return Status::Ok();
+  }
+
   int fd_;
   std::string path_;
-  AlignedBuffer buffer_;
+  AlignedBuffer buffers_[2];
+  int current_ = 0;  // the buffer being handed out; the other one is being filled
   size_t offset_ = 0;
   size_t filled_ = 0;
+  bool eof_ = false;
+  bool prefetching_ = false;
+  BlockRead prefetched_;  // written by the lane, read after Wait()
+  BackgroundLane lane_;
 };
 
 // Opens with O_DIRECT, or without it where the filesystem refuses it (tmpfs: EINVAL).
@@ -262,12 +309,14 @@ class PosixFilesystem final : public Filesystem {
     bool direct = false;
     const int fd = OpenDirect(path, O_RDONLY | O_CLOEXEC, 0, direct);
     if (fd < 0) return ErrnoStatus("open", path);
-    AlignedBuffer buffer = direct ? AllocateAligned(kDirectBuffer) : nullptr;
-    if (!buffer) {
-      if (direct) (void)ClearDirect(fd);  // no buffer to align reads with
+    AlignedBuffer first = direct ? AllocateAligned(kDirectBuffer) : nullptr;
+    AlignedBuffer second = first ? AllocateAligned(kDirectBuffer) : nullptr;
+    if (!second) {
+      if (direct) (void)ClearDirect(fd);  // no buffers to align reads with
       return std::unique_ptr<ReadableFile>(new PosixReadableFile(fd, path));
     }
-    return std::unique_ptr<ReadableFile>(new DirectReadableFile(fd, path, std::move(buffer)));
+    return std::unique_ptr<ReadableFile>(
+        new DirectReadableFile(fd, path, std::move(first), std::move(second)));
   }
 
   Status Rename(const std::string& from, const std::string& to) override {

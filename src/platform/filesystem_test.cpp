@@ -112,6 +112,25 @@ TEST(FilesystemTest, UncachedFilesReadBackExactlyAtEveryLength) {
   }
 }
 
+// A reader closed while it reads ahead (the caller stopped after the first bytes of a large
+// file, as a cut-off download does) waits for that read, then closes.
+TEST(FilesystemTest, UncachedReaderClosedWhileReadingAhead) {
+  testutil::TempDir dir;
+  auto& fs = DefaultFilesystem();
+  const std::string path = dir.path() + "/big";
+  const std::vector<uint8_t> data = Pattern(5 << 20, 3);
+  ASSERT_THAT(WriteFileAtomically(fs, path, data), IsOk());
+  for (int i = 0; i < 20; ++i) {
+    auto in = fs.OpenUncached(path);
+    ASSERT_THAT(in.status(), IsOk());
+    uint8_t first[10];
+    auto n = (*in)->Read(first);
+    ASSERT_THAT(n.status(), IsOk());
+    ASSERT_EQ(*n, 10u);
+    EXPECT_TRUE(std::equal(first, first + 10, data.begin()));
+  }
+}
+
 TEST(FilesystemTest, UncachedOpenOfAMissingFileIsNotFound) {
   testutil::TempDir dir;
   EXPECT_THAT(DefaultFilesystem().OpenUncached(dir.path() + "/none").status(),

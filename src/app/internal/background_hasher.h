@@ -3,10 +3,7 @@
 // the other before. Internal to app/.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
+#include "core/background_lane.h"
 #include "core/encoding.h"
 #include "crypto/hash.h"
 
@@ -18,7 +15,6 @@ class BackgroundHasher final {
   static constexpr size_t kMinBackgroundBytes = 128 * 1024;
 
   BackgroundHasher() = default;
-  ~BackgroundHasher();
   BackgroundHasher(const BackgroundHasher&) = delete;
   BackgroundHasher& operator=(const BackgroundHasher&) = delete;
 
@@ -31,15 +27,8 @@ class BackgroundHasher final {
   crypto::Digest256 Finish();
 
  private:
-  void Run();
-
-  crypto::Sha256Hasher hasher_;  // touched by the thread only while a piece is pending
-  std::mutex mu_;
-  std::condition_variable cv_;
-  ByteView pending_;
-  bool busy_ = false;
-  bool stopping_ = false;
-  std::thread thread_;
+  crypto::Sha256Hasher hasher_;  // touched by the lane only while a piece is pending
+  BackgroundLane lane_;          // last: it finishes its piece before the hasher goes
 };
 
 }  // namespace sealpost::app::internal
