@@ -23,6 +23,33 @@ Status ErrnoStatus(const std::string& what, const std::string& path) {
   return Unavailable(std::move(message));
 }
 
+// Writes all of `data` (write(2) may take less than asked).
+Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write", path);
+    }
+    if (n == 0) return Unavailable("write " + path + ": no progress");
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status SyncData(int fd, const std::string& path) {
+  if (::fdatasync(fd) != 0) return ErrnoStatus("fdatasync", path);
+  return Status::Ok();
+}
+
+// Closes `fd` once and marks it closed, so the destructor does not close it again.
+Status CloseOnce(int& fd, const std::string& path) {
+  const int closing = fd;
+  fd = -1;
+  if (::close(closing) != 0) return ErrnoStatus("close", path);
+  return Status::Ok();
+}
+
 // Large files (attachment blobs) start their write-back every kWriteBehindBytes instead of
 // leaving it all to Sync(): the disk then works while the rest still arrives, Sync() at the end
 // waits for the tail only, and a 1 GiB upload does not pile up a gigabyte of dirty pages first.
@@ -36,15 +63,8 @@ class PosixWritableFile final : public WritableFile {
   }
 
   Status Append(std::span<const uint8_t> data) override {
-    while (!data.empty()) {
-      const ssize_t n = ::write(fd_, data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoStatus("write", path_);
-      }
-      data = data.subspan(static_cast<size_t>(n));
-      appended_ += static_cast<uint64_t>(n);
-    }
+    SP_RETURN_IF_ERROR(WriteAll(fd_, data, path_));
+    appended_ += data.size();
     if (appended_ - written_back_ >= kWriteBehindBytes) {
 #ifdef __linux__
       // Advisory: a failure here shows up again, and counts, in Sync()'s fdatasync.
@@ -56,17 +76,8 @@ class PosixWritableFile final : public WritableFile {
     return Status::Ok();
   }
 
-  Status Sync() override {
-    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_);
-    return Status::Ok();
-  }
-
-  Status Close() override {
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) return ErrnoStatus("close", path_);
-    return Status::Ok();
-  }
+  Status Sync() override { return SyncData(fd_, path_); }
+  Status Close() override { return CloseOnce(fd_, path_); }
 
  private:
   int fd_;
@@ -144,30 +155,15 @@ class DirectWritableFile final : public WritableFile {
       if (!ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
       SP_RETURN_IF_ERROR(WriteBuffered(used_));
     }
-    if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_);
-    return Status::Ok();
+    return SyncData(fd_, path_);
   }
 
-  Status Close() override {
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) return ErrnoStatus("close", path_);
-    return Status::Ok();
-  }
+  Status Close() override { return CloseOnce(fd_, path_); }
 
  private:
   // Writes the buffer's first `n` bytes and keeps the rest at its front.
   Status WriteBuffered(size_t n) {
-    size_t done = 0;
-    while (done < n) {
-      const ssize_t w = ::write(fd_, buffer_.get() + done, n - done);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoStatus("write", path_);
-      }
-      if (w == 0) return Unavailable("write " + path_ + ": no progress");
-      done += static_cast<size_t>(w);
-    }
+    SP_RETURN_IF_ERROR(WriteAll(fd_, {buffer_.get(), n}, path_));
     std::memmove(buffer_.get(), buffer_.get() + n, used_ - n);
     used_ -= n;
     return Status::Ok();
