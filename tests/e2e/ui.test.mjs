@@ -444,11 +444,18 @@ test('keyboard only: log in and start a message with visible focus', async () =>
   await page.keyboard.type(await members['bob@example.org'].auth.next());
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/mailbox\/inbox/);
+  // A new screen moves the focus to its heading one frame after it renders; keys pressed before
+  // that would be taken from wherever they were (under load, CI saw Enter land on the heading).
+  const focusSettled = (name) => page.waitForFunction(
+    (heading) => document.activeElement?.matches('main h1') && document.activeElement.textContent.trim() === heading,
+    name);
+  await focusSettled('Inbox');
   // Through the navigation to "New message", then recipients with Enter.
   for (let i = 0; i < 10 && (await focused()).text !== 'New message'; i++) await page.keyboard.press('Shift+Tab');
   assert.equal((await focused()).text, 'New message');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'New message' }).waitFor();
+  await focusSettled('New message');
   await page.getByLabel('To').focus();
   await page.keyboard.type('alice@example.org');
   await page.keyboard.press('Enter');
