@@ -150,7 +150,6 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "window_start_ms = CASE WHEN c.window_start_ms + $3::bigint <= $2 THEN $2 "
        "ELSE c.window_start_ms END RETURNING count"},
       {"reset_counter", "DELETE FROM counters WHERE key = $1"},
-      {"audit_head", "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"},
       {"append_audit",
        S({"INSERT INTO audit_log(", kAuditColumns, ") VALUES($1,$2,$3,$4,$5,$6,$7,$8)"})},
       {"add_checkpoint",

@@ -256,7 +256,6 @@ class PostgresStore final : public Store {
             "); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
         const pqxx::result newest = work.exec(kLockThenHead);
         AuditHead head;
-        head.known = true;
         head.seq = newest.empty() ? 0 : newest[0][0].as<int64_t>();
         head.hash = newest.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(newest[0][1]);
         for (size_t i = 0; i < batch.size() && !retryable && !(failed && !isolate); ++i) {

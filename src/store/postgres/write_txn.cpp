@@ -404,18 +404,10 @@ Status PgWriteTxn::ResetCounter(const std::string& key) {
   });
 }
 
-// The head is read after taking a transaction-scoped advisory lock, so two processes appending
-// at once queue up here and the second sees the first's committed entry (READ COMMITTED takes a
-// fresh snapshot per statement): the chain cannot fork. The lock is held until commit.
+// Appends after the batch's head. The batch read that head after taking the write lock
+// (postgres_store.cpp), so no other process appends meanwhile and the chain cannot fork.
 Result<AuditEntry> PgWriteTxn::AppendAudit(const AuditEvent& event) {
   return Guard<AuditEntry>([&]() -> Result<AuditEntry> {
-    // No other process appends meanwhile: the batch holds the write lock (postgres_store.cpp).
-    if (!head_.known) {
-      const auto head = tx_.exec_prepared("audit_head");
-      head_.seq = head.empty() ? 0 : head[0][0].as<int64_t>();
-      head_.hash = head.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(head[0][1]);
-      head_.known = true;
-    }
     AuditEntry entry;
     entry.event = event;
     entry.seq = head_.seq + 1;

@@ -9,11 +9,10 @@
 
 namespace sealpost::store::postgres {
 
-// The newest audit entry as a batch sees it. A batch holds the database-wide write lock from its
-// start, so after the first read the head only moves by the batch's own appends: kept here, it
-// saves a query per append. The batch restores it when it rolls a callback back.
+// The newest audit entry as a batch sees it. The batch reads it right after taking the
+// database-wide write lock; from then on only the batch's own appends move it, so it is kept here
+// rather than queried per append. The batch restores it when it rolls a callback back.
 struct AuditHead {
-  bool known = false;
   int64_t seq = 0;
   Bytes hash;
 };
