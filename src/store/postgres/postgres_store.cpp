@@ -37,7 +37,7 @@ class PostgresStore final : public Store {
   }
 
   // Queued for the writer thread, which commits the callbacks queued since its last commit in one
-  // transaction (group commit), each inside its own savepoint.
+  // transaction (group commit; CommitBatch).
   Status Write(const std::function<Status(WriteTxn&)>& fn) override {
     std::promise<Status> done;
     auto future = done.get_future();
@@ -255,22 +255,21 @@ class PostgresStore final : public Store {
             "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) +
             "); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
         const pqxx::result newest = work.exec(kLockThenHead);
-        AuditHead head;
-        head.seq = newest.empty() ? 0 : newest[0][0].as<int64_t>();
-        head.hash = newest.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(newest[0][1]);
+        AuditTail audit(newest.empty() ? 0 : newest[0][0].as<int64_t>(),
+                        newest.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(newest[0][1]));
         for (size_t i = 0; i < batch.size() && !retryable && !(failed && !isolate); ++i) {
           if (isolate) work.exec("SAVEPOINT w");
-          const AuditHead before = head;
-          PgWriteTxn txn(work, head);
+          const size_t mark = audit.Mark();
+          PgWriteTxn txn(work, audit);
           const Status s = (*batch[i].fn)(txn);
           results[i] = txn.failure().ok() ? s : txn.failure();
           retryable = !txn.failure().ok() && txn.retryable();
           failed = failed || !results[i].ok();
           if (!isolate) continue;
-          // ROLLBACK TO also clears an error state the failed statement left behind, and takes
-          // the callback's audit entries with it.
+          // ROLLBACK TO also clears an error state the failed statement left behind; the
+          // callback's audit entries, not yet written, are dropped from the tail.
           work.exec(results[i].ok() ? "RELEASE SAVEPOINT w" : "ROLLBACK TO SAVEPOINT w");
-          if (!results[i].ok()) head = before;
+          if (!results[i].ok()) audit.RollBackTo(mark);
         }
         if (!retryable && failed && !isolate && batch.size() > 1) {
           // Rolled back (work's destructor); the same attempt again, one savepoint per callback.
@@ -280,7 +279,10 @@ class PostgresStore final : public Store {
         }
         if (!retryable) {
           // A lone callback that failed has nothing to keep: roll back rather than commit.
-          if (!failed || isolate) work.commit();
+          if (!failed || isolate) {
+            audit.WriteAppended(work);
+            work.commit();
+          }
           return results;
         }
         last = Unavailable("postgres: batch rolled back");

@@ -1,6 +1,7 @@
 #include "store/postgres/write_txn.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <tuple>
 
 #include "store/audit_chain.h"
@@ -404,21 +405,45 @@ Status PgWriteTxn::ResetCounter(const std::string& key) {
   });
 }
 
-// Appends after the batch's head. The batch read that head after taking the write lock
+AuditEntry AuditTail::Append(const AuditEvent& event) {
+  AuditEntry entry;
+  entry.event = event;
+  entry.seq = (appended_.empty() ? seq_ : appended_.back().seq) + 1;
+  entry.prev_hash = appended_.empty() ? hash_ : appended_.back().hash;
+  entry.hash = AuditEntryHash(entry.prev_hash, entry.seq, event);
+  appended_.push_back(entry);
+  return entry;
+}
+
+void AuditTail::RollBackTo(size_t mark) {
+  appended_.erase(appended_.begin() + static_cast<std::ptrdiff_t>(mark), appended_.end());
+}
+
+void AuditTail::WriteAppended(pqxx::transaction_base& tx) {
+  if (appended_.empty()) return;
+  ArrayLiteral seqs, times, types, actors, subjects, details, prev_hashes, hashes;
+  for (const AuditEntry& e : appended_) {
+    seqs.Add(std::to_string(e.seq));
+    times.Add(std::to_string(ToUnixMillis(e.event.time)));
+    types.Add(e.event.type);
+    actors.Add(e.event.actor);
+    subjects.Add(e.event.subject);
+    details.Add(e.event.details);
+    prev_hashes.Add(HexEncode(e.prev_hash));
+    hashes.Add(HexEncode(e.hash));
+  }
+  tx.exec_prepared("append_audit", seqs.str(), times.str(), types.str(), actors.str(),
+                   subjects.str(), details.str(), prev_hashes.str(), hashes.str());
+  seq_ = appended_.back().seq;
+  hash_ = appended_.back().hash;
+  appended_.clear();
+}
+
+// Appends after the batch's tail. The batch read the chain head after taking the write lock
 // (postgres_store.cpp), so no other process appends meanwhile and the chain cannot fork.
 Result<AuditEntry> PgWriteTxn::AppendAudit(const AuditEvent& event) {
-  return Guard<AuditEntry>([&]() -> Result<AuditEntry> {
-    AuditEntry entry;
-    entry.event = event;
-    entry.seq = head_.seq + 1;
-    entry.prev_hash = head_.hash;
-    entry.hash = AuditEntryHash(entry.prev_hash, entry.seq, event);
-    tx_.exec_prepared("append_audit", entry.seq, ToUnixMillis(event.time), event.type, event.actor,
-                      event.subject, event.details, Bin(entry.prev_hash), Bin(entry.hash));
-    head_.seq = entry.seq;
-    head_.hash = entry.hash;
-    return entry;
-  });
+  if (!failure_.ok()) return failure_;
+  return audit_.Append(event);
 }
 
 Status PgWriteTxn::AddAuditCheckpoint(const AuditCheckpoint& c) {

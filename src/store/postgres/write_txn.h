@@ -3,24 +3,43 @@
 // transaction and Write must roll back and report it even if the callback ignores it.
 #pragma once
 
+#include <vector>
+
 #include <pqxx/pqxx>
 
 #include "store/store.h"
 
 namespace sealpost::store::postgres {
 
-// The newest audit entry as a batch sees it. The batch reads it right after taking the
+// The batch's end of the audit chain. The batch reads the newest entry right after taking the
 // database-wide write lock; from then on only the batch's own appends move it, so it is kept here
-// rather than queried per append. The batch restores it when it rolls a callback back.
-struct AuditHead {
-  int64_t seq = 0;
-  Bytes hash;
+// rather than queried per append. Appends are computed here and written together, in one
+// statement, just before the batch commits (WriteAppended): one round trip under the lock per
+// batch rather than one per event.
+class AuditTail {
+ public:
+  AuditTail(int64_t seq, Bytes hash) : seq_(seq), hash_(std::move(hash)) {}
+
+  AuditEntry Append(const AuditEvent& event);
+
+  // Where a callback starts, so that rolling the callback back can drop its appends.
+  size_t Mark() const { return appended_.size(); }
+  void RollBackTo(size_t mark);
+
+  // Inserts the appended entries; afterwards there are none left to write.
+  void WriteAppended(pqxx::transaction_base& tx);
+
+ private:
+  int64_t seq_;
+  Bytes hash_;
+  std::vector<AuditEntry> appended_;
+  size_t written_ = 0;
 };
 
 class PgWriteTxn final : public WriteTxn {
  public:
-  // `tx` has taken the write lock (PostgresStore's batch); `head` is the batch's.
-  PgWriteTxn(pqxx::transaction_base& tx, AuditHead& head) : tx_(tx), head_(head) {}
+  // `tx` has taken the write lock (PostgresStore's batch); `audit` is the batch's.
+  PgWriteTxn(pqxx::transaction_base& tx, AuditTail& audit) : tx_(tx), audit_(audit) {}
 
   const Status& failure() const { return failure_; }
   bool retryable() const { return retryable_; }
@@ -89,7 +108,7 @@ class PgWriteTxn final : public WriteTxn {
   Result<T> Guard(Fn&& fn);
 
   pqxx::transaction_base& tx_;
-  AuditHead& head_;
+  AuditTail& audit_;
   Status failure_;
   bool retryable_ = false;
 };
