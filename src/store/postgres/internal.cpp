@@ -150,12 +150,6 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "window_start_ms = CASE WHEN c.window_start_ms + $3::bigint <= $2 THEN $2 "
        "ELSE c.window_start_ms END RETURNING count"},
       {"reset_counter", "DELETE FROM counters WHERE key = $1"},
-      {"append_audit",
-       S({"INSERT INTO audit_log(", kAuditColumns,
-          ") SELECT seq, time_ms, type, actor, subject, "
-          "details, decode(prev_hash, 'hex'), decode(hash, 'hex') FROM unnest($1::bigint[], "
-          "$2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) "
-          "AS x(seq, time_ms, type, actor, subject, details, prev_hash, hash)"})},
       {"add_checkpoint",
        "INSERT INTO audit_checkpoints(seq, hash, signature, time_ms) VALUES($1,$2,$3,$4) "
        "ON CONFLICT DO NOTHING"},

@@ -16,6 +16,49 @@
 namespace sealpost::store::postgres {
 namespace {
 
+// A transaction begun and ended by hand on a nontransaction, so that BEGIN and COMMIT share their
+// round trips with the statements beside them (pqxx::work sends each on its own). Rolled back on
+// destruction unless committed.
+class BatchTransaction {
+ public:
+  explicit BatchTransaction(pqxx::connection& conn) : tx_(conn) {}
+  BatchTransaction(const BatchTransaction&) = delete;
+  BatchTransaction& operator=(const BatchTransaction&) = delete;
+  ~BatchTransaction() {
+    if (!open_) return;
+    try {
+      tx_.exec("ROLLBACK");
+    } catch (...) {  // a lost connection ends the transaction too; the lease discards it
+    }
+  }
+
+  pqxx::transaction_base& tx() { return tx_; }
+
+  // BEGIN, then `statements`; the result of the last.
+  pqxx::result Begin(const std::string& statements) {
+    open_ = true;
+    return tx_.exec("BEGIN; " + statements);
+  }
+
+  // `statements` (each ending in ';', or none), then COMMIT. A failed statement leaves the
+  // transaction open, aborted, for the destructor to roll back; it throws as usual. A connection
+  // lost on the way may or may not have committed: that is reported, never retried.
+  Status Commit(const std::string& statements) {
+    try {
+      tx_.exec(statements + "COMMIT");
+    } catch (const pqxx::broken_connection& e) {
+      open_ = false;
+      return Unavailable(std::string("postgres: commit outcome unknown: ") + e.what());
+    }
+    open_ = false;
+    return Status::Ok();
+  }
+
+ private:
+  pqxx::nontransaction tx_;
+  bool open_ = false;
+};
+
 class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, PostgresOptions options)
@@ -237,6 +280,9 @@ class PostgresStore final : public Store {
   // each would cost two more round trips per callback under the lock. Only when one fails (and
   // there are others to keep) is the batch rolled back and run again with a savepoint around each
   // callback, so that the failing one undoes only itself.
+  //
+  // Round trips, all under the lock: BEGIN with the lock and the chain head; one per statement of
+  // the callbacks; the audit entries with COMMIT.
   std::vector<Status> CommitBatch(const std::vector<Pending>& batch) {
     std::vector<Status> results(batch.size());
     Status last = Unavailable("postgres: no attempt made");
@@ -247,20 +293,20 @@ class PostgresStore final : public Store {
       bool retryable = false;
       bool failed = false;
       try {
-        pqxx::work work(lease->conn());
-        // The lock, then the chain head, in one round trip. Two statements, so that the head is
-        // read with a snapshot taken once the lock was granted (in one statement it would be
-        // older, and could miss the entries the previous holder just committed).
+        BatchTransaction work(lease->conn());
+        // The head is read by a statement of its own after the lock's, so that its snapshot is
+        // taken once the lock was granted (in one statement it would be older, and could miss
+        // the entries the previous holder just committed).
         static const std::string kLockThenHead =
             "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) +
             "); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-        const pqxx::result newest = work.exec(kLockThenHead);
+        const pqxx::result newest = work.Begin(kLockThenHead);
         AuditTail audit(newest.empty() ? 0 : newest[0][0].as<int64_t>(),
                         newest.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(newest[0][1]));
         for (size_t i = 0; i < batch.size() && !retryable && !(failed && !isolate); ++i) {
-          if (isolate) work.exec("SAVEPOINT w");
+          if (isolate) work.tx().exec("SAVEPOINT w");
           const size_t mark = audit.Mark();
-          PgWriteTxn txn(work, audit);
+          PgWriteTxn txn(work.tx(), audit);
           const Status s = (*batch[i].fn)(txn);
           results[i] = txn.failure().ok() ? s : txn.failure();
           retryable = !txn.failure().ok() && txn.retryable();
@@ -268,7 +314,7 @@ class PostgresStore final : public Store {
           if (!isolate) continue;
           // ROLLBACK TO also clears an error state the failed statement left behind; the
           // callback's audit entries, not yet written, are dropped from the tail.
-          work.exec(results[i].ok() ? "RELEASE SAVEPOINT w" : "ROLLBACK TO SAVEPOINT w");
+          work.tx().exec(results[i].ok() ? "RELEASE SAVEPOINT w" : "ROLLBACK TO SAVEPOINT w");
           if (!results[i].ok()) audit.RollBackTo(mark);
         }
         if (!retryable && failed && !isolate && batch.size() > 1) {
@@ -280,8 +326,9 @@ class PostgresStore final : public Store {
         if (!retryable) {
           // A lone callback that failed has nothing to keep: roll back rather than commit.
           if (!failed || isolate) {
-            audit.WriteAppended(work);
-            work.commit();
+            if (Status committed = work.Commit(audit.InsertStatement(work.tx())); !committed.ok()) {
+              return std::vector<Status>(batch.size(), committed);
+            }
           }
           return results;
         }

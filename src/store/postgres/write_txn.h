@@ -3,6 +3,7 @@
 // transaction and Write must roll back and report it even if the callback ignores it.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -13,9 +14,8 @@ namespace sealpost::store::postgres {
 
 // The batch's end of the audit chain. The batch reads the newest entry right after taking the
 // database-wide write lock; from then on only the batch's own appends move it, so it is kept here
-// rather than queried per append. Appends are computed here and written together, in one
-// statement, just before the batch commits (WriteAppended): one round trip under the lock per
-// batch rather than one per event.
+// rather than queried per append. Appends are computed here and written together, by one
+// statement sent with the batch's COMMIT (InsertStatement): no round trip of their own.
 class AuditTail {
  public:
   AuditTail(int64_t seq, Bytes hash) : seq_(seq), hash_(std::move(hash)) {}
@@ -26,14 +26,14 @@ class AuditTail {
   size_t Mark() const { return appended_.size(); }
   void RollBackTo(size_t mark);
 
-  // Inserts the appended entries; afterwards there are none left to write.
-  void WriteAppended(pqxx::transaction_base& tx);
+  // The SQL text (values escaped for `tx`'s connection) that inserts the appended entries, ending
+  // in ';'; empty when there are none.
+  std::string InsertStatement(pqxx::transaction_base& tx) const;
 
  private:
   int64_t seq_;
   Bytes hash_;
   std::vector<AuditEntry> appended_;
-  size_t written_ = 0;
 };
 
 class PgWriteTxn final : public WriteTxn {
