@@ -290,6 +290,34 @@ TEST_P(StoreTest, AuditChainLinksEntries) {
   EXPECT_EQ((*entries)[1].hash, second->hash);
 }
 
+// Audit text is stored exactly, whatever it holds: PostgreSQL sends a batch's entries as escaped
+// array literals inside the SQL text, where quotes, backslashes, braces and commas all matter.
+TEST_P(StoreTest, AuditTextIsStoredExactly) {
+  const std::vector<AuditEvent> events = {
+      {kT0, "it's", "a \"quoted\" \\ actor", "{braces},commas", R"({"k":"v\"x\\y"})"},
+      {kT0, "", "NULL", "line\nbreak\ttab", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x94\x92 ''"},
+      {kT0, "e'\\'", "{}", "\\x00", "[1, 2]"}};
+  ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
+                for (const AuditEvent& e : events) SP_RETURN_IF_ERROR(tx.AppendAudit(e).status());
+                return Status::Ok();
+              }),
+              IsOk());
+  auto entries = store_->ReadAudit(1, 10);
+  ASSERT_THAT(entries.status(), IsOk());
+  ASSERT_EQ(entries->size(), events.size());
+  Bytes prev(32, 0);
+  for (size_t i = 0; i < events.size(); ++i) {
+    const AuditEntry& e = (*entries)[i];
+    EXPECT_EQ(e.event.type, events[i].type);
+    EXPECT_EQ(e.event.actor, events[i].actor);
+    EXPECT_EQ(e.event.subject, events[i].subject);
+    EXPECT_EQ(e.event.details, events[i].details);
+    EXPECT_EQ(e.prev_hash, prev);
+    EXPECT_EQ(e.hash, AuditEntryHash(prev, e.seq, events[i]));
+    prev = e.hash;
+  }
+}
+
 TEST_P(StoreTest, MailboxListsNewestFirstWithCursor) {
   const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
   ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(a); }), IsOk());
