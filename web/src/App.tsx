@@ -3,7 +3,7 @@ import { api, onSessionExpired } from './api';
 import { Link } from './components/Link';
 import { ReLogin } from './components/ReLogin';
 import { discardDraft, hasDraft } from './draft';
-import { match, navigate, useLocation } from './router';
+import { focusNewScreen, match, navigate, useLocation } from './router';
 import { AdminAudit, AdminUsers } from './screens/Admin';
 import { AdminSetup } from './screens/AdminSetup';
 import { Compose } from './screens/Compose';
@@ -89,13 +89,12 @@ export function App() {
     });
   }, []);
 
-  // Move focus to the new screen's heading, so keyboard and screen-reader users land on it.
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
+    focusNewScreen();
   }, [loc.path]);
 
   const path = loc.path.replace(/\/+$/, '') || '/';

@@ -18,13 +18,32 @@ function current(): Location {
   };
 }
 
-export function navigate(to: string, replace = false): void {
-  if (replace) window.history.replaceState(null, '', to);
-  else window.history.pushState(null, '', to);
+// The element that had the focus when the location last changed (see focusNewScreen).
+let focusAtNavigation: Element | null = null;
+
+function changed(): void {
+  focusAtNavigation = document.activeElement;
   listeners.forEach((l) => l());
 }
 
-window.addEventListener('popstate', () => listeners.forEach((l) => l()));
+export function navigate(to: string, replace = false): void {
+  if (replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  changed();
+}
+
+window.addEventListener('popstate', changed);
+
+// Moves the focus to the new screen's heading once it is drawn, so keyboard and screen-reader
+// users land on it, unless the user has moved the focus since the location changed (typed ahead,
+// clicked into a field): theirs wins.
+export function focusNewScreen(): void {
+  requestAnimationFrame(() => {
+    const now = document.activeElement;
+    const moved = now !== focusAtNavigation && now !== document.body && now?.isConnected;
+    if (!moved) document.querySelector<HTMLElement>('main h1')?.focus();
+  });
+}
 
 export function useLocation(): Location {
   const [loc, setLoc] = useState(current);
