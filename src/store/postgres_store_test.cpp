@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "store/testing/test_database.h"
 #include "testing/status_matchers.h"
@@ -82,6 +83,33 @@ TEST_F(PostgresStoreTest, ConnectionLostDuringCommitIsReportedAndNotRetried) {
 
   Sql("DROP TRIGGER kill_connection ON counters");
   ASSERT_THAT(Bump(), IsOk());
+  EXPECT_EQ(Scalar("SELECT count FROM counters WHERE key = 'k'"), 1);
+}
+
+// A batch re-run with a savepoint per callback (because one failed) loses its connection in the
+// middle: the statements after that must not run on a new connection outside the transaction
+// (libpqxx reconnects on its own unless told not to); the batch is run again instead, so the
+// failing callback still fails alone and the other is stored.
+TEST_F(PostgresStoreTest, ConnectionLostWhileIsolatingCallbacksIsRetried) {
+  KillConnectionOnCounterInsert("attempt = 1", /*at_commit=*/false);
+  // The first write holds the writer until the other two are queued, so they share a batch.
+  std::thread first([&] {
+    EXPECT_THAT(store_->Write([](WriteTxn&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      return Status::Ok();
+    }),
+                IsOk());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::thread failing([&] {
+    EXPECT_EQ(store_->Write([](WriteTxn&) { return InvalidArgument("refused"); }).code(),
+              ErrorCode::kInvalidArgument);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_THAT(Bump(), IsOk());
+  first.join();
+  failing.join();
+  EXPECT_EQ(Scalar("SELECT last_value FROM attempts"), 2);
   EXPECT_EQ(Scalar("SELECT count FROM counters WHERE key = 'k'"), 1);
 }
 

@@ -14,9 +14,17 @@
 
 namespace sealpost::store::postgres {
 
+// A connection that never reconnects by itself. libpqxx 6 would otherwise reopen a lost
+// connection at the next statement outside a pqxx transaction object, and the store's batches
+// begin their transactions by hand (postgres_store.cpp): a statement meant for the lost
+// transaction would then run, and commit, on its own. Lost connections are the pool's to replace.
 inline Result<std::unique_ptr<pqxx::connection>> Connect(const std::string& url) {
   try {
     auto conn = std::make_unique<pqxx::connection>(url);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // still the only way in libpqxx 6
+    conn->inhibit_reactivation(true);
+#pragma GCC diagnostic pop
     PrepareAll(*conn);
     return conn;
   } catch (...) {
