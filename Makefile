@@ -48,6 +48,7 @@ test-asan: deps-test
 	$(MAKE) web
 	$(MAKE) build BUILD_DIR=$(ASAN_DIR) CMAKE_FLAGS="-DSEALPOST_SANITIZE=ON -DSEALPOST_BUILD_BENCH=OFF"
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j $(JOBS) --timeout 1800
 
 # Benchmarks need an optimised build of their own (not part of `make test`).
