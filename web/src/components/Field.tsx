@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 interface Props {
   id: string;
@@ -21,8 +21,9 @@ interface Props {
 export function Field(p: Props) {
   const input = useRef<HTMLInputElement>(null);
   // The autofocus attribute only works when a page loads; fields that appear later (the TOTP step)
-  // take the focus here.
-  useEffect(() => {
+  // take the focus here, before the browser paints them: with useEffect there was a frame in which
+  // the field showed but the focus was on nothing, and keys typed then were lost.
+  useLayoutEffect(() => {
     if (p.autoFocus) input.current?.focus();
   }, []);
   const describedBy = [p.hint ? `${p.id}-hint` : '', p.error ? `${p.id}-error` : '']
