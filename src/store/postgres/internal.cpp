@@ -17,8 +17,6 @@ constexpr const char* kSessionColumns =
     "public_id, client_ip, user_agent";
 constexpr const char* kTokenColumns = "lookup, purpose, user_id, payload, expires_ms";
 constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
-constexpr const char* kAuditColumns =
-    "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 constexpr const char* kOutboundMailColumns =
     "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error, "
     "pickup_lookup";

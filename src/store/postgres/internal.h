@@ -26,6 +26,8 @@ pqxx::binarystring Bin(ByteView v);
 Bytes ReadBytes(const pqxx::field& f);
 
 inline constexpr pqxx::row::size_type kSessionColumnCount = 11;  // kSessionColumns
+inline constexpr const char* kAuditColumns =
+    "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 
 UserRecord ReadUser(const pqxx::row& r);
 SessionRecord ReadSession(const pqxx::row& r);

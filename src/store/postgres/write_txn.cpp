@@ -433,9 +433,10 @@ std::string AuditTail::InsertStatement(pqxx::transaction_base& tx) const {
     prev_hashes.Add(HexEncode(e.prev_hash));
     hashes.Add(HexEncode(e.hash));
   }
-  std::string sql =
-      "INSERT INTO audit_log(seq, time_ms, type, actor, subject, details, prev_hash, hash) "
-      "SELECT seq, time_ms, type, actor, subject, details, decode(prev_hash, 'hex'), "
+  std::string sql = "INSERT INTO audit_log(";
+  sql += kAuditColumns;
+  sql +=
+      ") SELECT seq, time_ms, type, actor, subject, details, decode(prev_hash, 'hex'), "
       "decode(hash, 'hex') FROM unnest(";
   const std::pair<const ArrayLiteral*, const char*> columns[] = {
       {&seqs, "bigint"},   {&times, "bigint"}, {&types, "text"},       {&actors, "text"},
@@ -448,7 +449,9 @@ std::string AuditTail::InsertStatement(pqxx::transaction_base& tx) const {
     sql += type;
     sql += "[]";
   }
-  sql += ") AS x(seq, time_ms, type, actor, subject, details, prev_hash, hash);";
+  sql += ") AS x(";
+  sql += kAuditColumns;
+  sql += ");";
   return sql;
 }
 
