@@ -126,53 +126,82 @@ bool ClearDirect(int fd) {
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0;
 }
 
-// Gathers appends into an aligned buffer and writes it whole with O_DIRECT; the unaligned tail
-// is written through the page cache by Sync, which then fdatasyncs as usual.
+// Gathers appends into aligned buffers and writes each whole with O_DIRECT; the unaligned tail
+// is written through the page cache by Sync, which then fdatasyncs as usual. A full buffer is
+// written on a background lane while the caller fills the other one: O_DIRECT writes block until
+// the disk has the data, and an upload would otherwise stop receiving meanwhile.
 class DirectWritableFile final : public WritableFile {
  public:
-  DirectWritableFile(int fd, std::string path, AlignedBuffer buffer)
-      : fd_(fd), path_(std::move(path)), buffer_(std::move(buffer)) {}
+  DirectWritableFile(int fd, std::string path, AlignedBuffer first, AlignedBuffer second)
+      : fd_(fd), path_(std::move(path)) {
+    buffers_[0] = std::move(first);
+    buffers_[1] = std::move(second);
+  }
   ~DirectWritableFile() override {
+    lane_.Wait();  // a write in flight uses the descriptor and a buffer
     if (fd_ >= 0) ::close(fd_);
   }
 
   Status Append(std::span<const uint8_t> data) override {
     while (!data.empty()) {
       const size_t take = std::min(kDirectBuffer - used_, data.size());
-      std::memcpy(buffer_.get() + used_, data.data(), take);
+      std::memcpy(buffers_[current_].get() + used_, data.data(), take);
       used_ += take;
       data = data.subspan(take);
-      if (used_ == kDirectBuffer) SP_RETURN_IF_ERROR(WriteBuffered(kDirectBuffer));
+      if (used_ == kDirectBuffer) SP_RETURN_IF_ERROR(StartWritingCurrent());
     }
     return Status::Ok();
   }
 
   Status Sync() override {
+    SP_RETURN_IF_ERROR(FinishWriting());
+    uint8_t* buffer = buffers_[current_].get();
     // The aligned part still with O_DIRECT, the rest through the page cache.
     const size_t aligned = used_ / kDirectAlign * kDirectAlign;
-    if (aligned > 0) SP_RETURN_IF_ERROR(WriteBuffered(aligned));
-    if (used_ > 0) {
+    if (aligned > 0) SP_RETURN_IF_ERROR(WriteAll(fd_, {buffer, aligned}, path_));
+    if (used_ > aligned) {
       if (!ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
-      SP_RETURN_IF_ERROR(WriteBuffered(used_));
+      SP_RETURN_IF_ERROR(WriteAll(fd_, {buffer + aligned, used_ - aligned}, path_));
     }
+    used_ = 0;
     return SyncData(fd_, path_);
   }
 
-  Status Close() override { return CloseOnce(fd_, path_); }
+  Status Close() override {
+    lane_.Wait();
+    return CloseOnce(fd_, path_);
+  }
 
  private:
-  // Writes the buffer's first `n` bytes and keeps the rest at its front.
-  Status WriteBuffered(size_t n) {
-    SP_RETURN_IF_ERROR(WriteAll(fd_, {buffer_.get(), n}, path_));
-    std::memmove(buffer_.get(), buffer_.get() + n, used_ - n);
-    used_ -= n;
+  // Hands the full current buffer to the lane and switches to the other one.
+  Status StartWritingCurrent() {
+    SP_RETURN_IF_ERROR(FinishWriting());
+    const uint8_t* full = buffers_[current_].get();
+    writing_ = true;
+    lane_.Start([this, full] {
+      written_ = WriteAll(fd_, {full, kDirectBuffer}, path_);
+    });
+    current_ ^= 1;
+    used_ = 0;
     return Status::Ok();
+  }
+
+  // Waits for the write in flight, if any, and returns how it went.
+  Status FinishWriting() {
+    if (!writing_) return Status::Ok();
+    lane_.Wait();
+    writing_ = false;
+    return written_;
   }
 
   int fd_;
   std::string path_;
-  AlignedBuffer buffer_;
+  AlignedBuffer buffers_[2];
+  int current_ = 0;  // the buffer being filled; the other one may be being written
   size_t used_ = 0;
+  bool writing_ = false;
+  Status written_ = Status::Ok();  // set by the lane, read after Wait()
+  BackgroundLane lane_;
 };
 
 // Reads whole aligned blocks with O_DIRECT into aligned buffers and hands them out in whatever
@@ -293,12 +322,14 @@ class PosixFilesystem final : public Filesystem {
     bool direct = false;
     const int fd = OpenDirect(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600, direct);
     if (fd < 0) return ErrnoStatus("create", path);
-    AlignedBuffer buffer = direct ? AllocateAligned(kDirectBuffer) : nullptr;
-    if (!buffer) {
-      if (direct) (void)ClearDirect(fd);  // no buffer to align writes with
+    AlignedBuffer first = direct ? AllocateAligned(kDirectBuffer) : nullptr;
+    AlignedBuffer second = first ? AllocateAligned(kDirectBuffer) : nullptr;
+    if (!second) {
+      if (direct) (void)ClearDirect(fd);  // no buffers to align writes with
       return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
     }
-    return std::unique_ptr<WritableFile>(new DirectWritableFile(fd, path, std::move(buffer)));
+    return std::unique_ptr<WritableFile>(
+        new DirectWritableFile(fd, path, std::move(first), std::move(second)));
   }
 
   Result<std::unique_ptr<ReadableFile>> OpenUncached(const std::string& path) override {

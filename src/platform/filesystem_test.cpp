@@ -1,8 +1,10 @@
 #include "platform/filesystem.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <csignal>
 #include <span>
 #include <vector>
 
@@ -129,6 +131,41 @@ TEST(FilesystemTest, UncachedReaderClosedWhileReadingAhead) {
     ASSERT_EQ(*n, 10u);
     EXPECT_TRUE(std::equal(first, first + 10, data.begin()));
   }
+}
+
+// Full buffers are written in the background while the next one fills: a write that fails
+// there (here the file-size limit, as a full disk would) is reported by a later Append or by
+// Sync, never lost, and a writer abandoned meanwhile waits for its write before closing.
+TEST(FilesystemTest, UncachedWriteFailingInTheBackgroundIsReported) {
+  testutil::TempDir dir;
+  auto& fs = DefaultFilesystem();
+  const std::vector<uint8_t> data = Pattern(5 << 20, 9);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a signal
+  rlimit limited = saved;
+  limited.rlim_cur = 3 << 19;  // 1.5 MiB: the second buffer's write fails
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+
+  auto file = fs.CreateUncached(dir.path() + "/limited");
+  ASSERT_THAT(file.status(), IsOk());
+  Status failed = Status::Ok();
+  for (size_t at = 0; at < data.size() && failed.ok(); at += 65553) {
+    failed =
+        (*file)->Append(std::span(data).subspan(at, std::min<size_t>(65553, data.size() - at)));
+  }
+  if (failed.ok()) failed = (*file)->Sync();
+  EXPECT_THAT(failed, StatusIs(ErrorCode::kUnavailable));
+  EXPECT_NE(failed.message().find("File too large"), std::string::npos) << failed.ToString();
+
+  // Abandoned with a write in flight: the destructor waits for it.
+  auto abandoned = fs.CreateUncached(dir.path() + "/abandoned");
+  ASSERT_THAT(abandoned.status(), IsOk());
+  ASSERT_THAT((*abandoned)->Append(std::span(data).first(1 << 20)), IsOk());
+  abandoned->reset();
+
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+  std::signal(SIGXFSZ, old_handler);
 }
 
 TEST(FilesystemTest, UncachedOpenOfAMissingFileIsNotFound) {
