@@ -178,9 +178,7 @@ class DirectWritableFile final : public WritableFile {
     SP_RETURN_IF_ERROR(FinishWriting());
     const uint8_t* full = buffers_[current_].get();
     writing_ = true;
-    lane_.Start([this, full] {
-      written_ = WriteAll(fd_, {full, kDirectBuffer}, path_);
-    });
+    lane_.Start([this, full] { written_ = WriteAll(fd_, {full, kDirectBuffer}, path_); });
     current_ ^= 1;
     used_ = 0;
     return Status::Ok();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -895,6 +896,32 @@ TEST(SqliteStoreTest, WritesContinueAfterAnotherConnectionWrites) {
   EXPECT_THAT(
       store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('b'), "b@x.org")); }),
       IsOk());
+}
+
+// The WAL is checkpointed when it reaches SqliteOptions::checkpoint_pages, and only then: with a
+// small limit its file stays near that length; with the default the same commits leave it far
+// longer. SQLite only.
+TEST(SqliteStoreTest, WalIsCheckpointedAtTheConfiguredLength) {
+  constexpr int kSmallLimit = 32;       // pages
+  constexpr int64_t kPage = 4096 + 24;  // a WAL frame: page and frame header
+  auto wal_pages_after_commits = [](const sqlite::SqliteOptions& options) -> int64_t {
+    testutil::TempDir dir;
+    auto store = sqlite::OpenSqliteStore(dir.path() + "/sealpost.db", options);
+    EXPECT_THAT(store.status(), IsOk());
+    if (!store.ok()) return -1;
+    const std::string details = "{\"pad\":\"" + std::string(1000, 'x') + "\"}";
+    for (int i = 0; i < 300; ++i) {
+      const AuditEvent e{kT0, "test.append", "actor", fmt::format("{}", i), details};
+      EXPECT_THAT((*store)->Write([&](WriteTxn& tx) { return tx.AppendAudit(e).status(); }),
+                  IsOk());
+    }
+    return static_cast<int64_t>(std::filesystem::file_size(dir.path() + "/sealpost.db-wal")) /
+           kPage;
+  };
+  sqlite::SqliteOptions small;
+  small.checkpoint_pages = kSmallLimit;
+  EXPECT_LE(wal_pages_after_commits(small), 2 * kSmallLimit);
+  EXPECT_GT(wal_pages_after_commits(sqlite::SqliteOptions{}), 4 * kSmallLimit);
 }
 
 // Every entry follows the one before: seq 1, 2, 3…, each linked to its predecessor's hash.

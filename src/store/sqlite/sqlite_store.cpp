@@ -15,11 +15,13 @@
 namespace sealpost::store::sqlite {
 namespace {
 
-Status Configure(Connection& db, bool writer) {
+Status Configure(Connection& db, bool writer, const SqliteOptions& options) {
   SP_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys = ON"));
   SP_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
   if (writer) {
     SP_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode = WAL"));
+    SP_RETURN_IF_ERROR(
+        db.Exec("PRAGMA wal_autocheckpoint = " + std::to_string(options.checkpoint_pages)));
   }
   return Status::Ok();
 }
@@ -518,12 +520,12 @@ class SqliteStore final : public Store {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options) {
   SP_ASSIGN_OR_RETURN(auto writer, Connection::Open(path, /*read_only=*/false));
-  SP_RETURN_IF_ERROR(Configure(*writer, /*writer=*/true));
+  SP_RETURN_IF_ERROR(Configure(*writer, /*writer=*/true, options));
   SP_RETURN_IF_ERROR(Migrate(*writer));
   std::vector<std::unique_ptr<Connection>> readers;
   for (int i = 0; i < options.read_connections; ++i) {
     SP_ASSIGN_OR_RETURN(auto reader, Connection::Open(path, /*read_only=*/true));
-    SP_RETURN_IF_ERROR(Configure(*reader, /*writer=*/false));
+    SP_RETURN_IF_ERROR(Configure(*reader, /*writer=*/false, options));
     readers.push_back(std::move(reader));
   }
   return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers), options));
