@@ -140,12 +140,25 @@ TEST(FilesystemTest, UncachedWriteFailingInTheBackgroundIsReported) {
   testutil::TempDir dir;
   auto& fs = DefaultFilesystem();
   const std::vector<uint8_t> data = Pattern(5 << 20, 9);
-  rlimit saved{};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
-  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a signal
-  rlimit limited = saved;
-  limited.rlim_cur = 3 << 19;  // 1.5 MiB: the second buffer's write fails
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  // The process's file-size limit, lowered for this test and restored however it ends.
+  struct FileSizeLimit {
+    explicit FileSizeLimit(rlim_t bytes) {
+      (void)::getrlimit(RLIMIT_FSIZE, &saved);
+      old_handler = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a signal
+      rlimit limited = saved;
+      limited.rlim_cur = bytes;
+      ok = ::setrlimit(RLIMIT_FSIZE, &limited) == 0;
+    }
+    ~FileSizeLimit() {
+      (void)::setrlimit(RLIMIT_FSIZE, &saved);
+      std::signal(SIGXFSZ, old_handler);
+    }
+    rlimit saved{};
+    void (*old_handler)(int) = nullptr;
+    bool ok = false;
+  };
+  const FileSizeLimit limit(3 << 19);  // 1.5 MiB: the second buffer's write fails
+  ASSERT_TRUE(limit.ok);
 
   auto file = fs.CreateUncached(dir.path() + "/limited");
   ASSERT_THAT(file.status(), IsOk());
@@ -163,9 +176,6 @@ TEST(FilesystemTest, UncachedWriteFailingInTheBackgroundIsReported) {
   ASSERT_THAT(abandoned.status(), IsOk());
   ASSERT_THAT((*abandoned)->Append(std::span(data).first(1 << 20)), IsOk());
   abandoned->reset();
-
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
-  std::signal(SIGXFSZ, old_handler);
 }
 
 TEST(FilesystemTest, UncachedOpenOfAMissingFileIsNotFound) {
