@@ -41,7 +41,7 @@ struct RouteOptions {
 };
 
 // Receives a request body as it arrives, so an upload takes constant memory. The server calls
-// Write() for each piece (at most 256 KiB) in order, then either Finish() once — whose Response
+// Write() for each piece (at most 1 MiB) in order, then either Finish() once — whose Response
 // is sent — or Abort() once (client gone or too slow, body over the limit, malformed framing,
 // server stopping, or a Write() error). Never both, and each at most once.
 //

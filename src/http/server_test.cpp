@@ -468,7 +468,7 @@ TEST_F(ServerTest, StreamingUploadReachesTheSinkInOrder) {
   EXPECT_EQ(uploads_.aborts, 0);
   std::lock_guard lock(uploads_.mu);
   EXPECT_TRUE(uploads_.received == data) << "received " << uploads_.received.size() << " bytes";
-  EXPECT_LE(uploads_.largest_chunk, 256u * 1024);
+  EXPECT_LE(uploads_.largest_chunk, 1024u * 1024);
 }
 
 TEST_F(ServerTest, ChunkedUploadWithExpectContinue) {
