@@ -67,6 +67,16 @@ Response MethodNotAllowedProblem(std::string_view allow) {
   return response;
 }
 
+Response TooManyTransfers(size_t limit) {
+  Response response =
+      Problem(503, "too-many-transfers", "Too many transfers in progress",
+              fmt::format("The server streams at most {} uploads and downloads at once; try again "
+                          "in a moment.",
+                          limit));
+  response.SetHeader("Retry-After", "1");
+  return response;
+}
+
 Response MalformedRequest(std::string_view detail) {
   return Problem(400, "malformed-request", "Malformed request", detail);
 }

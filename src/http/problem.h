@@ -4,14 +4,15 @@
 //   {"type":"https://sealpost.dev/problems/<slug>","title":...,"status":...,"detail":...}
 // ("detail" omitted when empty). Slugs used by http/ itself: malformed-request, not-found,
 // method-not-allowed, payload-too-large, header-too-large, unsupported-media-type,
-// invalid-argument, unauthenticated, forbidden, conflict, unavailable, integrity-failure,
-// internal.
+// invalid-argument, unauthenticated, forbidden, conflict, unavailable, too-many-transfers,
+// integrity-failure, internal.
 //
 // SECURITY: `detail` reaches the client. ProblemFromStatus() therefore passes a Status message
 // through only for 4xx answers; for 5xx it logs the message and sends a generic title.
 // Thread-safe (pure, apart from that log line).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -37,6 +38,8 @@ Response PayloadTooLarge(uint64_t limit_bytes);
 Response NotFoundProblem();
 // 405 method-not-allowed with an Allow header, e.g. allow = "GET, HEAD".
 Response MethodNotAllowedProblem(std::string_view allow);
+// 503 too-many-transfers with Retry-After: `limit` uploads and downloads are streaming already.
+Response TooManyTransfers(size_t limit);
 // 400 malformed-request; `detail` is a fixed text chosen by the caller.
 Response MalformedRequest(std::string_view detail = {});
 

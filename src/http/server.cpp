@@ -56,6 +56,7 @@ class Server::Impl {
   uint64_t next_id_ = 0;                                                 // guarded by mu_
   std::atomic<bool> stopping_{false};
   std::atomic<uint16_t> port_{0};
+  std::atomic<size_t> transfers_{0};  // streamed bodies in progress (ConnectionContext)
   bool started_ = false;
   bool stopped_ = false;
 
@@ -106,7 +107,7 @@ Status Server::Impl::Start() {
 
   workers_ = std::make_unique<asio::thread_pool>(options_.worker_threads);
   context_ = std::make_unique<internal::ConnectionContext>(
-      internal::ConnectionContext{options_, *router_, *workers_});
+      internal::ConnectionContext{options_, *router_, *workers_, transfers_});
   work_.emplace(ioc_.get_executor());
   asio::co_spawn(acceptor_->get_executor(), AcceptLoop(), asio::detached);
   for (int i = 0; i < options_.io_threads; ++i) {
@@ -239,6 +240,7 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
     return InvalidArgument("io_threads and worker_threads must be at least 1");
   }
   if (options.max_connections < 1) return InvalidArgument("max_connections must be at least 1");
+  if (options.max_transfers < 1) return InvalidArgument("max_transfers must be at least 1");
   if (options.max_header_bytes < 1024) return InvalidArgument("max_header_bytes below 1024");
   using std::chrono::seconds;
   if (options.header_timeout < seconds(1) || options.body_idle_timeout < seconds(1) ||

@@ -13,8 +13,9 @@
 // SECURITY: faces the network. Bounded everywhere: the request head must arrive within
 // `header_timeout` of its first byte (slowloris), is at most `max_header_bytes` (else 431), each
 // body read must progress within `body_idle_timeout`, bodies obey the route's max_body_bytes
-// (413), idle keep-alive connections close after `keep_alive_timeout`, and at most
-// `max_connections` are open (more are closed at once). Malformed requests, Transfer-Encoding
+// (413), idle keep-alive connections close after `keep_alive_timeout`, at most
+// `max_connections` are open (more are closed at once), and at most `max_transfers` bodies
+// stream at once (more get 503). Malformed requests, Transfer-Encoding
 // other than chunked, and Content-Length with chunked get 400 and the connection is closed.
 //
 // Thread-safety: Start() and Stop() from one controlling thread; port() from any.
@@ -45,6 +46,9 @@ struct ServerOptions {
   std::chrono::seconds keep_alive_timeout{60};  // idle time between requests
   size_t max_header_bytes = 16 * 1024;
   size_t max_connections = 1024;
+  // Streamed uploads and downloads in progress at once; each holds about 4 MiB of buffers. One
+  // more is answered 503 too-many-transfers with Retry-After.
+  size_t max_transfers = 64;
   // Stop(): how long in-flight requests may take to finish before connections are cut.
   std::chrono::seconds shutdown_grace{5};
 };

@@ -471,6 +471,40 @@ TEST_F(ServerTest, StreamingUploadReachesTheSinkInOrder) {
   EXPECT_LE(uploads_.largest_chunk, 1024u * 1024);
 }
 
+// At most max_transfers bodies stream at once: while an upload holds the only slot, another
+// upload and a streamed download get 503 too-many-transfers (nothing begun, nothing streamed);
+// once it is done, both work again.
+TEST_F(ServerTest, TransfersBeyondTheLimitAreRefusedUntilOneEnds) {
+  ServerOptions options = TestOptions();
+  options.max_transfers = 1;
+  StartServer(options);
+  const std::string data = Pattern(600000, 5);
+  auto uploading = Connected();
+  ASSERT_FALSE(uploading->Write("PUT /upload/held HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                std::to_string(data.size()) + "\r\n\r\n"));
+  ASSERT_FALSE(uploading->Write(std::string_view(data).substr(0, 1000)));
+  ASSERT_TRUE(Eventually(uploads_.begins, 1));  // the upload holds the slot from before begin
+
+  auto other = Connected();
+  const auto refused_upload = other->Fetch(bhttp::verb::put, "/upload/second", "hello");
+  ExpectProblem(refused_upload, 503, "too-many-transfers");
+  EXPECT_EQ(refused_upload[bhttp::field::retry_after], "1");
+  EXPECT_EQ(uploads_.begins.load(), 1);
+  other = Connected();  // the refused upload's body was not read: that connection is closed
+  ExpectProblem(other->Fetch(bhttp::verb::get, "/download"), 503, "too-many-transfers");
+  // Answers without a streamed body are not transfers.
+  EXPECT_EQ(other->Fetch(bhttp::verb::get, "/cached").result_int(), 200u);
+
+  ASSERT_FALSE(uploading->Write(std::string_view(data).substr(1000)));
+  bhttp::response_parser<bhttp::string_body> parser;
+  ASSERT_FALSE(uploading->Read(parser));
+  EXPECT_EQ(parser.get().result_int(), 201u);
+  const auto download = other->Fetch(bhttp::verb::get, "/download");
+  EXPECT_EQ(download.result_int(), 200u);
+  EXPECT_EQ(download.body(), Pattern(kDownloadBytes, 7));
+  EXPECT_EQ(uploading->Fetch(bhttp::verb::put, "/upload/again", "hello").result_int(), 201u);
+}
+
 TEST_F(ServerTest, ChunkedUploadWithExpectContinue) {
   const std::string data = Pattern(200000, 4);
   auto client = Connected();

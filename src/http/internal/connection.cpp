@@ -179,6 +179,26 @@ class SinkGuard final {
   bool ended_ = false;
 };
 
+// One of ServerOptions::max_transfers, held while a body streams.
+class TransferSlot final {
+ public:
+  TransferSlot(std::atomic<size_t>& in_use, size_t limit) : in_use_(in_use) {
+    held_ = in_use_.fetch_add(1) < limit;
+    if (!held_) in_use_.fetch_sub(1);
+  }
+  ~TransferSlot() {
+    if (held_) in_use_.fetch_sub(1);
+  }
+  TransferSlot(const TransferSlot&) = delete;
+  TransferSlot& operator=(const TransferSlot&) = delete;
+
+  bool held() const { return held_; }
+
+ private:
+  std::atomic<size_t>& in_use_;
+  bool held_ = false;
+};
+
 class Session final {
  public:
   Session(std::shared_ptr<Connection> connection, const ConnectionContext& context)
@@ -186,6 +206,7 @@ class Session final {
         options_(context.options),
         router_(context.router),
         workers_(context.workers),
+        transfers_(context.transfers),
         buffer_(context.options.max_header_bytes + kChunkBytes) {}
 
   asio::awaitable<void> Run();
@@ -215,6 +236,7 @@ class Session final {
   const ServerOptions& options_;
   const Router& router_;
   asio::thread_pool& workers_;
+  std::atomic<size_t>& transfers_;
   beast::flat_buffer buffer_;
   beast::error_code ec_;
   unsigned version_ = 11;
@@ -380,6 +402,11 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
   if (request.content_length && *request.content_length > limit) {
     co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
   }
+  const TransferSlot slot(transfers_, options_.max_transfers);
+  if (!slot.held()) {
+    co_return co_await Send(TooManyTransfers(options_.max_transfers), is_head,
+                            keep_alive && !has_body, exchange);
+  }
   const UploadBegin& begin = *match.begin;
   Result<std::unique_ptr<UploadSink>> begun =
       co_await RunOnWorker(workers_, [&begin, &request, &match] {
@@ -511,8 +538,16 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
     response = ProblemFromStatus(Internal(fmt::format(
         "handler produced an invalid response (status {} or a header)", response.status)));
   }
+  bool no_body = is_head || response.status == 204 || response.status == 304;
+  std::optional<TransferSlot> slot;  // held until the streamed body has gone out
+  if (response.stream && !no_body) {
+    slot.emplace(transfers_, options_.max_transfers);
+    if (!slot->held()) {
+      response = TooManyTransfers(options_.max_transfers);  // drops the stream unread
+      no_body = is_head;
+    }
+  }
   exchange.status = response.status;
-  const bool no_body = is_head || response.status == 204 || response.status == 304;
   const auto status = static_cast<unsigned>(response.status);
 
   if (response.stream && !no_body) {

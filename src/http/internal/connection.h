@@ -5,6 +5,8 @@
 // calls go to the worker pool and come back to that strand.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,7 @@ struct ConnectionContext {
   const ServerOptions& options;
   const Router& router;
   asio::thread_pool& workers;
+  std::atomic<size_t>& transfers;  // bodies streaming now, at most options.max_transfers
 };
 
 // Serves `connection` until it closes. Never throws.
