@@ -74,6 +74,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("http", "static_dir", c.static_dir));
   SP_RETURN_IF_ERROR(r.Get("http", "io_threads", c.io_threads));
   SP_RETURN_IF_ERROR(r.Get("http", "worker_threads", c.worker_threads));
+  SP_RETURN_IF_ERROR(r.Get("http", "max_transfers", c.max_transfers));
   SP_RETURN_IF_ERROR(r.GetSeconds("http", "header_timeout_seconds", c.header_timeout));
   SP_RETURN_IF_ERROR(r.GetSeconds("http", "body_idle_timeout_seconds", c.body_idle_timeout));
   SP_RETURN_IF_ERROR(r.GetSeconds("http", "keep_alive_timeout_seconds", c.keep_alive_timeout));
@@ -149,6 +150,9 @@ Status Validate(const Config& c) {
   }
   if (c.io_threads < 1 || c.worker_threads < 1) {
     return InvalidArgument("http.io_threads and http.worker_threads must be at least 1");
+  }
+  if (c.max_transfers < 1 || c.max_transfers > 4096) {
+    return InvalidArgument("http.max_transfers must be 1 to 4096");
   }
   if (c.app.session_idle.count() < 60 || c.app.session_absolute < c.app.session_idle) {
     return InvalidArgument("auth.session_idle_seconds must be ≥ 60 and ≤ session_absolute_seconds");

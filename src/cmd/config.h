@@ -26,6 +26,7 @@ struct Config {
   std::string static_dir;  // built web UI; default: web/dist beside the binary's source tree
   int io_threads = 2;
   int worker_threads = 8;
+  size_t max_transfers = 256;  // streamed uploads and downloads at once (about 4 MiB each)
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds body_idle_timeout{30};
   std::chrono::seconds keep_alive_timeout{60};

@@ -71,6 +71,16 @@ TEST(ConfigTest, InvitationLimitIsConfigurable) {
   EXPECT_EQ(LoadConfig(std::nullopt, std::nullopt)->app.max_invitations_per_hour, 50);
 }
 
+TEST(ConfigTest, TransferLimitIsConfigurableAndChecked) {
+  testutil::TempDir dir;
+  EXPECT_EQ(LoadConfig(std::nullopt, std::nullopt)->max_transfers, 256u);
+  auto c = LoadConfig(Write(dir, "[http]\nmax_transfers = 12\n"), std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->max_transfers, 12u);
+  EXPECT_THAT(LoadConfig(Write(dir, "[http]\nmax_transfers = 0\n"), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
 TEST(ConfigTest, MailRetryPolicyIsConfigurableAndChecked) {
   testutil::TempDir dir;
   auto c = LoadConfig(Write(dir,

@@ -160,6 +160,7 @@ int Serve(const Config& config) {
   options.private_key_pem = tls->private_key_pem;
   options.io_threads = config.io_threads;
   options.worker_threads = config.worker_threads;
+  options.max_transfers = config.max_transfers;
   options.header_timeout = config.header_timeout;
   options.body_idle_timeout = config.body_idle_timeout;
   options.keep_alive_timeout = config.keep_alive_timeout;

@@ -48,7 +48,7 @@ struct ServerOptions {
   size_t max_connections = 1024;
   // Streamed uploads and downloads in progress at once; each holds about 4 MiB of buffers. One
   // more is answered 503 too-many-transfers with Retry-After.
-  size_t max_transfers = 64;
+  size_t max_transfers = 256;
   // Stop(): how long in-flight requests may take to finish before connections are cut.
   std::chrono::seconds shutdown_grace{5};
 };
