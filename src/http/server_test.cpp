@@ -472,30 +472,36 @@ TEST_F(ServerTest, StreamingUploadReachesTheSinkInOrder) {
 }
 
 // At most max_transfers bodies stream at once: while an upload holds the only slot, another
-// upload and a streamed download get 503 too-many-transfers (nothing begun, nothing streamed);
-// once it is done, both work again.
+// upload (begun, then aborted unread) and a streamed download get 503 too-many-transfers; once
+// it is done, both work again. An upload refused by begin never takes a slot.
 TEST_F(ServerTest, TransfersBeyondTheLimitAreRefusedUntilOneEnds) {
   ServerOptions options = TestOptions();
   options.max_transfers = 1;
+  options.body_idle_timeout = 10s;  // the held upload waits while the other requests run
   StartServer(options);
-  const std::string data = Pattern(600000, 5);
+  const std::string data = Pattern(3 << 19, 5);  // 1.5 MiB: one full piece, then the rest
+  const size_t first_part = (1 << 20) + 1000;
   auto uploading = Connected();
   ASSERT_FALSE(uploading->Write("PUT /upload/held HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                                 std::to_string(data.size()) + "\r\n\r\n"));
-  ASSERT_FALSE(uploading->Write(std::string_view(data).substr(0, 1000)));
-  ASSERT_TRUE(Eventually(uploads_.begins, 1));  // the upload holds the slot from before begin
+  ASSERT_FALSE(uploading->Write(std::string_view(data).substr(0, first_part)));
+  ASSERT_TRUE(Eventually(uploads_.begins, 1));
+  ASSERT_TRUE(Eventually(uploads_.writes, 1));  // past begin: the upload holds the slot
 
   auto other = Connected();
   const auto refused_upload = other->Fetch(bhttp::verb::put, "/upload/second", "hello");
   ExpectProblem(refused_upload, 503, "too-many-transfers");
   EXPECT_EQ(refused_upload[bhttp::field::retry_after], "1");
-  EXPECT_EQ(uploads_.begins.load(), 1);
-  other = Connected();  // the refused upload's body was not read: that connection is closed
+  EXPECT_EQ(uploads_.begins.load(), 2);
+  EXPECT_TRUE(Eventually(uploads_.aborts, 1));
+  other = Connected();
+  ExpectProblem(other->Fetch(bhttp::verb::put, "/upload/forbidden", "x"), 403, "forbidden");
+  other = Connected();  // the refused uploads' bodies were not read: those connections closed
   ExpectProblem(other->Fetch(bhttp::verb::get, "/download"), 503, "too-many-transfers");
   // Answers without a streamed body are not transfers.
   EXPECT_EQ(other->Fetch(bhttp::verb::get, "/cached").result_int(), 200u);
 
-  ASSERT_FALSE(uploading->Write(std::string_view(data).substr(1000)));
+  ASSERT_FALSE(uploading->Write(std::string_view(data).substr(first_part)));
   bhttp::response_parser<bhttp::string_body> parser;
   ASSERT_FALSE(uploading->Read(parser));
   EXPECT_EQ(parser.get().result_int(), 201u);

@@ -402,11 +402,6 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
   if (request.content_length && *request.content_length > limit) {
     co_return co_await Send(PayloadTooLarge(limit), is_head, false, exchange);
   }
-  const TransferSlot slot(transfers_, options_.max_transfers);
-  if (!slot.held()) {
-    co_return co_await Send(TooManyTransfers(options_.max_transfers), is_head,
-                            keep_alive && !has_body, exchange);
-  }
   const UploadBegin& begin = *match.begin;
   Result<std::unique_ptr<UploadSink>> begun =
       co_await RunOnWorker(workers_, [&begin, &request, &match] {
@@ -428,6 +423,14 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
                             keep_alive && !has_body, exchange);
   }
   SinkGuard guard(std::move(begun).value());
+  // Counted once begin has accepted the upload (the caller is authenticated), so that requests
+  // refused there cannot hold slots.
+  const TransferSlot slot(transfers_, options_.max_transfers);
+  if (!slot.held()) {
+    guard.Abort();
+    co_return co_await Send(TooManyTransfers(options_.max_transfers), is_head,
+                            keep_alive && !has_body, exchange);
+  }
 
   if (has_body) {
     if (!co_await SendContinueIfExpected(request)) co_return false;  // guard aborts
