@@ -344,6 +344,8 @@ Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
   const TimePoint now = s_.clock.Now();
   if (record.kind == SessionKind::kLoginTicket) return Unauthenticated(kNoSession);
   if (record.expires_at <= now || now - record.last_seen_at > s_.config.session_idle) {
+    // Tidying only: the session is refused whether or not its row goes now (the periodic sweep
+    // removes it otherwise), so a failed delete need not fail the request.
     (void)s_.store.Write([&](store::WriteTxn& tx) { return tx.DeleteSession(record.lookup); });
     return Unauthenticated("session expired; log in again");
   }

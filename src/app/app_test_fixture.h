@@ -1,5 +1,6 @@
 // A test fixture with real app services over a temporary SQLite store and blob directory, a
-// frozen clock and a mailer that keeps what it sends. Test-only.
+// frozen clock and a mailer that keeps what it sends. The services reach the store through
+// faults_, so a test can make their writes fail. Test-only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "app/outbound_mail.h"
 #include "auth/totp.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing/fault_injecting_store.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -39,11 +41,12 @@ class AppTest : public ::testing::Test {
  protected:
   AppTest()
       : store_(*store::sqlite::OpenSqliteStore(dir_.path() + "/db")),
+        faults_(*store_),
         blobs_(*blob::OpenLocalBlobStore(platform::DefaultFilesystem(), dir_.path() + "/blobs")),
         master_(keys::MasterKey::FromKeyForTesting(crypto::AeadKey::Generate())),
         audit_(crypto::SigningKey::Generate(), 10, clock_),
-        throttle_(*store_, clock_, auth::ThrottleLimits{}),
-        services_{*store_, *blobs_, master_, audit_, clock_, rng_, mailer_, throttle_, Config()},
+        throttle_(faults_, clock_, auth::ThrottleLimits{}),
+        services_{faults_, *blobs_, master_, audit_, clock_, rng_, mailer_, throttle_, Config()},
         accounts_(services_) {}
 
   static AppConfig Config() {
@@ -137,6 +140,7 @@ class AppTest : public ::testing::Test {
   platform::SystemRng rng_;
   CapturingMailer mailer_;
   std::unique_ptr<store::Store> store_;
+  store::testing::FaultInjectingStore faults_;  // what the services see: store_, or failures
   std::unique_ptr<blob::BlobStore> blobs_;
   keys::MasterKey master_;
   audit::AuditLog audit_;

@@ -8,6 +8,7 @@
 
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
+#include "app/internal/fail_closed.h"
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
 #include "auth/bearer_secret.h"
@@ -101,12 +102,14 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   if (Status throttled = s_.throttle.CheckAddress(client_address); !throttled.ok()) {
     return fail(UnlockFailure::kThrottled, throttled);
   }
+  // A failure that is not counted against the client and audited does not happen: the request
+  // fails instead (fail closed), so a broken store never gives unlimited, unlogged guesses.
   const auto not_found = [&](const char* reason) -> Status {
-    (void)s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(FailClosed(s_.store.Write([&](store::WriteTxn& tx) {
       SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx, client_address));
       return RecordEvent(s_, tx, "pickup.unlock_failed", Actor(client_address), "",
                          nlohmann::json{{"reason", reason}}.dump());
-    });
+    })));
     return fail(UnlockFailure::kNotFound, NotFound("no such pickup, or the link has expired"));
   };
   if (!link.ok()) return not_found("malformed");
@@ -139,12 +142,12 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     return Status::Ok();
   });
   if (reserved.code() == ErrorCode::kConflict) {
-    (void)s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(FailClosed(s_.store.Write([&](store::WriteTxn& tx) {
       SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx, client_address));
       return RecordEvent(s_, tx, "pickup.unlock_failed", Actor(client_address),
                          pickup->message_id.str(),
                          nlohmann::json{{"reason", "locked"}, {"recipient", pickup->email}}.dump());
-    });
+    })));
     return fail(UnlockFailure::kMucLocked,
                 PermissionDenied("too many wrong unlock codes: the sender must issue a new one"));
   }

@@ -355,6 +355,48 @@ TEST_F(GuestsTest, FiveWrongMucsLockUntilTheSenderIssuesANewOne) {
   EXPECT_EQ(view->message.header.subject, "locked");
 }
 
+// Counting a bad link against the client's limit, and auditing it, is part of the answer: when
+// that write fails, the request fails (Unavailable, 503) instead of passing uncounted.
+TEST_F(GuestsTest, AFailureThatCannotBeRecordedFailsTheRequest) {
+  const std::string counter = "login-fail:address:192.0.2.9";
+  faults_.FailWrites(Unavailable("injected: disk gone"));
+  UnlockOutcome out;
+  EXPECT_THAT(
+      guests_.Unlock(auth::BearerSecret::Generate().Encode(), kMuc, "192.0.2.9", &out).status(),
+      StatusIs(ErrorCode::kUnavailable));
+  EXPECT_NE(out.failure, UnlockFailure::kNotFound);
+  EXPECT_THAT(guests_.Unlock("not-a-link", kMuc, "192.0.2.9", &out).status(),
+              StatusIs(ErrorCode::kUnavailable));
+  EXPECT_EQ(faults_.injected(), 2);
+  faults_.StopFailing();
+  EXPECT_EQ(*store_->GetCounter(counter, clock_.Now(), std::chrono::minutes(15)), 0);
+
+  // Once the store works again the same guess is counted and answered as unknown.
+  EXPECT_THAT(guests_.Unlock("not-a-link", kMuc, "192.0.2.9", &out).status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_EQ(out.failure, UnlockFailure::kNotFound);
+  EXPECT_EQ(*store_->GetCounter(counter, clock_.Now(), std::chrono::minutes(15)), 1);
+}
+
+TEST_F(GuestsTest, AGuessAtALockedCodeThatCannotBeRecordedFailsTheRequest) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "locked");
+  r.mucs = {{kGuest, kMuc}};
+  ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
+  const std::string link = LinkFor(kGuest);
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_THAT(guests_.Unlock(link, "wrong-code-" + std::to_string(i), "192.0.2.1").status(),
+                StatusIs(ErrorCode::kPermissionDenied));
+  }
+  // Locked: the attempt is refused by the store (Conflict), then recorded in a second write.
+  faults_.FailWrites(Unavailable("injected: disk gone"), 1, /*skip=*/1);
+  UnlockOutcome out;
+  EXPECT_THAT(guests_.Unlock(link, kMuc, "192.0.2.1", &out).status(),
+              StatusIs(ErrorCode::kUnavailable));
+  EXPECT_EQ(faults_.injected(), 1);
+  EXPECT_NE(out.failure, UnlockFailure::kMucLocked);
+}
+
 TEST_F(GuestsTest, LinksOpenNothingForAnotherRecipientAndStopAtExpiryOrRevocation) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "for guest one");

@@ -12,6 +12,7 @@
 #include "app/guests.h"
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
+#include "app/internal/fail_closed.h"
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
 #include "app/sent_status.h"
@@ -538,9 +539,10 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
   if (!item.ok()) return NotFound("message not found");
   auto opened = Open(keys, *item);
   if (!opened.ok()) {
-    (void)s_.store.Write([&](store::WriteTxn& tx) {
+    // The integrity failure is evidence: when it cannot be logged, the read fails as unavailable.
+    SP_RETURN_IF_ERROR(FailClosed(s_.store.Write([&](store::WriteTxn& tx) {
       return RecordEvent(s_, tx, "message.integrity_failure", ctx.user.id.str(), id.str());
-    });
+    })));
     return opened.status();
   }
   auto body_json = crypto::AeadOpen(opened->data_key, item->message.body,

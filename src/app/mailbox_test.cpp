@@ -140,5 +140,31 @@ TEST_F(MailboxTest, SearchStopsAtItsBudgetWithACursor) {
   EXPECT_EQ(found, (std::vector<std::string>{"needle"}));
 }
 
+// A mailbox entry whose sealed key opens nothing: reading it is an integrity failure, which is
+// audited; when the audit write fails, the read fails as unavailable instead of going unlogged.
+TEST_F(MailboxTest, AnIntegrityFailureThatCannotBeAuditedFailsTheRead) {
+  const std::string alice_totp = Enrol("alice@example.org");
+  const std::string carol_totp = Enrol("carol@example.org");
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp);
+  auto id = mailbox_.Send(alice, {{"alice@example.org"}, "s", "t", "", {}});
+  ASSERT_THAT(id.status(), IsOk());
+  auto carol_user = store_->GetUserByEmail("carol@example.org");
+  ASSERT_THAT(carol_user.status(), IsOk());
+  ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+    return tx.AddMailboxEntry(
+        {carol_user->id, *id, store::Folder::kInbox, Bytes(80, 0x42), true, clock_.Now()});
+  }),
+              IsOk());
+  const AuthContext carol = LoggedIn("carol@example.org", carol_totp);
+
+  faults_.FailWrites(Unavailable("injected: disk gone"));
+  EXPECT_THAT(mailbox_.Read(carol, id->str()).status(), StatusIs(ErrorCode::kUnavailable));
+  EXPECT_FALSE(AuditHas("message.integrity_failure"));
+
+  faults_.StopFailing();
+  EXPECT_THAT(mailbox_.Read(carol, id->str()).status(), StatusIs(ErrorCode::kCorruption));
+  EXPECT_TRUE(AuditHas("message.integrity_failure"));
+}
+
 }  // namespace
 }  // namespace sealpost::app
