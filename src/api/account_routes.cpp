@@ -89,7 +89,7 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         if (!body.ok()) return ApiError(body.status());
         auto result = accounts.Login(StringField(*body, "email"), StringField(*body, "password"),
                                      req.remote_address, UserAgent(req));
-        if (!result.ok()) return AuthError(result.status());
+        if (!result.ok()) return ApiError(result.status());
         if (result->login_ticket) {
           return http::Response::Json(
               200,
@@ -109,7 +109,7 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         auto grant = accounts.CompleteSecondFactor(StringField(*body, "login_ticket"),
                                                    StringField(*body, "code"), req.remote_address,
                                                    UserAgent(req));
-        if (!grant.ok()) return AuthError(grant.status());
+        if (!grant.ok()) return ApiError(grant.status());
         return SessionResponse(*grant);
       },
       json_opts);
@@ -182,10 +182,7 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         if (!body.ok()) return ApiError(body.status());
         const Status s = accounts.ChangePassword(*auth.ctx, StringField(*body, "current_password"),
                                                  StringField(*body, "new_password"));
-        if (s.code() == ErrorCode::kPermissionDenied) {
-          return http::Problem(403, "wrong-password", "Wrong password", s.message());
-        }
-        if (!s.ok()) return AuthError(s);
+        if (!s.ok()) return ApiError(s);
         return NoContent();
       },
       json_opts);
@@ -201,11 +198,7 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         auto code =
             accounts.Recover(StringField(*body, "email"), StringField(*body, "recovery_code"),
                              StringField(*body, "new_password"), req.remote_address);
-        if (code.status().code() == ErrorCode::kUnauthenticated) {
-          return http::Problem(400, "recovery-failed", "Account recovery failed",
-                               code.status().message());
-        }
-        if (!code.ok()) return AuthError(code.status());
+        if (!code.ok()) return ApiError(code.status());
         return http::Response::Json(
             200, json{{"recovery_code", std::string(code->AsStringView())}}.dump());
       },

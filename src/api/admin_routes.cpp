@@ -31,7 +31,7 @@ Result<int> PageLimit(const http::Request& req) {
   SP_ASSIGN_OR_RETURN(const auto limit, IntQueryParam(req, "limit"));
   const int64_t value = limit.value_or(kDefaultPageSize);
   if (value < 1 || value > app::kMaxAdminPageSize) {
-    return InvalidArgument("limit must be between 1 and 200");
+    return InvalidArgument("limit must be between 1 and 200").ShownToClient();
   }
   return static_cast<int>(value);
 }
@@ -105,12 +105,6 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
         auto body = ParseJsonObject(req.body, {{"email", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
         const Status s = admin.Invite(*auth.ctx, StringField(*body, "email"));
-        if (s.code() == ErrorCode::kResourceExhausted) {
-          http::Response r =
-              http::Problem(429, "rate-limited", "Too many invitations", s.message());
-          r.SetHeader("Retry-After", "3600");
-          return r;
-        }
         if (!s.ok()) return ApiError(s);
         return http::Response::Json(202, json{{"status", "invitation_sent"}}.dump());
       },
@@ -133,15 +127,11 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
                return http::Response::Json(200, out.dump());
              });
 
-  auto verify = deps.verify_audit;
   router.Add("POST", "/api/v1/admin/audit/verify",
-             [&accounts, verify](const http::Request& req, const http::PathParams&) {
+             [&accounts, &admin](const http::Request& req, const http::PathParams&) {
                auto auth = RequireSession(accounts, req, SessionNeed::kFull);
                if (!auth.ctx) return std::move(auth.error);
-               if (!auth.ctx->user.is_admin) {
-                 return http::Problem(403, "forbidden", "Administrators only");
-               }
-               auto report = verify();
+               auto report = admin.VerifyAudit(*auth.ctx);
                if (!report.ok()) return ApiError(report.status());
                return http::Response::Json(
                    200, json{{"ok", report->ok},

@@ -14,7 +14,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   auto ready = deps.ready;
   router.Add("GET", "/readyz", [ready](const http::Request&, const http::PathParams&) {
     const Status s = ready();
-    if (!s.ok()) return http::Problem(503, "unavailable", "Not ready");
+    if (!s.ok()) return http::ProblemFromStatus(Unavailable("not ready: " + s.ToString()));
     return http::Response::Json(200, R"({"status":"ready"})");
   });
   router.Add("GET", "/api/v1/openapi.json", [](const http::Request&, const http::PathParams&) {

@@ -11,7 +11,6 @@
 #include "app/guests.h"
 #include "app/mailbox.h"
 #include "app/sent_status.h"
-#include "audit/audit_log.h"
 #include "http/router.h"
 
 namespace sealpost::api {
@@ -22,8 +21,6 @@ struct ApiDeps {
   app::Admin& admin;
   app::Guests& guests;
   app::SentMessages& sent;
-  // Re-checks the audit log (administrators only).
-  std::function<Result<audit::VerifyReport>()> verify_audit;
   std::function<Status()> ready;  // readiness probe (store reachable)
   uint64_t max_upload_bytes = 100ull << 20;
   size_t max_json_bytes = 1 << 20;

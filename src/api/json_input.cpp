@@ -1,5 +1,8 @@
 #include "api/json_input.h"
 
+#include <set>
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace sealpost::api {
@@ -26,6 +29,43 @@ int MaxDepth(std::string_view text) {
       --depth;
   }
   return max_depth;
+}
+
+// Parses `body`, refusing an object that names a key twice: nlohmann keeps the last, so
+// {"to":["a"],"to":["b"]} would mean what no reader of the text expects.
+Result<nlohmann::json> ParseRejectingDuplicateKeys(std::string_view body) {
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  const nlohmann::json::parser_callback_t check = [&](int, nlohmann::json::parse_event_t event,
+                                                      nlohmann::json& parsed) {
+    switch (event) {
+      case nlohmann::json::parse_event_t::object_start:
+        open_objects.emplace_back();
+        break;
+      case nlohmann::json::parse_event_t::key:
+        if (!open_objects.empty() &&
+            !open_objects.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+          duplicate = parsed.get<std::string>();
+        }
+        break;
+      case nlohmann::json::parse_event_t::object_end:
+        if (!open_objects.empty()) open_objects.pop_back();
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  nlohmann::json value = nlohmann::json::parse(body, check, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return InvalidArgument("request body is not valid JSON (UTF-8)").ShownToClient();
+  }
+  if (!duplicate.empty()) {
+    return InvalidArgument(
+               fmt::format("field \"{}\" appears more than once", duplicate.substr(0, 64)))
+        .ShownToClient();
+  }
+  return value;
 }
 
 bool HasType(const nlohmann::json& v, JsonType type) {
@@ -72,20 +112,24 @@ const char* TypeName(JsonType type) {
 
 Status CheckJsonObject(const nlohmann::json& value, std::string_view what,
                        std::initializer_list<FieldSpec> spec) {
-  if (!value.is_object()) return InvalidArgument(fmt::format("{} must be a JSON object", what));
+  if (!value.is_object()) {
+    return InvalidArgument(fmt::format("{} must be a JSON object", what)).ShownToClient();
+  }
   for (const auto& [key, v] : value.items()) {
     const auto it =
         std::find_if(spec.begin(), spec.end(), [&](const FieldSpec& f) { return f.name == key; });
     if (it == spec.end()) {
-      return InvalidArgument(fmt::format("unknown field \"{}\" in {}", key.substr(0, 64), what));
+      return InvalidArgument(fmt::format("unknown field \"{}\" in {}", key.substr(0, 64), what))
+          .ShownToClient();
     }
     if (!HasType(v, it->type)) {
-      return InvalidArgument(fmt::format("field \"{}\" must be {}", key, TypeName(it->type)));
+      return InvalidArgument(fmt::format("field \"{}\" must be {}", key, TypeName(it->type)))
+          .ShownToClient();
     }
   }
   for (const FieldSpec& f : spec) {
     if (f.required && !value.contains(f.name)) {
-      return InvalidArgument(fmt::format("field \"{}\" is required", f.name));
+      return InvalidArgument(fmt::format("field \"{}\" is required", f.name)).ShownToClient();
     }
   }
   return Status::Ok();
@@ -94,10 +138,10 @@ Status CheckJsonObject(const nlohmann::json& value, std::string_view what,
 Result<nlohmann::json> ParseJsonObject(std::string_view body,
                                        std::initializer_list<FieldSpec> spec) {
   if (MaxDepth(body) > kMaxJsonDepth) {
-    return InvalidArgument(fmt::format("JSON is nested deeper than {} levels", kMaxJsonDepth));
+    return InvalidArgument(fmt::format("JSON is nested deeper than {} levels", kMaxJsonDepth))
+        .ShownToClient();
   }
-  nlohmann::json value = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return InvalidArgument("request body is not valid JSON (UTF-8)");
+  SP_ASSIGN_OR_RETURN(nlohmann::json value, ParseRejectingDuplicateKeys(body));
   SP_RETURN_IF_ERROR(CheckJsonObject(value, "the request body", spec));
   return value;
 }

@@ -24,8 +24,8 @@ struct FieldSpec {
 
 inline constexpr int kMaxJsonDepth = 8;
 
-// InvalidArgument naming the problem for malformed JSON, a non-object, an unknown field, a
-// missing required field or a wrong type.
+// InvalidArgument naming the problem (in words for the client) for malformed JSON, a key named
+// twice in one object, a non-object, an unknown field, a missing required field or a wrong type.
 Result<nlohmann::json> ParseJsonObject(std::string_view body,
                                        std::initializer_list<FieldSpec> spec);
 // Checks one nested object (e.g. an attachment entry) the same way.

@@ -23,6 +23,26 @@ TEST(JsonInputTest, RefusesBadInput) {
   }
 }
 
+// nlohmann keeps the last of two equal keys: {"to":["a"],"to":["b"]} would send to b alone.
+TEST(JsonInputTest, RefusesAKeyNamedTwiceInOneObject) {
+  const std::initializer_list<FieldSpec> spec = {{"to", JsonType::kStringArray},
+                                                 {"attachments", JsonType::kArray, false}};
+  auto twice = ParseJsonObject(R"({"to":["a@x.org"],"to":["b@x.org"]})", spec);
+  EXPECT_THAT(twice.status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_NE(twice.status().client_text().find("\"to\" appears more than once"),
+            std::string_view::npos);
+  // Also inside a nested object, and however the key is escaped.
+  EXPECT_THAT(
+      ParseJsonObject(R"({"to":[],"attachments":[{"name":"a","name":"b"}]})", spec).status(),
+      StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(ParseJsonObject(R"({"to":["a@x.org"],"\u0074o":["b@x.org"]})", spec).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  // The same key in two sibling objects is fine.
+  EXPECT_THAT(
+      ParseJsonObject(R"({"to":[],"attachments":[{"name":"a"},{"name":"b"}]})", spec).status(),
+      IsOk());
+}
+
 TEST(JsonInputTest, RefusesDeepNesting) {
   std::string deep(100000, '[');
   EXPECT_THAT(ParseJsonObject(deep, {}).status(), StatusIs(ErrorCode::kInvalidArgument));

@@ -35,7 +35,9 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
   r.html = StringField(body, "html");
   if (body.contains("mucs")) {
     for (const auto& [address, muc] : body.at("mucs").items()) {
-      if (!muc.is_string()) return InvalidArgument("each value of mucs must be a string");
+      if (!muc.is_string()) {
+        return InvalidArgument("each value of mucs must be a string").ShownToClient();
+      }
       r.mucs[address] = muc.get<std::string>();
     }
   }
@@ -81,10 +83,7 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
       [&accounts, &mailbox](const http::Request& req,
                             const http::PathParams&) -> Result<std::unique_ptr<http::UploadSink>> {
         auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-        if (!auth.ctx) {
-          return auth.error.status == 403 ? PermissionDenied("CSRF token or session scope")
-                                          : Unauthenticated("log in first");
-        }
+        if (!auth.ctx) return auth.status;
         SP_ASSIGN_OR_RETURN(auto session, mailbox.BeginUpload(*auth.ctx, req.content_length));
         return std::unique_ptr<http::UploadSink>(new UploadSinkAdapter(std::move(session)));
       },
@@ -98,20 +97,10 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         if (!auth.ctx) return std::move(auth.error);
         auto request = SendRequestFrom(req);
         if (!request.ok()) return ApiError(request.status());
-        if (auto ttl = sent.CheckExpiry(request->expires_in_days); !ttl.ok()) {
-          return http::Problem(400, "invalid-expiry", "Expiry out of range",
-                               ttl.status().message());
-        }
         app::SendOutcome outcome;
         auto id = mailbox.Send(*auth.ctx, *request, &outcome);
         if (!id.ok() && !outcome.muc_required.empty()) {
-          http::Response r = http::Problem(400, "muc-required",
-                                           "A message unlock code is needed for a new recipient",
-                                           id.status().message());
-          json problem = json::parse(r.body);
-          problem["addresses"] = outcome.muc_required;
-          r.body = problem.dump();
-          return r;
+          return http::ProblemFromStatus(id.status(), json{{"addresses", outcome.muc_required}});
         }
         if (!id.ok()) return ApiError(id.status());
         json out = {{"id", id->str()}};
@@ -129,7 +118,7 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         if (!auth.ctx) return std::move(auth.error);
         const std::string& name = params.at("folder");
         if (name != "inbox" && name != "sent") {
-          return http::Problem(404, "not-found", "No such folder", "folders are inbox and sent");
+          return ApiError(NotFound("folders are inbox and sent").ShownToClient());
         }
         // The sender is here with their keys: messages they sent to guests who have become
         // members since are re-sealed to those members now (app/guests.h). Best effort: a
@@ -187,9 +176,7 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         auto view = mailbox.Read(*auth.ctx, params.at("id"));
         if (!view.ok()) return ApiError(view.status());
         json out = MessageHeaderJson(view->header);
-        out["text"] = view->body.text;
-        out["html"] = view->body.html;
-        out["attachments"] = AttachmentsJson(view->attachments);
+        AddMessageContent(out, *view);
         if (view->header.from_email == auth.ctx->user.email) {
           auto status = sent.StatusOf(*auth.ctx, view->header);
           if (status.ok()) AddSentStatus(out, *status);
@@ -206,7 +193,7 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
                const auto [ptr, ec] =
                    std::from_chars(text.data(), text.data() + text.size(), index);
                if (ec != std::errc() || ptr != text.data() + text.size()) {
-                 return http::Problem(404, "not-found", "Attachment not found");
+                 return ApiError(NotFound("attachment index is not a number"));
                }
                auto download = mailbox.OpenAttachment(*auth.ctx, params.at("id"), index);
                if (!download.ok()) return ApiError(download.status());

@@ -34,6 +34,16 @@ json AttachmentsJson(const std::vector<app::AttachmentInfo>& attachments) {
   return out;
 }
 
+void AddMessageContent(json& out, const app::MessageView& view) {
+  out["text"] = view.body.text;
+  out["html"] = view.body.html;
+  out["attachments"] = AttachmentsJson(view.attachments);
+  if (view.withheld == app::Withheld::kSealBroken) {
+    const ClientFace& face = DescribeForClient(ErrorCode::kConflict, Reason::kSealBroken);
+    out["content_withheld"] = {{"reason", face.slug}, {"detail", face.text}};
+  }
+}
+
 Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const json& body) {
   std::vector<app::AttachmentRequest> out;
   if (!body.contains("attachments")) return out;

@@ -16,6 +16,9 @@ namespace sealpost::api {
 // seal {status, signer, kind: "member" | "portal"}.
 nlohmann::json MessageHeaderJson(const app::MessageHeader& h);
 nlohmann::json AttachmentsJson(const std::vector<app::AttachmentInfo>& attachments);
+// text, html and attachments of a read message; when app/ withheld them (a broken seal), they
+// are empty and "content_withheld": {reason, detail} says why, in the problem catalogue's words.
+void AddMessageContent(nlohmann::json& out, const app::MessageView& view);
 // The optional "attachments" array of a send or reply body: [{upload_id, name, content_type?}].
 Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const nlohmann::json& body);
 

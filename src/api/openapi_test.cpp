@@ -2,7 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <string>
+
 #include "api/api.h"
+#include "core/reason.h"
+#include "http/problem.h"
 
 namespace sealpost::api {
 namespace {
@@ -36,6 +41,31 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/messages/{id}/recall"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
+}
+
+// The problem catalogue a client reads is the one the server answers with: every code's and
+// reason's type, with its HTTP status, title and default detail, and nothing else.
+TEST(OpenApiTest, ProblemCatalogueMatchesTheServers) {
+  const auto doc = nlohmann::json::parse(OpenApiDocument());
+  const auto& listed = doc.at("components").at("schemas").at("Problem").at("x-problem-types");
+  std::map<std::string, nlohmann::json> by_type;
+  for (const auto& entry : listed) by_type[entry.at("type").get<std::string>()] = entry;
+  EXPECT_EQ(by_type.size(), listed.size()) << "a type is listed twice";
+
+  size_t expected = 0;
+  const auto check = [&](ErrorCode code, Reason reason) {
+    const ClientFace& face = DescribeForClient(code, reason);
+    const std::string type = std::string(http::kProblemTypeBase) + std::string(face.slug);
+    ++expected;
+    auto it = by_type.find(type);
+    ASSERT_NE(it, by_type.end()) << type << " is missing from the OpenAPI catalogue";
+    EXPECT_EQ(it->second.at("status"), http::HttpStatusOf(code, reason)) << type;
+    EXPECT_EQ(it->second.at("title"), face.title) << type;
+    EXPECT_EQ(it->second.at("detail"), face.text) << type;
+  };
+  for (const ErrorCode code : AllErrorCodes()) check(code, Reason::kNone);
+  for (const Reason reason : AllReasons()) check(ErrorCode::kInternal, reason);
+  EXPECT_EQ(listed.size(), expected) << "the catalogue lists a type the server never sends";
 }
 
 }  // namespace

@@ -29,19 +29,17 @@ http::Response Private(http::Response r) {
   return r;
 }
 
-http::Response PickupNotFound() {
-  return Private(http::Problem(404, "pickup-not-found", "No such message",
-                               "the link is wrong, has expired or was withdrawn"));
-}
+http::Response PickupNotFound() { return Private(http::ProblemFor(Reason::kPickupNotFound)); }
+
+// Every pickup answer, failures included, is private.
+http::Response PickupError(const Status& status) { return Private(ApiError(status)); }
 
 json ViewJson(const app::PickupView& v, const app::Limits& limits) {
   json out = MessageHeaderJson(v.message.header);
   out.erase("folder");
   out.erase("unread");
   out["recipient"] = v.recipient;
-  out["text"] = v.message.body.text;
-  out["html"] = v.message.body.html;
-  out["attachments"] = AttachmentsJson(v.message.attachments);
+  AddMessageContent(out, v.message);
   out["pickup_token"] = v.pickup_token;
   out["pickup_token_expires_at"] = FormatRfc3339(v.token_expires_at);
   out["expires_at"] = FormatRfc3339(v.expires_at);
@@ -81,41 +79,18 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
         auto body =
             ParseJsonObject(req.body, {{"link", JsonType::kString}, {"muc", JsonType::kString}});
-        if (!body.ok()) return Private(ApiError(body.status()));
+        if (!body.ok()) return PickupError(body.status());
         app::UnlockOutcome outcome;
         auto view = guests.Unlock(StringField(*body, "link"), StringField(*body, "muc"),
                                   req.remote_address, &outcome);
         if (view.ok()) {
           return Private(http::Response::Json(200, ViewJson(*view, mailbox.limits()).dump()));
         }
-        switch (outcome.failure) {
-          case app::UnlockFailure::kNotFound:
-            return PickupNotFound();
-          case app::UnlockFailure::kMucWrong: {
-            http::Response r = http::Problem(403, "muc-wrong", "Wrong message unlock code",
-                                             view.status().message());
-            json problem = json::parse(r.body);
-            problem["remaining_tries"] = outcome.remaining_tries;
-            r.body = problem.dump();
-            return Private(std::move(r));
-          }
-          case app::UnlockFailure::kMucLocked:
-            return Private(http::Problem(423, "muc-locked", "Message unlock code locked",
-                                         view.status().message()));
-          case app::UnlockFailure::kThrottled: {
-            http::Response r = http::Problem(429, "too-many-requests", "Too many failed attempts",
-                                             "try again later");
-            r.SetHeader("Retry-After", "900");
-            return Private(std::move(r));
-          }
-          case app::UnlockFailure::kEnrolled:
-            return Private(http::Problem(409, "pickup-enrolled", "Log in to read this message",
-                                         view.status().message()));
-          case app::UnlockFailure::kBadRequest:
-          case app::UnlockFailure::kNone:
-            break;
+        if (outcome.failure == app::UnlockFailure::kMucWrong) {
+          return Private(http::ProblemFromStatus(
+              view.status(), json{{"remaining_tries", outcome.remaining_tries}}));
         }
-        return Private(ApiError(view.status()));
+        return PickupError(view.status());
       },
       http::RouteOptions{kMaxUnlockJsonBytes});
 
@@ -130,11 +105,7 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
                  return PickupNotFound();
                }
                auto download = guests.OpenAttachment(*token, index, req.remote_address);
-               if (!download.ok()) {
-                 return download.status().code() == ErrorCode::kNotFound
-                            ? PickupNotFound()
-                            : Private(ApiError(download.status()));
-               }
+               if (!download.ok()) return PickupError(download.status());
                http::Response r;
                r.status = 200;
                r.SetHeader("Content-Type", "application/octet-stream");
@@ -150,7 +121,7 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
       [&guests](const http::Request& req,
                 const http::PathParams&) -> Result<std::unique_ptr<http::UploadSink>> {
         const auto token = req.Header(kPickupTokenHeader);
-        if (!token) return NotFound("the pickup token is wrong or has expired: unlock again");
+        if (!token) return NotFound("no pickup token").As(Reason::kPickupNotFound);
         SP_ASSIGN_OR_RETURN(auto session,
                             guests.BeginUpload(*token, req.content_length, req.remote_address));
         return std::unique_ptr<http::UploadSink>(new UploadSinkAdapter(std::move(session)));
@@ -164,12 +135,9 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         const auto token = req.Header(kPickupTokenHeader);
         if (!token) return PickupNotFound();
         auto request = ReplyRequestFrom(req);
-        if (!request.ok()) return Private(ApiError(request.status()));
+        if (!request.ok()) return PickupError(request.status());
         auto sent = guests.Reply(*token, *request, req.remote_address);
-        if (!sent.ok()) {
-          return sent.status().code() == ErrorCode::kNotFound ? PickupNotFound()
-                                                              : Private(ApiError(sent.status()));
-        }
+        if (!sent.ok()) return PickupError(sent.status());
         http::Response r =
             http::Response::Json(201, json{{"id", sent->id.str()}, {"to", sent->to}}.dump());
         return Private(std::move(r));
@@ -184,19 +152,12 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         if (!token) return PickupNotFound();
         auto body = ParseJsonObject(req.body, {{"password", JsonType::kString},
                                                {"display_name", JsonType::kString, false}});
-        if (!body.ok()) return Private(ApiError(body.status()));
+        if (!body.ok()) return PickupError(body.status());
         app::SignUpRequest request{"", StringField(*body, "password"),
                                    StringField(*body, "display_name"), req.remote_address};
         auto enrolled = guests.Enrol(accounts, *token, std::move(request),
                                      req.Header("User-Agent").value_or(""));
-        if (!enrolled.ok()) {
-          if (enrolled.status().code() == ErrorCode::kNotFound) return PickupNotFound();
-          if (enrolled.status().code() == ErrorCode::kConflict) {
-            return Private(http::Problem(409, "already-member", "Already a member",
-                                         enrolled.status().message()));
-          }
-          return Private(ApiError(enrolled.status()));
-        }
+        if (!enrolled.ok()) return PickupError(enrolled.status());
         http::Response r = SessionResponse(enrolled->session, 201);
         json out = json::parse(r.body);
         out["recovery_code"] = std::string(enrolled->account.recovery_code.AsStringView());
@@ -212,12 +173,9 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         auto auth = RequireSession(accounts, req, SessionNeed::kFull);
         if (!auth.ctx) return Private(std::move(auth.error));
         auto body = ParseJsonObject(req.body, {{"link", JsonType::kString}});
-        if (!body.ok()) return Private(ApiError(body.status()));
+        if (!body.ok()) return PickupError(body.status());
         auto id = guests.Claim(*auth.ctx, StringField(*body, "link"));
-        if (!id.ok()) {
-          return id.status().code() == ErrorCode::kNotFound ? PickupNotFound()
-                                                            : Private(ApiError(id.status()));
-        }
+        if (!id.ok()) return PickupError(id.status());
         return Private(http::Response::Json(200, json{{"id", id->str()}}.dump()));
       },
       http::RouteOptions{kMaxUnlockJsonBytes});

@@ -19,35 +19,27 @@ bool IsUnsafe(std::string_view method) {
 
 SessionOrError RequireSession(app::Accounts& accounts, const http::Request& request,
                               SessionNeed need) {
+  const auto fail = [](Status status) {
+    http::Response r = ApiError(status);
+    // A cookie that opens no session is dropped, so the browser stops sending it.
+    if (status.reason() == Reason::kSessionRequired) ClearSessionCookie(r);
+    return SessionOrError{std::nullopt, std::move(r), std::move(status)};
+  };
   const auto cookie = request.Cookie(kSessionCookie);
-  if (!cookie) {
-    return {std::nullopt,
-            http::Problem(401, "session-required", "Log in first", "this request needs a session")};
-  }
+  if (!cookie) return fail(Unauthenticated("no session cookie").As(Reason::kSessionRequired));
   auto ctx = accounts.Authenticate(*cookie, request.remote_address);
-  if (!ctx.ok()) {
-    if (ctx.status().code() == ErrorCode::kUnauthenticated) {
-      http::Response r =
-          http::Problem(401, "session-required", "Log in first", ctx.status().message());
-      ClearSessionCookie(r);
-      return {std::nullopt, std::move(r)};
-    }
-    return {std::nullopt, AuthError(ctx.status())};
-  }
+  if (!ctx.ok()) return fail(ctx.status());
   if (IsUnsafe(request.method)) {
     const std::string expected = accounts.CsrfTokenFor(*cookie);
     const auto sent = request.Header(kCsrfHeader);
     if (!sent || !crypto::ConstantTimeEquals(AsBytes(*sent), AsBytes(expected))) {
-      return {std::nullopt, http::Problem(403, "csrf-failed", "Missing or wrong CSRF token",
-                                          "send the session's csrf_token in X-CSRF-Token")};
+      return fail(PermissionDenied("missing or wrong CSRF token").As(Reason::kCsrfFailed));
     }
   }
   if (need == SessionNeed::kFull && ctx->session.kind != store::SessionKind::kFull) {
-    return {std::nullopt,
-            http::Problem(403, "totp-setup-required", "Set up two-factor authentication first",
-                          "POST /api/v1/account/totp, then /api/v1/account/totp/confirm")};
+    return fail(PermissionDenied("session limited to TOTP set-up").As(Reason::kTotpSetupRequired));
   }
-  return {std::move(*ctx), {}};
+  return {std::move(*ctx), {}, Status::Ok()};
 }
 
 void SetSessionCookie(http::Response& response, const app::SessionGrant& grant) {
@@ -84,19 +76,6 @@ void ClearSessionCookie(http::Response& response) {
                                                kSessionCookie));
 }
 
-http::Response AuthError(const Status& status) {
-  if (status.code() == ErrorCode::kResourceExhausted) {
-    http::Response r =
-        http::Problem(429, "too-many-attempts", "Too many failed attempts", status.message());
-    r.SetHeader("Retry-After", "900");
-    return r;
-  }
-  if (status.code() == ErrorCode::kUnauthenticated) {
-    return http::Problem(401, "invalid-credentials", "Not authenticated", status.message());
-  }
-  return ApiError(status);
-}
-
 http::Response ApiError(const Status& status) { return http::ProblemFromStatus(status); }
 
 Result<std::optional<int64_t>> IntQueryParam(const http::Request& request, std::string_view name) {
@@ -105,7 +84,7 @@ Result<std::optional<int64_t>> IntQueryParam(const http::Request& request, std::
   int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (text->empty() || ec != std::errc() || ptr != text->data() + text->size()) {
-    return InvalidArgument(fmt::format("{} must be a number", name));
+    return InvalidArgument(fmt::format("{} must be a number", name)).ShownToClient();
   }
   return std::optional<int64_t>(value);
 }
@@ -117,8 +96,7 @@ std::string_view UserAgent(const http::Request& request) {
 std::optional<http::Response> RequireJsonContent(const http::Request& request) {
   const auto type = request.Header("Content-Type");
   if (!type || type->substr(0, 16) != "application/json") {
-    return http::Problem(415, "unsupported-media-type", "Send JSON",
-                         "Content-Type must be application/json");
+    return http::ProblemFor(Reason::kUnsupportedMediaType);
   }
   return std::nullopt;
 }

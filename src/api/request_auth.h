@@ -16,10 +16,12 @@ inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 enum class SessionNeed { kFull, kSetupAllowed };
 
 // Resolves the session cookie; for unsafe methods also checks the CSRF header in constant time.
-// Errors are ready-to-send problem responses.
+// Errors come as a ready-to-send problem response (which drops a dead session cookie) and as the
+// Status it was made from (for handlers that answer with a Status, such as upload begins).
 struct SessionOrError {
   std::optional<app::AuthContext> ctx;
   http::Response error;
+  Status status;
 };
 SessionOrError RequireSession(app::Accounts& accounts, const http::Request& request,
                               SessionNeed need);
@@ -33,11 +35,8 @@ const char* SessionStatus(store::SessionKind kind);
 http::Response SessionResponse(const app::SessionGrant& grant, int status = 200);
 void ClearSessionCookie(http::Response& response);
 
-// Status → problem.
+// Status → problem (http/problem.h): the status's reason or code picks type and HTTP status.
 http::Response ApiError(const Status& status);
-// For log-in steps: throttling (ResourceExhausted) is 429 with Retry-After, and wrong
-// credentials are 401 invalid-credentials.
-http::Response AuthError(const Status& status);
 // Optional integer query parameter: absent → nullopt; present but not a decimal integer →
 // InvalidArgument naming it.
 Result<std::optional<int64_t>> IntQueryParam(const http::Request& request, std::string_view name);

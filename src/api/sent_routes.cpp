@@ -38,16 +38,7 @@ void RegisterSentRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                auto result = sent.Recall(*auth.ctx, params.at("id"));
                if (!result.ok()) {
-                 switch (result.status().code()) {
-                   case ErrorCode::kConflict:
-                     return http::Problem(409, "nothing-to-recall", "Nothing to recall",
-                                          "every recipient has already opened the message");
-                   case ErrorCode::kInvalidArgument:
-                   case ErrorCode::kNotFound:
-                     return http::Problem(404, "not-found", "Not found", "message not found");
-                   default:
-                     return ApiError(result.status());
-                 }
+                 return ApiError(result.status());
                }
                return http::Response::Json(
                    200, json{{"recalled", result->recalled}, {"kept", result->kept}}.dump());

@@ -21,19 +21,30 @@ constexpr const char* kWrongCredentials = "wrong email address or password";
 
 std::string TotpPurpose(const UserId& id) { return "totp/" + id.str(); }
 
+// An address typed by the client: what is wrong with it is the client's to read.
+Result<EmailAddress> ParseClientEmail(std::string_view text) {
+  auto email = EmailAddress::Parse(text);
+  if (!email.ok()) return Status(email.status()).ShownToClient(Reason::kInvalidEmail);
+  return email;
+}
+
 }  // namespace
 
 Status Accounts::ValidatePassword(std::string_view password) const {
   if (password.size() > s_.config.limits.max_password_bytes) {
     return InvalidArgument(
-        fmt::format("password is longer than {} bytes", s_.config.limits.max_password_bytes));
+               fmt::format("password is longer than {} bytes", s_.config.limits.max_password_bytes))
+        .ShownToClient(Reason::kInvalidPassword);
   }
-  if (!IsValidUtf8(password)) return InvalidArgument("password is not valid UTF-8");
+  if (!IsValidUtf8(password)) {
+    return InvalidArgument("password is not valid UTF-8").ShownToClient(Reason::kInvalidPassword);
+  }
   size_t chars = 0;
   for (unsigned char c : password) chars += (c & 0xC0) != 0x80;
   if (chars < s_.config.limits.min_password_chars) {
     return InvalidArgument(fmt::format("password must have at least {} characters",
-                                       s_.config.limits.min_password_chars));
+                                       s_.config.limits.min_password_chars))
+        .ShownToClient(Reason::kInvalidPassword);
   }
   return Status::Ok();
 }
@@ -44,7 +55,8 @@ Result<std::string> Accounts::ValidateDisplayName(std::string_view name,
   if (name.size() > s_.config.limits.max_display_name_bytes || !IsValidUtf8(name) ||
       HasControlCharacters(name, false)) {
     return InvalidArgument(fmt::format("display name must be valid text of at most {} bytes",
-                                       s_.config.limits.max_display_name_bytes));
+                                       s_.config.limits.max_display_name_bytes))
+        .ShownToClient(Reason::kInvalidDisplayName);
   }
   return std::string(name);
 }
@@ -101,7 +113,7 @@ Result<crypto::SecretBytes> Accounts::AddRecoveryCode(store::UserRecord& user,
 }
 
 Status Accounts::SignUp(const SignUpRequest& request) {
-  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(request.email));
+  SP_ASSIGN_OR_RETURN(const EmailAddress email, ParseClientEmail(request.email));
   SP_RETURN_IF_ERROR(ValidatePassword(request.password));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
 
@@ -153,14 +165,15 @@ Status Accounts::SignUp(const SignUpRequest& request) {
 
 Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
   auto token = auth::BearerSecret::Parse(token_text);
-  if (!token.ok()) return NotFound("this confirmation link is invalid or has expired");
+  if (!token.ok())
+    return NotFound("this confirmation link is invalid or has expired").As(Reason::kLinkInvalid);
   Result<store::TokenRecord> consumed = NotFound("unset");
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     consumed = tx.ConsumeToken(token->Lookup(), store::TokenPurpose::kVerifyEmail, s_.clock.Now());
     return consumed.status().code() == ErrorCode::kNotFound ? Status::Ok() : consumed.status();
   }));
   if (!consumed.ok() || !consumed->user_id) {
-    return NotFound("this confirmation link is invalid or has expired");
+    return NotFound("this confirmation link is invalid or has expired").As(Reason::kLinkInvalid);
   }
   SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.GetUser(*consumed->user_id));
   SP_ASSIGN_OR_RETURN(const crypto::AeadKey umk,
@@ -227,7 +240,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   SP_RETURN_IF_ERROR(s_.throttle.Check(account, client_address));
   if (password.size() > s_.config.limits.max_password_bytes) {
     SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "password too long"));
-    return Unauthenticated(kWrongCredentials);
+    return Unauthenticated(kWrongCredentials).As(Reason::kInvalidCredentials);
   }
   auto user = email.ok() ? s_.store.GetUserByEmail(email->str())
                          : Result<store::UserRecord>(NotFound("malformed address"));
@@ -235,7 +248,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   if (!user.ok() || user->state != UserState::kActive || user->disabled) {
     SpendEquivalentWork(password);
     SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "no active account"));
-    return Unauthenticated(kWrongCredentials);
+    return Unauthenticated(kWrongCredentials).As(Reason::kInvalidCredentials);
   }
   const crypto::PasswordHashParams params{user->password_ops,
                                           static_cast<size_t>(user->password_mem)};
@@ -244,7 +257,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   auto umk = keys::UnwrapUmk(kek, user->umk_by_password, keys::UmkSlot::kPassword, user->id);
   if (!umk.ok()) {
     SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "wrong password"));
-    return Unauthenticated(kWrongCredentials);
+    return Unauthenticated(kWrongCredentials).As(Reason::kInvalidCredentials);
   }
 
   LoginResult result;
@@ -277,14 +290,14 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
                                                     std::string_view user_agent) {
   static constexpr const char* kExpired = "login has expired; start again with your password";
   auto ticket = auth::BearerSecret::Parse(ticket_text);
-  if (!ticket.ok()) return Unauthenticated(kExpired);
+  if (!ticket.ok()) return Unauthenticated(kExpired).As(Reason::kLoginExpired);
   auto record = s_.store.GetSession(ticket->Lookup());
   if (!record.ok() || record->kind != SessionKind::kLoginTicket ||
       record->expires_at <= s_.clock.Now()) {
-    return Unauthenticated(kExpired);
+    return Unauthenticated(kExpired).As(Reason::kLoginExpired);
   }
   SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(record->user_id));
-  if (user.disabled) return Unauthenticated(kExpired);
+  if (user.disabled) return Unauthenticated(kExpired).As(Reason::kLoginExpired);
   SP_RETURN_IF_ERROR(s_.throttle.Check(user.email, client_address));
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes totp_secret,
                       s_.master.Unwrap(user.totp_secret, TotpPurpose(user.id)));
@@ -309,7 +322,7 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
       return RecordEvent(s_, tx, "auth.login_failed", "ip:" + client_address, user.id.str(),
                          nlohmann::json{{"reason", reason}}.dump());
     }));
-    return Unauthenticated("wrong or already used one-time code");
+    return Unauthenticated("wrong or already used one-time code").As(Reason::kInvalidOneTimeCode);
   }
   SP_ASSIGN_OR_RETURN(const crypto::AeadKey umk,
                       keys::UnwrapUmk(ticket->WrappingKey(), record->wrapped_umk,
@@ -332,27 +345,30 @@ Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
                                            const std::string& client_address) {
   static constexpr const char* kNoSession = "no valid session; log in again";
   auto secret = auth::BearerSecret::Parse(cookie_value);
-  if (!secret.ok()) return Unauthenticated(kNoSession);
+  if (!secret.ok()) return Unauthenticated(kNoSession).As(Reason::kSessionRequired);
   // Every request asks: the session and its user come in one read.
   auto found = s_.store.GetSessionWithUser(secret->Lookup());
   if (!found.ok()) {
-    if (found.status().code() == ErrorCode::kNotFound) return Unauthenticated(kNoSession);
+    if (found.status().code() == ErrorCode::kNotFound)
+      return Unauthenticated(kNoSession).As(Reason::kSessionRequired);
     return found.status();
   }
   store::SessionRecord& record = found->session;
   store::UserRecord& user = found->user;
   const TimePoint now = s_.clock.Now();
-  if (record.kind == SessionKind::kLoginTicket) return Unauthenticated(kNoSession);
+  if (record.kind == SessionKind::kLoginTicket)
+    return Unauthenticated(kNoSession).As(Reason::kSessionRequired);
   if (record.expires_at <= now || now - record.last_seen_at > s_.config.session_idle) {
     // Tidying only: the session is refused whether or not its row goes now (the periodic sweep
     // removes it otherwise), so a failed delete need not fail the request.
     (void)s_.store.Write([&](store::WriteTxn& tx) { return tx.DeleteSession(record.lookup); });
-    return Unauthenticated("session expired; log in again");
+    return Unauthenticated("session expired; log in again").As(Reason::kSessionRequired);
   }
-  if (user.state != UserState::kActive || user.disabled) return Unauthenticated(kNoSession);
+  if (user.state != UserState::kActive || user.disabled)
+    return Unauthenticated(kNoSession).As(Reason::kSessionRequired);
   auto umk =
       keys::UnwrapUmk(secret->WrappingKey(), record.wrapped_umk, keys::UmkSlot::kSession, user.id);
-  if (!umk.ok()) return Unauthenticated(kNoSession);
+  if (!umk.ok()) return Unauthenticated(kNoSession).As(Reason::kSessionRequired);
   // Coarse "last seen" updates keep idle tracking without a write on every request.
   if (now - record.last_seen_at > std::chrono::seconds(60)) {
     record.last_seen_at = now;
@@ -369,7 +385,9 @@ std::string Accounts::CsrfTokenFor(std::string_view cookie_value) const {
 }
 
 Result<TotpEnrolment> Accounts::BeginTotp(const AuthContext& ctx) {
-  if (ctx.user.totp_enabled) return Conflict("two-factor authentication is already set up");
+  if (ctx.user.totp_enabled) {
+    return Conflict("two-factor authentication is already set up").ShownToClient();
+  }
   const crypto::SecretBytes secret = crypto::RandomSecret(auth::kTotpSecretBytes);
   const Bytes wrapped = s_.master.Wrap(secret.view(), TotpPurpose(ctx.user.id));
   SP_RETURN_IF_ERROR(s_.store.Write(
@@ -382,12 +400,16 @@ Result<TotpEnrolment> Accounts::BeginTotp(const AuthContext& ctx) {
 
 Status Accounts::ConfirmTotp(const AuthContext& ctx, std::string_view code) {
   SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(ctx.user.id));
-  if (user.totp_enabled) return Conflict("two-factor authentication is already set up");
-  if (user.totp_secret.empty()) return Conflict("start two-factor set-up first");
+  if (user.totp_enabled) {
+    return Conflict("two-factor authentication is already set up").ShownToClient();
+  }
+  if (user.totp_secret.empty()) return Conflict("start two-factor set-up first").ShownToClient();
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes secret,
                       s_.master.Unwrap(user.totp_secret, TotpPurpose(user.id)));
   auto step = auth::MatchTotp(secret.view(), code, s_.clock.Now());
-  if (!step.ok()) return InvalidArgument("wrong one-time code; check the clock of your device");
+  if (!step.ok()) {
+    return InvalidArgument("wrong one-time code; check the clock of your device").ShownToClient();
+  }
   return s_.store.Write([&](store::WriteTxn& tx) -> Status {
     SP_RETURN_IF_ERROR(tx.ConsumeTotpStep(user.id, *step));
     SP_RETURN_IF_ERROR(tx.SetTotp(user.id, user.totp_secret, /*enabled=*/true));
@@ -425,7 +447,7 @@ Result<std::optional<std::string>> Accounts::CreateBootstrapTokenIfNeeded() {
 Result<Enrolment> Accounts::EnrolProvenAddress(
     const SignUpRequest& request, std::string_view user_agent,
     const std::function<Status(store::WriteTxn&, const store::UserRecord&)>& in_same_write) {
-  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(request.email));
+  SP_ASSIGN_OR_RETURN(const EmailAddress email, ParseClientEmail(request.email));
   SP_RETURN_IF_ERROR(ValidatePassword(request.password));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
   auto existing = s_.store.GetUserByEmail(email.str());
@@ -433,7 +455,8 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
     return existing.status();
   }
   if (existing.ok() && existing->state != UserState::kPending) {
-    return Conflict("this address already has an account: log in instead");
+    return Conflict("this address already has an account: log in instead")
+        .ShownToClient(Reason::kAddressTaken);
   }
   SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
                                                     std::move(display_name), UserState::kActive));
@@ -460,11 +483,12 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
 
 Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
                                                  const SignUpRequest& request) {
-  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(request.email));
+  SP_ASSIGN_OR_RETURN(const EmailAddress email, ParseClientEmail(request.email));
   SP_RETURN_IF_ERROR(ValidatePassword(request.password));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
   auto token = auth::BearerSecret::Parse(token_text);
-  if (!token.ok()) return NotFound("this set-up link is invalid or has expired");
+  if (!token.ok())
+    return NotFound("this set-up link is invalid or has expired").As(Reason::kLinkInvalid);
   SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
                                                     std::move(display_name), UserState::kActive));
   member.record.is_admin = true;
@@ -472,7 +496,8 @@ Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
   Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
     auto consumed =
         tx.ConsumeToken(token->Lookup(), store::TokenPurpose::kBootstrapAdmin, s_.clock.Now());
-    if (!consumed.ok()) return NotFound("this set-up link is invalid or has expired");
+    if (!consumed.ok())
+      return NotFound("this set-up link is invalid or has expired").As(Reason::kLinkInvalid);
     SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "admin.bootstrap", "ip:" + request.client_address,
                                    member.record.id.str()));

@@ -20,7 +20,8 @@ Status RequireAdmin(const AuthContext& ctx) {
 
 Status CheckLimit(int limit) {
   if (limit < 1 || limit > kMaxAdminPageSize) {
-    return InvalidArgument(fmt::format("limit must be between 1 and {}", kMaxAdminPageSize));
+    return InvalidArgument(fmt::format("limit must be between 1 and {}", kMaxAdminPageSize))
+        .ShownToClient();
   }
   return Status::Ok();
 }
@@ -52,7 +53,7 @@ Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view
   if (!cursor.empty()) {
     auto bytes = HexDecode(cursor);
     if (!bytes.ok() || bytes->empty() || bytes->size() > EmailAddress::kMaxLength) {
-      return InvalidArgument("malformed cursor");
+      return InvalidArgument("malformed cursor").ShownToClient();
     }
     after = std::string(AsChars(*bytes));
   }
@@ -77,7 +78,9 @@ Status Admin::SetDisabled(const AuthContext& ctx, std::string_view user_id, bool
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
   auto id = UserId::Parse(user_id);
   if (!id.ok() || *id == kPortalSenderId) return NotFound("user not found");
-  if (disabled && *id == ctx.user.id) return Conflict("administrators cannot disable themselves");
+  if (disabled && *id == ctx.user.id) {
+    return Conflict("administrators cannot disable themselves").ShownToClient();
+  }
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.SetUserDisabled(*id, disabled));
     if (disabled) SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(*id));
@@ -88,19 +91,23 @@ Status Admin::SetDisabled(const AuthContext& ctx, std::string_view user_id, bool
 
 Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
-  SP_ASSIGN_OR_RETURN(const EmailAddress email, EmailAddress::Parse(email_text));
+  auto parsed = EmailAddress::Parse(email_text);
+  if (!parsed.ok()) return parsed.status().ShownToClient(Reason::kInvalidEmail);
+  const EmailAddress email = std::move(*parsed);
   const auto window = std::chrono::hours(1);
   SP_ASSIGN_OR_RETURN(const int64_t sent,
                       s_.store.GetCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window));
   if (sent >= s_.config.max_invitations_per_hour) {
-    return ResourceExhausted("too many invitations; try again later");
+    return RateLimited("too many invitations; try again later")
+        .ShownToClient()
+        .RetryAfter(static_cast<uint32_t>(std::chrono::seconds(window).count()));
   }
   auto existing = s_.store.GetUserByEmail(email.str());
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
     return existing.status();
   }
   if (existing.ok() && existing->state == store::UserState::kActive) {
-    return Conflict("this address already has an account");
+    return Conflict("this address already has an account").ShownToClient(Reason::kAddressTaken);
   }
   // Queued with the record of it: the log never claims an invitation that was not queued. The
   // inviting administrator hears of it if the invitation cannot be delivered.
@@ -123,7 +130,9 @@ Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t
                                    int limit) {
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
   SP_RETURN_IF_ERROR(CheckLimit(limit));
-  if (before && *before < 1) return InvalidArgument("before must be a sequence number >= 1");
+  if (before && *before < 1) {
+    return InvalidArgument("before must be a sequence number >= 1").ShownToClient();
+  }
   SP_ASSIGN_OR_RETURN(
       auto entries,
       s_.store.ReadAuditBefore(before.value_or(std::numeric_limits<int64_t>::max()), limit + 1));
@@ -134,6 +143,11 @@ Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t
   }
   page.items = std::move(entries);
   return page;
+}
+
+Result<audit::VerifyReport> Admin::VerifyAudit(const AuthContext& ctx) {
+  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  return audit::VerifyAuditLog(s_.store, s_.audit.verify_key());
 }
 
 }  // namespace sealpost::app

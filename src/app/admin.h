@@ -1,5 +1,5 @@
 // Administrator use cases: list accounts, disable and enable them, invite addresses, read the
-// audit log. Shared by every front end.
+// audit log and verify it. Shared by every front end.
 //
 // SECURITY: every method first checks that the caller is an administrator (PermissionDenied
 // otherwise); ids, cursors and addresses are untrusted input. Every state change is audited in
@@ -50,10 +50,12 @@ class Admin final {
   // themselves. Enabling restores the account as it was (verified or not).
   Status SetDisabled(const AuthContext& ctx, std::string_view user_id, bool disabled);
   // Mails `email` a link to the sign-up page. Conflict when the address already has an active
-  // account; ResourceExhausted past max_invitations_per_hour per administrator.
+  // account; RateLimited past max_invitations_per_hour per administrator.
   Status Invite(const AuthContext& ctx, std::string_view email);
   // Newest first; entries with seq < before when given (before >= 1); limit 1..200.
   Result<AuditPage> ListAudit(const AuthContext& ctx, std::optional<int64_t> before, int limit);
+  // Re-checks the whole audit log: hash chain and signed checkpoints.
+  Result<audit::VerifyReport> VerifyAudit(const AuthContext& ctx);
 
  private:
   Services s_;

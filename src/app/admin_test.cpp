@@ -174,7 +174,7 @@ TEST_F(AdminTest, InvitationsAreMailedAuditedAndLimited) {
   Admin strict(limited);
   const size_t mails = mailer_.sent.size();
   EXPECT_THAT(strict.Invite(root(), "second@example.org"), IsOk());
-  EXPECT_THAT(strict.Invite(root(), "third@example.org"), StatusIs(ErrorCode::kResourceExhausted));
+  EXPECT_THAT(strict.Invite(root(), "third@example.org"), StatusIs(ErrorCode::kRateLimited));
   DeliverQueuedMail();
   EXPECT_EQ(mailer_.sent.size(), mails + 1);
   clock_.Advance(61min);

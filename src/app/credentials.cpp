@@ -44,7 +44,7 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
           nlohmann::json{{"reason", "wrong current password"}, {"client", ctx.client_address}}
               .dump());
     }));
-    return PermissionDenied("the current password is wrong");
+    return PermissionDenied("the current password is wrong").As(Reason::kWrongPassword);
   }
   // The key the password opens must be the one that wraps this member's keys.
   SP_RETURN_IF_ERROR(keys::UnwrapBundle(*umk, user.wrapped_private_keys, user.id).status());
@@ -101,7 +101,7 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
   if (!reason.empty()) {
     SpendEquivalentWork(recovery_code.substr(0, kMaxRecoveryCodeBytes));
     SP_RETURN_IF_ERROR(RecordFailedRecovery(account, client_address, reason));
-    return Unauthenticated(kRecoveryFailed);
+    return Unauthenticated(kRecoveryFailed).As(Reason::kRecoveryFailed);
   }
   SP_ASSIGN_OR_RETURN(const crypto::AeadKey kek,
                       crypto::DeriveKeyFromPassword(code->AsStringView(), user->recovery_salt,
@@ -109,7 +109,7 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
   auto umk = keys::UnwrapUmk(kek, user->umk_by_recovery, keys::UmkSlot::kRecoveryCode, user->id);
   if (!umk.ok()) {
     SP_RETURN_IF_ERROR(RecordFailedRecovery(account, client_address, "wrong recovery code"));
-    return Unauthenticated(kRecoveryFailed);
+    return Unauthenticated(kRecoveryFailed).As(Reason::kRecoveryFailed);
   }
   SP_RETURN_IF_ERROR(keys::UnwrapBundle(*umk, user->wrapped_private_keys, user->id).status());
 
@@ -128,7 +128,8 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
                        nlohmann::json{{"client", client_address}}.dump());
   });
   // The same code used twice at once: only the first use wins.
-  if (written.code() == ErrorCode::kConflict) return Unauthenticated(kRecoveryFailed);
+  if (written.code() == ErrorCode::kConflict)
+    return Unauthenticated(kRecoveryFailed).As(Reason::kRecoveryFailed);
   SP_RETURN_IF_ERROR(written);
   return new_code;
 }

@@ -85,9 +85,9 @@ TEST_F(CredentialsTest, WrongCurrentPasswordIsRefusedAndThrottled) {
   EXPECT_EQ(CountEvents("password_change_failed"), 5);
   // Throttled now, even with the right password, and log-in is throttled as well.
   EXPECT_THAT(accounts_.ChangePassword(ctx, kPassword, kNewPassword),
-              StatusIs(ErrorCode::kResourceExhausted));
+              StatusIs(ErrorCode::kRateLimited));
   EXPECT_THAT(accounts_.Login("carol@example.org", kPassword, "127.0.0.1").status(),
-              StatusIs(ErrorCode::kResourceExhausted));
+              StatusIs(ErrorCode::kRateLimited));
   EXPECT_EQ(store_->GetUser(ctx.user.id)->umk_by_password, slot);
   EXPECT_EQ(CountEvents("password_changed"), 0);
 
@@ -171,7 +171,7 @@ TEST_F(CredentialsTest, EveryRecoveryFailureLooksTheSame) {
                 StatusIs(ErrorCode::kUnauthenticated));
   }
   EXPECT_THAT(accounts_.Recover("dave@example.org", code, kNewPassword, "10.0.2.1").status(),
-              StatusIs(ErrorCode::kResourceExhausted));
+              StatusIs(ErrorCode::kRateLimited));
   clock_.Advance(16min);
   EXPECT_THAT(accounts_.Recover("dave@example.org", code, kNewPassword, "10.0.2.1").status(),
               IsOk());

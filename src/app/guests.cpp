@@ -58,11 +58,13 @@ Status ValidateMuc(std::string_view muc) {
   const std::string rule = fmt::format("a message unlock code must be {} to {} characters of text",
                                        kMinMucChars, kMaxMucChars);
   if (muc.size() > kMaxMucChars * 4 || !IsValidUtf8(muc) || HasControlCharacters(muc, false)) {
-    return InvalidArgument(rule);
+    return InvalidArgument(rule).ShownToClient(Reason::kInvalidMuc);
   }
   size_t chars = 0;
   for (unsigned char c : muc) chars += (c & 0xC0) != 0x80;
-  if (chars < kMinMucChars || chars > kMaxMucChars) return InvalidArgument(rule);
+  if (chars < kMinMucChars || chars > kMaxMucChars) {
+    return InvalidArgument(rule).ShownToClient(Reason::kInvalidMuc);
+  }
   return Status::Ok();
 }
 
@@ -93,14 +95,15 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   if (muc.size() > kMaxMucChars * 4) {
     return fail(UnlockFailure::kBadRequest,
                 InvalidArgument(
-                    fmt::format("a message unlock code has at most {} characters", kMaxMucChars)));
+                    fmt::format("a message unlock code has at most {} characters", kMaxMucChars))
+                    .ShownToClient(Reason::kInvalidMuc));
   }
   // A malformed link gets the same answer as an unknown one, and counts as a failure.
   auto link = auth::BearerSecret::Parse(link_text);
   const std::string lookup = link.ok() ? link->Lookup() : std::string(kLookupHexChars, '0');
   // Per client address only: each address's MUC has its own strict limit.
   if (Status throttled = s_.throttle.CheckAddress(client_address); !throttled.ok()) {
-    return fail(UnlockFailure::kThrottled, throttled);
+    return fail(UnlockFailure::kThrottled, std::move(throttled).As(Reason::kPickupThrottled));
   }
   // A failure that is not counted against the client and audited does not happen: the request
   // fails instead (fail closed), so a broken store never gives unlimited, unlogged guesses.
@@ -110,7 +113,8 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
       return RecordEvent(s_, tx, "pickup.unlock_failed", Actor(client_address), "",
                          nlohmann::json{{"reason", reason}}.dump());
     })));
-    return fail(UnlockFailure::kNotFound, NotFound("no such pickup, or the link has expired"));
+    return fail(UnlockFailure::kNotFound,
+                NotFound("no such pickup, or the link has expired").As(Reason::kPickupNotFound));
   };
   if (!link.ok()) return not_found("malformed");
   auto pickup = s_.store.GetPickup(lookup);
@@ -130,7 +134,8 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     if (member.ok() && member->state == store::UserState::kActive) {
       return fail(UnlockFailure::kEnrolled,
                   Conflict("this message now waits in the Sealpost mailbox of " + pickup->email +
-                           ": log in to read it"));
+                           ": log in to read it")
+                      .As(Reason::kPickupEnrolled));
     }
   }
   SP_RETURN_IF_ERROR(guest.status());
@@ -149,7 +154,8 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                          nlohmann::json{{"reason", "locked"}, {"recipient", pickup->email}}.dump());
     })));
     return fail(UnlockFailure::kMucLocked,
-                PermissionDenied("too many wrong unlock codes: the sender must issue a new one"));
+                PermissionDenied("too many wrong unlock codes: the sender must issue a new one")
+                    .As(Reason::kMucLocked));
   }
   SP_RETURN_IF_ERROR(reserved);
 
@@ -230,12 +236,14 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   }));
   if (locked) {
     return fail(UnlockFailure::kMucLocked,
-                PermissionDenied("too many wrong unlock codes: the sender must issue a new one"));
+                PermissionDenied("too many wrong unlock codes: the sender must issue a new one")
+                    .As(Reason::kMucLocked));
   }
   out.remaining_tries = static_cast<int>(limit - attempt);
-  return fail(UnlockFailure::kMucWrong,
-              PermissionDenied(
-                  fmt::format("wrong message unlock code; {} tries left", out.remaining_tries)));
+  return fail(
+      UnlockFailure::kMucWrong,
+      PermissionDenied(fmt::format("wrong message unlock code; {} tries left", out.remaining_tries))
+          .ShownToClient(Reason::kMucWrong));
 }
 
 struct Guests::TokenAccess {
@@ -246,7 +254,8 @@ struct Guests::TokenAccess {
 };
 
 Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
-  const Status not_found = NotFound("the pickup token is wrong or has expired: unlock again");
+  const Status not_found = NotFound("the pickup token is wrong or has expired: unlock again")
+                               .As(Reason::kPickupNotFound);
   auto token = auth::BearerSecret::Parse(token_text);
   if (!token.ok()) return not_found;
   const TimePoint now = s_.clock.Now();
@@ -276,7 +285,10 @@ Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
 Result<AttachmentDownload> Guests::OpenAttachment(std::string_view token_text, int index,
                                                   const std::string& client_address) {
   auto access = OpenToken(token_text);
-  if (!access.ok()) return NotFound("no such attachment, or the pickup token has expired");
+  if (!access.ok()) {
+    return NotFound("no such attachment, or the pickup token has expired")
+        .As(Reason::kPickupNotFound);
+  }
   return mailbox_.OpenAttachmentWithKey(access->message, access->data_key, index,
                                         Actor(client_address));
 }
@@ -358,15 +370,20 @@ Result<Enrolment> Guests::Enrol(Accounts& accounts, std::string_view token_text,
   SP_ASSIGN_OR_RETURN(const TokenAccess access, OpenToken(token_text));
   request.email = access.pickup.email;
   const std::string actor = Actor(request.client_address);
-  return accounts.EnrolProvenAddress(
+  auto enrolled = accounts.EnrolProvenAddress(
       request, user_agent, [&](store::WriteTxn& tx, const store::UserRecord& member) -> Status {
         SP_RETURN_IF_ERROR(FileForMember(tx, access.pickup, member, access.data_key, actor));
         return tx.DeleteGuestAddress(access.pickup.email);
       });
+  if (enrolled.status().reason() == Reason::kAddressTaken) {
+    return enrolled.status().As(Reason::kAlreadyMember);
+  }
+  return enrolled;
 }
 
 Result<MessageId> Guests::Claim(const AuthContext& ctx, std::string_view link_text) {
-  const Status not_found = NotFound("no message waits for you behind this link");
+  const Status not_found =
+      NotFound("no message waits for you behind this link").As(Reason::kPickupNotFound);
   auto link = auth::BearerSecret::Parse(link_text);
   if (!link.ok()) return not_found;
   auto pickup = s_.store.GetPickup(link->Lookup());
@@ -448,7 +465,9 @@ Result<std::string> Guests::IssueMuc(const AuthContext& ctx, std::string_view me
   std::string code = muc;
   std::string generated;
   if (code.empty()) {
-    if (!generate) return InvalidArgument("give a muc, or set generate");
+    if (!generate) {
+      return InvalidArgument("give a muc, or set generate").ShownToClient(Reason::kInvalidMuc);
+    }
     code = generated = GenerateMuc(s_.rng);
   }
   SP_RETURN_IF_ERROR(ValidateMuc(code));

@@ -53,13 +53,22 @@ bool IsContentType(std::string_view t) {
   return true;
 }
 
-Status ValidText(std::string_view field, std::string_view value, size_t max, bool multiline) {
+// What is wrong with a field is the client's to read; `reason` names the field where the
+// client shows it (kNone: the text fields, whose length is a size limit).
+Status ValidText(std::string_view field, std::string_view value, size_t max, bool multiline,
+                 Reason reason) {
   if (value.size() > max) {
-    return ResourceExhausted(fmt::format("{} is longer than {} bytes", field, max));
+    Status s = reason == Reason::kNone
+                   ? TooLarge(fmt::format("{} is longer than {} bytes", field, max))
+                   : InvalidArgument(fmt::format("{} is longer than {} bytes", field, max));
+    return std::move(s).ShownToClient(reason);
   }
-  if (!IsValidUtf8(value)) return InvalidArgument(fmt::format("{} is not valid UTF-8", field));
+  if (!IsValidUtf8(value)) {
+    return InvalidArgument(fmt::format("{} is not valid UTF-8", field)).ShownToClient(reason);
+  }
   if (HasControlCharacters(value, multiline)) {
-    return InvalidArgument(fmt::format("{} contains control characters", field));
+    return InvalidArgument(fmt::format("{} contains control characters", field))
+        .ShownToClient(reason);
   }
   return Status::Ok();
 }
@@ -70,10 +79,12 @@ std::string EncodeCursor(const store::MailboxItem& item) {
 
 Result<store::MailboxCursor> DecodeCursor(std::string_view text) {
   const size_t dot = text.find('.');
-  if (dot == std::string_view::npos) return InvalidArgument("malformed cursor");
+  if (dot == std::string_view::npos) return InvalidArgument("malformed cursor").ShownToClient();
   store::MailboxCursor c;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + dot, c.created_ms);
-  if (ec != std::errc() || ptr != text.data() + dot) return InvalidArgument("malformed cursor");
+  if (ec != std::errc() || ptr != text.data() + dot) {
+    return InvalidArgument("malformed cursor").ShownToClient();
+  }
   SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(text.substr(dot + 1)));
   c.message_id = id.str();
   return c;
@@ -95,27 +106,35 @@ Result<std::unique_ptr<UploadSession>> Mailbox::BeginUpload(const AuthContext& c
 
 Status Mailbox::ValidateSend(const SendRequest& r) const {
   const Limits& l = s_.config.limits;
-  if (r.to.empty()) return InvalidArgument("a message needs at least one recipient");
+  if (r.to.empty()) {
+    return InvalidArgument("a message needs at least one recipient")
+        .ShownToClient(Reason::kInvalidRecipient);
+  }
   if (r.to.size() > l.max_recipients) {
     return InvalidArgument(
-        fmt::format("a message can have at most {} recipients", l.max_recipients));
+               fmt::format("a message can have at most {} recipients", l.max_recipients))
+        .ShownToClient(Reason::kInvalidRecipient);
   }
-  SP_RETURN_IF_ERROR(ValidText("subject", r.subject, l.max_subject_bytes, false));
-  SP_RETURN_IF_ERROR(ValidText("text", r.text, l.max_text_bytes, true));
-  SP_RETURN_IF_ERROR(ValidText("html", r.html, l.max_html_bytes, true));
+  SP_RETURN_IF_ERROR(
+      ValidText("subject", r.subject, l.max_subject_bytes, false, Reason::kInvalidSubject));
+  SP_RETURN_IF_ERROR(ValidText("text", r.text, l.max_text_bytes, true, Reason::kNone));
+  SP_RETURN_IF_ERROR(ValidText("html", r.html, l.max_html_bytes, true, Reason::kNone));
   if (r.attachments.size() > l.max_attachments) {
     return InvalidArgument(
-        fmt::format("a message can have at most {} attachments", l.max_attachments));
+               fmt::format("a message can have at most {} attachments", l.max_attachments))
+        .ShownToClient(Reason::kInvalidAttachment);
   }
   for (const auto& a : r.attachments) {
     if (!IsSafeAttachmentName(a.name, l.max_attachment_name_bytes)) {
       return InvalidArgument(
-          fmt::format("attachment names must be 1 to {} bytes of text without '/', '\\', control "
-                      "characters, '.' or '..'",
-                      l.max_attachment_name_bytes));
+                 fmt::format("attachment names must be 1 to {} bytes of text without '/', '\\', "
+                             "control characters, '.' or '..'",
+                             l.max_attachment_name_bytes))
+          .ShownToClient(Reason::kInvalidAttachment);
     }
     if (!a.content_type.empty() && !IsContentType(a.content_type)) {
-      return InvalidArgument("attachment content type must look like type/subtype");
+      return InvalidArgument("attachment content type must look like type/subtype")
+          .ShownToClient(Reason::kInvalidAttachment);
     }
   }
   return Status::Ok();
@@ -130,7 +149,7 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
     auto parent = Read(ctx, request.in_reply_to);
     if (!parent.ok()) {
       return parent.status().code() == ErrorCode::kNotFound
-                 ? InvalidArgument("in_reply_to names no message of yours")
+                 ? InvalidArgument("in_reply_to names no message of yours").ShownToClient()
                  : parent.status();
     }
     thread_id = parent->header.thread_id;
@@ -162,12 +181,15 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   SP_ASSIGN_OR_RETURN(const std::chrono::seconds pickup_ttl,
                       PickupTtlFor(s_.config, request.expires_in_days));
   if (request.mucs.size() > s_.config.limits.max_recipients) {
-    return InvalidArgument("more MUCs than recipients");
+    return InvalidArgument("more MUCs than recipients").ShownToClient(Reason::kInvalidMuc);
   }
   std::map<std::string, std::string> typed_mucs;  // by normalised address
   for (const auto& [text, muc] : request.mucs) {
     auto address = EmailAddress::Parse(text);
-    if (!address.ok()) return InvalidArgument("a key of mucs is not a valid address");
+    if (!address.ok()) {
+      return InvalidArgument("a key of mucs is not a valid address")
+          .ShownToClient(Reason::kInvalidRecipient);
+    }
     SP_RETURN_IF_ERROR(ValidateMuc(muc));
     typed_mucs[address->str()] = muc;
   }
@@ -184,10 +206,12 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     auto address = EmailAddress::Parse(text);
     if (!address.ok()) {
       return InvalidArgument(fmt::format("recipient {} is not a valid address: {}",
-                                         all_to.size() + 1, address.status().message()));
+                                         all_to.size() + 1, address.status().message()))
+          .ShownToClient(Reason::kInvalidRecipient);
     }
     if (!seen.insert(address->str()).second) {
-      return InvalidArgument("recipient " + address->str() + " appears more than once");
+      return InvalidArgument("recipient " + address->str() + " appears more than once")
+          .ShownToClient(Reason::kInvalidRecipient);
     }
     all_to.push_back(address->str());
     auto user = s_.store.GetUserByEmail(address->str());
@@ -198,7 +222,8 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     if (user.ok() || user.status().code() != ErrorCode::kNotFound) {
       if (!user.ok()) return user.status();
       return InvalidArgument("the address " + address->str() +
-                             " belongs to an account that cannot receive messages");
+                             " belongs to a member who cannot receive messages")
+          .ShownToClient(Reason::kInvalidRecipient);
     }
     // A guest. An address with a usable MUC needs none; otherwise this message brings one.
     auto existing = s_.store.GetGuestAddress(address->str());
@@ -209,7 +234,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     if (!author.brings_mucs) {
       // A portal reply: every guest of the thread already has a MUC (perhaps locked, until a
       // member issues a new one).
-      if (!existing.ok()) return InvalidArgument("a reply cannot reach " + address->str());
+      if (!existing.ok()) {
+        return InvalidArgument("a reply cannot reach " + address->str())
+            .ShownToClient(Reason::kInvalidRecipient);
+      }
     } else if (!usable) {
       std::string muc;
       if (auto typed = typed_mucs.find(address->str()); typed != typed_mucs.end()) {
@@ -232,12 +260,14 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     std::string list;
     for (const auto& a : muc_required) list += (list.empty() ? "" : ", ") + a;
     if (outcome) outcome->muc_required = muc_required;
-    return InvalidArgument("a message unlock code (MUC) is needed for " + list);
+    return InvalidArgument("a message unlock code (MUC) is needed for " + list)
+        .ShownToClient(Reason::kMucRequired);
   }
   // Each new MUC costs one argon2id hash: bounded per message.
   if (new_mucs.size() > s_.config.limits.max_new_guests) {
     return InvalidArgument(fmt::format("a message can bring new unlock codes for at most {} guests",
-                                       s_.config.limits.max_new_guests));
+                                       s_.config.limits.max_new_guests))
+        .ShownToClient(Reason::kInvalidRecipient);
   }
   for (auto& g : new_mucs) {
     SP_ASSIGN_OR_RETURN(g.muc_hash,
@@ -259,16 +289,21 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   std::vector<UploadId> used_uploads;
   for (const AttachmentRequest& a : request.attachments) {
     auto upload_id = UploadId::Parse(a.upload_id);
-    if (!upload_id.ok()) return InvalidArgument("attachment upload id is malformed");
+    if (!upload_id.ok()) {
+      return InvalidArgument("attachment upload id is malformed")
+          .ShownToClient(Reason::kInvalidAttachment);
+    }
     auto upload = s_.store.GetUpload(*upload_id);
     auto key_blob =
         upload.ok() ? author.open_upload(*upload) : Result<crypto::SecretBytes>(upload.status());
     if (!key_blob.ok() && key_blob.status().code() == ErrorCode::kNotFound) {
-      return InvalidArgument("attachment upload " + a.upload_id + " does not exist");
+      return InvalidArgument("attachment upload " + a.upload_id + " does not exist")
+          .ShownToClient(Reason::kInvalidAttachment);
     }
     SP_RETURN_IF_ERROR(key_blob.status());
     if (std::find(used_uploads.begin(), used_uploads.end(), *upload_id) != used_uploads.end()) {
-      return InvalidArgument("attachment upload " + a.upload_id + " is used twice");
+      return InvalidArgument("attachment upload " + a.upload_id + " is used twice")
+          .ShownToClient(Reason::kInvalidAttachment);
     }
     if (key_blob->size() != kUploadKeyBlob) return Corruption("upload key has the wrong size");
     AttachmentMeta meta{a.name,
@@ -337,6 +372,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       if (Status st = tx.DeleteUpload(u); !st.ok()) {
         return st.code() == ErrorCode::kNotFound
                    ? Conflict("an attachment upload was used by another message")
+                         .ShownToClient(Reason::kInvalidAttachment)
                    : st;
       }
     }
@@ -462,7 +498,8 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
                                   int limit, std::optional<std::string_view> query) {
   if (limit < 1 || limit > s_.config.limits.max_page_size) {
     return InvalidArgument(
-        fmt::format("limit must be between 1 and {}", s_.config.limits.max_page_size));
+               fmt::format("limit must be between 1 and {}", s_.config.limits.max_page_size))
+        .ShownToClient();
   }
   std::optional<std::string> lowered_query;
   if (query) {
@@ -470,8 +507,9 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
     for (unsigned char c : *query) chars += (c & 0xC0) != 0x80;
     if (chars < 1 || chars > s_.config.limits.max_search_chars || !IsValidUtf8(*query) ||
         HasControlCharacters(*query, false)) {
-      return InvalidArgument(
-          fmt::format("q must be 1 to {} characters of text", s_.config.limits.max_search_chars));
+      return InvalidArgument(fmt::format("q must be 1 to {} characters of text",
+                                         s_.config.limits.max_search_chars))
+          .ShownToClient();
     }
     lowered_query = AsciiLower(*query);
   }
@@ -554,12 +592,23 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
   SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.MarkRead(ctx.user.id, id));
-    return RecordEvent(s_, tx, "message.read", ctx.user.id.str(), id.str());
+    return RecordEvent(
+        s_, tx, "message.read", ctx.user.id.str(), id.str(),
+        opened->seal == SealState::kValid ? "{}" : nlohmann::json{{"seal", "broken"}}.dump());
   }));
-  MessageView view{
-      HeaderOf(opened->summary, item->entry, opened->seal, opened->by_portal), std::move(body), {}};
+  return ViewOf(*opened, item->entry, std::move(body));
+}
+
+MessageView Mailbox::ViewOf(const Opened& opened, const store::MailboxEntry& entry,
+                            MessageBody body) {
+  MessageView view{HeaderOf(opened.summary, entry, opened.seal, opened.by_portal), {}, {}};
+  if (opened.seal != SealState::kValid) {
+    view.withheld = Withheld::kSealBroken;
+    return view;
+  }
+  view.body = std::move(body);
   int index = 0;
-  for (const auto& a : opened->summary.attachments) {
+  for (const auto& a : opened.summary.attachments) {
     view.attachments.push_back({index++, a.name, a.content_type, a.size});
   }
   return view;
@@ -579,6 +628,10 @@ Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const
                                                      int index, const std::string& actor) {
   if (index < 0 || static_cast<size_t>(index) >= opened.summary.attachments.size()) {
     return NotFound("attachment not found");
+  }
+  if (opened.seal != SealState::kValid) {
+    return Conflict("the message's seal is broken: its attachments are withheld")
+        .As(Reason::kSealBroken);
   }
   SP_ASSIGN_OR_RETURN(const auto records, s_.store.GetAttachments(id));
   if (records.size() != opened.summary.attachments.size()) return Corruption(kIntegrityFailure);
@@ -611,13 +664,7 @@ Result<MessageView> Mailbox::ReadWithKey(const store::MessageRecord& message,
   SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
   const store::MailboxEntry entry{message.sender_id, message.id, Folder::kInbox, {}, false,
                                   message.created_at};
-  MessageView view{
-      HeaderOf(opened.summary, entry, opened.seal, opened.by_portal), std::move(body), {}};
-  int index = 0;
-  for (const auto& a : opened.summary.attachments) {
-    view.attachments.push_back({index++, a.name, a.content_type, a.size});
-  }
-  return view;
+  return ViewOf(opened, entry, std::move(body));
 }
 
 Result<AttachmentDownload> Mailbox::OpenAttachmentWithKey(const store::MessageRecord& message,

@@ -110,10 +110,19 @@ struct AttachmentInfo {
   uint64_t size = 0;
 };
 
+// Why a message's content is not in its view.
+enum class Withheld {
+  kNone,
+  // The seal does not verify: the text and attachments cannot be shown to be the sender's, so
+  // no front end shows them (the header stays, marked broken). Attachments refuse to open.
+  kSealBroken,
+};
+
 struct MessageView {
   MessageHeader header;
-  MessageBody body;
-  std::vector<AttachmentInfo> attachments;
+  MessageBody body;                         // empty when withheld
+  std::vector<AttachmentInfo> attachments;  // empty when withheld
+  Withheld withheld = Withheld::kNone;
 };
 
 struct AttachmentDownload {
@@ -130,7 +139,7 @@ struct UploadResult {
 class UploadSession {
  public:
   virtual ~UploadSession() = default;
-  virtual Status Write(ByteView chunk) = 0;  // ResourceExhausted past the upload limit
+  virtual Status Write(ByteView chunk) = 0;  // TooLarge past the upload limit
   virtual Result<UploadResult> Finish() = 0;
   virtual void Abort() = 0;
 };
@@ -155,6 +164,9 @@ class Mailbox final {
   // have a next_cursor to continue from.
   Result<MailboxPage> List(const AuthContext& ctx, store::Folder folder, std::string_view cursor,
                            int limit, std::optional<std::string_view> query = std::nullopt);
+  // Marks the message read. A message whose stored data fails to decrypt is Corruption (and
+  // audited, or Unavailable when that cannot be); one whose seal does not verify comes with its
+  // content withheld (MessageView::withheld), and its attachments are Conflict (seal-broken).
   Result<MessageView> Read(const AuthContext& ctx, std::string_view message_id);
   Result<AttachmentDownload> OpenAttachment(const AuthContext& ctx, std::string_view message_id,
                                             int index);
@@ -178,6 +190,9 @@ class Mailbox final {
   Result<Opened> OpenWithKey(crypto::AeadKey data_key, const store::MessageRecord& message);
   Result<AttachmentDownload> OpenAttachmentOf(const Opened& opened, const MessageId& id, int index,
                                               const std::string& actor);
+  // The view of an opened message: its content only when the seal verifies.
+  static MessageView ViewOf(const Opened& opened, const store::MailboxEntry& entry,
+                            MessageBody body);
   Status ValidateSend(const SendRequest& request) const;
 
   Services s_;

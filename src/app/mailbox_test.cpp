@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "app/app_test_fixture.h"
+#include "crypto/sealed_box.h"
+#include "crypto/signature.h"
 
 namespace sealpost::app {
 namespace {
@@ -164,6 +166,53 @@ TEST_F(MailboxTest, AnIntegrityFailureThatCannotBeAuditedFailsTheRead) {
   faults_.StopFailing();
   EXPECT_THAT(mailbox_.Read(carol, id->str()).status(), StatusIs(ErrorCode::kCorruption));
   EXPECT_TRUE(AuditHas("message.integrity_failure"));
+}
+
+// A message whose seal does not verify (here: signed with a key that is not the sender's) is
+// listed and its header shown as broken, but app/ withholds its text and attachments from every
+// front end, and its attachments refuse to open.
+TEST_F(MailboxTest, ABrokenSealWithholdsTheContent) {
+  const std::string alice_totp = Enrol("alice@example.org");
+  const std::string bob_totp = Enrol("bob@example.org");
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp);
+  auto upload = Upload(alice, "ATTACHMENT");
+  ASSERT_THAT(upload.status(), IsOk());
+
+  const crypto::SigningKey impostor = crypto::SigningKey::Generate();
+  auto box_key = alice.BoxKey();
+  ASSERT_THAT(box_key.status(), IsOk());
+  Author author;
+  author.sender_id = alice.user.id;
+  author.email = alice.user.email;
+  author.actor = alice.user.id.str();
+  author.signing_key = &impostor;
+  author.umk = &alice.umk;
+  author.open_upload = [&](const store::UploadRecord& u) {
+    return crypto::OpenSealed(*box_key, u.sealed_key);
+  };
+  auto id = mailbox_.SendAs(
+      author, {{"bob@example.org"}, "s", "TEXT", "", {{upload->id.str(), "a", ""}}}, "");
+  ASSERT_THAT(id.status(), IsOk());
+
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp);
+  auto view = mailbox_.Read(bob, id->str());
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->header.seal, SealState::kInvalid);
+  EXPECT_EQ(view->withheld, Withheld::kSealBroken);
+  EXPECT_TRUE(view->body.text.empty());
+  EXPECT_TRUE(view->attachments.empty());
+  EXPECT_EQ(view->header.attachment_count, 1u);
+  auto download = mailbox_.OpenAttachment(bob, id->str(), 0);
+  EXPECT_THAT(download.status(), StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(download.status().reason(), Reason::kSealBroken);
+
+  // The same message sealed with Alice's own key shows everything.
+  auto sealed = mailbox_.Send(alice, {{"bob@example.org"}, "s", "TEXT", "", {}});
+  ASSERT_THAT(sealed.status(), IsOk());
+  auto good = mailbox_.Read(bob, sealed->str());
+  ASSERT_THAT(good.status(), IsOk());
+  EXPECT_EQ(good->withheld, Withheld::kNone);
+  EXPECT_EQ(good->body.text, "TEXT");
 }
 
 }  // namespace

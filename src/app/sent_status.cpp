@@ -37,7 +37,8 @@ Result<std::chrono::seconds> PickupTtlFor(const AppConfig& config, std::optional
   if (!days) return config.pickup_ttl;
   const int64_t max_days = ExpiryLimitsOf(config).max_days;
   if (*days < 1 || *days > max_days) {
-    return InvalidArgument(fmt::format("expires_in_days must be between 1 and {}", max_days));
+    return InvalidArgument(fmt::format("expires_in_days must be between 1 and {}", max_days))
+        .ShownToClient(Reason::kInvalidExpiry);
   }
   return std::chrono::seconds(*days * kSecondsPerDay);
 }
@@ -95,7 +96,9 @@ Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageH
 }
 
 Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_view message_id) {
-  SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
+  auto parsed = MessageId::Parse(message_id);
+  if (!parsed.ok()) return NotFound("message not found");
+  const MessageId id = *parsed;
   auto message = s_.store.GetMessage(id);
   if (!message.ok() || message->sender_id != ctx.user.id) return NotFound("message not found");
   SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.ListPickupsOfMessage(id));
@@ -146,7 +149,8 @@ Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_vi
       ++member_copies;
     }
     if (result.recalled.empty()) {
-      return Conflict("every recipient has already opened the message");
+      return Conflict("every recipient has already opened the message")
+          .As(Reason::kNothingToRecall);
     }
     return RecordEvent(
         s_, tx, "message.recall", ctx.user.id.str(), id.str(),

@@ -70,11 +70,6 @@ class SentMessages final {
   explicit SentMessages(const Services& services) : s_(services) {}
 
   ExpiryLimits expiry_limits() const { return ExpiryLimitsOf(s_.config); }
-  // PickupTtlFor with this server's configuration.
-  Result<std::chrono::seconds> CheckExpiry(std::optional<int64_t> days) const {
-    return PickupTtlFor(s_.config, days);
-  }
-
   // The status of each recipient of `header` (a message the caller read). NotFound unless the
   // caller sent it.
   Result<SentStatus> StatusOf(const AuthContext& ctx, const MessageHeader& header);

@@ -167,7 +167,7 @@ TEST_F(SentStatusTest, RecallWithdrawsUnopenedPickupsAndUnreadMemberCopiesOnly) 
   // Not the sender: as if there were no such message.
   const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
   EXPECT_THAT(sent_.Recall(bob, id->str()).status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(sent_.Recall(alice, "not-an-id").status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(sent_.Recall(alice, "not-an-id").status(), StatusIs(ErrorCode::kNotFound));
 
   auto recalled = sent_.Recall(alice, id->str());
   ASSERT_THAT(recalled.status(), IsOk());

@@ -37,4 +37,9 @@ Status Accounts::EndSession(const AuthContext& ctx, std::string_view public_id) 
   });
 }
 
+Status Accounts::ExpireSessions() {
+  return s_.store.Write(
+      [&](store::WriteTxn& tx) { return tx.DeleteExpiredSessions(s_.clock.Now()); });
+}
+
 }  // namespace sealpost::app

@@ -8,6 +8,12 @@ std::string AddressKey(const std::string& address) { return "login-fail:address:
 
 }  // namespace
 
+Status LoginThrottle::TooManyAttempts() const {
+  return RateLimited("too many failed attempts; try again later")
+      .As(Reason::kTooManyAttempts)
+      .RetryAfter(static_cast<uint32_t>(retry_after().count()));
+}
+
 Status LoginThrottle::Check(const std::string& account, const std::string& client_address) const {
   const TimePoint now = clock_.Now();
   SP_ASSIGN_OR_RETURN(const int64_t by_account,
@@ -15,7 +21,7 @@ Status LoginThrottle::Check(const std::string& account, const std::string& clien
   SP_ASSIGN_OR_RETURN(const int64_t by_address,
                       store_.GetCounter(AddressKey(client_address), now, limits_.window));
   if (by_account >= limits_.per_account || by_address >= limits_.per_address) {
-    return ResourceExhausted("too many failed attempts; try again later");
+    return TooManyAttempts();
   }
   return Status::Ok();
 }
@@ -31,7 +37,7 @@ Status LoginThrottle::CheckAddress(const std::string& client_address) const {
   SP_ASSIGN_OR_RETURN(const int64_t by_address,
                       store_.GetCounter(AddressKey(client_address), clock_.Now(), limits_.window));
   if (by_address >= limits_.per_address) {
-    return ResourceExhausted("too many failed attempts; try again later");
+    return TooManyAttempts();
   }
   return Status::Ok();
 }

@@ -25,7 +25,7 @@ class LoginThrottle final {
   LoginThrottle(store::Store& store, const platform::Clock& clock, ThrottleLimits limits)
       : store_(store), clock_(clock), limits_(limits) {}
 
-  // ResourceExhausted when either counter is at its limit.
+  // RateLimited (too-many-attempts, with Retry-After) when either counter is at its limit.
   Status Check(const std::string& account, const std::string& client_address) const;
   Status RecordFailure(store::WriteTxn& tx, const std::string& account,
                        const std::string& client_address) const;
@@ -39,6 +39,8 @@ class LoginThrottle final {
   }
 
  private:
+  Status TooManyAttempts() const;
+
   store::Store& store_;
   const platform::Clock& clock_;
   ThrottleLimits limits_;

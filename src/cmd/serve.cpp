@@ -140,11 +140,7 @@ int Serve(const Config& config) {
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
-  const crypto::VerifyKey audit_verify_key = audit_log.verify_key();
   api::RegisterApi(*router, {accounts, mailbox, admin, guests, sent,
-                             [&store_ref, audit_verify_key] {
-                               return audit::VerifyAuditLog(store_ref, audit_verify_key);
-                             },
                              [&store_ref] { return store_ref.HasActiveAdmin().status(); },
                              config.app.limits.max_upload_bytes, config.max_json_bytes,
                              4 * config.app.limits.max_text_bytes});
@@ -180,8 +176,7 @@ int Serve(const Config& config) {
           spdlog::info("housekeeping: expired {} pickups, {} pickup tokens", pickups->expired,
                        pickups->tokens);
         }
-        const Status sessions = store_ref.Write(
-            [&](store::WriteTxn& tx) { return tx.DeleteExpiredSessions(clock.Now()); });
+        const Status sessions = accounts.ExpireSessions();
         if (!sessions.ok()) spdlog::warn("housekeeping: sessions: {}", sessions.ToString());
       },
       std::chrono::minutes(10));

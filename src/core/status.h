@@ -1,32 +1,22 @@
 // Status and Result<T>: errors as values (STYLE.md convention 2).
 //
-// A Status carries one code from a small fixed set plus a message meant for logs. Front ends map
-// the code to a protocol answer (HTTP status, SMTP reply) and choose the text the client sees, so
-// a message may contain detail that must not reach a client.
+// A Status has two faces. Its code and message are for the log: the message may name files,
+// queries or peers and must never reach a client as it is. What a client is told comes from the
+// Status's Reason (core/reason.h): a stable problem type and a text chosen for that cause. A
+// message may be shown to a client only where the code that made it marked it so
+// (ShownToClient), because it was written for the client (a rule the client's input broke).
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 
+#include "core/reason.h"
+
 namespace sealpost {
-
-enum class ErrorCode {
-  kOk = 0,
-  kNotFound,
-  kInvalidArgument,
-  kUnauthenticated,    // wrong credentials, or a ciphertext/signature that does not verify
-  kPermissionDenied,   // authenticated but not allowed
-  kConflict,           // state does not allow the operation (duplicate, already used…)
-  kResourceExhausted,  // a size, count or rate limit was hit
-  kUnavailable,        // transient: retry later
-  kCorruption,         // stored data failed an integrity check
-  kInternal,
-};
-
-std::string_view ErrorCodeName(ErrorCode code);
 
 class [[nodiscard]] Status final {
  public:
@@ -37,11 +27,42 @@ class [[nodiscard]] Status final {
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
+  // For the log.
   const std::string& message() const { return message_; }
   std::string ToString() const;
 
+  // The cause a client is told; Reason::kNone leaves it to the code.
+  Reason reason() const { return reason_; }
+  // The text a client may see: the message where it was marked as written for the client, or
+  // else "" (the front end then uses the reason's or the code's own text).
+  std::string_view client_text() const {
+    return message_shown_ ? std::string_view(message_) : std::string_view();
+  }
+  // Seconds after which a rate-limited request may succeed (0: not said).
+  uint32_t retry_after_seconds() const { return retry_after_seconds_; }
+
+  // Names the cause for the client; the message stays in the log.
+  Status As(Reason reason) && {
+    reason_ = reason;
+    return std::move(*this);
+  }
+  // The message was written for the client (it describes the client's own input, never the
+  // server): the client may be shown it. Optionally names the cause too.
+  Status ShownToClient(Reason reason = Reason::kNone) && {
+    message_shown_ = true;
+    if (reason != Reason::kNone) reason_ = reason;
+    return std::move(*this);
+  }
+  Status RetryAfter(uint32_t seconds) && {
+    retry_after_seconds_ = seconds;
+    return std::move(*this);
+  }
+
  private:
   ErrorCode code_ = ErrorCode::kOk;
+  Reason reason_ = Reason::kNone;
+  bool message_shown_ = false;
+  uint32_t retry_after_seconds_ = 0;
   std::string message_;
 };
 
@@ -52,9 +73,9 @@ inline Status PermissionDenied(std::string m) {
   return {ErrorCode::kPermissionDenied, std::move(m)};
 }
 inline Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
-inline Status ResourceExhausted(std::string m) {
-  return {ErrorCode::kResourceExhausted, std::move(m)};
-}
+inline Status TooLarge(std::string m) { return {ErrorCode::kTooLarge, std::move(m)}; }
+inline Status RateLimited(std::string m) { return {ErrorCode::kRateLimited, std::move(m)}; }
+inline Status StorageFull(std::string m) { return {ErrorCode::kStorageFull, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
 inline Status Corruption(std::string m) { return {ErrorCode::kCorruption, std::move(m)}; }
 inline Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }

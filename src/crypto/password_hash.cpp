@@ -70,7 +70,7 @@ Status Argon2idDerive(std::span<uint8_t> out, std::string_view password, ByteVie
                              ops_limit, mem_limit_bytes,
                              crypto_pwhash_argon2id_ALG_ARGON2ID13) != 0) {
     sodium_memzero(out.data(), out.size());
-    return ResourceExhausted("argon2id failed (out of memory?)");
+    return Unavailable("argon2id failed (out of memory?)");
   }
   return Status::Ok();
 }
@@ -97,7 +97,7 @@ Result<std::string> HashPasswordForStorage(std::string_view password,
   std::array<char, crypto_pwhash_argon2id_STRBYTES> out{};
   if (crypto_pwhash_argon2id_str(out.data(), password.data(), password.size(), params.ops_limit,
                                  params.mem_limit_bytes) != 0) {
-    return ResourceExhausted("argon2id failed (out of memory?)");
+    return Unavailable("argon2id failed (out of memory?)");
   }
   return std::string(out.data());
 }

@@ -49,7 +49,7 @@ inline constexpr PasswordHashParams kMinimumPasswordHashParams{2, size_t{19} * 1
 inline constexpr PasswordHashParams kInteractivePasswordHashParams{2, size_t{64} * 1024 * 1024};
 
 // Derives a 32-byte AEAD key from `password` and a kPasswordSaltBytes `salt`. InvalidArgument for a
-// wrong salt size, invalid parameters or a too-long password; ResourceExhausted if libsodium
+// wrong salt size, invalid parameters or a too-long password; Unavailable if libsodium
 // cannot run (out of memory).
 Result<AeadKey> DeriveKeyFromPassword(std::string_view password, ByteView salt,
                                       const PasswordHashParams& params);

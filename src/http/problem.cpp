@@ -7,14 +7,20 @@
 #include <nlohmann/json.hpp>
 
 namespace sealpost::http {
+namespace {
 
-Response Problem(int status, std::string_view type_slug, std::string_view title,
-                 std::string_view detail) {
+Response Problem(int status, const ClientFace& face, std::string_view detail,
+                 const nlohmann::json* members = nullptr) {
   nlohmann::ordered_json doc;
-  doc["type"] = std::string(kProblemTypeBase) + std::string(type_slug);
-  doc["title"] = std::string(title);
+  doc["type"] = std::string(kProblemTypeBase) + std::string(face.slug);
+  doc["title"] = std::string(face.title);
   doc["status"] = status;
-  if (!detail.empty()) doc["detail"] = std::string(detail);
+  doc["detail"] = std::string(detail.empty() ? face.text : detail);
+  if (members != nullptr) {
+    for (const auto& [key, value] : members->items()) {
+      if (!doc.contains(key)) doc[key] = value;
+    }
+  }
   Response response;
   response.status = status;
   // Invalid UTF-8 in a detail (it may quote client input) is replaced, not thrown on.
@@ -23,62 +29,153 @@ Response Problem(int status, std::string_view type_slug, std::string_view title,
   return response;
 }
 
-Response ProblemFromStatus(const Status& status) {
-  switch (status.code()) {
+int CodeStatus(ErrorCode code) {
+  switch (code) {
     case ErrorCode::kInvalidArgument:
-      return Problem(400, "invalid-argument", "Invalid argument", status.message());
+      return 400;
     case ErrorCode::kUnauthenticated:
-      return Problem(401, "unauthenticated", "Authentication required", status.message());
+      return 401;
     case ErrorCode::kPermissionDenied:
-      return Problem(403, "forbidden", "Forbidden", status.message());
+      return 403;
     case ErrorCode::kNotFound:
-      return Problem(404, "not-found", "Not found", status.message());
+      return 404;
     case ErrorCode::kConflict:
-      return Problem(409, "conflict", "Conflict", status.message());
-    case ErrorCode::kResourceExhausted:
-      return Problem(413, "payload-too-large", "Payload too large", status.message());
+      return 409;
+    case ErrorCode::kTooLarge:
+      return 413;
+    case ErrorCode::kRateLimited:
+      return 429;
+    case ErrorCode::kStorageFull:
+      return 507;
     case ErrorCode::kUnavailable:
-      spdlog::warn("http: answering 503: {}", status.ToString());
-      return Problem(503, "unavailable", "Service unavailable, try again later");
-    case ErrorCode::kCorruption:
-      spdlog::error("http: answering 500 (integrity): {}", status.ToString());
-      return Problem(500, "integrity-failure", "Stored data failed an integrity check");
+      return 503;
     case ErrorCode::kOk:
+    case ErrorCode::kCorruption:
     case ErrorCode::kInternal:
       break;
   }
-  spdlog::error("http: answering 500: {}", status.ToString());
-  return Problem(500, "internal", "Internal server error");
+  return 500;
+}
+
+// Reasons whose answer differs from their code's. 0: the code decides.
+int ReasonStatus(Reason reason) {
+  switch (reason) {
+    case Reason::kMalformedRequest:
+      return 400;
+    case Reason::kUnknownRoute:
+      return 404;
+    case Reason::kMethodNotAllowed:
+      return 405;
+    case Reason::kHeaderTooLarge:
+      return 431;
+    case Reason::kUnsupportedMediaType:
+      return 415;
+    case Reason::kTooManyTransfers:
+      return 503;
+    case Reason::kOriginMismatch:
+    case Reason::kCsrfFailed:
+    case Reason::kTotpSetupRequired:
+    case Reason::kWrongPassword:
+    case Reason::kMucWrong:
+      return 403;
+    case Reason::kSessionRequired:
+    case Reason::kInvalidCredentials:
+    case Reason::kInvalidOneTimeCode:
+    case Reason::kLoginExpired:
+      return 401;
+    case Reason::kTooManyAttempts:
+    case Reason::kPickupThrottled:
+      return 429;
+    case Reason::kRecoveryFailed:
+    case Reason::kInvalidPassword:
+    case Reason::kInvalidDisplayName:
+    case Reason::kInvalidEmail:
+    case Reason::kInvalidRecipient:
+    case Reason::kInvalidSubject:
+    case Reason::kInvalidAttachment:
+    case Reason::kMucRequired:
+    case Reason::kInvalidExpiry:
+    case Reason::kInvalidMuc:
+      return 400;
+    case Reason::kLinkInvalid:
+    case Reason::kPickupNotFound:
+      return 404;
+    case Reason::kAddressTaken:
+    case Reason::kNothingToRecall:
+    case Reason::kSealBroken:
+    case Reason::kPickupEnrolled:
+    case Reason::kAlreadyMember:
+      return 409;
+    case Reason::kMucLocked:
+      return 423;
+    case Reason::kNone:
+      break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int HttpStatusOf(ErrorCode code, Reason reason) {
+  const int by_reason = ReasonStatus(reason);
+  return by_reason != 0 ? by_reason : CodeStatus(code);
+}
+
+Response ProblemFromStatus(const Status& status) {
+  return ProblemFromStatus(status, nlohmann::json::object());
+}
+
+Response ProblemFromStatus(const Status& status, const nlohmann::json& members) {
+  const int http_status = HttpStatusOf(status.code(), status.reason());
+  if (http_status >= 500) {
+    if (status.code() == ErrorCode::kUnavailable || status.code() == ErrorCode::kStorageFull) {
+      spdlog::warn("http: answering {}: {}", http_status, status.ToString());
+    } else {
+      spdlog::error("http: answering {}: {}", http_status, status.ToString());
+    }
+  }
+  // A 5xx never shows a message, even one marked for the client.
+  const std::string_view detail = http_status < 500 ? status.client_text() : std::string_view();
+  Response response =
+      Problem(http_status, DescribeForClient(status.code(), status.reason()), detail, &members);
+  if (status.retry_after_seconds() > 0) {
+    response.SetHeader("Retry-After", std::to_string(status.retry_after_seconds()));
+  }
+  return response;
+}
+
+Response ProblemFor(Reason reason, std::string_view detail) {
+  return Problem(HttpStatusOf(ErrorCode::kInternal, reason),
+                 DescribeForClient(ErrorCode::kInternal, reason), detail);
 }
 
 Response PayloadTooLarge(uint64_t limit_bytes) {
-  return Problem(413, "payload-too-large", "Payload too large",
-                 fmt::format("The request body exceeds the limit of {} bytes.", limit_bytes));
+  return ProblemFromStatus(
+      TooLarge(fmt::format("The request body exceeds the limit of {} bytes.", limit_bytes))
+          .ShownToClient());
 }
 
-Response NotFoundProblem() {
-  return Problem(404, "not-found", "Not found", "No resource matches the request path.");
-}
+Response NotFoundProblem() { return ProblemFor(Reason::kUnknownRoute); }
 
 Response MethodNotAllowedProblem(std::string_view allow) {
-  Response response = Problem(405, "method-not-allowed", "Method not allowed",
-                              fmt::format("Allowed methods: {}.", allow));
+  Response response =
+      ProblemFor(Reason::kMethodNotAllowed, fmt::format("Allowed methods: {}.", allow));
   response.SetHeader("Allow", allow);
   return response;
 }
 
 Response TooManyTransfers(size_t limit) {
-  Response response =
-      Problem(503, "too-many-transfers", "Too many transfers in progress",
-              fmt::format("The server streams at most {} uploads and downloads at once; try again "
-                          "in a moment.",
-                          limit));
+  Response response = ProblemFor(
+      Reason::kTooManyTransfers,
+      fmt::format("The server streams at most {} uploads and downloads at once; try again in a "
+                  "moment.",
+                  limit));
   response.SetHeader("Retry-After", "1");
   return response;
 }
 
 Response MalformedRequest(std::string_view detail) {
-  return Problem(400, "malformed-request", "Malformed request", detail);
+  return ProblemFor(Reason::kMalformedRequest, detail);
 }
 
 }  // namespace sealpost::http

@@ -2,19 +2,20 @@
 //
 // A problem is `application/problem+json` with
 //   {"type":"https://sealpost.dev/problems/<slug>","title":...,"status":...,"detail":...}
-// ("detail" omitted when empty). Slugs used by http/ itself: malformed-request, not-found,
-// method-not-allowed, payload-too-large, header-too-large, unsupported-media-type,
-// invalid-argument, unauthenticated, forbidden, conflict, unavailable, too-many-transfers,
-// integrity-failure, internal.
+// Slug, title and the default detail come from the catalogue in core/reason.h: a Status's reason,
+// or its code when it has none. The HTTP status of each is chosen here (HttpStatusOf). A rate
+// limit's Retry-After travels in the Status and becomes the header.
 //
-// SECURITY: `detail` reaches the client. ProblemFromStatus() therefore passes a Status message
-// through only for 4xx answers; for 5xx it logs the message and sends a generic title.
-// Thread-safe (pure, apart from that log line).
+// SECURITY: `detail` reaches the client, so a Status message (written for the log) is sent only
+// where its maker marked it as written for the client (Status::ShownToClient); otherwise the
+// catalogue's generic text is. 5xx answers log the Status. Thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/status.h"
 #include "http/response.h"
@@ -23,18 +24,21 @@ namespace sealpost::http {
 
 inline constexpr std::string_view kProblemTypeBase = "https://sealpost.dev/problems/";
 
-Response Problem(int status, std::string_view type_slug, std::string_view title,
-                 std::string_view detail = {});
+// The HTTP status for a code and reason (the reason's when it has its own, else the code's).
+int HttpStatusOf(ErrorCode code, Reason reason);
 
-// kInvalidArgument→400 invalid-argument, kUnauthenticated→401 unauthenticated,
-// kPermissionDenied→403 forbidden, kNotFound→404 not-found, kConflict→409 conflict,
-// kResourceExhausted→413 payload-too-large, kUnavailable→503 unavailable,
-// kCorruption→500 integrity-failure, kInternal (and anything else)→500 internal.
+// The answer for a failed Status.
 Response ProblemFromStatus(const Status& status);
+// The same with extension members (RFC 9457 §3.2), e.g. {"remaining_tries": 3}: an object whose
+// keys are none of type, title, status and detail.
+Response ProblemFromStatus(const Status& status, const nlohmann::json& members);
+// The answer for a reason; `detail` replaces the catalogue's text (it must be written for the
+// client).
+Response ProblemFor(Reason reason, std::string_view detail = {});
 
 // 413 payload-too-large whose detail names the limit in bytes.
 Response PayloadTooLarge(uint64_t limit_bytes);
-// 404 not-found for an unknown route.
+// 404 unknown-route: no route matches the path.
 Response NotFoundProblem();
 // 405 method-not-allowed with an Allow header, e.g. allow = "GET, HEAD".
 Response MethodNotAllowedProblem(std::string_view allow);

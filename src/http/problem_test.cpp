@@ -10,23 +10,25 @@ namespace {
 nlohmann::json Body(const Response& response) { return nlohmann::json::parse(response.body); }
 
 TEST(ProblemTest, Rfc9457Shape) {
-  const Response response = Problem(404, "not-found", "Not found", "No such message.");
+  const Response response = ProblemFor(Reason::kPickupNotFound, "No such message.");
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.Header("content-type"), "application/problem+json");
   const nlohmann::json body = Body(response);
-  EXPECT_EQ(body["type"], "https://sealpost.dev/problems/not-found");
-  EXPECT_EQ(body["title"], "Not found");
+  EXPECT_EQ(body["type"], "https://sealpost.dev/problems/pickup-not-found");
+  EXPECT_EQ(body["title"], "No such message");
   EXPECT_EQ(body["status"], 404);
   EXPECT_EQ(body["detail"], "No such message.");
-  EXPECT_FALSE(Body(Problem(400, "x", "X")).contains("detail"));
+  // Without a detail of its own, a problem says the catalogue's sentence.
+  EXPECT_EQ(Body(ProblemFor(Reason::kMucLocked))["detail"],
+            DescribeForClient(ErrorCode::kInternal, Reason::kMucLocked).text);
 }
 
 TEST(ProblemTest, InvalidUtf8InDetailIsReplacedNotThrown) {
-  const Response response = Problem(400, "x", "X", "bad \xff byte");
+  const Response response = ProblemFromStatus(InvalidArgument("bad \xff byte").ShownToClient());
   EXPECT_TRUE(Body(response).contains("detail"));
 }
 
-TEST(ProblemTest, FromStatusMapping) {
+TEST(ProblemTest, EachCodeHasItsAnswer) {
   struct Case {
     Status status;
     int http;
@@ -38,7 +40,9 @@ TEST(ProblemTest, FromStatusMapping) {
       {PermissionDenied("m"), 403, "forbidden"},
       {NotFound("m"), 404, "not-found"},
       {Conflict("m"), 409, "conflict"},
-      {ResourceExhausted("m"), 413, "payload-too-large"},
+      {TooLarge("m"), 413, "payload-too-large"},
+      {RateLimited("m"), 429, "rate-limited"},
+      {StorageFull("m"), 507, "storage-full"},
       {Unavailable("m"), 503, "unavailable"},
       {Corruption("m"), 500, "integrity-failure"},
       {Internal("m"), 500, "internal"},
@@ -50,14 +54,60 @@ TEST(ProblemTest, FromStatusMapping) {
   }
 }
 
-TEST(ProblemTest, OnlyClientErrorsShowTheMessage) {
-  EXPECT_EQ(Body(ProblemFromStatus(Conflict("address already enrolled")))["detail"],
-            "address already enrolled");
-  for (const Status& s : {Internal("db at /var/lib/secret failed"),
-                          Corruption("blob 42 tag mismatch"), Unavailable("pg down at 10.0.0.5")}) {
+TEST(ProblemTest, AReasonPicksTypeAndStatus) {
+  const Response locked = ProblemFromStatus(PermissionDenied("m").As(Reason::kMucLocked));
+  EXPECT_EQ(locked.status, 423);
+  EXPECT_EQ(Body(locked)["type"], "https://sealpost.dev/problems/muc-locked");
+  const Response wrong = ProblemFromStatus(Unauthenticated("m").As(Reason::kInvalidCredentials));
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(Body(wrong)["type"], "https://sealpost.dev/problems/invalid-credentials");
+}
+
+TEST(ProblemTest, EveryReasonHasAnHttpStatusOfItsOwn) {
+  for (const Reason reason : AllReasons()) {
+    const int status = HttpStatusOf(ErrorCode::kInternal, reason);
+    EXPECT_TRUE(status >= 400 && status < 600) << DescribeForClient(ErrorCode::kOk, reason).slug;
+    EXPECT_NE(status, 500) << DescribeForClient(ErrorCode::kOk, reason).slug;
+  }
+}
+
+// The log's message reaches the client only where its maker wrote it for the client.
+TEST(ProblemTest, OnlyMessagesMarkedForTheClientAreShown) {
+  EXPECT_EQ(
+      Body(ProblemFromStatus(
+          Conflict("address already enrolled").ShownToClient(Reason::kAddressTaken)))["detail"],
+      "address already enrolled");
+  for (const Status& s :
+       {Internal("db at /var/lib/secret failed"), Corruption("blob 42 tag mismatch"),
+        Unavailable("pg down at 10.0.0.5"), StorageFull("write /srv/blobs/ab/cd: No space left"),
+        Conflict("postgres: constraint violated: users_email_key"),
+        InvalidArgument("postgres: 22P02 invalid input syntax"),
+        TooLarge("file too large: /etc/sealpost/key"),
+        // Marked, but a 5xx: still not shown.
+        Internal("db at /var/lib/secret failed").ShownToClient()}) {
     const Response response = ProblemFromStatus(s);
     EXPECT_THAT(response.body, ::testing::Not(::testing::HasSubstr(s.message()))) << s.ToString();
+    EXPECT_FALSE(Body(response)["detail"].get<std::string>().empty());
   }
+}
+
+TEST(ProblemTest, RateLimitsSayWhenToRetry) {
+  const Response response =
+      ProblemFromStatus(RateLimited("m").As(Reason::kTooManyAttempts).RetryAfter(900));
+  EXPECT_EQ(response.status, 429);
+  EXPECT_EQ(response.Header("Retry-After"), "900");
+  EXPECT_EQ(Body(response)["type"], "https://sealpost.dev/problems/too-many-attempts");
+  EXPECT_FALSE(ProblemFromStatus(RateLimited("m")).Header("Retry-After").has_value());
+}
+
+TEST(ProblemTest, ExtensionMembersJoinButCannotReplaceTheStandardOnes) {
+  const Response response =
+      ProblemFromStatus(PermissionDenied("m").As(Reason::kMucWrong),
+                        nlohmann::json{{"remaining_tries", 3}, {"status", 200}, {"type", "x"}});
+  const nlohmann::json body = Body(response);
+  EXPECT_EQ(body["remaining_tries"], 3);
+  EXPECT_EQ(body["status"], 403);
+  EXPECT_EQ(body["type"], "https://sealpost.dev/problems/muc-wrong");
 }
 
 TEST(ProblemTest, PayloadTooLargeNamesTheLimit) {

@@ -78,7 +78,7 @@ TEST(RouterTest, UnknownPathIs404ProblemJson) {
   const Response response = router.Handle(Get("GET", "/api/v1/nothing"));
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.Header("Content-Type"), "application/problem+json");
-  EXPECT_THAT(response.body, HasSubstr("https://sealpost.dev/problems/not-found"));
+  EXPECT_THAT(response.body, HasSubstr("https://sealpost.dev/problems/unknown-route"));
 }
 
 TEST(RouterTest, WrongMethodIs405WithAllow) {

@@ -272,7 +272,10 @@ std::shared_ptr<Router> MakeRouter(UploadLog& uploads, Seen& seen) {
                                 const PathParams& p) -> Result<std::unique_ptr<UploadSink>> {
     ++uploads.begins;
     if (!request.body.empty()) return Internal("begin saw a body");
-    if (p.at("name") == "forbidden") return PermissionDenied("no uploads for you");
+    if (p.at("name") == "forbidden") {
+      return PermissionDenied("no uploads for you").ShownToClient();
+    }
+    if (p.at("name") == "disk") return StorageFull("write /srv/blobs/ab: No space left on device");
     return std::unique_ptr<UploadSink>(std::make_unique<RecordingSink>(uploads));
   };
   router->AddUpload("PUT", "/upload/{name}", begin, {.max_body_bytes = 16 << 20});
@@ -385,7 +388,7 @@ TEST_F(ServerTest, SecurityHeadersOnEveryResponse) {
 
 TEST_F(ServerTest, UnknownRouteAndWrongMethodAreProblems) {
   auto client = Connected();
-  ExpectProblem(client->Fetch(bhttp::verb::get, "/nothing"), 404, "not-found");
+  ExpectProblem(client->Fetch(bhttp::verb::get, "/nothing"), 404, "unknown-route");
   const auto wrong = client->Fetch(bhttp::verb::delete_, "/small");
   ExpectProblem(wrong, 405, "method-not-allowed");
   EXPECT_EQ(wrong[bhttp::field::allow], "POST");
@@ -594,6 +597,15 @@ TEST_F(ServerTest, UploadBeginErrorIsAProblem) {
   EXPECT_EQ(Json(response)["detail"], "no uploads for you");
   EXPECT_EQ(uploads_.aborts, 0);
   EXPECT_EQ(uploads_.finishes, 0);
+}
+
+// A full disk is the server's trouble, not the client's: 507 with a generic text, never the
+// path of the file that could not be written.
+TEST_F(ServerTest, AFullDiskIsInsufficientStorageWithoutServerDetail) {
+  auto client = Connected();
+  const auto response = client->Fetch(bhttp::verb::put, "/upload/disk", "abc");
+  ExpectProblem(response, 507, "storage-full");
+  EXPECT_EQ(response.body().find("/srv/blobs"), std::string::npos) << response.body();
 }
 
 TEST_F(ServerTest, SlowlorisHeadIsCutAfterHeaderTimeout) {

@@ -19,7 +19,7 @@ Status ErrnoStatus(const std::string& what, const std::string& path) {
   const int err = errno;
   std::string message = what + " " + path + ": " + std::strerror(err);
   if (err == ENOENT) return NotFound(std::move(message));
-  if (err == ENOSPC || err == EDQUOT) return ResourceExhausted(std::move(message));
+  if (err == ENOSPC || err == EDQUOT) return StorageFull(std::move(message));
   return Unavailable(std::move(message));
 }
 
@@ -399,7 +399,7 @@ Result<std::string> ReadSmallFile(Filesystem& fs, const std::string& path, size_
   for (;;) {
     SP_ASSIGN_OR_RETURN(const size_t n, file->Read(buf));
     if (n == 0) break;
-    if (out.size() + n > max_size) return ResourceExhausted("file too large: " + path);
+    if (out.size() + n > max_size) return TooLarge("file too large: " + path);
     out.append(reinterpret_cast<const char*>(buf), n);
   }
   return out;

@@ -24,7 +24,7 @@ TEST(FilesystemTest, AtomicWriteAndRead) {
   auto text = ReadSmallFile(fs, path, 100);
   ASSERT_THAT(text.status(), IsOk());
   EXPECT_EQ(*text, "hello");
-  EXPECT_THAT(ReadSmallFile(fs, path, 3).status(), StatusIs(ErrorCode::kResourceExhausted));
+  EXPECT_THAT(ReadSmallFile(fs, path, 3).status(), StatusIs(ErrorCode::kTooLarge));
   EXPECT_THAT(ReadSmallFile(fs, path + "x", 3).status(), StatusIs(ErrorCode::kNotFound));
 }
 

@@ -74,7 +74,7 @@ class AccountApiTest(ServerTestCase):
                                         "new_password": NEW_PASSWORD})
         self.assertEqual((r.status, r.problem_type()), (403, "wrong-password"))
         r = here.request("POST", path, {"current_password": PASSWORD, "new_password": "short"})
-        self.assertEqual((r.status, r.problem_type()), (400, "invalid-argument"))
+        self.assertEqual((r.status, r.problem_type()), (400, "invalid-password"))
         r = here.request("POST", path, {"current_password": PASSWORD})
         self.assertEqual((r.status, r.problem_type()), (400, "invalid-argument"))
         r = here.request("POST", path, {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
@@ -350,11 +350,13 @@ class AccountApiTest(ServerTestCase):
         r = a.request("POST", "/api/v1/admin/invitations", {"email": "Invitee+1@Example.org"})
         self.assertEqual(r.status, 202, r.body)
         self.assertIn("/signup?email=invitee%2B1%40example.org", self.mail_to("invitee+1@example.org"))
-        for body in ({"email": "not an address"}, {"email": 5}, {"mail": "x@example.org"}):
+        r = a.request("POST", "/api/v1/admin/invitations", {"email": "not an address"})
+        self.assertEqual((r.status, r.problem_type()), (400, "invalid-email"))
+        for body in ({"email": 5}, {"mail": "x@example.org"}):
             r = a.request("POST", "/api/v1/admin/invitations", body)
             self.assertEqual((r.status, r.problem_type()), (400, "invalid-argument"), body)
         r = a.request("POST", "/api/v1/admin/invitations", {"email": "sender@example.org"})
-        self.assertEqual((r.status, r.problem_type()), (409, "conflict"))
+        self.assertEqual((r.status, r.problem_type()), (409, "address-taken"))
         r = a.request("POST", "/api/v1/admin/invitations", raw=b"email=x@example.org",
                       headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(r.status, 415)

@@ -19,7 +19,7 @@ class AdminTest(ServerTestCase):
         r = c.request("POST", "/api/v1/setup/admin",
                       {"token": token, "email": "other@example.org", "password": PASSWORD})
         self.assertEqual(r.status, 404)
-        self.assertEqual(r.problem_type(), "not-found")
+        self.assertEqual(r.problem_type(), "link-invalid")
 
         admin = Member(self.server, "admin@example.org", already_active=True)
         admin.login()

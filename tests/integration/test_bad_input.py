@@ -57,6 +57,15 @@ class BadInputTest(ServerTestCase):
         self.assertTrue(problem["type"].endswith("/payload-too-large"))
         self.assertIn(str(1 << 20), problem["detail"])
 
+    def test_a_key_named_twice_is_refused(self):
+        # Python's json module keeps the last key too: the raw body is written by hand.
+        before = count(self.server, "messages")
+        r = self.send_raw(b'{"to":["bob@example.org"],"to":["alice@example.org"],'
+                          b'"subject":"s","text":"t"}')
+        self.assertEqual((r.status, r.problem_type()), (400, "invalid-argument"), r.body)
+        self.assertIn('"to" appears more than once', r.json()["detail"])
+        self.assertEqual(count(self.server, "messages"), before)
+
     def test_unknown_fields(self):
         c = self.server.client()
         r = c.request("POST", "/api/v1/session",
@@ -194,6 +203,10 @@ class BadInputTest(ServerTestCase):
     def send(self, body):
         return self.alice.client.request("POST", "/api/v1/messages", body)
 
+    def send_raw(self, raw):
+        return self.alice.client.request("POST", "/api/v1/messages", raw=raw,
+                                         headers={"Content-Type": "application/json"})
+
     def upload(self, data=b"attachment bytes"):
         r = self.alice.client.request("POST", "/api/v1/uploads", raw=data,
                                       headers={"Content-Type": "application/octet-stream"})
@@ -208,7 +221,7 @@ class BadInputTest(ServerTestCase):
             r = self.send({"to": ["bob@example.org"], "subject": "s", "text": "t",
                            "attachments": [{"upload_id": upload_id, "name": name}]})
             self.assertEqual(r.status, 400, name)
-            self.assertEqual(r.problem_type(), "invalid-argument")
+            self.assertEqual(r.problem_type(), "invalid-attachment")
         self.assertEqual(count(self.server, "messages"), before)
         # The upload was not consumed by the refused messages.
         r = self.send({"to": ["bob@example.org"], "subject": "s", "text": "t",
@@ -227,7 +240,7 @@ class BadInputTest(ServerTestCase):
         for to in cases:
             r = self.send({"to": to, "subject": "s", "text": "t"})
             self.assertEqual(r.status, 400, to[:3])
-            self.assertEqual(r.problem_type(), "invalid-argument")
+            self.assertEqual(r.problem_type(), "invalid-recipient")
         # Not a member: a guest, who needs a message unlock code on first contact.
         r = self.send({"to": ["bob@example.org", "nobody@example.org"], "subject": "s", "text": "t"})
         self.assertEqual(r.status, 400, r.body)

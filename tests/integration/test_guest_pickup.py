@@ -60,7 +60,7 @@ class GuestPickupTest(unittest.TestCase):
                       {"to": [GUEST + "\r\nBcc: bob@example.org"], "subject": "s", "text": "t",
                        "generate_mucs": True})
         self.assertEqual(r.status, 400, r.body)
-        self.assertEqual(r.problem_type(), "invalid-argument")
+        self.assertEqual(r.problem_type(), "invalid-recipient")
         # A 1 MB MUC in a send: refused.
         r = a.request("POST", "/api/v1/messages",
                       {"to": [GUEST], "subject": "s", "text": "t", "mucs": {GUEST: "x" * 2**20}})
@@ -111,7 +111,7 @@ class GuestPickupTest(unittest.TestCase):
         self.assertEqual(response.status, 413)
         # Within the body limit but far beyond a MUC: refused before any argon2id work.
         r = c.request("POST", "/api/v1/pickup/unlock", {"link": link, "muc": "x" * 3000})
-        self.assertEqual((r.status, r.problem_type()), (400, "invalid-argument"))
+        self.assertEqual((r.status, r.problem_type()), (400, "invalid-muc"))
 
         # The link with the MUC: the message, sealed, with privacy headers.
         r = self.unlock(link, muc)

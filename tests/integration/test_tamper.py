@@ -125,6 +125,37 @@ class TamperTest(ServerTestCase):
             self.assertFalse(complete, "an altered attachment was delivered in full")
         self.assertHealthy()
 
+    def test_broken_seal_withholds_the_content(self):
+        # A substituted signing key: the message decrypts, but its seal cannot be verified, so the
+        # server itself withholds text and attachments (no client can show them by mistake).
+        mid = self.send("seal", attachment=b"ATTACHMENT")
+        db = self.server.db()
+        (key,) = db.execute("SELECT verify_key FROM users WHERE email = 'alice@example.org'"
+                            ).fetchone()
+        db.execute("UPDATE users SET verify_key = ? WHERE email = 'alice@example.org'",
+                   (bytes(len(key)),))
+        db.commit()
+        db.close()
+        try:
+            r = self.bob.client.request("GET", f"/api/v1/messages/{mid}")
+            self.assertEqual(r.status, 200, r.body)
+            view = r.json()
+            self.assertEqual(view["seal"]["status"], "invalid")
+            self.assertEqual(view["content_withheld"]["reason"], "seal-broken")
+            self.assertEqual((view["text"], view["attachments"]), ("", []))
+            self.assertNotIn(b"body of", r.body)
+            r = self.bob.client.request("GET", f"/api/v1/messages/{mid}/attachments/0")
+            self.assertEqual((r.status, r.problem_type()), (409, "seal-broken"))
+            self.assertNotIn(b"ATTACHMENT", r.body)
+        finally:
+            db = self.server.db()
+            db.execute("UPDATE users SET verify_key = ? WHERE email = 'alice@example.org'", (key,))
+            db.commit()
+            db.close()
+        r = self.bob.client.request("GET", f"/api/v1/messages/{mid}")
+        self.assertNotIn("content_withheld", r.json())
+        self.assertEqual(r.json()["text"], "body of seal")
+
     def test_audit_tamper_is_named(self):
         self.send("audit")
         r = self.server.run_cli("verify", "audit", "--data-dir", self.server.data_dir,

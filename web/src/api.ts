@@ -49,19 +49,22 @@ function sentence(text: string): string {
   return /[.!?]$/.test(s) ? s : s + '.';
 }
 
-// Human sentences for the server's stable problem types. `detail` is the server's own text
-// (already meant for people, e.g. "password must have at least 10 characters").
+// Human sentences for the server's stable problem types: the UI decides by `type` alone.
+// `detail` is the server's text for people (a rule the input broke, e.g. "password must have at
+// least 10 characters", or the catalogue's sentence for the type), shown where no better
+// sentence is known here.
 export function humanMessage(status: number, type: string, title: string, detail: string,
                              retryAfter: string | null = null): string {
+  const minutes = () => (retryAfter ? Math.max(1, Math.ceil(Number(retryAfter) / 60)) : 15);
   switch (type) {
     case 'invalid-credentials':
-      if (/code/.test(detail)) return 'That code is not right (or was already used). Enter the current code from your app.';
-      if (/expired/.test(detail)) return 'The log-in took too long. Start again with your password.';
       return 'Wrong email address or password.';
-    case 'too-many-attempts': {
-      const minutes = retryAfter ? Math.ceil(Number(retryAfter) / 60) : 15;
-      return `Too many failed attempts. Wait ${minutes} minutes before you try again.`;
-    }
+    case 'invalid-one-time-code':
+      return 'That code is not right (or was already used). Enter the current code from your app.';
+    case 'login-expired':
+      return 'The log-in took too long. Start again with your password.';
+    case 'too-many-attempts':
+      return `Too many failed attempts. Wait ${minutes()} minutes before you try again.`;
     case 'session-required':
       return 'Your session has ended. Log in again to continue — what you typed is kept.';
     case 'csrf-failed':
@@ -71,39 +74,45 @@ export function humanMessage(status: number, type: string, title: string, detail
     case 'payload-too-large':
       return sentence((detail || 'That is larger than the server accepts')
         .replace(/(\d{4,}) bytes/g, (_, n) => formatBytes(Number(n))));
+    case 'storage-full':
+      return 'The server has no room to store this right now. Try again later, or tell your administrator.';
     case 'integrity-failure':
       return 'Seal broken — the stored data was changed. Do not trust this message.';
+    case 'seal-broken':
+      return 'Seal broken — this message cannot be shown to come from its sender, so its content is withheld.';
     case 'forbidden':
-      return detail && detail !== 'Administrators only' ? sentence(detail) : 'You are not allowed to do this.';
-    case 'not-found':
-      if (/No resource matches/.test(detail)) return NOT_OFFERED;
-      return sentence(detail || 'Not found — the link may be wrong or out of date');
+      return 'You are not allowed to do this.';
+    case 'unknown-route':
     case 'method-not-allowed':
       return NOT_OFFERED;
+    case 'not-found':
+      return sentence(detail || 'Not found — the link may be wrong or out of date');
+    case 'link-invalid':
+      return 'This link does not work (any more): it may be incomplete, already used, or expired.';
     case 'unavailable':
+    case 'too-many-transfers':
       return 'The server is unavailable for a moment. Try again shortly.';
     case 'rate-limited':
       return sentence(detail || 'Too many requests for now; try again later');
     case 'conflict':
       return sentence(detail || 'That conflicts with the current state');
-    case 'too-many-requests': {
-      const minutes = retryAfter ? Math.ceil(Number(retryAfter) / 60) : 15;
-      return `Too many failed attempts from your network. Wait ${minutes} minutes before you try again.`;
-    }
+    case 'too-many-requests':
+      return `Too many failed attempts from your network. Wait ${minutes()} minutes before you try again.`;
     case 'pickup-not-found':
       return 'This link does not open a message (any more). It may be incomplete, or the message has expired or was withdrawn by its sender. Ask the sender to send it again.';
     case 'muc-locked':
       return 'The unlock code is locked after too many wrong tries. The sender has been told by email and can give you a new code — ask them for it.';
     case 'already-member':
+    case 'address-taken':
       return 'This address already has a Sealpost account. Log in to read your messages.';
     case 'nothing-to-recall':
       return 'Nothing left to recall: every recipient has already opened this message.';
-    case 'invalid-expiry':
-      return sentence(detail || 'That expiry is outside the allowed range');
     case 'wrong-password':
       return 'Your current password is not right.';
     case 'recovery-failed':
       return 'That did not work: check the email address and the recovery code (the code works only once, and only for a confirmed account).';
+    case 'origin-mismatch':
+      return 'This request came from another site and was refused. Open Sealpost directly and try again.';
     case 'unsupported-media-type':
     case 'malformed-request':
     case 'internal':
@@ -262,10 +271,17 @@ export interface RecipientState {
   locked?: boolean;
 }
 
+// Present when the server withholds a message's text and attachments (its seal is broken).
+export interface ContentWithheld {
+  reason: string;
+  detail: string;
+}
+
 export interface MessageView extends MessageHeader {
   text: string;
   html: string;
   attachments: AttachmentInfo[];
+  content_withheld?: ContentWithheld;
   // The sender's own copy only.
   recipients?: RecipientState[];
   expires_at?: string;
@@ -283,6 +299,7 @@ export interface PickupView {
   text: string;
   html: string;
   attachments: AttachmentInfo[];
+  content_withheld?: ContentWithheld;
   seal: Seal;
   pickup_token: string;
   pickup_token_expires_at: string;

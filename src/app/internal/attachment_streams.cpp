@@ -105,8 +105,9 @@ class BlobUploadSession final : public UploadSession {
     size_ += chunk.size();
     if (size_ > s_.config.limits.max_upload_bytes) {
       Abort();
-      return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
-                                           s_.config.limits.max_upload_bytes));
+      return TooLarge(fmt::format("attachment is larger than the limit of {} bytes",
+                                  s_.config.limits.max_upload_bytes))
+          .ShownToClient();
     }
     hasher_.Update(chunk);  // on the hasher's thread while this one encrypts
     Status st = writer_->Write(chunk);
@@ -179,8 +180,9 @@ UploadOwner MemberUploadOwner(const store::UserRecord& user) {
 Result<std::unique_ptr<UploadSession>> BeginBlobUpload(const Services& s, UploadOwner owner,
                                                        std::optional<uint64_t> declared_size) {
   if (declared_size && *declared_size > s.config.limits.max_upload_bytes) {
-    return ResourceExhausted(fmt::format("attachment is larger than the limit of {} bytes",
-                                         s.config.limits.max_upload_bytes));
+    return TooLarge(fmt::format("attachment is larger than the limit of {} bytes",
+                                s.config.limits.max_upload_bytes))
+        .ShownToClient();
   }
   BlobId blob_id = platform::NewId<BlobId>(s.rng);
   crypto::AeadKey key = crypto::AeadKey::Generate();

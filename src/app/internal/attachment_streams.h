@@ -32,7 +32,7 @@ struct UploadOwner {
 UploadOwner MemberUploadOwner(const store::UserRecord& user);
 
 // Starts encrypting an upload into a new blob in constant memory; Finish() records it for
-// `owner`. ResourceExhausted when `declared_size` is over the limit.
+// `owner`. TooLarge when `declared_size` is over the limit.
 Result<std::unique_ptr<UploadSession>> BeginBlobUpload(const Services& s, UploadOwner owner,
                                                        std::optional<uint64_t> declared_size);
 

@@ -15,7 +15,7 @@
 namespace sealpost::crypto::internal {
 
 // Fills `out` (16 bytes or more) from `password` and a 16-byte `salt`. InvalidArgument for sizes
-// libsodium refuses; ResourceExhausted if libsodium fails to run (out of memory).
+// libsodium refuses; Unavailable if libsodium fails to run (out of memory).
 Status Argon2idDerive(std::span<uint8_t> out, std::string_view password, ByteView salt,
                       uint64_t ops_limit, size_t mem_limit_bytes);
 

@@ -289,9 +289,9 @@ asio::awaitable<bool> Session::ServeOne() {
   if (ec_) {
     if (ec_ == bhttp::error::header_limit || ec_ == bhttp::error::buffer_overflow) {
       exchange.method = "-";
-      co_await Send(Problem(431, "header-too-large", "Request header fields too large",
-                            fmt::format("The request head exceeds the limit of {} bytes.",
-                                        options_.max_header_bytes)),
+      co_await Send(ProblemFor(Reason::kHeaderTooLarge,
+                               fmt::format("The request head exceeds the limit of {} bytes.",
+                                           options_.max_header_bytes)),
                     false, false, exchange);
     } else if (IsHttpParseError(ec_)) {
       exchange.method = "-";

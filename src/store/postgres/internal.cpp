@@ -260,7 +260,14 @@ Status StatusFromException(const std::exception_ptr& e, bool* retryable) {
   } catch (const pqxx::integrity_constraint_violation& ex) {
     return Conflict(std::string("postgres: constraint violated: ") + ex.what());
   } catch (const pqxx::sql_error& ex) {
-    return Internal("postgres: " + ex.sqlstate() + ": " + ex.what());
+    // Class 53, insufficient resources: 53100 is a full disk, the rest (memory, connections)
+    // passes with time.
+    const std::string& state = ex.sqlstate();
+    if (state == "53100") return StorageFull("postgres: disk full: " + std::string(ex.what()));
+    if (state.rfind("53", 0) == 0) {
+      return Unavailable("postgres: " + state + ": " + std::string(ex.what()));
+    }
+    return Internal("postgres: " + state + ": " + ex.what());
   } catch (const std::exception& ex) {
     return Internal(std::string("postgres: ") + ex.what());
   } catch (...) {

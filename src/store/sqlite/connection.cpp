@@ -33,7 +33,7 @@ Result<bool> Statement::Step() {
   if (rc == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_CONSTRAINT) return Conflict(message);
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return Unavailable(message);
   if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return Corruption(message);
-  if (rc == SQLITE_FULL) return ResourceExhausted(message);
+  if (rc == SQLITE_FULL) return StorageFull(message);
   return Internal(message);
 }
 

@@ -58,7 +58,7 @@ export function LoginForm({ initialEmail = '', onDone, idPrefix = 'login' }: Pro
       applySession(await api.loginTotp(ticket!, c));
       onDone();
     } catch (err) {
-      if (err instanceof ApiError && /expired/.test(err.detail)) {
+      if (err instanceof ApiError && err.type === 'login-expired') {
         setTicket(null);
         setCode('');
         fail('password', err);

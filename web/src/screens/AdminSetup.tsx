@@ -41,7 +41,7 @@ export function AdminSetup() {
       setResult(await api.setupAdmin(token, email.trim(), password, name.trim()));
     } catch (err) {
       const msg = err instanceof ApiError ? err.message : String(err);
-      if (err instanceof ApiError && /password/.test(err.detail)) setErrors({ password: msg });
+      if (err instanceof ApiError && err.type === 'invalid-password') setErrors({ password: msg });
       else setFormError(msg);
     } finally {
       setBusy(false);

@@ -203,8 +203,8 @@ export function Compose() {
       const msg = err instanceof ApiError ? err.message : String(err);
       if (err instanceof ApiError && err.type === 'muc-required' && Array.isArray(err.extra.addresses)) {
         setMucNeeded(err.extra.addresses as string[]);
-      } else if (err instanceof ApiError && /recipient|member has the address/.test(err.detail)) setErrors({ to: msg });
-      else if (err instanceof ApiError && /subject/.test(err.detail)) setErrors({ subject: msg });
+      } else if (err instanceof ApiError && (err.type === 'invalid-recipient' || err.type === 'invalid-muc')) setErrors({ to: msg });
+      else if (err instanceof ApiError && err.type === 'invalid-subject') setErrors({ subject: msg });
       else setFormError(msg);
     } finally {
       setBusy(false);

@@ -53,7 +53,8 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
       <h1 tabIndex={-1}>{msg.subject || '(no subject)'}</h1>
       <SealBanner status={msg.seal.status} signer={msg.seal.signer} kind={msg.seal.kind} />
       <MessageMeta from={msg.from} to={msg.to} createdAt={msg.created_at} />
-      {msg.seal.status === 'valid' && (
+      {msg.content_withheld && <p class="hint">The text and attachments are not shown: {msg.content_withheld.detail}</p>}
+      {msg.seal.status === 'valid' && !msg.content_withheld && (
         <>
           <MessageText text={msg.text} html={msg.html} />
           <AttachmentList attachments={msg.attachments}

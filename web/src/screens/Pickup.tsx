@@ -32,9 +32,8 @@ function takeLink(): string {
 }
 
 const message = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
-// The pickup token has run out (or the pickup was withdrawn): uploads say so with a plain 404.
-const gone = (e: unknown) =>
-  e instanceof ApiError && (e.type === 'pickup-not-found' || (e.status === 404 && /pickup token/.test(e.detail)));
+// The pickup token has run out (or the pickup was withdrawn).
+const gone = (e: unknown) => e instanceof ApiError && e.type === 'pickup-not-found';
 
 // ---- Unlock ----
 
@@ -76,7 +75,7 @@ function UnlockForm({ link, again, onUnlocked, onDead, onEnrolled }: UnlockProps
       } else if (err.type === 'muc-locked') setFieldError(err.message);
       else if (err.type === 'pickup-not-found') onDead(err.message);
       else if (err.type === 'pickup-enrolled') onEnrolled();
-      else if (err.type === 'invalid-argument') setFieldError('That is not an unlock code: check what you typed.');
+      else if (err.type === 'invalid-muc') setFieldError('That is not an unlock code: check what you typed.');
       else setFormError(err.message);
     } finally {
       setBusy(false);
@@ -364,7 +363,7 @@ function EnrolForm({ view, token, onGone, onEnrolled }: {
       if (gone(err)) {
         onGone();
         setError('Not created yet: for your security this page needs your unlock code again (above).');
-      } else if (err instanceof ApiError && /password/.test(err.detail)) setErrors({ password: err.message });
+      } else if (err instanceof ApiError && err.type === 'invalid-password') setErrors({ password: err.message });
       else setError(message(err));
     } finally {
       setBusy(false);
@@ -573,7 +572,7 @@ export function Pickup() {
   }
 
   const v = phase.view;
-  const valid = v.seal.status === 'valid';
+  const valid = v.seal.status === 'valid' && !v.content_withheld;
   const onGone = () => setTokenExpired(true);
   return (
     <>
@@ -581,6 +580,7 @@ export function Pickup() {
         <h1 tabIndex={-1}>{v.subject || '(no subject)'}</h1>
         <SealBanner status={v.seal.status} signer={v.seal.signer} kind={v.seal.kind} />
         <MessageMeta from={v.from} to={v.to} createdAt={v.created_at} />
+        {v.content_withheld && <p class="hint">The text and attachments are not shown: {v.content_withheld.detail}</p>}
         {valid && (
           <>
             <MessageText text={v.text} html={v.html} />

@@ -43,7 +43,7 @@ export function Recover() {
       setNewCode((await api.recover(email.trim(), code.trim(), password)).recovery_code);
     } catch (err) {
       const msg = err instanceof ApiError ? err.message : String(err);
-      if (err instanceof ApiError && err.type !== 'recovery-failed' && /password/.test(err.detail)) setErrors({ password: msg });
+      if (err instanceof ApiError && err.type === 'invalid-password') setErrors({ password: msg });
       else setFormError(msg);
     } finally {
       setBusy(false);

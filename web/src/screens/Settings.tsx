@@ -39,7 +39,7 @@ function ChangePassword() {
       setDone(true);
     } catch (err) {
       if (err instanceof ApiError && err.type === 'wrong-password') setErrors({ current: msg(err) });
-      else if (err instanceof ApiError && /password/.test(err.detail)) setErrors({ next: msg(err) });
+      else if (err instanceof ApiError && err.type === 'invalid-password') setErrors({ next: msg(err) });
       else setFormError(msg(err));
     } finally {
       setBusy(false);

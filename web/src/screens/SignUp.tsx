@@ -47,9 +47,9 @@ export function SignUp({ presetEmail }: { presetEmail: string }) {
       setSent(true);
     } catch (err) {
       const msg = err instanceof ApiError ? err.message : String(err);
-      if (err instanceof ApiError && /password/.test(err.detail)) setErrors({ password: msg });
-      else if (err instanceof ApiError && /display name/.test(err.detail)) setErrors({ name: msg });
-      else if (err instanceof ApiError && /address|mail/.test(err.detail)) setErrors({ email: msg });
+      if (err instanceof ApiError && err.type === 'invalid-password') setErrors({ password: msg });
+      else if (err instanceof ApiError && err.type === 'invalid-display-name') setErrors({ name: msg });
+      else if (err instanceof ApiError && err.type === 'invalid-email') setErrors({ email: msg });
       else setFormError(msg);
     } finally {
       setBusy(false);
