@@ -1,4 +1,4 @@
-// Status and Result<T>: errors as values (STYLE.md convention 2).
+// Status and Result<T>: errors as values (docs/architecture.md, conventions).
 //
 // A Status carries one code from a small fixed set plus a message meant for logs. Front ends map
 // the code to a protocol answer (HTTP status, SMTP reply) and choose the text the client sees, so
