@@ -1,6 +1,6 @@
-// The public REST API, /api/v1 (DESIGN.md §8): JSON in and out, errors as RFC 9457 problems,
-// browser auth by an HttpOnly session cookie plus a CSRF token header on unsafe methods.
-// Handlers only parse, authenticate and call app/; the rules live there.
+// The public REST API, /api/v1: JSON in and out, errors as RFC 9457 problems, browser auth by an
+// HttpOnly session cookie plus a CSRF token header on unsafe methods. Handlers only parse,
+// authenticate and call app/; the rules live there (docs/architecture.md).
 #pragma once
 
 #include <functional>

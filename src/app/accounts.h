@@ -1,7 +1,7 @@
 // Account use cases: enrol, verify the address, log in with password + TOTP, sessions, logout,
 // password change and recovery, first-administrator bootstrap. Shared by every front end
-// (DESIGN.md §3). Implemented in accounts.cpp, credentials.cpp (password change, recovery) and
-// sessions.cpp (listing and ending sessions).
+// (docs/architecture.md). Implemented in accounts.cpp, credentials.cpp (password change,
+// recovery) and sessions.cpp (listing and ending sessions).
 //
 // SECURITY: every method sees untrusted input. Answers never reveal whether an address has an
 // account (same error, comparable work); guessing is throttled per account and per client

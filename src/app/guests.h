@@ -1,4 +1,4 @@
-// Guests: recipients that are not members (DESIGN.md §4 "Guests", docs/formats/guest-pickup.md).
+// Guests: recipients that are not members (docs/formats/guest-pickup.md).
 //
 // Mailbox::Send creates, per guest recipient of a message, a pickup: the message data key wrapped
 // under a key derived from a fresh 256-bit link secret that only the notification email carries

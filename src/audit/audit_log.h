@@ -1,4 +1,4 @@
-// The tamper-evident audit log (DESIGN.md §4 goal 3).
+// The tamper-evident audit log (docs/security/threat-model.md).
 //
 // Every state change appends an event inside the same store transaction as the change, so the
 // log and the data cannot disagree. Entries form a SHA-256 hash chain (store/audit_chain.h);

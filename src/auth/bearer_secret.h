@@ -2,7 +2,7 @@
 //
 // The store keeps only `Lookup()` (a one-way derivation) to find the record, and data wrapped
 // under `WrappingKey()`, so a copy of the database can neither impersonate the holder nor unwrap
-// what the secret protects. Sub-keys come from crypto_kdf with distinct ids (DESIGN.md §4).
+// what the secret protects. Sub-keys come from crypto_kdf with distinct ids (docs/architecture.md).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Encrypted blob storage for message bodies and attachments (DESIGN.md §4, §7).
+// Encrypted blob storage for message bodies and attachments (docs/architecture.md).
 //
 // A blob is written as a libsodium secretstream under a data key the caller supplies (the store
 // never sees keys it could keep); associated data binds every chunk to the blob id, so a blob

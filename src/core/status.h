@@ -1,4 +1,4 @@
-// Status and Result<T>: errors as values (STYLE.md convention 2).
+// Status and Result<T>: errors as values (docs/architecture.md, conventions).
 //
 // A Status has two faces. Its code and message are for the log: the message may name files,
 // queries or peers and must never reach a client as it is. What a client is told comes from the

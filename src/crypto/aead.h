@@ -1,5 +1,5 @@
 // Authenticated encryption of small records with XChaCha20-Poly1305 (libsodium
-// crypto_aead_xchacha20poly1305_ietf). Callers never see or choose a nonce (STYLE.md convention 6).
+// crypto_aead_xchacha20poly1305_ietf). Callers never see or choose a nonce (docs/architecture.md).
 //
 // Framed form (all integers are single bytes; the layout is fixed by the version byte):
 //

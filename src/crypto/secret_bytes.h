@@ -1,4 +1,4 @@
-// SecretBytes: the one container for key material and decrypted plaintext (STYLE.md convention 4).
+// SecretBytes: the one container for key material and decrypted plaintext (docs/architecture.md).
 //
 // Memory comes from sodium_malloc: it is mlock'ed where the OS allows, surrounded by guard pages,
 // and wiped by sodium_free when the object goes away. Each non-empty buffer costs a few pages of

@@ -1,4 +1,4 @@
-// A member's key hierarchy (DESIGN.md §4):
+// A member's key hierarchy (docs/architecture.md, "Keys"):
 //
 //   password ──argon2id──► KEK ─┐
 //   recovery code ─argon2id─► KEK ─┼─wraps─► UMK (user master key) ─wraps─► X25519 + Ed25519

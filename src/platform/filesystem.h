@@ -1,8 +1,8 @@
 // Filesystem seam: the few file operations durable storage needs, so tests can inject failures.
 //
-// Durability contract (STYLE.md convention 11): a file becomes visible under its final name only
-// after its data is fsync'ed (WritableFile::Sync) and it is renamed; Rename also syncs the parent
-// directory so the rename itself survives a crash. Thread-safe; file objects are not.
+// Durability contract (docs/architecture.md, conventions): a file becomes visible under its final
+// name only after its data is fsync'ed (WritableFile::Sync) and it is renamed; Rename also syncs
+// the parent directory so the rename itself survives a crash. Thread-safe; file objects are not.
 #pragma once
 
 #include <cstdint>

@@ -51,7 +51,7 @@ enum class SessionKind : int {
 };
 
 struct SessionRecord {
-  std::string lookup;  // hex SHA-256 of a key derived from the secret in the cookie
+  std::string lookup;  // auth::BearerSecret::Lookup() of the cookie's secret (a KDF output, hex)
   UserId user_id;
   SessionKind kind = SessionKind::kFull;
   Bytes wrapped_umk;  // UMK under a key derived from the session secret
@@ -65,11 +65,11 @@ struct SessionRecord {
   std::string user_agent;  // as the browser sent it at log-in, bounded and sanitised by app/
 };
 
-// kPickup: a guest's short-lived attachment token (app/pickup.h); payload wraps the data key.
+// kPickup: a guest's short-lived attachment token (app/guests.h); payload wraps the data key.
 enum class TokenPurpose : int { kVerifyEmail = 0, kBootstrapAdmin = 1, kPickup = 2 };
 
 struct TokenRecord {
-  std::string lookup;  // hex SHA-256 of the token
+  std::string lookup;  // auth::BearerSecret::Lookup() of the token (a KDF output, hex)
   TokenPurpose purpose = TokenPurpose::kVerifyEmail;
   std::optional<UserId> user_id;
   Bytes payload;  // e.g. the UMK wrapped under a key derived from the token

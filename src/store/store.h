@@ -1,5 +1,6 @@
-// The storage interface. Two implementations: store/sqlite (embedded default) and, later,
-// store/postgres. No SQL outside store/.
+// The storage interface. Two implementations: store/sqlite (embedded default) and store/postgres
+// (several processes sharing one database; docs/postgres.md). No SQL outside store/
+// (tests/layering checks it).
 //
 // Writes happen only inside Store::Write: the callback runs in one transaction, on a writer
 // thread, together with other writers' callbacks (group commit: one fsync for many). When Write
@@ -79,7 +80,7 @@ class WriteTxn {
 
   virtual Status PutPlatformKey(const PlatformKeyRecord& key) = 0;
 
-  // Guests (app/pickup.h). PutGuestAddress inserts or replaces the address's MUC (failures as
+  // Guests (app/guests.h). PutGuestAddress inserts or replaces the address's MUC (failures as
   // given). ReserveMucAttempt counts one attempt before the MUC is checked, so parallel guesses
   // cannot exceed the limit: it returns the new count, or Conflict when the address
   // already has `limit` failures (locked), NotFound when unknown. ResetMucFailures after success.

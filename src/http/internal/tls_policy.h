@@ -1,4 +1,4 @@
-// The one place that says which TLS the HTTPS server speaks (STYLE.md convention 8).
+// The one place that says which TLS the HTTPS server speaks (docs/architecture.md).
 // Internal to http/: included only by the server's translation unit and tests.
 #pragma once
 
