@@ -1,6 +1,7 @@
 // A test fixture with real app services over a temporary SQLite store and blob directory, a
 // frozen clock and a mailer that keeps what it sends. The services reach the store through
-// faults_, so a test can make their writes fail. Test-only.
+// faults_ and the blob directory through fs_faults_, so a test can make their writes fail.
+// Test-only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "app/accounts.h"
 #include "app/outbound_mail.h"
 #include "auth/totp.h"
+#include "platform/testing/fault_injecting_filesystem.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/testing/fault_injecting_store.h"
 #include "testing/status_matchers.h"
@@ -42,7 +44,7 @@ class AppTest : public ::testing::Test {
   AppTest()
       : store_(*store::sqlite::OpenSqliteStore(dir_.path() + "/db")),
         faults_(*store_),
-        blobs_(*blob::OpenLocalBlobStore(platform::DefaultFilesystem(), dir_.path() + "/blobs")),
+        blobs_(*blob::OpenLocalBlobStore(fs_faults_, dir_.path() + "/blobs")),
         master_(keys::MasterKey::FromKeyForTesting(crypto::AeadKey::Generate())),
         audit_(crypto::SigningKey::Generate(), 10, clock_),
         throttle_(faults_, clock_, auth::ThrottleLimits{}),
@@ -141,6 +143,8 @@ class AppTest : public ::testing::Test {
   CapturingMailer mailer_;
   std::unique_ptr<store::Store> store_;
   store::testing::FaultInjectingStore faults_;  // what the services see: store_, or failures
+  // What the blob store sees: the real filesystem, or failures.
+  platform::testing::FaultInjectingFilesystem fs_faults_{platform::DefaultFilesystem()};
   std::unique_ptr<blob::BlobStore> blobs_;
   keys::MasterKey master_;
   audit::AuditLog audit_;

@@ -27,8 +27,11 @@ inline constexpr size_t kChunkBytes = 64 * 1024;  // plaintext per secretstream 
 class BlobWriter {
  public:
   virtual ~BlobWriter() = default;
+  // A failed Write (a full disk) ends the writer: what it wrote is discarded at once, and later
+  // Writes and Commit fail, so a blob with a missing piece is never published.
   virtual Status Write(ByteView plaintext) = 0;
-  // Seals the last chunk and makes the blob durable under its id. Returns the stored size.
+  // Seals the last chunk and makes the blob durable under its id. Returns the stored size. On
+  // failure (a full disk, a failed fsync or rename) nothing stays under the id or in tmp/.
   virtual Result<uint64_t> Commit() = 0;
   // Discards everything written; safe to call more than once and after a failed Write.
   virtual void Abort() = 0;

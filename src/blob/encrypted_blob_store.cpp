@@ -41,7 +41,14 @@ class EncryptedBlobWriter final : public BlobWriter {
     while (!plaintext.empty()) {
       // A full chunk is sealed only once more data follows, so the final tag always lands on
       // the chunk that Commit seals.
-      if (pending_.size() == kChunkBytes) SP_RETURN_IF_ERROR(Flush(/*final=*/false));
+      if (pending_.size() == kChunkBytes) {
+        // A chunk that did not reach the disk whole leaves a hole in the stream: the writer is
+        // done, its temporary file goes, and a later Commit cannot publish the rest.
+        if (Status s = Flush(/*final=*/false); !s.ok()) {
+          Abort();
+          return s;
+        }
+      }
       const size_t take = std::min(kChunkBytes - pending_.size(), plaintext.size());
       pending_.insert(pending_.end(), plaintext.begin(), plaintext.begin() + take);
       plaintext = plaintext.subspan(take);

@@ -23,7 +23,12 @@ class FileBlobWriter final : public RawBlobWriter {
     if (done_) return Internal("blob writer already finished");
     Status s = file_->Sync();
     if (s.ok()) s = file_->Close();
-    if (s.ok()) s = fs_.Rename(tmp_path_, final_path_);
+    if (s.ok()) {
+      s = fs_.Rename(tmp_path_, final_path_);
+      // A Rename can fail after renaming (the directory's fsync failed). The caller hears that
+      // the blob is not stored and will not refer to it, so it must not stay under its name.
+      if (!s.ok() && !fs_.Exists(tmp_path_)) (void)fs_.Remove(final_path_);
+    }
     if (!s.ok()) {
       Abort();
       return s;

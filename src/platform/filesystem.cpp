@@ -15,12 +15,9 @@
 namespace sealpost::platform {
 namespace {
 
+// The Status of the error in errno.
 Status ErrnoStatus(const std::string& what, const std::string& path) {
-  const int err = errno;
-  std::string message = what + " " + path + ": " + std::strerror(err);
-  if (err == ENOENT) return NotFound(std::move(message));
-  if (err == ENOSPC || err == EDQUOT) return StorageFull(std::move(message));
-  return Unavailable(std::move(message));
+  return platform::ErrnoStatus(errno, what, path);
 }
 
 // Writes all of `data` (write(2) may take less than asked).
@@ -375,6 +372,13 @@ class PosixFilesystem final : public Filesystem {
 };
 
 }  // namespace
+
+Status ErrnoStatus(int err, std::string_view what, std::string_view path) {
+  std::string message = std::string(what) + " " + std::string(path) + ": " + std::strerror(err);
+  if (err == ENOENT) return NotFound(std::move(message));
+  if (err == ENOSPC || err == EDQUOT || err == EFBIG) return StorageFull(std::move(message));
+  return Unavailable(std::move(message));
+}
 
 Filesystem& DefaultFilesystem() {
   static PosixFilesystem fs;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -50,6 +51,14 @@ class Filesystem {
 
 // POSIX implementation; one process-wide instance is enough.
 Filesystem& DefaultFilesystem();
+
+// The Status that the OS error `err` (an errno value) from operation `what` on `path` becomes:
+// NotFound for ENOENT, StorageFull when no more fits (ENOSPC, EDQUOT, and EFBIG past the
+// file-size limit), Unavailable for anything else (EIO from a failed fsync…). The message names
+// the operation, the path and the OS's text: it is for the log, not for clients.
+// FaultInjectingFilesystem (platform/testing/) builds its injected errors with it, so they are
+// exactly what the real filesystem returns.
+Status ErrnoStatus(int err, std::string_view what, std::string_view path);
 
 // Writes a small file durably: temporary name, fsync, rename.
 Status WriteFileAtomically(Filesystem& fs, const std::string& path, std::span<const uint8_t> data);

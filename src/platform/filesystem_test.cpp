@@ -1,14 +1,13 @@
 #include "platform/filesystem.h"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <algorithm>
-#include <csignal>
 #include <span>
 #include <vector>
 
 #include "core/encoding.h"
+#include "testing/file_size_limit.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -140,25 +139,8 @@ TEST(FilesystemTest, UncachedWriteFailingInTheBackgroundIsReported) {
   testutil::TempDir dir;
   auto& fs = DefaultFilesystem();
   const std::vector<uint8_t> data = Pattern(5 << 20, 9);
-  // The process's file-size limit, lowered for this test and restored however it ends.
-  struct FileSizeLimit {
-    explicit FileSizeLimit(rlim_t bytes) {
-      (void)::getrlimit(RLIMIT_FSIZE, &saved);
-      old_handler = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a signal
-      rlimit limited = saved;
-      limited.rlim_cur = bytes;
-      ok = ::setrlimit(RLIMIT_FSIZE, &limited) == 0;
-    }
-    ~FileSizeLimit() {
-      (void)::setrlimit(RLIMIT_FSIZE, &saved);
-      std::signal(SIGXFSZ, old_handler);
-    }
-    rlimit saved{};
-    void (*old_handler)(int) = nullptr;
-    bool ok = false;
-  };
-  const FileSizeLimit limit(3 << 19);  // 1.5 MiB: the second buffer's write fails
-  ASSERT_TRUE(limit.ok);
+  const testutil::FileSizeLimit limit(3 << 19);  // 1.5 MiB: the second buffer's write fails
+  ASSERT_TRUE(limit.ok());
 
   auto file = fs.CreateUncached(dir.path() + "/limited");
   ASSERT_THAT(file.status(), IsOk());

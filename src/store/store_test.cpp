@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "store/audit_chain.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/testing/test_database.h"
+#include "testing/file_size_limit.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -922,6 +924,122 @@ TEST(SqliteStoreTest, WalIsCheckpointedAtTheConfiguredLength) {
   small.checkpoint_pages = kSmallLimit;
   EXPECT_LE(wal_pages_after_commits(small), 2 * kSmallLimit);
   EXPECT_GT(wal_pages_after_commits(sqlite::SqliteOptions{}), 4 * kSmallLimit);
+}
+
+// The database cannot grow (the process's file-size limit: what a full disk is to SQLite, which
+// does its own file I/O, out of the Filesystem seam's reach). A write too large for the room
+// left fails with an error and keeps nothing of its transaction, not even the part that fitted;
+// smaller writes still fit meanwhile, and once there is room again the large write succeeds and
+// everything survives a reopen. SQLite only.
+TEST(SqliteStoreTest, AWriteTheDiskCannotHoldFailsAndKeepsNothing) {
+  testutil::TempDir dir;
+  const std::string path = dir.path() + "/sealpost.db";
+  auto opened = sqlite::OpenSqliteStore(path);
+  ASSERT_THAT(opened.status(), IsOk());
+  std::unique_ptr<Store> store = std::move(opened).value();
+  ASSERT_THAT(
+      store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
+      IsOk());
+  auto file_size = [](const std::string& file) -> uint64_t {
+    std::error_code ec;
+    const uint64_t n = std::filesystem::file_size(file, ec);
+    return ec ? 0 : n;
+  };
+  const uint64_t used = std::max(file_size(path), file_size(path + "-wal"));
+  testutil::FileSizeLimit limit(used + (256 << 10));  // room for small writes, not for 2 MiB
+  ASSERT_TRUE(limit.ok());
+
+  UserRecord big = MakeUser(IdHex('b'), "b@x.org");
+  big.wrapped_private_keys = Bytes(2 << 20, 7);
+  const UserRecord small = MakeUser(IdHex('c'), "c@x.org");
+  const Status failed = store->Write([&](WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.CreateUser(small));  // fits, but belongs to the failing transaction
+    return tx.CreateUser(big);
+  });
+  // SQLite reports EFBIG as a disk I/O error (SQLITE_IOERR); a full disk is SQLITE_FULL.
+  EXPECT_THAT(failed, StatusIs(ErrorCode::kInternal));
+  EXPECT_EQ(failed.message().find("no transaction"), std::string::npos) << "not the cause";
+  EXPECT_THAT(store->GetUser(big.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store->GetUser(small.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store->GetUser(UserId::FromTrusted(IdHex('a'))).status(), IsOk());
+
+  // The store keeps working: a write that fits in the room left succeeds.
+  const UserRecord meanwhile = MakeUser(IdHex('d'), "d@x.org");
+  EXPECT_THAT(store->Write([&](WriteTxn& tx) { return tx.CreateUser(meanwhile); }), IsOk());
+
+  limit.Lift();
+  ASSERT_THAT(store->Write([&](WriteTxn& tx) { return tx.CreateUser(big); }), IsOk());
+  store.reset();
+  opened = sqlite::OpenSqliteStore(path);
+  ASSERT_THAT(opened.status(), IsOk());
+  store = std::move(opened).value();
+  auto back = store->GetUser(big.id);
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_EQ(back->wrapped_private_keys, big.wrapped_private_keys);
+  EXPECT_THAT(store->GetUser(meanwhile.id).status(), IsOk());
+  EXPECT_THAT(store->GetUser(small.id).status(), StatusIs(ErrorCode::kNotFound));
+}
+
+// The same in a batch: writes queued while another commits go into one transaction. When one of
+// them cannot be written (the database cannot grow), SQLite rolls the whole transaction back;
+// every write of the batch must then be reported as failed and kept nowhere, or succeed and be
+// kept, never reported as failed but kept.
+TEST(SqliteStoreTest, ABatchWithAWriteTheDiskCannotHoldReportsWhatItKept) {
+  testutil::TempDir dir;
+  const std::string path = dir.path() + "/sealpost.db";
+  auto opened = sqlite::OpenSqliteStore(path);
+  ASSERT_THAT(opened.status(), IsOk());
+  std::unique_ptr<Store> store = std::move(opened).value();
+  ASSERT_THAT(
+      store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
+      IsOk());
+  auto file_size = [](const std::string& file) -> uint64_t {
+    std::error_code ec;
+    const uint64_t n = std::filesystem::file_size(file, ec);
+    return ec ? 0 : n;
+  };
+  testutil::FileSizeLimit limit(std::max(file_size(path), file_size(path + "-wal")) + (256 << 10));
+  ASSERT_TRUE(limit.ok());
+
+  // Holds the writer thread in a commit while the next writes queue up behind it.
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::thread holder([&] {
+    EXPECT_THAT(store->Write([&](WriteTxn& tx) {
+      entered.set_value();
+      released.wait();
+      return tx.CreateUser(MakeUser(IdHex('e'), "e@x.org"));
+    }),
+                IsOk());
+  });
+  entered.get_future().wait();
+  UserRecord big = MakeUser(IdHex('b'), "b@x.org");
+  big.wrapped_private_keys = Bytes(2 << 20, 7);
+  const UserRecord before = MakeUser(IdHex('c'), "c@x.org");
+  const UserRecord after = MakeUser(IdHex('d'), "d@x.org");
+  Status before_status, big_status, after_status;
+  std::thread first(
+      [&] { before_status = store->Write([&](WriteTxn& tx) { return tx.CreateUser(before); }); });
+  std::this_thread::sleep_for(100ms);  // queued in this order
+  std::thread second(
+      [&] { big_status = store->Write([&](WriteTxn& tx) { return tx.CreateUser(big); }); });
+  std::this_thread::sleep_for(100ms);
+  std::thread third(
+      [&] { after_status = store->Write([&](WriteTxn& tx) { return tx.CreateUser(after); }); });
+  std::this_thread::sleep_for(100ms);
+  release.set_value();
+  for (auto* t : {&holder, &first, &second, &third}) t->join();
+
+  EXPECT_THAT(big_status, StatusIs(ErrorCode::kInternal));
+  EXPECT_THAT(store->GetUser(big.id).status(), StatusIs(ErrorCode::kNotFound));
+  const std::pair<const UserRecord*, const Status*> others[] = {{&before, &before_status},
+                                                                {&after, &after_status}};
+  for (const auto& [user, status] : others) {
+    const bool kept = store->GetUser(user->id).ok();
+    EXPECT_EQ(kept, status->ok()) << user->email << ": " << status->ToString();
+  }
+  limit.Lift();
 }
 
 // Every entry follows the one before: seq 1, 2, 3…, each linked to its predecessor's hash.

@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -171,9 +172,12 @@ def plain_text(msg):
 
 class Server:
     def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config="",
-                 share=None, store=None, store_url=None):
+                 share=None, store=None, store_url=None, file_size_limit=None):
         """`share`: another Server whose data directory (master key, TLS certificate, outbox)
-        and store this one uses too — a second `sealpost serve` process of one installation."""
+        and store this one uses too — a second `sealpost serve` process of one installation.
+        `file_size_limit`: bytes no file the server writes may grow past (RLIMIT_FSIZE, with
+        SIGXFSZ ignored so that such a write fails with EFBIG): a full disk, for one process."""
+        self.file_size_limit = file_size_limit
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
         self.data_dir = share.data_dir if share else data_dir or os.path.join(self.tmp, "data")
         self.static_dir = os.path.join(self.tmp, "static")
@@ -214,7 +218,9 @@ class Server:
         self.out = open(os.path.join(self.tmp, "server.out"), "w+")
         self.log = open(os.path.join(self.tmp, "server.log"), "w+")
         self.proc = subprocess.Popen([BINARY, "serve", "--config", self.config_path],
-                                     stdout=self.out, stderr=self.log, text=True)
+                                     stdout=self.out, stderr=self.log, text=True,
+                                     preexec_fn=self.limit_file_size if self.file_size_limit
+                                     else None)
         deadline = time.time() + 30
         while time.time() < deadline:
             with open(self.out.name) as f:
@@ -232,6 +238,12 @@ class Server:
         self.ctx = ssl.create_default_context(
             cafile=os.path.join(self.data_dir, "tls", "certificate.pem"))
         return self
+
+    def limit_file_size(self):
+        """Runs in the server's process before it starts (see `file_size_limit`)."""
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, hard))
 
     def read_log(self):
         self.log.flush()

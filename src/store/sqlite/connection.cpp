@@ -83,11 +83,16 @@ Status Connection::Error(const char* what) const {
 
 Status Connection::Exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
     std::string message = std::string("sqlite: ") + (err ? err : "error");
     sqlite3_free(err);
-    if (message.find("locked") != std::string::npos || message.find("busy") != std::string::npos) {
-      return Unavailable(std::move(message));
+    // The same codes as Step (a COMMIT that finds the disk full is StorageFull too).
+    const int primary = rc & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Unavailable(std::move(message));
+    if (primary == SQLITE_FULL) return StorageFull(std::move(message));
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+      return Corruption(std::move(message));
     }
     return Internal(std::move(message));
   }

@@ -47,6 +47,9 @@ class Connection final {
   // Resets every cached statement, ending any read transaction they hold.
   void ResetAll();
   int64_t Changes() const { return sqlite3_changes64(db_); }
+  // Whether a transaction is open (SQLite ends one by itself after some errors: a full disk, an
+  // I/O error).
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
   Status Error(const char* what) const;
 
  private:

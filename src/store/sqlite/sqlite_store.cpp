@@ -486,6 +486,14 @@ class SqliteStore final : public Store {
     for (size_t i = 0; i < batch.size(); ++i) {
       Status s = writer_->Exec("SAVEPOINT w");
       if (s.ok()) s = (*batch[i].fn)(txn);
+      if (!s.ok() && !writer_->InTransaction()) {
+        // SQLite rolled the whole transaction back (a full disk, an I/O error): the writes
+        // before this one are gone with it, and the rest must not run outside a transaction
+        // (each would commit on its own while the batch reports a failure). All fail, with
+        // the cause.
+        for (auto& p : batch) p.done->set_value(s);
+        return;
+      }
       if (s.ok()) {
         s = writer_->Exec("RELEASE w");
       } else {
