@@ -150,7 +150,7 @@ TEST(FilesystemTest, UncachedWriteFailingInTheBackgroundIsReported) {
         (*file)->Append(std::span(data).subspan(at, std::min<size_t>(65553, data.size() - at)));
   }
   if (failed.ok()) failed = (*file)->Sync();
-  EXPECT_THAT(failed, StatusIs(ErrorCode::kUnavailable));
+  EXPECT_THAT(failed, StatusIs(ErrorCode::kStorageFull));
   EXPECT_NE(failed.message().find("File too large"), std::string::npos) << failed.ToString();
 
   // Abandoned with a write in flight: the destructor waits for it.

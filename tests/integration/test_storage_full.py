@@ -128,7 +128,7 @@ class StorageFullTest(ServerTestCase):
         blobs_before = self.server.stored_blobs()
         for _ in range(3):
             response, _ = self.upload_on_own_connection(TOO_LARGE)
-            self.assertEqual(response.status, 503)
+            self.assertEqual(response.status, 507)
         self.assertEqual(count(self.server, "uploads"), uploads_before)
         self.assertEqual(self.server.stored_blobs(), blobs_before)
 
