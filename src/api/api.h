@@ -8,6 +8,7 @@
 
 #include "app/accounts.h"
 #include "app/admin.h"
+#include "app/folders.h"
 #include "app/guests.h"
 #include "app/mailbox.h"
 #include "app/sent_status.h"
@@ -18,6 +19,7 @@ namespace sealpost::api {
 struct ApiDeps {
   app::Accounts& accounts;
   app::Mailbox& mailbox;
+  app::Folders& folders;
   app::Admin& admin;
   app::Guests& guests;
   app::SentMessages& sent;

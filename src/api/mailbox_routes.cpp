@@ -3,7 +3,6 @@
 #include <charconv>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "api/json_input.h"
@@ -75,7 +74,7 @@ std::string ContentDisposition(std::string_view name) {
 void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
   app::Accounts& accounts = deps.accounts;
   app::Mailbox& mailbox = deps.mailbox;
-  app::Guests& guests = deps.guests;
+  app::Folders& folders = deps.folders;
   app::SentMessages& sent = deps.sent;
 
   router.AddUpload(
@@ -111,62 +110,55 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
       },
       http::RouteOptions{deps.max_message_json_bytes});
 
-  router.Add(
-      "GET", "/api/v1/mailbox/{folder}",
-      [&accounts, &mailbox, &guests](const http::Request& req, const http::PathParams& params) {
-        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-        if (!auth.ctx) return std::move(auth.error);
-        const std::string& name = params.at("folder");
-        if (name != "inbox" && name != "sent") {
-          return ApiError(NotFound("folders are inbox and sent").ShownToClient());
-        }
-        // The sender is here with their keys: messages they sent to guests who have become
-        // members since are re-sealed to those members now (app/guests.h). Best effort: a
-        // failure leaves them waiting, and the listing goes on.
-        if (auto resealed = guests.ResealWaiting(*auth.ctx); !resealed.ok()) {
-          spdlog::warn("re-sealing waiting messages failed: {}", resealed.status().ToString());
-        }
-        int limit = 50;
-        if (auto text = req.QueryParam("limit")) {
-          const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-          if (ec != std::errc() || ptr != text->data() + text->size()) {
-            return ApiError(InvalidArgument("limit must be a number"));
-          }
-        }
-        const std::optional<std::string> q = req.QueryParam("q");
-        auto page =
-            mailbox.List(*auth.ctx, name == "inbox" ? store::Folder::kInbox : store::Folder::kSent,
-                         req.QueryParam("cursor").value_or(""), limit,
-                         q ? std::optional<std::string_view>(*q) : std::nullopt);
-        if (!page.ok()) return ApiError(page.status());
-        json items = json::array();
-        for (const auto& m : page->items) {
-          if (m.header) {
-            items.push_back(MessageHeaderJson(*m.header));
-          } else {
-            items.push_back({{"id", m.id.str()},
-                             {"folder", name},
-                             {"unread", m.unread},
-                             {"created_at", FormatRfc3339(m.created_at)},
-                             {"seal", {{"status", "broken"}}}});
-          }
-        }
-        json out = {{"items", items}, {"next_cursor", nullptr}};
-        if (page->next_cursor) out["next_cursor"] = *page->next_cursor;
-        if (name == "inbox" && !req.QueryParam("cursor")) {
-          // Sent to the member's address before they enrolled, not re-sealed to them yet.
-          auto waiting = guests.Waiting(*auth.ctx);
-          if (!waiting.ok()) return ApiError(waiting.status());
-          json list = json::array();
-          for (const auto& w : *waiting) {
-            list.push_back({{"id", w.id.str()},
-                            {"created_at", FormatRfc3339(w.created_at)},
-                            {"from", {{"email", w.from_email}, {"name", w.from_name}}}});
-          }
-          out["waiting"] = list;
-        }
-        return http::Response::Json(200, out.dump());
-      });
+  router.Add("GET", "/api/v1/mailbox/{folder}",
+             [&accounts, &folders](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               const std::string& name = params.at("folder");
+               if (name != "inbox" && name != "sent") {
+                 return ApiError(NotFound("folders are inbox and sent").ShownToClient());
+               }
+               int limit = 50;
+               if (auto text = req.QueryParam("limit")) {
+                 const auto [ptr, ec] =
+                     std::from_chars(text->data(), text->data() + text->size(), limit);
+                 if (ec != std::errc() || ptr != text->data() + text->size()) {
+                   return ApiError(InvalidArgument("limit must be a number"));
+                 }
+               }
+               const std::optional<std::string> q = req.QueryParam("q");
+               auto listed = folders.List(
+                   *auth.ctx, name == "inbox" ? store::Folder::kInbox : store::Folder::kSent,
+                   req.QueryParam("cursor").value_or(""), limit,
+                   q ? std::optional<std::string_view>(*q) : std::nullopt);
+               if (!listed.ok()) return ApiError(listed.status());
+               const app::MailboxPage& page = listed->page;
+               json items = json::array();
+               for (const auto& m : page.items) {
+                 if (m.header) {
+                   items.push_back(MessageHeaderJson(*m.header));
+                 } else {
+                   items.push_back({{"id", m.id.str()},
+                                    {"folder", name},
+                                    {"unread", m.unread},
+                                    {"created_at", FormatRfc3339(m.created_at)},
+                                    {"seal", {{"status", "broken"}}}});
+                 }
+               }
+               json out = {{"items", items}, {"next_cursor", nullptr}};
+               if (page.next_cursor) out["next_cursor"] = *page.next_cursor;
+               if (listed->lists_waiting) {
+                 // Sent to the member's address before they enrolled, not re-sealed to them yet.
+                 json list = json::array();
+                 for (const auto& w : listed->waiting) {
+                   list.push_back({{"id", w.id.str()},
+                                   {"created_at", FormatRfc3339(w.created_at)},
+                                   {"from", {{"email", w.from_email}, {"name", w.from_name}}}});
+                 }
+                 out["waiting"] = list;
+               }
+               return http::Response::Json(200, out.dump());
+             });
 
   router.Add(
       "GET", "/api/v1/messages/{id}",

@@ -134,13 +134,14 @@ int Serve(const Config& config) {
 
   app::Accounts accounts(services);
   app::Mailbox mailbox(services);
+  app::Folders folders(services);
   app::Admin admin(services);
   app::Guests guests(services);
   app::SentMessages sent(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
-  api::RegisterApi(*router, {accounts, mailbox, admin, guests, sent,
+  api::RegisterApi(*router, {accounts, mailbox, folders, admin, guests, sent,
                              [&store_ref] { return store_ref.HasActiveAdmin().status(); },
                              config.app.limits.max_upload_bytes, config.max_json_bytes,
                              4 * config.app.limits.max_text_bytes});
