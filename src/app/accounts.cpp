@@ -263,7 +263,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
     event = "auth.login";
   }
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account, client_address));
     SP_RETURN_IF_ERROR(tx.CreateSession(record));
     return RecordEvent(s_, tx, event, user->id.str(), user->id.str(),
                        nlohmann::json{{"client", client_address}}.dump());
@@ -319,7 +319,7 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
       NewSession(user, umk, SessionKind::kFull, client_address, user_agent, session);
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.DeleteSession(record->lookup));
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email, client_address));
     SP_RETURN_IF_ERROR(tx.CreateSession(session));
     return RecordEvent(
         s_, tx, "auth.login", user.id.str(), user.id.str(),

@@ -4,8 +4,9 @@
 // sessions.cpp (listing and ending sessions).
 //
 // SECURITY: every method sees untrusted input. Answers never reveal whether an address has an
-// account (same error, comparable work); guessing is throttled per account and per client
-// address; every state change and every failed attempt is audited. Thread-safe.
+// account (same error, comparable work); guessing is throttled per (account, client address),
+// per client address and per account (auth/login_throttle.h: a stranger cannot lock the owner
+// out); every state change and every failed attempt is audited. Thread-safe.
 #pragma once
 
 #include <functional>

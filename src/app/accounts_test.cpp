@@ -1,6 +1,7 @@
 // Account use cases with a frozen clock: expiries and limits that HTTP tests cannot wait for.
 #include "app/accounts.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "app/app_test_fixture.h"
@@ -56,6 +57,71 @@ TEST_F(AccountsTest, LoginTicketExpiresAndAllowsFiveWrongCodes) {
   clock_.Advance(31s);
   auto late = accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "10.0.0.2");
   EXPECT_FALSE(late.ok());
+}
+
+// An attacker failing at one address is refused there, even with the right password, while the
+// owner logs in from another address: failing on purpose does not lock the owner out.
+TEST_F(AccountsTest, GuessingAtOneAddressDoesNotLockTheOwnerOut) {
+  Enrol("olive@example.org");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(accounts_.Login("olive@example.org", "not the password", "192.0.2.1").status(),
+                StatusIs(ErrorCode::kUnauthenticated))
+        << i;
+  }
+  EXPECT_THAT(accounts_.Login("olive@example.org", kPassword, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kResourceExhausted));
+  auto owner = accounts_.Login("olive@example.org", kPassword, "198.51.100.7");
+  ASSERT_THAT(owner.status(), IsOk());
+  EXPECT_TRUE(owner->login_ticket.has_value());
+  // Still refused at the attacker's address; an unknown account is throttled alike there.
+  EXPECT_THAT(accounts_.Login("olive@example.org", kPassword, "192.0.2.1").status(),
+              StatusIs(ErrorCode::kResourceExhausted));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(accounts_.Login("nobody@example.org", "not the password", "192.0.2.1").status(),
+                StatusIs(ErrorCode::kUnauthenticated));
+  }
+  EXPECT_THAT(accounts_.Login("nobody@example.org", "not the password", "192.0.2.1").status(),
+              StatusIs(ErrorCode::kResourceExhausted));
+  clock_.Advance(16min);
+  EXPECT_THAT(accounts_.Login("olive@example.org", kPassword, "192.0.2.1").status(), IsOk());
+}
+
+// Addresses of one IPv6 /64 count as one client (a host usually holds the whole /64).
+TEST_F(AccountsTest, AnIpv6ClientIsCountedByItsSlash64) {
+  Enrol("pat@example.org");
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_THAT(
+        accounts_.Login("pat@example.org", "not the password", fmt::format("2001:db8::{}", i))
+            .status(),
+        StatusIs(ErrorCode::kUnauthenticated));
+  }
+  EXPECT_THAT(accounts_.Login("pat@example.org", kPassword, "2001:db8::ffff:1").status(),
+              StatusIs(ErrorCode::kResourceExhausted));
+  EXPECT_THAT(accounts_.Login("pat@example.org", kPassword, "2001:db8:0:1::1").status(), IsOk());
+}
+
+// Guessing from many addresses, each under its own limit, still meets the per-account cap
+// (100 per window): then the account is refused from everywhere until the window ends.
+TEST_F(AccountsTest, DistributedGuessingIsCappedPerAccount) {
+  Enrol("quinn@example.org");
+  int failed = 0;
+  for (int host = 1; failed < 100; ++host) {
+    for (int i = 0; i < 4 && failed < 100; ++i, ++failed) {
+      ASSERT_THAT(
+          accounts_
+              .Login("quinn@example.org", "not the password", fmt::format("203.0.113.{}", host))
+              .status(),
+          StatusIs(ErrorCode::kUnauthenticated))
+          << failed;
+    }
+  }
+  EXPECT_THAT(accounts_.Login("quinn@example.org", kPassword, "198.51.100.7").status(),
+              StatusIs(ErrorCode::kResourceExhausted));
+  // Other accounts, at those same addresses, are not affected.
+  Enrol("rae@example.org");
+  EXPECT_THAT(accounts_.Login("rae@example.org", kPassword, "203.0.113.1").status(), IsOk());
+  clock_.Advance(16min);
+  EXPECT_THAT(accounts_.Login("quinn@example.org", kPassword, "198.51.100.7").status(), IsOk());
 }
 
 TEST_F(AccountsTest, SignUpForTakenAddressAnswersAlikeAndTellsTheOwner) {

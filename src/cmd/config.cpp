@@ -102,6 +102,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.GetSeconds("auth", "session_absolute_seconds", a.session_absolute));
   SP_RETURN_IF_ERROR(r.GetSeconds("auth", "verification_ttl_seconds", a.verification_ttl));
   SP_RETURN_IF_ERROR(r.Get("auth", "require_totp", a.require_totp));
+  SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_account_address", c.throttle.per_account_address));
   SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_account", c.throttle.per_account));
   SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_address", c.throttle.per_address));
   std::chrono::seconds window = std::chrono::duration_cast<std::chrono::seconds>(c.throttle.window);
@@ -164,7 +165,8 @@ Status Validate(const Config& c) {
         "mail.retry_first_seconds must be ≥ 1 and ≤ retry_max_seconds and give_up_after_seconds");
   }
   if (retry.lease.count() < 1) return InvalidArgument("mail.lease_seconds must be at least 1");
-  if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
+  if (c.throttle.per_account_address < 1 || c.throttle.per_account < 1 ||
+      c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");
   }
   if (!c.store_url.empty() && c.store_url.rfind("postgresql://", 0) != 0 &&

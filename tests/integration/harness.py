@@ -267,11 +267,14 @@ class Server:
             if self.owns_database:
                 psql(pg_admin_url(), f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)")
 
-    def connect(self):
-        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
+    def connect(self, source=None):
+        """`source`: the loopback address to connect from (e.g. "127.0.0.2"), to be another
+        client address to the server."""
+        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60,
+                                           source_address=(source, 0) if source else None)
 
-    def client(self):
-        return Client(self)
+    def client(self, source=None):
+        return Client(self, source)
 
     def wait_for_mail_queue(self, timeout=20):
         """Waits until the outbound queue is empty: every mail queued by the requests made so far
@@ -414,9 +417,10 @@ class Response:
 class Client:
     """One keep-alive HTTPS connection with a cookie jar and the session's CSRF token."""
 
-    def __init__(self, server):
+    def __init__(self, server, source=None):
         self.server = server
-        self.conn = server.connect()
+        self.source = source
+        self.conn = server.connect(source)
         self.cookies = {}
         self.csrf = None
 
@@ -443,7 +447,7 @@ class Client:
                 if attempt:
                     raise
                 self.conn.close()
-                self.conn = self.server.connect()
+                self.conn = self.server.connect(self.source)
         headers_lower = {k.lower(): v for k, v in r.getheaders()}
         for k, v in r.getheaders():
             if k.lower() == "set-cookie":

@@ -178,6 +178,21 @@ class BadInputTest(ServerTestCase):
                     for _ in range(8)]
         self.assertIn(429, statuses)
 
+    def test_failed_logins_at_one_address_do_not_lock_the_owner_out(self):
+        Member(self.server, "owner@example.org")
+        attacker = self.server.client(source="127.0.0.2")
+        for _ in range(5):
+            r = attacker.request("POST", "/api/v1/session",
+                                 {"email": "owner@example.org", "password": "not the password"})
+            self.assertEqual(r.status, 401, r.body)
+        r = attacker.request("POST", "/api/v1/session",
+                             {"email": "owner@example.org", "password": PASSWORD})
+        self.assertEqual((r.status, r.problem_type()), (429, "too-many-attempts"))
+        owner = self.server.client()  # from 127.0.0.1
+        r = owner.request("POST", "/api/v1/session",
+                          {"email": "owner@example.org", "password": PASSWORD})
+        self.assertEqual((r.status, r.json()["status"]), (200, "totp_required"), r.body)
+
     # --- static files ------------------------------------------------------------------------
 
     def test_path_traversal_in_static_paths(self):
