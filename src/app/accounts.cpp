@@ -18,6 +18,7 @@ using store::SessionKind;
 using store::UserState;
 
 constexpr const char* kWrongCredentials = "wrong email address or password";
+constexpr std::chrono::hours kSystemMailWindow{1};
 
 std::string TotpPurpose(const UserId& id) { return "totp/" + id.str(); }
 
@@ -109,9 +110,12 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
   // A disabled account keeps its address, even before it was verified.
   if (existing.ok() && (existing->state != UserState::kPending || existing->disabled)) {
-    // Same answer and comparable work as a new sign-up; the owner of the address is told.
+    // Same answer and comparable work as a new sign-up; the owner of the address is told,
+    // unless the address has had its share of mail this hour.
     SpendEquivalentWork(request.password);
-    return s_.store.Write([&](store::WriteTxn& tx) {
+    return s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+      if (!may_mail) return Status::Ok();
       return QueueMail(
           s_, tx,
           {email, s_.config.product_name + ": sign-up attempt",
@@ -131,6 +135,9 @@ Status Accounts::SignUp(const SignUpRequest& request) {
                     member.record.id),
       s_.clock.Now() + s_.config.verification_ttl};
   Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    // Over the mail limit nothing changes: a pending sign-up keeps the link it was last mailed.
+    SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+    if (!may_mail) return Status::Ok();
     if (existing.ok()) SP_RETURN_IF_ERROR(tx.DeleteUser(existing->id));  // replaces a pending one
     SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
     SP_RETURN_IF_ERROR(tx.CreateToken(token_record));
@@ -149,6 +156,12 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
   return written;
+}
+
+Result<bool> Accounts::CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const {
+  SP_ASSIGN_OR_RETURN(const int64_t count,
+                      tx.BumpCounter("system-mail:" + to.str(), s_.clock.Now(), kSystemMailWindow));
+  return count <= s_.config.max_system_mails_per_address;
 }
 
 Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {

@@ -74,7 +74,10 @@ class Accounts final {
   explicit Accounts(const Services& services) : s_(services) {}
 
   // Always succeeds for well-formed input, whether or not the address is taken (the mailbox
-  // owner learns which by the mail they receive).
+  // owner learns which by the mail they receive). Sign-up mails to one address are limited
+  // (AppConfig::max_system_mails_per_address per hour, counted in the store across processes):
+  // past the limit the answer is the same, no mail is queued and nothing changes (a pending
+  // sign-up keeps the confirmation link it was last mailed), so nobody can flood a mailbox.
   Status SignUp(const SignUpRequest& request);
   Result<VerifiedAccount> VerifyEmail(std::string_view token);
   // A guest who proved the address (pickup link + MUC, app/guests.h) becomes a member in one
@@ -134,6 +137,9 @@ class Accounts final {
   };
   Result<NewMember> BuildMember(const EmailAddress& email, std::string_view password,
                                 std::string display_name, store::UserState state);
+  // Counts one system mail to `to` in this transaction; false when it is past the limit and
+  // must not be sent.
+  Result<bool> CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const;
   Status ValidatePassword(std::string_view password) const;
   Result<std::string> ValidateDisplayName(std::string_view name, const EmailAddress& email) const;
   Result<crypto::SecretBytes> AddRecoveryCode(store::UserRecord& user, const crypto::AeadKey& umk);

@@ -137,6 +137,49 @@ TEST_F(AccountsTest, SignUpForTakenAddressAnswersAlikeAndTellsTheOwner) {
   EXPECT_THAT(accounts_.Login("carol@example.org", kPassword, "1.2.3.4").status(), IsOk());
 }
 
+// Sign-ups for a taken address mail its owner at most three times an hour, with the same
+// answer whether a mail was queued or not; other addresses have their own count.
+TEST_F(AccountsTest, SignUpsForATakenAddressMailItsOwnerAtMostThreeTimesAnHour) {
+  Enrol("sam@example.org");
+  clock_.Advance(61min);  // the confirmation mail of the enrolment no longer counts
+  DeliverQueuedMail();
+  const size_t before = mailer_.sent.size();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_THAT(accounts_.SignUp({"sam@example.org", "another long password", "", "192.0.2.1"}),
+                IsOk())
+        << i;
+  }
+  DeliverQueuedMail();
+  ASSERT_EQ(mailer_.sent.size(), before + 3);
+  for (size_t i = before; i < mailer_.sent.size(); ++i) {
+    EXPECT_EQ(mailer_.sent[i].to.str(), "sam@example.org");
+    EXPECT_NE(mailer_.sent[i].text.find("already has one"), std::string::npos);
+  }
+  ASSERT_THAT(accounts_.SignUp({"tess@example.org", kPassword, "", "192.0.2.1"}), IsOk());
+  DeliverQueuedMail();
+  EXPECT_EQ(mailer_.sent.size(), before + 4);
+  clock_.Advance(61min);
+  ASSERT_THAT(accounts_.SignUp({"sam@example.org", "another long password", "", "192.0.2.1"}),
+              IsOk());
+  DeliverQueuedMail();
+  EXPECT_EQ(mailer_.sent.size(), before + 5);
+}
+
+// Repeated sign-ups for an unconfirmed address send at most three confirmation links an hour;
+// past that nothing changes, so the last link mailed still confirms the account.
+TEST_F(AccountsTest, SignUpsForAPendingAddressMailAtMostThreeLinksAnHour) {
+  const size_t before = mailer_.sent.size();
+  std::string token;  // of the newest link mailed
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_THAT(accounts_.SignUp({"uma@example.org", kPassword, "", "192.0.2.1"}), IsOk()) << i;
+    DeliverQueuedMail();
+    if (mailer_.sent.size() > before + (i < 3 ? i : 3)) token = LastToken();
+  }
+  EXPECT_EQ(mailer_.sent.size(), before + 3);
+  ASSERT_THAT(accounts_.VerifyEmail(token).status(), IsOk());
+  EXPECT_THAT(accounts_.Login("uma@example.org", kPassword, "192.0.2.1").status(), IsOk());
+}
+
 TEST_F(AccountsTest, VerificationLinkWorksOnce) {
   ASSERT_THAT(accounts_.SignUp({"dan@example.org", kPassword, "", "127.0.0.1"}), IsOk());
   const std::string token = LastToken();

@@ -119,6 +119,8 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("limits", "max_upload_bytes", l.max_upload_bytes));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_text_bytes", l.max_text_bytes));
   SP_RETURN_IF_ERROR(r.Get("limits", "invitations_per_hour", a.max_invitations_per_hour));
+  SP_RETURN_IF_ERROR(
+      r.Get("limits", "system_mails_per_address_per_hour", a.max_system_mails_per_address));
   return r.CheckUnknown();
 }
 
@@ -165,6 +167,9 @@ Status Validate(const Config& c) {
         "mail.retry_first_seconds must be ≥ 1 and ≤ retry_max_seconds and give_up_after_seconds");
   }
   if (retry.lease.count() < 1) return InvalidArgument("mail.lease_seconds must be at least 1");
+  if (c.app.max_system_mails_per_address < 1) {
+    return InvalidArgument("limits.system_mails_per_address_per_hour must be at least 1");
+  }
   if (c.throttle.per_account_address < 1 || c.throttle.per_account < 1 ||
       c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");
