@@ -161,6 +161,7 @@ int Serve(const Config& config) {
   options.io_threads = config.io_threads;
   options.worker_threads = config.worker_threads;
   options.max_transfers = config.max_transfers;
+  options.public_url = config.app.public_url;
   options.header_timeout = config.header_timeout;
   options.body_idle_timeout = config.body_idle_timeout;
   options.keep_alive_timeout = config.keep_alive_timeout;
