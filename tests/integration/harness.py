@@ -172,10 +172,13 @@ def plain_text(msg):
 class Server:
     def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config="",
                  share=None, store=None, store_url=None):
-        """`share`: another Server whose data directory (master key, TLS certificate, outbox)
+        """`share`: another Server whose data directory (master key, TLS certificate), outbox
         and store this one uses too — a second `sealpost serve` process of one installation."""
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
         self.data_dir = share.data_dir if share else data_dir or os.path.join(self.tmp, "data")
+        # The server's default: the .eml outbox lives beside the data directory, never in it.
+        self.outbox_dir = os.path.join(os.path.dirname(os.path.normpath(self.data_dir)),
+                                       "sealpost-outbox")
         self.static_dir = os.path.join(self.tmp, "static")
         os.makedirs(self.static_dir)
         with open(os.path.join(self.static_dir, "index.html"), "w") as f:
@@ -292,7 +295,7 @@ class Server:
     def mail_to(self, address):
         """Text of the newest mail in the .eml outbox addressed to `address`, once delivered."""
         self.wait_for_mail_queue()
-        for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
+        for path in sorted(glob.glob(os.path.join(self.outbox_dir, "*.eml")), reverse=True):
             with open(path, "rb") as f:
                 msg = email.message_from_bytes(f.read())
             if msg["To"] == address:
@@ -302,7 +305,7 @@ class Server:
     def outbox_token(self, address):
         """The newest confirmation token mailed to `address`, read from the .eml outbox."""
         self.wait_for_mail_queue()
-        for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
+        for path in sorted(glob.glob(os.path.join(self.outbox_dir, "*.eml")), reverse=True):
             with open(path, "rb") as f:
                 msg = email.message_from_bytes(f.read())
             if msg["To"] != address:

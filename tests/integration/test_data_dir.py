@@ -1,6 +1,6 @@
 """What `sealpost serve` leaves on disk: under a permissive umask, everything it creates in its data
-directory (database with -wal/-shm, blobs, keys, TLS identity, .eml outbox) is its owner's
-only."""
+directory (database with -wal/-shm, blobs, keys, TLS identity) and in its .eml outbox is its
+owner's only, and the outbox (the recipients' mailboxes) is beside the data directory, not in it."""
 
 import os
 import stat
@@ -55,6 +55,24 @@ class DataDirTest(unittest.TestCase):
         for name, mode in modes.items():
             is_dir = os.path.isdir(os.path.join(self.server.data_dir, name))
             self.assertEqual(oct(mode), oct(0o700 if is_dir else 0o600), name)
+
+    def test_the_outbox_is_beside_the_data_dir_and_owner_only(self):
+        outbox = os.path.join(os.path.dirname(self.server.data_dir), "sealpost-outbox")
+        self.assertEqual(self.server.outbox_dir, outbox)
+        with open(self.server.out.name) as f:
+            self.assertIn(f"written to {outbox}\n", f.read())
+        self.assertNotIn("outbox", os.listdir(self.server.data_dir))
+        modes = modes_under(outbox)
+        self.assertTrue(any(n.endswith(".eml") for n in modes), modes)
+        for name, mode in modes.items():
+            is_dir = os.path.isdir(os.path.join(outbox, name))
+            self.assertEqual(oct(mode), oct(0o700 if is_dir else 0o600), name)
+
+    def test_an_outbox_inside_the_data_dir_is_refused(self):
+        r = self.server.run_cli("serve", "--config", self.server.config_path, "--outbox-dir",
+                                os.path.join(self.server.data_dir, "outbox"))
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("must not be inside the data directory", r.stderr)
 
 
 if __name__ == "__main__":
