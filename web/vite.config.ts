@@ -15,6 +15,14 @@ export default defineConfig({
   },
   server: {
     // `npm run dev` against a local `sealpost serve` (self-signed certificate).
-    proxy: { '/api': { target: 'https://127.0.0.1:8443', secure: false } },
+    // The page's origin (this dev server) is not the API server's, which refuses unsafe requests
+    // from other origins: the proxy drops the Origin header, as a non-browser client sends none.
+    proxy: {
+      '/api': {
+        target: 'https://127.0.0.1:8443',
+        secure: false,
+        configure: (proxy) => proxy.on('proxyReq', (request) => request.removeHeader('origin')),
+      },
+    },
   },
 });

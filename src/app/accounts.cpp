@@ -18,6 +18,7 @@ using store::SessionKind;
 using store::UserState;
 
 constexpr const char* kWrongCredentials = "wrong email address or password";
+constexpr std::chrono::hours kSystemMailWindow{1};
 
 std::string TotpPurpose(const UserId& id) { return "totp/" + id.str(); }
 
@@ -121,9 +122,12 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
   // A disabled account keeps its address, even before it was verified.
   if (existing.ok() && (existing->state != UserState::kPending || existing->disabled)) {
-    // Same answer and comparable work as a new sign-up; the owner of the address is told.
+    // Same answer and comparable work as a new sign-up; the owner of the address is told,
+    // unless the address has had its share of mail this hour.
     SpendEquivalentWork(request.password);
-    return s_.store.Write([&](store::WriteTxn& tx) {
+    return s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+      if (!may_mail) return Status::Ok();
       return QueueMail(
           s_, tx,
           {email, s_.config.product_name + ": sign-up attempt",
@@ -143,6 +147,9 @@ Status Accounts::SignUp(const SignUpRequest& request) {
                     member.record.id),
       s_.clock.Now() + s_.config.verification_ttl};
   Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    // Over the mail limit nothing changes: a pending sign-up keeps the link it was last mailed.
+    SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+    if (!may_mail) return Status::Ok();
     if (existing.ok()) SP_RETURN_IF_ERROR(tx.DeleteUser(existing->id));  // replaces a pending one
     SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
     SP_RETURN_IF_ERROR(tx.CreateToken(token_record));
@@ -161,6 +168,12 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
   return written;
+}
+
+Result<bool> Accounts::CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const {
+  SP_ASSIGN_OR_RETURN(const int64_t count,
+                      tx.BumpCounter("system-mail:" + to.str(), s_.clock.Now(), kSystemMailWindow));
+  return count <= s_.config.max_system_mails_per_address;
 }
 
 Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
@@ -276,7 +289,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
     event = "auth.login";
   }
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account, client_address));
     SP_RETURN_IF_ERROR(tx.CreateSession(record));
     return RecordEvent(s_, tx, event, user->id.str(), user->id.str(),
                        nlohmann::json{{"client", client_address}}.dump());
@@ -332,7 +345,7 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
       NewSession(user, umk, SessionKind::kFull, client_address, user_agent, session);
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.DeleteSession(record->lookup));
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email, client_address));
     SP_RETURN_IF_ERROR(tx.CreateSession(session));
     return RecordEvent(
         s_, tx, "auth.login", user.id.str(), user.id.str(),

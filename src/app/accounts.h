@@ -4,8 +4,9 @@
 // recovery) and sessions.cpp (listing and ending sessions).
 //
 // SECURITY: every method sees untrusted input. Answers never reveal whether an address has an
-// account (same error, comparable work); guessing is throttled per account and per client
-// address; every state change and every failed attempt is audited. Thread-safe.
+// account (same error, comparable work); guessing is throttled per (account, client address),
+// per client address and per account (auth/login_throttle.h: a stranger cannot lock the owner
+// out); every state change and every failed attempt is audited. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -73,7 +74,10 @@ class Accounts final {
   explicit Accounts(const Services& services) : s_(services) {}
 
   // Always succeeds for well-formed input, whether or not the address is taken (the mailbox
-  // owner learns which by the mail they receive).
+  // owner learns which by the mail they receive). Sign-up mails to one address are limited
+  // (AppConfig::max_system_mails_per_address per hour, counted in the store across processes):
+  // past the limit the answer is the same, no mail is queued and nothing changes (a pending
+  // sign-up keeps the confirmation link it was last mailed), so nobody can flood a mailbox.
   Status SignUp(const SignUpRequest& request);
   Result<VerifiedAccount> VerifyEmail(std::string_view token);
   // A guest who proved the address (pickup link + MUC, app/guests.h) becomes a member in one
@@ -135,6 +139,9 @@ class Accounts final {
   };
   Result<NewMember> BuildMember(const EmailAddress& email, std::string_view password,
                                 std::string display_name, store::UserState state);
+  // Counts one system mail to `to` in this transaction; false when it is past the limit and
+  // must not be sent.
+  Result<bool> CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const;
   Status ValidatePassword(std::string_view password) const;
   Result<std::string> ValidateDisplayName(std::string_view name, const EmailAddress& email) const;
   Result<crypto::SecretBytes> AddRecoveryCode(store::UserRecord& user, const crypto::AeadKey& umk);

@@ -56,7 +56,7 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
                                           updated.password_mem, updated.umk_by_password,
                                           user.umk_by_password));
     SP_RETURN_IF_ERROR(tx.DeleteOtherSessionsOfUser(user.id, ctx.session.lookup));
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email, ctx.client_address));
     return RecordEvent(s_, tx, "password_changed", user.id.str(), user.id.str(),
                        nlohmann::json{{"client", ctx.client_address}}.dump());
   });
@@ -123,7 +123,7 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
     SP_RETURN_IF_ERROR(tx.SetRecoverySlot(user->id, updated.recovery_salt, updated.umk_by_recovery,
                                           user->umk_by_recovery));
     SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(user->id));
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account, client_address));
     return RecordEvent(s_, tx, "password_recovered", "ip:" + client_address, user->id.str(),
                        nlohmann::json{{"client", client_address}}.dump());
   });

@@ -54,6 +54,9 @@ struct AppConfig {
   int max_second_factor_failures = 5;  // per login ticket
   bool require_totp = true;
   int64_t max_invitations_per_hour = 50;  // per administrator
+  // Mails anyone can make Sealpost send to an address (sign-up confirmations and "sign-up
+  // attempt" notices), per address and hour.
+  int64_t max_system_mails_per_address = 3;
   MailRetryPolicy mail_retry;
   // Guests (app/guests.h): how long a pickup link works, how many wrong MUCs lock the address,
   // how long a pickup token (attachment downloads) lives, and a line the notification carries.

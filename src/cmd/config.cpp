@@ -1,6 +1,9 @@
 #include "cmd/config.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <set>
+#include <vector>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -81,6 +84,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("http", "max_json_bytes", c.max_json_bytes));
   SP_RETURN_IF_ERROR(r.Get("mail", "from", c.mail_from));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay", c.mail_relay));
+  SP_RETURN_IF_ERROR(r.Get("mail", "outbox_dir", c.mail_outbox_dir));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_tls", c.mail_relay_tls));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_ca_file", c.mail_relay_ca_file));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_username", c.mail_relay_username));
@@ -102,6 +106,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.GetSeconds("auth", "session_absolute_seconds", a.session_absolute));
   SP_RETURN_IF_ERROR(r.GetSeconds("auth", "verification_ttl_seconds", a.verification_ttl));
   SP_RETURN_IF_ERROR(r.Get("auth", "require_totp", a.require_totp));
+  SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_account_address", c.throttle.per_account_address));
   SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_account", c.throttle.per_account));
   SP_RETURN_IF_ERROR(r.Get("auth", "failures_per_address", c.throttle.per_address));
   std::chrono::seconds window = std::chrono::duration_cast<std::chrono::seconds>(c.throttle.window);
@@ -118,10 +123,38 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("limits", "max_upload_bytes", l.max_upload_bytes));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_text_bytes", l.max_text_bytes));
   SP_RETURN_IF_ERROR(r.Get("limits", "invitations_per_hour", a.max_invitations_per_hour));
+  SP_RETURN_IF_ERROR(
+      r.Get("limits", "system_mails_per_address_per_hour", a.max_system_mails_per_address));
   return r.CheckUnknown();
 }
 
+// The components of `path` made absolute, with symbolic links of its existing part resolved.
+std::vector<std::string> ResolvedParts(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(path, ec);
+  if (ec) p = path;
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(p, ec);
+  std::vector<std::string> parts;
+  for (const auto& part : (ec ? p : resolved).lexically_normal()) {
+    if (!part.empty() && part != ".") parts.push_back(part.string());
+  }
+  return parts;
+}
+
+// True when `inner` is `outer` or below it.
+bool IsWithin(const std::string& inner, const std::string& outer) {
+  const std::vector<std::string> in = ResolvedParts(inner);
+  const std::vector<std::string> out = ResolvedParts(outer);
+  return in.size() >= out.size() && std::equal(out.begin(), out.end(), in.begin());
+}
+
 Status Validate(const Config& c) {
+  if (c.mail_relay.empty() && IsWithin(c.OutboxDir(), c.data_dir)) {
+    return InvalidArgument(fmt::format(
+        "mail.outbox_dir ({}) must not be inside the data directory ({}): the outbox stands for "
+        "the recipients' mailboxes, and a copy of the data directory must not contain it",
+        c.OutboxDir(), c.data_dir));
+  }
   if (Status s = c.app.password_hash.Validate(); !s.ok()) {
     return InvalidArgument("auth.argon2_*: " + s.message());
   }
@@ -164,7 +197,11 @@ Status Validate(const Config& c) {
         "mail.retry_first_seconds must be ≥ 1 and ≤ retry_max_seconds and give_up_after_seconds");
   }
   if (retry.lease.count() < 1) return InvalidArgument("mail.lease_seconds must be at least 1");
-  if (c.throttle.per_account < 1 || c.throttle.per_address < 1) {
+  if (c.app.max_system_mails_per_address < 1) {
+    return InvalidArgument("limits.system_mails_per_address_per_hour must be at least 1");
+  }
+  if (c.throttle.per_account_address < 1 || c.throttle.per_account < 1 ||
+      c.throttle.per_address < 1) {
     return InvalidArgument("auth.failures_per_* must be at least 1");
   }
   if (!c.store_url.empty() && c.store_url.rfind("postgresql://", 0) != 0 &&
@@ -212,8 +249,16 @@ Status BuildRelayOptions(Config& c) {
 
 }  // namespace
 
+std::string Config::OutboxDir() const {
+  if (!mail_outbox_dir.empty()) return mail_outbox_dir;
+  std::filesystem::path data = std::filesystem::path(data_dir).lexically_normal();
+  if (!data.has_filename()) data = data.parent_path();  // "dir/" names dir
+  return (data.parent_path() / "sealpost-outbox").string();
+}
+
 Result<Config> LoadConfig(const std::optional<std::string>& path,
-                          const std::optional<std::string>& data_dir_override) {
+                          const std::optional<std::string>& data_dir_override,
+                          const std::optional<std::string>& outbox_dir_override) {
   Config config;
   if (path) {
     toml::table root;
@@ -226,6 +271,7 @@ Result<Config> LoadConfig(const std::optional<std::string>& path,
     SP_RETURN_IF_ERROR(Read(reader, config));
   }
   if (data_dir_override) config.data_dir = *data_dir_override;
+  if (outbox_dir_override) config.mail_outbox_dir = *outbox_dir_override;
   if (config.app.public_url == "https://127.0.0.1:8443" && config.listen_port != 8443) {
     config.app.public_url = fmt::format("https://{}:{}", config.listen_address, config.listen_port);
   }

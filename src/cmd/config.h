@@ -33,7 +33,11 @@ struct Config {
   size_t max_json_bytes = 1 << 20;
   // [mail]
   std::string mail_from = "Sealpost <no-reply@sealpost.localhost>";
-  std::string mail_relay;  // host:port; empty = write .eml files to data_dir/outbox
+  std::string mail_relay;  // host:port; empty = write .eml files to OutboxDir()
+  // Where .eml files go without a relay. The outbox stands for the recipients' mailboxes (its
+  // mails carry pickup and confirmation links), so it is never inside data_dir: a copy of the
+  // data directory must not hold it. Empty: "sealpost-outbox" beside data_dir.
+  std::string mail_outbox_dir;
   std::string mail_relay_tls = "required";  // "required" or "opportunistic"
   std::string mail_relay_ca_file;
   std::string mail_relay_username;
@@ -53,14 +57,16 @@ struct Config {
 
   std::string DatabasePath() const { return data_dir + "/sealpost.db"; }
   std::string BlobDir() const { return data_dir + "/blobs"; }
-  std::string OutboxDir() const { return data_dir + "/outbox"; }
+  std::string OutboxDir() const;  // mail_outbox_dir, or the default beside data_dir
   std::string MasterKeyPath() const { return data_dir + "/master.key"; }
   std::string AuditPublicKeyPath() const { return data_dir + "/audit-signing.pub"; }
 };
 
 // Reads `path` (when given) over the defaults; unknown keys and bad values are errors naming
-// the key. `data_dir_override` (from --data-dir) wins over the file.
+// the key. `data_dir_override` (from --data-dir) and `outbox_dir_override` (--outbox-dir) win
+// over the file. InvalidArgument when the outbox (used without a relay) is inside data_dir.
 Result<Config> LoadConfig(const std::optional<std::string>& path,
-                          const std::optional<std::string>& data_dir_override);
+                          const std::optional<std::string>& data_dir_override,
+                          const std::optional<std::string>& outbox_dir_override = std::nullopt);
 
 }  // namespace sealpost::cmd

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "cmd/periodic_task.h"
@@ -26,6 +27,51 @@ TEST(ConfigTest, DefaultsWithoutFile) {
   EXPECT_EQ(c->data_dir, "./sealpost-data");
   EXPECT_EQ(c->listen_port, 8443);
   EXPECT_THAT(c->app.password_hash.Validate(), IsOk());
+}
+
+// Without a relay, mail is written to an outbox that stands for the recipients' mailboxes: by
+// default beside the data directory, and never inside it (refused at start-up).
+TEST(ConfigTest, OutboxIsBesideTheDataDirectoryNeverInside) {
+  auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->OutboxDir(), "sealpost-outbox");  // beside ./sealpost-data
+  for (const char* data_dir : {"/srv/sealpost/data", "/srv/sealpost/data/"}) {
+    auto c = LoadConfig(std::nullopt, std::string(data_dir));
+    ASSERT_THAT(c.status(), IsOk());
+    EXPECT_EQ(c->OutboxDir(), "/srv/sealpost/sealpost-outbox");
+  }
+
+  testutil::TempDir dir;
+  const std::string data = dir.path() + "/data";
+  auto with_outbox = [&](const std::string& outbox, const std::string& more = "") {
+    return LoadConfig(Write(dir, "[mail]\noutbox_dir = \"" + outbox + "\"\n" + more), data);
+  };
+  auto configured = with_outbox(dir.path() + "/mail");
+  ASSERT_THAT(configured.status(), IsOk());
+  EXPECT_EQ(configured->OutboxDir(), dir.path() + "/mail");
+  auto flag = LoadConfig(Write(dir, "[mail]\noutbox_dir = \"" + data + "/outbox\"\n"), data,
+                         dir.path() + "/flag");
+  ASSERT_THAT(flag.status(), IsOk());
+  EXPECT_EQ(flag->OutboxDir(), dir.path() + "/flag");
+
+  ASSERT_TRUE(std::filesystem::create_directory(data));
+  std::filesystem::create_directory_symlink(data, dir.path() + "/link");
+  for (const std::string& inside :
+       {data, data + "/", data + "/outbox", data + "/x/../outbox", dir.path() + "/link/outbox"}) {
+    const Status refused = with_outbox(inside).status();
+    EXPECT_THAT(refused, StatusIs(ErrorCode::kInvalidArgument)) << inside;
+    EXPECT_NE(refused.message().find("must not be inside the data directory"), std::string::npos)
+        << refused.message();
+    EXPECT_THAT(LoadConfig(std::nullopt, data, inside).status(),
+                StatusIs(ErrorCode::kInvalidArgument))
+        << inside;
+  }
+  EXPECT_THAT(LoadConfig(std::nullopt, std::string("."), std::nullopt).status(),
+              StatusIs(ErrorCode::kInvalidArgument));  // ./sealpost-outbox is inside "."
+  // A name that only starts like the data directory is beside it.
+  EXPECT_THAT(with_outbox(data + "-outbox").status(), IsOk());
+  // With a relay there is no outbox to place.
+  EXPECT_THAT(with_outbox(data + "/outbox", "relay = \"smtp.example.org:587\"\n").status(), IsOk());
 }
 
 TEST(ConfigTest, DocumentedExampleLoads) {

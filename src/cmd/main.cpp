@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   auto* serve = cli.add_subcommand("serve", "Run the server (HTTPS API and web UI)");
   serve->add_option("-c,--config", config_path, "TOML configuration file");
   serve->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+  std::optional<std::string> outbox_dir;
+  serve->add_option("--outbox-dir", outbox_dir,
+                    "Where mail goes as .eml files without a relay (default: sealpost-outbox "
+                    "beside the data directory; never inside it)");
 
   auto* verify = cli.add_subcommand("verify", "Check evidence offline");
   verify->require_subcommand(1);
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cli.got_subcommand(serve)) {
-    auto config = sealpost::cmd::LoadConfig(config_path, data_dir);
+    auto config = sealpost::cmd::LoadConfig(config_path, data_dir, outbox_dir);
     if (!config.ok()) {
       std::cerr << "sealpost: configuration: " << config.status().message() << "\n";
       return 2;

@@ -77,6 +77,12 @@ int Serve(const Config& config) {
   platform::SystemClock clock;
   platform::SystemRng rng;
   if (Status s = fs.CreateDirectories(config.data_dir); !s.ok()) return Fail("data directory", s);
+  if (fs.Exists(config.data_dir + "/outbox")) {
+    spdlog::warn(
+        "{}/outbox holds mail written by an earlier version; mail now goes to {} ([mail] "
+        "outbox_dir): move or delete the old outbox, a copy of the data directory must not hold it",
+        config.data_dir, config.OutboxDir());
+  }
 
   auto master = keys::MasterKey::LoadOrCreate(fs, config.MasterKeyPath());
   if (!master.ok()) return Fail("master key", master.status());
@@ -158,6 +164,7 @@ int Serve(const Config& config) {
   options.io_threads = config.io_threads;
   options.worker_threads = config.worker_threads;
   options.max_transfers = config.max_transfers;
+  options.public_url = config.app.public_url;
   options.header_timeout = config.header_timeout;
   options.body_idle_timeout = config.body_idle_timeout;
   options.keep_alive_timeout = config.keep_alive_timeout;

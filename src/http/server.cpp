@@ -18,6 +18,7 @@
 #include "http/internal/beast.h"
 #include "http/internal/connection.h"
 #include "http/internal/tls_policy.h"
+#include "http/origin.h"
 
 namespace sealpost::http {
 
@@ -242,6 +243,9 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
   if (options.max_connections < 1) return InvalidArgument("max_connections must be at least 1");
   if (options.max_transfers < 1) return InvalidArgument("max_transfers must be at least 1");
   if (options.max_header_bytes < 1024) return InvalidArgument("max_header_bytes below 1024");
+  if (!options.public_url.empty() && CanonicalOrigin(options.public_url).empty()) {
+    return InvalidArgument("public_url is not an http(s) URL");
+  }
   using std::chrono::seconds;
   if (options.header_timeout < seconds(1) || options.body_idle_timeout < seconds(1) ||
       options.keep_alive_timeout < seconds(1) || options.shutdown_grace < seconds(0)) {

@@ -17,6 +17,9 @@
 // `max_connections` are open (more are closed at once), and at most `max_transfers` bodies
 // stream at once (more get 503). Malformed requests, Transfer-Encoding
 // other than chunked, and Content-Length with chunked get 400 and the connection is closed.
+// A state-changing request (not GET, HEAD or OPTIONS) whose Origin header names another origin
+// than `public_url`'s or https://<Host> gets 403 origin-mismatch before routing (http/origin.h
+// says why both); one without Origin passes.
 //
 // Thread-safety: Start() and Stop() from one controlling thread; port() from any.
 #pragma once
@@ -37,6 +40,9 @@ struct ServerOptions {
   uint16_t port = 8443;         // 0 = ephemeral; see Server::port()
   std::string certificate_pem;  // leaf first, then any intermediates
   std::string private_key_pem;
+  // The URL browsers use for this server (scheme://host[:port], a path is ignored): an unsafe
+  // request from this origin passes the Origin check (http/origin.h). Empty: only the Host rule.
+  std::string public_url;
   int io_threads = 2;
   int worker_threads = 8;
   // The whole request head must arrive within this time of its first byte (slowloris defence);

@@ -394,6 +394,43 @@ TEST_F(ServerTest, UnknownRouteAndWrongMethodAreProblems) {
   EXPECT_EQ(wrong[bhttp::field::allow], "POST");
 }
 
+// An unsafe request from a page of another site is refused before any handler runs; the
+// server's own origin (public URL, or the Host it was asked for) and no Origin at all pass.
+TEST_F(ServerTest, CrossOriginUnsafeRequestsAreRefused) {
+  ServerOptions options = TestOptions();
+  options.public_url = "https://mail.example.org/";
+  StartServer(options);
+  const std::string local = fmt::format("localhost:{}", server_->port());
+  const std::string json = R"({"i":1})";
+  for (const std::string& origin : {std::string("https://evil.example"), std::string("null"),
+                                    "http://" + local, "https://" + local + ".evil"}) {
+    const auto refused = Connected()->Fetch(bhttp::verb::post, "/api/echo/x", json,
+                                            {{"Host", local}, {"Origin", origin}});
+    ExpectProblem(refused, 403, "origin-mismatch");
+    const auto upload = Connected()->Fetch(bhttp::verb::put, "/upload/x", "data",
+                                           {{"Host", local}, {"Origin", origin}});
+    ExpectProblem(upload, 403, "origin-mismatch");
+  }
+  {
+    std::lock_guard lock(seen_.mu);
+    EXPECT_TRUE(seen_.last.method.empty()) << "a handler ran";
+  }
+  EXPECT_EQ(uploads_.begins.load(), 0);
+
+  auto client = Connected();
+  for (const auto& headers : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"Host", local}},                                          // no Origin: an API client
+           {{"Host", local}, {"Origin", "https://" + local}},          // the Host it came to
+           {{"Host", local}, {"Origin", "https://MAIL.example.org"}},  // the public URL
+       }) {
+    EXPECT_EQ(client->Fetch(bhttp::verb::post, "/api/echo/x", json, headers).result_int(), 200u);
+  }
+  // Safe methods are not checked.
+  EXPECT_EQ(client->Fetch(bhttp::verb::get, "/cached", "", {{"Origin", "https://evil.example"}})
+                .result_int(),
+            200u);
+}
+
 TEST_F(ServerTest, MalformedRequestsAre400) {
   for (const char* raw :
        {"GET /a/%2e%2e/b HTTP/1.1\r\nHost: x\r\n\r\n", "GET /a%00 HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -820,6 +857,9 @@ TEST(ServerCreateTest, RefusesBadOptions) {
   EXPECT_THAT(Server::Create(options, router).status(), StatusIs(ErrorCode::kInvalidArgument));
   options = TestOptions();
   options.io_threads = 0;
+  EXPECT_THAT(Server::Create(options, router).status(), StatusIs(ErrorCode::kInvalidArgument));
+  options = TestOptions();
+  options.public_url = "mail.example.org";
   EXPECT_THAT(Server::Create(options, router).status(), StatusIs(ErrorCode::kInvalidArgument));
   EXPECT_THAT(Server::Create(TestOptions(), nullptr).status(),
               StatusIs(ErrorCode::kInvalidArgument));

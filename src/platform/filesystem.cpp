@@ -299,11 +299,22 @@ Status SyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
+// Files are created 0600, but an existing file keeps its mode through O_TRUNC, and a umask can
+// only narrow it: set it outright.
+Status OwnerOnly(int fd, const std::string& path) {
+  if (::fchmod(fd, 0600) != 0) return ErrnoStatus("chmod", path);
+  return Status::Ok();
+}
+
 class PosixFilesystem final : public Filesystem {
  public:
   Result<std::unique_ptr<WritableFile>> CreateWritable(const std::string& path) override {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return ErrnoStatus("create", path);
+    if (Status s = OwnerOnly(fd, path); !s.ok()) {
+      ::close(fd);
+      return s;
+    }
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
 
@@ -317,6 +328,10 @@ class PosixFilesystem final : public Filesystem {
     bool direct = false;
     const int fd = OpenDirect(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600, direct);
     if (fd < 0) return ErrnoStatus("create", path);
+    if (Status s = OwnerOnly(fd, path); !s.ok()) {
+      ::close(fd);
+      return s;
+    }
     AlignedBuffer first = direct ? AllocateAligned(kDirectBuffer) : nullptr;
     AlignedBuffer second = first ? AllocateAligned(kDirectBuffer) : nullptr;
     if (!second) {
@@ -351,11 +366,26 @@ class PosixFilesystem final : public Filesystem {
     return Status::Ok();
   }
 
+  // Every directory created here is 0700 whatever the umask, the intermediate ones too; the
+  // last one is made 0700 even when it existed. Existing parents are left as they are.
   Status CreateDirectories(const std::string& path) override {
-    std::error_code ec;
-    std::filesystem::create_directories(path, ec);
-    if (ec) return Unavailable("create directory " + path + ": " + ec.message());
-    ::chmod(path.c_str(), 0700);
+    const std::filesystem::path target = std::filesystem::path(path).lexically_normal();
+    std::filesystem::path built;
+    for (const auto& part : target) {
+      built /= part;
+      if (part.empty() || part == "/" || part == "." || part == "..") continue;
+      if (::mkdir(built.c_str(), 0700) == 0) {
+        if (::chmod(built.c_str(), 0700) != 0) return ErrnoStatus("chmod", built.string());
+      } else if (errno != EEXIST) {
+        return ErrnoStatus("create directory", built.string());
+      }
+    }
+    struct stat st;
+    if (::stat(target.c_str(), &st) != 0) return ErrnoStatus("create directory", path);
+    if (!S_ISDIR(st.st_mode)) return Unavailable("create directory " + path + ": not a directory");
+    if ((st.st_mode & 07777) != 0700 && ::chmod(target.c_str(), 0700) != 0) {
+      return ErrnoStatus("chmod", path);
+    }
     return Status::Ok();
   }
 

@@ -33,7 +33,8 @@ class ReadableFile {
 class Filesystem {
  public:
   virtual ~Filesystem() = default;
-  // Creates (or truncates) a file readable only by its owner.
+  // Creates (or truncates) a file readable only by its owner: mode 0600 whatever the umask, and
+  // an existing file is set to 0600 as well.
   virtual Result<std::unique_ptr<WritableFile>> CreateWritable(const std::string& path) = 0;
   virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
   // The same for large files written once front to back and read rarely (attachment blobs):
@@ -44,6 +45,8 @@ class Filesystem {
   virtual Result<std::unique_ptr<ReadableFile>> OpenUncached(const std::string& path) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   virtual Status Remove(const std::string& path) = 0;
+  // Creates `path` and any missing parents, each 0700 whatever the umask; `path` itself is set to
+  // 0700 if it existed. Parents that existed are left alone.
   virtual Status CreateDirectories(const std::string& path) = 0;
   virtual bool Exists(const std::string& path) = 0;
   virtual Result<uint64_t> FileSize(const std::string& path) = 0;

@@ -1,6 +1,9 @@
 #include "platform/filesystem.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <span>
@@ -25,6 +28,53 @@ TEST(FilesystemTest, AtomicWriteAndRead) {
   EXPECT_EQ(*text, "hello");
   EXPECT_THAT(ReadSmallFile(fs, path, 3).status(), StatusIs(ErrorCode::kTooLarge));
   EXPECT_THAT(ReadSmallFile(fs, path + "x", 3).status(), StatusIs(ErrorCode::kNotFound));
+}
+
+// Sets the process umask for one scope (tests in one binary run one at a time).
+class ScopedUmask final {
+ public:
+  explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// Whatever the umask, what the filesystem creates is its owner's only: directories 0700 (the
+// intermediate ones too), files 0600 (a file that existed with a wider mode too).
+TEST(FilesystemTest, CreatesOwnerOnlyFilesAndDirectoriesUnderAPermissiveUmask) {
+  const ScopedUmask umask(022);
+  testutil::TempDir dir;
+  auto& fs = DefaultFilesystem();
+  ASSERT_THAT(fs.CreateDirectories(dir.path() + "/a/b/c"), IsOk());
+  EXPECT_EQ(ModeOf(dir.path() + "/a"), 0700u);
+  EXPECT_EQ(ModeOf(dir.path() + "/a/b"), 0700u);
+  EXPECT_EQ(ModeOf(dir.path() + "/a/b/c"), 0700u);
+  ASSERT_EQ(::mkdir((dir.path() + "/open").c_str(), 0755), 0);
+  ASSERT_THAT(fs.CreateDirectories(dir.path() + "/open/"), IsOk());
+  EXPECT_EQ(ModeOf(dir.path() + "/open"), 0700u);
+
+  ASSERT_THAT(WriteFileAtomically(fs, dir.path() + "/a/key", AsBytes("secret")), IsOk());
+  EXPECT_EQ(ModeOf(dir.path() + "/a/key"), 0600u);
+  const std::string wide = dir.path() + "/a/wide";
+  const int fd = ::open(wide.c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  ASSERT_EQ(ModeOf(wide), 0644u);
+  for (const bool uncached : {false, true}) {
+    auto file = uncached ? fs.CreateUncached(wide) : fs.CreateWritable(wide);
+    ASSERT_THAT(file.status(), IsOk());
+    ASSERT_THAT((*file)->Close(), IsOk());
+    EXPECT_EQ(ModeOf(wide), 0600u);
+    ASSERT_EQ(::chmod(wide.c_str(), 0644), 0);
+  }
+  EXPECT_THAT(fs.CreateDirectories(dir.path() + "/a/key/d").code(), ErrorCode::kUnavailable);
 }
 
 // Past the write-behind threshold (8 MiB) the file starts its own write-back while it grows;

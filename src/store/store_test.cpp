@@ -4,6 +4,7 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -898,6 +899,33 @@ TEST(SqliteStoreTest, WritesContinueAfterAnotherConnectionWrites) {
   EXPECT_THAT(
       store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('b'), "b@x.org")); }),
       IsOk());
+}
+
+// The database and the -wal and -shm files SQLite makes beside it are readable by their owner
+// only, even under a permissive umask and when the file existed with a wider mode. SQLite only.
+TEST(SqliteStoreTest, DatabaseFilesAreOwnerOnly) {
+  const mode_t old_umask = ::umask(022);
+  testutil::TempDir dir;
+  const std::string db = dir.path() + "/sealpost.db";
+  auto mode_of = [](const std::string& path) -> mode_t {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 07777;
+  };
+  for (const bool existed : {false, true}) {
+    auto store = sqlite::OpenSqliteStore(db);
+    ASSERT_THAT(store.status(), IsOk());
+    ASSERT_THAT((*store)->Write([&](WriteTxn& tx) {
+      return tx.CreateUser(MakeUser(IdHex(existed ? 'b' : 'a'), existed ? "b@x.org" : "a@x.org"));
+    }),
+                IsOk());
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      EXPECT_EQ(mode_of(db + suffix), 0600u) << suffix << (existed ? " (existed)" : "");
+    }
+    store->reset();
+    ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+  }
+  ::umask(old_umask);
 }
 
 // The WAL is checkpointed when it reaches SqliteOptions::checkpoint_pages, and only then: with a

@@ -28,6 +28,8 @@ export class Server {
   constructor(extraConfig = '') {
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sealpost-e2e-'));
     this.dataDir = path.join(this.tmp, 'data');
+    // The server's default: the .eml outbox lives beside the data directory, never in it.
+    this.outboxDir = path.join(this.tmp, 'sealpost-outbox');
     this.configPath = path.join(this.tmp, 'sealpost.toml');
     // OWASP's minimum for argon2id keeps the tests fast; production defaults are higher.
     fs.writeFileSync(this.configPath, `
@@ -108,7 +110,7 @@ ${extraConfig}`);
   // The first match of `re` in the newest mail to `address` that has one.
   outboxMatch(address, re) {
     this.waitForMailQueue();
-    const dir = path.join(this.dataDir, 'outbox');
+    const dir = this.outboxDir;
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse();
     for (const f of files) {
       const text = undoQuotedPrintable(fs.readFileSync(path.join(dir, f), 'utf8'));

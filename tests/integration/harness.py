@@ -173,13 +173,16 @@ def plain_text(msg):
 class Server:
     def __init__(self, header_timeout=10, extra_auth="", data_dir=None, extra_config="",
                  share=None, store=None, store_url=None, file_size_limit=None):
-        """`share`: another Server whose data directory (master key, TLS certificate, outbox)
+        """`share`: another Server whose data directory (master key, TLS certificate), outbox
         and store this one uses too — a second `sealpost serve` process of one installation.
         `file_size_limit`: bytes no file the server writes may grow past (RLIMIT_FSIZE, with
         SIGXFSZ ignored so that such a write fails with EFBIG): a full disk, for one process."""
         self.file_size_limit = file_size_limit
         self.tmp = tempfile.mkdtemp(prefix="sealpost-it-")
         self.data_dir = share.data_dir if share else data_dir or os.path.join(self.tmp, "data")
+        # The server's default: the .eml outbox lives beside the data directory, never in it.
+        self.outbox_dir = os.path.join(os.path.dirname(os.path.normpath(self.data_dir)),
+                                       "sealpost-outbox")
         self.static_dir = os.path.join(self.tmp, "static")
         os.makedirs(self.static_dir)
         with open(os.path.join(self.static_dir, "index.html"), "w") as f:
@@ -279,11 +282,14 @@ class Server:
             if self.owns_database:
                 psql(pg_admin_url(), f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)")
 
-    def connect(self):
-        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
+    def connect(self, source=None):
+        """`source`: the loopback address to connect from (e.g. "127.0.0.2"), to be another
+        client address to the server."""
+        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60,
+                                           source_address=(source, 0) if source else None)
 
-    def client(self):
-        return Client(self)
+    def client(self, source=None):
+        return Client(self, source)
 
     def wait_for_mail_queue(self, timeout=20):
         """Waits until the outbound queue is empty: every mail queued by the requests made so far
@@ -301,7 +307,7 @@ class Server:
     def mail_to(self, address):
         """Text of the newest mail in the .eml outbox addressed to `address`, once delivered."""
         self.wait_for_mail_queue()
-        for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
+        for path in sorted(glob.glob(os.path.join(self.outbox_dir, "*.eml")), reverse=True):
             with open(path, "rb") as f:
                 msg = email.message_from_bytes(f.read())
             if msg["To"] == address:
@@ -311,7 +317,7 @@ class Server:
     def outbox_token(self, address):
         """The newest confirmation token mailed to `address`, read from the .eml outbox."""
         self.wait_for_mail_queue()
-        for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
+        for path in sorted(glob.glob(os.path.join(self.outbox_dir, "*.eml")), reverse=True):
             with open(path, "rb") as f:
                 msg = email.message_from_bytes(f.read())
             if msg["To"] != address:
@@ -426,9 +432,10 @@ class Response:
 class Client:
     """One keep-alive HTTPS connection with a cookie jar and the session's CSRF token."""
 
-    def __init__(self, server):
+    def __init__(self, server, source=None):
         self.server = server
-        self.conn = server.connect()
+        self.source = source
+        self.conn = server.connect(source)
         self.cookies = {}
         self.csrf = None
 
@@ -455,7 +462,7 @@ class Client:
                 if attempt:
                     raise
                 self.conn.close()
-                self.conn = self.server.connect()
+                self.conn = self.server.connect(self.source)
         headers_lower = {k.lower(): v for k, v in r.getheaders()}
         for k, v in r.getheaders():
             if k.lower() == "set-cookie":

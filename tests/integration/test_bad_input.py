@@ -187,6 +187,35 @@ class BadInputTest(ServerTestCase):
                     for _ in range(8)]
         self.assertIn(429, statuses)
 
+    def test_failed_logins_at_one_address_do_not_lock_the_owner_out(self):
+        Member(self.server, "owner@example.org")
+        attacker = self.server.client(source="127.0.0.2")
+        for _ in range(5):
+            r = attacker.request("POST", "/api/v1/session",
+                                 {"email": "owner@example.org", "password": "not the password"})
+            self.assertEqual(r.status, 401, r.body)
+        r = attacker.request("POST", "/api/v1/session",
+                             {"email": "owner@example.org", "password": PASSWORD})
+        self.assertEqual((r.status, r.problem_type()), (429, "too-many-attempts"))
+        owner = self.server.client()  # from 127.0.0.1
+        r = owner.request("POST", "/api/v1/session",
+                          {"email": "owner@example.org", "password": PASSWORD})
+        self.assertEqual((r.status, r.json()["status"]), (200, "totp_required"), r.body)
+
+    def test_cross_origin_unsafe_requests_are_refused(self):
+        base = f"https://127.0.0.1:{self.server.port}"
+        body = {"email": "nobody@example.org", "password": "not the password"}
+        for origin in ("https://evil.example", "null", f"http://127.0.0.1:{self.server.port}"):
+            r = self.server.client(source="127.0.0.3").request(
+                "POST", "/api/v1/session", body, headers={"Origin": origin})
+            self.assertEqual((r.status, r.problem_type()), (403, "origin-mismatch"), origin)
+        # The server's own origin (the Host it was asked for), and no Origin at all, pass on.
+        r = self.server.client(source="127.0.0.3").request(
+            "POST", "/api/v1/session", body, headers={"Origin": base})
+        self.assertEqual(r.status, 401, r.body)
+        r = self.server.client(source="127.0.0.3").request("POST", "/api/v1/session", body)
+        self.assertEqual(r.status, 401, r.body)
+
     # --- static files ------------------------------------------------------------------------
 
     def test_path_traversal_in_static_paths(self):

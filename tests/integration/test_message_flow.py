@@ -122,7 +122,7 @@ class MessageFlowTest(ServerTestCase):
         self.assertEqual(r.problem_type(), "not-found")
 
     def test_zero_access_at_rest(self):
-        """No file in the data directory (database, WAL, blobs, outbox, keys) holds the marker,
+        """No file in the data directory (database, WAL, blobs, keys) holds the marker,
         in plain text or in the encodings the server uses (base64 of the attachment bytes)."""
         needles = [MARKER.encode(), MARKER.encode("utf-16-le")]
         found = []

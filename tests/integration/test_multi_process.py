@@ -205,7 +205,7 @@ class MultiProcessTest(unittest.TestCase):
         # …and each job completed once: a mail the victim wrote but had not yet dequeued is
         # written again by the survivor into the same file (same queue time and Message-ID).
         written = collections.Counter()
-        for path in glob.glob(os.path.join(self.a.data_dir, "outbox", "*.eml")):
+        for path in glob.glob(os.path.join(self.a.outbox_dir, "*.eml")):
             with open(path, "rb") as f:
                 written[email.message_from_bytes(f.read())["To"]] += 1
         for address in addresses:

@@ -16,6 +16,7 @@
 
 #include "http/internal/ascii.h"
 #include "http/internal/worker_job.h"
+#include "http/origin.h"
 #include "http/problem.h"
 
 namespace sealpost::http::internal {
@@ -207,7 +208,8 @@ class Session final {
         router_(context.router),
         workers_(context.workers),
         transfers_(context.transfers),
-        buffer_(context.options.max_header_bytes + kChunkBytes) {}
+        buffer_(context.options.max_header_bytes + kChunkBytes),
+        public_origin_(CanonicalOrigin(context.options.public_url)) {}
 
   asio::awaitable<void> Run();
 
@@ -241,6 +243,7 @@ class Session final {
   beast::error_code ec_;
   unsigned version_ = 11;
   bool hard_closed_ = false;
+  const std::string public_origin_;
 };
 
 asio::awaitable<void> Session::Run() {
@@ -345,6 +348,12 @@ asio::awaitable<bool> Session::ServeOne() {
     co_return false;
   }
   request.path = std::move(decoded).value();
+
+  if (!OriginAllowed(request, public_origin_)) {
+    co_return co_await Send(Problem(403, "origin-mismatch", "Cross-origin request refused",
+                                    "This request came from a page of another site."),
+                            is_head, keep_alive && !has_body, exchange);
+  }
 
   Router::Match match = router_.Find(request.method, request.path);
   switch (match.kind) {

@@ -1,6 +1,39 @@
 #include "store/sqlite/connection.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace sealpost::store::sqlite {
+namespace {
+
+// SQLite creates a database file 0644 (less the umask) and gives its -wal, -shm and -journal
+// files the mode of the database. Creating the (empty, hence valid) database file 0600 first, or
+// narrowing an existing one, makes all of them readable by the owner only. A -wal or -shm left
+// by an older version with a wider mode is narrowed too. Paths that are not files (":memory:",
+// URIs) are left to SQLite.
+Status RestrictToOwner(const std::string& path) {
+  if (path.empty() || path[0] == ':' || path.rfind("file:", 0) == 0) return Status::Ok();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+    const std::string message = "sqlite open " + path + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return Unavailable(message);
+  }
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    const std::string companion = path + suffix;
+    if (::chmod(companion.c_str(), 0600) != 0 && errno != ENOENT) {
+      return Unavailable("sqlite open " + companion + ": " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Statement& Statement::Bind(int index, int64_t v) {
   sqlite3_bind_int64(stmt_, index, v);
@@ -61,6 +94,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   const int flags =
       (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOMUTEX;
+  if (!read_only) SP_RETURN_IF_ERROR(RestrictToOwner(path));
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = std::string("sqlite open ") + path + ": " + sqlite3_errstr(rc);

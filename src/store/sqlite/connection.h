@@ -38,6 +38,8 @@ class Statement final {
 
 class Connection final {
  public:
+  // A writable open creates the database file readable by its owner only (0600, whatever the
+  // umask), and narrows an existing one and its -wal/-shm files to 0600.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
   ~Connection();
 
