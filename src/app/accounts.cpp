@@ -5,6 +5,7 @@
 
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
+#include "app/system_mail.h"
 #include "auth/bearer_secret.h"
 #include "auth/qr_code.h"
 #include "auth/totp.h"
@@ -128,13 +129,7 @@ Status Accounts::SignUp(const SignUpRequest& request) {
     return s_.store.Write([&](store::WriteTxn& tx) -> Status {
       SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
       if (!may_mail) return Status::Ok();
-      return QueueMail(
-          s_, tx,
-          {email, s_.config.product_name + ": sign-up attempt",
-           "Someone tried to create a " + s_.config.product_name +
-               " account with this address, which already has one.\n"
-               "If it was you, log in at " +
-               s_.config.public_url + "/login instead. If not, you can ignore this message.\n"});
+      return QueueMail(s_, tx, SignUpAttemptMail(s_.config, email));
     });
   }
 
@@ -157,13 +152,7 @@ Status Accounts::SignUp(const SignUpRequest& request) {
                                    member.record.id.str()));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "key.create", member.record.id.str(),
                                    member.record.id.str(), R"({"keys":["x25519","ed25519"]})"));
-    return QueueMail(
-        s_, tx,
-        {email, "Confirm your " + s_.config.product_name + " address",
-         "Welcome to " + s_.config.product_name +
-             ".\n\nConfirm your address by opening this link:\n" + s_.config.public_url +
-             "/verify#token=" + token.Encode() + "\n\nThe link works once and expires in " +
-             std::to_string(s_.config.verification_ttl.count() / 3600) + " hours.\n"});
+    return QueueMail(s_, tx, AddressConfirmationMail(s_.config, email, token.Encode()));
   });
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();

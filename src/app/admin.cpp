@@ -8,6 +8,7 @@
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
+#include "app/system_mail.h"
 #include "core/address.h"
 
 namespace sealpost::app {
@@ -24,20 +25,6 @@ Status CheckLimit(int limit) {
         .ShownToClient();
   }
   return Status::Ok();
-}
-
-// RFC 3986 unreserved characters stay, everything else is %XX.
-std::string PercentEncode(std::string_view text) {
-  std::string out;
-  for (const unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
 }
 
 std::string InvitationKey(const UserId& admin) { return "invite:" + admin.str(); }
@@ -115,14 +102,8 @@ Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.BumpCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window).status());
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "invitation_sent", ctx.user.id.str(), email.str()));
-    return QueueMail(
-        s_, tx,
-        {email, "You are invited to " + s_.config.product_name,
-         "You are invited to exchange secure messages with " + s_.config.product_name +
-             ".\n\nCreate your account here:\n" + s_.config.public_url +
-             "/signup?email=" + PercentEncode(email.str()) +
-             "\n\nIf you did not expect this invitation, you can ignore this message.\n"},
-        inviter.ok() ? std::optional<EmailAddress>(*inviter) : std::nullopt);
+    return QueueMail(s_, tx, InvitationMail(s_.config, email),
+                     inviter.ok() ? std::optional<EmailAddress>(*inviter) : std::nullopt);
   });
 }
 

@@ -11,6 +11,7 @@
 #include "app/internal/fail_closed.h"
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
+#include "app/system_mail.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/password_hash.h"
@@ -221,16 +222,7 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_locked", Actor(client_address), pickup->email,
                                    nlohmann::json{{"senders_told", tell.size()}}.dump()));
     for (const EmailAddress& to : tell) {
-      SP_RETURN_IF_ERROR(QueueMail(
-          s_, tx,
-          {to, s_.config.product_name + ": message unlock code locked",
-           "Someone entered a wrong Message Unlock Code (MUC) " + std::to_string(limit) +
-               " times for " + pickup->email +
-               ", so the secure messages waiting for that address are locked.\n"
-               "If the recipient needs the code again, log in to " +
-               s_.config.public_url +
-               " and issue a new MUC for that recipient, then pass it on by phone, SMS or "
-               "letter.\n"}));
+      SP_RETURN_IF_ERROR(QueueMail(s_, tx, MucLockedMail(s_.config, to, pickup->email, limit)));
     }
     return Status::Ok();
   }));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
+#include "app/system_mail.h"
 
 namespace sealpost::app {
 namespace {
@@ -183,12 +184,7 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
     if (!report_to || !mail) return Status::Ok();
     // The report itself reports to no one: a member whose own address fails is not mailed
     // about it in a loop.
-    return QueueMail(
-        s_, tx,
-        {*report_to, s_.config.product_name + ": message not delivered",
-         "Your message could not be delivered to " + to + " after " + std::to_string(attempts) +
-             " attempt(s).\nThe mail server said: " + sent.message() + "\n\nLog in to " +
-             s_.config.public_url + " to see its status or send it again.\n"});
+    return QueueMail(s_, tx, UndeliveredMail(s_.config, *report_to, to, attempts, sent.message()));
   });
 }
 

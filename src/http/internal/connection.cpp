@@ -350,9 +350,8 @@ asio::awaitable<bool> Session::ServeOne() {
   request.path = std::move(decoded).value();
 
   if (!OriginAllowed(request, public_origin_)) {
-    co_return co_await Send(Problem(403, "origin-mismatch", "Cross-origin request refused",
-                                    "This request came from a page of another site."),
-                            is_head, keep_alive && !has_body, exchange);
+    co_return co_await Send(ProblemFor(Reason::kOriginMismatch), is_head, keep_alive && !has_body,
+                            exchange);
   }
 
   Router::Match match = router_.Find(request.method, request.path);

@@ -1,0 +1,64 @@
+#include "app/system_mail.h"
+
+#include <fmt/format.h>
+
+namespace sealpost::app {
+
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (const unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+delivery::OutgoingMail AddressConfirmationMail(const AppConfig& config, const EmailAddress& to,
+                                               std::string_view token) {
+  return {to, fmt::format("Confirm your {} address", config.product_name),
+          fmt::format("Welcome to {}.\n\nConfirm your address by opening this link:\n"
+                      "{}/verify#token={}\n\nThe link works once and expires in {} hours.\n",
+                      config.product_name, config.public_url, token,
+                      config.verification_ttl.count() / 3600)};
+}
+
+delivery::OutgoingMail SignUpAttemptMail(const AppConfig& config, const EmailAddress& to) {
+  return {to, fmt::format("{}: sign-up attempt", config.product_name),
+          fmt::format("Someone tried to create a {} account with this address, which already has "
+                      "one.\nIf it was you, log in at {}/login instead. If not, you can ignore "
+                      "this message.\n",
+                      config.product_name, config.public_url)};
+}
+
+delivery::OutgoingMail InvitationMail(const AppConfig& config, const EmailAddress& to) {
+  return {to, fmt::format("You are invited to {}", config.product_name),
+          fmt::format("You are invited to exchange secure messages with {}.\n\nCreate your "
+                      "account here:\n{}/signup?email={}\n\nIf you did not expect this "
+                      "invitation, you can ignore this message.\n",
+                      config.product_name, config.public_url, PercentEncode(to.str()))};
+}
+
+delivery::OutgoingMail UndeliveredMail(const AppConfig& config, const EmailAddress& to,
+                                       std::string_view recipient, int attempts,
+                                       std::string_view server_said) {
+  return {to, fmt::format("{}: message not delivered", config.product_name),
+          fmt::format("Your message could not be delivered to {} after {} attempt(s).\nThe mail "
+                      "server said: {}\n\nLog in to {} to see its status or send it again.\n",
+                      recipient, attempts, server_said, config.public_url)};
+}
+
+delivery::OutgoingMail MucLockedMail(const AppConfig& config, const EmailAddress& to,
+                                     std::string_view guest, int limit) {
+  return {to, fmt::format("{}: message unlock code locked", config.product_name),
+          fmt::format("Someone entered a wrong Message Unlock Code (MUC) {} times for {}, so the "
+                      "secure messages waiting for that address are locked.\nIf the recipient "
+                      "needs the code again, log in to {} and issue a new MUC for that recipient, "
+                      "then pass it on by phone, SMS or letter.\n",
+                      limit, guest, config.public_url)};
+}
+
+}  // namespace sealpost::app
