@@ -33,7 +33,7 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/admin/audit",
                            "/api/v1/pickup/unlock",
                            "/api/v1/pickup/attachments/{index}",
-                           "/api/v1/messages/{id}/recipients/{address}/muc",
+                           "/api/v1/messages/{id}/muc",
                            "/api/v1/pickup/uploads",
                            "/api/v1/pickup/reply",
                            "/api/v1/pickup/enrol",

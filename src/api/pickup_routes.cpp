@@ -181,19 +181,22 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
       http::RouteOptions{kMaxUnlockJsonBytes});
 
   router.Add(
-      "POST", "/api/v1/messages/{id}/recipients/{address}/muc",
+      "POST", "/api/v1/messages/{id}/muc",
       [&accounts, &guests](const http::Request& req, const http::PathParams& params) {
         if (auto bad = RequireJsonContent(req)) return std::move(*bad);
         auto auth = RequireSession(accounts, req, SessionNeed::kFull);
         if (!auth.ctx) return std::move(auth.error);
-        auto body = ParseJsonObject(
-            req.body, {{"muc", JsonType::kString, false}, {"generate", JsonType::kBoolean, false}});
+        // The address is in the body: a path would put it into every access log.
+        auto body = ParseJsonObject(req.body, {{"address", JsonType::kString},
+                                               {"muc", JsonType::kString, false},
+                                               {"generate", JsonType::kBoolean, false}});
         if (!body.ok()) return ApiError(body.status());
         const bool generate = body->contains("generate") && body->at("generate").get<bool>();
-        auto issued = guests.IssueMuc(*auth.ctx, params.at("id"), params.at("address"),
+        const std::string address = StringField(*body, "address");
+        auto issued = guests.IssueMuc(*auth.ctx, params.at("id"), address,
                                       StringField(*body, "muc"), generate);
         if (!issued.ok()) return ApiError(issued.status());
-        json out = {{"address", params.at("address")}};
+        json out = {{"address", address}};
         if (!issued->empty()) out["generated_muc"] = *issued;
         return Private(http::Response::Json(200, out.dump()));
       },

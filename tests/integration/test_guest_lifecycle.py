@@ -101,7 +101,7 @@ class GuestLifecycleTest(unittest.TestCase):
         self.assertIn("message.recall", self.audit_types())
         # Dave's link is dead with the one pickup answer, even with a new MUC.
         r = self.alice.client.request(
-            "POST", f"/api/v1/messages/{message_id}/recipients/{DAVE}/muc", {"generate": True})
+            "POST", f"/api/v1/messages/{message_id}/muc", {"address": DAVE, "generate": True})
         self.assertEqual(r.status, 200, r.body)
         r = self.unlock(dave_link, r.json()["generated_muc"])
         self.assertEqual(r.status, 404, r.body)

@@ -166,13 +166,17 @@ class GuestPickupTest(unittest.TestCase):
         self.assertIn("pickup.unlock_failed", types)
 
         # Only a sender may issue a new MUC; it unlocks.
-        path = f"/api/v1/messages/{message_id}/recipients/{GUEST}/muc"
-        r = self.bob.client.request("POST", path, {"generate": True})
+        # The address travels in the body, so no access log line holds it.
+        path = f"/api/v1/messages/{message_id}/muc"
+        r = self.bob.client.request("POST", path, {"address": GUEST, "generate": True})
         self.assertEqual(r.status, 404, r.body)
-        r = a.request("POST", path, {"muc": "short"})
+        r = a.request("POST", path, {"address": GUEST, "muc": "short"})
         self.assertEqual(r.status, 400, r.body)
-        r = a.request("POST", path, {"muc": "a-new-code-42"})
+        r = a.request("POST", path, {"address": GUEST, "muc": "a-new-code-42"})
         self.assertEqual(r.status, 200, r.body)
+        access = [l for l in self.server.read_log().splitlines() if "http POST" in l]
+        self.assertTrue(any("/muc " in l for l in access), access[-3:])
+        self.assertFalse([l for l in access if GUEST in l])
         self.assertEqual(self.unlock(link, muc).status, 403)
         self.assertEqual(self.unlock(link, "a-new-code-42").status, 200)
         self.assertEqual(self.unlock(link_b, "a-new-code-42").status, 200)

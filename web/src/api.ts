@@ -410,8 +410,8 @@ export const api = {
   }) => call<{ id: string; generated_mucs?: Record<string, string> }>('POST', '/messages', msg),
   issueMuc: (id: string, address: string, muc: string | null) =>
     call<{ address: string; generated_muc?: string }>(
-      'POST', `/messages/${encodeURIComponent(id)}/recipients/${encodeURIComponent(address)}/muc`,
-      muc ? { muc } : { generate: true }),
+      'POST', `/messages/${encodeURIComponent(id)}/muc`,
+      muc ? { address, muc } : { address, generate: true }),
   recall: (id: string) =>
     call<{ recalled: string[]; kept: string[] }>('POST', `/messages/${encodeURIComponent(id)}/recall`),
   claimPickup: (link: string) => call<{ id: string }>('POST', '/pickup/claim', { link }),
