@@ -247,6 +247,24 @@ Status BuildRelayOptions(Config& c) {
   return Status::Ok();
 }
 
+Result<Config> FromToml(const toml::table* root,
+                        const std::optional<std::string>& data_dir_override,
+                        const std::optional<std::string>& outbox_dir_override) {
+  Config config;
+  if (root) {
+    Reader reader(*root);
+    SP_RETURN_IF_ERROR(Read(reader, config));
+  }
+  if (data_dir_override) config.data_dir = *data_dir_override;
+  if (outbox_dir_override) config.mail_outbox_dir = *outbox_dir_override;
+  if (config.app.public_url == "https://127.0.0.1:8443" && config.listen_port != 8443) {
+    config.app.public_url = fmt::format("https://{}:{}", config.listen_address, config.listen_port);
+  }
+  SP_RETURN_IF_ERROR(Validate(config));
+  SP_RETURN_IF_ERROR(BuildRelayOptions(config));
+  return config;
+}
+
 }  // namespace
 
 std::string Config::OutboxDir() const {
@@ -259,25 +277,24 @@ std::string Config::OutboxDir() const {
 Result<Config> LoadConfig(const std::optional<std::string>& path,
                           const std::optional<std::string>& data_dir_override,
                           const std::optional<std::string>& outbox_dir_override) {
-  Config config;
-  if (path) {
-    toml::table root;
-    try {
-      root = toml::parse_file(*path);
-    } catch (const toml::parse_error& e) {
-      return InvalidArgument(fmt::format("{}: {}", *path, e.description()));
-    }
-    Reader reader(root);
-    SP_RETURN_IF_ERROR(Read(reader, config));
+  if (!path) return FromToml(nullptr, data_dir_override, outbox_dir_override);
+  toml::table root;
+  try {
+    root = toml::parse_file(*path);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(fmt::format("{}: {}", *path, e.description()));
   }
-  if (data_dir_override) config.data_dir = *data_dir_override;
-  if (outbox_dir_override) config.mail_outbox_dir = *outbox_dir_override;
-  if (config.app.public_url == "https://127.0.0.1:8443" && config.listen_port != 8443) {
-    config.app.public_url = fmt::format("https://{}:{}", config.listen_address, config.listen_port);
+  return FromToml(&root, data_dir_override, outbox_dir_override);
+}
+
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(fmt::format("{}: {}", source_name, e.description()));
   }
-  SP_RETURN_IF_ERROR(Validate(config));
-  SP_RETURN_IF_ERROR(BuildRelayOptions(config));
-  return config;
+  return FromToml(&root, std::nullopt, std::nullopt);
 }
 
 }  // namespace sealpost::cmd

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/services.h"
 #include "auth/login_throttle.h"
@@ -68,5 +69,8 @@ struct Config {
 Result<Config> LoadConfig(const std::optional<std::string>& path,
                           const std::optional<std::string>& data_dir_override,
                           const std::optional<std::string>& outbox_dir_override = std::nullopt);
+// The same for TOML text already in memory (no overrides); `source_name` names it in parse
+// errors.
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name);
 
 }  // namespace sealpost::cmd
