@@ -1,7 +1,9 @@
 #include "cmd/config.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -10,6 +12,8 @@
 
 namespace sealpost::cmd {
 namespace {
+
+constexpr int64_t kMaxSeconds = int64_t{100} * 365 * 24 * 3600;
 
 // Reads typed values and remembers which keys were seen, so unknown keys can be reported.
 class Reader {
@@ -32,7 +36,13 @@ class Reader {
         return Status::Ok();
       }
     } else {
-      if (auto v = node->value<int64_t>(); v && *v >= 0) {
+      if (auto v = node->value<int64_t>()) {
+        // Within T, so no value wraps into range (port = 70000 is not port 4464).
+        const uint64_t max = static_cast<uint64_t>(std::numeric_limits<T>::max());
+        if (*v < 0 || static_cast<uint64_t>(*v) > max) {
+          return InvalidArgument(
+              fmt::format("config key {}.{} must be between 0 and {}", section, key, max));
+        }
         out = static_cast<T>(*v);
         return Status::Ok();
       }
@@ -40,9 +50,15 @@ class Reader {
     return InvalidArgument(fmt::format("config key {}.{} has the wrong type", section, key));
   }
 
+  // Durations are bounded so that adding one to a time point (nanoseconds since 1970 in
+  // 64 bits, good until 2262) or converting it to milliseconds cannot overflow.
   Status GetSeconds(std::string_view section, std::string_view key, std::chrono::seconds& out) {
     int64_t v = out.count();
     SP_RETURN_IF_ERROR(Get(section, key, v));
+    if (v > kMaxSeconds) {
+      return InvalidArgument(fmt::format("config key {}.{} must be at most {} (100 years)", section,
+                                         key, kMaxSeconds));
+    }
     out = std::chrono::seconds(v);
     return Status::Ok();
   }
