@@ -36,7 +36,9 @@ class Reader {
         return Status::Ok();
       }
     } else {
-      if (auto v = node->value<int64_t>()) {
+      // Only TOML integers: toml++ 3.3's value<int64_t>() converts floats, and one beyond the
+      // int64 range by an undefined cast (found by the fuzzer: "1809223372036854775807e0").
+      if (auto v = node->value_exact<int64_t>()) {
         // Within T, so no value wraps into range (port = 70000 is not port 4464).
         const uint64_t max = static_cast<uint64_t>(std::numeric_limits<T>::max());
         if (*v < 0 || static_cast<uint64_t>(*v) > max) {

@@ -129,6 +129,17 @@ TEST(ConfigTest, RefusesIntegersOutsideTheirFieldAndEndlessDurations) {
   EXPECT_EQ(window->throttle.window, std::chrono::seconds(3153600000));
 }
 
+// Found by tests/fuzz/config_fuzz.cpp: toml++ converted a float for an integer key, by an
+// undefined cast when it was beyond the int64 range. Integer keys take TOML integers only.
+TEST(ConfigTest, RefusesFloatsForIntegerKeys) {
+  for (const std::string text : {"[auth]\nsession_idle_seconds = 1809223372036854775807e0\n",
+                                 "[http]\nport = 8443.0\n", "[http]\nio_threads = inf\n"}) {
+    auto c = ParseConfig(text, "test.toml");
+    EXPECT_THAT(c.status(), StatusIs(ErrorCode::kInvalidArgument)) << text;
+    EXPECT_NE(c.status().message().find("wrong type"), std::string::npos) << text;
+  }
+}
+
 TEST(ConfigTest, ParseConfigNamesTheSourceInParseErrors) {
   auto c = ParseConfig("not toml [", "inline.toml");
   EXPECT_THAT(c.status(), StatusIs(ErrorCode::kInvalidArgument));
