@@ -36,6 +36,7 @@ for name in "${targets[@]}"; do
   args=(-max_total_time="$seconds" -rss_limit_mb="$rss_mb" -timeout=10 -print_final_stats=1
         -artifact_prefix="$artifacts")
   [ -f "tests/fuzz/$name.dict" ] && args+=(-dict="tests/fuzz/$name.dict")
+  started=$SECONDS
   if "$binary" "${args[@]}" "$scratch" "$seeds" >"$log" 2>&1; then
     result=ok
   else
@@ -43,7 +44,8 @@ for name in "${targets[@]}"; do
     failed+=("$name")
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  echo "fuzz: $name: $result, ${execs:-?} runs in ${seconds} s, $(ls "$scratch" | wc -l) new inputs"
+  echo "fuzz: $name: $result, ${execs:-?} runs in $((SECONDS - started)) s," \
+    "$(find "$scratch" -type f | wc -l) inputs in $scratch"
   if [ "$result" = FAILED ]; then
     tail -n 60 "$log" >&2
   fi
