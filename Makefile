@@ -1,13 +1,15 @@
 # The two commands a newcomer needs: `make run` and `make test`. See README.md.
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
+FUZZ_DIR  ?= build-fuzz
+FUZZ_SECONDS ?= 30
 JOBS      ?= $(shell nproc)
 DATA_DIR  ?= ./sealpost-data
 CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan build build-asan web deps deps-test format check-format bench bench-postgres bench-notify clean
+.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-notify clean
 
 deps:
 	bash scripts/install-deps.sh run
@@ -51,6 +53,17 @@ test-asan: deps-test
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j $(JOBS) --timeout 1800
 
+# libFuzzer: a clang build of its own (instrumented, ASan + UBSan) whose targets each run for
+# FUZZ_SECONDS from their committed corpus (scripts/fuzz.sh, docs/fuzzing.md).
+$(FUZZ_DIR)/build.ninja:
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_COMPILER=clang++ \
+	  -DSEALPOST_FUZZ=ON -DSEALPOST_BUILD_TESTS=OFF -DSEALPOST_BUILD_BENCH=OFF
+
+fuzz: deps-test $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_DIR)
+
 # Benchmarks need an optimised build of their own (not part of `make test`).
 bench: deps-test
 	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
@@ -73,4 +86,4 @@ check-format:
 	bash scripts/check-format.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-run build-bench web/dist web/node_modules
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) build-run build-bench web/dist web/node_modules

@@ -15,8 +15,10 @@ build_pkgs=(
 # The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
 # a Node.js installed from elsewhere (with its own npm) is used as it is.
 node_cmds=(node:nodejs npm:npm)
+# The test tools; clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes of Debian's
+# default clang) build `make fuzz`.
 test_pkgs=(
-  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
   python3 python3-dkim sqlite3 curl procps chromium postgresql
 )
 

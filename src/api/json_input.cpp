@@ -116,8 +116,8 @@ Status CheckJsonObject(const nlohmann::json& value, std::string_view what,
     return InvalidArgument(fmt::format("{} must be a JSON object", what)).ShownToClient();
   }
   for (const auto& [key, v] : value.items()) {
-    const auto it =
-        std::find_if(spec.begin(), spec.end(), [&](const FieldSpec& f) { return f.name == key; });
+    const auto it = std::find_if(spec.begin(), spec.end(),
+                                 [&name = key](const FieldSpec& f) { return f.name == name; });
     if (it == spec.end()) {
       return InvalidArgument(fmt::format("unknown field \"{}\" in {}", key.substr(0, 64), what))
           .ShownToClient();

@@ -90,7 +90,7 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
 
   router.Add(
       "POST", "/api/v1/messages",
-      [&accounts, &mailbox, &sent](const http::Request& req, const http::PathParams&) {
+      [&accounts, &mailbox](const http::Request& req, const http::PathParams&) {
         if (auto bad = RequireJsonContent(req)) return std::move(*bad);
         auto auth = RequireSession(accounts, req, SessionNeed::kFull);
         if (!auth.ctx) return std::move(auth.error);

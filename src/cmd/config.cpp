@@ -1,7 +1,9 @@
 #include "cmd/config.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -10,6 +12,8 @@
 
 namespace sealpost::cmd {
 namespace {
+
+constexpr int64_t kMaxSeconds = int64_t{100} * 365 * 24 * 3600;
 
 // Reads typed values and remembers which keys were seen, so unknown keys can be reported.
 class Reader {
@@ -32,7 +36,15 @@ class Reader {
         return Status::Ok();
       }
     } else {
-      if (auto v = node->value<int64_t>(); v && *v >= 0) {
+      // Only TOML integers: toml++ 3.3's value<int64_t>() converts floats, and one beyond the
+      // int64 range by an undefined cast (found by the fuzzer: "1809223372036854775807e0").
+      if (auto v = node->value_exact<int64_t>()) {
+        // Within T, so no value wraps into range (port = 70000 is not port 4464).
+        const uint64_t max = static_cast<uint64_t>(std::numeric_limits<T>::max());
+        if (*v < 0 || static_cast<uint64_t>(*v) > max) {
+          return InvalidArgument(
+              fmt::format("config key {}.{} must be between 0 and {}", section, key, max));
+        }
         out = static_cast<T>(*v);
         return Status::Ok();
       }
@@ -40,9 +52,15 @@ class Reader {
     return InvalidArgument(fmt::format("config key {}.{} has the wrong type", section, key));
   }
 
+  // Durations are bounded so that adding one to a time point (nanoseconds since 1970 in
+  // 64 bits, good until 2262) or converting it to milliseconds cannot overflow.
   Status GetSeconds(std::string_view section, std::string_view key, std::chrono::seconds& out) {
     int64_t v = out.count();
     SP_RETURN_IF_ERROR(Get(section, key, v));
+    if (v > kMaxSeconds) {
+      return InvalidArgument(fmt::format("config key {}.{} must be at most {} (100 years)", section,
+                                         key, kMaxSeconds));
+    }
     out = std::chrono::seconds(v);
     return Status::Ok();
   }
@@ -247,6 +265,24 @@ Status BuildRelayOptions(Config& c) {
   return Status::Ok();
 }
 
+Result<Config> FromToml(const toml::table* root,
+                        const std::optional<std::string>& data_dir_override,
+                        const std::optional<std::string>& outbox_dir_override) {
+  Config config;
+  if (root) {
+    Reader reader(*root);
+    SP_RETURN_IF_ERROR(Read(reader, config));
+  }
+  if (data_dir_override) config.data_dir = *data_dir_override;
+  if (outbox_dir_override) config.mail_outbox_dir = *outbox_dir_override;
+  if (config.app.public_url == "https://127.0.0.1:8443" && config.listen_port != 8443) {
+    config.app.public_url = fmt::format("https://{}:{}", config.listen_address, config.listen_port);
+  }
+  SP_RETURN_IF_ERROR(Validate(config));
+  SP_RETURN_IF_ERROR(BuildRelayOptions(config));
+  return config;
+}
+
 }  // namespace
 
 std::string Config::OutboxDir() const {
@@ -259,25 +295,24 @@ std::string Config::OutboxDir() const {
 Result<Config> LoadConfig(const std::optional<std::string>& path,
                           const std::optional<std::string>& data_dir_override,
                           const std::optional<std::string>& outbox_dir_override) {
-  Config config;
-  if (path) {
-    toml::table root;
-    try {
-      root = toml::parse_file(*path);
-    } catch (const toml::parse_error& e) {
-      return InvalidArgument(fmt::format("{}: {}", *path, e.description()));
-    }
-    Reader reader(root);
-    SP_RETURN_IF_ERROR(Read(reader, config));
+  if (!path) return FromToml(nullptr, data_dir_override, outbox_dir_override);
+  toml::table root;
+  try {
+    root = toml::parse_file(*path);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(fmt::format("{}: {}", *path, e.description()));
   }
-  if (data_dir_override) config.data_dir = *data_dir_override;
-  if (outbox_dir_override) config.mail_outbox_dir = *outbox_dir_override;
-  if (config.app.public_url == "https://127.0.0.1:8443" && config.listen_port != 8443) {
-    config.app.public_url = fmt::format("https://{}:{}", config.listen_address, config.listen_port);
+  return FromToml(&root, data_dir_override, outbox_dir_override);
+}
+
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(fmt::format("{}: {}", source_name, e.description()));
   }
-  SP_RETURN_IF_ERROR(Validate(config));
-  SP_RETURN_IF_ERROR(BuildRelayOptions(config));
-  return config;
+  return FromToml(&root, std::nullopt, std::nullopt);
 }
 
 }  // namespace sealpost::cmd

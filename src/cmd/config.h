@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/services.h"
 #include "auth/login_throttle.h"
@@ -65,8 +66,17 @@ struct Config {
 // Reads `path` (when given) over the defaults; unknown keys and bad values are errors naming
 // the key. `data_dir_override` (from --data-dir) and `outbox_dir_override` (--outbox-dir) win
 // over the file. InvalidArgument when the outbox (used without a relay) is inside data_dir.
+// Integers must fit their field (no value wraps into range), durations (*_seconds) are at most
+// 100 years.
+//
+// SECURITY: the file is the operator's, but it is parsed to the untrusted-input standard (and
+// fuzzed, tests/fuzz/config_fuzz.cpp): malformed TOML and out-of-range values are errors, never a
+// crash, undefined behaviour or a silently different setting.
 Result<Config> LoadConfig(const std::optional<std::string>& path,
                           const std::optional<std::string>& data_dir_override,
                           const std::optional<std::string>& outbox_dir_override = std::nullopt);
+// The same for TOML text already in memory (no overrides); `source_name` names it in parse
+// errors.
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name);
 
 }  // namespace sealpost::cmd

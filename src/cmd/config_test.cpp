@@ -109,6 +109,43 @@ TEST(ConfigTest, RefusesUnknownKeysWrongTypesAndWeakHashing) {
   EXPECT_FALSE(LoadConfig(Write(dir, "not toml ["), std::nullopt).ok());
 }
 
+// Found by tests/fuzz/config_fuzz.cpp: integers were cast to their field unchecked, so
+// "port = 84436003" listened on port 25635, and a huge failure_window_seconds overflowed
+// when converted to milliseconds (undefined behaviour).
+TEST(ConfigTest, RefusesIntegersOutsideTheirFieldAndEndlessDurations) {
+  for (const std::string text :
+       {"[http]\nport = 84436003\n", "[http]\nport = 65536\n", "[http]\nport = -1\n",
+        "[store]\nmax_connections = 4294967297\n", "[http]\nio_threads = 2147483648\n",
+        "[auth]\nfailure_window_seconds = 9223372036854775807\n",
+        "[auth]\nsession_idle_seconds = 3153600001\n"}) {
+    auto c = ParseConfig(text, "test.toml");
+    EXPECT_THAT(c.status(), StatusIs(ErrorCode::kInvalidArgument)) << text;
+  }
+  auto port = ParseConfig("[http]\nport = 65535\n", "test.toml");
+  ASSERT_THAT(port.status(), IsOk());
+  EXPECT_EQ(port->listen_port, 65535);
+  auto window = ParseConfig("[auth]\nfailure_window_seconds = 3153600000\n", "test.toml");
+  ASSERT_THAT(window.status(), IsOk());
+  EXPECT_EQ(window->throttle.window, std::chrono::seconds(3153600000));
+}
+
+// Found by tests/fuzz/config_fuzz.cpp: toml++ converted a float for an integer key, by an
+// undefined cast when it was beyond the int64 range. Integer keys take TOML integers only.
+TEST(ConfigTest, RefusesFloatsForIntegerKeys) {
+  for (const std::string text : {"[auth]\nsession_idle_seconds = 1809223372036854775807e0\n",
+                                 "[http]\nport = 8443.0\n", "[http]\nio_threads = inf\n"}) {
+    auto c = ParseConfig(text, "test.toml");
+    EXPECT_THAT(c.status(), StatusIs(ErrorCode::kInvalidArgument)) << text;
+    EXPECT_NE(c.status().message().find("wrong type"), std::string::npos) << text;
+  }
+}
+
+TEST(ConfigTest, ParseConfigNamesTheSourceInParseErrors) {
+  auto c = ParseConfig("not toml [", "inline.toml");
+  EXPECT_THAT(c.status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_NE(c.status().message().find("inline.toml"), std::string::npos);
+}
+
 TEST(ConfigTest, InvitationLimitIsConfigurable) {
   testutil::TempDir dir;
   auto c = LoadConfig(Write(dir, "[limits]\ninvitations_per_hour = 7\n"), std::nullopt);

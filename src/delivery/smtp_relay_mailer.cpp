@@ -9,9 +9,9 @@
 // its own connection and the object holds no mutable state.
 //
 // SECURITY: everything the relay sends is untrusted input. Reply lines are bounded (1000 octets,
-// 100 lines per reply, one deadline per reply) and parsed strictly; reply text only ever reaches a
-// Status message after being reduced to printable ASCII and truncated, so it cannot forge log
-// lines. Bytes the relay sends after its answer to STARTTLS (a plaintext injection, cf.
+// 100 lines per reply, one deadline per reply) and parsed strictly (smtp_reply.h); reply text only
+// ever reaches a Status message after being reduced to printable ASCII and truncated, so it cannot
+// forge log lines. Bytes the relay sends after its answer to STARTTLS (a plaintext injection, cf.
 // CVE-2011-0411) abort the session. The TLS peer is verified against `ca_file` (or the system
 // store) and the configured host name or IP address; TLS 1.2 is the minimum. Credentials are sent
 // only over a verified TLS session, never after a failed or absent STARTTLS, and the AUTH line is
@@ -33,6 +33,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,7 @@
 #include "core/encoding.h"
 #include "crypto/openssl_error.h"
 #include "delivery/mailer.h"
+#include "delivery/smtp_reply.h"
 
 namespace sealpost::delivery {
 namespace {
@@ -54,9 +56,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 using Deadline = SteadyClock::time_point;
 
-constexpr size_t kMaxReplyLineOctets = 1000;  // RFC 5321 §4.5.3.1.5 asks for 512; be lenient
-constexpr size_t kMaxReplyLines = 100;
-constexpr size_t kMaxLoggedReply = 300;     // characters of relay text kept in a Status message
 constexpr size_t kMaxDataLineOctets = 998;  // RFC 5321 §4.5.3.1.6 without the CRLF
 constexpr auto kQuitTimeout = std::chrono::seconds(5);
 
@@ -140,27 +139,6 @@ class SigpipeBlock final {
 // ---------------------------------------------------------------------------------------------
 // Text helpers.
 
-// Untrusted text reduced to printable ASCII and bounded, for a log line.
-std::string Printable(std::string_view s, size_t max = kMaxLoggedReply) {
-  std::string out;
-  for (const char c : s) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  return out;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
 bool IsIpLiteral(const std::string& host) {
   in6_addr addr6;
   in_addr addr4;
@@ -243,41 +221,6 @@ Result<std::string> EncodeData(std::string_view message, bool* eight_bit) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Replies.
-
-struct Reply {
-  int code = 0;
-  std::vector<std::string> lines;  // the text after "NNN-" / "NNN ", as received (untrusted)
-
-  // "554 5.7.1 <x@y>: Recipient address rejected" — printable, bounded, for logs.
-  std::string Summary() const {
-    std::string text = std::to_string(code);
-    for (const std::string& l : lines) {
-      if (text.size() > kMaxLoggedReply) break;
-      text += ' ';
-      text += l;
-    }
-    return Printable(text);
-  }
-};
-
-// 4xx: transient. 5xx: permanent; a security/policy refusal (enhanced code 5.7.x, or 530/535
-// when the relay sends no enhanced code) is PermissionDenied, anything else InvalidArgument.
-Status ReplyError(std::string_view after, const Reply& reply) {
-  const std::string message =
-      fmt::format("mail relay answered {} with: {}", after, reply.Summary());
-  if (reply.code >= 400 && reply.code < 500) return Unavailable(message);
-  if (reply.code >= 500 && reply.code < 600) {
-    std::string_view first;
-    if (!reply.lines.empty()) first = reply.lines.front();
-    const bool policy = first.substr(0, 4) == "5.7." || reply.code == 530 || reply.code == 535;
-    return policy ? PermissionDenied(message) : InvalidArgument(message);
-  }
-  return Unavailable(
-      fmt::format("mail relay answered {} with an unexpected reply: {}", after, reply.Summary()));
-}
-
-// ---------------------------------------------------------------------------------------------
 // The connection: a socket, later wrapped in TLS, with a bounded line reader.
 
 class Connection final {
@@ -291,7 +234,7 @@ class Connection final {
 
   bool tls() const { return ssl_ != nullptr; }
   bool broken() const { return broken_; }
-  bool has_buffered_input() const { return !in_.empty(); }
+  bool has_buffered_input() const { return replies_.has_buffered_input(); }
   // After a protocol violation: say nothing more (no QUIT, no TLS close_notify).
   void Abandon() { broken_ = true; }
 
@@ -322,31 +265,20 @@ class Connection final {
 
   Status WriteLine(std::string_view command) { return Write(std::string(command) + "\r\n"); }
 
-  Result<Reply> ReadReply(std::chrono::seconds limit) {
+  // The next reply, read under one deadline (`limit` from now); framing and limits are
+  // SmtpReplyReader's.
+  Result<SmtpReply> ReadReply(std::chrono::seconds limit) {
     const Deadline deadline = SteadyClock::now() + limit;
-    Reply reply;
-    for (size_t n = 0;; ++n) {
-      if (n == kMaxReplyLines) {
-        return Fail(Unavailable("mail relay: reply has more than 100 lines"));
-      }
-      SP_ASSIGN_OR_RETURN(const std::string line, ReadLine(deadline));
-      const bool digits = line.size() >= 3 && line[0] >= '2' && line[0] <= '5' && line[1] >= '0' &&
-                          line[1] <= '5' && line[2] >= '0' && line[2] <= '9';
-      const char separator = line.size() > 3 ? line[3] : ' ';
-      if (!digits || (separator != ' ' && separator != '-')) {
-        return Fail(Unavailable("mail relay: malformed reply line: " + Printable(line)));
-      }
-      const int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-      if (n > 0 && code != reply.code) {
-        return Fail(
-            Unavailable("mail relay: reply lines with different codes: " + Printable(line)));
-      }
-      reply.code = code;
-      reply.lines.push_back(line.size() > 4 ? line.substr(4) : std::string());
-      if (separator == ' ') return reply;
+    for (;;) {
+      Result<std::optional<SmtpReply>> reply = replies_.Next();
+      if (!reply.ok()) return Fail(reply.status());
+      if (*reply) return **std::move(reply);
+      char buf[1024];
+      SP_ASSIGN_OR_RETURN(const size_t n, ReadSome(buf, sizeof buf, deadline));
+      replies_.Feed(std::string_view(buf, n));
     }
   }
-  Result<Reply> ReadReply() { return ReadReply(timeout_); }
+  Result<SmtpReply> ReadReply() { return ReadReply(timeout_); }
 
   // RFC 3207 §4.2 handshake, verifying the certificate chain and `host` (DNS name or IP).
   Status StartTls(SSL_CTX* ctx, const std::string& host) {
@@ -377,7 +309,7 @@ class Connection final {
       if (verify != X509_V_OK) {
         return Fail(
             Unavailable(fmt::format("mail relay: TLS certificate of {} not accepted: {}",
-                                    Printable(host), X509_verify_cert_error_string(verify))));
+                                    SmtpPrintable(host), X509_verify_cert_error_string(verify))));
       }
       return Fail(Unavailable("mail relay: TLS handshake failed: " + crypto::DrainOpensslErrors()));
     }
@@ -425,29 +357,9 @@ class Connection final {
     }
   }
 
-  // One line without its CRLF (a bare LF is accepted as the end of a line too).
-  Result<std::string> ReadLine(Deadline deadline) {
-    for (;;) {
-      const size_t lf = in_.find('\n');
-      if (lf != std::string::npos) {
-        if (lf + 1 > kMaxReplyLineOctets) break;
-        std::string line = in_.substr(0, lf);
-        in_.erase(0, lf + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        return line;
-      }
-      if (in_.size() >= kMaxReplyLineOctets) break;
-      char buf[1024];
-      SP_ASSIGN_OR_RETURN(const size_t n, ReadSome(buf, sizeof buf, deadline));
-      in_.append(buf, n);
-    }
-    return Fail(Unavailable(
-        fmt::format("mail relay: reply line longer than {} octets", kMaxReplyLineOctets)));
-  }
-
   Fd fd_;
   SslPtr ssl_;  // declared after fd_: freed before the socket is closed
-  std::string in_;
+  SmtpReplyReader replies_;
   std::chrono::seconds timeout_;
   bool broken_ = false;
 };
@@ -462,7 +374,7 @@ Result<std::unique_ptr<Connection>> Connect(const std::string& host, uint16_t po
   const std::string service = std::to_string(port);
   if (const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
     return Unavailable(
-        fmt::format("mail relay: cannot resolve {}: {}", Printable(host), gai_strerror(rc)));
+        fmt::format("mail relay: cannot resolve {}: {}", SmtpPrintable(host), gai_strerror(rc)));
   }
   const std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, &freeaddrinfo);
   const Deadline deadline = SteadyClock::now() + timeout;
@@ -489,8 +401,8 @@ Result<std::unique_ptr<Connection>> Connect(const std::string& host, uint16_t po
     }
     last_error = (errno == EINPROGRESS || errno == EAGAIN) ? "timed out" : strerror(errno);
   }
-  return Unavailable(
-      fmt::format("mail relay: cannot connect to {}:{}: {}", Printable(host), port, last_error));
+  return Unavailable(fmt::format("mail relay: cannot connect to {}:{}: {}", SmtpPrintable(host),
+                                 port, last_error));
 }
 
 Result<SslCtxPtr> MakeTlsContext(const std::string& ca_file) {
@@ -516,35 +428,6 @@ Result<SslCtxPtr> MakeTlsContext(const std::string& ca_file) {
 
 // ---------------------------------------------------------------------------------------------
 // The SMTP dialogue.
-
-struct Extensions {
-  bool starttls = false;
-  bool auth_plain = false;
-  bool eight_bit_mime = false;
-  bool size = false;
-};
-
-Extensions ParseEhlo(const Reply& reply) {
-  Extensions ext;
-  for (size_t i = 1; i < reply.lines.size(); ++i) {  // line 0 is the relay's name and greeting
-    const std::string line = Upper(reply.lines[i]);
-    const std::string_view keyword = std::string_view(line).substr(0, line.find(' '));
-    if (keyword == "STARTTLS") ext.starttls = true;
-    if (keyword == "8BITMIME") ext.eight_bit_mime = true;
-    if (keyword == "SIZE") ext.size = true;
-    if (keyword == "AUTH") {
-      size_t pos = keyword.size();
-      while (pos < line.size()) {
-        const size_t start = line.find_first_not_of(' ', pos);
-        if (start == std::string::npos) break;
-        const size_t end = std::min(line.find(' ', start), line.size());
-        if (std::string_view(line).substr(start, end - start) == "PLAIN") ext.auth_plain = true;
-        pos = end;
-      }
-    }
-  }
-  return ext;
-}
 
 class SmtpRelayMailer final : public Mailer {
  public:
@@ -621,7 +504,7 @@ class SmtpRelayMailer final : public Mailer {
         break;
       }
       Connection& c = **conn;
-      Result<Extensions> ext = OpenSession(c);
+      Result<SmtpExtensions> ext = OpenSession(c);
       if (!ext.ok()) {
         for (; next < prepared.size(); ++next) results[prepared[next].index] = ext.status();
         Quit(c);
@@ -659,22 +542,22 @@ class SmtpRelayMailer final : public Mailer {
   }
 
   Status Expect(Connection& conn, std::string_view after, int code) {
-    SP_ASSIGN_OR_RETURN(const Reply reply, conn.ReadReply());
-    if (reply.code != code) return ReplyError(after, reply);
+    SP_ASSIGN_OR_RETURN(const SmtpReply reply, conn.ReadReply());
+    if (reply.code != code) return SmtpReplyError(after, reply);
     return Status::Ok();
   }
 
-  Result<Extensions> Ehlo(Connection& conn) {
+  Result<SmtpExtensions> Ehlo(Connection& conn) {
     SP_RETURN_IF_ERROR(conn.WriteLine("EHLO " + options_.helo_name));
-    SP_ASSIGN_OR_RETURN(const Reply reply, conn.ReadReply());
-    if (reply.code != 250) return ReplyError("EHLO", reply);
-    return ParseEhlo(reply);
+    SP_ASSIGN_OR_RETURN(const SmtpReply reply, conn.ReadReply());
+    if (reply.code != 250) return SmtpReplyError("EHLO", reply);
+    return ParseEhloReply(reply);
   }
 
   // Greeting, EHLO, STARTTLS (+ EHLO again) and AUTH: what every mail of a session shares.
-  Result<Extensions> OpenSession(Connection& conn) {
+  Result<SmtpExtensions> OpenSession(Connection& conn) {
     SP_RETURN_IF_ERROR(Expect(conn, "the connection", 220));
-    SP_ASSIGN_OR_RETURN(Extensions ext, Ehlo(conn));
+    SP_ASSIGN_OR_RETURN(SmtpExtensions ext, Ehlo(conn));
 
     const bool tls_required =
         options_.tls == SmtpRelayOptions::Tls::kRequired || !options_.username.empty();
@@ -722,7 +605,7 @@ class SmtpRelayMailer final : public Mailer {
 
   // One mail: MAIL FROM, RCPT TO, DATA. `*data_sent` tells whether the message went out (after
   // that, a lost connection leaves it unknown whether the relay took it).
-  Status MailTransaction(Connection& conn, const Extensions& ext, const EmailAddress& from,
+  Status MailTransaction(Connection& conn, const SmtpExtensions& ext, const EmailAddress& from,
                          const EmailAddress& to, const std::string& data, bool eight_bit,
                          bool* data_sent) {
     std::string mail_from = "MAIL FROM:<" + from.str() + ">";
@@ -734,8 +617,8 @@ class SmtpRelayMailer final : public Mailer {
 
     SP_RETURN_IF_ERROR(conn.WriteLine("RCPT TO:<" + to.str() + ">"));
     {
-      SP_ASSIGN_OR_RETURN(const Reply reply, conn.ReadReply());
-      if (reply.code != 250 && reply.code != 251) return ReplyError("RCPT TO", reply);
+      SP_ASSIGN_OR_RETURN(const SmtpReply reply, conn.ReadReply());
+      if (reply.code != 250 && reply.code != 251) return SmtpReplyError("RCPT TO", reply);
     }
 
     SP_RETURN_IF_ERROR(conn.WriteLine("DATA"));

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <ctime>
 #include <exception>
-#include <limits>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -15,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/internal/ascii.h"
+#include "http/internal/request_head.h"
 #include "http/internal/worker_job.h"
 #include "http/origin.h"
 #include "http/problem.h"
@@ -76,8 +76,6 @@ auto Guarded(F&& f) -> decltype(f()) {
     return ProblemFromStatus(Internal("handler threw a non-standard exception"));
   }
 }
-
-std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
 
 std::string HttpDate() {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -283,11 +281,8 @@ asio::awaitable<void> Session::Run() {
 
 asio::awaitable<bool> Session::ServeOne() {
   Exchange exchange;
-  bhttp::request_parser<bhttp::empty_body> head;
-  head.header_limit(static_cast<std::uint32_t>(
-      std::min<size_t>(options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  // Route limits apply once the route is known; the head parser must not refuse any length.
-  head.body_limit(std::numeric_limits<std::uint64_t>::max());
+  HeadParser head;
+  ConfigureHeadParser(head, options_.max_header_bytes);
   co_await bhttp::async_read_header(c_->stream, buffer_, head, Token());
   if (ec_) {
     if (ec_ == bhttp::error::header_limit || ec_ == bhttp::error::buffer_overflow) {
@@ -306,45 +301,18 @@ asio::awaitable<bool> Session::ServeOne() {
     co_return false;
   }
 
-  const auto& header = head.get();
-  version_ = header.version();
-  Request request;
-  request.method = std::string(Sv(header.method_string()));
-  request.target = std::string(Sv(header.target()));
-  request.remote_address = c_->remote_address;
-  for (const auto& field : header) {
-    request.headers.emplace_back(Sv(field.name_string()), Sv(field.value()));
-  }
-  if (const auto length = head.content_length()) request.content_length = *length;
-  const bool has_body = request.content_length ? *request.content_length > 0 : head.chunked();
-  const bool keep_alive = head.keep_alive() && !c_->draining;
+  version_ = head.get().version();
+  RequestHead parsed = ReadRequestHead(head, c_->remote_address);
+  Request request = std::move(parsed.request);
+  const bool has_body = parsed.has_body;
+  const bool keep_alive = parsed.keep_alive && !c_->draining;
   const bool is_head = request.method == "HEAD";
   exchange.method = request.method;
+  exchange.path = parsed.raw_path;
 
-  const std::string_view target = request.target;
-  const size_t question = target.find('?');
-  const std::string_view raw_path = target.substr(0, question);
-  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-  exchange.path = std::string(raw_path);
-
-  // Framing: Content-Length or plain "chunked", never both (the parser rejects both). Any other
-  // Transfer-Encoding would leave the body unframed or encoded in ways handlers don't expect.
-  const auto transfer_encoding = header.find(bhttp::field::transfer_encoding);
-  if (transfer_encoding != header.end() &&
-      (header.count(bhttp::field::transfer_encoding) > 1 ||
-       !EqualsIgnoreCase(Sv(transfer_encoding->value()), "chunked"))) {
-    co_await Send(MalformedRequest("Unsupported Transfer-Encoding."), is_head, false, exchange);
-    co_return false;
-  }
-  if (raw_path.empty() || raw_path.front() != '/') {
-    co_await Send(MalformedRequest("The request target must be an absolute path."), is_head, false,
-                  exchange);
-    co_return false;
-  }
-  auto decoded = PercentDecodePath(raw_path);
+  auto decoded = CheckRequestHead(head, parsed.raw_path);
   if (!decoded.ok()) {
-    co_await Send(MalformedRequest("The request path is not acceptable."), is_head, false,
-                  exchange);
+    co_await Send(MalformedRequest(decoded.status().message()), is_head, false, exchange);
     co_return false;
   }
   request.path = std::move(decoded).value();
