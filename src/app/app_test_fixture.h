@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -71,6 +72,15 @@ class AppTest : public ::testing::Test {
     auto all = store_->ReadAudit(1, 100'000);
     return all.ok() && std::any_of(all->begin(), all->end(),
                                    [&](const auto& e) { return e.event.type == type; });
+  }
+
+  // Files under the blob directory, temporary ones included.
+  size_t BlobFiles() {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs")) {
+      n += e.is_regular_file();
+    }
+    return n;
   }
 
   std::string LastToken() {

@@ -20,14 +20,6 @@ class MailboxTest : public AppTest {
     return session->Finish();
   }
 
-  size_t BlobFiles() {
-    size_t n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs")) {
-      n += e.is_regular_file();
-    }
-    return n;
-  }
-
   Mailbox mailbox_{services_};
 };
 

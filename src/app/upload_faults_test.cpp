@@ -39,14 +39,6 @@ class UploadFaultsTest : public AppTest {
     return session->Finish();
   }
 
-  size_t BlobFiles() {
-    size_t n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/blobs")) {
-      n += e.is_regular_file();
-    }
-    return n;
-  }
-
   size_t UploadRecords() {
     auto all = store_->ListUploadsCreatedBefore(clock_.Now() + 24h, 1000);
     EXPECT_THAT(all.status(), IsOk());
