@@ -10,6 +10,7 @@
 #include "auth/qr_code.h"
 #include "auth/totp.h"
 #include "core/text.h"
+#include "crypto/ad_labels.h"
 #include "crypto/random.h"
 
 namespace sealpost::app {
@@ -21,7 +22,9 @@ using store::UserState;
 constexpr const char* kWrongCredentials = "wrong email address or password";
 constexpr std::chrono::hours kSystemMailWindow{1};
 
-std::string TotpPurpose(const UserId& id) { return "totp/" + id.str(); }
+std::string TotpPurpose(const UserId& id) {
+  return std::string(crypto::kMasterPurposeTotp) + id.str();
+}
 
 // An address typed by the client: what is wrong with it is the client's to read.
 Result<EmailAddress> ParseClientEmail(std::string_view text) {

@@ -14,6 +14,7 @@
 #include "app/system_mail.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
+#include "crypto/ad_labels.h"
 #include "crypto/password_hash.h"
 #include "crypto/sealed_box.h"
 #include "keys/member_keys.h"
@@ -24,11 +25,11 @@ namespace {
 constexpr size_t kLookupHexChars = 64;  // BearerSecret::Lookup()
 
 std::string TokenAd(std::string_view pickup_lookup) {
-  return fmt::format("sealpost/pickup-token/v1|{}", pickup_lookup);
+  return crypto::BindAd(crypto::kAdPickupToken, {pickup_lookup});
 }
 
 std::string UploadAd(const UploadId& id, std::string_view pickup_lookup) {
-  return fmt::format("sealpost/pickup-upload/v1|{}|{}", id.str(), pickup_lookup);
+  return crypto::BindAd(crypto::kAdPickupUpload, {id.str(), pickup_lookup});
 }
 
 std::string Actor(const std::string& client_address) { return "ip:" + client_address; }
@@ -52,7 +53,7 @@ std::string ReplySubject(const std::string& subject, size_t max_bytes) {
 }  // namespace
 
 std::string PickupKeyAd(const MessageId& id, std::string_view email) {
-  return fmt::format("sealpost/pickup-key/v1|{}|{}", id.str(), email);
+  return crypto::BindAd(crypto::kAdPickupKey, {id.str(), email});
 }
 
 Status ValidateMuc(std::string_view muc) {

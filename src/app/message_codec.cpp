@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/ad_labels.h"
+
 namespace sealpost::app {
 namespace {
 
@@ -33,11 +35,11 @@ json SummaryWithoutSeal(const MessageSummary& s) {
 }  // namespace
 
 std::string SummaryAd(const MessageId& id, const UserId& sender) {
-  return "sealpost/message-summary/v1|" + id.str() + "|" + sender.str();
+  return crypto::BindAd(crypto::kAdMessageSummary, {id.str(), sender.str()});
 }
 
 std::string BodyAd(const MessageId& id, const UserId& sender) {
-  return "sealpost/message-body/v1|" + id.str() + "|" + sender.str();
+  return crypto::BindAd(crypto::kAdMessageBody, {id.str(), sender.str()});
 }
 
 Bytes SealStatement(const MessageSummary& summary) {

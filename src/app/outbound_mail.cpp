@@ -7,13 +7,16 @@
 
 #include "app/internal/audit_event.h"
 #include "app/system_mail.h"
+#include "crypto/ad_labels.h"
 
 namespace sealpost::app {
 namespace {
 
 using nlohmann::json;
 
-std::string SealPurpose(const MailJobId& id) { return "outbound-mail/" + id.str(); }
+std::string SealPurpose(const MailJobId& id) {
+  return std::string(crypto::kMasterPurposeOutboundMail) + id.str();
+}
 
 Bytes Seal(const Services& s, const MailJobId& id, const delivery::OutgoingMail& mail,
            const std::optional<EmailAddress>& report_to) {

@@ -1,9 +1,13 @@
 #include "app/portal_author.h"
 
+#include "crypto/ad_labels.h"
+
 namespace sealpost::app {
 namespace {
 
+// The platform_keys row name is also the master-key purpose (crypto/ad_labels.h).
 constexpr const char* kGuestSealKeyName = "guest-seal";
+static_assert(kGuestSealKeyName == crypto::kMasterPurposeGuestSeal);
 // Not an address (no '@'), so nobody can sign up as, log in as or write to this row.
 constexpr const char* kPortalRowEmail = "portal";
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "crypto/ad_labels.h"
 #include "crypto/signature.h"
 #include "keys/master_key.h"
 #include "platform/clock.h"
@@ -18,7 +19,9 @@
 
 namespace sealpost::audit {
 
+// The platform_keys row name is also the master-key purpose (crypto/ad_labels.h).
 inline constexpr const char* kAuditKeyName = "audit-signing";
+static_assert(kAuditKeyName == crypto::kMasterPurposeAuditSigning);
 
 // The bytes the platform key signs for a checkpoint.
 Bytes CheckpointStatement(int64_t seq, ByteView hash);

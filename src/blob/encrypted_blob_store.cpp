@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "blob/raw_blob_store.h"
+#include "crypto/ad_labels.h"
 #include "crypto/stream_aead.h"
 
 namespace sealpost::blob {
@@ -10,7 +11,7 @@ constexpr std::string_view kMagic = "SPB1";
 constexpr size_t kFrameLengthBytes = 4;
 constexpr size_t kMaxFrame = kChunkBytes + crypto::kStreamChunkOverhead;
 
-std::string AssociatedData(const BlobId& id) { return "sealpost/blob/v1|" + id.str(); }
+std::string AssociatedData(const BlobId& id) { return crypto::BindAd(crypto::kAdBlob, {id.str()}); }
 
 void PutU32(uint8_t* out, uint32_t v) {
   out[0] = static_cast<uint8_t>(v >> 24);

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "crypto/ad_labels.h"
+
 namespace sealpost::keys {
 namespace {
 
@@ -22,7 +24,7 @@ Result<MasterKey> FromBase64(std::string_view text, const char* origin) {
 }
 
 std::string AdFor(std::string_view purpose) {
-  return "sealpost/master-wrap/v1|" + std::string(purpose);
+  return crypto::BindAd(crypto::kAdMasterWrap, {purpose});
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/encoding.h"
+#include "crypto/ad_labels.h"
 #include "crypto/random.h"
 
 namespace sealpost::keys {
@@ -24,9 +25,11 @@ std::string SlotName(UmkSlot slot) {
   return "unknown";
 }
 
-std::string BundleAd(const UserId& user) { return "sealpost/member-keys/v1|" + user.str(); }
+std::string BundleAd(const UserId& user) {
+  return crypto::BindAd(crypto::kAdMemberKeys, {user.str()});
+}
 std::string UmkAd(UmkSlot slot, const UserId& user) {
-  return "sealpost/umk/v1|" + SlotName(slot) + "|" + user.str();
+  return crypto::BindAd(crypto::kAdUmk, {SlotName(slot), user.str()});
 }
 
 }  // namespace
@@ -54,7 +57,7 @@ Result<crypto::SecretBytes> OpenBundle(const crypto::AeadKey& umk, ByteView wrap
 }
 
 std::string OwnCopyAd(const MessageId& message, const UserId& owner) {
-  return "sealpost/own-copy-key/v1|" + message.str() + "|" + owner.str();
+  return crypto::BindAd(crypto::kAdOwnCopyKey, {message.str(), owner.str()});
 }
 
 }  // namespace
