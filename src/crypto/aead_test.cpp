@@ -1,6 +1,7 @@
 #include "crypto/aead.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <string>
 #include <string_view>
@@ -52,8 +53,9 @@ TEST(AeadTest, DraftXChaChaA31KnownAnswer) {
   const Bytes tag = Hex("c0875924c1c7987947deafd8780acf49");
   ASSERT_EQ(AsChars(plaintext).substr(0, 20), "Ladies and Gentlemen");
 
-  const Bytes framed = internal::AeadSealWithNonce(key, nonce, plaintext, aad);
-  EXPECT_EQ(framed, Concat({Bytes{0x01}, nonce, ciphertext, tag}));
+  // A legacy v1 frame assembled from the published values alone, as stored data holds them.
+  const Bytes framed = Concat({Bytes{0x01}, nonce, ciphertext, tag});
+  EXPECT_EQ(internal::AeadSealWithNonce(key, nonce, plaintext, aad, kAeadVersionV1), framed);
 
   auto opened = AeadOpen(key, framed, aad);
   ASSERT_THAT(opened.status(), IsOk());
@@ -68,6 +70,97 @@ TEST(AeadTest, DraftXChaChaA31KnownAnswer) {
   Bytes bad_aad = aad;
   bad_aad[0] ^= 0x01;
   ExpectDecryptionFailed(AeadOpen(key, framed, bad_aad));
+}
+
+// A v1 frame made by libsodium directly (not by AeadSeal) still opens: the legacy read path.
+TEST(AeadTest, LegacyV1FrameFromLibsodiumOpens) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes nonce = RandomBytes(kAeadNonceBytes);
+  const std::string_view plaintext = "stored before key ids";
+  const std::string_view ad = "sealpost/umk/v1|password|u1";
+  Bytes framed(1 + kAeadNonceBytes + plaintext.size() + kAeadTagBytes);
+  framed[0] = 0x01;
+  std::copy(nonce.begin(), nonce.end(), framed.begin() + 1);
+  unsigned long long len = 0;
+  ASSERT_EQ(crypto_aead_xchacha20poly1305_ietf_encrypt(
+                framed.data() + 1 + kAeadNonceBytes, &len,
+                reinterpret_cast<const uint8_t*>(plaintext.data()), plaintext.size(),
+                reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nullptr, nonce.data(),
+                key.ExposeSecret().data()),
+            0);
+  auto opened = AeadOpen(key, framed, AsBytes(ad));
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(opened->AsStringView(), plaintext);
+  EXPECT_THAT(FramedKeyId(framed).status(), StatusIs(ErrorCode::kNotFound));
+  for (size_t i = 0; i < framed.size(); ++i) {
+    Bytes bad = framed;
+    bad[i] ^= 0x01;
+    ExpectDecryptionFailed(AeadOpen(key, bad, AsBytes(ad)));
+  }
+}
+
+// The key id is the first 4 bytes of crypto_kdf(key, id 1, "spkeyid1"); the v2 tag covers
+// version ‖ key id ‖ associated data. Both checked against libsodium called directly.
+TEST(AeadTest, V2LayoutMatchesLibsodium) {
+  const AeadKey key =
+      KeyFromHex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
+  uint8_t subkey[16];
+  ASSERT_EQ(
+      crypto_kdf_derive_from_key(subkey, sizeof subkey, 1, "spkeyid1", key.ExposeSecret().data()),
+      0);
+  const Bytes key_id(subkey, subkey + kAeadKeyIdBytes);
+  EXPECT_EQ(Bytes(key.key_id().begin(), key.key_id().end()), key_id);
+
+  const Bytes nonce = Hex("404142434445464748494a4b4c4d4e4f5051525354555657");
+  const Bytes aad = Hex("50515253c0c1c2c3c4c5c6c7");
+  const std::string_view text = "Ladies and Gentlemen";
+  const Bytes plaintext(text.begin(), text.end());
+  const Bytes full_ad = Concat({Bytes{0x02}, key_id, aad});
+  Bytes ct(plaintext.size() + kAeadTagBytes);
+  unsigned long long len = 0;
+  ASSERT_EQ(crypto_aead_xchacha20poly1305_ietf_encrypt(
+                ct.data(), &len, plaintext.data(), plaintext.size(), full_ad.data(), full_ad.size(),
+                nullptr, nonce.data(), key.ExposeSecret().data()),
+            0);
+  const Bytes framed = internal::AeadSealWithNonce(key, nonce, plaintext, aad, kAeadVersion);
+  EXPECT_EQ(framed, Concat({Bytes{0x02}, key_id, nonce, ct}));
+  auto opened = AeadOpen(key, framed, aad);
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(opened->AsStringView(), "Ladies and Gentlemen");
+}
+
+TEST(AeadTest, FramedKeyIdNamesTheSealingKey) {
+  const AeadKey a = AeadKey::Generate();
+  const AeadKey b = AeadKey::Generate();
+  EXPECT_NE(a.key_id(), b.key_id());
+  auto id = FramedKeyId(AeadSeal(a, AsBytes("x"), {}));
+  ASSERT_THAT(id.status(), IsOk());
+  EXPECT_EQ(*id, a.key_id());
+  // A copy of the key has the same id.
+  auto copy = AeadKey::FromSecret(SecretBytes::CopyOf(a.ExposeSecret().view()));
+  ASSERT_THAT(copy.status(), IsOk());
+  EXPECT_EQ(copy->key_id(), a.key_id());
+  EXPECT_THAT(FramedKeyId({}).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(FramedKeyId(Bytes(kAeadOverhead - 1, 0x02)).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(FramedKeyId(Bytes(kAeadOverhead, 0x03)).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
+// The key id is authenticated: a v2 frame whose header is changed, or that is rewritten as a v1
+// frame without its key id, does not open.
+TEST(AeadTest, KeyIdIsCoveredByTheTag) {
+  const AeadKey key = AeadKey::Generate();
+  const Bytes framed = AeadSeal(key, AsBytes("attack at dawn"), AsBytes("ad"));
+  for (size_t i = 1; i <= kAeadKeyIdBytes; ++i) {
+    Bytes bad = framed;
+    bad[i] ^= 0x01;
+    ExpectDecryptionFailed(AeadOpen(key, bad, AsBytes("ad")));
+  }
+  Bytes as_v1;
+  as_v1.push_back(kAeadVersionV1);
+  as_v1.insert(as_v1.end(), framed.begin() + 1 + kAeadKeyIdBytes, framed.end());
+  ExpectDecryptionFailed(AeadOpen(key, as_v1, AsBytes("ad")));
 }
 
 TEST(AeadTest, RoundTripVariousSizes) {
@@ -96,12 +189,13 @@ TEST(AeadTest, NonceIsFreshEachTime) {
   const AeadKey key = AeadKey::Generate();
   const Bytes a = AeadSeal(key, AsBytes("same"), AsBytes("ad"));
   const Bytes b = AeadSeal(key, AsBytes("same"), AsBytes("ad"));
-  EXPECT_NE(Bytes(a.begin() + 1, a.begin() + 1 + kAeadNonceBytes),
-            Bytes(b.begin() + 1, b.begin() + 1 + kAeadNonceBytes));
+  constexpr size_t kNonceAt = 1 + kAeadKeyIdBytes;
+  EXPECT_NE(Bytes(a.begin() + kNonceAt, a.begin() + kNonceAt + kAeadNonceBytes),
+            Bytes(b.begin() + kNonceAt, b.begin() + kNonceAt + kAeadNonceBytes));
   EXPECT_NE(a, b);
 }
 
-// Version, nonce, ciphertext and tag regions: every single-byte change is refused.
+// Version, key id, nonce, ciphertext and tag regions: every single-byte change is refused.
 TEST(AeadTest, FlippingAnyByteFails) {
   const AeadKey key = AeadKey::Generate();
   const Bytes framed = AeadSeal(key, AsBytes("attack at dawn"), AsBytes("blob/v1"));
@@ -136,7 +230,7 @@ TEST(AeadTest, TruncatedOrExtendedInputFails) {
 TEST(AeadTest, UnknownVersionFails) {
   const AeadKey key = AeadKey::Generate();
   Bytes framed = AeadSeal(key, {}, {});
-  for (uint8_t v : {0x00, 0x02, 0xff}) {
+  for (uint8_t v : {0x00, 0x01, 0x03, 0xff}) {
     framed[0] = v;
     ExpectDecryptionFailed(AeadOpen(key, framed, {}));
   }

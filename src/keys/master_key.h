@@ -24,6 +24,9 @@ class MasterKey final {
   // `purpose` binds the ciphertext to its use and owner (e.g. "totp/<user id>").
   Bytes Wrap(ByteView secret, std::string_view purpose) const;
   Result<crypto::SecretBytes> Unwrap(ByteView wrapped, std::string_view purpose) const;
+  // The key id every Wrap carries (crypto/aead.h, FramedKeyId): a master-key rotation re-wraps
+  // the records that name another key (or none: wraps made before key ids).
+  const crypto::AeadKeyId& key_id() const { return key_->key_id(); }
 
  private:
   explicit MasterKey(crypto::AeadKey key)

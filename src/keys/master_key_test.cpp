@@ -28,6 +28,17 @@ TEST(MasterKeyTest, CreatedOnceWithOwnerOnlyModeAndReloaded) {
   EXPECT_THAT(second->Unwrap(wrapped, "totp/u2").status(), StatusIs(ErrorCode::kUnauthenticated));
 }
 
+TEST(MasterKeyTest, WrapsNameTheirKey) {
+  const MasterKey a = MasterKey::FromKeyForTesting(crypto::AeadKey::Generate());
+  const MasterKey b = MasterKey::FromKeyForTesting(crypto::AeadKey::Generate());
+  const Bytes wrapped = a.Wrap(AsBytes("secret"), "totp/u1");
+  auto id = crypto::FramedKeyId(wrapped);
+  ASSERT_THAT(id.status(), IsOk());
+  EXPECT_EQ(*id, a.key_id());
+  EXPECT_NE(*id, b.key_id());
+  EXPECT_THAT(b.Unwrap(wrapped, "totp/u1").status(), StatusIs(ErrorCode::kUnauthenticated));
+}
+
 TEST(MasterKeyTest, MalformedFileIsRefused) {
   testutil::TempDir dir;
   auto& fs = platform::DefaultFilesystem();
