@@ -81,7 +81,7 @@ Result<Accounts::NewMember> Accounts::BuildMember(const EmailAddress& email,
   u.display_name = std::move(display_name);
   u.state = state;
   u.created_at = s_.clock.Now();
-  crypto::AeadKey umk = crypto::AeadKey::Generate();
+  crypto::Umk umk = crypto::Umk::Generate();
   const keys::MemberKeyBundle bundle = keys::MemberKeyBundle::Generate();
   const ByteView box_pub = bundle.box.public_key().bytes();
   const ByteView verify = bundle.signing.verify_key().bytes();
@@ -93,24 +93,24 @@ Result<Accounts::NewMember> Accounts::BuildMember(const EmailAddress& email,
 }
 
 Status Accounts::WrapUnderPassword(store::UserRecord& u, std::string_view password,
-                                   const crypto::AeadKey& umk) const {
+                                   const crypto::Umk& umk) const {
   u.password_salt = crypto::RandomBytes(crypto::kPasswordSaltBytes);
   u.password_ops = s_.config.password_hash.ops_limit;
   u.password_mem = s_.config.password_hash.mem_limit_bytes;
   SP_ASSIGN_OR_RETURN(
-      const crypto::AeadKey kek,
+      const crypto::Kek kek,
       crypto::DeriveKeyFromPassword(password, u.password_salt, s_.config.password_hash));
   u.umk_by_password = keys::WrapUmk(kek, umk, keys::UmkSlot::kPassword, u.id);
   return Status::Ok();
 }
 
 Result<crypto::SecretBytes> Accounts::AddRecoveryCode(store::UserRecord& user,
-                                                      const crypto::AeadKey& umk) {
+                                                      const crypto::Umk& umk) {
   keys::RecoveryCode code = keys::GenerateRecoveryCode();
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes normalised,
                       keys::NormaliseRecoveryCode(code.text.AsStringView()));
   user.recovery_salt = crypto::RandomBytes(crypto::kPasswordSaltBytes);
-  SP_ASSIGN_OR_RETURN(const crypto::AeadKey kek,
+  SP_ASSIGN_OR_RETURN(const crypto::Kek kek,
                       crypto::DeriveKeyFromPassword(normalised.AsStringView(), user.recovery_salt,
                                                     s_.config.password_hash));
   user.umk_by_recovery = keys::WrapUmk(kek, umk, keys::UmkSlot::kRecoveryCode, user.id);
@@ -181,7 +181,7 @@ Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
     return NotFound("this confirmation link is invalid or has expired").As(Reason::kLinkInvalid);
   }
   SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.GetUser(*consumed->user_id));
-  SP_ASSIGN_OR_RETURN(const crypto::AeadKey umk,
+  SP_ASSIGN_OR_RETURN(const crypto::Umk umk,
                       keys::UnwrapUmk(token->WrappingKey(), consumed->payload,
                                       keys::UmkSlot::kVerificationToken, user.id));
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(user, umk));
@@ -216,7 +216,7 @@ std::string SanitiseUserAgent(std::string_view ua) {
 
 }  // namespace
 
-SessionGrant Accounts::NewSession(const store::UserRecord& user, const crypto::AeadKey& umk,
+SessionGrant Accounts::NewSession(const store::UserRecord& user, const crypto::Umk& umk,
                                   SessionKind kind, const std::string& client_address,
                                   std::string_view user_agent, store::SessionRecord& record) const {
   const auth::BearerSecret secret = auth::BearerSecret::Generate();
@@ -257,7 +257,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   }
   const crypto::PasswordHashParams params{user->password_ops,
                                           static_cast<size_t>(user->password_mem)};
-  SP_ASSIGN_OR_RETURN(const crypto::AeadKey kek,
+  SP_ASSIGN_OR_RETURN(const crypto::Kek kek,
                       crypto::DeriveKeyFromPassword(password, user->password_salt, params));
   auto umk = keys::UnwrapUmk(kek, user->umk_by_password, keys::UmkSlot::kPassword, user->id);
   if (!umk.ok()) {
@@ -329,7 +329,7 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
     }));
     return Unauthenticated("wrong or already used one-time code").As(Reason::kInvalidOneTimeCode);
   }
-  SP_ASSIGN_OR_RETURN(const crypto::AeadKey umk,
+  SP_ASSIGN_OR_RETURN(const crypto::Umk umk,
                       keys::UnwrapUmk(ticket->WrappingKey(), record->wrapped_umk,
                                       keys::UmkSlot::kSession, user.id));
   store::SessionRecord session;

@@ -135,7 +135,7 @@ class Accounts final {
  private:
   struct NewMember {
     store::UserRecord record;
-    crypto::AeadKey umk;
+    crypto::Umk umk;
   };
   Result<NewMember> BuildMember(const EmailAddress& email, std::string_view password,
                                 std::string display_name, store::UserState state);
@@ -144,11 +144,11 @@ class Accounts final {
   Result<bool> CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const;
   Status ValidatePassword(std::string_view password) const;
   Result<std::string> ValidateDisplayName(std::string_view name, const EmailAddress& email) const;
-  Result<crypto::SecretBytes> AddRecoveryCode(store::UserRecord& user, const crypto::AeadKey& umk);
+  Result<crypto::SecretBytes> AddRecoveryCode(store::UserRecord& user, const crypto::Umk& umk);
   // Fills the password slot of `user` (new salt, current parameters) with `umk` under `password`.
   Status WrapUnderPassword(store::UserRecord& user, std::string_view password,
-                           const crypto::AeadKey& umk) const;
-  SessionGrant NewSession(const store::UserRecord& user, const crypto::AeadKey& umk,
+                           const crypto::Umk& umk) const;
+  SessionGrant NewSession(const store::UserRecord& user, const crypto::Umk& umk,
                           store::SessionKind kind, const std::string& client_address,
                           std::string_view user_agent, store::SessionRecord& record) const;
   Status RecordFailedRecovery(const std::string& account, const std::string& client_address,

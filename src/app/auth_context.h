@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "crypto/aead.h"
+#include "crypto/key_roles.h"
 #include "keys/member_keys.h"
 #include "store/records.h"
 
@@ -13,7 +13,7 @@ namespace sealpost::app {
 struct AuthContext {
   store::UserRecord user;
   store::SessionRecord session;
-  crypto::AeadKey umk;
+  crypto::Umk umk;
   std::string client_address;
 
   Result<crypto::SigningKey> SigningKey() const {

@@ -27,13 +27,12 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
   // Fresh from the store: the slot to replace is the one stored now.
   SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(ctx.user.id));
   SP_RETURN_IF_ERROR(s_.throttle.Check(user.email, ctx.client_address));
-  Result<crypto::AeadKey> umk = Unauthenticated("password too long");
+  Result<crypto::Umk> umk = Unauthenticated("password too long");
   if (current_password.size() <= s_.config.limits.max_password_bytes) {
     const crypto::PasswordHashParams params{user.password_ops,
                                             static_cast<size_t>(user.password_mem)};
-    SP_ASSIGN_OR_RETURN(
-        const crypto::AeadKey kek,
-        crypto::DeriveKeyFromPassword(current_password, user.password_salt, params));
+    SP_ASSIGN_OR_RETURN(const crypto::Kek kek, crypto::DeriveKeyFromPassword(
+                                                   current_password, user.password_salt, params));
     umk = keys::UnwrapUmk(kek, user.umk_by_password, keys::UmkSlot::kPassword, user.id);
   }
   if (!umk.ok()) {
@@ -103,7 +102,7 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
     SP_RETURN_IF_ERROR(RecordFailedRecovery(account, client_address, reason));
     return Unauthenticated(kRecoveryFailed).As(Reason::kRecoveryFailed);
   }
-  SP_ASSIGN_OR_RETURN(const crypto::AeadKey kek,
+  SP_ASSIGN_OR_RETURN(const crypto::Kek kek,
                       crypto::DeriveKeyFromPassword(code->AsStringView(), user->recovery_salt,
                                                     s_.config.password_hash));
   auto umk = keys::UnwrapUmk(kek, user->umk_by_recovery, keys::UmkSlot::kRecoveryCode, user->id);

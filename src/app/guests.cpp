@@ -17,6 +17,7 @@
 #include "crypto/ad_labels.h"
 #include "crypto/password_hash.h"
 #include "crypto/sealed_box.h"
+#include "keys/data_key.h"
 #include "keys/member_keys.h"
 
 namespace sealpost::app {
@@ -162,19 +163,16 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   SP_RETURN_IF_ERROR(reserved);
 
   if (ValidateMuc(muc).ok() && crypto::VerifyStoredPasswordHash(guest->muc_hash, muc)) {
-    auto raw_key = crypto::AeadOpen(link->WrappingKey(), pickup->wrapped_key,
-                                    AsBytes(PickupKeyAd(pickup->message_id, pickup->email)));
-    if (!raw_key.ok()) return Corruption("the pickup failed its integrity check");
-    SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
-                        crypto::AeadKey::FromSecret(std::move(*raw_key)));
+    auto data_key = keys::UnwrapDataKey(link->WrappingKey(), pickup->wrapped_key,
+                                        PickupKeyAd(pickup->message_id, pickup->email));
+    if (!data_key.ok()) return Corruption("the pickup failed its integrity check");
     SP_ASSIGN_OR_RETURN(const store::MessageRecord message,
                         s_.store.GetMessage(pickup->message_id));
-    SP_ASSIGN_OR_RETURN(MessageView view, mailbox_.ReadWithKey(message, data_key));
+    SP_ASSIGN_OR_RETURN(MessageView view, mailbox_.ReadWithKey(message, *data_key));
 
     const auth::BearerSecret token = auth::BearerSecret::Generate();
     Bytes payload(pickup->lookup.begin(), pickup->lookup.end());
-    const Bytes sealed = crypto::AeadSeal(token.WrappingKey(), data_key.ExposeSecret().view(),
-                                          AsBytes(TokenAd(pickup->lookup)));
+    const Bytes sealed = keys::WrapDataKey(token.WrappingKey(), *data_key, TokenAd(pickup->lookup));
     payload.insert(payload.end(), sealed.begin(), sealed.end());
     const TimePoint token_expires = now + s_.config.pickup_token_ttl;
     const Status opened = s_.store.Write([&](store::WriteTxn& tx) -> Status {
@@ -242,8 +240,8 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
 struct Guests::TokenAccess {
   store::PickupRecord pickup;
   store::MessageRecord message;
-  crypto::AeadKey data_key;
-  crypto::AeadKey token_key;  // the token's wrapping key: binds the guest's uploads to it
+  crypto::DataKey data_key;
+  crypto::Kek token_key;  // the token's wrapping key: binds the guest's uploads to it
 };
 
 Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
@@ -265,13 +263,12 @@ Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
       pickup->expires_at <= now) {
     return not_found;
   }
-  crypto::AeadKey token_key = token->WrappingKey();
-  auto raw_key = crypto::AeadOpen(token_key, ByteView(record->payload).subspan(kLookupHexChars),
-                                  AsBytes(TokenAd(pickup_lookup)));
-  if (!raw_key.ok()) return not_found;
-  SP_ASSIGN_OR_RETURN(crypto::AeadKey data_key, crypto::AeadKey::FromSecret(std::move(*raw_key)));
+  crypto::Kek token_key = token->WrappingKey();
+  auto data_key = keys::UnwrapDataKey(token_key, ByteView(record->payload).subspan(kLookupHexChars),
+                                      TokenAd(pickup_lookup));
+  if (!data_key.ok()) return not_found;
   SP_ASSIGN_OR_RETURN(store::MessageRecord message, s_.store.GetMessage(pickup->message_id));
-  return TokenAccess{std::move(*pickup), std::move(message), std::move(data_key),
+  return TokenAccess{std::move(*pickup), std::move(message), std::move(*data_key),
                      std::move(token_key)};
 }
 
@@ -294,10 +291,10 @@ Result<std::unique_ptr<UploadSession>> Guests::BeginUpload(std::string_view toke
   SP_RETURN_IF_ERROR(LoadOrCreatePortalSealKey(s_).status());
   internal::UploadOwner owner{
       kPortalSenderId, Actor(client_address),
-      [key = std::make_shared<crypto::AeadKey>(std::move(access.token_key)),
+      [key = std::make_shared<crypto::Kek>(std::move(access.token_key)),
        lookup = access.pickup.lookup](const UploadId& id,
                                       const crypto::SecretBytes& key_blob) -> Result<Bytes> {
-        return crypto::AeadSeal(*key, key_blob.view(), AsBytes(UploadAd(id, lookup)));
+        return crypto::AeadSeal(key->aead(), key_blob.view(), AsBytes(UploadAd(id, lookup)));
       }};
   return internal::BeginBlobUpload(s_, std::move(owner), declared_size);
 }
@@ -328,7 +325,7 @@ Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyReque
   author.brings_mucs = false;
   author.open_upload = [&](const store::UploadRecord& upload) -> Result<crypto::SecretBytes> {
     // Only uploads made with this very token open: AEAD under its key, bound to this pickup.
-    auto blob = crypto::AeadOpen(access.token_key, upload.sealed_key,
+    auto blob = crypto::AeadOpen(access.token_key.aead(), upload.sealed_key,
                                  AsBytes(UploadAd(upload.id, access.pickup.lookup)));
     if (upload.owner_id != kPortalSenderId || !blob.ok()) {
       return NotFound("not an upload of this pickup");
@@ -345,13 +342,12 @@ Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyReque
 }
 
 Status Guests::FileForMember(store::WriteTxn& tx, const store::PickupRecord& pickup,
-                             const store::UserRecord& member, const crypto::AeadKey& data_key,
+                             const store::UserRecord& member, const crypto::DataKey& data_key,
                              const std::string& actor) {
   SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(member.box_public_key));
-  SP_RETURN_IF_ERROR(
-      tx.AddMailboxEntry({member.id, pickup.message_id, store::Folder::kInbox,
-                          crypto::SealTo(pub, data_key.ExposeSecret().view()),
-                          pickup.state == store::PickupState::kPending, pickup.created_at}));
+  SP_RETURN_IF_ERROR(tx.AddMailboxEntry(
+      {member.id, pickup.message_id, store::Folder::kInbox, keys::SealDataKeyTo(pub, data_key),
+       pickup.state == store::PickupState::kPending, pickup.created_at}));
   SP_RETURN_IF_ERROR(tx.SetPickupState(pickup.lookup, store::PickupState::kClaimed));
   return RecordEvent(
       s_, tx, "pickup.resealed", actor, pickup.message_id.str(),
@@ -385,13 +381,11 @@ Result<MessageId> Guests::Claim(const AuthContext& ctx, std::string_view link_te
        pickup->state != store::PickupState::kOpened)) {
     return not_found;
   }
-  auto raw_key = crypto::AeadOpen(link->WrappingKey(), pickup->wrapped_key,
-                                  AsBytes(PickupKeyAd(pickup->message_id, pickup->email)));
-  if (!raw_key.ok()) return Corruption("the pickup failed its integrity check");
-  SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
-                      crypto::AeadKey::FromSecret(std::move(*raw_key)));
+  auto data_key = keys::UnwrapDataKey(link->WrappingKey(), pickup->wrapped_key,
+                                      PickupKeyAd(pickup->message_id, pickup->email));
+  if (!data_key.ok()) return Corruption("the pickup failed its integrity check");
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    return FileForMember(tx, *pickup, ctx.user, data_key, ctx.user.id.str());
+    return FileForMember(tx, *pickup, ctx.user, *data_key, ctx.user.id.str());
   }));
   return pickup->message_id;
 }
@@ -405,14 +399,12 @@ Result<int> Guests::ResealWaiting(const AuthContext& sender) {
     if (pickup.expires_at <= s_.clock.Now()) continue;
     auto own = s_.store.GetMailboxItem(sender.user.id, pickup.message_id);
     if (!own.ok() || own->entry.folder != store::Folder::kSent) continue;
-    auto raw_key = keys::UnwrapOwnCopyKey(sender.umk, own->entry.sealed_key, pickup.message_id,
-                                          sender.user.id);
-    if (!raw_key.ok()) continue;  // a damaged copy: the member can still claim with the link
-    SP_ASSIGN_OR_RETURN(const crypto::AeadKey data_key,
-                        crypto::AeadKey::FromSecret(std::move(*raw_key)));
+    auto data_key = keys::UnwrapOwnCopyKey(sender.umk, own->entry.sealed_key, pickup.message_id,
+                                           sender.user.id);
+    if (!data_key.ok()) continue;  // a damaged copy: the member can still claim with the link
     SP_ASSIGN_OR_RETURN(const store::UserRecord member, s_.store.GetUserByEmail(pickup.email));
     Status st = s_.store.Write([&](store::WriteTxn& tx) {
-      return FileForMember(tx, pickup, member, data_key, sender.user.id.str());
+      return FileForMember(tx, pickup, member, *data_key, sender.user.id.str());
     });
     if (st.code() == ErrorCode::kConflict) continue;  // claimed meanwhile
     SP_RETURN_IF_ERROR(st);

@@ -129,7 +129,7 @@ class Guests final {
   Result<TokenAccess> OpenToken(std::string_view pickup_token);
   // Files the message of `pickup` (data key in hand) in `member`'s inbox and retires the link.
   Status FileForMember(store::WriteTxn& tx, const store::PickupRecord& pickup,
-                       const store::UserRecord& member, const crypto::AeadKey& data_key,
+                       const store::UserRecord& member, const crypto::DataKey& data_key,
                        const std::string& actor);
 
   Services s_;

@@ -467,10 +467,10 @@ TEST_F(GuestsTest, StoreAndDataDirectoryAloneOpenNothing) {
   ASSERT_EQ(pickups->size(), 1u);
   const store::PickupRecord& p = (*pickups)[0];
   EXPECT_THAT(guests_.Unlock(p.lookup, kMuc, "192.0.2.1").status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_FALSE(crypto::AeadOpen(auth::BearerSecret::Generate().WrappingKey(), p.wrapped_key,
+  EXPECT_FALSE(crypto::AeadOpen(auth::BearerSecret::Generate().WrappingKey().aead(), p.wrapped_key,
                                 AsBytes(PickupKeyAd(p.message_id, p.email)))
                    .ok());
-  EXPECT_TRUE(crypto::AeadOpen(auth::BearerSecret::Parse(link)->WrappingKey(), p.wrapped_key,
+  EXPECT_TRUE(crypto::AeadOpen(auth::BearerSecret::Parse(link)->WrappingKey().aead(), p.wrapped_key,
                                AsBytes(PickupKeyAd(p.message_id, p.email)))
                   .ok());
 }

@@ -21,6 +21,7 @@
 #include "crypto/hash.h"
 #include "crypto/password_hash.h"
 #include "crypto/sealed_box.h"
+#include "keys/data_key.h"
 
 namespace sealpost::app {
 namespace {
@@ -94,7 +95,7 @@ Result<store::MailboxCursor> DecodeCursor(std::string_view text) {
 
 struct Mailbox::Opened {
   MessageSummary summary;
-  crypto::AeadKey data_key;
+  crypto::DataKey data_key;
   SealState seal = SealState::kInvalid;
   bool by_portal = false;
 };
@@ -320,23 +321,21 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   summary.body_sha256_hex = HexEncode(crypto::Sha256(AsBytes(body_json)));
   summary.seal = author.signing_key->Sign(SealStatement(summary));
 
-  const crypto::AeadKey data_key = crypto::AeadKey::Generate();
+  const crypto::DataKey data_key = crypto::DataKey::Generate();
   store::MessageRecord message{
       id, author.sender_id, now,
-      crypto::AeadSeal(data_key, AsBytes(EncodeSummary(summary)),
+      crypto::AeadSeal(data_key.aead(), AsBytes(EncodeSummary(summary)),
                        AsBytes(SummaryAd(id, author.sender_id))),
-      crypto::AeadSeal(data_key, AsBytes(body_json), AsBytes(BodyAd(id, author.sender_id)))};
+      crypto::AeadSeal(data_key.aead(), AsBytes(body_json), AsBytes(BodyAd(id, author.sender_id)))};
   std::vector<store::MailboxEntry> entries;
   for (const auto& r : recipients) {
     SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(r.box_public_key));
-    entries.push_back(
-        {r.id, id, Folder::kInbox, crypto::SealTo(pub, data_key.ExposeSecret().view()), true, now});
+    entries.push_back({r.id, id, Folder::kInbox, keys::SealDataKeyTo(pub, data_key), true, now});
   }
   if (author.umk) {
-    entries.push_back(
-        {author.sender_id, id, Folder::kSent,
-         keys::WrapOwnCopyKey(*author.umk, data_key.ExposeSecret().view(), id, author.sender_id),
-         false, now});
+    entries.push_back({author.sender_id, id, Folder::kSent,
+                       keys::WrapOwnCopyKey(*author.umk, data_key, id, author.sender_id), false,
+                       now});
   }
 
   // One pickup per guest: the data key under a key derived from a fresh link secret, and the
@@ -345,10 +344,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   std::vector<delivery::OutgoingMail> notifications;
   for (const EmailAddress& guest : guests) {
     const auth::BearerSecret link = auth::BearerSecret::Generate();
-    pickups.push_back({link.Lookup(), id, author.sender_id, guest.str(),
-                       crypto::AeadSeal(link.WrappingKey(), data_key.ExposeSecret().view(),
-                                        AsBytes(PickupKeyAd(id, guest.str()))),
-                       now, now + pickup_ttl, store::PickupState::kPending});
+    pickups.push_back(
+        {link.Lookup(), id, author.sender_id, guest.str(),
+         keys::WrapDataKey(link.WrappingKey(), data_key, PickupKeyAd(id, guest.str())), now,
+         now + pickup_ttl, store::PickupState::kPending});
     notifications.push_back(ComposeGuestNotice(
         guest, {s_.config.product_name, author.name, author.email,
                 s_.config.public_url + "/pickup#" + link.Encode(), s_.config.guest_notice,
@@ -408,23 +407,21 @@ class Mailbox::KeyRing {
 };
 
 Result<Mailbox::Opened> Mailbox::Open(KeyRing& keys, const store::MailboxItem& item) {
-  Result<crypto::SecretBytes> raw_key = Corruption(kIntegrityFailure);
+  Result<crypto::DataKey> data_key = Corruption(kIntegrityFailure);
   if (item.entry.folder == Folder::kSent) {
-    raw_key = keys::UnwrapOwnCopyKey(keys.ctx().umk, item.entry.sealed_key, item.message.id,
-                                     keys.ctx().user.id);
+    data_key = keys::UnwrapOwnCopyKey(keys.ctx().umk, item.entry.sealed_key, item.message.id,
+                                      keys.ctx().user.id);
   } else {
     SP_ASSIGN_OR_RETURN(const crypto::BoxKeyPair* box, keys.Box());
-    raw_key = crypto::OpenSealed(*box, item.entry.sealed_key);
+    data_key = keys::OpenSealedDataKey(*box, item.entry.sealed_key);
   }
-  if (!raw_key.ok()) return Corruption(kIntegrityFailure);
-  auto data_key = crypto::AeadKey::FromSecret(std::move(*raw_key));
   if (!data_key.ok()) return Corruption(kIntegrityFailure);
   return OpenWithKey(std::move(*data_key), item.message);
 }
 
-Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::AeadKey data_key,
+Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
                                              const store::MessageRecord& message) {
-  auto summary_json = crypto::AeadOpen(data_key, message.summary,
+  auto summary_json = crypto::AeadOpen(data_key.aead(), message.summary,
                                        AsBytes(SummaryAd(message.id, message.sender_id)));
   if (!summary_json.ok()) return Corruption(kIntegrityFailure);
   auto summary = DecodeSummary(summary_json->AsStringView());
@@ -583,7 +580,7 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
     })));
     return opened.status();
   }
-  auto body_json = crypto::AeadOpen(opened->data_key, item->message.body,
+  auto body_json = crypto::AeadOpen(opened->data_key.aead(), item->message.body,
                                     AsBytes(BodyAd(id, item->message.sender_id)));
   if (!body_json.ok()) return Corruption(kIntegrityFailure);
   if (HexEncode(crypto::Sha256(body_json->view())) != opened->summary.body_sha256_hex) {
@@ -636,7 +633,7 @@ Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const
   SP_ASSIGN_OR_RETURN(const auto records, s_.store.GetAttachments(id));
   if (records.size() != opened.summary.attachments.size()) return Corruption(kIntegrityFailure);
   const AttachmentMeta& meta = opened.summary.attachments[static_cast<size_t>(index)];
-  SP_ASSIGN_OR_RETURN(auto key, crypto::AeadKey::FromSecret(crypto::SecretBytes::CopyOf(meta.key)));
+  SP_ASSIGN_OR_RETURN(auto key, crypto::BlobKey::FromSecret(crypto::SecretBytes::CopyOf(meta.key)));
   auto reader = s_.blobs.Open(records[static_cast<size_t>(index)].blob_id, key);
   if (!reader.ok()) return Corruption(kIntegrityFailure);
   SP_ASSIGN_OR_RETURN(Bytes digest, HexDecode(meta.sha256_hex));
@@ -650,12 +647,9 @@ Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const
 }
 
 Result<MessageView> Mailbox::ReadWithKey(const store::MessageRecord& message,
-                                         const crypto::AeadKey& data_key) {
-  SP_ASSIGN_OR_RETURN(
-      auto key_copy,
-      crypto::AeadKey::FromSecret(crypto::SecretBytes::CopyOf(data_key.ExposeSecret().view())));
-  SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(std::move(key_copy), message));
-  auto body_json = crypto::AeadOpen(opened.data_key, message.body,
+                                         const crypto::DataKey& data_key) {
+  SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(data_key.Duplicate(), message));
+  auto body_json = crypto::AeadOpen(opened.data_key.aead(), message.body,
                                     AsBytes(BodyAd(message.id, message.sender_id)));
   if (!body_json.ok()) return Corruption(kIntegrityFailure);
   if (HexEncode(crypto::Sha256(body_json->view())) != opened.summary.body_sha256_hex) {
@@ -668,12 +662,9 @@ Result<MessageView> Mailbox::ReadWithKey(const store::MessageRecord& message,
 }
 
 Result<AttachmentDownload> Mailbox::OpenAttachmentWithKey(const store::MessageRecord& message,
-                                                          const crypto::AeadKey& data_key,
+                                                          const crypto::DataKey& data_key,
                                                           int index, const std::string& actor) {
-  SP_ASSIGN_OR_RETURN(
-      auto key_copy,
-      crypto::AeadKey::FromSecret(crypto::SecretBytes::CopyOf(data_key.ExposeSecret().view())));
-  SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(std::move(key_copy), message));
+  SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(data_key.Duplicate(), message));
   return OpenAttachmentOf(opened, message.id, index, actor);
 }
 

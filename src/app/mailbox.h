@@ -52,7 +52,7 @@ struct Author {
   std::string actor;  // in the audit log
   const crypto::SigningKey* signing_key = nullptr;
   // A member keeps a copy in their Sent folder, wrapped by their UMK; the portal author keeps none.
-  const crypto::AeadKey* umk = nullptr;
+  const crypto::Umk* umk = nullptr;
   // Opens the key blob (data key ‖ digest) of one of the author's uploads.
   std::function<Result<crypto::SecretBytes>(const store::UploadRecord&)> open_upload;
   // Guests without a usable MUC need one from this message (members); a portal reply reaches
@@ -174,9 +174,9 @@ class Mailbox final {
   // For guests (app/guests.h): a message opened with its data key rather than a mailbox entry.
   // `actor` is recorded in the audit log.
   Result<MessageView> ReadWithKey(const store::MessageRecord& message,
-                                  const crypto::AeadKey& data_key);
+                                  const crypto::DataKey& data_key);
   Result<AttachmentDownload> OpenAttachmentWithKey(const store::MessageRecord& message,
-                                                   const crypto::AeadKey& data_key, int index,
+                                                   const crypto::DataKey& data_key, int index,
                                                    const std::string& actor);
 
   // Deletes uploads older than the configured upload_ttl that no message used (their blobs
@@ -187,7 +187,7 @@ class Mailbox final {
   struct Opened;
   class KeyRing;  // the caller's keys, each derived on first use
   Result<Opened> Open(KeyRing& keys, const store::MailboxItem& item);
-  Result<Opened> OpenWithKey(crypto::AeadKey data_key, const store::MessageRecord& message);
+  Result<Opened> OpenWithKey(crypto::DataKey data_key, const store::MessageRecord& message);
   Result<AttachmentDownload> OpenAttachmentOf(const Opened& opened, const MessageId& id, int index,
                                               const std::string& actor);
   // The view of an opened message: its content only when the seal verifies.

@@ -32,8 +32,8 @@ std::string BearerSecret::Encode() const { return Base64UrlEncode(secret_.view()
 
 std::string BearerSecret::Lookup() const { return HexEncode(Subkey(secret_, kLookupId).view()); }
 
-crypto::AeadKey BearerSecret::WrappingKey() const {
-  return *crypto::AeadKey::FromSecret(Subkey(secret_, kWrapId));
+crypto::Kek BearerSecret::WrappingKey() const {
+  return *crypto::Kek::FromSecret(Subkey(secret_, kWrapId));
 }
 
 std::string BearerSecret::CsrfToken() const {

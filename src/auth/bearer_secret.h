@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/status.h"
-#include "crypto/aead.h"
+#include "crypto/key_roles.h"
 #include "crypto/secret_bytes.h"
 
 namespace sealpost::auth {
@@ -22,10 +22,10 @@ class BearerSecret final {
   // Parses the client's copy (base64url, no padding). InvalidArgument when malformed.
   static Result<BearerSecret> Parse(std::string_view encoded);
 
-  std::string Encode() const;           // what the client gets
-  std::string Lookup() const;           // hex; safe to store and index
-  crypto::AeadKey WrappingKey() const;  // wraps what this secret unlocks
-  std::string CsrfToken() const;        // for sessions: sent back in X-CSRF-Token
+  std::string Encode() const;       // what the client gets
+  std::string Lookup() const;       // hex; safe to store and index
+  crypto::Kek WrappingKey() const;  // wraps what this secret unlocks
+  std::string CsrfToken() const;    // for sessions: sent back in X-CSRF-Token
 
  private:
   explicit BearerSecret(crypto::SecretBytes s) : secret_(std::move(s)) {}

@@ -1,6 +1,6 @@
 // Encrypted blob storage for message bodies and attachments (docs/architecture.md).
 //
-// A blob is written as a libsodium secretstream under a data key the caller supplies (the store
+// A blob is written as a libsodium secretstream under a blob key the caller supplies (the store
 // never sees keys it could keep); associated data binds every chunk to the blob id, so a blob
 // cannot be swapped for another. Writers stream in constant memory and publish the blob only on
 // Commit (write, fsync, rename): an aborted or crashed upload leaves nothing under a final name.
@@ -17,7 +17,7 @@
 
 #include "core/ids.h"
 #include "core/status.h"
-#include "crypto/aead.h"
+#include "crypto/key_roles.h"
 #include "platform/filesystem.h"
 
 namespace sealpost::blob {
@@ -48,9 +48,9 @@ class BlobStore {
  public:
   virtual ~BlobStore() = default;
   virtual Result<std::unique_ptr<BlobWriter>> Create(const BlobId& id,
-                                                     const crypto::AeadKey& key) = 0;
+                                                     const crypto::BlobKey& key) = 0;
   virtual Result<std::unique_ptr<BlobReader>> Open(const BlobId& id,
-                                                   const crypto::AeadKey& key) = 0;
+                                                   const crypto::BlobKey& key) = 0;
   virtual Status Remove(const BlobId& id) = 0;
 };
 

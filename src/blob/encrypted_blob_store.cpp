@@ -163,10 +163,10 @@ class EncryptedBlobStore final : public BlobStore {
   explicit EncryptedBlobStore(std::unique_ptr<RawBlobStore> raw) : raw_(std::move(raw)) {}
 
   Result<std::unique_ptr<BlobWriter>> Create(const BlobId& id,
-                                             const crypto::AeadKey& key) override {
+                                             const crypto::BlobKey& key) override {
     SP_ASSIGN_OR_RETURN(auto raw, raw_->Create(id));
     Bytes header;
-    auto encryptor = crypto::StreamEncryptor::Create(key, header);
+    auto encryptor = crypto::StreamEncryptor::Create(key.aead(), header);
     Bytes prefix(kMagic.begin(), kMagic.end());
     prefix.insert(prefix.end(), header.begin(), header.end());
     if (Status s = raw->Append(prefix); !s.ok()) {
@@ -179,7 +179,7 @@ class EncryptedBlobStore final : public BlobStore {
     return std::unique_ptr<BlobWriter>(std::move(writer));
   }
 
-  Result<std::unique_ptr<BlobReader>> Open(const BlobId& id, const crypto::AeadKey& key) override {
+  Result<std::unique_ptr<BlobReader>> Open(const BlobId& id, const crypto::BlobKey& key) override {
     SP_ASSIGN_OR_RETURN(auto file, raw_->Open(id));
     uint8_t prefix[4 + crypto::kStreamHeaderBytes];
     size_t got = 0;
@@ -192,7 +192,7 @@ class EncryptedBlobStore final : public BlobStore {
       return Unauthenticated("blob has an unknown format");
     }
     SP_ASSIGN_OR_RETURN(auto decryptor, crypto::StreamDecryptor::Create(
-                                            key, ByteView(prefix + 4, sizeof prefix - 4)));
+                                            key.aead(), ByteView(prefix + 4, sizeof prefix - 4)));
     return std::unique_ptr<BlobReader>(
         new EncryptedBlobReader(std::move(file), AssociatedData(id), std::move(decryptor)));
   }

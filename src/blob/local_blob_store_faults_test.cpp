@@ -85,7 +85,7 @@ class BlobStoreFaultsTest : public ::testing::Test {
   testutil::TempDir dir_;
   platform::testing::FaultInjectingFilesystem fs_{platform::DefaultFilesystem()};
   std::unique_ptr<BlobStore> store_;
-  crypto::AeadKey key_ = crypto::AeadKey::Generate();
+  crypto::BlobKey key_ = crypto::BlobKey::Generate();
 };
 
 TEST_F(BlobStoreFaultsTest, FullDiskMidWrite) {

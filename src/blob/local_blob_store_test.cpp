@@ -41,7 +41,7 @@ class BlobStoreTest : public ::testing::Test {
     ASSERT_THAT((*w)->Commit().status(), IsOk());
   }
 
-  Result<Bytes> Get(const BlobId& id, const crypto::AeadKey& key) {
+  Result<Bytes> Get(const BlobId& id, const crypto::BlobKey& key) {
     SP_ASSIGN_OR_RETURN(auto r, store_->Open(id, key));
     Bytes out;
     uint8_t buf[10000];
@@ -62,7 +62,7 @@ class BlobStoreTest : public ::testing::Test {
 
   testutil::TempDir dir_;
   std::unique_ptr<BlobStore> store_;
-  crypto::AeadKey key_ = crypto::AeadKey::Generate();
+  crypto::BlobKey key_ = crypto::BlobKey::Generate();
 };
 
 TEST_F(BlobStoreTest, RoundTripsAcrossChunkBoundaries) {
@@ -128,7 +128,7 @@ TEST_F(BlobStoreTest, TruncationAndAppendAreDetected) {
 
 TEST_F(BlobStoreTest, WrongKeyOrSwappedBlobIsDetected) {
   Put(kId, Pattern(100), 100);
-  EXPECT_THAT(Get(kId, crypto::AeadKey::Generate()).status(),
+  EXPECT_THAT(Get(kId, crypto::BlobKey::Generate()).status(),
               StatusIs(ErrorCode::kUnauthenticated));
   // Same key, but the file of one blob placed under another id: the associated data differs.
   Put(kOtherId, Pattern(100), 100);

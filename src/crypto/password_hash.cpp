@@ -77,8 +77,8 @@ Status Argon2idDerive(std::span<uint8_t> out, std::string_view password, ByteVie
 
 }  // namespace internal
 
-Result<AeadKey> DeriveKeyFromPassword(std::string_view password, ByteView salt,
-                                      const PasswordHashParams& params) {
+Result<Kek> DeriveKeyFromPassword(std::string_view password, ByteView salt,
+                                  const PasswordHashParams& params) {
   EnsureInitialized();
   SP_RETURN_IF_ERROR(CheckPassword(password));
   SP_RETURN_IF_ERROR(params.Validate());
@@ -86,7 +86,7 @@ Result<AeadKey> DeriveKeyFromPassword(std::string_view password, ByteView salt,
   SecretBytes key(kAeadKeyBytes);
   SP_RETURN_IF_ERROR(internal::Argon2idDerive(key.span(), password, salt, params.ops_limit,
                                               params.mem_limit_bytes));
-  return AeadKey::FromSecret(std::move(key));
+  return Kek::FromSecret(std::move(key));
 }
 
 Result<std::string> HashPasswordForStorage(std::string_view password,

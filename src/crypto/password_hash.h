@@ -28,6 +28,7 @@
 #include "core/encoding.h"
 #include "core/status.h"
 #include "crypto/aead.h"
+#include "crypto/key_roles.h"
 
 namespace sealpost::crypto {
 
@@ -48,11 +49,11 @@ inline constexpr PasswordHashParams kMinimumPasswordHashParams{2, size_t{19} * 1
 // libsodium's "interactive" argon2id preset: 64 MiB, 2 passes.
 inline constexpr PasswordHashParams kInteractivePasswordHashParams{2, size_t{64} * 1024 * 1024};
 
-// Derives a 32-byte AEAD key from `password` and a kPasswordSaltBytes `salt`. InvalidArgument for a
-// wrong salt size, invalid parameters or a too-long password; Unavailable if libsodium
-// cannot run (out of memory).
-Result<AeadKey> DeriveKeyFromPassword(std::string_view password, ByteView salt,
-                                      const PasswordHashParams& params);
+// Derives a 32-byte key-encryption key from `password` and a kPasswordSaltBytes `salt`.
+// InvalidArgument for a wrong salt size, invalid parameters or a too-long password; Unavailable if
+// libsodium cannot run (out of memory).
+Result<Kek> DeriveKeyFromPassword(std::string_view password, ByteView salt,
+                                  const PasswordHashParams& params);
 
 // Hashes `password` with a fresh random salt into a PHC string for storage (not secret, but not
 // to be shown to users either). Errors as DeriveKeyFromPassword.

@@ -143,11 +143,11 @@ TEST(PasswordHashTest, DeriveKeyIsDeterministicPerSalt) {
   EXPECT_FALSE(ConstantTimeEquals(a->ExposeSecret().view(), other_salt->ExposeSecret().view()));
 
   // The derived key works as an AEAD key: what one derivation seals, the other opens.
-  const Bytes sealed = AeadSeal(*a, AsBytes("umk"), AsBytes("umk/v1"));
-  auto opened = AeadOpen(*b, sealed, AsBytes("umk/v1"));
+  const Bytes sealed = AeadSeal(a->aead(), AsBytes("umk"), AsBytes("umk/v1"));
+  auto opened = AeadOpen(b->aead(), sealed, AsBytes("umk/v1"));
   ASSERT_THAT(opened.status(), IsOk());
   EXPECT_EQ(opened->AsStringView(), "umk");
-  EXPECT_THAT(AeadOpen(*other_salt, sealed, AsBytes("umk/v1")).status(),
+  EXPECT_THAT(AeadOpen(other_salt->aead(), sealed, AsBytes("umk/v1")).status(),
               StatusIs(ErrorCode::kUnauthenticated));
 }
 

@@ -38,20 +38,20 @@ MemberKeyBundle MemberKeyBundle::Generate() {
   return {crypto::BoxKeyPair::Generate(), crypto::SigningKey::Generate()};
 }
 
-Bytes WrapBundle(const crypto::AeadKey& umk, const MemberKeyBundle& bundle, const UserId& user) {
+Bytes WrapBundle(const crypto::Umk& umk, const MemberKeyBundle& bundle, const UserId& user) {
   crypto::SecretBytes plain(64);
   std::copy_n(bundle.box.ExposeSecret().data(), 32, plain.data());
   std::copy_n(bundle.signing.ExposeSeed().data(), 32, plain.data() + 32);
-  return crypto::AeadSeal(umk, plain.view(), AsBytes(BundleAd(user)));
+  return crypto::AeadSeal(umk.aead(), plain.view(), AsBytes(BundleAd(user)));
 }
 
 namespace {
 
 // The bundle's plaintext: X25519 secret (32) ‖ Ed25519 seed (32).
-Result<crypto::SecretBytes> OpenBundle(const crypto::AeadKey& umk, ByteView wrapped,
+Result<crypto::SecretBytes> OpenBundle(const crypto::Umk& umk, ByteView wrapped,
                                        const UserId& user) {
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
-                      crypto::AeadOpen(umk, wrapped, AsBytes(BundleAd(user))));
+                      crypto::AeadOpen(umk.aead(), wrapped, AsBytes(BundleAd(user))));
   if (plain.size() != 64) return Corruption("member key bundle has the wrong size");
   return plain;
 }
@@ -62,45 +62,46 @@ std::string OwnCopyAd(const MessageId& message, const UserId& owner) {
 
 }  // namespace
 
-Result<crypto::BoxKeyPair> UnwrapBoxKey(const crypto::AeadKey& umk, ByteView wrapped,
+Result<crypto::BoxKeyPair> UnwrapBoxKey(const crypto::Umk& umk, ByteView wrapped,
                                         const UserId& user) {
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes plain, OpenBundle(umk, wrapped, user));
   return crypto::BoxKeyPair::FromSecret(crypto::SecretBytes::CopyOf(plain.view().subspan(0, 32)));
 }
 
-Result<crypto::SigningKey> UnwrapSigningKey(const crypto::AeadKey& umk, ByteView wrapped,
+Result<crypto::SigningKey> UnwrapSigningKey(const crypto::Umk& umk, ByteView wrapped,
                                             const UserId& user) {
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes plain, OpenBundle(umk, wrapped, user));
   return crypto::SigningKey::FromSeed(crypto::SecretBytes::CopyOf(plain.view().subspan(32, 32)));
 }
 
-Result<MemberKeyBundle> UnwrapBundle(const crypto::AeadKey& umk, ByteView wrapped,
-                                     const UserId& user) {
+Result<MemberKeyBundle> UnwrapBundle(const crypto::Umk& umk, ByteView wrapped, const UserId& user) {
   SP_ASSIGN_OR_RETURN(auto box, UnwrapBoxKey(umk, wrapped, user));
   SP_ASSIGN_OR_RETURN(auto signing, UnwrapSigningKey(umk, wrapped, user));
   return MemberKeyBundle{std::move(box), std::move(signing)};
 }
 
-Bytes WrapOwnCopyKey(const crypto::AeadKey& umk, ByteView data_key, const MessageId& message,
-                     const UserId& owner) {
-  return crypto::AeadSeal(umk, data_key, AsBytes(OwnCopyAd(message, owner)));
+Bytes WrapOwnCopyKey(const crypto::Umk& umk, const crypto::DataKey& data_key,
+                     const MessageId& message, const UserId& owner) {
+  return crypto::AeadSeal(umk.aead(), data_key.ExposeSecret().view(),
+                          AsBytes(OwnCopyAd(message, owner)));
 }
 
-Result<crypto::SecretBytes> UnwrapOwnCopyKey(const crypto::AeadKey& umk, ByteView wrapped,
-                                             const MessageId& message, const UserId& owner) {
-  return crypto::AeadOpen(umk, wrapped, AsBytes(OwnCopyAd(message, owner)));
-}
-
-Bytes WrapUmk(const crypto::AeadKey& kek, const crypto::AeadKey& umk, UmkSlot slot,
-              const UserId& user) {
-  return crypto::AeadSeal(kek, umk.ExposeSecret().view(), AsBytes(UmkAd(slot, user)));
-}
-
-Result<crypto::AeadKey> UnwrapUmk(const crypto::AeadKey& kek, ByteView wrapped, UmkSlot slot,
-                                  const UserId& user) {
+Result<crypto::DataKey> UnwrapOwnCopyKey(const crypto::Umk& umk, ByteView wrapped,
+                                         const MessageId& message, const UserId& owner) {
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes raw,
-                      crypto::AeadOpen(kek, wrapped, AsBytes(UmkAd(slot, user))));
-  return crypto::AeadKey::FromSecret(std::move(raw));
+                      crypto::AeadOpen(umk.aead(), wrapped, AsBytes(OwnCopyAd(message, owner))));
+  return crypto::DataKey::FromSecret(std::move(raw));
+}
+
+Bytes WrapUmk(const crypto::Kek& kek, const crypto::Umk& umk, UmkSlot slot, const UserId& user) {
+  return crypto::AeadSeal(kek.aead(), umk.ExposeSecret().view(), AsBytes(UmkAd(slot, user)));
+}
+
+Result<crypto::Umk> UnwrapUmk(const crypto::Kek& kek, ByteView wrapped, UmkSlot slot,
+                              const UserId& user) {
+  SP_ASSIGN_OR_RETURN(crypto::SecretBytes raw,
+                      crypto::AeadOpen(kek.aead(), wrapped, AsBytes(UmkAd(slot, user))));
+  return crypto::Umk::FromSecret(std::move(raw));
 }
 
 RecoveryCode GenerateRecoveryCode() {

@@ -5,7 +5,9 @@
 //   session secret ──KDF──► KEK ─┘
 //
 // Every wrapping is AEAD with associated data naming its purpose and the user, so a wrapped key
-// cannot be moved to another user or another slot. Pure functions; thread-safe.
+// cannot be moved to another user or another slot. Byte layouts: docs/formats/key-slots.md. Each
+// key role is its own type (crypto/key_roles.h: Umk, Kek, DataKey), so a KEK cannot be passed
+// where the UMK is expected. Pure functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -14,6 +16,7 @@
 #include "core/ids.h"
 #include "core/status.h"
 #include "crypto/aead.h"
+#include "crypto/key_roles.h"
 #include "crypto/password_hash.h"
 #include "crypto/sealed_box.h"
 #include "crypto/signature.h"
@@ -30,29 +33,27 @@ struct MemberKeyBundle {
 // Which key-encryption key protects a wrapped UMK.
 enum class UmkSlot { kPassword, kRecoveryCode, kSession, kVerificationToken };
 
-Bytes WrapBundle(const crypto::AeadKey& umk, const MemberKeyBundle& bundle, const UserId& user);
-Result<MemberKeyBundle> UnwrapBundle(const crypto::AeadKey& umk, ByteView wrapped,
-                                     const UserId& user);
+Bytes WrapBundle(const crypto::Umk& umk, const MemberKeyBundle& bundle, const UserId& user);
+Result<MemberKeyBundle> UnwrapBundle(const crypto::Umk& umk, ByteView wrapped, const UserId& user);
 
 // One half of the bundle, for use cases that need only that key: deriving a public key costs an
 // elliptic-curve operation, so the other half is not derived.
-Result<crypto::SigningKey> UnwrapSigningKey(const crypto::AeadKey& umk, ByteView wrapped,
+Result<crypto::SigningKey> UnwrapSigningKey(const crypto::Umk& umk, ByteView wrapped,
                                             const UserId& user);
-Result<crypto::BoxKeyPair> UnwrapBoxKey(const crypto::AeadKey& umk, ByteView wrapped,
+Result<crypto::BoxKeyPair> UnwrapBoxKey(const crypto::Umk& umk, ByteView wrapped,
                                         const UserId& user);
 
 // A message's data key for the copy in its owner's own Sent folder, wrapped under the owner's
 // UMK (no sealed box to oneself: same protection, no elliptic-curve work). Bound to the message
 // and the owner.
-Bytes WrapOwnCopyKey(const crypto::AeadKey& umk, ByteView data_key, const MessageId& message,
-                     const UserId& owner);
-Result<crypto::SecretBytes> UnwrapOwnCopyKey(const crypto::AeadKey& umk, ByteView wrapped,
-                                             const MessageId& message, const UserId& owner);
+Bytes WrapOwnCopyKey(const crypto::Umk& umk, const crypto::DataKey& data_key,
+                     const MessageId& message, const UserId& owner);
+Result<crypto::DataKey> UnwrapOwnCopyKey(const crypto::Umk& umk, ByteView wrapped,
+                                         const MessageId& message, const UserId& owner);
 
-Bytes WrapUmk(const crypto::AeadKey& kek, const crypto::AeadKey& umk, UmkSlot slot,
-              const UserId& user);
-Result<crypto::AeadKey> UnwrapUmk(const crypto::AeadKey& kek, ByteView wrapped, UmkSlot slot,
-                                  const UserId& user);
+Bytes WrapUmk(const crypto::Kek& kek, const crypto::Umk& umk, UmkSlot slot, const UserId& user);
+Result<crypto::Umk> UnwrapUmk(const crypto::Kek& kek, ByteView wrapped, UmkSlot slot,
+                              const UserId& user);
 
 // Recovery codes: 160 random bits shown as eight groups of four base32 characters.
 struct RecoveryCode {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
+#include "keys/data_key.h"
+
 #include "testing/status_matchers.h"
 
 namespace sealpost::keys {
@@ -11,7 +15,7 @@ const UserId kAlice = UserId::FromTrusted(std::string(32, 'a'));
 const UserId kBob = UserId::FromTrusted(std::string(32, 'b'));
 
 TEST(MemberKeysTest, BundleRoundTripKeepsKeys) {
-  const auto umk = crypto::AeadKey::Generate();
+  const auto umk = crypto::Umk::Generate();
   const auto bundle = MemberKeyBundle::Generate();
   const Bytes wrapped = WrapBundle(umk, bundle, kAlice);
   auto back = UnwrapBundle(umk, wrapped, kAlice);
@@ -23,10 +27,10 @@ TEST(MemberKeysTest, BundleRoundTripKeepsKeys) {
 }
 
 TEST(MemberKeysTest, BundleIsBoundToUserAndKey) {
-  const auto umk = crypto::AeadKey::Generate();
+  const auto umk = crypto::Umk::Generate();
   const Bytes wrapped = WrapBundle(umk, MemberKeyBundle::Generate(), kAlice);
   EXPECT_THAT(UnwrapBundle(umk, wrapped, kBob).status(), StatusIs(ErrorCode::kUnauthenticated));
-  EXPECT_THAT(UnwrapBundle(crypto::AeadKey::Generate(), wrapped, kAlice).status(),
+  EXPECT_THAT(UnwrapBundle(crypto::Umk::Generate(), wrapped, kAlice).status(),
               StatusIs(ErrorCode::kUnauthenticated));
   Bytes flipped = wrapped;
   flipped[flipped.size() / 2] ^= 1;
@@ -34,8 +38,8 @@ TEST(MemberKeysTest, BundleIsBoundToUserAndKey) {
 }
 
 TEST(MemberKeysTest, UmkSlotsAreNotInterchangeable) {
-  const auto kek = crypto::AeadKey::Generate();
-  const auto umk = crypto::AeadKey::Generate();
+  const auto kek = crypto::Kek::Generate();
+  const auto umk = crypto::Umk::Generate();
   const Bytes wrapped = WrapUmk(kek, umk, UmkSlot::kPassword, kAlice);
   auto back = UnwrapUmk(kek, wrapped, UmkSlot::kPassword, kAlice);
   ASSERT_THAT(back.status(), IsOk());
@@ -45,7 +49,7 @@ TEST(MemberKeysTest, UmkSlotsAreNotInterchangeable) {
 }
 
 TEST(MemberKeysTest, HalvesMatchTheWholeBundle) {
-  const auto umk = crypto::AeadKey::Generate();
+  const auto umk = crypto::Umk::Generate();
   const auto bundle = MemberKeyBundle::Generate();
   const Bytes wrapped = WrapBundle(umk, bundle, kAlice);
   auto box = UnwrapBoxKey(umk, wrapped, kAlice);
@@ -58,14 +62,15 @@ TEST(MemberKeysTest, HalvesMatchTheWholeBundle) {
 }
 
 TEST(MemberKeysTest, OwnCopyKeyIsBoundToMessageAndOwner) {
-  const auto umk = crypto::AeadKey::Generate();
+  const auto umk = crypto::Umk::Generate();
   const MessageId m1 = MessageId::FromTrusted(std::string(32, '1'));
   const MessageId m2 = MessageId::FromTrusted(std::string(32, '2'));
-  const Bytes data_key(32, 7);
+  const auto data_key = crypto::DataKey::Generate();
   const Bytes wrapped = WrapOwnCopyKey(umk, data_key, m1, kAlice);
   auto back = UnwrapOwnCopyKey(umk, wrapped, m1, kAlice);
   ASSERT_THAT(back.status(), IsOk());
-  EXPECT_TRUE(crypto::ConstantTimeEquals(back->view(), data_key));
+  EXPECT_TRUE(
+      crypto::ConstantTimeEquals(back->ExposeSecret().view(), data_key.ExposeSecret().view()));
   EXPECT_THAT(UnwrapOwnCopyKey(umk, wrapped, m2, kAlice).status(),
               StatusIs(ErrorCode::kUnauthenticated));
   EXPECT_THAT(UnwrapOwnCopyKey(umk, wrapped, m1, kBob).status(),
@@ -74,6 +79,57 @@ TEST(MemberKeysTest, OwnCopyKeyIsBoundToMessageAndOwner) {
   flipped.back() ^= 1;
   EXPECT_THAT(UnwrapOwnCopyKey(umk, flipped, m1, kAlice).status(),
               StatusIs(ErrorCode::kUnauthenticated));
+}
+
+// Key roles are types: the wrapping functions accept their keys in their roles only. These are
+// compile-time checks; the test body only makes them show up in the test list.
+using WrapUmkFn = decltype(&WrapUmk);
+static_assert(
+    std::is_invocable_v<WrapUmkFn, const crypto::Kek&, const crypto::Umk&, UmkSlot, const UserId&>);
+static_assert(
+    !std::is_invocable_v<WrapUmkFn, const crypto::Umk&, const crypto::Kek&, UmkSlot, const UserId&>,
+    "WrapUmk(umk, kek) with swapped arguments must not compile");
+static_assert(!std::is_invocable_v<WrapUmkFn, const crypto::AeadKey&, const crypto::AeadKey&,
+                                   UmkSlot, const UserId&>,
+              "untyped keys must not pass for a KEK or a UMK");
+static_assert(!std::is_invocable_v<decltype(&UnwrapUmk), const crypto::Umk&, ByteView, UmkSlot,
+                                   const UserId&>);
+static_assert(!std::is_invocable_v<decltype(&WrapBundle), const crypto::Kek&,
+                                   const MemberKeyBundle&, const UserId&>);
+static_assert(!std::is_invocable_v<decltype(&WrapOwnCopyKey), const crypto::Umk&,
+                                   const crypto::Umk&, const MessageId&, const UserId&>,
+              "only a data key is wrapped as an own copy");
+static_assert(!std::is_invocable_v<decltype(&WrapDataKey), const crypto::DataKey&,
+                                   const crypto::Kek&, std::string_view>);
+static_assert(
+    !std::is_invocable_v<decltype(&SealDataKeyTo), const crypto::BoxPublicKey&, const crypto::Umk&>,
+    "a UMK is never sealed to a reader");
+// No conversions between roles or from an untyped key, and no copies.
+static_assert(!std::is_convertible_v<crypto::Kek, crypto::Umk>);
+static_assert(!std::is_constructible_v<crypto::Umk, crypto::Kek>);
+static_assert(!std::is_constructible_v<crypto::Umk, crypto::AeadKey>);
+static_assert(!std::is_constructible_v<crypto::DataKey, crypto::BlobKey>);
+static_assert(!std::is_copy_constructible_v<crypto::Umk>);
+
+TEST(MemberKeysTest, KeyRolesDoNotMix) { SUCCEED(); }
+
+TEST(MemberKeysTest, DataKeyWrapsAreBoundToTheirKeyAndRecord) {
+  const auto kek = crypto::Kek::Generate();
+  const auto data_key = crypto::DataKey::Generate();
+  const Bytes wrapped = WrapDataKey(kek, data_key, "sealpost/pickup-key/v1|m|a@example.org");
+  auto back = UnwrapDataKey(kek, wrapped, "sealpost/pickup-key/v1|m|a@example.org");
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_EQ(back->key_id(), data_key.key_id());
+  EXPECT_THAT(UnwrapDataKey(kek, wrapped, "sealpost/pickup-key/v1|m|b@example.org").status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  EXPECT_THAT(
+      UnwrapDataKey(crypto::Kek::Generate(), wrapped, "sealpost/pickup-key/v1|m|a@example.org")
+          .status(),
+      StatusIs(ErrorCode::kUnauthenticated));
+  const auto reader = crypto::BoxKeyPair::Generate();
+  auto opened = OpenSealedDataKey(reader, SealDataKeyTo(reader.public_key(), data_key));
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(opened->key_id(), data_key.key_id());
 }
 
 TEST(MemberKeysTest, RecoveryCodesNormalise) {

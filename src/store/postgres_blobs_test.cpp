@@ -49,7 +49,7 @@ class PostgresBlobsTest : public ::testing::Test {
     ASSERT_THAT(size.status(), IsOk());
   }
 
-  Result<Bytes> Get(blob::BlobStore& store, const BlobId& id, const crypto::AeadKey& key) {
+  Result<Bytes> Get(blob::BlobStore& store, const BlobId& id, const crypto::BlobKey& key) {
     SP_ASSIGN_OR_RETURN(auto r, store.Open(id, key));
     Bytes out;
     uint8_t buf[10000];
@@ -70,7 +70,7 @@ class PostgresBlobsTest : public ::testing::Test {
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<blob::BlobStore> store_;
-  crypto::AeadKey key_ = crypto::AeadKey::Generate();
+  crypto::BlobKey key_ = crypto::BlobKey::Generate();
 };
 
 TEST_F(PostgresBlobsTest, RoundTripsAcrossProcessesInBoundedPieces) {
@@ -120,7 +120,7 @@ TEST_F(PostgresBlobsTest, TamperingAndTruncationAreDetected) {
   Sql("DELETE FROM blob_chunks WHERE blob_id = '" + other.str() +
       "' AND seq = (SELECT max(seq) FROM blob_chunks WHERE blob_id = '" + other.str() + "')");
   EXPECT_THAT(Get(*store_, other, key_).status(), StatusIs(ErrorCode::kUnauthenticated));
-  EXPECT_THAT(Get(*store_, kId, crypto::AeadKey::Generate()).status(),
+  EXPECT_THAT(Get(*store_, kId, crypto::BlobKey::Generate()).status(),
               StatusIs(ErrorCode::kUnauthenticated));
 }
 

@@ -91,7 +91,7 @@ class DigestCheckingReader final : public blob::BlobReader {
 
 class BlobUploadSession final : public UploadSession {
  public:
-  BlobUploadSession(const Services& s, UploadOwner owner, BlobId blob_id, crypto::AeadKey key,
+  BlobUploadSession(const Services& s, UploadOwner owner, BlobId blob_id, crypto::BlobKey key,
                     std::unique_ptr<blob::BlobWriter> writer)
       : s_(s),
         owner_(std::move(owner)),
@@ -158,7 +158,7 @@ class BlobUploadSession final : public UploadSession {
   const Services& s_;
   UploadOwner owner_;
   BlobId blob_id_;
-  crypto::AeadKey key_;
+  crypto::BlobKey key_;
   std::unique_ptr<blob::BlobWriter> writer_;
   BackgroundHasher hasher_;
   uint64_t size_ = 0;
@@ -185,7 +185,7 @@ Result<std::unique_ptr<UploadSession>> BeginBlobUpload(const Services& s, Upload
         .ShownToClient();
   }
   BlobId blob_id = platform::NewId<BlobId>(s.rng);
-  crypto::AeadKey key = crypto::AeadKey::Generate();
+  crypto::BlobKey key = crypto::BlobKey::Generate();
   SP_ASSIGN_OR_RETURN(auto writer, s.blobs.Create(blob_id, key));
   return std::unique_ptr<UploadSession>(std::make_unique<BlobUploadSession>(
       s, std::move(owner), std::move(blob_id), std::move(key), std::move(writer)));
