@@ -22,6 +22,7 @@
 #include "crypto/password_hash.h"
 #include "crypto/sealed_box.h"
 #include "keys/data_key.h"
+#include "keys/upload_key_blob.h"
 
 namespace sealpost::app {
 namespace {
@@ -29,7 +30,6 @@ namespace {
 using store::Folder;
 
 using internal::kIntegrityFailure;
-using internal::kUploadKeyBlob;
 
 bool IsSafeAttachmentName(std::string_view name, size_t max_bytes) {
   if (name.empty() || name.size() > max_bytes || !IsValidUtf8(name)) return false;
@@ -306,11 +306,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       return InvalidArgument("attachment upload " + a.upload_id + " is used twice")
           .ShownToClient(Reason::kInvalidAttachment);
     }
-    if (key_blob->size() != kUploadKeyBlob) return Corruption("upload key has the wrong size");
-    AttachmentMeta meta{a.name,
-                        a.content_type.empty() ? "application/octet-stream" : a.content_type,
-                        upload->size, HexEncode(key_blob->view().subspan(32, 32)),
-                        Bytes(key_blob->data(), key_blob->data() + 32)};
+    SP_ASSIGN_OR_RETURN(keys::UploadKeyBlob parts, keys::UploadKeyBlob::Parse(key_blob->view()));
+    AttachmentMeta meta{
+        a.name, a.content_type.empty() ? "application/octet-stream" : a.content_type, upload->size,
+        HexEncode(parts.plaintext_digest()), std::move(parts).TakeBlobKey()};
     summary.attachments.push_back(std::move(meta));
     attachment_records.push_back(
         {id, static_cast<int>(attachment_records.size()), upload->blob_id, 0});
@@ -319,12 +318,12 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
 
   const std::string body_json = EncodeBody({request.text, request.html});
   summary.body_sha256_hex = HexEncode(crypto::Sha256(AsBytes(body_json)));
-  summary.seal = author.signing_key->Sign(SealStatement(summary));
+  summary.seal = author.signing_key->Sign(SealStatement(summary).view());
 
   const crypto::DataKey data_key = crypto::DataKey::Generate();
   store::MessageRecord message{
       id, author.sender_id, now,
-      crypto::AeadSeal(data_key.aead(), AsBytes(EncodeSummary(summary)),
+      crypto::AeadSeal(data_key.aead(), EncodeSummary(summary).view(),
                        AsBytes(SummaryAd(id, author.sender_id))),
       crypto::AeadSeal(data_key.aead(), AsBytes(body_json), AsBytes(BodyAd(id, author.sender_id)))};
   std::vector<store::MailboxEntry> entries;
@@ -434,7 +433,8 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
   if (sender.ok() && (opened.by_portal || sender->email == opened.summary.from_email)) {
     auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
     if (verify_key.ok() &&
-        crypto::Verify(*verify_key, SealStatement(opened.summary), opened.summary.seal).ok()) {
+        crypto::Verify(*verify_key, SealStatement(opened.summary).view(), opened.summary.seal)
+            .ok()) {
       opened.seal = SealState::kValid;
     }
   }
@@ -633,8 +633,7 @@ Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const
   SP_ASSIGN_OR_RETURN(const auto records, s_.store.GetAttachments(id));
   if (records.size() != opened.summary.attachments.size()) return Corruption(kIntegrityFailure);
   const AttachmentMeta& meta = opened.summary.attachments[static_cast<size_t>(index)];
-  SP_ASSIGN_OR_RETURN(auto key, crypto::BlobKey::FromSecret(crypto::SecretBytes::CopyOf(meta.key)));
-  auto reader = s_.blobs.Open(records[static_cast<size_t>(index)].blob_id, key);
+  auto reader = s_.blobs.Open(records[static_cast<size_t>(index)].blob_id, meta.key);
   if (!reader.ok()) return Corruption(kIntegrityFailure);
   SP_ASSIGN_OR_RETURN(Bytes digest, HexDecode(meta.sha256_hex));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {

@@ -16,7 +16,7 @@ json SummaryWithoutSeal(const MessageSummary& s) {
                            {"content_type", a.content_type},
                            {"size", a.size},
                            {"sha256", a.sha256_hex},
-                           {"key", Base64Encode(a.key)}});
+                           {"key", Base64Encode(a.key.ExposeSecret().view())}});
   }
   json j = {{"v", 1},
             {"id", s.id.str()},
@@ -32,6 +32,23 @@ json SummaryWithoutSeal(const MessageSummary& s) {
   return j;
 }
 
+// Wipes the base64 attachment keys held in a summary's JSON value.
+void WipeAttachmentKeys(json& j) {
+  auto attachments = j.find("attachments");
+  if (attachments == j.end() || !attachments->is_array()) return;
+  for (json& a : *attachments) {
+    auto key = a.find("key");
+    if (key != a.end() && key->is_string()) crypto::WipeString(key->get_ref<std::string&>());
+  }
+}
+
+// `text` into zeroizing memory; the std::string's buffer is wiped.
+crypto::SecretBytes Secret(std::string& text) {
+  crypto::SecretBytes out = crypto::SecretBytes::CopyOf(AsBytes(text));
+  crypto::WipeString(text);
+  return out;
+}
+
 }  // namespace
 
 std::string SummaryAd(const MessageId& id, const UserId& sender) {
@@ -42,21 +59,25 @@ std::string BodyAd(const MessageId& id, const UserId& sender) {
   return crypto::BindAd(crypto::kAdMessageBody, {id.str(), sender.str()});
 }
 
-Bytes SealStatement(const MessageSummary& summary) {
+crypto::SecretBytes SealStatement(const MessageSummary& summary) {
+  json j = SummaryWithoutSeal(summary);
   // nlohmann::json objects keep keys sorted, so dump() is canonical for our own encoder.
-  const std::string text = "sealpost-seal/v1\n" + SummaryWithoutSeal(summary).dump();
-  return Bytes(text.begin(), text.end());
+  std::string text = "sealpost-seal/v1\n" + j.dump();
+  WipeAttachmentKeys(j);
+  return Secret(text);
 }
 
-std::string EncodeSummary(const MessageSummary& summary) {
+crypto::SecretBytes EncodeSummary(const MessageSummary& summary) {
   json j = SummaryWithoutSeal(summary);
   j["seal"] = Base64Encode(summary.seal);
-  return j.dump();
+  std::string text = j.dump();
+  WipeAttachmentKeys(j);
+  return Secret(text);
 }
 
 Result<MessageSummary> DecodeSummary(std::string_view text) {
   try {
-    const json j = json::parse(text);
+    json j = json::parse(text);
     if (j.at("v").get<int>() != 1) return Corruption("unknown message summary version");
     MessageSummary s;
     SP_ASSIGN_OR_RETURN(s.id, MessageId::Parse(j.at("id").get<std::string>()));
@@ -66,14 +87,20 @@ Result<MessageSummary> DecodeSummary(std::string_view text) {
     s.created_ms = j.at("created_ms").get<int64_t>();
     s.subject = j.at("subject").get<std::string>();
     s.body_sha256_hex = j.at("body_sha256").get<std::string>();
-    for (const auto& a : j.at("attachments")) {
-      AttachmentMeta m;
-      m.name = a.at("name").get<std::string>();
-      m.content_type = a.at("content_type").get<std::string>();
-      m.size = a.at("size").get<uint64_t>();
-      m.sha256_hex = a.at("sha256").get<std::string>();
-      SP_ASSIGN_OR_RETURN(m.key, Base64Decode(a.at("key").get<std::string>()));
-      s.attachments.push_back(std::move(m));
+    // The keys go straight from their base64 text into zeroizing memory; the text is wiped
+    // whatever happens next.
+    struct KeyTextWiper {
+      json& j;
+      ~KeyTextWiper() { WipeAttachmentKeys(j); }
+    } wiper{j};
+    for (auto& a : j.at("attachments")) {
+      auto raw_key = crypto::Base64DecodeSecret(a.at("key").get_ref<const std::string&>());
+      if (!raw_key.ok()) return Corruption("an attachment key in the message summary is malformed");
+      auto key = crypto::BlobKey::FromSecret(std::move(*raw_key));
+      if (!key.ok()) return Corruption("an attachment key in the message summary is malformed");
+      s.attachments.push_back(
+          {a.at("name").get<std::string>(), a.at("content_type").get<std::string>(),
+           a.at("size").get<uint64_t>(), a.at("sha256").get<std::string>(), std::move(*key)});
     }
     if (j.contains("in_reply_to")) {
       SP_ASSIGN_OR_RETURN(const MessageId parent,

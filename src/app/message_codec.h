@@ -5,6 +5,13 @@
 // message data key with associated data naming the message and its sender. The seal is the
 // sender's Ed25519 signature over the canonical summary without the seal itself, so it covers
 // the exact content (through the digests), the recipients and the time. Pure; thread-safe.
+//
+// Secrets: the summary holds each attachment's blob key. In memory it is a crypto::BlobKey; in the
+// summary JSON it stays a base64 string (the stored format, and the seal covers those bytes). The
+// encoded summary and seal statement are returned in SecretBytes, and the base64 copies in the
+// JSON values are wiped once used. What cannot be wiped: nlohmann::json's own intermediate buffers
+// while it parses and dumps (its lexer's token buffer, the growing output string), which free
+// their memory unwiped. The summary plaintext itself only lives in SecretBytes.
 #pragma once
 
 #include <string>
@@ -13,6 +20,8 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/status.h"
+#include "crypto/key_roles.h"
+#include "crypto/secret_bytes.h"
 #include "crypto/signature.h"
 
 namespace sealpost::app {
@@ -22,7 +31,7 @@ struct AttachmentMeta {
   std::string content_type;
   uint64_t size = 0;
   std::string sha256_hex;
-  Bytes key;  // the attachment's blob key (inside the encrypted summary only)
+  crypto::BlobKey key;  // the attachment's blob key (inside the encrypted summary only)
 };
 
 struct MessageSummary {
@@ -54,10 +63,12 @@ struct MessageBody {
 std::string SummaryAd(const MessageId& id, const UserId& sender);
 std::string BodyAd(const MessageId& id, const UserId& sender);
 
-// The statement the sender signs: everything in the summary except the seal.
-Bytes SealStatement(const MessageSummary& summary);
+// The statement the sender signs: everything in the summary except the seal. Secret (it holds the
+// attachment keys).
+crypto::SecretBytes SealStatement(const MessageSummary& summary);
 
-std::string EncodeSummary(const MessageSummary& summary);
+// The summary's plaintext, to be sealed under the data key.
+crypto::SecretBytes EncodeSummary(const MessageSummary& summary);
 Result<MessageSummary> DecodeSummary(std::string_view json);
 std::string EncodeBody(const MessageBody& body);
 Result<MessageBody> DecodeBody(std::string_view json);

@@ -66,6 +66,22 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
 
 SecretBytes::~SecretBytes() { Release(data_); }
 
+void Wipe(std::span<uint8_t> bytes) {
+  if (!bytes.empty()) sodium_memzero(bytes.data(), bytes.size());
+}
+
+void WipeString(std::string& text) {
+  if (text.capacity() > 0) sodium_memzero(text.data(), text.capacity());
+  text.clear();
+}
+
+Result<SecretBytes> Base64DecodeSecret(std::string_view text) {
+  SP_ASSIGN_OR_RETURN(Bytes raw, Base64Decode(text));
+  SecretBytes out = SecretBytes::CopyOf(raw);
+  Wipe(raw);
+  return out;
+}
+
 bool ConstantTimeEquals(ByteView a, ByteView b) {
   EnsureInitialized();
   if (a.size() != b.size()) return false;

@@ -14,9 +14,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/encoding.h"
+#include "core/status.h"
 
 namespace sealpost::crypto {
 
@@ -53,5 +55,15 @@ class SecretBytes final {
 
 // Compares in time that depends only on the sizes (sodium_memcmp). False if the sizes differ.
 bool ConstantTimeEquals(ByteView a, ByteView b);
+
+// Overwrites memory with zeros in a way the compiler cannot drop (sodium_memzero). For the
+// transient copies of a secret that had to live outside SecretBytes for a moment (a parser's
+// std::string, a decoder's vector). WipeString clears the whole capacity, then the string.
+void Wipe(std::span<uint8_t> bytes);
+void WipeString(std::string& text);
+
+// Standard base64 with padding (as core/encoding.h's Base64Decode) decoded into zeroizing memory;
+// the decoder's transient buffer is wiped. InvalidArgument when malformed.
+Result<SecretBytes> Base64DecodeSecret(std::string_view text);
 
 }  // namespace sealpost::crypto

@@ -9,6 +9,7 @@
 #include "app/internal/audit_event.h"
 #include "app/internal/background_hasher.h"
 #include "crypto/sealed_box.h"
+#include "keys/upload_key_blob.h"
 
 namespace sealpost::app::internal {
 namespace {
@@ -119,10 +120,8 @@ class BlobUploadSession final : public UploadSession {
   Result<UploadResult> Finish() override {
     SP_RETURN_IF_ERROR(writer_->Commit().status());
     committed_ = true;
-    const crypto::Digest256 digest = hasher_.Finish();
-    crypto::SecretBytes key_blob(kUploadKeyBlob);
-    std::copy_n(key_.ExposeSecret().data(), 32, key_blob.data());
-    std::copy_n(digest.data(), 32, key_blob.data() + 32);
+    const keys::UploadKeyBlob blob(key_.Duplicate(), hasher_.Finish());
+    const crypto::SecretBytes key_blob = blob.Serialize();
     const UploadId id = platform::NewId<UploadId>(s_.rng);
     auto sealed_key = owner_.seal_key(id, key_blob);
     if (!sealed_key.ok()) {

@@ -16,15 +16,13 @@
 namespace sealpost::app::internal {
 
 inline constexpr const char* kIntegrityFailure = "message failed its integrity check";
-// What an upload's sealed box holds: the blob's data key ‖ SHA-256 of the plaintext.
-inline constexpr size_t kUploadKeyBlob = 32 + 32;
 
 // Whom an upload belongs to until a message uses it, and how its key blob is kept for them.
 struct UploadOwner {
   UserId owner_id;
   std::string actor;  // for the audit log
-  // Protects the key blob (data key ‖ digest) so that only the owner can use the upload;
-  // bound to the upload's id.
+  // Protects the serialised key blob (keys/upload_key_blob.h: blob key ‖ digest) so that only the
+  // owner can use the upload; bound to the upload's id.
   std::function<Result<Bytes>(const UploadId&, const crypto::SecretBytes& key_blob)> seal_key;
 };
 
