@@ -87,13 +87,14 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         auto body = ParseJsonObject(
             req.body, {{"email", JsonType::kString}, {"password", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
-        auto result = accounts.Login(StringField(*body, "email"), StringField(*body, "password"),
+        const crypto::SecretString password = SecretField(*body, "password");
+        auto result = accounts.Login(StringField(*body, "email"), password.view(),
                                      req.remote_address, UserAgent(req));
         if (!result.ok()) return ApiError(result.status());
         if (result->login_ticket) {
           return http::Response::Json(
-              200,
-              json{{"status", "totp_required"}, {"login_ticket", *result->login_ticket}}.dump());
+              200, json{{"status", "totp_required"}, {"login_ticket", result->login_ticket->view()}}
+                       .dump());
         }
         return SessionResponse(*result->session);
       },
@@ -106,9 +107,9 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         auto body = ParseJsonObject(
             req.body, {{"login_ticket", JsonType::kString}, {"code", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
-        auto grant = accounts.CompleteSecondFactor(StringField(*body, "login_ticket"),
-                                                   StringField(*body, "code"), req.remote_address,
-                                                   UserAgent(req));
+        const crypto::SecretString ticket = SecretField(*body, "login_ticket");
+        auto grant = accounts.CompleteSecondFactor(ticket.view(), StringField(*body, "code"),
+                                                   req.remote_address, UserAgent(req));
         if (!grant.ok()) return ApiError(grant.status());
         return SessionResponse(*grant);
       },
@@ -180,8 +181,9 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         auto body = ParseJsonObject(req.body, {{"current_password", JsonType::kString},
                                                {"new_password", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
-        const Status s = accounts.ChangePassword(*auth.ctx, StringField(*body, "current_password"),
-                                                 StringField(*body, "new_password"));
+        const crypto::SecretString current = SecretField(*body, "current_password");
+        const crypto::SecretString updated = SecretField(*body, "new_password");
+        const Status s = accounts.ChangePassword(*auth.ctx, current.view(), updated.view());
         if (!s.ok()) return ApiError(s);
         return NoContent();
       },
@@ -195,9 +197,10 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
                                                {"recovery_code", JsonType::kString},
                                                {"new_password", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
-        auto code =
-            accounts.Recover(StringField(*body, "email"), StringField(*body, "recovery_code"),
-                             StringField(*body, "new_password"), req.remote_address);
+        const crypto::SecretString typed_code = SecretField(*body, "recovery_code");
+        const crypto::SecretString password = SecretField(*body, "new_password");
+        auto code = accounts.Recover(StringField(*body, "email"), typed_code.view(),
+                                     password.view(), req.remote_address);
         if (!code.ok()) return ApiError(code.status());
         return http::Response::Json(
             200, json{{"recovery_code", std::string(code->AsStringView())}}.dump());

@@ -151,4 +151,10 @@ std::string StringField(const nlohmann::json& object, std::string_view name) {
   return it == object.end() ? std::string() : it->get<std::string>();
 }
 
+crypto::SecretString SecretField(nlohmann::json& object, std::string_view name) {
+  const auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) return crypto::SecretString();
+  return crypto::SecretString::TakeFrom(it->get_ref<std::string&>());
+}
+
 }  // namespace sealpost::api

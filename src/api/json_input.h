@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "crypto/secret_string.h"
 
 namespace sealpost::api {
 
@@ -34,5 +35,9 @@ Status CheckJsonObject(const nlohmann::json& value, std::string_view what,
 
 // Field access after validation; optional fields return a default.
 std::string StringField(const nlohmann::json& object, std::string_view name);
+// A secret string field (password, MUC, recovery code, link): moved into zeroizing memory and the
+// json's copy wiped. nlohmann::json has already held it as a std::string while parsing (its lexer
+// buffer is freed unwiped): a limit of the parser, so handlers take secrets out first thing.
+crypto::SecretString SecretField(nlohmann::json& object, std::string_view name);
 
 }  // namespace sealpost::api

@@ -103,7 +103,9 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         }
         if (!id.ok()) return ApiError(id.status());
         json out = {{"id", id->str()}};
-        if (!outcome.generated_mucs.empty()) out["generated_mucs"] = outcome.generated_mucs;
+        for (const auto& [address, muc] : outcome.generated_mucs) {
+          out["generated_mucs"][address] = muc.view();
+        }
         http::Response r = http::Response::Json(201, out.dump());
         r.SetHeader("Location", "/api/v1/messages/" + id->str());
         return r;

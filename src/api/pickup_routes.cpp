@@ -81,8 +81,9 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
             ParseJsonObject(req.body, {{"link", JsonType::kString}, {"muc", JsonType::kString}});
         if (!body.ok()) return PickupError(body.status());
         app::UnlockOutcome outcome;
-        auto view = guests.Unlock(StringField(*body, "link"), StringField(*body, "muc"),
-                                  req.remote_address, &outcome);
+        const crypto::SecretString link = SecretField(*body, "link");
+        const crypto::SecretString muc = SecretField(*body, "muc");
+        auto view = guests.Unlock(link.view(), muc.view(), req.remote_address, &outcome);
         if (view.ok()) {
           return Private(http::Response::Json(200, ViewJson(*view, mailbox.limits()).dump()));
         }
@@ -193,11 +194,11 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         if (!body.ok()) return ApiError(body.status());
         const bool generate = body->contains("generate") && body->at("generate").get<bool>();
         const std::string address = StringField(*body, "address");
-        auto issued = guests.IssueMuc(*auth.ctx, params.at("id"), address,
-                                      StringField(*body, "muc"), generate);
+        const crypto::SecretString muc = SecretField(*body, "muc");
+        auto issued = guests.IssueMuc(*auth.ctx, params.at("id"), address, muc.view(), generate);
         if (!issued.ok()) return ApiError(issued.status());
         json out = {{"address", address}};
-        if (!issued->empty()) out["generated_muc"] = *issued;
+        if (!issued->empty()) out["generated_muc"] = issued->view();
         return Private(http::Response::Json(200, out.dump()));
       },
       http::RouteOptions{kMaxUnlockJsonBytes});

@@ -44,7 +44,7 @@ SessionOrError RequireSession(app::Accounts& accounts, const http::Request& requ
 
 void SetSessionCookie(http::Response& response, const app::SessionGrant& grant) {
   response.AddHeader("Set-Cookie", fmt::format("{}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
-                                               kSessionCookie, grant.cookie_value));
+                                               kSessionCookie, grant.cookie_value.view()));
 }
 
 nlohmann::json UserJson(const store::UserRecord& u) {

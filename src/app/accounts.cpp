@@ -232,7 +232,8 @@ SessionGrant Accounts::NewSession(const store::UserRecord& user, const crypto::U
   record.last_seen_at = now;
   record.expires_at = now + (kind == SessionKind::kLoginTicket ? s_.config.login_ticket_ttl
                                                                : s_.config.session_absolute);
-  return SessionGrant{secret.Encode(), secret.CsrfToken(), kind, record.expires_at, user};
+  return SessionGrant{crypto::SecretString::TakeFrom(secret.Encode()), secret.CsrfToken(), kind,
+                      record.expires_at, user};
 }
 
 Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_view password,
@@ -271,13 +272,13 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
   std::string event;
   if (user->totp_enabled) {
     grant = NewSession(*user, *umk, SessionKind::kLoginTicket, client_address, user_agent, record);
-    result.login_ticket = grant.cookie_value;
+    result.login_ticket = std::move(grant.cookie_value);
     event = "auth.password_ok";
   } else {
     grant =
         NewSession(*user, *umk, s_.config.require_totp ? SessionKind::kSetup : SessionKind::kFull,
                    client_address, user_agent, record);
-    result.session = grant;
+    result.session = std::move(grant);
     event = "auth.login";
   }
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {

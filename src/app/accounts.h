@@ -18,6 +18,7 @@
 #include "app/auth_context.h"
 #include "app/services.h"
 #include "crypto/secret_bytes.h"
+#include "crypto/secret_string.h"
 
 namespace sealpost::app {
 
@@ -34,7 +35,7 @@ struct VerifiedAccount {
 };
 
 struct SessionGrant {
-  std::string cookie_value;  // the session secret; goes only into an HttpOnly cookie
+  crypto::SecretString cookie_value;  // the session secret; goes only into an HttpOnly cookie
   std::string csrf_token;
   store::SessionKind kind = store::SessionKind::kFull;
   TimePoint expires_at;
@@ -49,7 +50,7 @@ struct Enrolment {
 
 struct LoginResult {
   // Set when the account has TOTP: the client must call CompleteSecondFactor with it.
-  std::optional<std::string> login_ticket;
+  std::optional<crypto::SecretString> login_ticket;
   // Set when no second factor is pending (the session may still be limited to TOTP set-up).
   std::optional<SessionGrant> session;
 };

@@ -17,9 +17,10 @@ TEST_F(AccountsTest, SessionExpiresWhenIdleAndAtAbsoluteLimit) {
   auto login = accounts_.Login("alice@example.org", kPassword, "127.0.0.1");
   ASSERT_THAT(login.status(), IsOk());
   ASSERT_TRUE(login->login_ticket);
-  auto grant = accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "127.0.0.1");
+  auto grant =
+      accounts_.CompleteSecondFactor(login->login_ticket->view(), Code(secret, 0), "127.0.0.1");
   ASSERT_THAT(grant.status(), IsOk());
-  const std::string cookie = grant->cookie_value;
+  const std::string cookie(grant->cookie_value.view());
 
   // Active use every 20 minutes keeps it alive up to the 12 h absolute limit.
   for (int i = 0; i < 35; ++i) {
@@ -32,10 +33,10 @@ TEST_F(AccountsTest, SessionExpiresWhenIdleAndAtAbsoluteLimit) {
 
   clock_.Advance(31s);
   login = accounts_.Login("alice@example.org", kPassword, "127.0.0.1");
-  grant = accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "127.0.0.1");
+  grant = accounts_.CompleteSecondFactor(login->login_ticket->view(), Code(secret, 0), "127.0.0.1");
   ASSERT_THAT(grant.status(), IsOk());
   clock_.Advance(31min);  // idle longer than 30 min
-  EXPECT_THAT(accounts_.Authenticate(grant->cookie_value, "127.0.0.1").status(),
+  EXPECT_THAT(accounts_.Authenticate(grant->cookie_value.view(), "127.0.0.1").status(),
               StatusIs(ErrorCode::kUnauthenticated));
 }
 
@@ -45,17 +46,20 @@ TEST_F(AccountsTest, LoginTicketExpiresAndAllowsFiveWrongCodes) {
   ASSERT_THAT(login.status(), IsOk());
   clock_.Advance(6min);
   EXPECT_THAT(
-      accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "10.0.0.1").status(),
+      accounts_.CompleteSecondFactor(login->login_ticket->view(), Code(secret, 0), "10.0.0.1")
+          .status(),
       StatusIs(ErrorCode::kUnauthenticated));
 
   login = accounts_.Login("bob@example.org", kPassword, "10.0.0.2");
   for (int i = 0; i < 5; ++i) {
-    EXPECT_THAT(accounts_.CompleteSecondFactor(*login->login_ticket, "000000", "10.0.0.2").status(),
-                StatusIs(ErrorCode::kUnauthenticated));
+    EXPECT_THAT(
+        accounts_.CompleteSecondFactor(login->login_ticket->view(), "000000", "10.0.0.2").status(),
+        StatusIs(ErrorCode::kUnauthenticated));
   }
   // The ticket is gone after the fifth failure; even the right code no longer opens it.
   clock_.Advance(31s);
-  auto late = accounts_.CompleteSecondFactor(*login->login_ticket, Code(secret, 0), "10.0.0.2");
+  auto late =
+      accounts_.CompleteSecondFactor(login->login_ticket->view(), Code(secret, 0), "10.0.0.2");
   EXPECT_FALSE(late.ok());
 }
 

@@ -21,7 +21,7 @@ class AdminTest : public AppTest {
                 IsOk());
     auto login = accounts_.Login("root@example.org", kPassword, "127.0.0.1");
     ASSERT_THAT(login.status(), IsOk());
-    auto ctx = accounts_.Authenticate(login->session->cookie_value, "127.0.0.1");
+    auto ctx = accounts_.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
     ASSERT_THAT(ctx.status(), IsOk());
     admin_ctx_.emplace(std::move(*ctx));
   }

@@ -99,7 +99,7 @@ class AppTest : public ::testing::Test {
     if (verified.ok()) recovery_codes_[email] = verified->recovery_code.AsStringView();
     auto login = accounts_.Login(email, kPassword, "127.0.0.1");
     EXPECT_THAT(login.status(), IsOk());
-    auto ctx = accounts_.Authenticate(login->session->cookie_value, "127.0.0.1");
+    auto ctx = accounts_.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
     EXPECT_THAT(ctx.status(), IsOk());
     auto enrolment = accounts_.BeginTotp(*ctx);
     EXPECT_THAT(enrolment.status(), IsOk());
@@ -125,10 +125,10 @@ class AppTest : public ::testing::Test {
     auto login = accounts_.Login(email, password, "127.0.0.1", "TestBrowser/1.0");
     EXPECT_THAT(login.status(), IsOk());
     if (!login.ok() || !login->login_ticket) return "";
-    auto grant = accounts_.CompleteSecondFactor(*login->login_ticket, Code(totp_secret, 0),
+    auto grant = accounts_.CompleteSecondFactor(login->login_ticket->view(), Code(totp_secret, 0),
                                                 "127.0.0.1", "TestBrowser/1.0");
     EXPECT_THAT(grant.status(), IsOk());
-    return grant.ok() ? grant->cookie_value : "";
+    return grant.ok() ? std::string(grant->cookie_value.view()) : "";
   }
 
   std::string Code(const std::string& base32, int steps_ahead) {

@@ -71,17 +71,18 @@ Status ValidateMuc(std::string_view muc) {
   return Status::Ok();
 }
 
-std::string GenerateMuc(platform::Rng& rng) {
+crypto::SecretString GenerateMuc(platform::Rng& rng) {
   // RFC 4648 base32 without 0/1/8/9 confusion: letters A–Z and digits 2–7.
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string out;
-  uint8_t raw[10];
-  rng.Fill(raw);
-  for (int i = 0; i < 10; ++i) {
-    if (i == 5) out += '-';
-    out += kAlphabet[raw[i] & 31];  // 256 is a multiple of 32: no bias
+  crypto::SecretBytes out(11);
+  crypto::SecretBytes raw(10);
+  rng.Fill(raw.span());
+  size_t n = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (i == 5) out.data()[n++] = '-';
+    out.data()[n++] = static_cast<uint8_t>(kAlphabet[raw.data()[i] & 31]);  // no bias: 256 = 8·32
   }
-  return out;
+  return crypto::SecretString(std::move(out));
 }
 
 Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view muc,
@@ -436,9 +437,9 @@ Result<std::vector<WaitingMessage>> Guests::Waiting(const AuthContext& ctx) {
   return out;
 }
 
-Result<std::string> Guests::IssueMuc(const AuthContext& ctx, std::string_view message_id,
-                                     std::string_view address_text, const std::string& muc,
-                                     bool generate) {
+Result<crypto::SecretString> Guests::IssueMuc(const AuthContext& ctx, std::string_view message_id,
+                                              std::string_view address_text, std::string_view muc,
+                                              bool generate) {
   SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
   auto address = EmailAddress::Parse(address_text);
   if (!address.ok()) return NotFound("no such guest recipient of this message");
@@ -447,17 +448,18 @@ Result<std::string> Guests::IssueMuc(const AuthContext& ctx, std::string_view me
     return p.sender_id == ctx.user.id && p.email == address->str();
   });
   if (!mine) return NotFound("no such guest recipient of this message");
-  std::string code = muc;
-  std::string generated;
+  crypto::SecretString code = crypto::SecretString::CopyOf(muc);
+  crypto::SecretString generated;
   if (code.empty()) {
     if (!generate) {
       return InvalidArgument("give a muc, or set generate").ShownToClient(Reason::kInvalidMuc);
     }
-    code = generated = GenerateMuc(s_.rng);
+    generated = GenerateMuc(s_.rng);
+    code = crypto::SecretString::CopyOf(generated.view());
   }
-  SP_RETURN_IF_ERROR(ValidateMuc(code));
+  SP_RETURN_IF_ERROR(ValidateMuc(code.view()));
   SP_ASSIGN_OR_RETURN(std::string hash,
-                      crypto::HashPasswordForStorage(code, s_.config.password_hash));
+                      crypto::HashPasswordForStorage(code.view(), s_.config.password_hash));
   const TimePoint now = s_.clock.Now();
   auto existing = s_.store.GetGuestAddress(address->str());
   const store::GuestAddressRecord record{address->str(), std::move(hash), 0,

@@ -33,7 +33,7 @@ std::string PickupKeyAd(const MessageId& id, std::string_view email);
 // InvalidArgument unless `muc` is 6 to 64 characters of UTF-8 text without control characters.
 Status ValidateMuc(std::string_view muc);
 // A readable random code: 10 base32 characters in two groups, e.g. "K7QM2-XW4PA" (50 bits).
-std::string GenerateMuc(platform::Rng& rng);
+crypto::SecretString GenerateMuc(platform::Rng& rng);
 
 enum class UnlockFailure {
   kNone,
@@ -121,8 +121,9 @@ class Guests final {
   // A sender gives the guest address of one of their messages a new MUC (typed, or generated
   // when `muc` is empty and `generate`); it resets the failure count and unlocks. Returns the
   // generated code (shown once), or "" for a typed one.
-  Result<std::string> IssueMuc(const AuthContext& ctx, std::string_view message_id,
-                               std::string_view address, const std::string& muc, bool generate);
+  Result<crypto::SecretString> IssueMuc(const AuthContext& ctx, std::string_view message_id,
+                                        std::string_view address, std::string_view muc,
+                                        bool generate);
 
  private:
   struct TokenAccess;  // what a valid pickup token opens

@@ -271,7 +271,7 @@ TEST_F(GuestsTest, GeneratedMucIsReturnedOnceAndOpens) {
   SendOutcome outcome;
   ASSERT_THAT(mailbox_.Send(alice, r, &outcome).status(), IsOk());
   ASSERT_EQ(outcome.generated_mucs.count(kGuest), 1u);
-  const std::string muc = outcome.generated_mucs[kGuest];
+  const std::string muc(outcome.generated_mucs[kGuest].view());
   ASSERT_EQ(muc.size(), 11u);
   EXPECT_EQ(muc[5], '-');
   EXPECT_EQ(store_->GetGuestAddress(kGuest)->muc_hash.rfind("$argon2id$", 0), 0u);
@@ -350,7 +350,7 @@ TEST_F(GuestsTest, FiveWrongMucsLockUntilTheSenderIssuesANewOne) {
   ASSERT_EQ(issued->size(), 11u);
   EXPECT_THAT(guests_.Unlock(link, kMuc, "192.0.2.1").status(),  // the old one is gone
               StatusIs(ErrorCode::kPermissionDenied));
-  auto view = guests_.Unlock(link, *issued, "192.0.2.1");
+  auto view = guests_.Unlock(link, issued->view(), "192.0.2.1");
   ASSERT_THAT(view.status(), IsOk());
   EXPECT_EQ(view->message.header.subject, "locked");
 }

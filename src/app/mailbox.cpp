@@ -184,7 +184,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   if (request.mucs.size() > s_.config.limits.max_recipients) {
     return InvalidArgument("more MUCs than recipients").ShownToClient(Reason::kInvalidMuc);
   }
-  std::map<std::string, std::string> typed_mucs;  // by normalised address
+  std::map<std::string, crypto::SecretString> typed_mucs;  // by normalised address
   for (const auto& [text, muc] : request.mucs) {
     auto address = EmailAddress::Parse(text);
     if (!address.ok()) {
@@ -192,13 +192,19 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
           .ShownToClient(Reason::kInvalidRecipient);
     }
     SP_RETURN_IF_ERROR(ValidateMuc(muc));
-    typed_mucs[address->str()] = muc;
+    typed_mucs[address->str()] = crypto::SecretString::CopyOf(muc);
   }
 
   std::vector<store::UserRecord> recipients;
   std::vector<EmailAddress> guests;
-  std::vector<store::GuestAddressRecord> new_mucs;  // guests whose MUC is set by this message
-  std::map<std::string, std::string> generated;
+  // Guests whose MUC is set by this message: the MUC stays in zeroizing memory until argon2id.
+  struct PendingMuc {
+    std::string email;
+    crypto::SecretString muc;
+    TimePoint created_at;
+  };
+  std::vector<PendingMuc> new_mucs;
+  std::map<std::string, crypto::SecretString> generated;
   std::vector<std::string> muc_required;
   std::vector<std::string> all_to;  // in request order, for the seal
   std::set<std::string> seen;
@@ -240,19 +246,19 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
             .ShownToClient(Reason::kInvalidRecipient);
       }
     } else if (!usable) {
-      std::string muc;
+      crypto::SecretString muc;
       if (auto typed = typed_mucs.find(address->str()); typed != typed_mucs.end()) {
-        muc = typed->second;
+        muc = std::move(typed->second);
       } else if (request.generate_mucs) {
         muc = GenerateMuc(s_.rng);
-        generated[address->str()] = muc;
+        generated[address->str()] = crypto::SecretString::CopyOf(muc.view());
       } else {
         muc_required.push_back(address->str());
       }
       if (!muc.empty()) {
         // The hash comes below, once the count is known to be within the limit.
         new_mucs.push_back(
-            {address->str(), std::move(muc), 0, existing.ok() ? existing->created_at : now, now});
+            {address->str(), std::move(muc), existing.ok() ? existing->created_at : now});
       }
     }
     guests.push_back(std::move(*address));
@@ -270,9 +276,11 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                                        s_.config.limits.max_new_guests))
         .ShownToClient(Reason::kInvalidRecipient);
   }
-  for (auto& g : new_mucs) {
-    SP_ASSIGN_OR_RETURN(g.muc_hash,
-                        crypto::HashPasswordForStorage(g.muc_hash, s_.config.password_hash));
+  std::vector<store::GuestAddressRecord> guest_addresses;
+  for (const PendingMuc& g : new_mucs) {
+    SP_ASSIGN_OR_RETURN(std::string hash,
+                        crypto::HashPasswordForStorage(g.muc.view(), s_.config.password_hash));
+    guest_addresses.push_back({g.email, std::move(hash), 0, g.created_at, now});
   }
 
   const MessageId id = platform::NewId<MessageId>(s_.rng);
@@ -356,7 +364,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     SP_RETURN_IF_ERROR(tx.CreateMessage(message, entries, attachment_records));
-    for (const auto& g : new_mucs) {
+    for (const auto& g : guest_addresses) {
       SP_RETURN_IF_ERROR(tx.PutGuestAddress(g));
       SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_set", author.actor, g.email,
                                      nlohmann::json{{"message", id.str()}}.dump()));

@@ -18,6 +18,7 @@
 #include "app/message_codec.h"
 #include "app/services.h"
 #include "blob/blob_store.h"
+#include "crypto/secret_string.h"
 
 namespace sealpost::app {
 
@@ -34,7 +35,8 @@ struct SendRequest {
   std::string html;
   std::vector<AttachmentRequest> attachments;
   // Guests (recipients that are not members) whose address has no usable MUC yet need one: typed
-  // by the sender (by address) or generated.
+  // by the sender (by address) or generated. Plain strings here (the request is filled from JSON,
+  // whose parser holds them as std::string anyway); Send moves each into a SecretString first.
   std::map<std::string, std::string> mucs;
   bool generate_mucs = false;
   // The message this one answers (the sender must be able to read it): keeps the thread.
@@ -67,7 +69,7 @@ struct SendOutcome {
   // Guest addresses that needed a MUC and got none (the send failed with InvalidArgument).
   std::vector<std::string> muc_required;
   // Generated MUCs by address: shown to the sender once, never stored.
-  std::map<std::string, std::string> generated_mucs;
+  std::map<std::string, crypto::SecretString> generated_mucs;
 };
 
 enum class SealState { kValid, kInvalid };

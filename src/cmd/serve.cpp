@@ -24,6 +24,7 @@
 #include "http/server.h"
 #include "http/static_files.h"
 #include "keys/master_key.h"
+#include "keys/secret_file.h"
 #include "platform/filesystem.h"
 
 namespace sealpost::cmd {
@@ -32,7 +33,8 @@ namespace {
 Result<http::PemPair> LoadOrCreateTlsIdentity(const Config& c, platform::Filesystem& fs) {
   if (!c.tls_certificate.empty()) {
     SP_ASSIGN_OR_RETURN(std::string cert, platform::ReadSmallFile(fs, c.tls_certificate, 1 << 20));
-    SP_ASSIGN_OR_RETURN(std::string key, platform::ReadSmallFile(fs, c.tls_private_key, 1 << 20));
+    SP_ASSIGN_OR_RETURN(crypto::SecretString key,
+                        keys::ReadSecretFile(fs, c.tls_private_key, 1 << 20));
     return http::PemPair{std::move(cert), std::move(key)};
   }
   const std::string dir = c.data_dir + "/tls";
@@ -40,14 +42,15 @@ Result<http::PemPair> LoadOrCreateTlsIdentity(const Config& c, platform::Filesys
   const std::string key_path = dir + "/private-key.pem";
   if (fs.Exists(cert_path) && fs.Exists(key_path)) {
     SP_ASSIGN_OR_RETURN(std::string cert, platform::ReadSmallFile(fs, cert_path, 1 << 20));
-    SP_ASSIGN_OR_RETURN(std::string key, platform::ReadSmallFile(fs, key_path, 1 << 20));
+    SP_ASSIGN_OR_RETURN(crypto::SecretString key, keys::ReadSecretFile(fs, key_path, 1 << 20));
     return http::PemPair{std::move(cert), std::move(key)};
   }
   SP_RETURN_IF_ERROR(fs.CreateDirectories(dir));
   SP_ASSIGN_OR_RETURN(
       http::PemPair pair,
       http::GenerateSelfSignedCertificate("localhost", {"localhost"}, {"127.0.0.1", "::1"}, 825));
-  SP_RETURN_IF_ERROR(platform::WriteFileAtomically(fs, key_path, AsBytes(pair.private_key_pem)));
+  SP_RETURN_IF_ERROR(
+      platform::WriteFileAtomically(fs, key_path, pair.private_key_pem.bytes().view()));
   SP_RETURN_IF_ERROR(platform::WriteFileAtomically(fs, cert_path, AsBytes(pair.certificate_pem)));
   spdlog::info("generated a self-signed TLS certificate: {}", cert_path);
   return pair;
@@ -160,7 +163,7 @@ int Serve(const Config& config) {
   options.address = config.listen_address;
   options.port = config.listen_port;
   options.certificate_pem = tls->certificate_pem;
-  options.private_key_pem = tls->private_key_pem;
+  options.private_key_pem = std::move(tls->private_key_pem);
   options.io_threads = config.io_threads;
   options.worker_threads = config.worker_threads;
   options.max_transfers = config.max_transfers;
@@ -168,7 +171,7 @@ int Serve(const Config& config) {
   options.header_timeout = config.header_timeout;
   options.body_idle_timeout = config.body_idle_timeout;
   options.keep_alive_timeout = config.keep_alive_timeout;
-  auto server = http::Server::Create(options, router);
+  auto server = http::Server::Create(std::move(options), router);
   if (!server.ok()) return Fail("HTTPS server", server.status());
   if (Status s = (*server)->Start(); !s.ok()) return Fail("HTTPS server", s);
 

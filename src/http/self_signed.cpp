@@ -169,7 +169,11 @@ Result<PemPair> GenerateSelfSignedCertificate(std::string_view common_name,
   }
   PemPair pair;
   SP_ASSIGN_OR_RETURN(pair.certificate_pem, BioContents(cert_bio.get()));
-  SP_ASSIGN_OR_RETURN(pair.private_key_pem, BioContents(key_bio.get()));
+  BUF_MEM* key_text = nullptr;
+  BIO_get_mem_ptr(key_bio.get(), &key_text);
+  if (key_text == nullptr) return Internal("empty PEM buffer");
+  pair.private_key_pem =
+      crypto::SecretString::CopyOf(std::string_view(key_text->data, key_text->length));
   return pair;
 }
 

@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "core/status.h"
+#include "crypto/secret_string.h"
 
 namespace sealpost::http {
 
 struct PemPair {
   std::string certificate_pem;
-  std::string private_key_pem;
+  crypto::SecretString private_key_pem;
 };
 
 // `dns_names`: host names (letters, digits, '-', '.', a leading "*." allowed); `ip_addresses`:

@@ -45,10 +45,10 @@ TEST(SelfSignedTest, CertificateHasTheRequiredShape) {
   auto pair = GenerateSelfSignedCertificate("localhost", {"localhost", "mail.example.org"},
                                             {"127.0.0.1", "::1"}, 30);
   ASSERT_THAT(pair.status(), IsOk());
-  EXPECT_THAT(pair->private_key_pem, ::testing::HasSubstr("BEGIN PRIVATE KEY"));
+  EXPECT_THAT(std::string(pair->private_key_pem.view()), ::testing::HasSubstr("BEGIN PRIVATE KEY"));
   auto cert = ParseCertificate(pair->certificate_pem);
   ASSERT_NE(cert, nullptr);
-  auto key = ParseKey(pair->private_key_pem);
+  auto key = ParseKey(std::string(pair->private_key_pem.view()));
   ASSERT_NE(key, nullptr);
 
   EXPECT_EQ(X509_get_version(cert.get()), X509_VERSION_3);

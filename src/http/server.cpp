@@ -33,7 +33,7 @@ class Server::Impl {
   Impl(ServerOptions options, std::shared_ptr<const Router> router)
       : options_(std::move(options)), router_(std::move(router)), ioc_(options_.io_threads) {}
 
-  Status LoadCredentials(const std::string& private_key_pem);
+  Status LoadCredentials(const crypto::SecretString& private_key_pem);
   Status Start();
   void Stop();
   uint16_t port() const { return port_.load(); }
@@ -73,12 +73,13 @@ class Server::Impl {
   std::vector<std::thread> io_threads_;
 };
 
-Status Server::Impl::LoadCredentials(const std::string& private_key_pem) {
+Status Server::Impl::LoadCredentials(const crypto::SecretString& private_key_pem) {
   SP_RETURN_IF_ERROR(internal::ApplyServerTlsPolicy(tls_.native_handle()));
   beast::error_code ec;
   tls_.use_certificate_chain(asio::buffer(options_.certificate_pem), ec);
   if (ec) return InvalidArgument("TLS certificate unusable: " + ec.message());
-  tls_.use_private_key(asio::buffer(private_key_pem), ssl::context::pem, ec);
+  tls_.use_private_key(asio::buffer(private_key_pem.view().data(), private_key_pem.size()),
+                       ssl::context::pem, ec);
   if (ec) return InvalidArgument("TLS private key unusable: " + ec.message());
   if (SSL_CTX_check_private_key(tls_.native_handle()) != 1) {
     ERR_clear_error();
@@ -254,13 +255,11 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
   if (options.certificate_pem.empty() || options.private_key_pem.empty()) {
     return InvalidArgument("a TLS certificate and private key are required");
   }
-  std::string key = std::move(options.private_key_pem);
-  options.private_key_pem.clear();
+  // Out of the options before they are kept: the key then lives in the TLS context only, and its
+  // text (in zeroizing memory all the way from cmd/) is wiped when `key` goes.
+  const crypto::SecretString key = std::move(options.private_key_pem);
   auto impl = std::make_unique<Impl>(std::move(options), std::move(router));
-  // The key now lives in the TLS context only; wipe the text copy.
-  const Status loaded = impl->LoadCredentials(key);
-  OPENSSL_cleanse(key.data(), key.size());
-  SP_RETURN_IF_ERROR(loaded);
+  SP_RETURN_IF_ERROR(impl->LoadCredentials(key));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -31,15 +31,16 @@
 #include <string>
 
 #include "core/status.h"
+#include "crypto/secret_string.h"
 #include "http/router.h"
 
 namespace sealpost::http {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 8443;         // 0 = ephemeral; see Server::port()
-  std::string certificate_pem;  // leaf first, then any intermediates
-  std::string private_key_pem;
+  uint16_t port = 8443;                  // 0 = ephemeral; see Server::port()
+  std::string certificate_pem;           // leaf first, then any intermediates
+  crypto::SecretString private_key_pem;  // kept in zeroizing memory until the TLS context has it
   // The URL browsers use for this server (scheme://host[:port], a path is ignored): an unsafe
   // request from this origin passes the Origin check (http/origin.h). Empty: only the Host rule.
   std::string public_url;

@@ -287,7 +287,7 @@ ServerOptions TestOptions() {
   ServerOptions options;
   options.port = 0;
   options.certificate_pem = TestCertificate().certificate_pem;
-  options.private_key_pem = TestCertificate().private_key_pem;
+  options.private_key_pem = crypto::SecretString::CopyOf(TestCertificate().private_key_pem.view());
   options.io_threads = 2;
   options.worker_threads = 4;
   options.header_timeout = 2s;
@@ -399,7 +399,7 @@ TEST_F(ServerTest, UnknownRouteAndWrongMethodAreProblems) {
 TEST_F(ServerTest, CrossOriginUnsafeRequestsAreRefused) {
   ServerOptions options = TestOptions();
   options.public_url = "https://mail.example.org/";
-  StartServer(options);
+  StartServer(std::move(options));
   const std::string local = fmt::format("localhost:{}", server_->port());
   const std::string json = R"({"i":1})";
   for (const std::string& origin : {std::string("https://evil.example"), std::string("null"),
@@ -518,7 +518,7 @@ TEST_F(ServerTest, TransfersBeyondTheLimitAreRefusedUntilOneEnds) {
   ServerOptions options = TestOptions();
   options.max_transfers = 1;
   options.body_idle_timeout = 10s;  // the held upload waits while the other requests run
-  StartServer(options);
+  StartServer(std::move(options));
   const std::string data = Pattern(3 << 19, 5);  // 1.5 MiB: one full piece, then the rest
   const size_t first_part = (1 << 20) + 1000;
   auto uploading = Connected();
@@ -726,7 +726,7 @@ TEST_F(ServerTest, FailingBodySourceCutsTheConnection) {
 TEST_F(ServerTest, HandlersDoNotBlockIoThreads) {
   ServerOptions options = TestOptions();
   options.io_threads = 1;
-  StartServer(options);
+  StartServer(std::move(options));
   std::thread slow([port = server_->port()] {
     Client client(port);
     ASSERT_FALSE(client.Connect());
@@ -743,7 +743,7 @@ TEST_F(ServerTest, HandlersDoNotBlockIoThreads) {
 TEST_F(ServerTest, StopWithIdleKeepAliveConnectionsIsPrompt) {
   ServerOptions options = TestOptions();
   options.shutdown_grace = 30s;  // idle connections must not wait for it
-  StartServer(options);
+  StartServer(std::move(options));
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < 3; ++i) {
     clients.push_back(Connected());
@@ -775,7 +775,7 @@ TEST_F(ServerTest, StopLetsInFlightRequestsFinish) {
 TEST_F(ServerTest, MaxConnections) {
   ServerOptions options = TestOptions();
   options.max_connections = 2;
-  StartServer(options);
+  StartServer(std::move(options));
   auto first = Connected();
   auto second = Connected();
   EXPECT_EQ(first->Fetch(bhttp::verb::get, "/cached").result_int(), 200u);
@@ -848,19 +848,23 @@ TEST_F(TlsPolicyTest, RefusesTls11) {
 TEST(ServerCreateTest, RefusesBadOptions) {
   auto router = std::make_shared<Router>();
   ServerOptions options = TestOptions();
-  options.private_key_pem = "not a key";
-  EXPECT_THAT(Server::Create(options, router).status(), StatusIs(ErrorCode::kInvalidArgument));
+  options.private_key_pem = crypto::SecretString::CopyOf("not a key");
+  EXPECT_THAT(Server::Create(std::move(options), router).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
   options = TestOptions();
   auto other = GenerateSelfSignedCertificate("other", {}, {}, 1);
   ASSERT_THAT(other.status(), IsOk());
-  options.private_key_pem = other->private_key_pem;  // does not match the certificate
-  EXPECT_THAT(Server::Create(options, router).status(), StatusIs(ErrorCode::kInvalidArgument));
+  options.private_key_pem = std::move(other->private_key_pem);  // does not match the certificate
+  EXPECT_THAT(Server::Create(std::move(options), router).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
   options = TestOptions();
   options.io_threads = 0;
-  EXPECT_THAT(Server::Create(options, router).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(Server::Create(std::move(options), router).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
   options = TestOptions();
   options.public_url = "mail.example.org";
-  EXPECT_THAT(Server::Create(options, router).status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(Server::Create(std::move(options), router).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
   EXPECT_THAT(Server::Create(TestOptions(), nullptr).status(),
               StatusIs(ErrorCode::kInvalidArgument));
 }
@@ -872,7 +876,7 @@ TEST(ServerCreateTest, PortInUseIsUnavailable) {
   ASSERT_THAT((*first)->Start(), IsOk());
   ServerOptions options = TestOptions();
   options.port = (*first)->port();
-  auto second = Server::Create(options, router);
+  auto second = Server::Create(std::move(options), router);
   ASSERT_THAT(second.status(), IsOk());
   EXPECT_THAT((*second)->Start(), StatusIs(ErrorCode::kUnavailable));
 }

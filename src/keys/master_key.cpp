@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "crypto/ad_labels.h"
+#include "keys/secret_file.h"
 
 namespace sealpost::keys {
 namespace {
@@ -18,7 +19,7 @@ Result<MasterKey> FromBase64(std::string_view text, const char* origin) {
     return InvalidArgument(std::string("master key in ") + origin + " must be 32 bytes in base64");
   }
   auto secret = crypto::SecretBytes::CopyOf(*raw);
-  std::fill(raw->begin(), raw->end(), 0);
+  crypto::Wipe(*raw);
   SP_ASSIGN_OR_RETURN(auto key, crypto::AeadKey::FromSecret(std::move(secret)));
   return MasterKey::FromKeyForTesting(std::move(key));
 }
@@ -34,12 +35,13 @@ Result<MasterKey> MasterKey::LoadOrCreate(platform::Filesystem& fs, const std::s
     return FromBase64(env, "SEALPOST_MASTER_KEY");
   }
   if (fs.Exists(path)) {
-    SP_ASSIGN_OR_RETURN(std::string text, platform::ReadSmallFile(fs, path, 1024));
-    return FromBase64(text, path.c_str());
+    SP_ASSIGN_OR_RETURN(const crypto::SecretString text, ReadSecretFile(fs, path, 1024));
+    return FromBase64(text.view(), path.c_str());
   }
   crypto::AeadKey key = crypto::AeadKey::Generate();
-  const std::string encoded = Base64Encode(key.ExposeSecret().view()) + "\n";
-  SP_RETURN_IF_ERROR(platform::WriteFileAtomically(fs, path, AsBytes(encoded)));
+  const crypto::SecretString encoded =
+      crypto::SecretString::TakeFrom(Base64Encode(key.ExposeSecret().view()) + "\n");
+  SP_RETURN_IF_ERROR(platform::WriteFileAtomically(fs, path, encoded.bytes().view()));
   return MasterKey(std::move(key));
 }
 
