@@ -206,8 +206,10 @@ test('the other member reads it, downloads both files, the seal is valid', async
   await bob.getByRole('button', { name: 'Search' }).click();
   await bob.waitForURL(/q=quarterly/);
   await bob.getByRole('listitem').filter({ hasText: 'Quarterly report' }).waitFor();
-  await bob.getByLabel('Search by sender or subject').fill('no-such-thing');
-  await bob.getByRole('button', { name: 'Search' }).click();
+  // A search that matches nothing, opened by its address (the form was used just above; under
+  // the ASan server a second submit right after the first did not navigate: see the note of
+  // session 7).
+  await bob.goto(server.base + '/mailbox/inbox?q=no-such-thing');
   await bob.getByText('No message matches.').waitFor();
 });
 
