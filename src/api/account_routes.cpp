@@ -18,8 +18,8 @@ http::Response NoContent() {
   return r;
 }
 
-app::SignUpRequest SignUpFrom(const json& body, const http::Request& request) {
-  return {StringField(body, "email"), StringField(body, "password"),
+app::SignUpRequest SignUpFrom(RequestJson& body, const http::Request& request) {
+  return {StringField(body, "email"), SecretField(body, "password"),
           StringField(body, "display_name"), request.remote_address};
 }
 

@@ -33,22 +33,22 @@ int MaxDepth(std::string_view text) {
 
 // Parses `body`, refusing an object that names a key twice: nlohmann keeps the last, so
 // {"to":["a"],"to":["b"]} would mean what no reader of the text expects.
-Result<nlohmann::json> ParseRejectingDuplicateKeys(std::string_view body) {
+Result<RequestJson> ParseRejectingDuplicateKeys(std::string_view body) {
   std::vector<std::set<std::string>> open_objects;
   std::string duplicate;
-  const nlohmann::json::parser_callback_t check = [&](int, nlohmann::json::parse_event_t event,
-                                                      nlohmann::json& parsed) {
+  const RequestJson::parser_callback_t check = [&](int, RequestJson::parse_event_t event,
+                                                   RequestJson& parsed) {
     switch (event) {
-      case nlohmann::json::parse_event_t::object_start:
+      case RequestJson::parse_event_t::object_start:
         open_objects.emplace_back();
         break;
-      case nlohmann::json::parse_event_t::key:
+      case RequestJson::parse_event_t::key:
         if (!open_objects.empty() &&
             !open_objects.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
           duplicate = parsed.get<std::string>();
         }
         break;
-      case nlohmann::json::parse_event_t::object_end:
+      case RequestJson::parse_event_t::object_end:
         if (!open_objects.empty()) open_objects.pop_back();
         break;
       default:
@@ -56,7 +56,7 @@ Result<nlohmann::json> ParseRejectingDuplicateKeys(std::string_view body) {
     }
     return true;
   };
-  nlohmann::json value = nlohmann::json::parse(body, check, /*allow_exceptions=*/false);
+  RequestJson value = RequestJson::parse(body, check, /*allow_exceptions=*/false);
   if (value.is_discarded()) {
     return InvalidArgument("request body is not valid JSON (UTF-8)").ShownToClient();
   }
@@ -68,7 +68,7 @@ Result<nlohmann::json> ParseRejectingDuplicateKeys(std::string_view body) {
   return value;
 }
 
-bool HasType(const nlohmann::json& v, JsonType type) {
+bool HasType(const RequestJson& v, JsonType type) {
   switch (type) {
     case JsonType::kString:
       return v.is_string();
@@ -110,7 +110,7 @@ const char* TypeName(JsonType type) {
 
 }  // namespace
 
-Status CheckJsonObject(const nlohmann::json& value, std::string_view what,
+Status CheckJsonObject(const RequestJson& value, std::string_view what,
                        std::initializer_list<FieldSpec> spec) {
   if (!value.is_object()) {
     return InvalidArgument(fmt::format("{} must be a JSON object", what)).ShownToClient();
@@ -135,26 +135,38 @@ Status CheckJsonObject(const nlohmann::json& value, std::string_view what,
   return Status::Ok();
 }
 
-Result<nlohmann::json> ParseJsonObject(std::string_view body,
-                                       std::initializer_list<FieldSpec> spec) {
+Result<RequestJson> ParseJsonObject(std::string_view body, std::initializer_list<FieldSpec> spec) {
   if (MaxDepth(body) > kMaxJsonDepth) {
     return InvalidArgument(fmt::format("JSON is nested deeper than {} levels", kMaxJsonDepth))
         .ShownToClient();
   }
-  SP_ASSIGN_OR_RETURN(nlohmann::json value, ParseRejectingDuplicateKeys(body));
+  SP_ASSIGN_OR_RETURN(RequestJson value, ParseRejectingDuplicateKeys(body));
   SP_RETURN_IF_ERROR(CheckJsonObject(value, "the request body", spec));
   return value;
 }
 
-std::string StringField(const nlohmann::json& object, std::string_view name) {
+std::string StringField(const RequestJson& object, std::string_view name) {
   const auto it = object.find(name);
-  return it == object.end() ? std::string() : it->get<std::string>();
+  if (it == object.end()) return std::string();
+  const crypto::WipedString& text = it->get_ref<const crypto::WipedString&>();
+  return std::string(text.begin(), text.end());
 }
 
-crypto::SecretString SecretField(nlohmann::json& object, std::string_view name) {
+crypto::SecretString SecretField(RequestJson& object, std::string_view name) {
   const auto it = object.find(name);
-  if (it == object.end() || !it->is_string()) return crypto::SecretString();
-  return crypto::SecretString::TakeFrom(it->get_ref<std::string&>());
+  if (it == object.end()) return crypto::SecretString();
+  return SecretValue(*it);
+}
+
+crypto::SecretString SecretValue(RequestJson& value) {
+  if (!value.is_string()) return crypto::SecretString();
+  crypto::WipedString& text = value.get_ref<crypto::WipedString&>();
+  crypto::SecretString out = crypto::SecretString::CopyOf(text);
+  // The allocator wipes the heap buffer when it is freed; a short text lives inside the string
+  // object (small-string buffer) instead, so wipe in place now.
+  crypto::Wipe(std::span(reinterpret_cast<uint8_t*>(text.data()), text.size()));
+  text.clear();
+  return out;
 }
 
 }  // namespace sealpost::api

@@ -52,5 +52,30 @@ TEST(JsonInputTest, RefusesDeepNesting) {
       IsOk());
 }
 
+// A body can carry a password: its strings live in wiped memory, and a secret taken out leaves
+// nothing behind in the parsed value.
+static_assert(std::is_same_v<RequestJson::string_t, crypto::WipedString>);
+
+TEST(JsonInputTest, SecretFieldTakesTheTextOutOfTheParsedBody) {
+  auto body = ParseJsonObject(R"({"email":"a@example.org","password":"correct horse battery"})",
+                              {{"email", JsonType::kString}, {"password", JsonType::kString}});
+  ASSERT_TRUE(body.ok());
+  const crypto::SecretString password = SecretField(*body, "password");
+  EXPECT_EQ(password.view(), "correct horse battery");
+  EXPECT_EQ(body->at("password").get_ref<const crypto::WipedString&>(), "");
+  EXPECT_EQ(StringField(*body, "email"), "a@example.org");
+  EXPECT_TRUE(SecretField(*body, "missing").empty());
+}
+
+TEST(JsonInputTest, SecretValueTakesAShortTextOutOfItsObject) {
+  auto body =
+      ParseJsonObject(R"({"mucs":{"g@example.net":"K7QM2"}})", {{"mucs", JsonType::kObject}});
+  ASSERT_TRUE(body.ok());
+  RequestJson& muc = body->at("mucs").at("g@example.net");
+  const crypto::SecretString taken = SecretValue(muc);
+  EXPECT_EQ(taken.view(), "K7QM2");
+  EXPECT_TRUE(muc.get_ref<const crypto::WipedString&>().empty());
+}
+
 }  // namespace
 }  // namespace sealpost::api

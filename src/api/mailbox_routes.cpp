@@ -17,7 +17,7 @@ namespace {
 using nlohmann::json;
 
 Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
-  SP_ASSIGN_OR_RETURN(const json body,
+  SP_ASSIGN_OR_RETURN(RequestJson body,
                       ParseJsonObject(req.body, {{"to", JsonType::kStringArray},
                                                  {"subject", JsonType::kString, false},
                                                  {"text", JsonType::kString, false},
@@ -33,18 +33,18 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
   r.text = StringField(body, "text");
   r.html = StringField(body, "html");
   if (body.contains("mucs")) {
-    for (const auto& [address, muc] : body.at("mucs").items()) {
+    for (auto& [address, muc] : body.at("mucs").items()) {
       if (!muc.is_string()) {
         return InvalidArgument("each value of mucs must be a string").ShownToClient();
       }
-      r.mucs[address] = muc.get<std::string>();
+      r.mucs[std::string(address)] = SecretValue(muc);
     }
   }
   r.generate_mucs = body.contains("generate_mucs") && body.at("generate_mucs").get<bool>();
   r.in_reply_to = StringField(body, "in_reply_to");
   SP_ASSIGN_OR_RETURN(r.attachments, AttachmentRequestsFrom(body));
   if (body.contains("expires_in_days")) {
-    const json& days = body.at("expires_in_days");
+    const RequestJson& days = body.at("expires_in_days");
     // Beyond any limit either way: clamp before converting, so no value wraps into range.
     r.expires_in_days =
         days.is_number_unsigned()

@@ -44,10 +44,10 @@ void AddMessageContent(json& out, const app::MessageView& view) {
   }
 }
 
-Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const json& body) {
+Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const RequestJson& body) {
   std::vector<app::AttachmentRequest> out;
   if (!body.contains("attachments")) return out;
-  for (const json& a : body.at("attachments")) {
+  for (const RequestJson& a : body.at("attachments")) {
     SP_RETURN_IF_ERROR(CheckJsonObject(a, "an attachment",
                                        {{"upload_id", JsonType::kString},
                                         {"name", JsonType::kString},

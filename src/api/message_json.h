@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_input.h"
 #include "app/mailbox.h"
 #include "http/router.h"
 
@@ -20,7 +21,7 @@ nlohmann::json AttachmentsJson(const std::vector<app::AttachmentInfo>& attachmen
 // are empty and "content_withheld": {reason, detail} says why, in the problem catalogue's words.
 void AddMessageContent(nlohmann::json& out, const app::MessageView& view);
 // The optional "attachments" array of a send or reply body: [{upload_id, name, content_type?}].
-Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const nlohmann::json& body);
+Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const RequestJson& body);
 
 // An upload as it streams in; Finish answers 201 {id, size}.
 class UploadSinkAdapter final : public http::UploadSink {

@@ -154,7 +154,7 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         auto body = ParseJsonObject(req.body, {{"password", JsonType::kString},
                                                {"display_name", JsonType::kString, false}});
         if (!body.ok()) return PickupError(body.status());
-        app::SignUpRequest request{"", StringField(*body, "password"),
+        app::SignUpRequest request{"", SecretField(*body, "password"),
                                    StringField(*body, "display_name"), req.remote_address};
         auto enrolled = guests.Enrol(accounts, *token, std::move(request),
                                      req.Header("User-Agent").value_or(""));

@@ -119,7 +119,7 @@ Result<crypto::SecretBytes> Accounts::AddRecoveryCode(store::UserRecord& user,
 
 Status Accounts::SignUp(const SignUpRequest& request) {
   SP_ASSIGN_OR_RETURN(const EmailAddress email, ParseClientEmail(request.email));
-  SP_RETURN_IF_ERROR(ValidatePassword(request.password));
+  SP_RETURN_IF_ERROR(ValidatePassword(request.password.view()));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
 
   auto existing = s_.store.GetUserByEmail(email.str());
@@ -128,7 +128,7 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   if (existing.ok() && (existing->state != UserState::kPending || existing->disabled)) {
     // Same answer and comparable work as a new sign-up; the owner of the address is told,
     // unless the address has had its share of mail this hour.
-    SpendEquivalentWork(request.password);
+    SpendEquivalentWork(request.password.view());
     return s_.store.Write([&](store::WriteTxn& tx) -> Status {
       SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
       if (!may_mail) return Status::Ok();
@@ -136,7 +136,7 @@ Status Accounts::SignUp(const SignUpRequest& request) {
     });
   }
 
-  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
+  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password.view(),
                                                     std::move(display_name), UserState::kPending));
   const auth::BearerSecret token = auth::BearerSecret::Generate();
   store::TokenRecord token_record{
@@ -454,7 +454,7 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
     const SignUpRequest& request, std::string_view user_agent,
     const std::function<Status(store::WriteTxn&, const store::UserRecord&)>& in_same_write) {
   SP_ASSIGN_OR_RETURN(const EmailAddress email, ParseClientEmail(request.email));
-  SP_RETURN_IF_ERROR(ValidatePassword(request.password));
+  SP_RETURN_IF_ERROR(ValidatePassword(request.password.view()));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
   auto existing = s_.store.GetUserByEmail(email.str());
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
@@ -464,7 +464,7 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
     return Conflict("this address already has an account: log in instead")
         .ShownToClient(Reason::kAddressTaken);
   }
-  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
+  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password.view(),
                                                     std::move(display_name), UserState::kActive));
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(member.record, member.umk));
   store::SessionRecord record;
@@ -490,12 +490,12 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
 Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
                                                  const SignUpRequest& request) {
   SP_ASSIGN_OR_RETURN(const EmailAddress email, ParseClientEmail(request.email));
-  SP_RETURN_IF_ERROR(ValidatePassword(request.password));
+  SP_RETURN_IF_ERROR(ValidatePassword(request.password.view()));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
   auto token = auth::BearerSecret::Parse(token_text);
   if (!token.ok())
     return NotFound("this set-up link is invalid or has expired").As(Reason::kLinkInvalid);
-  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password,
+  SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password.view(),
                                                     std::move(display_name), UserState::kActive));
   member.record.is_admin = true;
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(member.record, member.umk));

@@ -24,7 +24,7 @@ namespace sealpost::app {
 
 struct SignUpRequest {
   std::string email;
-  std::string password;
+  crypto::SecretString password;
   std::string display_name;
   std::string client_address;
 };

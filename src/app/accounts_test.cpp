@@ -131,8 +131,10 @@ TEST_F(AccountsTest, DistributedGuessingIsCappedPerAccount) {
 TEST_F(AccountsTest, SignUpForTakenAddressAnswersAlikeAndTellsTheOwner) {
   Enrol("carol@example.org");
   const size_t mails = mailer_.sent.size();
-  EXPECT_THAT(accounts_.SignUp({"carol@example.org", "another long password", "", "1.2.3.4"}),
-              IsOk());
+  EXPECT_THAT(
+      accounts_.SignUp({"carol@example.org", crypto::SecretString::CopyOf("another long password"),
+                        "", "1.2.3.4"}),
+      IsOk());
   DeliverQueuedMail();
   ASSERT_EQ(mailer_.sent.size(), mails + 1);
   EXPECT_EQ(mailer_.sent.back().text.find("token="), std::string::npos);
@@ -149,8 +151,10 @@ TEST_F(AccountsTest, SignUpsForATakenAddressMailItsOwnerAtMostThreeTimesAnHour) 
   DeliverQueuedMail();
   const size_t before = mailer_.sent.size();
   for (int i = 0; i < 10; ++i) {
-    EXPECT_THAT(accounts_.SignUp({"sam@example.org", "another long password", "", "192.0.2.1"}),
-                IsOk())
+    EXPECT_THAT(
+        accounts_.SignUp({"sam@example.org", crypto::SecretString::CopyOf("another long password"),
+                          "", "192.0.2.1"}),
+        IsOk())
         << i;
   }
   DeliverQueuedMail();
@@ -159,12 +163,16 @@ TEST_F(AccountsTest, SignUpsForATakenAddressMailItsOwnerAtMostThreeTimesAnHour) 
     EXPECT_EQ(mailer_.sent[i].to.str(), "sam@example.org");
     EXPECT_NE(mailer_.sent[i].text.find("already has one"), std::string::npos);
   }
-  ASSERT_THAT(accounts_.SignUp({"tess@example.org", kPassword, "", "192.0.2.1"}), IsOk());
+  ASSERT_THAT(accounts_.SignUp(
+                  {"tess@example.org", crypto::SecretString::CopyOf(kPassword), "", "192.0.2.1"}),
+              IsOk());
   DeliverQueuedMail();
   EXPECT_EQ(mailer_.sent.size(), before + 4);
   clock_.Advance(61min);
-  ASSERT_THAT(accounts_.SignUp({"sam@example.org", "another long password", "", "192.0.2.1"}),
-              IsOk());
+  ASSERT_THAT(
+      accounts_.SignUp({"sam@example.org", crypto::SecretString::CopyOf("another long password"),
+                        "", "192.0.2.1"}),
+      IsOk());
   DeliverQueuedMail();
   EXPECT_EQ(mailer_.sent.size(), before + 5);
 }
@@ -175,7 +183,10 @@ TEST_F(AccountsTest, SignUpsForAPendingAddressMailAtMostThreeLinksAnHour) {
   const size_t before = mailer_.sent.size();
   std::string token;  // of the newest link mailed
   for (int i = 0; i < 10; ++i) {
-    EXPECT_THAT(accounts_.SignUp({"uma@example.org", kPassword, "", "192.0.2.1"}), IsOk()) << i;
+    EXPECT_THAT(accounts_.SignUp(
+                    {"uma@example.org", crypto::SecretString::CopyOf(kPassword), "", "192.0.2.1"}),
+                IsOk())
+        << i;
     DeliverQueuedMail();
     if (mailer_.sent.size() > before + (i < 3 ? i : 3)) token = LastToken();
   }
@@ -185,7 +196,9 @@ TEST_F(AccountsTest, SignUpsForAPendingAddressMailAtMostThreeLinksAnHour) {
 }
 
 TEST_F(AccountsTest, VerificationLinkWorksOnce) {
-  ASSERT_THAT(accounts_.SignUp({"dan@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  ASSERT_THAT(accounts_.SignUp(
+                  {"dan@example.org", crypto::SecretString::CopyOf(kPassword), "", "127.0.0.1"}),
+              IsOk());
   const std::string token = LastToken();
   // Unverified accounts cannot log in, with the same answer as a wrong password.
   EXPECT_THAT(accounts_.Login("dan@example.org", kPassword, "127.0.0.1").status(),
@@ -197,7 +210,9 @@ TEST_F(AccountsTest, VerificationLinkWorksOnce) {
 }
 
 TEST_F(AccountsTest, RecoveryCodeUnwrapsTheSameKeys) {
-  ASSERT_THAT(accounts_.SignUp({"erin@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  ASSERT_THAT(accounts_.SignUp(
+                  {"erin@example.org", crypto::SecretString::CopyOf(kPassword), "", "127.0.0.1"}),
+              IsOk());
   auto verified = accounts_.VerifyEmail(LastToken());
   ASSERT_THAT(verified.status(), IsOk());
   auto user = store_->GetUserByEmail("erin@example.org");

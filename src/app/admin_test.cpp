@@ -16,9 +16,12 @@ class AdminTest : public AppTest {
     auto token = accounts_.CreateBootstrapTokenIfNeeded();
     ASSERT_THAT(token.status(), IsOk());
     ASSERT_TRUE(token->has_value());
-    ASSERT_THAT(accounts_.BootstrapAdmin(**token, {"root@example.org", kPassword, "", "127.0.0.1"})
-                    .status(),
-                IsOk());
+    ASSERT_THAT(
+        accounts_
+            .BootstrapAdmin(**token, {"root@example.org", crypto::SecretString::CopyOf(kPassword),
+                                      "", "127.0.0.1"})
+            .status(),
+        IsOk());
     auto login = accounts_.Login("root@example.org", kPassword, "127.0.0.1");
     ASSERT_THAT(login.status(), IsOk());
     auto ctx = accounts_.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
@@ -103,7 +106,9 @@ TEST_F(AdminTest, RulesForWhoAndWhom) {
 TEST_F(AdminTest, AccountsArePagedInAddressOrder) {
   Enrol("dave@example.org");
   Enrol("bob@example.org");
-  ASSERT_THAT(accounts_.SignUp({"carol@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  ASSERT_THAT(accounts_.SignUp(
+                  {"carol@example.org", crypto::SecretString::CopyOf(kPassword), "", "127.0.0.1"}),
+              IsOk());
   std::vector<AccountSummary> all;
   std::string cursor;
   int pages = 0;

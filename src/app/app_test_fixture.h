@@ -27,6 +27,14 @@ using namespace std::chrono_literals;
 
 inline constexpr const char* kPassword = "correct horse battery staple";
 
+// SendRequest::mucs from literals (its values are move-only SecretStrings).
+inline std::map<std::string, crypto::SecretString> Mucs(
+    std::initializer_list<std::pair<std::string, std::string>> typed) {
+  std::map<std::string, crypto::SecretString> out;
+  for (const auto& [address, muc] : typed) out.emplace(address, crypto::SecretString::CopyOf(muc));
+  return out;
+}
+
 class CapturingMailer final : public delivery::Mailer {
  public:
   Status Send(const delivery::OutgoingMail& mail) override {
@@ -93,7 +101,8 @@ class AppTest : public ::testing::Test {
 
   // Enrols a member with TOTP and returns its TOTP secret.
   std::string Enrol(const std::string& email) {
-    EXPECT_THAT(accounts_.SignUp({email, kPassword, "", "127.0.0.1"}), IsOk());
+    EXPECT_THAT(accounts_.SignUp({email, crypto::SecretString::CopyOf(kPassword), "", "127.0.0.1"}),
+                IsOk());
     auto verified = accounts_.VerifyEmail(LastToken());
     EXPECT_THAT(verified.status(), IsOk());
     if (verified.ok()) recovery_codes_[email] = verified->recovery_code.AsStringView();

@@ -140,7 +140,9 @@ TEST_F(CredentialsTest, RecoveryReplacesPasswordAndRecoveryCode) {
 TEST_F(CredentialsTest, EveryRecoveryFailureLooksTheSame) {
   const std::string totp = Enrol("dave@example.org");
   const std::string code = recovery_codes_["dave@example.org"];
-  ASSERT_THAT(accounts_.SignUp({"unverified@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  ASSERT_THAT(accounts_.SignUp({"unverified@example.org", crypto::SecretString::CopyOf(kPassword),
+                                "", "127.0.0.1"}),
+              IsOk());
 
   const Status wrong_code =
       accounts_

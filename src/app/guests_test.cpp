@@ -77,7 +77,7 @@ TEST_F(GuestsTest, TypedMucAndLinkOpenTheMessageAndItsAttachment) {
   ASSERT_THAT(upload.status(), IsOk());
   SendRequest r = Request(kGuest, "Quarterly figures");
   r.attachments = {{upload->id.str(), "figures.pdf", "application/pdf"}};
-  r.mucs = {{"Guest@Example.net", kMuc}};
+  r.mucs = Mucs({{"Guest@Example.net", kMuc}});
   SendOutcome outcome;
   auto id = mailbox_.Send(alice, r, &outcome);
   ASSERT_THAT(id.status(), IsOk());
@@ -138,7 +138,7 @@ TEST_F(GuestsTest, NoticeShowsTheSubjectOnlyWhenPolicyAllows) {
   Mailbox mailbox(services_);  // a Mailbox keeps its own copy of the services
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "Quarterly figures");
-  r.mucs = {{kGuest, kMuc}};
+  r.mucs = Mucs({{kGuest, kMuc}});
   ASSERT_THAT(mailbox.Send(alice, r).status(), IsOk());
   EXPECT_EQ(woken, 1);
   const std::string link = LinkFor(kGuest);
@@ -153,7 +153,7 @@ TEST_F(GuestsTest, ReplyFromThePortalIsSealedForTheGuestAndKeepsTheThread) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "Contract");
   r.to.push_back("bob@example.org");
-  r.mucs = {{kGuest, kMuc}};
+  r.mucs = Mucs({{kGuest, kMuc}});
   auto original = mailbox_.Send(alice, r);
   ASSERT_THAT(original.status(), IsOk());
   auto view = guests_.Unlock(LinkFor(kGuest), kMuc, "192.0.2.1");
@@ -195,7 +195,7 @@ TEST_F(GuestsTest, ReplyFromThePortalIsSealedForTheGuestAndKeepsTheThread) {
 TEST_F(GuestsTest, AReplyUploadOpensOnlyWithItsOwnPickupToken) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "one");
-  r.mucs = {{kGuest, kMuc}};
+  r.mucs = Mucs({{kGuest, kMuc}});
   ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
   auto first = guests_.Unlock(LinkFor(kGuest), kMuc, "192.0.2.1");
   ASSERT_THAT(first.status(), IsOk());
@@ -241,13 +241,13 @@ TEST_F(GuestsTest, NewGuestWithoutMucIsRefusedAndNothingIsStoredOrSent) {
   EXPECT_TRUE(sent->items.empty());
 
   // MUC limits.
-  r.mucs = {{kGuest, "short"}};
+  r.mucs = Mucs({{kGuest, "short"}});
   EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
-  r.mucs = {{kGuest, std::string(65, 'x')}};
+  r.mucs = Mucs({{kGuest, std::string(65, 'x')}});
   EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
-  r.mucs = {{kGuest, std::string(1 << 20, 'x')}};
+  r.mucs = Mucs({{kGuest, std::string(1 << 20, 'x')}});
   EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
-  r.mucs = {{kGuest, "line\r\nbreak"}};
+  r.mucs = Mucs({{kGuest, "line\r\nbreak"}});
   EXPECT_THAT(mailbox_.Send(alice, r).status(), StatusIs(ErrorCode::kInvalidArgument));
   // New MUCs (one argon2id hash each) are bounded per message.
   SendRequest many = Request("g0@example.net", "s");
@@ -283,7 +283,7 @@ TEST_F(GuestsTest, GeneratedMucIsReturnedOnceAndOpens) {
 TEST_F(GuestsTest, LaterMessagesFromAnotherMemberUseTheSameMucWithTheirOwnLink) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest first = Request(kGuest, "from alice");
-  first.mucs = {{kGuest, kMuc}};
+  first.mucs = Mucs({{kGuest, kMuc}});
   ASSERT_THAT(mailbox_.Send(alice, first).status(), IsOk());
   const std::string link_a = LinkFor(kGuest);
 
@@ -307,7 +307,7 @@ TEST_F(GuestsTest, LaterMessagesFromAnotherMemberUseTheSameMucWithTheirOwnLink) 
 TEST_F(GuestsTest, FiveWrongMucsLockUntilTheSenderIssuesANewOne) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "locked");
-  r.mucs = {{kGuest, kMuc}};
+  r.mucs = Mucs({{kGuest, kMuc}});
   auto id = mailbox_.Send(alice, r);
   ASSERT_THAT(id.status(), IsOk());
   const std::string link = LinkFor(kGuest);
@@ -381,7 +381,7 @@ TEST_F(GuestsTest, AFailureThatCannotBeRecordedFailsTheRequest) {
 TEST_F(GuestsTest, AGuessAtALockedCodeThatCannotBeRecordedFailsTheRequest) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "locked");
-  r.mucs = {{kGuest, kMuc}};
+  r.mucs = Mucs({{kGuest, kMuc}});
   ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
   const std::string link = LinkFor(kGuest);
   for (int i = 1; i <= 5; ++i) {
@@ -400,10 +400,10 @@ TEST_F(GuestsTest, AGuessAtALockedCodeThatCannotBeRecordedFailsTheRequest) {
 TEST_F(GuestsTest, LinksOpenNothingForAnotherRecipientAndStopAtExpiryOrRevocation) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   SendRequest r = Request(kGuest, "for guest one");
-  r.mucs = {{kGuest, kMuc}};
+  r.mucs = Mucs({{kGuest, kMuc}});
   ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
   SendRequest r2 = Request("other@example.net", "for guest two");
-  r2.mucs = {{"other@example.net", "other-code-7"}};
+  r2.mucs = Mucs({{"other@example.net", "other-code-7"}});
   ASSERT_THAT(mailbox_.Send(alice, r2).status(), IsOk());
   const std::string link_one = LinkFor(kGuest);
   const std::string link_two = LinkFor("other@example.net");
@@ -446,7 +446,7 @@ TEST_F(GuestsTest, StoreAndDataDirectoryAloneOpenNothing) {
   SendRequest r = Request(kGuest, "SUBJECT-MARKER-5150");
   r.text = "BODY-MARKER-5150";
   r.attachments = {{upload->id.str(), "NAME-MARKER-5150.txt", ""}};
-  r.mucs = {{kGuest, kMuc}};
+  r.mucs = Mucs({{kGuest, kMuc}});
   ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
   const std::string link = LinkFor(kGuest);  // delivered: the queue holds it no more
   ASSERT_THAT(guests_.Unlock(link, kMuc, "192.0.2.1").status(), IsOk());

@@ -191,8 +191,8 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       return InvalidArgument("a key of mucs is not a valid address")
           .ShownToClient(Reason::kInvalidRecipient);
     }
-    SP_RETURN_IF_ERROR(ValidateMuc(muc));
-    typed_mucs[address->str()] = crypto::SecretString::CopyOf(muc);
+    SP_RETURN_IF_ERROR(ValidateMuc(muc.view()));
+    typed_mucs[address->str()] = crypto::SecretString::CopyOf(muc.view());
   }
 
   std::vector<store::UserRecord> recipients;

@@ -35,9 +35,8 @@ struct SendRequest {
   std::string html;
   std::vector<AttachmentRequest> attachments;
   // Guests (recipients that are not members) whose address has no usable MUC yet need one: typed
-  // by the sender (by address) or generated. Plain strings here (the request is filled from JSON,
-  // whose parser holds them as std::string anyway); Send moves each into a SecretString first.
-  std::map<std::string, std::string> mucs;
+  // by the sender (by address) or generated.
+  std::map<std::string, crypto::SecretString> mucs;
   bool generate_mucs = false;
   // The message this one answers (the sender must be able to read it): keeps the thread.
   std::string in_reply_to;

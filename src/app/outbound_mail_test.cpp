@@ -166,7 +166,9 @@ TEST_F(OutboundMailTest, ABatchGoesToTheMailerAtOnceAndEachMailGetsItsOwnOutcome
 
 TEST_F(OutboundMailTest, SignUpQueuesTheConfirmationInItsOwnTransaction) {
   const size_t before = mailer_.sent.size();
-  ASSERT_THAT(accounts_.SignUp({"dave@example.org", kPassword, "", "127.0.0.1"}), IsOk());
+  ASSERT_THAT(accounts_.SignUp(
+                  {"dave@example.org", crypto::SecretString::CopyOf(kPassword), "", "127.0.0.1"}),
+              IsOk());
   EXPECT_EQ(mailer_.sent.size(), before);  // queued, not sent inline
   ASSERT_EQ(Queued().size(), 1u);
   EXPECT_EQ(Deliver().delivered, 1);

@@ -28,7 +28,8 @@ class SentStatusTest : public AppTest {
     r.subject = std::move(subject);
     r.text = "body of " + r.subject;
     for (const std::string& a : r.to) {
-      if (a.find("example.net") != std::string::npos) r.mucs[a] = kMuc;
+      if (a.find("example.net") != std::string::npos)
+        r.mucs[a] = crypto::SecretString::CopyOf(kMuc);
     }
     return r;
   }

@@ -4,8 +4,9 @@
 //
 // TakeFrom moves text that arrived in a std::string (from a parser, a file read) into guarded
 // memory and wipes the string's whole buffer, so the copy that had to exist is gone at once.
-// What it cannot reach: copies a library made and freed before handing the string over (e.g.
-// nlohmann::json's lexer buffer), which is why callers take secrets out of such values first.
+// What it cannot reach: copies a library made and freed before handing the string over, which is
+// why such buffers use crypto::WipingAllocator where the library allows it (request bodies, their
+// parsed JSON) and why callers take secrets out of such values first.
 //
 // Thread-safety: a plain value, like SecretBytes. Move-only: a copy is spelled CopyOf.
 #pragma once

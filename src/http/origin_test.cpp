@@ -23,8 +23,8 @@ TEST(CanonicalOriginTest, LowerCaseWithoutDefaultPortOrPath) {
 Request Unsafe(std::string origin, std::string host = "mail.example.org:8443") {
   Request r;
   r.method = "POST";
-  r.headers = {{"Host", std::move(host)}};
-  if (!origin.empty()) r.headers.emplace_back("Origin", std::move(origin));
+  r.headers.emplace_back("Host", host);
+  if (!origin.empty()) r.headers.emplace_back("Origin", origin);
   return r;
 }
 

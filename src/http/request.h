@@ -3,7 +3,8 @@
 // SECURITY: every field is attacker-controlled. The server fills `path` only after
 // PercentDecodePath() accepted the target, so handlers never see `..`, backslashes, NUL or other
 // control characters in it; `target`, `query`, header values and `body` are raw and unvalidated.
-// Never log `query`, `body`, cookies or the Authorization header: they may carry secrets.
+// Never log `query`, `body`, cookies or the Authorization header: they may carry secrets, which is
+// also why header values and the body live in memory that is wiped when freed (WipedString).
 //
 // Thread-safety: plain data; the helpers are const and safe to call concurrently.
 #pragma once
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "crypto/wiping_allocator.h"
 
 namespace sealpost::http {
 
@@ -24,8 +26,9 @@ struct Request {
   std::string target;  // raw request target, e.g. "/api/v1/x%20y?a=b"
   std::string path;    // percent-decoded path without the query, e.g. "/api/v1/x y"
   std::string query;   // raw query string without '?', e.g. "a=b"
-  std::vector<std::pair<std::string, std::string>> headers;  // in arrival order, names as sent
-  std::string body;            // buffered body; empty for streaming (upload) routes and for begin()
+  // In arrival order, names as sent.
+  std::vector<std::pair<std::string, crypto::WipedString>> headers;
+  crypto::WipedString body;    // buffered body; empty for streaming (upload) routes and for begin()
   std::string remote_address;  // peer IP address, e.g. "127.0.0.1" or "::1"
   std::optional<uint64_t> content_length;  // absent for chunked bodies and bodiless requests
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "crypto/wiping_allocator.h"
 #include "http/internal/ascii.h"
 #include "http/internal/request_head.h"
 #include "http/internal/worker_job.h"
@@ -23,6 +24,9 @@ namespace sealpost::http::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// A buffered request body, in memory wiped when freed (it may hold a password or a MUC).
+using WipedStringBody =
+    bhttp::basic_string_body<char, std::char_traits<char>, crypto::WipingAllocator<char>>;
 
 constexpr size_t kChunkBytes = 64 * 1024;  // read buffer beyond the request head
 // Upload and download pieces handed to and from the worker pool. Each hand-over wakes threads,
@@ -237,7 +241,8 @@ class Session final {
   const Router& router_;
   asio::thread_pool& workers_;
   std::atomic<size_t>& transfers_;
-  beast::flat_buffer buffer_;
+  // Raw request bytes (cookies, bodies with passwords) are wiped when the buffer grows or goes.
+  beast::basic_flat_buffer<crypto::WipingAllocator<char>> buffer_;
   beast::error_code ec_;
   unsigned version_ = 11;
   bool hard_closed_ = false;
@@ -341,7 +346,7 @@ asio::awaitable<bool> Session::ServeOne() {
   }
   if (has_body) {
     if (!co_await SendContinueIfExpected(request)) co_return false;
-    bhttp::request_parser<bhttp::string_body> parser(std::move(head));
+    bhttp::request_parser<WipedStringBody> parser(std::move(head));
     parser.body_limit(limit);
     while (!parser.is_done()) {
       Tcp().expires_after(options_.body_idle_timeout);
