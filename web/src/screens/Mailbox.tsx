@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type MessageHeader } from '../api';
 import { FormError } from '../components/Field';
 import { Link } from '../components/Link';
@@ -26,12 +26,20 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [search, setSearch] = useState(q);
+  // The query this form last submitted: its own navigation must not reset what the user has typed
+  // since (effects run after the next paint, a fast typist or a test can be quicker).
+  const submitted = useRef(q);
+  // Each load gets a number; an answer that arrives after a newer load started is dropped, so a
+  // slow first search cannot overwrite the second one's results.
+  const generation = useRef(0);
 
   const load = async (from: string | null, replace: boolean) => {
+    const mine = ++generation.current;
     setLoading(true);
     setError(null);
     try {
       const page = await api.mailbox(folder, from, q);
+      if (mine !== generation.current) return;
       // Messages waiting to be re-sealed to this new member come first: they need the link.
       const waiting: MessageHeader[] = (from ? [] : page.waiting || []).map((w) => ({
         ...w, folder: 'inbox', unread: true, seal: { status: 'valid' }, waiting: true,
@@ -40,14 +48,15 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
       setItems((prev) => (replace ? got : [...prev, ...got]));
       setCursor(page.next_cursor);
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
+      if (mine === generation.current) setError(e instanceof ApiError ? e.message : String(e));
     } finally {
-      setLoading(false);
+      if (mine === generation.current) setLoading(false);
     }
   };
 
   useEffect(() => {
-    setSearch(q);
+    if (q !== submitted.current) setSearch(q);  // changed from outside: back button, "Show all"
+    submitted.current = q;
     setItems([]);
     load(null, true);
   }, [folder, q]);
@@ -65,6 +74,7 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
           onSubmit={(e) => {
             e.preventDefault();
             const s = search.trim();
+            submitted.current = s;
             navigate(`/mailbox/${folder}` + (s ? `?q=${encodeURIComponent(s)}` : ''));
           }}
         >
