@@ -28,7 +28,7 @@ class OutboundMailTest : public AppTest {
     return round.ok() ? *round : DeliveryRound{};
   }
 
-  std::vector<store::OutboundMailRecord> Queued() { return *store_->ListQueuedMail(100); }
+  std::vector<store::OutboundMailRecord> Queued() { return *store_->outbox().ListQueuedMail(100); }
 
   MailDeliverer deliverer_;
 };
@@ -102,7 +102,7 @@ TEST_F(OutboundMailTest, ALeasedMailIsLeftToItsDelivererUntilTheLeaseRunsOut) {
   Queue("carol@example.org", "hello");
   // Another deliverer claimed it and died before finishing.
   ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-    return tx.ClaimDueMail(clock_.Now(), clock_.Now() + 300s, 10).status();
+    return tx.outbox().ClaimDueMail(clock_.Now(), clock_.Now() + 300s, 10).status();
   }),
               IsOk());
   EXPECT_EQ(Deliver().delivered, 0);
@@ -180,7 +180,8 @@ class RecallingMailer final : public delivery::Mailer {
   explicit RecallingMailer(store::Store& store) : store_(store) {}
   Status Send(const delivery::OutgoingMail& mail) override {
     sent.push_back(mail.to.str());
-    return store_.Write([](store::WriteTxn& tx) { return tx.DeleteMailOfPickup("pickup-1"); });
+    return store_.Write(
+        [](store::WriteTxn& tx) { return tx.outbox().DeleteMailOfPickup("pickup-1"); });
   }
   store::Store& store_;
   std::vector<std::string> sent;

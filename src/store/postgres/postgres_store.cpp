@@ -10,6 +10,7 @@
 #include "store/audit_chain.h"
 #include "store/postgres/internal.h"
 #include "store/postgres/pool.h"
+#include "store/postgres/reader.h"
 #include "store/postgres/schema.h"
 #include "store/postgres/write_txn.h"
 
@@ -62,7 +63,15 @@ class BatchTransaction {
 class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, PostgresOptions options)
-      : pool_(url, options.max_connections), options_(options) {}
+      : pool_(url, options.max_connections),
+        options_(options),
+        reader_(pool_),
+        accounts_(reader_),
+        messages_(reader_),
+        guests_(reader_),
+        outbox_(reader_),
+        audit_(reader_),
+        platform_(reader_) {}
 
   Pool& pool() { return pool_; }
 
@@ -93,158 +102,12 @@ class PostgresStore final : public Store {
     return future.get();
   }
 
-  Result<UserRecord> GetUser(const UserId& id) override {
-    return ReadOne<UserRecord>("get_user", ReadUser, "user", id.str());
-  }
-
-  Result<UserRecord> GetUserByEmail(const std::string& email) override {
-    return ReadOne<UserRecord>("get_user_by_email", ReadUser, "user", email);
-  }
-
-  Result<bool> HasActiveAdmin() override {
-    return Read<bool>(
-        [](pqxx::transaction_base& tx) { return !tx.exec_prepared("has_active_admin").empty(); });
-  }
-
-  Result<std::vector<UserRecord>> ListUsers(const std::string* after_email, int limit) override {
-    if (after_email) return ReadAll<UserRecord>(ReadUser, "list_users_after", *after_email, limit);
-    return ReadAll<UserRecord>(ReadUser, "list_users", limit);
-  }
-
-  Result<std::vector<SessionRecord>> ListSessionsOfUser(const UserId& user_id, int limit) override {
-    return ReadAll<SessionRecord>(ReadSession, "list_sessions_of_user", user_id.str(), limit);
-  }
-
-  Result<SessionRecord> GetSession(const std::string& lookup) override {
-    return ReadOne<SessionRecord>("get_session", ReadSession, "session", lookup);
-  }
-
-  Result<SessionWithUser> GetSessionWithUser(const std::string& lookup) override {
-    return ReadOne<SessionWithUser>(
-        "get_session_with_user",
-        [](const pqxx::row& r) {
-          return SessionWithUser{ReadSession(r), ReadUser(r.slice(kSessionColumnCount, r.size()))};
-        },
-        "session", lookup);
-  }
-
-  Result<int64_t> GetCounter(const std::string& key, TimePoint now,
-                             std::chrono::milliseconds window) override {
-    return Read<int64_t>([&](pqxx::transaction_base& tx) {
-      const auto r = tx.exec_prepared("get_counter", key, static_cast<int64_t>(window.count()),
-                                      ToUnixMillis(now));
-      return r.empty() ? int64_t{0} : r[0][0].as<int64_t>();
-    });
-  }
-
-  Result<UploadRecord> GetUpload(const UploadId& id) override {
-    return ReadOne<UploadRecord>("get_upload", ReadUpload, "upload", id.str());
-  }
-
-  Result<std::vector<UploadRecord>> ListUploadsCreatedBefore(TimePoint cutoff, int limit) override {
-    return ReadAll<UploadRecord>(ReadUpload, "list_uploads_before", ToUnixMillis(cutoff), limit);
-  }
-
-  Result<std::vector<MailboxItem>> ListMailbox(const UserId& owner, Folder folder,
-                                               const MailboxCursor* before, int limit) override {
-    if (before) {
-      return ReadAll<MailboxItem>(ReadMailboxItem, "list_mailbox_before", owner.str(),
-                                  static_cast<int>(folder), before->created_ms, before->message_id,
-                                  limit);
-    }
-    return ReadAll<MailboxItem>(ReadMailboxItem, "list_mailbox", owner.str(),
-                                static_cast<int>(folder), limit);
-  }
-
-  Result<MailboxItem> GetMailboxItem(const UserId& owner, const MessageId& id) override {
-    return ReadOne<MailboxItem>("get_mailbox_item", ReadMailboxItem, "message", owner.str(),
-                                id.str());
-  }
-
-  Result<MessageRecord> GetMessage(const MessageId& id) override {
-    return ReadOne<MessageRecord>("get_message", ReadMessage, "message", id.str());
-  }
-
-  Result<TokenRecord> GetToken(const std::string& lookup, TokenPurpose purpose,
-                               TimePoint now) override {
-    return ReadOne<TokenRecord>("get_token", ReadToken, "token", lookup, static_cast<int>(purpose),
-                                ToUnixMillis(now));
-  }
-
-  Result<GuestAddressRecord> GetGuestAddress(const std::string& email) override {
-    return ReadOne<GuestAddressRecord>("get_guest_address", ReadGuestAddress, "guest address",
-                                       email);
-  }
-
-  Result<PickupRecord> GetPickup(const std::string& lookup) override {
-    return ReadOne<PickupRecord>("get_pickup", ReadPickup, "pickup", lookup);
-  }
-
-  Result<std::vector<PickupRecord>> ListPickupsOfMessage(const MessageId& id) override {
-    return ReadAll<PickupRecord>(ReadPickup, "list_pickups_of_message", id.str());
-  }
-
-  Result<std::vector<PickupRecord>> ListPickupsOfAddress(const std::string& email,
-                                                         int limit) override {
-    return ReadAll<PickupRecord>(ReadPickup, "list_pickups_of_address", email, limit);
-  }
-
-  Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
-                                                                 int limit) override {
-    return ReadAll<PickupRecord>(ReadPickup, "list_claimable_pickups_of_sender", sender.str(),
-                                 limit);
-  }
-
-  Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) override {
-    return ReadAll<PickupRecord>(ReadPickup, "list_expired_pickups", ToUnixMillis(now), limit);
-  }
-
-  Result<std::vector<MailboxEntry>> ListMailboxEntriesOfMessage(const MessageId& id) override {
-    return ReadAll<MailboxEntry>(ReadMailboxEntry, "list_mailbox_entries_of_message", id.str());
-  }
-
-  Result<std::vector<AttachmentRecord>> GetAttachments(const MessageId& id) override {
-    return ReadAll<AttachmentRecord>(
-        [](const pqxx::row& r) {
-          AttachmentRecord a;
-          a.message_id = MessageId::FromTrusted(r[0].as<std::string>());
-          a.index = r[1].as<int>();
-          a.blob_id = BlobId::FromTrusted(r[2].as<std::string>());
-          a.stored_size = static_cast<uint64_t>(r[3].as<int64_t>());
-          return a;
-        },
-        "get_attachments", id.str());
-  }
-
-  Result<std::vector<AuditEntry>> ReadAudit(int64_t from_seq, int limit) override {
-    return ReadAll<AuditEntry>(ReadAuditEntry, "read_audit", from_seq, limit);
-  }
-
-  Result<std::vector<AuditEntry>> ReadAuditBefore(int64_t before_seq, int limit) override {
-    return ReadAll<AuditEntry>(ReadAuditEntry, "read_audit_before", before_seq, limit);
-  }
-
-  Result<std::vector<AuditCheckpoint>> ReadAuditCheckpoints() override {
-    return ReadAll<AuditCheckpoint>(
-        [](const pqxx::row& r) {
-          return AuditCheckpoint{r[0].as<int64_t>(), ReadBytes(r[1]), ReadBytes(r[2]),
-                                 FromUnixMillis(r[3].as<int64_t>())};
-        },
-        "read_checkpoints");
-  }
-
-  Result<std::vector<OutboundMailRecord>> ListQueuedMail(int limit) override {
-    return ReadAll<OutboundMailRecord>(ReadOutboundMail, "list_queued_mail", limit);
-  }
-
-  Result<PlatformKeyRecord> GetPlatformKey(const std::string& name) override {
-    return ReadOne<PlatformKeyRecord>(
-        "get_platform_key",
-        [](const pqxx::row& r) {
-          return PlatformKeyRecord{r[0].as<std::string>(), ReadBytes(r[1]), ReadBytes(r[2])};
-        },
-        "platform key", name);
-  }
+  AccountsReader& accounts() override { return accounts_; }
+  MessagesReader& messages() override { return messages_; }
+  GuestsReader& guests() override { return guests_; }
+  OutboxReader& outbox() override { return outbox_; }
+  AuditReader& audit() override { return audit_; }
+  PlatformReader& platform() override { return platform_; }
 
  private:
   struct Pending {
@@ -342,48 +205,15 @@ class PostgresStore final : public Store {
     return std::vector<Status>(batch.size(), last);
   }
 
-  // Runs a read outside any explicit transaction (each statement is its own snapshot). A lost
-  // connection is retried once on a fresh one. `fn` returns T or Result<T>.
-  template <typename T, typename Fn>
-  Result<T> Read(Fn&& fn) {
-    Status last = Unavailable("postgres: no attempt made");
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      SP_ASSIGN_OR_RETURN(auto lease, pool_.Acquire());
-      bool retryable = false;
-      try {
-        pqxx::nontransaction tx(lease.conn());
-        return Result<T>(fn(tx));
-      } catch (...) {
-        last = StatusFromException(std::current_exception(), &retryable);
-      }
-      if (!lease.conn().is_open()) lease.Discard();
-      if (!retryable) return last;
-    }
-    return last;
-  }
-
-  template <typename T, typename RowFn, typename... Args>
-  Result<T> ReadOne(const char* statement, RowFn row_fn, const char* what, const Args&... args) {
-    return Read<T>([&](pqxx::transaction_base& tx) -> Result<T> {
-      const auto r = tx.exec_prepared(statement, args...);
-      if (r.empty()) return NotFound(std::string(what) + " not found");
-      return row_fn(r[0]);
-    });
-  }
-
-  template <typename T, typename RowFn, typename... Args>
-  Result<std::vector<T>> ReadAll(RowFn row_fn, const char* statement, const Args&... args) {
-    return Read<std::vector<T>>([&](pqxx::transaction_base& tx) {
-      const auto r = tx.exec_prepared(statement, args...);
-      std::vector<T> out;
-      out.reserve(r.size());
-      for (const auto& row : r) out.push_back(row_fn(row));
-      return out;
-    });
-  }
-
   Pool pool_;
   PostgresOptions options_;
+  Reader reader_;
+  PgAccountsReader accounts_;
+  PgMessagesReader messages_;
+  PgGuestsReader guests_;
+  PgOutboxReader outbox_;
+  PgAuditReader audit_;
+  PgPlatformReader platform_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
