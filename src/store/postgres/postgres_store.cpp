@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "store/audit_chain.h"
-#include "store/postgres/internal.h"
-#include "store/postgres/pool.h"
-#include "store/postgres/reader.h"
-#include "store/postgres/schema.h"
-#include "store/postgres/write_txn.h"
+#include "store/postgres/internal/pool.h"
+#include "store/postgres/internal/reader.h"
+#include "store/postgres/internal/schema.h"
+#include "store/postgres/internal/statements.h"
+#include "store/postgres/internal/write_txn.h"
 
 namespace sealpost::store::postgres {
 namespace {

@@ -6,10 +6,10 @@
 #include <mutex>
 #include <thread>
 
-#include "store/sqlite/connection.h"
-#include "store/sqlite/reader_pool.h"
-#include "store/sqlite/schema.h"
-#include "store/sqlite/write_txn.h"
+#include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/reader_pool.h"
+#include "store/sqlite/internal/schema.h"
+#include "store/sqlite/internal/write_txn.h"
 
 namespace sealpost::store::sqlite {
 namespace {

@@ -1,0 +1,231 @@
+#include "store/postgres/internal/schema.h"
+
+#include <string>
+#include <vector>
+
+#include "store/postgres/internal/statements.h"
+
+namespace sealpost::store::postgres {
+namespace {
+
+// Never edit a migration that has shipped: add a new one. Ids and hex digests compare bytewise
+// (COLLATE "C") whatever the cluster's locale, so orderings match the SQLite store's.
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> kMigrations = {
+      R"sql(
+CREATE TABLE users(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  email TEXT COLLATE "C" NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  is_admin BOOLEAN NOT NULL,
+  box_public_key BYTEA NOT NULL,
+  verify_key BYTEA NOT NULL,
+  wrapped_private_keys BYTEA NOT NULL,
+  password_salt BYTEA NOT NULL,
+  password_ops BIGINT NOT NULL,
+  password_mem BIGINT NOT NULL,
+  umk_by_password BYTEA NOT NULL,
+  recovery_salt BYTEA NOT NULL,
+  umk_by_recovery BYTEA NOT NULL,
+  totp_secret BYTEA NOT NULL,
+  totp_enabled BOOLEAN NOT NULL,
+  totp_last_step BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  disabled BOOLEAN NOT NULL DEFAULT false
+);
+CREATE TABLE sessions(
+  lookup TEXT COLLATE "C" PRIMARY KEY,
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  wrapped_umk BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL,
+  last_seen_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  failures BIGINT NOT NULL,
+  public_id TEXT COLLATE "C" NOT NULL,
+  client_ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE UNIQUE INDEX sessions_by_public_id ON sessions(public_id);
+CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
+CREATE TABLE tokens(
+  lookup TEXT COLLATE "C" PRIMARY KEY,
+  purpose INTEGER NOT NULL,
+  user_id TEXT COLLATE "C" REFERENCES users(id) ON DELETE CASCADE,
+  payload BYTEA NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX tokens_by_user ON tokens(user_id);
+CREATE TABLE messages(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  sender_id TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+  created_ms BIGINT NOT NULL,
+  summary BYTEA NOT NULL,
+  body BYTEA NOT NULL
+);
+CREATE TABLE mailbox(
+  owner_id TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+  message_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id),
+  folder INTEGER NOT NULL,
+  sealed_key BYTEA NOT NULL,
+  unread BOOLEAN NOT NULL,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY(owner_id, message_id, folder)
+);
+CREATE INDEX mailbox_listing ON mailbox(owner_id, folder, created_ms DESC, message_id DESC);
+CREATE TABLE attachments(
+  message_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id),
+  idx INTEGER NOT NULL,
+  blob_id TEXT COLLATE "C" NOT NULL,
+  stored_size BIGINT NOT NULL,
+  PRIMARY KEY(message_id, idx)
+);
+CREATE TABLE uploads(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  owner_id TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+  blob_id TEXT COLLATE "C" NOT NULL,
+  sealed_key BYTEA NOT NULL,
+  size BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE INDEX uploads_by_age ON uploads(created_ms);
+CREATE TABLE counters(
+  key TEXT COLLATE "C" PRIMARY KEY,
+  window_start_ms BIGINT NOT NULL,
+  count BIGINT NOT NULL
+);
+CREATE TABLE audit_log(
+  seq BIGINT PRIMARY KEY,
+  time_ms BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash BYTEA NOT NULL,
+  hash BYTEA NOT NULL
+);
+CREATE TABLE audit_checkpoints(
+  seq BIGINT PRIMARY KEY,
+  hash BYTEA NOT NULL,
+  signature BYTEA NOT NULL,
+  time_ms BIGINT NOT NULL
+);
+CREATE TABLE platform_keys(
+  name TEXT COLLATE "C" PRIMARY KEY,
+  public_key BYTEA NOT NULL,
+  wrapped_secret BYTEA NOT NULL
+);
+)sql",
+      // Blobs (encrypted bodies and attachments) for stores shared by several processes: the
+      // bytes of docs/formats/blob.md, one row per piece written (a frame of at most 64 KiB of
+      // ciphertext), so reading and writing stream in constant memory. Ciphertext does not
+      // compress: stored out of line without trying.
+      R"sql(
+CREATE TABLE blobs(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  size BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE blob_chunks(
+  blob_id TEXT COLLATE "C" NOT NULL REFERENCES blobs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY(blob_id, seq)
+);
+ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+)sql",
+      // 3: the durable outbound mail queue, claimed with FOR UPDATE SKIP LOCKED and a lease.
+      R"sql(
+CREATE TABLE outbound_mail(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  sealed_mail BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL,
+  next_attempt_ms BIGINT NOT NULL,
+  attempts INTEGER NOT NULL,
+  lease_until_ms BIGINT,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX outbound_mail_due ON outbound_mail(next_attempt_ms, id);
+)sql",
+      // 4: guests (non-members) and their pickups (docs/formats/guest-pickup.md).
+      R"sql(
+CREATE TABLE guest_addresses(
+  email TEXT COLLATE "C" PRIMARY KEY,
+  muc_hash TEXT NOT NULL,
+  failures BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE TABLE pickups(
+  lookup TEXT COLLATE "C" PRIMARY KEY,
+  message_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id),
+  sender_id TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+  email TEXT COLLATE "C" NOT NULL,
+  wrapped_key BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  state INTEGER NOT NULL
+);
+CREATE INDEX pickups_by_message ON pickups(message_id);
+CREATE INDEX pickups_by_email ON pickups(email, created_ms);
+)sql",
+      // 5: the sender's per-recipient status of guest pickups, recall and expiry.
+      R"sql(
+ALTER TABLE pickups ADD COLUMN notified_ms BIGINT;
+ALTER TABLE pickups ADD COLUMN notify_failed_ms BIGINT;
+ALTER TABLE pickups ADD COLUMN opened_ms BIGINT;
+ALTER TABLE pickups ADD COLUMN replied_ms BIGINT;
+CREATE INDEX pickups_live_by_expiry ON pickups(expires_ms) WHERE state IN (0, 1);
+ALTER TABLE outbound_mail ADD COLUMN pickup_lookup TEXT COLLATE "C";
+CREATE INDEX outbound_mail_by_pickup ON outbound_mail(pickup_lookup)
+  WHERE pickup_lookup IS NOT NULL;
+CREATE INDEX mailbox_by_message ON mailbox(message_id);
+)sql",
+      // 6: a sender's live pickups, looked up on each folder listing (Guests::ResealWaiting).
+      R"sql(
+CREATE INDEX pickups_live_by_sender ON pickups(sender_id) WHERE state IN (0, 1);
+)sql",
+      // 7: sealed messages and mails are ciphertext, which does not compress: PostgreSQL stops
+      // trying (a wasted pass over every body), and a message up to a page stays in its row
+      // rather than costing a second insert into the TOAST table.
+      R"sql(
+ALTER TABLE messages ALTER COLUMN summary SET STORAGE EXTERNAL,
+  ALTER COLUMN body SET STORAGE EXTERNAL, SET (toast_tuple_target = 8160);
+ALTER TABLE outbound_mail ALTER COLUMN sealed_mail SET STORAGE EXTERNAL,
+  SET (toast_tuple_target = 8160);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+Status Migrate(pqxx::connection& conn) {
+  try {
+    const auto& migrations = Migrations();
+    for (;;) {
+      pqxx::work w(conn);
+      // Two processes starting at once: the second waits here, then finds nothing to do.
+      w.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
+      w.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+      const pqxx::result r = w.exec("SELECT max(version) FROM schema_version");
+      const int64_t version = r[0][0].is_null() ? 0 : r[0][0].as<int64_t>();
+      if (version > static_cast<int64_t>(migrations.size())) {
+        return Conflict("database schema is newer than this sealpost binary");
+      }
+      if (version == static_cast<int64_t>(migrations.size())) {
+        w.commit();
+        return Status::Ok();
+      }
+      w.exec(migrations[static_cast<size_t>(version)]);
+      w.exec("INSERT INTO schema_version(version) VALUES(" + std::to_string(version + 1) + ")");
+      w.commit();
+    }
+  } catch (...) {
+    return StatusFromException(std::current_exception(), nullptr);
+  }
+}
+
+}  // namespace sealpost::store::postgres

@@ -1,0 +1,197 @@
+#include "store/sqlite/internal/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace sealpost::store::sqlite {
+namespace {
+
+// Never edit a migration that has shipped: add a new one.
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> kMigrations = {
+      R"sql(
+CREATE TABLE users(
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  is_admin INTEGER NOT NULL,
+  box_public_key BLOB NOT NULL,
+  verify_key BLOB NOT NULL,
+  wrapped_private_keys BLOB NOT NULL,
+  password_salt BLOB NOT NULL,
+  password_ops INTEGER NOT NULL,
+  password_mem INTEGER NOT NULL,
+  umk_by_password BLOB NOT NULL,
+  recovery_salt BLOB NOT NULL,
+  umk_by_recovery BLOB NOT NULL,
+  totp_secret BLOB NOT NULL,
+  totp_enabled INTEGER NOT NULL,
+  totp_last_step INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE sessions(
+  lookup TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  wrapped_umk BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  failures INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE TABLE tokens(
+  lookup TEXT PRIMARY KEY,
+  purpose INTEGER NOT NULL,
+  user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  payload BLOB NOT NULL,
+  expires_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE messages(
+  id TEXT PRIMARY KEY,
+  sender_id TEXT NOT NULL REFERENCES users(id),
+  created_ms INTEGER NOT NULL,
+  summary BLOB NOT NULL,
+  body BLOB NOT NULL
+) STRICT;
+CREATE TABLE mailbox(
+  owner_id TEXT NOT NULL REFERENCES users(id),
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  folder INTEGER NOT NULL,
+  sealed_key BLOB NOT NULL,
+  unread INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(owner_id, message_id, folder)
+) STRICT;
+CREATE INDEX mailbox_listing ON mailbox(owner_id, folder, created_ms DESC, message_id DESC);
+CREATE TABLE attachments(
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  idx INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  stored_size INTEGER NOT NULL,
+  PRIMARY KEY(message_id, idx)
+) STRICT;
+CREATE TABLE uploads(
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id),
+  blob_id TEXT NOT NULL,
+  sealed_key BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE counters(
+  key TEXT PRIMARY KEY,
+  window_start_ms INTEGER NOT NULL,
+  count INTEGER NOT NULL
+) STRICT;
+CREATE TABLE audit_log(
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+) STRICT;
+CREATE TABLE audit_checkpoints(
+  seq INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  time_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE platform_keys(
+  name TEXT PRIMARY KEY,
+  public_key BLOB NOT NULL,
+  wrapped_secret BLOB NOT NULL
+) STRICT;
+)sql",
+      // 2: administrators disable accounts; members see and end their sessions one by one.
+      R"sql(
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN public_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN client_ip TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
+UPDATE sessions SET public_id = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX sessions_by_public_id ON sessions(public_id);
+)sql",
+      // 3: the durable outbound mail queue.
+      R"sql(
+CREATE TABLE outbound_mail(
+  id TEXT PRIMARY KEY,
+  sealed_mail BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  lease_until_ms INTEGER,
+  last_error TEXT NOT NULL
+) STRICT;
+CREATE INDEX outbound_mail_due ON outbound_mail(next_attempt_ms);
+)sql",
+      // 4: guests (non-members) and their pickups (docs/formats/guest-pickup.md).
+      R"sql(
+CREATE TABLE guest_addresses(
+  email TEXT PRIMARY KEY,
+  muc_hash TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE pickups(
+  lookup TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  sender_id TEXT NOT NULL REFERENCES users(id),
+  email TEXT NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  state INTEGER NOT NULL
+) STRICT;
+CREATE INDEX pickups_by_message ON pickups(message_id);
+CREATE INDEX pickups_by_email ON pickups(email, created_ms);
+)sql",
+      // 5: the sender's per-recipient status of guest pickups, recall and expiry.
+      R"sql(
+ALTER TABLE pickups ADD COLUMN notified_ms INTEGER;
+ALTER TABLE pickups ADD COLUMN notify_failed_ms INTEGER;
+ALTER TABLE pickups ADD COLUMN opened_ms INTEGER;
+ALTER TABLE pickups ADD COLUMN replied_ms INTEGER;
+CREATE INDEX pickups_live_by_expiry ON pickups(expires_ms) WHERE state IN (0, 1);
+ALTER TABLE outbound_mail ADD COLUMN pickup_lookup TEXT;
+CREATE INDEX outbound_mail_by_pickup ON outbound_mail(pickup_lookup)
+  WHERE pickup_lookup IS NOT NULL;
+CREATE INDEX mailbox_by_message ON mailbox(message_id);
+)sql",
+      // 6: a sender's live pickups, looked up on each folder listing (Guests::ResealWaiting).
+      R"sql(
+CREATE INDEX pickups_live_by_sender ON pickups(sender_id) WHERE state IN (0, 1);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+Status Migrate(Connection& db) {
+  SP_ASSIGN_OR_RETURN(auto version_stmt, db.Prepare("PRAGMA user_version"));
+  SP_ASSIGN_OR_RETURN(const bool has_row, version_stmt.Step());
+  const int64_t version = has_row ? version_stmt.Int(0) : 0;
+  const auto& migrations = Migrations();
+  if (version > static_cast<int64_t>(migrations.size())) {
+    return Conflict("database schema is newer than this sealpost binary");
+  }
+  for (size_t i = static_cast<size_t>(version); i < migrations.size(); ++i) {
+    SP_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    Status s = db.Exec(migrations[i]);
+    if (s.ok()) s = db.Exec("PRAGMA user_version = " + std::to_string(i + 1));
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+    SP_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace sealpost::store::sqlite
