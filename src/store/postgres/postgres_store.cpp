@@ -1,13 +1,10 @@
 #include "store/postgres/postgres_store.h"
 
-#include <condition_variable>
-#include <deque>
-#include <future>
-#include <mutex>
-#include <thread>
+#include <span>
 #include <vector>
 
 #include "store/audit_chain.h"
+#include "store/internal/group_commit.h"
 #include "store/postgres/internal/pool.h"
 #include "store/postgres/internal/reader.h"
 #include "store/postgres/internal/schema.h"
@@ -62,6 +59,8 @@ class BatchTransaction {
 
 class PostgresStore final : public Store {
  public:
+  using Callback = internal::GroupCommit::Callback;
+
   PostgresStore(const std::string& url, PostgresOptions options)
       : pool_(url, options.max_connections),
         options_(options),
@@ -71,36 +70,18 @@ class PostgresStore final : public Store {
         guests_(reader_),
         outbox_(reader_),
         audit_(reader_),
-        platform_(reader_) {}
+        platform_(reader_),
+        queue_(options.max_batch,
+               [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
   Pool& pool() { return pool_; }
 
-  ~PostgresStore() override {
-    {
-      std::lock_guard lock(queue_mu_);
-      stopping_ = true;
-    }
-    queue_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
-  }
-
-  void StartWriter() {
-    writer_ = std::thread([this] { WriterLoop(); });
-  }
+  // The queued writes finish before the pool goes.
+  ~PostgresStore() override { queue_.Stop(); }
 
   // Queued for the writer thread, which commits the callbacks queued since its last commit in one
   // transaction (group commit; CommitBatch).
-  Status Write(const std::function<Status(WriteTxn&)>& fn) override {
-    std::promise<Status> done;
-    auto future = done.get_future();
-    {
-      std::lock_guard lock(queue_mu_);
-      if (stopping_) return Unavailable("store is shutting down");
-      queue_.push_back(Pending{&fn, &done});
-    }
-    queue_cv_.notify_one();
-    return future.get();
-  }
+  Status Write(const Callback& fn) override { return queue_.Write(fn); }
 
   AccountsReader& accounts() override { return accounts_; }
   MessagesReader& messages() override { return messages_; }
@@ -110,28 +91,6 @@ class PostgresStore final : public Store {
   PlatformReader& platform() override { return platform_; }
 
  private:
-  struct Pending {
-    const std::function<Status(WriteTxn&)>* fn;
-    std::promise<Status>* done;
-  };
-
-  void WriterLoop() {
-    for (;;) {
-      std::vector<Pending> batch;
-      {
-        std::unique_lock lock(queue_mu_);
-        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping with nothing left
-        while (!queue_.empty() && batch.size() < static_cast<size_t>(options_.max_batch)) {
-          batch.push_back(queue_.front());
-          queue_.pop_front();
-        }
-      }
-      const std::vector<Status> results = CommitBatch(batch);
-      for (size_t i = 0; i < batch.size(); ++i) batch[i].done->set_value(results[i]);
-    }
-  }
-
   // One READ COMMITTED transaction for the whole batch. It starts by taking the write lock (a
   // transaction-scoped advisory lock shared by every process on this database), so batches from
   // all processes run one after another: the audit chain head read inside is always the newest,
@@ -146,7 +105,7 @@ class PostgresStore final : public Store {
   //
   // Round trips, all under the lock: BEGIN with the lock and the chain head; one per statement of
   // the callbacks; the audit entries with COMMIT.
-  std::vector<Status> CommitBatch(const std::vector<Pending>& batch) {
+  std::vector<Status> CommitBatch(std::span<const Callback* const> batch) {
     std::vector<Status> results(batch.size());
     Status last = Unavailable("postgres: no attempt made");
     bool isolate = false;
@@ -170,7 +129,7 @@ class PostgresStore final : public Store {
           if (isolate) work.tx().exec("SAVEPOINT w");
           const size_t mark = audit.Mark();
           PgWriteTxn txn(work.tx(), audit);
-          const Status s = (*batch[i].fn)(txn);
+          const Status s = (*batch[i])(txn);
           results[i] = txn.failure().ok() ? s : txn.failure();
           retryable = !txn.failure().ok() && txn.retryable();
           failed = failed || !results[i].ok();
@@ -214,12 +173,7 @@ class PostgresStore final : public Store {
   PgOutboxReader outbox_;
   PgAuditReader audit_;
   PgPlatformReader platform_;
-
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  std::thread writer_;
+  internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 
 }  // namespace
@@ -235,7 +189,6 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
   SP_ASSIGN_OR_RETURN(auto first, Connect(url));
   SP_RETURN_IF_ERROR(Migrate(*first));
   store->pool().Put(std::move(first));
-  store->StartWriter();
   return std::unique_ptr<Store>(std::move(store));
 }
 

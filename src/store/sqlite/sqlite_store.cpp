@@ -1,11 +1,9 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <condition_variable>
-#include <deque>
-#include <future>
-#include <mutex>
-#include <thread>
+#include <span>
+#include <vector>
 
+#include "store/internal/group_commit.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/reader_pool.h"
 #include "store/sqlite/internal/schema.h"
@@ -27,40 +25,25 @@ Status Configure(Connection& db, bool writer, const SqliteOptions& options) {
 
 class SqliteStore final : public Store {
  public:
+  using Callback = internal::GroupCommit::Callback;
+
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
               SqliteOptions options)
       : writer_(std::move(writer)),
         readers_(std::move(readers)),
-        options_(options),
         accounts_(readers_),
         messages_(readers_),
         guests_(readers_),
         outbox_(readers_),
         audit_(readers_),
-        platform_(readers_) {
-    writer_thread_ = std::thread([this] { WriterLoop(); });
-  }
+        platform_(readers_),
+        queue_(options.max_batch,
+               [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
-  ~SqliteStore() override {
-    {
-      std::lock_guard lock(queue_mu_);
-      stopping_ = true;
-    }
-    queue_cv_.notify_all();
-    writer_thread_.join();
-  }
+  // The queued writes finish before the writer connection goes.
+  ~SqliteStore() override { queue_.Stop(); }
 
-  Status Write(const std::function<Status(WriteTxn&)>& fn) override {
-    std::promise<Status> done;
-    auto future = done.get_future();
-    {
-      std::lock_guard lock(queue_mu_);
-      if (stopping_) return Unavailable("store is shutting down");
-      queue_.push_back(Pending{&fn, &done});
-    }
-    queue_cv_.notify_one();
-    return future.get();
-  }
+  Status Write(const Callback& fn) override { return queue_.Write(fn); }
 
   AccountsReader& accounts() override { return accounts_; }
   MessagesReader& messages() override { return messages_; }
@@ -70,48 +53,25 @@ class SqliteStore final : public Store {
   PlatformReader& platform() override { return platform_; }
 
  private:
-  struct Pending {
-    const std::function<Status(WriteTxn&)>* fn;
-    std::promise<Status>* done;
-  };
-
-  void WriterLoop() {
-    for (;;) {
-      std::vector<Pending> batch;
-      {
-        std::unique_lock lock(queue_mu_);
-        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping with nothing left
-        while (!queue_.empty() && batch.size() < static_cast<size_t>(options_.max_batch)) {
-          batch.push_back(queue_.front());
-          queue_.pop_front();
-        }
-      }
-      CommitBatch(batch);
-    }
-  }
-
-  void CommitBatch(std::vector<Pending>& batch) {
+  // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
+  // callback does not undo the others.
+  std::vector<Status> CommitBatch(std::span<const Callback* const> batch) {
     std::vector<Status> results(batch.size());
     // A statement left active would pin an old snapshot, and BEGIN IMMEDIATE on a stale
     // snapshot fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
     writer_->ResetAll();
     Status begin = writer_->Exec("BEGIN IMMEDIATE");
-    if (!begin.ok()) {
-      for (auto& p : batch) p.done->set_value(begin);
-      return;
-    }
+    if (!begin.ok()) return std::vector<Status>(batch.size(), begin);
     SqliteWriteTxn txn(*writer_);
     for (size_t i = 0; i < batch.size(); ++i) {
       Status s = writer_->Exec("SAVEPOINT w");
-      if (s.ok()) s = (*batch[i].fn)(txn);
+      if (s.ok()) s = (*batch[i])(txn);
       if (!s.ok() && !writer_->InTransaction()) {
         // SQLite rolled the whole transaction back (a full disk, an I/O error): the writes
         // before this one are gone with it, and the rest must not run outside a transaction
         // (each would commit on its own while the batch reports a failure). All fail, with
         // the cause.
-        for (auto& p : batch) p.done->set_value(s);
-        return;
+        return std::vector<Status>(batch.size(), s);
       }
       if (s.ok()) {
         s = writer_->Exec("RELEASE w");
@@ -123,27 +83,22 @@ class SqliteStore final : public Store {
     }
     writer_->ResetAll();
     Status commit = writer_->Exec("COMMIT");
-    if (!commit.ok()) (void)writer_->Exec("ROLLBACK");
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].done->set_value(commit.ok() ? results[i] : commit);
+    if (!commit.ok()) {
+      (void)writer_->Exec("ROLLBACK");
+      return std::vector<Status>(batch.size(), commit);
     }
+    return results;
   }
 
   std::unique_ptr<Connection> writer_;
   ReaderPool readers_;
-  SqliteOptions options_;
   SqliteAccountsReader accounts_;
   SqliteMessagesReader messages_;
   SqliteGuestsReader guests_;
   SqliteOutboxReader outbox_;
   SqliteAuditReader audit_;
   SqlitePlatformReader platform_;
-
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  std::thread writer_thread_;
+  internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 
 }  // namespace
