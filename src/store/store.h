@@ -7,6 +7,13 @@
 // returns OK the change is durable. A callback must be quick and do no I/O of its own — prepare
 // ciphertexts before calling Write. If the callback returns an error, none of its changes stay.
 //
+// The interface is split by domain, one header each: accounts (users, sessions, tokens), messages,
+// guests, outbox, audit and platform (store/<domain>_store.h). Store hands out a reader per domain
+// (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
+// (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
+// into its domain's header and that domain's file in each backend (store/sqlite/internal/,
+// store/postgres/internal/); see docs/architecture.md, "Storage".
+//
 // Thread-safe: any thread may call any method.
 #pragma once
 
