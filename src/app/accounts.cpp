@@ -130,9 +130,9 @@ Status Accounts::SignUp(const SignUpRequest& request) {
     // unless the address has had its share of mail this hour.
     SpendEquivalentWork(request.password);
     return s_.store.Write([&](store::WriteTxn& tx) -> Status {
-      SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+      SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx.platform(), email));
       if (!may_mail) return Status::Ok();
-      return QueueMail(s_, tx, SignUpAttemptMail(s_.config, email));
+      return QueueMail(s_, tx.outbox(), SignUpAttemptMail(s_.config, email));
     });
   }
 
@@ -146,7 +146,7 @@ Status Accounts::SignUp(const SignUpRequest& request) {
       s_.clock.Now() + s_.config.verification_ttl};
   Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
     // Over the mail limit nothing changes: a pending sign-up keeps the link it was last mailed.
-    SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+    SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx.platform(), email));
     if (!may_mail) return Status::Ok();
     if (existing.ok())
       SP_RETURN_IF_ERROR(tx.accounts().DeleteUser(existing->id));  // replaces a pending one
@@ -156,17 +156,17 @@ Status Accounts::SignUp(const SignUpRequest& request) {
                                    member.record.id.str()));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "key.create", member.record.id.str(),
                                    member.record.id.str(), R"({"keys":["x25519","ed25519"]})"));
-    return QueueMail(s_, tx, AddressConfirmationMail(s_.config, email, token.Encode()));
+    return QueueMail(s_, tx.outbox(), AddressConfirmationMail(s_.config, email, token.Encode()));
   });
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
   return written;
 }
 
-Result<bool> Accounts::CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const {
-  SP_ASSIGN_OR_RETURN(
-      const int64_t count,
-      tx.platform().BumpCounter("system-mail:" + to.str(), s_.clock.Now(), kSystemMailWindow));
+Result<bool> Accounts::CountSystemMail(store::PlatformWriter& counters,
+                                       const EmailAddress& to) const {
+  SP_ASSIGN_OR_RETURN(const int64_t count, counters.BumpCounter("system-mail:" + to.str(),
+                                                                s_.clock.Now(), kSystemMailWindow));
   return count <= s_.config.max_system_mails_per_address;
 }
 

@@ -104,7 +104,7 @@ Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
     SP_RETURN_IF_ERROR(
         tx.platform().BumpCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window).status());
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "invitation_sent", ctx.user.id.str(), email.str()));
-    return QueueMail(s_, tx, InvitationMail(s_.config, email),
+    return QueueMail(s_, tx.outbox(), InvitationMail(s_.config, email),
                      inviter.ok() ? std::optional<EmailAddress>(*inviter) : std::nullopt);
   });
 }

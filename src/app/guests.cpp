@@ -223,7 +223,8 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_locked", Actor(client_address), pickup->email,
                                    nlohmann::json{{"senders_told", tell.size()}}.dump()));
     for (const EmailAddress& to : tell) {
-      SP_RETURN_IF_ERROR(QueueMail(s_, tx, MucLockedMail(s_.config, to, pickup->email, limit)));
+      SP_RETURN_IF_ERROR(
+          QueueMail(s_, tx.outbox(), MucLockedMail(s_.config, to, pickup->email, limit)));
     }
     return Status::Ok();
   }));

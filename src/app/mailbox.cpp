@@ -371,8 +371,8 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     }
     for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.guests().CreatePickup(p));
     for (size_t i = 0; i < notifications.size(); ++i) {
-      SP_RETURN_IF_ERROR(
-          QueueMail(s_, tx, notifications[i], author.report_failures_to, pickups[i].lookup));
+      SP_RETURN_IF_ERROR(QueueMail(s_, tx.outbox(), notifications[i], author.report_failures_to,
+                                   pickups[i].lookup));
     }
     for (const UploadId& u : used_uploads) {
       if (Status st = tx.messages().DeleteUpload(u); !st.ok()) {

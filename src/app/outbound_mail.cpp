@@ -86,13 +86,13 @@ Status RecordSent(const Services& s, store::WriteTxn& tx, const store::OutboundM
 
 }  // namespace
 
-Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
+Status QueueMail(const Services& s, store::OutboxWriter& outbox, const delivery::OutgoingMail& mail,
                  const std::optional<EmailAddress>& report_failure_to,
                  const std::optional<std::string>& pickup_lookup) {
   const MailJobId id = platform::NewId<MailJobId>(s.rng);
   const TimePoint now = s.clock.Now();
-  return tx.outbox().EnqueueMail({id, Seal(s, id, mail, report_failure_to), now, now, 0,
-                                  std::nullopt, std::string(), pickup_lookup});
+  return outbox.EnqueueMail({id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt,
+                             std::string(), pickup_lookup});
 }
 
 Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
@@ -188,7 +188,8 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
     if (!report_to || !mail) return Status::Ok();
     // The report itself reports to no one: a member whose own address fails is not mailed
     // about it in a loop.
-    return QueueMail(s_, tx, UndeliveredMail(s_.config, *report_to, to, attempts, sent.message()));
+    return QueueMail(s_, tx.outbox(),
+                     UndeliveredMail(s_.config, *report_to, to, attempts, sent.message()));
   });
 }
 

@@ -17,7 +17,8 @@ class OutboundMailTest : public AppTest {
   void Queue(const std::string& to, const std::string& text,
              std::optional<EmailAddress> report_to = std::nullopt) {
     ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-      return QueueMail(services_, tx, {*EmailAddress::Parse(to), "subject", text}, report_to);
+      return QueueMail(services_, tx.outbox(), {*EmailAddress::Parse(to), "subject", text},
+                       report_to);
     }),
                 IsOk());
   }
@@ -189,10 +190,10 @@ class RecallingMailer final : public delivery::Mailer {
 
 TEST_F(OutboundMailTest, AMailWithdrawnWhileBeingSentDoesNotStopTheRound) {
   ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(QueueMail(services_, tx,
+    SP_RETURN_IF_ERROR(QueueMail(services_, tx.outbox(),
                                  {*EmailAddress::Parse("guest@example.net"), "s", "link"},
                                  std::nullopt, std::string("pickup-1")));
-    return QueueMail(services_, tx, {*EmailAddress::Parse("other@example.net"), "s", "t"});
+    return QueueMail(services_, tx.outbox(), {*EmailAddress::Parse("other@example.net"), "s", "t"});
   }),
               IsOk());
   RecallingMailer mailer(*store_);
