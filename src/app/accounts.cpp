@@ -122,7 +122,7 @@ Status Accounts::SignUp(const SignUpRequest& request) {
   SP_RETURN_IF_ERROR(ValidatePassword(request.password.view()));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
 
-  auto existing = s_.store.GetUserByEmail(email.str());
+  auto existing = s_.store.accounts().GetUserByEmail(email.str());
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) return existing.status();
   // A disabled account keeps its address, even before it was verified.
   if (existing.ok() && (existing->state != UserState::kPending || existing->disabled)) {
@@ -130,9 +130,9 @@ Status Accounts::SignUp(const SignUpRequest& request) {
     // unless the address has had its share of mail this hour.
     SpendEquivalentWork(request.password.view());
     return s_.store.Write([&](store::WriteTxn& tx) -> Status {
-      SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+      SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx.platform(), email));
       if (!may_mail) return Status::Ok();
-      return QueueMail(s_, tx, SignUpAttemptMail(s_.config, email));
+      return QueueMail(s_, tx.outbox(), SignUpAttemptMail(s_.config, email));
     });
   }
 
@@ -146,25 +146,27 @@ Status Accounts::SignUp(const SignUpRequest& request) {
       s_.clock.Now() + s_.config.verification_ttl};
   Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
     // Over the mail limit nothing changes: a pending sign-up keeps the link it was last mailed.
-    SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx, email));
+    SP_ASSIGN_OR_RETURN(const bool may_mail, CountSystemMail(tx.platform(), email));
     if (!may_mail) return Status::Ok();
-    if (existing.ok()) SP_RETURN_IF_ERROR(tx.DeleteUser(existing->id));  // replaces a pending one
-    SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
-    SP_RETURN_IF_ERROR(tx.CreateToken(token_record));
+    if (existing.ok())
+      SP_RETURN_IF_ERROR(tx.accounts().DeleteUser(existing->id));  // replaces a pending one
+    SP_RETURN_IF_ERROR(tx.accounts().CreateUser(member.record));
+    SP_RETURN_IF_ERROR(tx.accounts().CreateToken(token_record));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "account.signup", "ip:" + request.client_address,
                                    member.record.id.str()));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "key.create", member.record.id.str(),
                                    member.record.id.str(), R"({"keys":["x25519","ed25519"]})"));
-    return QueueMail(s_, tx, AddressConfirmationMail(s_.config, email, token.Encode()));
+    return QueueMail(s_, tx.outbox(), AddressConfirmationMail(s_.config, email, token.Encode()));
   });
   // A concurrent sign-up for the same address won the race: same answer as "already taken".
   if (written.code() == ErrorCode::kConflict) return Status::Ok();
   return written;
 }
 
-Result<bool> Accounts::CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const {
-  SP_ASSIGN_OR_RETURN(const int64_t count,
-                      tx.BumpCounter("system-mail:" + to.str(), s_.clock.Now(), kSystemMailWindow));
+Result<bool> Accounts::CountSystemMail(store::PlatformWriter& counters,
+                                       const EmailAddress& to) const {
+  SP_ASSIGN_OR_RETURN(const int64_t count, counters.BumpCounter("system-mail:" + to.str(),
+                                                                s_.clock.Now(), kSystemMailWindow));
   return count <= s_.config.max_system_mails_per_address;
 }
 
@@ -174,19 +176,21 @@ Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
     return NotFound("this confirmation link is invalid or has expired").As(Reason::kLinkInvalid);
   Result<store::TokenRecord> consumed = NotFound("unset");
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    consumed = tx.ConsumeToken(token->Lookup(), store::TokenPurpose::kVerifyEmail, s_.clock.Now());
+    consumed = tx.accounts().ConsumeToken(token->Lookup(), store::TokenPurpose::kVerifyEmail,
+                                          s_.clock.Now());
     return consumed.status().code() == ErrorCode::kNotFound ? Status::Ok() : consumed.status();
   }));
   if (!consumed.ok() || !consumed->user_id) {
     return NotFound("this confirmation link is invalid or has expired").As(Reason::kLinkInvalid);
   }
-  SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.GetUser(*consumed->user_id));
+  SP_ASSIGN_OR_RETURN(store::UserRecord user, s_.store.accounts().GetUser(*consumed->user_id));
   SP_ASSIGN_OR_RETURN(const crypto::Umk umk,
                       keys::UnwrapUmk(token->WrappingKey(), consumed->payload,
                                       keys::UmkSlot::kVerificationToken, user.id));
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(user, umk));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.ActivateUser(user.id, user.recovery_salt, user.umk_by_recovery));
+    SP_RETURN_IF_ERROR(
+        tx.accounts().ActivateUser(user.id, user.recovery_salt, user.umk_by_recovery));
     return RecordEvent(s_, tx, "account.verified", user.id.str(), user.id.str());
   }));
   return VerifiedAccount{user.email, std::move(code)};
@@ -196,7 +200,7 @@ Status Accounts::RecordFailedLogin(const std::string& account, const std::string
                                    const std::string& reason) const {
   nlohmann::json details = {{"reason", reason}};
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx, account, client_address));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx.platform(), account, client_address));
     return RecordEvent(s_, tx, "auth.login_failed", "ip:" + client_address, account,
                        details.dump());
   });
@@ -248,7 +252,7 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
     SP_RETURN_IF_ERROR(RecordFailedLogin(account, client_address, "password too long"));
     return Unauthenticated(kWrongCredentials).As(Reason::kInvalidCredentials);
   }
-  auto user = email.ok() ? s_.store.GetUserByEmail(email->str())
+  auto user = email.ok() ? s_.store.accounts().GetUserByEmail(email->str())
                          : Result<store::UserRecord>(NotFound("malformed address"));
   if (!user.ok() && user.status().code() != ErrorCode::kNotFound) return user.status();
   if (!user.ok() || user->state != UserState::kActive || user->disabled) {
@@ -282,8 +286,8 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
     event = "auth.login";
   }
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account, client_address));
-    SP_RETURN_IF_ERROR(tx.CreateSession(record));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx.platform(), account, client_address));
+    SP_RETURN_IF_ERROR(tx.accounts().CreateSession(record));
     return RecordEvent(s_, tx, event, user->id.str(), user->id.str(),
                        nlohmann::json{{"client", client_address}}.dump());
   }));
@@ -297,12 +301,12 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
   static constexpr const char* kExpired = "login has expired; start again with your password";
   auto ticket = auth::BearerSecret::Parse(ticket_text);
   if (!ticket.ok()) return Unauthenticated(kExpired).As(Reason::kLoginExpired);
-  auto record = s_.store.GetSession(ticket->Lookup());
+  auto record = s_.store.accounts().GetSession(ticket->Lookup());
   if (!record.ok() || record->kind != SessionKind::kLoginTicket ||
       record->expires_at <= s_.clock.Now()) {
     return Unauthenticated(kExpired).As(Reason::kLoginExpired);
   }
-  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(record->user_id));
+  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.accounts().GetUser(record->user_id));
   if (user.disabled) return Unauthenticated(kExpired).As(Reason::kLoginExpired);
   SP_RETURN_IF_ERROR(s_.throttle.Check(user.email, client_address));
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes totp_secret,
@@ -310,20 +314,20 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
   auto step = auth::MatchTotp(totp_secret.view(), code, s_.clock.Now());
   Status replay = Status::Ok();
   if (step.ok()) {
-    replay =
-        s_.store.Write([&](store::WriteTxn& tx) { return tx.ConsumeTotpStep(user.id, *step); });
+    replay = s_.store.Write(
+        [&](store::WriteTxn& tx) { return tx.accounts().ConsumeTotpStep(user.id, *step); });
     if (!replay.ok() && replay.code() != ErrorCode::kConflict) return replay;
   }
   if (!step.ok() || !replay.ok()) {
     const std::string reason = step.ok() ? "one-time code replayed" : "wrong one-time code";
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
-      SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx, user.email, client_address));
+      SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx.platform(), user.email, client_address));
       store::SessionRecord updated = *record;
       updated.failures += 1;
       if (updated.failures >= s_.config.max_second_factor_failures) {
-        SP_RETURN_IF_ERROR(tx.DeleteSession(updated.lookup));
+        SP_RETURN_IF_ERROR(tx.accounts().DeleteSession(updated.lookup));
       } else {
-        SP_RETURN_IF_ERROR(tx.UpdateSession(updated));
+        SP_RETURN_IF_ERROR(tx.accounts().UpdateSession(updated));
       }
       return RecordEvent(s_, tx, "auth.login_failed", "ip:" + client_address, user.id.str(),
                          nlohmann::json{{"reason", reason}}.dump());
@@ -337,9 +341,9 @@ Result<SessionGrant> Accounts::CompleteSecondFactor(std::string_view ticket_text
   SessionGrant grant =
       NewSession(user, umk, SessionKind::kFull, client_address, user_agent, session);
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.DeleteSession(record->lookup));
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email, client_address));
-    SP_RETURN_IF_ERROR(tx.CreateSession(session));
+    SP_RETURN_IF_ERROR(tx.accounts().DeleteSession(record->lookup));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx.platform(), user.email, client_address));
+    SP_RETURN_IF_ERROR(tx.accounts().CreateSession(session));
     return RecordEvent(
         s_, tx, "auth.login", user.id.str(), user.id.str(),
         nlohmann::json{{"client", client_address}, {"second_factor", "totp"}}.dump());
@@ -353,7 +357,7 @@ Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
   auto secret = auth::BearerSecret::Parse(cookie_value);
   if (!secret.ok()) return Unauthenticated(kNoSession).As(Reason::kSessionRequired);
   // Every request asks: the session and its user come in one read.
-  auto found = s_.store.GetSessionWithUser(secret->Lookup());
+  auto found = s_.store.accounts().GetSessionWithUser(secret->Lookup());
   if (!found.ok()) {
     if (found.status().code() == ErrorCode::kNotFound)
       return Unauthenticated(kNoSession).As(Reason::kSessionRequired);
@@ -367,7 +371,8 @@ Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
   if (record.expires_at <= now || now - record.last_seen_at > s_.config.session_idle) {
     // Tidying only: the session is refused whether or not its row goes now (the periodic sweep
     // removes it otherwise), so a failed delete need not fail the request.
-    (void)s_.store.Write([&](store::WriteTxn& tx) { return tx.DeleteSession(record.lookup); });
+    (void)s_.store.Write(
+        [&](store::WriteTxn& tx) { return tx.accounts().DeleteSession(record.lookup); });
     return Unauthenticated("session expired; log in again").As(Reason::kSessionRequired);
   }
   if (user.state != UserState::kActive || user.disabled)
@@ -380,7 +385,7 @@ Result<AuthContext> Accounts::Authenticate(std::string_view cookie_value,
     record.last_seen_at = now;
     record.client_ip = client_address;
     SP_RETURN_IF_ERROR(
-        s_.store.Write([&](store::WriteTxn& tx) { return tx.UpdateSession(record); }));
+        s_.store.Write([&](store::WriteTxn& tx) { return tx.accounts().UpdateSession(record); }));
   }
   return AuthContext{std::move(user), std::move(record), std::move(*umk), client_address};
 }
@@ -396,8 +401,9 @@ Result<TotpEnrolment> Accounts::BeginTotp(const AuthContext& ctx) {
   }
   const crypto::SecretBytes secret = crypto::RandomSecret(auth::kTotpSecretBytes);
   const Bytes wrapped = s_.master.Wrap(secret.view(), TotpPurpose(ctx.user.id));
-  SP_RETURN_IF_ERROR(s_.store.Write(
-      [&](store::WriteTxn& tx) { return tx.SetTotp(ctx.user.id, wrapped, /*enabled=*/false); }));
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+    return tx.accounts().SetTotp(ctx.user.id, wrapped, /*enabled=*/false);
+  }));
   TotpEnrolment enrolment;
   enrolment.otpauth_uri = auth::OtpauthUri(s_.config.product_name, ctx.user.email, secret.view());
   SP_ASSIGN_OR_RETURN(enrolment.qr_svg, auth::QrCodeSvg(enrolment.otpauth_uri));
@@ -405,7 +411,7 @@ Result<TotpEnrolment> Accounts::BeginTotp(const AuthContext& ctx) {
 }
 
 Status Accounts::ConfirmTotp(const AuthContext& ctx, std::string_view code) {
-  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(ctx.user.id));
+  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.accounts().GetUser(ctx.user.id));
   if (user.totp_enabled) {
     return Conflict("two-factor authentication is already set up").ShownToClient();
   }
@@ -417,36 +423,37 @@ Status Accounts::ConfirmTotp(const AuthContext& ctx, std::string_view code) {
     return InvalidArgument("wrong one-time code; check the clock of your device").ShownToClient();
   }
   return s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_RETURN_IF_ERROR(tx.ConsumeTotpStep(user.id, *step));
-    SP_RETURN_IF_ERROR(tx.SetTotp(user.id, user.totp_secret, /*enabled=*/true));
+    SP_RETURN_IF_ERROR(tx.accounts().ConsumeTotpStep(user.id, *step));
+    SP_RETURN_IF_ERROR(tx.accounts().SetTotp(user.id, user.totp_secret, /*enabled=*/true));
     store::SessionRecord upgraded = ctx.session;
     upgraded.kind = SessionKind::kFull;
-    SP_RETURN_IF_ERROR(tx.UpdateSession(upgraded));
+    SP_RETURN_IF_ERROR(tx.accounts().UpdateSession(upgraded));
     return RecordEvent(s_, tx, "auth.totp_enabled", user.id.str(), user.id.str());
   });
 }
 
 Status Accounts::Logout(const AuthContext& ctx) {
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.DeleteSession(ctx.session.lookup));
+    SP_RETURN_IF_ERROR(tx.accounts().DeleteSession(ctx.session.lookup));
     return RecordEvent(s_, tx, "auth.logout", ctx.user.id.str(), ctx.user.id.str());
   });
 }
 
 Status Accounts::LogoutEverywhere(const AuthContext& ctx) {
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(ctx.user.id));
+    SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(ctx.user.id));
     return RecordEvent(s_, tx, "auth.logout_everywhere", ctx.user.id.str(), ctx.user.id.str());
   });
 }
 
 Result<std::optional<std::string>> Accounts::CreateBootstrapTokenIfNeeded() {
-  SP_ASSIGN_OR_RETURN(const bool has_admin, s_.store.HasActiveAdmin());
+  SP_ASSIGN_OR_RETURN(const bool has_admin, s_.store.accounts().HasActiveAdmin());
   if (has_admin) return std::optional<std::string>();
   const auth::BearerSecret token = auth::BearerSecret::Generate();
   store::TokenRecord record{token.Lookup(), store::TokenPurpose::kBootstrapAdmin, std::nullopt,
                             Bytes{}, s_.clock.Now() + std::chrono::hours(24)};
-  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) { return tx.CreateToken(record); }));
+  SP_RETURN_IF_ERROR(
+      s_.store.Write([&](store::WriteTxn& tx) { return tx.accounts().CreateToken(record); }));
   return std::optional<std::string>(token.Encode());
 }
 
@@ -456,7 +463,7 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
   SP_ASSIGN_OR_RETURN(const EmailAddress email, ParseClientEmail(request.email));
   SP_RETURN_IF_ERROR(ValidatePassword(request.password.view()));
   SP_ASSIGN_OR_RETURN(std::string display_name, ValidateDisplayName(request.display_name, email));
-  auto existing = s_.store.GetUserByEmail(email.str());
+  auto existing = s_.store.accounts().GetUserByEmail(email.str());
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
     return existing.status();
   }
@@ -473,9 +480,9 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
                                   request.client_address, user_agent, record);
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     // An unconfirmed sign-up for the address never proved it; this enrolment did.
-    if (existing.ok()) SP_RETURN_IF_ERROR(tx.DeleteUser(existing->id));
-    SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
-    SP_RETURN_IF_ERROR(tx.CreateSession(record));
+    if (existing.ok()) SP_RETURN_IF_ERROR(tx.accounts().DeleteUser(existing->id));
+    SP_RETURN_IF_ERROR(tx.accounts().CreateUser(member.record));
+    SP_RETURN_IF_ERROR(tx.accounts().CreateSession(record));
     SP_RETURN_IF_ERROR(in_same_write(tx, member.record));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "user.enrol_guest", "ip:" + request.client_address,
                                    member.record.id.str()));
@@ -500,11 +507,11 @@ Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
   member.record.is_admin = true;
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(member.record, member.umk));
   Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    auto consumed =
-        tx.ConsumeToken(token->Lookup(), store::TokenPurpose::kBootstrapAdmin, s_.clock.Now());
+    auto consumed = tx.accounts().ConsumeToken(
+        token->Lookup(), store::TokenPurpose::kBootstrapAdmin, s_.clock.Now());
     if (!consumed.ok())
       return NotFound("this set-up link is invalid or has expired").As(Reason::kLinkInvalid);
-    SP_RETURN_IF_ERROR(tx.CreateUser(member.record));
+    SP_RETURN_IF_ERROR(tx.accounts().CreateUser(member.record));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "admin.bootstrap", "ip:" + request.client_address,
                                    member.record.id.str()));
     return RecordEvent(s_, tx, "key.create", member.record.id.str(), member.record.id.str(),

@@ -142,7 +142,7 @@ class Accounts final {
                                 std::string display_name, store::UserState state);
   // Counts one system mail to `to` in this transaction; false when it is past the limit and
   // must not be sent.
-  Result<bool> CountSystemMail(store::WriteTxn& tx, const EmailAddress& to) const;
+  Result<bool> CountSystemMail(store::PlatformWriter& counters, const EmailAddress& to) const;
   Status ValidatePassword(std::string_view password) const;
   Result<std::string> ValidateDisplayName(std::string_view name, const EmailAddress& email) const;
   Result<crypto::SecretBytes> AddRecoveryCode(store::UserRecord& user, const crypto::Umk& umk);

@@ -215,7 +215,7 @@ TEST_F(AccountsTest, RecoveryCodeUnwrapsTheSameKeys) {
               IsOk());
   auto verified = accounts_.VerifyEmail(LastToken());
   ASSERT_THAT(verified.status(), IsOk());
-  auto user = store_->GetUserByEmail("erin@example.org");
+  auto user = store_->accounts().GetUserByEmail("erin@example.org");
   ASSERT_THAT(user.status(), IsOk());
   auto code = keys::NormaliseRecoveryCode(verified->recovery_code.AsStringView());
   ASSERT_THAT(code.status(), IsOk());

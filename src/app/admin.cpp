@@ -44,7 +44,8 @@ Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view
     }
     after = std::string(AsChars(*bytes));
   }
-  SP_ASSIGN_OR_RETURN(auto users, s_.store.ListUsers(after ? &*after : nullptr, limit + 1));
+  SP_ASSIGN_OR_RETURN(auto users,
+                      s_.store.accounts().ListUsers(after ? &*after : nullptr, limit + 1));
   AccountPage page;
   if (users.size() > static_cast<size_t>(limit)) {
     users.pop_back();
@@ -69,8 +70,8 @@ Status Admin::SetDisabled(const AuthContext& ctx, std::string_view user_id, bool
     return Conflict("administrators cannot disable themselves").ShownToClient();
   }
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.SetUserDisabled(*id, disabled));
-    if (disabled) SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(*id));
+    SP_RETURN_IF_ERROR(tx.accounts().SetUserDisabled(*id, disabled));
+    if (disabled) SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(*id));
     return RecordEvent(s_, tx, disabled ? "user_disabled" : "user_enabled", ctx.user.id.str(),
                        id->str());
   });
@@ -82,14 +83,14 @@ Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
   if (!parsed.ok()) return parsed.status().ShownToClient(Reason::kInvalidEmail);
   const EmailAddress email = std::move(*parsed);
   const auto window = std::chrono::hours(1);
-  SP_ASSIGN_OR_RETURN(const int64_t sent,
-                      s_.store.GetCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window));
+  SP_ASSIGN_OR_RETURN(const int64_t sent, s_.store.platform().GetCounter(InvitationKey(ctx.user.id),
+                                                                         s_.clock.Now(), window));
   if (sent >= s_.config.max_invitations_per_hour) {
     return RateLimited("too many invitations; try again later")
         .ShownToClient()
         .RetryAfter(static_cast<uint32_t>(std::chrono::seconds(window).count()));
   }
-  auto existing = s_.store.GetUserByEmail(email.str());
+  auto existing = s_.store.accounts().GetUserByEmail(email.str());
   if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
     return existing.status();
   }
@@ -100,9 +101,10 @@ Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
   // inviting administrator hears of it if the invitation cannot be delivered.
   const Result<EmailAddress> inviter = EmailAddress::Parse(ctx.user.email);
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.BumpCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window).status());
+    SP_RETURN_IF_ERROR(
+        tx.platform().BumpCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window).status());
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "invitation_sent", ctx.user.id.str(), email.str()));
-    return QueueMail(s_, tx, InvitationMail(s_.config, email),
+    return QueueMail(s_, tx.outbox(), InvitationMail(s_.config, email),
                      inviter.ok() ? std::optional<EmailAddress>(*inviter) : std::nullopt);
   });
 }
@@ -114,9 +116,9 @@ Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t
   if (before && *before < 1) {
     return InvalidArgument("before must be a sequence number >= 1").ShownToClient();
   }
-  SP_ASSIGN_OR_RETURN(
-      auto entries,
-      s_.store.ReadAuditBefore(before.value_or(std::numeric_limits<int64_t>::max()), limit + 1));
+  SP_ASSIGN_OR_RETURN(auto entries,
+                      s_.store.audit().ReadAuditBefore(
+                          before.value_or(std::numeric_limits<int64_t>::max()), limit + 1));
   AuditPage page;
   if (entries.size() > static_cast<size_t>(limit)) {
     entries.pop_back();
@@ -128,7 +130,7 @@ Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t
 
 Result<audit::VerifyReport> Admin::VerifyAudit(const AuthContext& ctx) {
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
-  return audit::VerifyAuditLog(s_.store, s_.audit.verify_key());
+  return audit::VerifyAuditLog(s_.store.audit(), s_.audit.verify_key());
 }
 
 }  // namespace sealpost::app

@@ -38,12 +38,12 @@ class AdminTest : public AppTest {
 TEST_F(AdminTest, DisabledAccountsLoseSessionsAndCannotLogInOrRecover) {
   const std::string totp = Enrol("bob@example.org");
   const std::string cookie = LoginCookie("bob@example.org", totp);
-  const UserId bob = store_->GetUserByEmail("bob@example.org")->id;
+  const UserId bob = store_->accounts().GetUserByEmail("bob@example.org")->id;
 
   ASSERT_THAT(admin_.SetDisabled(root(), bob.str(), true), IsOk());
   EXPECT_THAT(accounts_.Authenticate(cookie, "127.0.0.1").status(),
               StatusIs(ErrorCode::kUnauthenticated));
-  EXPECT_TRUE(store_->ListSessionsOfUser(bob, 10)->empty());
+  EXPECT_TRUE(store_->accounts().ListSessionsOfUser(bob, 10)->empty());
   clock_.Advance(31s);
   auto login = accounts_.Login("bob@example.org", kPassword, "127.0.0.1");
   EXPECT_THAT(login.status(), StatusIs(ErrorCode::kUnauthenticated));
@@ -67,11 +67,11 @@ TEST_F(AdminTest, DisabledAccountsLoseSessionsAndCannotLogInOrRecover) {
   EXPECT_TRUE(seen);
 
   ASSERT_THAT(admin_.SetDisabled(root(), bob.str(), false), IsOk());
-  EXPECT_FALSE(store_->GetUser(bob)->disabled);
-  EXPECT_EQ(store_->GetUser(bob)->state, store::UserState::kActive);
+  EXPECT_FALSE(store_->accounts().GetUser(bob)->disabled);
+  EXPECT_EQ(store_->accounts().GetUser(bob)->state, store::UserState::kActive);
   EXPECT_NE(LoginCookie("bob@example.org", totp), "");
 
-  auto audit = store_->ReadAuditBefore(INT64_MAX, 1000);
+  auto audit = store_->audit().ReadAuditBefore(INT64_MAX, 1000);
   int disabled = 0, enabled = 0;
   for (const auto& e : *audit) {
     if (e.event.type == "user_disabled" && e.event.subject == bob.str()) ++disabled;
@@ -86,7 +86,7 @@ TEST_F(AdminTest, RulesForWhoAndWhom) {
   const AuthContext carol = LoggedIn("carol@example.org", totp);
   EXPECT_THAT(admin_.SetDisabled(root(), root().user.id.str(), true),
               StatusIs(ErrorCode::kConflict));
-  EXPECT_FALSE(store_->GetUser(root().user.id)->disabled);
+  EXPECT_FALSE(store_->accounts().GetUser(root().user.id)->disabled);
   EXPECT_THAT(admin_.SetDisabled(carol, root().user.id.str(), true),
               StatusIs(ErrorCode::kPermissionDenied));
   EXPECT_THAT(admin_.ListAccounts(carol, "", 10).status(), StatusIs(ErrorCode::kPermissionDenied));
@@ -135,7 +135,7 @@ TEST_F(AdminTest, AccountsArePagedInAddressOrder) {
 
 TEST_F(AdminTest, AuditIsPagedNewestFirst) {
   Enrol("bob@example.org");
-  const auto everything = store_->ReadAudit(1, 100000);
+  const auto everything = store_->audit().ReadAudit(1, 100000);
   ASSERT_THAT(everything.status(), IsOk());
   ASSERT_GT(everything->size(), 7u);
 

@@ -56,7 +56,7 @@ class AppTest : public ::testing::Test {
         blobs_(*blob::OpenLocalBlobStore(fs_faults_, dir_.path() + "/blobs")),
         master_(keys::MasterKey::FromKeyForTesting(crypto::AeadKey::Generate())),
         audit_(crypto::SigningKey::Generate(), 10, clock_),
-        throttle_(faults_, clock_, auth::ThrottleLimits{}),
+        throttle_(faults_.platform(), clock_, auth::ThrottleLimits{}),
         services_{faults_, *blobs_, master_, audit_, clock_, rng_, mailer_, throttle_, Config()},
         accounts_(services_) {}
 
@@ -72,12 +72,12 @@ class AppTest : public ::testing::Test {
   }
 
   std::string LastAuditType() {
-    auto newest = store_->ReadAuditBefore(std::numeric_limits<int64_t>::max(), 1);
+    auto newest = store_->audit().ReadAuditBefore(std::numeric_limits<int64_t>::max(), 1);
     return newest.ok() && !newest->empty() ? newest->front().event.type : "";
   }
 
   bool AuditHas(const std::string& type) {
-    auto all = store_->ReadAudit(1, 100'000);
+    auto all = store_->audit().ReadAudit(1, 100'000);
     return all.ok() && std::any_of(all->begin(), all->end(),
                                    [&](const auto& e) { return e.event.type == type; });
   }

@@ -25,7 +25,7 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
                                 std::string_view new_password) {
   SP_RETURN_IF_ERROR(ValidatePassword(new_password));
   // Fresh from the store: the slot to replace is the one stored now.
-  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.GetUser(ctx.user.id));
+  SP_ASSIGN_OR_RETURN(const store::UserRecord user, s_.store.accounts().GetUser(ctx.user.id));
   SP_RETURN_IF_ERROR(s_.throttle.Check(user.email, ctx.client_address));
   Result<crypto::Umk> umk = Unauthenticated("password too long");
   if (current_password.size() <= s_.config.limits.max_password_bytes) {
@@ -37,7 +37,7 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
   }
   if (!umk.ok()) {
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx, user.email, ctx.client_address));
+      SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx.platform(), user.email, ctx.client_address));
       return RecordEvent(
           s_, tx, "password_change_failed", user.id.str(), user.id.str(),
           nlohmann::json{{"reason", "wrong current password"}, {"client", ctx.client_address}}
@@ -51,11 +51,11 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
   store::UserRecord updated = user;
   SP_RETURN_IF_ERROR(WrapUnderPassword(updated, new_password, *umk));
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.SetPasswordSlot(user.id, updated.password_salt, updated.password_ops,
-                                          updated.password_mem, updated.umk_by_password,
-                                          user.umk_by_password));
-    SP_RETURN_IF_ERROR(tx.DeleteOtherSessionsOfUser(user.id, ctx.session.lookup));
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, user.email, ctx.client_address));
+    SP_RETURN_IF_ERROR(tx.accounts().SetPasswordSlot(
+        user.id, updated.password_salt, updated.password_ops, updated.password_mem,
+        updated.umk_by_password, user.umk_by_password));
+    SP_RETURN_IF_ERROR(tx.accounts().DeleteOtherSessionsOfUser(user.id, ctx.session.lookup));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx.platform(), user.email, ctx.client_address));
     return RecordEvent(s_, tx, "password_changed", user.id.str(), user.id.str(),
                        nlohmann::json{{"client", ctx.client_address}}.dump());
   });
@@ -64,7 +64,7 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
 Status Accounts::RecordFailedRecovery(const std::string& account, const std::string& client_address,
                                       const std::string& reason) const {
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx, account, client_address));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordFailure(tx.platform(), account, client_address));
     return RecordEvent(s_, tx, "password_recovery_failed", "ip:" + client_address, account,
                        nlohmann::json{{"reason", reason}}.dump());
   });
@@ -81,7 +81,7 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
       email.ok() ? email->str() : std::string(email_text.substr(0, EmailAddress::kMaxLength));
   SP_RETURN_IF_ERROR(s_.throttle.Check(account, client_address));
 
-  auto user = email.ok() ? s_.store.GetUserByEmail(email->str())
+  auto user = email.ok() ? s_.store.accounts().GetUserByEmail(email->str())
                          : Result<store::UserRecord>(NotFound("malformed address"));
   if (!user.ok() && user.status().code() != ErrorCode::kNotFound) return user.status();
   auto code = recovery_code.size() <= kMaxRecoveryCodeBytes
@@ -116,13 +116,13 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
   SP_RETURN_IF_ERROR(WrapUnderPassword(updated, new_password, *umk));
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes new_code, AddRecoveryCode(updated, *umk));
   const Status written = s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.SetPasswordSlot(user->id, updated.password_salt, updated.password_ops,
-                                          updated.password_mem, updated.umk_by_password,
-                                          user->umk_by_password));
-    SP_RETURN_IF_ERROR(tx.SetRecoverySlot(user->id, updated.recovery_salt, updated.umk_by_recovery,
-                                          user->umk_by_recovery));
-    SP_RETURN_IF_ERROR(tx.DeleteSessionsOfUser(user->id));
-    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx, account, client_address));
+    SP_RETURN_IF_ERROR(tx.accounts().SetPasswordSlot(
+        user->id, updated.password_salt, updated.password_ops, updated.password_mem,
+        updated.umk_by_password, user->umk_by_password));
+    SP_RETURN_IF_ERROR(tx.accounts().SetRecoverySlot(
+        user->id, updated.recovery_salt, updated.umk_by_recovery, user->umk_by_recovery));
+    SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(user->id));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx.platform(), account, client_address));
     return RecordEvent(s_, tx, "password_recovered", "ip:" + client_address, user->id.str(),
                        nlohmann::json{{"client", client_address}}.dump());
   });

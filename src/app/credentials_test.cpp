@@ -26,7 +26,7 @@ class CredentialsTest : public AppTest {
   }
 
   int CountEvents(const std::string& type) {
-    auto entries = store_->ReadAudit(1, 100000);
+    auto entries = store_->audit().ReadAudit(1, 100000);
     EXPECT_THAT(entries.status(), IsOk());
     int n = 0;
     for (const auto& e : *entries) n += e.event.type == type;
@@ -72,7 +72,7 @@ TEST_F(CredentialsTest, ChangedPasswordOpensTheSameKeysAndEndsOtherSessions) {
 TEST_F(CredentialsTest, WrongCurrentPasswordIsRefusedAndThrottled) {
   const std::string totp = Enrol("carol@example.org");
   const AuthContext ctx = LoggedIn("carol@example.org", totp);
-  const Bytes slot = store_->GetUser(ctx.user.id)->umk_by_password;
+  const Bytes slot = store_->accounts().GetUser(ctx.user.id)->umk_by_password;
 
   // Rules of sign-up apply to the new password; nothing is counted or changed.
   EXPECT_THAT(accounts_.ChangePassword(ctx, kPassword, "short"),
@@ -88,7 +88,7 @@ TEST_F(CredentialsTest, WrongCurrentPasswordIsRefusedAndThrottled) {
               StatusIs(ErrorCode::kRateLimited));
   EXPECT_THAT(accounts_.Login("carol@example.org", kPassword, "127.0.0.1").status(),
               StatusIs(ErrorCode::kRateLimited));
-  EXPECT_EQ(store_->GetUser(ctx.user.id)->umk_by_password, slot);
+  EXPECT_EQ(store_->accounts().GetUser(ctx.user.id)->umk_by_password, slot);
   EXPECT_EQ(CountEvents("password_changed"), 0);
 
   clock_.Advance(16min);

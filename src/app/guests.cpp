@@ -113,7 +113,7 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   // fails instead (fail closed), so a broken store never gives unlimited, unlogged guesses.
   const auto not_found = [&](const char* reason) -> Status {
     SP_RETURN_IF_ERROR(FailClosed(s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx, client_address));
+      SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx.platform(), client_address));
       return RecordEvent(s_, tx, "pickup.unlock_failed", Actor(client_address), "",
                          nlohmann::json{{"reason", reason}}.dump());
     })));
@@ -121,7 +121,7 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                 NotFound("no such pickup, or the link has expired").As(Reason::kPickupNotFound));
   };
   if (!link.ok()) return not_found("malformed");
-  auto pickup = s_.store.GetPickup(lookup);
+  auto pickup = s_.store.guests().GetPickup(lookup);
   if (!pickup.ok()) {
     if (pickup.status().code() != ErrorCode::kNotFound) return pickup.status();
     return not_found("unknown");
@@ -131,10 +131,10 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   if (pickup->state == store::PickupState::kExpired) return not_found("expired");
   if (pickup->state == store::PickupState::kClaimed) return not_found("claimed");
   if (pickup->expires_at <= now) return not_found("expired");
-  auto guest = s_.store.GetGuestAddress(pickup->email);
+  auto guest = s_.store.guests().GetGuestAddress(pickup->email);
   if (!guest.ok() && guest.status().code() == ErrorCode::kNotFound) {
     // The address enrolled since: its MUC is gone, the member logs in to claim the message.
-    auto member = s_.store.GetUserByEmail(pickup->email);
+    auto member = s_.store.accounts().GetUserByEmail(pickup->email);
     if (member.ok() && member->state == store::UserState::kActive) {
       return fail(UnlockFailure::kEnrolled,
                   Conflict("this message now waits in the Sealpost mailbox of " + pickup->email +
@@ -147,12 +147,12 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   // Count the attempt before checking, so parallel guesses cannot exceed the limit.
   int64_t attempt = 0;
   Status reserved = s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_ASSIGN_OR_RETURN(attempt, tx.ReserveMucAttempt(pickup->email, limit, now));
+    SP_ASSIGN_OR_RETURN(attempt, tx.guests().ReserveMucAttempt(pickup->email, limit, now));
     return Status::Ok();
   });
   if (reserved.code() == ErrorCode::kConflict) {
     SP_RETURN_IF_ERROR(FailClosed(s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx, client_address));
+      SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx.platform(), client_address));
       return RecordEvent(s_, tx, "pickup.unlock_failed", Actor(client_address),
                          pickup->message_id.str(),
                          nlohmann::json{{"reason", "locked"}, {"recipient", pickup->email}}.dump());
@@ -168,7 +168,7 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
                                         PickupKeyAd(pickup->message_id, pickup->email));
     if (!data_key.ok()) return Corruption("the pickup failed its integrity check");
     SP_ASSIGN_OR_RETURN(const store::MessageRecord message,
-                        s_.store.GetMessage(pickup->message_id));
+                        s_.store.messages().GetMessage(pickup->message_id));
     SP_ASSIGN_OR_RETURN(MessageView view, mailbox_.ReadWithKey(message, *data_key));
 
     const auth::BearerSecret token = auth::BearerSecret::Generate();
@@ -178,16 +178,16 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     const TimePoint token_expires = now + s_.config.pickup_token_ttl;
     const Status opened = s_.store.Write([&](store::WriteTxn& tx) -> Status {
       // NotFound when recalled or expired since it was read.
-      SP_RETURN_IF_ERROR(tx.MarkPickupOpened(pickup->lookup, now));
-      SP_RETURN_IF_ERROR(tx.ResetMucFailures(pickup->email));
-      SP_RETURN_IF_ERROR(tx.CreateToken(
+      SP_RETURN_IF_ERROR(tx.guests().MarkPickupOpened(pickup->lookup, now));
+      SP_RETURN_IF_ERROR(tx.guests().ResetMucFailures(pickup->email));
+      SP_RETURN_IF_ERROR(tx.accounts().CreateToken(
           {token.Lookup(), store::TokenPurpose::kPickup, std::nullopt, payload, token_expires}));
       return RecordEvent(s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
                          nlohmann::json{{"recipient", pickup->email}}.dump());
     });
     if (opened.code() == ErrorCode::kNotFound) return not_found("revoked");
     SP_RETURN_IF_ERROR(opened);
-    auto member = s_.store.GetUserByEmail(pickup->email);
+    auto member = s_.store.accounts().GetUserByEmail(pickup->email);
     if (!member.ok() && member.status().code() != ErrorCode::kNotFound) return member.status();
     std::vector<std::string> reply_all = ReplyAllOf(view.header, pickup->email);
     return PickupView{std::move(view),    pickup->email,        token.Encode(), token_expires,
@@ -198,7 +198,8 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   const bool locked = attempt >= limit;
   std::set<std::string> senders;
   if (locked) {
-    SP_ASSIGN_OR_RETURN(const auto waiting, s_.store.ListPickupsOfAddress(pickup->email, 1000));
+    SP_ASSIGN_OR_RETURN(const auto waiting,
+                        s_.store.guests().ListPickupsOfAddress(pickup->email, 1000));
     for (const auto& p : waiting) {
       if (p.state != store::PickupState::kRevoked && p.expires_at > now) {
         senders.insert(p.sender_id.str());
@@ -207,13 +208,13 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   }
   std::vector<EmailAddress> tell;
   for (const std::string& sender_id : senders) {
-    auto user = s_.store.GetUser(UserId::FromTrusted(sender_id));
+    auto user = s_.store.accounts().GetUser(UserId::FromTrusted(sender_id));
     if (!user.ok()) continue;
     auto address = EmailAddress::Parse(user->email);
     if (address.ok()) tell.push_back(std::move(*address));
   }
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx, client_address));
+    SP_RETURN_IF_ERROR(s_.throttle.RecordAddressFailure(tx.platform(), client_address));
     SP_RETURN_IF_ERROR(RecordEvent(
         s_, tx, "pickup.unlock_failed", Actor(client_address), pickup->message_id.str(),
         nlohmann::json{{"reason", "muc_wrong"}, {"recipient", pickup->email}, {"attempt", attempt}}
@@ -222,7 +223,8 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_locked", Actor(client_address), pickup->email,
                                    nlohmann::json{{"senders_told", tell.size()}}.dump()));
     for (const EmailAddress& to : tell) {
-      SP_RETURN_IF_ERROR(QueueMail(s_, tx, MucLockedMail(s_.config, to, pickup->email, limit)));
+      SP_RETURN_IF_ERROR(
+          QueueMail(s_, tx.outbox(), MucLockedMail(s_.config, to, pickup->email, limit)));
     }
     return Status::Ok();
   }));
@@ -251,12 +253,12 @@ Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
   auto token = auth::BearerSecret::Parse(token_text);
   if (!token.ok()) return not_found;
   const TimePoint now = s_.clock.Now();
-  auto record = s_.store.GetToken(token->Lookup(), store::TokenPurpose::kPickup, now);
+  auto record = s_.store.accounts().GetToken(token->Lookup(), store::TokenPurpose::kPickup, now);
   if (!record.ok()) return not_found;
   if (record->payload.size() <= kLookupHexChars) return not_found;
   const std::string pickup_lookup(record->payload.begin(),
                                   record->payload.begin() + kLookupHexChars);
-  auto pickup = s_.store.GetPickup(pickup_lookup);
+  auto pickup = s_.store.guests().GetPickup(pickup_lookup);
   // Live pickups only: not recalled, expired or re-sealed to a member.
   if (!pickup.ok() ||
       (pickup->state != store::PickupState::kPending &&
@@ -268,7 +270,8 @@ Result<Guests::TokenAccess> Guests::OpenToken(std::string_view token_text) {
   auto data_key = keys::UnwrapDataKey(token_key, ByteView(record->payload).subspan(kLookupHexChars),
                                       TokenAd(pickup_lookup));
   if (!data_key.ok()) return not_found;
-  SP_ASSIGN_OR_RETURN(store::MessageRecord message, s_.store.GetMessage(pickup->message_id));
+  SP_ASSIGN_OR_RETURN(store::MessageRecord message,
+                      s_.store.messages().GetMessage(pickup->message_id));
   return TokenAccess{std::move(*pickup), std::move(message), std::move(*data_key),
                      std::move(token_key)};
 }
@@ -335,7 +338,7 @@ Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyReque
   };
   // The sender's status for this recipient says "replied" (app/sent_status.h).
   author.also_in_write = [&](store::WriteTxn& tx) {
-    return tx.SetPickupReplied(access.pickup.lookup, s_.clock.Now());
+    return tx.guests().SetPickupReplied(access.pickup.lookup, s_.clock.Now());
   };
   (void)client_address;  // the reply is audited under the guest's address (author.actor)
   SP_ASSIGN_OR_RETURN(const MessageId id, mailbox_.SendAs(author, send, original.header.thread_id));
@@ -346,10 +349,10 @@ Status Guests::FileForMember(store::WriteTxn& tx, const store::PickupRecord& pic
                              const store::UserRecord& member, const crypto::DataKey& data_key,
                              const std::string& actor) {
   SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(member.box_public_key));
-  SP_RETURN_IF_ERROR(tx.AddMailboxEntry(
+  SP_RETURN_IF_ERROR(tx.messages().AddMailboxEntry(
       {member.id, pickup.message_id, store::Folder::kInbox, keys::SealDataKeyTo(pub, data_key),
        pickup.state == store::PickupState::kPending, pickup.created_at}));
-  SP_RETURN_IF_ERROR(tx.SetPickupState(pickup.lookup, store::PickupState::kClaimed));
+  SP_RETURN_IF_ERROR(tx.guests().SetPickupState(pickup.lookup, store::PickupState::kClaimed));
   return RecordEvent(
       s_, tx, "pickup.resealed", actor, pickup.message_id.str(),
       nlohmann::json{{"recipient", pickup.email}, {"member", member.id.str()}}.dump());
@@ -363,7 +366,7 @@ Result<Enrolment> Guests::Enrol(Accounts& accounts, std::string_view token_text,
   auto enrolled = accounts.EnrolProvenAddress(
       request, user_agent, [&](store::WriteTxn& tx, const store::UserRecord& member) -> Status {
         SP_RETURN_IF_ERROR(FileForMember(tx, access.pickup, member, access.data_key, actor));
-        return tx.DeleteGuestAddress(access.pickup.email);
+        return tx.guests().DeleteGuestAddress(access.pickup.email);
       });
   if (enrolled.status().reason() == Reason::kAddressTaken) {
     return enrolled.status().As(Reason::kAlreadyMember);
@@ -376,7 +379,7 @@ Result<MessageId> Guests::Claim(const AuthContext& ctx, std::string_view link_te
       NotFound("no message waits for you behind this link").As(Reason::kPickupNotFound);
   auto link = auth::BearerSecret::Parse(link_text);
   if (!link.ok()) return not_found;
-  auto pickup = s_.store.GetPickup(link->Lookup());
+  auto pickup = s_.store.guests().GetPickup(link->Lookup());
   if (!pickup.ok() || pickup->email != ctx.user.email || pickup->expires_at <= s_.clock.Now() ||
       (pickup->state != store::PickupState::kPending &&
        pickup->state != store::PickupState::kOpened)) {
@@ -394,16 +397,17 @@ Result<MessageId> Guests::Claim(const AuthContext& ctx, std::string_view link_te
 Result<int> Guests::ResealWaiting(const AuthContext& sender) {
   constexpr int kBatch = 100;  // more wait for the next call
   SP_ASSIGN_OR_RETURN(const auto pickups,
-                      s_.store.ListClaimablePickupsOfSender(sender.user.id, kBatch));
+                      s_.store.guests().ListClaimablePickupsOfSender(sender.user.id, kBatch));
   int filed = 0;
   for (const store::PickupRecord& pickup : pickups) {
     if (pickup.expires_at <= s_.clock.Now()) continue;
-    auto own = s_.store.GetMailboxItem(sender.user.id, pickup.message_id);
+    auto own = s_.store.messages().GetMailboxItem(sender.user.id, pickup.message_id);
     if (!own.ok() || own->entry.folder != store::Folder::kSent) continue;
     auto data_key = keys::UnwrapOwnCopyKey(sender.umk, own->entry.sealed_key, pickup.message_id,
                                            sender.user.id);
     if (!data_key.ok()) continue;  // a damaged copy: the member can still claim with the link
-    SP_ASSIGN_OR_RETURN(const store::UserRecord member, s_.store.GetUserByEmail(pickup.email));
+    SP_ASSIGN_OR_RETURN(const store::UserRecord member,
+                        s_.store.accounts().GetUserByEmail(pickup.email));
     Status st = s_.store.Write([&](store::WriteTxn& tx) {
       return FileForMember(tx, pickup, member, *data_key, sender.user.id.str());
     });
@@ -417,7 +421,7 @@ Result<int> Guests::ResealWaiting(const AuthContext& sender) {
 Result<std::vector<WaitingMessage>> Guests::Waiting(const AuthContext& ctx) {
   constexpr int kMaxListed = 200;
   SP_ASSIGN_OR_RETURN(const auto pickups,
-                      s_.store.ListPickupsOfAddress(ctx.user.email, kMaxListed));
+                      s_.store.guests().ListPickupsOfAddress(ctx.user.email, kMaxListed));
   std::vector<WaitingMessage> out;
   const TimePoint now = s_.clock.Now();
   for (const store::PickupRecord& p : pickups) {
@@ -427,7 +431,7 @@ Result<std::vector<WaitingMessage>> Guests::Waiting(const AuthContext& ctx) {
     }
     WaitingMessage w{p.message_id, "", "", p.created_at};
     if (p.sender_id != kPortalSenderId) {
-      if (auto sender = s_.store.GetUser(p.sender_id); sender.ok()) {
+      if (auto sender = s_.store.accounts().GetUser(p.sender_id); sender.ok()) {
         w.from_email = sender->email;
         w.from_name = sender->display_name;
       }
@@ -443,7 +447,7 @@ Result<crypto::SecretString> Guests::IssueMuc(const AuthContext& ctx, std::strin
   SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
   auto address = EmailAddress::Parse(address_text);
   if (!address.ok()) return NotFound("no such guest recipient of this message");
-  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.ListPickupsOfMessage(id));
+  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.guests().ListPickupsOfMessage(id));
   const bool mine = std::any_of(pickups.begin(), pickups.end(), [&](const auto& p) {
     return p.sender_id == ctx.user.id && p.email == address->str();
   });
@@ -461,11 +465,11 @@ Result<crypto::SecretString> Guests::IssueMuc(const AuthContext& ctx, std::strin
   SP_ASSIGN_OR_RETURN(std::string hash,
                       crypto::HashPasswordForStorage(code.view(), s_.config.password_hash));
   const TimePoint now = s_.clock.Now();
-  auto existing = s_.store.GetGuestAddress(address->str());
+  auto existing = s_.store.guests().GetGuestAddress(address->str());
   const store::GuestAddressRecord record{address->str(), std::move(hash), 0,
                                          existing.ok() ? existing->created_at : now, now};
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_RETURN_IF_ERROR(tx.PutGuestAddress(record));
+    SP_RETURN_IF_ERROR(tx.guests().PutGuestAddress(record));
     return RecordEvent(
         s_, tx, "guest.muc_set", ctx.user.id.str(), record.email,
         nlohmann::json{{"message", id.str()}, {"generated", !generated.empty()}}.dump());

@@ -234,8 +234,8 @@ TEST_F(GuestsTest, NewGuestWithoutMucIsRefusedAndNothingIsStoredOrSent) {
   SendOutcome outcome;
   EXPECT_THAT(mailbox_.Send(alice, r, &outcome).status(), StatusIs(ErrorCode::kInvalidArgument));
   EXPECT_EQ(outcome.muc_required, std::vector<std::string>{kGuest});
-  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
-  EXPECT_THAT(store_->GetGuestAddress(kGuest).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_TRUE(store_->outbox().ListQueuedMail(10)->empty());
+  EXPECT_THAT(store_->guests().GetGuestAddress(kGuest).status(), StatusIs(ErrorCode::kNotFound));
   auto sent = mailbox_.List(alice, store::Folder::kSent, "", 10);
   ASSERT_THAT(sent.status(), IsOk());
   EXPECT_TRUE(sent->items.empty());
@@ -256,12 +256,12 @@ TEST_F(GuestsTest, NewGuestWithoutMucIsRefusedAndNothingIsStoredOrSent) {
   }
   many.generate_mucs = true;
   EXPECT_THAT(mailbox_.Send(alice, many).status(), StatusIs(ErrorCode::kInvalidArgument));
-  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+  EXPECT_TRUE(store_->outbox().ListQueuedMail(10)->empty());
   // A header-injection attempt in the address never becomes a recipient.
   SendRequest evil = Request("victim@example.net\r\nBcc: all@example.net", "s");
   evil.generate_mucs = true;
   EXPECT_THAT(mailbox_.Send(alice, evil).status(), StatusIs(ErrorCode::kInvalidArgument));
-  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+  EXPECT_TRUE(store_->outbox().ListQueuedMail(10)->empty());
 }
 
 TEST_F(GuestsTest, GeneratedMucIsReturnedOnceAndOpens) {
@@ -274,7 +274,7 @@ TEST_F(GuestsTest, GeneratedMucIsReturnedOnceAndOpens) {
   const std::string muc(outcome.generated_mucs[kGuest].view());
   ASSERT_EQ(muc.size(), 11u);
   EXPECT_EQ(muc[5], '-');
-  EXPECT_EQ(store_->GetGuestAddress(kGuest)->muc_hash.rfind("$argon2id$", 0), 0u);
+  EXPECT_EQ(store_->guests().GetGuestAddress(kGuest)->muc_hash.rfind("$argon2id$", 0), 0u);
   auto view = guests_.Unlock(LinkFor(kGuest), muc, "192.0.2.1");
   ASSERT_THAT(view.status(), IsOk());
   EXPECT_EQ(view->message.header.subject, "generated");
@@ -369,13 +369,13 @@ TEST_F(GuestsTest, AFailureThatCannotBeRecordedFailsTheRequest) {
               StatusIs(ErrorCode::kUnavailable));
   EXPECT_EQ(faults_.injected(), 2);
   faults_.StopFailing();
-  EXPECT_EQ(*store_->GetCounter(counter, clock_.Now(), std::chrono::minutes(15)), 0);
+  EXPECT_EQ(*store_->platform().GetCounter(counter, clock_.Now(), std::chrono::minutes(15)), 0);
 
   // Once the store works again the same guess is counted and answered as unknown.
   EXPECT_THAT(guests_.Unlock("not-a-link", kMuc, "192.0.2.9", &out).status(),
               StatusIs(ErrorCode::kNotFound));
   EXPECT_EQ(out.failure, UnlockFailure::kNotFound);
-  EXPECT_EQ(*store_->GetCounter(counter, clock_.Now(), std::chrono::minutes(15)), 1);
+  EXPECT_EQ(*store_->platform().GetCounter(counter, clock_.Now(), std::chrono::minutes(15)), 1);
 }
 
 TEST_F(GuestsTest, AGuessAtALockedCodeThatCannotBeRecordedFailsTheRequest) {
@@ -426,10 +426,10 @@ TEST_F(GuestsTest, LinksOpenNothingForAnotherRecipientAndStopAtExpiryOrRevocatio
   EXPECT_EQ(out.failure, UnlockFailure::kBadRequest);
 
   // Revoked (recall, enrolment) and expired links stop working.
-  auto pickup = store_->GetPickup(auth::BearerSecret::Parse(link_two)->Lookup());
+  auto pickup = store_->guests().GetPickup(auth::BearerSecret::Parse(link_two)->Lookup());
   ASSERT_THAT(pickup.status(), IsOk());
   ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-    return tx.SetPickupState(pickup->lookup, store::PickupState::kRevoked);
+    return tx.guests().SetPickupState(pickup->lookup, store::PickupState::kRevoked);
   }),
               IsOk());
   EXPECT_THAT(guests_.Unlock(link_two, "other-code-7", "192.0.2.1").status(),
@@ -462,7 +462,7 @@ TEST_F(GuestsTest, StoreAndDataDirectoryAloneOpenNothing) {
 
   // The pickup row holds only the lookup and a wrapped key: the lookup is not the secret, and
   // no other key unwraps the data key.
-  auto pickups = store_->ListPickupsOfAddress(kGuest, 10);
+  auto pickups = store_->guests().ListPickupsOfAddress(kGuest, 10);
   ASSERT_THAT(pickups.status(), IsOk());
   ASSERT_EQ(pickups->size(), 1u);
   const store::PickupRecord& p = (*pickups)[0];

@@ -221,7 +221,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
           .ShownToClient(Reason::kInvalidRecipient);
     }
     all_to.push_back(address->str());
-    auto user = s_.store.GetUserByEmail(address->str());
+    auto user = s_.store.accounts().GetUserByEmail(address->str());
     if (user.ok() && user->state == store::UserState::kActive && !user->disabled) {
       recipients.push_back(std::move(*user));
       continue;
@@ -233,7 +233,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
           .ShownToClient(Reason::kInvalidRecipient);
     }
     // A guest. An address with a usable MUC needs none; otherwise this message brings one.
-    auto existing = s_.store.GetGuestAddress(address->str());
+    auto existing = s_.store.guests().GetGuestAddress(address->str());
     if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
       return existing.status();
     }
@@ -302,7 +302,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       return InvalidArgument("attachment upload id is malformed")
           .ShownToClient(Reason::kInvalidAttachment);
     }
-    auto upload = s_.store.GetUpload(*upload_id);
+    auto upload = s_.store.messages().GetUpload(*upload_id);
     auto key_blob =
         upload.ok() ? author.open_upload(*upload) : Result<crypto::SecretBytes>(upload.status());
     if (!key_blob.ok() && key_blob.status().code() == ErrorCode::kNotFound) {
@@ -363,19 +363,19 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   }
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_RETURN_IF_ERROR(tx.CreateMessage(message, entries, attachment_records));
+    SP_RETURN_IF_ERROR(tx.messages().CreateMessage(message, entries, attachment_records));
     for (const auto& g : guest_addresses) {
-      SP_RETURN_IF_ERROR(tx.PutGuestAddress(g));
+      SP_RETURN_IF_ERROR(tx.guests().PutGuestAddress(g));
       SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_set", author.actor, g.email,
                                      nlohmann::json{{"message", id.str()}}.dump()));
     }
-    for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.CreatePickup(p));
+    for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.guests().CreatePickup(p));
     for (size_t i = 0; i < notifications.size(); ++i) {
-      SP_RETURN_IF_ERROR(
-          QueueMail(s_, tx, notifications[i], author.report_failures_to, pickups[i].lookup));
+      SP_RETURN_IF_ERROR(QueueMail(s_, tx.outbox(), notifications[i], author.report_failures_to,
+                                   pickups[i].lookup));
     }
     for (const UploadId& u : used_uploads) {
-      if (Status st = tx.DeleteUpload(u); !st.ok()) {
+      if (Status st = tx.messages().DeleteUpload(u); !st.ok()) {
         return st.code() == ErrorCode::kNotFound
                    ? Conflict("an attachment upload was used by another message")
                          .ShownToClient(Reason::kInvalidAttachment)
@@ -437,7 +437,7 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
   Opened opened{std::move(*summary), std::move(data_key), SealState::kInvalid};
   // A portal reply is sealed by the platform for the guest address it names (portal_author.h).
   opened.by_portal = message.sender_id == kPortalSenderId;
-  auto sender = s_.store.GetUser(message.sender_id);
+  auto sender = s_.store.accounts().GetUser(message.sender_id);
   if (sender.ok() && (opened.by_portal || sender->email == opened.summary.from_email)) {
     auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
     if (verify_key.ok() &&
@@ -525,8 +525,9 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
   KeyRing keys(ctx);
   MailboxPage page;
   if (!lowered_query) {
-    SP_ASSIGN_OR_RETURN(auto items, s_.store.ListMailbox(ctx.user.id, folder,
-                                                         before ? &*before : nullptr, limit + 1));
+    SP_ASSIGN_OR_RETURN(auto items,
+                        s_.store.messages().ListMailbox(ctx.user.id, folder,
+                                                        before ? &*before : nullptr, limit + 1));
     if (items.size() > static_cast<size_t>(limit)) {
       items.pop_back();
       page.next_cursor = EncodeCursor(items.back());
@@ -547,8 +548,9 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
   const int batch = std::max(limit, 50);
   size_t scanned = 0;
   for (;;) {
-    SP_ASSIGN_OR_RETURN(auto items, s_.store.ListMailbox(ctx.user.id, folder,
-                                                         before ? &*before : nullptr, batch + 1));
+    SP_ASSIGN_OR_RETURN(auto items,
+                        s_.store.messages().ListMailbox(ctx.user.id, folder,
+                                                        before ? &*before : nullptr, batch + 1));
     const bool more_in_store = items.size() > static_cast<size_t>(batch);
     if (more_in_store) items.pop_back();
     for (size_t i = 0; i < items.size(); ++i) {
@@ -578,7 +580,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
 Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view message_id) {
   SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
   KeyRing keys(ctx);
-  auto item = s_.store.GetMailboxItem(ctx.user.id, id);
+  auto item = s_.store.messages().GetMailboxItem(ctx.user.id, id);
   if (!item.ok()) return NotFound("message not found");
   auto opened = Open(keys, *item);
   if (!opened.ok()) {
@@ -596,7 +598,7 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
   }
   SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.MarkRead(ctx.user.id, id));
+    SP_RETURN_IF_ERROR(tx.messages().MarkRead(ctx.user.id, id));
     return RecordEvent(
         s_, tx, "message.read", ctx.user.id.str(), id.str(),
         opened->seal == SealState::kValid ? "{}" : nlohmann::json{{"seal", "broken"}}.dump());
@@ -623,7 +625,7 @@ Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
                                                    std::string_view message_id, int index) {
   SP_ASSIGN_OR_RETURN(const MessageId id, MessageId::Parse(message_id));
   KeyRing keys(ctx);
-  auto item = s_.store.GetMailboxItem(ctx.user.id, id);
+  auto item = s_.store.messages().GetMailboxItem(ctx.user.id, id);
   if (!item.ok()) return NotFound("message not found");
   SP_ASSIGN_OR_RETURN(Opened opened, Open(keys, *item));
   return OpenAttachmentOf(opened, id, index, ctx.user.id.str());
@@ -638,7 +640,7 @@ Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const
     return Conflict("the message's seal is broken: its attachments are withheld")
         .As(Reason::kSealBroken);
   }
-  SP_ASSIGN_OR_RETURN(const auto records, s_.store.GetAttachments(id));
+  SP_ASSIGN_OR_RETURN(const auto records, s_.store.messages().GetAttachments(id));
   if (records.size() != opened.summary.attachments.size()) return Corruption(kIntegrityFailure);
   const AttachmentMeta& meta = opened.summary.attachments[static_cast<size_t>(index)];
   auto reader = s_.blobs.Open(records[static_cast<size_t>(index)].blob_id, meta.key);
@@ -676,12 +678,12 @@ Result<AttachmentDownload> Mailbox::OpenAttachmentWithKey(const store::MessageRe
 }
 
 Result<int> Mailbox::ExpireUploads() {
-  SP_ASSIGN_OR_RETURN(const auto expired, s_.store.ListUploadsCreatedBefore(
+  SP_ASSIGN_OR_RETURN(const auto expired, s_.store.messages().ListUploadsCreatedBefore(
                                               s_.clock.Now() - s_.config.upload_ttl, 500));
   int removed = 0;
   for (const store::UploadRecord& upload : expired) {
     const Status st = s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(tx.DeleteUpload(upload.id));
+      SP_RETURN_IF_ERROR(tx.messages().DeleteUpload(upload.id));
       return RecordEvent(s_, tx, "upload.expired", upload.owner_id.str(), upload.id.str(),
                          nlohmann::json{{"size", upload.size}}.dump());
     });

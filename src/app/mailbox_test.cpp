@@ -48,7 +48,7 @@ TEST_F(MailboxTest, UnusedUploadsExpireButAttachedOnesStay) {
   ASSERT_THAT(removed.status(), IsOk());
   EXPECT_EQ(*removed, 1);
   EXPECT_EQ(BlobFiles(), 1u);
-  EXPECT_THAT(store_->GetUpload(dropped->id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->messages().GetUpload(dropped->id).status(), StatusIs(ErrorCode::kNotFound));
   // The expired upload can no longer be attached.
   EXPECT_THAT(
       mailbox_.Send(alice, {{"bob@example.org"}, "s", "t", "", {{dropped->id.str(), "b.txt", ""}}})
@@ -142,10 +142,10 @@ TEST_F(MailboxTest, AnIntegrityFailureThatCannotBeAuditedFailsTheRead) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp);
   auto id = mailbox_.Send(alice, {{"alice@example.org"}, "s", "t", "", {}});
   ASSERT_THAT(id.status(), IsOk());
-  auto carol_user = store_->GetUserByEmail("carol@example.org");
+  auto carol_user = store_->accounts().GetUserByEmail("carol@example.org");
   ASSERT_THAT(carol_user.status(), IsOk());
   ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-    return tx.AddMailboxEntry(
+    return tx.messages().AddMailboxEntry(
         {carol_user->id, *id, store::Folder::kInbox, Bytes(80, 0x42), true, clock_.Now()});
   }),
               IsOk());

@@ -71,14 +71,14 @@ std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
 Status RecordSent(const Services& s, store::WriteTxn& tx, const store::OutboundMailRecord& job,
                   const std::string& to, TimePoint now) {
   const int attempts = job.attempts + 1;
-  const Status deleted = tx.DeleteMail(job.id);
+  const Status deleted = tx.outbox().DeleteMail(job.id);
   if (deleted.code() == ErrorCode::kNotFound) {
     return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
                        json{{"to", to}, {"attempts", attempts}, {"withdrawn", true}}.dump());
   }
   SP_RETURN_IF_ERROR(deleted);
   if (job.pickup_lookup) {
-    SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotified(*job.pickup_lookup, now)));
+    SP_RETURN_IF_ERROR(IgnoreNotFound(tx.guests().SetPickupNotified(*job.pickup_lookup, now)));
   }
   return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
                      json{{"to", to}, {"attempts", attempts}}.dump());
@@ -86,20 +86,20 @@ Status RecordSent(const Services& s, store::WriteTxn& tx, const store::OutboundM
 
 }  // namespace
 
-Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
+Status QueueMail(const Services& s, store::OutboxWriter& outbox, const delivery::OutgoingMail& mail,
                  const std::optional<EmailAddress>& report_failure_to,
                  const std::optional<std::string>& pickup_lookup) {
   const MailJobId id = platform::NewId<MailJobId>(s.rng);
   const TimePoint now = s.clock.Now();
-  return tx.EnqueueMail({id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt,
-                         std::string(), pickup_lookup});
+  return outbox.EnqueueMail({id, Seal(s, id, mail, report_failure_to), now, now, 0, std::nullopt,
+                             std::string(), pickup_lookup});
 }
 
 Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
   const TimePoint now = s_.clock.Now();
   Result<std::vector<store::OutboundMailRecord>> claimed = std::vector<store::OutboundMailRecord>{};
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    claimed = tx.ClaimDueMail(now, now + s_.config.mail_retry.lease, batch);
+    claimed = tx.outbox().ClaimDueMail(now, now + s_.config.mail_retry.lease, batch);
     return claimed.status();
   }));
   DeliveryRound round;
@@ -165,18 +165,19 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
                  attempts, std::chrono::duration_cast<std::chrono::seconds>(next - now).count(),
                  sent.message());
     return s_.store.Write([&](store::WriteTxn& tx) {
-      return tx.RescheduleMail(job.id, next, attempts, sent.message());
+      return tx.outbox().RescheduleMail(job.id, next, attempts, sent.message());
     });
   }
   ++round.failed;
   spdlog::error("mail: gave up on {} after {} attempt(s): {}", job.id.str(), attempts,
                 sent.message());
   return s_.store.Write([&](store::WriteTxn& tx) {
-    const Status deleted = tx.DeleteMail(job.id);
+    const Status deleted = tx.outbox().DeleteMail(job.id);
     if (deleted.code() == ErrorCode::kNotFound) return Status::Ok();  // withdrawn meanwhile
     SP_RETURN_IF_ERROR(deleted);
     if (job.pickup_lookup) {
-      SP_RETURN_IF_ERROR(IgnoreNotFound(tx.SetPickupNotifyFailed(*job.pickup_lookup, now)));
+      SP_RETURN_IF_ERROR(
+          IgnoreNotFound(tx.guests().SetPickupNotifyFailed(*job.pickup_lookup, now)));
     }
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "mail.failed", "system", job.id.str(),
                                    json{{"to", to},
@@ -187,7 +188,8 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
     if (!report_to || !mail) return Status::Ok();
     // The report itself reports to no one: a member whose own address fails is not mailed
     // about it in a loop.
-    return QueueMail(s_, tx, UndeliveredMail(s_.config, *report_to, to, attempts, sent.message()));
+    return QueueMail(s_, tx.outbox(),
+                     UndeliveredMail(s_.config, *report_to, to, attempts, sent.message()));
   });
 }
 

@@ -25,11 +25,11 @@
 
 namespace sealpost::app {
 
-// Queues `mail` inside `tx`. `report_failure_to`: the member told if it cannot be delivered.
-// `pickup_lookup`: the guest pickup this mail notifies; when the relay accepts it (or the queue
-// gives up) the pickup's notified_at (notify_failed_at) is set in the same transaction that
-// removes the mail from the queue.
-Status QueueMail(const Services& s, store::WriteTxn& tx, const delivery::OutgoingMail& mail,
+// Queues `mail` in a write transaction (its outbox()). `report_failure_to`: the member told if it
+// cannot be delivered. `pickup_lookup`: the guest pickup this mail notifies; when the relay accepts
+// it (or the queue gives up) the pickup's notified_at (notify_failed_at) is set in the same
+// transaction that removes the mail from the queue.
+Status QueueMail(const Services& s, store::OutboxWriter& outbox, const delivery::OutgoingMail& mail,
                  const std::optional<EmailAddress>& report_failure_to = std::nullopt,
                  const std::optional<std::string>& pickup_lookup = std::nullopt);
 

@@ -17,7 +17,8 @@ class OutboundMailTest : public AppTest {
   void Queue(const std::string& to, const std::string& text,
              std::optional<EmailAddress> report_to = std::nullopt) {
     ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-      return QueueMail(services_, tx, {*EmailAddress::Parse(to), "subject", text}, report_to);
+      return QueueMail(services_, tx.outbox(), {*EmailAddress::Parse(to), "subject", text},
+                       report_to);
     }),
                 IsOk());
   }
@@ -28,7 +29,7 @@ class OutboundMailTest : public AppTest {
     return round.ok() ? *round : DeliveryRound{};
   }
 
-  std::vector<store::OutboundMailRecord> Queued() { return *store_->ListQueuedMail(100); }
+  std::vector<store::OutboundMailRecord> Queued() { return *store_->outbox().ListQueuedMail(100); }
 
   MailDeliverer deliverer_;
 };
@@ -102,7 +103,7 @@ TEST_F(OutboundMailTest, ALeasedMailIsLeftToItsDelivererUntilTheLeaseRunsOut) {
   Queue("carol@example.org", "hello");
   // Another deliverer claimed it and died before finishing.
   ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-    return tx.ClaimDueMail(clock_.Now(), clock_.Now() + 300s, 10).status();
+    return tx.outbox().ClaimDueMail(clock_.Now(), clock_.Now() + 300s, 10).status();
   }),
               IsOk());
   EXPECT_EQ(Deliver().delivered, 0);
@@ -182,7 +183,8 @@ class RecallingMailer final : public delivery::Mailer {
   explicit RecallingMailer(store::Store& store) : store_(store) {}
   Status Send(const delivery::OutgoingMail& mail) override {
     sent.push_back(mail.to.str());
-    return store_.Write([](store::WriteTxn& tx) { return tx.DeleteMailOfPickup("pickup-1"); });
+    return store_.Write(
+        [](store::WriteTxn& tx) { return tx.outbox().DeleteMailOfPickup("pickup-1"); });
   }
   store::Store& store_;
   std::vector<std::string> sent;
@@ -190,10 +192,10 @@ class RecallingMailer final : public delivery::Mailer {
 
 TEST_F(OutboundMailTest, AMailWithdrawnWhileBeingSentDoesNotStopTheRound) {
   ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(QueueMail(services_, tx,
+    SP_RETURN_IF_ERROR(QueueMail(services_, tx.outbox(),
                                  {*EmailAddress::Parse("guest@example.net"), "s", "link"},
                                  std::nullopt, std::string("pickup-1")));
-    return QueueMail(services_, tx, {*EmailAddress::Parse("other@example.net"), "s", "t"});
+    return QueueMail(services_, tx.outbox(), {*EmailAddress::Parse("other@example.net"), "s", "t"});
   }),
               IsOk());
   RecallingMailer mailer(*store_);

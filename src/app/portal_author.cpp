@@ -19,7 +19,7 @@ Result<crypto::SigningKey> Unwrap(const Services& s, const store::PlatformKeyRec
 }  // namespace
 
 Result<crypto::SigningKey> LoadOrCreatePortalSealKey(const Services& s) {
-  auto existing = s.store.GetPlatformKey(kGuestSealKeyName);
+  auto existing = s.store.platform().GetPlatformKey(kGuestSealKeyName);
   if (existing.ok()) return Unwrap(s, *existing);
   if (existing.status().code() != ErrorCode::kNotFound) return existing.status();
 
@@ -36,12 +36,12 @@ Result<crypto::SigningKey> LoadOrCreatePortalSealKey(const Services& s) {
   row.created_at = s.clock.Now();
   row.disabled = true;
   const Status put = s.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_RETURN_IF_ERROR(tx.PutPlatformKey(record));
-    return tx.CreateUser(row);
+    SP_RETURN_IF_ERROR(tx.platform().PutPlatformKey(record));
+    return tx.accounts().CreateUser(row);
   });
   if (put.code() == ErrorCode::kConflict) {
     // Another process created both first: use its key.
-    SP_ASSIGN_OR_RETURN(const auto theirs, s.store.GetPlatformKey(kGuestSealKeyName));
+    SP_ASSIGN_OR_RETURN(const auto theirs, s.store.platform().GetPlatformKey(kGuestSealKeyName));
     return Unwrap(s, theirs);
   }
   SP_RETURN_IF_ERROR(put);

@@ -49,10 +49,11 @@ ExpiryLimits ExpiryLimitsOf(const AppConfig& config) {
 }
 
 Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageHeader& header) {
-  auto message = s_.store.GetMessage(header.id);
+  auto message = s_.store.messages().GetMessage(header.id);
   if (!message.ok() || message->sender_id != ctx.user.id) return NotFound("message not found");
-  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.ListPickupsOfMessage(header.id));
-  SP_ASSIGN_OR_RETURN(const auto entries, s_.store.ListMailboxEntriesOfMessage(header.id));
+  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.guests().ListPickupsOfMessage(header.id));
+  SP_ASSIGN_OR_RETURN(const auto entries,
+                      s_.store.messages().ListMailboxEntriesOfMessage(header.id));
   std::map<std::string, const store::PickupRecord*> by_address;
   for (const auto& p : pickups) by_address[p.email] = &p;
   std::map<std::string, const store::MailboxEntry*> inbox_by_owner;
@@ -75,12 +76,12 @@ Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageH
       if (!out.expires_at || p.expires_at > *out.expires_at) out.expires_at = p.expires_at;
       if (Live(p, now)) {
         if (p.state == store::PickupState::kPending) out.can_recall = true;
-        auto guest = s_.store.GetGuestAddress(p.email);
+        auto guest = s_.store.guests().GetGuestAddress(p.email);
         r.locked = guest.ok() && guest->failures >= s_.config.max_muc_failures;
       }
     } else {
       r.delivery = RecipientDelivery::kMember;
-      auto user = s_.store.GetUserByEmail(address);
+      auto user = s_.store.accounts().GetUserByEmail(address);
       const store::MailboxEntry* entry = nullptr;
       if (user.ok()) {
         if (auto it = inbox_by_owner.find(user->id.str()); it != inbox_by_owner.end()) {
@@ -99,15 +100,15 @@ Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_vi
   auto parsed = MessageId::Parse(message_id);
   if (!parsed.ok()) return NotFound("message not found");
   const MessageId id = *parsed;
-  auto message = s_.store.GetMessage(id);
+  auto message = s_.store.messages().GetMessage(id);
   if (!message.ok() || message->sender_id != ctx.user.id) return NotFound("message not found");
-  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.ListPickupsOfMessage(id));
-  SP_ASSIGN_OR_RETURN(const auto entries, s_.store.ListMailboxEntriesOfMessage(id));
+  SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.guests().ListPickupsOfMessage(id));
+  SP_ASSIGN_OR_RETURN(const auto entries, s_.store.messages().ListMailboxEntriesOfMessage(id));
   // Member copies: every inbox entry but the sender's own (a message to oneself).
   std::vector<std::pair<const store::MailboxEntry*, std::string>> members;
   for (const auto& e : entries) {
     if (e.folder != store::Folder::kInbox || e.owner_id == ctx.user.id) continue;
-    auto user = s_.store.GetUser(e.owner_id);
+    auto user = s_.store.accounts().GetUser(e.owner_id);
     members.emplace_back(&e, user.ok() ? user->email : e.owner_id.str());
   }
   const TimePoint now = s_.clock.Now();
@@ -124,13 +125,13 @@ Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_vi
         continue;
       }
       if (p.state != store::PickupState::kPending || p.expires_at <= now) continue;
-      const Status revoked = tx.RevokePendingPickup(p.lookup);
+      const Status revoked = tx.guests().RevokePendingPickup(p.lookup);
       if (revoked.code() == ErrorCode::kNotFound) {  // opened in the meantime
         result.kept.push_back(p.email);
         continue;
       }
       SP_RETURN_IF_ERROR(revoked);
-      SP_RETURN_IF_ERROR(tx.DeleteMailOfPickup(p.lookup));
+      SP_RETURN_IF_ERROR(tx.outbox().DeleteMailOfPickup(p.lookup));
       result.recalled.push_back(p.email);
       ++guests;
     }
@@ -139,7 +140,7 @@ Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_vi
         result.kept.push_back(email);
         continue;
       }
-      const Status deleted = tx.DeleteUnreadInboxEntry(entry->owner_id, id);
+      const Status deleted = tx.messages().DeleteUnreadInboxEntry(entry->owner_id, id);
       if (deleted.code() == ErrorCode::kNotFound) {  // read in the meantime
         result.kept.push_back(email);
         continue;
@@ -165,13 +166,14 @@ Result<PickupExpiryRound> SentMessages::ExpirePickups() {
   const TimePoint now = s_.clock.Now();
   PickupExpiryRound round;
   for (int batch = 0; batch < kMaxExpiryBatches; ++batch) {
-    SP_ASSIGN_OR_RETURN(const auto expired, s_.store.ListExpiredPickups(now, kExpiryBatch));
+    SP_ASSIGN_OR_RETURN(const auto expired,
+                        s_.store.guests().ListExpiredPickups(now, kExpiryBatch));
     if (expired.empty()) break;
     int done = 0;
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
       done = 0;
       for (const auto& p : expired) {
-        const Status st = tx.ExpirePickup(p.lookup, now);
+        const Status st = tx.guests().ExpirePickup(p.lookup, now);
         if (st.code() == ErrorCode::kNotFound) continue;  // opened, recalled or expired meanwhile
         SP_RETURN_IF_ERROR(st);
         SP_RETURN_IF_ERROR(
@@ -187,7 +189,8 @@ Result<PickupExpiryRound> SentMessages::ExpirePickups() {
     if (expired.size() < static_cast<size_t>(kExpiryBatch)) break;
   }
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_ASSIGN_OR_RETURN(round.tokens, tx.DeleteExpiredTokens(store::TokenPurpose::kPickup, now));
+    SP_ASSIGN_OR_RETURN(round.tokens,
+                        tx.accounts().DeleteExpiredTokens(store::TokenPurpose::kPickup, now));
     return Status::Ok();
   }));
   return round;

@@ -105,9 +105,10 @@ TEST_F(SentStatusTest, GuestGoesFromQueuedToNotifiedOpenedRepliedAndMembersAreDe
   // The reply use case records the reply on the pickup.
   const std::string lookup = auth::BearerSecret::Parse(LinkFor(kGuest))->Lookup();
   const TimePoint replied_at = clock_.Now();
-  ASSERT_THAT(
-      store_->Write([&](store::WriteTxn& tx) { return tx.SetPickupReplied(lookup, replied_at); }),
-      IsOk());
+  ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+    return tx.guests().SetPickupReplied(lookup, replied_at);
+  }),
+              IsOk());
   const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
   ASSERT_THAT(mailbox_.Read(bob, id->str()).status(), IsOk());
   status = StatusOf(alice, *id);
@@ -175,7 +176,7 @@ TEST_F(SentStatusTest, RecallWithdrawsUnopenedPickupsAndUnreadMemberCopiesOnly) 
   EXPECT_EQ(recalled->recalled, (std::vector<std::string>{kOther, "bob@example.org"}));
   EXPECT_EQ(recalled->kept, (std::vector<std::string>{kGuest, "carol@example.org"}));
   EXPECT_EQ(LastAuditType(), "message.recall");
-  auto audit = store_->ReadAuditBefore(std::numeric_limits<int64_t>::max(), 1);
+  auto audit = store_->audit().ReadAuditBefore(std::numeric_limits<int64_t>::max(), 1);
   ASSERT_THAT(audit.status(), IsOk());
   EXPECT_EQ(audit->front().event.details, R"({"guests":1,"kept":2,"members":1})");
 
@@ -184,8 +185,9 @@ TEST_F(SentStatusTest, RecallWithdrawsUnopenedPickupsAndUnreadMemberCopiesOnly) 
   EXPECT_THAT(guests_.Unlock(other_link, kMuc, "192.0.2.1", &out).status(),
               StatusIs(ErrorCode::kNotFound));
   EXPECT_EQ(out.failure, UnlockFailure::kNotFound);
-  EXPECT_TRUE(
-      store_->GetPickup(auth::BearerSecret::Parse(other_link)->Lookup())->wrapped_key.empty());
+  EXPECT_TRUE(store_->guests()
+                  .GetPickup(auth::BearerSecret::Parse(other_link)->Lookup())
+                  ->wrapped_key.empty());
   EXPECT_THAT(guests_.Unlock(guest_link, kMuc, "192.0.2.1").status(), IsOk());
   // Bob's unread copy left his inbox; carol keeps hers; alice keeps the sent copy.
   EXPECT_THAT(mailbox_.Read(bob, id->str()).status(), StatusIs(ErrorCode::kNotFound));
@@ -202,20 +204,20 @@ TEST_F(SentStatusTest, RecallWithdrawsUnopenedPickupsAndUnreadMemberCopiesOnly) 
   EXPECT_FALSE(status->can_recall);
 
   // Nothing left: Conflict, and no second audit event.
-  const size_t events = store_->ReadAudit(1, 100'000)->size();
+  const size_t events = store_->audit().ReadAudit(1, 100'000)->size();
   EXPECT_THAT(sent_.Recall(alice, id->str()).status(), StatusIs(ErrorCode::kConflict));
-  EXPECT_EQ(store_->ReadAudit(1, 100'000)->size(), events);
+  EXPECT_EQ(store_->audit().ReadAudit(1, 100'000)->size(), events);
 }
 
 TEST_F(SentStatusTest, RecallBeforeTheNotificationWentDropsIt) {
   const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
   auto id = mailbox_.Send(alice, Request({kGuest}, "never told"));
   ASSERT_THAT(id.status(), IsOk());
-  ASSERT_EQ(store_->ListQueuedMail(10)->size(), 1u);
+  ASSERT_EQ(store_->outbox().ListQueuedMail(10)->size(), 1u);
   auto recalled = sent_.Recall(alice, id->str());
   ASSERT_THAT(recalled.status(), IsOk());
   EXPECT_EQ(recalled->recalled, std::vector<std::string>{kGuest});
-  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+  EXPECT_TRUE(store_->outbox().ListQueuedMail(10)->empty());
   DeliverQueuedMail();
   EXPECT_TRUE(mailer_.sent.empty());
 }
@@ -234,8 +236,8 @@ TEST_F(SentStatusTest, ExpiryIsChosenWithinTheLimitAndTheCleanupDropsKeysAndToke
   SendRequest too_long = Request({kGuest}, "too long");
   too_long.expires_in_days = 91;
   EXPECT_THAT(mailbox_.Send(alice, too_long).status(), StatusIs(ErrorCode::kInvalidArgument));
-  EXPECT_TRUE(store_->ListPickupsOfAddress(kGuest, 10)->empty());
-  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
+  EXPECT_TRUE(store_->guests().ListPickupsOfAddress(kGuest, 10)->empty());
+  EXPECT_TRUE(store_->outbox().ListQueuedMail(10)->empty());
 
   SendRequest two_days = Request({kGuest}, "two days");
   two_days.expires_in_days = 2;
@@ -274,7 +276,7 @@ TEST_F(SentStatusTest, ExpiryIsChosenWithinTheLimitAndTheCleanupDropsKeysAndToke
   ASSERT_THAT(round.status(), IsOk());
   EXPECT_EQ(round->expired, 1);
   EXPECT_EQ(round->tokens, 1);  // the other guest's pickup token (15 minutes)
-  auto pickup = store_->GetPickup(auth::BearerSecret::Parse(link)->Lookup());
+  auto pickup = store_->guests().GetPickup(auth::BearerSecret::Parse(link)->Lookup());
   ASSERT_THAT(pickup.status(), IsOk());
   EXPECT_EQ(pickup->state, store::PickupState::kExpired);
   EXPECT_TRUE(pickup->wrapped_key.empty());
@@ -285,7 +287,7 @@ TEST_F(SentStatusTest, ExpiryIsChosenWithinTheLimitAndTheCleanupDropsKeysAndToke
   ASSERT_THAT(round.status(), IsOk());
   EXPECT_EQ(round->expired, 0);
   EXPECT_EQ(round->tokens, 0);
-  EXPECT_EQ(store_->GetPickup(auth::BearerSecret::Parse(LinkFor(kOther))->Lookup())->state,
+  EXPECT_EQ(store_->guests().GetPickup(auth::BearerSecret::Parse(LinkFor(kOther))->Lookup())->state,
             store::PickupState::kOpened);  // its 30 days are not over
 
   // An opened pickup expires too; the sender still sees that it was opened.

@@ -14,7 +14,7 @@ constexpr int kMaxListedSessions = 200;
 
 Result<std::vector<SessionInfo>> Accounts::ListSessions(const AuthContext& ctx) {
   SP_ASSIGN_OR_RETURN(const auto records,
-                      s_.store.ListSessionsOfUser(ctx.user.id, kMaxListedSessions));
+                      s_.store.accounts().ListSessionsOfUser(ctx.user.id, kMaxListedSessions));
   const TimePoint now = s_.clock.Now();
   std::vector<SessionInfo> out;
   for (const store::SessionRecord& r : records) {
@@ -29,7 +29,7 @@ Result<std::vector<SessionInfo>> Accounts::ListSessions(const AuthContext& ctx) 
 Status Accounts::EndSession(const AuthContext& ctx, std::string_view public_id) {
   if (!IsWellFormedId(public_id)) return NotFound("session not found");
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.DeleteSessionByPublicId(ctx.user.id, std::string(public_id)));
+    SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionByPublicId(ctx.user.id, std::string(public_id)));
     return RecordEvent(
         s_, tx, "session_ended", ctx.user.id.str(), ctx.user.id.str(),
         nlohmann::json{{"session", public_id}, {"current", public_id == ctx.session.public_id}}
@@ -39,7 +39,7 @@ Status Accounts::EndSession(const AuthContext& ctx, std::string_view public_id) 
 
 Status Accounts::ExpireSessions() {
   return s_.store.Write(
-      [&](store::WriteTxn& tx) { return tx.DeleteExpiredSessions(s_.clock.Now()); });
+      [&](store::WriteTxn& tx) { return tx.accounts().DeleteExpiredSessions(s_.clock.Now()); });
 }
 
 }  // namespace sealpost::app

@@ -40,7 +40,7 @@ class UploadFaultsTest : public AppTest {
   }
 
   size_t UploadRecords() {
-    auto all = store_->ListUploadsCreatedBefore(clock_.Now() + 24h, 1000);
+    auto all = store_->messages().ListUploadsCreatedBefore(clock_.Now() + 24h, 1000);
     EXPECT_THAT(all.status(), IsOk());
     return all.ok() ? all->size() : 0;
   }

@@ -12,12 +12,12 @@ Bytes CheckpointStatement(int64_t seq, ByteView hash) {
   return Bytes(text.begin(), text.end());
 }
 
-Status AuditLog::Record(store::WriteTxn& tx, const store::AuditEvent& event) const {
-  SP_ASSIGN_OR_RETURN(const store::AuditEntry entry, tx.AppendAudit(event));
+Status AuditLog::Record(store::AuditWriter& audit, const store::AuditEvent& event) const {
+  SP_ASSIGN_OR_RETURN(const store::AuditEntry entry, audit.AppendAudit(event));
   if (checkpoint_every_ > 0 && entry.seq % checkpoint_every_ == 0) {
     store::AuditCheckpoint cp{entry.seq, entry.hash,
                               key_.Sign(CheckpointStatement(entry.seq, entry.hash)), event.time};
-    SP_RETURN_IF_ERROR(tx.AddAuditCheckpoint(cp));
+    SP_RETURN_IF_ERROR(audit.AddAuditCheckpoint(cp));
   }
   return Status::Ok();
 }
@@ -25,17 +25,18 @@ Status AuditLog::Record(store::WriteTxn& tx, const store::AuditEvent& event) con
 Status AuditLog::CheckpointNow(store::Store& store) const {
   return store.Write([&](store::WriteTxn& tx) -> Status {
     // Appending a marker event gives the checkpoint a fresh entry of its own to sign.
-    SP_ASSIGN_OR_RETURN(const store::AuditEntry entry,
-                        tx.AppendAudit({clock_.Now(), "audit.checkpoint", "system", "", "{}"}));
+    SP_ASSIGN_OR_RETURN(
+        const store::AuditEntry entry,
+        tx.audit().AppendAudit({clock_.Now(), "audit.checkpoint", "system", "", "{}"}));
     store::AuditCheckpoint cp{entry.seq, entry.hash,
                               key_.Sign(CheckpointStatement(entry.seq, entry.hash)), clock_.Now()};
-    return tx.AddAuditCheckpoint(cp);
+    return tx.audit().AddAuditCheckpoint(cp);
   });
 }
 
 Result<crypto::SigningKey> LoadOrCreateAuditKey(store::Store& store,
                                                 const keys::MasterKey& master) {
-  auto existing = store.GetPlatformKey(kAuditKeyName);
+  auto existing = store.platform().GetPlatformKey(kAuditKeyName);
   if (existing.ok()) {
     SP_ASSIGN_OR_RETURN(auto seed, master.Unwrap(existing->wrapped_secret, kAuditKeyName));
     return crypto::SigningKey::FromSeed(seed);
@@ -45,10 +46,11 @@ Result<crypto::SigningKey> LoadOrCreateAuditKey(store::Store& store,
   const ByteView pub = key.verify_key().bytes();
   store::PlatformKeyRecord record{kAuditKeyName, Bytes(pub.begin(), pub.end()),
                                   master.Wrap(key.ExposeSeed().view(), kAuditKeyName)};
-  const Status put = store.Write([&](store::WriteTxn& tx) { return tx.PutPlatformKey(record); });
+  const Status put =
+      store.Write([&](store::WriteTxn& tx) { return tx.platform().PutPlatformKey(record); });
   if (put.code() == ErrorCode::kConflict) {
     // Another process sharing the database created the key first: use that one.
-    SP_ASSIGN_OR_RETURN(const auto theirs, store.GetPlatformKey(kAuditKeyName));
+    SP_ASSIGN_OR_RETURN(const auto theirs, store.platform().GetPlatformKey(kAuditKeyName));
     SP_ASSIGN_OR_RETURN(auto seed, master.Unwrap(theirs.wrapped_secret, kAuditKeyName));
     return crypto::SigningKey::FromSeed(seed);
   }
@@ -56,9 +58,9 @@ Result<crypto::SigningKey> LoadOrCreateAuditKey(store::Store& store,
   return key;
 }
 
-Result<VerifyReport> VerifyAuditLog(store::Store& store, const crypto::VerifyKey& key) {
+Result<VerifyReport> VerifyAuditLog(store::AuditReader& audit, const crypto::VerifyKey& key) {
   VerifyReport report;
-  SP_ASSIGN_OR_RETURN(const auto checkpoints, store.ReadAuditCheckpoints());
+  SP_ASSIGN_OR_RETURN(const auto checkpoints, audit.ReadAuditCheckpoints());
   report.checkpoints = static_cast<int64_t>(checkpoints.size());
   size_t next_cp = 0;
   auto fail = [&](int64_t seq, std::string why) {
@@ -77,7 +79,7 @@ Result<VerifyReport> VerifyAuditLog(store::Store& store, const crypto::VerifyKey
   int64_t expected_seq = 1;
   constexpr int kPage = 1000;
   for (;;) {
-    SP_ASSIGN_OR_RETURN(const auto page, store.ReadAudit(expected_seq, kPage));
+    SP_ASSIGN_OR_RETURN(const auto page, audit.ReadAudit(expected_seq, kPage));
     for (const auto& e : page) {
       if (e.seq != expected_seq) {
         return fail(expected_seq, fmt::format("entry {} is missing", expected_seq));

@@ -33,8 +33,9 @@ class AuditLog final {
 
   const crypto::VerifyKey& verify_key() const { return key_.verify_key(); }
 
-  // Appends `event` within `tx`, adding a signed checkpoint when one is due.
-  Status Record(store::WriteTxn& tx, const store::AuditEvent& event) const;
+  // Appends `event` within a write transaction (its audit()), adding a signed checkpoint when one
+  // is due.
+  Status Record(store::AuditWriter& audit, const store::AuditEvent& event) const;
 
   // Signs a checkpoint for the newest entry if it has none (used at shutdown).
   Status CheckpointNow(store::Store& store) const;
@@ -58,6 +59,6 @@ struct VerifyReport {
 };
 
 // Re-checks the whole log against `key`. Returns an error only when the store cannot be read.
-Result<VerifyReport> VerifyAuditLog(store::Store& store, const crypto::VerifyKey& key);
+Result<VerifyReport> VerifyAuditLog(store::AuditReader& audit, const crypto::VerifyKey& key);
 
 }  // namespace sealpost::audit

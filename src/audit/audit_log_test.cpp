@@ -28,8 +28,8 @@ class AuditLogTest : public ::testing::Test {
   void Append(int n) {
     for (int i = 0; i < n; ++i) {
       ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
-        return log_.Record(tx, {clock_.Now(), "test.event", "actor", "subject-" + std::to_string(i),
-                                R"({"n":1})"});
+        return log_.Record(tx.audit(), {clock_.Now(), "test.event", "actor",
+                                        "subject-" + std::to_string(i), R"({"n":1})"});
       }),
                   IsOk());
     }
@@ -47,7 +47,7 @@ class AuditLogTest : public ::testing::Test {
   }
 
   VerifyReport Verify() {
-    auto r = VerifyAuditLog(*store_, log_.verify_key());
+    auto r = VerifyAuditLog(store_->audit(), log_.verify_key());
     EXPECT_THAT(r.status(), IsOk());
     return *r;
   }
@@ -79,7 +79,7 @@ TEST_F(AuditLogTest, RecomputedChainIsCaughtByCheckpoint) {
   Append(10);
   // An attacker rewrites entry 3 and every hash after it; only the signature can catch this.
   Sql("UPDATE audit_log SET details = '{\"n\":2}' WHERE seq = 3");
-  auto entries = store_->ReadAudit(1, 100);
+  auto entries = store_->audit().ReadAudit(1, 100);
   ASSERT_THAT(entries.status(), IsOk());
   Bytes prev(32, 0);
   std::string sql;

@@ -42,11 +42,11 @@ Status LoginThrottle::TooManyAttempts() const {
 Status LoginThrottle::Check(const std::string& account, const std::string& client_address) const {
   const TimePoint now = clock_.Now();
   SP_ASSIGN_OR_RETURN(const int64_t by_pair,
-                      store_.GetCounter(PairKey(account, client_address), now, limits_.window));
+                      counters_.GetCounter(PairKey(account, client_address), now, limits_.window));
   SP_ASSIGN_OR_RETURN(const int64_t by_address,
-                      store_.GetCounter(AddressKey(client_address), now, limits_.window));
+                      counters_.GetCounter(AddressKey(client_address), now, limits_.window));
   SP_ASSIGN_OR_RETURN(const int64_t by_account,
-                      store_.GetCounter(AccountKey(account), now, limits_.window));
+                      counters_.GetCounter(AccountKey(account), now, limits_.window));
   if (by_pair >= limits_.per_account_address || by_address >= limits_.per_address ||
       by_account >= limits_.per_account) {
     return TooManyAttempts();
@@ -54,30 +54,30 @@ Status LoginThrottle::Check(const std::string& account, const std::string& clien
   return Status::Ok();
 }
 
-Status LoginThrottle::RecordFailure(store::WriteTxn& tx, const std::string& account,
+Status LoginThrottle::RecordFailure(store::PlatformWriter& counters, const std::string& account,
                                     const std::string& client_address) const {
   const TimePoint now = clock_.Now();
   SP_RETURN_IF_ERROR(
-      tx.BumpCounter(PairKey(account, client_address), now, limits_.window).status());
-  SP_RETURN_IF_ERROR(tx.BumpCounter(AccountKey(account), now, limits_.window).status());
-  return tx.BumpCounter(AddressKey(client_address), now, limits_.window).status();
+      counters.BumpCounter(PairKey(account, client_address), now, limits_.window).status());
+  SP_RETURN_IF_ERROR(counters.BumpCounter(AccountKey(account), now, limits_.window).status());
+  return counters.BumpCounter(AddressKey(client_address), now, limits_.window).status();
 }
 
 Status LoginThrottle::CheckAddress(const std::string& client_address) const {
-  SP_ASSIGN_OR_RETURN(const int64_t by_address,
-                      store_.GetCounter(AddressKey(client_address), clock_.Now(), limits_.window));
+  SP_ASSIGN_OR_RETURN(const int64_t by_address, counters_.GetCounter(AddressKey(client_address),
+                                                                     clock_.Now(), limits_.window));
   if (by_address >= limits_.per_address) return TooManyAttempts();
   return Status::Ok();
 }
 
-Status LoginThrottle::RecordAddressFailure(store::WriteTxn& tx,
+Status LoginThrottle::RecordAddressFailure(store::PlatformWriter& counters,
                                            const std::string& client_address) const {
-  return tx.BumpCounter(AddressKey(client_address), clock_.Now(), limits_.window).status();
+  return counters.BumpCounter(AddressKey(client_address), clock_.Now(), limits_.window).status();
 }
 
-Status LoginThrottle::RecordSuccess(store::WriteTxn& tx, const std::string& account,
+Status LoginThrottle::RecordSuccess(store::PlatformWriter& counters, const std::string& account,
                                     const std::string& client_address) const {
-  return tx.ResetCounter(PairKey(account, client_address));
+  return counters.ResetCounter(PairKey(account, client_address));
 }
 
 }  // namespace sealpost::auth

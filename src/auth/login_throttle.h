@@ -31,7 +31,7 @@
 
 #include "core/status.h"
 #include "platform/clock.h"
-#include "store/store.h"
+#include "store/platform_store.h"
 
 namespace sealpost::auth {
 
@@ -44,21 +44,24 @@ struct ThrottleLimits {
 
 class LoginThrottle final {
  public:
-  LoginThrottle(store::Store& store, const platform::Clock& clock, ThrottleLimits limits)
-      : store_(store), clock_(clock), limits_(limits) {}
+  // `counters` reads the counters that the Record* methods bump inside a write.
+  LoginThrottle(store::PlatformReader& counters, const platform::Clock& clock,
+                ThrottleLimits limits)
+      : counters_(counters), clock_(clock), limits_(limits) {}
 
   // RateLimited (too-many-attempts, with Retry-After) when any of the three counters is at its
   // limit.
   Status Check(const std::string& account, const std::string& client_address) const;
   // Counts one failure in all three counters.
-  Status RecordFailure(store::WriteTxn& tx, const std::string& account,
+  Status RecordFailure(store::PlatformWriter& counters, const std::string& account,
                        const std::string& client_address) const;
   // Only the per-client-address counter (for guesses whose target has its own limit, such as
   // guest pickups with their MUC lock).
   Status CheckAddress(const std::string& client_address) const;
-  Status RecordAddressFailure(store::WriteTxn& tx, const std::string& client_address) const;
+  Status RecordAddressFailure(store::PlatformWriter& counters,
+                              const std::string& client_address) const;
   // Resets the (account, client address) counter only.
-  Status RecordSuccess(store::WriteTxn& tx, const std::string& account,
+  Status RecordSuccess(store::PlatformWriter& counters, const std::string& account,
                        const std::string& client_address) const;
   std::chrono::seconds retry_after() const {
     return std::chrono::duration_cast<std::chrono::seconds>(limits_.window);
@@ -67,7 +70,7 @@ class LoginThrottle final {
  private:
   Status TooManyAttempts() const;
 
-  store::Store& store_;
+  store::PlatformReader& counters_;
   const platform::Clock& clock_;
   ThrottleLimits limits_;
 };

@@ -115,7 +115,7 @@ int Serve(const Config& config) {
           ? delivery::MakeEmlOutboxMailer(
                 fs, clock, rng, {config.OutboxDir(), config.mail_from, config.mail_helo_name, dkim})
           : delivery::MakeSmtpRelayMailer(clock, rng, std::move(relay_options));
-  auth::LoginThrottle throttle(**store, clock, config.throttle);
+  auth::LoginThrottle throttle((*store)->platform(), clock, config.throttle);
   app::Services services{**store, **blobs, *master,  audit_log, clock,
                          rng,     *mailer, throttle, config.app};
   // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
@@ -150,10 +150,11 @@ int Serve(const Config& config) {
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
-  api::RegisterApi(*router, {accounts, mailbox, folders, admin, guests, sent,
-                             [&store_ref] { return store_ref.HasActiveAdmin().status(); },
-                             config.app.limits.max_upload_bytes, config.max_json_bytes,
-                             4 * config.app.limits.max_text_bytes});
+  api::RegisterApi(*router,
+                   {accounts, mailbox, folders, admin, guests, sent,
+                    [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
+                    config.app.limits.max_upload_bytes, config.max_json_bytes,
+                    4 * config.app.limits.max_text_bytes});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   router->SetFallback(http::MakeStaticFileHandler(static_dir));
 

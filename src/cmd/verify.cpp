@@ -39,7 +39,7 @@ int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& p
     std::cerr << "sealpost verify audit: " << store.status().ToString() << "\n";
     return 2;
   }
-  auto report = audit::VerifyAuditLog(**store, *key);
+  auto report = audit::VerifyAuditLog((*store)->audit(), *key);
   if (!report.ok()) {
     std::cerr << "sealpost verify audit: " << report.status().ToString() << "\n";
     return 2;

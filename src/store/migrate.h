@@ -1,7 +1,8 @@
 // `sealpost admin migrate`: copies an SQLite installation's database into an empty PostgreSQL
 // database, row for row (audit entries keep their seq and hashes, so the chain and its signed
 // checkpoints still verify). Blob bytes are copied separately by the caller (cmd/), from the
-// ids this returns.
+// ids this returns. Implemented in store/postgres/copy_from_sqlite.cpp, beside the PostgreSQL
+// backend whose internals it uses.
 #pragma once
 
 #include <cstdint>

@@ -54,7 +54,8 @@ class PostgresStoreTest : public ::testing::Test {
   }
 
   Status Bump() {
-    return store_->Write([](WriteTxn& tx) { return tx.BumpCounter("k", kNow, kWindow).status(); });
+    return store_->Write(
+        [](WriteTxn& tx) { return tx.platform().BumpCounter("k", kNow, kWindow).status(); });
   }
 
   std::unique_ptr<testing::TestDatabase> db_;

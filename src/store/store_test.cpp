@@ -79,32 +79,36 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
 
 TEST_P(StoreTest, CreatesAndFindsUsers) {
   const UserRecord alice = MakeUser(IdHex('a'), "alice@example.org");
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(alice); }), IsOk());
-  auto by_email = store_->GetUserByEmail("alice@example.org");
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(alice); }), IsOk());
+  auto by_email = store_->accounts().GetUserByEmail("alice@example.org");
   ASSERT_THAT(by_email.status(), IsOk());
   EXPECT_EQ(by_email->id, alice.id);
   EXPECT_EQ(by_email->umk_by_password, alice.umk_by_password);
   EXPECT_EQ(by_email->state, UserState::kPending);
-  EXPECT_THAT(store_->GetUser(UserId::FromTrusted(IdHex('b'))).status(),
+  EXPECT_THAT(store_->accounts().GetUser(UserId::FromTrusted(IdHex('b'))).status(),
               StatusIs(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreTest, DuplicateEmailIsConflictAndLeavesNothing) {
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.accounts().CreateUser(MakeUser(IdHex('a'), "a@x.org"));
+              }),
               IsOk());
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('b'), "a@x.org")); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.accounts().CreateUser(MakeUser(IdHex('b'), "a@x.org"));
+              }),
               StatusIs(ErrorCode::kConflict));
-  EXPECT_THAT(store_->GetUser(UserId::FromTrusted(IdHex('b'))).status(),
+  EXPECT_THAT(store_->accounts().GetUser(UserId::FromTrusted(IdHex('b'))).status(),
               StatusIs(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreTest, FailedCallbackRollsBackOnlyItself) {
   const Status failed = Write([&](WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(IdHex('c'), "c@x.org")));
+    SP_RETURN_IF_ERROR(tx.accounts().CreateUser(MakeUser(IdHex('c'), "c@x.org")));
     return InvalidArgument("changed my mind");
   });
   EXPECT_THAT(failed, StatusIs(ErrorCode::kInvalidArgument));
-  EXPECT_THAT(store_->GetUser(UserId::FromTrusted(IdHex('c'))).status(),
+  EXPECT_THAT(store_->accounts().GetUser(UserId::FromTrusted(IdHex('c'))).status(),
               StatusIs(ErrorCode::kNotFound));
 }
 
@@ -117,7 +121,7 @@ TEST_P(StoreTest, ConcurrentWritersAllCommit) {
         char id[33];
         snprintf(id, sizeof id, "%016x%016x", t, i);
         if (Write([&](WriteTxn& tx) {
-              return tx.CreateUser(MakeUser(id, fmt::format("u{}-{}@x.org", t, i)));
+              return tx.accounts().CreateUser(MakeUser(id, fmt::format("u{}-{}@x.org", t, i)));
             }).ok()) {
           ++ok;
         }
@@ -126,7 +130,7 @@ TEST_P(StoreTest, ConcurrentWritersAllCommit) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 200);
-  EXPECT_THAT(store_->GetUserByEmail("u7-24@x.org").status(), IsOk());
+  EXPECT_THAT(store_->accounts().GetUserByEmail("u7-24@x.org").status(), IsOk());
 }
 
 // Callbacks that fail among many that succeed, from concurrent writers (so they share batches):
@@ -141,8 +145,10 @@ TEST_P(StoreTest, FailingCallbacksInABusyBatchUndoOnlyThemselves) {
         snprintf(id, sizeof id, "%016x%016x", t, i);
         const bool fail = (t + i) % 3 == 0;
         const Status s = Write([&](WriteTxn& tx) {
-          SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(id, fmt::format("u{}-{}@x.org", t, i))));
-          SP_RETURN_IF_ERROR(tx.AppendAudit({kT0, "test", "t", std::string(id), "{}"}).status());
+          SP_RETURN_IF_ERROR(
+              tx.accounts().CreateUser(MakeUser(id, fmt::format("u{}-{}@x.org", t, i))));
+          SP_RETURN_IF_ERROR(
+              tx.audit().AppendAudit({kT0, "test", "t", std::string(id), "{}"}).status());
           return fail ? InvalidArgument("changed my mind") : Status::Ok();
         });
         if (s.ok() != !fail) ADD_FAILURE() << id << ": " << s.ToString();
@@ -154,12 +160,12 @@ TEST_P(StoreTest, FailingCallbacksInABusyBatchUndoOnlyThemselves) {
   EXPECT_EQ(ok.load(), 160);
   for (int t = 0; t < 8; ++t) {
     for (int i = 0; i < 30; ++i) {
-      const bool kept = store_->GetUserByEmail(fmt::format("u{}-{}@x.org", t, i)).ok();
+      const bool kept = store_->accounts().GetUserByEmail(fmt::format("u{}-{}@x.org", t, i)).ok();
       EXPECT_EQ(kept, (t + i) % 3 != 0) << t << "-" << i;
     }
   }
   // The rolled-back callbacks' audit entries went with them: a dense chain of 160.
-  auto audit = store_->ReadAudit(1, 1000);
+  auto audit = store_->audit().ReadAudit(1, 1000);
   ASSERT_THAT(audit.status(), IsOk());
   ASSERT_EQ(audit->size(), 160u);
   for (size_t i = 0; i < audit->size(); ++i) EXPECT_EQ((*audit)[i].seq, int64_t(i + 1));
@@ -171,8 +177,8 @@ TEST_P(StoreTest, MessageWithEntriesAndAttachmentsIsOneWrite) {
   const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
   const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateUser(a));
-                return tx.CreateUser(b);
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(a));
+                return tx.accounts().CreateUser(b);
               }),
               IsOk());
   const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1, 0, 2}, Bytes{3}};
@@ -180,84 +186,91 @@ TEST_P(StoreTest, MessageWithEntriesAndAttachmentsIsOneWrite) {
                                   {b.id, m.id, Folder::kInbox, Bytes{7}, true, kT0 + 1s}};
   const AttachmentRecord attachments[] = {{m.id, 0, BlobId::FromTrusted(IdHex('c')), 10},
                                           {m.id, 1, BlobId::FromTrusted(IdHex('d')), 1u << 31}};
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateMessage(m, entries, attachments); }),
-              IsOk());
-  auto inbox = store_->GetMailboxItem(b.id, m.id);
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) { return tx.messages().CreateMessage(m, entries, attachments); }),
+      IsOk());
+  auto inbox = store_->messages().GetMailboxItem(b.id, m.id);
   ASSERT_THAT(inbox.status(), IsOk());
   EXPECT_TRUE(inbox->entry.unread);
   EXPECT_EQ(inbox->entry.created_at, kT0 + 1s);
   EXPECT_EQ(inbox->message.summary, (Bytes{1, 0, 2}));
-  auto sent = store_->ListMailbox(a.id, Folder::kSent, nullptr, 10);
+  auto sent = store_->messages().ListMailbox(a.id, Folder::kSent, nullptr, 10);
   ASSERT_THAT(sent.status(), IsOk());
   ASSERT_EQ(sent->size(), 1u);
   EXPECT_EQ((*sent)[0].entry.sealed_key, (Bytes{0, 9, 0x5c, 0x22}));
-  auto stored = store_->GetAttachments(m.id);
+  auto stored = store_->messages().GetAttachments(m.id);
   ASSERT_THAT(stored.status(), IsOk());
   ASSERT_EQ(stored->size(), 2u);
   EXPECT_EQ((*stored)[1].blob_id.str(), IdHex('d'));
   EXPECT_EQ((*stored)[1].stored_size, uint64_t{1} << 31);
 
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.CreateMessage(m, entries, attachments); }),
-              StatusIs(ErrorCode::kConflict));
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.messages().CreateMessage(m, entries, attachments); }),
+      StatusIs(ErrorCode::kConflict));
   // A new message whose entry collides with nothing, but whose attachment index repeats.
   const MessageRecord m2{MessageId::FromTrusted(IdHex('2')), a.id, kT0, Bytes{1}, Bytes{2}};
   const MailboxEntry e2{b.id, m2.id, Folder::kInbox, Bytes{7}, true, kT0};
   const AttachmentRecord twice[] = {{m2.id, 0, BlobId::FromTrusted(IdHex('e')), 1},
                                     {m2.id, 0, BlobId::FromTrusted(IdHex('f')), 1}};
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.CreateMessage(m2, {&e2, 1}, twice);
+                return tx.messages().CreateMessage(m2, {&e2, 1}, twice);
               }),
               StatusIs(ErrorCode::kConflict));
-  EXPECT_THAT(store_->GetMessage(m2.id).status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(store_->GetMailboxItem(b.id, m2.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->messages().GetMessage(m2.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->messages().GetMailboxItem(b.id, m2.id).status(),
+              StatusIs(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreTest, TotpStepsAreSingleUse) {
   const UserRecord u = MakeUser(IdHex('a'), "a@x.org");
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(u); }), IsOk());
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ConsumeTotpStep(u.id, 100); }), IsOk());
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ConsumeTotpStep(u.id, 100); }),
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(u); }), IsOk());
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().ConsumeTotpStep(u.id, 100); }),
+              IsOk());
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().ConsumeTotpStep(u.id, 100); }),
               StatusIs(ErrorCode::kConflict));
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ConsumeTotpStep(u.id, 99); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().ConsumeTotpStep(u.id, 99); }),
               StatusIs(ErrorCode::kConflict));
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ConsumeTotpStep(u.id, 101); }), IsOk());
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().ConsumeTotpStep(u.id, 101); }),
+              IsOk());
 }
 
 TEST_P(StoreTest, TokensAreConsumedOnce) {
   const UserRecord u = MakeUser(IdHex('a'), "a@x.org");
   TokenRecord t{"lookup1", TokenPurpose::kVerifyEmail, u.id, Bytes{1, 2, 3}, kT0 + 1h};
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateUser(u));
-                return tx.CreateToken(t);
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(u));
+                return tx.accounts().CreateToken(t);
               }),
               IsOk());
   Result<TokenRecord> got = NotFound("unset");
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                got = tx.ConsumeToken("lookup1", TokenPurpose::kVerifyEmail, kT0);
+                got = tx.accounts().ConsumeToken("lookup1", TokenPurpose::kVerifyEmail, kT0);
                 return got.status();
               }),
               IsOk());
   EXPECT_EQ(got->payload, (Bytes{1, 2, 3}));
-  EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.ConsumeToken("lookup1", TokenPurpose::kVerifyEmail, kT0).status();
-              }),
-              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) {
+        return tx.accounts().ConsumeToken("lookup1", TokenPurpose::kVerifyEmail, kT0).status();
+      }),
+      StatusIs(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreTest, ExpiredOrWrongPurposeTokenIsNotFound) {
   TokenRecord t{"l2", TokenPurpose::kBootstrapAdmin, std::nullopt, Bytes{}, kT0 + 1h};
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateToken(t); }), IsOk());
-  EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.ConsumeToken("l2", TokenPurpose::kBootstrapAdmin, kT0 + 2h).status();
-              }),
-              StatusIs(ErrorCode::kNotFound));
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateToken(t); }), IsOk());
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) {
+        return tx.accounts().ConsumeToken("l2", TokenPurpose::kBootstrapAdmin, kT0 + 2h).status();
+      }),
+      StatusIs(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreTest, CountersUseFixedWindows) {
   auto bump = [&](TimePoint now) {
     Result<int64_t> n = int64_t{0};
     EXPECT_THAT(Write([&](WriteTxn& tx) {
-                  n = tx.BumpCounter("login:a", now, 60s);
+                  n = tx.platform().BumpCounter("login:a", now, 60s);
                   return n.status();
                 }),
                 IsOk());
@@ -265,8 +278,8 @@ TEST_P(StoreTest, CountersUseFixedWindows) {
   };
   EXPECT_EQ(bump(kT0), 1);
   EXPECT_EQ(bump(kT0 + 10s), 2);
-  EXPECT_EQ(*store_->GetCounter("login:a", kT0 + 20s, 60s), 2);
-  EXPECT_EQ(*store_->GetCounter("login:a", kT0 + 61s, 60s), 0);
+  EXPECT_EQ(*store_->platform().GetCounter("login:a", kT0 + 20s, 60s), 2);
+  EXPECT_EQ(*store_->platform().GetCounter("login:a", kT0 + 61s, 60s), 0);
   EXPECT_EQ(bump(kT0 + 61s), 1);
 }
 
@@ -274,12 +287,12 @@ TEST_P(StoreTest, AuditChainLinksEntries) {
   AuditEvent e{kT0, "user.login", "actor", "subject", "{}"};
   Result<AuditEntry> first = Internal("unset"), second = Internal("unset");
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                first = tx.AppendAudit(e);
+                first = tx.audit().AppendAudit(e);
                 return first.status();
               }),
               IsOk());
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                second = tx.AppendAudit(e);
+                second = tx.audit().AppendAudit(e);
                 return second.status();
               }),
               IsOk());
@@ -288,7 +301,7 @@ TEST_P(StoreTest, AuditChainLinksEntries) {
   EXPECT_EQ(first->prev_hash, Bytes(32, 0));
   EXPECT_EQ(second->prev_hash, first->hash);
   EXPECT_EQ(second->hash, AuditEntryHash(first->hash, 2, e));
-  auto entries = store_->ReadAudit(1, 10);
+  auto entries = store_->audit().ReadAudit(1, 10);
   ASSERT_THAT(entries.status(), IsOk());
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[1].hash, second->hash);
@@ -302,11 +315,12 @@ TEST_P(StoreTest, AuditTextIsStoredExactly) {
       {kT0, "", "NULL", "line\nbreak\ttab", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x94\x92 ''"},
       {kT0, "e'\\'", "{}", "\\x00", "[1, 2]"}};
   ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
-                for (const AuditEvent& e : events) SP_RETURN_IF_ERROR(tx.AppendAudit(e).status());
+                for (const AuditEvent& e : events)
+                  SP_RETURN_IF_ERROR(tx.audit().AppendAudit(e).status());
                 return Status::Ok();
               }),
               IsOk());
-  auto entries = store_->ReadAudit(1, 10);
+  auto entries = store_->audit().ReadAudit(1, 10);
   ASSERT_THAT(entries.status(), IsOk());
   ASSERT_EQ(entries->size(), events.size());
   Bytes prev(32, 0);
@@ -324,24 +338,27 @@ TEST_P(StoreTest, AuditTextIsStoredExactly) {
 
 TEST_P(StoreTest, MailboxListsNewestFirstWithCursor) {
   const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(a); }), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(a); }), IsOk());
   for (int i = 0; i < 5; ++i) {
     MessageRecord m{MessageId::FromTrusted(std::string(31, '0') + char('0' + i)), a.id,
                     kT0 + std::chrono::seconds(i), Bytes{1}, Bytes{2}};
     MailboxEntry e{a.id, m.id, Folder::kInbox, Bytes{9}, true, m.created_at};
-    ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateMessage(m, {&e, 1}, {}); }), IsOk());
+    ASSERT_THAT(Write([&](WriteTxn& tx) {
+                  return tx.messages().CreateMessage(m, {&e, 1}, {});
+                }),
+                IsOk());
   }
-  auto page1 = store_->ListMailbox(a.id, Folder::kInbox, nullptr, 3);
+  auto page1 = store_->messages().ListMailbox(a.id, Folder::kInbox, nullptr, 3);
   ASSERT_THAT(page1.status(), IsOk());
   ASSERT_EQ(page1->size(), 3u);
   EXPECT_EQ((*page1)[0].message.id.str().back(), '4');
   MailboxCursor cursor{ToUnixMillis(page1->back().entry.created_at),
                        page1->back().entry.message_id.str()};
-  auto page2 = store_->ListMailbox(a.id, Folder::kInbox, &cursor, 3);
+  auto page2 = store_->messages().ListMailbox(a.id, Folder::kInbox, &cursor, 3);
   ASSERT_THAT(page2.status(), IsOk());
   ASSERT_EQ(page2->size(), 2u);
   EXPECT_EQ((*page2)[1].message.id.str().back(), '0');
-  EXPECT_TRUE(store_->ListMailbox(a.id, Folder::kSent, nullptr, 3)->empty());
+  EXPECT_TRUE(store_->messages().ListMailbox(a.id, Folder::kSent, nullptr, 3)->empty());
 }
 
 SessionRecord MakeSession(const std::string& lookup, const UserId& user, TimePoint created,
@@ -363,18 +380,20 @@ TEST_P(StoreTest, KeySlotsChangeOnlyFromTheExpectedValue) {
   UserRecord u = MakeUser(IdHex('a'), "a@x.org");
   u.recovery_salt = Bytes(16, 8);
   u.umk_by_recovery = Bytes(73, 9);
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(u); }), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(u); }), IsOk());
   const Bytes new_salt(16, 0x11), new_slot(73, 0x22);
   // A stale expectation (someone else changed the slot first) changes nothing.
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.SetPasswordSlot(u.id, new_salt, 3, 32 << 20, new_slot, Bytes(73, 0));
+                return tx.accounts().SetPasswordSlot(u.id, new_salt, 3, 32 << 20, new_slot,
+                                                     Bytes(73, 0));
               }),
               StatusIs(ErrorCode::kConflict));
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.SetPasswordSlot(u.id, new_salt, 3, 32 << 20, new_slot, u.umk_by_password);
+                return tx.accounts().SetPasswordSlot(u.id, new_salt, 3, 32 << 20, new_slot,
+                                                     u.umk_by_password);
               }),
               IsOk());
-  auto got = store_->GetUser(u.id);
+  auto got = store_->accounts().GetUser(u.id);
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_EQ(got->password_salt, new_salt);
   EXPECT_EQ(got->password_ops, 3u);
@@ -383,19 +402,20 @@ TEST_P(StoreTest, KeySlotsChangeOnlyFromTheExpectedValue) {
   EXPECT_EQ(got->umk_by_recovery, u.umk_by_recovery);  // the other slot is untouched
 
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.SetRecoverySlot(u.id, new_salt, new_slot, Bytes(73, 0));
+                return tx.accounts().SetRecoverySlot(u.id, new_salt, new_slot, Bytes(73, 0));
               }),
               StatusIs(ErrorCode::kConflict));
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.SetRecoverySlot(u.id, new_salt, new_slot, u.umk_by_recovery);
+                return tx.accounts().SetRecoverySlot(u.id, new_salt, new_slot, u.umk_by_recovery);
               }),
               IsOk());
   // The old slot value no longer matches: a second use of the same old value fails.
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.SetRecoverySlot(u.id, new_salt, Bytes(73, 0x33), u.umk_by_recovery);
+                return tx.accounts().SetRecoverySlot(u.id, new_salt, Bytes(73, 0x33),
+                                                     u.umk_by_recovery);
               }),
               StatusIs(ErrorCode::kConflict));
-  got = store_->GetUser(u.id);
+  got = store_->accounts().GetUser(u.id);
   EXPECT_EQ(got->recovery_salt, new_salt);
   EXPECT_EQ(got->umk_by_recovery, new_slot);
 }
@@ -404,18 +424,20 @@ TEST_P(StoreTest, DisabledFlagRoundTripsAndDisabledAdminsDoNotCount) {
   UserRecord admin = MakeUser(IdHex('a'), "admin@x.org");
   admin.state = UserState::kActive;
   admin.is_admin = true;
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(admin); }), IsOk());
-  EXPECT_TRUE(*store_->HasActiveAdmin());
-  EXPECT_FALSE(store_->GetUser(admin.id)->disabled);
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.SetUserDisabled(admin.id, true); }), IsOk());
-  EXPECT_TRUE(store_->GetUser(admin.id)->disabled);
-  EXPECT_EQ(store_->GetUser(admin.id)->state, UserState::kActive);
-  EXPECT_FALSE(*store_->HasActiveAdmin());
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.SetUserDisabled(admin.id, false); }), IsOk());
-  EXPECT_FALSE(store_->GetUser(admin.id)->disabled);
-  EXPECT_TRUE(*store_->HasActiveAdmin());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(admin); }), IsOk());
+  EXPECT_TRUE(*store_->accounts().HasActiveAdmin());
+  EXPECT_FALSE(store_->accounts().GetUser(admin.id)->disabled);
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().SetUserDisabled(admin.id, true); }),
+              IsOk());
+  EXPECT_TRUE(store_->accounts().GetUser(admin.id)->disabled);
+  EXPECT_EQ(store_->accounts().GetUser(admin.id)->state, UserState::kActive);
+  EXPECT_FALSE(*store_->accounts().HasActiveAdmin());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().SetUserDisabled(admin.id, false); }),
+              IsOk());
+  EXPECT_FALSE(store_->accounts().GetUser(admin.id)->disabled);
+  EXPECT_TRUE(*store_->accounts().HasActiveAdmin());
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.SetUserDisabled(UserId::FromTrusted(IdHex('f')), true);
+                return tx.accounts().SetUserDisabled(UserId::FromTrusted(IdHex('f')), true);
               }),
               StatusIs(ErrorCode::kNotFound));
 }
@@ -425,43 +447,48 @@ TEST_P(StoreTest, SessionsAreListedAndEndedByPublicId) {
   const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
   ASSERT_THAT(
       Write([&](WriteTxn& tx) {
-        SP_RETURN_IF_ERROR(tx.CreateUser(a));
-        SP_RETURN_IF_ERROR(tx.CreateUser(b));
-        SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("la1", a.id, kT0, IdHex('1'))));
-        SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("la2", a.id, kT0 + 1s, IdHex('2'))));
-        SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("la3", a.id, kT0 + 2s, IdHex('3'))));
-        return tx.CreateSession(MakeSession("lb1", b.id, kT0, IdHex('4')));
+        SP_RETURN_IF_ERROR(tx.accounts().CreateUser(a));
+        SP_RETURN_IF_ERROR(tx.accounts().CreateUser(b));
+        SP_RETURN_IF_ERROR(tx.accounts().CreateSession(MakeSession("la1", a.id, kT0, IdHex('1'))));
+        SP_RETURN_IF_ERROR(
+            tx.accounts().CreateSession(MakeSession("la2", a.id, kT0 + 1s, IdHex('2'))));
+        SP_RETURN_IF_ERROR(
+            tx.accounts().CreateSession(MakeSession("la3", a.id, kT0 + 2s, IdHex('3'))));
+        return tx.accounts().CreateSession(MakeSession("lb1", b.id, kT0, IdHex('4')));
       }),
       IsOk());
-  auto listed = store_->ListSessionsOfUser(a.id, 10);
+  auto listed = store_->accounts().ListSessionsOfUser(a.id, 10);
   ASSERT_THAT(listed.status(), IsOk());
   ASSERT_EQ(listed->size(), 3u);
   EXPECT_EQ((*listed)[0].public_id, IdHex('3'));  // newest first
   EXPECT_EQ((*listed)[0].client_ip, "192.0.2.1");
   EXPECT_EQ((*listed)[0].user_agent, "TestBrowser/1.0");
-  EXPECT_EQ(store_->ListSessionsOfUser(a.id, 2)->size(), 2u);
+  EXPECT_EQ(store_->accounts().ListSessionsOfUser(a.id, 2)->size(), 2u);
 
   // Another member's session id is not found through this member.
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteSessionByPublicId(a.id, IdHex('4')); }),
-              StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(store_->GetSession("lb1").status(), IsOk());
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteSessionByPublicId(a.id, IdHex('1')); }),
-              IsOk());
-  EXPECT_THAT(store_->GetSession("la1").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.accounts().DeleteSessionByPublicId(a.id, IdHex('4')); }),
+      StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->accounts().GetSession("lb1").status(), IsOk());
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.accounts().DeleteSessionByPublicId(a.id, IdHex('1')); }),
+      IsOk());
+  EXPECT_THAT(store_->accounts().GetSession("la1").status(), StatusIs(ErrorCode::kNotFound));
 
   // The last-seen update also refreshes the client address.
-  SessionRecord moved = *store_->GetSession("la2");
+  SessionRecord moved = *store_->accounts().GetSession("la2");
   moved.client_ip = "198.51.100.7";
   moved.last_seen_at = kT0 + 5min;
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.UpdateSession(moved); }), IsOk());
-  EXPECT_EQ(store_->GetSession("la2")->client_ip, "198.51.100.7");
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().UpdateSession(moved); }), IsOk());
+  EXPECT_EQ(store_->accounts().GetSession("la2")->client_ip, "198.51.100.7");
 
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteOtherSessionsOfUser(a.id, "la3"); }),
-              IsOk());
-  listed = store_->ListSessionsOfUser(a.id, 10);
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) { return tx.accounts().DeleteOtherSessionsOfUser(a.id, "la3"); }),
+      IsOk());
+  listed = store_->accounts().ListSessionsOfUser(a.id, 10);
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].lookup, "la3");
-  EXPECT_THAT(store_->GetSession("lb1").status(), IsOk());  // other members untouched
+  EXPECT_THAT(store_->accounts().GetSession("lb1").status(), IsOk());  // other members untouched
 }
 
 // Authentication reads the session and its user at once: every column of both comes back as
@@ -471,23 +498,24 @@ TEST_P(StoreTest, SessionWithUserIsBothRecordsInOneRead) {
   a.display_name = "Alice";
   a.totp_last_step = 77;
   const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
-  ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateUser(a));
-                SP_RETURN_IF_ERROR(tx.CreateUser(b));
-                SP_RETURN_IF_ERROR(tx.CreateSession(MakeSession("sa", a.id, kT0, IdHex('1'))));
-                return tx.CreateSession(MakeSession("sb", b.id, kT0 + 1s, IdHex('2')));
-              }),
-              IsOk());
-  auto both = store_->GetSessionWithUser("sa");
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) {
+        SP_RETURN_IF_ERROR(tx.accounts().CreateUser(a));
+        SP_RETURN_IF_ERROR(tx.accounts().CreateUser(b));
+        SP_RETURN_IF_ERROR(tx.accounts().CreateSession(MakeSession("sa", a.id, kT0, IdHex('1'))));
+        return tx.accounts().CreateSession(MakeSession("sb", b.id, kT0 + 1s, IdHex('2')));
+      }),
+      IsOk());
+  auto both = store_->accounts().GetSessionWithUser("sa");
   ASSERT_THAT(both.status(), IsOk());
-  const SessionRecord alone = *store_->GetSession("sa");
+  const SessionRecord alone = *store_->accounts().GetSession("sa");
   EXPECT_EQ(both->session.lookup, alone.lookup);
   EXPECT_EQ(both->session.user_id, a.id);
   EXPECT_EQ(both->session.wrapped_umk, alone.wrapped_umk);
   EXPECT_EQ(both->session.expires_at, alone.expires_at);
   EXPECT_EQ(both->session.public_id, alone.public_id);
   EXPECT_EQ(both->session.user_agent, alone.user_agent);
-  const UserRecord user = *store_->GetUser(a.id);
+  const UserRecord user = *store_->accounts().GetUser(a.id);
   EXPECT_EQ(both->user.id, a.id);
   EXPECT_EQ(both->user.email, "a@x.org");
   EXPECT_EQ(both->user.display_name, "Alice");
@@ -496,24 +524,25 @@ TEST_P(StoreTest, SessionWithUserIsBothRecordsInOneRead) {
   EXPECT_EQ(both->user.totp_last_step, 77);
   EXPECT_EQ(both->user.created_at, user.created_at);
   EXPECT_EQ(both->user.disabled, user.disabled);
-  EXPECT_EQ(store_->GetSessionWithUser("sb")->user.email, "b@x.org");
-  EXPECT_THAT(store_->GetSessionWithUser("none").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_EQ(store_->accounts().GetSessionWithUser("sb")->user.email, "b@x.org");
+  EXPECT_THAT(store_->accounts().GetSessionWithUser("none").status(),
+              StatusIs(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreTest, UsersArePagedInAddressOrder) {
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(IdHex('c'), "carol@x.org")));
-                SP_RETURN_IF_ERROR(tx.CreateUser(MakeUser(IdHex('a'), "alice@x.org")));
-                return tx.CreateUser(MakeUser(IdHex('b'), "bob@x.org"));
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(MakeUser(IdHex('c'), "carol@x.org")));
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(MakeUser(IdHex('a'), "alice@x.org")));
+                return tx.accounts().CreateUser(MakeUser(IdHex('b'), "bob@x.org"));
               }),
               IsOk());
-  auto first = store_->ListUsers(nullptr, 2);
+  auto first = store_->accounts().ListUsers(nullptr, 2);
   ASSERT_THAT(first.status(), IsOk());
   ASSERT_EQ(first->size(), 2u);
   EXPECT_EQ((*first)[0].email, "alice@x.org");
   EXPECT_EQ((*first)[1].email, "bob@x.org");
   const std::string after = first->back().email;
-  auto second = store_->ListUsers(&after, 2);
+  auto second = store_->accounts().ListUsers(&after, 2);
   ASSERT_THAT(second.status(), IsOk());
   ASSERT_EQ(second->size(), 1u);
   EXPECT_EQ((*second)[0].email, "carol@x.org");
@@ -523,21 +552,21 @@ TEST_P(StoreTest, UsersArePagedInAddressOrder) {
 TEST_P(StoreTest, AuditIsReadNewestFirstBeforeASequenceNumber) {
   for (int i = 0; i < 5; ++i) {
     AuditEvent e{kT0 + std::chrono::seconds(i), fmt::format("e{}", i + 1), "actor", "s", "{}"};
-    ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.AppendAudit(e).status(); }), IsOk());
+    ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.audit().AppendAudit(e).status(); }), IsOk());
   }
-  auto newest = store_->ReadAuditBefore(INT64_MAX, 2);
+  auto newest = store_->audit().ReadAuditBefore(INT64_MAX, 2);
   ASSERT_THAT(newest.status(), IsOk());
   ASSERT_EQ(newest->size(), 2u);
   EXPECT_EQ((*newest)[0].seq, 5);
   EXPECT_EQ((*newest)[0].event.type, "e5");
   EXPECT_EQ((*newest)[1].seq, 4);
-  auto older = store_->ReadAuditBefore(4, 10);
+  auto older = store_->audit().ReadAuditBefore(4, 10);
   ASSERT_THAT(older.status(), IsOk());
   ASSERT_EQ(older->size(), 3u);
   EXPECT_EQ((*older)[0].seq, 3);
   EXPECT_EQ((*older)[2].seq, 1);
   EXPECT_FALSE((*older)[2].hash.empty());
-  EXPECT_TRUE(store_->ReadAuditBefore(1, 10)->empty());
+  EXPECT_TRUE(store_->audit().ReadAuditBefore(1, 10)->empty());
 }
 
 OutboundMailRecord QueuedMail(const std::string& hex_id, TimePoint due) {
@@ -548,7 +577,7 @@ Result<std::vector<OutboundMailRecord>> Claim(Store& store, TimePoint now, TimeP
                                               int limit) {
   Result<std::vector<OutboundMailRecord>> claimed = std::vector<OutboundMailRecord>{};
   const Status s = store.Write([&](WriteTxn& tx) {
-    claimed = tx.ClaimDueMail(now, lease, limit);
+    claimed = tx.outbox().ClaimDueMail(now, lease, limit);
     return claimed.status();
   });
   if (!s.ok()) return s;
@@ -558,9 +587,9 @@ Result<std::vector<OutboundMailRecord>> Claim(Store& store, TimePoint now, TimeP
 TEST_P(StoreTest, QueuedMailIsClaimedWhenDueAndOnlyOnceWhileLeased) {
   const std::string a(32, 'a'), b(32, 'b'), c(32, 'c');
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(b, kT0 + 2s)));
-                SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(a, kT0 + 1s)));
-                return tx.EnqueueMail(QueuedMail(c, kT0 + 60s));  // not yet due
+                SP_RETURN_IF_ERROR(tx.outbox().EnqueueMail(QueuedMail(b, kT0 + 2s)));
+                SP_RETURN_IF_ERROR(tx.outbox().EnqueueMail(QueuedMail(a, kT0 + 1s)));
+                return tx.outbox().EnqueueMail(QueuedMail(c, kT0 + 60s));  // not yet due
               }),
               IsOk());
   auto first = Claim(*store_, kT0 + 5s, kT0 + 5min, 10);
@@ -587,15 +616,16 @@ TEST_P(StoreTest, QueuedMailIsClaimedWhenDueAndOnlyOnceWhileLeased) {
 
 TEST_P(StoreTest, RescheduledMailWaitsAndDeletedMailIsGone) {
   const std::string a(32, 'a');
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.EnqueueMail(QueuedMail(a, kT0)); }), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.outbox().EnqueueMail(QueuedMail(a, kT0)); }),
+              IsOk());
   ASSERT_EQ(Claim(*store_, kT0, kT0 + 5min, 10)->size(), 1u);
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                return tx.RescheduleMail(MailJobId::FromTrusted(a), kT0 + 2min, 1,
-                                         "relay unavailable");
+                return tx.outbox().RescheduleMail(MailJobId::FromTrusted(a), kT0 + 2min, 1,
+                                                  "relay unavailable");
               }),
               IsOk());
   EXPECT_TRUE(Claim(*store_, kT0 + 1min, kT0 + 6min, 10)->empty());  // lease ended, not due
-  auto listed = store_->ListQueuedMail(10);
+  auto listed = store_->outbox().ListQueuedMail(10);
   ASSERT_THAT(listed.status(), IsOk());
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].attempts, 1);
@@ -604,39 +634,46 @@ TEST_P(StoreTest, RescheduledMailWaitsAndDeletedMailIsGone) {
   EXPECT_EQ((*listed)[0].next_attempt_at, kT0 + 2min);
 
   ASSERT_EQ(Claim(*store_, kT0 + 2min, kT0 + 7min, 10)->size(), 1u);
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteMail(MailJobId::FromTrusted(a)); }),
-              IsOk());
-  EXPECT_TRUE(store_->ListQueuedMail(10)->empty());
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteMail(MailJobId::FromTrusted(a)); }),
-              StatusIs(ErrorCode::kNotFound));
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) { return tx.outbox().DeleteMail(MailJobId::FromTrusted(a)); }),
+      IsOk());
+  EXPECT_TRUE(store_->outbox().ListQueuedMail(10)->empty());
   EXPECT_THAT(
-      Write([&](WriteTxn& tx) { return tx.RescheduleMail(MailJobId::FromTrusted(a), kT0, 2, ""); }),
+      Write([&](WriteTxn& tx) { return tx.outbox().DeleteMail(MailJobId::FromTrusted(a)); }),
       StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.outbox().RescheduleMail(MailJobId::FromTrusted(a), kT0, 2, "");
+              }),
+              StatusIs(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreTest, MucAttemptsAreReservedUpToTheLimitAndReset) {
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ReserveMucAttempt("g@x.org", 5, kT0).status(); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().ReserveMucAttempt("g@x.org", 5, kT0).status();
+              }),
               StatusIs(ErrorCode::kNotFound));
   const GuestAddressRecord g{"g@x.org", "$argon2id$fake", 0, kT0, kT0};
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.PutGuestAddress(g); }), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.guests().PutGuestAddress(g); }), IsOk());
   for (int64_t i = 1; i <= 3; ++i) {
     int64_t count = 0;
     ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
-                  SP_ASSIGN_OR_RETURN(count, tx.ReserveMucAttempt("g@x.org", 3, kT0));
+                  SP_ASSIGN_OR_RETURN(count, tx.guests().ReserveMucAttempt("g@x.org", 3, kT0));
                   return Status::Ok();
                 }),
                 IsOk());
     EXPECT_EQ(count, i);
   }
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ReserveMucAttempt("g@x.org", 3, kT0).status(); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().ReserveMucAttempt("g@x.org", 3, kT0).status();
+              }),
               StatusIs(ErrorCode::kConflict));
-  EXPECT_EQ(store_->GetGuestAddress("g@x.org")->failures, 3);
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.ResetMucFailures("g@x.org"); }), IsOk());
-  EXPECT_EQ(store_->GetGuestAddress("g@x.org")->failures, 0);
+  EXPECT_EQ(store_->guests().GetGuestAddress("g@x.org")->failures, 3);
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.guests().ResetMucFailures("g@x.org"); }), IsOk());
+  EXPECT_EQ(store_->guests().GetGuestAddress("g@x.org")->failures, 0);
   // A new MUC replaces hash and count but keeps the creation time.
   const GuestAddressRecord renewed{"g@x.org", "$argon2id$other", 0, kT0 + 1h, kT0 + 1h};
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.PutGuestAddress(renewed); }), IsOk());
-  auto got = store_->GetGuestAddress("g@x.org");
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.guests().PutGuestAddress(renewed); }), IsOk());
+  auto got = store_->guests().GetGuestAddress("g@x.org");
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_EQ(got->muc_hash, "$argon2id$other");
   EXPECT_EQ(got->created_at, kT0);
@@ -645,7 +682,7 @@ TEST_P(StoreTest, MucAttemptsAreReservedUpToTheLimitAndReset) {
 
 TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
   const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(a); }), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(a); }), IsOk());
   const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1}, Bytes{2}};
   const MailboxEntry e{a.id, m.id, Folder::kSent, Bytes{9}, false, kT0};
   const PickupRecord p1{"lookup1",   m.id, a.id,      "g@x.org",
@@ -653,12 +690,12 @@ TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
   const PickupRecord p2{"lookup2", m.id,     a.id,      "h@x.org",
                         Bytes{8},  kT0 + 1s, kT0 + 24h, PickupState::kPending};
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateMessage(m, {&e, 1}, {}));
-                SP_RETURN_IF_ERROR(tx.CreatePickup(p1));
-                return tx.CreatePickup(p2);
+                SP_RETURN_IF_ERROR(tx.messages().CreateMessage(m, {&e, 1}, {}));
+                SP_RETURN_IF_ERROR(tx.guests().CreatePickup(p1));
+                return tx.guests().CreatePickup(p2);
               }),
               IsOk());
-  auto got = store_->GetPickup("lookup1");
+  auto got = store_->guests().GetPickup("lookup1");
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_EQ(got->message_id, m.id);
   EXPECT_EQ(got->sender_id, a.id);
@@ -666,19 +703,21 @@ TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
   EXPECT_EQ(got->wrapped_key, (Bytes{7, 7}));
   EXPECT_EQ(got->expires_at, kT0 + 24h);
   EXPECT_EQ(got->state, PickupState::kPending);
-  EXPECT_THAT(store_->GetPickup("nope").status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_EQ(store_->ListPickupsOfMessage(m.id)->size(), 2u);
-  auto of_g = store_->ListPickupsOfAddress("g@x.org", 10);
+  EXPECT_THAT(store_->guests().GetPickup("nope").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_EQ(store_->guests().ListPickupsOfMessage(m.id)->size(), 2u);
+  auto of_g = store_->guests().ListPickupsOfAddress("g@x.org", 10);
   ASSERT_THAT(of_g.status(), IsOk());
   ASSERT_EQ(of_g->size(), 1u);
   EXPECT_EQ((*of_g)[0].lookup, "lookup1");
-  ASSERT_THAT(
-      Write([&](WriteTxn& tx) { return tx.SetPickupState("lookup1", PickupState::kRevoked); }),
-      IsOk());
-  EXPECT_EQ(store_->GetPickup("lookup1")->state, PickupState::kRevoked);
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.SetPickupState("x", PickupState::kOpened); }),
-              StatusIs(ErrorCode::kNotFound));
-  auto message = store_->GetMessage(m.id);
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().SetPickupState("lookup1", PickupState::kRevoked);
+              }),
+              IsOk());
+  EXPECT_EQ(store_->guests().GetPickup("lookup1")->state, PickupState::kRevoked);
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.guests().SetPickupState("x", PickupState::kOpened); }),
+      StatusIs(ErrorCode::kNotFound));
+  auto message = store_->messages().GetMessage(m.id);
   ASSERT_THAT(message.status(), IsOk());
   EXPECT_EQ(message->summary, Bytes{1});
 }
@@ -688,8 +727,8 @@ TEST_P(StoreTest, AGuestWhoEnrolsGetsClaimablePickupsAndMailboxEntries) {
   a.state = UserState::kActive;
   UserRecord g = MakeUser(IdHex('b'), "g@x.org");  // the guest, pending sign-up for now
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateUser(a));
-                return tx.CreateUser(g);
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(a));
+                return tx.accounts().CreateUser(g);
               }),
               IsOk());
   const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1}, Bytes{2}};
@@ -699,38 +738,39 @@ TEST_P(StoreTest, AGuestWhoEnrolsGetsClaimablePickupsAndMailboxEntries) {
   const PickupRecord to_h{"lk-h",   m.id, a.id,      "h@x.org",
                           Bytes{8}, kT0,  kT0 + 24h, PickupState::kPending};
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateMessage(m, {&sent, 1}, {}));
-                SP_RETURN_IF_ERROR(tx.PutGuestAddress({"g@x.org", "hash", 2, kT0, kT0}));
-                SP_RETURN_IF_ERROR(tx.CreatePickup(to_g));
-                return tx.CreatePickup(to_h);
+                SP_RETURN_IF_ERROR(tx.messages().CreateMessage(m, {&sent, 1}, {}));
+                SP_RETURN_IF_ERROR(tx.guests().PutGuestAddress({"g@x.org", "hash", 2, kT0, kT0}));
+                SP_RETURN_IF_ERROR(tx.guests().CreatePickup(to_g));
+                return tx.guests().CreatePickup(to_h);
               }),
               IsOk());
   // Not claimable while the address has no active member.
-  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(a.id, 10)->empty());
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.ActivateUser(g.id, Bytes{1}, Bytes{2}); }),
-              IsOk());
-  auto claimable = store_->ListClaimablePickupsOfSender(a.id, 10);
+  EXPECT_TRUE(store_->guests().ListClaimablePickupsOfSender(a.id, 10)->empty());
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) { return tx.accounts().ActivateUser(g.id, Bytes{1}, Bytes{2}); }),
+      IsOk());
+  auto claimable = store_->guests().ListClaimablePickupsOfSender(a.id, 10);
   ASSERT_THAT(claimable.status(), IsOk());
   ASSERT_EQ(claimable->size(), 1u);
   EXPECT_EQ((*claimable)[0].lookup, "lk-g");
-  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(g.id, 10)->empty());
+  EXPECT_TRUE(store_->guests().ListClaimablePickupsOfSender(g.id, 10)->empty());
 
   const MailboxEntry filed{g.id, m.id, Folder::kInbox, Bytes{5, 5}, false, kT0};
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.AddMailboxEntry(filed));
-                SP_RETURN_IF_ERROR(tx.SetPickupState("lk-g", PickupState::kClaimed));
-                SP_RETURN_IF_ERROR(tx.DeleteGuestAddress("g@x.org"));
-                return tx.DeleteGuestAddress("never@x.org");  // absent: fine
+                SP_RETURN_IF_ERROR(tx.messages().AddMailboxEntry(filed));
+                SP_RETURN_IF_ERROR(tx.guests().SetPickupState("lk-g", PickupState::kClaimed));
+                SP_RETURN_IF_ERROR(tx.guests().DeleteGuestAddress("g@x.org"));
+                return tx.guests().DeleteGuestAddress("never@x.org");  // absent: fine
               }),
               IsOk());
-  auto item = store_->GetMailboxItem(g.id, m.id);
+  auto item = store_->messages().GetMailboxItem(g.id, m.id);
   ASSERT_THAT(item.status(), IsOk());
   EXPECT_EQ(item->entry.folder, Folder::kInbox);
   EXPECT_EQ(item->entry.sealed_key, (Bytes{5, 5}));
-  EXPECT_EQ(store_->GetPickup("lk-g")->state, PickupState::kClaimed);
-  EXPECT_TRUE(store_->ListClaimablePickupsOfSender(a.id, 10)->empty());
-  EXPECT_THAT(store_->GetGuestAddress("g@x.org").status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.AddMailboxEntry(filed); }),
+  EXPECT_EQ(store_->guests().GetPickup("lk-g")->state, PickupState::kClaimed);
+  EXPECT_TRUE(store_->guests().ListClaimablePickupsOfSender(a.id, 10)->empty());
+  EXPECT_THAT(store_->guests().GetGuestAddress("g@x.org").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.messages().AddMailboxEntry(filed); }),
               StatusIs(ErrorCode::kConflict));
 }
 
@@ -749,20 +789,20 @@ TEST_P(StoreTest, PickupStatusTimesRecallAndExpiry) {
   OutboundMailRecord notice = QueuedMail(IdHex('c'), kT0);
   notice.pickup_lookup = "p-pending";
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateUser(a));
-                SP_RETURN_IF_ERROR(tx.CreateUser(b));
-                SP_RETURN_IF_ERROR(tx.CreateMessage(m, entries, {}));
-                SP_RETURN_IF_ERROR(tx.CreatePickup(pending));
-                SP_RETURN_IF_ERROR(tx.CreatePickup(opened));
-                SP_RETURN_IF_ERROR(tx.CreatePickup(soon));
-                SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(IdHex('d'), kT0)));
-                return tx.EnqueueMail(notice);
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(a));
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(b));
+                SP_RETURN_IF_ERROR(tx.messages().CreateMessage(m, entries, {}));
+                SP_RETURN_IF_ERROR(tx.guests().CreatePickup(pending));
+                SP_RETURN_IF_ERROR(tx.guests().CreatePickup(opened));
+                SP_RETURN_IF_ERROR(tx.guests().CreatePickup(soon));
+                SP_RETURN_IF_ERROR(tx.outbox().EnqueueMail(QueuedMail(IdHex('d'), kT0)));
+                return tx.outbox().EnqueueMail(notice);
               }),
               IsOk());
-  auto got = store_->GetPickup("p-pending");
+  auto got = store_->guests().GetPickup("p-pending");
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_FALSE(got->notified_at || got->notify_failed_at || got->opened_at || got->replied_at);
-  auto queued = store_->ListQueuedMail(10);
+  auto queued = store_->outbox().ListQueuedMail(10);
   ASSERT_THAT(queued.status(), IsOk());
   ASSERT_EQ(queued->size(), 2u);
   int with_pickup = 0;
@@ -776,70 +816,72 @@ TEST_P(StoreTest, PickupStatusTimesRecallAndExpiry) {
 
   // Notified, failed, opened (first time kept), replied (first time kept).
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.SetPickupNotified("p-pending", kT0 + 1s));
-                SP_RETURN_IF_ERROR(tx.SetPickupNotifyFailed("p-soon", kT0 + 2s));
-                SP_RETURN_IF_ERROR(tx.MarkPickupOpened("p-opened", kT0 + 3s));
-                SP_RETURN_IF_ERROR(tx.MarkPickupOpened("p-opened", kT0 + 4s));
-                SP_RETURN_IF_ERROR(tx.SetPickupReplied("p-opened", kT0 + 5s));
-                return tx.SetPickupReplied("p-opened", kT0 + 6s);
+                SP_RETURN_IF_ERROR(tx.guests().SetPickupNotified("p-pending", kT0 + 1s));
+                SP_RETURN_IF_ERROR(tx.guests().SetPickupNotifyFailed("p-soon", kT0 + 2s));
+                SP_RETURN_IF_ERROR(tx.guests().MarkPickupOpened("p-opened", kT0 + 3s));
+                SP_RETURN_IF_ERROR(tx.guests().MarkPickupOpened("p-opened", kT0 + 4s));
+                SP_RETURN_IF_ERROR(tx.guests().SetPickupReplied("p-opened", kT0 + 5s));
+                return tx.guests().SetPickupReplied("p-opened", kT0 + 6s);
               }),
               IsOk());
-  EXPECT_EQ(store_->GetPickup("p-pending")->notified_at, kT0 + 1s);
-  EXPECT_EQ(store_->GetPickup("p-soon")->notify_failed_at, kT0 + 2s);
-  got = store_->GetPickup("p-opened");
+  EXPECT_EQ(store_->guests().GetPickup("p-pending")->notified_at, kT0 + 1s);
+  EXPECT_EQ(store_->guests().GetPickup("p-soon")->notify_failed_at, kT0 + 2s);
+  got = store_->guests().GetPickup("p-opened");
   EXPECT_EQ(got->state, PickupState::kOpened);
   EXPECT_EQ(got->opened_at, kT0 + 3s);
   EXPECT_EQ(got->replied_at, kT0 + 5s);
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.SetPickupReplied("nope", kT0); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.guests().SetPickupReplied("nope", kT0); }),
               StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.SetPickupNotified("nope", kT0); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.guests().SetPickupNotified("nope", kT0); }),
               StatusIs(ErrorCode::kNotFound));
   // A pickup past its expiry cannot be opened.
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.MarkPickupOpened("p-soon", kT0 + 1h); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.guests().MarkPickupOpened("p-soon", kT0 + 1h); }),
               StatusIs(ErrorCode::kNotFound));
 
   // Recall: only a pending pickup, its key dropped, its queued notice gone; an unread inbox
   // entry only.
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.RevokePendingPickup("p-opened"); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.guests().RevokePendingPickup("p-opened"); }),
               StatusIs(ErrorCode::kNotFound));
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.RevokePendingPickup("p-pending"));
-                return tx.DeleteMailOfPickup("p-pending");
+                SP_RETURN_IF_ERROR(tx.guests().RevokePendingPickup("p-pending"));
+                return tx.outbox().DeleteMailOfPickup("p-pending");
               }),
               IsOk());
-  got = store_->GetPickup("p-pending");
+  got = store_->guests().GetPickup("p-pending");
   EXPECT_EQ(got->state, PickupState::kRevoked);
   EXPECT_TRUE(got->wrapped_key.empty());
-  EXPECT_EQ(store_->ListQueuedMail(10)->size(), 1u);
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.MarkPickupOpened("p-pending", kT0); }),
+  EXPECT_EQ(store_->outbox().ListQueuedMail(10)->size(), 1u);
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.guests().MarkPickupOpened("p-pending", kT0); }),
               StatusIs(ErrorCode::kNotFound));
-  auto listed = store_->ListMailboxEntriesOfMessage(m.id);
+  auto listed = store_->messages().ListMailboxEntriesOfMessage(m.id);
   ASSERT_THAT(listed.status(), IsOk());
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ((*listed)[0].owner_id, a.id);
   EXPECT_EQ((*listed)[1].owner_id, b.id);
   EXPECT_TRUE((*listed)[1].unread);
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteUnreadInboxEntry(a.id, m.id); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.messages().DeleteUnreadInboxEntry(a.id, m.id); }),
               StatusIs(ErrorCode::kNotFound));  // the sender's copy is not an inbox entry
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.DeleteUnreadInboxEntry(b.id, m.id); }), IsOk());
-  EXPECT_EQ(store_->ListMailboxEntriesOfMessage(m.id)->size(), 1u);
-  EXPECT_THAT(store_->GetMessage(m.id).status(), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.messages().DeleteUnreadInboxEntry(b.id, m.id); }),
+              IsOk());
+  EXPECT_EQ(store_->messages().ListMailboxEntriesOfMessage(m.id)->size(), 1u);
+  EXPECT_THAT(store_->messages().GetMessage(m.id).status(), IsOk());
 
   // Expiry: listed once past expires_at, only while pending or opened.
-  EXPECT_TRUE(store_->ListExpiredPickups(kT0 + 1h - 1ms, 10)->empty());
-  auto expired = store_->ListExpiredPickups(kT0 + 24h, 10);
+  EXPECT_TRUE(store_->guests().ListExpiredPickups(kT0 + 1h - 1ms, 10)->empty());
+  auto expired = store_->guests().ListExpiredPickups(kT0 + 24h, 10);
   ASSERT_THAT(expired.status(), IsOk());
   ASSERT_EQ(expired->size(), 2u);
   EXPECT_EQ((*expired)[0].lookup, "p-soon");
   EXPECT_EQ((*expired)[1].lookup, "p-opened");
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.ExpirePickup("p-opened", kT0 + 1h); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.guests().ExpirePickup("p-opened", kT0 + 1h); }),
               StatusIs(ErrorCode::kNotFound));  // not yet
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.ExpirePickup("p-soon", kT0 + 1h); }), IsOk());
-  got = store_->GetPickup("p-soon");
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.guests().ExpirePickup("p-soon", kT0 + 1h); }),
+              IsOk());
+  got = store_->guests().GetPickup("p-soon");
   EXPECT_EQ(got->state, PickupState::kExpired);
   EXPECT_TRUE(got->wrapped_key.empty());
   EXPECT_EQ(got->notify_failed_at, kT0 + 2s);
-  EXPECT_EQ(store_->ListExpiredPickups(kT0 + 24h, 10)->size(), 1u);
+  EXPECT_EQ(store_->guests().ListExpiredPickups(kT0 + 24h, 10)->size(), 1u);
 }
 
 TEST_P(StoreTest, ExpiredTokensOfOnePurposeAreDeleted) {
@@ -847,23 +889,24 @@ TEST_P(StoreTest, ExpiredTokensOfOnePurposeAreDeleted) {
   const TokenRecord t2{"t2", TokenPurpose::kPickup, std::nullopt, Bytes{4}, kT0 + 1s};
   const TokenRecord t3{"t3", TokenPurpose::kVerifyEmail, std::nullopt, Bytes{4}, kT0};
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateToken(t1));
-                SP_RETURN_IF_ERROR(tx.CreateToken(t2));
-                return tx.CreateToken(t3);
+                SP_RETURN_IF_ERROR(tx.accounts().CreateToken(t1));
+                SP_RETURN_IF_ERROR(tx.accounts().CreateToken(t2));
+                return tx.accounts().CreateToken(t3);
               }),
               IsOk());
   int64_t removed = -1;
   ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
-                SP_ASSIGN_OR_RETURN(removed, tx.DeleteExpiredTokens(TokenPurpose::kPickup, kT0));
+                SP_ASSIGN_OR_RETURN(removed,
+                                    tx.accounts().DeleteExpiredTokens(TokenPurpose::kPickup, kT0));
                 return Status::Ok();
               }),
               IsOk());
   EXPECT_EQ(removed, 1);
-  EXPECT_THAT(store_->GetToken("t2", TokenPurpose::kPickup, kT0).status(), IsOk());
+  EXPECT_THAT(store_->accounts().GetToken("t2", TokenPurpose::kPickup, kT0).status(), IsOk());
   // The other purpose's expired token stays (ConsumeToken still finds it gone by time).
   Result<TokenRecord> consumed = NotFound("");
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                consumed = tx.ConsumeToken("t3", TokenPurpose::kVerifyEmail, kT0 - 1s);
+                consumed = tx.accounts().ConsumeToken("t3", TokenPurpose::kVerifyEmail, kT0 - 1s);
                 return Status::Ok();
               }),
               IsOk());
@@ -872,12 +915,12 @@ TEST_P(StoreTest, ExpiredTokensOfOnePurposeAreDeleted) {
 
 TEST_P(StoreTest, TokensCanBeReadWithoutConsumingUntilTheyExpire) {
   const TokenRecord t{"tok", TokenPurpose::kPickup, std::nullopt, Bytes{4}, kT0 + 15min};
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateToken(t); }), IsOk());
-  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kPickup, kT0).status(), IsOk());
-  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kPickup, kT0).status(), IsOk());
-  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kVerifyEmail, kT0).status(),
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateToken(t); }), IsOk());
+  EXPECT_THAT(store_->accounts().GetToken("tok", TokenPurpose::kPickup, kT0).status(), IsOk());
+  EXPECT_THAT(store_->accounts().GetToken("tok", TokenPurpose::kPickup, kT0).status(), IsOk());
+  EXPECT_THAT(store_->accounts().GetToken("tok", TokenPurpose::kVerifyEmail, kT0).status(),
               StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(store_->GetToken("tok", TokenPurpose::kPickup, kT0 + 15min).status(),
+  EXPECT_THAT(store_->accounts().GetToken("tok", TokenPurpose::kPickup, kT0 + 15min).status(),
               StatusIs(ErrorCode::kNotFound));
 }
 
@@ -888,17 +931,19 @@ TEST(SqliteStoreTest, WritesContinueAfterAnotherConnectionWrites) {
   auto opened = sqlite::OpenSqliteStore(dir.path() + "/sealpost.db");
   ASSERT_THAT(opened.status(), IsOk());
   auto& store = *opened;
-  ASSERT_THAT(
-      store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
-      IsOk());
+  ASSERT_THAT(store->Write([&](WriteTxn& tx) {
+    return tx.accounts().CreateUser(MakeUser(IdHex('a'), "a@x.org"));
+  }),
+              IsOk());
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path() + "/sealpost.db").c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "UPDATE users SET display_name = 'x'", nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(other);
-  EXPECT_THAT(
-      store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('b'), "b@x.org")); }),
-      IsOk());
+  EXPECT_THAT(store->Write([&](WriteTxn& tx) {
+    return tx.accounts().CreateUser(MakeUser(IdHex('b'), "b@x.org"));
+  }),
+              IsOk());
 }
 
 // The database and the -wal and -shm files SQLite makes beside it are readable by their owner
@@ -916,7 +961,8 @@ TEST(SqliteStoreTest, DatabaseFilesAreOwnerOnly) {
     auto store = sqlite::OpenSqliteStore(db);
     ASSERT_THAT(store.status(), IsOk());
     ASSERT_THAT((*store)->Write([&](WriteTxn& tx) {
-      return tx.CreateUser(MakeUser(IdHex(existed ? 'b' : 'a'), existed ? "b@x.org" : "a@x.org"));
+      return tx.accounts().CreateUser(
+          MakeUser(IdHex(existed ? 'b' : 'a'), existed ? "b@x.org" : "a@x.org"));
     }),
                 IsOk());
     for (const char* suffix : {"", "-wal", "-shm"}) {
@@ -942,7 +988,7 @@ TEST(SqliteStoreTest, WalIsCheckpointedAtTheConfiguredLength) {
     const std::string details = "{\"pad\":\"" + std::string(1000, 'x') + "\"}";
     for (int i = 0; i < 300; ++i) {
       const AuditEvent e{kT0, "test.append", "actor", fmt::format("{}", i), details};
-      EXPECT_THAT((*store)->Write([&](WriteTxn& tx) { return tx.AppendAudit(e).status(); }),
+      EXPECT_THAT((*store)->Write([&](WriteTxn& tx) { return tx.audit().AppendAudit(e).status(); }),
                   IsOk());
     }
     return static_cast<int64_t>(std::filesystem::file_size(dir.path() + "/sealpost.db-wal")) /
@@ -965,9 +1011,10 @@ TEST(SqliteStoreTest, AWriteTheDiskCannotHoldFailsAndKeepsNothing) {
   auto opened = sqlite::OpenSqliteStore(path);
   ASSERT_THAT(opened.status(), IsOk());
   std::unique_ptr<Store> store = std::move(opened).value();
-  ASSERT_THAT(
-      store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
-      IsOk());
+  ASSERT_THAT(store->Write([&](WriteTxn& tx) {
+    return tx.accounts().CreateUser(MakeUser(IdHex('a'), "a@x.org"));
+  }),
+              IsOk());
   auto file_size = [](const std::string& file) -> uint64_t {
     std::error_code ec;
     const uint64_t n = std::filesystem::file_size(file, ec);
@@ -981,31 +1028,33 @@ TEST(SqliteStoreTest, AWriteTheDiskCannotHoldFailsAndKeepsNothing) {
   big.wrapped_private_keys = Bytes(2 << 20, 7);
   const UserRecord small = MakeUser(IdHex('c'), "c@x.org");
   const Status failed = store->Write([&](WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.CreateUser(small));  // fits, but belongs to the failing transaction
-    return tx.CreateUser(big);
+    SP_RETURN_IF_ERROR(
+        tx.accounts().CreateUser(small));  // fits, but belongs to the failing transaction
+    return tx.accounts().CreateUser(big);
   });
   // SQLite reports EFBIG as a disk I/O error (SQLITE_IOERR); a full disk is SQLITE_FULL.
   EXPECT_THAT(failed, StatusIs(ErrorCode::kInternal));
   EXPECT_EQ(failed.message().find("no transaction"), std::string::npos) << "not the cause";
-  EXPECT_THAT(store->GetUser(big.id).status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(store->GetUser(small.id).status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_THAT(store->GetUser(UserId::FromTrusted(IdHex('a'))).status(), IsOk());
+  EXPECT_THAT(store->accounts().GetUser(big.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store->accounts().GetUser(small.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store->accounts().GetUser(UserId::FromTrusted(IdHex('a'))).status(), IsOk());
 
   // The store keeps working: a write that fits in the room left succeeds.
   const UserRecord meanwhile = MakeUser(IdHex('d'), "d@x.org");
-  EXPECT_THAT(store->Write([&](WriteTxn& tx) { return tx.CreateUser(meanwhile); }), IsOk());
+  EXPECT_THAT(store->Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(meanwhile); }),
+              IsOk());
 
   limit.Lift();
-  ASSERT_THAT(store->Write([&](WriteTxn& tx) { return tx.CreateUser(big); }), IsOk());
+  ASSERT_THAT(store->Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(big); }), IsOk());
   store.reset();
   opened = sqlite::OpenSqliteStore(path);
   ASSERT_THAT(opened.status(), IsOk());
   store = std::move(opened).value();
-  auto back = store->GetUser(big.id);
+  auto back = store->accounts().GetUser(big.id);
   ASSERT_THAT(back.status(), IsOk());
   EXPECT_EQ(back->wrapped_private_keys, big.wrapped_private_keys);
-  EXPECT_THAT(store->GetUser(meanwhile.id).status(), IsOk());
-  EXPECT_THAT(store->GetUser(small.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store->accounts().GetUser(meanwhile.id).status(), IsOk());
+  EXPECT_THAT(store->accounts().GetUser(small.id).status(), StatusIs(ErrorCode::kNotFound));
 }
 
 // The same in a batch: writes queued while another commits go into one transaction. When one of
@@ -1018,9 +1067,10 @@ TEST(SqliteStoreTest, ABatchWithAWriteTheDiskCannotHoldReportsWhatItKept) {
   auto opened = sqlite::OpenSqliteStore(path);
   ASSERT_THAT(opened.status(), IsOk());
   std::unique_ptr<Store> store = std::move(opened).value();
-  ASSERT_THAT(
-      store->Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
-      IsOk());
+  ASSERT_THAT(store->Write([&](WriteTxn& tx) {
+    return tx.accounts().CreateUser(MakeUser(IdHex('a'), "a@x.org"));
+  }),
+              IsOk());
   auto file_size = [](const std::string& file) -> uint64_t {
     std::error_code ec;
     const uint64_t n = std::filesystem::file_size(file, ec);
@@ -1037,7 +1087,7 @@ TEST(SqliteStoreTest, ABatchWithAWriteTheDiskCannotHoldReportsWhatItKept) {
     EXPECT_THAT(store->Write([&](WriteTxn& tx) {
       entered.set_value();
       released.wait();
-      return tx.CreateUser(MakeUser(IdHex('e'), "e@x.org"));
+      return tx.accounts().CreateUser(MakeUser(IdHex('e'), "e@x.org"));
     }),
                 IsOk());
   });
@@ -1047,24 +1097,27 @@ TEST(SqliteStoreTest, ABatchWithAWriteTheDiskCannotHoldReportsWhatItKept) {
   const UserRecord before = MakeUser(IdHex('c'), "c@x.org");
   const UserRecord after = MakeUser(IdHex('d'), "d@x.org");
   Status before_status, big_status, after_status;
-  std::thread first(
-      [&] { before_status = store->Write([&](WriteTxn& tx) { return tx.CreateUser(before); }); });
+  std::thread first([&] {
+    before_status = store->Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(before); });
+  });
   std::this_thread::sleep_for(100ms);  // queued in this order
-  std::thread second(
-      [&] { big_status = store->Write([&](WriteTxn& tx) { return tx.CreateUser(big); }); });
+  std::thread second([&] {
+    big_status = store->Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(big); });
+  });
   std::this_thread::sleep_for(100ms);
-  std::thread third(
-      [&] { after_status = store->Write([&](WriteTxn& tx) { return tx.CreateUser(after); }); });
+  std::thread third([&] {
+    after_status = store->Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(after); });
+  });
   std::this_thread::sleep_for(100ms);
   release.set_value();
   for (auto* t : {&holder, &first, &second, &third}) t->join();
 
   EXPECT_THAT(big_status, StatusIs(ErrorCode::kInternal));
-  EXPECT_THAT(store->GetUser(big.id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store->accounts().GetUser(big.id).status(), StatusIs(ErrorCode::kNotFound));
   const std::pair<const UserRecord*, const Status*> others[] = {{&before, &before_status},
                                                                 {&after, &after_status}};
   for (const auto& [user, status] : others) {
-    const bool kept = store->GetUser(user->id).ok();
+    const bool kept = store->accounts().GetUser(user->id).ok();
     EXPECT_EQ(kept, status->ok()) << user->email << ": " << status->ToString();
   }
   limit.Lift();
@@ -1095,7 +1148,9 @@ TEST_P(StoreTest, AuditChainNeverForksAcrossProcesses) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const AuditEvent e{kT0, "test.append", fmt::format("t{}", t), fmt::format("{}", i), "{}"};
-        if (!stores[t % 2]->Write([&](WriteTxn& tx) { return tx.AppendAudit(e).status(); }).ok()) {
+        if (!stores[t % 2]
+                 ->Write([&](WriteTxn& tx) { return tx.audit().AppendAudit(e).status(); })
+                 .ok()) {
           ++failures;
         }
       }
@@ -1103,7 +1158,7 @@ TEST_P(StoreTest, AuditChainNeverForksAcrossProcesses) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-  auto entries = store_->ReadAudit(1, 1000);
+  auto entries = store_->audit().ReadAudit(1, 1000);
   ASSERT_THAT(entries.status(), IsOk());
   ASSERT_EQ(entries->size(), size_t{kThreads * kPerThread});
   ExpectDenseLinkedChain(*entries);
@@ -1120,8 +1175,8 @@ TEST_P(StoreTest, AuditEntriesOfARolledBackCallbackLeaveNoGap) {
       for (int i = 0; i < kPerThread; ++i) {
         const AuditEvent e{kT0, "test.append", fmt::format("t{}", t), fmt::format("{}", i), "{}"};
         const Status st = Write([&](WriteTxn& tx) -> Status {
-          SP_RETURN_IF_ERROR(tx.AppendAudit(e).status());
-          SP_RETURN_IF_ERROR(tx.AppendAudit(e).status());
+          SP_RETURN_IF_ERROR(tx.audit().AppendAudit(e).status());
+          SP_RETURN_IF_ERROR(tx.audit().AppendAudit(e).status());
           return i % 3 == 0 ? InvalidArgument("changed my mind") : Status::Ok();
         });
         if (st.ok()) ++committed;
@@ -1130,7 +1185,7 @@ TEST_P(StoreTest, AuditEntriesOfARolledBackCallbackLeaveNoGap) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(committed.load(), kThreads * (kPerThread - kPerThread / 3));
-  auto entries = store_->ReadAudit(1, 1000);
+  auto entries = store_->audit().ReadAudit(1, 1000);
   ASSERT_THAT(entries.status(), IsOk());
   ASSERT_EQ(entries->size(), size_t(2 * committed.load()));
   ExpectDenseLinkedChain(*entries);
@@ -1149,7 +1204,7 @@ TEST_P(StoreTest, CountersAreExactAcrossProcesses) {
       for (int i = 0; i < 10; ++i) {
         Result<int64_t> n = int64_t{0};
         ASSERT_THAT(stores[t % 2]->Write([&](WriteTxn& tx) {
-          n = tx.BumpCounter("login:x", kT0, 60s);
+          n = tx.platform().BumpCounter("login:x", kT0, 60s);
           return n.status();
         }),
                     IsOk());
@@ -1162,7 +1217,7 @@ TEST_P(StoreTest, CountersAreExactAcrossProcesses) {
   std::sort(seen.begin(), seen.end());
   ASSERT_EQ(seen.size(), 40u);
   for (int i = 0; i < 40; ++i) EXPECT_EQ(seen[i], i + 1);
-  EXPECT_EQ(*second->get()->GetCounter("login:x", kT0 + 1s, 60s), 40);
+  EXPECT_EQ(*second->get()->platform().GetCounter("login:x", kT0 + 1s, 60s), 40);
 }
 
 // A session written through one process is served by the other.
@@ -1173,32 +1228,35 @@ TEST_P(StoreTest, SessionWrittenByOneProcessIsReadByAnother) {
   SessionRecord s{"lk",     u.id, SessionKind::kFull,   Bytes{7, 7}, kT0, kT0,
                   kT0 + 1h, 0,    std::string(32, 'e'), "192.0.2.9", "UA"};
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                SP_RETURN_IF_ERROR(tx.CreateUser(u));
-                return tx.CreateSession(s);
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(u));
+                return tx.accounts().CreateSession(s);
               }),
               IsOk());
-  auto got = second->get()->GetSession("lk");
+  auto got = second->get()->accounts().GetSession("lk");
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_EQ(got->wrapped_umk, (Bytes{7, 7}));
   EXPECT_EQ(got->user_id, u.id);
   EXPECT_EQ(got->client_ip, "192.0.2.9");
-  ASSERT_THAT((*second)->Write([&](WriteTxn& tx) { return tx.DeleteSession("lk"); }), IsOk());
-  EXPECT_THAT(store_->GetSession("lk").status(), StatusIs(ErrorCode::kNotFound));
+  ASSERT_THAT((*second)->Write([&](WriteTxn& tx) { return tx.accounts().DeleteSession("lk"); }),
+              IsOk());
+  EXPECT_THAT(store_->accounts().GetSession("lk").status(), StatusIs(ErrorCode::kNotFound));
 }
 
 // A failed statement inside a callback (here: a duplicate) reports Conflict, and whatever the
 // callback does next still works — the transaction is not left aborted.
 TEST_P(StoreTest, ConflictInsideCallbackLeavesTransactionUsable) {
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.accounts().CreateUser(MakeUser(IdHex('a'), "a@x.org"));
+              }),
               IsOk());
   Status dup;
   ASSERT_THAT(Write([&](WriteTxn& tx) {
-                dup = tx.CreateUser(MakeUser(IdHex('b'), "a@x.org"));
-                return tx.CreateUser(MakeUser(IdHex('c'), "c@x.org"));
+                dup = tx.accounts().CreateUser(MakeUser(IdHex('b'), "a@x.org"));
+                return tx.accounts().CreateUser(MakeUser(IdHex('c'), "c@x.org"));
               }),
               IsOk());
   EXPECT_THAT(dup, StatusIs(ErrorCode::kConflict));
-  EXPECT_THAT(store_->GetUser(UserId::FromTrusted(IdHex('c'))).status(), IsOk());
+  EXPECT_THAT(store_->accounts().GetUser(UserId::FromTrusted(IdHex('c'))).status(), IsOk());
 }
 
 // Deliverers in two processes claiming at once never get the same mail, and every due mail is
@@ -1207,13 +1265,14 @@ TEST_P(StoreTest, ConcurrentClaimsAcrossProcessesTakeEachMailOnce) {
   auto second = db_->Open();
   ASSERT_THAT(second.status(), IsOk());
   constexpr int kMails = 60;
-  ASSERT_THAT(Write([&](WriteTxn& tx) {
-                for (int i = 0; i < kMails; ++i) {
-                  SP_RETURN_IF_ERROR(tx.EnqueueMail(QueuedMail(fmt::format("{:032x}", i), kT0)));
-                }
-                return Status::Ok();
-              }),
-              IsOk());
+  ASSERT_THAT(
+      Write([&](WriteTxn& tx) {
+        for (int i = 0; i < kMails; ++i) {
+          SP_RETURN_IF_ERROR(tx.outbox().EnqueueMail(QueuedMail(fmt::format("{:032x}", i), kT0)));
+        }
+        return Status::Ok();
+      }),
+      IsOk());
   Store* stores[2] = {store_.get(), second->get()};
   std::mutex mu;
   std::vector<std::string> claimed;
@@ -1238,12 +1297,14 @@ TEST_P(StoreTest, ConcurrentClaimsAcrossProcessesTakeEachMailOnce) {
 // Opening a second store on an existing database (a second process, a restart) finds the schema
 // in place and keeps the data.
 TEST_P(StoreTest, ReopenKeepsData) {
-  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.CreateUser(MakeUser(IdHex('a'), "a@x.org")); }),
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.accounts().CreateUser(MakeUser(IdHex('a'), "a@x.org"));
+              }),
               IsOk());
   store_.reset();
   auto reopened = db_->Open();
   ASSERT_THAT(reopened.status(), IsOk());
-  EXPECT_THAT((*reopened)->GetUserByEmail("a@x.org").status(), IsOk());
+  EXPECT_THAT((*reopened)->accounts().GetUserByEmail("a@x.org").status(), IsOk());
 }
 
 }  // namespace

@@ -30,7 +30,9 @@ form. The rules:
               store writes its SQL in upper case; prose such as "select a file" must not trip
               it), and "DELETE" alone is an HTTP method, not SQL. Unit tests (*_test.cpp) are
               exempt: tamper tests rewrite rows the way an attacker with the database would.
-  internal    X/internal/ is private to folder X: no other folder includes it.
+  internal    P/internal/ is private to the folder P that holds it, P/ and below: no other
+              folder includes it. P may be nested: store/sqlite/internal/ is the SQLite
+              backend's alone, not the rest of store/'s.
   testing     testing/ (and any */testing/ folder) is test support: only tests (*_test.cpp,
               *_test_fixture.h) and other test support include it, and testing/ itself
               includes only the lowest layer.
@@ -268,10 +270,12 @@ def check_include(shown: str, rel: str, folder: str, lineno: int, target: str,
                                f"({', '.join(LAYERS[0])})"))
         return out
 
-    # internal/ is private to its folder.
-    if to != folder and "internal" in parts[1:-1]:
-        out.append(Finding(shown, lineno, "internal",
-                           f'"{target}" is internal to {to}/; include its public header'))
+    # internal/ is private to the folder that holds it (which may be nested: store/sqlite/).
+    if "internal" in parts[1:-1]:
+        owner = "/".join(parts[:parts.index("internal", 1)])
+        if not rel.startswith(owner + "/"):
+            out.append(Finding(shown, lineno, "internal",
+                               f'"{target}" is internal to {owner}/; include its public header'))
 
     if to == TEST_SUPPORT or to == folder:
         return out

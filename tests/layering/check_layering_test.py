@@ -192,6 +192,18 @@ class CheckLayeringTest(unittest.TestCase):
         })
         self.assertOnly(findings, "src/app/a.cpp:1: [internal]")
 
+    def test_nested_internal_is_private_to_its_backend(self) -> None:
+        findings = self.check({
+            "store/sqlite/sqlite_store.cpp": '#include "store/sqlite/internal/rows.h"\n',
+            "store/sqlite/internal/rows.cpp": '#include "store/sqlite/internal/rows.h"\n'
+                                              '#include "store/internal/group_commit.h"\n',
+            "store/postgres/p.cpp": '#include "store/sqlite/internal/rows.h"\n'
+                                    '#include "store/internal/group_commit.h"\n',
+            "store/migrate.cpp": '#include "store/postgres/internal/pool.h"\n',
+        })
+        self.assertOnly(findings, "src/store/postgres/p.cpp:1: [internal]",
+                        "src/store/migrate.cpp:1: [internal]")
+
     def test_testing_is_for_tests_only(self) -> None:
         findings = self.check({
             "app/a.cpp": '#include "testing/status_matchers.h"\n',

@@ -131,7 +131,7 @@ class BlobUploadSession final : public UploadSession {
     const store::UploadRecord record{id,    owner_.owner_id, blob_id_, std::move(*sealed_key),
                                      size_, s_.clock.Now()};
     Status st = s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(tx.CreateUpload(record));
+      SP_RETURN_IF_ERROR(tx.messages().CreateUpload(record));
       return RecordEvent(s_, tx, "upload.create", owner_.actor, record.id.str(),
                          nlohmann::json{{"size", size_}}.dump());
     });

@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "core/time.h"
-#include "store/postgres/pool.h"
-#include "store/postgres/schema.h"
+#include "store/postgres/internal/pool.h"
+#include "store/postgres/internal/schema.h"
 
 namespace sealpost::store::postgres {
 namespace {

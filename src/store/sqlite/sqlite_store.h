@@ -2,7 +2,8 @@
 //
 // Writes go through a single writer thread that commits the callbacks queued since its last
 // commit in one transaction (group commit), each inside its own SAVEPOINT so that one failing
-// callback does not undo the others. Reads use a small pool of read-only connections.
+// callback does not undo the others (the writer queue is store/internal/group_commit.h). Reads use
+// a small pool of read-only connections.
 //
 // The WAL is copied back into the database (checkpointed) when it reaches `checkpoint_pages`,
 // by the commit that takes it there. SQLite's default of 1,000 pages suits small databases; under

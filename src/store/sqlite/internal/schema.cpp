@@ -1,4 +1,4 @@
-#include "store/sqlite/schema.h"
+#include "store/sqlite/internal/schema.h"
 
 #include <string>
 #include <vector>

@@ -1,9 +1,9 @@
-#include "store/postgres/schema.h"
+#include "store/postgres/internal/schema.h"
 
 #include <string>
 #include <vector>
 
-#include "store/postgres/internal.h"
+#include "store/postgres/internal/statements.h"
 
 namespace sealpost::store::postgres {
 namespace {

@@ -1,3 +1,5 @@
+// store/migrate.h. It lives with the PostgreSQL backend because it maps libpqxx's errors as the
+// backend does (internal/statements.h), which is private to store/postgres/.
 #include "store/migrate.h"
 
 #include <sqlite3.h>
@@ -6,7 +8,7 @@
 
 #include <memory>
 
-#include "store/postgres/internal.h"
+#include "store/postgres/internal/statements.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 

@@ -60,4 +60,10 @@ class Connection final {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
+// After an UPDATE or DELETE meant to hit a row: NotFound("<what> not found") when it hit none.
+inline Status ExpectOneRow(const Connection& db, const char* what) {
+  if (db.Changes() == 0) return NotFound(std::string(what) + " not found");
+  return Status::Ok();
+}
+
 }  // namespace sealpost::store::sqlite

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/postgres/internal.h"
+#include "store/postgres/internal/statements.h"
 
 namespace sealpost::store::postgres {
 

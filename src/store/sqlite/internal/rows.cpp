@@ -1,4 +1,4 @@
-#include "store/sqlite/rows.h"
+#include "store/sqlite/internal/rows.h"
 
 namespace sealpost::store::sqlite {
 

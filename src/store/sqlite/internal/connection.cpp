@@ -1,4 +1,4 @@
-#include "store/sqlite/connection.h"
+#include "store/sqlite/internal/connection.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

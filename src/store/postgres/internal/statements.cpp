@@ -1,4 +1,4 @@
-#include "store/postgres/internal.h"
+#include "store/postgres/internal/statements.h"
 
 #include <utility>
 #include <vector>

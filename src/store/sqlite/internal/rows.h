@@ -2,7 +2,7 @@
 #pragma once
 
 #include "store/records.h"
-#include "store/sqlite/connection.h"
+#include "store/sqlite/internal/connection.h"
 
 namespace sealpost::store::sqlite {
 

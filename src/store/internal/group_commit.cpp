@@ -1,0 +1,66 @@
+#include "store/internal/group_commit.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace sealpost::store::internal {
+
+GroupCommit::GroupCommit(int max_batch, CommitFn commit)
+    : max_batch_(static_cast<size_t>(std::max(1, max_batch))), commit_(std::move(commit)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+GroupCommit::~GroupCommit() { Stop(); }
+
+Status GroupCommit::Write(const Callback& fn) {
+  std::promise<Status> done;
+  auto future = done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Unavailable("store is shutting down");
+    queue_.push_back(Pending{&fn, &done});
+  }
+  cv_.notify_one();
+  return future.get();
+}
+
+void GroupCommit::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+size_t GroupCommit::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void GroupCommit::WriterLoop() {
+  std::vector<Pending> batch;
+  std::vector<const Callback*> callbacks;
+  for (;;) {
+    batch.clear();
+    callbacks.clear();
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    for (const Pending& p : batch) callbacks.push_back(p.fn);
+    std::vector<Status> results = commit_(callbacks);
+    if (results.size() != batch.size()) {
+      results.assign(batch.size(),
+                     Internal("store: the batch returned the wrong number of results"));
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done->set_value(std::move(results[i]));
+  }
+}
+
+}  // namespace sealpost::store::internal

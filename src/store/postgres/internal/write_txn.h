@@ -1,0 +1,50 @@
+// WriteTxn over one pqxx transaction: one writer per domain, all on the batch's PgTxn, which
+// remembers the first error (failure()) for the batch to roll back and report.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include "store/postgres/internal/accounts.h"
+#include "store/postgres/internal/audit.h"
+#include "store/postgres/internal/guests.h"
+#include "store/postgres/internal/messages.h"
+#include "store/postgres/internal/outbox.h"
+#include "store/postgres/internal/platform.h"
+#include "store/postgres/internal/txn.h"
+#include "store/store.h"
+
+namespace sealpost::store::postgres {
+
+class PgWriteTxn final : public WriteTxn {
+ public:
+  // `tx` has taken the write lock (PostgresStore's batch); `audit` is the batch's.
+  PgWriteTxn(pqxx::transaction_base& tx, AuditTail& audit)
+      : txn_(tx, audit),
+        accounts_(txn_),
+        messages_(txn_),
+        guests_(txn_),
+        outbox_(txn_),
+        audit_(txn_),
+        platform_(txn_) {}
+
+  const Status& failure() const { return txn_.failure(); }
+  bool retryable() const { return txn_.retryable(); }
+
+  AccountsWriter& accounts() override { return accounts_; }
+  MessagesWriter& messages() override { return messages_; }
+  GuestsWriter& guests() override { return guests_; }
+  OutboxWriter& outbox() override { return outbox_; }
+  AuditWriter& audit() override { return audit_; }
+  PlatformWriter& platform() override { return platform_; }
+
+ private:
+  PgTxn txn_;
+  PgAccountsWriter accounts_;
+  PgMessagesWriter messages_;
+  PgGuestsWriter guests_;
+  PgOutboxWriter outbox_;
+  PgAuditWriter audit_;
+  PgPlatformWriter platform_;
+};
+
+}  // namespace sealpost::store::postgres

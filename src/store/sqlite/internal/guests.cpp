@@ -1,0 +1,184 @@
+#include "store/sqlite/internal/guests.h"
+
+#include "store/sqlite/internal/rows.h"
+
+namespace sealpost::store::sqlite {
+namespace {
+
+// Pickups matching `sql`, whose parameters `bind` sets.
+template <typename BindFn>
+Result<std::vector<PickupRecord>> ListPickups(ReaderPool& pool, const std::string& sql,
+                                              BindFn bind) {
+  return pool.WithReader<std::vector<PickupRecord>>(
+      [&](Connection& db) -> Result<std::vector<PickupRecord>> {
+        SP_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
+        bind(s);
+        std::vector<PickupRecord> out;
+        for (;;) {
+          SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+          if (!row) break;
+          out.push_back(ReadPickup(s));
+        }
+        return out;
+      });
+}
+
+}  // namespace
+
+Result<GuestAddressRecord> SqliteGuestsReader::GetGuestAddress(const std::string& email) {
+  return pool_.ReadOne<GuestAddressRecord>(
+      std::string("SELECT ") + kGuestAddressColumns + " FROM guest_addresses WHERE email = ?",
+      [&](Statement& s) { s.Bind(1, email); }, ReadGuestAddress, "guest address");
+}
+
+Result<PickupRecord> SqliteGuestsReader::GetPickup(const std::string& lookup) {
+  return pool_.ReadOne<PickupRecord>(
+      std::string("SELECT ") + kPickupColumns + " FROM pickups WHERE lookup = ?",
+      [&](Statement& s) { s.Bind(1, lookup); }, ReadPickup, "pickup");
+}
+
+Result<std::vector<PickupRecord>> SqliteGuestsReader::ListPickupsOfMessage(const MessageId& id) {
+  return ListPickups(pool_,
+                     std::string("SELECT ") + kPickupColumns +
+                         " FROM pickups WHERE message_id = ? ORDER BY created_ms, lookup",
+                     [&](Statement& s) { s.Bind(1, id.str()); });
+}
+
+Result<std::vector<PickupRecord>> SqliteGuestsReader::ListPickupsOfAddress(const std::string& email,
+                                                                           int limit) {
+  return ListPickups(pool_,
+                     std::string("SELECT ") + kPickupColumns +
+                         " FROM pickups WHERE email = ? ORDER BY created_ms, lookup LIMIT ?",
+                     [&](Statement& s) { s.Bind(1, email).Bind(2, int64_t{limit}); });
+}
+
+Result<std::vector<PickupRecord>> SqliteGuestsReader::ListClaimablePickupsOfSender(
+    const UserId& sender, int limit) {
+  return ListPickups(
+      pool_,
+      std::string("SELECT ") + kPickupColumns +
+          " FROM pickups WHERE sender_id = ? AND state IN (0, 1) AND EXISTS (SELECT 1 FROM "
+          "users u WHERE u.email = pickups.email AND u.state = 1) "
+          "ORDER BY created_ms, lookup LIMIT ?",
+      [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
+}
+
+Result<std::vector<PickupRecord>> SqliteGuestsReader::ListExpiredPickups(TimePoint now, int limit) {
+  return ListPickups(pool_,
+                     std::string("SELECT ") + kPickupColumns +
+                         " FROM pickups WHERE state IN (0, 1) AND expires_ms <= ? "
+                         "ORDER BY expires_ms, lookup LIMIT ?",
+                     [&](Statement& s) { s.Bind(1, ToUnixMillis(now)).Bind(2, int64_t{limit}); });
+}
+
+Status SqliteGuestsWriter::PutGuestAddress(const GuestAddressRecord& g) {
+  SP_ASSIGN_OR_RETURN(
+      auto s, db_.Prepare(std::string("INSERT INTO guest_addresses(") + kGuestAddressColumns +
+                          ") VALUES(?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET "
+                          "muc_hash = excluded.muc_hash, failures = excluded.failures, "
+                          "updated_ms = excluded.updated_ms"));
+  s.Bind(1, g.email).Bind(2, g.muc_hash).Bind(3, g.failures);
+  s.Bind(4, ToUnixMillis(g.created_at)).Bind(5, ToUnixMillis(g.updated_at));
+  return s.Run();
+}
+
+Status SqliteGuestsWriter::DeleteGuestAddress(const std::string& email) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM guest_addresses WHERE email = ?"));
+  return s.Bind(1, email).Run();
+}
+
+Result<int64_t> SqliteGuestsWriter::ReserveMucAttempt(const std::string& email, int64_t limit,
+                                                      TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE guest_addresses SET failures = failures + 1, "
+                                          "updated_ms = ? WHERE email = ? AND failures < ? "
+                                          "RETURNING failures"));
+  s.Bind(1, ToUnixMillis(now)).Bind(2, email).Bind(3, limit);
+  SP_ASSIGN_OR_RETURN(const bool row, s.Step());
+  if (row) {
+    const int64_t failures = s.Int(0);
+    SP_RETURN_IF_ERROR(s.Run());
+    return failures;
+  }
+  SP_ASSIGN_OR_RETURN(auto q, db_.Prepare("SELECT 1 FROM guest_addresses WHERE email = ?"));
+  q.Bind(1, email);
+  SP_ASSIGN_OR_RETURN(const bool exists, q.Step());
+  SP_RETURN_IF_ERROR(q.Run());
+  if (!exists) return NotFound("guest address not found");
+  return Conflict("the message unlock code is locked");
+}
+
+Status SqliteGuestsWriter::ResetMucFailures(const std::string& email) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("UPDATE guest_addresses SET failures = 0 WHERE email = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, email).Run());
+  return ExpectOneRow(db_, "guest address");
+}
+
+Status SqliteGuestsWriter::CreatePickup(const PickupRecord& p) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO pickups(") + kPickupColumns +
+                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s.Bind(1, p.lookup).Bind(2, p.message_id.str()).Bind(3, p.sender_id.str()).Bind(4, p.email);
+  s.Bind(5, ByteView(p.wrapped_key)).Bind(6, ToUnixMillis(p.created_at));
+  s.Bind(7, ToUnixMillis(p.expires_at)).Bind(8, int64_t{static_cast<int>(p.state)});
+  int index = 9;
+  for (const auto& t : {p.notified_at, p.notify_failed_at, p.opened_at, p.replied_at}) {
+    if (t) {
+      s.Bind(index++, ToUnixMillis(*t));
+    } else {
+      s.BindNull(index++);
+    }
+  }
+  return s.Run();
+}
+
+Status SqliteGuestsWriter::SetPickupState(const std::string& lookup, PickupState state) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = ? WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, int64_t{static_cast<int>(state)}).Bind(2, lookup).Run());
+  return ExpectOneRow(db_, "pickup");
+}
+
+Status SqliteGuestsWriter::MarkPickupOpened(const std::string& lookup, TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 1, opened_ms = "
+                                          "coalesce(opened_ms, ?1) WHERE lookup = ?2 AND "
+                                          "state IN (0, 1) AND expires_ms > ?1"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(now)).Bind(2, lookup).Run());
+  return ExpectOneRow(db_, "live pickup");
+}
+
+Status SqliteGuestsWriter::SetPickupReplied(const std::string& lookup, TimePoint at) {
+  SP_ASSIGN_OR_RETURN(
+      auto s,
+      db_.Prepare("UPDATE pickups SET replied_ms = coalesce(replied_ms, ?) WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, lookup).Run());
+  return ExpectOneRow(db_, "pickup");
+}
+
+Status SqliteGuestsWriter::SetPickupNotified(const std::string& lookup, TimePoint at) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET notified_ms = ? WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, lookup).Run());
+  return ExpectOneRow(db_, "pickup");
+}
+
+Status SqliteGuestsWriter::SetPickupNotifyFailed(const std::string& lookup, TimePoint at) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("UPDATE pickups SET notify_failed_ms = ? WHERE lookup = ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, lookup).Run());
+  return ExpectOneRow(db_, "pickup");
+}
+
+Status SqliteGuestsWriter::RevokePendingPickup(const std::string& lookup) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 2, wrapped_key = X'' "
+                                          "WHERE lookup = ? AND state = 0"));
+  SP_RETURN_IF_ERROR(s.Bind(1, lookup).Run());
+  return ExpectOneRow(db_, "pending pickup");
+}
+
+Status SqliteGuestsWriter::ExpirePickup(const std::string& lookup, TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 3, wrapped_key = X'' "
+                                          "WHERE lookup = ? AND state IN (0, 1) AND "
+                                          "expires_ms <= ?"));
+  SP_RETURN_IF_ERROR(s.Bind(1, lookup).Bind(2, ToUnixMillis(now)).Run());
+  return ExpectOneRow(db_, "expired pickup");
+}
+
+}  // namespace sealpost::store::sqlite

@@ -1,0 +1,37 @@
+// WriteTxn over the writer connection: one writer per domain, all on the same transaction. Used
+// only by the writer thread inside a transaction.
+#pragma once
+
+#include "store/sqlite/internal/accounts.h"
+#include "store/sqlite/internal/audit.h"
+#include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/guests.h"
+#include "store/sqlite/internal/messages.h"
+#include "store/sqlite/internal/outbox.h"
+#include "store/sqlite/internal/platform.h"
+#include "store/store.h"
+
+namespace sealpost::store::sqlite {
+
+class SqliteWriteTxn final : public WriteTxn {
+ public:
+  explicit SqliteWriteTxn(Connection& db)
+      : accounts_(db), messages_(db), guests_(db), outbox_(db), audit_(db), platform_(db) {}
+
+  AccountsWriter& accounts() override { return accounts_; }
+  MessagesWriter& messages() override { return messages_; }
+  GuestsWriter& guests() override { return guests_; }
+  OutboxWriter& outbox() override { return outbox_; }
+  AuditWriter& audit() override { return audit_; }
+  PlatformWriter& platform() override { return platform_; }
+
+ private:
+  SqliteAccountsWriter accounts_;
+  SqliteMessagesWriter messages_;
+  SqliteGuestsWriter guests_;
+  SqliteOutboxWriter outbox_;
+  SqliteAuditWriter audit_;
+  SqlitePlatformWriter platform_;
+};
+
+}  // namespace sealpost::store::sqlite
