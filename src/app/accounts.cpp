@@ -110,6 +110,8 @@ Result<crypto::SecretBytes> Accounts::AddRecoveryCode(store::UserRecord& user,
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes normalised,
                       keys::NormaliseRecoveryCode(code.text.AsStringView()));
   user.recovery_salt = crypto::RandomBytes(crypto::kPasswordSaltBytes);
+  user.recovery_ops = s_.config.password_hash.ops_limit;
+  user.recovery_mem = s_.config.password_hash.mem_limit_bytes;
   SP_ASSIGN_OR_RETURN(const crypto::Kek kek,
                       crypto::DeriveKeyFromPassword(normalised.AsStringView(), user.recovery_salt,
                                                     s_.config.password_hash));
@@ -189,8 +191,8 @@ Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
                                       keys::UmkSlot::kVerificationToken, user.id));
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(user, umk));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(
-        tx.accounts().ActivateUser(user.id, user.recovery_salt, user.umk_by_recovery));
+    SP_RETURN_IF_ERROR(tx.accounts().ActivateUser(user.id, user.recovery_salt, user.recovery_ops,
+                                                  user.recovery_mem, user.umk_by_recovery));
     return RecordEvent(s_, tx, "account.verified", user.id.str(), user.id.str());
   }));
   return VerifiedAccount{user.email, std::move(code)};

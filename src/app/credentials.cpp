@@ -102,9 +102,14 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
     SP_RETURN_IF_ERROR(RecordFailedRecovery(account, client_address, reason));
     return Unauthenticated(kRecoveryFailed).As(Reason::kRecoveryFailed);
   }
-  SP_ASSIGN_OR_RETURN(const crypto::Kek kek,
-                      crypto::DeriveKeyFromPassword(code->AsStringView(), user->recovery_salt,
-                                                    s_.config.password_hash));
+  // The parameters the slot was made with; a slot from before they were stored used the
+  // configured ones.
+  const crypto::PasswordHashParams params =
+      user->recovery_ops != 0 ? crypto::PasswordHashParams{user->recovery_ops, user->recovery_mem}
+                              : s_.config.password_hash;
+  SP_ASSIGN_OR_RETURN(
+      const crypto::Kek kek,
+      crypto::DeriveKeyFromPassword(code->AsStringView(), user->recovery_salt, params));
   auto umk = keys::UnwrapUmk(kek, user->umk_by_recovery, keys::UmkSlot::kRecoveryCode, user->id);
   if (!umk.ok()) {
     SP_RETURN_IF_ERROR(RecordFailedRecovery(account, client_address, "wrong recovery code"));
@@ -120,7 +125,8 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
         user->id, updated.password_salt, updated.password_ops, updated.password_mem,
         updated.umk_by_password, user->umk_by_password));
     SP_RETURN_IF_ERROR(tx.accounts().SetRecoverySlot(
-        user->id, updated.recovery_salt, updated.umk_by_recovery, user->umk_by_recovery));
+        user->id, updated.recovery_salt, updated.recovery_ops, updated.recovery_mem,
+        updated.umk_by_recovery, user->umk_by_recovery));
     SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(user->id));
     SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx.platform(), account, client_address));
     return RecordEvent(s_, tx, "password_recovered", "ip:" + client_address, user->id.str(),

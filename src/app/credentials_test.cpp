@@ -137,6 +137,31 @@ TEST_F(CredentialsTest, RecoveryReplacesPasswordAndRecoveryCode) {
   ExpectReadable(LoggedIn("bob@example.org", bob_totp, "third long password"), id);
 }
 
+// The operator raises [auth] argon2_*: recovery codes issued before keep working, because the
+// slot keeps the parameters it was made with; the slot written by the recovery uses the new ones.
+TEST_F(CredentialsTest, RecoveryCodeSurvivesAChangeOfArgon2Parameters) {
+  Enrol("bob@example.org");
+  const std::string code = recovery_codes_["bob@example.org"];
+  auto before = store_->accounts().GetUserByEmail("bob@example.org");
+  ASSERT_THAT(before.status(), IsOk());
+  EXPECT_EQ(before->recovery_ops, crypto::kMinimumPasswordHashParams.ops_limit);
+  EXPECT_EQ(before->recovery_mem, crypto::kMinimumPasswordHashParams.mem_limit_bytes);
+
+  Services raised = services_;
+  raised.config.password_hash = {3, crypto::kMinimumPasswordHashParams.mem_limit_bytes};
+  Accounts later(raised);
+  auto recovered = later.Recover("bob@example.org", code, kNewPassword, "10.0.0.1");
+  ASSERT_THAT(recovered.status(), IsOk());
+  auto after = store_->accounts().GetUserByEmail("bob@example.org");
+  ASSERT_THAT(after.status(), IsOk());
+  EXPECT_EQ(after->recovery_ops, 3u);
+  EXPECT_EQ(after->password_ops, 3u);
+  EXPECT_THAT(
+      later.Recover("bob@example.org", recovered->AsStringView(), "third long password", "10.0.0.1")
+          .status(),
+      IsOk());
+}
+
 TEST_F(CredentialsTest, EveryRecoveryFailureLooksTheSame) {
   const std::string totp = Enrol("dave@example.org");
   const std::string code = recovery_codes_["dave@example.org"];

@@ -41,14 +41,14 @@ class AccountsWriter {
   // Users. CreateUser fails with Conflict when the address is taken.
   virtual Status CreateUser(const UserRecord& user) = 0;
   virtual Status DeleteUser(const UserId& id) = 0;
-  virtual Status ActivateUser(const UserId& id, ByteView recovery_salt,
-                              ByteView umk_by_recovery) = 0;
+  virtual Status ActivateUser(const UserId& id, ByteView recovery_salt, uint64_t recovery_ops,
+                              uint64_t recovery_mem, ByteView umk_by_recovery) = 0;
   // Replace a key slot (keys/member_keys.h) only while it still holds `expected` (the slot the
   // caller unwrapped): Conflict when another change came first or the user is gone.
   virtual Status SetPasswordSlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
                                  ByteView umk_by_password, ByteView expected) = 0;
-  virtual Status SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
-                                 ByteView expected) = 0;
+  virtual Status SetRecoverySlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
+                                 ByteView umk_by_recovery, ByteView expected) = 0;
   // NotFound when no such user.
   virtual Status SetUserDisabled(const UserId& id, bool disabled) = 0;
   virtual Status SetTotp(const UserId& id, ByteView totp_secret, bool enabled) = 0;

@@ -33,8 +33,11 @@ struct UserRecord {
   uint64_t password_ops = 0;
   uint64_t password_mem = 0;
   Bytes umk_by_password;
-  // UMK wrapped under argon2id(recovery code); empty until the address is verified.
+  // UMK wrapped under argon2id(recovery code); empty until the address is verified. Parameters
+  // stored as for the password (0: a slot made before they were stored, with the configured ones).
   Bytes recovery_salt;
+  uint64_t recovery_ops = 0;
+  uint64_t recovery_mem = 0;
   Bytes umk_by_recovery;
   // TOTP seed encrypted under a platform key; empty when TOTP is not set up.
   Bytes totp_secret;

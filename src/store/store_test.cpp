@@ -402,21 +402,25 @@ TEST_P(StoreTest, KeySlotsChangeOnlyFromTheExpectedValue) {
   EXPECT_EQ(got->umk_by_recovery, u.umk_by_recovery);  // the other slot is untouched
 
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.accounts().SetRecoverySlot(u.id, new_salt, new_slot, Bytes(73, 0));
+                return tx.accounts().SetRecoverySlot(u.id, new_salt, 4, 40u << 20, new_slot,
+                                                     Bytes(73, 0));
               }),
               StatusIs(ErrorCode::kConflict));
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.accounts().SetRecoverySlot(u.id, new_salt, new_slot, u.umk_by_recovery);
+                return tx.accounts().SetRecoverySlot(u.id, new_salt, 4, 40u << 20, new_slot,
+                                                     u.umk_by_recovery);
               }),
               IsOk());
   // The old slot value no longer matches: a second use of the same old value fails.
   EXPECT_THAT(Write([&](WriteTxn& tx) {
-                return tx.accounts().SetRecoverySlot(u.id, new_salt, Bytes(73, 0x33),
+                return tx.accounts().SetRecoverySlot(u.id, new_salt, 5, 50u << 20, Bytes(73, 0x33),
                                                      u.umk_by_recovery);
               }),
               StatusIs(ErrorCode::kConflict));
   got = store_->accounts().GetUser(u.id);
   EXPECT_EQ(got->recovery_salt, new_salt);
+  EXPECT_EQ(got->recovery_ops, 4u);
+  EXPECT_EQ(got->recovery_mem, 40u << 20);
   EXPECT_EQ(got->umk_by_recovery, new_slot);
 }
 
@@ -746,9 +750,10 @@ TEST_P(StoreTest, AGuestWhoEnrolsGetsClaimablePickupsAndMailboxEntries) {
               IsOk());
   // Not claimable while the address has no active member.
   EXPECT_TRUE(store_->guests().ListClaimablePickupsOfSender(a.id, 10)->empty());
-  ASSERT_THAT(
-      Write([&](WriteTxn& tx) { return tx.accounts().ActivateUser(g.id, Bytes{1}, Bytes{2}); }),
-      IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.accounts().ActivateUser(g.id, Bytes{1}, 2, 19u << 20, Bytes{2});
+              }),
+              IsOk());
   auto claimable = store_->guests().ListClaimablePickupsOfSender(a.id, 10);
   ASSERT_THAT(claimable.status(), IsOk());
   ASSERT_EQ(claimable->size(), 1u);

@@ -55,7 +55,8 @@ Status PgAccountsWriter::CreateUser(const UserRecord& u) {
         Bin(u.box_public_key), Bin(u.verify_key), Bin(u.wrapped_private_keys), Bin(u.password_salt),
         static_cast<int64_t>(u.password_ops), static_cast<int64_t>(u.password_mem),
         Bin(u.umk_by_password), Bin(u.recovery_salt), Bin(u.umk_by_recovery), Bin(u.totp_secret),
-        u.totp_enabled, u.totp_last_step, ToUnixMillis(u.created_at), u.disabled);
+        u.totp_enabled, u.totp_last_step, ToUnixMillis(u.created_at), u.disabled,
+        static_cast<int64_t>(u.recovery_ops), static_cast<int64_t>(u.recovery_mem));
     if (r.affected_rows() == 0) return Conflict("email address already registered");
     return Status::Ok();
   });
@@ -67,10 +68,12 @@ Status PgAccountsWriter::DeleteUser(const UserId& id) {
 }
 
 Status PgAccountsWriter::ActivateUser(const UserId& id, ByteView recovery_salt,
+                                      uint64_t recovery_ops, uint64_t recovery_mem,
                                       ByteView umk_by_recovery) {
   return txn_.GuardStatus([&] {
     return ExpectOneRow(
-        tx_.exec_prepared("activate_user", Bin(recovery_salt), Bin(umk_by_recovery), id.str()),
+        tx_.exec_prepared("activate_user", Bin(recovery_salt), static_cast<int64_t>(recovery_ops),
+                          static_cast<int64_t>(recovery_mem), Bin(umk_by_recovery), id.str()),
         "pending user");
   });
 }
@@ -87,11 +90,13 @@ Status PgAccountsWriter::SetPasswordSlot(const UserId& id, ByteView salt, uint64
   });
 }
 
-Status PgAccountsWriter::SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
+Status PgAccountsWriter::SetRecoverySlot(const UserId& id, ByteView salt, uint64_t ops,
+                                         uint64_t mem, ByteView umk_by_recovery,
                                          ByteView expected) {
   return txn_.GuardStatus([&]() -> Status {
-    const auto r = tx_.exec_prepared("set_recovery_slot", Bin(salt), Bin(umk_by_recovery), id.str(),
-                                     Bin(expected));
+    const auto r =
+        tx_.exec_prepared("set_recovery_slot", Bin(salt), static_cast<int64_t>(ops),
+                          static_cast<int64_t>(mem), Bin(umk_by_recovery), id.str(), Bin(expected));
     if (r.affected_rows() == 0) return Conflict("the recovery code was changed at the same time");
     return Status::Ok();
   });

@@ -196,6 +196,11 @@ ALTER TABLE messages ALTER COLUMN summary SET STORAGE EXTERNAL,
 ALTER TABLE outbound_mail ALTER COLUMN sealed_mail SET STORAGE EXTERNAL,
   SET (toast_tuple_target = 8160);
 )sql",
+      // 8: the recovery slot's argon2id parameters (0 for older slots: the configured ones).
+      R"sql(
+ALTER TABLE users ADD COLUMN recovery_ops BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN recovery_mem BIGINT NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kUserColumns =
     "id, email, display_name, state, is_admin, box_public_key, verify_key, wrapped_private_keys, "
     "password_salt, password_ops, password_mem, umk_by_password, recovery_salt, umk_by_recovery, "
-    "totp_secret, totp_enabled, totp_last_step, created_ms, disabled";
+    "totp_secret, totp_enabled, totp_last_step, created_ms, disabled, recovery_ops, recovery_mem";
 constexpr const char* kSessionColumns =
     "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures, "
     "public_id, client_ip, user_agent";
@@ -87,18 +87,18 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       // Writes.
       {"create_user",
        S({"INSERT INTO users(", kUserColumns,
-          ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) "
+          ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) "
           "ON CONFLICT DO NOTHING"})},
       {"delete_user", "DELETE FROM users WHERE id = $1"},
       {"activate_user",
-       "UPDATE users SET state = 1, recovery_salt = $1, umk_by_recovery = $2 WHERE id = $3 AND "
-       "state = 0"},
+       "UPDATE users SET state = 1, recovery_salt = $1, recovery_ops = $2, recovery_mem = $3, "
+       "umk_by_recovery = $4 WHERE id = $5 AND state = 0"},
       {"set_password_slot",
        "UPDATE users SET password_salt = $1, password_ops = $2, password_mem = $3, "
        "umk_by_password = $4 WHERE id = $5 AND umk_by_password = $6"},
       {"set_recovery_slot",
-       "UPDATE users SET recovery_salt = $1, umk_by_recovery = $2 WHERE id = $3 AND "
-       "umk_by_recovery = $4"},
+       "UPDATE users SET recovery_salt = $1, recovery_ops = $2, recovery_mem = $3, "
+       "umk_by_recovery = $4 WHERE id = $5 AND umk_by_recovery = $6"},
       {"set_user_disabled", "UPDATE users SET disabled = $1 WHERE id = $2"},
       {"set_totp", "UPDATE users SET totp_secret = $1, totp_enabled = $2 WHERE id = $3"},
       {"consume_totp_step",
@@ -306,6 +306,8 @@ UserRecord ReadUser(const pqxx::row& r) {
   u.totp_last_step = r[16].as<int64_t>();
   u.created_at = FromUnixMillis(r[17].as<int64_t>());
   u.disabled = r[18].as<bool>();
+  u.recovery_ops = static_cast<uint64_t>(r[19].as<int64_t>());
+  u.recovery_mem = static_cast<uint64_t>(r[20].as<int64_t>());
   return u;
 }
 

@@ -97,7 +97,7 @@ Result<TokenRecord> SqliteAccountsReader::GetToken(const std::string& lookup, To
 
 Status SqliteAccountsWriter::CreateUser(const UserRecord& u) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO users(") + kUserColumns +
-                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   s.Bind(1, u.id.str()).Bind(2, u.email).Bind(3, u.display_name);
   s.Bind(4, int64_t{static_cast<int>(u.state)}).Bind(5, int64_t{u.is_admin});
   s.Bind(6, ByteView(u.box_public_key)).Bind(7, ByteView(u.verify_key));
@@ -107,6 +107,7 @@ Status SqliteAccountsWriter::CreateUser(const UserRecord& u) {
   s.Bind(14, ByteView(u.umk_by_recovery)).Bind(15, ByteView(u.totp_secret));
   s.Bind(16, int64_t{u.totp_enabled}).Bind(17, u.totp_last_step);
   s.Bind(18, ToUnixMillis(u.created_at)).Bind(19, int64_t{u.disabled});
+  s.Bind(20, static_cast<int64_t>(u.recovery_ops)).Bind(21, static_cast<int64_t>(u.recovery_mem));
   Status st = s.Run();
   if (st.code() == ErrorCode::kConflict) return Conflict("email address already registered");
   return st;
@@ -119,10 +120,14 @@ Status SqliteAccountsWriter::DeleteUser(const UserId& id) {
 }
 
 Status SqliteAccountsWriter::ActivateUser(const UserId& id, ByteView recovery_salt,
+                                          uint64_t recovery_ops, uint64_t recovery_mem,
                                           ByteView umk_by_recovery) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE users SET state = 1, recovery_salt = ?, "
+                                          "recovery_ops = ?, recovery_mem = ?, "
                                           "umk_by_recovery = ? WHERE id = ? AND state = 0"));
-  SP_RETURN_IF_ERROR(s.Bind(1, recovery_salt).Bind(2, umk_by_recovery).Bind(3, id.str()).Run());
+  s.Bind(1, recovery_salt).Bind(2, static_cast<int64_t>(recovery_ops));
+  s.Bind(3, static_cast<int64_t>(recovery_mem)).Bind(4, umk_by_recovery).Bind(5, id.str());
+  SP_RETURN_IF_ERROR(s.Run());
   return ExpectOneRow(db_, "pending user");
 }
 
@@ -138,12 +143,14 @@ Status SqliteAccountsWriter::SetPasswordSlot(const UserId& id, ByteView salt, ui
   return Status::Ok();
 }
 
-Status SqliteAccountsWriter::SetRecoverySlot(const UserId& id, ByteView salt,
-                                             ByteView umk_by_recovery, ByteView expected) {
-  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE users SET recovery_salt = ?, umk_by_recovery = ? "
+Status SqliteAccountsWriter::SetRecoverySlot(const UserId& id, ByteView salt, uint64_t ops,
+                                             uint64_t mem, ByteView umk_by_recovery,
+                                             ByteView expected) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE users SET recovery_salt = ?, recovery_ops = ?, "
+                                          "recovery_mem = ?, umk_by_recovery = ? "
                                           "WHERE id = ? AND umk_by_recovery = ?"));
-  SP_RETURN_IF_ERROR(
-      s.Bind(1, salt).Bind(2, umk_by_recovery).Bind(3, id.str()).Bind(4, expected).Run());
+  s.Bind(1, salt).Bind(2, static_cast<int64_t>(ops)).Bind(3, static_cast<int64_t>(mem));
+  SP_RETURN_IF_ERROR(s.Bind(4, umk_by_recovery).Bind(5, id.str()).Bind(6, expected).Run());
   if (db_.Changes() == 0) return Conflict("the recovery code was changed at the same time");
   return Status::Ok();
 }

@@ -32,11 +32,12 @@ class SqliteAccountsWriter final : public AccountsWriter {
 
   Status CreateUser(const UserRecord& user) override;
   Status DeleteUser(const UserId& id) override;
-  Status ActivateUser(const UserId& id, ByteView recovery_salt, ByteView umk_by_recovery) override;
+  Status ActivateUser(const UserId& id, ByteView recovery_salt, uint64_t recovery_ops,
+                      uint64_t recovery_mem, ByteView umk_by_recovery) override;
   Status SetPasswordSlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
                          ByteView umk_by_password, ByteView expected) override;
-  Status SetRecoverySlot(const UserId& id, ByteView salt, ByteView umk_by_recovery,
-                         ByteView expected) override;
+  Status SetRecoverySlot(const UserId& id, ByteView salt, uint64_t ops, uint64_t mem,
+                         ByteView umk_by_recovery, ByteView expected) override;
   Status SetUserDisabled(const UserId& id, bool disabled) override;
   Status SetTotp(const UserId& id, ByteView totp_secret, bool enabled) override;
   Status ConsumeTotpStep(const UserId& id, int64_t step) override;

@@ -23,6 +23,8 @@ UserRecord ReadUserAt(const Statement& s, int first) {
   u.totp_last_step = s.Int(first + 16);
   u.created_at = FromUnixMillis(s.Int(first + 17));
   u.disabled = s.Int(first + 18) != 0;
+  u.recovery_ops = static_cast<uint64_t>(s.Int(first + 19));
+  u.recovery_mem = static_cast<uint64_t>(s.Int(first + 20));
   return u;
 }
 

@@ -9,7 +9,7 @@ namespace sealpost::store::sqlite {
 inline constexpr const char* kUserColumns =
     "id, email, display_name, state, is_admin, box_public_key, verify_key, wrapped_private_keys, "
     "password_salt, password_ops, password_mem, umk_by_password, recovery_salt, umk_by_recovery, "
-    "totp_secret, totp_enabled, totp_last_step, created_ms, disabled";
+    "totp_secret, totp_enabled, totp_last_step, created_ms, disabled, recovery_ops, recovery_mem";
 inline constexpr const char* kSessionColumns =
     "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures, "
     "public_id, client_ip, user_agent";

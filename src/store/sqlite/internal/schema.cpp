@@ -167,6 +167,11 @@ CREATE INDEX mailbox_by_message ON mailbox(message_id);
       R"sql(
 CREATE INDEX pickups_live_by_sender ON pickups(sender_id) WHERE state IN (0, 1);
 )sql",
+      // 7: the recovery slot's argon2id parameters (0 for older slots: the configured ones).
+      R"sql(
+ALTER TABLE users ADD COLUMN recovery_ops INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN recovery_mem INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }
