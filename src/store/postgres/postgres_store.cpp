@@ -195,6 +195,11 @@ class PostgresStore final : public Store {
                                  limit);
   }
 
+  Result<std::vector<PickupRecord>> ListStaleSharesOfSender(const UserId& sender,
+                                                            int limit) override {
+    return ReadAll<PickupRecord>(ReadPickup, "list_stale_shares_of_sender", sender.str(), limit);
+  }
+
   Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) override {
     return ReadAll<PickupRecord>(ReadPickup, "list_expired_pickups", ToUnixMillis(now), limit);
   }

@@ -284,7 +284,9 @@ Status PgWriteTxn::MarkRead(const UserId& owner, const MessageId& id) {
 Status PgWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
   return GuardStatus([&] {
     tx_.exec_prepared("put_guest_address", g.email, g.muc_hash, g.failures,
-                      ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at));
+                      ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at), Bin(g.public_key),
+                      Bin(g.wrapped_secret), Bin(g.kek_salt), g.kek_ops, g.kek_mem,
+                      Bin(g.member_sealed_secret));
     return Status::Ok();
   });
 }
@@ -321,7 +323,8 @@ Status PgWriteTxn::CreatePickup(const PickupRecord& p) {
                           Bin(p.wrapped_key), ToUnixMillis(p.created_at),
                           ToUnixMillis(p.expires_at), static_cast<int>(p.state),
                           MillisOrNone(p.notified_at), MillisOrNone(p.notify_failed_at),
-                          MillisOrNone(p.opened_at), MillisOrNone(p.replied_at)),
+                          MillisOrNone(p.opened_at), MillisOrNone(p.replied_at),
+                          Bin(p.sealed_share), Bin(p.share_key), Bin(p.sender_share)),
         "pickup");
   });
 }
@@ -364,6 +367,15 @@ Status PgWriteTxn::SetPickupNotifyFailed(const std::string& lookup, TimePoint at
 Status PgWriteTxn::RevokePendingPickup(const std::string& lookup) {
   return GuardStatus([&] {
     return ExpectOneRow(tx_.exec_prepared("revoke_pending_pickup", lookup), "pending pickup");
+  });
+}
+
+Status PgWriteTxn::ResealPickupShare(const std::string& lookup, ByteView sealed_share,
+                                     ByteView share_key) {
+  return GuardStatus([&] {
+    return ExpectOneRow(
+        tx_.exec_prepared("reseal_pickup_share", lookup, Bin(sealed_share), Bin(share_key)),
+        "live pickup");
   });
 }
 

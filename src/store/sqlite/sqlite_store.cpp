@@ -280,6 +280,17 @@ class SqliteStore final : public Store {
         [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
   }
 
+  Result<std::vector<PickupRecord>> ListStaleSharesOfSender(const UserId& sender,
+                                                            int limit) override {
+    return ListPickups(
+        std::string("SELECT ") + kPickupColumns +
+            " FROM pickups WHERE sender_id = ? AND state IN (0, 1) AND length(sender_share) > 0 "
+            "AND EXISTS (SELECT 1 FROM guest_addresses g WHERE g.email = pickups.email AND "
+            "length(g.public_key) > 0 AND g.public_key != pickups.share_key) "
+            "ORDER BY created_ms, lookup LIMIT ?",
+        [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
+  }
+
   Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) override {
     return ListPickups(std::string("SELECT ") + kPickupColumns +
                            " FROM pickups WHERE state IN (0, 1) AND expires_ms <= ? "

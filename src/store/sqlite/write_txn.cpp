@@ -336,11 +336,17 @@ Status SqliteWriteTxn::RescheduleMail(const MailJobId& id, TimePoint next_attemp
 Status SqliteWriteTxn::PutGuestAddress(const GuestAddressRecord& g) {
   SP_ASSIGN_OR_RETURN(
       auto s, db_.Prepare(std::string("INSERT INTO guest_addresses(") + kGuestAddressColumns +
-                          ") VALUES(?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET "
+                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET "
                           "muc_hash = excluded.muc_hash, failures = excluded.failures, "
-                          "updated_ms = excluded.updated_ms"));
+                          "updated_ms = excluded.updated_ms, public_key = excluded.public_key, "
+                          "wrapped_secret = excluded.wrapped_secret, kek_salt = excluded.kek_salt, "
+                          "kek_ops = excluded.kek_ops, kek_mem = excluded.kek_mem, "
+                          "member_sealed_secret = excluded.member_sealed_secret"));
   s.Bind(1, g.email).Bind(2, g.muc_hash).Bind(3, g.failures);
   s.Bind(4, ToUnixMillis(g.created_at)).Bind(5, ToUnixMillis(g.updated_at));
+  s.Bind(6, ByteView(g.public_key)).Bind(7, ByteView(g.wrapped_secret));
+  s.Bind(8, ByteView(g.kek_salt)).Bind(9, g.kek_ops).Bind(10, g.kek_mem);
+  s.Bind(11, ByteView(g.member_sealed_secret));
   return s.Run();
 }
 
@@ -378,7 +384,7 @@ Status SqliteWriteTxn::ResetMucFailures(const std::string& email) {
 
 Status SqliteWriteTxn::CreatePickup(const PickupRecord& p) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO pickups(") + kPickupColumns +
-                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   s.Bind(1, p.lookup).Bind(2, p.message_id.str()).Bind(3, p.sender_id.str()).Bind(4, p.email);
   s.Bind(5, ByteView(p.wrapped_key)).Bind(6, ToUnixMillis(p.created_at));
   s.Bind(7, ToUnixMillis(p.expires_at)).Bind(8, int64_t{static_cast<int>(p.state)});
@@ -390,6 +396,8 @@ Status SqliteWriteTxn::CreatePickup(const PickupRecord& p) {
       s.BindNull(index++);
     }
   }
+  s.Bind(13, ByteView(p.sealed_share)).Bind(14, ByteView(p.share_key));
+  s.Bind(15, ByteView(p.sender_share));
   return s.Run();
 }
 
@@ -429,18 +437,28 @@ Status SqliteWriteTxn::SetPickupNotifyFailed(const std::string& lookup, TimePoin
 }
 
 Status SqliteWriteTxn::RevokePendingPickup(const std::string& lookup) {
-  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 2, wrapped_key = X'' "
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 2, wrapped_key = X'', "
+                                          "sealed_share = X'', sender_share = X'' "
                                           "WHERE lookup = ? AND state = 0"));
   SP_RETURN_IF_ERROR(s.Bind(1, lookup).Run());
   return ExpectOneRow("pending pickup");
 }
 
 Status SqliteWriteTxn::ExpirePickup(const std::string& lookup, TimePoint now) {
-  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 3, wrapped_key = X'' "
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 3, wrapped_key = X'', "
+                                          "sealed_share = X'', sender_share = X'' "
                                           "WHERE lookup = ? AND state IN (0, 1) AND "
                                           "expires_ms <= ?"));
   SP_RETURN_IF_ERROR(s.Bind(1, lookup).Bind(2, ToUnixMillis(now)).Run());
   return ExpectOneRow("expired pickup");
+}
+
+Status SqliteWriteTxn::ResealPickupShare(const std::string& lookup, ByteView sealed_share,
+                                         ByteView share_key) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET sealed_share = ?, share_key = ? "
+                                          "WHERE lookup = ? AND state IN (0, 1)"));
+  SP_RETURN_IF_ERROR(s.Bind(1, sealed_share).Bind(2, share_key).Bind(3, lookup).Run());
+  return ExpectOneRow("live pickup");
 }
 
 Result<int64_t> SqliteWriteTxn::DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) {

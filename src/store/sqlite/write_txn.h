@@ -56,6 +56,8 @@ class SqliteWriteTxn final : public WriteTxn {
   Status SetPickupNotifyFailed(const std::string& lookup, TimePoint at) override;
   Status RevokePendingPickup(const std::string& lookup) override;
   Status ExpirePickup(const std::string& lookup, TimePoint now) override;
+  Status ResealPickupShare(const std::string& lookup, ByteView sealed_share,
+                           ByteView share_key) override;
   Result<int64_t> DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) override;
   Status DeleteUnreadInboxEntry(const UserId& owner, const MessageId& id) override;
   Status EnqueueMail(const OutboundMailRecord& mail) override;

@@ -114,6 +114,10 @@ class FaultInjectingStore final : public Store {
                                                                  int limit) override {
     return inner_.ListClaimablePickupsOfSender(sender, limit);
   }
+  Result<std::vector<PickupRecord>> ListStaleSharesOfSender(const UserId& sender,
+                                                            int limit) override {
+    return inner_.ListStaleSharesOfSender(sender, limit);
+  }
   Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) override {
     return inner_.ListExpiredPickups(now, limit);
   }
