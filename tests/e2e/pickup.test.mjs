@@ -17,6 +17,8 @@ const BOB = 'bob@example.org'; // member recipient
 const CAROL = 'carol@example.net'; // guest: has a Maildir in the test Postfix
 const NOBODY = 'nobody@example.org'; // guest whose mail Postfix refuses (550): "failed"
 const CAROL_MUC = 'river-stone-42';
+const DAVE = 'dave@example.net'; // guest who then signs up by himself, not from the pickup page
+const DAVE_MUC = 'harbour-light-77';
 
 let relay;
 let server;
@@ -423,6 +425,35 @@ test('a message waiting for the new member moves in from its link after log-in',
   await carol.getByRole('button', { name: 'Move it into my mailbox' }).click();
   await carol.getByRole('heading', { name: 'Also this' }).waitFor();
   await carol.getByText(`Sealed by ${ALICE} — unchanged since sent`).waitFor();
+});
+
+test('a member who signed up by himself moves a message in from its link with the code once', async () => {
+  secrets.add(DAVE_MUC);
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill(`${DAVE},`);
+  await alice.getByLabel('Subject').fill('For Dave');
+  await alice.getByLabel('Message').fill('Welcome aboard.');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  const panel = alice.getByRole('group', { name: `Unlock code for ${DAVE}` });
+  await panel.getByLabel('I will type a code').check();
+  await panel.getByLabel(`Code for ${DAVE}`).fill(DAVE_MUC);
+  await alice.getByRole('button', { name: 'Send with these unlock codes' }).click();
+  await alice.getByRole('heading', { name: 'For Dave' }).waitFor();
+  const link = await pickupLink(DAVE, 1);
+  // Dave signs up through the ordinary form: he holds no key of his address yet.
+  const dave = await member(DAVE, 'Dave Dunn');
+  await openPickup(dave, link);
+  await dave.getByRole('button', { name: 'Log in to read it in your mailbox' }).click();
+  await dave.getByRole('button', { name: 'Move it into my mailbox' }).click();
+  await dave.getByLabel('Message Unlock Code').fill('not-the-code');
+  await dave.getByRole('button', { name: 'Move it into my mailbox' }).click();
+  await dave.getByText('That unlock code is not right. 4 tries left before the code is locked.').waitFor();
+  await screen(dave, 'pickup-claim-code');
+  await dave.getByLabel('Message Unlock Code').fill(DAVE_MUC);
+  await dave.getByRole('button', { name: 'Move it into my mailbox' }).click();
+  await dave.getByRole('heading', { name: 'For Dave' }).waitFor();
+  await dave.getByText(`Sealed by ${ALICE} — unchanged since sent`).waitFor();
+  await dave.context().close();
 });
 
 test('no CSP violation, script error, secret in a URL or unsafe call without CSRF token', async () => {
