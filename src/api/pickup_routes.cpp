@@ -173,9 +173,18 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps) {
         if (auto bad = RequireJsonContent(req)) return Private(std::move(*bad));
         auto auth = RequireSession(accounts, req, SessionNeed::kFull);
         if (!auth.ctx) return Private(std::move(auth.error));
-        auto body = ParseJsonObject(req.body, {{"link", JsonType::kString}});
+        auto body = ParseJsonObject(
+            req.body, {{"link", JsonType::kString}, {"muc", JsonType::kString, false}});
         if (!body.ok()) return PickupError(body.status());
-        auto id = guests.Claim(*auth.ctx, StringField(*body, "link"));
+        // The MUC only where the member holds no key of the address (signed up elsewhere).
+        app::UnlockOutcome outcome;
+        const crypto::SecretString muc = SecretField(*body, "muc");
+        auto id = guests.Claim(*auth.ctx, StringField(*body, "link"), muc.view(),
+                               req.remote_address, &outcome);
+        if (!id.ok() && outcome.failure == app::UnlockFailure::kMucWrong) {
+          return Private(http::ProblemFromStatus(
+              id.status(), json{{"remaining_tries", outcome.remaining_tries}}));
+        }
         if (!id.ok()) return PickupError(id.status());
         return Private(http::Response::Json(200, json{{"id", id->str()}}.dump()));
       },

@@ -1,10 +1,13 @@
 // Guests: recipients that are not members (docs/formats/guest-pickup.md).
 //
 // Mailbox::Send creates, per guest recipient of a message, a pickup: the message data key wrapped
-// under a key derived from a fresh 256-bit link secret that only the notification email carries
-// (the store keeps its one-way lookup). The guest opens it with the link and the address's
-// Message Unlock Code (MUC), checked online with argon2id; `max_muc_failures` wrong tries lock
-// the MUC until a sender issues a new one. The MUC belongs to the address, not to one message.
+// under a key that needs both a fresh 256-bit link secret, which only the notification email
+// carries (the store keeps its one-way lookup), and a random share sealed to the address's key
+// pair, whose secret key is wrapped under argon2id of the address's Message Unlock Code (MUC).
+// So the guest needs link and MUC, and so does a thief of the store (guessing the MUC offline at
+// argon2id cost). Online, `max_muc_failures` wrong tries lock the MUC until a sender issues a
+// new one. The MUC belongs to the address, not to one message; a new MUC is a new key pair, and
+// pickups sealed to the old one wait until their sender re-seals them (ResealWaiting, IssueMuc).
 //
 // After unlocking, the pickup token lets the guest download attachments, upload their own and
 // send a secure reply (app/portal_author.h: sealed by the platform on the guest's behalf).
@@ -37,12 +40,13 @@ crypto::SecretString GenerateMuc(platform::Rng& rng);
 
 enum class UnlockFailure {
   kNone,
-  kNotFound,    // link malformed, unknown, expired or revoked (one answer for all)
-  kMucWrong,    // remaining_tries says how many are left
-  kMucLocked,   // too many wrong MUCs; a sender must issue a new one
-  kThrottled,   // too many failures from this client address
-  kBadRequest,  // the MUC is not even a possible MUC (e.g. too long)
-  kEnrolled,    // the address is a member now: log in and claim the message with the link
+  kNotFound,        // link malformed, unknown, expired or revoked (one answer for all)
+  kMucWrong,        // remaining_tries says how many are left
+  kMucLocked,       // too many wrong MUCs; a sender must issue a new one
+  kThrottled,       // too many failures from this client address
+  kBadRequest,      // the MUC is not even a possible MUC (e.g. too long)
+  kEnrolled,        // the address is a member now: log in and claim the message with the link
+  kWaitsForSender,  // a new MUC was issued: the pickup's sender has to re-seal it first
 };
 
 struct UnlockOutcome {
@@ -111,16 +115,26 @@ class Guests final {
                           std::string_view user_agent);
   // A member opens the link of a message that waits for them: it is re-sealed into their inbox
   // now and the link stops working. NotFound unless the link is a live pickup for their address.
-  Result<MessageId> Claim(const AuthContext& ctx, std::string_view link);
-  // Re-seals to their new member every waiting message of which `sender` (logged in now) holds
-  // the key through their own sealed copy. Returns how many; called after log-in and when the
-  // sender lists a folder.
+  // The pickup's share opens with the address key the member holds since enrolling in the
+  // portal; without one (the member signed up elsewhere) the address's `muc` is needed once
+  // (kMucNeeded when empty), checked and counted as by Unlock, and the member keeps the address
+  // key from then on. kPickupWaitsForSender when the share is sealed to a replaced key.
+  Result<MessageId> Claim(const AuthContext& ctx, std::string_view link, std::string_view muc = {},
+                          const std::string& client_address = "", UnlockOutcome* outcome = nullptr);
+  // What `sender` (logged in now) holds the keys for, done now: every waiting message of theirs
+  // is re-sealed to the member its guest address became (through the sender's own copy), and
+  // every share of theirs still sealed to a guest address's replaced key pair is re-sealed to the
+  // current one (through the sender's copy of the share). Returns how many; called after log-in
+  // and when the sender lists a folder.
   Result<int> ResealWaiting(const AuthContext& sender);
   // Messages waiting for the caller (sent to their address before they enrolled), oldest first.
   Result<std::vector<WaitingMessage>> Waiting(const AuthContext& ctx);
   // A sender gives the guest address of one of their messages a new MUC (typed, or generated
-  // when `muc` is empty and `generate`); it resets the failure count and unlocks. Returns the
-  // generated code (shown once), or "" for a typed one.
+  // when `muc` is empty and `generate`); it resets the failure count and unlocks. The address
+  // gets a new key pair; the caller's own live pickups for it are re-sealed to it at once, other
+  // senders' when they are next present (ResealWaiting). Conflict (already-member) when the
+  // address enrolled through the portal. Returns the generated code (shown once), or "" for a
+  // typed one.
   Result<crypto::SecretString> IssueMuc(const AuthContext& ctx, std::string_view message_id,
                                         std::string_view address, std::string_view muc,
                                         bool generate);
@@ -128,6 +142,19 @@ class Guests final {
  private:
   struct TokenAccess;  // what a valid pickup token opens
   Result<TokenAccess> OpenToken(std::string_view pickup_token);
+  struct MucCheck;  // a right MUC: the address key pair
+  // Reserves one attempt for the pickup's address and checks `muc`; a wrong one is counted,
+  // audited and may lock the address (its senders are told). Fails with `out` filled.
+  Result<MucCheck> CheckMuc(const store::PickupRecord& pickup,
+                            const store::GuestAddressRecord& guest, std::string_view muc,
+                            const std::string& client_address, UnlockOutcome& out);
+  // The row of an address whose key the member now holds (sealed to `member_key`); no MUC.
+  store::GuestAddressRecord MemberHeldAddress(const store::GuestAddressRecord& guest,
+                                              const crypto::BoxKeyPair& address_key,
+                                              const crypto::BoxPublicKey& member_key);
+  // Re-seals `pickup`'s share (a stale one of `sender_box`'s owner) to the address's current key.
+  Status ResealShareOf(const store::PickupRecord& pickup, const crypto::BoxKeyPair& sender_box,
+                       const std::string& actor);
   // Files the message of `pickup` (data key in hand) in `member`'s inbox and retires the link.
   Status FileForMember(store::WriteTxn& tx, const store::PickupRecord& pickup,
                        const store::UserRecord& member, const crypto::DataKey& data_key,

@@ -9,7 +9,12 @@
 #include <iterator>
 
 #include "app/app_test_fixture.h"
+#include "app/folders.h"
 #include "auth/bearer_secret.h"
+#include "crypto/password_hash.h"
+#include "keys/data_key.h"
+#include "keys/member_keys.h"
+#include "keys/pickup_keys.h"
 
 namespace sealpost::app {
 namespace {
@@ -274,7 +279,15 @@ TEST_F(GuestsTest, GeneratedMucIsReturnedOnceAndOpens) {
   const std::string muc(outcome.generated_mucs[kGuest].view());
   ASSERT_EQ(muc.size(), 11u);
   EXPECT_EQ(muc[5], '-');
-  EXPECT_EQ(store_->guests().GetGuestAddress(kGuest)->muc_hash.rfind("$argon2id$", 0), 0u);
+  // No MUC hash: the address's secret key under argon2id(MUC), with the parameters stored.
+  const auto row = store_->guests().GetGuestAddress(kGuest);
+  ASSERT_THAT(row.status(), IsOk());
+  EXPECT_EQ(row->muc_hash, "");
+  EXPECT_EQ(row->public_key.size(), 32u);
+  EXPECT_EQ(row->wrapped_secret.size(), 32u + crypto::kAeadOverhead);
+  EXPECT_EQ(row->kek_salt.size(), crypto::kPasswordSaltBytes);
+  EXPECT_EQ(row->kek_ops, static_cast<int64_t>(services_.config.password_hash.ops_limit));
+  EXPECT_EQ(row->kek_mem, static_cast<int64_t>(services_.config.password_hash.mem_limit_bytes));
   auto view = guests_.Unlock(LinkFor(kGuest), muc, "192.0.2.1");
   ASSERT_THAT(view.status(), IsOk());
   EXPECT_EQ(view->message.header.subject, "generated");
@@ -461,18 +474,214 @@ TEST_F(GuestsTest, StoreAndDataDirectoryAloneOpenNothing) {
   EXPECT_EQ(all.find(link), std::string::npos);
 
   // The pickup row holds only the lookup and a wrapped key: the lookup is not the secret, and
-  // no other key unwraps the data key.
+  // no other key unwraps the data key — not even the link's own key without the MUC's share.
   auto pickups = store_->guests().ListPickupsOfAddress(kGuest, 10);
   ASSERT_THAT(pickups.status(), IsOk());
   ASSERT_EQ(pickups->size(), 1u);
   const store::PickupRecord& p = (*pickups)[0];
   EXPECT_THAT(guests_.Unlock(p.lookup, kMuc, "192.0.2.1").status(), StatusIs(ErrorCode::kNotFound));
-  EXPECT_FALSE(crypto::AeadOpen(auth::BearerSecret::Generate().WrappingKey().aead(), p.wrapped_key,
-                                AsBytes(PickupKeyAd(p.message_id, p.email)))
+  for (const auto& key : {auth::BearerSecret::Generate().WrappingKey(),
+                          auth::BearerSecret::Parse(link)->WrappingKey()}) {
+    EXPECT_FALSE(
+        crypto::AeadOpen(key.aead(), p.wrapped_key, AsBytes(PickupKeyAd(p.message_id, p.email)))
+            .ok());
+  }
+}
+
+// The thief of the store who also has the link (a notification intercepted or still queued,
+// with the master key) gets nothing without the MUC: the old derivation (link key alone) fails,
+// and the address key opens only under the right MUC — a guess costs one argon2id each.
+TEST_F(GuestsTest, StoreAndLinkWithoutTheMucOpenNothing) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "SUBJECT-MARKER-77");
+  r.mucs = Mucs({{kGuest, kMuc}});
+  ASSERT_THAT(mailbox_.Send(alice, r).status(), IsOk());
+  const auto link = auth::BearerSecret::Parse(LinkFor(kGuest));
+  ASSERT_THAT(link.status(), IsOk());
+  const store::PickupRecord p = store_->guests().ListPickupsOfAddress(kGuest, 10)->at(0);
+  const store::GuestAddressRecord g = *store_->guests().GetGuestAddress(kGuest);
+  const std::string ad = PickupKeyAd(p.message_id, p.email);
+
+  // Before this design the link's key unwrapped the data key; now it does not.
+  EXPECT_FALSE(keys::UnwrapDataKey(link->WrappingKey(), p.wrapped_key, ad).ok());
+  EXPECT_EQ(g.muc_hash, "");  // nothing to verify a guess against but the wrapped key itself
+  EXPECT_EQ(p.sender_share.size(), 32u + crypto::kSealOverhead);
+  const crypto::PasswordHashParams params{static_cast<uint64_t>(g.kek_ops),
+                                          static_cast<size_t>(g.kek_mem)};
+  EXPECT_THAT(
+      keys::UnwrapAddressKeyWithMuc("tangerine-43", g.kek_salt, params, g.wrapped_secret, g.email)
+          .status(),
+      StatusIs(ErrorCode::kUnauthenticated));
+  // A random address key opens no share.
+  EXPECT_FALSE(keys::OpenPickupShare(crypto::BoxKeyPair::Generate(), p.sealed_share).ok());
+
+  // With the MUC: address key → share → (link key, share) → data key → the message.
+  auto address_key =
+      keys::UnwrapAddressKeyWithMuc(kMuc, g.kek_salt, params, g.wrapped_secret, g.email);
+  ASSERT_THAT(address_key.status(), IsOk());
+  auto share = keys::OpenPickupShare(*address_key, p.sealed_share);
+  ASSERT_THAT(share.status(), IsOk());
+  auto data_key =
+      keys::UnwrapDataKey(keys::PickupShareKey(link->WrappingKey(), *share), p.wrapped_key, ad);
+  ASSERT_THAT(data_key.status(), IsOk());
+  auto view = mailbox_.ReadWithKey(*store_->messages().GetMessage(p.message_id), *data_key);
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->header.subject, "SUBJECT-MARKER-77");
+  // The share alone, without the link, opens nothing either.
+  EXPECT_FALSE(keys::UnwrapDataKey(
+                   keys::PickupShareKey(auth::BearerSecret::Generate().WrappingKey(), *share),
+                   p.wrapped_key, ad)
                    .ok());
-  EXPECT_TRUE(crypto::AeadOpen(auth::BearerSecret::Parse(link)->WrappingKey().aead(), p.wrapped_key,
-                               AsBytes(PickupKeyAd(p.message_id, p.email)))
-                  .ok());
+}
+
+// A new MUC is a new key pair. The issuing sender's pickups open with it at once; another
+// sender's pickup waits (its own answer, no MUC counted) until that sender lists a folder.
+TEST_F(GuestsTest, ANewMucReSealsTheIssuersPickupsAtOnceAndOthersWhenTheirSendersListAFolder) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest first = Request(kGuest, "from alice");
+  first.mucs = Mucs({{kGuest, kMuc}});
+  auto from_alice = mailbox_.Send(alice, first);
+  ASSERT_THAT(from_alice.status(), IsOk());
+  const std::string link_a = LinkFor(kGuest);
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  ASSERT_THAT(mailbox_.Send(bob, Request(kGuest, "from bob")).status(), IsOk());
+  const std::string link_b = LinkFor(kGuest);
+
+  auto issued = guests_.IssueMuc(alice, from_alice->str(), kGuest, "fresh-code-9", false);
+  ASSERT_THAT(issued.status(), IsOk());
+  EXPECT_TRUE(AuditHas("pickup.share_resealed"));
+  EXPECT_THAT(guests_.Unlock(link_a, kMuc, "192.0.2.1").status(),  // the old MUC is gone
+              StatusIs(ErrorCode::kPermissionDenied));
+  auto a = guests_.Unlock(link_a, "fresh-code-9", "192.0.2.1");
+  ASSERT_THAT(a.status(), IsOk());
+  EXPECT_EQ(a->message.header.subject, "from alice");
+
+  UnlockOutcome out;
+  auto waiting = guests_.Unlock(link_b, "fresh-code-9", "192.0.2.1", &out);
+  EXPECT_THAT(waiting.status(), StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(waiting.status().reason(), Reason::kPickupWaitsForSender);
+  EXPECT_EQ(out.failure, UnlockFailure::kWaitsForSender);
+  EXPECT_EQ(store_->guests().GetGuestAddress(kGuest)->failures, 0);  // not a wrong MUC
+
+  Folders folders{services_};
+  ASSERT_THAT(folders.List(bob, store::Folder::kSent, "", 10).status(), IsOk());
+  auto b = guests_.Unlock(link_b, "fresh-code-9", "192.0.2.1");
+  ASSERT_THAT(b.status(), IsOk());
+  EXPECT_EQ(b->message.header.subject, "from bob");
+}
+
+// Enrolling through the portal keeps the address key, sealed to the new member: a message from
+// another sender then moves into the mailbox by its link, without the MUC (gone now).
+TEST_F(GuestsTest, AfterEnrolmentAnotherLinkIsClaimedWithTheMemberHeldKey) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest first = Request(kGuest, "from alice");
+  first.mucs = Mucs({{kGuest, kMuc}});
+  ASSERT_THAT(mailbox_.Send(alice, first).status(), IsOk());
+  const std::string link_a = LinkFor(kGuest);
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  ASSERT_THAT(mailbox_.Send(bob, Request(kGuest, "from bob")).status(), IsOk());
+  const std::string link_b = LinkFor(kGuest);
+
+  auto view = guests_.Unlock(link_a, kMuc, "192.0.2.1");
+  ASSERT_THAT(view.status(), IsOk());
+  auto enrolled = guests_.Enrol(accounts_, view->pickup_token,
+                                {"", crypto::SecretString::CopyOf(kPassword), "Gus", "192.0.2.1"},
+                                "TestBrowser/1.0");
+  ASSERT_THAT(enrolled.status(), IsOk());
+  const auto row = store_->guests().GetGuestAddress(kGuest);
+  ASSERT_THAT(row.status(), IsOk());
+  EXPECT_TRUE(row->wrapped_secret.empty());  // the MUC opens nothing any more
+  EXPECT_FALSE(row->member_sealed_secret.empty());
+  // The link answers "log in" now.
+  UnlockOutcome out;
+  EXPECT_THAT(guests_.Unlock(link_b, kMuc, "192.0.2.1", &out).status(),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(out.failure, UnlockFailure::kEnrolled);
+
+  auto ctx = accounts_.Authenticate(enrolled->session.cookie_value.view(), "127.0.0.1");
+  ASSERT_THAT(ctx.status(), IsOk());
+  auto claimed = guests_.Claim(*ctx, link_b);
+  ASSERT_THAT(claimed.status(), IsOk());
+  auto read = mailbox_.Read(*ctx, claimed->str());
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_EQ(read->header.subject, "from bob");
+}
+
+// A member who signed up outside the portal holds no address key: claiming needs the MUC once,
+// counted like an unlock; the member keeps the address key from then on.
+TEST_F(GuestsTest, AfterAPlainSignUpClaimNeedsTheMucOnce) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest first = Request(kGuest, "one");
+  first.mucs = Mucs({{kGuest, kMuc}});
+  ASSERT_THAT(mailbox_.Send(alice, first).status(), IsOk());
+  const std::string link_1 = LinkFor(kGuest);
+  ASSERT_THAT(mailbox_.Send(alice, Request(kGuest, "two")).status(), IsOk());
+  const std::string link_2 = LinkFor(kGuest);
+  mailer_.sent.clear();
+  const std::string guest_totp = Enrol(kGuest);
+  const AuthContext guest = LoggedIn(kGuest, guest_totp);
+
+  EXPECT_EQ(guests_.Claim(guest, link_1).status().reason(), Reason::kMucNeeded);
+  UnlockOutcome out;
+  EXPECT_THAT(guests_.Claim(guest, link_1, "wrong-code", "192.0.2.1", &out).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_EQ(out.failure, UnlockFailure::kMucWrong);
+  EXPECT_EQ(store_->guests().GetGuestAddress(kGuest)->failures, 1);
+  auto one = guests_.Claim(guest, link_1, kMuc, "192.0.2.1");
+  ASSERT_THAT(one.status(), IsOk());
+  EXPECT_EQ(mailbox_.Read(guest, one->str())->header.subject, "one");
+  // Held now: the second link needs no MUC.
+  auto two = guests_.Claim(guest, link_2);
+  ASSERT_THAT(two.status(), IsOk());
+  EXPECT_EQ(mailbox_.Read(guest, two->str())->header.subject, "two");
+}
+
+// Rows written before address keys: a pickup under the link's key alone and an address with only
+// a MUC hash. The pickup still opens with link + MUC, and the address gets its key pair then, so
+// the next message to it has a share.
+TEST_F(GuestsTest, ALegacyPickupStillOpensAndItsAddressGainsAKeyPair) {
+  const AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  SendRequest r = Request(kGuest, "legacy");
+  r.mucs = Mucs({{kGuest, kMuc}});
+  auto id = mailbox_.Send(alice, r);
+  ASSERT_THAT(id.status(), IsOk());
+  DeliverQueuedMail();  // its own notification is not the one LinkFor should find below
+  auto own = store_->messages().GetMailboxItem(alice.user.id, *id);
+  ASSERT_THAT(own.status(), IsOk());
+  auto data_key = keys::UnwrapOwnCopyKey(alice.umk, own->entry.sealed_key, *id, alice.user.id);
+  ASSERT_THAT(data_key.status(), IsOk());
+  // Rewrite address and pickup the way they were written before.
+  const auth::BearerSecret link = auth::BearerSecret::Generate();
+  const TimePoint now = clock_.Now();
+  auto hash = crypto::HashPasswordForStorage(kMuc, services_.config.password_hash);
+  ASSERT_THAT(hash.status(), IsOk());
+  ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.guests().PutGuestAddress({kGuest, *hash, 0, now, now}));
+    return tx.guests().CreatePickup(
+        {link.Lookup(), *id, alice.user.id, kGuest,
+         keys::WrapDataKey(link.WrappingKey(), *data_key, PickupKeyAd(*id, kGuest)), now, now + 24h,
+         store::PickupState::kPending});
+  }),
+              IsOk());
+
+  EXPECT_THAT(guests_.Unlock(link.Encode(), "wrong-code", "192.0.2.1").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  auto view = guests_.Unlock(link.Encode(), kMuc, "192.0.2.1");
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->message.header.subject, "legacy");
+  const auto row = store_->guests().GetGuestAddress(kGuest);
+  EXPECT_EQ(row->muc_hash, "");
+  EXPECT_EQ(row->public_key.size(), 32u);
+  EXPECT_EQ(row->failures, 0);
+
+  ASSERT_THAT(mailbox_.Send(alice, Request(kGuest, "after")).status(), IsOk());
+  const std::string next = LinkFor(kGuest);
+  const auto pickup = store_->guests().GetPickup(auth::BearerSecret::Parse(next)->Lookup());
+  ASSERT_THAT(pickup.status(), IsOk());
+  EXPECT_FALSE(pickup->sealed_share.empty());
+  auto after = guests_.Unlock(next, kMuc, "192.0.2.1");
+  ASSERT_THAT(after.status(), IsOk());
+  EXPECT_EQ(after->message.header.subject, "after");
 }
 
 }  // namespace

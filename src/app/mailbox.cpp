@@ -10,6 +10,7 @@
 
 #include "app/guest_notice.h"
 #include "app/guests.h"
+#include "app/internal/address_keys.h"
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
 #include "app/internal/fail_closed.h"
@@ -19,7 +20,6 @@
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/hash.h"
-#include "crypto/password_hash.h"
 #include "crypto/sealed_box.h"
 #include "keys/data_key.h"
 #include "keys/upload_key_blob.h"
@@ -163,6 +163,8 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
   author.actor = ctx.user.id.str();
   author.signing_key = &signing_key;
   author.umk = &ctx.umk;
+  SP_ASSIGN_OR_RETURN(author.share_copy_to,
+                      crypto::BoxPublicKey::FromBytes(ctx.user.box_public_key));
   author.open_upload = [&](const store::UploadRecord& upload) -> Result<crypto::SecretBytes> {
     if (upload.owner_id != ctx.user.id) return NotFound("not an upload of the sender");
     if (!box_key) {
@@ -204,6 +206,9 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     TimePoint created_at;
   };
   std::vector<PendingMuc> new_mucs;
+  // Each guest's address key (none for a legacy address without one): its pickup's share is
+  // sealed to it.
+  std::map<std::string, std::optional<crypto::BoxPublicKey>> address_keys;
   std::map<std::string, crypto::SecretString> generated;
   std::vector<std::string> muc_required;
   std::vector<std::string> all_to;  // in request order, for the seal
@@ -238,6 +243,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       return existing.status();
     }
     const bool usable = existing.ok() && existing->failures < s_.config.max_muc_failures;
+    if (existing.ok() && internal::HasAddressKey(*existing)) {
+      SP_ASSIGN_OR_RETURN(address_keys[address->str()],
+                          crypto::BoxPublicKey::FromBytes(existing->public_key));
+    }
     if (!author.brings_mucs) {
       // A portal reply: every guest of the thread already has a MUC (perhaps locked, until a
       // member issues a new one).
@@ -276,11 +285,16 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                                        s_.config.limits.max_new_guests))
         .ShownToClient(Reason::kInvalidRecipient);
   }
+  // A new MUC is a new key pair for the address (its secret under argon2id(MUC)). Pickups of
+  // other messages sealed to the old pair wait for their senders to re-seal them.
   std::vector<store::GuestAddressRecord> guest_addresses;
   for (const PendingMuc& g : new_mucs) {
-    SP_ASSIGN_OR_RETURN(std::string hash,
-                        crypto::HashPasswordForStorage(g.muc.view(), s_.config.password_hash));
-    guest_addresses.push_back({g.email, std::move(hash), 0, g.created_at, now});
+    SP_ASSIGN_OR_RETURN(
+        store::GuestAddressRecord record,
+        internal::NewAddressRecord(s_, g.email, g.muc.view(), crypto::BoxKeyPair::Generate(),
+                                   g.created_at, now));
+    SP_ASSIGN_OR_RETURN(address_keys[g.email], crypto::BoxPublicKey::FromBytes(record.public_key));
+    guest_addresses.push_back(std::move(record));
   }
 
   const MessageId id = platform::NewId<MessageId>(s_.rng);
@@ -345,16 +359,27 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                        now});
   }
 
-  // One pickup per guest: the data key under a key derived from a fresh link secret, and the
-  // notification that alone carries that secret.
+  // One pickup per guest: the data key under a key derived from a fresh link secret — which only
+  // the notification carries — and a share sealed to the address's key (opened with the MUC).
   std::vector<store::PickupRecord> pickups;
   std::vector<delivery::OutgoingMail> notifications;
   for (const EmailAddress& guest : guests) {
     const auth::BearerSecret link = auth::BearerSecret::Generate();
-    pickups.push_back(
-        {link.Lookup(), id, author.sender_id, guest.str(),
-         keys::WrapDataKey(link.WrappingKey(), data_key, PickupKeyAd(id, guest.str())), now,
-         now + pickup_ttl, store::PickupState::kPending});
+    internal::PickupKeys pickup_keys =
+        internal::NewPickupKeys(link.WrappingKey(), data_key, PickupKeyAd(id, guest.str()),
+                                address_keys[guest.str()], author.share_copy_to);
+    store::PickupRecord pickup{link.Lookup(),
+                               id,
+                               author.sender_id,
+                               guest.str(),
+                               std::move(pickup_keys.wrapped_key),
+                               now,
+                               now + pickup_ttl,
+                               store::PickupState::kPending};
+    pickup.sealed_share = std::move(pickup_keys.sealed_share);
+    pickup.share_key = std::move(pickup_keys.share_key);
+    pickup.sender_share = std::move(pickup_keys.sender_share);
+    pickups.push_back(std::move(pickup));
     notifications.push_back(ComposeGuestNotice(
         guest, {s_.config.product_name, author.name, author.email,
                 s_.config.public_url + "/pickup#" + link.Encode(), s_.config.guest_notice,

@@ -54,6 +54,9 @@ struct Author {
   const crypto::SigningKey* signing_key = nullptr;
   // A member keeps a copy in their Sent folder, wrapped by their UMK; the portal author keeps none.
   const crypto::Umk* umk = nullptr;
+  // A member's own X25519 public key: each guest pickup's share is also sealed to it, so the
+  // sender can re-seal it after a new MUC (app/internal/address_keys.h). None for the portal.
+  std::optional<crypto::BoxPublicKey> share_copy_to;
   // Opens the key blob (data key ‖ digest) of one of the author's uploads.
   std::function<Result<crypto::SecretBytes>(const store::UploadRecord&)> open_upload;
   // Guests without a usable MUC need one from this message (members); a portal reply reaches

@@ -44,7 +44,7 @@ struct ReasonRow {
 };
 
 // Indexed by Reason.
-constexpr std::array<ReasonRow, 36> kByReason{{
+constexpr std::array<ReasonRow, 38> kByReason{{
     {Reason::kNone, {"", "", ""}},
     {Reason::kMalformedRequest,
      {"malformed-request", "Malformed request", "The request is not well-formed HTTP."}},
@@ -134,6 +134,12 @@ constexpr std::array<ReasonRow, 36> kByReason{{
       "This message now waits in a Sealpost mailbox: log in to read it."}},
     {Reason::kAlreadyMember,
      {"already-member", "Already a member", "This address already has a Sealpost account."}},
+    {Reason::kPickupWaitsForSender,
+     {"pickup-waits-for-sender", "Waiting for the sender",
+      "This message waits for its sender to confirm the new unlock code; try again later."}},
+    {Reason::kMucNeeded,
+     {"muc-needed", "Unlock code needed",
+      "Enter the message unlock code once to move this message into your mailbox."}},
 }};
 
 constexpr bool RowsInOrder() {
@@ -146,7 +152,7 @@ constexpr bool RowsInOrder() {
   return true;
 }
 static_assert(RowsInOrder(), "catalogue rows must follow the enums' order");
-static_assert(static_cast<size_t>(Reason::kAlreadyMember) + 1 == kByReason.size());
+static_assert(static_cast<size_t>(Reason::kMucNeeded) + 1 == kByReason.size());
 static_assert(static_cast<size_t>(ErrorCode::kInternal) + 1 == kByCode.size());
 
 constexpr auto AllReasonsArray() {

@@ -74,6 +74,8 @@ enum class Reason : uint8_t {
   kPickupThrottled,
   kPickupEnrolled,
   kAlreadyMember,
+  kPickupWaitsForSender,
+  kMucNeeded,
 };
 
 struct ClientFace {

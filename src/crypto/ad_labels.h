@@ -49,6 +49,15 @@ inline constexpr std::string_view kAdPickupKey = "sealpost/pickup-key/v1";
 inline constexpr std::string_view kAdPickupToken = "sealpost/pickup-token/v1";
 // A guest's upload key blob wrapped under their pickup-token key. Parts: upload id, pickup lookup.
 inline constexpr std::string_view kAdPickupUpload = "sealpost/pickup-upload/v1";
+// A guest address's X25519 secret key wrapped under the key argon2id derives from its MUC
+// (keys/pickup_keys.h). Parts: guest address.
+inline constexpr std::string_view kAdGuestAddressKey = "sealpost/guest-address-key/v1";
+// A guest address's X25519 secret key wrapped under a pickup-token key, for enrolment.
+// Parts: pickup lookup.
+inline constexpr std::string_view kAdPickupTokenAddressKey = "sealpost/pickup-token-address-key/v1";
+// Not associated data but the domain label of the key that wraps a pickup's data key: keyed
+// BLAKE2b of the link key over this label ‖ the pickup's share (crypto::CombineSecrets). No parts.
+inline constexpr std::string_view kAdPickupShareKey = "sealpost/pickup-share-key/v1";
 // Every chunk of an attachment blob (secretstream, docs/formats/blob.md). Parts: blob id.
 inline constexpr std::string_view kAdBlob = "sealpost/blob/v1";
 // A platform secret wrapped under the master key (keys/master_key.h). Parts: one purpose below.
@@ -67,9 +76,19 @@ inline constexpr std::string_view kMasterPurposeGuestSeal = "guest-seal";
 inline constexpr std::string_view kMasterPurposeAuditSigning = "audit-signing";
 
 // Every label and purpose above, for tests and documentation.
-inline constexpr std::array<std::string_view, 10> kAllAdLabels = {
-    kAdUmk,       kAdMemberKeys,  kAdOwnCopyKey,   kAdMessageSummary, kAdMessageBody,
-    kAdPickupKey, kAdPickupToken, kAdPickupUpload, kAdBlob,           kAdMasterWrap};
+inline constexpr std::array<std::string_view, 13> kAllAdLabels = {kAdUmk,
+                                                                  kAdMemberKeys,
+                                                                  kAdOwnCopyKey,
+                                                                  kAdMessageSummary,
+                                                                  kAdMessageBody,
+                                                                  kAdPickupKey,
+                                                                  kAdPickupToken,
+                                                                  kAdPickupUpload,
+                                                                  kAdGuestAddressKey,
+                                                                  kAdPickupTokenAddressKey,
+                                                                  kAdPickupShareKey,
+                                                                  kAdBlob,
+                                                                  kAdMasterWrap};
 inline constexpr std::array<std::string_view, 4> kAllMasterPurposes = {
     kMasterPurposeTotp, kMasterPurposeOutboundMail, kMasterPurposeGuestSeal,
     kMasterPurposeAuditSigning};

@@ -97,4 +97,23 @@ Result<SecretBytes> DeriveSubkey(const SecretBytes& master, uint64_t subkey_id,
   return subkey;
 }
 
+Result<SecretBytes> CombineSecrets(const SecretBytes& key, std::string_view label,
+                                   const SecretBytes& secret) {
+  EnsureInitialized();
+  if (key.size() != kCombineKeyBytes) return InvalidArgument("combining key must be 32 bytes");
+  crypto_generichash_state state;
+  SecretBytes out(kCombineKeyBytes);
+  // The state holds key material: wiped below whatever happens.
+  int rc = crypto_generichash_init(&state, key.data(), key.size(), out.size());
+  if (rc == 0) {
+    rc = crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(label.data()),
+                                   label.size());
+  }
+  if (rc == 0) rc = crypto_generichash_update(&state, secret.data(), secret.size());
+  if (rc == 0) rc = crypto_generichash_final(&state, out.data(), out.size());
+  sodium_memzero(&state, sizeof state);
+  if (rc != 0) return Internal("crypto_generichash failed");
+  return out;
+}
+
 }  // namespace sealpost::crypto

@@ -6,6 +6,8 @@
 //   designs that can use AEAD or signatures instead.
 // - DeriveSubkey (libsodium crypto_kdf, BLAKE2b): independent subkeys from one 32-byte master key,
 //   separated by an 8-character context and a 64-bit id.
+// - CombineSecrets (libsodium crypto_generichash, keyed BLAKE2b-256): one key that needs two
+//   independent secrets (a pickup's link key and its MUC-protected share).
 //
 // Secrets: HMAC keys and the KDF master key/subkeys. HMAC keys are taken as ByteView, so their
 // storage is the caller's (keep them in SecretBytes). Thread-safety: the free functions are safe to
@@ -62,5 +64,13 @@ inline constexpr size_t kKdfMaxSubkeyBytes = 64;
 // `context` must be exactly 8 characters (e.g. "sesskey1"). InvalidArgument on any wrong size.
 Result<SecretBytes> DeriveSubkey(const SecretBytes& master, uint64_t subkey_id,
                                  std::string_view context, size_t length);
+
+inline constexpr size_t kCombineKeyBytes = 32;
+
+// BLAKE2b-256 keyed by `key` (32 bytes) over `label` ‖ `secret`: 32 bytes that cannot be computed
+// without both `key` and `secret` (a PRF under either). `label` separates uses (a label from
+// crypto/ad_labels.h). InvalidArgument unless `key` is 32 bytes.
+Result<SecretBytes> CombineSecrets(const SecretBytes& key, std::string_view label,
+                                   const SecretBytes& secret);
 
 }  // namespace sealpost::crypto

@@ -124,5 +124,24 @@ TEST(HashTest, DeriveSubkeySeparatesIdsAndContexts) {
   EXPECT_FALSE(ConstantTimeEquals(a->view(), c->view()));
 }
 
+// Keyed BLAKE2b-256 over label ‖ secret (vector from Python's hashlib.blake2b).
+TEST(HashTest, CombineSecretsIsKeyedBlake2b) {
+  const SecretBytes key = CountingMasterKey();
+  SecretBytes secret(32);
+  for (size_t i = 0; i < secret.size(); ++i) secret.data()[i] = static_cast<uint8_t>(32 + i);
+  auto combined = CombineSecrets(key, "test-label", secret);
+  ASSERT_THAT(combined.status(), IsOk());
+  EXPECT_EQ(HexEncode(combined->view()),
+            "475a30f59c139f9344a2f44c3e7b2fd8345ff79784d16796f931f4f96b4a6ebf");
+  // Each input matters.
+  auto other_label = CombineSecrets(key, "test-labe1", secret);
+  secret.data()[0] ^= 1;
+  auto other_secret = CombineSecrets(key, "test-label", secret);
+  EXPECT_NE(HexEncode(other_label->view()), HexEncode(combined->view()));
+  EXPECT_NE(HexEncode(other_secret->view()), HexEncode(combined->view()));
+  EXPECT_THAT(CombineSecrets(SecretBytes(31), "x", secret).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace sealpost::crypto

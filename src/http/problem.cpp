@@ -77,6 +77,7 @@ int ReasonStatus(Reason reason) {
     case Reason::kTotpSetupRequired:
     case Reason::kWrongPassword:
     case Reason::kMucWrong:
+    case Reason::kMucNeeded:
       return 403;
     case Reason::kSessionRequired:
     case Reason::kInvalidCredentials:
@@ -105,6 +106,7 @@ int ReasonStatus(Reason reason) {
     case Reason::kSealBroken:
     case Reason::kPickupEnrolled:
     case Reason::kAlreadyMember:
+    case Reason::kPickupWaitsForSender:
       return 409;
     case Reason::kMucLocked:
       return 423;

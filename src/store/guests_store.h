@@ -25,6 +25,11 @@ class GuestsReader {
   // the messages the sender's keys can re-seal to that member. Oldest first.
   virtual Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
                                                                          int limit) = 0;
+  // Pickups of `sender` still pending or opened, with a sender copy of their share, whose share
+  // is sealed to another key than their address's current one (a MUC was issued since): the
+  // shares the sender's keys can re-seal. Oldest first.
+  virtual Result<std::vector<PickupRecord>> ListStaleSharesOfSender(const UserId& sender,
+                                                                    int limit) = 0;
   // Pending or opened pickups with expires_at <= now, soonest expired first.
   virtual Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) = 0;
 };
@@ -54,11 +59,15 @@ class GuestsWriter {
   // The relay accepted the pickup's notification / the queue gave up on it.
   virtual Status SetPickupNotified(const std::string& lookup, TimePoint at) = 0;
   virtual Status SetPickupNotifyFailed(const std::string& lookup, TimePoint at) = 0;
-  // Recall: a pending pickup becomes revoked and its wrapped key is dropped. NotFound unless it
-  // is pending (opened or gone meanwhile).
+  // A new MUC gave the pickup's address a new key pair: the share, sealed again to `share_key`.
+  // NotFound unless the pickup is pending or opened.
+  virtual Status ResealPickupShare(const std::string& lookup, ByteView sealed_share,
+                                   ByteView share_key) = 0;
+  // Recall: a pending pickup becomes revoked and its wrapped key and shares are dropped.
+  // NotFound unless it is pending (opened or gone meanwhile).
   virtual Status RevokePendingPickup(const std::string& lookup) = 0;
-  // A pending or opened pickup past expires_at (<= now) becomes expired and its wrapped key is
-  // dropped. NotFound otherwise.
+  // A pending or opened pickup past expires_at (<= now) becomes expired and its wrapped key and
+  // shares are dropped. NotFound otherwise.
   virtual Status ExpirePickup(const std::string& lookup, TimePoint now) = 0;
 };
 

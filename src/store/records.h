@@ -169,13 +169,23 @@ struct OutboundMailRecord {
 };
 
 // A recipient address that is not a member (a guest), with its Message Unlock Code (MUC).
-// The MUC belongs to the address, not to one message. Only its argon2id PHC string is kept.
+// The MUC belongs to the address, not to one message. It is never kept: the address's X25519
+// secret key is wrapped under argon2id(MUC) (keys/pickup_keys.h), and unwrapping it is the MUC
+// check. Rows from before that (public_key empty) keep the MUC's argon2id PHC string instead.
 struct GuestAddressRecord {
   std::string email;     // normalised
-  std::string muc_hash;  // argon2id PHC string (salt and parameters inside)
+  std::string muc_hash;  // legacy rows only: argon2id PHC string; "" once the address has keys
   int64_t failures = 0;  // MUC attempts not (yet) followed by a success; locked at the limit
   TimePoint created_at;
   TimePoint updated_at;
+  Bytes public_key{};      // the address's X25519 public key; empty for a legacy row
+  Bytes wrapped_secret{};  // its secret key under argon2id(MUC, kek_salt, kek_ops, kek_mem)
+  Bytes kek_salt{};
+  int64_t kek_ops = 0;
+  int64_t kek_mem = 0;  // bytes
+  // After the address enrolled through the portal: its secret key sealed to the member's own
+  // X25519 key (the MUC slot is then emptied), so the member opens what still waits for it.
+  Bytes member_sealed_secret{};
 };
 
 // kRevoked: recalled by the sender; kExpired: past expires_at and cleaned up (both have dropped
@@ -195,7 +205,9 @@ struct PickupRecord {
   MessageId message_id;
   UserId sender_id;
   std::string email;  // the guest's normalised address
-  Bytes wrapped_key;  // the message data key under the link secret's WrappingKey()
+  // The message data key under PickupShareKey(link key, share) (keys/pickup_keys.h); for a
+  // legacy pickup (sealed_share empty) under the link secret's WrappingKey() alone.
+  Bytes wrapped_key;
   TimePoint created_at;
   TimePoint expires_at;
   PickupState state = PickupState::kPending;
@@ -205,6 +217,9 @@ struct PickupRecord {
   std::optional<TimePoint> notify_failed_at{};
   std::optional<TimePoint> opened_at{};
   std::optional<TimePoint> replied_at{};
+  Bytes sealed_share{};  // the share sealed to the address's public key (empty: legacy pickup)
+  Bytes share_key{};     // the address public key it is sealed to (stale after a new MUC)
+  Bytes sender_share{};  // the share sealed to the sender's own X25519 key; none for a guest
 };
 
 struct PlatformKeyRecord {

@@ -726,6 +726,96 @@ TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
   EXPECT_EQ(message->summary, Bytes{1});
 }
 
+// The MUC as a key factor: the address key columns round-trip, a share is re-sealed in place,
+// and a sender's shares sealed to a replaced address key are listed for re-sealing.
+TEST_P(StoreTest, AddressKeysAndPickupSharesRoundTripAndStaleSharesAreListed) {
+  const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
+  const UserRecord b = MakeUser(IdHex('b'), "b@x.org");
+  const MessageRecord m{MessageId::FromTrusted(IdHex('1')), a.id, kT0, Bytes{1}, Bytes{2}};
+  const MessageRecord n{MessageId::FromTrusted(IdHex('2')), b.id, kT0, Bytes{1}, Bytes{2}};
+  const MailboxEntry entries[] = {{a.id, m.id, Folder::kSent, Bytes{9}, false, kT0}};
+  const MailboxEntry b_entries[] = {{b.id, n.id, Folder::kSent, Bytes{9}, false, kT0}};
+  GuestAddressRecord g{"g@x.org", "", 0, kT0, kT0};
+  g.public_key = Bytes(32, 0x11);
+  g.wrapped_secret = Bytes(77, 0x22);
+  g.kek_salt = Bytes(16, 0x33);
+  g.kek_ops = 3;
+  g.kek_mem = 19 << 20;
+  PickupRecord fresh{"p-fresh", m.id, a.id,      "g@x.org",
+                     Bytes{7},  kT0,  kT0 + 24h, PickupState::kPending};
+  fresh.sealed_share = Bytes(80, 0x44);
+  fresh.share_key = g.public_key;
+  fresh.sender_share = Bytes(80, 0x55);
+  PickupRecord stale = fresh;  // sealed to an older key pair
+  stale.lookup = "p-stale";
+  stale.share_key = Bytes(32, 0x99);
+  PickupRecord legacy{"p-legacy", m.id, a.id,      "g@x.org",
+                      Bytes{7},   kT0,  kT0 + 24h, PickupState::kPending};  // no share at all
+  PickupRecord of_b = stale;
+  of_b.lookup = "p-of-b";
+  of_b.message_id = n.id;
+  of_b.sender_id = b.id;
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(a));
+                SP_RETURN_IF_ERROR(tx.accounts().CreateUser(b));
+                SP_RETURN_IF_ERROR(tx.messages().CreateMessage(m, entries, {}));
+                SP_RETURN_IF_ERROR(tx.messages().CreateMessage(n, b_entries, {}));
+                SP_RETURN_IF_ERROR(tx.guests().PutGuestAddress(g));
+                for (const auto* p : {&fresh, &stale, &legacy, &of_b}) {
+                  SP_RETURN_IF_ERROR(tx.guests().CreatePickup(*p));
+                }
+                return Status::Ok();
+              }),
+              IsOk());
+  auto got = store_->guests().GetGuestAddress("g@x.org");
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->public_key, g.public_key);
+  EXPECT_EQ(got->wrapped_secret, g.wrapped_secret);
+  EXPECT_EQ(got->kek_salt, g.kek_salt);
+  EXPECT_EQ(got->kek_ops, 3);
+  EXPECT_EQ(got->kek_mem, 19 << 20);
+  EXPECT_TRUE(got->member_sealed_secret.empty());
+  auto pickup = store_->guests().GetPickup("p-stale");
+  ASSERT_THAT(pickup.status(), IsOk());
+  EXPECT_EQ(pickup->sealed_share, stale.sealed_share);
+  EXPECT_EQ(pickup->share_key, stale.share_key);
+  EXPECT_EQ(pickup->sender_share, stale.sender_share);
+  EXPECT_TRUE(store_->guests().GetPickup("p-legacy")->sealed_share.empty());
+
+  auto listed = store_->guests().ListStaleSharesOfSender(a.id, 10);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].lookup, "p-stale");
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().ResealPickupShare("p-stale", Bytes(80, 0x66), g.public_key);
+              }),
+              IsOk());
+  EXPECT_EQ(store_->guests().GetPickup("p-stale")->sealed_share, Bytes(80, 0x66));
+  EXPECT_TRUE(store_->guests().ListStaleSharesOfSender(a.id, 10)->empty());
+  EXPECT_EQ(store_->guests().ListStaleSharesOfSender(b.id, 10)->size(), 1u);
+
+  // An enrolled address keeps its key for the member; the MUC slot goes.
+  GuestAddressRecord held{"g@x.org", "", 0, kT0, kT0 + 1h};
+  held.public_key = g.public_key;
+  held.member_sealed_secret = Bytes(80, 0x77);
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.guests().PutGuestAddress(held); }), IsOk());
+  got = store_->guests().GetGuestAddress("g@x.org");
+  EXPECT_TRUE(got->wrapped_secret.empty());
+  EXPECT_EQ(got->kek_ops, 0);
+  EXPECT_EQ(got->member_sealed_secret, held.member_sealed_secret);
+
+  // Recall drops the shares with the wrapped key; a share is re-sealed only while live.
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.guests().RevokePendingPickup("p-fresh"); }),
+              IsOk());
+  pickup = store_->guests().GetPickup("p-fresh");
+  EXPECT_TRUE(pickup->sealed_share.empty());
+  EXPECT_TRUE(pickup->sender_share.empty());
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().ResealPickupShare("p-fresh", Bytes(80, 1), g.public_key);
+              }),
+              StatusIs(ErrorCode::kNotFound));
+}
+
 TEST_P(StoreTest, AGuestWhoEnrolsGetsClaimablePickupsAndMailboxEntries) {
   UserRecord a = MakeUser(IdHex('a'), "a@x.org");
   a.state = UserState::kActive;

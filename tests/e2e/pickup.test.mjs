@@ -17,6 +17,10 @@ const BOB = 'bob@example.org'; // member recipient
 const CAROL = 'carol@example.net'; // guest: has a Maildir in the test Postfix
 const NOBODY = 'nobody@example.org'; // guest whose mail Postfix refuses (550): "failed"
 const CAROL_MUC = 'river-stone-42';
+const DAVE = 'dave@example.net'; // guest who then signs up by himself, not from the pickup page
+const DAVE_MUC = 'harbour-light-77';
+const ERIN = 'erin@example.net'; // guest with messages from two senders when her code is renewed
+const ERIN_MUC = 'meadow-lark-31';
 
 let relay;
 let server;
@@ -423,6 +427,83 @@ test('a message waiting for the new member moves in from its link after log-in',
   await carol.getByRole('button', { name: 'Move it into my mailbox' }).click();
   await carol.getByRole('heading', { name: 'Also this' }).waitFor();
   await carol.getByText(`Sealed by ${ALICE} — unchanged since sent`).waitFor();
+});
+
+test('a member who signed up by himself moves a message in from its link with the code once', async () => {
+  secrets.add(DAVE_MUC);
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill(`${DAVE},`);
+  await alice.getByLabel('Subject').fill('For Dave');
+  await alice.getByLabel('Message').fill('Welcome aboard.');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  const panel = alice.getByRole('group', { name: `Unlock code for ${DAVE}` });
+  await panel.getByLabel('I will type a code').check();
+  await panel.getByLabel(`Code for ${DAVE}`).fill(DAVE_MUC);
+  await alice.getByRole('button', { name: 'Send with these unlock codes' }).click();
+  await alice.getByRole('heading', { name: 'For Dave' }).waitFor();
+  const link = await pickupLink(DAVE, 1);
+  // Dave signs up through the ordinary form: he holds no key of his address yet.
+  const dave = await member(DAVE, 'Dave Dunn');
+  await openPickup(dave, link);
+  await dave.getByRole('button', { name: 'Log in to read it in your mailbox' }).click();
+  await dave.getByRole('button', { name: 'Move it into my mailbox' }).click();
+  await dave.getByLabel('Message Unlock Code').fill('not-the-code');
+  await dave.getByRole('button', { name: 'Move it into my mailbox' }).click();
+  await dave.getByText('That unlock code is not right. 4 tries left before the code is locked.').waitFor();
+  await screen(dave, 'pickup-claim-code');
+  await dave.getByLabel('Message Unlock Code').fill(DAVE_MUC);
+  await dave.getByRole('button', { name: 'Move it into my mailbox' }).click();
+  await dave.getByRole('heading', { name: 'For Dave' }).waitFor();
+  await dave.getByText(`Sealed by ${ALICE} — unchanged since sent`).waitFor();
+  await dave.context().close();
+});
+
+test('after a new code, another sender\'s message waits for that sender to be back', async () => {
+  secrets.add(ERIN_MUC);
+  await alice.goto(server.base + '/compose');
+  await alice.getByLabel('To').fill(`${ERIN},`);
+  await alice.getByLabel('Subject').fill('From Alice to Erin');
+  await alice.getByLabel('Message').fill('First.');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  const panel = alice.getByRole('group', { name: `Unlock code for ${ERIN}` });
+  await panel.getByLabel('I will type a code').check();
+  await panel.getByLabel(`Code for ${ERIN}`).fill(ERIN_MUC);
+  await alice.getByRole('button', { name: 'Send with these unlock codes' }).click();
+  await alice.getByRole('heading', { name: 'From Alice to Erin' }).waitFor();
+  const fromAlice = await pickupLink(ERIN, 1);
+  await bob.goto(server.base + '/compose');
+  await bob.getByLabel('To').fill(`${ERIN},`);
+  await bob.getByLabel('Subject').fill('From Bob to Erin');
+  await bob.getByLabel('Message').fill('Second.');
+  await bob.getByRole('button', { name: 'Send sealed message' }).click();
+  await bob.getByRole('heading', { name: 'From Bob to Erin' }).waitFor();
+  const fromBob = await pickupLink(ERIN, 2);
+  await bob.goto(server.base + '/compose'); // away from any folder listing
+
+  const erin = await newPage();
+  await openPickup(erin, fromAlice);
+  for (let i = 0; i < 5; i++) await unlock(erin, `wrong-code-${i}`);
+  await erin.getByText(/The unlock code is locked/).waitFor();
+  const row = alice.getByTestId('recipient-status').filter({ hasText: ERIN });
+  await untilShown(alice, row.getByText('Code locked', { exact: true }));
+  await row.getByRole('button', { name: `Issue new code for ${ERIN}` }).click();
+  const fresh = (await row.getByTestId('new-muc').textContent()).trim();
+  secrets.add(fresh);
+  await row.getByRole('button', { name: 'I have noted the code' }).click();
+
+  // Alice's message opens with the new code at once; Bob's waits until Bob is back.
+  await openPickup(erin, fromBob);
+  await unlock(erin, fresh);
+  await erin.getByText(/This message waits for its sender to confirm the new unlock code/).waitFor();
+  await screen(erin, 'pickup-waits-for-sender');
+  await bob.goto(server.base + '/mailbox/inbox');
+  await bob.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await unlock(erin, fresh);
+  await erin.getByRole('heading', { name: 'From Bob to Erin' }).waitFor();
+  await openPickup(erin, fromAlice);
+  await unlock(erin, fresh);
+  await erin.getByRole('heading', { name: 'From Alice to Erin' }).waitFor();
+  await erin.context().close();
 });
 
 test('no CSP violation, script error, secret in a URL or unsafe call without CSRF token', async () => {

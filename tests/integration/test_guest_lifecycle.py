@@ -12,6 +12,7 @@ from harness import Member, Server
 CAROL = "carol@example.net"  # guests: not members
 DAVE = "dave@example.net"
 ERIN = "erin@example.net"
+FRED = "fred@example.net"  # signs up by himself (not from the pickup page)
 
 
 class GuestLifecycleTest(unittest.TestCase):
@@ -186,6 +187,30 @@ class GuestLifecycleTest(unittest.TestCase):
         m = self.read(self.alice.client, message_id)
         self.assertEqual(m["recipients"][0]["status"], "expired")
         self.assertFalse(m["can_recall"])
+
+    def test_a_member_who_signed_up_elsewhere_claims_with_the_muc_once(self):
+        """The address key is under the MUC; a member who did not enrol from the pickup page
+        does not hold it, so the claim asks for the MUC once (counted like an unlock)."""
+        r = self.send([FRED], "CLAIM-ONE-5512")
+        self.assertEqual(r.status, 201, r.body)
+        first, muc = r.json()["id"], r.json()["generated_mucs"][FRED]
+        link1 = self.link_for(FRED)
+        r = self.send([FRED], "CLAIM-TWO-5512")
+        self.assertEqual(r.status, 201, r.body)
+        second = r.json()["id"]
+        link2 = self.link_for(FRED)
+        fred = Member(self.server, FRED).login()
+        r = fred.request("POST", "/api/v1/pickup/claim", {"link": link1})
+        self.assertEqual((r.status, r.problem_type()), (403, "muc-needed"))
+        r = fred.request("POST", "/api/v1/pickup/claim", {"link": link1, "muc": "WRONG-WRONG"})
+        self.assertEqual((r.status, r.problem_type()), (403, "muc-wrong"))
+        self.assertEqual(r.json()["remaining_tries"], 4)
+        r = fred.request("POST", "/api/v1/pickup/claim", {"link": link1, "muc": muc})
+        self.assertEqual((r.status, r.json()), (200, {"id": first}))
+        # He holds the address key now: the next link needs no MUC.
+        r = fred.request("POST", "/api/v1/pickup/claim", {"link": link2})
+        self.assertEqual((r.status, r.json()), (200, {"id": second}))
+        self.assertEqual(self.read(fred, second)["subject"], "CLAIM-TWO-5512")
 
 
 if __name__ == "__main__":

@@ -179,6 +179,11 @@ class GuestPickupTest(unittest.TestCase):
         self.assertFalse([l for l in access if GUEST in l])
         self.assertEqual(self.unlock(link, muc).status, 403)
         self.assertEqual(self.unlock(link, "a-new-code-42").status, 200)
+        # The new MUC is a new address key: Alice's pickups were re-sealed to it as she issued
+        # it; Bob's waits (no MUC counted) until Bob is back and lists a folder.
+        r = self.unlock(link_b, "a-new-code-42")
+        self.assertEqual((r.status, r.problem_type()), (409, "pickup-waits-for-sender"))
+        self.assertEqual(self.bob.client.request("GET", "/api/v1/mailbox/sent").status, 200)
         self.assertEqual(self.unlock(link_b, "a-new-code-42").status, 200)
 
         # No log holds a link secret or the MUCs; the database holds no content.

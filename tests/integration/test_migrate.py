@@ -4,9 +4,13 @@ message (with its attachment) is still readable by its recipient from a server o
 
 import hashlib
 import os
+import re
 import unittest
 
 from harness import Member, Server, pg_admin_url, pg_url_for, psql
+
+GUEST = "gina@example.net"
+GUEST_MUC = "GINA-code-4711"
 
 
 class MigrateTest(unittest.TestCase):
@@ -34,6 +38,13 @@ class MigrateTest(unittest.TestCase):
                 "attachments": [{"upload_id": r.json()["id"], "name": "data.bin"}]})
             assert r.status == 201, r.body
             cls.sent.append(r.json()["id"])
+        # A guest's pickup: its address key and share columns must reach PostgreSQL too.
+        r = cls.alice.client.request("POST", "/api/v1/messages", {
+            "to": [GUEST], "subject": "guest before migration", "text": "guest body",
+            "mucs": {GUEST: GUEST_MUC}})
+        assert r.status == 201, r.body
+        cls.guest_message = r.json()["id"]
+        cls.guest_link = re.search(r"/pickup#([A-Za-z0-9_-]{43})", s.mail_to(GUEST)).group(1)
         s.stop()  # (stopping appends and signs a final checkpoint)
         cls.verify_before = s.run_cli("verify", "audit", "--data-dir", s.data_dir)
         cls.migrate = s.run_cli("admin", "migrate", "--data-dir", s.data_dir, "--to", cls.url)
@@ -84,6 +95,22 @@ class MigrateTest(unittest.TestCase):
         db = server.db()
         (blobs,) = db.execute("SELECT count(*) FROM blobs").fetchone()
         self.assertEqual(blobs, 3)
+
+    def test_guest_pickup_opens_from_postgres_with_link_and_muc(self):
+        server = self.start_on_postgres()
+        with server.db() as db:
+            (public_key, wrapped_secret) = db.execute(
+                "SELECT length(public_key), length(wrapped_secret) FROM guest_addresses"
+            ).fetchone()
+            (share, sender_share) = db.execute(
+                "SELECT length(sealed_share), length(sender_share) FROM pickups").fetchone()
+        self.assertEqual((public_key, wrapped_secret), (32, 77))
+        self.assertEqual((share, sender_share), (80, 80))
+        guest = server.client()
+        r = guest.request("POST", "/api/v1/pickup/unlock",
+                          {"link": self.guest_link, "muc": GUEST_MUC})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual((r.json()["id"], r.json()["text"]), (self.guest_message, "guest body"))
 
     def test_second_run_refuses_a_database_that_is_not_empty(self):
         s = self.sqlite_server

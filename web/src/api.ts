@@ -414,7 +414,9 @@ export const api = {
       muc ? { address, muc } : { address, generate: true }),
   recall: (id: string) =>
     call<{ recalled: string[]; kept: string[] }>('POST', `/messages/${encodeURIComponent(id)}/recall`),
-  claimPickup: (link: string) => call<{ id: string }>('POST', '/pickup/claim', { link }),
+  // `muc` only where the server asks for it (muc-needed): a member who holds no address key.
+  claimPickup: (link: string, muc?: string) =>
+    call<{ id: string }>('POST', '/pickup/claim', muc ? { link, muc } : { link }),
   adminUsers: (cursor: string | null) =>
     call<Page<AdminUser>>('GET', '/admin/users?limit=50' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '')),
   disableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),

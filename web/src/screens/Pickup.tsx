@@ -42,8 +42,14 @@ interface UnlockProps {
   again?: boolean;
   onUnlocked: (v: PickupView) => void;
   onDead: (reason: string) => void;
-  onEnrolled: () => void;
+  onEnrolled: (muc: string) => void;
 }
+
+// A new unlock code was issued after this message was sent: until its sender has been back in
+// Sealpost (which re-seals it to the new code), no code opens it.
+const WAITS_FOR_SENDER =
+  'This message waits for its sender to confirm the new unlock code. Try again later: it opens ' +
+  'as soon as the sender has next used Sealpost.';
 
 function UnlockForm({ link, again, onUnlocked, onDead, onEnrolled }: UnlockProps) {
   const [muc, setMuc] = useState('');
@@ -74,7 +80,8 @@ function UnlockForm({ link, again, onUnlocked, onDead, onEnrolled }: UnlockProps
           : 'That unlock code is not right.');
       } else if (err.type === 'muc-locked') setFieldError(err.message);
       else if (err.type === 'pickup-not-found') onDead(err.message);
-      else if (err.type === 'pickup-enrolled') onEnrolled();
+      else if (err.type === 'pickup-enrolled') onEnrolled(code);
+      else if (err.type === 'pickup-waits-for-sender') setFormError(WAITS_FOR_SENDER);
       else if (err.type === 'invalid-muc') setFieldError('That is not an unlock code: check what you typed.');
       else setFormError(err.message);
     } finally {
@@ -400,18 +407,38 @@ function EnrolForm({ view, token, onGone, onEnrolled }: {
 
 // ---- Already a member: log in, then the message moves into the mailbox ----
 
-function Claim({ link }: { link: string }) {
+// `typedMuc`: the unlock code the guest typed on this page, if any. A member who signed up
+// outside the pickup page holds no key of the address yet: the server then asks for the code once.
+function Claim({ link, typedMuc }: { link: string; typedMuc: string }) {
   const session = useSession();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [needMuc, setNeedMuc] = useState(false);
+  const [muc, setMuc] = useState(typedMuc);
+  const [mucError, setMucError] = useState<string | null>(null);
   const claim = async () => {
     setBusy(true);
     setError(null);
+    setMucError(null);
     try {
-      const { id } = await api.claimPickup(link);
+      const { id } = await api.claimPickup(link, muc.trim() || undefined);
       navigate(`/messages/${id}`, true);
     } catch (err) {
-      setError(message(err));
+      if (!(err instanceof ApiError)) setError(String(err));
+      else if (err.type === 'muc-needed') {
+        setNeedMuc(true);
+        if (muc.trim()) setMucError(err.message);
+      } else if (err.type === 'muc-wrong') {
+        setNeedMuc(true);
+        const left = Number(err.extra.remaining_tries);
+        setMucError(Number.isFinite(left) && left > 0
+          ? `That unlock code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left before the code is locked.`
+          : 'That unlock code is not right.');
+      } else if (err.type === 'muc-locked') {
+        setNeedMuc(true);
+        setMucError(err.message);
+      } else if (err.type === 'pickup-waits-for-sender') setError(WAITS_FOR_SENDER);
+      else setError(err.message);
     } finally {
       setBusy(false);
     }
@@ -426,6 +453,12 @@ function Claim({ link }: { link: string }) {
       {session.kind === 'active' ? (
         <>
           <p>You are logged in as <strong>{session.user.email}</strong>.</p>
+          {needMuc && (
+            <Field id="claim-muc" label="Message Unlock Code" value={muc} onInput={setMuc}
+                   autoComplete="off" maxLength={64} required autoFocus
+                   hint="Needed once: the code the sender gave you for this address."
+                   error={mucError || undefined} />
+          )}
           <FormError message={error} />
           <button type="button" disabled={busy} onClick={claim}>
             {busy ? 'Moving…' : 'Move it into my mailbox'}
@@ -446,7 +479,7 @@ function Claim({ link }: { link: string }) {
 type Phase =
   | { kind: 'unlock' }
   | { kind: 'dead'; reason: string }
-  | { kind: 'claim' }
+  | { kind: 'claim'; muc: string }
   | { kind: 'read'; view: PickupView }
   | { kind: 'recovery'; code: string; email: string }
   | { kind: 'totp-offer'; email: string }
@@ -495,7 +528,7 @@ export function Pickup() {
       setTokenExpired(false);
     },
     onDead: (reason: string) => setPhase({ kind: 'dead', reason }),
-    onEnrolled: () => setPhase({ kind: 'claim' }),
+    onEnrolled: (muc: string) => setPhase({ kind: 'claim', muc }),
   };
 
   if (!link) {
@@ -517,7 +550,7 @@ export function Pickup() {
       </section>
     );
   }
-  if (phase.kind === 'claim') return <Claim link={link} />;
+  if (phase.kind === 'claim') return <Claim link={link} typedMuc={phase.muc} />;
   if (phase.kind === 'recovery') {
     return (
       <section class="card narrow">
@@ -563,7 +596,7 @@ export function Pickup() {
         <UnlockForm key={link} {...unlockProps} />
         <p class="hint">
           Already have a Sealpost account for this address?{' '}
-          <button type="button" class="link" onClick={() => setPhase({ kind: 'claim' })}>
+          <button type="button" class="link" onClick={() => setPhase({ kind: 'claim', muc: '' })}>
             Log in to read it in your mailbox
           </button>
         </p>

@@ -28,6 +28,12 @@ Result<std::vector<PickupRecord>> PgGuestsReader::ListClaimablePickupsOfSender(c
                                        limit);
 }
 
+Result<std::vector<PickupRecord>> PgGuestsReader::ListStaleSharesOfSender(const UserId& sender,
+                                                                          int limit) {
+  return reader_.ReadAll<PickupRecord>(ReadPickup, "list_stale_shares_of_sender", sender.str(),
+                                       limit);
+}
+
 Result<std::vector<PickupRecord>> PgGuestsReader::ListExpiredPickups(TimePoint now, int limit) {
   return reader_.ReadAll<PickupRecord>(ReadPickup, "list_expired_pickups", ToUnixMillis(now),
                                        limit);
@@ -36,7 +42,9 @@ Result<std::vector<PickupRecord>> PgGuestsReader::ListExpiredPickups(TimePoint n
 Status PgGuestsWriter::PutGuestAddress(const GuestAddressRecord& g) {
   return txn_.GuardStatus([&] {
     tx_.exec_prepared("put_guest_address", g.email, g.muc_hash, g.failures,
-                      ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at));
+                      ToUnixMillis(g.created_at), ToUnixMillis(g.updated_at), Bin(g.public_key),
+                      Bin(g.wrapped_secret), Bin(g.kek_salt), g.kek_ops, g.kek_mem,
+                      Bin(g.member_sealed_secret));
     return Status::Ok();
   });
 }
@@ -73,7 +81,8 @@ Status PgGuestsWriter::CreatePickup(const PickupRecord& p) {
                           Bin(p.wrapped_key), ToUnixMillis(p.created_at),
                           ToUnixMillis(p.expires_at), static_cast<int>(p.state),
                           MillisOrNone(p.notified_at), MillisOrNone(p.notify_failed_at),
-                          MillisOrNone(p.opened_at), MillisOrNone(p.replied_at)),
+                          MillisOrNone(p.opened_at), MillisOrNone(p.replied_at),
+                          Bin(p.sealed_share), Bin(p.share_key), Bin(p.sender_share)),
         "pickup");
   });
 }
@@ -123,6 +132,15 @@ Status PgGuestsWriter::ExpirePickup(const std::string& lookup, TimePoint now) {
   return txn_.GuardStatus([&] {
     return ExpectOneRow(tx_.exec_prepared("expire_pickup", lookup, ToUnixMillis(now)),
                         "expired pickup");
+  });
+}
+
+Status PgGuestsWriter::ResealPickupShare(const std::string& lookup, ByteView sealed_share,
+                                         ByteView share_key) {
+  return txn_.GuardStatus([&] {
+    return ExpectOneRow(
+        tx_.exec_prepared("reseal_pickup_share", lookup, Bin(sealed_share), Bin(share_key)),
+        "live pickup");
   });
 }
 

@@ -18,6 +18,8 @@ class PgGuestsReader final : public GuestsReader {
                                                          int limit) override;
   Result<std::vector<PickupRecord>> ListClaimablePickupsOfSender(const UserId& sender,
                                                                  int limit) override;
+  Result<std::vector<PickupRecord>> ListStaleSharesOfSender(const UserId& sender,
+                                                            int limit) override;
   Result<std::vector<PickupRecord>> ListExpiredPickups(TimePoint now, int limit) override;
 
  private:
@@ -42,6 +44,8 @@ class PgGuestsWriter final : public GuestsWriter {
   Status SetPickupNotifyFailed(const std::string& lookup, TimePoint at) override;
   Status RevokePendingPickup(const std::string& lookup) override;
   Status ExpirePickup(const std::string& lookup, TimePoint now) override;
+  Status ResealPickupShare(const std::string& lookup, ByteView sealed_share,
+                           ByteView share_key) override;
 
  private:
   PgTxn& txn_;

@@ -196,7 +196,20 @@ ALTER TABLE messages ALTER COLUMN summary SET STORAGE EXTERNAL,
 ALTER TABLE outbound_mail ALTER COLUMN sealed_mail SET STORAGE EXTERNAL,
   SET (toast_tuple_target = 8160);
 )sql",
-      // 8: the recovery slot's argon2id parameters (0 for older slots: the configured ones).
+      // 8: the MUC as a key factor: address key pairs and per-pickup shares
+      // (docs/formats/guest-pickup.md). Existing rows stay as they are (legacy, empty columns).
+      R"sql(
+ALTER TABLE guest_addresses ADD COLUMN public_key BYTEA NOT NULL DEFAULT ''::bytea,
+  ADD COLUMN wrapped_secret BYTEA NOT NULL DEFAULT ''::bytea,
+  ADD COLUMN kek_salt BYTEA NOT NULL DEFAULT ''::bytea,
+  ADD COLUMN kek_ops BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN kek_mem BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN member_sealed_secret BYTEA NOT NULL DEFAULT ''::bytea;
+ALTER TABLE pickups ADD COLUMN sealed_share BYTEA NOT NULL DEFAULT ''::bytea,
+  ADD COLUMN share_key BYTEA NOT NULL DEFAULT ''::bytea,
+  ADD COLUMN sender_share BYTEA NOT NULL DEFAULT ''::bytea;
+)sql",
+      // 9: the recovery slot's argon2id parameters (0 for older slots: the configured ones).
       R"sql(
 ALTER TABLE users ADD COLUMN recovery_ops BIGINT NOT NULL DEFAULT 0,
   ADD COLUMN recovery_mem BIGINT NOT NULL DEFAULT 0;

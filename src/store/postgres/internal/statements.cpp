@@ -20,10 +20,12 @@ constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size,
 constexpr const char* kOutboundMailColumns =
     "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error, "
     "pickup_lookup";
-constexpr const char* kGuestAddressColumns = "email, muc_hash, failures, created_ms, updated_ms";
+constexpr const char* kGuestAddressColumns =
+    "email, muc_hash, failures, created_ms, updated_ms, public_key, wrapped_secret, kek_salt, "
+    "kek_ops, kek_mem, member_sealed_secret";
 constexpr const char* kPickupColumns =
     "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state, "
-    "notified_ms, notify_failed_ms, opened_ms, replied_ms";
+    "notified_ms, notify_failed_ms, opened_ms, replied_ms, sealed_share, share_key, sender_share";
 constexpr const char* kMailboxSelect =
     "SELECT b.owner_id, b.message_id, b.folder, b.sealed_key, b.unread, b.created_ms, "
     "m.sender_id, m.created_ms, m.summary, m.body FROM mailbox b JOIN messages m ON "
@@ -191,10 +193,16 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"list_pickups_of_address", S({"SELECT ", kPickupColumns,
                                      " FROM pickups WHERE email = $1 "
                                      "ORDER BY created_ms, lookup LIMIT $2"})},
-      {"put_guest_address", S({"INSERT INTO guest_addresses(", kGuestAddressColumns,
-                               ") VALUES($1,$2,$3,$4,$5) ON CONFLICT(email) DO UPDATE SET "
-                               "muc_hash = excluded.muc_hash, failures = excluded.failures, "
-                               "updated_ms = excluded.updated_ms"})},
+      {"put_guest_address",
+       S({"INSERT INTO guest_addresses(", kGuestAddressColumns,
+          ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) "
+          "ON CONFLICT(email) DO UPDATE SET "
+          "muc_hash = excluded.muc_hash, failures = excluded.failures, "
+          "updated_ms = excluded.updated_ms, public_key = excluded.public_key, "
+          "wrapped_secret = excluded.wrapped_secret, "
+          "kek_salt = excluded.kek_salt, kek_ops = excluded.kek_ops, "
+          "kek_mem = excluded.kek_mem, "
+          "member_sealed_secret = excluded.member_sealed_secret"})},
       {"reserve_muc_attempt",
        "UPDATE guest_addresses SET failures = failures + 1, updated_ms = $1 "
        "WHERE email = $2 AND failures < $3 RETURNING failures"},
@@ -209,7 +217,16 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"create_pickup",
        S({"INSERT INTO pickups(", kPickupColumns,
           ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,NULLIF($9::bigint,-1),NULLIF($10::bigint,-1),"
-          "NULLIF($11::bigint,-1),NULLIF($12::bigint,-1)) ON CONFLICT DO NOTHING"})},
+          "NULLIF($11::bigint,-1),NULLIF($12::bigint,-1),$13,$14,$15) ON CONFLICT DO NOTHING"})},
+      {"reseal_pickup_share",
+       "UPDATE pickups SET sealed_share = $2, share_key = $3 WHERE lookup = $1 AND "
+       "state IN (0, 1)"},
+      {"list_stale_shares_of_sender",
+       S({"SELECT ", kPickupColumns,
+          " FROM pickups WHERE sender_id = $1 AND state IN (0, 1) AND length(sender_share) > 0 "
+          "AND EXISTS (SELECT 1 FROM guest_addresses g WHERE g.email = pickups.email AND "
+          "length(g.public_key) > 0 AND g.public_key <> pickups.share_key) "
+          "ORDER BY created_ms, lookup LIMIT $2"})},
       {"set_pickup_state", "UPDATE pickups SET state = $1 WHERE lookup = $2"},
       {"mark_pickup_opened",
        "UPDATE pickups SET state = 1, opened_ms = coalesce(opened_ms, $2) WHERE lookup = $1 "
@@ -219,9 +236,11 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"set_pickup_notified", "UPDATE pickups SET notified_ms = $2 WHERE lookup = $1"},
       {"set_pickup_notify_failed", "UPDATE pickups SET notify_failed_ms = $2 WHERE lookup = $1"},
       {"revoke_pending_pickup",
-       "UPDATE pickups SET state = 2, wrapped_key = ''::bytea WHERE lookup = $1 AND state = 0"},
+       "UPDATE pickups SET state = 2, wrapped_key = ''::bytea, sealed_share = ''::bytea, "
+       "sender_share = ''::bytea WHERE lookup = $1 AND state = 0"},
       {"expire_pickup",
-       "UPDATE pickups SET state = 3, wrapped_key = ''::bytea WHERE lookup = $1 AND "
+       "UPDATE pickups SET state = 3, wrapped_key = ''::bytea, sealed_share = ''::bytea, "
+       "sender_share = ''::bytea WHERE lookup = $1 AND "
        "state IN (0, 1) AND expires_ms <= $2"},
       {"list_expired_pickups", S({"SELECT ", kPickupColumns,
                                   " FROM pickups WHERE state IN (0, 1) AND expires_ms <= $1 "
@@ -381,6 +400,12 @@ GuestAddressRecord ReadGuestAddress(const pqxx::row& r) {
   g.failures = r[2].as<int64_t>();
   g.created_at = FromUnixMillis(r[3].as<int64_t>());
   g.updated_at = FromUnixMillis(r[4].as<int64_t>());
+  g.public_key = ReadBytes(r[5]);
+  g.wrapped_secret = ReadBytes(r[6]);
+  g.kek_salt = ReadBytes(r[7]);
+  g.kek_ops = r[8].as<int64_t>();
+  g.kek_mem = r[9].as<int64_t>();
+  g.member_sealed_secret = ReadBytes(r[10]);
   return g;
 }
 
@@ -402,6 +427,9 @@ PickupRecord ReadPickup(const pqxx::row& r) {
   p.notify_failed_at = time_at(9);
   p.opened_at = time_at(10);
   p.replied_at = time_at(11);
+  p.sealed_share = ReadBytes(r[12]);
+  p.share_key = ReadBytes(r[13]);
+  p.sender_share = ReadBytes(r[14]);
   return p;
 }
 

@@ -63,6 +63,18 @@ Result<std::vector<PickupRecord>> SqliteGuestsReader::ListClaimablePickupsOfSend
       [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
 }
 
+Result<std::vector<PickupRecord>> SqliteGuestsReader::ListStaleSharesOfSender(const UserId& sender,
+                                                                              int limit) {
+  return ListPickups(
+      pool_,
+      std::string("SELECT ") + kPickupColumns +
+          " FROM pickups WHERE sender_id = ? AND state IN (0, 1) AND length(sender_share) > 0 "
+          "AND EXISTS (SELECT 1 FROM guest_addresses g WHERE g.email = pickups.email AND "
+          "length(g.public_key) > 0 AND g.public_key != pickups.share_key) "
+          "ORDER BY created_ms, lookup LIMIT ?",
+      [&](Statement& s) { s.Bind(1, sender.str()).Bind(2, int64_t{limit}); });
+}
+
 Result<std::vector<PickupRecord>> SqliteGuestsReader::ListExpiredPickups(TimePoint now, int limit) {
   return ListPickups(pool_,
                      std::string("SELECT ") + kPickupColumns +
@@ -74,11 +86,17 @@ Result<std::vector<PickupRecord>> SqliteGuestsReader::ListExpiredPickups(TimePoi
 Status SqliteGuestsWriter::PutGuestAddress(const GuestAddressRecord& g) {
   SP_ASSIGN_OR_RETURN(
       auto s, db_.Prepare(std::string("INSERT INTO guest_addresses(") + kGuestAddressColumns +
-                          ") VALUES(?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET "
+                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(email) DO UPDATE SET "
                           "muc_hash = excluded.muc_hash, failures = excluded.failures, "
-                          "updated_ms = excluded.updated_ms"));
+                          "updated_ms = excluded.updated_ms, public_key = excluded.public_key, "
+                          "wrapped_secret = excluded.wrapped_secret, kek_salt = excluded.kek_salt, "
+                          "kek_ops = excluded.kek_ops, kek_mem = excluded.kek_mem, "
+                          "member_sealed_secret = excluded.member_sealed_secret"));
   s.Bind(1, g.email).Bind(2, g.muc_hash).Bind(3, g.failures);
   s.Bind(4, ToUnixMillis(g.created_at)).Bind(5, ToUnixMillis(g.updated_at));
+  s.Bind(6, ByteView(g.public_key)).Bind(7, ByteView(g.wrapped_secret));
+  s.Bind(8, ByteView(g.kek_salt)).Bind(9, g.kek_ops).Bind(10, g.kek_mem);
+  s.Bind(11, ByteView(g.member_sealed_secret));
   return s.Run();
 }
 
@@ -116,7 +134,7 @@ Status SqliteGuestsWriter::ResetMucFailures(const std::string& email) {
 
 Status SqliteGuestsWriter::CreatePickup(const PickupRecord& p) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO pickups(") + kPickupColumns +
-                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   s.Bind(1, p.lookup).Bind(2, p.message_id.str()).Bind(3, p.sender_id.str()).Bind(4, p.email);
   s.Bind(5, ByteView(p.wrapped_key)).Bind(6, ToUnixMillis(p.created_at));
   s.Bind(7, ToUnixMillis(p.expires_at)).Bind(8, int64_t{static_cast<int>(p.state)});
@@ -128,6 +146,8 @@ Status SqliteGuestsWriter::CreatePickup(const PickupRecord& p) {
       s.BindNull(index++);
     }
   }
+  s.Bind(13, ByteView(p.sealed_share)).Bind(14, ByteView(p.share_key));
+  s.Bind(15, ByteView(p.sender_share));
   return s.Run();
 }
 
@@ -167,18 +187,28 @@ Status SqliteGuestsWriter::SetPickupNotifyFailed(const std::string& lookup, Time
 }
 
 Status SqliteGuestsWriter::RevokePendingPickup(const std::string& lookup) {
-  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 2, wrapped_key = X'' "
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 2, wrapped_key = X'', "
+                                          "sealed_share = X'', sender_share = X'' "
                                           "WHERE lookup = ? AND state = 0"));
   SP_RETURN_IF_ERROR(s.Bind(1, lookup).Run());
   return ExpectOneRow(db_, "pending pickup");
 }
 
 Status SqliteGuestsWriter::ExpirePickup(const std::string& lookup, TimePoint now) {
-  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 3, wrapped_key = X'' "
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET state = 3, wrapped_key = X'', "
+                                          "sealed_share = X'', sender_share = X'' "
                                           "WHERE lookup = ? AND state IN (0, 1) AND "
                                           "expires_ms <= ?"));
   SP_RETURN_IF_ERROR(s.Bind(1, lookup).Bind(2, ToUnixMillis(now)).Run());
   return ExpectOneRow(db_, "expired pickup");
+}
+
+Status SqliteGuestsWriter::ResealPickupShare(const std::string& lookup, ByteView sealed_share,
+                                             ByteView share_key) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE pickups SET sealed_share = ?, share_key = ? "
+                                          "WHERE lookup = ? AND state IN (0, 1)"));
+  SP_RETURN_IF_ERROR(s.Bind(1, sealed_share).Bind(2, share_key).Bind(3, lookup).Run());
+  return ExpectOneRow(db_, "live pickup");
 }
 
 }  // namespace sealpost::store::sqlite

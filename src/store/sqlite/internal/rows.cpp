@@ -88,6 +88,12 @@ GuestAddressRecord ReadGuestAddress(const Statement& s) {
   g.failures = s.Int(2);
   g.created_at = FromUnixMillis(s.Int(3));
   g.updated_at = FromUnixMillis(s.Int(4));
+  g.public_key = s.Blob(5);
+  g.wrapped_secret = s.Blob(6);
+  g.kek_salt = s.Blob(7);
+  g.kek_ops = s.Int(8);
+  g.kek_mem = s.Int(9);
+  g.member_sealed_secret = s.Blob(10);
   return g;
 }
 
@@ -109,6 +115,9 @@ PickupRecord ReadPickup(const Statement& s) {
   p.notify_failed_at = time_at(9);
   p.opened_at = time_at(10);
   p.replied_at = time_at(11);
+  p.sealed_share = s.Blob(12);
+  p.share_key = s.Blob(13);
+  p.sender_share = s.Blob(14);
   return p;
 }
 

@@ -19,10 +19,11 @@ inline constexpr const char* kOutboundMailColumns =
     "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error, "
     "pickup_lookup";
 inline constexpr const char* kGuestAddressColumns =
-    "email, muc_hash, failures, created_ms, updated_ms";
+    "email, muc_hash, failures, created_ms, updated_ms, public_key, wrapped_secret, kek_salt, "
+    "kek_ops, kek_mem, member_sealed_secret";
 inline constexpr const char* kPickupColumns =
     "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state, "
-    "notified_ms, notify_failed_ms, opened_ms, replied_ms";
+    "notified_ms, notify_failed_ms, opened_ms, replied_ms, sealed_share, share_key, sender_share";
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 

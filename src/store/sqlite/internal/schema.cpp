@@ -167,7 +167,20 @@ CREATE INDEX mailbox_by_message ON mailbox(message_id);
       R"sql(
 CREATE INDEX pickups_live_by_sender ON pickups(sender_id) WHERE state IN (0, 1);
 )sql",
-      // 7: the recovery slot's argon2id parameters (0 for older slots: the configured ones).
+      // 7: the MUC as a key factor: address key pairs and per-pickup shares
+      // (docs/formats/guest-pickup.md). Existing rows stay as they are (legacy, empty columns).
+      R"sql(
+ALTER TABLE guest_addresses ADD COLUMN public_key BLOB NOT NULL DEFAULT X'';
+ALTER TABLE guest_addresses ADD COLUMN wrapped_secret BLOB NOT NULL DEFAULT X'';
+ALTER TABLE guest_addresses ADD COLUMN kek_salt BLOB NOT NULL DEFAULT X'';
+ALTER TABLE guest_addresses ADD COLUMN kek_ops INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE guest_addresses ADD COLUMN kek_mem INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE guest_addresses ADD COLUMN member_sealed_secret BLOB NOT NULL DEFAULT X'';
+ALTER TABLE pickups ADD COLUMN sealed_share BLOB NOT NULL DEFAULT X'';
+ALTER TABLE pickups ADD COLUMN share_key BLOB NOT NULL DEFAULT X'';
+ALTER TABLE pickups ADD COLUMN sender_share BLOB NOT NULL DEFAULT X'';
+)sql",
+      // 8: the recovery slot's argon2id parameters (0 for older slots: the configured ones).
       R"sql(
 ALTER TABLE users ADD COLUMN recovery_ops INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN recovery_mem INTEGER NOT NULL DEFAULT 0;
