@@ -278,7 +278,11 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     // NotFound when recalled or expired since it was read.
     SP_RETURN_IF_ERROR(tx.guests().MarkPickupOpened(pickup->lookup, now));
     if (check.upgraded) {
-      SP_RETURN_IF_ERROR(tx.guests().PutGuestAddress(*check.upgraded));
+      // Conflict: a sender issued a new MUC since the row was read. That MUC stands; this unlock,
+      // right when it was checked, still opens its (legacy, link-only) pickup.
+      const Status upgraded =
+          tx.guests().UpgradeLegacyGuestAddress(*check.upgraded, guest->muc_hash);
+      if (!upgraded.ok() && upgraded.code() != ErrorCode::kConflict) return upgraded;
     } else {
       SP_RETURN_IF_ERROR(tx.guests().ResetMucFailures(pickup->email));
     }

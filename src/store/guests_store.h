@@ -43,6 +43,11 @@ class GuestsWriter {
   // exceed the limit: it returns the new count, or Conflict when the address already has `limit`
   // failures (locked), NotFound when unknown. ResetMucFailures after success.
   virtual Status PutGuestAddress(const GuestAddressRecord& guest) = 0;
+  // A legacy address (MUC hash, no key pair) gets the key pair of `upgraded`, its hash dropped
+  // and its failures reset, only while it still holds `legacy_muc_hash` and no key pair:
+  // Conflict when a new MUC was issued since it was read.
+  virtual Status UpgradeLegacyGuestAddress(const GuestAddressRecord& upgraded,
+                                           const std::string& legacy_muc_hash) = 0;
   virtual Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
                                             TimePoint now) = 0;
   virtual Status ResetMucFailures(const std::string& email) = 0;

@@ -728,6 +728,46 @@ TEST_P(StoreTest, PickupsAreFoundByLookupMessageAndAddress) {
 
 // The MUC as a key factor: the address key columns round-trip, a share is re-sealed in place,
 // and a sender's shares sealed to a replaced address key are listed for re-sealing.
+// A legacy address gains its key pair only while it still has the MUC hash the unlock checked:
+// a MUC issued in between (a new hash, or a key pair already) wins.
+TEST_P(StoreTest, LegacyAddressIsUpgradedOnlyWhileItsHashIsUnchanged) {
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().PutGuestAddress({"g@x.org", "$argon2id$old", 3, kT0, kT0});
+              }),
+              IsOk());
+  GuestAddressRecord upgraded{"g@x.org", "", 0, kT0, kT0 + 1h};
+  upgraded.public_key = Bytes(32, 0x11);
+  upgraded.wrapped_secret = Bytes(77, 0x22);
+  upgraded.kek_salt = Bytes(16, 0x33);
+  upgraded.kek_ops = 3;
+  upgraded.kek_mem = 19 << 20;
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().UpgradeLegacyGuestAddress(upgraded, "$argon2id$reissued");
+              }),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(store_->guests().GetGuestAddress("g@x.org")->muc_hash, "$argon2id$old");
+
+  ASSERT_THAT(Write([&](WriteTxn& tx) {
+                return tx.guests().UpgradeLegacyGuestAddress(upgraded, "$argon2id$old");
+              }),
+              IsOk());
+  auto got = store_->guests().GetGuestAddress("g@x.org");
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->muc_hash, "");
+  EXPECT_EQ(got->failures, 0);
+  EXPECT_EQ(got->public_key, upgraded.public_key);
+  EXPECT_EQ(got->wrapped_secret, upgraded.wrapped_secret);
+  EXPECT_EQ(got->kek_salt, upgraded.kek_salt);
+  EXPECT_EQ(got->kek_ops, 3);
+  EXPECT_EQ(got->kek_mem, 19 << 20);
+  // Once upgraded (or given a key pair by a new MUC), no second upgrade replaces the key pair.
+  upgraded.public_key = Bytes(32, 0x77);
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.guests().UpgradeLegacyGuestAddress(upgraded, ""); }),
+      StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(store_->guests().GetGuestAddress("g@x.org")->public_key, Bytes(32, 0x11));
+}
+
 TEST_P(StoreTest, AddressKeysAndPickupSharesRoundTripAndStaleSharesAreListed) {
   const UserRecord a = MakeUser(IdHex('a'), "a@x.org");
   const UserRecord b = MakeUser(IdHex('b'), "b@x.org");

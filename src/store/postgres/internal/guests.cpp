@@ -49,6 +49,19 @@ Status PgGuestsWriter::PutGuestAddress(const GuestAddressRecord& g) {
   });
 }
 
+Status PgGuestsWriter::UpgradeLegacyGuestAddress(const GuestAddressRecord& g,
+                                                 const std::string& legacy_muc_hash) {
+  return txn_.GuardStatus([&]() -> Status {
+    const auto r = tx_.exec_prepared("upgrade_legacy_guest_address", g.email, legacy_muc_hash,
+                                     ToUnixMillis(g.updated_at), Bin(g.public_key),
+                                     Bin(g.wrapped_secret), Bin(g.kek_salt), g.kek_ops, g.kek_mem);
+    if (r.affected_rows() == 0) {
+      return Conflict("the address was given a new unlock code meanwhile");
+    }
+    return Status::Ok();
+  });
+}
+
 Status PgGuestsWriter::DeleteGuestAddress(const std::string& email) {
   return txn_.GuardStatus([&] {
     tx_.exec_prepared("delete_guest_address", email);

@@ -32,6 +32,8 @@ class PgGuestsWriter final : public GuestsWriter {
   explicit PgGuestsWriter(PgTxn& txn) : txn_(txn), tx_(txn.tx()) {}
 
   Status PutGuestAddress(const GuestAddressRecord& guest) override;
+  Status UpgradeLegacyGuestAddress(const GuestAddressRecord& upgraded,
+                                   const std::string& legacy_muc_hash) override;
   Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
                                     TimePoint now) override;
   Status ResetMucFailures(const std::string& email) override;

@@ -218,6 +218,10 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        S({"INSERT INTO pickups(", kPickupColumns,
           ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,NULLIF($9::bigint,-1),NULLIF($10::bigint,-1),"
           "NULLIF($11::bigint,-1),NULLIF($12::bigint,-1),$13,$14,$15) ON CONFLICT DO NOTHING"})},
+      {"upgrade_legacy_guest_address",
+       "UPDATE guest_addresses SET muc_hash = '', failures = 0, updated_ms = $3, public_key = $4, "
+       "wrapped_secret = $5, kek_salt = $6, kek_ops = $7, kek_mem = $8 WHERE email = $1 AND "
+       "muc_hash = $2 AND length(muc_hash) > 0 AND length(public_key) = 0"},
       {"reseal_pickup_share",
        "UPDATE pickups SET sealed_share = $2, share_key = $3 WHERE lookup = $1 AND "
        "state IN (0, 1)"},

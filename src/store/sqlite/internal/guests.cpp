@@ -100,6 +100,21 @@ Status SqliteGuestsWriter::PutGuestAddress(const GuestAddressRecord& g) {
   return s.Run();
 }
 
+Status SqliteGuestsWriter::UpgradeLegacyGuestAddress(const GuestAddressRecord& g,
+                                                     const std::string& legacy_muc_hash) {
+  SP_ASSIGN_OR_RETURN(
+      auto s, db_.Prepare("UPDATE guest_addresses SET muc_hash = '', failures = 0, updated_ms = ?, "
+                          "public_key = ?, wrapped_secret = ?, kek_salt = ?, kek_ops = ?, "
+                          "kek_mem = ? WHERE email = ? AND muc_hash = ? AND length(muc_hash) > 0 "
+                          "AND length(public_key) = 0"));
+  s.Bind(1, ToUnixMillis(g.updated_at)).Bind(2, ByteView(g.public_key));
+  s.Bind(3, ByteView(g.wrapped_secret)).Bind(4, ByteView(g.kek_salt)).Bind(5, g.kek_ops);
+  s.Bind(6, g.kek_mem).Bind(7, g.email).Bind(8, legacy_muc_hash);
+  SP_RETURN_IF_ERROR(s.Run());
+  if (db_.Changes() == 0) return Conflict("the address was given a new unlock code meanwhile");
+  return Status::Ok();
+}
+
 Status SqliteGuestsWriter::DeleteGuestAddress(const std::string& email) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM guest_addresses WHERE email = ?"));
   return s.Bind(1, email).Run();

@@ -32,6 +32,8 @@ class SqliteGuestsWriter final : public GuestsWriter {
   explicit SqliteGuestsWriter(Connection& db) : db_(db) {}
 
   Status PutGuestAddress(const GuestAddressRecord& guest) override;
+  Status UpgradeLegacyGuestAddress(const GuestAddressRecord& upgraded,
+                                   const std::string& legacy_muc_hash) override;
   Result<int64_t> ReserveMucAttempt(const std::string& email, int64_t limit,
                                     TimePoint now) override;
   Status ResetMucFailures(const std::string& email) override;
