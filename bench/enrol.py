@@ -25,6 +25,9 @@ class RunningServer(harness.Server):
     def __init__(self, port, data_dir, store_url=""):  # pylint: disable=super-init-not-called
         self.port = port
         self.data_dir = data_dir
+        # The server's default outbox, as in harness.Server: beside the data directory.
+        self.outbox_dir = os.path.join(os.path.dirname(os.path.normpath(data_dir)),
+                                       "sealpost-outbox")
         self.proc = None
         self.store_url = store_url  # "" = the embedded SQLite database in data_dir
         self.ctx = ssl.create_default_context(
