@@ -54,7 +54,7 @@ from pathlib import Path
 LAYERS: list[tuple[str, ...]] = [
     ("core", "platform"),
     ("crypto",),
-    ("keys", "store", "blob", "mime", "pgp", "smime"),
+    ("keys", "store", "blob", "tlog", "mime", "pgp", "smime"),
     ("audit", "auth", "delivery", "trust", "receipts"),
     ("app",),
     ("http", "api", "smtp"),
