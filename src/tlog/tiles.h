@@ -70,7 +70,9 @@ using TileReader = std::function<Result<Bytes>(const TileId&)>;
 
 // A HashSource for the tree of `tree_size` leaves that reads only tiles of that tree. Each tile is
 // read at most once (cached), so a proof costs O(log n) reads: at most two tiles per level, the one
-// holding the leaf's path and the rightmost. Not thread-safe (the cache and counter are mutable).
+// holding the leaf's path and the rightmost. A range that is no subtree of any tree (an
+// unaligned one, which proofs never ask for) is still answered, at O(range) cost. Not
+// thread-safe (the cache and counter are mutable).
 class TileHashSource final : public HashSource {
  public:
   TileHashSource(uint64_t tree_size, TileReader reader)
