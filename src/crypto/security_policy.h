@@ -1,0 +1,140 @@
+// The one security-policy table (docs/architecture.md, convention 8): which algorithms, key sizes
+// and protocol versions Sealpost accepts and uses for S/MIME, OpenPGP, its own PKI and outbound
+// TLS, each with where the choice comes from and when it was adopted. Code that validates or makes
+// a certificate, key or connection reads its limits here and nowhere else; a change of policy is a
+// change of this file (and of the tests that pin it).
+//
+// The HTTPS server's cipher choices stay beside the server (http/internal/tls_policy.cpp, Mozilla
+// "intermediate"), because they are OpenSSL cipher strings only that one context uses; their floor
+// (TLS 1.2) is kTls.min_version below.
+//
+// Pure constants; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace sealpost::crypto::policy {
+
+// Dates are Unix seconds (UTC) so that the table stays constexpr.
+inline constexpr int64_t kUnix2019_01_19 = 1547856000;  // 2019-01-19T00:00:00Z
+inline constexpr int64_t kUnix2024_01_19 = 1705622400;  // 2024-01-19T00:00:00Z
+
+// --- Limits on keys and certificates that users import (the key directory). ----------------
+
+struct ImportLimits {
+  std::string_view source;
+  size_t max_certificate_bytes;  // one certificate, or one .p7b/.p7s bundle, PEM or DER
+  size_t max_certificates_in_bundle;
+  size_t max_openpgp_key_bytes;  // one transferable public key, armoured or binary
+  size_t max_openpgp_user_ids;   // more than this: refused (keys with 100,000 UIDs exist)
+  size_t max_openpgp_subkeys;
+  size_t max_signed_mail_bytes;  // a signed .eml offered for its signer's certificate
+};
+
+inline constexpr ImportLimits kImport = {
+    "Sealpost 2026-12: sizes that fit every real certificate and key with a wide margin",
+    /*max_certificate_bytes=*/64 * 1024,
+    /*max_certificates_in_bundle=*/16,
+    /*max_openpgp_key_bytes=*/256 * 1024,
+    /*max_openpgp_user_ids=*/64,
+    /*max_openpgp_subkeys=*/32,
+    /*max_signed_mail_bytes=*/1024 * 1024,
+};
+
+// --- S/MIME (RFC 8551, RFC 8550) and X.509 validation. -----------------------------------
+
+struct SmimePolicy {
+  std::string_view source;
+  int min_rsa_bits;                        // RSA keys below this are refused
+  std::array<std::string_view, 2> curves;  // OpenSSL group names of the EC keys accepted
+  // Signature digests accepted in certificates and CMS signatures (no MD5, no SHA-1).
+  std::array<std::string_view, 3> digests;
+  std::string_view sign_digest;  // what Sealpost signs with
+  // Content encryption: AuthEnvelopedData with AES-256-GCM (RFC 5083/5084) when the recipient
+  // allows it, otherwise EnvelopedData with AES-256-CBC (the signature inside gives integrity).
+  std::string_view preferred_cipher;
+  std::string_view fallback_cipher;
+  bool rsa_oaep;  // RSA key transport with OAEP (RFC 8017), never v1.5
+};
+
+inline constexpr SmimePolicy kSmime = {
+    "RFC 8551 section 2.7 and BSI TR-02102-1 (2024); adopted 2026-12",
+    /*min_rsa_bits=*/2048,
+    /*curves=*/{"prime256v1", "secp384r1"},
+    /*digests=*/{"SHA256", "SHA384", "SHA512"},
+    /*sign_digest=*/"SHA256",
+    /*preferred_cipher=*/"AES-256-GCM",
+    /*fallback_cipher=*/"AES-256-CBC",
+    /*rsa_oaep=*/true,
+};
+
+// --- OpenPGP (RFC 4880 as GnuPG 2.2 and Sequoia speak it; RNP 0.16). ----------------------
+
+struct OpenPgpPolicy {
+  std::string_view source;
+  int min_rsa_bits;
+  // RNP algorithm names accepted for primary keys and subkeys. Refused: DSA, ElGamal.
+  std::array<std::string_view, 4> public_key_algorithms;
+  // RNP curve names accepted for ECC keys.
+  std::array<std::string_view, 5> curves;
+  // SHA-1 self-signatures (binding and certification) made after this date are not accepted;
+  // older ones are, as GnuPG and RNP do, so long-lived keys made before then still import.
+  int64_t sha1_key_signature_cutoff;
+  // SHA-1 data signatures made after this date are not accepted.
+  int64_t sha1_data_signature_cutoff;
+  std::string_view cipher;  // what Sealpost encrypts with (integrity-protected, SEIPD v1)
+  std::string_view hash;    // what Sealpost signs with
+};
+
+inline constexpr OpenPgpPolicy kOpenPgp = {
+    "RNP 0.16 security profile defaults (src/lib/sec_profile.cpp) and RFC 9580 section 12; "
+    "adopted 2026-12",
+    /*min_rsa_bits=*/2048,
+    /*public_key_algorithms=*/{"RSA", "EDDSA", "ECDH", "ECDSA"},
+    /*curves=*/{"Ed25519", "Curve25519", "NIST P-256", "NIST P-384", "NIST P-521"},
+    /*sha1_key_signature_cutoff=*/kUnix2024_01_19,
+    /*sha1_data_signature_cutoff=*/kUnix2019_01_19,
+    /*cipher=*/"AES256",
+    /*hash=*/"SHA256",
+};
+
+// --- The platform's own PKI (root, issuing CA, member, evidence and TSA certificates). -------
+
+struct PkiPolicy {
+  std::string_view source;
+  std::string_view key_curve;  // every platform-issued key: ECDSA on this curve
+  std::string_view digest;     // signature digest of every certificate Sealpost issues
+  int root_validity_days;
+  int issuing_validity_days;
+  int leaf_validity_days;  // member S/MIME, evidence signer, TSA
+};
+
+inline constexpr PkiPolicy kPki = {
+    "CA/Browser Forum S/MIME Baseline Requirements 1.0 (validity) and RFC 5480; adopted 2026-12",
+    /*key_curve=*/"prime256v1",
+    /*digest=*/"SHA256",
+    /*root_validity_days=*/20 * 365,
+    /*issuing_validity_days=*/10 * 365,
+    /*leaf_validity_days=*/825,
+};
+
+// --- TLS, outbound (enforced TLS to partner domains) and the protocol floor. ---------------
+
+struct TlsClientPolicy {
+  std::string_view source;
+  int min_version;  // TLS1_2_VERSION (0x0303); written as the number to keep OpenSSL out
+  std::string_view tls12_cipher_list;
+};
+
+inline constexpr TlsClientPolicy kTls = {
+    "RFC 9325 (BCP 195, 2022) section 4; adopted 2026-12",
+    /*min_version=*/0x0303,
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+};
+
+}  // namespace sealpost::crypto::policy

@@ -1,0 +1,51 @@
+#include "crypto/security_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace sealpost::crypto::policy {
+namespace {
+
+template <size_t N>
+bool Contains(const std::array<std::string_view, N>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// The floors that the threat model promises; lowering one must be a deliberate edit here too.
+TEST(SecurityPolicy, SmimeRefusesWeakChoices) {
+  EXPECT_GE(kSmime.min_rsa_bits, 2048);
+  EXPECT_FALSE(Contains(kSmime.digests, "SHA1"));
+  EXPECT_FALSE(Contains(kSmime.digests, "MD5"));
+  EXPECT_TRUE(Contains(kSmime.digests, kSmime.sign_digest));
+  EXPECT_TRUE(kSmime.rsa_oaep);
+  EXPECT_EQ(kSmime.preferred_cipher, "AES-256-GCM");
+}
+
+TEST(SecurityPolicy, OpenPgpRefusesDsaAndElgamal) {
+  EXPECT_GE(kOpenPgp.min_rsa_bits, 2048);
+  EXPECT_FALSE(Contains(kOpenPgp.public_key_algorithms, "DSA"));
+  EXPECT_FALSE(Contains(kOpenPgp.public_key_algorithms, "ELGAMAL"));
+  EXPECT_TRUE(Contains(kOpenPgp.curves, "Ed25519"));
+  EXPECT_TRUE(Contains(kOpenPgp.curves, "Curve25519"));
+  // Data signatures lost SHA-1 first; key signatures later (RNP's and GnuPG's order).
+  EXPECT_LT(kOpenPgp.sha1_data_signature_cutoff, kOpenPgp.sha1_key_signature_cutoff);
+}
+
+TEST(SecurityPolicy, PlatformPkiAndTlsFloors) {
+  EXPECT_TRUE(Contains(kSmime.curves, kPki.key_curve));
+  EXPECT_TRUE(Contains(kSmime.digests, kPki.digest));
+  EXPECT_LT(kPki.leaf_validity_days, kPki.issuing_validity_days);
+  EXPECT_LT(kPki.issuing_validity_days, kPki.root_validity_days);
+  EXPECT_EQ(kTls.min_version, 0x0303);  // TLS 1.2
+  EXPECT_EQ(kTls.tls12_cipher_list.find("CBC"), std::string_view::npos);
+}
+
+TEST(SecurityPolicy, ImportLimitsAreBounded) {
+  EXPECT_LT(kImport.max_certificate_bytes, size_t{5} * 1024 * 1024);  // a 5 MB "certificate"
+  EXPECT_LT(kImport.max_openpgp_user_ids, size_t{100000});
+  EXPECT_GT(kImport.max_openpgp_key_bytes, size_t{0});
+}
+
+}  // namespace
+}  // namespace sealpost::crypto::policy
