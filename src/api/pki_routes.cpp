@@ -10,6 +10,7 @@
 // 415; every query within the limit gets a TimeStampResp (a rejection when malformed), so the
 // route never reveals more than a TSA must. Each query costs one ECDSA signature on a worker
 // thread; there is no per-client rate limit yet (docs/formats/platform-pki.md, "Limits").
+#include <cctype>
 #include <string>
 
 #include "api/request_auth.h"

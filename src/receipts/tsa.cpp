@@ -131,7 +131,7 @@ Result<std::unique_ptr<TimeStampAuthority>> TimeStampAuthority::Create(
   }
   SP_ASSIGN_OR_RETURN(state->certificate, ParseCertificate(tsa.certificate));
   {
-    const crypto::SecretBytes pkcs8 = tsa.key.ExposePkcs8Der();
+    SP_ASSIGN_OR_RETURN(const crypto::SecretBytes pkcs8, tsa.key.ExposePkcs8Der());
     const unsigned char* p = pkcs8.data();
     state->key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(pkcs8.size())));  // NOLINT
     if (!state->key) return crypto::OpensslFailure("TSA key");

@@ -296,20 +296,16 @@ Result<CertificateKey> CertificateKey::FromPkcs8Der(ByteView der) {
   return KeyAccess::Make(std::move(key));
 }
 
-crypto::SecretBytes CertificateKey::ExposePkcs8Der() const {
+Result<crypto::SecretBytes> CertificateKey::ExposePkcs8Der() const {
   // PKCS8_PRIV_KEY_INFO_free clears the key octets it holds (OpenSSL's pkcs8_cb).
   std::unique_ptr<PKCS8_PRIV_KEY_INFO, internal::OsslDeleter<PKCS8_PRIV_KEY_INFO_free>> info(
       EVP_PKEY2PKCS8(key_.get()));
   const int len = info ? i2d_PKCS8_PRIV_KEY_INFO(info.get(), nullptr) : 0;
-  if (len <= 0) {
-    ERR_clear_error();
-    return crypto::SecretBytes(0);
-  }
+  if (len <= 0) return crypto::OpensslFailure("EVP_PKEY2PKCS8");
   crypto::SecretBytes out(static_cast<size_t>(len));
   unsigned char* q = out.data();
   if (i2d_PKCS8_PRIV_KEY_INFO(info.get(), &q) != len) {
-    ERR_clear_error();
-    return crypto::SecretBytes(0);
+    return crypto::OpensslFailure("i2d_PKCS8_PRIV_KEY_INFO");
   }
   return out;
 }

@@ -70,8 +70,9 @@ class CertificateKey final {
   // PKCS#8 PrivateKeyInfo; InvalidArgument unless it is an EC key on the policy curve.
   static Result<CertificateKey> FromPkcs8Der(ByteView der);
 
-  // The only way private key bytes leave this object: PKCS#8 DER, for wrapping.
-  crypto::SecretBytes ExposePkcs8Der() const;
+  // The only way private key bytes leave this object: PKCS#8 DER, for wrapping. Internal only
+  // when OpenSSL cannot encode (out of memory).
+  Result<crypto::SecretBytes> ExposePkcs8Der() const;
   // SubjectPublicKeyInfo DER of the public half.
   Bytes PublicKeyDer() const;
 

@@ -248,9 +248,10 @@ TEST_F(PlatformCaTest, BadRequestsAreRefused) {
 
 TEST_F(PlatformCaTest, KeysRoundTripThroughPkcs8AndOthersAreRefused) {
   const CertifiedKey leaf = Issue(LeafProfile::kTimeStamping, "TSA");
-  const crypto::SecretBytes der = leaf.key.ExposePkcs8Der();
-  ASSERT_FALSE(der.empty());
-  auto again = CertificateKey::FromPkcs8Der(der.view());
+  auto der = leaf.key.ExposePkcs8Der();
+  ASSERT_THAT(der.status(), IsOk());
+  ASSERT_FALSE(der->empty());
+  auto again = CertificateKey::FromPkcs8Der(der->view());
   ASSERT_THAT(again.status(), IsOk());
   EXPECT_THAT(CheckKeyMatches(leaf.certificate, *again), IsOk());
   EXPECT_THAT(CheckKeyMatches(leaf.certificate, issuing_->key),

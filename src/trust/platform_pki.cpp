@@ -31,10 +31,11 @@ Result<Loaded> LoadRow(store::Store& store, const keys::MasterKey& master, std::
   return Loaded(smime::CertifiedKey{std::move(*certificate), std::move(*key)});
 }
 
-store::PlatformKeyRecord Row(std::string_view name, const smime::CertifiedKey& entry,
-                             const keys::MasterKey& master) {
-  return {std::string(name), entry.certificate.der(),
-          master.Wrap(entry.key.ExposePkcs8Der().view(), name)};
+Result<store::PlatformKeyRecord> Row(std::string_view name, const smime::CertifiedKey& entry,
+                                     const keys::MasterKey& master) {
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes pkcs8, entry.key.ExposePkcs8Der());
+  return store::PlatformKeyRecord{std::string(name), entry.certificate.der(),
+                                  master.Wrap(pkcs8.view(), name)};
 }
 
 struct Slot {
@@ -60,8 +61,11 @@ Result<PlatformPki> Attempt(store::Store& store, const keys::MasterKey& master, 
     if (evidence || tsa) return Corruption("platform PKI: leaf certificates without their CAs");
     SP_ASSIGN_OR_RETURN(root, smime::CreateRootCa(names, now));
     SP_ASSIGN_OR_RETURN(issuing, smime::CreateIssuingCa(*root, names, now));
-    created.push_back(Row(crypto::kMasterPurposePkiRootCa, *root, master));
-    created.push_back(Row(crypto::kMasterPurposePkiIssuingCa, *issuing, master));
+    SP_ASSIGN_OR_RETURN(auto root_row, Row(crypto::kMasterPurposePkiRootCa, *root, master));
+    SP_ASSIGN_OR_RETURN(auto issuing_row,
+                        Row(crypto::kMasterPurposePkiIssuingCa, *issuing, master));
+    created.push_back(std::move(root_row));
+    created.push_back(std::move(issuing_row));
   } else if (!root || !issuing) {
     return Corruption("platform PKI: the root or the issuing CA is missing");
   }
@@ -82,7 +86,8 @@ Result<PlatformPki> Attempt(store::Store& store, const keys::MasterKey& master, 
     }
     SP_ASSIGN_OR_RETURN(value, smime::IssueLeafWithNewKey(
                                    *issuing, names, {profile, std::move(common_name), {}}, now));
-    created.push_back(Row(name, *value, master));
+    SP_ASSIGN_OR_RETURN(auto row, Row(name, *value, master));
+    created.push_back(std::move(row));
     return Status::Ok();
   };
   SP_RETURN_IF_ERROR(leaf(evidence, crypto::kMasterPurposePkiEvidenceSigner,
