@@ -114,6 +114,55 @@ TEST_F(PlatformCaTest, PurposesSeparateTheProfiles) {
   EXPECT_EQ(Verify(evidence.certificate, "any").exit_code, 0);
 }
 
+// The certificates do what their profiles promise with openssl cms: a member signs and receives
+// mail; the evidence signer signs, but its signature passes only when the verifier does not insist
+// on an S/MIME purpose (docs/formats/platform-pki.md).
+TEST_F(PlatformCaTest, CertificatesWorkWithOpensslCms) {
+  const CertifiedKey member =
+      Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
+  const CertifiedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
+  const auto write_key = [&](const std::string& name, const CertificateKey& key) {
+    auto der = key.ExposePkcs8Der();
+    ASSERT_THAT(der.status(), IsOk());
+    Write(name, std::string(der->AsStringView()));
+  };
+  write_key("member.key", member.key);
+  write_key("evidence.key", evidence.key);
+  Write("member.pem", member.certificate.ToPem());
+  Write("evidence.pem", evidence.certificate.ToPem());
+  Write("text.txt", "signed text\n");
+  const std::string d = dir_.path();
+  const auto run = [&](std::vector<std::string> argv) { return RunTool(d, argv); };
+
+  auto r = run({"openssl", "cms", "-sign", "-in", "text.txt", "-signer", "member.pem", "-inkey",
+                "member.key", "-keyform", "DER", "-nodetach", "-binary", "-certfile",
+                "intermediate.pem", "-out", "member.p7s", "-outform", "DER"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run({"openssl", "cms", "-verify", "-in", "member.p7s", "-inform", "DER", "-CAfile",
+           "root.pem", "-out", "out.txt"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+
+  r = run({"openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm", "-in", "text.txt", "-out",
+           "enc.p7m", "member.pem"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run({"openssl", "cms", "-decrypt", "-in", "enc.p7m", "-recip", "member.pem", "-inkey",
+           "member.key", "-keyform", "DER", "-out", "dec.txt"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(run({"cmp", "text.txt", "dec.txt"}).exit_code, 0);
+
+  r = run({"openssl", "cms", "-sign", "-in", "text.txt", "-signer", "evidence.pem", "-inkey",
+           "evidence.key", "-keyform", "DER", "-nodetach", "-binary", "-certfile",
+           "intermediate.pem", "-out", "evidence.p7s", "-outform", "DER"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run({"openssl", "cms", "-verify", "-in", "evidence.p7s", "-inform", "DER", "-CAfile",
+           "root.pem", "-out", "out.txt"});
+  EXPECT_NE(r.exit_code, 0) << "an evidence signature passed as an S/MIME one";
+  EXPECT_THAT(r.output, HasSubstr("unsuitable certificate purpose"));
+  r = run({"openssl", "cms", "-verify", "-in", "evidence.p7s", "-inform", "DER", "-CAfile",
+           "root.pem", "-purpose", "any", "-out", "out.txt"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST_F(PlatformCaTest, ExtensionsAreThoseOfTheProfile) {
   const std::string root = Text(root_->certificate);
   EXPECT_THAT(root, HasSubstr("Subject: O = Example Bank, CN = Example Bank Root CA"));
