@@ -25,6 +25,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterPickupRoutes(router, deps);
   RegisterSentRoutes(router, deps);
   RegisterAdminRoutes(router, deps);
+  RegisterPkiRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

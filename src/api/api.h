@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "app/accounts.h"
@@ -13,8 +14,18 @@
 #include "app/mailbox.h"
 #include "app/sent_status.h"
 #include "http/router.h"
+#include "receipts/tsa.h"
 
 namespace sealpost::api {
+
+// The platform's public certificates (trust/platform_pki.h), served to anyone.
+struct PublicPki {
+  std::string root_pem;
+  Bytes root_der;
+  // The issuing CA, then the certificates the platform signs with (TSA, evidence signer): enough
+  // for `openssl ts -verify … -untrusted chain.pem` whether or not a token carries certificates.
+  std::string chain_pem;
+};
 
 struct ApiDeps {
   app::Accounts& accounts;
@@ -27,6 +38,10 @@ struct ApiDeps {
   uint64_t max_upload_bytes = 100ull << 20;
   size_t max_json_bytes = 1 << 20;
   size_t max_message_json_bytes = 4 << 20;
+  // POST /tsa (RFC 3161 over HTTP); not served when null.
+  std::shared_ptr<const receipts::TimeStampAuthority> tsa;
+  // GET /api/v1/pki/{root.pem,root.der,chain.pem}; not served when root_der is empty.
+  PublicPki pki;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -38,7 +38,11 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/pickup/reply",
                            "/api/v1/pickup/enrol",
                            "/api/v1/pickup/claim",
-                           "/api/v1/messages/{id}/recall"}) {
+                           "/api/v1/messages/{id}/recall",
+                           "/tsa",
+                           "/api/v1/pki/root.pem",
+                           "/api/v1/pki/root.der",
+                           "/api/v1/pki/chain.pem"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

@@ -117,6 +117,9 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "give_up_after_seconds", c.app.mail_retry.give_up_after));
   SP_RETURN_IF_ERROR(r.GetSeconds("mail", "lease_seconds", c.app.mail_retry.lease));
   SP_RETURN_IF_ERROR(r.Get("audit", "checkpoint_every", c.audit_checkpoint_every));
+  SP_RETURN_IF_ERROR(r.Get("pki", "organization", c.pki_organization));
+  SP_RETURN_IF_ERROR(r.Get("tsa", "policy_oid", c.tsa_policy_oid));
+  SP_RETURN_IF_ERROR(r.Get("tsa", "accuracy_millis", c.tsa_accuracy_millis));
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_memory_bytes", a.password_hash.mem_limit_bytes));
@@ -195,6 +198,17 @@ Status Validate(const Config& c) {
       !c.mail_dkim_key_file.empty() + !c.mail_dkim_selector.empty() + !c.mail_dkim_domain.empty();
   if (dkim_keys != 0 && dkim_keys != 3) {
     return InvalidArgument("mail.dkim_key_file, dkim_selector and dkim_domain go together");
+  }
+  if (c.pki_organization.empty() || c.pki_organization.size() > 48) {
+    // 48: room for " Evidence Signer" within the 64 characters of a common name.
+    return InvalidArgument("pki.organization must have 1 to 48 characters");
+  }
+  if (c.tsa_policy_oid.empty() || c.tsa_policy_oid.size() > 200 ||
+      c.tsa_policy_oid.find_first_not_of("0123456789.") != std::string::npos) {
+    return InvalidArgument("tsa.policy_oid must be a dotted-decimal OID such as 1.3.6.1.4.1.x.y");
+  }
+  if (c.tsa_accuracy_millis < 1 || c.tsa_accuracy_millis > 3600 * 1000) {
+    return InvalidArgument("tsa.accuracy_millis must be 1 to 3600000");
   }
   if (c.mail_delivery_connections < 1 || c.mail_delivery_connections > 32) {
     return InvalidArgument("mail.delivery_connections must be 1 to 32");

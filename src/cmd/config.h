@@ -11,6 +11,7 @@
 #include "auth/login_throttle.h"
 #include "core/status.h"
 #include "delivery/mailer.h"
+#include "receipts/tsa.h"
 
 namespace sealpost::cmd {
 
@@ -52,6 +53,12 @@ struct Config {
   delivery::SmtpRelayOptions relay;   // filled from the keys above when mail_relay is set
   // [audit]
   int audit_checkpoint_every = 100;
+  // [pki]: the platform's own CA (docs/formats/platform-pki.md). The names are fixed into the
+  // certificates on first start; changing them later changes nothing already issued.
+  std::string pki_organization = "Sealpost";
+  // [tsa]: the RFC 3161 time-stamping authority at POST /tsa.
+  std::string tsa_policy_oid = std::string(receipts::kDefaultTsaPolicyOid);
+  int tsa_accuracy_millis = 1000;
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;

@@ -109,6 +109,30 @@ TEST(ConfigTest, RefusesUnknownKeysWrongTypesAndWeakHashing) {
   EXPECT_FALSE(LoadConfig(Write(dir, "not toml ["), std::nullopt).ok());
 }
 
+TEST(ConfigTest, PkiAndTsaKeys) {
+  auto defaults = ParseConfig("", "test.toml");
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->pki_organization, "Sealpost");
+  EXPECT_EQ(defaults->tsa_policy_oid, receipts::kDefaultTsaPolicyOid);
+  EXPECT_EQ(defaults->tsa_accuracy_millis, 1000);
+  auto set = ParseConfig(
+      "[pki]\norganization = \"Example Bank\"\n[tsa]\npolicy_oid = \"1.3.6.1.4.1.99999.1\"\n"
+      "accuracy_millis = 500\n",
+      "test.toml");
+  ASSERT_THAT(set.status(), IsOk());
+  EXPECT_EQ(set->pki_organization, "Example Bank");
+  EXPECT_EQ(set->tsa_policy_oid, "1.3.6.1.4.1.99999.1");
+  EXPECT_EQ(set->tsa_accuracy_millis, 500);
+  for (const std::string& text : std::vector<std::string>{
+           std::string("[pki]\norganization = \"\"\n"),
+           "[pki]\norganization = \"" + std::string(49, 'x') + "\"\n",
+           "[tsa]\npolicy_oid = \"not an oid\"\n", "[tsa]\naccuracy_millis = 0\n",
+           "[tsa]\naccuracy_millis = 3600001\n"}) {
+    EXPECT_THAT(ParseConfig(text, "test.toml").status(), StatusIs(ErrorCode::kInvalidArgument))
+        << text;
+  }
+}
+
 // Found by tests/fuzz/config_fuzz.cpp: integers were cast to their field unchecked, so
 // "port = 84436003" listened on port 25635, and a huge failure_window_seconds overflowed
 // when converted to milliseconds (undefined behaviour).

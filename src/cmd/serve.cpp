@@ -26,6 +26,8 @@
 #include "keys/master_key.h"
 #include "keys/secret_file.h"
 #include "platform/filesystem.h"
+#include "receipts/tsa.h"
+#include "trust/platform_pki.h"
 
 namespace sealpost::cmd {
 namespace {
@@ -101,6 +103,27 @@ int Serve(const Config& config) {
     return Fail("audit public key", s);
   }
   audit::AuditLog audit_log(std::move(*audit_key), config.audit_checkpoint_every, clock);
+  const std::string& org = config.pki_organization;
+  auto pki = trust::LoadOrCreatePlatformPki(**store, *master, clock,
+                                            {org, org + " Root CA", org + " Issuing CA"});
+  if (!pki.ok()) return Fail("platform PKI", pki.status());
+  auto tsa = receipts::TimeStampAuthority::Create(
+      pki->tsa, pki->Chain(), clock,
+      {config.tsa_policy_oid, std::chrono::milliseconds(config.tsa_accuracy_millis)});
+  if (!tsa.ok()) return Fail("time-stamping authority", tsa.status());
+  spdlog::info("platform root CA {} (SHA-256 {})", pki->root.certificate.SubjectText(),
+               pki->root.certificate.Sha256Fingerprint());
+  // Nothing renews the platform's certificates yet (docs/formats/platform-pki.md): say so early.
+  for (const smime::CertifiedKey* entry :
+       {&pki->root, &pki->issuing, &pki->evidence_signer, &pki->tsa}) {
+    if (entry->certificate.not_after() - clock.Now() < std::chrono::hours(24 * 60)) {
+      spdlog::warn("platform certificate {} expires at {}; renew the platform PKI",
+                   entry->certificate.SubjectText(), FormatRfc3339(entry->certificate.not_after()));
+    }
+  }
+  api::PublicPki public_pki{pki->root.certificate.ToPem(), pki->root.certificate.der(),
+                            pki->issuing.certificate.ToPem() + pki->tsa.certificate.ToPem() +
+                                pki->evidence_signer.certificate.ToPem()};
   std::shared_ptr<const delivery::DkimSigner> dkim;
   if (!config.mail_dkim_key_file.empty()) {
     auto signer = delivery::LoadDkimSigner(
@@ -154,7 +177,7 @@ int Serve(const Config& config) {
                    {accounts, mailbox, folders, admin, guests, sent,
                     [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                     config.app.limits.max_upload_bytes, config.max_json_bytes,
-                    4 * config.app.limits.max_text_bytes});
+                    4 * config.app.limits.max_text_bytes, std::move(*tsa), std::move(public_pki)});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   router->SetFallback(http::MakeStaticFileHandler(static_dir));
 

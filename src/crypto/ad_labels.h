@@ -75,6 +75,13 @@ inline constexpr std::string_view kMasterPurposeGuestSeal = "guest-seal";
 // The audit log's Ed25519 signing seed; also its platform_keys row name.
 inline constexpr std::string_view kMasterPurposeAuditSigning = "audit-signing";
 
+// The platform PKI's private keys as PKCS#8 (trust/platform_pki.h); each is also the name of its
+// platform_keys row, whose public part holds the certificate (docs/formats/platform-pki.md).
+inline constexpr std::string_view kMasterPurposePkiRootCa = "pki-root-ca";
+inline constexpr std::string_view kMasterPurposePkiIssuingCa = "pki-issuing-ca";
+inline constexpr std::string_view kMasterPurposePkiEvidenceSigner = "pki-evidence-signer";
+inline constexpr std::string_view kMasterPurposePkiTsa = "pki-tsa";
+
 // Every label and purpose above, for tests and documentation.
 inline constexpr std::array<std::string_view, 13> kAllAdLabels = {kAdUmk,
                                                                   kAdMemberKeys,
@@ -89,9 +96,15 @@ inline constexpr std::array<std::string_view, 13> kAllAdLabels = {kAdUmk,
                                                                   kAdPickupShareKey,
                                                                   kAdBlob,
                                                                   kAdMasterWrap};
-inline constexpr std::array<std::string_view, 4> kAllMasterPurposes = {
-    kMasterPurposeTotp, kMasterPurposeOutboundMail, kMasterPurposeGuestSeal,
-    kMasterPurposeAuditSigning};
+inline constexpr std::array<std::string_view, 8> kAllMasterPurposes = {
+    kMasterPurposeTotp,
+    kMasterPurposeOutboundMail,
+    kMasterPurposeGuestSeal,
+    kMasterPurposeAuditSigning,
+    kMasterPurposePkiRootCa,
+    kMasterPurposePkiIssuingCa,
+    kMasterPurposePkiEvidenceSigner,
+    kMasterPurposePkiTsa};
 
 // label ‖ "|" ‖ parts[0] ‖ "|" ‖ parts[1] … — the associated data of one record.
 inline std::string BindAd(std::string_view label, std::initializer_list<std::string_view> parts) {

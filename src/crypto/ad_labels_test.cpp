@@ -25,6 +25,10 @@ TEST(AdLabelsTest, BytesAreTheStoredOnes) {
   EXPECT_EQ(kMasterPurposeOutboundMail, "outbound-mail/");
   EXPECT_EQ(kMasterPurposeGuestSeal, "guest-seal");
   EXPECT_EQ(kMasterPurposeAuditSigning, "audit-signing");
+  EXPECT_EQ(kMasterPurposePkiRootCa, "pki-root-ca");
+  EXPECT_EQ(kMasterPurposePkiIssuingCa, "pki-issuing-ca");
+  EXPECT_EQ(kMasterPurposePkiEvidenceSigner, "pki-evidence-signer");
+  EXPECT_EQ(kMasterPurposePkiTsa, "pki-tsa");
 }
 
 TEST(AdLabelsTest, LabelsAreDistinctAndWellFormed) {

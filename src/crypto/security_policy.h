@@ -121,6 +121,25 @@ inline constexpr PkiPolicy kPki = {
     /*leaf_validity_days=*/825,
 };
 
+// --- The RFC 3161 time-stamping authority (receipts/tsa.h). ---------------------------------
+
+struct TsaPolicy {
+  std::string_view source;
+  // Message-imprint hash algorithms accepted in a TimeStampReq (OpenSSL names); anything else is
+  // answered with a rejection (badAlg).
+  std::array<std::string_view, 3> imprint_digests;
+  std::string_view sign_digest;  // the token's signature and its ESSCertIDv2 (RFC 5816)
+  size_t max_query_bytes;        // a TimeStampReq is about 100 bytes; larger ones are refused
+};
+
+inline constexpr TsaPolicy kTsa = {
+    "RFC 3161, RFC 5816 (ESSCertIDv2), ETSI EN 319 422 with ETSI TS 119 312 hashes; adopted "
+    "2026-12",
+    /*imprint_digests=*/{"SHA256", "SHA384", "SHA512"},
+    /*sign_digest=*/"SHA256",
+    /*max_query_bytes=*/64 * 1024,
+};
+
 // --- TLS, outbound (enforced TLS to partner domains) and the protocol floor. ---------------
 
 struct TlsClientPolicy {

@@ -41,6 +41,14 @@ TEST(SecurityPolicy, PlatformPkiAndTlsFloors) {
   EXPECT_EQ(kTls.tls12_cipher_list.find("CBC"), std::string_view::npos);
 }
 
+TEST(SecurityPolicy, TsaAcceptsOnlySha2Imprints) {
+  EXPECT_FALSE(Contains(kTsa.imprint_digests, "SHA1"));
+  EXPECT_FALSE(Contains(kTsa.imprint_digests, "MD5"));
+  EXPECT_TRUE(Contains(kTsa.imprint_digests, "SHA256"));
+  EXPECT_TRUE(Contains(kSmime.digests, kTsa.sign_digest));
+  EXPECT_EQ(kTsa.max_query_bytes, size_t{64} * 1024);
+}
+
 TEST(SecurityPolicy, ImportLimitsAreBounded) {
   EXPECT_LT(kImport.max_certificate_bytes, size_t{5} * 1024 * 1024);  // a 5 MB "certificate"
   EXPECT_LT(kImport.max_openpgp_user_ids, size_t{100000});
