@@ -126,6 +126,7 @@ Result<std::string> EncryptAndSign(ByteView plaintext, const ContactKey& recipie
 Result<Decrypted> DecryptAndVerify(ByteView message, const MemberKey& recipient,
                                    const ContactKey& signer, TimePoint now) {
   crypto::EnsureInitialized();
+  if (message.empty()) return Unauthenticated("empty OpenPGP message");
   SP_ASSIGN_OR_RETURN(internal::Ffi ffi, ContextWith(recipient, signer, now));
   SP_ASSIGN_OR_RETURN(internal::Input input, internal::InputOver(message));
   SP_ASSIGN_OR_RETURN(internal::Output output, internal::MemoryOutput());

@@ -57,13 +57,25 @@ Result<Ffi> NewFfi(TimePoint now) {
   return ffi;
 }
 
+namespace {
+
+// An input with no bytes: rnp_input_from_memory refuses a zero length.
+bool ReadNothing(void* /*ctx*/, void* /*buf*/, size_t /*len*/, size_t* read) {
+  *read = 0;
+  return true;
+}
+
+}  // namespace
+
 Result<Input> InputOver(ByteView bytes) {
   rnp_input_t raw = nullptr;
-  // RNP refuses a null pointer even for zero bytes.
-  static const uint8_t kEmpty = 0;
-  SP_RETURN_IF_ERROR(FromRnp(
-      rnp_input_from_memory(&raw, bytes.empty() ? &kEmpty : bytes.data(), bytes.size(), false),
-      "input"));
+  if (bytes.empty()) {
+    SP_RETURN_IF_ERROR(
+        FromRnp(rnp_input_from_callback(&raw, ReadNothing, nullptr, nullptr), "input"));
+  } else {
+    SP_RETURN_IF_ERROR(
+        FromRnp(rnp_input_from_memory(&raw, bytes.data(), bytes.size(), false), "input"));
+  }
   return Input(raw);
 }
 
