@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "crypto/security_policy.h"
+#include "pgp/internal/member_context.h"
 #include "pgp/internal/rnp_handles.h"
 #include "pgp/internal/rnp_keys.h"
 
@@ -12,16 +13,6 @@ namespace {
 
 using internal::FromRnp;
 namespace policy = crypto::policy;
-
-// Loads the two keys an operation needs into a fresh context judged at `now`.
-Result<internal::Ffi> ContextWith(const MemberKey& member, const ContactKey& contact,
-                                  TimePoint now) {
-  SP_ASSIGN_OR_RETURN(internal::Ffi ffi, internal::NewFfi(now));
-  SP_RETURN_IF_ERROR(internal::ImportSecretKey(ffi.get(), member.ExposeSecret()));
-  SP_RETURN_IF_ERROR(
-      internal::ImportKeys(ffi.get(), contact.public_key, RNP_LOAD_SAVE_PUBLIC_KEYS));
-  return ffi;
-}
 
 Result<std::string> PrimaryFingerprintOf(rnp_key_handle_t key) {
   SP_ASSIGN_OR_RETURN(const bool primary, internal::Flag(rnp_key_is_primary, key, "is primary"));
@@ -90,17 +81,18 @@ Result<Decrypted> Verified(rnp_op_verify_t op, const ContactKey& signer) {
 Result<std::string> EncryptAndSign(ByteView plaintext, const ContactKey& recipient,
                                    const MemberKey& signer, TimePoint now) {
   crypto::EnsureInitialized();
-  SP_ASSIGN_OR_RETURN(internal::Ffi ffi, ContextWith(signer, recipient, now));
+  // Declared first, so every handle below is gone before the context is unlocked.
+  SP_ASSIGN_OR_RETURN(internal::MemberContext::Use use, signer.context().Begin(recipient, now));
+  rnp_ffi_t ffi = use.ffi();
   SP_ASSIGN_OR_RETURN(internal::Key to,
-                      internal::KeyByFingerprint(ffi.get(), recipient.encryption_fingerprint));
-  SP_ASSIGN_OR_RETURN(internal::Key from,
-                      internal::KeyByFingerprint(ffi.get(), signer.fingerprint()));
+                      internal::KeyByFingerprint(ffi, recipient.encryption_fingerprint));
+  SP_ASSIGN_OR_RETURN(internal::Key from, internal::KeyByFingerprint(ffi, signer.fingerprint()));
 
   SP_ASSIGN_OR_RETURN(internal::Input input, internal::InputOver(plaintext));
   SP_ASSIGN_OR_RETURN(internal::Output output, internal::MemoryOutput());
   rnp_op_encrypt_t raw_op = nullptr;
   SP_RETURN_IF_ERROR(
-      FromRnp(rnp_op_encrypt_create(&raw_op, ffi.get(), input.get(), output.get()), "encrypt"));
+      FromRnp(rnp_op_encrypt_create(&raw_op, ffi, input.get(), output.get()), "encrypt"));
   internal::EncryptOp op(raw_op);
   const std::string cipher(policy::kOpenPgp.cipher);
   const std::string hash(policy::kOpenPgp.hash);
@@ -127,12 +119,12 @@ Result<Decrypted> DecryptAndVerify(ByteView message, const MemberKey& recipient,
                                    const ContactKey& signer, TimePoint now) {
   crypto::EnsureInitialized();
   if (message.empty()) return Unauthenticated("empty OpenPGP message");
-  SP_ASSIGN_OR_RETURN(internal::Ffi ffi, ContextWith(recipient, signer, now));
+  SP_ASSIGN_OR_RETURN(internal::MemberContext::Use use, recipient.context().Begin(signer, now));
   SP_ASSIGN_OR_RETURN(internal::Input input, internal::InputOver(message));
   SP_ASSIGN_OR_RETURN(internal::Output output, internal::MemoryOutput());
   rnp_op_verify_t raw_op = nullptr;
   SP_RETURN_IF_ERROR(
-      FromRnp(rnp_op_verify_create(&raw_op, ffi.get(), input.get(), output.get()), "verify"));
+      FromRnp(rnp_op_verify_create(&raw_op, use.ffi(), input.get(), output.get()), "verify"));
   internal::VerifyOp op(raw_op);
   const rnp_result_t rc = rnp_op_verify_execute(op.get());
   if (rc != RNP_SUCCESS) {

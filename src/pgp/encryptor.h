@@ -7,8 +7,9 @@
 // uncompressed literal packet signed with SHA-256 (kOpenPgp.hash) by the member's Ed25519 key;
 // ASCII-armoured.
 //
-// Pure: times are parameters. Thread-safety: reentrant; each call has its own RNP context, so
-// any number of calls may run at once, with the same keys too.
+// Pure: times are parameters. Thread-safety: safe to call from any thread; calls with the same
+// MemberKey take turns on its RNP context (pgp/internal/member_context.h), which also keeps the
+// contact keys it has met loaded (up to a bound) so the next message to them costs less.
 #pragma once
 
 #include <string>

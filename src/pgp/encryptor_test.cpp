@@ -3,7 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "core/encoding.h"
 #include "pgp/pgp_mime.h"
@@ -116,6 +121,41 @@ TEST_F(EncryptorTest, WrongRecipientOrSignerIsRefused) {
   // Bob expecting Carol's signature refuses Alice's.
   EXPECT_THAT(DecryptAndVerify(AsBytes(*message), *bob_.key, carol.contact, now_).status(),
               StatusIs(ErrorCode::kUnauthenticated));
+}
+
+TEST_F(EncryptorTest, ManyContactsAndThreadsShareOneMemberKey) {
+  // More contacts than the member's context keeps loaded: it unloads and starts over, and every
+  // message still goes to the right key.
+  std::vector<Party> contacts;
+  for (int i = 0; i < 70; ++i) contacts.push_back(MakeParty(fmt::format("c{}@example.com", i)));
+  for (const Party& c : contacts) {
+    auto message = EncryptAndSign(AsBytes(plaintext_), c.contact, *alice_.key, now_);
+    ASSERT_THAT(message.status(), IsOk());
+    auto decrypted = DecryptAndVerify(AsBytes(*message), *c.key, alice_.contact, now_);
+    ASSERT_THAT(decrypted.status(), IsOk());
+    EXPECT_EQ(decrypted->plaintext.AsStringView(), plaintext_);
+  }
+  // The first contact was unloaded on the way; it loads again.
+  auto again = EncryptAndSign(AsBytes(plaintext_), contacts[0].contact, *alice_.key, now_);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_THAT(DecryptAndVerify(AsBytes(*again), *contacts[0].key, alice_.contact, now_).status(),
+              IsOk());
+
+  // Four threads, one signer key, different recipients.
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        const Party& to = contacts[(t * 10 + i) % contacts.size()];
+        auto message = EncryptAndSign(AsBytes(plaintext_), to.contact, *alice_.key, now_);
+        if (!message.ok()) continue;
+        if (DecryptAndVerify(AsBytes(*message), *to.key, alice_.contact, now_).ok()) ++good;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(good.load(), 40);
 }
 
 TEST_F(EncryptorTest, GarbageIsRefused) {

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "crypto/security_policy.h"
+#include "pgp/internal/member_context.h"
 #include "pgp/internal/rnp_handles.h"
 #include "pgp/internal/rnp_keys.h"
 
@@ -121,9 +122,25 @@ Result<std::unique_ptr<MemberKey>> MemberKey::Load(const crypto::SecretBytes& se
   internal::RnpString uid(raw_uid);
   SP_RETURN_IF_ERROR(FromRnp(uid_rc, "member key uid"));
   SP_ASSIGN_OR_RETURN(Bytes public_key, internal::ExportPublic(primary, false));
+  primaries.clear();
+  subkeys.clear();  // handles die before the context moves into its owner
+  auto context = std::make_unique<internal::MemberContext>(std::move(ffi), fingerprint);
   return std::unique_ptr<MemberKey>(
       new MemberKey(crypto::SecretBytes::CopyOf(secret_key.view()), std::move(fingerprint),
-                    std::move(encryption_fingerprint), internal::Str(uid), std::move(public_key)));
+                    std::move(encryption_fingerprint), internal::Str(uid), std::move(public_key),
+                    std::move(context)));
 }
+
+MemberKey::MemberKey(crypto::SecretBytes secret_key, std::string fingerprint,
+                     std::string encryption_fingerprint, std::string user_id, Bytes public_key,
+                     std::unique_ptr<internal::MemberContext> context)
+    : secret_key_(std::move(secret_key)),
+      fingerprint_(std::move(fingerprint)),
+      encryption_fingerprint_(std::move(encryption_fingerprint)),
+      user_id_(std::move(user_id)),
+      public_key_(std::move(public_key)),
+      context_(std::move(context)) {}
+
+MemberKey::~MemberKey() = default;
 
 }  // namespace sealpost::pgp

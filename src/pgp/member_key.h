@@ -6,7 +6,8 @@
 // as long as the membership; retiring it is a revocation, which is the key directory's job).
 //
 // Pure: no store, no clock (times are parameters). Thread-safety: GenerateMemberKey is
-// reentrant; a MemberKey is immutable after Load and may be shared between threads.
+// reentrant; a MemberKey may be shared between threads (operations with one key take turns
+// on its RNP context).
 #pragma once
 
 #include <memory>
@@ -19,6 +20,10 @@
 #include "crypto/secret_bytes.h"
 
 namespace sealpost::pgp {
+
+namespace internal {
+class MemberContext;
+}  // namespace internal
 
 // A freshly generated member key. `secret_key` is an unprotected transferable secret key
 // (RFC 4880 section 11.2, binary): the caller wraps it under the member's UMK at once and keeps
@@ -36,8 +41,8 @@ struct GeneratedMemberKey {
 Result<GeneratedMemberKey> GenerateMemberKey(const EmailAddress& address, TimePoint created);
 
 // A member key loaded from its secret key bytes: signs (and decrypts, pgp/encryptor.h) as that
-// member. The secret material stays in zeroizing memory and reaches RNP only for one operation
-// at a time.
+// member. The secret material stays in zeroizing memory, and is loaded once into an RNP
+// context the key owns (RNP clears its key material when the context goes).
 class MemberKey final {
  public:
   // Loads what GenerateMemberKey produced. InvalidArgument unless the bytes hold exactly one
@@ -51,23 +56,27 @@ class MemberKey final {
   // The transferable public key (binary), as a contact would import it.
   const Bytes& public_key() const { return public_key_; }
 
-  // The secret key bytes, for pgp/ to hand to RNP. The one grep-able accessor.
+  // The secret key bytes (e.g. to wrap them again). The one grep-able accessor.
   const crypto::SecretBytes& ExposeSecret() const { return secret_key_; }
+
+  // pgp/'s RNP context with this key loaded (pgp/internal/member_context.h).
+  internal::MemberContext& context() const { return *context_; }
+
+  ~MemberKey();
+  MemberKey(const MemberKey&) = delete;
+  MemberKey& operator=(const MemberKey&) = delete;
 
  private:
   MemberKey(crypto::SecretBytes secret_key, std::string fingerprint,
-            std::string encryption_fingerprint, std::string user_id, Bytes public_key)
-      : secret_key_(std::move(secret_key)),
-        fingerprint_(std::move(fingerprint)),
-        encryption_fingerprint_(std::move(encryption_fingerprint)),
-        user_id_(std::move(user_id)),
-        public_key_(std::move(public_key)) {}
+            std::string encryption_fingerprint, std::string user_id, Bytes public_key,
+            std::unique_ptr<internal::MemberContext> context);
 
   crypto::SecretBytes secret_key_;
   std::string fingerprint_;
   std::string encryption_fingerprint_;
   std::string user_id_;
   Bytes public_key_;
+  std::unique_ptr<internal::MemberContext> context_;
 };
 
 }  // namespace sealpost::pgp
