@@ -162,6 +162,23 @@ TEST_F(InteropTest, GpgEncryptsAndSignsToMember) {
   auto wrong_signer = DecryptAndVerify(AsBytes(message), *member_, member_contact_, Now());
   EXPECT_THAT(wrong_signer.status(), StatusIs(ErrorCode::kUnauthenticated));
 
+  // Encrypted by gpg but not signed: refused, whatever the expected signer.
+  const ToolResult unsigned_msg = gpg_.Gpg({"--armor", "--output", "unsigned.asc", "--encrypt",
+                                            "--recipient", member_->fingerprint(), "plain.in"});
+  ASSERT_EQ(unsigned_msg.exit_code, 0) << unsigned_msg.err;
+  EXPECT_THAT(DecryptAndVerify(AsBytes(ReadFileBytes(gpg_.Path("unsigned.asc"))), *member_,
+                               erin.key(), Now())
+                  .status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  // Signed but not encrypted (gpg --sign): refused as well.
+  const ToolResult signed_only =
+      gpg_.Gpg({"--armor", "--output", "signed.asc", "--local-user", fpr, "--sign", "plain.in"});
+  ASSERT_EQ(signed_only.exit_code, 0) << signed_only.err;
+  EXPECT_THAT(
+      DecryptAndVerify(AsBytes(ReadFileBytes(gpg_.Path("signed.asc"))), *member_, erin.key(), Now())
+          .status(),
+      StatusIs(ErrorCode::kUnauthenticated));
+
   // gpg's binary output, one byte flipped in the encrypted part: refused, nothing returned.
   const ToolResult bin = gpg_.Gpg({"--output", "msg.gpg", "--encrypt", "--sign", "--recipient",
                                    member_->fingerprint(), "--local-user", fpr, "plain.in"});
