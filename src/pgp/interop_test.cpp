@@ -81,6 +81,24 @@ class InteropTest : public ::testing::Test {
   std::string member_public_armored_;
 };
 
+TEST_F(InteropTest, MemberKeyAsGpgSeesIt) {
+  WriteFileBytes(gpg_.Path("member.asc"), member_public_armored_);
+  const ToolResult packets = gpg_.Gpg({"--list-packets", "member.asc"});
+  ASSERT_EQ(packets.exit_code, 0) << packets.err;
+  // Two self-signatures (user ID certification, subkey binding), both SHA-256 (digest algo 8).
+  EXPECT_THAT(packets.out, HasSubstr("user ID packet: \"alice@example.org\""));
+  EXPECT_THAT(packets.out, ::testing::ContainsRegex("sigclass 0x13.*\n.*digest algo 8"));
+  EXPECT_THAT(packets.out, ::testing::ContainsRegex("sigclass 0x18.*\n.*digest algo 8"));
+  EXPECT_THAT(packets.out, ::testing::Not(HasSubstr("digest algo 2,")));  // no SHA-1
+  ASSERT_EQ(gpg_.Gpg({"--import", "member.asc"}).exit_code, 0);
+  const ToolResult listed = gpg_.Gpg({"--with-colons", "--list-keys", member_->fingerprint()});
+  // pub: Ed25519 (algo 22), sign+certify, no expiry; sub: Cv25519 (algo 18), encrypt.
+  EXPECT_THAT(listed.out, ::testing::ContainsRegex("\npub:[^:]*:255:22:[0-9A-F]+:[0-9]+:::"));
+  EXPECT_THAT(listed.out, ::testing::ContainsRegex("\nsub:[^:]*:255:18:[0-9A-F]+:[0-9]+:::"));
+  EXPECT_THAT(listed.out, ::testing::ContainsRegex("\npub:([^:]*:){10}sc"));
+  EXPECT_THAT(listed.out, ::testing::ContainsRegex("\nsub:([^:]*:){10}e"));
+}
+
 TEST_F(InteropTest, GpgEd25519KeyImportsAndReadsOurMessage) {
   const std::string fpr =
       gpg_.MakeKey("Bob Builder <bob@example.net>", "ed25519", "cert,sign", "cv25519");

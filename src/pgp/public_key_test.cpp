@@ -247,6 +247,25 @@ TEST_F(GpgBadKeyTest, RevokedKey) {
   EXPECT_EQ(ProblemOf(gpg_.Export(fpr), "bob@example.net"), KeyProblem::kRevoked);
 }
 
+TEST_F(GpgBadKeyTest, RevokedEncryptionSubkey) {
+  const std::string fpr = gpg_.MakeKey("bob@example.net", "ed25519", "cert,sign", "cv25519");
+  // Revoke subkey 1 through --edit-key's command interface (no quick command for it in 2.2).
+  const ToolResult revoked = gpg_.Gpg({"--command-fd", "0", "--status-fd", "2", "--edit-key", fpr},
+                                      "key 1\nrevkey\ny\n0\n\ny\nsave\n");
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_EQ(ProblemOf(gpg_.Export(fpr), "bob@example.net"), KeyProblem::kRevoked);
+  // A fresh encryption subkey next to the revoked one is chosen.
+  ASSERT_EQ(gpg_.Gpg({"--quick-add-key", fpr, "cv25519", "encr", "never"}).exit_code, 0);
+  const KeyImport again =
+      ImportPublicKey(AsBytes(gpg_.Export(fpr)), Addr("bob@example.net"), Now());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  const ToolResult listed = gpg_.Gpg({"--with-colons", "--list-keys", fpr});
+  const size_t last_sub = listed.out.rfind("\nsub:");
+  ASSERT_NE(last_sub, std::string::npos);
+  const size_t fpr_line = listed.out.find("\nfpr:", last_sub);
+  EXPECT_EQ(listed.out.substr(fpr_line + 13, 40), again.key().encryption_fingerprint);
+}
+
 TEST_F(GpgBadKeyTest, RevokedUserId) {
   const std::string fpr = gpg_.MakeKey("bob@example.net", "ed25519", "cert,sign", "cv25519");
   ASSERT_EQ(gpg_.Gpg({"--quick-add-uid", fpr, "Robert <robert@example.net>"}).exit_code, 0);
