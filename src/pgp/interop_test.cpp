@@ -8,6 +8,7 @@
 
 #include "pgp/encryptor.h"
 #include "pgp/member_key.h"
+#include "pgp/pgp_mime.h"
 #include "pgp/public_key.h"
 #include "pgp/testing/gnupg.h"
 #include "testing/status_matchers.h"
@@ -113,6 +114,42 @@ TEST_F(InteropTest, GpgEd25519KeyImportsAndReadsOurMessage) {
   EXPECT_NE(imported.key().encryption_fingerprint, fpr);
   EXPECT_FALSE(imported.key().expires.has_value());
   ExpectGpgReads(imported.key());
+}
+
+TEST_F(InteropTest, PgpMimeParsesWithPythonEmailAndDecryptsWithGpg) {
+  const std::string fpr = gpg_.MakeKey("bob@example.net", "ed25519", "cert,sign", "cv25519");
+  const KeyImport bob = ImportPublicKey(AsBytes(gpg_.Export(fpr)), Addr("bob@example.net"), Now());
+  ASSERT_TRUE(bob.ok()) << bob.status().ToString();
+  auto message = EncryptAndSign(AsBytes(Plaintext()), bob.key(), *member_, Now());
+  ASSERT_THAT(message.status(), IsOk());
+  const PgpMimeEntity entity = WrapPgpMime(*message);
+  WriteFileBytes(gpg_.Path("mail.eml"),
+                 "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: ...\r\n"
+                 "MIME-Version: 1.0\r\n" +
+                     entity.ToEntity());
+  // Python's email package (an independent MIME parser) sees RFC 3156's structure.
+  const ToolResult parsed = testing::RunTool(
+      {"python3", "-c",
+       "import email, email.policy, sys\n"
+       "m = email.message_from_binary_file(open('mail.eml', 'rb'), policy=email.policy.default)\n"
+       "parts = list(m.iter_parts())\n"
+       "print(m.get_content_type(), m.get_param('protocol'), len(parts))\n"
+       "print(parts[0].get_content_type(), parts[0].get_payload(decode=True).decode().strip())\n"
+       "print(parts[1].get_content_type())\n"
+       "open('part2.asc', 'wb').write(parts[1].get_payload(decode=True))\n"},
+      gpg_.dir());
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.err;
+  EXPECT_EQ(parsed.out,
+            "multipart/encrypted application/pgp-encrypted 2\n"
+            "application/pgp-encrypted Version: 1\n"
+            "application/octet-stream\n");
+  WriteFileBytes(gpg_.Path("member.asc"), member_public_armored_);
+  ASSERT_EQ(gpg_.Gpg({"--import", "member.asc"}).exit_code, 0);
+  const ToolResult out =
+      gpg_.Gpg({"--status-fd", "1", "--output", "plain.out", "--decrypt", "part2.asc"});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_THAT(out.out, HasSubstr("[GNUPG:] VALIDSIG " + member_->fingerprint()));
+  EXPECT_EQ(ReadFileBytes(gpg_.Path("plain.out")), Plaintext());
 }
 
 TEST_F(InteropTest, GpgRsa3072KeyImportsAndReadsOurMessage) {
