@@ -109,9 +109,10 @@ CertificateImport ReadSignedDataCertificates(ByteView der, std::string_view what
                                              std::vector<Certificate>& certs) {
   const unsigned char* p = der.data();
   internal::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (!cms)
+  if (!cms) {
     return Refuse(CertificateProblem::kNotACertificate,
-                  fmt::format("{} is neither a DER certificate nor PKCS#7/CMS", what));
+                  fmt::format("{} is neither PEM nor a DER certificate or PKCS#7/CMS", what));
+  }
   if (p != der.data() + der.size()) {
     return Refuse(CertificateProblem::kNotACertificate,
                   fmt::format("{} has bytes after its PKCS#7/CMS structure", what));
@@ -182,10 +183,6 @@ size_t CountPemBlocks(std::string_view text) {
 
 CertificateImport ReadPem(std::string_view text, std::vector<Certificate>& certs) {
   const size_t blocks = CountPemBlocks(text);
-  if (blocks == 0) {
-    return Refuse(CertificateProblem::kNotACertificate,
-                  "neither PEM (no -----BEGIN line) nor a DER certificate");
-  }
   const BioPtr bio = internal::ReadOnlyBio(AsBytes(text));
   if (!bio) return Refuse(CertificateProblem::kNotACertificate, "out of memory");
   // Every block that starts must parse: a truncated or corrupted block refuses the whole input,
@@ -314,9 +311,10 @@ CertificateImport ImportCertificates(ByteView input) {
   if (input.empty()) return Refuse(CertificateProblem::kNotACertificate, "empty input");
 
   std::vector<Certificate> certs;
-  // DER starts with a SEQUENCE tag; everything else is read as PEM text.
+  // PEM when a line opens a block (text before it may even start like DER, as "0 s:/CN=…" in
+  // `openssl s_client -showcerts` output does); otherwise DER.
   CertificateImport read =
-      input[0] == 0x30 ? ReadDer(input, "the input", certs) : ReadPem(text, certs);
+      CountPemBlocks(text) > 0 ? ReadPem(text, certs) : ReadDer(input, "the input", certs);
   if (!read.ok()) return read;
   if (certs.empty()) {
     return Refuse(CertificateProblem::kNotACertificate, "no certificate found in the input");

@@ -124,6 +124,13 @@ TEST_F(CertificateTest, ReadsPemWithTextAroundAndRemovesDuplicates) {
   ASSERT_EQ(got.certificates->chain.size(), 1u);
 }
 
+TEST_F(CertificateTest, ReadsPemAfterTextThatLooksLikeDer) {
+  // `openssl s_client -showcerts` output starts with "0 s:/CN=…", and '0' is DER's SEQUENCE tag.
+  const CertificateImport got = Import("0 s:CN = ec\n" + pki_->ReadFile("ec.pem"));
+  ASSERT_TRUE(got.ok()) << got.detail;
+  EXPECT_EQ(got.certificates->leaf.subject(), "CN=ec");
+}
+
 TEST_F(CertificateTest, RefusesGarbage) {
   for (const std::string& input :
        {std::string(), std::string("hello world"), std::string("\x30\x03\x02\x01\x05", 5),
