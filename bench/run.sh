@@ -8,6 +8,9 @@
 #      compared; upload and download MB/s against aead_baseline (raw libsodium
 #      XChaCha20-Poly1305 secretstream on one core); target ≥ 0.5 × raw rate.
 #   3. memory: the server's peak RSS (VmHWM) after the transfers; target ≤ 128 MiB.
+#   4. S/MIME: per-recipient sign+encrypt of a 10 KiB message through smime::SignAndEncrypt
+#      (P-256 and RSA-3072 recipients) against a bare OpenSSL CMS_sign + CMS_encrypt loop in
+#      the same run (smime_sign_encrypt); target ≥ 0.8 × baseline.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -42,11 +45,12 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/
 if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline
+  cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline \
+    smime_sign_encrypt
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
-  "$BUILD/bench/aead_baseline"; do
+  "$BUILD/bench/aead_baseline" "$BUILD/bench/smime_sign_encrypt"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -282,6 +286,13 @@ DOWN_RATIO=$(calc "%.2f" "$DOWN_MBS / $RAW_MBS")
 echo "ratio: upload $UP_MBS / $RAW_MBS = $UP_RATIO, download $DOWN_MBS / $RAW_MBS = $DOWN_RATIO" \
   "(target ≥ $RATIO_TARGET)"
 
+section "S/MIME: sign+encrypt per recipient, Sealpost vs bare OpenSSL CMS"
+"$BUILD/bench/smime_sign_encrypt" --seconds "$(calc "%.1f" "$SECONDS_MEASURED / 3")" |
+  tee "$WORK/smime.txt"
+# smime_result RECIPIENT KEY: KEY= on the RESULT line of that recipient.
+smime_result() { sed -n "s/^RESULT recipient=$1 .*\b$2=\([^ ]*\).*/\1/p" "$WORK/smime.txt"; }
+SMIME_TARGET=0.8
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -299,6 +310,11 @@ row "context: upload / min(TLS ref, direct disk)" "$UP_MBS / $UP_CEILING = $(cal
 row "context: download / TLS reference" "$DOWN_MBS / $TLS_MBS = $(calc "%.2f" "$DOWN_MBS / $TLS_MBS")" "-" "-"
 row "server peak RSS (VmHWM), MiB" "$RSS_MIB" "<= $RSS_TARGET_MIB" \
   "$(verdict "$RSS_MIB <= $RSS_TARGET_MIB")"
+for r in p256 rsa3072; do
+  row "S/MIME $r: Sealpost msg/s / bare OpenSSL" \
+    "$(smime_result $r sealpost_per_s) / $(smime_result $r baseline_per_s) = $(smime_result $r ratio)" \
+    ">= $SMIME_TARGET" "$(verdict "$(smime_result $r ratio) >= $SMIME_TARGET")"
+done
 row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || echo differ)" \
   "equal" "$SHA_OK"
 

@@ -1,5 +1,7 @@
 #include "smime/internal/pkcs7_mime.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -9,6 +11,7 @@ namespace sealpost::smime::internal {
 namespace {
 
 constexpr size_t kBase64LineChars = 76;  // RFC 2045 section 6.8
+constexpr size_t kBase64LineBytes = 57;  // what one line encodes
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -47,19 +50,27 @@ std::string Parameter(std::string_view value, std::string_view name) {
 }  // namespace
 
 Bytes WrapPkcs7Mime(std::string_view smime_type, ByteView der) {
-  std::string out = fmt::format(
+  const std::string header = fmt::format(
       "Content-Type: application/pkcs7-mime; smime-type={}; name=\"smime.p7m\"\r\n"
       "Content-Transfer-Encoding: base64\r\n"
       "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n"
       "\r\n",
       smime_type);
-  const std::string b64 = Base64Encode(der);
-  out.reserve(out.size() + b64.size() + (b64.size() / kBase64LineChars + 1) * 2);
-  for (size_t i = 0; i < b64.size(); i += kBase64LineChars) {
-    out.append(b64, i, kBase64LineChars);
-    out += "\r\n";
+  // Base64 by OpenSSL's EVP_EncodeBlock, one line of 76 characters per 57 input bytes; the
+  // output is sized once (this runs on every message, over the whole ciphertext, twice).
+  const size_t lines = (der.size() + kBase64LineBytes - 1) / kBase64LineBytes;
+  Bytes out(header.size() + lines * (kBase64LineChars + 2));
+  std::copy(header.begin(), header.end(), out.begin());
+  size_t at = header.size();
+  for (size_t i = 0; i < der.size(); i += kBase64LineBytes) {
+    const size_t n = std::min(kBase64LineBytes, der.size() - i);
+    at +=
+        static_cast<size_t>(EVP_EncodeBlock(out.data() + at, der.data() + i, static_cast<int>(n)));
+    out[at++] = '\r';
+    out[at++] = '\n';
   }
-  return Bytes(out.begin(), out.end());
+  out.resize(at);
+  return out;
 }
 
 Result<Pkcs7MimePart> UnwrapPkcs7Mime(ByteView part) {
