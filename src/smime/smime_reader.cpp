@@ -2,16 +2,20 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "crypto/openssl_error.h"
 #include "crypto/security_policy.h"
 #include "smime/internal/certificate_access.h"
 #include "smime/internal/certified_key_access.h"
+#include "smime/internal/envelope_shape.h"
 #include "smime/internal/ossl.h"
 #include "smime/internal/pkcs7_mime.h"
 
@@ -21,6 +25,36 @@ namespace {
 namespace policy = crypto::policy;
 using internal::BioPtr;
 using internal::CmsPtr;
+
+constexpr int kMinGcmTagBytes = 12;  // RFC 5084 section 3.1, aes-ICVlen
+constexpr int kMaxGcmTagBytes = 16;
+
+int CipherNid(std::string_view name) {
+  const EVP_CIPHER* cipher = EVP_get_cipherbyname(std::string(name).c_str());
+  return cipher == nullptr ? NID_undef : EVP_CIPHER_get_nid(cipher);
+}
+
+// The SMIMECapabilities signed attribute (RFC 8551 section 2.5.2), as far as the envelope choice
+// needs it; nullopt when the signer sent none.
+std::optional<RecipientCapabilities> Capabilities(CMS_SignerInfo* si) {
+  const ASN1_STRING* value = static_cast<const ASN1_STRING*>(
+      CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_SMIMECapabilities), -3, V_ASN1_SEQUENCE));
+  if (value == nullptr) return std::nullopt;
+  const unsigned char* p = ASN1_STRING_get0_data(value);
+  X509_ALGORS* algs = d2i_X509_ALGORS(nullptr, &p, ASN1_STRING_length(value));
+  if (algs == nullptr) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  RecipientCapabilities caps;
+  for (int i = 0; i < sk_X509_ALGOR_num(algs); ++i) {
+    const int nid = OBJ_obj2nid(sk_X509_ALGOR_value(algs, i)->algorithm);
+    caps.aes256_gcm |= nid == CipherNid(policy::kSmime.preferred_cipher);
+    caps.aes256_cbc |= nid == CipherNid(policy::kSmime.fallback_cipher);
+  }
+  sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
+  return caps;
+}
 
 Status NotDecrypted() { return Unauthenticated("S/MIME message does not decrypt"); }
 Status NotVerified() { return Unauthenticated("S/MIME signature does not verify"); }
@@ -60,13 +94,20 @@ bool DigestAccepted(CMS_SignerInfo* si) {
 Result<crypto::SecretBytes> Decrypt(ByteView der, const CertifiedKey& recipient,
                                     Envelope* envelope) {
   SP_ASSIGN_OR_RETURN(CmsPtr cms, ParseContentInfo(der));
-  const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
-  if (type == NID_id_smime_ct_authEnvelopedData) {
+  SP_ASSIGN_OR_RETURN(const internal::EnvelopeShape shape, internal::InspectEnvelope(der));
+  // Only the policy's two envelopes (no 3DES, RC2, AES-128…), and GCM tags of the lengths RFC
+  // 5084 allows: OpenSSL would check a tag cut to one byte.
+  if (shape.content_type_nid == NID_id_smime_ct_authEnvelopedData &&
+      shape.cipher_nid == CipherNid(policy::kSmime.preferred_cipher)) {
+    if (shape.mac_bytes < kMinGcmTagBytes || shape.mac_bytes > kMaxGcmTagBytes) {
+      return NotDecrypted();
+    }
     *envelope = Envelope::kAuthEnvelopedAes256Gcm;
-  } else if (type == NID_pkcs7_enveloped) {
+  } else if (shape.content_type_nid == NID_pkcs7_enveloped &&
+             shape.cipher_nid == CipherNid(policy::kSmime.fallback_cipher)) {
     *envelope = Envelope::kEnvelopedAes256Cbc;
   } else {
-    return InvalidArgument("the S/MIME part is not enveloped data");
+    return InvalidArgument("the S/MIME part is not enveloped data with an accepted cipher");
   }
   const BioPtr out = SecretSink();
   if (!out) return crypto::OpensslFailure("BIO_new");
@@ -130,7 +171,8 @@ Result<SmimeContent> ReadSmime(ByteView mime_part, const CertifiedKey& recipient
   }
   ERR_clear_error();
   Validation validation = ValidateCertificate(chain, anchors, sender, now);
-  return SmimeContent{TakeSecret(out.get()), envelope, std::move(chain), std::move(validation)};
+  return SmimeContent{TakeSecret(out.get()), envelope, std::move(chain), std::move(validation),
+                      Capabilities(sk_CMS_SignerInfo_value(infos, 0))};
 }
 
 }  // namespace sealpost::smime

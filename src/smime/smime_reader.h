@@ -2,8 +2,9 @@
 // application/pkcs7-mime (Auth)EnvelopedData part with the recipient's key, then checks the
 // opaque SignedData inside and validates its signer's certificate (docs/formats/smime.md).
 //
-// For Sealpost's own tests now and for inbound mail later. Accepted: AuthEnvelopedData or
-// EnvelopedData addressed to `recipient`'s certificate, whose content is an
+// For Sealpost's own tests now and for inbound mail later. Accepted: AuthEnvelopedData with
+// kSmime.preferred_cipher (AES-256-GCM, a 12 to 16-byte tag) or EnvelopedData with
+// kSmime.fallback_cipher (AES-256-CBC), addressed to `recipient`'s certificate, whose content is an
 // application/pkcs7-mime signed-data part with one or more signers using a kSmime.digests
 // digest. Not (yet): multipart/signed inside the envelope, signed-only or encrypted-only mail.
 //
@@ -18,6 +19,7 @@
 // Thread-safety: reentrant.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "core/address.h"
@@ -38,6 +40,9 @@ struct SmimeContent {
   Envelope envelope;
   CertificateChain signer;       // the signer's certificate and the others the message carried
   Validation signer_validation;  // ValidateCertificate(signer, anchors, sender, now)
+  // What the signer announced it reads (its SMIMECapabilities), for the caller to record and
+  // pass back as SmimeRecipient::capabilities; nullopt when the message listed none.
+  std::optional<RecipientCapabilities> sender_capabilities;
 };
 
 Result<SmimeContent> ReadSmime(ByteView mime_part, const CertifiedKey& recipient,

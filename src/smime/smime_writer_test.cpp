@@ -240,6 +240,86 @@ TEST_F(SmimeReaderInteropTest, ReadsWhatOpensslWrites) {
   }
 }
 
+// Cuts the mac of a DER AuthEnvelopedData ContentInfo (as SignAndEncrypt writes it: lengths in
+// two-byte long form, the 16-byte mac last) to `keep` bytes, fixing the three outer lengths.
+Bytes CutMac(Bytes der, size_t keep) {
+  const size_t cut = 16 - keep;
+  EXPECT_EQ(der[0], 0x30);
+  EXPECT_EQ(der[17], 0xa0);
+  EXPECT_EQ(der[21], 0x30);
+  for (const size_t at : {size_t{2}, size_t{19}, size_t{23}}) {
+    EXPECT_EQ(der[at - 1], 0x82);
+    const size_t len = (size_t{der[at]} << 8 | der[at + 1]) - cut;
+    der[at] = static_cast<uint8_t>(len >> 8);
+    der[at + 1] = static_cast<uint8_t>(len);
+  }
+  EXPECT_EQ(der[der.size() - 18], 0x04);  // OCTET STRING
+  EXPECT_EQ(der[der.size() - 17], 0x10);  // of 16 bytes
+  der[der.size() - 17] = static_cast<uint8_t>(keep);
+  der.resize(der.size() - cut);
+  return der;
+}
+
+TEST_F(SmimeReaderInteropTest, RefusesAGcmTagCutShort) {
+  const SmimeMessage message = Write({"ec", true});
+  auto outer = internal::UnwrapPkcs7Mime(message.mime_part);
+  ASSERT_THAT(outer.status(), IsOk());
+  // 12 bytes: the shortest tag RFC 5084 allows; the prefix of the real tag still verifies.
+  const Bytes twelve = internal::WrapPkcs7Mime("authEnveloped-data", CutMac(outer->der, 12));
+  auto read = Read(twelve, "ec");
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_EQ(read->content.AsStringView(), InnerEntity());
+  // 4 bytes: OpenSSL alone accepts it (a forgery would need only 2^32 tries); we do not.
+  const Bytes four = internal::WrapPkcs7Mime("authEnveloped-data", CutMac(outer->der, 4));
+  pki_->WriteFile("short-tag.eml", std::string(four.begin(), four.end()));
+  const auto openssl = pki_->Openssl({"cms", "-decrypt", "-in", "short-tag.eml", "-recip", "ec.pem",
+                                      "-inkey", "ec.key", "-binary", "-out", "short-tag.out"});
+  EXPECT_EQ(openssl.exit_code, 0) << "OpenSSL now refuses short tags itself: " << openssl.output;
+  EXPECT_THAT(Read(four, "ec").status(), StatusIs(ErrorCode::kUnauthenticated));
+}
+
+TEST_F(SmimeReaderInteropTest, ReportsTheSendersCapabilities) {
+  auto ours = Read(Write({"ec", true}).mime_part, "ec");
+  ASSERT_THAT(ours.status(), IsOk());
+  ASSERT_TRUE(ours->sender_capabilities.has_value());
+  EXPECT_TRUE(ours->sender_capabilities->aes256_gcm);
+  EXPECT_TRUE(ours->sender_capabilities->aes256_cbc);
+  // OpenSSL's own list (AES-256-CBC first, no GCM): recorded, it gets EnvelopedData.
+  ASSERT_TRUE(
+      pki_->OpensslOk({"cms", "-sign", "-in", "inner.eml", "-signer", "sender.pem", "-inkey",
+                       "sender.key", "-nodetach", "-binary", "-out", "caps-signed.eml"}));
+  ASSERT_TRUE(pki_->OpensslOk({"cms", "-encrypt", "-aes-256-cbc", "-in", "caps-signed.eml",
+                               "-binary", "-recip", "ec.pem", "-out", "caps-enc.eml"}));
+  auto theirs = Read(AsBytes(pki_->ReadFile("caps-enc.eml")), "ec");
+  ASSERT_THAT(theirs.status(), IsOk());
+  ASSERT_TRUE(theirs->sender_capabilities.has_value());
+  EXPECT_FALSE(theirs->sender_capabilities->aes256_gcm);
+  EXPECT_TRUE(theirs->sender_capabilities->aes256_cbc);
+  EXPECT_EQ(ChooseEnvelope(theirs->sender_capabilities), Envelope::kEnvelopedAes256Cbc);
+  // Without the attribute: nothing recorded.
+  ASSERT_TRUE(pki_->OpensslOk({"cms", "-sign", "-in", "inner.eml", "-signer", "sender.pem",
+                               "-inkey", "sender.key", "-nodetach", "-binary", "-nosmimecap",
+                               "-out", "nocaps-signed.eml"}));
+  ASSERT_TRUE(pki_->OpensslOk({"cms", "-encrypt", "-aes-256-gcm", "-in", "nocaps-signed.eml",
+                               "-binary", "-recip", "ec.pem", "-out", "nocaps-enc.eml"}));
+  auto none = Read(AsBytes(pki_->ReadFile("nocaps-enc.eml")), "ec");
+  ASSERT_THAT(none.status(), IsOk());
+  EXPECT_FALSE(none->sender_capabilities.has_value());
+}
+
+TEST_F(SmimeReaderInteropTest, RefusesCiphersOutsideThePolicy) {
+  ASSERT_TRUE(
+      pki_->OpensslOk({"cms", "-sign", "-in", "inner.eml", "-signer", "sender.pem", "-inkey",
+                       "sender.key", "-nodetach", "-binary", "-out", "weak-signed.eml"}));
+  for (const std::string cipher : {"-aes-128-cbc", "-des3", "-aes-128-gcm"}) {
+    ASSERT_TRUE(pki_->OpensslOk({"cms", "-encrypt", cipher, "-in", "weak-signed.eml", "-binary",
+                                 "-recip", "ec.pem", "-out", "weak-enc.eml"}));
+    EXPECT_THAT(Read(AsBytes(pki_->ReadFile("weak-enc.eml")), "ec").status(),
+                StatusIs(ErrorCode::kInvalidArgument))
+        << cipher;
+  }
+}
+
 TEST_F(SmimeReaderInteropTest, RefusesSha1SignaturesAndNonSmimeParts) {
   ASSERT_TRUE(pki_->OpensslOk({"cms", "-sign", "-in", "inner.eml", "-signer", "sender.pem",
                                "-inkey", "sender.key", "-nodetach", "-binary", "-md", "sha1",
