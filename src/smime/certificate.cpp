@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
 #include "crypto/openssl_error.h"
 #include "crypto/security_policy.h"
 #include "smime/internal/certificate_access.h"
@@ -26,14 +27,19 @@ namespace policy = crypto::policy;
 using internal::BioPtr;
 using internal::X509Ptr;
 
-std::string NameText(const X509_NAME* name) {
+std::string PrintName(const X509_NAME* name, unsigned long flags) {  // NOLINT(runtime/int)
   const BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio) return {};
-  // RFC 2253 with control characters escaped; UTF-8 stays readable (no ESC_MSB).
-  const unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;  // NOLINT(runtime/int)
-  if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) return {};
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) return {};
   const Bytes text = internal::BioContents(bio.get());
   return std::string(AsChars(text));
+}
+
+std::string NameText(const X509_NAME* name) {
+  // RFC 2253 with control characters escaped; UTF-8 stays readable (no ESC_MSB) unless the
+  // name's strings do not convert to valid UTF-8, in which case every non-ASCII byte is escaped.
+  std::string text = PrintName(name, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  if (!IsValidUtf8(text)) text = PrintName(name, XN_FLAG_RFC2253);
+  return text;
 }
 
 Result<TimePoint> AsnTime(const ASN1_TIME* t) {

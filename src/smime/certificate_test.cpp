@@ -131,6 +131,14 @@ TEST_F(CertificateTest, ReadsPemAfterTextThatLooksLikeDer) {
   EXPECT_EQ(got.certificates->leaf.subject(), "CN=ec");
 }
 
+TEST_F(CertificateTest, SubjectsAreValidUtf8WithControlsEscaped) {
+  ASSERT_TRUE(pki_->MakeLeaf("utf8", "ca",
+                             {.email = "z@example.org", .subject = "/CN=Zoë Müller/O=Bank\\, AG"}));
+  const CertificateImport got = Import(pki_->ReadFile("utf8.pem"));
+  ASSERT_TRUE(got.ok()) << got.detail;
+  EXPECT_EQ(got.certificates->leaf.subject(), "O=Bank\\, AG,CN=Zoë Müller");
+}
+
 TEST_F(CertificateTest, RefusesGarbage) {
   for (const std::string& input :
        {std::string(), std::string("hello world"), std::string("\x30\x03\x02\x01\x05", 5),

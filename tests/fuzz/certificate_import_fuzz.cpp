@@ -4,9 +4,9 @@
 // Invariants checked: no crash, exception or sanitizer report; input over the size limit is
 // refused as too-large, input holding a PEM private-key label as private-key-material; a refusal
 // has a reason slug and a detail and carries no certificate; an accepted import has at most the
-// bundle limit of distinct certificates, each whose DER re-parses to the same certificate and
-// whose fingerprint is the SHA-256 of that DER; the policy check of the leaf does not depend on
-// the object (the same answer for the re-parsed copy).
+// bundle limit of distinct certificates, each of which re-parses from its DER to the same
+// certificate, has the SHA-256 of that DER as fingerprint, and names valid UTF-8 without control
+// characters; the policy check of the leaf gives the same answer for the re-parsed copy.
 //
 // SECURITY: certificates come from anyone who can send a member mail.
 #include <cstddef>
@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/encoding.h"
+#include "core/text.h"
 #include "crypto/hash.h"
 #include "crypto/security_policy.h"
 #include "smime/certificate.h"
@@ -35,6 +36,11 @@ void CheckCertificate(const sealpost::smime::Certificate& cert) {
   Check(again->subject() == cert.subject());
   Check(again->email_addresses() == cert.email_addresses());
   Check(again->key() == cert.key());
+  // Names are shown to people: valid UTF-8, control characters escaped.
+  for (const std::string& name : {cert.subject(), cert.issuer()}) {
+    Check(sealpost::IsValidUtf8(name));
+    Check(!sealpost::HasControlCharacters(name, /*allow_line_breaks=*/false));
+  }
 }
 
 }  // namespace

@@ -81,8 +81,8 @@ class TestPki final {
     const std::string subject = spec.subject.empty() ? "/CN=" + name : spec.subject;
     const std::string days = std::to_string(spec.days);
     if (issuer.empty()) {
-      std::vector<std::string> args = {"req",   "-x509", "-key", name + ".key",    "-subj",
-                                       subject, "-days", days,   "-" + spec.digest};
+      std::vector<std::string> args = {"req",   "-utf8", "-x509", "-key", name + ".key",
+                                       "-subj", subject, "-days", days,   "-" + spec.digest};
       for (const std::string& e : exts) {
         args.push_back("-addext");
         args.push_back(e);
@@ -94,8 +94,8 @@ class TestPki final {
     std::string cnf = "[ext]\n";
     for (const std::string& e : exts) cnf += e + "\n";
     WriteFile(name + ".ext", cnf);
-    return OpensslOk(
-               {"req", "-new", "-key", name + ".key", "-subj", subject, "-out", name + ".csr"}) &&
+    return OpensslOk({"req", "-utf8", "-new", "-key", name + ".key", "-subj", subject, "-out",
+                      name + ".csr"}) &&
            OpensslOk({"x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem", "-CAkey",
                       issuer + ".key", "-set_serial", std::to_string(++serial_), "-days", days,
                       "-" + spec.digest, "-extfile", name + ".ext", "-extensions", "ext", "-out",
