@@ -208,7 +208,12 @@ CertificateImport ReadPem(std::string_view text, std::vector<Certificate>& certs
     }
     const std::string_view label(name.get());
     const ByteView der(data.get(), static_cast<size_t>(len));
-    const std::string what = fmt::format("PEM block {} ({})", i + 1, label);
+    // The label is the sender's text: named in the detail only when it is short, plain ASCII.
+    const bool plain_label =
+        label.size() <= 32 &&
+        std::all_of(label.begin(), label.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+    const std::string what = plain_label ? fmt::format("PEM block {} ({})", i + 1, label)
+                                         : fmt::format("PEM block {}", i + 1);
     CertificateImport step;
     if (label == PEM_STRING_X509 || label == PEM_STRING_X509_OLD) {
       const unsigned char* p = der.data();

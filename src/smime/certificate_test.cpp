@@ -153,6 +153,13 @@ TEST_F(CertificateTest, RefusesGarbage) {
   }
 }
 
+TEST_F(CertificateTest, RefusalsQuoteNoControlCharactersOfTheInput) {
+  const CertificateImport got = Import(
+      "-----BEGIN CERTIFICATE\x1b[2J-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE\x1b[2J-----\n");
+  EXPECT_FALSE(got.ok());
+  EXPECT_EQ(got.detail.find('\x1b'), std::string::npos) << got.detail;
+}
+
 TEST_F(CertificateTest, RefusesTruncatedPem) {
   const std::string pem = pki_->ReadFile("rsa.pem");
   // Cut inside the base64, and just before the END line: neither imports what it has.
