@@ -258,6 +258,8 @@ std::string_view CertificateProblemSlug(CertificateProblem problem) {
       return "no-email-protection";
     case CertificateProblem::kAddressMismatch:
       return "address-mismatch";
+    case CertificateProblem::kWrongKeyUsage:
+      return "key-usage";
     case CertificateProblem::kWeakKey:
       return "weak-key";
     case CertificateProblem::kWeakSignature:

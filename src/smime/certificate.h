@@ -49,13 +49,15 @@ enum class CertificateProblem : uint8_t {
   kNotYetValid,        // before notBefore
   kNoEmailProtection,  // an extendedKeyUsage without emailProtection or anyExtendedKeyUsage
   kAddressMismatch,    // the address is neither a SAN rfc822Name nor the subject emailAddress
+  kWrongKeyUsage,      // a keyUsage that does not allow the use asked for (RFC 8550 4.4.2)
   kWeakKey,            // RSA below kSmime.min_rsa_bits, a curve not in kSmime.curves, other
   kWeakSignature,      // signed with a digest not in kSmime.digests (SHA-1, MD5…)
   kInvalidChain,       // chains to an anchor, but a signature or CA constraint in it is broken
 };
 
 // "not-a-certificate", "too-large", "private-key-material", "expired", "not-yet-valid",
-// "no-email-protection", "address-mismatch", "weak-key", "weak-signature", "invalid-chain";
+// "no-email-protection", "address-mismatch", "key-usage", "weak-key", "weak-signature",
+// "invalid-chain";
 // "" for kNone.
 std::string_view CertificateProblemSlug(CertificateProblem problem);
 

@@ -35,6 +35,15 @@ bool HasEmailProtection(X509* x509) {
   return (X509_get_extended_key_usage(x509) & (XKU_SMIME | XKU_ANYEKU)) != 0;
 }
 
+bool KeyUsageAllows(X509* x509, KeyType key, CertificateUse use) {
+  if ((X509_get_extension_flags(x509) & EXFLAG_KUSAGE) == 0) return true;  // no keyUsage: any
+  const uint32_t usage = X509_get_key_usage(x509);
+  if (use == CertificateUse::kSignature) {
+    return (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0;
+  }
+  return (usage & (key == KeyType::kEc ? KU_KEY_AGREEMENT : KU_KEY_ENCIPHERMENT)) != 0;
+}
+
 CertificateProblem Fail(CertificateProblem problem, std::string text, std::string* detail) {
   if (detail != nullptr) *detail = std::move(text);
   return problem;
@@ -96,7 +105,7 @@ CertificateProblem CheckCertificatePolicy(const Certificate& cert, TimePoint now
 }
 
 Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors& anchors,
-                               const EmailAddress& address, TimePoint now) {
+                               const EmailAddress& address, TimePoint now, CertificateUse use) {
   const Certificate& leaf = certs.leaf;
   std::string detail;
   if (const CertificateProblem p = CheckCertificatePolicy(leaf, now, &detail);
@@ -108,6 +117,11 @@ Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors
     return Refused(
         CertificateProblem::kNoEmailProtection,
         fmt::format("{} has an extendedKeyUsage without emailProtection", leaf.subject()));
+  }
+  if (!KeyUsageAllows(leaf_x509, leaf.key().type, use)) {
+    return Refused(CertificateProblem::kWrongKeyUsage,
+                   fmt::format("the keyUsage of {} does not allow {}", leaf.subject(),
+                               use == CertificateUse::kSignature ? "signatures" : "encryption"));
   }
   const auto& emails = leaf.email_addresses();
   if (std::find(emails.begin(), emails.end(), address) == emails.end()) {

@@ -11,8 +11,9 @@
 // Checks, in this order (the first that fails decides): validity period at `now` (expired,
 // not-yet-valid), key (RSA ≥ kSmime.min_rsa_bits, EC on kSmime.curves, else weak-key), the
 // certificate's signature digest (kSmime.digests, else weak-signature), extendedKeyUsage (absent,
-// or with emailProtection or anyExtendedKeyUsage, else no-email-protection), the address (a SAN
-// rfc822Name or subject emailAddress, case-insensitive, else address-mismatch); then the path to
+// or with emailProtection or anyExtendedKeyUsage, else no-email-protection), keyUsage (absent,
+// or allowing `use`, else key-usage), the address (a SAN rfc822Name or subject emailAddress,
+// case-insensitive, else address-mismatch); then the path to
 // an anchor, whose certificates other than the anchor get the same time, key and digest checks.
 //
 // Time is the `now` parameter, never the wall clock, so tests and the re-validation of an old
@@ -37,6 +38,12 @@ namespace sealpost::smime {
 
 enum class Verdict : uint8_t { kTrusted, kDoesNotChain, kRefused };
 
+// What the certificate is to be used for; keyUsage, when present, must allow it.
+enum class CertificateUse : uint8_t {
+  kEncryption,  // encrypting to it: keyEncipherment (RSA) or keyAgreement (EC)
+  kSignature,   // verifying its signatures: digitalSignature or nonRepudiation
+};
+
 struct Validation {
   Verdict verdict = Verdict::kRefused;
   CertificateProblem problem = CertificateProblem::kNone;  // set when kRefused
@@ -45,7 +52,7 @@ struct Validation {
 };
 
 Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors& anchors,
-                               const EmailAddress& address, TimePoint now);
+                               const EmailAddress& address, TimePoint now, CertificateUse use);
 
 // The checks of ValidateCertificate that concern one certificate alone (time, key, signature
 // digest); kNone when it passes. For the signer of a message and for chain members.

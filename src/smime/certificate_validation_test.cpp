@@ -17,6 +17,7 @@ namespace sealpost::smime {
 namespace {
 
 using std::chrono::hours;
+constexpr CertificateUse kEnc = CertificateUse::kEncryption;
 
 // Certificates made by the openssl command line, one per rule.
 class CertificateValidationTest : public ::testing::Test {
@@ -40,6 +41,17 @@ class CertificateValidationTest : public ::testing::Test {
     ASSERT_TRUE(
         pki_->MakeLeaf("dn-email", "ca", {.subject = "/CN=Dn/emailAddress=Dn@Example.org"}));
     ASSERT_TRUE(pki_->MakeLeaf("self", "", {.email = "self@example.org"}));
+    ASSERT_TRUE(pki_->MakeLeaf(
+        "sign-only-rsa", "ca",
+        {.key = "rsa:2048", .email = "so@example.org", .key_usage = "digitalSignature"}));
+    ASSERT_TRUE(pki_->MakeLeaf(
+        "sign-only-ec", "ca",
+        {.email = "so@example.org", .key_usage = "digitalSignature,nonRepudiation"}));
+    ASSERT_TRUE(pki_->MakeLeaf(
+        "rsa-enc-only", "ca",
+        {.key = "rsa:2048", .email = "eo@example.org", .key_usage = "keyEncipherment"}));
+    ASSERT_TRUE(pki_->MakeLeaf("ec-keyenc", "ca",
+                               {.email = "ke@example.org", .key_usage = "keyEncipherment"}));
     ASSERT_TRUE(pki_->MakeCa("issuer"));
     ASSERT_TRUE(pki_->MakeLeaf("via-intermediate", "issuer", {.email = "via@example.org"}));
   }
@@ -64,7 +76,8 @@ class CertificateValidationTest : public ::testing::Test {
   static EmailAddress Addr(std::string_view text) { return *EmailAddress::Parse(text); }
   static Validation Validate(const std::string& name, std::string_view address,
                              TimePoint now = std::chrono::system_clock::now()) {
-    return ValidateCertificate(Load(name), Anchors({"ca"}), Addr(address), now);
+    return ValidateCertificate(Load(name), Anchors({"ca"}), Addr(address), now,
+                               CertificateUse::kEncryption);
   }
 
   static inline testutil::TempDir* dir_ = nullptr;
@@ -96,8 +109,9 @@ TEST_F(CertificateValidationTest, CertificatesThatDoNotChainAreKeptForPersonalVe
   EXPECT_EQ(self.problem, CertificateProblem::kNone);
   EXPECT_TRUE(self.path.empty());
 
-  const Validation other = ValidateCertificate(
-      Load("ec"), Anchors({"other-ca"}), Addr("ec@example.org"), std::chrono::system_clock::now());
+  const Validation other =
+      ValidateCertificate(Load("ec"), Anchors({"other-ca"}), Addr("ec@example.org"),
+                          std::chrono::system_clock::now(), kEnc);
   EXPECT_EQ(other.verdict, Verdict::kDoesNotChain) << other.detail;
 
   // Debian's bundle does not know the test CA either.
@@ -105,7 +119,7 @@ TEST_F(CertificateValidationTest, CertificatesThatDoNotChainAreKeptForPersonalVe
   ASSERT_THAT(debian.status(), IsOk());
   EXPECT_GT(debian->size(), 50u);
   EXPECT_EQ(ValidateCertificate(Load("ec"), *debian, Addr("ec@example.org"),
-                                std::chrono::system_clock::now())
+                                std::chrono::system_clock::now(), kEnc)
                 .verdict,
             Verdict::kDoesNotChain);
 }
@@ -114,20 +128,20 @@ TEST_F(CertificateValidationTest, ChainsThroughTheIntermediateTheContactSent) {
   // issuer is not an anchor; an administrator's anchor may be an intermediate (partial chain).
   CertificateChain chain = Load("via-intermediate");
   const Validation alone = ValidateCertificate(chain, Anchors({"ca"}), Addr("via@example.org"),
-                                               std::chrono::system_clock::now());
+                                               std::chrono::system_clock::now(), kEnc);
   EXPECT_EQ(alone.verdict, Verdict::kDoesNotChain);
   const Validation anchored = ValidateCertificate(
-      chain, Anchors({"issuer"}), Addr("via@example.org"), std::chrono::system_clock::now());
+      chain, Anchors({"issuer"}), Addr("via@example.org"), std::chrono::system_clock::now(), kEnc);
   EXPECT_EQ(anchored.verdict, Verdict::kTrusted) << anchored.detail;
   // Combined with the debian bundle and extra anchors.
   const std::string issuer = pki_->ReadFile("issuer.pem");
   const std::vector<std::string_view> extra = {issuer};
   auto both = TrustAnchors::LoadBundle(kDebianCaBundlePath, extra);
   ASSERT_THAT(both.status(), IsOk());
-  EXPECT_EQ(
-      ValidateCertificate(chain, *both, Addr("via@example.org"), std::chrono::system_clock::now())
-          .verdict,
-      Verdict::kTrusted);
+  EXPECT_EQ(ValidateCertificate(chain, *both, Addr("via@example.org"),
+                                std::chrono::system_clock::now(), kEnc)
+                .verdict,
+            Verdict::kTrusted);
 }
 
 TEST_F(CertificateValidationTest, RefusesOutsideTheValidityPeriod) {
@@ -146,7 +160,7 @@ TEST_F(CertificateValidationTest, RefusesOutsideTheValidityPeriod) {
   // A self-signed certificate is refused for time too, not merely "does not chain".
   const CertificateChain self = Load("self");
   EXPECT_EQ(ValidateCertificate(self, Anchors({"ca"}), Addr("self@example.org"),
-                                self.leaf.not_after() + hours(24))
+                                self.leaf.not_after() + hours(24), kEnc)
                 .problem,
             CertificateProblem::kExpired);
 }
@@ -155,6 +169,32 @@ TEST_F(CertificateValidationTest, RefusesWithoutEmailProtection) {
   const Validation v = Validate("tls", "tls@example.org");
   EXPECT_EQ(v.verdict, Verdict::kRefused);
   EXPECT_EQ(v.problem, CertificateProblem::kNoEmailProtection) << v.detail;
+}
+
+TEST_F(CertificateValidationTest, RefusesAKeyUsageThatDoesNotAllowTheUse) {
+  // Signing-only certificates (many organisations issue one for each use) take no encryption;
+  // encryption-only ones sign nothing.
+  const auto now = std::chrono::system_clock::now();
+  for (const std::string name : {"sign-only-rsa", "sign-only-ec"}) {
+    const Validation enc =
+        ValidateCertificate(Load(name), Anchors({"ca"}), Addr("so@example.org"), now, kEnc);
+    EXPECT_EQ(enc.verdict, Verdict::kRefused) << name;
+    EXPECT_EQ(enc.problem, CertificateProblem::kWrongKeyUsage) << name << ": " << enc.detail;
+    EXPECT_EQ(ValidateCertificate(Load(name), Anchors({"ca"}), Addr("so@example.org"), now,
+                                  CertificateUse::kSignature)
+                  .verdict,
+              Verdict::kTrusted)
+        << name;
+  }
+  EXPECT_EQ(ValidateCertificate(Load("rsa-enc-only"), Anchors({"ca"}), Addr("eo@example.org"), now,
+                                CertificateUse::kSignature)
+                .problem,
+            CertificateProblem::kWrongKeyUsage);
+  // An EC key cannot do key transport: keyEncipherment alone does not make it a recipient.
+  EXPECT_EQ(
+      ValidateCertificate(Load("ec-keyenc"), Anchors({"ca"}), Addr("ke@example.org"), now, kEnc)
+          .problem,
+      CertificateProblem::kWrongKeyUsage);
 }
 
 TEST_F(CertificateValidationTest, RefusesAnotherAddress) {
@@ -186,7 +226,7 @@ TEST_F(CertificateValidationTest, RefusesABrokenIssuerSignature) {
   auto forged = Certificate::FromDer(der);
   ASSERT_THAT(forged.status(), IsOk());
   const Validation v = ValidateCertificate({*forged, {}}, Anchors({"ca"}), Addr("ec@example.org"),
-                                           std::chrono::system_clock::now());
+                                           std::chrono::system_clock::now(), kEnc);
   EXPECT_EQ(v.verdict, Verdict::kRefused);
   EXPECT_EQ(v.problem, CertificateProblem::kInvalidChain) << v.detail;
 }

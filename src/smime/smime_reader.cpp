@@ -170,7 +170,8 @@ Result<SmimeContent> ReadSmime(ByteView mime_part, const CertifiedKey& recipient
     }
   }
   ERR_clear_error();
-  Validation validation = ValidateCertificate(chain, anchors, sender, now);
+  Validation validation =
+      ValidateCertificate(chain, anchors, sender, now, CertificateUse::kSignature);
   return SmimeContent{TakeSecret(out.get()), envelope, std::move(chain), std::move(validation),
                       Capabilities(sk_CMS_SignerInfo_value(infos, 0))};
 }

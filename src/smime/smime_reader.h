@@ -39,7 +39,7 @@ struct SmimeContent {
   crypto::SecretBytes content;  // the signed inner MIME entity, byte for byte
   Envelope envelope;
   CertificateChain signer;       // the signer's certificate and the others the message carried
-  Validation signer_validation;  // ValidateCertificate(signer, anchors, sender, now)
+  Validation signer_validation;  // ValidateCertificate(signer, anchors, sender, now, kSignature)
   // What the signer announced it reads (its SMIMECapabilities), for the caller to record and
   // pass back as SmimeRecipient::capabilities; nullopt when the message listed none.
   std::optional<RecipientCapabilities> sender_capabilities;

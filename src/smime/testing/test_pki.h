@@ -21,7 +21,8 @@ struct LeafSpec {
   std::string eku = "emailProtection";  // extendedKeyUsage value; "" to leave it out
   std::string digest = "sha256";
   int days = 365;
-  std::string subject;  // default "/CN=<name>"
+  std::string subject;    // default "/CN=<name>"
+  std::string key_usage;  // default: digitalSignature and keyEncipherment (RSA)/keyAgreement (EC)
 };
 
 class TestPki final {
@@ -73,9 +74,12 @@ class TestPki final {
   bool MakeLeaf(const std::string& name, const std::string& issuer, const LeafSpec& spec) const {
     if (!MakeKey(name, spec.key)) return false;
     const bool rsa = spec.key.rfind("rsa", 0) == 0;
-    std::vector<std::string> exts = {"basicConstraints=critical,CA:FALSE",
-                                     std::string("keyUsage=critical,digitalSignature,") +
-                                         (rsa ? "keyEncipherment" : "keyAgreement")};
+    std::vector<std::string> exts = {
+        "basicConstraints=critical,CA:FALSE",
+        "keyUsage=critical," +
+            (spec.key_usage.empty()
+                 ? std::string("digitalSignature,") + (rsa ? "keyEncipherment" : "keyAgreement")
+                 : spec.key_usage)};
     if (!spec.eku.empty()) exts.push_back("extendedKeyUsage=" + spec.eku);
     if (!spec.email.empty()) exts.push_back("subjectAltName=email:" + spec.email);
     const std::string subject = spec.subject.empty() ? "/CN=" + name : spec.subject;
