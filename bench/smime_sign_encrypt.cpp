@@ -8,13 +8,15 @@
 //     MIME wrappers and base64 of both layers, wiping of the intermediate buffers;
 //   * baseline: CMS_sign + CMS_encrypt straight on OpenSSL with the same algorithms, each layer
 //     written with SMIME_write_CMS (application/pkcs7-mime, base64) — the same message shape,
-//     with OpenSSL's defaults for everything Sealpost chooses itself.
-// The two run interleaved in 50 ms slices, so that a machine shared with other work slows both
-// alike. Keys and self-signed certificates are made
-// in-process with OpenSSL; nothing is validated (that is not what is measured). Single thread.
+//     with OpenSSL's defaults for everything Sealpost chooses itself;
+//   * context only, the DER-only floor: the same calls with DER in and DER out (no MIME, no
+//     base64): what the cryptography alone costs.
+// They run interleaved in 50 ms slices, so that a machine shared with other work slows them
+// alike. Keys and self-signed certificates are made in-process with OpenSSL; nothing is
+// validated (that is not what is measured). Single thread.
 //
 // The last lines are machine-readable: "RESULT recipient=<p256|rsa3072> sealpost_per_s=…
-// baseline_per_s=… ratio=…". Target (bench/README.md): ratio ≥ 0.8.
+// baseline_per_s=… ratio=… der_floor_per_s=…". Target (bench/README.md): ratio ≥ 0.8.
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
