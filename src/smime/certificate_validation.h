@@ -13,8 +13,8 @@
 // certificate's signature digest (kSmime.digests, else weak-signature), extendedKeyUsage (absent,
 // or with emailProtection or anyExtendedKeyUsage, else no-email-protection), keyUsage (absent,
 // or allowing `use`, else key-usage), the address (a SAN rfc822Name or subject emailAddress,
-// case-insensitive, else address-mismatch); then the path to
-// an anchor, whose certificates other than the anchor get the same time, key and digest checks.
+// case-insensitive, else address-mismatch); then the path to an anchor, whose certificates other
+// than the anchor get the same time, key and digest checks (docs/formats/smime.md has the table).
 //
 // Time is the `now` parameter, never the wall clock, so tests and the re-validation of an old
 // signature can choose it.
