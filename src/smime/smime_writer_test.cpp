@@ -44,7 +44,7 @@ std::string InnerEntity() {
 }
 
 struct Case {
-  std::string recipient;  // "rsa" or "ec"
+  std::string recipient;  // "rsa" (RSA-3072), "ec" (P-256) or "p384"
   bool gcm;               // recorded capabilities include AES-256-GCM
 };
 
@@ -57,6 +57,7 @@ class SmimeWriterTest : public ::testing::TestWithParam<Case> {
     ASSERT_TRUE(pki_->MakeLeaf("sender", "ca", {.key = "ec:P-256", .email = "sender@example.org"}));
     ASSERT_TRUE(pki_->MakeLeaf("rsa", "ca", {.key = "rsa:3072", .email = "rsa@example.org"}));
     ASSERT_TRUE(pki_->MakeLeaf("ec", "ca", {.key = "ec:P-256", .email = "ec@example.org"}));
+    ASSERT_TRUE(pki_->MakeLeaf("p384", "ca", {.key = "ec:P-384", .email = "p384@example.org"}));
     pki_->WriteFile("inner.eml", InnerEntity());
   }
   static void TearDownTestSuite() {
@@ -187,7 +188,7 @@ TEST_P(SmimeWriterTest, AFlippedByteNeverYieldsOtherContent) {
   }
   // Anywhere (sampled; RSA decryption is slow): either refused, or — where the byte carries no
   // meaning OpenSSL checks — exactly the original content under a valid signature.
-  const size_t stride = c.recipient == "rsa" ? 97 : 7;
+  const size_t stride = c.recipient == "rsa" ? 97 : c.recipient == "p384" ? 31 : 7;
   size_t refused = 0;
   for (size_t pos = 0; pos < outer->der.size(); pos += stride) {
     auto read = read_flipped(pos);
@@ -203,7 +204,7 @@ TEST_P(SmimeWriterTest, AFlippedByteNeverYieldsOtherContent) {
 
 INSTANTIATE_TEST_SUITE_P(Recipients, SmimeWriterTest,
                          ::testing::Values(Case{"rsa", true}, Case{"rsa", false}, Case{"ec", true},
-                                           Case{"ec", false}),
+                                           Case{"ec", false}, Case{"p384", true}),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return info.param.recipient + (info.param.gcm ? "Gcm" : "Cbc");
                          });
