@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,8 @@ struct Case {
   std::string recipient;  // "rsa" (RSA-3072), "ec" (P-256) or "p384"
   bool gcm;               // recorded capabilities include AES-256-GCM
 };
+// gtest would otherwise print the struct's bytes, padding included.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.recipient << (c.gcm ? "/gcm" : "/cbc"); }
 
 class SmimeWriterTest : public ::testing::TestWithParam<Case> {
  protected:
