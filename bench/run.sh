@@ -10,6 +10,9 @@
 #   3. memory: the server's peak RSS (VmHWM) after the transfers; target ≤ 128 MiB.
 #   4. OpenPGP: pgp_encrypt_bench, per-recipient encrypt+sign of a 10 KiB message through
 #      pgp::EncryptAndSign against a bare RNP loop in the same process; target ≥ 0.8 × bare.
+#   5. S/MIME: per-recipient sign+encrypt of a 10 KiB message through smime::SignAndEncrypt
+#      (P-256 and RSA-3072 recipients) against a bare OpenSSL CMS_sign + CMS_encrypt loop in
+#      the same run (smime_sign_encrypt); target ≥ 0.8 × baseline.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -45,11 +48,11 @@ if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline \
-    pgp_encrypt_bench
+    pgp_encrypt_bench smime_sign_encrypt
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
-  "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench"; do
+  "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench" "$BUILD/bench/smime_sign_encrypt"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -292,6 +295,13 @@ PGP_BARE=$(result baseline_msg_s "$WORK/pgp.txt")
 PGP_RATIO=$(calc "%.2f" "$(result ratio "$WORK/pgp.txt")")
 PGP_TARGET=0.8
 
+section "S/MIME: sign+encrypt per recipient, Sealpost vs bare OpenSSL CMS"
+"$BUILD/bench/smime_sign_encrypt" --seconds "$(calc "%.1f" "$SECONDS_MEASURED / 3")" |
+  tee "$WORK/smime.txt"
+# smime_result RECIPIENT KEY: KEY= on the RESULT line of that recipient.
+smime_result() { sed -n "s/^RESULT recipient=$1 .*\b$2=\([^ ]*\).*/\1/p" "$WORK/smime.txt"; }
+SMIME_TARGET=0.8
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -311,6 +321,11 @@ row "openpgp: EncryptAndSign / bare RNP" "$PGP_MSGS / $PGP_BARE msg/s = $PGP_RAT
   ">= $PGP_TARGET" "$(verdict "$PGP_RATIO >= $PGP_TARGET")"
 row "server peak RSS (VmHWM), MiB" "$RSS_MIB" "<= $RSS_TARGET_MIB" \
   "$(verdict "$RSS_MIB <= $RSS_TARGET_MIB")"
+for r in p256 rsa3072; do
+  row "S/MIME $r: Sealpost msg/s / bare OpenSSL" \
+    "$(smime_result $r sealpost_per_s) / $(smime_result $r baseline_per_s) = $(smime_result $r ratio)" \
+    ">= $SMIME_TARGET" "$(verdict "$(smime_result $r ratio) >= $SMIME_TARGET")"
+done
 row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || echo differ)" \
   "equal" "$SHA_OK"
 
