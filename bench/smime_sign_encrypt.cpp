@@ -66,7 +66,7 @@ using CmsPtr = std::unique_ptr<CMS_ContentInfo, CmsFree>;
 
 EvpPkeyPtr MakeKey(bool rsa) {
   EvpPkeyPtr key(rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{3072})
-                  : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+                     : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   if (!key) Die("key generation");
   return key;
 }

@@ -111,14 +111,14 @@ int Serve(const Config& config) {
       pki->tsa, pki->Chain(), clock,
       {config.tsa_policy_oid, std::chrono::milliseconds(config.tsa_accuracy_millis)});
   if (!tsa.ok()) return Fail("time-stamping authority", tsa.status());
-  spdlog::info("platform root CA {} (SHA-256 {})", pki->root.certificate.SubjectText(),
-               pki->root.certificate.Sha256Fingerprint());
+  spdlog::info("platform root CA {} (SHA-256 {})", pki->root.certificate.subject(),
+               pki->root.certificate.FingerprintHex());
   // Nothing renews the platform's certificates yet (docs/formats/platform-pki.md): say so early.
-  for (const smime::CertifiedKey* entry :
+  for (const smime::IssuedKey* entry :
        {&pki->root, &pki->issuing, &pki->evidence_signer, &pki->tsa}) {
     if (entry->certificate.not_after() - clock.Now() < std::chrono::hours(24 * 60)) {
       spdlog::warn("platform certificate {} expires at {}; renew the platform PKI",
-                   entry->certificate.SubjectText(), FormatRfc3339(entry->certificate.not_after()));
+                   entry->certificate.subject(), FormatRfc3339(entry->certificate.not_after()));
     }
   }
   api::PublicPki public_pki{pki->root.certificate.ToPem(), pki->root.certificate.der(),

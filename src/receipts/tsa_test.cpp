@@ -128,9 +128,9 @@ class TsaTest : public ::testing::Test {
   testutil::TempDir dir_;
   TimePoint now_ = std::chrono::system_clock::now();
   platform::FakeClock clock_{now_};
-  std::optional<smime::CertifiedKey> root_;
-  std::optional<smime::CertifiedKey> issuing_;
-  std::optional<smime::CertifiedKey> tsa_key_;
+  std::optional<smime::IssuedKey> root_;
+  std::optional<smime::IssuedKey> issuing_;
+  std::optional<smime::IssuedKey> tsa_key_;
   std::unique_ptr<TimeStampAuthority> tsa_;
 };
 
@@ -297,7 +297,7 @@ TEST_F(TsaTest, CreateRefusesUnfitCertificatesAndOptions) {
   ASSERT_THAT(evidence.status(), IsOk());
   EXPECT_THAT(TimeStampAuthority::Create(*evidence, {}, clock_, {}).status(),
               StatusIs(ErrorCode::kInvalidArgument));
-  const smime::CertifiedKey mismatched{tsa_key_->certificate, evidence->key};
+  const smime::IssuedKey mismatched{tsa_key_->certificate, evidence->key};
   EXPECT_THAT(TimeStampAuthority::Create(mismatched, {}, clock_, {}).status(),
               StatusIs(ErrorCode::kInvalidArgument));
   TsaOptions bad_policy;

@@ -298,6 +298,31 @@ Result<Certificate> Certificate::FromDer(ByteView der) {
   return CertificateAccess::Wrap(x509.release());
 }
 
+Result<Certificate> Certificate::FromPem(std::string_view pem) {
+  if (pem.size() > 2 * policy::kImport.max_certificate_bytes) {
+    return InvalidArgument("certificate: too large");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return crypto::OpensslFailure("BIO_new_mem_buf");
+  X509Ptr x509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!x509) {
+    ERR_clear_error();
+    return InvalidArgument("certificate: no PEM CERTIFICATE block");
+  }
+  return CertificateAccess::Wrap(x509.release());
+}
+
+std::string Certificate::ToPem() const {
+  std::string out = "-----BEGIN CERTIFICATE-----\n";
+  const std::string b64 = Base64Encode(data_->der);
+  for (size_t i = 0; i < b64.size(); i += 64) {
+    out.append(b64, i, 64);
+    out += '\n';
+  }
+  out += "-----END CERTIFICATE-----\n";
+  return out;
+}
+
 std::string Certificate::FingerprintHex() const { return HexEncode(data_->fingerprint); }
 
 Status CertificateImport::ToStatus() const {

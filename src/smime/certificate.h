@@ -74,6 +74,11 @@ class Certificate final {
  public:
   // Parses exactly one DER certificate (no trailing bytes). InvalidArgument otherwise.
   static Result<Certificate> FromDer(ByteView der);
+  // The first CERTIFICATE block of `pem` (stored or configured text; a contact's upload goes
+  // through ImportCertificates). InvalidArgument when there is none or it does not parse.
+  static Result<Certificate> FromPem(std::string_view pem);
+  // One CERTIFICATE block, base64 in lines of 64 (RFC 7468).
+  std::string ToPem() const;
 
   const crypto::Digest256& sha256_fingerprint() const { return data_->fingerprint; }
   // Lower-case hex of the SHA-256 fingerprint (64 characters).

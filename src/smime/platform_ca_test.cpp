@@ -38,7 +38,7 @@ class PlatformCaTest : public ::testing::Test {
     return testutil::WriteTestFile(dir_.path(), name, text);
   }
 
-  CertifiedKey Issue(LeafProfile profile, std::string cn, std::optional<std::string> email = {}) {
+  IssuedKey Issue(LeafProfile profile, std::string cn, std::optional<std::string> email = {}) {
     LeafRequest request{profile, std::move(cn), std::nullopt};
     if (email) request.email = *EmailAddress::Parse(*email);
     auto leaf = IssueLeafWithNewKey(*issuing_, names_, request, now_);
@@ -70,18 +70,17 @@ class PlatformCaTest : public ::testing::Test {
   // The tools check validity against the real time, so the certificates start now.
   TimePoint now_ = std::chrono::system_clock::now();
   CaNames names_{"Example Bank", "Example Bank Root CA", "Example Bank Issuing CA"};
-  std::optional<CertifiedKey> root_;
-  std::optional<CertifiedKey> issuing_;
+  std::optional<IssuedKey> root_;
+  std::optional<IssuedKey> issuing_;
 };
 
 TEST_F(PlatformCaTest, EveryProfileVerifiesWithOpenssl) {
-  const CertifiedKey member =
-      Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
-  const CertifiedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
-  const CertifiedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
-  for (const CertifiedKey* leaf : {&member, &evidence, &tsa}) {
+  const IssuedKey member = Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
+  const IssuedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
+  const IssuedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
+  for (const IssuedKey* leaf : {&member, &evidence, &tsa}) {
     const auto r = Verify(leaf->certificate);
-    EXPECT_EQ(r.exit_code, 0) << leaf->certificate.SubjectText() << ": " << r.output;
+    EXPECT_EQ(r.exit_code, 0) << leaf->certificate.subject() << ": " << r.output;
     EXPECT_THAT(r.output, HasSubstr("leaf.pem: OK"));
     EXPECT_THAT(CheckIssuedBy(leaf->certificate, issuing_->certificate), IsOk());
     EXPECT_THAT(CheckKeyMatches(leaf->certificate, leaf->key), IsOk());
@@ -95,10 +94,9 @@ TEST_F(PlatformCaTest, EveryProfileVerifiesWithOpenssl) {
 }
 
 TEST_F(PlatformCaTest, PurposesSeparateTheProfiles) {
-  const CertifiedKey member =
-      Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
-  const CertifiedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
-  const CertifiedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
+  const IssuedKey member = Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
+  const IssuedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
+  const IssuedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
 
   EXPECT_EQ(Verify(member.certificate, "smimesign").exit_code, 0);
   // Not checked: "-purpose smimeencrypt", which in OpenSSL 3.0 asks for keyEncipherment (RSA key
@@ -118,9 +116,8 @@ TEST_F(PlatformCaTest, PurposesSeparateTheProfiles) {
 // mail; the evidence signer signs, but its signature passes only when the verifier does not insist
 // on an S/MIME purpose (docs/formats/platform-pki.md).
 TEST_F(PlatformCaTest, CertificatesWorkWithOpensslCms) {
-  const CertifiedKey member =
-      Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
-  const CertifiedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
+  const IssuedKey member = Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
+  const IssuedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
   const auto write_key = [&](const std::string& name, const CertificateKey& key) {
     auto der = key.ExposePkcs8Der();
     ASSERT_THAT(der.status(), IsOk());
@@ -200,7 +197,7 @@ TEST_F(PlatformCaTest, ExtensionsAreThoseOfTheProfile) {
 }
 
 TEST_F(PlatformCaTest, AFlippedByteFailsVerification) {
-  const CertifiedKey leaf = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
+  const IssuedKey leaf = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
   // The last byte lies in the signature value: the certificate still parses but is forged.
   Bytes der = leaf.certificate.der();
   der.back() ^= 0x01;
@@ -228,7 +225,7 @@ TEST_F(PlatformCaTest, AFlippedByteFailsVerification) {
 TEST_F(PlatformCaTest, SerialsAreRandomAndValidityFollowsThePolicy) {
   std::set<std::string> serials;
   for (int i = 0; i < 4; ++i) {
-    const CertifiedKey leaf = Issue(LeafProfile::kEvidenceSigner, "evidence");
+    const IssuedKey leaf = Issue(LeafProfile::kEvidenceSigner, "evidence");
     Write("s.pem", leaf.certificate.ToPem());
     const auto r = RunTool(dir_.path(), {"openssl", "x509", "-in", "s.pem", "-noout", "-serial"});
     ASSERT_EQ(r.exit_code, 0);
@@ -288,7 +285,7 @@ TEST_F(PlatformCaTest, BadRequestsAreRefused) {
                   .status(),
               StatusIs(ErrorCode::kInvalidArgument));
   // A CA whose key does not match its certificate issues nothing.
-  CertifiedKey mismatched{issuing_->certificate, root_->key};
+  IssuedKey mismatched{issuing_->certificate, root_->key};
   EXPECT_THAT(IssueLeafWithNewKey(mismatched, names_,
                                   {LeafProfile::kTimeStamping, "TSA", std::nullopt}, now_)
                   .status(),
@@ -296,7 +293,7 @@ TEST_F(PlatformCaTest, BadRequestsAreRefused) {
 }
 
 TEST_F(PlatformCaTest, KeysRoundTripThroughPkcs8AndOthersAreRefused) {
-  const CertifiedKey leaf = Issue(LeafProfile::kTimeStamping, "TSA");
+  const IssuedKey leaf = Issue(LeafProfile::kTimeStamping, "TSA");
   auto der = leaf.key.ExposePkcs8Der();
   ASSERT_THAT(der.status(), IsOk());
   ASSERT_FALSE(der->empty());
@@ -328,7 +325,7 @@ TEST_F(PlatformCaTest, CertificatesParseFromPemAndDerOnly) {
   auto pem = Certificate::FromPem(root_->certificate.ToPem());
   ASSERT_THAT(pem.status(), IsOk());
   EXPECT_EQ(*pem, root_->certificate);
-  EXPECT_EQ(pem->Sha256Fingerprint().size(), 64u);
+  EXPECT_EQ(pem->FingerprintHex().size(), 64u);
   EXPECT_THAT(Certificate::FromPem("no pem here").status(), StatusIs(ErrorCode::kInvalidArgument));
   EXPECT_THAT(Certificate::FromDer({}).status(), StatusIs(ErrorCode::kInvalidArgument));
   Bytes trailing = root_->certificate.der();

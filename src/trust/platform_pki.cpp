@@ -6,7 +6,7 @@
 namespace sealpost::trust {
 namespace {
 
-using Loaded = std::optional<smime::CertifiedKey>;
+using Loaded = std::optional<smime::IssuedKey>;
 
 Status Damaged(std::string_view name, std::string_view what) {
   return Corruption("platform PKI row " + std::string(name) + ": " + std::string(what));
@@ -28,10 +28,10 @@ Result<Loaded> LoadRow(store::Store& store, const keys::MasterKey& master, std::
   if (!smime::CheckKeyMatches(*certificate, *key).ok()) {
     return Damaged(name, "key does not match the certificate");
   }
-  return Loaded(smime::CertifiedKey{std::move(*certificate), std::move(*key)});
+  return Loaded(smime::IssuedKey{std::move(*certificate), std::move(*key)});
 }
 
-Result<store::PlatformKeyRecord> Row(std::string_view name, const smime::CertifiedKey& entry,
+Result<store::PlatformKeyRecord> Row(std::string_view name, const smime::IssuedKey& entry,
                                      const keys::MasterKey& master) {
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes pkcs8, entry.key.ExposePkcs8Der());
   return store::PlatformKeyRecord{std::string(name), entry.certificate.der(),
