@@ -18,9 +18,9 @@ namespace {
 
 using testing::GnuPg;
 using ::testing::HasSubstr;
-using testing::ReadFileBytes;
-using testing::ToolResult;
-using testing::WriteFileBytes;
+using testutil::ReadFileBytes;
+using testutil::ToolResult;
+using testutil::WriteFileBytes;
 
 EmailAddress Addr(std::string_view text) { return *EmailAddress::Parse(text); }
 TimePoint Now() { return std::chrono::system_clock::now(); }
@@ -128,7 +128,7 @@ TEST_F(InteropTest, PgpMimeParsesWithPythonEmailAndDecryptsWithGpg) {
                  "MIME-Version: 1.0\r\n" +
                      entity.ToEntity());
   // Python's email package (an independent MIME parser) sees RFC 3156's structure.
-  const ToolResult parsed = testing::RunTool(
+  const ToolResult parsed = testutil::RunTool(
       {"python3", "-c",
        "import email, email.policy, sys\n"
        "m = email.message_from_binary_file(open('mail.eml', 'rb'), policy=email.policy.default)\n"

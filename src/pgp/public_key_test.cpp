@@ -18,9 +18,9 @@ namespace {
 
 using testing::GnuPg;
 using ::testing::HasSubstr;
-using testing::ReadFileBytes;
-using testing::ToolResult;
-using testing::WriteFileBytes;
+using testutil::ReadFileBytes;
+using testutil::ToolResult;
+using testutil::WriteFileBytes;
 
 EmailAddress Addr(std::string_view text) { return *EmailAddress::Parse(text); }
 TimePoint Now() { return std::chrono::system_clock::now(); }

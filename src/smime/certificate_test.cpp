@@ -46,7 +46,7 @@ class CertificateTest : public ::testing::Test {
     const auto r =
         pki_->Openssl({"x509", "-in", name + ".pem", "-noout", "-fingerprint", "-sha256"});
     std::string hex;
-    for (const char c : r.output.substr(r.output.find('=') + 1)) {
+    for (const char c : r.out.substr(r.out.find('=') + 1)) {
       if (std::isxdigit(static_cast<unsigned char>(c))) hex += static_cast<char>(std::tolower(c));
     }
     return hex;

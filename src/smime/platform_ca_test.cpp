@@ -56,14 +56,14 @@ class PlatformCaTest : public ::testing::Test {
       argv.push_back(purpose);
     }
     argv.push_back("leaf.pem");
-    return RunTool(dir_.path(), argv);
+    return RunTool(argv, dir_.path());
   }
 
   std::string Text(const Certificate& cert) {
     Write("show.pem", cert.ToPem());
-    const auto r = RunTool(dir_.path(), {"openssl", "x509", "-in", "show.pem", "-noout", "-text"});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return r.output;
+    const auto r = RunTool({"openssl", "x509", "-in", "show.pem", "-noout", "-text"}, dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r.output();
+    return r.output();
   }
 
   testutil::TempDir dir_;
@@ -80,8 +80,8 @@ TEST_F(PlatformCaTest, EveryProfileVerifiesWithOpenssl) {
   const IssuedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
   for (const IssuedKey* leaf : {&member, &evidence, &tsa}) {
     const auto r = Verify(leaf->certificate);
-    EXPECT_EQ(r.exit_code, 0) << leaf->certificate.subject() << ": " << r.output;
-    EXPECT_THAT(r.output, HasSubstr("leaf.pem: OK"));
+    EXPECT_EQ(r.exit_code, 0) << leaf->certificate.subject() << ": " << r.output();
+    EXPECT_THAT(r.output(), HasSubstr("leaf.pem: OK"));
     EXPECT_THAT(CheckIssuedBy(leaf->certificate, issuing_->certificate), IsOk());
     EXPECT_THAT(CheckKeyMatches(leaf->certificate, leaf->key), IsOk());
   }
@@ -90,7 +90,7 @@ TEST_F(PlatformCaTest, EveryProfileVerifiesWithOpenssl) {
   // Without the intermediate there is no path to the root.
   Write("leaf.pem", member.certificate.ToPem());
   EXPECT_NE(
-      RunTool(dir_.path(), {"openssl", "verify", "-CAfile", "root.pem", "leaf.pem"}).exit_code, 0);
+      RunTool({"openssl", "verify", "-CAfile", "root.pem", "leaf.pem"}, dir_.path()).exit_code, 0);
 }
 
 TEST_F(PlatformCaTest, PurposesSeparateTheProfiles) {
@@ -129,35 +129,35 @@ TEST_F(PlatformCaTest, CertificatesWorkWithOpensslCms) {
   Write("evidence.pem", evidence.certificate.ToPem());
   Write("text.txt", "signed text\n");
   const std::string d = dir_.path();
-  const auto run = [&](std::vector<std::string> argv) { return RunTool(d, argv); };
+  const auto run = [&](std::vector<std::string> argv) { return RunTool(argv, d); };
 
   auto r = run({"openssl", "cms", "-sign", "-in", "text.txt", "-signer", "member.pem", "-inkey",
                 "member.key", "-keyform", "DER", "-nodetach", "-binary", "-certfile",
                 "intermediate.pem", "-out", "member.p7s", "-outform", "DER"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   r = run({"openssl", "cms", "-verify", "-in", "member.p7s", "-inform", "DER", "-CAfile",
            "root.pem", "-out", "out.txt"});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output();
 
   r = run({"openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm", "-in", "text.txt", "-out",
            "enc.p7m", "member.pem"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   r = run({"openssl", "cms", "-decrypt", "-in", "enc.p7m", "-recip", "member.pem", "-inkey",
            "member.key", "-keyform", "DER", "-out", "dec.txt"});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output();
   EXPECT_EQ(run({"cmp", "text.txt", "dec.txt"}).exit_code, 0);
 
   r = run({"openssl", "cms", "-sign", "-in", "text.txt", "-signer", "evidence.pem", "-inkey",
            "evidence.key", "-keyform", "DER", "-nodetach", "-binary", "-certfile",
            "intermediate.pem", "-out", "evidence.p7s", "-outform", "DER"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   r = run({"openssl", "cms", "-verify", "-in", "evidence.p7s", "-inform", "DER", "-CAfile",
            "root.pem", "-out", "out.txt"});
   EXPECT_NE(r.exit_code, 0) << "an evidence signature passed as an S/MIME one";
-  EXPECT_THAT(r.output, HasSubstr("unsuitable certificate purpose"));
+  EXPECT_THAT(r.output(), HasSubstr("unsuitable certificate purpose"));
   r = run({"openssl", "cms", "-verify", "-in", "evidence.p7s", "-inform", "DER", "-CAfile",
            "root.pem", "-purpose", "any", "-out", "out.txt"});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output();
 }
 
 TEST_F(PlatformCaTest, ExtensionsAreThoseOfTheProfile) {
@@ -205,7 +205,7 @@ TEST_F(PlatformCaTest, AFlippedByteFailsVerification) {
   ASSERT_THAT(forged.status(), IsOk());
   EXPECT_THAT(CheckIssuedBy(*forged, issuing_->certificate), StatusIs(ErrorCode::kUnauthenticated));
   const auto r = Verify(*forged);
-  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.exit_code, 0) << r.output();
 
   // A flipped byte in the signed part (inside the subject's public key) fails too.
   der = leaf.certificate.der();
@@ -227,9 +227,9 @@ TEST_F(PlatformCaTest, SerialsAreRandomAndValidityFollowsThePolicy) {
   for (int i = 0; i < 4; ++i) {
     const IssuedKey leaf = Issue(LeafProfile::kEvidenceSigner, "evidence");
     Write("s.pem", leaf.certificate.ToPem());
-    const auto r = RunTool(dir_.path(), {"openssl", "x509", "-in", "s.pem", "-noout", "-serial"});
+    const auto r = RunTool({"openssl", "x509", "-in", "s.pem", "-noout", "-serial"}, dir_.path());
     ASSERT_EQ(r.exit_code, 0);
-    serials.insert(r.output);
+    serials.insert(r.output());
     const auto days =
         std::chrono::duration_cast<std::chrono::hours>(leaf.certificate.not_after() - now_)
             .count() /
@@ -312,7 +312,7 @@ TEST_F(PlatformCaTest, KeysRoundTripThroughPkcs8AndOthersAreRefused) {
                                  "ec_paramgen_curve:P-384", "-outform", "DER", "-out", "k.der"},
         std::vector<std::string>{"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
                                  "rsa_keygen_bits:2048", "-outform", "DER", "-out", "k.der"}}) {
-    ASSERT_EQ(RunTool(dir_.path(), gen).exit_code, 0);
+    ASSERT_EQ(RunTool(gen, dir_.path()).exit_code, 0);
     std::ifstream in(dir_.path() + "/k.der", std::ios::binary);
     const Bytes other((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(other.empty());

@@ -119,16 +119,16 @@ TEST_P(SmimeWriterTest, OpensslDecryptsAndVerifiesWhatWeWrite) {
 
   // The structure, as openssl reads it: envelope type, content cipher, key management.
   const auto printed = pki_->Openssl({"cms", "-cmsout", "-print", "-in", file + ".eml"});
-  ASSERT_EQ(printed.exit_code, 0) << printed.output;
-  EXPECT_THAT(printed.output, HasSubstr(c.gcm ? "id-smime-ct-authEnvelopedData"
-                                              : "contentType: pkcs7-envelopedData"));
-  EXPECT_THAT(printed.output, HasSubstr(c.gcm ? "aes-256-gcm" : "aes-256-cbc"));
+  ASSERT_EQ(printed.exit_code, 0) << printed.output();
+  EXPECT_THAT(printed.output(), HasSubstr(c.gcm ? "id-smime-ct-authEnvelopedData"
+                                                : "contentType: pkcs7-envelopedData"));
+  EXPECT_THAT(printed.output(), HasSubstr(c.gcm ? "aes-256-gcm" : "aes-256-cbc"));
   if (c.recipient == "rsa") {
-    EXPECT_THAT(printed.output, HasSubstr("rsaesOaep"));
-    EXPECT_THAT(printed.output, Not(HasSubstr("rsaEncryption")));  // never PKCS#1 v1.5
+    EXPECT_THAT(printed.output(), HasSubstr("rsaesOaep"));
+    EXPECT_THAT(printed.output(), Not(HasSubstr("rsaEncryption")));  // never PKCS#1 v1.5
   } else {
-    EXPECT_THAT(printed.output, HasSubstr("dhSinglePass-stdDH-sha256kdf-scheme"));
-    EXPECT_THAT(printed.output, HasSubstr("id-aes256-wrap"));
+    EXPECT_THAT(printed.output(), HasSubstr("dhSinglePass-stdDH-sha256kdf-scheme"));
+    EXPECT_THAT(printed.output(), HasSubstr("id-aes256-wrap"));
   }
 
   // Decrypt with the recipient's key, then verify against the CA: the content is the inner
@@ -136,26 +136,26 @@ TEST_P(SmimeWriterTest, OpensslDecryptsAndVerifiesWhatWeWrite) {
   const auto decrypted =
       pki_->Openssl({"cms", "-decrypt", "-in", file + ".eml", "-recip", c.recipient + ".pem",
                      "-inkey", c.recipient + ".key", "-binary", "-out", file + ".signed.eml"});
-  ASSERT_EQ(decrypted.exit_code, 0) << decrypted.output;
+  ASSERT_EQ(decrypted.exit_code, 0) << decrypted.output();
   EXPECT_THAT(pki_->ReadFile(file + ".signed.eml"),
               HasSubstr("Content-Type: application/pkcs7-mime; smime-type=signed-data"));
   const auto verified = pki_->Openssl({"cms", "-verify", "-in", file + ".signed.eml", "-CAfile",
                                        "ca.pem", "-binary", "-out", file + ".content"});
-  ASSERT_EQ(verified.exit_code, 0) << verified.output;
-  EXPECT_THAT(verified.output, HasSubstr("Verification successful"));
+  ASSERT_EQ(verified.exit_code, 0) << verified.output();
+  EXPECT_THAT(verified.output(), HasSubstr("Verification successful"));
   EXPECT_EQ(pki_->ReadFile(file + ".content"), InnerEntity());
 
   // The signed attributes: SHA-256, our signing time, SMIMECapabilities with GCM and CBC; the
   // signer's chain is included.
   const auto signed_print =
       pki_->Openssl({"cms", "-cmsout", "-print", "-in", file + ".signed.eml"});
-  ASSERT_EQ(signed_print.exit_code, 0) << signed_print.output;
-  EXPECT_THAT(signed_print.output, HasSubstr("algorithm: sha256"));
-  EXPECT_THAT(signed_print.output, HasSubstr("Dec  1 10:00:00 2026 GMT"));
-  EXPECT_THAT(signed_print.output, HasSubstr("S/MIME Capabilities"));
-  EXPECT_THAT(signed_print.output, HasSubstr("aes-256-gcm"));
-  EXPECT_THAT(signed_print.output, HasSubstr("subject: CN=ca"));
-  EXPECT_THAT(signed_print.output, Not(HasSubstr("des-ede3-cbc")));
+  ASSERT_EQ(signed_print.exit_code, 0) << signed_print.output();
+  EXPECT_THAT(signed_print.output(), HasSubstr("algorithm: sha256"));
+  EXPECT_THAT(signed_print.output(), HasSubstr("Dec  1 10:00:00 2026 GMT"));
+  EXPECT_THAT(signed_print.output(), HasSubstr("S/MIME Capabilities"));
+  EXPECT_THAT(signed_print.output(), HasSubstr("aes-256-gcm"));
+  EXPECT_THAT(signed_print.output(), HasSubstr("subject: CN=ca"));
+  EXPECT_THAT(signed_print.output(), Not(HasSubstr("des-ede3-cbc")));
 }
 
 TEST_P(SmimeWriterTest, OurReaderOpensWhatWeWrite) {
@@ -278,7 +278,7 @@ TEST_F(SmimeReaderInteropTest, RefusesAGcmTagCutShort) {
   pki_->WriteFile("short-tag.eml", std::string(four.begin(), four.end()));
   const auto openssl = pki_->Openssl({"cms", "-decrypt", "-in", "short-tag.eml", "-recip", "ec.pem",
                                       "-inkey", "ec.key", "-binary", "-out", "short-tag.out"});
-  EXPECT_EQ(openssl.exit_code, 0) << "OpenSSL now refuses short tags itself: " << openssl.output;
+  EXPECT_EQ(openssl.exit_code, 0) << "OpenSSL now refuses short tags itself: " << openssl.output();
   EXPECT_THAT(Read(four, "ec").status(), StatusIs(ErrorCode::kUnauthenticated));
 }
 

@@ -8,10 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "pgp/testing/run_tool.h"
+#include "testing/run_tool.h"
 #include "testing/temp_dir.h"
 
 namespace sealpost::pgp::testing {
+
+using testutil::RunTool;
+using testutil::ToolResult;
 
 class GnuPg final {
  public:

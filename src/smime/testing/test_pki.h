@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "testing/run_command.h"
+#include "testing/run_tool.h"
 
 namespace sealpost::smime::testing {
 
@@ -41,13 +41,13 @@ class TestPki final {
   }
 
   // Runs `openssl ARGS…` in the directory; a failure is a test failure (output in the message).
-  testutil::CommandResult Openssl(std::vector<std::string> args) const {
+  testutil::ToolResult Openssl(std::vector<std::string> args) const {
     args.insert(args.begin(), "openssl");
-    return testutil::RunCommand(args, dir_);
+    return testutil::RunTool(args, dir_);
   }
   bool OpensslOk(const std::vector<std::string>& args) const {
-    const testutil::CommandResult r = Openssl(args);
-    EXPECT_EQ(r.exit_code, 0) << "openssl failed: " << r.output;
+    const testutil::ToolResult r = Openssl(args);
+    EXPECT_EQ(r.exit_code, 0) << "openssl failed: " << r.output();
     return r.exit_code == 0;
   }
 
