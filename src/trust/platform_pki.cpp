@@ -112,10 +112,16 @@ Result<PlatformPki> Attempt(store::Store& store, const keys::MasterKey& master, 
 Result<PlatformPki> LoadOrCreatePlatformPki(store::Store& store, const keys::MasterKey& master,
                                             const platform::Clock& clock,
                                             const smime::CaNames& names) {
+  // Another process sharing the database may be creating the rows at the same time: its insert
+  // wins (Conflict here), or it commits between two of our row reads, which look like a partial
+  // set (Corruption). Either way a fresh attempt reads its rows; a store that is really damaged
+  // answers Corruption every time.
   auto pki = Attempt(store, master, clock.Now(), names);
-  // Another process sharing the database created the rows first: use those.
-  if (pki.status().code() == ErrorCode::kConflict)
-    return Attempt(store, master, clock.Now(), names);
+  for (int retry = 0; retry < 2; ++retry) {
+    const ErrorCode code = pki.status().code();
+    if (code != ErrorCode::kConflict && code != ErrorCode::kCorruption) break;
+    pki = Attempt(store, master, clock.Now(), names);
+  }
   return pki;
 }
 
