@@ -70,6 +70,7 @@ class PostgresStore final : public Store {
         guests_(reader_),
         outbox_(reader_),
         audit_(reader_),
+        log_(reader_, pool_),
         platform_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
@@ -88,6 +89,7 @@ class PostgresStore final : public Store {
   GuestsReader& guests() override { return guests_; }
   OutboxReader& outbox() override { return outbox_; }
   AuditReader& audit() override { return audit_; }
+  LogReader& log() override { return log_; }
   PlatformReader& platform() override { return platform_; }
 
  private:
@@ -172,6 +174,7 @@ class PostgresStore final : public Store {
   PgGuestsReader guests_;
   PgOutboxReader outbox_;
   PgAuditReader audit_;
+  PgLogReader log_;
   PgPlatformReader platform_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
