@@ -51,7 +51,11 @@ struct Config {
   int mail_delivery_connections = 4;  // deliverer threads, each with its own relay session
   delivery::SmtpRelayOptions relay;   // filled from the keys above when mail_relay is set
   // [audit]
-  int audit_checkpoint_every = 100;
+  int audit_checkpoint_every = 100;  // the legacy hash chain's; read and ignored (it is frozen)
+  // [log]: the transparency log's sequencer (docs/formats/log-entry.md)
+  int log_sequence_delay_ms = 1000;  // bound on the delay from a commit to its signed checkpoint
+  int log_sequence_batch = 4096;     // leaves per sequencing transaction
+  std::string log_origin;            // checkpoint origin; empty: LogOrigin()
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;
@@ -61,6 +65,8 @@ struct Config {
   std::string OutboxDir() const;  // mail_outbox_dir, or the default beside data_dir
   std::string MasterKeyPath() const { return data_dir + "/master.key"; }
   std::string AuditPublicKeyPath() const { return data_dir + "/audit-signing.pub"; }
+  // log_origin, or "<host of public_url>/sealpost-log".
+  std::string LogOrigin() const;
 };
 
 // Reads `path` (when given) over the defaults; unknown keys and bad values are errors naming
