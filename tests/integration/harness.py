@@ -95,6 +95,15 @@ def parse_leaf(leaf):
     return e
 
 
+def encode_leaf(e):
+    """The inverse of parse_leaf: the leaf bytes of an event (kind "event")."""
+    def field(text):
+        b = text.encode("utf-8")
+        return len(b).to_bytes(4, "big") + b
+    return (b"\x01\x01" + e["time_ms"].to_bytes(8, "big") + field(e["type"]) +
+            field(e["actor"]) + field(e["subject"]) + field(e["details"]))
+
+
 def audit_events(db):
     """Every audited event in the database, oldest first: the sequenced log entries, then the
     events still pending (recorded, not yet sequenced)."""
@@ -349,6 +358,20 @@ class Server:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(f"{left} mail(s) still queued after {timeout} s")
+            time.sleep(0.05)
+
+    def wait_for_log(self, timeout=20):
+        """Waits until no audit event is pending: everything recorded so far has its log index
+        and is covered by a signed checkpoint (the sequencer runs every 200 ms in the tests)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            db = self.db()
+            left = db.execute("SELECT count(*) FROM log_pending").fetchone()[0]
+            db.close()
+            if left == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{left} audit event(s) still pending after {timeout} s")
             time.sleep(0.05)
 
     def mail_to(self, address):
