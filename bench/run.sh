@@ -8,6 +8,8 @@
 #      compared; upload and download MB/s against aead_baseline (raw libsodium
 #      XChaCha20-Poly1305 secretstream on one core); target ≥ 0.5 × raw rate.
 #   3. memory: the server's peak RSS (VmHWM) after the transfers; target ≤ 128 MiB.
+#   4. transparency log (log_bench): sequencing events/s on SQLite, target ≥ 20,000/s; tile
+#      reads and time of one inclusion proof in a log of BENCH_LOG_EVENTS (10^6) entries.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -42,11 +44,11 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/
 if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline
+  cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline log_bench
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
-  "$BUILD/bench/aead_baseline"; do
+  "$BUILD/bench/aead_baseline" "$BUILD/bench/log_bench"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -282,6 +284,13 @@ DOWN_RATIO=$(calc "%.2f" "$DOWN_MBS / $RAW_MBS")
 echo "ratio: upload $UP_MBS / $RAW_MBS = $UP_RATIO, download $DOWN_MBS / $RAW_MBS = $DOWN_RATIO" \
   "(target ≥ $RATIO_TARGET)"
 
+section "transparency log: sequencing and an inclusion proof (SQLite, same disk)"
+"$BUILD/bench/log_bench" "${BENCH_LOG_EVENTS:-1000000}" "$WORK/log" | tee "$WORK/log.txt"
+LOG_RATE=$(result sequence_per_s "$WORK/log.txt")
+LOG_SIZE=$(result log_size "$WORK/log.txt")
+LOG_TILES=$(result max_tile_reads "$WORK/log.txt")
+LOG_PROOF_US=$(result proof_us "$WORK/log.txt")
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -301,6 +310,9 @@ row "server peak RSS (VmHWM), MiB" "$RSS_MIB" "<= $RSS_TARGET_MIB" \
   "$(verdict "$RSS_MIB <= $RSS_TARGET_MIB")"
 row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || echo differ)" \
   "equal" "$SHA_OK"
+row "log: sequenced events/s" "$LOG_RATE" ">= 20000" "$(verdict "$LOG_RATE >= 20000")"
+row "log: proof in $LOG_SIZE entries (tiles, us)" "$LOG_TILES tiles, $LOG_PROOF_US us" \
+  "O(log n)" "-"
 
 # Different bytes coming back is a correctness failure, not a missed performance target.
 [[ $SHA_OK == PASS ]] || die "the downloaded attachment differs from the uploaded one"
