@@ -161,6 +161,26 @@ TEST_F(AuditLogTest, LegacyChainBecomesTheFirstLeavesAndStaysVerifiable) {
   EXPECT_EQ(r.last_checkpoint_seq, 10);
 }
 
+// Before the first start after the upgrade, the chain is checked as it always was.
+TEST_F(AuditLogTest, UnmigratedChainIsStillVerified) {
+  AppendLegacyChain(12);
+  VerifyReport r = Verify();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.entries, 0);
+  EXPECT_EQ(r.unmigrated, 12);
+  EXPECT_EQ(r.checkpoints, 2);
+  EXPECT_EQ(r.last_checkpoint_seq, 10);
+  Sql("UPDATE audit_log SET subject = 'forged' WHERE seq = 7");
+  r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("entry 7"), std::string::npos) << r.problem;
+  Sql("UPDATE audit_log SET subject = 'legacy-6' WHERE seq = 7; DELETE FROM audit_log WHERE seq > "
+      "10");
+  EXPECT_TRUE(Verify().ok);
+  Sql("DELETE FROM audit_log WHERE seq > 8");
+  EXPECT_FALSE(Verify().ok);  // the checkpoint at 10 names no entry
+}
+
 TEST_F(AuditLogTest, MigrationResumesAfterARestartInSmallBatches) {
   AppendLegacyChain(11);
   Record(2, "new.event");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -67,6 +68,7 @@ bool CheckLegacy(const std::vector<tlog::LogEntry>& legacy, store::AuditReader& 
 
   // The chain rows still stored must be the legacy leaves, entry for entry.
   int64_t rows = 0;
+  std::map<int64_t, Bytes> unmigrated_hashes;
   for (int64_t next = 1;;) {
     auto page = audit.ReadAudit(next, kPage);
     if (!page.ok()) {
@@ -76,6 +78,21 @@ bool CheckLegacy(const std::vector<tlog::LogEntry>& legacy, store::AuditReader& 
     for (const store::AuditEntry& row : *page) {
       const size_t i = static_cast<size_t>(row.seq - 1);
       if (row.seq < 1 || i >= legacy.size()) {
+        // Not in the log yet (before the first start after the upgrade): checked as the chain
+        // was, each row against its predecessor.
+        if (row.seq != static_cast<int64_t>(legacy.size()) + report.unmigrated + 1) {
+          return fail(-1, fmt::format("legacy chain entry {} is missing",
+                                      legacy.size() + report.unmigrated + 1));
+        }
+        if (!SameHash(prev, row.prev_hash) ||
+            store::AuditEntryHash(row.prev_hash, row.seq, row.event) != row.hash ||
+            row.hash.size() != prev.size()) {
+          return fail(-1, fmt::format("legacy chain entry {} (not migrated yet) does not match "
+                                      "its hash or link",
+                                      row.seq));
+        }
+        std::copy(row.hash.begin(), row.hash.end(), prev.begin());
+        unmigrated_hashes.emplace(row.seq, row.hash);
         ++report.unmigrated;
         continue;
       }
@@ -98,8 +115,17 @@ bool CheckLegacy(const std::vector<tlog::LogEntry>& legacy, store::AuditReader& 
 
   for (const store::AuditCheckpoint& cp : *checkpoints) {
     if (cp.seq < 1 || static_cast<size_t>(cp.seq) > legacy.size()) {
-      if (report.unmigrated > 0) continue;  // signs a row the log has not taken in yet
-      return fail(-1, fmt::format("legacy checkpoint at {} names no entry (truncated)", cp.seq));
+      const auto row = unmigrated_hashes.find(cp.seq);
+      if (row == unmigrated_hashes.end()) {
+        return fail(-1, fmt::format("legacy checkpoint at {} names no entry (truncated)", cp.seq));
+      }
+      if (row->second != cp.hash) {
+        return fail(-1, fmt::format("legacy entries up to {} differ from the signed checkpoint "
+                                    "at {}",
+                                    cp.seq, cp.seq));
+      }
+      report.last_checkpoint_seq = std::max(report.last_checkpoint_seq, cp.seq);
+      continue;
     }
     if (!SameHash(legacy[static_cast<size_t>(cp.seq - 1)].legacy_hash, cp.hash)) {
       return fail(cp.seq - 1, fmt::format("legacy entries up to {} differ from the signed "

@@ -65,7 +65,7 @@ int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& p
   if (report->unmigrated > 0) {
     std::cout << fmt::format(
         "note: {} hash-chain entries are not in the log yet (migrated at the next start of "
-        "`sealpost serve`); they are not checked\n",
+        "`sealpost serve`), checked as the hash chain\n",
         report->unmigrated);
   }
   std::cout << "note: a history rewritten and re-signed with the log key is only caught by a "
