@@ -1,5 +1,6 @@
 #include "audit/sequencer.h"
 
+#include <algorithm>
 #include <bit>
 #include <utility>
 #include <vector>
@@ -139,14 +140,20 @@ Result<SequenceRound> Sequencer::RoundLocked(store::Store& store) {
   const store::LogCheckpointRecord checkpoint{round.new_size, Bytes(root.begin(), root.end()),
                                               std::move(note), clock_.Now()};
 
-  SP_RETURN_IF_ERROR(store.Write([&](store::WriteTxn& tx) -> Status {
+  const Status written = store.Write([&](store::WriteTxn& tx) -> Status {
     SP_RETURN_IF_ERROR(tx.log().AppendLogEntries(round.old_size, leaves));
     for (const auto& [tile, bytes] : tiles) {
       SP_RETURN_IF_ERROR(tx.log().PutLogTile(tile.level, tile.index, tile.width, bytes));
     }
     SP_RETURN_IF_ERROR(tx.log().AddLogCheckpoint(checkpoint));
     return tx.log().DeletePendingEvents(pending_ids);
-  }));
+  });
+  if (written.code() == ErrorCode::kConflict) {
+    // Another sequencer took these indexes: this process was not the only one after all (its
+    // lease was lost unnoticed). Nothing of the round stayed; let the lease be taken anew.
+    lease_.reset();
+  }
+  SP_RETURN_IF_ERROR(written);
   return round;
 }
 
