@@ -13,6 +13,8 @@
 #   5. S/MIME: per-recipient sign+encrypt of a 10 KiB message through smime::SignAndEncrypt
 #      (P-256 and RSA-3072 recipients) against a bare OpenSSL CMS_sign + CMS_encrypt loop in
 #      the same run (smime_sign_encrypt); target ≥ 0.8 × baseline.
+#   6. transparency log (log_bench): sequencing events/s on SQLite, target ≥ 20,000/s; tile
+#      reads and time of one inclusion proof in a log of BENCH_LOG_EVENTS (10^6) entries.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -48,11 +50,12 @@ if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline \
-    pgp_encrypt_bench smime_sign_encrypt
+    pgp_encrypt_bench smime_sign_encrypt log_bench
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
-  "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench" "$BUILD/bench/smime_sign_encrypt"; do
+  "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench" "$BUILD/bench/smime_sign_encrypt" \
+  "$BUILD/bench/log_bench"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -302,6 +305,13 @@ section "S/MIME: sign+encrypt per recipient, Sealpost vs bare OpenSSL CMS"
 smime_result() { sed -n "s/^RESULT recipient=$1 .*\b$2=\([^ ]*\).*/\1/p" "$WORK/smime.txt"; }
 SMIME_TARGET=0.8
 
+section "transparency log: sequencing and an inclusion proof (SQLite, same disk)"
+"$BUILD/bench/log_bench" "${BENCH_LOG_EVENTS:-1000000}" "$WORK/log" | tee "$WORK/log.txt"
+LOG_RATE=$(result sequence_per_s "$WORK/log.txt")
+LOG_SIZE=$(result log_size "$WORK/log.txt")
+LOG_TILES=$(result max_tile_reads "$WORK/log.txt")
+LOG_PROOF_US=$(result proof_us "$WORK/log.txt")
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -328,6 +338,9 @@ for r in p256 rsa3072; do
 done
 row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || echo differ)" \
   "equal" "$SHA_OK"
+row "log: sequenced events/s" "$LOG_RATE" ">= 20000" "$(verdict "$LOG_RATE >= 20000")"
+row "log: proof in $LOG_SIZE entries (tiles, us)" "$LOG_TILES tiles, $LOG_PROOF_US us" \
+  "O(log n)" "-"
 
 # Different bytes coming back is a correctness failure, not a missed performance target.
 [[ $SHA_OK == PASS ]] || die "the downloaded attachment differs from the uploaded one"

@@ -102,7 +102,13 @@ int Serve(const Config& config) {
       !s.ok()) {
     return Fail("audit public key", s);
   }
-  audit::AuditLog audit_log(std::move(*audit_key), config.audit_checkpoint_every, clock);
+  audit::AuditLog audit_log(std::move(*audit_key), {config.LogOrigin(), config.log_sequence_batch},
+                            clock);
+  // The hash chain of earlier versions becomes the log's first leaves before any new event
+  // (docs/formats/log-entry.md); on PostgreSQL only in the process that is the sequencer.
+  if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
+    spdlog::error("audit log: sequencing (and migrating the hash chain) failed: {}", s.ToString());
+  }
   const std::string& org = config.pki_organization;
   auto pki = trust::LoadOrCreatePlatformPki(**store, *master, clock,
                                             {org, org + " Root CA", org + " Issuing CA"});
@@ -216,6 +222,15 @@ int Serve(const Config& config) {
       },
       std::chrono::minutes(10));
 
+  // Pending audit events get their log index and a signed checkpoint within the delay.
+  PeriodicTask log_sequencer(
+      [&] {
+        if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
+          spdlog::warn("audit log: sequencing: {}", s.ToString());
+        }
+      },
+      std::chrono::milliseconds(config.log_sequence_delay_ms));
+
   const std::string url = config.app.public_url;
   std::cout << fmt::format("Sealpost is running at {}/\n", url);
   std::cout << fmt::format("listening on {}:{}\n", config.listen_address, (*server)->port());
@@ -245,8 +260,8 @@ int Serve(const Config& config) {
   sigwait(&signals, &signal);
   spdlog::info("received signal {}, stopping", signal);
   (*server)->Stop();
-  if (Status s = audit_log.CheckpointNow(**store); !s.ok()) {
-    spdlog::error("final audit checkpoint failed: {}", s.ToString());
+  if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
+    spdlog::error("final audit log sequencing failed: {}", s.ToString());
   }
   return 0;
 }
