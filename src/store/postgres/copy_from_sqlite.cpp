@@ -19,7 +19,7 @@ namespace {
 constexpr const char* kTables[] = {
     "users",         "sessions",      "tokens",          "messages",  "mailbox",
     "attachments",   "uploads",       "counters",        "audit_log", "audit_checkpoints",
-    "platform_keys", "outbound_mail", "guest_addresses", "pickups"};
+    "platform_keys", "outbound_mail", "guest_addresses", "pickups",   "member_keys"};
 
 struct Column {
   std::string name;
