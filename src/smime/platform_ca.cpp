@@ -254,18 +254,49 @@ std::string Certificate::ToPem() const {
   return out;
 }
 
-std::string Certificate::SubjectText() const {
-  auto cert = ParseDer(der_);
-  if (!cert.ok()) return "";
+namespace {
+
+std::string NameText(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio ||
-      X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert->get()), 0, XN_FLAG_RFC2253) < 0) {
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
     ERR_clear_error();
     return "";
   }
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(runtime/int): OpenSSL's type
   return std::string(data, static_cast<size_t>(len));
+}
+
+}  // namespace
+
+std::string Certificate::SubjectText() const {
+  auto cert = ParseDer(der_);
+  if (!cert.ok()) return "";
+  return NameText(X509_get_subject_name(cert->get()));
+}
+
+std::string Certificate::IssuerText() const {
+  auto cert = ParseDer(der_);
+  if (!cert.ok()) return "";
+  return NameText(X509_get_issuer_name(cert->get()));
+}
+
+std::string Certificate::SerialHex() const {
+  auto cert = ParseDer(der_);
+  if (!cert.ok()) return "";
+  BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert->get()), nullptr));
+  if (!bn) {
+    ERR_clear_error();
+    return "";
+  }
+  char* hex = BN_bn2hex(bn.get());
+  if (hex == nullptr) {
+    ERR_clear_error();
+    return "";
+  }
+  std::string out(hex);
+  OPENSSL_free(hex);
+  return out;
 }
 
 std::string Certificate::Sha256Fingerprint() const { return HexEncode(crypto::Sha256(der_)); }

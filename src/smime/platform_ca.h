@@ -51,6 +51,10 @@ class Certificate final {
   std::string ToPem() const;
   // RFC 2253 text of the subject, e.g. "CN=Sealpost Root CA,O=Sealpost" (for logs and tests).
   std::string SubjectText() const;
+  // The same for the issuer's name.
+  std::string IssuerText() const;
+  // The serial number as upper-case hex without leading zeros ("" if it cannot be read).
+  std::string SerialHex() const;
   // Lower-case hex of the SHA-256 of der(): how the documentation names a certificate.
   std::string Sha256Fingerprint() const;
   TimePoint not_after() const { return not_after_; }

@@ -247,6 +247,22 @@ TEST_F(PlatformCaTest, SerialsAreRandomAndValidityFollowsThePolicy) {
   EXPECT_NEAR(root_days, crypto::policy::kPki.root_validity_days, 1);
 }
 
+TEST_F(PlatformCaTest, SerialAndIssuerTextAreWhatOpensslReads) {
+  const CertifiedKey leaf = Issue(LeafProfile::kMemberSmime, "Ann", "ann@example.org");
+  Write("s.pem", leaf.certificate.ToPem());
+  const auto r = RunTool(dir_.path(), {"openssl", "x509", "-in", "s.pem", "-noout", "-serial",
+                                       "-issuer", "-nameopt", "RFC2253"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_FALSE(leaf.certificate.SerialHex().empty());
+  // openssl prints whole bytes (a leading 0 nibble kept); SerialHex drops leading zeros.
+  std::string printed = r.output.substr(r.output.find("serial=") + 7);
+  printed = printed.substr(0, printed.find('\n'));
+  printed.erase(0, printed.find_first_not_of('0'));
+  EXPECT_EQ(leaf.certificate.SerialHex(), printed);
+  EXPECT_THAT(r.output, HasSubstr("issuer=" + leaf.certificate.IssuerText()));
+  EXPECT_EQ(leaf.certificate.IssuerText(), issuing_->certificate.SubjectText());
+}
+
 TEST_F(PlatformCaTest, LeavesNeverOutliveTheirIssuer) {
   // Nine years and 364 days into the issuing CA's ten years: the leaf ends with the CA.
   const TimePoint late =
