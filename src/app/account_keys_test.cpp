@@ -161,6 +161,41 @@ TEST_F(AccountKeysTest, ViewAndDownloadsShowThePublicParts) {
   EXPECT_EQ(imported.key().fingerprint, stored->openpgp_fingerprint);
 }
 
+TEST_F(AccountKeysTest, AProvenAddressGetsKeysInTheEnrolmentsWrite) {
+  Services services = WithPki();
+  Accounts accounts(services);
+  auto enrolled = accounts.EnrolProvenAddress(
+      {"guest@example.org", crypto::SecretString::CopyOf(kPassword), "", "192.0.2.1"}, "UA",
+      [](store::WriteTxn&, const store::UserRecord&) { return Status::Ok(); });
+  ASSERT_THAT(enrolled.status(), IsOk());
+  EXPECT_THAT(store_->accounts().GetMemberKeys(enrolled->session.user.id).status(), IsOk());
+
+  // A failing enrolment write leaves no keys behind either.
+  auto failed = accounts.EnrolProvenAddress(
+      {"other@example.org", crypto::SecretString::CopyOf(kPassword), "", "192.0.2.1"}, "UA",
+      [](store::WriteTxn&, const store::UserRecord&) { return Internal("injected"); });
+  EXPECT_THAT(failed.status(), StatusIs(ErrorCode::kInternal));
+  EXPECT_THAT(store_->accounts().GetUserByEmail("other@example.org").status(),
+              StatusIs(ErrorCode::kNotFound));
+}
+
+TEST_F(AccountKeysTest, FailingToMakeKeysNeitherFailsEnrolmentNorLogInAndIsRetried) {
+  // An issuing CA whose key is not its certificate's: it refuses to issue.
+  trust::PlatformPki mismatched = pki_;
+  mismatched.issuing.key = pki_.root.key;
+  Services broken = services_;
+  broken.pki = &mismatched;
+  Accounts accounts(broken);
+  const AuthContext ctx = EnrolAndLogIn(accounts, "carol@example.org");
+  EXPECT_THAT(store_->accounts().GetMemberKeys(ctx.user.id).status(),
+              StatusIs(ErrorCode::kNotFound));
+
+  Services fixed = WithPki();
+  Accounts repaired(fixed);
+  (void)LogIn(repaired, "carol@example.org");
+  EXPECT_THAT(store_->accounts().GetMemberKeys(ctx.user.id).status(), IsOk());
+}
+
 TEST_F(AccountKeysTest, BootstrapAdministratorGetsKeys) {
   Services services = WithPki();
   Accounts accounts(services);
