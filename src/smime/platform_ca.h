@@ -53,7 +53,8 @@ class Certificate final {
   std::string SubjectText() const;
   // The same for the issuer's name.
   std::string IssuerText() const;
-  // The serial number as upper-case hex without leading zeros ("" if it cannot be read).
+  // The serial number as upper-case hex, whole bytes as `openssl x509 -serial` prints it (so a
+  // leading zero nibble stays); "" if it cannot be read.
   std::string SerialHex() const;
   // Lower-case hex of the SHA-256 of der(): how the documentation names a certificate.
   std::string Sha256Fingerprint() const;

@@ -254,11 +254,7 @@ TEST_F(PlatformCaTest, SerialAndIssuerTextAreWhatOpensslReads) {
                                        "-issuer", "-nameopt", "RFC2253"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_FALSE(leaf.certificate.SerialHex().empty());
-  // openssl prints whole bytes (a leading 0 nibble kept); SerialHex drops leading zeros.
-  std::string printed = r.output.substr(r.output.find("serial=") + 7);
-  printed = printed.substr(0, printed.find('\n'));
-  printed.erase(0, printed.find_first_not_of('0'));
-  EXPECT_EQ(leaf.certificate.SerialHex(), printed);
+  EXPECT_THAT(r.output, HasSubstr("serial=" + leaf.certificate.SerialHex() + "\n"));
   EXPECT_THAT(r.output, HasSubstr("issuer=" + leaf.certificate.IssuerText()));
   EXPECT_EQ(leaf.certificate.IssuerText(), issuing_->certificate.SubjectText());
 }
