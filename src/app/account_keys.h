@@ -17,7 +17,7 @@ namespace sealpost::app {
 
 struct MemberKeysView {
   std::string smime_sha256;   // lower-case hex SHA-256 of the certificate (DER)
-  std::string smime_serial;   // upper-case hex
+  std::string smime_serial;   // upper-case hex, whole bytes (as openssl x509 -serial)
   std::string smime_subject;  // RFC 2253
   std::string smime_issuer;   // RFC 2253
   TimePoint smime_not_after;
