@@ -21,6 +21,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
     return http::Response::Json(200, OpenApiDocument());
   });
   RegisterAccountRoutes(router, deps);
+  RegisterAccountKeyRoutes(router, deps);
   RegisterMailboxRoutes(router, deps);
   RegisterPickupRoutes(router, deps);
   RegisterSentRoutes(router, deps);

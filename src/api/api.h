@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "app/account_keys.h"
 #include "app/accounts.h"
 #include "app/admin.h"
 #include "app/folders.h"
@@ -34,6 +35,7 @@ struct ApiDeps {
   app::Admin& admin;
   app::Guests& guests;
   app::SentMessages& sent;
+  app::AccountKeys& account_keys;
   std::function<Status()> ready;  // readiness probe (store reachable)
   uint64_t max_upload_bytes = 100ull << 20;
   size_t max_json_bytes = 1 << 20;

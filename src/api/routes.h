@@ -27,6 +27,7 @@ class BlobBodySource final : public http::BodySource {
 };
 
 void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterAccountKeyRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
+#include "app/internal/certified_keys.h"
 #include "app/outbound_mail.h"
 #include "app/system_mail.h"
 #include "auth/bearer_secret.h"
@@ -190,9 +191,12 @@ Result<VerifiedAccount> Accounts::VerifyEmail(std::string_view token_text) {
                       keys::UnwrapUmk(token->WrappingKey(), consumed->payload,
                                       keys::UmkSlot::kVerificationToken, user.id));
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(user, umk));
+  // Certified keys are made only now: a sign-up nobody confirms never gets a certificate.
+  const std::optional<store::MemberKeysRecord> certified = TryMakeCertifiedKeys(s_, user, umk);
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.accounts().ActivateUser(user.id, user.recovery_salt, user.recovery_ops,
                                                   user.recovery_mem, user.umk_by_recovery));
+    if (certified) SP_RETURN_IF_ERROR(StoreCertifiedKeys(s_, tx, *certified));
     return RecordEvent(s_, tx, "account.verified", user.id.str(), user.id.str());
   }));
   return VerifiedAccount{user.email, std::move(code)};
@@ -293,6 +297,9 @@ Result<LoginResult> Accounts::Login(std::string_view email_text, std::string_vie
     return RecordEvent(s_, tx, event, user->id.str(), user->id.str(),
                        nlohmann::json{{"client", client_address}}.dump());
   }));
+  // The UMK is unlocked: a member from before certified keys (or whose keys could not be made)
+  // gets them now.
+  EnsureCertifiedKeys(s_, *user, *umk);
   return result;
 }
 
@@ -476,6 +483,8 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
   SP_ASSIGN_OR_RETURN(NewMember member, BuildMember(email, request.password.view(),
                                                     std::move(display_name), UserState::kActive));
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(member.record, member.umk));
+  const std::optional<store::MemberKeysRecord> certified =
+      TryMakeCertifiedKeys(s_, member.record, member.umk);
   store::SessionRecord record;
   SessionGrant grant = NewSession(member.record, member.umk,
                                   s_.config.require_totp ? SessionKind::kSetup : SessionKind::kFull,
@@ -485,6 +494,7 @@ Result<Enrolment> Accounts::EnrolProvenAddress(
     if (existing.ok()) SP_RETURN_IF_ERROR(tx.accounts().DeleteUser(existing->id));
     SP_RETURN_IF_ERROR(tx.accounts().CreateUser(member.record));
     SP_RETURN_IF_ERROR(tx.accounts().CreateSession(record));
+    if (certified) SP_RETURN_IF_ERROR(StoreCertifiedKeys(s_, tx, *certified));
     SP_RETURN_IF_ERROR(in_same_write(tx, member.record));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "user.enrol_guest", "ip:" + request.client_address,
                                    member.record.id.str()));
@@ -508,6 +518,8 @@ Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
                                                     std::move(display_name), UserState::kActive));
   member.record.is_admin = true;
   SP_ASSIGN_OR_RETURN(crypto::SecretBytes code, AddRecoveryCode(member.record, member.umk));
+  const std::optional<store::MemberKeysRecord> certified =
+      TryMakeCertifiedKeys(s_, member.record, member.umk);
   Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
     auto consumed = tx.accounts().ConsumeToken(
         token->Lookup(), store::TokenPurpose::kBootstrapAdmin, s_.clock.Now());
@@ -516,6 +528,7 @@ Result<VerifiedAccount> Accounts::BootstrapAdmin(std::string_view token_text,
     SP_RETURN_IF_ERROR(tx.accounts().CreateUser(member.record));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "admin.bootstrap", "ip:" + request.client_address,
                                    member.record.id.str()));
+    if (certified) SP_RETURN_IF_ERROR(StoreCertifiedKeys(s_, tx, *certified));
     return RecordEvent(s_, tx, "key.create", member.record.id.str(), member.record.id.str(),
                        R"({"keys":["x25519","ed25519"]})");
   });

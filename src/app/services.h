@@ -14,6 +14,7 @@
 #include "platform/clock.h"
 #include "platform/rng.h"
 #include "store/store.h"
+#include "trust/platform_pki.h"
 
 namespace sealpost::app {
 
@@ -80,6 +81,11 @@ struct Services {
   delivery::Mailer& mailer;
   const auth::LoginThrottle& throttle;
   AppConfig config;
+  // The platform CA that certifies members' S/MIME keys (trust/platform_pki.h) and the names it
+  // issues under. Unset (tests that need no certificates), members get no certified keys:
+  // enrolment and log-in go on without them and the account's key routes answer NotFound.
+  const trust::PlatformPki* pki = nullptr;
+  smime::CaNames pki_names{};
   // Wakes the mail deliverers after mail was queued and committed (NotifyMailQueued); unset, they
   // find it at their next periodic round. Thread-safe.
   std::function<void()> mail_queued = nullptr;

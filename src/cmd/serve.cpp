@@ -147,6 +147,8 @@ int Serve(const Config& config) {
   auth::LoginThrottle throttle((*store)->platform(), clock, config.throttle);
   app::Services services{**store, **blobs, *master,  audit_log, clock,
                          rng,     *mailer, throttle, config.app};
+  services.pki = &*pki;
+  services.pki_names = {org, org + " Root CA", org + " Issuing CA"};
   // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
   // with its own relay session per batch; claims are leased, so they never send the same mail.
   app::MailDeliverer mail_deliverer(services);
@@ -176,11 +178,12 @@ int Serve(const Config& config) {
   app::Admin admin(services);
   app::Guests guests(services);
   app::SentMessages sent(services);
+  app::AccountKeys account_keys(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
   api::RegisterApi(*router,
-                   {accounts, mailbox, folders, admin, guests, sent,
+                   {accounts, mailbox, folders, admin, guests, sent, account_keys,
                     [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                     config.app.limits.max_upload_bytes, config.max_json_bytes,
                     4 * config.app.limits.max_text_bytes, std::move(*tsa), std::move(public_pki)});

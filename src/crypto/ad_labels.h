@@ -34,6 +34,12 @@ namespace sealpost::crypto {
 inline constexpr std::string_view kAdUmk = "sealpost/umk/v1";
 // A member's X25519 secret ‖ Ed25519 seed wrapped under their UMK. Parts: user id.
 inline constexpr std::string_view kAdMemberKeys = "sealpost/member-keys/v1";
+// A member's S/MIME private key (PKCS#8 DER, ECDSA P-256) wrapped under their UMK
+// (keys/member_keys.h, WrapCertifiedKey). Parts: user id.
+inline constexpr std::string_view kAdMemberSmimeKey = "sealpost/member-smime-key/v1";
+// A member's OpenPGP transferable secret key (Ed25519 + Cv25519, unprotected, binary) wrapped
+// under their UMK (keys/member_keys.h, WrapCertifiedKey). Parts: user id.
+inline constexpr std::string_view kAdMemberOpenPgpKey = "sealpost/member-openpgp-key/v1";
 // A message's data key wrapped under its sender's UMK for their Sent copy.
 // Parts: message id, owner id.
 inline constexpr std::string_view kAdOwnCopyKey = "sealpost/own-copy-key/v1";
@@ -83,8 +89,10 @@ inline constexpr std::string_view kMasterPurposePkiEvidenceSigner = "pki-evidenc
 inline constexpr std::string_view kMasterPurposePkiTsa = "pki-tsa";
 
 // Every label and purpose above, for tests and documentation.
-inline constexpr std::array<std::string_view, 13> kAllAdLabels = {kAdUmk,
+inline constexpr std::array<std::string_view, 15> kAllAdLabels = {kAdUmk,
                                                                   kAdMemberKeys,
+                                                                  kAdMemberSmimeKey,
+                                                                  kAdMemberOpenPgpKey,
                                                                   kAdOwnCopyKey,
                                                                   kAdMessageSummary,
                                                                   kAdMessageBody,

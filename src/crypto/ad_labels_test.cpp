@@ -13,6 +13,8 @@ namespace {
 TEST(AdLabelsTest, BytesAreTheStoredOnes) {
   EXPECT_EQ(kAdUmk, "sealpost/umk/v1");
   EXPECT_EQ(kAdMemberKeys, "sealpost/member-keys/v1");
+  EXPECT_EQ(kAdMemberSmimeKey, "sealpost/member-smime-key/v1");
+  EXPECT_EQ(kAdMemberOpenPgpKey, "sealpost/member-openpgp-key/v1");
   EXPECT_EQ(kAdOwnCopyKey, "sealpost/own-copy-key/v1");
   EXPECT_EQ(kAdMessageSummary, "sealpost/message-summary/v1");
   EXPECT_EQ(kAdMessageBody, "sealpost/message-body/v1");

@@ -80,6 +80,26 @@ Result<MemberKeyBundle> UnwrapBundle(const crypto::Umk& umk, ByteView wrapped, c
   return MemberKeyBundle{std::move(box), std::move(signing)};
 }
 
+namespace {
+
+std::string CertifiedKeyAd(CertifiedKeyKind kind, const UserId& user) {
+  return crypto::BindAd(
+      kind == CertifiedKeyKind::kSmime ? crypto::kAdMemberSmimeKey : crypto::kAdMemberOpenPgpKey,
+      {user.str()});
+}
+
+}  // namespace
+
+Bytes WrapCertifiedKey(const crypto::Umk& umk, CertifiedKeyKind kind,
+                       const crypto::SecretBytes& private_key, const UserId& user) {
+  return crypto::AeadSeal(umk.aead(), private_key.view(), AsBytes(CertifiedKeyAd(kind, user)));
+}
+
+Result<crypto::SecretBytes> UnwrapCertifiedKey(const crypto::Umk& umk, CertifiedKeyKind kind,
+                                               ByteView wrapped, const UserId& user) {
+  return crypto::AeadOpen(umk.aead(), wrapped, AsBytes(CertifiedKeyAd(kind, user)));
+}
+
 Bytes WrapOwnCopyKey(const crypto::Umk& umk, const crypto::DataKey& data_key,
                      const MessageId& message, const UserId& owner) {
   return crypto::AeadSeal(umk.aead(), data_key.ExposeSecret().view(),

@@ -43,6 +43,17 @@ Result<crypto::SigningKey> UnwrapSigningKey(const crypto::Umk& umk, ByteView wra
 Result<crypto::BoxKeyPair> UnwrapBoxKey(const crypto::Umk& umk, ByteView wrapped,
                                         const UserId& user);
 
+// The private halves of a member's certified keys (store::MemberKeysRecord): the S/MIME key as
+// PKCS#8 DER, the OpenPGP key as a transferable secret key. Bound to the kind and the user, so
+// one cannot be opened as the other or as another member's. The bytes are opaque here: the
+// caller parses what it unwraps (smime::CertificateKey::FromPkcs8Der, pgp::MemberKey::Load).
+enum class CertifiedKeyKind { kSmime, kOpenPgp };
+Bytes WrapCertifiedKey(const crypto::Umk& umk, CertifiedKeyKind kind,
+                       const crypto::SecretBytes& private_key, const UserId& user);
+// Unauthenticated for a wrong UMK, user or kind, or a changed byte (nothing else is said).
+Result<crypto::SecretBytes> UnwrapCertifiedKey(const crypto::Umk& umk, CertifiedKeyKind kind,
+                                               ByteView wrapped, const UserId& user);
+
 // A message's data key for the copy in its owner's own Sent folder, wrapped under the owner's
 // UMK (no sealed box to oneself: same protection, no elliptic-curve work). Bound to the message
 // and the owner.

@@ -37,6 +37,29 @@ TEST(MemberKeysTest, BundleIsBoundToUserAndKey) {
   EXPECT_THAT(UnwrapBundle(umk, flipped, kAlice).status(), StatusIs(ErrorCode::kUnauthenticated));
 }
 
+TEST(MemberKeysTest, CertifiedKeysRoundTripAndAreBoundToKindUserAndUmk) {
+  const auto umk = crypto::Umk::Generate();
+  const crypto::SecretBytes pkcs8 = crypto::SecretBytes::CopyOf(AsBytes("pkcs8 private key"));
+  const Bytes wrapped = WrapCertifiedKey(umk, CertifiedKeyKind::kSmime, pkcs8, kAlice);
+  auto back = UnwrapCertifiedKey(umk, CertifiedKeyKind::kSmime, wrapped, kAlice);
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_EQ(back->AsStringView(), "pkcs8 private key");
+
+  EXPECT_THAT(UnwrapCertifiedKey(umk, CertifiedKeyKind::kOpenPgp, wrapped, kAlice).status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  EXPECT_THAT(UnwrapCertifiedKey(umk, CertifiedKeyKind::kSmime, wrapped, kBob).status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  EXPECT_THAT(UnwrapCertifiedKey(crypto::Umk::Generate(), CertifiedKeyKind::kSmime, wrapped, kAlice)
+                  .status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  Bytes flipped = wrapped;
+  flipped[flipped.size() / 2] ^= 1;
+  EXPECT_THAT(UnwrapCertifiedKey(umk, CertifiedKeyKind::kSmime, flipped, kAlice).status(),
+              StatusIs(ErrorCode::kUnauthenticated));
+  // Not the member-keys bundle either.
+  EXPECT_THAT(UnwrapBundle(umk, wrapped, kAlice).status(), StatusIs(ErrorCode::kUnauthenticated));
+}
+
 TEST(MemberKeysTest, UmkSlotsAreNotInterchangeable) {
   const auto kek = crypto::Kek::Generate();
   const auto umk = crypto::Umk::Generate();

@@ -84,6 +84,16 @@ Result<GeneratedMemberKey> GenerateMemberKey(const EmailAddress& address, TimePo
                             std::move(fingerprint), std::move(sub_fingerprint), std::move(secret)};
 }
 
+Result<std::string> ArmorPublicKey(ByteView public_key) {
+  if (public_key.empty()) return InvalidArgument("no public key to armour");
+  crypto::EnsureInitialized();
+  SP_ASSIGN_OR_RETURN(internal::Input input, internal::InputOver(public_key));
+  SP_ASSIGN_OR_RETURN(internal::Output output, internal::MemoryOutput());
+  SP_RETURN_IF_ERROR(
+      internal::FromRnp(rnp_enarmor(input.get(), output.get(), "public key"), "armour public key"));
+  return std::string(AsChars(internal::OutputBytes(output.get())));
+}
+
 Result<std::unique_ptr<MemberKey>> MemberKey::Load(const crypto::SecretBytes& secret_key) {
   crypto::EnsureInitialized();
   SP_ASSIGN_OR_RETURN(internal::Ffi ffi, internal::NewFfi());

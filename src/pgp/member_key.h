@@ -40,6 +40,11 @@ struct GeneratedMemberKey {
 // their self-signatures. Internal on an RNP failure.
 Result<GeneratedMemberKey> GenerateMemberKey(const EmailAddress& address, TimePoint created);
 
+// ASCII armour ("PGP PUBLIC KEY BLOCK", RFC 4880 section 6.2) around a transferable public key
+// kept in binary, e.g. GeneratedMemberKey::public_key read back from the store. The bytes are
+// wrapped as they are (not parsed); InvalidArgument when empty, Internal on an RNP failure.
+Result<std::string> ArmorPublicKey(ByteView public_key);
+
 // A member key loaded from its secret key bytes: signs (and decrypts, pgp/encryptor.h) as that
 // member. The secret material stays in zeroizing memory, and is loaded once into an RNP
 // context the key owns (RNP clears its key material when the context goes).

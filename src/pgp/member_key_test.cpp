@@ -41,6 +41,15 @@ TEST(MemberKeyTest, GeneratesEd25519WithCv25519SubkeyAndLoadsBack) {
   EXPECT_EQ((*loaded)->public_key(), generated->public_key);
 }
 
+TEST(MemberKeyTest, ArmouringTheStoredBinaryGivesTheGeneratedArmour) {
+  auto generated = GenerateMemberKey(Addr("alice@example.org"), At(1764000000));
+  ASSERT_THAT(generated.status(), IsOk());
+  auto armored = ArmorPublicKey(generated->public_key);
+  ASSERT_THAT(armored.status(), IsOk());
+  EXPECT_EQ(*armored, generated->public_key_armored);
+  EXPECT_THAT(ArmorPublicKey({}).status(), StatusIs(ErrorCode::kInvalidArgument));
+}
+
 TEST(MemberKeyTest, TwoKeysDiffer) {
   auto a = GenerateMemberKey(Addr("alice@example.org"), At(1764000000));
   auto b = GenerateMemberKey(Addr("alice@example.org"), At(1764000000));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <utility>
@@ -321,6 +322,14 @@ std::string Certificate::ToPem() const {
   }
   out += "-----END CERTIFICATE-----\n";
   return out;
+}
+
+std::string Certificate::SerialHex() const {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(data_->x509.get());
+  if (serial == nullptr || serial->length <= 0 || serial->type != V_ASN1_INTEGER) return "";
+  std::string hex = HexEncode(ByteView(serial->data, static_cast<size_t>(serial->length)));
+  for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return hex;
 }
 
 std::string Certificate::FingerprintHex() const { return HexEncode(data_->fingerprint); }

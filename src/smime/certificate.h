@@ -96,6 +96,9 @@ class Certificate final {
   // True when basicConstraints says cA.
   bool is_ca() const { return data_->is_ca; }
   const Bytes& der() const { return data_->der; }
+  // The serial number as upper-case hex, whole bytes as `openssl x509 -serial` prints it (so a
+  // leading zero nibble stays); "" if it cannot be read.
+  std::string SerialHex() const;
 
   friend bool operator==(const Certificate& a, const Certificate& b) {
     return a.data_->fingerprint == b.data_->fingerprint;

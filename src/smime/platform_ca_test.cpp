@@ -244,6 +244,19 @@ TEST_F(PlatformCaTest, SerialsAreRandomAndValidityFollowsThePolicy) {
   EXPECT_NEAR(root_days, crypto::policy::kPki.root_validity_days, 1);
 }
 
+TEST_F(PlatformCaTest, SerialAndIssuerTextAreWhatOpensslReads) {
+  const IssuedKey leaf = Issue(LeafProfile::kMemberSmime, "Ann", "ann@example.org");
+  Write("s.pem", leaf.certificate.ToPem());
+  const auto r = RunTool(
+      {"openssl", "x509", "-in", "s.pem", "-noout", "-serial", "-issuer", "-nameopt", "RFC2253"},
+      dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output();
+  ASSERT_FALSE(leaf.certificate.SerialHex().empty());
+  EXPECT_THAT(r.out, HasSubstr("serial=" + leaf.certificate.SerialHex() + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("issuer=" + leaf.certificate.issuer()));
+  EXPECT_EQ(leaf.certificate.issuer(), issuing_->certificate.subject());
+}
+
 TEST_F(PlatformCaTest, LeavesNeverOutliveTheirIssuer) {
   // Nine years and 364 days into the issuing CA's ten years: the leaf ends with the CA.
   const TimePoint late =

@@ -32,6 +32,9 @@ class AccountsReader {
   // A token of `purpose` that has not expired, left in place (unlike ConsumeToken).
   virtual Result<TokenRecord> GetToken(const std::string& lookup, TokenPurpose purpose,
                                        TimePoint now) = 0;
+
+  // The member's certified keys; NotFound when they have none yet.
+  virtual Result<MemberKeysRecord> GetMemberKeys(const UserId& user_id) = 0;
 };
 
 class AccountsWriter {
@@ -73,6 +76,10 @@ class AccountsWriter {
   virtual Status DeleteTokensOfUser(const UserId& user_id, TokenPurpose purpose) = 0;
   // Tokens of `purpose` that expired at or before `now`; returns how many went.
   virtual Result<int64_t> DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) = 0;
+
+  // A member's certified keys, at most one set per member (deleted with the user). Conflict when
+  // the member already has them (a concurrent log-in made them first).
+  virtual Status CreateMemberKeys(const MemberKeysRecord& keys) = 0;
 };
 
 }  // namespace sealpost::store

@@ -222,6 +222,19 @@ struct PickupRecord {
   Bytes sender_share{};  // the share sealed to the sender's own X25519 key; none for a guest
 };
 
+// A member's S/MIME certificate and OpenPGP key (docs/formats/key-slots.md, "Certified member
+// keys"): the public halves in the clear, the private halves wrapped under the member's UMK.
+struct MemberKeysRecord {
+  UserId user_id;
+  Bytes smime_certificate;          // DER, issued by the platform's issuing CA
+  std::string smime_fingerprint;    // lower-case hex SHA-256 of the DER
+  Bytes smime_wrapped_key;          // PKCS#8 under the UMK (keys::WrapSmimeKey)
+  Bytes openpgp_public_key;         // transferable public key, binary
+  std::string openpgp_fingerprint;  // primary key, 40 upper-case hex digits
+  Bytes openpgp_wrapped_key;        // transferable secret key under the UMK (keys::WrapOpenPgpKey)
+  TimePoint created_at;
+};
+
 struct PlatformKeyRecord {
   std::string name;
   Bytes public_key;

@@ -90,6 +90,43 @@ TEST_P(StoreTest, CreatesAndFindsUsers) {
               StatusIs(ErrorCode::kNotFound));
 }
 
+TEST_P(StoreTest, MemberKeysRoundTripOncePerMemberAndGoWithTheUser) {
+  const UserRecord alice = MakeUser(IdHex('a'), "alice@example.org");
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateUser(alice); }), IsOk());
+  EXPECT_THAT(store_->accounts().GetMemberKeys(alice.id).status(), StatusIs(ErrorCode::kNotFound));
+
+  MemberKeysRecord keys{alice.id,
+                        Bytes{0x30, 0x82, 0x00},
+                        std::string(64, 'f'),
+                        Bytes(90, 7),
+                        Bytes{0x98, 0x33, 0x04},
+                        std::string(40, 'A'),
+                        Bytes(300, 8),
+                        kT0 + 5s};
+  keys.smime_certificate.push_back(0x00);  // a zero byte survives the round trip
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateMemberKeys(keys); }), IsOk());
+  auto read = store_->accounts().GetMemberKeys(alice.id);
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_EQ(read->user_id, alice.id);
+  EXPECT_EQ(read->smime_certificate, keys.smime_certificate);
+  EXPECT_EQ(read->smime_fingerprint, keys.smime_fingerprint);
+  EXPECT_EQ(read->smime_wrapped_key, keys.smime_wrapped_key);
+  EXPECT_EQ(read->openpgp_public_key, keys.openpgp_public_key);
+  EXPECT_EQ(read->openpgp_fingerprint, keys.openpgp_fingerprint);
+  EXPECT_EQ(read->openpgp_wrapped_key, keys.openpgp_wrapped_key);
+  EXPECT_EQ(read->created_at, keys.created_at);
+
+  // A second set (a concurrent log-in) is refused and leaves the first in place.
+  MemberKeysRecord other = keys;
+  other.smime_fingerprint = std::string(64, 'e');
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().CreateMemberKeys(other); }),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(store_->accounts().GetMemberKeys(alice.id)->smime_fingerprint, keys.smime_fingerprint);
+
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.accounts().DeleteUser(alice.id); }), IsOk());
+  EXPECT_THAT(store_->accounts().GetMemberKeys(alice.id).status(), StatusIs(ErrorCode::kNotFound));
+}
+
 TEST_P(StoreTest, DuplicateEmailIsConflictAndLeavesNothing) {
   ASSERT_THAT(Write([&](WriteTxn& tx) {
                 return tx.accounts().CreateUser(MakeUser(IdHex('a'), "a@x.org"));

@@ -296,6 +296,15 @@ test('settings screen', async () => {
   await alice.getByRole('link', { name: 'Settings' }).click();
   await alice.getByRole('heading', { name: 'Settings' }).waitFor();
   await alice.getByRole('heading', { name: 'Change password' }).waitFor();
+  // Your keys: both fingerprints (grouped hex) and the three downloads.
+  await alice.getByRole('heading', { name: 'Your keys' }).waitFor();
+  const smimeFp = await alice.getByTestId('smime-fingerprint').textContent();
+  assert.match(smimeFp, /^([0-9A-F]{4} ){15}[0-9A-F]{4}$/);
+  const pgpFp = await alice.getByTestId('openpgp-fingerprint').textContent();
+  assert.match(pgpFp, /^([0-9A-F]{4} ){9}[0-9A-F]{4}$/);
+  for (const name of ['Download certificate (PEM, with chain)', 'DER', 'Download public key (.asc)']) {
+    await alice.getByRole('link', { name, exact: true }).waitFor();
+  }
   await screen(alice, 'settings');
 });
 

@@ -25,6 +25,9 @@ class MigrateTest(unittest.TestCase):
         cls.alice = Member(s, "alice@example.org", "Alice")
         cls.bob = Member(s, "bob@example.org", "Bob")
         cls.alice.login()
+        r = cls.alice.client.request("GET", "/api/v1/account/keys")
+        assert r.status == 200, r.body
+        cls.alice_keys = r.json()
         cls.attachment = os.urandom(200_000)
         cls.sent = []
         for i in range(3):
@@ -95,6 +98,15 @@ class MigrateTest(unittest.TestCase):
         db = server.db()
         (blobs,) = db.execute("SELECT count(*) FROM blobs").fetchone()
         self.assertEqual(blobs, 3)
+
+    def test_member_keys_are_carried_over(self):
+        server = self.start_on_postgres()
+        alice = self.alice.login(server.client())
+        r = alice.request("GET", "/api/v1/account/keys")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json(), self.alice_keys)  # the same, not new ones made at log-in
+        r = alice.request("GET", "/api/v1/account/keys/openpgp.asc")
+        self.assertEqual(r.status, 200, r.body)
 
     def test_guest_pickup_opens_from_postgres_with_link_and_muc(self):
         server = self.start_on_postgres()

@@ -212,6 +212,13 @@ export interface Account {
   };
 }
 
+// The member's own certified keys (GET /account/keys).
+export interface AccountKeys {
+  smime: { sha256_fingerprint: string; serial: string; subject: string; issuer: string; not_after: string };
+  openpgp: { fingerprint: string; algorithm: string; user_id: string };
+  created_at: string;
+}
+
 export interface SessionInfo {
   status: 'active' | 'totp_setup_required';
   csrf_token: string;
@@ -395,6 +402,7 @@ export const api = {
     call<{ recovery_code: string }>('POST', '/account/recover',
                                     { email, recovery_code, new_password }, { anonymous: true }),
   account: () => call<Account>('GET', '/account'),
+  accountKeys: () => call<AccountKeys>('GET', '/account/keys'),
   sessions: () => call<{ sessions: SessionItem[] }>('GET', '/sessions'),
   endSession: (id: string) => call<void>('DELETE', `/sessions/${encodeURIComponent(id)}`),
   mailbox: (folder: string, cursor: string | null, q: string, limit = 25) => {
@@ -464,6 +472,13 @@ export const pickup = {
   },
   upload: (token: string, file: File, onProgress: (sent: number, total: number) => void) =>
     upload(file, onProgress, { path: '/pickup/uploads', headers: { [PICKUP_TOKEN]: token } }),
+};
+
+// Downloads of the member's public keys: plain links (the session cookie goes along).
+export const accountKeyUrls = {
+  smimePem: `${BASE}/account/keys/smime.pem`,
+  smimeDer: `${BASE}/account/keys/smime.der`,
+  openpgp: `${BASE}/account/keys/openpgp.asc`,
 };
 
 export function attachmentUrl(messageId: string, index: number): string {

@@ -20,7 +20,7 @@ constexpr const char* kTables[] = {
     "users",         "sessions",      "tokens",          "messages",  "mailbox",
     "attachments",   "uploads",       "counters",        "audit_log", "audit_checkpoints",
     "platform_keys", "outbound_mail", "guest_addresses", "pickups",   "log_pending",
-    "log_entries",   "log_tiles",     "log_checkpoints"};
+    "log_entries",   "log_tiles",     "log_checkpoints", "member_keys"};
 
 struct Column {
   std::string name;

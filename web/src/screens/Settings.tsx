@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type SessionItem, type User } from '../api';
+import { accountKeyUrls, api, ApiError, type AccountKeys, type SessionItem, type User } from '../api';
 import { Field, FormError, Notice } from '../components/Field';
 import { useTitle } from '../components/Page';
 import { discardDraft } from '../draft';
@@ -64,6 +64,59 @@ function ChangePassword() {
         {done && <Notice>Password changed.</Notice>}
         <button type="submit" disabled={busy}>{busy ? 'Changing…' : 'Change password'}</button>
       </form>
+    </section>
+  );
+}
+
+// Groups of four, so a fingerprint can be read out and compared.
+function grouped(hex: string): string {
+  return hex.toUpperCase().replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+function YourKeys() {
+  const [keys, setKeys] = useState<AccountKeys | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.accountKeys().then(setKeys, (e) => {
+      if (e instanceof ApiError && e.status === 404) setMissing(true);
+      else setError(msg(e));
+    });
+  }, []);
+  return (
+    <section class="card" aria-labelledby="keys-title" data-testid="your-keys">
+      <h2 id="keys-title">Your keys</h2>
+      <p>
+        Contacts who use S/MIME or OpenPGP mail programs can encrypt to you and check your signature
+        with these. Give them the files below; they should compare the fingerprints with you. Your
+        private keys stay locked under your password.
+      </p>
+      <FormError message={error} />
+      {missing && <p class="hint">Your keys are made the next time you log in.</p>}
+      {keys && (
+        <dl class="meta keys">
+          <dt>S/MIME certificate</dt>
+          <dd>
+            <span class="hint">SHA-256 fingerprint</span>
+            <br />
+            <code class="fingerprint" data-testid="smime-fingerprint">{grouped(keys.smime.sha256_fingerprint)}</code>
+            <br />
+            <span class="hint">Issued by {keys.smime.issuer} · valid until {formatTime(keys.smime.not_after)}</span>
+            <br />
+            <a href={accountKeyUrls.smimePem} download>Download certificate (PEM, with chain)</a>
+            {' · '}
+            <a href={accountKeyUrls.smimeDer} download>DER</a>
+          </dd>
+          <dt>OpenPGP key</dt>
+          <dd>
+            <span class="hint">Fingerprint ({keys.openpgp.algorithm})</span>
+            <br />
+            <code class="fingerprint" data-testid="openpgp-fingerprint">{grouped(keys.openpgp.fingerprint)}</code>
+            <br />
+            <a href={accountKeyUrls.openpgp} download>Download public key (.asc)</a>
+          </dd>
+        </dl>
+      )}
     </section>
   );
 }
@@ -140,6 +193,7 @@ export function Settings({ user }: { user: User }) {
           <dd>{user.totp_enabled ? 'On (authenticator app)' : 'Off'}</dd>
         </dl>
       </section>
+      <YourKeys />
       <ChangePassword />
       <Sessions />
     </section>

@@ -48,6 +48,22 @@ Result<TokenRecord> PgAccountsReader::GetToken(const std::string& lookup, TokenP
                                       static_cast<int>(purpose), ToUnixMillis(now));
 }
 
+Result<MemberKeysRecord> PgAccountsReader::GetMemberKeys(const UserId& user_id) {
+  return reader_.ReadOne<MemberKeysRecord>(
+      "get_member_keys",
+      [](const pqxx::row& r) {
+        return MemberKeysRecord{UserId::FromTrusted(r[0].as<std::string>()),
+                                ReadBytes(r[1]),
+                                r[2].as<std::string>(),
+                                ReadBytes(r[3]),
+                                ReadBytes(r[4]),
+                                r[5].as<std::string>(),
+                                ReadBytes(r[6]),
+                                FromUnixMillis(r[7].as<int64_t>())};
+      },
+      "member keys", user_id.str());
+}
+
 Status PgAccountsWriter::CreateUser(const UserRecord& u) {
   return txn_.GuardStatus([&]() -> Status {
     const auto r = tx_.exec_prepared(
@@ -213,6 +229,17 @@ Result<int64_t> PgAccountsWriter::DeleteExpiredTokens(TokenPurpose purpose, Time
     const auto r =
         tx_.exec_prepared("delete_expired_tokens", static_cast<int>(purpose), ToUnixMillis(now));
     return static_cast<int64_t>(r.affected_rows());
+  });
+}
+
+Status PgAccountsWriter::CreateMemberKeys(const MemberKeysRecord& k) {
+  return txn_.GuardStatus([&] {
+    return ExpectInserted(
+        tx_.exec_prepared("create_member_keys", k.user_id.str(), Bin(k.smime_certificate),
+                          k.smime_fingerprint, Bin(k.smime_wrapped_key), Bin(k.openpgp_public_key),
+                          k.openpgp_fingerprint, Bin(k.openpgp_wrapped_key),
+                          ToUnixMillis(k.created_at)),
+        "member keys");
   });
 }
 

@@ -20,6 +20,7 @@ class PgAccountsReader final : public AccountsReader {
   Result<std::vector<SessionRecord>> ListSessionsOfUser(const UserId& user_id, int limit) override;
   Result<TokenRecord> GetToken(const std::string& lookup, TokenPurpose purpose,
                                TimePoint now) override;
+  Result<MemberKeysRecord> GetMemberKeys(const UserId& user_id) override;
 
  private:
   Reader& reader_;
@@ -53,6 +54,7 @@ class PgAccountsWriter final : public AccountsWriter {
                                    TimePoint now) override;
   Status DeleteTokensOfUser(const UserId& user_id, TokenPurpose purpose) override;
   Result<int64_t> DeleteExpiredTokens(TokenPurpose purpose, TimePoint now) override;
+  Status CreateMemberKeys(const MemberKeysRecord& keys) override;
 
  private:
   PgTxn& txn_;

@@ -240,6 +240,20 @@ CREATE TABLE log_checkpoints(
   created_ms BIGINT NOT NULL
 );
 )sql",
+      // 11: members' S/MIME certificates and OpenPGP keys, private halves wrapped under their UMK
+      // (docs/formats/key-slots.md). Members from before get theirs at their next log-in.
+      R"sql(
+CREATE TABLE member_keys(
+  user_id TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  smime_certificate BYTEA NOT NULL,
+  smime_fingerprint TEXT NOT NULL,
+  smime_wrapped_key BYTEA NOT NULL,
+  openpgp_public_key BYTEA NOT NULL,
+  openpgp_fingerprint TEXT NOT NULL,
+  openpgp_wrapped_key BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

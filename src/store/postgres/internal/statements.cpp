@@ -16,6 +16,9 @@ constexpr const char* kSessionColumns =
     "lookup, user_id, kind, wrapped_umk, created_ms, last_seen_ms, expires_ms, failures, "
     "public_id, client_ip, user_agent";
 constexpr const char* kTokenColumns = "lookup, purpose, user_id, payload, expires_ms";
+constexpr const char* kMemberKeysColumns =
+    "user_id, smime_certificate, smime_fingerprint, smime_wrapped_key, openpgp_public_key, "
+    "openpgp_fingerprint, openpgp_wrapped_key, created_ms";
 constexpr const char* kUploadColumns = "id, owner_id, blob_id, sealed_key, size, created_ms";
 constexpr const char* kOutboundMailColumns =
     "id, sealed_mail, created_ms, next_attempt_ms, attempts, lease_until_ms, last_error, "
@@ -96,6 +99,8 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        "SELECT size, root_hash, note, created_ms FROM log_checkpoints ORDER BY size DESC LIMIT 1"},
       {"log_read_checkpoints",
        "SELECT size, root_hash, note, created_ms FROM log_checkpoints ORDER BY size"},
+      {"get_member_keys",
+       S({"SELECT ", kMemberKeysColumns, " FROM member_keys WHERE user_id = $1"})},
       {"get_platform_key",
        "SELECT name, public_key, wrapped_secret FROM platform_keys WHERE name = $1"},
       // Writes.
@@ -281,6 +286,8 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"list_mailbox_entries_of_message",
        "SELECT owner_id, message_id, folder, sealed_key, unread, created_ms FROM mailbox "
        "WHERE message_id = $1 ORDER BY owner_id, folder"},
+      {"create_member_keys", S({"INSERT INTO member_keys(", kMemberKeysColumns,
+                                ") VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING"})},
       {"put_platform_key",
        "INSERT INTO platform_keys(name, public_key, wrapped_secret) VALUES($1,$2,$3) "
        "ON CONFLICT DO NOTHING"},

@@ -95,6 +95,23 @@ Result<TokenRecord> SqliteAccountsReader::GetToken(const std::string& lookup, To
       ReadToken, "token");
 }
 
+Result<MemberKeysRecord> SqliteAccountsReader::GetMemberKeys(const UserId& user_id) {
+  return pool_.ReadOne<MemberKeysRecord>(
+      std::string("SELECT ") + kMemberKeysColumns + " FROM member_keys WHERE user_id = ?",
+      [&](Statement& s) { s.Bind(1, user_id.str()); },
+      [](const Statement& s) {
+        return MemberKeysRecord{UserId::FromTrusted(s.Text(0)),
+                                s.Blob(1),
+                                s.Text(2),
+                                s.Blob(3),
+                                s.Blob(4),
+                                s.Text(5),
+                                s.Blob(6),
+                                FromUnixMillis(s.Int(7))};
+      },
+      "member keys");
+}
+
 Status SqliteAccountsWriter::CreateUser(const UserRecord& u) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO users(") + kUserColumns +
                                           ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
@@ -264,6 +281,16 @@ Result<int64_t> SqliteAccountsWriter::DeleteExpiredTokens(TokenPurpose purpose, 
   SP_RETURN_IF_ERROR(
       s.Bind(1, int64_t{static_cast<int>(purpose)}).Bind(2, ToUnixMillis(now)).Run());
   return static_cast<int64_t>(db_.Changes());
+}
+
+Status SqliteAccountsWriter::CreateMemberKeys(const MemberKeysRecord& k) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO member_keys(") +
+                                          kMemberKeysColumns + ") VALUES(?,?,?,?,?,?,?,?)"));
+  s.Bind(1, k.user_id.str()).Bind(2, ByteView(k.smime_certificate)).Bind(3, k.smime_fingerprint);
+  s.Bind(4, ByteView(k.smime_wrapped_key)).Bind(5, ByteView(k.openpgp_public_key));
+  s.Bind(6, k.openpgp_fingerprint).Bind(7, ByteView(k.openpgp_wrapped_key));
+  s.Bind(8, ToUnixMillis(k.created_at));
+  return s.Run();
 }
 
 }  // namespace sealpost::store::sqlite

@@ -24,6 +24,9 @@ inline constexpr const char* kGuestAddressColumns =
 inline constexpr const char* kPickupColumns =
     "lookup, message_id, sender_id, email, wrapped_key, created_ms, expires_ms, state, "
     "notified_ms, notify_failed_ms, opened_ms, replied_ms, sealed_share, share_key, sender_share";
+inline constexpr const char* kMemberKeysColumns =
+    "user_id, smime_certificate, smime_fingerprint, smime_wrapped_key, openpgp_public_key, "
+    "openpgp_fingerprint, openpgp_wrapped_key, created_ms";
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 

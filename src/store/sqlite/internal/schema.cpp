@@ -211,6 +211,20 @@ CREATE TABLE log_checkpoints(
   created_ms INTEGER NOT NULL
 ) STRICT;
 )sql",
+      // 10: members' S/MIME certificates and OpenPGP keys, private halves wrapped under their UMK
+      // (docs/formats/key-slots.md). Members from before get theirs at their next log-in.
+      R"sql(
+CREATE TABLE member_keys(
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  smime_certificate BLOB NOT NULL,
+  smime_fingerprint TEXT NOT NULL,
+  smime_wrapped_key BLOB NOT NULL,
+  openpgp_public_key BLOB NOT NULL,
+  openpgp_fingerprint TEXT NOT NULL,
+  openpgp_wrapped_key BLOB NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+)sql",
   };
   return kMigrations;
 }
