@@ -97,13 +97,13 @@ int VerifyLog(const VerifyLogOptions& options) {
   const tlog::Checkpoint& now = result->latest;
   if (!result->saved) {
     std::cout << fmt::format(
-        "OK: first checkpoint of {} saved: size {}, root {} (trusted on first use; {} tiles "
-        "checked)\n",
+        "OK: first checkpoint of {} saved: size {}, root {} (trusted on first use; "
+        "tiles fetched: {})\n",
         now.origin, now.size, Base64Encode(now.root_hash), result->tile_reads);
   } else {
     std::cout << fmt::format(
         "OK: {} size {} (root {}) is consistent with the saved size {}; saved the new checkpoint "
-        "({} tiles fetched)\n",
+        "(tiles fetched: {})\n",
         now.origin, now.size, Base64Encode(now.root_hash), result->saved->size, result->tile_reads);
   }
   return 0;
