@@ -158,6 +158,25 @@ class LogMonitorTest(unittest.TestCase):
         with open(self.state, "rb") as f:
             self.assertEqual(f.read(), second_note)
 
+        # --key-file reads the line the server wrote; another log's key (the example of
+        # docs/formats/checkpoint.md) does not open this log's checkpoint: exit 1, nothing saved.
+        r = self.server.run_cli("verify", "log", "--url",
+                                f"https://127.0.0.1:{self.server.port}/log/v1", "--state",
+                                self.state, "--key-file",
+                                os.path.join(self.server.data_dir, "log-verifier-key.txt"),
+                                "--ca-file",
+                                os.path.join(self.server.data_dir, "tls", "certificate.pem"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        other_state = os.path.join(self.server.tmp, "other-state")
+        r = self.server.run_cli(
+            "verify", "log", "--url", f"https://127.0.0.1:{self.server.port}/log/v1", "--state",
+            other_state, "--key",
+            "sealpost.example/audit+fd0b53bf+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4",
+            "--ca-file", os.path.join(self.server.data_dir, "tls", "certificate.pem"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("bad signature", r.stdout)
+        self.assertFalse(os.path.exists(other_state))
+
         # Without --ca-file the self-signed certificate is not trusted: nothing can be checked.
         r = self.server.run_cli("verify", "log", "--url",
                                 f"https://127.0.0.1:{self.server.port}/log/v1", "--state",
