@@ -27,6 +27,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterSentRoutes(router, deps);
   RegisterAdminRoutes(router, deps);
   RegisterPkiRoutes(router, deps);
+  RegisterLogRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

@@ -13,6 +13,7 @@
 #include "app/folders.h"
 #include "app/guests.h"
 #include "app/mailbox.h"
+#include "app/public_log.h"
 #include "app/sent_status.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -44,6 +45,8 @@ struct ApiDeps {
   std::shared_ptr<const receipts::TimeStampAuthority> tsa;
   // GET /api/v1/pki/{root.pem,root.der,chain.pem}; not served when root_der is empty.
   PublicPki pki;
+  // GET /log/v1/… (C2SP tlog-tiles, checkpoint, verifier key); not served when null.
+  std::shared_ptr<app::PublicLog> log;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -33,6 +33,7 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterSentRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterPkiRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterLogRoutes(http::Router& router, const ApiDeps& deps);
 // The sender's view of a sent message (recipients, expires_at, can_recall), added to `out`.
 void AddSentStatus(nlohmann::json& out, const app::SentStatus& status);
 

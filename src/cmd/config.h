@@ -72,6 +72,8 @@ struct Config {
   std::string OutboxDir() const;  // mail_outbox_dir, or the default beside data_dir
   std::string MasterKeyPath() const { return data_dir + "/master.key"; }
   std::string AuditPublicKeyPath() const { return data_dir + "/audit-signing.pub"; }
+  // The log's note verifier key line (GET /log/v1/key), written at every start for monitors.
+  std::string LogVerifierKeyPath() const { return data_dir + "/log-verifier-key.txt"; }
   // log_origin, or "<host of public_url>/sealpost-log".
   std::string LogOrigin() const;
 };

@@ -1,4 +1,4 @@
-// The sealpost binary: `serve`, `verify audit`, `admin migrate`, `version`.
+// The sealpost binary: `serve`, `verify audit`, `verify log`, `admin migrate`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,6 +9,7 @@
 #include "cmd/config.h"
 #include "cmd/serve.h"
 #include "cmd/verify.h"
+#include "cmd/verify_log.h"
 
 int main(int argc, char** argv) {
   // Logs go to stderr; stdout carries only what the operator must read (URL, links).
@@ -37,6 +38,25 @@ int main(int argc, char** argv) {
   std::string verify_store_url;
   verify_audit->add_option("--store-url", verify_store_url,
                            "PostgreSQL URL of the store (default: SQLite in the data directory)");
+
+  auto* verify_log = verify->add_subcommand(
+      "log", "Monitor the transparency log: check its latest checkpoint against the saved one");
+  sealpost::cmd::VerifyLogOptions log_options;
+  verify_log->add_option("--url", log_options.url, "The log's URL, e.g. https://HOST/log/v1")
+      ->required();
+  verify_log
+      ->add_option("--state", log_options.state_file,
+                   "File holding the checkpoint saved by the previous run (created if absent)")
+      ->required();
+  auto* log_key = verify_log->add_option("--key", log_options.key,
+                                         "The log's verifier key (<name>+<hash>+<base64 key>)");
+  verify_log
+      ->add_option("--key-file", log_options.key_file, "A file holding the log's verifier key")
+      ->excludes(log_key);
+  verify_log->add_option("--ca-file", log_options.ca_file,
+                         "PEM CA certificates to trust (default: the system's trust store)");
+  verify_log->add_option("--timeout", log_options.timeout_seconds,
+                         "Seconds per HTTPS request (default 30)");
 
   auto* admin = cli.add_subcommand("admin", "Administration of an installation");
   admin->require_subcommand(1);
@@ -74,5 +94,6 @@ int main(int argc, char** argv) {
   if (verify->got_subcommand(verify_audit)) {
     return sealpost::cmd::VerifyAudit(verify_dir, public_key, verify_store_url);
   }
+  if (verify->got_subcommand(verify_log)) return sealpost::cmd::VerifyLog(log_options);
   return 2;
 }

@@ -13,6 +13,7 @@
 #include "app/accounts.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
+#include "app/public_log.h"
 #include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
@@ -27,6 +28,7 @@
 #include "keys/secret_file.h"
 #include "platform/filesystem.h"
 #include "receipts/tsa.h"
+#include "tlog/note.h"
 #include "trust/platform_pki.h"
 
 namespace sealpost::cmd {
@@ -104,6 +106,13 @@ int Serve(const Config& config) {
   }
   audit::AuditLog audit_log(std::move(*audit_key), {config.LogOrigin(), config.log_sequence_batch},
                             clock);
+  const std::string log_vkey =
+      tlog::FormatVerifierKey({audit_log.origin(), audit_log.verify_key()});
+  if (Status s =
+          platform::WriteFileAtomically(fs, config.LogVerifierKeyPath(), AsBytes(log_vkey + "\n"));
+      !s.ok()) {
+    return Fail("log verifier key", s);
+  }
   // The hash chain of earlier versions becomes the log's first leaves before any new event
   // (docs/formats/log-entry.md); on PostgreSQL only in the process that is the sequencer.
   if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
@@ -186,9 +195,11 @@ int Serve(const Config& config) {
                    {accounts, mailbox, folders, admin, guests, sent, account_keys,
                     [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                     config.app.limits.max_upload_bytes, config.max_json_bytes,
-                    4 * config.app.limits.max_text_bytes, std::move(*tsa), std::move(public_pki)});
+                    4 * config.app.limits.max_text_bytes, std::move(*tsa), std::move(public_pki),
+                    std::make_shared<app::PublicLog>(store_ref, audit_log)});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
-  router->SetFallback(http::MakeStaticFileHandler(static_dir));
+  // An unknown /log/ path is a 404, not the web UI.
+  router->SetFallback(http::MakeStaticFileHandler(static_dir), {"/api/", "/log/"});
 
   auto tls = LoadOrCreateTlsIdentity(config, fs);
   if (!tls.ok()) return Fail("TLS certificate", tls.status());
@@ -237,6 +248,7 @@ int Serve(const Config& config) {
   const std::string url = config.app.public_url;
   std::cout << fmt::format("Sealpost is running at {}/\n", url);
   std::cout << fmt::format("listening on {}:{}\n", config.listen_address, (*server)->port());
+  std::cout << fmt::format("Transparency log: {}/log/v1/ (verifier key {})\n", url, log_vkey);
   // The URL may carry a password: name the backend only.
   std::cout << (config.store_url.empty()
                     ? fmt::format("Database: SQLite {}\n", config.DatabasePath())

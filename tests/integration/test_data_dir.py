@@ -49,7 +49,8 @@ class DataDirTest(unittest.TestCase):
     def test_everything_in_the_data_dir_is_owner_only(self):
         modes = modes_under(self.server.data_dir)  # while the server runs: -wal and -shm exist
         for name in ("sealpost.db", "sealpost.db-wal", "sealpost.db-shm", "master.key",
-                     "audit-signing.pub", "tls/private-key.pem", "tls/certificate.pem", "blobs"):
+                     "audit-signing.pub", "log-verifier-key.txt", "tls/private-key.pem",
+                     "tls/certificate.pem", "blobs"):
             self.assertIn(name, modes)
         self.assertTrue(any(n.startswith("blobs/") and n.count("/") == 2 for n in modes), modes)
         for name, mode in modes.items():

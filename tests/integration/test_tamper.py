@@ -2,7 +2,7 @@
 fail with a clear integrity error, never garbage and never a crash; an edited, malformed or
 deleted log entry, or a forged checkpoint, is caught by `sealpost verify audit`, which names the
 first entry that does not match. A history rewritten and re-signed with the real log key is not:
-that takes the monitor (LogRewriteTest)."""
+that takes the monitor (LogRewriteTest here; test_log_monitor.py catches it)."""
 
 import http.client
 import os
@@ -252,8 +252,8 @@ class TamperTest(ServerTestCase):
 class LogRewriteTest(ServerTestCase):
     """What `sealpost verify audit` alone cannot catch, shown with the server's own log key: an
     operator who rewrites history and lets the sequencer sign it anew. Catching that takes a
-    monitor that kept an earlier checkpoint and checks consistency (`sealpost verify log`, a
-    later step of issue 14)."""
+    monitor that kept an earlier checkpoint and checks consistency: `sealpost verify log`, which
+    test_log_monitor.py shows catching this very rewrite."""
 
     def test_resigned_rewrite_is_not_caught_by_verify_audit_alone(self):
         alice = Member(self.server, "alice@example.org")
