@@ -1,0 +1,383 @@
+#include "mime/message_parser.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "crypto/security_policy.h"
+#include "mime/internal/gmime_handles.h"
+#include "mime/internal/gmime_init.h"
+
+namespace sealpost::mime {
+namespace {
+
+using crypto::policy::kMimeParse;
+using internal::GCharPtr;
+using internal::GObjectPtr;
+using internal::Own;
+
+constexpr size_t kMaxReferences = 1000;
+
+bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [](char a, char b) { return g_ascii_tolower(a) == g_ascii_tolower(b); }) !=
+         haystack.end();
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() &&
+         g_ascii_strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+// Counts the Content-Type fields (anywhere, folded lines joined) whose value could make GMime
+// build a container: "multipart" or "message" anywhere in it. An over-count only refuses earlier;
+// an under-count is impossible, because GMime builds a container only from such a field (or the
+// message/rfc822 default of multipart/digest, which still needs the digest's own field).
+size_t CountContainerDeclarations(std::string_view bytes) {
+  size_t count = 0;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    size_t end = bytes.find('\n', pos);
+    if (end == std::string_view::npos) end = bytes.size();
+    std::string_view line = bytes.substr(pos, end - pos);
+    pos = end + 1;
+    if (!StartsWithNoCase(line, "content-type")) continue;
+    std::string_view rest = line.substr(12);
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+    if (rest.empty() || rest.front() != ':') continue;
+    std::string value(rest);
+    while (pos < bytes.size() && (bytes[pos] == ' ' || bytes[pos] == '\t')) {
+      size_t next = bytes.find('\n', pos);
+      if (next == std::string_view::npos) next = bytes.size();
+      value.append(bytes.substr(pos, next - pos));
+      pos = next + 1;
+      if (value.size() > kMimeParse.max_header_field_bytes) break;
+    }
+    if (ContainsNoCase(value, "multipart") || ContainsNoCase(value, "message")) ++count;
+  }
+  return count;
+}
+
+// Valid UTF-8 (U+FFFD for what is not); for header values also no control characters.
+std::string CleanText(const char* text, bool header) {
+  if (text == nullptr) return {};
+  const GCharPtr valid(g_utf8_make_valid(text, -1));
+  std::string out(valid.get());
+  if (header) {
+    for (char& c : out) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    }
+    const size_t first = out.find_first_not_of(' ');
+    const size_t last = out.find_last_not_of(' ');
+    out = first == std::string::npos ? std::string() : out.substr(first, last - first + 1);
+  }
+  return out;
+}
+
+std::string CleanBytes(const std::string& bytes, bool header) {
+  // g_utf8_make_valid stops at a NUL when given -1; text bodies may hold one.
+  if (bytes.find('\0') == std::string::npos) return CleanText(bytes.c_str(), header);
+  const GCharPtr valid(g_utf8_make_valid(bytes.data(), static_cast<gssize>(bytes.size())));
+  return CleanText(valid.get(), header);
+}
+
+struct Walk {
+  size_t parts = 0;
+  size_t header_fields = 0;
+  bool have_text = false;
+  ParsedMessage* out = nullptr;
+};
+
+Status CheckHeaders(GMimeObject* object, Walk& walk) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(object);
+  const int count = g_mime_header_list_get_count(list);
+  walk.header_fields += static_cast<size_t>(std::max(count, 0));
+  if (walk.header_fields > kMimeParse.max_header_fields) {
+    return TooLarge("the message has too many header fields");
+  }
+  for (int i = 0; i < count; ++i) {
+    const char* raw = g_mime_header_get_raw_value(g_mime_header_list_get_header_at(list, i));
+    if (raw != nullptr && strlen(raw) > kMimeParse.max_header_field_bytes) {
+      return TooLarge("a header field of the message is too long");
+    }
+  }
+  return Status::Ok();
+}
+
+const char* RawHeader(GMimeObject* object, const char* name) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(object);
+  const int count = g_mime_header_list_get_count(list);
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
+    if (g_ascii_strcasecmp(g_mime_header_get_name(header), name) == 0) {
+      return g_mime_header_get_raw_value(header);
+    }
+  }
+  return nullptr;
+}
+
+std::string Unfold(const char* raw) {
+  if (raw == nullptr) return {};
+  const GCharPtr unfolded(g_mime_utils_header_unfold(raw));
+  return unfolded ? std::string(unfolded.get()) : std::string();
+}
+
+void AddAddresses(InternetAddressList* list, std::vector<ParsedMailbox>& out) {
+  const int count = internet_address_list_length(list);
+  for (int i = 0; i < count; ++i) {
+    InternetAddress* address = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_GROUP(address)) {
+      AddAddresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address)), out);
+    } else if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
+      out.push_back(
+          {CleanText(internet_address_get_name(address), true),
+           CleanText(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address)), true)});
+    }
+  }
+}
+
+std::vector<ParsedMailbox> Addresses(GMimeObject* object, const char* name) {
+  std::vector<ParsedMailbox> out;
+  const char* raw = RawHeader(object, name);
+  if (raw == nullptr) return out;
+  auto list = Own(internet_address_list_parse(nullptr, Unfold(raw).c_str()));
+  if (list) AddAddresses(list.get(), out);
+  return out;
+}
+
+std::string MessageIdOf(const char* raw) {
+  if (raw == nullptr) return {};
+  const GCharPtr id(g_mime_utils_decode_message_id(Unfold(raw).c_str()));
+  return id ? CleanText(id.get(), true) : std::string();
+}
+
+// The header fields of `object` (a message or the protected payload part) into `out`.
+void ReadHeaders(GMimeObject* object, ParsedMessage& out) {
+  out.from = Addresses(object, "From");
+  out.to = Addresses(object, "To");
+  out.cc = Addresses(object, "Cc");
+  out.bcc = Addresses(object, "Bcc");
+  out.reply_to = Addresses(object, "Reply-To");
+  if (const char* raw = RawHeader(object, "Subject")) {
+    const GCharPtr text(g_mime_utils_header_decode_text(nullptr, Unfold(raw).c_str()));
+    out.subject = CleanText(text.get(), true);
+  }
+  if (const char* raw = RawHeader(object, "Date")) {
+    const internal::GDateTimePtr date(g_mime_utils_header_decode_date(Unfold(raw).c_str()));
+    if (date) out.date = FromUnixMillis(g_date_time_to_unix(date.get()) * 1000);
+  }
+  out.message_id = MessageIdOf(RawHeader(object, "Message-ID"));
+  out.in_reply_to = MessageIdOf(RawHeader(object, "In-Reply-To"));
+  if (const char* raw = RawHeader(object, "References")) {
+    const internal::ReferencesPtr refs(g_mime_references_parse(nullptr, Unfold(raw).c_str()));
+    const int count = refs ? g_mime_references_length(refs.get()) : 0;
+    for (int i = 0; i < count && out.references.size() < kMaxReferences; ++i) {
+      out.references.push_back(CleanText(g_mime_references_get_message_id(refs.get(), i), true));
+    }
+  }
+  out.hp_outer.clear();
+  GMimeHeaderList* list = g_mime_object_get_header_list(object);
+  const int count = g_mime_header_list_get_count(list);
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
+    if (g_ascii_strcasecmp(g_mime_header_get_name(header), "HP-Outer") != 0) continue;
+    const std::string value = CleanText(Unfold(g_mime_header_get_raw_value(header)).c_str(), true);
+    const size_t colon = value.find(':');
+    if (colon == std::string::npos) continue;
+    std::string field_value = value.substr(colon + 1);
+    const size_t first = field_value.find_first_not_of(' ');
+    out.hp_outer.emplace_back(value.substr(0, colon),
+                              first == std::string::npos ? "" : field_value.substr(first));
+  }
+}
+
+std::string MediaType(GMimeObject* object) {
+  GMimeContentType* type = g_mime_object_get_content_type(object);
+  if (type == nullptr) return "text/plain";
+  const GCharPtr mime(g_mime_content_type_get_mime_type(type));
+  std::string out = mime ? mime.get() : "application/octet-stream";
+  for (char& c : out) c = static_cast<char>(g_ascii_tolower(c));
+  return out;
+}
+
+std::string DecodedBytes(GMimePart* part) {
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  if (content == nullptr) return {};
+  auto stream = Own(g_mime_stream_mem_new());
+  if (g_mime_data_wrapper_write_to_stream(content, stream.get()) < 0) return {};
+  const GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream.get()));
+  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
+}
+
+std::string TextOf(GMimeObject* object) {
+  if (GMIME_IS_TEXT_PART(object)) {
+    const GCharPtr text(g_mime_text_part_get_text(GMIME_TEXT_PART(object)));
+    if (text) return CleanText(text.get(), false);
+  }
+  return CleanBytes(DecodedBytes(GMIME_PART(object)), false);
+}
+
+// RFC 9788 §2.1.2: the Legacy Display Element is the header-like lines at the start of the part
+// up to and including the first empty line.
+std::string WithoutLegacyDisplay(std::string text) {
+  size_t end = text.find("\r\n\r\n");
+  size_t skip = 4;
+  const size_t lf = text.find("\n\n");
+  if (lf != std::string::npos && (end == std::string::npos || lf < end)) {
+    end = lf;
+    skip = 2;
+  }
+  return end == std::string::npos ? text : text.substr(end + skip);
+}
+
+bool IsHeaderProtectedText(GMimeObject* object) {
+  const char* legacy = g_mime_content_type_get_parameter(g_mime_object_get_content_type(object),
+                                                         "hp-legacy-display");
+  return legacy != nullptr && std::string_view(legacy) == "1";
+}
+
+Result<std::string> WriteObject(GMimeObject* object) {
+  auto stream = Own(g_mime_stream_mem_new());
+  if (g_mime_object_write_to_stream(object, nullptr, stream.get()) < 0) {
+    return Internal("GMime could not write an attached message");
+  }
+  const GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream.get()));
+  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
+}
+
+// Visits the tree for its limits; with `collect`, also fills walk.out's bodies and attachments.
+Status Visit(GMimeObject* object, size_t depth, bool collect, Walk& walk) {
+  if (depth > kMimeParse.max_depth) return TooLarge("the message's parts are nested too deeply");
+  if (++walk.parts > kMimeParse.max_parts) return TooLarge("the message has too many parts");
+  SP_RETURN_IF_ERROR(CheckHeaders(object, walk));
+  if (GMIME_IS_MULTIPART(object)) {
+    GMimeMultipart* multipart = GMIME_MULTIPART(object);
+    const int count = g_mime_multipart_get_count(multipart);
+    const bool signed_part = GMIME_IS_MULTIPART_SIGNED(object);
+    for (int i = 0; i < count; ++i) {
+      // In multipart/signed only the signed content counts; the signature is still visited
+      // for the limits.
+      SP_RETURN_IF_ERROR(Visit(g_mime_multipart_get_part(multipart, i), depth + 1,
+                               collect && (!signed_part || i == 0), walk));
+    }
+    return Status::Ok();
+  }
+  if (GMIME_IS_MESSAGE_PART(object)) {
+    GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+    if (inner != nullptr) {
+      SP_RETURN_IF_ERROR(CheckHeaders(GMIME_OBJECT(inner), walk));
+      GMimeObject* body = g_mime_message_get_mime_part(inner);
+      if (body != nullptr) SP_RETURN_IF_ERROR(Visit(body, depth + 1, false, walk));
+    }
+    if (!collect) return Status::Ok();
+    ParsedAttachment attachment;
+    attachment.content_type = MediaType(object);
+    const char* name = g_mime_object_get_content_disposition_parameter(object, "filename");
+    attachment.filename = CleanText(name, true);
+    if (inner != nullptr) {
+      SP_ASSIGN_OR_RETURN(attachment.data, WriteObject(GMIME_OBJECT(inner)));
+    }
+    walk.out->attachments.push_back(std::move(attachment));
+    return Status::Ok();
+  }
+  if (!collect || !GMIME_IS_PART(object)) return Status::Ok();
+  GMimePart* part = GMIME_PART(object);
+  const std::string media_type = MediaType(object);
+  GMimeContentDisposition* disposition = g_mime_object_get_content_disposition(object);
+  const bool attachment =
+      disposition != nullptr && g_mime_content_disposition_is_attachment(disposition);
+  ParsedMessage& out = *walk.out;
+  if (!attachment && media_type == "text/plain" && !walk.have_text) {
+    walk.have_text = true;
+    out.text_body = TextOf(object);
+    if (IsHeaderProtectedText(object)) out.text_body = WithoutLegacyDisplay(out.text_body);
+    return Status::Ok();
+  }
+  if (!attachment && media_type == "text/html" && !out.html_body) {
+    out.html_body = TextOf(object);
+    return Status::Ok();
+  }
+  out.attachments.push_back(
+      {CleanText(g_mime_part_get_filename(part), true), media_type, DecodedBytes(part)});
+  return Status::Ok();
+}
+
+struct Parsed {
+  GObjectPtr<GMimeMessage> message;
+  // Where the header fields are read: the message, or the protected payload part inside
+  // multipart/signed; and which protection it declares.
+  GMimeObject* header_source = nullptr;
+  HeaderProtection protection = HeaderProtection::kNone;
+};
+
+HeaderProtection ProtectionOf(GMimeObject* object) {
+  if (object == nullptr) return HeaderProtection::kNone;
+  const char* hp = g_mime_content_type_get_parameter(g_mime_object_get_content_type(object), "hp");
+  if (hp == nullptr) return HeaderProtection::kNone;
+  if (g_ascii_strcasecmp(hp, "cipher") == 0) return HeaderProtection::kCipher;
+  if (g_ascii_strcasecmp(hp, "clear") == 0) return HeaderProtection::kClear;
+  return HeaderProtection::kNone;
+}
+
+Result<Parsed> Construct(std::string_view bytes) {
+  if (bytes.size() > kMimeParse.max_message_bytes) return TooLarge("the message is too large");
+  if (CountContainerDeclarations(bytes) > kMimeParse.max_parts) {
+    return TooLarge("the message has too many multipart or message parts");
+  }
+  internal::EnsureGMimeInitialized();
+  auto stream = Own(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+  auto parser = Own(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  Parsed parsed;
+  parsed.message = Own(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!parsed.message) return InvalidArgument("the bytes are not an e-mail message");
+  GMimeObject* top = g_mime_message_get_mime_part(parsed.message.get());
+  parsed.header_source = GMIME_OBJECT(parsed.message.get());
+  parsed.protection = ProtectionOf(top);
+  if (parsed.protection == HeaderProtection::kNone && top != nullptr &&
+      GMIME_IS_MULTIPART_SIGNED(top) && g_mime_multipart_get_count(GMIME_MULTIPART(top)) > 0) {
+    // A signed-only message (RFC 9788 hp="clear"): the payload is the signed content.
+    GMimeObject* payload = g_mime_multipart_get_part(GMIME_MULTIPART(top), 0);
+    parsed.protection = ProtectionOf(payload);
+    if (parsed.protection != HeaderProtection::kNone) parsed.header_source = payload;
+  }
+  return parsed;
+}
+
+Result<ParsedMessage> Read(const Parsed& body, GMimeObject* header_source) {
+  ParsedMessage out;
+  Walk walk;
+  walk.out = &out;
+  SP_RETURN_IF_ERROR(CheckHeaders(GMIME_OBJECT(body.message.get()), walk));
+  GMimeObject* top = g_mime_message_get_mime_part(body.message.get());
+  if (top != nullptr) SP_RETURN_IF_ERROR(Visit(top, 1, true, walk));
+  ReadHeaders(header_source, out);
+  out.header_protection = body.protection;
+  if (body.protection == HeaderProtection::kNone) out.hp_outer.clear();
+  return out;
+}
+
+}  // namespace
+
+Result<ParsedMessage> ParseMessage(std::string_view message) {
+  SP_ASSIGN_OR_RETURN(Parsed parsed, Construct(message));
+  return Read(parsed, parsed.header_source);
+}
+
+Result<ParsedMessage> ParseDecrypted(std::string_view outer_message,
+                                     std::string_view decrypted_payload) {
+  if (outer_message.size() + decrypted_payload.size() > 2 * kMimeParse.max_message_bytes) {
+    return TooLarge("the message is too large");
+  }
+  SP_ASSIGN_OR_RETURN(Parsed payload, Construct(decrypted_payload));
+  if (payload.protection != HeaderProtection::kNone) {
+    // RFC 9788 §4.3: the protected header fields replace the outer ones; nothing is merged.
+    return Read(payload, payload.header_source);
+  }
+  SP_ASSIGN_OR_RETURN(Parsed outer, Construct(outer_message));
+  Walk walk;
+  SP_RETURN_IF_ERROR(CheckHeaders(GMIME_OBJECT(outer.message.get()), walk));
+  return Read(payload, GMIME_OBJECT(outer.message.get()));
+}
+
+}  // namespace sealpost::mime
