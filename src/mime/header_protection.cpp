@@ -36,17 +36,26 @@ Result<GObjectPtr<GMimeMessage>> OuterMessage(const OutgoingMessage& message) {
   return built;
 }
 
-// "Name: value" pairs of a header list, values unfolded (RFC 5322 §2.2.3) as they are on the wire.
-std::vector<std::pair<std::string, std::string>> Fields(GMimeObject* object) {
+// "Name: value" pairs of a header section that GMime wrote (CRLF lines), each value unfolded
+// (RFC 5322 §2.2.3) and without the space after the colon.
+std::vector<std::pair<std::string, std::string>> Fields(std::string_view section) {
   std::vector<std::pair<std::string, std::string>> fields;
-  GMimeHeaderList* list = g_mime_object_get_header_list(object);
-  const int count = g_mime_header_list_get_count(list);
-  for (int i = 0; i < count; ++i) {
-    GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-    const GCharPtr unfolded(g_mime_utils_header_unfold(g_mime_header_get_raw_value(header)));
-    std::string value = unfolded ? unfolded.get() : "";
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    fields.emplace_back(g_mime_header_get_name(header), std::move(value));
+  size_t pos = 0;
+  while (pos < section.size()) {
+    size_t end = section.find("\r\n", pos);
+    if (end == std::string_view::npos) end = section.size();
+    const std::string_view line = section.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.empty()) break;
+    if ((line.front() == ' ' || line.front() == '\t') && !fields.empty()) {
+      fields.back().second.append(line);
+      continue;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    fields.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   }
   return fields;
 }
@@ -98,14 +107,68 @@ Status CheckEncryptedPart(std::string_view part) {
   return Status::Ok();
 }
 
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// hp-legacy-display="1" on the main body parts: the text/plain part, and in
+// multipart/alternative the text/html one (under multipart/mixed the body is the first part).
+void MarkLegacyDisplay(GMimeObject* top) {
+  GMimeObject* body = top;
+  if (GMIME_IS_MULTIPART(body) &&
+      g_mime_content_type_is_type(g_mime_object_get_content_type(body), "multipart", "mixed")) {
+    body = g_mime_multipart_get_part(GMIME_MULTIPART(body), 0);
+  }
+  const auto mark = [](GMimeObject* part) {
+    g_mime_content_type_set_parameter(g_mime_object_get_content_type(part), "hp-legacy-display",
+                                      "1");
+  };
+  if (GMIME_IS_MULTIPART(body)) {
+    const int count = g_mime_multipart_get_count(GMIME_MULTIPART(body));
+    for (int i = 0; i < count; ++i) mark(g_mime_multipart_get_part(GMIME_MULTIPART(body), i));
+  } else {
+    mark(body);
+  }
+}
+
 }  // namespace
 
 Result<std::string> BuildProtectedInner(const OutgoingMessage& message) {
-  SP_ASSIGN_OR_RETURN(auto inner, internal::BuildGMimeMessage(message));
-  SP_ASSIGN_OR_RETURN(auto outer, OuterMessage(message));
+  SP_RETURN_IF_ERROR(internal::CheckOutgoingMessage(message));
+  OutgoingMessage with_legacy_display = message;
+  with_legacy_display.text_body = "Subject: " + message.subject + "\n\n" + message.text_body;
+  if (message.html_body) {
+    with_legacy_display.html_body =
+        "<div class=\"header-protection-legacy-display\"><pre>Subject: " +
+        EscapeHtml(message.subject) + "</pre></div>" + *message.html_body;
+  }
+  SP_ASSIGN_OR_RETURN(auto inner, internal::BuildGMimeMessage(with_legacy_display));
+  MarkLegacyDisplay(g_mime_message_get_mime_part(inner.get()));
+  SP_ASSIGN_OR_RETURN(const std::string outer, BuildOuterHeaders(message));
   GMimeObject* payload = g_mime_message_get_mime_part(inner.get());
   g_mime_content_type_set_parameter(g_mime_object_get_content_type(payload), "hp", "cipher");
-  for (const auto& [name, value] : Fields(GMIME_OBJECT(outer.get()))) {
+  for (const auto& [name, value] : Fields(outer)) {
+    // RFC 9788 §2.2: structural fields (MIME-Version, Content-*) are not recorded.
+    if (g_ascii_strcasecmp(name.c_str(), "MIME-Version") == 0) continue;
     const std::string record = name + ": " + value;
     g_mime_object_append_header(GMIME_OBJECT(inner.get()), "HP-Outer", record.c_str(), nullptr);
   }

@@ -13,7 +13,11 @@
 // The header confidentiality policy (RFC 9788 §3.2) is stricter than the RFC's hcp_baseline: the
 // outer message keeps only what transport and the recipient's mailbox listing need (From, To,
 // Cc, Date, Message-ID), the Subject becomes "[...]" and threading fields travel inside only.
-// A reader that understands RFC 9788 shows the inner fields and ignores the outer ones.
+// A reader that understands RFC 9788 shows the inner fields and ignores the outer ones. For the
+// readers that do not (most mail programs in 2026), the body parts carry a Legacy Display Element
+// (RFC 9788 §2.1.2): the text part starts with "Subject: <real subject>" and an empty line, the
+// HTML part with <div class="header-protection-legacy-display">, each part marked
+// hp-legacy-display="1" so that RFC 9788 readers hide it (message_parser.h strips the text one).
 //
 // Pure; thread-safe (each call uses its own GMime objects).
 //
