@@ -158,6 +158,31 @@ TEST(MessageBuilder, BodyCannotEndThePartOrAddHeaders) {
   EXPECT_FALSE(parsed->html_body.has_value());
 }
 
+// Text that looks like an encoded word is sent so that readers show it as it was typed.
+TEST(MessageBuilder, TextThatLooksEncodedStaysAsTyped) {
+  OutgoingMessage m = Sample();
+  m.subject = "=?utf-8?q?Invoice?= paid";
+  m.from.display_name = "=?utf-8?q?Bank?=";
+  auto built = BuildMessage(m);
+  ASSERT_THAT(built.status(), IsOk());
+  auto parsed = ParseMessage(*built);
+  ASSERT_THAT(parsed.status(), IsOk());
+  EXPECT_EQ(parsed->subject, m.subject);
+  ASSERT_EQ(parsed->from.size(), 1u);
+  EXPECT_EQ(parsed->from[0].display_name, m.from.display_name);
+  testutil::TempDir dir;
+  const std::string path = testutil::WriteTestFile(dir.path(), "m.eml", *built);
+  const testutil::ToolResult r = testutil::RunTool(
+      dir.path(), {"python3", "-c",
+                   "import email, email.policy, sys\n"
+                   "m = email.message_from_binary_file(open(sys.argv[1], 'rb'),"
+                   " policy=email.policy.default)\n"
+                   "print(m['subject']); print(m['from'].addresses[0].display_name)",
+                   path});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "=?utf-8?q?Invoice?= paid\n=?utf-8?q?Bank?=\n");
+}
+
 OutgoingMessage Rich() {
   OutgoingMessage m = Sample();
   m.subject =

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "crypto/security_policy.h"
+#include "mime/internal/encoded_words.h"
 #include "mime/internal/gmime_handles.h"
 #include "mime/internal/gmime_init.h"
 
@@ -116,10 +117,12 @@ const char* RawHeader(GMimeObject* object, const char* name) {
   return nullptr;
 }
 
+// Unfolded, with B-encoded words rewritten so that GMime decodes all of them
+// (internal/encoded_words.h).
 std::string Unfold(const char* raw) {
   if (raw == nullptr) return {};
   const GCharPtr unfolded(g_mime_utils_header_unfold(raw));
-  return unfolded ? std::string(unfolded.get()) : std::string();
+  return unfolded ? internal::NormalizeEncodedWords(unfolded.get()) : std::string();
 }
 
 void AddAddresses(InternetAddressList* list, std::vector<ParsedMailbox>& out) {

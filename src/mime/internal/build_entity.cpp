@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/text.h"
+#include "mime/internal/encoded_words.h"
 #include "mime/internal/gmime_init.h"
 #include "mime/internal/header_checks.h"
 
@@ -133,9 +134,9 @@ GObjectPtr<GMimeObject> Body(const OutgoingMessage& m) {
 }  // namespace
 
 void AddMailbox(GMimeMessage* message, GMimeAddressType type, const Mailbox& mailbox) {
-  auto address = Own(internet_address_mailbox_new(
-      mailbox.display_name.empty() ? nullptr : mailbox.display_name.c_str(),
-      mailbox.address.str().c_str()));
+  const std::string name = EncodeIfAmbiguous(mailbox.display_name);
+  auto address = Own(internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(),
+                                                  mailbox.address.str().c_str()));
   // UTF-8 in every encoded word, rather than GMime's pick (it would choose ISO-8859-1 where it
   // fits): one charset for everything Sealpost writes.
   internet_address_set_charset(address.get(), "utf-8");
@@ -150,7 +151,7 @@ Result<GObjectPtr<GMimeMessage>> BuildGMimeMessage(const OutgoingMessage& m) {
   for (const Mailbox& r : m.to) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_TO, r);
   for (const Mailbox& r : m.cc) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_CC, r);
   if (m.bcc_self) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_BCC, *m.bcc_self);
-  g_mime_message_set_subject(message.get(), m.subject.c_str(), "utf-8");
+  g_mime_message_set_subject(message.get(), EncodeIfAmbiguous(m.subject).c_str(), "utf-8");
   const GDateTimePtr date(g_date_time_new_from_unix_utc(ToUnixMillis(m.date) / 1000));
   if (date == nullptr) return InvalidArgument("the date is out of range");
   g_mime_message_set_date(message.get(), date.get());
