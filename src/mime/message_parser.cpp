@@ -194,6 +194,24 @@ void ReadHeaders(GMimeObject* object, ParsedMessage& out) {
   }
 }
 
+// The file name from Content-Disposition (filename) or else Content-Type (name), RFC 2231 and
+// RFC 2047 decoded; read from the raw fields, normalised first (internal/encoded_words.h).
+std::string FileNameOf(GMimeObject* object) {
+  if (const char* raw = RawHeader(object, "Content-Disposition")) {
+    auto disposition = Own(g_mime_content_disposition_parse(nullptr, Unfold(raw).c_str()));
+    const char* name = disposition
+                           ? g_mime_content_disposition_get_parameter(disposition.get(), "filename")
+                           : nullptr;
+    if (name != nullptr) return CleanText(name, true);
+  }
+  if (const char* raw = RawHeader(object, "Content-Type")) {
+    auto type = Own(g_mime_content_type_parse(nullptr, Unfold(raw).c_str()));
+    const char* name = type ? g_mime_content_type_get_parameter(type.get(), "name") : nullptr;
+    if (name != nullptr) return CleanText(name, true);
+  }
+  return {};
+}
+
 std::string MediaType(GMimeObject* object) {
   GMimeContentType* type = g_mime_object_get_content_type(object);
   if (type == nullptr) return "text/plain";
@@ -275,8 +293,7 @@ Status Visit(GMimeObject* object, size_t depth, bool collect, Walk& walk) {
     if (!collect) return Status::Ok();
     ParsedAttachment attachment;
     attachment.content_type = MediaType(object);
-    const char* name = g_mime_object_get_content_disposition_parameter(object, "filename");
-    attachment.filename = CleanText(name, true);
+    attachment.filename = FileNameOf(object);
     if (inner != nullptr) {
       SP_ASSIGN_OR_RETURN(attachment.data, WriteObject(GMIME_OBJECT(inner)));
     }
@@ -300,8 +317,7 @@ Status Visit(GMimeObject* object, size_t depth, bool collect, Walk& walk) {
     out.html_body = TextOf(object);
     return Status::Ok();
   }
-  out.attachments.push_back(
-      {CleanText(g_mime_part_get_filename(part), true), media_type, DecodedBytes(part)});
+  out.attachments.push_back({FileNameOf(object), media_type, DecodedBytes(part)});
   return Status::Ok();
 }
 

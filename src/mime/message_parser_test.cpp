@@ -112,6 +112,22 @@ TEST(MessageParser, ReadsEveryAdjacentBWord) {
   EXPECT_EQ(parsed->from[0].display_name, "Zoë Müller");
 }
 
+TEST(MessageParser, ReadsEveryBWordOfAFileName) {
+  const std::string message =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+      "Content-Type: application/pdf;\r\n name=\"=?utf-8?B?w7w=?=.pdf\"\r\n"
+      "Content-Disposition: attachment;\r\n"
+      " filename=\"=?utf-8?B?w6TDpMOkw6Q=?= =?utf-8?B?IMOkw6Q=?=.pdf\"\r\n\r\nx\r\n"
+      "--b\r\n"
+      "Content-Type: application/pdf;\r\n name=\"=?utf-8?B?w6Q=?= =?utf-8?B?w7w=?=.pdf\"\r\n"
+      "\r\ny\r\n--b--\r\n";
+  auto parsed = ParseMessage(message);
+  ASSERT_THAT(parsed.status(), IsOk());
+  ASSERT_EQ(parsed->attachments.size(), 2u);
+  EXPECT_EQ(parsed->attachments[0].filename, "ääää ää.pdf");  // filename wins over name
+  EXPECT_EQ(parsed->attachments[1].filename, "äü.pdf");       // name when there is no filename
+}
+
 // Decoded header text cannot carry a line break into whatever re-emits it.
 TEST(MessageParser, DecodedHeadersHaveNoControlCharacters) {
   const std::string message =
