@@ -167,7 +167,7 @@ Result<std::string> BuildProtectedInner(const OutgoingMessage& message) {
   GMimeObject* payload = g_mime_message_get_mime_part(inner.get());
   g_mime_content_type_set_parameter(g_mime_object_get_content_type(payload), "hp", "cipher");
   for (const auto& [name, value] : Fields(outer)) {
-    // RFC 9788 §2.2: structural fields (MIME-Version, Content-*) are not recorded.
+    // RFC 9788: structural fields (MIME-Version, Content-*) are not recorded.
     if (g_ascii_strcasecmp(name.c_str(), "MIME-Version") == 0) continue;
     const std::string record = name + ": " + value;
     g_mime_object_append_header(GMIME_OBJECT(inner.get()), "HP-Outer", record.c_str(), nullptr);

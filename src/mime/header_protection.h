@@ -1,7 +1,7 @@
 // Header protection for an encrypted copy (RFC 9788, "Header Protection for Cryptographically
 // Protected Email", July 2025), for the S/MIME and PGP/MIME wrappers of issue 12.
 //
-// The shape of what Sealpost sends (RFC 9788 §2, §4.1 "hp=cipher"):
+// The shape of what Sealpost sends (RFC 9788, "hp=cipher"):
 //
 //   outer message           From, To, Cc, Date, Message-ID, MIME-Version, Subject: [...]
 //   └─ encrypted part       application/pkcs7-mime or multipart/encrypted (made by smime/, pgp/)
@@ -10,12 +10,12 @@
 //         (the real Subject, In-Reply-To, References, a Bcc recipient's own Bcc) and one
 //         "HP-Outer: <name>: <value>" line per non-structural field of the outer message.
 //
-// The header confidentiality policy (RFC 9788 §3.2) is stricter than the RFC's hcp_baseline: the
+// The header confidentiality policy (RFC 9788 "HCP") is stricter than the RFC's hcp_baseline: the
 // outer message keeps only what transport and the recipient's mailbox listing need (From, To,
 // Cc, Date, Message-ID), the Subject becomes "[...]" and threading fields travel inside only.
 // A reader that understands RFC 9788 shows the inner fields and ignores the outer ones. For the
 // readers that do not (most mail programs in 2026), the body parts carry a Legacy Display Element
-// (RFC 9788 §2.1.2): the text part starts with "Subject: <real subject>" and an empty line, the
+// (RFC 9788): the text part starts with "Subject: <real subject>" and an empty line, the
 // HTML part with <div class="header-protection-legacy-display">, each part marked
 // hp-legacy-display="1" so that RFC 9788 readers hide it (message_parser.h strips the text one).
 //

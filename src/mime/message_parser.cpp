@@ -238,7 +238,7 @@ std::string TextOf(GMimeObject* object) {
   return CleanBytes(DecodedBytes(GMIME_PART(object)), false);
 }
 
-// RFC 9788 §2.1.2: the Legacy Display Element is the header-like lines at the start of the part
+// RFC 9788: the Legacy Display Element is the header-like lines at the start of the part
 // up to and including the first empty line.
 std::string WithoutLegacyDisplay(std::string text) {
   size_t end = text.find("\r\n\r\n");
@@ -390,7 +390,7 @@ Result<ParsedMessage> ParseDecrypted(std::string_view outer_message,
   }
   SP_ASSIGN_OR_RETURN(Parsed payload, Construct(decrypted_payload));
   if (payload.protection != HeaderProtection::kNone) {
-    // RFC 9788 §4.3: the protected header fields replace the outer ones; nothing is merged.
+    // RFC 9788: the protected header fields replace the outer ones; nothing is merged.
     return Read(payload, payload.header_source);
   }
   SP_ASSIGN_OR_RETURN(Parsed outer, Construct(outer_message));

@@ -3,13 +3,13 @@
 // For the SMTP gateway (what mail programs submit) and for inbound S/MIME and OpenPGP (what
 // decryption yields). Header protection (RFC 9788): when the cryptographic payload carries
 // hp="cipher" or hp="clear", its header fields are the message's and the outer ones are ignored
-// (RFC 9788 §4.3: no merging); its HP-Outer fields are returned as they are.
+// (RFC 9788: no merging); its HP-Outer fields are returned as they are.
 //
 // Which part is what: the first text/plain and the first text/html leaf that are not attachments
 // (no Content-Disposition: attachment) are the bodies; every other leaf is an attachment. In
 // multipart/signed only the signed content is read (the signature is the crypto layer's); a
 // message/rfc822 part is one attachment holding the whole inner message. A text body marked
-// hp-legacy-display="1" has its Legacy Display Element (RFC 9788 §2.1.2: the leading header lines
+// hp-legacy-display="1" has its Legacy Display Element (RFC 9788: the leading header lines
 // and the empty line after them) removed.
 //
 // Pure; thread-safe (each call uses its own GMime objects).
