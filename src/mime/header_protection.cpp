@@ -86,7 +86,7 @@ std::string ToCrlf(std::string_view text) {
 Status CheckEncryptedPart(std::string_view part) {
   bool content_type = false;
   size_t pos = 0;
-  while (true) {
+  for (bool first = true;; first = false) {
     const size_t end = part.find("\r\n", pos);
     if (end == std::string_view::npos) {
       return InvalidArgument("the encrypted part has no empty line after its header section");
@@ -95,7 +95,7 @@ Status CheckEncryptedPart(std::string_view part) {
     pos = end + 2;
     if (line.empty()) break;
     if (line.front() == ' ' || line.front() == '\t') {
-      if (pos == line.size() + 2) return InvalidArgument("the encrypted part starts folded");
+      if (first) return InvalidArgument("the encrypted part starts with a folded line");
       continue;
     }
     if (!StartsWithNoCase(line, "content-")) {

@@ -145,6 +145,13 @@ TEST(HeaderProtection, WrapEncryptedRefusesWhatIsNotOneContentEntity) {
   EXPECT_THAT(WrapEncrypted(m, "Content-Type: application/pkcs7-mime\r\nAAAA").status(),
               StatusIs(ErrorCode::kInvalidArgument));  // no end of the header section
   EXPECT_THAT(WrapEncrypted(m, "").status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(WrapEncrypted(m, " x\r\nContent-Type: application/pkcs7-mime\r\n\r\nAA\r\n").status(),
+              StatusIs(ErrorCode::kInvalidArgument));  // starts folded
+  // A folded Content-Type is fine; LF line ends become CRLF.
+  auto folded = WrapEncrypted(m, "Content-Type: application/pkcs7-mime;\n name=smime.p7m\n\nAA\n");
+  ASSERT_THAT(folded.status(), IsOk());
+  EXPECT_THAT(*folded,
+              HasSubstr("Content-Type: application/pkcs7-mime;\r\n name=smime.p7m\r\n\r\nAA\r\n"));
 }
 
 TEST(HeaderProtection, BccCopyNamesNobodyOutside) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "mime/message_parser.h"
 #include "testing/run_tool.h"
@@ -230,6 +232,29 @@ TEST(MessageBuilder, RoundTripUtf8SubjectHtmlAndAttachments) {
   EXPECT_EQ(parsed->attachments[2].content_type, "application/octet-stream");
   EXPECT_EQ(parsed->attachments[2].data, m.attachments[2].data);
   EXPECT_EQ(parsed->header_protection, HeaderProtection::kNone);
+}
+
+// GMime objects are never shared: copies built and parsed on several threads at once (the first
+// call of all initialises GMime) come out as on one thread.
+TEST(MessageBuilder, ThreadsBuildAndParseIndependently) {
+  const OutgoingMessage m = Rich();
+  std::vector<int> good(4, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < good.size(); ++t) {
+    threads.emplace_back([&m, &good, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto built = BuildMessage(m);
+        if (!built.ok()) continue;
+        auto parsed = ParseMessage(*built);
+        if (parsed.ok() && parsed->subject == m.subject && parsed->attachments.size() == 3 &&
+            parsed->attachments[0].data == m.attachments[0].data) {
+          ++good[t];
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_THAT(good, ::testing::Each(50));
 }
 
 // An independent reader: Python's email package (policy=default) reads what we build.

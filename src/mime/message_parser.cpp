@@ -1,8 +1,7 @@
 #include "mime/message_parser.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <cstring>
 
 #include "crypto/security_policy.h"
 #include "mime/internal/encoded_words.h"
