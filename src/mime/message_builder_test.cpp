@@ -160,6 +160,23 @@ TEST(MessageBuilder, BodyCannotEndThePartOrAddHeaders) {
   EXPECT_FALSE(parsed->html_body.has_value());
 }
 
+// Display names with address syntax in them stay one name: they cannot add a recipient.
+TEST(MessageBuilder, DisplayNamesWithSpecialsStayOneMailbox) {
+  for (const std::string name : {"Bob \"the\" \\ builder", "a,b;c:d<e>@f, eve@evil.example",
+                                 "(comment)", "Müller, \"Zoë\"", "[...]", "x@y.example"}) {
+    OutgoingMessage m = Sample();
+    m.to[0].display_name = name;
+    m.cc.clear();
+    auto built = BuildMessage(m);
+    ASSERT_THAT(built.status(), IsOk()) << name;
+    auto parsed = ParseMessage(*built);
+    ASSERT_THAT(parsed.status(), IsOk()) << name;
+    ASSERT_EQ(parsed->to.size(), 1u) << name;
+    EXPECT_EQ(parsed->to[0].display_name, name);
+    EXPECT_EQ(parsed->to[0].address, "bob@partner.example");
+  }
+}
+
 // Text that looks like an encoded word is sent so that readers show it as it was typed.
 TEST(MessageBuilder, TextThatLooksEncodedStaysAsTyped) {
   OutgoingMessage m = Sample();

@@ -3,11 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "core/text.h"
 #include "crypto/security_policy.h"
+#include "testing/run_tool.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace sealpost::mime {
 namespace {
@@ -94,6 +98,48 @@ TEST(MessageParser, ReadsWhatMailProgramsWrite) {
   EXPECT_EQ(parsed->attachments[1].filename, "notiz ü.txt");
   EXPECT_EQ(parsed->attachments[1].data, "second text part");
   EXPECT_EQ(parsed->header_protection, HeaderProtection::kNone);
+}
+
+// An independent writer: Python's email package (policy=default) composes, we read.
+constexpr char kPythonWrite[] = R"PY(
+import email.message, email.policy, sys
+m = email.message.EmailMessage(policy=email.policy.SMTP)
+m['From'] = 'Zoë Müller <zoe@partner.example>'
+m['To'] = 'Bob <bob@sealpost.example>, "Carol, C." <carol@sealpost.example>'
+m['Subject'] = 'Квартальный отчёт — Grüße ' + 'x' * 80
+m['Message-ID'] = '<py-1@partner.example>'
+m['Date'] = 'Fri, 05 Dec 2025 10:20:00 +0000'
+m.set_content('Привет,\nthe report is attached.\n')
+m.add_alternative('<p>Привет</p>', subtype='html')
+m.add_attachment(bytes(range(256)), maintype='application', subtype='octet-stream',
+                 filename='отчёт за март 2026 — final version with a long name.bin')
+open(sys.argv[1], 'wb').write(m.as_bytes())
+)PY";
+
+TEST(MessageParser, ReadsWhatPythonWrites) {
+  testutil::TempDir dir;
+  const std::string path = dir.path() + "/py.eml";
+  const testutil::ToolResult r =
+      testutil::RunTool(dir.path(), {"python3", "-c", kPythonWrite, path});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto parsed = ParseMessage(bytes);
+  ASSERT_THAT(parsed.status(), IsOk());
+  EXPECT_EQ(parsed->subject, "Квартальный отчёт — Grüße " + std::string(80, 'x'));
+  ASSERT_EQ(parsed->from.size(), 1u);
+  EXPECT_EQ(parsed->from[0].display_name, "Zoë Müller");
+  ASSERT_EQ(parsed->to.size(), 2u);
+  EXPECT_EQ(parsed->to[1].display_name, "Carol, C.");
+  EXPECT_EQ(parsed->message_id, "py-1@partner.example");
+  EXPECT_EQ(parsed->text_body, "Привет,\r\nthe report is attached.\r\n");
+  ASSERT_TRUE(parsed->html_body.has_value());
+  EXPECT_THAT(*parsed->html_body, HasSubstr("<p>Привет</p>"));
+  ASSERT_EQ(parsed->attachments.size(), 1u);
+  EXPECT_EQ(parsed->attachments[0].filename,
+            "отчёт за март 2026 — final version with a long name.bin");
+  EXPECT_EQ(parsed->attachments[0].data.size(), 256u);
+  EXPECT_EQ(static_cast<unsigned char>(parsed->attachments[0].data[255]), 255);
 }
 
 // GMime 3.2 alone loses the text after a padded B word (internal/encoded_words.h).
