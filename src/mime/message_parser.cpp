@@ -38,6 +38,7 @@ struct PreScan {
   size_t container_declarations = 0;  // Content-Type fields naming "multipart" or "message"
   size_t field_lines = 0;             // lines GMime could read as a header field
   size_t dash_lines = 0;              // lines that could be a boundary (every part follows one)
+  size_t max_address_colons = 0;      // the most colons in one address field (nested groups)
 };
 
 // Budgets for PreScan, a multiple of the limits checked on GMime's result: real messages can
@@ -60,32 +61,58 @@ bool LooksLikeField(std::string_view line) {
   return true;
 }
 
+// GMime parses address fields as it builds a message, recursing once per nested group
+// ("g:g:g:…a@b;;;"): 80,000 levels in a 160 KiB field overflowed the stack (tested). Groups do
+// not nest in RFC 5322, so an address field with more colons than this is refused; display names
+// with colons in them ("Dept: Sales" <…>) leave room for hundreds of recipients.
+constexpr size_t kMaxColonsInAddressField = 500;
+
+bool EndsWithNoCase(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && g_ascii_strncasecmp(s.data() + s.size() - suffix.size(),
+                                                          suffix.data(), suffix.size()) == 0;
+}
+
+// From, To, Cc, Bcc, Sender, Reply-To and their Resent- forms, and anything else whose name
+// ends like them (over-counting is safe).
+bool IsAddressFieldName(std::string_view name) {
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  return EndsWithNoCase(name, "from") || EndsWithNoCase(name, "to") || EndsWithNoCase(name, "cc") ||
+         EndsWithNoCase(name, "sender");
+}
+
 PreScan Scan(std::string_view bytes) {
   PreScan scan;
   size_t pos = 0;
-  while (pos < bytes.size()) {
+  const auto next_line = [&bytes, &pos] {
     size_t end = bytes.find('\n', pos);
     if (end == std::string_view::npos) end = bytes.size();
     const std::string_view line = bytes.substr(pos, end - pos);
     pos = end + 1;
+    return line;
+  };
+  while (pos < bytes.size()) {
+    const std::string_view line = next_line();
     if (line.size() >= 2 && line[0] == '-' && line[1] == '-') ++scan.dash_lines;
-    if (LooksLikeField(line)) ++scan.field_lines;
-    if (!StartsWithNoCase(line, "content-type")) continue;
-    std::string_view rest = line.substr(12);
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
-    if (rest.empty() || rest.front() != ':') continue;
+    if (!LooksLikeField(line)) continue;
+    ++scan.field_lines;
+    const std::string_view name = line.substr(0, line.find(':'));
+    const bool content_type = StartsWithNoCase(name, "content-type") &&
+                              name.find_first_not_of(" \t", 12) == std::string_view::npos;
+    const bool address = IsAddressFieldName(name);
     // The value with its folded lines: a declaration such as "multipart (c) / mixed" on a
     // continuation line counts, and so does anything naming "message".
-    bool container = ContainsNoCase(rest, "multipart") || ContainsNoCase(rest, "message");
-    while (pos < bytes.size() && (bytes[pos] == ' ' || bytes[pos] == '\t')) {
-      size_t next = bytes.find('\n', pos);
-      if (next == std::string_view::npos) next = bytes.size();
-      const std::string_view folded = bytes.substr(pos, next - pos);
+    std::string_view value = line.substr(name.size() + 1);
+    bool container = false;
+    size_t colons = 0;
+    while (true) {
       container =
-          container || ContainsNoCase(folded, "multipart") || ContainsNoCase(folded, "message");
-      pos = next + 1;
+          container || ContainsNoCase(value, "multipart") || ContainsNoCase(value, "message");
+      colons += static_cast<size_t>(std::count(value.begin(), value.end(), ':'));
+      if (pos >= bytes.size() || (bytes[pos] != ' ' && bytes[pos] != '\t')) break;
+      value = next_line();
     }
-    if (container) ++scan.container_declarations;
+    if (content_type && container) ++scan.container_declarations;
+    if (address) scan.max_address_colons = std::max(scan.max_address_colons, colons);
   }
   return scan;
 }
@@ -377,6 +404,9 @@ Result<Parsed> Construct(std::string_view bytes) {
   }
   if (scan.field_lines > kFieldLineBudget) {
     return TooLarge("the message has too many header fields");
+  }
+  if (scan.max_address_colons > kMaxColonsInAddressField) {
+    return InvalidArgument("an address field of the message nests groups too deeply");
   }
   internal::EnsureGMimeInitialized();
   auto stream = Own(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
