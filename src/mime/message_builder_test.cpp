@@ -182,6 +182,7 @@ TEST(MessageBuilder, TextThatLooksEncodedStaysAsTyped) {
   OutgoingMessage m = Sample();
   m.subject = "=?utf-8?q?Invoice?= paid";
   m.from.display_name = "=?utf-8?q?Bank?=";
+  m.attachments = {{"=?utf-8?q?x?=.pdf", "application/pdf", "%PDF"}};
   auto built = BuildMessage(m);
   ASSERT_THAT(built.status(), IsOk());
   auto parsed = ParseMessage(*built);
@@ -189,6 +190,8 @@ TEST(MessageBuilder, TextThatLooksEncodedStaysAsTyped) {
   EXPECT_EQ(parsed->subject, m.subject);
   ASSERT_EQ(parsed->from.size(), 1u);
   EXPECT_EQ(parsed->from[0].display_name, m.from.display_name);
+  ASSERT_EQ(parsed->attachments.size(), 1u);
+  EXPECT_EQ(parsed->attachments[0].filename, m.attachments[0].filename);
   testutil::TempDir dir;
   const std::string path = testutil::WriteTestFile(dir.path(), "m.eml", *built);
   const testutil::ToolResult r = testutil::RunTool(
@@ -196,10 +199,11 @@ TEST(MessageBuilder, TextThatLooksEncodedStaysAsTyped) {
                    "import email, email.policy, sys\n"
                    "m = email.message_from_binary_file(open(sys.argv[1], 'rb'),"
                    " policy=email.policy.default)\n"
-                   "print(m['subject']); print(m['from'].addresses[0].display_name)",
+                   "print(m['subject']); print(m['from'].addresses[0].display_name)\n"
+                   "print([p.get_filename() for p in m.iter_attachments()][0])",
                    path});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(r.output, "=?utf-8?q?Invoice?= paid\n=?utf-8?q?Bank?=\n");
+  EXPECT_EQ(r.output, "=?utf-8?q?Invoice?= paid\n=?utf-8?q?Bank?=\n=?utf-8?q?x?=.pdf\n");
 }
 
 OutgoingMessage Rich() {

@@ -95,7 +95,9 @@ GObjectPtr<GMimeObject> AttachmentPart(const Attachment& a) {
   const std::string subtype(media_type.substr(slash + 1));
   auto part = Own(GMIME_OBJECT(g_mime_part_new_with_type(type.c_str(), subtype.c_str())));
   g_mime_object_set_disposition(part.get(), GMIME_DISPOSITION_ATTACHMENT);
-  g_mime_part_set_filename(GMIME_PART(part.get()), a.filename.c_str());
+  // A name holding "=?…?=" would be decoded by readers (they decode RFC 2047 in quoted
+  // parameters, as GMime and Python do): it is sent encoded, as subjects are.
+  g_mime_part_set_filename(GMIME_PART(part.get()), EncodeIfAmbiguous(a.filename).c_str());
   // RFC 2231 values in UTF-8 (see AddMailbox), in both places the file name is written.
   GMimeContentDisposition* disposition = g_mime_object_get_content_disposition(part.get());
   if (GMimeParam* p = g_mime_param_list_get_parameter(
