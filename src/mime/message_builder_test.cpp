@@ -174,6 +174,19 @@ TEST(MessageBuilder, DisplayNamesWithSpecialsStayOneMailbox) {
     ASSERT_EQ(parsed->to.size(), 1u) << name;
     EXPECT_EQ(parsed->to[0].display_name, name);
     EXPECT_EQ(parsed->to[0].address, "bob@partner.example");
+    // Python's email package agrees: one address, the name as given.
+    testutil::TempDir dir;
+    const std::string path = testutil::WriteTestFile(dir.path(), "m.eml", *built);
+    const testutil::ToolResult r = testutil::RunTool(
+        dir.path(), {"python3", "-c",
+                     "import email, email.policy, sys\n"
+                     "m = email.message_from_binary_file(open(sys.argv[1], 'rb'),"
+                     " policy=email.policy.default)\n"
+                     "a = m['to'].addresses\n"
+                     "print(len(a)); print(a[0].display_name); print(a[0].addr_spec)",
+                     path});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output, "1\n" + name + "\nbob@partner.example\n");
   }
 }
 
