@@ -8,6 +8,13 @@
 #      compared; upload and download MB/s against aead_baseline (raw libsodium
 #      XChaCha20-Poly1305 secretstream on one core); target ≥ 0.5 × raw rate.
 #   3. memory: the server's peak RSS (VmHWM) after the transfers; target ≤ 128 MiB.
+#   4. OpenPGP: pgp_encrypt_bench, per-recipient encrypt+sign of a 10 KiB message through
+#      pgp::EncryptAndSign against a bare RNP loop in the same process; target ≥ 0.8 × bare.
+#   5. S/MIME: per-recipient sign+encrypt of a 10 KiB message through smime::SignAndEncrypt
+#      (P-256 and RSA-3072 recipients) against a bare OpenSSL CMS_sign + CMS_encrypt loop in
+#      the same run (smime_sign_encrypt); target ≥ 0.8 × baseline.
+#   6. transparency log (log_bench): sequencing events/s on SQLite, target ≥ 20,000/s; tile
+#      reads and time of one inclusion proof in a log of BENCH_LOG_EVENTS (10^6) entries.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -42,11 +49,13 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/
 if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline
+  cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline \
+    pgp_encrypt_bench smime_sign_encrypt log_bench
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
-  "$BUILD/bench/aead_baseline"; do
+  "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench" "$BUILD/bench/smime_sign_encrypt" \
+  "$BUILD/bench/log_bench"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -282,6 +291,27 @@ DOWN_RATIO=$(calc "%.2f" "$DOWN_MBS / $RAW_MBS")
 echo "ratio: upload $UP_MBS / $RAW_MBS = $UP_RATIO, download $DOWN_MBS / $RAW_MBS = $DOWN_RATIO" \
   "(target ≥ $RATIO_TARGET)"
 
+section "OpenPGP: encrypt+sign per recipient, 10 KiB (pgp::EncryptAndSign vs bare RNP)"
+"$BUILD/bench/pgp_encrypt_bench" | tee "$WORK/pgp.txt"
+PGP_MSGS=$(result sealpost_msg_s "$WORK/pgp.txt")
+PGP_BARE=$(result baseline_msg_s "$WORK/pgp.txt")
+PGP_RATIO=$(calc "%.2f" "$(result ratio "$WORK/pgp.txt")")
+PGP_TARGET=0.8
+
+section "S/MIME: sign+encrypt per recipient, Sealpost vs bare OpenSSL CMS"
+"$BUILD/bench/smime_sign_encrypt" --seconds "$(calc "%.1f" "$SECONDS_MEASURED / 3")" |
+  tee "$WORK/smime.txt"
+# smime_result RECIPIENT KEY: KEY= on the RESULT line of that recipient.
+smime_result() { sed -n "s/^RESULT recipient=$1 .*\b$2=\([^ ]*\).*/\1/p" "$WORK/smime.txt"; }
+SMIME_TARGET=0.8
+
+section "transparency log: sequencing and an inclusion proof (SQLite, same disk)"
+"$BUILD/bench/log_bench" "${BENCH_LOG_EVENTS:-1000000}" "$WORK/log" | tee "$WORK/log.txt"
+LOG_RATE=$(result sequence_per_s "$WORK/log.txt")
+LOG_SIZE=$(result log_size "$WORK/log.txt")
+LOG_TILES=$(result max_tile_reads "$WORK/log.txt")
+LOG_PROOF_US=$(result proof_us "$WORK/log.txt")
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -297,10 +327,20 @@ row "download: MB/s / raw AEAD MB/s" "$DOWN_MBS / $RAW_MBS = $DOWN_RATIO" ">= $R
 UP_CEILING=$(calc "%.1f" "($TLS_MBS < $DIRECT_MBS) ? $TLS_MBS : $DIRECT_MBS")
 row "context: upload / min(TLS ref, direct disk)" "$UP_MBS / $UP_CEILING = $(calc "%.2f" "$UP_MBS / $UP_CEILING")" "-" "-"
 row "context: download / TLS reference" "$DOWN_MBS / $TLS_MBS = $(calc "%.2f" "$DOWN_MBS / $TLS_MBS")" "-" "-"
+row "openpgp: EncryptAndSign / bare RNP" "$PGP_MSGS / $PGP_BARE msg/s = $PGP_RATIO" \
+  ">= $PGP_TARGET" "$(verdict "$PGP_RATIO >= $PGP_TARGET")"
 row "server peak RSS (VmHWM), MiB" "$RSS_MIB" "<= $RSS_TARGET_MIB" \
   "$(verdict "$RSS_MIB <= $RSS_TARGET_MIB")"
+for r in p256 rsa3072; do
+  row "S/MIME $r: Sealpost msg/s / bare OpenSSL" \
+    "$(smime_result $r sealpost_per_s) / $(smime_result $r baseline_per_s) = $(smime_result $r ratio)" \
+    ">= $SMIME_TARGET" "$(verdict "$(smime_result $r ratio) >= $SMIME_TARGET")"
+done
 row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || echo differ)" \
   "equal" "$SHA_OK"
+row "log: sequenced events/s" "$LOG_RATE" ">= 20000" "$(verdict "$LOG_RATE >= 20000")"
+row "log: proof in $LOG_SIZE entries (tiles, us)" "$LOG_TILES tiles, $LOG_PROOF_US us" \
+  "O(log n)" "-"
 
 # Different bytes coming back is a correctness failure, not a missed performance target.
 [[ $SHA_OK == PASS ]] || die "the downloaded attachment differs from the uploaded one"

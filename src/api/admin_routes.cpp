@@ -42,16 +42,20 @@ http::Response NoContent() {
   return r;
 }
 
-json AuditEntryJson(const store::AuditEntry& e) {
+json AuditItemJson(const app::AuditItem& e) {
   json details = json::parse(e.event.details, nullptr, /*allow_exceptions=*/false);
   if (details.is_discarded() || !details.is_object()) details = json::object();
-  return {{"seq", e.seq},
-          {"time", FormatRfc3339(e.event.time)},
-          {"event", e.event.type},
-          {"actor", e.event.actor},
-          {"subject", e.event.subject},
-          {"details", details},
-          {"entry_hash", HexEncode(e.hash)}};
+  json out = {{"index", nullptr},
+              {"pending", !e.index.has_value()},
+              {"time", FormatRfc3339(e.event.time)},
+              {"event", e.event.type},
+              {"actor", e.event.actor},
+              {"subject", e.event.subject},
+              {"details", details},
+              {"leaf_hash", HexEncode(e.leaf_hash)}};
+  if (e.index) out["index"] = *e.index;
+  if (e.legacy_seq != 0) out["legacy_seq"] = e.legacy_seq;
+  return out;
 }
 
 }  // namespace
@@ -121,8 +125,8 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
                auto page = admin.ListAudit(*auth.ctx, *before, *limit);
                if (!page.ok()) return ApiError(page.status());
                json items = json::array();
-               for (const store::AuditEntry& e : page->items) items.push_back(AuditEntryJson(e));
-               json out = {{"items", items}, {"next_before", nullptr}};
+               for (const app::AuditItem& e : page->items) items.push_back(AuditItemJson(e));
+               json out = {{"items", items}, {"next_before", nullptr}, {"pending", page->pending}};
                if (page->next_before) out["next_before"] = *page->next_before;
                return http::Response::Json(200, out.dump());
              });
@@ -136,9 +140,12 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
                return http::Response::Json(
                    200, json{{"ok", report->ok},
                              {"entries", report->entries},
+                             {"legacy_entries", report->legacy_entries},
                              {"checkpoints", report->checkpoints},
                              {"last_checkpoint_seq", report->last_checkpoint_seq},
-                             {"first_bad_seq", report->first_bad_seq},
+                             {"tree_size", report->tree_size},
+                             {"pending", report->pending},
+                             {"first_bad_index", report->first_bad_index},
                              {"problem", report->problem}}
                             .dump());
              });

@@ -9,7 +9,9 @@
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
 #include "app/system_mail.h"
+#include "audit/log_verify.h"
 #include "core/address.h"
+#include "tlog/merkle.h"
 
 namespace sealpost::app {
 namespace {
@@ -114,23 +116,51 @@ Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
   SP_RETURN_IF_ERROR(CheckLimit(limit));
   if (before && *before < 1) {
-    return InvalidArgument("before must be a sequence number >= 1").ShownToClient();
+    return InvalidArgument("before must be a log index >= 1").ShownToClient();
   }
-  SP_ASSIGN_OR_RETURN(auto entries,
-                      s_.store.audit().ReadAuditBefore(
-                          before.value_or(std::numeric_limits<int64_t>::max()), limit + 1));
   AuditPage page;
-  if (entries.size() > static_cast<size_t>(limit)) {
-    entries.pop_back();
-    page.next_before = entries.back().seq;
+  auto add = [&](std::optional<uint64_t> index, const Bytes& leaf) -> Status {
+    AuditItem item;
+    item.index = index;
+    const tlog::Hash hash = tlog::LeafHash(leaf);
+    item.leaf_hash.assign(hash.begin(), hash.end());
+    auto event = audit::EventOfLeaf(leaf);
+    if (event.ok()) {
+      item.event = std::move(event->event);
+      item.legacy_seq = event->legacy_seq;
+    } else {
+      // Shown, not hidden: a malformed leaf is what "Verify now" reports.
+      item.event.type = "(malformed leaf)";
+    }
+    page.items.push_back(std::move(item));
+    return Status::Ok();
+  };
+  if (!before) {
+    // A failed round is no reason to refuse the listing: what is pending is listed as such.
+    (void)s_.audit.SequenceNow(s_.store);
+    SP_ASSIGN_OR_RETURN(auto pending, s_.store.log().ReadPendingEventsBefore(
+                                          std::numeric_limits<int64_t>::max(), limit));
+    for (const store::PendingLogEvent& p : pending) SP_RETURN_IF_ERROR(add(std::nullopt, p.leaf));
+    page.pending = static_cast<int64_t>(pending.size());
   }
-  page.items = std::move(entries);
+  const uint64_t below = before ? static_cast<uint64_t>(*before) : uint64_t{INT64_MAX};
+  const int room = limit - static_cast<int>(page.items.size());
+  SP_ASSIGN_OR_RETURN(auto entries, s_.store.log().ReadLogEntriesBefore(below, room));
+  for (const store::LogEntryRecord& e : entries) SP_RETURN_IF_ERROR(add(e.index, e.leaf));
+  // An older page exists when an entry lies below the oldest one shown.
+  SP_ASSIGN_OR_RETURN(const auto older, s_.store.log().ReadLogEntriesBefore(
+                                            entries.empty() ? below : entries.back().index, 1));
+  if (!older.empty()) {
+    page.next_before =
+        static_cast<int64_t>(entries.empty() ? older[0].index + 1 : entries.back().index);
+  }
   return page;
 }
 
 Result<audit::VerifyReport> Admin::VerifyAudit(const AuthContext& ctx) {
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
-  return audit::VerifyAuditLog(s_.store.audit(), s_.audit.verify_key());
+  (void)s_.audit.SequenceNow(s_.store);
+  return audit::VerifyAuditLog(s_.store, s_.audit.verify_key());
 }
 
 }  // namespace sealpost::app

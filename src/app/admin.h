@@ -13,6 +13,7 @@
 
 #include "app/auth_context.h"
 #include "app/services.h"
+#include "audit/log_verify.h"
 
 namespace sealpost::app {
 
@@ -32,9 +33,19 @@ struct AccountPage {
   std::optional<std::string> next_cursor;
 };
 
+// One event of the audit log as the administration shows it.
+struct AuditItem {
+  std::optional<uint64_t> index;  // its log index; none while it waits for the sequencer
+  store::AuditEvent event;
+  int64_t legacy_seq = 0;  // a migrated hash-chain entry's seq; 0 for events
+  Bytes leaf_hash;         // RFC 9162 leaf hash of its leaf (32 bytes)
+};
+
 struct AuditPage {
-  std::vector<store::AuditEntry> items;  // newest first
-  std::optional<int64_t> next_before;    // pass as `before` for the next (older) page
+  std::vector<AuditItem> items;        // newest first: pending events (first page only), then
+                                       // sequenced entries by descending index
+  std::optional<int64_t> next_before;  // pass as `before` for the next (older) page
+  int64_t pending = 0;                 // pending events listed on this page
 };
 
 inline constexpr int kMaxAdminPageSize = 200;
@@ -52,9 +63,13 @@ class Admin final {
   // Mails `email` a link to the sign-up page. Conflict when the address already has an active
   // account; RateLimited past max_invitations_per_hour per administrator.
   Status Invite(const AuthContext& ctx, std::string_view email);
-  // Newest first; entries with seq < before when given (before >= 1); limit 1..200.
+  // Newest first; entries with log index < before when given (before >= 1); limit 1..200. The
+  // first page (no `before`) first asks the sequencer to sequence what is pending (done at once
+  // in the process that is the sequencer; elsewhere it is done within [log] sequence_delay_ms),
+  // then lists what is still pending on top, without an index.
   Result<AuditPage> ListAudit(const AuthContext& ctx, std::optional<int64_t> before, int limit);
-  // Re-checks the whole audit log: hash chain and signed checkpoints.
+  // Sequences what is pending (as above), then re-checks the whole log: the legacy chain and its
+  // signed checkpoints, the tree against the tiles and the latest signed checkpoint.
   Result<audit::VerifyReport> VerifyAudit(const AuthContext& ctx);
 
  private:

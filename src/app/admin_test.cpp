@@ -1,6 +1,8 @@
 // Administrator use cases: accounts, disabling, invitations, the audit listing.
 #include "app/admin.h"
 
+#include "tlog/merkle.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -71,11 +73,10 @@ TEST_F(AdminTest, DisabledAccountsLoseSessionsAndCannotLogInOrRecover) {
   EXPECT_EQ(store_->accounts().GetUser(bob)->state, store::UserState::kActive);
   EXPECT_NE(LoginCookie("bob@example.org", totp), "");
 
-  auto audit = store_->audit().ReadAuditBefore(INT64_MAX, 1000);
   int disabled = 0, enabled = 0;
-  for (const auto& e : *audit) {
-    if (e.event.type == "user_disabled" && e.event.subject == bob.str()) ++disabled;
-    if (e.event.type == "user_enabled" && e.event.subject == bob.str()) ++enabled;
+  for (const auto& e : AuditEvents()) {
+    if (e.type == "user_disabled" && e.subject == bob.str()) ++disabled;
+    if (e.type == "user_enabled" && e.subject == bob.str()) ++enabled;
   }
   EXPECT_EQ(disabled, 1);
   EXPECT_EQ(enabled, 1);
@@ -135,28 +136,52 @@ TEST_F(AdminTest, AccountsArePagedInAddressOrder) {
 
 TEST_F(AdminTest, AuditIsPagedNewestFirst) {
   Enrol("bob@example.org");
-  const auto everything = store_->audit().ReadAudit(1, 100000);
-  ASSERT_THAT(everything.status(), IsOk());
-  ASSERT_GT(everything->size(), 7u);
+  const auto everything = AuditEvents();
+  ASSERT_GT(everything.size(), 7u);
+  // Pending so far: the first page sequences them (this process is the sequencer).
+  EXPECT_FALSE(store_->log().ReadPendingEvents(1)->empty());
 
-  std::vector<int64_t> seqs;
+  std::vector<uint64_t> indexes;
   std::optional<int64_t> before;
   for (int i = 0; i < 100; ++i) {
     auto page = admin_.ListAudit(root(), before, 3);
     ASSERT_THAT(page.status(), IsOk());
     ASSERT_LE(page->items.size(), 3u);
-    for (const auto& e : page->items) seqs.push_back(e.seq);
+    EXPECT_EQ(page->pending, 0);
+    for (const auto& e : page->items) {
+      ASSERT_TRUE(e.index.has_value());
+      indexes.push_back(*e.index);
+    }
     if (!page->next_before) break;
-    EXPECT_EQ(*page->next_before, page->items.back().seq);
+    EXPECT_EQ(*page->next_before, static_cast<int64_t>(*page->items.back().index));
     before = page->next_before;
   }
-  ASSERT_EQ(seqs.size(), everything->size());
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    EXPECT_EQ(seqs[i], static_cast<int64_t>(everything->size() - i));
-  }
+  ASSERT_EQ(indexes.size(), everything.size());
+  for (size_t i = 0; i < indexes.size(); ++i) EXPECT_EQ(indexes[i], everything.size() - 1 - i);
   auto newest = admin_.ListAudit(root(), std::nullopt, 1);
   ASSERT_THAT(newest.status(), IsOk());
-  EXPECT_EQ(newest->items[0].hash, everything->back().hash);
+  auto last = store_->log().ReadLogEntriesBefore(UINT64_MAX >> 1, 1);
+  ASSERT_THAT(last.status(), IsOk());
+  const tlog::Hash hash = tlog::LeafHash((*last)[0].leaf);
+  EXPECT_EQ(newest->items[0].leaf_hash, Bytes(hash.begin(), hash.end()));
+  EXPECT_EQ(newest->items[0].event.type, everything.back().type);
+}
+
+// A process that is not the sequencer lists what waits on top, without an index.
+TEST_F(AdminTest, PendingEventsAreListedOnTopWhenAnotherProcessSequences) {
+  auto lease = store_->log().TryAcquireSequencerLease();  // "another process" holds it
+  ASSERT_THAT(lease.status(), IsOk());
+  ASSERT_THAT(admin_.Invite(root(), "someone@example.org"), IsOk());
+  auto page = admin_.ListAudit(root(), std::nullopt, 5);
+  ASSERT_THAT(page.status(), IsOk());
+  ASSERT_FALSE(page->items.empty());
+  EXPECT_GT(page->pending, 0);
+  EXPECT_FALSE(page->items[0].index.has_value());
+  EXPECT_EQ(page->items[0].event.type, "invitation_sent");
+  auto report = admin_.VerifyAudit(root());
+  ASSERT_THAT(report.status(), IsOk());
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_GT(report->pending, 0);
 }
 
 TEST_F(AdminTest, InvitationsAreMailedAuditedAndLimited) {

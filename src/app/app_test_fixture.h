@@ -55,7 +55,8 @@ class AppTest : public ::testing::Test {
         faults_(*store_),
         blobs_(*blob::OpenLocalBlobStore(fs_faults_, dir_.path() + "/blobs")),
         master_(keys::MasterKey::FromKeyForTesting(crypto::AeadKey::Generate())),
-        audit_(crypto::SigningKey::Generate(), 10, clock_),
+        audit_(crypto::SigningKey::Generate(),
+               audit::SequencerOptions{"app.test/sealpost-log", 4096}, clock_),
         throttle_(faults_.platform(), clock_, auth::ThrottleLimits{}),
         services_{faults_, *blobs_, master_, audit_, clock_, rng_, mailer_, throttle_, Config()},
         accounts_(services_) {}
@@ -71,15 +72,32 @@ class AppTest : public ::testing::Test {
     EXPECT_THAT(MailDeliverer(services_).DeliverDue(1000).status(), IsOk());
   }
 
+  // Every audited event, oldest first: the sequenced log entries, then the pending events.
+  std::vector<store::AuditEvent> AuditEvents() {
+    std::vector<store::AuditEvent> out;
+    auto entries = store_->log().ReadLogEntries(0, 1'000'000);
+    auto pending = store_->log().ReadPendingEvents(1'000'000);
+    EXPECT_THAT(entries.status(), IsOk());
+    EXPECT_THAT(pending.status(), IsOk());
+    std::vector<const Bytes*> leaves;
+    for (const auto& e : *entries) leaves.push_back(&e.leaf);
+    for (const auto& p : *pending) leaves.push_back(&p.leaf);
+    for (const Bytes* leaf : leaves) {
+      auto event = audit::EventOfLeaf(*leaf);
+      EXPECT_THAT(event.status(), IsOk());
+      if (event.ok()) out.push_back(event->event);
+    }
+    return out;
+  }
+
   std::string LastAuditType() {
-    auto newest = store_->audit().ReadAuditBefore(std::numeric_limits<int64_t>::max(), 1);
-    return newest.ok() && !newest->empty() ? newest->front().event.type : "";
+    const auto all = AuditEvents();
+    return all.empty() ? "" : all.back().type;
   }
 
   bool AuditHas(const std::string& type) {
-    auto all = store_->audit().ReadAudit(1, 100'000);
-    return all.ok() && std::any_of(all->begin(), all->end(),
-                                   [&](const auto& e) { return e.event.type == type; });
+    const auto all = AuditEvents();
+    return std::any_of(all.begin(), all.end(), [&](const auto& e) { return e.type == type; });
   }
 
   // Files under the blob directory, temporary ones included.

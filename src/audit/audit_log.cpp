@@ -2,8 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "crypto/random.h"
-#include "store/audit_chain.h"
+#include <algorithm>
+
+#include "tlog/log_entry.h"
 
 namespace sealpost::audit {
 
@@ -12,26 +13,45 @@ Bytes CheckpointStatement(int64_t seq, ByteView hash) {
   return Bytes(text.begin(), text.end());
 }
 
-Status AuditLog::Record(store::AuditWriter& audit, const store::AuditEvent& event) const {
-  SP_ASSIGN_OR_RETURN(const store::AuditEntry entry, audit.AppendAudit(event));
-  if (checkpoint_every_ > 0 && entry.seq % checkpoint_every_ == 0) {
-    store::AuditCheckpoint cp{entry.seq, entry.hash,
-                              key_.Sign(CheckpointStatement(entry.seq, entry.hash)), event.time};
-    SP_RETURN_IF_ERROR(audit.AddAuditCheckpoint(cp));
-  }
-  return Status::Ok();
+namespace {
+
+tlog::LogEvent ToLogEvent(const store::AuditEvent& e) {
+  return {ToUnixMillis(e.time), e.type, e.actor, e.subject, e.details};
 }
 
-Status AuditLog::CheckpointNow(store::Store& store) const {
-  return store.Write([&](store::WriteTxn& tx) -> Status {
-    // Appending a marker event gives the checkpoint a fresh entry of its own to sign.
-    SP_ASSIGN_OR_RETURN(
-        const store::AuditEntry entry,
-        tx.audit().AppendAudit({clock_.Now(), "audit.checkpoint", "system", "", "{}"}));
-    store::AuditCheckpoint cp{entry.seq, entry.hash,
-                              key_.Sign(CheckpointStatement(entry.seq, entry.hash)), clock_.Now()};
-    return tx.audit().AddAuditCheckpoint(cp);
-  });
+}  // namespace
+
+Result<Bytes> EventLeaf(const store::AuditEvent& event) {
+  return tlog::EncodeLogEvent(ToLogEvent(event));
+}
+
+Result<Bytes> LegacyLeaf(const store::AuditEntry& entry) {
+  tlog::LogEntry leaf{tlog::LogEntryKind::kLegacyChainEntry,
+                      ToLogEvent(entry.event),
+                      static_cast<uint64_t>(entry.seq),
+                      {},
+                      {}};
+  if (entry.seq < 1 || entry.prev_hash.size() != leaf.legacy_prev_hash.size() ||
+      entry.hash.size() != leaf.legacy_hash.size()) {
+    return Corruption("legacy audit entry " + std::to_string(entry.seq) + " is malformed");
+  }
+  std::copy(entry.prev_hash.begin(), entry.prev_hash.end(), leaf.legacy_prev_hash.begin());
+  std::copy(entry.hash.begin(), entry.hash.end(), leaf.legacy_hash.begin());
+  return tlog::EncodeLogEntry(leaf);
+}
+
+Result<LeafEvent> EventOfLeaf(ByteView leaf) {
+  SP_ASSIGN_OR_RETURN(const tlog::LogEntry entry, tlog::ParseLogEntry(leaf));
+  LeafEvent out;
+  out.event = {FromUnixMillis(entry.event.time_ms), entry.event.type, entry.event.actor,
+               entry.event.subject, entry.event.details};
+  out.legacy_seq = static_cast<int64_t>(entry.legacy_seq);
+  return out;
+}
+
+Status AuditLog::Record(store::LogWriter& log, const store::AuditEvent& event) const {
+  SP_ASSIGN_OR_RETURN(const Bytes leaf, EventLeaf(event));
+  return log.AddPendingEvent(leaf, event.time);
 }
 
 Result<crypto::SigningKey> LoadOrCreateAuditKey(store::Store& store,
@@ -56,65 +76,6 @@ Result<crypto::SigningKey> LoadOrCreateAuditKey(store::Store& store,
   }
   SP_RETURN_IF_ERROR(put);
   return key;
-}
-
-Result<VerifyReport> VerifyAuditLog(store::AuditReader& audit, const crypto::VerifyKey& key) {
-  VerifyReport report;
-  SP_ASSIGN_OR_RETURN(const auto checkpoints, audit.ReadAuditCheckpoints());
-  report.checkpoints = static_cast<int64_t>(checkpoints.size());
-  size_t next_cp = 0;
-  auto fail = [&](int64_t seq, std::string why) {
-    report.ok = false;
-    report.first_bad_seq = seq;
-    report.problem = std::move(why);
-    return report;
-  };
-  for (const auto& cp : checkpoints) {
-    if (!crypto::Verify(key, CheckpointStatement(cp.seq, cp.hash), cp.signature).ok()) {
-      return fail(cp.seq, fmt::format("checkpoint at entry {} has an invalid signature", cp.seq));
-    }
-  }
-
-  Bytes prev(store::kAuditHashBytes, 0);
-  int64_t expected_seq = 1;
-  constexpr int kPage = 1000;
-  for (;;) {
-    SP_ASSIGN_OR_RETURN(const auto page, audit.ReadAudit(expected_seq, kPage));
-    for (const auto& e : page) {
-      if (e.seq != expected_seq) {
-        return fail(expected_seq, fmt::format("entry {} is missing", expected_seq));
-      }
-      if (e.prev_hash != prev) {
-        return fail(e.seq, fmt::format("entry {} does not link to entry {}", e.seq, e.seq - 1));
-      }
-      if (store::AuditEntryHash(prev, e.seq, e.event) != e.hash) {
-        return fail(e.seq, fmt::format("entry {} does not match its hash", e.seq));
-      }
-      while (next_cp < checkpoints.size() && checkpoints[next_cp].seq == e.seq) {
-        if (checkpoints[next_cp].hash != e.hash) {
-          return fail(e.seq, fmt::format("entries up to {} differ from the signed checkpoint at {}",
-                                         e.seq, e.seq));
-        }
-        report.last_checkpoint_seq = e.seq;
-        ++next_cp;
-      }
-      if (next_cp < checkpoints.size() && checkpoints[next_cp].seq < e.seq) {
-        return fail(checkpoints[next_cp].seq,
-                    fmt::format("checkpoint at {} names no entry", checkpoints[next_cp].seq));
-      }
-      prev = e.hash;
-      ++expected_seq;
-      ++report.entries;
-    }
-    if (static_cast<int>(page.size()) < kPage) break;
-  }
-  if (next_cp < checkpoints.size()) {
-    return fail(checkpoints[next_cp].seq,
-                fmt::format("log ends at entry {} but a checkpoint signs entry {} (truncated)",
-                            report.entries, checkpoints[next_cp].seq));
-  }
-  report.ok = true;
-  return report;
 }
 
 }  // namespace sealpost::audit

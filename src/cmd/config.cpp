@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "tlog/note.h"
+
 namespace sealpost::cmd {
 namespace {
 
@@ -120,6 +122,9 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("pki", "organization", c.pki_organization));
   SP_RETURN_IF_ERROR(r.Get("tsa", "policy_oid", c.tsa_policy_oid));
   SP_RETURN_IF_ERROR(r.Get("tsa", "accuracy_millis", c.tsa_accuracy_millis));
+  SP_RETURN_IF_ERROR(r.Get("log", "sequence_delay_ms", c.log_sequence_delay_ms));
+  SP_RETURN_IF_ERROR(r.Get("log", "sequence_batch", c.log_sequence_batch));
+  SP_RETURN_IF_ERROR(r.Get("log", "origin", c.log_origin));
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_memory_bytes", a.password_hash.mem_limit_bytes));
@@ -213,6 +218,15 @@ Status Validate(const Config& c) {
   if (c.mail_delivery_connections < 1 || c.mail_delivery_connections > 32) {
     return InvalidArgument("mail.delivery_connections must be 1 to 32");
   }
+  if (c.log_sequence_delay_ms < 10 || c.log_sequence_delay_ms > 60'000) {
+    return InvalidArgument("log.sequence_delay_ms must be 10 to 60000");
+  }
+  if (c.log_sequence_batch < 1 || c.log_sequence_batch > 100'000) {
+    return InvalidArgument("log.sequence_batch must be 1 to 100000");
+  }
+  if (!c.log_origin.empty() && !tlog::IsValidKeyName(c.log_origin)) {
+    return InvalidArgument("log.origin must be printable ASCII without spaces or '+'");
+  }
   if (c.io_threads < 1 || c.worker_threads < 1) {
     return InvalidArgument("http.io_threads and http.worker_threads must be at least 1");
   }
@@ -304,6 +318,25 @@ std::string Config::OutboxDir() const {
   std::filesystem::path data = std::filesystem::path(data_dir).lexically_normal();
   if (!data.has_filename()) data = data.parent_path();  // "dir/" names dir
   return (data.parent_path() / "sealpost-outbox").string();
+}
+
+std::string Config::LogOrigin() const {
+  if (!log_origin.empty()) return log_origin;
+  // The host of public_url: after "scheme://", up to a port, path or userinfo's end.
+  std::string_view rest = app.public_url;
+  if (const size_t scheme = rest.find("://"); scheme != std::string_view::npos) {
+    rest.remove_prefix(scheme + 3);
+  }
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  if (!rest.empty() && rest.front() == '[') {
+    rest = rest.substr(0, rest.find(']') + 1);  // an IPv6 literal keeps its brackets
+  } else {
+    rest = rest.substr(0, rest.find(':'));
+  }
+  std::string host(rest);
+  if (host.empty() || !tlog::IsValidKeyName(host + "/sealpost-log")) host = "localhost";
+  return host + "/sealpost-log";
 }
 
 Result<Config> LoadConfig(const std::optional<std::string>& path,

@@ -52,13 +52,17 @@ struct Config {
   int mail_delivery_connections = 4;  // deliverer threads, each with its own relay session
   delivery::SmtpRelayOptions relay;   // filled from the keys above when mail_relay is set
   // [audit]
-  int audit_checkpoint_every = 100;
+  int audit_checkpoint_every = 100;  // the legacy hash chain's; read and ignored (it is frozen)
   // [pki]: the platform's own CA (docs/formats/platform-pki.md). The names are fixed into the
   // certificates on first start; changing them later changes nothing already issued.
   std::string pki_organization = "Sealpost";
   // [tsa]: the RFC 3161 time-stamping authority at POST /tsa.
   std::string tsa_policy_oid = std::string(receipts::kDefaultTsaPolicyOid);
   int tsa_accuracy_millis = 1000;
+  // [log]: the transparency log's sequencer (docs/formats/log-entry.md)
+  int log_sequence_delay_ms = 1000;  // bound on the delay from a commit to its signed checkpoint
+  int log_sequence_batch = 4096;     // leaves per sequencing transaction
+  std::string log_origin;            // checkpoint origin; empty: LogOrigin()
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;
@@ -68,6 +72,8 @@ struct Config {
   std::string OutboxDir() const;  // mail_outbox_dir, or the default beside data_dir
   std::string MasterKeyPath() const { return data_dir + "/master.key"; }
   std::string AuditPublicKeyPath() const { return data_dir + "/audit-signing.pub"; }
+  // log_origin, or "<host of public_url>/sealpost-log".
+  std::string LogOrigin() const;
 };
 
 // Reads `path` (when given) over the defaults; unknown keys and bad values are errors naming

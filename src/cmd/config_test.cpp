@@ -271,3 +271,39 @@ TEST(ConfigTest, PickupExpiryLimitIsConfigurableAndChecked) {
 
 }  // namespace
 }  // namespace sealpost::cmd
+
+namespace sealpost::cmd {
+namespace {
+
+TEST(ConfigTest, LogSequencerSettingsHaveDefaultsAndLimits) {
+  testutil::TempDir dir;
+  auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->log_sequence_delay_ms, 1000);
+  EXPECT_EQ(defaults->log_sequence_batch, 4096);
+  EXPECT_EQ(defaults->LogOrigin(), "127.0.0.1/sealpost-log");
+
+  auto set = LoadConfig(Write(dir,
+                              "[server]\npublic_url = \"https://mail.example.org:8443/x\"\n"
+                              "[log]\nsequence_delay_ms = 250\nsequence_batch = 10\n"),
+                        std::nullopt);
+  ASSERT_THAT(set.status(), IsOk());
+  EXPECT_EQ(set->log_sequence_delay_ms, 250);
+  EXPECT_EQ(set->log_sequence_batch, 10);
+  EXPECT_EQ(set->LogOrigin(), "mail.example.org/sealpost-log");
+
+  auto named = LoadConfig(Write(dir, "[log]\norigin = \"example.org/audit\"\n"), std::nullopt);
+  ASSERT_THAT(named.status(), IsOk());
+  EXPECT_EQ(named->LogOrigin(), "example.org/audit");
+
+  for (const char* bad : {"[log]\nsequence_delay_ms = 0\n", "[log]\nsequence_delay_ms = 60001\n",
+                          "[log]\nsequence_batch = 0\n", "[log]\norigin = \"has space\"\n",
+                          "[log]\norigin = \"a+b\"\n", "[log]\nunknown = 1\n"}) {
+    EXPECT_THAT(LoadConfig(Write(dir, bad), std::nullopt).status(),
+                StatusIs(ErrorCode::kInvalidArgument))
+        << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sealpost::cmd

@@ -2,7 +2,7 @@
 
 namespace sealpost::cmd {
 
-PeriodicTask::PeriodicTask(std::function<void()> round, std::chrono::seconds period)
+PeriodicTask::PeriodicTask(std::function<void()> round, std::chrono::milliseconds period)
     : round_(std::move(round)), period_(period) {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);

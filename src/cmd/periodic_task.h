@@ -1,6 +1,6 @@
-// Periodic background work of `serve` (housekeeping, outbound mail delivery): `round` runs on its
-// own thread, once at start and then every `period`, until the task is destroyed. Failures are
-// the round's to log; the next round tries again.
+// Periodic background work of `serve` (housekeeping, outbound mail delivery, log sequencing):
+// `round` runs on its own thread, once at start and then every `period`, until the task is
+// destroyed. Failures are the round's to log; the next round tries again.
 #pragma once
 
 #include <chrono>
@@ -13,7 +13,7 @@ namespace sealpost::cmd {
 
 class PeriodicTask final {
  public:
-  PeriodicTask(std::function<void()> round, std::chrono::seconds period);
+  PeriodicTask(std::function<void()> round, std::chrono::milliseconds period);
   ~PeriodicTask();
   PeriodicTask(const PeriodicTask&) = delete;
   PeriodicTask& operator=(const PeriodicTask&) = delete;
@@ -24,7 +24,7 @@ class PeriodicTask final {
 
  private:
   std::function<void()> round_;
-  std::chrono::seconds period_;
+  std::chrono::milliseconds period_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -102,7 +102,13 @@ int Serve(const Config& config) {
       !s.ok()) {
     return Fail("audit public key", s);
   }
-  audit::AuditLog audit_log(std::move(*audit_key), config.audit_checkpoint_every, clock);
+  audit::AuditLog audit_log(std::move(*audit_key), {config.LogOrigin(), config.log_sequence_batch},
+                            clock);
+  // The hash chain of earlier versions becomes the log's first leaves before any new event
+  // (docs/formats/log-entry.md); on PostgreSQL only in the process that is the sequencer.
+  if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
+    spdlog::error("audit log: sequencing (and migrating the hash chain) failed: {}", s.ToString());
+  }
   const std::string& org = config.pki_organization;
   auto pki = trust::LoadOrCreatePlatformPki(**store, *master, clock,
                                             {org, org + " Root CA", org + " Issuing CA"});
@@ -111,14 +117,14 @@ int Serve(const Config& config) {
       pki->tsa, pki->Chain(), clock,
       {config.tsa_policy_oid, std::chrono::milliseconds(config.tsa_accuracy_millis)});
   if (!tsa.ok()) return Fail("time-stamping authority", tsa.status());
-  spdlog::info("platform root CA {} (SHA-256 {})", pki->root.certificate.SubjectText(),
-               pki->root.certificate.Sha256Fingerprint());
+  spdlog::info("platform root CA {} (SHA-256 {})", pki->root.certificate.subject(),
+               pki->root.certificate.FingerprintHex());
   // Nothing renews the platform's certificates yet (docs/formats/platform-pki.md): say so early.
-  for (const smime::CertifiedKey* entry :
+  for (const smime::IssuedKey* entry :
        {&pki->root, &pki->issuing, &pki->evidence_signer, &pki->tsa}) {
     if (entry->certificate.not_after() - clock.Now() < std::chrono::hours(24 * 60)) {
       spdlog::warn("platform certificate {} expires at {}; renew the platform PKI",
-                   entry->certificate.SubjectText(), FormatRfc3339(entry->certificate.not_after()));
+                   entry->certificate.subject(), FormatRfc3339(entry->certificate.not_after()));
     }
   }
   api::PublicPki public_pki{pki->root.certificate.ToPem(), pki->root.certificate.der(),
@@ -216,6 +222,15 @@ int Serve(const Config& config) {
       },
       std::chrono::minutes(10));
 
+  // Pending audit events get their log index and a signed checkpoint within the delay.
+  PeriodicTask log_sequencer(
+      [&] {
+        if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
+          spdlog::warn("audit log: sequencing: {}", s.ToString());
+        }
+      },
+      std::chrono::milliseconds(config.log_sequence_delay_ms));
+
   const std::string url = config.app.public_url;
   std::cout << fmt::format("Sealpost is running at {}/\n", url);
   std::cout << fmt::format("listening on {}:{}\n", config.listen_address, (*server)->port());
@@ -245,8 +260,8 @@ int Serve(const Config& config) {
   sigwait(&signals, &signal);
   spdlog::info("received signal {}, stopping", signal);
   (*server)->Stop();
-  if (Status s = audit_log.CheckpointNow(**store); !s.ok()) {
-    spdlog::error("final audit checkpoint failed: {}", s.ToString());
+  if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
+    spdlog::error("final audit log sequencing failed: {}", s.ToString());
   }
   return 0;
 }

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "audit/audit_log.h"
+#include "audit/log_verify.h"
 #include "cmd/open_store.h"
 #include "platform/filesystem.h"
 
@@ -39,25 +39,37 @@ int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& p
     std::cerr << "sealpost verify audit: " << store.status().ToString() << "\n";
     return 2;
   }
-  auto report = audit::VerifyAuditLog((*store)->audit(), *key);
+  auto report = audit::VerifyAuditLog(**store, *key);
   if (!report.ok()) {
     std::cerr << "sealpost verify audit: " << report.status().ToString() << "\n";
     return 2;
   }
   if (!report->ok) {
-    std::cout << fmt::format("TAMPERED: first bad entry {}: {}\n", report->first_bad_seq,
-                             report->problem);
+    std::cout << (report->first_bad_index >= 0
+                      ? fmt::format("TAMPERED: first bad leaf {}: {}\n", report->first_bad_index,
+                                    report->problem)
+                      : fmt::format("TAMPERED: {}\n", report->problem));
     return 1;
   }
   std::cout << fmt::format(
-      "OK: {} entries, {} signed checkpoints (last at entry {}), chain intact\n", report->entries,
+      "OK: {} log entries, tree of {} signed by the latest checkpoint{}; {} migrated from the hash "
+      "chain ({} chain checkpoints, last at entry {}), chain intact\n",
+      report->entries, report->tree_size,
+      report->origin.empty() ? "" : fmt::format(" ({})", report->origin), report->legacy_entries,
       report->checkpoints, report->last_checkpoint_seq);
-  if (report->entries > report->last_checkpoint_seq) {
+  if (report->pending > 0) {
     std::cout << fmt::format(
-        "note: {} entries after the last checkpoint are chained but not yet "
-        "signed\n",
-        report->entries - report->last_checkpoint_seq);
+        "note: {} events are pending: recorded, not yet sequenced into a signed checkpoint\n",
+        report->pending);
   }
+  if (report->unmigrated > 0) {
+    std::cout << fmt::format(
+        "note: {} hash-chain entries are not in the log yet (migrated at the next start of "
+        "`sealpost serve`), checked as the hash chain\n",
+        report->unmigrated);
+  }
+  std::cout << "note: a history rewritten and re-signed with the log key is only caught by a "
+               "monitor that kept an earlier checkpoint\n";
   return 0;
 }
 

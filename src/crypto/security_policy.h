@@ -86,6 +86,11 @@ struct SmimePolicy {
   std::string_view preferred_cipher;
   std::string_view fallback_cipher;
   bool rsa_oaep;  // RSA key transport with OAEP (RFC 8017), never v1.5
+  // Whether a recipient whose capabilities are unknown (no signed mail of theirs seen) gets
+  // AuthEnvelopedData. Not yet: not every deployed client reads AuthEnvelopedData (RFC 5083,
+  // 2007), and a message the recipient cannot open is a failed delivery; they get
+  // EnvelopedData with AES-256-CBC around our signature until they announce AES-256-GCM.
+  bool gcm_when_capabilities_unknown;
 };
 
 inline constexpr SmimePolicy kSmime = {
@@ -97,6 +102,7 @@ inline constexpr SmimePolicy kSmime = {
     /*preferred_cipher=*/"AES-256-GCM",
     /*fallback_cipher=*/"AES-256-CBC",
     /*rsa_oaep=*/true,
+    /*gcm_when_capabilities_unknown=*/false,
 };
 
 // --- OpenPGP (RFC 4880 as GnuPG 2.2 and Sequoia speak it; RNP 0.16). ----------------------

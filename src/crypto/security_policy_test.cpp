@@ -20,6 +20,10 @@ TEST(SecurityPolicy, SmimeRefusesWeakChoices) {
   EXPECT_TRUE(Contains(kSmime.digests, kSmime.sign_digest));
   EXPECT_TRUE(kSmime.rsa_oaep);
   EXPECT_EQ(kSmime.preferred_cipher, "AES-256-GCM");
+  EXPECT_EQ(kSmime.fallback_cipher, "AES-256-CBC");
+  // Unknown recipients get CBC (inside which the signature gives integrity) until they announce
+  // GCM; turning GCM on for them is a deliberate edit here too.
+  EXPECT_FALSE(kSmime.gcm_when_capabilities_unknown);
 }
 
 // The MIME parser's bounds: below what a hostile message needs to hurt, above real mail.

@@ -203,17 +203,17 @@ TEST(HeaderProtection, PythonEmailReadsOuterAndInner) {
   const std::string outer_path = testutil::WriteTestFile(dir.path(), "outer.eml", *outer);
   const std::string inner_path = testutil::WriteTestFile(dir.path(), "inner.eml", *inner);
   const testutil::ToolResult r =
-      testutil::RunTool(dir.path(), {"python3", "-c", kPythonCheck, outer_path, inner_path});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("outer-subject=[...]\n"));
-  EXPECT_THAT(r.output, HasSubstr("outer-type=application/pkcs7-mime\n"));
-  EXPECT_THAT(r.output, HasSubstr("outer-smime-type=authEnveloped-data\n"));
-  EXPECT_THAT(r.output, HasSubstr("inner-subject=" + Secret().subject + "\n"));
-  EXPECT_THAT(r.output, HasSubstr("inner-hp=cipher\n"));
-  EXPECT_THAT(r.output, HasSubstr("Subject: [...]"));
-  EXPECT_THAT(r.output, HasSubstr("legacy=1 'Subject: " + Secret().subject +
-                                  "\\n\\nDer Preis steht fest.\\n'"));
-  EXPECT_THAT(r.output, HasSubstr("defects=0\n"));
+      testutil::RunTool({"python3", "-c", kPythonCheck, outer_path, inner_path}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output();
+  EXPECT_THAT(r.out, HasSubstr("outer-subject=[...]\n"));
+  EXPECT_THAT(r.out, HasSubstr("outer-type=application/pkcs7-mime\n"));
+  EXPECT_THAT(r.out, HasSubstr("outer-smime-type=authEnveloped-data\n"));
+  EXPECT_THAT(r.out, HasSubstr("inner-subject=" + Secret().subject + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("inner-hp=cipher\n"));
+  EXPECT_THAT(r.out, HasSubstr("Subject: [...]"));
+  EXPECT_THAT(r.out, HasSubstr("legacy=1 'Subject: " + Secret().subject +
+                               "\\n\\nDer Preis steht fest.\\n'"));
+  EXPECT_THAT(r.out, HasSubstr("defects=0\n"));
 }
 
 }  // namespace

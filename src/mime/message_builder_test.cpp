@@ -177,16 +177,17 @@ TEST(MessageBuilder, DisplayNamesWithSpecialsStayOneMailbox) {
     // Python's email package agrees: one address, the name as given.
     testutil::TempDir dir;
     const std::string path = testutil::WriteTestFile(dir.path(), "m.eml", *built);
-    const testutil::ToolResult r = testutil::RunTool(
-        dir.path(), {"python3", "-c",
-                     "import email, email.policy, sys\n"
-                     "m = email.message_from_binary_file(open(sys.argv[1], 'rb'),"
-                     " policy=email.policy.default)\n"
-                     "a = m['to'].addresses\n"
-                     "print(len(a)); print(a[0].display_name); print(a[0].addr_spec)",
-                     path});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(r.output, "1\n" + name + "\nbob@partner.example\n");
+    const testutil::ToolResult r =
+        testutil::RunTool({"python3", "-c",
+                           "import email, email.policy, sys\n"
+                           "m = email.message_from_binary_file(open(sys.argv[1], 'rb'),"
+                           " policy=email.policy.default)\n"
+                           "a = m['to'].addresses\n"
+                           "print(len(a)); print(a[0].display_name); print(a[0].addr_spec)",
+                           path},
+                          dir.path());
+    ASSERT_EQ(r.exit_code, 0) << r.output();
+    EXPECT_EQ(r.out, "1\n" + name + "\nbob@partner.example\n");
   }
 }
 
@@ -207,16 +208,17 @@ TEST(MessageBuilder, TextThatLooksEncodedStaysAsTyped) {
   EXPECT_EQ(parsed->attachments[0].filename, m.attachments[0].filename);
   testutil::TempDir dir;
   const std::string path = testutil::WriteTestFile(dir.path(), "m.eml", *built);
-  const testutil::ToolResult r = testutil::RunTool(
-      dir.path(), {"python3", "-c",
-                   "import email, email.policy, sys\n"
-                   "m = email.message_from_binary_file(open(sys.argv[1], 'rb'),"
-                   " policy=email.policy.default)\n"
-                   "print(m['subject']); print(m['from'].addresses[0].display_name)\n"
-                   "print([p.get_filename() for p in m.iter_attachments()][0])",
-                   path});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(r.output, "=?utf-8?q?Invoice?= paid\n=?utf-8?q?Bank?=\n=?utf-8?q?x?=.pdf\n");
+  const testutil::ToolResult r =
+      testutil::RunTool({"python3", "-c",
+                         "import email, email.policy, sys\n"
+                         "m = email.message_from_binary_file(open(sys.argv[1], 'rb'),"
+                         " policy=email.policy.default)\n"
+                         "print(m['subject']); print(m['from'].addresses[0].display_name)\n"
+                         "print([p.get_filename() for p in m.iter_attachments()][0])",
+                         path},
+                        dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output();
+  EXPECT_EQ(r.out, "=?utf-8?q?Invoice?= paid\n=?utf-8?q?Bank?=\n=?utf-8?q?x?=.pdf\n");
 }
 
 OutgoingMessage Rich() {
@@ -316,17 +318,17 @@ TEST(MessageBuilder, PythonEmailReadsWhatWeBuild) {
   testutil::TempDir dir;
   const std::string path = testutil::WriteTestFile(dir.path(), "m.eml", *built);
   const testutil::ToolResult r =
-      testutil::RunTool(dir.path(), {"python3", "-c", kPythonCheck, path});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("subject=" + m.subject + "\n"));
-  EXPECT_THAT(r.output, HasSubstr("from=\"Zoë Müller, Ph.D.\" <alice@sealpost.example>\n"));
-  EXPECT_THAT(r.output, HasSubstr("type=multipart/mixed\n"));
-  EXPECT_THAT(r.output, HasSubstr("multipart=multipart/alternative\n"));
-  EXPECT_THAT(r.output, HasSubstr("text=text/plain|'Zeile 1: äöü\\nZeile 2 = gleich\\nlast line"));
-  EXPECT_THAT(r.output, HasSubstr("text=text/html|'<p>Grüße</p>'"));
-  EXPECT_THAT(r.output, HasSubstr("file=Bericht März 2026.pdf|application/pdf|256\n"));
-  EXPECT_THAT(r.output, HasSubstr("file=naïve résumé.txt|text/plain|6\n"));
-  EXPECT_THAT(r.output, HasSubstr("defects=0\n"));
+      testutil::RunTool({"python3", "-c", kPythonCheck, path}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output();
+  EXPECT_THAT(r.out, HasSubstr("subject=" + m.subject + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("from=\"Zoë Müller, Ph.D.\" <alice@sealpost.example>\n"));
+  EXPECT_THAT(r.out, HasSubstr("type=multipart/mixed\n"));
+  EXPECT_THAT(r.out, HasSubstr("multipart=multipart/alternative\n"));
+  EXPECT_THAT(r.out, HasSubstr("text=text/plain|'Zeile 1: äöü\\nZeile 2 = gleich\\nlast line"));
+  EXPECT_THAT(r.out, HasSubstr("text=text/html|'<p>Grüße</p>'"));
+  EXPECT_THAT(r.out, HasSubstr("file=Bericht März 2026.pdf|application/pdf|256\n"));
+  EXPECT_THAT(r.out, HasSubstr("file=naïve résumé.txt|text/plain|6\n"));
+  EXPECT_THAT(r.out, HasSubstr("defects=0\n"));
 }
 
 }  // namespace

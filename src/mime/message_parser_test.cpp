@@ -120,8 +120,8 @@ TEST(MessageParser, ReadsWhatPythonWrites) {
   testutil::TempDir dir;
   const std::string path = dir.path() + "/py.eml";
   const testutil::ToolResult r =
-      testutil::RunTool(dir.path(), {"python3", "-c", kPythonWrite, path});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+      testutil::RunTool({"python3", "-c", kPythonWrite, path}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto parsed = ParseMessage(bytes);

@@ -115,7 +115,7 @@ bool IsOneRequest(ByteView query) {
 }  // namespace
 
 Result<std::unique_ptr<TimeStampAuthority>> TimeStampAuthority::Create(
-    const smime::CertifiedKey& tsa, const std::vector<smime::Certificate>& chain,
+    const smime::IssuedKey& tsa, const std::vector<smime::Certificate>& chain,
     const platform::Clock& clock, TsaOptions options) {
   if (options.accuracy < std::chrono::milliseconds(1) || options.accuracy > std::chrono::hours(1)) {
     return InvalidArgument("TSA accuracy must be between 1 ms and 1 h");

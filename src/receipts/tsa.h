@@ -55,7 +55,7 @@ class TimeStampAuthority final {
   // certificate is not fit to sign time-stamps, the key does not match, the policy is not an OID
   // or the accuracy is out of range.
   static Result<std::unique_ptr<TimeStampAuthority>> Create(
-      const smime::CertifiedKey& tsa, const std::vector<smime::Certificate>& chain,
+      const smime::IssuedKey& tsa, const std::vector<smime::Certificate>& chain,
       const platform::Clock& clock, TsaOptions options);
   ~TimeStampAuthority();
   TimeStampAuthority(const TimeStampAuthority&) = delete;

@@ -97,8 +97,8 @@ class TsaTest : public ::testing::Test {
     std::vector<std::string> argv = {"openssl", "ts", "-query", "-data", "data.txt"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.insert(argv.end(), {"-out", "q.tsq"});
-    const auto r = RunTool(dir_.path(), argv);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
+    const auto r = RunTool(argv, dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r.output();
     return ReadBytes("q.tsq");
   }
 
@@ -111,13 +111,14 @@ class TsaTest : public ::testing::Test {
     return *reply;
   }
   std::string ReplyText() {
-    const auto r = RunTool(dir_.path(), {"openssl", "ts", "-reply", "-in", "r.tsr", "-text"});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return r.output;
+    const auto r = RunTool({"openssl", "ts", "-reply", "-in", "r.tsr", "-text"}, dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r.output();
+    return r.output();
   }
   testutil::ToolResult VerifyReply(const std::string& untrusted = "chain.pem") {
-    return RunTool(dir_.path(), {"openssl", "ts", "-verify", "-data", "data.txt", "-in", "r.tsr",
-                                 "-CAfile", "root.pem", "-untrusted", untrusted});
+    return RunTool({"openssl", "ts", "-verify", "-data", "data.txt", "-in", "r.tsr", "-CAfile",
+                    "root.pem", "-untrusted", untrusted},
+                   dir_.path());
   }
   // The "Nonce:" line of an openssl -text output.
   static std::string NonceLine(const std::string& text) {
@@ -128,9 +129,9 @@ class TsaTest : public ::testing::Test {
   testutil::TempDir dir_;
   TimePoint now_ = std::chrono::system_clock::now();
   platform::FakeClock clock_{now_};
-  std::optional<smime::CertifiedKey> root_;
-  std::optional<smime::CertifiedKey> issuing_;
-  std::optional<smime::CertifiedKey> tsa_key_;
+  std::optional<smime::IssuedKey> root_;
+  std::optional<smime::IssuedKey> issuing_;
+  std::optional<smime::IssuedKey> tsa_key_;
   std::unique_ptr<TimeStampAuthority> tsa_;
 };
 
@@ -138,8 +139,8 @@ TEST_F(TsaTest, GrantedTokenVerifiesWithOpensslTs) {
   const Bytes query = Query({"-sha256", "-cert"});
   Reply(query);
   const auto verify = VerifyReply();
-  EXPECT_EQ(verify.exit_code, 0) << verify.output;
-  EXPECT_THAT(verify.output, HasSubstr("Verification: OK"));
+  EXPECT_EQ(verify.exit_code, 0) << verify.output();
+  EXPECT_THAT(verify.output(), HasSubstr("Verification: OK"));
 
   const std::string text = ReplyText();
   EXPECT_THAT(text, HasSubstr("Status: Granted."));
@@ -147,15 +148,16 @@ TEST_F(TsaTest, GrantedTokenVerifiesWithOpensslTs) {
   EXPECT_THAT(text, HasSubstr("Hash Algorithm: sha256"));
   EXPECT_THAT(text, HasSubstr("Accuracy: 0x01 seconds"));
   // The nonce openssl put into the query comes back.
-  const auto q = RunTool(dir_.path(), {"openssl", "ts", "-query", "-in", "q.tsq", "-text"});
+  const auto q = RunTool({"openssl", "ts", "-query", "-in", "q.tsq", "-text"}, dir_.path());
   ASSERT_EQ(q.exit_code, 0);
-  ASSERT_THAT(NonceLine(q.output), HasSubstr("0x"));
-  EXPECT_EQ(NonceLine(text), NonceLine(q.output));
+  ASSERT_THAT(NonceLine(q.output()), HasSubstr("0x"));
+  EXPECT_EQ(NonceLine(text), NonceLine(q.output()));
 
   // The token carries the TSA certificate and the issuing CA: the root alone verifies it.
-  const auto alone = RunTool(dir_.path(), {"openssl", "ts", "-verify", "-data", "data.txt", "-in",
-                                           "r.tsr", "-CAfile", "root.pem"});
-  EXPECT_EQ(alone.exit_code, 0) << alone.output;
+  const auto alone = RunTool(
+      {"openssl", "ts", "-verify", "-data", "data.txt", "-in", "r.tsr", "-CAfile", "root.pem"},
+      dir_.path());
+  EXPECT_EQ(alone.exit_code, 0) << alone.output();
 }
 
 TEST_F(TsaTest, WithoutCertReqTheTokenNeedsTheTsaCertificate) {
@@ -297,7 +299,7 @@ TEST_F(TsaTest, CreateRefusesUnfitCertificatesAndOptions) {
   ASSERT_THAT(evidence.status(), IsOk());
   EXPECT_THAT(TimeStampAuthority::Create(*evidence, {}, clock_, {}).status(),
               StatusIs(ErrorCode::kInvalidArgument));
-  const smime::CertifiedKey mismatched{tsa_key_->certificate, evidence->key};
+  const smime::IssuedKey mismatched{tsa_key_->certificate, evidence->key};
   EXPECT_THAT(TimeStampAuthority::Create(mismatched, {}, clock_, {}).status(),
               StatusIs(ErrorCode::kInvalidArgument));
   TsaOptions bad_policy;

@@ -57,15 +57,6 @@ Result<X509Ptr> ParseDer(ByteView der) {
   return cert;
 }
 
-Result<TimePoint> NotAfter(const X509* cert) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) {
-    ERR_clear_error();
-    return InvalidArgument("certificate: bad notAfter");
-  }
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 Result<Certificate> Wrap(const X509* cert);
 
 Status CheckPolicyCurve(EVP_PKEY* key) {
@@ -223,53 +214,6 @@ Result<X509Ptr> NameHolder(const CaNames& names, std::string_view common_name) {
 
 }  // namespace
 
-// --- Certificate -------------------------------------------------------------------------------
-
-Result<Certificate> Certificate::FromDer(ByteView der) {
-  SP_ASSIGN_OR_RETURN(X509Ptr cert, ParseDer(der));
-  SP_ASSIGN_OR_RETURN(TimePoint not_after, NotAfter(cert.get()));
-  return Certificate(Bytes(der.begin(), der.end()), not_after);
-}
-
-Result<Certificate> Certificate::FromPem(std::string_view pem) {
-  if (pem.size() > 2 * kMaxCertificateBytes) return InvalidArgument("certificate: too large");
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return crypto::OpensslFailure("BIO_new_mem_buf");
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) {
-    ERR_clear_error();
-    return InvalidArgument("certificate: no PEM CERTIFICATE block");
-  }
-  return Wrap(cert.get());
-}
-
-std::string Certificate::ToPem() const {
-  std::string out = "-----BEGIN CERTIFICATE-----\n";
-  const std::string b64 = Base64Encode(der_);
-  for (size_t i = 0; i < b64.size(); i += 64) {
-    out.append(b64, i, 64);
-    out += '\n';
-  }
-  out += "-----END CERTIFICATE-----\n";
-  return out;
-}
-
-std::string Certificate::SubjectText() const {
-  auto cert = ParseDer(der_);
-  if (!cert.ok()) return "";
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio ||
-      X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert->get()), 0, XN_FLAG_RFC2253) < 0) {
-    ERR_clear_error();
-    return "";
-  }
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(runtime/int): OpenSSL's type
-  return std::string(data, static_cast<size_t>(len));
-}
-
-std::string Certificate::Sha256Fingerprint() const { return HexEncode(crypto::Sha256(der_)); }
-
 // --- CertificateKey ----------------------------------------------------------------------------
 
 Result<CertificateKey> CertificateKey::Generate() {
@@ -324,7 +268,7 @@ Bytes CertificateKey::PublicKeyDer() const {
 
 // --- Issuing -----------------------------------------------------------------------------------
 
-Result<CertifiedKey> CreateRootCa(const CaNames& names, TimePoint now) {
+Result<IssuedKey> CreateRootCa(const CaNames& names, TimePoint now) {
   SP_ASSIGN_OR_RETURN(X509Ptr holder, NameHolder(names, names.root_common_name));
   SP_ASSIGN_OR_RETURN(CertificateKey key, CertificateKey::Generate());
   X509_NAME* name = X509_get_subject_name(holder.get());
@@ -333,11 +277,10 @@ Result<CertifiedKey> CreateRootCa(const CaNames& names, TimePoint now) {
   SP_RETURN_IF_ERROR(AddCaExtensions(cert.get(), cert.get(), std::nullopt));
   SP_ASSIGN_OR_RETURN(cert, SignedX509(std::move(cert), key));
   SP_ASSIGN_OR_RETURN(Certificate certificate, Wrap(cert.get()));
-  return CertifiedKey{std::move(certificate), std::move(key)};
+  return IssuedKey{std::move(certificate), std::move(key)};
 }
 
-Result<CertifiedKey> CreateIssuingCa(const CertifiedKey& root, const CaNames& names,
-                                     TimePoint now) {
+Result<IssuedKey> CreateIssuingCa(const IssuedKey& root, const CaNames& names, TimePoint now) {
   SP_ASSIGN_OR_RETURN(X509Ptr root_cert, ParseDer(root.certificate.der()));
   SP_RETURN_IF_ERROR(CheckKeyMatches(root.certificate, root.key));
   SP_ASSIGN_OR_RETURN(X509Ptr holder, NameHolder(names, names.issuing_common_name));
@@ -350,10 +293,10 @@ Result<CertifiedKey> CreateIssuingCa(const CertifiedKey& root, const CaNames& na
   SP_RETURN_IF_ERROR(AddCaExtensions(cert.get(), root_cert.get(), 0));
   SP_ASSIGN_OR_RETURN(cert, SignedX509(std::move(cert), root.key));
   SP_ASSIGN_OR_RETURN(Certificate certificate, Wrap(cert.get()));
-  return CertifiedKey{std::move(certificate), std::move(key)};
+  return IssuedKey{std::move(certificate), std::move(key)};
 }
 
-Result<Certificate> IssueLeaf(const CertifiedKey& issuer, const CaNames& names,
+Result<Certificate> IssueLeaf(const IssuedKey& issuer, const CaNames& names,
                               const LeafRequest& request, ByteView subject_public_key_der,
                               TimePoint now) {
   SP_RETURN_IF_ERROR(CheckName("common name", request.common_name));
@@ -418,12 +361,12 @@ Result<Certificate> IssueLeaf(const CertifiedKey& issuer, const CaNames& names,
   return Wrap(cert.get());
 }
 
-Result<CertifiedKey> IssueLeafWithNewKey(const CertifiedKey& issuer, const CaNames& names,
-                                         const LeafRequest& request, TimePoint now) {
+Result<IssuedKey> IssueLeafWithNewKey(const IssuedKey& issuer, const CaNames& names,
+                                      const LeafRequest& request, TimePoint now) {
   SP_ASSIGN_OR_RETURN(CertificateKey key, CertificateKey::Generate());
   SP_ASSIGN_OR_RETURN(Certificate certificate,
                       IssueLeaf(issuer, names, request, key.PublicKeyDer(), now));
-  return CertifiedKey{std::move(certificate), std::move(key)};
+  return IssuedKey{std::move(certificate), std::move(key)};
 }
 
 Status CheckIssuedBy(const Certificate& child, const Certificate& issuer) {

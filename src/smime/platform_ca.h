@@ -13,7 +13,7 @@
 // through ExposePkcs8Der (to be wrapped under the master key, trust/platform_pki.h).
 //
 // Input: names come from the configuration or from validated EmailAddress values, not from the
-// network; CertificateFromDer/FromPem and CertificateKey::FromPkcs8Der parse stored bytes and
+// network; Certificate::FromDer/FromPem and CertificateKey::FromPkcs8Der parse stored bytes and
 // refuse anything malformed with InvalidArgument.
 //
 // Thread-safety: Certificate and CertificateKey are immutable values, safe to share between
@@ -31,6 +31,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "crypto/secret_bytes.h"
+#include "smime/certificate.h"
 
 struct evp_pkey_st;  // OpenSSL's EVP_PKEY, kept out of this header
 
@@ -39,29 +40,6 @@ namespace sealpost::smime {
 namespace internal {
 struct KeyAccess;
 }
-
-// An X.509 certificate, kept as its DER encoding (checked to parse when made).
-class Certificate final {
- public:
-  static Result<Certificate> FromDer(ByteView der);
-  // The first CERTIFICATE block of `pem`.
-  static Result<Certificate> FromPem(std::string_view pem);
-
-  const Bytes& der() const { return der_; }
-  std::string ToPem() const;
-  // RFC 2253 text of the subject, e.g. "CN=Sealpost Root CA,O=Sealpost" (for logs and tests).
-  std::string SubjectText() const;
-  // Lower-case hex of the SHA-256 of der(): how the documentation names a certificate.
-  std::string Sha256Fingerprint() const;
-  TimePoint not_after() const { return not_after_; }
-
-  friend bool operator==(const Certificate& a, const Certificate& b) { return a.der_ == b.der_; }
-
- private:
-  Certificate(Bytes der, TimePoint not_after) : der_(std::move(der)), not_after_(not_after) {}
-  Bytes der_;
-  TimePoint not_after_;
-};
 
 // An ECDSA private key on the policy curve.
 class CertificateKey final {
@@ -82,8 +60,9 @@ class CertificateKey final {
   std::shared_ptr<evp_pkey_st> key_;
 };
 
-// A certificate with its private key.
-struct CertifiedKey {
+// A certificate this CA made (or the root, self-signed) with its private key. Not the
+// signer/decryption key of S/MIME mail: that is smime::CertifiedKey (certified_key.h).
+struct IssuedKey {
   Certificate certificate;
   CertificateKey key;
 };
@@ -115,18 +94,18 @@ struct CaNames {
   std::string issuing_common_name = "Sealpost Issuing CA";
 };
 
-Result<CertifiedKey> CreateRootCa(const CaNames& names, TimePoint now);
+Result<IssuedKey> CreateRootCa(const CaNames& names, TimePoint now);
 // basicConstraints CA:TRUE, pathLenConstraint 0: it issues leaves only.
-Result<CertifiedKey> CreateIssuingCa(const CertifiedKey& root, const CaNames& names, TimePoint now);
+Result<IssuedKey> CreateIssuingCa(const IssuedKey& root, const CaNames& names, TimePoint now);
 
 // Issues a leaf certificate from `issuer` (the issuing CA) for `subject_public_key_der`
 // (SubjectPublicKeyInfo DER of an EC key on the policy curve). InvalidArgument for a bad request.
-Result<Certificate> IssueLeaf(const CertifiedKey& issuer, const CaNames& names,
+Result<Certificate> IssueLeaf(const IssuedKey& issuer, const CaNames& names,
                               const LeafRequest& request, ByteView subject_public_key_der,
                               TimePoint now);
 // The same with a freshly generated key.
-Result<CertifiedKey> IssueLeafWithNewKey(const CertifiedKey& issuer, const CaNames& names,
-                                         const LeafRequest& request, TimePoint now);
+Result<IssuedKey> IssueLeafWithNewKey(const IssuedKey& issuer, const CaNames& names,
+                                      const LeafRequest& request, TimePoint now);
 
 // Ok when `child`'s issuer name equals `issuer`'s subject and `issuer`'s key verifies the
 // signature of `child` (a stored chain still belongs together). Unauthenticated otherwise.

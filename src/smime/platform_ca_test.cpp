@@ -38,7 +38,7 @@ class PlatformCaTest : public ::testing::Test {
     return testutil::WriteTestFile(dir_.path(), name, text);
   }
 
-  CertifiedKey Issue(LeafProfile profile, std::string cn, std::optional<std::string> email = {}) {
+  IssuedKey Issue(LeafProfile profile, std::string cn, std::optional<std::string> email = {}) {
     LeafRequest request{profile, std::move(cn), std::nullopt};
     if (email) request.email = *EmailAddress::Parse(*email);
     auto leaf = IssueLeafWithNewKey(*issuing_, names_, request, now_);
@@ -56,33 +56,32 @@ class PlatformCaTest : public ::testing::Test {
       argv.push_back(purpose);
     }
     argv.push_back("leaf.pem");
-    return RunTool(dir_.path(), argv);
+    return RunTool(argv, dir_.path());
   }
 
   std::string Text(const Certificate& cert) {
     Write("show.pem", cert.ToPem());
-    const auto r = RunTool(dir_.path(), {"openssl", "x509", "-in", "show.pem", "-noout", "-text"});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return r.output;
+    const auto r = RunTool({"openssl", "x509", "-in", "show.pem", "-noout", "-text"}, dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << r.output();
+    return r.output();
   }
 
   testutil::TempDir dir_;
   // The tools check validity against the real time, so the certificates start now.
   TimePoint now_ = std::chrono::system_clock::now();
   CaNames names_{"Example Bank", "Example Bank Root CA", "Example Bank Issuing CA"};
-  std::optional<CertifiedKey> root_;
-  std::optional<CertifiedKey> issuing_;
+  std::optional<IssuedKey> root_;
+  std::optional<IssuedKey> issuing_;
 };
 
 TEST_F(PlatformCaTest, EveryProfileVerifiesWithOpenssl) {
-  const CertifiedKey member =
-      Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
-  const CertifiedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
-  const CertifiedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
-  for (const CertifiedKey* leaf : {&member, &evidence, &tsa}) {
+  const IssuedKey member = Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
+  const IssuedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
+  const IssuedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
+  for (const IssuedKey* leaf : {&member, &evidence, &tsa}) {
     const auto r = Verify(leaf->certificate);
-    EXPECT_EQ(r.exit_code, 0) << leaf->certificate.SubjectText() << ": " << r.output;
-    EXPECT_THAT(r.output, HasSubstr("leaf.pem: OK"));
+    EXPECT_EQ(r.exit_code, 0) << leaf->certificate.subject() << ": " << r.output();
+    EXPECT_THAT(r.output(), HasSubstr("leaf.pem: OK"));
     EXPECT_THAT(CheckIssuedBy(leaf->certificate, issuing_->certificate), IsOk());
     EXPECT_THAT(CheckKeyMatches(leaf->certificate, leaf->key), IsOk());
   }
@@ -91,14 +90,13 @@ TEST_F(PlatformCaTest, EveryProfileVerifiesWithOpenssl) {
   // Without the intermediate there is no path to the root.
   Write("leaf.pem", member.certificate.ToPem());
   EXPECT_NE(
-      RunTool(dir_.path(), {"openssl", "verify", "-CAfile", "root.pem", "leaf.pem"}).exit_code, 0);
+      RunTool({"openssl", "verify", "-CAfile", "root.pem", "leaf.pem"}, dir_.path()).exit_code, 0);
 }
 
 TEST_F(PlatformCaTest, PurposesSeparateTheProfiles) {
-  const CertifiedKey member =
-      Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
-  const CertifiedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
-  const CertifiedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
+  const IssuedKey member = Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
+  const IssuedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
+  const IssuedKey tsa = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
 
   EXPECT_EQ(Verify(member.certificate, "smimesign").exit_code, 0);
   // Not checked: "-purpose smimeencrypt", which in OpenSSL 3.0 asks for keyEncipherment (RSA key
@@ -118,9 +116,8 @@ TEST_F(PlatformCaTest, PurposesSeparateTheProfiles) {
 // mail; the evidence signer signs, but its signature passes only when the verifier does not insist
 // on an S/MIME purpose (docs/formats/platform-pki.md).
 TEST_F(PlatformCaTest, CertificatesWorkWithOpensslCms) {
-  const CertifiedKey member =
-      Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
-  const CertifiedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
+  const IssuedKey member = Issue(LeafProfile::kMemberSmime, "Alice Example", "alice@example.org");
+  const IssuedKey evidence = Issue(LeafProfile::kEvidenceSigner, "Example Bank evidence");
   const auto write_key = [&](const std::string& name, const CertificateKey& key) {
     auto der = key.ExposePkcs8Der();
     ASSERT_THAT(der.status(), IsOk());
@@ -132,35 +129,35 @@ TEST_F(PlatformCaTest, CertificatesWorkWithOpensslCms) {
   Write("evidence.pem", evidence.certificate.ToPem());
   Write("text.txt", "signed text\n");
   const std::string d = dir_.path();
-  const auto run = [&](std::vector<std::string> argv) { return RunTool(d, argv); };
+  const auto run = [&](std::vector<std::string> argv) { return RunTool(argv, d); };
 
   auto r = run({"openssl", "cms", "-sign", "-in", "text.txt", "-signer", "member.pem", "-inkey",
                 "member.key", "-keyform", "DER", "-nodetach", "-binary", "-certfile",
                 "intermediate.pem", "-out", "member.p7s", "-outform", "DER"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   r = run({"openssl", "cms", "-verify", "-in", "member.p7s", "-inform", "DER", "-CAfile",
            "root.pem", "-out", "out.txt"});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output();
 
   r = run({"openssl", "cms", "-encrypt", "-binary", "-aes-256-gcm", "-in", "text.txt", "-out",
            "enc.p7m", "member.pem"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   r = run({"openssl", "cms", "-decrypt", "-in", "enc.p7m", "-recip", "member.pem", "-inkey",
            "member.key", "-keyform", "DER", "-out", "dec.txt"});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output();
   EXPECT_EQ(run({"cmp", "text.txt", "dec.txt"}).exit_code, 0);
 
   r = run({"openssl", "cms", "-sign", "-in", "text.txt", "-signer", "evidence.pem", "-inkey",
            "evidence.key", "-keyform", "DER", "-nodetach", "-binary", "-certfile",
            "intermediate.pem", "-out", "evidence.p7s", "-outform", "DER"});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   r = run({"openssl", "cms", "-verify", "-in", "evidence.p7s", "-inform", "DER", "-CAfile",
            "root.pem", "-out", "out.txt"});
   EXPECT_NE(r.exit_code, 0) << "an evidence signature passed as an S/MIME one";
-  EXPECT_THAT(r.output, HasSubstr("unsuitable certificate purpose"));
+  EXPECT_THAT(r.output(), HasSubstr("unsuitable certificate purpose"));
   r = run({"openssl", "cms", "-verify", "-in", "evidence.p7s", "-inform", "DER", "-CAfile",
            "root.pem", "-purpose", "any", "-out", "out.txt"});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output();
 }
 
 TEST_F(PlatformCaTest, ExtensionsAreThoseOfTheProfile) {
@@ -200,7 +197,7 @@ TEST_F(PlatformCaTest, ExtensionsAreThoseOfTheProfile) {
 }
 
 TEST_F(PlatformCaTest, AFlippedByteFailsVerification) {
-  const CertifiedKey leaf = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
+  const IssuedKey leaf = Issue(LeafProfile::kTimeStamping, "Example Bank TSA");
   // The last byte lies in the signature value: the certificate still parses but is forged.
   Bytes der = leaf.certificate.der();
   der.back() ^= 0x01;
@@ -208,7 +205,7 @@ TEST_F(PlatformCaTest, AFlippedByteFailsVerification) {
   ASSERT_THAT(forged.status(), IsOk());
   EXPECT_THAT(CheckIssuedBy(*forged, issuing_->certificate), StatusIs(ErrorCode::kUnauthenticated));
   const auto r = Verify(*forged);
-  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.exit_code, 0) << r.output();
 
   // A flipped byte in the signed part (inside the subject's public key) fails too.
   der = leaf.certificate.der();
@@ -228,11 +225,11 @@ TEST_F(PlatformCaTest, AFlippedByteFailsVerification) {
 TEST_F(PlatformCaTest, SerialsAreRandomAndValidityFollowsThePolicy) {
   std::set<std::string> serials;
   for (int i = 0; i < 4; ++i) {
-    const CertifiedKey leaf = Issue(LeafProfile::kEvidenceSigner, "evidence");
+    const IssuedKey leaf = Issue(LeafProfile::kEvidenceSigner, "evidence");
     Write("s.pem", leaf.certificate.ToPem());
-    const auto r = RunTool(dir_.path(), {"openssl", "x509", "-in", "s.pem", "-noout", "-serial"});
+    const auto r = RunTool({"openssl", "x509", "-in", "s.pem", "-noout", "-serial"}, dir_.path());
     ASSERT_EQ(r.exit_code, 0);
-    serials.insert(r.output);
+    serials.insert(r.output());
     const auto days =
         std::chrono::duration_cast<std::chrono::hours>(leaf.certificate.not_after() - now_)
             .count() /
@@ -288,7 +285,7 @@ TEST_F(PlatformCaTest, BadRequestsAreRefused) {
                   .status(),
               StatusIs(ErrorCode::kInvalidArgument));
   // A CA whose key does not match its certificate issues nothing.
-  CertifiedKey mismatched{issuing_->certificate, root_->key};
+  IssuedKey mismatched{issuing_->certificate, root_->key};
   EXPECT_THAT(IssueLeafWithNewKey(mismatched, names_,
                                   {LeafProfile::kTimeStamping, "TSA", std::nullopt}, now_)
                   .status(),
@@ -296,7 +293,7 @@ TEST_F(PlatformCaTest, BadRequestsAreRefused) {
 }
 
 TEST_F(PlatformCaTest, KeysRoundTripThroughPkcs8AndOthersAreRefused) {
-  const CertifiedKey leaf = Issue(LeafProfile::kTimeStamping, "TSA");
+  const IssuedKey leaf = Issue(LeafProfile::kTimeStamping, "TSA");
   auto der = leaf.key.ExposePkcs8Der();
   ASSERT_THAT(der.status(), IsOk());
   ASSERT_FALSE(der->empty());
@@ -315,7 +312,7 @@ TEST_F(PlatformCaTest, KeysRoundTripThroughPkcs8AndOthersAreRefused) {
                                  "ec_paramgen_curve:P-384", "-outform", "DER", "-out", "k.der"},
         std::vector<std::string>{"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
                                  "rsa_keygen_bits:2048", "-outform", "DER", "-out", "k.der"}}) {
-    ASSERT_EQ(RunTool(dir_.path(), gen).exit_code, 0);
+    ASSERT_EQ(RunTool(gen, dir_.path()).exit_code, 0);
     std::ifstream in(dir_.path() + "/k.der", std::ios::binary);
     const Bytes other((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(other.empty());
@@ -328,7 +325,7 @@ TEST_F(PlatformCaTest, CertificatesParseFromPemAndDerOnly) {
   auto pem = Certificate::FromPem(root_->certificate.ToPem());
   ASSERT_THAT(pem.status(), IsOk());
   EXPECT_EQ(*pem, root_->certificate);
-  EXPECT_EQ(pem->Sha256Fingerprint().size(), 64u);
+  EXPECT_EQ(pem->FingerprintHex().size(), 64u);
   EXPECT_THAT(Certificate::FromPem("no pem here").status(), StatusIs(ErrorCode::kInvalidArgument));
   EXPECT_THAT(Certificate::FromDer({}).status(), StatusIs(ErrorCode::kInvalidArgument));
   Bytes trailing = root_->certificate.der();

@@ -8,7 +8,8 @@
 // ciphertexts before calling Write. If the callback returns an error, none of its changes stay.
 //
 // The interface is split by domain, one header each: accounts (users, sessions, tokens), messages,
-// guests, outbox, audit and platform (store/<domain>_store.h). Store hands out a reader per domain
+// guests, outbox, audit (the legacy hash chain), log (the transparency log) and platform
+// (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -23,6 +24,7 @@
 #include "store/accounts_store.h"
 #include "store/audit_store.h"
 #include "store/guests_store.h"
+#include "store/log_store.h"
 #include "store/messages_store.h"
 #include "store/outbox_store.h"
 #include "store/platform_store.h"
@@ -41,6 +43,7 @@ class WriteTxn {
   virtual GuestsWriter& guests() = 0;
   virtual OutboxWriter& outbox() = 0;
   virtual AuditWriter& audit() = 0;
+  virtual LogWriter& log() = 0;
   virtual PlatformWriter& platform() = 0;
 };
 
@@ -60,6 +63,7 @@ class Store {
   virtual GuestsReader& guests() = 0;
   virtual OutboxReader& outbox() = 0;
   virtual AuditReader& audit() = 0;
+  virtual LogReader& log() = 0;
   virtual PlatformReader& platform() = 0;
 };
 

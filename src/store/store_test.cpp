@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -1440,6 +1441,161 @@ TEST_P(StoreTest, ReopenKeepsData) {
   auto reopened = db_->Open();
   ASSERT_THAT(reopened.status(), IsOk());
   EXPECT_THAT((*reopened)->accounts().GetUserByEmail("a@x.org").status(), IsOk());
+}
+
+}  // namespace
+}  // namespace sealpost::store
+
+namespace sealpost::store {
+namespace {
+
+Bytes Leaf(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+TEST_P(StoreTest, PendingLogEventsAreReadInOrderAndDeletedById) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(Write([&](WriteTxn& tx) {
+                  return tx.log().AddPendingEvent(Leaf(fmt::format("e{}", i)), kT0);
+                }),
+                IsOk());
+  }
+  auto pending = store_->log().ReadPendingEvents(3);
+  ASSERT_THAT(pending.status(), IsOk());
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ((*pending)[0].leaf, Leaf("e0"));
+  EXPECT_EQ((*pending)[2].leaf, Leaf("e2"));
+  EXPECT_LT((*pending)[0].id, (*pending)[1].id);
+  EXPECT_EQ((*pending)[0].created_at, kT0);
+
+  auto newest = store_->log().ReadPendingEventsBefore(INT64_MAX, 2);
+  ASSERT_THAT(newest.status(), IsOk());
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].leaf, Leaf("e4"));
+
+  // Only the listed ids go, not everything below the largest.
+  const std::vector<int64_t> ids = {(*pending)[0].id, (*pending)[2].id};
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.log().DeletePendingEvents(ids); }), IsOk());
+  auto left = store_->log().ReadPendingEvents(10);
+  ASSERT_THAT(left.status(), IsOk());
+  ASSERT_EQ(left->size(), 3u);
+  EXPECT_EQ((*left)[0].leaf, Leaf("e1"));
+  EXPECT_EQ((*left)[1].leaf, Leaf("e3"));
+}
+
+TEST_P(StoreTest, LogEntriesAreDenseAndAnIndexIsTakenOnce) {
+  const std::vector<Bytes> first = {Leaf("a"), Leaf(""), Leaf(std::string("\0\x01'\"\\", 5))};
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.log().AppendLogEntries(0, first); }), IsOk());
+  const std::vector<Bytes> clash = {Leaf("d"), Leaf("x")};
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.log().AppendLogEntries(2, clash); }),
+              StatusIs(ErrorCode::kConflict));
+  auto all = store_->log().ReadLogEntries(0, 10);
+  ASSERT_THAT(all.status(), IsOk());
+  ASSERT_EQ(all->size(), 3u);  // the clashing write left nothing behind (not even index 3)
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*all)[i].index, i);
+    EXPECT_EQ((*all)[i].leaf, first[i]);
+  }
+  auto newest = store_->log().ReadLogEntriesBefore(UINT64_MAX >> 1, 2);
+  ASSERT_THAT(newest.status(), IsOk());
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].index, 2u);
+  EXPECT_EQ((*newest)[1].index, 1u);
+  auto from1 = store_->log().ReadLogEntries(1, 1);
+  ASSERT_THAT(from1.status(), IsOk());
+  ASSERT_EQ(from1->size(), 1u);
+  EXPECT_EQ((*from1)[0].index, 1u);
+}
+
+TEST_P(StoreTest, LogTilesWidenAndAnswerAnyNarrowerWidth) {
+  Bytes narrow(2 * 32), wide(5 * 32);
+  for (size_t i = 0; i < wide.size(); ++i) wide[i] = static_cast<uint8_t>(i);
+  std::copy(wide.begin(), wide.begin() + 64, narrow.begin());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.log().PutLogTile(0, 7, 2, narrow); }), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.log().PutLogTile(0, 7, 5, wide); }), IsOk());
+  // A narrower write never shrinks a tile.
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.log().PutLogTile(0, 7, 2, narrow); }), IsOk());
+  auto five = store_->log().GetLogTile(0, 7, 5);
+  ASSERT_THAT(five.status(), IsOk());
+  EXPECT_EQ(*five, wide);
+  auto two = store_->log().GetLogTile(0, 7, 2);
+  ASSERT_THAT(two.status(), IsOk());
+  EXPECT_EQ(*two, narrow);
+  EXPECT_THAT(store_->log().GetLogTile(0, 7, 6).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->log().GetLogTile(1, 7, 1).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.log().PutLogTile(0, 8, 3, narrow); }),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
+TEST_P(StoreTest, LogCheckpointsAreKeyedBySize) {
+  auto none = store_->log().GetLatestLogCheckpoint();
+  ASSERT_THAT(none.status(), IsOk());
+  EXPECT_FALSE(none->has_value());
+  const LogCheckpointRecord a{3, Bytes(32, 1), "origin\n3\nAQ==\n\n— sig\n", kT0};
+  const LogCheckpointRecord b{9, Bytes(32, 2), "origin\n9\n", kT0 + 1s};
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.log().AddLogCheckpoint(b); }), IsOk());
+  ASSERT_THAT(Write([&](WriteTxn& tx) { return tx.log().AddLogCheckpoint(a); }), IsOk());
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.log().AddLogCheckpoint(a); }),
+              StatusIs(ErrorCode::kConflict));
+  auto latest = store_->log().GetLatestLogCheckpoint();
+  ASSERT_THAT(latest.status(), IsOk());
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->size, 9u);
+  EXPECT_EQ((*latest)->root_hash, b.root_hash);
+  EXPECT_EQ((*latest)->note, b.note);
+  EXPECT_EQ((*latest)->created_at, b.created_at);
+  auto all = store_->log().ReadLogCheckpoints();
+  ASSERT_THAT(all.status(), IsOk());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].note, a.note);
+}
+
+// Writers in two processes add pending events at once; nothing is lost or duplicated.
+TEST_P(StoreTest, PendingEventsFromTwoProcessesAreAllKept) {
+  auto second = db_->Open();
+  ASSERT_THAT(second.status(), IsOk());
+  Store* stores[2] = {store_.get(), second->get()};
+  constexpr int kThreads = 4, kPerThread = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const Bytes leaf = Leaf(fmt::format("{}-{}", t, i));
+        if (!stores[t % 2]
+                 ->Write([&](WriteTxn& tx) { return tx.log().AddPendingEvent(leaf, kT0); })
+                 .ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto pending = store_->log().ReadPendingEvents(1000);
+  ASSERT_THAT(pending.status(), IsOk());
+  std::set<Bytes> distinct;
+  for (const auto& p : *pending) distinct.insert(p.leaf);
+  EXPECT_EQ(distinct.size(), size_t{kThreads * kPerThread});
+}
+
+// One sequencer lease at a time: on PostgreSQL across processes (two stores), on SQLite within
+// the one process that owns the file.
+TEST_P(StoreTest, OneSequencerLeaseAtATime) {
+  auto lease = store_->log().TryAcquireSequencerLease();
+  ASSERT_THAT(lease.status(), IsOk());
+  EXPECT_THAT((*lease)->Check(), IsOk());
+  EXPECT_THAT(store_->log().TryAcquireSequencerLease().status(), StatusIs(ErrorCode::kConflict));
+  if (GetParam() == Backend::kPostgres) {
+    auto second = db_->Open();
+    ASSERT_THAT(second.status(), IsOk());
+    EXPECT_THAT((*second)->log().TryAcquireSequencerLease().status(),
+                StatusIs(ErrorCode::kConflict));
+    lease->reset();
+    auto taken = (*second)->log().TryAcquireSequencerLease();
+    EXPECT_THAT(taken.status(), IsOk());
+  } else {
+    lease->reset();
+    EXPECT_THAT(store_->log().TryAcquireSequencerLease().status(), IsOk());
+  }
 }
 
 }  // namespace

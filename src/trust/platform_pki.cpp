@@ -6,7 +6,7 @@
 namespace sealpost::trust {
 namespace {
 
-using Loaded = std::optional<smime::CertifiedKey>;
+using Loaded = std::optional<smime::IssuedKey>;
 
 Status Damaged(std::string_view name, std::string_view what) {
   return Corruption("platform PKI row " + std::string(name) + ": " + std::string(what));
@@ -28,10 +28,10 @@ Result<Loaded> LoadRow(store::Store& store, const keys::MasterKey& master, std::
   if (!smime::CheckKeyMatches(*certificate, *key).ok()) {
     return Damaged(name, "key does not match the certificate");
   }
-  return Loaded(smime::CertifiedKey{std::move(*certificate), std::move(*key)});
+  return Loaded(smime::IssuedKey{std::move(*certificate), std::move(*key)});
 }
 
-Result<store::PlatformKeyRecord> Row(std::string_view name, const smime::CertifiedKey& entry,
+Result<store::PlatformKeyRecord> Row(std::string_view name, const smime::IssuedKey& entry,
                                      const keys::MasterKey& master) {
   SP_ASSIGN_OR_RETURN(const crypto::SecretBytes pkcs8, entry.key.ExposePkcs8Der());
   return store::PlatformKeyRecord{std::string(name), entry.certificate.der(),
@@ -112,10 +112,16 @@ Result<PlatformPki> Attempt(store::Store& store, const keys::MasterKey& master, 
 Result<PlatformPki> LoadOrCreatePlatformPki(store::Store& store, const keys::MasterKey& master,
                                             const platform::Clock& clock,
                                             const smime::CaNames& names) {
+  // Another process sharing the database may be creating the rows at the same time: its insert
+  // wins (Conflict here), or it commits between two of our row reads, which look like a partial
+  // set (Corruption). Either way a fresh attempt reads its rows; a store that is really damaged
+  // answers Corruption every time.
   auto pki = Attempt(store, master, clock.Now(), names);
-  // Another process sharing the database created the rows first: use those.
-  if (pki.status().code() == ErrorCode::kConflict)
-    return Attempt(store, master, clock.Now(), names);
+  for (int retry = 0; retry < 2; ++retry) {
+    const ErrorCode code = pki.status().code();
+    if (code != ErrorCode::kConflict && code != ErrorCode::kCorruption) break;
+    pki = Attempt(store, master, clock.Now(), names);
+  }
   return pki;
 }
 

@@ -25,10 +25,10 @@
 namespace sealpost::trust {
 
 struct PlatformPki {
-  smime::CertifiedKey root;
-  smime::CertifiedKey issuing;
-  smime::CertifiedKey evidence_signer;
-  smime::CertifiedKey tsa;
+  smime::IssuedKey root;
+  smime::IssuedKey issuing;
+  smime::IssuedKey evidence_signer;
+  smime::IssuedKey tsa;
 
   // The CA certificates above a leaf, issuing CA first: what a token or receipt carries.
   std::vector<smime::Certificate> Chain() const { return {issuing.certificate, root.certificate}; }

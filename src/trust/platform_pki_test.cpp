@@ -66,12 +66,13 @@ TEST_F(PlatformPkiTest, FirstStartCreatesAndLaterStartsLoadTheSame) {
   testutil::WriteTestFile(d, "issuing.pem", first->issuing.certificate.ToPem());
   testutil::WriteTestFile(d, "tsa.pem", first->tsa.certificate.ToPem());
   testutil::WriteTestFile(d, "evidence.pem", first->evidence_signer.certificate.ToPem());
-  const auto tsa = testutil::RunTool(d, {"openssl", "verify", "-CAfile", "root.pem", "-untrusted",
-                                         "issuing.pem", "-purpose", "timestampsign", "tsa.pem"});
-  EXPECT_EQ(tsa.exit_code, 0) << tsa.output;
+  const auto tsa = testutil::RunTool({"openssl", "verify", "-CAfile", "root.pem", "-untrusted",
+                                      "issuing.pem", "-purpose", "timestampsign", "tsa.pem"},
+                                     d);
+  EXPECT_EQ(tsa.exit_code, 0) << tsa.output();
   const auto evidence = testutil::RunTool(
-      d, {"openssl", "verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "evidence.pem"});
-  EXPECT_EQ(evidence.exit_code, 0) << evidence.output;
+      {"openssl", "verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "evidence.pem"}, d);
+  EXPECT_EQ(evidence.exit_code, 0) << evidence.output();
 }
 
 TEST_F(PlatformPkiTest, KeysAreWrappedUnderTheMasterKey) {

@@ -51,9 +51,65 @@ argon2_ops = 2
 argon2_memory_bytes = 19922944
 {extra_auth}
 
-[audit]
-checkpoint_every = 10
+[log]
+sequence_delay_ms = 200
 """
+
+
+def parse_leaf(leaf):
+    """A transparency-log leaf (docs/formats/log-entry.md), decoded independently of the server:
+    a dict with kind, time_ms, type, actor, subject, details and, for legacy chain entries, seq,
+    prev_hash and hash. Raises ValueError for anything but the exact layout."""
+    leaf = bytes(leaf)
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(leaf):
+            raise ValueError("truncated leaf")
+        out = leaf[pos:pos + n]
+        pos += n
+        return out
+
+    def u64():
+        return int.from_bytes(take(8), "big")
+
+    def field():
+        return take(int.from_bytes(take(4), "big")).decode("utf-8")
+
+    if take(1) != b"\x01":
+        raise ValueError("unknown leaf version")
+    kind = take(1)[0]
+    if kind not in (1, 2):
+        raise ValueError("unknown leaf kind")
+    e = {"kind": "event" if kind == 1 else "legacy"}
+    if kind == 2:
+        e["seq"] = u64()
+    e["time_ms"] = u64()
+    for name in ("type", "actor", "subject", "details"):
+        e[name] = field()
+    if kind == 2:
+        e["prev_hash"], e["hash"] = take(32), take(32)
+    if pos != len(leaf):
+        raise ValueError("trailing bytes")
+    return e
+
+
+def encode_leaf(e):
+    """The inverse of parse_leaf: the leaf bytes of an event (kind "event")."""
+    def field(text):
+        b = text.encode("utf-8")
+        return len(b).to_bytes(4, "big") + b
+    return (b"\x01\x01" + e["time_ms"].to_bytes(8, "big") + field(e["type"]) +
+            field(e["actor"]) + field(e["subject"]) + field(e["details"]))
+
+
+def audit_events(db):
+    """Every audited event in the database, oldest first: the sequenced log entries, then the
+    events still pending (recorded, not yet sequenced)."""
+    rows = list(db.execute("SELECT leaf FROM log_entries ORDER BY idx"))
+    rows += list(db.execute("SELECT leaf FROM log_pending ORDER BY id"))
+    return [parse_leaf(leaf) for (leaf,) in rows]
 
 
 def totp(secret_b32, step, digits=6):
@@ -302,6 +358,20 @@ class Server:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(f"{left} mail(s) still queued after {timeout} s")
+            time.sleep(0.05)
+
+    def wait_for_log(self, timeout=20):
+        """Waits until no audit event is pending: everything recorded so far has its log index
+        and is covered by a signed checkpoint (the sequencer runs every 200 ms in the tests)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            db = self.db()
+            left = db.execute("SELECT count(*) FROM log_pending").fetchone()[0]
+            db.close()
+            if left == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{left} audit event(s) still pending after {timeout} s")
             time.sleep(0.05)
 
     def mail_to(self, address):

@@ -34,15 +34,28 @@ class AdminTest(ServerTestCase):
         r = member.client.request("POST", "/api/v1/admin/audit/verify")
         self.assertEqual(r.status, 403)
 
-        # An edited entry is reported with its number.
+        # An entry that no longer parses is reported with its index; an edited one breaks the
+        # signed root.
         db = self.server.db()
-        db.execute("UPDATE audit_log SET subject = 'forged' WHERE seq = 2")
+        (leaf,) = db.execute("SELECT leaf FROM log_entries WHERE idx = 2").fetchone()
+        db.execute("UPDATE log_entries SET leaf = ? WHERE idx = 2", (b"\x02\x01",))
         db.commit()
-        db.close()
         r = admin.client.request("POST", "/api/v1/admin/audit/verify")
         self.assertEqual(r.status, 200)
         self.assertFalse(r.json()["ok"])
-        self.assertEqual(r.json()["first_bad_seq"], 2)
+        self.assertEqual(r.json()["first_bad_index"], 2)
+        edited = bytearray(leaf)
+        edited[-2] ^= 0x01  # inside the details
+        db.execute("UPDATE log_entries SET leaf = ? WHERE idx = 2", (bytes(edited),))
+        db.commit()
+        r = admin.client.request("POST", "/api/v1/admin/audit/verify")
+        self.assertFalse(r.json()["ok"])
+        self.assertIn("signed root", r.json()["problem"])
+        db.execute("UPDATE log_entries SET leaf = ? WHERE idx = 2", (leaf,))
+        db.commit()
+        db.close()
+        r = admin.client.request("POST", "/api/v1/admin/audit/verify")
+        self.assertTrue(r.json()["ok"], r.body)
 
     def test_bootstrap_with_a_wrong_token(self):
         r = self.server.client().request(

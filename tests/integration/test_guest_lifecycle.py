@@ -7,7 +7,7 @@ import re
 import time
 import unittest
 
-from harness import Member, Server
+from harness import Member, Server, audit_events
 
 CAROL = "carol@example.net"  # guests: not members
 DAVE = "dave@example.net"
@@ -49,7 +49,7 @@ class GuestLifecycleTest(unittest.TestCase):
 
     def audit_types(self):
         with self.server.db() as db:
-            return [t for (t,) in db.execute("SELECT type FROM audit_log")]
+            return [e["type"] for e in audit_events(db)]
 
     def test_status_and_recall(self):
         r = self.send(["bob@example.org", CAROL, DAVE], "LIFECYCLE-7731")

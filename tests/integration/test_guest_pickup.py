@@ -13,7 +13,7 @@ import socket
 import unittest
 import urllib.parse
 
-from harness import Member, Server, current_step, totp
+from harness import Member, Server, audit_events, current_step, totp
 from postfix_relay import Relay, relay_config
 
 GUEST = "carol@example.net"  # a Maildir of the test Postfix, and not a member
@@ -160,7 +160,7 @@ class GuestPickupTest(unittest.TestCase):
         for user in ("alice", "bob"):
             self.relay.wait_for(user, "example.org", "locked")
         with self.server.db() as db:
-            types = [t for (t,) in db.execute("SELECT type FROM audit_log")]
+            types = [e["type"] for e in audit_events(db)]
         self.assertIn("guest.muc_locked", types)
         self.assertIn("pickup.unlock", types)
         self.assertIn("pickup.unlock_failed", types)
@@ -312,7 +312,7 @@ class GuestPickupTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r.body)
         self.assertIn(r.json()["id"], inbox()[0])
         with self.server.db() as db:
-            types = {t for (t,) in db.execute("SELECT type FROM audit_log")}
+            types = {e["type"] for e in audit_events(db)}
         self.assertTrue({"user.enrol_guest", "pickup.resealed"} <= types, types)
 
     def test_refused_notification_is_reported_to_the_sender(self):
@@ -329,8 +329,8 @@ class GuestPickupTest(unittest.TestCase):
         self.assertNotIn("REFUSED-SUBJECT-4410", subject + text)  # no content in the report
         self.assertEqual(self.relay.delivered("reject"), [])
         with self.server.db() as db:
-            failed = [json.loads(d) for (d,) in db.execute(
-                "SELECT details FROM audit_log WHERE type = 'mail.failed'")]
+            failed = [json.loads(e["details"]) for e in audit_events(db)
+                      if e["type"] == "mail.failed"]
         self.assertTrue(any(f["to"] == "reject@example.org" and f["permanent"] for f in failed),
                         failed)
         # …and the sender's view says so.

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 
-from harness import Member, ServerTestCase, PASSWORD
+from harness import Member, ServerTestCase, PASSWORD, audit_events
 
 MARKER = "ZQXJ-marker-7c1f"
 ATTACHMENT_SIZE = 50 * 1024 * 1024
@@ -160,7 +160,7 @@ class MessageFlowTest(ServerTestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("OK:", r.stdout)
         db = self.server.db()
-        types = {t for (t,) in db.execute("SELECT type FROM audit_log")}
+        types = {e["type"] for e in audit_events(db)}
         db.close()
         for t in ("account.signup", "account.verified", "key.create", "auth.login",
                   "auth.totp_enabled", "upload.create", "message.send"):

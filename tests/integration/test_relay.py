@@ -9,15 +9,15 @@ import re
 import time
 import unittest
 
-from harness import PASSWORD, Server, plain_text
+from harness import PASSWORD, Server, audit_events, plain_text
 from postfix_relay import Relay, free_port, relay_config
 
 
 def mail_events(server):
     """(type, details) of the mail.* audit events, oldest first."""
     with server.db() as db:
-        return [(t, json.loads(d)) for t, d in db.execute(
-            "SELECT type, details FROM audit_log WHERE type LIKE 'mail.%' ORDER BY seq")]
+        return [(e["type"], json.loads(e["details"])) for e in audit_events(db)
+                if e["type"].startswith("mail.")]
 
 
 def wait_for(predicate, timeout=30):

@@ -344,21 +344,26 @@ export interface AdminUser {
 }
 
 export interface AuditEntry {
-  seq: number;
+  index: number | null;  // log index; null while the event waits for the sequencer
+  pending: boolean;
   time: string;
   event: string;
   actor: string;
   subject?: string;
   details: Record<string, unknown>;
-  entry_hash: string;
+  leaf_hash: string;
+  legacy_seq?: number;  // entries migrated from the old hash chain
 }
 
 export interface AuditReport {
   ok: boolean;
   entries: number;
+  legacy_entries: number;
   checkpoints: number;
   last_checkpoint_seq: number;
-  first_bad_seq: number;
+  tree_size: number;
+  pending: number;
+  first_bad_index: number;
   problem: string;
 }
 
@@ -423,7 +428,7 @@ export const api = {
   enableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/enable`),
   invite: (email: string) => call<void>('POST', '/admin/invitations', { email }),
   audit: (before: number | null) =>
-    call<{ items: AuditEntry[]; next_before: number | null }>(
+    call<{ items: AuditEntry[]; next_before: number | null; pending: number }>(
       'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
   verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
 };

@@ -26,6 +26,7 @@ class NoTxn final : public WriteTxn {
   GuestsWriter& guests() override { std::abort(); }
   OutboxWriter& outbox() override { std::abort(); }
   AuditWriter& audit() override { std::abort(); }
+  LogWriter& log() override { std::abort(); }
   PlatformWriter& platform() override { std::abort(); }
 };
 

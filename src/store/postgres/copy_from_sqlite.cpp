@@ -19,7 +19,8 @@ namespace {
 constexpr const char* kTables[] = {
     "users",         "sessions",      "tokens",          "messages",  "mailbox",
     "attachments",   "uploads",       "counters",        "audit_log", "audit_checkpoints",
-    "platform_keys", "outbound_mail", "guest_addresses", "pickups"};
+    "platform_keys", "outbound_mail", "guest_addresses", "pickups",   "log_pending",
+    "log_entries",   "log_tiles",     "log_checkpoints"};
 
 struct Column {
   std::string name;
@@ -107,7 +108,9 @@ Result<MigrationReport> CopySqliteToPostgres(const std::string& sqlite_path,
     pqxx::connection conn(postgres_url);
     pqxx::work w(conn);
     const int64_t users = w.exec("SELECT count(*) FROM users")[0][0].as<int64_t>();
-    const int64_t audit = w.exec("SELECT count(*) FROM audit_log")[0][0].as<int64_t>();
+    const int64_t audit = w.exec("SELECT count(*) FROM audit_log")[0][0].as<int64_t>() +
+                          w.exec("SELECT count(*) FROM log_entries")[0][0].as<int64_t>() +
+                          w.exec("SELECT count(*) FROM log_pending")[0][0].as<int64_t>();
     if (users != 0 || audit != 0) {
       return Conflict("the PostgreSQL database is not empty (it has users or audit entries)");
     }
@@ -137,6 +140,10 @@ Result<MigrationReport> CopySqliteToPostgres(const std::string& sqlite_path,
       }
       report.rows.emplace_back(table, n);
     }
+    // Pending events keep their ids: the next one must come after them.
+    w.exec(
+        "SELECT setval(pg_get_serial_sequence('log_pending', 'id'), coalesce(max(id), 0) + 1, "
+        "false) FROM log_pending");
     w.commit();
   } catch (...) {
     return postgres::StatusFromException(std::current_exception(), nullptr);

@@ -70,6 +70,7 @@ class PostgresStore final : public Store {
         guests_(reader_),
         outbox_(reader_),
         audit_(reader_),
+        log_(reader_, pool_),
         platform_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
@@ -88,23 +89,24 @@ class PostgresStore final : public Store {
   GuestsReader& guests() override { return guests_; }
   OutboxReader& outbox() override { return outbox_; }
   AuditReader& audit() override { return audit_; }
+  LogReader& log() override { return log_; }
   PlatformReader& platform() override { return platform_; }
 
  private:
-  // One READ COMMITTED transaction for the whole batch. It starts by taking the write lock (a
-  // transaction-scoped advisory lock shared by every process on this database), so batches from
-  // all processes run one after another: the audit chain head read inside is always the newest,
-  // and row locks are always taken after that one lock (no lock-order deadlocks between
-  // batches). Serialization failures, deadlocks and a connection lost before commit re-run the
+  // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
+  // by side: no write takes a database-wide lock any more (state changes record their audit
+  // events as pending transparency-log rows, store/log_store.h); what must hold across
+  // processes is decided by single statements and row locks (docs/postgres.md). Only a batch
+  // that appends to the legacy audit chain takes the chain lock, at its first append
+  // (AuditTail). Serialization failures, deadlocks and a connection lost before commit re-run the
   // batch.
   //
   // A batch first runs its callbacks back to back. Almost all succeed, and a savepoint around
-  // each would cost two more round trips per callback under the lock. Only when one fails (and
-  // there are others to keep) is the batch rolled back and run again with a savepoint around each
-  // callback, so that the failing one undoes only itself.
+  // each would cost two more round trips per callback. Only when one fails (and there are others
+  // to keep) is the batch rolled back and run again with a savepoint around each callback, so
+  // that the failing one undoes only itself.
   //
-  // Round trips, all under the lock: BEGIN with the lock and the chain head; one per statement of
-  // the callbacks; the audit entries with COMMIT.
+  // Round trips: BEGIN; one per statement of the callbacks; any chain entries with COMMIT.
   std::vector<Status> CommitBatch(std::span<const Callback* const> batch) {
     std::vector<Status> results(batch.size());
     Status last = Unavailable("postgres: no attempt made");
@@ -116,18 +118,12 @@ class PostgresStore final : public Store {
       bool failed = false;
       try {
         BatchTransaction work(lease->conn());
-        // The head is read by a statement of its own after the lock's, so that its snapshot is
-        // taken once the lock was granted (in one statement it would be older, and could miss
-        // the entries the previous holder just committed).
-        static const std::string kLockThenHead =
-            "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) +
-            "); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-        const pqxx::result newest = work.Begin(kLockThenHead);
-        AuditTail audit(newest.empty() ? 0 : newest[0][0].as<int64_t>(),
-                        newest.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(newest[0][1]));
+        work.Begin("");
+        AuditTail audit;  // loaded (under the chain lock) by the batch's first legacy append
         for (size_t i = 0; i < batch.size() && !retryable && !(failed && !isolate); ++i) {
           if (isolate) work.tx().exec("SAVEPOINT w");
           const size_t mark = audit.Mark();
+          const bool was_loaded = audit.loaded();
           PgWriteTxn txn(work.tx(), audit);
           const Status s = (*batch[i])(txn);
           results[i] = txn.failure().ok() ? s : txn.failure();
@@ -137,7 +133,14 @@ class PostgresStore final : public Store {
           // ROLLBACK TO also clears an error state the failed statement left behind; the
           // callback's audit entries, not yet written, are dropped from the tail.
           work.tx().exec(results[i].ok() ? "RELEASE SAVEPOINT w" : "ROLLBACK TO SAVEPOINT w");
-          if (!results[i].ok()) audit.RollBackTo(mark);
+          if (!results[i].ok()) {
+            // A callback that took the chain lock lost it with its savepoint: forget the head.
+            if (!was_loaded) {
+              audit.Unload();
+            } else {
+              audit.RollBackTo(mark);
+            }
+          }
         }
         if (!retryable && failed && !isolate && batch.size() > 1) {
           // Rolled back (work's destructor); the same attempt again, one savepoint per callback.
@@ -172,6 +175,7 @@ class PostgresStore final : public Store {
   PgGuestsReader guests_;
   PgOutboxReader outbox_;
   PgAuditReader audit_;
+  PgLogReader log_;
   PgPlatformReader platform_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };

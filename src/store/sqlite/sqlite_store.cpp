@@ -36,6 +36,7 @@ class SqliteStore final : public Store {
         guests_(readers_),
         outbox_(readers_),
         audit_(readers_),
+        log_(readers_),
         platform_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
@@ -50,6 +51,7 @@ class SqliteStore final : public Store {
   GuestsReader& guests() override { return guests_; }
   OutboxReader& outbox() override { return outbox_; }
   AuditReader& audit() override { return audit_; }
+  LogReader& log() override { return log_; }
   PlatformReader& platform() override { return platform_; }
 
  private:
@@ -97,6 +99,7 @@ class SqliteStore final : public Store {
   SqliteGuestsReader guests_;
   SqliteOutboxReader outbox_;
   SqliteAuditReader audit_;
+  SqliteLogReader log_;
   SqlitePlatformReader platform_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };

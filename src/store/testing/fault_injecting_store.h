@@ -50,6 +50,7 @@ class FaultInjectingStore final : public Store {
   GuestsReader& guests() override { return inner_.guests(); }
   OutboxReader& outbox() override { return inner_.outbox(); }
   AuditReader& audit() override { return inner_.audit(); }
+  LogReader& log() override { return inner_.log(); }
   PlatformReader& platform() override { return inner_.platform(); }
 
  private:

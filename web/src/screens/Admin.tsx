@@ -145,11 +145,14 @@ function VerifyNow() {
         <div class={'verify-result ' + (report.ok ? 'seal-ok' : 'seal-bad')} role="status" data-testid="audit-result">
           {report.ok ? (
             <p>
-              <strong>Intact.</strong> All {report.entries} entries and {report.checkpoints} signed checkpoints check out.
+              <strong>Intact.</strong> All {report.entries} log entries match the signed checkpoint
+              {report.legacy_entries > 0 ? `, and the ${report.legacy_entries} entries of the older hash chain its ${report.checkpoints} signed checkpoints` : ''}.
+              {report.pending > 0 ? ` ${report.pending} newer events are waiting to be added.` : ''}
             </p>
           ) : (
             <p>
-              <strong>Tampered with.</strong> The first entry that does not match is #{report.first_bad_seq}
+              <strong>Tampered with.</strong>{' '}
+              {report.first_bad_index >= 0 ? `The first entry that does not match is #${report.first_bad_index}` : 'The log does not match its signature'}
               {report.problem ? `: ${report.problem}` : ''}. Entries checked: {report.entries}.
             </p>
           )}
@@ -187,8 +190,8 @@ export function AdminAudit() {
             </thead>
             <tbody>
               {items.map((a) => (
-                <tr key={a.seq}>
-                  <td>{a.seq}</td>
+                <tr key={a.leaf_hash + (a.index ?? 'pending')}>
+                  <td>{a.index ?? 'pending'}</td>
                   <td>{formatTime(a.time)}</td>
                   <td>{a.event}</td>
                   <td class="details">{a.actor}</td>

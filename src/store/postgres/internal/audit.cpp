@@ -74,11 +74,23 @@ std::string AuditTail::InsertStatement(pqxx::transaction_base& tx) const {
   return sql;
 }
 
-// Appends after the batch's tail. The batch read the chain head after taking the write lock
-// (postgres_store.cpp), so no other process appends meanwhile and the chain cannot fork.
+// Appends after the batch's tail. The first append of a batch takes the chain lock and then
+// reads the head (in a statement of its own, so that its snapshot is taken after the lock was
+// granted), so no other process appends meanwhile and the chain cannot fork.
 Result<AuditEntry> PgAuditWriter::AppendAudit(const AuditEvent& event) {
   if (!txn_.failure().ok()) return txn_.failure();
-  return txn_.audit().Append(event);
+  AuditTail& tail = txn_.audit();
+  if (!tail.loaded()) {
+    SP_RETURN_IF_ERROR(txn_.GuardStatus([&] {
+      tx_.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kAuditAppendLock) + ")");
+      const pqxx::result newest =
+          tx_.exec("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+      tail.Load(newest.empty() ? 0 : newest[0][0].as<int64_t>(),
+                newest.empty() ? Bytes(kAuditHashBytes, 0) : ReadBytes(newest[0][1]));
+      return Status::Ok();
+    }));
+  }
+  return tail.Append(event);
 }
 
 Status PgAuditWriter::AddAuditCheckpoint(const AuditCheckpoint& c) {

@@ -12,13 +12,27 @@
 
 namespace sealpost::store::postgres {
 
-// The batch's end of the audit chain. The batch reads the newest entry right after taking the
-// database-wide write lock; from then on only the batch's own appends move it, so it is kept here
-// rather than queried per append. Appends are computed here and written together, by one
-// statement sent with the batch's COMMIT (InsertStatement): no round trip of their own.
+// The batch's end of the legacy audit chain, which only tests and tools still append to (state
+// changes record transparency-log events instead: store/log_store.h). A batch's first append
+// takes the chain lock (a transaction-scoped advisory lock) and then reads the newest entry, so
+// batches that never append never wait for it; from then on only the batch's own appends move
+// the head, so it is kept here rather than queried per append. Appends are computed here and
+// written together, by one statement sent with the batch's COMMIT (InsertStatement).
 class AuditTail {
  public:
-  AuditTail(int64_t seq, Bytes hash) : seq_(seq), hash_(std::move(hash)) {}
+  AuditTail() = default;
+
+  bool loaded() const { return loaded_; }
+  void Load(int64_t seq, Bytes hash) {
+    seq_ = seq;
+    hash_ = std::move(hash);
+    loaded_ = true;
+  }
+  // Forgets the head (the callback that loaded it was rolled back, and its lock with it).
+  void Unload() {
+    appended_.clear();
+    loaded_ = false;
+  }
 
   AuditEntry Append(const AuditEvent& event);
 
@@ -31,7 +45,8 @@ class AuditTail {
   std::string InsertStatement(pqxx::transaction_base& tx) const;
 
  private:
-  int64_t seq_;
+  bool loaded_ = false;
+  int64_t seq_ = 0;
   Bytes hash_;
   std::vector<AuditEntry> appended_;
 };

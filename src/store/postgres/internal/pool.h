@@ -75,6 +75,10 @@ class Pool {
     return Lease(this, std::move(conn).value());
   }
 
+  // The database URL (for a connection that must stay outside the pool, such as the log
+  // sequencer's lock holder).
+  const std::string& url() const { return url_; }
+
   void Put(std::unique_ptr<pqxx::connection> conn) {
     std::lock_guard lock(mu_);
     ++open_;

@@ -214,6 +214,32 @@ ALTER TABLE pickups ADD COLUMN sealed_share BYTEA NOT NULL DEFAULT ''::bytea,
 ALTER TABLE users ADD COLUMN recovery_ops BIGINT NOT NULL DEFAULT 0,
   ADD COLUMN recovery_mem BIGINT NOT NULL DEFAULT 0;
 )sql",
+      // 10: the transparency log (store/log_store.h, docs/formats/log-entry.md). The hash chain
+      // stays, read-only, as the history the log's legacy leaves carry.
+      R"sql(
+CREATE TABLE log_pending(
+  id BIGSERIAL PRIMARY KEY,
+  leaf BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE log_entries(
+  idx BIGINT PRIMARY KEY,
+  leaf BYTEA NOT NULL
+);
+CREATE TABLE log_tiles(
+  level INTEGER NOT NULL,
+  idx BIGINT NOT NULL,
+  width INTEGER NOT NULL,
+  hashes BYTEA NOT NULL,
+  PRIMARY KEY(level, idx)
+);
+CREATE TABLE log_checkpoints(
+  size BIGINT PRIMARY KEY,
+  root_hash BYTEA NOT NULL,
+  note TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

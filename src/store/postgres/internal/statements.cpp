@@ -84,6 +84,18 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
        S({"SELECT ", kAuditColumns, " FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2"})},
       {"read_checkpoints",
        "SELECT seq, hash, signature, time_ms FROM audit_checkpoints ORDER BY seq"},
+      {"log_read_pending", "SELECT id, leaf, created_ms FROM log_pending ORDER BY id LIMIT $1"},
+      {"log_read_pending_before",
+       "SELECT id, leaf, created_ms FROM log_pending WHERE id < $1 ORDER BY id DESC LIMIT $2"},
+      {"log_read_entries",
+       "SELECT idx, leaf FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT $2"},
+      {"log_read_entries_before",
+       "SELECT idx, leaf FROM log_entries WHERE idx < $1 ORDER BY idx DESC LIMIT $2"},
+      {"log_get_tile", "SELECT width, hashes FROM log_tiles WHERE level = $1 AND idx = $2"},
+      {"log_latest_checkpoint",
+       "SELECT size, root_hash, note, created_ms FROM log_checkpoints ORDER BY size DESC LIMIT 1"},
+      {"log_read_checkpoints",
+       "SELECT size, root_hash, note, created_ms FROM log_checkpoints ORDER BY size"},
       {"get_platform_key",
        "SELECT name, public_key, wrapped_secret FROM platform_keys WHERE name = $1"},
       // Writes.
@@ -153,6 +165,20 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
       {"add_checkpoint",
        "INSERT INTO audit_checkpoints(seq, hash, signature, time_ms) VALUES($1,$2,$3,$4) "
        "ON CONFLICT DO NOTHING"},
+      // The transparency log (log.cpp). Pending events take a sequence value and nothing else:
+      // no lock, no read. Entries go in as arrays (hex leaves) in one statement.
+      {"log_add_pending", "INSERT INTO log_pending(leaf, created_ms) VALUES($1, $2)"},
+      {"log_append_entries",
+       "INSERT INTO log_entries(idx, leaf) SELECT x.idx, decode(x.leaf, 'hex') FROM "
+       "unnest($1::bigint[], $2::text[]) AS x(idx, leaf) ON CONFLICT DO NOTHING"},
+      {"log_put_tile",
+       "INSERT INTO log_tiles AS t(level, idx, width, hashes) VALUES($1,$2,$3,$4) "
+       "ON CONFLICT(level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes "
+       "WHERE excluded.width > t.width"},
+      {"log_add_checkpoint",
+       "INSERT INTO log_checkpoints(size, root_hash, note, created_ms) VALUES($1,$2,$3,$4) "
+       "ON CONFLICT DO NOTHING"},
+      {"log_delete_pending", "DELETE FROM log_pending WHERE id = ANY($1::bigint[])"},
       // Blobs (postgres_blobs.cpp).
       {"blob_create", "INSERT INTO blobs(id, size, created_ms) VALUES($1, 0, $2)"},
       {"blob_append", "INSERT INTO blob_chunks(blob_id, seq, data) VALUES($1, $2, $3)"},

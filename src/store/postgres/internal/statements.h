@@ -44,5 +44,7 @@ MessageRecord ReadMessage(const pqxx::row& r);
 // Key of the transaction-scoped advisory lock that serialises audit chain appends.
 inline constexpr int64_t kAuditAppendLock = 0x5365616c41756431;  // "SealAud1"
 inline constexpr int64_t kMigrationLock = 0x5365616c4d696731;    // "SealMig1"
+// Key of the session advisory lock that elects the one log sequencer (docs/formats/log-entry.md).
+inline constexpr int64_t kLogSequencerLock = 0x5365616c4c6f6731;  // "SealLog1"
 
 }  // namespace sealpost::store::postgres

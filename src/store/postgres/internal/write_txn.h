@@ -7,6 +7,7 @@
 #include "store/postgres/internal/accounts.h"
 #include "store/postgres/internal/audit.h"
 #include "store/postgres/internal/guests.h"
+#include "store/postgres/internal/log.h"
 #include "store/postgres/internal/messages.h"
 #include "store/postgres/internal/outbox.h"
 #include "store/postgres/internal/platform.h"
@@ -25,6 +26,7 @@ class PgWriteTxn final : public WriteTxn {
         guests_(txn_),
         outbox_(txn_),
         audit_(txn_),
+        log_(txn_),
         platform_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
@@ -35,6 +37,7 @@ class PgWriteTxn final : public WriteTxn {
   GuestsWriter& guests() override { return guests_; }
   OutboxWriter& outbox() override { return outbox_; }
   AuditWriter& audit() override { return audit_; }
+  LogWriter& log() override { return log_; }
   PlatformWriter& platform() override { return platform_; }
 
  private:
@@ -44,6 +47,7 @@ class PgWriteTxn final : public WriteTxn {
   PgGuestsWriter guests_;
   PgOutboxWriter outbox_;
   PgAuditWriter audit_;
+  PgLogWriter log_;
   PgPlatformWriter platform_;
 };
 

@@ -185,6 +185,32 @@ ALTER TABLE pickups ADD COLUMN sender_share BLOB NOT NULL DEFAULT X'';
 ALTER TABLE users ADD COLUMN recovery_ops INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN recovery_mem INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 9: the transparency log (store/log_store.h, docs/formats/log-entry.md). The hash chain
+      // above stays, read-only, as the history the log's legacy leaves carry.
+      R"sql(
+CREATE TABLE log_pending(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  leaf BLOB NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE log_entries(
+  idx INTEGER PRIMARY KEY,
+  leaf BLOB NOT NULL
+) STRICT;
+CREATE TABLE log_tiles(
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  hashes BLOB NOT NULL,
+  PRIMARY KEY(level, idx)
+) STRICT;
+CREATE TABLE log_checkpoints(
+  size INTEGER PRIMARY KEY,
+  root_hash BLOB NOT NULL,
+  note TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+)sql",
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/guests.h"
+#include "store/sqlite/internal/log.h"
 #include "store/sqlite/internal/messages.h"
 #include "store/sqlite/internal/outbox.h"
 #include "store/sqlite/internal/platform.h"
@@ -16,13 +17,20 @@ namespace sealpost::store::sqlite {
 class SqliteWriteTxn final : public WriteTxn {
  public:
   explicit SqliteWriteTxn(Connection& db)
-      : accounts_(db), messages_(db), guests_(db), outbox_(db), audit_(db), platform_(db) {}
+      : accounts_(db),
+        messages_(db),
+        guests_(db),
+        outbox_(db),
+        audit_(db),
+        log_(db),
+        platform_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
   GuestsWriter& guests() override { return guests_; }
   OutboxWriter& outbox() override { return outbox_; }
   AuditWriter& audit() override { return audit_; }
+  LogWriter& log() override { return log_; }
   PlatformWriter& platform() override { return platform_; }
 
  private:
@@ -31,6 +39,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteGuestsWriter guests_;
   SqliteOutboxWriter outbox_;
   SqliteAuditWriter audit_;
+  SqliteLogWriter log_;
   SqlitePlatformWriter platform_;
 };
 
