@@ -120,6 +120,31 @@ TEST(HeaderProtection, WrapEncryptedMakesTheOuterMessage) {
   EXPECT_EQ(decrypted->in_reply_to, "parent@partner.example");
 }
 
+// The shape pgp::WrapPgpMime(...).ToEntity() gives (RFC 3156 section 4).
+TEST(HeaderProtection, WrapEncryptedTakesAPgpMimeEntity) {
+  const std::string pgp_mime =
+      "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\r\n"
+      " boundary=\"pgp-1\"\r\n"
+      "\r\n"
+      "--pgp-1\r\n"
+      "Content-Type: application/pgp-encrypted\r\n"
+      "\r\n"
+      "Version: 1\r\n"
+      "--pgp-1\r\n"
+      "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
+      "\r\n"
+      "-----BEGIN PGP MESSAGE-----\r\n\r\nhF4DAAAAAAAAAAASAQdA\r\n-----END PGP MESSAGE-----\r\n"
+      "--pgp-1--\r\n";
+  auto outer = WrapEncrypted(Secret(), pgp_mime);
+  ASSERT_THAT(outer.status(), IsOk());
+  auto parsed = ParseMessage(*outer);
+  ASSERT_THAT(parsed.status(), IsOk());
+  EXPECT_EQ(parsed->subject, "[...]");
+  ASSERT_EQ(parsed->attachments.size(), 2u);
+  EXPECT_EQ(parsed->attachments[0].content_type, "application/pgp-encrypted");
+  EXPECT_THAT(parsed->attachments[1].data, HasSubstr("BEGIN PGP MESSAGE"));
+}
+
 TEST(HeaderProtection, WithoutProtectionTheOuterFieldsCount) {
   auto outer = WrapEncrypted(Secret(), kSmimePart);
   ASSERT_THAT(outer.status(), IsOk());
