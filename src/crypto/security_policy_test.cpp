@@ -26,6 +26,17 @@ TEST(SecurityPolicy, SmimeRefusesWeakChoices) {
   EXPECT_FALSE(kSmime.gcm_when_capabilities_unknown);
 }
 
+// The MIME parser's bounds: below what a hostile message needs to hurt, above real mail.
+TEST(SecurityPolicy, MimeParseLimitsStayBounded) {
+  EXPECT_LE(kMimeParse.max_message_bytes, size_t{256} << 20);
+  EXPECT_GE(kMimeParse.max_message_bytes, size_t{25} << 20);
+  EXPECT_LE(kMimeParse.max_depth, 64u);  // GMime descends recursively
+  EXPECT_GE(kMimeParse.max_depth, 10u);
+  EXPECT_LE(kMimeParse.max_parts, 10000u);
+  EXPECT_GT(kMimeParse.max_parts, 100u);               // a web UI message has up to 100 attachments
+  EXPECT_GE(kMimeParse.max_header_field_bytes, 998u);  // RFC 5322 line limit
+}
+
 TEST(SecurityPolicy, OpenPgpRefusesDsaAndElgamal) {
   EXPECT_GE(kOpenPgp.min_rsa_bits, 2048);
   EXPECT_FALSE(Contains(kOpenPgp.public_key_algorithms, "DSA"));

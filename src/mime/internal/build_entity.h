@@ -1,0 +1,28 @@
+// The GMime side of building a message: OutgoingMessage → GMimeMessage, and a GMime object →
+// its bytes with CRLF line ends. Shared by message_builder.cpp and header_protection.cpp.
+//
+// Thread-safety: every call makes its own GMime objects (internal/gmime_init.h).
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "mime/internal/gmime_handles.h"
+#include "mime/message.h"
+
+namespace sealpost::mime::internal {
+
+// Checks every field of the message (header_checks.h): InvalidArgument names the first bad one.
+Status CheckOutgoingMessage(const OutgoingMessage& message);
+
+// Adds "Display Name <address>" to the From, To, Cc or Bcc field.
+void AddMailbox(GMimeMessage* message, GMimeAddressType type, const Mailbox& mailbox);
+
+// Checks every field (header_checks.h) and builds the message: headers, then the body
+// (text, text+HTML as multipart/alternative, either with attachments as multipart/mixed).
+Result<GObjectPtr<GMimeMessage>> BuildGMimeMessage(const OutgoingMessage& message);
+
+// The object's bytes, every line ending in CRLF.
+Result<std::string> WriteWithCrlf(GMimeObject* object);
+
+}  // namespace sealpost::mime::internal
