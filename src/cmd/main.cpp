@@ -1,4 +1,4 @@
-// The sealpost binary: `serve`, `verify audit`, `admin migrate`, `version`.
+// The sealpost binary: `serve`, `verify audit`, `verify receipt`, `admin migrate`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,6 +9,7 @@
 #include "cmd/config.h"
 #include "cmd/serve.h"
 #include "cmd/verify.h"
+#include "cmd/verify_receipt.h"
 
 int main(int argc, char** argv) {
   // Logs go to stderr; stdout carries only what the operator must read (URL, links).
@@ -37,6 +38,20 @@ int main(int argc, char** argv) {
   std::string verify_store_url;
   verify_audit->add_option("--store-url", verify_store_url,
                            "PostgreSQL URL of the store (default: SQLite in the data directory)");
+
+  sealpost::cmd::VerifyReceiptArgs receipt_args;
+  auto* verify_receipt = verify->add_subcommand(
+      "receipt", "Check a receipt: signature, time-stamp, sealed digest and log inclusion proof");
+  verify_receipt->add_option("FILE", receipt_args.receipt_path, "The receipt (DER)")->required();
+  verify_receipt
+      ->add_option("--root", receipt_args.root_path, "The platform root certificate (PEM)")
+      ->required();
+  verify_receipt->add_option("--log-key", receipt_args.log_key,
+                             "The log's note verifier key (name+hash+key), or a file holding it");
+  verify_receipt->add_option("--digest", receipt_args.digest_hex,
+                             "The sealed digest the receipt must name (64 hex digits)");
+  verify_receipt->add_option("--statement", receipt_args.statement_path,
+                             "The message's seal statement; its SHA-256 must be the sealed digest");
 
   auto* admin = cli.add_subcommand("admin", "Administration of an installation");
   admin->require_subcommand(1);
@@ -73,6 +88,9 @@ int main(int argc, char** argv) {
   }
   if (verify->got_subcommand(verify_audit)) {
     return sealpost::cmd::VerifyAudit(verify_dir, public_key, verify_store_url);
+  }
+  if (verify->got_subcommand(verify_receipt)) {
+    return sealpost::cmd::VerifyReceiptCommand(receipt_args);
   }
   return 2;
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -333,6 +334,21 @@ TEST_F(ReceiptTest, LogProofTextRoundTripsAndRefusesNonCanonicalForms) {
   std::string wrong_count = text;
   wrong_count.replace(wrong_count.find("path 3"), 6, "path 4");
   EXPECT_FALSE(ParseLogProof(wrong_count).ok());
+}
+
+// Writes the fuzz seeds of tests/fuzz/corpus/receipt/ when SEALPOST_FUZZ_SEED_DIR is set
+// (docs/fuzzing.md); otherwise checks only that the seeds parse.
+TEST_F(ReceiptTest, FuzzSeeds) {
+  const Bytes receipt = Issue();
+  auto parts = ParseReceipt(receipt);
+  ASSERT_THAT(parts.status(), IsOk());
+  const std::string proof = EncodeLogProof(parts->proof);
+  ASSERT_THAT(ParseEvidenceDocument(parts->document).status(), IsOk());
+  if (const char* dir = std::getenv("SEALPOST_FUZZ_SEED_DIR")) {
+    testutil::WriteTestFile(dir, "receipt.p7m", AsChars(receipt));
+    testutil::WriteTestFile(dir, "document.txt", parts->document);
+    testutil::WriteTestFile(dir, "log-proof.txt", proof);
+  }
 }
 
 }  // namespace
