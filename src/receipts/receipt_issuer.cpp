@@ -110,7 +110,13 @@ Result<Bytes> TimeStampWith(ByteView sha256_imprint,
 }
 
 Result<Bytes> InProcessTimeStamper::TimeStamp(ByteView sha256_imprint) const {
-  return TimeStampWith(sha256_imprint, [this](ByteView query) { return tsa_.Respond(query); });
+  if (sha256_imprint.size() != 32) return InvalidArgument("a SHA-256 imprint is 32 bytes");
+  TsReqPtr req(TS_REQ_new());
+  if (!req) return crypto::OpensslFailure("TS_REQ_new");
+  SP_ASSIGN_OR_RETURN(const Bytes query, BuildQuery(sha256_imprint, req.get()));
+  // Our own TSA in this process: the token is taken from the response object, not parsed back
+  // from DER (see TimeStampAuthority::RespondWithToken).
+  return tsa_.RespondWithToken(query);
 }
 
 Result<LogProof> StoreLogProofSource::Prove(uint64_t index) {

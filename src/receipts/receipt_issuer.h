@@ -29,13 +29,14 @@ namespace sealpost::receipts {
 class TimeStamper {
  public:
   virtual ~TimeStamper() = default;
-  // A granted RFC 3161 token (DER ContentInfo) over `sha256_imprint` (32 bytes), checked to
-  // carry that imprint and the request's nonce. Unavailable when the TSA refuses or is
-  // unreachable.
+  // A granted RFC 3161 token (DER ContentInfo) over `sha256_imprint` (32 bytes). An external
+  // TSA's answer is checked to carry that imprint and the request's nonce (TimeStampWith).
+  // Unavailable when the TSA refuses or is unreachable.
   virtual Result<Bytes> TimeStamp(ByteView sha256_imprint) const = 0;
 };
 
-// Asks a TimeStampAuthority in this process (no network). `tsa` must outlive this.
+// Asks a TimeStampAuthority in this process (no network; the same request an external client
+// sends, answered by RespondWithToken). `tsa` must outlive this.
 class InProcessTimeStamper final : public TimeStamper {
  public:
   explicit InProcessTimeStamper(const TimeStampAuthority& tsa) : tsa_(tsa) {}

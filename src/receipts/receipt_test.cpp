@@ -336,6 +336,42 @@ TEST_F(ReceiptTest, LogProofTextRoundTripsAndRefusesNonCanonicalForms) {
   EXPECT_FALSE(ParseLogProof(wrong_count).ok());
 }
 
+TEST_F(ReceiptTest, ExternalTsaExchangeChecksTheAnswer) {
+  const Bytes imprint(32, 0x5a);
+  // A well-behaved TSA (ours, over the wire format): the token carries the imprint.
+  auto token = TimeStampWith(imprint, [this](ByteView q) { return tsa_->Respond(q); });
+  ASSERT_THAT(token.status(), IsOk());
+  Write("token.der", AsChars(*token));
+  const auto r = RunTool({"openssl", "ts", "-verify", "-in", "token.der", "-token_in", "-digest",
+                          HexEncode(imprint), "-CAfile", "root.pem", "-untrusted", "chain.pem"},
+                         dir_.path());
+  EXPECT_EQ(r.exit_code, 0) << r.output();
+  // Garbage, an unreachable TSA, and an answer to another request are refused.
+  EXPECT_THAT(TimeStampWith(imprint,
+                            [](ByteView) -> Result<Bytes> {
+                              return Bytes{1, 2, 3};
+                            })
+                  .status(),
+              StatusIs(ErrorCode::kUnavailable));
+  EXPECT_THAT(
+      TimeStampWith(imprint, [](ByteView) -> Result<Bytes> { return Unavailable("no route"); })
+          .status(),
+      StatusIs(ErrorCode::kUnavailable));
+  Bytes other_query;
+  ASSERT_THAT(TimeStampWith(Bytes(32, 1),
+                            [&](ByteView q) {
+                              other_query.assign(q.begin(), q.end());
+                              return tsa_->Respond(q);
+                            })
+                  .status(),
+              IsOk());
+  EXPECT_THAT(TimeStampWith(imprint, [&](ByteView) { return tsa_->Respond(other_query); }).status(),
+              StatusIs(ErrorCode::kUnavailable));
+  // A refused query (garbage) gives no token in process either.
+  EXPECT_THAT(tsa_->RespondWithToken(AsBytes("garbage")).status(),
+              StatusIs(ErrorCode::kUnavailable));
+}
+
 // Writes the fuzz seeds of tests/fuzz/corpus/receipt/ when SEALPOST_FUZZ_SEED_DIR is set
 // (docs/fuzzing.md); otherwise checks only that the seeds parse.
 TEST_F(ReceiptTest, FuzzSeeds) {
