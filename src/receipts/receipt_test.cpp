@@ -13,11 +13,13 @@
 #include "receipts/receipt_issuer.h"
 #include "receipts/receipt_verifier.h"
 #include "receipts/tsa.h"
+#include "store/sqlite/sqlite_store.h"
 #include "testing/run_tool.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 #include "tlog/checkpoint.h"
 #include "tlog/log_entry.h"
+#include "tlog/tiles.h"
 
 namespace sealpost::receipts {
 namespace {
@@ -370,6 +372,43 @@ TEST_F(ReceiptTest, ExternalTsaExchangeChecksTheAnswer) {
   // A refused query (garbage) gives no token in process either.
   EXPECT_THAT(tsa_->RespondWithToken(AsBytes("garbage")).status(),
               StatusIs(ErrorCode::kUnavailable));
+}
+
+// The proof read from a store's tiles (what the sequencer writes) gives a receipt that verifies.
+TEST_F(ReceiptTest, StoreLogProofSourceReadsTheProofFromTiles) {
+  auto store = store::sqlite::OpenSqliteStore(dir_.path() + "/log.db");
+  ASSERT_THAT(store.status(), IsOk());
+  // 300 leaves (a full level-0 tile and a partial one), the receipt's event at index 260.
+  std::vector<Bytes> leaves;
+  std::vector<tlog::Hash> hashes;
+  for (int i = 0; i < 300; ++i) {
+    tlog::LogEvent e{kEventMs, "message.send", "u-1", "m-" + std::to_string(i), "{}"};
+    leaves.push_back(*tlog::EncodeLogEvent(e));
+    hashes.push_back(tlog::LeafHash(leaves.back()));
+  }
+  const tlog::LeafHashSpan source(hashes);
+  auto note = tlog::SignCheckpoint({std::string(kOrigin), 300, tlog::RootHash(hashes), {}}, kOrigin,
+                                   log_key_);
+  ASSERT_THAT(note.status(), IsOk());
+  ASSERT_THAT((*store)->Write([&](store::WriteTxn& tx) -> Status {
+    SP_RETURN_IF_ERROR(tx.log().AppendLogEntries(0, leaves));
+    for (const tlog::TileId& t : tlog::TilesForTree(300)) {
+      SP_ASSIGN_OR_RETURN(const Bytes tile, tlog::MakeTile(source, t));
+      SP_RETURN_IF_ERROR(tx.log().PutLogTile(t.level, t.index, t.width, tile));
+    }
+    const tlog::Hash root = tlog::RootHash(hashes);
+    return tx.log().AddLogCheckpoint({300, Bytes(root.begin(), root.end()), *note, clock_.Now()});
+  }),
+              IsOk());
+  StoreLogProofSource proofs((*store)->log());
+  EXPECT_THAT(proofs.Prove(300).status(), StatusIs(ErrorCode::kNotFound));
+  document_.message_id = "m-260";
+  document_.log_index = 260;
+  auto receipt = issuer_->Issue(document_, proofs);
+  ASSERT_THAT(receipt.status(), IsOk());
+  const ReceiptReport report = VerifyReceipt(*receipt, Options());
+  EXPECT_TRUE(report.valid()) << Failures(report);
+  EXPECT_THAT(report.Find("log proof")->detail, HasSubstr("leaf 260 of 300"));
 }
 
 // Writes the fuzz seeds of tests/fuzz/corpus/receipt/ when SEALPOST_FUZZ_SEED_DIR is set
