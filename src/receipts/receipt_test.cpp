@@ -156,6 +156,10 @@ TEST_F(ReceiptTest, IssuedReceiptVerifiesInEveryPart) {
   ASSERT_TRUE(report.document.has_value());
   EXPECT_EQ(*report.document, document_);
   EXPECT_THAT(report.document_text, ::testing::StartsWith(std::string(kExpectedDocumentPrefix)));
+  auto parts = ParseReceipt(receipt);
+  ASSERT_THAT(parts.status(), IsOk());
+  EXPECT_THAT(report.Find("time-stamp")->detail,
+              HasSubstr("imprint " + HexEncode(crypto::Sha256(parts->signature))));
 }
 
 TEST_F(ReceiptTest, ParserReturnsTheParts) {

@@ -119,7 +119,8 @@ Status CheckTimeStamp(ByteView token, ByteView signature, CMS_ContentInfo* cms,
   if (info) {
     const ASN1_GENERALIZEDTIME* t = TS_TST_INFO_get_time(info.get());
     detail = "time-stamped at " +
-             std::string(reinterpret_cast<const char*>(t->data), static_cast<size_t>(t->length));
+             std::string(reinterpret_cast<const char*>(t->data), static_cast<size_t>(t->length)) +
+             ", imprint " + HexEncode(imprint);
   }
   return Status::Ok();
 }
@@ -177,7 +178,9 @@ ReceiptReport VerifyReceipt(ByteView receipt, const ReceiptVerifyOptions& option
   const ByteView signature = internal::SignatureValue(*si);
 
   std::string detail;
-  add("signature", CheckSignature(cms->get(), *si, options.roots, detail), detail);
+  // The status first: the detail is filled in by the check (argument order is unspecified).
+  const Status signature_ok = CheckSignature(cms->get(), *si, options.roots, detail);
+  add("signature", signature_ok, detail);
   ERR_clear_error();
 
   auto document = ParseEvidenceDocument(report.document_text);
@@ -185,7 +188,8 @@ ReceiptReport VerifyReceipt(ByteView receipt, const ReceiptVerifyOptions& option
   if (document.ok()) report.document = *document;
 
   detail.clear();
-  add("time-stamp", CheckTimeStamp(*token, signature, cms->get(), options.roots, detail), detail);
+  const Status time_stamp_ok = CheckTimeStamp(*token, signature, cms->get(), options.roots, detail);
+  add("time-stamp", time_stamp_ok, detail);
   ERR_clear_error();
 
   if (!options.sealed_digest_hex) {
