@@ -158,6 +158,7 @@ TEST_F(ReceiptTest, IssuedReceiptVerifiesInEveryPart) {
   EXPECT_THAT(report.document_text, ::testing::StartsWith(std::string(kExpectedDocumentPrefix)));
   auto parts = ParseReceipt(receipt);
   ASSERT_THAT(parts.status(), IsOk());
+  EXPECT_THAT(report.Find("signature")->detail, HasSubstr("Evidence"));
   EXPECT_THAT(report.Find("time-stamp")->detail,
               HasSubstr("imprint " + HexEncode(crypto::Sha256(parts->signature))));
 }
