@@ -15,6 +15,9 @@
 #      the same run (smime_sign_encrypt); target ≥ 0.8 × baseline.
 #   6. transparency log (log_bench): sequencing events/s on SQLite, target ≥ 20,000/s; tile
 #      reads and time of one inclusion proof in a log of BENCH_LOG_EVENTS (10^6) entries.
+#   7. receipts (receipt_issue_bench): issuing one receipt (CMS sign + RFC 3161 token + log
+#      proof) through receipts::ReceiptIssuer against a bare OpenSSL loop of the same
+#      operations in the same run; target ≥ 0.8 × baseline.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -50,12 +53,12 @@ if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline \
-    pgp_encrypt_bench smime_sign_encrypt log_bench
+    pgp_encrypt_bench smime_sign_encrypt log_bench receipt_issue_bench
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
   "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench" "$BUILD/bench/smime_sign_encrypt" \
-  "$BUILD/bench/log_bench"; do
+  "$BUILD/bench/log_bench" "$BUILD/bench/receipt_issue_bench"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -312,6 +315,14 @@ LOG_SIZE=$(result log_size "$WORK/log.txt")
 LOG_TILES=$(result max_tile_reads "$WORK/log.txt")
 LOG_PROOF_US=$(result proof_us "$WORK/log.txt")
 
+section "receipts: issuing, Sealpost vs bare OpenSSL CMS + TS"
+"$BUILD/bench/receipt_issue_bench" --seconds "$(calc "%.1f" "$SECONDS_MEASURED / 3")" |
+  tee "$WORK/receipt.txt"
+RECEIPT_OURS=$(result sealpost_per_s "$WORK/receipt.txt")
+RECEIPT_BARE=$(result baseline_per_s "$WORK/receipt.txt")
+RECEIPT_RATIO=$(result ratio "$WORK/receipt.txt")
+RECEIPT_TARGET=0.8
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -341,6 +352,9 @@ row "attachment round trip (SHA-256)" "$([[ $SHA_OK == PASS ]] && echo equal || 
 row "log: sequenced events/s" "$LOG_RATE" ">= 20000" "$(verdict "$LOG_RATE >= 20000")"
 row "log: proof in $LOG_SIZE entries (tiles, us)" "$LOG_TILES tiles, $LOG_PROOF_US us" \
   "O(log n)" "-"
+
+row "receipts: issued/s / bare OpenSSL" "$RECEIPT_OURS / $RECEIPT_BARE = $RECEIPT_RATIO" \
+  ">= $RECEIPT_TARGET" "$(verdict "$RECEIPT_RATIO >= $RECEIPT_TARGET")"
 
 # Different bytes coming back is a correctness failure, not a missed performance target.
 [[ $SHA_OK == PASS ]] || die "the downloaded attachment differs from the uploaded one"

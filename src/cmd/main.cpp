@@ -1,4 +1,4 @@
-// The sealpost binary: `serve`, `verify audit`, `verify log`, `admin migrate`, `version`.
+// The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `admin migrate`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -10,6 +10,7 @@
 #include "cmd/serve.h"
 #include "cmd/verify.h"
 #include "cmd/verify_log.h"
+#include "cmd/verify_receipt.h"
 
 int main(int argc, char** argv) {
   // Logs go to stderr; stdout carries only what the operator must read (URL, links).
@@ -58,6 +59,20 @@ int main(int argc, char** argv) {
   verify_log->add_option("--timeout", log_options.timeout_seconds,
                          "Seconds per HTTPS request (default 30)");
 
+  sealpost::cmd::VerifyReceiptArgs receipt_args;
+  auto* verify_receipt = verify->add_subcommand(
+      "receipt", "Check a receipt: signature, time-stamp, sealed digest and log inclusion proof");
+  verify_receipt->add_option("FILE", receipt_args.receipt_path, "The receipt (DER)")->required();
+  verify_receipt
+      ->add_option("--root", receipt_args.root_path, "The platform root certificate (PEM)")
+      ->required();
+  verify_receipt->add_option("--log-key", receipt_args.log_key,
+                             "The log's note verifier key (name+hash+key), or a file holding it");
+  verify_receipt->add_option("--digest", receipt_args.digest_hex,
+                             "The sealed digest the receipt must name (64 hex digits)");
+  verify_receipt->add_option("--statement", receipt_args.statement_path,
+                             "The message's seal statement; its SHA-256 must be the sealed digest");
+
   auto* admin = cli.add_subcommand("admin", "Administration of an installation");
   admin->require_subcommand(1);
   auto* migrate = admin->add_subcommand(
@@ -95,5 +110,8 @@ int main(int argc, char** argv) {
     return sealpost::cmd::VerifyAudit(verify_dir, public_key, verify_store_url);
   }
   if (verify->got_subcommand(verify_log)) return sealpost::cmd::VerifyLog(log_options);
+  if (verify->got_subcommand(verify_receipt)) {
+    return sealpost::cmd::VerifyReceiptCommand(receipt_args);
+  }
   return 2;
 }

@@ -174,6 +174,21 @@ inline constexpr TsaPolicy kTsa = {
     /*max_query_bytes=*/64 * 1024,
 };
 
+// --- Signed receipts (receipts/receipt_issuer.h, docs/formats/receipt.md). -----------------
+
+struct ReceiptPolicy {
+  std::string_view source;
+  std::string_view digest;   // CMS message digest, ESSCertIDv2 and the time-stamp imprint
+  size_t max_receipt_bytes;  // a receipt is a few KiB; the verifier refuses larger input
+};
+
+inline constexpr ReceiptPolicy kReceipts = {
+    "RFC 5652 CMS, RFC 5035 signing-certificate-v2, RFC 3161 appendix A (CAdES-T, ETSI EN 319 "
+    "122-1) with ETSI TS 119 312 hashes; adopted 2026-12",
+    /*digest=*/"SHA256",
+    /*max_receipt_bytes=*/1 << 20,
+};
+
 // --- TLS, outbound (enforced TLS to partner domains) and the protocol floor. ---------------
 
 struct TlsClientPolicy {

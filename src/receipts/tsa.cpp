@@ -158,11 +158,14 @@ TimeStampAuthority::~TimeStampAuthority() = default;
 
 const std::string& TimeStampAuthority::policy_oid() const { return state_->options.policy_oid; }
 
-Result<Bytes> TimeStampAuthority::Respond(ByteView query) const {
+namespace {
+
+// The response object for `query`: granted or a rejection.
+Result<TsRespPtr> CreateResponse(const TimeStampAuthority::State& state, ByteView query) {
   if (query.size() > crypto::policy::kTsa.max_query_bytes) {
     return TooLarge("time-stamp query over 64 KiB");
   }
-  SP_ASSIGN_OR_RETURN(TsRespCtxPtr ctx, NewContext(*state_));
+  SP_ASSIGN_OR_RETURN(TsRespCtxPtr ctx, NewContext(state));
   // A query with trailing bytes is fed as an empty one, which OpenSSL answers with the same
   // rejection (badDataFormat) as any other malformed query.
   const bool whole = IsOneRequest(query);
@@ -174,9 +177,32 @@ Result<Bytes> TimeStampAuthority::Respond(ByteView query) const {
   TsRespPtr response(TS_RESP_create_response(ctx.get(), in.get()));
   if (!response) return crypto::OpensslFailure("TS_RESP_create_response");
   ERR_clear_error();  // a rejected query leaves OpenSSL's reasons on the queue
+  return response;
+}
+
+}  // namespace
+
+Result<Bytes> TimeStampAuthority::Respond(ByteView query) const {
+  SP_ASSIGN_OR_RETURN(const TsRespPtr response, CreateResponse(*state_, query));
   unsigned char* der = nullptr;
   const int len = i2d_TS_RESP(response.get(), &der);
   if (len <= 0) return crypto::OpensslFailure("i2d_TS_RESP");
+  Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+Result<Bytes> TimeStampAuthority::RespondWithToken(ByteView query) const {
+  SP_ASSIGN_OR_RETURN(const TsRespPtr response, CreateResponse(*state_, query));
+  const long status =  // NOLINT(runtime/int)
+      ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(response.get())));
+  PKCS7* token = TS_RESP_get_token(response.get());
+  if ((status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS) || token == nullptr) {
+    return Unavailable("the time-stamping authority refused the query");
+  }
+  unsigned char* der = nullptr;
+  const int len = i2d_PKCS7(token, &der);
+  if (len <= 0) return crypto::OpensslFailure("i2d_PKCS7");
   Bytes out(der, der + len);
   OPENSSL_free(der);
   return out;

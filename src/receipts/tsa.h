@@ -64,6 +64,12 @@ class TimeStampAuthority final {
   // DER TimeStampResp for a DER TimeStampReq; see SECURITY above.
   Result<Bytes> Respond(ByteView query) const;
 
+  // For a caller in this process (receipts::InProcessTimeStamper): the token (DER ContentInfo)
+  // of a granted response to `query`, without the response's DER round trip (parsing the
+  // response back would decode its certificates, which costs more than the signature).
+  // Unavailable when the query is refused (the reasons of Respond), TooLarge as Respond.
+  Result<Bytes> RespondWithToken(ByteView query) const;
+
   const std::string& policy_oid() const;
 
   struct State;  // opaque: the OpenSSL handles, in tsa.cpp

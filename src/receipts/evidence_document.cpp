@@ -1,0 +1,285 @@
+#include "receipts/evidence_document.h"
+
+#include <array>
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/time.h"
+
+namespace sealpost::receipts {
+namespace {
+
+struct EventRow {
+  EvidenceEvent event;
+  std::string_view name;
+};
+
+// The names are ETSI EN 319 522-1's event names, written in one word.
+constexpr std::array<EventRow, 8> kEvents = {{
+    {EvidenceEvent::kSubmissionAcceptance, "SubmissionAcceptance"},
+    {EvidenceEvent::kSubmissionRejection, "SubmissionRejection"},
+    {EvidenceEvent::kContentConsignment, "ContentConsignment"},
+    {EvidenceEvent::kContentConsignmentFailure, "ContentConsignmentFailure"},
+    {EvidenceEvent::kContentHandover, "ContentHandover"},
+    {EvidenceEvent::kContentHandoverFailure, "ContentHandoverFailure"},
+    {EvidenceEvent::kAcceptanceByRecipient, "AcceptanceByRecipient"},
+    {EvidenceEvent::kRejectionByRecipient, "RejectionByRecipient"},
+}};
+
+constexpr std::array<std::string_view, 2> kSubmitted = {"message.send", "message.portal_reply"};
+// A member's mailbox receives the message in the send transaction itself; a remote server or a
+// guest's notification is consigned when the outbox reports it sent.
+constexpr std::array<std::string_view, 3> kConsigned = {"message.send", "message.portal_reply",
+                                                        "mail.sent"};
+constexpr std::array<std::string_view, 1> kConsignFailed = {"mail.failed"};
+constexpr std::array<std::string_view, 1> kHandedOver = {"pickup.unlock"};
+constexpr std::array<std::string_view, 1> kHandoverFailed = {"pickup.expired"};
+constexpr std::array<std::string_view, 1> kAccepted = {"registered.accepted"};
+constexpr std::array<std::string_view, 1> kRefused = {"registered.refused"};
+
+bool IsFieldText(std::string_view v) {
+  if (v.empty() || v.size() > kMaxEvidenceFieldBytes) return false;
+  if (v.front() == ' ' || v.back() == ' ') return false;
+  for (const char c : v) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+bool IsLowerHex64(std::string_view v) {
+  if (v.size() != 64) return false;
+  for (const char c : v) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Status CheckDocument(const EvidenceDocument& d) {
+  const auto text = [](std::string_view name, std::string_view v) -> Status {
+    if (!IsFieldText(v) || v == "-") {
+      return InvalidArgument(std::string("evidence document: bad ") + std::string(name));
+    }
+    return Status::Ok();
+  };
+  SP_RETURN_IF_ERROR(text("message-id", d.message_id));
+  SP_RETURN_IF_ERROR(text("sender", d.sender));
+  SP_RETURN_IF_ERROR(text("recipient", d.recipient));
+  SP_RETURN_IF_ERROR(text("log-origin", d.log_origin));
+  if (!d.reason.empty()) SP_RETURN_IF_ERROR(text("reason", d.reason));
+  if (!IsLowerHex64(d.sealed_digest_hex)) {
+    return InvalidArgument("evidence document: sealed-digest is not 64 lower-case hex digits");
+  }
+  if (d.time_ms < 0) return InvalidArgument("evidence document: negative time");
+  return Status::Ok();
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, unsigned& out) {
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + static_cast<unsigned>(s[i] - '0');
+  }
+  return true;
+}
+
+// Exactly "YYYY-MM-DDTHH:MM:SS.mmmZ"; canonical because FormatRfc3339 must give it back.
+std::optional<int64_t> ParseTime(std::string_view s) {
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
+    return std::nullopt;
+  }
+  unsigned y, mo, d, h, mi, se, ms;
+  if (!Digits(s, 0, 4, y) || !Digits(s, 5, 2, mo) || !Digits(s, 8, 2, d) || !Digits(s, 11, 2, h) ||
+      !Digits(s, 14, 2, mi) || !Digits(s, 17, 2, se) || !Digits(s, 20, 3, ms)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59 || y < 1970) {
+    return std::nullopt;
+  }
+  const int64_t days = DaysFromCivil(y, mo, d);
+  const int64_t t = ((days * 24 + h) * 60 + mi) * 60 * 1000 + se * 1000 + ms;
+  if (t < 0 || FormatRfc3339(FromUnixMillis(t)) != s) return std::nullopt;  // 31 Feb etc.
+  return t;
+}
+
+std::optional<uint64_t> ParseDecimal(std::string_view s) {
+  if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+constexpr std::array<std::string_view, 10> kFieldNames = {
+    "event",           "message-id", "sealed-digest", "sender",     "recipient",
+    "delivery-method", "time",       "reason",        "log-origin", "log-index"};
+
+}  // namespace
+
+std::string_view EvidenceEventName(EvidenceEvent event) {
+  for (const EventRow& r : kEvents) {
+    if (r.event == event) return r.name;
+  }
+  return "";
+}
+
+std::optional<EvidenceEvent> ParseEvidenceEventName(std::string_view name) {
+  for (const EventRow& r : kEvents) {
+    if (r.name == name) return r.event;
+  }
+  return std::nullopt;
+}
+
+std::string_view DeliveryMethodName(DeliveryMethod method) {
+  switch (method) {
+    case DeliveryMethod::kMailbox:
+      return "mailbox";
+    case DeliveryMethod::kSmtp:
+      return "smtp";
+    case DeliveryMethod::kPickup:
+      return "pickup";
+  }
+  return "";
+}
+
+std::optional<DeliveryMethod> ParseDeliveryMethodName(std::string_view name) {
+  for (const DeliveryMethod m :
+       {DeliveryMethod::kMailbox, DeliveryMethod::kSmtp, DeliveryMethod::kPickup}) {
+    if (DeliveryMethodName(m) == name) return m;
+  }
+  return std::nullopt;
+}
+
+std::span<const std::string_view> LogEventTypes(EvidenceEvent event) {
+  switch (event) {
+    case EvidenceEvent::kSubmissionAcceptance:
+      return kSubmitted;
+    case EvidenceEvent::kSubmissionRejection:
+      return {};
+    case EvidenceEvent::kContentConsignment:
+      return kConsigned;
+    case EvidenceEvent::kContentConsignmentFailure:
+      return kConsignFailed;
+    case EvidenceEvent::kContentHandover:
+      return kHandedOver;
+    case EvidenceEvent::kContentHandoverFailure:
+      return kHandoverFailed;
+    case EvidenceEvent::kAcceptanceByRecipient:
+      return kAccepted;
+    case EvidenceEvent::kRejectionByRecipient:
+      return kRefused;
+  }
+  return {};
+}
+
+Result<std::string> EncodeEvidenceDocument(const EvidenceDocument& d) {
+  SP_RETURN_IF_ERROR(CheckDocument(d));
+  std::string out;
+  out.reserve(512);
+  out.append(kEvidenceDocumentMagic).append("\n");
+  const std::array<std::string, 10> values = {std::string(EvidenceEventName(d.event)),
+                                              d.message_id,
+                                              d.sealed_digest_hex,
+                                              d.sender,
+                                              d.recipient,
+                                              std::string(DeliveryMethodName(d.delivery_method)),
+                                              FormatRfc3339(FromUnixMillis(d.time_ms)),
+                                              d.reason.empty() ? "-" : d.reason,
+                                              d.log_origin,
+                                              std::to_string(d.log_index)};
+  for (size_t i = 0; i < values.size(); ++i) {
+    out.append(kFieldNames[i]).append(": ").append(values[i]).append("\n");
+  }
+  return out;
+}
+
+Result<EvidenceDocument> ParseEvidenceDocument(std::string_view text) {
+  const auto bad = [](std::string_view what) {
+    return InvalidArgument("evidence document: " + std::string(what));
+  };
+  if (text.size() > 16 * kMaxEvidenceFieldBytes) return bad("too large");
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) return bad("does not end in a newline");
+    lines.push_back(text.substr(0, nl));
+    text.remove_prefix(nl + 1);
+  }
+  if (lines.size() != 1 + kFieldNames.size()) return bad("wrong number of lines");
+  if (lines[0] != kEvidenceDocumentMagic) return bad("not a sealpost-evidence/v1 document");
+  std::array<std::string_view, 10> v;
+  for (size_t i = 0; i < kFieldNames.size(); ++i) {
+    std::string_view line = lines[i + 1];
+    const std::string prefix = std::string(kFieldNames[i]) + ": ";
+    if (line.substr(0, prefix.size()) != prefix) {
+      return bad("line " + std::to_string(i + 2) + " is not \"" + std::string(kFieldNames[i]) +
+                 ": …\"");
+    }
+    v[i] = line.substr(prefix.size());
+    if (!IsFieldText(v[i])) return bad("bad " + std::string(kFieldNames[i]));
+  }
+  EvidenceDocument d;
+  const auto event = ParseEvidenceEventName(v[0]);
+  if (!event) return bad("unknown event");
+  d.event = *event;
+  d.message_id = std::string(v[1]);
+  d.sealed_digest_hex = std::string(v[2]);
+  d.sender = std::string(v[3]);
+  d.recipient = std::string(v[4]);
+  const auto method = ParseDeliveryMethodName(v[5]);
+  if (!method) return bad("unknown delivery-method");
+  d.delivery_method = *method;
+  const auto time = ParseTime(v[6]);
+  if (!time) return bad("time is not RFC 3339 UTC with milliseconds");
+  d.time_ms = *time;
+  d.reason = v[7] == "-" ? "" : std::string(v[7]);
+  d.log_origin = std::string(v[8]);
+  const auto index = ParseDecimal(v[9]);
+  if (!index) return bad("log-index is not a canonical decimal");
+  d.log_index = *index;
+  SP_RETURN_IF_ERROR(CheckDocument(d));
+  return d;
+}
+
+Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument& document) {
+  if (entry.kind != tlog::LogEntryKind::kEvent) {
+    return Unauthenticated("the log leaf is not an event");
+  }
+  const tlog::LogEvent& e = entry.event;
+  bool type_ok = false;
+  for (std::string_view t : LogEventTypes(document.event)) type_ok = type_ok || t == e.type;
+  if (!type_ok) {
+    return Unauthenticated("the log leaf records \"" + e.type + "\", not " +
+                           std::string(EvidenceEventName(document.event)));
+  }
+  if (e.subject != document.message_id) {
+    return Unauthenticated("the log leaf is about another message");
+  }
+  if (e.time_ms != document.time_ms) {
+    return Unauthenticated("the log leaf has another time");
+  }
+  const nlohmann::json details = nlohmann::json::parse(e.details, nullptr, false);
+  if (details.is_object()) {
+    for (const char* key : {"recipient", "to"}) {
+      const auto it = details.find(key);
+      if (it != details.end() && it->is_string() &&
+          it->get_ref<const std::string&>() != document.recipient) {
+        return Unauthenticated("the log leaf names another recipient");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace sealpost::receipts

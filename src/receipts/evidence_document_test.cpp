@@ -1,0 +1,104 @@
+#include "receipts/evidence_document.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/status_matchers.h"
+
+namespace sealpost::receipts {
+namespace {
+
+EvidenceDocument Sample() {
+  EvidenceDocument d;
+  d.event = EvidenceEvent::kSubmissionAcceptance;
+  d.message_id = "m-1";
+  d.sealed_digest_hex = std::string(64, 'a');
+  d.sender = "alice@example.org";
+  d.recipient = "bob@example.org";
+  d.delivery_method = DeliveryMethod::kSmtp;
+  d.time_ms = 1'796'000'000'123;
+  d.log_origin = "example.org/log";
+  d.log_index = 42;
+  return d;
+}
+
+// Written by hand from the format page (docs/formats/receipt.md), not from the encoder.
+constexpr std::string_view kSampleText =
+    "sealpost-evidence/v1\n"
+    "event: SubmissionAcceptance\n"
+    "message-id: m-1\n"
+    "sealed-digest: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+    "sender: alice@example.org\n"
+    "recipient: bob@example.org\n"
+    "delivery-method: smtp\n"
+    "time: 2026-11-30T00:53:20.123Z\n"
+    "reason: -\n"
+    "log-origin: example.org/log\n"
+    "log-index: 42\n";
+
+TEST(EvidenceDocumentTest, EncodesTheDocumentedForm) {
+  auto text = EncodeEvidenceDocument(Sample());
+  ASSERT_THAT(text.status(), IsOk());
+  EXPECT_EQ(*text, kSampleText);
+  auto back = ParseEvidenceDocument(*text);
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_EQ(*back, Sample());
+}
+
+TEST(EvidenceDocumentTest, RefusesEveryNonCanonicalVariant) {
+  const std::string good(kSampleText);
+  const auto replaced = [&good](std::string_view from, std::string_view to) {
+    std::string s = good;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  for (const std::string& bad : {
+           good.substr(0, good.size() - 1),              // no final newline
+           good + "extra: x\n",                          // extra line
+           replaced("log-index: 42", "log-index: 042"),  // leading zero
+           replaced("event: ", "event:  "),              // two spaces
+           replaced("SubmissionAcceptance", "submissionacceptance"),
+           replaced("aaaa", "AAAA"),                           // upper-case hex
+           replaced(".123Z", "Z"),                             // no milliseconds
+           replaced("2026-11-30", "2026-11-31"),               // no such day
+           replaced("smtp", "fax"),                            // unknown method
+           replaced("m-1", "m\t1"),                            // control character
+           replaced("reason: -", "reason: "),                  // empty reason
+           replaced("sender: alice", "sender: \xc3\xa9lice"),  // not ASCII
+           replaced("sender: alice@example.org\n", ""),        // missing line
+       }) {
+    EXPECT_FALSE(ParseEvidenceDocument(bad).ok()) << bad;
+  }
+}
+
+TEST(EvidenceDocumentTest, EveryEventHasAnEtsiNameThatRoundTrips) {
+  for (int i = 0; i <= static_cast<int>(EvidenceEvent::kRejectionByRecipient); ++i) {
+    const auto e = static_cast<EvidenceEvent>(i);
+    EXPECT_FALSE(EvidenceEventName(e).empty());
+    EXPECT_EQ(ParseEvidenceEventName(EvidenceEventName(e)), e);
+  }
+  EXPECT_FALSE(ParseEvidenceEventName("Delivery").has_value());
+}
+
+TEST(EvidenceDocumentTest, LeafMustRecordTheEvent) {
+  EvidenceDocument d = Sample();
+  tlog::LogEntry entry;
+  entry.event = {d.time_ms, "message.send", "u-1", "m-1", R"({"recipients":1})"};
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, d), IsOk());
+  tlog::LogEntry other = entry;
+  other.event.subject = "m-2";
+  EXPECT_THAT(CheckLeafRecordsEvent(other, d), StatusIs(ErrorCode::kUnauthenticated));
+  other = entry;
+  other.event.time_ms += 1;
+  EXPECT_THAT(CheckLeafRecordsEvent(other, d), StatusIs(ErrorCode::kUnauthenticated));
+  other = entry;
+  other.event.type = "pickup.unlock";
+  EXPECT_THAT(CheckLeafRecordsEvent(other, d), StatusIs(ErrorCode::kUnauthenticated));
+  d.event = EvidenceEvent::kContentHandover;
+  other.event.details = R"({"recipient":"carol@example.org"})";
+  EXPECT_THAT(CheckLeafRecordsEvent(other, d), StatusIs(ErrorCode::kUnauthenticated));
+  other.event.details = R"({"recipient":"bob@example.org"})";
+  EXPECT_THAT(CheckLeafRecordsEvent(other, d), IsOk());
+}
+
+}  // namespace
+}  // namespace sealpost::receipts
