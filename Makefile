@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
 FUZZ_DIR  ?= build-fuzz
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 JOBS      ?= $(shell nproc)
 DATA_DIR  ?= ./sealpost-data
 CMAKE_FLAGS ?=

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target of a SEALPOST_FUZZ build for a bounded time (docs/fuzzing.md).
 # Usage: scripts/fuzz.sh BUILD_DIR [TARGET...]     (default: every target in fuzz-targets.txt)
-# Environment: FUZZ_SECONDS per target (default 30), FUZZ_RSS_MB (default 2048).
+# Environment: FUZZ_SECONDS per target (default 20), FUZZ_RSS_MB (default 2048).
 #
 # Each target starts from its committed corpus (tests/fuzz/corpus/<name>, read only) and writes
 # the inputs it finds to BUILD_DIR/fuzz-corpus/<name>; crash inputs go to
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 build=${1:?usage: scripts/fuzz.sh BUILD_DIR [TARGET...]}
 shift
-seconds=${FUZZ_SECONDS:-30}
+seconds=${FUZZ_SECONDS:-20}
 rss_mb=${FUZZ_RSS_MB:-2048}
 if [ $# -gt 0 ]; then
   targets=("$@")
