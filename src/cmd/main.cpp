@@ -1,4 +1,5 @@
-// The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `admin migrate`, `version`.
+// The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `admin migrate`,
+// `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
