@@ -10,7 +10,28 @@ int64_t ToUnixMillis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-TimePoint FromUnixMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+namespace {
+
+constexpr int64_t kMaxMillis =
+    std::chrono::duration_cast<std::chrono::milliseconds>(TimePoint::max().time_since_epoch())
+        .count();
+constexpr int64_t kMinMillis =
+    std::chrono::duration_cast<std::chrono::milliseconds>(TimePoint::min().time_since_epoch())
+        .count();
+
+}  // namespace
+
+TimePoint FromUnixMillis(int64_t ms) {
+  if (ms >= kMaxMillis) return TimePoint(std::chrono::milliseconds(kMaxMillis));
+  if (ms <= kMinMillis) return TimePoint(std::chrono::milliseconds(kMinMillis));
+  return TimePoint(std::chrono::milliseconds(ms));
+}
+
+TimePoint FromUnixSeconds(int64_t seconds) {
+  if (seconds >= kMaxMillis / 1000) return FromUnixMillis(kMaxMillis);
+  if (seconds <= kMinMillis / 1000) return FromUnixMillis(kMinMillis);
+  return FromUnixMillis(seconds * 1000);
+}
 
 std::string FormatRfc3339(TimePoint t) {
   const int64_t ms = ToUnixMillis(t);

@@ -225,7 +225,7 @@ void ReadHeaders(GMimeObject* object, ParsedMessage& out) {
   }
   if (const char* raw = RawHeader(object, "Date")) {
     const internal::GDateTimePtr date(g_mime_utils_header_decode_date(Unfold(raw).c_str()));
-    if (date) out.date = FromUnixMillis(g_date_time_to_unix(date.get()) * 1000);
+    if (date) out.date = FromUnixSeconds(g_date_time_to_unix(date.get()));
   }
   out.message_id = MessageIdOf(RawHeader(object, "Message-ID"));
   out.in_reply_to = MessageIdOf(RawHeader(object, "In-Reply-To"));

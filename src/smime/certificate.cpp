@@ -46,7 +46,7 @@ std::string NameText(const X509_NAME* name) {
 Result<TimePoint> AsnTime(const ASN1_TIME* t) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return InvalidArgument("unreadable time");
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return FromUnixSeconds(timegm(&tm));
 }
 
 PublicKeyInfo DescribeKey(X509* x509) {
