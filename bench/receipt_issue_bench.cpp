@@ -32,6 +32,7 @@
 #include "core/time.h"
 #include "crypto/hash.h"
 #include "crypto/signature.h"
+#include "interleaved_timing.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
 #include "smime/platform_ca.h"
@@ -40,7 +41,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using sealpost::bench::Clock;
+using sealpost::bench::RunSlice;
+using sealpost::bench::Tally;
 namespace receipts = sealpost::receipts;
 namespace smime = sealpost::smime;
 namespace tlog = sealpost::tlog;
@@ -84,26 +87,6 @@ X509Ptr Cert(const smime::Certificate& c) {
   X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(c.der().size())));  // NOLINT
   if (!x) Die("d2i_X509");
   return x;
-}
-
-struct Tally {
-  size_t ops = 0;
-  Clock::duration elapsed{};
-  double PerSecond() const {
-    return static_cast<double>(ops) / std::chrono::duration<double>(elapsed).count();
-  }
-};
-
-template <typename Op>
-void RunSlice(Clock::duration slice, Tally& tally, Op op) {
-  const Clock::time_point start = Clock::now();
-  Clock::time_point now = start;
-  while (now - start < slice) {
-    op();
-    ++tally.ops;
-    now = Clock::now();
-  }
-  tally.elapsed += now - start;
 }
 
 // The bare loop's state: keys, certificates and one TSA context, made once.

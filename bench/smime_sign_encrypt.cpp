@@ -33,13 +33,16 @@
 #include <vector>
 
 #include "crypto/secret_bytes.h"
+#include "interleaved_timing.h"
 #include "smime/certificate.h"
 #include "smime/certified_key.h"
 #include "smime/smime_writer.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using sealpost::bench::Clock;
+using sealpost::bench::RunSlice;
+using sealpost::bench::Tally;
 namespace smime = sealpost::smime;
 
 struct PkeyFree {
@@ -158,28 +161,6 @@ size_t BareSignEncrypt(const std::string& content, X509* signer, EVP_PKEY* signe
     Die("SMIME_write_CMS");
   }
   return static_cast<size_t>(BIO_pending(out.get()));
-}
-
-// Operations counted and time spent by one side of the comparison.
-struct Tally {
-  size_t ops = 0;
-  Clock::duration elapsed{};
-  double PerSecond() const {
-    return static_cast<double>(ops) / std::chrono::duration<double>(elapsed).count();
-  }
-};
-
-// Runs `op` for about `slice`, adding to `tally`.
-template <typename Op>
-void RunSlice(Clock::duration slice, Tally& tally, Op op) {
-  const Clock::time_point start = Clock::now();
-  Clock::time_point now = start;
-  while (now - start < slice) {
-    op();
-    ++tally.ops;
-    now = Clock::now();
-  }
-  tally.elapsed += now - start;
 }
 
 }  // namespace
