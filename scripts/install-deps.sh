@@ -10,7 +10,7 @@ build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libssl-dev libsodium-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libqrencode-dev libpqxx-dev libopendkim-dev librnp-dev libgmime-3.0-dev openssl
+  libqrencode-dev libpqxx-dev libopendkim-dev librnp-dev libgmime-3.0-dev libglib2.0-dev openssl
   ca-certificates
 )
 # The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
