@@ -105,6 +105,28 @@ inline constexpr SmimePolicy kSmime = {
     /*gcm_when_capabilities_unknown=*/false,
 };
 
+// --- Secure copies for other domains (delivery/secure_copy.h): S/MIME and PGP/MIME mail. -----
+//
+// One copy per recipient is built in memory: the payload is base64 inside (attachments), signed
+// and base64'd again, encrypted and base64'd once more, so a copy is about 2.6 times its
+// attachments. The payload must stay within kMimeParse so that every reader Sealpost itself runs
+// (and the recipient's, which have similar bounds) can open it.
+
+struct SecureCopyPolicy {
+  std::string_view source;
+  size_t max_payload_bytes;  // the cryptographic payload (the MIME message that is signed)
+  size_t max_message_bytes;  // the finished copy handed to SMTP
+  size_t max_attachments;    // as app::Limits allows a message of the web UI
+};
+
+inline constexpr SecureCopyPolicy kSecureCopy = {
+    "Sealpost 2026-12: kMimeParse bounds the payload; 96 MiB fits a 32 MiB payload after two "
+    "more base64 layers (x 1.37 each) and the CMS/armour overhead",
+    /*max_payload_bytes=*/32 * 1024 * 1024,
+    /*max_message_bytes=*/96 * 1024 * 1024,
+    /*max_attachments=*/100,
+};
+
 // --- OpenPGP (RFC 4880 as GnuPG 2.2 and Sequoia speak it; RNP 0.16). ----------------------
 
 struct OpenPgpPolicy {
