@@ -37,6 +37,14 @@ TEST(SecurityPolicy, MimeParseLimitsStayBounded) {
   EXPECT_GE(kMimeParse.max_header_field_bytes, 998u);  // RFC 5322 line limit
 }
 
+TEST(SecurityPolicy, SecureCopyStaysReadableBySealpostsOwnParser) {
+  // The payload of a secure copy is parsed again by the reader (and by ours, inbound).
+  EXPECT_LE(kSecureCopy.max_payload_bytes, kMimeParse.max_message_bytes);
+  // Two base64 layers (signed-data part, envelope part) around the payload must fit.
+  EXPECT_GE(kSecureCopy.max_message_bytes, kSecureCopy.max_payload_bytes / 3 * 4 / 3 * 4);
+  EXPECT_LT(kSecureCopy.max_attachments, kMimeParse.max_parts);
+}
+
 TEST(SecurityPolicy, OpenPgpRefusesDsaAndElgamal) {
   EXPECT_GE(kOpenPgp.min_rsa_bits, 2048);
   EXPECT_FALSE(Contains(kOpenPgp.public_key_algorithms, "DSA"));
