@@ -12,9 +12,6 @@
 // machine then skews one round, not the result.
 // Target: sealpost / baseline >= 0.8. The last line is machine-readable ("RESULT k=v ...").
 
-#include <rnp/rnp.h>
-#include <rnp/rnp_err.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bare_rnp.h"
 #include "crypto/random.h"
 #include "pgp/encryptor.h"
 #include "pgp/member_key.h"
@@ -37,10 +35,6 @@ using sealpost::AsChars;
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "pgp_encrypt_bench: %s\n", what.c_str());
   std::exit(1);
-}
-
-void Check(rnp_result_t rc, const char* what) {
-  if (rc != RNP_SUCCESS) Die(std::string(what) + ": " + rnp_result_to_string(rc));
 }
 
 // Operations per second over `seconds` of calls to `op`.
@@ -90,48 +84,11 @@ int main(int argc, char** argv) {
   if (!recipient.ok()) Die(recipient.status().ToString());
   const sealpost::Bytes message = sealpost::crypto::RandomBytes(message_bytes);
 
-  // Baseline context: both keys loaded once.
-  rnp_ffi_t ffi = nullptr;
-  Check(rnp_ffi_create(&ffi, RNP_KEYSTORE_GPG, RNP_KEYSTORE_GPG), "ffi");
-  for (const sealpost::ByteView key :
-       {alice->secret_key.view(), sealpost::ByteView(bob->public_key)}) {
-    rnp_input_t in = nullptr;
-    Check(rnp_input_from_memory(&in, key.data(), key.size(), false), "input");
-    Check(rnp_import_keys(ffi, in, RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS, nullptr),
-          "import");
-    rnp_input_destroy(in);
-  }
-  rnp_key_handle_t to = nullptr;
-  rnp_key_handle_t from = nullptr;
-  Check(rnp_locate_key(ffi, "fingerprint", bob->encryption_fingerprint.c_str(), &to), "locate");
-  Check(rnp_locate_key(ffi, "fingerprint", alice->fingerprint.c_str(), &from), "locate");
-  if (to == nullptr || from == nullptr) Die("keys not found");
-
+  // Baseline context: both keys loaded once (bare_rnp.h).
+  sealpost::bench::rnp::BareEncryptor baseline(alice->secret_key.view(), bob->public_key,
+                                               alice->fingerprint, bob->encryption_fingerprint);
   size_t out_bytes = 0;
-  auto bare = [&] {
-    rnp_input_t in = nullptr;
-    rnp_output_t out = nullptr;
-    rnp_op_encrypt_t op = nullptr;
-    rnp_op_sign_signature_t sig = nullptr;
-    Check(rnp_input_from_memory(&in, message.data(), message.size(), false), "input");
-    Check(rnp_output_to_memory(&out, 0), "output");
-    Check(rnp_op_encrypt_create(&op, ffi, in, out), "encrypt");
-    Check(rnp_op_encrypt_add_recipient(op, to), "recipient");
-    Check(rnp_op_encrypt_add_signature(op, from, &sig), "signature");
-    Check(rnp_op_encrypt_set_hash(op, "SHA256"), "hash");
-    Check(rnp_op_encrypt_set_cipher(op, "AES256"), "cipher");
-    Check(rnp_op_encrypt_set_aead(op, "None"), "aead");
-    Check(rnp_op_encrypt_set_compression(op, "Uncompressed", 0), "compression");
-    Check(rnp_op_encrypt_set_armor(op, true), "armor");
-    Check(rnp_op_encrypt_execute(op), "execute");
-    uint8_t* buf = nullptr;
-    size_t len = 0;
-    Check(rnp_output_memory_get_buf(out, &buf, &len, false), "buf");
-    out_bytes = len;
-    rnp_op_encrypt_destroy(op);
-    rnp_output_destroy(out);
-    rnp_input_destroy(in);
-  };
+  auto bare = [&] { out_bytes = baseline.EncryptAndSign(message); };
   size_t sealpost_bytes = 0;
   auto sealpost_op = [&] {
     auto armored = sealpost::pgp::EncryptAndSign(message, recipient.key(), **signer, now);
@@ -152,9 +109,6 @@ int main(int argc, char** argv) {
     sealpost_rates.push_back(s);
     ratios.push_back(s / b);
   }
-  rnp_key_handle_destroy(to);
-  rnp_key_handle_destroy(from);
-  rnp_ffi_destroy(ffi);
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];

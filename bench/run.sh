@@ -18,6 +18,9 @@
 #   7. receipts (receipt_issue_bench): issuing one receipt (CMS sign + RFC 3161 token + log
 #      proof) through receipts::ReceiptIssuer against a bare OpenSSL loop of the same
 #      operations in the same run; target ≥ 0.8 × baseline.
+#   8. secure copies (secure_copy_bench): the whole per-recipient copy (delivery::BuildSecureCopy:
+#      MIME with header protection, sign, encrypt, outer message) for P-256, RSA-3072 and
+#      Cv25519 recipients against the bare OpenSSL / RNP loops; target ≥ 0.8 × bare.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -53,12 +56,12 @@ if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline \
-    pgp_encrypt_bench smime_sign_encrypt log_bench receipt_issue_bench
+    pgp_encrypt_bench smime_sign_encrypt log_bench receipt_issue_bench secure_copy_bench
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
   "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench" "$BUILD/bench/smime_sign_encrypt" \
-  "$BUILD/bench/log_bench" "$BUILD/bench/receipt_issue_bench"; do
+  "$BUILD/bench/log_bench" "$BUILD/bench/receipt_issue_bench" "$BUILD/bench/secure_copy_bench"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -323,6 +326,12 @@ RECEIPT_BARE=$(result baseline_per_s "$WORK/receipt.txt")
 RECEIPT_RATIO=$(result ratio "$WORK/receipt.txt")
 RECEIPT_TARGET=0.8
 
+section "secure copies: BuildSecureCopy vs bare OpenSSL CMS / RNP, 10 KiB"
+"$BUILD/bench/secure_copy_bench" --seconds "$(calc "%.1f" "$SECONDS_MEASURED / 5")" |
+  tee "$WORK/secure_copy.txt"
+copy_result() { sed -n "s/^RESULT recipient=$1 .*\b$2=\([^ ]*\).*/\1/p" "$WORK/secure_copy.txt"; }
+COPY_TARGET=0.8
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -355,6 +364,12 @@ row "log: proof in $LOG_SIZE entries (tiles, us)" "$LOG_TILES tiles, $LOG_PROOF_
 
 row "receipts: issued/s / bare OpenSSL" "$RECEIPT_OURS / $RECEIPT_BARE = $RECEIPT_RATIO" \
   ">= $RECEIPT_TARGET" "$(verdict "$RECEIPT_RATIO >= $RECEIPT_TARGET")"
+
+for r in p256 rsa3072 cv25519; do
+  row "secure copy $r: msg/s / bare library" \
+    "$(copy_result $r full_per_s) / $(copy_result $r bare_per_s) = $(copy_result $r ratio)" \
+    ">= $COPY_TARGET" "$(verdict "$(copy_result $r ratio) >= $COPY_TARGET")"
+done
 
 # Different bytes coming back is a correctness failure, not a missed performance target.
 [[ $SHA_OK == PASS ]] || die "the downloaded attachment differs from the uploaded one"
