@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace sealpost {
 
@@ -10,6 +11,13 @@ bool IsValidUtf8(std::string_view s) {
     const uint8_t c = static_cast<uint8_t>(s[i]);
     if (c < 0x80) {
       ++i;
+      // Mail text is mostly ASCII: skip it eight bytes at a time.
+      uint64_t word = 0;
+      while (i + sizeof word <= s.size()) {
+        std::memcpy(&word, s.data() + i, sizeof word);
+        if ((word & 0x8080808080808080ull) != 0) break;
+        i += sizeof word;
+      }
       continue;
     }
     size_t len;

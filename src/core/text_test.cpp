@@ -21,6 +21,20 @@ TEST(TextTest, Utf8RejectsMalformed) {
   }
 }
 
+// Long ASCII runs are skipped eight bytes at a time: a bad sequence is still found at every
+// offset around a word boundary, and good ones after a run still pass.
+TEST(TextTest, Utf8AfterLongAsciiRuns) {
+  for (size_t run = 0; run < 40; ++run) {
+    const std::string ascii(run, 'a');
+    EXPECT_TRUE(IsValidUtf8(ascii + "\xc3\xbc" + ascii)) << run;
+    EXPECT_TRUE(IsValidUtf8(ascii + "\xf0\x9f\x94\x92")) << run;
+    EXPECT_FALSE(IsValidUtf8(ascii + "\x80" + ascii)) << run;
+    EXPECT_FALSE(IsValidUtf8(ascii + "\xc0\xaf")) << run;
+    EXPECT_FALSE(IsValidUtf8(ascii + "\xed\xa0\x80" + ascii)) << run;
+    EXPECT_FALSE(IsValidUtf8(ascii + "\xc3")) << run;
+  }
+}
+
 TEST(TextTest, ControlCharacters) {
   EXPECT_FALSE(HasControlCharacters("report.pdf", false));
   EXPECT_TRUE(HasControlCharacters("a\nb", false));

@@ -145,6 +145,20 @@ TEST(HeaderProtection, WrapEncryptedTakesAPgpMimeEntity) {
   EXPECT_THAT(parsed->attachments[1].data, HasSubstr("BEGIN PGP MESSAGE"));
 }
 
+TEST(HeaderProtection, WrapEncryptedMakesEveryLineEndCrlf) {
+  // LF, CR, CRLF and a last line without an end: each becomes CRLF, nothing else changes.
+  const std::string part =
+      "Content-Type: application/pkcs7-mime\rContent-Transfer-Encoding: base64\n\r\n"
+      "AAAA\r\rBBBB\n\nCC\r\nDD";
+  auto outer = WrapEncrypted(Secret(), part);
+  ASSERT_THAT(outer.status(), IsOk());
+  auto headers = BuildOuterHeaders(Secret());
+  ASSERT_THAT(headers.status(), IsOk());
+  EXPECT_EQ(*outer, *headers +
+                        "Content-Type: application/pkcs7-mime\r\nContent-Transfer-Encoding: "
+                        "base64\r\n\r\nAAAA\r\n\r\nBBBB\r\n\r\nCC\r\nDD");
+}
+
 TEST(HeaderProtection, WithoutProtectionTheOuterFieldsCount) {
   auto outer = WrapEncrypted(Secret(), kSmimePart);
   ASSERT_THAT(outer.status(), IsOk());
