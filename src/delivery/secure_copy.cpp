@@ -138,8 +138,9 @@ Result<SecureCopy> BuildSecureCopy(const mime::OutgoingMessage& message,
                                    const RecipientKey& key, TimePoint now) {
   SP_RETURN_IF_ERROR(CheckRecipient(message, recipient));
   SP_RETURN_IF_ERROR(CheckLimits(message));
-  WipedString payload;
-  SP_ASSIGN_OR_RETURN(payload.text, mime::BuildProtectedInner(message));
+  // The outer header section is built with the payload (which records it as HP-Outer).
+  SP_ASSIGN_OR_RETURN(mime::ProtectedCopy built, mime::BuildProtected(message));
+  WipedString payload{std::move(built.payload)};
   if (payload.text.size() > policy::kSecureCopy.max_payload_bytes) {
     return TooLarge("the message is too large for a secure copy");
   }
@@ -152,7 +153,8 @@ Result<SecureCopy> BuildSecureCopy(const mime::OutgoingMessage& message,
                                                      std::get<pgp::ContactKey>(key), now);
   if (!encrypted.ok()) return encrypted.status();
 
-  SP_ASSIGN_OR_RETURN(std::string copy, mime::WrapEncrypted(message, encrypted->part));
+  SP_ASSIGN_OR_RETURN(std::string copy,
+                      mime::WrapEncryptedWithHeaders(built.outer_headers, encrypted->part));
   if (copy.size() > policy::kSecureCopy.max_message_bytes) {
     return TooLarge("the secure copy is too large to send");
   }

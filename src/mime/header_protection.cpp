@@ -154,7 +154,7 @@ void MarkLegacyDisplay(GMimeObject* top) {
 
 }  // namespace
 
-Result<std::string> BuildProtectedInner(const OutgoingMessage& message) {
+Result<ProtectedCopy> BuildProtected(const OutgoingMessage& message) {
   SP_RETURN_IF_ERROR(internal::CheckOutgoingMessage(message));
   OutgoingMessage with_legacy_display = message;
   with_legacy_display.text_body = "Subject: " + message.subject + "\n\n" + message.text_body;
@@ -165,7 +165,7 @@ Result<std::string> BuildProtectedInner(const OutgoingMessage& message) {
   }
   SP_ASSIGN_OR_RETURN(auto inner, internal::BuildGMimeMessage(with_legacy_display));
   MarkLegacyDisplay(g_mime_message_get_mime_part(inner.get()));
-  SP_ASSIGN_OR_RETURN(const std::string outer, BuildOuterHeaders(message));
+  SP_ASSIGN_OR_RETURN(std::string outer, BuildOuterHeaders(message));
   GMimeObject* payload = g_mime_message_get_mime_part(inner.get());
   g_mime_content_type_set_parameter(g_mime_object_get_content_type(payload), "hp", "cipher");
   for (const auto& [name, value] : Fields(outer)) {
@@ -174,7 +174,13 @@ Result<std::string> BuildProtectedInner(const OutgoingMessage& message) {
     const std::string record = name + ": " + value;
     g_mime_object_append_header(GMIME_OBJECT(inner.get()), "HP-Outer", record.c_str(), nullptr);
   }
-  return internal::WriteWithCrlf(GMIME_OBJECT(inner.get()));
+  SP_ASSIGN_OR_RETURN(std::string written, internal::WriteWithCrlf(GMIME_OBJECT(inner.get())));
+  return ProtectedCopy{std::move(written), std::move(outer)};
+}
+
+Result<std::string> BuildProtectedInner(const OutgoingMessage& message) {
+  SP_ASSIGN_OR_RETURN(ProtectedCopy built, BuildProtected(message));
+  return std::move(built.payload);
 }
 
 Result<std::string> BuildOuterHeaders(const OutgoingMessage& message) {
@@ -190,10 +196,19 @@ Result<std::string> BuildOuterHeaders(const OutgoingMessage& message) {
 }
 
 Result<std::string> WrapEncrypted(const OutgoingMessage& message, std::string_view encrypted_part) {
+  SP_ASSIGN_OR_RETURN(std::string headers, BuildOuterHeaders(message));
+  return WrapEncryptedWithHeaders(headers, encrypted_part);
+}
+
+Result<std::string> WrapEncryptedWithHeaders(std::string_view outer_headers,
+                                             std::string_view encrypted_part) {
   std::string part = ToCrlf(encrypted_part);
   SP_RETURN_IF_ERROR(CheckEncryptedPart(part));
-  SP_ASSIGN_OR_RETURN(std::string headers, BuildOuterHeaders(message));
-  return headers + part;
+  std::string out;
+  out.reserve(outer_headers.size() + part.size());
+  out.append(outer_headers);
+  out.append(part);
+  return out;
 }
 
 }  // namespace sealpost::mime

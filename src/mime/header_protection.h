@@ -51,4 +51,18 @@ Result<std::string> BuildOuterHeaders(const OutgoingMessage& message);
 // Content-*, or no empty line after its header section.
 Result<std::string> WrapEncrypted(const OutgoingMessage& message, std::string_view encrypted_part);
 
+// BuildProtectedInner and BuildOuterHeaders in one pass: the payload records the outer fields
+// as HP-Outer, so they are built anyway. For a caller that builds the payload, has it signed and
+// encrypted, and wraps it (delivery/secure_copy.h): the outer fields are built once per copy.
+struct ProtectedCopy {
+  std::string payload;        // what BuildProtectedInner(message) returns
+  std::string outer_headers;  // what BuildOuterHeaders(message) returns
+};
+Result<ProtectedCopy> BuildProtected(const OutgoingMessage& message);
+
+// WrapEncrypted with the outer header section BuildProtected made (`outer_headers` is used as
+// it is: pass nothing else). The same checks of `encrypted_part`.
+Result<std::string> WrapEncryptedWithHeaders(std::string_view outer_headers,
+                                             std::string_view encrypted_part);
+
 }  // namespace sealpost::mime

@@ -159,6 +159,31 @@ TEST(HeaderProtection, WrapEncryptedMakesEveryLineEndCrlf) {
                         "base64\r\n\r\nAAAA\r\n\r\nBBBB\r\n\r\nCC\r\nDD");
 }
 
+TEST(HeaderProtection, BuildProtectedIsBothInOnePass) {
+  auto built = BuildProtected(Secret());
+  ASSERT_THAT(built.status(), IsOk());
+  auto headers = BuildOuterHeaders(Secret());
+  ASSERT_THAT(headers.status(), IsOk());
+  EXPECT_EQ(built->outer_headers, *headers);
+  auto parsed = ParseMessage(built->payload);
+  ASSERT_THAT(parsed.status(), IsOk());
+  EXPECT_EQ(parsed->subject, Secret().subject);
+  EXPECT_EQ(parsed->header_protection, HeaderProtection::kCipher);
+  EXPECT_THAT(parsed->hp_outer, Contains(Pair("Subject", "[...]")));
+
+  auto wrapped = WrapEncryptedWithHeaders(built->outer_headers, kSmimePart);
+  ASSERT_THAT(wrapped.status(), IsOk());
+  auto reference = WrapEncrypted(Secret(), kSmimePart);
+  ASSERT_THAT(reference.status(), IsOk());
+  EXPECT_EQ(*wrapped, *reference);
+  EXPECT_THAT(WrapEncryptedWithHeaders(built->outer_headers, "X-Evil: 1\r\n\r\nAAAA").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  // Bad fields are refused here as in BuildProtectedInner.
+  OutgoingMessage bad = Secret();
+  bad.subject = "a\r\nBcc: spy@evil.example";
+  EXPECT_THAT(BuildProtected(bad).status(), StatusIs(ErrorCode::kInvalidArgument));
+}
+
 TEST(HeaderProtection, WithoutProtectionTheOuterFieldsCount) {
   auto outer = WrapEncrypted(Secret(), kSmimePart);
   ASSERT_THAT(outer.status(), IsOk());
