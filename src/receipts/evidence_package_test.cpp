@@ -189,6 +189,8 @@ class EvidencePackageTest : public ::testing::Test {
   std::string PdfText(const std::string& pdf_path) {
     const auto r = RunTool({"pdftotext", "-enc", "UTF-8", pdf_path, "-"}, dir_.path());
     EXPECT_EQ(r.exit_code, 0) << r.output();
+    // poppler reports a damaged PDF on stderr.
+    EXPECT_EQ(r.err, "");
     return r.out;
   }
 

@@ -187,6 +187,44 @@ class PageWriter {
   float y_ = 0.0F;
 };
 
+// The ToUnicode map of a font: character code -> Unicode. libharu's UTF-8 encoding writes each
+// character as its two-byte Unicode value (Identity-H, code = CID = BMP code point), so the map
+// is the identity over the code points SafeDisplayText lets through (high bytes 00-04, 1E, 20).
+// Written by hand because libharu 2.3.0 puts its code-to-CID encoding CMap there instead
+// ("begincidrange", which a ToUnicode map may not hold): poppler warns and guesses from the
+// font, other readers copy wrong text.
+constexpr std::string_view kIdentityToUnicode =
+    "/CIDInit /ProcSet findresource begin\n"
+    "12 dict begin\n"
+    "begincmap\n"
+    "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+    "/CMapName /Adobe-Identity-UCS def\n"
+    "/CMapType 2 def\n"
+    "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+    "7 beginbfrange\n"
+    "<0000> <00FF> <0000>\n<0100> <01FF> <0100>\n<0200> <02FF> <0200>\n"
+    "<0300> <03FF> <0300>\n<0400> <04FF> <0400>\n<1E00> <1EFF> <1E00>\n"
+    "<2000> <20FF> <2000>\n"
+    "endbfrange\n"
+    "endcmap\n"
+    "CMapName currentdict /CMap defineresource pop\n"
+    "end\n"
+    "end\n";
+
+// Replaces the content of `font`'s ToUnicode stream with kIdentityToUnicode. Reaches into
+// libharu's font object (hpdf_font.h, a public header of the Debian package): the stream is
+// created with the font and written at save, so rewriting it in place changes nothing else.
+bool FixToUnicode(HPDF_Font font) {
+  auto* attr = static_cast<HPDF_FontAttr>(font->attr);
+  if (attr == nullptr || attr->cmap_stream == nullptr || attr->cmap_stream->stream == nullptr) {
+    return false;
+  }
+  HPDF_Stream stream = attr->cmap_stream->stream;
+  HPDF_MemStream_FreeData(stream);
+  return HPDF_Stream_Write(stream, reinterpret_cast<const HPDF_BYTE*>(kIdentityToUnicode.data()),
+                           static_cast<HPDF_UINT>(kIdentityToUnicode.size())) == HPDF_OK;
+}
+
 std::string ShowAddress(const EvidenceReport& report, const std::string& address) {
   const auto it = report.display_names.find(address);
   if (it == report.display_names.end() || it->second.empty()) return SafeDisplayText(address);
@@ -315,6 +353,9 @@ Result<Bytes> RenderEvidenceReportPdf(const EvidenceReport& report, const Report
   HPDF_Font mono = HPDF_GetFont(doc.get(), mono_name, "UTF-8");
   if (regular == nullptr || mono == nullptr) {
     return Internal(fmt::format("libharu: no UTF-8 font (error {:#x})", error.code));
+  }
+  if (!FixToUnicode(regular) || !FixToUnicode(mono)) {
+    return Internal("libharu: cannot write the fonts' ToUnicode maps");
   }
   HPDF_SetInfoAttr(doc.get(), HPDF_INFO_TITLE, "Sealpost evidence report");
   HPDF_SetInfoAttr(doc.get(), HPDF_INFO_CREATOR, "Sealpost");
