@@ -126,18 +126,22 @@ class PageWriter {
     return HPDF_Page_TextWidth(page_, std::string(text).c_str());
   }
 
-  void Line(std::string_view text, HPDF_Font font, float size, float indent, float leading) {
+  // Every string drawn passes SafeDisplayText (idempotent), whoever filled the report: the
+  // font maps only those code points, and a NUL would cut the C string.
+  void Line(std::string_view raw, HPDF_Font font, float size, float indent, float leading) {
+    const std::string text = SafeDisplayText(raw);
     EnsureRoom(leading);
     y_ -= leading;
     HPDF_Page_BeginText(page_);
     HPDF_Page_SetFontAndSize(page_, font, size);
-    HPDF_Page_TextOut(page_, kMargin + indent, y_, std::string(text).c_str());
+    HPDF_Page_TextOut(page_, kMargin + indent, y_, text.c_str());
     HPDF_Page_EndText(page_);
   }
 
   // Breaks at spaces; a word longer than a line is cut between code points. Continuation
   // lines are indented further so a reader sees they belong to the line above.
-  void Wrapped(std::string_view text, HPDF_Font font, float size, float indent, float leading) {
+  void Wrapped(std::string_view raw, HPDF_Font font, float size, float indent, float leading) {
+    const std::string text = SafeDisplayText(raw);
     EnsureRoom(leading);
     float width = kTextWidth - indent;
     std::string line;

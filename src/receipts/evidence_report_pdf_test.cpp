@@ -83,6 +83,8 @@ TEST(EvidenceReportPdfTest, DisplayNamesAreShownSafelyAndBounded) {
   report.sealed_digest_hex = std::string(64, 'b');
   report.sender = "alice@example.org";
   report.display_names = {{"alice@example.org", "Ελένη \u202Eevil"}};
+  // Any field, not only names: a NUL would otherwise end the string libharu draws.
+  report.fingerprints = {{std::string("Seal\0key", 8), std::string(64, 'c')}};
   report.generated_at = FromUnixMillis(kSendMs);
   auto pdf = RenderEvidenceReportPdf(report);
   ASSERT_THAT(pdf.status(), IsOk());
@@ -90,6 +92,7 @@ TEST(EvidenceReportPdfTest, DisplayNamesAreShownSafelyAndBounded) {
   const std::string text = PdfText(dir.path(), "report.pdf");
   EXPECT_THAT(text, HasSubstr("Sender: Ελένη <U+202E>evil <alice@example.org>"));
   EXPECT_THAT(text, Not(HasSubstr("\u202E")));
+  EXPECT_THAT(text, HasSubstr("Seal<U+0000>key"));
 
   report.display_names["alice@example.org"] = std::string(257, 'a');
   EXPECT_THAT(RenderEvidenceReportPdf(report).status(), StatusIs(ErrorCode::kTooLarge));
