@@ -11,7 +11,7 @@ build_pkgs=(
   libboost-dev libssl-dev libsodium-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpqxx-dev libopendkim-dev librnp-dev libgmime-3.0-dev libglib2.0-dev openssl
-  ca-certificates
+  ca-certificates libzip-dev libhpdf-dev fonts-dejavu-core
 )
 # The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
 # a Node.js installed from elsewhere (with its own npm) is used as it is.
@@ -21,7 +21,7 @@ node_cmds=(node:nodejs npm:npm)
 # default clang) build `make fuzz`.
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
-  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq
+  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -211,6 +211,33 @@ inline constexpr ReceiptPolicy kReceipts = {
     /*max_receipt_bytes=*/1 << 20,
 };
 
+// --- Evidence packages (receipts/evidence_package.h, docs/formats/evidence-package.md). ----
+//
+// A package is built in memory for one download, so its inputs are bounded. A receipt is about
+// 5 KiB; 4096 of them cover 512 recipients with all eight events each. A message with more
+// recipients than that is packaged per recipient.
+
+struct EvidencePackagePolicy {
+  std::string_view source;
+  size_t max_message_bytes;       // message.eml, the sender's signed EML
+  size_t max_seal_bytes;          // the seal file (an Ed25519 signature is 64 bytes)
+  size_t max_receipts;            // receipts in one package
+  size_t max_receipts_bytes;      // all receipts together (each also within kReceipts)
+  size_t max_display_names;       // address -> name pairs shown in the report
+  size_t max_display_name_bytes;  // one name, UTF-8
+};
+
+inline constexpr EvidencePackagePolicy kEvidencePackage = {
+    "Sealpost 2026-12: the message limit of kMimeParse, 4096 receipts (512 recipients x 8 events "
+    "of ETSI EN 319 522-1), 64 MiB of receipts",
+    /*max_message_bytes=*/64 * 1024 * 1024,
+    /*max_seal_bytes=*/64 * 1024,
+    /*max_receipts=*/4096,
+    /*max_receipts_bytes=*/64 * 1024 * 1024,
+    /*max_display_names=*/4096,
+    /*max_display_name_bytes=*/256,
+};
+
 // --- TLS, outbound (enforced TLS to partner domains) and the protocol floor. ---------------
 
 struct TlsClientPolicy {
