@@ -213,7 +213,13 @@ Contacts::Contacts(const Services& services, KeyDirectoryOptions options)
 
 Result<ContactKeyView> Contacts::ViewOf(const store::ContactKeyRecord& key) {
   SP_ASSIGN_OR_RETURN(const std::optional<smime::TrustAnchors> anchors, anchors_->Current());
-  const internal::KeyAssessment a = internal::AssessContactKey(key, anchors, s_.clock.Now());
+  return ViewWith(key, anchors, s_.clock.Now());
+}
+
+ContactKeyView Contacts::ViewWith(const store::ContactKeyRecord& key,
+                                  const std::optional<smime::TrustAnchors>& anchors,
+                                  TimePoint now) const {
+  const internal::KeyAssessment a = internal::AssessContactKey(key, anchors, now);
   ContactKeyView v;
   v.id = key.id.str();
   v.address = key.address;
@@ -237,6 +243,17 @@ Result<ContactKeyView> Contacts::ViewOf(const store::ContactKeyRecord& key) {
   v.status = StatusName(a.status);
   v.problem = a.problem;
   return v;
+}
+
+Result<std::vector<ContactKeyView>> Contacts::ViewsOf(
+    const std::vector<store::ContactKeyRecord>& keys) {
+  // One set of anchors and one instant for the whole list.
+  SP_ASSIGN_OR_RETURN(const std::optional<smime::TrustAnchors> anchors, anchors_->Current());
+  const TimePoint now = s_.clock.Now();
+  std::vector<ContactKeyView> out;
+  out.reserve(keys.size());
+  for (const auto& k : keys) out.push_back(ViewWith(k, anchors, now));
+  return out;
 }
 
 Result<ContactKeyView> Contacts::ImportFor(const AuthContext& ctx,
@@ -313,13 +330,7 @@ Result<std::vector<ContactKeyView>> Contacts::List(const AuthContext& ctx) {
   SP_ASSIGN_OR_RETURN(const std::vector<store::ContactKeyRecord> org,
                       s_.store.keys().ListContactKeys(std::nullopt));
   keys.insert(keys.end(), org.begin(), org.end());
-  std::vector<ContactKeyView> out;
-  out.reserve(keys.size());
-  for (const auto& k : keys) {
-    SP_ASSIGN_OR_RETURN(ContactKeyView v, ViewOf(k));
-    out.push_back(std::move(v));
-  }
-  return out;
+  return ViewsOf(keys);
 }
 
 Result<ContactKeyView> Contacts::Get(const AuthContext& ctx, std::string_view id_text) {
@@ -384,12 +395,7 @@ Result<std::vector<ContactKeyView>> Contacts::ListOrganisationKeys(const AuthCon
   SP_RETURN_IF_ERROR(RequireAdmin(ctx));
   SP_ASSIGN_OR_RETURN(const std::vector<store::ContactKeyRecord> keys,
                       s_.store.keys().ListContactKeys(std::nullopt));
-  std::vector<ContactKeyView> out;
-  for (const auto& k : keys) {
-    SP_ASSIGN_OR_RETURN(ContactKeyView v, ViewOf(k));
-    out.push_back(std::move(v));
-  }
-  return out;
+  return ViewsOf(keys);
 }
 
 Status Contacts::DeleteOrganisationKey(const AuthContext& ctx, std::string_view id) {

@@ -29,6 +29,7 @@
 #include "app/auth_context.h"
 #include "app/key_directory.h"
 #include "app/services.h"
+#include "smime/trust_anchors.h"
 #include "store/keys_store.h"
 
 namespace sealpost::app {
@@ -107,6 +108,9 @@ class Contacts final {
   Result<ContactKeyView> ImportFor(const AuthContext& ctx, const std::optional<UserId>& owner,
                                    ByteView bytes, KeyFormat format, std::string_view address);
   Result<ContactKeyView> ViewOf(const store::ContactKeyRecord& key);
+  Result<std::vector<ContactKeyView>> ViewsOf(const std::vector<store::ContactKeyRecord>& keys);
+  ContactKeyView ViewWith(const store::ContactKeyRecord& key,
+                          const std::optional<smime::TrustAnchors>& anchors, TimePoint now) const;
   Status DeleteKey(const AuthContext& ctx, const std::optional<UserId>& owner, std::string_view id);
 
   Services s_;
