@@ -411,5 +411,20 @@ TEST_F(ContactsTest, TrustAnchorsMustBeCaCertificatesAndAdministratorsOnly) {
               StatusIs(ErrorCode::kNotFound));
 }
 
+TEST_F(ContactsTest, WithoutTheSystemBundleTheConfiguredAnchorsStillCount) {
+  KeyDirectoryOptions options;
+  options.ca_bundle_path = dir_.path() + "/no-such-bundle.crt";
+  Contacts contacts(services_, options);
+  auto key = contacts.Import(alice(), B(Leaf("carol", kCarol)), KeyFormat::kAuto, "");
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->status, "needs-verification");
+  ASSERT_THAT(contacts.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  EXPECT_EQ(contacts.Get(alice(), key->id)->status, "trusted");
+  // Policy checks still apply with nothing to chain to.
+  const Status weak =
+      contacts.Import(alice(), B(Leaf("weak", kCarol, "rsa:1024")), KeyFormat::kAuto, "").status();
+  EXPECT_THAT(weak.message(), HasSubstr("(weak-key)"));
+}
+
 }  // namespace
 }  // namespace sealpost::app

@@ -3,6 +3,8 @@
 #include <string_view>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "core/address.h"
 #include "pgp/public_key.h"
 #include "smime/certificate.h"
@@ -29,6 +31,13 @@ Result<std::optional<smime::TrustAnchors>> ContactAnchors::Current() {
   Result<smime::TrustAnchors> anchors = bundle_path_.empty()
                                             ? smime::TrustAnchors::FromPem(views)
                                             : smime::TrustAnchors::LoadBundle(bundle_path_, views);
+  if (!anchors.ok() && anchors.status().code() == ErrorCode::kNotFound) {
+    // A system without the CA bundle still has the administrators' anchors and the platform CA.
+    spdlog::warn("key directory: no system CA bundle at {}; using the configured anchors only",
+                 bundle_path_);
+    if (views.empty()) return std::optional<smime::TrustAnchors>();
+    anchors = smime::TrustAnchors::FromPem(views);
+  }
   if (!anchors.ok()) return anchors.status();
   cached_ = *anchors;
   cached_key_ = std::move(key);
