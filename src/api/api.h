@@ -10,6 +10,7 @@
 #include "app/account_keys.h"
 #include "app/accounts.h"
 #include "app/admin.h"
+#include "app/contacts.h"
 #include "app/folders.h"
 #include "app/guests.h"
 #include "app/mailbox.h"
@@ -47,6 +48,9 @@ struct ApiDeps {
   PublicPki pki;
   // GET /log/v1/… (C2SP tlog-tiles, checkpoint, verifier key); not served when null.
   std::shared_ptr<app::PublicLog> log;
+  // /api/v1/contacts/keys… and /api/v1/admin/{keys,anchors} (the key directory); not served
+  // when null.
+  app::Contacts* contacts = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -50,7 +50,14 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/log/v1/checkpoint",
                            "/log/v1/key",
                            "/log/v1/tile/{L}/{N}",
-                           "/log/v1/tile/entries/{N}"}) {
+                           "/log/v1/tile/entries/{N}",
+                           "/api/v1/contacts/keys",
+                           "/api/v1/contacts/keys/{id}",
+                           "/api/v1/contacts/keys/{id}/verify",
+                           "/api/v1/admin/keys",
+                           "/api/v1/admin/keys/{id}",
+                           "/api/v1/admin/anchors",
+                           "/api/v1/admin/anchors/{id}"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

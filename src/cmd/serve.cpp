@@ -188,6 +188,7 @@ int Serve(const Config& config) {
   app::Guests guests(services);
   app::SentMessages sent(services);
   app::AccountKeys account_keys(services);
+  app::Contacts contacts(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -196,7 +197,7 @@ int Serve(const Config& config) {
                     [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                     config.app.limits.max_upload_bytes, config.max_json_bytes,
                     4 * config.app.limits.max_text_bytes, std::move(*tsa), std::move(public_pki),
-                    std::make_shared<app::PublicLog>(store_ref, audit_log)});
+                    std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   // An unknown /log/ path is a 404, not the web UI.
   router->SetFallback(http::MakeStaticFileHandler(static_dir), {"/api/", "/log/"});

@@ -44,6 +44,22 @@ inline constexpr ImportLimits kImport = {
     /*max_signed_mail_bytes=*/1024 * 1024,
 };
 
+// How many entries the key directory keeps (app/contacts.h): a bound on what one member or the
+// administration can make the store hold and every routing look-up scan.
+struct KeyDirectoryLimits {
+  std::string_view source;
+  size_t max_keys_per_member;    // live contact keys one member imported
+  size_t max_organisation_keys;  // live organisation-wide keys (administrators)
+  size_t max_trust_anchors;      // CA certificates administrators added
+};
+
+inline constexpr KeyDirectoryLimits kKeyDirectory = {
+    "Sealpost 2026-12: far above a member's address book of certificates, small enough to list",
+    /*max_keys_per_member=*/1000,
+    /*max_organisation_keys=*/10000,
+    /*max_trust_anchors=*/200,
+};
+
 // --- E-mail messages parsed from outside (mime/message_parser.h). ---------------------------
 //
 // What the SMTP gateway receives and what S/MIME and OpenPGP decrypt is parsed with GMime, which

@@ -336,8 +336,11 @@ Status Visit(GMimeObject* object, size_t depth, bool collect, Walk& walk) {
     for (int i = 0; i < count; ++i) {
       // In multipart/signed only the signed content counts; the signature is still visited
       // for the limits.
-      SP_RETURN_IF_ERROR(Visit(g_mime_multipart_get_part(multipart, i), depth + 1,
-                               collect && (!signed_part || i == 0), walk));
+      GMimeObject* child = g_mime_multipart_get_part(multipart, i);
+      SP_RETURN_IF_ERROR(Visit(child, depth + 1, collect && (!signed_part || i == 0), walk));
+      if (collect && signed_part && i == 1 && GMIME_IS_PART(child)) {
+        walk.out->signatures.push_back(DecodedBytes(GMIME_PART(child)));
+      }
     }
     return Status::Ok();
   }

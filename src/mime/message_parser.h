@@ -61,6 +61,9 @@ struct ParsedMessage {
   std::string text_body;  // UTF-8, line ends as in the message after decoding
   std::optional<std::string> html_body;
   std::vector<ParsedAttachment> attachments;
+  // The decoded signature parts of multipart/signed (RFC 1847: the second part, e.g.
+  // application/pkcs7-signature), for the crypto layer; not verified here.
+  std::vector<std::string> signatures;
   HeaderProtection header_protection = HeaderProtection::kNone;
   // RFC 9788 HP-Outer fields of a protected payload: (field name, value) in order.
   std::vector<std::pair<std::string, std::string>> hp_outer;

@@ -366,6 +366,12 @@ TEST(MessageParser, SignedPayloadFieldsWinWhenHpClear) {
   EXPECT_EQ(parsed->from[0].address, "alice@example.org");
   EXPECT_EQ(parsed->text_body, "signed text");
   EXPECT_TRUE(parsed->attachments.empty());
+  // The signature part, decoded, for the crypto layer (the key directory reads its certificates).
+  ASSERT_EQ(parsed->signatures.size(), 1u);
+  const std::string& sig = parsed->signatures[0];
+  ASSERT_GE(sig.size(), 2u);
+  EXPECT_EQ(static_cast<uint8_t>(sig[0]), 0x30);  // the DER SEQUENCE the base64 starts with
+  EXPECT_EQ(static_cast<uint8_t>(sig[1]), 0x80);
 }
 
 TEST(MessageParser, AttachedMessageIsOneAttachment) {

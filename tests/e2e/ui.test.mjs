@@ -9,6 +9,7 @@
 // Each main screen is photographed (desktop and 360 px wide) into test-artifacts/screenshots and
 // checked with axe-core (no serious or critical violation).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
@@ -306,6 +307,43 @@ test('settings screen', async () => {
     await alice.getByRole('link', { name, exact: true }).waitFor();
   }
   await screen(alice, 'settings');
+});
+
+test('contacts: import a certificate, verify its fingerprint, delete it', async () => {
+  // A contact's self-signed certificate made by openssl: it chains to no anchor, so it needs
+  // the member's personal verification before Sealpost uses it.
+  const dir = fs.mkdtempSync(path.join(server.tmp, 'contact-'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-keyout', 'carol.key', '-out', 'carol.pem', '-subj', '/CN=Carol', '-days', '30',
+    '-addext', 'subjectAltName=email:carol@partner.example', '-addext', 'extendedKeyUsage=emailProtection',
+    '-addext', 'basicConstraints=critical,CA:FALSE'],
+  { cwd: dir });
+  assert.equal(made.status, 0, String(made.stderr));
+  const printed = spawnSync('openssl', ['x509', '-in', 'carol.pem', '-noout', '-fingerprint', '-sha256'], { cwd: dir });
+  const fingerprint = String(printed.stdout).split('=')[1].trim();
+
+  await alice.getByRole('link', { name: 'Contacts' }).click();
+  await alice.getByRole('heading', { name: 'Contacts', exact: true }).waitFor();
+  await alice.getByText('No keys yet.').waitFor();
+  // A private key is refused, with the reason, and nothing is listed.
+  await alice.getByTestId('key-file').setInputFiles(path.join(dir, 'carol.key'));
+  await alice.getByRole('button', { name: 'Import' }).click();
+  await alice.getByRole('alert').filter({ hasText: 'private-key-material' }).waitFor();
+  await alice.getByText('No keys yet.').waitFor();
+
+  await alice.getByTestId('key-file').setInputFiles(path.join(dir, 'carol.pem'));
+  await alice.getByRole('button', { name: 'Import' }).click();
+  const entry = alice.getByTestId('contact-keys').locator('li').first();
+  await entry.getByText('carol@partner.example').waitFor();
+  await entry.getByText('Needs your verification').waitFor();
+  await screen(alice, 'contacts');
+  await entry.getByLabel('Fingerprint as your contact reads it to you').fill(fingerprint);
+  await entry.getByRole('button', { name: 'Mark as verified' }).click();
+  await entry.getByText(/Trusted · verified by you/).waitFor();
+
+  alice.once('dialog', (d) => d.accept());
+  await entry.getByRole('button', { name: 'Delete' }).click();
+  await alice.getByText('No keys yet.').waitFor();
 });
 
 test('bad input: oversized attachment refused before upload, with the limit shown', async () => {

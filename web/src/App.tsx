@@ -7,6 +7,7 @@ import { focusNewScreen, match, navigate, useLocation } from './router';
 import { AdminAudit, AdminUsers } from './screens/Admin';
 import { AdminSetup } from './screens/AdminSetup';
 import { Compose } from './screens/Compose';
+import { Contacts } from './screens/Contacts';
 import { Login } from './screens/Login';
 import { Mailbox } from './screens/Mailbox';
 import { Message } from './screens/Message';
@@ -58,6 +59,7 @@ function Header({ isAdmin, path, email }: { isAdmin: boolean; path: string; emai
           <li><Link href="/mailbox/inbox" aria-current={here('/mailbox/inbox')}>Inbox</Link></li>
           <li><Link href="/mailbox/sent" aria-current={here('/mailbox/sent')}>Sent</Link></li>
           <li><Link href="/compose" class="compose-link" aria-current={here('/compose')}>New message</Link></li>
+          <li><Link href="/contacts" aria-current={here('/contacts')}>Contacts</Link></li>
           <li><Link href="/settings" aria-current={here('/settings')}>Settings</Link></li>
           {isAdmin && <li><Link href="/admin/users" aria-current={here('/admin')}>Admin</Link></li>}
         </ul>
@@ -129,6 +131,7 @@ export function App() {
     if ((p = match('/mailbox/:folder', path))) screen = <Mailbox folder={p.folder} q={loc.query.get('q') || ''} />;
     else if ((p = match('/messages/:id', path))) screen = <Message id={p.id} justSent={loc.query.get('sent') === '1'} />;
     else if (path === '/compose') screen = <Compose />;
+    else if (path === '/contacts') screen = <Contacts />;
     else if (path === '/settings') screen = <Settings user={user} />;
     else if (path === '/admin/users' || path === '/admin') screen = user.is_admin ? <AdminUsers selfEmail={user.email} /> : <Forbidden />;
     else if (path === '/admin/audit') screen = user.is_admin ? <AdminAudit /> : <Forbidden />;

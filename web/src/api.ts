@@ -155,19 +155,23 @@ interface CallOptions {
   // A 401 here is an expected answer (log-in forms), not an ended session.
   anonymous?: boolean;
   headers?: Record<string, string>;
+  // A file sent as it is (a key or certificate upload), with its media type.
+  raw?: Blob;
+  rawType?: string;
 }
 
 export async function call<T>(method: string, path: string, body?: unknown,
                               options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.raw) headers['Content-Type'] = options.rawType || 'application/octet-stream';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
   try {
     res = await fetch(BASE + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -217,6 +221,38 @@ export interface AccountKeys {
   smime: { sha256_fingerprint: string; serial: string; subject: string; issuer: string; not_after: string };
   openpgp: { fingerprint: string; algorithm: string; user_id: string };
   created_at: string;
+}
+
+// An entry of the key directory (GET /contacts/keys).
+export interface ContactKey {
+  id: string;
+  address: string;
+  kind: 'smime' | 'openpgp';
+  fingerprint: string;
+  algorithm: string;
+  subject?: string;
+  issuer?: string;
+  not_before: string;
+  not_after: string | null;
+  source: 'upload' | 'signed-mail';
+  organisation: boolean;
+  added_by: string;
+  added_at: string;
+  personally_verified: boolean;
+  verified_at: string | null;
+  status: 'trusted' | 'needs-verification' | 'refused';
+  problem: string | null;
+}
+
+// What a picked file most likely is, by its name (the server sniffs the rest).
+export function keyFileType(name: string): string {
+  const n = name.toLowerCase();
+  if (n.endsWith('.asc') || n.endsWith('.gpg') || n.endsWith('.pgp')) return 'application/pgp-keys';
+  if (n.endsWith('.eml')) return 'message/rfc822';
+  if (n.endsWith('.p7b') || n.endsWith('.p7c') || n.endsWith('.p7s')) return 'application/pkcs7-mime';
+  if (n.endsWith('.pem') || n.endsWith('.crt')) return 'application/x-pem-file';
+  if (n.endsWith('.cer') || n.endsWith('.der')) return 'application/pkix-cert';
+  return 'application/octet-stream';
 }
 
 export interface SessionInfo {
@@ -403,6 +439,13 @@ export const api = {
                                     { email, recovery_code, new_password }, { anonymous: true }),
   account: () => call<Account>('GET', '/account'),
   accountKeys: () => call<AccountKeys>('GET', '/account/keys'),
+  contactKeys: () => call<{ items: ContactKey[] }>('GET', '/contacts/keys'),
+  importContactKey: (file: File, address: string) =>
+    call<ContactKey>('POST', '/contacts/keys' + (address ? `?address=${encodeURIComponent(address)}` : ''),
+                     undefined, { raw: file, rawType: keyFileType(file.name) }),
+  deleteContactKey: (id: string) => call<void>('DELETE', `/contacts/keys/${encodeURIComponent(id)}`),
+  verifyContactKey: (id: string, fingerprint: string) =>
+    call<ContactKey>('POST', `/contacts/keys/${encodeURIComponent(id)}/verify`, { fingerprint }),
   sessions: () => call<{ sessions: SessionItem[] }>('GET', '/sessions'),
   endSession: (id: string) => call<void>('DELETE', `/sessions/${encodeURIComponent(id)}`),
   mailbox: (folder: string, cursor: string | null, q: string, limit = 25) => {

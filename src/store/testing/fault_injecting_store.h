@@ -52,6 +52,7 @@ class FaultInjectingStore final : public Store {
   AuditReader& audit() override { return inner_.audit(); }
   LogReader& log() override { return inner_.log(); }
   PlatformReader& platform() override { return inner_.platform(); }
+  KeysReader& keys() override { return inner_.keys(); }
 
  private:
   Store& inner_;

@@ -254,6 +254,42 @@ CREATE TABLE member_keys(
   created_ms BIGINT NOT NULL
 );
 )sql",
+      // The key directory (store/keys_store.h): contacts' public keys that members and
+      // administrators imported (owner NULL: organisation-wide), and administrators' trust
+      // anchors. Deleted keys stay, marked, as evidence of what was trusted when.
+      R"sql(
+CREATE TABLE contact_keys(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  owner_id TEXT COLLATE "C" REFERENCES users(id) ON DELETE CASCADE,
+  address TEXT COLLATE "C" NOT NULL,
+  kind BIGINT NOT NULL,
+  material BYTEA NOT NULL,
+  chain_pem TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  not_before_ms BIGINT NOT NULL,
+  not_after_ms BIGINT,
+  source BIGINT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms BIGINT NOT NULL,
+  verified_by TEXT,
+  verified_ms BIGINT,
+  revoked_ms BIGINT,
+  deleted_ms BIGINT
+);
+CREATE UNIQUE INDEX contact_keys_live
+  ON contact_keys(COALESCE(owner_id, ''), address, fingerprint) WHERE deleted_ms IS NULL;
+CREATE INDEX contact_keys_by_owner ON contact_keys(owner_id, address);
+CREATE INDEX contact_keys_by_address ON contact_keys(address);
+CREATE TABLE trust_anchors(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  der BYTEA NOT NULL,
+  subject TEXT NOT NULL,
+  fingerprint TEXT NOT NULL UNIQUE,
+  added_by TEXT NOT NULL,
+  added_ms BIGINT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

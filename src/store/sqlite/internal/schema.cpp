@@ -225,6 +225,42 @@ CREATE TABLE member_keys(
   created_ms INTEGER NOT NULL
 ) STRICT;
 )sql",
+      // The key directory (store/keys_store.h): contacts' public keys that members and
+      // administrators imported (owner NULL: organisation-wide), and administrators' trust
+      // anchors. Deleted keys stay, marked, as evidence of what was trusted when.
+      R"sql(
+CREATE TABLE contact_keys(
+  id TEXT PRIMARY KEY,
+  owner_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  material BLOB NOT NULL,
+  chain_pem TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  not_before_ms INTEGER NOT NULL,
+  not_after_ms INTEGER,
+  source INTEGER NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL,
+  verified_by TEXT,
+  verified_ms INTEGER,
+  revoked_ms INTEGER,
+  deleted_ms INTEGER
+) STRICT;
+CREATE UNIQUE INDEX contact_keys_live
+  ON contact_keys(COALESCE(owner_id, ''), address, fingerprint) WHERE deleted_ms IS NULL;
+CREATE INDEX contact_keys_by_owner ON contact_keys(owner_id, address);
+CREATE INDEX contact_keys_by_address ON contact_keys(address);
+CREATE TABLE trust_anchors(
+  id TEXT PRIMARY KEY,
+  der BLOB NOT NULL,
+  subject TEXT NOT NULL,
+  fingerprint TEXT NOT NULL UNIQUE,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL
+) STRICT;
+)sql",
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/guests.h"
+#include "store/sqlite/internal/keys.h"
 #include "store/sqlite/internal/log.h"
 #include "store/sqlite/internal/messages.h"
 #include "store/sqlite/internal/outbox.h"
@@ -23,7 +24,8 @@ class SqliteWriteTxn final : public WriteTxn {
         outbox_(db),
         audit_(db),
         log_(db),
-        platform_(db) {}
+        platform_(db),
+        keys_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -32,6 +34,7 @@ class SqliteWriteTxn final : public WriteTxn {
   AuditWriter& audit() override { return audit_; }
   LogWriter& log() override { return log_; }
   PlatformWriter& platform() override { return platform_; }
+  KeysWriter& keys() override { return keys_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -41,6 +44,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteAuditWriter audit_;
   SqliteLogWriter log_;
   SqlitePlatformWriter platform_;
+  SqliteKeysWriter keys_;
 };
 
 }  // namespace sealpost::store::sqlite

@@ -1,0 +1,229 @@
+// /api/v1 routes of the key directory (app/contacts.h):
+//
+//   GET    /api/v1/contacts/keys               the member's contacts' keys, then the
+//                                             organisation's, each with its status now
+//   POST   /api/v1/contacts/keys[?address=]    import one: the body is the raw key file
+//   GET    /api/v1/contacts/keys/{id}          one of them
+//   DELETE /api/v1/contacts/keys/{id}          delete one of the member's own
+//   POST   /api/v1/contacts/keys/{id}/verify   {"fingerprint": "..."}: personally verified
+//   GET    /api/v1/admin/keys                  organisation-wide keys (administrators)
+//   POST   /api/v1/admin/keys[?address=]       import one
+//   DELETE /api/v1/admin/keys/{id}
+//   GET    /api/v1/admin/anchors               trust anchors (administrators)
+//   POST   /api/v1/admin/anchors               add one (the body: a CA certificate, PEM or DER)
+//   DELETE /api/v1/admin/anchors/{id}
+//
+// The body's Content-Type says what it is: application/pkix-cert or application/x-pem-file (a
+// certificate), application/pkcs7-mime (.p7b/.p7s), message/rfc822 (a signed mail),
+// application/pgp-keys (OpenPGP, armoured or binary); application/octet-stream or none is
+// sniffed.
+//
+// SECURITY: a full session is required; the CSRF check of unsafe methods is RequireSession's.
+// The body is untrusted bytes, bounded by the route's limit here and by app/'s import limits;
+// it is never logged. Who may see and change what is decided in app/.
+#include <nlohmann/json.hpp>
+
+#include "api/json_input.h"
+#include "api/request_auth.h"
+#include "api/routes.h"
+#include "app/contacts.h"
+#include "http/problem.h"
+
+namespace sealpost::api {
+namespace {
+
+using nlohmann::json;
+
+// Above every import limit (crypto/security_policy.h), so that an oversized key or certificate is
+// refused by app/ with its reason rather than by the transport with a bare 413.
+constexpr size_t kMaxKeyUploadBytes = 8 << 20;
+constexpr size_t kMaxVerifyBodyBytes = 4096;
+
+std::string MediaTypeOf(const http::Request& req) {
+  std::string type(req.Header("Content-Type").value_or(""));
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type;
+}
+
+// nullopt: a type that is not a key, a certificate or a mail (415).
+std::optional<app::KeyFormat> FormatOf(const http::Request& req) {
+  const std::string type = MediaTypeOf(req);
+  if (type.empty() || type == "application/octet-stream") return app::KeyFormat::kAuto;
+  if (type == "application/pkix-cert" || type == "application/x-pem-file" ||
+      type == "application/x-x509-ca-cert" || type == "application/x-x509-user-cert" ||
+      type == "application/pkcs7-mime" || type == "application/x-pkcs7-certificates" ||
+      type == "application/pkcs7-signature" || type == "application/x-pkcs7-signature") {
+    return app::KeyFormat::kCertificate;
+  }
+  if (type == "message/rfc822") return app::KeyFormat::kSignedMail;
+  if (type == "application/pgp-keys") return app::KeyFormat::kOpenPgp;
+  return std::nullopt;
+}
+
+json OptionalTime(const std::optional<TimePoint>& t) {
+  return t ? json(FormatRfc3339(*t)) : json(nullptr);
+}
+
+json KeyJson(const app::ContactKeyView& k) {
+  json out = {{"id", k.id},
+              {"address", k.address},
+              {"kind", app::KindName(k.kind)},
+              {"fingerprint", k.fingerprint},
+              {"algorithm", k.algorithm},
+              {"not_before", FormatRfc3339(k.not_before)},
+              {"not_after", OptionalTime(k.not_after)},
+              {"source", app::SourceName(k.source)},
+              {"organisation", k.organisation},
+              {"added_by", k.added_by},
+              {"added_at", FormatRfc3339(k.added_at)},
+              {"personally_verified", k.verified_at.has_value()},
+              {"verified_at", OptionalTime(k.verified_at)},
+              {"status", k.status},
+              {"problem", k.problem.empty() ? json(nullptr) : json(k.problem)}};
+  if (!k.subject.empty()) {
+    out["subject"] = k.subject;
+    out["issuer"] = k.issuer;
+  }
+  return out;
+}
+
+json KeysJson(const std::vector<app::ContactKeyView>& keys) {
+  json items = json::array();
+  for (const auto& k : keys) items.push_back(KeyJson(k));
+  return json{{"items", items}};
+}
+
+json AnchorJson(const app::TrustAnchorView& a) {
+  return {{"id", a.id},
+          {"subject", a.subject},
+          {"fingerprint", a.fingerprint},
+          {"not_after", FormatRfc3339(a.not_after)},
+          {"added_by", a.added_by},
+          {"added_at", FormatRfc3339(a.added_at)}};
+}
+
+http::Response NoContent() {
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+ByteView BodyBytes(const http::Request& req) {
+  return AsBytes(std::string_view(req.body.data(), req.body.size()));
+}
+
+}  // namespace
+
+void RegisterContactRoutes(http::Router& router, const ApiDeps& deps) {
+  if (deps.contacts == nullptr) return;
+  app::Accounts& accounts = deps.accounts;
+  app::Contacts& contacts = *deps.contacts;
+  const http::RouteOptions upload_opts{kMaxKeyUploadBytes};
+  const http::RouteOptions verify_opts{kMaxVerifyBodyBytes};
+
+  // The member's and the administrators' imports differ only in the use case they call.
+  for (const bool organisation : {false, true}) {
+    const char* path = organisation ? "/api/v1/admin/keys" : "/api/v1/contacts/keys";
+    router.Add(
+        "GET", path,
+        [&accounts, &contacts, organisation](const http::Request& req, const http::PathParams&) {
+          auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+          if (!auth.ctx) return std::move(auth.error);
+          auto keys =
+              organisation ? contacts.ListOrganisationKeys(*auth.ctx) : contacts.List(*auth.ctx);
+          if (!keys.ok()) return ApiError(keys.status());
+          return http::Response::Json(200, KeysJson(*keys).dump());
+        });
+    router.Add(
+        "POST", path,
+        [&accounts, &contacts, organisation](const http::Request& req, const http::PathParams&) {
+          auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+          if (!auth.ctx) return std::move(auth.error);
+          const auto format = FormatOf(req);
+          if (!format) return http::ProblemFor(Reason::kUnsupportedMediaType);
+          const std::string address = req.QueryParam("address").value_or("");
+          auto key = organisation ? contacts.ImportOrganisationKey(*auth.ctx, BodyBytes(req),
+                                                                   *format, address)
+                                  : contacts.Import(*auth.ctx, BodyBytes(req), *format, address);
+          if (!key.ok()) return ApiError(key.status());
+          return http::Response::Json(201, KeyJson(*key).dump());
+        },
+        upload_opts);
+  }
+
+  router.Add("GET", "/api/v1/contacts/keys/{id}",
+             [&accounts, &contacts](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto key = contacts.Get(*auth.ctx, params.at("id"));
+               if (!key.ok()) return ApiError(key.status());
+               return http::Response::Json(200, KeyJson(*key).dump());
+             });
+
+  router.Add("DELETE", "/api/v1/contacts/keys/{id}",
+             [&accounts, &contacts](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               const Status s = contacts.Delete(*auth.ctx, params.at("id"));
+               if (!s.ok()) return ApiError(s);
+               return NoContent();
+             });
+
+  router.Add(
+      "POST", "/api/v1/contacts/keys/{id}/verify",
+      [&accounts, &contacts](const http::Request& req, const http::PathParams& params) {
+        if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return std::move(auth.error);
+        auto body = ParseJsonObject(req.body, {{"fingerprint", JsonType::kString}});
+        if (!body.ok()) return ApiError(body.status());
+        auto key = contacts.Verify(*auth.ctx, params.at("id"), StringField(*body, "fingerprint"));
+        if (!key.ok()) return ApiError(key.status());
+        return http::Response::Json(200, KeyJson(*key).dump());
+      },
+      verify_opts);
+
+  router.Add("DELETE", "/api/v1/admin/keys/{id}",
+             [&accounts, &contacts](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               const Status s = contacts.DeleteOrganisationKey(*auth.ctx, params.at("id"));
+               if (!s.ok()) return ApiError(s);
+               return NoContent();
+             });
+
+  router.Add("GET", "/api/v1/admin/anchors",
+             [&accounts, &contacts](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto anchors = contacts.ListTrustAnchors(*auth.ctx);
+               if (!anchors.ok()) return ApiError(anchors.status());
+               json items = json::array();
+               for (const auto& a : *anchors) items.push_back(AnchorJson(a));
+               return http::Response::Json(200, json{{"items", items}}.dump());
+             });
+
+  router.Add(
+      "POST", "/api/v1/admin/anchors",
+      [&accounts, &contacts](const http::Request& req, const http::PathParams&) {
+        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+        if (!auth.ctx) return std::move(auth.error);
+        auto anchor = contacts.AddTrustAnchor(*auth.ctx, BodyBytes(req));
+        if (!anchor.ok()) return ApiError(anchor.status());
+        return http::Response::Json(201, AnchorJson(*anchor).dump());
+      },
+      upload_opts);
+
+  router.Add("DELETE", "/api/v1/admin/anchors/{id}",
+             [&accounts, &contacts](const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               const Status s = contacts.DeleteTrustAnchor(*auth.ctx, params.at("id"));
+               if (!s.ok()) return ApiError(s);
+               return NoContent();
+             });
+}
+
+}  // namespace sealpost::api

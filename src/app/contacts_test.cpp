@@ -1,0 +1,430 @@
+// The key directory's use cases (app/contacts.h) and routing look-up (app/key_directory.h), with
+// certificates made by the openssl command line (an external CA, RSA-3072 and P-256 recipients)
+// and OpenPGP keys made by gpg and sq: independent tools, not the code under test.
+#include "app/contacts.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "app/app_test_fixture.h"
+#include "app/key_directory.h"
+#include "pgp/testing/gnupg.h"
+#include "smime/testing/test_pki.h"
+#include "testing/run_tool.h"
+
+namespace sealpost::app {
+namespace {
+
+using smime::testing::LeafSpec;
+using smime::testing::TestPki;
+using ::testing::HasSubstr;
+
+constexpr const char* kCarol = "carol@partner.example";
+
+ByteView B(const std::string& s) { return AsBytes(s); }
+
+// "SHA256 Fingerprint=AB:CD:..." as openssl prints it -> "abcd...".
+std::string OpensslFingerprint(const TestPki& pki, const std::string& pem_file) {
+  const testutil::ToolResult r =
+      pki.Openssl({"x509", "-in", pem_file, "-noout", "-fingerprint", "-sha256"});
+  EXPECT_EQ(r.exit_code, 0) << r.output();
+  std::string hex;
+  for (const char c : r.out.substr(r.out.find('=') + 1)) {
+    if (std::isxdigit(static_cast<unsigned char>(c))) {
+      hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return hex;
+}
+
+class ContactsTest : public AppTest {
+ protected:
+  void SetUp() override {
+    // openssl dates its certificates from the real clock.
+    clock_.Set(
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    auto token = accounts_.CreateBootstrapTokenIfNeeded();
+    ASSERT_THAT(token.status(), IsOk());
+    ASSERT_TRUE(token->has_value());
+    ASSERT_THAT(
+        accounts_
+            .BootstrapAdmin(**token, {"root@example.org", crypto::SecretString::CopyOf(kPassword),
+                                      "", "127.0.0.1"})
+            .status(),
+        IsOk());
+    auto login = accounts_.Login("root@example.org", kPassword, "127.0.0.1");
+    ASSERT_THAT(login.status(), IsOk());
+    auto admin = accounts_.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
+    ASSERT_THAT(admin.status(), IsOk());
+    admin_.emplace(std::move(*admin));
+    const std::string totp = Enrol("alice@example.org");
+    alice_.emplace(LoggedIn("alice@example.org", totp));
+    std::filesystem::create_directories(pki_dir_);
+    ASSERT_TRUE(pki_.MakeCa("partnerca"));
+  }
+
+  const AuthContext& alice() { return *alice_; }
+  const AuthContext& root() { return *admin_; }
+
+  // A certificate for `email` issued by the partner CA ("" : self-signed).
+  std::string Leaf(const std::string& name, const std::string& email,
+                   const std::string& key = "ec:P-256", const std::string& issuer = "partnerca",
+                   const std::string& eku = "emailProtection", int days = 365) {
+    LeafSpec spec;
+    spec.key = key;
+    spec.email = email;
+    spec.eku = eku;
+    spec.days = days;
+    EXPECT_TRUE(pki_.MakeLeaf(name, issuer, spec));
+    return pki_.ReadFile(name + ".pem");
+  }
+
+  std::optional<store::ContactKeyRecord> UsableSmime(const std::string& address) {
+    auto keys = directory_.UsableKeysFor(alice().user.id, *EmailAddress::Parse(address));
+    EXPECT_THAT(keys.status(), IsOk());
+    return keys.ok() ? keys->smime : std::nullopt;
+  }
+  std::optional<store::ContactKeyRecord> UsableOpenPgp(const std::string& address) {
+    auto keys = directory_.UsableKeysFor(alice().user.id, *EmailAddress::Parse(address));
+    EXPECT_THAT(keys.status(), IsOk());
+    return keys.ok() ? keys->openpgp : std::nullopt;
+  }
+
+  size_t Listed() {
+    auto list = contacts_.List(alice());
+    EXPECT_THAT(list.status(), IsOk());
+    return list.ok() ? list->size() : 0;
+  }
+
+  std::string pki_dir_ = dir_.path() + "/pki";
+  TestPki pki_{pki_dir_};
+  Contacts contacts_{services_};
+  KeyDirectory directory_{services_};
+  std::optional<AuthContext> admin_;
+  std::optional<AuthContext> alice_;
+};
+
+TEST_F(ContactsTest, ExternalCaCertificateIsTrustedOnlyWhileItsAnchorIs) {
+  const std::string pem = Leaf("carol", kCarol, "rsa:3072");
+  auto key = contacts_.Import(alice(), B(pem), KeyFormat::kAuto, "");
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->address, kCarol);
+  EXPECT_EQ(key->fingerprint, OpensslFingerprint(pki_, "carol.pem"));
+  EXPECT_EQ(key->algorithm, "RSA 3072");
+  EXPECT_EQ(key->status, "needs-verification");
+  EXPECT_EQ(key->added_by, alice().user.id.str());
+  EXPECT_FALSE(key->organisation);
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+  EXPECT_TRUE(AuditHas("contact_key_added"));
+
+  // The administrator trusts the partner's CA: the same entry is trusted and used at once.
+  auto anchor = contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem")));
+  ASSERT_THAT(anchor.status(), IsOk());
+  EXPECT_EQ(anchor->fingerprint, OpensslFingerprint(pki_, "partnerca.pem"));
+  EXPECT_EQ(contacts_.Get(alice(), key->id)->status, "trusted");
+  auto usable = UsableSmime(kCarol);
+  ASSERT_TRUE(usable.has_value());
+  EXPECT_EQ(usable->fingerprint, key->fingerprint);
+
+  // And removing the anchor stops it again.
+  ASSERT_THAT(contacts_.DeleteTrustAnchor(root(), anchor->id), IsOk());
+  EXPECT_EQ(contacts_.Get(alice(), key->id)->status, "needs-verification");
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+  EXPECT_TRUE(AuditHas("trust_anchor_added"));
+  EXPECT_EQ(LastAuditType(), "trust_anchor_deleted");
+}
+
+TEST_F(ContactsTest, PersonalVerificationNeedsTheRightFingerprint) {
+  ASSERT_TRUE(pki_.MakeCa("otherca"));
+  const std::string pem = Leaf("dave", "dave@partner.example", "ec:P-256", "otherca");
+  auto key = contacts_.Import(alice(), B(pem), KeyFormat::kCertificate, "");
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->algorithm, "EC prime256v1");
+  ASSERT_EQ(key->status, "needs-verification");
+
+  // One hex digit changed: refused, nothing changes.
+  std::string wrong = key->fingerprint;
+  wrong[10] = wrong[10] == '0' ? '1' : '0';
+  EXPECT_THAT(contacts_.Verify(alice(), key->id, wrong).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(contacts_.Verify(alice(), key->id, "").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(contacts_.Get(alice(), key->id)->status, "needs-verification");
+
+  // As openssl prints it (upper case, colons) is the same fingerprint.
+  const testutil::ToolResult printed =
+      pki_.Openssl({"x509", "-in", "dave.pem", "-noout", "-fingerprint", "-sha256"});
+  const std::string colons = printed.out.substr(printed.out.find('=') + 1);
+  auto verified = contacts_.Verify(alice(), key->id, colons);
+  ASSERT_THAT(verified.status(), IsOk());
+  EXPECT_EQ(verified->status, "trusted");
+  EXPECT_TRUE(verified->verified_at.has_value());
+  EXPECT_TRUE(UsableSmime("dave@partner.example").has_value());
+  EXPECT_EQ(LastAuditType(), "contact_key_verified");
+
+  // Another member can neither see nor verify it.
+  const std::string totp = Enrol("bob@example.org");
+  const AuthContext bob = LoggedIn("bob@example.org", totp);
+  EXPECT_THAT(contacts_.Get(bob, key->id).status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(contacts_.Verify(bob, key->id, key->fingerprint).status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(contacts_.Delete(bob, key->id), StatusIs(ErrorCode::kNotFound));
+}
+
+TEST_F(ContactsTest, ReadsDerP7bAndSignedMail) {
+  const std::string pem = Leaf("carol", kCarol);
+  const std::string fingerprint = OpensslFingerprint(pki_, "carol.pem");
+  ASSERT_TRUE(pki_.OpensslOk({"x509", "-in", "carol.pem", "-outform", "DER", "-out", "carol.der"}));
+  ASSERT_TRUE(pki_.OpensslOk({"crl2pkcs7", "-nocrl", "-certfile", "carol.pem", "-certfile",
+                              "partnerca.pem", "-outform", "DER", "-out", "carol.p7b"}));
+  pki_.WriteFile("body.txt",
+                 "From: Carol <carol@partner.example>\r\nTo: alice@example.org\r\n"
+                 "Subject: hello\r\n\r\nHello Alice\r\n");
+  ASSERT_TRUE(pki_.OpensslOk({"cms", "-sign", "-in", "body.txt", "-signer", "carol.pem", "-inkey",
+                              "carol.key", "-certfile", "partnerca.pem", "-from",
+                              "Carol <carol@partner.example>", "-to", "alice@example.org",
+                              "-subject", "hello", "-out", "signed.eml"}));
+
+  auto der = contacts_.Import(alice(), B(pki_.ReadFile("carol.der")), KeyFormat::kAuto, "");
+  ASSERT_THAT(der.status(), IsOk());
+  EXPECT_EQ(der->fingerprint, fingerprint);
+  // The same key again, whatever the wrapping: Conflict, nothing added.
+  EXPECT_THAT(contacts_.Import(alice(), B(pem), KeyFormat::kAuto, "").status(),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_EQ(Listed(), 1u);
+  ASSERT_THAT(contacts_.Delete(alice(), der->id), IsOk());
+  EXPECT_EQ(LastAuditType(), "contact_key_deleted");
+  EXPECT_EQ(Listed(), 0u);
+
+  auto p7b = contacts_.Import(alice(), B(pki_.ReadFile("carol.p7b")), KeyFormat::kAuto, "");
+  ASSERT_THAT(p7b.status(), IsOk());
+  EXPECT_EQ(p7b->fingerprint, fingerprint);
+  ASSERT_THAT(contacts_.Delete(alice(), p7b->id), IsOk());
+
+  auto mail = contacts_.Import(alice(), B(pki_.ReadFile("signed.eml")), KeyFormat::kAuto, "");
+  ASSERT_THAT(mail.status(), IsOk());
+  EXPECT_EQ(mail->fingerprint, fingerprint);
+  EXPECT_EQ(mail->source, store::ContactKeySource::kSignedMail);
+  EXPECT_EQ(mail->address, kCarol);
+  // The chain the mail carried is kept: with the partner CA as an anchor, it is trusted.
+  ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  EXPECT_EQ(contacts_.Get(alice(), mail->id)->status, "trusted");
+
+  // A mail that is not signed carries no certificate.
+  EXPECT_THAT(
+      contacts_.Import(alice(), B(pki_.ReadFile("body.txt")), KeyFormat::kSignedMail, "").status(),
+      StatusIs(ErrorCode::kInvalidArgument));
+}
+
+TEST_F(ContactsTest, BadCertificatesAreRefusedWithTheirReasonAndNothingIsStored) {
+  const std::string good = Leaf("carol", kCarol);
+  std::string der_trailing;
+  ASSERT_TRUE(pki_.OpensslOk({"x509", "-in", "carol.pem", "-outform", "DER", "-out", "c.der"}));
+  der_trailing = pki_.ReadFile("c.der") + std::string(1, '\0');
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::string address;
+    ErrorCode code;
+    std::string slug;
+  };
+  const std::vector<Case> cases = {
+      {"garbage", "hello, this is not a certificate", "", ErrorCode::kInvalidArgument,
+       "not-a-certificate"},
+      {"truncated PEM", good.substr(0, good.size() / 2), "", ErrorCode::kInvalidArgument,
+       "not-a-certificate"},
+      {"DER with a trailing byte", der_trailing, "", ErrorCode::kInvalidArgument,
+       "not-a-certificate"},
+      {"5 MB", std::string(5 << 20, 'A'), "", ErrorCode::kTooLarge, "too-large"},
+      {"no emailProtection", Leaf("web", kCarol, "ec:P-256", "partnerca", "serverAuth"), "",
+       ErrorCode::kInvalidArgument, "no-email-protection"},
+      {"another address", good, "dave@partner.example", ErrorCode::kInvalidArgument,
+       "address-mismatch"},
+      {"RSA-1024", Leaf("weak", kCarol, "rsa:1024"), "", ErrorCode::kInvalidArgument, "weak-key"},
+      {"private key", pki_.ReadFile("carol.key"), "", ErrorCode::kInvalidArgument,
+       "private-key-material"},
+  };
+  for (const Case& c : cases) {
+    const Status s = contacts_.Import(alice(), B(c.bytes), KeyFormat::kAuto, c.address).status();
+    EXPECT_THAT(s, StatusIs(c.code)) << c.name;
+    EXPECT_THAT(s.message(), HasSubstr("(" + c.slug + ")")) << c.name;
+    EXPECT_FALSE(s.message().find("PRIVATE KEY") != std::string::npos) << c.name;
+  }
+  // An expired certificate: valid for one day, imported three days later.
+  const std::string short_lived =
+      Leaf("brief", kCarol, "ec:P-256", "partnerca", "emailProtection", 1);
+  clock_.Advance(72h);
+  const Status expired = contacts_.Import(alice(), B(short_lived), KeyFormat::kAuto, "").status();
+  EXPECT_THAT(expired, StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(expired.message(), HasSubstr("(expired)"));
+
+  EXPECT_EQ(Listed(), 0u);
+  EXPECT_FALSE(AuditHas("contact_key_added"));
+}
+
+TEST_F(ContactsTest, ExpiryChangesRoutingAtOnce) {
+  const std::string pem = Leaf("carol", kCarol, "ec:P-256", "partnerca", "emailProtection", 2);
+  ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  auto key = contacts_.Import(alice(), B(pem), KeyFormat::kAuto, "");
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->status, "trusted");
+  EXPECT_TRUE(UsableSmime(kCarol).has_value());
+  clock_.Advance(72h);
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+  auto later = contacts_.Get(alice(), key->id);
+  ASSERT_THAT(later.status(), IsOk());
+  EXPECT_EQ(later->status, "refused");
+  EXPECT_EQ(later->problem, "expired");
+}
+
+TEST_F(ContactsTest, OpenPgpKeysFromGpgAndSq) {
+  pgp::testing::GnuPg gpg;
+  const std::string fpr = gpg.MakeKey(kCarol, "ed25519", "cert,sign", "cv25519");
+  auto from_gpg = contacts_.Import(alice(), B(gpg.Export(fpr)), KeyFormat::kAuto, kCarol);
+  ASSERT_THAT(from_gpg.status(), IsOk());
+  EXPECT_EQ(from_gpg->kind, store::ContactKeyKind::kOpenPgp);
+  EXPECT_EQ(from_gpg->fingerprint, fpr);
+  EXPECT_EQ(from_gpg->status, "trusted");
+  auto usable = UsableOpenPgp(kCarol);
+  ASSERT_TRUE(usable.has_value());
+  EXPECT_EQ(usable->fingerprint, fpr);
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+
+  // Binary, made by sq.
+  ASSERT_EQ(
+      gpg.Sq({"key", "generate", "--userid", "<erin@partner.example>", "--export", "erin.key"})
+          .exit_code,
+      0);
+  ASSERT_EQ(
+      gpg.Sq({"key", "extract-cert", "--binary", "--output", "erin.cert", "erin.key"}).exit_code,
+      0);
+  const std::string cert = testutil::ReadFileBytes(gpg.Path("erin.cert"));
+  auto from_sq = contacts_.Import(alice(), B(cert), KeyFormat::kAuto, "erin@partner.example");
+  ASSERT_THAT(from_sq.status(), IsOk());
+  EXPECT_TRUE(UsableOpenPgp("erin@partner.example").has_value());
+
+  // Deleting changes routing at once.
+  ASSERT_THAT(contacts_.Delete(alice(), from_gpg->id), IsOk());
+  EXPECT_FALSE(UsableOpenPgp(kCarol).has_value());
+  EXPECT_TRUE(UsableOpenPgp("erin@partner.example").has_value());
+}
+
+TEST_F(ContactsTest, BadOpenPgpKeysAreRefusedAndNothingIsStored) {
+  pgp::testing::GnuPg gpg;
+  const std::string sign_only = gpg.MakeKey("frank@partner.example", "ed25519", "cert,sign");
+  const std::string good = gpg.MakeKey(kCarol, "ed25519", "cert,sign", "cv25519");
+  const std::string old = gpg.MakeKey("gina@partner.example", "ed25519", "cert,sign", "cv25519",
+                                      "1y", {"--faked-system-time", "20200101T000000!"});
+  const std::string secret = gpg.Gpg({"--armor", "--export-secret-keys", good}).out;
+  ASSERT_THAT(secret, HasSubstr("PRIVATE KEY BLOCK"));
+  const std::string revoked_fpr =
+      gpg.MakeKey("hank@partner.example", "ed25519", "cert,sign", "cv25519");
+  std::string rev =
+      testutil::ReadFileBytes(gpg.dir() + "/gnupg/openpgp-revocs.d/" + revoked_fpr + ".rev");
+  for (size_t at = rev.find(":-----"); at != std::string::npos; at = rev.find(":-----")) {
+    rev.erase(at, 1);
+  }
+  testutil::WriteFileBytes(gpg.Path("key.rev"), rev);
+  ASSERT_EQ(gpg.Gpg({"--import", "key.rev"}).exit_code, 0);
+
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::string address;
+    std::string slug;
+  };
+  const std::vector<Case> cases = {
+      {"no encryption subkey", gpg.Export(sign_only), "frank@partner.example", "no-encryption-key"},
+      {"expired", gpg.Export(old), "gina@partner.example", "expired"},
+      {"revoked", gpg.Export(revoked_fpr), "hank@partner.example", "revoked"},
+      {"other user ID", gpg.Export(good), "dave@partner.example", "address-mismatch"},
+      {"secret key", secret, kCarol, "secret-key"},
+  };
+  for (const Case& c : cases) {
+    const Status s = contacts_.Import(alice(), B(c.bytes), KeyFormat::kAuto, c.address).status();
+    EXPECT_THAT(s, StatusIs(ErrorCode::kInvalidArgument)) << c.name;
+    EXPECT_THAT(s.message(), HasSubstr("(" + c.slug + ")")) << c.name;
+  }
+  // Declared as OpenPGP, a secret key is refused the same way.
+  EXPECT_THAT(contacts_.Import(alice(), B(secret), KeyFormat::kOpenPgp, kCarol).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  // Without an address an OpenPGP key cannot be filed.
+  EXPECT_THAT(contacts_.Import(alice(), B(gpg.Export(good)), KeyFormat::kAuto, "").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(Listed(), 0u);
+  EXPECT_FALSE(AuditHas("contact_key_added"));
+}
+
+TEST_F(ContactsTest, OrganisationKeysAreSharedButMembersOwnComeFirst) {
+  ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  const std::string org_pem = Leaf("carol-org", kCarol, "rsa:3072");
+  EXPECT_THAT(contacts_.ImportOrganisationKey(alice(), B(org_pem), KeyFormat::kAuto, "").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  auto org = contacts_.ImportOrganisationKey(root(), B(org_pem), KeyFormat::kAuto, "");
+  ASSERT_THAT(org.status(), IsOk());
+  EXPECT_TRUE(org->organisation);
+  EXPECT_EQ(LastAuditType(), "organisation_key_added");
+
+  auto listed = contacts_.List(alice());
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE((*listed)[0].organisation);
+  EXPECT_EQ(UsableSmime(kCarol)->fingerprint, org->fingerprint);
+  // A member may not delete it.
+  EXPECT_THAT(contacts_.Delete(alice(), org->id), StatusIs(ErrorCode::kNotFound));
+
+  const std::string own_pem = Leaf("carol-own", kCarol);
+  auto own = contacts_.Import(alice(), B(own_pem), KeyFormat::kAuto, "");
+  ASSERT_THAT(own.status(), IsOk());
+  EXPECT_EQ(UsableSmime(kCarol)->fingerprint, own->fingerprint);
+  ASSERT_THAT(contacts_.Delete(alice(), own->id), IsOk());
+  EXPECT_EQ(UsableSmime(kCarol)->fingerprint, org->fingerprint);
+
+  ASSERT_THAT(contacts_.DeleteOrganisationKey(root(), org->id), IsOk());
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+  EXPECT_TRUE(contacts_.ListOrganisationKeys(root())->empty());
+  EXPECT_THAT(contacts_.ListOrganisationKeys(alice()).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+}
+
+TEST_F(ContactsTest, TrustAnchorsMustBeCaCertificatesAndAdministratorsOnly) {
+  const std::string leaf = Leaf("carol", kCarol);
+  const Status not_ca = contacts_.AddTrustAnchor(root(), B(leaf)).status();
+  EXPECT_THAT(not_ca, StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(not_ca.message(), HasSubstr("(not-a-ca)"));
+  EXPECT_THAT(contacts_.AddTrustAnchor(root(), B("garbage")).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  const std::string ca = pki_.ReadFile("partnerca.pem");
+  EXPECT_THAT(contacts_.AddTrustAnchor(alice(), B(ca)).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(ca)).status(), IsOk());
+  EXPECT_THAT(contacts_.AddTrustAnchor(root(), B(ca)).status(), StatusIs(ErrorCode::kConflict));
+  auto anchors = contacts_.ListTrustAnchors(root());
+  ASSERT_THAT(anchors.status(), IsOk());
+  ASSERT_EQ(anchors->size(), 1u);
+  EXPECT_EQ((*anchors)[0].subject, "CN=partnerca");
+  EXPECT_THAT(contacts_.ListTrustAnchors(alice()).status(), StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(contacts_.DeleteTrustAnchor(root(), std::string(32, 'f')),
+              StatusIs(ErrorCode::kNotFound));
+}
+
+TEST_F(ContactsTest, WithoutTheSystemBundleTheConfiguredAnchorsStillCount) {
+  KeyDirectoryOptions options;
+  options.ca_bundle_path = dir_.path() + "/no-such-bundle.crt";
+  Contacts contacts(services_, options);
+  auto key = contacts.Import(alice(), B(Leaf("carol", kCarol)), KeyFormat::kAuto, "");
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->status, "needs-verification");
+  ASSERT_THAT(contacts.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  EXPECT_EQ(contacts.Get(alice(), key->id)->status, "trusted");
+  // Policy checks still apply with nothing to chain to.
+  const Status weak =
+      contacts.Import(alice(), B(Leaf("weak", kCarol, "rsa:1024")), KeyFormat::kAuto, "").status();
+  EXPECT_THAT(weak.message(), HasSubstr("(weak-key)"));
+}
+
+}  // namespace
+}  // namespace sealpost::app

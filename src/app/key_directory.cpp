@@ -1,0 +1,31 @@
+#include "app/key_directory.h"
+
+#include "app/internal/contact_trust.h"
+
+namespace sealpost::app {
+
+KeyDirectory::KeyDirectory(const Services& services, KeyDirectoryOptions options)
+    : s_(services),
+      anchors_(std::make_shared<internal::ContactAnchors>(services,
+                                                          std::move(options.ca_bundle_path))) {}
+
+Result<UsableKeys> KeyDirectory::UsableKeysFor(const UserId& owner,
+                                               const EmailAddress& address) const {
+  SP_ASSIGN_OR_RETURN(const std::vector<store::ContactKeyRecord> candidates,
+                      s_.store.keys().FindContactKeys(owner, address.str()));
+  UsableKeys out;
+  if (candidates.empty()) return out;
+  SP_ASSIGN_OR_RETURN(const std::optional<smime::TrustAnchors> anchors, anchors_->Current());
+  const TimePoint now = s_.clock.Now();
+  // The store lists the owner's entries before the organisation's, newest first.
+  for (const store::ContactKeyRecord& key : candidates) {
+    auto& slot = key.kind == store::ContactKeyKind::kSmime ? out.smime : out.openpgp;
+    if (slot) continue;
+    if (internal::AssessContactKey(key, anchors, now).status == internal::KeyStatus::kTrusted) {
+      slot = key;
+    }
+  }
+  return out;
+}
+
+}  // namespace sealpost::app

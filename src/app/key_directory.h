@@ -1,0 +1,52 @@
+// The key directory's look-up for routing: which of a contact's keys a member's message may be
+// encrypted to now. The routing policy (delivery) asks; the directory answers from the store.
+//
+// UsableKeysFor re-validates every candidate at the moment of the call (app/internal/
+// contact_trust.h), so an expired certificate, a deleted or revoked key, or a removed trust anchor
+// changes routing at once, with nothing cached but the parsed anchors.
+//
+// SECURITY: `address` may come from a sender's recipient list (untrusted); it is only compared.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/services.h"
+#include "core/address.h"
+#include "smime/trust_anchors.h"
+#include "store/keys_store.h"
+
+namespace sealpost::app {
+
+namespace internal {
+class ContactAnchors;
+}
+
+struct KeyDirectoryOptions {
+  // The system CA bundle certificates may chain to (besides the administrators' anchors and the
+  // platform CA); "" for none (tests).
+  std::string ca_bundle_path = std::string(smime::kDebianCaBundlePath);
+};
+
+// The best usable key of each kind, if any.
+struct UsableKeys {
+  std::optional<store::ContactKeyRecord> smime;    // trusted or personally verified, valid now
+  std::optional<store::ContactKeyRecord> openpgp;  // valid now
+};
+
+class KeyDirectory final {
+ public:
+  explicit KeyDirectory(const Services& services, KeyDirectoryOptions options = {});
+
+  // For `owner`'s message to `address`: the owner's own entries first, then organisation-wide
+  // ones; within each, the newest usable one. Errors only when the store fails.
+  Result<UsableKeys> UsableKeysFor(const UserId& owner, const EmailAddress& address) const;
+
+ private:
+  Services s_;
+  std::shared_ptr<internal::ContactAnchors> anchors_;
+};
+
+}  // namespace sealpost::app
