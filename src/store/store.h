@@ -8,7 +8,7 @@
 // ciphertexts before calling Write. If the callback returns an error, none of its changes stay.
 //
 // The interface is split by domain, one header each: accounts (users, sessions, tokens), messages,
-// guests, outbox, audit (the legacy hash chain), log (the transparency log) and platform
+// guests, outbox, audit (the legacy hash chain), log (the transparency log), platform and evidence
 // (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
@@ -23,6 +23,7 @@
 #include "core/status.h"
 #include "store/accounts_store.h"
 #include "store/audit_store.h"
+#include "store/evidence_store.h"
 #include "store/guests_store.h"
 #include "store/log_store.h"
 #include "store/messages_store.h"
@@ -45,6 +46,7 @@ class WriteTxn {
   virtual AuditWriter& audit() = 0;
   virtual LogWriter& log() = 0;
   virtual PlatformWriter& platform() = 0;
+  virtual EvidenceWriter& evidence() = 0;
 };
 
 class Store {
@@ -65,6 +67,7 @@ class Store {
   virtual AuditReader& audit() = 0;
   virtual LogReader& log() = 0;
   virtual PlatformReader& platform() = 0;
+  virtual EvidenceReader& evidence() = 0;
 };
 
 }  // namespace sealpost::store

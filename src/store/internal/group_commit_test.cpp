@@ -28,6 +28,7 @@ class NoTxn final : public WriteTxn {
   AuditWriter& audit() override { std::abort(); }
   LogWriter& log() override { std::abort(); }
   PlatformWriter& platform() override { std::abort(); }
+  EvidenceWriter& evidence() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

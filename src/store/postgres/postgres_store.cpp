@@ -72,6 +72,7 @@ class PostgresStore final : public Store {
         audit_(reader_),
         log_(reader_, pool_),
         platform_(reader_),
+        evidence_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -91,6 +92,7 @@ class PostgresStore final : public Store {
   AuditReader& audit() override { return audit_; }
   LogReader& log() override { return log_; }
   PlatformReader& platform() override { return platform_; }
+  EvidenceReader& evidence() override { return evidence_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -177,6 +179,7 @@ class PostgresStore final : public Store {
   PgAuditReader audit_;
   PgLogReader log_;
   PgPlatformReader platform_;
+  PgEvidenceReader evidence_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -38,6 +38,7 @@ class SqliteStore final : public Store {
         audit_(readers_),
         log_(readers_),
         platform_(readers_),
+        evidence_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -53,6 +54,7 @@ class SqliteStore final : public Store {
   AuditReader& audit() override { return audit_; }
   LogReader& log() override { return log_; }
   PlatformReader& platform() override { return platform_; }
+  EvidenceReader& evidence() override { return evidence_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -101,6 +103,7 @@ class SqliteStore final : public Store {
   SqliteAuditReader audit_;
   SqliteLogReader log_;
   SqlitePlatformReader platform_;
+  SqliteEvidenceReader evidence_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -52,6 +52,7 @@ class FaultInjectingStore final : public Store {
   AuditReader& audit() override { return inner_.audit(); }
   LogReader& log() override { return inner_.log(); }
   PlatformReader& platform() override { return inner_.platform(); }
+  EvidenceReader& evidence() override { return inner_.evidence(); }
 
  private:
   Store& inner_;

@@ -254,6 +254,29 @@ CREATE TABLE member_keys(
   created_ms BIGINT NOT NULL
 );
 )sql",
+      // Receipts (docs/formats/receipt.md, "Receipts in the store").
+      R"sql(
+CREATE TABLE message_evidence(
+  message_id TEXT PRIMARY KEY,
+  sender TEXT NOT NULL,
+  sealed_digest TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE receipts(
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  event TEXT NOT NULL,
+  log_index BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  der BYTEA NOT NULL
+);
+CREATE INDEX receipts_by_message ON receipts(message_id, log_index);
+CREATE TABLE receipt_cursor(
+  one INTEGER PRIMARY KEY CHECK(one = 1),
+  next_index BIGINT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@
 
 #include "store/postgres/internal/accounts.h"
 #include "store/postgres/internal/audit.h"
+#include "store/postgres/internal/evidence.h"
 #include "store/postgres/internal/guests.h"
 #include "store/postgres/internal/log.h"
 #include "store/postgres/internal/messages.h"
@@ -27,7 +28,8 @@ class PgWriteTxn final : public WriteTxn {
         outbox_(txn_),
         audit_(txn_),
         log_(txn_),
-        platform_(txn_) {}
+        platform_(txn_),
+        evidence_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -39,6 +41,7 @@ class PgWriteTxn final : public WriteTxn {
   AuditWriter& audit() override { return audit_; }
   LogWriter& log() override { return log_; }
   PlatformWriter& platform() override { return platform_; }
+  EvidenceWriter& evidence() override { return evidence_; }
 
  private:
   PgTxn txn_;
@@ -49,6 +52,7 @@ class PgWriteTxn final : public WriteTxn {
   PgAuditWriter audit_;
   PgLogWriter log_;
   PgPlatformWriter platform_;
+  PgEvidenceWriter evidence_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -225,6 +225,30 @@ CREATE TABLE member_keys(
   created_ms INTEGER NOT NULL
 ) STRICT;
 )sql",
+      // Receipts (docs/formats/receipt.md, "Receipts in the store"): what each sent message's
+      // receipts name, the receipts issued, and how far the issuer has read the log.
+      R"sql(
+CREATE TABLE message_evidence(
+  message_id TEXT PRIMARY KEY,
+  sender TEXT NOT NULL,
+  sealed_digest TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE receipts(
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  event TEXT NOT NULL,
+  log_index INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  der BLOB NOT NULL
+) STRICT;
+CREATE INDEX receipts_by_message ON receipts(message_id, log_index);
+CREATE TABLE receipt_cursor(
+  one INTEGER PRIMARY KEY CHECK(one = 1),
+  next_index INTEGER NOT NULL
+) STRICT;
+)sql",
   };
   return kMigrations;
 }

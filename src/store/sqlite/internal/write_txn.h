@@ -5,6 +5,7 @@
 #include "store/sqlite/internal/accounts.h"
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/evidence.h"
 #include "store/sqlite/internal/guests.h"
 #include "store/sqlite/internal/log.h"
 #include "store/sqlite/internal/messages.h"
@@ -23,7 +24,8 @@ class SqliteWriteTxn final : public WriteTxn {
         outbox_(db),
         audit_(db),
         log_(db),
-        platform_(db) {}
+        platform_(db),
+        evidence_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -32,6 +34,7 @@ class SqliteWriteTxn final : public WriteTxn {
   AuditWriter& audit() override { return audit_; }
   LogWriter& log() override { return log_; }
   PlatformWriter& platform() override { return platform_; }
+  EvidenceWriter& evidence() override { return evidence_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -41,6 +44,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteAuditWriter audit_;
   SqliteLogWriter log_;
   SqlitePlatformWriter platform_;
+  SqliteEvidenceWriter evidence_;
 };
 
 }  // namespace sealpost::store::sqlite
