@@ -28,6 +28,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterAdminRoutes(router, deps);
   RegisterPkiRoutes(router, deps);
   RegisterLogRoutes(router, deps);
+  RegisterReceiptRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

@@ -14,6 +14,7 @@
 #include "app/guests.h"
 #include "app/mailbox.h"
 #include "app/public_log.h"
+#include "app/receipt_issuing.h"
 #include "app/sent_status.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -47,6 +48,8 @@ struct ApiDeps {
   PublicPki pki;
   // GET /log/v1/… (C2SP tlog-tiles, checkpoint, verifier key); not served when null.
   std::shared_ptr<app::PublicLog> log;
+  // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
+  app::Receipts* receipts = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -34,6 +34,7 @@ void RegisterPickupRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterSentRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterPkiRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterLogRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterReceiptRoutes(http::Router& router, const ApiDeps& deps);
 // The sender's view of a sent message (recipients, expires_at, can_recall), added to `out`.
 void AddSentStatus(nlohmann::json& out, const app::SentStatus& status);
 
