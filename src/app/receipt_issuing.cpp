@@ -28,6 +28,16 @@ std::string StringField(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The leaf types EvidenceOfLeaf may turn into receipts: only these cost a store read.
+bool IsEvidenceType(std::string_view type) {
+  for (std::string_view t :
+       {"message.send", "message.portal_reply", "pickup.notified", "pickup.notify_failed",
+        "message.read", "pickup.unlock", "pickup.expired"}) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
 bool BoolField(const nlohmann::json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_boolean() && it->get<bool>();
@@ -93,7 +103,7 @@ Result<ReceiptRound> ReceiptIssuing::IssueDue(int batch) {
     if (entry.index != next || entry.index >= checkpoint->size) break;
     auto leaf = tlog::ParseLogEntry(entry.leaf);
     std::vector<receipts::EvidenceDocument> documents;
-    if (leaf.ok() && leaf->kind == tlog::LogEntryKind::kEvent) {
+    if (leaf.ok() && leaf->kind == tlog::LogEntryKind::kEvent && IsEvidenceType(leaf->event.type)) {
       auto id = MessageId::Parse(leaf->event.subject);
       if (id.ok()) {
         auto message = s_.store.evidence().GetMessageEvidence(*id);

@@ -248,15 +248,8 @@ int Serve(const Config& config) {
       },
       std::chrono::minutes(10));
 
-  // Pending audit events get their log index and a signed checkpoint within the delay.
-  PeriodicTask log_sequencer(
-      [&] {
-        if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
-          spdlog::warn("audit log: sequencing: {}", s.ToString());
-        }
-      },
-      std::chrono::milliseconds(config.log_sequence_delay_ms));
-  // Receipts for the evidence events a checkpoint covers, a round after each sequencing delay.
+  // Receipts for the evidence events a checkpoint covers: a round after each sequencing round
+  // (declared first: the sequencer wakes it), and every delay in case another process sequences.
   PeriodicTask receipt_task(
       [&] {
         constexpr int kBatch = 256;  // leaves per round (one write transaction)
@@ -268,6 +261,17 @@ int Serve(const Config& config) {
           }
           if (round->scanned < static_cast<uint64_t>(kBatch)) return;
         }
+      },
+      std::chrono::milliseconds(config.log_sequence_delay_ms));
+
+  // Pending audit events get their log index and a signed checkpoint within the delay.
+  PeriodicTask log_sequencer(
+      [&] {
+        if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
+          spdlog::warn("audit log: sequencing: {}", s.ToString());
+          return;
+        }
+        receipt_task.Wake();
       },
       std::chrono::milliseconds(config.log_sequence_delay_ms));
 
