@@ -30,13 +30,13 @@ const EXPLAIN: Record<string, string> = {
 
 const BAD = new Set(['failed', 'expired', 'recalled']);
 
-// ETSI EN 319 522 event names, as a sender reads them.
+// ETSI EN 319 522 event names, as a sender reads them (worded apart from the status badges).
 const EVENT: Record<string, string> = {
-  SubmissionAcceptance: 'Accepted for delivery',
-  ContentConsignment: 'Delivered',
-  ContentConsignmentFailure: 'Delivery failed',
-  ContentHandover: 'Opened',
-  ContentHandoverFailure: 'Not opened in time',
+  SubmissionAcceptance: 'Receipt: accepted for delivery',
+  ContentConsignment: 'Receipt: delivered',
+  ContentConsignmentFailure: 'Receipt: delivery failed',
+  ContentHandover: 'Receipt: opened',
+  ContentHandoverFailure: 'Receipt: not opened in time',
 };
 
 // The signed receipts for one recipient, each a download (verifiable offline).
@@ -46,7 +46,7 @@ function ReceiptLinks({ items }: { items: ReceiptItem[] }) {
     <ul class="rs-receipts hint" aria-label="Signed receipts">
       {items.map((r) => (
         <li key={r.id} data-testid="receipt">
-          <a href={r.href} download={`receipt-${r.id}.p7m`}>{EVENT[r.event] || r.event}</a>
+          <a href={r.href} download={`receipt-${r.id}.p7m`}>{EVENT[r.event] || `Receipt: ${r.event}`}</a>
           {' '}<time dateTime={r.time} title={formatFullTime(r.time)}>{formatTime(r.time)}</time>
           {' '}(log entry {r.log_index})
         </li>
