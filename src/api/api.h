@@ -15,6 +15,7 @@
 #include "app/guests.h"
 #include "app/mailbox.h"
 #include "app/public_log.h"
+#include "app/receipt_issuing.h"
 #include "app/sent_status.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -51,6 +52,8 @@ struct ApiDeps {
   // /api/v1/contacts/keys… and /api/v1/admin/{keys,anchors} (the key directory); not served
   // when null.
   app::Contacts* contacts = nullptr;
+  // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
+  app::Receipts* receipts = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -43,6 +43,8 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/pickup/enrol",
                            "/api/v1/pickup/claim",
                            "/api/v1/messages/{id}/recall",
+                           "/api/v1/messages/{id}/receipts",
+                           "/api/v1/messages/{id}/receipts/{receipt_id}",
                            "/tsa",
                            "/api/v1/pki/root.pem",
                            "/api/v1/pki/root.der",

@@ -288,8 +288,12 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     }
     SP_RETURN_IF_ERROR(tx.accounts().CreateToken(
         {token.Lookup(), store::TokenPurpose::kPickup, std::nullopt, payload, token_expires}));
+    // The first unlock hands the message over (evidence: ContentHandover).
     return RecordEvent(s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
-                       nlohmann::json{{"recipient", pickup->email}}.dump());
+                       nlohmann::json{{"recipient", pickup->email},
+                                      {"method", "pickup"},
+                                      {"first", pickup->state != store::PickupState::kOpened}}
+                           .dump());
   });
   if (opened.code() == ErrorCode::kNotFound) return not_found("revoked");
   SP_RETURN_IF_ERROR(opened);

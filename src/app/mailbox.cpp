@@ -340,7 +340,11 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
 
   const std::string body_json = EncodeBody({request.text, request.html});
   summary.body_sha256_hex = HexEncode(crypto::Sha256(AsBytes(body_json)));
-  summary.seal = author.signing_key->Sign(SealStatement(summary).view());
+  const crypto::SecretBytes seal_statement = SealStatement(summary);
+  summary.seal = author.signing_key->Sign(seal_statement.view());
+  const std::string sealed_digest = HexEncode(crypto::Sha256(seal_statement.view()));
+  std::set<std::string> guest_set;
+  for (const EmailAddress& g : guests) guest_set.insert(g.str());
 
   const crypto::DataKey data_key = crypto::DataKey::Generate();
   store::MessageRecord message{
@@ -407,13 +411,24 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                    : st;
       }
     }
+    if (author.also_in_write) SP_RETURN_IF_ERROR(author.also_in_write(tx));
+    // Evidence (docs/formats/log-entry.md, "Evidence events"): what every receipt of this
+    // message names, and one leaf per recipient, so that each receipt's leaf names its recipient
+    // and a leaf stays within its size limit however many recipients there are.
+    SP_RETURN_IF_ERROR(tx.evidence().PutMessageEvidence({id, author.email, sealed_digest, now}));
     nlohmann::json details{{"recipients", recipients.size() + guests.size()},
                            {"guests", guests.size()},
-                           {"attachments", used_uploads.size()}};
+                           {"attachments", used_uploads.size()},
+                           {"sender", author.email},
+                           {"sealed_digest", sealed_digest}};
     if (!request.in_reply_to.empty()) details["in_reply_to"] = request.in_reply_to;
-    if (author.also_in_write) SP_RETURN_IF_ERROR(author.also_in_write(tx));
-    return RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply", author.actor,
-                       id.str(), details.dump());
+    for (const std::string& to : all_to) {
+      details["recipient"] = to;
+      details["method"] = guest_set.count(to) != 0 ? "pickup" : "mailbox";
+      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply",
+                                     author.actor, id.str(), details.dump()));
+    }
+    return Status::Ok();
   }));
   if (!notifications.empty()) NotifyMailQueued(s_);
   if (outcome) outcome->generated_mucs = std::move(generated);
@@ -624,9 +639,15 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
   SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.messages().MarkRead(ctx.user.id, id));
-    return RecordEvent(
-        s_, tx, "message.read", ctx.user.id.str(), id.str(),
-        opened->seal == SealState::kValid ? "{}" : nlohmann::json{{"seal", "broken"}}.dump());
+    nlohmann::json details = nlohmann::json::object();
+    if (opened->seal != SealState::kValid) details["seal"] = "broken";
+    if (item->entry.unread) {
+      // The first opening hands the message over (evidence: ContentHandover).
+      details["recipient"] = ctx.user.email;
+      details["method"] = "mailbox";
+      details["first"] = true;
+    }
+    return RecordEvent(s_, tx, "message.read", ctx.user.id.str(), id.str(), details.dump());
   }));
   return ViewOf(*opened, item->entry, std::move(body));
 }

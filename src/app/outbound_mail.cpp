@@ -66,11 +66,39 @@ std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
   return std::min(delay, policy.max_retry);
 }
 
+// The message whose pickup notification `job` is (nullopt for other mail, or when the pickup is
+// gone): read before the write that records the outcome, to name it in the evidence event.
+Result<std::optional<MessageId>> PickupMessageOf(const Services& s,
+                                                 const store::OutboundMailRecord& job) {
+  if (!job.pickup_lookup) return std::optional<MessageId>();
+  auto pickup = s.store.guests().GetPickup(*job.pickup_lookup);
+  if (!pickup.ok()) {
+    if (pickup.status().code() == ErrorCode::kNotFound) return std::optional<MessageId>();
+    return pickup.status();
+  }
+  return std::optional<MessageId>(pickup->message_id);
+}
+
+// Evidence (docs/formats/log-entry.md, "Evidence events"): a pickup notification handed to the
+// relay consigns the message to its guest; one given up on is a consignment failure. The event is
+// about the message (subject) and names the recipient, beside mail.sent / mail.failed, which are
+// about the mail job.
+Status RecordPickupEvidence(const Services& s, store::WriteTxn& tx,
+                            const std::optional<MessageId>& message, const std::string& type,
+                            json details) {
+  if (!message) return Status::Ok();
+  details["method"] = "pickup";
+  return RecordEvent(s, tx, type, "system", message->str(), details.dump());
+}
+
 // A mail the relay accepted leaves the queue; its pickup (if any) becomes "notified". A mail
 // withdrawn meanwhile (a recall) was sent anyway: recorded as such.
 Status RecordSent(const Services& s, store::WriteTxn& tx, const store::OutboundMailRecord& job,
-                  const std::string& to, TimePoint now) {
+                  const std::string& to, TimePoint now, const std::optional<MessageId>& message) {
   const int attempts = job.attempts + 1;
+  SP_RETURN_IF_ERROR(
+      RecordPickupEvidence(s, tx, message, "pickup.notified",
+                           json{{"recipient", to}, {"mail", job.id.str()}, {"reply", "accepted"}}));
   const Status deleted = tx.outbox().DeleteMail(job.id);
   if (deleted.code() == ErrorCode::kNotFound) {
     return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
@@ -134,9 +162,15 @@ Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
   }
   if (!delivered.empty()) {
     const TimePoint sent_at = s_.clock.Now();
+    std::vector<std::optional<MessageId>> messages;
+    for (const size_t i : delivered) {
+      SP_ASSIGN_OR_RETURN(std::optional<MessageId> m, PickupMessageOf(s_, *jobs[i]));
+      messages.push_back(std::move(m));
+    }
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
-      for (const size_t i : delivered) {
-        SP_RETURN_IF_ERROR(RecordSent(s_, tx, *jobs[i], mails[i].to.str(), sent_at));
+      for (size_t k = 0; k < delivered.size(); ++k) {
+        const size_t i = delivered[k];
+        SP_RETURN_IF_ERROR(RecordSent(s_, tx, *jobs[i], mails[i].to.str(), sent_at, messages[k]));
       }
       return Status::Ok();
     }));
@@ -152,9 +186,13 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   const TimePoint now = s_.clock.Now();
   const int attempts = job.attempts + 1;
   const std::string to = mail ? mail->to.str() : std::string();
+  SP_ASSIGN_OR_RETURN(const std::optional<MessageId> message,
+                      mail ? PickupMessageOf(s_, job)
+                           : Result<std::optional<MessageId>>(std::optional<MessageId>()));
   if (sent.ok()) {
     ++round.delivered;
-    return s_.store.Write([&](store::WriteTxn& tx) { return RecordSent(s_, tx, job, to, now); });
+    return s_.store.Write(
+        [&](store::WriteTxn& tx) { return RecordSent(s_, tx, job, to, now, message); });
   }
   const MailRetryPolicy& policy = s_.config.mail_retry;
   const TimePoint next = now + Backoff(policy, attempts);
@@ -179,6 +217,9 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
       SP_RETURN_IF_ERROR(
           IgnoreNotFound(tx.guests().SetPickupNotifyFailed(*job.pickup_lookup, now)));
     }
+    SP_RETURN_IF_ERROR(RecordPickupEvidence(
+        s_, tx, message, "pickup.notify_failed",
+        json{{"recipient", to}, {"mail", job.id.str()}, {"error", sent.message()}}));
     SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "mail.failed", "system", job.id.str(),
                                    json{{"to", to},
                                         {"attempts", attempts},

@@ -179,6 +179,7 @@ Result<PickupExpiryRound> SentMessages::ExpirePickups() {
         SP_RETURN_IF_ERROR(
             RecordEvent(s_, tx, "pickup.expired", "system", p.message_id.str(),
                         nlohmann::json{{"recipient", p.email},
+                                       {"method", "pickup"},
                                        {"opened", p.state == store::PickupState::kOpened}}
                             .dump()));
         ++done;

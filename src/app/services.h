@@ -13,6 +13,7 @@
 #include "keys/master_key.h"
 #include "platform/clock.h"
 #include "platform/rng.h"
+#include "receipts/receipt_issuer.h"
 #include "store/store.h"
 #include "trust/platform_pki.h"
 
@@ -89,6 +90,9 @@ struct Services {
   // Wakes the mail deliverers after mail was queued and committed (NotifyMailQueued); unset, they
   // find it at their next periodic round. Thread-safe.
   std::function<void()> mail_queued = nullptr;
+  // Signs and time-stamps receipts (app/receipt_issuing.h). Unset, no receipts are issued and
+  // the evidence events wait in the log until an issuer reads them.
+  const receipts::ReceiptIssuer* receipt_issuer = nullptr;
 };
 
 }  // namespace sealpost::app

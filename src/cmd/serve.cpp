@@ -14,6 +14,7 @@
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
 #include "app/public_log.h"
+#include "app/receipt_issuing.h"
 #include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
@@ -27,6 +28,7 @@
 #include "keys/master_key.h"
 #include "keys/secret_file.h"
 #include "platform/filesystem.h"
+#include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
 #include "tlog/note.h"
 #include "trust/platform_pki.h"
@@ -158,6 +160,16 @@ int Serve(const Config& config) {
                          rng,     *mailer, throttle, config.app};
   services.pki = &*pki;
   services.pki_names = {org, org + " Root CA", org + " Issuing CA"};
+  // Receipts (app/receipt_issuing.h): signed by the evidence certificate, time-stamped by the
+  // platform TSA in process (the one POST /tsa serves), with the inclusion proof from the store.
+  std::shared_ptr<const receipts::TimeStampAuthority> shared_tsa = std::move(*tsa);
+  receipts::InProcessTimeStamper receipt_stamper(*shared_tsa);
+  auto receipt_issuer =
+      receipts::ReceiptIssuer::Create(pki->evidence_signer, pki->Chain(), receipt_stamper);
+  if (!receipt_issuer.ok()) return Fail("receipt issuer", receipt_issuer.status());
+  services.receipt_issuer = receipt_issuer->get();
+  app::ReceiptIssuing receipt_issuing(services);
+  app::Receipts receipt_views(services);
   // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
   // with its own relay session per batch; claims are leased, so they never send the same mail.
   app::MailDeliverer mail_deliverer(services);
@@ -196,8 +208,9 @@ int Serve(const Config& config) {
                    {accounts, mailbox, folders, admin, guests, sent, account_keys,
                     [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                     config.app.limits.max_upload_bytes, config.max_json_bytes,
-                    4 * config.app.limits.max_text_bytes, std::move(*tsa), std::move(public_pki),
-                    std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts});
+                    4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
+                    std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts,
+                    &receipt_views});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   // An unknown /log/ path is a 404, not the web UI.
   router->SetFallback(http::MakeStaticFileHandler(static_dir), {"/api/", "/log/"});
@@ -237,12 +250,30 @@ int Serve(const Config& config) {
       },
       std::chrono::minutes(10));
 
+  // Receipts for the evidence events a checkpoint covers: a round after each sequencing round
+  // (declared first: the sequencer wakes it), and every delay in case another process sequences.
+  PeriodicTask receipt_task(
+      [&] {
+        constexpr int kBatch = 256;  // leaves per round (one write transaction)
+        for (;;) {
+          auto round = receipt_issuing.IssueDue(kBatch);
+          if (!round.ok()) {
+            spdlog::warn("receipts: {}", round.status().ToString());
+            return;
+          }
+          if (round->scanned < static_cast<uint64_t>(kBatch)) return;
+        }
+      },
+      std::chrono::milliseconds(config.log_sequence_delay_ms));
+
   // Pending audit events get their log index and a signed checkpoint within the delay.
   PeriodicTask log_sequencer(
       [&] {
         if (Status s = audit_log.SequenceNow(**store); !s.ok()) {
           spdlog::warn("audit log: sequencing: {}", s.ToString());
+          return;
         }
+        receipt_task.Wake();
       },
       std::chrono::milliseconds(config.log_sequence_delay_ms));
 

@@ -27,13 +27,15 @@ constexpr std::array<EventRow, 8> kEvents = {{
     {EvidenceEvent::kRejectionByRecipient, "RejectionByRecipient"},
 }};
 
+// Leaves named in docs/formats/log-entry.md, "Evidence events". message.send and
+// message.portal_reply are one leaf per recipient.
 constexpr std::array<std::string_view, 2> kSubmitted = {"message.send", "message.portal_reply"};
-// A member's mailbox receives the message in the send transaction itself; a remote server or a
-// guest's notification is consigned when the outbox reports it sent.
-constexpr std::array<std::string_view, 3> kConsigned = {"message.send", "message.portal_reply",
-                                                        "mail.sent"};
-constexpr std::array<std::string_view, 1> kConsignFailed = {"mail.failed"};
-constexpr std::array<std::string_view, 1> kHandedOver = {"pickup.unlock"};
+// A member's mailbox receives the message in the send transaction itself (a "mailbox" leaf of
+// the send); a guest's pickup notification is consigned when the outbox hands it to the relay.
+constexpr std::array<std::string_view, 4> kConsigned = {"message.send", "message.portal_reply",
+                                                        "pickup.notified", "mail.sent"};
+constexpr std::array<std::string_view, 2> kConsignFailed = {"pickup.notify_failed", "mail.failed"};
+constexpr std::array<std::string_view, 2> kHandedOver = {"pickup.unlock", "message.read"};
 constexpr std::array<std::string_view, 1> kHandoverFailed = {"pickup.expired"};
 constexpr std::array<std::string_view, 1> kAccepted = {"registered.accepted"};
 constexpr std::array<std::string_view, 1> kRefused = {"registered.refused"};
@@ -270,13 +272,37 @@ Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument
     return Unauthenticated("the log leaf has another time");
   }
   const nlohmann::json details = nlohmann::json::parse(e.details, nullptr, false);
-  if (details.is_object()) {
-    for (const char* key : {"recipient", "to"}) {
-      const auto it = details.find(key);
-      if (it != details.end() && it->is_string() &&
-          it->get_ref<const std::string&>() != document.recipient) {
-        return Unauthenticated("the log leaf names another recipient");
-      }
+  if (!details.is_object()) return Status::Ok();
+  // A leaf that names a field binds the document to it.
+  const auto names_other = [&](const char* key, std::string_view expected) {
+    const auto it = details.find(key);
+    return it != details.end() && it->is_string() && it->get_ref<const std::string&>() != expected;
+  };
+  for (const char* key : {"recipient", "to"}) {
+    if (names_other(key, document.recipient)) {
+      return Unauthenticated("the log leaf names another recipient");
+    }
+  }
+  if (names_other("method", DeliveryMethodName(document.delivery_method))) {
+    return Unauthenticated("the log leaf names another delivery method");
+  }
+  if (names_other("sender", document.sender)) {
+    return Unauthenticated("the log leaf names another sender");
+  }
+  if (names_other("sealed_digest", document.sealed_digest_hex)) {
+    return Unauthenticated("the log leaf names another sealed digest");
+  }
+  // A send leaf consigns only into a member's mailbox; an expiry after the guest opened the
+  // pickup is no handover failure.
+  if (document.event == EvidenceEvent::kContentConsignment &&
+      (e.type == "message.send" || e.type == "message.portal_reply") &&
+      document.delivery_method != DeliveryMethod::kMailbox) {
+    return Unauthenticated("a send leaf consigns only into a mailbox");
+  }
+  if (document.event == EvidenceEvent::kContentHandoverFailure) {
+    const auto it = details.find("opened");
+    if (it != details.end() && it->is_boolean() && it->get<bool>()) {
+      return Unauthenticated("the log leaf records an expiry after the handover");
     }
   }
   return Status::Ok();

@@ -88,7 +88,9 @@ Result<EvidenceDocument> ParseEvidenceDocument(std::string_view text);
 
 // OK when the log leaf `entry` records the event `document` describes: an event leaf of one of
 // LogEventTypes(document.event), about document.message_id (its subject), at document.time_ms,
-// and — when the leaf's details name a recipient ("recipient" or "to") — for that recipient.
+// and — when the leaf's details name them — for that recipient ("recipient" or "to"), delivery
+// method ("method"), sender ("sender") and sealed digest ("sealed_digest"); a send leaf attests
+// consignment into a mailbox only, and an expiry leaf with "opened": true no handover failure.
 // Unauthenticated naming the first difference otherwise.
 Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument& document);
 

@@ -100,5 +100,52 @@ TEST(EvidenceDocumentTest, LeafMustRecordTheEvent) {
   EXPECT_THAT(CheckLeafRecordsEvent(other, d), IsOk());
 }
 
+// A send leaf names recipient, method, sender and sealed digest: each binds the document.
+TEST(EvidenceDocumentTest, SendLeafBindsMethodSenderAndDigest) {
+  EvidenceDocument d = Sample();
+  d.delivery_method = DeliveryMethod::kMailbox;
+  const std::string digest(64, 'a');
+  tlog::LogEntry entry;
+  entry.event = {d.time_ms, "message.send", "u-1", "m-1",
+                 R"({"recipient":"bob@example.org","method":"mailbox",)"
+                 R"("sender":"alice@example.org","sealed_digest":")" +
+                     digest + R"("})"};
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, d), IsOk());
+  d.event = EvidenceEvent::kContentConsignment;
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, d), IsOk());
+
+  EvidenceDocument other = d;
+  other.delivery_method = DeliveryMethod::kPickup;
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, other), StatusIs(ErrorCode::kUnauthenticated));
+  other = d;
+  other.sender = "mallory@example.org";
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, other), StatusIs(ErrorCode::kUnauthenticated));
+  other = d;
+  other.sealed_digest_hex = std::string(64, 'b');
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, other), StatusIs(ErrorCode::kUnauthenticated));
+
+  // A guest's send leaf attests the submission, not a consignment (that is pickup.notified).
+  tlog::LogEntry pickup = entry;
+  pickup.event.details = R"({"recipient":"bob@example.org","method":"pickup"})";
+  other = d;
+  other.delivery_method = DeliveryMethod::kPickup;
+  EXPECT_THAT(CheckLeafRecordsEvent(pickup, other), StatusIs(ErrorCode::kUnauthenticated));
+  other.event = EvidenceEvent::kSubmissionAcceptance;
+  EXPECT_THAT(CheckLeafRecordsEvent(pickup, other), IsOk());
+}
+
+TEST(EvidenceDocumentTest, AnExpiryAfterTheHandoverIsNoHandoverFailure) {
+  EvidenceDocument d = Sample();
+  d.event = EvidenceEvent::kContentHandoverFailure;
+  d.delivery_method = DeliveryMethod::kPickup;
+  d.reason = "expired";
+  tlog::LogEntry entry;
+  entry.event = {d.time_ms, "pickup.expired", "system", "m-1",
+                 R"({"recipient":"bob@example.org","method":"pickup","opened":false})"};
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, d), IsOk());
+  entry.event.details = R"({"recipient":"bob@example.org","method":"pickup","opened":true})";
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, d), StatusIs(ErrorCode::kUnauthenticated));
+}
+
 }  // namespace
 }  // namespace sealpost::receipts

@@ -8,8 +8,8 @@
 // ciphertexts before calling Write. If the callback returns an error, none of its changes stay.
 //
 // The interface is split by domain, one header each: accounts (users, sessions, tokens), messages,
-// guests, outbox, audit (the legacy hash chain), log (the transparency log), platform and keys
-// (store/<domain>_store.h). Store hands out a reader per domain
+// guests, outbox, audit (the legacy hash chain), log (the transparency log), platform, keys and
+// evidence (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -23,6 +23,7 @@
 #include "core/status.h"
 #include "store/accounts_store.h"
 #include "store/audit_store.h"
+#include "store/evidence_store.h"
 #include "store/guests_store.h"
 #include "store/keys_store.h"
 #include "store/log_store.h"
@@ -47,6 +48,7 @@ class WriteTxn {
   virtual LogWriter& log() = 0;
   virtual PlatformWriter& platform() = 0;
   virtual KeysWriter& keys() = 0;
+  virtual EvidenceWriter& evidence() = 0;
 };
 
 class Store {
@@ -68,6 +70,7 @@ class Store {
   virtual LogReader& log() = 0;
   virtual PlatformReader& platform() = 0;
   virtual KeysReader& keys() = 0;
+  virtual EvidenceReader& evidence() = 0;
 };
 
 }  // namespace sealpost::store

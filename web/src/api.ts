@@ -301,6 +301,16 @@ export interface AttachmentInfo {
   size: number;
 }
 
+// A signed receipt (GET /messages/{id}/receipts): one ETSI EN 319 522 event for one recipient.
+export interface ReceiptItem {
+  id: string;
+  recipient: string;
+  event: string;
+  time: string;
+  log_index: number;
+  href: string;  // the DER receipt
+}
+
 export type RecipientStatus =
   | 'delivered' | 'queued' | 'notified' | 'opened' | 'replied' | 'recalled' | 'expired' | 'failed';
 
@@ -470,6 +480,8 @@ export const api = {
       muc ? { address, muc } : { address, generate: true }),
   recall: (id: string) =>
     call<{ recalled: string[]; kept: string[] }>('POST', `/messages/${encodeURIComponent(id)}/recall`),
+  receipts: (id: string) =>
+    call<{ receipts: ReceiptItem[] }>('GET', `/messages/${encodeURIComponent(id)}/receipts`),
   // `muc` only where the server asks for it (muc-needed): a member who holds no address key.
   claimPickup: (link: string, muc?: string) =>
     call<{ id: string }>('POST', '/pickup/claim', muc ? { link, muc } : { link }),

@@ -29,6 +29,7 @@ class NoTxn final : public WriteTxn {
   LogWriter& log() override { std::abort(); }
   PlatformWriter& platform() override { std::abort(); }
   KeysWriter& keys() override { std::abort(); }
+  EvidenceWriter& evidence() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

@@ -21,7 +21,7 @@ constexpr const char* kTables[] = {
     "attachments",   "uploads",       "counters",        "audit_log",   "audit_checkpoints",
     "platform_keys", "outbound_mail", "guest_addresses", "pickups",     "log_pending",
     "log_entries",   "log_tiles",     "log_checkpoints", "member_keys", "contact_keys",
-    "trust_anchors"};
+    "trust_anchors", "message_evidence", "receipts", "receipt_cursor"};
 
 struct Column {
   std::string name;

@@ -73,6 +73,7 @@ class PostgresStore final : public Store {
         log_(reader_, pool_),
         platform_(reader_),
         keys_(reader_),
+        evidence_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -93,6 +94,7 @@ class PostgresStore final : public Store {
   LogReader& log() override { return log_; }
   PlatformReader& platform() override { return platform_; }
   KeysReader& keys() override { return keys_; }
+  EvidenceReader& evidence() override { return evidence_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -180,6 +182,7 @@ class PostgresStore final : public Store {
   PgLogReader log_;
   PgPlatformReader platform_;
   PgKeysReader keys_;
+  PgEvidenceReader evidence_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

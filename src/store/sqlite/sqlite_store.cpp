@@ -39,6 +39,7 @@ class SqliteStore final : public Store {
         log_(readers_),
         platform_(readers_),
         keys_(readers_),
+        evidence_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -55,6 +56,7 @@ class SqliteStore final : public Store {
   LogReader& log() override { return log_; }
   PlatformReader& platform() override { return platform_; }
   KeysReader& keys() override { return keys_; }
+  EvidenceReader& evidence() override { return evidence_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -104,6 +106,7 @@ class SqliteStore final : public Store {
   SqliteLogReader log_;
   SqlitePlatformReader platform_;
   SqliteKeysReader keys_;
+  SqliteEvidenceReader evidence_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

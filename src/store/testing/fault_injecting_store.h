@@ -53,6 +53,7 @@ class FaultInjectingStore final : public Store {
   LogReader& log() override { return inner_.log(); }
   PlatformReader& platform() override { return inner_.platform(); }
   KeysReader& keys() override { return inner_.keys(); }
+  EvidenceReader& evidence() override { return inner_.evidence(); }
 
  private:
   Store& inner_;

@@ -1,8 +1,8 @@
 // The sender's view of a sent message's recipients: how each was reached (member inbox or secure
 // pickup link), what has happened since (notified, opened, replied, recalled, expired, failed),
-// a new unlock code for a locked one, and recalling the message.
+// the signed receipts of each, a new unlock code for a locked one, and recalling the message.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, type MessageView, type RecipientState } from '../api';
+import { api, ApiError, type MessageView, type ReceiptItem, type RecipientState } from '../api';
 import { formatFullTime, formatTime } from '../format';
 import { FormError, Notice } from './Field';
 
@@ -29,6 +29,31 @@ const EXPLAIN: Record<string, string> = {
 };
 
 const BAD = new Set(['failed', 'expired', 'recalled']);
+
+// ETSI EN 319 522 event names, as a sender reads them (worded apart from the status badges).
+const EVENT: Record<string, string> = {
+  SubmissionAcceptance: 'Receipt: accepted for delivery',
+  ContentConsignment: 'Receipt: delivered',
+  ContentConsignmentFailure: 'Receipt: delivery failed',
+  ContentHandover: 'Receipt: opened',
+  ContentHandoverFailure: 'Receipt: not opened in time',
+};
+
+// The signed receipts for one recipient, each a download (verifiable offline).
+function ReceiptLinks({ items }: { items: ReceiptItem[] }) {
+  if (!items.length) return null;
+  return (
+    <ul class="rs-receipts hint" aria-label="Signed receipts">
+      {items.map((r) => (
+        <li key={r.id} data-testid="receipt">
+          <a href={r.href} download={`receipt-${r.id}.p7m`}>{EVENT[r.event] || `Receipt: ${r.event}`}</a>
+          {' '}<time dateTime={r.time} title={formatFullTime(r.time)}>{formatTime(r.time)}</time>
+          {' '}(log entry {r.log_index})
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function Times({ r }: { r: RecipientState }) {
   const parts: [string, string][] = [];
@@ -112,6 +137,11 @@ export function Recipients({ msg, onChanged }: { msg: MessageView; onChanged: ()
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<{ recalled: string[]; kept: string[] } | null>(null);
   const list = msg.recipients || [];
+  const [receipts, setReceipts] = useState<ReceiptItem[]>([]);
+  useEffect(() => {
+    // Receipts follow within a second or two of each event; a failure here only hides them.
+    api.receipts(msg.id).then((r) => setReceipts(r.receipts), () => setReceipts([]));
+  }, [msg]);
   // The safe choice takes the focus when the question appears (the Recall button is gone then).
   const keep = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -146,6 +176,7 @@ export function Recipients({ msg, onChanged }: { msg: MessageView; onChanged: ()
               {r.delivery === 'member' ? 'Sealpost member. ' : 'Secure pickup link by email. '}
               {EXPLAIN[r.status] || ''} <Times r={r} />
             </span>
+            <ReceiptLinks items={receipts.filter((x) => x.recipient === r.address)} />
             {r.locked && <NewCode id={msg.id} address={r.address} onDone={onChanged} />}
           </li>
         ))}

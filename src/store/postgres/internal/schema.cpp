@@ -254,7 +254,7 @@ CREATE TABLE member_keys(
   created_ms BIGINT NOT NULL
 );
 )sql",
-      // The key directory (store/keys_store.h): contacts' public keys that members and
+      // 12: the key directory (store/keys_store.h): contacts' public keys that members and
       // administrators imported (owner NULL: organisation-wide), and administrators' trust
       // anchors. Deleted keys stay, marked, as evidence of what was trusted when.
       R"sql(
@@ -288,6 +288,29 @@ CREATE TABLE trust_anchors(
   fingerprint TEXT NOT NULL UNIQUE,
   added_by TEXT NOT NULL,
   added_ms BIGINT NOT NULL
+);
+)sql",
+      // 13: receipts (docs/formats/receipt.md, "Receipts in the store").
+      R"sql(
+CREATE TABLE message_evidence(
+  message_id TEXT PRIMARY KEY,
+  sender TEXT NOT NULL,
+  sealed_digest TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE receipts(
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  event TEXT NOT NULL,
+  log_index BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  der BYTEA NOT NULL
+);
+CREATE INDEX receipts_by_message ON receipts(message_id, log_index);
+CREATE TABLE receipt_cursor(
+  one INTEGER PRIMARY KEY CHECK(one = 1),
+  next_index BIGINT NOT NULL
 );
 )sql",
   };

@@ -6,6 +6,7 @@
 
 #include "store/postgres/internal/accounts.h"
 #include "store/postgres/internal/audit.h"
+#include "store/postgres/internal/evidence.h"
 #include "store/postgres/internal/guests.h"
 #include "store/postgres/internal/keys.h"
 #include "store/postgres/internal/log.h"
@@ -29,7 +30,8 @@ class PgWriteTxn final : public WriteTxn {
         audit_(txn_),
         log_(txn_),
         platform_(txn_),
-        keys_(txn_) {}
+        keys_(txn_),
+        evidence_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -42,6 +44,7 @@ class PgWriteTxn final : public WriteTxn {
   LogWriter& log() override { return log_; }
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
+  EvidenceWriter& evidence() override { return evidence_; }
 
  private:
   PgTxn txn_;
@@ -53,6 +56,7 @@ class PgWriteTxn final : public WriteTxn {
   PgLogWriter log_;
   PgPlatformWriter platform_;
   PgKeysWriter keys_;
+  PgEvidenceWriter evidence_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -225,7 +225,7 @@ CREATE TABLE member_keys(
   created_ms INTEGER NOT NULL
 ) STRICT;
 )sql",
-      // The key directory (store/keys_store.h): contacts' public keys that members and
+      // 11: the key directory (store/keys_store.h): contacts' public keys that members and
       // administrators imported (owner NULL: organisation-wide), and administrators' trust
       // anchors. Deleted keys stay, marked, as evidence of what was trusted when.
       R"sql(
@@ -259,6 +259,30 @@ CREATE TABLE trust_anchors(
   fingerprint TEXT NOT NULL UNIQUE,
   added_by TEXT NOT NULL,
   added_ms INTEGER NOT NULL
+) STRICT;
+)sql",
+      // 12: receipts (docs/formats/receipt.md, "Receipts in the store"): what each sent message's
+      // receipts name, the receipts issued, and how far the issuer has read the log.
+      R"sql(
+CREATE TABLE message_evidence(
+  message_id TEXT PRIMARY KEY,
+  sender TEXT NOT NULL,
+  sealed_digest TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE receipts(
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  event TEXT NOT NULL,
+  log_index INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  der BLOB NOT NULL
+) STRICT;
+CREATE INDEX receipts_by_message ON receipts(message_id, log_index);
+CREATE TABLE receipt_cursor(
+  one INTEGER PRIMARY KEY CHECK(one = 1),
+  next_index INTEGER NOT NULL
 ) STRICT;
 )sql",
   };

@@ -5,6 +5,7 @@
 #include "store/sqlite/internal/accounts.h"
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/evidence.h"
 #include "store/sqlite/internal/guests.h"
 #include "store/sqlite/internal/keys.h"
 #include "store/sqlite/internal/log.h"
@@ -25,7 +26,8 @@ class SqliteWriteTxn final : public WriteTxn {
         audit_(db),
         log_(db),
         platform_(db),
-        keys_(db) {}
+        keys_(db),
+        evidence_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -35,6 +37,7 @@ class SqliteWriteTxn final : public WriteTxn {
   LogWriter& log() override { return log_; }
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
+  EvidenceWriter& evidence() override { return evidence_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -45,6 +48,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteLogWriter log_;
   SqlitePlatformWriter platform_;
   SqliteKeysWriter keys_;
+  SqliteEvidenceWriter evidence_;
 };
 
 }  // namespace sealpost::store::sqlite
