@@ -317,6 +317,12 @@ Result<SmtpExtensions> SmtpConnection::StartTls(SSL_CTX* ctx, const TlsPeerCheck
     return Fail(Unavailable(
         fmt::format("{}: TLS handshake failed: {}", peer_, crypto::DrainOpensslErrors())));
   }
+  if (check.check_leaf) {
+    if (Status s = check.check_leaf(SSL_get0_peer_certificate(ssl_.get())); !s.ok()) {
+      Abandon();
+      return s;
+    }
+  }
   // RFC 3207 §4.2: forget what was learnt before TLS and ask again.
   return Ehlo(helo_name);
 }

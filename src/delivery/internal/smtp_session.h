@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -79,6 +80,9 @@ Result<SslCtxPtr> MakeClientTlsContext(const std::string& ca_file, bool verify_c
 struct TlsPeerCheck {
   std::string sni;         // server name sent (SNI); empty for an IP literal
   std::string verify_for;  // DNS name or IP the certificate must match; empty = no name check
+  // Called with the peer's leaf certificate (nullptr when none was sent) right after the
+  // handshake, before anything is sent over TLS; a failure ends the session (Abandon).
+  std::function<Status(X509* leaf)> check_leaf;
 };
 
 class SmtpConnection final {
