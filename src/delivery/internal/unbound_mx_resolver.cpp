@@ -199,6 +199,12 @@ class UnboundMxResolver final : public MxResolver {
       SP_RETURN_IF_ERROR(check(ub_ctx_add_ta_file(ctx.get(), options_.trust_anchor_file.c_str()),
                                "trust anchor file"));
     }
+    // Unbound answers some special-use names itself (RFC 6761 "test", "invalid"...); a stub zone
+    // must be asked of its server instead. (This finalises the context: it comes last. Removing
+    // a zone that is not a local zone is not an error.)
+    for (const std::string& zone : options_.stub_zones) {
+      (void)ub_ctx_zone_remove(ctx.get(), zone.c_str());
+    }
     return ctx;
   }
 
