@@ -34,7 +34,8 @@ struct TlsPartnerPolicy {
   // verify mode pins are not allowed (one meaning per entry).
   std::vector<SpkiSha256> pins;
   // Deliver to this host instead of the MX hosts; empty = look up MX. The certificate (verify
-  // mode) must then be valid for this host name. Port 0 = the sender's default (25).
+  // mode) must then be valid for this host name, which the system resolver (getaddrinfo)
+  // resolves, not libunbound. Port 0 = the sender's default (25).
   std::string override_host;
   uint16_t override_port = 0;
 };
