@@ -29,6 +29,7 @@
 namespace sealpost::delivery {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
@@ -523,6 +524,34 @@ TEST_F(TlsDirectPostfix, OverrideHostBypassesDns) {
       Sender(nullptr)->Deliver(policy, Message("selfsigned.test", "override"));
   ASSERT_EQ(r.outcome, TlsDeliveryOutcome::kDelivered) << r.reason;
   EXPECT_EQ(r.host, "127.0.0.23");
+}
+
+TEST_F(TlsDirectPostfix, EachRecipientHasItsOwnOutcome) {
+  TlsDirectMessage m = Message("good.test", "per-recipient");
+  m.recipients = {Addr("first@good.test"), Addr("reject@good.test"), Addr("tempfail@good.test"),
+                  Addr("second@good.test")};
+  const TlsDeliveryResult r = Sender()->Deliver(Verify("good.test"), m);
+  // One transient recipient makes the whole attempt transient (the queue retries that one).
+  EXPECT_EQ(r.outcome, TlsDeliveryOutcome::kTransient);
+  ASSERT_EQ(r.recipients.size(), 4u);
+  EXPECT_EQ(r.recipients[0].outcome, TlsDeliveryOutcome::kDelivered);
+  EXPECT_EQ(r.recipients[1].outcome, TlsDeliveryOutcome::kPermanent);
+  EXPECT_THAT(r.recipients[1].reason,
+              HasSubstr("mx.good.test answered RCPT TO with: 554 5.7.1 <reject@good.test>"));
+  EXPECT_EQ(r.recipients[2].outcome, TlsDeliveryOutcome::kTransient);
+  EXPECT_THAT(r.recipients[2].reason, HasSubstr("450 4.7.1"));
+  EXPECT_EQ(r.recipients[3].outcome, TlsDeliveryOutcome::kDelivered);
+  EXPECT_THAT(r.reply, StartsWith("250 "));
+  // One copy went in, for the two accepted recipients.
+  const std::vector<std::string> mail = Mail("good", "good.test", 3, std::chrono::seconds(5));
+  size_t copies = 0;
+  for (const std::string& one : mail) {
+    if (one.find("per-recipient") == std::string::npos) continue;
+    ++copies;
+    EXPECT_THAT(one, AnyOf(HasSubstr("Delivered-To: first@good.test"),
+                           HasSubstr("Delivered-To: second@good.test")));
+  }
+  EXPECT_EQ(copies, 2u);  // the catch-all Maildir gets one file per accepted recipient
 }
 
 TEST_F(TlsDirectPostfix, UnknownDomainIsPermanent) {

@@ -13,7 +13,8 @@
 #   --ca CADIR            have the certificate signed by the CA of `make-ca CADIR` (default:
 #                         self-signed)
 #   --expired             with --ca: a certificate valid only in January 2020
-#   --accept-domain D     also accept any address at D, into the Maildir mail/D/all (repeatable)
+#   --accept-domain D     also accept any address at D, into the Maildir mail/D/all (repeatable);
+#                         reject@D and tempfail@D are refused like their example.org namesakes
 #
 # Everything (config, queue, data, TLS key, delivered mail, log) stays inside DIR; the system's
 # default instance (/etc/postfix/main.cf) is neither configured nor started. Needs root (Postfix
@@ -311,6 +312,10 @@ EOF
 reject@example.org    REJECT rejected by test policy
 tempfail@example.org  450 4.7.1 try again later (test policy)
 EOF
+  for d in "${accept_domains[@]}"; do
+    printf 'reject@%s REJECT rejected by test policy\ntempfail@%s 450 4.7.1 try again later\n' \
+      "$d" "$d" >>"$dir/etc/recipient_access"
+  done
   $POSTMAP -c "$dir/etc" "hash:$dir/etc/vmailbox"
   $POSTMAP -c "$dir/etc" "hash:$dir/etc/recipient_access"
 
