@@ -12,7 +12,7 @@
 // through SmtpPrintable. Commands are built only from validated values (HELO name checked by
 // IsValidHeloName, EmailAddress) and a dot-stuffed body from EncodeData, so neither content nor
 // configuration can inject commands. Bytes received after a STARTTLS 220 (CVE-2011-0411 style
-// injection) are detected by the callers through has_buffered_input().
+// injection) abort the session in StartTls.
 #pragma once
 
 #include <signal.h>
