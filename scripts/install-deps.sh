@@ -11,17 +11,17 @@ build_pkgs=(
   libboost-dev libssl-dev libsodium-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpqxx-dev libopendkim-dev librnp-dev libgmime-3.0-dev libglib2.0-dev openssl
-  ca-certificates libzip-dev libhpdf-dev fonts-dejavu-core
+  ca-certificates libzip-dev libhpdf-dev fonts-dejavu-core libunbound-dev
 )
 # The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
 # a Node.js installed from elsewhere (with its own npm) is used as it is.
 node_cmds=(node:nodejs npm:npm)
 # The test tools; gnupg and sq are the independent OpenPGP implementations pgp/'s interop
 # tests check against; clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes of Debian's
-# default clang) build `make fuzz`.
+# default clang) build `make fuzz`; nsd is the private authoritative DNS server of tests/dns/.
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
-  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip
+  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip nsd
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "cmd/tls_partner_config.h"
+#include "delivery/mx_resolver.h"
 #include "tlog/note.h"
 
 namespace sealpost::cmd {
@@ -65,6 +67,12 @@ class Reader {
     }
     out = std::chrono::seconds(v);
     return Status::Ok();
+  }
+
+  // The raw node at section.key (marked known), or nullptr when absent.
+  const toml::node* Node(std::string_view section, std::string_view key) {
+    known_.insert(fmt::format("{}.{}", section, key));
+    return root_.at_path(fmt::format("{}.{}", section, key)).node();
   }
 
   Status CheckUnknown() const {
@@ -125,6 +133,19 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("log", "sequence_delay_ms", c.log_sequence_delay_ms));
   SP_RETURN_IF_ERROR(r.Get("log", "sequence_batch", c.log_sequence_batch));
   SP_RETURN_IF_ERROR(r.Get("log", "origin", c.log_origin));
+  SP_RETURN_IF_ERROR(r.Get("delivery", "dns_resolver", c.delivery_dns_resolver));
+  SP_RETURN_IF_ERROR(r.Get("delivery", "dns_trust_anchor_file", c.delivery_dns_trust_anchor_file));
+  SP_RETURN_IF_ERROR(r.Get("delivery", "tls_ca_file", c.delivery_tls_ca_file));
+  if (const toml::node* partners = r.Node("delivery", "tls_partner")) {
+    SP_ASSIGN_OR_RETURN(c.tls_partners, ParseTlsPartners(*partners));
+  }
+  if (!c.delivery_dns_resolver.empty()) {
+    delivery::DnsResolverOptions dns;
+    dns.resolver = c.delivery_dns_resolver;
+    if (Status s = delivery::MakeUnboundMxResolver(dns).status(); !s.ok()) {
+      return InvalidArgument("delivery.dns_resolver: " + s.message());
+    }
+  }
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_memory_bytes", a.password_hash.mem_limit_bytes));

@@ -6,11 +6,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/services.h"
 #include "auth/login_throttle.h"
 #include "core/status.h"
 #include "delivery/mailer.h"
+#include "delivery/tls_partner_policy.h"
 #include "receipts/tsa.h"
 
 namespace sealpost::cmd {
@@ -51,6 +53,11 @@ struct Config {
   std::string mail_dkim_domain;
   int mail_delivery_connections = 4;  // deliverer threads, each with its own relay session
   delivery::SmtpRelayOptions relay;   // filled from the keys above when mail_relay is set
+  // [delivery]: direct delivery over enforced TLS to partner domains (docs/tls-partners.md).
+  std::string delivery_dns_resolver;           // "IP[@port]" for MX lookups; empty: resolv.conf
+  std::string delivery_dns_trust_anchor_file;  // DNSSEC trust anchors; empty: no validation
+  std::string delivery_tls_ca_file;            // CA bundle for tls = "verify"; empty: system store
+  std::vector<delivery::TlsPartnerPolicy> tls_partners;  // [[delivery.tls_partner]]
   // [audit]
   int audit_checkpoint_every = 100;  // the legacy hash chain's; read and ignored (it is frozen)
   // [pki]: the platform's own CA (docs/formats/platform-pki.md). The names are fixed into the

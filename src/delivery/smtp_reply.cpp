@@ -95,9 +95,8 @@ SmtpExtensions ParseEhloReply(const SmtpReply& reply) {
   return ext;
 }
 
-Status SmtpReplyError(std::string_view after, const SmtpReply& reply) {
-  const std::string message =
-      fmt::format("mail relay answered {} with: {}", after, reply.Summary());
+Status SmtpReplyError(std::string_view after, const SmtpReply& reply, std::string_view peer) {
+  const std::string message = fmt::format("{} answered {} with: {}", peer, after, reply.Summary());
   if (reply.code >= 400 && reply.code < 500) return Unavailable(message);
   if (reply.code >= 500 && reply.code < 600) {
     std::string_view first;
@@ -106,7 +105,7 @@ Status SmtpReplyError(std::string_view after, const SmtpReply& reply) {
     return policy ? PermissionDenied(message) : InvalidArgument(message);
   }
   return Unavailable(
-      fmt::format("mail relay answered {} with an unexpected reply: {}", after, reply.Summary()));
+      fmt::format("{} answered {} with an unexpected reply: {}", peer, after, reply.Summary()));
 }
 
 }  // namespace sealpost::delivery

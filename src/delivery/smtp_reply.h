@@ -72,7 +72,9 @@ SmtpExtensions ParseEhloReply(const SmtpReply& reply);
 
 // The Status for a reply that was not the expected one, `after` naming the command. 4xx:
 // Unavailable (transient). 5xx: PermissionDenied for a security/policy refusal (enhanced code
-// 5.7.x, or 530/535 without one), InvalidArgument otherwise. Any other code: Unavailable.
-Status SmtpReplyError(std::string_view after, const SmtpReply& reply);
+// 5.7.x, or 530/535 without one), InvalidArgument otherwise. Any other code: Unavailable. `peer`
+// names the server in the message ("mail relay", or an MX host name already made printable).
+Status SmtpReplyError(std::string_view after, const SmtpReply& reply,
+                      std::string_view peer = "mail relay");
 
 }  // namespace sealpost::delivery

@@ -2,8 +2,19 @@
 # A private, throw-away Postfix instance on loopback, used as a real SMTP peer by the relay
 # mailer tests (src/delivery/smtp_relay_mailer_test.cpp).
 #
-#   postfix.sh start DIR PORT [--no-tls]   configure and start an instance living only in DIR
+#   postfix.sh start DIR PORT [OPTION...]  configure and start an instance living only in DIR
 #   postfix.sh stop DIR                    stop it and kill whatever is left of it
+#   postfix.sh make-ca CADIR               a test CA: CADIR/ca.pem (trust this), CADIR/ca-key.pem
+#
+# Options of `start` (the direct TLS delivery tests run one instance per certificate case):
+#   --no-tls              do not offer STARTTLS (smtpd_tls_security_level = none)
+#   --addr IP             listen on IP (a 127.0.0.0/8 address; default 127.0.0.1)
+#   --cert-name NAME      the certificate's CN and DNS SAN (default localhost)
+#   --ca CADIR            have the certificate signed by the CA of `make-ca CADIR` (default:
+#                         self-signed)
+#   --expired             with --ca: a certificate valid only in January 2020
+#   --accept-domain D     also accept any address at D, into the Maildir mail/D/all (repeatable);
+#                         reject@D and tempfail@D are refused like their example.org namesakes
 #
 # Everything (config, queue, data, TLS key, delivered mail, log) stays inside DIR; the system's
 # default instance (/etc/postfix/main.cf) is neither configured nor started. Needs root (Postfix
@@ -33,7 +44,8 @@ die() {
 }
 
 usage() {
-  die "usage: $0 start DIR PORT [--no-tls] | stop DIR"
+  die "usage: $0 start DIR PORT [--no-tls] [--addr IP] [--cert-name NAME] [--ca CADIR]" \
+    "[--expired] [--accept-domain D]... | stop DIR | make-ca CADIR"
 }
 
 POSTFIX=/usr/sbin/postfix
@@ -91,11 +103,56 @@ EOF
   rm -f "$conf"
 }
 
-wait_for_banner() {  # wait_for_banner PORT SECONDS
-  local deadline=$((SECONDS + $2)) line
+cmd_make_ca() {  # cmd_make_ca CADIR
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=Sealpost test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$1/ca-key.pem" -out "$1/ca.pem" 2>/dev/null || die "openssl req (CA) failed"
+}
+
+# make_signed_cert OUT_CERT OUT_KEY CN CADIR START END: a server certificate for CN signed by the
+# CA in CADIR, valid from START to END (openssl ca's YYYYMMDDHHMMSSZ; "" = from now, 2 days).
+make_signed_cert() {
+  local work
+  work=$(mktemp -d)
+  mkdir "$work/new"
+  : >"$work/index.txt"
+  echo 01 >"$work/serial"
+  cat >"$work/ca.cnf" <<EOF
+[ca]
+default_ca = test_ca
+[test_ca]
+database = $work/index.txt
+new_certs_dir = $work/new
+serial = $work/serial
+default_md = sha256
+default_days = 2
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+[ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:$3
+EOF
+  local dates=()
+  [[ -n $5 ]] && dates=(-startdate "$5" -enddate "$6")
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
+    -keyout "$2" -out "$work/req.pem" 2>/dev/null || { rm -rf "$work"; die "openssl req failed"; }
+  openssl ca -batch -config "$work/ca.cnf" -cert "$4/ca.pem" -keyfile "$4/ca-key.pem" \
+    -in "$work/req.pem" -out "$1" -extensions ext -notext "${dates[@]}" 2>"$work/err" \
+    || { cat "$work/err" >&2; rm -rf "$work"; die "openssl ca failed"; }
+  rm -rf "$work"
+}
+
+wait_for_banner() {  # wait_for_banner PORT SECONDS [IP]
+  local deadline=$((SECONDS + $2)) line ip=${3:-127.0.0.1}
   while ((SECONDS < deadline)); do
     if line=$(timeout 3 bash -c \
-      "exec 3<>/dev/tcp/127.0.0.1/$1 && head -n1 <&3 && printf 'QUIT\r\n' >&3" 2>/dev/null) \
+      "exec 3<>/dev/tcp/$ip/$1 && head -n1 <&3 && printf 'QUIT\r\n' >&3" 2>/dev/null) \
       && [[ $line == 220* ]]; then
       return 0
     fi
@@ -105,13 +162,28 @@ wait_for_banner() {  # wait_for_banner PORT SECONDS
 }
 
 cmd_start() {
-  local dir=$1 port=$2 tls_level=may
-  case ${3:-} in
-    "") ;;
-    --no-tls) tls_level=none ;;
-    *) usage ;;
-  esac
+  local dir=$1 port=$2 tls_level=may addr=127.0.0.1 cert_name=localhost ca_dir="" expired=no
+  local accept_domains=() d
+  shift 2
+  while (($#)); do
+    case $1 in
+      --no-tls) tls_level=none ;;
+      --addr) addr=${2:?}; shift ;;
+      --cert-name) cert_name=${2:?}; shift ;;
+      --ca) ca_dir=${2:?}; shift ;;
+      --expired) expired=yes ;;
+      --accept-domain) accept_domains+=("${2:?}"); shift ;;
+      *) usage ;;
+    esac
+    shift
+  done
   if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then die "bad port: $port"; fi
+  [[ $addr =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "--addr must be a 127.0.0.0/8 address"
+  [[ $cert_name =~ ^[A-Za-z0-9.-]+$ ]] || die "bad --cert-name: $cert_name"
+  for d in "${accept_domains[@]}"; do
+    [[ $d =~ ^[a-z0-9.-]+$ ]] || die "bad --accept-domain: $d"
+  done
+  [[ $expired == no || -n $ca_dir ]] || die "--expired needs --ca"
   [[ $(id -u) == 0 ]] || die "must run as root (Postfix needs it to drop to the postfix user)"
   ensure_installed
   getent passwd postfix >/dev/null || die "no postfix user"
@@ -128,7 +200,17 @@ cmd_start() {
   chown postfix:postfix "$dir/data"
   chmod 0700 "$dir/tls"
 
-  make_cert "$dir/tls/cert.pem" "$dir/tls/key.pem" localhost
+  if [[ -n $ca_dir ]]; then
+    ca_dir=$(cd "$ca_dir" && pwd -P)
+    if [[ $expired == yes ]]; then
+      make_signed_cert "$dir/tls/cert.pem" "$dir/tls/key.pem" "$cert_name" "$ca_dir" \
+        20200101000000Z 20200201000000Z
+    else
+      make_signed_cert "$dir/tls/cert.pem" "$dir/tls/key.pem" "$cert_name" "$ca_dir" "" ""
+    fi
+  else
+    make_cert "$dir/tls/cert.pem" "$dir/tls/key.pem" "$cert_name"
+  fi
   make_cert "$dir/tls/other.pem" "$dir/tls/other-key.pem" localhost
   rm -f "$dir/tls/other-key.pem"
 
@@ -149,6 +231,8 @@ maillog_file = $dir/maillog
 myhostname = relay.sealpost.test
 mydomain = sealpost.test
 myorigin = \$myhostname
+# Always 127.0.0.1 (Postfix wants an interface address here); master.cf binds the listener to
+# --addr, which Linux accepts for any 127.0.0.0/8 address.
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
@@ -162,7 +246,7 @@ mydestination =
 local_recipient_maps =
 alias_maps =
 alias_database =
-virtual_mailbox_domains = example.org example.net sink.test
+virtual_mailbox_domains = example.org example.net sink.test ${accept_domains[*]}
 virtual_mailbox_base = $dir/mail
 virtual_mailbox_maps = hash:$dir/etc/vmailbox
 virtual_uid_maps = static:$nobody_uid
@@ -190,7 +274,7 @@ EOF
   # FIFO inside the queue directory. No chroot (the queue directory is not prepared for one).
   cat >"$dir/etc/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command + args
-127.0.0.1:$port inet n  -       n       -       -       smtpd
+$addr:$port inet n  -       n       -       -       smtpd
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
@@ -223,10 +307,15 @@ erin@example.net      example.net/erin/
 frank@example.net     example.net/frank/
 @sink.test            sink.test/all/
 EOF
+  for d in "${accept_domains[@]}"; do echo "@$d $d/all/" >>"$dir/etc/vmailbox"; done
   cat >"$dir/etc/recipient_access" <<EOF
 reject@example.org    REJECT rejected by test policy
 tempfail@example.org  450 4.7.1 try again later (test policy)
 EOF
+  for d in "${accept_domains[@]}"; do
+    printf 'reject@%s REJECT rejected by test policy\ntempfail@%s 450 4.7.1 try again later\n' \
+      "$d" "$d" >>"$dir/etc/recipient_access"
+  done
   $POSTMAP -c "$dir/etc" "hash:$dir/etc/vmailbox"
   $POSTMAP -c "$dir/etc" "hash:$dir/etc/recipient_access"
 
@@ -234,12 +323,12 @@ EOF
     cat "$dir/start.log" >&2
     die "postfix -c $dir/etc start failed"
   fi
-  if ! wait_for_banner "$port" 15; then
+  if ! wait_for_banner "$port" 15 "$addr"; then
     [[ -f $dir/maillog ]] && tail -n 30 "$dir/maillog" >&2
     cmd_stop "$dir" || true
-    die "postfix started but 127.0.0.1:$port does not answer with 220"
+    die "postfix started but $addr:$port does not answer with 220"
   fi
-  echo "postfix.sh: instance in $dir listening on 127.0.0.1:$port (tls=$tls_level)" >&2
+  echo "postfix.sh: instance in $dir listening on $addr:$port (tls=$tls_level)" >&2
 }
 
 cmd_stop() {
@@ -278,12 +367,17 @@ cmd_stop() {
 [[ $# -ge 1 ]] || usage
 case $1 in
   start)
-    [[ $# -ge 3 && $# -le 4 ]] || usage
-    cmd_start "$2" "$3" "${4:-}"
+    [[ $# -ge 3 ]] || usage
+    shift
+    cmd_start "$@"
     ;;
   stop)
     [[ $# -eq 2 ]] || usage
     cmd_stop "$2"
+    ;;
+  make-ca)
+    [[ $# -eq 2 ]] || usage
+    cmd_make_ca "$2"
     ;;
   *) usage ;;
 esac
