@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   verify_receipt
       ->add_option("--root", receipt_args.root_path, "The platform root certificate (PEM)")
       ->required();
+  verify_receipt->add_option("--tsa-root", receipt_args.tsa_root_path,
+                             "An external TSA's root certificate (PEM), for the time-stamp only");
   verify_receipt->add_option("--log-key", receipt_args.log_key,
                              "The log's note verifier key (name+hash+key), or a file holding it");
   verify_receipt->add_option("--digest", receipt_args.digest_hex,
