@@ -324,5 +324,48 @@ TEST_F(AuditLogTest, AuditKeyPersistsUnderMasterKey) {
               StatusIs(ErrorCode::kUnauthenticated));
 }
 
+// The store against the log, on a real SQLite store whose rows are written and deleted with SQL
+// behind its back (foreign keys are off on that raw connection, so no user rows are needed).
+TEST_F(AuditLogTest, StoreIsCheckedAgainstTheSignedLog) {
+  const std::string mid(kIdChars, 'a');
+  const std::string alice(kIdChars, '1');
+  const std::string bob(kIdChars, '2');
+  Sql("INSERT INTO messages VALUES('" + mid + "', '" + alice + "', 0, x'00', x'00');" +
+      "INSERT INTO mailbox VALUES('" + bob + "', '" + mid + "', 1, x'00', 1, 0);" +
+      "INSERT INTO mailbox VALUES('" + alice + "', '" + mid + "', 2, x'00', 0, 0);");
+  auto record = [&](const std::string& type, const std::string& details) {
+    ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+      return log_->Record(tx.log(), {clock_.Now(), type, alice, mid, details});
+    }),
+                IsOk());
+  };
+  record("message.send", R"({"recipients":1,"guests":0,"attachments":0})");
+  ASSERT_THAT(log_->SequenceNow(*store_), IsOk());
+  VerifyReport r = Verify();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.store_events_checked, 1);
+
+  // Bob's copy deleted: named, with the leaf that says it was created.
+  Sql("DELETE FROM mailbox WHERE folder = 1");
+  r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_index, 0);
+  ASSERT_EQ(r.store_findings.size(), 1u);
+  EXPECT_EQ(r.problem, "1 of the 1 inbox entries of message " + mid +
+                           " named by log entry 0 are missing from the store");
+
+  // A recall committed but not yet in a signed checkpoint (a running server) explains it.
+  record("message.recall", R"({"guests":0,"members":1,"kept":0})");
+  r = Verify();
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.pending, 1);
+
+  // The message row deleted: nothing excuses that.
+  Sql("DELETE FROM mailbox; DELETE FROM messages");
+  r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.problem, "message " + mid + " named by log entry 0 is missing from the store");
+}
+
 }  // namespace
 }  // namespace sealpost::audit

@@ -130,6 +130,10 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("pki", "organization", c.pki_organization));
   SP_RETURN_IF_ERROR(r.Get("tsa", "policy_oid", c.tsa_policy_oid));
   SP_RETURN_IF_ERROR(r.Get("tsa", "accuracy_millis", c.tsa_accuracy_millis));
+  SP_RETURN_IF_ERROR(r.Get("receipts", "tsa_url", c.receipts_tsa_url));
+  SP_RETURN_IF_ERROR(r.Get("receipts", "tsa_ca_file", c.receipts_tsa_ca_file));
+  SP_RETURN_IF_ERROR(r.Get("receipts", "tsa_tls_ca_file", c.receipts_tsa_tls_ca_file));
+  SP_RETURN_IF_ERROR(r.Get("receipts", "tsa_timeout_ms", c.receipts_tsa_timeout_ms));
   SP_RETURN_IF_ERROR(r.Get("log", "sequence_delay_ms", c.log_sequence_delay_ms));
   SP_RETURN_IF_ERROR(r.Get("log", "sequence_batch", c.log_sequence_batch));
   SP_RETURN_IF_ERROR(r.Get("log", "origin", c.log_origin));
@@ -235,6 +239,13 @@ Status Validate(const Config& c) {
   }
   if (c.tsa_accuracy_millis < 1 || c.tsa_accuracy_millis > 3600 * 1000) {
     return InvalidArgument("tsa.accuracy_millis must be 1 to 3600000");
+  }
+  if (!c.receipts_tsa_url.empty() &&
+      (!c.receipts_tsa_url.starts_with("https://") || c.receipts_tsa_ca_file.empty())) {
+    return InvalidArgument("receipts.tsa_url must be an https:// URL, with receipts.tsa_ca_file");
+  }
+  if (c.receipts_tsa_timeout_ms < 100 || c.receipts_tsa_timeout_ms > 120'000) {
+    return InvalidArgument("receipts.tsa_timeout_ms must be 100 to 120000");
   }
   if (c.mail_delivery_connections < 1 || c.mail_delivery_connections > 32) {
     return InvalidArgument("mail.delivery_connections must be 1 to 32");

@@ -66,6 +66,11 @@ struct Config {
   // [tsa]: the RFC 3161 time-stamping authority at POST /tsa.
   std::string tsa_policy_oid = std::string(receipts::kDefaultTsaPolicyOid);
   int tsa_accuracy_millis = 1000;
+  // [receipts]: where receipts' RFC 3161 time-stamps come from (cmd/time_stamper.h).
+  std::string receipts_tsa_url;          // https://…; empty: the built-in TSA above, in process
+  std::string receipts_tsa_ca_file;      // PEM CA(s) the external TSA's certificate chains to
+  std::string receipts_tsa_tls_ca_file;  // PEM CA(s) for its HTTPS; empty: the system's store
+  int receipts_tsa_timeout_ms = 10'000;  // per time-stamp request, connect to answer
   // [log]: the transparency log's sequencer (docs/formats/log-entry.md)
   int log_sequence_delay_ms = 1000;  // bound on the delay from a commit to its signed checkpoint
   int log_sequence_batch = 4096;     // leaves per sequencing transaction

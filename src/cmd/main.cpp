@@ -1,5 +1,5 @@
 // The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `admin migrate`,
-// `version`.
+// `admin time-stamp`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,6 +9,7 @@
 #include "cmd/admin_migrate.h"
 #include "cmd/config.h"
 #include "cmd/serve.h"
+#include "cmd/time_stamper.h"
 #include "cmd/verify.h"
 #include "cmd/verify_log.h"
 #include "cmd/verify_receipt.h"
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
   verify_receipt
       ->add_option("--root", receipt_args.root_path, "The platform root certificate (PEM)")
       ->required();
+  verify_receipt->add_option("--tsa-root", receipt_args.tsa_root_path,
+                             "An external TSA's root certificate (PEM), for the time-stamp only");
   verify_receipt->add_option("--log-key", receipt_args.log_key,
                              "The log's note verifier key (name+hash+key), or a file holding it");
   verify_receipt->add_option("--digest", receipt_args.digest_hex,
@@ -83,6 +86,15 @@ int main(int argc, char** argv) {
   migrate->add_option("-d,--data-dir", migrate_dir, "Data directory of the SQLite installation");
   migrate->add_option("--to", migrate_to, "PostgreSQL URL (postgresql://…) of an empty database")
       ->required();
+
+  // Tries the external TSA of [receipts] tsa_url (cmd/time_stamper.h).
+  auto* time_stamp = admin->add_subcommand(
+      "time-stamp", "Time-stamp a file with the configured external TSA and check the token");
+  std::string stamp_file;
+  std::string stamp_out;
+  time_stamp->add_option("-c,--config", config_path, "TOML configuration file")->required();
+  time_stamp->add_option("FILE", stamp_file, "The file whose SHA-256 is time-stamped")->required();
+  time_stamp->add_option("-o,--out", stamp_out, "Where the token (DER) goes")->required();
 
   cli.add_subcommand("version", "Print the version");
 
@@ -103,6 +115,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     return sealpost::cmd::Serve(*config);
+  }
+  if (admin->got_subcommand(time_stamp)) {
+    auto config = sealpost::cmd::LoadConfig(config_path, std::nullopt);
+    if (!config.ok()) {
+      std::cerr << "sealpost: configuration: " << config.status().message() << "\n";
+      return 2;
+    }
+    return sealpost::cmd::TimeStampCommand(*config, stamp_file, stamp_out);
   }
   if (admin->got_subcommand(migrate)) {
     return sealpost::cmd::AdminMigrate(migrate_dir, migrate_to);

@@ -44,6 +44,13 @@ int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& p
     std::cerr << "sealpost verify audit: " << report.status().ToString() << "\n";
     return 2;
   }
+  if (!report->store_findings.empty()) {
+    // The log is intact but the store lacks rows it names: each one, with its log entry.
+    for (const audit::StoreFinding& f : report->store_findings) {
+      std::cout << "TAMPERED: " << f.problem << "\n";
+    }
+    return 1;
+  }
   if (!report->ok) {
     std::cout << (report->first_bad_index >= 0
                       ? fmt::format("TAMPERED: first bad leaf {}: {}\n", report->first_bad_index,
@@ -57,6 +64,10 @@ int VerifyAudit(const std::string& data_dir, const std::optional<std::string>& p
       report->entries, report->tree_size,
       report->origin.empty() ? "" : fmt::format(" ({})", report->origin), report->legacy_entries,
       report->checkpoints, report->last_checkpoint_seq);
+  std::cout << fmt::format(
+      "OK: the store holds every message, mailbox entry and guest pickup that {} log entries "
+      "name\n",
+      report->store_events_checked);
   if (report->pending > 0) {
     std::cout << fmt::format(
         "note: {} events are pending: recorded, not yet sequenced into a signed checkpoint\n",

@@ -50,6 +50,15 @@ int VerifyReceiptCommand(const VerifyReceiptArgs& args) {
 
   receipts::ReceiptVerifyOptions options;
   options.roots = {*root};
+  if (args.tsa_root_path) {
+    auto tsa_pem = platform::ReadSmallFile(fs, *args.tsa_root_path, kMaxRootBytes);
+    if (!tsa_pem.ok()) {
+      return CannotCheck("cannot read the TSA root: " + tsa_pem.status().message());
+    }
+    auto tsa_root = smime::Certificate::FromPem(*tsa_pem);
+    if (!tsa_root.ok()) return CannotCheck("the TSA root is not a PEM certificate");
+    options.tsa_roots = {*tsa_root};
+  }
   if (args.log_key) {
     std::string vkey = *args.log_key;
     if (fs.Exists(vkey)) {

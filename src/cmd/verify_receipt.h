@@ -10,6 +10,7 @@ namespace sealpost::cmd {
 struct VerifyReceiptArgs {
   std::string receipt_path;
   std::string root_path;                      // PEM: the platform root certificate(s)
+  std::optional<std::string> tsa_root_path;   // PEM: an external TSA's root, for the time-stamp
   std::optional<std::string> log_key;         // note verifier key, or a file holding one
   std::optional<std::string> digest_hex;      // the sealed digest (SHA-256 of the seal statement)
   std::optional<std::string> statement_path;  // or the seal statement itself, hashed here

@@ -116,6 +116,24 @@ TEST_F(VerifyReceiptTest, CannotCheckExitsTwo) {
   a.digest_hex = "abcd";
   a.statement_path.reset();
   EXPECT_EQ(VerifyReceiptCommand(a), 2);
+  a = Args();
+  a.tsa_root_path = Path("missing-tsa.pem");
+  EXPECT_EQ(VerifyReceiptCommand(a), 2);
+  a.tsa_root_path = Path("statement");  // not a certificate
+  EXPECT_EQ(VerifyReceiptCommand(a), 2);
+}
+
+// An extra TSA root (here one that signed nothing in the receipt) changes no verdict.
+TEST_F(VerifyReceiptTest, TsaRootIsAnExtraAnchorForTheTimeStamp) {
+  auto other = smime::CreateRootCa({"Other", "Other Root", "Other Issuing"},
+                                   std::chrono::system_clock::now());
+  ASSERT_THAT(other.status(), IsOk());
+  Write("other-root.pem", other->certificate.ToPem());
+  VerifyReceiptArgs a = Args();
+  a.tsa_root_path = Path("other-root.pem");
+  EXPECT_EQ(VerifyReceiptCommand(a), 0);
+  a.root_path = Path("other-root.pem");  // as the platform root: the signature fails
+  EXPECT_EQ(VerifyReceiptCommand(a), 1);
 }
 
 }  // namespace

@@ -114,14 +114,30 @@ class BeastHttpsClient final : public HttpsClient {
 
   Result<HttpsResponse> Get(std::string_view url) override {
     try {
-      return GetOrThrow(url);
+      return ExchangeOrThrow(url, std::nullopt);
     } catch (const std::exception& e) {
       return Unavailable(fmt::format("HTTPS GET: {}", e.what()));
     }
   }
 
+  Result<HttpsResponse> Post(std::string_view url, std::string_view content_type,
+                             std::string_view body) override {
+    try {
+      return ExchangeOrThrow(url, PostBody{content_type, body});
+    } catch (const std::exception& e) {
+      return Unavailable(fmt::format("HTTPS POST: {}", e.what()));
+    }
+  }
+
  private:
-  Result<HttpsResponse> GetOrThrow(std::string_view url_text) {
+  struct PostBody {
+    std::string_view content_type;
+    std::string_view body;
+  };
+
+  // A GET, or a POST when `post` is set.
+  Result<HttpsResponse> ExchangeOrThrow(std::string_view url_text,
+                                        const std::optional<PostBody>& post) {
     SP_ASSIGN_OR_RETURN(const Url url, ParseHttpsUrl(url_text));
     asio::io_context ioc;
     Deadline deadline(ioc, SteadyClock::now() + options_.timeout);
@@ -157,7 +173,8 @@ class BeastHttpsClient final : public HttpsClient {
       stream.async_handshake(ssl::stream_base::client, done);
     }));
 
-    bhttp::request<bhttp::empty_body> request(bhttp::verb::get, url.target, 11);
+    bhttp::request<bhttp::string_body> request(post ? bhttp::verb::post : bhttp::verb::get,
+                                               url.target, 11);
     request.set(
         bhttp::field::host,
         (url.is_ip && url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) +
@@ -165,6 +182,11 @@ class BeastHttpsClient final : public HttpsClient {
     request.set(bhttp::field::user_agent, options_.user_agent);
     request.set(bhttp::field::accept_encoding, "identity");
     request.set(bhttp::field::connection, "close");
+    if (post) {
+      request.set(bhttp::field::content_type, std::string(post->content_type));
+      request.body().assign(post->body.data(), post->body.size());
+      request.prepare_payload();
+    }
     SP_RETURN_IF_ERROR(deadline.Run("sending the request",
                                     [&](auto done) { bhttp::async_write(stream, request, done); }));
 

@@ -40,6 +40,12 @@ class HttpsClientTest : public ::testing::Test {
     router->Add("GET", "/hello", [](const Request& req, const PathParams&) {
       return Response::Text(200, "hello " + req.target, "text/plain; charset=utf-8");
     });
+    router->Add("POST", "/echo", [](const Request& req, const PathParams&) {
+      return Response::Text(200,
+                            std::string(req.Header("Content-Type").value_or("none")) + "|" +
+                                std::string(req.body.begin(), req.body.end()),
+                            "application/octet-stream");
+    });
     router->Add("GET", "/big", [](const Request&, const PathParams&) {
       return Response::Text(200, std::string(4096, 'b'), "application/octet-stream");
     });
@@ -85,6 +91,21 @@ TEST_F(HttpsClientTest, FetchesOverVerifiedTls) {
   auto missing = client->Get(Url("127.0.0.1", "/nothing"));
   ASSERT_THAT(missing.status(), IsOk());
   EXPECT_EQ(missing->status, 404);
+}
+
+TEST_F(HttpsClientTest, PostsABodyWithItsContentType) {
+  auto client = Client();
+  const std::string body("\x30\x00binary\xff", 9);
+  auto response = client->Post(Url("127.0.0.1", "/echo"), "application/timestamp-query", body);
+  ASSERT_THAT(response.status(), IsOk());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "application/timestamp-query|" + body);
+  // A route that only takes GET answers 405 (a response, not an error).
+  auto wrong = client->Post(Url("127.0.0.1", "/hello"), "text/plain", "x");
+  ASSERT_THAT(wrong.status(), IsOk());
+  EXPECT_NE(wrong->status, 200);
+  EXPECT_THAT(client->Post("http://127.0.0.1/echo", "text/plain", "x").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
 }
 
 TEST_F(HttpsClientTest, RefusesAnUntrustedOrMisnamedCertificate) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crypto/hash.h"
+#include "receipts/external_time_stamper.h"
 #include "receipts/receipt.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/receipt_verifier.h"
@@ -380,6 +381,41 @@ TEST_F(ReceiptTest, ExternalTsaExchangeChecksTheAnswer) {
 }
 
 // The proof read from a store's tiles (what the sequencer writes) gives a receipt that verifies.
+// A receipt time-stamped by an external TSA under another root: its root is trusted for the
+// time-stamp only (tsa_roots), never for the receipt's signature.
+TEST_F(ReceiptTest, ExternalTsaRootIsTrustedForTheTimeStampOnly) {
+  const smime::CaNames names{"Other TSA", "Other TSA Root", "Other TSA Issuing CA"};
+  auto other_root = smime::CreateRootCa(names, now_);
+  ASSERT_THAT(other_root.status(), IsOk());
+  auto other_issuing = smime::CreateIssuingCa(*other_root, names, now_);
+  ASSERT_THAT(other_issuing.status(), IsOk());
+  auto other_key = smime::IssueLeafWithNewKey(
+      *other_issuing, names, {smime::LeafProfile::kTimeStamping, "Other TSA", std::nullopt}, now_);
+  ASSERT_THAT(other_key.status(), IsOk());
+  auto other_tsa = TimeStampAuthority::Create(*other_key, {other_issuing->certificate}, clock_, {});
+  ASSERT_THAT(other_tsa.status(), IsOk());
+  auto stamper = ExternalTimeStamper::Create(
+      {other_root->certificate}, [&](ByteView query) { return (*other_tsa)->Respond(query); });
+  ASSERT_THAT(stamper.status(), IsOk());
+  auto issuer =
+      ReceiptIssuer::Create(*evidence_, {issuing_->certificate, root_->certificate}, **stamper);
+  ASSERT_THAT(issuer.status(), IsOk());
+  auto receipt = (*issuer)->IssueWithProof(document_, proof_);
+  ASSERT_THAT(receipt.status(), IsOk());
+
+  ReceiptVerifyOptions o = Options();
+  EXPECT_EQ(VerifyReceipt(*receipt, o).Find("time-stamp")->outcome, CheckOutcome::kFailed);
+  o.tsa_roots = {other_root->certificate};
+  const ReceiptReport ok = VerifyReceipt(*receipt, o);
+  EXPECT_TRUE(ok.valid()) << Failures(ok);
+  // The TSA's root does not vouch for the evidence signer.
+  o.roots = {other_root->certificate};
+  o.tsa_roots = {};
+  const ReceiptReport swapped = VerifyReceipt(*receipt, o);
+  EXPECT_EQ(swapped.Find("signature")->outcome, CheckOutcome::kFailed);
+  EXPECT_EQ(swapped.Find("time-stamp")->outcome, CheckOutcome::kPassed);
+}
+
 TEST_F(ReceiptTest, StoreLogProofSourceReadsTheProofFromTiles) {
   auto store = store::sqlite::OpenSqliteStore(dir_.path() + "/log.db");
   ASSERT_THAT(store.status(), IsOk());

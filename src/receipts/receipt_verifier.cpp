@@ -188,7 +188,11 @@ ReceiptReport VerifyReceipt(ByteView receipt, const ReceiptVerifyOptions& option
   if (document.ok()) report.document = *document;
 
   detail.clear();
-  const Status time_stamp_ok = CheckTimeStamp(*token, signature, cms->get(), options.roots, detail);
+  std::vector<smime::Certificate> time_stamp_roots = options.roots;
+  time_stamp_roots.insert(time_stamp_roots.end(), options.tsa_roots.begin(),
+                          options.tsa_roots.end());
+  const Status time_stamp_ok =
+      CheckTimeStamp(*token, signature, cms->get(), time_stamp_roots, detail);
   add("time-stamp", time_stamp_ok, detail);
   ERR_clear_error();
 

@@ -7,7 +7,7 @@
 //                         chain to the root, signer EKU id-kp-documentSigning
 //   document              the signed content is a canonical evidence document
 //   time-stamp            the RFC 3161 token: imprint = SHA-256 of the signature value, signed by
-//                         a TSA (EKU timeStamping) chaining to the same root
+//                         a TSA (EKU timeStamping) chaining to the same root or a tsa_roots one
 //   sealed digest         the document's sealed-digest equals the one given (skipped if none)
 //   log proof             the leaf is at the document's log-index in the checkpoint's tree, and
 //                         the checkpoint is of the document's log-origin
@@ -38,7 +38,10 @@ struct ReceiptCheck {
 };
 
 struct ReceiptVerifyOptions {
-  std::vector<smime::Certificate> roots;         // trust anchors (the platform root)
+  std::vector<smime::Certificate> roots;  // trust anchors (the platform root)
+  // An external TSA's trust anchors ([receipts] tsa_url): trusted for the time-stamp only, never
+  // for the receipt's signature.
+  std::vector<smime::Certificate> tsa_roots;
   std::optional<tlog::NoteVerifier> log_key;     // the checkpoint signer
   std::optional<std::string> sealed_digest_hex;  // 64 hex digits (any case)
 };

@@ -201,9 +201,10 @@ class LogMonitorTest(unittest.TestCase):
             self.assertEqual(f.read(), second_note)
         self.server.stop()
 
-        # The operator rewrites history on a copy: one event's actor changed, the whole log
-        # dropped and the forged events handed to the sequencer, which signs them with the real
-        # key at start.
+        # The operator rewrites history on a copy: one event backdated by an hour (a change the
+        # store cannot contradict; a changed sender would be, verify audit finding no Sent entry
+        # of theirs), the whole log dropped and the forged events handed to the sequencer, which
+        # signs them with the real key at start.
         rewritten = os.path.join(self.server.tmp, "rewritten")
         shutil.copytree(self.server.data_dir, rewritten)
         forged = Server(data_dir=rewritten)
@@ -212,7 +213,7 @@ class LogMonitorTest(unittest.TestCase):
                   db.execute("SELECT leaf FROM log_entries ORDER BY idx")]
         changed = [e for e in events if e["type"] == "message.send"]
         self.assertTrue(changed)
-        changed[0]["actor"] = "someone-else"
+        changed[0]["time_ms"] -= 3_600_000
         for table in ("log_checkpoints", "log_tiles", "log_entries"):
             db.execute(f"DELETE FROM {table}")
         for e in events:
