@@ -20,6 +20,7 @@
 #include "blob/blob_store.h"
 #include "cmd/open_store.h"
 #include "cmd/periodic_task.h"
+#include "cmd/time_stamper.h"
 #include "delivery/dkim_signer.h"
 #include "delivery/mailer.h"
 #include "http/self_signed.h"
@@ -161,11 +162,13 @@ int Serve(const Config& config) {
   services.pki = &*pki;
   services.pki_names = {org, org + " Root CA", org + " Issuing CA"};
   // Receipts (app/receipt_issuing.h): signed by the evidence certificate, time-stamped by the
-  // platform TSA in process (the one POST /tsa serves), with the inclusion proof from the store.
+  // platform TSA in process (the one POST /tsa serves) or by the external TSA of
+  // `[receipts] tsa_url`, with the inclusion proof from the store.
   std::shared_ptr<const receipts::TimeStampAuthority> shared_tsa = std::move(*tsa);
-  receipts::InProcessTimeStamper receipt_stamper(*shared_tsa);
+  auto receipt_stamper = MakeTimeStamper(config, *shared_tsa);
+  if (!receipt_stamper.ok()) return Fail("time-stamper for receipts", receipt_stamper.status());
   auto receipt_issuer =
-      receipts::ReceiptIssuer::Create(pki->evidence_signer, pki->Chain(), receipt_stamper);
+      receipts::ReceiptIssuer::Create(pki->evidence_signer, pki->Chain(), **receipt_stamper);
   if (!receipt_issuer.ok()) return Fail("receipt issuer", receipt_issuer.status());
   services.receipt_issuer = receipt_issuer->get();
   app::ReceiptIssuing receipt_issuing(services);

@@ -274,8 +274,9 @@ TEST_F(EvidencePackageTest, HoldsEveryFileAndTheReadmeCommandsVerifyWithOpenssl)
   for (const std::string& name : names) {
     if (name.rfind("receipts/", 0) != 0 || !name.ends_with(".p7m")) continue;
     const std::string der = ReadFileBytes(out + "/" + name);
-    const ReceiptReport report =
-        VerifyReceipt(AsBytes(der), {{*root}, *log_key, std::string(sealed_digest_)});
+    const ReceiptReport report = VerifyReceipt(
+        AsBytes(der),
+        {.roots = {*root}, .log_key = *log_key, .sealed_digest_hex = std::string(sealed_digest_)});
     EXPECT_TRUE(report.valid()) << name;
   }
 }
