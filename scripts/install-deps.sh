@@ -18,10 +18,11 @@ build_pkgs=(
 node_cmds=(node:nodejs npm:npm)
 # The test tools; gnupg and sq are the independent OpenPGP implementations pgp/'s interop
 # tests check against; clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes of Debian's
-# default clang) build `make fuzz`.
+# default clang) build `make fuzz`; prometheus brings promtool, which checks the /metrics
+# exposition (it also installs, and on a systemd host starts, a Prometheus server on :9090).
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
-  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq
+  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq prometheus
 )
 
 pkgs=("${build_pkgs[@]}")
