@@ -271,9 +271,14 @@ std::string Registry::Render() const {
     } else {
       // Entries other than readers are never removed, so the pointer stays valid unlocked.
       const Entry& e = *b.entry;
+      // A labelled counter or histogram child still at zero is left out: the HTTP server
+      // creates every route × status class up front, and most never move.
+      const bool hide_zero = !e.label_names.empty();
       if (e.counters) {
         e.counters->ForEach([&](const LabelValues& v, const Counter& c) {
-          body += fmt::format("{} {}\n", Series(e.name, e.label_names, v), c.value());
+          const uint64_t value = c.value();
+          if (hide_zero && value == 0) return;
+          body += fmt::format("{} {}\n", Series(e.name, e.label_names, v), value);
         });
       } else if (e.gauges) {
         e.gauges->ForEach([&](const LabelValues& v, const Gauge& g) {
@@ -282,6 +287,7 @@ std::string Registry::Render() const {
       } else if (e.histograms) {
         e.histograms->ForEach([&](const LabelValues& v, const Histogram& h) {
           const Histogram::Snapshot s = h.Read();
+          if (hide_zero && s.cumulative.back() == 0) return;
           const std::string bucket = e.name + "_bucket";
           for (size_t i = 0; i < s.cumulative.size(); ++i) {
             const std::string le =

@@ -149,7 +149,10 @@ class Registry final {
   [[nodiscard]] ReaderHandle AddGaugeReader(std::string_view name, std::string_view help,
                                             std::vector<std::string> label_names, GaugeReader read);
 
-  // Every metric in the text format 0.0.4, families sorted by name.
+  // Every metric in the text format 0.0.4, families sorted by name. Children with labels of a
+  // counter or histogram are shown once they have counted something (a family whose children
+  // are created up front, such as every route × status class, stays small); a metric without
+  // labels and every gauge always shows.
   std::string Render() const;
 
  private:

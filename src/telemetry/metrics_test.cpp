@@ -30,6 +30,29 @@ TEST(MetricsTest, CounterAndGaugeRenderWithHelpAndType) {
             "sp_sends_total{result=\"ok\"} 3\n");
 }
 
+TEST(MetricsTest, LabelledChildrenShowOnceTheyCountUnlabelledAndGaugesAlways) {
+  Registry r;
+  auto& sends = r.AddCounter("sp_sends_total", "S.", {"kind"});
+  Counter& member = sends.With({"member"});
+  sends.With({"guest"});
+  r.AddCounter("sp_plain_total", "P.").With();
+  r.AddGauge("sp_depth", "D.", {"state"}).With({"waiting"});
+  auto& h = r.AddHistogram("sp_h_seconds", "H.", {"route"}, {1});
+  h.With({"/a"});
+  std::string text = r.Render();
+  EXPECT_THAT(text, Not(HasSubstr("sp_sends_total{")));
+  EXPECT_THAT(text, HasSubstr("# TYPE sp_sends_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("sp_plain_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("sp_depth{state=\"waiting\"} 0\n"));
+  EXPECT_THAT(text, Not(HasSubstr("sp_h_seconds_bucket")));
+  member.Increment();
+  h.With({"/a"}).Observe(0.5);
+  text = r.Render();
+  EXPECT_THAT(text, HasSubstr("sp_sends_total{kind=\"member\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("kind=\"guest\"")));
+  EXPECT_THAT(text, HasSubstr("sp_h_seconds_bucket{route=\"/a\",le=\"1\"} 1\n"));
+}
+
 TEST(MetricsTest, LabelValuesAndHelpAreEscaped) {
   EXPECT_EQ(EscapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
   EXPECT_EQ(EscapeHelp("x\\y\nz\"q"), "x\\\\y\\nz\"q");  // quotes stay in HELP
