@@ -18,10 +18,13 @@ build_pkgs=(
 node_cmds=(node:nodejs npm:npm)
 # The test tools; gnupg and sq are the independent OpenPGP implementations pgp/'s interop
 # tests check against; clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes of Debian's
-# default clang) build `make fuzz`; nsd is the private authoritative DNS server of tests/dns/.
+# default clang) build `make fuzz`; nsd is the private authoritative DNS server of tests/dns/;
+# prometheus brings promtool, which checks the /metrics exposition (it also installs, and on a
+# systemd host starts, a Prometheus server on :9090).
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
   python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip nsd
+  prometheus
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -23,6 +23,7 @@
 #include "crypto/sealed_box.h"
 #include "keys/data_key.h"
 #include "keys/upload_key_blob.h"
+#include "telemetry/metrics.h"
 
 namespace sealpost::app {
 namespace {
@@ -432,6 +433,12 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   }));
   if (!notifications.empty()) NotifyMailQueued(s_);
   if (outcome) outcome->generated_mucs = std::move(generated);
+  static telemetry::Family<telemetry::Counter>& sends = telemetry::DefaultRegistry().AddCounter(
+      "sealpost_messages_sent_total", "Messages sent, by members and by guests replying.",
+      {"kind"});
+  static telemetry::Counter& by_member = sends.With({"member"});
+  static telemetry::Counter& by_guest = sends.With({"guest_reply"});
+  (author.umk ? by_member : by_guest).Increment();
   return id;
 }
 

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <utility>
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "telemetry/metrics.h"
 #include "tlog/checkpoint.h"
 #include "tlog/log_entry.h"
 #include "tlog/tiles.h"
@@ -83,6 +85,33 @@ Status Sequencer::CollectLegacy(store::Store& store, uint64_t size, std::vector<
   return Status::Ok();
 }
 
+namespace {
+
+// docs/operations.md, "Metrics".
+struct SequencerMetrics {
+  telemetry::Gauge& size =
+      telemetry::DefaultRegistry()
+          .AddGauge("sealpost_log_size", "Leaves in the transparency log's latest checkpoint.")
+          .With();
+  telemetry::Counter& sequenced =
+      telemetry::DefaultRegistry()
+          .AddCounter("sealpost_log_sequenced_total", "Events this process sequenced into the log.")
+          .With();
+  telemetry::Histogram& delay =
+      telemetry::DefaultRegistry()
+          .AddHistogram("sealpost_log_sequencing_delay_seconds",
+                        "Time from an event's commit to the signed checkpoint that includes it.",
+                        {}, {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300})
+          .With();
+};
+
+SequencerMetrics& Metrics() {
+  static SequencerMetrics metrics;
+  return metrics;
+}
+
+}  // namespace
+
 Result<SequenceRound> Sequencer::RoundLocked(store::Store& store) {
   SequenceRound round;
   if (!lease_) {
@@ -99,15 +128,18 @@ Result<SequenceRound> Sequencer::RoundLocked(store::Store& store) {
 
   SP_ASSIGN_OR_RETURN(const auto latest, store.log().GetLatestLogCheckpoint());
   round.old_size = round.new_size = latest ? latest->size : 0;
+  Metrics().size.Set(static_cast<int64_t>(round.old_size));
 
   std::vector<Bytes> leaves;
   std::vector<int64_t> pending_ids;
+  std::vector<TimePoint> pending_times;
   if (!legacy_done_) SP_RETURN_IF_ERROR(CollectLegacy(store, round.old_size, leaves));
   round.legacy = leaves.size();
   if (leaves.empty()) {
     SP_ASSIGN_OR_RETURN(auto pending, store.log().ReadPendingEvents(options_.batch));
     for (store::PendingLogEvent& p : pending) {
       pending_ids.push_back(p.id);
+      pending_times.push_back(p.created_at);
       leaves.push_back(std::move(p.leaf));
     }
   }
@@ -154,6 +186,13 @@ Result<SequenceRound> Sequencer::RoundLocked(store::Store& store) {
     lease_.reset();
   }
   SP_RETURN_IF_ERROR(written);
+  SequencerMetrics& metrics = Metrics();
+  metrics.size.Set(static_cast<int64_t>(round.new_size));
+  metrics.sequenced.Increment(pending_ids.size());
+  const TimePoint signed_at = checkpoint.created_at;
+  for (const TimePoint t : pending_times) {
+    metrics.delay.Observe(std::chrono::duration<double>(signed_at - t).count());
+  }
   return round;
 }
 

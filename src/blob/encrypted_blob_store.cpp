@@ -3,6 +3,7 @@
 #include "blob/raw_blob_store.h"
 #include "crypto/ad_labels.h"
 #include "crypto/stream_aead.h"
+#include "telemetry/metrics.h"
 
 namespace sealpost::blob {
 namespace {
@@ -18,6 +19,21 @@ void PutU32(uint8_t* out, uint32_t v) {
   out[1] = static_cast<uint8_t>(v >> 16);
   out[2] = static_cast<uint8_t>(v >> 8);
   out[3] = static_cast<uint8_t>(v);
+}
+
+// docs/operations.md, "Metrics": what both blob backends (files, PostgreSQL rows) commit.
+void CountCommitted(uint64_t bytes) {
+  static telemetry::Counter& blobs =
+      telemetry::DefaultRegistry()
+          .AddCounter("sealpost_blobs_written_total", "Encrypted blobs committed.")
+          .With();
+  static telemetry::Counter& written =
+      telemetry::DefaultRegistry()
+          .AddCounter("sealpost_blob_written_bytes_total",
+                      "Bytes of encrypted blobs committed (ciphertext with framing).")
+          .With();
+  blobs.Increment();
+  written.Increment(bytes);
 }
 
 uint32_t GetU32(const uint8_t* in) {
@@ -66,6 +82,7 @@ class EncryptedBlobWriter final : public BlobWriter {
       return s;
     }
     done_ = true;
+    CountCommitted(written_);
     return written_;
   }
 

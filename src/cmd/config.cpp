@@ -12,6 +12,7 @@
 
 #include "cmd/tls_partner_config.h"
 #include "delivery/mx_resolver.h"
+#include "telemetry/log_format.h"
 #include "tlog/note.h"
 
 namespace sealpost::cmd {
@@ -150,6 +151,10 @@ Status Read(Reader& r, Config& c) {
       return InvalidArgument("delivery.dns_resolver: " + s.message());
     }
   }
+  SP_RETURN_IF_ERROR(r.Get("metrics", "enabled", c.metrics_enabled));
+  SP_RETURN_IF_ERROR(r.Get("metrics", "allow_loopback", c.metrics_allow_loopback));
+  SP_RETURN_IF_ERROR(r.Get("metrics", "bearer_token_file", c.metrics_bearer_token_file));
+  SP_RETURN_IF_ERROR(r.Get("logging", "format", c.logging_format));
   auto& a = c.app;
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_ops", a.password_hash.ops_limit));
   SP_RETURN_IF_ERROR(r.Get("auth", "argon2_memory_bytes", a.password_hash.mem_limit_bytes));
@@ -258,6 +263,9 @@ Status Validate(const Config& c) {
   }
   if (!c.log_origin.empty() && !tlog::IsValidKeyName(c.log_origin)) {
     return InvalidArgument("log.origin must be printable ASCII without spaces or '+'");
+  }
+  if (!telemetry::ParseLogFormat(c.logging_format).ok()) {
+    return InvalidArgument("logging.format must be \"text\" or \"json\"");
   }
   if (c.io_threads < 1 || c.worker_threads < 1) {
     return InvalidArgument("http.io_threads and http.worker_threads must be at least 1");

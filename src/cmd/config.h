@@ -75,6 +75,12 @@ struct Config {
   int log_sequence_delay_ms = 1000;  // bound on the delay from a commit to its signed checkpoint
   int log_sequence_batch = 4096;     // leaves per sequencing transaction
   std::string log_origin;            // checkpoint origin; empty: LogOrigin()
+  // [metrics] (GET /metrics, docs/operations.md) and [logging]. "[logging]", not "[log]": that
+  // section is the transparency log's.
+  bool metrics_enabled = true;
+  bool metrics_allow_loopback = true;     // scrapes from 127.0.0.0/8 and ::1 need no token
+  std::string metrics_bearer_token_file;  // a file holding the scrapers' token; read at start-up
+  std::string logging_format = "text";    // "text" or "json"
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;

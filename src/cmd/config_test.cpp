@@ -305,5 +305,36 @@ TEST(ConfigTest, LogSequencerSettingsHaveDefaultsAndLimits) {
   }
 }
 
+TEST(ConfigTest, MetricsAndLoggingSections) {
+  testutil::TempDir dir;
+  auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_TRUE(defaults->metrics_enabled);
+  EXPECT_TRUE(defaults->metrics_allow_loopback);
+  EXPECT_EQ(defaults->metrics_bearer_token_file, "");
+  EXPECT_EQ(defaults->logging_format, "text");
+
+  auto set = LoadConfig(Write(dir,
+                              "[metrics]\nenabled = false\nallow_loopback = false\n"
+                              "bearer_token_file = \"/etc/sealpost/metrics.token\"\n"
+                              "[logging]\nformat = \"json\"\n"
+                              "[log]\nsequence_delay_ms = 250\n"),
+                        std::nullopt);
+  ASSERT_THAT(set.status(), IsOk());
+  EXPECT_FALSE(set->metrics_enabled);
+  EXPECT_FALSE(set->metrics_allow_loopback);
+  EXPECT_EQ(set->metrics_bearer_token_file, "/etc/sealpost/metrics.token");
+  EXPECT_EQ(set->logging_format, "json");
+  EXPECT_EQ(set->log_sequence_delay_ms, 250);  // [log] stays the transparency log's
+
+  for (const char* bad :
+       {"[logging]\nformat = \"xml\"\n", "[logging]\nformat = 1\n", "[log]\nformat = \"json\"\n",
+        "[metrics]\nenabled = \"yes\"\n", "[metrics]\ntoken = \"x\"\n"}) {
+    EXPECT_THAT(LoadConfig(Write(dir, bad), std::nullopt).status(),
+                StatusIs(ErrorCode::kInvalidArgument))
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::cmd

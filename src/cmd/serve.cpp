@@ -23,6 +23,7 @@
 #include "cmd/time_stamper.h"
 #include "delivery/dkim_signer.h"
 #include "delivery/mailer.h"
+#include "http/metrics_endpoint.h"
 #include "http/self_signed.h"
 #include "http/server.h"
 #include "http/static_files.h"
@@ -31,6 +32,8 @@
 #include "platform/filesystem.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
+#include "telemetry/log_format.h"
+#include "telemetry/metrics.h"
 #include "tlog/note.h"
 #include "trust/platform_pki.h"
 
@@ -73,6 +76,46 @@ int Fail(const std::string& what, const Status& s) {
   return 1;
 }
 
+// [metrics] → who may scrape GET /metrics (http/metrics_endpoint.h).
+Result<http::MetricsAccess> LoadMetricsAccess(const Config& c, platform::Filesystem& fs) {
+  http::MetricsAccess access;
+  access.allow_loopback = c.metrics_allow_loopback;
+  if (c.metrics_bearer_token_file.empty()) return access;
+  SP_ASSIGN_OR_RETURN(crypto::SecretString file,
+                      keys::ReadSecretFile(fs, c.metrics_bearer_token_file, 4096));
+  std::string_view token = file.view();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.remove_suffix(1);
+  }
+  if (token.size() < 32 || token.find_first_of(" \t\r\n") != std::string_view::npos) {
+    return InvalidArgument(
+        "metrics.bearer_token_file must hold one token of at least 32 characters");
+  }
+  access.bearer_token = crypto::SecretString::CopyOf(token);
+  return access;
+}
+
+// Outbound mail waiting, by state, read from the queue at each scrape. At most kQueueScan rows
+// are looked at (a deeper queue shows as that many): the count is a health signal, not a ledger.
+std::vector<telemetry::GaugeSample> ReadQueueDepth(store::Store& store,
+                                                   const platform::Clock& clock) {
+  constexpr int kQueueScan = 10000;
+  auto queued = store.outbox().ListQueuedMail(kQueueScan);
+  if (!queued.ok()) return {};  // no sample rather than a wrong one
+  const TimePoint now = clock.Now();
+  double sending = 0, retrying = 0, waiting = 0;
+  for (const store::OutboundMailRecord& m : *queued) {
+    if (m.lease_until && *m.lease_until > now) {
+      ++sending;
+    } else if (m.attempts > 0) {
+      ++retrying;
+    } else {
+      ++waiting;
+    }
+  }
+  return {{{"sending"}, sending}, {{"retrying"}, retrying}, {{"waiting"}, waiting}};
+}
+
 }  // namespace
 
 int Serve(const Config& config) {
@@ -83,6 +126,8 @@ int Serve(const Config& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  telemetry::SetLogFormat(config.logging_format == "json" ? telemetry::LogFormat::kJson
+                                                          : telemetry::LogFormat::kText);
   platform::Filesystem& fs = platform::DefaultFilesystem();
   platform::SystemClock clock;
   platform::SystemRng rng;
@@ -176,6 +221,14 @@ int Serve(const Config& config) {
   // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
   // with its own relay session per batch; claims are leased, so they never send the same mail.
   app::MailDeliverer mail_deliverer(services);
+  auto& deliveries = telemetry::DefaultRegistry().AddCounter(
+      "sealpost_mail_deliveries_total",
+      "Outbound mail delivery attempts, by method and result (delivered, retried, failed).",
+      {"method", "result"});
+  const std::string method = config.mail_relay.empty() ? "eml_file" : "smtp_relay";
+  telemetry::Counter& delivered = deliveries.With({method, "delivered"});
+  telemetry::Counter& retried = deliveries.With({method, "retried"});
+  telemetry::Counter& failed = deliveries.With({method, "failed"});
   std::vector<std::unique_ptr<PeriodicTask>> mail_delivery;
   services.mail_queued = [&mail_delivery] {
     for (const auto& task : mail_delivery) task->Wake();
@@ -190,6 +243,9 @@ int Serve(const Config& config) {
               spdlog::warn("mail delivery: {}", round.status().ToString());
               return;
             }
+            delivered.Increment(static_cast<uint64_t>(round->delivered));
+            retried.Increment(static_cast<uint64_t>(round->retried));
+            failed.Increment(static_cast<uint64_t>(round->failed));
             if (round->delivered + round->retried + round->failed < kBatch) return;
           }
         },
@@ -215,6 +271,17 @@ int Serve(const Config& config) {
                     std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts,
                     &receipt_views});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
+  std::optional<telemetry::Registry::ReaderHandle> queue_depth;
+  if (config.metrics_enabled) {
+    auto access = LoadMetricsAccess(config, fs);
+    if (!access.ok()) return Fail("metrics", access.status());
+    router->Add("GET", "/metrics",
+                http::MakeMetricsHandler(std::move(*access), telemetry::DefaultRegistry()));
+    queue_depth = telemetry::DefaultRegistry().AddGaugeReader(
+        "sealpost_mail_queue_depth",
+        "Outbound mails queued, by state (waiting, retrying, sending).", {"state"},
+        [&store_ref, &clock] { return ReadQueueDepth(store_ref, clock); });
+  }
   // An unknown /log/ path is a 404, not the web UI.
   router->SetFallback(http::MakeStaticFileHandler(static_dir), {"/api/", "/log/"});
 

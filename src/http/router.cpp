@@ -143,6 +143,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       }
     }
     match.options = best->options;
+    match.route = static_cast<int>(best - routes_.data());
     if (best->begin) {
       match.kind = Match::Kind::kUpload;
       match.begin = &best->begin;
@@ -168,6 +169,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     if (!excluded) {
       match.kind = Match::Kind::kHandler;
       match.handler = &fallback_;
+      match.fallback = true;
       return match;
     }
   }

@@ -81,6 +81,10 @@ class Router final {
     PathParams params;
     RouteOptions options;
     std::string allow;  // kMethodNotAllowed: e.g. "DELETE, GET, HEAD"
+    // The matched route's index (RoutePattern(), for metrics labels: the pattern, never the
+    // path); -1 for the fallback and when nothing matched.
+    int route = -1;
+    bool fallback = false;  // the fallback handler answers
   };
   // `path` is a decoded path as in Request::path. Pointers stay valid while the router lives.
   Match Find(std::string_view method, std::string_view path) const;
@@ -88,6 +92,11 @@ class Router final {
   // Find() plus the call, for buffered requests (tests, in-process callers): 404/405 become
   // problem+json; an upload route answers 500 since it needs the server's streaming.
   Response Handle(const Request& request) const;
+
+  // The registered routes, by index (Match::route).
+  size_t route_count() const { return routes_.size(); }
+  const std::string& RouteMethod(size_t index) const { return routes_.at(index).method; }
+  const std::string& RoutePattern(size_t index) const { return routes_.at(index).pattern; }
 
  private:
   struct Segment {

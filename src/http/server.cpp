@@ -19,6 +19,7 @@
 #include "http/internal/connection.h"
 #include "http/internal/tls_policy.h"
 #include "http/origin.h"
+#include "telemetry/metrics.h"
 
 namespace sealpost::http {
 
@@ -58,6 +59,8 @@ class Server::Impl {
   std::atomic<bool> stopping_{false};
   std::atomic<uint16_t> port_{0};
   std::atomic<size_t> transfers_{0};  // streamed bodies in progress (ConnectionContext)
+  // Before ioc_: a connection frame destroyed with it still counts itself out.
+  std::unique_ptr<internal::RequestMetrics> metrics_;
   bool started_ = false;
   bool stopped_ = false;
 
@@ -108,8 +111,9 @@ Status Server::Impl::Start() {
   started_ = true;
 
   workers_ = std::make_unique<asio::thread_pool>(options_.worker_threads);
+  metrics_ = std::make_unique<internal::RequestMetrics>(*router_, telemetry::DefaultRegistry());
   context_ = std::make_unique<internal::ConnectionContext>(
-      internal::ConnectionContext{options_, *router_, *workers_, transfers_});
+      internal::ConnectionContext{options_, *router_, *workers_, transfers_, *metrics_});
   work_.emplace(ioc_.get_executor());
   asio::co_spawn(acceptor_->get_executor(), AcceptLoop(), asio::detached);
   for (int i = 0; i < options_.io_threads; ++i) {
@@ -164,6 +168,7 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       connection = std::make_shared<Connection>(std::move(socket), tls_);
       connection->remote_address = std::move(remote);
       connections_.emplace(id, connection);
+      metrics_->connections().Add(1);
     }
     asio::co_spawn(connection->stream.get_executor(), Serve(connection, id), asio::detached);
   }
@@ -177,6 +182,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     ~Unregister() {
       std::lock_guard lock(impl->mu_);
       impl->connections_.erase(id);
+      impl->metrics_->connections().Add(-1);
       if (impl->connections_.empty()) impl->no_connections_.notify_all();
     }
   } unregister{this, id};

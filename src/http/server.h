@@ -7,8 +7,10 @@
 // one call at a time per transfer, overlapped with the network I/O of the neighbouring chunk
 // (double buffering); UploadSink::Abort runs on the I/O threads. Every response gets
 // X-Content-Type-Options: nosniff, Strict-Transport-Security, Referrer-Policy: no-referrer, Server:
-// sealpost, and Cache-Control: no-store unless the handler set one. One log line per request:
-// method, path (never the query), status, duration, bytes.
+// sealpost, and Cache-Control: no-store unless the handler set one. Every request gets a new id,
+// sent back as X-Request-Id (one from the client is ignored) and named by every log line written
+// for it (telemetry/request_context.h). One log line per request: method, path (never the
+// query), status, duration, bytes; and the request metrics (internal/request_metrics.h).
 //
 // SECURITY: faces the network. Bounded everywhere: the request head must arrive within
 // `header_timeout` of its first byte (slowloris), is at most `max_header_bytes` (else 431), each

@@ -53,6 +53,7 @@ from pathlib import Path
 # Lowest first. Folders that do not exist yet are listed so that they land in the right place.
 LAYERS: list[tuple[str, ...]] = [
     ("core", "platform"),
+    ("telemetry",),
     ("crypto",),
     ("keys", "store", "blob", "tlog", "mime", "pgp", "smime"),
     ("audit", "auth", "delivery", "trust", "receipts"),

@@ -19,6 +19,7 @@
 #include "http/internal/worker_job.h"
 #include "http/origin.h"
 #include "http/problem.h"
+#include "telemetry/request_context.h"
 
 namespace sealpost::http::internal {
 namespace {
@@ -136,7 +137,8 @@ bool IsServerOwnedHeader(std::string_view name) {
                                                 "server",
                                                 "x-content-type-options",
                                                 "referrer-policy",
-                                                "strict-transport-security"};
+                                                "strict-transport-security",
+                                                "x-request-id"};
   for (const std::string_view owned : kOwned) {
     if (EqualsIgnoreCase(name, owned)) return true;
   }
@@ -152,6 +154,9 @@ bool IsHttpParseError(const beast::error_code& ec) {
 // The request-log fields of one exchange.
 struct Exchange {
   Clock::time_point started = Clock::now();
+  // Sent as X-Request-Id and named by every log line written for this request.
+  std::string request_id = telemetry::NewRequestId();
+  const RouteMetrics* metrics = nullptr;  // null: counted as "(unmatched)"
   std::string method;
   std::string path;  // never the query: it may carry secrets
   int status = 0;
@@ -210,6 +215,7 @@ class Session final {
         router_(context.router),
         workers_(context.workers),
         transfers_(context.transfers),
+        metrics_(context.metrics),
         buffer_(context.options.max_header_bytes + kChunkBytes),
         public_origin_(CanonicalOrigin(context.options.public_url)) {}
 
@@ -229,7 +235,8 @@ class Session final {
   // Sends `response`; false when the connection must close.
   asio::awaitable<bool> Send(Response response, bool is_head, bool keep_alive, Exchange& exchange);
   asio::awaitable<bool> SendContinueIfExpected(const Request& request);
-  void ApplyHeaders(bhttp::fields& fields, const Response& response, bool keep_alive);
+  void ApplyHeaders(bhttp::fields& fields, const Response& response, bool keep_alive,
+                    const Exchange& exchange);
   void Log(const Exchange& exchange) const;
   void HardClose() {
     hard_closed_ = true;
@@ -241,6 +248,7 @@ class Session final {
   const Router& router_;
   asio::thread_pool& workers_;
   std::atomic<size_t>& transfers_;
+  const RequestMetrics& metrics_;
   // Raw request bytes (cookies, bodies with passwords) are wiped when the buffer grows or goes.
   beast::basic_flat_buffer<crypto::WipingAllocator<char>> buffer_;
   beast::error_code ec_;
@@ -328,6 +336,7 @@ asio::awaitable<bool> Session::ServeOne() {
   }
 
   Router::Match match = router_.Find(request.method, request.path);
+  exchange.metrics = &metrics_.For(match);
   switch (match.kind) {
     case Router::Match::Kind::kNotFound:
       co_return co_await Send(NotFoundProblem(), is_head, keep_alive && !has_body, exchange);
@@ -361,6 +370,7 @@ asio::awaitable<bool> Session::ServeOne() {
                               false, exchange);
     }
     if (ec_) {
+      const telemetry::ScopedRequestId scope(exchange.request_id);
       spdlog::info("http: {} {} abandoned while reading the body: {}", request.method,
                    ForLog(exchange.path), ec_.message());
       co_return false;
@@ -369,7 +379,9 @@ asio::awaitable<bool> Session::ServeOne() {
   }
 
   const Handler& handler = *match.handler;
-  Response response = co_await RunOnWorker(workers_, [&handler, &request, &match] {
+  const std::string& id = exchange.request_id;
+  Response response = co_await RunOnWorker(workers_, [&handler, &request, &match, &id] {
+    const telemetry::ScopedRequestId scope(id);
     return Guarded([&] { return handler(request, match.params); });
   });
   co_return co_await Send(std::move(response), is_head, keep_alive, exchange);
@@ -385,7 +397,8 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
   }
   const UploadBegin& begin = *match.begin;
   Result<std::unique_ptr<UploadSink>> begun =
-      co_await RunOnWorker(workers_, [&begin, &request, &match] {
+      co_await RunOnWorker(workers_, [&begin, &request, &match, &id = exchange.request_id] {
+        const telemetry::ScopedRequestId scope(id);
         try {
           return begin(request, match.params);
         } catch (const std::exception& e) {
@@ -452,6 +465,7 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
                                 false, exchange);
       }
       if (read_error) {
+        const telemetry::ScopedRequestId scope(exchange.request_id);
         spdlog::info("http: {} {} upload abandoned after {} bytes: {}", request.method,
                      ForLog(exchange.path), total, read_error.message());
         guard.Abort();
@@ -469,7 +483,11 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
       if (filled > 0) {
         UploadSink* sink = &guard.sink();
         writing = WorkerJob<Status>::Start(
-            workers_, [sink, data = ByteView(chunk.data(), filled)] { return sink->Write(data); },
+            workers_,
+            [sink, data = ByteView(chunk.data(), filled), &id = exchange.request_id] {
+              const telemetry::ScopedRequestId scope(id);
+              return sink->Write(data);
+            },
             [](const char* what) { return Internal(std::string("upload sink threw: ") + what); });
         current ^= 1;
       }
@@ -484,8 +502,10 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
 
   guard.ClaimForFinish();
   UploadSink& sink = guard.sink();
-  Response response =
-      co_await RunOnWorker(workers_, [&sink] { return Guarded([&] { return sink.Finish(); }); });
+  Response response = co_await RunOnWorker(workers_, [&sink, &id = exchange.request_id] {
+    const telemetry::ScopedRequestId scope(id);
+    return Guarded([&] { return sink.Finish(); });
+  });
   co_return co_await Send(std::move(response), is_head, keep_alive, exchange);
 }
 
@@ -498,7 +518,8 @@ asio::awaitable<bool> Session::SendContinueIfExpected(const Request& request) {
   co_return !ec_;
 }
 
-void Session::ApplyHeaders(bhttp::fields& fields, const Response& response, bool keep_alive) {
+void Session::ApplyHeaders(bhttp::fields& fields, const Response& response, bool keep_alive,
+                           const Exchange& exchange) {
   for (const auto& [name, value] : response.headers) {
     if (!IsServerOwnedHeader(name)) fields.insert(name, value);
   }
@@ -507,6 +528,7 @@ void Session::ApplyHeaders(bhttp::fields& fields, const Response& response, bool
   fields.set("X-Content-Type-Options", "nosniff");
   fields.set(bhttp::field::strict_transport_security, "max-age=63072000");
   fields.set("Referrer-Policy", "no-referrer");
+  fields.set("X-Request-Id", exchange.request_id);
   if (!response.Header("Cache-Control")) fields.set(bhttp::field::cache_control, "no-store");
   fields.set(bhttp::field::connection, keep_alive ? "keep-alive" : "close");
 }
@@ -538,7 +560,7 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
     bhttp::response<bhttp::buffer_body> res;
     res.version(version_);
     res.result(status);
-    ApplyHeaders(res, response, keep_alive);
+    ApplyHeaders(res, response, keep_alive, exchange);
     const std::optional<uint64_t> length = response.stream_length;
     if (length) {
       res.content_length(*length);
@@ -559,9 +581,13 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
     std::vector<uint8_t> chunks[2] = {std::vector<uint8_t>(kPieceBytes),
                                       std::vector<uint8_t>(kPieceBytes)};
     BodySource* source = response.stream.get();
-    auto start_reading = [this, source](std::vector<uint8_t>& into) {
+    auto start_reading = [this, source, &id = exchange.request_id](std::vector<uint8_t>& into) {
       return WorkerJob<Result<size_t>>::Start(
-          workers_, [source, out = std::span<uint8_t>(into)] { return ReadFull(*source, out); },
+          workers_,
+          [source, out = std::span<uint8_t>(into), &id] {
+            const telemetry::ScopedRequestId scope(id);
+            return ReadFull(*source, out);
+          },
           [](const char* what) {
             return Result<size_t>(Internal(std::string("body source threw: ") + what));
           });
@@ -580,6 +606,7 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
       }
       if (!failure.empty()) {
         // Cut the connection: the client must see a truncated transfer, not a short body.
+        const telemetry::ScopedRequestId scope(exchange.request_id);
         spdlog::error("http: {} {}: body source failed after {} bytes: {}", exchange.method,
                       ForLog(exchange.path), exchange.bytes, failure);
         HardClose();
@@ -616,7 +643,7 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
   bhttp::response<bhttp::string_body> res;
   res.version(version_);
   res.result(status);
-  ApplyHeaders(res, response, keep_alive);
+  ApplyHeaders(res, response, keep_alive, exchange);
   if (is_head) {
     // The length a GET would have had; nothing follows the head.
     if (response.stream) {
@@ -641,8 +668,11 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
 }
 
 void Session::Log(const Exchange& exchange) const {
-  const auto elapsed =
-      std::chrono::duration<double, std::milli>(Clock::now() - exchange.started).count();
+  const Clock::duration took = Clock::now() - exchange.started;
+  RequestMetrics::Record(exchange.metrics ? *exchange.metrics : metrics_.unmatched(),
+                         exchange.status, took);
+  const auto elapsed = std::chrono::duration<double, std::milli>(took).count();
+  const telemetry::ScopedRequestId scope(exchange.request_id);
   spdlog::info("http {} {} {} {:.1f}ms {}B", exchange.method, ForLog(exchange.path),
                exchange.status, elapsed, exchange.bytes);
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "http/internal/beast.h"
+#include "http/internal/request_metrics.h"
 #include "http/router.h"
 #include "http/server.h"
 
@@ -35,6 +36,7 @@ struct ConnectionContext {
   const Router& router;
   asio::thread_pool& workers;
   std::atomic<size_t>& transfers;  // bodies streaming now, at most options.max_transfers
+  const RequestMetrics& metrics;
 };
 
 // Serves `connection` until it closes. Never throws.
