@@ -263,13 +263,12 @@ int Serve(const Config& config) {
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
-  api::RegisterApi(*router,
-                   {accounts, mailbox, folders, admin, guests, sent, account_keys,
-                    [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
-                    config.app.limits.max_upload_bytes, config.max_json_bytes,
-                    4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
-                    std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts,
-                    &receipt_views});
+  api::RegisterApi(
+      *router, {accounts, mailbox, folders, admin, guests, sent, account_keys,
+                [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
+                config.app.limits.max_upload_bytes, config.max_json_bytes,
+                4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
+                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {

@@ -11,6 +11,7 @@
 #include "crypto/hash.h"
 #include "receipts/evidence_package.h"
 #include "receipts/receipt_issuer.h"
+#include "receipts/testing/evidence_pki.h"
 #include "testing/run_tool.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -57,23 +58,13 @@ VerifyReceiptArgs ParseReadmeLine(const std::string& line, const std::string& di
 
 TEST(VerifyReceiptPackageTest, EveryReadmeCommandPassesAndATamperedReceiptFails) {
   const TimePoint now = std::chrono::system_clock::now();
-  const smime::CaNames names;
-  auto root = smime::CreateRootCa(names, now);
-  ASSERT_THAT(root.status(), IsOk());
-  auto issuing = smime::CreateIssuingCa(*root, names, now);
-  ASSERT_THAT(issuing.status(), IsOk());
-  auto tsa_key = smime::IssueLeafWithNewKey(
-      *issuing, names, {smime::LeafProfile::kTimeStamping, "TSA", std::nullopt}, now);
-  auto evidence = smime::IssueLeafWithNewKey(
-      *issuing, names, {smime::LeafProfile::kEvidenceSigner, "Evidence", std::nullopt}, now);
-  ASSERT_THAT(tsa_key.status(), IsOk());
-  ASSERT_THAT(evidence.status(), IsOk());
+  auto pki = receipts::MakeTestEvidencePki(now);
+  ASSERT_THAT(pki.status(), IsOk());
   const platform::SystemClock clock;
-  auto tsa = receipts::TimeStampAuthority::Create(*tsa_key, {issuing->certificate}, clock, {});
+  auto tsa = receipts::TimeStampAuthority::Create(pki->tsa, {pki->issuing.certificate}, clock, {});
   ASSERT_THAT(tsa.status(), IsOk());
   const receipts::InProcessTimeStamper stamper(**tsa);
-  auto issuer = receipts::ReceiptIssuer::Create(*evidence,
-                                                {issuing->certificate, root->certificate}, stamper);
+  auto issuer = receipts::ReceiptIssuer::Create(pki->evidence, pki->Chain(), stamper);
   ASSERT_THAT(issuer.status(), IsOk());
 
   // Two leaves (send, then the guest's unlock) and a receipt for each.
@@ -119,9 +110,10 @@ TEST(VerifyReceiptPackageTest, EveryReadmeCommandPassesAndATamperedReceiptFails)
     ASSERT_THAT(receipt.status(), IsOk());
     input.receipts.push_back(*receipt);
   }
-  auto package = receipts::BuildEvidencePackage(
-      input,
-      {root->certificate, {issuing->certificate}, evidence->certificate, tsa_key->certificate});
+  auto package = receipts::BuildEvidencePackage(input, {pki->root.certificate,
+                                                        {pki->issuing.certificate},
+                                                        pki->evidence.certificate,
+                                                        pki->tsa.certificate});
   ASSERT_THAT(package.status(), IsOk());
 
   testutil::TempDir dir;

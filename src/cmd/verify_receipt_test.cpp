@@ -6,6 +6,7 @@
 
 #include "crypto/hash.h"
 #include "receipts/receipt_issuer.h"
+#include "receipts/testing/evidence_pki.h"
 #include "testing/run_tool.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -21,22 +22,13 @@ class VerifyReceiptTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const TimePoint now = std::chrono::system_clock::now();
-    const smime::CaNames names;
-    auto root = smime::CreateRootCa(names, now);
-    ASSERT_THAT(root.status(), IsOk());
-    auto issuing = smime::CreateIssuingCa(*root, names, now);
-    ASSERT_THAT(issuing.status(), IsOk());
-    auto tsa_key = smime::IssueLeafWithNewKey(
-        *issuing, names, {smime::LeafProfile::kTimeStamping, "TSA", std::nullopt}, now);
-    auto evidence = smime::IssueLeafWithNewKey(
-        *issuing, names, {smime::LeafProfile::kEvidenceSigner, "Evidence", std::nullopt}, now);
-    ASSERT_THAT(tsa_key.status(), IsOk());
-    ASSERT_THAT(evidence.status(), IsOk());
-    auto tsa = receipts::TimeStampAuthority::Create(*tsa_key, {issuing->certificate}, clock_, {});
+    auto pki = receipts::MakeTestEvidencePki(now);
+    ASSERT_THAT(pki.status(), IsOk());
+    auto tsa =
+        receipts::TimeStampAuthority::Create(pki->tsa, {pki->issuing.certificate}, clock_, {});
     ASSERT_THAT(tsa.status(), IsOk());
     const receipts::InProcessTimeStamper stamper(**tsa);
-    auto issuer = receipts::ReceiptIssuer::Create(
-        *evidence, {issuing->certificate, root->certificate}, stamper);
+    auto issuer = receipts::ReceiptIssuer::Create(pki->evidence, pki->Chain(), stamper);
     ASSERT_THAT(issuer.status(), IsOk());
 
     const int64_t ms = ToUnixMillis(now);
@@ -58,7 +50,7 @@ class VerifyReceiptTest : public ::testing::Test {
     ASSERT_THAT(receipt.status(), IsOk());
     receipt_ = *receipt;
     Write("receipt.p7m", AsChars(receipt_));
-    Write("root.pem", root->certificate.ToPem());
+    Write("root.pem", pki->root.certificate.ToPem());
     Write("statement", kStatement);
     Write("log.vkey",
           tlog::FormatVerifierKey({std::string(kOrigin), log_key_.verify_key()}) + "\n");

@@ -18,6 +18,7 @@
 #include "receipts/receipt.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/receipt_verifier.h"
+#include "receipts/testing/evidence_pki.h"
 #include "receipts/tsa.h"
 #include "testing/run_tool.h"
 #include "testing/status_matchers.h"
@@ -73,22 +74,12 @@ class EvidencePackageTest : public ::testing::Test {
   };
 
   void SetUp() override {
-    const smime::CaNames names;
-    auto root = smime::CreateRootCa(names, now_);
-    ASSERT_THAT(root.status(), IsOk());
-    auto issuing = smime::CreateIssuingCa(*root, names, now_);
-    ASSERT_THAT(issuing.status(), IsOk());
-    auto tsa = smime::IssueLeafWithNewKey(
-        *issuing, names, {smime::LeafProfile::kTimeStamping, "Sealpost TSA", std::nullopt}, now_);
-    auto evidence = smime::IssueLeafWithNewKey(
-        *issuing, names, {smime::LeafProfile::kEvidenceSigner, "Sealpost Evidence", std::nullopt},
-        now_);
-    ASSERT_THAT(tsa.status(), IsOk());
-    ASSERT_THAT(evidence.status(), IsOk());
-    root_.emplace(std::move(*root));
-    issuing_.emplace(std::move(*issuing));
-    tsa_key_.emplace(std::move(*tsa));
-    evidence_.emplace(std::move(*evidence));
+    auto pki = MakeTestEvidencePki(now_);
+    ASSERT_THAT(pki.status(), IsOk());
+    root_.emplace(std::move(pki->root));
+    issuing_.emplace(std::move(pki->issuing));
+    tsa_key_.emplace(std::move(pki->tsa));
+    evidence_.emplace(std::move(pki->evidence));
     auto authority = TimeStampAuthority::Create(*tsa_key_, {issuing_->certificate}, clock_, {});
     ASSERT_THAT(authority.status(), IsOk());
     tsa_ = std::move(*authority);
@@ -151,7 +142,7 @@ class EvidencePackageTest : public ::testing::Test {
          DeliveryMethod::kPickup},
         {EvidenceEvent::kContentConsignment, "message.send", "bob@example.org",
          DeliveryMethod::kMailbox},
-        {EvidenceEvent::kContentConsignment, "message.send", "carol@example.net",
+        {EvidenceEvent::kContentConsignment, "pickup.notified", "carol@example.net",
          DeliveryMethod::kPickup},
         {EvidenceEvent::kContentHandover, "pickup.unlock", "carol@example.net",
          DeliveryMethod::kPickup},
@@ -378,10 +369,10 @@ TEST_F(EvidencePackageTest, SameInputGivesTheSameBytes) {
 
 TEST_F(EvidencePackageTest, TraversalInAnAddressIsSanitized) {
   std::vector<Event> events = StandardEvents();
-  events.push_back({EvidenceEvent::kContentConsignment, "message.send", std::string(kTraversal),
+  events.push_back({EvidenceEvent::kContentConsignment, "mail.sent", std::string(kTraversal),
                     DeliveryMethod::kSmtp});
   events.push_back(
-      {EvidenceEvent::kContentConsignment, "message.send", "/etc/passwd", DeliveryMethod::kSmtp});
+      {EvidenceEvent::kContentConsignment, "mail.sent", "/etc/passwd", DeliveryMethod::kSmtp});
   auto package = BuildEvidencePackage(Input(IssueReceipts(events)), Certificates());
   ASSERT_THAT(package.status(), IsOk());
   const std::string out = Unzip(*package);

@@ -13,6 +13,7 @@
 #include "receipts/receipt.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/receipt_verifier.h"
+#include "receipts/testing/evidence_pki.h"
 #include "receipts/tsa.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/run_tool.h"
@@ -39,22 +40,12 @@ constexpr std::string_view kExpectedDocumentPrefix =
 class ReceiptTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const smime::CaNames names;
-    auto root = smime::CreateRootCa(names, now_);
-    ASSERT_THAT(root.status(), IsOk());
-    auto issuing = smime::CreateIssuingCa(*root, names, now_);
-    ASSERT_THAT(issuing.status(), IsOk());
-    auto tsa = smime::IssueLeafWithNewKey(
-        *issuing, names, {smime::LeafProfile::kTimeStamping, "Sealpost TSA", std::nullopt}, now_);
-    auto evidence = smime::IssueLeafWithNewKey(
-        *issuing, names, {smime::LeafProfile::kEvidenceSigner, "Sealpost Evidence", std::nullopt},
-        now_);
-    ASSERT_THAT(tsa.status(), IsOk());
-    ASSERT_THAT(evidence.status(), IsOk());
-    root_.emplace(std::move(*root));
-    issuing_.emplace(std::move(*issuing));
-    tsa_key_.emplace(std::move(*tsa));
-    evidence_.emplace(std::move(*evidence));
+    auto pki = MakeTestEvidencePki(now_);
+    ASSERT_THAT(pki.status(), IsOk());
+    root_.emplace(std::move(pki->root));
+    issuing_.emplace(std::move(pki->issuing));
+    tsa_key_.emplace(std::move(pki->tsa));
+    evidence_.emplace(std::move(pki->evidence));
     auto authority = TimeStampAuthority::Create(*tsa_key_, {issuing_->certificate}, clock_, {});
     ASSERT_THAT(authority.status(), IsOk());
     tsa_ = std::move(*authority);
