@@ -106,9 +106,12 @@ def encode_leaf(e):
 
 def audit_events(db):
     """Every audited event in the database, oldest first: the sequenced log entries, then the
-    events still pending (recorded, not yet sequenced)."""
-    rows = list(db.execute("SELECT leaf FROM log_entries ORDER BY idx"))
-    rows += list(db.execute("SELECT leaf FROM log_pending ORDER BY id"))
+    events still pending (recorded, not yet sequenced). One statement, so one snapshot: read
+    apart, a batch the sequencer moves from pending to entries in between would be missed."""
+    rows = list(db.execute(
+        "SELECT leaf FROM (SELECT 0 AS part, idx AS pos, leaf FROM log_entries"
+        " UNION ALL SELECT 1 AS part, id AS pos, leaf FROM log_pending) AS events"
+        " ORDER BY part, pos"))
     return [parse_leaf(leaf) for (leaf,) in rows]
 
 
