@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 
 from harness import Member, ServerTestCase, Server, PASSWORD
 
@@ -148,8 +149,14 @@ class MetricsAndLoggingTest(ServerTestCase):
         ids.add(r.headers["x-request-id"])
         c.close()
         self.assertEqual(len(ids), 4)
-        lines = [json.loads(line) for line in self.server.read_log().splitlines()]
-        logged = {line.get("request_id") for line in lines}
+        # A request's log line is written once its response has gone out: wait for the last.
+        deadline = time.monotonic() + 10
+        while True:
+            lines = [json.loads(line) for line in self.server.read_log().splitlines()]
+            logged = {line.get("request_id") for line in lines}
+            if ids <= logged or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         self.assertTrue(ids <= logged, ids - logged)
 
     def test_log_is_json_lines_with_request_ids(self):
