@@ -167,6 +167,22 @@ TEST_F(EncryptorTest, GarbageIsRefused) {
   }
 }
 
+// Whatever line ends the armour arrives with, the part carries CRLF only: LF and CRLF become
+// CRLF, a stray CR is dropped, a missing final line end is added.
+TEST(PgpMimeTest, ArmourLineEndsBecomeCrlf) {
+  const std::string body = WrapPgpMime("a\nb\r\nc\rd\n\ne").body;
+  EXPECT_THAT(body, HasSubstr("\r\n\r\na\r\nb\r\ncd\r\n\r\ne\r\n--"));
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\n') {
+      EXPECT_TRUE(i > 0 && body[i - 1] == '\r') << i;
+    }
+    if (body[i] == '\r') {
+      EXPECT_TRUE(i + 1 < body.size() && body[i + 1] == '\n') << i;
+    }
+  }
+  EXPECT_THAT(WrapPgpMime("").body, HasSubstr("\r\n\r\n\r\n--"));
+}
+
 TEST_F(EncryptorTest, PgpMimeWrapsTheArmouredMessage) {
   auto message = EncryptAndSign(AsBytes(plaintext_), bob_.contact, *alice_.key, now_);
   ASSERT_THAT(message.status(), IsOk());
