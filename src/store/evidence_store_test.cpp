@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "store/store.h"
+#include "store/testing/backend_test.h"
 #include "store/testing/test_database.h"
 #include "testing/status_matchers.h"
 
@@ -13,30 +14,13 @@ namespace {
 const TimePoint kT0 = FromUnixMillis(1'790'000'000'000);
 
 using testing::Backend;
-using testing::TestDatabase;
 
-class EvidenceStoreTest : public ::testing::TestWithParam<Backend> {
+class EvidenceStoreTest : public testing::BackendTest {
  protected:
-  void SetUp() override {
-    auto db = TestDatabase::Create(GetParam());
-    ASSERT_THAT(db.status(), IsOk());
-    db_ = std::move(db).value();
-    auto s = db_->Open();
-    ASSERT_THAT(s.status(), IsOk());
-    store_ = std::move(s).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-  }
-
   static ReceiptRecord Receipt(const std::string& id, const MessageId& m, uint64_t index,
                                uint8_t fill) {
     return {id, m, "bob@example.org", "ContentConsignment", index, kT0, Bytes(300, fill)};
   }
-
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<Store> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, EvidenceStoreTest,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "store/store.h"
+#include "store/testing/backend_test.h"
 #include "store/testing/test_database.h"
 #include "testing/status_matchers.h"
 
@@ -13,19 +14,7 @@ namespace {
 const TimePoint kT0 = FromUnixMillis(1'790'000'000'000);
 
 UserRecord MakeUser(char c, const std::string& email) {
-  UserRecord u;
-  u.id = UserId::FromTrusted(std::string(32, c));
-  u.email = email;
-  u.display_name = "Test";
-  u.box_public_key = Bytes(32, 1);
-  u.verify_key = Bytes(32, 2);
-  u.wrapped_private_keys = Bytes(80, 3);
-  u.password_salt = Bytes(16, 4);
-  u.password_ops = 2;
-  u.password_mem = 19 << 20;
-  u.umk_by_password = Bytes(73, 5);
-  u.created_at = kT0;
-  return u;
+  return testing::MakeTestUser(std::string(32, c), email, kT0);
 }
 
 ContactKeyRecord MakeKey(char id, std::optional<UserId> owner, const std::string& address,
@@ -46,15 +35,11 @@ ContactKeyRecord MakeKey(char id, std::optional<UserId> owner, const std::string
   return k;
 }
 
-class KeysStoreTest : public ::testing::TestWithParam<testing::Backend> {
+class KeysStoreTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create(GetParam());
-    ASSERT_THAT(db.status(), IsOk());
-    db_ = std::move(db).value();
-    auto s = db_->Open();
-    ASSERT_THAT(s.status(), IsOk());
-    store_ = std::move(s).value();
+    BackendTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_THAT(Write([&](WriteTxn& tx) {
                   SP_RETURN_IF_ERROR(tx.accounts().CreateUser(alice_));
                   return tx.accounts().CreateUser(bob_);
@@ -62,12 +47,8 @@ class KeysStoreTest : public ::testing::TestWithParam<testing::Backend> {
                 IsOk());
   }
 
-  Status Write(const std::function<Status(WriteTxn&)>& fn) { return store_->Write(fn); }
-
   UserRecord alice_ = MakeUser('a', "alice@example.org");
   UserRecord bob_ = MakeUser('b', "bob@example.org");
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<Store> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, KeysStoreTest,

@@ -19,6 +19,7 @@
 
 #include "store/audit_chain.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing/backend_test.h"
 #include "store/testing/test_database.h"
 #include "testing/file_size_limit.h"
 #include "testing/status_matchers.h"
@@ -32,19 +33,7 @@ using namespace std::chrono_literals;
 const TimePoint kT0 = FromUnixMillis(1'790'000'000'000);
 
 UserRecord MakeUser(const std::string& id_hex, const std::string& email) {
-  UserRecord u;
-  u.id = UserId::FromTrusted(id_hex);
-  u.email = email;
-  u.display_name = "Test";
-  u.box_public_key = Bytes(32, 1);
-  u.verify_key = Bytes(32, 2);
-  u.wrapped_private_keys = Bytes(80, 3);
-  u.password_salt = Bytes(16, 4);
-  u.password_ops = 2;
-  u.password_mem = 19 << 20;
-  u.umk_by_password = Bytes(73, 5);
-  u.created_at = kT0;
-  return u;
+  return testing::MakeTestUser(id_hex, email, kT0);
 }
 
 std::string IdHex(char c) { return std::string(32, c); }
@@ -52,27 +41,7 @@ std::string IdHex(char c) { return std::string(32, c); }
 using testing::Backend;
 using testing::TestDatabase;
 
-class StoreTest : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    auto db = TestDatabase::Create(GetParam());
-    ASSERT_THAT(db.status(), IsOk());
-    db_ = std::move(db).value();
-    auto s = db_->Open();
-    ASSERT_THAT(s.status(), IsOk());
-    store_ = std::move(s).value();
-  }
-
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-  }
-
-  Status Write(const std::function<Status(WriteTxn&)>& fn) { return store_->Write(fn); }
-
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<Store> store_;
-};
+class StoreTest : public testing::BackendTest {};
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
