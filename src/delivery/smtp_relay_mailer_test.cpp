@@ -31,6 +31,7 @@
 
 #include "core/encoding.h"
 #include "delivery/mailer.h"
+#include "testing/free_port.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -676,17 +677,7 @@ std::string ReadFile(const std::filesystem::path& p) {
   return ss.str();
 }
 
-uint16_t FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using testutil::FreeLoopbackPort;
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 

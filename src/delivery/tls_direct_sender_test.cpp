@@ -22,6 +22,7 @@
 #include "delivery/mx_resolver.h"
 #include "delivery/tls_direct_sender.h"
 #include "delivery/tls_partner_policy.h"
+#include "testing/free_port.h"
 #include "testing/run_tool.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -41,17 +42,7 @@ namespace fs = std::filesystem;
 
 const std::string kSourceDir = SEALPOST_SOURCE_DIR;
 
-uint16_t FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using testutil::FreeLoopbackPort;
 
 EmailAddress Addr(const std::string& s) { return *EmailAddress::Parse(s); }
 
