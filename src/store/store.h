@@ -25,6 +25,7 @@
 #include "store/audit_store.h"
 #include "store/evidence_store.h"
 #include "store/guests_store.h"
+#include "store/key_rotation_store.h"
 #include "store/keys_store.h"
 #include "store/log_store.h"
 #include "store/messages_store.h"
@@ -49,6 +50,7 @@ class WriteTxn {
   virtual PlatformWriter& platform() = 0;
   virtual KeysWriter& keys() = 0;
   virtual EvidenceWriter& evidence() = 0;
+  virtual KeyRotationWriter& key_rotation() = 0;
 };
 
 class Store {
@@ -71,6 +73,7 @@ class Store {
   virtual PlatformReader& platform() = 0;
   virtual KeysReader& keys() = 0;
   virtual EvidenceReader& evidence() = 0;
+  virtual KeyRotationReader& key_rotation() = 0;
 };
 
 }  // namespace sealpost::store

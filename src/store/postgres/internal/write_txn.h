@@ -8,6 +8,7 @@
 #include "store/postgres/internal/audit.h"
 #include "store/postgres/internal/evidence.h"
 #include "store/postgres/internal/guests.h"
+#include "store/postgres/internal/key_rotation.h"
 #include "store/postgres/internal/keys.h"
 #include "store/postgres/internal/log.h"
 #include "store/postgres/internal/messages.h"
@@ -31,7 +32,8 @@ class PgWriteTxn final : public WriteTxn {
         log_(txn_),
         platform_(txn_),
         keys_(txn_),
-        evidence_(txn_) {}
+        evidence_(txn_),
+        key_rotation_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -45,6 +47,7 @@ class PgWriteTxn final : public WriteTxn {
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
+  KeyRotationWriter& key_rotation() override { return key_rotation_; }
 
  private:
   PgTxn txn_;
@@ -57,6 +60,7 @@ class PgWriteTxn final : public WriteTxn {
   PgPlatformWriter platform_;
   PgKeysWriter keys_;
   PgEvidenceWriter evidence_;
+  PgKeyRotationWriter key_rotation_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -7,6 +7,7 @@
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/evidence.h"
 #include "store/sqlite/internal/guests.h"
+#include "store/sqlite/internal/key_rotation.h"
 #include "store/sqlite/internal/keys.h"
 #include "store/sqlite/internal/log.h"
 #include "store/sqlite/internal/messages.h"
@@ -27,7 +28,8 @@ class SqliteWriteTxn final : public WriteTxn {
         log_(db),
         platform_(db),
         keys_(db),
-        evidence_(db) {}
+        evidence_(db),
+        key_rotation_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -38,6 +40,7 @@ class SqliteWriteTxn final : public WriteTxn {
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
+  KeyRotationWriter& key_rotation() override { return key_rotation_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -49,6 +52,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqlitePlatformWriter platform_;
   SqliteKeysWriter keys_;
   SqliteEvidenceWriter evidence_;
+  SqliteKeyRotationWriter key_rotation_;
 };
 
 }  // namespace sealpost::store::sqlite
