@@ -34,10 +34,18 @@ Result<MasterKey> MasterKey::LoadOrCreate(platform::Filesystem& fs, const std::s
   if (const char* env = std::getenv(std::string(kEnvVar).c_str()); env && *env) {
     return FromBase64(env, "SEALPOST_MASTER_KEY");
   }
-  if (fs.Exists(path)) {
-    SP_ASSIGN_OR_RETURN(const crypto::SecretString text, ReadSecretFile(fs, path, 1024));
-    return FromBase64(text.view(), path.c_str());
-  }
+  if (fs.Exists(path)) return LoadFile(fs, path);
+  return CreateFile(fs, path);
+}
+
+Result<MasterKey> MasterKey::LoadFile(platform::Filesystem& fs, const std::string& path) {
+  if (!fs.Exists(path)) return NotFound("no master key file " + path);
+  SP_ASSIGN_OR_RETURN(const crypto::SecretString text, ReadSecretFile(fs, path, 1024));
+  return FromBase64(text.view(), path.c_str());
+}
+
+Result<MasterKey> MasterKey::CreateFile(platform::Filesystem& fs, const std::string& path) {
+  if (fs.Exists(path)) return Conflict(path + " already exists");
   crypto::AeadKey key = crypto::AeadKey::Generate();
   const crypto::SecretString encoded =
       crypto::SecretString::TakeFrom(Base64Encode(key.ExposeSecret().view()) + "\n");

@@ -19,6 +19,11 @@ class MasterKey final {
  public:
   // Environment variable first, then `path`; creates the file when neither exists.
   static Result<MasterKey> LoadOrCreate(platform::Filesystem& fs, const std::string& path);
+  // The key in the file `path` alone (the environment is not looked at); NotFound without it.
+  // Used by the rotation, which handles the current and the pending key files.
+  static Result<MasterKey> LoadFile(platform::Filesystem& fs, const std::string& path);
+  // A new random key written to `path` (0600, fsync, rename); Conflict when `path` exists.
+  static Result<MasterKey> CreateFile(platform::Filesystem& fs, const std::string& path);
   static MasterKey FromKeyForTesting(crypto::AeadKey key) { return MasterKey(std::move(key)); }
 
   // `purpose` binds the ciphertext to its use and owner (e.g. "totp/<user id>").

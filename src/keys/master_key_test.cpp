@@ -47,5 +47,24 @@ TEST(MasterKeyTest, MalformedFileIsRefused) {
   EXPECT_THAT(MasterKey::LoadOrCreate(fs, path).status(), StatusIs(ErrorCode::kInvalidArgument));
 }
 
+TEST(MasterKeyTest, CreateFileNeverOverwritesAndLoadFileNeedsTheFile) {
+  testutil::TempDir dir;
+  auto& fs = platform::DefaultFilesystem();
+  const std::string path = dir.path() + "/master.key.next";
+  EXPECT_THAT(MasterKey::LoadFile(fs, path).status(), StatusIs(ErrorCode::kNotFound));
+  auto created = MasterKey::CreateFile(fs, path);
+  ASSERT_THAT(created.status(), IsOk());
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_THAT(MasterKey::CreateFile(fs, path).status(), StatusIs(ErrorCode::kConflict));
+  auto loaded = MasterKey::LoadFile(fs, path);
+  ASSERT_THAT(loaded.status(), IsOk());
+  EXPECT_EQ(loaded->key_id(), created->key_id());
+  auto plain = loaded->Unwrap(created->Wrap(AsBytes("secret"), "p"), "p");
+  ASSERT_THAT(plain.status(), IsOk());
+  EXPECT_EQ(plain->AsStringView(), "secret");
+}
+
 }  // namespace
 }  // namespace sealpost::keys
