@@ -1,12 +1,14 @@
 // The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `admin migrate`,
-// `admin time-stamp`, `version`.
+// `admin time-stamp`, `admin backup`, `admin restore`, `admin rotate-master-key`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "cmd/admin_backup.h"
 #include "cmd/admin_migrate.h"
+#include "cmd/admin_rotate_master_key.h"
 #include "cmd/config.h"
 #include "cmd/serve.h"
 #include "cmd/time_stamper.h"
@@ -96,6 +98,26 @@ int main(int argc, char** argv) {
   time_stamp->add_option("FILE", stamp_file, "The file whose SHA-256 is time-stamped")->required();
   time_stamp->add_option("-o,--out", stamp_out, "Where the token (DER) goes")->required();
 
+  // Backup, restore and master-key rotation (cmd/admin_backup.h; docs/operations.md).
+  auto* backup = admin->add_subcommand(
+      "backup", "Copy a running installation (database, blobs, keys) into a new directory");
+  std::string backup_dir;
+  backup->add_option("DIR", backup_dir, "Target directory (absent or empty)")->required();
+  backup->add_option("-c,--config", config_path, "TOML configuration file");
+  backup->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+  auto* restore = admin->add_subcommand(
+      "restore", "Check a backup against its manifest and restore it into a new data directory");
+  std::string restore_from;
+  std::string restore_to;
+  restore->add_option("DIR", restore_from, "The backup directory")->required();
+  restore->add_option("-d,--data-dir", restore_to, "New data directory (absent or empty)")
+      ->required();
+  auto* rotate = admin->add_subcommand(
+      "rotate-master-key",
+      "Replace the master key and re-wrap everything under it (server stopped)");
+  rotate->add_option("-c,--config", config_path, "TOML configuration file");
+  rotate->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+
   cli.add_subcommand("version", "Print the version");
 
   try {
@@ -123,6 +145,23 @@ int main(int argc, char** argv) {
       return 2;
     }
     return sealpost::cmd::TimeStampCommand(*config, stamp_file, stamp_out);
+  }
+  if (admin->got_subcommand(backup)) {
+    auto config = sealpost::cmd::LoadConfig(config_path, data_dir);
+    if (!config.ok()) {
+      std::cerr << "sealpost: configuration: " << config.status().message() << "\n";
+      return 2;
+    }
+    return sealpost::cmd::AdminBackup(*config, backup_dir);
+  }
+  if (admin->got_subcommand(restore)) return sealpost::cmd::AdminRestore(restore_from, restore_to);
+  if (admin->got_subcommand(rotate)) {
+    auto config = sealpost::cmd::LoadConfig(config_path, data_dir);
+    if (!config.ok()) {
+      std::cerr << "sealpost: configuration: " << config.status().message() << "\n";
+      return 2;
+    }
+    return sealpost::cmd::AdminRotateMasterKey(*config);
   }
   if (admin->got_subcommand(migrate)) {
     return sealpost::cmd::AdminMigrate(migrate_dir, migrate_to);

@@ -1,8 +1,10 @@
 #include "cmd/open_store.h"
 
 #include "blob/raw_blob_store.h"
+#include "store/migrate.h"
 #include "store/postgres/postgres_blobs.h"
 #include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_backup.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sealpost::cmd {
@@ -26,6 +28,14 @@ Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
   if (store_url.empty()) return blob::OpenLocalBlobStore(fs, blob_dir);
   SP_ASSIGN_OR_RETURN(auto raw, store::postgres::OpenPostgresBlobs(store_url, max_connections));
   return blob::OpenEncryptedBlobStore(std::move(raw));
+}
+
+Status SnapshotSqlite(const std::string& sqlite_path, const std::string& target) {
+  return store::sqlite::BackupSqliteDatabase(sqlite_path, target);
+}
+
+Result<std::vector<BlobId>> SqliteBlobIds(const std::string& sqlite_path) {
+  return store::ListSqliteBlobIds(sqlite_path);
 }
 
 }  // namespace sealpost::cmd

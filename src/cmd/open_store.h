@@ -4,8 +4,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "blob/blob_store.h"
+#include "core/ids.h"
 #include "core/status.h"
 #include "platform/filesystem.h"
 #include "store/store.h"
@@ -24,5 +26,11 @@ Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
                                                    platform::Filesystem& fs,
                                                    const std::string& blob_dir,
                                                    int max_connections);
+
+// For `admin backup` with SQLite (cmd/admin_backup.h): a consistent copy of the live database at
+// `sqlite_path` into the new file `target` (store/sqlite/sqlite_backup.h), and the blobs a
+// database file refers to (store/migrate.h).
+Status SnapshotSqlite(const std::string& sqlite_path, const std::string& target);
+Result<std::vector<BlobId>> SqliteBlobIds(const std::string& sqlite_path);
 
 }  // namespace sealpost::cmd

@@ -18,6 +18,8 @@
 #include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
+#include "cmd/admin_rotate_master_key.h"
+#include "cmd/data_dir_lock.h"
 #include "cmd/open_store.h"
 #include "cmd/periodic_task.h"
 #include "cmd/time_stamper.h"
@@ -132,6 +134,13 @@ int Serve(const Config& config) {
   platform::SystemClock clock;
   platform::SystemRng rng;
   if (Status s = fs.CreateDirectories(config.data_dir); !s.ok()) return Fail("data directory", s);
+  // Held while serving, so that `admin rotate-master-key` cannot run beside (cmd/data_dir_lock.h).
+  auto data_dir_lock = DataDirLock::Acquire(config.data_dir, LockMode::kShared);
+  if (!data_dir_lock.ok()) return Fail("data directory", data_dir_lock.status());
+  if (fs.Exists(PendingMasterKeyPath(config.MasterKeyPath()))) {
+    return Fail("master key", Conflict("a master-key rotation was interrupted: run `sealpost "
+                                       "admin rotate-master-key` again to finish it"));
+  }
   if (fs.Exists(config.data_dir + "/outbox")) {
     spdlog::warn(
         "{}/outbox holds mail written by an earlier version; mail now goes to {} ([mail] "
