@@ -29,12 +29,15 @@ Result<Db> OpenDb(const std::string& path, int flags) {
 
 // One backup attempt: every page in a single step, so the source is read in one read
 // transaction (a stepwise copy would restart whenever the server commits in between).
-Status CopyAll(sqlite3* from, sqlite3* to) {
+// `busy` tells a lock held by the server (worth another try) from anything else.
+Status CopyAll(sqlite3* from, sqlite3* to, bool* busy) {
+  *busy = false;
   sqlite3_backup* backup = sqlite3_backup_init(to, "main", from, "main");
   if (backup == nullptr) return Unavailable(std::string("backup: ") + sqlite3_errmsg(to));
   const int step = sqlite3_backup_step(backup, -1);
   const int finish = sqlite3_backup_finish(backup);  // frees `backup` whatever happened
   if (step != SQLITE_DONE) {
+    *busy = (step & 0xff) == SQLITE_BUSY || (step & 0xff) == SQLITE_LOCKED;
     return Unavailable(std::string("backup step: ") + sqlite3_errstr(step));
   }
   if (finish != SQLITE_OK) return Unavailable(std::string("backup: ") + sqlite3_errmsg(to));
@@ -50,8 +53,9 @@ Status Backup(const std::string& source, const std::string& target) {
   Status s = Status::Ok();
   // The server's writer may hold the lock for a checkpoint; a few retries are plenty.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    s = CopyAll(from.get(), to.get());
-    if (s.ok()) break;
+    bool busy = false;
+    s = CopyAll(from.get(), to.get(), &busy);
+    if (s.ok() || !busy) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200 * (attempt + 1)));
   }
   SP_RETURN_IF_ERROR(s);
