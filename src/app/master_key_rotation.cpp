@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/audit_log.h"
 #include "crypto/ad_labels.h"
 
 namespace sealpost::app {
@@ -128,6 +129,17 @@ Result<size_t> CheckAllOpenUnder(store::Store& store, const keys::MasterKey& key
     }));
   }
   return opened;
+}
+
+Status RecordRotation(store::Store& store, TimePoint now, const RewrapReport& report,
+                      size_t checked) {
+  const store::AuditEvent event{
+      now, "platform.master_key_rotated", "system", "master-key",
+      fmt::format(R"({{"rewrapped":{},"already_rewrapped":{},"checked":{}}})", report.rewrapped,
+                  report.already_new, checked)};
+  SP_ASSIGN_OR_RETURN(const Bytes leaf, audit::EventLeaf(event));
+  return store.Write(
+      [&](store::WriteTxn& tx) { return tx.log().AddPendingEvent(leaf, event.time); });
 }
 
 }  // namespace sealpost::app

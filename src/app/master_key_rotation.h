@@ -17,6 +17,7 @@
 #include <functional>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "keys/master_key.h"
 #include "store/store.h"
 
@@ -44,5 +45,11 @@ Result<RewrapReport> RewrapMasterWraps(store::Store& store, const keys::MasterKe
 
 // Opens every row with `key`: the number that open; Corruption naming the first that does not.
 Result<size_t> CheckAllOpenUnder(store::Store& store, const keys::MasterKey& key);
+
+// Records the audit event "platform.master_key_rotated" (actor "system", subject "master-key",
+// details: the counts of `report` and `checked`; no key material) as a pending log event; the
+// next `sealpost serve` sequences it.
+Status RecordRotation(store::Store& store, TimePoint now, const RewrapReport& report,
+                      size_t checked);
 
 }  // namespace sealpost::app

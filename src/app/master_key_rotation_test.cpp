@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "app/app_test_fixture.h"
 #include "audit/audit_log.h"
 #include "trust/platform_pki.h"
@@ -81,6 +83,12 @@ TEST_F(MasterKeyRotationTest, MovesEveryRowToTheNewKeyAndTheOldOneOpensNothing) 
   ASSERT_THAT(delivered.status(), IsOk());
   EXPECT_GT(mailer_.sent.size(), sent_before);
   EXPECT_NE(mailer_.sent.back().to.str().find("bob@example.org"), std::string::npos);
+
+  ASSERT_THAT(RecordRotation(faults_, clock_.Now(), *report, *opened), IsOk());
+  EXPECT_TRUE(AuditHas("platform.master_key_rotated"));
+  const auto events = AuditEvents();
+  EXPECT_NE(events.back().details.find(fmt::format("\"rewrapped\":{}", rows_)), std::string::npos)
+      << events.back().details;
 
   // A second run finds nothing to do.
   auto again = RewrapMasterWraps(faults_, &master_, new_key_);

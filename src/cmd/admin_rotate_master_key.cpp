@@ -135,6 +135,11 @@ int AdminRotateMasterKey(const Config& config) {
   // Step 3.
   auto opened = app::CheckAllOpenUnder(**store, *next);
   if (!opened.ok()) return Fail(opened.status().ToString());
+  // One audited event per run that got this far (a resumed run records its own counts).
+  if (Status s = app::RecordRotation(**store, std::chrono::system_clock::now(), *report, *opened);
+      !s.ok()) {
+    return Fail("recording the audit event: " + s.ToString());
+  }
   store->reset();
 
   // Steps 4 and 5.

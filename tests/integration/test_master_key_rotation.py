@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Member, Server
+from harness import Member, Server, audit_events
 
 GUEST = "gina@example.net"
 GUEST_MUC = "GINA-code-4711"
@@ -153,6 +153,12 @@ class MasterKeyRotationTest(unittest.TestCase):
         for item in self.receipts(a, new_message, 3) + self.receipts(a, old_message, 3):
             self.openssl_verifies(a, item, root)
         s.stop()
+        # One audited event per run that finished re-wrapping: the "switch" run, the third and
+        # the fourth (the run killed after three rows got no further).
+        with s.db() as db:
+            rotated = [e for e in audit_events(db) if e["type"] == "platform.master_key_rotated"]
+        self.assertEqual(len(rotated), 3, rotated)
+        self.assertEqual((rotated[0]["actor"], rotated[0]["subject"]), ("system", "master-key"))
         r = s.run_cli("verify", "audit", "--data-dir", s.data_dir, *s.store_args())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
