@@ -54,6 +54,7 @@ class FaultInjectingStore final : public Store {
   PlatformReader& platform() override { return inner_.platform(); }
   KeysReader& keys() override { return inner_.keys(); }
   EvidenceReader& evidence() override { return inner_.evidence(); }
+  SecureDeliveryReader& secure_delivery() override { return inner_.secure_delivery(); }
 
  private:
   Store& inner_;
