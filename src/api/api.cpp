@@ -29,6 +29,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterPkiRoutes(router, deps);
   RegisterLogRoutes(router, deps);
   RegisterContactRoutes(router, deps);
+  RegisterMethodRoutes(router, deps);
   RegisterReceiptRoutes(router, deps);
 }
 

@@ -16,6 +16,7 @@
 #include "app/mailbox.h"
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
+#include "app/routing.h"
 #include "app/sent_status.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -54,6 +55,8 @@ struct ApiDeps {
   app::Contacts* contacts = nullptr;
   // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
   app::Receipts* receipts = nullptr;
+  // GET /api/v1/contacts/methods (Compose's hints, app/routing.h); not served when null.
+  const app::Routing* routing = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

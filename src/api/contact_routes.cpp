@@ -12,6 +12,10 @@
 //   GET    /api/v1/admin/anchors               trust anchors (administrators)
 //   POST   /api/v1/admin/anchors               add one (the body: a CA certificate, PEM or DER)
 //   DELETE /api/v1/admin/anchors/{id}
+//   GET    /api/v1/contacts/methods?address=a&address=b[&force_pickup=true]
+//                                             how each address would be reached now
+//                                             (app/routing.h); addresses also comma-separated, at
+//                                             most app::kMaxMethodHints
 //
 // The body's Content-Type says what it is: application/pkix-cert or application/x-pem-file (a
 // certificate), application/pkcs7-mime (.p7b/.p7s), message/rfc822 (a signed mail),
@@ -27,7 +31,9 @@
 #include "api/request_auth.h"
 #include "api/routes.h"
 #include "app/contacts.h"
+#include "app/routing.h"
 #include "http/problem.h"
+#include "http/request.h"
 
 namespace sealpost::api {
 namespace {
@@ -114,7 +120,63 @@ ByteView BodyBytes(const http::Request& req) {
   return AsBytes(std::string_view(req.body.data(), req.body.size()));
 }
 
+// Every `address` parameter, each split at commas; empty items dropped. A malformed encoding is
+// an error (nullopt).
+std::optional<std::vector<std::string>> AddressesOf(const http::Request& req) {
+  std::vector<std::string> out;
+  std::string_view rest = req.query;
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    auto key = http::FormDecode(pair.substr(0, eq));
+    if (!key.ok() || *key != "address" || eq == std::string_view::npos) continue;
+    auto value = http::FormDecode(pair.substr(eq + 1));
+    if (!value.ok()) return std::nullopt;
+    std::string_view list = *value;
+    while (!list.empty()) {
+      const size_t comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) out.emplace_back(item);
+      // Bounded before app/ sees it: one more than the limit is enough to refuse.
+      if (out.size() > app::kMaxMethodHints) return out;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+void RegisterMethodRoutes(http::Router& router, const ApiDeps& deps) {
+  if (deps.routing == nullptr) return;
+  app::Accounts& accounts = deps.accounts;
+  const app::Routing& routing = *deps.routing;
+  router.Add("GET", "/api/v1/contacts/methods",
+             [&accounts, &routing](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto addresses = AddressesOf(req);
+               if (!addresses || addresses->empty()) {
+                 return ApiError(InvalidArgument("give one or more addresses (address=...)")
+                                     .ShownToClient(Reason::kInvalidRecipient));
+               }
+               const bool force = req.QueryParam("force_pickup").value_or("") == "true";
+               auto hints = routing.Hints(auth.ctx->user.id, *addresses, force);
+               if (!hints.ok()) return ApiError(hints.status());
+               json items = json::array();
+               for (const app::MethodHint& h : *hints) {
+                 items.push_back({{"address", h.address},
+                                  {"method", app::RouteMethodSlug(h.method)},
+                                  {"label", h.label},
+                                  {"needs_muc", h.needs_muc}});
+               }
+               return http::Response::Json(200, json{{"items", items}}.dump());
+             });
+}
 
 void RegisterContactRoutes(http::Router& router, const ApiDeps& deps) {
   if (deps.contacts == nullptr) return;

@@ -26,7 +26,8 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
                                                  {"mucs", JsonType::kObject, false},
                                                  {"generate_mucs", JsonType::kBoolean, false},
                                                  {"in_reply_to", JsonType::kString, false},
-                                                 {"expires_in_days", JsonType::kInteger, false}}));
+                                                 {"expires_in_days", JsonType::kInteger, false},
+                                                 {"force_pickup", JsonType::kBoolean, false}}));
   app::SendRequest r;
   r.to = body.at("to").get<std::vector<std::string>>();
   r.subject = StringField(body, "subject");
@@ -42,6 +43,7 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
   }
   r.generate_mucs = body.contains("generate_mucs") && body.at("generate_mucs").get<bool>();
   r.in_reply_to = StringField(body, "in_reply_to");
+  r.force_pickup = body.contains("force_pickup") && body.at("force_pickup").get<bool>();
   SP_ASSIGN_OR_RETURN(r.attachments, AttachmentRequestsFrom(body));
   if (body.contains("expires_in_days")) {
     const RequestJson& days = body.at("expires_in_days");

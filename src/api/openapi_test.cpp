@@ -56,6 +56,7 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/contacts/keys",
                            "/api/v1/contacts/keys/{id}",
                            "/api/v1/contacts/keys/{id}/verify",
+                           "/api/v1/contacts/methods",
                            "/api/v1/admin/keys",
                            "/api/v1/admin/keys/{id}",
                            "/api/v1/admin/anchors",

@@ -35,6 +35,7 @@ void RegisterSentRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterPkiRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterLogRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterContactRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterMethodRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterReceiptRoutes(http::Router& router, const ApiDeps& deps);
 // The sender's view of a sent message (recipients, expires_at, can_recall), added to `out`.
 void AddSentStatus(nlohmann::json& out, const app::SentStatus& status);

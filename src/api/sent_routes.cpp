@@ -13,9 +13,16 @@ using nlohmann::json;
 void AddSentStatus(json& out, const app::SentStatus& status) {
   json recipients = json::array();
   for (const app::RecipientStatus& r : status.recipients) {
+    const char* delivery = r.delivery == app::RecipientDelivery::kPortal   ? "portal"
+                           : r.delivery == app::RecipientDelivery::kSecure ? "secure"
+                                                                           : "member";
     json item = {{"address", r.address},
-                 {"delivery", r.delivery == app::RecipientDelivery::kPortal ? "portal" : "member"},
-                 {"status", r.status}};
+                 {"delivery", delivery},
+                 {"status", r.status},
+                 {"method", r.method},
+                 {"state", r.status}};
+    if (!r.detail.empty()) item["detail"] = r.detail;
+    if (r.next_attempt_at) item["next_attempt_at"] = FormatRfc3339(*r.next_attempt_at);
     if (r.notified_at) item["notified_at"] = FormatRfc3339(*r.notified_at);
     if (r.opened_at) item["opened_at"] = FormatRfc3339(*r.opened_at);
     if (r.replied_at) item["replied_at"] = FormatRfc3339(*r.replied_at);

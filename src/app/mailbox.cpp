@@ -14,8 +14,10 @@
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
 #include "app/internal/fail_closed.h"
+#include "app/internal/secure_copies.h"
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
+#include "app/routing.h"
 #include "app/sent_status.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
@@ -215,6 +217,14 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   std::vector<std::string> all_to;  // in request order, for the seal
   std::set<std::string> seen;
   const TimePoint now = s_.clock.Now();
+  // Each recipient's method (app/routing.h). A portal reply reaches members and guests only.
+  const Routing routing(s_);
+  RouteOptions route_options{request.force_pickup || author.umk == nullptr, false};
+  if (!route_options.force_pickup) {
+    SP_ASSIGN_OR_RETURN(route_options.sender_has_keys, routing.SenderHasKeys(author.sender_id));
+  }
+  std::vector<Route> secure_routes;            // S/MIME, OpenPGP, TLS
+  std::map<std::string, RouteMethod> methods;  // by address, for the evidence
   for (const std::string& text : request.to) {
     auto address = EmailAddress::Parse(text);
     if (!address.ok()) {
@@ -227,18 +237,18 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
           .ShownToClient(Reason::kInvalidRecipient);
     }
     all_to.push_back(address->str());
-    auto user = s_.store.accounts().GetUserByEmail(address->str());
-    if (user.ok() && user->state == store::UserState::kActive && !user->disabled) {
-      recipients.push_back(std::move(*user));
+    SP_ASSIGN_OR_RETURN(Route route, routing.RouteFor(author.sender_id, *address, route_options));
+    methods[address->str()] = route.method;
+    if (route.method == RouteMethod::kMember) {
+      recipients.push_back(std::move(*route.member));
       continue;
     }
-    if (user.ok() || user.status().code() != ErrorCode::kNotFound) {
-      if (!user.ok()) return user.status();
-      return InvalidArgument("the address " + address->str() +
-                             " belongs to a member who cannot receive messages")
-          .ShownToClient(Reason::kInvalidRecipient);
+    if (route.method != RouteMethod::kPickup) {
+      secure_routes.push_back(std::move(route));
+      continue;
     }
-    // A guest. An address with a usable MUC needs none; otherwise this message brings one.
+    // A guest reached by pickup. An address with a usable MUC needs none; otherwise this message
+    // brings one.
     auto existing = s_.store.guests().GetGuestAddress(address->str());
     if (!existing.ok() && existing.status().code() != ErrorCode::kNotFound) {
       return existing.status();
@@ -339,13 +349,26 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     used_uploads.push_back(*upload_id);
   }
 
+  // The secure copies, made now: the sender's signing keys are at hand only during the send.
+  std::vector<store::SecureCopyRecord> secure_copies;
+  if (!secure_routes.empty()) {
+    internal::CopyContent content{
+        id,           author.sender_id, author.email, author.name, all_to, request.subject,
+        request.text, request.html,     {},           now};
+    for (size_t i = 0; i < summary.attachments.size(); ++i) {
+      const AttachmentMeta& a = summary.attachments[i];
+      content.attachments.push_back(
+          {a.name, a.content_type, a.size, attachment_records[i].blob_id, &a.key});
+    }
+    SP_ASSIGN_OR_RETURN(secure_copies,
+                        internal::PrepareSecureCopies(s_, content, secure_routes, author.umk));
+  }
+
   const std::string body_json = EncodeBody({request.text, request.html});
   summary.body_sha256_hex = HexEncode(crypto::Sha256(AsBytes(body_json)));
   const crypto::SecretBytes seal_statement = SealStatement(summary);
   summary.seal = author.signing_key->Sign(seal_statement.view());
   const std::string sealed_digest = HexEncode(crypto::Sha256(seal_statement.view()));
-  std::set<std::string> guest_set;
-  for (const EmailAddress& g : guests) guest_set.insert(g.str());
 
   const crypto::DataKey data_key = crypto::DataKey::Generate();
   store::MessageRecord message{
@@ -400,6 +423,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                                      nlohmann::json{{"message", id.str()}}.dump()));
     }
     for (const auto& p : pickups) SP_RETURN_IF_ERROR(tx.guests().CreatePickup(p));
+    for (const auto& c : secure_copies) SP_RETURN_IF_ERROR(tx.secure_delivery().EnqueueCopy(c));
     for (size_t i = 0; i < notifications.size(); ++i) {
       SP_RETURN_IF_ERROR(QueueMail(s_, tx.outbox(), notifications[i], author.report_failures_to,
                                    pickups[i].lookup));
@@ -417,7 +441,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     // message names, and one leaf per recipient, so that each receipt's leaf names its recipient
     // and a leaf stays within its size limit however many recipients there are.
     SP_RETURN_IF_ERROR(tx.evidence().PutMessageEvidence({id, author.email, sealed_digest, now}));
-    nlohmann::json details{{"recipients", recipients.size() + guests.size()},
+    nlohmann::json details{{"recipients", all_to.size()},
                            {"guests", guests.size()},
                            {"attachments", used_uploads.size()},
                            {"sender", author.email},
@@ -425,13 +449,14 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     if (!request.in_reply_to.empty()) details["in_reply_to"] = request.in_reply_to;
     for (const std::string& to : all_to) {
       details["recipient"] = to;
-      details["method"] = guest_set.count(to) != 0 ? "pickup" : "mailbox";
+      details["method"] = std::string(EvidenceMethodName(methods[to]));
       SP_RETURN_IF_ERROR(RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply",
                                      author.actor, id.str(), details.dump()));
     }
     return Status::Ok();
   }));
   if (!notifications.empty()) NotifyMailQueued(s_);
+  if (!secure_copies.empty() && s_.secure_copies_queued) s_.secure_copies_queued();
   if (outcome) outcome->generated_mucs = std::move(generated);
   static telemetry::Family<telemetry::Counter>& sends = telemetry::DefaultRegistry().AddCounter(
       "sealpost_messages_sent_total", "Messages sent, by members and by guests replying.",

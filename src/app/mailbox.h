@@ -42,6 +42,9 @@ struct SendRequest {
   std::string in_reply_to;
   // How long guests' pickup links work (app/sent_status.h PickupTtlFor); default from config.
   std::optional<int64_t> expires_in_days;
+  // Every recipient who is not a member gets a pickup, whatever keys or TLS partner they have
+  // (app/routing.h).
+  bool force_pickup = false;
 };
 
 // Who a message is from: a member with a live session, or a guest writing in the pickup portal

@@ -14,13 +14,16 @@ using store::MasterWrappedRow;
 constexpr size_t kPageRows = 500;
 
 // The purpose each kind of row was wrapped with (crypto/ad_labels.h): the same strings as the
-// code that wraps them (app/accounts.cpp, app/outbound_mail.cpp, audit/, trust/, portal_author).
+// code that wraps them (app/accounts.cpp, app/outbound_mail.cpp, app/internal/secure_copies.cpp,
+// audit/, trust/, portal_author).
 std::string PurposeOf(MasterWrappedKind kind, const std::string& id) {
   switch (kind) {
     case MasterWrappedKind::kTotpSecret:
       return std::string(crypto::kMasterPurposeTotp) + id;
     case MasterWrappedKind::kOutboundMail:
       return std::string(crypto::kMasterPurposeOutboundMail) + id;
+    case MasterWrappedKind::kSecureCopy:
+      return std::string(crypto::kMasterPurposeSecureCopy) + id;
     case MasterWrappedKind::kPlatformKey:
       break;
   }
@@ -33,6 +36,8 @@ const char* KindName(MasterWrappedKind kind) {
       return "TOTP seed of user";
     case MasterWrappedKind::kOutboundMail:
       return "queued mail";
+    case MasterWrappedKind::kSecureCopy:
+      return "queued secure copy";
     case MasterWrappedKind::kPlatformKey:
       break;
   }

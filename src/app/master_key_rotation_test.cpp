@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "app/app_test_fixture.h"
+#include "app/internal/secure_copies.h"
 #include "audit/audit_log.h"
 #include "trust/platform_pki.h"
 
@@ -152,6 +153,37 @@ TEST_F(MasterKeyRotationTest, ADamagedRowIsNamedAndStopsTheRotation) {
   auto report = RewrapMasterWraps(faults_, &master_, new_key_);
   ASSERT_THAT(report.status(), StatusIs(ErrorCode::kCorruption));
   EXPECT_NE(report.status().message().find("audit-signing"), std::string::npos);
+}
+
+// A queued secure copy (app/secure_delivery.h) holds a whole message under the master key: the
+// rotation must move it too, or the deliverer could never open it again.
+TEST_F(MasterKeyRotationTest, MovesQueuedSecureCopies) {
+  store::SecureCopyRecord copy;
+  copy.id = platform::NewId<store::SecureCopyId>(rng_);
+  copy.message_id = platform::NewId<MessageId>(rng_);
+  copy.sender_id = platform::NewId<UserId>(rng_);
+  copy.recipient = "carol@partner.example";
+  copy.method = "tls";
+  copy.created_at = copy.next_attempt_at = clock_.Now();
+  const std::string raw = "Subject: queued\r\n\r\nthe copy\r\n";
+  copy.sealed_copy = master_.Wrap(AsBytes(raw), internal::SecureCopyPurpose(copy.id));
+  ASSERT_THAT(
+      store_->Write([&](store::WriteTxn& tx) { return tx.secure_delivery().EnqueueCopy(copy); }),
+      IsOk());
+
+  auto report = RewrapMasterWraps(faults_, &master_, new_key_);
+  ASSERT_THAT(report.status(), IsOk());
+  EXPECT_EQ(report->rewrapped, rows_ + 1);
+
+  auto rows =
+      store_->key_rotation().ListMasterWrapped(store::MasterWrappedKind::kSecureCopy, "", 10);
+  ASSERT_THAT(rows.status(), IsOk());
+  ASSERT_EQ(rows->size(), 1u);
+  auto opened = new_key_.Unwrap((*rows)[0].wrapped, internal::SecureCopyPurpose(copy.id));
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(std::string(opened->AsStringView()), raw);
+  EXPECT_THAT(master_.Unwrap((*rows)[0].wrapped, internal::SecureCopyPurpose(copy.id)).status(),
+              Not(IsOk()));
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ std::string StringField(const nlohmann::json& j, const char* key) {
 bool IsEvidenceType(std::string_view type) {
   for (std::string_view t :
        {"message.send", "message.portal_reply", "pickup.notified", "pickup.notify_failed",
-        "message.read", "pickup.unlock", "pickup.expired"}) {
+        "delivery.sent", "delivery.failed", "message.read", "pickup.unlock", "pickup.expired"}) {
     if (t == type) return true;
   }
   return false;
@@ -50,7 +50,7 @@ std::vector<receipts::EvidenceDocument> EvidenceOfLeaf(const tlog::LogEvent& e,
   const nlohmann::json details = nlohmann::json::parse(e.details, nullptr, false);
   if (!details.is_object() || e.subject != m.message_id.str()) return {};
   const std::string recipient = StringField(details, "recipient");
-  const auto method = receipts::ParseDeliveryMethodName(StringField(details, "method"));
+  const auto method = receipts::DeliveryMethodOfLeaf(StringField(details, "method"));
   if (recipient.empty() || !method) return {};
   std::vector<std::pair<EvidenceEvent, std::string>> events;  // event, reason
   if (e.type == "message.send" || e.type == "message.portal_reply") {
@@ -58,9 +58,9 @@ std::vector<receipts::EvidenceDocument> EvidenceOfLeaf(const tlog::LogEvent& e,
     if (*method == receipts::DeliveryMethod::kMailbox) {
       events.push_back({EvidenceEvent::kContentConsignment, ""});
     }
-  } else if (e.type == "pickup.notified") {
+  } else if (e.type == "pickup.notified" || e.type == "delivery.sent") {
     events.push_back({EvidenceEvent::kContentConsignment, ""});
-  } else if (e.type == "pickup.notify_failed") {
+  } else if (e.type == "pickup.notify_failed" || e.type == "delivery.failed") {
     events.push_back(
         {EvidenceEvent::kContentConsignmentFailure, ReasonText(StringField(details, "error"))});
   } else if ((e.type == "message.read" || e.type == "pickup.unlock") &&

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
+#include "app/secure_delivery.h"
 
 namespace sealpost::app {
 namespace {
@@ -56,6 +57,9 @@ Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageH
                       s_.store.messages().ListMailboxEntriesOfMessage(header.id));
   std::map<std::string, const store::PickupRecord*> by_address;
   for (const auto& p : pickups) by_address[p.email] = &p;
+  SP_ASSIGN_OR_RETURN(const auto copies, SecureCopiesOf(s_, header.id));
+  std::map<std::string, const SecureCopyStatus*> copy_of;
+  for (const auto& c : copies) copy_of[c.recipient] = &c;
   std::map<std::string, const store::MailboxEntry*> inbox_by_owner;
   for (const auto& e : entries) {
     if (e.folder == store::Folder::kInbox) inbox_by_owner[e.owner_id.str()] = &e;
@@ -66,9 +70,18 @@ Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageH
   for (const std::string& address : header.to) {
     RecipientStatus r;
     r.address = address;
-    if (auto it = by_address.find(address); it != by_address.end()) {
+    if (auto copy = copy_of.find(address); copy != copy_of.end()) {
+      const SecureCopyStatus& c = *copy->second;
+      r.delivery = RecipientDelivery::kSecure;
+      r.method = c.method;
+      r.status = c.state;
+      r.detail = c.state == "delivered" ? c.host + ": " + c.reply : c.reason;
+      r.next_attempt_at = c.next_attempt_at;
+      if (c.state == "delivered") r.notified_at = c.finished_at;
+    } else if (auto it = by_address.find(address); it != by_address.end()) {
       const store::PickupRecord& p = *it->second;
       r.delivery = RecipientDelivery::kPortal;
+      r.method = "pickup";
       r.status = PortalStatus(p, now);
       r.notified_at = p.notified_at;
       r.opened_at = p.opened_at;
@@ -81,6 +94,7 @@ Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageH
       }
     } else {
       r.delivery = RecipientDelivery::kMember;
+      r.method = "member";
       auto user = s_.store.accounts().GetUserByEmail(address);
       const store::MailboxEntry* entry = nullptr;
       if (user.ok()) {

@@ -6,6 +6,9 @@
 // waits in the outbound queue) → notified (the relay accepted it) or failed (the queue gave up)
 // → opened (first successful unlock) → replied; or ends recalled (the sender withdrew it before
 // it was opened) or expired (past expires_at; the periodic cleanup drops its wrapped key).
+// A recipient reached by a secure copy (S/MIME, OpenPGP, enforced TLS; app/secure_delivery.h)
+// is queued → delivered (a mail server took it: host and reply) or deferred (the reason and the
+// next try) → failed (the reason); a secure copy is not recalled once queued.
 //
 // SECURITY: only the sender of a message sees its status or recalls it; any other caller gets
 // the same NotFound as for a message that does not exist. Status and audit events carry
@@ -35,14 +38,18 @@ struct ExpiryLimits {
 };
 ExpiryLimits ExpiryLimitsOf(const AppConfig& config);
 
-enum class RecipientDelivery { kMember, kPortal };
+enum class RecipientDelivery { kMember, kPortal, kSecure };
 
 struct RecipientStatus {
   std::string address;
   RecipientDelivery delivery = RecipientDelivery::kMember;
   // member: "delivered" or "recalled"; portal: "queued", "notified", "failed", "opened",
-  // "replied", "recalled" or "expired".
+  // "replied", "recalled" or "expired"; secure: "queued", "delivered", "deferred", "failed".
   std::string status;
+  std::string method;  // "member", "pickup", "smime", "openpgp", "tls" (app/routing.h)
+  // secure: "<host>: <reply>" when delivered, else the reason (deferred, failed).
+  std::string detail;
+  std::optional<TimePoint> next_attempt_at;  // secure, queued or deferred
   std::optional<TimePoint> notified_at;
   std::optional<TimePoint> opened_at;
   std::optional<TimePoint> replied_at;

@@ -3,13 +3,16 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "audit/audit_log.h"
 #include "auth/login_throttle.h"
 #include "blob/blob_store.h"
 #include "crypto/password_hash.h"
 #include "delivery/mailer.h"
+#include "delivery/tls_partner_policy.h"
 #include "keys/master_key.h"
 #include "platform/clock.h"
 #include "platform/rng.h"
@@ -18,6 +21,8 @@
 #include "trust/platform_pki.h"
 
 namespace sealpost::app {
+
+class KeyDirectory;  // app/key_directory.h
 
 struct Limits {
   size_t max_recipients = 10'000;
@@ -93,6 +98,15 @@ struct Services {
   // Signs and time-stamps receipts (app/receipt_issuing.h). Unset, no receipts are issued and
   // the evidence events wait in the log until an issuer reads them.
   const receipts::ReceiptIssuer* receipt_issuer = nullptr;
+  // Secure delivery (app/routing.h, app/secure_delivery.h). Unset, every recipient who is not a
+  // member is reached by pickup. The key directory: contacts' S/MIME and OpenPGP keys; the TLS
+  // partner of a domain and whether TLS-only delivery is forbidden for it; the wake-up of the
+  // secure-copy deliverers after copies were queued and committed.
+  const KeyDirectory* key_directory = nullptr;
+  std::function<std::optional<delivery::TlsPartnerPolicy>(std::string_view domain)> tls_partner =
+      nullptr;
+  std::function<bool(std::string_view domain)> tls_only_forbidden = nullptr;
+  std::function<void()> secure_copies_queued = nullptr;
 };
 
 }  // namespace sealpost::app

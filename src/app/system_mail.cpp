@@ -51,6 +51,17 @@ delivery::OutgoingMail UndeliveredMail(const AppConfig& config, const EmailAddre
                       recipient, attempts, server_said, config.public_url)};
 }
 
+delivery::OutgoingMail SecureCopyFailedMail(const AppConfig& config, const EmailAddress& to,
+                                            std::string_view recipient, std::string_view method,
+                                            int attempts, std::string_view reason) {
+  return {to, fmt::format("{}: secure delivery failed", config.product_name),
+          fmt::format("Your message could not be delivered to {} by {} after {} attempt(s).\n"
+                      "Reason: {}\n\nNothing was sent in clear. To reach {} anyway, log in to {}, "
+                      "open the message in Sent and send it again with \"secure pickup\": the "
+                      "recipient then gets a link and needs an unlock code from you.\n",
+                      recipient, method, attempts, reason, recipient, config.public_url)};
+}
+
 delivery::OutgoingMail MucLockedMail(const AppConfig& config, const EmailAddress& to,
                                      std::string_view guest, int limit) {
   return {to, fmt::format("{}: message unlock code locked", config.product_name),

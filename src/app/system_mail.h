@@ -30,6 +30,11 @@ delivery::OutgoingMail InvitationMail(const AppConfig& config, const EmailAddres
 delivery::OutgoingMail UndeliveredMail(const AppConfig& config, const EmailAddress& to,
                                        std::string_view recipient, int attempts,
                                        std::string_view server_said);
+// The `method` ("S/MIME", "OpenPGP", "TLS") copy of a sender's message could not be delivered to
+// `recipient`: says why, and offers sending it again by secure pickup.
+delivery::OutgoingMail SecureCopyFailedMail(const AppConfig& config, const EmailAddress& to,
+                                            std::string_view recipient, std::string_view method,
+                                            int attempts, std::string_view reason);
 // The unlock code of `guest` was locked after `limit` wrong tries; `to` sent them a message.
 delivery::OutgoingMail MucLockedMail(const AppConfig& config, const EmailAddress& to,
                                      std::string_view guest, int limit);

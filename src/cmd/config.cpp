@@ -141,6 +141,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("delivery", "dns_resolver", c.delivery_dns_resolver));
   SP_RETURN_IF_ERROR(r.Get("delivery", "dns_trust_anchor_file", c.delivery_dns_trust_anchor_file));
   SP_RETURN_IF_ERROR(r.Get("delivery", "tls_ca_file", c.delivery_tls_ca_file));
+  SP_RETURN_IF_ERROR(r.Get("delivery", "forbid_tls_only", c.delivery_forbid_tls_only));
   if (const toml::node* partners = r.Node("delivery", "tls_partner")) {
     SP_ASSIGN_OR_RETURN(c.tls_partners, ParseTlsPartners(*partners));
   }

@@ -58,6 +58,8 @@ struct Config {
   std::string delivery_dns_trust_anchor_file;  // DNSSEC trust anchors; empty: no validation
   std::string delivery_tls_ca_file;            // CA bundle for tls = "verify"; empty: system store
   std::vector<delivery::TlsPartnerPolicy> tls_partners;  // [[delivery.tls_partner]]
+  // Routing never picks TLS-only delivery (recipients of partner domains get pickups instead).
+  bool delivery_forbid_tls_only = false;
   // [audit]
   int audit_checkpoint_every = 100;  // the legacy hash chain's; read and ignored (it is frozen)
   // [pki]: the platform's own CA (docs/formats/platform-pki.md). The names are fixed into the

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -11,10 +12,13 @@
 
 #include "api/api.h"
 #include "app/accounts.h"
+#include "app/key_directory.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
+#include "app/routing.h"
+#include "app/secure_delivery.h"
 #include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
@@ -25,6 +29,8 @@
 #include "cmd/time_stamper.h"
 #include "delivery/dkim_signer.h"
 #include "delivery/mailer.h"
+#include "delivery/mx_resolver.h"
+#include "delivery/tls_direct_sender.h"
 #include "http/metrics_endpoint.h"
 #include "http/self_signed.h"
 #include "http/server.h"
@@ -261,6 +267,61 @@ int Serve(const Config& config) {
         std::chrono::seconds(1)));
   }
 
+  // Secure delivery (app/routing.h, app/secure_delivery.h; docs/secure-delivery.md): routing by
+  // the key directory and the [[delivery.tls_partner]] table, copies delivered by their own
+  // deliverers (TLS copies only directly to the partners' MX hosts). Set before the use cases
+  // below copy the services.
+  app::KeyDirectory key_directory(services);
+  services.key_directory = &key_directory;
+  std::map<std::string, delivery::TlsPartnerPolicy, std::less<>> tls_partners;
+  for (const delivery::TlsPartnerPolicy& p : config.tls_partners) tls_partners[p.domain] = p;
+  services.tls_partner =
+      [&tls_partners](std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
+    const auto it = tls_partners.find(domain);
+    if (it == tls_partners.end()) return std::nullopt;
+    return it->second;
+  };
+  services.tls_only_forbidden = [forbid = config.delivery_forbid_tls_only](std::string_view) {
+    return forbid;
+  };
+  std::unique_ptr<delivery::TlsDirectSender> tls_sender;
+  if (!tls_partners.empty()) {
+    delivery::DnsResolverOptions dns;
+    dns.resolver = config.delivery_dns_resolver;
+    dns.trust_anchor_file = config.delivery_dns_trust_anchor_file;
+    auto resolver = delivery::MakeUnboundMxResolver(dns);
+    if (!resolver.ok()) return Fail("DNS resolver for direct delivery", resolver.status());
+    delivery::TlsDirectOptions tls_options;
+    tls_options.helo_name = config.mail_helo_name;
+    tls_options.ca_file = config.delivery_tls_ca_file;
+    auto sender = delivery::MakeTlsDirectSender(
+        std::shared_ptr<const delivery::MxResolver>(std::move(*resolver)), tls_options);
+    if (!sender.ok()) return Fail("direct delivery over TLS", sender.status());
+    tls_sender = std::move(*sender);
+  }
+  app::SecureCopyDeliverer secure_deliverer(services, tls_sender.get());
+  auto& secure_deliveries = telemetry::DefaultRegistry().AddCounter(
+      "sealpost_secure_copy_deliveries_total",
+      "Secure copy (S/MIME, OpenPGP, TLS) delivery attempts, by result.", {"result"});
+  PeriodicTask secure_delivery(
+      [&] {
+        constexpr int kBatch = 16;  // copies per claim
+        for (;;) {
+          auto round = secure_deliverer.DeliverDue(kBatch);
+          if (!round.ok()) {
+            spdlog::warn("secure delivery: {}", round.status().ToString());
+            return;
+          }
+          secure_deliveries.With({"delivered"}).Increment(static_cast<uint64_t>(round->delivered));
+          secure_deliveries.With({"retried"}).Increment(static_cast<uint64_t>(round->retried));
+          secure_deliveries.With({"failed"}).Increment(static_cast<uint64_t>(round->failed));
+          if (round->delivered + round->retried + round->failed < kBatch) return;
+        }
+      },
+      std::chrono::seconds(5));
+  services.secure_copies_queued = [&secure_delivery] { secure_delivery.Wake(); };
+  const app::Routing routing(services);
+
   app::Accounts accounts(services);
   app::Mailbox mailbox(services);
   app::Folders folders(services);
@@ -277,7 +338,8 @@ int Serve(const Config& config) {
                 [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                 config.app.limits.max_upload_bytes, config.max_json_bytes,
                 4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
-                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views});
+                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views,
+                &routing});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {

@@ -76,6 +76,9 @@ inline constexpr std::string_view kAdMasterWrap = "sealpost/master-wrap/v1";
 inline constexpr std::string_view kMasterPurposeTotp = "totp/";
 // A queued outbound mail (it holds pickup links). Followed by the mail job id.
 inline constexpr std::string_view kMasterPurposeOutboundMail = "outbound-mail/";
+// A queued secure copy (S/MIME, OpenPGP or enforced-TLS RFC 5322 bytes; app/secure_delivery.h).
+// Followed by the copy's id.
+inline constexpr std::string_view kMasterPurposeSecureCopy = "secure-copy/";
 // The platform's Ed25519 seed that seals portal replies; also its platform_keys row name.
 inline constexpr std::string_view kMasterPurposeGuestSeal = "guest-seal";
 // The audit log's Ed25519 signing seed; also its platform_keys row name.
@@ -104,15 +107,10 @@ inline constexpr std::array<std::string_view, 15> kAllAdLabels = {kAdUmk,
                                                                   kAdPickupShareKey,
                                                                   kAdBlob,
                                                                   kAdMasterWrap};
-inline constexpr std::array<std::string_view, 8> kAllMasterPurposes = {
-    kMasterPurposeTotp,
-    kMasterPurposeOutboundMail,
-    kMasterPurposeGuestSeal,
-    kMasterPurposeAuditSigning,
-    kMasterPurposePkiRootCa,
-    kMasterPurposePkiIssuingCa,
-    kMasterPurposePkiEvidenceSigner,
-    kMasterPurposePkiTsa};
+inline constexpr std::array<std::string_view, 9> kAllMasterPurposes = {
+    kMasterPurposeTotp,         kMasterPurposeOutboundMail,      kMasterPurposeSecureCopy,
+    kMasterPurposeGuestSeal,    kMasterPurposeAuditSigning,      kMasterPurposePkiRootCa,
+    kMasterPurposePkiIssuingCa, kMasterPurposePkiEvidenceSigner, kMasterPurposePkiTsa};
 
 // label ‖ "|" ‖ parts[0] ‖ "|" ‖ parts[1] … — the associated data of one record.
 inline std::string BindAd(std::string_view label, std::initializer_list<std::string_view> parts) {

@@ -47,5 +47,20 @@ TEST(EmlOutboxTest, AMailDeliveredTwiceIsOneIdenticalFile) {
   EXPECT_EQ(Files(dir.path()).size(), 3u);
 }
 
+// A prepared message (a secure copy) is written byte for byte: no headers of the mailer's own.
+TEST(EmlOutboxTest, RawMessageIsWrittenAsItIs) {
+  testutil::TempDir dir;
+  platform::SystemClock clock;
+  platform::SystemRng rng;
+  auto mailer = MakeEmlOutboxMailer(platform::DefaultFilesystem(), clock, rng,
+                                    {dir.path(), "Sealpost <no-reply@example.org>", "example.org"});
+  OutgoingMail mail{*EmailAddress::Parse("carol@example.net"), "ignored", "ignored\n", "ab12"};
+  mail.raw = "From: alice@example.org\r\nTo: carol@example.net\r\nSubject: [...]\r\n\r\nbody\r\n";
+  ASSERT_THAT(mailer->Send(mail), IsOk());
+  const auto files = Files(dir.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0], mail.raw);
+}
+
 }  // namespace
 }  // namespace sealpost::delivery

@@ -40,6 +40,11 @@ struct OutgoingMail {
   // passes the job's creation time, so a mail delivered twice is the same mail both times — and
   // lands in the same outbox file. Unset: the time of sending.
   std::optional<TimePoint> written_at;
+  // A message prepared elsewhere (a recipient's S/MIME or OpenPGP copy, delivery/secure_copy.h):
+  // complete RFC 5322 bytes with CRLF line ends, sent as they are (after the DKIM signature when
+  // one is configured); subject, text and html are then not used, `to` is the envelope
+  // recipient, and message_id / written_at only name the .eml file.
+  std::string raw;
 };
 
 class Mailer {
@@ -98,7 +103,8 @@ Status ValidateSmtpRelayOptions(const SmtpRelayOptions& options);
 std::unique_ptr<Mailer> MakeSmtpRelayMailer(const platform::Clock& clock, platform::Rng& rng,
                                             SmtpRelayOptions options);
 
-// RenderMessage, then the DKIM-Signature header field first when `dkim` is set. A signing failure
+// RenderMessage (or `mail.raw` when set), then the DKIM-Signature header field first when `dkim`
+// is set. A signing failure
 // is Unavailable (retried): the key was checked at start-up, so it is not the mail's fault.
 Result<std::string> RenderSignedMessage(const OutgoingMail& mail, const std::string& from,
                                         const std::string& message_id, TimePoint date,

@@ -149,7 +149,7 @@ std::string RenderMessage(const OutgoingMail& mail, const std::string& from,
 Result<std::string> RenderSignedMessage(const OutgoingMail& mail, const std::string& from,
                                         const std::string& message_id, TimePoint date,
                                         const DkimSigner* dkim) {
-  std::string message = RenderMessage(mail, from, message_id, date);
+  std::string message = mail.raw.empty() ? RenderMessage(mail, from, message_id, date) : mail.raw;
   if (dkim == nullptr) return message;
   Result<std::string> signature = dkim->Sign(message);
   if (!signature.ok()) return Unavailable(signature.status().message());

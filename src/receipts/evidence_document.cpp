@@ -31,10 +31,12 @@ constexpr std::array<EventRow, 8> kEvents = {{
 // message.portal_reply are one leaf per recipient.
 constexpr std::array<std::string_view, 2> kSubmitted = {"message.send", "message.portal_reply"};
 // A member's mailbox receives the message in the send transaction itself (a "mailbox" leaf of
-// the send); a guest's pickup notification is consigned when the outbox hands it to the relay.
-constexpr std::array<std::string_view, 4> kConsigned = {"message.send", "message.portal_reply",
-                                                        "pickup.notified", "mail.sent"};
-constexpr std::array<std::string_view, 2> kConsignFailed = {"pickup.notify_failed", "mail.failed"};
+// the send); a guest's pickup notification is consigned when the outbox hands it to the relay;
+// a secure copy (S/MIME, OpenPGP, enforced TLS) when a mail server took it (delivery.sent).
+constexpr std::array<std::string_view, 5> kConsigned = {
+    "message.send", "message.portal_reply", "pickup.notified", "mail.sent", "delivery.sent"};
+constexpr std::array<std::string_view, 3> kConsignFailed = {"pickup.notify_failed", "mail.failed",
+                                                            "delivery.failed"};
 constexpr std::array<std::string_view, 2> kHandedOver = {"pickup.unlock", "message.read"};
 constexpr std::array<std::string_view, 1> kHandoverFailed = {"pickup.expired"};
 constexpr std::array<std::string_view, 1> kAccepted = {"registered.accepted"};
@@ -163,6 +165,13 @@ std::optional<DeliveryMethod> ParseDeliveryMethodName(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<DeliveryMethod> DeliveryMethodOfLeaf(std::string_view leaf_method) {
+  if (leaf_method == "smime" || leaf_method == "openpgp" || leaf_method == "tls") {
+    return DeliveryMethod::kSmtp;
+  }
+  return ParseDeliveryMethodName(leaf_method);
+}
+
 std::span<const std::string_view> LogEventTypes(EvidenceEvent event) {
   switch (event) {
     case EvidenceEvent::kSubmissionAcceptance:
@@ -283,8 +292,11 @@ Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument
       return Unauthenticated("the log leaf names another recipient");
     }
   }
-  if (names_other("method", DeliveryMethodName(document.delivery_method))) {
-    return Unauthenticated("the log leaf names another delivery method");
+  if (const auto it = details.find("method"); it != details.end() && it->is_string()) {
+    const auto leaf_method = DeliveryMethodOfLeaf(it->get_ref<const std::string&>());
+    if (!leaf_method || *leaf_method != document.delivery_method) {
+      return Unauthenticated("the log leaf names another delivery method");
+    }
   }
   if (names_other("sender", document.sender)) {
     return Unauthenticated("the log leaf names another sender");

@@ -60,6 +60,10 @@ std::string_view EvidenceEventName(EvidenceEvent event);
 std::optional<EvidenceEvent> ParseEvidenceEventName(std::string_view name);
 std::string_view DeliveryMethodName(DeliveryMethod method);  // "mailbox", "smtp", "pickup"
 std::optional<DeliveryMethod> ParseDeliveryMethodName(std::string_view name);
+// The method of a log leaf's "method" field: a document name, or one of the secure-delivery
+// methods a leaf names more precisely ("smime", "openpgp", "tls": handed to the recipient's mail
+// server, so kSmtp). nullopt when unknown.
+std::optional<DeliveryMethod> DeliveryMethodOfLeaf(std::string_view leaf_method);
 
 // The audit event types (tlog::LogEvent::type) whose leaves attest `event`; empty when Sealpost
 // does not log that event yet (no receipt can be issued for it).

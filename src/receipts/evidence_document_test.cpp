@@ -134,6 +134,44 @@ TEST(EvidenceDocumentTest, SendLeafBindsMethodSenderAndDigest) {
   EXPECT_THAT(CheckLeafRecordsEvent(pickup, other), IsOk());
 }
 
+// A secure copy's leaves name the precise method (smime, openpgp, tls); receipts name it smtp.
+TEST(EvidenceDocumentTest, SecureCopyLeavesAttestSmtpConsignment) {
+  EXPECT_EQ(DeliveryMethodOfLeaf("smime"), DeliveryMethod::kSmtp);
+  EXPECT_EQ(DeliveryMethodOfLeaf("openpgp"), DeliveryMethod::kSmtp);
+  EXPECT_EQ(DeliveryMethodOfLeaf("tls"), DeliveryMethod::kSmtp);
+  EXPECT_EQ(DeliveryMethodOfLeaf("mailbox"), DeliveryMethod::kMailbox);
+  EXPECT_FALSE(DeliveryMethodOfLeaf("carrier-pigeon").has_value());
+
+  EvidenceDocument d = Sample();  // smtp
+  d.event = EvidenceEvent::kContentConsignment;
+  tlog::LogEntry entry;
+  entry.event = {d.time_ms, "delivery.sent", "system", "m-1",
+                 R"({"recipient":"bob@example.org","method":"smime","host":"mail relay"})"};
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, d), IsOk());
+  EvidenceDocument other = d;
+  other.delivery_method = DeliveryMethod::kPickup;
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, other), StatusIs(ErrorCode::kUnauthenticated));
+  other = d;
+  other.recipient = "carol@example.org";
+  EXPECT_THAT(CheckLeafRecordsEvent(entry, other), StatusIs(ErrorCode::kUnauthenticated));
+  // A send leaf with a secure method attests the submission only.
+  tlog::LogEntry send = entry;
+  send.event.type = "message.send";
+  send.event.details = R"({"recipient":"bob@example.org","method":"tls"})";
+  EXPECT_THAT(CheckLeafRecordsEvent(send, d), StatusIs(ErrorCode::kUnauthenticated));
+  other = d;
+  other.event = EvidenceEvent::kSubmissionAcceptance;
+  EXPECT_THAT(CheckLeafRecordsEvent(send, other), IsOk());
+  // A failed copy: consignment failure.
+  tlog::LogEntry failed = entry;
+  failed.event.type = "delivery.failed";
+  failed.event.details = R"({"recipient":"bob@example.org","method":"openpgp","error":"550"})";
+  other = d;
+  other.event = EvidenceEvent::kContentConsignmentFailure;
+  EXPECT_THAT(CheckLeafRecordsEvent(failed, other), IsOk());
+  EXPECT_THAT(CheckLeafRecordsEvent(failed, d), StatusIs(ErrorCode::kUnauthenticated));
+}
+
 TEST(EvidenceDocumentTest, AnExpiryAfterTheHandoverIsNoHandoverFailure) {
   EvidenceDocument d = Sample();
   d.event = EvidenceEvent::kContentHandoverFailure;

@@ -2,8 +2,9 @@
 // `sealpost admin rotate-master-key` (app/master_key_rotation.h). Part of the Store
 // (store/store.h).
 //
-// Three places hold such wraps: users.totp_secret (a member's TOTP seed; empty until two-factor
-// set-up starts), outbound_mail.sealed_mail (queued mail, which carries links) and
+// Four places hold such wraps: users.totp_secret (a member's TOTP seed; empty until two-factor
+// set-up starts), outbound_mail.sealed_mail (queued mail, which carries links),
+// secure_copies.sealed_copy (queued S/MIME, OpenPGP and TLS copies; emptied once delivered) and
 // platform_keys.wrapped_secret (the audit signing key, the guest seal key, the platform PKI's
 // keys). A new place that stores a master-key wrap must be added here, or a rotation leaves it
 // under a key that is then destroyed.
@@ -21,12 +22,13 @@ namespace sealpost::store {
 enum class MasterWrappedKind {
   kTotpSecret,    // id: the user id
   kOutboundMail,  // id: the mail job id
+  kSecureCopy,    // id: the secure copy id
   kPlatformKey,   // id: the key's name
 };
 
-inline constexpr MasterWrappedKind kAllMasterWrappedKinds[] = {MasterWrappedKind::kTotpSecret,
-                                                               MasterWrappedKind::kOutboundMail,
-                                                               MasterWrappedKind::kPlatformKey};
+inline constexpr MasterWrappedKind kAllMasterWrappedKinds[] = {
+    MasterWrappedKind::kTotpSecret, MasterWrappedKind::kOutboundMail,
+    MasterWrappedKind::kSecureCopy, MasterWrappedKind::kPlatformKey};
 
 struct MasterWrappedRow {
   std::string id;

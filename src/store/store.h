@@ -8,8 +8,8 @@
 // ciphertexts before calling Write. If the callback returns an error, none of its changes stay.
 //
 // The interface is split by domain, one header each: accounts (users, sessions, tokens), messages,
-// guests, outbox, audit (the legacy hash chain), log (the transparency log), platform, keys and
-// evidence (store/<domain>_store.h). Store hands out a reader per domain
+// guests, outbox, audit (the legacy hash chain), log (the transparency log), platform, keys,
+// evidence and secure_delivery (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -32,6 +32,7 @@
 #include "store/outbox_store.h"
 #include "store/platform_store.h"
 #include "store/records.h"
+#include "store/secure_delivery_store.h"
 
 namespace sealpost::store {
 
@@ -51,6 +52,7 @@ class WriteTxn {
   virtual KeysWriter& keys() = 0;
   virtual EvidenceWriter& evidence() = 0;
   virtual KeyRotationWriter& key_rotation() = 0;
+  virtual SecureDeliveryWriter& secure_delivery() = 0;
 };
 
 class Store {
@@ -74,6 +76,7 @@ class Store {
   virtual KeysReader& keys() = 0;
   virtual EvidenceReader& evidence() = 0;
   virtual KeyRotationReader& key_rotation() = 0;
+  virtual SecureDeliveryReader& secure_delivery() = 0;
 };
 
 }  // namespace sealpost::store

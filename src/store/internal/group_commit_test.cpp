@@ -31,6 +31,7 @@ class NoTxn final : public WriteTxn {
   KeysWriter& keys() override { std::abort(); }
   EvidenceWriter& evidence() override { std::abort(); }
   KeyRotationWriter& key_rotation() override { std::abort(); }
+  SecureDeliveryWriter& secure_delivery() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

@@ -75,6 +75,7 @@ class PostgresStore final : public Store {
         keys_(reader_),
         evidence_(reader_),
         key_rotation_(reader_),
+        secure_delivery_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -97,6 +98,7 @@ class PostgresStore final : public Store {
   KeysReader& keys() override { return keys_; }
   EvidenceReader& evidence() override { return evidence_; }
   KeyRotationReader& key_rotation() override { return key_rotation_; }
+  SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -186,6 +188,7 @@ class PostgresStore final : public Store {
   PgKeysReader keys_;
   PgEvidenceReader evidence_;
   PgKeyRotationReader key_rotation_;
+  PgSecureDeliveryReader secure_delivery_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
         keys_(readers_),
         evidence_(readers_),
         key_rotation_(readers_),
+        secure_delivery_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -59,6 +60,7 @@ class SqliteStore final : public Store {
   KeysReader& keys() override { return keys_; }
   EvidenceReader& evidence() override { return evidence_; }
   KeyRotationReader& key_rotation() override { return key_rotation_; }
+  SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -110,6 +112,7 @@ class SqliteStore final : public Store {
   SqliteKeysReader keys_;
   SqliteEvidenceReader evidence_;
   SqliteKeyRotationReader key_rotation_;
+  SqliteSecureDeliveryReader secure_delivery_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

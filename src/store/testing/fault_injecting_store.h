@@ -55,6 +55,7 @@ class FaultInjectingStore final : public Store {
   KeysReader& keys() override { return inner_.keys(); }
   EvidenceReader& evidence() override { return inner_.evidence(); }
   KeyRotationReader& key_rotation() override { return inner_.key_rotation(); }
+  SecureDeliveryReader& secure_delivery() override { return inner_.secure_delivery(); }
 
  private:
   Store& inner_;

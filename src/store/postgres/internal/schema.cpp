@@ -313,6 +313,30 @@ CREATE TABLE receipt_cursor(
   next_index BIGINT NOT NULL
 );
 )sql",
+      // 14: secure delivery (store/secure_delivery_store.h): each recipient's S/MIME, OpenPGP or
+      // enforced-TLS copy, its state, and the sealed copy until it is delivered or given up.
+      R"sql(
+CREATE TABLE secure_copies(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  message_id TEXT COLLATE "C" NOT NULL,
+  sender_id TEXT COLLATE "C" NOT NULL,
+  recipient TEXT COLLATE "C" NOT NULL,
+  method TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  reply TEXT NOT NULL,
+  last_error TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  next_attempt_ms BIGINT NOT NULL,
+  attempts INTEGER NOT NULL,
+  lease_until_ms BIGINT,
+  finished_ms BIGINT,
+  sealed_copy BYTEA NOT NULL
+);
+ALTER TABLE secure_copies ALTER COLUMN sealed_copy SET STORAGE EXTERNAL;
+CREATE INDEX secure_copies_by_message ON secure_copies(message_id);
+CREATE INDEX secure_copies_due ON secure_copies(next_attempt_ms, id) WHERE state IN (0, 2);
+)sql",
   };
   return kMigrations;
 }

@@ -14,6 +14,7 @@
 #include "store/postgres/internal/messages.h"
 #include "store/postgres/internal/outbox.h"
 #include "store/postgres/internal/platform.h"
+#include "store/postgres/internal/secure_delivery.h"
 #include "store/postgres/internal/txn.h"
 #include "store/store.h"
 
@@ -33,7 +34,8 @@ class PgWriteTxn final : public WriteTxn {
         platform_(txn_),
         keys_(txn_),
         evidence_(txn_),
-        key_rotation_(txn_) {}
+        key_rotation_(txn_),
+        secure_delivery_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -48,6 +50,7 @@ class PgWriteTxn final : public WriteTxn {
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
   KeyRotationWriter& key_rotation() override { return key_rotation_; }
+  SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
 
  private:
   PgTxn txn_;
@@ -61,6 +64,7 @@ class PgWriteTxn final : public WriteTxn {
   PgKeysWriter keys_;
   PgEvidenceWriter evidence_;
   PgKeyRotationWriter key_rotation_;
+  PgSecureDeliveryWriter secure_delivery_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -18,6 +18,8 @@ Place PlaceOf(MasterWrappedKind kind) {
       return {"users", "id", "totp_secret"};
     case MasterWrappedKind::kOutboundMail:
       return {"outbound_mail", "id", "sealed_mail"};
+    case MasterWrappedKind::kSecureCopy:
+      return {"secure_copies", "id", "sealed_copy"};
     case MasterWrappedKind::kPlatformKey:
       break;
   }

@@ -285,6 +285,29 @@ CREATE TABLE receipt_cursor(
   next_index INTEGER NOT NULL
 ) STRICT;
 )sql",
+      // 13: secure delivery (store/secure_delivery_store.h): each recipient's S/MIME, OpenPGP or
+      // enforced-TLS copy, its state, and the sealed copy until it is delivered or given up.
+      R"sql(
+CREATE TABLE secure_copies(
+  id TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  sender_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  method TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  reply TEXT NOT NULL,
+  last_error TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  lease_until_ms INTEGER,
+  finished_ms INTEGER,
+  sealed_copy BLOB NOT NULL
+) STRICT;
+CREATE INDEX secure_copies_by_message ON secure_copies(message_id);
+CREATE INDEX secure_copies_due ON secure_copies(next_attempt_ms) WHERE state IN (0, 2);
+)sql",
   };
   return kMigrations;
 }

@@ -13,6 +13,7 @@
 #include "store/sqlite/internal/messages.h"
 #include "store/sqlite/internal/outbox.h"
 #include "store/sqlite/internal/platform.h"
+#include "store/sqlite/internal/secure_delivery.h"
 #include "store/store.h"
 
 namespace sealpost::store::sqlite {
@@ -29,7 +30,8 @@ class SqliteWriteTxn final : public WriteTxn {
         platform_(db),
         keys_(db),
         evidence_(db),
-        key_rotation_(db) {}
+        key_rotation_(db),
+        secure_delivery_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -41,6 +43,7 @@ class SqliteWriteTxn final : public WriteTxn {
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
   KeyRotationWriter& key_rotation() override { return key_rotation_; }
+  SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -53,6 +56,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteKeysWriter keys_;
   SqliteEvidenceWriter evidence_;
   SqliteKeyRotationWriter key_rotation_;
+  SqliteSecureDeliveryWriter secure_delivery_;
 };
 
 }  // namespace sealpost::store::sqlite

@@ -1,0 +1,75 @@
+// Delivering the secure copies (issue 12; docs/secure-delivery.md): the per-recipient S/MIME,
+// OpenPGP and enforced-TLS copies that Mailbox::SendAs queued (app/internal/secure_copies.h)
+// in the transaction that stored the message.
+//
+// SecureCopyDeliverer claims due copies with a lease (like MailDeliverer: another deliverer, in
+// this or another process, skips a leased copy until its lease runs out, so a deliverer killed
+// mid-send delays a copy but never loses it; the price is at-least-once) and tries each once:
+//   S/MIME and OpenPGP copies go through the Mailer (the SMTP relay or the .eml outbox) as
+//     prepared bytes (OutgoingMail::raw): they are end-to-end encrypted, so any relay will do;
+//   TLS copies go only through the TlsDirectSender to the partner's MX (never the relay), with
+//     the partner policy as it is now (a domain no longer a partner, or one where TLS-only
+//     delivery became forbidden, fails the copy: it is never sent otherwise).
+// Outcomes: delivered — state delivered with the host and its reply, the sealed copy erased,
+//   evidence `delivery.sent` (a consignment: app/receipt_issuing.h); transient — deferred with
+//   the reason and exponential backoff (AppConfig::mail_retry) until give_up_after from the
+//   send; permanent or out of time — failed with the reason, the copy erased, evidence
+//   `delivery.failed`, and the sender told by a system mail that offers sending it again by
+//   secure pickup.
+//
+// Thread-safe; several deliverers may run at once.
+//
+// SECURITY: the copies are sealed under the master key bound to their id (a TLS copy holds the
+// message in clear). Unsealed bytes live only for the attempt. Reasons recorded and mailed come
+// from delivery/ (printable, truncated server text), never message content.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/outbound_mail.h"
+#include "app/services.h"
+#include "delivery/tls_direct_sender.h"
+#include "store/secure_delivery_store.h"
+
+namespace sealpost::app {
+
+class SecureCopyDeliverer {
+ public:
+  // `tls` may be null (no direct delivery configured): TLS copies are then deferred, and fail
+  // after give_up_after.
+  SecureCopyDeliverer(const Services& s, const delivery::TlsDirectSender* tls) : s_(s), tls_(tls) {}
+
+  // Claims up to `batch` due copies and tries each once.
+  Result<DeliveryRound> DeliverDue(int batch = 16);
+
+ private:
+  struct Attempt;
+  Attempt Send(const store::SecureCopyRecord& copy, std::string raw, const std::string& from);
+  Status Record(const store::SecureCopyRecord& copy, const Attempt& attempt,
+                const std::string& sender_email, DeliveryRound& round);
+
+  const Services& s_;
+  const delivery::TlsDirectSender* tls_;
+};
+
+// What the sender sees of one recipient's secure copy (GET /api/v1/messages/{id}).
+struct SecureCopyStatus {
+  std::string recipient;
+  std::string method;                        // "smime", "openpgp", "tls"
+  std::string state;                         // "queued", "delivered", "deferred", "failed"
+  std::string host;                          // delivered: who took it
+  std::string reply;                         // delivered: its reply
+  std::string reason;                        // deferred / failed: why
+  std::optional<TimePoint> next_attempt_at;  // deferred / queued
+  std::optional<TimePoint> finished_at;      // delivered / failed
+  int attempts = 0;
+};
+
+// The secure copies of `message`, by recipient. The caller must have checked that the message
+// is the caller's own (app/sent_status.h does).
+Result<std::vector<SecureCopyStatus>> SecureCopiesOf(const Services& s, const MessageId& message);
+
+std::string_view SecureCopyStateName(store::SecureCopyState state);
+
+}  // namespace sealpost::app

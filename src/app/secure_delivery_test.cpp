@@ -1,0 +1,391 @@
+// Secure delivery end to end in app/: a member's message to an S/MIME contact and an OpenPGP
+// contact is routed, its copies are queued with the message, and the deliverer writes them to
+// the .eml outbox, where `openssl cms -decrypt` + `-verify` (against the platform root) and
+// `gpg --decrypt` read them — independent tools, not the code under test. TLS copies go to the
+// TlsDirectSender only (a recording fake here; tests/postfix covers the real transport in
+// delivery/tls_direct_sender_test.cpp): deferred on a transient failure, failed after the
+// give-up time with the sender told, never handed to the relay.
+#include "app/secure_delivery.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "app/app_test_fixture.h"
+#include "app/contacts.h"
+#include "app/key_directory.h"
+#include "app/mailbox.h"
+#include "app/sent_status.h"
+#include "pgp/testing/gnupg.h"
+#include "smime/testing/test_pki.h"
+#include "testing/run_tool.h"
+#include "trust/platform_pki.h"
+
+namespace sealpost::app {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kCarol = "carol@partner.example";  // S/MIME
+constexpr const char* kGina = "gina@partner.example";    // OpenPGP
+constexpr const char* kErin = "erin@tls.example";        // a TLS partner's domain
+
+// Records what it is asked to deliver and answers as told.
+class FakeTlsSender final : public delivery::TlsDirectSender {
+ public:
+  delivery::TlsDeliveryResult Deliver(const delivery::TlsPartnerPolicy& policy,
+                                      const delivery::TlsDirectMessage& message) const override {
+    std::lock_guard lock(mu_);
+    domains.push_back(policy.domain);
+    messages.push_back(message.raw);
+    return answer;
+  }
+  mutable std::mutex mu_;
+  mutable std::vector<std::string> domains;
+  mutable std::vector<std::string> messages;
+  delivery::TlsDeliveryResult answer;
+};
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class SecureDeliveryTest : public AppTest {
+ protected:
+  SecureDeliveryTest()
+      : pki_(*trust::LoadOrCreatePlatformPki(*store_, master_, clock_)),
+        outbox_(delivery::MakeEmlOutboxMailer(
+            platform::DefaultFilesystem(), clock_, rng_,
+            {dir_.path() + "/outbox", "Sealpost <no-reply@example.org>", "example.org", nullptr})),
+        with_(Make()) {}
+
+  Services Make() {
+    Services s{faults_, *blobs_, master_, audit_, clock_, rng_, *outbox_, throttle_, Config()};
+    s.pki = &pki_;
+    s.tls_partner = [](std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
+      if (domain != "tls.example") return std::nullopt;
+      delivery::TlsPartnerPolicy p;
+      p.domain = "tls.example";
+      return p;
+    };
+    s.tls_only_forbidden = [this](std::string_view) { return forbid_tls_; };
+    return s;
+  }
+
+  void SetUp() override {
+    // openssl dates its certificates from the real clock.
+    clock_.Set(
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    directory_ = std::make_unique<KeyDirectory>(with_, KeyDirectoryOptions{""});
+    with_.key_directory = directory_.get();
+    Accounts accounts(with_);
+    ASSERT_THAT(accounts.SignUp({"alice@example.org", crypto::SecretString::CopyOf(kPassword),
+                                 "Alice", "127.0.0.1"}),
+                IsOk());
+    ASSERT_THAT(accounts.VerifyEmail(LastToken()).status(), IsOk());
+    auto login = accounts.Login("alice@example.org", kPassword, "127.0.0.1");
+    ASSERT_THAT(login.status(), IsOk());
+    auto ctx = accounts.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
+    ASSERT_THAT(ctx.status(), IsOk());
+    alice_.emplace(std::move(*ctx));
+    mailer_.sent.clear();
+
+    std::filesystem::create_directories(pki_dir_);
+    ASSERT_TRUE(ca_.MakeCa("partnerca"));
+    smime::testing::LeafSpec spec;
+    spec.email = kCarol;
+    ASSERT_TRUE(ca_.MakeLeaf("carol", "partnerca", spec));
+    ca_.WriteFile("platform-root.pem", pki_.root.certificate.ToPem());
+    gina_fpr_ = gpg_.MakeKey(kGina, "ed25519", "cert,sign", "cv25519");
+    // The tools date their keys from the real clock, a moment after the fake one was set.
+    clock_.Set(
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) +
+        std::chrono::seconds(2));
+    Contacts contacts(with_);
+    auto cert = contacts.Import(*alice_, AsBytes(ca_.ReadFile("carol.pem")), KeyFormat::kAuto, "");
+    ASSERT_THAT(cert.status(), IsOk());
+    ASSERT_THAT(contacts.Verify(*alice_, cert->id, cert->fingerprint).status(), IsOk());
+    ASSERT_THAT(
+        contacts.Import(*alice_, AsBytes(gpg_.Export(gina_fpr_)), KeyFormat::kAuto, kGina).status(),
+        IsOk());
+  }
+
+  MessageId Send(std::vector<std::string> to, bool force_pickup = false) {
+    Mailbox mailbox(with_);
+    SendRequest r;
+    r.to = std::move(to);
+    r.subject = "Quarterly figures";
+    r.text = "The figures are attached.\nRegards, Alice";
+    r.generate_mucs = true;
+    r.force_pickup = force_pickup;
+    auto id = mailbox.Send(*alice_, r);
+    EXPECT_THAT(id.status(), IsOk());
+    return id.ok() ? *id : MessageId::FromTrusted(std::string(32, '0'));
+  }
+
+  std::vector<store::SecureCopyRecord> Copies(const MessageId& id) {
+    auto copies = store_->secure_delivery().ListCopiesOfMessage(id);
+    EXPECT_THAT(copies.status(), IsOk());
+    return copies.ok() ? *copies : std::vector<store::SecureCopyRecord>{};
+  }
+
+  std::vector<std::string> OutboxFiles() {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(dir_.path() + "/outbox")) return out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/outbox")) {
+      out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // The message.send leaf's method for `recipient`.
+  std::string SendMethodOf(const std::string& recipient) {
+    for (const store::AuditEvent& e : AuditEvents()) {
+      if (e.type != "message.send") continue;
+      const auto details = nlohmann::json::parse(e.details);
+      if (details.value("recipient", "") == recipient) return details.value("method", "");
+    }
+    return "";
+  }
+
+  const store::AuditEvent* Find(const std::vector<store::AuditEvent>& all, const std::string& type,
+                                const std::string& recipient) {
+    for (const store::AuditEvent& e : all) {
+      if (e.type == type && nlohmann::json::parse(e.details).value("recipient", "") == recipient) {
+        return &e;
+      }
+    }
+    return nullptr;
+  }
+
+  trust::PlatformPki pki_;
+  std::unique_ptr<delivery::Mailer> outbox_;
+  Services with_;
+  std::unique_ptr<KeyDirectory> directory_;
+  bool forbid_tls_ = false;
+  std::optional<AuthContext> alice_;
+  std::string pki_dir_ = dir_.path() + "/pki";
+  smime::testing::TestPki ca_{pki_dir_};
+  pgp::testing::GnuPg gpg_;
+  std::string gina_fpr_;
+};
+
+TEST_F(SecureDeliveryTest, SmimeCopyIsQueuedThenReadByOpenssl) {
+  const MessageId id = Send({kCarol});
+  auto copies = Copies(id);
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].recipient, kCarol);
+  EXPECT_THAT(copies[0].method, HasSubstr("smime-"));
+  EXPECT_EQ(copies[0].state, store::SecureCopyState::kQueued);
+  EXPECT_EQ(SendMethodOf(kCarol), "smime");
+  EXPECT_TRUE(OutboxFiles().empty());  // nothing leaves before the deliverer runs
+
+  auto round = SecureCopyDeliverer(with_, nullptr).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 1);
+  const auto files = OutboxFiles();
+  ASSERT_EQ(files.size(), 1u);
+  const std::string eml = ReadWhole(files[0]);
+  EXPECT_THAT(eml, HasSubstr("Subject: [...]"));
+  EXPECT_THAT(eml, Not(HasSubstr("Quarterly figures")));  // the subject travels inside
+  EXPECT_THAT(eml, Not(HasSubstr("figures are attached")));
+  ca_.WriteFile("carol.eml", eml);
+  const testutil::ToolResult decrypted =
+      ca_.Openssl({"cms", "-decrypt", "-in", "carol.eml", "-recip", "carol.pem", "-inkey",
+                   "carol.key", "-binary", "-out", "carol.signed"});
+  ASSERT_EQ(decrypted.exit_code, 0) << decrypted.output();
+  const testutil::ToolResult verified =
+      ca_.Openssl({"cms", "-verify", "-in", "carol.signed", "-CAfile", "platform-root.pem",
+                   "-binary", "-out", "carol.content"});
+  ASSERT_EQ(verified.exit_code, 0) << verified.output();
+  EXPECT_THAT(verified.output(), HasSubstr("Verification successful"));
+  const std::string content = ca_.ReadFile("carol.content");
+  EXPECT_THAT(content, HasSubstr("Subject: Quarterly figures"));
+  EXPECT_THAT(content, HasSubstr("alice@example.org"));
+
+  // Delivered: the state says so, the sealed copy is gone, the evidence names the method.
+  copies = Copies(id);
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].state, store::SecureCopyState::kDelivered);
+  auto pending = store_->secure_delivery().ListPendingCopies(10);
+  ASSERT_THAT(pending.status(), IsOk());
+  EXPECT_TRUE(pending->empty());
+  const auto events = AuditEvents();
+  const store::AuditEvent* sent = Find(events, "delivery.sent", kCarol);
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(sent->subject, id.str());
+  EXPECT_EQ(nlohmann::json::parse(sent->details).value("method", ""), "smime");
+  // Run again: nothing is sent twice.
+  auto again = SecureCopyDeliverer(with_, nullptr).DeliverDue();
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_EQ(again->delivered, 0);
+  EXPECT_EQ(OutboxFiles().size(), 1u);
+
+  // The sender sees it.
+  Mailbox mailbox(with_);
+  auto view = mailbox.Read(*alice_, id.str());
+  ASSERT_THAT(view.status(), IsOk());
+  auto status = SentMessages(with_).StatusOf(*alice_, view->header);
+  ASSERT_THAT(status.status(), IsOk());
+  ASSERT_EQ(status->recipients.size(), 1u);
+  EXPECT_EQ(status->recipients[0].method, "smime");
+  EXPECT_EQ(status->recipients[0].status, "delivered");
+  EXPECT_EQ(status->recipients[0].detail, "mail relay: accepted");
+}
+
+TEST_F(SecureDeliveryTest, OpenPgpCopyIsReadByGpg) {
+  const MessageId id = Send({kGina});
+  auto copies = Copies(id);
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].method, "pgp-mime");
+  EXPECT_EQ(SendMethodOf(kGina), "openpgp");
+  auto round = SecureCopyDeliverer(with_, nullptr).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 1);
+  const auto files = OutboxFiles();
+  ASSERT_EQ(files.size(), 1u);
+  const std::string eml = ReadWhole(files[0]);
+  const size_t begin = eml.find("-----BEGIN PGP MESSAGE-----");
+  const size_t end = eml.find("-----END PGP MESSAGE-----");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  {
+    std::ofstream(gpg_.Path("gina.asc"), std::ios::binary)
+        << eml.substr(begin, end - begin + std::string("-----END PGP MESSAGE-----").size()) << "\n";
+  }
+  // The sender's public key, so that gpg can check the signature.
+  auto keys = store_->accounts().GetMemberKeys(alice_->user.id);
+  ASSERT_THAT(keys.status(), IsOk());
+  {
+    std::ofstream(gpg_.Path("alice.pgp"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(keys->openpgp_public_key.data()),
+               static_cast<std::streamsize>(keys->openpgp_public_key.size()));
+  }
+  ASSERT_EQ(gpg_.Gpg({"--import", "alice.pgp"}).exit_code, 0);
+  const testutil::ToolResult out =
+      gpg_.Gpg({"--status-fd", "1", "--output", "gina.out", "--decrypt", "gina.asc"});
+  EXPECT_EQ(out.exit_code, 0) << out.output();
+  EXPECT_THAT(out.out, HasSubstr("[GNUPG:] DECRYPTION_OKAY"));
+  EXPECT_THAT(out.out, HasSubstr("[GNUPG:] VALIDSIG " + keys->openpgp_fingerprint));
+  EXPECT_THAT(ReadWhole(gpg_.Path("gina.out")), HasSubstr("Subject: Quarterly figures"));
+}
+
+TEST_F(SecureDeliveryTest, ForcedPickupQueuesNoCopy) {
+  const MessageId id = Send({kCarol, kGina, kErin}, /*force_pickup=*/true);
+  EXPECT_TRUE(Copies(id).empty());
+  EXPECT_EQ(SendMethodOf(kCarol), "pickup");
+  EXPECT_EQ(SendMethodOf(kErin), "pickup");
+}
+
+TEST_F(SecureDeliveryTest, TlsCopyGoesOnlyToTheDirectSender) {
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+  tls.answer.host = "mx.tls.example";
+  tls.answer.reply = "250 2.0.0 Ok: queued as ABC";
+  const MessageId id = Send({kErin, kCarol});
+  EXPECT_EQ(SendMethodOf(kErin), "tls");
+  auto copies = Copies(id);
+  ASSERT_EQ(copies.size(), 2u);
+  auto round = SecureCopyDeliverer(with_, &tls).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 2);
+  ASSERT_EQ(tls.domains.size(), 1u);
+  EXPECT_EQ(tls.domains[0], "tls.example");
+  EXPECT_THAT(tls.messages[0], HasSubstr("Subject: Quarterly figures"));
+  // Only carol's S/MIME copy went through the mailer.
+  const auto files = OutboxFiles();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_THAT(ReadWhole(files[0]), Not(HasSubstr("Quarterly figures")));
+  for (const auto& c : Copies(id)) {
+    EXPECT_EQ(c.state, store::SecureCopyState::kDelivered) << c.recipient;
+    if (c.recipient == kErin) {
+      EXPECT_EQ(c.host, "mx.tls.example");
+      EXPECT_EQ(c.reply, "250 2.0.0 Ok: queued as ABC");
+    }
+  }
+  const auto events = AuditEvents();
+  const store::AuditEvent* sent = Find(events, "delivery.sent", kErin);
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(nlohmann::json::parse(sent->details).value("host", ""), "mx.tls.example");
+}
+
+TEST_F(SecureDeliveryTest, TlsFailuresAreDeferredThenFailedAndTheSenderIsTold) {
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kTransient;
+  tls.answer.host = "mx.tls.example";
+  tls.answer.reason = "TLS required: mx.tls.example offered no STARTTLS";
+  const MessageId id = Send({kErin});
+  SecureCopyDeliverer deliverer(with_, &tls);
+  auto round = deliverer.DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->retried, 1);
+  auto copies = Copies(id);
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].state, store::SecureCopyState::kDeferred);
+  EXPECT_EQ(copies[0].last_error, "TLS required: mx.tls.example offered no STARTTLS");
+  EXPECT_EQ(copies[0].next_attempt_at, clock_.Now() + with_.config.mail_retry.first_retry);
+  // Not due yet: not tried again.
+  ASSERT_THAT(deliverer.DeliverDue().status(), IsOk());
+  EXPECT_EQ(tls.domains.size(), 1u);
+
+  Mailbox mailbox(with_);
+  auto view = mailbox.Read(*alice_, id.str());
+  ASSERT_THAT(view.status(), IsOk());
+  auto status = SentMessages(with_).StatusOf(*alice_, view->header);
+  ASSERT_THAT(status.status(), IsOk());
+  ASSERT_EQ(status->recipients.size(), 1u);
+  EXPECT_EQ(status->recipients[0].status, "deferred");
+  EXPECT_THAT(status->recipients[0].detail, HasSubstr("no STARTTLS"));
+  EXPECT_TRUE(status->recipients[0].next_attempt_at.has_value());
+
+  // Past the give-up time: failed, the sender told, nothing ever handed to the relay.
+  clock_.Advance(with_.config.mail_retry.give_up_after + std::chrono::hours(1));
+  round = deliverer.DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->failed, 1);
+  copies = Copies(id);
+  EXPECT_EQ(copies[0].state, store::SecureCopyState::kFailed);
+  EXPECT_TRUE(OutboxFiles().empty() || [&] {
+    for (const auto& f : OutboxFiles()) {
+      if (ReadWhole(f).find("Quarterly figures") != std::string::npos) return false;
+    }
+    return true;
+  }());
+  const auto events = AuditEvents();
+  const store::AuditEvent* failed = Find(events, "delivery.failed", kErin);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_THAT(failed->details, HasSubstr("no STARTTLS"));
+  DeliverQueuedMail();
+  ASSERT_FALSE(mailer_.sent.empty());
+  const delivery::OutgoingMail& report = mailer_.sent.back();
+  EXPECT_EQ(report.to.str(), "alice@example.org");
+  EXPECT_THAT(report.text, HasSubstr(kErin));
+  EXPECT_THAT(report.text, HasSubstr("secure pickup"));
+  EXPECT_THAT(report.text, HasSubstr("no STARTTLS"));
+}
+
+TEST_F(SecureDeliveryTest, TlsPartnerForbiddenAfterTheSendFailsTheCopy) {
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+  const MessageId id = Send({kErin});
+  forbid_tls_ = true;
+  auto round = SecureCopyDeliverer(with_, &tls).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->failed, 1);
+  EXPECT_TRUE(tls.domains.empty());  // never sent
+  EXPECT_EQ(Copies(id)[0].state, store::SecureCopyState::kFailed);
+  // And new messages to the domain go by pickup.
+  Send({kErin});
+  EXPECT_TRUE(AuditHas("delivery.failed"));
+}
+
+}  // namespace
+}  // namespace sealpost::app

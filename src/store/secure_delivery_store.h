@@ -1,0 +1,75 @@
+// Secure delivery: one row per copy of a member's message that leaves Sealpost for one
+// recipient by S/MIME, OpenPGP or enforced TLS (app/secure_delivery.h). The row is the per-
+// recipient delivery state the sender sees and the queue the deliverers lease from; the copy
+// itself (RFC 5322 bytes, sealed under the master key by app/) is erased once it was delivered
+// or given up. Part of the Store (store/store.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace sealpost {
+using SecureCopyId = Id<struct SecureCopyIdTag>;
+}  // namespace sealpost
+
+namespace sealpost::store {
+
+// Stored as integers; never renumber.
+enum class SecureCopyState { kQueued = 0, kDelivered = 1, kDeferred = 2, kFailed = 3 };
+
+struct SecureCopyRecord {
+  SecureCopyId id;
+  MessageId message_id;
+  UserId sender_id;
+  std::string recipient;  // normalised address
+  // "smime-authenveloped-aes256gcm", "smime-enveloped-aes256cbc", "pgp-mime" (delivery::
+  // SecureMethodSlug) or "tls".
+  std::string method;
+  SecureCopyState state = SecureCopyState::kQueued;
+  std::string host;   // delivered: who took it ("mx.partner.example", or the relay / outbox)
+  std::string reply;  // delivered: its reply ("250 2.0.0 Ok: queued as ABC")
+  std::string last_error;
+  TimePoint created_at;
+  TimePoint next_attempt_at;
+  int attempts = 0;
+  std::optional<TimePoint> lease_until;
+  std::optional<TimePoint> finished_at;  // delivered or failed
+  Bytes sealed_copy;                     // empty once delivered or failed
+};
+
+class SecureDeliveryReader {
+ public:
+  virtual ~SecureDeliveryReader() = default;
+
+  // The copies of one message, by recipient; sealed_copy is left empty (not read).
+  virtual Result<std::vector<SecureCopyRecord>> ListCopiesOfMessage(const MessageId& id) = 0;
+  // Copies still to go (queued or deferred), soonest due first; sealed_copy left empty.
+  virtual Result<std::vector<SecureCopyRecord>> ListPendingCopies(int limit) = 0;
+};
+
+class SecureDeliveryWriter {
+ public:
+  virtual ~SecureDeliveryWriter() = default;
+
+  virtual Status EnqueueCopy(const SecureCopyRecord& copy) = 0;
+  // Leases up to `limit` copies that are queued or deferred, due (next_attempt_at <= now) and not
+  // leased by anyone else (or whose lease ran out), oldest due first, with their sealed copy.
+  virtual Result<std::vector<SecureCopyRecord>> ClaimDueCopies(TimePoint now, TimePoint lease_until,
+                                                               int limit) = 0;
+  // A transient failure: state deferred, the lease ends. NotFound when no such pending copy.
+  virtual Status DeferCopy(const SecureCopyId& id, TimePoint next_attempt_at, int attempts,
+                           const std::string& last_error) = 0;
+  // Delivered (host, reply) or failed (last_error): the sealed copy is erased, the lease ends.
+  // NotFound when no such pending copy.
+  virtual Status FinishCopy(const SecureCopyId& id, SecureCopyState state, int attempts,
+                            const std::string& host, const std::string& reply,
+                            const std::string& last_error, TimePoint at) = 0;
+};
+
+}  // namespace sealpost::store

@@ -1,0 +1,153 @@
+// The secure delivery domain (store/secure_delivery_store.h) on every backend, like
+// store_test.cpp: copies listed by message, claimed with a lease, deferred, finished with their
+// sealed copy erased, and never finished twice.
+#include <gtest/gtest.h>
+
+#include "store/store.h"
+#include "store/testing/backend_test.h"
+#include "store/testing/test_database.h"
+#include "testing/status_matchers.h"
+
+namespace sealpost::store {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Backend;
+
+const TimePoint kT0 = FromUnixMillis(1'790'000'000'000);
+
+class SecureDeliveryStoreTest : public testing::BackendTest {
+ protected:
+  static SecureCopyRecord Copy(char id, char message, const std::string& recipient,
+                               TimePoint due = kT0) {
+    SecureCopyRecord c;
+    c.id = SecureCopyId::FromTrusted(std::string(32, id));
+    c.message_id = MessageId::FromTrusted(std::string(32, message));
+    c.sender_id = UserId::FromTrusted(std::string(32, 'u'));
+    c.recipient = recipient;
+    c.method = "pgp-mime";
+    c.created_at = kT0;
+    c.next_attempt_at = due;
+    c.sealed_copy = Bytes(5000, static_cast<uint8_t>(id));
+    return c;
+  }
+
+  Status Enqueue(const SecureCopyRecord& c) {
+    return store_->Write([&](WriteTxn& tx) { return tx.secure_delivery().EnqueueCopy(c); });
+  }
+
+  std::vector<SecureCopyRecord> Claim(TimePoint now, int limit = 10) {
+    Result<std::vector<SecureCopyRecord>> out = std::vector<SecureCopyRecord>{};
+    EXPECT_THAT(store_->Write([&](WriteTxn& tx) {
+      out = tx.secure_delivery().ClaimDueCopies(now, now + 5min, limit);
+      return out.status();
+    }),
+                IsOk());
+    return out.ok() ? *out : std::vector<SecureCopyRecord>{};
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, SecureDeliveryStoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+TEST_P(SecureDeliveryStoreTest, CopiesAreListedByMessageWithoutTheirSealedBytes) {
+  ASSERT_THAT(Enqueue(Copy('a', 'm', "carol@partner.example")), IsOk());
+  ASSERT_THAT(Enqueue(Copy('b', 'm', "bob@partner.example")), IsOk());
+  ASSERT_THAT(Enqueue(Copy('c', 'n', "carol@partner.example")), IsOk());
+  EXPECT_THAT(Enqueue(Copy('a', 'm', "carol@partner.example")), StatusIs(ErrorCode::kConflict));
+  auto list =
+      store_->secure_delivery().ListCopiesOfMessage(MessageId::FromTrusted(std::string(32, 'm')));
+  ASSERT_THAT(list.status(), IsOk());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].recipient, "bob@partner.example");  // by recipient
+  EXPECT_EQ((*list)[1].recipient, "carol@partner.example");
+  EXPECT_EQ((*list)[1].method, "pgp-mime");
+  EXPECT_EQ((*list)[1].state, SecureCopyState::kQueued);
+  EXPECT_EQ((*list)[1].created_at, kT0);
+  EXPECT_FALSE((*list)[1].lease_until.has_value());
+  EXPECT_TRUE((*list)[1].sealed_copy.empty());
+  auto pending = store_->secure_delivery().ListPendingCopies(10);
+  ASSERT_THAT(pending.status(), IsOk());
+  EXPECT_EQ(pending->size(), 3u);
+}
+
+TEST_P(SecureDeliveryStoreTest, ClaimLeasesDueCopiesOnce) {
+  ASSERT_THAT(Enqueue(Copy('a', 'm', "a@partner.example", kT0 + 1s)), IsOk());
+  ASSERT_THAT(Enqueue(Copy('b', 'm', "b@partner.example", kT0)), IsOk());
+  ASSERT_THAT(Enqueue(Copy('c', 'm', "c@partner.example", kT0 + 1h)), IsOk());  // not due
+  const auto claimed = Claim(kT0 + 2s);
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].recipient, "b@partner.example");  // oldest due first
+  EXPECT_EQ(claimed[1].recipient, "a@partner.example");
+  EXPECT_EQ(claimed[0].sealed_copy, Bytes(5000, 'b'));
+  ASSERT_TRUE(claimed[0].lease_until.has_value());
+  EXPECT_EQ(*claimed[0].lease_until, kT0 + 2s + 5min);
+  EXPECT_TRUE(Claim(kT0 + 3s).empty());          // leased
+  EXPECT_EQ(Claim(kT0 + 2s + 5min).size(), 2u);  // the lease ran out (a deliverer died)
+}
+
+TEST_P(SecureDeliveryStoreTest, DeferredThenDeliveredErasesTheCopy) {
+  const SecureCopyRecord c = Copy('a', 'm', "carol@partner.example");
+  ASSERT_THAT(Enqueue(c), IsOk());
+  ASSERT_EQ(Claim(kT0).size(), 1u);
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().DeferCopy(c.id, kT0 + 1min, 1, "451 try later");
+  }),
+              IsOk());
+  EXPECT_TRUE(Claim(kT0 + 30s).empty());
+  auto again = Claim(kT0 + 1min);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].state, SecureCopyState::kDeferred);
+  EXPECT_EQ(again[0].attempts, 1);
+  EXPECT_EQ(again[0].last_error, "451 try later");
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().FinishCopy(c.id, SecureCopyState::kDelivered, 2,
+                                           "mx.partner.example", "250 2.0.0 Ok: queued as X", "",
+                                           kT0 + 2min);
+  }),
+              IsOk());
+  auto list = store_->secure_delivery().ListCopiesOfMessage(c.message_id);
+  ASSERT_THAT(list.status(), IsOk());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].state, SecureCopyState::kDelivered);
+  EXPECT_EQ((*list)[0].host, "mx.partner.example");
+  EXPECT_EQ((*list)[0].reply, "250 2.0.0 Ok: queued as X");
+  EXPECT_EQ((*list)[0].attempts, 2);
+  ASSERT_TRUE((*list)[0].finished_at.has_value());
+  EXPECT_EQ(*(*list)[0].finished_at, kT0 + 2min);
+  EXPECT_FALSE((*list)[0].lease_until.has_value());
+  // Not pending any more: never claimed, deferred or finished again; the bytes are gone.
+  EXPECT_TRUE(Claim(kT0 + 1h).empty());
+  EXPECT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().DeferCopy(c.id, kT0 + 1h, 3, "x");
+  }),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().FinishCopy(c.id, SecureCopyState::kFailed, 3, "", "", "x",
+                                           kT0 + 1h);
+  }),
+              StatusIs(ErrorCode::kNotFound));
+  auto pending = store_->secure_delivery().ListPendingCopies(10);
+  ASSERT_THAT(pending.status(), IsOk());
+  EXPECT_TRUE(pending->empty());
+}
+
+TEST_P(SecureDeliveryStoreTest, FailedKeepsTheReason) {
+  const SecureCopyRecord c = Copy('a', 'm', "carol@partner.example");
+  ASSERT_THAT(Enqueue(c), IsOk());
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().FinishCopy(c.id, SecureCopyState::kFailed, 1, "", "",
+                                           "550 5.1.1 no such user", kT0);
+  }),
+              IsOk());
+  auto list = store_->secure_delivery().ListCopiesOfMessage(c.message_id);
+  ASSERT_THAT(list.status(), IsOk());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].state, SecureCopyState::kFailed);
+  EXPECT_EQ((*list)[0].last_error, "550 5.1.1 no such user");
+  EXPECT_TRUE(Claim(kT0 + 1h).empty());
+}
+
+}  // namespace
+}  // namespace sealpost::store
