@@ -54,6 +54,7 @@ class FaultInjectingStore final : public Store {
   PlatformReader& platform() override { return inner_.platform(); }
   KeysReader& keys() override { return inner_.keys(); }
   EvidenceReader& evidence() override { return inner_.evidence(); }
+  RegisteredReader& registered() override { return inner_.registered(); }
 
  private:
   Store& inner_;
