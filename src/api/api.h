@@ -16,6 +16,7 @@
 #include "app/mailbox.h"
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
+#include "app/registered_mail.h"
 #include "app/sent_status.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -54,6 +55,9 @@ struct ApiDeps {
   app::Contacts* contacts = nullptr;
   // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
   app::Receipts* receipts = nullptr;
+  // POST /api/v1/messages/{id}/{accept,refuse} and /api/v1/pickup/{accept,refuse} (registered
+  // mail); not served when null.
+  app::RegisteredMail* registered = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);
