@@ -31,6 +31,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterContactRoutes(router, deps);
   RegisterMethodRoutes(router, deps);
   RegisterReceiptRoutes(router, deps);
+  RegisterRegisteredRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

@@ -17,6 +17,7 @@
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
 #include "app/routing.h"
+#include "app/registered_mail.h"
 #include "app/sent_status.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -57,6 +58,9 @@ struct ApiDeps {
   app::Receipts* receipts = nullptr;
   // GET /api/v1/contacts/methods (Compose's hints, app/routing.h); not served when null.
   const app::Routing* routing = nullptr;
+  // POST /api/v1/messages/{id}/{accept,refuse} and /api/v1/pickup/{accept,refuse} (registered
+  // mail); not served when null.
+  app::RegisteredMail* registered = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

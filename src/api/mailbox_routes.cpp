@@ -27,7 +27,9 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
                                                  {"generate_mucs", JsonType::kBoolean, false},
                                                  {"in_reply_to", JsonType::kString, false},
                                                  {"expires_in_days", JsonType::kInteger, false},
-                                                 {"force_pickup", JsonType::kBoolean, false}}));
+                                                 {"force_pickup", JsonType::kBoolean, false},
+                                                 {"registered", JsonType::kBoolean, false},
+                                                 {"acceptance_days", JsonType::kInteger, false}}));
   app::SendRequest r;
   r.to = body.at("to").get<std::vector<std::string>>();
   r.subject = StringField(body, "subject");
@@ -49,6 +51,14 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
     const RequestJson& days = body.at("expires_in_days");
     // Beyond any limit either way: clamp before converting, so no value wraps into range.
     r.expires_in_days =
+        days.is_number_unsigned()
+            ? static_cast<int64_t>(std::min<uint64_t>(days.get<uint64_t>(), 1u << 30))
+            : std::max<int64_t>(days.get<int64_t>(), -1);
+  }
+  r.registered = body.contains("registered") && body.at("registered").get<bool>();
+  if (body.contains("acceptance_days")) {
+    const RequestJson& days = body.at("acceptance_days");
+    r.acceptance_days =
         days.is_number_unsigned()
             ? static_cast<int64_t>(std::min<uint64_t>(days.get<uint64_t>(), 1u << 30))
             : std::max<int64_t>(days.get<int64_t>(), -1);

@@ -22,6 +22,15 @@ json MessageHeaderJson(const app::MessageHeader& h) {
                 {"signer", h.from_email},
                 {"kind", h.sealed_by_portal ? "portal" : "member"}}}};
   if (!h.in_reply_to.empty()) out["in_reply_to"] = h.in_reply_to;
+  if (h.registered) {
+    static constexpr const char* kStates[] = {"pending", "accepted", "refused", "expired"};
+    json registered = {{"state", kStates[static_cast<int>(h.registered->state)]},
+                       {"deadline", FormatRfc3339(h.registered->deadline)}};
+    if (h.registered->decided_at) {
+      registered["decided_at"] = FormatRfc3339(*h.registered->decided_at);
+    }
+    out["registered"] = registered;
+  }
   return out;
 }
 
@@ -38,8 +47,11 @@ void AddMessageContent(json& out, const app::MessageView& view) {
   out["text"] = view.body.text;
   out["html"] = view.body.html;
   out["attachments"] = AttachmentsJson(view.attachments);
-  if (view.withheld == app::Withheld::kSealBroken) {
-    const ClientFace& face = DescribeForClient(ErrorCode::kConflict, Reason::kSealBroken);
+  if (view.withheld != app::Withheld::kNone) {
+    const ClientFace& face =
+        DescribeForClient(ErrorCode::kConflict, view.withheld == app::Withheld::kSealBroken
+                                                    ? Reason::kSealBroken
+                                                    : Reason::kAcceptanceRequired);
     out["content_withheld"] = {{"reason", face.slug}, {"detail", face.text}};
   }
 }

@@ -14,11 +14,12 @@
 namespace sealpost::api {
 
 // id, folder, unread, created_at, from, to, subject, attachment_count, thread_id, in_reply_to?,
-// seal {status, signer, kind: "member" | "portal"}.
+// seal {status, signer, kind: "member" | "portal"}, registered? {state, deadline, decided_at?}.
 nlohmann::json MessageHeaderJson(const app::MessageHeader& h);
 nlohmann::json AttachmentsJson(const std::vector<app::AttachmentInfo>& attachments);
-// text, html and attachments of a read message; when app/ withheld them (a broken seal), they
-// are empty and "content_withheld": {reason, detail} says why, in the problem catalogue's words.
+// text, html and attachments of a read message; when app/ withheld them (a broken seal, or
+// registered mail not accepted), they are empty and "content_withheld": {reason, detail} says
+// why, in the problem catalogue's words (seal-broken, acceptance-required).
 void AddMessageContent(nlohmann::json& out, const app::MessageView& view);
 // The optional "attachments" array of a send or reply body: [{upload_id, name, content_type?}].
 Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const RequestJson& body);

@@ -43,7 +43,8 @@ json ViewJson(const app::PickupView& v, const app::Limits& limits) {
   out["pickup_token"] = v.pickup_token;
   out["pickup_token_expires_at"] = FormatRfc3339(v.token_expires_at);
   out["expires_at"] = FormatRfc3339(v.expires_at);
-  out["can_reply"] = true;
+  // Registered mail not accepted yet: nothing to answer (app/registered_mail.h).
+  out["can_reply"] = v.message.withheld != app::Withheld::kNotAccepted;
   out["reply_all"] = v.reply_all;
   out["can_enrol"] = v.can_enrol;
   // A guest has no session to ask GET /account: what a reply may carry comes with the message.

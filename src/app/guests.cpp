@@ -261,7 +261,10 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
   if (!data_key.ok()) return Corruption("the pickup failed its integrity check");
   SP_ASSIGN_OR_RETURN(const store::MessageRecord message,
                       s_.store.messages().GetMessage(pickup->message_id));
-  SP_ASSIGN_OR_RETURN(MessageView view, mailbox_.ReadWithKey(message, *data_key));
+  SP_ASSIGN_OR_RETURN(MessageView view, mailbox_.ReadWithKey(message, *data_key, pickup->email));
+  // Registered mail not yet accepted shows its notice only: no handover (the acceptance is).
+  const bool hands_over =
+      pickup->state != store::PickupState::kOpened && view.withheld != Withheld::kNotAccepted;
 
   // The token's payload: the pickup, the data key and the address key (for enrolment), each
   // under the token's key.
@@ -288,12 +291,11 @@ Result<PickupView> Guests::Unlock(std::string_view link_text, std::string_view m
     }
     SP_RETURN_IF_ERROR(tx.accounts().CreateToken(
         {token.Lookup(), store::TokenPurpose::kPickup, std::nullopt, payload, token_expires}));
-    // The first unlock hands the message over (evidence: ContentHandover).
-    return RecordEvent(s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
-                       nlohmann::json{{"recipient", pickup->email},
-                                      {"method", "pickup"},
-                                      {"first", pickup->state != store::PickupState::kOpened}}
-                           .dump());
+    // The first unlock that shows the content hands the message over (evidence: ContentHandover).
+    return RecordEvent(
+        s_, tx, "pickup.unlock", Actor(client_address), pickup->message_id.str(),
+        nlohmann::json{{"recipient", pickup->email}, {"method", "pickup"}, {"first", hands_over}}
+            .dump());
   });
   if (opened.code() == ErrorCode::kNotFound) return not_found("revoked");
   SP_RETURN_IF_ERROR(opened);
@@ -361,7 +363,7 @@ Result<AttachmentDownload> Guests::OpenAttachment(std::string_view token_text, i
         .As(Reason::kPickupNotFound);
   }
   return mailbox_.OpenAttachmentWithKey(access->message, access->data_key, index,
-                                        Actor(client_address));
+                                        access->pickup.email, Actor(client_address));
 }
 
 Result<std::unique_ptr<UploadSession>> Guests::BeginUpload(std::string_view token_text,
@@ -383,9 +385,12 @@ Result<std::unique_ptr<UploadSession>> Guests::BeginUpload(std::string_view toke
 Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyRequest& request,
                                    const std::string& client_address) {
   SP_ASSIGN_OR_RETURN(const TokenAccess access, OpenToken(token_text));
-  SP_ASSIGN_OR_RETURN(const MessageView original,
-                      mailbox_.ReadWithKey(access.message, access.data_key));
   const std::string& guest = access.pickup.email;
+  SP_ASSIGN_OR_RETURN(const MessageView original,
+                      mailbox_.ReadWithKey(access.message, access.data_key, guest));
+  if (original.withheld == Withheld::kNotAccepted) {
+    return Conflict("registered mail: accept it before replying").As(Reason::kAcceptanceRequired);
+  }
   std::vector<std::string> to = ReplyAllOf(original.header, guest);
   if (!request.reply_all) to.resize(1);
 
@@ -420,6 +425,14 @@ Result<ReplyOutcome> Guests::Reply(std::string_view token_text, const ReplyReque
   (void)client_address;  // the reply is audited under the guest's address (author.actor)
   SP_ASSIGN_OR_RETURN(const MessageId id, mailbox_.SendAs(author, send, original.header.thread_id));
   return ReplyOutcome{id, std::move(to)};
+}
+
+Result<MessageView> Guests::Decide(std::string_view pickup_token, Decision decision,
+                                   const std::string& client_address) {
+  SP_ASSIGN_OR_RETURN(const TokenAccess access, OpenToken(pickup_token));
+  SP_RETURN_IF_ERROR(DecideRegisteredMail(s_, access.message.id, access.pickup.email, decision,
+                                          "pickup", Actor(client_address)));
+  return mailbox_.ReadWithKey(access.message, access.data_key, access.pickup.email);
 }
 
 Status Guests::FileForMember(store::WriteTxn& tx, const store::PickupRecord& pickup,

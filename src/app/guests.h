@@ -23,6 +23,7 @@
 
 #include "app/accounts.h"
 #include "app/mailbox.h"
+#include "app/registered_mail.h"
 #include "app/services.h"
 
 namespace sealpost::app {
@@ -103,6 +104,13 @@ class Guests final {
   Result<std::unique_ptr<UploadSession>> BeginUpload(std::string_view pickup_token,
                                                      std::optional<uint64_t> declared_size,
                                                      const std::string& client_address);
+  // Registered mail (app/registered_mail.h): the guest, unlocked (so their address is proven),
+  // accepts or refuses the message the pickup token opens. Returns the message as they may now
+  // see it: with its content after acceptance, the notice after refusal. NotFound for a bad or
+  // expired token; Conflict (not-registered, already-decided, deadline-passed) as
+  // DecideRegisteredMail.
+  Result<MessageView> Decide(std::string_view pickup_token, Decision decision,
+                             const std::string& client_address);
   // Sends the guest's secure reply, sealed by the platform on the guest's behalf.
   Result<ReplyOutcome> Reply(std::string_view pickup_token, const ReplyRequest& request,
                              const std::string& client_address);

@@ -524,7 +524,8 @@ TEST_F(GuestsTest, StoreAndLinkWithoutTheMucOpenNothing) {
   auto data_key =
       keys::UnwrapDataKey(keys::PickupShareKey(link->WrappingKey(), *share), p.wrapped_key, ad);
   ASSERT_THAT(data_key.status(), IsOk());
-  auto view = mailbox_.ReadWithKey(*store_->messages().GetMessage(p.message_id), *data_key);
+  auto view =
+      mailbox_.ReadWithKey(*store_->messages().GetMessage(p.message_id), *data_key, p.email);
   ASSERT_THAT(view.status(), IsOk());
   EXPECT_EQ(view->header.subject, "SUBJECT-MARKER-77");
   // The share alone, without the link, opens nothing either.

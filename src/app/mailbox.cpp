@@ -18,6 +18,7 @@
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
 #include "app/routing.h"
+#include "app/registered_mail.h"
 #include "app/sent_status.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
@@ -186,6 +187,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   SP_RETURN_IF_ERROR(ValidateSend(request));
   SP_ASSIGN_OR_RETURN(const std::chrono::seconds pickup_ttl,
                       PickupTtlFor(s_.config, request.expires_in_days));
+  SP_ASSIGN_OR_RETURN(const std::optional<TimePoint> registered_deadline,
+                      RegisteredDeadlineFor(s_.config, request, s_.clock.Now()));
+  // Registered mail's notification never names the subject (app/registered_mail.h).
+  const bool notice_subject = s_.config.guest_notice_subject && !request.registered;
   if (request.mucs.size() > s_.config.limits.max_recipients) {
     return InvalidArgument("more MUCs than recipients").ShownToClient(Reason::kInvalidMuc);
   }
@@ -219,7 +224,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   const TimePoint now = s_.clock.Now();
   // Each recipient's method (app/routing.h). A portal reply reaches members and guests only.
   const Routing routing(s_);
-  RouteOptions route_options{request.force_pickup || author.umk == nullptr, false};
+  // Registered mail shows its content only after acceptance in the portal, so a copy by mail
+  // (which would carry it at once) is not an option for it.
+  RouteOptions route_options{request.force_pickup || request.registered || author.umk == nullptr,
+                             false};
   if (!route_options.force_pickup) {
     SP_ASSIGN_OR_RETURN(route_options.sender_has_keys, routing.SenderHasKeys(author.sender_id));
   }
@@ -411,8 +419,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     notifications.push_back(ComposeGuestNotice(
         guest, {s_.config.product_name, author.name, author.email,
                 s_.config.public_url + "/pickup#" + link.Encode(), s_.config.guest_notice,
-                s_.config.guest_notice_subject ? std::optional(request.subject) : std::nullopt,
-                now + pickup_ttl}));
+                notice_subject ? std::optional(request.subject) : std::nullopt, now + pickup_ttl}));
   }
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
@@ -437,6 +444,9 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       }
     }
     if (author.also_in_write) SP_RETURN_IF_ERROR(author.also_in_write(tx));
+    if (registered_deadline) {
+      SP_RETURN_IF_ERROR(RecordRegistered(s_, tx, id, all_to, *registered_deadline, author.actor));
+    }
     // Evidence (docs/formats/log-entry.md, "Evidence events"): what every receipt of this
     // message names, and one leaf per recipient, so that each receipt's leaf names its recipient
     // and a leaf stays within its size limit however many recipients there are.
@@ -608,8 +618,10 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
       ListedMessage listed{item.message.id, std::nullopt, item.entry.folder, item.entry.unread,
                            item.entry.created_at};
       auto opened = Open(keys, item);
-      if (opened.ok())
+      if (opened.ok()) {
         listed.header = HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
+        SP_RETURN_IF_ERROR(WithholdForReader(ctx, item.entry, *listed.header));
+      }
       page.items.push_back(std::move(listed));
     }
     return page;
@@ -632,6 +644,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
       if (opened.ok()) {
         MessageHeader header =
             HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
+        SP_RETURN_IF_ERROR(WithholdForReader(ctx, item.entry, header));
         if (Matches(header, *lowered_query)) {
           page.items.push_back({item.message.id, std::move(header), item.entry.folder,
                                 item.entry.unread, item.entry.created_at});
@@ -662,6 +675,13 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
     })));
     return opened.status();
   }
+  // Registered mail not accepted: the notice only, neither decrypted further nor marked read.
+  SP_ASSIGN_OR_RETURN(const auto registered, RegisteredOfReader(ctx, item->entry));
+  if (WithheldFromReader(registered)) {
+    MessageView view = ViewOf(*opened, item->entry, {});
+    ReduceToNotice(view, *registered);
+    return view;
+  }
   auto body_json = crypto::AeadOpen(opened->data_key.aead(), item->message.body,
                                     AsBytes(BodyAd(id, item->message.sender_id)));
   if (!body_json.ok()) return Corruption(kIntegrityFailure);
@@ -681,7 +701,9 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
     }
     return RecordEvent(s_, tx, "message.read", ctx.user.id.str(), id.str(), details.dump());
   }));
-  return ViewOf(*opened, item->entry, std::move(body));
+  MessageView view = ViewOf(*opened, item->entry, std::move(body));
+  view.header.registered = registered;
+  return view;
 }
 
 MessageView Mailbox::ViewOf(const Opened& opened, const store::MailboxEntry& entry,
@@ -706,11 +728,21 @@ Result<AttachmentDownload> Mailbox::OpenAttachment(const AuthContext& ctx,
   auto item = s_.store.messages().GetMailboxItem(ctx.user.id, id);
   if (!item.ok()) return NotFound("message not found");
   SP_ASSIGN_OR_RETURN(Opened opened, Open(keys, *item));
-  return OpenAttachmentOf(opened, id, index, ctx.user.id.str());
+  const std::string recipient = item->entry.folder == Folder::kSent ? "" : ctx.user.email;
+  return OpenAttachmentOf(opened, id, index, recipient, ctx.user.id.str());
 }
 
 Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const MessageId& id,
-                                                     int index, const std::string& actor) {
+                                                     int index, const std::string& recipient,
+                                                     const std::string& actor) {
+  // Registered mail not accepted by `recipient` ("" for the sender's own copy): nothing opens.
+  if (!recipient.empty()) {
+    SP_ASSIGN_OR_RETURN(const auto registered, RegisteredStatusOf(s_, id, recipient));
+    if (WithheldFromReader(registered)) {
+      return Conflict("registered mail: accept it to open its attachments")
+          .As(Reason::kAcceptanceRequired);
+    }
+  }
   if (index < 0 || static_cast<size_t>(index) >= opened.summary.attachments.size()) {
     return NotFound("attachment not found");
   }
@@ -734,8 +766,17 @@ Result<AttachmentDownload> Mailbox::OpenAttachmentOf(const Opened& opened, const
 }
 
 Result<MessageView> Mailbox::ReadWithKey(const store::MessageRecord& message,
-                                         const crypto::DataKey& data_key) {
+                                         const crypto::DataKey& data_key,
+                                         const std::string& recipient) {
   SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(data_key.Duplicate(), message));
+  const store::MailboxEntry entry{message.sender_id, message.id, Folder::kInbox, {}, false,
+                                  message.created_at};
+  SP_ASSIGN_OR_RETURN(const auto registered, RegisteredStatusOf(s_, message.id, recipient));
+  if (WithheldFromReader(registered)) {
+    MessageView view = ViewOf(opened, entry, {});
+    ReduceToNotice(view, *registered);
+    return view;
+  }
   auto body_json = crypto::AeadOpen(opened.data_key.aead(), message.body,
                                     AsBytes(BodyAd(message.id, message.sender_id)));
   if (!body_json.ok()) return Corruption(kIntegrityFailure);
@@ -743,16 +784,36 @@ Result<MessageView> Mailbox::ReadWithKey(const store::MessageRecord& message,
     opened.seal = SealState::kInvalid;
   }
   SP_ASSIGN_OR_RETURN(MessageBody body, DecodeBody(body_json->AsStringView()));
-  const store::MailboxEntry entry{message.sender_id, message.id, Folder::kInbox, {}, false,
-                                  message.created_at};
-  return ViewOf(opened, entry, std::move(body));
+  MessageView view = ViewOf(opened, entry, std::move(body));
+  view.header.registered = registered;
+  return view;
 }
 
 Result<AttachmentDownload> Mailbox::OpenAttachmentWithKey(const store::MessageRecord& message,
                                                           const crypto::DataKey& data_key,
-                                                          int index, const std::string& actor) {
+                                                          int index, const std::string& recipient,
+                                                          const std::string& actor) {
   SP_ASSIGN_OR_RETURN(Opened opened, OpenWithKey(data_key.Duplicate(), message));
-  return OpenAttachmentOf(opened, message.id, index, actor);
+  return OpenAttachmentOf(opened, message.id, index, recipient, actor);
+}
+
+Result<std::optional<RegisteredStatus>> Mailbox::RegisteredOfReader(
+    const AuthContext& ctx, const store::MailboxEntry& entry) {
+  if (entry.folder == Folder::kSent) return std::optional<RegisteredStatus>();
+  return RegisteredStatusOf(s_, entry.message_id, ctx.user.email);
+}
+
+Status Mailbox::WithholdForReader(const AuthContext& ctx, const store::MailboxEntry& entry,
+                                  MessageHeader& header) {
+  SP_ASSIGN_OR_RETURN(const auto registered, RegisteredOfReader(ctx, entry));
+  if (WithheldFromReader(registered)) {
+    MessageView view{std::move(header), {}, {}};
+    ReduceToNotice(view, *registered);
+    header = std::move(view.header);
+  } else {
+    header.registered = registered;
+  }
+  return Status::Ok();
 }
 
 Result<int> Mailbox::ExpireUploads() {

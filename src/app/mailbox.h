@@ -45,6 +45,10 @@ struct SendRequest {
   // Every recipient who is not a member gets a pickup, whatever keys or TLS partner they have
   // (app/routing.h).
   bool force_pickup = false;
+  // Registered mail (app/registered_mail.h): each recipient accepts or refuses before the content
+  // is shown to them, within `acceptance_days` (default and bound from config).
+  bool registered = false;
+  std::optional<int64_t> acceptance_days;
 };
 
 // Who a message is from: a member with a live session, or a guest writing in the pickup portal
@@ -79,6 +83,13 @@ struct SendOutcome {
 
 enum class SealState { kValid, kInvalid };
 
+// A registered message as its recipient sees it (app/registered_mail.h).
+struct RegisteredStatus {
+  store::RegisteredState state = store::RegisteredState::kPending;
+  TimePoint deadline;
+  std::optional<TimePoint> decided_at;
+};
+
 struct MessageHeader {
   MessageId id;
   store::Folder folder = store::Folder::kInbox;
@@ -94,6 +105,9 @@ struct MessageHeader {
   bool sealed_by_portal = false;
   std::string thread_id;
   std::string in_reply_to;
+  // Registered mail for the reader; while not accepted, the header holds only id, folder,
+  // times, sender (address, name) and seal: subject, recipients and attachment count are empty.
+  std::optional<RegisteredStatus> registered;
 };
 
 struct ListedMessage {
@@ -123,6 +137,10 @@ enum class Withheld {
   // The seal does not verify: the text and attachments cannot be shown to be the sender's, so
   // no front end shows them (the header stays, marked broken). Attachments refuse to open.
   kSealBroken,
+  // Registered mail the reader has not accepted (refused, pending or expired): only the sender,
+  // that it is registered and its deadline are shown (MessageHeader::registered); attachments
+  // refuse to open (Conflict, acceptance-required).
+  kNotAccepted,
 };
 
 struct MessageView {
@@ -174,16 +192,20 @@ class Mailbox final {
   // Marks the message read. A message whose stored data fails to decrypt is Corruption (and
   // audited, or Unavailable when that cannot be); one whose seal does not verify comes with its
   // content withheld (MessageView::withheld), and its attachments are Conflict (seal-broken).
+  // Registered mail the caller has not accepted is neither decrypted beyond its summary nor
+  // marked read: its view is the notice (Withheld::kNotAccepted; app/registered_mail.h).
   Result<MessageView> Read(const AuthContext& ctx, std::string_view message_id);
   Result<AttachmentDownload> OpenAttachment(const AuthContext& ctx, std::string_view message_id,
                                             int index);
 
-  // For guests (app/guests.h): a message opened with its data key rather than a mailbox entry.
+  // For guests (app/guests.h): a message opened with its data key rather than a mailbox entry,
+  // by `recipient` (the guest's address: registered mail is withheld until they accept).
   // `actor` is recorded in the audit log.
   Result<MessageView> ReadWithKey(const store::MessageRecord& message,
-                                  const crypto::DataKey& data_key);
+                                  const crypto::DataKey& data_key, const std::string& recipient);
   Result<AttachmentDownload> OpenAttachmentWithKey(const store::MessageRecord& message,
                                                    const crypto::DataKey& data_key, int index,
+                                                   const std::string& recipient,
                                                    const std::string& actor);
 
   // Deletes uploads older than the configured upload_ttl that no message used (their blobs
@@ -196,11 +218,18 @@ class Mailbox final {
   Result<Opened> Open(KeyRing& keys, const store::MailboxItem& item);
   Result<Opened> OpenWithKey(crypto::DataKey data_key, const store::MessageRecord& message);
   Result<AttachmentDownload> OpenAttachmentOf(const Opened& opened, const MessageId& id, int index,
+                                              const std::string& recipient,
                                               const std::string& actor);
   // The view of an opened message: its content only when the seal verifies.
   static MessageView ViewOf(const Opened& opened, const store::MailboxEntry& entry,
                             MessageBody body);
   Status ValidateSend(const SendRequest& request) const;
+  // Registered mail (app/registered_mail.h) as the caller reads this entry: none in Sent.
+  Result<std::optional<RegisteredStatus>> RegisteredOfReader(const AuthContext& ctx,
+                                                             const store::MailboxEntry& entry);
+  // A listed header reduced to the notice while the caller has not accepted it.
+  Status WithholdForReader(const AuthContext& ctx, const store::MailboxEntry& entry,
+                           MessageHeader& header);
 
   Services s_;
 };

@@ -32,7 +32,8 @@ std::string StringField(const nlohmann::json& j, const char* key) {
 bool IsEvidenceType(std::string_view type) {
   for (std::string_view t :
        {"message.send", "message.portal_reply", "pickup.notified", "pickup.notify_failed",
-        "delivery.sent", "delivery.failed", "message.read", "pickup.unlock", "pickup.expired"}) {
+        "delivery.sent", "delivery.failed", "message.read", "pickup.unlock", "pickup.expired",
+        "message.accepted", "message.refused", "message.expired"}) {
     if (t == type) return true;
   }
   return false;
@@ -68,6 +69,14 @@ std::vector<receipts::EvidenceDocument> EvidenceOfLeaf(const tlog::LogEvent& e,
     events.push_back({EvidenceEvent::kContentHandover, ""});
   } else if (e.type == "pickup.expired" && !BoolField(details, "opened")) {
     events.push_back({EvidenceEvent::kContentHandoverFailure, "expired"});
+  } else if (e.type == "message.accepted") {
+    // Registered mail: the acceptance shows the content at once (app/registered_mail.h).
+    events.push_back({EvidenceEvent::kAcceptanceByRecipient, ""});
+    events.push_back({EvidenceEvent::kContentHandover, ""});
+  } else if (e.type == "message.refused") {
+    events.push_back({EvidenceEvent::kRejectionByRecipient, ""});
+  } else if (e.type == "message.expired") {
+    events.push_back({EvidenceEvent::kAcceptanceRejectionExpiry, "expired"});
   }
   std::vector<receipts::EvidenceDocument> out;
   for (auto& [event, reason] : events) {

@@ -74,6 +74,10 @@ struct AppConfig {
   std::chrono::seconds pickup_token_ttl{15 * 60};
   std::string guest_notice = "Sealpost keeps this message encrypted until you open it.";
   bool guest_notice_subject = false;  // the notification shows the message's subject
+  // Registered mail (app/registered_mail.h): the acceptance deadline recipients get unless the
+  // sender chooses one (SendRequest::acceptance_days), and the most a sender may choose.
+  std::chrono::seconds registered_deadline{14 * 24 * 3600};
+  std::chrono::seconds max_registered_deadline{90 * 24 * 3600};
   Limits limits;
 };
 

@@ -174,6 +174,8 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("guests", "max_muc_failures", a.max_muc_failures));
   SP_RETURN_IF_ERROR(r.Get("guests", "notice", a.guest_notice));
   SP_RETURN_IF_ERROR(r.Get("guests", "notice_subject", a.guest_notice_subject));
+  SP_RETURN_IF_ERROR(r.GetSeconds("registered", "deadline_seconds", a.registered_deadline));
+  SP_RETURN_IF_ERROR(r.GetSeconds("registered", "max_deadline_seconds", a.max_registered_deadline));
   auto& l = a.limits;
   SP_RETURN_IF_ERROR(r.Get("limits", "max_recipients", l.max_recipients));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_attachments", l.max_attachments));
@@ -225,6 +227,14 @@ Status Validate(const Config& c) {
     return InvalidArgument(
         "guests.max_pickup_ttl_seconds must be at least one day and pickup_ttl_seconds, and at "
         "most ten years");
+  }
+  if (c.app.registered_deadline.count() < 3600 ||
+      c.app.max_registered_deadline < c.app.registered_deadline ||
+      c.app.max_registered_deadline.count() < 24 * 3600 ||
+      c.app.max_registered_deadline.count() > int64_t{10} * 365 * 24 * 3600) {
+    return InvalidArgument(
+        "registered.deadline_seconds must be at least 3600, and registered.max_deadline_seconds "
+        "at least one day and deadline_seconds, and at most ten years");
   }
   if (c.app.guest_notice.size() > 1000 ||
       c.app.guest_notice.find_first_of("\r\n") != std::string::npos) {

@@ -269,6 +269,29 @@ TEST(ConfigTest, PickupExpiryLimitIsConfigurableAndChecked) {
               StatusIs(ErrorCode::kInvalidArgument));
 }
 
+TEST(ConfigTest, RegisteredMailDeadlinesAreConfigurableAndChecked) {
+  testutil::TempDir dir;
+  auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->app.registered_deadline, std::chrono::seconds(14 * 24 * 3600));
+  EXPECT_EQ(defaults->app.max_registered_deadline, std::chrono::seconds(90 * 24 * 3600));
+  auto c = LoadConfig(Write(dir,
+                            "[registered]\ndeadline_seconds = 172800\n"
+                            "max_deadline_seconds = 604800\n"),
+                      std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->app.registered_deadline, std::chrono::seconds(172800));
+  EXPECT_EQ(c->app.max_registered_deadline, std::chrono::seconds(604800));
+  // A maximum below the default, under a day, or a default under an hour: refused.
+  for (const char* bad : {"[registered]\nmax_deadline_seconds = 86400\n",
+                          "[registered]\ndeadline_seconds = 3600\nmax_deadline_seconds = 3600\n",
+                          "[registered]\ndeadline_seconds = 60\n"}) {
+    EXPECT_THAT(LoadConfig(Write(dir, bad), std::nullopt).status(),
+                StatusIs(ErrorCode::kInvalidArgument))
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::cmd
 

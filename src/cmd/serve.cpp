@@ -19,6 +19,7 @@
 #include "app/receipt_issuing.h"
 #include "app/routing.h"
 #include "app/secure_delivery.h"
+#include "app/registered_mail.h"
 #include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
@@ -330,6 +331,7 @@ int Serve(const Config& config) {
   app::SentMessages sent(services);
   app::AccountKeys account_keys(services);
   app::Contacts contacts(services);
+  app::RegisteredMail registered_mail(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -339,7 +341,7 @@ int Serve(const Config& config) {
                 config.app.limits.max_upload_bytes, config.max_json_bytes,
                 4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
                 std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views,
-                &routing});
+                &routing, &registered_mail});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {
@@ -389,6 +391,18 @@ int Serve(const Config& config) {
         if (!sessions.ok()) spdlog::warn("housekeeping: sessions: {}", sessions.ToString());
       },
       std::chrono::minutes(10));
+
+  // Registered mail not accepted by its deadline expires (app/registered_mail.h), each with its
+  // log leaf; deadlines are days away, so a round a minute is on time.
+  PeriodicTask registered_expiry(
+      [&] {
+        auto round = registered_mail.ExpireOverdue();
+        if (!round.ok()) spdlog::warn("registered mail: {}", round.status().ToString());
+        if (round.ok() && round->expired > 0) {
+          spdlog::info("registered mail: {} recipients let the deadline pass", round->expired);
+        }
+      },
+      std::chrono::minutes(1));
 
   // Receipts for the evidence events a checkpoint covers: a round after each sequencing round
   // (declared first: the sequencer wakes it), and every delay in case another process sequences.

@@ -44,7 +44,7 @@ struct ReasonRow {
 };
 
 // Indexed by Reason.
-constexpr std::array<ReasonRow, 38> kByReason{{
+constexpr std::array<ReasonRow, 43> kByReason{{
     {Reason::kNone, {"", "", ""}},
     {Reason::kMalformedRequest,
      {"malformed-request", "Malformed request", "The request is not well-formed HTTP."}},
@@ -140,6 +140,21 @@ constexpr std::array<ReasonRow, 38> kByReason{{
     {Reason::kMucNeeded,
      {"muc-needed", "Unlock code needed",
       "Enter the message unlock code once to move this message into your mailbox."}},
+    {Reason::kInvalidDeadline,
+     {"invalid-deadline", "Deadline out of range",
+      "The acceptance deadline is outside the allowed range."}},
+    {Reason::kNotRegistered,
+     {"not-registered", "Not registered mail",
+      "This message is not registered mail for you: there is nothing to accept or refuse."}},
+    {Reason::kAlreadyDecided,
+     {"already-decided", "Already decided",
+      "This registered message was already accepted, refused or expired."}},
+    {Reason::kDeadlinePassed,
+     {"deadline-passed", "Deadline passed",
+      "The deadline to accept this registered message has passed."}},
+    {Reason::kAcceptanceRequired,
+     {"acceptance-required", "Acceptance required",
+      "This is registered mail: accept it to see its content."}},
 }};
 
 constexpr bool RowsInOrder() {
@@ -152,7 +167,7 @@ constexpr bool RowsInOrder() {
   return true;
 }
 static_assert(RowsInOrder(), "catalogue rows must follow the enums' order");
-static_assert(static_cast<size_t>(Reason::kMucNeeded) + 1 == kByReason.size());
+static_assert(static_cast<size_t>(Reason::kAcceptanceRequired) + 1 == kByReason.size());
 static_assert(static_cast<size_t>(ErrorCode::kInternal) + 1 == kByCode.size());
 
 constexpr auto AllReasonsArray() {

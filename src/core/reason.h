@@ -76,6 +76,12 @@ enum class Reason : uint8_t {
   kAlreadyMember,
   kPickupWaitsForSender,
   kMucNeeded,
+  // Registered mail.
+  kInvalidDeadline,
+  kNotRegistered,
+  kAlreadyDecided,
+  kDeadlinePassed,
+  kAcceptanceRequired,
 };
 
 struct ClientFace {

@@ -97,6 +97,7 @@ int ReasonStatus(Reason reason) {
     case Reason::kMucRequired:
     case Reason::kInvalidExpiry:
     case Reason::kInvalidMuc:
+    case Reason::kInvalidDeadline:
       return 400;
     case Reason::kLinkInvalid:
     case Reason::kPickupNotFound:
@@ -107,6 +108,10 @@ int ReasonStatus(Reason reason) {
     case Reason::kPickupEnrolled:
     case Reason::kAlreadyMember:
     case Reason::kPickupWaitsForSender:
+    case Reason::kNotRegistered:
+    case Reason::kAlreadyDecided:
+    case Reason::kDeadlinePassed:
+    case Reason::kAcceptanceRequired:
       return 409;
     case Reason::kMucLocked:
       return 423;

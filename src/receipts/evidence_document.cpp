@@ -16,7 +16,7 @@ struct EventRow {
 };
 
 // The names are ETSI EN 319 522-1's event names, written in one word.
-constexpr std::array<EventRow, 8> kEvents = {{
+constexpr std::array<EventRow, 9> kEvents = {{
     {EvidenceEvent::kSubmissionAcceptance, "SubmissionAcceptance"},
     {EvidenceEvent::kSubmissionRejection, "SubmissionRejection"},
     {EvidenceEvent::kContentConsignment, "ContentConsignment"},
@@ -25,6 +25,7 @@ constexpr std::array<EventRow, 8> kEvents = {{
     {EvidenceEvent::kContentHandoverFailure, "ContentHandoverFailure"},
     {EvidenceEvent::kAcceptanceByRecipient, "AcceptanceByRecipient"},
     {EvidenceEvent::kRejectionByRecipient, "RejectionByRecipient"},
+    {EvidenceEvent::kAcceptanceRejectionExpiry, "AcceptanceRejectionExpiry"},
 }};
 
 // Leaves named in docs/formats/log-entry.md, "Evidence events". message.send and
@@ -37,10 +38,13 @@ constexpr std::array<std::string_view, 5> kConsigned = {
     "message.send", "message.portal_reply", "pickup.notified", "mail.sent", "delivery.sent"};
 constexpr std::array<std::string_view, 3> kConsignFailed = {"pickup.notify_failed", "mail.failed",
                                                             "delivery.failed"};
-constexpr std::array<std::string_view, 2> kHandedOver = {"pickup.unlock", "message.read"};
+// Registered mail: accepting hands the content over in the same step (app/registered_mail.h).
+constexpr std::array<std::string_view, 3> kHandedOver = {"pickup.unlock", "message.read",
+                                                         "message.accepted"};
 constexpr std::array<std::string_view, 1> kHandoverFailed = {"pickup.expired"};
-constexpr std::array<std::string_view, 1> kAccepted = {"registered.accepted"};
-constexpr std::array<std::string_view, 1> kRefused = {"registered.refused"};
+constexpr std::array<std::string_view, 1> kAccepted = {"message.accepted"};
+constexpr std::array<std::string_view, 1> kRefused = {"message.refused"};
+constexpr std::array<std::string_view, 1> kAcceptanceExpired = {"message.expired"};
 
 bool IsFieldText(std::string_view v) {
   if (v.empty() || v.size() > kMaxEvidenceFieldBytes) return false;
@@ -190,6 +194,8 @@ std::span<const std::string_view> LogEventTypes(EvidenceEvent event) {
       return kAccepted;
     case EvidenceEvent::kRejectionByRecipient:
       return kRefused;
+    case EvidenceEvent::kAcceptanceRejectionExpiry:
+      return kAcceptanceExpired;
   }
   return {};
 }

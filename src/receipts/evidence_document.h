@@ -44,9 +44,10 @@ enum class EvidenceEvent : uint8_t {
                                // pickup notification sent (delivery-method says which)
   kContentConsignmentFailure,  // consignment failed for good (reason: the remote reply)
   kContentHandover,            // the recipient opened it (after log-in or unlock)
-  kContentHandoverFailure,     // not opened or not accepted in time (reason: "expired")
+  kContentHandoverFailure,     // a guest's pickup not opened in time (reason: "expired")
   kAcceptanceByRecipient,      // registered mail: the recipient accepted it
   kRejectionByRecipient,       // … or refused it
+  kAcceptanceRejectionExpiry,  // … or neither by the deadline (reason: "expired")
 };
 
 enum class DeliveryMethod : uint8_t {
@@ -94,7 +95,8 @@ Result<EvidenceDocument> ParseEvidenceDocument(std::string_view text);
 // LogEventTypes(document.event), about document.message_id (its subject), at document.time_ms,
 // and — when the leaf's details name them — for that recipient ("recipient" or "to"), delivery
 // method ("method"), sender ("sender") and sealed digest ("sealed_digest"); a send leaf attests
-// consignment into a mailbox only, and an expiry leaf with "opened": true no handover failure.
+// consignment into a mailbox only, and an expiry leaf with "opened": true no handover failure;
+// "message.expired" (registered mail) attests the expiry of an acceptance only.
 // Unauthenticated naming the first difference otherwise.
 Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument& document);
 

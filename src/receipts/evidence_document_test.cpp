@@ -71,7 +71,7 @@ TEST(EvidenceDocumentTest, RefusesEveryNonCanonicalVariant) {
 }
 
 TEST(EvidenceDocumentTest, EveryEventHasAnEtsiNameThatRoundTrips) {
-  for (int i = 0; i <= static_cast<int>(EvidenceEvent::kRejectionByRecipient); ++i) {
+  for (int i = 0; i <= static_cast<int>(EvidenceEvent::kAcceptanceRejectionExpiry); ++i) {
     const auto e = static_cast<EvidenceEvent>(i);
     EXPECT_FALSE(EvidenceEventName(e).empty());
     EXPECT_EQ(ParseEvidenceEventName(EvidenceEventName(e)), e);
@@ -183,6 +183,42 @@ TEST(EvidenceDocumentTest, AnExpiryAfterTheHandoverIsNoHandoverFailure) {
   EXPECT_THAT(CheckLeafRecordsEvent(entry, d), IsOk());
   entry.event.details = R"({"recipient":"bob@example.org","method":"pickup","opened":true})";
   EXPECT_THAT(CheckLeafRecordsEvent(entry, d), StatusIs(ErrorCode::kUnauthenticated));
+}
+
+// Registered mail: each decision leaf attests its own event (an acceptance also the handover),
+// for the recipient it names, and no other.
+TEST(EvidenceDocumentTest, RegisteredMailLeavesAttestTheirDecisionForTheirRecipient) {
+  EvidenceDocument d = Sample();
+  d.delivery_method = DeliveryMethod::kPickup;
+  tlog::LogEntry entry;
+  const std::string bob = R"({"recipient":"bob@example.org","method":"pickup"})";
+  const std::string carol = R"({"recipient":"carol@example.org","method":"pickup"})";
+  const struct {
+    const char* type;
+    EvidenceEvent attests;
+    EvidenceEvent not_attests;
+  } cases[] = {
+      {"message.accepted", EvidenceEvent::kAcceptanceByRecipient,
+       EvidenceEvent::kRejectionByRecipient},
+      {"message.accepted", EvidenceEvent::kContentHandover,
+       EvidenceEvent::kAcceptanceRejectionExpiry},
+      {"message.refused", EvidenceEvent::kRejectionByRecipient,
+       EvidenceEvent::kAcceptanceByRecipient},
+      {"message.expired", EvidenceEvent::kAcceptanceRejectionExpiry,
+       EvidenceEvent::kContentHandoverFailure},
+  };
+  for (const auto& c : cases) {
+    entry.event = {d.time_ms, c.type, "u-2", "m-1", bob};
+    d.event = c.attests;
+    EXPECT_THAT(CheckLeafRecordsEvent(entry, d), IsOk()) << c.type;
+    entry.event.details = carol;
+    EXPECT_THAT(CheckLeafRecordsEvent(entry, d), StatusIs(ErrorCode::kUnauthenticated)) << c.type;
+    entry.event.details = bob;
+    d.event = c.not_attests;
+    EXPECT_THAT(CheckLeafRecordsEvent(entry, d), StatusIs(ErrorCode::kUnauthenticated)) << c.type;
+  }
+  EXPECT_EQ(EvidenceEventName(EvidenceEvent::kAcceptanceRejectionExpiry),
+            "AcceptanceRejectionExpiry");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 // The interface is split by domain, one header each: accounts (users, sessions, tokens), messages,
 // guests, outbox, audit (the legacy hash chain), log (the transparency log), platform, keys,
 // evidence and secure_delivery (store/<domain>_store.h). Store hands out a reader per domain
+// evidence and registered (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -33,6 +34,7 @@
 #include "store/platform_store.h"
 #include "store/records.h"
 #include "store/secure_delivery_store.h"
+#include "store/registered_store.h"
 
 namespace sealpost::store {
 
@@ -53,6 +55,7 @@ class WriteTxn {
   virtual EvidenceWriter& evidence() = 0;
   virtual KeyRotationWriter& key_rotation() = 0;
   virtual SecureDeliveryWriter& secure_delivery() = 0;
+  virtual RegisteredWriter& registered() = 0;
 };
 
 class Store {
@@ -77,6 +80,7 @@ class Store {
   virtual EvidenceReader& evidence() = 0;
   virtual KeyRotationReader& key_rotation() = 0;
   virtual SecureDeliveryReader& secure_delivery() = 0;
+  virtual RegisteredReader& registered() = 0;
 };
 
 }  // namespace sealpost::store

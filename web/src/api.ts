@@ -279,6 +279,14 @@ export interface Seal {
   kind?: string;
 }
 
+// Registered mail as its recipient sees it: until `state` is 'accepted', the server sends only
+// the sender, this and the deadline (no subject, recipients, text or attachments).
+export interface RegisteredStatus {
+  state: 'pending' | 'accepted' | 'refused' | 'expired';
+  deadline: string;
+  decided_at?: string;
+}
+
 export interface MessageHeader {
   id: string;
   folder: 'inbox' | 'sent';
@@ -290,6 +298,7 @@ export interface MessageHeader {
   attachment_count?: number;
   seal: Seal;
   thread_id?: string;
+  registered?: RegisteredStatus;
   // A message to a new member not yet re-sealed into their mailbox (only id, from, created_at).
   waiting?: boolean;
 }
@@ -353,6 +362,7 @@ export interface PickupView {
   html: string;
   attachments: AttachmentInfo[];
   content_withheld?: ContentWithheld;
+  registered?: RegisteredStatus;
   seal: Seal;
   pickup_token: string;
   pickup_token_expires_at: string;
@@ -473,11 +483,18 @@ export const api = {
     mucs?: Record<string, string>;
     generate_mucs?: boolean;
     expires_in_days?: number;
+    registered?: boolean;
+    acceptance_days?: number;
   }) => call<{ id: string; generated_mucs?: Record<string, string> }>('POST', '/messages', msg),
   issueMuc: (id: string, address: string, muc: string | null) =>
     call<{ address: string; generated_muc?: string }>(
       'POST', `/messages/${encodeURIComponent(id)}/muc`,
       muc ? { address, muc } : { address, generate: true }),
+  // Registered mail: accepting answers with the content; refusing with the state.
+  acceptRegistered: (id: string) =>
+    call<MessageView>('POST', `/messages/${encodeURIComponent(id)}/accept`),
+  refuseRegistered: (id: string) =>
+    call<{ id: string; state: string }>('POST', `/messages/${encodeURIComponent(id)}/refuse`),
   recall: (id: string) =>
     call<{ recalled: string[]; kept: string[] }>('POST', `/messages/${encodeURIComponent(id)}/recall`),
   receipts: (id: string) =>
@@ -506,6 +523,13 @@ export const pickup = {
   reply: (token: string, reply: { text: string; attachments: Attachment[]; reply_all: boolean }) =>
     call<{ id: string; to: string[] }>('POST', '/pickup/reply', reply,
                                        { anonymous: true, headers: { [PICKUP_TOKEN]: token } }),
+  // Registered mail: the message as the guest may now see it (content after acceptance).
+  accept: (token: string) =>
+    call<PickupView>('POST', '/pickup/accept', undefined,
+                     { anonymous: true, headers: { [PICKUP_TOKEN]: token } }),
+  refuse: (token: string) =>
+    call<PickupView>('POST', '/pickup/refuse', undefined,
+                     { anonymous: true, headers: { [PICKUP_TOKEN]: token } }),
   enrol: (token: string, password: string, display_name: string) =>
     call<{ email: string; recovery_code: string; csrf_token: string }>(
       'POST', '/pickup/enrol', display_name ? { password, display_name } : { password },

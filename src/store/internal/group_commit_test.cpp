@@ -32,6 +32,7 @@ class NoTxn final : public WriteTxn {
   EvidenceWriter& evidence() override { std::abort(); }
   KeyRotationWriter& key_rotation() override { std::abort(); }
   SecureDeliveryWriter& secure_delivery() override { std::abort(); }
+  RegisteredWriter& registered() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

@@ -76,6 +76,7 @@ class PostgresStore final : public Store {
         evidence_(reader_),
         key_rotation_(reader_),
         secure_delivery_(reader_),
+        registered_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -99,6 +100,7 @@ class PostgresStore final : public Store {
   EvidenceReader& evidence() override { return evidence_; }
   KeyRotationReader& key_rotation() override { return key_rotation_; }
   SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
+  RegisteredReader& registered() override { return registered_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -189,6 +191,7 @@ class PostgresStore final : public Store {
   PgEvidenceReader evidence_;
   PgKeyRotationReader key_rotation_;
   PgSecureDeliveryReader secure_delivery_;
+  PgRegisteredReader registered_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

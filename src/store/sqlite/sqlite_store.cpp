@@ -42,6 +42,7 @@ class SqliteStore final : public Store {
         evidence_(readers_),
         key_rotation_(readers_),
         secure_delivery_(readers_),
+        registered_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -61,6 +62,7 @@ class SqliteStore final : public Store {
   EvidenceReader& evidence() override { return evidence_; }
   KeyRotationReader& key_rotation() override { return key_rotation_; }
   SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
+  RegisteredReader& registered() override { return registered_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -113,6 +115,7 @@ class SqliteStore final : public Store {
   SqliteEvidenceReader evidence_;
   SqliteKeyRotationReader key_rotation_;
   SqliteSecureDeliveryReader secure_delivery_;
+  SqliteRegisteredReader registered_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

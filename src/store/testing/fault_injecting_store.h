@@ -56,6 +56,7 @@ class FaultInjectingStore final : public Store {
   EvidenceReader& evidence() override { return inner_.evidence(); }
   KeyRotationReader& key_rotation() override { return inner_.key_rotation(); }
   SecureDeliveryReader& secure_delivery() override { return inner_.secure_delivery(); }
+  RegisteredReader& registered() override { return inner_.registered(); }
 
  private:
   Store& inner_;

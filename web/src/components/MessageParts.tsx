@@ -28,8 +28,13 @@ export function MessageMeta({ from, to, createdAt }: { from?: { email: string; n
     <dl class="meta">
       <dt>From</dt>
       <dd>{sender(from)}</dd>
-      <dt>To</dt>
-      <dd>{(to || []).join(', ')}</dd>
+      {/* Registered mail before acceptance: the recipients are withheld with the content. */}
+      {to && to.length > 0 && (
+        <>
+          <dt>To</dt>
+          <dd>{to.join(', ')}</dd>
+        </>
+      )}
       <dt>Sent</dt>
       <dd>
         <time dateTime={createdAt}>{formatFullTime(createdAt)}</time>

@@ -37,6 +37,9 @@ const EVENT: Record<string, string> = {
   ContentConsignmentFailure: 'Receipt: delivery failed',
   ContentHandover: 'Receipt: opened',
   ContentHandoverFailure: 'Receipt: not opened in time',
+  AcceptanceByRecipient: 'Receipt: accepted (registered)',
+  RejectionByRecipient: 'Receipt: refused (registered)',
+  AcceptanceRejectionExpiry: 'Receipt: not accepted by the deadline',
 };
 
 // The signed receipts for one recipient, each a download (verifiable offline).

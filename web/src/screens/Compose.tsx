@@ -118,6 +118,9 @@ export function Compose() {
   const [mucNeeded, setMucNeeded] = useState<string[] | null>(null);
   const [mucChoices, setMucChoices] = useState<Record<string, MucChoice>>({});
   const [expiry, setExpiry] = useState(0);
+  // Registered mail: recipients accept (or refuse) before they see the content, within these days.
+  const [registered, setRegistered] = useState(false);
+  const [acceptanceDays, setAcceptanceDays] = useState(14);
   // Codes Sealpost generated for them: shown once, then the message.
   const [generated, setGenerated] = useState<{ id: string; codes: Record<string, string> } | null>(null);
   useEffect(() => {
@@ -187,6 +190,8 @@ export function Compose() {
         generate_mucs: generateMucs || undefined,
         mucs,
         expires_in_days: LIMITS.maxExpiryDays && expiry ? expiry : undefined,
+        registered: registered || undefined,
+        acceptance_days: registered ? acceptanceDays : undefined,
         to: recipients,
         subject: d.subject,
         text: d.text,
@@ -205,6 +210,7 @@ export function Compose() {
         setMucNeeded(err.extra.addresses as string[]);
       } else if (err instanceof ApiError && (err.type === 'invalid-recipient' || err.type === 'invalid-muc')) setErrors({ to: msg });
       else if (err instanceof ApiError && err.type === 'invalid-subject') setErrors({ subject: msg });
+      else if (err instanceof ApiError && err.type === 'invalid-deadline') setErrors({ deadline: msg });
       else setFormError(msg);
     } finally {
       setBusy(false);
@@ -381,6 +387,26 @@ export function Compose() {
                 );
               })}
             </ul>
+          )}
+        </fieldset>
+        <fieldset class="field registered">
+          <legend>Registered mail</legend>
+          <label>
+            <input type="checkbox" checked={registered} aria-describedby="registered-hint"
+                   onChange={(e) => setRegistered(e.currentTarget.checked)} /> Registered: recipients must accept it first
+          </label>
+          <p class="hint" id="registered-hint">
+            They see only that it is from you and registered, and accept or refuse it before the subject, text and
+            attachments are shown. You get a signed receipt for each answer.
+          </p>
+          {registered && (
+            <>
+              <label for="acceptance-days">Days to accept</label>
+              <input id="acceptance-days" type="number" min={1} max={365} value={String(acceptanceDays)}
+                     aria-invalid={errors.deadline ? 'true' : undefined}
+                     onInput={(e) => setAcceptanceDays(Number(e.currentTarget.value))} />
+              {errors.deadline && <p class="error" role="alert">{errors.deadline}</p>}
+            </>
           )}
         </fieldset>
         <FormError message={formError} />

@@ -127,7 +127,9 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
                   <time class="mi-time" dateTime={m.created_at}>{formatTime(m.created_at)}</time>
                 </span>
                 <span class="mi-bottom">
-                  <span class="mi-subject">{broken && m.subject === undefined ? '(cannot be shown)' : m.subject || '(no subject)'}</span>
+                  <span class="mi-subject">{m.registered && m.registered.state !== 'accepted'
+                    ? `Registered mail (${m.registered.state === 'pending' ? 'accept to open' : m.registered.state})`
+                    : broken && m.subject === undefined ? '(cannot be shown)' : m.subject || '(no subject)'}</span>
                   {(m.attachment_count || 0) > 0 && (
                     <span class="mi-att">
                       <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">

@@ -3,7 +3,8 @@ import { api, ApiError, attachmentUrl, type MessageView } from '../api';
 import { FormError, Notice } from '../components/Field';
 import { Link } from '../components/Link';
 import { useTitle } from '../components/Page';
-import { AttachmentList, MessageMeta, MessageText } from '../components/MessageParts';
+import { AttachmentList, MessageMeta, MessageText, sender } from '../components/MessageParts';
+import { RegisteredNotice } from '../components/Registered';
 import { Recipients } from '../components/Recipients';
 import { SealBanner } from '../components/Seal';
 
@@ -13,7 +14,9 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
   const [error, setError] = useState<string | null>(null);
   // Bumped to fetch the message again (recipients' states after a recall or a new code).
   const [version, setVersion] = useState(0);
-  useTitle(msg ? msg.subject || '(no subject)' : broken ? 'Seal broken' : 'Message');
+  // Registered mail not accepted: the server sent only the notice.
+  const awaiting = !!msg?.registered && msg.registered.state !== 'accepted';
+  useTitle(msg ? (awaiting ? 'Registered mail' : msg.subject || '(no subject)') : broken ? 'Seal broken' : 'Message');
 
   useEffect(() => {
     setMsg(null);
@@ -50,10 +53,18 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
   return (
     <article class="message">
       {justSent && <Notice>Message sent and sealed.</Notice>}
-      <h1 tabIndex={-1}>{msg.subject || '(no subject)'}</h1>
+      <h1 tabIndex={-1}>{awaiting ? 'Registered mail' : msg.subject || '(no subject)'}</h1>
       <SealBanner status={msg.seal.status} signer={msg.seal.signer} kind={msg.seal.kind} />
+      {msg.registered && (
+        <RegisteredNotice registered={msg.registered} from={sender(msg.from)}
+                          onAccept={async () => setMsg(await api.acceptRegistered(msg.id))}
+                          onRefuse={async () => {
+                            await api.refuseRegistered(msg.id);
+                            setVersion((v) => v + 1);
+                          }} />
+      )}
       <MessageMeta from={msg.from} to={msg.to} createdAt={msg.created_at} />
-      {msg.content_withheld && <p class="hint">The text and attachments are not shown: {msg.content_withheld.detail}</p>}
+      {msg.content_withheld && !awaiting && <p class="hint">The text and attachments are not shown: {msg.content_withheld.detail}</p>}
       {msg.seal.status === 'valid' && !msg.content_withheld && (
         <>
           <MessageText text={msg.text} html={msg.html} />

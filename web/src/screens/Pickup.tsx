@@ -12,6 +12,7 @@ import { LoginForm } from '../components/LoginForm';
 import { AttachmentList, MessageMeta, MessageText, sender } from '../components/MessageParts';
 import { useTitle } from '../components/Page';
 import { RecoveryCode } from '../components/RecoveryCode';
+import { RegisteredNotice } from '../components/Registered';
 import { SealBanner } from '../components/Seal';
 import { formatBytes, formatFullTime, formatTime, passwordProblem } from '../format';
 import { LIMITS } from '../limits';
@@ -508,7 +509,8 @@ export function Pickup() {
     }
     requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
   }, [phase.kind]);
-  useTitle(phase.kind === 'read' ? phase.view.subject || '(no subject)' : 'Secure message');
+  const awaiting = phase.kind === 'read' && !!phase.view.registered && phase.view.registered.state !== 'accepted';
+  useTitle(phase.kind === 'read' ? (awaiting ? 'Registered mail' : phase.view.subject || '(no subject)') : 'Secure message');
 
   // The pickup token works for a short time only; say so when it has run out.
   const view = phase.kind === 'read' ? phase.view : null;
@@ -610,10 +612,22 @@ export function Pickup() {
   return (
     <>
       <article class="message">
-        <h1 tabIndex={-1}>{v.subject || '(no subject)'}</h1>
+        <h1 tabIndex={-1}>{awaiting ? 'Registered mail' : v.subject || '(no subject)'}</h1>
         <SealBanner status={v.seal.status} signer={v.seal.signer} kind={v.seal.kind} />
+        {v.registered && (
+          <RegisteredNotice registered={v.registered} from={sender(v.from)}
+                            onAccept={async () => {
+                              // The answer is the message with its content; the token stays.
+                              const now = await pickup.accept(v.pickup_token);
+                              setPhase({ kind: 'read', view: { ...v, content_withheld: undefined, ...now, can_reply: true } });
+                            }}
+                            onRefuse={async () => {
+                              const now = await pickup.refuse(v.pickup_token);
+                              setPhase({ kind: 'read', view: { ...v, ...now } });
+                            }} />
+        )}
         <MessageMeta from={v.from} to={v.to} createdAt={v.created_at} />
-        {v.content_withheld && <p class="hint">The text and attachments are not shown: {v.content_withheld.detail}</p>}
+        {v.content_withheld && !awaiting && <p class="hint">The text and attachments are not shown: {v.content_withheld.detail}</p>}
         {valid && (
           <>
             <MessageText text={v.text} html={v.html} />

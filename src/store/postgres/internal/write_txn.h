@@ -15,6 +15,7 @@
 #include "store/postgres/internal/outbox.h"
 #include "store/postgres/internal/platform.h"
 #include "store/postgres/internal/secure_delivery.h"
+#include "store/postgres/internal/registered.h"
 #include "store/postgres/internal/txn.h"
 #include "store/store.h"
 
@@ -35,7 +36,8 @@ class PgWriteTxn final : public WriteTxn {
         keys_(txn_),
         evidence_(txn_),
         key_rotation_(txn_),
-        secure_delivery_(txn_) {}
+        secure_delivery_(txn_),
+        registered_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -51,6 +53,7 @@ class PgWriteTxn final : public WriteTxn {
   EvidenceWriter& evidence() override { return evidence_; }
   KeyRotationWriter& key_rotation() override { return key_rotation_; }
   SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
+  RegisteredWriter& registered() override { return registered_; }
 
  private:
   PgTxn txn_;
@@ -65,6 +68,7 @@ class PgWriteTxn final : public WriteTxn {
   PgEvidenceWriter evidence_;
   PgKeyRotationWriter key_rotation_;
   PgSecureDeliveryWriter secure_delivery_;
+  PgRegisteredWriter registered_;
 };
 
 }  // namespace sealpost::store::postgres

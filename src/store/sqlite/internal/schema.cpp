@@ -308,6 +308,19 @@ CREATE TABLE secure_copies(
 CREATE INDEX secure_copies_by_message ON secure_copies(message_id);
 CREATE INDEX secure_copies_due ON secure_copies(next_attempt_ms) WHERE state IN (0, 2);
 )sql",
+      // 14: registered mail (app/registered_mail.h): per recipient, the acceptance deadline and the
+      // decision (state 0 pending, 1 accepted, 2 refused, 3 expired; decided_ms 0 while pending).
+      R"sql(
+CREATE TABLE registered_recipients(
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  deadline_ms INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  decided_ms INTEGER NOT NULL,
+  PRIMARY KEY(message_id, recipient)
+) STRICT;
+CREATE INDEX registered_pending_by_deadline ON registered_recipients(deadline_ms) WHERE state = 0;
+)sql",
   };
   return kMigrations;
 }

@@ -14,6 +14,7 @@
 #include "store/sqlite/internal/outbox.h"
 #include "store/sqlite/internal/platform.h"
 #include "store/sqlite/internal/secure_delivery.h"
+#include "store/sqlite/internal/registered.h"
 #include "store/store.h"
 
 namespace sealpost::store::sqlite {
@@ -31,7 +32,8 @@ class SqliteWriteTxn final : public WriteTxn {
         keys_(db),
         evidence_(db),
         key_rotation_(db),
-        secure_delivery_(db) {}
+        secure_delivery_(db),
+        registered_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -44,6 +46,7 @@ class SqliteWriteTxn final : public WriteTxn {
   EvidenceWriter& evidence() override { return evidence_; }
   KeyRotationWriter& key_rotation() override { return key_rotation_; }
   SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
+  RegisteredWriter& registered() override { return registered_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -57,6 +60,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteEvidenceWriter evidence_;
   SqliteKeyRotationWriter key_rotation_;
   SqliteSecureDeliveryWriter secure_delivery_;
+  SqliteRegisteredWriter registered_;
 };
 
 }  // namespace sealpost::store::sqlite
