@@ -11,6 +11,7 @@
 #include "app/accounts.h"
 #include "app/admin.h"
 #include "app/contacts.h"
+#include "app/evidence_package.h"
 #include "app/folders.h"
 #include "app/guests.h"
 #include "app/mailbox.h"
@@ -54,6 +55,8 @@ struct ApiDeps {
   app::Contacts* contacts = nullptr;
   // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
   app::Receipts* receipts = nullptr;
+  // GET /api/v1/messages/{id}/evidence (the evidence package); not served when null.
+  app::EvidencePackages* evidence = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -45,6 +45,7 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/messages/{id}/recall",
                            "/api/v1/messages/{id}/receipts",
                            "/api/v1/messages/{id}/receipts/{receipt_id}",
+                           "/api/v1/messages/{id}/evidence",
                            "/tsa",
                            "/api/v1/pki/root.pem",
                            "/api/v1/pki/root.der",

@@ -72,6 +72,8 @@ struct SendOutcome {
   std::vector<std::string> muc_required;
   // Generated MUCs by address: shown to the sender once, never stored.
   std::map<std::string, crypto::SecretString> generated_mucs;
+  // A refused send with SubmissionRejection evidence (app/submission_rejection.h): its id.
+  std::string submission_id;
 };
 
 enum class SealState { kValid, kInvalid };
@@ -154,6 +156,7 @@ class Mailbox final {
 
   Result<std::unique_ptr<UploadSession>> BeginUpload(const AuthContext& ctx,
                                                      std::optional<uint64_t> declared_size);
+  // A refusal of the submission itself is recorded as evidence (app/submission_rejection.h).
   Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request,
                          SendOutcome* outcome = nullptr);
   // Send for any author; `thread_id` is the thread of request.in_reply_to ("" for a new one).
@@ -198,6 +201,8 @@ class Mailbox final {
   static MessageView ViewOf(const Opened& opened, const store::MailboxEntry& entry,
                             MessageBody body);
   Status ValidateSend(const SendRequest& request) const;
+  Result<MessageId> SendMember(const AuthContext& ctx, const SendRequest& request,
+                               SendOutcome* outcome);
 
   Services s_;
 };

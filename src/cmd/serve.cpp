@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "app/accounts.h"
+#include "app/evidence_package.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
 #include "app/public_log.h"
@@ -218,6 +219,7 @@ int Serve(const Config& config) {
   services.receipt_issuer = receipt_issuer->get();
   app::ReceiptIssuing receipt_issuing(services);
   app::Receipts receipt_views(services);
+  app::EvidencePackages evidence_packages(services);
   // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
   // with its own relay session per batch; claims are leased, so they never send the same mail.
   app::MailDeliverer mail_deliverer(services);
@@ -268,7 +270,8 @@ int Serve(const Config& config) {
                 [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                 config.app.limits.max_upload_bytes, config.max_json_bytes,
                 4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
-                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views});
+                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views,
+                &evidence_packages});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {
