@@ -21,6 +21,8 @@
 #   8. secure copies (secure_copy_bench): the whole per-recipient copy (delivery::BuildSecureCopy:
 #      MIME with header protection, sign, encrypt, outer message) for P-256, RSA-3072 and
 #      Cv25519 recipients against the bare OpenSSL / RNP loops; target ≥ 0.8 × bare.
+#   9. evidence (evidence_send_bench): sends with the transparency log against sends with event
+#      recording switched off, one process on SQLite, same run; target ≥ 0.9 ×.
 #
 # A missed target is printed as FAIL and the script still exits 0; it exits non-zero only when
 # something breaks (server does not start, enrolment or an upload fails, bytes differ…).
@@ -56,12 +58,14 @@ if [[ $build_type != Release ]]; then
   echo "bench: $BUILD is configured as '${build_type:-unknown}'; reconfiguring it as Release"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD" --target sealpost http_send_load sqlite_baseline aead_baseline \
-    pgp_encrypt_bench smime_sign_encrypt log_bench receipt_issue_bench secure_copy_bench
+    pgp_encrypt_bench smime_sign_encrypt log_bench receipt_issue_bench secure_copy_bench \
+    evidence_send_bench
 fi
 SEALPOST=$BUILD/src/cmd/sealpost
 for exe in "$SEALPOST" "$BUILD/bench/http_send_load" "$BUILD/bench/sqlite_baseline" \
   "$BUILD/bench/aead_baseline" "$BUILD/bench/pgp_encrypt_bench" "$BUILD/bench/smime_sign_encrypt" \
-  "$BUILD/bench/log_bench" "$BUILD/bench/receipt_issue_bench" "$BUILD/bench/secure_copy_bench"; do
+  "$BUILD/bench/log_bench" "$BUILD/bench/receipt_issue_bench" "$BUILD/bench/secure_copy_bench" \
+  "$BUILD/bench/evidence_send_bench"; do
   [[ -x $exe ]] || die "$exe is missing; build first (make bench)"
 done
 
@@ -332,6 +336,13 @@ section "secure copies: BuildSecureCopy vs bare OpenSSL CMS / RNP, 10 KiB"
 copy_result() { sed -n "s/^RESULT recipient=$1 .*\b$2=\([^ ]*\).*/\1/p" "$WORK/secure_copy.txt"; }
 COPY_TARGET=0.8
 
+section "evidence: sends with the log vs without (one process, SQLite, same disk)"
+"$BUILD/bench/evidence_send_bench" "$SECONDS_MEASURED" "$WORK/evidence" | tee "$WORK/evidence.txt"
+EVIDENCE_WITH=$(result with_log "$WORK/evidence.txt")
+EVIDENCE_WITHOUT=$(result without_log "$WORK/evidence.txt")
+EVIDENCE_RATIO=$(result ratio "$WORK/evidence.txt")
+EVIDENCE_TARGET=0.9
+
 section "summary"
 # ASCII only in the table, so that printf's byte-based padding lines the columns up.
 row() { printf '%-40s %-36s %-8s %s\n' "$@"; }
@@ -370,6 +381,9 @@ for r in p256 rsa3072 cv25519; do
     "$(copy_result $r full_per_s) / $(copy_result $r bare_per_s) = $(copy_result $r ratio)" \
     ">= $COPY_TARGET" "$(verdict "$(copy_result $r ratio) >= $COPY_TARGET")"
 done
+
+row "evidence: sends/s with log / without" "$EVIDENCE_WITH / $EVIDENCE_WITHOUT = $EVIDENCE_RATIO" \
+  ">= $EVIDENCE_TARGET" "$(verdict "$EVIDENCE_RATIO >= $EVIDENCE_TARGET")"
 
 # Different bytes coming back is a correctness failure, not a missed performance target.
 [[ $SHA_OK == PASS ]] || die "the downloaded attachment differs from the uploaded one"

@@ -11,6 +11,7 @@
 #include "app/accounts.h"
 #include "app/admin.h"
 #include "app/contacts.h"
+#include "app/evidence_package.h"
 #include "app/folders.h"
 #include "app/guests.h"
 #include "app/mailbox.h"
@@ -61,6 +62,8 @@ struct ApiDeps {
   // POST /api/v1/messages/{id}/{accept,refuse} and /api/v1/pickup/{accept,refuse} (registered
   // mail); not served when null.
   app::RegisteredMail* registered = nullptr;
+  // GET /api/v1/messages/{id}/evidence (the evidence package); not served when null.
+  app::EvidencePackages* evidence = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

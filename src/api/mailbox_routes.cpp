@@ -110,10 +110,13 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
         if (!request.ok()) return ApiError(request.status());
         app::SendOutcome outcome;
         auto id = mailbox.Send(*auth.ctx, *request, &outcome);
-        if (!id.ok() && !outcome.muc_required.empty()) {
-          return http::ProblemFromStatus(id.status(), json{{"addresses", outcome.muc_required}});
+        if (!id.ok()) {
+          // A refusal with evidence names the submission its receipts are about.
+          json members = json::object();
+          if (!outcome.muc_required.empty()) members["addresses"] = outcome.muc_required;
+          if (!outcome.submission_id.empty()) members["submission_id"] = outcome.submission_id;
+          return http::ProblemFromStatus(id.status(), members);
         }
-        if (!id.ok()) return ApiError(id.status());
         json out = {{"id", id->str()}};
         for (const auto& [address, muc] : outcome.generated_mucs) {
           out["generated_mucs"][address] = muc.view();

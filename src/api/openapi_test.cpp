@@ -49,6 +49,7 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/pickup/refuse",
                            "/api/v1/messages/{id}/receipts",
                            "/api/v1/messages/{id}/receipts/{receipt_id}",
+                           "/api/v1/messages/{id}/evidence",
                            "/tsa",
                            "/api/v1/pki/root.pem",
                            "/api/v1/pki/root.der",

@@ -2,9 +2,11 @@
 //
 //   GET /api/v1/messages/{id}/receipts                the receipts issued so far, per recipient
 //   GET /api/v1/messages/{id}/receipts/{receipt_id}   one receipt, DER CMS SignedData
+//   GET /api/v1/messages/{id}/evidence                the evidence package, application/zip
 //
-// SECURITY: both take a session and untrusted path segments; only the message's sender gets an
-// answer, anyone else the same 404 as for a message that does not exist (app::Receipts).
+// SECURITY: all take a session and untrusted path segments; only the message's sender gets an
+// answer, anyone else the same 404 as for a message that does not exist (app::Receipts,
+// app::EvidencePackages).
 #include <nlohmann/json.hpp>
 
 #include "api/request_auth.h"
@@ -16,6 +18,21 @@ namespace sealpost::api {
 using nlohmann::json;
 
 void RegisterReceiptRoutes(http::Router& router, const ApiDeps& deps) {
+  if (deps.evidence != nullptr) {
+    app::Accounts& accounts = deps.accounts;
+    app::EvidencePackages& packages = *deps.evidence;
+    router.Add("GET", "/api/v1/messages/{id}/evidence",
+               [&accounts, &packages](const http::Request& req, const http::PathParams& params) {
+                 auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+                 if (!auth.ctx) return std::move(auth.error);
+                 auto package = packages.Build(*auth.ctx, params.at("id"));
+                 if (!package.ok()) return ApiError(package.status());
+                 http::Response response = http::Response::Text(
+                     200, std::string(AsChars(package->zip)), "application/zip");
+                 response.SetHeader("Content-Disposition", ContentDisposition(package->file_name));
+                 return response;
+               });
+  }
   if (deps.receipts == nullptr) return;
   app::Accounts& accounts = deps.accounts;
   app::Receipts& receipts = *deps.receipts;

@@ -43,9 +43,18 @@ class CapturingMailer final : public delivery::Mailer {
     sent.push_back(mail);
     return Status::Ok();
   }
+  std::vector<Status> SendBatchWithHandoffs(std::span<const delivery::OutgoingMail> mails,
+                                            std::vector<delivery::MailHandoff>& handoffs) override {
+    std::vector<Status> out = Mailer::SendBatchWithHandoffs(mails, handoffs);
+    for (size_t i = 0; i < out.size() && handoff; ++i) {
+      if (out[i].ok()) handoffs[i] = *handoff;
+    }
+    return out;
+  }
   std::mutex mu_;
   std::vector<delivery::OutgoingMail> sent;
-  Status fail_with = Status::Ok();  // what Send answers instead of sending
+  Status fail_with = Status::Ok();               // what Send answers instead of sending
+  std::optional<delivery::MailHandoff> handoff;  // reported for each mail sent, when set
 };
 
 class AppTest : public ::testing::Test {

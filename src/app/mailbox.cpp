@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "app/guest_notice.h"
@@ -20,6 +21,7 @@
 #include "app/routing.h"
 #include "app/registered_mail.h"
 #include "app/sent_status.h"
+#include "app/submission_rejection.h"
 #include "auth/bearer_secret.h"
 #include "core/text.h"
 #include "crypto/hash.h"
@@ -147,6 +149,19 @@ Status Mailbox::ValidateSend(const SendRequest& r) const {
 
 Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request,
                                 SendOutcome* outcome) {
+  auto sent = SendMember(ctx, request, outcome);
+  if (sent.ok() || !IsEvidencedRejection(sent.status())) return sent;
+  auto submission = RecordSubmissionRejection(s_, ctx.user, request, sent.status());
+  if (!submission.ok()) {
+    spdlog::error("send: rejection evidence not recorded: {}", submission.status().ToString());
+  } else if (outcome) {
+    outcome->submission_id = submission->str();
+  }
+  return sent;
+}
+
+Result<MessageId> Mailbox::SendMember(const AuthContext& ctx, const SendRequest& request,
+                                      SendOutcome* outcome) {
   SP_ASSIGN_OR_RETURN(const crypto::SigningKey signing_key, ctx.SigningKey());
   std::string thread_id;
   if (!request.in_reply_to.empty()) {

@@ -79,6 +79,8 @@ struct SendOutcome {
   std::vector<std::string> muc_required;
   // Generated MUCs by address: shown to the sender once, never stored.
   std::map<std::string, crypto::SecretString> generated_mucs;
+  // A refused send with SubmissionRejection evidence (app/submission_rejection.h): its id.
+  std::string submission_id;
 };
 
 enum class SealState { kValid, kInvalid };
@@ -175,6 +177,7 @@ class Mailbox final {
 
   Result<std::unique_ptr<UploadSession>> BeginUpload(const AuthContext& ctx,
                                                      std::optional<uint64_t> declared_size);
+  // A refusal of the submission itself is recorded as evidence (app/submission_rejection.h).
   Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request,
                          SendOutcome* outcome = nullptr);
   // Send for any author; `thread_id` is the thread of request.in_reply_to ("" for a new one).
@@ -230,6 +233,8 @@ class Mailbox final {
   // A listed header reduced to the notice while the caller has not accepted it.
   Status WithholdForReader(const AuthContext& ctx, const store::MailboxEntry& entry,
                            MessageHeader& header);
+  Result<MessageId> SendMember(const AuthContext& ctx, const SendRequest& request,
+                               SendOutcome* outcome);
 
   Services s_;
 };

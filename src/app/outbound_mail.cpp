@@ -91,14 +91,18 @@ Status RecordPickupEvidence(const Services& s, store::WriteTxn& tx,
   return RecordEvent(s, tx, type, "system", message->str(), details.dump());
 }
 
-// A mail the relay accepted leaves the queue; its pickup (if any) becomes "notified". A mail
-// withdrawn meanwhile (a recall) was sent anyway: recorded as such.
+// A mail the relay accepted leaves the queue; its pickup (if any) becomes "notified", with who
+// took it and what it answered (`handoff`). A mail withdrawn meanwhile (a recall) was sent
+// anyway: recorded as such.
 Status RecordSent(const Services& s, store::WriteTxn& tx, const store::OutboundMailRecord& job,
-                  const std::string& to, TimePoint now, const std::optional<MessageId>& message) {
+                  const std::string& to, TimePoint now, const std::optional<MessageId>& message,
+                  const delivery::MailHandoff& handoff) {
   const int attempts = job.attempts + 1;
-  SP_RETURN_IF_ERROR(
-      RecordPickupEvidence(s, tx, message, "pickup.notified",
-                           json{{"recipient", to}, {"mail", job.id.str()}, {"reply", "accepted"}}));
+  json notified{{"recipient", to},
+                {"mail", job.id.str()},
+                {"reply", handoff.reply.empty() ? std::string("accepted") : handoff.reply}};
+  if (!handoff.receiver.empty()) notified["relay"] = handoff.receiver;
+  SP_RETURN_IF_ERROR(RecordPickupEvidence(s, tx, message, "pickup.notified", std::move(notified)));
   const Status deleted = tx.outbox().DeleteMail(job.id);
   if (deleted.code() == ErrorCode::kNotFound) {
     return RecordEvent(s, tx, "mail.sent", "system", job.id.str(),
@@ -149,8 +153,11 @@ Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
   std::vector<delivery::OutgoingMail> mails;
   mails.reserve(unsealed.size());
   for (const UnsealedMail& u : unsealed) mails.push_back(u.mail);
-  std::vector<Status> sent = s_.mailer.SendBatch(mails);
-  if (sent.size() != mails.size()) return Internal("mailer answered for the wrong number of mails");
+  std::vector<delivery::MailHandoff> handoffs;
+  std::vector<Status> sent = s_.mailer.SendBatchWithHandoffs(mails, handoffs);
+  if (sent.size() != mails.size() || handoffs.size() != mails.size()) {
+    return Internal("mailer answered for the wrong number of mails");
+  }
 
   std::vector<size_t> delivered;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -170,7 +177,8 @@ Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
       for (size_t k = 0; k < delivered.size(); ++k) {
         const size_t i = delivered[k];
-        SP_RETURN_IF_ERROR(RecordSent(s_, tx, *jobs[i], mails[i].to.str(), sent_at, messages[k]));
+        SP_RETURN_IF_ERROR(
+            RecordSent(s_, tx, *jobs[i], mails[i].to.str(), sent_at, messages[k], handoffs[i]));
       }
       return Status::Ok();
     }));
@@ -192,7 +200,7 @@ Status MailDeliverer::Finish(const store::OutboundMailRecord& job,
   if (sent.ok()) {
     ++round.delivered;
     return s_.store.Write(
-        [&](store::WriteTxn& tx) { return RecordSent(s_, tx, job, to, now, message); });
+        [&](store::WriteTxn& tx) { return RecordSent(s_, tx, job, to, now, message, {}); });
   }
   const MailRetryPolicy& policy = s_.config.mail_retry;
   const TimePoint next = now + Backoff(policy, attempts);

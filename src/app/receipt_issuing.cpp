@@ -31,9 +31,9 @@ std::string StringField(const nlohmann::json& j, const char* key) {
 // The leaf types EvidenceOfLeaf may turn into receipts: only these cost a store read.
 bool IsEvidenceType(std::string_view type) {
   for (std::string_view t :
-       {"message.send", "message.portal_reply", "pickup.notified", "pickup.notify_failed",
-        "delivery.sent", "delivery.failed", "message.read", "pickup.unlock", "pickup.expired",
-        "message.accepted", "message.refused", "message.expired"}) {
+       {"message.send", "message.portal_reply", "submission.rejected", "pickup.notified",
+        "pickup.notify_failed", "delivery.sent", "delivery.failed", "message.read", "pickup.unlock",
+        "pickup.expired", "message.accepted", "message.refused", "message.expired"}) {
     if (t == type) return true;
   }
   return false;
@@ -54,13 +54,21 @@ std::vector<receipts::EvidenceDocument> EvidenceOfLeaf(const tlog::LogEvent& e,
   const auto method = receipts::DeliveryMethodOfLeaf(StringField(details, "method"));
   if (recipient.empty() || !method) return {};
   std::vector<std::pair<EvidenceEvent, std::string>> events;  // event, reason
-  if (e.type == "message.send" || e.type == "message.portal_reply") {
+  if (e.type == "submission.rejected") {
+    // The reason was made fit for the document when it was recorded (submission_rejection.h).
+    events.push_back({EvidenceEvent::kSubmissionRejection, StringField(details, "reason")});
+  } else if (e.type == "message.send" || e.type == "message.portal_reply") {
     events.push_back({EvidenceEvent::kSubmissionAcceptance, ""});
     if (*method == receipts::DeliveryMethod::kMailbox) {
       events.push_back({EvidenceEvent::kContentConsignment, ""});
     }
   } else if (e.type == "pickup.notified" || e.type == "delivery.sent") {
-    events.push_back({EvidenceEvent::kContentConsignment, ""});
+    // With the relay's own answer when the leaf names it (older leaves say only "accepted").
+    const std::string relay = StringField(details, e.type == "delivery.sent" ? "host" : "relay");
+    events.push_back({EvidenceEvent::kContentConsignment,
+                      relay.empty()
+                          ? std::string()
+                          : receipts::ConsignmentReplyText(relay, StringField(details, "reply"))});
   } else if (e.type == "pickup.notify_failed" || e.type == "delivery.failed") {
     events.push_back(
         {EvidenceEvent::kContentConsignmentFailure, ReasonText(StringField(details, "error"))});
@@ -166,7 +174,17 @@ Result<MessageId> Receipts::OwnMessage(const AuthContext& ctx, std::string_view 
   if (!id.ok()) return NotFound("message not found");
   const auto message = s_.store.messages().GetMessage(*id);
   if (!message.ok() && message.status().code() != ErrorCode::kNotFound) return message.status();
-  if (!message.ok() || message->sender_id != ctx.user.id) return NotFound("message not found");
+  if (message.ok()) {
+    if (message->sender_id != ctx.user.id) return NotFound("message not found");
+    return *id;
+  }
+  // A refused submission (app/submission_rejection.h) has no message, only its evidence row,
+  // which names the sender's address.
+  const auto evidence = s_.store.evidence().GetMessageEvidence(*id);
+  if (!evidence.ok() && evidence.status().code() != ErrorCode::kNotFound) {
+    return evidence.status();
+  }
+  if (!evidence.ok() || evidence->sender != ctx.user.email) return NotFound("message not found");
   return *id;
 }
 

@@ -75,9 +75,11 @@ class Receipts final {
   // One receipt's DER; NotFound("receipt not found") for an id not of this message.
   Result<Bytes> Get(const AuthContext& ctx, std::string_view message_id,
                     std::string_view receipt_id);
+  // `message_id` when the caller sent that message or made that refused submission
+  // (app/submission_rejection.h); NotFound("message not found") otherwise.
+  Result<MessageId> OwnMessage(const AuthContext& ctx, std::string_view message_id);
 
  private:
-  Result<MessageId> OwnMessage(const AuthContext& ctx, std::string_view message_id);
   const Services& s_;
 };
 

@@ -274,5 +274,61 @@ TEST_F(ReceiptIssuingTest, AFailedNotificationAndAnExpiredPickupHaveTheirReceipt
                          {"ContentHandoverFailure", "expired"}}));
 }
 
+// A relay that says who it is and what it answered: pickup.notified carries both, and the guest's
+// ContentConsignment receipt names them as its reason, bound to the leaf.
+TEST_F(ReceiptIssuingTest, TheRelaysReplyIsInTheConsignmentReceipt) {
+  const AuthContext alice = LoggedIn(kAlice, alice_totp_);
+  mailer_.handoff = delivery::MailHandoff{"relay.example.net", "250 2.0.0 Ok: queued as 4QxyZ1"};
+  const MessageId id = SendToBobAndGuest(alice);
+  DeliverQueuedMail();
+  bool seen = false;
+  for (const auto& e : AuditEvents()) {
+    if (e.type != "pickup.notified") continue;
+    const auto d = nlohmann::json::parse(e.details);
+    EXPECT_EQ(d.at("relay"), "relay.example.net");
+    EXPECT_EQ(d.at("reply"), "250 2.0.0 Ok: queued as 4QxyZ1");
+    seen = true;
+  }
+  EXPECT_TRUE(seen);
+  SequenceAndIssue();
+  auto list = receipts_.List(alice, id.str());
+  ASSERT_THAT(list.status(), IsOk());
+  int consigned = 0;
+  for (const auto& r : *list) {
+    if (r.recipient != kGuest || r.event != "ContentConsignment") continue;
+    auto der = receipts_.Get(alice, id.str(), r.id);
+    ASSERT_THAT(der.status(), IsOk());
+    const auto report = receipts::VerifyReceipt(*der, VerifyOptions(id));
+    EXPECT_TRUE(report.valid());
+    ASSERT_TRUE(report.document.has_value());
+    EXPECT_EQ(report.document->reason, "relay.example.net replied: 250 2.0.0 Ok: queued as 4QxyZ1");
+    ++consigned;
+  }
+  EXPECT_EQ(consigned, 1);
+}
+
+TEST(EvidenceOfLeafTest, ARelayReplyMustMatchTheLeafToBeAttested) {
+  tlog::LogEntry entry;
+  entry.kind = tlog::LogEntryKind::kEvent;
+  entry.event.type = "pickup.notified";
+  entry.event.subject = "0123456789abcdef0123456789abcdef";
+  entry.event.time_ms = 1000;
+  entry.event.details = nlohmann::json{
+      {"recipient", kGuest},
+      {"method", "pickup"},
+      {"relay", "relay.example.net"},
+      {"reply",
+       "250 ok\x01"}}.dump();
+  store::MessageEvidenceRecord m{
+      MessageId::FromTrusted(entry.event.subject), kAlice, std::string(64, 'a'), {}};
+  auto documents = EvidenceOfLeaf(entry.event, m);
+  ASSERT_EQ(documents.size(), 1u);
+  EXPECT_EQ(documents[0].reason, "relay.example.net replied: 250 ok?");
+  EXPECT_THAT(receipts::CheckLeafRecordsEvent(entry, documents[0]), IsOk());
+  documents[0].reason = "relay.example.net replied: 250 forged";
+  EXPECT_THAT(receipts::CheckLeafRecordsEvent(entry, documents[0]),
+              StatusIs(ErrorCode::kUnauthenticated));
+}
+
 }  // namespace
 }  // namespace sealpost::app

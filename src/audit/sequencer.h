@@ -28,6 +28,10 @@ namespace sealpost::audit {
 struct SequencerOptions {
   std::string origin = "localhost/sealpost-log";  // checkpoint origin and note key name
   int batch = 4096;                               // leaves per round (one transaction)
+  // Benchmarks only (bench/evidence_send_bench.cpp, issue 14's benchmark 2): false makes
+  // AuditLog::Record drop every event, the baseline of sends without the log. The server never
+  // sets it: nothing in the configuration reaches it.
+  bool record_events = true;
 };
 
 struct SequenceRound {

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "app/accounts.h"
+#include "app/evidence_package.h"
 #include "app/key_directory.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
@@ -234,6 +235,7 @@ int Serve(const Config& config) {
   services.receipt_issuer = receipt_issuer->get();
   app::ReceiptIssuing receipt_issuing(services);
   app::Receipts receipt_views(services);
+  app::EvidencePackages evidence_packages(services);
   // The deliverers start before anything can queue mail; a send wakes them at once. Several, each
   // with its own relay session per batch; claims are leased, so they never send the same mail.
   app::MailDeliverer mail_deliverer(services);
@@ -341,7 +343,7 @@ int Serve(const Config& config) {
                 config.app.limits.max_upload_bytes, config.max_json_bytes,
                 4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
                 std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views,
-                &routing, &registered_mail});
+                &routing, &registered_mail, &evidence_packages});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {

@@ -26,6 +26,16 @@ class EmlOutboxMailer final : public Mailer {
     return platform::WriteFileAtomically(fs_, path, AsBytes(text));
   }
 
+  std::vector<Status> SendBatchWithHandoffs(std::span<const OutgoingMail> mails,
+                                            std::vector<MailHandoff>& handoffs) override {
+    std::vector<Status> results = SendBatch(mails);
+    handoffs.assign(mails.size(), MailHandoff{});
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].ok()) handoffs[i] = {"outbox", "written to outbox"};
+    }
+    return results;
+  }
+
  private:
   platform::Filesystem& fs_;
   const platform::Clock& clock_;

@@ -62,5 +62,34 @@ TEST(EmlOutboxTest, RawMessageIsWrittenAsItIs) {
   EXPECT_EQ(files[0], mail.raw);
 }
 
+// The consignment evidence of a mail written to the outbox says so; a mail that could not be
+// written (the outbox is a file) gets no handoff.
+TEST(EmlOutboxTest, HandoffsSayWrittenToOutbox) {
+  testutil::TempDir dir;
+  platform::SystemClock clock;
+  platform::SystemRng rng;
+  auto mailer = MakeEmlOutboxMailer(platform::DefaultFilesystem(), clock, rng,
+                                    {dir.path(), "Sealpost <no-reply@example.org>", "example.org"});
+  const std::vector<OutgoingMail> mails = {
+      {*EmailAddress::Parse("carol@example.net"), "Hi", "hello\n"}};
+  std::vector<MailHandoff> handoffs;
+  const std::vector<Status> results = mailer->SendBatchWithHandoffs(mails, handoffs);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_THAT(results[0], IsOk());
+  ASSERT_EQ(handoffs.size(), 1u);
+  EXPECT_EQ(handoffs[0].receiver, "outbox");
+  EXPECT_EQ(handoffs[0].reply, "written to outbox");
+
+  const std::string file = dir.path() + "/not-a-directory";
+  std::ofstream(file) << "x";
+  auto broken = MakeEmlOutboxMailer(platform::DefaultFilesystem(), clock, rng,
+                                    {file, "Sealpost <no-reply@example.org>", "example.org"});
+  const std::vector<Status> failed = broken->SendBatchWithHandoffs(mails, handoffs);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_FALSE(failed[0].ok());
+  ASSERT_EQ(handoffs.size(), 1u);
+  EXPECT_EQ(handoffs[0].reply, "");
+}
+
 }  // namespace
 }  // namespace sealpost::delivery

@@ -47,6 +47,13 @@ struct OutgoingMail {
   std::string raw;
 };
 
+// How the receiving side took a mail, for the evidence of its consignment
+// (docs/formats/log-entry.md, pickup.notified): printable ASCII, bounded.
+struct MailHandoff {
+  std::string receiver;  // the relay's host as configured, "outbox", or "" when not known
+  std::string reply;     // its answer: "250 2.0.0 Ok: queued as 4Q…", "written to outbox"…
+};
+
 class Mailer {
  public:
   virtual ~Mailer() = default;
@@ -58,6 +65,18 @@ class Mailer {
     std::vector<Status> results;
     results.reserve(mails.size());
     for (const OutgoingMail& mail : mails) results.push_back(Send(mail));
+    return results;
+  }
+  // SendBatch, also telling how each mail that was sent was taken: `handoffs` gets one entry per
+  // mail (empty for a mail not sent). This default, for mailers that do not know, reports
+  // {"", "accepted"}.
+  virtual std::vector<Status> SendBatchWithHandoffs(std::span<const OutgoingMail> mails,
+                                                    std::vector<MailHandoff>& handoffs) {
+    std::vector<Status> results = SendBatch(mails);
+    handoffs.assign(mails.size(), MailHandoff{});
+    for (size_t i = 0; i < results.size() && i < handoffs.size(); ++i) {
+      if (results[i].ok()) handoffs[i].reply = "accepted";
+    }
     return results;
   }
 };

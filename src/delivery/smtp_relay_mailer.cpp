@@ -106,6 +106,20 @@ class SmtpRelayMailer final : public Mailer {
   // A mail whose DATA was sent but whose answer never came is Unavailable (retried later: the
   // relay may have it; it keeps its Message-ID) and is not sent again in this call.
   std::vector<Status> SendBatch(std::span<const OutgoingMail> mails) override {
+    return Run(mails, nullptr);
+  }
+
+  // The same; each mail the relay took gets {host, its reply to the end of DATA}.
+  std::vector<Status> SendBatchWithHandoffs(std::span<const OutgoingMail> mails,
+                                            std::vector<MailHandoff>& handoffs) override {
+    handoffs.assign(mails.size(), MailHandoff{});
+    return Run(mails, &handoffs);
+  }
+
+ private:
+  static constexpr int kMaxSessionsPerBatch = 3;
+
+  std::vector<Status> Run(std::span<const OutgoingMail> mails, std::vector<MailHandoff>* handoffs) {
     std::vector<Status> results(mails.size(), Status::Ok());
     const auto fail_all = [&](const Status& s, size_t from_index = 0) {
       for (size_t i = from_index; i < results.size(); ++i) results[i] = s;
@@ -167,10 +181,15 @@ class SmtpRelayMailer final : public Mailer {
       while (next < prepared.size()) {
         const Prepared& p = prepared[next];
         bool data_sent = false;
-        const Status st =
-            MailTransaction(c, *ext, *from, mails[p.index].to, p.data, p.eight_bit, &data_sent);
+        std::string reply;
+        const Status st = MailTransaction(c, *ext, *from, mails[p.index].to, p.data, p.eight_bit,
+                                          &data_sent, &reply);
         if (c.broken() && !data_sent) break;  // nothing of this mail was taken: a new session
         results[p.index] = st;
+        if (st.ok() && handoffs != nullptr) {
+          // Summary(): printable ASCII, bounded (the relay's text is untrusted).
+          (*handoffs)[p.index] = {SmtpPrintable(options_.host), std::move(reply)};
+        }
         ++next;
         if (c.broken()) break;
         if (!st.ok() && next < prepared.size()) {
@@ -186,9 +205,6 @@ class SmtpRelayMailer final : public Mailer {
     }
     return results;
   }
-
- private:
-  static constexpr int kMaxSessionsPerBatch = 3;
 
   // Greeting, EHLO, STARTTLS (+ EHLO again) and AUTH: what every mail of a session shares.
   Result<SmtpExtensions> OpenSession(SmtpConnection& conn) {
@@ -238,13 +254,15 @@ class SmtpRelayMailer final : public Mailer {
   }
 
   // One mail: MAIL FROM, RCPT TO, DATA. `*data_sent` tells whether the message went out (after
-  // that, a lost connection leaves it unknown whether the relay took it).
+  // that, a lost connection leaves it unknown whether the relay took it); `*final_reply` gets
+  // the relay's answer to the end of DATA.
   static Status MailTransaction(SmtpConnection& conn, const SmtpExtensions& ext,
                                 const EmailAddress& from, const EmailAddress& to,
-                                const std::string& data, bool eight_bit, bool* data_sent) {
+                                const std::string& data, bool eight_bit, bool* data_sent,
+                                std::string* final_reply) {
     Status rcpt = Status::Ok();
     const Status st = internal::MailTransaction(conn, ext, from, std::span(&to, 1), data, eight_bit,
-                                                std::span(&rcpt, 1), data_sent, nullptr);
+                                                std::span(&rcpt, 1), data_sent, final_reply);
     return rcpt.ok() ? st : rcpt;
   }
 

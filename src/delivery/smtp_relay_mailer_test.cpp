@@ -352,9 +352,18 @@ TEST_F(SmtpRelayScripted, BatchUsesOneSessionAndARefusalFailsOnlyItsMail) {
   const std::vector<OutgoingMail> mails = {
       Mail("a@example.org", "1", "one"), Mail("b@example.org", "2", "two"),
       Mail("c@example.org", "3", "three"), Mail("d@example.org", "4", "four")};
-  const std::vector<Status> results = MakeSmtpRelayMailer(clock_, rng_, options)->SendBatch(mails);
+  // With handoffs: the same outcomes, and each accepted mail's own 250 reply, named by host.
+  std::vector<MailHandoff> handoffs;
+  const std::vector<Status> results =
+      MakeSmtpRelayMailer(clock_, rng_, options)->SendBatchWithHandoffs(mails, handoffs);
   relay.Join();
   ASSERT_EQ(results.size(), 4u);
+  ASSERT_EQ(handoffs.size(), 4u);
+  EXPECT_EQ(handoffs[0].receiver, "localhost");
+  EXPECT_EQ(handoffs[0].reply, "250 queued 1");
+  EXPECT_EQ(handoffs[1].reply, "");
+  EXPECT_EQ(handoffs[2].reply, "");
+  EXPECT_EQ(handoffs[3].reply, "250 queued 2");
   EXPECT_THAT(results[0], IsOk());
   EXPECT_THAT(results[1], StatusIs(ErrorCode::kInvalidArgument));
   EXPECT_THAT(results[1].message(), HasSubstr("550 5.1.1"));
@@ -852,6 +861,29 @@ TEST_F(SmtpRelayPostfix, BatchUsesOneTlsSessionWithPerMailOutcomes) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // nothing more arrives
   EXPECT_EQ(WaitForMail(Maildir("example.org", "alice"), 2, std::chrono::seconds(0)).size(), 1u);
   EXPECT_TRUE(WaitForMail(Maildir("example.org", "reject"), 1, std::chrono::seconds(0)).empty());
+}
+
+// What the queue records as consignment evidence: Postfix's own answer to the end of DATA, whose
+// queue id its log names for that very mail; a refused mail gets no handoff.
+TEST_F(SmtpRelayPostfix, EachAcceptedMailReportsPostfixsQueuedAsReply) {
+  auto mailer = MakeSmtpRelayMailer(clock_, rng_, RelayOptions());
+  const std::vector<OutgoingMail> mails = {Mail("alice@example.org", "handoff 1", "one"),
+                                           Mail("reject@example.org", "handoff 2", "two")};
+  std::vector<MailHandoff> handoffs;
+  const std::vector<Status> results = mailer->SendBatchWithHandoffs(mails, handoffs);
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_EQ(handoffs.size(), 2u);
+  EXPECT_THAT(results[0], IsOk());
+  EXPECT_THAT(results[1], StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_EQ(handoffs[0].receiver, "localhost");
+  const std::string prefix = "250 2.0.0 Ok: queued as ";
+  ASSERT_EQ(handoffs[0].reply.rfind(prefix, 0), 0u) << handoffs[0].reply;
+  const std::string queue_id = handoffs[0].reply.substr(prefix.size());
+  ASSERT_FALSE(queue_id.empty());
+  EXPECT_EQ(handoffs[1].reply, "");
+  ASSERT_EQ(WaitForMail(Maildir("example.org", "alice"), 1, std::chrono::seconds(20)).size(), 1u);
+  // Postfix logs the same queue id for the mail it took.
+  EXPECT_THAT(ReadFile(std::filesystem::path(dir_) / "maillog"), HasSubstr(queue_id + ": "));
 }
 
 TEST_F(SmtpRelayPostfix, UntrustedCertificateIsRefused) {

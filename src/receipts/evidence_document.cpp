@@ -31,6 +31,8 @@ constexpr std::array<EventRow, 9> kEvents = {{
 // Leaves named in docs/formats/log-entry.md, "Evidence events". message.send and
 // message.portal_reply are one leaf per recipient.
 constexpr std::array<std::string_view, 2> kSubmitted = {"message.send", "message.portal_reply"};
+// A refused submission (app/submission_rejection.h): one leaf per recipient, with the reason.
+constexpr std::array<std::string_view, 1> kRejected = {"submission.rejected"};
 // A member's mailbox receives the message in the send transaction itself (a "mailbox" leaf of
 // the send); a guest's pickup notification is consigned when the outbox hands it to the relay;
 // a secure copy (S/MIME, OpenPGP, enforced TLS) when a mail server took it (delivery.sent).
@@ -181,7 +183,7 @@ std::span<const std::string_view> LogEventTypes(EvidenceEvent event) {
     case EvidenceEvent::kSubmissionAcceptance:
       return kSubmitted;
     case EvidenceEvent::kSubmissionRejection:
-      return {};
+      return kRejected;
     case EvidenceEvent::kContentConsignment:
       return kConsigned;
     case EvidenceEvent::kContentConsignmentFailure:
@@ -269,6 +271,17 @@ Result<EvidenceDocument> ParseEvidenceDocument(std::string_view text) {
   return d;
 }
 
+std::string ConsignmentReplyText(std::string_view relay, std::string_view reply) {
+  std::string text = std::string(relay) + " replied: " + std::string(reply);
+  if (text.size() > 300) text.resize(300);
+  for (char& c : text) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  while (!text.empty() && text.front() == ' ') text.erase(text.begin());
+  return text;
+}
+
 Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument& document) {
   if (entry.kind != tlog::LogEntryKind::kEvent) {
     return Unauthenticated("the log leaf is not an event");
@@ -309,6 +322,24 @@ Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument
   }
   if (names_other("sealed_digest", document.sealed_digest_hex)) {
     return Unauthenticated("the log leaf names another sealed digest");
+  }
+  // A consignment to a relay (or, for a secure copy, a mail server) that named itself carries its
+  // reply, as the leaf has it.
+  if (document.event == EvidenceEvent::kContentConsignment &&
+      (e.type == "pickup.notified" || e.type == "delivery.sent")) {
+    const auto relay = details.find(e.type == "delivery.sent" ? "host" : "relay");
+    const auto reply = details.find("reply");
+    if (relay != details.end() && relay->is_string() && reply != details.end() &&
+        reply->is_string() &&
+        document.reason != ConsignmentReplyText(relay->get_ref<const std::string&>(),
+                                                reply->get_ref<const std::string&>())) {
+      return Unauthenticated("the log leaf names another relay reply");
+    }
+  }
+  // A rejection's reason is what the sender was told: the receipt must say the same.
+  if (document.event == EvidenceEvent::kSubmissionRejection &&
+      names_other("reason", document.reason)) {
+    return Unauthenticated("the log leaf names another reason");
   }
   // A send leaf consigns only into a member's mailbox; an expiry after the guest opened the
   // pickup is no handover failure.

@@ -91,11 +91,17 @@ struct EvidenceDocument {
 Result<std::string> EncodeEvidenceDocument(const EvidenceDocument& document);
 Result<EvidenceDocument> ParseEvidenceDocument(std::string_view text);
 
+// The reason of a ContentConsignment receipt for a pickup notification whose leaf names the
+// receiver (`relay`) and its answer (`reply`): "<relay> replied: <reply>", reduced to printable
+// ASCII (other bytes "?"), without spaces at the ends, cut at 300 characters. Pure.
+std::string ConsignmentReplyText(std::string_view relay, std::string_view reply);
+
 // OK when the log leaf `entry` records the event `document` describes: an event leaf of one of
 // LogEventTypes(document.event), about document.message_id (its subject), at document.time_ms,
 // and — when the leaf's details name them — for that recipient ("recipient" or "to"), delivery
 // method ("method"), sender ("sender") and sealed digest ("sealed_digest"); a send leaf attests
-// consignment into a mailbox only, and an expiry leaf with "opened": true no handover failure;
+// consignment into a mailbox only, an expiry leaf with "opened": true no handover failure; a
+// rejection's reason and a pickup.notified leaf's relay reply (ConsignmentReplyText) are bound;
 // "message.expired" (registered mail) attests the expiry of an acceptance only.
 // Unauthenticated naming the first difference otherwise.
 Status CheckLeafRecordsEvent(const tlog::LogEntry& entry, const EvidenceDocument& document);

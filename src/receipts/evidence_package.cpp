@@ -129,11 +129,16 @@ std::vector<std::string> ReadmeHeader(const EvidencePackageInput& input, bool wi
       "Files:",
       "  README.txt                 this file",
       "  report.pdf                 a summary for people (not evidence by itself)",
-      "  message.eml                the message as the sender's signed EML",
-      "  seal                       the sender's seal over the statement whose SHA-256 is the",
-      "                             sealed digest",
-      "  checkpoint.txt             the latest signed checkpoint of the transparency log",
   };
+  if (!input.signed_eml.empty()) {
+    lines.push_back("  message.eml                the message as the sender's signed EML");
+  }
+  if (!input.seal.empty()) {
+    lines.push_back("  seal                       the sender's seal over the statement whose");
+    lines.push_back("                             SHA-256 is the sealed digest");
+  }
+  lines.push_back(
+      "  checkpoint.txt             the latest signed checkpoint of the transparency log");
   if (with_log_key) {
     lines.push_back("  log-key.txt                the log's note verifier key");
   }
@@ -292,8 +297,10 @@ Result<Bytes> BuildEvidencePackage(const EvidencePackageInput& input,
   std::vector<internal::ZipEntry> entries;
   entries.push_back({"README.txt", ToBytes(ReadmeText(readme))});
   entries.push_back({"report.pdf", std::move(pdf)});
-  entries.push_back({"message.eml", input.signed_eml});
-  entries.push_back({"seal", input.seal});
+  // Without them (a package the server builds from its records alone) the receipts still
+  // prove every event about the sealed digest; the sender keeps the message and seal.
+  if (!input.signed_eml.empty()) entries.push_back({"message.eml", input.signed_eml});
+  if (!input.seal.empty()) entries.push_back({"seal", input.seal});
   entries.push_back({"checkpoint.txt", ToBytes(checkpoint_note)});
   if (with_log_key) {
     entries.push_back({"log-key.txt", ToBytes(tlog::FormatVerifierKey(*input.log_key) + "\n")});

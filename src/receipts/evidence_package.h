@@ -8,8 +8,8 @@
 // SafeFileNamePart):
 //   README.txt
 //   report.pdf
-//   message.eml                           the sender's signed message, as given
-//   seal                                  the sender's seal, as given
+//   message.eml                           the sender's signed message, as given (if not empty)
+//   seal                                  the sender's seal, as given (if not empty)
 //   checkpoint.txt                        the signed checkpoint note
 //   log-key.txt                           the log's note verifier key (when given)
 //   receipts/<n>-<event>-<recipient>.p7m  each receipt, DER, as issued (carries its log proof)

@@ -221,6 +221,23 @@ test('the sender finds it in Sent', async () => {
   await item.waitFor();
   assert.match(await item.textContent(), /To bob@example\.org/);
   assert.match(await item.textContent(), /Sealed/);
+  // Its evidence package: shown once receipts exist (they follow each event within seconds).
+  await item.getByRole('link').click();
+  await alice.getByRole('heading', { name: 'Quarterly report' }).waitFor();
+  const evidence = alice.getByTestId('download-evidence');
+  for (let i = 0; i < 20 && !(await evidence.count()); i++) {
+    await alice.waitForTimeout(500);
+    await alice.reload();
+    await alice.getByRole('heading', { name: 'Quarterly report' }).waitFor();
+  }
+  const [download] = await Promise.all([alice.waitForEvent('download'), evidence.click()]);
+  assert.equal(download.suggestedFilename(), `evidence-${sentId}.zip`);
+  const zip = await download.path();
+  const listing = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' });
+  assert.equal(listing.status, 0, listing.stderr);
+  assert.match(listing.stdout, /^receipts\/001-SubmissionAcceptance-bob@example\.org\.p7m$/m);
+  assert.match(listing.stdout, /^report\.pdf$/m);
+  assert.match(listing.stdout, /^certificates\/root\.pem$/m);
 });
 
 test('message HTML is sanitised and shown in a sandboxed frame without scripts', async () => {

@@ -1,15 +1,20 @@
 """Outgoing mail through a real SMTP relay: a private Postfix on loopback (tests/postfix).
 The confirmation mail of a sign-up must arrive over verified STARTTLS and its link must work;
 mail goes through the durable outbound queue: a relay that refuses is not retried, one that is
-down or lacks STARTTLS when TLS is required is retried with backoff and then given up, audited."""
+down or lacks STARTTLS when TLS is required is retried with backoff and then given up, audited.
+A guest's pickup notification taken by the relay is consignment evidence with Postfix's own
+reply: its "queued as" id, which Postfix's log names, is in the signed receipt."""
 
 import email
 import json
+import os
 import re
+import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import PASSWORD, Server, audit_events, plain_text
+from harness import PASSWORD, Member, Server, audit_events, plain_text
 from postfix_relay import Relay, free_port, relay_config
 
 
@@ -69,6 +74,65 @@ class RelayTest(unittest.TestCase):
         finally:
             server.cleanup()
             relay.stop()
+
+    def test_the_consignment_receipt_carries_the_relays_reply(self):
+        relay = Relay(tls=True)
+        server = Server(extra_config=relay_config(relay)).start()
+        work = tempfile.mkdtemp(prefix="sealpost-relay-receipt-")
+        try:
+            def token_from_relay(address):
+                user, domain = address.split("@")
+                files = relay.delivered(user, domain, wait=30)
+                self.assertTrue(files, "no confirmation mail through the relay")
+                for _, text in reversed(relay.texts(user, domain)):
+                    m = re.search(r"verify#token=([A-Za-z0-9_-]+)", text)
+                    if m:
+                        return m.group(1)
+                self.fail("no token in the relayed mail")
+            server.outbox_token = token_from_relay
+            alice = Member(server, "alice@example.org")
+            r = alice.client.request("POST", "/api/v1/messages",
+                                     {"to": ["carol@example.net"], "subject": "RELAY-RECEIPT",
+                                      "text": "hello", "generate_mucs": True})
+            self.assertEqual(r.status, 201, r.body)
+            message_id = r.json()["id"]
+            self.assertTrue(relay.delivered("carol", "example.net", wait=30))
+
+            receipt = None
+            deadline = time.monotonic() + 30
+            while receipt is None and time.monotonic() < deadline:
+                r = alice.client.request("GET", f"/api/v1/messages/{message_id}/receipts")
+                self.assertEqual(r.status, 200, r.body)
+                receipt = next((x for x in r.json()["receipts"]
+                                if x["event"] == "ContentConsignment"), None)
+                time.sleep(0.2)
+            self.assertIsNotNone(receipt, "no ContentConsignment receipt")
+            der = alice.client.request("GET", receipt["href"])
+            self.assertEqual(der.status, 200)
+            root = alice.client.request("GET", "/api/v1/pki/root.pem")
+            for name, body in (("r.p7m", der.body), ("root.pem", root.body)):
+                with open(os.path.join(work, name), "wb") as f:
+                    f.write(body)
+            res = subprocess.run(["openssl", "cms", "-verify", "-inform", "DER", "-in", "r.p7m",
+                                  "-binary", "-CAfile", "root.pem", "-purpose", "any"],
+                                 cwd=work, capture_output=True, text=True, timeout=60)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            m = re.search(r"^reason: localhost replied: 250 2\.0\.0 Ok: queued as (\w+)$",
+                          res.stdout, re.M)
+            self.assertIsNotNone(m, res.stdout)
+            with open(os.path.join(relay.dir, "maillog"), errors="replace") as f:
+                self.assertIn(m.group(1) + ": ", f.read())
+            with server.db() as db:
+                notified = [json.loads(e["details"]) for e in audit_events(db)
+                            if e["type"] == "pickup.notified"]
+            self.assertEqual(len(notified), 1)
+            self.assertEqual(notified[0]["relay"], "localhost")
+            self.assertIn("queued as " + m.group(1), notified[0]["reply"])
+            alice.client.close()
+        finally:
+            server.cleanup()
+            relay.stop()
+            subprocess.run(["rm", "-rf", work])
 
     def test_relay_without_starttls_is_not_used_when_tls_is_required(self):
         relay = Relay(tls=False)

@@ -564,6 +564,11 @@ export function attachmentUrl(messageId: string, index: number): string {
   return `${BASE}/messages/${encodeURIComponent(messageId)}/attachments/${index}`;
 }
 
+// The sender's evidence package of a sent message (a ZIP; 409 until a receipt was issued).
+export function evidenceUrl(messageId: string): string {
+  return `${BASE}/messages/${encodeURIComponent(messageId)}/evidence`;
+}
+
 // ---- Uploads: XMLHttpRequest, because fetch reports no upload progress ----
 
 export interface UploadHandle {

@@ -2,7 +2,7 @@
 // pickup link), what has happened since (notified, opened, replied, recalled, expired, failed),
 // the signed receipts of each, a new unlock code for a locked one, and recalling the message.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, type MessageView, type ReceiptItem, type RecipientState } from '../api';
+import { api, ApiError, evidenceUrl, type MessageView, type ReceiptItem, type RecipientState } from '../api';
 import { formatFullTime, formatTime } from '../format';
 import { FormError, Notice } from './Field';
 
@@ -184,6 +184,15 @@ export function Recipients({ msg, onChanged }: { msg: MessageView; onChanged: ()
           </li>
         ))}
       </ul>
+      {receipts.length > 0 && (
+        <p class="rs-evidence">
+          <a class="button secondary" data-testid="download-evidence" href={evidenceUrl(msg.id)}
+             download={`evidence-${msg.id}.zip`}>
+            Download evidence
+          </a>{' '}
+          <span class="hint">All receipts, the log checkpoint, the certificates and a PDF report, in one ZIP.</span>
+        </p>
+      )}
       {msg.expires_at && (
         <p class="hint">
           Pickup links work until <time dateTime={msg.expires_at}>{formatFullTime(msg.expires_at)}</time>.

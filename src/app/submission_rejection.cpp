@@ -1,0 +1,117 @@
+#include "app/submission_rejection.h"
+
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app/internal/audit_event.h"
+#include "core/address.h"
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "platform/rng.h"
+#include "receipts/evidence_document.h"
+
+namespace sealpost::app {
+namespace {
+
+constexpr std::string_view kNoRecipient = "undisclosed-recipients:;";
+
+// `text` if it can stand in an evidence document field as it is (printable ASCII, no spaces at
+// the ends, not "-", bounded), else "".
+std::string FieldOrEmpty(std::string_view text) {
+  if (text.empty() || text.size() > 254 || text == "-" || text.front() == ' ' ||
+      text.back() == ' ') {
+    return "";
+  }
+  for (const char c : text) {
+    if (c < 0x20 || c > 0x7e) return "";
+  }
+  return std::string(text);
+}
+
+// What the client was told, fit for the evidence document: printable ASCII, bounded.
+std::string ReasonOf(const Status& refusal) {
+  std::string_view text = refusal.client_text();
+  if (text.empty()) text = DescribeForClient(refusal.code(), refusal.reason()).text;
+  std::string out;
+  for (const char c : text.substr(0, 200)) out += (c >= 0x20 && c <= 0x7e) ? c : '?';
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  while (!out.empty() && out.front() == ' ') out.erase(out.begin());
+  return out.empty() || out == "-" ? std::string("rejected") : out;
+}
+
+}  // namespace
+
+bool IsEvidencedRejection(const Status& refusal) {
+  switch (refusal.code()) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kTooLarge:
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kConflict:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string SubmissionDigestHex(const SendRequest& request) {
+  nlohmann::json attachments = nlohmann::json::array();
+  for (const AttachmentRequest& a : request.attachments) {
+    attachments.push_back(
+        {{"content_type", a.content_type}, {"name", a.name}, {"upload_id", a.upload_id}});
+  }
+  const nlohmann::json canonical{{"attachments", std::move(attachments)},
+                                 {"html", request.html},
+                                 {"in_reply_to", request.in_reply_to},
+                                 {"subject", request.subject},
+                                 {"text", request.text},
+                                 {"to", request.to}};
+  // Invalid UTF-8 is replaced rather than thrown on: the digest still names these bytes' form.
+  const std::string text = canonical.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return HexEncode(crypto::Sha256(AsBytes(text)));
+}
+
+Result<MessageId> RecordSubmissionRejection(const Services& s, const store::UserRecord& sender,
+                                            const SendRequest& request, const Status& refusal) {
+  const MessageId id = platform::NewId<MessageId>(s.rng);
+  const std::string digest = SubmissionDigestHex(request);
+  const std::string reason = ReasonOf(refusal);
+
+  // The recipients as the leaves name them, each once, and how each would have been reached.
+  std::vector<std::pair<std::string, std::string>> recipients;  // address, method
+  std::set<std::string> seen;
+  for (const std::string& raw : request.to) {
+    if (recipients.size() >= kMaxRejectionRecipients) break;
+    auto parsed = EmailAddress::Parse(raw);
+    const std::string address = parsed.ok() ? FieldOrEmpty(parsed->str()) : FieldOrEmpty(raw);
+    if (address.empty() || !seen.insert(address).second) continue;
+    bool member = false;
+    if (parsed.ok()) {
+      auto user = s.store.accounts().GetUserByEmail(address);
+      member = user.ok() && user->state == store::UserState::kActive;
+    }
+    recipients.push_back({address, member ? "mailbox" : "pickup"});
+  }
+  if (recipients.empty()) recipients.push_back({std::string(kNoRecipient), "mailbox"});
+
+  const TimePoint now = s.clock.Now();
+  SP_RETURN_IF_ERROR(s.store.Write([&](store::WriteTxn& tx) -> Status {
+    SP_RETURN_IF_ERROR(tx.evidence().PutMessageEvidence({id, sender.email, digest, now}));
+    nlohmann::json details{{"sender", sender.email},
+                           {"sealed_digest", digest},
+                           {"reason", reason},
+                           {"recipients", request.to.size()}};
+    for (const auto& [address, method] : recipients) {
+      details["recipient"] = address;
+      details["method"] = method;
+      SP_RETURN_IF_ERROR(
+          RecordEvent(s, tx, "submission.rejected", sender.id.str(), id.str(), details.dump()));
+    }
+    return Status::Ok();
+  }));
+  return id;
+}
+
+}  // namespace sealpost::app
