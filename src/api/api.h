@@ -17,6 +17,7 @@
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
 #include "app/sent_status.h"
+#include "app/tls_partners.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
 
@@ -54,6 +55,8 @@ struct ApiDeps {
   app::Contacts* contacts = nullptr;
   // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
   app::Receipts* receipts = nullptr;
+  // /api/v1/admin/tls-partners… and /api/v1/admin/tls-policy; not served when null.
+  app::TlsPartners* tls_partners = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);
