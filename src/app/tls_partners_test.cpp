@@ -158,6 +158,20 @@ TEST_F(TlsPartnersTest, MembersGetPermissionDenied) {
   EXPECT_FALSE(partners_.TlsOnlyForbidden("p.example"));
 }
 
+// A failed write keeps nothing: no partner for routing, no audit event, and the error is said.
+TEST_F(TlsPartnersTest, AFailedWriteKeepsNothing) {
+  faults_.FailWrites(Unavailable("disk gone"));
+  TlsPartnerInput in;
+  in.domain = "p.example";
+  EXPECT_THAT(partners_.Put(root(), in).status(), StatusIs(ErrorCode::kUnavailable));
+  EXPECT_THAT(partners_.SetTlsOnlyPolicy(root(), {true, {}}).status(),
+              StatusIs(ErrorCode::kUnavailable));
+  faults_.StopFailing();
+  EXPECT_FALSE(partners_.Lookup("p.example").has_value());
+  EXPECT_FALSE(partners_.TlsOnlyForbidden("p.example"));
+  EXPECT_FALSE(AuditHas("tls_partner_added"));
+}
+
 TEST_F(TlsPartnersTest, TlsOnlyPolicyPerDomainAndEverywhere) {
   EXPECT_FALSE(partners_.TlsOnlyForbidden("a.example"));
   auto set = partners_.SetTlsOnlyPolicy(root(), {false, {"B.example", "a.example", "a.example"}});
