@@ -32,6 +32,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterMethodRoutes(router, deps);
   RegisterReceiptRoutes(router, deps);
   RegisterRegisteredRoutes(router, deps);
+  RegisterTlsPartnerRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

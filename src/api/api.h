@@ -20,6 +20,7 @@
 #include "app/routing.h"
 #include "app/registered_mail.h"
 #include "app/sent_status.h"
+#include "app/tls_partners.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
 
@@ -64,6 +65,8 @@ struct ApiDeps {
   app::RegisteredMail* registered = nullptr;
   // GET /api/v1/messages/{id}/evidence (the evidence package); not served when null.
   app::EvidencePackages* evidence = nullptr;
+  // /api/v1/admin/tls-partners… and /api/v1/admin/tls-policy; not served when null.
+  app::TlsPartners* tls_partners = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

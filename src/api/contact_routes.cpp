@@ -6,9 +6,11 @@
 //   GET    /api/v1/contacts/keys/{id}          one of them
 //   DELETE /api/v1/contacts/keys/{id}          delete one of the member's own
 //   POST   /api/v1/contacts/keys/{id}/verify   {"fingerprint": "..."}: personally verified
+//   POST   /api/v1/contacts/keys/{id}/revoke   {"reason": "..."}: revoked (routing stops at once)
 //   GET    /api/v1/admin/keys                  organisation-wide keys (administrators)
 //   POST   /api/v1/admin/keys[?address=]       import one
 //   DELETE /api/v1/admin/keys/{id}
+//   POST   /api/v1/admin/keys/{id}/revoke      {"reason": "..."}
 //   GET    /api/v1/admin/anchors               trust anchors (administrators)
 //   POST   /api/v1/admin/anchors               add one (the body: a CA certificate, PEM or DER)
 //   DELETE /api/v1/admin/anchors/{id}
@@ -86,6 +88,8 @@ json KeyJson(const app::ContactKeyView& k) {
               {"added_at", FormatRfc3339(k.added_at)},
               {"personally_verified", k.verified_at.has_value()},
               {"verified_at", OptionalTime(k.verified_at)},
+              {"revoked_at", OptionalTime(k.revoked_at)},
+              {"revoked_reason", k.revoked_at ? json(k.revoked_reason) : json(nullptr)},
               {"status", k.status},
               {"problem", k.problem.empty() ? json(nullptr) : json(k.problem)}};
   if (!k.subject.empty()) {
@@ -246,6 +250,28 @@ void RegisterContactRoutes(http::Router& router, const ApiDeps& deps) {
         return http::Response::Json(200, KeyJson(*key).dump());
       },
       verify_opts);
+
+  for (const bool organisation : {false, true}) {
+    const char* path =
+        organisation ? "/api/v1/admin/keys/{id}/revoke" : "/api/v1/contacts/keys/{id}/revoke";
+    router.Add(
+        "POST", path,
+        [&accounts, &contacts, organisation](const http::Request& req,
+                                             const http::PathParams& params) {
+          if (auto bad = RequireJsonContent(req)) return std::move(*bad);
+          auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+          if (!auth.ctx) return std::move(auth.error);
+          auto body = ParseJsonObject(req.body, {{"reason", JsonType::kString}});
+          if (!body.ok()) return ApiError(body.status());
+          const std::string reason = StringField(*body, "reason");
+          auto key = organisation
+                         ? contacts.RevokeOrganisationKey(*auth.ctx, params.at("id"), reason)
+                         : contacts.Revoke(*auth.ctx, params.at("id"), reason);
+          if (!key.ok()) return ApiError(key.status());
+          return http::Response::Json(200, KeyJson(*key).dump());
+        },
+        verify_opts);
+  }
 
   router.Add("DELETE", "/api/v1/admin/keys/{id}",
              [&accounts, &contacts](const http::Request& req, const http::PathParams& params) {

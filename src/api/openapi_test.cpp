@@ -65,7 +65,12 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/admin/keys",
                            "/api/v1/admin/keys/{id}",
                            "/api/v1/admin/anchors",
-                           "/api/v1/admin/anchors/{id}"}) {
+                           "/api/v1/admin/anchors/{id}",
+                           "/api/v1/contacts/keys/{id}/revoke",
+                           "/api/v1/admin/keys/{id}/revoke",
+                           "/api/v1/admin/tls-partners",
+                           "/api/v1/admin/tls-partners/{domain}",
+                           "/api/v1/admin/tls-policy"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

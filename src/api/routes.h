@@ -38,6 +38,7 @@ void RegisterContactRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterMethodRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterReceiptRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterRegisteredRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps);
 // The sender's view of a sent message (recipients, expires_at, can_recall), added to `out`.
 void AddSentStatus(nlohmann::json& out, const app::SentStatus& status);
 

@@ -140,15 +140,19 @@ Result<store::ContactKeyRecord> CertificateRecord(const smime::CertificateChain&
   return r;
 }
 
+// `revoked_fingerprint`: set when the key is refused because it carries a revocation.
 Result<store::ContactKeyRecord> OpenPgpRecord(ByteView bytes,
                                               const std::optional<EmailAddress>& address,
-                                              TimePoint now) {
+                                              TimePoint now, std::string* revoked_fingerprint) {
   if (!address) {
     return InvalidArgument("an OpenPGP key needs the address it is imported for (address)")
         .ShownToClient();
   }
   pgp::KeyImport imported = pgp::ImportPublicKey(bytes, *address, now);
-  if (!imported.ok()) return imported.status();
+  if (!imported.ok()) {
+    *revoked_fingerprint = imported.revoked_fingerprint();
+    return imported.status();
+  }
   pgp::ContactKey key = std::move(imported).TakeKey();
   store::ContactKeyRecord r;
   r.address = address->str();
@@ -240,6 +244,8 @@ ContactKeyView Contacts::ViewWith(const store::ContactKeyRecord& key,
   v.added_by = key.added_by.str();
   v.added_at = key.added_at;
   v.verified_at = key.verified_at;
+  v.revoked_at = key.revoked_at;
+  v.revoked_reason = key.revoked_reason;
   v.status = StatusName(a.status);
   v.problem = a.problem;
   return v;
@@ -269,7 +275,15 @@ Result<ContactKeyView> Contacts::ImportFor(const AuthContext& ctx,
   const TimePoint now = s_.clock.Now();
   store::ContactKeyRecord record;
   if (format == KeyFormat::kOpenPgp) {
-    SP_ASSIGN_OR_RETURN(record, OpenPgpRecord(bytes, address, now));
+    std::string revoked_fingerprint;
+    auto parsed = OpenPgpRecord(bytes, address, now, &revoked_fingerprint);
+    if (!parsed.ok() && !revoked_fingerprint.empty()) {
+      // A revocation certificate for a key of this directory: revoke that entry.
+      SP_ASSIGN_OR_RETURN(std::optional<ContactKeyView> revoked,
+                          RevokeByCertificate(ctx, owner, *address, revoked_fingerprint));
+      if (revoked) return std::move(*revoked);
+    }
+    SP_ASSIGN_OR_RETURN(record, std::move(parsed));
   } else {
     std::optional<smime::CertificateChain> certs;
     if (format == KeyFormat::kSignedMail) {
@@ -383,6 +397,91 @@ Result<ContactKeyView> Contacts::Verify(const AuthContext& ctx, std::string_view
   key.verified_by = ctx.user.id;
   key.verified_at = now;
   return ViewOf(key);
+}
+
+namespace {
+
+// 1..kMaxRevokeReasonBytes bytes, no control characters (it is shown in lists and the audit log).
+Status CheckRevokeReason(std::string_view reason) {
+  if (reason.empty() || reason.size() > kMaxRevokeReasonBytes) {
+    return InvalidArgument(
+               fmt::format("reason: say why, in 1 to {} characters", kMaxRevokeReasonBytes))
+        .ShownToClient();
+  }
+  for (const char c : reason) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return InvalidArgument("reason: control characters are not allowed").ShownToClient();
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ContactKeyView> Contacts::RevokeKey(const AuthContext& ctx,
+                                           const std::optional<UserId>& owner,
+                                           std::string_view id_text, std::string_view reason) {
+  auto id = store::ContactKeyId::Parse(id_text);
+  if (!id.ok()) return NotFound("contact key not found");
+  SP_ASSIGN_OR_RETURN(store::ContactKeyRecord key, s_.store.keys().GetContactKey(*id));
+  if (key.owner != owner) return NotFound("contact key not found");
+  SP_RETURN_IF_ERROR(CheckRevokeReason(reason));
+  const TimePoint now = s_.clock.Now();
+  const std::string why(reason);
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    const Status s = tx.keys().MarkContactKeyRevoked(key.id, now, why);
+    if (s.code() == ErrorCode::kConflict) {
+      return Conflict("this key is revoked already").ShownToClient();
+    }
+    SP_RETURN_IF_ERROR(s);
+    nlohmann::json details = nlohmann::json::parse(EventDetails(key));
+    details["reason"] = why;
+    return RecordEvent(s_, tx, owner ? "contact_key_revoked" : "organisation_key_revoked",
+                       ctx.user.id.str(), key.id.str(), details.dump());
+  }));
+  key.revoked_at = now;
+  key.revoked_reason = why;
+  return ViewOf(key);
+}
+
+Result<std::optional<ContactKeyView>> Contacts::RevokeByCertificate(
+    const AuthContext& ctx, const std::optional<UserId>& owner, const EmailAddress& address,
+    const std::string& fingerprint) {
+  SP_ASSIGN_OR_RETURN(const std::vector<store::ContactKeyRecord> keys,
+                      s_.store.keys().ListContactKeys(owner));
+  const auto it = std::find_if(keys.begin(), keys.end(), [&](const store::ContactKeyRecord& k) {
+    return k.kind == store::ContactKeyKind::kOpenPgp && k.address == address.str() &&
+           k.fingerprint == fingerprint;
+  });
+  if (it == keys.end()) return std::optional<ContactKeyView>();
+  store::ContactKeyRecord key = *it;
+  if (!key.revoked_at) {
+    const TimePoint now = s_.clock.Now();
+    const std::string why = kRevocationCertificateReason;
+    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      SP_RETURN_IF_ERROR(tx.keys().MarkContactKeyRevoked(key.id, now, why));
+      nlohmann::json details = nlohmann::json::parse(EventDetails(key));
+      details["reason"] = why;
+      return RecordEvent(s_, tx, owner ? "contact_key_revoked" : "organisation_key_revoked",
+                         ctx.user.id.str(), key.id.str(), details.dump());
+    }));
+    key.revoked_at = now;
+    key.revoked_reason = why;
+  }
+  SP_ASSIGN_OR_RETURN(ContactKeyView view, ViewOf(key));
+  return std::optional<ContactKeyView>(std::move(view));
+}
+
+Result<ContactKeyView> Contacts::Revoke(const AuthContext& ctx, std::string_view id,
+                                        std::string_view reason) {
+  return RevokeKey(ctx, ctx.user.id, id, reason);
+}
+
+Result<ContactKeyView> Contacts::RevokeOrganisationKey(const AuthContext& ctx, std::string_view id,
+                                                       std::string_view reason) {
+  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  return RevokeKey(ctx, std::nullopt, id, reason);
 }
 
 Result<ContactKeyView> Contacts::ImportOrganisationKey(const AuthContext& ctx, ByteView bytes,

@@ -56,6 +56,8 @@ struct ContactKeyView {
   std::string added_by;       // user id
   TimePoint added_at;
   std::optional<TimePoint> verified_at;  // personally verified
+  std::optional<TimePoint> revoked_at;   // revoked (Revoke): status "refused", problem "revoked"
+  std::string revoked_reason;            // what the revoker said
   std::string status;                    // "trusted", "needs-verification", "refused"
   std::string problem;                   // the slug when refused
 };
@@ -69,6 +71,11 @@ struct TrustAnchorView {
   TimePoint added_at;
 };
 
+inline constexpr size_t kMaxRevokeReasonBytes = 500;
+// The reason recorded when an uploaded OpenPGP revocation revoked an entry.
+inline constexpr const char* kRevocationCertificateReason =
+    "the key holder's OpenPGP revocation signature was imported";
+
 std::string_view KindName(store::ContactKeyKind kind);        // "smime", "openpgp"
 std::string_view SourceName(store::ContactKeySource source);  // "upload", "signed-mail"
 
@@ -79,6 +86,9 @@ class Contacts final {
   // Member: imports a contact's key for `address` ("" : the certificate's one address, or the
   // signed mail's sender; an OpenPGP key needs it). InvalidArgument / TooLarge with the problem's
   // slug when refused; Conflict when the key is there already or the member's limit is reached.
+  // An OpenPGP key refused as revoked whose fingerprint is one of the member's entries for the
+  // address (the key holder's revocation certificate, imported into their key) revokes that
+  // entry instead (reason kRevocationCertificateReason), and its view is returned.
   Result<ContactKeyView> Import(const AuthContext& ctx, ByteView bytes, KeyFormat format,
                                 std::string_view address);
   // The member's entries, then the organisation-wide ones, each with its status now.
@@ -93,11 +103,20 @@ class Contacts final {
   Result<ContactKeyView> Verify(const AuthContext& ctx, std::string_view id,
                                 std::string_view fingerprint);
 
+  // Revokes one of the member's own entries with a reason (1 to kMaxRevokeReasonBytes of
+  // printable text, shown in the listing). The key stays listed, status "refused" (problem
+  // "revoked"), and routing stops using it at once. NotFound for anything else; Conflict when
+  // revoked already.
+  Result<ContactKeyView> Revoke(const AuthContext& ctx, std::string_view id,
+                                std::string_view reason);
+
   // Administrators: organisation-wide keys (used for every member's mail to the address).
   Result<ContactKeyView> ImportOrganisationKey(const AuthContext& ctx, ByteView bytes,
                                                KeyFormat format, std::string_view address);
   Result<std::vector<ContactKeyView>> ListOrganisationKeys(const AuthContext& ctx);
   Status DeleteOrganisationKey(const AuthContext& ctx, std::string_view id);
+  Result<ContactKeyView> RevokeOrganisationKey(const AuthContext& ctx, std::string_view id,
+                                               std::string_view reason);
 
   // Administrators: trust anchors. The certificate (PEM or DER, one) must be a CA certificate.
   Result<TrustAnchorView> AddTrustAnchor(const AuthContext& ctx, ByteView bytes);
@@ -112,6 +131,14 @@ class Contacts final {
   ContactKeyView ViewWith(const store::ContactKeyRecord& key,
                           const std::optional<smime::TrustAnchors>& anchors, TimePoint now) const;
   Status DeleteKey(const AuthContext& ctx, const std::optional<UserId>& owner, std::string_view id);
+  Result<ContactKeyView> RevokeKey(const AuthContext& ctx, const std::optional<UserId>& owner,
+                                   std::string_view id, std::string_view reason);
+  // The entry of `owner` for `address` with this OpenPGP fingerprint, revoked now (if it was
+  // not); nullopt when there is none.
+  Result<std::optional<ContactKeyView>> RevokeByCertificate(const AuthContext& ctx,
+                                                            const std::optional<UserId>& owner,
+                                                            const EmailAddress& address,
+                                                            const std::string& fingerprint);
 
   Services s_;
   std::shared_ptr<internal::ContactAnchors> anchors_;

@@ -280,6 +280,113 @@ TEST_F(ContactsTest, ExpiryChangesRoutingAtOnce) {
   EXPECT_EQ(later->problem, "expired");
 }
 
+TEST_F(ContactsTest, RevokingChangesRoutingAtOnceAndKeepsTheReason) {
+  ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  auto key = contacts_.Import(alice(), B(Leaf("carol", kCarol)), KeyFormat::kAuto, "");
+  ASSERT_THAT(key.status(), IsOk());
+  ASSERT_TRUE(UsableSmime(kCarol).has_value());
+
+  // A reason is required, printable and bounded; nothing changes when it is refused.
+  EXPECT_THAT(contacts_.Revoke(alice(), key->id, "").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(contacts_.Revoke(alice(), key->id, "bad\nline").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(
+      contacts_.Revoke(alice(), key->id, std::string(kMaxRevokeReasonBytes + 1, 'x')).status(),
+      StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_TRUE(UsableSmime(kCarol).has_value());
+  // Another member's or an unknown id: NotFound.
+  EXPECT_THAT(contacts_.Revoke(root(), key->id, "not mine").status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(contacts_.Revoke(alice(), std::string(32, 'f'), "x").status(),
+              StatusIs(ErrorCode::kNotFound));
+
+  auto revoked = contacts_.Revoke(alice(), key->id, "Carol lost her laptop");
+  ASSERT_THAT(revoked.status(), IsOk());
+  EXPECT_EQ(revoked->status, "refused");
+  EXPECT_EQ(revoked->problem, "revoked");
+  EXPECT_EQ(revoked->revoked_reason, "Carol lost her laptop");
+  EXPECT_EQ(revoked->revoked_at, clock_.Now());
+  // At once, with no time passing.
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+  EXPECT_EQ(LastAuditType(), "contact_key_revoked");
+  // Still listed, with its reason.
+  auto listed = contacts_.Get(alice(), key->id);
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_EQ(listed->revoked_reason, "Carol lost her laptop");
+  EXPECT_EQ(listed->status, "refused");
+  EXPECT_THAT(contacts_.Revoke(alice(), key->id, "again").status(), StatusIs(ErrorCode::kConflict));
+  // Personal verification cannot bring it back.
+  EXPECT_THAT(contacts_.Verify(alice(), key->id, key->fingerprint).status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+}
+
+TEST_F(ContactsTest, AdministratorsRevokeOrganisationKeys) {
+  ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  auto org =
+      contacts_.ImportOrganisationKey(root(), B(Leaf("carol-org", kCarol)), KeyFormat::kAuto, "");
+  ASSERT_THAT(org.status(), IsOk());
+  ASSERT_TRUE(UsableSmime(kCarol).has_value());
+  EXPECT_THAT(contacts_.RevokeOrganisationKey(alice(), org->id, "no").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  // A member cannot revoke it through the member use case either.
+  EXPECT_THAT(contacts_.Revoke(alice(), org->id, "no").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_TRUE(UsableSmime(kCarol).has_value());
+  auto revoked = contacts_.RevokeOrganisationKey(root(), org->id, "partner rolled its keys");
+  ASSERT_THAT(revoked.status(), IsOk());
+  EXPECT_EQ(revoked->revoked_reason, "partner rolled its keys");
+  EXPECT_FALSE(UsableSmime(kCarol).has_value());
+  EXPECT_EQ(LastAuditType(), "organisation_key_revoked");
+  auto listed = contacts_.ListOrganisationKeys(root());
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].problem, "revoked");
+}
+
+// The key holder revokes their key with gpg's revocation certificate; the member uploads the
+// revoked key again: the entry is revoked at once, and another member's copy is not touched.
+TEST_F(ContactsTest, AnOpenPgpRevocationCertificateRevokesTheStoredKey) {
+  pgp::testing::GnuPg gpg;
+  const std::string fpr = gpg.MakeKey(kCarol, "ed25519", "cert,sign", "cv25519");
+  auto key = contacts_.Import(alice(), B(gpg.Export(fpr)), KeyFormat::kAuto, kCarol);
+  ASSERT_THAT(key.status(), IsOk());
+  ASSERT_TRUE(UsableOpenPgp(kCarol).has_value());
+  auto roots = contacts_.Import(root(), B(gpg.Export(fpr)), KeyFormat::kAuto, kCarol);
+  ASSERT_THAT(roots.status(), IsOk());
+
+  std::string rev = testutil::ReadFileBytes(gpg.dir() + "/gnupg/openpgp-revocs.d/" + fpr + ".rev");
+  for (size_t at = rev.find(":-----"); at != std::string::npos; at = rev.find(":-----")) {
+    rev.erase(at, 1);
+  }
+  testutil::WriteFileBytes(gpg.Path("key.rev"), rev);
+  ASSERT_EQ(gpg.Gpg({"--import", "key.rev"}).exit_code, 0);
+  const std::string revoked_key = gpg.Export(fpr);
+
+  // For an address with no entry of this key it is refused as any revoked key is.
+  const Status other =
+      contacts_.Import(alice(), B(revoked_key), KeyFormat::kAuto, "dave@partner.example").status();
+  EXPECT_THAT(other, StatusIs(ErrorCode::kInvalidArgument));
+
+  auto revoked = contacts_.Import(alice(), B(revoked_key), KeyFormat::kAuto, kCarol);
+  ASSERT_THAT(revoked.status(), IsOk());
+  EXPECT_EQ(revoked->id, key->id);
+  EXPECT_EQ(revoked->status, "refused");
+  EXPECT_EQ(revoked->problem, "revoked");
+  EXPECT_EQ(revoked->revoked_reason, kRevocationCertificateReason);
+  EXPECT_FALSE(UsableOpenPgp(kCarol).has_value());
+  EXPECT_EQ(LastAuditType(), "contact_key_revoked");
+  EXPECT_EQ(Listed(), 1u);  // nothing new stored
+  // Uploading it again changes nothing.
+  auto again = contacts_.Import(alice(), B(revoked_key), KeyFormat::kAuto, kCarol);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_EQ(again->revoked_at, revoked->revoked_at);
+  // The administrator's own copy (a member entry of theirs) is not revoked by Alice's upload.
+  auto theirs = contacts_.Get(root(), roots->id);
+  ASSERT_THAT(theirs.status(), IsOk());
+  EXPECT_FALSE(theirs->revoked_at.has_value());
+}
+
 TEST_F(ContactsTest, OpenPgpKeysFromGpgAndSq) {
   pgp::testing::GnuPg gpg;
   const std::string fpr = gpg.MakeKey(kCarol, "ed25519", "cert,sign", "cv25519");

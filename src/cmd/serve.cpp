@@ -3,7 +3,6 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <vector>
 
@@ -18,10 +17,11 @@
 #include "app/outbound_mail.h"
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
+#include "app/registered_mail.h"
 #include "app/routing.h"
 #include "app/secure_delivery.h"
-#include "app/registered_mail.h"
 #include "app/sent_status.h"
+#include "app/tls_partners.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
 #include "cmd/admin_rotate_master_key.h"
@@ -271,36 +271,43 @@ int Serve(const Config& config) {
   }
 
   // Secure delivery (app/routing.h, app/secure_delivery.h; docs/secure-delivery.md): routing by
-  // the key directory and the [[delivery.tls_partner]] table, copies delivered by their own
+  // the key directory and the TLS partners (the [[delivery.tls_partner]] table, read-only, and
+  // the administrators' table in the store: app/tls_partners.h), copies delivered by their own
   // deliverers (TLS copies only directly to the partners' MX hosts). Set before the use cases
   // below copy the services.
   app::KeyDirectory key_directory(services);
   services.key_directory = &key_directory;
-  std::map<std::string, delivery::TlsPartnerPolicy, std::less<>> tls_partners;
-  for (const delivery::TlsPartnerPolicy& p : config.tls_partners) tls_partners[p.domain] = p;
-  services.tls_partner =
-      [&tls_partners](std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
-    const auto it = tls_partners.find(domain);
-    if (it == tls_partners.end()) return std::nullopt;
-    return it->second;
+  // Config-file partners are read-only beside the administrators' (app/tls_partners.h).
+  app::TlsPartners tls_partners(services, config.tls_partners);
+  services.tls_partner = [&tls_partners](std::string_view domain) {
+    return tls_partners.Lookup(domain);
   };
-  services.tls_only_forbidden = [forbid = config.delivery_forbid_tls_only](std::string_view) {
-    return forbid;
-  };
+  services.tls_only_forbidden =
+      [&tls_partners, forbid = config.delivery_forbid_tls_only](std::string_view domain) {
+        return forbid || tls_partners.TlsOnlyForbidden(domain);
+      };
+  // Partners can be added at run time (admin API), so the sender exists whenever DNS can be
+  // asked; without it TLS copies wait (deferred, with the reason) rather than go another way.
   std::unique_ptr<delivery::TlsDirectSender> tls_sender;
-  if (!tls_partners.empty()) {
+  {
     delivery::DnsResolverOptions dns;
     dns.resolver = config.delivery_dns_resolver;
     dns.trust_anchor_file = config.delivery_dns_trust_anchor_file;
     auto resolver = delivery::MakeUnboundMxResolver(dns);
-    if (!resolver.ok()) return Fail("DNS resolver for direct delivery", resolver.status());
-    delivery::TlsDirectOptions tls_options;
-    tls_options.helo_name = config.mail_helo_name;
-    tls_options.ca_file = config.delivery_tls_ca_file;
-    auto sender = delivery::MakeTlsDirectSender(
-        std::shared_ptr<const delivery::MxResolver>(std::move(*resolver)), tls_options);
-    if (!sender.ok()) return Fail("direct delivery over TLS", sender.status());
-    tls_sender = std::move(*sender);
+    if (!resolver.ok()) {
+      if (!config.tls_partners.empty()) {
+        return Fail("DNS resolver for direct delivery", resolver.status());
+      }
+      spdlog::warn("direct delivery over TLS is off: {}", resolver.status().ToString());
+    } else {
+      delivery::TlsDirectOptions tls_options;
+      tls_options.helo_name = config.mail_helo_name;
+      tls_options.ca_file = config.delivery_tls_ca_file;
+      auto sender = delivery::MakeTlsDirectSender(
+          std::shared_ptr<const delivery::MxResolver>(std::move(*resolver)), tls_options);
+      if (!sender.ok()) return Fail("direct delivery over TLS", sender.status());
+      tls_sender = std::move(*sender);
+    }
   }
   app::SecureCopyDeliverer secure_deliverer(services, tls_sender.get());
   auto& secure_deliveries = telemetry::DefaultRegistry().AddCounter(
@@ -337,13 +344,27 @@ int Serve(const Config& config) {
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
-  api::RegisterApi(
-      *router, {accounts, mailbox, folders, admin, guests, sent, account_keys,
-                [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
-                config.app.limits.max_upload_bytes, config.max_json_bytes,
-                4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
-                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views,
-                &routing, &registered_mail, &evidence_packages});
+  api::RegisterApi(*router,
+                   {accounts,
+                    mailbox,
+                    folders,
+                    admin,
+                    guests,
+                    sent,
+                    account_keys,
+                    [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
+                    config.app.limits.max_upload_bytes,
+                    config.max_json_bytes,
+                    4 * config.app.limits.max_text_bytes,
+                    shared_tsa,
+                    std::move(public_pki),
+                    std::make_shared<app::PublicLog>(store_ref, audit_log),
+                    &contacts,
+                    &receipt_views,
+                    &routing,
+                    &registered_mail,
+                    &evidence_packages,
+                    &tls_partners});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {

@@ -60,6 +60,20 @@ inline constexpr KeyDirectoryLimits kKeyDirectory = {
     /*max_trust_anchors=*/200,
 };
 
+// How many enforced-TLS partners and TLS-only rules administrators may keep in the store
+// (app/tls_partners.h); the config file has its own bound (cmd/tls_partner_config.h).
+struct TlsPartnerLimits {
+  std::string_view source;
+  size_t max_partners;        // partner domains added through the admin API
+  size_t max_tls_only_rules;  // domains where TLS-only delivery is forbidden
+};
+
+inline constexpr TlsPartnerLimits kTlsPartnerTable = {
+    "Sealpost 2026-12: the config file's bound, small enough to list in one page",
+    /*max_partners=*/10000,
+    /*max_tls_only_rules=*/10000,
+};
+
 // --- E-mail messages parsed from outside (mime/message_parser.h). ---------------------------
 //
 // What the SMTP gateway receives and what S/MIME and OpenPGP decrypt is parsed with GMime, which

@@ -255,9 +255,11 @@ KeyImport ImportChecked(ByteView binary, const EmailAddress& expected, TimePoint
 
   // Everything below reads RNP's view of the key; an FFI failure there means a key RNP could
   // not describe, which is reported as not OpenPGP (with RNP's words in the log).
+  std::string primary_fingerprint;
   auto checked = [&]() -> Result<KeyImport> {
     const int64_t now_s = internal::ToRnpTime(now);
     SP_ASSIGN_OR_RETURN(const KeyFacts key, FactsOf(primary));
+    primary_fingerprint = key.fingerprint;
     SP_ASSIGN_OR_RETURN(const std::vector<internal::Key> subkeys, internal::Subkeys(primary));
     if (!AlgorithmAllowed(key.alg, key.curve, key.bits)) {
       return Refuse(KeyProblem::kWeakAlgorithm, "primary key is " + key.Describe());
@@ -315,7 +317,7 @@ KeyImport ImportChecked(ByteView binary, const EmailAddress& expected, TimePoint
     return KeyImport::Accepted(std::move(contact));
   }();
   if (!checked.ok()) return Refuse(KeyProblem::kNotOpenPgp, checked.status().message());
-  return std::move(checked).value();
+  return std::move(checked).value().WithRevokedFingerprint(primary_fingerprint);
 }
 
 }  // namespace

@@ -62,6 +62,14 @@ class KeyImport final {
   // OK, or TooLarge (size and count limits) / InvalidArgument (every other problem), with a
   // message that describes the submitted key (ShownToClient) and names the problem's slug.
   Status status() const;
+  // When refused as kRevoked (a valid revocation signature on the primary key, on the user ID
+  // of the expected address, or on every encryption key): the primary key's fingerprint, so that
+  // a revocation certificate can revoke the copy of the key already in the directory. Else "".
+  const std::string& revoked_fingerprint() const { return revoked_fingerprint_; }
+  KeyImport WithRevokedFingerprint(std::string fingerprint) && {
+    if (problem_ == KeyProblem::kRevoked) revoked_fingerprint_ = std::move(fingerprint);
+    return std::move(*this);
+  }
 
  private:
   explicit KeyImport(ContactKey key) : key_(std::move(key)) {}
@@ -71,6 +79,7 @@ class KeyImport final {
   KeyProblem problem_ = KeyProblem::kNone;
   std::string detail_;
   std::optional<ContactKey> key_;
+  std::string revoked_fingerprint_;
 };
 
 // Imports one transferable public key, ASCII-armoured or binary, for `expected` at `now`.

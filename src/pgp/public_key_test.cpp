@@ -245,6 +245,10 @@ TEST_F(GpgBadKeyTest, RevokedKey) {
   WriteFileBytes(gpg_.Path("key.rev"), rev);
   ASSERT_EQ(gpg_.Gpg({"--import", "key.rev"}).exit_code, 0);
   EXPECT_EQ(ProblemOf(gpg_.Export(fpr), "bob@example.net"), KeyProblem::kRevoked);
+  // The refusal names the revoked key (as gpg does), for the directory to revoke its copy.
+  const KeyImport refused =
+      ImportPublicKey(AsBytes(gpg_.Export(fpr)), Addr("bob@example.net"), Now());
+  EXPECT_EQ(refused.revoked_fingerprint(), fpr);
 }
 
 TEST_F(GpgBadKeyTest, RevokedEncryptionSubkey) {

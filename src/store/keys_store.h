@@ -45,6 +45,7 @@ struct ContactKeyRecord {
   std::optional<UserId> verified_by;  // personally verified (fingerprint compared)
   std::optional<TimePoint> verified_at;
   std::optional<TimePoint> revoked_at;
+  std::string revoked_reason;  // what the revoker said, or "" ("" also for a key never revoked)
 };
 
 struct TrustAnchorRecord {
@@ -81,7 +82,9 @@ class KeysWriter {
   virtual Result<int64_t> CountContactKeys(const std::optional<UserId>& owner) = 0;
   // NotFound unless the key is live.
   virtual Status MarkContactKeyVerified(const ContactKeyId& id, const UserId& by, TimePoint at) = 0;
-  virtual Status MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at) = 0;
+  // NotFound unless the key is live; Conflict when it is revoked already.
+  virtual Status MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at,
+                                       const std::string& reason) = 0;
   virtual Status DeleteContactKey(const ContactKeyId& id, TimePoint at) = 0;
 
   // Conflict when an anchor with the same fingerprint exists.

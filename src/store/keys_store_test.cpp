@@ -158,7 +158,7 @@ TEST_P(KeysStoreTest, CountsVerifiesAndRevokesLiveKeysOnly) {
       StatusIs(ErrorCode::kNotFound));
   ASSERT_THAT(Write([&](WriteTxn& tx) {
                 SP_RETURN_IF_ERROR(tx.keys().MarkContactKeyVerified(live, alice_.id, later));
-                return tx.keys().MarkContactKeyRevoked(live, later);
+                return tx.keys().MarkContactKeyRevoked(live, later, "key compromised");
               }),
               IsOk());
   auto read = store_->keys().GetContactKey(live);
@@ -166,6 +166,18 @@ TEST_P(KeysStoreTest, CountsVerifiesAndRevokesLiveKeysOnly) {
   EXPECT_EQ(read->verified_by, alice_.id);
   EXPECT_EQ(read->verified_at, later);
   EXPECT_EQ(read->revoked_at, later);
+  EXPECT_EQ(read->revoked_reason, "key compromised");
+  // Revoked once: a second revocation is refused and keeps the first reason; unknown ids are
+  // NotFound.
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.keys().MarkContactKeyRevoked(live, later, "again"); }),
+      StatusIs(ErrorCode::kConflict));
+  EXPECT_THAT(
+      Write([&](WriteTxn& tx) { return tx.keys().MarkContactKeyRevoked(gone, later, "x"); }),
+      StatusIs(ErrorCode::kNotFound));
+  read = store_->keys().GetContactKey(live);
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_EQ(read->revoked_reason, "key compromised");
 }
 
 TEST_P(KeysStoreTest, TrustAnchorsAreUniqueByFingerprintAndDeletable) {

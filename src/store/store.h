@@ -11,6 +11,7 @@
 // guests, outbox, audit (the legacy hash chain), log (the transparency log), platform, keys,
 // evidence and secure_delivery (store/<domain>_store.h). Store hands out a reader per domain
 // evidence and registered (store/<domain>_store.h). Store hands out a reader per domain
+// evidence and tls_partners (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -35,6 +36,7 @@
 #include "store/records.h"
 #include "store/secure_delivery_store.h"
 #include "store/registered_store.h"
+#include "store/tls_partners_store.h"
 
 namespace sealpost::store {
 
@@ -56,6 +58,7 @@ class WriteTxn {
   virtual KeyRotationWriter& key_rotation() = 0;
   virtual SecureDeliveryWriter& secure_delivery() = 0;
   virtual RegisteredWriter& registered() = 0;
+  virtual TlsPartnersWriter& tls_partners() = 0;
 };
 
 class Store {
@@ -81,6 +84,7 @@ class Store {
   virtual KeyRotationReader& key_rotation() = 0;
   virtual SecureDeliveryReader& secure_delivery() = 0;
   virtual RegisteredReader& registered() = 0;
+  virtual TlsPartnersReader& tls_partners() = 0;
 };
 
 }  // namespace sealpost::store

@@ -326,7 +326,7 @@ test('settings screen', async () => {
   await screen(alice, 'settings');
 });
 
-test('contacts: import a certificate, verify its fingerprint, delete it', async () => {
+test('contacts: import a certificate, verify its fingerprint, revoke it, delete it', async () => {
   // A contact's self-signed certificate made by openssl: it chains to no anchor, so it needs
   // the member's personal verification before Sealpost uses it.
   const dir = fs.mkdtempSync(path.join(server.tmp, 'contact-'));
@@ -357,6 +357,16 @@ test('contacts: import a certificate, verify its fingerprint, delete it', async 
   await entry.getByLabel('Fingerprint as your contact reads it to you').fill(fingerprint);
   await entry.getByRole('button', { name: 'Mark as verified' }).click();
   await entry.getByText(/Trusted · verified by you/).waitFor();
+
+  // Revoking needs a reason; the entry stays listed, not usable, with the reason.
+  await entry.getByRole('button', { name: 'Revoke the key for carol@partner.example' }).click();
+  await entry.getByRole('button', { name: 'Revoke key' }).click();
+  await entry.getByRole('alert').filter({ hasText: 'Say why the key is revoked' }).waitFor();
+  await entry.getByLabel('Why is this key revoked?').fill('Carol lost her laptop');
+  await entry.getByRole('button', { name: 'Revoke key' }).click();
+  await entry.getByText('Not usable (revoked)').waitFor();
+  assert.match(await entry.getByTestId('revoked-reason').textContent(), /Carol lost her laptop/);
+  await screen(alice, 'contacts-revoked');
 
   alice.once('dialog', (d) => d.accept());
   await entry.getByRole('button', { name: 'Delete' }).click();
@@ -677,6 +687,49 @@ test('the first administrator is created from the start-up link and checks the a
   server.sql(`UPDATE log_entries SET leaf = x'${leaf}' WHERE idx = 1;`);
   await page.getByRole('button', { name: 'Verify now' }).click();
   await page.getByTestId('audit-result').getByText('Intact.').waitFor();
+
+  // TLS partners: a pinned partner whose pin openssl computed; a bad pin is refused, naming it.
+  const dir = fs.mkdtempSync(path.join(server.tmp, 'partner-'));
+  const keyMade = spawnSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-out', 'mx.key'], { cwd: dir });
+  assert.equal(keyMade.status, 0, String(keyMade.stderr));
+  const spki = spawnSync('openssl', ['pkey', '-in', 'mx.key', '-pubout', '-outform', 'DER'], { cwd: dir }).stdout;
+  const pin = spawnSync('openssl', ['dgst', '-sha256', '-binary'], { input: spki }).stdout;
+  assert.equal(pin.length, 32);
+  await page.getByRole('link', { name: 'TLS partners' }).click();
+  await page.getByRole('heading', { name: 'Add a TLS partner' }).waitFor();
+  await page.getByText('No partners yet.').waitFor();
+  await page.getByLabel('Domain', { exact: true }).fill('bank.example');
+  await page.getByLabel('Pin the server\'s key').check();
+  await page.getByLabel(/Key pins/).fill('not-a-pin');
+  await page.getByRole('button', { name: 'Save partner' }).click();
+  await page.getByRole('alert').filter({ hasText: 'pins[0]:' }).waitFor();
+  await page.getByLabel(/Key pins/).fill('sha256/' + pin.toString('base64'));
+  await page.getByLabel('Deliver to (optional)').fill('mx.bank.example:2525');
+  await page.getByRole('button', { name: 'Save partner' }).click();
+  await page.getByText('bank.example is a TLS partner (pin).').waitFor();
+  const partner = page.getByTestId('tls-partners').getByRole('row').filter({ hasText: 'bank.example' });
+  await partner.getByText('Pinned key (1)').waitFor();
+  assert.match(await partner.textContent(), new RegExp(pin.toString('hex').slice(0, 16)));
+  assert.match(await partner.textContent(), /mx\.bank\.example:2525/);
+  await page.getByLabel('Domain', { exact: true }).fill('partner.example');
+  await page.getByLabel(/Verify the certificate/).check();
+  await page.getByRole('button', { name: 'Save partner' }).click();
+  await page.getByText('partner.example is a TLS partner (verify).').waitFor();
+  await page.getByTestId('forbid-tls-only').click();
+  await page.getByText('TLS-only delivery is forbidden everywhere.').waitFor();
+  assert.equal(server.sql("SELECT count(*) FROM tls_only_rules WHERE domain = '*';").trim(), '1');
+  await screen(page, 'admin-tls-partners');
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Remove partner.example' }).click();
+  await page.getByRole('button', { name: 'Remove partner.example' }).waitFor({ state: 'detached' });
+  assert.equal(server.sql('SELECT domain FROM tls_partners;').trim(), 'bank.example');
+
+  // Organisation keys and trust anchors.
+  await page.getByRole('link', { name: 'Organisation keys' }).click();
+  await page.getByRole('heading', { name: 'Organisation keys & trust anchors' }).waitFor();
+  await page.getByText('No organisation keys.').waitFor();
+  await screen(page, 'admin-keys');
   await page.context().close();
   assert.deepEqual(cspViolations, [], 'no CSP violation or script error in the app: ' + cspViolations.join(' / '));
   assert.deepEqual(csrfMissing, [], 'every unsafe call with a session carries X-CSRF-Token: ' + csrfMissing.join(', '));

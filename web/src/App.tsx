@@ -5,6 +5,7 @@ import { ReLogin } from './components/ReLogin';
 import { discardDraft, hasDraft } from './draft';
 import { focusNewScreen, match, navigate, useLocation } from './router';
 import { AdminAudit, AdminUsers } from './screens/Admin';
+import { AdminKeys, AdminTlsPartners } from './screens/AdminDelivery';
 import { AdminSetup } from './screens/AdminSetup';
 import { Compose } from './screens/Compose';
 import { Contacts } from './screens/Contacts';
@@ -135,6 +136,8 @@ export function App() {
     else if (path === '/settings') screen = <Settings user={user} />;
     else if (path === '/admin/users' || path === '/admin') screen = user.is_admin ? <AdminUsers selfEmail={user.email} /> : <Forbidden />;
     else if (path === '/admin/audit') screen = user.is_admin ? <AdminAudit /> : <Forbidden />;
+    else if (path === '/admin/delivery') screen = user.is_admin ? <AdminTlsPartners /> : <Forbidden />;
+    else if (path === '/admin/keys') screen = user.is_admin ? <AdminKeys /> : <Forbidden />;
     else screen = <NotFound />;
   }
 

@@ -242,6 +242,36 @@ export interface ContactKey {
   verified_at: string | null;
   status: 'trusted' | 'needs-verification' | 'refused';
   problem: string | null;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+// A CA certificate administrators added (GET /admin/anchors).
+export interface TrustAnchor {
+  id: string;
+  subject: string;
+  fingerprint: string;
+  not_after: string;
+  added_by: string;
+  added_at: string;
+}
+
+// An enforced-TLS partner domain (GET /admin/tls-partners).
+export interface TlsPartner {
+  domain: string;
+  mode: 'verify' | 'pin';
+  pins: string[];
+  override: string | null;
+  source: 'config' | 'admin';
+  added_by: string | null;
+  added_at: string | null;
+  updated_by: string | null;
+  updated_at: string | null;
+}
+
+export interface TlsPolicy {
+  forbid_tls_only: boolean;
+  forbidden_domains: string[];
 }
 
 // What a picked file most likely is, by its name (the server sniffs the rest).
@@ -466,6 +496,8 @@ export const api = {
   deleteContactKey: (id: string) => call<void>('DELETE', `/contacts/keys/${encodeURIComponent(id)}`),
   verifyContactKey: (id: string, fingerprint: string) =>
     call<ContactKey>('POST', `/contacts/keys/${encodeURIComponent(id)}/verify`, { fingerprint }),
+  revokeContactKey: (id: string, reason: string) =>
+    call<ContactKey>('POST', `/contacts/keys/${encodeURIComponent(id)}/revoke`, { reason }),
   sessions: () => call<{ sessions: SessionItem[] }>('GET', '/sessions'),
   endSession: (id: string) => call<void>('DELETE', `/sessions/${encodeURIComponent(id)}`),
   mailbox: (folder: string, cursor: string | null, q: string, limit = 25) => {
@@ -511,6 +543,25 @@ export const api = {
     call<{ items: AuditEntry[]; next_before: number | null; pending: number }>(
       'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
   verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
+  tlsPartners: () => call<{ items: TlsPartner[] }>('GET', '/admin/tls-partners'),
+  putTlsPartner: (domain: string, entry: { mode: string; pins?: string[]; override?: string }) =>
+    call<TlsPartner>('PUT', `/admin/tls-partners/${encodeURIComponent(domain)}`, entry),
+  deleteTlsPartner: (domain: string) =>
+    call<void>('DELETE', `/admin/tls-partners/${encodeURIComponent(domain)}`),
+  tlsPolicy: () => call<TlsPolicy>('GET', '/admin/tls-policy'),
+  setTlsPolicy: (policy: TlsPolicy) => call<TlsPolicy>('PUT', '/admin/tls-policy', policy),
+  organisationKeys: () => call<{ items: ContactKey[] }>('GET', '/admin/keys'),
+  importOrganisationKey: (file: File, address: string) =>
+    call<ContactKey>('POST', '/admin/keys' + (address ? `?address=${encodeURIComponent(address)}` : ''),
+                     undefined, { raw: file, rawType: keyFileType(file.name) }),
+  deleteOrganisationKey: (id: string) => call<void>('DELETE', `/admin/keys/${encodeURIComponent(id)}`),
+  revokeOrganisationKey: (id: string, reason: string) =>
+    call<ContactKey>('POST', `/admin/keys/${encodeURIComponent(id)}/revoke`, { reason }),
+  trustAnchors: () => call<{ items: TrustAnchor[] }>('GET', '/admin/anchors'),
+  addTrustAnchor: (file: File) =>
+    call<TrustAnchor>('POST', '/admin/anchors', undefined,
+                      { raw: file, rawType: 'application/x-pem-file' }),
+  deleteTrustAnchor: (id: string) => call<void>('DELETE', `/admin/anchors/${encodeURIComponent(id)}`),
 };
 
 // ---- The guest's pickup page: no session; the pickup token goes in a header, never a URL ----

@@ -33,6 +33,7 @@ class NoTxn final : public WriteTxn {
   KeyRotationWriter& key_rotation() override { std::abort(); }
   SecureDeliveryWriter& secure_delivery() override { std::abort(); }
   RegisteredWriter& registered() override { std::abort(); }
+  TlsPartnersWriter& tls_partners() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

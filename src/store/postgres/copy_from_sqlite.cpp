@@ -17,11 +17,13 @@ namespace {
 
 // Parents before children (foreign keys).
 constexpr const char* kTables[] = {
-    "users",         "sessions",         "tokens",          "messages",      "mailbox",
-    "attachments",   "uploads",          "counters",        "audit_log",     "audit_checkpoints",
-    "platform_keys", "outbound_mail",    "guest_addresses", "pickups",       "log_pending",
-    "log_entries",   "log_tiles",        "log_checkpoints", "member_keys",   "contact_keys",
-    "trust_anchors", "message_evidence", "receipts",        "receipt_cursor"};
+    "users",           "sessions",          "tokens",        "messages",
+    "mailbox",         "attachments",       "uploads",       "counters",
+    "audit_log",       "audit_checkpoints", "platform_keys", "outbound_mail",
+    "guest_addresses", "pickups",           "log_pending",   "log_entries",
+    "log_tiles",       "log_checkpoints",   "member_keys",   "contact_keys",
+    "trust_anchors",   "message_evidence",  "receipts",      "receipt_cursor",
+    "tls_partners",    "tls_only_rules",    "secure_copies", "registered_recipients"};
 
 struct Column {
   std::string name;

@@ -77,6 +77,7 @@ class PostgresStore final : public Store {
         key_rotation_(reader_),
         secure_delivery_(reader_),
         registered_(reader_),
+        tls_partners_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -101,6 +102,7 @@ class PostgresStore final : public Store {
   KeyRotationReader& key_rotation() override { return key_rotation_; }
   SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
   RegisteredReader& registered() override { return registered_; }
+  TlsPartnersReader& tls_partners() override { return tls_partners_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -192,6 +194,7 @@ class PostgresStore final : public Store {
   PgKeyRotationReader key_rotation_;
   PgSecureDeliveryReader secure_delivery_;
   PgRegisteredReader registered_;
+  PgTlsPartnersReader tls_partners_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -43,6 +43,7 @@ class SqliteStore final : public Store {
         key_rotation_(readers_),
         secure_delivery_(readers_),
         registered_(readers_),
+        tls_partners_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -63,6 +64,7 @@ class SqliteStore final : public Store {
   KeyRotationReader& key_rotation() override { return key_rotation_; }
   SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
   RegisteredReader& registered() override { return registered_; }
+  TlsPartnersReader& tls_partners() override { return tls_partners_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -116,6 +118,7 @@ class SqliteStore final : public Store {
   SqliteKeyRotationReader key_rotation_;
   SqliteSecureDeliveryReader secure_delivery_;
   SqliteRegisteredReader registered_;
+  SqliteTlsPartnersReader tls_partners_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -57,6 +57,7 @@ class FaultInjectingStore final : public Store {
   KeyRotationReader& key_rotation() override { return inner_.key_rotation(); }
   SecureDeliveryReader& secure_delivery() override { return inner_.secure_delivery(); }
   RegisteredReader& registered() override { return inner_.registered(); }
+  TlsPartnersReader& tls_partners() override { return inner_.tls_partners(); }
 
  private:
   Store& inner_;

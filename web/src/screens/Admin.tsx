@@ -9,11 +9,13 @@ function msg(e: unknown): string {
   return e instanceof ApiError ? e.message : String(e);
 }
 
-function AdminNav({ here }: { here: 'users' | 'audit' }) {
+export function AdminNav({ here }: { here: 'users' | 'audit' | 'delivery' | 'keys' }) {
   return (
     <nav class="tabs" aria-label="Administration">
       <Link href="/admin/users" aria-current={here === 'users' ? 'page' : undefined}>Users</Link>
       <Link href="/admin/audit" aria-current={here === 'audit' ? 'page' : undefined}>Audit log</Link>
+      <Link href="/admin/delivery" aria-current={here === 'delivery' ? 'page' : undefined}>TLS partners</Link>
+      <Link href="/admin/keys" aria-current={here === 'keys' ? 'page' : undefined}>Organisation keys</Link>
     </nav>
   );
 }

@@ -1,6 +1,6 @@
 // Contacts' keys (the key directory): the member's imported certificates and OpenPGP keys and the
-// organisation's, each with its status; upload a file, delete one, or mark a certificate
-// personally verified after comparing its fingerprint with the contact.
+// organisation's, each with its status; upload a file, delete one, revoke one with a reason, or
+// mark a certificate personally verified after comparing its fingerprint with the contact.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ContactKey } from '../api';
 import { Field, FormError, Notice } from '../components/Field';
@@ -94,6 +94,43 @@ function VerifyKey({ entry, onVerified }: { entry: ContactKey; onVerified: () =>
   );
 }
 
+function RevokeKey({ entry, onRevoked }: { entry: ContactKey; onRevoked: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  if (!open) {
+    return (
+      <button type="button" class="secondary small" aria-label={`Revoke the key for ${entry.address}`}
+              onClick={() => setOpen(true)}>
+        Revoke
+      </button>
+    );
+  }
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    if (!reason.trim()) {
+      setError('Say why the key is revoked, for example "the contact lost the key".');
+      return;
+    }
+    try {
+      await api.revokeContactKey(entry.id, reason.trim());
+      onRevoked();
+    } catch (err) {
+      setError(msg(err));
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate class="verify-key">
+      <Field id={`revoke-${entry.id}`} label="Why is this key revoked?" value={reason} onInput={setReason}
+             hint="Messages to this contact stop using the key at once." maxLength={500} />
+      <FormError message={error} />
+      <button type="submit" class="danger small">Revoke key</button>{' '}
+      <button type="button" class="secondary small" onClick={() => setOpen(false)}>Cancel</button>
+    </form>
+  );
+}
+
 export function Contacts() {
   useTitle('Contacts');
   const [items, setItems] = useState<ContactKey[] | null>(null);
@@ -132,6 +169,11 @@ export function Contacts() {
                     {k.problem ? ` (${k.problem})` : ''}
                     {k.personally_verified ? ' · verified by you' : ''}
                   </span>
+                  {k.revoked_at && (
+                    <span class="hint" data-testid="revoked-reason">
+                      {' '}· revoked {formatTime(k.revoked_at)}: {k.revoked_reason}
+                    </span>
+                  )}
                   <br />
                   <code class="fingerprint">{grouped(k.fingerprint)}</code>
                   <br />
@@ -144,9 +186,12 @@ export function Contacts() {
                   )}
                 </div>
                 {!k.organisation && (
-                  <button type="button" class="secondary small" onClick={() => remove(k)}>
-                    Delete
-                  </button>
+                  <div>
+                    {!k.revoked_at && <RevokeKey entry={k} onRevoked={load} />}{' '}
+                    <button type="button" class="secondary small" onClick={() => remove(k)}>
+                      Delete
+                    </button>
+                  </div>
                 )}
               </li>
             ))}

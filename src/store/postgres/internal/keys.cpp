@@ -11,7 +11,9 @@ constexpr const char* kContactKeyColumns =
 constexpr const char* kAnchorColumns = "id, der, subject, fingerprint, added_by, added_ms";
 
 std::string Select(const char* where) {
-  return std::string("SELECT ") + kContactKeyColumns + " FROM contact_keys WHERE " + where;
+  // The reason comes last: it is read, never inserted (a new key is not revoked).
+  return std::string("SELECT ") + kContactKeyColumns +
+         ", COALESCE(revoked_reason, '') FROM contact_keys WHERE " + where;
 }
 
 std::optional<TimePoint> TimeOrNone(const pqxx::field& f) {
@@ -37,6 +39,7 @@ ContactKeyRecord ReadContactKey(const pqxx::row& r) {
   k.verified_at = TimeOrNone(r[13]);
   k.revoked_at = TimeOrNone(r[14]);
   k.chain_pem = r[15].as<std::string>();
+  k.revoked_reason = r[16].as<std::string>();
   return k;
 }
 
@@ -141,12 +144,19 @@ Status PgKeysWriter::MarkContactKeyVerified(const ContactKeyId& id, const UserId
   });
 }
 
-Status PgKeysWriter::MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at) {
-  return txn_.GuardStatus([&] {
-    return ExpectOneRow(tx_.exec_params("UPDATE contact_keys SET revoked_ms = $1 "
-                                        "WHERE id = $2 AND deleted_ms IS NULL",
-                                        ToUnixMillis(at), id.str()),
-                        "contact key");
+Status PgKeysWriter::MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at,
+                                           const std::string& reason) {
+  return txn_.GuardStatus([&]() -> Status {
+    const auto r = tx_.exec_params(
+        "UPDATE contact_keys SET revoked_ms = $1, revoked_reason = $2 "
+        "WHERE id = $3 AND deleted_ms IS NULL AND revoked_ms IS NULL",
+        ToUnixMillis(at), reason, id.str());
+    if (r.affected_rows() != 0) return Status::Ok();
+    // Nothing changed: either no live key, or one revoked already.
+    const auto q = tx_.exec_params(
+        "SELECT 1 FROM contact_keys WHERE id = $1 AND deleted_ms IS NULL", id.str());
+    if (q.empty()) return NotFound("contact key not found");
+    return Conflict("contact key revoked already");
   });
 }
 

@@ -350,6 +350,28 @@ CREATE TABLE registered_recipients(
 );
 CREATE INDEX registered_pending_by_deadline ON registered_recipients(deadline_ms) WHERE state = 0;
 )sql",
+      // 16: enforced-TLS partners that administrators keep
+      // (store/tls_partners_store.h), the TLS-only rules, and the reason a contact key was
+      // revoked with.
+      R"sql(
+CREATE TABLE tls_partners(
+  domain TEXT PRIMARY KEY,
+  mode INTEGER NOT NULL,
+  pins TEXT NOT NULL,
+  override_host TEXT NOT NULL,
+  override_port INTEGER NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms BIGINT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE TABLE tls_only_rules(
+  domain TEXT PRIMARY KEY,
+  added_by TEXT NOT NULL,
+  added_ms BIGINT NOT NULL
+);
+ALTER TABLE contact_keys ADD COLUMN revoked_reason TEXT;
+)sql",
   };
   return kMigrations;
 }

@@ -16,6 +16,7 @@
 #include "store/postgres/internal/platform.h"
 #include "store/postgres/internal/secure_delivery.h"
 #include "store/postgres/internal/registered.h"
+#include "store/postgres/internal/tls_partners.h"
 #include "store/postgres/internal/txn.h"
 #include "store/store.h"
 
@@ -37,7 +38,8 @@ class PgWriteTxn final : public WriteTxn {
         evidence_(txn_),
         key_rotation_(txn_),
         secure_delivery_(txn_),
-        registered_(txn_) {}
+        registered_(txn_),
+        tls_partners_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -54,6 +56,7 @@ class PgWriteTxn final : public WriteTxn {
   KeyRotationWriter& key_rotation() override { return key_rotation_; }
   SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
   RegisteredWriter& registered() override { return registered_; }
+  TlsPartnersWriter& tls_partners() override { return tls_partners_; }
 
  private:
   PgTxn txn_;
@@ -69,6 +72,7 @@ class PgWriteTxn final : public WriteTxn {
   PgKeyRotationWriter key_rotation_;
   PgSecureDeliveryWriter secure_delivery_;
   PgRegisteredWriter registered_;
+  PgTlsPartnersWriter tls_partners_;
 };
 
 }  // namespace sealpost::store::postgres

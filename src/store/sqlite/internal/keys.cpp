@@ -13,7 +13,9 @@ constexpr const char* kContactKeyColumns =
 constexpr const char* kAnchorColumns = "id, der, subject, fingerprint, added_by, added_ms";
 
 std::string Select(const char* where) {
-  return std::string("SELECT ") + kContactKeyColumns + " FROM contact_keys WHERE " + where;
+  // The reason comes last: it is read, never inserted (a new key is not revoked).
+  return std::string("SELECT ") + kContactKeyColumns +
+         ", COALESCE(revoked_reason, '') FROM contact_keys WHERE " + where;
 }
 
 bool IsNull(const Statement& s, int col) {
@@ -43,6 +45,7 @@ ContactKeyRecord ReadContactKey(const Statement& s) {
   k.verified_at = TimeOrNone(s, 13);
   k.revoked_at = TimeOrNone(s, 14);
   k.chain_pem = s.Text(15);
+  k.revoked_reason = s.Text(16);
   return k;
 }
 
@@ -171,11 +174,20 @@ Status SqliteKeysWriter::MarkContactKeyVerified(const ContactKeyId& id, const Us
   return ExpectOneRow(db_, "contact key");
 }
 
-Status SqliteKeysWriter::MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at) {
-  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE contact_keys SET revoked_ms = ? "
+Status SqliteKeysWriter::MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at,
+                                               const std::string& reason) {
+  SP_ASSIGN_OR_RETURN(auto s,
+                      db_.Prepare("UPDATE contact_keys SET revoked_ms = ?, revoked_reason = ? "
+                                  "WHERE id = ? AND deleted_ms IS NULL AND revoked_ms IS NULL"));
+  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, reason).Bind(3, id.str()).Run());
+  if (db_.Changes() != 0) return Status::Ok();
+  // Nothing changed: either no live key, or one revoked already.
+  SP_ASSIGN_OR_RETURN(auto q, db_.Prepare("SELECT revoked_ms IS NOT NULL FROM contact_keys "
                                           "WHERE id = ? AND deleted_ms IS NULL"));
-  SP_RETURN_IF_ERROR(s.Bind(1, ToUnixMillis(at)).Bind(2, id.str()).Run());
-  return ExpectOneRow(db_, "contact key");
+  q.Bind(1, id.str());
+  SP_ASSIGN_OR_RETURN(const bool row, q.Step());
+  if (!row) return NotFound("contact key not found");
+  return Conflict("contact key revoked already");
 }
 
 Status SqliteKeysWriter::DeleteContactKey(const ContactKeyId& id, TimePoint at) {

@@ -30,7 +30,8 @@ class SqliteKeysWriter final : public KeysWriter {
   Status AddContactKey(const ContactKeyRecord& key) override;
   Result<int64_t> CountContactKeys(const std::optional<UserId>& owner) override;
   Status MarkContactKeyVerified(const ContactKeyId& id, const UserId& by, TimePoint at) override;
-  Status MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at) override;
+  Status MarkContactKeyRevoked(const ContactKeyId& id, TimePoint at,
+                               const std::string& reason) override;
   Status DeleteContactKey(const ContactKeyId& id, TimePoint at) override;
   Status AddTrustAnchor(const TrustAnchorRecord& anchor) override;
   Status DeleteTrustAnchor(const TrustAnchorId& id) override;

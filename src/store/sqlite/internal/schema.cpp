@@ -321,6 +321,28 @@ CREATE TABLE registered_recipients(
 ) STRICT;
 CREATE INDEX registered_pending_by_deadline ON registered_recipients(deadline_ms) WHERE state = 0;
 )sql",
+      // 15: enforced-TLS partners that administrators keep
+      // (store/tls_partners_store.h), the TLS-only rules, and the reason a contact key was
+      // revoked with.
+      R"sql(
+CREATE TABLE tls_partners(
+  domain TEXT PRIMARY KEY,
+  mode INTEGER NOT NULL,
+  pins TEXT NOT NULL,
+  override_host TEXT NOT NULL,
+  override_port INTEGER NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE tls_only_rules(
+  domain TEXT PRIMARY KEY,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL
+) STRICT;
+ALTER TABLE contact_keys ADD COLUMN revoked_reason TEXT;
+)sql",
   };
   return kMigrations;
 }

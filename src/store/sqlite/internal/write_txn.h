@@ -15,6 +15,7 @@
 #include "store/sqlite/internal/platform.h"
 #include "store/sqlite/internal/secure_delivery.h"
 #include "store/sqlite/internal/registered.h"
+#include "store/sqlite/internal/tls_partners.h"
 #include "store/store.h"
 
 namespace sealpost::store::sqlite {
@@ -33,7 +34,8 @@ class SqliteWriteTxn final : public WriteTxn {
         evidence_(db),
         key_rotation_(db),
         secure_delivery_(db),
-        registered_(db) {}
+        registered_(db),
+        tls_partners_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -47,6 +49,7 @@ class SqliteWriteTxn final : public WriteTxn {
   KeyRotationWriter& key_rotation() override { return key_rotation_; }
   SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
   RegisteredWriter& registered() override { return registered_; }
+  TlsPartnersWriter& tls_partners() override { return tls_partners_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -61,6 +64,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteKeyRotationWriter key_rotation_;
   SqliteSecureDeliveryWriter secure_delivery_;
   SqliteRegisteredWriter registered_;
+  SqliteTlsPartnersWriter tls_partners_;
 };
 
 }  // namespace sealpost::store::sqlite
