@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "store/postgres/internal/access.h"
 #include "store/postgres/internal/accounts.h"
 #include "store/postgres/internal/audit.h"
 #include "store/postgres/internal/evidence.h"
@@ -31,7 +32,8 @@ class PgWriteTxn final : public WriteTxn {
         log_(txn_),
         platform_(txn_),
         keys_(txn_),
-        evidence_(txn_) {}
+        evidence_(txn_),
+        access_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -45,6 +47,7 @@ class PgWriteTxn final : public WriteTxn {
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
+  AccessWriter& access() override { return access_; }
 
  private:
   PgTxn txn_;
@@ -57,6 +60,7 @@ class PgWriteTxn final : public WriteTxn {
   PgPlatformWriter platform_;
   PgKeysWriter keys_;
   PgEvidenceWriter evidence_;
+  PgAccessWriter access_;
 };
 
 }  // namespace sealpost::store::postgres

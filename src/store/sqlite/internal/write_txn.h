@@ -2,6 +2,7 @@
 // only by the writer thread inside a transaction.
 #pragma once
 
+#include "store/sqlite/internal/access.h"
 #include "store/sqlite/internal/accounts.h"
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
@@ -27,7 +28,8 @@ class SqliteWriteTxn final : public WriteTxn {
         log_(db),
         platform_(db),
         keys_(db),
-        evidence_(db) {}
+        evidence_(db),
+        access_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -38,6 +40,7 @@ class SqliteWriteTxn final : public WriteTxn {
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
+  AccessWriter& access() override { return access_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -49,6 +52,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqlitePlatformWriter platform_;
   SqliteKeysWriter keys_;
   SqliteEvidenceWriter evidence_;
+  SqliteAccessWriter access_;
 };
 
 }  // namespace sealpost::store::sqlite
