@@ -17,12 +17,12 @@ namespace {
 
 // Parents before children (foreign keys).
 constexpr const char* kTables[] = {
-    "users",         "sessions",         "tokens",          "messages",      "mailbox",
-    "attachments",   "uploads",          "counters",        "audit_log",     "audit_checkpoints",
-    "platform_keys", "outbound_mail",    "guest_addresses", "pickups",       "log_pending",
-    "log_entries",   "log_tiles",        "log_checkpoints", "member_keys",   "contact_keys",
-    "trust_anchors", "message_evidence", "receipts",        "receipt_cursor",
-    "role_grants",   "api_tokens"};
+    "users",         "sessions",         "tokens",          "messages",       "mailbox",
+    "attachments",   "uploads",          "counters",        "audit_log",      "audit_checkpoints",
+    "platform_keys", "outbound_mail",    "guest_addresses", "pickups",        "log_pending",
+    "log_entries",   "log_tiles",        "log_checkpoints", "member_keys",    "contact_keys",
+    "trust_anchors", "message_evidence", "receipts",        "receipt_cursor", "role_grants",
+    "api_tokens"};
 
 struct Column {
   std::string name;
