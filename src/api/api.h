@@ -10,6 +10,7 @@
 #include "app/account_keys.h"
 #include "app/accounts.h"
 #include "app/admin.h"
+#include "app/api_tokens.h"
 #include "app/contacts.h"
 #include "app/folders.h"
 #include "app/guests.h"
@@ -54,6 +55,9 @@ struct ApiDeps {
   app::Contacts* contacts = nullptr;
   // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
   app::Receipts* receipts = nullptr;
+  // Bearer API tokens: /api/v1/account/tokens and `Authorization: Bearer` on the administration
+  // routes; refused when null.
+  app::ApiTokens* api_tokens = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);
