@@ -200,6 +200,26 @@ export interface User {
   totp_enabled: boolean;
 }
 
+export type Role = 'administrator' | 'auditor' | 'compliance_officer';
+
+export interface RoleGrant {
+  user_id: string;
+  email: string;
+  role: Role;
+  domain: string; // a mail domain or '*'
+  granted_by: string;
+  granted_at: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+}
+
 export interface Account {
   email: string;
   role: 'member' | 'admin';
@@ -494,6 +514,15 @@ export const api = {
     call<{ items: AuditEntry[]; next_before: number | null; pending: number }>(
       'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
   verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
+  roles: () => call<{ items: RoleGrant[] }>('GET', '/admin/roles'),
+  grantRole: (userId: string, role: Role, domain: string) =>
+    call<void>('PUT', `/admin/roles/${encodeURIComponent(userId)}/${role}/${encodeURIComponent(domain)}`),
+  revokeRole: (userId: string, role: Role, domain: string) =>
+    call<void>('DELETE', `/admin/roles/${encodeURIComponent(userId)}/${role}/${encodeURIComponent(domain)}`),
+  apiTokens: () => call<{ items: ApiToken[] }>('GET', '/account/tokens'),
+  createApiToken: (name: string, role: Role, expires_in_days: number) =>
+    call<ApiToken & { token: string }>('POST', '/account/tokens', { name, role, expires_in_days }),
+  revokeApiToken: (id: string) => call<void>('DELETE', `/account/tokens/${encodeURIComponent(id)}`),
 };
 
 // ---- The guest's pickup page: no session; the pickup token goes in a header, never a URL ----
