@@ -153,6 +153,20 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
                             .dump());
              });
 
+  // The caller's own roles (any member; the UI decides what to show from them).
+  router.Add("GET", "/api/v1/account/roles",
+             [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireCaller(accounts, tokens, req);
+               if (!auth.caller) return std::move(auth.error);
+               auto roles = admin.CallerRoles(*auth.caller);
+               if (!roles.ok()) return ApiError(roles.status());
+               json items = json::array();
+               for (const store::RoleGrantRecord& g : *roles) {
+                 items.push_back({{"role", app::RoleName(g.role)}, {"domain", g.domain}});
+               }
+               return http::Response::Json(200, json{{"items", items}}.dump());
+             });
+
   router.Add("GET", "/api/v1/admin/roles",
              [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
                auto auth = RequireCaller(accounts, tokens, req);

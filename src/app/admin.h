@@ -92,6 +92,12 @@ class Admin final {
   // signed checkpoints, the tree against the tiles and the latest signed checkpoint.
   Result<audit::VerifyReport> VerifyAudit(const Caller& ctx);
 
+  // The caller's own roles as they count (app/access.h GrantsOf: the is_admin flag included, as
+  // administrator of "*"), for front ends deciding what to offer. Any member may ask.
+  Result<std::vector<store::RoleGrantRecord>> CallerRoles(const Caller& ctx) {
+    return access_.GrantsOf(ctx);
+  }
+
   // The grants over the domains the caller may list roles of ("*" grants only to a caller
   // holding kListRoles over "*"), by domain then user; at most kMaxRoleGrantsListed.
   Result<std::vector<RoleGrantView>> ListRoles(const Caller& ctx);

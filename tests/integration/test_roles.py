@@ -53,6 +53,10 @@ class RolesTest(ServerTestCase):
 
     def test_domain_administrator_stays_in_their_domain(self):
         d = self.dana.client
+        r = d.request("GET", "/api/v1/account/roles")
+        self.assertEqual(r.json()["items"], [{"role": "administrator", "domain": "a.example"}])
+        r = self.root.client.request("GET", "/api/v1/account/roles")
+        self.assertEqual(r.json()["items"], [{"role": "administrator", "domain": "*"}])
         r = d.request("GET", "/api/v1/admin/users?limit=50")
         self.assertEqual(r.status, 200, r.body)
         emails = {u["email"] for u in r.json()["items"]}

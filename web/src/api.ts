@@ -515,6 +515,7 @@ export const api = {
       'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
   verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
   roles: () => call<{ items: RoleGrant[] }>('GET', '/admin/roles'),
+  myRoles: () => call<{ items: { role: Role; domain: string }[] }>('GET', '/account/roles'),
   grantRole: (userId: string, role: Role, domain: string) =>
     call<void>('PUT', `/admin/roles/${encodeURIComponent(userId)}/${role}/${encodeURIComponent(domain)}`),
   revokeRole: (userId: string, role: Role, domain: string) =>

@@ -9,11 +9,11 @@ function msg(e: unknown): string {
   return e instanceof ApiError ? e.message : String(e);
 }
 
-function AdminNav({ here }: { here: 'users' | 'audit' }) {
+function AdminNav({ here, showAudit = true }: { here: 'users' | 'audit'; showAudit?: boolean }) {
   return (
     <nav class="tabs" aria-label="Administration">
       <Link href="/admin/users" aria-current={here === 'users' ? 'page' : undefined}>Users</Link>
-      <Link href="/admin/audit" aria-current={here === 'audit' ? 'page' : undefined}>Audit log</Link>
+      {showAudit && <Link href="/admin/audit" aria-current={here === 'audit' ? 'page' : undefined}>Audit log</Link>}
     </nav>
   );
 }
@@ -136,7 +136,7 @@ function Roles({ users, selfEmail }: { users: AdminUser[]; selfEmail: string }) 
   );
 }
 
-export function AdminUsers({ selfEmail }: { selfEmail: string }) {
+export function AdminUsers({ selfEmail, showAudit = true }: { selfEmail: string; showAudit?: boolean }) {
   useTitle('Users');
   const [users, setUsers] = useState<AdminUser[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -162,7 +162,7 @@ export function AdminUsers({ selfEmail }: { selfEmail: string }) {
   return (
     <section>
       <h1 tabIndex={-1}>Administration</h1>
-      <AdminNav here="users" />
+      <AdminNav here="users" showAudit={showAudit} />
       <Invite onSent={() => load(null)} />
       <section class="card" aria-labelledby="users-title">
         <h2 id="users-title">Users</h2>
