@@ -1,5 +1,6 @@
-// /api/v1/admin routes: accounts, invitations, the audit log. Administrators only (403 forbidden
-// for everyone else, decided in app/).
+// /api/v1/admin routes: accounts, invitations, roles, the audit log. For callers holding the
+// permission each needs over the domain concerned (app/access.h: 403 forbidden otherwise, 404 for
+// another domain's user, decided in app/), by session or by API token (RequireCaller).
 #include <nlohmann/json.hpp>
 
 #include "api/json_input.h"
@@ -63,16 +64,17 @@ json AuditItemJson(const app::AuditItem& e) {
 void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
   app::Accounts& accounts = deps.accounts;
   app::Admin& admin = deps.admin;
+  app::ApiTokens* tokens = deps.api_tokens;
   const http::RouteOptions json_opts{deps.max_json_bytes};
 
   router.Add("GET", "/api/v1/admin/users",
-             [&accounts, &admin](const http::Request& req, const http::PathParams&) {
-               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-               if (!auth.ctx) return std::move(auth.error);
+             [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireCaller(accounts, tokens, req);
+               if (!auth.caller) return std::move(auth.error);
                auto limit = PageLimit(req);
                if (!limit.ok()) return ApiError(limit.status());
-               auto page =
-                   admin.ListAccounts(*auth.ctx, req.QueryParam("cursor").value_or(""), *limit);
+               auto page = admin.ListAccounts(*auth.caller, req.QueryParam("cursor").value_or(""),
+                                              *limit, req.QueryParam("domain").value_or(""));
                if (!page.ok()) return ApiError(page.status());
                json items = json::array();
                for (const app::AccountSummary& a : page->items) {
@@ -89,40 +91,41 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
              });
 
   for (const bool disable : {true, false}) {
-    router.Add(
-        "POST", disable ? "/api/v1/admin/users/{id}/disable" : "/api/v1/admin/users/{id}/enable",
-        [&accounts, &admin, disable](const http::Request& req, const http::PathParams& params) {
-          auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-          if (!auth.ctx) return std::move(auth.error);
-          const Status s = admin.SetDisabled(*auth.ctx, params.at("id"), disable);
-          if (!s.ok()) return ApiError(s);
-          return NoContent();
-        });
+    router.Add("POST",
+               disable ? "/api/v1/admin/users/{id}/disable" : "/api/v1/admin/users/{id}/enable",
+               [&accounts, &admin, tokens, disable](const http::Request& req,
+                                                    const http::PathParams& params) {
+                 auto auth = RequireCaller(accounts, tokens, req);
+                 if (!auth.caller) return std::move(auth.error);
+                 const Status s = admin.SetDisabled(*auth.caller, params.at("id"), disable);
+                 if (!s.ok()) return ApiError(s);
+                 return NoContent();
+               });
   }
 
   router.Add(
       "POST", "/api/v1/admin/invitations",
-      [&accounts, &admin](const http::Request& req, const http::PathParams&) {
+      [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
         if (auto bad = RequireJsonContent(req)) return std::move(*bad);
-        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-        if (!auth.ctx) return std::move(auth.error);
+        auto auth = RequireCaller(accounts, tokens, req);
+        if (!auth.caller) return std::move(auth.error);
         auto body = ParseJsonObject(req.body, {{"email", JsonType::kString}});
         if (!body.ok()) return ApiError(body.status());
-        const Status s = admin.Invite(*auth.ctx, StringField(*body, "email"));
+        const Status s = admin.Invite(*auth.caller, StringField(*body, "email"));
         if (!s.ok()) return ApiError(s);
         return http::Response::Json(202, json{{"status", "invitation_sent"}}.dump());
       },
       json_opts);
 
   router.Add("GET", "/api/v1/admin/audit",
-             [&accounts, &admin](const http::Request& req, const http::PathParams&) {
-               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-               if (!auth.ctx) return std::move(auth.error);
+             [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireCaller(accounts, tokens, req);
+               if (!auth.caller) return std::move(auth.error);
                auto limit = PageLimit(req);
                if (!limit.ok()) return ApiError(limit.status());
                auto before = IntQueryParam(req, "before");
                if (!before.ok()) return ApiError(before.status());
-               auto page = admin.ListAudit(*auth.ctx, *before, *limit);
+               auto page = admin.ListAudit(*auth.caller, *before, *limit);
                if (!page.ok()) return ApiError(page.status());
                json items = json::array();
                for (const app::AuditItem& e : page->items) items.push_back(AuditItemJson(e));
@@ -132,10 +135,10 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
              });
 
   router.Add("POST", "/api/v1/admin/audit/verify",
-             [&accounts, &admin](const http::Request& req, const http::PathParams&) {
-               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-               if (!auth.ctx) return std::move(auth.error);
-               auto report = admin.VerifyAudit(*auth.ctx);
+             [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireCaller(accounts, tokens, req);
+               if (!auth.caller) return std::move(auth.error);
+               auto report = admin.VerifyAudit(*auth.caller);
                if (!report.ok()) return ApiError(report.status());
                return http::Response::Json(
                    200, json{{"ok", report->ok},
@@ -149,6 +152,54 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
                              {"problem", report->problem}}
                             .dump());
              });
+
+  // The caller's own roles (any member; the UI decides what to show from them).
+  router.Add("GET", "/api/v1/account/roles",
+             [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireCaller(accounts, tokens, req);
+               if (!auth.caller) return std::move(auth.error);
+               auto roles = admin.CallerRoles(*auth.caller);
+               if (!roles.ok()) return ApiError(roles.status());
+               json items = json::array();
+               for (const store::RoleGrantRecord& g : *roles) {
+                 items.push_back({{"role", app::RoleName(g.role)}, {"domain", g.domain}});
+               }
+               return http::Response::Json(200, json{{"items", items}}.dump());
+             });
+
+  router.Add("GET", "/api/v1/admin/roles",
+             [&accounts, &admin, tokens](const http::Request& req, const http::PathParams&) {
+               auto auth = RequireCaller(accounts, tokens, req);
+               if (!auth.caller) return std::move(auth.error);
+               auto roles = admin.ListRoles(*auth.caller);
+               if (!roles.ok()) return ApiError(roles.status());
+               json items = json::array();
+               for (const app::RoleGrantView& g : *roles) {
+                 items.push_back({{"user_id", g.user_id.str()},
+                                  {"email", g.email},
+                                  {"role", app::RoleName(g.role)},
+                                  {"domain", g.domain},
+                                  {"granted_by", g.granted_by},
+                                  {"granted_at", FormatRfc3339(g.granted_at)}});
+               }
+               return http::Response::Json(200, json{{"items", items}}.dump());
+             });
+
+  // PUT grants (idempotent), DELETE revokes; the domain is "*" or a mail domain.
+  for (const bool grant : {true, false}) {
+    router.Add(grant ? "PUT" : "DELETE", "/api/v1/admin/roles/{user_id}/{role}/{domain}",
+               [&accounts, &admin, tokens, grant](const http::Request& req,
+                                                  const http::PathParams& params) {
+                 auto auth = RequireCaller(accounts, tokens, req);
+                 if (!auth.caller) return std::move(auth.error);
+                 const Status s = grant ? admin.GrantRole(*auth.caller, params.at("user_id"),
+                                                          params.at("role"), params.at("domain"))
+                                        : admin.RevokeRole(*auth.caller, params.at("user_id"),
+                                                           params.at("role"), params.at("domain"));
+                 if (!s.ok()) return ApiError(s);
+                 return NoContent();
+               });
+  }
 }
 
 }  // namespace sealpost::api

@@ -33,6 +33,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterReceiptRoutes(router, deps);
   RegisterRegisteredRoutes(router, deps);
   RegisterTlsPartnerRoutes(router, deps);
+  RegisterTokenRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

@@ -10,6 +10,7 @@
 #include "app/account_keys.h"
 #include "app/accounts.h"
 #include "app/admin.h"
+#include "app/api_tokens.h"
 #include "app/contacts.h"
 #include "app/evidence_package.h"
 #include "app/folders.h"
@@ -67,6 +68,9 @@ struct ApiDeps {
   app::EvidencePackages* evidence = nullptr;
   // /api/v1/admin/tls-partners… and /api/v1/admin/tls-policy; not served when null.
   app::TlsPartners* tls_partners = nullptr;
+  // Bearer API tokens: /api/v1/account/tokens and `Authorization: Bearer` on the administration
+  // routes; refused when null.
+  app::ApiTokens* api_tokens = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -1,5 +1,7 @@
 #include "api/request_auth.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -40,6 +42,31 @@ SessionOrError RequireSession(app::Accounts& accounts, const http::Request& requ
     return fail(PermissionDenied("session limited to TOTP set-up").As(Reason::kTotpSetupRequired));
   }
   return {std::move(*ctx), {}, Status::Ok()};
+}
+
+CallerOrError RequireCaller(app::Accounts& accounts, app::ApiTokens* tokens,
+                            const http::Request& request) {
+  if (const auto header = request.Header("Authorization")) {
+    constexpr std::string_view kScheme = "bearer ";
+    const bool bearer =
+        header->size() > kScheme.size() &&
+        std::equal(kScheme.begin(), kScheme.end(), header->begin(),
+                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+    Result<app::Caller> caller =
+        bearer && tokens != nullptr
+            ? tokens->Authenticate(header->substr(kScheme.size()), request.remote_address)
+            : Result<app::Caller>(
+                  Unauthenticated("a bearer API token is required").ShownToClient());
+    if (!caller.ok()) {
+      http::Response r = ApiError(caller.status());
+      r.SetHeader("WWW-Authenticate", "Bearer");
+      return {std::nullopt, std::move(r)};
+    }
+    return {std::move(*caller), {}};
+  }
+  auto auth = RequireSession(accounts, request, SessionNeed::kFull);
+  if (!auth.ctx) return {std::nullopt, std::move(auth.error)};
+  return {app::Caller(*auth.ctx), {}};
 }
 
 void SetSessionCookie(http::Response& response, const app::SessionGrant& grant) {

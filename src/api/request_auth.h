@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/access.h"
 #include "app/accounts.h"
+#include "app/api_tokens.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -25,6 +27,20 @@ struct SessionOrError {
 };
 SessionOrError RequireSession(app::Accounts& accounts, const http::Request& request,
                               SessionNeed need);
+
+// For the administration and audit routes, which also serve integrations: an API token
+// (`Authorization: Bearer spt_…`, app/api_tokens.h; no CSRF check, as no browser sends it by
+// itself) or else a full session as RequireSession checks it. A request that carries an
+// Authorization header is judged by it alone. Errors as ready-to-send problems (401 with
+// WWW-Authenticate: Bearer for a bad token). `tokens` null: bearer tokens are refused.
+//
+// SECURITY: the header is untrusted; the token is never logged or echoed.
+struct CallerOrError {
+  std::optional<app::Caller> caller;
+  http::Response error;
+};
+CallerOrError RequireCaller(app::Accounts& accounts, app::ApiTokens* tokens,
+                            const http::Request& request);
 
 void SetSessionCookie(http::Response& response, const app::SessionGrant& grant);
 // {id, email, display_name, is_admin, totp_enabled}

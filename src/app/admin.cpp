@@ -1,5 +1,6 @@
 #include "app/admin.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
@@ -16,9 +17,12 @@
 namespace sealpost::app {
 namespace {
 
-Status RequireAdmin(const AuthContext& ctx) {
-  if (!ctx.user.is_admin) return PermissionDenied("administrators only");
-  return Status::Ok();
+// Who did it, for the audit trail: the member, and the API token when one was used.
+std::string ActorOf(const Caller& c) { return c.user.id.str(); }
+nlohmann::json ActorDetails(const Caller& c) {
+  nlohmann::json d = nlohmann::json::object();
+  if (c.token_role) d["api_token"] = c.token_id;
+  return d;
 }
 
 Status CheckLimit(int limit) {
@@ -33,10 +37,23 @@ std::string InvitationKey(const UserId& admin) { return "invite:" + admin.str();
 
 }  // namespace
 
-Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view cursor,
-                                        int limit) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+Result<AccountPage> Admin::ListAccounts(const Caller& ctx, std::string_view cursor, int limit,
+                                        std::string_view domain) {
+  SP_RETURN_IF_ERROR(access_.RequireSomewhere(ctx, Permission::kListUsers));
   SP_RETURN_IF_ERROR(CheckLimit(limit));
+  // Which accounts: all (a "*" scope and no domain asked), or those of one domain in scope.
+  std::string scope;
+  if (!domain.empty()) {
+    SP_ASSIGN_OR_RETURN(scope, NormaliseDomainScope(domain));
+    SP_RETURN_IF_ERROR(access_.Require(ctx, Permission::kListUsers, scope));
+  } else {
+    SP_ASSIGN_OR_RETURN(const auto domains, access_.DomainsWith(ctx, Permission::kListUsers));
+    if (domains.size() > 1) {
+      return InvalidArgument("you administer several domains: choose one with domain=")
+          .ShownToClient();
+    }
+    scope = domains.at(0);  // not empty: RequireSomewhere passed
+  }
   // The cursor is the last listed address, hex-encoded so it travels in a URL unchanged.
   std::optional<std::string> after;
   if (!cursor.empty()) {
@@ -46,8 +63,11 @@ Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view
     }
     after = std::string(AsChars(*bytes));
   }
+  const std::string* after_ptr = after ? &*after : nullptr;
   SP_ASSIGN_OR_RETURN(auto users,
-                      s_.store.accounts().ListUsers(after ? &*after : nullptr, limit + 1));
+                      scope == store::kAllDomains
+                          ? s_.store.accounts().ListUsers(after_ptr, limit + 1)
+                          : s_.store.access().ListUsersOfDomain(scope, after_ptr, limit + 1));
   AccountPage page;
   if (users.size() > static_cast<size_t>(limit)) {
     users.pop_back();
@@ -64,26 +84,29 @@ Result<AccountPage> Admin::ListAccounts(const AuthContext& ctx, std::string_view
   return page;
 }
 
-Status Admin::SetDisabled(const AuthContext& ctx, std::string_view user_id, bool disabled) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+Status Admin::SetDisabled(const Caller& ctx, std::string_view user_id, bool disabled) {
+  SP_RETURN_IF_ERROR(access_.RequireSomewhere(ctx, Permission::kManageUsers));
   auto id = UserId::Parse(user_id);
   if (!id.ok() || *id == kPortalSenderId) return NotFound("user not found");
+  SP_ASSIGN_OR_RETURN(const store::UserRecord target, s_.store.accounts().GetUser(*id));
+  SP_RETURN_IF_ERROR(access_.RequireForUser(ctx, Permission::kManageUsers, target));
   if (disabled && *id == ctx.user.id) {
     return Conflict("administrators cannot disable themselves").ShownToClient();
   }
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.accounts().SetUserDisabled(*id, disabled));
     if (disabled) SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(*id));
-    return RecordEvent(s_, tx, disabled ? "user_disabled" : "user_enabled", ctx.user.id.str(),
-                       id->str());
+    return RecordEvent(s_, tx, disabled ? "user_disabled" : "user_enabled", ActorOf(ctx), id->str(),
+                       ActorDetails(ctx).dump());
   });
 }
 
-Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+Status Admin::Invite(const Caller& ctx, std::string_view email_text) {
+  SP_RETURN_IF_ERROR(access_.RequireSomewhere(ctx, Permission::kInviteUsers));
   auto parsed = EmailAddress::Parse(email_text);
   if (!parsed.ok()) return parsed.status().ShownToClient(Reason::kInvalidEmail);
   const EmailAddress email = std::move(*parsed);
+  SP_RETURN_IF_ERROR(access_.Require(ctx, Permission::kInviteUsers, email.domain()));
   const auto window = std::chrono::hours(1);
   SP_ASSIGN_OR_RETURN(const int64_t sent, s_.store.platform().GetCounter(InvitationKey(ctx.user.id),
                                                                          s_.clock.Now(), window));
@@ -105,15 +128,15 @@ Status Admin::Invite(const AuthContext& ctx, std::string_view email_text) {
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(
         tx.platform().BumpCounter(InvitationKey(ctx.user.id), s_.clock.Now(), window).status());
-    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "invitation_sent", ctx.user.id.str(), email.str()));
+    SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "invitation_sent", ActorOf(ctx), email.str(),
+                                   ActorDetails(ctx).dump()));
     return QueueMail(s_, tx.outbox(), InvitationMail(s_.config, email),
                      inviter.ok() ? std::optional<EmailAddress>(*inviter) : std::nullopt);
   });
 }
 
-Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t> before,
-                                   int limit) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+Result<AuditPage> Admin::ListAudit(const Caller& ctx, std::optional<int64_t> before, int limit) {
+  SP_RETURN_IF_ERROR(access_.Require(ctx, Permission::kReadAudit));
   SP_RETURN_IF_ERROR(CheckLimit(limit));
   if (before && *before < 1) {
     return InvalidArgument("before must be a log index >= 1").ShownToClient();
@@ -157,10 +180,76 @@ Result<AuditPage> Admin::ListAudit(const AuthContext& ctx, std::optional<int64_t
   return page;
 }
 
-Result<audit::VerifyReport> Admin::VerifyAudit(const AuthContext& ctx) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+Result<audit::VerifyReport> Admin::VerifyAudit(const Caller& ctx) {
+  SP_RETURN_IF_ERROR(access_.Require(ctx, Permission::kReadAudit));
   (void)s_.audit.SequenceNow(s_.store);
   return audit::VerifyAuditLog(s_.store, s_.audit.verify_key());
+}
+
+Result<std::vector<RoleGrantView>> Admin::ListRoles(const Caller& ctx) {
+  SP_RETURN_IF_ERROR(access_.RequireSomewhere(ctx, Permission::kListRoles));
+  SP_ASSIGN_OR_RETURN(const auto domains, access_.DomainsWith(ctx, Permission::kListRoles));
+  const bool all = domains.size() == 1 && domains[0] == store::kAllDomains;
+  SP_ASSIGN_OR_RETURN(const auto grants, s_.store.access().ListRoleGrants(kMaxRoleGrantsListed));
+  std::vector<RoleGrantView> out;
+  for (const store::RoleGrantRecord& g : grants) {
+    if (!all && std::find(domains.begin(), domains.end(), g.domain) == domains.end()) continue;
+    auto user = s_.store.accounts().GetUser(g.user_id);
+    if (!user.ok()) continue;  // deleted meanwhile (its grants go with it)
+    out.push_back({g.user_id, user->email, g.role, g.domain, g.granted_by, g.granted_at});
+  }
+  return out;
+}
+
+Result<store::UserRecord> Admin::RoleTarget(const Caller& ctx, std::string_view user_id, Role role,
+                                            const std::string& domain) {
+  if (role == Role::kMember) {
+    return InvalidArgument("every account is a member; grant another role").ShownToClient();
+  }
+  SP_RETURN_IF_ERROR(access_.Require(ctx, Permission::kManageRoles, domain));
+  auto id = UserId::Parse(user_id);
+  if (!id.ok() || *id == kPortalSenderId) return NotFound("user not found");
+  SP_ASSIGN_OR_RETURN(store::UserRecord target, s_.store.accounts().GetUser(*id));
+  SP_RETURN_IF_ERROR(access_.RequireForUser(ctx, Permission::kManageRoles, target));
+  if (target.id == ctx.user.id) {
+    return Conflict("nobody changes their own roles").ShownToClient();
+  }
+  return target;
+}
+
+Status Admin::GrantRole(const Caller& ctx, std::string_view user_id, std::string_view role_name,
+                        std::string_view domain_text) {
+  SP_RETURN_IF_ERROR(access_.RequireSomewhere(ctx, Permission::kManageRoles));
+  SP_ASSIGN_OR_RETURN(const Role role, ParseRole(role_name));
+  SP_ASSIGN_OR_RETURN(const std::string domain, NormaliseDomainScope(domain_text));
+  SP_ASSIGN_OR_RETURN(const store::UserRecord target, RoleTarget(ctx, user_id, role, domain));
+  SP_ASSIGN_OR_RETURN(const auto held, s_.store.access().ListRoleGrantsOfUser(target.id));
+  for (const store::RoleGrantRecord& g : held) {
+    if (g.role == role && g.domain == domain) return Status::Ok();  // PUT: already so
+  }
+  nlohmann::json details = ActorDetails(ctx);
+  details["role"] = RoleName(role);
+  details["domain"] = domain;
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(
+        tx.access().PutRoleGrant({target.id, role, domain, ActorOf(ctx), s_.clock.Now()}));
+    return RecordEvent(s_, tx, "role_granted", ActorOf(ctx), target.id.str(), details.dump());
+  });
+}
+
+Status Admin::RevokeRole(const Caller& ctx, std::string_view user_id, std::string_view role_name,
+                         std::string_view domain_text) {
+  SP_RETURN_IF_ERROR(access_.RequireSomewhere(ctx, Permission::kManageRoles));
+  SP_ASSIGN_OR_RETURN(const Role role, ParseRole(role_name));
+  SP_ASSIGN_OR_RETURN(const std::string domain, NormaliseDomainScope(domain_text));
+  SP_ASSIGN_OR_RETURN(const store::UserRecord target, RoleTarget(ctx, user_id, role, domain));
+  nlohmann::json details = ActorDetails(ctx);
+  details["role"] = RoleName(role);
+  details["domain"] = domain;
+  return s_.store.Write([&](store::WriteTxn& tx) {
+    SP_RETURN_IF_ERROR(tx.access().DeleteRoleGrant(target.id, role, domain));
+    return RecordEvent(s_, tx, "role_revoked", ActorOf(ctx), target.id.str(), details.dump());
+  });
 }
 
 }  // namespace sealpost::app

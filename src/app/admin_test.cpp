@@ -213,3 +213,118 @@ TEST_F(AdminTest, InvitationsAreMailedAuditedAndLimited) {
 
 }  // namespace
 }  // namespace sealpost::app
+
+namespace sealpost::app {
+namespace {
+
+// Two organisations on one instance: a.example's administrator sees and changes only a.example.
+class DomainAdminTest : public AdminTest {
+ protected:
+  void SetUp() override {
+    AdminTest::SetUp();
+    dana_totp_ = Enrol("dana@a.example");
+    eve_totp_ = Enrol("eve@a.example");
+    Enrol("bob@b.example");
+    dana_id_ = store_->accounts().GetUserByEmail("dana@a.example")->id;
+    ASSERT_THAT(admin_.GrantRole(root(), dana_id_.str(), "administrator", "a.example"), IsOk());
+    dana_.emplace(LoggedIn("dana@a.example", dana_totp_));
+  }
+  UserId Id(const std::string& email) { return store_->accounts().GetUserByEmail(email)->id; }
+
+  std::string dana_totp_;
+  std::string eve_totp_;
+  UserId dana_id_;
+  std::optional<AuthContext> dana_;
+};
+
+TEST_F(DomainAdminTest, ADomainAdministratorListsAndChangesOnlyTheirDomain) {
+  auto page = admin_.ListAccounts(*dana_, "", 50);
+  ASSERT_THAT(page.status(), IsOk());
+  std::set<std::string> emails;
+  for (const auto& a : page->items) emails.insert(a.email);
+  EXPECT_EQ(emails, (std::set<std::string>{"dana@a.example", "eve@a.example"}));
+  EXPECT_THAT(admin_.ListAccounts(*dana_, "", 50, "b.example").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.SetDisabled(*dana_, Id("bob@b.example").str(), true),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_FALSE(store_->accounts().GetUserByEmail("bob@b.example")->disabled);
+  EXPECT_THAT(admin_.SetDisabled(*dana_, Id("eve@a.example").str(), true), IsOk());
+  EXPECT_TRUE(store_->accounts().GetUserByEmail("eve@a.example")->disabled);
+  EXPECT_THAT(admin_.Invite(*dana_, "new@b.example"), StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.Invite(*dana_, "new@a.example"), IsOk());
+  // The log is not split by domain: reading it needs a grant over every domain.
+  EXPECT_THAT(admin_.ListAudit(*dana_, std::nullopt, 10).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  // The global administrator sees both domains.
+  page = admin_.ListAccounts(root(), "", 50);
+  ASSERT_THAT(page.status(), IsOk());
+  EXPECT_EQ(page->items.size(), 4u);
+  page = admin_.ListAccounts(root(), "", 50, "B.example");
+  ASSERT_THAT(page.status(), IsOk());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].email, "bob@b.example");
+}
+
+TEST_F(DomainAdminTest, RolesAreGrantedWithinScopeAndAudited) {
+  const UserId eve = Id("eve@a.example");
+  const UserId bob = Id("bob@b.example");
+  ASSERT_THAT(admin_.GrantRole(*dana_, eve.str(), "auditor", "a.example"), IsOk());
+  EXPECT_EQ(LastAuditType(), "role_granted");
+  const size_t events = AuditEvents().size();
+  ASSERT_THAT(admin_.GrantRole(*dana_, eve.str(), "auditor", "a.example"), IsOk());  // idempotent
+  EXPECT_EQ(AuditEvents().size(), events);
+  // Outside her domain: another domain's scope, or a user of another domain.
+  EXPECT_THAT(admin_.GrantRole(*dana_, eve.str(), "auditor", "*"),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.GrantRole(*dana_, eve.str(), "auditor", "b.example"),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.GrantRole(*dana_, bob.str(), "auditor", "a.example"),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(admin_.GrantRole(*dana_, dana_id_.str(), "auditor", "a.example"),
+              StatusIs(ErrorCode::kConflict));
+  EXPECT_THAT(admin_.GrantRole(*dana_, eve.str(), "member", "a.example"),
+              StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(admin_.GrantRole(*dana_, eve.str(), "auditor", "a example"),
+              StatusIs(ErrorCode::kInvalidArgument));
+
+  auto roles = admin_.ListRoles(*dana_);
+  ASSERT_THAT(roles.status(), IsOk());
+  ASSERT_EQ(roles->size(), 2u);  // dana's and eve's, both on a.example
+  for (const auto& r : *roles) EXPECT_EQ(r.domain, "a.example");
+  ASSERT_THAT(admin_.GrantRole(root(), bob.str(), "compliance_officer", "b.example"), IsOk());
+  EXPECT_EQ(admin_.ListRoles(*dana_)->size(), 2u);
+  EXPECT_EQ(admin_.ListRoles(root())->size(), 3u);
+
+  ASSERT_THAT(admin_.RevokeRole(*dana_, eve.str(), "auditor", "a.example"), IsOk());
+  EXPECT_EQ(LastAuditType(), "role_revoked");
+  EXPECT_THAT(admin_.RevokeRole(*dana_, eve.str(), "auditor", "a.example"),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(admin_.RevokeRole(*dana_, bob.str(), "compliance_officer", "b.example"),
+              StatusIs(ErrorCode::kPermissionDenied));
+  // Once revoked, dana is a member again.
+  ASSERT_THAT(admin_.RevokeRole(root(), dana_id_.str(), "administrator", "a.example"), IsOk());
+  EXPECT_THAT(admin_.ListAccounts(*dana_, "", 50).status(), StatusIs(ErrorCode::kPermissionDenied));
+}
+
+TEST_F(DomainAdminTest, AnAuditorReadsTheLogButChangesNothing) {
+  const UserId eve = Id("eve@a.example");
+  const UserId bob = Id("bob@b.example");
+  ASSERT_THAT(admin_.GrantRole(root(), eve.str(), "auditor", "*"), IsOk());
+  const AuthContext auditor = LoggedIn("eve@a.example", eve_totp_);
+  EXPECT_THAT(admin_.ListAudit(auditor, std::nullopt, 10).status(), IsOk());
+  EXPECT_THAT(admin_.VerifyAudit(auditor).status(), IsOk());
+  EXPECT_THAT(admin_.ListAccounts(auditor, "", 50).status(), IsOk());
+  EXPECT_THAT(admin_.ListRoles(auditor).status(), IsOk());
+  const size_t events = AuditEvents().size();
+  EXPECT_THAT(admin_.SetDisabled(auditor, bob.str(), true), StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.Invite(auditor, "x@a.example"), StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.GrantRole(auditor, bob.str(), "auditor", "*"),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(admin_.RevokeRole(auditor, eve.str(), "auditor", "*"),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_FALSE(store_->accounts().GetUser(bob)->disabled);
+  EXPECT_EQ(AuditEvents().size(), events);
+}
+
+}  // namespace
+}  // namespace sealpost::app

@@ -341,6 +341,7 @@ int Serve(const Config& config) {
   app::AccountKeys account_keys(services);
   app::Contacts contacts(services);
   app::RegisteredMail registered_mail(services);
+  app::ApiTokens api_tokens(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -364,7 +365,8 @@ int Serve(const Config& config) {
                     &routing,
                     &registered_mail,
                     &evidence_packages,
-                    &tls_partners});
+                    &tls_partners,
+                    &api_tokens});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {

@@ -12,6 +12,7 @@
 // evidence and secure_delivery (store/<domain>_store.h). Store hands out a reader per domain
 // evidence and registered (store/<domain>_store.h). Store hands out a reader per domain
 // evidence and tls_partners (store/<domain>_store.h). Store hands out a reader per domain
+// evidence and access (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -23,6 +24,7 @@
 #include <functional>
 
 #include "core/status.h"
+#include "store/access_store.h"
 #include "store/accounts_store.h"
 #include "store/audit_store.h"
 #include "store/evidence_store.h"
@@ -59,6 +61,7 @@ class WriteTxn {
   virtual SecureDeliveryWriter& secure_delivery() = 0;
   virtual RegisteredWriter& registered() = 0;
   virtual TlsPartnersWriter& tls_partners() = 0;
+  virtual AccessWriter& access() = 0;
 };
 
 class Store {
@@ -85,6 +88,7 @@ class Store {
   virtual SecureDeliveryReader& secure_delivery() = 0;
   virtual RegisteredReader& registered() = 0;
   virtual TlsPartnersReader& tls_partners() = 0;
+  virtual AccessReader& access() = 0;
 };
 
 }  // namespace sealpost::store

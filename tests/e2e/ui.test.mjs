@@ -673,6 +673,36 @@ test('the first administrator is created from the start-up link and checks the a
   await page.getByRole('button', { name: 'Enable bob@example.org' }).click();
   await page.getByRole('button', { name: 'Disable bob@example.org' }).waitFor();
 
+  // Roles: make bob the auditor of example.org; the grant is listed and can be revoked.
+  const roles = page.getByTestId('roles');
+  await roles.getByLabel('User').selectOption({ label: 'bob@example.org' });
+  await roles.getByLabel('Role', { exact: true }).selectOption('auditor');
+  await roles.getByLabel('Domain').fill('example.org');
+  await roles.getByRole('button', { name: 'Grant role' }).click();
+  await roles.getByRole('button', { name: 'Revoke auditor of bob@example.org over example.org' }).waitFor();
+  assert.match(await roles.getByRole('row').filter({ hasText: 'bob@example.org' }).textContent(),
+               /Auditor.*example\.org/);
+  await screen(page, 'admin-roles');
+
+  // API tokens: created in Settings, the secret shown once, listed without it, revoked.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const tokens = page.getByTestId('api-tokens');
+  await tokens.getByLabel('Name', { exact: true }).fill('SIEM export');
+  await tokens.getByLabel('Role', { exact: true }).selectOption('administrator');
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  const secret = await tokens.getByTestId('token-secret').locator('code').textContent();
+  assert.match(secret, /^spt_[A-Za-z0-9_-]{43}$/);
+  await tokens.getByRole('button', { name: 'Revoke the token SIEM export' }).waitFor();
+  await screen(page, 'settings-tokens');
+  // The token works on its own (no cookie), and stops once revoked.
+  const withToken = (token) => page.evaluate(async (t) => (await fetch('/api/v1/admin/audit', {
+    credentials: 'omit', headers: { Authorization: `Bearer ${t}` } })).status, token);
+  assert.equal(await withToken(secret), 200);
+  await tokens.getByRole('button', { name: 'Revoke the token SIEM export' }).click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="api-tokens"] .sessions li'));
+  assert.equal(await withToken(secret), 401);
+  await page.getByRole('link', { name: 'Admin' }).click();
+
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.getByRole('cell', { name: 'invitation_sent' }).waitFor();
   await page.getByRole('button', { name: 'Verify now' }).click();

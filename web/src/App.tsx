@@ -84,6 +84,9 @@ export function App() {
   // draft being written lives outside the screen and comes back as it was).
   const [epoch, setEpoch] = useState(0);
   const first = useRef(true);
+  // The signed-in member's roles (GET /account/roles): administrators and auditors of any domain
+  // get the Admin screens; the audit log needs a role over every domain ('*').
+  const [roles, setRoles] = useState<{ role: string; domain: string }[]>([]);
 
   useEffect(() => {
     loadSession();
@@ -99,6 +102,16 @@ export function App() {
     }
     focusNewScreen();
   }, [loc.path]);
+
+  const activeUser = session.kind === 'active' ? session.user.id : null;
+  useEffect(() => {
+    setRoles([]);
+    if (activeUser) api.myRoles().then((r) => setRoles(r.items), () => setRoles([]));
+  }, [activeUser]);
+  const isAdmin = session.kind === 'active' &&
+    (session.user.is_admin || roles.some((r) => r.role === 'administrator' || r.role === 'auditor'));
+  const readsAudit = session.kind === 'active' &&
+    (session.user.is_admin || roles.some((r) => r.domain === '*' && (r.role === 'administrator' || r.role === 'auditor')));
 
   const path = loc.path.replace(/\/+$/, '') || '/';
   const isPublic = PUBLIC.includes(path);
@@ -134,8 +147,8 @@ export function App() {
     else if (path === '/compose') screen = <Compose />;
     else if (path === '/contacts') screen = <Contacts />;
     else if (path === '/settings') screen = <Settings user={user} />;
-    else if (path === '/admin/users' || path === '/admin') screen = user.is_admin ? <AdminUsers selfEmail={user.email} /> : <Forbidden />;
-    else if (path === '/admin/audit') screen = user.is_admin ? <AdminAudit /> : <Forbidden />;
+    else if (path === '/admin/users' || path === '/admin') screen = isAdmin ? <AdminUsers selfEmail={user.email} showAudit={readsAudit} showGlobal={user.is_admin} /> : <Forbidden />;
+    else if (path === '/admin/audit') screen = readsAudit ? <AdminAudit /> : <Forbidden />;
     else if (path === '/admin/delivery') screen = user.is_admin ? <AdminTlsPartners /> : <Forbidden />;
     else if (path === '/admin/keys') screen = user.is_admin ? <AdminKeys /> : <Forbidden />;
     else screen = <NotFound />;
@@ -146,7 +159,7 @@ export function App() {
     <>
       <a class="skip" href="#main">Skip to content</a>
       {signedIn ? (
-        <Header isAdmin={session.user.is_admin} path={path} email={session.user.email} />
+        <Header isAdmin={isAdmin} path={path} email={session.user.email} />
       ) : (
         <header class="topbar plain">
           <span class="brand">Sealpost</span>

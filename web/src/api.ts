@@ -200,6 +200,26 @@ export interface User {
   totp_enabled: boolean;
 }
 
+export type Role = 'administrator' | 'auditor' | 'compliance_officer';
+
+export interface RoleGrant {
+  user_id: string;
+  email: string;
+  role: Role;
+  domain: string; // a mail domain or '*'
+  granted_by: string;
+  granted_at: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+}
+
 export interface Account {
   email: string;
   role: 'member' | 'admin';
@@ -562,6 +582,16 @@ export const api = {
     call<TrustAnchor>('POST', '/admin/anchors', undefined,
                       { raw: file, rawType: 'application/x-pem-file' }),
   deleteTrustAnchor: (id: string) => call<void>('DELETE', `/admin/anchors/${encodeURIComponent(id)}`),
+  roles: () => call<{ items: RoleGrant[] }>('GET', '/admin/roles'),
+  myRoles: () => call<{ items: { role: Role; domain: string }[] }>('GET', '/account/roles'),
+  grantRole: (userId: string, role: Role, domain: string) =>
+    call<void>('PUT', `/admin/roles/${encodeURIComponent(userId)}/${role}/${encodeURIComponent(domain)}`),
+  revokeRole: (userId: string, role: Role, domain: string) =>
+    call<void>('DELETE', `/admin/roles/${encodeURIComponent(userId)}/${role}/${encodeURIComponent(domain)}`),
+  apiTokens: () => call<{ items: ApiToken[] }>('GET', '/account/tokens'),
+  createApiToken: (name: string, role: Role, expires_in_days: number) =>
+    call<ApiToken & { token: string }>('POST', '/account/tokens', { name, role, expires_in_days }),
+  revokeApiToken: (id: string) => call<void>('DELETE', `/account/tokens/${encodeURIComponent(id)}`),
 };
 
 // ---- The guest's pickup page: no session; the pickup token goes in a header, never a URL ----

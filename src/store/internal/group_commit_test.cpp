@@ -34,6 +34,7 @@ class NoTxn final : public WriteTxn {
   SecureDeliveryWriter& secure_delivery() override { std::abort(); }
   RegisteredWriter& registered() override { std::abort(); }
   TlsPartnersWriter& tls_partners() override { std::abort(); }
+  AccessWriter& access() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

@@ -23,7 +23,8 @@ constexpr const char* kTables[] = {
     "guest_addresses", "pickups",           "log_pending",   "log_entries",
     "log_tiles",       "log_checkpoints",   "member_keys",   "contact_keys",
     "trust_anchors",   "message_evidence",  "receipts",      "receipt_cursor",
-    "tls_partners",    "tls_only_rules",    "secure_copies", "registered_recipients"};
+    "tls_partners",    "tls_only_rules",    "secure_copies", "registered_recipients",
+    "role_grants",     "api_tokens"};
 
 struct Column {
   std::string name;

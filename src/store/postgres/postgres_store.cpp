@@ -78,6 +78,7 @@ class PostgresStore final : public Store {
         secure_delivery_(reader_),
         registered_(reader_),
         tls_partners_(reader_),
+        access_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -103,6 +104,7 @@ class PostgresStore final : public Store {
   SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
   RegisteredReader& registered() override { return registered_; }
   TlsPartnersReader& tls_partners() override { return tls_partners_; }
+  AccessReader& access() override { return access_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -195,6 +197,7 @@ class PostgresStore final : public Store {
   PgSecureDeliveryReader secure_delivery_;
   PgRegisteredReader registered_;
   PgTlsPartnersReader tls_partners_;
+  PgAccessReader access_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

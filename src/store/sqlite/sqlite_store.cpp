@@ -44,6 +44,7 @@ class SqliteStore final : public Store {
         secure_delivery_(readers_),
         registered_(readers_),
         tls_partners_(readers_),
+        access_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -65,6 +66,7 @@ class SqliteStore final : public Store {
   SecureDeliveryReader& secure_delivery() override { return secure_delivery_; }
   RegisteredReader& registered() override { return registered_; }
   TlsPartnersReader& tls_partners() override { return tls_partners_; }
+  AccessReader& access() override { return access_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -119,6 +121,7 @@ class SqliteStore final : public Store {
   SqliteSecureDeliveryReader secure_delivery_;
   SqliteRegisteredReader registered_;
   SqliteTlsPartnersReader tls_partners_;
+  SqliteAccessReader access_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -58,6 +58,7 @@ class FaultInjectingStore final : public Store {
   SecureDeliveryReader& secure_delivery() override { return inner_.secure_delivery(); }
   RegisteredReader& registered() override { return inner_.registered(); }
   TlsPartnersReader& tls_partners() override { return inner_.tls_partners(); }
+  AccessReader& access() override { return inner_.access(); }
 
  private:
   Store& inner_;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type AdminUser, type AuditEntry, type AuditReport } from '../api';
+import { api, ApiError, type AdminUser, type AuditEntry, type AuditReport, type Role, type RoleGrant } from '../api';
 import { Field, FormError, Notice } from '../components/Field';
 import { Link } from '../components/Link';
 import { useTitle } from '../components/Page';
@@ -9,13 +9,16 @@ function msg(e: unknown): string {
   return e instanceof ApiError ? e.message : String(e);
 }
 
-export function AdminNav({ here }: { here: 'users' | 'audit' | 'delivery' | 'keys' }) {
+// The tabs: TLS partners and organisation keys are the instance's (global administrators only).
+export function AdminNav({ here, showAudit = true, showGlobal = true }: {
+  here: 'users' | 'audit' | 'delivery' | 'keys'; showAudit?: boolean; showGlobal?: boolean;
+}) {
   return (
     <nav class="tabs" aria-label="Administration">
       <Link href="/admin/users" aria-current={here === 'users' ? 'page' : undefined}>Users</Link>
-      <Link href="/admin/audit" aria-current={here === 'audit' ? 'page' : undefined}>Audit log</Link>
-      <Link href="/admin/delivery" aria-current={here === 'delivery' ? 'page' : undefined}>TLS partners</Link>
-      <Link href="/admin/keys" aria-current={here === 'keys' ? 'page' : undefined}>Organisation keys</Link>
+      {showAudit && <Link href="/admin/audit" aria-current={here === 'audit' ? 'page' : undefined}>Audit log</Link>}
+      {showGlobal && <Link href="/admin/delivery" aria-current={here === 'delivery' ? 'page' : undefined}>TLS partners</Link>}
+      {showGlobal && <Link href="/admin/keys" aria-current={here === 'keys' ? 'page' : undefined}>Organisation keys</Link>}
     </nav>
   );
 }
@@ -52,7 +55,95 @@ function Invite({ onSent }: { onSent: () => void }) {
   );
 }
 
-export function AdminUsers({ selfEmail }: { selfEmail: string }) {
+const ROLE_LABELS: Record<Role, string> = {
+  administrator: 'Administrator',
+  auditor: 'Auditor',
+  compliance_officer: 'Compliance officer',
+};
+
+// Who holds which role over which domain ('*': every domain), with grant and revoke.
+function Roles({ users, selfEmail }: { users: AdminUser[]; selfEmail: string }) {
+  const [grants, setGrants] = useState<RoleGrant[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [userId, setUserId] = useState('');
+  const [role, setRole] = useState<Role>('auditor');
+  const [domain, setDomain] = useState('');
+  const load = () => api.roles().then((r) => setGrants(r.items), (e) => setError(msg(e)));
+  useEffect(() => {
+    load();
+  }, []);
+  const others = users.filter((u) => u.email !== selfEmail && u.status !== 'unverified');
+  const grant = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    const target = userId || others[0]?.id;
+    if (!target || !domain.trim()) {
+      setError('Choose a user and enter a domain (or * for every domain).');
+      return;
+    }
+    try {
+      await api.grantRole(target, role, domain.trim());
+      setDomain('');
+      await load();
+    } catch (err) {
+      setError(msg(err));
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="roles-title" data-testid="roles">
+      <h2 id="roles-title">Roles</h2>
+      <p>Everyone is a member. Administrators manage the users of their domain; auditors read the audit log and
+        change nothing; compliance officers handle retention and legal hold. No role can read anyone's messages.</p>
+      <FormError message={error} />
+      {grants.length > 0 && <div class="table-wrap">
+        <table>
+          <thead>
+            <tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Domain</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+          </thead>
+          <tbody>
+            {grants.map((g) => (
+              <tr key={g.user_id + g.role + g.domain}>
+                <td>{g.email}</td>
+                <td>{ROLE_LABELS[g.role] ?? g.role}</td>
+                <td>{g.domain === '*' ? 'every domain' : g.domain}</td>
+                <td>{formatTime(g.granted_at)}</td>
+                <td>
+                  {g.email !== selfEmail && (
+                    <button type="button" class="danger small" aria-label={`Revoke ${g.role} of ${g.email} over ${g.domain}`}
+                            onClick={() => api.revokeRole(g.user_id, g.role, g.domain).then(load, (e) => setError(msg(e)))}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>}
+      <form onSubmit={grant} noValidate aria-label="Grant a role">
+        <div class="field">
+          <label for="role-user">User</label>
+          <select id="role-user" value={userId || others[0]?.id || ''} onChange={(e) => setUserId(e.currentTarget.value)}>
+            {others.map((u) => <option key={u.id} value={u.id}>{u.email}</option>)}
+          </select>
+        </div>
+        <div class="field">
+          <label for="role-role">Role</label>
+          <select id="role-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+            {(Object.keys(ROLE_LABELS) as Role[]).map((r) => <option key={r} value={r}>{ROLE_LABELS[r]}</option>)}
+          </select>
+        </div>
+        <Field id="role-domain" label="Domain" value={domain} onInput={setDomain}
+               hint="The part after @ of the addresses it covers, e.g. example.org; * for every domain." />
+        <button type="submit">Grant role</button>
+      </form>
+    </section>
+  );
+}
+
+export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
+  selfEmail: string; showAudit?: boolean; showGlobal?: boolean;
+}) {
   useTitle('Users');
   const [users, setUsers] = useState<AdminUser[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -78,7 +169,7 @@ export function AdminUsers({ selfEmail }: { selfEmail: string }) {
   return (
     <section>
       <h1 tabIndex={-1}>Administration</h1>
-      <AdminNav here="users" />
+      <AdminNav here="users" showAudit={showAudit} showGlobal={showGlobal} />
       <Invite onSent={() => load(null)} />
       <section class="card" aria-labelledby="users-title">
         <h2 id="users-title">Users</h2>
@@ -112,6 +203,7 @@ export function AdminUsers({ selfEmail }: { selfEmail: string }) {
         </div>}
         {cursor && <button type="button" class="secondary" onClick={() => load(cursor)}>Show more</button>}
       </section>
+      <Roles users={users} selfEmail={selfEmail} />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { accountKeyUrls, api, ApiError, type AccountKeys, type SessionItem, type User } from '../api';
+import { accountKeyUrls, api, ApiError, type AccountKeys, type ApiToken, type Role, type SessionItem, type User } from '../api';
 import { Field, FormError, Notice } from '../components/Field';
 import { useTitle } from '../components/Page';
 import { discardDraft } from '../draft';
@@ -175,6 +175,90 @@ function Sessions() {
   );
 }
 
+const TOKEN_ROLES: { value: Role; label: string }[] = [
+  { value: 'auditor', label: 'Auditor' },
+  { value: 'administrator', label: 'Administrator' },
+  { value: 'compliance_officer', label: 'Compliance officer' },
+];
+
+// Bearer tokens for integrations: the secret is shown once, right after creation.
+function ApiTokens() {
+  const [items, setItems] = useState<ApiToken[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('auditor');
+  const [days, setDays] = useState(90);
+  const [secret, setSecret] = useState<string | null>(null);
+  const load = () => api.apiTokens().then((r) => setItems(r.items), (e) => setError(msg(e)));
+  useEffect(() => {
+    load();
+  }, []);
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setSecret(null);
+    try {
+      const created = await api.createApiToken(name.trim(), role, days);
+      setSecret(created.token);
+      setName('');
+      await load();
+    } catch (err) {
+      setError(msg(err));
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="tokens-title" data-testid="api-tokens">
+      <h2 id="tokens-title">API tokens</h2>
+      <p>For integrations such as a SIEM reading the audit log. A token acts with one of your roles, on the
+        administration API only: it cannot read messages.</p>
+      <FormError message={error} />
+      {secret && (
+        <div class="notice" role="status" data-testid="token-secret">
+          <p><strong>Copy this token now; it is not shown again.</strong></p>
+          <code class="token-secret">{secret}</code>
+        </div>
+      )}
+      {items.length > 0 && (
+        <ul class="sessions">
+          {items.map((t) => (
+            <li key={t.id}>
+              <span>
+                <strong>{t.name}</strong> <span class="badge">{t.role.replace('_', ' ')}</span>
+                <br />
+                <span class="hint">
+                  created {formatTime(t.created_at)} · expires {formatTime(t.expires_at)} ·{' '}
+                  {t.last_used_at ? `last used ${formatTime(t.last_used_at)}` : 'never used'}
+                </span>
+              </span>
+              <button type="button" class="danger small" aria-label={`Revoke the token ${t.name}`}
+                      onClick={() => api.revokeApiToken(t.id).then(load, (e) => setError(msg(e)))}>
+                Revoke
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form onSubmit={create} noValidate aria-label="Create an API token">
+        <Field id="token-name" label="Name" value={name} onInput={setName} maxLength={64}
+               hint="What it is for, e.g. SIEM export." />
+        <div class="field">
+          <label for="token-role">Role</label>
+          <select id="token-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+            {TOKEN_ROLES.map((r) => <option key={r.value} value={r.value}>{r.label}</option>)}
+          </select>
+        </div>
+        <div class="field">
+          <label for="token-days">Expires after</label>
+          <select id="token-days" value={String(days)} onChange={(e) => setDays(Number(e.currentTarget.value))}>
+            {[7, 30, 90, 365].map((d) => <option key={d} value={String(d)}>{d} days</option>)}
+          </select>
+        </div>
+        <button type="submit">Create token</button>
+      </form>
+    </section>
+  );
+}
+
 export function Settings({ user }: { user: User }) {
   useTitle('Settings');
   return (
@@ -196,6 +280,7 @@ export function Settings({ user }: { user: User }) {
       <YourKeys />
       <ChangePassword />
       <Sessions />
+      <ApiTokens />
     </section>
   );
 }

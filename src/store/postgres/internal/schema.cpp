@@ -372,6 +372,29 @@ CREATE TABLE tls_only_rules(
 );
 ALTER TABLE contact_keys ADD COLUMN revoked_reason TEXT;
 )sql",
+      // Roles and API tokens (store/access_store.h, docs/roles.md).
+      R"sql(
+CREATE TABLE role_grants(
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role INTEGER NOT NULL,
+  domain TEXT COLLATE "C" NOT NULL,
+  granted_by TEXT NOT NULL,
+  granted_ms BIGINT NOT NULL,
+  PRIMARY KEY(user_id, role, domain)
+);
+CREATE INDEX role_grants_by_domain ON role_grants(domain, user_id);
+CREATE TABLE api_tokens(
+  public_id TEXT COLLATE "C" PRIMARY KEY,
+  lookup TEXT COLLATE "C" NOT NULL UNIQUE,
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  last_used_ms BIGINT
+);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id, created_ms);
+)sql",
   };
   return kMigrations;
 }

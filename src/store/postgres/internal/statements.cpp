@@ -297,6 +297,8 @@ const std::vector<std::pair<std::string, std::string>>& Catalogue() {
 
 }  // namespace
 
+const char* UserColumns() { return kUserColumns; }
+
 void PrepareAll(pqxx::connection& conn) {
   for (const auto& [name, sql] : Catalogue()) conn.prepare(name, sql);
 }

@@ -29,6 +29,8 @@ inline constexpr pqxx::row::size_type kSessionColumnCount = 11;  // kSessionColu
 inline constexpr const char* kAuditColumns =
     "seq, time_ms, type, actor, subject, details, prev_hash, hash";
 
+// The users columns ReadUser expects, in its order.
+const char* UserColumns();
 UserRecord ReadUser(const pqxx::row& r);
 SessionRecord ReadSession(const pqxx::row& r);
 TokenRecord ReadToken(const pqxx::row& r);

@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "store/postgres/internal/access.h"
 #include "store/postgres/internal/accounts.h"
 #include "store/postgres/internal/audit.h"
 #include "store/postgres/internal/evidence.h"
@@ -39,7 +40,8 @@ class PgWriteTxn final : public WriteTxn {
         key_rotation_(txn_),
         secure_delivery_(txn_),
         registered_(txn_),
-        tls_partners_(txn_) {}
+        tls_partners_(txn_),
+        access_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -57,6 +59,7 @@ class PgWriteTxn final : public WriteTxn {
   SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
   RegisteredWriter& registered() override { return registered_; }
   TlsPartnersWriter& tls_partners() override { return tls_partners_; }
+  AccessWriter& access() override { return access_; }
 
  private:
   PgTxn txn_;
@@ -73,6 +76,7 @@ class PgWriteTxn final : public WriteTxn {
   PgSecureDeliveryWriter secure_delivery_;
   PgRegisteredWriter registered_;
   PgTlsPartnersWriter tls_partners_;
+  PgAccessWriter access_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -343,6 +343,30 @@ CREATE TABLE tls_only_rules(
 ) STRICT;
 ALTER TABLE contact_keys ADD COLUMN revoked_reason TEXT;
 )sql",
+      // Roles and API tokens (store/access_store.h, docs/roles.md): grants scoped to a domain
+      // or "*", and tokens kept only as the lookup derived from their secret.
+      R"sql(
+CREATE TABLE role_grants(
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role INTEGER NOT NULL,
+  domain TEXT NOT NULL,
+  granted_by TEXT NOT NULL,
+  granted_ms INTEGER NOT NULL,
+  PRIMARY KEY(user_id, role, domain)
+) STRICT;
+CREATE INDEX role_grants_by_domain ON role_grants(domain, user_id);
+CREATE TABLE api_tokens(
+  public_id TEXT PRIMARY KEY,
+  lookup TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  last_used_ms INTEGER
+) STRICT;
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id, created_ms);
+)sql",
   };
   return kMigrations;
 }

@@ -2,6 +2,7 @@
 // only by the writer thread inside a transaction.
 #pragma once
 
+#include "store/sqlite/internal/access.h"
 #include "store/sqlite/internal/accounts.h"
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
@@ -35,7 +36,8 @@ class SqliteWriteTxn final : public WriteTxn {
         key_rotation_(db),
         secure_delivery_(db),
         registered_(db),
-        tls_partners_(db) {}
+        tls_partners_(db),
+        access_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -50,6 +52,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SecureDeliveryWriter& secure_delivery() override { return secure_delivery_; }
   RegisteredWriter& registered() override { return registered_; }
   TlsPartnersWriter& tls_partners() override { return tls_partners_; }
+  AccessWriter& access() override { return access_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -65,6 +68,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteSecureDeliveryWriter secure_delivery_;
   SqliteRegisteredWriter registered_;
   SqliteTlsPartnersWriter tls_partners_;
+  SqliteAccessWriter access_;
 };
 
 }  // namespace sealpost::store::sqlite
