@@ -23,7 +23,7 @@ node_cmds=(node:nodejs npm:npm)
 # systemd host starts, a Prometheus server on :9090).
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
-  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip nsd
+  python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip zip nsd
   prometheus
 )
 

@@ -30,8 +30,8 @@ uint64_t CountOutside(uint64_t lo, uint64_t hi, uint64_t begin, uint64_t end) {
 }
 
 // The root of [lo, hi) from the run's leaves and the proof hashes (consumed in order).
-Hash Recompute(uint64_t lo, uint64_t hi, uint64_t begin, uint64_t end,
-               std::span<const Hash> leaves, std::span<const Hash> proof, size_t& next) {
+Hash Recompute(uint64_t lo, uint64_t hi, uint64_t begin, uint64_t end, std::span<const Hash> leaves,
+               std::span<const Hash> proof, size_t& next) {
   if (hi <= begin || lo >= end) return proof[next++];
   if (hi - lo == 1) return leaves[lo - begin];
   const uint64_t k = SplitPoint(hi - lo);
