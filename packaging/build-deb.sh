@@ -35,12 +35,12 @@ Upstream-Name: sealpost
 Source: https://sealpost.dev/
 
 Files: *
-Copyright: The Sealpost authors
+Copyright: 2026 The Sealpost authors
 License: see the source repository
 COPYRIGHT
 printf 'sealpost (%s) unstable; urgency=medium\n\n  * Package built from the source tree.\n\n -- Sealpost <packaging@sealpost.dev>  %s\n' \
-  "$version" "$(date -R -d @"${SOURCE_DATE_EPOCH:-$(date +%s)}")" | gzip -9n > "$doc/changelog.Debian.gz"
-chmod 0644 "$doc/changelog.Debian.gz"
+  "$version" "$(date -R -d @"${SOURCE_DATE_EPOCH:-$(date +%s)}")" | gzip -9n > "$doc/changelog.gz"
+chmod 0644 "$doc/changelog.gz"
 
 # Shared-library dependencies of the binary, as Debian computes them.
 mkdir -p "$work/shlibs/debian"

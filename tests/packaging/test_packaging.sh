@@ -63,7 +63,7 @@ dpkg-deb -x "$deb" "$work/x"
 echo "ok: $(basename "$deb"), $(echo "$contents" | wc -l) paths"
 
 if command -v lintian >/dev/null; then
-  lint="$(lintian --no-tag-display-limit "$deb" 2>&1 || true)"
+  lint="$(lintian --tag-display-limit 0 "$deb" 2>&1 || true)"
   echo "$lint"
   if echo "$lint" | grep -q '^E: '; then fail "lintian errors"; fi
   echo "ok: lintian (no errors)"
