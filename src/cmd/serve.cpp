@@ -271,6 +271,7 @@ int Serve(const Config& config) {
                 std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
+  std::optional<telemetry::Registry::ReaderHandle> sessions_live;
   if (config.metrics_enabled) {
     auto access = LoadMetricsAccess(config, fs);
     if (!access.ok()) return Fail("metrics", access.status());
@@ -280,6 +281,16 @@ int Serve(const Config& config) {
         "sealpost_mail_queue_depth",
         "Outbound mails queued, by state (waiting, retrying, sending).", {"state"},
         [&store_ref, &clock] { return ReadQueueDepth(store_ref, clock); });
+    // Members logged in: full sessions neither expired nor idle (a bounded count per scrape).
+    sessions_live = telemetry::DefaultRegistry().AddGaugeReader(
+        "sealpost_sessions_live", "Members logged in: sessions neither expired nor idle.", {},
+        [&store_ref, &clock,
+         idle = config.app.session_idle]() -> std::vector<telemetry::GaugeSample> {
+          const TimePoint now = clock.Now();
+          auto live = store_ref.stats().CountLiveSessions(now, now - idle);
+          if (!live.ok()) return {};  // no sample rather than a wrong one
+          return {{{}, static_cast<double>(*live)}};
+        });
   }
   // An unknown /log/ path is a 404, not the web UI.
   router->SetFallback(http::MakeStaticFileHandler(static_dir), {"/api/", "/log/"});

@@ -31,6 +31,7 @@
 #include "store/outbox_store.h"
 #include "store/platform_store.h"
 #include "store/records.h"
+#include "store/stats_store.h"
 
 namespace sealpost::store {
 
@@ -71,6 +72,7 @@ class Store {
   virtual PlatformReader& platform() = 0;
   virtual KeysReader& keys() = 0;
   virtual EvidenceReader& evidence() = 0;
+  virtual StatsReader& stats() = 0;
 };
 
 }  // namespace sealpost::store

@@ -9,6 +9,7 @@
 #include "store/postgres/internal/reader.h"
 #include "store/postgres/internal/schema.h"
 #include "store/postgres/internal/statements.h"
+#include "store/postgres/internal/stats.h"
 #include "store/postgres/internal/write_txn.h"
 
 namespace sealpost::store::postgres {
@@ -74,6 +75,7 @@ class PostgresStore final : public Store {
         platform_(reader_),
         keys_(reader_),
         evidence_(reader_),
+        stats_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -95,6 +97,7 @@ class PostgresStore final : public Store {
   PlatformReader& platform() override { return platform_; }
   KeysReader& keys() override { return keys_; }
   EvidenceReader& evidence() override { return evidence_; }
+  StatsReader& stats() override { return stats_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -183,6 +186,7 @@ class PostgresStore final : public Store {
   PgPlatformReader platform_;
   PgKeysReader keys_;
   PgEvidenceReader evidence_;
+  PgStatsReader stats_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

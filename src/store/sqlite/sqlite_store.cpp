@@ -7,6 +7,7 @@
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/reader_pool.h"
 #include "store/sqlite/internal/schema.h"
+#include "store/sqlite/internal/stats.h"
 #include "store/sqlite/internal/write_txn.h"
 
 namespace sealpost::store::sqlite {
@@ -40,6 +41,7 @@ class SqliteStore final : public Store {
         platform_(readers_),
         keys_(readers_),
         evidence_(readers_),
+        stats_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -57,6 +59,7 @@ class SqliteStore final : public Store {
   PlatformReader& platform() override { return platform_; }
   KeysReader& keys() override { return keys_; }
   EvidenceReader& evidence() override { return evidence_; }
+  StatsReader& stats() override { return stats_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -107,6 +110,7 @@ class SqliteStore final : public Store {
   SqlitePlatformReader platform_;
   SqliteKeysReader keys_;
   SqliteEvidenceReader evidence_;
+  SqliteStatsReader stats_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 
