@@ -10,6 +10,7 @@
 #include "app/account_keys.h"
 #include "app/accounts.h"
 #include "app/admin.h"
+#include "app/audit_exports.h"
 #include "app/contacts.h"
 #include "app/folders.h"
 #include "app/guests.h"
@@ -54,6 +55,8 @@ struct ApiDeps {
   app::Contacts* contacts = nullptr;
   // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
   app::Receipts* receipts = nullptr;
+  // GET /api/v1/admin/audit/export; not served when null.
+  app::AuditExports* audit_exports = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -35,6 +35,7 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/admin/users/{id}/enable",
                            "/api/v1/admin/invitations",
                            "/api/v1/admin/audit",
+                           "/api/v1/admin/audit/export",
                            "/api/v1/pickup/unlock",
                            "/api/v1/pickup/attachments/{index}",
                            "/api/v1/messages/{id}/muc",

@@ -260,6 +260,7 @@ int Serve(const Config& config) {
   app::SentMessages sent(services);
   app::AccountKeys account_keys(services);
   app::Contacts contacts(services);
+  app::AuditExports audit_exports(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -268,7 +269,8 @@ int Serve(const Config& config) {
                 [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                 config.app.limits.max_upload_bytes, config.max_json_bytes,
                 4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
-                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views});
+                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views,
+                &audit_exports});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   std::optional<telemetry::Registry::ReaderHandle> sessions_live;

@@ -231,7 +231,8 @@ std::string AuditExportJsonLines(const AuditExport& exported) {
   header["matching"] = exported.entries.size();
   header["checkpoint"] = exported.checkpoint_note;
   header["range_proof"] = HashList(exported.range_proof);
-  std::string out = header.dump() + "\n";
+  // Invalid UTF-8 (a filter value from the command line) becomes U+FFFD rather than throwing.
+  std::string out = header.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   size_t next = 0;
   for (uint64_t index = exported.begin; index < exported.end; ++index) {
     json line = json::object();
