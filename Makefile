@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-notify clean
+.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-notify clean deb
 
 deps:
 	bash scripts/install-deps.sh run
@@ -79,6 +79,13 @@ bench-notify: deps-test
 	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
 	bash bench/notify.sh build-bench
 
+# The Debian package (packaging/build-deb.sh) from the build directory of `make build` and the
+# web UI: binary, UI, hardened systemd unit, default config; written to dist/.
+deb:
+	$(MAKE) web
+	$(MAKE) build
+	bash packaging/build-deb.sh $(BUILD_DIR) dist
+
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
 
@@ -86,4 +93,4 @@ check-format:
 	bash scripts/check-format.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) build-run build-bench web/dist web/node_modules
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) build-run build-bench web/dist web/node_modules dist

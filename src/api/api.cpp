@@ -34,6 +34,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterRegisteredRoutes(router, deps);
   RegisterTlsPartnerRoutes(router, deps);
   RegisterTokenRoutes(router, deps);
+  RegisterAuditExportRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

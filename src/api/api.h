@@ -11,6 +11,7 @@
 #include "app/accounts.h"
 #include "app/admin.h"
 #include "app/api_tokens.h"
+#include "app/audit_exports.h"
 #include "app/contacts.h"
 #include "app/evidence_package.h"
 #include "app/folders.h"
@@ -71,6 +72,8 @@ struct ApiDeps {
   // Bearer API tokens: /api/v1/account/tokens and `Authorization: Bearer` on the administration
   // routes; refused when null.
   app::ApiTokens* api_tokens = nullptr;
+  // GET /api/v1/admin/audit/export; not served when null.
+  app::AuditExports* audit_exports = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -39,6 +39,7 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/admin/roles/{user_id}/{role}/{domain}",
                            "/api/v1/account/tokens",
                            "/api/v1/account/tokens/{id}",
+                           "/api/v1/admin/audit/export",
                            "/api/v1/pickup/unlock",
                            "/api/v1/pickup/attachments/{index}",
                            "/api/v1/messages/{id}/muc",

@@ -1,5 +1,6 @@
-// The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `admin migrate`,
-// `admin time-stamp`, `admin backup`, `admin restore`, `admin rotate-master-key`, `version`.
+// The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `verify export`,
+// `admin migrate`, `admin time-stamp`, `admin export-audit`, `admin backup`, `admin restore`,
+// `admin rotate-master-key`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,6 +10,7 @@
 #include "cmd/admin_backup.h"
 #include "cmd/admin_migrate.h"
 #include "cmd/admin_rotate_master_key.h"
+#include "cmd/audit_export_command.h"
 #include "cmd/config.h"
 #include "cmd/serve.h"
 #include "cmd/time_stamper.h"
@@ -117,6 +119,29 @@ int main(int argc, char** argv) {
       "Replace the master key and re-wrap everything under it (server stopped)");
   rotate->add_option("-c,--config", config_path, "TOML configuration file");
   rotate->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+  // Audit exports (cmd/audit_export_command.h): the offline check and the operator's export.
+  sealpost::cmd::VerifyExportArgs export_args;
+  auto* verify_export = verify->add_subcommand(
+      "export", "Check an audit export (JSON Lines or bundle) against the log's verifier key");
+  verify_export->add_option("FILE", export_args.file, "export.jsonl or the bundle (ZIP)")
+      ->required();
+  auto* export_key = verify_export->add_option(
+      "--key", export_args.key, "The log's verifier key (<name>+<hash>+<base64 key>)");
+  verify_export->add_option("--key-file", export_args.key_file, "A file holding that key")
+      ->excludes(export_key);
+  sealpost::cmd::ExportAuditArgs export_audit;
+  auto* export_audit_cmd = admin->add_subcommand(
+      "export-audit",
+      "Export audit events with their log proofs (what the last checkpoint covers)");
+  export_audit_cmd->add_option("-d,--data-dir", export_audit.data_dir, "Data directory");
+  export_audit_cmd->add_option("--store-url", export_audit.store_url,
+                               "PostgreSQL URL of the store");
+  export_audit_cmd->add_option("--from", export_audit.from, "From (RFC 3339 UTC or Unix ms)");
+  export_audit_cmd->add_option("--to", export_audit.to, "To, exclusive");
+  export_audit_cmd->add_option("--member", export_audit.member, "A member's user id");
+  export_audit_cmd->add_option("--message", export_audit.message, "A message id");
+  export_audit_cmd->add_option("--format", export_audit.format, "jsonl, csv, pdf or bundle");
+  export_audit_cmd->add_option("-o,--out", export_audit.out, "The file written")->required();
 
   cli.add_subcommand("version", "Print the version");
 
@@ -170,6 +195,9 @@ int main(int argc, char** argv) {
     return sealpost::cmd::VerifyAudit(verify_dir, public_key, verify_store_url);
   }
   if (verify->got_subcommand(verify_log)) return sealpost::cmd::VerifyLog(log_options);
+  if (verify->got_subcommand(verify_export)) return sealpost::cmd::VerifyExportCommand(export_args);
+  if (admin->got_subcommand(export_audit_cmd))
+    return sealpost::cmd::ExportAuditCommand(export_audit);
   if (verify->got_subcommand(verify_receipt)) {
     return sealpost::cmd::VerifyReceiptCommand(receipt_args);
   }

@@ -342,6 +342,7 @@ int Serve(const Config& config) {
   app::Contacts contacts(services);
   app::RegisteredMail registered_mail(services);
   app::ApiTokens api_tokens(services);
+  app::AuditExports audit_exports(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -366,9 +367,11 @@ int Serve(const Config& config) {
                     &registered_mail,
                     &evidence_packages,
                     &tls_partners,
-                    &api_tokens});
+                    &api_tokens,
+                    &audit_exports});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
+  std::optional<telemetry::Registry::ReaderHandle> sessions_live;
   if (config.metrics_enabled) {
     auto access = LoadMetricsAccess(config, fs);
     if (!access.ok()) return Fail("metrics", access.status());
@@ -378,6 +381,16 @@ int Serve(const Config& config) {
         "sealpost_mail_queue_depth",
         "Outbound mails queued, by state (waiting, retrying, sending).", {"state"},
         [&store_ref, &clock] { return ReadQueueDepth(store_ref, clock); });
+    // Members logged in: full sessions neither expired nor idle (a bounded count per scrape).
+    sessions_live = telemetry::DefaultRegistry().AddGaugeReader(
+        "sealpost_sessions_live", "Members logged in: sessions neither expired nor idle.", {},
+        [&store_ref, &clock,
+         idle = config.app.session_idle]() -> std::vector<telemetry::GaugeSample> {
+          const TimePoint now = clock.Now();
+          auto live = store_ref.stats().CountLiveSessions(now, now - idle);
+          if (!live.ok()) return {};  // no sample rather than a wrong one
+          return {{{}, static_cast<double>(*live)}};
+        });
   }
   // An unknown /log/ path is a 404, not the web UI.
   router->SetFallback(http::MakeStaticFileHandler(static_dir), {"/api/", "/log/"});

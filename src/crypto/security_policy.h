@@ -268,6 +268,27 @@ inline constexpr EvidencePackagePolicy kEvidencePackage = {
     /*max_display_name_bytes=*/256,
 };
 
+// --- Audit exports (receipts/audit_export.h, docs/formats/audit-export.md). ---------------
+//
+// An export is built in memory for one download and read whole by `sealpost verify export`.
+// It lists every log entry of its index range (the ones outside the filter by leaf hash only,
+// about 70 bytes a line), so the range is bounded; a larger one is exported in parts.
+
+struct AuditExportPolicy {
+  std::string_view source;
+  uint64_t max_range_entries;  // log entries in one export's index range
+  size_t max_export_bytes;     // the JSON Lines file the verifier reads
+  size_t max_line_bytes;       // one line (a leaf's details are at most 64 KiB)
+};
+
+inline constexpr AuditExportPolicy kAuditExport = {
+    "Sealpost 2026-12: 200,000 entries (about 14 MiB of hash lines), leaf limits of "
+    "tlog/log_entry.h",
+    /*max_range_entries=*/200'000,
+    /*max_export_bytes=*/512u * 1024 * 1024,
+    /*max_line_bytes=*/512u * 1024,
+};
+
 // --- TLS, outbound (enforced TLS to partner domains) and the protocol floor. ---------------
 
 struct TlsClientPolicy {

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <tuple>
 
 #include "core/encoding.h"
 #include "crypto/security_policy.h"
+#include "receipts/internal/text_pdf.h"
 
 namespace sealpost::receipts {
 namespace {
@@ -307,6 +309,49 @@ void WriteReport(PageWriter& out, const EvidenceReport& report) {
   }
 }
 
+// A document in the report fonts, its pages written by `write`.
+Result<Bytes> RenderDocument(std::string_view title, TimePoint created, const ReportFonts& fonts,
+                             const std::function<void(PageWriter&)>& write) {
+  HpdfError error;
+  const HpdfPtr doc(HPDF_New(&OnHpdfError, &error));
+  if (!doc) return Internal("libharu: cannot create a document");
+  HPDF_UseUTFEncodings(doc.get());
+  HPDF_SetCompressionMode(doc.get(), HPDF_COMP_ALL);
+  // Loaded from files named by the configuration, embedded (only the glyphs used).
+  const char* regular_name = HPDF_LoadTTFontFromFile(doc.get(), fonts.regular.c_str(), HPDF_TRUE);
+  const char* mono_name = HPDF_LoadTTFontFromFile(doc.get(), fonts.mono.c_str(), HPDF_TRUE);
+  if (regular_name == nullptr || mono_name == nullptr) {
+    return Unavailable(fmt::format("cannot load the report fonts {} and {} (libharu error {:#x})",
+                                   fonts.regular, fonts.mono, error.code));
+  }
+  HPDF_Font regular = HPDF_GetFont(doc.get(), regular_name, "UTF-8");
+  HPDF_Font mono = HPDF_GetFont(doc.get(), mono_name, "UTF-8");
+  if (regular == nullptr || mono == nullptr) {
+    return Internal(fmt::format("libharu: no UTF-8 font (error {:#x})", error.code));
+  }
+  if (!FixToUnicode(regular) || !FixToUnicode(mono)) {
+    return Internal("libharu: cannot write the fonts' ToUnicode maps");
+  }
+  HPDF_SetInfoAttr(doc.get(), HPDF_INFO_TITLE, std::string(title).c_str());
+  HPDF_SetInfoAttr(doc.get(), HPDF_INFO_CREATOR, "Sealpost");
+  HPDF_SetInfoDateAttr(doc.get(), HPDF_INFO_CREATION_DATE, PdfDate(created));
+
+  PageWriter writer(doc.get(), regular, mono);
+  write(writer);
+
+  if (error.code != HPDF_OK || HPDF_SaveToStream(doc.get()) != HPDF_OK) {
+    return Internal(fmt::format("libharu: error {:#x} ({:#x}) while writing the report", error.code,
+                                error.detail));
+  }
+  Bytes pdf(HPDF_GetStreamSize(doc.get()));
+  HPDF_UINT32 size = static_cast<HPDF_UINT32>(pdf.size());
+  const HPDF_STATUS read = HPDF_ReadFromStream(doc.get(), pdf.data(), &size);
+  if ((read != HPDF_OK && read != HPDF_STREAM_EOF) || size != pdf.size()) {
+    return Internal("libharu: cannot read the report back");
+  }
+  return pdf;
+}
+
 }  // namespace
 
 std::string SafeDisplayText(std::string_view utf8) {
@@ -341,44 +386,33 @@ Result<Bytes> RenderEvidenceReportPdf(const EvidenceReport& report, const Report
     }
   }
 
-  HpdfError error;
-  const HpdfPtr doc(HPDF_New(&OnHpdfError, &error));
-  if (!doc) return Internal("libharu: cannot create a document");
-  HPDF_UseUTFEncodings(doc.get());
-  HPDF_SetCompressionMode(doc.get(), HPDF_COMP_ALL);
-  // Loaded from files named by the configuration, embedded (only the glyphs used).
-  const char* regular_name = HPDF_LoadTTFontFromFile(doc.get(), fonts.regular.c_str(), HPDF_TRUE);
-  const char* mono_name = HPDF_LoadTTFontFromFile(doc.get(), fonts.mono.c_str(), HPDF_TRUE);
-  if (regular_name == nullptr || mono_name == nullptr) {
-    return Unavailable(fmt::format("cannot load the report fonts {} and {} (libharu error {:#x})",
-                                   fonts.regular, fonts.mono, error.code));
-  }
-  HPDF_Font regular = HPDF_GetFont(doc.get(), regular_name, "UTF-8");
-  HPDF_Font mono = HPDF_GetFont(doc.get(), mono_name, "UTF-8");
-  if (regular == nullptr || mono == nullptr) {
-    return Internal(fmt::format("libharu: no UTF-8 font (error {:#x})", error.code));
-  }
-  if (!FixToUnicode(regular) || !FixToUnicode(mono)) {
-    return Internal("libharu: cannot write the fonts' ToUnicode maps");
-  }
-  HPDF_SetInfoAttr(doc.get(), HPDF_INFO_TITLE, "Sealpost evidence report");
-  HPDF_SetInfoAttr(doc.get(), HPDF_INFO_CREATOR, "Sealpost");
-  HPDF_SetInfoDateAttr(doc.get(), HPDF_INFO_CREATION_DATE, PdfDate(report.generated_at));
-
-  PageWriter writer(doc.get(), regular, mono);
-  WriteReport(writer, report);
-
-  if (error.code != HPDF_OK || HPDF_SaveToStream(doc.get()) != HPDF_OK) {
-    return Internal(fmt::format("libharu: error {:#x} ({:#x}) while writing the report", error.code,
-                                error.detail));
-  }
-  Bytes pdf(HPDF_GetStreamSize(doc.get()));
-  HPDF_UINT32 size = static_cast<HPDF_UINT32>(pdf.size());
-  const HPDF_STATUS read = HPDF_ReadFromStream(doc.get(), pdf.data(), &size);
-  if ((read != HPDF_OK && read != HPDF_STREAM_EOF) || size != pdf.size()) {
-    return Internal("libharu: cannot read the report back");
-  }
-  return pdf;
+  return RenderDocument("Sealpost evidence report", report.generated_at, fonts,
+                        [&report](PageWriter& writer) { WriteReport(writer, report); });
 }
 
+namespace internal {
+
+Result<Bytes> RenderTextPdf(std::string_view title, const std::vector<PdfLine>& lines,
+                            TimePoint created, const ReportFonts& fonts) {
+  return RenderDocument(title, created, fonts, [&](PageWriter& out) {
+    for (const PdfLine& line : lines) {
+      switch (line.kind) {
+        case PdfLine::kTitle:
+          out.Title(line.text);
+          break;
+        case PdfLine::kHeading:
+          out.Heading(line.text);
+          break;
+        case PdfLine::kText:
+          out.Text(line.text);
+          break;
+        case PdfLine::kMono:
+          out.Command(line.text);
+          break;
+      }
+    }
+  });
+}
+
+}  // namespace internal
 }  // namespace sealpost::receipts

@@ -39,6 +39,7 @@
 #include "store/secure_delivery_store.h"
 #include "store/registered_store.h"
 #include "store/tls_partners_store.h"
+#include "store/stats_store.h"
 
 namespace sealpost::store {
 
@@ -89,6 +90,7 @@ class Store {
   virtual RegisteredReader& registered() = 0;
   virtual TlsPartnersReader& tls_partners() = 0;
   virtual AccessReader& access() = 0;
+  virtual StatsReader& stats() = 0;
 };
 
 }  // namespace sealpost::store

@@ -131,6 +131,20 @@ class MetricsAndLoggingTest(ServerTestCase):
         at_least("sealpost_http_connections")  # this scrape's own
         self.assertIn('sealpost_mail_queue_depth{state="waiting"}', m)
 
+    def test_live_sessions_gauge_follows_log_in_and_log_out(self):
+        def live():
+            m = parse_metrics(self.scrape("Bearer " + TOKEN).body.decode())
+            self.assertIn("sealpost_sessions_live", m)
+            return m["sealpost_sessions_live"]
+        self.assertGreaterEqual(live(), 2)  # Alice and Bob
+        dave = Member(self.server, "dave@example.org")
+        before = live()
+        dave.login()
+        self.assertEqual(live(), before + 1)
+        r = dave.client.request("DELETE", "/api/v1/session")
+        self.assertIn(r.status, (200, 204), r.body)
+        self.assertEqual(live(), before)
+
     def test_no_id_address_or_content_in_the_exposition(self):
         body = self.scrape("Bearer " + TOKEN).body.decode()
         for secret in (self.message_id, "example.org", "example.net", "127.0.0.1", MUC,

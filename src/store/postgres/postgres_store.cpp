@@ -9,6 +9,7 @@
 #include "store/postgres/internal/reader.h"
 #include "store/postgres/internal/schema.h"
 #include "store/postgres/internal/statements.h"
+#include "store/postgres/internal/stats.h"
 #include "store/postgres/internal/write_txn.h"
 
 namespace sealpost::store::postgres {
@@ -79,6 +80,7 @@ class PostgresStore final : public Store {
         registered_(reader_),
         tls_partners_(reader_),
         access_(reader_),
+        stats_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -105,6 +107,7 @@ class PostgresStore final : public Store {
   RegisteredReader& registered() override { return registered_; }
   TlsPartnersReader& tls_partners() override { return tls_partners_; }
   AccessReader& access() override { return access_; }
+  StatsReader& stats() override { return stats_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -198,6 +201,7 @@ class PostgresStore final : public Store {
   PgRegisteredReader registered_;
   PgTlsPartnersReader tls_partners_;
   PgAccessReader access_;
+  PgStatsReader stats_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -7,6 +7,7 @@
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/reader_pool.h"
 #include "store/sqlite/internal/schema.h"
+#include "store/sqlite/internal/stats.h"
 #include "store/sqlite/internal/write_txn.h"
 
 namespace sealpost::store::sqlite {
@@ -45,6 +46,7 @@ class SqliteStore final : public Store {
         registered_(readers_),
         tls_partners_(readers_),
         access_(readers_),
+        stats_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -67,6 +69,7 @@ class SqliteStore final : public Store {
   RegisteredReader& registered() override { return registered_; }
   TlsPartnersReader& tls_partners() override { return tls_partners_; }
   AccessReader& access() override { return access_; }
+  StatsReader& stats() override { return stats_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -122,6 +125,7 @@ class SqliteStore final : public Store {
   SqliteRegisteredReader registered_;
   SqliteTlsPartnersReader tls_partners_;
   SqliteAccessReader access_;
+  SqliteStatsReader stats_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

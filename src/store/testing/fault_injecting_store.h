@@ -59,6 +59,7 @@ class FaultInjectingStore final : public Store {
   RegisteredReader& registered() override { return inner_.registered(); }
   TlsPartnersReader& tls_partners() override { return inner_.tls_partners(); }
   AccessReader& access() override { return inner_.access(); }
+  StatsReader& stats() override { return inner_.stats(); }
 
  private:
   Store& inner_;
