@@ -9,6 +9,7 @@
 #include "app/app_test_fixture.h"
 #include "app/internal/secure_copies.h"
 #include "audit/audit_log.h"
+#include "store/secure_delivery_store.h"
 #include "trust/platform_pki.h"
 
 namespace sealpost::app {

@@ -1,6 +1,7 @@
 #include "app/secure_delivery.h"
 
 #include <algorithm>
+#include <span>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -93,12 +94,18 @@ SecureCopyDeliverer::Attempt SecureCopyDeliverer::Send(const store::SecureCopyRe
     delivery::OutgoingMail mail{*recipient, "", "", copy.id.str()};
     mail.written_at = copy.created_at;
     mail.raw = std::move(raw);
-    const Status sent = s_.mailer.Send(mail);
+    // The relay's own reply goes into the consignment evidence (delivery.sent), as for pickups.
+    std::vector<delivery::MailHandoff> handoffs;
+    const std::vector<Status> results = s_.mailer.SendBatchWithHandoffs(
+        std::span<const delivery::OutgoingMail>(&mail, 1), handoffs);
     std::fill(mail.raw.begin(), mail.raw.end(), '\0');
+    const Status sent =
+        results.size() == 1 ? results[0] : Internal("the mailer gave no answer for the copy");
     if (sent.ok()) {
       a.outcome = Attempt::Outcome::kDelivered;
-      a.host = "mail relay";
-      a.reply = "accepted";
+      const bool known = handoffs.size() == 1 && !handoffs[0].receiver.empty();
+      a.host = known ? handoffs[0].receiver : "mail relay";
+      a.reply = handoffs.size() == 1 && !handoffs[0].reply.empty() ? handoffs[0].reply : "accepted";
     } else {
       a.outcome = sent.code() == ErrorCode::kUnavailable ? Attempt::Outcome::kTransient
                                                          : Attempt::Outcome::kPermanent;

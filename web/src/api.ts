@@ -371,12 +371,17 @@ export interface ReceiptItem {
 }
 
 export type RecipientStatus =
-  | 'delivered' | 'queued' | 'notified' | 'opened' | 'replied' | 'recalled' | 'expired' | 'failed';
+  | 'delivered' | 'queued' | 'deferred' | 'notified' | 'opened' | 'replied' | 'recalled' | 'expired'
+  | 'failed';
 
 export interface RecipientState {
   address: string;
-  delivery: 'member' | 'portal';
+  // member: their inbox; portal: a pickup link; secure: a copy by email (method says how).
+  delivery: 'member' | 'portal' | 'secure';
+  method?: string; // member, pickup, smime, openpgp, tls
   status: RecipientStatus;
+  detail?: string; // secure copies: who took it and its reply, or why it waits or failed
+  next_attempt_at?: string;
   notified_at?: string;
   opened_at?: string;
   replied_at?: string;
@@ -482,7 +487,21 @@ export interface AuditReport {
 
 // ---- Calls ----
 
+// How a recipient will be reached (GET /contacts/methods), shown in Compose as addresses are added.
+export interface MethodHint {
+  address: string;
+  method: 'member' | 'smime' | 'openpgp' | 'tls' | 'pickup';
+  label: string;
+  needs_muc: boolean;
+}
+
 export const api = {
+  methods: (addresses: string[], forcePickup: boolean) => {
+    const params = new URLSearchParams();
+    for (const a of addresses) params.append('address', a);
+    if (forcePickup) params.set('force_pickup', 'true');
+    return call<{ items: MethodHint[] }>('GET', `/contacts/methods?${params}`);
+  },
   signUp: (email: string, password: string, display_name: string) =>
     call<{ status: string; detail: string }>('POST', '/accounts', { email, password, display_name },
                                              { anonymous: true }),
@@ -537,6 +556,7 @@ export const api = {
     expires_in_days?: number;
     registered?: boolean;
     acceptance_days?: number;
+    force_pickup?: boolean;
   }) => call<{ id: string; generated_mucs?: Record<string, string> }>('POST', '/messages', msg),
   issueMuc: (id: string, address: string, muc: string | null) =>
     call<{ address: string; generated_muc?: string }>(

@@ -9,6 +9,7 @@ import { FormError, Notice } from './Field';
 const STATUS: Record<string, string> = {
   delivered: 'Delivered',
   queued: 'Email not sent yet',
+  deferred: 'Retrying',
   notified: 'Notified',
   opened: 'Opened',
   replied: 'Replied',
@@ -29,6 +30,33 @@ const EXPLAIN: Record<string, string> = {
 };
 
 const BAD = new Set(['failed', 'expired', 'recalled']);
+
+// A copy sent by email (app/routing.h): how it is protected, and what its state means.
+const SECURE_HOW: Record<string, string> = {
+  smime: 'Encrypted email (S/MIME) to their certificate. ',
+  openpgp: 'Encrypted email (OpenPGP) to their key. ',
+  tls: 'Email to their domain over enforced TLS. ',
+};
+const SECURE_STATE: Record<string, string> = {
+  queued: 'Waiting to be sent.',
+  delivered: 'Their mail server took it',
+  deferred: 'Not taken yet; Sealpost tries again',
+  failed: 'Could not be delivered',
+};
+
+function SecureHow({ r }: { r: RecipientState }) {
+  return (
+    <span class="rs-how hint">
+      {SECURE_HOW[r.method || ''] || 'Email. '}
+      {SECURE_STATE[r.status] || ''}
+      {r.detail ? `: ${r.detail}` : ''}
+      {r.status === 'deferred' && r.next_attempt_at && (
+        <> (next try <time dateTime={r.next_attempt_at} title={formatFullTime(r.next_attempt_at)}>{formatTime(r.next_attempt_at)}</time>)</>
+      )}
+      {r.status === 'failed' && ' You can send it again with secure pickup for everyone.'}
+    </span>
+  );
+}
 
 // ETSI EN 319 522 event names, as a sender reads them (worded apart from the status badges).
 const EVENT: Record<string, string> = {
@@ -172,13 +200,15 @@ export function Recipients({ msg, onChanged }: { msg: MessageView; onChanged: ()
         {list.map((r) => (
           <li key={r.address} data-testid="recipient-status">
             <span class="rs-address">{r.address}</span>
-            <span class={'badge ' + (BAD.has(r.status) || r.locked ? 'seal-bad' : 'seal-ok')}>
+            <span class={'badge ' + (BAD.has(r.status) || r.locked ? 'seal-bad' : 'seal-ok')} data-testid="recipient-state">
               {r.locked ? 'Code locked' : STATUS[r.status] || r.status}
             </span>
-            <span class="rs-how hint">
-              {r.delivery === 'member' ? 'Sealpost member. ' : 'Secure pickup link by email. '}
-              {EXPLAIN[r.status] || ''} <Times r={r} />
-            </span>
+            {r.delivery === 'secure' ? <SecureHow r={r} /> : (
+              <span class="rs-how hint">
+                {r.delivery === 'member' ? 'Sealpost member. ' : 'Secure pickup link by email. '}
+                {EXPLAIN[r.status] || ''} <Times r={r} />
+              </span>
+            )}
             <ReceiptLinks items={receipts.filter((x) => x.recipient === r.address)} />
             {r.locked && <NewCode id={msg.id} address={r.address} onDone={onChanged} />}
           </li>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ABORTED, api, ApiError, upload } from '../api';
+import { ABORTED, api, ApiError, upload, type MethodHint } from '../api';
 import { FormError } from '../components/Field';
 import { useTitle } from '../components/Page';
 import { discardDraft, loadDraft, updateDraft, useDraft, type DraftAttachment } from '../draft';
@@ -121,6 +121,11 @@ export function Compose() {
   // Registered mail: recipients accept (or refuse) before they see the content, within these days.
   const [registered, setRegistered] = useState(false);
   const [acceptanceDays, setAcceptanceDays] = useState(14);
+  // Every recipient who is not a member gets a pickup link, even one with a key or a TLS partner.
+  const [forcePickup, setForcePickup] = useState(false);
+  // How each complete address will be reached, asked as addresses are added (a hint: the server
+  // decides again when the message is sent).
+  const [methods, setMethods] = useState<Record<string, MethodHint>>({});
   // Codes Sealpost generated for them: shown once, then the message.
   const [generated, setGenerated] = useState<{ id: string; codes: Record<string, string> } | null>(null);
   useEffect(() => {
@@ -131,6 +136,19 @@ export function Compose() {
   }, []);
 
   const invalid = d.recipients.filter((r) => !isValidAddress(r));
+  const hintKey = d.recipients.filter(isValidAddress).slice(0, 100).join(',') + (forcePickup || registered ? '|pickup' : '');
+  useEffect(() => {
+    const addresses = d.recipients.filter(isValidAddress).slice(0, 100);
+    if (!addresses.length) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      api.methods(addresses, forcePickup || registered).then(
+        // One answer per address, in the order asked.
+        (r) => { if (live) setMethods(Object.fromEntries(r.items.map((h, i) => [addresses[i], h]))); },
+        () => { if (live) setMethods({}); });  // only a hint: the send still decides
+    }, 250);
+    return () => { live = false; clearTimeout(timer); };
+  }, [hintKey]);
   // While typing, flag only what can never become an address; the rest is checked when the
   // address is complete (comma, Enter, leaving the field).
   const pendingInvalid = /@.*@|[<>()[\]\\"]/.test(d.pending);
@@ -192,6 +210,7 @@ export function Compose() {
         expires_in_days: LIMITS.maxExpiryDays && expiry ? expiry : undefined,
         registered: registered || undefined,
         acceptance_days: registered ? acceptanceDays : undefined,
+        force_pickup: forcePickup || undefined,
         to: recipients,
         subject: d.subject,
         text: d.text,
@@ -254,6 +273,11 @@ export function Compose() {
                 return (
                   <li key={r} class={'chip' + (ok ? '' : ' invalid')}>
                     <span>{r}</span>
+                    {ok && methods[r] && (
+                      <span class={'chip-method method-' + methods[r].method} data-testid="method-hint">
+                        {methods[r].label}
+                      </span>
+                    )}
                     {!ok && <span class="visually-hidden"> (not a valid address)</span>}
                     <button type="button" class="chip-remove" aria-label={`Remove ${r}`}
                             onClick={() => updateDraft((x) => ({ ...x, recipients: x.recipients.filter((y) => y !== r) }))}>
@@ -389,6 +413,16 @@ export function Compose() {
             </ul>
           )}
         </fieldset>
+        <div class="field">
+          <label>
+            <input type="checkbox" checked={forcePickup} aria-describedby="force-pickup-hint"
+                   onChange={(e) => setForcePickup(e.currentTarget.checked)} /> Secure pickup for everyone
+          </label>
+          <p class="hint" id="force-pickup-hint">
+            Recipients who are not members get a pickup link and an unlock code, even where an encrypted
+            email (S/MIME, OpenPGP) or enforced TLS is available.
+          </p>
+        </div>
         <fieldset class="field registered">
           <legend>Registered mail</legend>
           <label>
