@@ -8,8 +8,8 @@
 // ciphertexts before calling Write. If the callback returns an error, none of its changes stay.
 //
 // The interface is split by domain, one header each: accounts (users, sessions, tokens), messages,
-// guests, outbox, audit (the legacy hash chain), log (the transparency log), platform, keys and
-// evidence (store/<domain>_store.h). Store hands out a reader per domain
+// guests, outbox, audit (the legacy hash chain), log (the transparency log), platform, keys,
+// evidence and retention (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -31,6 +31,7 @@
 #include "store/outbox_store.h"
 #include "store/platform_store.h"
 #include "store/records.h"
+#include "store/retention_store.h"
 
 namespace sealpost::store {
 
@@ -49,6 +50,7 @@ class WriteTxn {
   virtual PlatformWriter& platform() = 0;
   virtual KeysWriter& keys() = 0;
   virtual EvidenceWriter& evidence() = 0;
+  virtual RetentionWriter& retention() = 0;
 };
 
 class Store {
@@ -71,6 +73,7 @@ class Store {
   virtual PlatformReader& platform() = 0;
   virtual KeysReader& keys() = 0;
   virtual EvidenceReader& evidence() = 0;
+  virtual RetentionReader& retention() = 0;
 };
 
 }  // namespace sealpost::store

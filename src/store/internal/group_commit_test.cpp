@@ -30,6 +30,7 @@ class NoTxn final : public WriteTxn {
   PlatformWriter& platform() override { std::abort(); }
   KeysWriter& keys() override { std::abort(); }
   EvidenceWriter& evidence() override { std::abort(); }
+  RetentionWriter& retention() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

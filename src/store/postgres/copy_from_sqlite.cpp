@@ -16,12 +16,15 @@ namespace sealpost::store {
 namespace {
 
 // Parents before children (foreign keys).
+// clang-format off
 constexpr const char* kTables[] = {
     "users",         "sessions",         "tokens",          "messages",      "mailbox",
     "attachments",   "uploads",          "counters",        "audit_log",     "audit_checkpoints",
     "platform_keys", "outbound_mail",    "guest_addresses", "pickups",       "log_pending",
     "log_entries",   "log_tiles",        "log_checkpoints", "member_keys",   "contact_keys",
-    "trust_anchors", "message_evidence", "receipts",        "receipt_cursor"};
+    "trust_anchors", "message_evidence", "receipts",        "receipt_cursor",
+    "retention_policies", "legal_holds", "retention_tombstones"};
+// clang-format on
 
 struct Column {
   std::string name;

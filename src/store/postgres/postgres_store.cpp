@@ -74,6 +74,7 @@ class PostgresStore final : public Store {
         platform_(reader_),
         keys_(reader_),
         evidence_(reader_),
+        retention_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -95,6 +96,7 @@ class PostgresStore final : public Store {
   PlatformReader& platform() override { return platform_; }
   KeysReader& keys() override { return keys_; }
   EvidenceReader& evidence() override { return evidence_; }
+  RetentionReader& retention() override { return retention_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -183,6 +185,7 @@ class PostgresStore final : public Store {
   PgPlatformReader platform_;
   PgKeysReader keys_;
   PgEvidenceReader evidence_;
+  PgRetentionReader retention_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -40,6 +40,7 @@ class SqliteStore final : public Store {
         platform_(readers_),
         keys_(readers_),
         evidence_(readers_),
+        retention_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -57,6 +58,7 @@ class SqliteStore final : public Store {
   PlatformReader& platform() override { return platform_; }
   KeysReader& keys() override { return keys_; }
   EvidenceReader& evidence() override { return evidence_; }
+  RetentionReader& retention() override { return retention_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -107,6 +109,7 @@ class SqliteStore final : public Store {
   SqlitePlatformReader platform_;
   SqliteKeysReader keys_;
   SqliteEvidenceReader evidence_;
+  SqliteRetentionReader retention_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -54,6 +54,7 @@ class FaultInjectingStore final : public Store {
   PlatformReader& platform() override { return inner_.platform(); }
   KeysReader& keys() override { return inner_.keys(); }
   EvidenceReader& evidence() override { return inner_.evidence(); }
+  RetentionReader& retention() override { return inner_.retention(); }
 
  private:
   Store& inner_;

@@ -13,6 +13,7 @@
 #include "store/postgres/internal/messages.h"
 #include "store/postgres/internal/outbox.h"
 #include "store/postgres/internal/platform.h"
+#include "store/postgres/internal/retention.h"
 #include "store/postgres/internal/txn.h"
 #include "store/store.h"
 
@@ -31,7 +32,8 @@ class PgWriteTxn final : public WriteTxn {
         log_(txn_),
         platform_(txn_),
         keys_(txn_),
-        evidence_(txn_) {}
+        evidence_(txn_),
+        retention_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -45,6 +47,7 @@ class PgWriteTxn final : public WriteTxn {
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
+  RetentionWriter& retention() override { return retention_; }
 
  private:
   PgTxn txn_;
@@ -57,6 +60,7 @@ class PgWriteTxn final : public WriteTxn {
   PgPlatformWriter platform_;
   PgKeysWriter keys_;
   PgEvidenceWriter evidence_;
+  PgRetentionWriter retention_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -12,6 +12,7 @@
 #include "store/sqlite/internal/messages.h"
 #include "store/sqlite/internal/outbox.h"
 #include "store/sqlite/internal/platform.h"
+#include "store/sqlite/internal/retention.h"
 #include "store/store.h"
 
 namespace sealpost::store::sqlite {
@@ -27,7 +28,8 @@ class SqliteWriteTxn final : public WriteTxn {
         log_(db),
         platform_(db),
         keys_(db),
-        evidence_(db) {}
+        evidence_(db),
+        retention_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -38,6 +40,7 @@ class SqliteWriteTxn final : public WriteTxn {
   PlatformWriter& platform() override { return platform_; }
   KeysWriter& keys() override { return keys_; }
   EvidenceWriter& evidence() override { return evidence_; }
+  RetentionWriter& retention() override { return retention_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -49,6 +52,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqlitePlatformWriter platform_;
   SqliteKeysWriter keys_;
   SqliteEvidenceWriter evidence_;
+  SqliteRetentionWriter retention_;
 };
 
 }  // namespace sealpost::store::sqlite
