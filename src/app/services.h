@@ -69,6 +69,9 @@ struct AppConfig {
   std::chrono::seconds pickup_token_ttl{15 * 60};
   std::string guest_notice = "Sealpost keeps this message encrypted until you open it.";
   bool guest_notice_subject = false;  // the notification shows the message's subject
+  // Retention (app/retention.h): the length of one "day" of a domain's policy. 24 h; a test
+  // shortens it ([retention] day_seconds) to see shredding without waiting days.
+  std::chrono::seconds retention_day{24 * 3600};
   Limits limits;
 };
 
