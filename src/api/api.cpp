@@ -30,6 +30,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterLogRoutes(router, deps);
   RegisterContactRoutes(router, deps);
   RegisterReceiptRoutes(router, deps);
+  RegisterRetentionRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

@@ -16,6 +16,7 @@
 #include "app/mailbox.h"
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
+#include "app/retention.h"
 #include "app/sent_status.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -54,6 +55,8 @@ struct ApiDeps {
   app::Contacts* contacts = nullptr;
   // GET /api/v1/messages/{id}/receipts[/{receipt_id}]; not served when null.
   app::Receipts* receipts = nullptr;
+  // GET /api/v1/account/retention, /api/v1/admin/{retention,holds}; not served when null.
+  app::Retention* retention = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

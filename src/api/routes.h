@@ -36,6 +36,7 @@ void RegisterPkiRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterLogRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterContactRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterReceiptRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterRetentionRoutes(http::Router& router, const ApiDeps& deps);
 // The sender's view of a sent message (recipients, expires_at, can_recall), added to `out`.
 void AddSentStatus(nlohmann::json& out, const app::SentStatus& status);
 

@@ -15,6 +15,7 @@
 #include "app/outbound_mail.h"
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
+#include "app/retention.h"
 #include "app/sent_status.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
@@ -260,6 +261,7 @@ int Serve(const Config& config) {
   app::SentMessages sent(services);
   app::AccountKeys account_keys(services);
   app::Contacts contacts(services);
+  app::Retention retention(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -268,7 +270,8 @@ int Serve(const Config& config) {
                 [&store_ref] { return store_ref.accounts().HasActiveAdmin().status(); },
                 config.app.limits.max_upload_bytes, config.max_json_bytes,
                 4 * config.app.limits.max_text_bytes, shared_tsa, std::move(public_pki),
-                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views});
+                std::make_shared<app::PublicLog>(store_ref, audit_log), &contacts, &receipt_views,
+                &retention});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   if (config.metrics_enabled) {
@@ -318,6 +321,26 @@ int Serve(const Config& config) {
         if (!sessions.ok()) spdlog::warn("housekeeping: sessions: {}", sessions.ToString());
       },
       std::chrono::minutes(10));
+
+  // Retention (docs/retention.md): runs of at most `retention_batch` entries and pickups, each
+  // one transaction and one audited event, until nothing is due.
+  PeriodicTask retention_task(
+      [&] {
+        for (;;) {
+          auto round = retention.ShredDue(config.retention_batch);
+          if (!round.ok()) {
+            spdlog::warn("retention: {}", round.status().ToString());
+            return;
+          }
+          if (!round->run_id.empty() || round->blobs > 0) {
+            spdlog::info("retention: run {} shredded {} entries, {} pickups, {} messages, {} blobs",
+                         round->run_id, round->entries, round->pickups, round->messages,
+                         round->blobs);
+          }
+          if (!round->more || round->run_id.empty()) return;  // done, or all held meanwhile
+        }
+      },
+      config.retention_interval);
 
   // Receipts for the evidence events a checkpoint covers: a round after each sequencing round
   // (declared first: the sequencer wakes it), and every delay in case another process sequences.
