@@ -408,6 +408,23 @@ export interface AuditEntry {
   legacy_seq?: number;  // entries migrated from the old hash chain
 }
 
+export interface RetentionPolicy {
+  domain: string;
+  days: number;
+  updated_at: string;
+}
+
+export interface Hold {
+  id: string;
+  target: 'member' | 'message';
+  subject: string;  // the member's user id or the message id
+  reason: string;
+  placed_by: string;
+  placed_at: string;
+  released_at: string | null;
+  released_by: string | null;
+}
+
 export interface AuditReport {
   ok: boolean;
   entries: number;
@@ -494,6 +511,18 @@ export const api = {
     call<{ items: AuditEntry[]; next_before: number | null; pending: number }>(
       'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
   verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
+  // Retention and legal hold (docs/retention.md).
+  myRetention: () => call<{ domain: string; days: number | null }>('GET', '/account/retention'),
+  retentionPolicies: () => call<{ items: RetentionPolicy[] }>('GET', '/admin/retention'),
+  setRetention: (domain: string, days: number) =>
+    call<RetentionPolicy>('POST', '/admin/retention', { domain, days }),
+  clearRetention: (domain: string) =>
+    call<void>('DELETE', `/admin/retention/${encodeURIComponent(domain)}`),
+  holds: (includeReleased: boolean) =>
+    call<{ items: Hold[] }>('GET', '/admin/holds?limit=200' + (includeReleased ? '&include_released=true' : '')),
+  placeHold: (target: 'member' | 'message', subject: string, reason: string) =>
+    call<Hold>('POST', '/admin/holds', { target, subject, reason }),
+  releaseHold: (id: string) => call<void>('POST', `/admin/holds/${encodeURIComponent(id)}/release`),
 };
 
 // ---- The guest's pickup page: no session; the pickup token goes in a header, never a URL ----
