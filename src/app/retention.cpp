@@ -168,7 +168,9 @@ Result<bool> Retention::IsMemberHeld(const UserId& member) {
   return s_.store.retention().IsHeld(store::HoldTarget::kMember, member.str());
 }
 
-Result<int64_t> Retention::RemoveShreddedBlobs(const std::vector<MessageId>& messages) {
+Result<int64_t> Retention::RemoveShreddedBlobs(int batch) {
+  SP_ASSIGN_OR_RETURN(const auto messages, s_.store.retention().ListShreddedWithAttachments(batch));
+  if (messages.empty()) return int64_t{0};
   int64_t removed = 0;
   for (const MessageId& id : messages) {
     SP_ASSIGN_OR_RETURN(const auto attachments, s_.store.messages().GetAttachments(id));
@@ -177,19 +179,21 @@ Result<int64_t> Retention::RemoveShreddedBlobs(const std::vector<MessageId>& mes
       if (!st.ok() && st.code() != ErrorCode::kNotFound) return st;
       ++removed;
     }
-    // The rows go once their blobs are gone: a crash in between finds them again.
-    SP_RETURN_IF_ERROR(s_.store.Write(
-        [&](store::WriteTxn& tx) { return tx.retention().DeleteAttachmentRows(id); }));
   }
+  // The rows go once their blobs are gone, in one transaction: a crash before finds them again.
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    for (const MessageId& id : messages) {
+      SP_RETURN_IF_ERROR(tx.retention().DeleteAttachmentRows(id));
+    }
+    return Status::Ok();
+  }));
   return removed;
 }
 
 Result<ShredRound> Retention::ShredDue(int batch) {
   ShredRound round;
   // Blob removals an earlier run did not finish.
-  SP_ASSIGN_OR_RETURN(const auto unfinished,
-                      s_.store.retention().ListShreddedWithAttachments(batch));
-  SP_ASSIGN_OR_RETURN(round.blobs, RemoveShreddedBlobs(unfinished));
+  SP_ASSIGN_OR_RETURN(round.blobs, RemoveShreddedBlobs(batch));
 
   const TimePoint now = s_.clock.Now();
   SP_ASSIGN_OR_RETURN(const auto policies, s_.store.retention().ListPolicies());
@@ -225,10 +229,8 @@ Result<ShredRound> Retention::ShredDue(int batch) {
 
   const std::string run_id = NewHexId(s_.rng);
   std::vector<store::TombstoneRecord> tombstones;
-  std::vector<MessageId> emptied;
   const Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
     tombstones.clear();
-    emptied.clear();
     round.entries = round.pickups = round.messages = 0;
     store::RetentionWriter& r = tx.retention();
     std::set<std::string> touched;
@@ -275,7 +277,6 @@ Result<ShredRound> Retention::ShredDue(int batch) {
       if (holders > 0) continue;
       SP_RETURN_IF_ERROR(r.ShredContent(id));
       tombstones.push_back({id, store::ShredKind::kContent, "", run_id, now});
-      emptied.push_back(id);
       ++round.messages;
     }
     if (tombstones.empty()) return Status::Ok();  // all held or gone meanwhile
@@ -289,7 +290,7 @@ Result<ShredRound> Retention::ShredDue(int batch) {
   });
   SP_RETURN_IF_ERROR(written);
   if (!tombstones.empty()) round.run_id = run_id;
-  SP_ASSIGN_OR_RETURN(const int64_t blobs, RemoveShreddedBlobs(emptied));
+  SP_ASSIGN_OR_RETURN(const int64_t blobs, RemoveShreddedBlobs(batch));
   round.blobs += blobs;
   return round;
 }

@@ -91,7 +91,8 @@ class Retention final {
   Result<ShredRound> ShredDue(int batch);
 
  private:
-  Result<int64_t> RemoveShreddedBlobs(const std::vector<MessageId>& messages);
+  // Removes the blobs of up to `batch` shredded messages, then their attachment rows.
+  Result<int64_t> RemoveShreddedBlobs(int batch);
 
   Services s_;
 };

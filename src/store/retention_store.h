@@ -96,7 +96,8 @@ class RetentionReader {
   virtual Result<std::vector<DuePickup>> ListDuePickups(const std::string& domain, TimePoint cutoff,
                                                         int limit) = 0;
   // Messages whose content was shredded but whose attachment rows remain (their blobs not yet
-  // removed: a run interrupted after its commit). At most `limit`.
+  // removed: a run interrupted after its commit). At most `limit`; indexed (a content tombstone
+  // records, when added, whether attachment rows wait).
   virtual Result<std::vector<MessageId>> ListShreddedWithAttachments(int limit) = 0;
 
   virtual Result<std::vector<TombstoneRecord>> ListTombstonesOfMessage(const MessageId& id) = 0;
@@ -129,7 +130,8 @@ class RetentionWriter {
   virtual Result<int64_t> CountKeyHolders(const MessageId& id) = 0;
   // Empties the message's encrypted summary and body. NotFound when no such message.
   virtual Status ShredContent(const MessageId& id) = 0;
-  // Attachment rows of the message go (after their blobs were removed).
+  // Attachment rows of the message go (after their blobs were removed), and its content
+  // tombstone no longer counts as waiting for them.
   virtual Status DeleteAttachmentRows(const MessageId& id) = 0;
   // A tombstone already stored (same message, kind, owner) is kept as it is.
   virtual Status AddTombstone(const TombstoneRecord& tombstone) = 0;

@@ -135,10 +135,8 @@ Result<std::vector<DuePickup>> PgRetentionReader::ListDuePickups(const std::stri
 Result<std::vector<MessageId>> PgRetentionReader::ListShreddedWithAttachments(int limit) {
   return reader_.Read<std::vector<MessageId>>([&](pqxx::transaction_base& tx) {
     return Rows<MessageId>(
-        tx.exec_params("SELECT t.message_id FROM retention_tombstones t WHERE t.kind = 0 AND "
-                       "EXISTS(SELECT 1 FROM attachments a WHERE a.message_id = t.message_id) "
-                       "LIMIT $1",
-                       limit),
+        tx.exec_params(
+            "SELECT message_id FROM retention_tombstones WHERE blobs_pending = 1 LIMIT $1", limit),
         [](const pqxx::row& r) { return MessageId::FromTrusted(r[0].as<std::string>()); });
   });
 }
@@ -250,6 +248,10 @@ Status PgRetentionWriter::ShredContent(const MessageId& id) {
 Status PgRetentionWriter::DeleteAttachmentRows(const MessageId& id) {
   return txn_.GuardStatus([&] {
     tx_.exec_params("DELETE FROM attachments WHERE message_id = $1", id.str());
+    tx_.exec_params(
+        "UPDATE retention_tombstones SET blobs_pending = 0 WHERE message_id = $1 AND "
+        "blobs_pending = 1",
+        id.str());
     return Status::Ok();
   });
 }
@@ -257,7 +259,9 @@ Status PgRetentionWriter::DeleteAttachmentRows(const MessageId& id) {
 Status PgRetentionWriter::AddTombstone(const TombstoneRecord& t) {
   return txn_.GuardStatus([&] {
     tx_.exec_params("INSERT INTO retention_tombstones(" + kTombstoneColumns +
-                        ") VALUES($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING",
+                        ", blobs_pending) VALUES($1,$2,$3,$4,$5, CASE WHEN $2 = 0 AND "
+                        "EXISTS(SELECT 1 FROM attachments WHERE message_id = $1) THEN 1 ELSE 0 "
+                        "END) ON CONFLICT DO NOTHING",
                     t.message_id.str(), static_cast<int>(t.kind), t.owner, t.run_id,
                     ToUnixMillis(t.shredded_at));
     return Status::Ok();

@@ -341,9 +341,12 @@ CREATE TABLE retention_tombstones(
   owner TEXT NOT NULL,
   run_id TEXT NOT NULL,
   shredded_ms BIGINT NOT NULL,
+  blobs_pending INTEGER NOT NULL,
   PRIMARY KEY(message_id, kind, owner)
 );
 CREATE INDEX retention_tombstones_by_run ON retention_tombstones(run_id);
+CREATE INDEX retention_tombstones_blobs_pending ON retention_tombstones(message_id)
+  WHERE blobs_pending = 1;
 CREATE INDEX mailbox_by_age ON mailbox(created_ms);
 CREATE INDEX pickups_by_age ON pickups(created_ms);
 )sql",

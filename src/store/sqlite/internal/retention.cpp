@@ -147,9 +147,7 @@ Result<std::vector<MessageId>> SqliteRetentionReader::ListShreddedWithAttachment
   return pool_.WithReader<std::vector<MessageId>>(
       [&](Connection& db) -> Result<std::vector<MessageId>> {
         return ReadAll<MessageId>(
-            db,
-            "SELECT t.message_id FROM retention_tombstones t WHERE t.kind = 0 AND EXISTS("
-            "SELECT 1 FROM attachments a WHERE a.message_id = t.message_id) LIMIT ?",
+            db, "SELECT message_id FROM retention_tombstones WHERE blobs_pending = 1 LIMIT ?",
             [&](Statement& s) { s.Bind(1, int64_t{limit}); },
             [](const Statement& s) { return MessageId::FromTrusted(s.Text(0)); });
       });
@@ -263,13 +261,17 @@ Status SqliteRetentionWriter::ShredContent(const MessageId& id) {
 
 Status SqliteRetentionWriter::DeleteAttachmentRows(const MessageId& id) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("DELETE FROM attachments WHERE message_id = ?"));
-  return s.Bind(1, id.str()).Run();
+  SP_RETURN_IF_ERROR(s.Bind(1, id.str()).Run());
+  SP_ASSIGN_OR_RETURN(auto done, db_.Prepare("UPDATE retention_tombstones SET blobs_pending = 0 "
+                                             "WHERE message_id = ? AND blobs_pending = 1"));
+  return done.Bind(1, id.str()).Run();
 }
 
 Status SqliteRetentionWriter::AddTombstone(const TombstoneRecord& t) {
   SP_ASSIGN_OR_RETURN(
       auto s, db_.Prepare(std::string("INSERT INTO retention_tombstones(") + kTombstoneColumns +
-                          ") VALUES(?,?,?,?,?) ON CONFLICT DO NOTHING"));
+                          ", blobs_pending) VALUES(?1,?2,?3,?4,?5, ?2 = 0 AND EXISTS(SELECT 1 "
+                          "FROM attachments WHERE message_id = ?1)) ON CONFLICT DO NOTHING"));
   return s.Bind(1, t.message_id.str())
       .Bind(2, static_cast<int64_t>(t.kind))
       .Bind(3, t.owner)
