@@ -227,6 +227,13 @@ TEST_P(RetentionStoreTest, ShreddingRemovesKeysThenContentAndLeavesTombstones) {
               IsOk());
   EXPECT_TRUE(store_->retention().ListShreddedWithAttachments(10)->empty());
   EXPECT_TRUE(store_->messages().GetAttachments(m1_)->empty());
+  // A message without attachments waits for no blobs.
+  ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
+                SP_RETURN_IF_ERROR(tx.retention().ShredContent(m2_));
+                return tx.retention().AddTombstone({m2_, ShredKind::kContent, "", "run3", kT0});
+              }),
+              IsOk());
+  EXPECT_TRUE(store_->retention().ListShreddedWithAttachments(10)->empty());
 }
 
 }  // namespace
