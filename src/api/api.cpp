@@ -35,6 +35,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterTlsPartnerRoutes(router, deps);
   RegisterTokenRoutes(router, deps);
   RegisterAuditExportRoutes(router, deps);
+  RegisterRetentionRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

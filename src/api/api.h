@@ -21,6 +21,7 @@
 #include "app/receipt_issuing.h"
 #include "app/routing.h"
 #include "app/registered_mail.h"
+#include "app/retention.h"
 #include "app/sent_status.h"
 #include "app/tls_partners.h"
 #include "http/router.h"
@@ -74,6 +75,8 @@ struct ApiDeps {
   app::ApiTokens* api_tokens = nullptr;
   // GET /api/v1/admin/audit/export; not served when null.
   app::AuditExports* audit_exports = nullptr;
+  // GET /api/v1/account/retention, /api/v1/admin/{retention,holds}; not served when null.
+  app::Retention* retention = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

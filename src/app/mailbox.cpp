@@ -20,6 +20,7 @@
 #include "app/portal_author.h"
 #include "app/routing.h"
 #include "app/registered_mail.h"
+#include "app/retention.h"
 #include "app/sent_status.h"
 #include "app/submission_rejection.h"
 #include "auth/bearer_secret.h"
@@ -836,6 +837,8 @@ Result<int> Mailbox::ExpireUploads() {
                                               s_.clock.Now() - s_.config.upload_ttl, 500));
   int removed = 0;
   for (const store::UploadRecord& upload : expired) {
+    SP_ASSIGN_OR_RETURN(const bool held, Retention(s_).IsMemberHeld(upload.owner_id));
+    if (held) continue;  // legal hold (app/retention.h)
     const Status st = s_.store.Write([&](store::WriteTxn& tx) {
       SP_RETURN_IF_ERROR(tx.messages().DeleteUpload(upload.id));
       return RecordEvent(s_, tx, "upload.expired", upload.owner_id.str(), upload.id.str(),

@@ -1,12 +1,14 @@
 #include "app/sent_status.h"
 
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
 #include "app/secure_delivery.h"
+#include "app/retention.h"
 
 namespace sealpost::app {
 namespace {
@@ -116,12 +118,19 @@ Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_vi
   const MessageId id = *parsed;
   auto message = s_.store.messages().GetMessage(id);
   if (!message.ok() || message->sender_id != ctx.user.id) return NotFound("message not found");
+  // Legal hold (app/retention.h): nothing held is recalled; a held recipient keeps their copy.
+  Retention retention(s_);
+  SP_ASSIGN_OR_RETURN(const bool held, retention.IsHeld(id, ctx.user.id));
+  if (held) return Conflict("the message is under legal hold").ShownToClient();
   SP_ASSIGN_OR_RETURN(const auto pickups, s_.store.guests().ListPickupsOfMessage(id));
   SP_ASSIGN_OR_RETURN(const auto entries, s_.store.messages().ListMailboxEntriesOfMessage(id));
   // Member copies: every inbox entry but the sender's own (a message to oneself).
   std::vector<std::pair<const store::MailboxEntry*, std::string>> members;
+  std::set<std::string> held_owners;
   for (const auto& e : entries) {
     if (e.folder != store::Folder::kInbox || e.owner_id == ctx.user.id) continue;
+    SP_ASSIGN_OR_RETURN(const bool owner_held, retention.IsMemberHeld(e.owner_id));
+    if (owner_held) held_owners.insert(e.owner_id.str());
     auto user = s_.store.accounts().GetUser(e.owner_id);
     members.emplace_back(&e, user.ok() ? user->email : e.owner_id.str());
   }
@@ -150,7 +159,7 @@ Result<RecallResult> SentMessages::Recall(const AuthContext& ctx, std::string_vi
       ++guests;
     }
     for (const auto& [entry, email] : members) {
-      if (!entry->unread) {
+      if (!entry->unread || held_owners.count(entry->owner_id.str()) > 0) {
         result.kept.push_back(email);
         continue;
       }
@@ -183,10 +192,17 @@ Result<PickupExpiryRound> SentMessages::ExpirePickups() {
     SP_ASSIGN_OR_RETURN(const auto expired,
                         s_.store.guests().ListExpiredPickups(now, kExpiryBatch));
     if (expired.empty()) break;
+    // Legal hold (app/retention.h): a held message's or sender's pickups keep their keys.
+    std::vector<store::PickupRecord> due;
+    Retention retention(s_);
+    for (const auto& p : expired) {
+      SP_ASSIGN_OR_RETURN(const bool held, retention.IsHeld(p.message_id, p.sender_id));
+      if (!held) due.push_back(p);
+    }
     int done = 0;
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
       done = 0;
-      for (const auto& p : expired) {
+      for (const auto& p : due) {
         const Status st = tx.guests().ExpirePickup(p.lookup, now);
         if (st.code() == ErrorCode::kNotFound) continue;  // opened, recalled or expired meanwhile
         SP_RETURN_IF_ERROR(st);

@@ -78,6 +78,9 @@ struct AppConfig {
   // sender chooses one (SendRequest::acceptance_days), and the most a sender may choose.
   std::chrono::seconds registered_deadline{14 * 24 * 3600};
   std::chrono::seconds max_registered_deadline{90 * 24 * 3600};
+  // Retention (app/retention.h): the length of one "day" of a domain's policy. 24 h; a test
+  // shortens it ([retention] day_seconds) to see shredding without waiting days.
+  std::chrono::seconds retention_day{24 * 3600};
   Limits limits;
 };
 

@@ -165,17 +165,21 @@ Result<std::vector<IndexedEvent>> LateRemovals(store::Store& store, uint64_t sig
 Result<VerifyReport> CheckStore(store::Store& store, std::vector<IndexedEvent> events,
                                 uint64_t signed_size, VerifyReport& report) {
   report.store_events_checked = static_cast<int64_t>(events.size());
-  SP_ASSIGN_OR_RETURN(report.store_findings,
-                      CheckStoreAgainstLog(events, store.messages(), store.guests()));
+  SP_ASSIGN_OR_RETURN(
+      report.store_findings,
+      CheckStoreAgainstLog(events, store.messages(), store.guests(), store.retention()));
   if (!report.store_findings.empty()) {
     SP_ASSIGN_OR_RETURN(std::vector<IndexedEvent> late, LateRemovals(store, signed_size));
     if (!late.empty()) {
       for (IndexedEvent& e : late) {
         // Only what removes rows: a late creation is not covered by a checkpoint yet.
-        if (e.event.type == "message.recall") events.push_back(std::move(e));
+        if (e.event.type == "message.recall" || e.event.type == "retention.shred") {
+          events.push_back(std::move(e));
+        }
       }
-      SP_ASSIGN_OR_RETURN(report.store_findings,
-                          CheckStoreAgainstLog(events, store.messages(), store.guests()));
+      SP_ASSIGN_OR_RETURN(
+          report.store_findings,
+          CheckStoreAgainstLog(events, store.messages(), store.guests(), store.retention()));
     }
   }
   report.ok = report.store_findings.empty();

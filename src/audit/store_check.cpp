@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "crypto/hash.h"
 
 namespace sealpost::audit {
 namespace {
@@ -18,6 +19,7 @@ constexpr std::string_view kPortalReply = "message.portal_reply";
 constexpr std::string_view kRecall = "message.recall";
 constexpr std::string_view kResealed = "pickup.resealed";
 constexpr std::string_view kMucSet = "guest.muc_set";
+constexpr std::string_view kShred = "retention.shred";
 
 // What the log says about one message, gathered in log order.
 struct Claims {
@@ -91,17 +93,77 @@ std::map<std::string, Claims> Gather(std::span<const IndexedEvent> events) {
   return by_message;
 }
 
+// The retention runs the log names, by run id: the digest of their tombstones and the entry.
+struct Run {
+  uint64_t index = 0;
+  std::string digest;
+};
+
+std::map<std::string, Run> GatherRuns(std::span<const IndexedEvent> events) {
+  std::map<std::string, Run> runs;
+  for (const IndexedEvent& ie : events) {
+    if (ie.event.type != kShred) continue;
+    if (auto digest = Text(Details(ie.event), "tombstones")) {
+      runs[ie.event.subject] = {ie.index, std::move(*digest)};
+    }
+  }
+  return runs;
+}
+
 }  // namespace
+
+std::string RetentionRunDigest(std::span<const store::TombstoneRecord> tombstones) {
+  std::vector<std::string> lines;
+  lines.reserve(tombstones.size());
+  for (const store::TombstoneRecord& t : tombstones) {
+    lines.push_back(
+        fmt::format("{} {} {}\n", t.message_id.str(), static_cast<int>(t.kind), t.owner));
+  }
+  std::sort(lines.begin(), lines.end());
+  crypto::Sha256Hasher hasher;
+  for (const std::string& line : lines) hasher.Update(AsBytes(line));
+  return HexEncode(hasher.Finish());
+}
 
 bool IsStoreCheckEvent(std::string_view type) {
   return type == kSend || type == kPortalReply || type == kRecall || type == kResealed ||
-         type == kMucSet;
+         type == kMucSet || type == kShred;
 }
 
 Result<std::vector<StoreFinding>> CheckStoreAgainstLog(std::span<const IndexedEvent> events,
                                                        store::MessagesReader& messages,
-                                                       store::GuestsReader& guests) {
+                                                       store::GuestsReader& guests,
+                                                       store::RetentionReader& retention) {
   std::vector<StoreFinding> findings;
+  const std::map<std::string, Run> runs = GatherRuns(events);
+  std::map<std::string, bool> run_matches;  // by run id, checked once
+  // The tombstones of a message that a logged run vouches for.
+  auto vouched_tombstones =
+      [&](const MessageId& id) -> Result<std::vector<store::TombstoneRecord>> {
+    SP_ASSIGN_OR_RETURN(std::vector<store::TombstoneRecord> all,
+                        retention.ListTombstonesOfMessage(id));
+    std::vector<store::TombstoneRecord> out;
+    for (store::TombstoneRecord& t : all) {
+      auto checked = run_matches.find(t.run_id);
+      if (checked == run_matches.end()) {
+        bool matches = false;
+        if (const auto run = runs.find(t.run_id); run != runs.end()) {
+          SP_ASSIGN_OR_RETURN(const auto of_run, retention.ListTombstonesOfRun(t.run_id));
+          matches = RetentionRunDigest(of_run) == run->second.digest;
+          if (!matches) {
+            findings.push_back(
+                {run->second.index,
+                 fmt::format("the tombstones of retention run {} named by log entry {} do not "
+                             "match the store",
+                             t.run_id, run->second.index)});
+          }
+        }
+        checked = run_matches.emplace(t.run_id, matches).first;
+      }
+      if (checked->second) out.push_back(std::move(t));
+    }
+    return out;
+  };
   for (const auto& [id_text, claims] : Gather(events)) {
     const auto id = MessageId::Parse(id_text);
     if (!id.ok()) continue;  // not a message id: nothing the store could hold
@@ -121,10 +183,21 @@ Result<std::vector<StoreFinding>> CheckStoreAgainstLog(std::span<const IndexedEv
 
     SP_ASSIGN_OR_RETURN(const std::vector<store::MailboxEntry> entries,
                         messages.ListMailboxEntriesOfMessage(*id));
+    // Entries retention shredded count as present.
+    std::vector<store::TombstoneRecord> shredded;
+    if (!runs.empty()) {
+      SP_ASSIGN_OR_RETURN(shredded, vouched_tombstones(*id));
+    }
     auto has_entry = [&](const std::string& owner, store::Folder folder) {
-      return std::any_of(entries.begin(), entries.end(), [&](const store::MailboxEntry& e) {
-        return e.owner_id.str() == owner && e.folder == folder;
-      });
+      const auto kind =
+          folder == store::Folder::kSent ? store::ShredKind::kSent : store::ShredKind::kInbox;
+      return std::any_of(entries.begin(), entries.end(),
+                         [&](const store::MailboxEntry& e) {
+                           return e.owner_id.str() == owner && e.folder == folder;
+                         }) ||
+             std::any_of(shredded.begin(), shredded.end(), [&](const store::TombstoneRecord& t) {
+               return t.kind == kind && t.owner == owner;
+             });
     };
     if (claims.created && claims.has_sent_entry &&
         !has_entry(claims.sender, store::Folder::kSent)) {
@@ -134,9 +207,11 @@ Result<std::vector<StoreFinding>> CheckStoreAgainstLog(std::span<const IndexedEv
     if (claims.created && claims.members && claims.recall_counts_known) {
       const int64_t expected =
           *claims.members + static_cast<int64_t>(claims.resealed.size()) - claims.recalled_members;
-      const int64_t inbox = std::count_if(entries.begin(), entries.end(), [](const auto& e) {
-        return e.folder == store::Folder::kInbox;
-      });
+      const int64_t inbox =
+          std::count_if(entries.begin(), entries.end(),
+                        [](const auto& e) { return e.folder == store::Folder::kInbox; }) +
+          std::count_if(shredded.begin(), shredded.end(),
+                        [](const auto& t) { return t.kind == store::ShredKind::kInbox; });
       if (inbox < expected) {
         findings.push_back(
             {*claims.created,

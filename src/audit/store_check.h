@@ -13,7 +13,13 @@
 //       one more inbox entry, the member's (unless a later recall may have removed it).
 //   guest.muc_set (subject: address; details: message)
 //       a pickup of that message for that address.
-// Pickup rows are never deleted (recall and expiry change their state), Sent entries neither.
+//   retention.shred (subject: the run id; details: tombstones, the digest below)
+//       mailbox entries may be gone, as the run's tombstones (store/retention_store.h) name them.
+//       A tombstone excuses a missing entry only when its run's tombstones, as the store holds
+//       them, digest to what the run's event says: tombstones written behind the platform's back
+//       (to hide a deletion) are named instead.
+// Pickup rows are never deleted (recall, expiry and retention change their state), Sent entries
+// neither but by retention.
 // An event whose details lack a field is checked for what it does name only (old events).
 //
 // Pure over the events given and the reader lookups: no SQL, no writes.
@@ -32,6 +38,7 @@
 #include "core/status.h"
 #include "store/guests_store.h"
 #include "store/messages_store.h"
+#include "store/retention_store.h"
 #include "tlog/log_entry.h"
 
 namespace sealpost::audit {
@@ -46,6 +53,10 @@ struct StoreFinding {
   std::string problem;     // e.g. "message <id> named by log entry 7 is missing from the store"
 };
 
+// The digest a retention.shred event carries of its run's tombstones: SHA-256 over one line per
+// tombstone, "<message id> <kind> <owner>\n", sorted; lower-case hex. Order-independent.
+std::string RetentionRunDigest(std::span<const store::TombstoneRecord> tombstones);
+
 // True for the event types CheckStoreAgainstLog reads (callers keep only those).
 bool IsStoreCheckEvent(std::string_view type);
 
@@ -53,6 +64,7 @@ bool IsStoreCheckEvent(std::string_view type);
 // when a reader fails (NotFound is a finding, not an error).
 Result<std::vector<StoreFinding>> CheckStoreAgainstLog(std::span<const IndexedEvent> events,
                                                        store::MessagesReader& messages,
-                                                       store::GuestsReader& guests);
+                                                       store::GuestsReader& guests,
+                                                       store::RetentionReader& retention);
 
 }  // namespace sealpost::audit

@@ -87,6 +87,49 @@ class FakeGuests final : public store::GuestsReader {
   }
 };
 
+// Tombstones only; the rest of the retention domain is not read by the check.
+class FakeRetention final : public store::RetentionReader {
+ public:
+  std::vector<store::TombstoneRecord> tombstones;
+
+  Result<std::vector<store::RetentionPolicyRecord>> ListPolicies() override {
+    return std::vector<store::RetentionPolicyRecord>{};
+  }
+  Result<store::RetentionPolicyRecord> GetPolicy(const std::string&) override {
+    return NotFound("policy");
+  }
+  Result<std::vector<store::HoldRecord>> ListHolds(bool, int) override {
+    return std::vector<store::HoldRecord>{};
+  }
+  Result<store::HoldRecord> GetHold(const std::string&) override { return NotFound("hold"); }
+  Result<bool> IsHeld(store::HoldTarget, const std::string&) override { return false; }
+  Result<std::vector<store::DueEntry>> ListDueEntries(const std::string&, TimePoint, int) override {
+    return std::vector<store::DueEntry>{};
+  }
+  Result<std::vector<store::DuePickup>> ListDuePickups(const std::string&, TimePoint,
+                                                       int) override {
+    return std::vector<store::DuePickup>{};
+  }
+  Result<std::vector<MessageId>> ListShreddedWithAttachments(int) override {
+    return std::vector<MessageId>{};
+  }
+  Result<std::vector<store::TombstoneRecord>> ListTombstonesOfMessage(
+      const MessageId& id) override {
+    std::vector<store::TombstoneRecord> out;
+    for (const auto& t : tombstones) {
+      if (t.message_id == id) out.push_back(t);
+    }
+    return out;
+  }
+  Result<std::vector<store::TombstoneRecord>> ListTombstonesOfRun(const std::string& run) override {
+    std::vector<store::TombstoneRecord> out;
+    for (const auto& t : tombstones) {
+      if (t.run_id == run) out.push_back(t);
+    }
+    return out;
+  }
+};
+
 class StoreCheckTest : public ::testing::Test {
  protected:
   const std::string msg_ = Id('a');
@@ -123,7 +166,7 @@ class StoreCheckTest : public ::testing::Test {
     });
   }
   std::vector<StoreFinding> Check() {
-    auto r = CheckStoreAgainstLog(events_, messages_, guests_);
+    auto r = CheckStoreAgainstLog(events_, messages_, guests_, retention_);
     EXPECT_THAT(r.status(), IsOk());
     return r.ok() ? *r : std::vector<StoreFinding>{};
   }
@@ -131,6 +174,7 @@ class StoreCheckTest : public ::testing::Test {
   std::vector<IndexedEvent> events_;
   FakeMessages messages_;
   FakeGuests guests_;
+  FakeRetention retention_;
 };
 
 TEST_F(StoreCheckTest, UntouchedStorePasses) { EXPECT_THAT(Check(), IsEmpty()); }
@@ -201,6 +245,45 @@ TEST_F(StoreCheckTest, ResealedEntryAndGuestPickupAreChecked) {
   EXPECT_THAT(Check(), IsEmpty());
 }
 
+// Retention shredded Bob's inbox entry and Alice's Sent entry: the run's event vouches for its
+// tombstones, so nothing is reported.
+TEST_F(StoreCheckTest, EntriesShreddedByALoggedRetentionRunPass) {
+  const MessageId id = MessageId::FromTrusted(msg_);
+  RemoveEntry(bob_, store::Folder::kInbox);
+  RemoveEntry(alice_, store::Folder::kSent);
+  retention_.tombstones = {{id, store::ShredKind::kInbox, bob_, "run1", {}},
+                           {id, store::ShredKind::kSent, alice_, "run1", {}}};
+  EXPECT_EQ(Check().size(), 2u);  // no run event yet: the tombstones vouch for nothing
+  Log(5, "retention.shred", "system", "run1",
+      R"({"entries":2,"tombstones":")" + RetentionRunDigest(retention_.tombstones) + "\"}");
+  EXPECT_THAT(Check(), IsEmpty());
+  EXPECT_TRUE(IsStoreCheckEvent("retention.shred"));
+}
+
+// Someone deletes Carol's entry and adds a tombstone for it to a logged run: the run's digest no
+// longer matches, the run is named and its tombstones excuse nothing.
+TEST_F(StoreCheckTest, ATombstoneAddedBehindTheLogIsNamed) {
+  const MessageId id = MessageId::FromTrusted(msg_);
+  RemoveEntry(bob_, store::Folder::kInbox);
+  retention_.tombstones = {{id, store::ShredKind::kInbox, bob_, "run1", {}}};
+  Log(5, "retention.shred", "system", "run1",
+      R"({"entries":1,"tombstones":")" + RetentionRunDigest(retention_.tombstones) + "\"}");
+  ASSERT_THAT(Check(), IsEmpty());
+  RemoveEntry(carol_, store::Folder::kInbox);
+  retention_.tombstones.push_back({id, store::ShredKind::kInbox, carol_, "run1", {}});
+  const auto findings = Check();
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].log_index, 0u);
+  EXPECT_THAT(findings[0].problem, HasSubstr("2 of the 2 inbox entries"));
+  EXPECT_EQ(findings[1].log_index, 5u);
+  EXPECT_THAT(findings[1].problem, HasSubstr("retention run run1"));
+  // A tombstone naming a run the log never saw excuses nothing either.
+  retention_.tombstones.back().run_id = "forged";
+  const auto again = Check();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_THAT(again[0].problem, HasSubstr("1 of the 2 inbox entries"));
+}
+
 TEST_F(StoreCheckTest, MalformedEventsAreSkippedAndReadErrorsReturned) {
   Log(9, "message.send", alice_, "not-a-message-id", R"({"recipients":1,"guests":0})");
   Log(10, "message.portal_reply", alice_, Id('b'), "not json");  // row missing: still named
@@ -211,7 +294,7 @@ TEST_F(StoreCheckTest, MalformedEventsAreSkippedAndReadErrorsReturned) {
   EXPECT_TRUE(IsStoreCheckEvent("message.send"));
   EXPECT_FALSE(IsStoreCheckEvent("auth.login"));
   messages_.fail = true;
-  EXPECT_THAT(CheckStoreAgainstLog(events_, messages_, guests_).status(),
+  EXPECT_THAT(CheckStoreAgainstLog(events_, messages_, guests_, retention_).status(),
               StatusIs(ErrorCode::kUnavailable));
 }
 

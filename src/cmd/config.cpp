@@ -176,6 +176,9 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("guests", "notice_subject", a.guest_notice_subject));
   SP_RETURN_IF_ERROR(r.GetSeconds("registered", "deadline_seconds", a.registered_deadline));
   SP_RETURN_IF_ERROR(r.GetSeconds("registered", "max_deadline_seconds", a.max_registered_deadline));
+  SP_RETURN_IF_ERROR(r.GetSeconds("retention", "interval_seconds", c.retention_interval));
+  SP_RETURN_IF_ERROR(r.Get("retention", "batch", c.retention_batch));
+  SP_RETURN_IF_ERROR(r.GetSeconds("retention", "day_seconds", a.retention_day));
   auto& l = a.limits;
   SP_RETURN_IF_ERROR(r.Get("limits", "max_recipients", l.max_recipients));
   SP_RETURN_IF_ERROR(r.Get("limits", "max_attachments", l.max_attachments));
@@ -268,6 +271,12 @@ Status Validate(const Config& c) {
   }
   if (c.log_sequence_delay_ms < 10 || c.log_sequence_delay_ms > 60'000) {
     return InvalidArgument("log.sequence_delay_ms must be 10 to 60000");
+  }
+  if (c.retention_interval.count() < 1 || c.retention_batch < 1 || c.retention_batch > 10'000 ||
+      c.app.retention_day.count() < 1) {
+    return InvalidArgument(
+        "retention.interval_seconds and retention.day_seconds must be at least 1, "
+        "retention.batch 1 to 10000");
   }
   if (c.log_sequence_batch < 1 || c.log_sequence_batch > 100'000) {
     return InvalidArgument("log.sequence_batch must be 1 to 100000");

@@ -77,6 +77,10 @@ struct Config {
   int log_sequence_delay_ms = 1000;  // bound on the delay from a commit to its signed checkpoint
   int log_sequence_batch = 4096;     // leaves per sequencing transaction
   std::string log_origin;            // checkpoint origin; empty: LogOrigin()
+  // [retention] (docs/retention.md): how often the shredding job runs, and its batch (entries
+  // and pickups per run, one transaction each). day_seconds (app.retention_day) is for tests.
+  std::chrono::seconds retention_interval{3600};
+  int retention_batch = 500;
   // [metrics] (GET /metrics, docs/operations.md) and [logging]. "[logging]", not "[log]": that
   // section is the transparency log's.
   bool metrics_enabled = true;

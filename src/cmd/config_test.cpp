@@ -81,6 +81,25 @@ TEST(ConfigTest, DocumentedExampleLoads) {
   EXPECT_EQ(c->app.limits.max_upload_bytes, 100u << 20);
 }
 
+TEST(ConfigTest, RetentionJobSettingsAreBounded) {
+  auto defaults = ParseConfig("", "test.toml");
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->retention_interval, std::chrono::seconds(3600));
+  EXPECT_EQ(defaults->retention_batch, 500);
+  EXPECT_EQ(defaults->app.retention_day, std::chrono::seconds(24 * 3600));
+  auto set =
+      ParseConfig("[retention]\ninterval_seconds = 1\nbatch = 10\nday_seconds = 2\n", "test.toml");
+  ASSERT_THAT(set.status(), IsOk());
+  EXPECT_EQ(set->retention_batch, 10);
+  EXPECT_EQ(set->app.retention_day, std::chrono::seconds(2));
+  for (const char* text : {"[retention]\ninterval_seconds = 0\n", "[retention]\nbatch = 0\n",
+                           "[retention]\nbatch = 10001\n", "[retention]\nday_seconds = 0\n",
+                           "[retention]\nday_seconds = -1\n"}) {
+    EXPECT_THAT(ParseConfig(text, "test.toml").status(), StatusIs(ErrorCode::kInvalidArgument))
+        << text;
+  }
+}
+
 TEST(ConfigTest, StoreUrlSelectsPostgresAndIsChecked) {
   testutil::TempDir dir;
   auto defaults = LoadConfig(std::nullopt, std::nullopt);

@@ -18,6 +18,7 @@
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
 #include "app/registered_mail.h"
+#include "app/retention.h"
 #include "app/routing.h"
 #include "app/secure_delivery.h"
 #include "app/sent_status.h"
@@ -343,6 +344,7 @@ int Serve(const Config& config) {
   app::RegisteredMail registered_mail(services);
   app::ApiTokens api_tokens(services);
   app::AuditExports audit_exports(services);
+  app::Retention retention(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -368,7 +370,8 @@ int Serve(const Config& config) {
                     &evidence_packages,
                     &tls_partners,
                     &api_tokens,
-                    &audit_exports});
+                    &audit_exports,
+                    &retention});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   std::optional<telemetry::Registry::ReaderHandle> sessions_live;
@@ -441,6 +444,25 @@ int Serve(const Config& config) {
         }
       },
       std::chrono::minutes(1));
+  // Retention (docs/retention.md): runs of at most `retention_batch` entries and pickups, each
+  // one transaction and one audited event, until nothing is due.
+  PeriodicTask retention_task(
+      [&] {
+        for (;;) {
+          auto round = retention.ShredDue(config.retention_batch);
+          if (!round.ok()) {
+            spdlog::warn("retention: {}", round.status().ToString());
+            return;
+          }
+          if (!round->run_id.empty() || round->blobs > 0) {
+            spdlog::info("retention: run {} shredded {} entries, {} pickups, {} messages, {} blobs",
+                         round->run_id, round->entries, round->pickups, round->messages,
+                         round->blobs);
+          }
+          if (!round->more || round->run_id.empty()) return;  // done, or all held meanwhile
+        }
+      },
+      config.retention_interval);
 
   // Receipts for the evidence events a checkpoint covers: a round after each sequencing round
   // (declared first: the sequencer wakes it), and every delay in case another process sequences.

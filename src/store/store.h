@@ -13,6 +13,7 @@
 // evidence and registered (store/<domain>_store.h). Store hands out a reader per domain
 // evidence and tls_partners (store/<domain>_store.h). Store hands out a reader per domain
 // evidence and access (store/<domain>_store.h). Store hands out a reader per domain
+// evidence and retention (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -40,6 +41,7 @@
 #include "store/registered_store.h"
 #include "store/tls_partners_store.h"
 #include "store/stats_store.h"
+#include "store/retention_store.h"
 
 namespace sealpost::store {
 
@@ -63,6 +65,7 @@ class WriteTxn {
   virtual RegisteredWriter& registered() = 0;
   virtual TlsPartnersWriter& tls_partners() = 0;
   virtual AccessWriter& access() = 0;
+  virtual RetentionWriter& retention() = 0;
 };
 
 class Store {
@@ -91,6 +94,7 @@ class Store {
   virtual TlsPartnersReader& tls_partners() = 0;
   virtual AccessReader& access() = 0;
   virtual StatsReader& stats() = 0;
+  virtual RetentionReader& retention() = 0;
 };
 
 }  // namespace sealpost::store

@@ -109,7 +109,8 @@ export function App() {
     if (activeUser) api.myRoles().then((r) => setRoles(r.items), () => setRoles([]));
   }, [activeUser]);
   const isAdmin = session.kind === 'active' &&
-    (session.user.is_admin || roles.some((r) => r.role === 'administrator' || r.role === 'auditor'));
+    (session.user.is_admin || roles.some((r) => r.role === 'administrator' || r.role === 'auditor' ||
+      (r.role === 'compliance_officer' && r.domain === '*')));
   const readsAudit = session.kind === 'active' &&
     (session.user.is_admin || roles.some((r) => r.domain === '*' && (r.role === 'administrator' || r.role === 'auditor')));
 

@@ -473,6 +473,23 @@ export interface AuditEntry {
   legacy_seq?: number;  // entries migrated from the old hash chain
 }
 
+export interface RetentionPolicy {
+  domain: string;
+  days: number;
+  updated_at: string;
+}
+
+export interface Hold {
+  id: string;
+  target: 'member' | 'message';
+  subject: string;  // the member's user id or the message id
+  reason: string;
+  placed_by: string;
+  placed_at: string;
+  released_at: string | null;
+  released_by: string | null;
+}
+
 export interface AuditReport {
   ok: boolean;
   entries: number;
@@ -612,6 +629,18 @@ export const api = {
   createApiToken: (name: string, role: Role, expires_in_days: number) =>
     call<ApiToken & { token: string }>('POST', '/account/tokens', { name, role, expires_in_days }),
   revokeApiToken: (id: string) => call<void>('DELETE', `/account/tokens/${encodeURIComponent(id)}`),
+  // Retention and legal hold (docs/retention.md).
+  myRetention: () => call<{ domain: string; days: number | null }>('GET', '/account/retention'),
+  retentionPolicies: () => call<{ items: RetentionPolicy[] }>('GET', '/admin/retention'),
+  setRetention: (domain: string, days: number) =>
+    call<RetentionPolicy>('POST', '/admin/retention', { domain, days }),
+  clearRetention: (domain: string) =>
+    call<void>('DELETE', `/admin/retention/${encodeURIComponent(domain)}`),
+  holds: (includeReleased: boolean) =>
+    call<{ items: Hold[] }>('GET', '/admin/holds?limit=200' + (includeReleased ? '&include_released=true' : '')),
+  placeHold: (target: 'member' | 'message', subject: string, reason: string) =>
+    call<Hold>('POST', '/admin/holds', { target, subject, reason }),
+  releaseHold: (id: string) => call<void>('POST', `/admin/holds/${encodeURIComponent(id)}/release`),
 };
 
 // ---- The guest's pickup page: no session; the pickup token goes in a header, never a URL ----

@@ -35,6 +35,7 @@ class NoTxn final : public WriteTxn {
   RegisteredWriter& registered() override { std::abort(); }
   TlsPartnersWriter& tls_partners() override { std::abort(); }
   AccessWriter& access() override { std::abort(); }
+  RetentionWriter& retention() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

@@ -16,15 +16,44 @@ namespace sealpost::store {
 namespace {
 
 // Parents before children (foreign keys).
+// One table per line: branches that add tables then touch only their own lines.
+// clang-format off
 constexpr const char* kTables[] = {
-    "users",           "sessions",          "tokens",        "messages",
-    "mailbox",         "attachments",       "uploads",       "counters",
-    "audit_log",       "audit_checkpoints", "platform_keys", "outbound_mail",
-    "guest_addresses", "pickups",           "log_pending",   "log_entries",
-    "log_tiles",       "log_checkpoints",   "member_keys",   "contact_keys",
-    "trust_anchors",   "message_evidence",  "receipts",      "receipt_cursor",
-    "tls_partners",    "tls_only_rules",    "secure_copies", "registered_recipients",
-    "role_grants",     "api_tokens"};
+    "users",
+    "sessions",
+    "tokens",
+    "messages",
+    "mailbox",
+    "attachments",
+    "uploads",
+    "counters",
+    "audit_log",
+    "audit_checkpoints",
+    "platform_keys",
+    "outbound_mail",
+    "guest_addresses",
+    "pickups",
+    "log_pending",
+    "log_entries",
+    "log_tiles",
+    "log_checkpoints",
+    "member_keys",
+    "contact_keys",
+    "trust_anchors",
+    "message_evidence",
+    "receipts",
+    "receipt_cursor",
+    "tls_partners",
+    "tls_only_rules",
+    "secure_copies",
+    "registered_recipients",
+    "role_grants",
+    "api_tokens",
+    "retention_policies",
+    "legal_holds",
+    "retention_tombstones",
+};
+// clang-format on
 
 struct Column {
   std::string name;

@@ -81,6 +81,7 @@ class PostgresStore final : public Store {
         tls_partners_(reader_),
         access_(reader_),
         stats_(reader_),
+        retention_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -108,6 +109,7 @@ class PostgresStore final : public Store {
   TlsPartnersReader& tls_partners() override { return tls_partners_; }
   AccessReader& access() override { return access_; }
   StatsReader& stats() override { return stats_; }
+  RetentionReader& retention() override { return retention_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -202,6 +204,7 @@ class PostgresStore final : public Store {
   PgTlsPartnersReader tls_partners_;
   PgAccessReader access_;
   PgStatsReader stats_;
+  PgRetentionReader retention_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -47,6 +47,7 @@ class SqliteStore final : public Store {
         tls_partners_(readers_),
         access_(readers_),
         stats_(readers_),
+        retention_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -70,6 +71,7 @@ class SqliteStore final : public Store {
   TlsPartnersReader& tls_partners() override { return tls_partners_; }
   AccessReader& access() override { return access_; }
   StatsReader& stats() override { return stats_; }
+  RetentionReader& retention() override { return retention_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -126,6 +128,7 @@ class SqliteStore final : public Store {
   SqliteTlsPartnersReader tls_partners_;
   SqliteAccessReader access_;
   SqliteStatsReader stats_;
+  SqliteRetentionReader retention_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

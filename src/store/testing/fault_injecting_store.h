@@ -60,6 +60,7 @@ class FaultInjectingStore final : public Store {
   TlsPartnersReader& tls_partners() override { return inner_.tls_partners(); }
   AccessReader& access() override { return inner_.access(); }
   StatsReader& stats() override { return inner_.stats(); }
+  RetentionReader& retention() override { return inner_.retention(); }
 
  private:
   Store& inner_;

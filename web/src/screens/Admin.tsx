@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type AdminUser, type AuditEntry, type AuditReport, type Role, type RoleGrant } from '../api';
+import { api, ApiError, type AdminUser, type AuditEntry, type AuditReport, type Hold, type RetentionPolicy, type Role, type RoleGrant } from '../api';
 import { Field, FormError, Notice } from '../components/Field';
 import { Link } from '../components/Link';
 import { useTitle } from '../components/Page';
@@ -141,6 +141,101 @@ function Roles({ users, selfEmail }: { users: AdminUser[]; selfEmail: string }) 
   );
 }
 
+// Retention per domain and legal holds (docs/retention.md). The server decides who may manage
+// them; anyone else gets 403, shown as an error here.
+function RetentionAndHolds() {
+  const [policies, setPolicies] = useState<RetentionPolicy[]>([]);
+  const [holds, setHolds] = useState<Hold[]>([]);
+  const [domain, setDomain] = useState('');
+  const [days, setDays] = useState('');
+  const [target, setTarget] = useState<'member' | 'message'>('member');
+  const [subject, setSubject] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const load = () => {
+    api.retentionPolicies().then((r) => setPolicies(r.items), (e) => setError(msg(e)));
+    api.holds(false).then((r) => setHolds(r.items), (e) => setError(msg(e)));
+  };
+  useEffect(load, []);
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+      load();
+    } catch (e) {
+      setError(msg(e));
+    }
+  };
+  const setPolicy = (e: Event) => {
+    e.preventDefault();
+    const n = Number(days);
+    if (!domain.trim() || !Number.isInteger(n) || n < 1 || n > 36500) {
+      setError('Enter a domain and a whole number of days from 1 to 36500.');
+      return;
+    }
+    act(() => api.setRetention(domain.trim(), n).then(() => { setDomain(''); setDays(''); }));
+  };
+  const place = (e: Event) => {
+    e.preventDefault();
+    if (!subject.trim() || !reason.trim()) {
+      setError('A hold needs a member address or message id, and a reason.');
+      return;
+    }
+    act(() => api.placeHold(target, subject.trim(), reason.trim()).then(() => { setSubject(''); setReason(''); }));
+  };
+  return (
+    <section class="card" aria-labelledby="retention-title" data-testid="retention">
+      <h2 id="retention-title">Retention and legal hold</h2>
+      <p>Messages older than a domain's retention are shredded: their keys and attachments are erased, the audit log keeps the evidence. Nothing under legal hold is shredded, expired or recalled.</p>
+      <FormError message={error} />
+      {policies.length > 0 && <div class="table-wrap">
+        <table>
+          <thead><tr><th scope="col">Domain</th><th scope="col">Keeps (days)</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody>
+            {policies.map((p) => (
+              <tr key={p.domain}>
+                <td>{p.domain}</td><td>{p.days}</td><td>{formatTime(p.updated_at)}</td>
+                <td><button type="button" class="secondary small" aria-label={`Remove the retention of ${p.domain}`}
+                            onClick={() => act(() => api.clearRetention(p.domain))}>Remove</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>}
+      <form onSubmit={setPolicy} noValidate>
+        <Field id="retention-domain" label="Domain" value={domain} onInput={setDomain} hint="e.g. example.org" />
+        <Field id="retention-days" label="Keep messages for (days)" value={days} onInput={setDays} />
+        <button type="submit">Set retention</button>
+      </form>
+      <h3>Active legal holds</h3>
+      {holds.length === 0 ? <p>None.</p> : <div class="table-wrap">
+        <table>
+          <thead><tr><th scope="col">On</th><th scope="col">Subject</th><th scope="col">Reason</th><th scope="col">Placed</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody>
+            {holds.map((h) => (
+              <tr key={h.id}>
+                <td>{h.target}</td><td class="details">{h.subject}</td><td>{h.reason}</td><td>{formatTime(h.placed_at)}</td>
+                <td><button type="button" class="danger small" aria-label={`Release the hold ${h.id}`}
+                            onClick={() => act(() => api.releaseHold(h.id))}>Release</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>}
+      <form onSubmit={place} noValidate>
+        <label for="hold-target">Hold on</label>
+        <select id="hold-target" value={target} onChange={(e) => setTarget((e.target as HTMLSelectElement).value as 'member' | 'message')}>
+          <option value="member">a member (address)</option>
+          <option value="message">a message (id)</option>
+        </select>
+        <Field id="hold-subject" label={target === 'member' ? 'Member address' : 'Message id'} value={subject} onInput={setSubject} />
+        <Field id="hold-reason" label="Reason" value={reason} onInput={setReason} hint="Required; at most 500 characters." />
+        <button type="submit">Place hold</button>
+      </form>
+    </section>
+  );
+}
+
 export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
   selfEmail: string; showAudit?: boolean; showGlobal?: boolean;
 }) {
@@ -204,6 +299,7 @@ export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
         {cursor && <button type="button" class="secondary" onClick={() => load(cursor)}>Show more</button>}
       </section>
       <Roles users={users} selfEmail={selfEmail} />
+      <RetentionAndHolds />
     </section>
   );
 }

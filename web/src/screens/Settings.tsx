@@ -259,6 +259,23 @@ function ApiTokens() {
   );
 }
 
+// What the member's domain keeps (docs/retention.md).
+function Retention() {
+  const [days, setDays] = useState<number | null | undefined>(undefined);
+  useEffect(() => {
+    api.myRetention().then((r) => setDays(r.days), () => setDays(undefined));
+  }, []);
+  if (days === undefined) return null;
+  return (
+    <section class="card" aria-labelledby="retention-title" data-testid="retention-policy">
+      <h2 id="retention-title">Message retention</h2>
+      <p>{days === null
+        ? 'Your organisation keeps your messages until they are deleted.'
+        : `Your organisation keeps messages for ${days} day${days === 1 ? '' : 's'}. Older ones are shredded and can no longer be read, unless a legal hold keeps them.`}</p>
+    </section>
+  );
+}
+
 export function Settings({ user }: { user: User }) {
   useTitle('Settings');
   return (
@@ -279,6 +296,7 @@ export function Settings({ user }: { user: User }) {
       </section>
       <YourKeys />
       <ChangePassword />
+      <Retention />
       <Sessions />
       <ApiTokens />
     </section>

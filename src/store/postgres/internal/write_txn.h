@@ -18,6 +18,7 @@
 #include "store/postgres/internal/secure_delivery.h"
 #include "store/postgres/internal/registered.h"
 #include "store/postgres/internal/tls_partners.h"
+#include "store/postgres/internal/retention.h"
 #include "store/postgres/internal/txn.h"
 #include "store/store.h"
 
@@ -41,7 +42,8 @@ class PgWriteTxn final : public WriteTxn {
         secure_delivery_(txn_),
         registered_(txn_),
         tls_partners_(txn_),
-        access_(txn_) {}
+        access_(txn_),
+        retention_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -60,6 +62,7 @@ class PgWriteTxn final : public WriteTxn {
   RegisteredWriter& registered() override { return registered_; }
   TlsPartnersWriter& tls_partners() override { return tls_partners_; }
   AccessWriter& access() override { return access_; }
+  RetentionWriter& retention() override { return retention_; }
 
  private:
   PgTxn txn_;
@@ -77,6 +80,7 @@ class PgWriteTxn final : public WriteTxn {
   PgRegisteredWriter registered_;
   PgTlsPartnersWriter tls_partners_;
   PgAccessWriter access_;
+  PgRetentionWriter retention_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -367,6 +367,43 @@ CREATE TABLE api_tokens(
 ) STRICT;
 CREATE INDEX api_tokens_by_user ON api_tokens(user_id, created_ms);
 )sql",
+      // Retention and legal hold (store/retention_store.h, docs/retention.md): domains'
+      // policies, holds, tombstones of what retention shredded, and the age indexes its due
+      // queries use.
+      R"sql(
+CREATE TABLE retention_policies(
+  domain TEXT PRIMARY KEY,
+  days INTEGER NOT NULL,
+  set_by TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE legal_holds(
+  id TEXT PRIMARY KEY,
+  target INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  placed_by TEXT NOT NULL,
+  placed_ms INTEGER NOT NULL,
+  released_by TEXT NOT NULL,
+  released_ms INTEGER
+) STRICT;
+CREATE INDEX legal_holds_active ON legal_holds(target, subject) WHERE released_ms IS NULL;
+CREATE INDEX legal_holds_by_time ON legal_holds(placed_ms);
+CREATE TABLE retention_tombstones(
+  message_id TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  shredded_ms INTEGER NOT NULL,
+  blobs_pending INTEGER NOT NULL,
+  PRIMARY KEY(message_id, kind, owner)
+) STRICT;
+CREATE INDEX retention_tombstones_by_run ON retention_tombstones(run_id);
+CREATE INDEX retention_tombstones_blobs_pending ON retention_tombstones(message_id)
+  WHERE blobs_pending = 1;
+CREATE INDEX mailbox_by_age ON mailbox(created_ms);
+CREATE INDEX pickups_by_age ON pickups(created_ms);
+)sql",
   };
   return kMigrations;
 }

@@ -17,6 +17,7 @@
 #include "store/sqlite/internal/secure_delivery.h"
 #include "store/sqlite/internal/registered.h"
 #include "store/sqlite/internal/tls_partners.h"
+#include "store/sqlite/internal/retention.h"
 #include "store/store.h"
 
 namespace sealpost::store::sqlite {
@@ -37,7 +38,8 @@ class SqliteWriteTxn final : public WriteTxn {
         secure_delivery_(db),
         registered_(db),
         tls_partners_(db),
-        access_(db) {}
+        access_(db),
+        retention_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -53,6 +55,7 @@ class SqliteWriteTxn final : public WriteTxn {
   RegisteredWriter& registered() override { return registered_; }
   TlsPartnersWriter& tls_partners() override { return tls_partners_; }
   AccessWriter& access() override { return access_; }
+  RetentionWriter& retention() override { return retention_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -69,6 +72,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteRegisteredWriter registered_;
   SqliteTlsPartnersWriter tls_partners_;
   SqliteAccessWriter access_;
+  SqliteRetentionWriter retention_;
 };
 
 }  // namespace sealpost::store::sqlite
