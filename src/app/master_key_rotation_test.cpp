@@ -160,7 +160,7 @@ TEST_F(MasterKeyRotationTest, ADamagedRowIsNamedAndStopsTheRotation) {
 // rotation must move it too, or the deliverer could never open it again.
 TEST_F(MasterKeyRotationTest, MovesQueuedSecureCopies) {
   store::SecureCopyRecord copy;
-  copy.id = platform::NewId<store::SecureCopyId>(rng_);
+  copy.id = platform::NewId<SecureCopyId>(rng_);
   copy.message_id = platform::NewId<MessageId>(rng_);
   copy.sender_id = platform::NewId<UserId>(rng_);
   copy.recipient = "carol@partner.example";
