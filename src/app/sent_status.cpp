@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
-#include "app/secure_delivery.h"
 #include "app/retention.h"
+#include "app/secure_delivery.h"
 
 namespace sealpost::app {
 namespace {

@@ -37,11 +37,11 @@
 #include "store/outbox_store.h"
 #include "store/platform_store.h"
 #include "store/records.h"
-#include "store/secure_delivery_store.h"
 #include "store/registered_store.h"
-#include "store/tls_partners_store.h"
-#include "store/stats_store.h"
 #include "store/retention_store.h"
+#include "store/secure_delivery_store.h"
+#include "store/stats_store.h"
+#include "store/tls_partners_store.h"
 
 namespace sealpost::store {
 

@@ -15,10 +15,10 @@
 #include "store/postgres/internal/messages.h"
 #include "store/postgres/internal/outbox.h"
 #include "store/postgres/internal/platform.h"
-#include "store/postgres/internal/secure_delivery.h"
 #include "store/postgres/internal/registered.h"
-#include "store/postgres/internal/tls_partners.h"
 #include "store/postgres/internal/retention.h"
+#include "store/postgres/internal/secure_delivery.h"
+#include "store/postgres/internal/tls_partners.h"
 #include "store/postgres/internal/txn.h"
 #include "store/store.h"
 

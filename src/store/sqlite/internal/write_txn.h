@@ -14,10 +14,10 @@
 #include "store/sqlite/internal/messages.h"
 #include "store/sqlite/internal/outbox.h"
 #include "store/sqlite/internal/platform.h"
-#include "store/sqlite/internal/secure_delivery.h"
 #include "store/sqlite/internal/registered.h"
-#include "store/sqlite/internal/tls_partners.h"
 #include "store/sqlite/internal/retention.h"
+#include "store/sqlite/internal/secure_delivery.h"
+#include "store/sqlite/internal/tls_partners.h"
 #include "store/store.h"
 
 namespace sealpost::store::sqlite {
