@@ -200,17 +200,31 @@ test('the copies are readable by their recipients\' own tools, and the TLS copy 
     assert.ok(name, `the copy to ${address} is in the outbox`);
     return path.join(server.outboxDir, name);
   };
-  // S/MIME: openssl decrypts with Carol's key; the inner part is signed data.
+  // What Carol and Dave know of Alice: her certificate's CA (the platform root) and her OpenPGP
+  // key, both as Sealpost publishes them.
+  const rq = alice.page.context().request;
+  const root = await rq.get(server.base + '/api/v1/pki/root.pem');
+  assert.equal(root.status(), 200);
+  fs.writeFileSync(path.join(dir, 'root.pem'), await root.body());
+  const key = await rq.get(server.base + '/api/v1/account/keys/openpgp.asc');
+  assert.equal(key.status(), 200);
+  fs.writeFileSync(path.join(dir, 'alice.asc'), await key.body());
+  gpg('--import', 'alice.asc');
+  // S/MIME: openssl decrypts with Carol's key, then verifies Alice's signature to the root.
   run('openssl', ['cms', '-decrypt', '-in', copyFile(CAROL), '-inkey', 'carol.key', '-recip', 'carol.pem',
-    '-out', 'carol.signed']);
-  const inner = run('openssl', ['cms', '-verify', '-in', 'carol.signed', '-noverify', '-out', '-']);
+    '-binary', '-out', 'carol.signed']);
+  const inner = run('openssl', ['cms', '-verify', '-in', 'carol.signed', '-CAfile', 'root.pem', '-binary', '-out', '-']);
   assert.match(String(inner), new RegExp(SUBJECT));
-  // OpenPGP: gpg decrypts with Dave's key.
+  // OpenPGP: gpg decrypts with Dave's key and finds Alice's good signature.
   const mail = fs.readFileSync(copyFile(DAVE), 'utf8');
   const armored = mail.slice(mail.indexOf('-----BEGIN PGP MESSAGE-----'), mail.indexOf('-----END PGP MESSAGE-----') + 25);
   fs.writeFileSync(path.join(dir, 'dave.asc'), armored);
-  const plain = gpg('--decrypt', 'dave.asc');
-  assert.match(String(plain), new RegExp(TEXT));
+  const decrypted = spawnSync('gpg', ['--batch', '--no-tty', '--status-fd', '2', '--trust-model', 'always',
+    '--decrypt', 'dave.asc'], { cwd: dir, env: { ...process.env, GNUPGHOME: gnupg(), LC_ALL: 'C' } });
+  assert.equal(decrypted.status, 0, String(decrypted.stderr));
+  assert.match(String(decrypted.stderr), /\[GNUPG:\] DECRYPTION_OKAY/);
+  assert.match(String(decrypted.stderr), /\[GNUPG:\] GOODSIG /);
+  assert.match(String(decrypted.stdout), new RegExp(TEXT));
   // Nothing in the outbox is addressed to the partner's domain in clear.
   for (const f of fs.readdirSync(server.outboxDir)) {
     const text = fs.readFileSync(path.join(server.outboxDir, f), 'utf8');
