@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test as nodeTest } from 'node:test';
-import { ARTIFACTS, CHROMIUM, webRequire } from './harness.mjs';
+import { ARTIFACTS, Authenticator, CHROMIUM, PASSWORD, webRequire } from './harness.mjs';
 
 const { chromium } = webRequire('playwright-core');
 const axeSource = fs.readFileSync(webRequire.resolve('axe-core/axe.min.js'), 'utf8');
@@ -85,4 +85,41 @@ export function tempFile(dir, name, bytes) {
   const p = path.join(dir, name);
   fs.writeFileSync(p, bytes);
   return p;
+}
+
+// A page in its own browser context (the server's certificate is self-signed and accepted: the
+// tests check the app, not PKI). CSP violations and script errors go into `problems`.
+export async function newPage(browser, problems) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
+  context.setDefaultTimeout(20000);
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) problems.push(`${currentStep()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${currentStep()}: page error: ${e.message}`));
+  return page;
+}
+
+// A member made through the API in a new page's browser context (which then holds the session
+// cookie): sign-up, the confirmation link from the outbox, log-in, TOTP. Returns the page, on the
+// inbox, and the session's CSRF header for API calls made from the test.
+export async function enrolledMember(server, browser, problems, email, name) {
+  const page = await newPage(browser, problems);
+  const rq = page.context().request;
+  const api = server.base + '/api/v1';
+  const ok = async (res, status) => {
+    assert.equal(res.status(), status, `${res.url()}: ${await res.text()}`);
+    return res.status() === 204 ? null : res.json();
+  };
+  await ok(await rq.post(api + '/accounts', { data: { email, password: PASSWORD, display_name: name } }), 202);
+  await ok(await rq.post(api + '/accounts/verify', { data: { token: server.outboxToken(email) } }), 200);
+  const login = await ok(await rq.post(api + '/session', { data: { email, password: PASSWORD } }), 200);
+  const csrf = { 'X-CSRF-Token': login.csrf_token };
+  const { otpauth_uri } = await ok(await rq.post(api + '/account/totp', { headers: csrf }), 200);
+  const auth = new Authenticator(new URL(otpauth_uri).searchParams.get('secret'));
+  const session = await ok(await rq.post(api + '/account/totp/confirm',
+    { headers: csrf, data: { code: await auth.next() } }), 200);
+  await page.goto(server.base + '/mailbox/inbox');
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  return { page, csrf: { 'X-CSRF-Token': session.csrf_token || login.csrf_token } };
 }

@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before } from 'node:test';
-import { DESKTOP, currentStep, launchBrowser, screen, test } from './browser.mjs';
-import { Authenticator, PASSWORD, Server } from './harness.mjs';
+import { enrolledMember, launchBrowser, screen, test } from './browser.mjs';
+import { Server } from './harness.mjs';
 
 const ALICE = 'alice@example.org';
 const BOB = 'bob@example.org';
@@ -79,40 +79,11 @@ after(async () => {
   await server?.stop();
 });
 
-async function newPage() {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: DESKTOP });
-  context.setDefaultTimeout(20000);
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) problems.push(`${currentStep()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${currentStep()}: page error: ${e.message}`));
-  return page;
-}
-
 const ok = async (res, status) => {
   assert.equal(res.status(), status, `${res.url()}: ${await res.text()}`);
   return res.status() === 204 ? null : res.json();
 };
-
-// A member made through the API in the page's own browser context (which then holds the session
-// cookie): sign-up, the confirmation link from the outbox, log-in, TOTP. Returns the page and
-// the session's CSRF token.
-async function member(email, name) {
-  const page = await newPage();
-  const rq = page.context().request;
-  const api = server.base + '/api/v1';
-  await ok(await rq.post(api + '/accounts', { data: { email, password: PASSWORD, display_name: name } }), 202);
-  await ok(await rq.post(api + '/accounts/verify', { data: { token: server.outboxToken(email) } }), 200);
-  const login = await ok(await rq.post(api + '/session', { data: { email, password: PASSWORD } }), 200);
-  const csrf = { 'X-CSRF-Token': login.csrf_token };
-  const { otpauth_uri } = await ok(await rq.post(api + '/account/totp', { headers: csrf }), 200);
-  const auth = new Authenticator(new URL(otpauth_uri).searchParams.get('secret'));
-  const session = await ok(await rq.post(api + '/account/totp/confirm', { headers: csrf, data: { code: await auth.next() } }), 200);
-  await page.goto(server.base + '/mailbox/inbox');
-  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-  return { page, csrf: { 'X-CSRF-Token': session.csrf_token || login.csrf_token } };
-}
+const member = (email, name) => enrolledMember(server, browser, problems, email, name);
 
 let alice;
 let bob;
