@@ -55,9 +55,10 @@ json FilterJson(const AuditExportFilter& filter) {
 
 std::string CsvCell(std::string_view text) {
   std::string cell;
+  cell.reserve(text.size() + 1);
   if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
                         text[0] == '\t' || text[0] == '\r')) {
-    cell = "'";  // OWASP CSV injection: a spreadsheet shows it as text
+    cell.push_back('\'');  // OWASP CSV injection: a spreadsheet shows it as text
   }
   cell.append(text);
   if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
