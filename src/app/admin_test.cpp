@@ -14,22 +14,7 @@ namespace {
 
 class AdminTest : public AppTest {
  protected:
-  void SetUp() override {
-    auto token = accounts_.CreateBootstrapTokenIfNeeded();
-    ASSERT_THAT(token.status(), IsOk());
-    ASSERT_TRUE(token->has_value());
-    ASSERT_THAT(
-        accounts_
-            .BootstrapAdmin(**token, {"root@example.org", crypto::SecretString::CopyOf(kPassword),
-                                      "", "127.0.0.1"})
-            .status(),
-        IsOk());
-    auto login = accounts_.Login("root@example.org", kPassword, "127.0.0.1");
-    ASSERT_THAT(login.status(), IsOk());
-    auto ctx = accounts_.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
-    ASSERT_THAT(ctx.status(), IsOk());
-    admin_ctx_.emplace(std::move(*ctx));
-  }
+  void SetUp() override { admin_ctx_.emplace(BootstrapAdminSession()); }
 
   const AuthContext& root() { return *admin_ctx_; }
 

@@ -146,6 +146,24 @@ class AppTest : public ::testing::Test {
     return secret;
   }
 
+  // The first administrator, made with the bootstrap token, and a full session of theirs (no TOTP
+  // set up: an administrator's account before its first log-in in the browser).
+  AuthContext BootstrapAdminSession(const std::string& email = "root@example.org") {
+    auto token = accounts_.CreateBootstrapTokenIfNeeded();
+    EXPECT_THAT(token.status(), IsOk());
+    EXPECT_TRUE(token.ok() && token->has_value());
+    EXPECT_THAT(accounts_
+                    .BootstrapAdmin(
+                        **token, {email, crypto::SecretString::CopyOf(kPassword), "", "127.0.0.1"})
+                    .status(),
+                IsOk());
+    auto login = accounts_.Login(email, kPassword, "127.0.0.1");
+    EXPECT_THAT(login.status(), IsOk());
+    auto ctx = accounts_.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
+    EXPECT_THAT(ctx.status(), IsOk());
+    return std::move(*ctx);
+  }
+
   // A full session for an enrolled member (one TOTP step later than the last one used).
   AuthContext LoggedIn(const std::string& email, const std::string& totp_secret,
                        const std::string& password = kPassword) {

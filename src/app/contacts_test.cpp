@@ -46,20 +46,7 @@ class ContactsTest : public AppTest {
     // openssl dates its certificates from the real clock.
     clock_.Set(
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
-    auto token = accounts_.CreateBootstrapTokenIfNeeded();
-    ASSERT_THAT(token.status(), IsOk());
-    ASSERT_TRUE(token->has_value());
-    ASSERT_THAT(
-        accounts_
-            .BootstrapAdmin(**token, {"root@example.org", crypto::SecretString::CopyOf(kPassword),
-                                      "", "127.0.0.1"})
-            .status(),
-        IsOk());
-    auto login = accounts_.Login("root@example.org", kPassword, "127.0.0.1");
-    ASSERT_THAT(login.status(), IsOk());
-    auto admin = accounts_.Authenticate(login->session->cookie_value.view(), "127.0.0.1");
-    ASSERT_THAT(admin.status(), IsOk());
-    admin_.emplace(std::move(*admin));
+    admin_.emplace(BootstrapAdminSession());
     const std::string totp = Enrol("alice@example.org");
     alice_.emplace(LoggedIn("alice@example.org", totp));
     std::filesystem::create_directories(pki_dir_);
