@@ -8,13 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/app_test_fixture.h"
 #include "app/guests.h"
 #include "app/mailbox.h"
-#include "app/receipt_issuing.h"
-#include "receipts/receipt_verifier.h"
-#include "tlog/note.h"
-#include "trust/platform_pki.h"
+#include "app/receipts_test_fixture.h"
 
 namespace sealpost::app {
 namespace {
@@ -24,16 +20,8 @@ constexpr const char* kBob = "bob@example.org";
 constexpr const char* kGuest = "guest@example.net";
 constexpr const char* kMuc = "tangerine-42";
 
-class RegisteredMailTest : public AppTest {
+class RegisteredMailTest : public ReceiptsAppTest {
  protected:
-  RegisteredMailTest()
-      : pki_(*trust::LoadOrCreatePlatformPki(*store_, master_, clock_)),
-        tsa_(*receipts::TimeStampAuthority::Create(pki_.tsa, pki_.Chain(), clock_, {})),
-        stamper_(*tsa_),
-        issuer_(*receipts::ReceiptIssuer::Create(pki_.evidence_signer, pki_.Chain(), stamper_)) {
-    services_.receipt_issuer = issuer_.get();
-  }
-
   void SetUp() override {
     alice_totp_ = Enrol(kAlice);
     bob_totp_ = Enrol(kBob);
@@ -97,25 +85,9 @@ class RegisteredMailTest : public AppTest {
     return out;
   }
 
-  void SequenceAndIssue() {
-    ASSERT_THAT(audit_.SequenceNow(*store_), IsOk());
-    for (;;) {
-      auto round = issuing_.IssueDue(16);
-      ASSERT_THAT(round.status(), IsOk());
-      EXPECT_EQ(round->skipped, 0);
-      if (round->scanned == 0) return;
-    }
-  }
-
-  trust::PlatformPki pki_;
-  std::unique_ptr<receipts::TimeStampAuthority> tsa_;
-  receipts::InProcessTimeStamper stamper_;
-  std::unique_ptr<receipts::ReceiptIssuer> issuer_;
   Mailbox mailbox_{services_};
   Guests guests_{services_};
   RegisteredMail registered_{services_};
-  ReceiptIssuing issuing_{services_};
-  Receipts receipts_{services_};
   std::string alice_totp_, bob_totp_;
   std::optional<AuthContext> alice_, bob_;
 };
@@ -309,10 +281,8 @@ TEST_F(RegisteredMailTest, AGuestRefusesAndTheSenderGetsEveryDecisionAsAReceipt)
   auto list = receipts_.List(*alice_, id.str());
   ASSERT_THAT(list.status(), IsOk());
   std::multiset<std::string> events;
-  receipts::ReceiptVerifyOptions options;
-  options.roots = {pki_.root.certificate};
-  options.log_key = tlog::NoteVerifier{audit_.origin(), audit_.verify_key()};
-  options.sealed_digest_hex = store_->evidence().GetMessageEvidence(id)->sealed_digest_hex;
+  const receipts::ReceiptVerifyOptions options =
+      VerifyOptions(store_->evidence().GetMessageEvidence(id)->sealed_digest_hex);
   for (const auto& r : *list) {
     events.insert(r.recipient + " " + r.event);
     auto der = receipts_.Get(*alice_, id.str(), r.id);
