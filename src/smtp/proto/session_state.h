@@ -70,7 +70,7 @@ class SessionState final {
   std::optional<Reply> CheckMail(const Command& command) const;
   std::optional<Reply> CheckRcpt(const Command& command) const;
 
-  const SessionPolicy policy_;
+  SessionPolicy policy_;
   bool greeted_ = false;
   bool extended_ = false;  // EHLO rather than HELO
   bool authenticated_ = false;
