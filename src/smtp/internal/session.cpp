@@ -435,8 +435,7 @@ asio::awaitable<bool> SessionRunner::Dispatch(const proto::Command& command) {
 
 asio::awaitable<bool> SessionRunner::Ehlo(const proto::Command& command) {
   const bool extended = command.verb == proto::Verb::kEhlo;
-  if (state_.in_transaction()) co_await EndTransaction();
-  co_await ResetFace();
+  co_await EndTransaction();  // resets the face's envelope too
   state_.Greeted(extended);
   if (!extended) {
     Queue({250, "", options_.hostname});
