@@ -25,14 +25,19 @@ Reply ContentErrorReply(ContentError error) {
 }
 
 void ContentChecker::Feed(std::string_view bytes, std::string* out) {
+  const uint64_t before = size_;
   size_ += bytes.size();
-  if (limits_.max_message_bytes != 0 && size_ > limits_.max_message_bytes) {
-    Fail(ContentError::kTooLarge);
-  }
   if (error_ != ContentError::kNone || bytes.empty()) return;
+  // Bytes are judged in order, so the first error does not depend on how input was split: the
+  // part within the size limit is checked first, then the excess is TooLarge.
+  std::string_view within = bytes;
+  const bool too_large = limits_.max_message_bytes != 0 && size_ > limits_.max_message_bytes;
+  if (too_large) {
+    within = bytes.substr(0, static_cast<size_t>(limits_.max_message_bytes - before));
+  }
   // A CR is passed on only with its LF, so output never ends in a lone CR.
   const bool cr_held = pending_cr_;
-  for (const char c : bytes) {
+  for (const char c : within) {
     if (pending_cr_) {
       if (c != '\n') return Fail(ContentError::kBareCr);
       pending_cr_ = false;
@@ -52,6 +57,7 @@ void ContentChecker::Feed(std::string_view bytes, std::string* out) {
       return Fail(ContentError::kLineTooLong);
     }
   }
+  if (too_large) return Fail(ContentError::kTooLarge);
   if (cr_held) out->push_back('\r');
   out->append(pending_cr_ ? bytes.substr(0, bytes.size() - 1) : bytes);
 }
