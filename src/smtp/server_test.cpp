@@ -539,6 +539,20 @@ TEST_F(SmtpServerTest, ClientCertificateIsReportedToTheFace) {
   EXPECT_EQ(rec_->opened[3].client_certificate_sha256, "");
 }
 
+TEST_F(SmtpServerTest, SessionsInAllAreLimited) {
+  ListenerOptions l = Submission();
+  l.max_sessions = 2;
+  StartServer({l});
+  Client first(server_->port(0));
+  Client second(server_->port(0));
+  EXPECT_EQ(Code(first.Reply()), 220);
+  EXPECT_EQ(Code(second.Reply()), 220);
+  Client third(server_->port(0));
+  EXPECT_EQ(third.Reply().substr(0, 9), "421 4.3.2");
+  EXPECT_TRUE(third.ClosedWithin(2s));
+  EXPECT_EQ(Code(first.Command("NOOP")), 250);  // the others are unaffected
+}
+
 TEST_F(SmtpServerTest, StopEndsIdleSessionsPromptly) {
   StartServer({Submission()});
   Client client(server_->port(0));
