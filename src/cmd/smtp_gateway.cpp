@@ -1,5 +1,11 @@
 #include "cmd/smtp_gateway.h"
 
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "keys/secret_file.h"
@@ -77,9 +83,16 @@ Result<std::unique_ptr<smtp::Server>> StartSmtpGateway(const SmtpConfig& config,
       smtp::ServerOptions options,
       SmtpServerOptions(config, faces, std::move(certificate_pem), std::move(private_key_pem), fs));
   if (options.listeners.empty()) return std::unique_ptr<smtp::Server>();
+  std::vector<std::pair<std::string, std::string>> bound;  // name, address (ports after Start)
+  for (const auto& l : options.listeners) bound.emplace_back(l.name, l.address);
   SP_ASSIGN_OR_RETURN(std::unique_ptr<smtp::Server> server,
                       smtp::Server::Create(std::move(options)));
   SP_RETURN_IF_ERROR(server->Start());
+  // On stdout like the HTTPS line: with port 0 (tests) this is how clients learn the port.
+  for (size_t i = 0; i < bound.size(); ++i)
+    std::cout << fmt::format("SMTP {} listening on {}:{}\n", bound[i].first, bound[i].second,
+                             server->port(i));
+  std::cout.flush();
   return server;
 }
 

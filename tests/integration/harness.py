@@ -55,6 +55,27 @@ argon2_memory_bytes = 19922944
 sequence_delay_ms = 200
 """
 
+SMTP_LISTENERS = ("submission", "submissions", "relay", "inbound")
+
+
+def with_ephemeral_smtp_ports(extra_config):
+    """Puts every SMTP listener on an ephemeral port (so that servers running in parallel never
+    collide) unless the test's own [smtp.<name>] table sets a port; Server.smtp_ports maps
+    listener name -> bound port, read from serve's "SMTP <name> listening on" lines."""
+    out = extra_config
+    for name in SMTP_LISTENERS:
+        header = f"[smtp.{name}]"
+        at = out.find(header)
+        if at < 0:
+            out += f"\n{header}\nport = 0\n"
+            continue
+        body_end = out.find("\n[", at + len(header))
+        body = out[at + len(header):body_end if body_end >= 0 else len(out)]
+        if not re.search(r"^\s*port\s*=", body, re.M):
+            cut = at + len(header)
+            out = out[:cut] + "\nport = 0" + out[cut:]
+    return out
+
 
 def parse_leaf(leaf):
     """A transparency-log leaf (docs/formats/log-entry.md), decoded independently of the server:
@@ -250,7 +271,7 @@ class Server:
         with open(self.config_path, "w") as f:
             f.write(CONFIG.format(data_dir=self.data_dir, static_dir=self.static_dir,
                                   header_timeout=header_timeout, extra_auth=extra_auth)
-                    + extra_config)
+                    + with_ephemeral_smtp_ports(extra_config))
         self.store_url = ""
         self.owns_database = False
         store = store or STORE
@@ -294,7 +315,9 @@ class Server:
             time.sleep(0.05)
         else:
             raise RuntimeError("server did not start: " + self.read_log())
-        self.port = int(re.search(r"listening on [\d.]+:(\d+)", text).group(1))
+        self.port = int(re.search(r"^listening on [\d.]+:(\d+)", text, re.M).group(1))
+        self.smtp_ports = {m.group(1): int(m.group(2)) for m in
+                           re.finditer(r"^SMTP (\w+) listening on [\d.]+:(\d+)", text, re.M)}
         m = re.search(r"setup#token=([A-Za-z0-9_-]+)", text)
         self.bootstrap_token = m.group(1) if m else None
         self.ctx = ssl.create_default_context(
