@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-notify clean deb
+.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-metrics bench-notify clean deb
 
 deps:
 	bash scripts/install-deps.sh run
@@ -73,6 +73,11 @@ bench: deps-test
 bench-postgres: deps-test
 	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
 	bash bench/postgres.sh build-bench
+
+# Send throughput while /metrics is scraped every second, against unscraped (bench/metrics.sh).
+bench-metrics: deps-test
+	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
+	bash bench/metrics.sh build-bench
 
 # Guest notifications to 1,000 guests handed to a real Postfix, beside smtp-source (bench/notify.sh).
 bench-notify: deps-test
