@@ -6,8 +6,8 @@
 #     $SEALPOST_DEB_CACHE (default ~/.cache/sealpost/debootstrap), and beside it a second cached
 #     root with the package's dependencies (its Depends line, installed by apt in the root) —
 #     keyed by a hash of that line, so a new dependency makes a new one;
-#  2. packaging/build-deb.sh builds the .deb (dpkg-buildpackage) from this build directory (a stub UI when web/dist
-#     was not built);
+#  2. packaging/build-deb.sh builds the .deb (dpkg-buildpackage) from this build directory (a
+#     stub UI when web/dist was not built);
 #  3. a copy of the dependency root, where `dpkg -i` installs the package (the postinst creates
 #     the user sealpost and /var/lib/sealpost), then `sealpost serve` runs there as the user
 #     sealpost with the installed /etc/sealpost/sealpost.toml (only the port set to 0, so that
