@@ -40,11 +40,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Runs a command in ROOT, in a mount namespace of its own so that nothing stays mounted.
+# Runs a command in ROOT, in a mount namespace of its own so that nothing stays mounted. With
+# IN_ROOT_EXEC set (in a subshell), the subshell becomes the command instead of waiting for it.
 in_root() {  # in_root ROOT CMD...
   local root="$1"
   shift
-  unshare --mount --propagation private -- sh -c '
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  ${IN_ROOT_EXEC:+exec} unshare --mount --propagation private -- sh -c '
     root="$1"; shift
     mount -t proc proc "$root/proc"
     mount --rbind /dev "$root/dev"
@@ -119,8 +121,9 @@ sed 's/^port = .*/port = 0/' "$root/etc/sealpost/sealpost.toml" >"$root/etc/seal
 grep -qx 'port = 0' "$root/etc/sealpost/test.toml" || fail "the installed config has no port line"
 in_root "$root" chown root:sealpost /etc/sealpost/test.toml
 chmod 0640 "$root/etc/sealpost/test.toml"
-in_root "$root" setpriv --reuid=sealpost --regid=sealpost --init-groups \
-  /usr/bin/sealpost serve --config /etc/sealpost/test.toml >"$work/serve.out" 2>"$work/serve.log" &
+# exec all the way down, so that $server_pid is the server itself (killed at exit).
+(IN_ROOT_EXEC=1 in_root "$root" setpriv --reuid=sealpost --regid=sealpost --init-groups \
+  /usr/bin/sealpost serve --config /etc/sealpost/test.toml) >"$work/serve.out" 2>"$work/serve.log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 300); do
