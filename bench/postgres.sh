@@ -9,8 +9,13 @@
 #   3. the same load split over TWO `sealpost serve` processes sharing the data directory and
 #      the database (half the clients on each), summed.
 #
-# Targets: 2 processes ≥ 0.9 × 1 process; 1 process ≥ 0.3 × pgbench TPS. A missed target prints
-# FAIL and the script still exits 0; it exits non-zero only when something breaks.
+#   4. evidence_send_bench --postgres (issue 14, benchmark 2): sends through app::Mailbox in 2
+#      processes with the transparency log against the same with event logging switched off,
+#      each side on its own database of that cluster, same run (bench/README.md).
+#
+# Targets: 2 processes ≥ 0.9 × 1 process; 1 process ≥ 0.3 × pgbench TPS; with the log ≥ 0.95 ×
+# without (2 processes). A missed target prints FAIL and the script still exits 0; it exits
+# non-zero only when something breaks.
 # Usage: bash bench/postgres.sh BUILD_DIR   (a Release build, as `make bench` makes)
 # Tunables: BENCH_SECONDS (10), BENCH_CLIENTS (8), BENCH_KEEP=1 keeps the work directory.
 set -euo pipefail
@@ -35,7 +40,8 @@ verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
 BUILD=$(cd "$BUILD_ARG" && pwd)
 SEALPOST=$BUILD/src/cmd/sealpost
 LOAD=$BUILD/bench/http_send_load
-for exe in "$SEALPOST" "$LOAD" "$PGBIN/pgbench"; do
+EVIDENCE=$BUILD/bench/evidence_send_bench
+for exe in "$SEALPOST" "$LOAD" "$EVIDENCE" "$PGBIN/pgbench"; do
   [[ -x $exe ]] || die "$exe is missing"
 done
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
@@ -173,6 +179,18 @@ TPS_AFTER=$(run_pgbench "$WORK/pgbench-after.txt")
 echo "after the load: $TPS_AFTER TPS"
 TPS=$(calc "%.1f" "($TPS_BEFORE > $TPS_AFTER) ? $TPS_BEFORE : $TPS_AFTER")
 
+section "evidence: 2 processes, sends with the log vs event logging switched off"
+# Two databases of their own, so that neither side's rows slow the other's queries.
+EVIDENCE_LOG_URL=$(bash "$PG_SH" createdb "$WORK/pg" evidence_log)
+EVIDENCE_NOLOG_URL=$(bash "$PG_SH" createdb "$WORK/pg" evidence_nolog)
+checkpoint
+"$EVIDENCE" --postgres "$EVIDENCE_LOG_URL" "$EVIDENCE_NOLOG_URL" 2 "$SECONDS_MEASURED" |
+  tee "$WORK/evidence.txt" || die "evidence_send_bench failed"
+EVIDENCE_WITH=$(result with_log "$WORK/evidence.txt")
+EVIDENCE_WITHOUT=$(result without_log "$WORK/evidence.txt")
+EVIDENCE_RATIO=$(result ratio "$WORK/evidence.txt")
+[[ -n $EVIDENCE_RATIO ]] || die "evidence_send_bench printed no result"
+
 # Every message sent is in the database once (the load drivers count 201 answers).
 SENT=$(psql -X -A -t -d "$STORE_URL" -c "SELECT count(*) FROM messages")
 AUDIT=$(bash -c "'$SEALPOST' verify audit --data-dir '$WORK/data' --store-url '$STORE_URL'" |
@@ -191,5 +209,8 @@ row "1 process / pgbench TPS" "$ONE / $TPS = $VS_PG" ">= 0.3" "$(verdict "$VS_PG
 row "non-201 answers under load" "$ERR_ONE + $ERR_TWO" "0" \
   "$(verdict "$ERR_ONE + $ERR_TWO == 0")"
 row "messages stored" "$SENT" "" ""
+row "evidence, 2 processes: with log / without" \
+  "$EVIDENCE_WITH / $EVIDENCE_WITHOUT = $EVIDENCE_RATIO" ">= 0.95" \
+  "$(verdict "$EVIDENCE_RATIO >= 0.95")"
 echo "audit log after the run: $AUDIT"
 exit 0

@@ -129,7 +129,7 @@ EOF
 "$SEALPOST" serve --config "$WORK/sealpost.toml" >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 300); do
-  grep -q "No mail relay configured" "$WORK/server.out" && break
+  grep -q "^Outgoing mail:" "$WORK/server.out" && break
   kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited during start-up"
   sleep 0.1
 done

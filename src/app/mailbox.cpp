@@ -152,11 +152,12 @@ Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& reque
                                 SendOutcome* outcome) {
   auto sent = SendMember(ctx, request, outcome);
   if (sent.ok() || !IsEvidencedRejection(sent.status())) return sent;
-  auto submission = RecordSubmissionRejection(s_, ctx.user, request, sent.status());
+  auto submission =
+      RecordSubmissionRejection(s_, ctx.user, ctx.client_address, request, sent.status());
   if (!submission.ok()) {
     spdlog::error("send: rejection evidence not recorded: {}", submission.status().ToString());
-  } else if (outcome) {
-    outcome->submission_id = submission->str();
+  } else if (outcome && submission->has_value()) {
+    outcome->submission_id = (*submission)->str();
   }
   return sent;
 }

@@ -79,10 +79,10 @@ std::vector<receipts::EvidenceDocument> EvidenceOfLeaf(const tlog::LogEvent& e,
     events.push_back({EvidenceEvent::kContentHandoverFailure, "expired"});
   } else if (e.type == "message.accepted") {
     // Registered mail: the acceptance shows the content at once (app/registered_mail.h).
-    events.push_back({EvidenceEvent::kAcceptanceByRecipient, ""});
+    events.push_back({EvidenceEvent::kConsignmentAcceptance, ""});
     events.push_back({EvidenceEvent::kContentHandover, ""});
   } else if (e.type == "message.refused") {
-    events.push_back({EvidenceEvent::kRejectionByRecipient, ""});
+    events.push_back({EvidenceEvent::kConsignmentRejection, ""});
   } else if (e.type == "message.expired") {
     events.push_back({EvidenceEvent::kAcceptanceRejectionExpiry, "expired"});
   }

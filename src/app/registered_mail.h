@@ -7,8 +7,8 @@
 // (guests), so their identity is proven. They may refuse instead; not accepted by the deadline,
 // a background round marks it expired. Each decision is taken once (store/registered_store.h)
 // and written as a log leaf naming the recipient (docs/formats/log-entry.md, "Evidence events"):
-// message.accepted (receipts AcceptanceByRecipient and ContentHandover: the acceptance hands the
-// content over), message.refused (RejectionByRecipient) and message.expired
+// message.accepted (receipts ConsignmentAcceptance and ContentHandover: the acceptance hands the
+// content over), message.refused (ConsignmentRejection) and message.expired
 // (AcceptanceRejectionExpiry). The sender gets them as receipts (app/receipt_issuing.h).
 //
 // SECURITY: message ids are untrusted input; a member can decide only for messages in their own

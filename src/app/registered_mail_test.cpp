@@ -289,11 +289,11 @@ TEST_F(RegisteredMailTest, AGuestRefusesAndTheSenderGetsEveryDecisionAsAReceipt)
     ASSERT_THAT(der.status(), IsOk());
     EXPECT_TRUE(receipts::VerifyReceipt(*der, options).valid()) << r.event;
   }
-  EXPECT_EQ(events.count("bob@example.org AcceptanceByRecipient"), 1u);
+  EXPECT_EQ(events.count("bob@example.org ConsignmentAcceptance"), 1u);
   EXPECT_EQ(events.count("bob@example.org ContentHandover"), 1u);
-  EXPECT_EQ(events.count("guest@example.net RejectionByRecipient"), 1u);
+  EXPECT_EQ(events.count("guest@example.net ConsignmentRejection"), 1u);
   EXPECT_EQ(events.count("guest@example.net ContentHandover"), 0u);
-  EXPECT_EQ(events.count("guest@example.net AcceptanceByRecipient"), 0u);
+  EXPECT_EQ(events.count("guest@example.net ConsignmentAcceptance"), 0u);
 
   // Nobody left pending: the deadline passes without an expiry.
   clock_.Advance(4 * 24h);

@@ -64,6 +64,11 @@ struct AppConfig {
   // Mails anyone can make Sealpost send to an address (sign-up confirmations and "sign-up
   // attempt" notices), per address and hour.
   int64_t max_system_mails_per_address = 3;
+  // SubmissionRejection evidence (app/submission_rejection.h) per hour: per sending member, and
+  // per client address (IPv6 as its /64) across members. Past either, a refused send still gets
+  // its refusal but no evidence, so that a client cannot flood the log with rejection receipts.
+  int64_t max_rejection_evidence_per_sender = 30;
+  int64_t max_rejection_evidence_per_client = 300;
   MailRetryPolicy mail_retry;
   // Guests (app/guests.h): how long a pickup link works, how many wrong MUCs lock the address,
   // how long a pickup token (attachment downloads) lives, and a line the notification carries.

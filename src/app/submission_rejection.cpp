@@ -1,5 +1,6 @@
 #include "app/submission_rejection.h"
 
+#include <chrono>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/internal/audit_event.h"
+#include "auth/login_throttle.h"
 #include "core/address.h"
 #include "core/encoding.h"
 #include "crypto/hash.h"
@@ -42,6 +44,49 @@ std::string ReasonOf(const Status& refusal) {
   return out.empty() || out == "-" ? std::string("rejected") : out;
 }
 
+constexpr std::chrono::hours kEvidenceWindow{1};
+
+// One rate-limited key: its counter name, what the suppression event calls it, its limit.
+struct RateKey {
+  std::string counter;
+  std::string scope;  // "sender" or "client"
+  std::string key;
+  int64_t limit;
+};
+
+bool IsPowerOfTwo(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
+
+// Counts this refusal against every key (in `tx`); true when all are within their limits.
+// Audits a suppression whose count reached a power of two.
+Result<bool> CountRejection(const Services& s, store::WriteTxn& tx, const store::UserRecord& sender,
+                            const std::string& client_address) {
+  std::vector<RateKey> keys{{"rejection-evidence:sender:" + sender.id.str(), "sender", sender.email,
+                             s.config.max_rejection_evidence_per_sender}};
+  if (!client_address.empty()) {
+    const std::string client = auth::ThrottledClient(client_address);
+    keys.push_back({"rejection-evidence:client:" + client, "client", FieldOrEmpty(client),
+                    s.config.max_rejection_evidence_per_client});
+  }
+  bool within = true;
+  const TimePoint now = s.clock.Now();
+  for (const RateKey& k : keys) {
+    SP_ASSIGN_OR_RETURN(const int64_t count,
+                        tx.platform().BumpCounter(k.counter, now, kEvidenceWindow));
+    if (count <= k.limit) continue;
+    within = false;
+    if (!IsPowerOfTwo(count - k.limit)) continue;
+    const nlohmann::json details{
+        {"scope", k.scope},
+        {"key", k.key.empty() ? std::string("-") : k.key},
+        {"suppressed", count - k.limit},
+        {"limit", k.limit},
+        {"window_seconds",
+         std::chrono::duration_cast<std::chrono::seconds>(kEvidenceWindow).count()}};
+    SP_RETURN_IF_ERROR(RecordEvent(s, tx, "submission.rejection_suppressed", sender.id.str(),
+                                   sender.id.str(), details.dump()));
+  }
+  return within;
+}
 }  // namespace
 
 bool IsEvidencedRejection(const Status& refusal) {
@@ -73,8 +118,11 @@ std::string SubmissionDigestHex(const SendRequest& request) {
   return HexEncode(crypto::Sha256(AsBytes(text)));
 }
 
-Result<MessageId> RecordSubmissionRejection(const Services& s, const store::UserRecord& sender,
-                                            const SendRequest& request, const Status& refusal) {
+Result<std::optional<MessageId>> RecordSubmissionRejection(const Services& s,
+                                                           const store::UserRecord& sender,
+                                                           const std::string& client_address,
+                                                           const SendRequest& request,
+                                                           const Status& refusal) {
   const MessageId id = platform::NewId<MessageId>(s.rng);
   const std::string digest = SubmissionDigestHex(request);
   const std::string reason = ReasonOf(refusal);
@@ -97,7 +145,10 @@ Result<MessageId> RecordSubmissionRejection(const Services& s, const store::User
   if (recipients.empty()) recipients.push_back({std::string(kNoRecipient), "mailbox"});
 
   const TimePoint now = s.clock.Now();
+  bool recorded = false;
   SP_RETURN_IF_ERROR(s.store.Write([&](store::WriteTxn& tx) -> Status {
+    SP_ASSIGN_OR_RETURN(recorded, CountRejection(s, tx, sender, client_address));
+    if (!recorded) return Status::Ok();
     SP_RETURN_IF_ERROR(tx.evidence().PutMessageEvidence({id, sender.email, digest, now}));
     nlohmann::json details{{"sender", sender.email},
                            {"sealed_digest", digest},
@@ -111,7 +162,8 @@ Result<MessageId> RecordSubmissionRejection(const Services& s, const store::User
     }
     return Status::Ok();
   }));
-  return id;
+  if (!recorded) return std::optional<MessageId>();
+  return std::optional<MessageId>(id);
 }
 
 }  // namespace sealpost::app

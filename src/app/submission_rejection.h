@@ -21,11 +21,23 @@
 // SubmissionRejection receipt, which the sender lists and downloads like any other
 // (app::Receipts, by the submission id).
 //
+// Rate limit: a client must not be able to flood the log with rejection receipts. Evidence is
+// recorded for at most AppConfig::max_rejection_evidence_per_sender refusals per member and
+// hour, and max_rejection_evidence_per_client per client address (auth::ThrottledClient: IPv6
+// as its /64) and hour across members (fixed windows, counters in the store, so the limits hold
+// across processes). Past either limit the send is still refused as before but gets no
+// submission id, no evidence row and no leaf. What was suppressed is audited as counts, not one
+// event per refusal: a "submission.rejection_suppressed" event (actor the member; details: scope
+// "sender" or "client", the counted key, suppressed = refusals without evidence so far in the
+// window, limit, window_seconds) when a key's suppressed count reaches 1, 2, 4, 8, … — at most
+// 1 + log2(refusals) events per key and hour, the count exact at each of them.
+//
 // SECURITY: the request is untrusted; what reaches the log is bounded (addresses and reason cut
 // to printable ASCII and kMaxEvidenceFieldBytes) and holds no content, only its digest.
 // Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "app/mailbox.h"
@@ -46,9 +58,14 @@ bool IsEvidencedRejection(const Status& refusal);
 // (nlohmann::json::dump()). MUCs are left out: they are secrets. Pure.
 std::string SubmissionDigestHex(const SendRequest& request);
 
-// Records the evidence of `refusal` (IsEvidencedRejection must hold): the submission's evidence
-// row and its log leaves, in one write transaction. Returns the submission id.
-Result<MessageId> RecordSubmissionRejection(const Services& s, const store::UserRecord& sender,
-                                            const SendRequest& request, const Status& refusal);
+// Records the evidence of `refusal` (IsEvidencedRejection must hold) of `sender`'s submission
+// from `client_address`: the submission's evidence row and its log leaves, in one write
+// transaction with the rate counters. Returns the submission id, or nullopt when the rate limit
+// suppressed the evidence (the suppression audited as above).
+Result<std::optional<MessageId>> RecordSubmissionRejection(const Services& s,
+                                                           const store::UserRecord& sender,
+                                                           const std::string& client_address,
+                                                           const SendRequest& request,
+                                                           const Status& refusal);
 
 }  // namespace sealpost::app

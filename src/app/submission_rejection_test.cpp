@@ -161,5 +161,92 @@ TEST_F(SubmissionRejectionTest, TheDigestCoversEveryFieldButTheMucs) {
   }
 }
 
+std::vector<nlohmann::json> Suppressions(const std::vector<store::AuditEvent>& events) {
+  std::vector<nlohmann::json> out;
+  for (const auto& e : events) {
+    if (e.type == "submission.rejection_suppressed")
+      out.push_back(nlohmann::json::parse(e.details));
+  }
+  return out;
+}
+
+TEST_F(SubmissionRejectionTest, ASenderPastItsHourlyLimitGetsNoEvidenceButCountedSuppressions) {
+  Services limited = services_;
+  limited.config.max_rejection_evidence_per_sender = 2;
+  Mailbox mailbox(limited);
+  const AuthContext alice = LoggedIn(kAlice, alice_totp_);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    SendOutcome outcome;
+    // Past the limit the refusal itself is unchanged: same code, same MUC list.
+    ASSERT_THAT(mailbox.Send(alice, WithoutMuc(), &outcome).status(),
+                StatusIs(ErrorCode::kInvalidArgument));
+    EXPECT_EQ(outcome.muc_required, std::vector<std::string>{kGuest});
+    ids.push_back(outcome.submission_id);
+  }
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(ids[i].empty(), i >= 2) << i;
+  EXPECT_EQ(Rejections().size(), 4u);  // two submissions, two recipients each
+
+  // Five suppressed: audited at the counts 1, 2 and 4, each event with the exact count.
+  const auto suppressed = Suppressions(AuditEvents());
+  ASSERT_EQ(suppressed.size(), 3u);
+  for (size_t i = 0; i < suppressed.size(); ++i) {
+    EXPECT_EQ(suppressed[i].at("scope"), "sender");
+    EXPECT_EQ(suppressed[i].at("key"), kAlice);
+    EXPECT_EQ(suppressed[i].at("suppressed"), int64_t{1} << i);
+    EXPECT_EQ(suppressed[i].at("limit"), 2);
+    EXPECT_EQ(suppressed[i].at("window_seconds"), 3600);
+  }
+  // Only the recorded ones became receipts.
+  EXPECT_EQ(SequenceAndIssue(), 4);
+
+  // Another member is not held back by alice's count, and alice's next hour has evidence again.
+  Services other = services_;
+  other.config.max_rejection_evidence_per_sender = 2;
+  SendOutcome bob_outcome;
+  ASSERT_FALSE(Mailbox(other).Send(LoggedIn(kBob, bob_totp_), WithoutMuc(), &bob_outcome).ok());
+  EXPECT_FALSE(bob_outcome.submission_id.empty());
+  clock_.Advance(std::chrono::hours(1));
+  SendOutcome later;
+  ASSERT_FALSE(mailbox.Send(alice, WithoutMuc(), &later).ok());
+  EXPECT_FALSE(later.submission_id.empty());
+  EXPECT_EQ(Suppressions(AuditEvents()).size(), 3u);
+}
+
+TEST_F(SubmissionRejectionTest, OneClientAddressIsLimitedAcrossMembers) {
+  Services limited = services_;
+  limited.config.max_rejection_evidence_per_client = 3;
+  Mailbox mailbox(limited);
+  const AuthContext alice = LoggedIn(kAlice, alice_totp_);
+  AuthContext bob = LoggedIn(kBob, bob_totp_);
+  ASSERT_EQ(alice.client_address, "127.0.0.1");
+  ASSERT_EQ(bob.client_address, "127.0.0.1");
+  const auto refuse = [&](const AuthContext& who) {
+    SendOutcome outcome;
+    EXPECT_FALSE(mailbox.Send(who, WithoutMuc(), &outcome).ok());
+    return !outcome.submission_id.empty();
+  };
+  EXPECT_TRUE(refuse(alice));
+  EXPECT_TRUE(refuse(alice));
+  EXPECT_TRUE(refuse(bob));
+  EXPECT_FALSE(refuse(bob));  // the address's fourth refusal this hour
+  const auto suppressed = Suppressions(AuditEvents());
+  ASSERT_EQ(suppressed.size(), 1u);
+  EXPECT_EQ(suppressed[0].at("scope"), "client");
+  EXPECT_EQ(suppressed[0].at("key"), "127.0.0.1");
+  EXPECT_EQ(suppressed[0].at("suppressed"), 1);
+
+  // The same member from another address (an IPv6 /64 counts as one) is within its limits.
+  bob.client_address = "2001:db8:1:2::5";
+  EXPECT_TRUE(refuse(bob));
+  bob.client_address = "2001:db8:1:2::6";
+  EXPECT_TRUE(refuse(bob));
+  EXPECT_TRUE(refuse(bob));
+  EXPECT_FALSE(refuse(bob));
+  const auto more = Suppressions(AuditEvents());
+  ASSERT_EQ(more.size(), 2u);
+  EXPECT_EQ(more[1].at("key"), "2001:0db8:0001:0002::/64");
+}
+
 }  // namespace
 }  // namespace sealpost::app

@@ -198,6 +198,10 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("limits", "invitations_per_hour", a.max_invitations_per_hour));
   SP_RETURN_IF_ERROR(
       r.Get("limits", "system_mails_per_address_per_hour", a.max_system_mails_per_address));
+  SP_RETURN_IF_ERROR(r.Get("limits", "rejection_evidence_per_sender_per_hour",
+                           a.max_rejection_evidence_per_sender));
+  SP_RETURN_IF_ERROR(r.Get("limits", "rejection_evidence_per_client_per_hour",
+                           a.max_rejection_evidence_per_client));
   return r.CheckUnknown();
 }
 
@@ -316,6 +320,9 @@ Status Validate(const Config& c) {
   if (retry.lease.count() < 1) return InvalidArgument("mail.lease_seconds must be at least 1");
   if (c.app.max_system_mails_per_address < 1) {
     return InvalidArgument("limits.system_mails_per_address_per_hour must be at least 1");
+  }
+  if (c.app.max_rejection_evidence_per_sender < 1 || c.app.max_rejection_evidence_per_client < 1) {
+    return InvalidArgument("limits.rejection_evidence_per_*_per_hour must be at least 1");
   }
   if (c.throttle.per_account_address < 1 || c.throttle.per_account < 1 ||
       c.throttle.per_address < 1) {

@@ -197,6 +197,29 @@ TEST(ConfigTest, InvitationLimitIsConfigurable) {
   EXPECT_EQ(LoadConfig(std::nullopt, std::nullopt)->app.max_invitations_per_hour, 50);
 }
 
+TEST(ConfigTest, RejectionEvidenceLimitsAreConfigurableAndChecked) {
+  testutil::TempDir dir;
+  const auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->app.max_rejection_evidence_per_sender, 30);
+  EXPECT_EQ(defaults->app.max_rejection_evidence_per_client, 300);
+  auto c = LoadConfig(Write(dir,
+                            "[limits]\nrejection_evidence_per_sender_per_hour = 4\n"
+                            "rejection_evidence_per_client_per_hour = 9\n"),
+                      std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->app.max_rejection_evidence_per_sender, 4);
+  EXPECT_EQ(c->app.max_rejection_evidence_per_client, 9);
+  EXPECT_THAT(
+      LoadConfig(Write(dir, "[limits]\nrejection_evidence_per_sender_per_hour = 0\n"), std::nullopt)
+          .status(),
+      StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(LoadConfig(Write(dir, "[limits]\nrejection_evidence_per_client_per_hour = -1\n"),
+                         std::nullopt)
+                  .status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
 TEST(ConfigTest, TransferLimitIsConfigurableAndChecked) {
   testutil::TempDir dir;
   EXPECT_EQ(LoadConfig(std::nullopt, std::nullopt)->max_transfers, 256u);

@@ -15,7 +15,8 @@ struct EventRow {
   std::string_view name;
 };
 
-// The names are ETSI EN 319 522-1's event names, written in one word.
+// The names are ETSI EN 319 522's event identifiers (the last segment of
+// http://uri.etsi.org/19522/Event/<name>); docs/formats/receipt.md maps each to its clause.
 constexpr std::array<EventRow, 9> kEvents = {{
     {EvidenceEvent::kSubmissionAcceptance, "SubmissionAcceptance"},
     {EvidenceEvent::kSubmissionRejection, "SubmissionRejection"},
@@ -23,10 +24,24 @@ constexpr std::array<EventRow, 9> kEvents = {{
     {EvidenceEvent::kContentConsignmentFailure, "ContentConsignmentFailure"},
     {EvidenceEvent::kContentHandover, "ContentHandover"},
     {EvidenceEvent::kContentHandoverFailure, "ContentHandoverFailure"},
-    {EvidenceEvent::kAcceptanceByRecipient, "AcceptanceByRecipient"},
-    {EvidenceEvent::kRejectionByRecipient, "RejectionByRecipient"},
+    {EvidenceEvent::kConsignmentAcceptance, "ConsignmentAcceptance"},
+    {EvidenceEvent::kConsignmentRejection, "ConsignmentRejection"},
     {EvidenceEvent::kAcceptanceRejectionExpiry, "AcceptanceRejectionExpiry"},
 }};
+
+// Names receipts were issued with before they followed the standard: still read (and written
+// back as they were, so that a parsed document re-encodes to its bytes), never issued.
+constexpr std::array<EventRow, 2> kLegacyEvents = {{
+    {EvidenceEvent::kConsignmentAcceptance, "AcceptanceByRecipient"},
+    {EvidenceEvent::kConsignmentRejection, "RejectionByRecipient"},
+}};
+
+std::string_view LegacyEventName(EvidenceEvent event) {
+  for (const EventRow& r : kLegacyEvents) {
+    if (r.event == event) return r.name;
+  }
+  return "";
+}
 
 // Leaves named in docs/formats/log-entry.md, "Evidence events". message.send and
 // message.portal_reply are one leaf per recipient.
@@ -81,6 +96,9 @@ Status CheckDocument(const EvidenceDocument& d) {
     return InvalidArgument("evidence document: sealed-digest is not 64 lower-case hex digits");
   }
   if (d.time_ms < 0) return InvalidArgument("evidence document: negative time");
+  if (d.legacy_event_name && LegacyEventName(d.event).empty()) {
+    return InvalidArgument("evidence document: this event never had another name");
+  }
   return Status::Ok();
 }
 
@@ -192,9 +210,9 @@ std::span<const std::string_view> LogEventTypes(EvidenceEvent event) {
       return kHandedOver;
     case EvidenceEvent::kContentHandoverFailure:
       return kHandoverFailed;
-    case EvidenceEvent::kAcceptanceByRecipient:
+    case EvidenceEvent::kConsignmentAcceptance:
       return kAccepted;
-    case EvidenceEvent::kRejectionByRecipient:
+    case EvidenceEvent::kConsignmentRejection:
       return kRefused;
     case EvidenceEvent::kAcceptanceRejectionExpiry:
       return kAcceptanceExpired;
@@ -207,7 +225,9 @@ Result<std::string> EncodeEvidenceDocument(const EvidenceDocument& d) {
   std::string out;
   out.reserve(512);
   out.append(kEvidenceDocumentMagic).append("\n");
-  const std::array<std::string, 10> values = {std::string(EvidenceEventName(d.event)),
+  const std::string_view event_name =
+      d.legacy_event_name ? LegacyEventName(d.event) : EvidenceEventName(d.event);
+  const std::array<std::string, 10> values = {std::string(event_name),
                                               d.message_id,
                                               d.sealed_digest_hex,
                                               d.sender,
@@ -249,7 +269,13 @@ Result<EvidenceDocument> ParseEvidenceDocument(std::string_view text) {
     if (!IsFieldText(v[i])) return bad("bad " + std::string(kFieldNames[i]));
   }
   EvidenceDocument d;
-  const auto event = ParseEvidenceEventName(v[0]);
+  auto event = ParseEvidenceEventName(v[0]);
+  if (!event) {
+    for (const EventRow& r : kLegacyEvents) {
+      if (r.name == v[0]) event = r.event;
+    }
+    d.legacy_event_name = event.has_value();
+  }
   if (!event) return bad("unknown event");
   d.event = *event;
   d.message_id = std::string(v[1]);

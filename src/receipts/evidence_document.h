@@ -16,8 +16,11 @@
 // Canonical: one document has exactly one encoding, so ParseEvidenceDocument(b) succeeding
 // implies EncodeEvidenceDocument(that) == b. ASCII keeps Unicode normalisation out of it.
 //
-// The events are those of ETSI EN 319 522-1 (electronic registered delivery, clause 8 "evidence")
-// that Sealpost produces; LogEventTypes() names the audit events (log leaves) that attest each.
+// The events are those of ETSI EN 319 522 (electronic registered delivery: the events of part 1,
+// clause 6, named by their identifiers of part 3) that Sealpost produces; LogEventTypes() names
+// the audit events (log leaves) that attest each. Receipts issued before the names followed the
+// standard say "AcceptanceByRecipient" and "RejectionByRecipient": they still parse (as
+// ConsignmentAcceptance and ConsignmentRejection, with legacy_event_name set) and verify.
 //
 // SECURITY: ParseEvidenceDocument takes untrusted bytes (the content of a receipt) and refuses
 // anything but the exact form. Pure; thread-safe.
@@ -45,8 +48,9 @@ enum class EvidenceEvent : uint8_t {
   kContentConsignmentFailure,  // consignment failed for good (reason: the remote reply)
   kContentHandover,            // the recipient opened it (after log-in or unlock)
   kContentHandoverFailure,     // a guest's pickup not opened in time (reason: "expired")
-  kAcceptanceByRecipient,      // registered mail: the recipient accepted it
-  kRejectionByRecipient,       // … or refused it
+  kConsignmentAcceptance,      // registered mail: the recipient accepted it (was
+                               // "AcceptanceByRecipient")
+  kConsignmentRejection,       // … or refused it (was "RejectionByRecipient")
   kAcceptanceRejectionExpiry,  // … or neither by the deadline (reason: "expired")
 };
 
@@ -56,7 +60,8 @@ enum class DeliveryMethod : uint8_t {
   kPickup,   // a guest notified to fetch it from the portal
 };
 
-// "SubmissionAcceptance", … ("ContentConsignment" etc.); and back (nullopt when unknown).
+// "SubmissionAcceptance", … ("ContentConsignment" etc.); and back (nullopt when unknown; the
+// legacy names are read by ParseEvidenceDocument only).
 std::string_view EvidenceEventName(EvidenceEvent event);
 std::optional<EvidenceEvent> ParseEvidenceEventName(std::string_view name);
 std::string_view DeliveryMethodName(DeliveryMethod method);  // "mailbox", "smtp", "pickup"
@@ -81,6 +86,9 @@ struct EvidenceDocument {
   std::string reason;   // empty: none (written "-")
   std::string log_origin;
   uint64_t log_index = 0;
+  // Read from a receipt issued with the event's former name (above); encoded with it again.
+  // Never set when issuing.
+  bool legacy_event_name = false;
 
   friend bool operator==(const EvidenceDocument&, const EvidenceDocument&) = default;
 };

@@ -79,6 +79,54 @@ TEST(EvidenceDocumentTest, EveryEventHasAnEtsiNameThatRoundTrips) {
   EXPECT_FALSE(ParseEvidenceEventName("Delivery").has_value());
 }
 
+// The identifiers of ETSI EN 319 522 (http://uri.etsi.org/19522/Event/<name>; part 1 clause 6
+// names the events A.1 … E.2), copied from the standard's list, not from the table in the code.
+TEST(EvidenceDocumentTest, EventNamesAreTheStandardsIdentifiers) {
+  const std::pair<EvidenceEvent, std::string_view> expected[] = {
+      {EvidenceEvent::kSubmissionAcceptance, "SubmissionAcceptance"},            // A.1
+      {EvidenceEvent::kSubmissionRejection, "SubmissionRejection"},              // A.2
+      {EvidenceEvent::kConsignmentAcceptance, "ConsignmentAcceptance"},          // C.3
+      {EvidenceEvent::kConsignmentRejection, "ConsignmentRejection"},            // C.4
+      {EvidenceEvent::kAcceptanceRejectionExpiry, "AcceptanceRejectionExpiry"},  // C.5
+      {EvidenceEvent::kContentConsignment, "ContentConsignment"},                // D.1
+      {EvidenceEvent::kContentConsignmentFailure, "ContentConsignmentFailure"},  // D.2
+      {EvidenceEvent::kContentHandover, "ContentHandover"},                      // E.1
+      {EvidenceEvent::kContentHandoverFailure, "ContentHandoverFailure"},        // E.2
+  };
+  for (const auto& [event, name] : expected) EXPECT_EQ(EvidenceEventName(event), name);
+  // The former names are no event name of their own: only a document still reads them.
+  EXPECT_FALSE(ParseEvidenceEventName("AcceptanceByRecipient").has_value());
+  EXPECT_FALSE(ParseEvidenceEventName("RejectionByRecipient").has_value());
+}
+
+// Receipts issued before the rename keep verifying: the former names parse as the standard's
+// event and the document re-encodes to its own bytes (canonical form kept).
+TEST(EvidenceDocumentTest, FormerRegisteredMailNamesStillParseAndRoundTrip) {
+  const std::string good(kSampleText);
+  for (const auto& [former, event] :
+       {std::pair<std::string_view, EvidenceEvent>{"AcceptanceByRecipient",
+                                                   EvidenceEvent::kConsignmentAcceptance},
+        {"RejectionByRecipient", EvidenceEvent::kConsignmentRejection}}) {
+    std::string text = good;
+    text.replace(text.find("SubmissionAcceptance"), 20, former);
+    auto d = ParseEvidenceDocument(text);
+    ASSERT_THAT(d.status(), IsOk()) << former;
+    EXPECT_EQ(d->event, event);
+    EXPECT_TRUE(d->legacy_event_name);
+    auto again = EncodeEvidenceDocument(*d);
+    ASSERT_THAT(again.status(), IsOk());
+    EXPECT_EQ(*again, text);
+    // Issued today, the same event carries its standard name.
+    d->legacy_event_name = false;
+    EXPECT_THAT(*EncodeEvidenceDocument(*d),
+                ::testing::HasSubstr("event: " + std::string(EvidenceEventName(event))));
+  }
+  // No other event had another name: the flag on one of them is refused, not written.
+  EvidenceDocument d = Sample();
+  d.legacy_event_name = true;
+  EXPECT_THAT(EncodeEvidenceDocument(d).status(), StatusIs(ErrorCode::kInvalidArgument));
+}
+
 TEST(EvidenceDocumentTest, LeafMustRecordTheEvent) {
   EvidenceDocument d = Sample();
   tlog::LogEntry entry;
@@ -198,12 +246,12 @@ TEST(EvidenceDocumentTest, RegisteredMailLeavesAttestTheirDecisionForTheirRecipi
     EvidenceEvent attests;
     EvidenceEvent not_attests;
   } cases[] = {
-      {"message.accepted", EvidenceEvent::kAcceptanceByRecipient,
-       EvidenceEvent::kRejectionByRecipient},
+      {"message.accepted", EvidenceEvent::kConsignmentAcceptance,
+       EvidenceEvent::kConsignmentRejection},
       {"message.accepted", EvidenceEvent::kContentHandover,
        EvidenceEvent::kAcceptanceRejectionExpiry},
-      {"message.refused", EvidenceEvent::kRejectionByRecipient,
-       EvidenceEvent::kAcceptanceByRecipient},
+      {"message.refused", EvidenceEvent::kConsignmentRejection,
+       EvidenceEvent::kConsignmentAcceptance},
       {"message.expired", EvidenceEvent::kAcceptanceRejectionExpiry,
        EvidenceEvent::kContentHandoverFailure},
   };

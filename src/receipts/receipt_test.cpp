@@ -37,6 +37,8 @@ constexpr std::string_view kMessageId = "m-0123456789abcdef";
 constexpr std::string_view kExpectedDocumentPrefix =
     "sealpost-evidence/v1\nevent: ContentConsignment\nmessage-id: m-0123456789abcdef\n";
 
+constexpr std::string_view kFormer = "event: AcceptanceByRecipient\n";
+
 class ReceiptTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -308,6 +310,35 @@ TEST_F(ReceiptTest, IssuerRefusesADocumentTheLeafDoesNotRecord) {
   bad.path[0][0] ^= 1;
   EXPECT_THAT(issuer_->IssueWithProof(document_, bad).status(),
               StatusIs(ErrorCode::kUnauthenticated));
+}
+
+// A registered-mail receipt issued before the event names followed ETSI EN 319 522
+// ("AcceptanceByRecipient") still verifies in every part, and reads as ConsignmentAcceptance.
+TEST_F(ReceiptTest, AReceiptWithTheFormerAcceptanceNameStillVerifies) {
+  tlog::LogEvent accepted{kEventMs, "message.accepted", "u-2", std::string(kMessageId),
+                          R"({"recipient":"bob@example.org","method":"mailbox"})"};
+  auto leaf = tlog::EncodeLogEvent(accepted);
+  ASSERT_THAT(leaf.status(), IsOk());
+  const std::vector<tlog::Hash> one{tlog::LeafHash(*leaf)};
+  auto note =
+      tlog::SignCheckpoint({std::string(kOrigin), 1, tlog::RootHash(one), {}}, kOrigin, log_key_);
+  ASSERT_THAT(note.status(), IsOk());
+  const LogProof proof{0, *leaf, {}, *note};
+  document_.event = EvidenceEvent::kConsignmentAcceptance;
+  document_.log_index = 0;
+  document_.legacy_event_name = true;  // as issued then
+  auto receipt = issuer_->IssueWithProof(document_, proof);
+  ASSERT_THAT(receipt.status(), IsOk());
+  ASSERT_NE(std::search(receipt->begin(), receipt->end(), kFormer.begin(), kFormer.end()),
+            receipt->end());
+
+  const ReceiptReport report = VerifyReceipt(*receipt, Options());
+  EXPECT_TRUE(report.valid()) << Failures(report);
+  ASSERT_TRUE(report.document.has_value());
+  EXPECT_EQ(report.document->event, EvidenceEvent::kConsignmentAcceptance);
+  EXPECT_TRUE(report.document->legacy_event_name);
+  // And one byte of it flipped still fails, as for any receipt.
+  EXPECT_FALSE(VerifyReceipt(Flip(*receipt, AsBytes(kFormer), 3), Options()).valid());
 }
 
 TEST_F(ReceiptTest, GarbageIsAStructureFailure) {

@@ -3,8 +3,8 @@ Bob (a member) and to a guest. Until they accept, both see only the notice (send
 deadline): no subject, text or attachment, and the attachment download answers 409
 acceptance-required. Bob accepts and then reads it; the guest, unlocked, refuses. A second
 decision, a decision on a message that is not registered, and an acceptance deadline out of range
-are clear problems. Alice then gets the receipts AcceptanceByRecipient (with ContentHandover) for
-Bob and RejectionByRecipient for the guest, and each verifies with `openssl cms -verify` against
+are clear problems. Alice then gets the receipts ConsignmentAcceptance (with ContentHandover) for
+Bob and ConsignmentRejection for the guest, and each verifies with `openssl cms -verify` against
 the platform root."""
 
 import os
@@ -141,13 +141,13 @@ class RegisteredMailTest(unittest.TestCase):
                      404, "pickup-not-found")
 
         # Alice: the receipts of both decisions, each verifying with stock OpenSSL.
-        wanted = {(BOB, "AcceptanceByRecipient"), (BOB, "ContentHandover"),
-                  (GUEST, "RejectionByRecipient")}
+        wanted = {(BOB, "ConsignmentAcceptance"), (BOB, "ContentHandover"),
+                  (GUEST, "ConsignmentRejection")}
         receipts = self.wait_for_receipts(message_id, wanted)
         events = [(x["recipient"], x["event"]) for x in receipts]
         self.assertEqual(events.count((BOB, "ContentHandover")), 1)
         self.assertNotIn((GUEST, "ContentHandover"), events)
-        self.assertNotIn((GUEST, "AcceptanceByRecipient"), events)
+        self.assertNotIn((GUEST, "ConsignmentAcceptance"), events)
         for n, item in enumerate(x for x in receipts if (x["recipient"], x["event"]) in wanted):
             r = self.alice.client.request("GET", item["href"])
             self.assertEqual(r.status, 200, r.body)

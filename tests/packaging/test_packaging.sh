@@ -2,8 +2,9 @@
 # The service unit and the Debian package (packaging/, docs/operations.md):
 #  - `systemd-analyze verify` finds nothing to say about the unit (any warning fails);
 #  - `systemd-analyze security --offline=yes` rates its exposure at most 2.0 (printed);
-#  - packaging/build-deb.sh builds a .deb from this build directory, whose `dpkg-deb --info` and
-#    `--contents` list the binary, the UI, the unit, the conffile and the maintainer scripts;
+#  - packaging/build-deb.sh builds a .deb with dpkg-buildpackage from this build directory, whose
+#    `dpkg-deb --info` and `--contents` list the binary, the UI, the unit, the conffile and the
+#    maintainer scripts;
 #  - lintian, when installed, reports no error.
 # Usage: test_packaging.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -42,7 +43,7 @@ deb="$(SEALPOST_WEB_DIST="$web" bash "$src/packaging/build-deb.sh" "$build" "$wo
 [ -f "$deb" ] || fail "no package built"
 info="$(dpkg-deb --info "$deb")"
 contents="$(dpkg-deb --contents "$deb")"
-for field in 'Package: sealpost' 'Depends: .*libsodium' 'Depends: .*adduser'; do
+for field in 'Package: sealpost' 'Depends: .*libsodium' 'Depends: .*adduser' 'Installed-Size: [0-9]'; do
   echo "$info" | grep -q "$field" || fail "control lacks $field: $info"
 done
 for path in ./usr/bin/sealpost ./usr/share/sealpost/web/index.html \

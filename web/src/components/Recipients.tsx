@@ -65,6 +65,9 @@ const EVENT: Record<string, string> = {
   ContentConsignmentFailure: 'Receipt: delivery failed',
   ContentHandover: 'Receipt: opened',
   ContentHandoverFailure: 'Receipt: not opened in time',
+  ConsignmentAcceptance: 'Receipt: accepted (registered)',
+  ConsignmentRejection: 'Receipt: refused (registered)',
+  // Receipts issued before 2026-12-05 carry these former names.
   AcceptanceByRecipient: 'Receipt: accepted (registered)',
   RejectionByRecipient: 'Receipt: refused (registered)',
   AcceptanceRejectionExpiry: 'Receipt: not accepted by the deadline',
