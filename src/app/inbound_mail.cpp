@@ -245,6 +245,18 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
 
 }  // namespace
 
+ArrivalChecker CheckWith(const delivery::MailAuthenticator& authenticator) {
+  return [&authenticator](const InboundEnvelope& envelope, std::string_view message,
+                          ReceivedFromOutside& out) {
+    const delivery::MailAuthentication r =
+        authenticator.Check(envelope.client_address, envelope.helo, envelope.mail_from, message);
+    out.spf = r.spf;
+    out.spf_domain = r.spf_domain;
+    out.dkim = r.dkim;
+    out.dkim_domain = r.dkim_domain;
+  };
+}
+
 InboundMail::InboundMail(const Services& services, std::vector<std::string> domains,
                          ArrivalChecker checker, InboundLimits limits)
     : s_(services), domains_(std::move(domains)), checker_(std::move(checker)), limits_(limits) {

@@ -36,6 +36,7 @@
 #include "app/message_codec.h"
 #include "app/services.h"
 #include "core/ids.h"
+#include "delivery/mail_authentication.h"
 
 namespace sealpost::app {
 
@@ -52,6 +53,10 @@ struct InboundEnvelope {
 // "none" rather than fail the message. Called from Commit, on the message in memory.
 using ArrivalChecker = std::function<void(const InboundEnvelope& envelope, std::string_view message,
                                           ReceivedFromOutside& out)>;
+
+// The checker that asks `authenticator` (SPF and DKIM over libunbound); it must outlive the
+// checker.
+ArrivalChecker CheckWith(const delivery::MailAuthenticator& authenticator);
 
 // Attachments and texts of a received message beyond the mailbox limits are left out of the
 // parsed view (the original.eml attachment still holds everything).

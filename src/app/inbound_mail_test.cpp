@@ -252,5 +252,42 @@ TEST_F(InboundMailTest, ArrivalChecksAreSealedIntoTheSummary) {
   EXPECT_EQ(view->header.received->dkim, "fail");
 }
 
+// Stands in for libspf2/libopendkim (delivery/mail_authentication_test.cpp runs them on NSD).
+class FakeAuthenticator final : public delivery::MailAuthenticator {
+ public:
+  delivery::MailAuthentication Check(std::string_view client, std::string_view,
+                                     std::string_view mail_from,
+                                     std::string_view message) const override {
+    seen_client = std::string(client);
+    seen_from = std::string(mail_from);
+    seen_marker = message.find(kMarker) != std::string_view::npos;
+    return {"softfail", "outside.example", "pass", "signer.example"};
+  }
+  mutable std::string seen_client, seen_from;
+  mutable bool seen_marker = false;
+};
+
+TEST_F(InboundMailTest, MailAuthenticatorResultsAreShownOnTheMessage) {
+  FakeAuthenticator fake;
+  InboundMail checked(services_, {"example.org"}, CheckWith(fake));
+  auto id = checked.CheckRecipient("bob@example.org");
+  ASSERT_THAT(id.status(), IsOk());
+  auto message = checked.Begin({"192.0.2.10", "", "alice@outside.example", {*id}});
+  ASSERT_THAT(message.status(), IsOk());
+  ASSERT_THAT((*message)->Append(PlainMail("bob@example.org")), IsOk());
+  auto ids = (*message)->Commit();
+  ASSERT_THAT(ids.status(), IsOk());
+  EXPECT_EQ(fake.seen_client, "192.0.2.10");
+  EXPECT_EQ(fake.seen_from, "alice@outside.example");
+  EXPECT_TRUE(fake.seen_marker);
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  auto view = Mailbox(services_).Read(bob, (*ids)[0].str());
+  ASSERT_THAT(view.status(), IsOk());
+  ASSERT_TRUE(view->header.received.has_value());
+  EXPECT_EQ(view->header.received->spf, "softfail");
+  EXPECT_EQ(view->header.received->dkim, "pass");
+  EXPECT_EQ(view->header.received->dkim_domain, "signer.example");
+}
+
 }  // namespace
 }  // namespace sealpost::app
