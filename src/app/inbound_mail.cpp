@@ -10,6 +10,7 @@
 #include "app/inbound_seal.h"
 #include "app/internal/audit_event.h"
 #include "app/internal/inbound_content.h"
+#include "app/internal/seen_keys.h"
 #include "core/text.h"
 #include "crypto/hash.h"
 #include "crypto/security_policy.h"
@@ -139,6 +140,8 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
   internal::InboundContent content = internal::ReadInboundContent(message, s_.config.limits);
   received.protection = content.protection;
   const std::string original_sha256 = HexEncode(crypto::Sha256(raw.view()));
+  std::vector<store::ContactKeyRecord> seen_keys =
+      internal::SeenKeysOf(message, content.from_email, content.attachments, s_.clock.Now());
   const std::string body_json = EncodeBody(content.body);
   const std::string body_sha256 = HexEncode(crypto::Sha256(AsBytes(body_json)));
   SP_ASSIGN_OR_RETURN(const crypto::SigningKey seal_key, LoadOrCreateInboundSealKey(s_));
@@ -238,6 +241,12 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
   }));
   cleanup.keep = true;
   kept_ = true;
+  // After the commit and best effort: the message is durable whatever happens to the keys.
+  if (!seen_keys.empty()) {
+    for (const UserId& member : envelope_.recipients) {
+      internal::OfferSeenKeys(s_, member, seen_keys);
+    }
+  }
   std::vector<MessageId> ids;
   for (const Prepared& p : prepared) ids.push_back(p.message.id);
   return ids;

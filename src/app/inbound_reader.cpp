@@ -171,10 +171,18 @@ Result<InboundView> InboundReader::Read(const AuthContext& ctx, std::string_view
                    record.fingerprint, decrypted.status().ToString());
       continue;
     }
-    check.state = State::kValid;
     check.signer = decrypted->signer_fingerprint;
-    check.detail = fmt::format("Signed by {} with the key {} from your contacts.", sender->str(),
-                               decrypted->signer_fingerprint);
+    if (record.source == store::ContactKeySource::kSeenInMail && !record.verified_by) {
+      // The key came with earlier mail: it proves the same holder, not who they are.
+      check.state = State::kUnknownSigner;
+      check.detail = fmt::format(
+          "Signed with the key {} seen in earlier mail from {}, which you have not verified.",
+          decrypted->signer_fingerprint, sender->str());
+    } else {
+      check.state = State::kValid;
+      check.detail = fmt::format("Signed by {} with the key {} from your contacts.", sender->str(),
+                                 decrypted->signer_fingerprint);
+    }
     ShowContent(v, original.AsStringView(), decrypted->plaintext.AsStringView(), s_.config.limits);
     return out;
   }

@@ -9,6 +9,7 @@
 #include "app/app_test_fixture.h"
 #include "app/contacts.h"
 #include "app/inbound_mail.h"
+#include "app/key_directory.h"
 #include "crypto/hash.h"
 #include "pgp/pgp_mime.h"
 #include "pgp/testing/gnupg.h"
@@ -247,6 +248,80 @@ TEST_F(InboundReaderTest, PlainMailHasNoSignatureCheck) {
   ASSERT_THAT(view.status(), IsOk());
   EXPECT_FALSE(view->signature.has_value());
   EXPECT_THAT(view->message.body.text, HasSubstr("plain"));
+}
+
+// Plain mail from Gina carrying her key in an Autocrypt header field for `addr`.
+std::string AutocryptMail(const std::string& addr, const std::string& key_binary) {
+  const std::string b64 = Base64Encode(AsBytes(key_binary));
+  std::string folded;
+  for (size_t at = 0; at < b64.size(); at += 72) folded += "\r\n " + b64.substr(at, 72);
+  return std::string("From: Gina <") + kGina + ">\r\nTo: " + kBob +
+         "\r\nSubject: hello\r\nAutocrypt: addr=" + addr +
+         "; prefer-encrypt=mutual; keydata=" + folded + "\r\n\r\nHi Bob.\r\n";
+}
+
+TEST_F(InboundReaderTest, AutocryptKeyIsOfferedAsSeenAndNotTrustedUntilVerified) {
+  Receive(AutocryptMail(kGina, gpg_.Export(gina_fpr_, false)));
+  Contacts contacts(with_);
+  auto listed = contacts.List(*bob_);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  const ContactKeyView seen = listed->front();
+  EXPECT_EQ(seen.source, store::ContactKeySource::kSeenInMail);
+  EXPECT_EQ(SourceName(seen.source), "seen-in-signed-mail");
+  EXPECT_EQ(seen.status, "needs-verification");
+  EXPECT_EQ(seen.address, kGina);
+  EXPECT_EQ(seen.fingerprint, gina_fpr_);
+  EXPECT_TRUE(AuditHas("contact_key_seen"));
+  // Not used to encrypt to Gina.
+  KeyDirectory directory(with_, KeyDirectoryOptions{""});
+  auto usable = directory.UsableKeysFor(bob_->user.id, *EmailAddress::Parse(kGina));
+  ASSERT_THAT(usable.status(), IsOk());
+  EXPECT_FALSE(usable->openpgp.has_value());
+
+  // Her encrypted mail opens, but her signature counts only once Bob verified the key.
+  const MessageId id = Receive(PgpMail());
+  auto view = InboundReader(with_, "").Read(*bob_, id.str());
+  ASSERT_THAT(view.status(), IsOk());
+  ASSERT_TRUE(view->signature.has_value());
+  EXPECT_EQ(view->signature->state, State::kUnknownSigner);
+  EXPECT_THAT(view->message.body.text, HasSubstr(kMarker));
+  ASSERT_THAT(contacts.Verify(*bob_, seen.id, gina_fpr_).status(), IsOk());
+  view = InboundReader(with_, "").Read(*bob_, id.str());
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->signature->state, State::kValid);
+  usable = directory.UsableKeysFor(bob_->user.id, *EmailAddress::Parse(kGina));
+  ASSERT_THAT(usable.status(), IsOk());
+  EXPECT_TRUE(usable->openpgp.has_value());
+
+  // Seen again: not offered twice.
+  Receive(AutocryptMail(kGina, gpg_.Export(gina_fpr_, false)));
+  listed = contacts.List(*bob_);
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_EQ(listed->size(), 1u);
+}
+
+TEST_F(InboundReaderTest, AutocryptForAnotherAddressThanFromIsIgnored) {
+  Receive(AutocryptMail("mallory@partner.example", gpg_.Export(gina_fpr_, false)));
+  auto listed = Contacts(with_).List(*bob_);
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_TRUE(listed->empty());
+}
+
+TEST_F(InboundReaderTest, AttachedPublicKeyIsOfferedAsSeen) {
+  const std::string armored = gpg_.Export(gina_fpr_);
+  Receive(std::string("From: ") + kGina + "\r\nTo: " + kBob +
+          "\r\nSubject: my key\r\nMIME-Version: 1.0\r\n"
+          "Content-Type: multipart/mixed; boundary=\"k\"\r\n\r\n"
+          "--k\r\nContent-Type: text/plain\r\n\r\nMy key is attached.\r\n"
+          "--k\r\nContent-Type: application/pgp-keys; name=\"gina.asc\"\r\n"
+          "Content-Disposition: attachment; filename=\"gina.asc\"\r\n\r\n" +
+          Crlf(armored) + "--k--\r\n");
+  auto listed = Contacts(with_).List(*bob_);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().source, store::ContactKeySource::kSeenInMail);
+  EXPECT_EQ(listed->front().fingerprint, gina_fpr_);
 }
 
 }  // namespace

@@ -254,7 +254,7 @@ export interface ContactKey {
   issuer?: string;
   not_before: string;
   not_after: string | null;
-  source: 'upload' | 'signed-mail';
+  source: 'upload' | 'signed-mail' | 'seen-in-signed-mail';
   organisation: boolean;
   added_by: string;
   added_at: string;
