@@ -351,6 +351,16 @@ export interface MessageHeader {
   registered?: RegisteredStatus;
   // A message to a new member not yet re-sealed into their mailbox (only id, from, created_at).
   waiting?: boolean;
+  // Mail received from outside by the inbound gateway: what it saw on arrival.
+  received?: Received;
+}
+
+export interface Received {
+  envelope_from: string;
+  client_address: string;
+  spf: { result: string; domain: string };
+  dkim: { result: string; domain: string };
+  protection: string;
 }
 
 export interface AttachmentInfo {
