@@ -5,6 +5,7 @@
 
 #include "app/internal/contact_trust.h"
 #include "app/internal/inbound_content.h"
+#include "app/internal/seen_keys.h"
 #include "keys/member_keys.h"
 #include "mime/message_parser.h"
 #include "pgp/encryptor.h"
@@ -145,6 +146,10 @@ Result<InboundView> InboundReader::Read(const AuthContext& ctx, std::string_view
         break;
     }
     ShowContent(v, original.AsStringView(), opened->content.AsStringView(), s_.config.limits);
+    // The signer's certificate, for the member's contacts (best effort; not twice).
+    if (auto seen = internal::SeenSignerCertificate(opened->signer, *sender)) {
+      internal::OfferSeenKeys(s_, ctx.user.id, {std::move(*seen)});
+    }
     return out;
   }
 

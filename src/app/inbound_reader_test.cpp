@@ -168,6 +168,18 @@ TEST_F(InboundReaderTest, SmimeMailIsDecryptedWhenOpenedAndItsSignerShownValid) 
   EXPECT_THAT(view->message.body.text, HasSubstr(kMarker));
   EXPECT_EQ(view->message.header.subject, "Contract");
   EXPECT_EQ(view->message.header.received->protection, "smime");
+  // Carol's certificate is offered in Bob's contacts; it chains, so it is trusted.
+  auto listed = Contacts(with_).List(*bob_);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().address, kCarol);
+  EXPECT_EQ(listed->front().source, store::ContactKeySource::kSeenInMail);
+  EXPECT_EQ(listed->front().status, "trusted");
+  // Opened again: not offered twice.
+  ASSERT_THAT(InboundReader(with_, "").Read(*bob_, id.str()).status(), IsOk());
+  listed = Contacts(with_).List(*bob_);
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_EQ(listed->size(), 1u);
 }
 
 TEST_F(InboundReaderTest, SmimeSignerWithoutAnchorIsUnknown) {
@@ -177,6 +189,11 @@ TEST_F(InboundReaderTest, SmimeSignerWithoutAnchorIsUnknown) {
   ASSERT_TRUE(view->signature.has_value());
   EXPECT_EQ(view->signature->state, State::kUnknownSigner) << view->signature->detail;
   EXPECT_THAT(view->message.body.text, HasSubstr(kMarker));
+  // Offered, but it chains to nothing: it needs Bob's verification before it is used.
+  auto listed = Contacts(with_).List(*bob_);
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().status, "needs-verification");
 }
 
 TEST_F(InboundReaderTest, SmimeFlippedByteIsShownBrokenAndWithheld) {

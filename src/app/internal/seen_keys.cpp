@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -82,6 +83,28 @@ std::optional<store::ContactKeyRecord> Record(ByteView key, const EmailAddress& 
 }
 
 }  // namespace
+
+std::optional<store::ContactKeyRecord> SeenSignerCertificate(const smime::CertificateChain& signer,
+                                                             const EmailAddress& sender) {
+  const smime::Certificate& leaf = signer.leaf;
+  bool names_sender = false;
+  for (const EmailAddress& a : leaf.email_addresses()) names_sender = names_sender || a == sender;
+  if (!names_sender) return std::nullopt;
+  store::ContactKeyRecord r;
+  r.address = sender.str();
+  r.kind = store::ContactKeyKind::kSmime;
+  r.material = leaf.der();
+  for (const smime::Certificate& c : signer.chain) r.chain_pem += c.ToPem();
+  r.fingerprint = leaf.FingerprintHex();
+  const smime::PublicKeyInfo& k = leaf.key();
+  r.algorithm = k.type == smime::KeyType::kRsa  ? fmt::format("RSA {}", k.bits)
+                : k.type == smime::KeyType::kEc ? "EC " + k.curve
+                                                : "other";
+  r.not_before = leaf.not_before();
+  r.not_after = leaf.not_after();
+  r.source = store::ContactKeySource::kSeenInMail;
+  return r;
+}
 
 std::vector<store::ContactKeyRecord> SeenKeysOf(std::string_view message,
                                                 std::string_view from_email,
