@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include "app/app_test_fixture.h"
 #include "app/mailbox.h"
 
@@ -143,6 +146,34 @@ TEST_F(InboundFaceTest, TooLargeWhileStreamingIs552) {
   EXPECT_EQ(s->Commit().code, 552);
   s.reset();
   EXPECT_EQ(InboxSize(), 0u);
+}
+
+// A figure, not a benchmark (bench/ has the SMTP load drivers): messages of 10 KiB through one
+// session, each durable and encrypted before its 250.
+TEST_F(InboundFaceTest, AcceptRateFigure) {
+  std::string mail = std::string(kMail);
+  mail.pop_back();
+  mail.pop_back();
+  while (mail.size() < 10 * 1024)
+    mail += "\r\nfiller line of an ordinary ten kibibyte message body";
+  mail += "\r\n";
+  auto session = OpenSession();
+  constexpr int kMessages = 40;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_EQ(session->MailFrom("alice@outside.example", {}).code, 250);
+    ASSERT_EQ(session->RcptTo("bob@example.org").code, 250);
+    auto sink = session->BeginMessage();
+    auto& s = std::get<std::unique_ptr<MessageSink>>(sink);
+    ASSERT_THAT(s->Append(mail), IsOk());
+    ASSERT_EQ(s->Commit().code, 250);
+    session->Reset();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("inbound: %d messages of %zu bytes in %.2f s: %.1f messages/s (one session)\n",
+              kMessages, mail.size(), seconds, kMessages / seconds);
+  EXPECT_EQ(InboxSize(), static_cast<size_t>(kMessages));
 }
 
 }  // namespace
