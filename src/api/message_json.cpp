@@ -7,6 +7,22 @@ namespace sealpost::api {
 
 using nlohmann::json;
 
+namespace {
+
+const char* SealKindName(app::SealKind kind) {
+  switch (kind) {
+    case app::SealKind::kPortal:
+      return "portal";
+    case app::SealKind::kInbound:
+      return "inbound";
+    case app::SealKind::kMember:
+      break;
+  }
+  return "member";
+}
+
+}  // namespace
+
 json MessageHeaderJson(const app::MessageHeader& h) {
   json out = {{"id", h.id.str()},
               {"folder", h.folder == store::Folder::kInbox ? "inbox" : "sent"},
@@ -20,8 +36,15 @@ json MessageHeaderJson(const app::MessageHeader& h) {
               {"seal",
                {{"status", h.seal == app::SealState::kValid ? "valid" : "invalid"},
                 {"signer", h.from_email},
-                {"kind", h.sealed_by_portal ? "portal" : "member"}}}};
+                {"kind", SealKindName(h.seal_kind)}}}};
   if (!h.in_reply_to.empty()) out["in_reply_to"] = h.in_reply_to;
+  if (const auto& r = h.received) {
+    out["received"] = {{"envelope_from", r->envelope_from},
+                       {"client_address", r->client_address},
+                       {"spf", {{"result", r->spf}, {"domain", r->spf_domain}}},
+                       {"dkim", {{"result", r->dkim}, {"domain", r->dkim_domain}}},
+                       {"protection", r->protection}};
+  }
   if (h.registered) {
     static constexpr const char* kStates[] = {"pending", "accepted", "refused", "expired"};
     json registered = {{"state", kStates[static_cast<int>(h.registered->state)]},

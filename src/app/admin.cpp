@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/inbound_seal.h"
 #include "app/internal/audit_event.h"
 #include "app/outbound_mail.h"
 #include "app/portal_author.h"
@@ -87,7 +88,9 @@ Result<AccountPage> Admin::ListAccounts(const Caller& ctx, std::string_view curs
 Status Admin::SetDisabled(const Caller& ctx, std::string_view user_id, bool disabled) {
   SP_RETURN_IF_ERROR(access_.RequireSomewhere(ctx, Permission::kManageUsers));
   auto id = UserId::Parse(user_id);
-  if (!id.ok() || *id == kPortalSenderId) return NotFound("user not found");
+  if (!id.ok() || *id == kPortalSenderId || *id == kInboundSenderId) {
+    return NotFound("user not found");
+  }
   SP_ASSIGN_OR_RETURN(const store::UserRecord target, s_.store.accounts().GetUser(*id));
   SP_RETURN_IF_ERROR(access_.RequireForUser(ctx, Permission::kManageUsers, target));
   if (disabled && *id == ctx.user.id) {
@@ -208,7 +211,9 @@ Result<store::UserRecord> Admin::RoleTarget(const Caller& ctx, std::string_view 
   }
   SP_RETURN_IF_ERROR(access_.Require(ctx, Permission::kManageRoles, domain));
   auto id = UserId::Parse(user_id);
-  if (!id.ok() || *id == kPortalSenderId) return NotFound("user not found");
+  if (!id.ok() || *id == kPortalSenderId || *id == kInboundSenderId) {
+    return NotFound("user not found");
+  }
   SP_ASSIGN_OR_RETURN(store::UserRecord target, s_.store.accounts().GetUser(*id));
   SP_RETURN_IF_ERROR(access_.RequireForUser(ctx, Permission::kManageRoles, target));
   if (target.id == ctx.user.id) {

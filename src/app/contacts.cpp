@@ -207,6 +207,7 @@ std::string_view KindName(store::ContactKeyKind kind) {
 }
 
 std::string_view SourceName(store::ContactKeySource source) {
+  if (source == store::ContactKeySource::kSeenInMail) return "seen-in-signed-mail";
   return source == store::ContactKeySource::kSignedMail ? "signed-mail" : "upload";
 }
 

@@ -76,8 +76,9 @@ inline constexpr size_t kMaxRevokeReasonBytes = 500;
 inline constexpr const char* kRevocationCertificateReason =
     "the key holder's OpenPGP revocation signature was imported";
 
-std::string_view KindName(store::ContactKeyKind kind);        // "smime", "openpgp"
-std::string_view SourceName(store::ContactKeySource source);  // "upload", "signed-mail"
+std::string_view KindName(store::ContactKeyKind kind);  // "smime", "openpgp"
+// "upload", "signed-mail", "seen-in-signed-mail"
+std::string_view SourceName(store::ContactKeySource source);
 
 class Contacts final {
  public:

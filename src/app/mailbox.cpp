@@ -11,6 +11,7 @@
 
 #include "app/guest_notice.h"
 #include "app/guests.h"
+#include "app/inbound_seal.h"
 #include "app/internal/address_keys.h"
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
@@ -104,7 +105,7 @@ struct Mailbox::Opened {
   MessageSummary summary;
   crypto::DataKey data_key;
   SealState seal = SealState::kInvalid;
-  bool by_portal = false;
+  SealKind kind = SealKind::kMember;
 };
 
 Result<std::unique_ptr<UploadSession>> Mailbox::BeginUpload(const AuthContext& ctx,
@@ -534,10 +535,13 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
   if (!summary.ok() || summary->id != message.id) return Corruption(kIntegrityFailure);
 
   Opened opened{std::move(*summary), std::move(data_key), SealState::kInvalid};
-  // A portal reply is sealed by the platform for the guest address it names (portal_author.h).
-  opened.by_portal = message.sender_id == kPortalSenderId;
+  // A portal reply is sealed by the platform for the guest address it names (portal_author.h),
+  // mail from outside by the inbound gateway for the sender it names (inbound_seal.h).
+  if (message.sender_id == kPortalSenderId) opened.kind = SealKind::kPortal;
+  if (message.sender_id == kInboundSenderId) opened.kind = SealKind::kInbound;
   auto sender = s_.store.accounts().GetUser(message.sender_id);
-  if (sender.ok() && (opened.by_portal || sender->email == opened.summary.from_email)) {
+  if (sender.ok() &&
+      (opened.kind != SealKind::kMember || sender->email == opened.summary.from_email)) {
     auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
     if (verify_key.ok() &&
         crypto::Verify(*verify_key, SealStatement(opened.summary).view(), opened.summary.seal)
@@ -551,7 +555,7 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
 namespace {
 
 MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, SealState seal,
-                       bool by_portal) {
+                       SealKind kind) {
   MessageHeader h;
   h.id = s.id;
   h.folder = e.folder;
@@ -563,7 +567,8 @@ MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, Se
   h.subject = s.subject;
   h.attachment_count = s.attachments.size();
   h.seal = seal;
-  h.sealed_by_portal = by_portal;
+  h.seal_kind = kind;
+  h.received = s.received;
   h.thread_id = ThreadOf(s);
   h.in_reply_to = s.in_reply_to;
   return h;
@@ -636,7 +641,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
                            item.entry.created_at};
       auto opened = Open(keys, item);
       if (opened.ok()) {
-        listed.header = HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
+        listed.header = HeaderOf(opened->summary, item.entry, opened->seal, opened->kind);
         SP_RETURN_IF_ERROR(WithholdForReader(ctx, item.entry, *listed.header));
       }
       page.items.push_back(std::move(listed));
@@ -659,8 +664,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
       ++scanned;
       auto opened = Open(keys, item);
       if (opened.ok()) {
-        MessageHeader header =
-            HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
+        MessageHeader header = HeaderOf(opened->summary, item.entry, opened->seal, opened->kind);
         SP_RETURN_IF_ERROR(WithholdForReader(ctx, item.entry, header));
         if (Matches(header, *lowered_query)) {
           page.items.push_back({item.message.id, std::move(header), item.entry.folder,
@@ -725,7 +729,7 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
 
 MessageView Mailbox::ViewOf(const Opened& opened, const store::MailboxEntry& entry,
                             MessageBody body) {
-  MessageView view{HeaderOf(opened.summary, entry, opened.seal, opened.by_portal), {}, {}};
+  MessageView view{HeaderOf(opened.summary, entry, opened.seal, opened.kind), {}, {}};
   if (opened.seal != SealState::kValid) {
     view.withheld = Withheld::kSealBroken;
     return view;

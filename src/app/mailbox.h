@@ -84,6 +84,10 @@ struct SendOutcome {
 };
 
 enum class SealState { kValid, kInvalid };
+// Whose key sealed a message: its sending member's; the platform's on behalf of a guest (a reply
+// from the portal: app/portal_author.h); the platform's inbound gateway, which received it from
+// outside (app/inbound_seal.h: the seal vouches for what arrived, not for the sender).
+enum class SealKind { kMember, kPortal, kInbound };
 
 // A registered message as its recipient sees it (app/registered_mail.h).
 struct RegisteredStatus {
@@ -103,8 +107,9 @@ struct MessageHeader {
   std::string subject;
   size_t attachment_count = 0;
   SealState seal = SealState::kInvalid;
-  // The seal is the platform's on behalf of a guest (a reply from the portal), not a member's.
-  bool sealed_by_portal = false;
+  SealKind seal_kind = SealKind::kMember;
+  // Mail received from outside: what the gateway saw at arrival (SPF, DKIM…).
+  std::optional<ReceivedFromOutside> received;
   std::string thread_id;
   std::string in_reply_to;
   // Registered mail for the reader; while not accepted, the header holds only id, folder,

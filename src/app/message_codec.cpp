@@ -29,6 +29,15 @@ json SummaryWithoutSeal(const MessageSummary& s) {
   // Only when set, so that summaries written before threads existed keep their seal statement.
   if (!s.in_reply_to.empty()) j["in_reply_to"] = s.in_reply_to;
   if (!s.thread_id.empty()) j["thread"] = s.thread_id;
+  if (const auto& r = s.received) {
+    j["received"] = {{"envelope_from", r->envelope_from},
+                     {"client", r->client_address},
+                     {"spf", r->spf},
+                     {"spf_domain", r->spf_domain},
+                     {"dkim", r->dkim},
+                     {"dkim_domain", r->dkim_domain},
+                     {"protection", r->protection}};
+  }
   return j;
 }
 
@@ -111,6 +120,14 @@ Result<MessageSummary> DecodeSummary(std::string_view text) {
       SP_ASSIGN_OR_RETURN(const MessageId thread,
                           MessageId::Parse(j.at("thread").get<std::string>()));
       s.thread_id = thread.str();
+    }
+    if (j.contains("received")) {
+      const json& r = j.at("received");
+      s.received = ReceivedFromOutside{
+          r.at("envelope_from").get<std::string>(), r.at("client").get<std::string>(),
+          r.at("spf").get<std::string>(),           r.at("spf_domain").get<std::string>(),
+          r.at("dkim").get<std::string>(),          r.at("dkim_domain").get<std::string>(),
+          r.at("protection").get<std::string>()};
     }
     SP_ASSIGN_OR_RETURN(s.seal, Base64Decode(j.at("seal").get<std::string>()));
     return s;

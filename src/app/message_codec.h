@@ -14,6 +14,7 @@
 // their memory unwiped. The summary plaintext itself only lives in SecretBytes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,18 @@ struct AttachmentMeta {
   crypto::BlobKey key;  // the attachment's blob key (inside the encrypted summary only)
 };
 
+// What the inbound gateway saw when it received a message from outside (app/inbound_mail.h),
+// under the seal; absent for every other message. Texts are the gateway's own words.
+struct ReceivedFromOutside {
+  std::string envelope_from;   // MAIL FROM; empty for the null reverse path
+  std::string client_address;  // the sending server's IP address
+  std::string spf;             // "pass", "fail", "softfail", "neutral", "none", "temperror"…
+  std::string spf_domain;      // the domain SPF checked (MAIL FROM's, else the HELO name)
+  std::string dkim;            // "pass", "fail", "none"
+  std::string dkim_domain;     // d= of the signature judged
+  std::string protection;      // "", "smime", "openpgp": opened when the member reads it
+};
+
 struct MessageSummary {
   MessageId id;
   std::string from_email;
@@ -47,6 +60,7 @@ struct MessageSummary {
   // message that starts a thread (its own id is then the thread id); under the seal when set.
   std::string in_reply_to;
   std::string thread_id;
+  std::optional<ReceivedFromOutside> received;
   Bytes seal;  // Ed25519 signature
 };
 

@@ -1,5 +1,6 @@
 #include "cmd/serve.h"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "api/api.h"
 #include "app/accounts.h"
 #include "app/evidence_package.h"
+#include "app/inbound_mail.h"
 #include "app/key_directory.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
@@ -31,7 +33,9 @@
 #include "cmd/periodic_task.h"
 #include "cmd/smtp_gateway.h"
 #include "cmd/time_stamper.h"
+#include "crypto/security_policy.h"
 #include "delivery/dkim_signer.h"
+#include "delivery/mail_authentication.h"
 #include "delivery/mailer.h"
 #include "delivery/mx_resolver.h"
 #include "delivery/tls_direct_sender.h"
@@ -44,6 +48,7 @@
 #include "platform/filesystem.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
+#include "smtp/inbound_face.h"
 #include "telemetry/log_format.h"
 #include "telemetry/metrics.h"
 #include "tlog/note.h"
@@ -420,7 +425,24 @@ int Serve(const Config& config) {
   // [smtp]: the SMTP gateway (cmd/smtp_gateway.h, docs/smtp-gateway.md). An enabled listener
   // starts once its face is registered here (listener name → factory); the faces come with
   // their parts of the gateway. Declared after everything a face uses, so it stops first.
-  const SmtpFaces smtp_faces = {};
+  // inbound (app/inbound_mail.h): the MX of every domain that has members; SPF and DKIM through
+  // the [delivery] DNS resolver.
+  delivery::DnsResolverOptions inbound_dns;
+  inbound_dns.resolver = config.delivery_dns_resolver;
+  inbound_dns.trust_anchor_file = config.delivery_dns_trust_anchor_file;
+  auto mail_authenticator = delivery::MakeMailAuthenticator(inbound_dns);
+  if (!mail_authenticator.ok()) return Fail("inbound mail DNS", mail_authenticator.status());
+  const auto inbound_listener = config.smtp.listeners.find("inbound");
+  const app::InboundMail inbound_mail(
+      services, {}, app::CheckWith(**mail_authenticator),
+      {inbound_listener == config.smtp.listeners.end()
+           ? 0
+           : std::min<uint64_t>(inbound_listener->second.max_message_bytes,
+                                crypto::policy::kMimeParse.max_message_bytes)});
+  const SmtpFaces smtp_faces = {{"inbound", [&]() -> Result<std::shared_ptr<smtp::Face>> {
+                                   return std::shared_ptr<smtp::Face>(
+                                       std::make_shared<smtp::InboundFace>(inbound_mail));
+                                 }}};
   auto smtp_tls = LoadOrCreateTlsIdentity(config, fs);
   if (!smtp_tls.ok()) return Fail("SMTP TLS certificate", smtp_tls.status());
   auto smtp_server = StartSmtpGateway(config.smtp, smtp_faces, std::move(smtp_tls->certificate_pem),

@@ -81,6 +81,9 @@ inline constexpr std::string_view kMasterPurposeOutboundMail = "outbound-mail/";
 inline constexpr std::string_view kMasterPurposeSecureCopy = "secure-copy/";
 // The platform's Ed25519 seed that seals portal replies; also its platform_keys row name.
 inline constexpr std::string_view kMasterPurposeGuestSeal = "guest-seal";
+// The platform's Ed25519 seed that seals mail received from outside (app/inbound_seal.h); also
+// its platform_keys row name.
+inline constexpr std::string_view kMasterPurposeInboundSeal = "inbound-seal";
 // The audit log's Ed25519 signing seed; also its platform_keys row name.
 inline constexpr std::string_view kMasterPurposeAuditSigning = "audit-signing";
 
@@ -107,10 +110,11 @@ inline constexpr std::array<std::string_view, 15> kAllAdLabels = {kAdUmk,
                                                                   kAdPickupShareKey,
                                                                   kAdBlob,
                                                                   kAdMasterWrap};
-inline constexpr std::array<std::string_view, 9> kAllMasterPurposes = {
+inline constexpr std::array<std::string_view, 10> kAllMasterPurposes = {
     kMasterPurposeTotp,         kMasterPurposeOutboundMail,      kMasterPurposeSecureCopy,
     kMasterPurposeGuestSeal,    kMasterPurposeAuditSigning,      kMasterPurposePkiRootCa,
-    kMasterPurposePkiIssuingCa, kMasterPurposePkiEvidenceSigner, kMasterPurposePkiTsa};
+    kMasterPurposePkiIssuingCa, kMasterPurposePkiEvidenceSigner, kMasterPurposePkiTsa,
+    kMasterPurposeInboundSeal};
 
 // label ‖ "|" ‖ parts[0] ‖ "|" ‖ parts[1] … — the associated data of one record.
 inline std::string BindAd(std::string_view label, std::initializer_list<std::string_view> parts) {

@@ -26,7 +26,10 @@ using TrustAnchorId = Id<struct TrustAnchorIdTag>;
 
 // Stored as integers: never renumber.
 enum class ContactKeyKind : uint8_t { kSmime = 1, kOpenPgp = 2 };
-enum class ContactKeySource : uint8_t { kUpload = 1, kSignedMail = 2 };
+// kSignedMail: a member imported the certificates of a signed mail; kSeenInMail: the inbound
+// gateway found the key in mail to the member (app/internal/seen_keys.h), offered but not
+// trusted until the member verifies it (or, for a certificate, it chains to an anchor).
+enum class ContactKeySource : uint8_t { kUpload = 1, kSignedMail = 2, kSeenInMail = 3 };
 
 struct ContactKeyRecord {
   ContactKeyId id;

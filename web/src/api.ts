@@ -254,7 +254,7 @@ export interface ContactKey {
   issuer?: string;
   not_before: string;
   not_after: string | null;
-  source: 'upload' | 'signed-mail';
+  source: 'upload' | 'signed-mail' | 'seen-in-signed-mail';
   organisation: boolean;
   added_by: string;
   added_at: string;
@@ -351,6 +351,16 @@ export interface MessageHeader {
   registered?: RegisteredStatus;
   // A message to a new member not yet re-sealed into their mailbox (only id, from, created_at).
   waiting?: boolean;
+  // Mail received from outside by the inbound gateway: what it saw on arrival.
+  received?: Received;
+}
+
+export interface Received {
+  envelope_from: string;
+  client_address: string;
+  spf: { result: string; domain: string };
+  dkim: { result: string; domain: string };
+  protection: string;
 }
 
 export interface AttachmentInfo {

@@ -107,6 +107,11 @@ KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
     return Refused(std::string(pgp::KeyProblemName(imported.problem())),
                    imported.status().message());
   }
+  // A key the gateway found in mail proves nothing about its holder until the member compared
+  // its fingerprint with them.
+  if (key.source == store::ContactKeySource::kSeenInMail && !key.verified_by) {
+    return {KeyStatus::kNeedsVerification, "", "seen in signed mail, not verified yet", false};
+  }
   return {KeyStatus::kTrusted, "", "", false};
 }
 

@@ -19,6 +19,14 @@ export function SealBanner({ status, signer, kind }: { status: SealStatus; signe
       </p>
     );
   }
+  if (status === 'valid' && kind === 'inbound') {
+    return (
+      <p class="seal-banner seal-ok" data-testid="seal">
+        <span aria-hidden="true">✔ </span>Received from outside by the mail gateway as from {signer}
+        — sealed on arrival, unchanged since; the sender's identity is not proven by this seal
+      </p>
+    );
+  }
   if (status === 'valid') {
     return (
       <p class="seal-banner seal-ok" data-testid="seal">

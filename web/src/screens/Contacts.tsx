@@ -179,7 +179,12 @@ export function Contacts() {
                   <br />
                   <span class="hint">
                     {k.not_after ? `Valid until ${formatTime(k.not_after)} · ` : ''}
-                    {k.source === 'signed-mail' ? 'from a signed mail' : 'uploaded'} {formatTime(k.added_at)}
+                    {k.source === 'seen-in-signed-mail'
+                      ? 'seen in signed mail (not trusted until you verify it)'
+                      : k.source === 'signed-mail'
+                        ? 'from a signed mail'
+                        : 'uploaded'}{' '}
+                    {formatTime(k.added_at)}
                   </span>
                   {k.status === 'needs-verification' && !k.organisation && (
                     <VerifyKey entry={k} onVerified={load} />

@@ -55,6 +55,15 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
       {justSent && <Notice>Message sent and sealed.</Notice>}
       <h1 tabIndex={-1}>{awaiting ? 'Registered mail' : msg.subject || '(no subject)'}</h1>
       <SealBanner status={msg.seal.status} signer={msg.seal.signer} kind={msg.seal.kind} />
+      {msg.received && (
+        <p class="hint" data-testid="received">
+          Received from {msg.received.client_address}
+          {msg.received.envelope_from ? ` (sender ${msg.received.envelope_from})` : ' (a bounce)'}: SPF{' '}
+          {msg.received.spf.result}
+          {msg.received.spf.domain ? ` for ${msg.received.spf.domain}` : ''} · DKIM {msg.received.dkim.result}
+          {msg.received.dkim.domain ? ` for ${msg.received.dkim.domain}` : ''}
+        </p>
+      )}
       {msg.registered && (
         <RegisteredNotice registered={msg.registered} from={sender(msg.from)}
                           onAccept={async () => setMsg(await api.acceptRegistered(msg.id))}

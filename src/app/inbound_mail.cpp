@@ -1,0 +1,317 @@
+#include "app/inbound_mail.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "app/access.h"
+#include "app/inbound_seal.h"
+#include "app/internal/audit_event.h"
+#include "app/internal/inbound_content.h"
+#include "app/internal/seen_keys.h"
+#include "core/text.h"
+#include "crypto/hash.h"
+#include "crypto/security_policy.h"
+#include "keys/data_key.h"
+#include "platform/rng.h"
+
+namespace sealpost::app {
+namespace {
+
+constexpr const char* kActor = "inbound-gateway";
+
+// One blob written for a message being stored: removed again unless the store committed.
+struct WrittenBlob {
+  BlobId id;
+  uint64_t stored_size = 0;
+};
+
+// Writes `bytes` into a new blob under a new key.
+Result<std::pair<WrittenBlob, crypto::BlobKey>> WriteBlob(const Services& s, ByteView bytes) {
+  BlobId id = platform::NewId<BlobId>(s.rng);
+  crypto::BlobKey key = crypto::BlobKey::Generate();
+  SP_ASSIGN_OR_RETURN(auto writer, s.blobs.Create(id, key));
+  for (size_t at = 0; at < bytes.size(); at += blob::kChunkBytes) {
+    const Status st =
+        writer->Write(bytes.subspan(at, std::min(blob::kChunkBytes, bytes.size() - at)));
+    if (!st.ok()) {
+      writer->Abort();
+      return st;
+    }
+  }
+  auto size = writer->Commit();
+  if (!size.ok()) return size.status();
+  return std::make_pair(WrittenBlob{std::move(id), *size}, std::move(key));
+}
+
+class SpooledMessage final : public InboundMessage {
+ public:
+  SpooledMessage(const Services& s, InboundEnvelope envelope, const ArrivalChecker& checker,
+                 uint64_t max_bytes, BlobId spool_id, crypto::BlobKey spool_key,
+                 std::unique_ptr<blob::BlobWriter> writer)
+      : s_(s),
+        envelope_(std::move(envelope)),
+        checker_(checker),
+        max_bytes_(max_bytes),
+        spool_id_(std::move(spool_id)),
+        spool_key_(std::move(spool_key)),
+        writer_(std::move(writer)) {}
+
+  ~SpooledMessage() override {
+    if (writer_) writer_->Abort();
+    if (spool_committed_ && !kept_) (void)s_.blobs.Remove(spool_id_);
+  }
+
+  Status Append(std::string_view bytes) override {
+    if (!writer_) return Internal("the message was already ended");
+    if (bytes.size() > max_bytes_ - size_) {
+      writer_->Abort();
+      writer_.reset();
+      return TooLarge(fmt::format("the message is larger than {} bytes", max_bytes_));
+    }
+    const Status st = writer_->Write(AsBytes(bytes));
+    if (!st.ok()) {
+      writer_->Abort();
+      writer_.reset();
+      return st;
+    }
+    size_ += bytes.size();
+    return Status::Ok();
+  }
+
+  Result<std::vector<MessageId>> Commit() override;
+
+ private:
+  Result<crypto::SecretBytes> ReadSpool();
+
+  const Services& s_;
+  InboundEnvelope envelope_;
+  const ArrivalChecker& checker_;
+  uint64_t max_bytes_;
+  uint64_t size_ = 0;
+  BlobId spool_id_;
+  // The spool's key: random, in zeroizing memory, never stored on its own (the first recipient's
+  // copy keeps it, sealed in its summary).
+  crypto::BlobKey spool_key_;
+  std::unique_ptr<blob::BlobWriter> writer_;
+  bool spool_committed_ = false;
+  bool kept_ = false;
+};
+
+Result<crypto::SecretBytes> SpooledMessage::ReadSpool() {
+  SP_ASSIGN_OR_RETURN(auto reader, s_.blobs.Open(spool_id_, spool_key_));
+  crypto::SecretBytes out(size_);
+  size_t at = 0;
+  for (;;) {
+    std::span<uint8_t> rest = out.span().subspan(at);
+    if (rest.empty()) {
+      uint8_t extra[1];
+      SP_ASSIGN_OR_RETURN(const size_t more, reader->Read(extra));
+      if (more != 0) return Corruption("the spool holds more than was written");
+      break;
+    }
+    SP_ASSIGN_OR_RETURN(const size_t n, reader->Read(rest));
+    if (n == 0) return Corruption("the spool holds less than was written");
+    at += n;
+  }
+  return out;
+}
+
+Result<std::vector<MessageId>> SpooledMessage::Commit() {
+  if (!writer_) return Internal("the message was already ended");
+  if (envelope_.recipients.empty()) return InvalidArgument("no recipient");
+  {
+    auto committed = writer_->Commit();
+    writer_.reset();
+    if (!committed.ok()) return committed.status();
+    spool_committed_ = true;
+  }
+  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes raw, ReadSpool());
+  const std::string_view message = raw.AsStringView();
+
+  ReceivedFromOutside received;
+  received.envelope_from = envelope_.mail_from;
+  received.client_address = envelope_.client_address;
+  received.spf = "none";
+  received.dkim = "none";
+  if (checker_) checker_(envelope_, message, received);
+  internal::InboundContent content = internal::ReadInboundContent(message, s_.config.limits);
+  received.protection = content.protection;
+  const std::string original_sha256 = HexEncode(crypto::Sha256(raw.view()));
+  std::vector<store::ContactKeyRecord> seen_keys =
+      internal::SeenKeysOf(message, content.from_email, content.attachments, s_.clock.Now());
+  const std::string body_json = EncodeBody(content.body);
+  const std::string body_sha256 = HexEncode(crypto::Sha256(AsBytes(body_json)));
+  SP_ASSIGN_OR_RETURN(const crypto::SigningKey seal_key, LoadOrCreateInboundSealKey(s_));
+
+  std::vector<WrittenBlob> written;  // removed again unless the store commits
+  struct Cleanup {
+    const Services& s;
+    std::vector<WrittenBlob>& blobs;
+    bool keep = false;
+    ~Cleanup() {
+      if (keep) return;
+      for (const auto& b : blobs) (void)s.blobs.Remove(b.id);
+    }
+  } cleanup{s_, written};
+
+  struct Prepared {
+    store::MessageRecord message;
+    std::vector<store::MailboxEntry> entries;
+    std::vector<store::AttachmentRecord> attachments;
+    std::string recipient;
+    std::string sealed_digest;
+  };
+  std::vector<Prepared> prepared;
+  const TimePoint now = s_.clock.Now();
+  for (size_t r = 0; r < envelope_.recipients.size(); ++r) {
+    SP_ASSIGN_OR_RETURN(const store::UserRecord member,
+                        s_.store.accounts().GetUser(envelope_.recipients[r]));
+    SP_ASSIGN_OR_RETURN(const auto member_key,
+                        crypto::BoxPublicKey::FromBytes(member.box_public_key));
+    const MessageId id = platform::NewId<MessageId>(s_.rng);
+    MessageSummary summary;
+    summary.id = id;
+    summary.from_email = content.from_email;
+    summary.from_name = content.from_name;
+    summary.to = content.to;
+    if (summary.to.empty()) summary.to.push_back(member.email);
+    summary.created_ms = ToUnixMillis(now);
+    summary.subject = content.subject;
+    summary.body_sha256_hex = body_sha256;
+    summary.received = received;
+    std::vector<store::AttachmentRecord> attachments;
+    // The original: the first recipient's copy keeps the spool (and its key); the others get
+    // their own blob, so that no two messages share one.
+    WrittenBlob original{spool_id_, 0};
+    crypto::BlobKey original_key = spool_key_.Duplicate();
+    if (r > 0) {
+      SP_ASSIGN_OR_RETURN(auto copy, WriteBlob(s_, raw.view()));
+      written.push_back(copy.first);
+      original = std::move(copy.first);
+      original_key = std::move(copy.second);
+    }
+    summary.attachments.push_back(
+        {"original.eml", "message/rfc822", raw.size(), original_sha256, std::move(original_key)});
+    attachments.push_back({id, 0, original.id, original.stored_size});
+    for (const auto& a : content.attachments) {
+      SP_ASSIGN_OR_RETURN(auto blob, WriteBlob(s_, AsBytes(a.data)));
+      written.push_back(blob.first);
+      attachments.push_back(
+          {id, static_cast<int>(attachments.size()), blob.first.id, blob.first.stored_size});
+      summary.attachments.push_back({a.name, a.content_type, a.data.size(),
+                                     HexEncode(crypto::Sha256(AsBytes(a.data))),
+                                     std::move(blob.second)});
+    }
+    const crypto::SecretBytes statement = SealStatement(summary);
+    summary.seal = seal_key.Sign(statement.view());
+    const crypto::DataKey data_key = crypto::DataKey::Generate();
+    Prepared p;
+    p.message = {id, kInboundSenderId, now,
+                 crypto::AeadSeal(data_key.aead(), EncodeSummary(summary).view(),
+                                  AsBytes(SummaryAd(id, kInboundSenderId))),
+                 crypto::AeadSeal(data_key.aead(), AsBytes(body_json),
+                                  AsBytes(BodyAd(id, kInboundSenderId)))};
+    p.entries.push_back({member.id, id, store::Folder::kInbox,
+                         keys::SealDataKeyTo(member_key, data_key), true, now});
+    p.attachments = std::move(attachments);
+    p.recipient = member.email;
+    p.sealed_digest = HexEncode(crypto::Sha256(statement.view()));
+    prepared.push_back(std::move(p));
+  }
+
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    for (const Prepared& p : prepared) {
+      SP_RETURN_IF_ERROR(tx.messages().CreateMessage(p.message, p.entries, p.attachments));
+      const nlohmann::json details{{"recipient", p.recipient},
+                                   {"client", received.client_address},
+                                   {"envelope_from", received.envelope_from},
+                                   {"spf", received.spf},
+                                   {"dkim", received.dkim},
+                                   {"protection", received.protection},
+                                   {"size", raw.size()},
+                                   {"attachments", p.attachments.size()},
+                                   {"sealed_digest", p.sealed_digest}};
+      SP_RETURN_IF_ERROR(
+          RecordEvent(s_, tx, "message.receive", kActor, p.message.id.str(), details.dump()));
+    }
+    return Status::Ok();
+  }));
+  cleanup.keep = true;
+  kept_ = true;
+  // After the commit and best effort: the message is durable whatever happens to the keys.
+  if (!seen_keys.empty()) {
+    for (const UserId& member : envelope_.recipients) {
+      internal::OfferSeenKeys(s_, member, seen_keys);
+    }
+  }
+  std::vector<MessageId> ids;
+  for (const Prepared& p : prepared) ids.push_back(p.message.id);
+  return ids;
+}
+
+}  // namespace
+
+ArrivalChecker CheckWith(const delivery::MailAuthenticator& authenticator) {
+  return [&authenticator](const InboundEnvelope& envelope, std::string_view message,
+                          ReceivedFromOutside& out) {
+    const delivery::MailAuthentication r =
+        authenticator.Check(envelope.client_address, envelope.helo, envelope.mail_from, message);
+    out.spf = r.spf;
+    out.spf_domain = r.spf_domain;
+    out.dkim = r.dkim;
+    out.dkim_domain = r.dkim_domain;
+  };
+}
+
+InboundMail::InboundMail(const Services& services, std::vector<std::string> domains,
+                         ArrivalChecker checker, InboundLimits limits)
+    : s_(services), domains_(std::move(domains)), checker_(std::move(checker)), limits_(limits) {
+  for (std::string& d : domains_) {
+    std::transform(d.begin(), d.end(), d.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+  if (limits_.max_message_bytes == 0) {
+    limits_.max_message_bytes = crypto::policy::kMimeParse.max_message_bytes;
+  }
+}
+
+Result<bool> InboundMail::Serves(std::string_view domain) const {
+  if (!domains_.empty()) {
+    return std::find(domains_.begin(), domains_.end(), domain) != domains_.end();
+  }
+  SP_ASSIGN_OR_RETURN(const auto members,
+                      s_.store.access().ListUsersOfDomain(std::string(domain), nullptr, 1));
+  return !members.empty();
+}
+
+Result<UserId> InboundMail::CheckRecipient(std::string_view text) const {
+  auto address = EmailAddress::Parse(text);
+  if (!address.ok()) return InvalidArgument("not a valid address");
+  SP_ASSIGN_OR_RETURN(const bool served, Serves(address->domain()));
+  if (!served) return PermissionDenied("relay denied: not a domain of this server");
+  auto user = s_.store.accounts().GetUserByEmail(address->str());
+  if (!user.ok()) {
+    if (user.status().code() == ErrorCode::kNotFound) return NotFound("no such member");
+    return Unavailable("recipient look-up failed: " + user.status().message());
+  }
+  if (user->disabled || user->state != store::UserState::kActive || user->box_public_key.empty()) {
+    return NotFound("no such member");
+  }
+  return user->id;
+}
+
+Result<std::unique_ptr<InboundMessage>> InboundMail::Begin(InboundEnvelope envelope) const {
+  if (envelope.recipients.empty()) return InvalidArgument("a message needs a recipient");
+  BlobId spool_id = platform::NewId<BlobId>(s_.rng);
+  crypto::BlobKey spool_key = crypto::BlobKey::Generate();
+  auto writer = s_.blobs.Create(spool_id, spool_key);
+  if (!writer.ok()) return Unavailable("cannot spool: " + writer.status().message());
+  return std::unique_ptr<InboundMessage>(std::make_unique<SpooledMessage>(
+      s_, std::move(envelope), checker_, limits_.max_message_bytes, std::move(spool_id),
+      std::move(spool_key), std::move(*writer)));
+}
+
+}  // namespace sealpost::app

@@ -1,0 +1,293 @@
+#include "app/inbound_mail.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "app/app_test_fixture.h"
+#include "app/mailbox.h"
+
+namespace sealpost::app {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kMarker = "PLAINTEXT-MARKER-7f3a9c";
+
+std::string PlainMail(const std::string& to, const std::string& subject = "Quarterly figures") {
+  return "From: Alice Outside <alice@outside.example>\r\n"
+         "To: " +
+         to +
+         "\r\n"
+         "Subject: " +
+         subject +
+         "\r\n"
+         "Message-ID: <1@outside.example>\r\n"
+         "MIME-Version: 1.0\r\n"
+         "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+         "\r\n"
+         "--b1\r\n"
+         "Content-Type: text/plain; charset=utf-8\r\n"
+         "\r\n"
+         "Hello Bob, the figures: " +
+         std::string(kMarker) +
+         "\r\n"
+         "--b1\r\n"
+         "Content-Type: application/pdf; name=\"report.pdf\"\r\n"
+         "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
+         "Content-Transfer-Encoding: base64\r\n"
+         "\r\n"
+         "JVBERi0xLjQKJcOkw7zDtsOfCg==\r\n"
+         "--b1--\r\n";
+}
+
+class InboundMailTest : public AppTest {
+ protected:
+  InboundMailTest() : inbound_(services_, {"example.org"}) {}
+
+  void SetUp() override { bob_totp_ = Enrol("bob@example.org"); }
+
+  // Receives `mail` for `to` in chunks, as an SMTP session streams it.
+  Result<std::vector<MessageId>> Receive(const std::string& mail,
+                                         std::vector<std::string> to = {"bob@example.org"}) {
+    InboundEnvelope envelope{"192.0.2.10", "mx.outside.example", "alice@outside.example", {}};
+    for (const auto& address : to) {
+      SP_ASSIGN_OR_RETURN(UserId id, inbound_.CheckRecipient(address));
+      envelope.recipients.push_back(id);
+    }
+    SP_ASSIGN_OR_RETURN(auto message, inbound_.Begin(std::move(envelope)));
+    for (size_t at = 0; at < mail.size(); at += 100) {
+      SP_RETURN_IF_ERROR(message->Append(std::string_view(mail).substr(at, 100)));
+    }
+    return message->Commit();
+  }
+
+  // Every byte Sealpost stored: the database files and the blob directory.
+  std::string StoredBytes() {
+    std::string all;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      if (!e.is_regular_file()) continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return all;
+  }
+
+  InboundMail inbound_;
+  std::string bob_totp_;
+};
+
+TEST_F(InboundMailTest, RecipientChecks) {
+  EXPECT_THAT(inbound_.CheckRecipient("bob@example.org").status(), IsOk());
+  EXPECT_THAT(inbound_.CheckRecipient("BOB@Example.ORG").status(), IsOk());
+  EXPECT_THAT(inbound_.CheckRecipient("nobody@example.org").status(),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(inbound_.CheckRecipient("bob@elsewhere.example").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(inbound_.CheckRecipient("not an address").status(),
+              StatusIs(ErrorCode::kInvalidArgument));
+}
+
+TEST_F(InboundMailTest, WithoutConfiguredDomainsTheMembersDomainsAreServed) {
+  InboundMail any(services_, {});
+  EXPECT_THAT(any.CheckRecipient("bob@example.org").status(), IsOk());
+  EXPECT_THAT(any.CheckRecipient("carol@example.org").status(), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(any.CheckRecipient("bob@other.example").status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+}
+
+TEST_F(InboundMailTest, PlainMailIsReadBackInClearAndStoredSealed) {
+  auto ids = Receive(PlainMail("Bob <bob@example.org>"));
+  ASSERT_THAT(ids.status(), IsOk());
+  ASSERT_EQ(ids->size(), 1u);
+
+  // Nothing of the content was written in clear.
+  EXPECT_THAT(StoredBytes(), Not(HasSubstr(kMarker)));
+  EXPECT_THAT(StoredBytes(), Not(HasSubstr("Quarterly figures")));
+
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  Mailbox mailbox(services_);
+  auto page = mailbox.List(bob, store::Folder::kInbox, "", 10);
+  ASSERT_THAT(page.status(), IsOk());
+  ASSERT_EQ(page->items.size(), 1u);
+  ASSERT_TRUE(page->items[0].header.has_value());
+  EXPECT_EQ(page->items[0].header->subject, "Quarterly figures");
+  EXPECT_EQ(page->items[0].header->from_email, "alice@outside.example");
+  EXPECT_EQ(page->items[0].header->from_name, "Alice Outside");
+  EXPECT_EQ(page->items[0].header->seal_kind, SealKind::kInbound);
+
+  auto view = mailbox.Read(bob, (*ids)[0].str());
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->withheld, Withheld::kNone);
+  EXPECT_EQ(view->header.seal, SealState::kValid);
+  EXPECT_EQ(view->header.seal_kind, SealKind::kInbound);
+  EXPECT_THAT(view->header.to, ElementsAre("bob@example.org"));
+  EXPECT_THAT(view->body.text, HasSubstr(kMarker));
+  ASSERT_TRUE(view->header.received.has_value());
+  EXPECT_EQ(view->header.received->envelope_from, "alice@outside.example");
+  EXPECT_EQ(view->header.received->client_address, "192.0.2.10");
+  EXPECT_EQ(view->header.received->spf, "none");
+  EXPECT_EQ(view->header.received->protection, "");
+  ASSERT_EQ(view->attachments.size(), 2u);
+  EXPECT_EQ(view->attachments[0].name, "original.eml");
+  EXPECT_EQ(view->attachments[1].name, "report.pdf");
+  EXPECT_EQ(view->attachments[1].content_type, "application/pdf");
+
+  // The original, byte for byte.
+  auto original = mailbox.OpenAttachment(bob, (*ids)[0].str(), 0);
+  ASSERT_THAT(original.status(), IsOk());
+  std::string bytes;
+  uint8_t buf[4096];
+  for (;;) {
+    auto n = original->reader->Read(buf);
+    ASSERT_THAT(n.status(), IsOk());
+    if (*n == 0) break;
+    bytes.append(reinterpret_cast<const char*>(buf), *n);
+  }
+  EXPECT_EQ(bytes, PlainMail("Bob <bob@example.org>"));
+
+  EXPECT_TRUE(AuditHas("message.receive"));
+}
+
+TEST_F(InboundMailTest, OneCopyPerMemberRecipient) {
+  const std::string carol_totp = Enrol("carol@example.org");
+  auto ids = Receive(PlainMail("bob@example.org, carol@example.org"),
+                     {"bob@example.org", "carol@example.org"});
+  ASSERT_THAT(ids.status(), IsOk());
+  ASSERT_EQ(ids->size(), 2u);
+  EXPECT_NE((*ids)[0], (*ids)[1]);
+  Mailbox mailbox(services_);
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  const AuthContext carol = LoggedIn("carol@example.org", carol_totp);
+  auto for_bob = mailbox.Read(bob, (*ids)[0].str());
+  auto for_carol = mailbox.Read(carol, (*ids)[1].str());
+  ASSERT_THAT(for_bob.status(), IsOk());
+  ASSERT_THAT(for_carol.status(), IsOk());
+  EXPECT_THAT(for_carol->body.text, HasSubstr(kMarker));
+  // Neither opens the other's copy.
+  EXPECT_THAT(mailbox.Read(bob, (*ids)[1].str()).status(), StatusIs(ErrorCode::kNotFound));
+  // Both originals open (the second is its own blob).
+  EXPECT_THAT(mailbox.OpenAttachment(carol, (*ids)[1].str(), 0).status(), IsOk());
+}
+
+TEST_F(InboundMailTest, AFailedStoreKeepsNothing) {
+  ASSERT_THAT(Receive(PlainMail("bob@example.org")).status(), IsOk());  // makes the seal key
+  const size_t blobs_before = BlobFiles();
+  faults_.FailWrites(Unavailable("injected"));
+  EXPECT_THAT(Receive(PlainMail("bob@example.org")).status(), Not(IsOk()));
+  faults_.StopFailing();
+  EXPECT_EQ(BlobFiles(), blobs_before);
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  auto page = Mailbox(services_).List(bob, store::Folder::kInbox, "", 10);
+  ASSERT_THAT(page.status(), IsOk());
+  EXPECT_EQ(page->items.size(), 1u);
+}
+
+TEST_F(InboundMailTest, AnAbandonedMessageLeavesNoBlob) {
+  const size_t blobs_before = BlobFiles();
+  {
+    auto id = inbound_.CheckRecipient("bob@example.org");
+    ASSERT_THAT(id.status(), IsOk());
+    auto message = inbound_.Begin({"192.0.2.10", "", "", {*id}});
+    ASSERT_THAT(message.status(), IsOk());
+    ASSERT_THAT((*message)->Append(PlainMail("bob@example.org")), IsOk());
+  }  // the connection was cut: no Commit
+  EXPECT_EQ(BlobFiles(), blobs_before);
+}
+
+TEST_F(InboundMailTest, GrowingPastTheLimitIsTooLargeAndKeepsNothing) {
+  InboundMail small(services_, {"example.org"}, nullptr, InboundLimits{1000});
+  auto id = small.CheckRecipient("bob@example.org");
+  ASSERT_THAT(id.status(), IsOk());
+  const size_t blobs_before = BlobFiles();
+  auto message = small.Begin({"192.0.2.10", "", "", {*id}});
+  ASSERT_THAT(message.status(), IsOk());
+  EXPECT_THAT((*message)->Append(std::string(600, 'a')), IsOk());
+  EXPECT_THAT((*message)->Append(std::string(600, 'a')), StatusIs(ErrorCode::kTooLarge));
+  EXPECT_THAT((*message)->Commit().status(), Not(IsOk()));
+  message->reset();
+  EXPECT_EQ(BlobFiles(), blobs_before);
+}
+
+TEST_F(InboundMailTest, UnreadableMimeIsStillKeptWithItsOriginal) {
+  auto ids = Receive("this is not a message at all, no header, no body\r\n");
+  ASSERT_THAT(ids.status(), IsOk());
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  auto view = Mailbox(services_).Read(bob, (*ids)[0].str());
+  ASSERT_THAT(view.status(), IsOk());
+  ASSERT_GE(view->attachments.size(), 1u);
+  EXPECT_EQ(view->attachments[0].name, "original.eml");
+}
+
+TEST_F(InboundMailTest, ArrivalChecksAreSealedIntoTheSummary) {
+  InboundMail checked(
+      services_, {"example.org"},
+      [](const InboundEnvelope& e, std::string_view message, ReceivedFromOutside& out) {
+        EXPECT_EQ(e.helo, "mx.outside.example");
+        EXPECT_THAT(std::string(message), HasSubstr(kMarker));
+        out.spf = "pass";
+        out.spf_domain = "outside.example";
+        out.dkim = "fail";
+        out.dkim_domain = "outside.example";
+      });
+  auto id = checked.CheckRecipient("bob@example.org");
+  ASSERT_THAT(id.status(), IsOk());
+  auto message =
+      checked.Begin({"192.0.2.10", "mx.outside.example", "alice@outside.example", {*id}});
+  ASSERT_THAT(message.status(), IsOk());
+  ASSERT_THAT((*message)->Append(PlainMail("bob@example.org")), IsOk());
+  auto ids = (*message)->Commit();
+  ASSERT_THAT(ids.status(), IsOk());
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  auto view = Mailbox(services_).Read(bob, (*ids)[0].str());
+  ASSERT_THAT(view.status(), IsOk());
+  ASSERT_TRUE(view->header.received.has_value());
+  EXPECT_EQ(view->header.received->spf, "pass");
+  EXPECT_EQ(view->header.received->spf_domain, "outside.example");
+  EXPECT_EQ(view->header.received->dkim, "fail");
+}
+
+// Stands in for libspf2/libopendkim (delivery/mail_authentication_test.cpp runs them on NSD).
+class FakeAuthenticator final : public delivery::MailAuthenticator {
+ public:
+  delivery::MailAuthentication Check(std::string_view client, std::string_view,
+                                     std::string_view mail_from,
+                                     std::string_view message) const override {
+    seen_client = std::string(client);
+    seen_from = std::string(mail_from);
+    seen_marker = message.find(kMarker) != std::string_view::npos;
+    return {"softfail", "outside.example", "pass", "signer.example"};
+  }
+  mutable std::string seen_client, seen_from;
+  mutable bool seen_marker = false;
+};
+
+TEST_F(InboundMailTest, MailAuthenticatorResultsAreShownOnTheMessage) {
+  FakeAuthenticator fake;
+  InboundMail checked(services_, {"example.org"}, CheckWith(fake));
+  auto id = checked.CheckRecipient("bob@example.org");
+  ASSERT_THAT(id.status(), IsOk());
+  auto message = checked.Begin({"192.0.2.10", "", "alice@outside.example", {*id}});
+  ASSERT_THAT(message.status(), IsOk());
+  ASSERT_THAT((*message)->Append(PlainMail("bob@example.org")), IsOk());
+  auto ids = (*message)->Commit();
+  ASSERT_THAT(ids.status(), IsOk());
+  EXPECT_EQ(fake.seen_client, "192.0.2.10");
+  EXPECT_EQ(fake.seen_from, "alice@outside.example");
+  EXPECT_TRUE(fake.seen_marker);
+  const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  auto view = Mailbox(services_).Read(bob, (*ids)[0].str());
+  ASSERT_THAT(view.status(), IsOk());
+  ASSERT_TRUE(view->header.received.has_value());
+  EXPECT_EQ(view->header.received->spf, "softfail");
+  EXPECT_EQ(view->header.received->dkim, "pass");
+  EXPECT_EQ(view->header.received->dkim_domain, "signer.example");
+}
+
+}  // namespace
+}  // namespace sealpost::app
