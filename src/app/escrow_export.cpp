@@ -4,6 +4,7 @@
 
 #include "app/message_codec.h"
 #include "app/portal_author.h"
+#include "audit/audit_log.h"
 #include "blob/blob_store.h"
 #include "core/address.h"
 #include "core/encoding.h"
@@ -237,6 +238,14 @@ Result<EscrowExportResult> ExportEscrow(store::Store& store, blob::RawBlobStore&
                       {"shredded", std::move(shredded)}};
   // Last: a directory without a manifest is not an export.
   SP_RETURN_IF_ERROR(WriteText(fs, Join(r.out_dir, "manifest.json"), manifest.dump(2) + "\n"));
+  const json details{{"filter", manifest["filter"]},
+                     {"messages", result.messages},
+                     {"attachments", result.attachments},
+                     {"shredded", result.shredded}};
+  SP_ASSIGN_OR_RETURN(const Bytes leaf, audit::EventLeaf({now, "escrow.exported", r.actor, r.domain,
+                                                          details.dump()}));
+  SP_RETURN_IF_ERROR(
+      store.Write([&](store::WriteTxn& tx) { return tx.log().AddPendingEvent(leaf, now); }));
   return result;
 }
 

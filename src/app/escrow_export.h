@@ -4,7 +4,8 @@
 // ExportEscrow runs on the server and needs no secret: it copies, for the messages selected, what
 // the store holds in sealed form (encrypted summary and body, the escrow wrap, the attachments'
 // encrypted blobs) plus the metadata needed to open them (ids, the sender's verify key), and
-// writes manifest.json last, so a directory without it is not an export.
+// writes manifest.json last, so a directory without it is not an export. Each export is audited
+// (escrow.exported), as a pending log event a running server's sequencer takes up.
 //
 // OpenEscrowExport runs offline at the organisation with the escrow private key: it opens each
 // wrap, decrypts, checks the sender's seal and writes one .eml per message (mime::BuildMessage,
@@ -40,6 +41,9 @@ struct EscrowExportRequest {
   std::optional<TimePoint> to;        // created before
   std::optional<std::string> member;  // a member's address: what they sent or received
   std::string out_dir;                // created; must not hold an export already
+  // Who exported, for the audit event escrow.exported (recorded once the manifest is written,
+  // with the domain as subject and the filter and counts as details; never content).
+  std::string actor = "cli";
 };
 
 struct EscrowExportResult {

@@ -200,6 +200,7 @@ TEST_F(EscrowTest, ExportThenOpenOfflineGivesTheMessagesAsSentWithAttachments) {
   ASSERT_THAT(result.status(), IsOk());
   EXPECT_EQ(result->messages, 2);
   EXPECT_EQ(result->attachments, 2);
+  EXPECT_EQ(LastAuditType(), "escrow.exported");
   // The export holds no plaintext: neither the subject nor the attachment's bytes.
   for (const auto& e : std::filesystem::recursive_directory_iterator(exported)) {
     if (!e.is_regular_file()) continue;

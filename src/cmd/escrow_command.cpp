@@ -1,6 +1,7 @@
 #include "cmd/escrow_command.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -89,6 +90,9 @@ int EscrowExport(const Config& config, const EscrowExportArgs& args) {
   }
   if (!UsableTarget(args.out)) return Fail("export", args.out + " must be absent or empty");
   request.out_dir = args.out;
+  const passwd* pw = ::getpwuid(::geteuid());
+  request.actor = "cli:" + (pw != nullptr && pw->pw_name != nullptr ? std::string(pw->pw_name)
+                                                                    : std::to_string(::geteuid()));
 
   auto lock = DataDirLock::Acquire(config.data_dir, LockMode::kShared);
   if (!lock.ok()) return Fail("export", lock.status().message());

@@ -15,7 +15,7 @@ import stat
 import tempfile
 import unittest
 
-from harness import Member, PASSWORD, Server
+from harness import Member, PASSWORD, Server, audit_events
 
 
 class EscrowTest(unittest.TestCase):
@@ -114,6 +114,14 @@ class EscrowTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("2 messages", r.stdout)
         self.assertTrue(os.path.exists(os.path.join(export, "manifest.json")))
+        with self.server.db() as db:
+            events = audit_events(db)
+        set_events = [e for e in events if e["type"] == "escrow.key_set"]
+        self.assertEqual(len(set_events), 1)
+        exported = [e for e in events if e["type"] == "escrow.exported"]
+        self.assertEqual(len(exported), 1)
+        self.assertTrue(exported[0]["actor"].startswith("cli:"))
+        self.assertEqual(exported[0]["subject"], "example.org")
         for root, _, files in os.walk(export):
             for name in files:
                 with open(os.path.join(root, name), "rb") as f:
