@@ -13,6 +13,7 @@
 #include "app/api_tokens.h"
 #include "app/audit_exports.h"
 #include "app/contacts.h"
+#include "app/escrow.h"
 #include "app/evidence_package.h"
 #include "app/folders.h"
 #include "app/guests.h"
@@ -77,6 +78,8 @@ struct ApiDeps {
   app::AuditExports* audit_exports = nullptr;
   // GET /api/v1/account/retention, /api/v1/admin/{retention,holds}; not served when null.
   app::Retention* retention = nullptr;
+  // /api/v1/admin/escrow/{domain} (escrow keys, app/escrow.h); not served when null.
+  app::Escrow* escrow = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -80,7 +80,8 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/admin/keys/{id}/revoke",
                            "/api/v1/admin/tls-partners",
                            "/api/v1/admin/tls-partners/{domain}",
-                           "/api/v1/admin/tls-policy"}) {
+                           "/api/v1/admin/tls-policy",
+                           "/api/v1/admin/escrow/{domain}"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

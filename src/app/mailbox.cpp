@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "app/escrow.h"
 #include "app/guest_notice.h"
 #include "app/guests.h"
 #include "app/inbound_seal.h"
@@ -402,6 +403,12 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       crypto::AeadSeal(data_key.aead(), EncodeSummary(summary).view(),
                        AsBytes(SummaryAd(id, author.sender_id))),
       crypto::AeadSeal(data_key.aead(), AsBytes(body_json), AsBytes(BodyAd(id, author.sender_id)))};
+  // Escrow (app/escrow.h): the data key also sealed to the escrow key of each domain of the
+  // sender or a recipient that turned escrow on; nothing when none did.
+  std::vector<std::string> escrow_addresses = all_to;
+  escrow_addresses.push_back(author.email);
+  SP_ASSIGN_OR_RETURN(const auto escrow_wraps,
+                      SealToEscrow(s_.store, id, data_key, escrow_addresses, now));
   std::vector<store::MailboxEntry> entries;
   for (const auto& r : recipients) {
     SP_ASSIGN_OR_RETURN(const auto pub, crypto::BoxPublicKey::FromBytes(r.box_public_key));
@@ -442,6 +449,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     SP_RETURN_IF_ERROR(tx.messages().CreateMessage(message, entries, attachment_records));
+    for (const auto& w : escrow_wraps) SP_RETURN_IF_ERROR(tx.escrow().PutEscrowWrap(w));
     for (const auto& g : guest_addresses) {
       SP_RETURN_IF_ERROR(tx.guests().PutGuestAddress(g));
       SP_RETURN_IF_ERROR(RecordEvent(s_, tx, "guest.muc_set", author.actor, g.email,

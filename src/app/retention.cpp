@@ -1,5 +1,6 @@
 #include "app/retention.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -42,10 +43,52 @@ const char* TargetName(store::HoldTarget t) {
   return t == store::HoldTarget::kMember ? "member" : "message";
 }
 
+bool Covers(const std::vector<std::string>& scope, std::string_view domain) {
+  return std::find(scope.begin(), scope.end(), store::kAllDomains) != scope.end() ||
+         std::find(scope.begin(), scope.end(), domain) != scope.end();
+}
+
 }  // namespace
 
 bool MayManageRetention(store::Store& store, const AuthContext& ctx) {
-  return ctx.user.is_admin || Access(store).Require(ctx, Permission::kRetention).ok();
+  return ctx.user.is_admin || Access(store).RequireSomewhere(ctx, Permission::kRetention).ok();
+}
+
+Result<std::vector<std::string>> Retention::ScopeOf(const AuthContext& ctx, Permission p) {
+  if (ctx.user.is_admin) return std::vector<std::string>{std::string(store::kAllDomains)};
+  SP_ASSIGN_OR_RETURN(auto scope, Access(s_.store).DomainsWith(ctx, p));
+  if (scope.empty()) return Denied();
+  return scope;
+}
+
+Result<std::vector<std::string>> Retention::DomainsOfMessage(const MessageId& id) {
+  std::vector<std::string> out;
+  SP_ASSIGN_OR_RETURN(const store::MessageRecord message, s_.store.messages().GetMessage(id));
+  std::vector<UserId> users{message.sender_id};
+  SP_ASSIGN_OR_RETURN(const auto entries, s_.store.messages().ListMailboxEntriesOfMessage(id));
+  for (const store::MailboxEntry& e : entries) users.push_back(e.owner_id);
+  for (const UserId& u : users) {
+    auto user = s_.store.accounts().GetUser(u);
+    if (!user.ok()) continue;
+    out.push_back(DomainOf(user->email));
+  }
+  return out;
+}
+
+Result<bool> Retention::HoldInScope(const std::vector<std::string>& scope,
+                                    const store::HoldRecord& hold) {
+  if (Covers(scope, store::kAllDomains)) return true;
+  if (hold.target == store::HoldTarget::kMember) {
+    auto user = s_.store.accounts().GetUser(UserId::FromTrusted(hold.subject));
+    if (user.status().code() == ErrorCode::kNotFound) return false;
+    SP_RETURN_IF_ERROR(user.status());
+    return Covers(scope, DomainOf(user->email));
+  }
+  auto domains = DomainsOfMessage(MessageId::FromTrusted(hold.subject));
+  if (domains.status().code() == ErrorCode::kNotFound) return false;
+  SP_RETURN_IF_ERROR(domains.status());
+  return std::any_of(domains->begin(), domains->end(),
+                     [&](const std::string& d) { return Covers(scope, d); });
 }
 
 Result<std::optional<store::RetentionPolicyRecord>> Retention::PolicyOfMember(
@@ -59,14 +102,17 @@ Result<std::optional<store::RetentionPolicyRecord>> Retention::PolicyOfMember(
 }
 
 Result<std::vector<store::RetentionPolicyRecord>> Retention::ListPolicies(const AuthContext& ctx) {
-  if (!MayManageRetention(s_.store, ctx)) return Denied();
-  return s_.store.retention().ListPolicies();
+  SP_ASSIGN_OR_RETURN(const auto scope, ScopeOf(ctx, Permission::kRetention));
+  SP_ASSIGN_OR_RETURN(auto policies, s_.store.retention().ListPolicies());
+  std::erase_if(policies, [&](const auto& p) { return !Covers(scope, p.domain); });
+  return policies;
 }
 
 Result<store::RetentionPolicyRecord> Retention::SetPolicy(const AuthContext& ctx,
                                                           std::string_view domain, int64_t days) {
-  if (!MayManageRetention(s_.store, ctx)) return Denied();
+  SP_ASSIGN_OR_RETURN(const auto scope, ScopeOf(ctx, Permission::kRetention));
   SP_ASSIGN_OR_RETURN(const std::string name, ParseDomain(domain));
+  if (!Covers(scope, name)) return Denied();
   if (days < 1 || days > kMaxRetentionDays) {
     return InvalidArgument("days must be between 1 and 36500").ShownToClient();
   }
@@ -80,8 +126,9 @@ Result<store::RetentionPolicyRecord> Retention::SetPolicy(const AuthContext& ctx
 }
 
 Status Retention::ClearPolicy(const AuthContext& ctx, std::string_view domain) {
-  if (!MayManageRetention(s_.store, ctx)) return Denied();
+  SP_ASSIGN_OR_RETURN(const auto scope, ScopeOf(ctx, Permission::kRetention));
   SP_ASSIGN_OR_RETURN(const std::string name, ParseDomain(domain));
+  if (!Covers(scope, name)) return Denied();
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.retention().DeletePolicy(name));
     return RecordEvent(s_, tx, "retention.policy_cleared", ctx.user.id.str(), name);
@@ -90,16 +137,22 @@ Status Retention::ClearPolicy(const AuthContext& ctx, std::string_view domain) {
 
 Result<std::vector<store::HoldRecord>> Retention::ListHolds(const AuthContext& ctx,
                                                             bool include_released, int limit) {
-  if (!MayManageRetention(s_.store, ctx)) return Denied();
+  SP_ASSIGN_OR_RETURN(const auto scope, ScopeOf(ctx, Permission::kLegalHold));
   if (limit < 1 || limit > kMaxHoldPage) {
     return InvalidArgument("limit must be between 1 and 200").ShownToClient();
   }
-  return s_.store.retention().ListHolds(include_released, limit);
+  SP_ASSIGN_OR_RETURN(auto holds, s_.store.retention().ListHolds(include_released, limit));
+  std::vector<store::HoldRecord> out;
+  for (store::HoldRecord& h : holds) {
+    SP_ASSIGN_OR_RETURN(const bool in_scope, HoldInScope(scope, h));
+    if (in_scope) out.push_back(std::move(h));
+  }
+  return out;
 }
 
 Result<store::HoldRecord> Retention::PlaceHold(const AuthContext& ctx, std::string_view target,
                                                std::string_view subject, std::string_view reason) {
-  if (!MayManageRetention(s_.store, ctx)) return Denied();
+  SP_ASSIGN_OR_RETURN(const auto scope, ScopeOf(ctx, Permission::kLegalHold));
   if (reason.empty() || reason.size() > kMaxHoldReasonBytes || !IsValidUtf8(reason) ||
       reason.find_first_of("\r\n") != std::string_view::npos ||
       reason.find('\0') != std::string_view::npos) {
@@ -120,6 +173,8 @@ Result<store::HoldRecord> Retention::PlaceHold(const AuthContext& ctx, std::stri
       }
       return user.status();
     }
+    // Another domain's member is as unknown as a missing one (app/access.h).
+    if (!Covers(scope, DomainOf(user->email))) return NotFound("no such member");
     hold.subject = user->id.str();
   } else if (target == "message") {
     hold.target = store::HoldTarget::kMessage;
@@ -128,6 +183,12 @@ Result<store::HoldRecord> Retention::PlaceHold(const AuthContext& ctx, std::stri
     auto message = s_.store.messages().GetMessage(*id);
     if (message.status().code() == ErrorCode::kNotFound) return NotFound("no such message");
     SP_RETURN_IF_ERROR(message.status());
+    // A message is the scope's when its sender or a member holding a copy is in it.
+    SP_ASSIGN_OR_RETURN(const auto domains, DomainsOfMessage(*id));
+    if (!std::any_of(domains.begin(), domains.end(),
+                     [&](const std::string& d) { return Covers(scope, d); })) {
+      return NotFound("no such message");
+    }
     hold.subject = id->str();
   } else {
     return InvalidArgument("target must be \"member\" or \"message\"").ShownToClient();
@@ -146,10 +207,12 @@ Result<store::HoldRecord> Retention::PlaceHold(const AuthContext& ctx, std::stri
 }
 
 Status Retention::ReleaseHold(const AuthContext& ctx, std::string_view id) {
-  if (!MayManageRetention(s_.store, ctx)) return Denied();
+  SP_ASSIGN_OR_RETURN(const auto scope, ScopeOf(ctx, Permission::kLegalHold));
   auto hold = s_.store.retention().GetHold(std::string(id));
   if (hold.status().code() == ErrorCode::kNotFound) return NotFound("no such active hold");
   SP_RETURN_IF_ERROR(hold.status());
+  SP_ASSIGN_OR_RETURN(const bool in_scope, HoldInScope(scope, *hold));
+  if (!in_scope) return NotFound("no such active hold");
   const Status written = s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.retention().ReleaseHold(hold->id, ctx.user.id.str(), s_.clock.Now()));
     return RecordEvent(
@@ -202,6 +265,9 @@ Result<ShredRound> Retention::ShredDue(int batch) {
   SP_ASSIGN_OR_RETURN(const auto policies, s_.store.retention().ListPolicies());
   std::vector<store::DueEntry> entries;
   std::vector<store::DuePickup> pickups;
+  // The policy's domain of each entry and pickup: that domain's escrow wrap goes with them.
+  std::vector<std::string> entry_domains;
+  std::vector<std::string> pickup_domains;
   for (const store::RetentionPolicyRecord& policy : policies) {
     const int entries_left = batch - static_cast<int>(entries.size());
     const int pickups_left = batch - static_cast<int>(pickups.size());
@@ -210,11 +276,13 @@ Result<ShredRound> Retention::ShredDue(int batch) {
       SP_ASSIGN_OR_RETURN(auto due,
                           s_.store.retention().ListDueEntries(policy.domain, cutoff, entries_left));
       entries.insert(entries.end(), due.begin(), due.end());
+      entry_domains.resize(entries.size(), policy.domain);
     }
     if (pickups_left > 0) {
       SP_ASSIGN_OR_RETURN(auto due,
                           s_.store.retention().ListDuePickups(policy.domain, cutoff, pickups_left));
       pickups.insert(pickups.end(), due.begin(), due.end());
+      pickup_domains.resize(pickups.size(), policy.domain);
     }
   }
   round.more =
@@ -234,14 +302,22 @@ Result<ShredRound> Retention::ShredDue(int batch) {
   std::vector<store::TombstoneRecord> tombstones;
   const Status written = s_.store.Write([&](store::WriteTxn& tx) -> Status {
     tombstones.clear();
-    round.entries = round.pickups = round.messages = 0;
+    round.entries = round.pickups = round.messages = round.escrow_wraps = 0;
     store::RetentionWriter& r = tx.retention();
     std::set<std::string> touched;
     // Holds are checked again here: one placed since the lists were read wins.
     auto held = [&](store::HoldTarget t, const std::string& subject) {
       return r.IsHeld(t, subject);
     };
-    for (const store::DueEntry& e : entries) {
+    // A domain's escrow wrap of a message goes when that domain's copy does (app/escrow.h), so
+    // escrow never outlives the domain's own retention.
+    auto shred_escrow = [&](const MessageId& id, const std::string& domain) -> Status {
+      SP_ASSIGN_OR_RETURN(const int64_t n, tx.escrow().DeleteEscrowWrap(id, domain));
+      round.escrow_wraps += n;
+      return Status::Ok();
+    };
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const store::DueEntry& e = entries[i];
       SP_ASSIGN_OR_RETURN(const bool message_held,
                           held(store::HoldTarget::kMessage, e.message_id.str()));
       SP_ASSIGN_OR_RETURN(const bool owner_held,
@@ -254,10 +330,12 @@ Result<ShredRound> Retention::ShredDue(int batch) {
           {e.message_id,
            e.folder == store::Folder::kSent ? store::ShredKind::kSent : store::ShredKind::kInbox,
            e.owner_id.str(), run_id, now});
+      SP_RETURN_IF_ERROR(shred_escrow(e.message_id, entry_domains[i]));
       touched.insert(e.message_id.str());
       ++round.entries;
     }
-    for (const store::DuePickup& p : pickups) {
+    for (size_t i = 0; i < pickups.size(); ++i) {
+      const store::DuePickup& p = pickups[i];
       const auto sender = senders.find(p.message_id.str());
       if (sender == senders.end()) continue;
       SP_ASSIGN_OR_RETURN(const bool message_held,
@@ -271,6 +349,7 @@ Result<ShredRound> Retention::ShredDue(int batch) {
       // Its notification, if still queued, carries the link: it goes too.
       SP_RETURN_IF_ERROR(tx.outbox().DeleteMailOfPickup(p.lookup));
       tombstones.push_back({p.message_id, store::ShredKind::kPickup, p.email, run_id, now});
+      SP_RETURN_IF_ERROR(shred_escrow(p.message_id, pickup_domains[i]));
       touched.insert(p.message_id.str());
       ++round.pickups;
     }
@@ -279,6 +358,9 @@ Result<ShredRound> Retention::ShredDue(int batch) {
       SP_ASSIGN_OR_RETURN(const int64_t holders, r.CountKeyHolders(id));
       if (holders > 0) continue;
       SP_RETURN_IF_ERROR(r.ShredContent(id));
+      // Without its content a wrap opens nothing; it goes too, whatever its domain.
+      SP_ASSIGN_OR_RETURN(const int64_t wraps, tx.escrow().DeleteEscrowWrapsOf(id));
+      round.escrow_wraps += wraps;
       tombstones.push_back({id, store::ShredKind::kContent, "", run_id, now});
       ++round.messages;
     }
@@ -288,6 +370,7 @@ Result<ShredRound> Retention::ShredDue(int batch) {
                        nlohmann::json{{"entries", round.entries},
                                       {"pickups", round.pickups},
                                       {"messages", round.messages},
+                                      {"escrow_wraps", round.escrow_wraps},
                                       {"tombstones", audit::RetentionRunDigest(tombstones)}}
                            .dump());
   });

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/access.h"
 #include "app/auth_context.h"
 #include "app/services.h"
 #include "store/retention_store.h"
@@ -36,9 +37,13 @@ inline constexpr int64_t kMaxRetentionDays = 36'500;  // a hundred years
 inline constexpr size_t kMaxHoldReasonBytes = 500;
 inline constexpr int kMaxHoldPage = 200;
 
-// Who may set retention and place or release holds, the one gate for it: a compliance officer
-// over every domain (app/access.h, kRetention), and the instance's administrators (the is_admin
-// flag), who had it before roles existed. Domain-scoped compliance officers are not served yet.
+// Who may set retention and place or release holds: a compliance officer (app/access.h,
+// kRetention for policies, kLegalHold for holds) over the domains of their grants — over "*" every
+// domain — and the instance's administrators (the is_admin flag), who had it before roles
+// existed. This gate says whether the caller has it over any domain; each method then checks the
+// domain in question: a policy of another domain is 403, a member, message or hold of another
+// domain is 404 like an unknown one (a message is a domain's when its sender or a member holding
+// a copy of it has an address there), and lists hold only the caller's domains.
 bool MayManageRetention(store::Store& store, const AuthContext& ctx);
 
 // What one run of the job did (counts only).
@@ -47,7 +52,10 @@ struct ShredRound {
   int64_t entries = 0;   // mailbox entries shredded
   int64_t pickups = 0;   // pickups whose keys were shredded
   int64_t messages = 0;  // messages whose content was shredded
-  int64_t blobs = 0;     // attachment blobs removed
+  // Escrow wraps (app/escrow.h) erased: a domain's with that domain's copies, and every wrap of a
+  // message whose content went.
+  int64_t escrow_wraps = 0;
+  int64_t blobs = 0;  // attachment blobs removed
   // The run took a full batch: more may be due.
   bool more = false;
 };
@@ -92,6 +100,11 @@ class Retention final {
   Result<ShredRound> ShredDue(int batch);
 
  private:
+  // The domains the caller holds `p` over ({"*"} for all); PermissionDenied when none.
+  Result<std::vector<std::string>> ScopeOf(const AuthContext& ctx, Permission p);
+  // The domains of the message's sender and of the members holding a copy.
+  Result<std::vector<std::string>> DomainsOfMessage(const MessageId& id);
+  Result<bool> HoldInScope(const std::vector<std::string>& scope, const store::HoldRecord& hold);
   // Removes the blobs of up to `batch` shredded messages, then their attachment rows.
   Result<int64_t> RemoveShreddedBlobs(int batch);
 

@@ -281,5 +281,58 @@ TEST_F(RetentionTest, BadInputAndNonAdministratorsAreRefused) {
   EXPECT_TRUE(AuditHas("retention.policy_cleared"));
 }
 
+// A compliance officer of example.org manages example.org's retention and holds, and nothing of
+// other.net: a policy there is 403, its members, messages and holds are 404 like unknown ones, and
+// the lists show only example.org's.
+TEST_F(RetentionTest, ADomainsComplianceOfficerManagesThatDomainOnly) {
+  ASSERT_THAT(store_->Write([&](store::WriteTxn& tx) {
+    return tx.access().PutRoleGrant({bob_->user.id, store::Role::kComplianceOfficer, "example.org",
+                                     root_->user.id.str(), clock_.Now()});
+  }),
+              IsOk());
+  ASSERT_THAT(retention_.SetPolicy(*root_, "other.net", 90).status(), IsOk());
+  EXPECT_THAT(retention_.SetPolicy(*bob_, "example.org", 30).status(), IsOk());
+  EXPECT_THAT(retention_.SetPolicy(*bob_, "other.net", 1).status(),
+              StatusIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(retention_.ClearPolicy(*bob_, "other.net"), StatusIs(ErrorCode::kPermissionDenied));
+  auto policies = retention_.ListPolicies(*bob_);
+  ASSERT_THAT(policies.status(), IsOk());
+  ASSERT_EQ(policies->size(), 1u);
+  EXPECT_EQ((*policies)[0].domain, "example.org");
+  EXPECT_EQ(retention_.ListPolicies(*root_)->size(), 2u);
+
+  // Members: Alice (example.org) yes, Carol (other.net) as unknown as nobody.
+  auto on_alice = retention_.PlaceHold(*bob_, "member", "alice@example.org", "case 1");
+  ASSERT_THAT(on_alice.status(), IsOk());
+  EXPECT_THAT(retention_.PlaceHold(*bob_, "member", "carol@other.net", "case 1").status(),
+              StatusIs(ErrorCode::kNotFound));
+  // Messages: one Alice sent (to Carol too) is example.org's; one between other.net's members
+  // is not.
+  const MessageId mixed = SendToAll("mixed");
+  SendRequest r;
+  r.to = {kGuest};
+  r.generate_mucs = true;
+  r.subject = "carol to a guest";
+  r.text = "x";
+  auto theirs = mailbox_.Send(*carol_, r);
+  ASSERT_THAT(theirs.status(), IsOk());
+  EXPECT_THAT(retention_.PlaceHold(*bob_, "message", mixed.str(), "case 2").status(), IsOk());
+  EXPECT_THAT(retention_.PlaceHold(*bob_, "message", theirs->str(), "case 2").status(),
+              StatusIs(ErrorCode::kNotFound));
+
+  // A hold the instance's administrator placed on Carol: not in Bob's list, not his to release.
+  auto on_carol = retention_.PlaceHold(*root_, "member", "carol@other.net", "case 3");
+  ASSERT_THAT(on_carol.status(), IsOk());
+  auto bobs = retention_.ListHolds(*bob_, false, 50);
+  ASSERT_THAT(bobs.status(), IsOk());
+  EXPECT_EQ(bobs->size(), 2u);
+  for (const auto& h : *bobs) EXPECT_NE(h.id, on_carol->id);
+  EXPECT_EQ(retention_.ListHolds(*root_, false, 50)->size(), 3u);
+  EXPECT_THAT(retention_.ReleaseHold(*bob_, on_carol->id), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(retention_.ReleaseHold(*bob_, on_alice->id), IsOk());
+  // Carol holds no role: refused outright.
+  EXPECT_THAT(retention_.ListPolicies(*carol_).status(), StatusIs(ErrorCode::kPermissionDenied));
+}
+
 }  // namespace
 }  // namespace sealpost::app

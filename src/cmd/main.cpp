@@ -1,6 +1,6 @@
 // The sealpost binary: `serve`, `verify audit`, `verify log`, `verify receipt`, `verify export`,
 // `admin migrate`, `admin time-stamp`, `admin export-audit`, `admin backup`, `admin restore`,
-// `admin rotate-master-key`, `version`.
+// `admin rotate-master-key`, `escrow keygen`, `escrow export`, `escrow open`, `version`.
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,9 +9,11 @@
 
 #include "cmd/admin_backup.h"
 #include "cmd/admin_migrate.h"
+#include "cmd/admin_roles.h"
 #include "cmd/admin_rotate_master_key.h"
 #include "cmd/audit_export_command.h"
 #include "cmd/config.h"
+#include "cmd/escrow_command.h"
 #include "cmd/serve.h"
 #include "cmd/time_stamper.h"
 #include "cmd/verify.h"
@@ -143,6 +145,52 @@ int main(int argc, char** argv) {
   export_audit_cmd->add_option("--format", export_audit.format, "jsonl, csv, pdf or bundle");
   export_audit_cmd->add_option("-o,--out", export_audit.out, "The file written")->required();
 
+  // Roles from the console (cmd/admin_roles.h; docs/roles.md).
+  sealpost::cmd::RoleArgs role_args;
+  auto* grant_role = admin->add_subcommand("grant-role", "Grant a role over a domain (audited)");
+  auto* revoke_role = admin->add_subcommand("revoke-role", "Revoke a role (audited)");
+  for (auto* c : {grant_role, revoke_role}) {
+    c->add_option("-c,--config", config_path, "TOML configuration file");
+    c->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+    c->add_option("EMAIL", role_args.email, "The member's address")->required();
+    c->add_option("ROLE", role_args.role, "administrator, auditor or compliance_officer")
+        ->required();
+    c->add_option("DOMAIN", role_args.domain, "A mail domain, or * for all")->required();
+  }
+  auto* list_roles = admin->add_subcommand("list-roles", "List every role grant");
+  list_roles->add_option("-c,--config", config_path, "TOML configuration file");
+  list_roles->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+
+  // Escrow (cmd/escrow_command.h; docs/escrow.md): keygen and open offline, export on the server.
+  auto* escrow = cli.add_subcommand("escrow", "Escrowed messages of a domain (opt-in per domain)");
+  escrow->require_subcommand(1);
+  std::string escrow_key_out;
+  auto* escrow_keygen = escrow->add_subcommand(
+      "keygen", "Make an escrow key pair offline: private key to FILE (0600), public key printed");
+  escrow_keygen->add_option("--out", escrow_key_out, "The private key file (must not exist)")
+      ->required();
+  sealpost::cmd::EscrowExportArgs escrow_export_args;
+  auto* escrow_export = escrow->add_subcommand(
+      "export", "Write a domain's escrowed messages in sealed form (server side, no secret)");
+  escrow_export->add_option("-c,--config", config_path, "TOML configuration file");
+  escrow_export->add_option("-d,--data-dir", data_dir, "Data directory (default ./sealpost-data)");
+  escrow_export->add_option("--domain", escrow_export_args.domain, "The domain")->required();
+  escrow_export->add_option("--from", escrow_export_args.from, "From (RFC 3339 UTC or Unix ms)");
+  escrow_export->add_option("--to", escrow_export_args.to, "To, exclusive");
+  escrow_export->add_option("--member", escrow_export_args.member,
+                            "Only what this member (address) sent or received");
+  escrow_export->add_option("--out", escrow_export_args.out, "Target directory (absent or empty)")
+      ->required();
+  std::string escrow_key_file;
+  std::string escrow_in;
+  std::string escrow_out;
+  auto* escrow_open = escrow->add_subcommand(
+      "open", "Open an escrow export offline with the escrow private key: one .eml per message");
+  escrow_open->add_option("--key", escrow_key_file, "The private key file")->required();
+  escrow_open->add_option("--in", escrow_in, "The export directory")->required();
+  escrow_open->add_option("--out", escrow_out, "Where the .eml files go (absent or empty)")
+      ->required();
+
   cli.add_subcommand("version", "Print the version");
 
   try {
@@ -187,6 +235,29 @@ int main(int argc, char** argv) {
       return 2;
     }
     return sealpost::cmd::AdminRotateMasterKey(*config);
+  }
+  for (auto* c : {grant_role, revoke_role, list_roles}) {
+    if (!admin->got_subcommand(c)) continue;
+    auto config = sealpost::cmd::LoadConfig(config_path, data_dir);
+    if (!config.ok()) {
+      std::cerr << "sealpost: configuration: " << config.status().message() << "\n";
+      return 2;
+    }
+    if (c == grant_role) return sealpost::cmd::AdminGrantRole(*config, role_args);
+    if (c == revoke_role) return sealpost::cmd::AdminRevokeRole(*config, role_args);
+    return sealpost::cmd::AdminListRoles(*config);
+  }
+  if (escrow->got_subcommand(escrow_keygen)) return sealpost::cmd::EscrowKeygen(escrow_key_out);
+  if (escrow->got_subcommand(escrow_open)) {
+    return sealpost::cmd::EscrowOpen(escrow_key_file, escrow_in, escrow_out);
+  }
+  if (escrow->got_subcommand(escrow_export)) {
+    auto config = sealpost::cmd::LoadConfig(config_path, data_dir);
+    if (!config.ok()) {
+      std::cerr << "sealpost: configuration: " << config.status().message() << "\n";
+      return 2;
+    }
+    return sealpost::cmd::EscrowExport(*config, escrow_export_args);
   }
   if (admin->got_subcommand(migrate)) {
     return sealpost::cmd::AdminMigrate(migrate_dir, migrate_to);

@@ -30,6 +30,14 @@ Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
   return blob::OpenEncryptedBlobStore(std::move(raw));
 }
 
+Result<std::unique_ptr<blob::RawBlobStore>> OpenRawBlobs(const std::string& store_url,
+                                                         platform::Filesystem& fs,
+                                                         const std::string& blob_dir,
+                                                         int max_connections) {
+  if (store_url.empty()) return blob::OpenLocalRawBlobStore(fs, blob_dir);
+  return store::postgres::OpenPostgresBlobs(store_url, max_connections);
+}
+
 Status SnapshotSqlite(const std::string& sqlite_path, const std::string& target) {
   return store::sqlite::BackupSqliteDatabase(sqlite_path, target);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "blob/blob_store.h"
+#include "blob/raw_blob_store.h"
 #include "core/ids.h"
 #include "core/status.h"
 #include "platform/filesystem.h"
@@ -26,6 +27,13 @@ Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
                                                    platform::Filesystem& fs,
                                                    const std::string& blob_dir,
                                                    int max_connections);
+
+// The same blobs as their stored (encrypted) bytes, for commands that copy them unopened
+// (`escrow export`).
+Result<std::unique_ptr<blob::RawBlobStore>> OpenRawBlobs(const std::string& store_url,
+                                                         platform::Filesystem& fs,
+                                                         const std::string& blob_dir,
+                                                         int max_connections);
 
 // For `admin backup` with SQLite (cmd/admin_backup.h): a consistent copy of the live database at
 // `sqlite_path` into the new file `target` (store/sqlite/sqlite_backup.h), and the blobs a

@@ -351,6 +351,7 @@ int Serve(const Config& config) {
   app::ApiTokens api_tokens(services);
   app::AuditExports audit_exports(services);
   app::Retention retention(services);
+  app::Escrow escrow(services);
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -377,7 +378,8 @@ int Serve(const Config& config) {
                     &tls_partners,
                     &api_tokens,
                     &audit_exports,
-                    &retention});
+                    &retention,
+                    &escrow});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   std::optional<telemetry::Registry::ReaderHandle> sessions_live;

@@ -14,6 +14,7 @@
 // evidence and tls_partners (store/<domain>_store.h). Store hands out a reader per domain
 // evidence and access (store/<domain>_store.h). Store hands out a reader per domain
 // evidence and retention (store/<domain>_store.h). Store hands out a reader per domain
+// evidence and escrow (store/<domain>_store.h). Store hands out a reader per domain
 // (store.accounts().GetUser(...)) and WriteTxn a writer per domain, all on the one transaction
 // (tx.messages().MarkRead(...)), so a component can take just the part it uses. A new method goes
 // into its domain's header and that domain's file in each backend (store/sqlite/internal/,
@@ -28,6 +29,7 @@
 #include "store/access_store.h"
 #include "store/accounts_store.h"
 #include "store/audit_store.h"
+#include "store/escrow_store.h"
 #include "store/evidence_store.h"
 #include "store/guests_store.h"
 #include "store/key_rotation_store.h"
@@ -66,6 +68,7 @@ class WriteTxn {
   virtual TlsPartnersWriter& tls_partners() = 0;
   virtual AccessWriter& access() = 0;
   virtual RetentionWriter& retention() = 0;
+  virtual EscrowWriter& escrow() = 0;
 };
 
 class Store {
@@ -95,6 +98,7 @@ class Store {
   virtual AccessReader& access() = 0;
   virtual StatsReader& stats() = 0;
   virtual RetentionReader& retention() = 0;
+  virtual EscrowReader& escrow() = 0;
 };
 
 }  // namespace sealpost::store

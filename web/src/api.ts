@@ -489,6 +489,16 @@ export interface RetentionPolicy {
   updated_at: string;
 }
 
+// A domain's escrow state (docs/escrow.md): off unless its administrators gave a public key.
+export interface EscrowKey {
+  domain: string;
+  enabled: boolean;
+  public_key: string | null;
+  fingerprint: string | null;
+  set_by: string | null;
+  set_at: string | null;
+}
+
 export interface Hold {
   id: string;
   target: 'member' | 'message';
@@ -601,8 +611,10 @@ export const api = {
   // `muc` only where the server asks for it (muc-needed): a member who holds no address key.
   claimPickup: (link: string, muc?: string) =>
     call<{ id: string }>('POST', '/pickup/claim', muc ? { link, muc } : { link }),
-  adminUsers: (cursor: string | null) =>
-    call<Page<AdminUser>>('GET', '/admin/users?limit=50' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '')),
+  // `domain`: only that domain's users ("" for every domain the caller administers).
+  adminUsers: (cursor: string | null, domain = '') =>
+    call<Page<AdminUser>>('GET', '/admin/users?limit=50' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '')
+      + (domain ? `&domain=${encodeURIComponent(domain)}` : '')),
   disableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),
   enableUser: (id: string) => call<void>('POST', `/admin/users/${encodeURIComponent(id)}/enable`),
   invite: (email: string) => call<void>('POST', '/admin/invitations', { email }),
@@ -639,6 +651,13 @@ export const api = {
   createApiToken: (name: string, role: Role, expires_in_days: number) =>
     call<ApiToken & { token: string }>('POST', '/account/tokens', { name, role, expires_in_days }),
   revokeApiToken: (id: string) => call<void>('DELETE', `/account/tokens/${encodeURIComponent(id)}`),
+  // Escrow per domain (docs/escrow.md).
+  escrowKey: (domain: string) =>
+    call<EscrowKey>('GET', `/admin/escrow/${encodeURIComponent(domain)}`),
+  setEscrowKey: (domain: string, publicKey: string) =>
+    call<EscrowKey>('PUT', `/admin/escrow/${encodeURIComponent(domain)}`, { public_key: publicKey }),
+  clearEscrowKey: (domain: string) =>
+    call<void>('DELETE', `/admin/escrow/${encodeURIComponent(domain)}`),
   // Retention and legal hold (docs/retention.md).
   myRetention: () => call<{ domain: string; days: number | null }>('GET', '/account/retention'),
   retentionPolicies: () => call<{ items: RetentionPolicy[] }>('GET', '/admin/retention'),

@@ -52,6 +52,8 @@ constexpr const char* kTables[] = {
     "retention_policies",
     "legal_holds",
     "retention_tombstones",
+    "escrow_keys",
+    "escrow_wraps",
 };
 // clang-format on
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type AdminUser, type AuditEntry, type AuditReport, type Hold, type RetentionPolicy, type Role, type RoleGrant } from '../api';
+import { api, ApiError, type AdminUser, type AuditEntry, type AuditReport, type EscrowKey, type Hold, type RetentionPolicy, type Role, type RoleGrant } from '../api';
 import { Field, FormError, Notice } from '../components/Field';
 import { Link } from '../components/Link';
 import { useTitle } from '../components/Page';
@@ -236,6 +236,60 @@ function RetentionAndHolds() {
   );
 }
 
+// Escrow for one domain (docs/escrow.md): off by default; an administrator of the domain turns it
+// on with the public half of a key made offline (`sealpost escrow keygen`). The server decides who
+// may; anyone else gets 403, shown as an error here.
+function Escrow({ defaultDomain }: { defaultDomain: string }) {
+  const [domain, setDomain] = useState(defaultDomain);
+  const [key, setKey] = useState('');
+  const [state, setState] = useState<EscrowKey | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<EscrowKey | void>) => {
+    setError(null);
+    try {
+      const r = await fn();
+      setState(r ?? await api.escrowKey(domain.trim()));
+    } catch (e) {
+      setState(null);
+      setError(msg(e));
+    }
+  };
+  const show = (e: Event) => {
+    e.preventDefault();
+    if (domain.trim()) act(() => api.escrowKey(domain.trim()));
+  };
+  const turnOn = (e: Event) => {
+    e.preventDefault();
+    if (!domain.trim() || !key.trim()) {
+      setError('Enter the domain and the escrow public key that sealpost escrow keygen printed.');
+      return;
+    }
+    act(() => api.setEscrowKey(domain.trim(), key.trim()).then((r) => { setKey(''); return r; }));
+  };
+  return (
+    <section class="card" aria-labelledby="escrow-title" data-testid="escrow">
+      <h2 id="escrow-title">Escrow</h2>
+      <p>Off by default. With escrow on, every new message of the domain is also sealed to the
+        organisation's escrow key, whose private half stays offline; <code>sealpost escrow export</code> and
+        <code> sealpost escrow open</code> produce them. Every change is audited.</p>
+      <FormError message={error} />
+      <form onSubmit={show}>
+        <Field id="escrow-domain" label="Domain" value={domain} onInput={setDomain} hint="e.g. example.org" />
+        <button type="submit" class="secondary">Show</button>
+      </form>
+      {state && <p data-testid="escrow-state">
+        {state.enabled ? `Escrow is on for ${state.domain} (key fingerprint ${state.fingerprint?.slice(0, 16)}…, since ${formatTime(state.set_at ?? '')}).`
+          : `Escrow is off for ${state.domain}.`}
+      </p>}
+      <form onSubmit={turnOn}>
+        <Field id="escrow-key" label="Escrow public key" value={key} onInput={setKey} hint="base64, from sealpost escrow keygen" />
+        <button type="submit">Turn escrow on</button>
+        {state?.enabled && <button type="button" class="danger" onClick={() => act(() => api.clearEscrowKey(state.domain))}>Turn escrow off</button>}
+      </form>
+    </section>
+  );
+}
+
 export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
   selfEmail: string; showAudit?: boolean; showGlobal?: boolean;
 }) {
@@ -243,14 +297,26 @@ export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
   const [users, setUsers] = useState<AdminUser[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = (from: string | null) =>
-    api.adminUsers(from).then((p) => {
+  // The domain picker: shown to whoever administers several domains ("" = all of them).
+  const [domains, setDomains] = useState<string[]>([]);
+  const [domain, setDomain] = useState('');
+  const load = (from: string | null, only = domain) =>
+    api.adminUsers(from, only).then((p) => {
       setUsers((prev) => (from ? [...prev, ...p.items] : p.items));
       setCursor(p.next_cursor ?? null);
     }, (e) => setError(msg(e)));
   useEffect(() => {
     load(null);
+    api.myRoles().then((r) => {
+      const mine = r.items.filter((g) => g.role === 'administrator' && g.domain !== '*').map((g) => g.domain);
+      setDomains([...new Set(mine)].sort());
+    }, () => setDomains([]));
   }, []);
+  const pick = (d: string) => {
+    setDomain(d);
+    setError(null);
+    load(null, d);
+  };
   const toggle = async (u: AdminUser) => {
     setError(null);
     try {
@@ -268,6 +334,14 @@ export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
       <Invite onSent={() => load(null)} />
       <section class="card" aria-labelledby="users-title">
         <h2 id="users-title">Users</h2>
+        {domains.length > 1 && <p>
+          <label for="admin-domain">Domain </label>
+          <select id="admin-domain" data-testid="domain-picker" value={domain}
+                  onChange={(e) => pick((e.target as HTMLSelectElement).value)}>
+            <option value="">All my domains</option>
+            {domains.map((d) => <option key={d} value={d}>{d}</option>)}
+          </select>
+        </p>}
         <FormError message={error} />
         {users.length > 0 && <div class="table-wrap">
           <table>
@@ -300,6 +374,7 @@ export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
       </section>
       <Roles users={users} selfEmail={selfEmail} />
       <RetentionAndHolds />
+      <Escrow key={domain} defaultDomain={domain || selfEmail.slice(selfEmail.lastIndexOf('@') + 1)} />
     </section>
   );
 }

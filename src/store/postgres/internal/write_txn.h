@@ -7,6 +7,7 @@
 #include "store/postgres/internal/access.h"
 #include "store/postgres/internal/accounts.h"
 #include "store/postgres/internal/audit.h"
+#include "store/postgres/internal/escrow.h"
 #include "store/postgres/internal/evidence.h"
 #include "store/postgres/internal/guests.h"
 #include "store/postgres/internal/key_rotation.h"
@@ -43,7 +44,8 @@ class PgWriteTxn final : public WriteTxn {
         registered_(txn_),
         tls_partners_(txn_),
         access_(txn_),
-        retention_(txn_) {}
+        retention_(txn_),
+        escrow_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -63,6 +65,7 @@ class PgWriteTxn final : public WriteTxn {
   TlsPartnersWriter& tls_partners() override { return tls_partners_; }
   AccessWriter& access() override { return access_; }
   RetentionWriter& retention() override { return retention_; }
+  EscrowWriter& escrow() override { return escrow_; }
 
  private:
   PgTxn txn_;
@@ -81,6 +84,7 @@ class PgWriteTxn final : public WriteTxn {
   PgTlsPartnersWriter tls_partners_;
   PgAccessWriter access_;
   PgRetentionWriter retention_;
+  PgEscrowWriter escrow_;
 };
 
 }  // namespace sealpost::store::postgres

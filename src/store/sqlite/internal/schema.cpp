@@ -404,6 +404,24 @@ CREATE INDEX retention_tombstones_blobs_pending ON retention_tombstones(message_
 CREATE INDEX mailbox_by_age ON mailbox(created_ms);
 CREATE INDEX pickups_by_age ON pickups(created_ms);
 )sql",
+      // Escrow (store/escrow_store.h): a domain's escrow public key, and each message's data key
+      // sealed to it.
+      R"sql(
+CREATE TABLE escrow_keys(
+  domain TEXT PRIMARY KEY,
+  public_key BLOB NOT NULL,
+  set_by TEXT NOT NULL,
+  set_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE escrow_wraps(
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  domain TEXT NOT NULL,
+  sealed_key BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(message_id, domain)
+) STRICT;
+CREATE INDEX escrow_wraps_by_domain ON escrow_wraps(domain, message_id);
+)sql",
   };
   return kMigrations;
 }
