@@ -80,7 +80,7 @@ uint64_t ContentBytes(const CopyContent& c) {
 
 Result<mime::OutgoingMessage> BuildMime(const Services& s, const CopyContent& c) {
   SP_ASSIGN_OR_RETURN(EmailAddress from, EmailAddress::Parse(c.from_email));
-  const std::string domain(from.domain());
+  std::string message_id = CopyMessageId(c.id, from);
   mime::OutgoingMessage m({c.from_name, std::move(from)});
   for (const std::string& to : c.to) {
     SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(to));
@@ -88,7 +88,9 @@ Result<mime::OutgoingMessage> BuildMime(const Services& s, const CopyContent& c)
   }
   m.subject = c.subject;
   m.date = c.date;
-  m.message_id = c.id.str() + "@" + domain;
+  m.message_id = std::move(message_id);
+  m.in_reply_to = c.in_reply_to;
+  m.references = c.references;
   m.text_body = c.text;
   if (!c.html.empty()) m.html_body = c.html;
   for (const CopyAttachment& a : c.attachments) {
@@ -110,6 +112,10 @@ Result<delivery::RecipientKey> RecipientKeyOf(const Route& route, TimePoint now)
 }
 
 }  // namespace
+
+std::string CopyMessageId(const MessageId& id, const EmailAddress& sender) {
+  return id.str() + "@" + std::string(sender.domain());
+}
 
 std::string SecureCopyPurpose(const SecureCopyId& id) {
   return std::string(crypto::kMasterPurposeSecureCopy) + id.str();
