@@ -203,10 +203,13 @@ class SecureCopiesThroughPostfixTest(ServerTestCase):
 
     @classmethod
     def certify(cls, name, newkey, key_usage):
+        # Both certificates announce AES-256-GCM in an SMIMECapabilities extension (RFC 4262).
         with open(os.path.join(cls.dir, name + ".ext"), "w") as f:
             f.write(f"[ext]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,{key_usage}\n"
                     f"extendedKeyUsage=emailProtection\n"
-                    f"subjectAltName=email:{name}@partner.example\n")
+                    f"subjectAltName=email:{name}@partner.example\n"
+                    "1.2.840.113549.1.9.15=ASN1:SEQUENCE:caps\n[caps]\nc0=SEQUENCE:gcm\n"
+                    "c1=SEQUENCE:cbc\n[gcm]\noid=OID:id-aes256-GCM\n[cbc]\noid=OID:aes-256-cbc\n")
         cls.openssl(["req", "-new", *newkey, "-nodes", "-keyout", name + ".key", "-subj",
                      f"/CN={name}", "-out", name + ".csr"])
         cls.openssl(["x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
@@ -265,8 +268,9 @@ class SecureCopiesThroughPostfixTest(ServerTestCase):
     def test_copies_through_postfix_open_in_openssl_gpg_and_sq(self):
         # rita: her certificate (PEM) from the external CA, personally verified.
         self.verify_key(self.import_key(self.read("rita.pem"), "application/x-pem-file"))
-        # carol: a signed mail of hers (openssl cms -sign, its default SMIMECapabilities: no
-        # GCM) would give CBC; her certificate is imported from it, verified.
+        # carol: her certificate is imported from a signed mail of hers (openssl cms -sign), whose
+        # SMIMECapabilities (openssl's default list: no GCM) are recorded and win over the
+        # certificate's extension: she gets CBC.
         self.write("hello.txt", b"Content-Type: text/plain\r\n\r\nHello from carol\r\n")
         self.openssl(["cms", "-sign", "-in", "hello.txt", "-signer", "carol.pem", "-inkey",
                       "carol.key", "-certfile", "ca.pem", "-from", CAROL, "-to",
@@ -274,6 +278,7 @@ class SecureCopiesThroughPostfixTest(ServerTestCase):
         carol_key = self.import_key(self.read("carol.eml"), "message/rfc822")
         self.assertEqual(carol_key["address"], CAROL)
         self.assertEqual(carol_key["source"], "signed-mail")
+        self.assertEqual(carol_key["smime_capabilities"], "aes256-cbc")
         self.verify_key(carol_key)
         # gina: gpg; sam: sq.
         self.gpg("--quick-gen-key", GINA, "ed25519", "cert,sign", "never")
@@ -336,16 +341,20 @@ class SecureCopiesThroughPostfixTest(ServerTestCase):
             content = self.read(name + ".content")
             self.assertIn(COPY_SUBJECT.encode(), content)
             self.assertIn(b"9d4b", content)
-            # A flipped byte of the signed data does not verify.
-            signed = bytearray(self.read(name + ".signed"))
-            signed[len(signed) // 2] ^= 0x01
+            # One flipped byte of the signed content does not verify.
+            self.openssl(["cms", "-cmsout", "-in", name + ".signed", "-outform", "DER", "-out",
+                          name + ".der"])
+            signed = bytearray(self.read(name + ".der"))
+            at = signed.index(b"9d4b")
+            signed[at] ^= 0x01
             self.write(name + ".bad", bytes(signed))
-            bad = tool(["openssl", "cms", "-verify", "-in", name + ".bad", "-CAfile", "root.pem",
-                        "-binary", "-out", name + ".badout"], self.dir, check=False)
+            bad = tool(["openssl", "cms", "-verify", "-in", name + ".bad", "-inform", "DER",
+                        "-CAfile", "root.pem", "-binary", "-out", name + ".badout"], self.dir,
+                       check=False)
             self.assertNotEqual(bad.returncode, 0)
-        # rita's certificate announces nothing and no mail of hers was seen: the policy's
-        # default, EnvelopedData; carol's signed mail listed only CBC ciphers.
-        self.assertEqual(envelopes[RITA], "enveloped-data")
+        # rita's certificate announces GCM and no mail of hers was seen: AuthEnvelopedData
+        # (RSA-OAEP); carol's signed mail listed only CBC ciphers: EnvelopedData.
+        self.assertEqual(envelopes[RITA], "authEnveloped-data")
         self.assertEqual(envelopes[CAROL], "enveloped-data")
 
         # OpenPGP: gpg (gina) shows GOODSIG and VALIDSIG for alice's key; sq (sam) decrypts
@@ -383,7 +392,7 @@ class SecureCopiesThroughPostfixTest(ServerTestCase):
         for address in copies:
             self.assertEqual(rec[address]["status"], "delivered", rec[address])
             self.assertIn("250", rec[address]["detail"])
-        self.assertEqual(rec[RITA]["format"], "smime-enveloped-aes256cbc")
+        self.assertEqual(rec[RITA]["format"], "smime-authenveloped-aes256gcm")
         self.assertEqual(rec[CAROL]["format"], "smime-enveloped-aes256cbc")
         self.assertEqual(rec[GINA]["format"], "pgp-mime")
         self.assertEqual(rec[BOB]["method"], "member")

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/internal/contact_trust.h"
 #include "crypto/ad_labels.h"
 #include "crypto/security_policy.h"
 #include "delivery/secure_copy.h"
@@ -104,7 +105,10 @@ Result<delivery::RecipientKey> RecipientKeyOf(const Route& route, TimePoint now)
   const store::ContactKeyRecord& key = *route.key;
   if (route.method == RouteMethod::kSmime) {
     SP_ASSIGN_OR_RETURN(smime::Certificate certificate, smime::Certificate::FromDer(key.material));
-    return delivery::RecipientKey(smime::SmimeRecipient{std::move(certificate), std::nullopt});
+    // The capabilities recorded from the contact's signed mail, if any: DecideEnvelope weighs
+    // them against the certificate's own extension.
+    return delivery::RecipientKey(smime::SmimeRecipient{
+        std::move(certificate), RecordedCapabilities(key.smime_capabilities)});
   }
   pgp::KeyImport imported = pgp::ImportPublicKey(key.material, route.address, now);
   SP_RETURN_IF_ERROR(imported.status());

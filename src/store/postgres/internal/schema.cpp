@@ -432,6 +432,10 @@ CREATE INDEX retention_tombstones_blobs_pending ON retention_tombstones(message_
 CREATE INDEX mailbox_by_age ON mailbox(created_ms);
 CREATE INDEX pickups_by_age ON pickups(created_ms);
 )sql",
+      // The SMIMECapabilities a contact's signed mail announced, for the envelope choice.
+      R"sql(
+ALTER TABLE contact_keys ADD COLUMN smime_capabilities TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }
