@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-metrics bench-notify clean deb
+.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-metrics bench-notify bench-secure-copies clean deb
 
 deps:
 	bash scripts/install-deps.sh run
@@ -84,6 +84,12 @@ bench-metrics: deps-test
 bench-notify: deps-test
 	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
 	bash bench/notify.sh build-bench
+
+# One message to 1,000 S/MIME, OpenPGP and TLS-partner recipients handed to a real Postfix,
+# beside smtp-source (bench/secure_copies.sh).
+bench-secure-copies: deps-test
+	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
+	bash bench/secure_copies.sh build-bench
 
 # The Debian package (packaging/build-deb.sh) from the build directory of `make build` and the
 # web UI: binary, UI, hardened systemd unit, default config; written to dist/.

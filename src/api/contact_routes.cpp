@@ -96,6 +96,7 @@ json KeyJson(const app::ContactKeyView& k) {
     out["subject"] = k.subject;
     out["issuer"] = k.issuer;
   }
+  if (!k.smime_capabilities.empty()) out["smime_capabilities"] = k.smime_capabilities;
   return out;
 }
 

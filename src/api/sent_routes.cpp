@@ -21,6 +21,7 @@ void AddSentStatus(json& out, const app::SentStatus& status) {
                  {"status", r.status},
                  {"method", r.method},
                  {"state", r.status}};
+    if (!r.format.empty()) item["format"] = r.format;
     if (!r.detail.empty()) item["detail"] = r.detail;
     if (r.next_attempt_at) item["next_attempt_at"] = FormatRfc3339(*r.next_attempt_at);
     if (r.notified_at) item["notified_at"] = FormatRfc3339(*r.notified_at);

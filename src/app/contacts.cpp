@@ -15,6 +15,7 @@
 #include "pgp/public_key.h"
 #include "platform/rng.h"
 #include "smime/certificate.h"
+#include "smime/certificate_capabilities.h"
 #include "smime/certificate_validation.h"
 
 namespace sealpost::app {
@@ -76,8 +77,10 @@ std::string Refusal(std::string_view what, std::string_view slug, std::string_vi
 
 // The certificates a signed mail carries: its multipart/signed signature, or an opaque
 // application/pkcs7-mime signed-data part.
-Result<smime::CertificateChain> CertificatesOfSignedMail(ByteView bytes,
-                                                         std::optional<EmailAddress>* sender) {
+// `capabilities`: what the signer's SignerInfo announced it decrypts (SMIMECapabilities).
+Result<smime::CertificateChain> CertificatesOfSignedMail(
+    ByteView bytes, std::optional<EmailAddress>* sender,
+    std::optional<smime::RecipientCapabilities>* capabilities) {
   if (bytes.size() > kImport.max_signed_mail_bytes) {
     return TooLarge(Refusal("signed mail", "too-large",
                             fmt::format("{} bytes, more than the {} a signed mail may have",
@@ -105,7 +108,10 @@ Result<smime::CertificateChain> CertificatesOfSignedMail(ByteView bytes,
   }
   for (const std::string_view c : candidates) {
     smime::CertificateImport imported = smime::ImportCertificates(AsBytes(c));
-    if (imported.ok()) return std::move(*imported.certificates);
+    if (imported.ok()) {
+      *capabilities = smime::CapabilitiesInSignedData(AsBytes(c), imported.certificates->leaf);
+      return std::move(*imported.certificates);
+    }
   }
   return InvalidArgument(Refusal("signed mail", "not-a-certificate",
                                  "the message carries no S/MIME signature with a certificate"))
@@ -231,6 +237,7 @@ ContactKeyView Contacts::ViewWith(const store::ContactKeyRecord& key,
   v.kind = key.kind;
   v.fingerprint = key.fingerprint;
   v.algorithm = key.algorithm;
+  v.smime_capabilities = key.smime_capabilities;
   if (key.kind == store::ContactKeyKind::kSmime) {
     auto cert = smime::Certificate::FromDer(key.material);
     if (cert.ok()) {
@@ -287,9 +294,10 @@ Result<ContactKeyView> Contacts::ImportFor(const AuthContext& ctx,
     SP_ASSIGN_OR_RETURN(record, std::move(parsed));
   } else {
     std::optional<smime::CertificateChain> certs;
+    std::optional<smime::RecipientCapabilities> capabilities;
     if (format == KeyFormat::kSignedMail) {
       std::optional<EmailAddress> sender;
-      SP_ASSIGN_OR_RETURN(certs, CertificatesOfSignedMail(bytes, &sender));
+      SP_ASSIGN_OR_RETURN(certs, CertificatesOfSignedMail(bytes, &sender, &capabilities));
       // The signer's certificate is for the sender of the mail unless the member said otherwise.
       if (!address && sender) address = std::move(sender);
       record.source = store::ContactKeySource::kSignedMail;
@@ -297,10 +305,13 @@ Result<ContactKeyView> Contacts::ImportFor(const AuthContext& ctx,
       smime::CertificateImport imported = smime::ImportCertificates(bytes);
       if (!imported.ok()) return imported.ToStatus();
       certs = std::move(imported.certificates);
+      // A .p7s uploaded as it is: its signer's capabilities count as a signed mail's.
+      capabilities = smime::CapabilitiesInSignedData(bytes, certs->leaf);
     }
     const store::ContactKeySource source = record.source;
     SP_ASSIGN_OR_RETURN(record, CertificateRecord(*certs, address));
     record.source = source;
+    record.smime_capabilities = internal::CapabilitiesRecord(capabilities);
   }
   // The same judgement the list and routing make; a refusal keeps nothing.
   SP_ASSIGN_OR_RETURN(const std::optional<smime::TrustAnchors> anchors, anchors_->Current());

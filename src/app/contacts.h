@@ -49,6 +49,9 @@ struct ContactKeyView {
   std::string algorithm;
   std::string subject;  // S/MIME: the certificate's subject (RFC 2253), else ""
   std::string issuer;   // S/MIME: its issuer, else ""
+  // S/MIME: the ciphers the contact's signed mail announced (store::ContactKeyRecord::
+  // smime_capabilities: "aes256-gcm aes256-cbc", "none"), "" when none was seen.
+  std::string smime_capabilities;
   TimePoint not_before;
   std::optional<TimePoint> not_after;
   store::ContactKeySource source = store::ContactKeySource::kUpload;

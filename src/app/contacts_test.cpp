@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "app/app_test_fixture.h"
+#include "app/internal/contact_trust.h"
 #include "app/key_directory.h"
 #include "pgp/testing/gnupg.h"
 #include "smime/testing/test_pki.h"
@@ -189,6 +190,7 @@ TEST_F(ContactsTest, ReadsDerP7bAndSignedMail) {
   auto p7b = contacts_.Import(alice(), B(pki_.ReadFile("carol.p7b")), KeyFormat::kAuto, "");
   ASSERT_THAT(p7b.status(), IsOk());
   EXPECT_EQ(p7b->fingerprint, fingerprint);
+  EXPECT_EQ(p7b->smime_capabilities, "");  // a certs-only .p7b was signed by nobody
   ASSERT_THAT(contacts_.Delete(alice(), p7b->id), IsOk());
 
   auto mail = contacts_.Import(alice(), B(pki_.ReadFile("signed.eml")), KeyFormat::kAuto, "");
@@ -196,9 +198,24 @@ TEST_F(ContactsTest, ReadsDerP7bAndSignedMail) {
   EXPECT_EQ(mail->fingerprint, fingerprint);
   EXPECT_EQ(mail->source, store::ContactKeySource::kSignedMail);
   EXPECT_EQ(mail->address, kCarol);
+  // The SMIMECapabilities of the mail's signature are recorded for the envelope choice:
+  // openssl's default list has AES-256-CBC and no GCM.
+  EXPECT_EQ(mail->smime_capabilities, "aes256-cbc");
+  auto stored = store_->keys().GetContactKey(store::ContactKeyId::FromTrusted(mail->id));
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(stored->smime_capabilities, "aes256-cbc");
   // The chain the mail carried is kept: with the partner CA as an anchor, it is trusted.
   ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
   EXPECT_EQ(contacts_.Get(alice(), mail->id)->status, "trusted");
+
+  // A detached .p7s uploaded as it is counts as a signed mail's signature; without the
+  // attribute (-nosmimecap) nothing is recorded.
+  ASSERT_THAT(contacts_.Delete(alice(), mail->id), IsOk());
+  ASSERT_TRUE(pki_.OpensslOk({"cms", "-sign", "-in", "body.txt", "-signer", "carol.pem", "-inkey",
+                              "carol.key", "-nosmimecap", "-outform", "DER", "-out", "bare.p7s"}));
+  auto bare = contacts_.Import(alice(), B(pki_.ReadFile("bare.p7s")), KeyFormat::kAuto, "");
+  ASSERT_THAT(bare.status(), IsOk());
+  EXPECT_EQ(bare->smime_capabilities, "");
 
   // A mail that is not signed carries no certificate.
   EXPECT_THAT(
@@ -250,6 +267,26 @@ TEST_F(ContactsTest, BadCertificatesAreRefusedWithTheirReasonAndNothingIsStored)
 
   EXPECT_EQ(Listed(), 0u);
   EXPECT_FALSE(AuditHas("contact_key_added"));
+}
+
+TEST(RecordedCapabilitiesTest, RoundTripAndUnknownWords) {
+  using internal::CapabilitiesRecord;
+  using internal::RecordedCapabilities;
+  EXPECT_EQ(CapabilitiesRecord(std::nullopt), "");
+  EXPECT_EQ(CapabilitiesRecord(smime::RecipientCapabilities{}), "none");
+  EXPECT_EQ(CapabilitiesRecord(smime::RecipientCapabilities{.aes256_gcm = true}), "aes256-gcm");
+  EXPECT_EQ(CapabilitiesRecord(smime::RecipientCapabilities{true, true}), "aes256-gcm aes256-cbc");
+  EXPECT_FALSE(RecordedCapabilities("").has_value());
+  const auto none = RecordedCapabilities("none");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->aes256_gcm || none->aes256_cbc);
+  const auto both = RecordedCapabilities("aes256-gcm aes256-cbc");
+  ASSERT_TRUE(both.has_value());
+  EXPECT_TRUE(both->aes256_gcm && both->aes256_cbc);
+  const auto odd = RecordedCapabilities("rc2 aes256-cbc  des");
+  ASSERT_TRUE(odd.has_value());
+  EXPECT_FALSE(odd->aes256_gcm);
+  EXPECT_TRUE(odd->aes256_cbc);
 }
 
 TEST_F(ContactsTest, ExpiryChangesRoutingAtOnce) {

@@ -168,6 +168,7 @@ Result<MessageId> Mailbox::SendMember(const AuthContext& ctx, const SendRequest&
                                       SendOutcome* outcome) {
   SP_ASSIGN_OR_RETURN(const crypto::SigningKey signing_key, ctx.SigningKey());
   std::string thread_id;
+  std::vector<std::string> thread_ids;
   if (!request.in_reply_to.empty()) {
     // Only a message the sender can read can be answered; its thread carries on.
     auto parent = Read(ctx, request.in_reply_to);
@@ -177,6 +178,12 @@ Result<MessageId> Mailbox::SendMember(const AuthContext& ctx, const SendRequest&
                  : parent.status();
     }
     thread_id = parent->header.thread_id;
+    // The answered message as its copies named it (internal::CopyMessageId). Its own ancestors
+    // are not looked up: In-Reply-To and the parent in References is what mail programs thread
+    // by, and reading older messages here would mark them read.
+    if (auto parent_from = EmailAddress::Parse(parent->header.from_email); parent_from.ok()) {
+      thread_ids.push_back(internal::CopyMessageId(parent->header.id, *parent_from));
+    }
   }
   std::optional<crypto::BoxKeyPair> box_key;  // only to open the keys of attached uploads
   Author author;
@@ -186,6 +193,7 @@ Result<MessageId> Mailbox::SendMember(const AuthContext& ctx, const SendRequest&
   author.actor = ctx.user.id.str();
   author.signing_key = &signing_key;
   author.umk = &ctx.umk;
+  author.thread_message_ids = std::move(thread_ids);
   SP_ASSIGN_OR_RETURN(author.share_copy_to,
                       crypto::BoxPublicKey::FromBytes(ctx.user.box_public_key));
   author.open_upload = [&](const store::UploadRecord& upload) -> Result<crypto::SecretBytes> {
@@ -382,6 +390,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     internal::CopyContent content{
         id,           author.sender_id, author.email, author.name, all_to, request.subject,
         request.text, request.html,     {},           now};
+    if (!author.thread_message_ids.empty()) {
+      content.in_reply_to = author.thread_message_ids.back();
+      content.references = author.thread_message_ids;
+    }
     for (size_t i = 0; i < summary.attachments.size(); ++i) {
       const AttachmentMeta& a = summary.attachments[i];
       content.attachments.push_back(

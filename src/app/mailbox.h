@@ -70,6 +70,9 @@ struct Author {
   // only guests of the thread it answers and never brings MUCs.
   bool brings_mucs = true;
   std::optional<EmailAddress> report_failures_to;  // told when a notification cannot be sent
+  // The Message-IDs of the thread the message answers, as its S/MIME, OpenPGP and TLS copies
+  // carry them (In-Reply-To: the last; References: all, oldest first); empty for a new thread.
+  std::vector<std::string> thread_message_ids;
   // Runs in the transaction that stores the message (e.g. a portal reply marks its pickup).
   std::function<Status(store::WriteTxn&)> also_in_write;
 };

@@ -215,6 +215,7 @@ Result<std::vector<SecureCopyStatus>> SecureCopiesOf(const Services& s, const Me
     SecureCopyStatus st;
     st.recipient = c.recipient;
     st.method = std::string(internal::RouteSlugOfCopyMethod(c.method));
+    st.format = c.method;
     st.state = std::string(SecureCopyStateName(c.state));
     st.host = c.host;
     st.reply = c.reply;

@@ -56,7 +56,10 @@ class SecureCopyDeliverer {
 // What the sender sees of one recipient's secure copy (GET /api/v1/messages/{id}).
 struct SecureCopyStatus {
   std::string recipient;
-  std::string method;                        // "smime", "openpgp", "tls"
+  std::string method;  // "smime", "openpgp", "tls"
+  // How the copy was protected, as recorded at the send: "smime-authenveloped-aes256gcm",
+  // "smime-enveloped-aes256cbc", "pgp-mime" (delivery::SecureMethodSlug) or "tls".
+  std::string format;
   std::string state;                         // "queued", "delivered", "deferred", "failed"
   std::string host;                          // delivered: who took it
   std::string reply;                         // delivered: its reply

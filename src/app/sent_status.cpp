@@ -76,6 +76,7 @@ Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageH
       const SecureCopyStatus& c = *copy->second;
       r.delivery = RecipientDelivery::kSecure;
       r.method = c.method;
+      r.format = c.format;
       r.status = c.state;
       r.detail = c.state == "delivered" ? c.host + ": " + c.reply : c.reason;
       r.next_attempt_at = c.next_attempt_at;

@@ -47,6 +47,9 @@ struct RecipientStatus {
   // "replied", "recalled" or "expired"; secure: "queued", "delivered", "deferred", "failed".
   std::string status;
   std::string method;  // "member", "pickup", "smime", "openpgp", "tls" (app/routing.h)
+  // secure: how the copy was protected, e.g. "smime-authenveloped-aes256gcm" (the envelope
+  // used), "smime-enveloped-aes256cbc", "pgp-mime", "tls"; "" for members and pickups.
+  std::string format;
   // secure: "<host>: <reply>" when delivered, else the reason (deferred, failed).
   std::string detail;
   std::optional<TimePoint> next_attempt_at;  // secure, queued or deferred

@@ -249,7 +249,9 @@ class SecureCopyTest : public ::testing::Test {
     EXPECT_EQ(outer->subject, mime::kObscuredSubject);
     EXPECT_THAT(HeaderSection(copy), HasSubstr("\r\nSubject: [...]\r\n"));
     EXPECT_THAT(copy, Not(HasSubstr("bernahme")));
-    EXPECT_THAT(copy, Not(HasSubstr("In-Reply-To")));
+    // Threading fields are outside too, so that mail programs thread the copy.
+    EXPECT_THAT(HeaderSection(copy), HasSubstr("\r\nIn-Reply-To: <parent@partner.example>\r\n"));
+    EXPECT_EQ(outer->in_reply_to, "parent@partner.example");
     auto inner = mime::ParseDecrypted(copy, payload);
     ASSERT_THAT(inner.status(), IsOk());
     EXPECT_EQ(inner->header_protection, mime::HeaderProtection::kCipher);

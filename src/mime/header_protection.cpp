@@ -33,6 +33,9 @@ Result<GObjectPtr<GMimeMessage>> OuterMessage(const OutgoingMessage& message) {
   if (date == nullptr) return InvalidArgument("the date is out of range");
   g_mime_message_set_date(m, date.get());
   g_mime_message_set_message_id(m, message.message_id.c_str());
+  // Threading fields stay outside too (as RFC 9788's hcp_baseline keeps them): mail programs
+  // that read the outer message thread by them; they name only messages, never a subject.
+  internal::SetThreadHeaders(GMIME_OBJECT(m), message);
   return built;
 }
 

@@ -3,7 +3,8 @@
 //
 // The shape of what Sealpost sends (RFC 9788, "hp=cipher"):
 //
-//   outer message           From, To, Cc, Date, Message-ID, MIME-Version, Subject: [...]
+//   outer message           From, To, Cc, Date, Message-ID, In-Reply-To, References,
+//                           MIME-Version, Subject: [...]
 //   └─ encrypted part       application/pkcs7-mime or multipart/encrypted (made by smime/, pgp/)
 //      └─ cryptographic payload  = BuildProtectedInner(message): the whole message of
 //         message_builder.h, whose top Content-Type carries hp="cipher", with every header field
@@ -12,7 +13,8 @@
 //
 // The header confidentiality policy (RFC 9788 "HCP") is stricter than the RFC's hcp_baseline: the
 // outer message keeps only what transport and the recipient's mailbox listing need (From, To,
-// Cc, Date, Message-ID), the Subject becomes "[...]" and threading fields travel inside only.
+// Cc, Date, Message-ID, and In-Reply-To/References, which name only messages, so that mail
+// programs thread the copy; hcp_baseline keeps them too), and the Subject becomes "[...]".
 // A reader that understands RFC 9788 shows the inner fields and ignores the outer ones. For the
 // readers that do not (most mail programs in 2026), the body parts carry a Legacy Display Element
 // (RFC 9788): the text part starts with "Subject: <real subject>" and an empty line, the

@@ -56,8 +56,9 @@ TEST(HeaderProtection, OuterHeadersAreTheTransportMinimum) {
   EXPECT_THAT(*outer, HasSubstr("Message-Id: <hp1@sealpost.example>\r\n"));
   EXPECT_THAT(*outer, HasSubstr("MIME-Version: 1.0\r\n"));
   EXPECT_THAT(*outer, Not(HasSubstr("bernahme")));
-  EXPECT_THAT(*outer, Not(HasSubstr("In-Reply-To")));
-  EXPECT_THAT(*outer, Not(HasSubstr("References")));
+  // Threading fields stay outside, so that mail programs thread the copy (hcp_baseline).
+  EXPECT_THAT(*outer, HasSubstr("In-Reply-To: <parent@partner.example>\r\n"));
+  EXPECT_THAT(*outer, HasSubstr("References: <parent@partner.example>\r\n"));
   EXPECT_THAT(*outer, Not(HasSubstr("\r\n\r\n")));  // the section only, no end
 }
 
@@ -70,6 +71,7 @@ TEST(HeaderProtection, InnerCarriesHpCipherTheRealFieldsAndHpOuter) {
   EXPECT_THAT(*inner, HasSubstr("HP-Outer: Message-Id: <hp1@sealpost.example>\r\n"));
   EXPECT_THAT(*inner, Not(HasSubstr("HP-Outer: MIME-Version")));
   EXPECT_THAT(*inner, HasSubstr("In-Reply-To: <parent@partner.example>\r\n"));
+  EXPECT_THAT(*inner, HasSubstr("HP-Outer: In-Reply-To: <parent@partner.example>\r\n"));
   EXPECT_THAT(*inner, HasSubstr("hp-legacy-display=1"));
 
   auto parsed = ParseMessage(*inner);

@@ -13,6 +13,7 @@
 
 #include <optional>
 
+#include "core/encoding.h"
 #include "smime/certificate.h"
 #include "smime/smime_writer.h"
 
@@ -20,5 +21,17 @@ namespace sealpost::smime {
 
 // nullopt when the certificate has no SMIMECapabilities extension (or an unreadable one).
 std::optional<RecipientCapabilities> CapabilitiesInCertificate(const Certificate& certificate);
+
+// The SMIMECapabilities signed attribute that `signer` put in a CMS SignedData (DER: a .p7s
+// detached signature or an opaque signed-data part of a contact's signed mail), for the key
+// directory to record at import. nullopt when the input is not SignedData, `signer` made none of
+// its SignerInfos, or that SignerInfo lists no capabilities.
+//
+// The signature itself is not verified here (the content of a multipart/signed mail is not at
+// hand): the result is a hint for choosing between the two envelopes the policy allows, both of
+// which keep the content confidential and signed, so a forged list can at worst make the
+// recipient's copy unreadable to an old client or choose CBC over GCM.
+std::optional<RecipientCapabilities> CapabilitiesInSignedData(ByteView cms_der,
+                                                              const Certificate& signer);
 
 }  // namespace sealpost::smime

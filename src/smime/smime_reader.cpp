@@ -13,6 +13,7 @@
 
 #include "crypto/openssl_error.h"
 #include "crypto/security_policy.h"
+#include "smime/internal/capabilities.h"
 #include "smime/internal/certificate_access.h"
 #include "smime/internal/certified_key_access.h"
 #include "smime/internal/envelope_shape.h"
@@ -40,20 +41,7 @@ std::optional<RecipientCapabilities> Capabilities(CMS_SignerInfo* si) {
   const ASN1_STRING* value = static_cast<const ASN1_STRING*>(
       CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_SMIMECapabilities), -3, V_ASN1_SEQUENCE));
   if (value == nullptr) return std::nullopt;
-  const unsigned char* p = ASN1_STRING_get0_data(value);
-  X509_ALGORS* algs = d2i_X509_ALGORS(nullptr, &p, ASN1_STRING_length(value));
-  if (algs == nullptr) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  RecipientCapabilities caps;
-  for (int i = 0; i < sk_X509_ALGOR_num(algs); ++i) {
-    const int nid = OBJ_obj2nid(sk_X509_ALGOR_value(algs, i)->algorithm);
-    caps.aes256_gcm |= nid == CipherNid(policy::kSmime.preferred_cipher);
-    caps.aes256_cbc |= nid == CipherNid(policy::kSmime.fallback_cipher);
-  }
-  sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
-  return caps;
+  return internal::DecodeCapabilities(ASN1_STRING_get0_data(value), ASN1_STRING_length(value));
 }
 
 Status NotDecrypted() { return Unauthenticated("S/MIME message does not decrypt"); }

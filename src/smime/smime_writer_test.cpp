@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/secret_bytes.h"
+#include "smime/certificate_capabilities.h"
 #include "smime/certified_key.h"
 #include "smime/internal/pkcs7_mime.h"
 #include "smime/smime_reader.h"
@@ -309,6 +310,44 @@ TEST_F(SmimeReaderInteropTest, ReportsTheSendersCapabilities) {
   auto none = Read(AsBytes(pki_->ReadFile("nocaps-enc.eml")), "ec");
   ASSERT_THAT(none.status(), IsOk());
   EXPECT_FALSE(none->sender_capabilities.has_value());
+}
+
+// What the key directory records when a contact's signed mail is imported (the SignerInfo's
+// SMIMECapabilities): ours lists GCM, openssl's default list does not, -nosmimecap lists none.
+TEST_F(SmimeReaderInteropTest, CapabilitiesOfASignedMailAreReadForItsSigner) {
+  pki_->WriteFile("ours.eml", std::string(AsChars(Write({"ec", true}).mime_part)));
+  ASSERT_TRUE(pki_->OpensslOk({"cms", "-decrypt", "-in", "ours.eml", "-recip", "ec.pem", "-inkey",
+                               "ec.key", "-binary", "-out", "ours-signed.eml"}));
+  ASSERT_TRUE(pki_->OpensslOk(
+      {"cms", "-cmsout", "-in", "ours-signed.eml", "-outform", "DER", "-out", "ours-signed.der"}));
+  const std::string ours = pki_->ReadFile("ours-signed.der");
+  const auto gcm = CapabilitiesInSignedData(AsBytes(ours), Cert("sender"));
+  ASSERT_TRUE(gcm.has_value());
+  EXPECT_TRUE(gcm->aes256_gcm);
+  EXPECT_TRUE(gcm->aes256_cbc);
+  // Only the signer's own SignerInfo counts.
+  EXPECT_FALSE(CapabilitiesInSignedData(AsBytes(ours), Cert("ec")).has_value());
+
+  ASSERT_TRUE(pki_->OpensslOk({"cms", "-sign", "-in", "inner.eml", "-signer", "rsa.pem", "-inkey",
+                               "rsa.key", "-outform", "DER", "-out", "default.p7s"}));
+  const auto cbc = CapabilitiesInSignedData(AsBytes(pki_->ReadFile("default.p7s")), Cert("rsa"));
+  ASSERT_TRUE(cbc.has_value());
+  EXPECT_FALSE(cbc->aes256_gcm);
+  EXPECT_TRUE(cbc->aes256_cbc);
+  ASSERT_TRUE(pki_->OpensslOk({"cms", "-sign", "-in", "inner.eml", "-signer", "rsa.pem", "-inkey",
+                               "rsa.key", "-nosmimecap", "-outform", "DER", "-out", "none.p7s"}));
+  EXPECT_FALSE(
+      CapabilitiesInSignedData(AsBytes(pki_->ReadFile("none.p7s")), Cert("rsa")).has_value());
+
+  // Not SignedData, cut short, trailing bytes, garbage: nothing announced, no crash.
+  EXPECT_FALSE(CapabilitiesInSignedData(Cert("rsa").der(), Cert("rsa")).has_value());
+  const std::string der = pki_->ReadFile("default.p7s");
+  EXPECT_FALSE(
+      CapabilitiesInSignedData(AsBytes(der.substr(0, der.size() / 2)), Cert("rsa")).has_value());
+  EXPECT_FALSE(CapabilitiesInSignedData(AsBytes(der + "x"), Cert("rsa")).has_value());
+  EXPECT_FALSE(
+      CapabilitiesInSignedData(AsBytes(std::string("\x30\x03\x02\x01")), Cert("rsa")).has_value());
+  EXPECT_FALSE(CapabilitiesInSignedData({}, Cert("rsa")).has_value());
 }
 
 TEST_F(SmimeReaderInteropTest, RefusesCiphersOutsideThePolicy) {

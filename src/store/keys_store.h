@@ -49,6 +49,10 @@ struct ContactKeyRecord {
   std::optional<TimePoint> verified_at;
   std::optional<TimePoint> revoked_at;
   std::string revoked_reason;  // what the revoker said, or "" ("" also for a key never revoked)
+  // S/MIME: the ciphers the contact's signed mail announced in its SMIMECapabilities, recorded at
+  // import for the envelope choice: "aes256-gcm", "aes256-cbc", both space-separated, "none"
+  // when it listed neither; "" when no signed mail of theirs was seen (a plain certificate).
+  std::string smime_capabilities;
 };
 
 struct TrustAnchorRecord {

@@ -28,6 +28,7 @@ ContactKeyRecord MakeKey(char id, std::optional<UserId> owner, const std::string
   k.fingerprint = fingerprint;
   k.algorithm = "EC prime256v1";
   k.chain_pem = "-----BEGIN CERTIFICATE-----\n";
+  k.smime_capabilities = "aes256-gcm aes256-cbc";
   k.not_before = kT0;
   k.not_after = kT0 + std::chrono::hours(24 * 365);
   k.added_by = UserId::FromTrusted(std::string(32, 'a'));
@@ -76,6 +77,7 @@ TEST_P(KeysStoreTest, ContactKeysRoundTripPerOwnerAndOrganisation) {
   EXPECT_EQ(read->address, mine.address);
   EXPECT_EQ(read->material, mine.material);
   EXPECT_EQ(read->chain_pem, mine.chain_pem);
+  EXPECT_EQ(read->smime_capabilities, "aes256-gcm aes256-cbc");
   EXPECT_EQ(read->not_after, mine.not_after);
   EXPECT_EQ(read->verified_by, alice_.id);
   EXPECT_EQ(read->verified_at, mine.verified_at);

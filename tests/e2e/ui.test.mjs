@@ -746,6 +746,18 @@ test('the first administrator is created from the start-up link and checks the a
   await page.getByLabel(/Verify the certificate/).check();
   await page.getByRole('button', { name: 'Save partner' }).click();
   await page.getByText('partner.example is a TLS partner (verify).').waitFor();
+  // TLS-only delivery forbidden for one partner domain: its row says what its recipients get.
+  const verified = page.getByTestId('tls-partners').getByRole('row').filter({ hasText: 'Verified certificate' });
+  await page.getByTestId('forbid-partner.example').check();
+  await verified.getByText('S/MIME, OpenPGP or secure pickup instead').waitFor();
+  assert.equal(server.sql("SELECT domain FROM tls_only_rules;").trim(), 'partner.example');
+  assert.equal(await page.getByTestId('forbid-bank.example').isChecked(), false);
+  await screen(page, 'admin-tls-forbid-domain');
+  await page.getByTestId('forbid-partner.example').uncheck();
+  await verified.getByText('S/MIME, OpenPGP or secure pickup instead').waitFor({ state: 'detached' });
+  assert.equal(server.sql("SELECT count(*) FROM tls_only_rules;").trim(), '0');
+  await page.getByTestId('forbid-bank.example').check();
+  await page.getByText('Forbidden for: bank.example.').waitFor();
   await page.getByTestId('forbid-tls-only').click();
   await page.getByText('TLS-only delivery is forbidden everywhere.').waitFor();
   assert.equal(server.sql("SELECT count(*) FROM tls_only_rules WHERE domain = '*';").trim(), '1');

@@ -35,11 +35,15 @@ def delivery_order(path):
 
 
 class Relay:
-    def __init__(self, tls=True):
+    def __init__(self, tls=True, accept_domains=()):
+        """`accept_domains`: domains whose every address Postfix also takes, into the Maildir
+        mail/<domain>/all (for mail to contacts outside example.org)."""
         self.dir = tempfile.mkdtemp(prefix="sealpost-postfix-")
         os.chmod(self.dir, 0o755)  # Postfix's daemons run as the postfix user
         self.port = free_port()
         args = ["bash", POSTFIX, "start", self.dir, str(self.port)] + ([] if tls else ["--no-tls"])
+        for domain in accept_domains:
+            args += ["--accept-domain", domain]
         r = subprocess.run(args, capture_output=True, text=True, timeout=600)
         if r.returncode != 0:
             raise RuntimeError("cannot start Postfix: " + r.stdout + r.stderr)

@@ -241,7 +241,7 @@ class ContactKeysTest(ServerTestCase):
         # Expired: `openssl ca` sets the dates (openssl x509 dates from now).
         self.openssl(["req", "-new", "-key", "erin.key", "-subj", "/CN=old", "-out", "old.csr"])
         with open(os.path.join(self.dir, "ca.cnf"), "w") as f:
-            f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\n"
+            f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\nunique_subject = no\n"
                     "serial = ca.serial\ndefault_md = sha256\npolicy = p\n"
                     "[p]\ncommonName = supplied\n")
         open(os.path.join(self.dir, "index.txt"), "w").close()
@@ -252,6 +252,11 @@ class ContactKeysTest(ServerTestCase):
                       "20200101000000Z", "-enddate", "20210101000000Z", "-extfile", "erin.ext",
                       "-extensions", "ext", "-notext"])
         expired = self.read("expired.pem")
+        self.openssl(["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile",
+                      "ca.key", "-in", "old.csr", "-out", "future.pem", "-startdate",
+                      "20990101000000Z", "-enddate", "21000101000000Z", "-extfile", "erin.ext",
+                      "-extensions", "ext", "-notext"])
+        not_yet_valid = self.read("future.pem")
         sign_only = self.gpg_key("<frank@partner.example>", subkey=False)
         old_pgp = self.gpg_key("<gina@partner.example>", expire="1y",
                                extra=("--faked-system-time", "20200101T000000!"))
@@ -264,6 +269,15 @@ class ContactKeysTest(ServerTestCase):
         other = self.gpg_key("<ivy@partner.example>")
         secret = self.gpg("--armor", "--export-secret-keys", other).stdout
         self.assertIn(b"PRIVATE KEY BLOCK", secret)
+        binary_secret = self.gpg("--export-secret-keys", other).stdout
+        # 100,000 empty user ID packets (new format, tag 13: 0xCD, length 0) after a good key:
+        # 200 KB, under the size limit, refused by their count before any is parsed.
+        many_uids = self.gpg("--export", other).stdout + b"\xcd\x00" * 100000
+        # One user ID packet of 300 KiB (a five-octet length), over the size limit; and one
+        # whose length claims 2 GiB where a few bytes follow.
+        huge_packet = (self.gpg("--export", other).stdout + b"\xcd\xff" +
+                       (300 << 10).to_bytes(4, "big") + b"u" * (300 << 10))
+        lying_packet = self.gpg("--export", other).stdout + b"\xcd\xff\x7f\xff\xff\xff" + b"u" * 16
 
         cases = [
             ("garbage", b"this is not a certificate at all", "application/x-pem-file", None,
@@ -279,6 +293,8 @@ class ContactKeysTest(ServerTestCase):
             ("another address", good, "application/x-pem-file", "zoe@partner.example", 400,
              "address-mismatch"),
             ("expired", expired, "application/x-pem-file", None, 400, "expired"),
+            ("not yet valid", not_yet_valid, "application/x-pem-file", None, 400,
+             "not-yet-valid"),
             ("RSA-1024", weak, "application/x-pem-file", None, 400, "weak-key"),
             ("private key", self.read("erin.key"), "application/x-pem-file", None, 400,
              "private-key-material"),
@@ -295,6 +311,14 @@ class ContactKeysTest(ServerTestCase):
              "secret-key"),
             ("secret key, sniffed", secret, "application/octet-stream", "ivy@partner.example",
              400, "secret-key"),
+            ("secret key, binary", binary_secret, "application/pgp-keys", "ivy@partner.example",
+             400, "secret-key"),
+            ("100,000 user IDs", many_uids, "application/pgp-keys", "ivy@partner.example", 413,
+             "too-many-user-ids"),
+            ("huge packet", huge_packet, "application/pgp-keys", "ivy@partner.example", 413,
+             "too-large"),
+            ("packet longer than the key", lying_packet, "application/pgp-keys",
+             "ivy@partner.example", 400, "not-openpgp"),
         ]
         for name, body, content_type, address, status, slug in cases:
             with self.subTest(name):
@@ -307,6 +331,7 @@ class ContactKeysTest(ServerTestCase):
         self.assertEqual(self.listed(), [])
         # The secret key's bytes are nowhere in the database or the server's log.
         self.assertNotIn(b"PRIVATE KEY BLOCK", self.server.raw_database_bytes())
+        self.assertNotIn(binary_secret[-64:], self.server.raw_database_bytes())
         self.assertNotIn("PRIVATE KEY", self.server.read_log())
         # A Content-Type that is no key at all.
         r = self.upload(good, "text/html")

@@ -115,4 +115,26 @@ KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
   return {KeyStatus::kTrusted, "", "", false};
 }
 
+std::string CapabilitiesRecord(const std::optional<smime::RecipientCapabilities>& capabilities) {
+  if (!capabilities) return "";
+  std::string out;
+  if (capabilities->aes256_gcm) out = "aes256-gcm";
+  if (capabilities->aes256_cbc) out += out.empty() ? "aes256-cbc" : " aes256-cbc";
+  return out.empty() ? "none" : out;
+}
+
+std::optional<smime::RecipientCapabilities> RecordedCapabilities(std::string_view record) {
+  if (record.empty()) return std::nullopt;
+  smime::RecipientCapabilities caps;
+  while (!record.empty()) {
+    const size_t space = record.find(' ');
+    const std::string_view word = record.substr(0, space);
+    caps.aes256_gcm |= word == "aes256-gcm";
+    caps.aes256_cbc |= word == "aes256-cbc";
+    if (space == std::string_view::npos) break;
+    record.remove_prefix(space + 1);
+  }
+  return caps;
+}
+
 }  // namespace sealpost::app::internal

@@ -13,8 +13,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/services.h"
+#include "smime/smime_writer.h"
 #include "smime/trust_anchors.h"
 #include "store/keys_store.h"
 
@@ -56,5 +58,11 @@ class ContactAnchors final {
 // refused.
 KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
                                const std::optional<smime::TrustAnchors>& anchors, TimePoint now);
+
+// The SMIMECapabilities of a contact's signed mail as the key directory records them
+// (store::ContactKeyRecord::smime_capabilities) and back. "" means none seen (nullopt); an
+// unknown word in the record is ignored.
+std::string CapabilitiesRecord(const std::optional<smime::RecipientCapabilities>& capabilities);
+std::optional<smime::RecipientCapabilities> RecordedCapabilities(std::string_view record);
 
 }  // namespace sealpost::app::internal

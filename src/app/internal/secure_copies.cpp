@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/internal/contact_trust.h"
 #include "crypto/ad_labels.h"
 #include "crypto/security_policy.h"
 #include "delivery/secure_copy.h"
@@ -80,7 +81,7 @@ uint64_t ContentBytes(const CopyContent& c) {
 
 Result<mime::OutgoingMessage> BuildMime(const Services& s, const CopyContent& c) {
   SP_ASSIGN_OR_RETURN(EmailAddress from, EmailAddress::Parse(c.from_email));
-  const std::string domain(from.domain());
+  std::string message_id = CopyMessageId(c.id, from);
   mime::OutgoingMessage m({c.from_name, std::move(from)});
   for (const std::string& to : c.to) {
     SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(to));
@@ -88,7 +89,9 @@ Result<mime::OutgoingMessage> BuildMime(const Services& s, const CopyContent& c)
   }
   m.subject = c.subject;
   m.date = c.date;
-  m.message_id = c.id.str() + "@" + domain;
+  m.message_id = std::move(message_id);
+  m.in_reply_to = c.in_reply_to;
+  m.references = c.references;
   m.text_body = c.text;
   if (!c.html.empty()) m.html_body = c.html;
   for (const CopyAttachment& a : c.attachments) {
@@ -102,7 +105,10 @@ Result<delivery::RecipientKey> RecipientKeyOf(const Route& route, TimePoint now)
   const store::ContactKeyRecord& key = *route.key;
   if (route.method == RouteMethod::kSmime) {
     SP_ASSIGN_OR_RETURN(smime::Certificate certificate, smime::Certificate::FromDer(key.material));
-    return delivery::RecipientKey(smime::SmimeRecipient{std::move(certificate), std::nullopt});
+    // The capabilities recorded from the contact's signed mail, if any: DecideEnvelope weighs
+    // them against the certificate's own extension.
+    return delivery::RecipientKey(smime::SmimeRecipient{
+        std::move(certificate), RecordedCapabilities(key.smime_capabilities)});
   }
   pgp::KeyImport imported = pgp::ImportPublicKey(key.material, route.address, now);
   SP_RETURN_IF_ERROR(imported.status());
@@ -110,6 +116,10 @@ Result<delivery::RecipientKey> RecipientKeyOf(const Route& route, TimePoint now)
 }
 
 }  // namespace
+
+std::string CopyMessageId(const MessageId& id, const EmailAddress& sender) {
+  return id.str() + "@" + std::string(sender.domain());
+}
 
 std::string SecureCopyPurpose(const SecureCopyId& id) {
   return std::string(crypto::kMasterPurposeSecureCopy) + id.str();

@@ -20,6 +20,7 @@
 
 #include "app/routing.h"
 #include "app/services.h"
+#include "core/address.h"
 #include "crypto/key_roles.h"
 #include "store/secure_delivery_store.h"
 
@@ -45,6 +46,10 @@ struct CopyContent {
   std::string html;
   std::vector<CopyAttachment> attachments;
   TimePoint date;
+  // The thread, so that mail programs file the copy under the message it answers: Message-IDs
+  // without angle brackets (In-Reply-To: the answered message; References: oldest first).
+  std::string in_reply_to;
+  std::vector<std::string> references;
 };
 
 // The copies for `routes` (each kSmime, kOpenPgp or kTls), queued state, sealed. `umk` opens the
@@ -53,6 +58,10 @@ Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services&
                                                                  const CopyContent& content,
                                                                  const std::vector<Route>& routes,
                                                                  const crypto::Umk* umk);
+
+// The Message-ID (without angle brackets) the copies of message `id` by `sender` carry:
+// "<id>@<sender's domain>", the same in every copy of the message.
+std::string CopyMessageId(const MessageId& id, const EmailAddress& sender);
 
 // The master-key purpose that seals copy `id` (crypto/ad_labels.h kMasterPurposeSecureCopy ‖ id).
 std::string SecureCopyPurpose(const SecureCopyId& id);

@@ -145,20 +145,7 @@ void AddMailbox(GMimeMessage* message, GMimeAddressType type, const Mailbox& mai
   internet_address_list_add(g_mime_message_get_addresses(message, type), address.get());
 }
 
-Result<GObjectPtr<GMimeMessage>> BuildGMimeMessage(const OutgoingMessage& m) {
-  SP_RETURN_IF_ERROR(CheckOutgoingMessage(m));
-  EnsureGMimeInitialized();
-  auto message = Own(g_mime_message_new(/*pretty_headers=*/TRUE));
-  AddMailbox(message.get(), GMIME_ADDRESS_TYPE_FROM, m.from);
-  for (const Mailbox& r : m.to) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_TO, r);
-  for (const Mailbox& r : m.cc) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_CC, r);
-  if (m.bcc_self) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_BCC, *m.bcc_self);
-  g_mime_message_set_subject(message.get(), EncodeIfAmbiguous(m.subject).c_str(), "utf-8");
-  const GDateTimePtr date(g_date_time_new_from_unix_utc(ToUnixMillis(m.date) / 1000));
-  if (date == nullptr) return InvalidArgument("the date is out of range");
-  g_mime_message_set_date(message.get(), date.get());
-  g_mime_message_set_message_id(message.get(), m.message_id.c_str());
-  GMimeObject* object = GMIME_OBJECT(message.get());
+void SetThreadHeaders(GMimeObject* object, const OutgoingMessage& m) {
   if (!m.in_reply_to.empty()) {
     const std::string value = "<" + m.in_reply_to + ">";
     g_mime_object_set_header(object, "In-Reply-To", value.c_str(), nullptr);
@@ -173,6 +160,22 @@ Result<GObjectPtr<GMimeMessage>> BuildGMimeMessage(const OutgoingMessage& m) {
     }
     g_mime_object_set_header(object, "References", value.c_str(), nullptr);
   }
+}
+
+Result<GObjectPtr<GMimeMessage>> BuildGMimeMessage(const OutgoingMessage& m) {
+  SP_RETURN_IF_ERROR(CheckOutgoingMessage(m));
+  EnsureGMimeInitialized();
+  auto message = Own(g_mime_message_new(/*pretty_headers=*/TRUE));
+  AddMailbox(message.get(), GMIME_ADDRESS_TYPE_FROM, m.from);
+  for (const Mailbox& r : m.to) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_TO, r);
+  for (const Mailbox& r : m.cc) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_CC, r);
+  if (m.bcc_self) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_BCC, *m.bcc_self);
+  g_mime_message_set_subject(message.get(), EncodeIfAmbiguous(m.subject).c_str(), "utf-8");
+  const GDateTimePtr date(g_date_time_new_from_unix_utc(ToUnixMillis(m.date) / 1000));
+  if (date == nullptr) return InvalidArgument("the date is out of range");
+  g_mime_message_set_date(message.get(), date.get());
+  g_mime_message_set_message_id(message.get(), m.message_id.c_str());
+  SetThreadHeaders(GMIME_OBJECT(message.get()), m);
   auto body = Body(m);
   g_mime_message_set_mime_part(message.get(), body.get());
   return message;

@@ -22,6 +22,9 @@ void AddMailbox(GMimeMessage* message, GMimeAddressType type, const Mailbox& mai
 // (text, text+HTML as multipart/alternative, either with attachments as multipart/mixed).
 Result<GObjectPtr<GMimeMessage>> BuildGMimeMessage(const OutgoingMessage& message);
 
+// Sets In-Reply-To and References from `message` (the newest kMaxReferences ids), when present.
+void SetThreadHeaders(GMimeObject* object, const OutgoingMessage& message);
+
 // The object's bytes, every line ending in CRLF.
 Result<std::string> WriteWithCrlf(GMimeObject* object);
 

@@ -78,20 +78,11 @@ function AddPartner({ onAdded }: { onAdded: () => void }) {
   );
 }
 
-function TlsOnlyToggle() {
-  const [policy, setPolicy] = useState<TlsPolicy | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api.tlsPolicy().then(setPolicy, (e) => setError(msg(e)));
-  }, []);
-  const toggle = async () => {
-    if (!policy) return;
-    setError(null);
-    try {
-      setPolicy(await api.setTlsPolicy({ ...policy, forbid_tls_only: !policy.forbid_tls_only }));
-    } catch (err) {
-      setError(msg(err));
-    }
+function TlsOnlyToggle({ policy, error, onChange }: {
+  policy: TlsPolicy | null; error: string | null; onChange: (p: TlsPolicy) => void;
+}) {
+  const toggle = () => {
+    if (policy) onChange({ ...policy, forbid_tls_only: !policy.forbid_tls_only });
   };
   return (
     <section class="card" aria-labelledby="tls-only-title">
@@ -116,10 +107,27 @@ export function AdminTlsPartners() {
   useTitle('TLS partners');
   const [items, setItems] = useState<TlsPartner[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [policy, setPolicy] = useState<TlsPolicy | null>(null);
+  const [policyError, setPolicyError] = useState<string | null>(null);
   const load = () => api.tlsPartners().then((r) => setItems(r.items), (e) => setError(msg(e)));
   useEffect(() => {
     load();
+    api.tlsPolicy().then(setPolicy, (e) => setPolicyError(msg(e)));
   }, []);
+  const savePolicy = async (next: TlsPolicy) => {
+    setPolicyError(null);
+    try {
+      setPolicy(await api.setTlsPolicy(next));
+    } catch (err) {
+      setPolicyError(msg(err));
+    }
+  };
+  // Per domain: the partner's recipients then get S/MIME, OpenPGP or a secure pickup.
+  const forbidFor = (domain: string, forbid: boolean) => {
+    if (!policy) return;
+    const others = policy.forbidden_domains.filter((d) => d !== domain);
+    savePolicy({ ...policy, forbidden_domains: forbid ? [...others, domain] : others });
+  };
   const remove = async (p: TlsPartner) => {
     if (!window.confirm(`Remove ${p.domain} from the TLS partners?`)) return;
     setError(null);
@@ -142,7 +150,7 @@ export function AdminTlsPartners() {
         {items && items.length > 0 && <div class="table-wrap">
           <table data-testid="tls-partners">
             <thead>
-              <tr><th scope="col">Domain</th><th scope="col">Check</th><th scope="col">Deliver to</th><th scope="col">Source</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+              <tr><th scope="col">Domain</th><th scope="col">Check</th><th scope="col">Deliver to</th><th scope="col">Source</th><th scope="col">TLS-only delivery</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
             </thead>
             <tbody>
               {items.map((p) => (
@@ -155,6 +163,17 @@ export function AdminTlsPartners() {
                   <td>{p.override ?? 'MX servers'}</td>
                   <td>
                     {p.source === 'config' ? 'Config file' : `Added ${p.added_at ? formatTime(p.added_at) : ''}`}
+                  </td>
+                  <td>
+                    <label>
+                      <input type="checkbox" data-testid={`forbid-${p.domain}`}
+                             checked={policy?.forbidden_domains.includes(p.domain) ?? false}
+                             disabled={!policy || policy.forbid_tls_only}
+                             onChange={(e) => forbidFor(p.domain, (e.target as HTMLInputElement).checked)} />{' '}
+                      Forbid for {p.domain}
+                    </label>
+                    {policy && (policy.forbid_tls_only || policy.forbidden_domains.includes(p.domain)) &&
+                      <div class="hint">S/MIME, OpenPGP or secure pickup instead</div>}
                   </td>
                   <td>
                     {p.source === 'admin' && (
@@ -170,7 +189,7 @@ export function AdminTlsPartners() {
           </table>
         </div>}
       </section>
-      <TlsOnlyToggle />
+      <TlsOnlyToggle policy={policy} error={policyError} onChange={savePolicy} />
     </section>
   );
 }

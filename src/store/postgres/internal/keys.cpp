@@ -7,7 +7,8 @@ namespace {
 
 constexpr const char* kContactKeyColumns =
     "id, owner_id, address, kind, material, fingerprint, algorithm, not_before_ms, "
-    "not_after_ms, source, added_by, added_ms, verified_by, verified_ms, revoked_ms, chain_pem";
+    "not_after_ms, source, added_by, added_ms, verified_by, verified_ms, revoked_ms, chain_pem, "
+    "smime_capabilities";
 constexpr const char* kAnchorColumns = "id, der, subject, fingerprint, added_by, added_ms";
 
 std::string Select(const char* where) {
@@ -39,7 +40,8 @@ ContactKeyRecord ReadContactKey(const pqxx::row& r) {
   k.verified_at = TimeOrNone(r[13]);
   k.revoked_at = TimeOrNone(r[14]);
   k.chain_pem = r[15].as<std::string>();
-  k.revoked_reason = r[16].as<std::string>();
+  k.smime_capabilities = r[16].as<std::string>();
+  k.revoked_reason = r[17].as<std::string>();
   return k;
 }
 
@@ -111,12 +113,12 @@ Status PgKeysWriter::AddContactKey(const ContactKeyRecord& k) {
             std::string("INSERT INTO contact_keys(") + kContactKeyColumns +
                 ") VALUES($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, "
                 "NULLIF($9::BIGINT, -1), $10, $11, $12, NULLIF($13, ''), NULLIF($14::BIGINT, -1), "
-                "NULLIF($15::BIGINT, -1), $16) ON CONFLICT DO NOTHING",
+                "NULLIF($15::BIGINT, -1), $16, $17) ON CONFLICT DO NOTHING",
             k.id.str(), OwnerText(k.owner), k.address, static_cast<int64_t>(k.kind),
             Bin(k.material), k.fingerprint, k.algorithm, ToUnixMillis(k.not_before),
             MillisOrNone(k.not_after), static_cast<int64_t>(k.source), k.added_by.str(),
             ToUnixMillis(k.added_at), OwnerText(k.verified_by), MillisOrNone(k.verified_at),
-            MillisOrNone(k.revoked_at), k.chain_pem),
+            MillisOrNone(k.revoked_at), k.chain_pem, k.smime_capabilities),
         "contact key");
   });
 }

@@ -450,6 +450,10 @@ CREATE TABLE escrow_wraps(
 );
 CREATE INDEX escrow_wraps_by_domain ON escrow_wraps(domain, message_id);
 )sql",
+      // The SMIMECapabilities a contact's signed mail announced, for the envelope choice.
+      R"sql(
+ALTER TABLE contact_keys ADD COLUMN smime_capabilities TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* kContactKeyColumns =
     "id, owner_id, address, kind, material, fingerprint, algorithm, not_before_ms, "
-    "not_after_ms, source, added_by, added_ms, verified_by, verified_ms, revoked_ms, chain_pem";
+    "not_after_ms, source, added_by, added_ms, verified_by, verified_ms, revoked_ms, chain_pem, "
+    "smime_capabilities";
 constexpr const char* kAnchorColumns = "id, der, subject, fingerprint, added_by, added_ms";
 
 std::string Select(const char* where) {
@@ -45,7 +46,8 @@ ContactKeyRecord ReadContactKey(const Statement& s) {
   k.verified_at = TimeOrNone(s, 13);
   k.revoked_at = TimeOrNone(s, 14);
   k.chain_pem = s.Text(15);
-  k.revoked_reason = s.Text(16);
+  k.smime_capabilities = s.Text(16);
+  k.revoked_reason = s.Text(17);
   return k;
 }
 
@@ -122,7 +124,7 @@ Status SqliteKeysWriter::AddContactKey(const ContactKeyRecord& k) {
   // DO NOTHING: a live duplicate (the partial unique index) is reported as Conflict below.
   SP_ASSIGN_OR_RETURN(
       auto s, db_.Prepare(std::string("INSERT INTO contact_keys(") + kContactKeyColumns +
-                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"));
+                          ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"));
   s.Bind(1, k.id.str());
   if (k.owner) {
     s.Bind(2, k.owner->str());
@@ -146,7 +148,7 @@ Status SqliteKeysWriter::AddContactKey(const ContactKeyRecord& k) {
   }
   BindOptionalTime(s, 14, k.verified_at);
   BindOptionalTime(s, 15, k.revoked_at);
-  s.Bind(16, k.chain_pem);
+  s.Bind(16, k.chain_pem).Bind(17, k.smime_capabilities);
   SP_RETURN_IF_ERROR(s.Run());
   if (db_.Changes() == 0) return Conflict("contact key already exists");
   return Status::Ok();
