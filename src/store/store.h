@@ -27,6 +27,7 @@
 #include "core/status.h"
 #include "store/access_store.h"
 #include "store/accounts_store.h"
+#include "store/app_password_store.h"
 #include "store/audit_store.h"
 #include "store/evidence_store.h"
 #include "store/guests_store.h"
@@ -66,6 +67,7 @@ class WriteTxn {
   virtual TlsPartnersWriter& tls_partners() = 0;
   virtual AccessWriter& access() = 0;
   virtual RetentionWriter& retention() = 0;
+  virtual AppPasswordWriter& app_passwords() = 0;
 };
 
 class Store {
@@ -95,6 +97,7 @@ class Store {
   virtual AccessReader& access() = 0;
   virtual StatsReader& stats() = 0;
   virtual RetentionReader& retention() = 0;
+  virtual AppPasswordReader& app_passwords() = 0;
 };
 
 }  // namespace sealpost::store

@@ -36,6 +36,7 @@ class NoTxn final : public WriteTxn {
   TlsPartnersWriter& tls_partners() override { std::abort(); }
   AccessWriter& access() override { std::abort(); }
   RetentionWriter& retention() override { std::abort(); }
+  AppPasswordWriter& app_passwords() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

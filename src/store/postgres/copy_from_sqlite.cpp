@@ -52,6 +52,7 @@ constexpr const char* kTables[] = {
     "retention_policies",
     "legal_holds",
     "retention_tombstones",
+    "app_passwords",
 };
 // clang-format on
 

@@ -82,6 +82,7 @@ class PostgresStore final : public Store {
         access_(reader_),
         stats_(reader_),
         retention_(reader_),
+        app_passwords_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -110,6 +111,7 @@ class PostgresStore final : public Store {
   AccessReader& access() override { return access_; }
   StatsReader& stats() override { return stats_; }
   RetentionReader& retention() override { return retention_; }
+  AppPasswordReader& app_passwords() override { return app_passwords_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -205,6 +207,7 @@ class PostgresStore final : public Store {
   PgAccessReader access_;
   PgStatsReader stats_;
   PgRetentionReader retention_;
+  PgAppPasswordReader app_passwords_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -48,6 +48,7 @@ class SqliteStore final : public Store {
         access_(readers_),
         stats_(readers_),
         retention_(readers_),
+        app_passwords_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -72,6 +73,7 @@ class SqliteStore final : public Store {
   AccessReader& access() override { return access_; }
   StatsReader& stats() override { return stats_; }
   RetentionReader& retention() override { return retention_; }
+  AppPasswordReader& app_passwords() override { return app_passwords_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -129,6 +131,7 @@ class SqliteStore final : public Store {
   SqliteAccessReader access_;
   SqliteStatsReader stats_;
   SqliteRetentionReader retention_;
+  SqliteAppPasswordReader app_passwords_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -61,6 +61,7 @@ class FaultInjectingStore final : public Store {
   AccessReader& access() override { return inner_.access(); }
   StatsReader& stats() override { return inner_.stats(); }
   RetentionReader& retention() override { return inner_.retention(); }
+  AppPasswordReader& app_passwords() override { return inner_.app_passwords(); }
 
  private:
   Store& inner_;

@@ -6,6 +6,7 @@
 
 #include "store/postgres/internal/access.h"
 #include "store/postgres/internal/accounts.h"
+#include "store/postgres/internal/app_passwords.h"
 #include "store/postgres/internal/audit.h"
 #include "store/postgres/internal/evidence.h"
 #include "store/postgres/internal/guests.h"
@@ -43,7 +44,8 @@ class PgWriteTxn final : public WriteTxn {
         registered_(txn_),
         tls_partners_(txn_),
         access_(txn_),
-        retention_(txn_) {}
+        retention_(txn_),
+        app_passwords_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -63,6 +65,7 @@ class PgWriteTxn final : public WriteTxn {
   TlsPartnersWriter& tls_partners() override { return tls_partners_; }
   AccessWriter& access() override { return access_; }
   RetentionWriter& retention() override { return retention_; }
+  AppPasswordWriter& app_passwords() override { return app_passwords_; }
 
  private:
   PgTxn txn_;
@@ -81,6 +84,7 @@ class PgWriteTxn final : public WriteTxn {
   PgTlsPartnersWriter tls_partners_;
   PgAccessWriter access_;
   PgRetentionWriter retention_;
+  PgAppPasswordWriter app_passwords_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -4,6 +4,7 @@
 
 #include "store/sqlite/internal/access.h"
 #include "store/sqlite/internal/accounts.h"
+#include "store/sqlite/internal/app_passwords.h"
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/evidence.h"
@@ -39,7 +40,8 @@ class SqliteWriteTxn final : public WriteTxn {
         registered_(db),
         tls_partners_(db),
         access_(db),
-        retention_(db) {}
+        retention_(db),
+        app_passwords_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -56,6 +58,7 @@ class SqliteWriteTxn final : public WriteTxn {
   TlsPartnersWriter& tls_partners() override { return tls_partners_; }
   AccessWriter& access() override { return access_; }
   RetentionWriter& retention() override { return retention_; }
+  AppPasswordWriter& app_passwords() override { return app_passwords_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -73,6 +76,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteTlsPartnersWriter tls_partners_;
   SqliteAccessWriter access_;
   SqliteRetentionWriter retention_;
+  SqliteAppPasswordWriter app_passwords_;
 };
 
 }  // namespace sealpost::store::sqlite
