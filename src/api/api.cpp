@@ -36,6 +36,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterTokenRoutes(router, deps);
   RegisterAuditExportRoutes(router, deps);
   RegisterRetentionRoutes(router, deps);
+  RegisterAppPasswordRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

@@ -11,6 +11,7 @@
 #include "app/accounts.h"
 #include "app/admin.h"
 #include "app/api_tokens.h"
+#include "app/app_passwords.h"
 #include "app/audit_exports.h"
 #include "app/contacts.h"
 #include "app/evidence_package.h"
@@ -77,6 +78,8 @@ struct ApiDeps {
   app::AuditExports* audit_exports = nullptr;
   // GET /api/v1/account/retention, /api/v1/admin/{retention,holds}; not served when null.
   app::Retention* retention = nullptr;
+  // /api/v1/account/app-passwords (mail programs' passwords); not served when null.
+  app::AppPasswords* app_passwords = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

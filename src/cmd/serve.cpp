@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "app/accounts.h"
+#include "app/app_passwords.h"
 #include "app/evidence_package.h"
 #include "app/key_directory.h"
 #include "app/mailbox.h"
@@ -345,6 +346,8 @@ int Serve(const Config& config) {
   app::ApiTokens api_tokens(services);
   app::AuditExports audit_exports(services);
   app::Retention retention(services);
+  // Mail programs' passwords; the SMTP submission listeners (issue 13) fill in their ports here.
+  app::AppPasswords app_passwords(services, {}, app::MailProgramSettings{});
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -371,7 +374,8 @@ int Serve(const Config& config) {
                     &tls_partners,
                     &api_tokens,
                     &audit_exports,
-                    &retention});
+                    &retention,
+                    &app_passwords});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   std::optional<telemetry::Registry::ReaderHandle> sessions_live;
