@@ -113,6 +113,21 @@ Status AppPasswords::Revoke(const AuthContext& ctx, std::string_view id) {
   });
 }
 
+Status AppPasswords::StillLive(const AuthContext& ctx) {
+  SP_ASSIGN_OR_RETURN(const auto records,
+                      s_.store.app_passwords().ListAppPasswordsOfUser(ctx.user.id));
+  const bool live = std::any_of(records.begin(), records.end(), [&](const auto& r) {
+    return r.id == ctx.session.public_id && r.live();
+  });
+  if (!live) return WrongCredentials();
+  auto user = s_.store.accounts().GetUser(ctx.user.id);
+  if (!user.ok() && user.status().code() != ErrorCode::kNotFound) return user.status();
+  if (!user.ok() || user->state != store::UserState::kActive || user->disabled) {
+    return WrongCredentials();
+  }
+  return Status::Ok();
+}
+
 Status AppPasswords::RecordFailure(const std::string& account, const std::string& client_address,
                                    std::string_view reason) const {
   return s_.store.Write([&](store::WriteTxn& tx) {

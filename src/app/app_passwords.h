@@ -80,6 +80,12 @@ class AppPasswords final {
   Result<AuthContext> Authenticate(std::string_view email, const crypto::SecretString& password,
                                    std::string_view client_address);
 
+  // For a face that holds a context from Authenticate across a connection (SMTP: AUTH, then
+  // one message after another): Ok while its app password is live and its member active, else
+  // the same Unauthenticated answer. Two reads, no write; call it before acting on the context
+  // again, so that a revocation or a disabled member stops a connection already logged in.
+  Status StillLive(const AuthContext& ctx);
+
   const MailProgramSettings& mail_settings() const { return mail_; }
 
  private:

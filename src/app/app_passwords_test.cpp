@@ -140,7 +140,12 @@ TEST_F(AppPasswordsTest, RevocationIsImmediateAndOnlyTheOwnersToMake) {
   EXPECT_THAT(passwords_.Revoke(ben, id), StatusIs(ErrorCode::kNotFound));
   EXPECT_THAT(Auth("ann@a.example", password), IsOk());
 
+  // A connection that logged in before the revocation is stopped too.
+  auto logged_in = passwords_.Authenticate("ann@a.example", Pw(password), "192.0.2.7");
+  ASSERT_THAT(logged_in.status(), IsOk());
+  EXPECT_THAT(passwords_.StillLive(*logged_in), IsOk());
   ASSERT_THAT(passwords_.Revoke(ann(), id), IsOk());
+  EXPECT_THAT(passwords_.StillLive(*logged_in), StatusIs(ErrorCode::kUnauthenticated));
   EXPECT_TRUE(AuditHas("app_password_revoked"));
   EXPECT_THAT(Auth("ann@a.example", password), StatusIs(ErrorCode::kUnauthenticated));
   EXPECT_THAT(passwords_.Revoke(ann(), id), StatusIs(ErrorCode::kNotFound));
@@ -211,9 +216,11 @@ TEST_F(AppPasswordsTest, GuessingIsThrottledPerAccountAndAddress) {
 TEST_F(AppPasswordsTest, DisablingTheMemberRevokesTheirPasswords) {
   const AuthContext root = BootstrapAdminSession();
   const std::string password = Create();
-  ASSERT_THAT(Auth("ann@a.example", password), IsOk());
+  auto logged_in = passwords_.Authenticate("ann@a.example", Pw(password), "192.0.2.7");
+  ASSERT_THAT(logged_in.status(), IsOk());
   Admin admin(services_);
   ASSERT_THAT(admin.SetDisabled(root, ann().user.id.str(), true), IsOk());
+  EXPECT_THAT(passwords_.StillLive(*logged_in), StatusIs(ErrorCode::kUnauthenticated));
   EXPECT_THAT(Auth("ann@a.example", password), StatusIs(ErrorCode::kUnauthenticated));
   ASSERT_THAT(admin.SetDisabled(root, ann().user.id.str(), false), IsOk());
   // Enabled again, the member makes new passwords: the old ones stay revoked.
