@@ -37,6 +37,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterAuditExportRoutes(router, deps);
   RegisterRetentionRoutes(router, deps);
   RegisterEscrowRoutes(router, deps);
+  RegisterAppPasswordRoutes(router, deps);
 }
 
 }  // namespace sealpost::api

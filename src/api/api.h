@@ -11,6 +11,7 @@
 #include "app/accounts.h"
 #include "app/admin.h"
 #include "app/api_tokens.h"
+#include "app/app_passwords.h"
 #include "app/audit_exports.h"
 #include "app/contacts.h"
 #include "app/escrow.h"
@@ -80,6 +81,8 @@ struct ApiDeps {
   app::Retention* retention = nullptr;
   // /api/v1/admin/escrow/{domain} (escrow keys, app/escrow.h); not served when null.
   app::Escrow* escrow = nullptr;
+  // /api/v1/account/app-passwords (mail programs' passwords); not served when null.
+  app::AppPasswords* app_passwords = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

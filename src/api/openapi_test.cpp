@@ -39,6 +39,8 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/admin/roles/{user_id}/{role}/{domain}",
                            "/api/v1/account/tokens",
                            "/api/v1/account/tokens/{id}",
+                           "/api/v1/account/app-passwords",
+                           "/api/v1/account/app-passwords/{id}",
                            "/api/v1/admin/audit/export",
                            "/api/v1/admin/retention",
                            "/api/v1/admin/retention/{domain}",

@@ -43,6 +43,7 @@ void RegisterTokenRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterAuditExportRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterRetentionRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterEscrowRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterAppPasswordRoutes(http::Router& router, const ApiDeps& deps);
 // The sender's view of a sent message (recipients, expires_at, can_recall), added to `out`.
 void AddSentStatus(nlohmann::json& out, const app::SentStatus& status);
 

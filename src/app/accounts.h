@@ -115,16 +115,17 @@ class Accounts final {
   Status ExpireSessions();
 
   // Re-wraps the user master key under `new_password` (zero access: the UMK, and so every key
-  // and message, stays the same; the old password stops working) and ends every other session.
+  // and message, stays the same; the old password stops working), ends every other session and
+  // revokes the member's app passwords.
   // PermissionDenied (wrong-password) for a wrong current password (counted by the login throttle;
   // RateLimited once throttled); InvalidArgument when the new password breaks the rules.
   Status ChangePassword(const AuthContext& ctx, std::string_view current_password,
                         std::string_view new_password);
   // Forgotten password: the recovery code unwraps the UMK, which is re-wrapped under
-  // `new_password`; a new recovery code replaces the old one (returned, shown once) and every
-  // session ends. Any failure about the account or code is the same Unauthenticated answer;
-  // throttled like log-ins (RateLimited). InvalidArgument when the new password breaks
-  // the rules (checked first, before anything about the account).
+  // `new_password`; a new recovery code replaces the old one (returned, shown once), every
+  // session ends and every app password is revoked. Any failure about the account or code is the
+  // same Unauthenticated answer; throttled like log-ins (RateLimited). InvalidArgument when the new
+  // password breaks the rules (checked first, before anything about the account).
   Result<crypto::SecretBytes> Recover(std::string_view email, std::string_view recovery_code,
                                       std::string_view new_password,
                                       const std::string& client_address);

@@ -98,7 +98,11 @@ Status Admin::SetDisabled(const Caller& ctx, std::string_view user_id, bool disa
   }
   return s_.store.Write([&](store::WriteTxn& tx) {
     SP_RETURN_IF_ERROR(tx.accounts().SetUserDisabled(*id, disabled));
-    if (disabled) SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(*id));
+    if (disabled) {
+      SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(*id));
+      // A mail program's app password is a session too (app/app_passwords.h).
+      SP_RETURN_IF_ERROR(tx.app_passwords().RevokeAppPasswordsOfUser(*id, s_.clock.Now()).status());
+    }
     return RecordEvent(s_, tx, disabled ? "user_disabled" : "user_enabled", ActorOf(ctx), id->str(),
                        ActorDetails(ctx).dump());
   });

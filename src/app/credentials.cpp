@@ -55,6 +55,9 @@ Status Accounts::ChangePassword(const AuthContext& ctx, std::string_view current
         user.id, updated.password_salt, updated.password_ops, updated.password_mem,
         updated.umk_by_password, user.umk_by_password));
     SP_RETURN_IF_ERROR(tx.accounts().DeleteOtherSessionsOfUser(user.id, ctx.session.lookup));
+    // Mail programs log in again with new app passwords (app/app_passwords.h).
+    SP_RETURN_IF_ERROR(
+        tx.app_passwords().RevokeAppPasswordsOfUser(user.id, s_.clock.Now()).status());
     SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx.platform(), user.email, ctx.client_address));
     return RecordEvent(s_, tx, "password_changed", user.id.str(), user.id.str(),
                        nlohmann::json{{"client", ctx.client_address}}.dump());
@@ -128,6 +131,8 @@ Result<crypto::SecretBytes> Accounts::Recover(std::string_view email_text,
         user->id, updated.recovery_salt, updated.recovery_ops, updated.recovery_mem,
         updated.umk_by_recovery, user->umk_by_recovery));
     SP_RETURN_IF_ERROR(tx.accounts().DeleteSessionsOfUser(user->id));
+    SP_RETURN_IF_ERROR(
+        tx.app_passwords().RevokeAppPasswordsOfUser(user->id, s_.clock.Now()).status());
     SP_RETURN_IF_ERROR(s_.throttle.RecordSuccess(tx.platform(), account, client_address));
     return RecordEvent(s_, tx, "password_recovered", "ip:" + client_address, user->id.str(),
                        nlohmann::json{{"client", client_address}}.dump());

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "app/accounts.h"
+#include "app/app_passwords.h"
 #include "app/evidence_package.h"
 #include "app/inbound_mail.h"
 #include "app/key_directory.h"
@@ -352,6 +353,8 @@ int Serve(const Config& config) {
   app::AuditExports audit_exports(services);
   app::Retention retention(services);
   app::Escrow escrow(services);
+  // Mail programs' passwords; the SMTP submission listeners (issue 13) fill in their ports here.
+  app::AppPasswords app_passwords(services, {}, app::MailProgramSettings{});
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -379,7 +382,8 @@ int Serve(const Config& config) {
                     &api_tokens,
                     &audit_exports,
                     &retention,
-                    &escrow});
+                    &escrow,
+                    &app_passwords});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   std::optional<telemetry::Registry::ReaderHandle> sessions_live;

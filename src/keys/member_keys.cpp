@@ -21,6 +21,8 @@ std::string SlotName(UmkSlot slot) {
       return "session";
     case UmkSlot::kVerificationToken:
       return "verification";
+    case UmkSlot::kAppPassword:
+      return "app-password";
   }
   return "unknown";
 }

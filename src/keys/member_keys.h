@@ -2,7 +2,8 @@
 //
 //   password ──argon2id──► KEK ─┐
 //   recovery code ─argon2id─► KEK ─┼─wraps─► UMK (user master key) ─wraps─► X25519 + Ed25519
-//   session secret ──KDF──► KEK ─┘
+//   session secret ──KDF──► KEK ─┤
+//   app password ───KDF──► KEK ─┘
 //
 // Every wrapping is AEAD with associated data naming its purpose and the user, so a wrapped key
 // cannot be moved to another user or another slot. Byte layouts: docs/formats/key-slots.md. Each
@@ -31,7 +32,7 @@ struct MemberKeyBundle {
 };
 
 // Which key-encryption key protects a wrapped UMK.
-enum class UmkSlot { kPassword, kRecoveryCode, kSession, kVerificationToken };
+enum class UmkSlot { kPassword, kRecoveryCode, kSession, kVerificationToken, kAppPassword };
 
 Bytes WrapBundle(const crypto::Umk& umk, const MemberKeyBundle& bundle, const UserId& user);
 Result<MemberKeyBundle> UnwrapBundle(const crypto::Umk& umk, ByteView wrapped, const UserId& user);

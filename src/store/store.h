@@ -28,6 +28,7 @@
 #include "core/status.h"
 #include "store/access_store.h"
 #include "store/accounts_store.h"
+#include "store/app_password_store.h"
 #include "store/audit_store.h"
 #include "store/escrow_store.h"
 #include "store/evidence_store.h"
@@ -69,6 +70,7 @@ class WriteTxn {
   virtual AccessWriter& access() = 0;
   virtual RetentionWriter& retention() = 0;
   virtual EscrowWriter& escrow() = 0;
+  virtual AppPasswordWriter& app_passwords() = 0;
 };
 
 class Store {
@@ -99,6 +101,7 @@ class Store {
   virtual StatsReader& stats() = 0;
   virtual RetentionReader& retention() = 0;
   virtual EscrowReader& escrow() = 0;
+  virtual AppPasswordReader& app_passwords() = 0;
 };
 
 }  // namespace sealpost::store

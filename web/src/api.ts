@@ -220,6 +220,23 @@ export interface ApiToken {
   last_used_at: string | null;
 }
 
+// An app password for a mail program (SMTP submission); the password itself only in the creation
+// answer.
+export interface AppPassword {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+// What a mail program needs besides the password; a port is null when not offered.
+export interface MailSettings {
+  host: string;
+  username: string;
+  starttls_port: number | null;
+  tls_port: number | null;
+}
+
 export interface Account {
   email: string;
   role: 'member' | 'admin';
@@ -658,6 +675,11 @@ export const api = {
     call<EscrowKey>('PUT', `/admin/escrow/${encodeURIComponent(domain)}`, { public_key: publicKey }),
   clearEscrowKey: (domain: string) =>
     call<void>('DELETE', `/admin/escrow/${encodeURIComponent(domain)}`),
+  appPasswords: () => call<{ items: AppPassword[]; mail_settings: MailSettings }>('GET', '/account/app-passwords'),
+  createAppPassword: (name: string) =>
+    call<AppPassword & { password: string; mail_settings: MailSettings }>('POST', '/account/app-passwords', { name }),
+  revokeAppPassword: (id: string) =>
+    call<void>('DELETE', `/account/app-passwords/${encodeURIComponent(id)}`),
   // Retention and legal hold (docs/retention.md).
   myRetention: () => call<{ domain: string; days: number | null }>('GET', '/account/retention'),
   retentionPolicies: () => call<{ items: RetentionPolicy[] }>('GET', '/admin/retention'),

@@ -37,6 +37,7 @@ class NoTxn final : public WriteTxn {
   AccessWriter& access() override { std::abort(); }
   RetentionWriter& retention() override { std::abort(); }
   EscrowWriter& escrow() override { std::abort(); }
+  AppPasswordWriter& app_passwords() override { std::abort(); }
 };
 
 // A commit function that runs each callback and keeps its result (as SQLite does with its

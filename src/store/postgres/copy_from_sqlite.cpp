@@ -54,6 +54,7 @@ constexpr const char* kTables[] = {
     "retention_tombstones",
     "escrow_keys",
     "escrow_wraps",
+    "app_passwords",
 };
 // clang-format on
 

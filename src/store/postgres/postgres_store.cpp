@@ -83,6 +83,7 @@ class PostgresStore final : public Store {
         stats_(reader_),
         retention_(reader_),
         escrow_(reader_),
+        app_passwords_(reader_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -112,6 +113,7 @@ class PostgresStore final : public Store {
   StatsReader& stats() override { return stats_; }
   RetentionReader& retention() override { return retention_; }
   EscrowReader& escrow() override { return escrow_; }
+  AppPasswordReader& app_passwords() override { return app_passwords_; }
 
  private:
   // One READ COMMITTED transaction for the whole batch. Batches of different processes run side
@@ -208,6 +210,7 @@ class PostgresStore final : public Store {
   PgStatsReader stats_;
   PgRetentionReader retention_;
   PgEscrowReader escrow_;
+  PgAppPasswordReader app_passwords_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

@@ -49,6 +49,7 @@ class SqliteStore final : public Store {
         stats_(readers_),
         retention_(readers_),
         escrow_(readers_),
+        app_passwords_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -74,6 +75,7 @@ class SqliteStore final : public Store {
   StatsReader& stats() override { return stats_; }
   RetentionReader& retention() override { return retention_; }
   EscrowReader& escrow() override { return escrow_; }
+  AppPasswordReader& app_passwords() override { return app_passwords_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -132,6 +134,7 @@ class SqliteStore final : public Store {
   SqliteStatsReader stats_;
   SqliteRetentionReader retention_;
   SqliteEscrowReader escrow_;
+  SqliteAppPasswordReader app_passwords_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 

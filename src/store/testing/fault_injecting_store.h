@@ -62,6 +62,7 @@ class FaultInjectingStore final : public Store {
   StatsReader& stats() override { return inner_.stats(); }
   RetentionReader& retention() override { return inner_.retention(); }
   EscrowReader& escrow() override { return inner_.escrow(); }
+  AppPasswordReader& app_passwords() override { return inner_.app_passwords(); }
 
  private:
   Store& inner_;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { accountKeyUrls, api, ApiError, type AccountKeys, type ApiToken, type Role, type SessionItem, type User } from '../api';
+import { AppPasswords } from '../components/AppPasswords';
 import { Field, FormError, Notice } from '../components/Field';
 import { useTitle } from '../components/Page';
 import { discardDraft } from '../draft';
@@ -298,6 +299,7 @@ export function Settings({ user }: { user: User }) {
       <ChangePassword />
       <Retention />
       <Sessions />
+      <AppPasswords />
       <ApiTokens />
     </section>
   );

@@ -454,6 +454,21 @@ CREATE INDEX escrow_wraps_by_domain ON escrow_wraps(domain, message_id);
       R"sql(
 ALTER TABLE contact_keys ADD COLUMN smime_capabilities TEXT NOT NULL DEFAULT '';
 )sql",
+      // App passwords for mail programs (store/app_password_store.h): only a derived lookup and
+      // the UMK wrapped under another derivation of the password are kept.
+      R"sql(
+CREATE TABLE app_passwords(
+  id TEXT COLLATE "C" PRIMARY KEY,
+  lookup TEXT COLLATE "C" NOT NULL UNIQUE,
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  wrapped_umk BYTEA NOT NULL,
+  created_ms BIGINT NOT NULL,
+  last_used_ms BIGINT,
+  revoked_ms BIGINT
+);
+CREATE INDEX app_passwords_by_user ON app_passwords(user_id, created_ms);
+)sql",
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@
 
 #include "store/postgres/internal/access.h"
 #include "store/postgres/internal/accounts.h"
+#include "store/postgres/internal/app_passwords.h"
 #include "store/postgres/internal/audit.h"
 #include "store/postgres/internal/escrow.h"
 #include "store/postgres/internal/evidence.h"
@@ -45,7 +46,8 @@ class PgWriteTxn final : public WriteTxn {
         tls_partners_(txn_),
         access_(txn_),
         retention_(txn_),
-        escrow_(txn_) {}
+        escrow_(txn_),
+        app_passwords_(txn_) {}
 
   const Status& failure() const { return txn_.failure(); }
   bool retryable() const { return txn_.retryable(); }
@@ -66,6 +68,7 @@ class PgWriteTxn final : public WriteTxn {
   AccessWriter& access() override { return access_; }
   RetentionWriter& retention() override { return retention_; }
   EscrowWriter& escrow() override { return escrow_; }
+  AppPasswordWriter& app_passwords() override { return app_passwords_; }
 
  private:
   PgTxn txn_;
@@ -85,6 +88,7 @@ class PgWriteTxn final : public WriteTxn {
   PgAccessWriter access_;
   PgRetentionWriter retention_;
   PgEscrowWriter escrow_;
+  PgAppPasswordWriter app_passwords_;
 };
 
 }  // namespace sealpost::store::postgres

@@ -4,6 +4,7 @@
 
 #include "store/sqlite/internal/access.h"
 #include "store/sqlite/internal/accounts.h"
+#include "store/sqlite/internal/app_passwords.h"
 #include "store/sqlite/internal/audit.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/escrow.h"
@@ -41,7 +42,8 @@ class SqliteWriteTxn final : public WriteTxn {
         tls_partners_(db),
         access_(db),
         retention_(db),
-        escrow_(db) {}
+        escrow_(db),
+        app_passwords_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -59,6 +61,7 @@ class SqliteWriteTxn final : public WriteTxn {
   AccessWriter& access() override { return access_; }
   RetentionWriter& retention() override { return retention_; }
   EscrowWriter& escrow() override { return escrow_; }
+  AppPasswordWriter& app_passwords() override { return app_passwords_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -77,6 +80,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteAccessWriter access_;
   SqliteRetentionWriter retention_;
   SqliteEscrowWriter escrow_;
+  SqliteAppPasswordWriter app_passwords_;
 };
 
 }  // namespace sealpost::store::sqlite
