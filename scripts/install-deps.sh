@@ -11,7 +11,7 @@ build_pkgs=(
   libboost-dev libssl-dev libsodium-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpqxx-dev libopendkim-dev librnp-dev libgmime-3.0-dev libglib2.0-dev openssl
-  ca-certificates libzip-dev libhpdf-dev fonts-dejavu-core libunbound-dev
+  ca-certificates libzip-dev libhpdf-dev fonts-dejavu-core libunbound-dev libpcre2-dev
 )
 # The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
 # a Node.js installed from elsewhere (with its own npm) is used as it is.
