@@ -130,6 +130,9 @@ Result<std::unique_ptr<MailSubmission>> MailSubmission::Create(const Services& s
   config.max_message_bytes =
       std::min<uint64_t>(config.max_message_bytes, crypto::policy::kMimeParse.max_message_bytes);
   SP_ASSIGN_OR_RETURN(ContentRules rules, ContentRules::Compile(config.rules));
+  // Spools of a process that ended mid-message: unreadable (their keys are gone), only space.
+  SP_ASSIGN_OR_RETURN(const int swept, internal::SweepSpoolDirectory(config.spool_directory));
+  if (swept > 0) spdlog::info("submission: removed {} abandoned spool file(s)", swept);
   return std::unique_ptr<MailSubmission>(
       new MailSubmission(services, std::move(config), std::move(rules)));
 }
@@ -216,6 +219,10 @@ Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
     NotifyMailQueued(s_);
     return outcome;
   }
+
+  // The parsed message holds what is needed from here on.
+  std::fill(bytes.begin(), bytes.end(), '\0');
+  std::string().swap(bytes);
 
   SendRequest request;
   request.to = recipients;

@@ -69,7 +69,8 @@ struct SubmissionConfig {
   SubmissionPolicy policy = SubmissionPolicy::kAll;
   std::string tag = "[secure]";
   ContentRulesConfig rules;
-  // Where messages are spooled while they arrive (created 0700). Required.
+  // Where messages are spooled while they arrive (created 0700). Required, and this process's
+  // alone: Create removes the spool files it finds there (left by a crash).
   std::string spool_directory;
   // The largest message accepted; capped at kMimeParse.max_message_bytes.
   uint64_t max_message_bytes = 64ull << 20;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "app/app_test_fixture.h"
 #include "app/mailbox.h"
@@ -429,9 +430,24 @@ TEST_F(MailSubmissionTest, FailingStoreKeepsNothing) {
   EXPECT_THAT(Submit(Crlf(kThunderbirdMessage)).status(), IsOk());
 }
 
+TEST_F(MailSubmissionTest, SpoolsLeftByACrashAreSweptAtStart) {
+  auto left = submission_->BeginMessage();
+  ASSERT_THAT(left.status(), IsOk());
+  ASSERT_THAT((*left)->Append("To: bob@example.org\r\n\r\nhalf"), IsOk());
+  ASSERT_EQ(SpoolFiles(), 1u);
+  std::filesystem::copy_file(std::filesystem::directory_iterator(SpoolDir())->path(),
+                             SpoolDir() + "/0123.spool");
+  std::ofstream(SpoolDir() + "/keep.txt") << "not a spool";
+  left->reset();
+  ASSERT_EQ(SpoolFiles(), 2u);
+  Configure({});
+  EXPECT_EQ(SpoolFiles(), 1u);  // keep.txt
+}
+
 TEST_F(MailSubmissionTest, UnreadableMessageIsRefusedWithAClearText) {
   auto outcome = Submit(std::string("\0\0\0", 3));
-  EXPECT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.status(), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_EQ(outcome.status().client_text(), "the message is not a MIME message Sealpost can read");
   EXPECT_TRUE(Inbox(*bob_).empty());
 }
 
