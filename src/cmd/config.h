@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/mail_submission.h"
 #include "app/services.h"
 #include "auth/login_throttle.h"
 #include "core/status.h"
@@ -87,12 +88,17 @@ struct Config {
   bool metrics_allow_loopback = true;     // scrapes from 127.0.0.0/8 and ::1 need no token
   std::string metrics_bearer_token_file;  // a file holding the scrapers' token; read at start-up
   std::string logging_format = "text";    // "text" or "json"
+  // [smtp.submission] (docs/smtp-submission.md): the policy for mail programs' messages; the
+  // spool directory is SubmissionSpoolDir().
+  app::SubmissionConfig submission;
+  size_t submission_max_recipients = 100;
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;
 
   std::string DatabasePath() const { return data_dir + "/sealpost.db"; }
   std::string BlobDir() const { return data_dir + "/blobs"; }
+  std::string SubmissionSpoolDir() const { return data_dir + "/smtp-spool"; }
   std::string OutboxDir() const;  // mail_outbox_dir, or the default beside data_dir
   std::string MasterKeyPath() const { return data_dir + "/master.key"; }
   std::string AuditPublicKeyPath() const { return data_dir + "/audit-signing.pub"; }
