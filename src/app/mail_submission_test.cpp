@@ -320,6 +320,33 @@ TEST_F(MailSubmissionTest, TagPolicyRelaysUntaggedMailUnchangedAndSendsTaggedMai
   EXPECT_EQ(ReadOnly(*bob_).header.subject, "Salary");
 }
 
+// 8BITMIME mail need not be UTF-8: the queue keeps its bytes exactly (JSON holds only text).
+TEST_F(MailSubmissionTest, RelayedEightBitMailKeepsItsBytesAndAFailedQueueKeepsNothing) {
+  SubmissionConfig config;
+  config.policy = SubmissionPolicy::kTag;
+  Configure(config);
+  DeliverQueuedMail();
+  mailer_.sent.clear();
+  const std::string latin1 = Crlf(
+      "To: partner@outside.example\nSubject: Caf\xe9\nContent-Type: text/plain; "
+      "charset=ISO-8859-1\nContent-Transfer-Encoding: 8bit\n\nCr\xe8"
+      "me br\xfb"
+      "l\xe9"
+      "e\n");
+  faults_.FailWrites(Unavailable("injected"));
+  EXPECT_THAT(Submit(latin1, {"partner@outside.example"}).status(),
+              StatusIs(ErrorCode::kUnavailable));
+  faults_.StopFailing();
+  DeliverQueuedMail();
+  EXPECT_TRUE(mailer_.sent.empty());
+
+  ASSERT_THAT(Submit(latin1, {"partner@outside.example"}).status(), IsOk());
+  DeliverQueuedMail();
+  ASSERT_EQ(mailer_.sent.size(), 1u);
+  EXPECT_EQ(mailer_.sent[0].raw, latin1);
+  EXPECT_EQ(mailer_.sent[0].to.str(), "partner@outside.example");
+}
+
 TEST_F(MailSubmissionTest, RulesPolicyMarksAnIbanButNotAnOrdinaryNumber) {
   SubmissionConfig config;
   config.policy = SubmissionPolicy::kRules;
