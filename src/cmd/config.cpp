@@ -94,18 +94,16 @@ class Reader {
   std::set<std::string> known_;
 };
 
-// [smtp.submission] (docs/smtp-submission.md): which messages of mail programs go out securely.
-Status ReadSubmission(Reader& r, Config& c) {
-  (void)r.Node("smtp", "submission");
-  constexpr std::string_view kSection = "smtp.submission";
+// [smtp_policy] (docs/smtp-submission.md): which messages of mail programs (and of the
+// organisation's relay) go out securely. Its own section: [smtp] holds the listeners.
+Status ReadSmtpPolicy(Reader& r, Config& c) {
+  constexpr std::string_view kSection = "smtp_policy";
   std::string policy = "all";
   SP_RETURN_IF_ERROR(r.Get(kSection, "policy", policy));
   auto parsed = app::ParseSubmissionPolicy(policy);
-  if (!parsed.ok()) return InvalidArgument("smtp.submission.policy must be all, tag or rules");
+  if (!parsed.ok()) return InvalidArgument("smtp_policy.policy must be all, tag or rules");
   c.submission.policy = *parsed;
   SP_RETURN_IF_ERROR(r.Get(kSection, "tag", c.submission.tag));
-  SP_RETURN_IF_ERROR(r.Get(kSection, "max_message_bytes", c.submission.max_message_bytes));
-  SP_RETURN_IF_ERROR(r.Get(kSection, "max_recipients", c.submission_max_recipients));
   for (auto [key, out] : {std::pair{"ready_rules", &c.submission.rules.ready},
                           std::pair{"regex_rules", &c.submission.rules.regexes}}) {
     const toml::node* node = r.Node(kSection, key);
@@ -121,12 +119,8 @@ Status ReadSubmission(Reader& r, Config& c) {
       out->push_back(*text);
     }
   }
-  if (c.submission.tag.empty() || c.submission.tag.size() > 100 ||
-      c.submission.max_message_bytes < 1024 || c.submission_max_recipients < 1 ||
-      c.submission_max_recipients > 10'000) {
-    return InvalidArgument(
-        "smtp.submission: tag must be 1 to 100 bytes, max_message_bytes at least 1024, "
-        "max_recipients 1 to 10000");
+  if (c.submission.tag.empty() || c.submission.tag.size() > 100) {
+    return InvalidArgument("smtp_policy.tag must be 1 to 100 bytes");
   }
   // A rule that does not compile is a configuration error, named at start-up.
   return app::ContentRules::Compile(c.submission.rules).status();
@@ -225,7 +219,7 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("limits", "invitations_per_hour", a.max_invitations_per_hour));
   SP_RETURN_IF_ERROR(
       r.Get("limits", "system_mails_per_address_per_hour", a.max_system_mails_per_address));
-  SP_RETURN_IF_ERROR(ReadSubmission(r, c));
+  SP_RETURN_IF_ERROR(ReadSmtpPolicy(r, c));
   return r.CheckUnknown();
 }
 

@@ -88,10 +88,9 @@ struct Config {
   bool metrics_allow_loopback = true;     // scrapes from 127.0.0.0/8 and ::1 need no token
   std::string metrics_bearer_token_file;  // a file holding the scrapers' token; read at start-up
   std::string logging_format = "text";    // "text" or "json"
-  // [smtp.submission] (docs/smtp-submission.md): the policy for mail programs' messages; the
-  // spool directory is SubmissionSpoolDir().
+  // [smtp_policy] (docs/smtp-submission.md): which submitted messages go out securely; the
+  // spool directory is SubmissionSpoolDir(), the size limit the listener's.
   app::SubmissionConfig submission;
-  size_t submission_max_recipients = 100;
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;
