@@ -44,6 +44,7 @@
 #include "platform/filesystem.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
+#include "smtp/submission_face.h"
 #include "telemetry/log_format.h"
 #include "telemetry/metrics.h"
 #include "tlog/note.h"
@@ -420,7 +421,28 @@ int Serve(const Config& config) {
   // [smtp]: the SMTP gateway (cmd/smtp_gateway.h, docs/smtp-gateway.md). An enabled listener
   // starts once its face is registered here (listener name → factory); the faces come with
   // their parts of the gateway. Declared after everything a face uses, so it stops first.
-  const SmtpFaces smtp_faces = {};
+  SmtpFaces smtp_faces = {};
+  // Submission (docs/smtp-submission.md): members' mail programs, on both submission listeners.
+  app::SubmissionConfig submission_config = config.submission;
+  submission_config.spool_directory = config.SubmissionSpoolDir();
+  submission_config.max_message_bytes = config.smtp.listeners.at("submission").max_message_bytes;
+  auto mail_submission = app::MailSubmission::Create(services, std::move(submission_config));
+  if (!mail_submission.ok()) return Fail("SMTP submission", mail_submission.status());
+  // The app-password check (issue 13's app-passwords part) plugs in here; until it does, every
+  // AUTH is refused and no mail program can send.
+  const smtp::SubmissionAuthenticator authenticate_app_password =
+      [](std::string_view, const crypto::SecretString&,
+         std::string_view) -> Result<app::AuthContext> {
+    return Unauthenticated("app passwords are not available yet");
+  };
+  for (const char* name : {"submission", "submissions"}) {
+    const SmtpListenerConfig& listener = config.smtp.listeners.at(name);
+    smtp_faces[name] = [&, listener]() -> Result<std::shared_ptr<smtp::Face>> {
+      return std::shared_ptr<smtp::Face>(std::make_shared<smtp::SubmissionFace>(
+          **mail_submission, authenticate_app_password,
+          smtp::SubmissionFaceOptions{listener.max_recipients, listener.auth_requires_tls}));
+    };
+  }
   auto smtp_tls = LoadOrCreateTlsIdentity(config, fs);
   if (!smtp_tls.ok()) return Fail("SMTP TLS certificate", smtp_tls.status());
   auto smtp_server = StartSmtpGateway(config.smtp, smtp_faces, std::move(smtp_tls->certificate_pem),
