@@ -12,6 +12,7 @@ build_pkgs=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpqxx-dev libopendkim-dev librnp-dev libgmime-3.0-dev libglib2.0-dev openssl
   ca-certificates libzip-dev libhpdf-dev fonts-dejavu-core libunbound-dev libspf2-dev
+  libpcre2-dev
 )
 # The web UI is built with Node.js (web/, `npm ci` + Vite). Checked by command, not by package:
 # a Node.js installed from elsewhere (with its own npm) is used as it is.
@@ -25,11 +26,7 @@ node_cmds=(node:nodejs npm:npm)
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
   python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip zip nsd lintian
-<<<<<<< HEAD
-  prometheus swaks
-=======
-  prometheus debootstrap
->>>>>>> evidence-rest
+  prometheus swaks debootstrap
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -7,6 +7,7 @@
 
 #include "app/internal/audit_event.h"
 #include "app/system_mail.h"
+#include "core/encoding.h"
 #include "crypto/ad_labels.h"
 
 namespace sealpost::app {
@@ -22,6 +23,9 @@ Bytes Seal(const Services& s, const MailJobId& id, const delivery::OutgoingMail&
            const std::optional<EmailAddress>& report_to) {
   json j = {{"to", mail.to.str()}, {"subject", mail.subject}, {"text", mail.text}};
   if (!mail.html.empty()) j["html"] = mail.html;
+  // A message relayed as the member wrote it (app/mail_submission.h): sent as it is. Base64,
+  // because its bytes need not be UTF-8 (8BITMIME), which JSON text must be.
+  if (!mail.raw.empty()) j["raw"] = Base64Encode(AsBytes(mail.raw));
   if (report_to) j["report_to"] = report_to->str();
   std::string text = j.dump();
   const Bytes sealed = s.master.Wrap(AsBytes(text), SealPurpose(id));
@@ -46,6 +50,10 @@ Result<UnsealedMail> Unseal(const Services& s, const store::OutboundMailRecord& 
   UnsealedMail out{{std::move(to), j["subject"].get<std::string>(), j["text"].get<std::string>()},
                    std::nullopt};
   if (j.contains("html") && j["html"].is_string()) out.mail.html = j["html"].get<std::string>();
+  if (j.contains("raw") && j["raw"].is_string()) {
+    SP_ASSIGN_OR_RETURN(const Bytes raw, Base64Decode(j["raw"].get<std::string>()));
+    out.mail.raw.assign(raw.begin(), raw.end());
+  }
   out.mail.message_id = job.id.str();
   out.mail.written_at = job.created_at;
   if (j.contains("report_to") && j["report_to"].is_string()) {

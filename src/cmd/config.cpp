@@ -102,6 +102,38 @@ class Reader {
   std::set<std::string> owned_;
 };
 
+// [smtp_policy] (docs/smtp-submission.md): which messages of mail programs (and of the
+// organisation's relay) go out securely. Its own section: [smtp] holds the listeners.
+Status ReadSmtpPolicy(Reader& r, Config& c) {
+  constexpr std::string_view kSection = "smtp_policy";
+  std::string policy = "all";
+  SP_RETURN_IF_ERROR(r.Get(kSection, "policy", policy));
+  auto parsed = app::ParseSubmissionPolicy(policy);
+  if (!parsed.ok()) return InvalidArgument("smtp_policy.policy must be all, tag or rules");
+  c.submission.policy = *parsed;
+  SP_RETURN_IF_ERROR(r.Get(kSection, "tag", c.submission.tag));
+  for (auto [key, out] : {std::pair{"ready_rules", &c.submission.rules.ready},
+                          std::pair{"regex_rules", &c.submission.rules.regexes}}) {
+    const toml::node* node = r.Node(kSection, key);
+    if (!node) continue;
+    const toml::array* list = node->as_array();
+    if (!list)
+      return InvalidArgument(fmt::format("config key {}.{} must be a list", kSection, key));
+    for (const toml::node& item : *list) {
+      auto text = item.value<std::string>();
+      if (!text) {
+        return InvalidArgument(fmt::format("config key {}.{} must hold strings", kSection, key));
+      }
+      out->push_back(*text);
+    }
+  }
+  if (c.submission.tag.empty() || c.submission.tag.size() > 100) {
+    return InvalidArgument("smtp_policy.tag must be 1 to 100 bytes");
+  }
+  // A rule that does not compile is a configuration error, named at start-up.
+  return app::ContentRules::Compile(c.submission.rules).status();
+}
+
 Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("server", "data_dir", c.data_dir));
   SP_RETURN_IF_ERROR(r.Get("server", "public_url", c.app.public_url));
@@ -202,6 +234,7 @@ Status Read(Reader& r, Config& c) {
                            a.max_rejection_evidence_per_sender));
   SP_RETURN_IF_ERROR(r.Get("limits", "rejection_evidence_per_client_per_hour",
                            a.max_rejection_evidence_per_client));
+  SP_RETURN_IF_ERROR(ReadSmtpPolicy(r, c));
   return r.CheckUnknown();
 }
 

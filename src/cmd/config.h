@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/mail_submission.h"
 #include "app/services.h"
 #include "auth/login_throttle.h"
 #include "cmd/smtp_config.h"
@@ -90,12 +91,16 @@ struct Config {
   std::string logging_format = "text";    // "text" or "json"
   // [smtp]: the SMTP gateway's listeners (cmd/smtp_config.h, docs/smtp-gateway.md)
   SmtpConfig smtp;
+  // [smtp_policy] (docs/smtp-submission.md): which submitted messages go out securely; the
+  // spool directory is SubmissionSpoolDir(), the size limit the listener's.
+  app::SubmissionConfig submission;
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;
 
   std::string DatabasePath() const { return data_dir + "/sealpost.db"; }
   std::string BlobDir() const { return data_dir + "/blobs"; }
+  std::string SubmissionSpoolDir() const { return data_dir + "/smtp-spool"; }
   std::string OutboxDir() const;  // mail_outbox_dir, or the default beside data_dir
   std::string MasterKeyPath() const { return data_dir + "/master.key"; }
   std::string AuditPublicKeyPath() const { return data_dir + "/audit-signing.pub"; }

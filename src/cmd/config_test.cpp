@@ -403,3 +403,35 @@ TEST(ConfigTest, MetricsAndLoggingSections) {
 
 }  // namespace
 }  // namespace sealpost::cmd
+
+namespace sealpost::cmd {
+namespace {
+
+TEST(ConfigTest, SubmissionPolicyAndRules) {
+  auto defaults = ParseConfig("", "test.toml");
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->submission.policy, app::SubmissionPolicy::kAll);
+  EXPECT_EQ(defaults->submission.tag, "[secure]");
+  EXPECT_EQ(defaults->SubmissionSpoolDir(), defaults->data_dir + "/smtp-spool");
+
+  auto set = ParseConfig(
+      "[smtp_policy]\npolicy = \"rules\"\ntag = \"[enc]\"\nready_rules = [\"iban\"]\n"
+      "regex_rules = [\"(?i)confidential\"]\n",
+      "test.toml");
+  ASSERT_THAT(set.status(), IsOk());
+  EXPECT_EQ(set->submission.policy, app::SubmissionPolicy::kRules);
+  EXPECT_EQ(set->submission.tag, "[enc]");
+  EXPECT_EQ(set->submission.rules.ready, std::vector<std::string>{"iban"});
+  EXPECT_EQ(set->submission.rules.regexes, std::vector<std::string>{"(?i)confidential"});
+
+  for (const char* bad :
+       {"policy = \"some\"", "ready_rules = [\"passport\"]", "regex_rules = [\"(unclosed\"]",
+        "regex_rules = [1]", "ready_rules = \"iban\"", "tag = \"\"", "colour = 1"}) {
+    EXPECT_THAT(ParseConfig(std::string("[smtp_policy]\n") + bad + "\n", "test.toml").status(),
+                StatusIs(ErrorCode::kInvalidArgument))
+        << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sealpost::cmd

@@ -50,6 +50,7 @@
 #include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
 #include "smtp/inbound_face.h"
+#include "smtp/submission_face.h"
 #include "telemetry/log_format.h"
 #include "telemetry/metrics.h"
 #include "tlog/note.h"
@@ -353,8 +354,15 @@ int Serve(const Config& config) {
   app::AuditExports audit_exports(services);
   app::Retention retention(services);
   app::Escrow escrow(services);
-  // Mail programs' passwords; the SMTP submission listeners (issue 13) fill in their ports here.
-  app::AppPasswords app_passwords(services, {}, app::MailProgramSettings{});
+  // Mail programs' passwords, shown with the submission listeners' ports (0 = not offered; the
+  // host comes from public_url).
+  const auto submission_port = [&config](const char* name) -> uint16_t {
+    const auto l = config.smtp.listeners.find(name);
+    return l != config.smtp.listeners.end() && l->second.enabled ? l->second.port : 0;
+  };
+  app::AppPasswords app_passwords(
+      services, {},
+      app::MailProgramSettings{{}, submission_port("submission"), submission_port("submissions")});
 
   auto router = std::make_shared<http::Router>();
   store::Store& store_ref = **store;
@@ -445,10 +453,31 @@ int Serve(const Config& config) {
            ? 0
            : std::min<uint64_t>(inbound_listener->second.max_message_bytes,
                                 crypto::policy::kMimeParse.max_message_bytes)});
-  const SmtpFaces smtp_faces = {{"inbound", [&]() -> Result<std::shared_ptr<smtp::Face>> {
+  SmtpFaces smtp_faces = {{"inbound", [&]() -> Result<std::shared_ptr<smtp::Face>> {
                                    return std::shared_ptr<smtp::Face>(
                                        std::make_shared<smtp::InboundFace>(inbound_mail));
                                  }}};
+  // Submission (docs/smtp-submission.md): members' mail programs, on both submission listeners.
+  app::SubmissionConfig submission_config = config.submission;
+  submission_config.spool_directory = config.SubmissionSpoolDir();
+  submission_config.max_message_bytes = config.smtp.listeners.at("submission").max_message_bytes;
+  auto mail_submission = app::MailSubmission::Create(services, std::move(submission_config));
+  if (!mail_submission.ok()) return Fail("SMTP submission", mail_submission.status());
+  // AUTH with an app password (app/app_passwords.h): it unwraps the member's UMK, so submitted
+  // mail is sealed with the member's own key.
+  const smtp::SubmissionAuthenticator authenticate_app_password =
+      [&app_passwords](std::string_view email, const crypto::SecretString& password,
+                       std::string_view client) -> Result<app::AuthContext> {
+    return app_passwords.Authenticate(email, password, client);
+  };
+  for (const char* name : {"submission", "submissions"}) {
+    const SmtpListenerConfig& listener = config.smtp.listeners.at(name);
+    smtp_faces[name] = [&, listener]() -> Result<std::shared_ptr<smtp::Face>> {
+      return std::shared_ptr<smtp::Face>(std::make_shared<smtp::SubmissionFace>(
+          **mail_submission, authenticate_app_password,
+          smtp::SubmissionFaceOptions{listener.max_recipients, listener.auth_requires_tls}));
+    };
+  }
   auto smtp_tls = LoadOrCreateTlsIdentity(config, fs);
   if (!smtp_tls.ok()) return Fail("SMTP TLS certificate", smtp_tls.status());
   auto smtp_server = StartSmtpGateway(config.smtp, smtp_faces, std::move(smtp_tls->certificate_pem),

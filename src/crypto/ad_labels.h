@@ -68,6 +68,9 @@ inline constexpr std::string_view kAdPickupShareKey = "sealpost/pickup-share-key
 inline constexpr std::string_view kAdBlob = "sealpost/blob/v1";
 // A platform secret wrapped under the master key (keys/master_key.h). Parts: one purpose below.
 inline constexpr std::string_view kAdMasterWrap = "sealpost/master-wrap/v1";
+// A message being received over SMTP, spooled to a temporary file under a key held only in
+// memory (app/internal/message_spool.h). Parts: the spool file's random name.
+inline constexpr std::string_view kAdSmtpSpool = "sealpost/smtp-spool/v1";
 
 // --- Master-key purposes: the part after kAdMasterWrap. -------------------------------------
 // Those ending in '/' are followed by the owning record's id.
@@ -95,7 +98,7 @@ inline constexpr std::string_view kMasterPurposePkiEvidenceSigner = "pki-evidenc
 inline constexpr std::string_view kMasterPurposePkiTsa = "pki-tsa";
 
 // Every label and purpose above, for tests and documentation.
-inline constexpr std::array<std::string_view, 15> kAllAdLabels = {kAdUmk,
+inline constexpr std::array<std::string_view, 16> kAllAdLabels = {kAdUmk,
                                                                   kAdMemberKeys,
                                                                   kAdMemberSmimeKey,
                                                                   kAdMemberOpenPgpKey,
@@ -109,7 +112,8 @@ inline constexpr std::array<std::string_view, 15> kAllAdLabels = {kAdUmk,
                                                                   kAdPickupTokenAddressKey,
                                                                   kAdPickupShareKey,
                                                                   kAdBlob,
-                                                                  kAdMasterWrap};
+                                                                  kAdMasterWrap,
+                                                                  kAdSmtpSpool};
 inline constexpr std::array<std::string_view, 10> kAllMasterPurposes = {
     kMasterPurposeTotp,         kMasterPurposeOutboundMail,      kMasterPurposeSecureCopy,
     kMasterPurposeGuestSeal,    kMasterPurposeAuditSigning,      kMasterPurposePkiRootCa,

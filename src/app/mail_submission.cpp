@@ -1,0 +1,346 @@
+#include "app/mail_submission.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/internal/message_spool.h"
+#include "app/mailbox.h"
+#include "app/outbound_mail.h"
+#include "core/address.h"
+#include "core/text.h"
+#include "crypto/security_policy.h"
+#include "mime/message_parser.h"
+
+namespace sealpost::app {
+namespace {
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+// Line ends as the web UI sends them (LF): the parser keeps the message's CRLF.
+std::string ToLf(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+// The longest prefix of `text` of at most `max` bytes that ends on a UTF-8 character boundary.
+std::string_view Utf8Prefix(std::string_view text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// An attachment name Mailbox accepts: the last path element of what the mail program wrote,
+// without control characters, within the length limit; "attachment-N.<subtype>" when nothing
+// is left (an inline image usually has no name).
+std::string AttachmentName(const mime::ParsedAttachment& a, size_t index, size_t max_bytes) {
+  std::string name = a.filename;
+  if (const size_t cut = name.find_last_of("/\\"); cut != std::string::npos) name.erase(0, cut + 1);
+  for (char& c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) c = ' ';
+  }
+  name = std::string(Utf8Prefix(name, max_bytes));
+  if (name.empty() || name == "." || name == "..") {
+    std::string subtype = "bin";
+    if (const size_t slash = a.content_type.find('/'); slash != std::string::npos) {
+      subtype = a.content_type.substr(slash + 1);
+      if (subtype.size() > 20 || subtype.find_first_of("/\\") != std::string::npos) subtype = "bin";
+    }
+    name = fmt::format("attachment-{}.{}", index + 1, subtype);
+  }
+  return name;
+}
+
+// The Sealpost message a Message-ID names: "<message id>@<anything>".
+std::optional<std::string> SealpostIdOf(std::string_view message_id) {
+  const size_t at = message_id.find('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  auto id = MessageId::Parse(message_id.substr(0, at));
+  if (!id.ok()) return std::nullopt;
+  return id->str();
+}
+
+}  // namespace
+
+Result<SubmissionPolicy> ParseSubmissionPolicy(std::string_view text) {
+  if (text == "all") return SubmissionPolicy::kAll;
+  if (text == "tag") return SubmissionPolicy::kTag;
+  if (text == "rules") return SubmissionPolicy::kRules;
+  return InvalidArgument("submission policy must be \"all\", \"tag\" or \"rules\"");
+}
+
+SubmittedMessage::SubmittedMessage(std::unique_ptr<internal::MessageSpool> spool)
+    : spool_(std::move(spool)) {}
+SubmittedMessage::~SubmittedMessage() = default;
+Status SubmittedMessage::Append(std::string_view bytes) { return spool_->Append(bytes); }
+uint64_t SubmittedMessage::size() const { return spool_->size(); }
+
+std::string WithoutBccFields(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  size_t pos = 0;
+  bool dropping = false;
+  while (pos < message.size()) {
+    size_t end = message.find('\n', pos);
+    end = end == std::string_view::npos ? message.size() : end + 1;
+    const std::string_view line = message.substr(pos, end - pos);
+    if (line == "\r\n" || line == "\n") {  // the end of the header section
+      out.append(message.substr(pos));
+      return out;
+    }
+    const bool continuation = line[0] == ' ' || line[0] == '\t';
+    if (!continuation) {
+      const size_t colon = line.find(':');
+      std::string_view name = colon == std::string_view::npos ? "" : line.substr(0, colon);
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+      dropping = EqualsIgnoringCase(name, "bcc");
+    }
+    if (!dropping) out.append(line);
+    pos = end;
+  }
+  return out;
+}
+
+MailSubmission::MailSubmission(const Services& services, SubmissionConfig config,
+                               ContentRules rules)
+    : s_(services), config_(std::move(config)), rules_(std::move(rules)) {}
+
+Result<std::unique_ptr<MailSubmission>> MailSubmission::Create(const Services& services,
+                                                               SubmissionConfig config) {
+  if (config.spool_directory.empty()) {
+    return InvalidArgument("submission: a spool directory is required");
+  }
+  if (config.policy != SubmissionPolicy::kAll && config.tag.empty()) {
+    return InvalidArgument("submission: the subject tag must not be empty");
+  }
+  config.max_message_bytes =
+      std::min<uint64_t>(config.max_message_bytes, crypto::policy::kMimeParse.max_message_bytes);
+  SP_ASSIGN_OR_RETURN(ContentRules rules, ContentRules::Compile(config.rules));
+  // Spools of a process that ended mid-message: unreadable (their keys are gone), only space.
+  SP_ASSIGN_OR_RETURN(const int swept, internal::SweepSpoolDirectory(config.spool_directory));
+  if (swept > 0) spdlog::info("submission: removed {} abandoned spool file(s)", swept);
+  return std::unique_ptr<MailSubmission>(
+      new MailSubmission(services, std::move(config), std::move(rules)));
+}
+
+Status MailSubmission::CheckSender(const AuthContext& ctx, std::string_view mail_from) const {
+  const auto own = EmailAddress::Parse(ctx.user.email);
+  const auto given = EmailAddress::Parse(mail_from);
+  if (own.ok() && given.ok() && own->local_part() == given->local_part() &&
+      EqualsIgnoringCase(own->domain(), given->domain())) {
+    return Status::Ok();
+  }
+  return PermissionDenied(fmt::format("the sender must be your own address, {}", ctx.user.email))
+      .ShownToClient();
+}
+
+Result<std::unique_ptr<SubmittedMessage>> MailSubmission::BeginMessage() const {
+  SP_ASSIGN_OR_RETURN(auto spool, internal::MessageSpool::Create(platform::DefaultFilesystem(),
+                                                                 s_.rng, config_.spool_directory,
+                                                                 config_.max_message_bytes));
+  return std::unique_ptr<SubmittedMessage>(new SubmittedMessage(std::move(spool)));
+}
+
+Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
+                                                 const SubmissionEnvelope& envelope,
+                                                 SubmittedMessage& message) const {
+  SP_RETURN_IF_ERROR(CheckSender(ctx, envelope.mail_from));
+  std::vector<std::string> recipients;
+  std::set<std::string> seen;
+  for (const std::string& r : envelope.recipients) {
+    auto address = EmailAddress::Parse(r);
+    if (!address.ok()) {
+      return InvalidArgument("recipient " + r + " is not a valid address").ShownToClient();
+    }
+    if (seen.insert(address->str()).second) recipients.push_back(address->str());
+  }
+  if (recipients.empty()) return InvalidArgument("no recipients").ShownToClient();
+
+  SP_ASSIGN_OR_RETURN(std::string bytes, message.spool_->ReadAll());
+  auto parsed = mime::ParseMessage(bytes);
+  if (!parsed.ok()) {
+    if (parsed.status().code() == ErrorCode::kTooLarge) {
+      return TooLarge("the message has more parts, nesting or header data than Sealpost reads")
+          .ShownToClient();
+    }
+    return InvalidArgument("the message is not a MIME message Sealpost can read").ShownToClient();
+  }
+
+  // The policy: is this message sent securely?
+  SubmissionOutcome outcome;
+  // The tag never reaches a recipient, whatever the policy (members type it out of habit).
+  std::string subject = parsed->subject;
+  const std::optional<std::string> untagged = RemoveSubjectTag(subject, config_.tag);
+  if (untagged) subject = *untagged;
+  if (config_.policy == SubmissionPolicy::kAll) {
+    outcome.marked_by = "policy";
+  } else if (untagged) {
+    outcome.marked_by = "tag";
+  } else if (config_.policy == SubmissionPolicy::kRules) {
+    const std::string_view searched =
+        parsed->text_body.empty() && parsed->html_body ? *parsed->html_body : parsed->text_body;
+    if (auto rule = rules_.FirstMatch(subject, searched)) outcome.marked_by = *rule;
+  }
+
+  if (outcome.marked_by.empty()) {
+    // Relayed as written, Bcc fields removed; one queued mail per envelope recipient, all in one
+    // transaction, so the 250 means every one of them is queued.
+    outcome.kind = SubmissionOutcome::Kind::kRelayed;
+    const std::string raw = WithoutBccFields(bytes);
+    std::vector<delivery::OutgoingMail> mails;
+    for (const std::string& r : recipients) {
+      SP_ASSIGN_OR_RETURN(EmailAddress to, EmailAddress::Parse(r));
+      delivery::OutgoingMail mail{std::move(to), "", ""};
+      mail.raw = raw;
+      mails.push_back(std::move(mail));
+    }
+    std::optional<EmailAddress> report_to;
+    if (auto own = EmailAddress::Parse(ctx.user.email); own.ok()) report_to = std::move(*own);
+    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+      for (const auto& mail : mails) {
+        SP_RETURN_IF_ERROR(QueueMail(s_, tx.outbox(), mail, report_to));
+      }
+      return Status::Ok();
+    }));
+    NotifyMailQueued(s_);
+    return outcome;
+  }
+
+  // The parsed message holds what is needed from here on.
+  std::fill(bytes.begin(), bytes.end(), '\0');
+  std::string().swap(bytes);
+
+  SendRequest request;
+  request.to = recipients;
+  request.subject = std::move(subject);
+  request.text = ToLf(parsed->text_body);
+  if (parsed->html_body) request.html = ToLf(*parsed->html_body);
+  request.generate_mucs = true;
+  Mailbox mailbox(s_);
+  if (!parsed->in_reply_to.empty()) {
+    if (auto id = SealpostIdOf(parsed->in_reply_to)) {
+      if (mailbox.Read(ctx, *id).ok()) request.in_reply_to = *id;
+    }
+  }
+  const Limits& limits = mailbox.limits();
+  if (parsed->attachments.size() > limits.max_attachments) {
+    return InvalidArgument(
+               fmt::format("a message can have at most {} attachments", limits.max_attachments))
+        .ShownToClient();
+  }
+
+  // Recipients the To and Cc fields name see each other, as in any mail; every other envelope
+  // recipient (a Bcc) gets a message of their own that lists only them.
+  std::set<std::string> listed;
+  for (const auto* field : {&parsed->to, &parsed->cc}) {
+    for (const mime::ParsedMailbox& m : *field) {
+      if (auto a = EmailAddress::Parse(m.address); a.ok()) listed.insert(a->str());
+    }
+  }
+  std::vector<std::vector<std::string>> sends;
+  std::vector<std::string> visible;
+  for (const std::string& r : recipients) {
+    if (listed.count(r)) {
+      visible.push_back(r);
+    } else {
+      sends.push_back({r});
+    }
+  }
+  if (!visible.empty()) sends.insert(sends.begin(), visible);
+
+  // Attachments become uploads, as the web UI's are (each message takes its own); on a failure
+  // the uploads not taken are deleted again.
+  std::vector<UploadId> uploads;
+  auto discard_uploads = [&] {
+    for (const UploadId& upload_id : uploads) {
+      auto upload = s_.store.messages().GetUpload(upload_id);
+      if (!upload.ok()) continue;
+      const Status deleted = s_.store.Write(
+          [&](store::WriteTxn& tx) { return tx.messages().DeleteUpload(upload_id); });
+      if (deleted.ok()) (void)s_.blobs.Remove(upload->blob_id);
+    }
+    uploads.clear();
+  };
+  auto upload_attachments = [&]() -> Status {
+    request.attachments.clear();
+    for (size_t i = 0; i < parsed->attachments.size(); ++i) {
+      const mime::ParsedAttachment& a = parsed->attachments[i];
+      auto upload = mailbox.BeginUpload(ctx, a.data.size());
+      Status written = upload.ok() ? (*upload)->Write(AsBytes(a.data)) : upload.status();
+      Result<UploadResult> finished =
+          written.ok() ? (*upload)->Finish() : Result<UploadResult>(written);
+      if (!finished.ok()) {
+        if (upload.ok()) (*upload)->Abort();
+        return finished.status();
+      }
+      uploads.push_back(finished->id);
+      request.attachments.push_back(
+          {finished->id.str(), AttachmentName(a, i, limits.max_attachment_name_bytes),
+           a.content_type.empty() ? "application/octet-stream" : a.content_type});
+    }
+    return Status::Ok();
+  };
+
+  SendOutcome sent;
+  std::optional<MessageId> first;
+  for (std::vector<std::string>& to : sends) {
+    request.to = std::move(to);
+    SendOutcome one;
+    Status uploaded = upload_attachments();
+    Result<MessageId> id = uploaded.ok() ? mailbox.Send(ctx, request, &one) : uploaded;
+    if (!id.ok()) {
+      // A message already sent to other recipients stays sent (see the header).
+      discard_uploads();
+      return id.status();
+    }
+    uploads.clear();  // the message's now
+    if (!first) first = *id;
+    for (auto& [address, muc] : one.generated_mucs) {
+      sent.generated_mucs.emplace(address, std::move(muc));
+    }
+  }
+  outcome.kind = SubmissionOutcome::Kind::kSentSecurely;
+  outcome.message_id = first;
+  const MessageId* const id = &*first;
+
+  if (!sent.generated_mucs.empty()) {
+    // The codes, where only the member can read them (see the header).
+    std::string text = fmt::format(
+        "Your message \"{}\" was sent securely. These recipients need an unlock code to open "
+        "it. Tell each one their code yourself, by phone or in person: not by e-mail.\n\n",
+        request.subject);
+    for (const auto& [address, muc] : sent.generated_mucs) {
+      outcome.generated_muc_for.push_back(address);
+      text += fmt::format("{}: {}\n", address, muc.view());
+    }
+    SendRequest notice;
+    notice.to = {ctx.user.email};
+    notice.subject =
+        std::string(Utf8Prefix(fmt::format("Unlock codes for your message \"{}\"", request.subject),
+                               limits.max_subject_bytes));
+    notice.text = std::move(text);
+    const auto delivered = mailbox.Send(ctx, notice);
+    std::fill(notice.text.begin(), notice.text.end(), '\0');
+    if (!delivered.ok()) {
+      spdlog::error("submission: the unlock codes of message {} were not delivered to {}: {}",
+                    id->str(), ctx.user.id.str(), delivered.status().ToString());
+    }
+  }
+  return outcome;
+}
+
+}  // namespace sealpost::app
