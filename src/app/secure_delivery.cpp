@@ -43,6 +43,7 @@ std::string_view SecureCopyStateName(store::SecureCopyState state) {
     case store::SecureCopyState::kDelivered:
       return "delivered";
     case store::SecureCopyState::kDeferred:
+    case store::SecureCopyState::kReportedDelayed:  // by a server further on (a DSN)
       return "deferred";
     case store::SecureCopyState::kFailed:
       return "failed";
