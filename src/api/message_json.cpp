@@ -20,7 +20,9 @@ json MessageHeaderJson(const app::MessageHeader& h) {
               {"seal",
                {{"status", h.seal == app::SealState::kValid ? "valid" : "invalid"},
                 {"signer", h.from_email},
-                {"kind", h.sealed_by_portal ? "portal" : "member"}}}};
+                {"kind", h.seal_kind == app::SealKind::kPortal            ? "portal"
+                         : h.seal_kind == app::SealKind::kGatewayOnBehalf ? "gateway"
+                                                                          : "member"}}}};
   if (!h.in_reply_to.empty()) out["in_reply_to"] = h.in_reply_to;
   if (h.registered) {
     static constexpr const char* kStates[] = {"pending", "accepted", "refused", "expired"};

@@ -182,7 +182,7 @@ TEST_F(GuestsTest, ReplyFromThePortalIsSealedForTheGuestAndKeepsTheThread) {
   EXPECT_EQ(got->header.from_email, kGuest);
   EXPECT_EQ(got->header.subject, "Re: Contract");
   EXPECT_EQ(got->header.seal, SealState::kValid);
-  EXPECT_TRUE(got->header.sealed_by_portal);
+  EXPECT_EQ(got->header.seal_kind, SealKind::kPortal);
   EXPECT_EQ(got->header.thread_id, original->str());
   EXPECT_EQ(got->header.in_reply_to, original->str());
   ASSERT_EQ(got->attachments.size(), 1u);

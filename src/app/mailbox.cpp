@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "app/gateway_author.h"
 #include "app/guest_notice.h"
 #include "app/guests.h"
 #include "app/internal/address_keys.h"
@@ -104,7 +105,7 @@ struct Mailbox::Opened {
   MessageSummary summary;
   crypto::DataKey data_key;
   SealState seal = SealState::kInvalid;
-  bool by_portal = false;
+  SealKind kind = SealKind::kMember;
 };
 
 Result<std::unique_ptr<UploadSession>> Mailbox::BeginUpload(const AuthContext& ctx,
@@ -342,6 +343,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   summary.subject = request.subject;
   summary.in_reply_to = request.in_reply_to;
   summary.thread_id = thread_id;
+  if (author.gateway_on_behalf) summary.sealed_by = kSealedByGateway;
 
   std::vector<store::AttachmentRecord> attachment_records;
   std::vector<UploadId> used_uploads;
@@ -409,6 +411,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     entries.push_back({author.sender_id, id, Folder::kSent,
                        keys::WrapOwnCopyKey(*author.umk, data_key, id, author.sender_id), false,
                        now});
+  } else if (author.gateway_on_behalf && author.share_copy_to) {
+    // No UMK at the gateway: the member's Sent copy is sealed to their public key.
+    entries.push_back({author.sender_id, id, Folder::kSent,
+                       keys::SealDataKeyTo(*author.share_copy_to, data_key), false, now});
   }
 
   // One pickup per guest: the data key under a key derived from a fresh link secret — which only
@@ -473,10 +479,13 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                            {"sender", author.email},
                            {"sealed_digest", sealed_digest}};
     if (!request.in_reply_to.empty()) details["in_reply_to"] = request.in_reply_to;
+    // Audit: the seal was the gateway's, not the member's own.
+    if (author.gateway_on_behalf) details["seal"] = kSealedByGateway;
+    const bool by_member = author.umk != nullptr || author.gateway_on_behalf;
     for (const std::string& to : all_to) {
       details["recipient"] = to;
       details["method"] = std::string(EvidenceMethodName(methods[to]));
-      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply",
+      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, by_member ? "message.send" : "message.portal_reply",
                                      author.actor, id.str(), details.dump()));
     }
     return Status::Ok();
@@ -489,7 +498,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       {"kind"});
   static telemetry::Counter& by_member = sends.With({"member"});
   static telemetry::Counter& by_guest = sends.With({"guest_reply"});
-  (author.umk ? by_member : by_guest).Increment();
+  (author.umk || author.gateway_on_behalf ? by_member : by_guest).Increment();
   return id;
 }
 
@@ -516,6 +525,12 @@ Result<Mailbox::Opened> Mailbox::Open(KeyRing& keys, const store::MailboxItem& i
   if (item.entry.folder == Folder::kSent) {
     data_key = keys::UnwrapOwnCopyKey(keys.ctx().umk, item.entry.sealed_key, item.message.id,
                                       keys.ctx().user.id);
+    if (!data_key.ok()) {
+      // Mail the gateway sent on the member's behalf (app/gateway_author.h): the Sent copy is
+      // sealed to the member's X25519 key, as a received message is.
+      SP_ASSIGN_OR_RETURN(const crypto::BoxKeyPair* box, keys.Box());
+      data_key = keys::OpenSealedDataKey(*box, item.entry.sealed_key);
+    }
   } else {
     SP_ASSIGN_OR_RETURN(const crypto::BoxKeyPair* box, keys.Box());
     data_key = keys::OpenSealedDataKey(*box, item.entry.sealed_key);
@@ -533,11 +548,21 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
   if (!summary.ok() || summary->id != message.id) return Corruption(kIntegrityFailure);
 
   Opened opened{std::move(*summary), std::move(data_key), SealState::kInvalid};
-  // A portal reply is sealed by the platform for the guest address it names (portal_author.h).
-  opened.by_portal = message.sender_id == kPortalSenderId;
+  // A portal reply is sealed by the platform for the guest address it names (portal_author.h);
+  // mail from the organisation's server by the platform's gateway for the member who sent it
+  // (gateway_author.h); any other by the member's own key.
+  const bool by_portal = message.sender_id == kPortalSenderId;
+  const bool by_gateway = opened.summary.sealed_by == kSealedByGateway;
+  opened.kind = by_portal    ? SealKind::kPortal
+                : by_gateway ? SealKind::kGatewayOnBehalf
+                             : SealKind::kMember;
   auto sender = s_.store.accounts().GetUser(message.sender_id);
-  if (sender.ok() && (opened.by_portal || sender->email == opened.summary.from_email)) {
-    auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
+  if (sender.ok() && !(by_portal && by_gateway) &&
+      (by_portal || sender->email == opened.summary.from_email)) {
+    Result<Bytes> verify_bytes = sender->verify_key;
+    if (by_gateway) verify_bytes = GatewaySealVerifyKey(s_);
+    auto verify_key = verify_bytes.ok() ? crypto::VerifyKey::FromBytes(*verify_bytes)
+                                        : Result<crypto::VerifyKey>(verify_bytes.status());
     if (verify_key.ok() &&
         crypto::Verify(*verify_key, SealStatement(opened.summary).view(), opened.summary.seal)
             .ok()) {
@@ -550,7 +575,7 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
 namespace {
 
 MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, SealState seal,
-                       bool by_portal) {
+                       SealKind kind) {
   MessageHeader h;
   h.id = s.id;
   h.folder = e.folder;
@@ -562,7 +587,7 @@ MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, Se
   h.subject = s.subject;
   h.attachment_count = s.attachments.size();
   h.seal = seal;
-  h.sealed_by_portal = by_portal;
+  h.seal_kind = kind;
   h.thread_id = ThreadOf(s);
   h.in_reply_to = s.in_reply_to;
   return h;
@@ -635,7 +660,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
                            item.entry.created_at};
       auto opened = Open(keys, item);
       if (opened.ok()) {
-        listed.header = HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
+        listed.header = HeaderOf(opened->summary, item.entry, opened->seal, opened->kind);
         SP_RETURN_IF_ERROR(WithholdForReader(ctx, item.entry, *listed.header));
       }
       page.items.push_back(std::move(listed));
@@ -658,8 +683,7 @@ Result<MailboxPage> Mailbox::List(const AuthContext& ctx, Folder folder, std::st
       ++scanned;
       auto opened = Open(keys, item);
       if (opened.ok()) {
-        MessageHeader header =
-            HeaderOf(opened->summary, item.entry, opened->seal, opened->by_portal);
+        MessageHeader header = HeaderOf(opened->summary, item.entry, opened->seal, opened->kind);
         SP_RETURN_IF_ERROR(WithholdForReader(ctx, item.entry, header));
         if (Matches(header, *lowered_query)) {
           page.items.push_back({item.message.id, std::move(header), item.entry.folder,
@@ -724,7 +748,7 @@ Result<MessageView> Mailbox::Read(const AuthContext& ctx, std::string_view messa
 
 MessageView Mailbox::ViewOf(const Opened& opened, const store::MailboxEntry& entry,
                             MessageBody body) {
-  MessageView view{HeaderOf(opened.summary, entry, opened.seal, opened.by_portal), {}, {}};
+  MessageView view{HeaderOf(opened.summary, entry, opened.seal, opened.kind), {}, {}};
   if (opened.seal != SealState::kValid) {
     view.withheld = Withheld::kSealBroken;
     return view;

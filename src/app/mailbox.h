@@ -70,6 +70,10 @@ struct Author {
   // only guests of the thread it answers and never brings MUCs.
   bool brings_mucs = true;
   std::optional<EmailAddress> report_failures_to;  // told when a notification cannot be sent
+  // The seal is the platform's gateway key on behalf of the member (app/gateway_author.h):
+  // signing_key is the gateway's, umk is null, and the member's Sent copy is sealed to
+  // share_copy_to (their X25519 key) as a received message is.
+  bool gateway_on_behalf = false;
   // Runs in the transaction that stores the message (e.g. a portal reply marks its pickup).
   std::function<Status(store::WriteTxn&)> also_in_write;
 };
@@ -84,6 +88,11 @@ struct SendOutcome {
 };
 
 enum class SealState { kValid, kInvalid };
+
+// Whose key sealed a message: the sender's own (a member), the platform's on behalf of a guest
+// (a reply from the portal, app/portal_author.h), or the platform's gateway on behalf of the
+// member named as sender (mail from the organisation's server, app/gateway_author.h).
+enum class SealKind { kMember, kPortal, kGatewayOnBehalf };
 
 // A registered message as its recipient sees it (app/registered_mail.h).
 struct RegisteredStatus {
@@ -103,8 +112,7 @@ struct MessageHeader {
   std::string subject;
   size_t attachment_count = 0;
   SealState seal = SealState::kInvalid;
-  // The seal is the platform's on behalf of a guest (a reply from the portal), not a member's.
-  bool sealed_by_portal = false;
+  SealKind seal_kind = SealKind::kMember;
   std::string thread_id;
   std::string in_reply_to;
   // Registered mail for the reader; while not accepted, the header holds only id, folder,

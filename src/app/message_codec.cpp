@@ -29,6 +29,7 @@ json SummaryWithoutSeal(const MessageSummary& s) {
   // Only when set, so that summaries written before threads existed keep their seal statement.
   if (!s.in_reply_to.empty()) j["in_reply_to"] = s.in_reply_to;
   if (!s.thread_id.empty()) j["thread"] = s.thread_id;
+  if (!s.sealed_by.empty()) j["sealed_by"] = s.sealed_by;
   return j;
 }
 
@@ -111,6 +112,10 @@ Result<MessageSummary> DecodeSummary(std::string_view text) {
       SP_ASSIGN_OR_RETURN(const MessageId thread,
                           MessageId::Parse(j.at("thread").get<std::string>()));
       s.thread_id = thread.str();
+    }
+    if (j.contains("sealed_by")) {
+      s.sealed_by = j.at("sealed_by").get<std::string>();
+      if (s.sealed_by != kSealedByGateway) return Corruption("unknown seal kind");
     }
     SP_ASSIGN_OR_RETURN(s.seal, Base64Decode(j.at("seal").get<std::string>()));
     return s;
