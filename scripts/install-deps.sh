@@ -25,7 +25,7 @@ node_cmds=(node:nodejs npm:npm)
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
   python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip zip nsd lintian
-  prometheus
+  prometheus swaks
 )
 
 pkgs=("${build_pkgs[@]}")

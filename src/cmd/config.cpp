@@ -76,8 +76,15 @@ class Reader {
     return root_.at_path(fmt::format("{}.{}", section, key)).node();
   }
 
+  // A whole section read by its own parser, which reports its unknown keys itself.
+  const toml::node* Section(std::string_view section) {
+    owned_.insert(std::string(section));
+    return root_.get(section);
+  }
+
   Status CheckUnknown() const {
     for (const auto& [section, node] : root_) {
+      if (owned_.count(std::string(section.str()))) continue;
       const auto* table = node.as_table();
       if (!table)
         return InvalidArgument(fmt::format("config key {} must be a section", section.str()));
@@ -92,6 +99,7 @@ class Reader {
  private:
   const toml::table& root_;
   std::set<std::string> known_;
+  std::set<std::string> owned_;
 };
 
 Status Read(Reader& r, Config& c) {
@@ -151,6 +159,9 @@ Status Read(Reader& r, Config& c) {
     if (Status s = delivery::MakeUnboundMxResolver(dns).status(); !s.ok()) {
       return InvalidArgument("delivery.dns_resolver: " + s.message());
     }
+  }
+  if (const toml::node* smtp = r.Section("smtp")) {
+    SP_ASSIGN_OR_RETURN(c.smtp, ParseSmtpConfig(*smtp));
   }
   SP_RETURN_IF_ERROR(r.Get("metrics", "enabled", c.metrics_enabled));
   SP_RETURN_IF_ERROR(r.Get("metrics", "allow_loopback", c.metrics_allow_loopback));

@@ -10,6 +10,7 @@
 
 #include "app/services.h"
 #include "auth/login_throttle.h"
+#include "cmd/smtp_config.h"
 #include "core/status.h"
 #include "delivery/mailer.h"
 #include "delivery/tls_partner_policy.h"
@@ -87,6 +88,8 @@ struct Config {
   bool metrics_allow_loopback = true;     // scrapes from 127.0.0.0/8 and ::1 need no token
   std::string metrics_bearer_token_file;  // a file holding the scrapers' token; read at start-up
   std::string logging_format = "text";    // "text" or "json"
+  // [smtp]: the SMTP gateway's listeners (cmd/smtp_config.h, docs/smtp-gateway.md)
+  SmtpConfig smtp;
   // [auth], [limits], public_url …
   app::AppConfig app;
   auth::ThrottleLimits throttle;

@@ -29,6 +29,7 @@
 #include "cmd/data_dir_lock.h"
 #include "cmd/open_store.h"
 #include "cmd/periodic_task.h"
+#include "cmd/smtp_gateway.h"
 #include "cmd/time_stamper.h"
 #include "delivery/dkim_signer.h"
 #include "delivery/mailer.h"
@@ -415,6 +416,16 @@ int Serve(const Config& config) {
   auto server = http::Server::Create(std::move(options), router);
   if (!server.ok()) return Fail("HTTPS server", server.status());
   if (Status s = (*server)->Start(); !s.ok()) return Fail("HTTPS server", s);
+
+  // [smtp]: the SMTP gateway (cmd/smtp_gateway.h, docs/smtp-gateway.md). An enabled listener
+  // starts once its face is registered here (listener name → factory); the faces come with
+  // their parts of the gateway. Declared after everything a face uses, so it stops first.
+  const SmtpFaces smtp_faces = {};
+  auto smtp_tls = LoadOrCreateTlsIdentity(config, fs);
+  if (!smtp_tls.ok()) return Fail("SMTP TLS certificate", smtp_tls.status());
+  auto smtp_server = StartSmtpGateway(config.smtp, smtp_faces, std::move(smtp_tls->certificate_pem),
+                                      std::move(smtp_tls->private_key_pem), fs);
+  if (!smtp_server.ok()) return Fail("SMTP gateway", smtp_server.status());
 
   PeriodicTask housekeeping(
       [&] {

@@ -4,9 +4,9 @@
 // a certificate, key or connection reads its limits here and nowhere else; a change of policy is a
 // change of this file (and of the tests that pin it).
 //
-// The HTTPS server's cipher choices stay beside the server (http/internal/tls_policy.cpp, Mozilla
-// "intermediate"), because they are OpenSSL cipher strings only that one context uses; their floor
-// (TLS 1.2) is kTls.min_version below.
+// The TLS servers (HTTPS in http/internal/tls_policy.cpp, SMTP in smtp/internal/tls_context.cpp)
+// take their cipher strings and groups from kTlsServer below; the OpenSSL option flags that go
+// with them are set beside each server (they need OpenSSL's headers).
 //
 // Pure constants; thread-safe.
 #pragma once
@@ -322,6 +322,28 @@ inline constexpr TlsClientPolicy kTls = {
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+};
+
+// --- TLS, inbound: what Sealpost's servers (HTTPS, SMTP) accept. ----------------------------
+// Mozilla Server Side TLS guidelines (https://wiki.mozilla.org/Security/Server_Side_TLS),
+// "intermediate" configuration, version 5 as published in 2023, narrowed to ECDHE key exchange
+// (its DHE-RSA suites dropped). TLS 1.2 minimum, 1.3 preferred; TLS 1.2 only ECDHE with AEAD.
+// Null-terminated (string literals): handed to OpenSSL as C strings.
+
+struct TlsServerPolicy {
+  std::string_view source;
+  int min_version;  // TLS1_2_VERSION (0x0303)
+  std::string_view tls12_cipher_list;
+  std::string_view tls13_ciphersuites;
+  std::string_view groups;  // key-exchange groups, preferred first
+};
+
+inline constexpr TlsServerPolicy kTlsServer = {
+    "Mozilla Server Side TLS intermediate v5 (2023), ECDHE only; adopted 2026-11",
+    /*min_version=*/0x0303,
+    kTls.tls12_cipher_list,
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+    "X25519:prime256v1:secp384r1",
 };
 
 }  // namespace sealpost::crypto::policy

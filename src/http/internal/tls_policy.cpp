@@ -1,6 +1,7 @@
 #include "http/internal/tls_policy.h"
 
 #include "crypto/openssl_error.h"
+#include "crypto/security_policy.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -11,9 +12,10 @@
 namespace sealpost::http::internal {
 namespace {
 
-// Source: Mozilla Server Side TLS guidelines (https://wiki.mozilla.org/Security/Server_Side_TLS),
-// "intermediate" configuration, version 5 as published in 2023, narrowed to ECDHE key exchange
-// (its DHE-RSA suites dropped). Adopted for Sealpost 2026-11; review yearly.
+namespace policy = crypto::policy;
+
+// The strings come from crypto/security_policy.h (kTlsServer: Mozilla Server Side TLS
+// "intermediate" v5, ECDHE only; review yearly). What this context adds:
 //  - TLS 1.2 is the minimum; TLS 1.3 is preferred (OpenSSL negotiates the highest common
 //    version, and 1.3 suites are all AEAD).
 //  - TLS 1.2: ECDHE with AES-GCM or ChaCha20-Poly1305 only — forward secrecy and AEAD; no CBC,
@@ -23,13 +25,11 @@ namespace {
 //  - No server cipher preference: every suite offered is strong, so the client picks what its
 //    hardware does fastest (Mozilla's recommendation).
 constexpr TlsPolicy kServerPolicy = {
-    "Mozilla Server Side TLS intermediate v5 (2023), ECDHE only; adopted 2026-11",
-    TLS1_2_VERSION,
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
-    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
-    "X25519:prime256v1:secp384r1",
+    policy::kTlsServer.source.data(),
+    policy::kTlsServer.min_version,
+    policy::kTlsServer.tls12_cipher_list.data(),
+    policy::kTlsServer.tls13_ciphersuites.data(),
+    policy::kTlsServer.groups.data(),
     SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_NO_SSLv3 |
         SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1,
 };

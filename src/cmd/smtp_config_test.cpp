@@ -1,0 +1,118 @@
+#include "cmd/smtp_config.h"
+
+#include <gtest/gtest.h>
+
+#include "cmd/config.h"
+#include "cmd/smtp_gateway.h"
+#include "platform/filesystem.h"
+#include "smtp/testing/recording_face.h"
+#include "testing/status_matchers.h"
+
+namespace sealpost::cmd {
+namespace {
+
+Result<Config> Parse(std::string_view toml) { return ParseConfig(toml, "test.toml"); }
+
+TEST(SmtpConfig, DefaultsListenOnLoopbackHighPorts) {
+  auto c = Parse("");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const auto& l = c->smtp.listeners;
+  ASSERT_EQ(l.size(), 4u);
+  EXPECT_TRUE(l.at("submission").enabled);
+  EXPECT_EQ(l.at("submission").address, "127.0.0.1");
+  EXPECT_EQ(l.at("submission").port, 10587);
+  EXPECT_EQ(l.at("submission").tls, "starttls");
+  EXPECT_TRUE(l.at("submission").auth);
+  EXPECT_EQ(l.at("submissions").tls, "implicit");
+  EXPECT_FALSE(l.at("relay").enabled);
+  EXPECT_FALSE(l.at("inbound").enabled);
+  EXPECT_FALSE(l.at("inbound").auth);
+  EXPECT_EQ(c->smtp.command_timeout, std::chrono::seconds(300));
+}
+
+TEST(SmtpConfig, ReadsEveryKey) {
+  auto c = Parse(R"(
+[smtp]
+hostname = "mail.example.org"
+command_timeout_seconds = 2
+data_timeout_seconds = 60
+tls_handshake_timeout_seconds = 5
+io_threads = 2
+worker_threads = 4
+[smtp.inbound]
+enabled = true
+address = "0.0.0.0"
+port = 2525
+tls = "optional"
+auth = false
+max_message_bytes = 1048576
+max_recipients = 50
+max_sessions = 20
+max_sessions_per_address = 2
+[smtp.relay]
+client_ca_file = "/etc/sealpost/relay-ca.pem"
+)");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->smtp.hostname, "mail.example.org");
+  EXPECT_EQ(c->smtp.command_timeout, std::chrono::seconds(2));
+  const SmtpListenerConfig& in = c->smtp.listeners.at("inbound");
+  EXPECT_TRUE(in.enabled);
+  EXPECT_EQ(in.address, "0.0.0.0");
+  EXPECT_EQ(in.port, 2525);
+  EXPECT_EQ(in.max_message_bytes, 1048576u);
+  EXPECT_EQ(in.max_recipients, 50u);
+  EXPECT_EQ(in.max_sessions_per_address, 2u);
+  EXPECT_EQ(c->smtp.listeners.at("relay").client_ca_file, "/etc/sealpost/relay-ca.pem");
+}
+
+TEST(SmtpConfig, Refusals) {
+  for (const char* bad : {
+           "[smtp]\nunknown = 1\n",
+           "[smtp.submission]\nport = 70000\n",
+           "[smtp.submission]\ntls = \"maybe\"\n",
+           "[smtp.submission]\nbogus = true\n",
+           "[smtp.mx]\nenabled = true\n",
+           "[smtp]\nsubmission = 5\n",
+           "[smtp.submission]\nmax_recipients = 0\n",
+           "[smtp.submission]\nmax_message_bytes = 10\n",
+           "[smtp]\ncommand_timeout_seconds = 0\n",
+           "[smtp]\nhostname = \"a b\"\n",
+           "[smtp]\ntls_certificate = \"/x.pem\"\n",
+           "[smtp.submission]\ntls = \"none\"\n",  // AUTH on, which needs TLS
+           "[smtp.submissions]\nport = 10587\n",   // the submission listener's port
+           "smtp = 1\n",
+       }) {
+    EXPECT_FALSE(Parse(bad).ok()) << bad;
+  }
+}
+
+TEST(SmtpGateway, OnlyListenersWithAFaceStart) {
+  auto c = Parse("[smtp.inbound]\nenabled = true\nport = 0\n");
+  ASSERT_TRUE(c.ok());
+  platform::Filesystem* fs = &platform::DefaultFilesystem();
+  auto none = SmtpServerOptions(c->smtp, {}, "cert", crypto::SecretString::CopyOf("key"), *fs);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->listeners.empty());
+
+  auto recording = std::make_shared<smtp::testing::Recording>();
+  SmtpFaces faces = {{"inbound", [recording]() -> Result<std::shared_ptr<smtp::Face>> {
+                        return std::shared_ptr<smtp::Face>(
+                            std::make_shared<smtp::testing::RecordingFace>(
+                                recording, smtp::testing::RecordingRules{}));
+                      }}};
+  auto one = SmtpServerOptions(c->smtp, faces, "cert", crypto::SecretString::CopyOf("key"), *fs);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->listeners.size(), 1u);
+  EXPECT_EQ(one->listeners[0].name, "inbound");
+  EXPECT_EQ(one->listeners[0].tls_mode, smtp::TlsMode::kPlain);
+  EXPECT_TRUE(one->listeners[0].offer_starttls);
+  EXPECT_FALSE(one->listeners[0].offer_auth);
+  EXPECT_EQ(one->certificate_pem, "cert");
+  // No face, no server: StartSmtpGateway starts nothing.
+  auto server = StartSmtpGateway(c->smtp, {}, "cert", crypto::SecretString::CopyOf("key"), *fs);
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ(*server, nullptr);
+}
+
+}  // namespace
+}  // namespace sealpost::cmd
