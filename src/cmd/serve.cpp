@@ -44,6 +44,7 @@
 #include "platform/filesystem.h"
 #include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
+#include "smtp/relay_face.h"
 #include "telemetry/log_format.h"
 #include "telemetry/metrics.h"
 #include "tlog/note.h"
@@ -420,7 +421,20 @@ int Serve(const Config& config) {
   // [smtp]: the SMTP gateway (cmd/smtp_gateway.h, docs/smtp-gateway.md). An enabled listener
   // starts once its face is registered here (listener name → factory); the faces come with
   // their parts of the gateway. Declared after everything a face uses, so it stops first.
-  const SmtpFaces smtp_faces = {};
+  SmtpFaces smtp_faces;
+  // The relay face (smtp/relay_face.h): the organisation's mail server; [smtp.relay]
+  // client_networks / client_certificates say who it is.
+  if (const auto relay = config.smtp.listeners.find("relay");
+      relay != config.smtp.listeners.end()) {
+    smtp_faces["relay"] = [&services,
+                           listener = relay->second]() -> Result<std::shared_ptr<smtp::Face>> {
+      SP_ASSIGN_OR_RETURN(
+          std::unique_ptr<smtp::Face> face,
+          smtp::MakeRelayFace(services, {listener.client_networks, listener.client_certificates,
+                                         app::SendEverythingSecurely}));
+      return std::shared_ptr<smtp::Face>(std::move(face));
+    };
+  }
   auto smtp_tls = LoadOrCreateTlsIdentity(config, fs);
   if (!smtp_tls.ok()) return Fail("SMTP TLS certificate", smtp_tls.status());
   auto smtp_server = StartSmtpGateway(config.smtp, smtp_faces, std::move(smtp_tls->certificate_pem),
