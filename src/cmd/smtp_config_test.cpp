@@ -68,7 +68,8 @@ client_ca_file = "/etc/sealpost/relay-ca.pem"
 TEST(SmtpConfig, ReadsTheRelaysClients) {
   auto c = Parse(
       "[smtp.relay]\nenabled = true\nclient_networks = [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
-      "client_certificates = [\"" + std::string(64, 'a') + "\"]\n");
+      "client_certificates = [\"" +
+      std::string(64, 'a') + "\"]\n");
   ASSERT_TRUE(c.ok()) << c.status().message();
   const SmtpListenerConfig& relay = c->smtp.listeners.at("relay");
   EXPECT_EQ(relay.client_networks, (std::vector<std::string>{"192.0.2.0/24", "2001:db8::/32"}));
