@@ -15,6 +15,8 @@ const char* SealKindName(app::SealKind kind) {
       return "portal";
     case app::SealKind::kInbound:
       return "inbound";
+    case app::SealKind::kGatewayOnBehalf:
+      return "gateway";
     case app::SealKind::kMember:
       break;
   }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/escrow.h"
+#include "app/gateway_author.h"
 #include "app/guest_notice.h"
 #include "app/guests.h"
 #include "app/inbound_seal.h"
@@ -353,6 +354,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   summary.subject = request.subject;
   summary.in_reply_to = request.in_reply_to;
   summary.thread_id = thread_id;
+  if (author.gateway_on_behalf) summary.sealed_by = kSealedByGateway;
 
   std::vector<store::AttachmentRecord> attachment_records;
   std::vector<UploadId> used_uploads;
@@ -430,6 +432,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
     entries.push_back({author.sender_id, id, Folder::kSent,
                        keys::WrapOwnCopyKey(*author.umk, data_key, id, author.sender_id), false,
                        now});
+  } else if (author.gateway_on_behalf && author.share_copy_to) {
+    // No UMK at the gateway: the member's Sent copy is sealed to their public key.
+    entries.push_back({author.sender_id, id, Folder::kSent,
+                       keys::SealDataKeyTo(*author.share_copy_to, data_key), false, now});
   }
 
   // One pickup per guest: the data key under a key derived from a fresh link secret — which only
@@ -495,10 +501,13 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
                            {"sender", author.email},
                            {"sealed_digest", sealed_digest}};
     if (!request.in_reply_to.empty()) details["in_reply_to"] = request.in_reply_to;
+    // Audit: the seal was the gateway's, not the member's own.
+    if (author.gateway_on_behalf) details["seal"] = kSealedByGateway;
+    const bool by_member = author.umk != nullptr || author.gateway_on_behalf;
     for (const std::string& to : all_to) {
       details["recipient"] = to;
       details["method"] = std::string(EvidenceMethodName(methods[to]));
-      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, author.umk ? "message.send" : "message.portal_reply",
+      SP_RETURN_IF_ERROR(RecordEvent(s_, tx, by_member ? "message.send" : "message.portal_reply",
                                      author.actor, id.str(), details.dump()));
     }
     return Status::Ok();
@@ -511,7 +520,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       {"kind"});
   static telemetry::Counter& by_member = sends.With({"member"});
   static telemetry::Counter& by_guest = sends.With({"guest_reply"});
-  (author.umk ? by_member : by_guest).Increment();
+  (author.umk || author.gateway_on_behalf ? by_member : by_guest).Increment();
   return id;
 }
 
@@ -538,6 +547,12 @@ Result<Mailbox::Opened> Mailbox::Open(KeyRing& keys, const store::MailboxItem& i
   if (item.entry.folder == Folder::kSent) {
     data_key = keys::UnwrapOwnCopyKey(keys.ctx().umk, item.entry.sealed_key, item.message.id,
                                       keys.ctx().user.id);
+    if (!data_key.ok()) {
+      // Mail the gateway sent on the member's behalf (app/gateway_author.h): the Sent copy is
+      // sealed to the member's X25519 key, as a received message is.
+      SP_ASSIGN_OR_RETURN(const crypto::BoxKeyPair* box, keys.Box());
+      data_key = keys::OpenSealedDataKey(*box, item.entry.sealed_key);
+    }
   } else {
     SP_ASSIGN_OR_RETURN(const crypto::BoxKeyPair* box, keys.Box());
     data_key = keys::OpenSealedDataKey(*box, item.entry.sealed_key);
@@ -556,13 +571,27 @@ Result<Mailbox::Opened> Mailbox::OpenWithKey(crypto::DataKey data_key,
 
   Opened opened{std::move(*summary), std::move(data_key), SealState::kInvalid};
   // A portal reply is sealed by the platform for the guest address it names (portal_author.h),
-  // mail from outside by the inbound gateway for the sender it names (inbound_seal.h).
-  if (message.sender_id == kPortalSenderId) opened.kind = SealKind::kPortal;
-  if (message.sender_id == kInboundSenderId) opened.kind = SealKind::kInbound;
+  // mail from outside by the inbound gateway for the sender it names (inbound_seal.h), mail from
+  // the organisation's server by the platform's gateway for the member who sent it
+  // (gateway_author.h); any other by the member's own key.
+  const bool by_gateway = opened.summary.sealed_by == kSealedByGateway;
+  if (message.sender_id == kPortalSenderId) {
+    opened.kind = SealKind::kPortal;
+  } else if (message.sender_id == kInboundSenderId) {
+    opened.kind = SealKind::kInbound;
+  } else if (by_gateway) {
+    opened.kind = SealKind::kGatewayOnBehalf;
+  }
+  // The platform's own sender rows vouch for the address they name; any other sender row must be
+  // the member the summary names (sealed by their own key, or by the gateway on their behalf).
+  const bool platform_row = opened.kind == SealKind::kPortal || opened.kind == SealKind::kInbound;
   auto sender = s_.store.accounts().GetUser(message.sender_id);
-  if (sender.ok() &&
-      (opened.kind != SealKind::kMember || sender->email == opened.summary.from_email)) {
-    auto verify_key = crypto::VerifyKey::FromBytes(sender->verify_key);
+  if (sender.ok() && !(platform_row && by_gateway) &&
+      (platform_row || sender->email == opened.summary.from_email)) {
+    Result<Bytes> verify_bytes = sender->verify_key;
+    if (by_gateway) verify_bytes = GatewaySealVerifyKey(s_);
+    auto verify_key = verify_bytes.ok() ? crypto::VerifyKey::FromBytes(*verify_bytes)
+                                        : Result<crypto::VerifyKey>(verify_bytes.status());
     if (verify_key.ok() &&
         crypto::Verify(*verify_key, SealStatement(opened.summary).view(), opened.summary.seal)
             .ok()) {

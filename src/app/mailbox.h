@@ -73,6 +73,10 @@ struct Author {
   // The Message-IDs of the thread the message answers, as its S/MIME, OpenPGP and TLS copies
   // carry them (In-Reply-To: the last; References: all, oldest first); empty for a new thread.
   std::vector<std::string> thread_message_ids;
+  // The seal is the platform's gateway key on behalf of the member (app/gateway_author.h):
+  // signing_key is the gateway's, umk is null, and the member's Sent copy is sealed to
+  // share_copy_to (their X25519 key) as a received message is.
+  bool gateway_on_behalf = false;
   // Runs in the transaction that stores the message (e.g. a portal reply marks its pickup).
   std::function<Status(store::WriteTxn&)> also_in_write;
 };
@@ -89,8 +93,10 @@ struct SendOutcome {
 enum class SealState { kValid, kInvalid };
 // Whose key sealed a message: its sending member's; the platform's on behalf of a guest (a reply
 // from the portal: app/portal_author.h); the platform's inbound gateway, which received it from
-// outside (app/inbound_seal.h: the seal vouches for what arrived, not for the sender).
-enum class SealKind { kMember, kPortal, kInbound };
+// outside (app/inbound_seal.h: the seal vouches for what arrived, not for the sender); or the
+// platform's gateway on behalf of the member named as sender (mail from the organisation's
+// server, app/gateway_author.h).
+enum class SealKind { kMember, kPortal, kInbound, kGatewayOnBehalf };
 
 // A registered message as its recipient sees it (app/registered_mail.h).
 struct RegisteredStatus {

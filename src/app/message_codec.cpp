@@ -38,6 +38,7 @@ json SummaryWithoutSeal(const MessageSummary& s) {
                      {"dkim_domain", r->dkim_domain},
                      {"protection", r->protection}};
   }
+  if (!s.sealed_by.empty()) j["sealed_by"] = s.sealed_by;
   return j;
 }
 
@@ -128,6 +129,10 @@ Result<MessageSummary> DecodeSummary(std::string_view text) {
           r.at("spf").get<std::string>(),           r.at("spf_domain").get<std::string>(),
           r.at("dkim").get<std::string>(),          r.at("dkim_domain").get<std::string>(),
           r.at("protection").get<std::string>()};
+    }
+    if (j.contains("sealed_by")) {
+      s.sealed_by = j.at("sealed_by").get<std::string>();
+      if (s.sealed_by != kSealedByGateway) return Corruption("unknown seal kind");
     }
     SP_ASSIGN_OR_RETURN(s.seal, Base64Decode(j.at("seal").get<std::string>()));
     return s;

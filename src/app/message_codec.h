@@ -61,8 +61,14 @@ struct MessageSummary {
   std::string in_reply_to;
   std::string thread_id;
   std::optional<ReceivedFromOutside> received;
+  // Whose key made the seal, under the seal: empty — the sender's own (a member; a portal reply
+  // is told by its sender row, app/portal_author.h); "gateway" — the platform's gateway key on
+  // behalf of the member `from_email` names (mail the relay face took, app/gateway_author.h).
+  std::string sealed_by;
   Bytes seal;  // Ed25519 signature
 };
+
+inline constexpr const char* kSealedByGateway = "gateway";
 
 // The thread a message belongs to: its first message's id.
 inline std::string ThreadOf(const MessageSummary& s) {

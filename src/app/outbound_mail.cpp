@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "app/delivery_reports.h"
 #include "app/internal/audit_event.h"
 #include "app/system_mail.h"
 #include "core/encoding.h"
@@ -158,9 +159,23 @@ Result<DeliveryRound> MailDeliverer::DeliverDue(int batch) {
     unsealed.push_back(*std::move(u));
   }
   if (jobs.empty()) return round;
+  // Each mail's envelope sender names it, so a delivery status notification finds it
+  // (app/delivery_reports.h). Without a bounce domain: the mailer's own address. A key that
+  // cannot be read leaves the claimed mails to the next round (their lease runs out).
+  std::optional<crypto::SecretBytes> bounce_key;
+  if (!s_.config.bounce_domain.empty()) {
+    SP_ASSIGN_OR_RETURN(bounce_key, LoadOrCreateBounceKey(s_));
+  }
   std::vector<delivery::OutgoingMail> mails;
   mails.reserve(unsealed.size());
-  for (const UnsealedMail& u : unsealed) mails.push_back(u.mail);
+  for (size_t i = 0; i < unsealed.size(); ++i) {
+    mails.push_back(unsealed[i].mail);
+    if (bounce_key) {
+      mails.back().envelope_sender = delivery::BounceAddress(
+          *bounce_key, {delivery::BounceKind::kSystemMail, jobs[i]->id.str()},
+          s_.config.bounce_domain);
+    }
+  }
   std::vector<delivery::MailHandoff> handoffs;
   std::vector<Status> sent = s_.mailer.SendBatchWithHandoffs(mails, handoffs);
   if (sent.size() != mails.size() || handoffs.size() != mails.size()) {

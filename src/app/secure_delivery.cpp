@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "app/delivery_reports.h"
 #include "app/internal/audit_event.h"
 #include "app/internal/secure_copies.h"
 #include "app/system_mail.h"
@@ -21,13 +22,13 @@ std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
   return std::min(delay, policy.max_retry);
 }
 
-std::string_view MethodLabel(std::string_view route_slug) {
+}  // namespace
+
+std::string_view SecureMethodLabel(std::string_view route_slug) {
   if (route_slug == "smime") return "S/MIME";
   if (route_slug == "openpgp") return "OpenPGP";
   return "TLS";
 }
-
-}  // namespace
 
 struct SecureCopyDeliverer::Attempt {
   enum class Outcome { kDelivered, kTransient, kPermanent } outcome = Outcome::kTransient;
@@ -43,6 +44,7 @@ std::string_view SecureCopyStateName(store::SecureCopyState state) {
     case store::SecureCopyState::kDelivered:
       return "delivered";
     case store::SecureCopyState::kDeferred:
+    case store::SecureCopyState::kReportedDelayed:  // by a server further on (a DSN)
       return "deferred";
     case store::SecureCopyState::kFailed:
       return "failed";
@@ -82,6 +84,15 @@ Result<DeliveryRound> SecureCopyDeliverer::DeliverDue(int batch) {
 SecureCopyDeliverer::Attempt SecureCopyDeliverer::Send(const store::SecureCopyRecord& copy,
                                                        std::string raw, const std::string& from) {
   Attempt a;
+  // The envelope sender names the copy, so a delivery status notification finds it
+  // (app/delivery_reports.h); without a bounce domain, the mailer's own (relay) or the sender's.
+  auto bounce_or = BounceAddressFor(s_, delivery::BounceKind::kSecureCopy, copy.id.str());
+  if (!bounce_or.ok()) {
+    a.outcome = Attempt::Outcome::kTransient;
+    a.reason = "the bounce key cannot be read";
+    return a;
+  }
+  const std::string bounce = *std::move(bounce_or);
   auto recipient = EmailAddress::Parse(copy.recipient);
   auto envelope_from = EmailAddress::Parse(from);
   if (!recipient.ok() || !envelope_from.ok()) {
@@ -93,6 +104,7 @@ SecureCopyDeliverer::Attempt SecureCopyDeliverer::Send(const store::SecureCopyRe
     // End-to-end encrypted: the relay (or the .eml outbox) carries it.
     delivery::OutgoingMail mail{*recipient, "", "", copy.id.str()};
     mail.written_at = copy.created_at;
+    mail.envelope_sender = bounce;
     mail.raw = std::move(raw);
     // The relay's own reply goes into the consignment evidence (delivery.sent), as for pickups.
     std::vector<delivery::MailHandoff> handoffs;
@@ -127,6 +139,10 @@ SecureCopyDeliverer::Attempt SecureCopyDeliverer::Send(const store::SecureCopyRe
     a.outcome = Attempt::Outcome::kTransient;
     a.reason = "direct delivery over TLS is not configured";
   } else {
+    if (!bounce.empty()) {
+      auto bounce_address = EmailAddress::Parse(bounce);
+      if (bounce_address.ok()) envelope_from = *std::move(bounce_address);
+    }
     delivery::TlsDirectMessage message{std::move(raw), *envelope_from, {*recipient}};
     const delivery::TlsDeliveryResult r = tls_->Deliver(*policy, message);
     std::fill(message.raw.begin(), message.raw.end(), '\0');
@@ -203,7 +219,7 @@ Status SecureCopyDeliverer::Record(const store::SecureCopyRecord& copy, const At
     if (!report_to.ok()) return Status::Ok();
     return QueueMail(s_, tx.outbox(),
                      SecureCopyFailedMail(s_.config, *report_to, copy.recipient,
-                                          MethodLabel(method), attempts, attempt.reason));
+                                          SecureMethodLabel(method), attempts, attempt.reason));
   });
 }
 

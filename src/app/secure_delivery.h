@@ -75,4 +75,8 @@ Result<std::vector<SecureCopyStatus>> SecureCopiesOf(const Services& s, const Me
 
 std::string_view SecureCopyStateName(store::SecureCopyState state);
 
+// "S/MIME", "OpenPGP" or "TLS" for a route slug ("smime", "openpgp", "tls"): how the sender is
+// told which copy failed.
+std::string_view SecureMethodLabel(std::string_view route_slug);
+
 }  // namespace sealpost::app

@@ -86,6 +86,10 @@ struct AppConfig {
   // Retention (app/retention.h): the length of one "day" of a domain's policy. 24 h; a test
   // shortens it ([retention] day_seconds) to see shredding without waiting days.
   std::chrono::seconds retention_day{24 * 3600};
+  // Delivery reports (app/delivery_reports.h): the domain of the bounce addresses every secure
+  // copy and queued mail is sent from (MAIL FROM), one the inbound MX receives for. Empty: no
+  // bounce addresses; mail leaves with the mailer's own from_address.
+  std::string bounce_domain;
   Limits limits;
 };
 

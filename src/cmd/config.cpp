@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "cmd/tls_partner_config.h"
+#include "core/address.h"
 #include "delivery/mx_resolver.h"
 #include "telemetry/log_format.h"
 #include "tlog/note.h"
@@ -159,6 +160,13 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_username", c.mail_relay_username));
   SP_RETURN_IF_ERROR(r.Get("mail", "relay_password", c.mail_relay_password));
   SP_RETURN_IF_ERROR(r.Get("mail", "helo_name", c.mail_helo_name));
+  // Bounce addresses for delivery status notifications (app/delivery_reports.h).
+  SP_RETURN_IF_ERROR(r.Get("mail", "bounce_domain", c.app.bounce_domain));
+  if (!c.app.bounce_domain.empty() &&
+      (c.app.bounce_domain.find('@') != std::string::npos ||
+       !EmailAddress::Parse("bounces@" + c.app.bounce_domain).ok())) {
+    return InvalidArgument("config key mail.bounce_domain must be a domain name");
+  }
   SP_RETURN_IF_ERROR(r.Get("mail", "delivery_connections", c.mail_delivery_connections));
   SP_RETURN_IF_ERROR(r.Get("mail", "dkim_key_file", c.mail_dkim_key_file));
   SP_RETURN_IF_ERROR(r.Get("mail", "dkim_selector", c.mail_dkim_selector));

@@ -81,6 +81,19 @@ TEST(ConfigTest, DocumentedExampleLoads) {
   EXPECT_EQ(c->app.limits.max_upload_bytes, 100u << 20);
 }
 
+TEST(ConfigTest, BounceDomainIsADomain) {
+  auto c = ParseConfig("[mail]\nbounce_domain = \"mail.example.org\"\n", "test.toml");
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->app.bounce_domain, "mail.example.org");
+  EXPECT_TRUE(ParseConfig("", "test.toml")->app.bounce_domain.empty());
+  for (const char* bad : {"a b", "x@example.org", "exa\\nmple.org"}) {
+    EXPECT_THAT(
+        ParseConfig(std::string("[mail]\nbounce_domain = \"") + bad + "\"\n", "test.toml").status(),
+        StatusIs(ErrorCode::kInvalidArgument))
+        << bad;
+  }
+}
+
 TEST(ConfigTest, RetentionJobSettingsAreBounded) {
   auto defaults = ParseConfig("", "test.toml");
   ASSERT_THAT(defaults.status(), IsOk());

@@ -50,6 +50,7 @@
 #include "receipts/receipt_issuer.h"
 #include "receipts/tsa.h"
 #include "smtp/inbound_face.h"
+#include "smtp/relay_face.h"
 #include "smtp/submission_face.h"
 #include "telemetry/log_format.h"
 #include "telemetry/metrics.h"
@@ -454,9 +455,9 @@ int Serve(const Config& config) {
            : std::min<uint64_t>(inbound_listener->second.max_message_bytes,
                                 crypto::policy::kMimeParse.max_message_bytes)});
   SmtpFaces smtp_faces = {{"inbound", [&]() -> Result<std::shared_ptr<smtp::Face>> {
-                                   return std::shared_ptr<smtp::Face>(
-                                       std::make_shared<smtp::InboundFace>(inbound_mail));
-                                 }}};
+                             return std::shared_ptr<smtp::Face>(
+                                 std::make_shared<smtp::InboundFace>(inbound_mail));
+                           }}};
   // Submission (docs/smtp-submission.md): members' mail programs, on both submission listeners.
   app::SubmissionConfig submission_config = config.submission;
   submission_config.spool_directory = config.SubmissionSpoolDir();
@@ -476,6 +477,19 @@ int Serve(const Config& config) {
       return std::shared_ptr<smtp::Face>(std::make_shared<smtp::SubmissionFace>(
           **mail_submission, authenticate_app_password,
           smtp::SubmissionFaceOptions{listener.max_recipients, listener.auth_requires_tls}));
+    };
+  }
+  // The relay face (smtp/relay_face.h): the organisation's mail server; [smtp.relay]
+  // client_networks / client_certificates say who it is.
+  if (const auto relay = config.smtp.listeners.find("relay");
+      relay != config.smtp.listeners.end()) {
+    smtp_faces["relay"] = [&services,
+                           listener = relay->second]() -> Result<std::shared_ptr<smtp::Face>> {
+      SP_ASSIGN_OR_RETURN(
+          std::unique_ptr<smtp::Face> face,
+          smtp::MakeRelayFace(services, {listener.client_networks, listener.client_certificates,
+                                         app::SendEverythingSecurely}));
+      return std::shared_ptr<smtp::Face>(std::move(face));
     };
   }
   auto smtp_tls = LoadOrCreateTlsIdentity(config, fs);

@@ -57,6 +57,26 @@ Status GetSeconds(const toml::table& t, std::string_view key, const std::string&
   return Status::Ok();
 }
 
+// An array of strings (at most 1,000), e.g. the relay's client networks.
+Status GetStrings(const toml::table& t, std::string_view key, const std::string& where,
+                  std::vector<std::string>& out) {
+  const toml::node* node = t.get(key);
+  if (!node) return Status::Ok();
+  const toml::array* list = node->as_array();
+  if (!list || list->size() > 1000) {
+    return InvalidArgument(
+        fmt::format("config key {}.{} must be an array of at most 1000 strings", where, key));
+  }
+  out.clear();
+  for (size_t i = 0; i < list->size(); ++i) {
+    const auto v = (*list)[i].value<std::string>();
+    if (!v)
+      return InvalidArgument(fmt::format("config key {}.{}[{}] must be a string", where, key, i));
+    out.push_back(*v);
+  }
+  return Status::Ok();
+}
+
 Status ParseListener(const toml::table& t, const std::string& where, SmtpListenerConfig& l) {
   static const std::set<std::string> kKeys = {"enabled",
                                               "address",
@@ -68,7 +88,9 @@ Status ParseListener(const toml::table& t, const std::string& where, SmtpListene
                                               "max_message_bytes",
                                               "max_recipients",
                                               "max_sessions",
-                                              "max_sessions_per_address"};
+                                              "max_sessions_per_address",
+                                              "client_networks",
+                                              "client_certificates"};
   for (const auto& [key, value] : t) {
     if (!kKeys.count(std::string(key.str()))) {
       return InvalidArgument(fmt::format("unknown config key {}.{}", where, key.str()));
@@ -85,6 +107,8 @@ Status ParseListener(const toml::table& t, const std::string& where, SmtpListene
   SP_RETURN_IF_ERROR(GetBool(t, "auth", where, l.auth));
   SP_RETURN_IF_ERROR(GetBool(t, "auth_requires_tls", where, l.auth_requires_tls));
   SP_RETURN_IF_ERROR(GetString(t, "client_ca_file", where, l.client_ca_file));
+  SP_RETURN_IF_ERROR(GetStrings(t, "client_networks", where, l.client_networks));
+  SP_RETURN_IF_ERROR(GetStrings(t, "client_certificates", where, l.client_certificates));
   SP_RETURN_IF_ERROR(GetInt(t, "max_message_bytes", where, l.max_message_bytes, 1024));
   SP_RETURN_IF_ERROR(GetInt(t, "max_recipients", where, l.max_recipients, 1));
   SP_RETURN_IF_ERROR(GetInt(t, "max_sessions", where, l.max_sessions, 1));

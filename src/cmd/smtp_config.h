@@ -22,6 +22,8 @@
 //   max_recipients = 100
 //   max_sessions = 100
 //   max_sessions_per_address = 10
+//   client_networks = ["192.0.2.0/24"]   # relay only: who may relay (CIDR, IPv4/IPv6)
+//   client_certificates = []             # relay only: SHA-256 of client certificates (hex)
 //
 // Unknown keys and listeners, wrong types and out-of-range values are errors naming the key.
 //
@@ -32,6 +34,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <toml++/toml.h>
 
@@ -51,6 +54,10 @@ struct SmtpListenerConfig {
   uint32_t max_recipients = 100;
   uint32_t max_sessions = 100;
   uint32_t max_sessions_per_address = 10;
+  // relay only (smtp/relay_face.h): the organisation's mail servers, by network (CIDR) and/or
+  // by the SHA-256 of their TLS client certificate (hex); checked when the face is made.
+  std::vector<std::string> client_networks;
+  std::vector<std::string> client_certificates;
 };
 
 struct SmtpConfig {

@@ -65,6 +65,19 @@ client_ca_file = "/etc/sealpost/relay-ca.pem"
   EXPECT_EQ(c->smtp.listeners.at("relay").client_ca_file, "/etc/sealpost/relay-ca.pem");
 }
 
+TEST(SmtpConfig, ReadsTheRelaysClients) {
+  auto c = Parse(
+      "[smtp.relay]\nenabled = true\nclient_networks = [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
+      "client_certificates = [\"" +
+      std::string(64, 'a') + "\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const SmtpListenerConfig& relay = c->smtp.listeners.at("relay");
+  EXPECT_EQ(relay.client_networks, (std::vector<std::string>{"192.0.2.0/24", "2001:db8::/32"}));
+  EXPECT_EQ(relay.client_certificates, (std::vector<std::string>{std::string(64, 'a')}));
+  EXPECT_FALSE(Parse("[smtp.relay]\nclient_networks = \"192.0.2.0/24\"\n").ok());
+  EXPECT_FALSE(Parse("[smtp.relay]\nclient_networks = [1]\n").ok());
+}
+
 TEST(SmtpConfig, Refusals) {
   for (const char* bad : {
            "[smtp]\nunknown = 1\n",

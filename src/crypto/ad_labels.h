@@ -90,6 +90,13 @@ inline constexpr std::string_view kMasterPurposeInboundSeal = "inbound-seal";
 // The audit log's Ed25519 signing seed; also its platform_keys row name.
 inline constexpr std::string_view kMasterPurposeAuditSigning = "audit-signing";
 
+// The HMAC key that tags bounce addresses (delivery/bounce_address.h); also its platform_keys
+// row name (no public part).
+inline constexpr std::string_view kMasterPurposeBounceTag = "bounce-tag";
+// The platform's Ed25519 seed that seals mail the relay face takes from the organisation's mail
+// server on a member's behalf (app/gateway_author.h); also its platform_keys row name.
+inline constexpr std::string_view kMasterPurposeGatewaySeal = "gateway-seal";
+
 // The platform PKI's private keys as PKCS#8 (trust/platform_pki.h); each is also the name of its
 // platform_keys row, whose public part holds the certificate (docs/formats/platform-pki.md).
 inline constexpr std::string_view kMasterPurposePkiRootCa = "pki-root-ca";
@@ -114,11 +121,11 @@ inline constexpr std::array<std::string_view, 16> kAllAdLabels = {kAdUmk,
                                                                   kAdBlob,
                                                                   kAdMasterWrap,
                                                                   kAdSmtpSpool};
-inline constexpr std::array<std::string_view, 10> kAllMasterPurposes = {
+inline constexpr std::array<std::string_view, 12> kAllMasterPurposes = {
     kMasterPurposeTotp,         kMasterPurposeOutboundMail,      kMasterPurposeSecureCopy,
     kMasterPurposeGuestSeal,    kMasterPurposeAuditSigning,      kMasterPurposePkiRootCa,
     kMasterPurposePkiIssuingCa, kMasterPurposePkiEvidenceSigner, kMasterPurposePkiTsa,
-    kMasterPurposeInboundSeal};
+    kMasterPurposeInboundSeal,  kMasterPurposeBounceTag,         kMasterPurposeGatewaySeal};
 
 // label ‖ "|" ‖ parts[0] ‖ "|" ‖ parts[1] … — the associated data of one record.
 inline std::string BindAd(std::string_view label, std::initializer_list<std::string_view> parts) {

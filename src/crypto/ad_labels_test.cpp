@@ -31,6 +31,8 @@ TEST(AdLabelsTest, BytesAreTheStoredOnes) {
   EXPECT_EQ(kMasterPurposePkiIssuingCa, "pki-issuing-ca");
   EXPECT_EQ(kMasterPurposePkiEvidenceSigner, "pki-evidence-signer");
   EXPECT_EQ(kMasterPurposePkiTsa, "pki-tsa");
+  EXPECT_EQ(kMasterPurposeBounceTag, "bounce-tag");
+  EXPECT_EQ(kMasterPurposeGatewaySeal, "gateway-seal");
 }
 
 TEST(AdLabelsTest, LabelsAreDistinctAndWellFormed) {

@@ -102,6 +102,25 @@ inline constexpr MimeParseLimits kMimeParse = {
     /*max_parts=*/500,
 };
 
+// --- Delivery status notifications (RFC 3464) for mail Sealpost sent (mime/delivery_status.h).
+// A report comes from any mail server on the way (or anyone who can reach the bounce address),
+// so what is read from it is bounded: the report as a whole by kMimeParse (a bounce may return
+// the whole message), the per-recipient groups, and each value (shown to the sender).
+
+struct DeliveryReportLimits {
+  std::string_view source;
+  size_t max_recipients;   // per-recipient field groups read from one report
+  size_t max_value_bytes;  // one field value after unfolding; longer ones are cut (UTF-8 whole)
+};
+
+inline constexpr DeliveryReportLimits kDeliveryReport = {
+    "Sealpost 2026-12: Sealpost sends each copy to one recipient and system mail to one; 100 "
+    "leaves room for a relay that batches; 1,000 octets hold any real Diagnostic-Code (RFC 5321 "
+    "limits a reply line to 512)",
+    /*max_recipients=*/100,
+    /*max_value_bytes=*/1000,
+};
+
 // --- S/MIME (RFC 8551, RFC 8550) and X.509 validation. -----------------------------------
 
 struct SmimePolicy {

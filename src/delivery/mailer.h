@@ -45,6 +45,10 @@ struct OutgoingMail {
   // one is configured); subject, text and html are then not used, `to` is the envelope
   // recipient, and message_id / written_at only name the .eml file.
   std::string raw;
+  // The envelope sender (MAIL FROM) of this mail: a bounce address naming it
+  // (delivery/bounce_address.h), so that a delivery status notification finds its way back.
+  // Empty: the mailer's own from_address. The From: header is not changed.
+  std::string envelope_sender;
 };
 
 // How the receiving side took a mail, for the evidence of its consignment

@@ -133,6 +133,7 @@ class SmtpRelayMailer final : public Mailer {
       size_t index;
       std::string data;
       bool eight_bit = false;
+      std::optional<EmailAddress> envelope_sender;  // the mail's own (a bounce address)
     };
     std::vector<Prepared> prepared;
     prepared.reserve(mails.size());
@@ -147,7 +148,15 @@ class SmtpRelayMailer final : public Mailer {
         results[i] = message.status();
         continue;
       }
-      Prepared p{i, {}, false};
+      Prepared p{i, {}, false, std::nullopt};
+      if (!mail.envelope_sender.empty()) {
+        Result<EmailAddress> sender = EmailAddress::Parse(mail.envelope_sender);
+        if (!sender.ok()) {
+          results[i] = InvalidArgument("the mail's envelope sender is not an address");
+          continue;
+        }
+        p.envelope_sender = *std::move(sender);
+      }
       Result<std::string> data = EncodeData(*message, &p.eight_bit);
       if (!data.ok()) {
         results[i] = data.status();
@@ -182,8 +191,9 @@ class SmtpRelayMailer final : public Mailer {
         const Prepared& p = prepared[next];
         bool data_sent = false;
         std::string reply;
-        const Status st = MailTransaction(c, *ext, *from, mails[p.index].to, p.data, p.eight_bit,
-                                          &data_sent, &reply);
+        const Status st =
+            MailTransaction(c, *ext, p.envelope_sender ? *p.envelope_sender : *from,
+                            mails[p.index].to, p.data, p.eight_bit, &data_sent, &reply);
         if (c.broken() && !data_sent) break;  // nothing of this mail was taken: a new session
         results[p.index] = st;
         if (st.ok() && handoffs != nullptr) {

@@ -282,6 +282,28 @@ class SmtpRelayScripted : public ::testing::Test {
   platform::SystemRng rng_;
 };
 
+TEST_F(SmtpRelayScripted, AMailsOwnEnvelopeSenderIsItsMailFromButNotItsFromHeader) {
+  FakeRelay relay({kGreeting,
+                   kEhloPlain,
+                   {"MAIL FROM:", "250 2.1.0 ok\r\n"},
+                   {"RCPT TO:", "250 2.1.5 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 2.0.0 queued as 1\r\n"}});
+  SmtpRelayOptions options = Options(relay.port());
+  options.tls = SmtpRelayOptions::Tls::kOpportunistic;
+  auto mailer = MakeSmtpRelayMailer(clock_, rng_, options);
+  OutgoingMail mail = Mail("alice@example.org", "Hi", "text");
+  mail.envelope_sender = "bounces+m0123-45@example.org";
+  EXPECT_THAT(mailer->Send(mail), IsOk());
+  relay.Join();
+  ASSERT_GE(relay.commands().size(), 2u);
+  EXPECT_THAT(relay.commands()[1], StartsWith("MAIL FROM:<bounces+m0123-45@example.org> SIZE="));
+  EXPECT_THAT(relay.data(), StartsWith("From: Sealpost <no-reply@example.org>\r\n"));
+  // Not an address: refused before connecting.
+  mail.envelope_sender = "not an address";
+  EXPECT_FALSE(mailer->Send(mail).ok());
+}
+
 TEST_F(SmtpRelayScripted, OpportunisticPlaintextDialogueWithDotStuffing) {
   FakeRelay relay({kGreeting,
                    kEhloPlain,

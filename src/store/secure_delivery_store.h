@@ -21,7 +21,15 @@ using SecureCopyId = Id<struct SecureCopyIdTag>;
 namespace sealpost::store {
 
 // Stored as integers; never renumber.
-enum class SecureCopyState { kQueued = 0, kDelivered = 1, kDeferred = 2, kFailed = 3 };
+// kReportedDelayed: delivered (a server took it), then a delivery status notification said a
+// server further on is still trying (RFC 3464 Action: delayed) — not ours to retry.
+enum class SecureCopyState {
+  kQueued = 0,
+  kDelivered = 1,
+  kDeferred = 2,
+  kFailed = 3,
+  kReportedDelayed = 4
+};
 
 struct SecureCopyRecord {
   SecureCopyId id;
@@ -51,6 +59,8 @@ class SecureDeliveryReader {
   virtual Result<std::vector<SecureCopyRecord>> ListCopiesOfMessage(const MessageId& id) = 0;
   // Copies still to go (queued or deferred), soonest due first; sealed_copy left empty.
   virtual Result<std::vector<SecureCopyRecord>> ListPendingCopies(int limit) = 0;
+  // One copy, sealed_copy left empty; NotFound.
+  virtual Result<SecureCopyRecord> GetCopy(const SecureCopyId& id) = 0;
 };
 
 class SecureDeliveryWriter {
@@ -70,6 +80,12 @@ class SecureDeliveryWriter {
   virtual Status FinishCopy(const SecureCopyId& id, SecureCopyState state, int attempts,
                             const std::string& host, const std::string& reply,
                             const std::string& last_error, TimePoint at) = 0;
+  // What a delivery status notification reported about a copy that already left (delivered or
+  // reported delayed): kFailed (finished_at = at) or kReportedDelayed, with the reason in
+  // last_error; host and reply stay. NotFound when no such copy in those states (still ours to
+  // send, or already failed); InvalidArgument for another state.
+  virtual Status ReportCopyOutcome(const SecureCopyId& id, SecureCopyState state,
+                                   const std::string& last_error, TimePoint at) = 0;
 };
 
 }  // namespace sealpost::store

@@ -149,5 +149,43 @@ TEST_P(SecureDeliveryStoreTest, FailedKeepsTheReason) {
   EXPECT_TRUE(Claim(kT0 + 1h).empty());
 }
 
+TEST_P(SecureDeliveryStoreTest, AReportAfterDeliveryMarksTheCopyOnceAndKeepsWhoTookIt) {
+  const SecureCopyRecord c = Copy('a', 'm', "carol@partner.example");
+  ASSERT_THAT(Enqueue(c), IsOk());
+  auto report = [&](SecureCopyState state, const std::string& why, TimePoint at) {
+    return store_->Write(
+        [&](WriteTxn& tx) { return tx.secure_delivery().ReportCopyOutcome(c.id, state, why, at); });
+  };
+  // Still ours to send: a report does not touch it.
+  EXPECT_THAT(report(SecureCopyState::kFailed, "550 5.1.1", kT0), StatusIs(ErrorCode::kNotFound));
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().FinishCopy(c.id, SecureCopyState::kDelivered, 1, "relay.example",
+                                           "250 2.0.0 queued", "", kT0);
+  }),
+              IsOk());
+  EXPECT_THAT(report(SecureCopyState::kReportedDelayed, "4.4.7 still trying", kT0 + 1h), IsOk());
+  auto got = store_->secure_delivery().GetCopy(c.id);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->state, SecureCopyState::kReportedDelayed);
+  EXPECT_EQ(got->last_error, "4.4.7 still trying");
+  EXPECT_EQ(got->finished_at, kT0);      // when it left us
+  EXPECT_TRUE(Claim(kT0 + 2h).empty());  // a delayed report is not ours to retry
+  EXPECT_THAT(report(SecureCopyState::kFailed, "550 5.1.1 user unknown", kT0 + 2h), IsOk());
+  got = store_->secure_delivery().GetCopy(c.id);
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(got->state, SecureCopyState::kFailed);
+  EXPECT_EQ(got->last_error, "550 5.1.1 user unknown");
+  EXPECT_EQ(got->host, "relay.example");
+  EXPECT_EQ(got->reply, "250 2.0.0 queued");
+  EXPECT_EQ(got->finished_at, kT0 + 2h);
+  EXPECT_TRUE(got->sealed_copy.empty());
+  // Failed is final: a second report finds nothing.
+  EXPECT_THAT(report(SecureCopyState::kFailed, "again", kT0 + 3h), StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(report(SecureCopyState::kQueued, "x", kT0), StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(
+      store_->secure_delivery().GetCopy(SecureCopyId::FromTrusted(std::string(32, 'z'))).status(),
+      StatusIs(ErrorCode::kNotFound));
+}
+
 }  // namespace
 }  // namespace sealpost::store

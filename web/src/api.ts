@@ -342,7 +342,8 @@ export interface Seal {
   status: SealStatus;
   signer?: string;
   // "portal": sealed by the platform for a guest's reply from the secure pickup page;
-  // "member": by the sender's own key.
+  // "gateway": by the platform's gateway on behalf of the member (mail from the organisation's
+  // mail server); "member": by the sender's own key.
   kind?: string;
 }
 

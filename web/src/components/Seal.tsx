@@ -27,6 +27,15 @@ export function SealBanner({ status, signer, kind }: { status: SealStatus; signe
       </p>
     );
   }
+  if (status === 'valid' && kind === 'gateway') {
+    // Mail the organisation's mail server handed over: the member's own key was not at hand.
+    return (
+      <p class="seal-banner seal-ok" data-testid="seal">
+        <span aria-hidden="true">✔ </span>Sealed by the Sealpost gateway on behalf of {signer} (sent
+        from the organisation's mail server, not with {signer}'s own key) — unchanged since sent
+      </p>
+    );
+  }
   if (status === 'valid') {
     return (
       <p class="seal-banner seal-ok" data-testid="seal">

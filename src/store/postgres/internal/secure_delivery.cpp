@@ -68,6 +68,16 @@ Result<std::vector<SecureCopyRecord>> PgSecureDeliveryReader::ListPendingCopies(
   });
 }
 
+Result<SecureCopyRecord> PgSecureDeliveryReader::GetCopy(const SecureCopyId& id) {
+  return reader_.Read<SecureCopyRecord>(
+      [&](pqxx::transaction_base& tx) -> Result<SecureCopyRecord> {
+        const auto r = tx.exec_params(
+            "SELECT " + kCopyColumns + " FROM secure_copies WHERE id = $1", id.str());
+        if (r.empty()) return NotFound("no such secure copy");
+        return CopyRow(r[0], false);
+      });
+}
+
 Status PgSecureDeliveryWriter::EnqueueCopy(const SecureCopyRecord& c) {
   return txn_.GuardStatus([&] {
     return ExpectInserted(
@@ -128,6 +138,23 @@ Status PgSecureDeliveryWriter::FinishCopy(const SecureCopyId& id, SecureCopyStat
                         id.str(), static_cast<int>(state), attempts, host, reply, last_error,
                         ToUnixMillis(at), kPending0, kPending1),
         "pending secure copy");
+  });
+}
+
+Status PgSecureDeliveryWriter::ReportCopyOutcome(const SecureCopyId& id, SecureCopyState state,
+                                                 const std::string& last_error, TimePoint at) {
+  if (state != SecureCopyState::kFailed && state != SecureCopyState::kReportedDelayed) {
+    return InvalidArgument("a report marks a copy failed or delayed");
+  }
+  return txn_.GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_params("UPDATE secure_copies SET state = $2, last_error = $3, "
+                                        "finished_ms = CASE WHEN $4 THEN $5 ELSE finished_ms END "
+                                        "WHERE id = $1 AND state IN ($6, $7)",
+                                        id.str(), static_cast<int>(state), last_error,
+                                        state == SecureCopyState::kFailed, ToUnixMillis(at),
+                                        static_cast<int>(SecureCopyState::kDelivered),
+                                        static_cast<int>(SecureCopyState::kReportedDelayed)),
+                        "delivered secure copy");
   });
 }
 

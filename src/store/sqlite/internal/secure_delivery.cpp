@@ -71,6 +71,17 @@ Result<std::vector<SecureCopyRecord>> SqliteSecureDeliveryReader::ListPendingCop
       });
 }
 
+Result<SecureCopyRecord> SqliteSecureDeliveryReader::GetCopy(const SecureCopyId& id) {
+  return pool_.WithReader<SecureCopyRecord>([&](Connection& db) -> Result<SecureCopyRecord> {
+    SP_ASSIGN_OR_RETURN(auto s, db.Prepare(std::string("SELECT ") + kCopyColumns +
+                                           " FROM secure_copies WHERE id = ?"));
+    s.Bind(1, id.str());
+    SP_ASSIGN_OR_RETURN(std::vector<SecureCopyRecord> rows, ReadAll(s, false));
+    if (rows.empty()) return NotFound("no such secure copy");
+    return std::move(rows.front());
+  });
+}
+
 Status SqliteSecureDeliveryWriter::EnqueueCopy(const SecureCopyRecord& c) {
   SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("INSERT INTO secure_copies(") + kCopyColumns +
                                           ", sealed_copy) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
@@ -141,6 +152,22 @@ Status SqliteSecureDeliveryWriter::FinishCopy(const SecureCopyId& id, SecureCopy
   s.Bind(8, int64_t{kPending0}).Bind(9, int64_t{kPending1});
   SP_RETURN_IF_ERROR(s.Run());
   return ExpectOneRow(db_, "pending secure copy");
+}
+
+Status SqliteSecureDeliveryWriter::ReportCopyOutcome(const SecureCopyId& id, SecureCopyState state,
+                                                     const std::string& last_error, TimePoint at) {
+  if (state != SecureCopyState::kFailed && state != SecureCopyState::kReportedDelayed) {
+    return InvalidArgument("a report marks a copy failed or delayed");
+  }
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE secure_copies SET state = ?, last_error = ?, "
+                                          "finished_ms = CASE WHEN ? THEN ? ELSE finished_ms END "
+                                          "WHERE id = ? AND state IN (?, ?)"));
+  s.Bind(1, int64_t{static_cast<int>(state)}).Bind(2, last_error);
+  s.Bind(3, int64_t{state == SecureCopyState::kFailed ? 1 : 0}).Bind(4, ToUnixMillis(at));
+  s.Bind(5, id.str()).Bind(6, int64_t{static_cast<int>(SecureCopyState::kDelivered)});
+  s.Bind(7, int64_t{static_cast<int>(SecureCopyState::kReportedDelayed)});
+  SP_RETURN_IF_ERROR(s.Run());
+  return ExpectOneRow(db_, "delivered secure copy");
 }
 
 }  // namespace sealpost::store::sqlite

@@ -14,6 +14,7 @@ class SqliteSecureDeliveryReader final : public SecureDeliveryReader {
 
   Result<std::vector<SecureCopyRecord>> ListCopiesOfMessage(const MessageId& id) override;
   Result<std::vector<SecureCopyRecord>> ListPendingCopies(int limit) override;
+  Result<SecureCopyRecord> GetCopy(const SecureCopyId& id) override;
 
  private:
   ReaderPool& pool_;
@@ -32,6 +33,8 @@ class SqliteSecureDeliveryWriter final : public SecureDeliveryWriter {
   Status FinishCopy(const SecureCopyId& id, SecureCopyState state, int attempts,
                     const std::string& host, const std::string& reply,
                     const std::string& last_error, TimePoint at) override;
+  Status ReportCopyOutcome(const SecureCopyId& id, SecureCopyState state,
+                           const std::string& last_error, TimePoint at) override;
 
  private:
   Connection& db_;
