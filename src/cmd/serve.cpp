@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "app/accounts.h"
 #include "app/app_passwords.h"
+#include "app/delivery_reports.h"
 #include "app/evidence_package.h"
 #include "app/inbound_mail.h"
 #include "app/key_directory.h"
@@ -447,6 +448,9 @@ int Serve(const Config& config) {
   inbound_dns.trust_anchor_file = config.delivery_dns_trust_anchor_file;
   auto mail_authenticator = delivery::MakeMailAuthenticator(inbound_dns);
   if (!mail_authenticator.ok()) return Fail("inbound mail DNS", mail_authenticator.status());
+  // Delivery status notifications to our tagged bounce addresses ([mail] bounce_domain) update
+  // the state of the copy or mail they report on (app/delivery_reports.h).
+  app::DeliveryReports delivery_reports(services);
   const auto inbound_listener = config.smtp.listeners.find("inbound");
   const app::InboundMail inbound_mail(
       services, {}, app::CheckWith(**mail_authenticator),
@@ -455,8 +459,8 @@ int Serve(const Config& config) {
            : std::min<uint64_t>(inbound_listener->second.max_message_bytes,
                                 crypto::policy::kMimeParse.max_message_bytes)});
   SmtpFaces smtp_faces = {{"inbound", [&]() -> Result<std::shared_ptr<smtp::Face>> {
-                             return std::shared_ptr<smtp::Face>(
-                                 std::make_shared<smtp::InboundFace>(inbound_mail));
+                             return std::shared_ptr<smtp::Face>(std::make_shared<smtp::InboundFace>(
+                                 inbound_mail, &delivery_reports));
                            }}};
   // Submission (docs/smtp-submission.md): members' mail programs, on both submission listeners.
   app::SubmissionConfig submission_config = config.submission;

@@ -1,6 +1,8 @@
 #include "smtp/inbound_face.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -40,9 +42,49 @@ class InboundSink final : public MessageSink {
   std::optional<ErrorCode> failed_;
 };
 
+// A delivery status notification for one of our bounce addresses, buffered for DeliveryReports.
+class ReportSink final : public MessageSink {
+ public:
+  ReportSink(app::DeliveryReports& reports, std::string rcpt)
+      : reports_(reports), rcpt_(std::move(rcpt)) {}
+
+  Status Append(std::string_view bytes) override {
+    if (bytes_.size() + bytes.size() > InboundFace::kMaxReportBytes) {
+      too_large_ = true;
+      return TooLarge("delivery report too large");
+    }
+    bytes_.append(bytes);
+    return OkStatus();
+  }
+
+  Reply Commit() override {
+    if (too_large_) return {552, "5.3.4", "Report too big"};
+    auto outcome = reports_.HandleDeliveryReport(rcpt_, bytes_);
+    if (outcome.ok()) return Reply::Ok("Report received");
+    switch (outcome.status().code()) {
+      case ErrorCode::kInvalidArgument:  // not a DSN: accepted and dropped, never answered
+        return Reply::Ok("Accepted");
+      case ErrorCode::kNotFound:
+        return {550, "5.1.1", "No such user here"};
+      case ErrorCode::kTooLarge:
+        return {552, "5.3.4", "Report too big"};
+      default:
+        spdlog::warn("smtp inbound: delivery report not recorded: {}", outcome.status().ToString());
+        return TemporaryFailure();
+    }
+  }
+
+ private:
+  app::DeliveryReports& reports_;
+  const std::string rcpt_;
+  std::string bytes_;
+  bool too_large_ = false;
+};
+
 class InboundSession final : public Session {
  public:
-  InboundSession(const app::InboundMail& mail, Peer peer) : mail_(mail), peer_(std::move(peer)) {}
+  InboundSession(const app::InboundMail& mail, app::DeliveryReports* reports, Peer peer)
+      : mail_(mail), reports_(reports), peer_(std::move(peer)) {}
 
   Reply Authenticate(std::string_view, std::string_view, std::string_view,
                      const crypto::SecretString&) override {
@@ -58,6 +100,20 @@ class InboundSession final : public Session {
 
   Reply RcptTo(std::string_view forward_path) override {
     if (!in_transaction_) return {503, "5.5.1", "MAIL FROM first"};
+    if (reports_) {
+      auto is_report = reports_->IsDeliveryReportAddress(forward_path);
+      if (!is_report.ok()) {
+        spdlog::warn("smtp inbound: bounce address check failed: {}",
+                     is_report.status().ToString());
+        return TemporaryFailure();
+      }
+      if (*is_report) {
+        if (!recipients_.empty() || report_rcpt_) return SeparateTransaction();
+        report_rcpt_ = std::string(forward_path);
+        return {250, "2.1.5", "Recipient OK"};
+      }
+    }
+    if (report_rcpt_) return SeparateTransaction();
     auto member = mail_.CheckRecipient(forward_path);
     if (!member.ok()) {
       switch (member.status().code()) {
@@ -79,6 +135,9 @@ class InboundSession final : public Session {
   }
 
   std::variant<std::unique_ptr<MessageSink>, Reply> BeginMessage() override {
+    if (report_rcpt_) {
+      return std::unique_ptr<MessageSink>(std::make_unique<ReportSink>(*reports_, *report_rcpt_));
+    }
     if (recipients_.empty()) return Reply{554, "5.5.1", "No valid recipients"};
     auto message = mail_.Begin({peer_.address, "", mail_from_, recipients_});
     if (!message.ok()) {
@@ -92,20 +151,27 @@ class InboundSession final : public Session {
     in_transaction_ = false;
     mail_from_.clear();
     recipients_.clear();
+    report_rcpt_.reset();
   }
 
  private:
+  static Reply SeparateTransaction() {
+    return {452, "4.5.3", "Send this recipient in a transaction of its own"};
+  }
+
   const app::InboundMail& mail_;
+  app::DeliveryReports* reports_;
   const Peer peer_;
   bool in_transaction_ = false;
   std::string mail_from_;
   std::vector<UserId> recipients_;
+  std::optional<std::string> report_rcpt_;  // one of our bounce addresses (a DSN for us)
 };
 
 }  // namespace
 
 std::variant<std::unique_ptr<Session>, Reply> InboundFace::Open(const Peer& peer) {
-  return std::unique_ptr<Session>(std::make_unique<InboundSession>(mail_, peer));
+  return std::unique_ptr<Session>(std::make_unique<InboundSession>(mail_, reports_, peer));
 }
 
 }  // namespace sealpost::smtp

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/app_test_fixture.h"
+#include "app/delivery_reports.h"
 #include "app/mailbox.h"
 
 namespace sealpost::smtp {
@@ -174,6 +175,90 @@ TEST_F(InboundFaceTest, AcceptRateFigure) {
   std::printf("inbound: %d messages of %zu bytes in %.2f s: %.1f messages/s (one session)\n",
               kMessages, mail.size(), seconds, kMessages / seconds);
   EXPECT_EQ(InboxSize(), static_cast<size_t>(kMessages));
+}
+
+// Delivery status notifications to our tagged bounce addresses go to DeliveryReports, in a
+// transaction of their own, and never into a mailbox.
+class InboundFaceReportsTest : public InboundFaceTest {
+ protected:
+  InboundFaceReportsTest()
+      : with_bounces_(WithBounceDomain()),
+        reports_(with_bounces_),
+        reporting_face_(mail_, &reports_) {}
+
+  app::Services WithBounceDomain() {
+    app::Services s = services_;
+    s.config.bounce_domain = "example.org";
+    return s;
+  }
+
+  std::string BounceAddress() {
+    auto a = app::BounceAddressFor(with_bounces_, delivery::BounceKind::kSecureCopy,
+                                   std::string(32, 'a'));
+    EXPECT_THAT(a.status(), IsOk());
+    return a.ok() ? *a : "";
+  }
+
+  std::unique_ptr<Session> OpenReportingSession() {
+    auto opened = reporting_face_.Open({"198.51.100.7", 40000, false, ""});
+    EXPECT_TRUE(std::holds_alternative<std::unique_ptr<Session>>(opened));
+    return std::move(std::get<std::unique_ptr<Session>>(opened));
+  }
+
+  app::Services with_bounces_;
+  app::DeliveryReports reports_;
+  InboundFace reporting_face_;
+};
+
+TEST_F(InboundFaceReportsTest, ABounceAddressTakesAReportInATransactionOfItsOwn) {
+  const std::string bounce = BounceAddress();
+  ASSERT_FALSE(bounce.empty());
+  auto session = OpenReportingSession();
+  EXPECT_EQ(session->MailFrom("", {}).code, 250);
+  EXPECT_EQ(session->RcptTo(bounce).code, 250);
+  const Reply mixed = session->RcptTo("bob@example.org");
+  EXPECT_EQ(mixed.code, 452);
+  EXPECT_EQ(mixed.enhanced, "4.5.3");
+  auto sink = session->BeginMessage();
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<MessageSink>>(sink));
+  auto& s = std::get<std::unique_ptr<MessageSink>>(sink);
+  // Not a delivery status notification: accepted and dropped (RFC 3464 §2), never delivered.
+  ASSERT_THAT(s->Append(kMail), IsOk());
+  EXPECT_EQ(s->Commit().code, 250);
+  session->Reset();
+  EXPECT_EQ(InboxSize(), 0u);
+
+  // The other order: a member first, then the bounce address waits for its own transaction.
+  EXPECT_EQ(session->MailFrom("", {}).code, 250);
+  EXPECT_EQ(session->RcptTo("bob@example.org").code, 250);
+  EXPECT_EQ(session->RcptTo(bounce).code, 452);
+}
+
+TEST_F(InboundFaceReportsTest, AForgedBounceTagIsAnUnknownUserAndAnOversizedReportIs552) {
+  std::string forged = BounceAddress();
+  ASSERT_FALSE(forged.empty());
+  const size_t at = forged.find('@');
+  forged[at - 1] = forged[at - 1] == '0' ? '1' : '0';  // the tag's last hex digit
+  auto session = OpenReportingSession();
+  EXPECT_EQ(session->MailFrom("", {}).code, 250);
+  EXPECT_EQ(session->RcptTo(forged).code, 550);
+
+  // Without DeliveryReports the real address is just an unknown user.
+  auto plain = OpenSession();
+  EXPECT_EQ(plain->MailFrom("", {}).code, 250);
+  EXPECT_EQ(plain->RcptTo(BounceAddress()).code, 550);
+
+  EXPECT_EQ(session->RcptTo(BounceAddress()).code, 250);
+  auto sink = session->BeginMessage();
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<MessageSink>>(sink));
+  auto& s = std::get<std::unique_ptr<MessageSink>>(sink);
+  const std::string chunk(1u << 20, 'x');
+  Status last = OkStatus();
+  for (size_t sent = 0; sent <= InboundFace::kMaxReportBytes && last.ok(); sent += chunk.size())
+    last = s->Append(chunk);
+  EXPECT_EQ(last.code(), ErrorCode::kTooLarge);
+  const Reply reply = s->Commit();
+  EXPECT_EQ(reply.code, 552);
 }
 
 }  // namespace

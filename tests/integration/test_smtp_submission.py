@@ -1,11 +1,10 @@
 """The submission face in the real `sealpost serve` (docs/smtp-submission.md), driven by swaks and
-Python's smtplib on both submission listeners (STARTTLS and implicit TLS).
-
-App passwords (another part of issue 13) are not wired into serve yet: every AUTH is refused, so
-what is checked here is that mail programs reach the face and get its refusals — 535 for any
-password, 530 for MAIL without AUTH — and that the server keeps serving. Sending for real comes
-with app passwords; the face and the use case are tested in C++ (src/smtp/submission_face_test.cpp,
-src/app/mail_submission_test.cpp)."""
+Python's smtplib on both submission listeners (STARTTLS and implicit TLS): a member makes an app
+password through the API, a mail program sends with it, and the message is in the sender's Sent
+folder and the recipient's inbox, sealed with the sender's own key; once the password is revoked
+the same mail program is refused. Refusals: 535 for a wrong password, 530 for MAIL without AUTH,
+553 for MAIL FROM of another member; the server keeps serving. The face and the use case are also
+tested in C++ (src/smtp/submission_face_test.cpp, src/app/mail_submission_test.cpp)."""
 
 import shutil
 import smtplib
@@ -13,7 +12,10 @@ import ssl
 import subprocess
 import unittest
 
-from harness import Server
+import time
+import uuid
+
+from harness import PASSWORD, Member, Server
 from postfix_relay import free_port
 
 
@@ -44,9 +46,87 @@ policy = "rules"
 ready_rules = ["iban", "card", "ssn"]
 """).start()
 
+        s = cls.server
+        r = s.client().request("POST", "/api/v1/setup/admin",
+                               {"token": s.bootstrap_token, "email": "root@example.org",
+                                "password": PASSWORD})
+        assert r.status == 201, r.body
+        cls.alice = Member(s, "alice@example.org")
+        cls.bob = Member(s, "bob@example.org")
+        for m in (cls.alice, cls.bob):
+            m.login()
+
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        cls.server.cleanup()
+
+    def app_password(self, member, name):
+        r = member.client.request("POST", "/api/v1/account/app-passwords", {"name": name})
+        self.assertEqual(r.status, 201, r.body)
+        return r.json()
+
+    def find(self, member, folder, marker, timeout=20):
+        """The message of `folder` whose subject holds `marker`, read in full (None if absent)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            r = member.client.request("GET", f"/api/v1/mailbox/{folder}")
+            self.assertEqual(r.status, 200, r.body)
+            for item in r.json()["items"]:
+                if marker in (item.get("subject") or ""):
+                    m = member.client.request("GET", f"/api/v1/messages/{item['id']}")
+                    self.assertEqual(m.status, 200, m.body)
+                    return m.json()
+            time.sleep(0.2)
+        return None
+
+    def test_send_with_an_app_password_then_revoke(self):
+        if not shutil.which("swaks"):
+            self.skipTest("swaks is not installed")
+        created = self.app_password(self.alice, "swaks")
+        password = created["password"]
+        marker = uuid.uuid4().hex
+        swaks = ["swaks", "--server", "127.0.0.1", "--port", str(self.submission), "--tls",
+                 "--auth", "PLAIN", "--auth-user", "alice@example.org",
+                 "--auth-password", password, "--from", "alice@example.org",
+                 "--to", "bob@example.org", "--header", f"Subject: quarterly {marker}",
+                 "--body", f"body {marker}", "--timeout", "30"]
+        run = subprocess.run(swaks, capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("250 2.0.0", run.stdout)
+
+        received = self.find(self.bob, "inbox", marker)
+        self.assertIsNotNone(received, "the submitted message is not in bob's inbox")
+        self.assertEqual(received["from"]["email"], "alice@example.org")
+        self.assertEqual(received["seal"]["status"], "valid")
+        self.assertEqual(received["seal"]["kind"], "member")
+        self.assertIn(f"body {marker}", received["text"])
+        self.assertIsNotNone(self.find(self.alice, "sent", marker), "not in alice's Sent folder")
+
+        # Last used is recorded; revoked, the same mail program is refused and nothing is sent.
+        listed = self.alice.client.request("GET", "/api/v1/account/app-passwords").json()["items"]
+        mine = [p for p in listed if p["id"] == created["id"]]
+        self.assertIsNotNone(mine[0]["last_used_at"])
+        r = self.alice.client.request("DELETE", f"/api/v1/account/app-passwords/{created['id']}")
+        self.assertEqual(r.status, 204, r.body)
+        second = uuid.uuid4().hex
+        run = subprocess.run([a.replace(marker, second) for a in swaks],
+                             capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(run.returncode, 0, run.stdout)
+        self.assertIn("535 5.7.8", run.stdout)
+        self.assertIsNone(self.find(self.bob, "inbox", second, timeout=2))
+
+    def test_mail_from_another_member_is_553(self):
+        password = self.app_password(self.alice, "smtplib")["password"]
+        with smtplib.SMTP_SSL("127.0.0.1", self.submissions, context=tls_context(),
+                              timeout=30) as s:
+            s.ehlo("client.test")
+            s.login("alice@example.org", password)
+            code, text = s.mail("bob@example.org")
+            self.assertEqual(code, 553, text)
+            # The session goes on: her own address is accepted.
+            s.rset()
+            code, text = s.mail("alice@example.org")
+            self.assertEqual(code, 250, text)
 
     def test_smtplib_starttls_wrong_password_is_535(self):
         with smtplib.SMTP("127.0.0.1", self.submission, timeout=30) as s:
