@@ -54,7 +54,7 @@ class ReportSink final : public MessageSink {
       return TooLarge("delivery report too large");
     }
     bytes_.append(bytes);
-    return OkStatus();
+    return Status::Ok();
   }
 
   Reply Commit() override {

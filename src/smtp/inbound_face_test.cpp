@@ -253,7 +253,7 @@ TEST_F(InboundFaceReportsTest, AForgedBounceTagIsAnUnknownUserAndAnOversizedRepo
   ASSERT_TRUE(std::holds_alternative<std::unique_ptr<MessageSink>>(sink));
   auto& s = std::get<std::unique_ptr<MessageSink>>(sink);
   const std::string chunk(1u << 20, 'x');
-  Status last = OkStatus();
+  Status last = Status::Ok();
   for (size_t sent = 0; sent <= InboundFace::kMaxReportBytes && last.ok(); sent += chunk.size())
     last = s->Append(chunk);
   EXPECT_EQ(last.code(), ErrorCode::kTooLarge);

@@ -6,6 +6,8 @@ the same mail program is refused. Refusals: 535 for a wrong password, 530 for MA
 553 for MAIL FROM of another member; the server keeps serving. The face and the use case are also
 tested in C++ (src/smtp/submission_face_test.cpp, src/app/mail_submission_test.cpp)."""
 
+import glob
+import os
 import shutil
 import smtplib
 import ssl
@@ -88,11 +90,11 @@ ready_rules = ["iban", "card", "ssn"]
         swaks = ["swaks", "--server", "127.0.0.1", "--port", str(self.submission), "--tls",
                  "--auth", "PLAIN", "--auth-user", "alice@example.org",
                  "--auth-password", password, "--from", "alice@example.org",
-                 "--to", "bob@example.org", "--header", f"Subject: quarterly {marker}",
+                 "--to", "bob@example.org", "--header", f"Subject: [secure] quarterly {marker}",
                  "--body", f"body {marker}", "--timeout", "30"]
         run = subprocess.run(swaks, capture_output=True, text=True, timeout=120)
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-        self.assertIn("250 2.0.0", run.stdout)
+        self.assertIn("250 2.0.0 Sent securely as", run.stdout)
 
         received = self.find(self.bob, "inbox", marker)
         self.assertIsNotNone(received, "the submitted message is not in bob's inbox")
@@ -100,6 +102,8 @@ ready_rules = ["iban", "card", "ssn"]
         self.assertEqual(received["seal"]["status"], "valid")
         self.assertEqual(received["seal"]["kind"], "member")
         self.assertIn(f"body {marker}", received["text"])
+        # The policy here is "rules": the subject tag marked it, and is gone from the subject.
+        self.assertEqual(received["subject"], f"quarterly {marker}")
         self.assertIsNotNone(self.find(self.alice, "sent", marker), "not in alice's Sent folder")
 
         # Last used is recorded; revoked, the same mail program is refused and nothing is sent.
@@ -114,6 +118,28 @@ ready_rules = ["iban", "card", "ssn"]
         self.assertNotEqual(run.returncode, 0, run.stdout)
         self.assertIn("535 5.7.8", run.stdout)
         self.assertIsNone(self.find(self.bob, "inbox", second, timeout=2))
+
+    def test_unmarked_mail_is_relayed_unchanged(self):
+        """Under the "rules" policy a message with no tag and no rule hit goes to the relay as it
+        is (here the .eml outbox), not into the recipient's Sealpost inbox. (The wrong-password
+        tests use another address: the log-in throttle counts failures per address.)"""
+        password = self.app_password(self.alice, "relay check")["password"]
+        marker = uuid.uuid4().hex
+        with smtplib.SMTP("127.0.0.1", self.submission, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login("alice@example.org", password)
+            s.sendmail("alice@example.org", ["bob@example.org"],
+                       f"From: alice@example.org\r\nTo: bob@example.org\r\n"
+                       f"Subject: lunch {marker}\r\n\r\nNothing secret.\r\n")
+        deadline = time.time() + 20
+        found = False
+        while time.time() < deadline and not found:
+            for path in glob.glob(os.path.join(self.server.outbox_dir, "*.eml")):
+                with open(path, "rb") as f:
+                    found = found or marker.encode() in f.read()
+            time.sleep(0.2)
+        self.assertTrue(found, "the unmarked message was not handed to the relay")
+        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
 
     def test_mail_from_another_member_is_553(self):
         password = self.app_password(self.alice, "smtplib")["password"]
@@ -135,7 +161,7 @@ ready_rules = ["iban", "card", "ssn"]
             s.ehlo("client.test")
             self.assertIn("auth", s.esmtp_features)
             with self.assertRaises(smtplib.SMTPAuthenticationError) as refused:
-                s.login("alice@example.org", "not-an-app-password-0123456789")
+                s.login("nobody@example.org", "not-an-app-password-0123456789")
             self.assertEqual(refused.exception.smtp_code, 535)
 
     def test_smtplib_mail_without_auth_is_530(self):
@@ -152,8 +178,8 @@ ready_rules = ["iban", "card", "ssn"]
         for attempt in range(2):
             run = subprocess.run(
                 ["swaks", "--server", "127.0.0.1", "--port", str(self.submissions),
-                 "--tls-on-connect", "--auth", "PLAIN", "--auth-user", "alice@example.org",
-                 "--auth-password", "wrong-app-password", "--from", "alice@example.org",
+                 "--tls-on-connect", "--auth", "PLAIN", "--auth-user", "nobody@example.org",
+                 "--auth-password", "wrong-app-password", "--from", "nobody@example.org",
                  "--to", "bob@example.org", "--timeout", "30"],
                 capture_output=True, text=True, timeout=120)
             self.assertNotEqual(run.returncode, 0, run.stdout)
