@@ -115,6 +115,13 @@ max_connections = 16
 port = 0
 static_dir = "$WORK/static"
 
+# The SMTP submission listeners on ephemeral ports: processes of one run never collide.
+[smtp.submission]
+port = 0
+
+[smtp.submissions]
+port = 0
+
 [auth]
 argon2_ops = 2
 argon2_memory_bytes = 19922944

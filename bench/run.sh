@@ -118,6 +118,13 @@ data_dir = "$WORK/data"
 port = 0
 static_dir = "$WORK/static"
 
+# The SMTP submission listeners on ephemeral ports: processes of one run never collide.
+[smtp.submission]
+port = 0
+
+[smtp.submissions]
+port = 0
+
 [auth]
 # The minimum argon2id cost the server accepts: enrolment is not what is measured.
 argon2_ops = 2

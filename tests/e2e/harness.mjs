@@ -23,6 +23,26 @@ export const ARTIFACTS = process.env.SEALPOST_TEST_ARTIFACTS || path.join(repoRo
 export const CHROMIUM = process.env.SEALPOST_CHROMIUM || '/usr/bin/chromium';
 export const PASSWORD = 'correct horse battery staple';
 
+// Every SMTP listener on an ephemeral port (servers of parallel tests never collide) unless the
+// test's own [smtp.<name>] table sets one; Server.smtpPorts maps listener name -> bound port.
+function withEphemeralSmtpPorts(extraConfig) {
+  let out = extraConfig;
+  for (const name of ['submission', 'submissions', 'relay', 'inbound']) {
+    const header = `[smtp.${name}]`;
+    const at = out.indexOf(header);
+    if (at < 0) {
+      out += `\n${header}\nport = 0\n`;
+      continue;
+    }
+    const end = out.indexOf('\n[', at + header.length);
+    const body = out.slice(at + header.length, end < 0 ? out.length : end);
+    if (!/^\s*port\s*=/m.test(body)) {
+      out = out.slice(0, at + header.length) + '\nport = 0' + out.slice(at + header.length);
+    }
+  }
+  return out;
+}
+
 export class Server {
   // extraConfig: more TOML, e.g. a [mail] relay (Relay.config()).
   constructor(extraConfig = '') {
@@ -47,7 +67,7 @@ argon2_memory_bytes = 19922944
 [limits]
 # Not the default (100 MiB): the UI must show and check what this server reports.
 max_upload_bytes = ${UPLOAD_LIMIT_MIB * 1024 * 1024}
-${extraConfig}`);
+${withEphemeralSmtpPorts(extraConfig)}`);
   }
 
   async start() {
@@ -68,10 +88,13 @@ ${extraConfig}`);
       if (this.proc.exitCode !== null) throw new Error('server exited: ' + fs.readFileSync(this.logPath, 'utf8'));
       await new Promise((r) => setTimeout(r, 50));
     }
-    const m = /listening on [\d.]+:(\d+)/.exec(text);
+    const m = /^listening on [\d.]+:(\d+)/m.exec(text);
     if (!m) throw new Error('server did not start: ' + fs.readFileSync(this.logPath, 'utf8'));
     this.port = Number(m[1]);
     this.base = `https://127.0.0.1:${this.port}`;
+    this.smtpPorts = Object.fromEntries(
+      [...text.matchAll(/^SMTP (\w+) listening on [\d.]+:(\d+)/gm)].map((x) => [x[1], Number(x[2])]),
+    );
     const setup = /setup#token=([A-Za-z0-9_-]+)/.exec(text);
     this.bootstrapToken = setup ? setup[1] : null;
     return this;
