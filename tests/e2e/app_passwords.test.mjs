@@ -3,8 +3,10 @@
 // listed (name, created, never used) without the password, and revokes it after a confirmation
 // (cancelling first keeps it). The store holds only its lookup, and the revoked row no wrapped
 // key. Screens are photographed (desktop and 360 px) into test-artifacts/screenshots and checked
-// with axe-core. (Sending with the password over SMTP is the submission face's test.)
+// with axe-core. With the password, swaks (a real mail program) sends over the submission port;
+// the message is in the member's Sent folder and inbox, sealed; revoked, swaks is refused.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before } from 'node:test';
 import { enrolledMember, launchBrowser, screen, test } from './browser.mjs';
 import { Server } from './harness.mjs';
@@ -29,6 +31,17 @@ after(async () => {
 let page;
 let section;
 let password;
+
+// swaks over STARTTLS on the submission port, as ann with `secret`; its exit status and output.
+function swaks(secret, subject) {
+  const run = spawnSync('swaks', [
+    '--server', '127.0.0.1', '--port', String(server.smtpPorts.submission), '--tls',
+    '--auth', 'PLAIN', '--auth-user', ANN, '--auth-password', secret,
+    '--from', ANN, '--to', ANN, '--header', `Subject: ${subject}`, '--body', 'Sent by swaks.',
+    '--timeout', '30',
+  ], { encoding: 'utf8', timeout: 120000 });
+  return { status: run.status, out: `${run.stdout}${run.stderr}` };
+}
 
 test('a member opens Settings and has no app passwords yet', async () => {
   ({ page } = await enrolledMember(server, browser, problems, ANN, 'Ann Archer'));
@@ -73,6 +86,23 @@ test('it is listed without the password, and the store keeps only its lookup', a
   await screen(page, 'settings-app-passwords');
 });
 
+test('a mail program sends with it: the message is in Sent and in the inbox, sealed', async () => {
+  const sent = swaks(password, 'Sent from a mail program');
+  assert.equal(sent.status, 0, sent.out);
+  assert.match(sent.out, /250 2\.0\.0 Sent securely as/);
+  await page.getByRole('link', { name: 'Sent', exact: true }).click();
+  const item = page.getByRole('listitem').filter({ hasText: 'Sent from a mail program' });
+  await item.waitFor();
+  assert.match(await item.textContent(), /Sealed/);
+  await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+  await page.getByRole('listitem').filter({ hasText: 'Sent from a mail program' }).waitFor();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  section = page.getByTestId('app-passwords');
+  const used = section.getByRole('listitem').filter({ hasText: 'Thunderbird on the laptop' });
+  await used.waitFor();
+  assert.doesNotMatch(await used.textContent(), /never used/);
+});
+
 test('revoking asks first; cancelled it stays, confirmed it is gone', async () => {
   const revoke = section.getByRole('button', { name: 'Revoke the app password Thunderbird on the laptop' });
   page.once('dialog', (d) => d.dismiss());
@@ -87,6 +117,13 @@ test('revoking asks first; cancelled it stays, confirmed it is gone', async () =
   await section.getByText('You have no app passwords.').waitFor();
   assert.equal(server.sql('SELECT count(*) FROM app_passwords WHERE revoked_ms IS NOT NULL '
                           + 'AND length(wrapped_umk) = 0;').trim(), '1');
+});
+
+test('revoked, the mail program is refused and nothing is sent', () => {
+  const refused = swaks(password, 'After revocation');
+  assert.notEqual(refused.status, 0, refused.out);
+  assert.match(refused.out, /535 5\.7\.8/);
+  assert.equal(server.sql("SELECT count(*) FROM messages;").trim(), '1');
 });
 
 test('no CSP violation or script error', () => {
