@@ -1,5 +1,6 @@
 #include "app/gateway_author.h"
 
+#include "app/internal/platform_seal_key.h"
 #include "app/mailbox.h"
 #include "crypto/ad_labels.h"
 #include "mime/message_parser.h"
@@ -9,11 +10,6 @@ namespace {
 
 // The platform_keys row name is also the master-key purpose (crypto/ad_labels.h).
 constexpr std::string_view kGatewaySealKeyName = crypto::kMasterPurposeGatewaySeal;
-
-Result<crypto::SigningKey> Unwrap(const Services& s, const store::PlatformKeyRecord& record) {
-  SP_ASSIGN_OR_RETURN(auto seed, s.master.Unwrap(record.wrapped_secret, kGatewaySealKeyName));
-  return crypto::SigningKey::FromSeed(seed);
-}
 
 Result<store::UserRecord> ActiveMember(const Services& s, std::string_view email) {
   auto address = EmailAddress::Parse(email);
@@ -27,24 +23,7 @@ Result<store::UserRecord> ActiveMember(const Services& s, std::string_view email
 }  // namespace
 
 Result<crypto::SigningKey> LoadOrCreateGatewaySealKey(const Services& s) {
-  const std::string name(kGatewaySealKeyName);
-  auto existing = s.store.platform().GetPlatformKey(name);
-  if (existing.ok()) return Unwrap(s, *existing);
-  if (existing.status().code() != ErrorCode::kNotFound) return existing.status();
-  crypto::SigningKey key = crypto::SigningKey::Generate();
-  const ByteView pub = key.verify_key().bytes();
-  const store::PlatformKeyRecord record{
-      name, Bytes(pub.begin(), pub.end()),
-      s.master.Wrap(key.ExposeSeed().view(), kGatewaySealKeyName)};
-  const Status put =
-      s.store.Write([&](store::WriteTxn& tx) { return tx.platform().PutPlatformKey(record); });
-  if (put.code() == ErrorCode::kConflict) {
-    // Another process created it first: use its key.
-    SP_ASSIGN_OR_RETURN(const auto theirs, s.store.platform().GetPlatformKey(name));
-    return Unwrap(s, theirs);
-  }
-  SP_RETURN_IF_ERROR(put);
-  return key;
+  return internal::LoadOrCreatePlatformSealKey(s, kGatewaySealKeyName);
 }
 
 Result<Bytes> GatewaySealVerifyKey(const Services& s) {
