@@ -47,6 +47,12 @@ class Server::Impl {
       listeners_.push_back(std::make_unique<Listener>(l));
     }
   }
+  // The acceptors are I/O objects of ioc_'s socket service, which ioc_ (destroyed before
+  // listeners_, see below) takes with it: they must go first, after the threads have stopped.
+  ~Impl() {
+    Stop();
+    for (auto& listener : listeners_) listener->acceptor.reset();
+  }
 
   Status LoadCredentials(const crypto::SecretString& private_key_pem);
   Status Start();
