@@ -18,6 +18,7 @@
 #include "app/evidence_package.h"
 #include "app/folders.h"
 #include "app/guests.h"
+#include "app/inbound_reader.h"
 #include "app/mailbox.h"
 #include "app/public_log.h"
 #include "app/receipt_issuing.h"
@@ -83,6 +84,9 @@ struct ApiDeps {
   app::Escrow* escrow = nullptr;
   // /api/v1/account/app-passwords (mail programs' passwords); not served when null.
   app::AppPasswords* app_passwords = nullptr;
+  // GET /api/v1/messages/{id} opens S/MIME and OpenPGP mail from outside with the member's keys
+  // and checks its signature ("signature"); when null, such mail shows only as stored.
+  app::InboundReader* inbound_reader = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiDeps& deps);

@@ -66,6 +66,15 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
   return r;
 }
 
+// Protected mail from outside is opened by the inbound reader (which reads the mailbox view
+// first); without one, every message reads as stored.
+Result<app::InboundView> ReadMessage(app::InboundReader* inbound, app::Mailbox& mailbox,
+                                     const app::AuthContext& ctx, std::string_view id) {
+  if (inbound != nullptr) return inbound->Read(ctx, id);
+  SP_ASSIGN_OR_RETURN(app::MessageView view, mailbox.Read(ctx, id));
+  return app::InboundView{std::move(view), std::nullopt};
+}
+
 }  // namespace
 
 // RFC 6266 / RFC 8187: an ASCII fallback plus the exact UTF-8 name.
@@ -177,21 +186,23 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
                return http::Response::Json(200, out.dump());
              });
 
-  router.Add(
-      "GET", "/api/v1/messages/{id}",
-      [&accounts, &mailbox, &sent](const http::Request& req, const http::PathParams& params) {
-        auto auth = RequireSession(accounts, req, SessionNeed::kFull);
-        if (!auth.ctx) return std::move(auth.error);
-        auto view = mailbox.Read(*auth.ctx, params.at("id"));
-        if (!view.ok()) return ApiError(view.status());
-        json out = MessageHeaderJson(view->header);
-        AddMessageContent(out, *view);
-        if (view->header.from_email == auth.ctx->user.email) {
-          auto status = sent.StatusOf(*auth.ctx, view->header);
-          if (status.ok()) AddSentStatus(out, *status);
-        }
-        return http::Response::Json(200, out.dump());
-      });
+  router.Add("GET", "/api/v1/messages/{id}",
+             [&accounts, &mailbox, &sent, inbound = deps.inbound_reader](
+                 const http::Request& req, const http::PathParams& params) {
+               auto auth = RequireSession(accounts, req, SessionNeed::kFull);
+               if (!auth.ctx) return std::move(auth.error);
+               auto view = ReadMessage(inbound, mailbox, *auth.ctx, params.at("id"));
+               if (!view.ok()) return ApiError(view.status());
+               const app::MessageView& message = view->message;
+               json out = MessageHeaderJson(message.header);
+               AddMessageContent(out, message);
+               if (view->signature) out["signature"] = SignatureJson(*view->signature);
+               if (message.header.from_email == auth.ctx->user.email) {
+                 auto status = sent.StatusOf(*auth.ctx, message.header);
+                 if (status.ok()) AddSentStatus(out, *status);
+               }
+               return http::Response::Json(200, out.dump());
+             });
 
   router.Add("GET", "/api/v1/messages/{id}/attachments/{index}",
              [&accounts, &mailbox](const http::Request& req, const http::PathParams& params) {

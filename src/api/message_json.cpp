@@ -81,6 +81,25 @@ void AddMessageContent(json& out, const app::MessageView& view) {
   }
 }
 
+json SignatureJson(const app::SignatureCheck& check) {
+  const char* state = "invalid";
+  switch (check.state) {
+    case app::SignatureCheck::State::kValid:
+      state = "valid";
+      break;
+    case app::SignatureCheck::State::kUnknownSigner:
+      state = "unknown_signer";
+      break;
+    case app::SignatureCheck::State::kInvalid:
+      break;
+  }
+  return {{"method", check.method},
+          {"state", state},
+          {"signer", check.signer},
+          {"detail", check.detail},
+          {"content_shown", check.content_shown}};
+}
+
 Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const RequestJson& body) {
   std::vector<app::AttachmentRequest> out;
   if (!body.contains("attachments")) return out;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_input.h"
+#include "app/inbound_reader.h"
 #include "app/mailbox.h"
 #include "http/router.h"
 
@@ -21,6 +22,9 @@ nlohmann::json AttachmentsJson(const std::vector<app::AttachmentInfo>& attachmen
 // registered mail not accepted), they are empty and "content_withheld": {reason, detail} says
 // why, in the problem catalogue's words (seal-broken, acceptance-required).
 void AddMessageContent(nlohmann::json& out, const app::MessageView& view);
+// The "signature" of protected mail from outside (app/inbound_reader.h): {method: "S/MIME" |
+// "OpenPGP", state: "valid" | "invalid" | "unknown_signer", signer, detail, content_shown}.
+nlohmann::json SignatureJson(const app::SignatureCheck& check);
 // The optional "attachments" array of a send or reply body: [{upload_id, name, content_type?}].
 Result<std::vector<app::AttachmentRequest>> AttachmentRequestsFrom(const RequestJson& body);
 

@@ -52,8 +52,9 @@ std::optional<std::string> PgpPayload(std::string_view original) {
   return std::nullopt;
 }
 
-void ShowContent(MessageView& view, std::string_view original, std::string_view payload,
-                 const Limits& limits) {
+void ShowContent(MessageView& view, SignatureCheck& check, std::string_view original,
+                 std::string_view payload, const Limits& limits) {
+  check.content_shown = true;
   internal::InboundContent content = internal::ReadDecryptedContent(original, payload, limits);
   view.body = std::move(content.body);
   if (!content.subject.empty()) view.header.subject = content.subject;
@@ -67,7 +68,8 @@ void ShowContent(MessageView& view, std::string_view original, std::string_view 
 }  // namespace
 
 InboundReader::InboundReader(const Services& services, std::string ca_bundle_path)
-    : s_(services), ca_bundle_path_(std::move(ca_bundle_path)) {}
+    : s_(services),
+      anchors_(std::make_shared<internal::ContactAnchors>(services, std::move(ca_bundle_path))) {}
 
 Result<InboundView> InboundReader::Read(const AuthContext& ctx, std::string_view message_id) {
   SP_ASSIGN_OR_RETURN(MessageView view, Mailbox(s_).Read(ctx, message_id));
@@ -108,8 +110,7 @@ Result<InboundView> InboundReader::Read(const AuthContext& ctx, std::string_view
     SP_ASSIGN_OR_RETURN(
         smime::CertifiedKey key,
         smime::CertifiedKey::Create(std::move(certificate), std::move(chain), pkcs8));
-    internal::ContactAnchors anchors_source(s_, ca_bundle_path_);
-    SP_ASSIGN_OR_RETURN(std::optional<smime::TrustAnchors> anchors, anchors_source.Current());
+    SP_ASSIGN_OR_RETURN(std::optional<smime::TrustAnchors> anchors, anchors_->Current());
     if (!anchors) {
       // No anchor at all: nothing an outside signer has can chain; the member's own certificate
       // stands in so that the message still opens (its signer then shows as unknown).
@@ -145,7 +146,8 @@ Result<InboundView> InboundReader::Read(const AuthContext& ctx, std::string_view
                         smime::CertificateProblemSlug(opened->signer_validation.problem));
         break;
     }
-    ShowContent(v, original.AsStringView(), opened->content.AsStringView(), s_.config.limits);
+    ShowContent(v, check, original.AsStringView(), opened->content.AsStringView(),
+                s_.config.limits);
     // The signer's certificate, for the member's contacts (best effort; not twice).
     if (auto seen = internal::SeenSignerCertificate(opened->signer, *sender)) {
       internal::OfferSeenKeys(s_, ctx.user.id, {std::move(*seen)});
@@ -188,7 +190,8 @@ Result<InboundView> InboundReader::Read(const AuthContext& ctx, std::string_view
       check.detail = fmt::format("Signed by {} with the key {} from your contacts.", sender->str(),
                                  decrypted->signer_fingerprint);
     }
-    ShowContent(v, original.AsStringView(), decrypted->plaintext.AsStringView(), s_.config.limits);
+    ShowContent(v, check, original.AsStringView(), decrypted->plaintext.AsStringView(),
+                s_.config.limits);
     return out;
   }
   if (!known) {

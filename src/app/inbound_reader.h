@@ -16,6 +16,7 @@
 // SECURITY: the stored original is untrusted mail, authenticated only as what arrived. Thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,12 +27,19 @@
 
 namespace sealpost::app {
 
+namespace internal {
+class ContactAnchors;
+}
+
 struct SignatureCheck {
   enum class State { kValid, kInvalid, kUnknownSigner };
   std::string method;  // "S/MIME" or "OpenPGP"
   State state = State::kInvalid;
   std::string signer;  // the signer's address (S/MIME) or key fingerprint (OpenPGP); may be ""
   std::string detail;  // in plain words, for the member
+  // Whether the decrypted content is in the view; when false, it is withheld (not encrypted for
+  // the member, changed after signing, or an OpenPGP signer whose key is not known).
+  bool content_shown = false;
 };
 
 struct InboundView {
@@ -51,7 +59,8 @@ class InboundReader final {
 
  private:
   Services s_;
-  std::string ca_bundle_path_;
+  // Parsed once (the system bundle is large), rebuilt when the administrators' anchors change.
+  std::shared_ptr<internal::ContactAnchors> anchors_;
 };
 
 }  // namespace sealpost::app

@@ -166,6 +166,7 @@ TEST_F(InboundReaderTest, SmimeMailIsDecryptedWhenOpenedAndItsSignerShownValid) 
   EXPECT_EQ(view->signature->state, State::kValid) << view->signature->detail;
   EXPECT_EQ(view->signature->signer, kCarol);
   EXPECT_THAT(view->message.body.text, HasSubstr(kMarker));
+  EXPECT_TRUE(view->signature->content_shown);
   EXPECT_EQ(view->message.header.subject, "Contract");
   EXPECT_EQ(view->message.header.received->protection, "smime");
   // Carol's certificate is offered in Bob's contacts; it chains, so it is trusted.
@@ -189,6 +190,7 @@ TEST_F(InboundReaderTest, SmimeSignerWithoutAnchorIsUnknown) {
   ASSERT_TRUE(view->signature.has_value());
   EXPECT_EQ(view->signature->state, State::kUnknownSigner) << view->signature->detail;
   EXPECT_THAT(view->message.body.text, HasSubstr(kMarker));
+  EXPECT_TRUE(view->signature->content_shown);
   // Offered, but it chains to nothing: it needs Bob's verification before it is used.
   auto listed = Contacts(with_).List(*bob_);
   ASSERT_THAT(listed.status(), IsOk());
@@ -210,6 +212,7 @@ TEST_F(InboundReaderTest, SmimeFlippedByteIsShownBrokenAndWithheld) {
   ASSERT_TRUE(view->signature.has_value());
   EXPECT_EQ(view->signature->state, State::kInvalid);
   EXPECT_THAT(view->message.body.text, IsEmpty());
+  EXPECT_FALSE(view->signature->content_shown);
 }
 
 TEST_F(InboundReaderTest, OpenPgpMailFromAContactIsDecryptedAndShownValid) {
@@ -227,6 +230,7 @@ TEST_F(InboundReaderTest, OpenPgpMailFromAContactIsDecryptedAndShownValid) {
   EXPECT_EQ(view->signature->state, State::kValid) << view->signature->detail;
   EXPECT_EQ(view->signature->signer, gina_fpr_);
   EXPECT_THAT(view->message.body.text, HasSubstr(kMarker));
+  EXPECT_TRUE(view->signature->content_shown);
 }
 
 TEST_F(InboundReaderTest, OpenPgpFromAnUnknownSignerIsNotOpened) {
@@ -236,6 +240,7 @@ TEST_F(InboundReaderTest, OpenPgpFromAnUnknownSignerIsNotOpened) {
   ASSERT_TRUE(view->signature.has_value());
   EXPECT_EQ(view->signature->state, State::kUnknownSigner);
   EXPECT_THAT(view->message.body.text, IsEmpty());
+  EXPECT_FALSE(view->signature->content_shown);
 }
 
 TEST_F(InboundReaderTest, OpenPgpFlippedByteIsShownBroken) {
@@ -256,6 +261,7 @@ TEST_F(InboundReaderTest, OpenPgpFlippedByteIsShownBroken) {
   ASSERT_TRUE(view->signature.has_value());
   EXPECT_EQ(view->signature->state, State::kInvalid);
   EXPECT_THAT(view->message.body.text, IsEmpty());
+  EXPECT_FALSE(view->signature->content_shown);
 }
 
 TEST_F(InboundReaderTest, PlainMailHasNoSignatureCheck) {
@@ -303,6 +309,7 @@ TEST_F(InboundReaderTest, AutocryptKeyIsOfferedAsSeenAndNotTrustedUntilVerified)
   ASSERT_TRUE(view->signature.has_value());
   EXPECT_EQ(view->signature->state, State::kUnknownSigner);
   EXPECT_THAT(view->message.body.text, HasSubstr(kMarker));
+  EXPECT_TRUE(view->signature->content_shown);
   ASSERT_THAT(contacts.Verify(*bob_, seen.id, gina_fpr_).status(), IsOk());
   view = InboundReader(with_, "").Read(*bob_, id.str());
   ASSERT_THAT(view.status(), IsOk());

@@ -16,6 +16,7 @@
 #include "app/delivery_reports.h"
 #include "app/evidence_package.h"
 #include "app/inbound_mail.h"
+#include "app/inbound_reader.h"
 #include "app/key_directory.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
@@ -286,7 +287,10 @@ int Serve(const Config& config) {
   // the administrators' table in the store: app/tls_partners.h), copies delivered by their own
   // deliverers (TLS copies only directly to the partners' MX hosts). Set before the use cases
   // below copy the services.
-  app::KeyDirectory key_directory(services);
+  // One set of trust anchors for contacts' certificates and inbound S/MIME signers (the system
+  // CA bundle besides the administrators' anchors and the platform CA).
+  const app::KeyDirectoryOptions key_directory_options;
+  app::KeyDirectory key_directory(services, key_directory_options);
   services.key_directory = &key_directory;
   // Config-file partners are read-only beside the administrators' (app/tls_partners.h).
   app::TlsPartners tls_partners(services, config.tls_partners);
@@ -350,7 +354,9 @@ int Serve(const Config& config) {
   app::Guests guests(services);
   app::SentMessages sent(services);
   app::AccountKeys account_keys(services);
-  app::Contacts contacts(services);
+  app::Contacts contacts(services, key_directory_options);
+  // Opens S/MIME and OpenPGP mail from outside when the member reads it.
+  app::InboundReader inbound_reader(services, key_directory_options.ca_bundle_path);
   app::RegisteredMail registered_mail(services);
   app::ApiTokens api_tokens(services);
   app::AuditExports audit_exports(services);
@@ -393,7 +399,8 @@ int Serve(const Config& config) {
                     &audit_exports,
                     &retention,
                     &escrow,
-                    &app_passwords});
+                    &app_passwords,
+                    &inbound_reader});
   const std::string static_dir = config.static_dir.empty() ? DefaultStaticDir() : config.static_dir;
   std::optional<telemetry::Registry::ReaderHandle> queue_depth;
   std::optional<telemetry::Registry::ReaderHandle> sessions_live;

@@ -382,6 +382,7 @@ export interface Received {
 }
 
 export interface AttachmentInfo {
+  // -1: an attachment of decrypted mail from outside, kept only inside its original (index 0).
   index: number;
   name: string;
   content_type: string;
@@ -422,11 +423,22 @@ export interface ContentWithheld {
   detail: string;
 }
 
+// S/MIME or OpenPGP mail from outside, opened with the member's keys when read: its signature.
+// When content_shown is false, the text and the decrypted attachments are not sent.
+export interface SignatureCheck {
+  method: 'S/MIME' | 'OpenPGP';
+  state: 'valid' | 'invalid' | 'unknown_signer';
+  signer: string;  // an address (S/MIME) or a key fingerprint (OpenPGP); may be empty
+  detail: string;
+  content_shown: boolean;
+}
+
 export interface MessageView extends MessageHeader {
   text: string;
   html: string;
   attachments: AttachmentInfo[];
   content_withheld?: ContentWithheld;
+  signature?: SignatureCheck;
   // The sender's own copy only.
   recipients?: RecipientState[];
   expires_at?: string;

@@ -62,8 +62,8 @@ export function AttachmentList({ attachments, item }: {
     <section aria-labelledby="att-title">
       <h2 id="att-title">Attachments</h2>
       <ul class="attachments">
-        {attachments.map((a) => (
-          <li key={a.index}>
+        {attachments.map((a, i) => (
+          <li key={a.index >= 0 ? a.index : `inner-${i}`}>
             {item(a)} <span class="hint">({formatBytes(a.size)})</span>
           </li>
         ))}

@@ -22,7 +22,7 @@ export function SealBanner({ status, signer, kind }: { status: SealStatus; signe
   if (status === 'valid' && kind === 'inbound') {
     return (
       <p class="seal-banner seal-ok" data-testid="seal">
-        <span aria-hidden="true">✔ </span>Received from outside by the mail gateway as from {signer}
+        <span aria-hidden="true">✔ </span>Received from outside by the mail gateway as from {signer}{' '}
         — sealed on arrival, unchanged since; the sender's identity is not proven by this seal
       </p>
     );

@@ -7,6 +7,7 @@ import { AttachmentList, MessageMeta, MessageText, sender } from '../components/
 import { RegisteredNotice } from '../components/Registered';
 import { Recipients } from '../components/Recipients';
 import { SealBanner } from '../components/Seal';
+import { SignatureBanner } from '../components/Signature';
 
 export function Message({ id, justSent }: { id: string; justSent: boolean }) {
   const [msg, setMsg] = useState<MessageView | null>(null);
@@ -55,6 +56,7 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
       {justSent && <Notice>Message sent and sealed.</Notice>}
       <h1 tabIndex={-1}>{awaiting ? 'Registered mail' : msg.subject || '(no subject)'}</h1>
       <SealBanner status={msg.seal.status} signer={msg.seal.signer} kind={msg.seal.kind} />
+      {msg.signature && <SignatureBanner signature={msg.signature} from={msg.from?.email} />}
       {msg.received && (
         <p class="hint" data-testid="received">
           Received from {msg.received.client_address}
@@ -62,6 +64,7 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
           {msg.received.spf.result}
           {msg.received.spf.domain ? ` for ${msg.received.spf.domain}` : ''} · DKIM {msg.received.dkim.result}
           {msg.received.dkim.domain ? ` for ${msg.received.dkim.domain}` : ''}
+          {msg.received.protection && !msg.signature ? ' · encrypted, not opened' : ''}
         </p>
       )}
       {msg.registered && (
@@ -76,9 +79,14 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
       {msg.content_withheld && !awaiting && <p class="hint">The text and attachments are not shown: {msg.content_withheld.detail}</p>}
       {msg.seal.status === 'valid' && !msg.content_withheld && (
         <>
-          <MessageText text={msg.text} html={msg.html} />
+          {(!msg.signature || msg.signature.content_shown) && <MessageText text={msg.text} html={msg.html} />}
           <AttachmentList attachments={msg.attachments}
-                          item={(a) => <a href={attachmentUrl(msg.id, a.index)} download={a.name}>Download {a.name}</a>} />
+                          item={(a) =>
+                            a.index >= 0 ? (
+                              <a href={attachmentUrl(msg.id, a.index)} download={a.name}>Download {a.name}</a>
+                            ) : (
+                              <span>{a.name} <span class="hint">(encrypted inside the original, original.eml)</span></span>
+                            )} />
         </>
       )}
       {msg.folder === 'sent' && msg.recipients && msg.recipients.length > 0 && (
