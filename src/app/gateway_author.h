@@ -13,21 +13,28 @@
 // Each message.send leaf in the audit log carries `seal: "gateway"`.
 //
 // Recipients who are not members get pickups (no secure copies: S/MIME and OpenPGP copies are
-// signed with the member's own certified keys). A guest address without a usable MUC refuses
-// the message (InvalidArgument naming it): no MUC could be shown to anyone at SMTP. Attachments
-// are not carried yet (the submission face's blob streaming will be shared).
+// signed with the member's own certified keys). Attachments come as uploads owned by the member
+// whose key blobs are sealed under a key that lives only in the GatewaySender's memory, so only
+// that one send can use them (and ExpireUploads removes what a failed send left behind).
 //
-// Thread-safe. SECURITY: the message bytes come from the organisation's mail server (untrusted
+// The organisation's policy, the subject tag, the Bcc split, generated MUCs and relaying
+// unchanged are app::MailSubmission's (app/mail_submission.h, SubmitFromRelay), shared with the
+// submission face; a GatewaySender is how that flow sends for the relay.
+//
+// The functions are thread-safe; a GatewaySender is used by one thread at a time.
+// SECURITY: the message bytes come from the organisation's mail server (untrusted
 // content, parsed by mime/ within its bounds); whoever holds the master key, or controls a
 // configured client network, can seal in any member's name through the gateway — which is why
 // readers are told a gateway seal apart from a member's.
 #pragma once
 
-#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/mailbox.h"
 #include "app/services.h"
 #include "crypto/signature.h"
 
@@ -41,24 +48,32 @@ Result<Bytes> GatewaySealVerifyKey(const Services& s);
 // Whether `email` (an envelope sender) is an active member the gateway may send for.
 Result<bool> IsGatewaySender(const Services& s, std::string_view email);
 
-// One message from the organisation's mail server: its envelope and its RFC 5322 bytes.
-struct GatewayMessage {
-  std::string envelope_from;            // a member (IsGatewaySender)
-  std::vector<std::string> recipients;  // RCPT TO, in order
-  std::string_view bytes;               // the message as the server sent it
+// Sends for one member, sealed by the gateway. Used by one thread at a time; holds the key of
+// its uploads, so an upload begun here is usable only by this object's Send.
+class GatewaySender final {
+ public:
+  // PermissionDenied when `envelope_from` is not an active member.
+  static Result<std::unique_ptr<GatewaySender>> For(const Services& s,
+                                                    std::string_view envelope_from);
+  ~GatewaySender();
+  GatewaySender(const GatewaySender&) = delete;
+  GatewaySender& operator=(const GatewaySender&) = delete;
+
+  const store::UserRecord& member() const { return member_; }
+  // An attachment for a later Send (the member's upload; TooLarge past the upload limit).
+  Result<std::unique_ptr<UploadSession>> BeginUpload(std::optional<uint64_t> declared_size);
+  // Mailbox::SendAs with the gateway's seal on behalf of the member; attachments must be uploads
+  // of this object.
+  Result<MessageId> Send(const SendRequest& request, SendOutcome* outcome = nullptr);
+
+ private:
+  struct UploadKey;
+  GatewaySender(const Services& s, store::UserRecord member, crypto::SigningKey key);
+
+  const Services& s_;
+  const store::UserRecord member_;
+  const crypto::SigningKey gateway_key_;
+  std::unique_ptr<UploadKey> upload_key_;
 };
-
-// How a message of the relay goes on. The organisation's policy (all / subject tag / content
-// rules) is the submission face's (app/ rule functions joined at merge); until then every
-// message is sent securely.
-enum class GatewayRoute { kSecure, kRelayUnchanged };
-using GatewayPolicy = std::function<GatewayRoute(std::string_view message_bytes)>;
-inline GatewayRoute SendEverythingSecurely(std::string_view) { return GatewayRoute::kSecure; }
-
-// Parses `message` (mime::ParseMessage) and sends subject, text and HTML to its envelope
-// recipients as its envelope sender, sealed by the gateway. PermissionDenied when the sender
-// is not a member; InvalidArgument (shown to the client) for a message that cannot be sent
-// (parse error, a guest without a MUC, limits); TooLarge past the MIME bounds.
-Result<MessageId> SendThroughGateway(const Services& s, const GatewayMessage& message);
 
 }  // namespace sealpost::app

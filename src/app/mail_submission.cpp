@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/gateway_author.h"
 #include "app/internal/message_spool.h"
 #include "app/mailbox.h"
 #include "app/outbound_mail.h"
@@ -148,17 +149,93 @@ Status MailSubmission::CheckSender(const AuthContext& ctx, std::string_view mail
       .ShownToClient();
 }
 
-Result<std::unique_ptr<SubmittedMessage>> MailSubmission::BeginMessage() const {
-  SP_ASSIGN_OR_RETURN(auto spool, internal::MessageSpool::Create(platform::DefaultFilesystem(),
-                                                                 s_.rng, config_.spool_directory,
-                                                                 config_.max_message_bytes));
+Result<std::unique_ptr<SubmittedMessage>> MailSubmission::BeginMessage(
+    std::optional<uint64_t> max_bytes) const {
+  const uint64_t limit =
+      max_bytes ? std::min<uint64_t>(*max_bytes, crypto::policy::kMimeParse.max_message_bytes)
+                : config_.max_message_bytes;
+  SP_ASSIGN_OR_RETURN(auto spool,
+                      internal::MessageSpool::Create(platform::DefaultFilesystem(), s_.rng,
+                                                     config_.spool_directory, limit));
   return std::unique_ptr<SubmittedMessage>(new SubmittedMessage(std::move(spool)));
 }
+
+// Who a message goes out as, and how: the member's own session (Submit) or the gateway on the
+// member's behalf (SubmitFromRelay). The rest of the flow is the same for both.
+class internal::SubmissionSender {
+ public:
+  virtual ~SubmissionSender() = default;
+  // The member's address (MAIL FROM was checked against it): failure reports, the codes notice.
+  virtual const std::string& email() const = 0;
+  virtual Result<std::unique_ptr<UploadSession>> BeginUpload(uint64_t size) = 0;
+  virtual Result<MessageId> Send(const SendRequest& request, SendOutcome* outcome) = 0;
+  // The Sealpost message an In-Reply-To names, if the thread may carry on from it.
+  virtual std::optional<std::string> Answered(std::string_view in_reply_to) = 0;
+};
+
+namespace {
+
+class MemberSender final : public internal::SubmissionSender {
+ public:
+  MemberSender(const Services& s, const AuthContext& ctx) : ctx_(ctx), mailbox_(s) {}
+  const std::string& email() const override { return ctx_.user.email; }
+  Result<std::unique_ptr<UploadSession>> BeginUpload(uint64_t size) override {
+    return mailbox_.BeginUpload(ctx_, size);
+  }
+  Result<MessageId> Send(const SendRequest& request, SendOutcome* outcome) override {
+    return mailbox_.Send(ctx_, request, outcome);
+  }
+  // Only a message the member can read (Sealpost's own Message-IDs are "<message id>@<domain>",
+  // app/internal/secure_copies.cpp).
+  std::optional<std::string> Answered(std::string_view in_reply_to) override {
+    auto id = SealpostIdOf(in_reply_to);
+    if (id && mailbox_.Read(ctx_, *id).ok()) return id;
+    return std::nullopt;
+  }
+
+ private:
+  const AuthContext& ctx_;
+  Mailbox mailbox_;
+};
+
+class RelaySender final : public internal::SubmissionSender {
+ public:
+  explicit RelaySender(std::unique_ptr<GatewaySender> gateway) : gateway_(std::move(gateway)) {}
+  const std::string& email() const override { return gateway_->member().email; }
+  Result<std::unique_ptr<UploadSession>> BeginUpload(uint64_t size) override {
+    return gateway_->BeginUpload(size);
+  }
+  Result<MessageId> Send(const SendRequest& request, SendOutcome* outcome) override {
+    return gateway_->Send(request, outcome);
+  }
+  // The gateway holds none of the member's keys, so it cannot check that the member may read
+  // the named message: the thread starts anew.
+  std::optional<std::string> Answered(std::string_view) override { return std::nullopt; }
+
+ private:
+  std::unique_ptr<GatewaySender> gateway_;
+};
+
+}  // namespace
 
 Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
                                                  const SubmissionEnvelope& envelope,
                                                  SubmittedMessage& message) const {
   SP_RETURN_IF_ERROR(CheckSender(ctx, envelope.mail_from));
+  MemberSender sender(s_, ctx);
+  return Deliver(sender, envelope, message);
+}
+
+Result<SubmissionOutcome> MailSubmission::SubmitFromRelay(const SubmissionEnvelope& envelope,
+                                                          SubmittedMessage& message) const {
+  SP_ASSIGN_OR_RETURN(auto gateway, GatewaySender::For(s_, envelope.mail_from));
+  RelaySender sender(std::move(gateway));
+  return Deliver(sender, envelope, message);
+}
+
+Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& sender,
+                                                  const SubmissionEnvelope& envelope,
+                                                  SubmittedMessage& message) const {
   std::vector<std::string> recipients;
   std::set<std::string> seen;
   for (const std::string& r : envelope.recipients) {
@@ -209,7 +286,7 @@ Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
       mails.push_back(std::move(mail));
     }
     std::optional<EmailAddress> report_to;
-    if (auto own = EmailAddress::Parse(ctx.user.email); own.ok()) report_to = std::move(*own);
+    if (auto own = EmailAddress::Parse(sender.email()); own.ok()) report_to = std::move(*own);
     SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
       for (const auto& mail : mails) {
         SP_RETURN_IF_ERROR(QueueMail(s_, tx.outbox(), mail, report_to));
@@ -230,13 +307,10 @@ Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
   request.text = ToLf(parsed->text_body);
   if (parsed->html_body) request.html = ToLf(*parsed->html_body);
   request.generate_mucs = true;
-  Mailbox mailbox(s_);
   if (!parsed->in_reply_to.empty()) {
-    if (auto id = SealpostIdOf(parsed->in_reply_to)) {
-      if (mailbox.Read(ctx, *id).ok()) request.in_reply_to = *id;
-    }
+    if (auto id = sender.Answered(parsed->in_reply_to)) request.in_reply_to = *id;
   }
-  const Limits& limits = mailbox.limits();
+  const Limits& limits = s_.config.limits;
   if (parsed->attachments.size() > limits.max_attachments) {
     return InvalidArgument(
                fmt::format("a message can have at most {} attachments", limits.max_attachments))
@@ -279,7 +353,7 @@ Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
     request.attachments.clear();
     for (size_t i = 0; i < parsed->attachments.size(); ++i) {
       const mime::ParsedAttachment& a = parsed->attachments[i];
-      auto upload = mailbox.BeginUpload(ctx, a.data.size());
+      auto upload = sender.BeginUpload(a.data.size());
       Status written = upload.ok() ? (*upload)->Write(AsBytes(a.data)) : upload.status();
       Result<UploadResult> finished =
           written.ok() ? (*upload)->Finish() : Result<UploadResult>(written);
@@ -301,7 +375,7 @@ Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
     request.to = std::move(to);
     SendOutcome one;
     Status uploaded = upload_attachments();
-    Result<MessageId> id = uploaded.ok() ? mailbox.Send(ctx, request, &one) : uploaded;
+    Result<MessageId> id = uploaded.ok() ? sender.Send(request, &one) : uploaded;
     if (!id.ok()) {
       // A message already sent to other recipients stays sent (see the header).
       discard_uploads();
@@ -328,16 +402,16 @@ Result<SubmissionOutcome> MailSubmission::Submit(const AuthContext& ctx,
       text += fmt::format("{}: {}\n", address, muc.view());
     }
     SendRequest notice;
-    notice.to = {ctx.user.email};
+    notice.to = {sender.email()};
     notice.subject =
         std::string(Utf8Prefix(fmt::format("Unlock codes for your message \"{}\"", request.subject),
                                limits.max_subject_bytes));
     notice.text = std::move(text);
-    const auto delivered = mailbox.Send(ctx, notice);
+    const auto delivered = sender.Send(notice, nullptr);
     std::fill(notice.text.begin(), notice.text.end(), '\0');
     if (!delivered.ok()) {
       spdlog::error("submission: the unlock codes of message {} were not delivered to {}: {}",
-                    id->str(), ctx.user.id.str(), delivered.status().ToString());
+                    id->str(), sender.email(), delivered.status().ToString());
     }
   }
   return outcome;

@@ -1,7 +1,9 @@
 // Mail submitted by a member's mail program (SMTP submission, issue 13) becomes a Sealpost send,
 // through the same Mailbox::Send the web UI uses — or, when the organisation's policy does not
 // mark it, is relayed onward unchanged through the configured relay (the durable outbound mail
-// queue, app/outbound_mail.h).
+// queue, app/outbound_mail.h). Mail the organisation's own mail server hands to the relay face
+// takes the same way (SubmitFromRelay), sealed by the gateway on the member's behalf
+// (app/gateway_author.h) instead of with the member's own key.
 //
 // Flow: BeginMessage spools the bytes as they arrive (app/internal/message_spool.h: a temporary
 // file encrypted under a key held only in memory, so memory stays bounded while the client
@@ -32,10 +34,12 @@
 //
 // SECURITY: every byte of the message and every envelope address is untrusted (a member's mail
 // program, or malware on the member's computer holding an app password). The member is
-// authenticated before anything here is called; MAIL FROM must be their own address; the message
-// is parsed with the bounds of crypto::policy::kMimeParse and then validated by Mailbox::Send like
-// a web send. Header values come out of the parser free of control characters, so an encoded
-// word cannot inject a header. The relayed copy is the member's bytes with Bcc fields removed.
+// authenticated before anything here is called; MAIL FROM must be their own address (through the
+// relay: the client is the organisation's server, checked by the relay face, and MAIL FROM must be
+// an active member); the message is parsed with the bounds of crypto::policy::kMimeParse and then
+// validated by Mailbox::Send like a web send. Header values come out of the parser free of control
+// characters, so an encoded word cannot inject a header. The relayed copy is the member's bytes
+// with Bcc fields removed.
 #pragma once
 
 #include <cstdint>
@@ -53,7 +57,8 @@ namespace sealpost::app {
 
 namespace internal {
 class MessageSpool;
-}
+class SubmissionSender;
+}  // namespace internal
 
 // `[smtp.submission] policy`: which submitted messages go out securely.
 enum class SubmissionPolicy {
@@ -116,7 +121,9 @@ class MailSubmission final {
   // domain compared case-insensitively, the local part as stored).
   Status CheckSender(const AuthContext& ctx, std::string_view mail_from) const;
 
-  Result<std::unique_ptr<SubmittedMessage>> BeginMessage() const;
+  // `max_bytes`: a listener's own limit instead of the configured one (capped the same way).
+  Result<std::unique_ptr<SubmittedMessage>> BeginMessage(
+      std::optional<uint64_t> max_bytes = std::nullopt) const;
 
   // Sends or relays the message (see the top of the file). Errors: PermissionDenied (sender),
   // InvalidArgument (a message that cannot be read or sent; shown to the client where the text
@@ -125,10 +132,22 @@ class MailSubmission final {
   Result<SubmissionOutcome> Submit(const AuthContext& ctx, const SubmissionEnvelope& envelope,
                                    SubmittedMessage& message) const;
 
+  // Mail the organisation's server hands to the relay face (smtp/relay_face.h): the same policy,
+  // tag, Bcc split, generated codes and relaying unchanged as Submit, for the member the envelope
+  // sender names — PermissionDenied unless an active member — and sealed by the platform's
+  // gateway on their behalf (app/gateway_author.h). In-Reply-To is not followed (the gateway
+  // cannot check that the member may read the message it names). Errors as Submit's.
+  Result<SubmissionOutcome> SubmitFromRelay(const SubmissionEnvelope& envelope,
+                                            SubmittedMessage& message) const;
+
   uint64_t max_message_bytes() const { return config_.max_message_bytes; }
 
  private:
   MailSubmission(const Services& services, SubmissionConfig config, ContentRules rules);
+  // Everything after the sender is known: parse, policy, then queue or send.
+  Result<SubmissionOutcome> Deliver(internal::SubmissionSender& sender,
+                                    const SubmissionEnvelope& envelope,
+                                    SubmittedMessage& message) const;
 
   const Services& s_;
   SubmissionConfig config_;

@@ -491,15 +491,17 @@ int Serve(const Config& config) {
     };
   }
   // The relay face (smtp/relay_face.h): the organisation's mail server; [smtp.relay]
-  // client_networks / client_certificates say who it is.
+  // client_networks / client_certificates say who it is. Its mail takes the submission's way
+  // ([smtp_policy]: sent securely, sealed by the gateway for the member, or relayed unchanged).
   if (const auto relay = config.smtp.listeners.find("relay");
       relay != config.smtp.listeners.end()) {
-    smtp_faces["relay"] = [&services,
+    smtp_faces["relay"] = [&services, &mail_submission,
                            listener = relay->second]() -> Result<std::shared_ptr<smtp::Face>> {
       SP_ASSIGN_OR_RETURN(
           std::unique_ptr<smtp::Face> face,
-          smtp::MakeRelayFace(services, {listener.client_networks, listener.client_certificates,
-                                         app::SendEverythingSecurely}));
+          smtp::MakeRelayFace(services, **mail_submission,
+                              {listener.client_networks, listener.client_certificates,
+                               listener.max_message_bytes}));
       return std::shared_ptr<smtp::Face>(std::move(face));
     };
   }

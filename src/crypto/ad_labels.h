@@ -71,6 +71,9 @@ inline constexpr std::string_view kAdMasterWrap = "sealpost/master-wrap/v1";
 // A message being received over SMTP, spooled to a temporary file under a key held only in
 // memory (app/internal/message_spool.h). Parts: the spool file's random name.
 inline constexpr std::string_view kAdSmtpSpool = "sealpost/smtp-spool/v1";
+// An attachment's upload key blob made by the relay gateway for one send, under a key held only
+// in memory (app/gateway_author.h). Parts: upload id.
+inline constexpr std::string_view kAdGatewayUpload = "sealpost/gateway-upload/v1";
 
 // --- Master-key purposes: the part after kAdMasterWrap. -------------------------------------
 // Those ending in '/' are followed by the owning record's id.
@@ -105,7 +108,7 @@ inline constexpr std::string_view kMasterPurposePkiEvidenceSigner = "pki-evidenc
 inline constexpr std::string_view kMasterPurposePkiTsa = "pki-tsa";
 
 // Every label and purpose above, for tests and documentation.
-inline constexpr std::array<std::string_view, 16> kAllAdLabels = {kAdUmk,
+inline constexpr std::array<std::string_view, 17> kAllAdLabels = {kAdUmk,
                                                                   kAdMemberKeys,
                                                                   kAdMemberSmimeKey,
                                                                   kAdMemberOpenPgpKey,
@@ -120,7 +123,8 @@ inline constexpr std::array<std::string_view, 16> kAllAdLabels = {kAdUmk,
                                                                   kAdPickupShareKey,
                                                                   kAdBlob,
                                                                   kAdMasterWrap,
-                                                                  kAdSmtpSpool};
+                                                                  kAdSmtpSpool,
+                                                                  kAdGatewayUpload};
 inline constexpr std::array<std::string_view, 12> kAllMasterPurposes = {
     kMasterPurposeTotp,         kMasterPurposeOutboundMail,      kMasterPurposeSecureCopy,
     kMasterPurposeGuestSeal,    kMasterPurposeAuditSigning,      kMasterPurposePkiRootCa,

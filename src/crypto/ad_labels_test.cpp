@@ -23,6 +23,7 @@ TEST(AdLabelsTest, BytesAreTheStoredOnes) {
   EXPECT_EQ(kAdPickupUpload, "sealpost/pickup-upload/v1");
   EXPECT_EQ(kAdBlob, "sealpost/blob/v1");
   EXPECT_EQ(kAdMasterWrap, "sealpost/master-wrap/v1");
+  EXPECT_EQ(kAdGatewayUpload, "sealpost/gateway-upload/v1");
   EXPECT_EQ(kMasterPurposeTotp, "totp/");
   EXPECT_EQ(kMasterPurposeOutboundMail, "outbound-mail/");
   EXPECT_EQ(kMasterPurposeGuestSeal, "guest-seal");

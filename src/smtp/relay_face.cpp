@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
-#include "crypto/secret_bytes.h"
+#include "app/gateway_author.h"
+#include "core/address.h"
+#include "smtp/submission_face.h"
 
 namespace sealpost::smtp {
 namespace {
@@ -61,52 +64,41 @@ Reply Refuse(int code, std::string enhanced, std::string text) {
 
 class RelayMessageSink final : public MessageSink {
  public:
-  RelayMessageSink(const app::Services& s, const app::GatewayPolicy& policy, std::string from,
-                   std::vector<std::string> recipients)
-      : s_(s), policy_(policy), from_(std::move(from)), recipients_(std::move(recipients)) {}
-  ~RelayMessageSink() override { crypto::WipeString(bytes_); }
+  RelayMessageSink(const app::MailSubmission& submission, app::SubmissionEnvelope envelope,
+                   std::unique_ptr<app::SubmittedMessage> message)
+      : submission_(submission), envelope_(std::move(envelope)), message_(std::move(message)) {}
 
-  Status Append(std::string_view bytes) override {
-    bytes_.append(bytes);
-    return Status::Ok();
-  }
+  Status Append(std::string_view bytes) override { return message_->Append(bytes); }
 
   Reply Commit() override {
-    // MERGE HOOK: the organisation's policy (submission face's rules) decides here.
-    if (policy_ && policy_(bytes_) == app::GatewayRoute::kRelayUnchanged) {
-      return Refuse(451, "4.3.0", "relaying unchanged is not available on this listener yet");
-    }
-    auto sent = app::SendThroughGateway(s_, {from_, recipients_, bytes_});
-    if (sent.ok()) return Reply::Ok("Ok: sealed as " + sent->str());
-    const Status& st = sent.status();
-    switch (st.code()) {
-      case ErrorCode::kPermissionDenied:
+    auto outcome = submission_.SubmitFromRelay(envelope_, *message_);
+    message_.reset();  // the spool goes now, whatever the outcome
+    if (!outcome.ok()) {
+      const Status& st = outcome.status();
+      spdlog::warn("relay: message from {} refused: {}", envelope_.mail_from, st.ToString());
+      // The member may have been disabled since MAIL FROM.
+      if (st.code() == ErrorCode::kPermissionDenied) {
         return Refuse(550, "5.7.1", "the sender is not a member");
-      case ErrorCode::kTooLarge:
-        return Refuse(552, "5.3.4", "the message is too large or too complex");
-      case ErrorCode::kInvalidArgument:
-        // Texts written for the client (a recipient, a missing MUC); others stay in the log.
-        spdlog::info("relay: message from {} refused: {}", from_, st.message());
-        return Refuse(554, "5.6.0",
-                      st.client_text().empty() ? std::string("the message cannot be sent")
-                                               : std::string(st.client_text()));
-      default:
-        spdlog::error("relay: message from {} not stored: {}", from_, st.ToString());
-        return Refuse(451, "4.3.0", "the message could not be stored; try again later");
+      }
+      return ReplyForStatus(st);
     }
+    if (outcome->kind == app::SubmissionOutcome::Kind::kRelayed) {
+      return Reply::Ok("Ok: queued for the relay (not marked for secure delivery)");
+    }
+    return Reply::Ok("Ok: sealed as " + outcome->message_id->str());
   }
 
  private:
-  const app::Services& s_;
-  const app::GatewayPolicy& policy_;
-  std::string from_;
-  std::vector<std::string> recipients_;
-  std::string bytes_;
+  const app::MailSubmission& submission_;
+  const app::SubmissionEnvelope envelope_;
+  std::unique_ptr<app::SubmittedMessage> message_;
 };
 
 class RelaySession final : public Session {
  public:
-  RelaySession(const app::Services& s, const app::GatewayPolicy& policy) : s_(s), policy_(policy) {}
+  RelaySession(const app::Services& s, const app::MailSubmission& submission,
+               std::optional<uint64_t> max_bytes)
+      : s_(s), submission_(submission), max_bytes_(max_bytes) {}
 
   Reply Authenticate(std::string_view, std::string_view, std::string_view,
                      const crypto::SecretString&) override {
@@ -123,42 +115,51 @@ class RelaySession final : public Session {
       return Refuse(451, "4.3.0", "temporary failure; try again later");
     }
     if (!*member) return Refuse(550, "5.7.1", "the sender is not a member of a served domain");
-    from_ = std::string(reverse_path);
-    recipients_.clear();
+    envelope_.mail_from = std::string(reverse_path);
+    envelope_.recipients.clear();
     return {250, "2.1.0", "sender ok"};
   }
 
   Reply RcptTo(std::string_view forward_path) override {
-    if (from_.empty()) return Refuse(503, "5.5.1", "MAIL FROM first");
-    recipients_.emplace_back(forward_path);
+    if (envelope_.mail_from.empty()) return Refuse(503, "5.5.1", "MAIL FROM first");
+    if (!EmailAddress::Parse(forward_path).ok()) {
+      return Refuse(501, "5.1.3", "bad recipient address syntax");
+    }
+    envelope_.recipients.emplace_back(forward_path);
     return {250, "2.1.5", "recipient ok"};
   }
 
   std::variant<std::unique_ptr<MessageSink>, Reply> BeginMessage() override {
-    if (from_.empty() || recipients_.empty()) return Refuse(503, "5.5.1", "no valid recipients");
-    return std::make_unique<RelayMessageSink>(s_, policy_, from_, recipients_);
+    if (envelope_.mail_from.empty() || envelope_.recipients.empty()) {
+      return Refuse(503, "5.5.1", "no valid recipients");
+    }
+    auto message = submission_.BeginMessage(max_bytes_);
+    if (!message.ok()) {
+      spdlog::error("relay: cannot spool: {}", message.status().ToString());
+      return ReplyForStatus(message.status());
+    }
+    return std::unique_ptr<MessageSink>(
+        std::make_unique<RelayMessageSink>(submission_, envelope_, std::move(*message)));
   }
 
-  void Reset() override {
-    from_.clear();
-    recipients_.clear();
-  }
+  void Reset() override { envelope_ = {}; }
 
  private:
   const app::Services& s_;
-  const app::GatewayPolicy& policy_;
-  std::string from_;
-  std::vector<std::string> recipients_;
+  const app::MailSubmission& submission_;
+  const std::optional<uint64_t> max_bytes_;
+  app::SubmissionEnvelope envelope_;
 };
 
 class RelayFace final : public Face {
  public:
-  RelayFace(const app::Services& s, ClientNetworks networks, std::set<std::string> certificates,
-            app::GatewayPolicy policy)
+  RelayFace(const app::Services& s, const app::MailSubmission& submission, ClientNetworks networks,
+            std::set<std::string> certificates, std::optional<uint64_t> max_bytes)
       : s_(s),
+        submission_(submission),
         networks_(std::move(networks)),
         certificates_(std::move(certificates)),
-        policy_(std::move(policy)) {}
+        max_bytes_(max_bytes) {}
 
   std::variant<std::unique_ptr<Session>, Reply> Open(const Peer& peer) override {
     const bool by_network = networks_.Contains(peer.address);
@@ -170,14 +171,15 @@ class RelayFace final : public Face {
                    peer.address);
       return Refuse(554, "5.7.1", "this listener relays only for the organisation's mail server");
     }
-    return std::make_unique<RelaySession>(s_, policy_);
+    return std::make_unique<RelaySession>(s_, submission_, max_bytes_);
   }
 
  private:
   const app::Services s_;
+  const app::MailSubmission& submission_;
   const ClientNetworks networks_;
   const std::set<std::string> certificates_;
-  const app::GatewayPolicy policy_;
+  const std::optional<uint64_t> max_bytes_;
 };
 
 }  // namespace
@@ -227,6 +229,7 @@ bool ClientNetworks::Contains(std::string_view address) const {
 }
 
 Result<std::unique_ptr<Face>> MakeRelayFace(const app::Services& services,
+                                            const app::MailSubmission& submission,
                                             RelayFaceOptions options) {
   SP_ASSIGN_OR_RETURN(ClientNetworks networks, ClientNetworks::Parse(options.client_networks));
   std::set<std::string> certificates;
@@ -240,9 +243,10 @@ Result<std::unique_ptr<Face>> MakeRelayFace(const app::Services& services,
   if (networks.empty() && certificates.empty()) {
     return InvalidArgument("the relay needs client_networks or client_certificates");
   }
-  if (!options.policy) options.policy = app::SendEverythingSecurely;
+  std::optional<uint64_t> max_bytes;
+  if (options.max_message_bytes > 0) max_bytes = options.max_message_bytes;
   return std::unique_ptr<Face>(std::make_unique<RelayFace>(
-      services, std::move(networks), std::move(certificates), std::move(options.policy)));
+      services, submission, std::move(networks), std::move(certificates), max_bytes));
 }
 
 }  // namespace sealpost::smtp

@@ -6,23 +6,24 @@
 // client certificate's SHA-256 is configured — either suffices; anyone else gets 554 5.7.1 at
 // connect (Face::Open). There is no AUTH here (502): the client is the server, not a member.
 // MAIL FROM must be an active member (550 5.7.1 otherwise, the null sender too: a bounce is not
-// a member's mail). Each message is handed to app::SendThroughGateway, sealed by the
-// platform's gateway key on behalf of that member (app/gateway_author.h); 250 means it is
-// stored durably (the send transaction committed).
+// a member's mail).
 //
-// Policy: the organisation's rules (all / subject tag / content rules, the submission face's)
-// decide per message whether it goes securely or is relayed unchanged. That is
-// RelayFaceOptions::policy — MERGE HOOK: app::SendEverythingSecurely until the submission
-// branch's rule functions are joined; a message the policy routes to kRelayUnchanged gets
-// 451 4.3.0 until relaying onward is wired.
+// Policy: each message goes through app::MailSubmission::SubmitFromRelay, the submission face's
+// flow: the organisation's [smtp_policy] (all / subject tag / content rules) decides whether it
+// is sent securely — sealed by the platform's gateway key on behalf of the member
+// (app/gateway_author.h), the tag taken out of the subject, attachments carried, Bcc recipients
+// given their own message — or relayed onward unchanged through the configured relay (the
+// durable outbound queue, Bcc fields removed). 250 means it is durable either way (stored, or
+// queued); any other reply means nothing of it was kept (save a Bcc recipient's own message sent
+// before a later one failed: a retry duplicates it, nothing is lost). The bytes are spooled
+// encrypted as they arrive (app/internal/message_spool.h), so memory stays bounded.
 //
 // Thread-safety: the face is shared by every session (const after construction); a Session is
 // used by one thread at a time (smtp/face.h).
 //
 // SECURITY: Peer comes from the socket and the TLS handshake; everything else from the client
 // (which passed the network or certificate check, so it is trusted to speak for members, not to
-// send well-formed mail). The message is held in memory up to the server's size limit and wiped
-// when the session lets go of it.
+// send well-formed mail).
 #pragma once
 
 #include <array>
@@ -31,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "app/gateway_author.h"
+#include "app/mail_submission.h"
 #include "app/services.h"
 #include "core/status.h"
 #include "smtp/face.h"
@@ -60,12 +61,14 @@ struct RelayFaceOptions {
   std::vector<std::string> client_networks;
   // SHA-256 of each allowed client certificate's DER, hex (upper or lower case, ':' allowed).
   std::vector<std::string> client_certificates;
-  app::GatewayPolicy policy = app::SendEverythingSecurely;  // MERGE HOOK (see above)
+  // The largest message; 0 for the submission's configured limit.
+  uint64_t max_message_bytes = 0;
 };
 
 // InvalidArgument for a malformed network or fingerprint, or when neither list has an entry
-// (a relay open to nobody is a configuration mistake).
+// (a relay open to nobody is a configuration mistake). `submission` must outlive the face.
 Result<std::unique_ptr<Face>> MakeRelayFace(const app::Services& services,
+                                            const app::MailSubmission& submission,
                                             RelayFaceOptions options);
 
 }  // namespace sealpost::smtp

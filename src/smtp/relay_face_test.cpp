@@ -2,11 +2,16 @@
 // networks, IPv4 and IPv6, and client certificates), who may send (members only), and a
 // message from the organisation's server read back by its recipient and by its sender with the
 // gateway's seal shown as such and verifying — and a seal made with a key one byte off shown
-// broken.
+// broken. The organisation's policy is the submission's (app/mail_submission.h): untagged mail
+// relayed unchanged under "tag", the tag removed from a secure message's subject, attachments
+// carried, Bcc recipients on their own, guests' generated codes in the member's inbox.
 #include "smtp/relay_face.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -17,7 +22,9 @@
 namespace sealpost::smtp {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 const std::string kCertA(64, 'a');
@@ -64,9 +71,53 @@ class RelayFaceTest : public app::AppTest {
   void SetUp() override {
     alice_totp_ = Enrol("alice@example.org");
     bob_totp_ = Enrol("bob@example.org");
-    auto face = MakeRelayFace(services_, {{"192.0.2.0/24", "2001:db8::/32"}, {kCertA}});
+    Configure({});
+  }
+
+  // The organisation's policy, and a face that applies it.
+  void Configure(app::SubmissionConfig config) {
+    config.spool_directory = SpoolDir();
+    auto made = app::MailSubmission::Create(services_, std::move(config));
+    ASSERT_THAT(made.status(), IsOk());
+    submission_ = std::move(*made);
+    auto face =
+        MakeRelayFace(services_, *submission_, {{"192.0.2.0/24", "2001:db8::/32"}, {kCertA}});
     ASSERT_TRUE(face.ok()) << face.status().message();
     face_ = std::move(*face);
+  }
+
+  std::string SpoolDir() const { return dir_.path() + "/spool"; }
+  size_t SpoolFiles() const {
+    if (!std::filesystem::exists(SpoolDir())) return 0;
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(SpoolDir())) ++n;
+    return n;
+  }
+
+  std::vector<app::ListedMessage> Inbox(const app::AuthContext& who) {
+    auto page = app::Mailbox(services_).List(who, store::Folder::kInbox, "", 100);
+    EXPECT_THAT(page.status(), IsOk());
+    return page.ok() ? page->items : std::vector<app::ListedMessage>{};
+  }
+
+  std::string Attachment(const app::AuthContext& who, const std::string& id, int index) {
+    auto download = app::Mailbox(services_).OpenAttachment(who, id, index);
+    EXPECT_THAT(download.status(), IsOk());
+    if (!download.ok()) return "";
+    std::string out;
+    std::vector<uint8_t> buf(65536);
+    while (true) {
+      auto n = download->reader->Read(buf);
+      EXPECT_THAT(n.status(), IsOk());
+      if (!n.ok() || *n == 0) break;
+      out.append(reinterpret_cast<const char*>(buf.data()), *n);
+    }
+    return out;
+  }
+
+  static std::string IdOf(const Reply& r) {
+    const std::string prefix = "Ok: sealed as ";
+    return r.text.rfind(prefix, 0) == 0 ? r.text.substr(prefix.size()) : "";
   }
 
   std::unique_ptr<Session> OpenFrom(const std::string& address, const std::string& cert = "") {
@@ -106,6 +157,7 @@ class RelayFaceTest : public app::AppTest {
            text + "\r\n";
   }
 
+  std::unique_ptr<app::MailSubmission> submission_;
   std::unique_ptr<Face> face_;
   Reply refused_;
   std::string alice_totp_;
@@ -130,11 +182,13 @@ TEST_F(RelayFaceTest, OnlyTheOrganisationsServerMayConnect) {
   EXPECT_EQ(OpenFrom("198.51.100.1", "b" + kCertA.substr(1)), nullptr);
   EXPECT_EQ(refused_.code, 554);
 
-  EXPECT_EQ(MakeRelayFace(services_, {}).status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(MakeRelayFace(services_, {{"10.0.0.1/8"}, {}}).status().code(),
+  EXPECT_EQ(MakeRelayFace(services_, *submission_, {}).status().code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(MakeRelayFace(services_, {{}, {"abc"}}).status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_TRUE(MakeRelayFace(services_, {{}, {colons}}).ok());
+  EXPECT_EQ(MakeRelayFace(services_, *submission_, {{"10.0.0.1/8"}, {}}).status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(MakeRelayFace(services_, *submission_, {{}, {"abc"}}).status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(MakeRelayFace(services_, *submission_, {{}, {colons}}).ok());
 }
 
 TEST_F(RelayFaceTest, OnlyMembersMaySend) {
@@ -151,6 +205,7 @@ TEST_F(RelayFaceTest, OnlyMembersMaySend) {
           .code,
       502);
   EXPECT_EQ(session->MailFrom("Alice@Example.org", {}).code, 250);
+  EXPECT_EQ(session->RcptTo("not an address").code, 501);
   EXPECT_EQ(session->RcptTo("bob@example.org").code, 250);
   session->Reset();
   auto begun = session->BeginMessage();
@@ -255,24 +310,159 @@ TEST_F(RelayFaceTest, AGatewaySealMadeWithAKeyOneByteOffIsBroken) {
 TEST_F(RelayFaceTest, AMessageThatCannotBeSentIsRefusedAndNothingIsKept) {
   auto session = OpenFrom("192.0.2.25");
   ASSERT_NE(session, nullptr);
-  // A guest without a MUC: nothing could give them one here.
-  Reply r = Relay(*session, "alice@example.org", {"guest@elsewhere.example"}, Mime("s", "t"));
+  Reply r = Relay(*session, "alice@example.org", {"bob@example.org"}, std::string(20, '\0'));
   EXPECT_EQ(r.code, 554);
-  EXPECT_THAT(r.text, HasSubstr("guest@elsewhere.example"));
-  // The policy hook routes a message elsewhere: refused for now (451), not sealed.
-  RelayFaceOptions options{
-      {"192.0.2.0/24"}, {}, [](std::string_view) { return app::GatewayRoute::kRelayUnchanged; }};
-  auto face = MakeRelayFace(services_, options);
-  ASSERT_TRUE(face.ok());
-  auto opened = (*face)->Open({"192.0.2.1", 1, false, ""});
-  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Session>>(opened));
-  r = Relay(*std::get<std::unique_ptr<Session>>(opened), "alice@example.org", {"bob@example.org"},
-            Mime("s", "t"));
+  EXPECT_EQ(r.text, "the message is not a MIME message Sealpost can read");
+  // The store fails: a temporary failure, nothing stored, no spool left.
+  const size_t blobs_before = BlobFiles();
+  faults_.FailWrites(Unavailable("injected"));
+  r = Relay(*session, "alice@example.org", {"bob@example.org"}, Mime("s", "t"));
+  faults_.StopFailing();
   EXPECT_EQ(r.code, 451);
+  EXPECT_EQ(r.enhanced, "4.3.0");
+  // A message over the listener's limit stops while streaming.
+  auto small = MakeRelayFace(services_, *submission_, {{"192.0.2.0/24"}, {}, 100});
+  ASSERT_TRUE(small.ok());
+  auto opened = (*small)->Open({"192.0.2.1", 1, false, ""});
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Session>>(opened));
+  auto& big_session = *std::get<std::unique_ptr<Session>>(opened);
+  ASSERT_EQ(big_session.MailFrom("alice@example.org", {}).code, 250);
+  ASSERT_EQ(big_session.RcptTo("bob@example.org").code, 250);
+  auto begun = big_session.BeginMessage();
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<MessageSink>>(begun));
+  EXPECT_EQ(std::get<std::unique_ptr<MessageSink>>(begun)
+                ->Append(Mime("s", std::string(200, 'x')))
+                .code(),
+            ErrorCode::kTooLarge);
+  std::get<std::unique_ptr<MessageSink>>(begun).reset();
+
   const app::AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
-  auto inbox = app::Mailbox(services_).List(bob, store::Folder::kInbox, "", 10);
-  ASSERT_THAT(inbox.status(), IsOk());
-  EXPECT_TRUE(inbox->items.empty());
+  EXPECT_TRUE(Inbox(bob).empty());
+  EXPECT_EQ(BlobFiles(), blobs_before);
+  EXPECT_EQ(SpoolFiles(), 0u);
+}
+
+TEST_F(RelayFaceTest, TagPolicyRelaysUntaggedMailUnchangedAndSealsTaggedMail) {
+  app::SubmissionConfig config;
+  config.policy = app::SubmissionPolicy::kTag;
+  Configure(config);
+  DeliverQueuedMail();
+  mailer_.sent.clear();  // the enrolments' mail
+  auto session = OpenFrom("192.0.2.25");
+  ASSERT_NE(session, nullptr);
+  const std::string plain =
+      "From: alice@example.org\r\nTo: partner@outside.example\r\nBcc: hidden@outside.example\r\n"
+      "Subject: Lunch\r\n\r\nNoon?\r\n";
+  Reply r = Relay(*session, "alice@example.org",
+                  {"partner@outside.example", "hidden@outside.example"}, plain);
+  ASSERT_EQ(r.code, 250) << r.text;
+  EXPECT_THAT(r.text, HasSubstr("queued for the relay"));
+  DeliverQueuedMail();
+  ASSERT_EQ(mailer_.sent.size(), 2u);
+  std::set<std::string> to;
+  for (const auto& mail : mailer_.sent) {
+    EXPECT_EQ(mail.raw,
+              "From: alice@example.org\r\nTo: partner@outside.example\r\nSubject: Lunch\r\n\r\n"
+              "Noon?\r\n");
+    to.insert(mail.to.str());
+  }
+  EXPECT_EQ(to, (std::set<std::string>{"hidden@outside.example", "partner@outside.example"}));
+  const app::AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  EXPECT_TRUE(Inbox(bob).empty());
+
+  r = Relay(*session, "alice@example.org", {"bob@example.org"}, Mime("[Secure] Salary", "Numbers"));
+  ASSERT_EQ(r.code, 250) << r.text;
+  auto view = app::Mailbox(services_).Read(bob, IdOf(r));
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->header.subject, "Salary");
+  EXPECT_EQ(view->header.seal_kind, app::SealKind::kGatewayOnBehalf);
+  EXPECT_EQ(view->header.seal, app::SealState::kValid);
+}
+
+TEST_F(RelayFaceTest, AttachmentsArriveAsAttachmentsOfTheSealedMessage) {
+  const std::string message =
+      "From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: Contract\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe contract is attached.\r\n"
+      "--b\r\nContent-Type: application/pdf; name=\"contract.pdf\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n"
+      "Content-Disposition: attachment; filename=\"contract.pdf\"\r\n\r\nJVBERi0xLjQK\r\n"
+      "--b--\r\n";
+  auto session = OpenFrom("192.0.2.25");
+  ASSERT_NE(session, nullptr);
+  const Reply r = Relay(*session, "alice@example.org", {"bob@example.org"}, message);
+  ASSERT_EQ(r.code, 250) << r.text;
+  const std::string id = IdOf(r);
+  const app::AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  auto view = app::Mailbox(services_).Read(bob, id);
+  ASSERT_THAT(view.status(), IsOk());
+  EXPECT_EQ(view->header.seal_kind, app::SealKind::kGatewayOnBehalf);
+  EXPECT_EQ(view->header.seal, app::SealState::kValid);
+  EXPECT_THAT(view->body.text, HasSubstr("The contract is attached."));
+  ASSERT_EQ(view->attachments.size(), 1u);
+  EXPECT_EQ(view->attachments[0].name, "contract.pdf");
+  EXPECT_EQ(view->attachments[0].content_type, "application/pdf");
+  EXPECT_EQ(Attachment(bob, id, 0), "%PDF-1.4\n");
+  // Alice opens it in Sent as well.
+  const app::AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  EXPECT_EQ(Attachment(alice, id, 0), "%PDF-1.4\n");
+  EXPECT_EQ(SpoolFiles(), 0u);
+}
+
+TEST_F(RelayFaceTest, BccRecipientsGetTheirOwnMessage) {
+  const std::string carol_totp = Enrol("carol@example.org");
+  auto session = OpenFrom("192.0.2.25");
+  ASSERT_NE(session, nullptr);
+  const Reply r = Relay(*session, "alice@example.org", {"bob@example.org", "carol@example.org"},
+                        "From: alice@example.org\r\nTo: bob@example.org\r\n"
+                        "Bcc: carol@example.org\r\nSubject: Minutes\r\n\r\nx\r\n");
+  ASSERT_EQ(r.code, 250) << r.text;
+  const app::AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+  const app::AuthContext carol = LoggedIn("carol@example.org", carol_totp);
+  app::Mailbox mailbox(services_);
+  const auto bob_inbox = Inbox(bob);
+  const auto carol_inbox = Inbox(carol);
+  ASSERT_EQ(bob_inbox.size(), 1u);
+  ASSERT_EQ(carol_inbox.size(), 1u);
+  auto to_bob = mailbox.Read(bob, bob_inbox[0].id.str());
+  auto to_carol = mailbox.Read(carol, carol_inbox[0].id.str());
+  ASSERT_THAT(to_bob.status(), IsOk());
+  ASSERT_THAT(to_carol.status(), IsOk());
+  EXPECT_THAT(to_bob->header.to, ElementsAre("bob@example.org"));
+  EXPECT_THAT(to_carol->header.to, ElementsAre("carol@example.org"));
+  EXPECT_EQ(to_carol->header.seal_kind, app::SealKind::kGatewayOnBehalf);
+}
+
+TEST_F(RelayFaceTest, GuestsGetAPickupAndTheirCodesGoToTheMembersInbox) {
+  auto session = OpenFrom("192.0.2.25");
+  ASSERT_NE(session, nullptr);
+  const Reply r = Relay(*session, "alice@example.org", {"guest@elsewhere.example"},
+                        "From: alice@example.org\r\nTo: guest@elsewhere.example\r\n"
+                        "Subject: Loan\r\n\r\nSee the figures.\r\n");
+  ASSERT_EQ(r.code, 250) << r.text;
+  const app::AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  const auto inbox = Inbox(alice);
+  ASSERT_EQ(inbox.size(), 1u);
+  auto notice = app::Mailbox(services_).Read(alice, inbox[0].id.str());
+  ASSERT_THAT(notice.status(), IsOk());
+  EXPECT_EQ(notice->header.subject, "Unlock codes for your message \"Loan\"");
+  EXPECT_EQ(notice->header.seal_kind, app::SealKind::kGatewayOnBehalf);
+  EXPECT_EQ(notice->header.seal, app::SealState::kValid);
+  const size_t at = notice->body.text.find("guest@elsewhere.example: ");
+  ASSERT_NE(at, std::string::npos);
+  const size_t from = at + std::string("guest@elsewhere.example: ").size();
+  const std::string code =
+      notice->body.text.substr(from, notice->body.text.find('\n', from) - from);
+  EXPECT_GE(code.size(), 6u);
+  // The guest's notification (the pickup link) goes out; the code is in no clear e-mail.
+  DeliverQueuedMail();
+  bool notified = false;
+  for (const auto& mail : mailer_.sent) {
+    if (mail.to.str() == "guest@elsewhere.example") notified = true;
+    EXPECT_THAT(mail.text, Not(HasSubstr(code)));
+    EXPECT_THAT(mail.html, Not(HasSubstr(code)));
+  }
+  EXPECT_TRUE(notified);
 }
 
 }  // namespace

@@ -15,6 +15,13 @@
 #   --expired             with --ca: a certificate valid only in January 2020
 #   --accept-domain D     also accept any address at D, into the Maildir mail/D/all (repeatable);
 #                         reject@D and tempfail@D are refused like their example.org namesakes
+#   --relayhost IP:PORT   the organisation's mail server in front of a smarthost: deliver nothing
+#                         here but hand every message (any domain, example.org too) to IP:PORT
+#                         (relayhost = [IP]:PORT, STARTTLS when offered, not verified); clients on
+#                         127.0.0.0/8 may relay. Enables the smtp client transport.
+#   --transport D=IP:PORT an outside server whose route to D is IP:PORT (transport map; D becomes
+#                         a relay domain, no longer delivered here; repeatable). Enables the smtp
+#                         client transport; every other destination outside stays disabled.
 #
 # Everything (config, queue, data, TLS key, delivered mail, log) stays inside DIR; the system's
 # default instance (/etc/postfix/main.cf) is neither configured nor started. Needs root (Postfix
@@ -31,7 +38,8 @@
 # alice@example.org, bob@example.org, reject@example.org, tempfail@example.org,
 # carol@, dave@, erin@ and frank@example.net; and any address at sink.test, all into one Maildir
 # mail/sink.test/all — for benchmarks); it relays nothing and sends nothing anywhere (no smtp
-# client, no local delivery, no bounces leave the box). Recipient policy:
+# client, no local delivery, no bounces leave the box) — unless --relayhost or --transport give
+# it a next hop, which it then reaches with the smtp client (only those hops, only on loopback). Recipient policy:
 #   reject@example.org    -> 554 5.7.1 (access map REJECT)
 #   tempfail@example.org  -> 450 4.7.1 (access map, transient)
 #   anyone else unknown   -> 550 5.1.1 (not in the virtual mailbox table)
@@ -45,7 +53,8 @@ die() {
 
 usage() {
   die "usage: $0 start DIR PORT [--no-tls] [--addr IP] [--cert-name NAME] [--ca CADIR]" \
-    "[--expired] [--accept-domain D]... | stop DIR | make-ca CADIR"
+    "[--expired] [--accept-domain D]... [--relayhost IP:PORT] [--transport D=IP:PORT]..." \
+    "| stop DIR | make-ca CADIR"
 }
 
 POSTFIX=/usr/sbin/postfix
@@ -163,7 +172,7 @@ wait_for_banner() {  # wait_for_banner PORT SECONDS [IP]
 
 cmd_start() {
   local dir=$1 port=$2 tls_level=may addr=127.0.0.1 cert_name=localhost ca_dir="" expired=no
-  local accept_domains=() d
+  local accept_domains=() d relayhost="" transports=() t
   shift 2
   while (($#)); do
     case $1 in
@@ -173,6 +182,8 @@ cmd_start() {
       --ca) ca_dir=${2:?}; shift ;;
       --expired) expired=yes ;;
       --accept-domain) accept_domains+=("${2:?}"); shift ;;
+      --relayhost) relayhost=${2:?}; shift ;;
+      --transport) transports+=("${2:?}"); shift ;;
       *) usage ;;
     esac
     shift
@@ -184,6 +195,16 @@ cmd_start() {
     [[ $d =~ ^[a-z0-9.-]+$ ]] || die "bad --accept-domain: $d"
   done
   [[ $expired == no || -n $ca_dir ]] || die "--expired needs --ca"
+  # Next hops only on loopback: a test instance must never reach out.
+  local hop_re='^127\.[0-9]+\.[0-9]+\.[0-9]+:[0-9]{1,5}$'
+  [[ -z $relayhost || $relayhost =~ $hop_re ]] || die "--relayhost must be 127.x.y.z:PORT"
+  local relay_domains=()
+  for t in "${transports[@]}"; do
+    [[ $t =~ ^([a-z0-9.-]+)=(.+)$ && ${BASH_REMATCH[2]} =~ $hop_re ]] \
+      || die "--transport must be DOMAIN=127.x.y.z:PORT: $t"
+    relay_domains+=("${t%%=*}")
+  done
+  [[ -z $relayhost || ${#transports[@]} -eq 0 ]] || die "--relayhost and --transport exclude each other"
   [[ $(id -u) == 0 ]] || die "must run as root (Postfix needs it to drop to the postfix user)"
   ensure_installed
   getent passwd postfix >/dev/null || die "no postfix user"
@@ -214,6 +235,49 @@ cmd_start() {
   make_cert "$dir/tls/other.pem" "$dir/tls/other-key.pem" localhost
   rm -f "$dir/tls/other-key.pem"
 
+  # Which domains are delivered here, and how everything else goes (nowhere, by default).
+  local mailbox_domains="" m
+  for m in example.org example.net sink.test "${accept_domains[@]}"; do
+    [[ -n $relayhost ]] && continue  # the organisation's server delivers nothing itself
+    [[ " ${relay_domains[*]} " == *" $m "* ]] && continue
+    mailbox_domains+="${mailbox_domains:+ }$m"
+  done
+  local routing='# Nothing leaves the box: no relaying, no SMTP client, no local delivery; bounces die here.
+local_transport = error:5.1.1 local delivery is disabled in this test instance
+relay_transport = error:5.7.1 relaying is disabled in this test instance
+default_transport = error:5.7.1 outside delivery is disabled in this test instance
+relay_domains =
+smtpd_relay_restrictions = reject_unauth_destination'
+  local smtp_client=""
+  if [[ -n $relayhost ]]; then
+    routing="# The organisation's mail server: everything goes to the relayhost; loopback clients relay.
+local_transport = error:5.1.1 local delivery is disabled in this test instance
+relayhost = [${relayhost%:*}]:${relayhost##*:}
+relay_transport = smtp
+default_transport = smtp
+relay_domains =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtp_tls_security_level = may
+smtp_tls_loglevel = 1"
+  elif ((${#transports[@]})); then
+    routing="# An outside server: only the transport map's domains leave, to their loopback hop.
+local_transport = error:5.1.1 local delivery is disabled in this test instance
+relay_transport = error:5.7.1 relaying is disabled in this test instance
+default_transport = error:5.7.1 outside delivery is disabled in this test instance
+relay_domains = ${relay_domains[*]}
+transport_maps = hash:$dir/etc/transport
+smtpd_relay_restrictions = reject_unauth_destination
+smtp_tls_security_level = may
+smtp_tls_loglevel = 1"
+  fi
+  [[ -n $relayhost || ${#transports[@]} -gt 0 ]] \
+    && smtp_client="smtp      unix  -       -       n       -       -       smtp"
+  : >"$dir/etc/transport"
+  for t in "${transports[@]}"; do
+    local hop=${t#*=}
+    printf '%s smtp:[%s]:%s\n' "${t%%=*}" "${hop%:*}" "${hop##*:}" >>"$dir/etc/transport"
+  done
+
   local nobody_uid nogroup_gid
   nobody_uid=$(id -u nobody)
   nogroup_gid=$(getent group nogroup | cut -d: -f3)
@@ -239,27 +303,22 @@ mynetworks = 127.0.0.0/8
 smtpd_banner = \$myhostname ESMTP sealpost-test
 biff = no
 
-# example.org and example.net are this instance's final destinations, delivered into Maildirs
-# under $dir/mail. A domain belongs to exactly one address class, so they are virtual mailbox
+# example.org and example.net are this instance's final destinations (unless --relayhost or
+# --transport route them elsewhere), delivered into Maildirs under $dir/mail. A domain belongs to exactly one address class, so they are virtual mailbox
 # domains rather than mydestination (which would need Unix accounts for local(8)).
 mydestination =
 local_recipient_maps =
 alias_maps =
 alias_database =
-virtual_mailbox_domains = example.org example.net sink.test ${accept_domains[*]}
+virtual_mailbox_domains = $mailbox_domains
 virtual_mailbox_base = $dir/mail
 virtual_mailbox_maps = hash:$dir/etc/vmailbox
 virtual_uid_maps = static:$nobody_uid
 virtual_gid_maps = static:$nogroup_gid
 
-# Nothing leaves the box: no relaying, no SMTP client, no local delivery; bounces die here.
-local_transport = error:5.1.1 local delivery is disabled in this test instance
-relay_transport = error:5.7.1 relaying is disabled in this test instance
-default_transport = error:5.7.1 outside delivery is disabled in this test instance
-relay_domains =
+$routing
 notify_classes =
 delay_warning_time = 0
-smtpd_relay_restrictions = reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access hash:$dir/etc/recipient_access
 smtpd_sasl_auth_enable = no
 
@@ -272,6 +331,7 @@ EOF
 
   # Only one network listener: smtpd on 127.0.0.1:PORT. Everything else is a local socket or
   # FIFO inside the queue directory. No chroot (the queue directory is not prepared for one).
+  # The smtp client only with --relayhost or --transport (its hops are checked to be loopback).
   cat >"$dir/etc/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command + args
 $addr:$port inet n  -       n       -       -       smtpd
@@ -294,6 +354,7 @@ virtual   unix  -       n       n       -       -       virtual
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+$smtp_client
 EOF
 
   cat >"$dir/etc/vmailbox" <<EOF
@@ -318,6 +379,7 @@ EOF
   done
   $POSTMAP -c "$dir/etc" "hash:$dir/etc/vmailbox"
   $POSTMAP -c "$dir/etc" "hash:$dir/etc/recipient_access"
+  $POSTMAP -c "$dir/etc" "hash:$dir/etc/transport"
 
   if ! $POSTFIX -c "$dir/etc" start >"$dir/start.log" 2>&1; then
     cat "$dir/start.log" >&2
@@ -328,7 +390,8 @@ EOF
     cmd_stop "$dir" || true
     die "postfix started but $addr:$port does not answer with 220"
   fi
-  echo "postfix.sh: instance in $dir listening on $addr:$port (tls=$tls_level)" >&2
+  echo "postfix.sh: instance in $dir listening on $addr:$port (tls=$tls_level)" \
+    "${relayhost:+relayhost=$relayhost}${transports[*]:+transports=${transports[*]}}" >&2
 }
 
 cmd_stop() {
