@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 # Compiler-cache hits keyed on paths relative to the checkout, so every clone shares them.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-metrics bench-notify bench-secure-copies clean deb
+.PHONY: run test test-asan fuzz build build-asan web deps deps-test format check-format bench bench-postgres bench-metrics bench-notify bench-secure-copies bench-smtp clean deb
 
 deps:
 	bash scripts/install-deps.sh run
@@ -90,6 +90,12 @@ bench-notify: deps-test
 bench-secure-copies: deps-test
 	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
 	bash bench/secure_copies.sh build-bench
+
+# smtp-source (20 sessions, 10 KiB) into Sealpost's MX listener, a private Postfix delivering to
+# a Maildir and smtp-sink, in one run (bench/smtp.sh).
+bench-smtp: deps-test
+	$(MAKE) build BUILD_DIR=build-bench CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Release -DSEALPOST_BUILD_TESTS=OFF"
+	bash bench/smtp.sh build-bench
 
 # The Debian package (packaging/build-deb.sh) from the build directory of `make build` and the
 # web UI: binary, UI, hardened systemd unit, default config; written to dist/.

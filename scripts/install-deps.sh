@@ -22,11 +22,12 @@ node_cmds=(node:nodejs npm:npm)
 # default clang) build `make fuzz`; nsd is the private authoritative DNS server of tests/dns/;
 # prometheus brings promtool, which checks the /metrics exposition (it also installs, and on a
 # systemd host starts, a Prometheus server on :9090).
-# lintian checks the Debian package of `make deb` (tests/packaging/).
+# lintian checks the Debian package of `make deb` (tests/packaging/). swaks and msmtp are the
+# mail programs of the SMTP submission tests.
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang libclang-rt-dev
   python3 python3-dkim sqlite3 curl procps chromium postgresql gnupg sq poppler-utils unzip zip nsd lintian
-  prometheus swaks debootstrap
+  prometheus swaks msmtp debootstrap
 )
 
 pkgs=("${build_pkgs[@]}")

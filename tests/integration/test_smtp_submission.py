@@ -1,10 +1,11 @@
-"""The submission face in the real `sealpost serve` (docs/smtp-submission.md), driven by swaks and
-Python's smtplib on both submission listeners (STARTTLS and implicit TLS): a member makes an app
-password through the API, a mail program sends with it, and the message is in the sender's Sent
-folder and the recipient's inbox, sealed with the sender's own key; once the password is revoked
-the same mail program is refused. Refusals: 535 for a wrong password, 530 for MAIL without AUTH,
-553 for MAIL FROM of another member; the server keeps serving. The face and the use case are also
-tested in C++ (src/smtp/submission_face_test.cpp, src/app/mail_submission_test.cpp)."""
+"""The submission face in the real `sealpost serve` (docs/smtp-submission.md), driven by swaks,
+msmtp and Python's smtplib on both submission listeners (STARTTLS and implicit TLS): a member
+makes an app password through the API, a mail program sends with it, and the message is in the
+sender's Sent folder and the recipient's inbox, sealed with the sender's own key; once the
+password is revoked the same mail program is refused. Refusals: 535 for a wrong password, 530
+for MAIL without AUTH, 553 for MAIL FROM of another member; the server keeps serving. The face
+and the use case are also tested in C++ (src/smtp/submission_face_test.cpp,
+src/app/mail_submission_test.cpp)."""
 
 import glob
 import os
@@ -118,6 +119,79 @@ ready_rules = ["iban", "card", "ssn"]
         self.assertNotEqual(run.returncode, 0, run.stdout)
         self.assertIn("535 5.7.8", run.stdout)
         self.assertIsNone(self.find(self.bob, "inbox", second, timeout=2))
+
+    def send_with_msmtp(self, port, starttls, password, marker, user="alice@example.org",
+                        trust_file=None):
+        """msmtp (GnuTLS) as the member's mail program, configured as docs/mail-clients.md says:
+        TLS with the server's own certificate as the only trust anchor (so the certificate and
+        its name are verified), AUTH PLAIN with the app password."""
+        self.assertIsNotNone(shutil.which("msmtp"),
+                             "msmtp is missing (scripts/install-deps.sh test installs it)")
+        config = os.path.join(self.server.tmp, f"msmtprc-{marker}")
+        with open(config, "w") as f:
+            f.write(f"""defaults
+logfile -
+
+account sealpost
+host 127.0.0.1
+port {port}
+tls on
+tls_starttls {"on" if starttls else "off"}
+tls_trust_file {trust_file or os.path.join(self.server.data_dir, "tls", "certificate.pem")}
+auth plain
+user {user}
+password {password}
+from {user}
+domain client.test
+""")
+        os.chmod(config, 0o600)  # msmtp refuses a configuration with a password others can read
+        message = (f"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.org>\r\n"
+                   f"Subject: [secure] msmtp {marker}\r\n\r\nbody {marker}\r\n")
+        return subprocess.run(["msmtp", "-C", config, "-a", "sealpost", "bob@example.org"],
+                              input=message, capture_output=True, text=True, timeout=120)
+
+    def check_sealed_in_inbox(self, marker):
+        received = self.find(self.bob, "inbox", marker)
+        self.assertIsNotNone(received, "the message sent with msmtp is not in bob's inbox")
+        self.assertEqual(received["from"]["email"], "alice@example.org")
+        self.assertEqual(received["seal"]["kind"], "member")
+        self.assertEqual(received["seal"]["status"], "valid")
+        self.assertEqual(received["subject"], f"msmtp {marker}")
+        self.assertIn(f"body {marker}", received["text"])
+
+    def test_msmtp_starttls(self):
+        password = self.app_password(self.alice, "msmtp starttls")["password"]
+        marker = uuid.uuid4().hex
+        run = self.send_with_msmtp(self.submission, True, password, marker)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.check_sealed_in_inbox(marker)
+
+    def test_msmtp_implicit_tls(self):
+        password = self.app_password(self.alice, "msmtp implicit tls")["password"]
+        marker = uuid.uuid4().hex
+        run = self.send_with_msmtp(self.submissions, False, password, marker)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.check_sealed_in_inbox(marker)
+
+    def test_msmtp_checks_the_certificate(self):
+        """Trusting only the system's CAs, msmtp refuses the server's self-signed certificate
+        before it sends the password: the trust file of the tests above is what verifies it."""
+        password = self.app_password(self.alice, "msmtp wrong trust")["password"]
+        marker = uuid.uuid4().hex
+        run = self.send_with_msmtp(self.submissions, False, password, marker,
+                                   trust_file="/etc/ssl/certs/ca-certificates.crt")
+        self.assertNotEqual(run.returncode, 0, run.stdout)
+        self.assertIn("TLS certificate verification failed", run.stdout + run.stderr)
+        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
+
+    def test_msmtp_wrong_app_password_is_refused(self):
+        # Another address than alice's: the log-in throttle counts failures per address.
+        marker = uuid.uuid4().hex
+        run = self.send_with_msmtp(self.submissions, False, "not-the-app-password-0123", marker,
+                                   user="nobody@example.org")
+        self.assertNotEqual(run.returncode, 0, run.stdout)
+        self.assertIn("535", run.stdout + run.stderr)
+        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
 
     def test_unmarked_mail_is_relayed_unchanged(self):
         """Under the "rules" policy a message with no tag and no rule hit goes to the relay as it

@@ -5,6 +5,8 @@
 #   postfix.sh start DIR PORT [OPTION...]  configure and start an instance living only in DIR
 #   postfix.sh stop DIR                    stop it and kill whatever is left of it
 #   postfix.sh make-ca CADIR               a test CA: CADIR/ca.pem (trust this), CADIR/ca-key.pem
+#   postfix.sh install                     only make sure Debian's postfix package is installed
+#                                          (smtp-source and smtp-sink, for load tests)
 #
 # Options of `start` (the direct TLS delivery tests run one instance per certificate case):
 #   --no-tls              do not offer STARTTLS (smtpd_tls_security_level = none)
@@ -441,6 +443,11 @@ case $1 in
   make-ca)
     [[ $# -eq 2 ]] || usage
     cmd_make_ca "$2"
+    ;;
+  install)
+    [[ $# -eq 1 ]] || usage
+    [[ $(id -u) == 0 ]] || die "must run as root to install postfix"
+    ensure_installed
     ;;
   *) usage ;;
 esac
