@@ -482,11 +482,14 @@ int Serve(const Config& config) {
                        std::string_view client) -> Result<app::AuthContext> {
     return app_passwords.Authenticate(email, password, client);
   };
+  // Checked again at each transaction, so a revocation stops a connection already logged in.
+  const smtp::SubmissionLiveness app_password_still_live =
+      [&app_passwords](const app::AuthContext& ctx) { return app_passwords.StillLive(ctx); };
   for (const char* name : {"submission", "submissions"}) {
     const SmtpListenerConfig& listener = config.smtp.listeners.at(name);
     smtp_faces[name] = [&, listener]() -> Result<std::shared_ptr<smtp::Face>> {
       return std::shared_ptr<smtp::Face>(std::make_shared<smtp::SubmissionFace>(
-          **mail_submission, authenticate_app_password,
+          **mail_submission, authenticate_app_password, app_password_still_live,
           smtp::SubmissionFaceOptions{listener.max_recipients, listener.auth_requires_tls}));
     };
   }
