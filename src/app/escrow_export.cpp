@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/inbound_seal.h"
 #include "app/message_codec.h"
 #include "app/portal_author.h"
 #include "audit/audit_log.h"
@@ -131,22 +132,14 @@ Result<OpenedMessage> OpenOne(const crypto::BoxKeyPair& key, blob::BlobStore& bl
   SP_ASSIGN_OR_RETURN(const Bytes verify_bytes, B64(m["sender"], "verify_key"));
   auto verify_key = crypto::VerifyKey::FromBytes(verify_bytes);
   const bool by_portal = sender_id == kPortalSenderId;
-  seal_valid = seal_valid && verify_key.ok() && (by_portal || sender_email == summary.from_email) &&
+  // Mail from outside is sealed on arrival by the inbound gateway (app/inbound_seal.h), which
+  // vouches for what arrived, not for the From: field.
+  const bool from_outside = sender_id == kInboundSenderId;
+  seal_valid = seal_valid && verify_key.ok() &&
+               (by_portal || from_outside || sender_email == summary.from_email) &&
                crypto::Verify(*verify_key, SealStatement(summary).view(), summary.seal).ok();
 
-  SP_ASSIGN_OR_RETURN(EmailAddress from, EmailAddress::Parse(summary.from_email));
-  const std::string domain(from.domain());
-  mime::OutgoingMessage out({summary.from_name, std::move(from)});
-  for (const std::string& to : summary.to) {
-    SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(to));
-    out.to.push_back({"", std::move(address)});
-  }
-  out.subject = summary.subject;
-  out.date = FromUnixMillis(summary.created_ms);
-  out.message_id = id.str() + "@" + domain;
-  out.text_body = body.text;
-  if (!body.html.empty()) out.html_body = body.html;
-
+  std::vector<mime::Attachment> attachments;
   if (!m.contains("attachments") || !m["attachments"].is_array() ||
       m["attachments"].size() != summary.attachments.size()) {
     return InvalidArgument("the attachment list does not match the summary");
@@ -164,16 +157,42 @@ Result<OpenedMessage> OpenOne(const crypto::BoxKeyPair& key, blob::BlobStore& bl
     if (data->size() != meta.size || HexEncode(crypto::Sha256(AsBytes(*data))) != meta.sha256_hex) {
       return Unauthenticated("an attachment does not match its sealed digest");
     }
-    out.attachments.push_back({meta.name, meta.content_type, std::move(*data)});
+    attachments.push_back({meta.name, meta.content_type, std::move(*data)});
   }
+  // Added above the header: how the seal checked out, for whoever reviews the file.
+  std::string note = seal_valid
+                         ? "X-Sealpost-Escrow-Seal: valid; Ed25519 key sha256=" +
+                               HexEncode(crypto::Sha256(verify_bytes))
+                         : std::string(
+                               "X-Sealpost-Escrow-Seal: BROKEN; the content is not shown to be the "
+                               "sender's");
+  if (from_outside) {
+    // The message as it arrived is its first attachment (app/inbound_mail.h), byte for byte:
+    // that is the EML, not one rebuilt from what Sealpost read out of it.
+    if (attachments.empty() || attachments[0].filename != "original.eml" ||
+        attachments[0].content_type != "message/rfc822") {
+      return InvalidArgument("mail from outside without its original message");
+    }
+    std::string original = std::move(attachments[0].data);
+    if (seal_valid) note += "; sealed on arrival by the inbound mail gateway";
+    const bool crlf = original.find("\r\n") != std::string::npos;
+    return OpenedMessage{note + (crlf ? "\r\n" : "\n") + original, seal_valid};
+  }
+
+  SP_ASSIGN_OR_RETURN(EmailAddress from, EmailAddress::Parse(summary.from_email));
+  const std::string domain(from.domain());
+  mime::OutgoingMessage out({summary.from_name, std::move(from)});
+  for (const std::string& to : summary.to) {
+    SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(to));
+    out.to.push_back({"", std::move(address)});
+  }
+  out.subject = summary.subject;
+  out.date = FromUnixMillis(summary.created_ms);
+  out.message_id = id.str() + "@" + domain;
+  out.text_body = body.text;
+  if (!body.html.empty()) out.html_body = body.html;
+  out.attachments = std::move(attachments);
   SP_ASSIGN_OR_RETURN(std::string eml, mime::BuildMessage(out));
-  // Added above the built header: how the seal checked out, for whoever reviews the file.
-  const std::string note =
-      seal_valid ? "X-Sealpost-Escrow-Seal: valid; Ed25519 key sha256=" +
-                       HexEncode(crypto::Sha256(verify_bytes))
-                 : std::string(
-                       "X-Sealpost-Escrow-Seal: BROKEN; the content is not shown to be the "
-                       "sender's");
   return OpenedMessage{note + "\r\n" + eml, seal_valid};
 }
 

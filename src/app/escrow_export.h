@@ -9,8 +9,9 @@
 //
 // OpenEscrowExport runs offline at the organisation with the escrow private key: it opens each
 // wrap, decrypts, checks the sender's seal and writes one .eml per message (mime::BuildMessage,
-// attachments included). A message that does not open (wrong key, altered bytes) gets no .eml and
-// counts as failed; nothing is shown from it.
+// attachments included; for mail from outside, app/inbound_mail.h, the original as it arrived,
+// sealed by the inbound gateway's key). A message that does not open (wrong key, altered bytes)
+// gets no .eml and counts as failed; nothing is shown from it.
 //
 // SECURITY: OpenEscrowExport reads an export that passed through other hands: every file is
 // untrusted (size-bounded, its SHA-256 checked against the manifest, every ciphertext

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/access.h"
+#include "app/escrow.h"
 #include "app/inbound_seal.h"
 #include "app/internal/audit_event.h"
 #include "app/internal/inbound_content.h"
@@ -161,6 +162,7 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     store::MessageRecord message;
     std::vector<store::MailboxEntry> entries;
     std::vector<store::AttachmentRecord> attachments;
+    std::vector<store::EscrowWrapRecord> escrow_wraps;
     std::string recipient;
     std::string sealed_digest;
   };
@@ -216,6 +218,10 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
                                   AsBytes(BodyAd(id, kInboundSenderId)))};
     p.entries.push_back({member.id, id, store::Folder::kInbox,
                          keys::SealDataKeyTo(member_key, data_key), true, now});
+    // Escrow (app/escrow.h): the data key also sealed to the escrow key of the member's domain
+    // when it turned escrow on. Only the member's address counts: the From: field is the
+    // sender's claim and may name any domain.
+    SP_ASSIGN_OR_RETURN(p.escrow_wraps, SealToEscrow(s_.store, id, data_key, {member.email}, now));
     p.attachments = std::move(attachments);
     p.recipient = member.email;
     p.sealed_digest = HexEncode(crypto::Sha256(statement.view()));
@@ -225,6 +231,7 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     for (const Prepared& p : prepared) {
       SP_RETURN_IF_ERROR(tx.messages().CreateMessage(p.message, p.entries, p.attachments));
+      for (const auto& w : p.escrow_wraps) SP_RETURN_IF_ERROR(tx.escrow().PutEscrowWrap(w));
       const nlohmann::json details{{"recipient", p.recipient},
                                    {"client", received.client_address},
                                    {"envelope_from", received.envelope_from},

@@ -13,9 +13,10 @@
 //     for plain mail, the text, HTML and attachments, then stores one message per member
 //     recipient: its data key sealed to that member's X25519 key, the original MIME kept as its
 //     first attachment (original.eml), sealed by the platform's inbound key (app/inbound_seal.h,
-//     SealKind::kInbound) and audited ("message.receive"). It returns only once the store
-//     transaction committed: a success is durable. On any failure nothing is kept (the blobs
-//     written so far are removed) and the caller answers 451.
+//     SealKind::kInbound), also sealed to the escrow key of the member's domain when it has
+//     escrow on (app/escrow.h; the From: domain never counts) and audited ("message.receive").
+//     It returns only once the store transaction committed: a success is durable. On any
+//     failure nothing is kept (the blobs written so far are removed) and the caller answers 451.
 //   S/MIME and OpenPGP mail encrypted to the member stays as it arrived (ciphertext, under the
 //     seal); InboundReader (app/inbound_reader.h) decrypts it when the member opens it.
 //

@@ -8,7 +8,12 @@
 #include <iterator>
 
 #include "app/app_test_fixture.h"
+#include "app/escrow.h"
+#include "app/escrow_export.h"
+#include "app/inbound_seal.h"
 #include "app/mailbox.h"
+#include "blob/raw_blob_store.h"
+#include "core/encoding.h"
 
 namespace sealpost::app {
 namespace {
@@ -54,13 +59,15 @@ class InboundMailTest : public AppTest {
 
   // Receives `mail` for `to` in chunks, as an SMTP session streams it.
   Result<std::vector<MessageId>> Receive(const std::string& mail,
-                                         std::vector<std::string> to = {"bob@example.org"}) {
+                                         std::vector<std::string> to = {"bob@example.org"},
+                                         const InboundMail* through = nullptr) {
+    const InboundMail& inbound = through ? *through : inbound_;
     InboundEnvelope envelope{"192.0.2.10", "mx.outside.example", "alice@outside.example", {}};
     for (const auto& address : to) {
-      SP_ASSIGN_OR_RETURN(UserId id, inbound_.CheckRecipient(address));
+      SP_ASSIGN_OR_RETURN(UserId id, inbound.CheckRecipient(address));
       envelope.recipients.push_back(id);
     }
-    SP_ASSIGN_OR_RETURN(auto message, inbound_.Begin(std::move(envelope)));
+    SP_ASSIGN_OR_RETURN(auto message, inbound.Begin(std::move(envelope)));
     for (size_t at = 0; at < mail.size(); at += 100) {
       SP_RETURN_IF_ERROR(message->Append(std::string_view(mail).substr(at, 100)));
     }
@@ -173,6 +180,69 @@ TEST_F(InboundMailTest, OneCopyPerMemberRecipient) {
   EXPECT_THAT(mailbox.Read(bob, (*ids)[1].str()).status(), StatusIs(ErrorCode::kNotFound));
   // Both originals open (the second is its own blob).
   EXPECT_THAT(mailbox.OpenAttachment(carol, (*ids)[1].str(), 0).status(), IsOk());
+}
+
+// Escrow (app/escrow.h): mail from outside to a member of a domain with escrow on carries the
+// escrow wrap, so the domain's export holds it and the offline open gives back the message as
+// it arrived; the copy of a member of a domain without escrow carries none.
+TEST_F(InboundMailTest, MailToAnEscrowDomainsMemberIsInItsExportAndOpensToTheOriginal) {
+  Enrol("carol@other.net");
+  const AuthContext root = BootstrapAdminSession("root@example.org");
+  const crypto::BoxKeyPair org_key = crypto::BoxKeyPair::Generate();
+  ASSERT_THAT(Escrow(services_)
+                  .SetKey(root, "example.org", Base64Encode(org_key.public_key().bytes()))
+                  .status(),
+              IsOk());
+  const InboundMail both(services_, {"example.org", "other.net"});
+  const std::string mail = PlainMail("bob@example.org, carol@other.net");
+
+  // A failed store keeps no wrap either: it is written in the message's own transaction.
+  ASSERT_THAT(LoadOrCreateInboundSealKey(services_).status(), IsOk());
+  faults_.FailWrites(Unavailable("injected"));
+  EXPECT_FALSE(Receive(mail, {"bob@example.org", "carol@other.net"}, &both).ok());
+  faults_.StopFailing();
+  EXPECT_EQ(*store_->escrow().CountEscrowWraps(), 0);
+
+  auto ids = Receive(mail, {"bob@example.org", "carol@other.net"}, &both);
+  ASSERT_THAT(ids.status(), IsOk());
+  ASSERT_EQ(ids->size(), 2u);
+  const auto bobs_wraps = store_->escrow().ListEscrowWrapsOfMessage((*ids)[0]);
+  ASSERT_THAT(bobs_wraps.status(), IsOk());
+  ASSERT_EQ(bobs_wraps->size(), 1u);
+  EXPECT_EQ((*bobs_wraps)[0].domain, "example.org");
+  EXPECT_TRUE(store_->escrow().ListEscrowWrapsOfMessage((*ids)[1])->empty());  // carol's
+  EXPECT_EQ(*store_->escrow().CountEscrowWraps(), 1);
+
+  auto raw = blob::OpenLocalRawBlobStore(platform::DefaultFilesystem(), dir_.path() + "/blobs");
+  ASSERT_THAT(raw.status(), IsOk());
+  EscrowExportRequest request;
+  request.domain = "example.org";
+  request.out_dir = dir_.path() + "/export";
+  auto exported =
+      ExportEscrow(*store_, **raw, platform::DefaultFilesystem(), request, clock_.Now());
+  ASSERT_THAT(exported.status(), IsOk());
+  EXPECT_EQ(exported->messages, 1);
+  for (const auto& e : std::filesystem::recursive_directory_iterator(request.out_dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes(std::istreambuf_iterator<char>(in), {});
+    EXPECT_EQ(bytes.find(kMarker), std::string::npos) << e.path();
+  }
+
+  const std::string opened_dir = dir_.path() + "/opened";
+  auto opened =
+      OpenEscrowExport(org_key, platform::DefaultFilesystem(), request.out_dir, opened_dir);
+  ASSERT_THAT(opened.status(), IsOk());
+  EXPECT_EQ(opened->opened, 1);
+  EXPECT_EQ(opened->failed, 0);
+  EXPECT_EQ(opened->seal_broken, 0);
+  std::ifstream in(opened_dir + "/" + (*ids)[0].str() + ".eml", std::ios::binary);
+  const std::string eml(std::istreambuf_iterator<char>(in), {});
+  const size_t first_line = eml.find("\r\n");
+  ASSERT_NE(first_line, std::string::npos) << eml;
+  EXPECT_EQ(eml.rfind("X-Sealpost-Escrow-Seal: valid", 0), 0u) << eml.substr(0, first_line);
+  EXPECT_EQ(eml.substr(first_line + 2), mail);  // the original, byte for byte
+  EXPECT_FALSE(std::filesystem::exists(opened_dir + "/" + (*ids)[1].str() + ".eml"));
 }
 
 TEST_F(InboundMailTest, AFailedStoreKeepsNothing) {

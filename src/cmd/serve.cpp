@@ -448,8 +448,8 @@ int Serve(const Config& config) {
   // [smtp]: the SMTP gateway (cmd/smtp_gateway.h, docs/smtp-gateway.md). An enabled listener
   // starts once its face is registered here (listener name → factory); the faces come with
   // their parts of the gateway. Declared after everything a face uses, so it stops first.
-  // inbound (app/inbound_mail.h): the MX of every domain that has members; SPF and DKIM through
-  // the [delivery] DNS resolver.
+  // inbound (app/inbound_mail.h): the MX of the [smtp.inbound] domains (none listed: every
+  // domain that has members); SPF and DKIM through the [delivery] DNS resolver.
   delivery::DnsResolverOptions inbound_dns;
   inbound_dns.resolver = config.delivery_dns_resolver;
   inbound_dns.trust_anchor_file = config.delivery_dns_trust_anchor_file;
@@ -460,7 +460,10 @@ int Serve(const Config& config) {
   app::DeliveryReports delivery_reports(services);
   const auto inbound_listener = config.smtp.listeners.find("inbound");
   const app::InboundMail inbound_mail(
-      services, {}, app::CheckWith(**mail_authenticator),
+      services,
+      inbound_listener == config.smtp.listeners.end() ? std::vector<std::string>{}
+                                                      : inbound_listener->second.domains,
+      app::CheckWith(**mail_authenticator),
       {inbound_listener == config.smtp.listeners.end()
            ? 0
            : std::min<uint64_t>(inbound_listener->second.max_message_bytes,
@@ -482,11 +485,14 @@ int Serve(const Config& config) {
                        std::string_view client) -> Result<app::AuthContext> {
     return app_passwords.Authenticate(email, password, client);
   };
+  // Checked again at each transaction, so a revocation stops a connection already logged in.
+  const smtp::SubmissionLiveness app_password_still_live =
+      [&app_passwords](const app::AuthContext& ctx) { return app_passwords.StillLive(ctx); };
   for (const char* name : {"submission", "submissions"}) {
     const SmtpListenerConfig& listener = config.smtp.listeners.at(name);
     smtp_faces[name] = [&, listener]() -> Result<std::shared_ptr<smtp::Face>> {
       return std::shared_ptr<smtp::Face>(std::make_shared<smtp::SubmissionFace>(
-          **mail_submission, authenticate_app_password,
+          **mail_submission, authenticate_app_password, app_password_still_live,
           smtp::SubmissionFaceOptions{listener.max_recipients, listener.auth_requires_tls}));
     };
   }

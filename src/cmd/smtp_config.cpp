@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/address.h"
+
 namespace sealpost::cmd {
 namespace {
 
@@ -77,6 +79,22 @@ Status GetStrings(const toml::table& t, std::string_view key, const std::string&
   return Status::Ok();
 }
 
+// A mail domain of [smtp.inbound] domains: a domain name as in an address (letters, digits,
+// hyphens, at least two labels), lower-cased in place.
+Status ParseMailDomain(const std::string& where, size_t index, std::string& domain) {
+  auto address = EmailAddress::Parse("postmaster@" + domain);
+  if (!address.ok()) {
+    std::string shown = domain.substr(0, 80);  // printable, so the error stays one line
+    for (char& c : shown) {
+      if (c < ' ' || c > '~') c = '?';
+    }
+    return InvalidArgument(
+        fmt::format("config key {}.domains[{}]: \"{}\" is not a domain name", where, index, shown));
+  }
+  domain = std::string(address->domain());
+  return Status::Ok();
+}
+
 Status ParseListener(const toml::table& t, const std::string& where, SmtpListenerConfig& l) {
   static const std::set<std::string> kKeys = {"enabled",
                                               "address",
@@ -90,7 +108,8 @@ Status ParseListener(const toml::table& t, const std::string& where, SmtpListene
                                               "max_sessions",
                                               "max_sessions_per_address",
                                               "client_networks",
-                                              "client_certificates"};
+                                              "client_certificates",
+                                              "domains"};
   for (const auto& [key, value] : t) {
     if (!kKeys.count(std::string(key.str()))) {
       return InvalidArgument(fmt::format("unknown config key {}.{}", where, key.str()));
@@ -109,6 +128,13 @@ Status ParseListener(const toml::table& t, const std::string& where, SmtpListene
   SP_RETURN_IF_ERROR(GetString(t, "client_ca_file", where, l.client_ca_file));
   SP_RETURN_IF_ERROR(GetStrings(t, "client_networks", where, l.client_networks));
   SP_RETURN_IF_ERROR(GetStrings(t, "client_certificates", where, l.client_certificates));
+  if (t.contains("domains") && where != "smtp.inbound") {
+    return InvalidArgument(fmt::format("config key {}.domains is only for smtp.inbound", where));
+  }
+  SP_RETURN_IF_ERROR(GetStrings(t, "domains", where, l.domains));
+  for (size_t i = 0; i < l.domains.size(); ++i) {
+    SP_RETURN_IF_ERROR(ParseMailDomain(where, i, l.domains[i]));
+  }
   SP_RETURN_IF_ERROR(GetInt(t, "max_message_bytes", where, l.max_message_bytes, 1024));
   SP_RETURN_IF_ERROR(GetInt(t, "max_recipients", where, l.max_recipients, 1));
   SP_RETURN_IF_ERROR(GetInt(t, "max_sessions", where, l.max_sessions, 1));

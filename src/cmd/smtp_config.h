@@ -24,6 +24,8 @@
 //   max_sessions_per_address = 10
 //   client_networks = ["192.0.2.0/24"]   # relay only: who may relay (CIDR, IPv4/IPv6)
 //   client_certificates = []             # relay only: SHA-256 of client certificates (hex)
+//   domains = ["example.org"]            # inbound only: the mail domains Sealpost is MX of;
+//                                        # empty or absent: every domain that has a member
 //
 // Unknown keys and listeners, wrong types and out-of-range values are errors naming the key.
 //
@@ -58,6 +60,9 @@ struct SmtpListenerConfig {
   // by the SHA-256 of their TLS client certificate (hex); checked when the face is made.
   std::vector<std::string> client_networks;
   std::vector<std::string> client_certificates;
+  // inbound only (app/inbound_mail.h): the mail domains Sealpost is the MX of, validated and
+  // lower-cased; empty = every domain that has at least one member.
+  std::vector<std::string> domains;
 };
 
 struct SmtpConfig {

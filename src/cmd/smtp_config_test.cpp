@@ -78,6 +78,29 @@ TEST(SmtpConfig, ReadsTheRelaysClients) {
   EXPECT_FALSE(Parse("[smtp.relay]\nclient_networks = [1]\n").ok());
 }
 
+TEST(SmtpConfig, ReadsTheInboundDomainsLowerCased) {
+  EXPECT_TRUE(Parse("")->smtp.listeners.at("inbound").domains.empty());
+  auto c = Parse("[smtp.inbound]\ndomains = [\"Example.ORG\", \"mail.b-c.example\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->smtp.listeners.at("inbound").domains,
+            (std::vector<std::string>{"example.org", "mail.b-c.example"}));
+  // A bad entry is named in the error.
+  for (const char* bad : {"user@example.org", "localhost", "-a.example", "a..example", "",
+                          "exa mple.org", "example.org."}) {
+    auto refused =
+        Parse(std::string("[smtp.inbound]\ndomains = [\"example.org\", \"") + bad + "\"]\n");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find(std::string("smtp.inbound.domains[1]: \"") + bad +
+                                              "\" is not a domain name"),
+              std::string::npos)
+        << refused.status().message();
+  }
+  // Only the inbound listener has domains; and they are strings.
+  EXPECT_FALSE(Parse("[smtp.relay]\ndomains = [\"example.org\"]\n").ok());
+  EXPECT_FALSE(Parse("[smtp.inbound]\ndomains = \"example.org\"\n").ok());
+  EXPECT_FALSE(Parse("[smtp.inbound]\ndomains = [1]\n").ok());
+}
+
 TEST(SmtpConfig, Refusals) {
   for (const char* bad : {
            "[smtp]\nunknown = 1\n",

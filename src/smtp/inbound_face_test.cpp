@@ -96,6 +96,25 @@ TEST_F(InboundFaceTest, UnknownUserAndRelayAreRefusedAtRcpt) {
   EXPECT_EQ(InboxSize(), 0u);
 }
 
+// [smtp.inbound] domains: a member whose domain is not listed is not served ("relay denied"),
+// though the same member is served when no domains are listed.
+TEST_F(InboundFaceTest, AMembersDomainNotListedIsRefusedAtRcpt) {
+  Enrol("carol@second.example");
+  auto session = OpenSession();
+  ASSERT_EQ(session->MailFrom("alice@outside.example", {}).code, 250);
+  const Reply refused = session->RcptTo("carol@second.example");
+  EXPECT_EQ(refused.code, 550);
+  EXPECT_EQ(refused.enhanced, "5.7.1");
+  EXPECT_EQ(session->RcptTo("bob@example.org").code, 250);
+
+  app::InboundMail every_members_domain(services_, {});
+  InboundFace unlisted(every_members_domain);
+  auto opened = unlisted.Open({"198.51.100.7", 40000, false, ""});
+  auto& other = std::get<std::unique_ptr<Session>>(opened);
+  ASSERT_EQ(other->MailFrom("alice@outside.example", {}).code, 250);
+  EXPECT_EQ(other->RcptTo("carol@second.example").code, 250);
+}
+
 TEST_F(InboundFaceTest, NoAuthentication) {
   auto session = OpenSession();
   const Reply reply = session->Authenticate("PLAIN", "", "bob@example.org",

@@ -18,11 +18,27 @@ Reply WithText(int code, std::string enhanced, std::string_view client_text,
   return {code, std::move(enhanced), std::string(client_text.empty() ? fallback : client_text)};
 }
 
+// The refusal once a login held by the session is no longer good (its app password revoked, its
+// member disabled), or nullopt while it is.
+std::optional<Reply> RefusalUnlessLive(const SubmissionLiveness& still_live,
+                                       const app::AuthContext& ctx) {
+  const Status live = still_live(ctx);
+  if (live.ok()) return std::nullopt;
+  if (live.code() == ErrorCode::kUnauthenticated) {
+    spdlog::info("smtp submission from {} refused: app password no longer live", ctx.user.id.str());
+    return Reply{530, "5.7.0", "Authentication required: app password revoked"};
+  }
+  spdlog::error("smtp submission: cannot check the app password: {}", live.ToString());
+  return Reply{451, "4.3.0", "Temporary failure; nothing was kept, try again later"};
+}
+
 class SubmissionSink final : public MessageSink {
  public:
-  SubmissionSink(const app::MailSubmission& submission, std::shared_ptr<const app::AuthContext> ctx,
-                 app::SubmissionEnvelope envelope, std::unique_ptr<app::SubmittedMessage> message)
+  SubmissionSink(const app::MailSubmission& submission, const SubmissionLiveness& still_live,
+                 std::shared_ptr<const app::AuthContext> ctx, app::SubmissionEnvelope envelope,
+                 std::unique_ptr<app::SubmittedMessage> message)
       : submission_(submission),
+        still_live_(still_live),
         ctx_(std::move(ctx)),
         envelope_(std::move(envelope)),
         message_(std::move(message)) {}
@@ -30,6 +46,11 @@ class SubmissionSink final : public MessageSink {
   Status Append(std::string_view bytes) override { return message_->Append(bytes); }
 
   Reply Commit() override {
+    // DATA can take long: a revocation meanwhile still stops this message.
+    if (auto refusal = RefusalUnlessLive(still_live_, *ctx_)) {
+      message_.reset();
+      return *refusal;
+    }
     auto outcome = submission_.Submit(*ctx_, envelope_, *message_);
     message_.reset();  // the spool goes now, whatever the outcome
     if (!outcome.ok()) {
@@ -45,6 +66,7 @@ class SubmissionSink final : public MessageSink {
 
  private:
   const app::MailSubmission& submission_;
+  const SubmissionLiveness& still_live_;
   const std::shared_ptr<const app::AuthContext> ctx_;
   const app::SubmissionEnvelope envelope_;
   std::unique_ptr<app::SubmittedMessage> message_;
@@ -54,9 +76,11 @@ class SubmissionSession final : public Session {
  public:
   SubmissionSession(const app::MailSubmission& submission,
                     const SubmissionAuthenticator& authenticate,
-                    const SubmissionFaceOptions& options, Peer peer)
+                    const SubmissionLiveness& still_live, const SubmissionFaceOptions& options,
+                    Peer peer)
       : submission_(submission),
         authenticate_(authenticate),
+        still_live_(still_live),
         options_(options),
         peer_(std::move(peer)) {}
 
@@ -97,6 +121,7 @@ class SubmissionSession final : public Session {
   Reply MailFrom(std::string_view reverse_path, const MailParameters& parameters) override {
     if (!ctx_) return {530, "5.7.0", "Authentication required"};
     if (envelope_) return {503, "5.5.1", "Sender already given"};
+    if (auto refusal = RefusalIfLoginGone()) return *refusal;
     if (Status s = submission_.CheckSender(*ctx_, reverse_path); !s.ok()) {
       return ReplyForStatus(s);
     }
@@ -125,20 +150,32 @@ class SubmissionSession final : public Session {
     if (!envelope_ || envelope_->recipients.empty()) {
       return Reply{554, "5.5.1", "No valid recipients"};
     }
+    if (auto refusal = RefusalIfLoginGone()) return *refusal;
     auto message = submission_.BeginMessage();
     if (!message.ok()) {
       spdlog::error("smtp submission: cannot spool: {}", message.status().ToString());
       return ReplyForStatus(message.status());
     }
     return std::unique_ptr<MessageSink>(
-        new SubmissionSink(submission_, ctx_, *envelope_, std::move(*message)));
+        new SubmissionSink(submission_, still_live_, ctx_, *envelope_, std::move(*message)));
   }
 
   void Reset() override { envelope_.reset(); }
 
  private:
+  // Checks the login again; once it is gone the session forgets it and the transaction.
+  std::optional<Reply> RefusalIfLoginGone() {
+    auto refusal = RefusalUnlessLive(still_live_, *ctx_);
+    if (refusal && refusal->code == 530) {
+      ctx_.reset();
+      envelope_.reset();
+    }
+    return refusal;
+  }
+
   const app::MailSubmission& submission_;
   const SubmissionAuthenticator& authenticate_;
+  const SubmissionLiveness& still_live_;
   const SubmissionFaceOptions& options_;
   const Peer peer_;
   std::shared_ptr<const app::AuthContext> ctx_;  // set by a successful AUTH
@@ -149,12 +186,16 @@ class SubmissionSession final : public Session {
 }  // namespace
 
 SubmissionFace::SubmissionFace(const app::MailSubmission& submission,
-                               SubmissionAuthenticator authenticate, SubmissionFaceOptions options)
-    : submission_(submission), authenticate_(std::move(authenticate)), options_(options) {}
+                               SubmissionAuthenticator authenticate, SubmissionLiveness still_live,
+                               SubmissionFaceOptions options)
+    : submission_(submission),
+      authenticate_(std::move(authenticate)),
+      still_live_(std::move(still_live)),
+      options_(options) {}
 
 std::variant<std::unique_ptr<Session>, Reply> SubmissionFace::Open(const Peer& peer) {
   return std::unique_ptr<Session>(
-      new SubmissionSession(submission_, authenticate_, options_, peer));
+      new SubmissionSession(submission_, authenticate_, still_live_, options_, peer));
 }
 
 Reply ReplyForStatus(const Status& status) {

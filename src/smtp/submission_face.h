@@ -9,6 +9,10 @@
 //             sessions). An authenticator's RateLimited is 454 4.7.0.
 //   MAIL      530 5.7.0 before AUTH; 553 5.7.1 unless the reverse path is the member's own
 //             address; 552 5.3.4 for a declared SIZE over the limit.
+//   revoked   AUTH holds for the connection, so the login is checked again (SubmissionLiveness)
+//             at MAIL, at DATA and before the message is submitted: once the app password is
+//             revoked or the member disabled, 530 5.7.0 "app password revoked", the session
+//             forgets the login (a new AUTH may follow) and nothing is sent.
 //   RCPT      503 5.5.1 before MAIL; 452 4.5.3 past max_recipients; the same address twice is
 //             accepted and sent to once.
 //   DATA      the bytes are spooled as they arrive (encrypted, bounded memory); Commit answers
@@ -40,6 +44,10 @@ namespace sealpost::smtp {
 using SubmissionAuthenticator = std::function<Result<app::AuthContext>(
     std::string_view email, const crypto::SecretString& password, std::string_view client_address)>;
 
+// Ok while a context from the authenticator is still good (app::AppPasswords::StillLive):
+// Unauthenticated once its app password is revoked or its member disabled.
+using SubmissionLiveness = std::function<Status(const app::AuthContext& ctx)>;
+
 struct SubmissionFaceOptions {
   size_t max_recipients = 100;
   // AUTH only inside TLS. Off only for tests of the face on a loopback listener without TLS.
@@ -52,13 +60,14 @@ class SubmissionFace final : public Face {
 
   // `submission` must outlive the face.
   SubmissionFace(const app::MailSubmission& submission, SubmissionAuthenticator authenticate,
-                 SubmissionFaceOptions options = {});
+                 SubmissionLiveness still_live, SubmissionFaceOptions options = {});
 
   std::variant<std::unique_ptr<Session>, Reply> Open(const Peer& peer) override;
 
  private:
   const app::MailSubmission& submission_;
   SubmissionAuthenticator authenticate_;
+  SubmissionLiveness still_live_;
   SubmissionFaceOptions options_;
 };
 

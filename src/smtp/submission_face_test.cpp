@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "app/app_passwords.h"
 #include "app/app_test_fixture.h"
 #include "app/mailbox.h"
 
@@ -38,7 +39,9 @@ class SubmissionFaceTest : public app::AppTest {
       }
       return LoggedIn("alice@example.org", alice_totp_);
     };
-    face_ = std::make_unique<SubmissionFace>(*submission_, authenticate,
+    // Its logins stay live (the real AppPasswords::StillLive is tested below).
+    auto still_live = [](const app::AuthContext&) { return Status::Ok(); };
+    face_ = std::make_unique<SubmissionFace>(*submission_, authenticate, still_live,
                                              SubmissionFaceOptions{3, true});
   }
 
@@ -111,6 +114,59 @@ TEST_F(SubmissionFaceTest, AuthenticatedMemberSendsAndGetsTheMessageId) {
   EXPECT_EQ(SpoolFiles(), 0u);
   // Authentication stays for the next transaction.
   EXPECT_EQ(session->MailFrom("alice@example.org", {}).code, 250);
+}
+
+// With the real app passwords (app/app_passwords.h): a revocation stops the connection that is
+// already logged in, at its next transaction, and at the end of a DATA under way.
+TEST_F(SubmissionFaceTest, RevokedAppPasswordStopsTheOpenConnection) {
+  app::AppPasswords passwords(services_);
+  const app::AuthContext alice = LoggedIn("alice@example.org", alice_totp_);
+  auto created = passwords.Create(alice, "Thunderbird");
+  ASSERT_THAT(created.status(), IsOk());
+  SubmissionFace face(
+      *submission_,
+      [&](std::string_view email, const crypto::SecretString& password, std::string_view client) {
+        return passwords.Authenticate(email, password, client);
+      },
+      [&](const app::AuthContext& ctx) { return passwords.StillLive(ctx); });
+  auto opened = face.Open({"192.0.2.7", 50123, true, ""});
+  auto& session = std::get<std::unique_ptr<Session>>(opened);
+  ASSERT_EQ(session->Authenticate("PLAIN", "", "alice@example.org", created->password).code, 235);
+
+  // The first message goes while the password is live.
+  ASSERT_EQ(session->MailFrom("alice@example.org", {}).code, 250);
+  ASSERT_EQ(session->RcptTo("bob@example.org").code, 250);
+  EXPECT_EQ(Data(*session, kMessage).code, 250);
+  EXPECT_EQ(BobsInbox(), 1u);
+
+  // Revoked between two messages: MAIL of the next one is refused and nothing goes.
+  ASSERT_THAT(passwords.Revoke(alice, created->info.id), IsOk());
+  const Reply refused = session->MailFrom("alice@example.org", {});
+  EXPECT_EQ(refused.code, 530);
+  EXPECT_EQ(refused.enhanced, "5.7.0");
+  EXPECT_THAT(refused.text, HasSubstr("app password revoked"));
+  // The session forgot the login: no transaction, and a new AUTH is asked for.
+  EXPECT_EQ(session->RcptTo("bob@example.org").code, 503);
+  EXPECT_TRUE(std::holds_alternative<Reply>(session->BeginMessage()));
+  EXPECT_EQ(session->MailFrom("alice@example.org", {}).code, 530);
+  EXPECT_EQ(BobsInbox(), 1u);
+
+  // Revoked while DATA is under way: the message is refused at its end and nothing is kept.
+  auto second = passwords.Create(alice, "Apple Mail");
+  ASSERT_THAT(second.status(), IsOk());
+  ASSERT_EQ(session->Authenticate("LOGIN", "", "alice@example.org", second->password).code, 235);
+  ASSERT_EQ(session->MailFrom("alice@example.org", {}).code, 250);
+  ASSERT_EQ(session->RcptTo("bob@example.org").code, 250);
+  auto begun = session->BeginMessage();
+  auto& sink = std::get<std::unique_ptr<MessageSink>>(begun);
+  ASSERT_THAT(sink->Append(kMessage), IsOk());
+  ASSERT_THAT(passwords.Revoke(alice, second->info.id), IsOk());
+  const Reply at_end = sink->Commit();
+  EXPECT_EQ(at_end.code, 530);
+  EXPECT_THAT(at_end.text, HasSubstr("app password revoked"));
+  sink.reset();
+  EXPECT_EQ(BobsInbox(), 1u);
+  EXPECT_EQ(SpoolFiles(), 0u);
 }
 
 TEST_F(SubmissionFaceTest, NoAuthenticationIs530) {

@@ -4,7 +4,9 @@ example.org afterwards are exported by `sealpost escrow export` on the server (n
 running server) and turned into .eml files offline by `sealpost escrow open` with the private key:
 subject, text and attachment bytes equal to what was sent. A message between other domains is
 not exported, a wrong key opens nothing, and a key that is not an X25519 public key is a 400
-problem that changes nothing."""
+problem that changes nothing. Mail from outside (swaks to the inbound listener) to a member of
+example.org is exported too and opens to the message as it arrived; to a member of another
+domain it is not."""
 
 import base64
 import email
@@ -12,7 +14,9 @@ import email.policy
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import Member, PASSWORD, Server, audit_events
@@ -21,7 +25,7 @@ from harness import Member, PASSWORD, Server, audit_events
 class EscrowTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server().start()
+        cls.server = Server(extra_config='\n[smtp.inbound]\nenabled = true\ntls = "optional"\n').start()
         cls.work = tempfile.mkdtemp(prefix="sealpost-escrow-")
         c = cls.server.client()
         r = c.request("POST", "/api/v1/setup/admin",
@@ -189,6 +193,44 @@ class EscrowTest(unittest.TestCase):
                      "--domain", "example.org", "--out", self.path("after"))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("2 messages", r.stdout)
+
+    def test_3_mail_from_outside_is_escrowed_for_the_members_domain(self):
+        public = self.keygen("inbound.key")
+        r = self.admin.client.request("PUT", "/api/v1/admin/escrow/example.org",
+                                      {"public_key": public})
+        self.assertEqual(r.status, 200, r.body)
+        since_ms = int(time.time() * 1000) - 1
+        for to in ("alice@example.org", "carol@other.net"):
+            run = subprocess.run(
+                ["swaks", "--server", "127.0.0.1", "--port",
+                 str(self.server.smtp_ports["inbound"]), "--helo", "mx.outside.test",
+                 "--from", "zoe@outside.test", "--to", to,
+                 "--header", f"Subject: From outside to {to}",
+                 "--body", f"Outside text for {to}"],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            self.assertIn("250 2.0.0", run.stdout)
+
+        export = self.path("inbound-export")
+        r = self.cli("escrow", "export", "--config", self.server.config_path,
+                     "--domain", "example.org", "--from", str(since_ms), "--out", export)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 messages", r.stdout)
+        opened = self.path("inbound-eml")
+        r = self.cli("escrow", "open", "--key", self.path("inbound.key"), "--in", export,
+                     "--out", opened)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        files = os.listdir(opened)
+        self.assertEqual(len(files), 1, files)
+        with open(os.path.join(opened, files[0]), "rb") as f:
+            msg = email.message_from_binary_file(f, policy=email.policy.default)
+        self.assertTrue(msg["X-Sealpost-Escrow-Seal"].startswith("valid"),
+                        msg["X-Sealpost-Escrow-Seal"])
+        self.assertIn("inbound mail gateway", msg["X-Sealpost-Escrow-Seal"])
+        # The message as swaks sent it: its own header and text.
+        self.assertEqual(msg["Subject"], "From outside to alice@example.org")
+        self.assertIn("zoe@outside.test", msg["From"])
+        self.assertIn("Outside text for alice@example.org", msg.get_body(("plain",)).get_content())
 
 
 if __name__ == "__main__":

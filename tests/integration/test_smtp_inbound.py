@@ -1,7 +1,8 @@
 """Sealpost as the MX of its domains, end to end: swaks (an outside mail server) delivers to the
 inbound listener of a real `sealpost serve`; the member reads the message through the API in
-clear, sealed by the inbound gateway; unknown addresses and other domains are refused at RCPT;
-nothing of the content reaches the disk in clear."""
+clear, sealed by the inbound gateway; unknown addresses and other domains (also a member's
+domain that [smtp.inbound] domains does not list) are refused at RCPT; nothing of the content
+reaches the disk in clear."""
 
 import os
 import socket
@@ -30,13 +31,15 @@ def swaks(*args):
 class SmtpInboundTest(ServerTestCase):
     server_options = {"extra_config": (
         f'\n[smtp.inbound]\nenabled = true\naddress = "127.0.0.1"\nport = {PORT}\n'
-        'tls = "optional"\n')}
+        'tls = "optional"\ndomains = ["Example.ORG"]\n')}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.bob = Member(cls.server, "bob@example.org", "Bob Example")
         cls.bob.login()
+        # A member, but of a domain [smtp.inbound] domains does not list.
+        cls.carol = Member(cls.server, "carol@second.test", "Carol Second")
 
     def test_mail_from_outside_is_read_in_clear_and_stored_sealed(self):
         r = swaks("--from", "alice@outside.test", "--to", "bob@example.org",
@@ -79,3 +82,8 @@ class SmtpInboundTest(ServerTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("550 5.7.1", r.stdout)
         self.assertHealthy()
+
+    def test_a_members_domain_not_listed_is_not_served(self):
+        r = swaks("--from", "alice@outside.test", "--to", "carol@second.test")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("550 5.7.1", r.stdout)

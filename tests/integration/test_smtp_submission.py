@@ -193,6 +193,32 @@ domain client.test
         self.assertIn("535", run.stdout + run.stderr)
         self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
 
+    def test_revoked_on_an_open_connection_the_next_message_is_refused(self):
+        """A mail program keeps its connection open between messages: revoking its app password
+        through the API stops the connection already logged in, at its next MAIL FROM."""
+        created = self.app_password(self.alice, "kept open")
+        first, second = uuid.uuid4().hex, uuid.uuid4().hex
+
+        def mail(marker):
+            return (f"From: alice@example.org\r\nTo: bob@example.org\r\n"
+                    f"Subject: [secure] open {marker}\r\n\r\nbody {marker}\r\n")
+
+        with smtplib.SMTP("127.0.0.1", self.submission, timeout=30) as s:
+            s.starttls(context=tls_context())
+            s.login("alice@example.org", created["password"])
+            self.assertEqual(s.sendmail("alice@example.org", ["bob@example.org"], mail(first)), {})
+            r = self.alice.client.request(
+                "DELETE", f"/api/v1/account/app-passwords/{created['id']}")
+            self.assertEqual(r.status, 204, r.body)
+            code, text = s.mail("alice@example.org")
+            self.assertEqual(code, 530, text)
+            self.assertIn(b"5.7.0", text)
+            self.assertIn(b"app password revoked", text)
+            with self.assertRaises(smtplib.SMTPSenderRefused):
+                s.sendmail("alice@example.org", ["bob@example.org"], mail(second))
+        self.assertIsNotNone(self.find(self.bob, "inbox", first), "the first message is missing")
+        self.assertIsNone(self.find(self.bob, "inbox", second, timeout=2))
+
     def test_unmarked_mail_is_relayed_unchanged(self):
         """Under the "rules" policy a message with no tag and no rule hit goes to the relay as it
         is (here the .eml outbox), not into the recipient's Sealpost inbox. (The wrong-password
