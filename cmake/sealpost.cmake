@@ -7,13 +7,18 @@ function(sealpost_library name)
   target_link_libraries(sealpost_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
-# sealpost_test(NAME SOURCES ... DEPS ...): a GoogleTest binary whose cases CTest discovers.
+# sealpost_test(NAME SOURCES ... DEPS ... [TIMEOUT seconds]): a GoogleTest binary whose cases
+# CTest discovers. TIMEOUT bounds each case (else the ctest run's own limit applies).
 function(sealpost_test name)
   if(NOT SEALPOST_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} sealpost_testing GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+  set(properties LABELS unit)
+  if(ARG_TIMEOUT)
+    list(APPEND properties TIMEOUT ${ARG_TIMEOUT})
+  endif()
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES ${properties})
 endfunction()

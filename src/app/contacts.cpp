@@ -230,7 +230,11 @@ Result<ContactKeyView> Contacts::ViewOf(const store::ContactKeyRecord& key) {
 ContactKeyView Contacts::ViewWith(const store::ContactKeyRecord& key,
                                   const std::optional<smime::TrustAnchors>& anchors,
                                   TimePoint now) const {
-  const internal::KeyAssessment a = internal::AssessContactKey(key, anchors, now);
+  return ViewFrom(key, internal::AssessContactKey(key, anchors, now));
+}
+
+ContactKeyView Contacts::ViewFrom(const store::ContactKeyRecord& key,
+                                  const internal::KeyAssessment& a) const {
   ContactKeyView v;
   v.id = key.id.str();
   v.address = key.address;
@@ -313,9 +317,17 @@ Result<ContactKeyView> Contacts::ImportFor(const AuthContext& ctx,
     record.source = source;
     record.smime_capabilities = internal::CapabilitiesRecord(capabilities);
   }
-  // The same judgement the list and routing make; a refusal keeps nothing.
-  SP_ASSIGN_OR_RETURN(const std::optional<smime::TrustAnchors> anchors, anchors_->Current());
-  const internal::KeyAssessment assessment = internal::AssessContactKey(record, anchors, now);
+  // The same judgement the list and routing make; a refusal keeps nothing. An OpenPGP key was
+  // accepted by pgp::ImportPublicKey for this address at `now` above, which is that judgement's
+  // parse: it is not parsed again, neither here nor for the answer (each parse checks every
+  // user ID's self-signature: most of an import's time for a key with many).
+  internal::KeyAssessment assessment;
+  if (record.kind == store::ContactKeyKind::kOpenPgp) {
+    assessment = internal::AssessAcceptedOpenPgpKey(record, now);
+  } else {
+    SP_ASSIGN_OR_RETURN(const std::optional<smime::TrustAnchors> anchors, anchors_->Current());
+    assessment = internal::AssessContactKey(record, anchors, now);
+  }
   if (assessment.status == KeyStatus::kRefused) {
     return InvalidArgument(
                Refusal(record.kind == store::ContactKeyKind::kSmime ? "certificate" : "OpenPGP key",
@@ -342,7 +354,7 @@ Result<ContactKeyView> Contacts::ImportFor(const AuthContext& ctx,
     return RecordEvent(s_, tx, owner ? "contact_key_added" : "organisation_key_added",
                        ctx.user.id.str(), record.id.str(), EventDetails(record));
   }));
-  return ViewOf(record);
+  return ViewFrom(record, assessment);
 }
 
 Result<ContactKeyView> Contacts::Import(const AuthContext& ctx, ByteView bytes, KeyFormat format,

@@ -36,7 +36,8 @@ namespace sealpost::app {
 
 namespace internal {
 class ContactAnchors;
-}
+struct KeyAssessment;
+}  // namespace internal
 
 // What the uploaded bytes are; kAuto sniffs them (PEM armour, DER, OpenPGP packets, mail).
 enum class KeyFormat { kAuto, kCertificate, kSignedMail, kOpenPgp };
@@ -134,6 +135,9 @@ class Contacts final {
   Result<std::vector<ContactKeyView>> ViewsOf(const std::vector<store::ContactKeyRecord>& keys);
   ContactKeyView ViewWith(const store::ContactKeyRecord& key,
                           const std::optional<smime::TrustAnchors>& anchors, TimePoint now) const;
+  // The view of `key` judged `assessment` (internal::AssessContactKey's answer for it now).
+  ContactKeyView ViewFrom(const store::ContactKeyRecord& key,
+                          const internal::KeyAssessment& assessment) const;
   Status DeleteKey(const AuthContext& ctx, const std::optional<UserId>& owner, std::string_view id);
   Result<ContactKeyView> RevokeKey(const AuthContext& ctx, const std::optional<UserId>& owner,
                                    std::string_view id, std::string_view reason);

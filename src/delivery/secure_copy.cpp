@@ -11,17 +11,32 @@
 #include "pgp/encryptor.h"
 #include "pgp/pgp_mime.h"
 #include "smime/certificate_capabilities.h"
+#include "telemetry/metrics.h"
 
 namespace sealpost::delivery {
 namespace {
 
 namespace policy = crypto::policy;
 
-// Wipes the plaintext payload however the function returns.
-struct WipedString {
-  std::string text;
-  ~WipedString() { crypto::WipeString(text); }
-};
+// docs/operations.md, "Metrics": payloads built against copies made. A message's copies share one
+// payload, so the first grows by one per message however many recipients it has.
+telemetry::Counter& PayloadsBuilt() {
+  static telemetry::Counter& counter =
+      telemetry::DefaultRegistry()
+          .AddCounter("sealpost_secure_copy_payloads_built_total",
+                      "Protected payloads built for S/MIME and OpenPGP copies (one per message).")
+          .With();
+  return counter;
+}
+
+telemetry::Counter& CopiesBuilt() {
+  static telemetry::Counter& counter =
+      telemetry::DefaultRegistry()
+          .AddCounter("sealpost_secure_copies_built_total",
+                      "S/MIME and OpenPGP copies signed and encrypted (one per recipient).")
+          .With();
+  return counter;
+}
 
 bool Lists(const std::vector<mime::Mailbox>& boxes, const EmailAddress& address) {
   return std::any_of(boxes.begin(), boxes.end(),
@@ -133,32 +148,54 @@ smime::Envelope DecideEnvelope(const smime::Certificate& certificate,
   return smime::ChooseEnvelope(smime::CapabilitiesInCertificate(certificate));
 }
 
+uint64_t SecureCopyPayloadsBuilt() { return PayloadsBuilt().value(); }
+uint64_t SecureCopiesBuilt() { return CopiesBuilt().value(); }
+
+ProtectedMessage::~ProtectedMessage() { crypto::WipeString(payload_); }
+
+Result<ProtectedMessage> ProtectedMessage::Build(const mime::OutgoingMessage& message) {
+  SP_RETURN_IF_ERROR(CheckLimits(message));
+  ProtectedMessage out;
+  out.message_ = &message;
+  // The outer header section is built with the payload (which records it as HP-Outer).
+  SP_ASSIGN_OR_RETURN(mime::ProtectedCopy built, mime::BuildProtected(message));
+  out.payload_ = std::move(built.payload);
+  out.outer_headers_ = std::move(built.outer_headers);
+  if (out.payload_.size() > policy::kSecureCopy.max_payload_bytes) {
+    return TooLarge("the message is too large for a secure copy");
+  }
+  out.digest_ = crypto::Sha256(AsBytes(out.payload_));
+  PayloadsBuilt().Increment();
+  return out;
+}
+
 Result<SecureCopy> BuildSecureCopy(const mime::OutgoingMessage& message,
                                    const EmailAddress& recipient, const SenderKeys& sender,
                                    const RecipientKey& key, TimePoint now) {
   SP_RETURN_IF_ERROR(CheckRecipient(message, recipient));
-  SP_RETURN_IF_ERROR(CheckLimits(message));
-  // The outer header section is built with the payload (which records it as HP-Outer).
-  SP_ASSIGN_OR_RETURN(mime::ProtectedCopy built, mime::BuildProtected(message));
-  WipedString payload{std::move(built.payload)};
-  if (payload.text.size() > policy::kSecureCopy.max_payload_bytes) {
-    return TooLarge("the message is too large for a secure copy");
-  }
-  const crypto::Digest256 digest = crypto::Sha256(AsBytes(payload.text));
+  SP_ASSIGN_OR_RETURN(const ProtectedMessage built, ProtectedMessage::Build(message));
+  return BuildSecureCopy(built, recipient, sender, key, now);
+}
 
+Result<SecureCopy> BuildSecureCopy(const ProtectedMessage& built, const EmailAddress& recipient,
+                                   const SenderKeys& sender, const RecipientKey& key,
+                                   TimePoint now) {
+  const mime::OutgoingMessage& message = built.message();
+  SP_RETURN_IF_ERROR(CheckRecipient(message, recipient));
   Result<Encrypted> encrypted = std::holds_alternative<smime::SmimeRecipient>(key)
-                                    ? EncryptSmime(payload.text, message, recipient, sender,
+                                    ? EncryptSmime(built.payload(), message, recipient, sender,
                                                    std::get<smime::SmimeRecipient>(key), now)
-                                    : EncryptOpenPgp(payload.text, message, recipient, sender,
+                                    : EncryptOpenPgp(built.payload(), message, recipient, sender,
                                                      std::get<pgp::ContactKey>(key), now);
   if (!encrypted.ok()) return encrypted.status();
 
   SP_ASSIGN_OR_RETURN(std::string copy,
-                      mime::WrapEncryptedWithHeaders(built.outer_headers, encrypted->part));
+                      mime::WrapEncryptedWithHeaders(built.outer_headers(), encrypted->part));
   if (copy.size() > policy::kSecureCopy.max_message_bytes) {
     return TooLarge("the secure copy is too large to send");
   }
-  return SecureCopy{std::move(copy), encrypted->method, digest};
+  CopiesBuilt().Increment();
+  return SecureCopy{std::move(copy), encrypted->method, built.digest()};
 }
 
 }  // namespace sealpost::delivery

@@ -85,6 +85,40 @@ struct SecureCopy {
 smime::Envelope DecideEnvelope(const smime::Certificate& certificate,
                                const std::optional<smime::RecipientCapabilities>& recorded);
 
+// This process's counts so far, also exported as metrics (docs/operations.md): protected
+// payloads built (ProtectedMessage::Build, sealpost_secure_copy_payloads_built_total) and copies
+// made (BuildSecureCopy, sealpost_secure_copies_built_total). A send builds one payload however
+// many copies it makes.
+uint64_t SecureCopyPayloadsBuilt();
+uint64_t SecureCopiesBuilt();
+
+// What every recipient's copy of one message shares, built once: the protected payload
+// (mime::BuildProtected, which records the outer fields as HP-Outer), the outer header section
+// and the payload's digest. A message to n recipients builds its MIME once rather than n times.
+// Refers to the message it was made from, which must outlive it. Move-only; the payload (the
+// message in clear) is wiped when it goes.
+class ProtectedMessage final {
+ public:
+  // Checks the counts and sizes (TooLarge), then builds (InvalidArgument from mime/'s checks).
+  static Result<ProtectedMessage> Build(const mime::OutgoingMessage& message);
+
+  ProtectedMessage(ProtectedMessage&&) = default;
+  ProtectedMessage& operator=(ProtectedMessage&&) = default;
+  ~ProtectedMessage();
+
+  const mime::OutgoingMessage& message() const { return *message_; }
+  std::string_view payload() const { return payload_; }
+  std::string_view outer_headers() const { return outer_headers_; }
+  const crypto::Digest256& digest() const { return digest_; }
+
+ private:
+  ProtectedMessage() = default;
+  const mime::OutgoingMessage* message_ = nullptr;
+  std::string payload_;
+  std::string outer_headers_;
+  crypto::Digest256 digest_{};
+};
+
 // Builds `recipient`'s copy of `message`, signed by `sender` at `now`, encrypted to `key`.
 //
 // `message` is this recipient's view: To and Cc as every recipient sees them, `bcc_self` set
@@ -99,5 +133,10 @@ smime::Envelope DecideEnvelope(const smime::Certificate& certificate,
 Result<SecureCopy> BuildSecureCopy(const mime::OutgoingMessage& message,
                                    const EmailAddress& recipient, const SenderKeys& sender,
                                    const RecipientKey& key, TimePoint now);
+
+// The same from a message built once for all its recipients (the errors as above).
+Result<SecureCopy> BuildSecureCopy(const ProtectedMessage& message, const EmailAddress& recipient,
+                                   const SenderKeys& sender, const RecipientKey& key,
+                                   TimePoint now);
 
 }  // namespace sealpost::delivery

@@ -441,6 +441,40 @@ TEST_F(SecureCopyTest, BccAppearsOnlyInsideTheBccRecipientsOwnCopy) {
       StatusIs(ErrorCode::kInvalidArgument));
 }
 
+// --- One message, many recipients ----------------------------------------------------------
+
+// Issue 12: the payload and the outer header section are built once per message
+// (ProtectedMessage) and every recipient's copy is made from them. Each copy opens as one built
+// alone does, carries exactly the shared payload and header section, and the recipient checks
+// still apply.
+TEST_F(SecureCopyTest, CopiesFromOneProtectedMessageShareItsPayload) {
+  const mime::OutgoingMessage message = Message();
+  auto built = ProtectedMessage::Build(message);
+  ASSERT_THAT(built.status(), IsOk());
+  auto rsa =
+      BuildSecureCopy(*built, Addr("rsa@partner.example"), Sender(), Smime("rsa", true), Now());
+  ASSERT_THAT(rsa.status(), IsOk());
+  auto gina = BuildSecureCopy(*built, Addr("gina@partner.example"), Sender(), *gina_, Now());
+  ASSERT_THAT(gina.status(), IsOk());
+  EXPECT_EQ(rsa->signed_digest, crypto::Sha256(AsBytes(built->payload())));
+  EXPECT_EQ(gina->signed_digest, rsa->signed_digest);
+  for (const SecureCopy* copy : {&*rsa, &*gina}) {
+    EXPECT_EQ(copy->message.substr(0, built->outer_headers().size()), built->outer_headers());
+  }
+  const std::string payload = OpensslOpen(rsa->message, "rsa", "shared-rsa");
+  EXPECT_EQ(payload, built->payload());
+  ExpectOuterAndPayload(rsa->message, payload);
+  WriteFileBytes(gpg_->Path("shared-gina.asc"), Armored(gina->message));
+  const ToolResult out = gpg_->Gpg({"--output", "shared-gina.out", "--decrypt", "shared-gina.asc"});
+  ASSERT_EQ(out.exit_code, 0) << out.output();
+  EXPECT_EQ(ReadFileBytes(gpg_->Path("shared-gina.out")), built->payload());
+
+  // The message names no such recipient (the Bcc address is not in its To or Cc).
+  EXPECT_THAT(
+      BuildSecureCopy(*built, Addr(kBccAddress), Sender(), Smime("ec", true), Now()).status(),
+      StatusIs(ErrorCode::kInvalidArgument));
+}
+
 // --- Refusals -----------------------------------------------------------------------------
 
 TEST_F(SecureCopyTest, HeaderInjectionInAnyFieldIsRefused) {

@@ -21,8 +21,8 @@ Result<GObjectPtr<GMimeMessage>> OuterMessage(const OutgoingMessage& message) {
   auto built = Own(g_mime_message_new(/*pretty_headers=*/TRUE));
   GMimeMessage* m = built.get();
   internal::AddMailbox(m, GMIME_ADDRESS_TYPE_FROM, message.from);
-  for (const Mailbox& r : message.to) internal::AddMailbox(m, GMIME_ADDRESS_TYPE_TO, r);
-  for (const Mailbox& r : message.cc) internal::AddMailbox(m, GMIME_ADDRESS_TYPE_CC, r);
+  internal::AddMailboxes(m, GMIME_ADDRESS_TYPE_TO, message.to);
+  internal::AddMailboxes(m, GMIME_ADDRESS_TYPE_CC, message.cc);
   if (message.to.empty() && message.cc.empty()) {
     // A Bcc copy names nobody outside: the group syntax of RFC 5322 §3.6.3 says so.
     g_mime_object_set_header(GMIME_OBJECT(m), "To", "undisclosed-recipients:;", nullptr);

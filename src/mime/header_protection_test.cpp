@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include <fmt/format.h>
+
+#include "mime/message_builder.h"
 #include "mime/message_parser.h"
 #include "testing/run_tool.h"
 #include "testing/status_matchers.h"
@@ -184,6 +188,48 @@ TEST(HeaderProtection, BuildProtectedIsBothInOnePass) {
   OutgoingMessage bad = Secret();
   bad.subject = "a\r\nBcc: spy@evil.example";
   EXPECT_THAT(BuildProtected(bad).status(), StatusIs(ErrorCode::kInvalidArgument));
+}
+
+// Issue 12: a message to 1,000 recipients names each of them, in order, in the outer To field, in
+// its HP-Outer record and in the payload's own To, as the plain message does (GMime is given each
+// field's addresses in one step, internal::AddMailboxes, instead of re-encoding the field per
+// address: a message to n recipients cost n² to build).
+TEST(HeaderProtection, AThousandRecipientsAreEachListedInOrder) {
+  OutgoingMessage m = Secret();
+  m.to.clear();
+  std::vector<std::string> expected;
+  for (int i = 0; i < 1000; ++i) {
+    expected.push_back(fmt::format("r{:04}@partner.example", i));
+    m.to.push_back({i % 2 == 0 ? fmt::format("Reader {}", i) : "", Addr(expected.back().c_str())});
+  }
+  const auto addresses = [](const std::vector<ParsedMailbox>& boxes) {
+    std::vector<std::string> out;
+    for (const ParsedMailbox& b : boxes) out.push_back(b.address);
+    return out;
+  };
+  auto built = BuildProtected(m);
+  ASSERT_THAT(built.status(), IsOk());
+  auto outer = ParseMessage(built->outer_headers + "\r\n");
+  ASSERT_THAT(outer.status(), IsOk());
+  EXPECT_EQ(addresses(outer->to), expected);
+  auto inner = ParseMessage(built->payload);
+  ASSERT_THAT(inner.status(), IsOk());
+  EXPECT_EQ(addresses(inner->to), expected);
+  size_t recorded = 0;
+  for (const auto& [name, value] : inner->hp_outer) {
+    if (name != "To") continue;
+    for (size_t at = value.find("@partner.example"); at != std::string::npos;
+         at = value.find("@partner.example", at + 1)) {
+      ++recorded;
+    }
+  }
+  EXPECT_EQ(recorded, expected.size());
+  auto plain = BuildMessage(m);
+  ASSERT_THAT(plain.status(), IsOk());
+  auto parsed = ParseMessage(*plain);
+  ASSERT_THAT(parsed.status(), IsOk());
+  EXPECT_EQ(addresses(parsed->to), expected);
+  EXPECT_EQ(parsed->to[0].display_name, "Reader 0");
 }
 
 TEST(HeaderProtection, WithoutProtectionTheOuterFieldsCount) {

@@ -86,9 +86,9 @@ class Certificate final {
   // RFC 2253 form (control characters escaped; untrusted text all the same).
   const std::string& subject() const { return data_->subject; }
   const std::string& issuer() const { return data_->issuer; }
-  // The rfc822Name entries of subjectAltName and the emailAddress attributes of the subject,
-  // each a valid address (lower-cased, no duplicates); entries that are not addresses are left
-  // out.
+  // The emailAddress attributes of the subject, then the rfc822Name entries of subjectAltName,
+  // in their order, each a valid address (lower-cased, no duplicates); entries that are not
+  // addresses are left out.
   const std::vector<EmailAddress>& email_addresses() const { return data_->emails; }
   TimePoint not_before() const { return data_->not_before; }
   TimePoint not_after() const { return data_->not_after; }

@@ -3,9 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "crypto/security_policy.h"
 #include "smime/testing/test_pki.h"
@@ -72,6 +78,40 @@ TEST_F(CertificateTest, ReadsAPemCertificate) {
   const auto age = std::chrono::system_clock::now() - leaf.not_before();
   EXPECT_LT(std::chrono::abs(age), std::chrono::hours(1));
   EXPECT_TRUE(got.certificates->chain.empty());
+}
+
+// A certificate naming many addresses (the subject's emailAddress and 300 subjectAltName
+// rfc822Names, some twice, in other case): each address once, the subject's first, then the
+// subjectAltName's in their order; the same set as openssl's own -email lists (X509_get1_email,
+// which the reading replaced: it sorted its list again for every address it added).
+TEST_F(CertificateTest, ListsEveryAddressOnce) {
+  testing::LeafSpec spec;
+  spec.subject = "/CN=many/emailAddress=First@Example.org";
+  spec.email = "first@example.org";
+  std::vector<std::string> expected = {"first@example.org"};
+  for (int i = 0; i < 300; ++i) {
+    expected.push_back(fmt::format("a{:04}@partner.example", i));
+    spec.email += ",email:" + expected.back();
+  }
+  spec.email += ",email:A0007@Partner.example,email:a0100@partner.example";
+  ASSERT_TRUE(pki_->MakeLeaf("many", "ca", spec));
+  const CertificateImport got = Import(pki_->ReadFile("many.pem"));
+  ASSERT_TRUE(got.ok()) << got.detail;
+  std::vector<std::string> ours;
+  for (const EmailAddress& a : got.certificates->leaf.email_addresses()) ours.push_back(a.str());
+  EXPECT_EQ(ours, expected);
+  const auto listed = pki_->Openssl({"x509", "-in", "many.pem", "-noout", "-email"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.output();
+  std::set<std::string> theirs;
+  std::string line;
+  for (const char c : listed.out) {
+    if (c != '\n') {
+      line += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!line.empty()) {
+      theirs.insert(std::exchange(line, ""));
+    }
+  }
+  EXPECT_EQ(std::set<std::string>(ours.begin(), ours.end()), theirs);
 }
 
 TEST_F(CertificateTest, ReadsADerCertificateAndAnEcKey) {

@@ -107,6 +107,11 @@ KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
     return Refused(std::string(pgp::KeyProblemName(imported.problem())),
                    imported.status().message());
   }
+  return AssessAcceptedOpenPgpKey(key, now);
+}
+
+KeyAssessment AssessAcceptedOpenPgpKey(const store::ContactKeyRecord& key, TimePoint now) {
+  if (key.revoked_at && *key.revoked_at <= now) return Refused("revoked", "the key was revoked");
   // A key the gateway found in mail proves nothing about its holder until the member compared
   // its fingerprint with them.
   if (key.source == store::ContactKeySource::kSeenInMail && !key.verified_by) {

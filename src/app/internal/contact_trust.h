@@ -59,6 +59,11 @@ class ContactAnchors final {
 KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
                                const std::optional<smime::TrustAnchors>& anchors, TimePoint now);
 
+// AssessContactKey for an OpenPGP entry whose material pgp::ImportPublicKey has just accepted for
+// the entry's address at `now`: the same answer without parsing the key again (each parse checks
+// every user ID's self-signature, which is most of an import's time for a key with many).
+KeyAssessment AssessAcceptedOpenPgpKey(const store::ContactKeyRecord& key, TimePoint now);
+
 // The SMIMECapabilities of a contact's signed mail as the key directory records them
 // (store::ContactKeyRecord::smime_capabilities) and back. "" means none seen (nullopt); an
 // unknown word in the record is ignored.

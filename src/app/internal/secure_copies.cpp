@@ -156,6 +156,19 @@ Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services&
     SP_ASSIGN_OR_RETURN(sender, LoadSenderKeys(s, content.sender_id, *umk));
   }
   SP_ASSIGN_OR_RETURN(const mime::OutgoingMessage message, BuildMime(s, content));
+  // The protected payload and outer fields are the same in every signed and encrypted copy: built
+  // once, so that a copy costs its signature and encryption only, however long the To field is.
+  std::optional<delivery::ProtectedMessage> protected_message;
+  if (needs_keys) {
+    auto built = delivery::ProtectedMessage::Build(message);
+    if (!built.ok()) {
+      if (built.status().code() == ErrorCode::kTooLarge) {
+        return TooLargeFor("an S/MIME or OpenPGP copy", kSecureCopy.max_payload_bytes * 3 / 4);
+      }
+      return built.status();
+    }
+    protected_message.emplace(std::move(*built));
+  }
   std::optional<std::string> tls_copy;  // the same bytes for every TLS recipient
   const TimePoint now = content.date;
   for (const Route& route : routes) {
@@ -182,7 +195,7 @@ Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services&
       SP_ASSIGN_OR_RETURN(const delivery::RecipientKey key, RecipientKeyOf(route, now));
       const delivery::SenderKeys keys{sender.smime ? &*sender.smime : nullptr,
                                       sender.openpgp.get()};
-      auto copy = delivery::BuildSecureCopy(message, route.address, keys, key, now);
+      auto copy = delivery::BuildSecureCopy(*protected_message, route.address, keys, key, now);
       if (!copy.ok()) {
         if (copy.status().code() == ErrorCode::kTooLarge) {
           return TooLargeFor("an S/MIME or OpenPGP copy", kSecureCopy.max_payload_bytes * 3 / 4);

@@ -135,14 +135,36 @@ GObjectPtr<GMimeObject> Body(const OutgoingMessage& m) {
 
 }  // namespace
 
-void AddMailbox(GMimeMessage* message, GMimeAddressType type, const Mailbox& mailbox) {
+namespace {
+
+GObjectPtr<InternetAddress> MailboxAddress(const Mailbox& mailbox) {
   const std::string name = EncodeIfAmbiguous(mailbox.display_name);
   auto address = Own(internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(),
                                                   mailbox.address.str().c_str()));
   // UTF-8 in every encoded word, rather than GMime's pick (it would choose ISO-8859-1 where it
   // fits): one charset for everything Sealpost writes.
   internet_address_set_charset(address.get(), "utf-8");
+  return address;
+}
+
+}  // namespace
+
+void AddMailbox(GMimeMessage* message, GMimeAddressType type, const Mailbox& mailbox) {
+  auto address = MailboxAddress(mailbox);
   internet_address_list_add(g_mime_message_get_addresses(message, type), address.get());
+}
+
+void AddMailboxes(GMimeMessage* message, GMimeAddressType type,
+                  const std::vector<Mailbox>& mailboxes) {
+  if (mailboxes.empty()) return;
+  // Collected in a list of their own (nobody listens to it), then appended in one step: the
+  // message re-encodes the field once.
+  auto list = Own(internet_address_list_new());
+  for (const Mailbox& mailbox : mailboxes) {
+    auto address = MailboxAddress(mailbox);
+    internet_address_list_add(list.get(), address.get());
+  }
+  internet_address_list_append(g_mime_message_get_addresses(message, type), list.get());
 }
 
 void SetThreadHeaders(GMimeObject* object, const OutgoingMessage& m) {
@@ -167,8 +189,8 @@ Result<GObjectPtr<GMimeMessage>> BuildGMimeMessage(const OutgoingMessage& m) {
   EnsureGMimeInitialized();
   auto message = Own(g_mime_message_new(/*pretty_headers=*/TRUE));
   AddMailbox(message.get(), GMIME_ADDRESS_TYPE_FROM, m.from);
-  for (const Mailbox& r : m.to) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_TO, r);
-  for (const Mailbox& r : m.cc) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_CC, r);
+  AddMailboxes(message.get(), GMIME_ADDRESS_TYPE_TO, m.to);
+  AddMailboxes(message.get(), GMIME_ADDRESS_TYPE_CC, m.cc);
   if (m.bcc_self) AddMailbox(message.get(), GMIME_ADDRESS_TYPE_BCC, *m.bcc_self);
   g_mime_message_set_subject(message.get(), EncodeIfAmbiguous(m.subject).c_str(), "utf-8");
   const GDateTimePtr date(g_date_time_new_from_unix_utc(ToUnixMillis(m.date) / 1000));
