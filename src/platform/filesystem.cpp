@@ -411,6 +411,11 @@ class PosixFilesystem final : public Filesystem {
   // last one is made 0700 even when it existed. Existing parents are left as they are.
   Status CreateDirectories(const std::string& path) override {
     const std::filesystem::path target = std::filesystem::path(path).lexically_normal();
+    struct stat st;
+    // Mostly the directory is there already: one stat instead of a mkdir per component.
+    if (::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700) {
+      return Status::Ok();
+    }
     std::filesystem::path built;
     for (const auto& part : target) {
       built /= part;
@@ -421,7 +426,6 @@ class PosixFilesystem final : public Filesystem {
         return ErrnoStatus("create directory", built.string());
       }
     }
-    struct stat st;
     if (::stat(target.c_str(), &st) != 0) return ErrnoStatus("create directory", path);
     if (!S_ISDIR(st.st_mode)) return Unavailable("create directory " + path + ": not a directory");
     if ((st.st_mode & 07777) != 0700 && ::chmod(target.c_str(), 0700) != 0) {
