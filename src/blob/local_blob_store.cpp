@@ -1,3 +1,7 @@
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
 #include "blob/raw_blob_store.h"
 
 namespace sealpost::blob {
@@ -57,7 +61,7 @@ class FileBlobStore final : public RawBlobStore {
   FileBlobStore(platform::Filesystem& fs, std::string root) : fs_(fs), root_(std::move(root)) {}
 
   Result<std::unique_ptr<RawBlobWriter>> Create(const BlobId& id) override {
-    SP_RETURN_IF_ERROR(fs_.CreateDirectories(Dir(id)));
+    SP_RETURN_IF_ERROR(EnsureDir(Dir(id)));
     const std::string tmp = root_ + "/tmp/" + id.str() + ".part";
     SP_ASSIGN_OR_RETURN(auto file, fs_.CreateUncached(tmp));
     return std::unique_ptr<RawBlobWriter>(new FileBlobWriter(fs_, std::move(file), tmp, Path(id)));
@@ -72,11 +76,26 @@ class FileBlobStore final : public RawBlobStore {
   Status Init() { return fs_.CreateDirectories(root_ + "/tmp"); }
 
  private:
+  // Each of the (at most 256) <ab> directories is made once per process: asking again for
+  // every blob cost a mkdir per component of the path, each answered EEXIST.
+  Status EnsureDir(const std::string& dir) {
+    {
+      std::lock_guard lock(mu_);
+      if (made_dirs_.count(dir) != 0) return Status::Ok();
+    }
+    SP_RETURN_IF_ERROR(fs_.CreateDirectories(dir));
+    std::lock_guard lock(mu_);
+    made_dirs_.insert(dir);
+    return Status::Ok();
+  }
+
   std::string Dir(const BlobId& id) const { return root_ + "/" + id.str().substr(0, 2); }
   std::string Path(const BlobId& id) const { return Dir(id) + "/" + id.str(); }
 
   platform::Filesystem& fs_;
   std::string root_;
+  std::mutex mu_;
+  std::unordered_set<std::string> made_dirs_;  // guarded by mu_
 };
 
 }  // namespace

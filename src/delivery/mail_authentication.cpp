@@ -92,13 +92,15 @@ std::string TxtText(const std::string& rdata) {
   return out;
 }
 
+// Blocking queries on a shared context: libunbound's functions are thread-safe, and each
+// ub_resolve works on its own worker state, sharing only the context's cache.
 class Dns {
  public:
-  explicit Dns(UbCtxPtr ctx) : ctx_(std::move(ctx)) {}
+  explicit Dns(ub_ctx* ctx) : ctx_(ctx) {}
   Answer Query(const std::string& name, int type) {
     ub_result* raw = nullptr;
     Answer out;
-    if (ub_resolve(ctx_.get(), name.c_str(), type, kClassIn, &raw) != 0 || raw == nullptr) {
+    if (ub_resolve(ctx_, name.c_str(), type, kClassIn, &raw) != 0 || raw == nullptr) {
       return out;
     }
     UbResultPtr result(raw);
@@ -123,7 +125,7 @@ class Dns {
   }
 
  private:
-  UbCtxPtr ctx_;
+  ub_ctx* ctx_;
 };
 
 // --- libspf2: a DNS layer whose lookups go to libunbound. ---------------------------------
@@ -281,59 +283,62 @@ void CheckDkim(Dns& dns, std::string_view message, MailAuthentication& out) {
   }
 }
 
+// libunbound's context, made once: setting one up costs about a millisecond (mostly hashing
+// the trust anchors), which per message was a large share of the check.
+Result<UbCtxPtr> NewContext(const DnsResolverOptions& options) {
+  UbCtxPtr ctx(ub_ctx_create());
+  if (!ctx) return Internal("dns: ub_ctx_create failed");
+  const auto check = [](int rc, std::string_view what) -> Status {
+    if (rc == 0) return Status::Ok();
+    return Unavailable(fmt::format("dns: {}: {}", what, ub_strerror(rc)));
+  };
+  if (options.resolver.empty()) {
+    SP_RETURN_IF_ERROR(check(ub_ctx_resolvconf(ctx.get(), nullptr), "reading /etc/resolv.conf"));
+  } else {
+    SP_RETURN_IF_ERROR(
+        check(ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no"), "option"));
+    if (options.stub_zones.empty()) {
+      SP_RETURN_IF_ERROR(check(ub_ctx_set_fwd(ctx.get(), options.resolver.c_str()),
+                               "resolver address " + SmtpPrintable(options.resolver, 60)));
+    }
+    for (const std::string& zone : options.stub_zones) {
+      SP_RETURN_IF_ERROR(
+          check(ub_ctx_set_stub(ctx.get(), zone.c_str(), options.resolver.c_str(), 0),
+                "stub zone " + SmtpPrintable(zone, 60)));
+    }
+  }
+  if (!options.trust_anchor_file.empty()) {
+    SP_RETURN_IF_ERROR(check(ub_ctx_add_ta_file(ctx.get(), options.trust_anchor_file.c_str()),
+                             "trust anchor file"));
+  }
+  for (const std::string& zone : options.stub_zones) {
+    (void)ub_ctx_zone_remove(ctx.get(), zone.c_str());
+  }
+  return ctx;
+}
+
 class UnboundMailAuthenticator final : public MailAuthenticator {
  public:
-  explicit UnboundMailAuthenticator(DnsResolverOptions options) : options_(std::move(options)) {}
+  explicit UnboundMailAuthenticator(Result<UbCtxPtr> ctx) : ctx_(std::move(ctx)) {}
 
   MailAuthentication Check(std::string_view client_address, std::string_view helo,
                            std::string_view mail_from, std::string_view message) const override {
     MailAuthentication out;
-    auto ctx = NewContext();
-    if (!ctx.ok()) {
+    if (!ctx_.ok()) {
       out.spf = "temperror";
       out.dkim = "temperror";
       return out;
     }
-    Dns dns(std::move(*ctx));
+    Dns dns(ctx_->get());
     CheckSpf(dns, client_address, helo, mail_from, out);
     CheckDkim(dns, message, out);
     return out;
   }
 
  private:
-  Result<UbCtxPtr> NewContext() const {
-    UbCtxPtr ctx(ub_ctx_create());
-    if (!ctx) return Internal("dns: ub_ctx_create failed");
-    const auto check = [](int rc, std::string_view what) -> Status {
-      if (rc == 0) return Status::Ok();
-      return Unavailable(fmt::format("dns: {}: {}", what, ub_strerror(rc)));
-    };
-    if (options_.resolver.empty()) {
-      SP_RETURN_IF_ERROR(check(ub_ctx_resolvconf(ctx.get(), nullptr), "reading /etc/resolv.conf"));
-    } else {
-      SP_RETURN_IF_ERROR(
-          check(ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no"), "option"));
-      if (options_.stub_zones.empty()) {
-        SP_RETURN_IF_ERROR(check(ub_ctx_set_fwd(ctx.get(), options_.resolver.c_str()),
-                                 "resolver address " + SmtpPrintable(options_.resolver, 60)));
-      }
-      for (const std::string& zone : options_.stub_zones) {
-        SP_RETURN_IF_ERROR(
-            check(ub_ctx_set_stub(ctx.get(), zone.c_str(), options_.resolver.c_str(), 0),
-                  "stub zone " + SmtpPrintable(zone, 60)));
-      }
-    }
-    if (!options_.trust_anchor_file.empty()) {
-      SP_RETURN_IF_ERROR(check(ub_ctx_add_ta_file(ctx.get(), options_.trust_anchor_file.c_str()),
-                               "trust anchor file"));
-    }
-    for (const std::string& zone : options_.stub_zones) {
-      (void)ub_ctx_zone_remove(ctx.get(), zone.c_str());
-    }
-    return ctx;
-  }
-
-  DnsResolverOptions options_;
+  // As before the context was shared: one that cannot be set up (say /etc/resolv.conf is
+  // unreadable) makes every check a temperror rather than stopping the server.
+  const Result<UbCtxPtr> ctx_;
 };
 
 }  // namespace
@@ -342,7 +347,7 @@ Result<std::unique_ptr<MailAuthenticator>> MakeMailAuthenticator(DnsResolverOpti
   // The same checks as the MX resolver's (a malformed address fails here, not at each message).
   SP_RETURN_IF_ERROR(MakeUnboundMxResolver(options).status());
   return std::unique_ptr<MailAuthenticator>(
-      std::make_unique<UnboundMailAuthenticator>(std::move(options)));
+      std::make_unique<UnboundMailAuthenticator>(NewContext(options)));
 }
 
 }  // namespace sealpost::delivery

@@ -12,8 +12,9 @@
 // could not be fetched). The DKIM domain is d= of the first signature that passed, else of the
 // first one.
 //
-// Thread-safety: Check may run on several threads at once (each call makes its own libunbound
-// context, libspf2 server and libopendkim handle).
+// Thread-safety: Check may run on several threads at once. They share one libunbound context,
+// made by MakeMailAuthenticator (libunbound's functions are thread-safe), and so its cache of
+// answers, kept for their TTLs; each call makes its own libspf2 server and libopendkim handle.
 //
 // SECURITY: the message, the HELO name and MAIL FROM are untrusted (any SMTP client), DNS
 // answers too. libopendkim bounds what it parses itself; TXT answers are cut at 64 KiB; at most
@@ -46,7 +47,8 @@ class MailAuthenticator {
                                    std::string_view mail_from, std::string_view message) const = 0;
 };
 
-// Checks the options as MakeUnboundMxResolver does.
+// Checks the options as MakeUnboundMxResolver does and sets up the libunbound context; if that
+// fails (an unreadable trust anchor file or /etc/resolv.conf), every check says "temperror".
 Result<std::unique_ptr<MailAuthenticator>> MakeMailAuthenticator(DnsResolverOptions options);
 
 }  // namespace sealpost::delivery

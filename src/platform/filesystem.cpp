@@ -105,6 +105,11 @@ class PosixReadableFile final : public ReadableFile {
 // 4096 covers every common device.
 constexpr size_t kDirectAlign = 4096;
 constexpr size_t kDirectBuffer = 1 << 20;
+// Most blobs are messages of a few KiB: a writer's buffer starts this small and doubles as
+// needed, a reader's is sized to the file, so a 10 KiB blob does not map two MiB.
+constexpr size_t kFirstWriteBuffer = 16 * 1024;
+
+size_t RoundUpToAlign(size_t n) { return (n + kDirectAlign - 1) / kDirectAlign * kDirectAlign; }
 
 struct FreeDeleter {
   void operator()(uint8_t* p) const { std::free(p); }
@@ -126,13 +131,15 @@ bool ClearDirect(int fd) {
 // Gathers appends into aligned buffers and writes each whole with O_DIRECT; the unaligned tail
 // is written through the page cache by Sync, which then fdatasyncs as usual. A full buffer is
 // written on a background lane while the caller fills the other one: O_DIRECT writes block until
-// the disk has the data, and an upload would otherwise stop receiving meanwhile.
+// the disk has the data, and an upload would otherwise stop receiving meanwhile. The first
+// buffer grows from kFirstWriteBuffer to kDirectBuffer; the second is made when the first is
+// full, so only files larger than kDirectBuffer get both.
 class DirectWritableFile final : public WritableFile {
  public:
-  DirectWritableFile(int fd, std::string path, AlignedBuffer first, AlignedBuffer second)
+  DirectWritableFile(int fd, std::string path, AlignedBuffer first)
       : fd_(fd), path_(std::move(path)) {
     buffers_[0] = std::move(first);
-    buffers_[1] = std::move(second);
+    capacity_ = kFirstWriteBuffer;
   }
   ~DirectWritableFile() override {
     lane_.Wait();  // a write in flight uses the descriptor and a buffer
@@ -141,7 +148,10 @@ class DirectWritableFile final : public WritableFile {
 
   Status Append(std::span<const uint8_t> data) override {
     while (!data.empty()) {
-      const size_t take = std::min(kDirectBuffer - used_, data.size());
+      if (used_ + data.size() > capacity_ && capacity_ < kDirectBuffer) {
+        SP_RETURN_IF_ERROR(Grow(used_ + data.size()));
+      }
+      const size_t take = std::min(capacity_ - used_, data.size());
       std::memcpy(buffers_[current_].get() + used_, data.data(), take);
       used_ += take;
       data = data.subspan(take);
@@ -170,9 +180,29 @@ class DirectWritableFile final : public WritableFile {
   }
 
  private:
+  // Makes the current buffer hold at least `needed` bytes (up to kDirectBuffer), keeping its
+  // contents. Only the first buffer grows: the second is made at full size.
+  Status Grow(size_t needed) {
+    size_t capacity = capacity_;
+    while (capacity < needed && capacity < kDirectBuffer) capacity *= 2;
+    capacity = std::min(capacity, kDirectBuffer);
+    AlignedBuffer bigger = AllocateAligned(capacity);
+    if (!bigger) return Unavailable("out of memory for the write buffer of " + path_);
+    std::memcpy(bigger.get(), buffers_[current_].get(), used_);
+    buffers_[current_] = std::move(bigger);
+    capacity_ = capacity;
+    return Status::Ok();
+  }
+
   // Hands the full current buffer to the lane and switches to the other one.
   Status StartWritingCurrent() {
     SP_RETURN_IF_ERROR(FinishWriting());
+    if (!buffers_[current_ ^ 1]) {
+      buffers_[current_ ^ 1] = AllocateAligned(kDirectBuffer);
+      if (!buffers_[current_ ^ 1]) {
+        return Unavailable("out of memory for the write buffer of " + path_);
+      }
+    }
     const uint8_t* full = buffers_[current_].get();
     writing_ = true;
     lane_.Start([this, full] { written_ = WriteAll(fd_, {full, kDirectBuffer}, path_); });
@@ -193,6 +223,7 @@ class DirectWritableFile final : public WritableFile {
   std::string path_;
   AlignedBuffer buffers_[2];
   int current_ = 0;  // the buffer being filled; the other one may be being written
+  size_t capacity_;  // of the current buffer: below kDirectBuffer only before the first switch
   size_t used_ = 0;
   bool writing_ = false;
   Status written_ = Status::Ok();  // set by the lane, read after Wait()
@@ -201,11 +232,14 @@ class DirectWritableFile final : public WritableFile {
 
 // Reads whole aligned blocks with O_DIRECT into aligned buffers and hands them out in whatever
 // sizes the caller asks for. O_DIRECT has no read-ahead, so from the second block on the next
-// one is read on a background lane while the caller works through the current one.
+// one is read on a background lane while the caller works through the current one. A file
+// smaller than kDirectBuffer gets one buffer of its size (block_, rounded up past its end, so
+// that the first read is already short and says end of file) and no second one.
 class DirectReadableFile final : public ReadableFile {
  public:
-  DirectReadableFile(int fd, std::string path, AlignedBuffer first, AlignedBuffer second)
-      : fd_(fd), path_(std::move(path)) {
+  DirectReadableFile(int fd, std::string path, size_t block, AlignedBuffer first,
+                     AlignedBuffer second)
+      : fd_(fd), path_(std::move(path)), block_(block) {
     buffers_[0] = std::move(first);
     buffers_[1] = std::move(second);
   }
@@ -238,7 +272,7 @@ class DirectReadableFile final : public ReadableFile {
 
   BlockRead ReadBlock(uint8_t* into) {
     for (;;) {
-      const ssize_t n = ::read(fd_, into, kDirectBuffer);
+      const ssize_t n = ::read(fd_, into, block_);
       if (n >= 0) return {n, 0};
       if (errno != EINTR) return {-1, errno};
     }
@@ -262,7 +296,8 @@ class DirectReadableFile final : public ReadableFile {
     filled_ = static_cast<size_t>(block.bytes);
     // A short read leaves the file offset unaligned; O_DIRECT would refuse the next one.
     if (filled_ % kDirectAlign != 0 && !ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
-    if (filled_ == kDirectBuffer) {  // more may follow: fetch it meanwhile
+    // More may follow: fetch it meanwhile (without a second buffer, the next call reads it).
+    if (filled_ == block_ && buffers_[current_ ^ 1]) {
       uint8_t* next = buffers_[current_ ^ 1].get();
       prefetching_ = true;
       lane_.Start([this, next] { prefetched_ = ReadBlock(next); });
@@ -272,6 +307,7 @@ class DirectReadableFile final : public ReadableFile {
 
   int fd_;
   std::string path_;
+  size_t block_;  // bytes asked for per read: the buffers' size, a multiple of kDirectAlign
   AlignedBuffer buffers_[2];
   int current_ = 0;  // the buffer being handed out; the other one is being filled
   size_t offset_ = 0;
@@ -332,28 +368,33 @@ class PosixFilesystem final : public Filesystem {
       ::close(fd);
       return s;
     }
-    AlignedBuffer first = direct ? AllocateAligned(kDirectBuffer) : nullptr;
-    AlignedBuffer second = first ? AllocateAligned(kDirectBuffer) : nullptr;
-    if (!second) {
-      if (direct) (void)ClearDirect(fd);  // no buffers to align writes with
+    AlignedBuffer first = direct ? AllocateAligned(kFirstWriteBuffer) : nullptr;
+    if (!first) {
+      if (direct) (void)ClearDirect(fd);  // no buffer to align writes with
       return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
     }
-    return std::unique_ptr<WritableFile>(
-        new DirectWritableFile(fd, path, std::move(first), std::move(second)));
+    return std::unique_ptr<WritableFile>(new DirectWritableFile(fd, path, std::move(first)));
   }
 
   Result<std::unique_ptr<ReadableFile>> OpenUncached(const std::string& path) override {
     bool direct = false;
     const int fd = OpenDirect(path, O_RDONLY | O_CLOEXEC, 0, direct);
     if (fd < 0) return ErrnoStatus("open", path);
-    AlignedBuffer first = direct ? AllocateAligned(kDirectBuffer) : nullptr;
-    AlignedBuffer second = first ? AllocateAligned(kDirectBuffer) : nullptr;
-    if (!second) {
+    // Blobs are not changed once written: size the buffers to the file (+1 byte, so that the
+    // read of a file of whole blocks is short too).
+    struct stat st;
+    const bool small = ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < kDirectBuffer;
+    const size_t block =
+        small ? std::min(RoundUpToAlign(static_cast<size_t>(st.st_size) + 1), kDirectBuffer)
+              : kDirectBuffer;
+    AlignedBuffer first = direct ? AllocateAligned(block) : nullptr;
+    AlignedBuffer second = first && !small ? AllocateAligned(kDirectBuffer) : nullptr;
+    if (!first || (!small && !second)) {
       if (direct) (void)ClearDirect(fd);  // no buffers to align reads with
       return std::unique_ptr<ReadableFile>(new PosixReadableFile(fd, path));
     }
     return std::unique_ptr<ReadableFile>(
-        new DirectReadableFile(fd, path, std::move(first), std::move(second)));
+        new DirectReadableFile(fd, path, block, std::move(first), std::move(second)));
   }
 
   Status Rename(const std::string& from, const std::string& to) override {
@@ -370,6 +411,11 @@ class PosixFilesystem final : public Filesystem {
   // last one is made 0700 even when it existed. Existing parents are left as they are.
   Status CreateDirectories(const std::string& path) override {
     const std::filesystem::path target = std::filesystem::path(path).lexically_normal();
+    struct stat st;
+    // Mostly the directory is there already: one stat instead of a mkdir per component.
+    if (::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700) {
+      return Status::Ok();
+    }
     std::filesystem::path built;
     for (const auto& part : target) {
       built /= part;
@@ -380,7 +426,6 @@ class PosixFilesystem final : public Filesystem {
         return ErrnoStatus("create directory", built.string());
       }
     }
-    struct stat st;
     if (::stat(target.c_str(), &st) != 0) return ErrnoStatus("create directory", path);
     if (!S_ISDIR(st.st_mode)) return Unavailable("create directory " + path + ": not a directory");
     if ((st.st_mode & 07777) != 0700 && ::chmod(target.c_str(), 0700) != 0) {

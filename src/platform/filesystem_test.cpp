@@ -122,13 +122,16 @@ std::vector<uint8_t> Pattern(size_t n, uint8_t seed) {
 }
 
 // Uncached files (O_DIRECT where the filesystem allows, as the data directory's usually does):
-// every length around the 4 KiB alignment and the 1 MiB buffer, appended in odd pieces, comes
-// back exactly, through the uncached reader in odd buffer sizes and through the ordinary one.
+// every length around the 4 KiB alignment, the 16 KiB first write buffer as it grows, and the
+// 1 MiB buffer, appended in odd pieces, comes back exactly, through the uncached reader (its
+// buffer sized to the file below 1 MiB) in odd buffer sizes and through the ordinary one.
 TEST(FilesystemTest, UncachedFilesReadBackExactlyAtEveryLength) {
   testutil::TempDir dir;
   auto& fs = DefaultFilesystem();
   const size_t kMiB = 1 << 20;
-  const size_t sizes[] = {0, 1, 4095, 4096, 4097, kMiB - 1, kMiB, kMiB + 1, 3 * kMiB + 12345};
+  const size_t sizes[] = {0,           1,        4095,  4096,     4097,
+                          10240,       16383,    16384, 16385,    2 * 65553 + 7,
+                          kMiB - 4096, kMiB - 1, kMiB,  kMiB + 1, 3 * kMiB + 12345};
   for (const size_t size : sizes) {
     const std::string path = dir.path() + "/u" + std::to_string(size);
     const std::vector<uint8_t> data = Pattern(size, static_cast<uint8_t>(size));
