@@ -12,12 +12,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ARG=${1:-build-bench}
 
-die() {
-  echo "bench: error: $*" >&2
-  exit 1
-}
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 row() { printf '%-44s %-34s %-8s %s\n' "$@"; }
 
 [[ -d $BUILD_ARG ]] || die "build directory $BUILD_ARG does not exist"

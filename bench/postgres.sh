@@ -27,14 +27,9 @@ CLIENTS=${BENCH_CLIENTS:-8}
 PGBIN=${SEALPOST_PGBIN:-/usr/lib/postgresql/15/bin}
 PG_SH=$ROOT/tests/postgres/pg.sh
 
-die() {
-  echo "bench: error: $*" >&2
-  exit 1
-}
-section() { printf '\n== %s ==\n' "$*"; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 result() { sed -n "s/^RESULT .*\b$1=\([^ ]*\).*/\1/p" "$2" | tail -n 1; }
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
 
 [[ -d $BUILD_ARG ]] || die "build directory $BUILD_ARG does not exist"
 BUILD=$(cd "$BUILD_ARG" && pwd)

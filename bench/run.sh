@@ -38,11 +38,8 @@ ATTACHMENT_MIB=${BENCH_ATTACHMENT_MIB:-1024}
 RSS_TARGET_MIB=128
 RATIO_TARGET=0.5
 
-die() {
-  echo "bench: error: $*" >&2
-  exit 1
-}
-section() { printf '\n== %s ==\n' "$*"; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 [[ -d $BUILD_ARG ]] || die "build directory $BUILD_ARG does not exist (run: make bench)"
 BUILD=$(cd "$BUILD_ARG" && pwd)
@@ -104,8 +101,6 @@ trap 'exit 130' INT TERM
 # result KEY FILE: the value of KEY= on the RESULT line a bench program printed.
 result() { sed -n "s/^RESULT .*\b$1=\([^ ]*\).*/\1/p" "$2" | tail -n 1; }
 # calc EXPR: floating-point arithmetic (awk), printed with the given format.
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
 
 section "server"
 mkdir -p "$WORK/data" "$WORK/static"

@@ -1,0 +1,11 @@
+# Shared by the shell benchmarks (sourced, not run): error exit, arithmetic and verdicts in awk,
+# and the section heading every report uses.
+die() {
+  echo "bench: error: $*" >&2
+  exit 1
+}
+section() { printf '\n== %s ==\n' "$*"; }
+# calc FORMAT EXPRESSION: the expression evaluated by awk, printed with the printf format.
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# verdict CONDITION: PASS when the awk condition holds, FAIL otherwise.
+verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
