@@ -1,5 +1,6 @@
 #include "pgp/member_key.h"
 
+#include <chrono>
 #include <string_view>
 
 #include "crypto/security_policy.h"
@@ -96,7 +97,11 @@ Result<std::string> ArmorPublicKey(ByteView public_key) {
 
 Result<std::unique_ptr<MemberKey>> MemberKey::Load(const crypto::SecretBytes& secret_key) {
   crypto::EnsureInitialized();
-  SP_ASSIGN_OR_RETURN(internal::Ffi ffi, internal::NewFfi());
+  // RNP's own clock is time(), which glibc reads from the coarse clock: it can lag the
+  // system_clock a key was just generated at by a tick, and a key made this very second then
+  // looks signed "1 seconds in future" and fails to load. Validate one second ahead instead.
+  SP_ASSIGN_OR_RETURN(internal::Ffi ffi,
+                      internal::NewFfi(std::chrono::system_clock::now() + std::chrono::seconds(1)));
   const Status imported = internal::ImportSecretKey(ffi.get(), secret_key);
   if (!imported.ok()) return InvalidArgument("member key: " + imported.message());
   SP_ASSIGN_OR_RETURN(std::vector<internal::Key> primaries, internal::PrimaryKeys(ffi.get()));
