@@ -422,6 +422,9 @@ class PosixFilesystem final : public Filesystem {
       if (part.empty() || part == "/" || part == "." || part == "..") continue;
       if (::mkdir(built.c_str(), 0700) == 0) {
         if (::chmod(built.c_str(), 0700) != 0) return ErrnoStatus("chmod", built.string());
+        // The new entry is durable only once its parent is synced: files later made (and synced)
+        // inside it must not vanish with it after a power cut. Once per directory made.
+        SP_RETURN_IF_ERROR(SyncDirectory(built.parent_path().string()));
       } else if (errno != EEXIST) {
         return ErrnoStatus("create directory", built.string());
       }
