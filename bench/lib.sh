@@ -9,3 +9,11 @@ section() { printf '\n== %s ==\n' "$*"; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 # verdict CONDITION: PASS when the awk condition holds, FAIL otherwise.
 verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
+# use_build DIR: sets BUILD (DIR, absolute) and SEALPOST (its server binary), or exits when
+# either is missing.
+use_build() {
+  [[ -d $1 ]] || die "build directory $1 does not exist"
+  BUILD=$(cd "$1" && pwd)
+  SEALPOST=$BUILD/src/cmd/sealpost
+  [[ -x $SEALPOST ]] || die "$SEALPOST is missing"
+}

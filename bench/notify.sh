@@ -16,10 +16,7 @@ BUILD_ARG=${1:-build-bench}
 source "$ROOT/bench/lib.sh"
 row() { printf '%-44s %-34s %-8s %s\n' "$@"; }
 
-[[ -d $BUILD_ARG ]] || die "build directory $BUILD_ARG does not exist"
-BUILD=$(cd "$BUILD_ARG" && pwd)
-SEALPOST=$BUILD/src/cmd/sealpost
-[[ -x $SEALPOST ]] || die "$SEALPOST is missing"
+use_build "$BUILD_ARG"
 [[ -x /usr/sbin/smtp-source ]] || die "/usr/sbin/smtp-source is missing (Debian package postfix)"
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
 [[ $build_type == Release ]] || echo "bench: warning: $BUILD is a '$build_type' build, not Release"

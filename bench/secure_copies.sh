@@ -15,10 +15,7 @@ BUILD_ARG=${1:-build-bench}
 source "$ROOT/bench/lib.sh"
 row() { printf '%-44s %-34s %-8s %s\n' "$@"; }
 
-[[ -d $BUILD_ARG ]] || die "build directory $BUILD_ARG does not exist"
-BUILD=$(cd "$BUILD_ARG" && pwd)
-SEALPOST=$BUILD/src/cmd/sealpost
-[[ -x $SEALPOST ]] || die "$SEALPOST is missing"
+use_build "$BUILD_ARG"
 [[ -x /usr/sbin/smtp-source ]] || die "/usr/sbin/smtp-source is missing (Debian package postfix)"
 command -v sq >/dev/null || die "sq is missing (Debian package sq)"
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)

@@ -19,10 +19,7 @@ BUILD_ARG=${1:-build-bench}
 source "$ROOT/bench/lib.sh"
 row() { printf '%-44s %-34s %-8s %s\n' "$@"; }
 
-[[ -d $BUILD_ARG ]] || die "build directory $BUILD_ARG does not exist"
-BUILD=$(cd "$BUILD_ARG" && pwd)
-SEALPOST=$BUILD/src/cmd/sealpost
-[[ -x $SEALPOST ]] || die "$SEALPOST is missing"
+use_build "$BUILD_ARG"
 [[ $(id -u) == 0 ]] || die "must run as root (the private Postfix of tests/postfix/postfix.sh)"
 bash "$ROOT/tests/postfix/postfix.sh" install  # smtp-source and smtp-sink come with postfix
 [[ -x /usr/sbin/smtp-source && -x /usr/sbin/smtp-sink ]] \
