@@ -12,8 +12,10 @@
 #include "app/outbound_mail.h"
 #include "core/address.h"
 #include "core/text.h"
+#include "crypto/secret_bytes.h"
 #include "crypto/security_policy.h"
 #include "mime/message_parser.h"
+#include "mime/streamed_message.h"
 
 namespace sealpost::app {
 namespace {
@@ -128,8 +130,8 @@ Result<std::unique_ptr<MailSubmission>> MailSubmission::Create(const Services& s
   if (config.policy != SubmissionPolicy::kAll && config.tag.empty()) {
     return InvalidArgument("submission: the subject tag must not be empty");
   }
-  config.max_message_bytes =
-      std::min<uint64_t>(config.max_message_bytes, crypto::policy::kMimeParse.max_message_bytes);
+  config.max_message_bytes = std::min<uint64_t>(
+      config.max_message_bytes, crypto::policy::kMimeParse.max_streamed_message_bytes);
   SP_ASSIGN_OR_RETURN(ContentRules rules, ContentRules::Compile(config.rules));
   // Spools of a process that ended mid-message: unreadable (their keys are gone), only space.
   SP_ASSIGN_OR_RETURN(const int swept, internal::SweepSpoolDirectory(config.spool_directory));
@@ -152,8 +154,9 @@ Status MailSubmission::CheckSender(const AuthContext& ctx, std::string_view mail
 Result<std::unique_ptr<SubmittedMessage>> MailSubmission::BeginMessage(
     std::optional<uint64_t> max_bytes) const {
   const uint64_t limit =
-      max_bytes ? std::min<uint64_t>(*max_bytes, crypto::policy::kMimeParse.max_message_bytes)
-                : config_.max_message_bytes;
+      max_bytes
+          ? std::min<uint64_t>(*max_bytes, crypto::policy::kMimeParse.max_streamed_message_bytes)
+          : config_.max_message_bytes;
   SP_ASSIGN_OR_RETURN(auto spool,
                       internal::MessageSpool::Create(platform::DefaultFilesystem(), s_.rng,
                                                      config_.spool_directory, limit));
@@ -167,7 +170,7 @@ class internal::SubmissionSender {
   virtual ~SubmissionSender() = default;
   // The member's address (MAIL FROM was checked against it): failure reports, the codes notice.
   virtual const std::string& email() const = 0;
-  virtual Result<std::unique_ptr<UploadSession>> BeginUpload(uint64_t size) = 0;
+  virtual Result<std::unique_ptr<UploadSession>> BeginUpload() = 0;
   virtual Result<MessageId> Send(const SendRequest& request, SendOutcome* outcome) = 0;
   // The Sealpost message an In-Reply-To names, if the thread may carry on from it.
   virtual std::optional<std::string> Answered(std::string_view in_reply_to) = 0;
@@ -179,8 +182,8 @@ class MemberSender final : public internal::SubmissionSender {
  public:
   MemberSender(const Services& s, const AuthContext& ctx) : ctx_(ctx), mailbox_(s) {}
   const std::string& email() const override { return ctx_.user.email; }
-  Result<std::unique_ptr<UploadSession>> BeginUpload(uint64_t size) override {
-    return mailbox_.BeginUpload(ctx_, size);
+  Result<std::unique_ptr<UploadSession>> BeginUpload() override {
+    return mailbox_.BeginUpload(ctx_, std::nullopt);
   }
   Result<MessageId> Send(const SendRequest& request, SendOutcome* outcome) override {
     return mailbox_.Send(ctx_, request, outcome);
@@ -202,8 +205,8 @@ class RelaySender final : public internal::SubmissionSender {
  public:
   explicit RelaySender(std::unique_ptr<GatewaySender> gateway) : gateway_(std::move(gateway)) {}
   const std::string& email() const override { return gateway_->member().email; }
-  Result<std::unique_ptr<UploadSession>> BeginUpload(uint64_t size) override {
-    return gateway_->BeginUpload(size);
+  Result<std::unique_ptr<UploadSession>> BeginUpload() override {
+    return gateway_->BeginUpload(std::nullopt);
   }
   Result<MessageId> Send(const SendRequest& request, SendOutcome* outcome) override {
     return gateway_->Send(request, outcome);
@@ -247,15 +250,20 @@ Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& se
   }
   if (recipients.empty()) return InvalidArgument("no recipients").ShownToClient();
 
-  SP_ASSIGN_OR_RETURN(std::string bytes, message.spool_->ReadAll());
-  auto parsed = mime::ParseMessage(bytes);
-  if (!parsed.ok()) {
-    if (parsed.status().code() == ErrorCode::kTooLarge) {
+  // Parsed where it lies: the attachments are streamed from the spool into their uploads below.
+  SP_RETURN_IF_ERROR(message.spool_->Finish());
+  auto streamed = mime::StreamedMessage::Parse(*message.spool_);
+  if (!streamed.ok()) {
+    if (streamed.status().code() == ErrorCode::kTooLarge) {
       return TooLarge("the message has more parts, nesting or header data than Sealpost reads")
           .ShownToClient();
     }
-    return InvalidArgument("the message is not a MIME message Sealpost can read").ShownToClient();
+    if (streamed.status().code() == ErrorCode::kInvalidArgument) {
+      return InvalidArgument("the message is not a MIME message Sealpost can read").ShownToClient();
+    }
+    return streamed.status();  // the spool's own failure
   }
+  const mime::ParsedMessage* const parsed = &(*streamed)->message();
 
   // The policy: is this message sent securely?
   SubmissionOutcome outcome;
@@ -277,7 +285,15 @@ Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& se
     // Relayed as written, Bcc fields removed; one queued mail per envelope recipient, all in one
     // transaction, so the 250 means every one of them is queued.
     outcome.kind = SubmissionOutcome::Kind::kRelayed;
-    const std::string raw = WithoutBccFields(bytes);
+    // The queue keeps a mail whole (in the store), so only what the in-memory bound allows.
+    if (message.size() > crypto::policy::kMimeParse.max_message_bytes) {
+      return TooLarge(fmt::format("a message sent on unencrypted can be at most {} MiB",
+                                  crypto::policy::kMimeParse.max_message_bytes >> 20))
+          .ShownToClient();
+    }
+    SP_ASSIGN_OR_RETURN(std::string bytes, message.spool_->ReadAll());
+    std::string raw = WithoutBccFields(bytes);
+    crypto::WipeString(bytes);
     std::vector<delivery::OutgoingMail> mails;
     for (const std::string& r : recipients) {
       SP_ASSIGN_OR_RETURN(EmailAddress to, EmailAddress::Parse(r));
@@ -296,10 +312,6 @@ Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& se
     NotifyMailQueued(s_);
     return outcome;
   }
-
-  // The parsed message holds what is needed from here on.
-  std::fill(bytes.begin(), bytes.end(), '\0');
-  std::string().swap(bytes);
 
   SendRequest request;
   request.to = recipients;
@@ -353,8 +365,11 @@ Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& se
     request.attachments.clear();
     for (size_t i = 0; i < parsed->attachments.size(); ++i) {
       const mime::ParsedAttachment& a = parsed->attachments[i];
-      auto upload = sender.BeginUpload(a.data.size());
-      Status written = upload.ok() ? (*upload)->Write(AsBytes(a.data)) : upload.status();
+      // Decoded from the spool straight into the upload, a block at a time.
+      auto upload = sender.BeginUpload();
+      Status written = upload.ok() ? (*streamed)->CopyAttachment(
+                                         i, [&](ByteView block) { return (*upload)->Write(block); })
+                                   : upload.status();
       Result<UploadResult> finished =
           written.ok() ? (*upload)->Finish() : Result<UploadResult>(written);
       if (!finished.ok()) {

@@ -7,10 +7,13 @@
 //
 // Flow: BeginMessage spools the bytes as they arrive (app/internal/message_spool.h: a temporary
 // file encrypted under a key held only in memory, so memory stays bounded while the client
-// sends); Submit reads the spool back, parses it with mime::ParseMessage (in memory, up to the
-// configured limit — at most crypto::policy::kMimeParse.max_message_bytes), applies the policy
-// and sends or queues. Submit returns OK only once the message is durable (stored, or queued);
-// on failure nothing of it is kept (attachments already uploaded are deleted).
+// sends); Submit parses the spool where it lies with mime::StreamedMessage (up to the configured
+// limit — at most crypto::policy::kMimeParse.max_streamed_message_bytes), applies the policy and
+// sends or queues. Attachments are decoded from the spool straight into their uploads, so memory
+// stays bounded whatever the message's size. A message relayed unchanged is queued whole, so it
+// may be at most kMimeParse.max_message_bytes (TooLarge otherwise). Submit returns OK only once
+// the message is durable (stored, or queued); on failure nothing of it is kept (attachments
+// already uploaded are deleted).
 //
 // What a secure send carries: the envelope's RCPT TO addresses as recipients, each routed by
 // app/routing.h as in the web UI. The Bcc header is never read: envelope recipients that the To
@@ -77,8 +80,8 @@ struct SubmissionConfig {
   // Where messages are spooled while they arrive (created 0700). Required, and this process's
   // alone: Create removes the spool files it finds there (left by a crash).
   std::string spool_directory;
-  // The largest message accepted; capped at kMimeParse.max_message_bytes.
-  uint64_t max_message_bytes = 64ull << 20;
+  // The largest message accepted; capped at kMimeParse.max_streamed_message_bytes.
+  uint64_t max_message_bytes = 150ull << 20;
 };
 
 // The message being received: created by MailSubmission::BeginMessage, fed by the SMTP session,

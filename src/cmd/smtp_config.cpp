@@ -153,14 +153,19 @@ std::map<std::string, SmtpListenerConfig> SmtpConfig::DefaultListeners() {
   submission.port = 10587;
   submission.tls = "starttls";
   submission.auth = true;
+  // Mail programs send attachments up to the upload limit (100 MiB, base64: x 1.37), streamed
+  // from the spool (mime/streamed_message.h); the inbound MX keeps the smaller default.
+  submission.max_message_bytes = kSubmissionMaxMessageBytes;
   SmtpListenerConfig submissions = submission;
   submissions.port = 10465;
   submissions.tls = "implicit";
   SmtpListenerConfig relay;
   relay.port = 10025;
   relay.tls = "optional";
+  relay.max_message_bytes = kSubmissionMaxMessageBytes;
   SmtpListenerConfig inbound = relay;
   inbound.port = 10026;
+  inbound.max_message_bytes = SmtpListenerConfig().max_message_bytes;
   return {{"submission", submission},
           {"submissions", submissions},
           {"relay", relay},

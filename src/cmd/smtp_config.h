@@ -18,7 +18,7 @@
 //   auth = true
 //   auth_requires_tls = true
 //   client_ca_file = ""                  # PEM CAs of client certificates (relay)
-//   max_message_bytes = 52428800
+//   max_message_bytes = 157286400        # submission, submissions, relay; inbound: 52428800
 //   max_recipients = 100
 //   max_sessions = 100
 //   max_sessions_per_address = 10
@@ -43,6 +43,10 @@
 #include "core/status.h"
 
 namespace sealpost::cmd {
+
+// The default of the listeners whose mail is streamed (submission, submissions, relay): a
+// 100 MiB attachment base64'd (x 1.37) fits.
+inline constexpr uint64_t kSubmissionMaxMessageBytes = 150ull * 1024 * 1024;
 
 struct SmtpListenerConfig {
   bool enabled = false;

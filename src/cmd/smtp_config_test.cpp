@@ -28,6 +28,11 @@ TEST(SmtpConfig, DefaultsListenOnLoopbackHighPorts) {
   EXPECT_FALSE(l.at("inbound").enabled);
   EXPECT_FALSE(l.at("inbound").auth);
   EXPECT_EQ(c->smtp.command_timeout, std::chrono::seconds(300));
+  // Streamed listeners take a 100 MiB attachment once base64'd; the MX keeps 50 MiB.
+  for (const char* name : {"submission", "submissions", "relay"}) {
+    EXPECT_EQ(l.at(name).max_message_bytes, 150u << 20) << name;
+  }
+  EXPECT_EQ(l.at("inbound").max_message_bytes, 50u << 20);
 }
 
 TEST(SmtpConfig, ReadsEveryKey) {

@@ -88,18 +88,26 @@ struct MimeParseLimits {
   size_t max_header_field_bytes;  // one field, folded lines included
   size_t max_depth;               // nesting of multipart and message/rfc822 parts (top = 1)
   size_t max_parts;               // every MIME entity, containers included
+  // A message parsed where it lies (mime/streamed_message.h: the SMTP gateway's spool): GMime
+  // keeps part contents as ranges of the file, so size costs disk and time, not memory.
+  uint64_t max_streamed_message_bytes;
+  size_t max_streamed_body_bytes;  // a text or HTML body (or signature) read into memory, encoded
 };
 
 inline constexpr MimeParseLimits kMimeParse = {
     "Sealpost 2026-12: 64 MiB is above the 50 MB many providers accept and parses in 0.25 s "
     "and under 300 MB (measured, 2 cores); Sealpost's own messages nest 3 deep and hold at most "
     "104 entities (mixed, alternative, text, HTML, 100 attachments: app::Limits), so 20 and 500 "
-    "leave room for forwarded mail",
+    "leave room for forwarded mail; streamed: 1 GiB holds a 100 MiB attachment many times over "
+    "(base64: x 1.37) and parses in constant memory, 16 MiB of encoded body is 5 times the "
+    "1 MiB text the web UI sends, quoted-printable at its worst",
     /*max_message_bytes=*/64 * 1024 * 1024,
     /*max_header_fields=*/5000,
     /*max_header_field_bytes=*/256 * 1024,
     /*max_depth=*/20,
     /*max_parts=*/500,
+    /*max_streamed_message_bytes=*/1024ull * 1024 * 1024,
+    /*max_streamed_body_bytes=*/16 * 1024 * 1024,
 };
 
 // --- Delivery status notifications (RFC 3464) for mail Sealpost sent (mime/delivery_status.h).

@@ -35,6 +35,10 @@ TEST(SecurityPolicy, MimeParseLimitsStayBounded) {
   EXPECT_LE(kMimeParse.max_parts, 10000u);
   EXPECT_GT(kMimeParse.max_parts, 100u);               // a web UI message has up to 100 attachments
   EXPECT_GE(kMimeParse.max_header_field_bytes, 998u);  // RFC 5322 line limit
+  // Streamed: a 100 MiB attachment, base64'd, fits; a body read into memory stays small.
+  EXPECT_GE(kMimeParse.max_streamed_message_bytes, uint64_t{150} << 20);
+  EXPECT_GE(kMimeParse.max_streamed_message_bytes, kMimeParse.max_message_bytes);
+  EXPECT_LE(kMimeParse.max_streamed_body_bytes, kMimeParse.max_message_bytes);
 }
 
 TEST(SecurityPolicy, SecureCopyStaysReadableBySealpostsOwnParser) {

@@ -7,6 +7,8 @@
 #include "mime/internal/encoded_words.h"
 #include "mime/internal/gmime_handles.h"
 #include "mime/internal/gmime_init.h"
+#include "mime/internal/source_stream.h"
+#include "mime/streamed_message.h"
 
 namespace sealpost::mime {
 namespace {
@@ -80,41 +82,114 @@ bool IsAddressFieldName(std::string_view name) {
          EndsWithNoCase(name, "sender");
 }
 
+// Counts a message's lines as they come: one physical line at a time (without its '\n'), of
+// which `head` is the start (all of it unless `cut`), `colons` the colons in the whole line. A
+// cut line is counted as the worst it could be (a container declaration, an address field).
+class PreScanner {
+ public:
+  void Line(std::string_view head, bool cut, size_t colons) {
+    if (in_field_ && !head.empty() && (head[0] == ' ' || head[0] == '\t')) {
+      AddValue(head, cut, colons);  // a folded line of the field
+      return;
+    }
+    EndField();
+    if (head.size() >= 2 && head[0] == '-' && head[1] == '-') ++scan_.dash_lines;
+    const size_t colon = head.find(':');
+    if (colon != std::string_view::npos) {
+      if (!LooksLikeField(head)) return;
+      const std::string_view name = head.substr(0, colon);
+      BeginField(StartsWithNoCase(name, "content-type") &&
+                     name.find_first_not_of(" \t", 12) == std::string_view::npos,
+                 IsAddressFieldName(name));
+      AddValue(head.substr(colon + 1), cut, colons - 1);
+    } else if (cut && colons > 0 && LooksLikeField(std::string(head) + ":")) {
+      BeginField(false, true);  // a name longer than what was kept
+      AddValue({}, cut, colons - 1);
+    }
+  }
+
+  PreScan Finish() {
+    EndField();
+    return scan_;
+  }
+
+ private:
+  void BeginField(bool content_type, bool address) {
+    ++scan_.field_lines;
+    in_field_ = true;
+    content_type_ = content_type;
+    address_ = address;
+    container_ = false;
+    colons_ = 0;
+  }
+  // A declaration such as "multipart (c) / mixed" on a folded line counts, and so does anything
+  // naming "message".
+  void AddValue(std::string_view value, bool cut, size_t colons) {
+    container_ =
+        container_ || cut || ContainsNoCase(value, "multipart") || ContainsNoCase(value, "message");
+    colons_ += colons;
+  }
+  void EndField() {
+    if (!in_field_) return;
+    if (content_type_ && container_) ++scan_.container_declarations;
+    if (address_) scan_.max_address_colons = std::max(scan_.max_address_colons, colons_);
+    in_field_ = false;
+  }
+
+  PreScan scan_;
+  bool in_field_ = false;
+  bool content_type_ = false;
+  bool address_ = false;
+  bool container_ = false;
+  size_t colons_ = 0;
+};
+
 PreScan Scan(std::string_view bytes) {
-  PreScan scan;
+  PreScanner scanner;
   size_t pos = 0;
-  const auto next_line = [&bytes, &pos] {
+  while (pos < bytes.size()) {
     size_t end = bytes.find('\n', pos);
     if (end == std::string_view::npos) end = bytes.size();
     const std::string_view line = bytes.substr(pos, end - pos);
+    scanner.Line(line, false, static_cast<size_t>(std::count(line.begin(), line.end(), ':')));
     pos = end + 1;
-    return line;
-  };
-  while (pos < bytes.size()) {
-    const std::string_view line = next_line();
-    if (line.size() >= 2 && line[0] == '-' && line[1] == '-') ++scan.dash_lines;
-    if (!LooksLikeField(line)) continue;
-    ++scan.field_lines;
-    const std::string_view name = line.substr(0, line.find(':'));
-    const bool content_type = StartsWithNoCase(name, "content-type") &&
-                              name.find_first_not_of(" \t", 12) == std::string_view::npos;
-    const bool address = IsAddressFieldName(name);
-    // The value with its folded lines: a declaration such as "multipart (c) / mixed" on a
-    // continuation line counts, and so does anything naming "message".
-    std::string_view value = line.substr(name.size() + 1);
-    bool container = false;
-    size_t colons = 0;
-    while (true) {
-      container =
-          container || ContainsNoCase(value, "multipart") || ContainsNoCase(value, "message");
-      colons += static_cast<size_t>(std::count(value.begin(), value.end(), ':'));
-      if (pos >= bytes.size() || (bytes[pos] != ' ' && bytes[pos] != '\t')) break;
-      value = next_line();
-    }
-    if (content_type && container) ++scan.container_declarations;
-    if (address) scan.max_address_colons = std::max(scan.max_address_colons, colons);
   }
-  return scan;
+  return scanner.Finish();
+}
+
+// The same over a source, read once in blocks; of each line at most max_header_field_bytes are
+// kept (a longer field is refused after parsing anyway).
+Result<PreScan> Scan(MessageSource& source) {
+  constexpr size_t kBlockBytes = 64 * 1024;
+  const size_t keep = kMimeParse.max_header_field_bytes;
+  PreScanner scanner;
+  std::vector<uint8_t> block(kBlockBytes);
+  std::string head;
+  bool cut = false;
+  size_t colons = 0;
+  const uint64_t size = source.size();
+  for (uint64_t offset = 0; offset < size;) {
+    SP_ASSIGN_OR_RETURN(const size_t n, source.ReadAt(offset, block));
+    if (n == 0) return Corruption("the message source ended early");
+    offset += n;
+    std::string_view rest(reinterpret_cast<const char*>(block.data()), n);
+    while (!rest.empty()) {
+      const size_t newline = rest.find('\n');
+      const std::string_view piece = rest.substr(0, newline);
+      colons += static_cast<size_t>(std::count(piece.begin(), piece.end(), ':'));
+      const size_t room = keep - head.size();
+      head.append(piece.substr(0, room));
+      cut = cut || piece.size() > room;
+      if (newline == std::string_view::npos) break;
+      scanner.Line(head, cut, colons);
+      head.clear();
+      cut = false;
+      colons = 0;
+      rest.remove_prefix(newline + 1);
+    }
+  }
+  if (!head.empty() || cut) scanner.Line(head, cut, colons);
+  return scanner.Finish();
 }
 
 // Valid UTF-8 (U+FFFD for what is not); for header values also no control characters.
@@ -145,7 +220,22 @@ struct Walk {
   size_t header_fields = 0;
   bool have_text = false;
   ParsedMessage* out = nullptr;
+  // Streamed (StreamedMessage): attachments are collected as their objects, not their bytes,
+  // and a body read into memory is bounded.
+  std::vector<GMimeObject*>* attachment_objects = nullptr;
 };
+
+// A part read into memory while streaming: its encoded content within max_streamed_body_bytes.
+Status CheckInMemory(GMimePart* part, const Walk& walk) {
+  if (walk.attachment_objects == nullptr) return Status::Ok();
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  GMimeStream* stream = content != nullptr ? g_mime_data_wrapper_get_stream(content) : nullptr;
+  const gint64 length = stream != nullptr ? g_mime_stream_length(stream) : 0;
+  if (length > static_cast<gint64>(kMimeParse.max_streamed_body_bytes)) {
+    return TooLarge("a text part of the message is too large to read as its body");
+  }
+  return Status::Ok();
+}
 
 Status CheckHeaders(GMimeObject* object, Walk& walk) {
   GMimeHeaderList* list = g_mime_object_get_header_list(object);
@@ -339,6 +429,7 @@ Status Visit(GMimeObject* object, size_t depth, bool collect, Walk& walk) {
       GMimeObject* child = g_mime_multipart_get_part(multipart, i);
       SP_RETURN_IF_ERROR(Visit(child, depth + 1, collect && (!signed_part || i == 0), walk));
       if (collect && signed_part && i == 1 && GMIME_IS_PART(child)) {
+        SP_RETURN_IF_ERROR(CheckInMemory(GMIME_PART(child), walk));
         walk.out->signatures.push_back(DecodedBytes(GMIME_PART(child)));
       }
     }
@@ -355,7 +446,9 @@ Status Visit(GMimeObject* object, size_t depth, bool collect, Walk& walk) {
     ParsedAttachment attachment;
     attachment.content_type = MediaType(object);
     attachment.filename = FileNameOf(object);
-    if (inner != nullptr) {
+    if (walk.attachment_objects != nullptr) {
+      walk.attachment_objects->push_back(object);
+    } else if (inner != nullptr) {
       SP_ASSIGN_OR_RETURN(attachment.data, WriteObject(GMIME_OBJECT(inner)));
     }
     walk.out->attachments.push_back(std::move(attachment));
@@ -369,13 +462,20 @@ Status Visit(GMimeObject* object, size_t depth, bool collect, Walk& walk) {
       disposition != nullptr && g_mime_content_disposition_is_attachment(disposition);
   ParsedMessage& out = *walk.out;
   if (!attachment && media_type == "text/plain" && !walk.have_text) {
+    SP_RETURN_IF_ERROR(CheckInMemory(part, walk));
     walk.have_text = true;
     out.text_body = TextOf(object);
     if (IsHeaderProtectedText(object)) out.text_body = WithoutLegacyDisplay(out.text_body);
     return Status::Ok();
   }
   if (!attachment && media_type == "text/html" && !out.html_body) {
+    SP_RETURN_IF_ERROR(CheckInMemory(part, walk));
     out.html_body = TextOf(object);
+    return Status::Ok();
+  }
+  if (walk.attachment_objects != nullptr) {
+    walk.attachment_objects->push_back(object);
+    out.attachments.push_back({FileNameOf(object), media_type, ""});
     return Status::Ok();
   }
   out.attachments.push_back({FileNameOf(object), media_type, DecodedBytes(part)});
@@ -399,9 +499,7 @@ HeaderProtection ProtectionOf(GMimeObject* object) {
   return HeaderProtection::kNone;
 }
 
-Result<Parsed> Construct(std::string_view bytes) {
-  if (bytes.size() > kMimeParse.max_message_bytes) return TooLarge("the message is too large");
-  const PreScan scan = Scan(bytes);
+Status CheckScan(const PreScan& scan) {
   if (scan.container_declarations > kMimeParse.max_parts || scan.dash_lines > kDashLineBudget) {
     return TooLarge("the message has too many parts");
   }
@@ -411,9 +509,12 @@ Result<Parsed> Construct(std::string_view bytes) {
   if (scan.max_address_colons > kMaxColonsInAddressField) {
     return InvalidArgument("an address field of the message nests groups too deeply");
   }
-  internal::EnsureGMimeInitialized();
-  auto stream = Own(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
-  auto parser = Own(g_mime_parser_new_with_stream(stream.get()));
+  return Status::Ok();
+}
+
+// Parses `stream` (whose bytes passed CheckScan).
+Result<Parsed> ConstructFrom(GMimeStream* stream) {
+  auto parser = Own(g_mime_parser_new_with_stream(stream));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   Parsed parsed;
   parsed.message = Own(g_mime_parser_construct_message(parser.get(), nullptr));
@@ -431,10 +532,20 @@ Result<Parsed> Construct(std::string_view bytes) {
   return parsed;
 }
 
-Result<ParsedMessage> Read(const Parsed& body, GMimeObject* header_source) {
+Result<Parsed> Construct(std::string_view bytes) {
+  if (bytes.size() > kMimeParse.max_message_bytes) return TooLarge("the message is too large");
+  SP_RETURN_IF_ERROR(CheckScan(Scan(bytes)));
+  internal::EnsureGMimeInitialized();
+  auto stream = Own(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+  return ConstructFrom(stream.get());
+}
+
+Result<ParsedMessage> Read(const Parsed& body, GMimeObject* header_source,
+                           std::vector<GMimeObject*>* attachment_objects = nullptr) {
   ParsedMessage out;
   Walk walk;
   walk.out = &out;
+  walk.attachment_objects = attachment_objects;
   SP_RETURN_IF_ERROR(CheckHeaders(GMIME_OBJECT(body.message.get()), walk));
   GMimeObject* top = g_mime_message_get_mime_part(body.message.get());
   if (top != nullptr) SP_RETURN_IF_ERROR(Visit(top, 1, true, walk));
@@ -465,6 +576,80 @@ Result<ParsedMessage> ParseDecrypted(std::string_view outer_message,
   Walk walk;
   SP_RETURN_IF_ERROR(CheckHeaders(GMIME_OBJECT(outer.message.get()), walk));
   return Read(payload, GMIME_OBJECT(outer.message.get()));
+}
+
+struct StreamedMessage::Tree {
+  Status source_error;  // the first failure of the source (streams hold its address)
+  GObjectPtr<GMimeStream> stream;
+  Parsed parsed;
+  std::vector<GMimeObject*> attachments;  // owned by parsed.message
+};
+
+StreamedMessage::StreamedMessage(std::unique_ptr<Tree> tree, ParsedMessage message)
+    : tree_(std::move(tree)), message_(std::move(message)) {}
+StreamedMessage::~StreamedMessage() = default;
+
+Result<std::unique_ptr<StreamedMessage>> StreamedMessage::Parse(MessageSource& source) {
+  if (source.size() > kMimeParse.max_streamed_message_bytes) {
+    return TooLarge("the message is too large");
+  }
+  SP_ASSIGN_OR_RETURN(const PreScan scan, Scan(source));
+  SP_RETURN_IF_ERROR(CheckScan(scan));
+  internal::EnsureGMimeInitialized();
+  auto tree = std::make_unique<Tree>();
+  tree->stream = internal::NewSourceStream(source, &tree->source_error);
+  auto parsed = ConstructFrom(tree->stream.get());
+  SP_RETURN_IF_ERROR(tree->source_error);
+  if (!parsed.ok()) return parsed.status();
+  tree->parsed = std::move(*parsed);
+  auto message = Read(tree->parsed, tree->parsed.header_source, &tree->attachments);
+  SP_RETURN_IF_ERROR(tree->source_error);
+  if (!message.ok()) return message.status();
+  return std::unique_ptr<StreamedMessage>(
+      new StreamedMessage(std::move(tree), std::move(*message)));
+}
+
+Status StreamedMessage::CopyAttachment(size_t index,
+                                       const std::function<Status(ByteView)>& write) const {
+  if (index >= tree_->attachments.size()) return InvalidArgument("no such attachment");
+  GMimeObject* object = tree_->attachments[index];
+  // GMime writes in small pieces (a few KiB): gathered into blocks of 64 KiB for `write`.
+  constexpr size_t kBlockBytes = 64 * 1024;
+  std::string block;
+  block.reserve(kBlockBytes);
+  const std::function<Status(ByteView)> gather = [&](ByteView bytes) -> Status {
+    while (!bytes.empty()) {
+      const size_t take = std::min(kBlockBytes - block.size(), bytes.size());
+      block.append(reinterpret_cast<const char*>(bytes.data()), take);
+      bytes = bytes.subspan(take);
+      if (block.size() == kBlockBytes) {
+        SP_RETURN_IF_ERROR(write(AsBytes(block)));
+        block.clear();
+      }
+    }
+    return Status::Ok();
+  };
+  Status sink_error;
+  auto sink = internal::NewSinkStream(gather, &sink_error);
+  gint64 written = 0;
+  if (GMIME_IS_MESSAGE_PART(object)) {
+    GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+    if (inner != nullptr) {
+      written = g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, sink.get());
+    }
+  } else if (GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(object))) {
+    written = g_mime_data_wrapper_write_to_stream(content, sink.get());
+  }
+  Status result = Status::Ok();
+  if (written < 0) {
+    result = !sink_error.ok()            ? sink_error
+             : !tree_->source_error.ok() ? tree_->source_error
+                                         : Internal("GMime could not decode an attachment");
+  } else if (!block.empty()) {
+    result = write(AsBytes(block));
+  }
+  std::fill(block.begin(), block.end(), '\0');
+  return result;
 }
 
 }  // namespace sealpost::mime

@@ -1,17 +1,22 @@
-// Fuzz target: e-mail messages through mime::ParseMessage and mime::ParseDecrypted (what the SMTP
-// gateway receives and what S/MIME / OpenPGP decryption yields), then the parsed fields through
-// mime::BuildMessage, as a reply or a forward would use them.
+// Fuzz target: e-mail messages through mime::ParseMessage, mime::StreamedMessage and
+// mime::ParseDecrypted (what the SMTP gateway receives and what S/MIME / OpenPGP decryption
+// yields), then the parsed fields through mime::BuildMessage, as a reply or a forward would use
+// them.
 //
 // Invariants: a refusal is InvalidArgument or TooLarge; an accepted message has valid UTF-8
 // everywhere, no control character in any header value, file name or id, at most
 // kMimeParse.max_parts attachments, HP-Outer fields only when header protection was declared.
 // Building from parsed fields succeeds or is InvalidArgument, and what it builds parses again
-// with the same subject and as many attachments.
+// with the same subject and as many attachments. mime::StreamedMessage reads the same bytes
+// from a source to the same result (attachment bytes included), or refuses them alike.
 //
 // SECURITY: models any SMTP client and any sender of encrypted mail.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,6 +24,7 @@
 #include "crypto/security_policy.h"
 #include "mime/message_builder.h"
 #include "mime/message_parser.h"
+#include "mime/streamed_message.h"
 
 namespace {
 
@@ -101,6 +107,47 @@ void Rebuild(const ParsedMessage& m) {
   Check(again->attachments.size() == m.attachments.size());
 }
 
+// The bytes as a spool hands them out: read at any offset, a few bytes at a time.
+class BytesSource final : public sealpost::mime::MessageSource {
+ public:
+  explicit BytesSource(std::string_view bytes) : bytes_(bytes) {}
+  uint64_t size() const override { return bytes_.size(); }
+  sealpost::Result<size_t> ReadAt(uint64_t offset, std::span<uint8_t> out) override {
+    const size_t n = std::min<size_t>({out.size(), bytes_.size() - offset, 7});
+    std::memcpy(out.data(), bytes_.data() + offset, n);
+    return n;
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+// The streamed parse (the SMTP gateway's) reads what the in-memory one reads, attachments
+// included, and refuses what it refuses.
+void CompareStreamed(std::string_view bytes, const sealpost::Result<ParsedMessage>& whole) {
+  BytesSource source(bytes);
+  auto streamed = sealpost::mime::StreamedMessage::Parse(source);
+  Check(streamed.ok() == whole.ok());
+  if (!streamed.ok()) {
+    Check(streamed.status().code() == whole.status().code());
+    return;
+  }
+  const ParsedMessage& m = (*streamed)->message();
+  Check(m.subject == whole->subject && m.text_body == whole->text_body);
+  Check(m.html_body == whole->html_body);
+  Check(m.attachments.size() == whole->attachments.size());
+  for (size_t i = 0; i < m.attachments.size(); ++i) {
+    Check(m.attachments[i].filename == whole->attachments[i].filename);
+    Check(m.attachments[i].content_type == whole->attachments[i].content_type);
+    std::string data;
+    const sealpost::Status copied = (*streamed)->CopyAttachment(i, [&](sealpost::ByteView b) {
+      data.append(sealpost::AsChars(b));
+      return sealpost::Status::Ok();
+    });
+    Check(copied.ok() && data == whole->attachments[i].data);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -108,6 +155,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto parsed = sealpost::mime::ParseMessage(bytes);
   CheckParsed(parsed);
   if (parsed.ok()) Rebuild(*parsed);
+  CompareStreamed(bytes, parsed);
   // The same bytes split in two, as an outer message and a decrypted payload: the
   // header-protection path.
   const size_t half = size / 2;

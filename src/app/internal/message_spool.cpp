@@ -1,12 +1,14 @@
 #include "app/internal/message_spool.h"
 
 #include <array>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "blob/blob_store.h"
 #include "core/encoding.h"
 #include "crypto/ad_labels.h"
+#include "crypto/aead.h"
 
 namespace sealpost::app::internal {
 namespace {
@@ -44,9 +46,6 @@ Result<std::unique_ptr<MessageSpool>> MessageSpool::Create(platform::Filesystem&
   std::unique_ptr<MessageSpool> spool(new MessageSpool(fs, directory + "/" + name + ".spool", name,
                                                        max_bytes, crypto::AeadKey::Generate()));
   SP_ASSIGN_OR_RETURN(spool->file_, fs.CreateWritable(spool->path_));
-  Bytes header;
-  spool->encryptor_.emplace(crypto::StreamEncryptor::Create(spool->key_, header));
-  SP_RETURN_IF_ERROR(spool->file_->Append(header));
   return spool;
 }
 
@@ -54,31 +53,43 @@ MessageSpool::MessageSpool(platform::Filesystem& fs, std::string path, std::stri
                            uint64_t max_bytes, crypto::AeadKey key)
     : fs_(fs),
       path_(std::move(path)),
-      ad_(crypto::BindAd(crypto::kAdSmtpSpool, {name})),
+      name_(std::move(name)),
       max_bytes_(max_bytes),
       key_(std::move(key)) {}
 
 MessageSpool::~MessageSpool() {
+  reader_.reset();
   if (file_) (void)file_->Close();
   (void)fs_.Remove(path_);
   std::fill(pending_.begin(), pending_.end(), '\0');
 }
 
-Status MessageSpool::WriteChunk(bool final) {
-  Bytes ciphertext;
-  encryptor_->Push(AsBytes(pending_), AsBytes(ad_), final, ciphertext);
+namespace {
+
+std::string ChunkAd(const std::string& name, uint64_t index) {
+  return crypto::BindAd(crypto::kAdSmtpSpool, {name, std::to_string(index)});
+}
+
+constexpr uint64_t kFrameBytes = kLengthBytes + blob::kChunkBytes + crypto::kAeadOverhead;
+
+}  // namespace
+
+Status MessageSpool::WriteChunk() {
+  const Bytes sealed =
+      crypto::AeadSeal(key_, AsBytes(pending_), AsBytes(ChunkAd(name_, chunks_written_)));
   std::fill(pending_.begin(), pending_.end(), '\0');
   pending_.clear();
   Bytes frame;
-  frame.reserve(kLengthBytes + ciphertext.size());
-  PutLength(static_cast<uint32_t>(ciphertext.size()), frame);
-  frame.insert(frame.end(), ciphertext.begin(), ciphertext.end());
+  frame.reserve(kLengthBytes + sealed.size());
+  PutLength(static_cast<uint32_t>(sealed.size()), frame);
+  frame.insert(frame.end(), sealed.begin(), sealed.end());
+  ++chunks_written_;
   return file_->Append(frame);
 }
 
 Status MessageSpool::Append(std::string_view bytes) {
   if (!failed_.ok()) return failed_;
-  if (!file_) return failed_ = Internal("spool: append after the end");
+  if (finished_) return failed_ = Internal("spool: append after the end");
   if (bytes.size() > max_bytes_ - size_) {
     return failed_ = TooLarge("message is larger than the submission limit");
   }
@@ -89,49 +100,88 @@ Status MessageSpool::Append(std::string_view bytes) {
     pending_.append(bytes.substr(0, take));
     bytes.remove_prefix(take);
     if (pending_.size() == blob::kChunkBytes) {
-      if (Status s = WriteChunk(false); !s.ok()) return failed_ = s;
+      if (Status s = WriteChunk(); !s.ok()) return failed_ = s;
     }
   }
   return Status::Ok();
 }
 
-Result<std::string> MessageSpool::ReadAll() {
-  if (!failed_.ok()) return failed_;
-  if (!file_) return Internal("spool: read twice");
-  {
-    Status s = WriteChunk(true);
-    if (s.ok()) s = file_->Close();
-    file_.reset();
-    if (!s.ok()) return failed_ = s;
+Status MessageSpool::Finish() {
+  if (!failed_.ok() || finished_) return failed_;
+  finished_ = true;
+  Status s = pending_.empty() ? Status::Ok() : WriteChunk();
+  if (s.ok()) s = file_->Close();
+  file_.reset();
+  if (!s.ok()) return failed_ = s;
+  return Status::Ok();
+}
+
+Status MessageSpool::MoveTo(uint64_t index) {
+  if (!reader_ || index < next_frame_) {
+    reader_.reset();
+    SP_ASSIGN_OR_RETURN(reader_, fs_.OpenReadable(path_));
+    next_frame_ = 0;
   }
-  SP_ASSIGN_OR_RETURN(std::unique_ptr<platform::ReadableFile> in, fs_.OpenReadable(path_));
-  std::array<uint8_t, crypto::kStreamHeaderBytes> header{};
-  SP_ASSIGN_OR_RETURN(const bool have_header, ReadExactly(*in, header));
-  if (!have_header) return Corruption("spool: truncated");
-  SP_ASSIGN_OR_RETURN(
-      crypto::StreamDecryptor decryptor,
-      crypto::StreamDecryptor::Create(key_, ByteView(header.data(), header.size())));
-  std::string out;
-  out.reserve(size_);
-  Bytes ciphertext;
-  Bytes plain;
-  while (!decryptor.is_finished()) {
-    std::array<uint8_t, kLengthBytes> length{};
-    SP_ASSIGN_OR_RETURN(const bool more, ReadExactly(*in, length));
-    if (!more) return Corruption("spool: truncated");
-    const uint32_t n = (uint32_t{length[0]} << 24) | (uint32_t{length[1]} << 16) |
-                       (uint32_t{length[2]} << 8) | uint32_t{length[3]};
-    if (n < crypto::kStreamChunkOverhead || n > blob::kChunkBytes + crypto::kStreamChunkOverhead) {
-      return Corruption("spool: bad frame");
-    }
-    ciphertext.resize(n);
-    SP_ASSIGN_OR_RETURN(const bool whole, ReadExactly(*in, ciphertext));
+  Bytes skipped(static_cast<size_t>(kFrameBytes));
+  for (; next_frame_ < index; ++next_frame_) {
+    SP_ASSIGN_OR_RETURN(const bool whole, ReadExactly(*reader_, skipped));
     if (!whole) return Corruption("spool: truncated");
-    auto pulled = decryptor.Pull(ciphertext, AsBytes(ad_), plain);
-    if (!pulled.ok()) return Corruption("spool: does not authenticate");
-    out.append(reinterpret_cast<const char*>(plain.data()), plain.size());
   }
-  if (out.size() != size_) return Corruption("spool: wrong length");
+  return Status::Ok();
+}
+
+Status MessageSpool::LoadChunk(uint64_t index) {
+  if (chunk_ && chunk_index_ == index) return Status::Ok();
+  chunk_.reset();
+  SP_RETURN_IF_ERROR(MoveTo(index));
+  ++next_frame_;  // whatever happens below, the reader is past this frame's start
+  std::array<uint8_t, kLengthBytes> length{};
+  SP_ASSIGN_OR_RETURN(const bool have_length, ReadExactly(*reader_, length));
+  if (!have_length) return Corruption("spool: truncated");
+  const uint32_t n = (uint32_t{length[0]} << 24) | (uint32_t{length[1]} << 16) |
+                     (uint32_t{length[2]} << 8) | uint32_t{length[3]};
+  const uint64_t expected =
+      std::min<uint64_t>(blob::kChunkBytes, size_ - index * blob::kChunkBytes);
+  if (n != expected + crypto::kAeadOverhead) return Corruption("spool: bad frame");
+  Bytes sealed(n);
+  SP_ASSIGN_OR_RETURN(const bool whole, ReadExactly(*reader_, sealed));
+  if (!whole) return Corruption("spool: truncated");
+  auto opened = crypto::AeadOpen(key_, sealed, AsBytes(ChunkAd(name_, index)));
+  if (!opened.ok()) return Corruption("spool: does not authenticate");
+  chunk_.emplace(std::move(*opened));
+  chunk_index_ = index;
+  return Status::Ok();
+}
+
+Result<size_t> MessageSpool::ReadAt(uint64_t offset, std::span<uint8_t> out) {
+  if (!failed_.ok()) return failed_;
+  if (!finished_) return Internal("spool: read before Finish");
+  if (offset >= size_ || out.empty()) return size_t{0};
+  size_t n = 0;
+  while (n < out.size() && offset < size_) {
+    const uint64_t index = offset / blob::kChunkBytes;
+    if (Status s = LoadChunk(index); !s.ok()) return failed_ = s;
+    const size_t within = static_cast<size_t>(offset - index * blob::kChunkBytes);
+    const size_t take = std::min(chunk_->size() - within, out.size() - n);
+    std::memcpy(out.data() + n, chunk_->data() + within, take);
+    n += take;
+    offset += take;
+  }
+  return n;
+}
+
+Result<std::string> MessageSpool::ReadAll() {
+  SP_RETURN_IF_ERROR(Finish());
+  std::string out(size_, '\0');
+  uint64_t offset = 0;
+  while (offset < size_) {
+    SP_ASSIGN_OR_RETURN(
+        const size_t n,
+        ReadAt(offset, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()) + offset,
+                                          size_ - offset)));
+    if (n == 0) return Corruption("spool: wrong length");
+    offset += n;
+  }
   return out;
 }
 

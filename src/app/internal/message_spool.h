@@ -4,14 +4,22 @@
 // spool is destroyed; one left by a crash cannot be read by anyone (its key died with the
 // process) and is swept by SweepSpoolDirectory at start-up.
 //
-// File layout: the 24-byte secretstream header, then frames of [4-byte big-endian length ‖
-// ciphertext], one per plaintext chunk of at most blob::kChunkBytes, the last marked final.
-// Associated data: crypto::kAdSmtpSpool ‖ the spool's random name.
+// Once Finish()ed it is read back where it lies, at any offset (mime::MessageSource), so that
+// the message is parsed and its attachments streamed without ever being whole in memory.
+// Reading on is cheap; a jump back reopens the file and reads forward to the chunk, decrypting
+// only that one (a message is read front to back a few times: scan, parse, each attachment).
+//
+// File layout: frames of [4-byte big-endian length ‖ crypto::AeadSeal(chunk)], one per plaintext
+// chunk of blob::kChunkBytes (the last may be shorter), so chunk i lies at a fixed offset.
+// Associated data: crypto::kAdSmtpSpool ‖ the spool's random name ‖ the chunk's index; the
+// number of chunks follows from the size held in memory, so a chunk moved, swapped, dropped or
+// added does not authenticate or is missing.
 //
 // Not thread-safe: one spool belongs to one SMTP session.
 //
 // SECURITY: the bytes are untrusted (a mail program's message) and only stored and returned;
-// the size limit is checked on every Append, before anything is written.
+// the size limit is checked on every Append, before anything is written. The one chunk kept in
+// clear for reading is wiped when replaced and on destruction.
 #pragma once
 
 #include <memory>
@@ -21,45 +29,58 @@
 
 #include "core/status.h"
 #include "crypto/aead.h"
-#include "crypto/stream_aead.h"
+#include "mime/streamed_message.h"
 #include "platform/filesystem.h"
 #include "platform/rng.h"
 
 namespace sealpost::app::internal {
 
-class MessageSpool final {
+class MessageSpool final : public mime::MessageSource {
  public:
   // A new empty spool file in `directory` (created 0700 if missing).
   static Result<std::unique_ptr<MessageSpool>> Create(platform::Filesystem& fs, platform::Rng& rng,
                                                       const std::string& directory,
                                                       uint64_t max_bytes);
-  ~MessageSpool();
+  ~MessageSpool() override;
   MessageSpool(const MessageSpool&) = delete;
   MessageSpool& operator=(const MessageSpool&) = delete;
 
   // TooLarge once the total passes max_bytes (nothing of that call is written); a write failure
   // is the filesystem's status. After a failure every later call fails.
   Status Append(std::string_view bytes);
-  uint64_t size() const { return size_; }
-  // Ends the stream and reads every byte back, authenticated (Corruption if the file was
-  // altered). Call once, after the last Append.
+  uint64_t size() const override { return size_; }
+  // Writes the last chunk and closes the file: from then on the spool can only be read. Call
+  // after the last Append; again is a no-op.
+  Status Finish();
+  // After Finish: authenticated bytes from `offset` (Corruption if the file was altered).
+  Result<size_t> ReadAt(uint64_t offset, std::span<uint8_t> out) override;
+  // After Finish: every byte (for a message relayed as it is).
   Result<std::string> ReadAll();
 
  private:
   MessageSpool(platform::Filesystem& fs, std::string path, std::string name, uint64_t max_bytes,
                crypto::AeadKey key);
-  Status WriteChunk(bool final);
+  Status WriteChunk();
+  Status LoadChunk(uint64_t index);
+  // Puts reader_ at the start of frame `index`.
+  Status MoveTo(uint64_t index);
 
   platform::Filesystem& fs_;
   const std::string path_;
-  const std::string ad_;
+  const std::string name_;
   const uint64_t max_bytes_;
   crypto::AeadKey key_;
   std::unique_ptr<platform::WritableFile> file_;
-  std::optional<crypto::StreamEncryptor> encryptor_;
   std::string pending_;  // plaintext not yet in a chunk (at most one chunk)
   uint64_t size_ = 0;
+  uint64_t chunks_written_ = 0;
+  bool finished_ = false;
   Status failed_;
+  // Reading: the file (at frame next_frame_), and the chunk last read.
+  std::unique_ptr<platform::ReadableFile> reader_;
+  uint64_t next_frame_ = 0;
+  std::optional<crypto::SecretBytes> chunk_;
+  uint64_t chunk_index_ = 0;
 };
 
 // Removes every "*.spool" file in `directory` (those of a process that ended without removing
