@@ -21,6 +21,7 @@
 #include "app/key_directory.h"
 #include "app/mailbox.h"
 #include "app/sent_status.h"
+#include "pgp/public_key.h"
 #include "pgp/testing/gnupg.h"
 #include "smime/testing/test_pki.h"
 #include "testing/run_tool.h"
@@ -243,7 +244,11 @@ TEST_F(SecureDeliveryTest, SmimeCopyIsQueuedThenReadByOpenssl) {
 }
 
 TEST_F(SecureDeliveryTest, OpenPgpCopyIsReadByGpg) {
+  const uint64_t imports_before = pgp::PublicKeyImports();
   const MessageId id = Send({kGina});
+  // Routing parses gina's key to judge it; the copy is encrypted to that parsed key, not to a
+  // second parse (each parse checks every self-signature).
+  EXPECT_EQ(pgp::PublicKeyImports() - imports_before, 1u);
   auto copies = Copies(id);
   ASSERT_EQ(copies.size(), 1u);
   EXPECT_EQ(copies[0].method, "pgp-mime");
