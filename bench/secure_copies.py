@@ -152,7 +152,8 @@ def main():
         config += f"delivery_connections = {CONNECTIONS}\n"
         config += f"\n[limits]\nmax_recipients = {max(RECIPIENTS, 10000)}\n"
         config += (f'\n[delivery]\ndns_resolver = "127.0.0.1"\n'
-                   f'tls_ca_file = "{relay.dir}/tls/cert.pem"\n\n'
+                   f'tls_ca_file = "{relay.dir}/tls/cert.pem"\n'
+                   f'connections = {CONNECTIONS}\n\n'
                    f'[[delivery.tls_partner]]\ndomain = "tls.sink.test"\n'
                    f'host = "localhost:{relay.port}"\n')
         server = Server(extra_config=config).start()
