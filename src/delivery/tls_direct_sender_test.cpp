@@ -577,14 +577,20 @@ TEST_F(TlsDirectPostfix, BatchSharesOneSessionAndARefusalStaysWithItsMessage) {
     EXPECT_EQ(one.host, "mx.good.test");
     EXPECT_THAT(one.tls_version, AnyOf("TLSv1.2", "TLSv1.3"));
   }
-  // Both accepted messages arrived.
+  // Both accepted messages arrived (the Maildir also holds the other tests' mail).
   size_t arrived = 0;
-  for (const std::string& mail : Mail("good", "good.test", 2, std::chrono::seconds(20))) {
-    if (mail.find("TLS direct batch-first") != std::string::npos ||
-        mail.find("TLS direct batch-second") != std::string::npos) {
-      ++arrived;
+  const auto mail_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    arrived = 0;
+    for (const std::string& mail : Mail("good", "good.test", 0, std::chrono::seconds(0))) {
+      if (mail.find("TLS direct batch-first") != std::string::npos ||
+          mail.find("TLS direct batch-second") != std::string::npos) {
+        ++arrived;
+      }
     }
-  }
+    if (arrived >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < mail_deadline);
   EXPECT_EQ(arrived, 2u);
   // One session carried all four transactions: Postfix logged one connection, and its summary
   // counts four MAIL commands, one TLS handshake and the RSETs after the two refusals.
