@@ -145,6 +145,16 @@ def main():
     relay = Relay(tls=True, accept_domains=["sink.test", "tls.sink.test"])
     server = None
     try:
+        # A recipient's MX rewrites no header addresses in mail from other hosts. On loopback,
+        # Postfix counts Sealpost as a local client (local_header_rewrite_clients defaults to
+        # permit_inet_interfaces) and canonicalises every address of each copy's 1,000-address To
+        # field through trivial-rewrite: work that smtp-source's filler never causes and no
+        # partner's server would do. Both senders now meet the same remote-client treatment.
+        etc = os.path.join(relay.dir, "etc")
+        subprocess.run(["postconf", "-c", etc, "-e", "local_header_rewrite_clients ="],
+                       check=True, capture_output=True, timeout=60)
+        subprocess.run(["/usr/sbin/postfix", "-c", etc, "reload"], check=True,
+                       capture_output=True, timeout=60)
         t = time.monotonic()
         cert, keys = make_keys(work, smime, pgp)
         print(f"keys made in {time.monotonic() - t:.1f} s ({len(keys)} OpenPGP keys)")
@@ -152,7 +162,8 @@ def main():
         config += f"delivery_connections = {CONNECTIONS}\n"
         config += f"\n[limits]\nmax_recipients = {max(RECIPIENTS, 10000)}\n"
         config += (f'\n[delivery]\ndns_resolver = "127.0.0.1"\n'
-                   f'tls_ca_file = "{relay.dir}/tls/cert.pem"\n\n'
+                   f'tls_ca_file = "{relay.dir}/tls/cert.pem"\n'
+                   f'connections = {CONNECTIONS}\n\n'
                    f'[[delivery.tls_partner]]\ndomain = "tls.sink.test"\n'
                    f'host = "localhost:{relay.port}"\n')
         server = Server(extra_config=config).start()

@@ -19,11 +19,24 @@ Result<UsableKeys> KeyDirectory::UsableKeysFor(const UserId& owner,
   const TimePoint now = s_.clock.Now();
   // The store lists the owner's entries before the organisation's, newest first.
   for (const store::ContactKeyRecord& key : candidates) {
-    auto& slot = key.kind == store::ContactKeyKind::kSmime ? out.smime : out.openpgp;
-    if (slot) continue;
-    if (internal::AssessContactKey(key, anchors, now).status == internal::KeyStatus::kTrusted) {
-      slot = key;
+    if (key.kind == store::ContactKeyKind::kSmime) {
+      if (!out.smime &&
+          internal::AssessContactKey(key, anchors, now).status == internal::KeyStatus::kTrusted) {
+        out.smime = key;
+      }
+      continue;
     }
+    if (out.openpgp) continue;
+    // AssessContactKey's rules for OpenPGP, keeping the parsed key for the copy.
+    if (internal::AssessAcceptedOpenPgpKey(key, now).status != internal::KeyStatus::kTrusted) {
+      continue;
+    }
+    auto address = EmailAddress::Parse(key.address);
+    if (!address.ok()) continue;
+    pgp::KeyImport imported = pgp::ImportPublicKey(key.material, *address, now);
+    if (!imported.ok()) continue;
+    out.openpgp = key;
+    out.openpgp_key = std::move(imported).TakeKey();
   }
   return out;
 }

@@ -15,6 +15,7 @@
 
 #include "app/services.h"
 #include "core/address.h"
+#include "pgp/public_key.h"
 #include "smime/trust_anchors.h"
 #include "store/keys_store.h"
 
@@ -34,6 +35,9 @@ struct KeyDirectoryOptions {
 struct UsableKeys {
   std::optional<store::ContactKeyRecord> smime;    // trusted or personally verified, valid now
   std::optional<store::ContactKeyRecord> openpgp;  // valid now
+  // `openpgp` as parsed and checked for the address while it was judged: a copy encrypts to it
+  // without parsing the key again.
+  std::optional<pgp::ContactKey> openpgp_key;
 };
 
 class KeyDirectory final {

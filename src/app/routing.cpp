@@ -89,6 +89,7 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
         route.key = std::move(keys.smime);
       } else if (keys.openpgp) {
         route.key = std::move(keys.openpgp);
+        route.openpgp_key = std::move(keys.openpgp_key);
       }
     }
     if (policy_.tls_partner) {
@@ -101,6 +102,7 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
   if (route.method != RouteMethod::kSmime && route.method != RouteMethod::kOpenPgp) {
     route.key.reset();
   }
+  if (route.method != RouteMethod::kOpenPgp) route.openpgp_key.reset();
   if (route.method == RouteMethod::kTls) route.partner = std::move(facts.partner);
   if (route.method == RouteMethod::kPickup) {
     auto existing = s_.store.guests().GetGuestAddress(address.str());

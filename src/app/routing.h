@@ -33,6 +33,7 @@
 #include "app/services.h"
 #include "core/address.h"
 #include "delivery/tls_partner_policy.h"
+#include "pgp/public_key.h"
 #include "store/keys_store.h"
 #include "store/records.h"
 
@@ -86,6 +87,7 @@ struct Route {
   bool needs_muc = false;
   std::optional<store::UserRecord> member;            // kMember
   std::optional<store::ContactKeyRecord> key;         // kSmime, kOpenPgp
+  std::optional<pgp::ContactKey> openpgp_key;         // kOpenPgp: `key` as routing parsed it
   std::optional<delivery::TlsPartnerPolicy> partner;  // kTls
 };
 

@@ -1,6 +1,8 @@
 #include "app/secure_delivery.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <span>
 
 #include <spdlog/spdlog.h>
@@ -22,6 +24,8 @@ std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
   return std::min(delay, policy.max_retry);
 }
 
+void Wipe(std::string& s) { std::fill(s.begin(), s.end(), '\0'); }
+
 }  // namespace
 
 std::string_view SecureMethodLabel(std::string_view route_slug) {
@@ -29,13 +33,6 @@ std::string_view SecureMethodLabel(std::string_view route_slug) {
   if (route_slug == "openpgp") return "OpenPGP";
   return "TLS";
 }
-
-struct SecureCopyDeliverer::Attempt {
-  enum class Outcome { kDelivered, kTransient, kPermanent } outcome = Outcome::kTransient;
-  std::string host;
-  std::string reply;
-  std::string reason;
-};
 
 std::string_view SecureCopyStateName(store::SecureCopyState state) {
   switch (state) {
@@ -52,6 +49,18 @@ std::string_view SecureCopyStateName(store::SecureCopyState state) {
   return "queued";
 }
 
+// One claimed copy on its way: opened, its addresses parsed, then given its attempt's outcome.
+struct SecureCopyDeliverer::Pending {
+  const store::SecureCopyRecord* copy = nullptr;
+  std::string sender_email;
+  std::string raw;  // the copy's bytes (a TLS copy is the message in clear): wiped after sending
+  std::optional<EmailAddress> recipient;
+  std::optional<EmailAddress> envelope_from;  // the sender (a bounce address replaces it)
+  std::string bounce;                         // the copy's bounce address; "" without a domain
+  bool ready = false;                         // to be sent; otherwise `attempt` is final
+  Attempt attempt;
+};
+
 Result<DeliveryRound> SecureCopyDeliverer::DeliverDue(int batch) {
   const TimePoint now = s_.clock.Now();
   Result<std::vector<store::SecureCopyRecord>> claimed = std::vector<store::SecureCopyRecord>{};
@@ -60,110 +69,210 @@ Result<DeliveryRound> SecureCopyDeliverer::DeliverDue(int batch) {
     return claimed.status();
   }));
   DeliveryRound round;
-  for (const store::SecureCopyRecord& copy : *claimed) {
-    auto sender = s_.store.accounts().GetUser(copy.sender_id);
-    if (!sender.ok() && sender.status().code() != ErrorCode::kNotFound) return sender.status();
-    const std::string sender_email = sender.ok() ? sender->email : std::string();
+  if (claimed->empty()) return round;
+  // Open every claimed copy, send them — the S/MIME and OpenPGP copies over one relay session,
+  // the TLS copies over one session per partner domain — then record the outcomes: every
+  // delivered copy in one transaction, the others one by one. A copy leaves the queue only with
+  // the record of its 250.
+  std::vector<Pending> pending(claimed->size());
+  // Each envelope sender names its copy, so a delivery status notification finds it
+  // (app/delivery_reports.h). A key that cannot be read defers the copies (tried again later).
+  std::optional<crypto::SecretBytes> bounce_key;
+  bool bounce_key_broken = false;
+  if (!s_.config.bounce_domain.empty()) {
+    auto key = LoadOrCreateBounceKey(s_);
+    if (key.ok()) {
+      bounce_key.emplace(*std::move(key));
+    } else {
+      bounce_key_broken = true;
+    }
+  }
+  std::map<UserId, std::string> senders;  // the copies of a claim mostly share one sender
+  for (size_t i = 0; i < claimed->size(); ++i) {
+    const store::SecureCopyRecord& copy = (*claimed)[i];
+    Pending& p = pending[i];
+    p.copy = &copy;
+    auto known = senders.find(copy.sender_id);
+    if (known == senders.end()) {
+      auto sender = s_.store.accounts().GetUser(copy.sender_id);
+      if (!sender.ok() && sender.status().code() != ErrorCode::kNotFound) return sender.status();
+      known = senders.emplace(copy.sender_id, sender.ok() ? sender->email : std::string()).first;
+    }
+    p.sender_email = known->second;
     auto raw = s_.master.Unwrap(copy.sealed_copy, internal::SecureCopyPurpose(copy.id));
-    Attempt attempt;
+    auto recipient = EmailAddress::Parse(copy.recipient);
+    auto envelope_from = EmailAddress::Parse(p.sender_email);
     if (!raw.ok()) {
       // Nothing to retry: a copy that cannot be opened will not open later.
-      attempt.outcome = Attempt::Outcome::kPermanent;
-      attempt.reason = "the queued copy cannot be opened";
-    } else if (sender_email.empty()) {
-      attempt.outcome = Attempt::Outcome::kPermanent;
-      attempt.reason = "the sender's account is gone";
+      p.attempt = {Attempt::Outcome::kPermanent, "", "", "the queued copy cannot be opened"};
+    } else if (p.sender_email.empty()) {
+      p.attempt = {Attempt::Outcome::kPermanent, "", "", "the sender's account is gone"};
+    } else if (bounce_key_broken) {
+      p.attempt = {Attempt::Outcome::kTransient, "", "", "the bounce key cannot be read"};
+    } else if (!recipient.ok() || !envelope_from.ok()) {
+      p.attempt = {Attempt::Outcome::kPermanent, "", "",
+                   "the recipient or sender address is not valid"};
     } else {
-      attempt = Send(copy, std::string(raw->AsStringView()), sender_email);
+      p.raw.assign(raw->AsStringView());
+      p.recipient = *std::move(recipient);
+      p.envelope_from = *std::move(envelope_from);
+      if (bounce_key) {
+        p.bounce =
+            delivery::BounceAddress(*bounce_key, {delivery::BounceKind::kSecureCopy, copy.id.str()},
+                                    s_.config.bounce_domain);
+      }
+      p.ready = true;
     }
-    SP_RETURN_IF_ERROR(Record(copy, attempt, sender_email, round));
+  }
+  SendThroughRelay(pending);
+  SendDirect(pending);
+
+  std::vector<const Pending*> delivered;
+  for (const Pending& p : pending) {
+    if (p.attempt.outcome == Attempt::Outcome::kDelivered) {
+      delivered.push_back(&p);
+    } else {
+      SP_RETURN_IF_ERROR(Record(*p.copy, p.attempt, p.sender_email, round));
+    }
+  }
+  if (!delivered.empty()) {
+    const TimePoint done = s_.clock.Now();
+    SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+      for (const Pending* p : delivered) SP_RETURN_IF_ERROR(RecordDelivered(tx, *p, done));
+      return Status::Ok();
+    }));
+    round.delivered += static_cast<int>(delivered.size());
   }
   return round;
 }
 
-SecureCopyDeliverer::Attempt SecureCopyDeliverer::Send(const store::SecureCopyRecord& copy,
-                                                       std::string raw, const std::string& from) {
-  Attempt a;
-  // The envelope sender names the copy, so a delivery status notification finds it
-  // (app/delivery_reports.h); without a bounce domain, the mailer's own (relay) or the sender's.
-  auto bounce_or = BounceAddressFor(s_, delivery::BounceKind::kSecureCopy, copy.id.str());
-  if (!bounce_or.ok()) {
-    a.outcome = Attempt::Outcome::kTransient;
-    a.reason = "the bounce key cannot be read";
-    return a;
+// S/MIME and OpenPGP copies: end-to-end encrypted, so the relay (or the .eml outbox) carries
+// them, all of a claim in one session (Mailer::SendBatchWithHandoffs).
+void SecureCopyDeliverer::SendThroughRelay(std::vector<Pending>& pending) {
+  std::vector<Pending*> group;
+  std::vector<delivery::OutgoingMail> mails;
+  for (Pending& p : pending) {
+    if (!p.ready || p.copy->method == "tls") continue;
+    delivery::OutgoingMail mail{*p.recipient, "", "", p.copy->id.str()};
+    mail.written_at = p.copy->created_at;
+    mail.envelope_sender = p.bounce;
+    mail.raw = std::move(p.raw);
+    Wipe(p.raw);
+    mails.push_back(std::move(mail));
+    group.push_back(&p);
   }
-  const std::string bounce = *std::move(bounce_or);
-  auto recipient = EmailAddress::Parse(copy.recipient);
-  auto envelope_from = EmailAddress::Parse(from);
-  if (!recipient.ok() || !envelope_from.ok()) {
-    a.outcome = Attempt::Outcome::kPermanent;
-    a.reason = "the recipient or sender address is not valid";
-    return a;
-  }
-  if (copy.method != "tls") {
-    // End-to-end encrypted: the relay (or the .eml outbox) carries it.
-    delivery::OutgoingMail mail{*recipient, "", "", copy.id.str()};
-    mail.written_at = copy.created_at;
-    mail.envelope_sender = bounce;
-    mail.raw = std::move(raw);
-    // The relay's own reply goes into the consignment evidence (delivery.sent), as for pickups.
-    std::vector<delivery::MailHandoff> handoffs;
-    const std::vector<Status> results = s_.mailer.SendBatchWithHandoffs(
-        std::span<const delivery::OutgoingMail>(&mail, 1), handoffs);
-    std::fill(mail.raw.begin(), mail.raw.end(), '\0');
+  if (mails.empty()) return;
+  // The relay's own reply goes into the consignment evidence (delivery.sent), as for pickups.
+  std::vector<delivery::MailHandoff> handoffs;
+  const std::vector<Status> results = s_.mailer.SendBatchWithHandoffs(mails, handoffs);
+  for (delivery::OutgoingMail& mail : mails) Wipe(mail.raw);
+  for (size_t i = 0; i < group.size(); ++i) {
+    Attempt& a = group[i]->attempt;
     const Status sent =
-        results.size() == 1 ? results[0] : Internal("the mailer gave no answer for the copy");
+        i < results.size() ? results[i] : Internal("the mailer gave no answer for the copy");
     if (sent.ok()) {
       a.outcome = Attempt::Outcome::kDelivered;
-      const bool known = handoffs.size() == 1 && !handoffs[0].receiver.empty();
-      a.host = known ? handoffs[0].receiver : "mail relay";
-      a.reply = handoffs.size() == 1 && !handoffs[0].reply.empty() ? handoffs[0].reply : "accepted";
+      const bool known = i < handoffs.size() && !handoffs[i].receiver.empty();
+      a.host = known ? handoffs[i].receiver : "mail relay";
+      a.reply = i < handoffs.size() && !handoffs[i].reply.empty() ? handoffs[i].reply : "accepted";
     } else {
       a.outcome = sent.code() == ErrorCode::kUnavailable ? Attempt::Outcome::kTransient
                                                          : Attempt::Outcome::kPermanent;
       a.reason = sent.message();
     }
-    return a;
   }
-  // Enforced TLS: the partner policy as it is now, and only the direct sender.
-  const std::string domain(recipient->domain());
-  std::optional<delivery::TlsPartnerPolicy> policy;
-  if (s_.tls_partner) policy = s_.tls_partner(domain);
-  if (!policy) {
-    a.outcome = Attempt::Outcome::kPermanent;
-    a.reason = domain + " is no longer a TLS partner";
-  } else if (s_.tls_only_forbidden && s_.tls_only_forbidden(domain)) {
-    a.outcome = Attempt::Outcome::kPermanent;
-    a.reason = "TLS-only delivery to " + domain + " is forbidden";
-  } else if (tls_ == nullptr) {
-    a.outcome = Attempt::Outcome::kTransient;
-    a.reason = "direct delivery over TLS is not configured";
-  } else {
-    if (!bounce.empty()) {
-      auto bounce_address = EmailAddress::Parse(bounce);
-      if (bounce_address.ok()) envelope_from = *std::move(bounce_address);
+}
+
+// Enforced TLS: the partner policy as it is now, and only the direct sender; the copies of one
+// partner domain share a session.
+void SecureCopyDeliverer::SendDirect(std::vector<Pending>& pending) {
+  std::map<std::string, std::vector<Pending*>> by_domain;
+  for (Pending& p : pending) {
+    if (p.ready && p.copy->method == "tls") {
+      by_domain[std::string(p.recipient->domain())].push_back(&p);
     }
-    delivery::TlsDirectMessage message{std::move(raw), *envelope_from, {*recipient}};
-    const delivery::TlsDeliveryResult r = tls_->Deliver(*policy, message);
-    std::fill(message.raw.begin(), message.raw.end(), '\0');
-    a.host = r.host;
-    a.reply = r.reply;
-    a.reason = r.reason;
-    switch (r.outcome) {
-      case delivery::TlsDeliveryOutcome::kDelivered:
-        a.outcome = Attempt::Outcome::kDelivered;
-        break;
-      case delivery::TlsDeliveryOutcome::kTransient:
-        a.outcome = Attempt::Outcome::kTransient;
-        break;
-      case delivery::TlsDeliveryOutcome::kPermanent:
-        a.outcome = Attempt::Outcome::kPermanent;
-        break;
-    }
-    if (a.reason.empty() && a.outcome != Attempt::Outcome::kDelivered) a.reason = "not delivered";
   }
-  std::fill(raw.begin(), raw.end(), '\0');
-  return a;
+  for (auto& [domain, group] : by_domain) {
+    Attempt refused;
+    std::optional<delivery::TlsPartnerPolicy> policy;
+    if (s_.tls_partner) policy = s_.tls_partner(domain);
+    if (!policy) {
+      refused = {Attempt::Outcome::kPermanent, "", "", domain + " is no longer a TLS partner"};
+    } else if (s_.tls_only_forbidden && s_.tls_only_forbidden(domain)) {
+      refused = {Attempt::Outcome::kPermanent, "", "",
+                 "TLS-only delivery to " + domain + " is forbidden"};
+    } else if (tls_ == nullptr) {
+      refused = {Attempt::Outcome::kTransient, "", "",
+                 "direct delivery over TLS is not configured"};
+    }
+    if (!refused.reason.empty()) {
+      for (Pending* p : group) {
+        p->attempt = refused;
+        Wipe(p->raw);
+      }
+      continue;
+    }
+    for (size_t from = 0; from < group.size(); from += delivery::kMaxTlsDirectBatch) {
+      const size_t to = std::min(group.size(), from + delivery::kMaxTlsDirectBatch);
+      std::vector<delivery::TlsDirectMessage> messages;
+      for (size_t k = from; k < to; ++k) {
+        Pending& p = *group[k];
+        EmailAddress envelope = *p.envelope_from;
+        if (!p.bounce.empty()) {
+          auto bounce_address = EmailAddress::Parse(p.bounce);
+          if (bounce_address.ok()) envelope = *std::move(bounce_address);
+        }
+        messages.push_back({std::move(p.raw), std::move(envelope), {*p.recipient}});
+        Wipe(p.raw);
+      }
+      const std::vector<delivery::TlsDeliveryResult> results =
+          tls_->DeliverBatch(*policy, messages);
+      for (delivery::TlsDirectMessage& m : messages) Wipe(m.raw);
+      for (size_t k = from; k < to; ++k) {
+        Attempt& a = group[k]->attempt;
+        if (k - from >= results.size()) {
+          a = {Attempt::Outcome::kTransient, "", "", "the direct sender gave no answer"};
+          continue;
+        }
+        const delivery::TlsDeliveryResult& r = results[k - from];
+        a.host = r.host;
+        a.reply = r.reply;
+        a.reason = r.reason;
+        switch (r.outcome) {
+          case delivery::TlsDeliveryOutcome::kDelivered:
+            a.outcome = Attempt::Outcome::kDelivered;
+            break;
+          case delivery::TlsDeliveryOutcome::kTransient:
+            a.outcome = Attempt::Outcome::kTransient;
+            break;
+          case delivery::TlsDeliveryOutcome::kPermanent:
+            a.outcome = Attempt::Outcome::kPermanent;
+            break;
+        }
+        if (a.reason.empty() && a.outcome != Attempt::Outcome::kDelivered) {
+          a.reason = "not delivered";
+        }
+      }
+    }
+  }
+}
+
+Status SecureCopyDeliverer::RecordDelivered(store::WriteTxn& tx, const Pending& p, TimePoint now) {
+  const store::SecureCopyRecord& copy = *p.copy;
+  const int attempts = copy.attempts + 1;
+  SP_RETURN_IF_ERROR(tx.secure_delivery().FinishCopy(copy.id, store::SecureCopyState::kDelivered,
+                                                     attempts, p.attempt.host, p.attempt.reply, "",
+                                                     now));
+  // Evidence (docs/formats/log-entry.md, "Evidence events"): consigned to the recipient's mail
+  // server.
+  return RecordEvent(s_, tx, "delivery.sent", "system", copy.message_id.str(),
+                     json{{"recipient", copy.recipient},
+                          {"method", std::string(internal::RouteSlugOfCopyMethod(copy.method))},
+                          {"copy", copy.id.str()},
+                          {"host", p.attempt.host},
+                          {"reply", p.attempt.reply},
+                          {"attempts", attempts}}
+                         .dump());
 }
 
 Status SecureCopyDeliverer::Record(const store::SecureCopyRecord& copy, const Attempt& attempt,
@@ -171,24 +280,6 @@ Status SecureCopyDeliverer::Record(const store::SecureCopyRecord& copy, const At
   const TimePoint now = s_.clock.Now();
   const int attempts = copy.attempts + 1;
   const std::string method(internal::RouteSlugOfCopyMethod(copy.method));
-  if (attempt.outcome == Attempt::Outcome::kDelivered) {
-    ++round.delivered;
-    return s_.store.Write([&](store::WriteTxn& tx) {
-      SP_RETURN_IF_ERROR(
-          tx.secure_delivery().FinishCopy(copy.id, store::SecureCopyState::kDelivered, attempts,
-                                          attempt.host, attempt.reply, "", now));
-      // Evidence (docs/formats/log-entry.md, "Evidence events"): consigned to the recipient's
-      // mail server.
-      return RecordEvent(s_, tx, "delivery.sent", "system", copy.message_id.str(),
-                         json{{"recipient", copy.recipient},
-                              {"method", method},
-                              {"copy", copy.id.str()},
-                              {"host", attempt.host},
-                              {"reply", attempt.reply},
-                              {"attempts", attempts}}
-                             .dump());
-    });
-  }
   const MailRetryPolicy& policy = s_.config.mail_retry;
   const TimePoint next = now + Backoff(policy, attempts);
   if (attempt.outcome == Attempt::Outcome::kTransient &&

@@ -6,10 +6,14 @@
 // this or another process, skips a leased copy until its lease runs out, so a deliverer killed
 // mid-send delays a copy but never loses it; the price is at-least-once) and tries each once:
 //   S/MIME and OpenPGP copies go through the Mailer (the SMTP relay or the .eml outbox) as
-//     prepared bytes (OutgoingMail::raw): they are end-to-end encrypted, so any relay will do;
+//     prepared bytes (OutgoingMail::raw): they are end-to-end encrypted, so any relay will do.
+//     All of a claim go in one relay session (Mailer::SendBatchWithHandoffs);
 //   TLS copies go only through the TlsDirectSender to the partner's MX (never the relay), with
 //     the partner policy as it is now (a domain no longer a partner, or one where TLS-only
-//     delivery became forbidden, fails the copy: it is never sent otherwise).
+//     delivery became forbidden, fails the copy: it is never sent otherwise). The copies of a
+//     claim to one partner domain share one session (TlsDirectSender::DeliverBatch).
+// So a claim's size bounds the copies per SMTP session; several deliverers (threads) give
+// parallel sessions. A refusal in a session concerns only its own copy.
 // Outcomes: delivered — state delivered with the host and its reply, the sealed copy erased,
 //   evidence `delivery.sent` (a consignment: app/receipt_issuing.h); transient — deferred with
 //   the reason and exponential backoff (AppConfig::mail_retry) until give_up_after from the
@@ -40,12 +44,21 @@ class SecureCopyDeliverer {
   // after give_up_after.
   SecureCopyDeliverer(const Services& s, const delivery::TlsDirectSender* tls) : s_(s), tls_(tls) {}
 
-  // Claims up to `batch` due copies and tries each once.
+  // Claims up to `batch` due copies and tries each once: at most `batch` copies per SMTP session.
   Result<DeliveryRound> DeliverDue(int batch = 16);
 
  private:
-  struct Attempt;
-  Attempt Send(const store::SecureCopyRecord& copy, std::string raw, const std::string& from);
+  struct Attempt {
+    enum class Outcome { kDelivered, kTransient, kPermanent } outcome = Outcome::kTransient;
+    std::string host;
+    std::string reply;
+    std::string reason;
+  };
+  struct Pending;
+  void SendThroughRelay(std::vector<Pending>& pending);
+  void SendDirect(std::vector<Pending>& pending);
+  Status RecordDelivered(store::WriteTxn& tx, const Pending& p, TimePoint now);
+  // A copy not delivered: deferred with backoff, or failed (the sender told).
   Status Record(const store::SecureCopyRecord& copy, const Attempt& attempt,
                 const std::string& sender_email, DeliveryRound& round);
 

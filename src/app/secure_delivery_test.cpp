@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,7 @@
 #include "app/key_directory.h"
 #include "app/mailbox.h"
 #include "app/sent_status.h"
+#include "pgp/public_key.h"
 #include "pgp/testing/gnupg.h"
 #include "smime/testing/test_pki.h"
 #include "testing/run_tool.h"
@@ -50,6 +52,63 @@ class FakeTlsSender final : public delivery::TlsDirectSender {
   mutable std::vector<std::string> domains;
   mutable std::vector<std::string> messages;
   delivery::TlsDeliveryResult answer;
+};
+
+// Stands in for the relay: hands what it is given to `inner` (the .eml outbox), except mail to
+// `refuse`, which it answers with a 5xx as a relay would at RCPT; records each session's size.
+class SessionMailer final : public delivery::Mailer {
+ public:
+  SessionMailer(delivery::Mailer& inner, std::string refuse)
+      : inner_(inner), refuse_(std::move(refuse)) {}
+  Status Send(const delivery::OutgoingMail& mail) override { return inner_.Send(mail); }
+  std::vector<Status> SendBatchWithHandoffs(std::span<const delivery::OutgoingMail> mails,
+                                            std::vector<delivery::MailHandoff>& handoffs) override {
+    sessions.push_back(mails.size());
+    std::vector<Status> out(mails.size(), Status::Ok());
+    handoffs.assign(mails.size(), delivery::MailHandoff{});
+    std::vector<delivery::OutgoingMail> taken;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < mails.size(); ++i) {
+      if (mails[i].to.str() == refuse_) {
+        out[i] = PermissionDenied("mail relay answered RCPT TO with: 550 5.1.1 no such user");
+      } else {
+        taken.push_back(mails[i]);
+        where.push_back(i);
+      }
+    }
+    std::vector<delivery::MailHandoff> inner_handoffs;
+    const std::vector<Status> inner = inner_.SendBatchWithHandoffs(taken, inner_handoffs);
+    for (size_t k = 0; k < where.size(); ++k) {
+      out[where[k]] = inner[k];
+      handoffs[where[k]] = inner_handoffs[k];
+    }
+    return out;
+  }
+  std::vector<size_t> sessions;
+
+ private:
+  delivery::Mailer& inner_;
+  std::string refuse_;
+};
+
+// Counts the sessions the deliverer asks the direct sender for.
+class SessionTlsSender final : public delivery::TlsDirectSender {
+ public:
+  delivery::TlsDeliveryResult Deliver(const delivery::TlsPartnerPolicy&,
+                                      const delivery::TlsDirectMessage&) const override {
+    delivery::TlsDeliveryResult r;
+    r.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+    r.host = "mx.tls.example";
+    r.reply = "250 2.0.0 Ok";
+    return r;
+  }
+  std::vector<delivery::TlsDeliveryResult> DeliverBatch(
+      const delivery::TlsPartnerPolicy& policy,
+      std::span<const delivery::TlsDirectMessage> messages) const override {
+    sessions.push_back(messages.size());
+    return TlsDirectSender::DeliverBatch(policy, messages);
+  }
+  mutable std::vector<size_t> sessions;
 };
 
 std::string ReadWhole(const std::string& path) {
@@ -243,7 +302,11 @@ TEST_F(SecureDeliveryTest, SmimeCopyIsQueuedThenReadByOpenssl) {
 }
 
 TEST_F(SecureDeliveryTest, OpenPgpCopyIsReadByGpg) {
+  const uint64_t imports_before = pgp::PublicKeyImports();
   const MessageId id = Send({kGina});
+  // Routing parses gina's key to judge it; the copy is encrypted to that parsed key, not to a
+  // second parse (each parse checks every self-signature).
+  EXPECT_EQ(pgp::PublicKeyImports() - imports_before, 1u);
   auto copies = Copies(id);
   ASSERT_EQ(copies.size(), 1u);
   EXPECT_EQ(copies[0].method, "pgp-mime");
@@ -386,6 +449,54 @@ TEST_F(SecureDeliveryTest, TlsPartnerForbiddenAfterTheSendFailsTheCopy) {
   // And new messages to the domain go by pickup.
   Send({kErin});
   EXPECT_TRUE(AuditHas("delivery.failed"));
+}
+
+TEST_F(SecureDeliveryTest, ACopysRefusalStaysWithItWhileItsSessionGoesOn) {
+  // Carol (S/MIME) and gina (OpenPGP) share one relay session; erin and fred (TLS) one session
+  // to the partner. The relay refuses gina: only her copy fails.
+  constexpr const char* kFred = "fred@tls.example";
+  SessionMailer relay(*outbox_, kGina);
+  Services s{faults_, *blobs_, master_, audit_, clock_, rng_, relay, throttle_, Config()};
+  s.pki = with_.pki;
+  s.tls_partner = with_.tls_partner;
+  s.tls_only_forbidden = with_.tls_only_forbidden;
+  s.key_directory = with_.key_directory;
+  SessionTlsSender tls;
+  const MessageId id = Send({kCarol, kGina, kErin, kFred});
+  ASSERT_EQ(Copies(id).size(), 4u);
+  auto round = SecureCopyDeliverer(s, &tls).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 3);
+  EXPECT_EQ(round->failed, 1);
+  EXPECT_EQ(relay.sessions, std::vector<size_t>{2});
+  EXPECT_EQ(tls.sessions, std::vector<size_t>{2});
+  for (const store::SecureCopyRecord& c : Copies(id)) {
+    if (c.recipient == kGina) {
+      EXPECT_EQ(c.state, store::SecureCopyState::kFailed);
+      EXPECT_THAT(c.last_error, HasSubstr("550 5.1.1"));
+    } else {
+      EXPECT_EQ(c.state, store::SecureCopyState::kDelivered) << c.recipient;
+    }
+  }
+  // Carol's copy went out (the outbox stands in for the relay's far side); gina's did not.
+  EXPECT_EQ(OutboxFiles().size(), 1u);
+  const auto events = AuditEvents();
+  EXPECT_NE(Find(events, "delivery.sent", kCarol), nullptr);
+  EXPECT_NE(Find(events, "delivery.sent", kFred), nullptr);
+  EXPECT_NE(Find(events, "delivery.failed", kGina), nullptr);
+
+  // A claim is bounded: with batch 1, each round carries one copy in its own session.
+  const MessageId again = Send({kErin, kFred});
+  SessionTlsSender one_by_one;
+  for (int i = 0; i < 2; ++i) {
+    auto r = SecureCopyDeliverer(s, &one_by_one).DeliverDue(1);
+    ASSERT_THAT(r.status(), IsOk());
+    EXPECT_EQ(r->delivered, 1);
+  }
+  EXPECT_EQ(one_by_one.sessions, (std::vector<size_t>{1, 1}));
+  for (const store::SecureCopyRecord& c : Copies(again)) {
+    EXPECT_EQ(c.state, store::SecureCopyState::kDelivered) << c.recipient;
+  }
 }
 
 }  // namespace

@@ -190,6 +190,8 @@ Status Read(Reader& r, Config& c) {
   SP_RETURN_IF_ERROR(r.Get("delivery", "dns_trust_anchor_file", c.delivery_dns_trust_anchor_file));
   SP_RETURN_IF_ERROR(r.Get("delivery", "tls_ca_file", c.delivery_tls_ca_file));
   SP_RETURN_IF_ERROR(r.Get("delivery", "forbid_tls_only", c.delivery_forbid_tls_only));
+  SP_RETURN_IF_ERROR(r.Get("delivery", "connections", c.delivery_connections));
+  SP_RETURN_IF_ERROR(r.Get("delivery", "copies_per_session", c.delivery_copies_per_session));
   if (const toml::node* partners = r.Node("delivery", "tls_partner")) {
     SP_ASSIGN_OR_RETURN(c.tls_partners, ParseTlsPartners(*partners));
   }
@@ -324,6 +326,12 @@ Status Validate(const Config& c) {
   }
   if (c.mail_delivery_connections < 1 || c.mail_delivery_connections > 32) {
     return InvalidArgument("mail.delivery_connections must be 1 to 32");
+  }
+  if (c.delivery_connections < 1 || c.delivery_connections > 32) {
+    return InvalidArgument("delivery.connections must be 1 to 32");
+  }
+  if (c.delivery_copies_per_session < 1 || c.delivery_copies_per_session > 100) {
+    return InvalidArgument("delivery.copies_per_session must be 1 to 100");
   }
   if (c.log_sequence_delay_ms < 10 || c.log_sequence_delay_ms > 60'000) {
     return InvalidArgument("log.sequence_delay_ms must be 10 to 60000");

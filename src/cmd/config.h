@@ -62,6 +62,10 @@ struct Config {
   std::vector<delivery::TlsPartnerPolicy> tls_partners;  // [[delivery.tls_partner]]
   // Routing never picks TLS-only delivery (recipients of partner domains get pickups instead).
   bool delivery_forbid_tls_only = false;
+  // Secure copies (app/secure_delivery.h): parallel deliverers, each one SMTP session at a time,
+  // and the copies claimed at once, i.e. the most carried by one session.
+  int delivery_connections = 4;
+  int delivery_copies_per_session = 50;
   // [audit]
   int audit_checkpoint_every = 100;  // the legacy hash chain's; read and ignored (it is frozen)
   // [pki]: the platform's own CA (docs/formats/platform-pki.md). The names are fixed into the

@@ -286,6 +286,26 @@ TEST(ConfigTest, NotificationDkimAndDeliveryKeys) {
               StatusIs(ErrorCode::kInvalidArgument));
 }
 
+TEST(ConfigTest, SecureCopyDeliveryKeys) {
+  testutil::TempDir dir;
+  auto defaults = LoadConfig(std::nullopt, std::nullopt);
+  ASSERT_THAT(defaults.status(), IsOk());
+  EXPECT_EQ(defaults->delivery_connections, 4);
+  EXPECT_EQ(defaults->delivery_copies_per_session, 50);
+  auto c =
+      LoadConfig(Write(dir, "[delivery]\nconnections = 2\ncopies_per_session = 7\n"), std::nullopt);
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->delivery_connections, 2);
+  EXPECT_EQ(c->delivery_copies_per_session, 7);
+  for (const char* bad : {"connections = 0", "connections = 33", "copies_per_session = 0",
+                          "copies_per_session = 101"}) {
+    EXPECT_THAT(
+        LoadConfig(Write(dir, std::string("[delivery]\n") + bad + "\n"), std::nullopt).status(),
+        StatusIs(ErrorCode::kInvalidArgument))
+        << bad;
+  }
+}
+
 TEST(PeriodicTaskTest, WakeRunsTheNextRoundBeforeThePeriodEnds) {
   std::mutex mu;
   std::condition_variable cv;

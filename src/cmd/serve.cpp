@@ -328,23 +328,32 @@ int Serve(const Config& config) {
   auto& secure_deliveries = telemetry::DefaultRegistry().AddCounter(
       "sealpost_secure_copy_deliveries_total",
       "Secure copy (S/MIME, OpenPGP, TLS) delivery attempts, by result.", {"result"});
-  PeriodicTask secure_delivery(
-      [&] {
-        constexpr int kBatch = 16;  // copies per claim
-        for (;;) {
-          auto round = secure_deliverer.DeliverDue(kBatch);
-          if (!round.ok()) {
-            spdlog::warn("secure delivery: {}", round.status().ToString());
-            return;
+  // Several deliverers, each claiming up to copies_per_session copies and carrying them in one
+  // session per next hop (the relay, or a partner domain's MX); claims are leased, so no copy is
+  // sent twice by two of them.
+  std::vector<std::unique_ptr<PeriodicTask>> secure_delivery;
+  for (int i = 0; i < config.delivery_connections; ++i) {
+    secure_delivery.push_back(std::make_unique<PeriodicTask>(
+        [&] {
+          const int kBatch = config.delivery_copies_per_session;
+          for (;;) {
+            auto round = secure_deliverer.DeliverDue(kBatch);
+            if (!round.ok()) {
+              spdlog::warn("secure delivery: {}", round.status().ToString());
+              return;
+            }
+            secure_deliveries.With({"delivered"})
+                .Increment(static_cast<uint64_t>(round->delivered));
+            secure_deliveries.With({"retried"}).Increment(static_cast<uint64_t>(round->retried));
+            secure_deliveries.With({"failed"}).Increment(static_cast<uint64_t>(round->failed));
+            if (round->delivered + round->retried + round->failed < kBatch) return;
           }
-          secure_deliveries.With({"delivered"}).Increment(static_cast<uint64_t>(round->delivered));
-          secure_deliveries.With({"retried"}).Increment(static_cast<uint64_t>(round->retried));
-          secure_deliveries.With({"failed"}).Increment(static_cast<uint64_t>(round->failed));
-          if (round->delivered + round->retried + round->failed < kBatch) return;
-        }
-      },
-      std::chrono::seconds(5));
-  services.secure_copies_queued = [&secure_delivery] { secure_delivery.Wake(); };
+        },
+        std::chrono::seconds(5)));
+  }
+  services.secure_copies_queued = [&secure_delivery] {
+    for (const auto& task : secure_delivery) task->Wake();
+  };
   const app::Routing routing(services);
 
   app::Accounts accounts(services);

@@ -1,8 +1,9 @@
 // MakeTlsDirectSender (tls_direct_sender.h): MX hosts in order, each address in order; on each,
-// greeting, EHLO, STARTTLS with the partner's check, EHLO again, then one transaction for all
-// recipients. A host that cannot be reached or fails any TLS requirement is skipped for the next
-// (RFC 5321 §5.1; RFC 7672 §2.2 does the same for DANE failures); the first host that completes
-// TLS speaks for the domain, so its SMTP replies are final for this attempt.
+// greeting, EHLO, STARTTLS with the partner's check, EHLO again, then one transaction per message
+// (for all its recipients). A host that cannot be reached or fails any TLS requirement is skipped
+// for the next (RFC 5321 §5.1; RFC 7672 §2.2 does the same for DANE failures); a host that
+// completes TLS speaks for the domain, so its SMTP replies are final for the messages it took
+// in this attempt.
 #include "delivery/tls_direct_sender.h"
 
 #include <algorithm>
@@ -41,8 +42,17 @@ struct Target {
   uint16_t port = 25;
 };
 
-// How one host attempt ended.
-enum class HostOutcome { kTryNext, kFinal };
+// One message of a batch, ready for DATA.
+struct PreparedMessage {
+  size_t index;  // into the batch
+  std::string data;
+  bool eight_bit = false;
+};
+
+TlsDeliveryOutcome Classify(const Status& s) {
+  return s.code() == ErrorCode::kUnavailable ? TlsDeliveryOutcome::kTransient
+                                             : TlsDeliveryOutcome::kPermanent;
+}
 
 class TlsDirectSenderImpl final : public TlsDirectSender {
  public:
@@ -51,74 +61,88 @@ class TlsDirectSenderImpl final : public TlsDirectSender {
 
   TlsDeliveryResult Deliver(const TlsPartnerPolicy& policy,
                             const TlsDirectMessage& message) const override {
-    TlsDeliveryResult result;
-    result.recipients.resize(message.recipients.size());
-    const auto fail_all = [&](TlsDeliveryOutcome outcome, std::string reason) {
-      result.outcome = outcome;
-      for (TlsRecipientResult& r : result.recipients) r = {outcome, reason};
-      result.reason = std::move(reason);
-      return result;
+    return DeliverBatch(policy, std::span<const TlsDirectMessage>(&message, 1)).front();
+  }
+
+  std::vector<TlsDeliveryResult> DeliverBatch(
+      const TlsPartnerPolicy& policy, std::span<const TlsDirectMessage> messages) const override {
+    std::vector<TlsDeliveryResult> results(messages.size());
+    for (size_t i = 0; i < messages.size(); ++i) {
+      results[i].recipients.resize(messages[i].recipients.size());
+    }
+    const auto fail = [&](size_t i, TlsDeliveryOutcome outcome, const std::string& reason) {
+      TlsDeliveryResult& r = results[i];
+      r.outcome = outcome;
+      for (TlsRecipientResult& each : r.recipients) each = {outcome, reason};
+      r.reason = reason;
     };
-    const auto permanent = [&](const Status& s) {
-      return fail_all(TlsDeliveryOutcome::kPermanent, s.message());
+    // Every message not yet finished (`pending` from `next` on) gets `outcome`.
+    std::vector<PreparedMessage> pending;
+    size_t next = 0;
+    const auto fail_pending = [&](TlsDeliveryOutcome outcome, const std::string& reason) {
+      for (; next < pending.size(); ++next) fail(pending[next].index, outcome, reason);
+      return results;
     };
 
-    if (Status s = ValidateTlsPartnerPolicy(policy); !s.ok()) return permanent(s);
-    if (message.recipients.empty() || message.recipients.size() > kMaxTlsDirectRecipients) {
-      return permanent(InvalidArgument(
-          fmt::format("a message needs 1 to {} recipients", kMaxTlsDirectRecipients)));
+    if (Status s = ValidateTlsPartnerPolicy(policy); !s.ok()) {
+      for (size_t i = 0; i < messages.size(); ++i) {
+        fail(i, TlsDeliveryOutcome::kPermanent, s.message());
+      }
+      return results;
     }
-    for (const EmailAddress& to : message.recipients) {
-      Result<std::string> d = NormalizeDomainName(to.domain());
-      if (!d.ok() || *d != policy.domain) {
-        return permanent(InvalidArgument(fmt::format("recipient {} is not in the partner domain {}",
-                                                     SmtpPrintable(to.str(), 100), policy.domain)));
+    if (messages.size() > kMaxTlsDirectBatch) {
+      const std::string why = fmt::format("at most {} messages per session", kMaxTlsDirectBatch);
+      for (size_t i = 0; i < messages.size(); ++i) fail(i, TlsDeliveryOutcome::kPermanent, why);
+      return results;
+    }
+    for (size_t i = 0; i < messages.size(); ++i) {
+      Result<PreparedMessage> p = Prepare(policy, messages[i], i);
+      if (!p.ok()) {
+        fail(i, TlsDeliveryOutcome::kPermanent, p.status().message());
+      } else {
+        pending.push_back(*std::move(p));
       }
     }
-    if (message.raw.size() > kMaxTlsDirectMessageBytes) {
-      return permanent(InvalidArgument(
-          fmt::format("message is larger than {} bytes", kMaxTlsDirectMessageBytes)));
-    }
-    bool eight_bit = false;
-    Result<std::string> data = internal::EncodeData(message.raw, &eight_bit);
-    if (!data.ok()) return permanent(data.status());
+    if (pending.empty()) return results;
 
     // Where to go.
     std::vector<Target> targets;
+    DnssecState dnssec = DnssecState::kInsecure;
     if (!policy.override_host.empty()) {
       targets.push_back({policy.override_host,
                          {policy.override_host},
                          policy.override_port != 0 ? policy.override_port : options_.mx_port});
     } else {
-      if (!resolver_) return permanent(Internal("no DNS resolver configured for MX lookups"));
+      if (!resolver_) {
+        return fail_pending(TlsDeliveryOutcome::kPermanent,
+                            Internal("no DNS resolver configured for MX lookups").message());
+      }
       Result<MxLookup> mx = resolver_->Lookup(policy.domain);
       if (!mx.ok()) {
-        return fail_all(mx.status().code() == ErrorCode::kUnavailable
-                            ? TlsDeliveryOutcome::kTransient
-                            : TlsDeliveryOutcome::kPermanent,
-                        mx.status().message());
+        return fail_pending(Classify(mx.status()), mx.status().message());
       }
-      result.dnssec = mx->dnssec;
+      dnssec = mx->dnssec;
       for (MxHost& h : mx->hosts) {
         targets.push_back({std::move(h.name), std::move(h.addresses), options_.mx_port});
       }
     }
+    for (TlsDeliveryResult& r : results) r.dnssec = dnssec;
 
     Result<internal::SslCtxPtr> ctx = internal::MakeClientTlsContext(
         options_.ca_file, /*verify_chain=*/policy.mode == TlsPartnerMode::kVerify, "TLS delivery");
-    if (!ctx.ok()) return fail_all(TlsDeliveryOutcome::kTransient, ctx.status().message());
+    if (!ctx.ok()) return fail_pending(TlsDeliveryOutcome::kTransient, ctx.status().message());
 
     const internal::SigpipeBlock no_sigpipe;
     std::vector<std::string> host_failures;
     for (const Target& target : targets) {
       for (const std::string& address : target.connect) {
+        if (next == pending.size()) return results;
         std::string failure;
-        const HostOutcome how = TryHost(policy, target, address, ctx->get(), message, *data,
-                                        eight_bit, result, &failure);
-        if (how == HostOutcome::kFinal) return result;
-        host_failures.push_back(std::move(failure));
+        RunSession(policy, target, address, ctx->get(), messages, pending, next, results, &failure);
+        if (!failure.empty()) host_failures.push_back(std::move(failure));
       }
     }
+    if (next == pending.size()) return results;
     std::string reason;
     for (size_t i = 0; i < host_failures.size() && i < kMaxReasons; ++i) {
       if (i > 0) reason += "; ";
@@ -127,30 +151,55 @@ class TlsDirectSenderImpl final : public TlsDirectSender {
     if (host_failures.size() > kMaxReasons) {
       reason += fmt::format("; and {} more", host_failures.size() - kMaxReasons);
     }
-    return fail_all(TlsDeliveryOutcome::kTransient, reason);
+    return fail_pending(TlsDeliveryOutcome::kTransient, reason);
   }
 
  private:
-  // One host address. kTryNext with `*failure` set when the host could not be used (unreachable,
-  // no STARTTLS, TLS not good enough, refused the session); kFinal once a transaction ran
-  // (whatever its outcome, `result` is filled in).
-  HostOutcome TryHost(const TlsPartnerPolicy& policy, const Target& target,
-                      const std::string& address, SSL_CTX* ctx, const TlsDirectMessage& message,
-                      const std::string& data, bool eight_bit, TlsDeliveryResult& result,
-                      std::string* failure) const {
+  // What the sender refuses before connecting (permanent), else the DATA payload.
+  static Result<PreparedMessage> Prepare(const TlsPartnerPolicy& policy,
+                                         const TlsDirectMessage& message, size_t index) {
+    if (message.recipients.empty() || message.recipients.size() > kMaxTlsDirectRecipients) {
+      return InvalidArgument(
+          fmt::format("a message needs 1 to {} recipients", kMaxTlsDirectRecipients));
+    }
+    for (const EmailAddress& to : message.recipients) {
+      Result<std::string> d = NormalizeDomainName(to.domain());
+      if (!d.ok() || *d != policy.domain) {
+        return InvalidArgument(fmt::format("recipient {} is not in the partner domain {}",
+                                           SmtpPrintable(to.str(), 100), policy.domain));
+      }
+    }
+    if (message.raw.size() > kMaxTlsDirectMessageBytes) {
+      return InvalidArgument(
+          fmt::format("message is larger than {} bytes", kMaxTlsDirectMessageBytes));
+    }
+    PreparedMessage p{index, {}, false};
+    SP_ASSIGN_OR_RETURN(p.data, internal::EncodeData(message.raw, &p.eight_bit));
+    return p;
+  }
+
+  // One session with one host address: greeting, EHLO, STARTTLS with the partner's check, EHLO
+  // again, then one transaction per pending message from `next` on, each finishing its message
+  // (whatever its outcome, its result is filled in). Returns with `*failure` set when the host
+  // could not be used (unreachable, no STARTTLS, TLS not good enough, refused the session) or the
+  // session was lost before a message's body went out: the messages from `next` on are left to
+  // the next host.
+  void RunSession(const TlsPartnerPolicy& policy, const Target& target, const std::string& address,
+                  SSL_CTX* ctx, std::span<const TlsDirectMessage> messages,
+                  const std::vector<PreparedMessage>& pending, size_t& next,
+                  std::vector<TlsDeliveryResult>& results, std::string* failure) const {
     const std::string peer = SmtpPrintable(target.name, 100);
-    result.host = peer;
+    for (size_t k = next; k < pending.size(); ++k) results[pending[k].index].host = peer;
     Result<std::unique_ptr<SmtpConnection>> conn =
         SmtpConnection::Connect(address, target.port, options_.timeout, peer);
     if (!conn.ok()) {
       *failure = conn.status().message();
-      return HostOutcome::kTryNext;
+      return;
     }
     SmtpConnection& c = **conn;
     const auto skip = [&](std::string why) {
       *failure = std::move(why);
       c.Quit();
-      return HostOutcome::kTryNext;
     };
     if (Status s = c.Expect("the connection", 220); !s.ok()) return skip(s.message());
     Result<SmtpExtensions> ext = c.Ehlo(options_.helo_name);
@@ -176,50 +225,65 @@ class TlsDirectSenderImpl final : public TlsDirectSender {
     }
     Result<SmtpExtensions> tls_ext = c.StartTls(ctx, check, options_.helo_name);
     if (!tls_ext.ok()) return skip("TLS required: " + tls_ext.status().message());
-    result.tls_version = c.tls_version();
+    const std::string tls_version = c.tls_version();
 
-    std::vector<Status> rcpt(message.recipients.size(), Status::Ok());
-    bool data_sent = false;
-    std::string final_reply;
-    const Status st =
-        internal::MailTransaction(c, *tls_ext, message.envelope_from, message.recipients, data,
-                                  eight_bit, rcpt, &data_sent, &final_reply);
-    if (c.broken() && !data_sent) {
-      *failure = st.message();  // lost before the body went out: nothing was taken
-      return HostOutcome::kTryNext;
+    while (next < pending.size()) {
+      const PreparedMessage& p = pending[next];
+      const TlsDirectMessage& message = messages[p.index];
+      std::vector<Status> rcpt(message.recipients.size(), Status::Ok());
+      bool data_sent = false;
+      std::string final_reply;
+      const Status st =
+          internal::MailTransaction(c, *tls_ext, message.envelope_from, message.recipients, p.data,
+                                    p.eight_bit, rcpt, &data_sent, &final_reply);
+      if (c.broken() && !data_sent) {
+        *failure = st.message();  // lost before the body went out: nothing of it was taken
+        return;
+      }
+      TlsDeliveryResult& result = results[p.index];
+      result.tls_version = tls_version;
+      bool any_transient = false;
+      bool all_delivered = true;
+      for (size_t i = 0; i < rcpt.size(); ++i) {
+        TlsRecipientResult& r = result.recipients[i];
+        if (!rcpt[i].ok()) {
+          r = {Classify(rcpt[i]), rcpt[i].message()};
+        } else if (!st.ok()) {
+          // A connection lost after the body went out: the server may have it. Transient (the
+          // queue retries; the receiver may see it twice).
+          r = {data_sent && c.broken() ? TlsDeliveryOutcome::kTransient : Classify(st),
+               st.message()};
+        } else {
+          r = {TlsDeliveryOutcome::kDelivered, ""};
+        }
+        all_delivered = all_delivered && r.outcome == TlsDeliveryOutcome::kDelivered;
+        any_transient = any_transient || r.outcome == TlsDeliveryOutcome::kTransient;
+      }
+      if (all_delivered) {
+        result.outcome = TlsDeliveryOutcome::kDelivered;
+        result.reply = final_reply;
+      } else {
+        result.outcome =
+            any_transient ? TlsDeliveryOutcome::kTransient : TlsDeliveryOutcome::kPermanent;
+        result.reason = !st.ok() ? st.message() : "some recipients were refused";
+        if (st.ok()) result.reply = final_reply;
+      }
+      ++next;
+      if (c.broken()) {
+        *failure = st.message();
+        return;
+      }
+      if (!all_delivered && next < pending.size()) {
+        // The session lives on after a refusal: clear the transaction for the next message. A
+        // server that closes (421) or will not reset is left for the next host.
+        if (!c.WriteLine("RSET").ok() || !c.Expect("RSET", 250).ok()) {
+          c.Abandon();
+          *failure = fmt::format("{} did not accept RSET", peer);
+          return;
+        }
+      }
     }
     c.Quit();
-
-    const auto classify = [](const Status& s) {
-      return s.code() == ErrorCode::kUnavailable ? TlsDeliveryOutcome::kTransient
-                                                 : TlsDeliveryOutcome::kPermanent;
-    };
-    bool any_transient = false;
-    bool all_delivered = true;
-    for (size_t i = 0; i < rcpt.size(); ++i) {
-      TlsRecipientResult& r = result.recipients[i];
-      if (!rcpt[i].ok()) {
-        r = {classify(rcpt[i]), rcpt[i].message()};
-      } else if (!st.ok()) {
-        // A connection lost after the body went out: the server may have it. Transient (the
-        // queue retries; the receiver may see it twice).
-        r = {data_sent && c.broken() ? TlsDeliveryOutcome::kTransient : classify(st), st.message()};
-      } else {
-        r = {TlsDeliveryOutcome::kDelivered, ""};
-      }
-      all_delivered = all_delivered && r.outcome == TlsDeliveryOutcome::kDelivered;
-      any_transient = any_transient || r.outcome == TlsDeliveryOutcome::kTransient;
-    }
-    if (all_delivered) {
-      result.outcome = TlsDeliveryOutcome::kDelivered;
-      result.reply = final_reply;
-    } else {
-      result.outcome =
-          any_transient ? TlsDeliveryOutcome::kTransient : TlsDeliveryOutcome::kPermanent;
-      result.reason = !st.ok() ? st.message() : "some recipients were refused";
-      if (st.ok()) result.reply = final_reply;
-    }
-    return HostOutcome::kFinal;
   }
 
   std::shared_ptr<const MxResolver> resolver_;

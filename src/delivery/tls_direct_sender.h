@@ -21,8 +21,15 @@
 // kDelivered only when all were; otherwise kTransient when any recipient is transient, else
 // kPermanent.
 //
-// Thread-safety: Deliver may be called from several threads at once; the sender holds no
-// mutable state (each call has its own DNS context and connection).
+// DeliverBatch carries several messages to one partner domain over one SMTP session: the MX
+// lookup, the connection and the TLS handshake once, then one transaction per message (MAIL,
+// RCPT, DATA; RSET after one that was not delivered). Each message's result is what Deliver would
+// have answered for it alone: a refusal (4xx/5xx) concerns only its own message; a session lost
+// before a message's body went out moves that message and the rest on to the next MX host (and,
+// when none is left, makes them transient); one lost after its body went out is transient.
+//
+// Thread-safety: Deliver and DeliverBatch may be called from several threads at once; the sender
+// holds no mutable state (each call has its own DNS context and connection).
 //
 // SECURITY: every byte from DNS and from the SMTP servers is untrusted (see mx_resolver.h and
 // internal/smtp_session.h for the bounds). TLS failures never fall back to plaintext, and no
@@ -33,6 +40,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +53,7 @@ namespace sealpost::delivery {
 
 inline constexpr size_t kMaxTlsDirectRecipients = 100;  // RFC 5321 §4.5.3.1.8's minimum
 inline constexpr size_t kMaxTlsDirectMessageBytes = size_t{64} << 20;
+inline constexpr size_t kMaxTlsDirectBatch = 100;  // messages per DeliverBatch (one session)
 
 struct TlsDirectMessage {
   std::string raw;  // the complete RFC 5322 message (header and body); LF or CRLF line ends
@@ -83,6 +92,15 @@ class TlsDirectSender {
   virtual ~TlsDirectSender() = default;
   virtual TlsDeliveryResult Deliver(const TlsPartnerPolicy& policy,
                                     const TlsDirectMessage& message) const = 0;
+  // 1..kMaxTlsDirectBatch messages, all to recipients in policy.domain; one result per message,
+  // in order. This default, for senders without sessions of their own, delivers them one by one.
+  virtual std::vector<TlsDeliveryResult> DeliverBatch(
+      const TlsPartnerPolicy& policy, std::span<const TlsDirectMessage> messages) const {
+    std::vector<TlsDeliveryResult> results;
+    results.reserve(messages.size());
+    for (const TlsDirectMessage& m : messages) results.push_back(Deliver(policy, m));
+    return results;
+  }
 };
 
 // `resolver` is needed unless every policy has an override host (may be null then).

@@ -545,6 +545,89 @@ TEST_F(TlsDirectPostfix, EachRecipientHasItsOwnOutcome) {
   EXPECT_EQ(copies, 2u);  // the catch-all Maildir gets one file per accepted recipient
 }
 
+// Counts `needle` in `instance`'s Postfix log.
+size_t CountInLog(const std::string& log, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(TlsDirectPostfix, BatchSharesOneSessionAndARefusalStaysWithItsMessage) {
+  const std::string log_path = Dir("good") + "/maillog";
+  const size_t sessions_before = CountInLog(testutil::ReadFileBytes(log_path), "]: connect from");
+  const std::vector<std::string> to = {"first", "reject", "tempfail", "second"};
+  std::vector<TlsDirectMessage> batch;
+  for (const std::string& who : to) {
+    TlsDirectMessage m = Message("good.test", "batch-" + who);
+    m.recipients = {Addr(who + "@good.test")};
+    batch.push_back(std::move(m));
+  }
+  const std::vector<TlsDeliveryResult> r = Sender()->DeliverBatch(Verify("good.test"), batch);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].outcome, TlsDeliveryOutcome::kDelivered) << r[0].reason;
+  EXPECT_THAT(r[0].reply, StartsWith("250 2.0.0 Ok: queued as "));
+  // The refusals are their own messages' only: permanent (5xx) and transient (4xx).
+  EXPECT_EQ(r[1].outcome, TlsDeliveryOutcome::kPermanent);
+  EXPECT_THAT(r[1].reason, HasSubstr("554 5.7.1 <reject@good.test>"));
+  EXPECT_EQ(r[2].outcome, TlsDeliveryOutcome::kTransient);
+  EXPECT_THAT(r[2].reason, HasSubstr("450 4.7.1"));
+  EXPECT_EQ(r[3].outcome, TlsDeliveryOutcome::kDelivered) << r[3].reason;
+  EXPECT_NE(r[3].reply, r[0].reply);  // two transactions, two queue ids
+  for (const TlsDeliveryResult& one : r) {
+    EXPECT_EQ(one.host, "mx.good.test");
+    EXPECT_THAT(one.tls_version, AnyOf("TLSv1.2", "TLSv1.3"));
+  }
+  // Both accepted messages arrived (the Maildir also holds the other tests' mail).
+  size_t arrived = 0;
+  const auto mail_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    arrived = 0;
+    for (const std::string& mail : Mail("good", "good.test", 0, std::chrono::seconds(0))) {
+      if (mail.find("TLS direct batch-first") != std::string::npos ||
+          mail.find("TLS direct batch-second") != std::string::npos) {
+        ++arrived;
+      }
+    }
+    if (arrived >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < mail_deadline);
+  EXPECT_EQ(arrived, 2u);
+  // One session carried all four transactions: Postfix logged one connection, and its summary
+  // counts four MAIL commands, one TLS handshake and the RSETs after the two refusals.
+  std::string log;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    log = testutil::ReadFileBytes(log_path);
+    if (log.find("mail=4 rcpt=2/4") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(CountInLog(log, "]: connect from"), sessions_before + 1);
+  EXPECT_THAT(log, HasSubstr("starttls=1 mail=4 rcpt=2/4 data=2 rset=2"));
+}
+
+TEST_F(TlsDirectPostfix, BatchOfOneIsDeliver) {
+  // Deliver is a batch of one: same answer, same session shape.
+  const std::vector<TlsDirectMessage> one = {Message("good.test", "batch-of-one")};
+  const std::vector<TlsDeliveryResult> r = Sender()->DeliverBatch(Verify("good.test"), one);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].outcome, TlsDeliveryOutcome::kDelivered) << r[0].reason;
+  ASSERT_EQ(r[0].recipients.size(), 1u);
+  EXPECT_EQ(r[0].recipients[0].outcome, TlsDeliveryOutcome::kDelivered);
+}
+
+TEST_F(TlsDirectPostfix, BatchToAnUnusableHostDefersEveryMessage) {
+  std::vector<TlsDirectMessage> batch = {Message("notls.test", "batch-a"),
+                                         Message("notls.test", "batch-b")};
+  const std::vector<TlsDeliveryResult> r = Sender()->DeliverBatch(Verify("notls.test"), batch);
+  ASSERT_EQ(r.size(), 2u);
+  for (const TlsDeliveryResult& one : r) {
+    EXPECT_EQ(one.outcome, TlsDeliveryOutcome::kTransient);
+    EXPECT_EQ(one.reason, "TLS required: mx.notls.test offered no STARTTLS");
+    EXPECT_EQ(one.host, "mx.notls.test");
+  }
+  ExpectNothingDelivered("notls", "notls.test");
+}
+
 TEST_F(TlsDirectPostfix, UnknownDomainIsPermanent) {
   const TlsDeliveryResult r =
       Sender()->Deliver(Verify("missing.test"), Message("missing.test", "x"));

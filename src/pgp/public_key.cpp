@@ -1,6 +1,7 @@
 #include "pgp/public_key.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include <fmt/format.h>
@@ -367,7 +368,14 @@ Status KeyImport::status() const {
   return std::move(s).ShownToClient();
 }
 
+namespace {
+std::atomic<uint64_t> g_imports{0};
+}  // namespace
+
+uint64_t PublicKeyImports() { return g_imports.load(std::memory_order_relaxed); }
+
 KeyImport ImportPublicKey(ByteView bytes, const EmailAddress& expected, TimePoint now) {
+  g_imports.fetch_add(1, std::memory_order_relaxed);
   crypto::EnsureInitialized();
   if (bytes.size() > policy::kImport.max_openpgp_key_bytes) {
     return Refuse(KeyProblem::kTooLarge, fmt::format("{} bytes (at most {})", bytes.size(),

@@ -5,6 +5,7 @@
 // checks are judged at). Thread-safety: reentrant; a ContactKey is a plain value.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,5 +99,10 @@ class KeyImport final {
 // kImport.max_openpgp_key_bytes. Never crashes or throws on any input (fuzzed:
 // tests/fuzz/openpgp_key_fuzz.cpp).
 KeyImport ImportPublicKey(ByteView bytes, const EmailAddress& expected, TimePoint now);
+
+// How many times ImportPublicKey ran in this process (each run checks every user ID's
+// self-signature, the costly part of a send to OpenPGP recipients): lets the tests see that a
+// send parses each recipient's key once.
+uint64_t PublicKeyImports();
 
 }  // namespace sealpost::pgp

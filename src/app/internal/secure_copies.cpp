@@ -110,6 +110,8 @@ Result<delivery::RecipientKey> RecipientKeyOf(const Route& route, TimePoint now)
     return delivery::RecipientKey(smime::SmimeRecipient{
         std::move(certificate), RecordedCapabilities(key.smime_capabilities)});
   }
+  // Parsed and checked by routing moments ago: not parsed again.
+  if (route.openpgp_key) return delivery::RecipientKey(*route.openpgp_key);
   pgp::KeyImport imported = pgp::ImportPublicKey(key.material, route.address, now);
   SP_RETURN_IF_ERROR(imported.status());
   return delivery::RecipientKey(std::move(imported).TakeKey());

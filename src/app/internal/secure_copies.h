@@ -11,7 +11,7 @@
 //
 // Thread-safe (no state). SECURITY: the content is the member's (already validated by
 // Mailbox::ValidateSend); the recipients' keys come from the key directory (validated when
-// routed, and parsed again here).
+// routed; an OpenPGP key is used as routing parsed it).
 #pragma once
 
 #include <optional>
