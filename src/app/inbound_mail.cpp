@@ -1,6 +1,7 @@
 #include "app/inbound_mail.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -78,6 +79,7 @@ class SpooledMessage final : public InboundMessage {
       writer_.reset();
       return st;
     }
+    KeepClear(bytes);
     size_ += bytes.size();
     return Status::Ok();
   }
@@ -85,7 +87,18 @@ class SpooledMessage final : public InboundMessage {
   Result<std::vector<MessageId>> Commit() override;
 
  private:
-  Result<crypto::SecretBytes> ReadSpool();
+  // Appends to the clear copy Commit works on, growing it by doubling (up to the size limit).
+  void KeepClear(std::string_view bytes) {
+    if (clear_.size() - size_ < bytes.size()) {
+      size_t capacity = std::max<size_t>(clear_.size(), 16 * 1024);
+      while (capacity - size_ < bytes.size()) capacity *= 2;
+      capacity = std::max(std::min<size_t>(capacity, max_bytes_), size_ + bytes.size());
+      crypto::SecretBytes bigger(capacity);
+      if (size_ > 0) std::memcpy(bigger.data(), clear_.data(), size_);
+      clear_ = std::move(bigger);  // the old copy is wiped as it goes
+    }
+    if (!bytes.empty()) std::memcpy(clear_.data() + size_, bytes.data(), bytes.size());
+  }
 
   const Services& s_;
   InboundEnvelope envelope_;
@@ -97,28 +110,13 @@ class SpooledMessage final : public InboundMessage {
   // copy keeps it, sealed in its summary).
   crypto::BlobKey spool_key_;
   std::unique_ptr<blob::BlobWriter> writer_;
+  // The clear message as it streamed in (its first size_ bytes), for Commit: zeroizing memory,
+  // never the disk. Reading the spool back instead cost a disk read (O_DIRECT) and a decryption
+  // per message; memory is the same, as Commit needs the whole message in memory anyway.
+  crypto::SecretBytes clear_{0};
   bool spool_committed_ = false;
   bool kept_ = false;
 };
-
-Result<crypto::SecretBytes> SpooledMessage::ReadSpool() {
-  SP_ASSIGN_OR_RETURN(auto reader, s_.blobs.Open(spool_id_, spool_key_));
-  crypto::SecretBytes out(size_);
-  size_t at = 0;
-  for (;;) {
-    std::span<uint8_t> rest = out.span().subspan(at);
-    if (rest.empty()) {
-      uint8_t extra[1];
-      SP_ASSIGN_OR_RETURN(const size_t more, reader->Read(extra));
-      if (more != 0) return Corruption("the spool holds more than was written");
-      break;
-    }
-    SP_ASSIGN_OR_RETURN(const size_t n, reader->Read(rest));
-    if (n == 0) return Corruption("the spool holds less than was written");
-    at += n;
-  }
-  return out;
-}
 
 Result<std::vector<MessageId>> SpooledMessage::Commit() {
   if (!writer_) return Internal("the message was already ended");
@@ -129,8 +127,8 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     if (!committed.ok()) return committed.status();
     spool_committed_ = true;
   }
-  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes raw, ReadSpool());
-  const std::string_view message = raw.AsStringView();
+  const ByteView raw = clear_.view().first(size_);
+  const std::string_view message = clear_.AsStringView().substr(0, size_);
 
   ReceivedFromOutside received;
   received.envelope_from = envelope_.mail_from;
@@ -140,7 +138,7 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
   if (checker_) checker_(envelope_, message, received);
   internal::InboundContent content = internal::ReadInboundContent(message, s_.config.limits);
   received.protection = content.protection;
-  const std::string original_sha256 = HexEncode(crypto::Sha256(raw.view()));
+  const std::string original_sha256 = HexEncode(crypto::Sha256(raw));
   std::vector<store::ContactKeyRecord> seen_keys =
       internal::SeenKeysOf(message, content.from_email, content.attachments, s_.clock.Now());
   const std::string body_json = EncodeBody(content.body);
@@ -190,7 +188,7 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     WrittenBlob original{spool_id_, 0};
     crypto::BlobKey original_key = spool_key_.Duplicate();
     if (r > 0) {
-      SP_ASSIGN_OR_RETURN(auto copy, WriteBlob(s_, raw.view()));
+      SP_ASSIGN_OR_RETURN(auto copy, WriteBlob(s_, raw));
       written.push_back(copy.first);
       original = std::move(copy.first);
       original_key = std::move(copy.second);
