@@ -1,12 +1,35 @@
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <unordered_set>
 
 #include "blob/raw_blob_store.h"
 #include "platform/sync_batcher.h"
+#include "telemetry/metrics.h"
 
 namespace sealpost::blob {
 namespace {
+
+// docs/operations.md, "Metrics": how the local blobs' sync rounds batch.
+struct SyncMetrics {
+  telemetry::Histogram& wait =
+      telemetry::DefaultRegistry()
+          .AddHistogram("sealpost_blob_sync_wait_seconds",
+                        "Time a local blob's commit waits for the sync round that makes it "
+                        "durable, queueing included.",
+                        {}, telemetry::LatencyBuckets())
+          .With();
+  telemetry::Counter& rounds =
+      telemetry::DefaultRegistry()
+          .AddCounter("sealpost_blob_sync_rounds_total",
+                      "Sync rounds run for local blobs (each syncs a batch of blobs).")
+          .With();
+};
+
+SyncMetrics& Metrics() {
+  static SyncMetrics metrics;
+  return metrics;
+}
 
 // Writes to <root>/tmp/<id>.part; Commit fsyncs and renames it to <root>/<ab>/<id>, in a sync
 // round shared with the other writers committing meanwhile (platform/sync_batcher.h).
@@ -29,7 +52,9 @@ class FileBlobWriter final : public RawBlobWriter {
 
   Status Commit() override {
     if (done_) return Internal("blob writer already finished");
+    const auto started = std::chrono::steady_clock::now();
     Status s = batcher_.SyncAndRename(*file_, tmp_path_, final_path_);
+    Metrics().wait.ObserveDuration(std::chrono::steady_clock::now() - started);
     if (s.ok()) s = file_->Close();
     // The round can fail after renaming (the directory's fsync failed), or the close after it.
     // The caller hears that the blob is not stored and will not refer to it, so it must not stay
@@ -61,8 +86,12 @@ class FileBlobWriter final : public RawBlobWriter {
 
 class FileBlobStore final : public RawBlobStore {
  public:
+  static constexpr size_t kMaxSyncBatch = 128;
+
   FileBlobStore(platform::Filesystem& fs, std::string root)
-      : fs_(fs), root_(std::move(root)), batcher_(fs) {}
+      : fs_(fs),
+        root_(std::move(root)),
+        batcher_(fs, kMaxSyncBatch, [](size_t) { Metrics().rounds.Increment(); }) {}
 
   Result<std::unique_ptr<RawBlobWriter>> Create(const BlobId& id) override {
     SP_RETURN_IF_ERROR(EnsureDir(Dir(id)));

@@ -21,12 +21,13 @@ namespace {
 using testing::FaultInjectingFilesystem;
 
 // Passes everything to another filesystem, counts Syncs and directory syncs, and can hold the
-// first file's Sync until released: while it waits, the other writers queue behind its round.
+// first directory fsync until released: while it waits, its round is under way and the other
+// writers queue for the next one.
 class CountingFilesystem final : public Filesystem {
  public:
   explicit CountingFilesystem(Filesystem& inner) : inner_(inner) {}
 
-  void HoldFirstSync() { hold_first_ = true; }
+  void HoldFirstDirectorySync() { hold_first_ = true; }
   void Release() {
     {
       std::lock_guard lock(mu_);
@@ -36,6 +37,7 @@ class CountingFilesystem final : public Filesystem {
   }
   int syncs() const { return syncs_.load(); }
   int directory_syncs() const { return directory_syncs_.load(); }
+  int directory_syncs_done() const { return directory_syncs_done_.load(); }
 
   // A file that records, once its Sync returned Ok, that its data is synced.
   class File final : public WritableFile {
@@ -45,7 +47,6 @@ class CountingFilesystem final : public Filesystem {
     Status Append(std::span<const uint8_t> data) override { return inner_->Append(data); }
     Status StartSync() override { return inner_->StartSync(); }
     Status Sync() override {
-      fs_.MaybeHold();
       Status s = inner_->Sync();
       ++fs_.syncs_;
       if (s.ok()) synced = true;
@@ -81,7 +82,10 @@ class CountingFilesystem final : public Filesystem {
   }
   Status SyncDirectory(const std::string& dir) override {
     ++directory_syncs_;
-    return inner_.SyncDirectory(dir);
+    MaybeHold();
+    Status s = inner_.SyncDirectory(dir);
+    ++directory_syncs_done_;
+    return s;
   }
   Status Remove(const std::string& path) override { return inner_.Remove(path); }
   Status CreateDirectories(const std::string& path) override {
@@ -104,14 +108,16 @@ class CountingFilesystem final : public Filesystem {
   bool released_ = false;
   std::atomic<int> syncs_{0};
   std::atomic<int> directory_syncs_{0};
+  std::atomic<int> directory_syncs_done_{0};
 };
 
-// What one writer saw: its status, and whether its file was synced and published when
-// SyncAndRename returned.
+// What one writer saw: its status, and whether its file was synced and published, and how many
+// directory fsyncs had finished, when SyncAndRename returned.
 struct Outcome {
   Status status = Internal("not run");
   bool synced_before_return = false;
   bool published_before_return = false;
+  int directory_syncs_done = 0;
 };
 
 class SyncBatcherTest : public ::testing::Test {
@@ -129,8 +135,8 @@ class SyncBatcherTest : public ::testing::Test {
   }
 
   // `n` writers, each writing a file and handing it to `batcher` at once. With
-  // `hold_first`, the first writer's Sync waits until all n are queued, so that the others
-  // must share the round after it.
+  // `hold_first`, the first writer's round holds its directory fsync until all n are queued, so
+  // that the others must share the rounds after it.
   std::vector<Outcome> RunWriters(SyncBatcher& batcher, int n, bool hold_first) {
     std::vector<Outcome> outcomes(n);
     std::vector<std::unique_ptr<WritableFile>> files(n);
@@ -140,7 +146,7 @@ class SyncBatcherTest : public ::testing::Test {
       files[i] = std::move(file).value();
       EXPECT_THAT(files[i]->Append(AsBytes("message " + std::to_string(i))), IsOk());
     }
-    if (hold_first) fs_.HoldFirstSync();
+    if (hold_first) fs_.HoldFirstDirectorySync();
     std::vector<std::thread> threads;
     for (int i = 0; i < n; ++i) {
       threads.emplace_back([&, i] {
@@ -148,8 +154,9 @@ class SyncBatcherTest : public ::testing::Test {
         outcomes[i].status = batcher.SyncAndRename(file, Tmp(i), Final(i));
         outcomes[i].synced_before_return = file.synced.load();
         outcomes[i].published_before_return = fs_.Exists(Final(i)) && !fs_.Exists(Tmp(i));
+        outcomes[i].directory_syncs_done = fs_.directory_syncs_done();
       });
-      // The first writer must be the one whose Sync is held: let it take the round first.
+      // The first writer must be the one whose round is held: let it start the round first.
       if (i == 0 && hold_first) {
         while (batcher.rounds() == 0) std::this_thread::yield();
       }
@@ -169,9 +176,9 @@ class SyncBatcherTest : public ::testing::Test {
   CountingFilesystem fs_;
 };
 
-// 16 writers at once: every one is synced and published before it hears Ok, in two rounds (the
-// first, held, for the first writer; one for the fifteen queued meanwhile), with one directory
-// fsync per round rather than one per file.
+// 16 writers at once: every one is synced, published and its directory fsynced before it hears
+// Ok, in two rounds (the first, held, for the first writer; one for the fifteen queued meanwhile),
+// with one directory fsync per round rather than one per file.
 TEST_F(SyncBatcherTest, ConcurrentWritersShareRoundsAndWakeOnlyWhenDurable) {
   SyncBatcher batcher(fs_);
   constexpr int kWriters = 16;
@@ -180,6 +187,7 @@ TEST_F(SyncBatcherTest, ConcurrentWritersShareRoundsAndWakeOnlyWhenDurable) {
     EXPECT_THAT(outcomes[i].status, IsOk()) << i;
     EXPECT_TRUE(outcomes[i].synced_before_return) << i;
     EXPECT_TRUE(outcomes[i].published_before_return) << i;
+    EXPECT_GE(outcomes[i].directory_syncs_done, i == 0 ? 1 : 2) << i;
     auto text = ReadSmallFile(fs_, Final(i), 100);
     ASSERT_THAT(text.status(), IsOk());
     EXPECT_EQ(*text, "message " + std::to_string(i));
@@ -208,32 +216,40 @@ TEST_F(SyncBatcherTest, RoundsTakeAtMostMaxBatch) {
   EXPECT_EQ(batcher.rounds(), 4u);  // 1, then 4 + 4 + 1
 }
 
-// A failed fdatasync fails every writer it hits with the I/O error; nothing is published.
+// A failed fdatasync fails every writer it hits with the I/O error; nothing is published, and no
+// round runs for files that are not synced.
 TEST_F(SyncBatcherTest, AFailedSyncFailsEachWaiterAndPublishesNothing) {
   SyncBatcher batcher(fs_);
   faults_.FailSyncs();
   constexpr int kWriters = 8;
-  const std::vector<Outcome> outcomes = RunWriters(batcher, kWriters, /*hold_first=*/true);
+  const std::vector<Outcome> outcomes = RunWriters(batcher, kWriters, /*hold_first=*/false);
   for (int i = 0; i < kWriters; ++i) {
     EXPECT_THAT(outcomes[i].status, StatusIs(testing::IoErrorCode())) << i;
     EXPECT_FALSE(fs_.Exists(Final(i))) << i;
     EXPECT_TRUE(fs_.Exists(Tmp(i))) << i;  // the caller's to remove
   }
+  EXPECT_EQ(batcher.rounds(), 0u);
   EXPECT_EQ(fs_.directory_syncs(), 0);
 }
 
-// Only the writer whose fdatasync failed hears the error; the others of its round are durable.
+// Only the writer whose fdatasync failed hears the error; the others are durable.
 TEST_F(SyncBatcherTest, OneFailedSyncFailsOnlyItsWriter) {
   SyncBatcher batcher(fs_);
-  faults_.FailSyncs(1);  // the first Sync: the held writer's
+  faults_.FailSyncs(1);
   constexpr int kWriters = 6;
-  const std::vector<Outcome> outcomes = RunWriters(batcher, kWriters, /*hold_first=*/true);
-  EXPECT_THAT(outcomes[0].status, StatusIs(testing::IoErrorCode()));
-  EXPECT_FALSE(fs_.Exists(Final(0)));
-  for (int i = 1; i < kWriters; ++i) {
-    EXPECT_THAT(outcomes[i].status, IsOk()) << i;
-    EXPECT_TRUE(outcomes[i].published_before_return) << i;
+  const std::vector<Outcome> outcomes = RunWriters(batcher, kWriters, /*hold_first=*/false);
+  int failed = 0;
+  for (int i = 0; i < kWriters; ++i) {
+    if (outcomes[i].status.ok()) {
+      EXPECT_TRUE(outcomes[i].published_before_return) << i;
+      EXPECT_TRUE(outcomes[i].synced_before_return) << i;
+    } else {
+      ++failed;
+      EXPECT_THAT(outcomes[i].status, StatusIs(testing::IoErrorCode())) << i;
+      EXPECT_FALSE(fs_.Exists(Final(i))) << i;
+    }
   }
+  EXPECT_EQ(failed, 1);
 }
 
 // A failed directory fsync fails every writer of the round, those whose files went into another
