@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -20,6 +21,27 @@
 #include "platform/rng.h"
 
 namespace sealpost::app {
+
+namespace internal {
+
+class InboundSealKeyCache final {
+ public:
+  Result<std::shared_ptr<const crypto::SigningKey>> Get(const Services& s) {
+    std::lock_guard lock(mu_);
+    if (!key_) {
+      SP_ASSIGN_OR_RETURN(crypto::SigningKey key, LoadOrCreateInboundSealKey(s));
+      key_ = std::make_shared<const crypto::SigningKey>(std::move(key));
+    }
+    return key_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const crypto::SigningKey> key_;  // guarded by mu_ until set
+};
+
+}  // namespace internal
+
 namespace {
 
 constexpr const char* kActor = "inbound-gateway";
@@ -50,10 +72,12 @@ Result<std::pair<WrittenBlob, crypto::BlobKey>> WriteBlob(const Services& s, Byt
 
 class SpooledMessage final : public InboundMessage {
  public:
-  SpooledMessage(const Services& s, InboundEnvelope envelope, const ArrivalChecker& checker,
-                 uint64_t max_bytes, BlobId spool_id, crypto::BlobKey spool_key,
+  SpooledMessage(const Services& s, internal::InboundSealKeyCache& seal_key,
+                 InboundEnvelope envelope, const ArrivalChecker& checker, uint64_t max_bytes,
+                 BlobId spool_id, crypto::BlobKey spool_key,
                  std::unique_ptr<blob::BlobWriter> writer)
       : s_(s),
+        seal_key_(seal_key),
         envelope_(std::move(envelope)),
         checker_(checker),
         max_bytes_(max_bytes),
@@ -101,6 +125,7 @@ class SpooledMessage final : public InboundMessage {
   }
 
   const Services& s_;
+  internal::InboundSealKeyCache& seal_key_;
   InboundEnvelope envelope_;
   const ArrivalChecker& checker_;
   uint64_t max_bytes_;
@@ -143,7 +168,9 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
       internal::SeenKeysOf(message, content.from_email, content.attachments, s_.clock.Now());
   const std::string body_json = EncodeBody(content.body);
   const std::string body_sha256 = HexEncode(crypto::Sha256(AsBytes(body_json)));
-  SP_ASSIGN_OR_RETURN(const crypto::SigningKey seal_key, LoadOrCreateInboundSealKey(s_));
+  SP_ASSIGN_OR_RETURN(const std::shared_ptr<const crypto::SigningKey> seal_key_ptr,
+                      seal_key_.Get(s_));
+  const crypto::SigningKey& seal_key = *seal_key_ptr;
 
   std::vector<WrittenBlob> written;  // removed again unless the store commits
   struct Cleanup {
@@ -273,7 +300,11 @@ ArrivalChecker CheckWith(const delivery::MailAuthenticator& authenticator) {
 
 InboundMail::InboundMail(const Services& services, std::vector<std::string> domains,
                          ArrivalChecker checker, InboundLimits limits)
-    : s_(services), domains_(std::move(domains)), checker_(std::move(checker)), limits_(limits) {
+    : s_(services),
+      domains_(std::move(domains)),
+      checker_(std::move(checker)),
+      limits_(limits),
+      seal_key_(std::make_shared<internal::InboundSealKeyCache>()) {
   for (std::string& d : domains_) {
     std::transform(d.begin(), d.end(), d.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -315,7 +346,7 @@ Result<std::unique_ptr<InboundMessage>> InboundMail::Begin(InboundEnvelope envel
   auto writer = s_.blobs.Create(spool_id, spool_key);
   if (!writer.ok()) return Unavailable("cannot spool: " + writer.status().message());
   return std::unique_ptr<InboundMessage>(std::make_unique<SpooledMessage>(
-      s_, std::move(envelope), checker_, limits_.max_message_bytes, std::move(spool_id),
+      s_, *seal_key_, std::move(envelope), checker_, limits_.max_message_bytes, std::move(spool_id),
       std::move(spool_key), std::move(*writer)));
 }
 
