@@ -211,7 +211,7 @@ max_sessions_per_address = {max(10, 2 * SESSIONS)}
         Member(server, RECIPIENT)
         ours_port = server.smtp_ports["inbound"]
         print(f"{SESSIONS} sessions, {MESSAGES} messages of {SIZE} bytes per run, {ROUNDS} rounds,"
-              f" SMTP worker threads {WORKERS or 'default (8)'};"
+              f" SMTP worker threads {WORKERS or 'default (32)'};"
               f" Sealpost inbound on :{ours_port}, Postfix on :{relay.port}, smtp-sink on "
               f":{sink_port}; load average {open('/proc/loadavg').read().split()[0:3]} "
               f"({os.cpu_count()} CPUs)")
