@@ -34,7 +34,7 @@ MESSAGES = int(os.environ.get("BENCH_MESSAGES", "2000"))
 SIZE = int(os.environ.get("BENCH_SIZE", "10240"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "200"))
-# [smtp] worker_threads: empty keeps the server's default (8).
+# [smtp] worker_threads: empty keeps the server's default (32).
 WORKERS = os.environ.get("BENCH_WORKER_THREADS", "")
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
@@ -143,6 +143,45 @@ def stored_count(server):
                           "(SELECT id FROM users WHERE email = ?)", (RECIPIENT,)).fetchone()[0]
 
 
+# Counters of `GET /metrics` (docs/operations.md) whose growth over a Sealpost run says where a
+# message's time went: waiting for the blob sync round, for the store's group commit.
+METRICS = tuple(f"sealpost_{m}" for m in (
+    "blob_sync_wait_seconds_sum", "blob_sync_wait_seconds_count", "blob_sync_rounds_total",
+    "store_write_duration_seconds_sum", "store_write_duration_seconds_count",
+    "store_commit_duration_seconds_sum", "store_commit_duration_seconds_count"))
+
+
+def scrape(server):
+    r = server.client().request("GET", "/metrics")
+    if r.status != 200:
+        raise RuntimeError(f"GET /metrics answered {r.status}")
+    text = r.body.decode() if isinstance(r.body, bytes) else r.body
+    values = dict.fromkeys(METRICS, 0.0)
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in values:
+            values[name] = float(value)
+    return values
+
+
+def where_the_time_went(before, after):
+    """Per message of a Sealpost run: mean wait for the blob sync round and for the store write
+    (its group commit, queueing included), blobs per sync round, writes per store commit."""
+    d = {k: after[k] - before[k] for k in METRICS}
+
+    def per(a, b):
+        return d[a] / d[b] if d[b] else 0.0
+
+    blob = "sealpost_blob_sync_wait_seconds"
+    store = "sealpost_store_write_duration_seconds"
+    commit = "sealpost_store_commit_duration_seconds"
+    return (f"blob_sync_wait_ms={1000 * per(blob + '_sum', blob + '_count'):.2f} "
+            f"blobs_per_sync_round={per(blob + '_count', 'sealpost_blob_sync_rounds_total'):.1f} "
+            f"store_write_wait_ms={1000 * per(store + '_sum', store + '_count'):.2f} "
+            f"store_commit_ms={1000 * per(commit + '_sum', commit + '_count'):.2f} "
+            f"writes_per_store_commit={per(store + '_count', commit + '_count'):.1f}")
+
+
 def main():
     for tool in (SMTP_SOURCE, SMTP_SINK):
         if not os.access(tool, os.X_OK):
@@ -172,7 +211,7 @@ max_sessions_per_address = {max(10, 2 * SESSIONS)}
         Member(server, RECIPIENT)
         ours_port = server.smtp_ports["inbound"]
         print(f"{SESSIONS} sessions, {MESSAGES} messages of {SIZE} bytes per run, {ROUNDS} rounds,"
-              f" SMTP worker threads {WORKERS or 'default (8)'};"
+              f" SMTP worker threads {WORKERS or 'default (32)'};"
               f" Sealpost inbound on :{ours_port}, Postfix on :{relay.port}, smtp-sink on "
               f":{sink_port}; load average {open('/proc/loadavg').read().split()[0:3]} "
               f"({os.cpu_count()} CPUs)")
@@ -197,9 +236,12 @@ max_sessions_per_address = {max(10, 2 * SESSIONS)}
                 return rate
             rate, postfix_busy, postfix_ms = measured(postfix_run, lambda: group_jiffies(master))
             postfix_rates.append(rate)
+            counters = scrape(server)
             rate, ours_busy, ours_ms = measured(lambda: smtp_source(ours_port, MESSAGES),
                                                 lambda: process_jiffies(server.proc.pid))
             ours_rates.append(rate)
+            print(f"SEALPOST round={n + 1} {where_the_time_went(counters, scrape(server))}",
+                  flush=True)
             # Context: how busy the machine's CPUs were during each run (smtp-source and
             # everything else on the machine included), and each server's own CPU time per
             # message (all of Postfix's daemons; sealpost serve).

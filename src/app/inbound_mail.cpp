@@ -1,6 +1,8 @@
 #include "app/inbound_mail.h"
 
 #include <algorithm>
+#include <cstring>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -19,6 +21,27 @@
 #include "platform/rng.h"
 
 namespace sealpost::app {
+
+namespace internal {
+
+class InboundSealKeyCache final {
+ public:
+  Result<std::shared_ptr<const crypto::SigningKey>> Get(const Services& s) {
+    std::lock_guard lock(mu_);
+    if (!key_) {
+      SP_ASSIGN_OR_RETURN(crypto::SigningKey key, LoadOrCreateInboundSealKey(s));
+      key_ = std::make_shared<const crypto::SigningKey>(std::move(key));
+    }
+    return key_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const crypto::SigningKey> key_;  // guarded by mu_ until set
+};
+
+}  // namespace internal
+
 namespace {
 
 constexpr const char* kActor = "inbound-gateway";
@@ -49,10 +72,12 @@ Result<std::pair<WrittenBlob, crypto::BlobKey>> WriteBlob(const Services& s, Byt
 
 class SpooledMessage final : public InboundMessage {
  public:
-  SpooledMessage(const Services& s, InboundEnvelope envelope, const ArrivalChecker& checker,
-                 uint64_t max_bytes, BlobId spool_id, crypto::BlobKey spool_key,
+  SpooledMessage(const Services& s, internal::InboundSealKeyCache& seal_key,
+                 InboundEnvelope envelope, const ArrivalChecker& checker, uint64_t max_bytes,
+                 BlobId spool_id, crypto::BlobKey spool_key,
                  std::unique_ptr<blob::BlobWriter> writer)
       : s_(s),
+        seal_key_(seal_key),
         envelope_(std::move(envelope)),
         checker_(checker),
         max_bytes_(max_bytes),
@@ -78,6 +103,7 @@ class SpooledMessage final : public InboundMessage {
       writer_.reset();
       return st;
     }
+    KeepClear(bytes);
     size_ += bytes.size();
     return Status::Ok();
   }
@@ -85,9 +111,21 @@ class SpooledMessage final : public InboundMessage {
   Result<std::vector<MessageId>> Commit() override;
 
  private:
-  Result<crypto::SecretBytes> ReadSpool();
+  // Appends to the clear copy Commit works on, growing it by doubling (up to the size limit).
+  void KeepClear(std::string_view bytes) {
+    if (clear_.size() - size_ < bytes.size()) {
+      size_t capacity = std::max<size_t>(clear_.size(), 16 * 1024);
+      while (capacity - size_ < bytes.size()) capacity *= 2;
+      capacity = std::max(std::min<size_t>(capacity, max_bytes_), size_ + bytes.size());
+      crypto::SecretBytes bigger(capacity);
+      if (size_ > 0) std::memcpy(bigger.data(), clear_.data(), size_);
+      clear_ = std::move(bigger);  // the old copy is wiped as it goes
+    }
+    if (!bytes.empty()) std::memcpy(clear_.data() + size_, bytes.data(), bytes.size());
+  }
 
   const Services& s_;
+  internal::InboundSealKeyCache& seal_key_;
   InboundEnvelope envelope_;
   const ArrivalChecker& checker_;
   uint64_t max_bytes_;
@@ -97,28 +135,13 @@ class SpooledMessage final : public InboundMessage {
   // copy keeps it, sealed in its summary).
   crypto::BlobKey spool_key_;
   std::unique_ptr<blob::BlobWriter> writer_;
+  // The clear message as it streamed in (its first size_ bytes), for Commit: zeroizing memory,
+  // never the disk. Reading the spool back instead cost a disk read (O_DIRECT) and a decryption
+  // per message; memory is the same, as Commit needs the whole message in memory anyway.
+  crypto::SecretBytes clear_{0};
   bool spool_committed_ = false;
   bool kept_ = false;
 };
-
-Result<crypto::SecretBytes> SpooledMessage::ReadSpool() {
-  SP_ASSIGN_OR_RETURN(auto reader, s_.blobs.Open(spool_id_, spool_key_));
-  crypto::SecretBytes out(size_);
-  size_t at = 0;
-  for (;;) {
-    std::span<uint8_t> rest = out.span().subspan(at);
-    if (rest.empty()) {
-      uint8_t extra[1];
-      SP_ASSIGN_OR_RETURN(const size_t more, reader->Read(extra));
-      if (more != 0) return Corruption("the spool holds more than was written");
-      break;
-    }
-    SP_ASSIGN_OR_RETURN(const size_t n, reader->Read(rest));
-    if (n == 0) return Corruption("the spool holds less than was written");
-    at += n;
-  }
-  return out;
-}
 
 Result<std::vector<MessageId>> SpooledMessage::Commit() {
   if (!writer_) return Internal("the message was already ended");
@@ -129,8 +152,8 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     if (!committed.ok()) return committed.status();
     spool_committed_ = true;
   }
-  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes raw, ReadSpool());
-  const std::string_view message = raw.AsStringView();
+  const ByteView raw = clear_.view().first(size_);
+  const std::string_view message = clear_.AsStringView().substr(0, size_);
 
   ReceivedFromOutside received;
   received.envelope_from = envelope_.mail_from;
@@ -140,12 +163,14 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
   if (checker_) checker_(envelope_, message, received);
   internal::InboundContent content = internal::ReadInboundContent(message, s_.config.limits);
   received.protection = content.protection;
-  const std::string original_sha256 = HexEncode(crypto::Sha256(raw.view()));
+  const std::string original_sha256 = HexEncode(crypto::Sha256(raw));
   std::vector<store::ContactKeyRecord> seen_keys =
       internal::SeenKeysOf(message, content.from_email, content.attachments, s_.clock.Now());
   const std::string body_json = EncodeBody(content.body);
   const std::string body_sha256 = HexEncode(crypto::Sha256(AsBytes(body_json)));
-  SP_ASSIGN_OR_RETURN(const crypto::SigningKey seal_key, LoadOrCreateInboundSealKey(s_));
+  SP_ASSIGN_OR_RETURN(const std::shared_ptr<const crypto::SigningKey> seal_key_ptr,
+                      seal_key_.Get(s_));
+  const crypto::SigningKey& seal_key = *seal_key_ptr;
 
   std::vector<WrittenBlob> written;  // removed again unless the store commits
   struct Cleanup {
@@ -190,7 +215,7 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     WrittenBlob original{spool_id_, 0};
     crypto::BlobKey original_key = spool_key_.Duplicate();
     if (r > 0) {
-      SP_ASSIGN_OR_RETURN(auto copy, WriteBlob(s_, raw.view()));
+      SP_ASSIGN_OR_RETURN(auto copy, WriteBlob(s_, raw));
       written.push_back(copy.first);
       original = std::move(copy.first);
       original_key = std::move(copy.second);
@@ -275,7 +300,11 @@ ArrivalChecker CheckWith(const delivery::MailAuthenticator& authenticator) {
 
 InboundMail::InboundMail(const Services& services, std::vector<std::string> domains,
                          ArrivalChecker checker, InboundLimits limits)
-    : s_(services), domains_(std::move(domains)), checker_(std::move(checker)), limits_(limits) {
+    : s_(services),
+      domains_(std::move(domains)),
+      checker_(std::move(checker)),
+      limits_(limits),
+      seal_key_(std::make_shared<internal::InboundSealKeyCache>()) {
   for (std::string& d : domains_) {
     std::transform(d.begin(), d.end(), d.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -317,7 +346,7 @@ Result<std::unique_ptr<InboundMessage>> InboundMail::Begin(InboundEnvelope envel
   auto writer = s_.blobs.Create(spool_id, spool_key);
   if (!writer.ok()) return Unavailable("cannot spool: " + writer.status().message());
   return std::unique_ptr<InboundMessage>(std::make_unique<SpooledMessage>(
-      s_, std::move(envelope), checker_, limits_.max_message_bytes, std::move(spool_id),
+      s_, *seal_key_, std::move(envelope), checker_, limits_.max_message_bytes, std::move(spool_id),
       std::move(spool_key), std::move(*writer)));
 }
 

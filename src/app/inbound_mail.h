@@ -41,6 +41,10 @@
 
 namespace sealpost::app {
 
+namespace internal {
+class InboundSealKeyCache;
+}  // namespace internal
+
 // What the SMTP session learnt before the message. Untrusted except client_address.
 struct InboundEnvelope {
   std::string client_address;      // the sending server's IP address, from the socket
@@ -99,6 +103,9 @@ class InboundMail final {
   std::vector<std::string> domains_;
   ArrivalChecker checker_;
   InboundLimits limits_;
+  // The inbound seal key, loaded (or made) by the first message and kept: once made it never
+  // changes. Loading it per message cost a database read, an unwrap and a key expansion.
+  std::shared_ptr<internal::InboundSealKeyCache> seal_key_;
 };
 
 }  // namespace sealpost::app

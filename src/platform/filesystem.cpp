@@ -52,6 +52,19 @@ Status CloseOnce(int& fd, const std::string& path) {
 // waits for the tail only, and a 1 GiB upload does not pile up a gigabyte of dirty pages first.
 constexpr uint64_t kWriteBehindBytes = 8 << 20;
 
+// Starts the disk's write-back of bytes [from, to) of `fd` without waiting for it. Advisory: a
+// failure here shows up again, and counts, in the fdatasync that follows.
+void StartWriteBack(int fd, uint64_t from, uint64_t to) {
+#ifdef __linux__
+  if (to > from) {
+    (void)::sync_file_range(fd, static_cast<off_t>(from), static_cast<off_t>(to - from),
+                            SYNC_FILE_RANGE_WRITE);
+  }
+#else
+  (void)fd, (void)from, (void)to;
+#endif
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -63,16 +76,17 @@ class PosixWritableFile final : public WritableFile {
     SP_RETURN_IF_ERROR(WriteAll(fd_, data, path_));
     appended_ += data.size();
     if (appended_ - written_back_ >= kWriteBehindBytes) {
-#ifdef __linux__
-      // Advisory: a failure here shows up again, and counts, in Sync()'s fdatasync.
-      (void)::sync_file_range(fd_, static_cast<off_t>(written_back_),
-                              static_cast<off_t>(appended_ - written_back_), SYNC_FILE_RANGE_WRITE);
-#endif
+      StartWriteBack(fd_, written_back_, appended_);
       written_back_ = appended_;
     }
     return Status::Ok();
   }
 
+  Status StartSync() override {
+    StartWriteBack(fd_, written_back_, appended_);
+    written_back_ = appended_;
+    return Status::Ok();
+  }
   Status Sync() override { return SyncData(fd_, path_); }
   Status Close() override { return CloseOnce(fd_, path_); }
 
@@ -160,17 +174,26 @@ class DirectWritableFile final : public WritableFile {
     return Status::Ok();
   }
 
-  Status Sync() override {
+  // Writes what is buffered: the aligned part still with O_DIRECT (on the disk when the write
+  // returns), the tail through the page cache, whose write-back starts now.
+  Status StartSync() override {
     SP_RETURN_IF_ERROR(FinishWriting());
     uint8_t* buffer = buffers_[current_].get();
-    // The aligned part still with O_DIRECT, the rest through the page cache.
     const size_t aligned = used_ / kDirectAlign * kDirectAlign;
     if (aligned > 0) SP_RETURN_IF_ERROR(WriteAll(fd_, {buffer, aligned}, path_));
+    offset_ += aligned;
     if (used_ > aligned) {
       if (!ClearDirect(fd_)) return ErrnoStatus("fcntl", path_);
       SP_RETURN_IF_ERROR(WriteAll(fd_, {buffer + aligned, used_ - aligned}, path_));
+      StartWriteBack(fd_, offset_, offset_ + (used_ - aligned));
+      offset_ += used_ - aligned;
     }
     used_ = 0;
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    SP_RETURN_IF_ERROR(StartSync());
     return SyncData(fd_, path_);
   }
 
@@ -206,6 +229,7 @@ class DirectWritableFile final : public WritableFile {
     const uint8_t* full = buffers_[current_].get();
     writing_ = true;
     lane_.Start([this, full] { written_ = WriteAll(fd_, {full, kDirectBuffer}, path_); });
+    offset_ += kDirectBuffer;
     current_ ^= 1;
     used_ = 0;
     return Status::Ok();
@@ -225,6 +249,7 @@ class DirectWritableFile final : public WritableFile {
   int current_ = 0;  // the buffer being filled; the other one may be being written
   size_t capacity_;  // of the current buffer: below kDirectBuffer only before the first switch
   size_t used_ = 0;
+  uint64_t offset_ = 0;  // bytes handed to write(2) so far (the file's size once they land)
   bool writing_ = false;
   Status written_ = Status::Ok();  // set by the lane, read after Wait()
   BackgroundLane lane_;
@@ -326,7 +351,7 @@ int OpenDirect(const std::string& path, int flags, mode_t mode, bool& direct) {
   return fd;
 }
 
-Status SyncDirectory(const std::string& dir) {
+Status SyncDirectoryAt(const std::string& dir) {
   const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open directory", dir);
   const int rc = ::fsync(fd);
@@ -398,9 +423,16 @@ class PosixFilesystem final : public Filesystem {
   }
 
   Status Rename(const std::string& from, const std::string& to) override {
-    if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename", from);
-    return SyncDirectory(std::filesystem::path(to).parent_path().string());
+    SP_RETURN_IF_ERROR(RenameUnsynced(from, to));
+    return SyncDirectoryAt(std::filesystem::path(to).parent_path().string());
   }
+
+  Status RenameUnsynced(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename", from);
+    return Status::Ok();
+  }
+
+  Status SyncDirectory(const std::string& dir) override { return SyncDirectoryAt(dir); }
 
   Status Remove(const std::string& path) override {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("remove", path);
@@ -424,7 +456,7 @@ class PosixFilesystem final : public Filesystem {
         if (::chmod(built.c_str(), 0700) != 0) return ErrnoStatus("chmod", built.string());
         // The new entry is durable only once its parent is synced: files later made (and synced)
         // inside it must not vanish with it after a power cut. Once per directory made.
-        SP_RETURN_IF_ERROR(SyncDirectory(built.parent_path().string()));
+        SP_RETURN_IF_ERROR(SyncDirectoryAt(built.parent_path().string()));
       } else if (errno != EEXIST) {
         return ErrnoStatus("create directory", built.string());
       }

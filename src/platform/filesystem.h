@@ -19,6 +19,11 @@ class WritableFile {
  public:
   virtual ~WritableFile() = default;
   virtual Status Append(std::span<const uint8_t> data) = 0;
+  // Writes out what the file still buffers and starts the disk's write-back of all its data,
+  // without waiting for it; Sync() then waits. Lets one caller start many files' write-back
+  // before syncing each (platform/sync_batcher.h): their block allocations then share one
+  // journal commit. Optional: a failure shows up again in Sync().
+  virtual Status StartSync() { return Status::Ok(); }
   virtual Status Sync() = 0;
   virtual Status Close() = 0;
 };
@@ -44,6 +49,11 @@ class Filesystem {
   virtual Result<std::unique_ptr<WritableFile>> CreateUncached(const std::string& path) = 0;
   virtual Result<std::unique_ptr<ReadableFile>> OpenUncached(const std::string& path) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  // Rename without the directory's fsync: the new name survives a crash only once
+  // SyncDirectory(the parent of `to`) returned Ok. For batches (platform/sync_batcher.h).
+  virtual Status RenameUnsynced(const std::string& from, const std::string& to) = 0;
+  // fsyncs the directory `dir`: the entries created, renamed or removed in it become durable.
+  virtual Status SyncDirectory(const std::string& dir) = 0;
   virtual Status Remove(const std::string& path) = 0;
   // Creates `path` and any missing parents, each 0700 whatever the umask; `path` itself is set to
   // 0700 if it existed. Parents that existed are left alone.

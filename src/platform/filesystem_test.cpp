@@ -166,6 +166,43 @@ TEST(FilesystemTest, UncachedFilesReadBackExactlyAtEveryLength) {
   }
 }
 
+// StartSync then Sync (what platform/sync_batcher.h does), once or twice, on both kinds of file,
+// and a rename published by RenameUnsynced + SyncDirectory: the bytes arrive whole.
+TEST(FilesystemTest, StartSyncThenSyncAndUnsyncedRenameKeepEveryByte) {
+  testutil::TempDir dir;
+  auto& fs = DefaultFilesystem();
+  for (const size_t size : {size_t{0}, size_t{10240}, size_t{4096}, size_t{(1 << 20) + 4097}}) {
+    for (const bool uncached : {true, false}) {
+      const std::string name = "/s" + std::to_string(size) + (uncached ? "u" : "c");
+      const std::vector<uint8_t> data = Pattern(size, static_cast<uint8_t>(size + 1));
+      auto file = uncached ? fs.CreateUncached(dir.path() + name + ".part")
+                           : fs.CreateWritable(dir.path() + name + ".part");
+      ASSERT_THAT(file.status(), IsOk());
+      ASSERT_THAT((*file)->Append(data), IsOk());
+      ASSERT_THAT((*file)->StartSync(), IsOk());
+      ASSERT_THAT((*file)->StartSync(), IsOk());
+      ASSERT_THAT((*file)->Sync(), IsOk());
+      ASSERT_THAT((*file)->Close(), IsOk());
+      ASSERT_THAT(fs.RenameUnsynced(dir.path() + name + ".part", dir.path() + name), IsOk());
+      ASSERT_THAT(fs.SyncDirectory(dir.path()), IsOk());
+      EXPECT_FALSE(fs.Exists(dir.path() + name + ".part"));
+      auto in = fs.OpenReadable(dir.path() + name);
+      ASSERT_THAT(in.status(), IsOk());
+      std::vector<uint8_t> got(size + 1);
+      size_t at = 0;
+      for (;;) {
+        auto n = (*in)->Read(std::span(got).subspan(at));
+        ASSERT_THAT(n.status(), IsOk());
+        if (*n == 0) break;
+        at += *n;
+      }
+      got.resize(at);
+      EXPECT_TRUE(got == data) << name;
+    }
+  }
+  EXPECT_THAT(fs.SyncDirectory(dir.path() + "/missing"), StatusIs(ErrorCode::kNotFound));
+}
+
 // A reader closed while it reads ahead (the caller stopped after the first bytes of a large
 // file, as a cut-off download does) waits for that read, then closes.
 TEST(FilesystemTest, UncachedReaderClosedWhileReadingAhead) {

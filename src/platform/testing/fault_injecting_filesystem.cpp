@@ -33,6 +33,7 @@ class FaultInjectingWritableFile final : public WritableFile {
     return inner_->Sync();
   }
 
+  Status StartSync() override { return inner_->StartSync(); }
   Status Close() override { return inner_->Close(); }
 
  private:
@@ -61,6 +62,11 @@ void FaultInjectingFilesystem::FailRenamesAfterRenaming(int count) {
   failing_renames_after_ = count;
 }
 
+void FaultInjectingFilesystem::FailDirectorySyncs(int count) {
+  std::lock_guard lock(mu_);
+  failing_directory_syncs_ = count;
+}
+
 void FaultInjectingFilesystem::FailCreates(int count) {
   std::lock_guard lock(mu_);
   failing_creates_ = count;
@@ -72,6 +78,7 @@ void FaultInjectingFilesystem::StopFailing() {
   failing_syncs_ = 0;
   failing_renames_ = 0;
   failing_renames_after_ = 0;
+  failing_directory_syncs_ = 0;
   failing_creates_ = 0;
 }
 
@@ -130,6 +137,24 @@ Result<std::unique_ptr<ReadableFile>> FaultInjectingFilesystem::OpenUncached(
 }
 
 Status FaultInjectingFilesystem::Rename(const std::string& from, const std::string& to) {
+  return RenameWith(from, to, &Filesystem::Rename);
+}
+
+Status FaultInjectingFilesystem::RenameUnsynced(const std::string& from, const std::string& to) {
+  return RenameWith(from, to, &Filesystem::RenameUnsynced);
+}
+
+Status FaultInjectingFilesystem::SyncDirectory(const std::string& dir) {
+  {
+    std::lock_guard lock(mu_);
+    if (TakeFault(failing_directory_syncs_)) return Inject(EIO, "fsync directory", dir);
+  }
+  return inner_.SyncDirectory(dir);
+}
+
+Status FaultInjectingFilesystem::RenameWith(const std::string& from, const std::string& to,
+                                            Status (Filesystem::*rename)(const std::string&,
+                                                                         const std::string&)) {
   bool before = false;
   bool after = false;
   {
@@ -138,7 +163,7 @@ Status FaultInjectingFilesystem::Rename(const std::string& from, const std::stri
     after = !before && TakeFault(failing_renames_after_);
   }
   if (before) return Inject(EIO, "rename", from);
-  SP_RETURN_IF_ERROR(inner_.Rename(from, to));
+  SP_RETURN_IF_ERROR((inner_.*rename)(from, to));
   if (after) return Inject(EIO, "fsync directory", to);
   return Status::Ok();
 }

@@ -44,7 +44,10 @@ class FaultInjectingFilesystem final : public Filesystem {
   void FailRenames(int count = -1);
   // The next `count` Renames rename, then fail with EIO, as the real Rename does when the
   // parent directory's fsync fails: the file is under its new name, but the caller was told no.
+  // RenameUnsynced counts as a Rename for this and for FailRenames.
   void FailRenamesAfterRenaming(int count = -1);
+  // The next `count` SyncDirectory calls fail with EIO without syncing.
+  void FailDirectorySyncs(int count = -1);
   // The next `count` CreateWritable/CreateUncached calls fail with ENOSPC and create nothing.
   void FailCreates(int count = -1);
   // Clears every instruction above (the disk has room again); the count of injected faults stays.
@@ -58,6 +61,8 @@ class FaultInjectingFilesystem final : public Filesystem {
   Result<std::unique_ptr<WritableFile>> CreateUncached(const std::string& path) override;
   Result<std::unique_ptr<ReadableFile>> OpenUncached(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
+  Status RenameUnsynced(const std::string& from, const std::string& to) override;
+  Status SyncDirectory(const std::string& dir) override;
   Status Remove(const std::string& path) override;
   Status CreateDirectories(const std::string& path) override;
   bool Exists(const std::string& path) override;
@@ -74,6 +79,9 @@ class FaultInjectingFilesystem final : public Filesystem {
   bool TakeFault(int& remaining);
   // Counts one injected fault and returns the error the real filesystem gives for `err`.
   Status Inject(int err, std::string_view what, const std::string& path);
+  // Rename or RenameUnsynced (`rename`), with the faults both share.
+  Status RenameWith(const std::string& from, const std::string& to,
+                    Status (Filesystem::*rename)(const std::string&, const std::string&));
   Result<std::unique_ptr<WritableFile>> Wrap(Result<std::unique_ptr<WritableFile>> file,
                                              const std::string& path);
 
@@ -83,6 +91,7 @@ class FaultInjectingFilesystem final : public Filesystem {
   int failing_syncs_ = 0;
   int failing_renames_ = 0;
   int failing_renames_after_ = 0;
+  int failing_directory_syncs_ = 0;
   int failing_creates_ = 0;
   std::atomic<int> injected_{0};
 };
