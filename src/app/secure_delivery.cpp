@@ -128,7 +128,7 @@ SecureCopyDeliverer::Attempt SecureCopyDeliverer::Send(const store::SecureCopyRe
   // Enforced TLS: the partner policy as it is now, and only the direct sender.
   const std::string domain(recipient->domain());
   std::optional<delivery::TlsPartnerPolicy> policy;
-  if (s_.tls_partner) policy = s_.tls_partner(domain);
+  if (s_.tls_partner) policy = s_.tls_partner(envelope_from->domain(), domain);
   if (!policy) {
     a.outcome = Attempt::Outcome::kPermanent;
     a.reason = domain + " is no longer a TLS partner";

@@ -294,8 +294,8 @@ int Serve(const Config& config) {
   services.key_directory = &key_directory;
   // Config-file partners are read-only beside the administrators' (app/tls_partners.h).
   app::TlsPartners tls_partners(services, config.tls_partners);
-  services.tls_partner = [&tls_partners](std::string_view domain) {
-    return tls_partners.Lookup(domain);
+  services.tls_partner = [&tls_partners](std::string_view sender_domain, std::string_view domain) {
+    return tls_partners.Lookup(sender_domain, domain);
   };
   services.tls_only_forbidden =
       [&tls_partners, forbid = config.delivery_forbid_tls_only](std::string_view domain) {
