@@ -484,6 +484,9 @@ Status Migrate(Connection& db) {
   SP_ASSIGN_OR_RETURN(auto version_stmt, db.Prepare("PRAGMA user_version"));
   SP_ASSIGN_OR_RETURN(const bool has_row, version_stmt.Step());
   const int64_t version = has_row ? version_stmt.Int(0) : 0;
+  // A statement left mid-step keeps the schema locked: a migration's DROP TABLE would fail with
+  // "database table is locked".
+  db.ResetAll();
   const auto& migrations = Migrations();
   if (version > static_cast<int64_t>(migrations.size())) {
     return Conflict("database schema is newer than this sealpost binary");
