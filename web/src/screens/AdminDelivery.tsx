@@ -41,7 +41,7 @@ function AddPartner({ owners, onAdded }: { owners: string[]; onAdded: () => void
       const p = await api.putTlsPartner(domain.trim(), {
         mode, pins: mode === 'pin' ? pinList : [], override: override.trim(),
       }, owner || (owners.length === 1 ? owners[0] : ''));
-      setDone(`${p.domain} is a TLS partner (${p.mode}) for ${ownerLabel(p.owner_domain)}.`);
+      setDone(`${p.domain} is a TLS partner (${p.mode}). It routes the mail of ${ownerLabel(p.owner_domain).replace(/^All/, 'all')}.`);
       setDomain('');
       setPins('');
       setOverride('');
