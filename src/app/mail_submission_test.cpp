@@ -388,11 +388,7 @@ TEST_F(MailSubmissionTest, TheSendersDomainPolicyDecides) {
     auto spooled = submission_->BeginMessage();
     if (!spooled.ok()) return spooled.status();
     SP_RETURN_IF_ERROR((*spooled)->Append(
-        Crlf("To: partner@outside.example
-Subject: " + subject + "
-
-Hello
-")));
+        Crlf("To: partner@outside.example\nSubject: " + subject + "\n\nHello\n")));
     return submission_->Submit(who, {from, {"partner@outside.example"}}, **spooled);
   };
   auto untagged = submit_as(dave, "dave@a.example", "Lunch");
