@@ -33,6 +33,7 @@ void RegisterApi(http::Router& router, const ApiDeps& deps) {
   RegisterReceiptRoutes(router, deps);
   RegisterRegisteredRoutes(router, deps);
   RegisterTlsPartnerRoutes(router, deps);
+  RegisterSmtpPolicyRoutes(router, deps);
   RegisterTokenRoutes(router, deps);
   RegisterAuditExportRoutes(router, deps);
   RegisterRetentionRoutes(router, deps);

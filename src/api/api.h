@@ -26,6 +26,7 @@
 #include "app/retention.h"
 #include "app/routing.h"
 #include "app/sent_status.h"
+#include "app/smtp_policies.h"
 #include "app/tls_partners.h"
 #include "http/router.h"
 #include "receipts/tsa.h"
@@ -73,6 +74,8 @@ struct ApiDeps {
   app::EvidencePackages* evidence = nullptr;
   // /api/v1/admin/tls-partners… and /api/v1/admin/tls-policy; not served when null.
   app::TlsPartners* tls_partners = nullptr;
+  // /api/v1/admin/smtp-policies… (the domains' SMTP gateway policies); not served when null.
+  app::SmtpPolicies* smtp_policies = nullptr;
   // Bearer API tokens: /api/v1/account/tokens and `Authorization: Bearer` on the administration
   // routes; refused when null.
   app::ApiTokens* api_tokens = nullptr;

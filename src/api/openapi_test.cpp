@@ -83,7 +83,9 @@ TEST(OpenApiTest, DocumentIsValidJsonWithEveryRoute) {
                            "/api/v1/admin/tls-partners",
                            "/api/v1/admin/tls-partners/{domain}",
                            "/api/v1/admin/tls-policy",
-                           "/api/v1/admin/escrow/{domain}"}) {
+                           "/api/v1/admin/escrow/{domain}",
+                           "/api/v1/admin/smtp-policies",
+                           "/api/v1/admin/smtp-policies/{domain}"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
 }

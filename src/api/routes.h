@@ -39,6 +39,7 @@ void RegisterMethodRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterReceiptRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterRegisteredRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps);
+void RegisterSmtpPolicyRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterTokenRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterAuditExportRoutes(http::Router& router, const ApiDeps& deps);
 void RegisterRetentionRoutes(http::Router& router, const ApiDeps& deps);

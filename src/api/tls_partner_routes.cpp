@@ -1,13 +1,16 @@
 // /api/v1 routes of the enforced-TLS partner table and the TLS-only policy (app/tls_partners.h),
-// administrators only:
+// administrators only (instance administrators, and domain administrators for their domains):
 //
-//   GET    /api/v1/admin/tls-partners            every partner: the config file's, then the
-//                                               administrators' ({"items": [...]})
+//   GET    /api/v1/admin/tls-partners            the partners the caller may see: the config
+//                                               file's, then the store's ({"items": [...]}, each
+//                                               with "owner_domain" and "editable")
 //   GET    /api/v1/admin/tls-partners/{domain}   one
 //   PUT    /api/v1/admin/tls-partners/{domain}   {"mode": "verify"|"pin", "pins": [...],
 //                                               "override": "host[:port]"}: add (201) or replace
 //                                               (200)
 //   DELETE /api/v1/admin/tls-partners/{domain}   remove an administrators' entry (204)
+// The three take ?owner_domain= ("*" for an instance-wide entry, or a mail domain); without it
+// the entry is the caller's own (app/TlsPartners::OwnerFor). Another domain's entry is 403.
 //   GET    /api/v1/admin/tls-policy              {"forbid_tls_only": bool,
 //                                               "forbidden_domains": [...]}
 //   PUT    /api/v1/admin/tls-policy              the same object: replaces the policy
@@ -48,6 +51,8 @@ json PartnerJson(const app::TlsPartnerView& v) {
     override_json = p.override_port == 0 ? host : host + ":" + std::to_string(p.override_port);
   }
   return {{"domain", p.domain},
+          {"owner_domain", v.owner_domain},
+          {"editable", v.editable},
           {"mode", delivery::TlsPartnerModeName(p.mode)},
           {"pins", pins},
           {"override", override_json},
@@ -98,7 +103,8 @@ void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps) {
              [&accounts, &partners](const http::Request& req, const http::PathParams& params) {
                auto auth = RequireSession(accounts, req, SessionNeed::kFull);
                if (!auth.ctx) return std::move(auth.error);
-               auto p = partners.Get(*auth.ctx, params.at("domain"));
+               auto p = partners.Get(*auth.ctx, params.at("domain"),
+                                     req.QueryParam("owner_domain").value_or(""));
                if (!p.ok()) return ApiError(p.status());
                return http::Response::Json(200, PartnerJson(*p).dump());
              });
@@ -120,6 +126,7 @@ void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps) {
         if (!pins.ok()) return ApiError(pins.status());
         in.pins = std::move(*pins);
         in.override_host = StringField(*body, "override");
+        in.owner_domain = req.QueryParam("owner_domain").value_or("");
         auto put = partners.Put(*auth.ctx, in);
         if (!put.ok()) return ApiError(put.status());
         return http::Response::Json(put->created ? 201 : 200, PartnerJson(put->partner).dump());
@@ -130,7 +137,8 @@ void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps) {
              [&accounts, &partners](const http::Request& req, const http::PathParams& params) {
                auto auth = RequireSession(accounts, req, SessionNeed::kFull);
                if (!auth.ctx) return std::move(auth.error);
-               const Status s = partners.Delete(*auth.ctx, params.at("domain"));
+               const Status s = partners.Delete(*auth.ctx, params.at("domain"),
+                                                req.QueryParam("owner_domain").value_or(""));
                if (!s.ok()) return ApiError(s);
                return NoContent();
              });

@@ -79,7 +79,8 @@ class DeliveryReportsTest : public AppTest {
     AppConfig config = Config();
     config.bounce_domain = "example.org";
     Services s{faults_, *blobs_, master_, audit_, clock_, rng_, mailer_, throttle_, config};
-    s.tls_partner = [](std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
+    s.tls_partner = [](std::string_view,
+                       std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
       if (domain != "tls.example") return std::nullopt;
       delivery::TlsPartnerPolicy p;
       p.domain = "tls.example";

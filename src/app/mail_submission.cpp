@@ -79,13 +79,6 @@ std::optional<std::string> SealpostIdOf(std::string_view message_id) {
 
 }  // namespace
 
-Result<SubmissionPolicy> ParseSubmissionPolicy(std::string_view text) {
-  if (text == "all") return SubmissionPolicy::kAll;
-  if (text == "tag") return SubmissionPolicy::kTag;
-  if (text == "rules") return SubmissionPolicy::kRules;
-  return InvalidArgument("submission policy must be \"all\", \"tag\" or \"rules\"");
-}
-
 SubmittedMessage::SubmittedMessage(std::unique_ptr<internal::MessageSpool> spool)
     : spool_(std::move(spool)) {}
 SubmittedMessage::~SubmittedMessage() = default;
@@ -119,8 +112,8 @@ std::string WithoutBccFields(std::string_view message) {
 }
 
 MailSubmission::MailSubmission(const Services& services, SubmissionConfig config,
-                               ContentRules rules)
-    : s_(services), config_(std::move(config)), rules_(std::move(rules)) {}
+                               std::unique_ptr<SmtpPolicies> policies)
+    : s_(services), config_(std::move(config)), policies_(std::move(policies)) {}
 
 Result<std::unique_ptr<MailSubmission>> MailSubmission::Create(const Services& services,
                                                                SubmissionConfig config) {
@@ -132,12 +125,13 @@ Result<std::unique_ptr<MailSubmission>> MailSubmission::Create(const Services& s
   }
   config.max_message_bytes = std::min<uint64_t>(
       config.max_message_bytes, crypto::policy::kMimeParse.max_streamed_message_bytes);
-  SP_ASSIGN_OR_RETURN(ContentRules rules, ContentRules::Compile(config.rules));
+  SP_ASSIGN_OR_RETURN(auto policies,
+                      SmtpPolicies::Create(services, {config.policy, config.tag, config.rules}));
   // Spools of a process that ended mid-message: unreadable (their keys are gone), only space.
   SP_ASSIGN_OR_RETURN(const int swept, internal::SweepSpoolDirectory(config.spool_directory));
   if (swept > 0) spdlog::info("submission: removed {} abandoned spool file(s)", swept);
   return std::unique_ptr<MailSubmission>(
-      new MailSubmission(services, std::move(config), std::move(rules)));
+      new MailSubmission(services, std::move(config), std::move(policies)));
 }
 
 Status MailSubmission::CheckSender(const AuthContext& ctx, std::string_view mail_from) const {
@@ -265,20 +259,26 @@ Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& se
   }
   const mime::ParsedMessage* const parsed = &(*streamed)->message();
 
-  // The policy: is this message sent securely?
+  // The policy of the sender's domain: is this message sent securely?
+  const std::string& from = sender.email();
+  const size_t at = from.rfind('@');
+  SP_ASSIGN_OR_RETURN(
+      const auto policy,
+      policies_->For(at == std::string::npos ? std::string_view()
+                                             : std::string_view(from).substr(at + 1)));
   SubmissionOutcome outcome;
   // The tag never reaches a recipient, whatever the policy (members type it out of habit).
   std::string subject = parsed->subject;
-  const std::optional<std::string> untagged = RemoveSubjectTag(subject, config_.tag);
+  const std::optional<std::string> untagged = RemoveSubjectTag(subject, policy->policy.tag);
   if (untagged) subject = *untagged;
-  if (config_.policy == SubmissionPolicy::kAll) {
+  if (policy->policy.mode == SubmissionPolicy::kAll) {
     outcome.marked_by = "policy";
   } else if (untagged) {
     outcome.marked_by = "tag";
-  } else if (config_.policy == SubmissionPolicy::kRules) {
+  } else if (policy->policy.mode == SubmissionPolicy::kRules) {
     const std::string_view searched =
         parsed->text_body.empty() && parsed->html_body ? *parsed->html_body : parsed->text_body;
-    if (auto rule = rules_.FirstMatch(subject, searched)) outcome.marked_by = *rule;
+    if (auto rule = policy->rules.FirstMatch(subject, searched)) outcome.marked_by = *rule;
   }
 
   if (outcome.marked_by.empty()) {

@@ -1,9 +1,10 @@
 // Mail submitted by a member's mail program (SMTP submission, issue 13) becomes a Sealpost send,
-// through the same Mailbox::Send the web UI uses — or, when the organisation's policy does not
-// mark it, is relayed onward unchanged through the configured relay (the durable outbound mail
-// queue, app/outbound_mail.h). Mail the organisation's own mail server hands to the relay face
-// takes the same way (SubmitFromRelay), sealed by the gateway on the member's behalf
-// (app/gateway_author.h) instead of with the member's own key.
+// through the same Mailbox::Send the web UI uses — or, when the policy of the sender's domain
+// (app/smtp_policies.h: the domain's own, else the config file's [smtp_policy]) does not mark it,
+// is relayed onward unchanged through the configured relay (the durable outbound mail queue,
+// app/outbound_mail.h). Mail the organisation's own mail server hands to the relay face takes the
+// same way (SubmitFromRelay), sealed by the gateway on the member's behalf (app/gateway_author.h)
+// instead of with the member's own key.
 //
 // Flow: BeginMessage spools the bytes as they arrive (app/internal/message_spool.h: a temporary
 // file encrypted under a key held only in memory, so memory stays bounded while the client
@@ -54,6 +55,7 @@
 
 #include "app/auth_context.h"
 #include "app/services.h"
+#include "app/smtp_policies.h"
 #include "app/submission_rules.h"
 
 namespace sealpost::app {
@@ -63,16 +65,8 @@ class MessageSpool;
 class SubmissionSender;
 }  // namespace internal
 
-// `[smtp.submission] policy`: which submitted messages go out securely.
-enum class SubmissionPolicy {
-  kAll,    // every message (the default)
-  kTag,    // only those whose subject carries the tag (removed from the subject)
-  kRules,  // those with the tag, and those a content rule marks
-};
-
-// "all", "tag", "rules"; InvalidArgument otherwise.
-Result<SubmissionPolicy> ParseSubmissionPolicy(std::string_view text);
-
+// `[smtp_policy]` (the instance default of the gateway policy, app/smtp_policies.h) and the
+// submission's own settings.
 struct SubmissionConfig {
   SubmissionPolicy policy = SubmissionPolicy::kAll;
   std::string tag = "[secure]";
@@ -146,7 +140,8 @@ class MailSubmission final {
   uint64_t max_message_bytes() const { return config_.max_message_bytes; }
 
  private:
-  MailSubmission(const Services& services, SubmissionConfig config, ContentRules rules);
+  MailSubmission(const Services& services, SubmissionConfig config,
+                 std::unique_ptr<SmtpPolicies> policies);
   // Everything after the sender is known: parse, policy, then queue or send.
   Result<SubmissionOutcome> Deliver(internal::SubmissionSender& sender,
                                     const SubmissionEnvelope& envelope,
@@ -154,7 +149,8 @@ class MailSubmission final {
 
   const Services& s_;
   SubmissionConfig config_;
-  ContentRules rules_;
+  // The sender's domain's policy, or config_'s policy, tag and rules as the instance default.
+  std::unique_ptr<SmtpPolicies> policies_;
 };
 
 // Removes the Bcc header fields (with their continuation lines) from a message's header section;

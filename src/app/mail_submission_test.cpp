@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -368,6 +369,59 @@ TEST_F(MailSubmissionTest, RulesPolicyMarksAnIbanButNotAnOrdinaryNumber) {
   EXPECT_EQ(iban->kind, SubmissionOutcome::Kind::kSentSecurely);
   EXPECT_EQ(iban->marked_by, "iban");
   EXPECT_EQ(Inbox(*bob_).size(), 1u);
+}
+
+// Each sender's domain's policy decides (app/smtp_policies.h): a.example keeps its own "tag"
+// policy, example.org takes the instance default ("all"), and clearing a.example's brings the
+// default back at once.
+TEST_F(MailSubmissionTest, TheSendersDomainPolicyDecides) {
+  const AuthContext root = BootstrapAdminSession();
+  const std::string dave_totp = Enrol("dave@a.example");
+  const AuthContext dave = LoggedIn("dave@a.example", dave_totp);
+  auto admin = SmtpPolicies::Create(services_, {});
+  ASSERT_THAT(admin.status(), IsOk());
+  GatewayPolicy tag;
+  tag.mode = SubmissionPolicy::kTag;
+  tag.tag = "[enc]";
+  ASSERT_THAT((*admin)->Set(root, "a.example", tag).status(), IsOk());
+  DeliverQueuedMail();
+  mailer_.sent.clear();
+
+  auto submit_as = [&](const AuthContext& who, const std::string& from,
+                       const std::string& subject) -> Result<SubmissionOutcome> {
+    auto spooled = submission_->BeginMessage();
+    if (!spooled.ok()) return spooled.status();
+    SP_RETURN_IF_ERROR((*spooled)->Append(
+        Crlf("To: partner@outside.example\nSubject: " + subject + "\n\nHello\n")));
+    return submission_->Submit(who, {from, {"partner@outside.example"}}, **spooled);
+  };
+  auto untagged = submit_as(dave, "dave@a.example", "Lunch");
+  ASSERT_THAT(untagged.status(), IsOk());
+  EXPECT_EQ(untagged->kind, SubmissionOutcome::Kind::kRelayed);
+  auto tagged = submit_as(dave, "dave@a.example", "[ENC] Salary");
+  ASSERT_THAT(tagged.status(), IsOk());
+  EXPECT_EQ(tagged->kind, SubmissionOutcome::Kind::kSentSecurely);
+  EXPECT_EQ(tagged->marked_by, "tag");
+  // The instance's "[secure]" tag means nothing to a.example's policy.
+  auto other_tag = submit_as(dave, "dave@a.example", "[secure] Salary");
+  ASSERT_THAT(other_tag.status(), IsOk());
+  EXPECT_EQ(other_tag->kind, SubmissionOutcome::Kind::kRelayed);
+
+  auto alices = submit_as(*alice_, "alice@example.org", "Lunch");
+  ASSERT_THAT(alices.status(), IsOk());
+  EXPECT_EQ(alices->kind, SubmissionOutcome::Kind::kSentSecurely);
+  EXPECT_EQ(alices->marked_by, "policy");
+
+  ASSERT_THAT((*admin)->Clear(root, "a.example"), IsOk());
+  auto after = submit_as(dave, "dave@a.example", "Lunch");
+  ASSERT_THAT(after.status(), IsOk());
+  EXPECT_EQ(after->kind, SubmissionOutcome::Kind::kSentSecurely);
+  DeliverQueuedMail();
+  // Only the two relayed messages went out in the clear (the rest are pickup notices).
+  const auto clear = std::count_if(mailer_.sent.begin(), mailer_.sent.end(), [](const auto& m) {
+    return m.raw.find("Hello") != std::string::npos;
+  });
+  EXPECT_EQ(clear, 2);
 }
 
 TEST_F(MailSubmissionTest, MimeBombIsRefusedCleanlyAndNothingIsKept) {

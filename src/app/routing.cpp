@@ -93,7 +93,17 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
       }
     }
     if (policy_.tls_partner) {
-      facts.partner = policy_.tls_partner(address.domain());
+      // The sender's organisation decides which partner entry applies.
+      auto sender_user = s_.store.accounts().GetUser(sender);
+      if (!sender_user.ok() && sender_user.status().code() != ErrorCode::kNotFound) {
+        return sender_user.status();
+      }
+      std::string sender_domain;
+      if (sender_user.ok()) {
+        const size_t at = sender_user->email.rfind('@');
+        if (at != std::string::npos) sender_domain = sender_user->email.substr(at + 1);
+      }
+      facts.partner = policy_.tls_partner(sender_domain, address.domain());
       facts.tls_only_forbidden = facts.partner && policy_.tls_only_forbidden &&
                                  policy_.tls_only_forbidden(address.domain());
     }

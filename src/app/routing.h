@@ -48,9 +48,10 @@ std::string_view RouteMethodSlug(RouteMethod method);
 // routing existed), otherwise the slug.
 std::string_view EvidenceMethodName(RouteMethod method);
 
-// The TLS partner policy of a domain (lower-case), if it is a partner.
-using TlsPartnerLookup =
-    std::function<std::optional<delivery::TlsPartnerPolicy>(std::string_view domain)>;
+// The TLS partner policy of a domain (lower-case), if it is a partner for mail of members of
+// `sender_domain` (each organisation keeps its own partners beside the instance's).
+using TlsPartnerLookup = std::function<std::optional<delivery::TlsPartnerPolicy>(
+    std::string_view sender_domain, std::string_view domain)>;
 // Whether an administrator forbade TLS-only delivery for a domain (or globally).
 using TlsOnlyForbidden = std::function<bool(std::string_view domain)>;
 

@@ -131,7 +131,7 @@ class RoutingTest : public AppTest {
 
   RoutingPolicy Policy(bool forbid_tls = false) {
     return {
-        [](std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
+        [](std::string_view, std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
           if (domain == "partner.example") return Partner("partner.example");
           if (domain == "bank.example") return Partner("bank.example", "mx.bank.example");
           return std::nullopt;

@@ -186,16 +186,20 @@ void SecureCopyDeliverer::SendThroughRelay(std::vector<Pending>& pending) {
 // Enforced TLS: the partner policy as it is now, and only the direct sender; the copies of one
 // partner domain share a session.
 void SecureCopyDeliverer::SendDirect(std::vector<Pending>& pending) {
-  std::map<std::string, std::vector<Pending*>> by_domain;
+  // Keyed by (sender's domain, recipient's domain): each organisation keeps its own partner
+  // entries, so the policy of a session depends on both.
+  std::map<std::pair<std::string, std::string>, std::vector<Pending*>> by_domain;
   for (Pending& p : pending) {
     if (p.ready && p.copy->method == "tls") {
-      by_domain[std::string(p.recipient->domain())].push_back(&p);
+      by_domain[{std::string(p.envelope_from->domain()), std::string(p.recipient->domain())}]
+          .push_back(&p);
     }
   }
-  for (auto& [domain, group] : by_domain) {
+  for (auto& [domains, group] : by_domain) {
+    const auto& [sender_domain, domain] = domains;
     Attempt refused;
     std::optional<delivery::TlsPartnerPolicy> policy;
-    if (s_.tls_partner) policy = s_.tls_partner(domain);
+    if (s_.tls_partner) policy = s_.tls_partner(sender_domain, domain);
     if (!policy) {
       refused = {Attempt::Outcome::kPermanent, "", "", domain + " is no longer a TLS partner"};
     } else if (s_.tls_only_forbidden && s_.tls_only_forbidden(domain)) {

@@ -128,7 +128,8 @@ class SecureDeliveryTest : public AppTest {
   Services Make() {
     Services s{faults_, *blobs_, master_, audit_, clock_, rng_, *outbox_, throttle_, Config()};
     s.pki = &pki_;
-    s.tls_partner = [](std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
+    s.tls_partner = [](std::string_view,
+                       std::string_view domain) -> std::optional<delivery::TlsPartnerPolicy> {
       if (domain != "tls.example") return std::nullopt;
       delivery::TlsPartnerPolicy p;
       p.domain = "tls.example";

@@ -116,11 +116,13 @@ struct Services {
   const receipts::ReceiptIssuer* receipt_issuer = nullptr;
   // Secure delivery (app/routing.h, app/secure_delivery.h). Unset, every recipient who is not a
   // member is reached by pickup. The key directory: contacts' S/MIME and OpenPGP keys; the TLS
-  // partner of a domain and whether TLS-only delivery is forbidden for it; the wake-up of the
-  // secure-copy deliverers after copies were queued and committed.
+  // partner of a domain for mail from a sender domain (app/tls_partners.h: that organisation's
+  // own entry, else the instance's) and whether TLS-only delivery is forbidden for it; the
+  // wake-up of the secure-copy deliverers after copies were queued and committed.
   const KeyDirectory* key_directory = nullptr;
-  std::function<std::optional<delivery::TlsPartnerPolicy>(std::string_view domain)> tls_partner =
-      nullptr;
+  std::function<std::optional<delivery::TlsPartnerPolicy>(std::string_view sender_domain,
+                                                          std::string_view domain)>
+      tls_partner = nullptr;
   std::function<bool(std::string_view domain)> tls_only_forbidden = nullptr;
   std::function<void()> secure_copies_queued = nullptr;
 };

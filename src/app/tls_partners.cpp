@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "app/access.h"
 #include "app/internal/audit_event.h"
 #include "crypto/security_policy.h"
 
@@ -18,9 +19,19 @@ using crypto::policy::kTlsPartnerTable;
 constexpr const char* kSourceConfig = "config";
 constexpr const char* kSourceAdmin = "admin";
 
-Status RequireAdmin(const AuthContext& ctx) {
-  if (!ctx.user.is_admin) return PermissionDenied("administrators only");
-  return Status::Ok();
+constexpr std::string_view kEverywhere = store::kAllDomains;
+
+bool Covers(const std::vector<std::string>& scope, std::string_view domain) {
+  return std::find(scope.begin(), scope.end(), kEverywhere) != scope.end() ||
+         std::find(scope.begin(), scope.end(), domain) != scope.end();
+}
+
+Status NotYours(std::string_view owner) {
+  return PermissionDenied(
+             owner == kEverywhere
+                 ? std::string("instance-wide TLS partners are managed by instance administrators")
+                 : fmt::format("you do not administer the domain {}", owner))
+      .ShownToClient();
 }
 
 // A refusal of `field`, for the client: "pins[1]: pin is neither valid hex nor ...".
@@ -49,10 +60,12 @@ delivery::TlsPartnerPolicy PolicyOf(const store::TlsPartnerRecord& r) {
   return p;
 }
 
-TlsPartnerView ViewOf(const store::TlsPartnerRecord& r) {
+TlsPartnerView ViewOf(const store::TlsPartnerRecord& r, bool editable) {
   TlsPartnerView v;
   v.policy = PolicyOf(r);
   v.source = kSourceAdmin;
+  v.owner_domain = r.owner_domain;
+  v.editable = editable;
   v.added_by = r.added_by.str();
   v.added_at = r.added_at;
   v.updated_by = r.updated_by.str();
@@ -109,11 +122,13 @@ Result<delivery::TlsPartnerPolicy> ParseInput(const TlsPartnerInput& in) {
   return p;
 }
 
-std::string PartnerDetails(const delivery::TlsPartnerPolicy& p) {
+std::string PartnerDetails(const delivery::TlsPartnerPolicy& p, const std::string& owner) {
   nlohmann::json pins = nlohmann::json::array();
   for (const auto& pin : p.pins) pins.push_back(HexEncode(ByteView(pin.data(), pin.size())));
-  nlohmann::json d = {
-      {"domain", p.domain}, {"mode", delivery::TlsPartnerModeName(p.mode)}, {"pins", pins}};
+  nlohmann::json d = {{"domain", p.domain},
+                      {"owner_domain", owner},
+                      {"mode", delivery::TlsPartnerModeName(p.mode)},
+                      {"pins", pins}};
   if (!p.override_host.empty()) {
     d["override"] = p.override_port == 0 ? p.override_host
                                          : fmt::format("{}:{}", p.override_host, p.override_port);
@@ -134,27 +149,65 @@ const delivery::TlsPartnerPolicy* TlsPartners::ConfigEntry(std::string_view doma
   return nullptr;
 }
 
+Result<std::string> TlsPartners::OwnerFor(const AuthContext& ctx,
+                                          std::string_view requested) const {
+  SP_ASSIGN_OR_RETURN(const std::vector<std::string> scope,
+                      Access(s_.store).DomainsWith(ctx, Permission::kManagePolicies));
+  if (scope.empty()) return PermissionDenied("administrators only");
+  if (!requested.empty()) {
+    auto owner = NormaliseDomainScope(requested);
+    if (!owner.ok()) {
+      return InvalidArgument("owner_domain: must be \"*\" or a mail domain").ShownToClient();
+    }
+    if (!Covers(scope, *owner)) return NotYours(*owner);
+    return *owner;
+  }
+  if (Covers(scope, kEverywhere)) return std::string(kEverywhere);
+  const std::string own(DomainOf(ctx.user.email));
+  if (Covers(scope, own)) return own;
+  if (scope.size() == 1) return scope.front();
+  return InvalidArgument(
+             "owner_domain: you administer several domains; name the one the entry "
+             "belongs to")
+      .ShownToClient();
+}
+
 Result<std::vector<TlsPartnerView>> TlsPartners::List(const AuthContext& ctx) const {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  SP_ASSIGN_OR_RETURN(const std::vector<std::string> scope,
+                      Access(s_.store).DomainsWith(ctx, Permission::kManagePolicies));
+  if (scope.empty()) return PermissionDenied("administrators only");
   std::vector<TlsPartnerView> out;
   for (const auto& p : config_) out.push_back(ConfigView(p));
   SP_ASSIGN_OR_RETURN(const auto stored, s_.store.tls_partners().ListTlsPartners());
-  for (const auto& r : stored) out.push_back(ViewOf(r));
+  for (const auto& r : stored) {
+    // Instance-wide entries route every domain's mail: shown to all administrators. Another
+    // domain's are not shown at all.
+    const bool editable = Covers(scope, r.owner_domain);
+    if (editable || r.owner_domain == kEverywhere) out.push_back(ViewOf(r, editable));
+  }
   return out;
 }
 
-Result<TlsPartnerView> TlsPartners::Get(const AuthContext& ctx,
-                                        std::string_view domain_text) const {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+Result<TlsPartnerView> TlsPartners::Get(const AuthContext& ctx, std::string_view domain_text,
+                                        std::string_view owner_text) const {
+  SP_ASSIGN_OR_RETURN(const std::vector<std::string> scope,
+                      Access(s_.store).DomainsWith(ctx, Permission::kManagePolicies));
+  if (scope.empty()) return PermissionDenied("administrators only");
+  std::string owner;
+  if (owner_text == kEverywhere) {
+    owner = std::string(kEverywhere);  // readable by every administrator (see List)
+  } else {
+    SP_ASSIGN_OR_RETURN(owner, OwnerFor(ctx, owner_text));
+  }
   auto domain = delivery::NormalizeDomainName(domain_text);
   if (!domain.ok()) return NotFound("TLS partner not found");
   if (const auto* c = ConfigEntry(*domain)) return ConfigView(*c);
-  SP_ASSIGN_OR_RETURN(const auto r, s_.store.tls_partners().GetTlsPartner(*domain));
-  return ViewOf(r);
+  SP_ASSIGN_OR_RETURN(const auto r, s_.store.tls_partners().GetTlsPartner(owner, *domain));
+  return ViewOf(r, Covers(scope, owner));
 }
 
 Result<TlsPartnerPut> TlsPartners::Put(const AuthContext& ctx, const TlsPartnerInput& input) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  SP_ASSIGN_OR_RETURN(const std::string owner, OwnerFor(ctx, input.owner_domain));
   SP_ASSIGN_OR_RETURN(const delivery::TlsPartnerPolicy policy, ParseInput(input));
   if (ConfigEntry(policy.domain) != nullptr) {
     return Conflict(fmt::format("{} is a TLS partner in the config file; change it there",
@@ -163,6 +216,7 @@ Result<TlsPartnerPut> TlsPartners::Put(const AuthContext& ctx, const TlsPartnerI
   }
   const TimePoint now = s_.clock.Now();
   store::TlsPartnerRecord record;
+  record.owner_domain = owner;
   record.domain = policy.domain;
   record.mode = CodeOf(policy.mode);
   for (const auto& pin : policy.pins) {
@@ -176,22 +230,25 @@ Result<TlsPartnerPut> TlsPartners::Put(const AuthContext& ctx, const TlsPartnerI
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
     SP_ASSIGN_OR_RETURN(created, tx.tls_partners().PutTlsPartner(record));
     if (created) {
-      // Counted after the insert, in the same transaction: a refusal rolls it back.
-      SP_ASSIGN_OR_RETURN(const int64_t count, tx.tls_partners().CountTlsPartners());
+      // Counted after the insert, in the same transaction: a refusal rolls it back. Each owner
+      // has its own quota, so one domain cannot use up another's.
+      SP_ASSIGN_OR_RETURN(const int64_t count, tx.tls_partners().CountTlsPartners(owner));
       if (count > static_cast<int64_t>(kTlsPartnerTable.max_partners)) {
         return Conflict(fmt::format("at most {} TLS partners", kTlsPartnerTable.max_partners))
             .ShownToClient();
       }
     }
     return RecordEvent(s_, tx, created ? "tls_partner_added" : "tls_partner_changed",
-                       ctx.user.id.str(), record.domain, PartnerDetails(policy));
+                       ctx.user.id.str(), record.domain, PartnerDetails(policy, owner));
   }));
-  SP_ASSIGN_OR_RETURN(const auto stored, s_.store.tls_partners().GetTlsPartner(record.domain));
-  return TlsPartnerPut{ViewOf(stored), created};
+  SP_ASSIGN_OR_RETURN(const auto stored,
+                      s_.store.tls_partners().GetTlsPartner(owner, record.domain));
+  return TlsPartnerPut{ViewOf(stored, true), created};
 }
 
-Status TlsPartners::Delete(const AuthContext& ctx, std::string_view domain_text) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+Status TlsPartners::Delete(const AuthContext& ctx, std::string_view domain_text,
+                           std::string_view owner_text) {
+  SP_ASSIGN_OR_RETURN(const std::string owner, OwnerFor(ctx, owner_text));
   auto domain = delivery::NormalizeDomainName(domain_text);
   if (!domain.ok()) return NotFound("TLS partner not found");
   if (ConfigEntry(*domain) != nullptr) {
@@ -199,13 +256,14 @@ Status TlsPartners::Delete(const AuthContext& ctx, std::string_view domain_text)
         .ShownToClient();
   }
   return s_.store.Write([&](store::WriteTxn& tx) -> Status {
-    SP_RETURN_IF_ERROR(tx.tls_partners().DeleteTlsPartner(*domain));
-    return RecordEvent(s_, tx, "tls_partner_deleted", ctx.user.id.str(), *domain);
+    SP_RETURN_IF_ERROR(tx.tls_partners().DeleteTlsPartner(owner, *domain));
+    return RecordEvent(s_, tx, "tls_partner_deleted", ctx.user.id.str(), *domain,
+                       nlohmann::json{{"domain", *domain}, {"owner_domain", owner}}.dump());
   });
 }
 
 Result<TlsOnlyPolicy> TlsPartners::GetTlsOnlyPolicy(const AuthContext& ctx) const {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  SP_RETURN_IF_ERROR(Access(s_.store).Require(ctx, Permission::kManagePolicies));
   SP_ASSIGN_OR_RETURN(const auto rules, s_.store.tls_partners().ListTlsOnlyRules());
   TlsOnlyPolicy out;
   for (const auto& r : rules) {
@@ -220,7 +278,7 @@ Result<TlsOnlyPolicy> TlsPartners::GetTlsOnlyPolicy(const AuthContext& ctx) cons
 
 Result<TlsOnlyPolicy> TlsPartners::SetTlsOnlyPolicy(const AuthContext& ctx,
                                                     const TlsOnlyPolicy& policy) {
-  SP_RETURN_IF_ERROR(RequireAdmin(ctx));
+  SP_RETURN_IF_ERROR(Access(s_.store).Require(ctx, Permission::kManagePolicies));
   if (policy.forbidden_domains.size() > kTlsPartnerTable.max_tls_only_rules) {
     return InvalidArgument(fmt::format("forbidden_domains: at most {} domains",
                                        kTlsPartnerTable.max_tls_only_rules))
@@ -247,24 +305,35 @@ Result<TlsOnlyPolicy> TlsPartners::SetTlsOnlyPolicy(const AuthContext& ctx,
   return out;
 }
 
-std::optional<delivery::TlsPartnerPolicy> TlsPartners::Lookup(std::string_view domain_text) const {
-  auto domain = delivery::NormalizeDomainName(domain_text);
-  if (!domain.ok()) return std::nullopt;
-  if (const auto* c = ConfigEntry(*domain)) return *c;
-  auto r = s_.store.tls_partners().GetTlsPartner(*domain);
+std::optional<delivery::TlsPartnerPolicy> TlsPartners::StoredEntry(
+    const std::string& owner, const std::string& domain) const {
+  auto r = s_.store.tls_partners().GetTlsPartner(owner, domain);
   if (!r.ok()) {
     if (r.status().code() != ErrorCode::kNotFound) {
-      spdlog::warn("TLS partner look-up for {}: {}", *domain, r.status().ToString());
+      spdlog::warn("TLS partner look-up for {}: {}", domain, r.status().ToString());
     }
     return std::nullopt;
   }
   delivery::TlsPartnerPolicy p = PolicyOf(*r);
   // A row that does not hold a valid entry any more is no partner (fail closed).
   if (!delivery::ValidateTlsPartnerPolicy(p).ok() || p.pins.size() != r->pins_hex.size()) {
-    spdlog::warn("TLS partner {}: the stored entry is not valid; ignored", *domain);
+    spdlog::warn("TLS partner {} of {}: the stored entry is not valid; ignored", domain, owner);
     return std::nullopt;
   }
   return p;
+}
+
+std::optional<delivery::TlsPartnerPolicy> TlsPartners::Lookup(std::string_view sender_domain,
+                                                              std::string_view domain_text) const {
+  auto domain = delivery::NormalizeDomainName(domain_text);
+  if (!domain.ok()) return std::nullopt;
+  if (const auto* c = ConfigEntry(*domain)) return *c;
+  // The sender's organisation first: its own entry wins over the instance-wide one.
+  auto owner = delivery::NormalizeDomainName(sender_domain);
+  if (owner.ok()) {
+    if (auto own = StoredEntry(*owner, *domain)) return own;
+  }
+  return StoredEntry(store::kInstanceWide, *domain);
 }
 
 bool TlsPartners::TlsOnlyForbidden(std::string_view domain_text) const {

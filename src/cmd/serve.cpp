@@ -27,6 +27,7 @@
 #include "app/routing.h"
 #include "app/secure_delivery.h"
 #include "app/sent_status.h"
+#include "app/smtp_policies.h"
 #include "app/tls_partners.h"
 #include "audit/audit_log.h"
 #include "blob/blob_store.h"
@@ -294,8 +295,8 @@ int Serve(const Config& config) {
   services.key_directory = &key_directory;
   // Config-file partners are read-only beside the administrators' (app/tls_partners.h).
   app::TlsPartners tls_partners(services, config.tls_partners);
-  services.tls_partner = [&tls_partners](std::string_view domain) {
-    return tls_partners.Lookup(domain);
+  services.tls_partner = [&tls_partners](std::string_view sender_domain, std::string_view domain) {
+    return tls_partners.Lookup(sender_domain, domain);
   };
   services.tls_only_forbidden =
       [&tls_partners, forbid = config.delivery_forbid_tls_only](std::string_view domain) {
@@ -371,6 +372,11 @@ int Serve(const Config& config) {
   app::AuditExports audit_exports(services);
   app::Retention retention(services);
   app::Escrow escrow(services);
+  // The domains' SMTP gateway policies, with the config file's [smtp_policy] as the default (the
+  // admin API's; the submission use case keeps its own look-up over the same store).
+  auto smtp_policies = app::SmtpPolicies::Create(
+      services, {config.submission.policy, config.submission.tag, config.submission.rules});
+  if (!smtp_policies.ok()) return Fail("SMTP policy", smtp_policies.status());
   // Mail programs' passwords, shown with the submission listeners' ports (0 = not offered; the
   // host comes from public_url).
   const auto submission_port = [&config](const char* name) -> uint16_t {
@@ -404,6 +410,7 @@ int Serve(const Config& config) {
                     &registered_mail,
                     &evidence_packages,
                     &tls_partners,
+                    smtp_policies->get(),
                     &api_tokens,
                     &audit_exports,
                     &retention,

@@ -66,7 +66,7 @@ TEST_P(TlsPartnersStoreTest, PartnersRoundTripInDomainOrder) {
   EXPECT_EQ(read.added_by, kAdmin);
   EXPECT_EQ(read.added_at, kT0);
 
-  EXPECT_THAT(store_->tls_partners().GetTlsPartner("nobody.example").status(),
+  EXPECT_THAT(store_->tls_partners().GetTlsPartner(kInstanceWide, "nobody.example").status(),
               StatusIs(ErrorCode::kNotFound));
 }
 
@@ -86,13 +86,13 @@ TEST_P(TlsPartnersStoreTest, PutReplacesButKeepsWhoAddedIt) {
   ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
                 created = tx.tls_partners().PutTlsPartner(change);
                 SP_RETURN_IF_ERROR(created.status());
-                count = tx.tls_partners().CountTlsPartners();
+                count = tx.tls_partners().CountTlsPartners(kInstanceWide);
                 return count.status();
               }),
               IsOk());
   EXPECT_FALSE(*created);
   EXPECT_EQ(*count, 1);
-  auto read = store_->tls_partners().GetTlsPartner("p.example");
+  auto read = store_->tls_partners().GetTlsPartner(kInstanceWide, "p.example");
   ASSERT_THAT(read.status(), IsOk());
   EXPECT_EQ(read->mode, TlsPartnerModeCode::kPin);
   EXPECT_EQ(read->pins_hex, std::vector<std::string>{kPinB});
@@ -107,9 +107,13 @@ TEST_P(TlsPartnersStoreTest, DeleteRemovesAndUnknownIsNotFound) {
                 return tx.tls_partners().PutTlsPartner(MakePartner("p.example", kT0)).status();
               }),
               IsOk());
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.tls_partners().DeleteTlsPartner("p.example"); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.tls_partners().DeleteTlsPartner(kInstanceWide, "p.example");
+              }),
               IsOk());
-  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.tls_partners().DeleteTlsPartner("p.example"); }),
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.tls_partners().DeleteTlsPartner(kInstanceWide, "p.example");
+              }),
               StatusIs(ErrorCode::kNotFound));
   auto list = store_->tls_partners().ListTlsPartners();
   ASSERT_THAT(list.status(), IsOk());
@@ -154,6 +158,115 @@ TEST_P(TlsPartnersStoreTest, TlsOnlyRulesPerDomainAndEverywhere) {
   forbidden = store_->tls_partners().IsTlsOnlyForbidden("c.example");
   ASSERT_THAT(forbidden.status(), IsOk());
   EXPECT_FALSE(*forbidden);
+}
+
+// The same partner domain may have an entry per owner (the instance and each organisation
+// domain); each is read, counted and removed on its own.
+TEST_P(TlsPartnersStoreTest, EntriesAreKeptPerOwnerDomain) {
+  TlsPartnerRecord shared = MakePartner("p.example", kT0);
+  TlsPartnerRecord of_a = MakePartner("p.example", kT0);
+  of_a.owner_domain = "a.example";
+  of_a.override_host = "mx-a.p.example";
+  TlsPartnerRecord of_b = MakePartner("q.example", kT0);
+  of_b.owner_domain = "b.example";
+  Result<int64_t> count_a = 0;
+  ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
+                for (const auto* r : {&shared, &of_a, &of_b}) {
+                  auto created = tx.tls_partners().PutTlsPartner(*r);
+                  SP_RETURN_IF_ERROR(created.status());
+                  if (!*created) return Internal("not created");
+                }
+                count_a = tx.tls_partners().CountTlsPartners("a.example");
+                return count_a.status();
+              }),
+              IsOk());
+  EXPECT_EQ(*count_a, 1);
+  auto read_a = store_->tls_partners().GetTlsPartner("a.example", "p.example");
+  ASSERT_THAT(read_a.status(), IsOk());
+  EXPECT_EQ(read_a->override_host, "mx-a.p.example");
+  EXPECT_EQ(read_a->owner_domain, "a.example");
+  auto read_shared = store_->tls_partners().GetTlsPartner(kInstanceWide, "p.example");
+  ASSERT_THAT(read_shared.status(), IsOk());
+  EXPECT_EQ(read_shared->override_host, "");
+  EXPECT_THAT(store_->tls_partners().GetTlsPartner("a.example", "q.example").status(),
+              StatusIs(ErrorCode::kNotFound));
+
+  auto list = store_->tls_partners().ListTlsPartners();
+  ASSERT_THAT(list.status(), IsOk());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].owner_domain, kInstanceWide);  // by domain, then owner ("*" first)
+  EXPECT_EQ((*list)[1].owner_domain, "a.example");
+  EXPECT_EQ((*list)[2].owner_domain, "b.example");
+
+  // Removing b's entry through a's owner is NotFound; a's own goes and the shared one stays.
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.tls_partners().DeleteTlsPartner("a.example", "q.example");
+              }),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(Write([&](WriteTxn& tx) {
+                return tx.tls_partners().DeleteTlsPartner("a.example", "p.example");
+              }),
+              IsOk());
+  EXPECT_THAT(store_->tls_partners().GetTlsPartner(kInstanceWide, "p.example").status(), IsOk());
+  EXPECT_THAT(store_->tls_partners().GetTlsPartner("b.example", "q.example").status(), IsOk());
+}
+
+TEST_P(TlsPartnersStoreTest, SmtpPoliciesRoundTripReplaceAndDelete) {
+  EXPECT_THAT(store_->tls_partners().GetSmtpPolicy("a.example").status(),
+              StatusIs(ErrorCode::kNotFound));
+  SmtpPolicyRecord a;
+  a.domain = "a.example";
+  a.mode = SmtpPolicyModeCode::kRules;
+  a.tag = "[secure]";
+  a.ready = {"iban", "card"};
+  a.regexes = {"(?i)secret,project", "\\bX-[0-9]{3}\\b"};
+  a.updated_by = kAdmin;
+  a.updated_at = kT0;
+  SmtpPolicyRecord b = a;
+  b.domain = "b.example";
+  b.mode = SmtpPolicyModeCode::kTag;
+  b.tag = "[enc]";
+  b.ready = {};
+  b.regexes = {};
+  Result<bool> created = false;
+  ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
+                created = tx.tls_partners().PutSmtpPolicy(a);
+                SP_RETURN_IF_ERROR(created.status());
+                return tx.tls_partners().PutSmtpPolicy(b).status();
+              }),
+              IsOk());
+  EXPECT_TRUE(*created);
+  auto read = store_->tls_partners().GetSmtpPolicy("a.example");
+  ASSERT_THAT(read.status(), IsOk());
+  EXPECT_EQ(read->mode, SmtpPolicyModeCode::kRules);
+  EXPECT_EQ(read->tag, "[secure]");
+  EXPECT_EQ(read->ready, a.ready);
+  EXPECT_EQ(read->regexes, a.regexes);  // a ',' inside a regex survives
+  EXPECT_EQ(read->updated_at, kT0);
+
+  a.mode = SmtpPolicyModeCode::kAll;
+  a.regexes = {};
+  a.updated_by = kOther;
+  ASSERT_THAT(Write([&](WriteTxn& tx) -> Status {
+                created = tx.tls_partners().PutSmtpPolicy(a);
+                return created.status();
+              }),
+              IsOk());
+  EXPECT_FALSE(*created);
+  auto list = store_->tls_partners().ListSmtpPolicies();
+  ASSERT_THAT(list.status(), IsOk());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].domain, "a.example");
+  EXPECT_EQ((*list)[0].mode, SmtpPolicyModeCode::kAll);
+  EXPECT_TRUE((*list)[0].regexes.empty());
+  EXPECT_EQ((*list)[0].updated_by, kOther);
+  EXPECT_EQ((*list)[1].tag, "[enc]");
+
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.tls_partners().DeleteSmtpPolicy("a.example"); }),
+              IsOk());
+  EXPECT_THAT(Write([&](WriteTxn& tx) { return tx.tls_partners().DeleteSmtpPolicy("a.example"); }),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store_->tls_partners().GetSmtpPolicy("b.example").status(), IsOk());
 }
 
 // A failed write leaves nothing: the partner added before the error is rolled back.

@@ -726,7 +726,7 @@ test('the first administrator is created from the start-up link and checks the a
   const spki = spawnSync('openssl', ['pkey', '-in', 'mx.key', '-pubout', '-outform', 'DER'], { cwd: dir }).stdout;
   const pin = spawnSync('openssl', ['dgst', '-sha256', '-binary'], { input: spki }).stdout;
   assert.equal(pin.length, 32);
-  await page.getByRole('link', { name: 'TLS partners' }).click();
+  await page.getByRole('link', { name: 'Delivery policies' }).click();
   await page.getByRole('heading', { name: 'Add a TLS partner' }).waitFor();
   await page.getByText('No partners yet.').waitFor();
   await page.getByLabel('Domain', { exact: true }).fill('bank.example');

@@ -111,6 +111,9 @@ export function App() {
   const isAdmin = session.kind === 'active' &&
     (session.user.is_admin || roles.some((r) => r.role === 'administrator' || r.role === 'auditor' ||
       (r.role === 'compliance_officer' && r.domain === '*')));
+  // Administrators of any domain keep their domains' delivery policies (TLS partners, gateway).
+  const managesDelivery = session.kind === 'active' &&
+    (session.user.is_admin || roles.some((r) => r.role === 'administrator'));
   const readsAudit = session.kind === 'active' &&
     (session.user.is_admin || roles.some((r) => r.domain === '*' && (r.role === 'administrator' || r.role === 'auditor')));
 
@@ -148,9 +151,9 @@ export function App() {
     else if (path === '/compose') screen = <Compose />;
     else if (path === '/contacts') screen = <Contacts />;
     else if (path === '/settings') screen = <Settings user={user} />;
-    else if (path === '/admin/users' || path === '/admin') screen = isAdmin ? <AdminUsers selfEmail={user.email} showAudit={readsAudit} showGlobal={user.is_admin} /> : <Forbidden />;
+    else if (path === '/admin/users' || path === '/admin') screen = isAdmin ? <AdminUsers selfEmail={user.email} showAudit={readsAudit} showGlobal={user.is_admin} showDelivery={managesDelivery} /> : <Forbidden />;
     else if (path === '/admin/audit') screen = readsAudit ? <AdminAudit /> : <Forbidden />;
-    else if (path === '/admin/delivery') screen = user.is_admin ? <AdminTlsPartners /> : <Forbidden />;
+    else if (path === '/admin/delivery') screen = managesDelivery ? <AdminTlsPartners showAudit={readsAudit} showGlobal={user.is_admin} /> : <Forbidden />;
     else if (path === '/admin/keys') screen = user.is_admin ? <AdminKeys /> : <Forbidden />;
     else screen = <NotFound />;
   }

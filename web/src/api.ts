@@ -293,9 +293,12 @@ export interface TrustAnchor {
   added_at: string;
 }
 
-// An enforced-TLS partner domain (GET /admin/tls-partners).
+// An enforced-TLS partner domain (GET /admin/tls-partners). owner_domain: the organisation
+// domain whose members' mail it routes, or '*' for an instance-wide entry.
 export interface TlsPartner {
   domain: string;
+  owner_domain: string;
+  editable: boolean;
   mode: 'verify' | 'pin';
   pins: string[];
   override: string | null;
@@ -309,6 +312,26 @@ export interface TlsPartner {
 export interface TlsPolicy {
   forbid_tls_only: boolean;
   forbidden_domains: string[];
+}
+
+// A domain's SMTP gateway policy (GET /admin/smtp-policies): which messages of mail programs go
+// out securely.
+export type GatewayMode = 'all' | 'tag' | 'rules';
+export interface GatewayPolicy {
+  mode: GatewayMode;
+  tag: string;
+  ready: string[];
+  regexes: string[];
+}
+export interface SmtpPolicy extends GatewayPolicy {
+  domain: string;
+  source: 'domain' | 'instance';
+  updated_by: string | null;
+  updated_at: string | null;
+}
+
+function ownerQuery(owner: string): string {
+  return owner ? `?owner_domain=${encodeURIComponent(owner)}` : '';
 }
 
 // What a picked file most likely is, by its name (the server sniffs the rest).
@@ -653,10 +676,19 @@ export const api = {
       'GET', '/admin/audit?limit=50' + (before !== null ? `&before=${before}` : '')),
   verifyAudit: () => call<AuditReport>('POST', '/admin/audit/verify'),
   tlsPartners: () => call<{ items: TlsPartner[] }>('GET', '/admin/tls-partners'),
-  putTlsPartner: (domain: string, entry: { mode: string; pins?: string[]; override?: string }) =>
-    call<TlsPartner>('PUT', `/admin/tls-partners/${encodeURIComponent(domain)}`, entry),
-  deleteTlsPartner: (domain: string) =>
-    call<void>('DELETE', `/admin/tls-partners/${encodeURIComponent(domain)}`),
+  // owner: '' (the caller's own domain), '*' (instance-wide) or an organisation domain.
+  putTlsPartner: (domain: string, entry: { mode: string; pins?: string[]; override?: string },
+                  owner = '') =>
+    call<TlsPartner>('PUT', `/admin/tls-partners/${encodeURIComponent(domain)}${ownerQuery(owner)}`, entry),
+  deleteTlsPartner: (domain: string, owner = '') =>
+    call<void>('DELETE', `/admin/tls-partners/${encodeURIComponent(domain)}${ownerQuery(owner)}`),
+  smtpPolicies: () => call<{ default: GatewayPolicy; items: SmtpPolicy[] }>('GET', '/admin/smtp-policies'),
+  smtpPolicy: (domain: string) =>
+    call<SmtpPolicy>('GET', `/admin/smtp-policies/${encodeURIComponent(domain)}`),
+  setSmtpPolicy: (domain: string, policy: GatewayPolicy) =>
+    call<SmtpPolicy>('PUT', `/admin/smtp-policies/${encodeURIComponent(domain)}`, policy),
+  clearSmtpPolicy: (domain: string) =>
+    call<void>('DELETE', `/admin/smtp-policies/${encodeURIComponent(domain)}`),
   tlsPolicy: () => call<TlsPolicy>('GET', '/admin/tls-policy'),
   setTlsPolicy: (policy: TlsPolicy) => call<TlsPolicy>('PUT', '/admin/tls-policy', policy),
   organisationKeys: () => call<{ items: ContactKey[] }>('GET', '/admin/keys'),

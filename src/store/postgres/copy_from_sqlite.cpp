@@ -45,6 +45,7 @@ constexpr const char* kTables[] = {
     "receipt_cursor",
     "tls_partners",
     "tls_only_rules",
+    "smtp_policies",
     "secure_copies",
     "registered_recipients",
     "role_grants",

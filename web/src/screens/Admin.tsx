@@ -9,15 +9,17 @@ function msg(e: unknown): string {
   return e instanceof ApiError ? e.message : String(e);
 }
 
-// The tabs: TLS partners and organisation keys are the instance's (global administrators only).
-export function AdminNav({ here, showAudit = true, showGlobal = true }: {
+// The tabs: organisation keys are the instance's (global administrators only); delivery policies
+// (TLS partners, SMTP gateway policy) every administrator keeps for their own domains.
+export function AdminNav({ here, showAudit = true, showGlobal = true, showDelivery = true }: {
   here: 'users' | 'audit' | 'delivery' | 'keys'; showAudit?: boolean; showGlobal?: boolean;
+  showDelivery?: boolean;
 }) {
   return (
     <nav class="tabs" aria-label="Administration">
       <Link href="/admin/users" aria-current={here === 'users' ? 'page' : undefined}>Users</Link>
       {showAudit && <Link href="/admin/audit" aria-current={here === 'audit' ? 'page' : undefined}>Audit log</Link>}
-      {showGlobal && <Link href="/admin/delivery" aria-current={here === 'delivery' ? 'page' : undefined}>TLS partners</Link>}
+      {showDelivery && <Link href="/admin/delivery" aria-current={here === 'delivery' ? 'page' : undefined}>Delivery policies</Link>}
       {showGlobal && <Link href="/admin/keys" aria-current={here === 'keys' ? 'page' : undefined}>Organisation keys</Link>}
     </nav>
   );
@@ -290,8 +292,8 @@ function Escrow({ defaultDomain }: { defaultDomain: string }) {
   );
 }
 
-export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
-  selfEmail: string; showAudit?: boolean; showGlobal?: boolean;
+export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true, showDelivery = true }: {
+  selfEmail: string; showAudit?: boolean; showGlobal?: boolean; showDelivery?: boolean;
 }) {
   useTitle('Users');
   const [users, setUsers] = useState<AdminUser[]>([]);
@@ -330,7 +332,7 @@ export function AdminUsers({ selfEmail, showAudit = true, showGlobal = true }: {
   return (
     <section>
       <h1 tabIndex={-1}>Administration</h1>
-      <AdminNav here="users" showAudit={showAudit} showGlobal={showGlobal} />
+      <AdminNav here="users" showAudit={showAudit} showGlobal={showGlobal} showDelivery={showDelivery} />
       <Invite onSent={() => load(null)} />
       <section class="card" aria-labelledby="users-title">
         <h2 id="users-title">Users</h2>

@@ -1,19 +1,28 @@
-// Administration of secure delivery: the enforced-TLS partner domains (the config file's, shown
-// read-only, and the administrators' own: add with mode, pins and override, delete) with the
-// TLS-only policy; and the organisation-wide keys and trust anchors of the key directory.
+// Administration of secure delivery: the enforced-TLS partner domains (the config file's and the
+// instance-wide ones shown read-only to a domain administrator, and the entries of the domains the
+// administrator keeps: add with mode, pins and override, delete) with the TLS-only policy
+// (instance administrators); the domains' SMTP gateway policies (AdminGateway.tsx); and the
+// organisation-wide keys and trust anchors of the key directory.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type ContactKey, type TlsPartner, type TlsPolicy, type TrustAnchor } from '../api';
 import { Field, FormError, Notice } from '../components/Field';
 import { useTitle } from '../components/Page';
 import { formatTime } from '../format';
 import { AdminNav } from './Admin';
+import { GatewayPolicies } from './AdminGateway';
 
 function msg(e: unknown): string {
   return e instanceof ApiError ? (e.detail || e.message) : String(e);
 }
 
-function AddPartner({ onAdded }: { onAdded: () => void }) {
+// Who an entry belongs to, for people: '*' is every domain of the instance.
+function ownerLabel(owner: string): string {
+  return owner === '*' ? 'All domains' : owner;
+}
+
+function AddPartner({ owners, onAdded }: { owners: string[]; onAdded: () => void }) {
   const [domain, setDomain] = useState('');
+  const [owner, setOwner] = useState('');
   const [mode, setMode] = useState<'verify' | 'pin'>('verify');
   const [pins, setPins] = useState('');
   const [override, setOverride] = useState('');
@@ -31,8 +40,8 @@ function AddPartner({ onAdded }: { onAdded: () => void }) {
     try {
       const p = await api.putTlsPartner(domain.trim(), {
         mode, pins: mode === 'pin' ? pinList : [], override: override.trim(),
-      });
-      setDone(`${p.domain} is a TLS partner (${p.mode}).`);
+      }, owner || (owners.length === 1 ? owners[0] : ''));
+      setDone(`${p.domain} is a TLS partner (${p.mode}). It routes the mail of ${ownerLabel(p.owner_domain).replace(/^All/, 'all')}.`);
       setDomain('');
       setPins('');
       setOverride('');
@@ -50,6 +59,17 @@ function AddPartner({ onAdded }: { onAdded: () => void }) {
       </p>
       <Field id="partner-domain" label="Domain" value={domain} onInput={setDomain}
              hint="For example partner.example. Saving an existing domain replaces its entry." />
+      {owners.length > 1 && (
+        <div class="field">
+          <label for="partner-owner">For the mail of</label>
+          <select id="partner-owner" data-testid="partner-owner" value={owner}
+                  onChange={(e) => setOwner((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">{owners.includes('*') ? 'All domains' : 'My own domain'}</option>
+            {owners.filter((o) => o !== '*').map((o) => <option key={o} value={o}>{o}</option>)}
+          </select>
+          <p class="hint">An entry of one domain wins over the one for all domains, for that domain's members.</p>
+        </div>
+      )}
       <fieldset class="choice">
         <legend>Server check</legend>
         <label>
@@ -103,8 +123,12 @@ function TlsOnlyToggle({ policy, error, onChange }: {
   );
 }
 
-export function AdminTlsPartners() {
-  useTitle('TLS partners');
+export function AdminTlsPartners({ showAudit = true, showGlobal = true }: {
+  showAudit?: boolean; showGlobal?: boolean;
+}) {
+  useTitle('Delivery policies');
+  // The owners the caller may add entries for: '*' and/or the domains they administer.
+  const [owners, setOwners] = useState<string[]>([]);
   const [items, setItems] = useState<TlsPartner[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [policy, setPolicy] = useState<TlsPolicy | null>(null);
@@ -112,7 +136,12 @@ export function AdminTlsPartners() {
   const load = () => api.tlsPartners().then((r) => setItems(r.items), (e) => setError(msg(e)));
   useEffect(() => {
     load();
-    api.tlsPolicy().then(setPolicy, (e) => setPolicyError(msg(e)));
+    api.myRoles().then((r) => {
+      const mine = r.items.filter((g) => g.role === 'administrator').map((g) => g.domain);
+      setOwners([...new Set(showGlobal ? ['*', ...mine] : mine)].sort());
+    }, () => setOwners(showGlobal ? ['*'] : []));
+    // The TLS-only policy is the instance's: domain administrators do not see it.
+    if (showGlobal) api.tlsPolicy().then(setPolicy, (e) => setPolicyError(msg(e)));
   }, []);
   const savePolicy = async (next: TlsPolicy) => {
     setPolicyError(null);
@@ -129,10 +158,10 @@ export function AdminTlsPartners() {
     savePolicy({ ...policy, forbidden_domains: forbid ? [...others, domain] : others });
   };
   const remove = async (p: TlsPartner) => {
-    if (!window.confirm(`Remove ${p.domain} from the TLS partners?`)) return;
+    if (!window.confirm(`Remove ${p.domain} from the TLS partners of ${ownerLabel(p.owner_domain)}?`)) return;
     setError(null);
     try {
-      await api.deleteTlsPartner(p.domain);
+      await api.deleteTlsPartner(p.domain, p.owner_domain);
       load();
     } catch (err) {
       setError(msg(err));
@@ -141,8 +170,8 @@ export function AdminTlsPartners() {
   return (
     <section>
       <h1 tabIndex={-1}>Administration</h1>
-      <AdminNav here="delivery" />
-      <AddPartner onAdded={load} />
+      <AdminNav here="delivery" showAudit={showAudit} showGlobal={showGlobal} />
+      <AddPartner owners={owners} onAdded={load} />
       <section class="card" aria-labelledby="partners-title">
         <h2 id="partners-title">TLS partners</h2>
         <FormError message={error} />
@@ -150,12 +179,13 @@ export function AdminTlsPartners() {
         {items && items.length > 0 && <div class="table-wrap">
           <table data-testid="tls-partners">
             <thead>
-              <tr><th scope="col">Domain</th><th scope="col">Check</th><th scope="col">Deliver to</th><th scope="col">Source</th><th scope="col">TLS-only delivery</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+              <tr><th scope="col">Domain</th><th scope="col">For the mail of</th><th scope="col">Check</th><th scope="col">Deliver to</th><th scope="col">Source</th><th scope="col">TLS-only delivery</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
             </thead>
             <tbody>
               {items.map((p) => (
-                <tr key={p.domain}>
+                <tr key={`${p.owner_domain}/${p.domain}`}>
                   <td>{p.domain}</td>
+                  <td>{ownerLabel(p.owner_domain)}</td>
                   <td>
                     {p.mode === 'pin' ? `Pinned key (${p.pins.length})` : 'Verified certificate'}
                     {p.pins.map((pin) => <div key={pin}><code class="fingerprint">{pin.slice(0, 16)}…</code></div>)}
@@ -168,7 +198,7 @@ export function AdminTlsPartners() {
                     <label>
                       <input type="checkbox" data-testid={`forbid-${p.domain}`}
                              checked={policy?.forbidden_domains.includes(p.domain) ?? false}
-                             disabled={!policy || policy.forbid_tls_only}
+                             disabled={!policy || policy.forbid_tls_only || !showGlobal}
                              onChange={(e) => forbidFor(p.domain, (e.target as HTMLInputElement).checked)} />{' '}
                       Forbid for {p.domain}
                     </label>
@@ -176,8 +206,8 @@ export function AdminTlsPartners() {
                       <div class="hint">S/MIME, OpenPGP or secure pickup instead</div>}
                   </td>
                   <td>
-                    {p.source === 'admin' && (
-                      <button type="button" class="danger small" aria-label={`Remove ${p.domain}`}
+                    {p.editable && (
+                      <button type="button" class="danger small" aria-label={`Remove ${p.domain} for ${ownerLabel(p.owner_domain)}`}
                               onClick={() => remove(p)}>
                         Remove
                       </button>
@@ -189,7 +219,8 @@ export function AdminTlsPartners() {
           </table>
         </div>}
       </section>
-      <TlsOnlyToggle policy={policy} error={policyError} onChange={savePolicy} />
+      {showGlobal && <TlsOnlyToggle policy={policy} error={policyError} onChange={savePolicy} />}
+      <GatewayPolicies />
     </section>
   );
 }

@@ -469,6 +469,24 @@ CREATE TABLE app_passwords(
 );
 CREATE INDEX app_passwords_by_user ON app_passwords(user_id, created_ms);
 )sql",
+      // Per-domain delivery policies (store/tls_partners_store.h): a TLS partner entry belongs to
+      // an organisation domain or, as every existing one, to the whole instance ("*"); and the
+      // domains' own SMTP gateway policies.
+      R"sql(
+ALTER TABLE tls_partners ADD COLUMN owner_domain TEXT NOT NULL DEFAULT '*';
+ALTER TABLE tls_partners DROP CONSTRAINT tls_partners_pkey;
+ALTER TABLE tls_partners ADD PRIMARY KEY (owner_domain, domain);
+CREATE INDEX tls_partners_by_domain ON tls_partners(domain, owner_domain);
+CREATE TABLE smtp_policies(
+  domain TEXT PRIMARY KEY,
+  mode INTEGER NOT NULL,
+  tag TEXT NOT NULL,
+  ready TEXT NOT NULL,
+  regexes TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

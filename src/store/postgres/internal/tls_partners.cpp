@@ -9,7 +9,9 @@ namespace {
 
 constexpr const char* kSelectPartner =
     "SELECT domain, mode, pins, override_host, override_port, added_by, added_ms, updated_by, "
-    "updated_ms FROM tls_partners";
+    "updated_ms, owner_domain FROM tls_partners";
+constexpr const char* kSelectSmtpPolicy =
+    "SELECT domain, mode, tag, ready, regexes, updated_by, updated_ms FROM smtp_policies";
 
 TlsPartnerRecord ReadPartner(const pqxx::row& r) {
   TlsPartnerRecord p;
@@ -22,6 +24,19 @@ TlsPartnerRecord ReadPartner(const pqxx::row& r) {
   p.added_at = FromUnixMillis(r[6].as<int64_t>());
   p.updated_by = UserId::FromTrusted(r[7].as<std::string>());
   p.updated_at = FromUnixMillis(r[8].as<int64_t>());
+  p.owner_domain = r[9].as<std::string>();
+  return p;
+}
+
+SmtpPolicyRecord ReadSmtpPolicy(const pqxx::row& r) {
+  SmtpPolicyRecord p;
+  p.domain = r[0].as<std::string>();
+  p.mode = static_cast<SmtpPolicyModeCode>(r[1].as<int64_t>());
+  p.tag = r[2].as<std::string>();
+  p.ready = internal::SplitPins(r[3].as<std::string>());
+  p.regexes = internal::SplitPins(r[4].as<std::string>(), '\n');
+  p.updated_by = UserId::FromTrusted(r[5].as<std::string>());
+  p.updated_at = FromUnixMillis(r[6].as<int64_t>());
   return p;
 }
 
@@ -29,7 +44,9 @@ TlsPartnerRecord ReadPartner(const pqxx::row& r) {
 
 Result<std::vector<TlsPartnerRecord>> PgTlsPartnersReader::ListTlsPartners() {
   return reader_.Read<std::vector<TlsPartnerRecord>>([&](pqxx::transaction_base& tx) {
-    const auto r = tx.exec(std::string(kSelectPartner) + " ORDER BY domain");
+    // COLLATE "C": byte order, as SQLite sorts ("*" first).
+    const auto r = tx.exec(std::string(kSelectPartner) +
+                           " ORDER BY domain COLLATE \"C\", owner_domain COLLATE \"C\"");
     std::vector<TlsPartnerRecord> out;
     out.reserve(r.size());
     for (const auto& row : r) out.push_back(ReadPartner(row));
@@ -37,12 +54,35 @@ Result<std::vector<TlsPartnerRecord>> PgTlsPartnersReader::ListTlsPartners() {
   });
 }
 
-Result<TlsPartnerRecord> PgTlsPartnersReader::GetTlsPartner(const std::string& domain) {
+Result<TlsPartnerRecord> PgTlsPartnersReader::GetTlsPartner(const std::string& owner_domain,
+                                                            const std::string& domain) {
   return reader_.Read<TlsPartnerRecord>(
       [&](pqxx::transaction_base& tx) -> Result<TlsPartnerRecord> {
-        const auto r = tx.exec_params(std::string(kSelectPartner) + " WHERE domain = $1", domain);
+        const auto r =
+            tx.exec_params(std::string(kSelectPartner) + " WHERE owner_domain = $1 AND domain = $2",
+                           owner_domain, domain);
         if (r.empty()) return NotFound("TLS partner not found");
         return ReadPartner(r[0]);
+      });
+}
+
+Result<std::vector<SmtpPolicyRecord>> PgTlsPartnersReader::ListSmtpPolicies() {
+  return reader_.Read<std::vector<SmtpPolicyRecord>>([&](pqxx::transaction_base& tx) {
+    const auto r = tx.exec(std::string(kSelectSmtpPolicy) + " ORDER BY domain COLLATE \"C\"");
+    std::vector<SmtpPolicyRecord> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(ReadSmtpPolicy(row));
+    return out;
+  });
+}
+
+Result<SmtpPolicyRecord> PgTlsPartnersReader::GetSmtpPolicy(const std::string& domain) {
+  return reader_.Read<SmtpPolicyRecord>(
+      [&](pqxx::transaction_base& tx) -> Result<SmtpPolicyRecord> {
+        const auto r =
+            tx.exec_params(std::string(kSelectSmtpPolicy) + " WHERE domain = $1", domain);
+        if (r.empty()) return NotFound("SMTP policy not found");
+        return ReadSmtpPolicy(r[0]);
       });
 }
 
@@ -74,28 +114,36 @@ Result<bool> PgTlsPartnersWriter::PutTlsPartner(const TlsPartnerRecord& p) {
     // xmax = 0 only on a freshly inserted row: tells an insert from an update in one statement.
     const auto r = tx_.exec_params(
         "INSERT INTO tls_partners(domain, mode, pins, override_host, override_port, added_by, "
-        "added_ms, updated_by, updated_ms) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-        "ON CONFLICT (domain) DO UPDATE SET mode = EXCLUDED.mode, pins = EXCLUDED.pins, "
+        "added_ms, updated_by, updated_ms, owner_domain) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+        "ON CONFLICT (owner_domain, domain) DO UPDATE SET mode = EXCLUDED.mode, pins = "
+        "EXCLUDED.pins, "
         "override_host = EXCLUDED.override_host, override_port = EXCLUDED.override_port, "
         "updated_by = EXCLUDED.updated_by, updated_ms = EXCLUDED.updated_ms "
         "RETURNING (xmax = 0)",
         p.domain, static_cast<int64_t>(p.mode), internal::JoinPins(p.pins_hex), p.override_host,
         static_cast<int64_t>(p.override_port), p.added_by.str(), ToUnixMillis(p.added_at),
-        p.updated_by.str(), ToUnixMillis(p.updated_at));
+        p.updated_by.str(), ToUnixMillis(p.updated_at), p.owner_domain);
     return r[0][0].as<bool>();
   });
 }
 
-Status PgTlsPartnersWriter::DeleteTlsPartner(const std::string& domain) {
+Status PgTlsPartnersWriter::DeleteTlsPartner(const std::string& owner_domain,
+                                             const std::string& domain) {
   return txn_.GuardStatus([&] {
-    return ExpectOneRow(tx_.exec_params("DELETE FROM tls_partners WHERE domain = $1", domain),
-                        "TLS partner");
+    return ExpectOneRow(
+        tx_.exec_params("DELETE FROM tls_partners WHERE owner_domain = $1 AND domain = $2",
+                        owner_domain, domain),
+        "TLS partner");
   });
 }
 
-Result<int64_t> PgTlsPartnersWriter::CountTlsPartners() {
+Result<int64_t> PgTlsPartnersWriter::CountTlsPartners(const std::string& owner_domain) {
   return txn_.Guard<int64_t>([&]() -> Result<int64_t> {
-    return tx_.exec("SELECT count(*) FROM tls_partners")[0][0].as<int64_t>();
+    return tx_
+        .exec_params("SELECT count(*) FROM tls_partners WHERE owner_domain = $1",
+                     owner_domain)[0][0]
+        .as<int64_t>();
   });
 }
 
@@ -107,6 +155,28 @@ Status PgTlsPartnersWriter::ReplaceTlsOnlyRules(const std::vector<TlsOnlyRuleRec
                       r.domain, r.added_by.str(), ToUnixMillis(r.added_at));
     }
     return Status::Ok();
+  });
+}
+
+Result<bool> PgTlsPartnersWriter::PutSmtpPolicy(const SmtpPolicyRecord& p) {
+  return txn_.Guard<bool>([&]() -> Result<bool> {
+    // xmax = 0 only on a freshly inserted row.
+    const auto r = tx_.exec_params(
+        "INSERT INTO smtp_policies(domain, mode, tag, ready, regexes, updated_by, updated_ms) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (domain) DO UPDATE SET mode = EXCLUDED.mode, tag = EXCLUDED.tag, "
+        "ready = EXCLUDED.ready, regexes = EXCLUDED.regexes, updated_by = EXCLUDED.updated_by, "
+        "updated_ms = EXCLUDED.updated_ms RETURNING (xmax = 0)",
+        p.domain, static_cast<int64_t>(p.mode), p.tag, internal::JoinPins(p.ready),
+        internal::JoinPins(p.regexes, '\n'), p.updated_by.str(), ToUnixMillis(p.updated_at));
+    return r[0][0].as<bool>();
+  });
+}
+
+Status PgTlsPartnersWriter::DeleteSmtpPolicy(const std::string& domain) {
+  return txn_.GuardStatus([&] {
+    return ExpectOneRow(tx_.exec_params("DELETE FROM smtp_policies WHERE domain = $1", domain),
+                        "SMTP policy");
   });
 }
 

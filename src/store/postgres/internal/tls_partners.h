@@ -13,9 +13,12 @@ class PgTlsPartnersReader final : public TlsPartnersReader {
   explicit PgTlsPartnersReader(Reader& reader) : reader_(reader) {}
 
   Result<std::vector<TlsPartnerRecord>> ListTlsPartners() override;
-  Result<TlsPartnerRecord> GetTlsPartner(const std::string& domain) override;
+  Result<TlsPartnerRecord> GetTlsPartner(const std::string& owner_domain,
+                                         const std::string& domain) override;
   Result<std::vector<TlsOnlyRuleRecord>> ListTlsOnlyRules() override;
   Result<bool> IsTlsOnlyForbidden(const std::string& domain) override;
+  Result<std::vector<SmtpPolicyRecord>> ListSmtpPolicies() override;
+  Result<SmtpPolicyRecord> GetSmtpPolicy(const std::string& domain) override;
 
  private:
   Reader& reader_;
@@ -27,9 +30,11 @@ class PgTlsPartnersWriter final : public TlsPartnersWriter {
   explicit PgTlsPartnersWriter(PgTxn& txn) : txn_(txn), tx_(txn.tx()) {}
 
   Result<bool> PutTlsPartner(const TlsPartnerRecord& partner) override;
-  Status DeleteTlsPartner(const std::string& domain) override;
-  Result<int64_t> CountTlsPartners() override;
+  Status DeleteTlsPartner(const std::string& owner_domain, const std::string& domain) override;
+  Result<int64_t> CountTlsPartners(const std::string& owner_domain) override;
   Status ReplaceTlsOnlyRules(const std::vector<TlsOnlyRuleRecord>& rules) override;
+  Result<bool> PutSmtpPolicy(const SmtpPolicyRecord& policy) override;
+  Status DeleteSmtpPolicy(const std::string& domain) override;
 
  private:
   PgTxn& txn_;

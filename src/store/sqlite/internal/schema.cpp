@@ -441,6 +441,39 @@ CREATE TABLE app_passwords(
 ) STRICT;
 CREATE INDEX app_passwords_by_user ON app_passwords(user_id, created_ms);
 )sql",
+      // Per-domain delivery policies (store/tls_partners_store.h): a TLS partner entry belongs to
+      // an organisation domain or, as every existing one, to the whole instance ("*"); and the
+      // domains' own SMTP gateway policies. SQLite cannot change a primary key: the table is
+      // rebuilt.
+      R"sql(
+CREATE TABLE tls_partners_by_owner(
+  domain TEXT NOT NULL,
+  mode INTEGER NOT NULL,
+  pins TEXT NOT NULL,
+  override_host TEXT NOT NULL,
+  override_port INTEGER NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms INTEGER NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  owner_domain TEXT NOT NULL,
+  PRIMARY KEY(owner_domain, domain)
+) STRICT;
+INSERT INTO tls_partners_by_owner SELECT domain, mode, pins, override_host, override_port,
+  added_by, added_ms, updated_by, updated_ms, '*' FROM tls_partners;
+DROP TABLE tls_partners;
+ALTER TABLE tls_partners_by_owner RENAME TO tls_partners;
+CREATE INDEX tls_partners_by_domain ON tls_partners(domain, owner_domain);
+CREATE TABLE smtp_policies(
+  domain TEXT PRIMARY KEY,
+  mode INTEGER NOT NULL,
+  tag TEXT NOT NULL,
+  ready TEXT NOT NULL,
+  regexes TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+) STRICT;
+)sql",
   };
   return kMigrations;
 }
@@ -451,6 +484,9 @@ Status Migrate(Connection& db) {
   SP_ASSIGN_OR_RETURN(auto version_stmt, db.Prepare("PRAGMA user_version"));
   SP_ASSIGN_OR_RETURN(const bool has_row, version_stmt.Step());
   const int64_t version = has_row ? version_stmt.Int(0) : 0;
+  // A statement left mid-step keeps the schema locked: a migration's DROP TABLE would fail with
+  // "database table is locked".
+  db.ResetAll();
   const auto& migrations = Migrations();
   if (version > static_cast<int64_t>(migrations.size())) {
     return Conflict("database schema is newer than this sealpost binary");

@@ -12,9 +12,12 @@ class SqliteTlsPartnersReader final : public TlsPartnersReader {
   explicit SqliteTlsPartnersReader(ReaderPool& pool) : pool_(pool) {}
 
   Result<std::vector<TlsPartnerRecord>> ListTlsPartners() override;
-  Result<TlsPartnerRecord> GetTlsPartner(const std::string& domain) override;
+  Result<TlsPartnerRecord> GetTlsPartner(const std::string& owner_domain,
+                                         const std::string& domain) override;
   Result<std::vector<TlsOnlyRuleRecord>> ListTlsOnlyRules() override;
   Result<bool> IsTlsOnlyForbidden(const std::string& domain) override;
+  Result<std::vector<SmtpPolicyRecord>> ListSmtpPolicies() override;
+  Result<SmtpPolicyRecord> GetSmtpPolicy(const std::string& domain) override;
 
  private:
   ReaderPool& pool_;
@@ -26,9 +29,11 @@ class SqliteTlsPartnersWriter final : public TlsPartnersWriter {
   explicit SqliteTlsPartnersWriter(Connection& db) : db_(db) {}
 
   Result<bool> PutTlsPartner(const TlsPartnerRecord& partner) override;
-  Status DeleteTlsPartner(const std::string& domain) override;
-  Result<int64_t> CountTlsPartners() override;
+  Status DeleteTlsPartner(const std::string& owner_domain, const std::string& domain) override;
+  Result<int64_t> CountTlsPartners(const std::string& owner_domain) override;
   Status ReplaceTlsOnlyRules(const std::vector<TlsOnlyRuleRecord>& rules) override;
+  Result<bool> PutSmtpPolicy(const SmtpPolicyRecord& policy) override;
+  Status DeleteSmtpPolicy(const std::string& domain) override;
 
  private:
   Connection& db_;
