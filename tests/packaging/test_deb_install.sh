@@ -114,7 +114,9 @@ in_root "$root" getent passwd sealpost >/dev/null || fail "postinst made no user
 owner="$(in_root "$root" stat -c '%U %a' /var/lib/sealpost)"
 [ "$owner" = "sealpost 700" ] || fail "/var/lib/sealpost is $owner"
 [ -f "$root/lib/systemd/system/sealpost.service" ] || fail "no unit installed"
-in_root "$root" dpkg -s sealpost | grep -qx 'Status: install ok installed' || fail "dpkg -s"
+# Outputs are read whole before grep: with pipefail, `grep -q` stopping early can SIGPIPE the writer.
+status="$(in_root "$root" dpkg -s sealpost)" || fail "dpkg -s"
+grep -qx 'Status: install ok installed' <<<"$status" || fail "dpkg -s: $status"
 
 # 4. The installed server, as its unit would run it (user sealpost, the installed config).
 sed 's/^port = .*/port = 0/' "$root/etc/sealpost/sealpost.toml" >"$root/etc/sealpost/test.toml"
@@ -144,6 +146,6 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 [ -n "$ready" ] || fail "GET /readyz never answered 200"
-curl -fsS --cacert "$ca" "https://127.0.0.1:$port/" | grep -q '<title>Sealpost' ||
-  fail "the installed UI is not served at /"
+page="$(curl -fsS --cacert "$ca" "https://127.0.0.1:$port/")" || fail "GET / failed"
+grep -q '<title>Sealpost' <<<"$page" || fail "the installed UI is not served at /"
 echo "ok: the installed sealpost serve (user sealpost, /etc/sealpost) answers /healthz: $health; /readyz: $ready"

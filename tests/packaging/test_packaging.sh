@@ -23,7 +23,7 @@ echo "ok: systemd-analyze verify"
 
 security="$(systemd-analyze security --offline=yes --threshold=20 "$work/sealpost.service" 2>&1)" ||
   fail "exposure above 2.0: $(echo "$security" | tail -1)"
-echo "$security" | grep -q "Overall exposure level" || fail "no exposure level: $security"
+grep -q "Overall exposure level" <<<"$security" || fail "no exposure level: $security"
 echo "ok: $(echo "$security" | grep 'Overall exposure level')"
 for setting in 'ProtectSystem=strict' 'NoNewPrivileges=yes' 'PrivateTmp=yes' 'ProtectHome=yes' \
                'User=sealpost' 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE' \
@@ -44,29 +44,33 @@ deb="$(SEALPOST_WEB_DIST="$web" bash "$src/packaging/build-deb.sh" "$build" "$wo
 info="$(dpkg-deb --info "$deb")"
 contents="$(dpkg-deb --contents "$deb")"
 for field in 'Package: sealpost' 'Depends: .*libsodium' 'Depends: .*adduser' 'Installed-Size: [0-9]'; do
-  echo "$info" | grep -q "$field" || fail "control lacks $field: $info"
+  grep -q "$field" <<<"$info" || fail "control lacks $field: $info"
 done
 for path in ./usr/bin/sealpost ./usr/share/sealpost/web/index.html \
             ./lib/systemd/system/sealpost.service ./etc/sealpost/sealpost.toml \
             ./usr/share/doc/sealpost/copyright; do
-  echo "$contents" | grep -q " $path\$" || fail "package lacks $path"
+  grep -q " $path\$" <<<"$contents" || fail "package lacks $path"
 done
-echo "$contents" | grep -q '^-rwxr-xr-x root/root .* ./usr/bin/sealpost$' || fail "binary mode/owner"
-dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q '^./postinst$' || fail "no postinst"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/sealpost/sealpost.toml ||
-  fail "the config is not a conffile"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q 'adduser --system' ||
-  fail "postinst does not create the user"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | sh -n || fail "postinst syntax"
+grep -q '^-rwxr-xr-x root/root .* ./usr/bin/sealpost$' <<<"$contents" || fail "binary mode/owner"
+# Each listing is read whole before grep looks at it: with pipefail, a `grep -q` that stops at
+# its first match can kill the writer with SIGPIPE and fail a check that found what it sought.
+control_files="$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)"
+conffiles="$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)"
+postinst="$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst)"
+grep -q '^./postinst$' <<<"$control_files" || fail "no postinst"
+grep -qx /etc/sealpost/sealpost.toml <<<"$conffiles" || fail "the config is not a conffile"
+grep -q 'adduser --system' <<<"$postinst" || fail "postinst does not create the user"
+sh -n <<<"$postinst" || fail "postinst syntax"
 # The packaged binary runs.
 dpkg-deb -x "$deb" "$work/x"
-"$work/x/usr/bin/sealpost" version | grep -q '^sealpost ' || fail "packaged binary does not run"
+version="$("$work/x/usr/bin/sealpost" version)" || fail "packaged binary does not run"
+grep -q '^sealpost ' <<<"$version" || fail "packaged binary does not say its version: $version"
 echo "ok: $(basename "$deb"), $(echo "$contents" | wc -l) paths"
 
 if command -v lintian >/dev/null; then
   lint="$(lintian --tag-display-limit 0 "$deb" 2>&1 || true)"
   echo "$lint"
-  if echo "$lint" | grep -q '^E: '; then fail "lintian errors"; fi
+  if grep -q '^E: ' <<<"$lint"; then fail "lintian errors"; fi
   echo "ok: lintian (no errors)"
 else
   echo "note: lintian is not installed; skipped"
