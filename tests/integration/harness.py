@@ -633,6 +633,23 @@ class Member:
         self.client = c
         return c
 
+    def find_message(self, folder, marker, timeout=30):
+        """The message of `folder` whose subject holds `marker`, read in full through the API;
+        None once `timeout` seconds pass without it (mail from the SMTP faces arrives a little
+        after its 250)."""
+        deadline = time.time() + timeout
+        while True:
+            r = self.client.request("GET", f"/api/v1/mailbox/{folder}?limit=50")
+            assert r.status == 200, (r.status, r.body)
+            for item in r.json()["items"]:
+                if marker in (item.get("subject") or ""):
+                    m = self.client.request("GET", f"/api/v1/messages/{item['id']}")
+                    assert m.status == 200, (m.status, m.body)
+                    return m.json()
+            if time.time() >= deadline:
+                return None
+            time.sleep(0.2)
+
 
 class ServerTestCase(unittest.TestCase):
     server_options = {}

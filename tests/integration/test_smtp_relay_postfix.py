@@ -148,21 +148,6 @@ policy = "tag"
     def tearDownClass(cls):
         cls.stop_all()
 
-    def find(self, member, folder, marker, timeout=30):
-        """The message of `folder` whose subject holds `marker`, read in full (None if absent)."""
-        deadline = time.time() + timeout
-        while True:
-            r = member.client.request("GET", f"/api/v1/mailbox/{folder}?limit=50")
-            self.assertEqual(r.status, 200, r.body)
-            for item in r.json()["items"]:
-                if marker in (item.get("subject") or ""):
-                    m = member.client.request("GET", f"/api/v1/messages/{item['id']}")
-                    self.assertEqual(m.status, 200, m.body)
-                    return m.json()
-            if time.time() >= deadline:
-                return None
-            time.sleep(0.2)
-
     def attachment(self, member, message_id, index):
         conn = self.server.connect()
         conn.request("GET", f"/api/v1/messages/{message_id}/attachments/{index}",
@@ -189,7 +174,7 @@ policy = "tag"
         self.assertRegex(self.org.log(),
                          rf"TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:{relay_port}")
 
-        received = self.find(self.bob, "inbox", marker)
+        received = self.bob.find_message("inbox", marker)
         self.assertIsNotNone(received, "the relayed message is not in bob's inbox")
         self.assertEqual(received["from"]["email"], "alice@example.org")
         self.assertEqual(received["seal"]["kind"], "gateway")
@@ -200,7 +185,7 @@ policy = "tag"
                          [("contract.pdf", "application/pdf")])
         self.assertEqual(self.attachment(self.bob, received["id"], 0), PDF)
         # Alice's Sent copy, same seal; nothing of it went out in clear through the smarthost.
-        sent = self.find(self.alice, "sent", marker)
+        sent = self.alice.find_message("sent", marker)
         self.assertIsNotNone(sent, "not in alice's Sent folder")
         self.assertEqual(sent["seal"]["kind"], "gateway")
         self.assertEqual(self.attachment(self.alice, sent["id"], 0), PDF)
@@ -213,7 +198,7 @@ policy = "tag"
                   "--header", f"Subject: [SECURE] loan {marker}", "--body", f"Figures {marker}")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         # The unlock code is in alice's own inbox, sealed by the gateway for her.
-        notice = self.find(self.alice, "inbox", f"loan {marker}")
+        notice = self.alice.find_message("inbox", f"loan {marker}")
         self.assertIsNotNone(notice, "no unlock codes in alice's inbox")
         self.assertEqual(notice["subject"], f"Unlock codes for your message \"loan {marker}\"")
         self.assertEqual(notice["seal"]["kind"], "gateway")
@@ -251,7 +236,7 @@ policy = "tag"
             raw = f.read()
         self.assertIn(f"X-Marker: {marker}".encode(), raw)
         # Not sealed into bob's Sealpost inbox.
-        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
+        self.assertIsNone(self.bob.find_message("inbox", marker, timeout=1))
 
     def test_non_member_sender_is_refused_and_bounced_by_postfix(self):
         marker = uuid.uuid4().hex
@@ -260,7 +245,7 @@ policy = "tag"
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)  # Postfix queues it first
         self.org.wait_for_log(rf"{queue_id(r)}: to=<bob@example\.org>, .*status=bounced.*"
                               r"550 5\.7\.1 the sender is not a member")
-        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
+        self.assertIsNone(self.bob.find_message("inbox", marker, timeout=1))
 
     def test_outside_server_delivers_to_the_mx(self):
         marker = uuid.uuid4().hex
@@ -271,7 +256,7 @@ policy = "tag"
         self.outside.wait_for_log(rf"{queue_id(r)}: to=<bob@example\.org>, relay=127\.0\.0\.1\["
                                   rf"127\.0\.0\.1\]:{self.server.smtp_ports['inbound']},"
                                   r".*status=sent")
-        received = self.find(self.bob, "inbox", marker)
+        received = self.bob.find_message("inbox", marker)
         self.assertIsNotNone(received, "the outside message is not in bob's inbox")
         self.assertEqual(received["seal"]["kind"], "inbound")
         self.assertEqual(received["seal"]["status"], "valid")

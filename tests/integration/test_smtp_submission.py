@@ -68,20 +68,6 @@ ready_rules = ["iban", "card", "ssn"]
         self.assertEqual(r.status, 201, r.body)
         return r.json()
 
-    def find(self, member, folder, marker, timeout=20):
-        """The message of `folder` whose subject holds `marker`, read in full (None if absent)."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            r = member.client.request("GET", f"/api/v1/mailbox/{folder}")
-            self.assertEqual(r.status, 200, r.body)
-            for item in r.json()["items"]:
-                if marker in (item.get("subject") or ""):
-                    m = member.client.request("GET", f"/api/v1/messages/{item['id']}")
-                    self.assertEqual(m.status, 200, m.body)
-                    return m.json()
-            time.sleep(0.2)
-        return None
-
     def test_send_with_an_app_password_then_revoke(self):
         if not shutil.which("swaks"):
             self.skipTest("swaks is not installed")
@@ -97,7 +83,7 @@ ready_rules = ["iban", "card", "ssn"]
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
         self.assertIn("250 2.0.0 Sent securely as", run.stdout)
 
-        received = self.find(self.bob, "inbox", marker)
+        received = self.bob.find_message("inbox", marker)
         self.assertIsNotNone(received, "the submitted message is not in bob's inbox")
         self.assertEqual(received["from"]["email"], "alice@example.org")
         self.assertEqual(received["seal"]["status"], "valid")
@@ -105,7 +91,7 @@ ready_rules = ["iban", "card", "ssn"]
         self.assertIn(f"body {marker}", received["text"])
         # The policy here is "rules": the subject tag marked it, and is gone from the subject.
         self.assertEqual(received["subject"], f"quarterly {marker}")
-        self.assertIsNotNone(self.find(self.alice, "sent", marker), "not in alice's Sent folder")
+        self.assertIsNotNone(self.alice.find_message("sent", marker), "not in alice's Sent folder")
 
         # Last used is recorded; revoked, the same mail program is refused and nothing is sent.
         listed = self.alice.client.request("GET", "/api/v1/account/app-passwords").json()["items"]
@@ -118,7 +104,7 @@ ready_rules = ["iban", "card", "ssn"]
                              capture_output=True, text=True, timeout=120)
         self.assertNotEqual(run.returncode, 0, run.stdout)
         self.assertIn("535 5.7.8", run.stdout)
-        self.assertIsNone(self.find(self.bob, "inbox", second, timeout=2))
+        self.assertIsNone(self.bob.find_message("inbox", second, timeout=2))
 
     def send_with_msmtp(self, port, starttls, password, marker, user="alice@example.org",
                         trust_file=None):
@@ -151,7 +137,7 @@ domain client.test
                               input=message, capture_output=True, text=True, timeout=120)
 
     def check_sealed_in_inbox(self, marker):
-        received = self.find(self.bob, "inbox", marker)
+        received = self.bob.find_message("inbox", marker)
         self.assertIsNotNone(received, "the message sent with msmtp is not in bob's inbox")
         self.assertEqual(received["from"]["email"], "alice@example.org")
         self.assertEqual(received["seal"]["kind"], "member")
@@ -182,7 +168,7 @@ domain client.test
                                    trust_file="/etc/ssl/certs/ca-certificates.crt")
         self.assertNotEqual(run.returncode, 0, run.stdout)
         self.assertIn("TLS certificate verification failed", run.stdout + run.stderr)
-        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
+        self.assertIsNone(self.bob.find_message("inbox", marker, timeout=1))
 
     def test_msmtp_wrong_app_password_is_refused(self):
         # Another address than alice's: the log-in throttle counts failures per address.
@@ -191,7 +177,7 @@ domain client.test
                                    user="nobody@example.org")
         self.assertNotEqual(run.returncode, 0, run.stdout)
         self.assertIn("535", run.stdout + run.stderr)
-        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
+        self.assertIsNone(self.bob.find_message("inbox", marker, timeout=1))
 
     def test_revoked_on_an_open_connection_the_next_message_is_refused(self):
         """A mail program keeps its connection open between messages: revoking its app password
@@ -216,8 +202,8 @@ domain client.test
             self.assertIn(b"app password revoked", text)
             with self.assertRaises(smtplib.SMTPSenderRefused):
                 s.sendmail("alice@example.org", ["bob@example.org"], mail(second))
-        self.assertIsNotNone(self.find(self.bob, "inbox", first), "the first message is missing")
-        self.assertIsNone(self.find(self.bob, "inbox", second, timeout=2))
+        self.assertIsNotNone(self.bob.find_message("inbox", first), "the first message is missing")
+        self.assertIsNone(self.bob.find_message("inbox", second, timeout=2))
 
     def test_unmarked_mail_is_relayed_unchanged(self):
         """Under the "rules" policy a message with no tag and no rule hit goes to the relay as it
@@ -239,7 +225,7 @@ domain client.test
                     found = found or marker.encode() in f.read()
             time.sleep(0.2)
         self.assertTrue(found, "the unmarked message was not handed to the relay")
-        self.assertIsNone(self.find(self.bob, "inbox", marker, timeout=1))
+        self.assertIsNone(self.bob.find_message("inbox", marker, timeout=1))
 
     def test_mail_from_another_member_is_553(self):
         password = self.app_password(self.alice, "smtplib")["password"]

@@ -74,19 +74,6 @@ class LargeAttachmentSubmissionTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.cleanup()
 
-    def find(self, member, folder, marker, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            r = member.client.request("GET", f"/api/v1/mailbox/{folder}")
-            self.assertEqual(r.status, 200, r.body)
-            for item in r.json()["items"]:
-                if marker in (item.get("subject") or ""):
-                    m = member.client.request("GET", f"/api/v1/messages/{item['id']}")
-                    self.assertEqual(m.status, 200, m.body)
-                    return m.json()
-            time.sleep(0.2)
-        return None
-
     def test_hundred_mebibyte_attachment_round_trips_in_bounded_memory(self):
         r = self.alice.client.request("POST", "/api/v1/account/app-passwords", {"name": "big"})
         self.assertEqual(r.status, 201, r.body)
@@ -136,7 +123,7 @@ class LargeAttachmentSubmissionTest(unittest.TestCase):
         # The message alone is 137 MiB; parsed in memory it took several times that.
         self.assertLess(growth, 96 * 1024 * 1024)
 
-        received = self.find(self.bob, "inbox", marker)
+        received = self.bob.find_message("inbox", marker, timeout=60)
         self.assertIsNotNone(received, "the submitted message is not in bob's inbox")
         self.assertEqual(received["seal"]["status"], "valid")
         self.assertEqual(received["subject"], f"Große Datei {marker}")
