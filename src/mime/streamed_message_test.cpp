@@ -344,7 +344,9 @@ TEST(StreamedMessage, AHundredMebibyteAttachmentStreamsInBoundedMemory) {
   ASSERT_GE(growth, 0) << "the peak resident memory cannot be measured here";
   std::printf("peak resident memory growth, 100 MiB attachment parsed and decoded: %.1f MiB\n",
               static_cast<double>(growth) / (1 << 20));
-  EXPECT_LT(growth, int64_t{32} << 20);
+  if (testutil::kPeakRssIsMeaningful) {
+    EXPECT_LT(growth, int64_t{32} << 20);
+  }
 }
 
 }  // namespace

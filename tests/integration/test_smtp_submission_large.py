@@ -120,8 +120,13 @@ class LargeAttachmentSubmissionTest(unittest.TestCase):
         growth = proc_status(pid, "VmHWM") - before
         print(f"\n100 MiB attachment: sent and stored in {sent_in:.1f} s; server peak resident "
               f"memory growth {growth / (1 << 20):.1f} MiB")
-        # The message alone is 137 MiB; parsed in memory it took several times that.
-        self.assertLess(growth, 96 * 1024 * 1024)
+        # The message alone is 137 MiB; parsed in memory it took several times that. Under
+        # AddressSanitizer (its runtime mapped in the server) freed memory stays resident in its
+        # quarantine, so the bound is asserted only for the normal build.
+        with open(f"/proc/{pid}/maps") as f:
+            sanitized = "libasan" in f.read()
+        if not sanitized:
+            self.assertLess(growth, 96 * 1024 * 1024)
 
         received = self.bob.find_message("inbox", marker, timeout=60)
         self.assertIsNotNone(received, "the submitted message is not in bob's inbox")
