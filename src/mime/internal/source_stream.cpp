@@ -44,15 +44,23 @@ ssize_t Read(GMimeStream* stream, char* buf, size_t len) {
   }
   const gint64 n = std::min<gint64>(EndOf(stream) - stream->position, static_cast<gint64>(len));
   if (n <= 0) return n < 0 ? -1 : 0;
-  auto got = self->source->ReadAt(
-      static_cast<uint64_t>(stream->position),
-      std::span<uint8_t>(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(n)));
-  if (!got.ok()) {
-    Fail(self, got.status());
-    return -1;
+  // Filled whole, as a memory stream is: GMime's parser reads a header whose line holds a NUL
+  // differently when the read ends inside it, so short reads (a spool's chunk boundary) would
+  // parse the same bytes into another message than mime::ParseMessage does.
+  size_t filled = 0;
+  while (filled < static_cast<size_t>(n)) {
+    auto got = self->source->ReadAt(static_cast<uint64_t>(stream->position) + filled,
+                                    std::span<uint8_t>(reinterpret_cast<uint8_t*>(buf) + filled,
+                                                       static_cast<size_t>(n) - filled));
+    if (!got.ok()) {
+      Fail(self, got.status());
+      return -1;
+    }
+    if (*got == 0) break;  // the source ended before its size said
+    filled += *got;
   }
-  stream->position += static_cast<gint64>(*got);
-  return static_cast<ssize_t>(*got);
+  stream->position += static_cast<gint64>(filled);
+  return static_cast<ssize_t>(filled);
 }
 
 ssize_t Write(GMimeStream* stream, const char* buf, size_t len) {
