@@ -12,12 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-http::Response NoContent() {
-  http::Response r;
-  r.status = 204;
-  return r;
-}
-
 app::SignUpRequest SignUpFrom(RequestJson& body, const http::Request& request) {
   return {StringField(body, "email"), SecretField(body, "password"),
           StringField(body, "display_name"), request.remote_address};
@@ -185,7 +179,7 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
         const crypto::SecretString updated = SecretField(*body, "new_password");
         const Status s = accounts.ChangePassword(*auth.ctx, current.view(), updated.view());
         if (!s.ok()) return ApiError(s);
-        return NoContent();
+        return http::Response::NoContent();
       },
       json_opts);
 
@@ -231,7 +225,7 @@ void RegisterAccountRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                const std::string& id = params.at("id");
                if (Status s = accounts.EndSession(*auth.ctx, id); !s.ok()) return ApiError(s);
-               http::Response r = NoContent();
+               http::Response r = http::Response::NoContent();
                if (id == auth.ctx->session.public_id) ClearSessionCookie(r);
                return r;
              });

@@ -37,12 +37,6 @@ Result<int> PageLimit(const http::Request& req) {
   return static_cast<int>(value);
 }
 
-http::Response NoContent() {
-  http::Response r;
-  r.status = 204;
-  return r;
-}
-
 json AuditItemJson(const app::AuditItem& e) {
   json details = json::parse(e.event.details, nullptr, /*allow_exceptions=*/false);
   if (details.is_discarded() || !details.is_object()) details = json::object();
@@ -99,7 +93,7 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
                  if (!auth.caller) return std::move(auth.error);
                  const Status s = admin.SetDisabled(*auth.caller, params.at("id"), disable);
                  if (!s.ok()) return ApiError(s);
-                 return NoContent();
+                 return http::Response::NoContent();
                });
   }
 
@@ -197,7 +191,7 @@ void RegisterAdminRoutes(http::Router& router, const ApiDeps& deps) {
                                         : admin.RevokeRole(*auth.caller, params.at("user_id"),
                                                            params.at("role"), params.at("domain"));
                  if (!s.ok()) return ApiError(s);
-                 return NoContent();
+                 return http::Response::NoContent();
                });
   }
 }

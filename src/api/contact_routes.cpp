@@ -115,12 +115,6 @@ json AnchorJson(const app::TrustAnchorView& a) {
           {"added_at", FormatRfc3339(a.added_at)}};
 }
 
-http::Response NoContent() {
-  http::Response r;
-  r.status = 204;
-  return r;
-}
-
 ByteView BodyBytes(const http::Request& req) {
   return AsBytes(std::string_view(req.body.data(), req.body.size()));
 }
@@ -235,7 +229,7 @@ void RegisterContactRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                const Status s = contacts.Delete(*auth.ctx, params.at("id"));
                if (!s.ok()) return ApiError(s);
-               return NoContent();
+               return http::Response::NoContent();
              });
 
   router.Add(
@@ -280,7 +274,7 @@ void RegisterContactRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                const Status s = contacts.DeleteOrganisationKey(*auth.ctx, params.at("id"));
                if (!s.ok()) return ApiError(s);
-               return NoContent();
+               return http::Response::NoContent();
              });
 
   router.Add("GET", "/api/v1/admin/anchors",
@@ -311,7 +305,7 @@ void RegisterContactRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                const Status s = contacts.DeleteTrustAnchor(*auth.ctx, params.at("id"));
                if (!s.ok()) return ApiError(s);
-               return NoContent();
+               return http::Response::NoContent();
              });
 }
 

@@ -152,6 +152,17 @@ std::string StringField(const RequestJson& object, std::string_view name) {
   return std::string(text.begin(), text.end());
 }
 
+std::vector<std::string> StringListField(const RequestJson& object, std::string_view name) {
+  std::vector<std::string> out;
+  const auto it = object.find(name);
+  if (it == object.end()) return out;
+  for (const auto& e : *it) {
+    const crypto::WipedString& text = e.get_ref<const crypto::WipedString&>();
+    out.emplace_back(text.begin(), text.end());
+  }
+  return out;
+}
+
 crypto::SecretString SecretField(RequestJson& object, std::string_view name) {
   const auto it = object.find(name);
   if (it == object.end()) return crypto::SecretString();

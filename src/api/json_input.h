@@ -45,6 +45,8 @@ Status CheckJsonObject(const RequestJson& value, std::string_view what,
 
 // Field access after validation; optional fields return a default.
 std::string StringField(const RequestJson& object, std::string_view name);
+// A kStringArray field's strings; empty when the optional field is absent.
+std::vector<std::string> StringListField(const RequestJson& object, std::string_view name);
 // A secret string field (password, MUC, recovery code, link), copied into guarded memory
 // (SecretString) and wiped in the json at once. What stays out of reach: nlohmann's lexer keeps
 // each token's raw characters in a std::vector for its error messages, freed unwiped; a limit of

@@ -13,6 +13,8 @@ TEST(JsonInputTest, AcceptsKnownFields) {
   ASSERT_THAT(v.status(), IsOk());
   EXPECT_EQ(StringField(*v, "email"), "a@b.org");
   EXPECT_EQ(StringField(*v, "missing"), "");
+  EXPECT_EQ(StringListField(*v, "to"), std::vector<std::string>{"x"});
+  EXPECT_TRUE(StringListField(*v, "missing").empty());
 }
 
 TEST(JsonInputTest, RefusesBadInput) {

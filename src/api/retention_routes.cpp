@@ -35,12 +35,6 @@ json HoldJson(const store::HoldRecord& h) {
   return out;
 }
 
-http::Response NoContent() {
-  http::Response r;
-  r.status = 204;
-  return r;
-}
-
 // An integer field already checked to be one, clamped so no value wraps into range.
 int64_t ClampedInt(const RequestJson& value) {
   return value.is_number_unsigned()
@@ -101,7 +95,7 @@ void RegisterRetentionRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                const Status s = retention.ClearPolicy(*auth.ctx, params.at("domain"));
                if (!s.ok()) return ApiError(s);
-               return NoContent();
+               return http::Response::NoContent();
              });
 
   router.Add(
@@ -147,7 +141,7 @@ void RegisterRetentionRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                const Status s = retention.ReleaseHold(*auth.ctx, params.at("id"));
                if (!s.ok()) return ApiError(s);
-               return NoContent();
+               return http::Response::NoContent();
              });
 }
 

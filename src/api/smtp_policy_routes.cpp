@@ -46,20 +46,6 @@ json ViewJson(const app::SmtpPolicyView& v) {
   return out;
 }
 
-std::vector<std::string> StringList(const RequestJson& body, std::string_view name) {
-  std::vector<std::string> out;
-  const auto it = body.find(name);
-  if (it == body.end()) return out;
-  for (const auto& e : *it) out.emplace_back(e.get_ref<const RequestJson::string_t&>());
-  return out;
-}
-
-http::Response NoContent() {
-  http::Response r;
-  r.status = 204;
-  return r;
-}
-
 }  // namespace
 
 void RegisterSmtpPolicyRoutes(http::Router& router, const ApiDeps& deps) {
@@ -110,8 +96,8 @@ void RegisterSmtpPolicyRoutes(http::Router& router, const ApiDeps& deps) {
         policy.mode = *mode;
         policy.tag =
             body->contains("tag") ? StringField(*body, "tag") : policies.instance_default().tag;
-        policy.rules.ready = StringList(*body, "ready");
-        policy.rules.regexes = StringList(*body, "regexes");
+        policy.rules.ready = StringListField(*body, "ready");
+        policy.rules.regexes = StringListField(*body, "regexes");
         auto set = policies.Set(*auth.ctx, params.at("domain"), policy);
         if (!set.ok()) return ApiError(set.status());
         return http::Response::Json(200, ViewJson(*set).dump());
@@ -124,7 +110,7 @@ void RegisterSmtpPolicyRoutes(http::Router& router, const ApiDeps& deps) {
                if (!auth.ctx) return std::move(auth.error);
                const Status s = policies.Clear(*auth.ctx, params.at("domain"));
                if (!s.ok()) return ApiError(s);
-               return NoContent();
+               return http::Response::NoContent();
              });
 }
 

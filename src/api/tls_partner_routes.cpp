@@ -67,20 +67,6 @@ json PolicyJson(const app::TlsOnlyPolicy& p) {
   return {{"forbid_tls_only", p.forbid_everywhere}, {"forbidden_domains", p.forbidden_domains}};
 }
 
-Result<std::vector<std::string>> StringArray(const RequestJson& body, std::string_view name) {
-  std::vector<std::string> out;
-  const auto it = body.find(name);
-  if (it == body.end()) return out;
-  for (const auto& e : *it) out.emplace_back(e.get_ref<const RequestJson::string_t&>());
-  return out;
-}
-
-http::Response NoContent() {
-  http::Response r;
-  r.status = 204;
-  return r;
-}
-
 }  // namespace
 
 void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps) {
@@ -122,9 +108,7 @@ void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps) {
         app::TlsPartnerInput in;
         in.domain = params.at("domain");
         if (body->contains("mode")) in.mode = StringField(*body, "mode");
-        auto pins = StringArray(*body, "pins");
-        if (!pins.ok()) return ApiError(pins.status());
-        in.pins = std::move(*pins);
+        in.pins = StringListField(*body, "pins");
         in.override_host = StringField(*body, "override");
         in.owner_domain = req.QueryParam("owner_domain").value_or("");
         auto put = partners.Put(*auth.ctx, in);
@@ -140,7 +124,7 @@ void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps) {
                const Status s = partners.Delete(*auth.ctx, params.at("domain"),
                                                 req.QueryParam("owner_domain").value_or(""));
                if (!s.ok()) return ApiError(s);
-               return NoContent();
+               return http::Response::NoContent();
              });
 
   router.Add("GET", "/api/v1/admin/tls-policy",
@@ -164,9 +148,7 @@ void RegisterTlsPartnerRoutes(http::Router& router, const ApiDeps& deps) {
         if (!body.ok()) return ApiError(body.status());
         app::TlsOnlyPolicy policy;
         policy.forbid_everywhere = body->at("forbid_tls_only").get<bool>();
-        auto domains = StringArray(*body, "forbidden_domains");
-        if (!domains.ok()) return ApiError(domains.status());
-        policy.forbidden_domains = std::move(*domains);
+        policy.forbidden_domains = StringListField(*body, "forbidden_domains");
         auto set = partners.SetTlsOnlyPolicy(*auth.ctx, policy);
         if (!set.ok()) return ApiError(set.status());
         return http::Response::Json(200, PolicyJson(*set).dump());

@@ -14,6 +14,12 @@ Response Response::Json(int status, std::string json_text) {
   return response;
 }
 
+Response Response::NoContent() {
+  Response response;
+  response.status = 204;
+  return response;
+}
+
 Response Response::Text(int status, std::string text, std::string_view content_type) {
   Response response;
   response.status = status;

@@ -42,6 +42,8 @@ struct Response {
 
   // `json_text` is sent as is with Content-Type: application/json.
   static Response Json(int status, std::string json_text);
+  // 204: a change done, nothing to send back.
+  static Response NoContent();
   // Sent with the given Content-Type.
   static Response Text(int status, std::string text,
                        std::string_view content_type = "text/plain; charset=utf-8");
