@@ -23,6 +23,7 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include "delivery/internal/unbound_context.h"
 #include "delivery/smtp_reply.h"
 
 namespace sealpost::delivery {
@@ -31,10 +32,7 @@ namespace {
 constexpr int kClassIn = 1;
 constexpr size_t kMaxTxtBytes = 64 * 1024;
 
-struct UbCtxDeleter {
-  void operator()(ub_ctx* p) const { ub_ctx_delete(p); }
-};
-using UbCtxPtr = std::unique_ptr<ub_ctx, UbCtxDeleter>;
+using internal::UbCtxPtr;
 struct UbResultDeleter {
   void operator()(ub_result* p) const { ub_resolve_free(p); }
 };
@@ -283,40 +281,6 @@ void CheckDkim(Dns& dns, std::string_view message, MailAuthentication& out) {
   }
 }
 
-// libunbound's context, made once: setting one up costs about a millisecond (mostly hashing
-// the trust anchors), which per message was a large share of the check.
-Result<UbCtxPtr> NewContext(const DnsResolverOptions& options) {
-  UbCtxPtr ctx(ub_ctx_create());
-  if (!ctx) return Internal("dns: ub_ctx_create failed");
-  const auto check = [](int rc, std::string_view what) -> Status {
-    if (rc == 0) return Status::Ok();
-    return Unavailable(fmt::format("dns: {}: {}", what, ub_strerror(rc)));
-  };
-  if (options.resolver.empty()) {
-    SP_RETURN_IF_ERROR(check(ub_ctx_resolvconf(ctx.get(), nullptr), "reading /etc/resolv.conf"));
-  } else {
-    SP_RETURN_IF_ERROR(
-        check(ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no"), "option"));
-    if (options.stub_zones.empty()) {
-      SP_RETURN_IF_ERROR(check(ub_ctx_set_fwd(ctx.get(), options.resolver.c_str()),
-                               "resolver address " + SmtpPrintable(options.resolver, 60)));
-    }
-    for (const std::string& zone : options.stub_zones) {
-      SP_RETURN_IF_ERROR(
-          check(ub_ctx_set_stub(ctx.get(), zone.c_str(), options.resolver.c_str(), 0),
-                "stub zone " + SmtpPrintable(zone, 60)));
-    }
-  }
-  if (!options.trust_anchor_file.empty()) {
-    SP_RETURN_IF_ERROR(check(ub_ctx_add_ta_file(ctx.get(), options.trust_anchor_file.c_str()),
-                             "trust anchor file"));
-  }
-  for (const std::string& zone : options.stub_zones) {
-    (void)ub_ctx_zone_remove(ctx.get(), zone.c_str());
-  }
-  return ctx;
-}
-
 class UnboundMailAuthenticator final : public MailAuthenticator {
  public:
   explicit UnboundMailAuthenticator(Result<UbCtxPtr> ctx) : ctx_(std::move(ctx)) {}
@@ -346,8 +310,10 @@ class UnboundMailAuthenticator final : public MailAuthenticator {
 Result<std::unique_ptr<MailAuthenticator>> MakeMailAuthenticator(DnsResolverOptions options) {
   // The same checks as the MX resolver's (a malformed address fails here, not at each message).
   SP_RETURN_IF_ERROR(MakeUnboundMxResolver(options).status());
-  return std::unique_ptr<MailAuthenticator>(
-      std::make_unique<UnboundMailAuthenticator>(NewContext(options)));
+  // libunbound's context, made once: setting one up costs about a millisecond (mostly hashing
+  // the trust anchors), which per message was a large share of the check.
+  return std::unique_ptr<MailAuthenticator>(std::make_unique<UnboundMailAuthenticator>(
+      internal::NewUnboundContext(options, internal::UnboundMode::kBlocking)));
 }
 
 }  // namespace sealpost::delivery

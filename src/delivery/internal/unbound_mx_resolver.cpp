@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "delivery/internal/unbound_context.h"
 #include "delivery/mx_resolver.h"
 #include "delivery/smtp_reply.h"
 #include "delivery/tls_partner_policy.h"
@@ -32,10 +33,7 @@ constexpr int kTypeAaaa = 28;
 constexpr int kClassIn = 1;
 constexpr int kRcodeServfail = 2;
 
-struct UbCtxDeleter {
-  void operator()(ub_ctx* p) const { ub_ctx_delete(p); }
-};
-using UbCtxPtr = std::unique_ptr<ub_ctx, UbCtxDeleter>;
+using internal::UbCtxPtr;
 struct UbResultDeleter {
   void operator()(ub_result* p) const { ub_resolve_free(p); }
 };
@@ -172,40 +170,7 @@ class UnboundMxResolver final : public MxResolver {
 
  private:
   Result<UbCtxPtr> NewContext() const {
-    UbCtxPtr ctx(ub_ctx_create());
-    if (!ctx) return Internal("dns: ub_ctx_create failed");
-    const auto check = [](int rc, std::string_view what) -> Status {
-      if (rc == 0) return Status::Ok();
-      return Unavailable(fmt::format("dns: {}: {}", what, ub_strerror(rc)));
-    };
-    SP_RETURN_IF_ERROR(check(ub_ctx_async(ctx.get(), 1), "async mode"));
-    if (options_.resolver.empty()) {
-      SP_RETURN_IF_ERROR(check(ub_ctx_resolvconf(ctx.get(), nullptr), "reading /etc/resolv.conf"));
-    } else {
-      // A resolver on loopback is the point of configuring one (and of the tests).
-      SP_RETURN_IF_ERROR(
-          check(ub_ctx_set_option(ctx.get(), "do-not-query-localhost:", "no"), "option"));
-      if (options_.stub_zones.empty()) {
-        SP_RETURN_IF_ERROR(check(ub_ctx_set_fwd(ctx.get(), options_.resolver.c_str()),
-                                 "resolver address " + SmtpPrintable(options_.resolver, 60)));
-      }
-      for (const std::string& zone : options_.stub_zones) {
-        SP_RETURN_IF_ERROR(
-            check(ub_ctx_set_stub(ctx.get(), zone.c_str(), options_.resolver.c_str(), 0),
-                  "stub zone " + SmtpPrintable(zone, 60)));
-      }
-    }
-    if (!options_.trust_anchor_file.empty()) {
-      SP_RETURN_IF_ERROR(check(ub_ctx_add_ta_file(ctx.get(), options_.trust_anchor_file.c_str()),
-                               "trust anchor file"));
-    }
-    // Unbound answers some special-use names itself (RFC 6761 "test", "invalid"...); a stub zone
-    // must be asked of its server instead. (This finalises the context: it comes last. Removing
-    // a zone that is not a local zone is not an error.)
-    for (const std::string& zone : options_.stub_zones) {
-      (void)ub_ctx_zone_remove(ctx.get(), zone.c_str());
-    }
-    return ctx;
+    return internal::NewUnboundContext(options_, internal::UnboundMode::kAsync);
   }
 
   // Sends every query, then processes answers until all are in or the deadline passes.
