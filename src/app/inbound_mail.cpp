@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <future>
 #include <mutex>
-#include <system_error>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -72,39 +70,6 @@ Result<std::pair<WrittenBlob, crypto::BlobKey>> WriteBlob(const Services& s, Byt
   if (!size.ok()) return size.status();
   return std::make_pair(WrittenBlob{std::move(id), *size}, std::move(key));
 }
-
-// A blob writer's Commit on a thread of its own, so that the caller can work meanwhile. Wait
-// (or destruction) joins it; `committed` is set once the blob is durable under its id.
-class SpoolCommit {
- public:
-  SpoolCommit(blob::BlobWriter& writer, bool& committed) {
-    auto commit = [&writer, &committed]() -> Status {
-      auto stored = writer.Commit();
-      if (!stored.ok()) return stored.status();
-      committed = true;
-      return Status::Ok();
-    };
-    try {
-      pending_ = std::async(std::launch::async, commit);
-    } catch (const std::system_error&) {
-      done_ = commit();  // no thread to be had: commit here, as before
-    }
-  }
-  ~SpoolCommit() {
-    if (pending_.valid()) pending_.wait();
-  }
-  SpoolCommit(const SpoolCommit&) = delete;
-  SpoolCommit& operator=(const SpoolCommit&) = delete;
-
-  Status Wait() {
-    if (pending_.valid()) done_ = pending_.get();
-    return done_;
-  }
-
- private:
-  std::future<Status> pending_;
-  Status done_ = Status::Ok();
-};
 
 class SpooledMessage final : public InboundMessage {
  public:
@@ -178,12 +143,12 @@ class SpooledMessage final : public InboundMessage {
 Result<std::vector<MessageId>> SpooledMessage::Commit() {
   if (!writer_) return Internal("the message was already ended");
   if (envelope_.recipients.empty()) return InvalidArgument("no recipient");
-  // The spool's sync round (several ms of waiting for the disk) runs beside the checks, the
-  // parse and the sealing below; the store write waits for it, so no row ever names a blob
-  // that is not yet durable. Any return before that wait still waits for it (the future's
-  // destructor), and the destructor then removes the committed spool.
-  const std::unique_ptr<blob::BlobWriter> spool_writer = std::move(writer_);
-  SpoolCommit spool_commit(*spool_writer, spool_committed_);
+  {
+    auto committed = writer_->Commit();
+    writer_.reset();
+    if (!committed.ok()) return committed.status();
+    spool_committed_ = true;
+  }
   const std::string_view message = clear_;
   const ByteView raw = AsBytes(message);
 
@@ -203,8 +168,6 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
   SP_ASSIGN_OR_RETURN(const std::shared_ptr<const crypto::SigningKey> seal_key_ptr,
                       seal_key_.Get(s_));
   const crypto::SigningKey& seal_key = *seal_key_ptr;
-
-  SP_RETURN_IF_ERROR(spool_commit.Wait());
 
   std::vector<WrittenBlob> written;  // removed again unless the store commits
   struct Cleanup {

@@ -8,16 +8,15 @@
 //     no relaying).
 //   Begin → InboundMessage::Append… → Commit. The bytes are encrypted as they stream in, into a
 //     blob under a fresh random key that only this object holds (the spool: never a clear byte on
-//     disk, not even in a temporary file). Commit makes the spool durable on a thread of its own
-//     while it works on the copy kept in memory: checks SPF and DKIM (ArrivalChecker), parses the
-//     MIME with GMime for the summary (subject, parties) and, for plain mail, the text, HTML and
-//     attachments, then stores one message per member recipient: its data key sealed to that
-//     member's X25519 key, the original MIME kept as its first attachment (original.eml), sealed by
-//     the platform's inbound key (app/inbound_seal.h, SealKind::kInbound), also sealed to the
-//     escrow key of the member's domain when it has escrow on (app/escrow.h; the From: domain never
-//     counts) and audited ("message.receive"). It returns only once the store transaction
-//     committed: a success is durable. On any failure nothing is kept (the blobs written so far are
-//     removed) and the caller answers 451.
+//     disk, not even in a temporary file). Commit works on the copy kept in memory: checks SPF and
+//     DKIM (ArrivalChecker), parses the MIME with GMime for the summary (subject, parties) and,
+//     for plain mail, the text, HTML and attachments, then stores one message per member
+//     recipient: its data key sealed to that member's X25519 key, the original MIME kept as its
+//     first attachment (original.eml), sealed by the platform's inbound key (app/inbound_seal.h,
+//     SealKind::kInbound), also sealed to the escrow key of the member's domain when it has
+//     escrow on (app/escrow.h; the From: domain never counts) and audited ("message.receive").
+//     It returns only once the store transaction committed: a success is durable. On any
+//     failure nothing is kept (the blobs written so far are removed) and the caller answers 451.
 //   S/MIME and OpenPGP mail encrypted to the member stays as it arrived (ciphertext, under the
 //     seal); InboundReader (app/inbound_reader.h) decrypts it when the member opens it.
 //
