@@ -8,7 +8,7 @@
 //     no relaying).
 //   Begin → InboundMessage::Append… → Commit. The bytes are encrypted as they stream in, into a
 //     blob under a fresh random key that only this object holds (the spool: never a clear byte on
-//     disk, not even in a temporary file). Commit reads the spool back in memory, checks SPF and
+//     disk, not even in a temporary file). Commit works on the copy kept in memory: checks SPF and
 //     DKIM (ArrivalChecker), parses the MIME with GMime for the summary (subject, parties) and,
 //     for plain mail, the text, HTML and attachments, then stores one message per member
 //     recipient: its data key sealed to that member's X25519 key, the original MIME kept as its

@@ -151,9 +151,9 @@ Result<std::unique_ptr<SubmittedMessage>> MailSubmission::BeginMessage(
       max_bytes
           ? std::min<uint64_t>(*max_bytes, crypto::policy::kMimeParse.max_streamed_message_bytes)
           : config_.max_message_bytes;
-  SP_ASSIGN_OR_RETURN(auto spool,
-                      internal::MessageSpool::Create(platform::DefaultFilesystem(), s_.rng,
-                                                     config_.spool_directory, limit));
+  SP_ASSIGN_OR_RETURN(auto spool, internal::MessageSpool::Create(
+                                      platform::DefaultFilesystem(), s_.rng,
+                                      config_.spool_directory, limit, config_.spool_memory_bytes));
   return std::unique_ptr<SubmittedMessage>(new SubmittedMessage(std::move(spool)));
 }
 

@@ -76,6 +76,9 @@ struct SubmissionConfig {
   std::string spool_directory;
   // The largest message accepted; capped at kMimeParse.max_streamed_message_bytes.
   uint64_t max_message_bytes = 150ull << 20;
+  // Messages up to this size are spooled in memory (sealed all the same), larger ones into a
+  // file in spool_directory: no file is made and removed for most mail. 0: always a file.
+  uint64_t spool_memory_bytes = 256 * 1024;
 };
 
 // The message being received: created by MailSubmission::BeginMessage, fed by the SMTP session,

@@ -470,6 +470,7 @@ TEST_F(MailSubmissionTest, TooManyAttachmentsForASendAreRefusedBeforeAnyUpload) 
 TEST_F(MailSubmissionTest, MessageOverTheLimitIsRefusedWhileStreaming) {
   SubmissionConfig config;
   config.max_message_bytes = 10'000;
+  config.spool_memory_bytes = 0;  // a file from the start, to see it go
   Configure(config);
   auto spooled = submission_->BeginMessage();
   ASSERT_THAT(spooled.status(), IsOk());
@@ -483,7 +484,23 @@ TEST_F(MailSubmissionTest, MessageOverTheLimitIsRefusedWhileStreaming) {
   EXPECT_EQ(SpoolFiles(), 0u);
 }
 
+// A small message never touches the disk before it is sent: no spool file at any point.
+TEST_F(MailSubmissionTest, SmallMessagesAreSpooledInMemory) {
+  auto spooled = submission_->BeginMessage();
+  ASSERT_THAT(spooled.status(), IsOk());
+  ASSERT_THAT((*spooled)->Append(Crlf(kThunderbirdMessage)), IsOk());
+  EXPECT_EQ(SpoolFiles(), 0u);
+  EXPECT_THAT(
+      submission_->Submit(*alice_, {"alice@example.org", {"bob@example.org"}}, **spooled).status(),
+      IsOk());
+  EXPECT_EQ(SpoolFiles(), 0u);
+  EXPECT_EQ(Inbox(*bob_).size(), 1u);
+}
+
 TEST_F(MailSubmissionTest, SpoolHoldsNoClearText) {
+  SubmissionConfig config;
+  config.spool_memory_bytes = 100'000;  // the message below passes it: it spills into a file
+  Configure(config);
   auto spooled = submission_->BeginMessage();
   ASSERT_THAT(spooled.status(), IsOk());
   const std::string secret = "IBAN GB82 WEST 1234 5698 7654 32 belongs to the client";
@@ -516,6 +533,9 @@ TEST_F(MailSubmissionTest, FailingStoreKeepsNothing) {
 }
 
 TEST_F(MailSubmissionTest, SpoolsLeftByACrashAreSweptAtStart) {
+  SubmissionConfig config;
+  config.spool_memory_bytes = 0;
+  Configure(config);
   auto left = submission_->BeginMessage();
   ASSERT_THAT(left.status(), IsOk());
   ASSERT_THAT((*left)->Append("To: bob@example.org\r\n\r\nhalf"), IsOk());

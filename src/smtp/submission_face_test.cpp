@@ -266,8 +266,10 @@ TEST_F(SubmissionFaceTest, AbandonedDataKeepsNothing) {
     auto begun = session->BeginMessage();
     auto& sink = std::get<std::unique_ptr<MessageSink>>(begun);
     EXPECT_THAT(sink->Append(kMessage.substr(0, 20)), IsOk());
-    EXPECT_EQ(SpoolFiles(), 1u);
-  }  // the connection was cut: the sink goes without Commit
+    EXPECT_EQ(SpoolFiles(), 0u);  // small so far: spooled in memory
+    EXPECT_THAT(sink->Append(std::string(400 * 1024, 'x')), IsOk());
+    EXPECT_EQ(SpoolFiles(), 1u);  // past 256 KiB: in a file from then on
+  }                               // the connection was cut: the sink goes without Commit
   EXPECT_EQ(SpoolFiles(), 0u);
   EXPECT_EQ(BobsInbox(), 0u);
 }

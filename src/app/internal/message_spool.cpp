@@ -38,30 +38,46 @@ Result<bool> ReadExactly(platform::ReadableFile& file, std::span<uint8_t> out) {
 Result<std::unique_ptr<MessageSpool>> MessageSpool::Create(platform::Filesystem& fs,
                                                            platform::Rng& rng,
                                                            const std::string& directory,
-                                                           uint64_t max_bytes) {
-  SP_RETURN_IF_ERROR(fs.CreateDirectories(directory));
+                                                           uint64_t max_bytes,
+                                                           uint64_t memory_bytes) {
   std::array<uint8_t, 16> random{};
   rng.Fill(random);
   const std::string name = HexEncode(ByteView(random.data(), random.size()));
-  std::unique_ptr<MessageSpool> spool(new MessageSpool(fs, directory + "/" + name + ".spool", name,
-                                                       max_bytes, crypto::AeadKey::Generate()));
-  SP_ASSIGN_OR_RETURN(spool->file_, fs.CreateWritable(spool->path_));
+  std::unique_ptr<MessageSpool> spool(
+      new MessageSpool(fs, directory, name, max_bytes, memory_bytes, crypto::AeadKey::Generate()));
+  if (memory_bytes == 0) SP_RETURN_IF_ERROR(spool->Spill());
   return spool;
 }
 
-MessageSpool::MessageSpool(platform::Filesystem& fs, std::string path, std::string name,
-                           uint64_t max_bytes, crypto::AeadKey key)
+MessageSpool::MessageSpool(platform::Filesystem& fs, std::string directory, std::string name,
+                           uint64_t max_bytes, uint64_t memory_bytes, crypto::AeadKey key)
     : fs_(fs),
-      path_(std::move(path)),
+      directory_(std::move(directory)),
+      path_(directory_ + "/" + name + ".spool"),
       name_(std::move(name)),
       max_bytes_(max_bytes),
+      memory_bytes_(memory_bytes),
       key_(std::move(key)) {}
 
 MessageSpool::~MessageSpool() {
   reader_.reset();
   if (file_) (void)file_->Close();
-  (void)fs_.Remove(path_);
+  if (spilled_) (void)fs_.Remove(path_);
+  WipeMemory();
   std::fill(pending_.begin(), pending_.end(), '\0');
+}
+
+void MessageSpool::WipeMemory() {
+  decltype(memory_)().swap(memory_);  // the allocator wipes the block it frees
+}
+
+Status MessageSpool::Spill() {
+  SP_RETURN_IF_ERROR(fs_.CreateDirectories(directory_));
+  SP_ASSIGN_OR_RETURN(file_, fs_.CreateWritable(path_));
+  spilled_ = true;
+  if (!memory_.empty()) SP_RETURN_IF_ERROR(file_->Append(memory_));
+  WipeMemory();
+  return Status::Ok();
 }
 
 namespace {
@@ -75,6 +91,9 @@ constexpr uint64_t kFrameBytes = kLengthBytes + blob::kChunkBytes + crypto::kAea
 }  // namespace
 
 Status MessageSpool::WriteChunk() {
+  // Every chunk before this one is whole: this is how much of the message is sealed by now.
+  const uint64_t sealed_bytes = chunks_written_ * blob::kChunkBytes + pending_.size();
+  if (!spilled_ && sealed_bytes > memory_bytes_) SP_RETURN_IF_ERROR(Spill());
   const Bytes sealed =
       crypto::AeadSeal(key_, AsBytes(pending_), AsBytes(ChunkAd(name_, chunks_written_)));
   std::fill(pending_.begin(), pending_.end(), '\0');
@@ -84,7 +103,10 @@ Status MessageSpool::WriteChunk() {
   PutLength(static_cast<uint32_t>(sealed.size()), frame);
   frame.insert(frame.end(), sealed.begin(), sealed.end());
   ++chunks_written_;
-  return file_->Append(frame);
+  if (spilled_) return file_->Append(frame);
+  if (memory_.empty()) memory_.reserve(frame.size());  // most messages are one chunk
+  memory_.insert(memory_.end(), frame.begin(), frame.end());
+  return Status::Ok();
 }
 
 Status MessageSpool::Append(std::string_view bytes) {
@@ -110,7 +132,7 @@ Status MessageSpool::Finish() {
   if (!failed_.ok() || finished_) return failed_;
   finished_ = true;
   Status s = pending_.empty() ? Status::Ok() : WriteChunk();
-  if (s.ok()) s = file_->Close();
+  if (s.ok() && file_) s = file_->Close();
   file_.reset();
   if (!s.ok()) return failed_ = s;
   return Status::Ok();
@@ -133,6 +155,25 @@ Status MessageSpool::MoveTo(uint64_t index) {
 Status MessageSpool::LoadChunk(uint64_t index) {
   if (chunk_ && chunk_index_ == index) return Status::Ok();
   chunk_.reset();
+  const uint64_t expected =
+      std::min<uint64_t>(blob::kChunkBytes, size_ - index * blob::kChunkBytes);
+  if (!spilled_) {
+    // Frames lie back to back, every one but the last of full size.
+    const uint64_t at = index * kFrameBytes;
+    if (at + kLengthBytes > memory_.size()) return Corruption("spool: truncated");
+    const uint8_t* length = memory_.data() + at;
+    const uint32_t n = (uint32_t{length[0]} << 24) | (uint32_t{length[1]} << 16) |
+                       (uint32_t{length[2]} << 8) | uint32_t{length[3]};
+    if (n != expected + crypto::kAeadOverhead || at + kLengthBytes + n > memory_.size()) {
+      return Corruption("spool: bad frame");
+    }
+    auto opened = crypto::AeadOpen(key_, ByteView(memory_.data() + at + kLengthBytes, n),
+                                   AsBytes(ChunkAd(name_, index)));
+    if (!opened.ok()) return Corruption("spool: does not authenticate");
+    chunk_.emplace(std::move(*opened));
+    chunk_index_ = index;
+    return Status::Ok();
+  }
   SP_RETURN_IF_ERROR(MoveTo(index));
   ++next_frame_;  // whatever happens below, the reader is past this frame's start
   std::array<uint8_t, kLengthBytes> length{};
@@ -140,8 +181,6 @@ Status MessageSpool::LoadChunk(uint64_t index) {
   if (!have_length) return Corruption("spool: truncated");
   const uint32_t n = (uint32_t{length[0]} << 24) | (uint32_t{length[1]} << 16) |
                      (uint32_t{length[2]} << 8) | uint32_t{length[3]};
-  const uint64_t expected =
-      std::min<uint64_t>(blob::kChunkBytes, size_ - index * blob::kChunkBytes);
   if (n != expected + crypto::kAeadOverhead) return Corruption("spool: bad frame");
   Bytes sealed(n);
   SP_ASSIGN_OR_RETURN(const bool whole, ReadExactly(*reader_, sealed));

@@ -22,8 +22,10 @@ using ::testing::Not;
 
 class MessageSpoolTest : public ::testing::Test {
  protected:
-  std::unique_ptr<MessageSpool> Spooled(const std::string& bytes) {
-    auto spool = MessageSpool::Create(platform::DefaultFilesystem(), rng_, dir_.path(), 10u << 20);
+  // memory_bytes 0: on disk from the first byte, so that the tests can alter the file.
+  std::unique_ptr<MessageSpool> Spooled(const std::string& bytes, uint64_t memory_bytes = 0) {
+    auto spool = MessageSpool::Create(platform::DefaultFilesystem(), rng_, dir_.path(), 10u << 20,
+                                      memory_bytes);
     EXPECT_THAT(spool.status(), IsOk());
     for (size_t at = 0; at < bytes.size(); at += 7000) {
       EXPECT_THAT((*spool)->Append(std::string_view(bytes).substr(at, 7000)), IsOk());
@@ -33,6 +35,11 @@ class MessageSpoolTest : public ::testing::Test {
   }
 
   std::string File() const { return std::filesystem::directory_iterator(dir_.path())->path(); }
+  size_t Files() const {
+    if (!std::filesystem::exists(dir_.path())) return 0;
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir_.path()),
+                                             std::filesystem::directory_iterator()));
+  }
 
   static std::string Message() {
     std::string bytes;
@@ -69,6 +76,58 @@ TEST_F(MessageSpoolTest, ReadsBackAtAnyOffset) {
   ASSERT_THAT(all.status(), IsOk());
   EXPECT_EQ(*all, message);
   EXPECT_THAT(spool->Append("more"), Not(IsOk()));
+}
+
+TEST_F(MessageSpoolTest, ASmallMessageStaysInMemory) {
+  const std::string message = Message().substr(0, 10240);
+  {
+    auto spool = Spooled(message, kSpoolMemoryBytes);
+    EXPECT_FALSE(spool->on_disk());
+    EXPECT_EQ(Files(), 0u);
+    EXPECT_EQ(ReadAt(*spool, 17, 100), message.substr(17, 100));
+    auto all = spool->ReadAll();
+    ASSERT_THAT(all.status(), IsOk());
+    EXPECT_EQ(*all, message);
+  }
+  // Four whole chunks, exactly the bound, still fit.
+  const std::string four = Message().substr(0, 4 * blob::kChunkBytes);
+  auto spool = Spooled(four, kSpoolMemoryBytes);
+  EXPECT_FALSE(spool->on_disk());
+  EXPECT_EQ(ReadAt(*spool, 3 * blob::kChunkBytes - 5, 10),
+            four.substr(3 * blob::kChunkBytes - 5, 10));
+  EXPECT_EQ(ReadAt(*spool, 5, 10), four.substr(5, 10));  // backwards
+}
+
+TEST_F(MessageSpoolTest, ALargerMessageSpillsToAFileThatGoesWithTheSpool) {
+  const std::string message = Message();  // a little over three chunks
+  {
+    auto spool = Spooled(message, 2 * blob::kChunkBytes);
+    EXPECT_TRUE(spool->on_disk());
+    EXPECT_EQ(Files(), 1u);
+    // Written in memory first, then moved: the file holds every frame, in order, sealed.
+    std::ifstream in(File(), std::ios::binary);
+    const std::string stored(std::istreambuf_iterator<char>(in), {});
+    EXPECT_EQ(stored.size(), message.size() + 4 * (4 + crypto::kAeadOverhead));
+    EXPECT_EQ(stored.find("line 1\r\n"), std::string::npos);
+    for (const uint64_t offset : {uint64_t{0}, uint64_t{2 * blob::kChunkBytes + 5}, uint64_t{17},
+                                  uint64_t{message.size() - 3}}) {
+      EXPECT_EQ(ReadAt(*spool, offset, 100), message.substr(offset, 100)) << offset;
+    }
+    auto all = spool->ReadAll();
+    ASSERT_THAT(all.status(), IsOk());
+    EXPECT_EQ(*all, message);
+  }
+  EXPECT_EQ(Files(), 0u);
+}
+
+TEST_F(MessageSpoolTest, TheLimitHoldsInMemoryToo) {
+  auto spool = MessageSpool::Create(platform::DefaultFilesystem(), rng_, dir_.path(), 1000,
+                                    kSpoolMemoryBytes);
+  ASSERT_THAT(spool.status(), IsOk());
+  ASSERT_THAT((*spool)->Append(std::string(600, 'a')), IsOk());
+  EXPECT_THAT((*spool)->Append(std::string(401, 'b')), StatusIs(ErrorCode::kTooLarge));
+  EXPECT_THAT((*spool)->Finish(), Not(IsOk()));
+  EXPECT_EQ(Files(), 0u);
 }
 
 TEST_F(MessageSpoolTest, NothingIsReadBeforeFinish) {
