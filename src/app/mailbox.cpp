@@ -259,6 +259,9 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   if (!route_options.force_pickup) {
     SP_ASSIGN_OR_RETURN(route_options.sender_has_keys, routing.SenderHasKeys(author.sender_id));
   }
+  // Recipients may share an OpenPGP key (one that names several of them): read once per send.
+  pgp::PublicKeyImporter openpgp_importer(now);
+  route_options.openpgp_importer = &openpgp_importer;
   std::vector<Route> secure_routes;            // S/MIME, OpenPGP, TLS
   std::map<std::string, RouteMethod> methods;  // by address, for the evidence
   for (const std::string& text : request.to) {
