@@ -9,8 +9,8 @@ KeyDirectory::KeyDirectory(const Services& services, KeyDirectoryOptions options
       anchors_(std::make_shared<internal::ContactAnchors>(services,
                                                           std::move(options.ca_bundle_path))) {}
 
-Result<UsableKeys> KeyDirectory::UsableKeysFor(const UserId& owner,
-                                               const EmailAddress& address) const {
+Result<UsableKeys> KeyDirectory::UsableKeysFor(const UserId& owner, const EmailAddress& address,
+                                               pgp::PublicKeyImporter* importer) const {
   SP_ASSIGN_OR_RETURN(const std::vector<store::ContactKeyRecord> candidates,
                       s_.store.keys().FindContactKeys(owner, address.str()));
   UsableKeys out;
@@ -33,7 +33,9 @@ Result<UsableKeys> KeyDirectory::UsableKeysFor(const UserId& owner,
     }
     auto address = EmailAddress::Parse(key.address);
     if (!address.ok()) continue;
-    pgp::KeyImport imported = pgp::ImportPublicKey(key.material, *address, now);
+    pgp::KeyImport imported = importer != nullptr
+                                  ? importer->Import(key.material, *address)
+                                  : pgp::ImportPublicKey(key.material, *address, now);
     if (!imported.ok()) continue;
     out.openpgp = key;
     out.openpgp_key = std::move(imported).TakeKey();

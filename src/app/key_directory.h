@@ -45,8 +45,10 @@ class KeyDirectory final {
   explicit KeyDirectory(const Services& services, KeyDirectoryOptions options = {});
 
   // For `owner`'s message to `address`: the owner's own entries first, then organisation-wide
-  // ones; within each, the newest usable one. Errors only when the store fails.
-  Result<UsableKeys> UsableKeysFor(const UserId& owner, const EmailAddress& address) const;
+  // ones; within each, the newest usable one. Errors only when the store fails. With `importer`,
+  // OpenPGP keys are judged by it (each distinct key read once, at its time).
+  Result<UsableKeys> UsableKeysFor(const UserId& owner, const EmailAddress& address,
+                                   pgp::PublicKeyImporter* importer = nullptr) const;
 
  private:
   Services s_;

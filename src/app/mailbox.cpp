@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -24,6 +25,7 @@
 #include "app/registered_mail.h"
 #include "app/retention.h"
 #include "app/routing.h"
+#include "app/secure_delivery.h"
 #include "app/sent_status.h"
 #include "app/submission_rejection.h"
 #include "auth/bearer_secret.h"
@@ -40,6 +42,43 @@ namespace {
 using store::Folder;
 
 using internal::kIntegrityFailure;
+
+// Secure copies are queued this many at a time: a large send stores its message with the first
+// chunk, and delivery starts while the next chunks are made (as many as a deliverer claims by
+// default, [delivery] copies_per_session).
+constexpr size_t kCopiesPerChunk = 50;
+
+// The copies after the first chunk, each chunk queued in its own transaction as soon as it is
+// made, the preparation lease of the rest renewed, the deliverers woken. A copy that could not
+// be made fails (its sender told); the others go on.
+Status QueueCopiesInChunks(const Services& s, internal::CopyProduction& production,
+                           const std::vector<store::SecureCopyRecord>& copies, size_t from,
+                           const std::string& sender_email) {
+  for (size_t begin = from; begin < copies.size(); begin += kCopiesPerChunk) {
+    const size_t end = std::min(copies.size(), begin + kCopiesPerChunk);
+    std::vector<Result<internal::SecureCopyMaker::Made>> made = production.Take(begin, end);
+    const TimePoint now = s.clock.Now();
+    SP_RETURN_IF_ERROR(s.store.Write([&](store::WriteTxn& tx) -> Status {
+      for (size_t k = 0; k < made.size(); ++k) {
+        const store::SecureCopyRecord& copy = copies[begin + k];
+        const Status queued = made[k].ok()
+                                  ? tx.secure_delivery().QueuePreparedCopy(
+                                        copy.id, made[k]->method, made[k]->sealed_copy, now)
+                                  : FailCopyNotMade(s, tx, copy, sender_email,
+                                                    "the copy could not be made: " +
+                                                        std::string(made[k].status().message()));
+        // NotFound: this send outlived its lease and the copy was given up meanwhile (its sender
+        // was told); the others go on.
+        if (!queued.ok() && queued.code() != ErrorCode::kNotFound) return queued;
+      }
+      if (end == copies.size()) return Status::Ok();
+      return tx.secure_delivery().ExtendPreparation(copies[begin].message_id,
+                                                    now + s.config.mail_retry.lease);
+    }));
+    if (s.secure_copies_queued) s.secure_copies_queued();
+  }
+  return Status::Ok();
+}
 
 bool IsSafeAttachmentName(std::string_view name, size_t max_bytes) {
   if (name.empty() || name.size() > max_bytes || !IsValidUtf8(name)) return false;
@@ -259,6 +298,9 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   if (!route_options.force_pickup) {
     SP_ASSIGN_OR_RETURN(route_options.sender_has_keys, routing.SenderHasKeys(author.sender_id));
   }
+  // Recipients may share an OpenPGP key (one that names several of them): read once per send.
+  pgp::PublicKeyImporter openpgp_importer(now);
+  route_options.openpgp_importer = &openpgp_importer;
   std::vector<Route> secure_routes;            // S/MIME, OpenPGP, TLS
   std::map<std::string, RouteMethod> methods;  // by address, for the evidence
   for (const std::string& text : request.to) {
@@ -387,7 +429,16 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   }
 
   // The secure copies, made now: the sender's signing keys are at hand only during the send.
+  // What they share is checked and built first, then they are made on as many threads as there
+  // are cores; the first chunk is stored with the message (a problem with it refuses the send,
+  // nothing stored), the others as preparing and queued chunk by chunk after the message
+  // (QueueCopiesInChunks), so delivery starts on the first while the next are made. A crash
+  // before all are queued leaves the rest preparing: once their lease runs out the deliverers
+  // fail them and tell the sender (app/secure_delivery.h).
+  std::unique_ptr<internal::SecureCopyMaker> copy_maker;
   std::vector<store::SecureCopyRecord> secure_copies;
+  std::unique_ptr<internal::CopyProduction> copy_production;  // uses copy_maker
+  size_t first_chunk = 0;
   if (!secure_routes.empty()) {
     internal::CopyContent content{
         id,           author.sender_id, author.email, author.name, all_to, request.subject,
@@ -401,8 +452,25 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
       content.attachments.push_back(
           {a.name, a.content_type, a.size, attachment_records[i].blob_id, &a.key});
     }
-    SP_ASSIGN_OR_RETURN(secure_copies,
-                        internal::PrepareSecureCopies(s_, content, secure_routes, author.umk));
+    SP_ASSIGN_OR_RETURN(copy_maker,
+                        internal::SecureCopyMaker::Create(s_, content, secure_routes, author.umk));
+    secure_copies = copy_maker->Plan(s_.clock.Now() + s_.config.mail_retry.lease);
+    std::vector<SecureCopyId> copy_ids;
+    for (const store::SecureCopyRecord& c : secure_copies) copy_ids.push_back(c.id);
+    copy_production = std::make_unique<internal::CopyProduction>(
+        *copy_maker, std::move(copy_ids), std::max(1u, std::thread::hardware_concurrency()),
+        2 * kCopiesPerChunk);
+    first_chunk = std::min(secure_copies.size(), kCopiesPerChunk);
+    std::vector<Result<internal::SecureCopyMaker::Made>> made =
+        copy_production->Take(0, first_chunk);
+    for (size_t i = 0; i < first_chunk; ++i) {
+      SP_RETURN_IF_ERROR(made[i].status());
+      store::SecureCopyRecord& c = secure_copies[i];
+      c.method = std::move(made[i]->method);
+      c.sealed_copy = std::move(made[i]->sealed_copy);
+      c.state = store::SecureCopyState::kQueued;
+      c.lease_until.reset();
+    }
   }
 
   const std::string body_json = EncodeBody({request.text, request.html});
@@ -514,6 +582,16 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   }));
   if (!notifications.empty()) NotifyMailQueued(s_);
   if (!secure_copies.empty() && s_.secure_copies_queued) s_.secure_copies_queued();
+  if (first_chunk < secure_copies.size()) {
+    // The message is stored and sent: a failure here leaves copies preparing, failed once their
+    // lease runs out (the sender told), so the send itself still succeeded.
+    if (Status queued =
+            QueueCopiesInChunks(s_, *copy_production, secure_copies, first_chunk, author.email);
+        !queued.ok()) {
+      spdlog::error("send {}: secure copies not all queued: {}", id.str(), queued.ToString());
+    }
+  }
+  copy_production.reset();
   if (outcome) outcome->generated_mucs = std::move(generated);
   static telemetry::Family<telemetry::Counter>& sends = telemetry::DefaultRegistry().AddCounter(
       "sealpost_messages_sent_total", "Messages sent, by members and by guests replying.",

@@ -82,7 +82,8 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
 
   if (!facts.member && !facts.force_pickup) {
     if (directory_ != nullptr && facts.sender_has_keys) {
-      SP_ASSIGN_OR_RETURN(UsableKeys keys, directory_->UsableKeysFor(sender, address));
+      SP_ASSIGN_OR_RETURN(UsableKeys keys,
+                          directory_->UsableKeysFor(sender, address, options.openpgp_importer));
       facts.usable_smime = keys.smime.has_value();
       facts.usable_openpgp = keys.openpgp.has_value();
       if (keys.smime) {

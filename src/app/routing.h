@@ -95,6 +95,9 @@ struct Route {
 struct RouteOptions {
   bool force_pickup = false;
   bool sender_has_keys = true;
+  // Reads each OpenPGP key once for all the routes it serves (a send's recipients); unset: each
+  // route reads its key itself. Not owned.
+  pgp::PublicKeyImporter* openpgp_importer = nullptr;
 };
 
 // Compose's hint for one typed address (GET /api/v1/contacts/methods).

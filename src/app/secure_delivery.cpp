@@ -26,7 +26,37 @@ std::chrono::seconds Backoff(const MailRetryPolicy& policy, int attempts) {
 
 void Wipe(std::string& s) { std::fill(s.begin(), s.end(), '\0'); }
 
+// Failed in `tx`: the copy erased, evidence delivery.failed, the sender told by a system mail
+// that offers sending it again by secure pickup.
+Status RecordFailed(const Services& s, store::WriteTxn& tx, const store::SecureCopyRecord& copy,
+                    int attempts, const std::string& host, const std::string& reason,
+                    bool permanent, const std::string& sender_email, TimePoint now) {
+  const std::string method(internal::RouteSlugOfCopyMethod(copy.method));
+  SP_RETURN_IF_ERROR(tx.secure_delivery().FinishCopy(copy.id, store::SecureCopyState::kFailed,
+                                                     attempts, host, "", reason, now));
+  SP_RETURN_IF_ERROR(RecordEvent(s, tx, "delivery.failed", "system", copy.message_id.str(),
+                                 json{{"recipient", copy.recipient},
+                                      {"method", method},
+                                      {"copy", copy.id.str()},
+                                      {"attempts", attempts},
+                                      {"permanent", permanent},
+                                      {"error", reason}}
+                                     .dump()));
+  auto report_to = EmailAddress::Parse(sender_email);
+  if (!report_to.ok()) return Status::Ok();
+  return QueueMail(s, tx.outbox(),
+                   SecureCopyFailedMail(s.config, *report_to, copy.recipient,
+                                        SecureMethodLabel(method), attempts, reason));
+}
+
 }  // namespace
+
+Status FailCopyNotMade(const Services& s, store::WriteTxn& tx, const store::SecureCopyRecord& copy,
+                       const std::string& sender_email, const std::string& reason) {
+  spdlog::error("secure delivery: copy {} ({}) was not made: {}", copy.id.str(),
+                internal::RouteSlugOfCopyMethod(copy.method), reason);
+  return RecordFailed(s, tx, copy, copy.attempts, "", reason, true, sender_email, s.clock.Now());
+}
 
 std::string_view SecureMethodLabel(std::string_view route_slug) {
   if (route_slug == "smime") return "S/MIME";
@@ -37,6 +67,7 @@ std::string_view SecureMethodLabel(std::string_view route_slug) {
 std::string_view SecureCopyStateName(store::SecureCopyState state) {
   switch (state) {
     case store::SecureCopyState::kQueued:
+    case store::SecureCopyState::kPreparing:  // being made by the send: as good as queued
       return "queued";
     case store::SecureCopyState::kDelivered:
       return "delivered";
@@ -64,11 +95,12 @@ struct SecureCopyDeliverer::Pending {
 Result<DeliveryRound> SecureCopyDeliverer::DeliverDue(int batch) {
   const TimePoint now = s_.clock.Now();
   Result<std::vector<store::SecureCopyRecord>> claimed = std::vector<store::SecureCopyRecord>{};
-  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) {
+  DeliveryRound round;
+  SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    SP_RETURN_IF_ERROR(FailAbandoned(tx, now, batch, round));
     claimed = tx.secure_delivery().ClaimDueCopies(now, now + s_.config.mail_retry.lease, batch);
     return claimed.status();
   }));
-  DeliveryRound round;
   if (claimed->empty()) return round;
   // Open every claimed copy, send them — the S/MIME and OpenPGP copies over one relay session,
   // the TLS copies over one session per partner domain — then record the outcomes: every
@@ -144,6 +176,24 @@ Result<DeliveryRound> SecureCopyDeliverer::DeliverDue(int batch) {
     round.delivered += static_cast<int>(delivered.size());
   }
   return round;
+}
+
+// Copies whose send request died before making them (their preparation's lease ran out): never
+// made, so nothing to send and nothing to retry (the sender's keys were only at hand during the
+// send). Each fails, and its sender is told.
+Status SecureCopyDeliverer::FailAbandoned(store::WriteTxn& tx, TimePoint now, int limit,
+                                          DeliveryRound& round) {
+  SP_ASSIGN_OR_RETURN(const std::vector<store::SecureCopyRecord> abandoned,
+                      tx.secure_delivery().ListAbandonedCopies(now, limit));
+  for (const store::SecureCopyRecord& copy : abandoned) {
+    auto sender = s_.store.accounts().GetUser(copy.sender_id);
+    if (!sender.ok() && sender.status().code() != ErrorCode::kNotFound) return sender.status();
+    SP_RETURN_IF_ERROR(FailCopyNotMade(s_, tx, copy, sender.ok() ? sender->email : "",
+                                       "the copy was never made: the server stopped while the "
+                                       "message was being sent"));
+    ++round.failed;
+  }
+  return Status::Ok();
 }
 
 // S/MIME and OpenPGP copies: end-to-end encrypted, so the relay (or the .eml outbox) carries
@@ -299,22 +349,8 @@ Status SecureCopyDeliverer::Record(const store::SecureCopyRecord& copy, const At
   spdlog::error("secure delivery: gave up on copy {} ({}) after {} attempt(s): {}", copy.id.str(),
                 method, attempts, attempt.reason);
   return s_.store.Write([&](store::WriteTxn& tx) {
-    SP_RETURN_IF_ERROR(tx.secure_delivery().FinishCopy(
-        copy.id, store::SecureCopyState::kFailed, attempts, attempt.host, "", attempt.reason, now));
-    SP_RETURN_IF_ERROR(
-        RecordEvent(s_, tx, "delivery.failed", "system", copy.message_id.str(),
-                    json{{"recipient", copy.recipient},
-                         {"method", method},
-                         {"copy", copy.id.str()},
-                         {"attempts", attempts},
-                         {"permanent", attempt.outcome == Attempt::Outcome::kPermanent},
-                         {"error", attempt.reason}}
-                        .dump()));
-    auto report_to = EmailAddress::Parse(sender_email);
-    if (!report_to.ok()) return Status::Ok();
-    return QueueMail(s_, tx.outbox(),
-                     SecureCopyFailedMail(s_.config, *report_to, copy.recipient,
-                                          SecureMethodLabel(method), attempts, attempt.reason));
+    return RecordFailed(s_, tx, copy, attempts, attempt.host, attempt.reason,
+                        attempt.outcome == Attempt::Outcome::kPermanent, sender_email, now);
   });
 }
 
@@ -326,14 +362,16 @@ Result<std::vector<SecureCopyStatus>> SecureCopiesOf(const Services& s, const Me
     SecureCopyStatus st;
     st.recipient = c.recipient;
     st.method = std::string(internal::RouteSlugOfCopyMethod(c.method));
-    st.format = c.method;
+    // Unknown until the copy is made (kPreparing records the route's slug there).
+    if (c.state != store::SecureCopyState::kPreparing) st.format = c.method;
     st.state = std::string(SecureCopyStateName(c.state));
     st.host = c.host;
     st.reply = c.reply;
     st.reason = c.last_error;
     st.attempts = c.attempts;
     if (c.state == store::SecureCopyState::kQueued ||
-        c.state == store::SecureCopyState::kDeferred) {
+        c.state == store::SecureCopyState::kDeferred ||
+        c.state == store::SecureCopyState::kPreparing) {
       st.next_attempt_at = c.next_attempt_at;
     }
     st.finished_at = c.finished_at;

@@ -20,6 +20,8 @@
 //   send; permanent or out of time — failed with the reason, the copy erased, evidence
 //   `delivery.failed`, and the sender told by a system mail that offers sending it again by
 //   secure pickup.
+// A copy still being made by its send (kPreparing) is not claimed; one whose send request died
+// (its preparation's lease ran out) is failed the same way, as it can never be made.
 //
 // Thread-safe; several deliverers may run at once.
 //
@@ -58,6 +60,7 @@ class SecureCopyDeliverer {
   void SendThroughRelay(std::vector<Pending>& pending);
   void SendDirect(std::vector<Pending>& pending);
   Status RecordDelivered(store::WriteTxn& tx, const Pending& p, TimePoint now);
+  Status FailAbandoned(store::WriteTxn& tx, TimePoint now, int limit, DeliveryRound& round);
   // A copy not delivered: deferred with backoff, or failed (the sender told).
   Status Record(const store::SecureCopyRecord& copy, const Attempt& attempt,
                 const std::string& sender_email, DeliveryRound& round);
@@ -65,6 +68,12 @@ class SecureCopyDeliverer {
   const Services& s_;
   const delivery::TlsDirectSender* tls_;
 };
+
+// A copy the send could not make (kPreparing: its making failed, or its send request died):
+// failed with `reason` in `tx`, evidence delivery.failed, and the sender (`sender_email`, none
+// when empty) told by system mail. NotFound when it is no longer preparing, queued or deferred.
+Status FailCopyNotMade(const Services& s, store::WriteTxn& tx, const store::SecureCopyRecord& copy,
+                       const std::string& sender_email, const std::string& reason);
 
 // What the sender sees of one recipient's secure copy (GET /api/v1/messages/{id}).
 struct SecureCopyStatus {

@@ -12,9 +12,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <span>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "app/app_test_fixture.h"
@@ -498,6 +500,146 @@ TEST_F(SecureDeliveryTest, ACopysRefusalStaysWithItWhileItsSessionGoesOn) {
   for (const store::SecureCopyRecord& c : Copies(again)) {
     EXPECT_EQ(c.state, store::SecureCopyState::kDelivered) << c.recipient;
   }
+}
+
+// A send to more recipients than one chunk (50 copies): the message is stored with the first
+// chunk queued and the rest preparing, delivery can start on those while the next are made, and
+// when the send returns every copy is queued exactly once. Carol (S/MIME) and gina (OpenPGP)
+// come last, so their copies are made on the worker threads of a later chunk.
+TEST_F(SecureDeliveryTest, ALargeSendQueuesItsCopiesChunkByChunkWhileTheFirstAreDelivered) {
+  constexpr size_t kTls = 118;
+  std::vector<std::string> to;
+  for (size_t i = 0; i < kTls; ++i) to.push_back(fmt::format("r{:03}@tls.example", i));
+  to.push_back(kCarol);
+  to.push_back(kGina);
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+  std::vector<std::map<store::SecureCopyState, size_t>> seen;  // at each wake-up
+  std::optional<MessageId> sending;
+  int delivered_during_send = 0;
+  with_.secure_copies_queued = [&] {
+    auto ids = store_->secure_delivery().ListPendingCopies(1000);
+    ASSERT_THAT(ids.status(), IsOk());
+    ASSERT_FALSE(ids->empty());
+    sending = ids->front().message_id;
+    std::map<store::SecureCopyState, size_t> states;
+    for (const auto& c : Copies(*sending)) ++states[c.state];
+    seen.push_back(states);
+    if (seen.size() == 1) {  // the deliverers start on the first chunk at once
+      auto round = SecureCopyDeliverer(with_, &tls).DeliverDue(50);
+      ASSERT_THAT(round.status(), IsOk());
+      delivered_during_send = round->delivered;
+    }
+  };
+  const MessageId id = Send(to);
+  ASSERT_EQ(sending, id);
+  ASSERT_EQ(seen.size(), 3u);  // 50 + 50 + 20
+  EXPECT_EQ(seen[0][store::SecureCopyState::kQueued], 50u);
+  EXPECT_EQ(seen[0][store::SecureCopyState::kPreparing], 70u);
+  EXPECT_EQ(delivered_during_send, 50);
+  EXPECT_EQ(seen[1][store::SecureCopyState::kDelivered], 50u);
+  EXPECT_EQ(seen[1][store::SecureCopyState::kQueued], 50u);
+  EXPECT_EQ(seen[1][store::SecureCopyState::kPreparing], 20u);
+  EXPECT_EQ(seen[2][store::SecureCopyState::kPreparing], 0u);
+
+  // Every recipient has exactly one copy, made as its route says; while preparing a copy shows
+  // as queued.
+  std::map<std::string, std::string> methods;
+  for (const store::SecureCopyRecord& c : Copies(id)) {
+    EXPECT_TRUE(methods.emplace(c.recipient, c.method).second) << c.recipient;
+  }
+  ASSERT_EQ(methods.size(), to.size());
+  EXPECT_EQ(methods[kCarol].rfind("smime-", 0), 0u) << methods[kCarol];
+  EXPECT_EQ(methods[kGina], "pgp-mime");
+  EXPECT_EQ(methods["r117@tls.example"], "tls");
+  EXPECT_EQ(SecureCopyStateName(store::SecureCopyState::kPreparing), "queued");
+
+  // The rest goes out, each copy once.
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_THAT(SecureCopyDeliverer(with_, &tls).DeliverDue(50).status(), IsOk());
+  }
+  EXPECT_EQ(tls.messages.size(), kTls);
+  EXPECT_EQ(OutboxFiles().size(), 2u);  // carol's and gina's, through the relay
+  for (const store::SecureCopyRecord& c : Copies(id)) {
+    EXPECT_EQ(c.state, store::SecureCopyState::kDelivered) << c.recipient;
+  }
+}
+
+// The process dies between chunks (here the wake-up after the first commit throws, so nothing
+// after it runs: what is stored is what a crash leaves). The queued chunk is delivered; the
+// copies never made stay preparing — not claimed, not lost — until their lease runs out, then
+// the deliverers (of a new process: a new deliverer over the same store) fail each once,
+// record delivery.failed and tell the sender. Nothing is sent twice.
+TEST_F(SecureDeliveryTest, CopiesOfASendThatDiedMidwayFailOnceTheirLeaseRunsOut) {
+  struct Crash {};
+  std::vector<std::string> to;
+  for (size_t i = 0; i < 60; ++i) to.push_back(fmt::format("r{:03}@tls.example", i));
+  to.push_back(kGina);
+  with_.secure_copies_queued = [] { throw Crash{}; };
+  Mailbox mailbox(with_);
+  SendRequest r;
+  r.to = to;
+  r.subject = "Quarterly figures";
+  r.text = "The figures.";
+  EXPECT_THROW((void)mailbox.Send(*alice_, r), Crash);
+  with_.secure_copies_queued = nullptr;
+  auto pending = store_->secure_delivery().ListPendingCopies(1000);
+  ASSERT_THAT(pending.status(), IsOk());
+  ASSERT_EQ(pending->size(), 50u);  // the first chunk, stored with the message
+  const MessageId id = pending->front().message_id;
+  ASSERT_EQ(Copies(id).size(), to.size());
+
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+  auto round = SecureCopyDeliverer(with_, &tls).DeliverDue(100);
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 50);
+  EXPECT_EQ(round->failed, 0);  // the rest may still be on its way: leased
+  std::map<store::SecureCopyState, size_t> states;
+  for (const auto& c : Copies(id)) ++states[c.state];
+  EXPECT_EQ(states[store::SecureCopyState::kPreparing], 11u);
+  auto status = SentMessages(with_).StatusOf(*alice_, [&] {
+    auto view = mailbox.Read(*alice_, id.str());
+    EXPECT_THAT(view.status(), IsOk());
+    return view->header;
+  }());
+  ASSERT_THAT(status.status(), IsOk());
+  size_t shown_queued = 0;
+  for (const auto& rcpt : status->recipients) shown_queued += rcpt.status == "queued";
+  EXPECT_EQ(shown_queued, 11u);
+
+  clock_.Advance(with_.config.mail_retry.lease + std::chrono::seconds(1));
+  round = SecureCopyDeliverer(with_, &tls).DeliverDue(100);
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->failed, 11);
+  EXPECT_EQ(round->delivered, 0);
+  EXPECT_EQ(tls.messages.size(), 50u);  // nothing twice, nothing never made
+  for (const auto& c : Copies(id)) {
+    if (c.state == store::SecureCopyState::kFailed) {
+      EXPECT_THAT(c.last_error, HasSubstr("never made"));
+      EXPECT_TRUE(c.recipient == kGina || c.recipient >= "r050@") << c.recipient;
+    } else {
+      EXPECT_EQ(c.state, store::SecureCopyState::kDelivered) << c.recipient;
+    }
+  }
+  const auto events = AuditEvents();
+  const store::AuditEvent* failed = Find(events, "delivery.failed", kGina);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_THAT(failed->details, HasSubstr("never made"));
+  // Once: a second round finds nothing.
+  round = SecureCopyDeliverer(with_, &tls).DeliverDue(100);
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->failed + round->delivered, 0);
+  DeliverQueuedMail();
+  size_t told = 0;
+  for (const delivery::OutgoingMail& m : mailer_.sent) {
+    if (m.to.str() == "alice@example.org" && m.text.find(kGina) != std::string::npos) {
+      ++told;
+      EXPECT_THAT(m.text, HasSubstr("secure pickup"));
+      EXPECT_THAT(m.text, ::testing::Not(HasSubstr("attempt")));
+    }
+  }
+  EXPECT_EQ(told, 1u);
 }
 
 }  // namespace

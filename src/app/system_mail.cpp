@@ -55,11 +55,14 @@ delivery::OutgoingMail SecureCopyFailedMail(const AppConfig& config, const Email
                                             std::string_view recipient, std::string_view method,
                                             int attempts, std::string_view reason) {
   return {to, fmt::format("{}: secure delivery failed", config.product_name),
-          fmt::format("Your message could not be delivered to {} by {} after {} attempt(s).\n"
+          // No attempt: the copy was never made (the send stopped before it).
+          fmt::format("Your message could not be delivered to {} by {}{}.\n"
                       "Reason: {}\n\nNothing was sent in clear. To reach {} anyway, log in to {}, "
                       "open the message in Sent and send it again with \"secure pickup\": the "
                       "recipient then gets a link and needs an unlock code from you.\n",
-                      recipient, method, attempts, reason, recipient, config.public_url)};
+                      recipient, method,
+                      attempts > 0 ? fmt::format(" after {} attempt(s)", attempts) : "", reason,
+                      recipient, config.public_url)};
 }
 
 delivery::OutgoingMail MucLockedMail(const AppConfig& config, const EmailAddress& to,

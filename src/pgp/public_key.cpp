@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "crypto/hash.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/security_policy.h"
 #include "pgp/internal/packet_scan.h"
@@ -18,6 +22,8 @@ namespace {
 
 using internal::FromRnp;
 namespace policy = crypto::policy;
+
+std::atomic<uint64_t> g_imports{0};  // keys read and checked (PublicKeyImports)
 
 constexpr std::string_view kArmorBegin = "-----BEGIN PGP ";
 
@@ -221,60 +227,81 @@ KeyImport Refuse(KeyProblem problem, std::string detail) {
   return KeyImport::Refused(problem, std::move(detail));
 }
 
-KeyImport ImportChecked(ByteView binary, const EmailAddress& expected, TimePoint now) {
+// What the rules say about a whole key, before one address's user ID is looked for: RNP's copy
+// of it (its signatures checked once, when first asked), and either the refusal or what an
+// accepted key is, less the user ID. One key read for many addresses is checked once.
+struct CheckedKey {
+  internal::Ffi ffi;
+  internal::Key primary;
+  std::string primary_fingerprint;
+  std::optional<KeyImport> refused;        // a rule before the user ID broken
+  std::optional<KeyImport> no_encryption;  // the encryption-key rule broken
+  ContactKey contact;                      // otherwise: all but user_id
+};
+
+std::unique_ptr<CheckedKey> CheckKey(ByteView binary, TimePoint now) {
+  g_imports.fetch_add(1, std::memory_order_relaxed);
+  auto out = std::make_unique<CheckedKey>();
+  const auto refuse = [&](KeyProblem problem, std::string detail) {
+    out->refused.emplace(Refuse(problem, std::move(detail)));
+    return std::move(out);
+  };
   const auto& limits = policy::kImport;
   auto counts = internal::CountPackets(binary);
-  if (!counts.ok()) return Refuse(KeyProblem::kNotOpenPgp, counts.status().message());
-  if (counts->secret_keys > 0) return Refuse(KeyProblem::kSecretKey, "secret key packets");
+  if (!counts.ok()) return refuse(KeyProblem::kNotOpenPgp, counts.status().message());
+  if (counts->secret_keys > 0) return refuse(KeyProblem::kSecretKey, "secret key packets");
   if (counts->primary_keys != 1) {
-    return Refuse(KeyProblem::kNotOpenPgp,
+    return refuse(KeyProblem::kNotOpenPgp,
                   fmt::format("{} primary keys (exactly one expected)", counts->primary_keys));
   }
   if (counts->user_ids + counts->user_attributes > limits.max_openpgp_user_ids) {
-    return Refuse(
+    return refuse(
         KeyProblem::kTooManyUserIds,
         fmt::format("{} user IDs (at most {})", counts->user_ids + counts->user_attributes,
                     limits.max_openpgp_user_ids));
   }
   if (counts->subkeys > limits.max_openpgp_subkeys) {
-    return Refuse(
+    return refuse(
         KeyProblem::kTooManySubkeys,
         fmt::format("{} subkeys (at most {})", counts->subkeys, limits.max_openpgp_subkeys));
   }
 
   auto ffi = internal::NewFfi(now);
-  if (!ffi.ok()) return Refuse(KeyProblem::kNotOpenPgp, ffi.status().message());
-  const Status imported = internal::ImportKeys(ffi->get(), binary, RNP_LOAD_SAVE_PUBLIC_KEYS);
-  if (!imported.ok()) return Refuse(KeyProblem::kNotOpenPgp, imported.message());
-  auto primaries = internal::PrimaryKeys(ffi->get());
-  if (!primaries.ok()) return Refuse(KeyProblem::kNotOpenPgp, primaries.status().message());
+  if (!ffi.ok()) return refuse(KeyProblem::kNotOpenPgp, ffi.status().message());
+  out->ffi = std::move(*ffi);
+  const Status imported = internal::ImportKeys(out->ffi.get(), binary, RNP_LOAD_SAVE_PUBLIC_KEYS);
+  if (!imported.ok()) return refuse(KeyProblem::kNotOpenPgp, imported.message());
+  auto primaries = internal::PrimaryKeys(out->ffi.get());
+  if (!primaries.ok()) return refuse(KeyProblem::kNotOpenPgp, primaries.status().message());
   if (primaries->size() != 1) {
-    return Refuse(KeyProblem::kNotOpenPgp,
+    return refuse(KeyProblem::kNotOpenPgp,
                   fmt::format("{} primary keys after import", primaries->size()));
   }
-  rnp_key_handle_t primary = primaries->front().get();
+  out->primary = std::move(primaries->front());
+  rnp_key_handle_t primary = out->primary.get();
 
   // Everything below reads RNP's view of the key; an FFI failure there means a key RNP could
   // not describe, which is reported as not OpenPGP (with RNP's words in the log).
-  std::string primary_fingerprint;
-  auto checked = [&]() -> Result<KeyImport> {
+  auto checked = [&]() -> Status {
     const int64_t now_s = internal::ToRnpTime(now);
     SP_ASSIGN_OR_RETURN(const KeyFacts key, FactsOf(primary));
-    primary_fingerprint = key.fingerprint;
+    out->primary_fingerprint = key.fingerprint;
     SP_ASSIGN_OR_RETURN(const std::vector<internal::Key> subkeys, internal::Subkeys(primary));
     if (!AlgorithmAllowed(key.alg, key.curve, key.bits)) {
-      return Refuse(KeyProblem::kWeakAlgorithm, "primary key is " + key.Describe());
+      out->refused.emplace(Refuse(KeyProblem::kWeakAlgorithm, "primary key is " + key.Describe()));
+      return Status::Ok();
     }
     SP_ASSIGN_OR_RETURN(const bool weak_sig, HasWeakSelfSignature(primary, subkeys));
-    if (weak_sig) return Refuse(KeyProblem::kWeakAlgorithm, "SHA-1 or MD5 self-signature");
-    if (key.revoked) return Refuse(KeyProblem::kRevoked, "primary key revoked");
-    if (key.ExpiredAt(now_s)) return Refuse(KeyProblem::kExpired, "primary key expired");
-    if (!key.valid) return Refuse(KeyProblem::kBadSignature, "primary key not valid");
-
-    SP_ASSIGN_OR_RETURN(UidMatch uid, MatchUserId(primary, expected));
-    if (uid.problem != KeyProblem::kNone) {
-      return Refuse(uid.problem, "no valid user ID for " + expected.str());
+    if (weak_sig) {
+      out->refused.emplace(Refuse(KeyProblem::kWeakAlgorithm, "SHA-1 or MD5 self-signature"));
+    } else if (key.revoked) {
+      out->refused.emplace(Refuse(KeyProblem::kRevoked, "primary key revoked"));
+    } else if (key.ExpiredAt(now_s)) {
+      out->refused.emplace(Refuse(KeyProblem::kExpired, "primary key expired"));
+    } else if (!key.valid) {
+      out->refused.emplace(Refuse(KeyProblem::kBadSignature, "primary key not valid"));
     }
+    if (out->refused) return Status::Ok();
 
     // The encryption key: the newest usable one. Otherwise the most telling reason.
     std::optional<KeyFacts> chosen;
@@ -302,23 +329,67 @@ KeyImport ImportChecked(ByteView binary, const EmailAddress& expected, TimePoint
     };
     SP_RETURN_IF_ERROR(consider(primary));
     for (const internal::Key& sub : subkeys) SP_RETURN_IF_ERROR(consider(sub.get()));
-    if (!chosen) return Refuse(why, "no usable encryption key");
+    if (!chosen) {
+      out->no_encryption.emplace(Refuse(why, "no usable encryption key"));
+      return Status::Ok();
+    }
 
     SP_ASSIGN_OR_RETURN(Bytes exported, internal::ExportPublic(primary, false));
-    ContactKey contact;
+    ContactKey& contact = out->contact;
     contact.fingerprint = key.fingerprint;
     contact.algorithm = key.Describe();
     contact.created = internal::FromRnpTime(key.created);
     contact.expires = key.Expires();
-    contact.user_id = std::move(uid.user_id);
     contact.encryption_fingerprint = chosen->fingerprint;
     contact.encryption_algorithm = chosen->Describe();
     contact.encryption_expires = chosen->Expires();
     contact.public_key = std::move(exported);
-    return KeyImport::Accepted(std::move(contact));
+    return Status::Ok();
   }();
-  if (!checked.ok()) return Refuse(KeyProblem::kNotOpenPgp, checked.status().message());
-  return std::move(checked).value().WithRevokedFingerprint(primary_fingerprint);
+  if (!checked.ok()) return refuse(KeyProblem::kNotOpenPgp, checked.message());
+  return out;
+}
+
+// The answer for `expected`, in the order of the rules: the key-wide ones before the user ID,
+// the user ID, then the encryption key.
+KeyImport ForAddress(const CheckedKey& key, const EmailAddress& expected) {
+  const auto answer = [&](KeyImport import) {
+    return std::move(import).WithRevokedFingerprint(key.primary_fingerprint);
+  };
+  if (key.refused) return answer(*key.refused);
+  auto uid = MatchUserId(key.primary.get(), expected);
+  if (!uid.ok()) return answer(Refuse(KeyProblem::kNotOpenPgp, uid.status().message()));
+  if (uid->problem != KeyProblem::kNone) {
+    return answer(Refuse(uid->problem, "no valid user ID for " + expected.str()));
+  }
+  if (key.no_encryption) return answer(*key.no_encryption);
+  ContactKey contact = key.contact;
+  contact.user_id = std::move(uid->user_id);
+  return KeyImport::Accepted(std::move(contact));
+}
+
+// The size check and the binary form, as every import starts; then CheckKey. Null when refused
+// before RNP read anything (`refused` says why).
+std::unique_ptr<CheckedKey> ReadAndCheck(ByteView bytes, TimePoint now,
+                                         std::optional<KeyImport>& refused) {
+  crypto::EnsureInitialized();
+  if (bytes.size() > policy::kImport.max_openpgp_key_bytes) {
+    refused.emplace(Refuse(
+        KeyProblem::kTooLarge,
+        fmt::format("{} bytes (at most {})", bytes.size(), policy::kImport.max_openpgp_key_bytes)));
+    return nullptr;
+  }
+  BinaryKey binary;
+  const Status read = binary.From(bytes);
+  if (!read.ok()) {
+    refused.emplace(Refuse(KeyProblem::kNotOpenPgp, read.message()));
+    return nullptr;
+  }
+  if (binary.view().empty()) {
+    refused.emplace(Refuse(KeyProblem::kNotOpenPgp, "empty key"));
+    return nullptr;
+  }
+  return CheckKey(binary.view(), now);
 }
 
 }  // namespace
@@ -368,24 +439,35 @@ Status KeyImport::status() const {
   return std::move(s).ShownToClient();
 }
 
-namespace {
-std::atomic<uint64_t> g_imports{0};
-}  // namespace
-
 uint64_t PublicKeyImports() { return g_imports.load(std::memory_order_relaxed); }
 
 KeyImport ImportPublicKey(ByteView bytes, const EmailAddress& expected, TimePoint now) {
-  g_imports.fetch_add(1, std::memory_order_relaxed);
-  crypto::EnsureInitialized();
-  if (bytes.size() > policy::kImport.max_openpgp_key_bytes) {
-    return Refuse(KeyProblem::kTooLarge, fmt::format("{} bytes (at most {})", bytes.size(),
-                                                     policy::kImport.max_openpgp_key_bytes));
+  std::optional<KeyImport> refused;
+  const std::unique_ptr<CheckedKey> checked = ReadAndCheck(bytes, now, refused);
+  if (refused) return *std::move(refused);
+  return ForAddress(*checked, expected);
+}
+
+struct PublicKeyImporter::Checked {
+  std::unique_ptr<CheckedKey> key;
+  std::optional<KeyImport> refused;  // before RNP read it (size, armour)
+};
+
+PublicKeyImporter::PublicKeyImporter(TimePoint now) : now_(now) {}
+PublicKeyImporter::~PublicKeyImporter() = default;
+
+KeyImport PublicKeyImporter::Import(ByteView bytes, const EmailAddress& expected) {
+  const crypto::Digest256 digest = crypto::Sha256(bytes);
+  std::string id(reinterpret_cast<const char*>(digest.data()), digest.size());
+  auto found = keys_.find(id);
+  if (found == keys_.end()) {
+    auto checked = std::make_unique<Checked>();
+    checked->key = ReadAndCheck(bytes, now_, checked->refused);
+    found = keys_.emplace(std::move(id), std::move(checked)).first;
   }
-  BinaryKey binary;
-  const Status read = binary.From(bytes);
-  if (!read.ok()) return Refuse(KeyProblem::kNotOpenPgp, read.message());
-  if (binary.view().empty()) return Refuse(KeyProblem::kNotOpenPgp, "empty key");
-  return ImportChecked(binary.view(), expected, now);
+  const Checked& c = *found->second;
+  if (c.refused) return *c.refused;
+  return ForAddress(*c.key, expected);
 }
 
 }  // namespace sealpost::pgp

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,9 +102,29 @@ class KeyImport final {
 // tests/fuzz/openpgp_key_fuzz.cpp).
 KeyImport ImportPublicKey(ByteView bytes, const EmailAddress& expected, TimePoint now);
 
-// How many times ImportPublicKey ran in this process (each run checks every user ID's
-// self-signature, the costly part of a send to OpenPGP recipients): lets the tests see that a
-// send parses each recipient's key once.
+// ImportPublicKey for many addresses whose keys may repeat (the recipients of one send; a key
+// that names several of them): each distinct key (by its bytes) is read and its signatures
+// checked once, then only the user ID of each address is looked for. The answers are
+// ImportPublicKey's at `now`. Not thread-safe; holds the keys read until it goes.
+class PublicKeyImporter final {
+ public:
+  explicit PublicKeyImporter(TimePoint now);
+  ~PublicKeyImporter();
+  PublicKeyImporter(const PublicKeyImporter&) = delete;
+  PublicKeyImporter& operator=(const PublicKeyImporter&) = delete;
+
+  KeyImport Import(ByteView bytes, const EmailAddress& expected);
+  TimePoint now() const { return now_; }
+
+ private:
+  struct Checked;
+  TimePoint now_;
+  std::map<std::string, std::unique_ptr<Checked>> keys_;  // by SHA-256 of the bytes
+};
+
+// How many keys ImportPublicKey and PublicKeyImporter read in this process (each read checks
+// every user ID's self-signature, the costly part of a send to OpenPGP recipients): lets the
+// tests see that a send parses each recipient's key once.
 uint64_t PublicKeyImports();
 
 }  // namespace sealpost::pgp

@@ -279,6 +279,48 @@ TEST_F(GpgBadKeyTest, RevokedUserId) {
   EXPECT_EQ(ProblemOf(exported, "robert@example.net"), KeyProblem::kNone);
 }
 
+// A key that names several addresses (a send to several of them): the importer reads and checks
+// it once and answers each address as ImportPublicKey would, the revoked user ID included.
+TEST_F(GpgBadKeyTest, ImporterReadsASharedKeyOnceAndAnswersEachAddress) {
+  const std::string fpr = gpg_.MakeKey("bob@example.net", "ed25519", "cert,sign", "cv25519");
+  ASSERT_EQ(gpg_.Gpg({"--quick-add-uid", fpr, "Robert <robert@example.net>"}).exit_code, 0);
+  ASSERT_EQ(gpg_.Gpg({"--quick-add-uid", fpr, "old@example.net"}).exit_code, 0);
+  ASSERT_EQ(gpg_.Gpg({"--quick-revoke-uid", fpr, "old@example.net"}).exit_code, 0);
+  const std::string exported = gpg_.Export(fpr);
+  const std::string other =
+      gpg_.Export(gpg_.MakeKey("carol@example.net", "ed25519", "cert,sign", "cv25519"));
+  PublicKeyImporter importer(Now());
+  const uint64_t reads = PublicKeyImports();
+  for (const char* address :
+       {"bob@example.net", "robert@example.net", "old@example.net", "nobody@example.net"}) {
+    const KeyImport shared = importer.Import(AsBytes(exported), Addr(address));
+    const KeyImport alone = ImportPublicKey(AsBytes(exported), Addr(address), Now());
+    EXPECT_EQ(shared.problem(), alone.problem()) << address;
+    EXPECT_EQ(shared.status().ToString(), alone.status().ToString()) << address;
+    if (alone.ok()) {
+      EXPECT_EQ(shared.key().user_id, alone.key().user_id);
+      EXPECT_EQ(shared.key().fingerprint, fpr);
+      EXPECT_EQ(shared.key().encryption_fingerprint, alone.key().encryption_fingerprint);
+      EXPECT_EQ(shared.key().public_key, alone.key().public_key);
+    }
+  }
+  EXPECT_EQ(importer.Import(AsBytes(exported), Addr("robert@example.net")).key().user_id,
+            "Robert <robert@example.net>");
+  EXPECT_EQ(importer.Import(AsBytes(exported), Addr("old@example.net")).problem(),
+            KeyProblem::kRevoked);
+  EXPECT_EQ(importer.Import(AsBytes(exported), Addr("nobody@example.net")).problem(),
+            KeyProblem::kAddressMismatch);
+  // Another key is read on its own.
+  EXPECT_TRUE(importer.Import(AsBytes(other), Addr("carol@example.net")).ok());
+  // The importer read each of the two keys once; ImportPublicKey read it four times.
+  EXPECT_EQ(PublicKeyImports() - reads, 2u + 4u);
+  // A refusal is kept as well.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(importer.Import(AsBytes(std::string("not a key")), Addr("bob@example.net")).problem(),
+              KeyProblem::kNotOpenPgp);
+  }
+}
+
 TEST_F(GpgBadKeyTest, ExpiredKey) {
   const std::string fpr = gpg_.MakeKey("bob@example.net", "ed25519", "cert,sign", "cv25519", "1d");
   const std::string exported = gpg_.Export(fpr);

@@ -23,12 +23,18 @@ namespace sealpost::store {
 // Stored as integers; never renumber.
 // kReportedDelayed: delivered (a server took it), then a delivery status notification said a
 // server further on is still trying (RFC 3464 Action: delayed) — not ours to retry.
+// kPreparing: recorded with its message, the copy itself still being made by the send request
+// (a large send queues its copies chunk by chunk, so delivery starts on the first ones); method
+// is the route slug ("smime", "openpgp", "tls"), sealed_copy empty, lease_until the time by
+// which the request must have queued it. Never claimed; one left past its lease (the process
+// died mid-send) is failed by the deliverers, its sender told.
 enum class SecureCopyState {
   kQueued = 0,
   kDelivered = 1,
   kDeferred = 2,
   kFailed = 3,
-  kReportedDelayed = 4
+  kReportedDelayed = 4,
+  kPreparing = 5
 };
 
 struct SecureCopyRecord {
@@ -72,11 +78,21 @@ class SecureDeliveryWriter {
   // leased by anyone else (or whose lease ran out), oldest due first, with their sealed copy.
   virtual Result<std::vector<SecureCopyRecord>> ClaimDueCopies(TimePoint now, TimePoint lease_until,
                                                                int limit) = 0;
+  // A preparing copy made: queued (due at once) with its method slug and sealed bytes, the lease
+  // ends. NotFound when the copy is not preparing (its preparation was given up as abandoned).
+  virtual Status QueuePreparedCopy(const SecureCopyId& id, const std::string& method,
+                                   const Bytes& sealed_copy, TimePoint now) = 0;
+  // Moves the lease of message `message`'s copies still preparing to `lease_until`: the send
+  // request making them is alive.
+  virtual Status ExtendPreparation(const MessageId& message, TimePoint lease_until) = 0;
+  // Up to `limit` copies still preparing whose lease ran out (the request making them died),
+  // oldest lease first; sealed_copy empty.
+  virtual Result<std::vector<SecureCopyRecord>> ListAbandonedCopies(TimePoint now, int limit) = 0;
   // A transient failure: state deferred, the lease ends. NotFound when no such pending copy.
   virtual Status DeferCopy(const SecureCopyId& id, TimePoint next_attempt_at, int attempts,
                            const std::string& last_error) = 0;
   // Delivered (host, reply) or failed (last_error): the sealed copy is erased, the lease ends.
-  // NotFound when no such pending copy.
+  // NotFound when no such pending copy (queued, deferred or preparing: an abandoned one fails).
   virtual Status FinishCopy(const SecureCopyId& id, SecureCopyState state, int attempts,
                             const std::string& host, const std::string& reply,
                             const std::string& last_error, TimePoint at) = 0;

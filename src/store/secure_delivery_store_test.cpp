@@ -187,5 +187,86 @@ TEST_P(SecureDeliveryStoreTest, AReportAfterDeliveryMarksTheCopyOnceAndKeepsWhoT
       StatusIs(ErrorCode::kNotFound));
 }
 
+// A large send stores its copies as preparing and queues them chunk by chunk
+// (app/internal/secure_copies.h): a preparing copy is never claimed; queued, it is due at once
+// with its bytes; left past its lease (the send died), it is listed as abandoned and can be failed.
+TEST_P(SecureDeliveryStoreTest, PreparingCopiesAreQueuedWhenMadeOrListedAsAbandoned) {
+  const auto preparing = [](char id, const std::string& recipient) {
+    SecureCopyRecord c = Copy(id, 'm', recipient);
+    c.method = "smime";
+    c.state = SecureCopyState::kPreparing;
+    c.sealed_copy.clear();
+    c.lease_until = kT0 + 5min;
+    return c;
+  };
+  const SecureCopyRecord a = preparing('a', "a@partner.example");
+  const SecureCopyRecord b = preparing('b', "b@partner.example");
+  const SecureCopyRecord c = preparing('c', "c@partner.example");
+  const SecureCopyRecord other = preparing('d', "d@partner.example");
+  for (const auto& x : {a, b, c}) ASSERT_THAT(Enqueue(x), IsOk());
+  SecureCopyRecord elsewhere = other;
+  elsewhere.message_id = MessageId::FromTrusted(std::string(32, 'n'));
+  ASSERT_THAT(Enqueue(elsewhere), IsOk());
+  EXPECT_TRUE(Claim(kT0 + 1h).empty());  // preparing: never claimed, whatever the time
+
+  // a is made: queued with its method and bytes, due at the time it was queued.
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().QueuePreparedCopy(a.id, "smime-authenveloped-aes256gcm",
+                                                  Bytes(700, 'A'), kT0 + 10s);
+  }),
+              IsOk());
+  EXPECT_THAT(store_->Write([&](WriteTxn& tx) {  // only once
+    return tx.secure_delivery().QueuePreparedCopy(a.id, "smime", Bytes(7, 'x'), kT0 + 11s);
+  }),
+              StatusIs(ErrorCode::kNotFound));
+  auto claimed = Claim(kT0 + 10s);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id, a.id);
+  EXPECT_EQ(claimed[0].method, "smime-authenveloped-aes256gcm");
+  EXPECT_EQ(claimed[0].state, SecureCopyState::kQueued);
+  EXPECT_EQ(claimed[0].sealed_copy, Bytes(700, 'A'));
+
+  // The send is alive: b and c's lease moves, the other message's does not.
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().ExtendPreparation(a.message_id, kT0 + 10min);
+  }),
+              IsOk());
+  const auto abandoned = [&](TimePoint now) {
+    Result<std::vector<SecureCopyRecord>> out = std::vector<SecureCopyRecord>{};
+    EXPECT_THAT(store_->Write([&](WriteTxn& tx) {
+      out = tx.secure_delivery().ListAbandonedCopies(now, 10);
+      return out.status();
+    }),
+                IsOk());
+    return out.ok() ? *out : std::vector<SecureCopyRecord>{};
+  };
+  EXPECT_TRUE(abandoned(kT0 + 4min).empty());
+  auto late = abandoned(kT0 + 6min);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].id, elsewhere.id);
+  late = abandoned(kT0 + 10min);
+  ASSERT_EQ(late.size(), 3u);
+  EXPECT_EQ(late[0].id, elsewhere.id);  // oldest lease first
+  EXPECT_EQ(late[1].method, "smime");
+  EXPECT_EQ(late[1].state, SecureCopyState::kPreparing);
+
+  // b given up: failed, and the send can no longer queue it.
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().FinishCopy(b.id, SecureCopyState::kFailed, 0, "", "", "never made",
+                                           kT0 + 10min);
+  }),
+              IsOk());
+  EXPECT_THAT(store_->Write([&](WriteTxn& tx) {
+    return tx.secure_delivery().QueuePreparedCopy(b.id, "smime", Bytes(7, 'x'), kT0 + 10min);
+  }),
+              StatusIs(ErrorCode::kNotFound));
+  EXPECT_EQ(abandoned(kT0 + 10min).size(), 2u);
+  auto list = store_->secure_delivery().ListCopiesOfMessage(a.message_id);
+  ASSERT_THAT(list.status(), IsOk());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[1].state, SecureCopyState::kFailed);
+  EXPECT_EQ((*list)[2].state, SecureCopyState::kPreparing);
+}
+
 }  // namespace
 }  // namespace sealpost::store

@@ -21,10 +21,12 @@ namespace {
 
 using crypto::policy::kSecureCopy;
 
-// The sender's signing keys, unwrapped with the UMK for this send only.
+// The sender's signing keys, unwrapped with the UMK for this send only. The OpenPGP secret is
+// kept to load one signing context per thread that makes copies.
 struct SenderSigningKeys {
   std::optional<smime::CertifiedKey> smime;
   std::unique_ptr<pgp::MemberKey> openpgp;
+  std::optional<crypto::SecretBytes> openpgp_secret;
 };
 
 Result<SenderSigningKeys> LoadSenderKeys(const Services& s, const UserId& sender,
@@ -42,10 +44,11 @@ Result<SenderSigningKeys> LoadSenderKeys(const Services& s, const UserId& sender
   SP_ASSIGN_OR_RETURN(smime::CertifiedKey certified,
                       smime::CertifiedKey::Create(std::move(certificate), std::move(chain), pkcs8));
   out.smime.emplace(std::move(certified));
-  SP_ASSIGN_OR_RETURN(const crypto::SecretBytes secret,
+  SP_ASSIGN_OR_RETURN(crypto::SecretBytes secret,
                       keys::UnwrapCertifiedKey(umk, keys::CertifiedKeyKind::kOpenPgp,
                                                record.openpgp_wrapped_key, sender));
-  SP_ASSIGN_OR_RETURN(out.openpgp, pgp::MemberKey::Load(secret));
+  out.openpgp_secret.emplace(std::move(secret));
+  SP_ASSIGN_OR_RETURN(out.openpgp, pgp::MemberKey::Load(*out.openpgp_secret));
   return out;
 }
 
@@ -129,21 +132,47 @@ std::string SecureCopyPurpose(const SecureCopyId& id) {
 
 std::string_view RouteSlugOfCopyMethod(std::string_view copy_method) {
   if (copy_method == "tls") return "tls";
-  if (copy_method.substr(0, 6) == "smime-") return "smime";
+  // "smime" itself: a copy still being made (kPreparing) carries its route's slug.
+  if (copy_method == "smime" || copy_method.substr(0, 6) == "smime-") return "smime";
   return "openpgp";
 }
 
-Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services& s,
+struct SecureCopyMaker::Shared {
+  CopyContent content;  // the date and ids the copies carry
+  SenderSigningKeys sender;
+  std::optional<mime::OutgoingMessage> message;
+  std::optional<delivery::ProtectedMessage> protected_message;  // refers to `message`
+  std::optional<std::string> tls_copy;  // the same bytes for every TLS recipient
+  // Signing contexts not in use; Make borrows one (loading another when none is free).
+  mutable std::mutex mu;
+  mutable std::vector<std::unique_ptr<pgp::MemberKey>> idle_openpgp;
+
+  ~Shared() {
+    if (tls_copy) std::fill(tls_copy->begin(), tls_copy->end(), '\0');
+  }
+};
+
+SecureCopyMaker::SecureCopyMaker(const Services& s, const std::vector<Route>& routes,
+                                 std::unique_ptr<Shared> shared)
+    : s_(s), routes_(routes), shared_(std::move(shared)) {}
+
+SecureCopyMaker::~SecureCopyMaker() = default;
+
+Result<std::unique_ptr<SecureCopyMaker>> SecureCopyMaker::Create(const Services& s,
                                                                  const CopyContent& content,
                                                                  const std::vector<Route>& routes,
                                                                  const crypto::Umk* umk) {
-  std::vector<store::SecureCopyRecord> out;
-  if (routes.empty()) return out;
   const bool needs_keys = std::any_of(routes.begin(), routes.end(), [](const Route& r) {
     return r.method == RouteMethod::kSmime || r.method == RouteMethod::kOpenPgp;
   });
   const bool needs_tls = std::any_of(routes.begin(), routes.end(),
                                      [](const Route& r) { return r.method == RouteMethod::kTls; });
+  for (const Route& route : routes) {
+    const bool keyed = route.method == RouteMethod::kSmime || route.method == RouteMethod::kOpenPgp;
+    if (!(route.method == RouteMethod::kTls || (keyed && route.key))) {
+      return Internal("a secure copy was asked for a recipient routed otherwise");
+    }
+  }
   // Checked before any attachment is read. Base64 makes 4 bytes of 3; a TLS copy is one layer.
   const uint64_t bytes = ContentBytes(content);
   if (needs_keys && bytes > kSecureCopy.max_payload_bytes * 3 / 4) {
@@ -152,68 +181,166 @@ Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services&
   if (needs_tls && bytes > delivery::kMaxTlsDirectMessageBytes * 3 / 4) {
     return TooLargeFor("delivery over TLS", delivery::kMaxTlsDirectMessageBytes * 3 / 4);
   }
-  SenderSigningKeys sender;
+  auto shared = std::make_unique<Shared>();
+  shared->content = content;
   if (needs_keys) {
     if (umk == nullptr) return Internal("secure copies need the sender's UMK");
-    SP_ASSIGN_OR_RETURN(sender, LoadSenderKeys(s, content.sender_id, *umk));
+    SP_ASSIGN_OR_RETURN(shared->sender, LoadSenderKeys(s, content.sender_id, *umk));
+    shared->idle_openpgp.push_back(std::move(shared->sender.openpgp));
   }
-  SP_ASSIGN_OR_RETURN(const mime::OutgoingMessage message, BuildMime(s, content));
+  SP_ASSIGN_OR_RETURN(mime::OutgoingMessage message, BuildMime(s, content));
+  shared->message.emplace(std::move(message));
   // The protected payload and outer fields are the same in every signed and encrypted copy: built
   // once, so that a copy costs its signature and encryption only, however long the To field is.
-  std::optional<delivery::ProtectedMessage> protected_message;
   if (needs_keys) {
-    auto built = delivery::ProtectedMessage::Build(message);
+    auto built = delivery::ProtectedMessage::Build(*shared->message);
     if (!built.ok()) {
       if (built.status().code() == ErrorCode::kTooLarge) {
         return TooLargeFor("an S/MIME or OpenPGP copy", kSecureCopy.max_payload_bytes * 3 / 4);
       }
       return built.status();
     }
-    protected_message.emplace(std::move(*built));
+    shared->protected_message.emplace(std::move(*built));
   }
-  std::optional<std::string> tls_copy;  // the same bytes for every TLS recipient
-  const TimePoint now = content.date;
-  for (const Route& route : routes) {
-    store::SecureCopyRecord record;
-    record.id = platform::NewId<SecureCopyId>(s.rng);
-    record.message_id = content.id;
-    record.sender_id = content.sender_id;
-    record.recipient = route.address.str();
-    record.state = store::SecureCopyState::kQueued;
-    record.created_at = now;
-    record.next_attempt_at = now;
-    std::string raw;
-    if (route.method == RouteMethod::kTls) {
-      if (!tls_copy) {
-        SP_ASSIGN_OR_RETURN(tls_copy, mime::BuildMessage(message));
-        if (tls_copy->size() > delivery::kMaxTlsDirectMessageBytes) {
-          return TooLargeFor("delivery over TLS", delivery::kMaxTlsDirectMessageBytes * 3 / 4);
-        }
-      }
-      raw = *tls_copy;
-      record.method = "tls";
-    } else if ((route.method == RouteMethod::kSmime || route.method == RouteMethod::kOpenPgp) &&
-               route.key) {
-      SP_ASSIGN_OR_RETURN(const delivery::RecipientKey key, RecipientKeyOf(route, now));
-      const delivery::SenderKeys keys{sender.smime ? &*sender.smime : nullptr,
-                                      sender.openpgp.get()};
-      auto copy = delivery::BuildSecureCopy(*protected_message, route.address, keys, key, now);
-      if (!copy.ok()) {
-        if (copy.status().code() == ErrorCode::kTooLarge) {
-          return TooLargeFor("an S/MIME or OpenPGP copy", kSecureCopy.max_payload_bytes * 3 / 4);
-        }
-        return copy.status();
-      }
-      raw = std::move(copy->message);
-      record.method = std::string(delivery::SecureMethodSlug(copy->method));
-    } else {
-      return Internal("a secure copy was asked for a recipient routed otherwise");
+  if (needs_tls) {
+    SP_ASSIGN_OR_RETURN(shared->tls_copy, mime::BuildMessage(*shared->message));
+    if (shared->tls_copy->size() > delivery::kMaxTlsDirectMessageBytes) {
+      return TooLargeFor("delivery over TLS", delivery::kMaxTlsDirectMessageBytes * 3 / 4);
     }
-    record.sealed_copy = s.master.Wrap(AsBytes(raw), SecureCopyPurpose(record.id));
-    std::fill(raw.begin(), raw.end(), '\0');  // a TLS copy is the message in clear
+  }
+  return std::unique_ptr<SecureCopyMaker>(new SecureCopyMaker(s, routes, std::move(shared)));
+}
+
+std::vector<store::SecureCopyRecord> SecureCopyMaker::Plan(TimePoint lease_until) const {
+  std::vector<store::SecureCopyRecord> out;
+  out.reserve(routes_.size());
+  for (const Route& route : routes_) {
+    store::SecureCopyRecord record;
+    record.id = platform::NewId<SecureCopyId>(s_.rng);
+    record.message_id = shared_->content.id;
+    record.sender_id = shared_->content.sender_id;
+    record.recipient = route.address.str();
+    record.method = std::string(RouteMethodSlug(route.method));
+    record.state = store::SecureCopyState::kPreparing;
+    record.created_at = shared_->content.date;
+    record.next_attempt_at = shared_->content.date;
+    record.lease_until = lease_until;
     out.push_back(std::move(record));
   }
-  if (tls_copy) std::fill(tls_copy->begin(), tls_copy->end(), '\0');
+  return out;
+}
+
+Result<SecureCopyMaker::Made> SecureCopyMaker::Make(size_t i, const SecureCopyId& id) const {
+  const Route& route = routes_.at(i);
+  Made made;
+  if (route.method == RouteMethod::kTls) {
+    made.method = "tls";
+    made.sealed_copy = s_.master.Wrap(AsBytes(*shared_->tls_copy), SecureCopyPurpose(id));
+    return made;
+  }
+  const TimePoint now = shared_->content.date;
+  SP_ASSIGN_OR_RETURN(const delivery::RecipientKey key, RecipientKeyOf(route, now));
+  std::unique_ptr<pgp::MemberKey> openpgp;
+  if (route.method == RouteMethod::kOpenPgp) {
+    {
+      std::lock_guard lock(shared_->mu);
+      if (!shared_->idle_openpgp.empty()) {
+        openpgp = std::move(shared_->idle_openpgp.back());
+        shared_->idle_openpgp.pop_back();
+      }
+    }
+    if (!openpgp) {
+      if (!shared_->sender.openpgp_secret) return Internal("no OpenPGP signing key loaded");
+      SP_ASSIGN_OR_RETURN(openpgp, pgp::MemberKey::Load(*shared_->sender.openpgp_secret));
+    }
+  }
+  const SenderSigningKeys& sender = shared_->sender;
+  const delivery::SenderKeys keys{sender.smime ? &*sender.smime : nullptr, openpgp.get()};
+  auto copy = delivery::BuildSecureCopy(*shared_->protected_message, route.address, keys, key, now);
+  if (openpgp) {
+    std::lock_guard lock(shared_->mu);
+    shared_->idle_openpgp.push_back(std::move(openpgp));
+  }
+  if (!copy.ok()) {
+    if (copy.status().code() == ErrorCode::kTooLarge) {
+      return TooLargeFor("an S/MIME or OpenPGP copy", kSecureCopy.max_payload_bytes * 3 / 4);
+    }
+    return copy.status();
+  }
+  made.method = std::string(delivery::SecureMethodSlug(copy->method));
+  made.sealed_copy = s_.master.Wrap(AsBytes(copy->message), SecureCopyPurpose(id));
+  std::fill(copy->message.begin(), copy->message.end(), '\0');
+  return made;
+}
+
+CopyProduction::CopyProduction(const SecureCopyMaker& maker, std::vector<SecureCopyId> ids,
+                               unsigned threads, size_t window)
+    : maker_(maker), ids_(std::move(ids)), window_(std::max<size_t>(window, 1)) {
+  done_.resize(ids_.size());
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(ids_.size())));
+  for (unsigned t = 0; t < threads && !ids_.empty(); ++t) workers_.emplace_back([this] { Work(); });
+}
+
+CopyProduction::~CopyProduction() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void CopyProduction::Work() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    changed_.wait(lock, [&] { return stop_ || next_ >= ids_.size() || next_ < taken_ + window_; });
+    if (stop_ || next_ >= ids_.size()) return;
+    const size_t i = next_++;
+    lock.unlock();
+    Result<SecureCopyMaker::Made> made = maker_.Make(i, ids_[i]);
+    lock.lock();
+    done_[i].emplace(std::move(made));
+    changed_.notify_all();
+  }
+}
+
+std::vector<Result<SecureCopyMaker::Made>> CopyProduction::Take(size_t from, size_t to) {
+  std::vector<Result<SecureCopyMaker::Made>> out;
+  std::unique_lock lock(mu_);
+  to = std::min(to, ids_.size());
+  changed_.wait(lock, [&] {
+    for (size_t i = from; i < to; ++i) {
+      if (!done_[i]) return false;
+    }
+    return true;
+  });
+  out.reserve(to - from);
+  for (size_t i = from; i < to; ++i) {
+    out.push_back(std::move(*done_[i]));
+    done_[i].reset();
+  }
+  taken_ = to;
+  lock.unlock();
+  changed_.notify_all();
+  return out;
+}
+
+Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services& s,
+                                                                 const CopyContent& content,
+                                                                 const std::vector<Route>& routes,
+                                                                 const crypto::Umk* umk) {
+  std::vector<store::SecureCopyRecord> out;
+  if (routes.empty()) return out;
+  SP_ASSIGN_OR_RETURN(const std::unique_ptr<SecureCopyMaker> maker,
+                      SecureCopyMaker::Create(s, content, routes, umk));
+  out = maker->Plan(content.date);
+  for (size_t i = 0; i < out.size(); ++i) {
+    SP_ASSIGN_OR_RETURN(SecureCopyMaker::Made made, maker->Make(i, out[i].id));
+    out[i].method = std::move(made.method);
+    out[i].sealed_copy = std::move(made.sealed_copy);
+    out[i].state = store::SecureCopyState::kQueued;
+    out[i].lease_until.reset();
+  }
   return out;
 }
 

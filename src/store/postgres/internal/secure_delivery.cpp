@@ -14,6 +14,7 @@ const std::string kCopyColumns =
     "next_attempt_ms, attempts, lease_until_ms, finished_ms";
 constexpr int kPending0 = static_cast<int>(SecureCopyState::kQueued);
 constexpr int kPending1 = static_cast<int>(SecureCopyState::kDeferred);
+constexpr int kPreparing = static_cast<int>(SecureCopyState::kPreparing);
 
 SecureCopyRecord CopyRow(const pqxx::row& r, bool with_copy) {
   SecureCopyRecord c;
@@ -113,6 +114,43 @@ Result<std::vector<SecureCopyRecord>> PgSecureDeliveryWriter::ClaimDueCopies(Tim
   });
 }
 
+Status PgSecureDeliveryWriter::QueuePreparedCopy(const SecureCopyId& id, const std::string& method,
+                                                 const Bytes& sealed_copy, TimePoint now) {
+  return txn_.GuardStatus([&] {
+    return ExpectOneRow(
+        tx_.exec_params("UPDATE secure_copies SET state = $2, method = $3, sealed_copy = $4, "
+                        "next_attempt_ms = $5, lease_until_ms = NULL "
+                        "WHERE id = $1 AND state = $6",
+                        id.str(), kPending0, method, Bin(sealed_copy), ToUnixMillis(now),
+                        kPreparing),
+        "preparing secure copy");
+  });
+}
+
+Status PgSecureDeliveryWriter::ExtendPreparation(const MessageId& message, TimePoint lease_until) {
+  return txn_.GuardStatus([&] {
+    tx_.exec_params(
+        "UPDATE secure_copies SET lease_until_ms = $2 "
+        "WHERE message_id = $1 AND state = $3",
+        message.str(), ToUnixMillis(lease_until), kPreparing);
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<SecureCopyRecord>> PgSecureDeliveryWriter::ListAbandonedCopies(TimePoint now,
+                                                                                  int limit) {
+  return txn_.Guard<std::vector<SecureCopyRecord>>([&]() -> Result<std::vector<SecureCopyRecord>> {
+    // FOR UPDATE: two processes giving up the same copies take turns (the second finds none).
+    // The state as a literal, which the partial index secure_copies_preparing matches.
+    static_assert(kPreparing == 5);
+    return Rows(tx_.exec_params("SELECT " + kCopyColumns +
+                                    " FROM secure_copies WHERE state = 5 AND lease_until_ms <= $1"
+                                    " ORDER BY lease_until_ms, id LIMIT $2 FOR UPDATE",
+                                ToUnixMillis(now), limit),
+                false);
+  });
+}
+
 Status PgSecureDeliveryWriter::DeferCopy(const SecureCopyId& id, TimePoint next_attempt_at,
                                          int attempts, const std::string& last_error) {
   return txn_.GuardStatus([&] {
@@ -134,9 +172,9 @@ Status PgSecureDeliveryWriter::FinishCopy(const SecureCopyId& id, SecureCopyStat
     return ExpectOneRow(
         tx_.exec_params("UPDATE secure_copies SET state = $2, attempts = $3, host = $4, "
                         "reply = $5, last_error = $6, finished_ms = $7, lease_until_ms = NULL, "
-                        "sealed_copy = ''::bytea WHERE id = $1 AND state IN ($8, $9)",
+                        "sealed_copy = ''::bytea WHERE id = $1 AND state IN ($8, $9, $10)",
                         id.str(), static_cast<int>(state), attempts, host, reply, last_error,
-                        ToUnixMillis(at), kPending0, kPending1),
+                        ToUnixMillis(at), kPending0, kPending1, kPreparing),
         "pending secure copy");
   });
 }

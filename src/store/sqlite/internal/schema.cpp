@@ -474,6 +474,11 @@ CREATE TABLE smtp_policies(
   updated_ms INTEGER NOT NULL
 ) STRICT;
 )sql",
+      // Secure copies made chunk by chunk (store/secure_delivery_store.h, kPreparing = 5): the
+      // deliverers look for preparations whose send request died.
+      R"sql(
+CREATE INDEX secure_copies_preparing ON secure_copies(lease_until_ms) WHERE state = 5;
+)sql",
   };
   return kMigrations;
 }

@@ -11,6 +11,7 @@ constexpr const char* kCopyColumns =
     "next_attempt_ms, attempts, lease_until_ms, finished_ms";
 constexpr int kPending0 = static_cast<int>(SecureCopyState::kQueued);
 constexpr int kPending1 = static_cast<int>(SecureCopyState::kDeferred);
+constexpr int kPreparing = static_cast<int>(SecureCopyState::kPreparing);
 
 bool IsNull(const Statement& s, int col) {
   return sqlite3_column_type(s.raw(), col) == SQLITE_NULL;
@@ -126,6 +127,38 @@ Result<std::vector<SecureCopyRecord>> SqliteSecureDeliveryWriter::ClaimDueCopies
   return due;
 }
 
+Status SqliteSecureDeliveryWriter::QueuePreparedCopy(const SecureCopyId& id,
+                                                     const std::string& method,
+                                                     const Bytes& sealed_copy, TimePoint now) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE secure_copies SET state = ?, method = ?, "
+                                          "sealed_copy = ?, next_attempt_ms = ?, "
+                                          "lease_until_ms = NULL WHERE id = ? AND state = ?"));
+  s.Bind(1, int64_t{kPending0}).Bind(2, method).Bind(3, ByteView(sealed_copy));
+  s.Bind(4, ToUnixMillis(now)).Bind(5, id.str()).Bind(6, int64_t{kPreparing});
+  SP_RETURN_IF_ERROR(s.Run());
+  return ExpectOneRow(db_, "preparing secure copy");
+}
+
+Status SqliteSecureDeliveryWriter::ExtendPreparation(const MessageId& message,
+                                                     TimePoint lease_until) {
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare("UPDATE secure_copies SET lease_until_ms = ? "
+                                          "WHERE message_id = ? AND state = ?"));
+  s.Bind(1, ToUnixMillis(lease_until)).Bind(2, message.str()).Bind(3, int64_t{kPreparing});
+  return s.Run();
+}
+
+Result<std::vector<SecureCopyRecord>> SqliteSecureDeliveryWriter::ListAbandonedCopies(TimePoint now,
+                                                                                      int limit) {
+  // The state as a literal: only then can SQLite use the partial index secure_copies_preparing.
+  static_assert(kPreparing == 5);
+  SP_ASSIGN_OR_RETURN(auto s, db_.Prepare(std::string("SELECT ") + kCopyColumns +
+                                          " FROM secure_copies WHERE state = 5 "
+                                          "AND lease_until_ms <= ?1 "
+                                          "ORDER BY lease_until_ms, id LIMIT ?2"));
+  s.Bind(1, ToUnixMillis(now)).Bind(2, int64_t{limit});
+  return ReadAll(s, false);
+}
+
 Status SqliteSecureDeliveryWriter::DeferCopy(const SecureCopyId& id, TimePoint next_attempt_at,
                                              int attempts, const std::string& last_error) {
   SP_ASSIGN_OR_RETURN(auto s,
@@ -146,10 +179,10 @@ Status SqliteSecureDeliveryWriter::FinishCopy(const SecureCopyId& id, SecureCopy
   SP_ASSIGN_OR_RETURN(
       auto s, db_.Prepare("UPDATE secure_copies SET state = ?, attempts = ?, host = ?, "
                           "reply = ?, last_error = ?, finished_ms = ?, lease_until_ms = NULL, "
-                          "sealed_copy = X'' WHERE id = ? AND state IN (?, ?)"));
+                          "sealed_copy = X'' WHERE id = ? AND state IN (?, ?, ?)"));
   s.Bind(1, int64_t{static_cast<int>(state)}).Bind(2, int64_t{attempts}).Bind(3, host);
   s.Bind(4, reply).Bind(5, last_error).Bind(6, ToUnixMillis(at)).Bind(7, id.str());
-  s.Bind(8, int64_t{kPending0}).Bind(9, int64_t{kPending1});
+  s.Bind(8, int64_t{kPending0}).Bind(9, int64_t{kPending1}).Bind(10, int64_t{kPreparing});
   SP_RETURN_IF_ERROR(s.Run());
   return ExpectOneRow(db_, "pending secure copy");
 }

@@ -28,6 +28,10 @@ class SqliteSecureDeliveryWriter final : public SecureDeliveryWriter {
   Status EnqueueCopy(const SecureCopyRecord& copy) override;
   Result<std::vector<SecureCopyRecord>> ClaimDueCopies(TimePoint now, TimePoint lease_until,
                                                        int limit) override;
+  Status QueuePreparedCopy(const SecureCopyId& id, const std::string& method,
+                           const Bytes& sealed_copy, TimePoint now) override;
+  Status ExtendPreparation(const MessageId& message, TimePoint lease_until) override;
+  Result<std::vector<SecureCopyRecord>> ListAbandonedCopies(TimePoint now, int limit) override;
   Status DeferCopy(const SecureCopyId& id, TimePoint next_attempt_at, int attempts,
                    const std::string& last_error) override;
   Status FinishCopy(const SecureCopyId& id, SecureCopyState state, int attempts,
