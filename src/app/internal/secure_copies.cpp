@@ -325,23 +325,4 @@ std::vector<Result<SecureCopyMaker::Made>> CopyProduction::Take(size_t from, siz
   return out;
 }
 
-Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services& s,
-                                                                 const CopyContent& content,
-                                                                 const std::vector<Route>& routes,
-                                                                 const crypto::Umk* umk) {
-  std::vector<store::SecureCopyRecord> out;
-  if (routes.empty()) return out;
-  SP_ASSIGN_OR_RETURN(const std::unique_ptr<SecureCopyMaker> maker,
-                      SecureCopyMaker::Create(s, content, routes, umk));
-  out = maker->Plan(content.date);
-  for (size_t i = 0; i < out.size(); ++i) {
-    SP_ASSIGN_OR_RETURN(SecureCopyMaker::Made made, maker->Make(i, out[i].id));
-    out[i].method = std::move(made.method);
-    out[i].sealed_copy = std::move(made.sealed_copy);
-    out[i].state = store::SecureCopyState::kQueued;
-    out[i].lease_until.reset();
-  }
-  return out;
-}
-
 }  // namespace sealpost::app::internal

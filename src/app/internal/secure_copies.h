@@ -73,8 +73,6 @@ class SecureCopyMaker final {
   SecureCopyMaker(const SecureCopyMaker&) = delete;
   SecureCopyMaker& operator=(const SecureCopyMaker&) = delete;
 
-  size_t size() const { return routes_.size(); }
-
   // Every copy as a row in state kPreparing (method: the route slug, nothing sealed yet), its
   // preparation leased until `lease_until`; fresh ids.
   std::vector<store::SecureCopyRecord> Plan(TimePoint lease_until) const;
@@ -94,7 +92,7 @@ class SecureCopyMaker final {
   std::unique_ptr<Shared> shared_;
 };
 
-// Makes copies [0, maker.size()) on up to `threads` worker threads in index order, never more
+// Makes copies [0, ids.size()) on up to `threads` worker threads in index order, never more
 // than `window` beyond those taken, so that the caller queues one chunk while the next is made.
 // Destruction stops the workers (copies not taken are dropped).
 class CopyProduction final {
@@ -121,12 +119,6 @@ class CopyProduction final {
   std::vector<std::optional<Result<SecureCopyMaker::Made>>> done_;
   std::vector<std::thread> workers_;
 };
-
-// The copies for `routes` made at once, queued state, sealed (the whole of a small send).
-Result<std::vector<store::SecureCopyRecord>> PrepareSecureCopies(const Services& s,
-                                                                 const CopyContent& content,
-                                                                 const std::vector<Route>& routes,
-                                                                 const crypto::Umk* umk);
 
 // The Message-ID (without angle brackets) the copies of message `id` by `sender` carry:
 // "<id>@<sender's domain>", the same in every copy of the message.
