@@ -467,7 +467,57 @@ TEST_F(ServerTest, PayloadTooLargeByContentLength) {
   ExpectProblem(parser.get(), 413, "payload-too-large");
   EXPECT_THAT(Json(parser.get())["detail"].get<std::string>(), HasSubstr("1024 bytes"));
   EXPECT_FALSE(parser.get().keep_alive());
-  EXPECT_TRUE(client->WaitForClose(3s));
+  // The body never comes: the server stops waiting for it after its lingering idle time (2 s).
+  EXPECT_TRUE(client->WaitForClose(5s));
+}
+
+// Most HTTP clients send the whole body before reading. The early answer must still reach them:
+// the server reads and drops the rest of the body before closing, instead of resetting the
+// connection (which loses the answer) while they write.
+TEST_F(ServerTest, EarlyAnswerReachesAClientThatSendsItsWholeBodyFirst) {
+  const std::string body = Pattern(4 << 20, 7);
+  const std::string chunked_body = [&] {
+    std::string out;
+    for (size_t at = 0; at < body.size(); at += 4096) {
+      out += "1000\r\n" + body.substr(at, 4096) + "\r\n";
+    }
+    return out + "0\r\n\r\n";
+  }();
+  const struct {
+    std::string request;
+    unsigned status;
+  } cases[] = {
+      // Refused by Content-Length before a byte of the body is read.
+      {"POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body,
+       413},
+      // Refused while reading, at the limit.
+      {"POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body, 413},
+      {"PUT /upload-small/x HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body,
+       413},
+      {"PUT /upload-small/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           chunked_body,
+       413},
+      // No such route: answered from the head alone.
+      {"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body,
+       404},
+  };
+  bool first = true;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.request.substr(0, c.request.find('\r')));
+    auto client = Connected();
+    ASSERT_FALSE(client->Write(c.request));
+    bhttp::response_parser<bhttp::string_body> parser;
+    ASSERT_FALSE(client->Read(parser));
+    EXPECT_EQ(parser.get().result_int(), c.status);
+    EXPECT_FALSE(parser.get().keep_alive());
+    // Having sent everything, the client waits; the server then closes within its idle time.
+    if (std::exchange(first, false)) {
+      EXPECT_TRUE(client->WaitForClose(5s));
+    }
+  }
 }
 
 TEST_F(ServerTest, PayloadTooLargeChunked) {

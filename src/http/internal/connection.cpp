@@ -1,5 +1,6 @@
 #include "http/internal/connection.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -37,6 +38,11 @@ constexpr size_t kChunkBytes = 64 * 1024;  // read buffer beyond the request hea
 constexpr size_t kPieceBytes = 1024 * 1024;
 constexpr size_t kFirstReadBytes = 4 * 1024;
 constexpr std::chrono::seconds kTlsShutdownTimeout{1};
+// Lingering close after an answer sent before the request body was read (see DiscardUnreadBody):
+// at most this long in all, this long without a byte, and this many bytes.
+constexpr std::chrono::seconds kLingerTime{10};
+constexpr std::chrono::seconds kLingerIdle{2};
+constexpr uint64_t kLingerBytes = 64 * 1024 * 1024;
 
 // Runs `f` on the worker pool and resumes the calling coroutine on its own executor (the
 // connection's strand) with the result. `f` must not throw.
@@ -235,6 +241,7 @@ class Session final {
   // Sends `response`; false when the connection must close.
   asio::awaitable<bool> Send(Response response, bool is_head, bool keep_alive, Exchange& exchange);
   asio::awaitable<bool> SendContinueIfExpected(const Request& request);
+  asio::awaitable<void> DiscardUnreadBody();
   void ApplyHeaders(bhttp::fields& fields, const Response& response, bool keep_alive,
                     const Exchange& exchange);
   void Log(const Exchange& exchange) const;
@@ -254,6 +261,8 @@ class Session final {
   beast::error_code ec_;
   unsigned version_ = 11;
   bool hard_closed_ = false;
+  // The current request has a body not yet read to its end (the connection then closes).
+  bool body_unread_ = false;
   const std::string public_origin_;
 };
 
@@ -285,6 +294,7 @@ asio::awaitable<void> Session::Run() {
     first = false;
     if (!co_await ServeOne()) break;
   }
+  if (body_unread_ && !hard_closed_ && Tcp().socket().is_open()) co_await DiscardUnreadBody();
   if (!hard_closed_ && Tcp().socket().is_open()) {
     Tcp().expires_after(kTlsShutdownTimeout);
     co_await c_->stream.async_shutdown(Token());
@@ -318,6 +328,7 @@ asio::awaitable<bool> Session::ServeOne() {
   RequestHead parsed = ReadRequestHead(head, c_->remote_address);
   Request request = std::move(parsed.request);
   const bool has_body = parsed.has_body;
+  body_unread_ = has_body;
   const bool keep_alive = parsed.keep_alive && !c_->draining;
   const bool is_head = request.method == "HEAD";
   exchange.method = request.method;
@@ -376,6 +387,7 @@ asio::awaitable<bool> Session::ServeOne() {
       co_return false;
     }
     request.body = std::move(parser.get().body());
+    body_unread_ = false;
   }
 
   const Handler& handler = *match.handler;
@@ -492,6 +504,7 @@ asio::awaitable<bool> Session::ServeUpload(bhttp::request_parser<bhttp::empty_bo
         current ^= 1;
       }
     }
+    body_unread_ = false;
     Status written = Status::Ok();
     if (writing.started()) written = co_await writing.Wait();
     if (!written.ok()) {
@@ -665,6 +678,29 @@ asio::awaitable<bool> Session::Send(Response response, bool is_head, bool keep_a
     co_return false;
   }
   co_return keep_alive;
+}
+
+// An answer sent before the body was read (413, 404, a refused upload) closes the connection.
+// Closing at once would lose that answer for the many clients that send their whole body before
+// reading (curl, Python, most HTTP libraries): the kernel answers bytes that arrive after the
+// close with a reset, and the reset discards the answer still unread in the client's buffer.
+// So, as RFC 9112 section 9.6 advises (nginx's lingering close), read and drop what the client
+// still sends until it goes quiet or closes, within bounds of time and bytes, then close.
+asio::awaitable<void> Session::DiscardUnreadBody() {
+  if (c_->draining) co_return;
+  c_->idle = true;  // a server stop may cut it at once
+  const auto until = Clock::now() + kLingerTime;
+  uint64_t discarded = buffer_.size();
+  buffer_.consume(buffer_.size());
+  while (discarded < kLingerBytes) {
+    const auto left = until - Clock::now();
+    if (left <= Clock::duration::zero()) break;
+    Tcp().expires_after(std::min<Clock::duration>(kLingerIdle, left));
+    const size_t n = co_await c_->stream.async_read_some(buffer_.prepare(kChunkBytes), Token());
+    if (ec_) break;
+    discarded += n;
+  }
+  buffer_.consume(buffer_.size());
 }
 
 void Session::Log(const Exchange& exchange) const {
