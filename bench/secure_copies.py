@@ -17,14 +17,20 @@ see bench/README.md.
    recipients, timed from the request (which makes every copy: sign + encrypt per recipient)
    until every copy is recorded delivered, i.e. Postfix answered 250 to each.
 The medians of the rounds give the ratio; target >= 0.5.
+5. Context, after the rounds: the copies Postfix received, replayed into it as they are by a
+   minimal client (Python's smtplib, BENCH_CONNECTIONS sessions), in plaintext and with STARTTLS:
+   what the same peer accepts of these very messages from a sender that does nothing else.
 """
 
 import glob
 import os
+import smtplib
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -133,6 +139,40 @@ def smtp_source(relay, size):
     return RECIPIENTS / elapsed
 
 
+def replay(relay, files, starttls):
+    """Sends `files` (whole messages) to the relay over CONNECTIONS sessions; messages/s."""
+    context = ssl.create_default_context(cafile=os.path.join(relay.dir, "tls", "cert.pem"))
+    context.check_hostname = False  # the test certificate names "localhost"; loopback here
+    messages = []
+    for f in files:
+        with open(f, "rb") as fh:
+            messages.append(fh.read())
+    failures = []
+
+    def session(part):
+        try:
+            with smtplib.SMTP("127.0.0.1", relay.port, local_hostname="bench.sealpost.test",
+                              timeout=120) as smtp:
+                if starttls:
+                    smtp.starttls(context=context)
+                for m in part:
+                    smtp.sendmail("no-reply@example.org", ["replay@sink.test"], m)
+        except (OSError, smtplib.SMTPException) as e:
+            failures.append(e)
+
+    threads = [threading.Thread(target=session, args=(messages[i::CONNECTIONS],))
+               for i in range(CONNECTIONS)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    if failures:
+        raise RuntimeError(f"replay failed: {failures[0]}")
+    return len(messages) / elapsed
+
+
 def main():
     if not os.access(SMTP_SOURCE, os.X_OK):
         sys.exit(f"bench: {SMTP_SOURCE} is missing (Debian package postfix)")
@@ -217,6 +257,12 @@ def main():
         mine, src = statistics.median(ours), statistics.median(theirs)
         print(f"RESULT copies_per_s={mine:.1f} smtp_source_per_s={src:.1f} "
               f"ratio={mine / src:.2f} send_request_s={statistics.median(posts):.3f}")
+        copies = maildir_files(relay)[:RECIPIENTS]
+        plain = replay(relay, copies, starttls=False)
+        tls_rate = replay(relay, copies, starttls=True)
+        print(f"RESULT replay_copies={len(copies)} replay_plain_per_s={plain:.1f} "
+              f"replay_starttls_per_s={tls_rate:.1f} (context: the peer's rate for these "
+              f"copies from a sender that does nothing else)")
     finally:
         if server:
             server.cleanup()
