@@ -5,16 +5,15 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/connection_registry.h"
 #include "http/internal/beast.h"
 #include "http/internal/connection.h"
 #include "http/internal/tls_policy.h"
@@ -45,17 +44,13 @@ class Server::Impl {
   // Posts `fn(connection)` to the strand of every open connection.
   template <typename F>
   void ForEachConnection(F fn);
-  // Waits until no connection is left, at most `timeout`. True when none is left.
-  bool WaitForNoConnections(std::chrono::milliseconds timeout);
 
   const ServerOptions options_;
   const std::shared_ptr<const Router> router_;
   ssl::context tls_{ssl::context::tls_server};
 
-  std::mutex mu_;
-  std::condition_variable no_connections_;
-  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;  // guarded by mu_
-  uint64_t next_id_ = 0;                                                 // guarded by mu_
+  std::mutex mu_;  // orders accepting against Stop()
+  ConnectionRegistry<Connection> connections_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint16_t> port_{0};
   std::atomic<size_t> transfers_{0};  // streamed bodies in progress (ConnectionContext)
@@ -164,10 +159,9 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
         socket.close(ec);
         continue;
       }
-      id = next_id_++;
       connection = std::make_shared<Connection>(std::move(socket), tls_);
       connection->remote_address = std::move(remote);
-      connections_.emplace(id, connection);
+      id = connections_.Add(connection);
       metrics_->connections().Add(1);
     }
     asio::co_spawn(connection->stream.get_executor(), Serve(connection, id), asio::detached);
@@ -180,10 +174,8 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     Impl* impl;
     uint64_t id;
     ~Unregister() {
-      std::lock_guard lock(impl->mu_);
-      impl->connections_.erase(id);
       impl->metrics_->connections().Add(-1);
-      if (impl->connections_.empty()) impl->no_connections_.notify_all();
+      impl->connections_.Remove(id);
     }
   } unregister{this, id};
   co_await internal::ServeConnection(std::move(connection), *context_);
@@ -191,22 +183,10 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
 
 template <typename F>
 void Server::Impl::ForEachConnection(F fn) {
-  std::vector<std::shared_ptr<Connection>> open;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [id, weak] : connections_) {
-      if (auto connection = weak.lock()) open.push_back(std::move(connection));
-    }
-  }
-  for (auto& connection : open) {
+  for (auto& connection : connections_.Open()) {
     auto executor = connection->stream.get_executor();
     asio::post(executor, [connection = std::move(connection), fn] { fn(*connection); });
   }
-}
-
-bool Server::Impl::WaitForNoConnections(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return no_connections_.wait_for(lock, timeout, [this] { return connections_.empty(); });
 }
 
 void Server::Impl::Stop() {
@@ -225,13 +205,13 @@ void Server::Impl::Stop() {
     connection.draining = true;
     if (connection.idle) internal::CloseNow(connection);
   });
-  if (!WaitForNoConnections(options_.shutdown_grace)) {
+  if (!connections_.WaitUntilEmpty(options_.shutdown_grace)) {
     spdlog::warn("http: cutting connections still busy after {}s", options_.shutdown_grace.count());
     ForEachConnection([](Connection& connection) { internal::CloseNow(connection); });
   }
   // Handlers still running finish; their connections then see closed sockets and end.
   workers_->join();
-  if (!WaitForNoConnections(std::chrono::seconds(2))) {
+  if (!connections_.WaitUntilEmpty(std::chrono::seconds(2))) {
     spdlog::warn("http: connections left at shutdown are dropped");
   }
   work_.reset();

@@ -1,7 +1,6 @@
 #include "smtp/server.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -10,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/connection_registry.h"
 #include "smtp/internal/asio.h"
 #include "smtp/internal/session.h"
 #include "smtp/internal/tls_context.h"
@@ -65,17 +65,15 @@ class Server::Impl {
   asio::awaitable<void> AcceptLoop(Listener& listener);
   asio::awaitable<void> Serve(std::shared_ptr<Connection> connection, Listener& listener,
                               uint64_t id, std::optional<Reply> refusal);
+  // Posts `fn(connection)` to the strand of every open connection.
   template <typename F>
   void ForEachConnection(F fn);
-  bool WaitForNoConnections(std::chrono::milliseconds timeout);
 
   const ServerOptions options_;
   std::vector<std::unique_ptr<Listener>> listeners_;
 
-  std::mutex mu_;
-  std::condition_variable no_connections_;
-  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections_;  // guarded by mu_
-  uint64_t next_id_ = 0;                                                 // guarded by mu_
+  std::mutex mu_;  // guards the listeners' session counts; orders accepting against Stop()
+  ConnectionRegistry<Connection> connections_;
   std::atomic<bool> stopping_{false};
   bool started_ = false;
   bool stopped_ = false;
@@ -176,10 +174,9 @@ asio::awaitable<void> Server::Impl::AcceptLoop(Listener& listener) {
         ++listener.sessions;
         ++listener.per_address[peer.address];
       }
-      id = next_id_++;
       connection = std::make_shared<Connection>(std::move(socket), listener.tls);
       connection->peer = peer;
-      connections_.emplace(id, connection);
+      id = connections_.Add(connection);
     }
     asio::co_spawn(connection->stream.get_executor(), Serve(connection, listener, id, refusal),
                    asio::detached);
@@ -197,14 +194,13 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
     std::string address;
     bool counted;
     ~Unregister() {
-      std::lock_guard lock(impl->mu_);
-      impl->connections_.erase(id);
       if (counted) {
+        std::lock_guard lock(impl->mu_);
         --listener.sessions;
         auto it = listener.per_address.find(address);
         if (it != listener.per_address.end() && --it->second == 0) listener.per_address.erase(it);
       }
-      if (impl->connections_.empty()) impl->no_connections_.notify_all();
+      impl->connections_.Remove(id);
     }
   } unregister{this, listener, id, connection->peer.address, !refusal.has_value()};
 
@@ -224,22 +220,10 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
 
 template <typename F>
 void Server::Impl::ForEachConnection(F fn) {
-  std::vector<std::shared_ptr<Connection>> open;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [id, weak] : connections_) {
-      if (auto connection = weak.lock()) open.push_back(std::move(connection));
-    }
-  }
-  for (auto& connection : open) {
+  for (auto& connection : connections_.Open()) {
     auto executor = connection->stream.get_executor();
     asio::post(executor, [connection = std::move(connection), fn] { fn(*connection); });
   }
-}
-
-bool Server::Impl::WaitForNoConnections(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return no_connections_.wait_for(lock, timeout, [this] { return connections_.empty(); });
 }
 
 void Server::Impl::Stop() {
@@ -261,11 +245,11 @@ void Server::Impl::Stop() {
     connection.draining = true;
     if (connection.idle) internal::CloseNow(connection);
   });
-  if (!WaitForNoConnections(options_.shutdown_grace)) {
+  if (!connections_.WaitUntilEmpty(options_.shutdown_grace)) {
     spdlog::warn("smtp: cutting sessions still busy after {}s", options_.shutdown_grace.count());
     ForEachConnection([](Connection& connection) { internal::CloseNow(connection); });
   }
-  if (!WaitForNoConnections(std::chrono::seconds(2))) {
+  if (!connections_.WaitUntilEmpty(std::chrono::seconds(2))) {
     spdlog::warn("smtp: sessions left at shutdown are dropped");
   }
   workers_->join();
