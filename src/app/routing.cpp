@@ -83,11 +83,13 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
   if (!facts.member && !facts.force_pickup) {
     if (directory_ != nullptr && facts.sender_has_keys) {
       SP_ASSIGN_OR_RETURN(UsableKeys keys,
-                          directory_->UsableKeysFor(sender, address, options.openpgp_importer));
+                          directory_->UsableKeysFor(sender, address, options.openpgp_importer,
+                                                    options.smime_assessor));
       facts.usable_smime = keys.smime.has_value();
       facts.usable_openpgp = keys.openpgp.has_value();
       if (keys.smime) {
         route.key = std::move(keys.smime);
+        route.smime_certificate = std::move(keys.smime_certificate);
       } else if (keys.openpgp) {
         route.key = std::move(keys.openpgp);
         route.openpgp_key = std::move(keys.openpgp_key);
@@ -114,6 +116,7 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
     route.key.reset();
   }
   if (route.method != RouteMethod::kOpenPgp) route.openpgp_key.reset();
+  if (route.method != RouteMethod::kSmime) route.smime_certificate.reset();
   if (route.method == RouteMethod::kTls) route.partner = std::move(facts.partner);
   if (route.method == RouteMethod::kPickup) {
     auto existing = s_.store.guests().GetGuestAddress(address.str());

@@ -26,6 +26,7 @@
 #include "app/sent_status.h"
 #include "pgp/public_key.h"
 #include "pgp/testing/gnupg.h"
+#include "smime/certificate_validation.h"
 #include "smime/testing/test_pki.h"
 #include "testing/run_tool.h"
 #include "trust/platform_pki.h"
@@ -302,6 +303,50 @@ TEST_F(SecureDeliveryTest, SmimeCopyIsQueuedThenReadByOpenssl) {
   EXPECT_EQ(status->recipients[0].status, "delivered");
   // The .eml outbox stands in for the relay, and says so (delivery/mailer.h MailHandoff).
   EXPECT_EQ(status->recipients[0].detail, "outbox: written to outbox");
+}
+
+TEST_F(SecureDeliveryTest, ACertificateNamingManyRecipientsIsCheckedOncePerSend) {
+  // A partner's certificate naming three addresses, imported (and verified) for each of them.
+  smime::testing::LeafSpec spec;
+  spec.email = "x1@partner.example,email:x2@partner.example,email:x3@partner.example";
+  ASSERT_TRUE(ca_.MakeLeaf("shared", "partnerca", spec));
+  Contacts contacts(with_);
+  for (const std::string address :
+       {"x1@partner.example", "x2@partner.example", "x3@partner.example"}) {
+    auto cert = contacts.Import(*alice_, AsBytes(ca_.ReadFile("shared.pem")),
+                                KeyFormat::kCertificate, address);
+    ASSERT_THAT(cert.status(), IsOk());
+    ASSERT_THAT(contacts.Verify(*alice_, cert->id, cert->fingerprint).status(), IsOk());
+  }
+  const uint64_t paths_before = smime::CertificatePathValidations();
+  const MessageId id =
+      Send({"x1@partner.example", kCarol, "x2@partner.example", "x3@partner.example"});
+  // Two distinct certificates: carol's and the shared one, each checked once.
+  EXPECT_EQ(smime::CertificatePathValidations() - paths_before, 2u);
+  auto copies = Copies(id);
+  ASSERT_EQ(copies.size(), 4u);
+  for (const store::SecureCopyRecord& c : copies) {
+    EXPECT_THAT(c.method, HasSubstr("smime-")) << c.recipient;
+    EXPECT_EQ(c.state, store::SecureCopyState::kQueued) << c.recipient;
+  }
+  // Each copy opens with the shared key (encrypted to the certificate routing parsed).
+  auto round = SecureCopyDeliverer(with_, nullptr).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 4);
+  int opened = 0;
+  for (const std::string& file : OutboxFiles()) {
+    const std::string eml = ReadWhole(file);
+    ca_.WriteFile("x.eml", eml);
+    const testutil::ToolResult carol =
+        ca_.Openssl({"cms", "-decrypt", "-in", "x.eml", "-recip", "carol.pem", "-inkey",
+                     "carol.key", "-binary", "-out", "x.signed"});
+    const testutil::ToolResult shared =
+        ca_.Openssl({"cms", "-decrypt", "-in", "x.eml", "-recip", "shared.pem", "-inkey",
+                     "shared.key", "-binary", "-out", "x.signed"});
+    EXPECT_NE(carol.exit_code == 0, shared.exit_code == 0) << carol.output() << shared.output();
+    opened += shared.exit_code == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(opened, 3);
 }
 
 TEST_F(SecureDeliveryTest, OpenPgpCopyIsReadByGpg) {
