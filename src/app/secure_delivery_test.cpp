@@ -687,5 +687,78 @@ TEST_F(SecureDeliveryTest, CopiesOfASendThatDiedMidwayFailOnceTheirLeaseRunsOut)
   EXPECT_EQ(told, 1u);
 }
 
+TEST_F(SecureDeliveryTest, ASendThatDiedIsReportedInOneMailListingItsRecipients) {
+  // 131 copies never made (the request died after the first chunk): each fails with its own
+  // evidence, all in one round although a round claims only 10, and the sender gets one mail
+  // listing the first 50 recipients and counting the rest.
+  struct Crash {};
+  std::vector<std::string> to;
+  for (size_t i = 0; i < 180; ++i) to.push_back(fmt::format("r{:03}@tls.example", i));
+  to.push_back(kGina);
+  with_.secure_copies_queued = [] { throw Crash{}; };
+  Mailbox mailbox(with_);
+  SendRequest r;
+  r.to = to;
+  r.subject = "Quarterly figures";
+  r.text = "The figures.";
+  EXPECT_THROW((void)mailbox.Send(*alice_, r), Crash);
+  with_.secure_copies_queued = nullptr;
+  auto pending = store_->secure_delivery().ListPendingCopies(1000);
+  ASSERT_THAT(pending.status(), IsOk());
+  ASSERT_EQ(pending->size(), 50u);
+  const MessageId id = pending->front().message_id;
+  const size_t unmade = to.size() - 50;
+
+  clock_.Advance(with_.config.mail_retry.lease + std::chrono::seconds(1));
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+  auto round = SecureCopyDeliverer(with_, &tls).DeliverDue(10);
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->failed, static_cast<int>(unmade));
+  EXPECT_EQ(round->delivered, 10);
+  size_t failed = 0;
+  for (const auto& c : Copies(id)) {
+    if (c.state != store::SecureCopyState::kFailed) continue;
+    ++failed;
+    EXPECT_THAT(c.last_error, HasSubstr("never made"));
+  }
+  EXPECT_EQ(failed, unmade);
+  size_t events = 0;
+  for (const store::AuditEvent& e : AuditEvents()) {
+    events += e.type == "delivery.failed" && e.subject == id.str();
+  }
+  EXPECT_EQ(events, unmade);  // one per copy
+  // Later rounds deliver the rest and fail nothing more.
+  for (int i = 0; i < 5; ++i) {
+    round = SecureCopyDeliverer(with_, &tls).DeliverDue(10);
+    ASSERT_THAT(round.status(), IsOk());
+    EXPECT_EQ(round->failed, 0);
+  }
+  EXPECT_EQ(tls.messages.size(), 50u);
+
+  DeliverQueuedMail();
+  std::vector<const delivery::OutgoingMail*> told;
+  for (const delivery::OutgoingMail& m : mailer_.sent) {
+    if (m.to.str() == "alice@example.org" &&
+        m.subject.find("secure delivery failed") != std::string::npos) {
+      told.push_back(&m);
+    }
+  }
+  ASSERT_EQ(told.size(), 1u);
+  const std::string& text = told[0]->text;
+  EXPECT_THAT(text, HasSubstr(fmt::format("{} recipients", unmade)));
+  EXPECT_THAT(text, HasSubstr(kGina + std::string(" (OpenPGP)")));  // sorts first
+  EXPECT_THAT(text, HasSubstr("r050@tls.example (TLS)"));
+  EXPECT_THAT(text, HasSubstr(fmt::format("and {} more", unmade - 50)));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("r179@tls.example")));  // past the first 50
+  EXPECT_THAT(text, HasSubstr("secure pickup"));
+  size_t lines = 0;
+  for (size_t at = text.find("@tls.example (TLS)"); at != std::string::npos;
+       at = text.find("@tls.example (TLS)", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 49u);  // and gina's
+}
+
 }  // namespace
 }  // namespace sealpost::app
