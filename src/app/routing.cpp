@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "app/internal/contact_trust.h"
+
 namespace sealpost::app {
 
 std::string_view RouteMethodSlug(RouteMethod method) {
@@ -137,6 +139,11 @@ Result<std::vector<MethodHint>> Routing::Hints(const UserId& sender,
         .ShownToClient(Reason::kInvalidRecipient);
   }
   SP_ASSIGN_OR_RETURN(const bool keys, SenderHasKeys(sender));
+  // As a send does: each key or certificate the addresses share is read and checked once.
+  const TimePoint now = s_.clock.Now();
+  pgp::PublicKeyImporter openpgp_importer(now);
+  internal::ContactCertificateAssessor smime_assessor(now);
+  const RouteOptions options{force_pickup, keys, &openpgp_importer, &smime_assessor};
   std::vector<MethodHint> out;
   for (const std::string& text : addresses) {
     auto address = EmailAddress::Parse(text);
@@ -144,7 +151,7 @@ Result<std::vector<MethodHint>> Routing::Hints(const UserId& sender,
       return InvalidArgument(fmt::format("address {} is not a valid address", out.size() + 1))
           .ShownToClient(Reason::kInvalidRecipient);
     }
-    SP_ASSIGN_OR_RETURN(Route route, RouteFor(sender, *address, {force_pickup, keys}));
+    SP_ASSIGN_OR_RETURN(Route route, RouteFor(sender, *address, options));
     out.push_back({address->str(), route.method, std::move(route.label), route.needs_muc});
   }
   return out;
