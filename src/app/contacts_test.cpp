@@ -13,6 +13,7 @@
 #include "app/internal/contact_trust.h"
 #include "app/key_directory.h"
 #include "pgp/testing/gnupg.h"
+#include "smime/certificate_validation.h"
 #include "smime/testing/test_pki.h"
 #include "testing/run_tool.h"
 
@@ -302,6 +303,86 @@ TEST_F(ContactsTest, ExpiryChangesRoutingAtOnce) {
   ASSERT_THAT(later.status(), IsOk());
   EXPECT_EQ(later->status, "refused");
   EXPECT_EQ(later->problem, "expired");
+}
+
+TEST_F(ContactsTest, ASendChecksEachCertificateOnceAndJudgesEachEntryAsAlone) {
+  // One certificate naming three addresses and imported for each (as a partner's shared
+  // certificate is), a self-signed one verified for one address and not for another, one that
+  // expires in two days, and entries the checks of the certificate alone cannot decide: another
+  // address, a revoked copy.
+  ASSERT_THAT(contacts_.AddTrustAnchor(root(), B(pki_.ReadFile("partnerca.pem"))).status(), IsOk());
+  const std::string shared = Leaf("shared",
+                                  "a@partner.example,email:b@partner.example,"
+                                  "email:c@partner.example");
+  const std::string self =
+      Leaf("self", "d@partner.example,email:e@partner.example", "ec:P-256", "");
+  const std::string brief =
+      Leaf("brief", "f@partner.example", "ec:P-256", "partnerca", "emailProtection", 2);
+  for (const std::string address : {"a@partner.example", "b@partner.example", "c@partner.example"})
+    ASSERT_THAT(contacts_.Import(alice(), B(shared), KeyFormat::kCertificate, address).status(),
+                IsOk());
+  auto d = contacts_.Import(alice(), B(self), KeyFormat::kCertificate, "d@partner.example");
+  ASSERT_THAT(d.status(), IsOk());
+  ASSERT_THAT(contacts_.Verify(alice(), d->id, d->fingerprint).status(), IsOk());
+  ASSERT_THAT(
+      contacts_.Import(alice(), B(self), KeyFormat::kCertificate, "e@partner.example").status(),
+      IsOk());
+  ASSERT_THAT(contacts_.Import(alice(), B(brief), KeyFormat::kCertificate, "").status(), IsOk());
+  std::vector<store::ContactKeyRecord> entries;
+  for (const std::string address :
+       {"a@partner.example", "b@partner.example", "c@partner.example", "d@partner.example",
+        "e@partner.example", "f@partner.example"}) {
+    auto found = store_->keys().FindContactKeys(alice().user.id, address);
+    ASSERT_THAT(found.status(), IsOk());
+    ASSERT_EQ(found->size(), 1u) << address;
+    entries.push_back(found->front());
+  }
+  store::ContactKeyRecord elsewhere = entries[0];
+  elsewhere.address = "mallory@partner.example";
+  entries.push_back(elsewhere);
+  store::ContactKeyRecord revoked = entries[1];
+  revoked.revoked_at = clock_.Now() - std::chrono::seconds(1);
+  entries.push_back(revoked);
+
+  for (const TimePoint at : {clock_.Now(), clock_.Now() + 72h}) {
+    internal::ContactAnchors anchors(services_, std::string(smime::kDebianCaBundlePath));
+    auto current = anchors.Current();
+    ASSERT_THAT(current.status(), IsOk());
+    internal::ContactCertificateAssessor assessor(at);
+    uint64_t paths = 0;  // made by the assessor
+    std::vector<internal::KeyStatus> statuses;
+    std::vector<std::string> problems;
+    for (const store::ContactKeyRecord& entry : entries) {
+      const uint64_t before = smime::CertificatePathValidations();
+      auto assessed = assessor.Assess(entry, anchors);
+      paths += smime::CertificatePathValidations() - before;
+      ASSERT_THAT(assessed.status(), IsOk());
+      const internal::KeyAssessment alone = internal::AssessContactKey(entry, *current, at);
+      EXPECT_EQ(assessed->assessment.status, alone.status) << entry.address;
+      EXPECT_EQ(assessed->assessment.problem, alone.problem) << entry.address;
+      EXPECT_EQ(assessed->assessment.detail, alone.detail) << entry.address;
+      EXPECT_EQ(assessed->assessment.chains, alone.chains) << entry.address;
+      if (alone.status == internal::KeyStatus::kTrusted) {
+        ASSERT_TRUE(assessed->leaf.has_value()) << entry.address;
+        EXPECT_EQ(assessed->leaf->der(), entry.material);
+      }
+      statuses.push_back(assessed->assessment.status);
+      problems.push_back(assessed->assessment.problem);
+    }
+    // Three distinct certificates, each parsed and checked once for all its entries (the
+    // expired one fails before its path is looked at).
+    const bool later = at != clock_.Now();
+    EXPECT_EQ(assessor.certificates_examined(), 3u);
+    EXPECT_EQ(paths, later ? 2u : 3u);
+    using internal::KeyStatus;
+    EXPECT_EQ(statuses[0], KeyStatus::kTrusted);
+    EXPECT_EQ(statuses[2], KeyStatus::kTrusted);
+    EXPECT_EQ(statuses[3], KeyStatus::kTrusted);            // verified, does not chain
+    EXPECT_EQ(statuses[4], KeyStatus::kNeedsVerification);  // same certificate, not verified
+    EXPECT_EQ(problems[5], later ? "expired" : "") << "f";
+    EXPECT_EQ(problems[6], "address-mismatch");
+    EXPECT_EQ(problems[7], "revoked");
+  }
 }
 
 TEST_F(ContactsTest, RevokingChangesRoutingAtOnceAndKeepsTheReason) {

@@ -3,7 +3,9 @@
 //
 // UsableKeysFor re-validates every candidate at the moment of the call (app/internal/
 // contact_trust.h), so an expired certificate, a deleted or revoked key, or a removed trust anchor
-// changes routing at once, with nothing cached but the parsed anchors.
+// changes routing at once, with nothing cached but the parsed anchors. Within one send (one
+// moment) the send's importer and assessor keep what they read, so that a key or certificate
+// shared by many recipients is checked once.
 //
 // SECURITY: `address` may come from a sender's recipient list (untrusted); it is only compared.
 // Thread-safe.
@@ -16,6 +18,7 @@
 #include "app/services.h"
 #include "core/address.h"
 #include "pgp/public_key.h"
+#include "smime/certificate.h"
 #include "smime/trust_anchors.h"
 #include "store/keys_store.h"
 
@@ -23,7 +26,8 @@ namespace sealpost::app {
 
 namespace internal {
 class ContactAnchors;
-}
+class ContactCertificateAssessor;
+}  // namespace internal
 
 struct KeyDirectoryOptions {
   // The system CA bundle certificates may chain to (besides the administrators' anchors and the
@@ -38,6 +42,8 @@ struct UsableKeys {
   // `openpgp` as parsed and checked for the address while it was judged: a copy encrypts to it
   // without parsing the key again.
   std::optional<pgp::ContactKey> openpgp_key;
+  // `smime` as parsed while it was judged: a copy encrypts to it without parsing it again.
+  std::optional<smime::Certificate> smime_certificate;
 };
 
 class KeyDirectory final {
@@ -46,9 +52,12 @@ class KeyDirectory final {
 
   // For `owner`'s message to `address`: the owner's own entries first, then organisation-wide
   // ones; within each, the newest usable one. Errors only when the store fails. With `importer`,
-  // OpenPGP keys are judged by it (each distinct key read once, at its time).
+  // OpenPGP keys are judged by it (each distinct key read once, at its time); with `assessor`,
+  // S/MIME certificates are (each distinct certificate checked once, at its time, against the
+  // anchors it read first). A send passes both for all its recipients.
   Result<UsableKeys> UsableKeysFor(const UserId& owner, const EmailAddress& address,
-                                   pgp::PublicKeyImporter* importer = nullptr) const;
+                                   pgp::PublicKeyImporter* importer = nullptr,
+                                   internal::ContactCertificateAssessor* assessor = nullptr) const;
 
  private:
   Services s_;

@@ -18,6 +18,7 @@
 #include "app/internal/address_keys.h"
 #include "app/internal/attachment_streams.h"
 #include "app/internal/audit_event.h"
+#include "app/internal/contact_trust.h"
 #include "app/internal/fail_closed.h"
 #include "app/internal/secure_copies.h"
 #include "app/outbound_mail.h"
@@ -301,6 +302,9 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   // Recipients may share an OpenPGP key (one that names several of them): read once per send.
   pgp::PublicKeyImporter openpgp_importer(now);
   route_options.openpgp_importer = &openpgp_importer;
+  // And an S/MIME certificate (one naming several of them): parsed and checked once per send.
+  internal::ContactCertificateAssessor smime_assessor(now);
+  route_options.smime_assessor = &smime_assessor;
   std::vector<Route> secure_routes;            // S/MIME, OpenPGP, TLS
   std::map<std::string, RouteMethod> methods;  // by address, for the evidence
   for (const std::string& text : request.to) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "app/internal/contact_trust.h"
+
 namespace sealpost::app {
 
 std::string_view RouteMethodSlug(RouteMethod method) {
@@ -83,11 +85,13 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
   if (!facts.member && !facts.force_pickup) {
     if (directory_ != nullptr && facts.sender_has_keys) {
       SP_ASSIGN_OR_RETURN(UsableKeys keys,
-                          directory_->UsableKeysFor(sender, address, options.openpgp_importer));
+                          directory_->UsableKeysFor(sender, address, options.openpgp_importer,
+                                                    options.smime_assessor));
       facts.usable_smime = keys.smime.has_value();
       facts.usable_openpgp = keys.openpgp.has_value();
       if (keys.smime) {
         route.key = std::move(keys.smime);
+        route.smime_certificate = std::move(keys.smime_certificate);
       } else if (keys.openpgp) {
         route.key = std::move(keys.openpgp);
         route.openpgp_key = std::move(keys.openpgp_key);
@@ -114,6 +118,7 @@ Result<Route> Routing::RouteFor(const UserId& sender, const EmailAddress& addres
     route.key.reset();
   }
   if (route.method != RouteMethod::kOpenPgp) route.openpgp_key.reset();
+  if (route.method != RouteMethod::kSmime) route.smime_certificate.reset();
   if (route.method == RouteMethod::kTls) route.partner = std::move(facts.partner);
   if (route.method == RouteMethod::kPickup) {
     auto existing = s_.store.guests().GetGuestAddress(address.str());
@@ -134,6 +139,11 @@ Result<std::vector<MethodHint>> Routing::Hints(const UserId& sender,
         .ShownToClient(Reason::kInvalidRecipient);
   }
   SP_ASSIGN_OR_RETURN(const bool keys, SenderHasKeys(sender));
+  // As a send does: each key or certificate the addresses share is read and checked once.
+  const TimePoint now = s_.clock.Now();
+  pgp::PublicKeyImporter openpgp_importer(now);
+  internal::ContactCertificateAssessor smime_assessor(now);
+  const RouteOptions options{force_pickup, keys, &openpgp_importer, &smime_assessor};
   std::vector<MethodHint> out;
   for (const std::string& text : addresses) {
     auto address = EmailAddress::Parse(text);
@@ -141,7 +151,7 @@ Result<std::vector<MethodHint>> Routing::Hints(const UserId& sender,
       return InvalidArgument(fmt::format("address {} is not a valid address", out.size() + 1))
           .ShownToClient(Reason::kInvalidRecipient);
     }
-    SP_ASSIGN_OR_RETURN(Route route, RouteFor(sender, *address, {force_pickup, keys}));
+    SP_ASSIGN_OR_RETURN(Route route, RouteFor(sender, *address, options));
     out.push_back({address->str(), route.method, std::move(route.label), route.needs_muc});
   }
   return out;

@@ -34,6 +34,7 @@
 #include "core/address.h"
 #include "delivery/tls_partner_policy.h"
 #include "pgp/public_key.h"
+#include "smime/certificate.h"
 #include "store/keys_store.h"
 #include "store/records.h"
 
@@ -86,10 +87,11 @@ struct Route {
   std::string label;
   // Pickup only: the address has no usable MUC, so this message must bring one.
   bool needs_muc = false;
-  std::optional<store::UserRecord> member;            // kMember
-  std::optional<store::ContactKeyRecord> key;         // kSmime, kOpenPgp
-  std::optional<pgp::ContactKey> openpgp_key;         // kOpenPgp: `key` as routing parsed it
-  std::optional<delivery::TlsPartnerPolicy> partner;  // kTls
+  std::optional<store::UserRecord> member;              // kMember
+  std::optional<store::ContactKeyRecord> key;           // kSmime, kOpenPgp
+  std::optional<pgp::ContactKey> openpgp_key;           // kOpenPgp: `key` as routing parsed it
+  std::optional<smime::Certificate> smime_certificate;  // kSmime: `key` as routing parsed it
+  std::optional<delivery::TlsPartnerPolicy> partner;    // kTls
 };
 
 struct RouteOptions {
@@ -98,6 +100,8 @@ struct RouteOptions {
   // Reads each OpenPGP key once for all the routes it serves (a send's recipients); unset: each
   // route reads its key itself. Not owned.
   pgp::PublicKeyImporter* openpgp_importer = nullptr;
+  // The same for S/MIME certificates (each checked once against the send's anchors). Not owned.
+  internal::ContactCertificateAssessor* smime_assessor = nullptr;
 };
 
 // Compose's hint for one typed address (GET /api/v1/contacts/methods).

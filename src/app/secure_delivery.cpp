@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -180,18 +181,57 @@ Result<DeliveryRound> SecureCopyDeliverer::DeliverDue(int batch) {
 
 // Copies whose send request died before making them (their preparation's lease ran out): never
 // made, so nothing to send and nothing to retry (the sender's keys were only at hand during the
-// send). Each fails, and its sender is told.
+// send). Each fails with its own evidence; the sender of each message is told once, in one mail
+// listing its recipients (a send to 1,000 that died early would otherwise mail them ~1,000 times).
+// A message's copies share their lease (ExtendPreparation moves them together), so they come
+// together in the lease order: after the first `limit`, the rest of the messages begun are taken
+// page by page, so that each fails in one round.
 Status SecureCopyDeliverer::FailAbandoned(store::WriteTxn& tx, TimePoint now, int limit,
                                           DeliveryRound& round) {
-  SP_ASSIGN_OR_RETURN(const std::vector<store::SecureCopyRecord> abandoned,
+  static constexpr std::string_view kReason =
+      "the copy was never made: the server stopped while the message was being sent";
+  constexpr int kPage = 200;
+  SP_ASSIGN_OR_RETURN(std::vector<store::SecureCopyRecord> page,
                       tx.secure_delivery().ListAbandonedCopies(now, limit));
-  for (const store::SecureCopyRecord& copy : abandoned) {
-    auto sender = s_.store.accounts().GetUser(copy.sender_id);
+  struct Unmade {
+    UserId sender;
+    std::vector<std::string> recipients;  // "address (method)"
+  };
+  std::map<MessageId, Unmade> messages;
+  for (const store::SecureCopyRecord& copy : page) {
+    messages.try_emplace(copy.message_id, Unmade{copy.sender_id, {}});
+  }
+  int page_limit = limit;
+  while (!page.empty()) {
+    size_t taken = 0;
+    for (const store::SecureCopyRecord& copy : page) {
+      auto message = messages.find(copy.message_id);
+      if (message == messages.end()) continue;  // begun after this round's messages
+      // No mail per copy (no sender address given): the message's one mail follows.
+      SP_RETURN_IF_ERROR(
+          RecordFailed(s_, tx, copy, copy.attempts, "", std::string(kReason), true, "", now));
+      message->second.recipients.push_back(
+          fmt::format("{} ({})", copy.recipient,
+                      SecureMethodLabel(internal::RouteSlugOfCopyMethod(copy.method))));
+      ++taken;
+      ++round.failed;
+    }
+    if (taken == 0 || page.size() < static_cast<size_t>(page_limit)) break;
+    page_limit = kPage;
+    SP_ASSIGN_OR_RETURN(page, tx.secure_delivery().ListAbandonedCopies(now, page_limit));
+  }
+  for (auto& [id, unmade] : messages) {
+    std::sort(unmade.recipients.begin(), unmade.recipients.end());  // as the sender looks them up
+    spdlog::error("secure delivery: {} copies of message {} were never made: {}",
+                  unmade.recipients.size(), id.str(), kReason);
+    auto sender = s_.store.accounts().GetUser(unmade.sender);
     if (!sender.ok() && sender.status().code() != ErrorCode::kNotFound) return sender.status();
-    SP_RETURN_IF_ERROR(FailCopyNotMade(s_, tx, copy, sender.ok() ? sender->email : "",
-                                       "the copy was never made: the server stopped while the "
-                                       "message was being sent"));
-    ++round.failed;
+    if (!sender.ok()) continue;
+    auto report_to = EmailAddress::Parse(sender->email);
+    if (!report_to.ok()) continue;
+    SP_RETURN_IF_ERROR(
+        QueueMail(s_, tx.outbox(),
+                  SecureCopiesNotMadeMail(s_.config, *report_to, unmade.recipients, kReason)));
   }
   return Status::Ok();
 }

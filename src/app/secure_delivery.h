@@ -21,7 +21,9 @@
 //   `delivery.failed`, and the sender told by a system mail that offers sending it again by
 //   secure pickup.
 // A copy still being made by its send (kPreparing) is not claimed; one whose send request died
-// (its preparation's lease ran out) is failed the same way, as it can never be made.
+// (its preparation's lease ran out) is failed the same way, as it can never be made — all such
+// copies of a message in one round, with evidence per copy and one mail to the sender listing
+// the recipients (SecureCopiesNotMadeMail).
 //
 // Thread-safe; several deliverers may run at once.
 //

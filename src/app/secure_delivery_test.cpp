@@ -26,6 +26,7 @@
 #include "app/sent_status.h"
 #include "pgp/public_key.h"
 #include "pgp/testing/gnupg.h"
+#include "smime/certificate_validation.h"
 #include "smime/testing/test_pki.h"
 #include "testing/run_tool.h"
 #include "trust/platform_pki.h"
@@ -302,6 +303,50 @@ TEST_F(SecureDeliveryTest, SmimeCopyIsQueuedThenReadByOpenssl) {
   EXPECT_EQ(status->recipients[0].status, "delivered");
   // The .eml outbox stands in for the relay, and says so (delivery/mailer.h MailHandoff).
   EXPECT_EQ(status->recipients[0].detail, "outbox: written to outbox");
+}
+
+TEST_F(SecureDeliveryTest, ACertificateNamingManyRecipientsIsCheckedOncePerSend) {
+  // A partner's certificate naming three addresses, imported (and verified) for each of them.
+  smime::testing::LeafSpec spec;
+  spec.email = "x1@partner.example,email:x2@partner.example,email:x3@partner.example";
+  ASSERT_TRUE(ca_.MakeLeaf("shared", "partnerca", spec));
+  Contacts contacts(with_);
+  for (const std::string address :
+       {"x1@partner.example", "x2@partner.example", "x3@partner.example"}) {
+    auto cert = contacts.Import(*alice_, AsBytes(ca_.ReadFile("shared.pem")),
+                                KeyFormat::kCertificate, address);
+    ASSERT_THAT(cert.status(), IsOk());
+    ASSERT_THAT(contacts.Verify(*alice_, cert->id, cert->fingerprint).status(), IsOk());
+  }
+  const uint64_t paths_before = smime::CertificatePathValidations();
+  const MessageId id =
+      Send({"x1@partner.example", kCarol, "x2@partner.example", "x3@partner.example"});
+  // Two distinct certificates: carol's and the shared one, each checked once.
+  EXPECT_EQ(smime::CertificatePathValidations() - paths_before, 2u);
+  auto copies = Copies(id);
+  ASSERT_EQ(copies.size(), 4u);
+  for (const store::SecureCopyRecord& c : copies) {
+    EXPECT_THAT(c.method, HasSubstr("smime-")) << c.recipient;
+    EXPECT_EQ(c.state, store::SecureCopyState::kQueued) << c.recipient;
+  }
+  // Each copy opens with the shared key (encrypted to the certificate routing parsed).
+  auto round = SecureCopyDeliverer(with_, nullptr).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 4);
+  int opened = 0;
+  for (const std::string& file : OutboxFiles()) {
+    const std::string eml = ReadWhole(file);
+    ca_.WriteFile("x.eml", eml);
+    const testutil::ToolResult carol =
+        ca_.Openssl({"cms", "-decrypt", "-in", "x.eml", "-recip", "carol.pem", "-inkey",
+                     "carol.key", "-binary", "-out", "x.signed"});
+    const testutil::ToolResult shared =
+        ca_.Openssl({"cms", "-decrypt", "-in", "x.eml", "-recip", "shared.pem", "-inkey",
+                     "shared.key", "-binary", "-out", "x.signed"});
+    EXPECT_NE(carol.exit_code == 0, shared.exit_code == 0) << carol.output() << shared.output();
+    opened += shared.exit_code == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(opened, 3);
 }
 
 TEST_F(SecureDeliveryTest, OpenPgpCopyIsReadByGpg) {
@@ -640,6 +685,79 @@ TEST_F(SecureDeliveryTest, CopiesOfASendThatDiedMidwayFailOnceTheirLeaseRunsOut)
     }
   }
   EXPECT_EQ(told, 1u);
+}
+
+TEST_F(SecureDeliveryTest, ASendThatDiedIsReportedInOneMailListingItsRecipients) {
+  // 131 copies never made (the request died after the first chunk): each fails with its own
+  // evidence, all in one round although a round claims only 10, and the sender gets one mail
+  // listing the first 50 recipients and counting the rest.
+  struct Crash {};
+  std::vector<std::string> to;
+  for (size_t i = 0; i < 180; ++i) to.push_back(fmt::format("r{:03}@tls.example", i));
+  to.push_back(kGina);
+  with_.secure_copies_queued = [] { throw Crash{}; };
+  Mailbox mailbox(with_);
+  SendRequest r;
+  r.to = to;
+  r.subject = "Quarterly figures";
+  r.text = "The figures.";
+  EXPECT_THROW((void)mailbox.Send(*alice_, r), Crash);
+  with_.secure_copies_queued = nullptr;
+  auto pending = store_->secure_delivery().ListPendingCopies(1000);
+  ASSERT_THAT(pending.status(), IsOk());
+  ASSERT_EQ(pending->size(), 50u);
+  const MessageId id = pending->front().message_id;
+  const size_t unmade = to.size() - 50;
+
+  clock_.Advance(with_.config.mail_retry.lease + std::chrono::seconds(1));
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+  auto round = SecureCopyDeliverer(with_, &tls).DeliverDue(10);
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->failed, static_cast<int>(unmade));
+  EXPECT_EQ(round->delivered, 10);
+  size_t failed = 0;
+  for (const auto& c : Copies(id)) {
+    if (c.state != store::SecureCopyState::kFailed) continue;
+    ++failed;
+    EXPECT_THAT(c.last_error, HasSubstr("never made"));
+  }
+  EXPECT_EQ(failed, unmade);
+  size_t events = 0;
+  for (const store::AuditEvent& e : AuditEvents()) {
+    events += e.type == "delivery.failed" && e.subject == id.str();
+  }
+  EXPECT_EQ(events, unmade);  // one per copy
+  // Later rounds deliver the rest and fail nothing more.
+  for (int i = 0; i < 5; ++i) {
+    round = SecureCopyDeliverer(with_, &tls).DeliverDue(10);
+    ASSERT_THAT(round.status(), IsOk());
+    EXPECT_EQ(round->failed, 0);
+  }
+  EXPECT_EQ(tls.messages.size(), 50u);
+
+  DeliverQueuedMail();
+  std::vector<const delivery::OutgoingMail*> told;
+  for (const delivery::OutgoingMail& m : mailer_.sent) {
+    if (m.to.str() == "alice@example.org" &&
+        m.subject.find("secure delivery failed") != std::string::npos) {
+      told.push_back(&m);
+    }
+  }
+  ASSERT_EQ(told.size(), 1u);
+  const std::string& text = told[0]->text;
+  EXPECT_THAT(text, HasSubstr(fmt::format("{} recipients", unmade)));
+  EXPECT_THAT(text, HasSubstr(kGina + std::string(" (OpenPGP)")));  // sorts first
+  EXPECT_THAT(text, HasSubstr("r050@tls.example (TLS)"));
+  EXPECT_THAT(text, HasSubstr(fmt::format("and {} more", unmade - 50)));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("r179@tls.example")));  // past the first 50
+  EXPECT_THAT(text, HasSubstr("secure pickup"));
+  size_t lines = 0;
+  for (size_t at = text.find("@tls.example (TLS)"); at != std::string::npos;
+       at = text.find("@tls.example (TLS)", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 49u);  // and gina's
 }
 
 }  // namespace

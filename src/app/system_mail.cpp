@@ -1,5 +1,7 @@
 #include "app/system_mail.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace sealpost::app {
@@ -63,6 +65,25 @@ delivery::OutgoingMail SecureCopyFailedMail(const AppConfig& config, const Email
                       recipient, method,
                       attempts > 0 ? fmt::format(" after {} attempt(s)", attempts) : "", reason,
                       recipient, config.public_url)};
+}
+
+delivery::OutgoingMail SecureCopiesNotMadeMail(const AppConfig& config, const EmailAddress& to,
+                                               const std::vector<std::string>& recipients,
+                                               std::string_view reason) {
+  std::string list;
+  const size_t listed = std::min(recipients.size(), kListedUnmadeRecipients);
+  for (size_t i = 0; i < listed; ++i) list += "  " + recipients[i] + "\n";
+  if (recipients.size() > listed) {
+    list += fmt::format("  and {} more\n", recipients.size() - listed);
+  }
+  return {to, fmt::format("{}: secure delivery failed", config.product_name),
+          fmt::format("Your message could not be delivered to {} recipient{}:\n{}"
+                      "Reason: {}\n\nNothing was sent to them, in clear or otherwise. To reach "
+                      "them anyway, log in to {}, open the message in Sent and send it again with "
+                      "\"secure pickup\": each recipient then gets a link and needs an unlock "
+                      "code from you.\n",
+                      recipients.size(), recipients.size() == 1 ? "" : "s", list, reason,
+                      config.public_url)};
 }
 
 delivery::OutgoingMail MucLockedMail(const AppConfig& config, const EmailAddress& to,

@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/services.h"
 #include "core/address.h"
@@ -35,6 +36,13 @@ delivery::OutgoingMail UndeliveredMail(const AppConfig& config, const EmailAddre
 delivery::OutgoingMail SecureCopyFailedMail(const AppConfig& config, const EmailAddress& to,
                                             std::string_view recipient, std::string_view method,
                                             int attempts, std::string_view reason);
+// The secure copies of one message to `recipients` ("address (S/MIME)", listed in their order)
+// were never made (the send stopped before them): one mail for them all, listing at most
+// kListedUnmadeRecipients and counting the rest; offers sending again by secure pickup.
+inline constexpr size_t kListedUnmadeRecipients = 50;
+delivery::OutgoingMail SecureCopiesNotMadeMail(const AppConfig& config, const EmailAddress& to,
+                                               const std::vector<std::string>& recipients,
+                                               std::string_view reason);
 // The unlock code of `guest` was locked after `limit` wrong tries; `to` sent them a message.
 delivery::OutgoingMail MucLockedMail(const AppConfig& config, const EmailAddress& to,
                                      std::string_view guest, int limit);

@@ -7,6 +7,8 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <atomic>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -104,9 +106,11 @@ CertificateProblem CheckCertificatePolicy(const Certificate& cert, TimePoint now
   return CertificateProblem::kNone;
 }
 
-Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors& anchors,
-                               const EmailAddress& address, TimePoint now, CertificateUse use) {
-  const Certificate& leaf = certs.leaf;
+namespace {
+
+// The checks of the leaf that come before the address: its own policy, emailProtection,
+// keyUsage. nullopt when they pass.
+std::optional<Validation> CheckLeaf(const Certificate& leaf, TimePoint now, CertificateUse use) {
   std::string detail;
   if (const CertificateProblem p = CheckCertificatePolicy(leaf, now, &detail);
       p != CertificateProblem::kNone) {
@@ -123,15 +127,26 @@ Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors
                    fmt::format("the keyUsage of {} does not allow {}", leaf.subject(),
                                use == CertificateUse::kSignature ? "signatures" : "encryption"));
   }
+  return std::nullopt;
+}
+
+std::optional<Validation> CheckAddress(const Certificate& leaf, const EmailAddress& address) {
   const auto& emails = leaf.email_addresses();
   if (std::find(emails.begin(), emails.end(), address) == emails.end()) {
     return Refused(CertificateProblem::kAddressMismatch,
                    fmt::format("{} is not an address of {}", address.str(), leaf.subject()));
   }
+  return std::nullopt;
+}
 
-  // The path, by OpenSSL, at `now`. No purpose is set: OpenSSL's S/MIME purposes demand
-  // keyEncipherment, which EC recipient certificates (keyAgreement) rightly lack; the EKU rule
-  // above is the purpose check.
+std::atomic<uint64_t> g_path_validations{0};
+
+// The path from the leaf to an anchor, by OpenSSL, at `now`.
+Validation ValidatePath(const CertificateChain& certs, const TrustAnchors& anchors, TimePoint now) {
+  g_path_validations.fetch_add(1, std::memory_order_relaxed);
+  X509* leaf_x509 = CertificateAccess::Raw(certs.leaf);
+  // No purpose is set: OpenSSL's S/MIME purposes demand keyEncipherment, which EC recipient
+  // certificates (keyAgreement) rightly lack; the EKU rule (CheckLeaf) is the purpose check.
   internal::X509StackPtr untrusted(sk_X509_new_null());
   if (!untrusted) return Refused(CertificateProblem::kInvalidChain, "out of memory");
   for (const Certificate& c : certs.chain) {
@@ -192,6 +207,7 @@ Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors
     }
     // The anchor (last) is trusted as configured; the others meet the policy.
     if (i > 0 && i + 1 < n) {
+      std::string detail;
       if (const CertificateProblem p = CheckCertificatePolicy(*cert, now, &detail);
           p != CertificateProblem::kNone) {
         return Refused(p, fmt::format("in the chain: {}", detail));
@@ -201,5 +217,29 @@ Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors
   }
   return v;
 }
+
+}  // namespace
+
+Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors& anchors,
+                               const EmailAddress& address, TimePoint now, CertificateUse use) {
+  if (auto refused = CheckLeaf(certs.leaf, now, use)) return *std::move(refused);
+  if (auto refused = CheckAddress(certs.leaf, address)) return *std::move(refused);
+  return ValidatePath(certs, anchors, now);
+}
+
+PreparedValidation PrepareValidation(const CertificateChain& certs, const TrustAnchors& anchors,
+                                     TimePoint now, CertificateUse use) {
+  PreparedValidation out{certs.leaf, CheckLeaf(certs.leaf, now, use), {}};
+  if (!out.refused_before_address) out.path = ValidatePath(certs, anchors, now);
+  return out;
+}
+
+Validation ValidateForAddress(const PreparedValidation& prepared, const EmailAddress& address) {
+  if (prepared.refused_before_address) return *prepared.refused_before_address;
+  if (auto refused = CheckAddress(prepared.leaf, address)) return *std::move(refused);
+  return prepared.path;
+}
+
+uint64_t CertificatePathValidations() { return g_path_validations.load(std::memory_order_relaxed); }
 
 }  // namespace sealpost::smime

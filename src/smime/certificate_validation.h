@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,24 @@ struct Validation {
 
 Validation ValidateCertificate(const CertificateChain& certs, const TrustAnchors& anchors,
                                const EmailAddress& address, TimePoint now, CertificateUse use);
+
+// ValidateCertificate in two halves, for a certificate that serves many addresses (one contact
+// certificate naming many recipients of a send): PrepareValidation runs every check but the
+// address (policy, emailProtection, keyUsage, the path) once; ValidateForAddress then adds the
+// address check at its place in the order. ValidateForAddress(PrepareValidation(c, a, now, use),
+// x) is ValidateCertificate(c, a, x, now, use) for every x: both are made of the same checks.
+struct PreparedValidation {
+  Certificate leaf;
+  std::optional<Validation> refused_before_address;  // a check before the address refused it
+  Validation path;  // otherwise: the path's verdict (set only without refused_before_address)
+};
+PreparedValidation PrepareValidation(const CertificateChain& certs, const TrustAnchors& anchors,
+                                     TimePoint now, CertificateUse use);
+Validation ValidateForAddress(const PreparedValidation& prepared, const EmailAddress& address);
+
+// How many path validations (X509_verify_cert runs, the costly part) this process made: lets
+// the tests see that a send checks each recipient certificate once.
+uint64_t CertificatePathValidations();
 
 // The checks of ValidateCertificate that concern one certificate alone (time, key, signature
 // digest); kNone when it passes. For the signer of a message and for chain members.

@@ -231,6 +231,75 @@ TEST_F(CertificateValidationTest, RefusesABrokenIssuerSignature) {
   EXPECT_EQ(v.problem, CertificateProblem::kInvalidChain) << v.detail;
 }
 
+TEST_F(CertificateValidationTest, PreparedOnceAnswersAsTheWholeValidationForEveryAddress) {
+  // A send checks a certificate once and asks for each recipient's address: the answer must be
+  // ValidateCertificate's, whichever check decides (the address check keeps its place: a
+  // certificate refused before it stays refused for the wrong address, one refused after it —
+  // here by its path — is address-mismatch for another address).
+  const auto now = std::chrono::system_clock::now();
+  const CertificateChain ec = Load("ec");
+  CertificateChain forged = ec;
+  Bytes der = ec.leaf.der();
+  der[der.size() - 5] ^= 0x01;
+  forged.leaf = *Certificate::FromDer(der);
+  struct Case {
+    std::string label;
+    CertificateChain chain;
+    std::vector<std::string> anchors;
+    TimePoint at;
+  };
+  const std::vector<Case> cases = {
+      {"trusted", ec, {"ca"}, now},
+      {"does not chain", ec, {"other-ca"}, now},
+      {"self-signed", Load("self"), {"ca"}, now},
+      {"intermediate", Load("via-intermediate"), {"issuer"}, now},
+      {"expired", ec, {"ca"}, ec.leaf.not_after() + std::chrono::seconds(1)},
+      {"not yet valid", ec, {"ca"}, ec.leaf.not_before() - std::chrono::seconds(1)},
+      {"no emailProtection", Load("tls"), {"ca"}, now},
+      {"weak key", Load("rsa1024"), {"ca"}, now},
+      {"weak signature", Load("sha1"), {"ca"}, now},
+      {"broken signature", forged, {"ca"}, now},
+  };
+  const std::vector<std::string> addresses = {
+      "ec@example.org",   "self@example.org", "via@example.org",    "tls@example.org",
+      "weak@example.org", "sha1@example.org", "mallory@example.org"};
+  for (const Case& c : cases) {
+    const TrustAnchors anchors = Anchors(c.anchors);
+    const uint64_t before = CertificatePathValidations();
+    const PreparedValidation prepared = PrepareValidation(c.chain, anchors, c.at, kEnc);
+    const uint64_t prepared_paths = CertificatePathValidations() - before;
+    EXPECT_LE(prepared_paths, 1u) << c.label;
+    for (const std::string& text : addresses) {
+      const Validation whole = ValidateCertificate(c.chain, anchors, Addr(text), c.at, kEnc);
+      const uint64_t asked = CertificatePathValidations();
+      const Validation part = ValidateForAddress(prepared, Addr(text));
+      EXPECT_EQ(CertificatePathValidations(), asked) << "no path check per address";
+      EXPECT_EQ(part.verdict, whole.verdict) << c.label << " for " << text;
+      EXPECT_EQ(part.problem, whole.problem) << c.label << " for " << text;
+      EXPECT_EQ(part.detail, whole.detail) << c.label << " for " << text;
+      ASSERT_EQ(part.path.size(), whole.path.size()) << c.label << " for " << text;
+      for (size_t i = 0; i < part.path.size(); ++i) EXPECT_EQ(part.path[i], whole.path[i]);
+    }
+  }
+  // The cases cover each kind of answer.
+  EXPECT_EQ(
+      ValidateForAddress(PrepareValidation(ec, Anchors({"ca"}), now, kEnc), Addr("ec@example.org"))
+          .verdict,
+      Verdict::kTrusted);
+  EXPECT_EQ(ValidateForAddress(PrepareValidation(ec, Anchors({"ca"}), now, kEnc),
+                               Addr("mallory@example.org"))
+                .problem,
+            CertificateProblem::kAddressMismatch);
+  EXPECT_EQ(ValidateForAddress(PrepareValidation(forged, Anchors({"ca"}), now, kEnc),
+                               Addr("mallory@example.org"))
+                .problem,
+            CertificateProblem::kAddressMismatch);
+  EXPECT_EQ(ValidateForAddress(PrepareValidation(forged, Anchors({"ca"}), now, kEnc),
+                               Addr("ec@example.org"))
+                .problem,
+            CertificateProblem::kInvalidChain);
+}
+
 TEST(TrustAnchorsTest, RefusesBadAnchorTexts) {
   const std::vector<std::string_view> none = {"no certificate here"};
   EXPECT_THAT(TrustAnchors::FromPem(none).status(), StatusIs(ErrorCode::kInvalidArgument));

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/address.h"
+#include "crypto/hash.h"
 #include "pgp/public_key.h"
 #include "smime/certificate.h"
 #include "smime/certificate_validation.h"
@@ -50,11 +51,32 @@ KeyAssessment Refused(std::string problem, std::string detail) {
   return {KeyStatus::kRefused, std::move(problem), std::move(detail), false};
 }
 
-KeyAssessment AssessCertificate(const store::ContactKeyRecord& key,
-                                const smime::TrustAnchors* anchors, const EmailAddress& address,
-                                TimePoint now) {
+}  // namespace
+
+// What a stored certificate (its bytes and the chain stored beside it) is at a time against a
+// set of anchors, whatever the address: parsed, and every check but the address made.
+struct ExaminedCertificate {
+  std::optional<smime::Certificate> leaf;  // nullopt: the stored bytes do not parse
+  // With anchors: ValidateCertificate's checks but the address.
+  std::optional<smime::PreparedValidation> prepared;
+  // Without anchors: the policy checks alone (kNone: passed).
+  smime::CertificateProblem policy_problem = smime::CertificateProblem::kNone;
+  std::string policy_detail;
+};
+
+namespace {
+
+ExaminedCertificate ExamineCertificate(const store::ContactKeyRecord& key,
+                                       const smime::TrustAnchors* anchors, TimePoint now) {
+  ExaminedCertificate out;
   auto leaf = smime::Certificate::FromDer(key.material);
-  if (!leaf.ok()) return Refused("not-a-certificate", "the stored certificate does not parse");
+  if (!leaf.ok()) return out;
+  out.leaf = *leaf;
+  if (anchors == nullptr) {
+    // No anchor at all: the policy checks alone decide, and nothing chains.
+    out.policy_problem = smime::CheckCertificatePolicy(*leaf, now, &out.policy_detail);
+    return out;
+  }
   smime::CertificateChain chain{*leaf, {}};
   if (!key.chain_pem.empty()) {
     const smime::CertificateImport others = smime::ImportCertificates(AsBytes(key.chain_pem));
@@ -63,23 +85,28 @@ KeyAssessment AssessCertificate(const store::ContactKeyRecord& key,
       for (const auto& c : others.certificates->chain) chain.chain.push_back(c);
     }
   }
-  if (anchors == nullptr) {
-    // No anchor at all: the policy checks alone decide, and nothing chains.
-    std::string detail;
-    const smime::CertificateProblem p = smime::CheckCertificatePolicy(*leaf, now, &detail);
-    if (p != smime::CertificateProblem::kNone) {
-      return Refused(std::string(smime::CertificateProblemSlug(p)), detail);
+  out.prepared = smime::PrepareValidation(chain, *anchors, now, smime::CertificateUse::kEncryption);
+  return out;
+}
+
+// `examined` for the entry `key`, whose address is `address`.
+KeyAssessment JudgeCertificate(const ExaminedCertificate& examined,
+                               const store::ContactKeyRecord& key, const EmailAddress& address) {
+  if (!examined.leaf) return Refused("not-a-certificate", "the stored certificate does not parse");
+  if (!examined.prepared) {
+    if (examined.policy_problem != smime::CertificateProblem::kNone) {
+      return Refused(std::string(smime::CertificateProblemSlug(examined.policy_problem)),
+                     examined.policy_detail);
     }
     bool names_address = false;
-    for (const EmailAddress& e : leaf->email_addresses())
+    for (const EmailAddress& e : examined.leaf->email_addresses())
       names_address |= (e.str() == address.str());
     if (!names_address)
       return Refused("address-mismatch", "the certificate is for another address");
     if (key.verified_at) return {KeyStatus::kTrusted, "", "", false};
     return {KeyStatus::kNeedsVerification, "", "does not chain to a trust anchor", false};
   }
-  const smime::Validation v =
-      smime::ValidateCertificate(chain, *anchors, address, now, smime::CertificateUse::kEncryption);
+  const smime::Validation v = smime::ValidateForAddress(*examined.prepared, address);
   switch (v.verdict) {
     case smime::Verdict::kTrusted:
       return {KeyStatus::kTrusted, "", "", true};
@@ -92,15 +119,25 @@ KeyAssessment AssessCertificate(const store::ContactKeyRecord& key,
   return Refused(std::string(smime::CertificateProblemSlug(v.problem)), v.detail);
 }
 
+// What comes before the certificate or key itself: revocation, then the entry's address.
+std::optional<KeyAssessment> CheckEntry(const store::ContactKeyRecord& key, TimePoint now,
+                                        std::optional<EmailAddress>& address) {
+  if (key.revoked_at && *key.revoked_at <= now) return Refused("revoked", "the key was revoked");
+  auto parsed = EmailAddress::Parse(key.address);
+  if (!parsed.ok()) return Refused("address-mismatch", "the stored address is not valid");
+  address = *std::move(parsed);
+  return std::nullopt;
+}
+
 }  // namespace
 
 KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
                                const std::optional<smime::TrustAnchors>& anchors, TimePoint now) {
-  if (key.revoked_at && *key.revoked_at <= now) return Refused("revoked", "the key was revoked");
-  auto address = EmailAddress::Parse(key.address);
-  if (!address.ok()) return Refused("address-mismatch", "the stored address is not valid");
+  std::optional<EmailAddress> address;
+  if (auto refused = CheckEntry(key, now, address)) return *std::move(refused);
   if (key.kind == store::ContactKeyKind::kSmime) {
-    return AssessCertificate(key, anchors ? &*anchors : nullptr, *address, now);
+    return JudgeCertificate(ExamineCertificate(key, anchors ? &*anchors : nullptr, now), key,
+                            *address);
   }
   const pgp::KeyImport imported = pgp::ImportPublicKey(key.material, *address, now);
   if (!imported.ok()) {
@@ -108,6 +145,48 @@ KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
                    imported.status().message());
   }
   return AssessAcceptedOpenPgpKey(key, now);
+}
+
+ContactCertificateAssessor::ContactCertificateAssessor(TimePoint now) : now_(now) {}
+ContactCertificateAssessor::~ContactCertificateAssessor() = default;
+
+Result<const std::optional<smime::TrustAnchors>*> ContactCertificateAssessor::Anchors(
+    ContactAnchors& source) {
+  if (!anchors_read_) {
+    Result<std::optional<smime::TrustAnchors>> current = source.Current();
+    if (!current.ok()) return current.status();
+    anchors_.swap(*current);
+    anchors_read_ = true;
+  }
+  return &anchors_;
+}
+
+Result<AssessedCertificate> ContactCertificateAssessor::Assess(const store::ContactKeyRecord& key,
+                                                               ContactAnchors& source) {
+  SP_ASSIGN_OR_RETURN(const std::optional<smime::TrustAnchors>* anchors, Anchors(source));
+  AssessedCertificate out;
+  std::optional<EmailAddress> address;
+  if (auto refused = CheckEntry(key, now_, address)) {
+    out.assessment = *std::move(refused);
+    return out;
+  }
+  // The chain stored beside the certificate takes part in the path: both make the cache key.
+  crypto::Sha256Hasher hasher;
+  const uint64_t material_size = key.material.size();
+  hasher.Update(ByteView(reinterpret_cast<const uint8_t*>(&material_size), sizeof material_size));
+  hasher.Update(key.material);
+  hasher.Update(AsBytes(key.chain_pem));
+  const crypto::Digest256 digest = hasher.Finish();
+  std::string id(reinterpret_cast<const char*>(digest.data()), digest.size());
+  auto found = examined_.find(id);
+  if (found == examined_.end()) {
+    auto examined = std::make_unique<ExaminedCertificate>(
+        ExamineCertificate(key, anchors->has_value() ? &**anchors : nullptr, now_));
+    found = examined_.emplace(std::move(id), std::move(examined)).first;
+  }
+  out.assessment = JudgeCertificate(*found->second, key, *address);
+  out.leaf = found->second->leaf;
+  return out;
 }
 
 KeyAssessment AssessAcceptedOpenPgpKey(const store::ContactKeyRecord& key, TimePoint now) {

@@ -9,6 +9,7 @@
 // changed. Thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include "app/services.h"
+#include "smime/certificate.h"
 #include "smime/smime_writer.h"
 #include "smime/trust_anchors.h"
 #include "store/keys_store.h"
@@ -58,6 +60,43 @@ class ContactAnchors final {
 // refused.
 KeyAssessment AssessContactKey(const store::ContactKeyRecord& key,
                                const std::optional<smime::TrustAnchors>& anchors, TimePoint now);
+
+struct ExaminedCertificate;  // contact_trust.cpp
+
+// An S/MIME entry judged by ContactCertificateAssessor, with its certificate as parsed.
+struct AssessedCertificate {
+  KeyAssessment assessment;
+  std::optional<smime::Certificate> leaf;  // nullopt when refused before or at parsing
+};
+
+// AssessContactKey for the S/MIME entries of one send (Mailbox::SendAs), where one certificate
+// may stand in many entries (a certificate naming many recipients, imported for each): each
+// distinct certificate (its bytes and the chain stored beside it) is parsed and checked once —
+// policy, emailProtection, keyUsage, the path to an anchor — at `now`, against the anchors the
+// first call found; then per entry only its revocation, its address and its personal
+// verification are looked at. The answers are AssessContactKey's at `now` against those anchors.
+// Not thread-safe; holds the certificates until it goes.
+class ContactCertificateAssessor final {
+ public:
+  explicit ContactCertificateAssessor(TimePoint now);
+  ~ContactCertificateAssessor();
+  ContactCertificateAssessor(const ContactCertificateAssessor&) = delete;
+  ContactCertificateAssessor& operator=(const ContactCertificateAssessor&) = delete;
+
+  // `key` (an S/MIME entry). Errors only when `anchors` cannot be read (first call).
+  Result<AssessedCertificate> Assess(const store::ContactKeyRecord& key, ContactAnchors& anchors);
+  // The anchors of this send: `source`'s answer at the first call, the same one after it.
+  Result<const std::optional<smime::TrustAnchors>*> Anchors(ContactAnchors& source);
+  TimePoint now() const { return now_; }
+  // How many distinct certificates were parsed and checked (for the tests).
+  size_t certificates_examined() const { return examined_.size(); }
+
+ private:
+  TimePoint now_;
+  bool anchors_read_ = false;
+  std::optional<smime::TrustAnchors> anchors_;  // once read: nullopt when there is none
+  std::map<std::string, std::unique_ptr<ExaminedCertificate>> examined_;  // by SHA-256
+};
 
 // AssessContactKey for an OpenPGP entry whose material pgp::ImportPublicKey has just accepted for
 // the entry's address at `now`: the same answer without parsing the key again (each parse checks

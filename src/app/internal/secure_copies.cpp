@@ -107,11 +107,15 @@ Result<mime::OutgoingMessage> BuildMime(const Services& s, const CopyContent& c)
 Result<delivery::RecipientKey> RecipientKeyOf(const Route& route, TimePoint now) {
   const store::ContactKeyRecord& key = *route.key;
   if (route.method == RouteMethod::kSmime) {
-    SP_ASSIGN_OR_RETURN(smime::Certificate certificate, smime::Certificate::FromDer(key.material));
+    // Parsed and checked by routing: not parsed again.
+    std::optional<smime::Certificate> certificate = route.smime_certificate;
+    if (!certificate) {
+      SP_ASSIGN_OR_RETURN(certificate, smime::Certificate::FromDer(key.material));
+    }
     // The capabilities recorded from the contact's signed mail, if any: DecideEnvelope weighs
     // them against the certificate's own extension.
     return delivery::RecipientKey(smime::SmimeRecipient{
-        std::move(certificate), RecordedCapabilities(key.smime_capabilities)});
+        *std::move(certificate), RecordedCapabilities(key.smime_capabilities)});
   }
   // Parsed and checked by routing moments ago: not parsed again.
   if (route.openpgp_key) return delivery::RecipientKey(*route.openpgp_key);
