@@ -158,6 +158,14 @@ class Intake {
     std::filesystem::create_directories(dir);
     auto b = std::unique_ptr<Intake>(new Intake());
     SP_ASSIGN_OR_RETURN(b->store_, store::sqlite::OpenSqliteStore(dir + "/sealpost.db"));
+    // The 256 fan-out directories (<ab>/ by the id's first two hex digits), as a server that has
+    // stored some mail has them: making them is a first-use cost, not a per-message one.
+    for (int i = 0; i < 256; ++i) {
+      char name[3];
+      std::snprintf(name, sizeof name, "%02x", i);
+      std::filesystem::create_directories(dir + "/blobs/" + name);
+      std::filesystem::permissions(dir + "/blobs/" + name, std::filesystem::perms::owner_all);
+    }
     SP_ASSIGN_OR_RETURN(b->blobs_,
                         blob::OpenLocalBlobStore(platform::DefaultFilesystem(), dir + "/blobs"));
     b->throttle_ = std::make_unique<auth::LoginThrottle>(b->store_->platform(), b->clock_,
