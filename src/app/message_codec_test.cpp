@@ -148,12 +148,20 @@ TEST(MessageCodecTest, JsonStringsAgreeWithNlohmannOnRandomBytes) {
                                             0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec,
                                             0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff};
   int valid = 0;
+  int valid_long = 0;
   for (int round = 0; round < 200000; ++round) {
     std::string s;
-    const size_t n = rng() % 7;
+    // Short strings of odd bytes, and longer ones (past the 16-byte blocks of the fast scan) of
+    // mostly plain text with a few of them.
+    const bool long_text = round % 2 == 1;
+    const size_t n = long_text ? rng() % 70 : rng() % 7;
     for (size_t i = 0; i < n; ++i) {
-      s.push_back(static_cast<char>(rng() % 4 == 0 ? rng() % 256
-                                                   : interesting[rng() % interesting.size()]));
+      if (long_text && rng() % 12 != 0) {
+        s.push_back(static_cast<char>(' ' + rng() % 95));
+      } else {
+        s.push_back(static_cast<char>(rng() % 4 == 0 ? rng() % 256
+                                                     : interesting[rng() % interesting.size()]));
+      }
     }
     std::string ours;
     const bool ok = internal::AppendJsonString(ours, s);
@@ -168,9 +176,11 @@ TEST(MessageCodecTest, JsonStringsAgreeWithNlohmannOnRandomBytes) {
     if (ok) {
       ASSERT_EQ(ours, theirs);
       ++valid;
+      if (s.size() > 32) ++valid_long;
     }
   }
   EXPECT_GT(valid, 10000);  // both outcomes were exercised
+  EXPECT_GT(valid_long, 1000);
 }
 
 TEST(MessageCodecTest, IntegersAsNlohmannWritesThem) {
