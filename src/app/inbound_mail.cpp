@@ -185,8 +185,7 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     std::vector<store::MailboxEntry> entries;
     std::vector<store::AttachmentRecord> attachments;
     std::vector<store::EscrowWrapRecord> escrow_wraps;
-    std::string recipient;
-    std::string sealed_digest;
+    std::string audit_details;  // "message.receive"; made here, not on the store's writer
   };
   std::vector<Prepared> prepared;
   const TimePoint now = s_.clock.Now();
@@ -244,9 +243,17 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     // when it turned escrow on. Only the member's address counts: the From: field is the
     // sender's claim and may name any domain.
     SP_ASSIGN_OR_RETURN(p.escrow_wraps, SealToEscrow(s_.store, id, data_key, {member.email}, now));
+    p.audit_details = nlohmann::json{{"recipient", member.email},
+                                     {"client", received.client_address},
+                                     {"envelope_from", received.envelope_from},
+                                     {"spf", received.spf},
+                                     {"dkim", received.dkim},
+                                     {"protection", received.protection},
+                                     {"size", raw.size()},
+                                     {"attachments", attachments.size()},
+                                     {"sealed_digest", HexEncode(crypto::Sha256(statement.view()))}}
+                          .dump();
     p.attachments = std::move(attachments);
-    p.recipient = member.email;
-    p.sealed_digest = HexEncode(crypto::Sha256(statement.view()));
     prepared.push_back(std::move(p));
   }
 
@@ -254,17 +261,8 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     for (const Prepared& p : prepared) {
       SP_RETURN_IF_ERROR(tx.messages().CreateMessage(p.message, p.entries, p.attachments));
       for (const auto& w : p.escrow_wraps) SP_RETURN_IF_ERROR(tx.escrow().PutEscrowWrap(w));
-      const nlohmann::json details{{"recipient", p.recipient},
-                                   {"client", received.client_address},
-                                   {"envelope_from", received.envelope_from},
-                                   {"spf", received.spf},
-                                   {"dkim", received.dkim},
-                                   {"protection", received.protection},
-                                   {"size", raw.size()},
-                                   {"attachments", p.attachments.size()},
-                                   {"sealed_digest", p.sealed_digest}};
       SP_RETURN_IF_ERROR(
-          RecordEvent(s_, tx, "message.receive", kActor, p.message.id.str(), details.dump()));
+          RecordEvent(s_, tx, "message.receive", kActor, p.message.id.str(), p.audit_details));
     }
     return Status::Ok();
   }));

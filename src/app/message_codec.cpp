@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/internal/json_text.h"
 #include "crypto/ad_labels.h"
+#include "crypto/wiping_allocator.h"
 
 namespace sealpost::app {
 namespace {
@@ -52,6 +54,78 @@ void WipeAttachmentKeys(json& j) {
   }
 }
 
+constexpr std::string_view kSealPrefix = "sealpost-seal/v1\n";
+
+// What AppendSummary writes, give or take escapes: to reserve once.
+size_t EstimatedSize(const MessageSummary& s) {
+  size_t n = 512 + s.from_email.size() + s.from_name.size() + s.subject.size() +
+             s.body_sha256_hex.size() + s.in_reply_to.size() + s.thread_id.size();
+  for (const auto& to : s.to) n += to.size() + 3;
+  for (const auto& a : s.attachments) {
+    n += 160 + a.name.size() + a.content_type.size() + a.sha256_hex.size();
+  }
+  if (const auto& r = s.received) {
+    n += 128 + r->envelope_from.size() + r->client_address.size() + r->spf.size() +
+         r->spf_domain.size() + r->dkim.size() + r->dkim_domain.size() + r->protection.size();
+  }
+  return n;
+}
+
+// The summary's JSON as SummaryWithoutSeal(s).dump() writes it (keys in sorted order), with
+// "seal" when `seal_base64` is given, appended to `out` without a json tree. False when a text
+// is not valid UTF-8 (dump() would throw); `out` then holds a part and is dropped.
+bool AppendSummary(crypto::WipedString& out, const MessageSummary& s,
+                   const std::string* seal_base64) {
+  using internal::AppendJsonString;
+  bool ok = true;
+  auto field = [&](std::string_view key_and_colon, std::string_view value) {
+    out.append(key_and_colon);
+    ok = ok && AppendJsonString(out, value);
+  };
+  out.append(R"({"attachments":[)");
+  for (size_t i = 0; i < s.attachments.size(); ++i) {
+    const AttachmentMeta& a = s.attachments[i];
+    if (i > 0) out.push_back(',');
+    field(R"({"content_type":)", a.content_type);
+    std::string key = Base64Encode(a.key.ExposeSecret().view());
+    field(R"(,"key":)", key);  // base64: nothing to escape
+    crypto::WipeString(key);
+    field(R"(,"name":)", a.name);
+    field(R"(,"sha256":)", a.sha256_hex);
+    out.append(R"(,"size":)");
+    internal::AppendJsonUnsigned(out, a.size);
+    out.push_back('}');
+  }
+  field(R"(],"body_sha256":)", s.body_sha256_hex);
+  out.append(R"(,"created_ms":)");
+  internal::AppendJsonInteger(out, s.created_ms);
+  field(R"(,"from":{"email":)", s.from_email);
+  field(R"(,"name":)", s.from_name);
+  field(R"(},"id":)", s.id.str());
+  if (!s.in_reply_to.empty()) field(R"(,"in_reply_to":)", s.in_reply_to);
+  if (const auto& r = s.received) {
+    field(R"(,"received":{"client":)", r->client_address);
+    field(R"(,"dkim":)", r->dkim);
+    field(R"(,"dkim_domain":)", r->dkim_domain);
+    field(R"(,"envelope_from":)", r->envelope_from);
+    field(R"(,"protection":)", r->protection);
+    field(R"(,"spf":)", r->spf);
+    field(R"(,"spf_domain":)", r->spf_domain);
+    out.push_back('}');
+  }
+  if (seal_base64 != nullptr) field(R"(,"seal":)", *seal_base64);
+  if (!s.sealed_by.empty()) field(R"(,"sealed_by":)", s.sealed_by);
+  field(R"(,"subject":)", s.subject);
+  if (!s.thread_id.empty()) field(R"(,"thread":)", s.thread_id);
+  out.append(R"(,"to":[)");
+  for (size_t i = 0; i < s.to.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    ok = ok && AppendJsonString(out, s.to[i]);
+  }
+  out.append(R"(],"v":1})");
+  return ok;
+}
+
 // `text` into zeroizing memory; the std::string's buffer is wiped.
 crypto::SecretBytes Secret(std::string& text) {
   crypto::SecretBytes out = crypto::SecretBytes::CopyOf(AsBytes(text));
@@ -70,19 +144,28 @@ std::string BodyAd(const MessageId& id, const UserId& sender) {
 }
 
 crypto::SecretBytes SealStatement(const MessageSummary& summary) {
+  crypto::WipedString text;
+  text.reserve(kSealPrefix.size() + EstimatedSize(summary));
+  text.append(kSealPrefix);
+  if (AppendSummary(text, summary, nullptr)) return crypto::SecretBytes::CopyOf(AsBytes(text));
+  // Not valid UTF-8: dump() throws, as it always did here.
   json j = SummaryWithoutSeal(summary);
   // nlohmann::json objects keep keys sorted, so dump() is canonical for our own encoder.
-  std::string text = "sealpost-seal/v1\n" + j.dump();
+  std::string dumped = std::string(kSealPrefix) + j.dump();
   WipeAttachmentKeys(j);
-  return Secret(text);
+  return Secret(dumped);
 }
 
 crypto::SecretBytes EncodeSummary(const MessageSummary& summary) {
-  json j = SummaryWithoutSeal(summary);
-  j["seal"] = Base64Encode(summary.seal);
-  std::string text = j.dump();
+  std::string seal = Base64Encode(summary.seal);
+  crypto::WipedString text;
+  text.reserve(EstimatedSize(summary) + seal.size());
+  if (AppendSummary(text, summary, &seal)) return crypto::SecretBytes::CopyOf(AsBytes(text));
+  json j = SummaryWithoutSeal(summary);  // not valid UTF-8: dump() throws, as it always did
+  j["seal"] = std::move(seal);
+  std::string dumped = j.dump();
   WipeAttachmentKeys(j);
-  return Secret(text);
+  return Secret(dumped);
 }
 
 Result<MessageSummary> DecodeSummary(std::string_view text) {
@@ -142,7 +225,15 @@ Result<MessageSummary> DecodeSummary(std::string_view text) {
 }
 
 std::string EncodeBody(const MessageBody& body) {
-  return json{{"text", body.text}, {"html", body.html}}.dump();
+  std::string out;
+  out.reserve(body.text.size() + body.html.size() + body.text.size() / 16 + 32);
+  out.append(R"({"html":)");
+  bool valid = internal::AppendJsonString(out, body.html);
+  out.append(R"(,"text":)");
+  valid = valid && internal::AppendJsonString(out, body.text);
+  out.push_back('}');
+  if (valid) return out;
+  return json{{"text", body.text}, {"html", body.html}}.dump();  // throws, as it always did
 }
 
 Result<MessageBody> DecodeBody(std::string_view text) {

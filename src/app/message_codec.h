@@ -8,10 +8,12 @@
 //
 // Secrets: the summary holds each attachment's blob key. In memory it is a crypto::BlobKey; in the
 // summary JSON it stays a base64 string (the stored format, and the seal covers those bytes). The
-// encoded summary and seal statement are returned in SecretBytes, and the base64 copies in the
-// JSON values are wiped once used. What cannot be wiped: nlohmann::json's own intermediate buffers
-// while it parses and dumps (its lexer's token buffer, the growing output string), which free
-// their memory unwiped. The summary plaintext itself only lives in SecretBytes.
+// encoded summary and seal statement are returned in SecretBytes; they are written without a
+// json tree (app/internal/json_text.h, byte for byte what nlohmann::json::dump() wrote, so that
+// stored seals keep verifying) into a wiping buffer, and the base64 copies of the keys are wiped
+// once used. What cannot be wiped: nlohmann::json's own intermediate buffers while it parses
+// (its lexer's token buffer), which free their memory unwiped. The summary plaintext itself only
+// lives in SecretBytes and wiped buffers.
 #pragma once
 
 #include <optional>

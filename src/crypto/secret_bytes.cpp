@@ -32,8 +32,8 @@ void Release(uint8_t* p) {
 SecretBytes::SecretBytes(size_t n) {
   EnsureInitialized();
   if (n == 0) return;
-  if (n <= internal::kSecretSlotBytes) {
-    if (uint8_t* slot = internal::AllocateSecretSlot()) {  // already zeroed
+  if (n <= internal::kLargeSecretSlotBytes) {
+    if (uint8_t* slot = internal::AllocateSecretSlot(n)) {  // already zeroed
       data_ = slot;
       size_ = n;
       return;

@@ -120,5 +120,38 @@ TEST(SecretBytesTest, ManyLiveSmallSecretsOutgrowThePool) {
   for (uint8_t byte : after.view()) EXPECT_EQ(byte, 0);
 }
 
+TEST(SecretBytesTest, ReusedMediumAllocationsStartZeroed) {
+  // An encoded message summary's size: from the pool of larger slots, wiped between uses.
+  const uint8_t* first = nullptr;
+  {
+    SecretBytes a(1500);
+    std::fill(a.span().begin(), a.span().end(), 0xAA);
+    first = a.data();
+  }
+  SecretBytes b(4096);
+#if defined(__SANITIZE_ADDRESS__)
+  (void)first;  // sanitizer builds do not pool
+#else
+  EXPECT_EQ(b.data(), first);
+#endif
+  ASSERT_EQ(b.size(), 4096u);
+  for (uint8_t byte : b.view()) EXPECT_EQ(byte, 0);
+  SecretBytes large(4097);  // past the largest slot: its own sodium_malloc allocation
+  EXPECT_NE(large.data(), first);
+  for (uint8_t byte : large.view()) EXPECT_EQ(byte, 0);
+}
+
+TEST(SecretBytesTest, ManyLiveMediumSecretsOutgrowThePool) {
+  std::vector<SecretBytes> live;
+  for (int i = 0; i < 300; ++i) {
+    live.emplace_back(1000);
+    live.back().data()[999] = static_cast<uint8_t>(i);
+  }
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(live[i].data()[999], static_cast<uint8_t>(i));
+  live.clear();
+  SecretBytes after(2000);
+  for (uint8_t byte : after.view()) EXPECT_EQ(byte, 0);
+}
+
 }  // namespace
 }  // namespace sealpost::crypto
