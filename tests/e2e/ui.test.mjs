@@ -451,6 +451,10 @@ test('bad input: an expired session mid-compose keeps the draft', async () => {
   await alice.getByLabel('Subject').fill('Written before the session ended');
   const text = 'A long text I do not want to type again.\nSecond line.';
   await alice.getByLabel('Message').fill(text);
+  // Compose asks how bob will be reached (250 ms after the address); let that answer arrive
+  // first, or on a slow run it meets the expired session and the log-in dialog opens before
+  // the click below.
+  await alice.getByTestId('method-hint').filter({ hasText: 'Member' }).waitFor();
   // The session expires on the server while Alice writes.
   server.sql("UPDATE sessions SET expires_ms = 1 WHERE user_id = " +
              "(SELECT id FROM users WHERE email = 'alice@example.org');");
