@@ -48,6 +48,7 @@
 #include "blob/blob_store.h"
 #include "interleaved_timing.h"
 #include "keys/master_key.h"
+#include "last_mail_mailer.h"
 #include "platform/clock.h"
 #include "platform/filesystem.h"
 #include "platform/rng.h"
@@ -58,29 +59,12 @@ namespace {
 
 using namespace sealpost;
 using bench::Clock;
+using bench::LastMailMailer;
 
 int Fail(const std::string& what, const Status& s) {
   std::fprintf(stderr, "evidence_send_bench: %s: %s\n", what.c_str(), s.ToString().c_str());
   return 1;
 }
-
-// Keeps the last mail per address: the sign-up confirmation carries its token.
-class LastMailMailer final : public delivery::Mailer {
- public:
-  Status Send(const delivery::OutgoingMail& mail) override {
-    std::lock_guard lock(mu_);
-    last_text_ = mail.text;
-    return Status::Ok();
-  }
-  std::string last_text() {
-    std::lock_guard lock(mu_);
-    return last_text_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string last_text_;
-};
 
 constexpr char kPassword[] = "correct horse battery staple";
 

@@ -47,6 +47,7 @@
 #include "auth/login_throttle.h"
 #include "blob/blob_store.h"
 #include "keys/master_key.h"
+#include "last_mail_mailer.h"
 #include "platform/clock.h"
 #include "platform/filesystem.h"
 #include "platform/rng.h"
@@ -56,6 +57,7 @@ namespace {
 
 using namespace sealpost;
 using Clock = std::chrono::steady_clock;
+using bench::LastMailMailer;
 
 int Fail(const std::string& what, const std::string& why) {
   std::fprintf(stderr, "inbound_intake_bench: %s: %s\n", what.c_str(), why.c_str());
@@ -130,24 +132,6 @@ std::string TestMessage(size_t size) {
   m.resize(size, 'X');
   return m;
 }
-
-// Keeps the last mail: the sign-up confirmation carries its token.
-class LastMailMailer final : public delivery::Mailer {
- public:
-  Status Send(const delivery::OutgoingMail& mail) override {
-    std::lock_guard lock(mu_);
-    last_text_ = mail.text;
-    return Status::Ok();
-  }
-  std::string last_text() {
-    std::lock_guard lock(mu_);
-    return last_text_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string last_text_;
-};
 
 constexpr char kPassword[] = "correct horse battery staple";
 
