@@ -155,6 +155,9 @@ class FakeRelay final {
   const std::string& raw() const { return raw_; }
   int tls_sessions() const { return tls_sessions_; }
   int connections() const { return connections_; }
+  // Commands already received when the reply to the one before was sent: sent by a client
+  // that pipelines (RFC 2920), never by one that waits for each reply.
+  int pipelined_commands() const { return pipelined_commands_; }
   static constexpr const char* kHangUp = "<hang up>";
 
  private:
@@ -224,6 +227,7 @@ class FakeRelay final {
         continue;
       }
       if (!step.expect.empty()) {
+        if (buf_.find('\n') != std::string::npos) ++pipelined_commands_;
         if (!ReadLine(&line)) {
           ok = false;
           break;
@@ -263,6 +267,7 @@ class FakeRelay final {
   std::unique_ptr<SSL, SslDeleter> ssl_;
   int tls_sessions_ = 0;
   int connections_ = 0;
+  int pipelined_commands_ = 0;
   int listener_ = -1;
   int conn_ = -1;
   uint16_t port_ = 0;
@@ -324,6 +329,7 @@ TEST_F(SmtpRelayScripted, OpportunisticPlaintextDialogueWithDotStuffing) {
   EXPECT_EQ(relay.commands()[2], "RCPT TO:<alice@example.org>");
   EXPECT_EQ(relay.commands()[3], "DATA");
   EXPECT_EQ(relay.commands().back(), "QUIT");
+  EXPECT_EQ(relay.pipelined_commands(), 0);  // the relay does not offer PIPELINING
   EXPECT_THAT(relay.data(), HasSubstr("\r\nSubject: Hi\r\n"));
   EXPECT_THAT(relay.data(),
               HasSubstr("\r\nMessage-ID: <" + std::string(32, 'c') + "@example.org>\r\n"));
@@ -348,6 +354,69 @@ TEST_F(SmtpRelayScripted, RequiredTlsWithoutStartTlsSendsNothing) {
   relay.Join();
   EXPECT_THAT(relay.commands(), ElementsAre("EHLO sealpost.localhost", "QUIT"));
   EXPECT_THAT(relay.raw(), Not(HasSubstr("secret")));
+}
+
+const FakeRelay::Step kEhloPipelining{"EHLO ",
+                                      "250-fake.test\r\n250-PIPELINING\r\n250 SIZE 100000\r\n"};
+
+// Offered PIPELINING, the client sends MAIL, RCPT and DATA in one group and reads the three
+// replies after it.
+TEST_F(SmtpRelayScripted, PipelinedEnvelopeIsOneGroup) {
+  FakeRelay relay({kGreeting,
+                   kEhloPipelining,
+                   {"MAIL FROM:", "250 2.1.0 ok\r\n"},
+                   {"RCPT TO:<alice@example.org>", "250 2.1.5 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 2.0.0 queued as 1\r\n"}});
+  SmtpRelayOptions options = Options(relay.port());
+  options.tls = SmtpRelayOptions::Tls::kOpportunistic;
+  EXPECT_THAT(
+      MakeSmtpRelayMailer(clock_, rng_, options)->Send(Mail("alice@example.org", "Hi", "x")),
+      IsOk());
+  relay.Join();
+  EXPECT_EQ(relay.pipelined_commands(), 2);  // RCPT and DATA came with MAIL
+  EXPECT_THAT(relay.data(), HasSubstr("\r\nSubject: Hi\r\n"));
+  EXPECT_EQ(relay.commands().back(), "QUIT");
+}
+
+// In a pipelined group every reply is read, whatever the first said: a refused MAIL fails its
+// mail with MAIL's reply (not the RCPT's "need MAIL"); a DATA that a server answers with 354
+// although no recipient was taken gets an empty message. Either way the session stays in step
+// and the next mail of the batch goes through.
+TEST_F(SmtpRelayScripted, PipelinedRefusalsKeepTheSessionInStep) {
+  FakeRelay relay({kGreeting,
+                   kEhloPipelining,
+                   {"MAIL FROM:", "552 5.3.4 message too big\r\n"},
+                   {"RCPT TO:<a@example.org>", "503 5.5.1 need MAIL\r\n"},
+                   {"DATA", "503 5.5.1 need RCPT\r\n"},
+                   {"RSET", "250 ok\r\n"},
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<b@example.org>", "550 5.1.1 no such user\r\n"},
+                   {"DATA", "354 go ahead anyway\r\n"},
+                   {"", "554 5.5.1 no valid recipients\r\n"},
+                   {"RSET", "250 ok\r\n"},
+                   {"MAIL FROM:", "250 ok\r\n"},
+                   {"RCPT TO:<c@example.org>", "250 ok\r\n"},
+                   {"DATA", "354 go\r\n"},
+                   {"", "250 queued 3\r\n"}});
+  SmtpRelayOptions options = Options(relay.port());
+  options.tls = SmtpRelayOptions::Tls::kOpportunistic;
+  const std::vector<OutgoingMail> mails = {Mail("a@example.org", "1", "one"),
+                                           Mail("b@example.org", "2", "two"),
+                                           Mail("c@example.org", "3", "three")};
+  const std::vector<Status> results = MakeSmtpRelayMailer(clock_, rng_, options)->SendBatch(mails);
+  relay.Join();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_THAT(results[0], StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(results[0].message(), AllOf(HasSubstr("MAIL FROM"), HasSubstr("552 5.3.4")));
+  EXPECT_THAT(results[1], StatusIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(results[1].message(), AllOf(HasSubstr("RCPT TO"), HasSubstr("550 5.1.1")));
+  EXPECT_THAT(results[2], IsOk());
+  EXPECT_EQ(relay.connections(), 1);
+  EXPECT_EQ(relay.commands().back(), "QUIT");
+  EXPECT_THAT(relay.data(), Not(HasSubstr("one")));
+  EXPECT_THAT(relay.data(), Not(HasSubstr("two")));
+  EXPECT_THAT(relay.data(), HasSubstr("\r\n\r\nthree\r\n"));
 }
 
 // A batch shares one session: one transaction per mail; a refused RCPT fails that mail only, and

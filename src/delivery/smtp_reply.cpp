@@ -81,6 +81,7 @@ SmtpExtensions ParseEhloReply(const SmtpReply& reply) {
     if (keyword == "STARTTLS") ext.starttls = true;
     if (keyword == "8BITMIME") ext.eight_bit_mime = true;
     if (keyword == "SIZE") ext.size = true;
+    if (keyword == "PIPELINING") ext.pipelining = true;
     if (keyword == "AUTH") {
       size_t pos = keyword.size();
       while (pos < line.size()) {

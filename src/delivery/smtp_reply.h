@@ -67,6 +67,7 @@ struct SmtpExtensions {
   bool auth_plain = false;
   bool eight_bit_mime = false;
   bool size = false;
+  bool pipelining = false;  // RFC 2920
 };
 SmtpExtensions ParseEhloReply(const SmtpReply& reply);
 

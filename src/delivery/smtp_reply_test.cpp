@@ -144,18 +144,21 @@ TEST(SmtpReplyTest, SummaryIsPrintableAndBounded) {
 }
 
 TEST(SmtpReplyTest, EhloKeywords) {
-  const SmtpReply reply{
-      250, {"relay.test greets you", "starttls", "AUTH LOGIN plain", "8BITMIME", "SIZE 10240000"}};
+  const SmtpReply reply{250,
+                        {"relay.test greets you", "starttls", "AUTH LOGIN plain", "8BITMIME",
+                         "SIZE 10240000", "Pipelining"}};
   const SmtpExtensions ext = ParseEhloReply(reply);
   EXPECT_TRUE(ext.starttls);
   EXPECT_TRUE(ext.auth_plain);
   EXPECT_TRUE(ext.eight_bit_mime);
   EXPECT_TRUE(ext.size);
+  EXPECT_TRUE(ext.pipelining);
   // The greeting line is not a keyword; "AUTH=PLAIN" and "PLAINX" are not AUTH PLAIN.
   const SmtpExtensions none =
       ParseEhloReply(SmtpReply{250, {"STARTTLS", "AUTH=PLAIN", "AUTH PLAINX LOGIN"}});
   EXPECT_FALSE(none.starttls);
   EXPECT_FALSE(none.auth_plain);
+  EXPECT_FALSE(none.pipelining);
 }
 
 TEST(SmtpReplyTest, ErrorsMapByCode) {

@@ -146,10 +146,12 @@ class SmtpConnection final {
 };
 
 // MAIL FROM (with BODY=8BITMIME / SIZE when offered), then RCPT TO for each recipient, then DATA
-// when at least one was accepted. `rcpt_status[i]` receives recipient i's RCPT outcome (OK or
-// SmtpReplyError); the returned Status is the transaction's (MAIL FROM, DATA, end of DATA), OK
-// only when the server answered 250 to the end of DATA. `*data_sent` tells whether the body went
-// out (after that, a lost connection leaves it unknown whether the server took it).
+// when at least one was accepted; all three in one write when the server offers PIPELINING.
+// `rcpt_status[i]` receives recipient i's RCPT outcome (OK or SmtpReplyError; MAIL FROM's error
+// when that was refused in a pipelined group); the returned Status is the transaction's (MAIL FROM,
+// DATA, end of DATA), OK only when the server answered 250 to the end of DATA. `*data_sent` tells
+// whether the body went out (after that, a lost connection leaves it unknown whether the server
+// took it).
 // `*final_reply` receives the summary of the server's answer to the end of DATA.
 Status MailTransaction(SmtpConnection& conn, const SmtpExtensions& ext, const EmailAddress& from,
                        std::span<const EmailAddress> to, const std::string& data, bool eight_bit,
