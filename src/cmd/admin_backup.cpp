@@ -185,19 +185,20 @@ struct BlobCounts {
   size_t gone = 0;  // removed by the server after the snapshot (an upload taken or expired)
 };
 
-// The blobs the snapshot at `snapshot_db` refers to. One that is missing must have been removed
+// The blobs the snapshot at `snapshot_db` refers to that are files (the small ones are rows of
+// the snapshot itself: store/sqlite/sqlite_blobs.h). One that is missing must have been removed
 // after the snapshot, so the live database no longer names it; if it still does, it is lost.
 Result<BlobCounts> CopyReferencedBlobs(platform::Filesystem& fs, const Config& config,
                                        const std::string& snapshot_db,
                                        const std::string& target_blobs) {
-  SP_ASSIGN_OR_RETURN(const auto ids, SqliteBlobIds(snapshot_db));
+  SP_ASSIGN_OR_RETURN(const auto ids, SqliteFileBlobIds(snapshot_db));
   SP_ASSIGN_OR_RETURN(auto from, blob::OpenLocalRawBlobStore(fs, config.BlobDir()));
   SP_ASSIGN_OR_RETURN(auto to, blob::OpenLocalRawBlobStore(fs, target_blobs));
   BlobCounts counts;
   for (const BlobId& id : ids) {
     Status s = CopyBlob(*from, *to, id);
     if (s.code() == ErrorCode::kNotFound) {
-      SP_ASSIGN_OR_RETURN(const auto live, SqliteBlobIds(config.DatabasePath()));
+      SP_ASSIGN_OR_RETURN(const auto live, SqliteFileBlobIds(config.DatabasePath()));
       if (std::find(live.begin(), live.end(), id) != live.end()) {
         return Corruption("blob " + id.str() + " is referenced but missing from " +
                           config.BlobDir());

@@ -2,9 +2,10 @@
 // (docs/operations.md, "Backup and restore").
 //
 // Backup runs beside a live `sealpost serve`. With SQLite it copies, in this order: the database
-// (one consistent snapshot, store/sqlite/sqlite_backup.h), then every blob that snapshot refers
-// to (blobs are written and fsynced before the row that names them commits, and never change
-// afterwards, so each one the snapshot names is already complete on disk), then the other files
+// (one consistent snapshot, store/sqlite/sqlite_backup.h, which holds the small blobs kept as
+// rows), then every blob file that snapshot refers to (blobs are written and fsynced before the row
+// that names them commits, and never change afterwards, so each one the snapshot names is already
+// complete on disk), then the other files
 // of the data directory (master key, audit and log public keys, TLS key and certificate), each
 // 0600. Last it writes the manifest (cmd/backup_manifest.h). Everything goes into a staging
 // directory beside DIR that is renamed to DIR at the end: a backup that failed or was killed

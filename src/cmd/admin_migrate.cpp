@@ -9,6 +9,8 @@
 #include "store/migrate.h"
 #include "store/postgres/postgres_blobs.h"
 #include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_blobs.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sealpost::cmd {
 namespace {
@@ -42,22 +44,30 @@ int AdminMigrate(const std::string& data_dir, const std::string& to_url) {
 
   // Blobs first: the records are copied in one transaction afterwards, so a failure anywhere
   // leaves a target that a second run completes (blobs already there are skipped).
+  // Small blobs are rows of the SQLite database, the others files (store/sqlite/sqlite_blobs.h):
+  // both become rows of PostgreSQL's blob tables.
   auto ids = store::ListSqliteBlobIds(db);
   if (!ids.ok()) return Fail(ids.status().ToString());
-  auto from = blob::OpenLocalRawBlobStore(fs, data_dir + "/blobs");
-  if (!from.ok()) return Fail("blob directory: " + from.status().ToString());
-  auto to = store::postgres::OpenPostgresBlobs(to_url, 1);
-  if (!to.ok()) return Fail("PostgreSQL: " + to.status().ToString());
   size_t copied = 0, missing = 0;
-  for (const BlobId& id : *ids) {
-    Status s = CopyBlob(**from, **to, id);
-    if (s.code() == ErrorCode::kNotFound) {
-      ++missing;  // an upload whose bytes were already removed; the record is copied as is
-      std::cerr << "warning: blob " << id.str() << " is referenced but not on disk\n";
-      continue;
+  {
+    auto source = store::sqlite::OpenSqliteStore(db);
+    if (!source.ok()) return Fail("SQLite: " + source.status().ToString());
+    auto files = blob::OpenLocalRawBlobStore(fs, data_dir + "/blobs");
+    if (!files.ok()) return Fail("blob directory: " + files.status().ToString());
+    auto from = store::sqlite::OpenSqliteBlobs(**source, std::move(*files));
+    if (!from.ok()) return Fail("SQLite blobs: " + from.status().ToString());
+    auto to = store::postgres::OpenPostgresBlobs(to_url, 1);
+    if (!to.ok()) return Fail("PostgreSQL: " + to.status().ToString());
+    for (const BlobId& id : *ids) {
+      Status s = CopyBlob(**from, **to, id);
+      if (s.code() == ErrorCode::kNotFound) {
+        ++missing;  // an upload whose bytes were already removed; the record is copied as is
+        std::cerr << "warning: blob " << id.str() << " is referenced but not stored\n";
+        continue;
+      }
+      if (!s.ok()) return Fail("blob " + id.str() + ": " + s.ToString());
+      ++copied;
     }
-    if (!s.ok()) return Fail("blob " + id.str() + ": " + s.ToString());
-    ++copied;
   }
 
   auto report = store::CopySqliteToPostgres(db, to_url);

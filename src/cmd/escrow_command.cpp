@@ -101,7 +101,7 @@ int EscrowExport(const Config& config, const EscrowExportArgs& args) {
   }
   auto store = OpenStore(config.store_url, config.DatabasePath(), 1);
   if (!store.ok()) return Fail("export", store.status().ToString());
-  auto blobs = OpenRawBlobs(config.store_url, fs, config.BlobDir(), 1);
+  auto blobs = OpenRawBlobs(**store, config.store_url, fs, config.BlobDir(), 1);
   if (!blobs.ok()) return Fail("export", blobs.status().ToString());
   auto result = app::ExportEscrow(**store, **blobs, fs, request, std::chrono::system_clock::now());
   if (!result.ok()) return Fail("export", result.status().ToString());

@@ -5,6 +5,7 @@
 #include "store/postgres/postgres_blobs.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_backup.h"
+#include "store/sqlite/sqlite_blobs.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sealpost::cmd {
@@ -21,20 +22,24 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& store_url,
   return store::postgres::OpenPostgresStore(store_url, options);
 }
 
-Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
+Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(store::Store& store,
+                                                   const std::string& store_url,
                                                    platform::Filesystem& fs,
                                                    const std::string& blob_dir,
                                                    int max_connections) {
-  if (store_url.empty()) return blob::OpenLocalBlobStore(fs, blob_dir);
-  SP_ASSIGN_OR_RETURN(auto raw, store::postgres::OpenPostgresBlobs(store_url, max_connections));
+  SP_ASSIGN_OR_RETURN(auto raw, OpenRawBlobs(store, store_url, fs, blob_dir, max_connections));
   return blob::OpenEncryptedBlobStore(std::move(raw));
 }
 
-Result<std::unique_ptr<blob::RawBlobStore>> OpenRawBlobs(const std::string& store_url,
+Result<std::unique_ptr<blob::RawBlobStore>> OpenRawBlobs(store::Store& store,
+                                                         const std::string& store_url,
                                                          platform::Filesystem& fs,
                                                          const std::string& blob_dir,
                                                          int max_connections) {
-  if (store_url.empty()) return blob::OpenLocalRawBlobStore(fs, blob_dir);
+  if (store_url.empty()) {
+    SP_ASSIGN_OR_RETURN(auto files, blob::OpenLocalRawBlobStore(fs, blob_dir));
+    return store::sqlite::OpenSqliteBlobs(store, std::move(files));
+  }
   return store::postgres::OpenPostgresBlobs(store_url, max_connections);
 }
 
@@ -42,8 +47,8 @@ Status SnapshotSqlite(const std::string& sqlite_path, const std::string& target)
   return store::sqlite::BackupSqliteDatabase(sqlite_path, target);
 }
 
-Result<std::vector<BlobId>> SqliteBlobIds(const std::string& sqlite_path) {
-  return store::ListSqliteBlobIds(sqlite_path);
+Result<std::vector<BlobId>> SqliteFileBlobIds(const std::string& sqlite_path) {
+  return store::ListSqliteFileBlobIds(sqlite_path);
 }
 
 }  // namespace sealpost::cmd

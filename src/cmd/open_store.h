@@ -21,24 +21,27 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& store_url,
                                                 const std::string& sqlite_path,
                                                 int max_connections);
 
-// The blob store beside it: files under `blob_dir` with SQLite, rows of the same PostgreSQL
-// database otherwise (so that every process reaches every blob).
-Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(const std::string& store_url,
+// The blob store beside `store` (which must outlive it): with SQLite, small blobs as rows of its
+// database and the others as files under `blob_dir` (store/sqlite/sqlite_blobs.h); rows of the same
+// PostgreSQL database otherwise (so that every process reaches every blob).
+Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(store::Store& store,
+                                                   const std::string& store_url,
                                                    platform::Filesystem& fs,
                                                    const std::string& blob_dir,
                                                    int max_connections);
 
 // The same blobs as their stored (encrypted) bytes, for commands that copy them unopened
-// (`escrow export`).
-Result<std::unique_ptr<blob::RawBlobStore>> OpenRawBlobs(const std::string& store_url,
+// (`escrow export`, `admin migrate`).
+Result<std::unique_ptr<blob::RawBlobStore>> OpenRawBlobs(store::Store& store,
+                                                         const std::string& store_url,
                                                          platform::Filesystem& fs,
                                                          const std::string& blob_dir,
                                                          int max_connections);
 
 // For `admin backup` with SQLite (cmd/admin_backup.h): a consistent copy of the live database at
 // `sqlite_path` into the new file `target` (store/sqlite/sqlite_backup.h), and the blobs a
-// database file refers to (store/migrate.h).
+// database file refers to that are files in the blob directory, not rows (store/migrate.h).
 Status SnapshotSqlite(const std::string& sqlite_path, const std::string& target);
-Result<std::vector<BlobId>> SqliteBlobIds(const std::string& sqlite_path);
+Result<std::vector<BlobId>> SqliteFileBlobIds(const std::string& sqlite_path);
 
 }  // namespace sealpost::cmd

@@ -173,7 +173,8 @@ int Serve(const Config& config) {
   if (!master.ok()) return Fail("master key", master.status());
   auto store = OpenStore(config.store_url, config.DatabasePath(), config.store_max_connections);
   if (!store.ok()) return Fail("database", store.status());
-  auto blobs = OpenBlobs(config.store_url, fs, config.BlobDir(), config.store_max_connections);
+  auto blobs =
+      OpenBlobs(**store, config.store_url, fs, config.BlobDir(), config.store_max_connections);
   if (!blobs.ok()) return Fail("blob store", blobs.status());
   auto audit_key = audit::LoadOrCreateAuditKey(**store, *master);
   if (!audit_key.ok()) return Fail("audit signing key", audit_key.status());

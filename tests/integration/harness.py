@@ -460,21 +460,33 @@ class Server:
         return data
 
     def stored_blobs(self):
-        """What the blob store holds: files under data_dir/blobs (tmp/ included), or the rows of
-        the PostgreSQL blob tables."""
+        """What the blob store holds: with SQLite the small blobs' rows ("row:<id>") and the files
+        under data_dir/blobs (tmp/ included); or the rows of the PostgreSQL blob tables."""
+        db = self.db()
         if self.store_url:
-            db = self.db()
             ids = [i for (i,) in db.execute("SELECT id FROM blobs ORDER BY id")]
             (pieces,) = db.execute("SELECT count(*) FROM blob_chunks").fetchone()
+            db.close()
             return ids + [f"pieces={pieces}"]
-        found = []
+        found = [f"row:{i}" for (i,) in db.execute("SELECT id FROM inline_blobs")]
+        db.close()
         for root, _, files in os.walk(os.path.join(self.data_dir, "blobs")):
             found += [os.path.join(root, f) for f in files]
         return sorted(found)
 
     def flip_blob_byte(self, blob_id, offset):
-        """Flips one bit of a stored blob's byte at `offset` of the blob format (as a file)."""
+        """Flips one bit of a stored blob's byte at `offset` of the blob format (a row or a file)."""
         if not self.store_url:
+            db = self.db()
+            row = db.execute("SELECT data FROM inline_blobs WHERE id = ?", (blob_id,)).fetchone()
+            if row is not None:
+                data = bytearray(row[0])
+                data[offset] ^= 0x01
+                db.execute("UPDATE inline_blobs SET data = ? WHERE id = ?", (bytes(data), blob_id))
+                db.commit()
+                db.close()
+                return
+            db.close()
             path = os.path.join(self.data_dir, "blobs", blob_id[:2], blob_id)
             with open(path, "r+b") as f:
                 f.seek(offset)

@@ -10,6 +10,7 @@ import glob
 import hashlib
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import tempfile
@@ -21,12 +22,14 @@ from harness import Member, Server
 
 
 def attachment_bytes(n):
-    return hashlib.sha256(str(n).encode()).digest() * (1000 + n)
+    """About 32 KB (a row of the database), every other one about 290 KB (a file)."""
+    return hashlib.sha256(str(n).encode()).digest() * ((9000 if n % 10 == 0 else 1000) + n)
 
 
 class Sender(threading.Thread):
     """Alice sends to Bob as fast as the server answers; every acknowledged message is recorded
-    with the time its 201 arrived. Every fifth message carries an attachment (a blob)."""
+    with the time its 201 arrived. Every fifth message carries an attachment (a blob): small
+    ones are rows of the database, large ones files (store/sqlite/sqlite_blobs.h)."""
 
     def __init__(self, alice):
         super().__init__(daemon=True)
@@ -115,7 +118,12 @@ class BackupRestoreTest(unittest.TestCase):
             mode = stat.S_IMODE(os.stat(os.path.join(target, name)).st_mode)
             self.assertEqual(mode, 0o600, name)
         self.assertFalse(os.path.exists(os.path.join(target, "sealpost.lock")))
+        # Both kinds of blob: the large ones as files, the small ones as rows of the snapshot.
         self.assertTrue(glob.glob(os.path.join(target, "blobs", "*", "*")))
+        snapshot = sqlite3.connect(os.path.join(target, "sealpost.db"))
+        (rows,) = snapshot.execute("SELECT count(*) FROM inline_blobs").fetchone()
+        snapshot.close()
+        self.assertGreater(rows, 0)
 
         new_dir = os.path.join(self.work, "restored", "data")
         r = self.cli("admin", "restore", target, "--data-dir", new_dir)

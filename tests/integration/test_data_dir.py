@@ -33,7 +33,8 @@ class DataDirTest(unittest.TestCase):
                        "password": PASSWORD})
         assert r.status == 201, r.body
         cls.alice = Member(cls.server, "alice@example.org")
-        r = cls.alice.client.request("POST", "/api/v1/uploads", raw=b"attachment bytes",
+        # Large enough to be a file in blobs/ (smaller blobs are rows of the database).
+        r = cls.alice.client.request("POST", "/api/v1/uploads", raw=b"attachment bytes" * 20000,
                                      headers={"Content-Type": "application/octet-stream"})
         assert r.status == 201, r.body
         r = cls.alice.client.request("POST", "/api/v1/messages", {

@@ -49,6 +49,10 @@ class MigrateTest(unittest.TestCase):
         cls.guest_message = r.json()["id"]
         cls.guest_link = re.search(r"/pickup#([A-Za-z0-9_-]{43})", s.mail_to(GUEST)).group(1)
         s.stop()  # (stopping appends and signs a final checkpoint)
+        # The attachments are small enough to be rows of the SQLite database, not files
+        # (store/sqlite/sqlite_blobs.h): the migration must carry rows into PostgreSQL's blobs.
+        with s.db() as db:
+            (cls.inline_before,) = db.execute("SELECT count(*) FROM inline_blobs").fetchone()
         cls.verify_before = s.run_cli("verify", "audit", "--data-dir", s.data_dir)
         cls.migrate = s.run_cli("admin", "migrate", "--data-dir", s.data_dir, "--to", cls.url)
         # Checked before any test starts a server on the migrated database and adds entries.
@@ -94,7 +98,8 @@ class MigrateTest(unittest.TestCase):
             self.assertEqual(r.status, 200)
             self.assertEqual(hashlib.sha256(r.body).digest(),
                              hashlib.sha256(self.attachment).digest())
-        # The blobs now live in PostgreSQL: the server does not read the old files.
+        # The blobs now live in PostgreSQL: the server reads neither the old rows nor files.
+        self.assertEqual(self.inline_before, 3)
         db = server.db()
         (blobs,) = db.execute("SELECT count(*) FROM blobs").fetchone()
         self.assertEqual(blobs, 3)

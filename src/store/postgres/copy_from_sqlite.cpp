@@ -112,22 +112,42 @@ Result<std::unique_ptr<sqlite3, SqliteCloser>> OpenReadOnly(const std::string& p
   return std::unique_ptr<sqlite3, SqliteCloser>(raw);
 }
 
+// The ids `sql` selects.
+Result<std::vector<BlobId>> SelectBlobIds(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    return Internal(std::string("reading blob ids: ") + sqlite3_errmsg(db));
+  }
+  std::unique_ptr<sqlite3_stmt, StmtCloser> stmt(st);
+  std::vector<BlobId> ids;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    ids.push_back(BlobId::FromTrusted(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))));
+  }
+  if (rc != SQLITE_DONE) return Internal(std::string("reading blob ids: ") + sqlite3_errmsg(db));
+  return ids;
+}
+
+constexpr const char* kReferencedBlobIds =
+    "SELECT blob_id FROM attachments UNION SELECT blob_id FROM uploads";
+
 }  // namespace
 
 Result<std::vector<BlobId>> ListSqliteBlobIds(const std::string& sqlite_path) {
   SP_ASSIGN_OR_RETURN(auto db, OpenReadOnly(sqlite_path));
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db.get(),
-                         "SELECT blob_id FROM attachments UNION SELECT blob_id FROM uploads", -1,
-                         &st, nullptr) != SQLITE_OK) {
-    return Internal(std::string("reading blob ids: ") + sqlite3_errmsg(db.get()));
-  }
-  std::unique_ptr<sqlite3_stmt, StmtCloser> stmt(st);
-  std::vector<BlobId> ids;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    ids.push_back(BlobId::FromTrusted(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))));
-  }
-  return ids;
+  return SelectBlobIds(db.get(), kReferencedBlobIds);
+}
+
+Result<std::vector<BlobId>> ListSqliteFileBlobIds(const std::string& sqlite_path) {
+  SP_ASSIGN_OR_RETURN(auto db, OpenReadOnly(sqlite_path));
+  // A database this binary has not opened yet (not migrated) has no inline blobs.
+  SP_ASSIGN_OR_RETURN(const auto has_rows,
+                      SelectBlobIds(db.get(),
+                                    "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
+                                    "name = 'inline_blobs'"));
+  if (has_rows.empty()) return SelectBlobIds(db.get(), kReferencedBlobIds);
+  return SelectBlobIds(db.get(), std::string("SELECT blob_id FROM (") + kReferencedBlobIds +
+                                     ") WHERE blob_id NOT IN (SELECT id FROM inline_blobs)");
 }
 
 Result<MigrationReport> CopySqliteToPostgres(const std::string& sqlite_path,

@@ -5,6 +5,7 @@
 
 #include "store/internal/group_commit.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/inline_blobs.h"
 #include "store/sqlite/internal/reader_pool.h"
 #include "store/sqlite/internal/schema.h"
 #include "store/sqlite/internal/stats.h"
@@ -50,6 +51,7 @@ class SqliteStore final : public Store {
         retention_(readers_),
         escrow_(readers_),
         app_passwords_(readers_),
+        inline_blobs_(readers_),
         queue_(options.max_batch,
                [this](std::span<const Callback* const> batch) { return CommitBatch(batch); }) {}
 
@@ -76,6 +78,8 @@ class SqliteStore final : public Store {
   RetentionReader& retention() override { return retention_; }
   EscrowReader& escrow() override { return escrow_; }
   AppPasswordReader& app_passwords() override { return app_passwords_; }
+  // Not in Store: only the SQLite blob store reads these (internal/inline_blobs.h).
+  SqliteInlineBlobsReader& inline_blobs() { return inline_blobs_; }
 
  private:
   // One transaction for the batch, each callback inside its own SAVEPOINT so that one failing
@@ -135,10 +139,21 @@ class SqliteStore final : public Store {
   SqliteRetentionReader retention_;
   SqliteEscrowReader escrow_;
   SqliteAppPasswordReader app_passwords_;
+  SqliteInlineBlobsReader inline_blobs_;
   internal::GroupCommit queue_;  // last: its writer thread uses the members above
 };
 
 }  // namespace
+
+SqliteInlineBlobsReader* InlineBlobsOf(Store& store) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  return sqlite != nullptr ? &sqlite->inline_blobs() : nullptr;
+}
+
+SqliteInlineBlobsWriter* InlineBlobsOf(WriteTxn& tx) {
+  auto* sqlite = dynamic_cast<SqliteWriteTxn*>(&tx);
+  return sqlite != nullptr ? &sqlite->inline_blobs() : nullptr;
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options) {

@@ -479,6 +479,15 @@ CREATE TABLE smtp_policies(
       R"sql(
 CREATE INDEX secure_copies_preparing ON secure_copies(lease_until_ms) WHERE state = 5;
 )sql",
+      // Small blobs as rows (store/sqlite/sqlite_blobs.h): the bytes of docs/formats/blob.md of
+      // each blob up to the inline threshold, committed in the group commit instead of as a file
+      // of its own. Larger blobs stay files in the blob directory.
+      R"sql(
+CREATE TABLE inline_blobs(
+  id TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+) STRICT;
+)sql",
   };
   return kMigrations;
 }

@@ -10,6 +10,7 @@
 #include "store/sqlite/internal/escrow.h"
 #include "store/sqlite/internal/evidence.h"
 #include "store/sqlite/internal/guests.h"
+#include "store/sqlite/internal/inline_blobs.h"
 #include "store/sqlite/internal/key_rotation.h"
 #include "store/sqlite/internal/keys.h"
 #include "store/sqlite/internal/log.h"
@@ -43,7 +44,8 @@ class SqliteWriteTxn final : public WriteTxn {
         access_(db),
         retention_(db),
         escrow_(db),
-        app_passwords_(db) {}
+        app_passwords_(db),
+        inline_blobs_(db) {}
 
   AccountsWriter& accounts() override { return accounts_; }
   MessagesWriter& messages() override { return messages_; }
@@ -62,6 +64,8 @@ class SqliteWriteTxn final : public WriteTxn {
   RetentionWriter& retention() override { return retention_; }
   EscrowWriter& escrow() override { return escrow_; }
   AppPasswordWriter& app_passwords() override { return app_passwords_; }
+  // Not in WriteTxn: only the SQLite blob store writes these (internal/inline_blobs.h).
+  SqliteInlineBlobsWriter& inline_blobs() { return inline_blobs_; }
 
  private:
   SqliteAccountsWriter accounts_;
@@ -81,6 +85,7 @@ class SqliteWriteTxn final : public WriteTxn {
   SqliteRetentionWriter retention_;
   SqliteEscrowWriter escrow_;
   SqliteAppPasswordWriter app_passwords_;
+  SqliteInlineBlobsWriter inline_blobs_;
 };
 
 }  // namespace sealpost::store::sqlite
