@@ -18,7 +18,9 @@ using nlohmann::json;
 
 Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
   SP_ASSIGN_OR_RETURN(RequestJson body,
-                      ParseJsonObject(req.body, {{"to", JsonType::kStringArray},
+                      ParseJsonObject(req.body, {{"to", JsonType::kStringArray, false},
+                                                 {"cc", JsonType::kStringArray, false},
+                                                 {"bcc", JsonType::kStringArray, false},
                                                  {"subject", JsonType::kString, false},
                                                  {"text", JsonType::kString, false},
                                                  {"html", JsonType::kString, false},
@@ -31,7 +33,9 @@ Result<app::SendRequest> SendRequestFrom(const http::Request& req) {
                                                  {"registered", JsonType::kBoolean, false},
                                                  {"acceptance_days", JsonType::kInteger, false}}));
   app::SendRequest r;
-  r.to = body.at("to").get<std::vector<std::string>>();
+  if (body.contains("to")) r.to = body.at("to").get<std::vector<std::string>>();
+  if (body.contains("cc")) r.cc = body.at("cc").get<std::vector<std::string>>();
+  if (body.contains("bcc")) r.bcc = body.at("bcc").get<std::vector<std::string>>();
   r.subject = StringField(body, "subject");
   r.text = StringField(body, "text");
   r.html = StringField(body, "html");
@@ -124,9 +128,14 @@ void RegisterMailboxRoutes(http::Router& router, const ApiDeps& deps) {
           json members = json::object();
           if (!outcome.muc_required.empty()) members["addresses"] = outcome.muc_required;
           if (!outcome.submission_id.empty()) members["submission_id"] = outcome.submission_id;
+          // Bcc messages after the first failed: the ones sent stand (app/mailbox.h).
+          if (outcome.partly_sent) members["partly_sent"] = true;
           return http::ProblemFromStatus(id.status(), members);
         }
         json out = {{"id", id->str()}};
+        for (const auto& [address, bcc_id] : outcome.bcc_messages) {
+          out["bcc_messages"][address] = bcc_id.str();
+        }
         for (const auto& [address, muc] : outcome.generated_mucs) {
           out["generated_mucs"][address] = muc.view();
         }

@@ -32,6 +32,7 @@ json MessageHeaderJson(const app::MessageHeader& h) {
               {"created_at", FormatRfc3339(h.created_at)},
               {"from", {{"email", h.from_email}, {"name", h.from_name}}},
               {"to", h.to},
+              {"cc", h.cc},
               {"subject", h.subject},
               {"attachment_count", h.attachment_count},
               {"thread_id", h.thread_id},
@@ -40,6 +41,8 @@ json MessageHeaderJson(const app::MessageHeader& h) {
                 {"signer", h.from_email},
                 {"kind", SealKindName(h.seal_kind)}}}};
   if (!h.in_reply_to.empty()) out["in_reply_to"] = h.in_reply_to;
+  // Only on a Bcc recipient's own message, naming that recipient (app/mailbox.h).
+  if (!h.bcc.empty()) out["bcc"] = h.bcc;
   if (const auto& r = h.received) {
     out["received"] = {{"envelope_from", r->envelope_from},
                        {"client_address", r->client_address},

@@ -186,6 +186,15 @@ Result<OpenedMessage> OpenOne(const crypto::BoxKeyPair& key, blob::BlobStore& bl
     SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(to));
     out.to.push_back({"", std::move(address)});
   }
+  for (const std::string& cc : summary.cc) {
+    SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(cc));
+    out.cc.push_back({"", std::move(address)});
+  }
+  // A Bcc recipient's own message names that recipient alone (app/message_codec.h).
+  if (!summary.bcc.empty()) {
+    SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(summary.bcc.front()));
+    out.bcc_self = mime::Mailbox{"", std::move(address)};
+  }
   out.subject = summary.subject;
   out.date = FromUnixMillis(summary.created_ms);
   out.message_id = id.str() + "@" + domain;

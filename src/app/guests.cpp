@@ -48,8 +48,10 @@ std::string Actor(const std::string& client_address) { return "ip:" + client_add
 // Everyone else on `message` whom a reply-all from `guest` reaches: the sender first.
 std::vector<std::string> ReplyAllOf(const MessageHeader& message, const std::string& guest) {
   std::vector<std::string> out{message.from_email};
-  for (const std::string& to : message.to) {
-    if (to != guest && to != message.from_email) out.push_back(to);
+  for (const auto* list : {&message.to, &message.cc}) {
+    for (const std::string& to : *list) {
+      if (to != guest && to != message.from_email) out.push_back(to);
+    }
   }
   return out;
 }

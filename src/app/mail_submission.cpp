@@ -329,24 +329,33 @@ Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& se
         .ShownToClient();
   }
 
-  // Recipients the To and Cc fields name see each other, as in any mail; every other envelope
-  // recipient (a Bcc) gets a message of their own that lists only them.
-  std::set<std::string> listed;
-  for (const auto* field : {&parsed->to, &parsed->cc}) {
-    for (const mime::ParsedMailbox& m : *field) {
-      if (auto a = EmailAddress::Parse(m.address); a.ok()) listed.insert(a->str());
+  // Recipients the To and Cc fields name see each other, as in any mail, each in the list that
+  // named them (To first); every other envelope recipient (a Bcc) gets a message of their own
+  // that lists only them, as Bcc — what the web UI's Cc and Bcc make too (app/mailbox.h).
+  auto named_by = [](const std::vector<mime::ParsedMailbox>& field) {
+    std::set<std::string> out;
+    for (const mime::ParsedMailbox& m : field) {
+      if (auto a = EmailAddress::Parse(m.address); a.ok()) out.insert(a->str());
     }
-  }
-  std::vector<std::vector<std::string>> sends;
-  std::vector<std::string> visible;
+    return out;
+  };
+  const std::set<std::string> in_to = named_by(parsed->to);
+  const std::set<std::string> in_cc = named_by(parsed->cc);
+  struct Lists {
+    std::vector<std::string> to, cc, bcc;
+  };
+  std::vector<Lists> sends;
+  Lists visible;
   for (const std::string& r : recipients) {
-    if (listed.count(r)) {
-      visible.push_back(r);
+    if (in_to.count(r)) {
+      visible.to.push_back(r);
+    } else if (in_cc.count(r)) {
+      visible.cc.push_back(r);
     } else {
-      sends.push_back({r});
+      sends.push_back({{}, {}, {r}});
     }
   }
-  if (!visible.empty()) sends.insert(sends.begin(), visible);
+  if (!visible.to.empty() || !visible.cc.empty()) sends.insert(sends.begin(), std::move(visible));
 
   // Attachments become uploads, as the web UI's are (each message takes its own); on a failure
   // the uploads not taken are deleted again.
@@ -386,8 +395,10 @@ Result<SubmissionOutcome> MailSubmission::Deliver(internal::SubmissionSender& se
 
   SendOutcome sent;
   std::optional<MessageId> first;
-  for (std::vector<std::string>& to : sends) {
-    request.to = std::move(to);
+  for (Lists& lists : sends) {
+    request.to = std::move(lists.to);
+    request.cc = std::move(lists.cc);
+    request.bcc = std::move(lists.bcc);
     SendOutcome one;
     Status uploaded = upload_attachments();
     Result<MessageId> id = uploaded.ok() ? sender.Send(request, &one) : uploaded;

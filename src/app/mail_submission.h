@@ -18,8 +18,9 @@
 //
 // What a secure send carries: the envelope's RCPT TO addresses as recipients, each routed by
 // app/routing.h as in the web UI. The Bcc header is never read: envelope recipients that the To
-// or Cc fields name get one message listing them all; every other one (a Bcc) gets a message of
-// their own that lists only them, so nobody learns of a Bcc recipient. (Those are separate
+// or Cc fields name get one message listing them all (in its to and cc as the fields named
+// them); every other one (a Bcc) gets a message of their own that lists only them as bcc, so
+// nobody learns of a Bcc recipient. (Those are separate
 // sends: if a later one fails, the client is told so and a retry sends the earlier ones again —
 // a duplicate, never a loss.) The message carries the subject (without the policy's tag), the text
 // and HTML bodies, and every other MIME leaf as an attachment with its content type (inline images

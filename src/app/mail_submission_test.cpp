@@ -232,10 +232,17 @@ TEST_F(MailSubmissionTest, BccRecipientsGetTheirOwnCopyAndStayHidden) {
   ASSERT_THAT(outcome.status(), IsOk());
   const MessageView bob = ReadOnly(*bob_);
   EXPECT_EQ(bob.header.id, *outcome->message_id);
-  EXPECT_THAT(bob.header.to, ElementsAre("bob@example.org", "carol@example.org"));
-  EXPECT_THAT(ReadOnly(carol).header.to, ElementsAre("bob@example.org", "carol@example.org"));
+  EXPECT_THAT(bob.header.to, ElementsAre("bob@example.org"));
+  EXPECT_THAT(bob.header.cc, ElementsAre("carol@example.org"));
+  EXPECT_TRUE(bob.header.bcc.empty());
+  const MessageView copied = ReadOnly(carol);
+  EXPECT_EQ(copied.header.id, bob.header.id);
+  EXPECT_THAT(copied.header.cc, ElementsAre("carol@example.org"));
   const MessageView hidden = ReadOnly(dave);
-  EXPECT_THAT(hidden.header.to, ElementsAre("dave@example.org"));
+  EXPECT_NE(hidden.header.id, bob.header.id);
+  EXPECT_TRUE(hidden.header.to.empty());
+  EXPECT_TRUE(hidden.header.cc.empty());
+  EXPECT_THAT(hidden.header.bcc, ElementsAre("dave@example.org"));
   EXPECT_EQ(hidden.header.subject, "Board minutes");
   EXPECT_EQ(Inbox(*bob_).size(), 1u);  // BOB@ is the same recipient
 }

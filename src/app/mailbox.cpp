@@ -1,6 +1,7 @@
 #include "app/mailbox.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <set>
 #include <thread>
@@ -81,6 +82,12 @@ Status QueueCopiesInChunks(const Services& s, internal::CopyProduction& producti
   return Status::Ok();
 }
 
+// A request's recipient lists with the names the API gives them, in the order they are listed.
+std::array<std::pair<const std::vector<std::string>*, std::string_view>, 3> RecipientLists(
+    const SendRequest& r) {
+  return {{{&r.to, "to"}, {&r.cc, "cc"}, {&r.bcc, "bcc"}}};
+}
+
 bool IsSafeAttachmentName(std::string_view name, size_t max_bytes) {
   if (name.empty() || name.size() > max_bytes || !IsValidUtf8(name)) return false;
   if (HasControlCharacters(name, false)) return false;
@@ -157,14 +164,39 @@ Result<std::unique_ptr<UploadSession>> Mailbox::BeginUpload(const AuthContext& c
 
 Status Mailbox::ValidateSend(const SendRequest& r) const {
   const Limits& l = s_.config.limits;
-  if (r.to.empty()) {
+  const size_t count = r.to.size() + r.cc.size() + r.bcc.size();
+  if (count == 0) {
     return InvalidArgument("a message needs at least one recipient")
         .ShownToClient(Reason::kInvalidRecipient);
   }
-  if (r.to.size() > l.max_recipients) {
+  if (count > l.max_recipients) {
     return InvalidArgument(
-               fmt::format("a message can have at most {} recipients", l.max_recipients))
+               fmt::format("a message can have at most {} recipients (to, cc and bcc together)",
+                           l.max_recipients))
         .ShownToClient(Reason::kInvalidRecipient);
+  }
+  // Every address valid, and in one list only (once): where it is in two, which is meant is
+  // the sender's to say.
+  std::map<std::string, std::string_view> list_of;  // normalised address -> its list
+  for (const auto& [list, name] : RecipientLists(r)) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      auto address = EmailAddress::Parse((*list)[i]);
+      if (!address.ok()) {
+        return InvalidArgument(fmt::format("{} recipient {} is not a valid address: {}", name,
+                                           i + 1, address.status().message()))
+            .ShownToClient(Reason::kInvalidRecipient);
+      }
+      const auto [it, first] = list_of.emplace(address->str(), name);
+      if (!first) {
+        return InvalidArgument(
+                   it->second == name
+                       ? fmt::format("recipient {} appears more than once in {}", address->str(),
+                                     name)
+                       : fmt::format("recipient {} is in both {} and {}: put it in one of them",
+                                     address->str(), it->second, name))
+            .ShownToClient(Reason::kInvalidRecipient);
+      }
+    }
   }
   SP_RETURN_IF_ERROR(
       ValidText("subject", r.subject, l.max_subject_bytes, false, Reason::kInvalidSubject));
@@ -193,16 +225,214 @@ Status Mailbox::ValidateSend(const SendRequest& r) const {
 
 Result<MessageId> Mailbox::Send(const AuthContext& ctx, const SendRequest& request,
                                 SendOutcome* outcome) {
-  auto sent = SendMember(ctx, request, outcome);
-  if (sent.ok() || !IsEvidencedRejection(sent.status())) return sent;
+  SendOutcome own_outcome;
+  if (outcome == nullptr) outcome = &own_outcome;
+  auto sent =
+      request.bcc.empty() ? SendMember(ctx, request, outcome) : SendWithBcc(ctx, request, outcome);
+  // A send that reached some recipients was not refused as a whole.
+  if (sent.ok() || !IsEvidencedRejection(sent.status()) || outcome->partly_sent) return sent;
   auto submission =
       RecordSubmissionRejection(s_, ctx.user, ctx.client_address, request, sent.status());
   if (!submission.ok()) {
     spdlog::error("send: rejection evidence not recorded: {}", submission.status().ToString());
-  } else if (outcome && submission->has_value()) {
+  } else if (submission->has_value()) {
     outcome->submission_id = (*submission)->str();
   }
   return sent;
+}
+
+namespace {
+
+// One message of a request split for Bcc: its content, options and typed unlock codes, with
+// these recipients and attachments.
+SendRequest MessageOf(const SendRequest& r, std::vector<std::string> to,
+                      std::vector<std::string> cc, std::vector<std::string> bcc,
+                      std::vector<AttachmentRequest> attachments) {
+  SendRequest out;
+  out.to = std::move(to);
+  out.cc = std::move(cc);
+  out.bcc = std::move(bcc);
+  out.subject = r.subject;
+  out.text = r.text;
+  out.html = r.html;
+  out.attachments = std::move(attachments);
+  for (const auto& [address, muc] : r.mucs) {
+    out.mucs.emplace(address, crypto::SecretString::CopyOf(muc.view()));
+  }
+  out.generate_mucs = r.generate_mucs;
+  out.in_reply_to = r.in_reply_to;
+  out.expires_in_days = r.expires_in_days;
+  out.force_pickup = r.force_pickup;
+  out.registered = r.registered;
+  out.acceptance_days = r.acceptance_days;
+  return out;
+}
+
+}  // namespace
+
+Result<MessageId> Mailbox::SendWithBcc(const AuthContext& ctx, const SendRequest& request,
+                                       SendOutcome* outcome) {
+  SP_RETURN_IF_ERROR(ValidateSend(request));
+  // What would refuse a later message refuses them all before the first goes out: the lists
+  // (above), and the unlock codes guests need.
+  SP_ASSIGN_OR_RETURN(std::vector<std::string> without_muc, GuestsWithoutMuc(ctx, request));
+  if (!without_muc.empty()) {
+    std::string list;
+    for (const auto& a : without_muc) list += (list.empty() ? "" : ", ") + a;
+    outcome->muc_required = std::move(without_muc);
+    return InvalidArgument("a message unlock code (MUC) is needed for " + list)
+        .ShownToClient(Reason::kMucRequired);
+  }
+  // The To/Cc message, then one per Bcc address. A message takes its uploads, so each after the
+  // first gets copies of the attachments, made before anything is sent.
+  std::vector<SendRequest> messages;
+  if (!request.to.empty() || !request.cc.empty()) {
+    messages.push_back(MessageOf(request, request.to, request.cc, {}, request.attachments));
+  }
+  for (const std::string& bcc : request.bcc) {
+    std::vector<AttachmentRequest> attachments = request.attachments;
+    if (!messages.empty() && !request.attachments.empty()) {
+      auto copies = CopyUploads(ctx, request.attachments);
+      if (!copies.ok()) {
+        for (size_t k = 1; k < messages.size(); ++k) DiscardUploads(messages[k].attachments);
+        return copies.status();
+      }
+      attachments = std::move(*copies);
+    }
+    messages.push_back(MessageOf(request, {}, {}, {bcc}, std::move(attachments)));
+  }
+
+  std::optional<MessageId> first;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    SendOutcome one;
+    auto id = SendMember(ctx, messages[i], &one);
+    if (!id.ok()) {
+      // The copies of the messages not sent go; the client's own uploads stay for a retry.
+      for (size_t k = std::max<size_t>(i, 1); k < messages.size(); ++k) {
+        DiscardUploads(messages[k].attachments);
+      }
+      if (!first) {
+        outcome->muc_required = std::move(one.muc_required);
+        return id.status();
+      }
+      outcome->partly_sent = true;
+      std::string missed;
+      for (size_t k = i; k < messages.size(); ++k) {
+        missed += (missed.empty() ? "" : ", ") + messages[k].bcc.front();
+      }
+      spdlog::error("send {}: Bcc message to {} failed: {}", first->str(), missed,
+                    id.status().ToString());
+      return Status(id.status().code(),
+                    fmt::format("the message was sent, but not to the Bcc recipients {}: {}",
+                                missed, id.status().message()))
+          .ShownToClient(Reason::kInvalidRecipient);
+    }
+    if (!first) first = *id;
+    if (!messages[i].bcc.empty()) {
+      auto address = EmailAddress::Parse(messages[i].bcc.front());
+      if (address.ok()) outcome->bcc_messages.emplace(address->str(), *id);
+    }
+    for (auto& [address, muc] : one.generated_mucs) {
+      outcome->generated_mucs.emplace(address, std::move(muc));
+    }
+  }
+  return *first;
+}
+
+Result<std::vector<std::string>> Mailbox::GuestsWithoutMuc(const AuthContext& ctx,
+                                                           const SendRequest& request) {
+  std::vector<std::string> out;
+  if (request.generate_mucs) return out;
+  std::set<std::string> typed;
+  for (const auto& [text, muc] : request.mucs) {
+    if (auto address = EmailAddress::Parse(text); address.ok()) typed.insert(address->str());
+  }
+  // As SendAs routes them.
+  const Routing routing(s_);
+  RouteOptions options{request.force_pickup || request.registered, false};
+  if (!options.force_pickup) {
+    SP_ASSIGN_OR_RETURN(options.sender_has_keys, routing.SenderHasKeys(ctx.user.id));
+  }
+  const TimePoint now = s_.clock.Now();
+  pgp::PublicKeyImporter openpgp_importer(now);
+  options.openpgp_importer = &openpgp_importer;
+  internal::ContactCertificateAssessor smime_assessor(now);
+  options.smime_assessor = &smime_assessor;
+  for (const auto& [list, name] : RecipientLists(request)) {
+    for (const std::string& text : *list) {
+      SP_ASSIGN_OR_RETURN(const EmailAddress address, EmailAddress::Parse(text));
+      if (typed.count(address.str())) continue;
+      SP_ASSIGN_OR_RETURN(const Route route, routing.RouteFor(ctx.user.id, address, options));
+      if (route.method == RouteMethod::kPickup && route.needs_muc) out.push_back(address.str());
+    }
+  }
+  return out;
+}
+
+Result<std::vector<AttachmentRequest>> Mailbox::CopyUploads(
+    const AuthContext& ctx, const std::vector<AttachmentRequest>& attachments) {
+  std::vector<AttachmentRequest> out;
+  std::optional<crypto::BoxKeyPair> box_key;
+  auto copy = [&](const AttachmentRequest& a) -> Result<UploadId> {
+    auto upload_id = UploadId::Parse(a.upload_id);
+    if (!upload_id.ok()) {
+      return InvalidArgument("attachment upload id is malformed")
+          .ShownToClient(Reason::kInvalidAttachment);
+    }
+    auto upload = s_.store.messages().GetUpload(*upload_id);
+    if ((!upload.ok() && upload.status().code() == ErrorCode::kNotFound) ||
+        (upload.ok() && upload->owner_id != ctx.user.id)) {
+      return InvalidArgument("attachment upload " + a.upload_id + " does not exist")
+          .ShownToClient(Reason::kInvalidAttachment);
+    }
+    SP_RETURN_IF_ERROR(upload.status());
+    if (!box_key) {
+      SP_ASSIGN_OR_RETURN(box_key, ctx.BoxKey());
+    }
+    SP_ASSIGN_OR_RETURN(const crypto::SecretBytes key_blob,
+                        crypto::OpenSealed(*box_key, upload->sealed_key));
+    SP_ASSIGN_OR_RETURN(keys::UploadKeyBlob parts, keys::UploadKeyBlob::Parse(key_blob.view()));
+    Bytes digest(parts.plaintext_digest().begin(), parts.plaintext_digest().end());
+    const crypto::BlobKey blob_key = std::move(parts).TakeBlobKey();
+    SP_ASSIGN_OR_RETURN(auto blob, s_.blobs.Open(upload->blob_id, blob_key));
+    // Authenticated, and the whole of what was uploaded, or the copy fails.
+    auto reader = internal::MakeDigestCheckingReader(std::move(blob), std::move(digest));
+    SP_ASSIGN_OR_RETURN(auto session, BeginUpload(ctx, upload->size));
+    std::vector<uint8_t> buffer(64 * 1024);
+    for (;;) {
+      auto n = reader->Read(buffer);
+      Status written = n.ok() && *n > 0 ? session->Write(ByteView(buffer.data(), *n)) : n.status();
+      if (!written.ok()) {
+        session->Abort();
+        return written;
+      }
+      if (*n == 0) break;
+    }
+    SP_ASSIGN_OR_RETURN(const UploadResult finished, session->Finish());
+    return finished.id;
+  };
+  for (const AttachmentRequest& a : attachments) {
+    auto copied = copy(a);
+    if (!copied.ok()) {
+      DiscardUploads(out);
+      return copied.status();
+    }
+    out.push_back({copied->str(), a.name, a.content_type});
+  }
+  return out;
+}
+
+void Mailbox::DiscardUploads(const std::vector<AttachmentRequest>& attachments) {
+  for (const AttachmentRequest& a : attachments) {
+    auto upload_id = UploadId::Parse(a.upload_id);
+    if (!upload_id.ok()) continue;
+    auto upload = s_.store.messages().GetUpload(*upload_id);
+    if (!upload.ok()) continue;
+    const Status deleted =
+        s_.store.Write([&](store::WriteTxn& tx) { return tx.messages().DeleteUpload(*upload_id); });
+    // Otherwise ExpireUploads takes it once its time is up.
+    if (deleted.ok()) (void)s_.blobs.Remove(upload->blob_id);
+  }
 }
 
 Result<MessageId> Mailbox::SendMember(const AuthContext& ctx, const SendRequest& request,
@@ -253,6 +483,13 @@ Result<MessageId> Mailbox::SendMember(const AuthContext& ctx, const SendRequest&
 Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& request,
                                   const std::string& thread_id, SendOutcome* outcome) {
   SP_RETURN_IF_ERROR(ValidateSend(request));
+  // The one place a stored message gets its lists: a Bcc address only ever alone, so whoever
+  // holds a message's key never reads another recipient's Bcc (Send splits them).
+  if (!request.bcc.empty() &&
+      (request.bcc.size() > 1 || !request.to.empty() || !request.cc.empty())) {
+    return InvalidArgument("each Bcc recipient gets a message of their own")
+        .ShownToClient(Reason::kInvalidRecipient);
+  }
   SP_ASSIGN_OR_RETURN(const std::chrono::seconds pickup_ttl,
                       PickupTtlFor(s_.config, request.expires_in_days));
   SP_ASSIGN_OR_RETURN(const std::optional<TimePoint> registered_deadline,
@@ -287,7 +524,8 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   std::map<std::string, std::optional<crypto::BoxPublicKey>> address_keys;
   std::map<std::string, crypto::SecretString> generated;
   std::vector<std::string> muc_required;
-  std::vector<std::string> all_to;  // in request order, for the seal
+  std::vector<std::string> all_to;     // every recipient, to then cc then bcc
+  std::vector<std::string> listed[3];  // normalised, by list (RecipientLists), for the seal
   std::set<std::string> seen;
   const TimePoint now = s_.clock.Now();
   // Each recipient's method (app/routing.h). A portal reply reaches members and guests only.
@@ -305,20 +543,27 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   // And an S/MIME certificate (one naming several of them): parsed and checked once per send.
   internal::ContactCertificateAssessor smime_assessor(now);
   route_options.smime_assessor = &smime_assessor;
-  std::vector<Route> secure_routes;            // S/MIME, OpenPGP, TLS
-  std::map<std::string, RouteMethod> methods;  // by address, for the evidence
-  for (const std::string& text : request.to) {
-    auto address = EmailAddress::Parse(text);
-    if (!address.ok()) {
-      return InvalidArgument(fmt::format("recipient {} is not a valid address: {}",
-                                         all_to.size() + 1, address.status().message()))
-          .ShownToClient(Reason::kInvalidRecipient);
+  std::vector<Route> secure_routes;                        // S/MIME, OpenPGP, TLS
+  std::map<std::string, RouteMethod> methods;              // by address, for the evidence
+  std::vector<std::pair<EmailAddress, size_t>> addresses;  // each with its list's index
+  for (size_t l = 0; l < 3; ++l) {
+    for (const std::string& text : *RecipientLists(request)[l].first) {
+      auto address = EmailAddress::Parse(text);
+      if (!address.ok()) {  // ValidateSend said so already
+        return InvalidArgument("a recipient is not a valid address")
+            .ShownToClient(Reason::kInvalidRecipient);
+      }
+      addresses.emplace_back(std::move(*address), l);
     }
+  }
+  for (auto& [address_value, list_index] : addresses) {
+    auto address = &address_value;
     if (!seen.insert(address->str()).second) {
       return InvalidArgument("recipient " + address->str() + " appears more than once")
           .ShownToClient(Reason::kInvalidRecipient);
     }
     all_to.push_back(address->str());
+    listed[list_index].push_back(address->str());
     SP_ASSIGN_OR_RETURN(Route route, routing.RouteFor(author.sender_id, *address, route_options));
     methods[address->str()] = route.method;
     if (route.method == RouteMethod::kMember) {
@@ -363,7 +608,7 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
             {address->str(), std::move(muc), existing.ok() ? existing->created_at : now});
       }
     }
-    guests.push_back(std::move(*address));
+    guests.push_back(*address);
   }
   if (!muc_required.empty()) {
     std::string list;
@@ -395,7 +640,9 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   summary.id = id;
   summary.from_email = author.email;
   summary.from_name = author.name;
-  summary.to = all_to;
+  summary.to = listed[0];
+  summary.cc = listed[1];
+  summary.bcc = listed[2];
   summary.created_ms = ToUnixMillis(now);
   summary.subject = request.subject;
   summary.in_reply_to = request.in_reply_to;
@@ -445,8 +692,10 @@ Result<MessageId> Mailbox::SendAs(const Author& author, const SendRequest& reque
   size_t first_chunk = 0;
   if (!secure_routes.empty()) {
     internal::CopyContent content{
-        id,           author.sender_id, author.email, author.name, all_to, request.subject,
+        id,           author.sender_id, author.email, author.name, summary.to, request.subject,
         request.text, request.html,     {},           now};
+    content.cc = summary.cc;
+    content.bcc = summary.bcc;
     if (!author.thread_message_ids.empty()) {
       content.in_reply_to = author.thread_message_ids.back();
       content.references = author.thread_message_ids;
@@ -695,6 +944,8 @@ MessageHeader HeaderOf(const MessageSummary& s, const store::MailboxEntry& e, Se
   h.from_email = s.from_email;
   h.from_name = s.from_name;
   h.to = s.to;
+  h.cc = s.cc;
+  h.bcc = s.bcc;
   h.subject = s.subject;
   h.attachment_count = s.attachments.size();
   h.seal = seal;
@@ -726,8 +977,10 @@ bool Matches(const MessageHeader& h, const std::string& lowered_query) {
       Contains(h.from_name, lowered_query)) {
     return true;
   }
-  for (const std::string& to : h.to) {
-    if (Contains(to, lowered_query)) return true;
+  for (const auto* list : {&h.to, &h.cc, &h.bcc}) {
+    for (const std::string& address : *list) {
+      if (Contains(address, lowered_query)) return true;
+    }
   }
   return false;
 }

@@ -28,6 +28,11 @@ struct AttachmentRequest {
   std::string content_type;
 };
 
+// Recipients: `to` and `cc` are one message that lists them both, seen by all of them. Each
+// `bcc` address gets a message of its own that lists only that address, as Bcc (no To, no Cc),
+// so no recipient ever holds a message naming a Bcc recipient other than themselves; the sender
+// finds each of those messages in Sent beside the To/Cc one. An address may be in one list only;
+// to+cc+bcc together count against Limits::max_recipients, and at least one is needed.
 struct SendRequest {
   std::vector<std::string> to;
   std::string subject;
@@ -49,6 +54,9 @@ struct SendRequest {
   // is shown to them, within `acceptance_days` (default and bound from config).
   bool registered = false;
   std::optional<int64_t> acceptance_days;
+  // Last, so that positional initialisers written before them keep their meaning.
+  std::vector<std::string> cc;
+  std::vector<std::string> bcc;
 };
 
 // Who a message is from: a member with a live session, or a guest writing in the pickup portal
@@ -88,6 +96,11 @@ struct SendOutcome {
   std::map<std::string, crypto::SecretString> generated_mucs;
   // A refused send with SubmissionRejection evidence (app/submission_rejection.h): its id.
   std::string submission_id;
+  // The message each Bcc recipient got (by normalised address); Send returns the To/Cc message
+  // (or, without To and Cc, the first Bcc recipient's).
+  std::map<std::string, MessageId> bcc_messages;
+  // A Bcc message failed after earlier messages of the send went out (they stand).
+  bool partly_sent = false;
 };
 
 enum class SealState { kValid, kInvalid };
@@ -113,6 +126,8 @@ struct MessageHeader {
   std::string from_email;
   std::string from_name;
   std::vector<std::string> to;
+  std::vector<std::string> cc;
+  std::vector<std::string> bcc;  // only on a Bcc recipient's own message: that recipient
   std::string subject;
   size_t attachment_count = 0;
   SealState seal = SealState::kInvalid;
@@ -192,9 +207,14 @@ class Mailbox final {
   Result<std::unique_ptr<UploadSession>> BeginUpload(const AuthContext& ctx,
                                                      std::optional<uint64_t> declared_size);
   // A refusal of the submission itself is recorded as evidence (app/submission_rejection.h).
+  // With Bcc recipients, every recipient list and unlock code is checked and the attachments
+  // copied (one upload per message) before the first message goes out; the messages are then
+  // separate sends, To/Cc first: if a later one fails, the error says which recipients were
+  // not reached and the earlier messages stand.
   Result<MessageId> Send(const AuthContext& ctx, const SendRequest& request,
                          SendOutcome* outcome = nullptr);
   // Send for any author; `thread_id` is the thread of request.in_reply_to ("" for a new one).
+  // One message: a `bcc` address only alone (no to, no cc); Send splits Bcc for members.
   Result<MessageId> SendAs(const Author& author, const SendRequest& request,
                            const std::string& thread_id, SendOutcome* outcome = nullptr);
   // What Send and uploads accept, for clients that check before they upload.
@@ -249,6 +269,16 @@ class Mailbox final {
                            MessageHeader& header);
   Result<MessageId> SendMember(const AuthContext& ctx, const SendRequest& request,
                                SendOutcome* outcome);
+  // A request with Bcc recipients as separate messages (see Send).
+  Result<MessageId> SendWithBcc(const AuthContext& ctx, const SendRequest& request,
+                                SendOutcome* outcome);
+  // The guests of `request` who would need an unlock code it does not bring.
+  Result<std::vector<std::string>> GuestsWithoutMuc(const AuthContext& ctx,
+                                                    const SendRequest& request);
+  // A new upload of the sender holding the same bytes as each of `attachments`' uploads.
+  Result<std::vector<AttachmentRequest>> CopyUploads(
+      const AuthContext& ctx, const std::vector<AttachmentRequest>& attachments);
+  void DiscardUploads(const std::vector<AttachmentRequest>& attachments);
 
   Services s_;
 };

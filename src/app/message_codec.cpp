@@ -28,7 +28,10 @@ json SummaryWithoutSeal(const MessageSummary& s) {
             {"subject", s.subject},
             {"body_sha256", s.body_sha256_hex},
             {"attachments", attachments}};
-  // Only when set, so that summaries written before threads existed keep their seal statement.
+  // Only when set, so that summaries written before threads (or Cc and Bcc) existed keep their
+  // seal statement.
+  if (!s.cc.empty()) j["cc"] = s.cc;
+  if (!s.bcc.empty()) j["bcc"] = s.bcc;
   if (!s.in_reply_to.empty()) j["in_reply_to"] = s.in_reply_to;
   if (!s.thread_id.empty()) j["thread"] = s.thread_id;
   if (const auto& r = s.received) {
@@ -60,7 +63,9 @@ constexpr std::string_view kSealPrefix = "sealpost-seal/v1\n";
 size_t EstimatedSize(const MessageSummary& s) {
   size_t n = 512 + s.from_email.size() + s.from_name.size() + s.subject.size() +
              s.body_sha256_hex.size() + s.in_reply_to.size() + s.thread_id.size();
-  for (const auto& to : s.to) n += to.size() + 3;
+  for (const auto* list : {&s.to, &s.cc, &s.bcc}) {
+    for (const auto& address : *list) n += address.size() + 3;
+  }
   for (const auto& a : s.attachments) {
     n += 160 + a.name.size() + a.content_type.size() + a.sha256_hex.size();
   }
@@ -82,6 +87,16 @@ bool AppendSummary(crypto::WipedString& out, const MessageSummary& s,
     out.append(key_and_colon);
     ok = ok && AppendJsonString(out, value);
   };
+  // A list of addresses: `key_and_colon` then the JSON array.
+  auto list = [&](std::string_view key_and_colon, const std::vector<std::string>& values) {
+    out.append(key_and_colon);
+    out.push_back('[');
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      ok = ok && AppendJsonString(out, values[i]);
+    }
+    out.push_back(']');
+  };
   out.append(R"({"attachments":[)");
   for (size_t i = 0; i < s.attachments.size(); ++i) {
     const AttachmentMeta& a = s.attachments[i];
@@ -96,7 +111,10 @@ bool AppendSummary(crypto::WipedString& out, const MessageSummary& s,
     internal::AppendJsonUnsigned(out, a.size);
     out.push_back('}');
   }
-  field(R"(],"body_sha256":)", s.body_sha256_hex);
+  out.push_back(']');
+  if (!s.bcc.empty()) list(R"(,"bcc":)", s.bcc);
+  field(R"(,"body_sha256":)", s.body_sha256_hex);
+  if (!s.cc.empty()) list(R"(,"cc":)", s.cc);
   out.append(R"(,"created_ms":)");
   internal::AppendJsonInteger(out, s.created_ms);
   field(R"(,"from":{"email":)", s.from_email);
@@ -117,12 +135,8 @@ bool AppendSummary(crypto::WipedString& out, const MessageSummary& s,
   if (!s.sealed_by.empty()) field(R"(,"sealed_by":)", s.sealed_by);
   field(R"(,"subject":)", s.subject);
   if (!s.thread_id.empty()) field(R"(,"thread":)", s.thread_id);
-  out.append(R"(,"to":[)");
-  for (size_t i = 0; i < s.to.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    ok = ok && AppendJsonString(out, s.to[i]);
-  }
-  out.append(R"(],"v":1})");
+  list(R"(,"to":)", s.to);
+  out.append(R"(,"v":1})");
   return ok;
 }
 
@@ -177,6 +191,9 @@ Result<MessageSummary> DecodeSummary(std::string_view text) {
     s.from_email = j.at("from").at("email").get<std::string>();
     s.from_name = j.at("from").at("name").get<std::string>();
     s.to = j.at("to").get<std::vector<std::string>>();
+    // Absent in summaries written before Cc and Bcc: empty.
+    if (j.contains("cc")) s.cc = j.at("cc").get<std::vector<std::string>>();
+    if (j.contains("bcc")) s.bcc = j.at("bcc").get<std::vector<std::string>>();
     s.created_ms = j.at("created_ms").get<int64_t>();
     s.subject = j.at("subject").get<std::string>();
     s.body_sha256_hex = j.at("body_sha256").get<std::string>();

@@ -54,6 +54,11 @@ struct MessageSummary {
   std::string from_email;
   std::string from_name;
   std::vector<std::string> to;
+  // Cc: seen by every recipient like `to`. Bcc: only ever one address, alone on its message (no
+  // `to`, no `cc`): each Bcc recipient gets a message of their own (app/mailbox.h). Both are in
+  // the summary only when not empty, so that older summaries keep their seal statement.
+  std::vector<std::string> cc;
+  std::vector<std::string> bcc;
   int64_t created_ms = 0;
   std::string subject;
   std::string body_sha256_hex;

@@ -37,6 +37,8 @@ json ReferenceSummaryWithoutSeal(const MessageSummary& s) {
             {"attachments", attachments}};
   if (!s.in_reply_to.empty()) j["in_reply_to"] = s.in_reply_to;
   if (!s.thread_id.empty()) j["thread"] = s.thread_id;
+  if (!s.cc.empty()) j["cc"] = s.cc;
+  if (!s.bcc.empty()) j["bcc"] = s.bcc;
   if (const auto& r = s.received) {
     j["received"] = {{"envelope_from", r->envelope_from},
                      {"client", r->client_address},
@@ -100,6 +102,13 @@ TEST(MessageCodecTest, SummaryAndStatementAreTheBytesNlohmannWrote) {
   MessageSummary only_received = Minimal();
   only_received.received = ReceivedFromOutside{};
   cases.push_back(std::move(only_received));
+  MessageSummary with_cc = Full();
+  with_cc.cc = {"dave@example.org", "erin\"@example.org"};
+  cases.push_back(std::move(with_cc));
+  MessageSummary blind = Minimal();
+  blind.to = {};
+  blind.bcc = {"frank@example.org"};
+  cases.push_back(std::move(blind));
   for (const MessageSummary& s : cases) {
     EXPECT_EQ(Text(SealStatement(s)), ReferenceStatement(s));
     EXPECT_EQ(Text(EncodeSummary(s)), ReferenceSummary(s));
@@ -119,6 +128,39 @@ TEST(MessageCodecTest, SummaryRoundTrips) {
                                          s.attachments[0].key.ExposeSecret().view()));
   // The statement made from the decoded summary is the one signed: the seal keeps verifying.
   EXPECT_EQ(Text(SealStatement(*decoded)), Text(SealStatement(s)));
+}
+
+TEST(MessageCodecTest, CcAndBccAreSealedAndRoundTrip) {
+  MessageSummary s = Full();
+  s.cc = {"dave@example.org"};
+  s.bcc = {"frank@example.org"};
+  const std::string statement = Text(SealStatement(s));
+  // Under the seal: a changed Cc or Bcc is a different statement.
+  EXPECT_NE(statement.find(R"("cc":["dave@example.org"])"), std::string::npos) << statement;
+  EXPECT_NE(statement.find(R"("bcc":["frank@example.org"])"), std::string::npos) << statement;
+  MessageSummary other_cc = Full();
+  other_cc.cc = {"mallory@example.org"};
+  other_cc.bcc = s.bcc;
+  EXPECT_NE(Text(SealStatement(other_cc)), statement);
+  auto decoded = DecodeSummary(EncodeSummary(s).AsStringView());
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->cc, s.cc);
+  EXPECT_EQ(decoded->bcc, s.bcc);
+  EXPECT_EQ(Text(SealStatement(*decoded)), statement);
+}
+
+TEST(MessageCodecTest, SummariesWithoutCcReadAsBeforeWithEmptyLists) {
+  // A summary as written before Cc and Bcc existed: no keys for them, and its statement is the
+  // one its stored seal was made over.
+  const MessageSummary s = Full();
+  const std::string old_statement = ReferenceStatement(s);
+  EXPECT_EQ(old_statement.find("\"cc\""), std::string::npos);
+  EXPECT_EQ(old_statement.find("\"bcc\""), std::string::npos);
+  auto decoded = DecodeSummary(ReferenceSummary(s));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_TRUE(decoded->cc.empty());
+  EXPECT_TRUE(decoded->bcc.empty());
+  EXPECT_EQ(Text(SealStatement(*decoded)), old_statement);
 }
 
 TEST(MessageCodecTest, TextThatIsNotUtf8StillThrowsAsBefore) {

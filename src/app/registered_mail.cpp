@@ -79,6 +79,8 @@ void ReduceToNotice(MessageView& view, const RegisteredStatus& status) {
   MessageHeader& h = view.header;
   h.subject.clear();
   h.to.clear();
+  h.cc.clear();
+  h.bcc.clear();
   h.attachment_count = 0;
   h.in_reply_to.clear();
   h.registered = status;

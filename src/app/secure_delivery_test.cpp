@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <span>
 
 #include <fmt/format.h>
@@ -447,6 +448,56 @@ TEST_F(SecureDeliveryTest, TlsCopyGoesOnlyToTheDirectSender) {
   const store::AuditEvent* sent = Find(events, "delivery.sent", kErin);
   ASSERT_NE(sent, nullptr);
   EXPECT_EQ(nlohmann::json::parse(sent->details).value("host", ""), "mx.tls.example");
+}
+
+// Cc is a header of every copy; a Bcc recipient's copy is of their own message and names only
+// them (Bcc), and no copy of the To/Cc message names a Bcc recipient.
+TEST_F(SecureDeliveryTest, CopiesCarryCcAndNameABccRecipientOnlyInTheirOwnCopy) {
+  FakeTlsSender tls;
+  tls.answer.outcome = delivery::TlsDeliveryOutcome::kDelivered;
+  Mailbox mailbox(with_);
+  SendRequest r;
+  r.to = {kErin};
+  r.cc = {"frank@tls.example", kCarol};
+  r.bcc = {"grace@tls.example", "henry@tls.example"};
+  r.subject = "Quarterly figures";
+  r.text = "The figures.";
+  SendOutcome outcome;
+  auto id = mailbox.Send(*alice_, r, &outcome);
+  ASSERT_THAT(id.status(), IsOk());
+  EXPECT_EQ(Copies(*id).size(), 3u);  // erin, frank (TLS), carol (S/MIME)
+  auto round = SecureCopyDeliverer(with_, &tls).DeliverDue();
+  ASSERT_THAT(round.status(), IsOk());
+  EXPECT_EQ(round->delivered, 5);
+  ASSERT_EQ(tls.messages.size(), 4u);
+  int visible = 0;
+  std::set<std::string> blind;
+  for (const std::string& m : tls.messages) {
+    if (m.find("\r\nBcc: ") == std::string::npos) {
+      ++visible;
+      EXPECT_THAT(m, HasSubstr("\r\nTo: erin@tls.example\r\n"));
+      EXPECT_THAT(m, HasSubstr("\r\nCc: frank@tls.example, carol@partner.example\r\n"));
+      EXPECT_THAT(m, Not(HasSubstr("grace")));
+      EXPECT_THAT(m, Not(HasSubstr("henry")));
+      continue;
+    }
+    const std::string who = m.find("grace") != std::string::npos ? "grace" : "henry";
+    blind.insert(who);
+    EXPECT_THAT(m, HasSubstr("\r\nBcc: " + who + "@tls.example\r\n"));
+    EXPECT_THAT(m, Not(HasSubstr(who == "grace" ? "henry" : "grace")));
+    EXPECT_THAT(m, Not(HasSubstr("erin@")));
+    EXPECT_THAT(m, Not(HasSubstr("\r\nCc:")));
+    EXPECT_THAT(m, HasSubstr("Subject: Quarterly figures"));
+  }
+  EXPECT_EQ(visible, 2);
+  EXPECT_EQ(blind, (std::set<std::string>{"grace", "henry"}));
+  // Carol's S/MIME copy names the To and Cc lists outside too (outer header), and no Bcc.
+  const auto files = OutboxFiles();
+  ASSERT_EQ(files.size(), 1u);
+  const std::string smime = ReadWhole(files[0]);
+  EXPECT_THAT(smime, HasSubstr("Cc: frank@tls.example, carol@partner.example"));
+  EXPECT_THAT(smime, Not(HasSubstr("grace")));
+  EXPECT_THAT(smime, Not(HasSubstr("henry")));
 }
 
 TEST_F(SecureDeliveryTest, TlsFailuresAreDeferredThenFailedAndTheSenderIsTold) {

@@ -69,7 +69,10 @@ Result<SentStatus> SentMessages::StatusOf(const AuthContext& ctx, const MessageH
   const TimePoint now = s_.clock.Now();
 
   SentStatus out;
-  for (const std::string& address : header.to) {
+  std::vector<std::string> recipients = header.to;
+  recipients.insert(recipients.end(), header.cc.begin(), header.cc.end());
+  recipients.insert(recipients.end(), header.bcc.begin(), header.bcc.end());
+  for (const std::string& address : recipients) {
     RecipientStatus r;
     r.address = address;
     if (auto copy = copy_of.find(address); copy != copy_of.end()) {

@@ -107,12 +107,15 @@ std::string SubmissionDigestHex(const SendRequest& request) {
     attachments.push_back(
         {{"content_type", a.content_type}, {"name", a.name}, {"upload_id", a.upload_id}});
   }
-  const nlohmann::json canonical{{"attachments", std::move(attachments)},
-                                 {"html", request.html},
-                                 {"in_reply_to", request.in_reply_to},
-                                 {"subject", request.subject},
-                                 {"text", request.text},
-                                 {"to", request.to}};
+  nlohmann::json canonical{{"attachments", std::move(attachments)},
+                           {"html", request.html},
+                           {"in_reply_to", request.in_reply_to},
+                           {"subject", request.subject},
+                           {"text", request.text},
+                           {"to", request.to}};
+  // Only when given: a request without them keeps the digest it always had.
+  if (!request.cc.empty()) canonical["cc"] = request.cc;
+  if (!request.bcc.empty()) canonical["bcc"] = request.bcc;
   // Invalid UTF-8 is replaced rather than thrown on: the digest still names these bytes' form.
   const std::string text = canonical.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return HexEncode(crypto::Sha256(AsBytes(text)));
@@ -130,7 +133,10 @@ Result<std::optional<MessageId>> RecordSubmissionRejection(const Services& s,
   // The recipients as the leaves name them, each once, and how each would have been reached.
   std::vector<std::pair<std::string, std::string>> recipients;  // address, method
   std::set<std::string> seen;
-  for (const std::string& raw : request.to) {
+  std::vector<std::string> listed = request.to;
+  listed.insert(listed.end(), request.cc.begin(), request.cc.end());
+  listed.insert(listed.end(), request.bcc.begin(), request.bcc.end());
+  for (const std::string& raw : listed) {
     if (recipients.size() >= kMaxRejectionRecipients) break;
     auto parsed = EmailAddress::Parse(raw);
     const std::string address = parsed.ok() ? FieldOrEmpty(parsed->str()) : FieldOrEmpty(raw);
@@ -153,7 +159,7 @@ Result<std::optional<MessageId>> RecordSubmissionRejection(const Services& s,
     nlohmann::json details{{"sender", sender.email},
                            {"sealed_digest", digest},
                            {"reason", reason},
-                           {"recipients", request.to.size()}};
+                           {"recipients", listed.size()}};
     for (const auto& [address, method] : recipients) {
       details["recipient"] = address;
       details["method"] = method;

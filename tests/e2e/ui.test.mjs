@@ -240,6 +240,40 @@ test('the sender finds it in Sent', async () => {
   assert.match(listing.stdout, /^certificates\/root\.pem$/m);
 });
 
+test('compose with a Cc behind "Cc/Bcc": both recipients see it', async () => {
+  const cora = await newPage();
+  await enrol(cora, 'cora@example.org', 'Cora Clark');
+  await alice.getByRole('link', { name: 'New message' }).click();
+  await alice.getByRole('heading', { name: 'New message' }).waitFor();
+  await alice.getByLabel('To').fill('bob@example.org,');
+  // Folded away until asked for.
+  assert.equal(await alice.getByLabel('Cc', { exact: true }).count(), 0);
+  await alice.getByRole('button', { name: 'Cc/Bcc' }).click();
+  await alice.getByLabel('Cc', { exact: true }).fill('cora@example.org,');
+  // The Cc address gets its delivery hint like a To address.
+  await alice.getByRole('list', { name: 'Cc recipients' }).getByTestId('method-hint').waitFor();
+  await alice.getByLabel('Subject').fill('Board minutes');
+  await alice.getByLabel('Message').fill('Minutes attached soon.');
+  await screen(alice, 'compose-cc');
+  await alice.getByRole('button', { name: 'Send sealed message' }).click();
+  await alice.waitForURL(/\/messages\/[0-9a-f]{32}/);
+  await alice.getByTestId('meta-cc').getByText('cora@example.org').waitFor();
+  for (const page of [bob, cora]) {
+    await page.goto(server.base + '/mailbox/inbox');
+    const item = page.getByRole('listitem').filter({ hasText: 'Board minutes' });
+    await item.waitFor();
+    await item.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Board minutes' }).waitFor();
+    assert.equal(await page.getByTestId('meta-cc').textContent(), 'cora@example.org');
+    assert.match(await page.locator('dl.meta').textContent(), /To\s*bob@example\.org\s*Cc\s*cora@example\.org/);
+  }
+  await cora.context().close();
+  await alice.getByRole('link', { name: 'Sent', exact: true }).click();
+  const sent = alice.getByRole('listitem').filter({ hasText: 'Board minutes' });
+  await sent.waitFor();
+  assert.match(await sent.textContent(), /To bob@example\.org; Cc cora@example\.org/);
+});
+
 test('message HTML is sanitised and shown in a sandboxed frame without scripts', async () => {
   // Sent through the API (the UI itself writes plain text), as another client could.
   const status = await alice.evaluate(async () => {

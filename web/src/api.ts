@@ -385,6 +385,9 @@ export interface MessageHeader {
   created_at: string;
   from?: { email: string; name: string };
   to?: string[];
+  cc?: string[];
+  // Only on a Bcc recipient's own message: that one recipient (nobody else sees it).
+  bcc?: string[];
   subject?: string;
   attachment_count?: number;
   seal: Seal;
@@ -475,6 +478,8 @@ export interface PickupView {
   created_at: string;
   from: { email: string; name: string };
   to: string[];
+  cc?: string[];
+  bcc?: string[];  // only on a Bcc recipient's own message: that recipient
   subject: string;
   text: string;
   html: string;
@@ -638,6 +643,8 @@ export const api = {
   message: (id: string) => call<MessageView>('GET', `/messages/${encodeURIComponent(id)}`),
   send: (msg: {
     to: string[];
+    cc?: string[];
+    bcc?: string[];
     subject: string;
     text: string;
     attachments: Attachment[];
@@ -647,7 +654,8 @@ export const api = {
     registered?: boolean;
     acceptance_days?: number;
     force_pickup?: boolean;
-  }) => call<{ id: string; generated_mucs?: Record<string, string> }>('POST', '/messages', msg),
+  }) => call<{ id: string; generated_mucs?: Record<string, string>; bcc_messages?: Record<string, string> }>(
+    'POST', '/messages', msg),
   issueMuc: (id: string, address: string, muc: string | null) =>
     call<{ address: string; generated_muc?: string }>(
       'POST', `/messages/${encodeURIComponent(id)}/muc`,

@@ -17,8 +17,12 @@ export interface DraftAttachment {
 }
 
 export interface Draft {
-  recipients: string[];
+  recipients: string[];  // To
   pending: string;
+  cc: string[];
+  ccPending: string;
+  bcc: string[];
+  bccPending: string;
   subject: string;
   text: string;
   attachments: DraftAttachment[];
@@ -27,7 +31,7 @@ export interface Draft {
 const KEY = 'sealpost.draft';
 
 function empty(): Draft {
-  return { recipients: [], pending: '', subject: '', text: '', attachments: [] };
+  return { recipients: [], pending: '', cc: [], ccPending: '', bcc: [], bccPending: '', subject: '', text: '', attachments: [] };
 }
 
 let draft: Draft | null = null;
@@ -41,6 +45,10 @@ export function loadDraft(): Draft {
     if (saved && typeof saved === 'object') {
       draft.recipients = Array.isArray(saved.recipients) ? saved.recipients.map(String) : [];
       draft.pending = typeof saved.pending === 'string' ? saved.pending : '';
+      draft.cc = Array.isArray(saved.cc) ? saved.cc.map(String) : [];
+      draft.ccPending = typeof saved.ccPending === 'string' ? saved.ccPending : '';
+      draft.bcc = Array.isArray(saved.bcc) ? saved.bcc.map(String) : [];
+      draft.bccPending = typeof saved.bccPending === 'string' ? saved.bccPending : '';
       draft.subject = typeof saved.subject === 'string' ? saved.subject : '';
       draft.text = typeof saved.text === 'string' ? saved.text : '';
     }
@@ -72,7 +80,8 @@ function saveDraft(next: Draft): void {
   draft = next;
   try {
     sessionStorage.setItem(KEY, JSON.stringify({
-      recipients: next.recipients, pending: next.pending, subject: next.subject, text: next.text,
+      recipients: next.recipients, pending: next.pending, cc: next.cc, ccPending: next.ccPending,
+      bcc: next.bcc, bccPending: next.bccPending, subject: next.subject, text: next.text,
     }));
   } catch {
     /* full or unavailable: the in-memory copy still holds it */
@@ -92,5 +101,5 @@ export function discardDraft(): void {
 
 export function hasDraft(): boolean {
   const d = draft;
-  return !!d && (d.recipients.length > 0 || !!d.subject || !!d.text || d.attachments.length > 0);
+  return !!d && (d.recipients.length > 0 || d.cc.length > 0 || d.bcc.length > 0 || !!d.subject || !!d.text || d.attachments.length > 0);
 }

@@ -90,6 +90,16 @@ Result<mime::OutgoingMessage> BuildMime(const Services& s, const CopyContent& c)
     SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(to));
     m.to.push_back({"", std::move(address)});
   }
+  for (const std::string& cc : c.cc) {
+    SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(cc));
+    m.cc.push_back({"", std::move(address)});
+  }
+  // The copy goes to this one address only, so its Bcc names nobody else.
+  if (c.bcc.size() > 1) return InvalidArgument("a copy can name one Bcc recipient only");
+  if (!c.bcc.empty()) {
+    SP_ASSIGN_OR_RETURN(EmailAddress address, EmailAddress::Parse(c.bcc.front()));
+    m.bcc_self = mime::Mailbox{"", std::move(address)};
+  }
   m.subject = c.subject;
   m.date = c.date;
   m.message_id = std::move(message_id);

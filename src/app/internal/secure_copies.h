@@ -44,7 +44,7 @@ struct CopyContent {
   UserId sender_id;
   std::string from_email;
   std::string from_name;
-  std::vector<std::string> to;  // every recipient, as the To header lists them
+  std::vector<std::string> to;  // as the To header lists them
   std::string subject;
   std::string text;
   std::string html;
@@ -54,6 +54,9 @@ struct CopyContent {
   // without angle brackets (In-Reply-To: the answered message; References: oldest first).
   std::string in_reply_to;
   std::vector<std::string> references;
+  std::vector<std::string> cc;  // as the Cc header lists them
+  // A Bcc recipient's own message: that one address (to and cc empty), named only in its copy.
+  std::vector<std::string> bcc;
 };
 
 // Makes the copies of one message for `routes` (each kSmime, kOpenPgp or kTls). Create checks

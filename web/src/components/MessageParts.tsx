@@ -23,7 +23,13 @@ export function sender(from?: { email: string; name: string }): string {
   return from.name && from.name !== from.email ? `${from.name} <${from.email}>` : from.email;
 }
 
-export function MessageMeta({ from, to, createdAt }: { from?: { email: string; name: string }; to?: string[]; createdAt: string }) {
+export function MessageMeta({ from, to, cc, bcc, createdAt }: {
+  from?: { email: string; name: string };
+  to?: string[];
+  cc?: string[];
+  bcc?: string[];  // only on a Bcc recipient's own message: that recipient
+  createdAt: string;
+}) {
   return (
     <dl class="meta">
       <dt>From</dt>
@@ -33,6 +39,18 @@ export function MessageMeta({ from, to, createdAt }: { from?: { email: string; n
         <>
           <dt>To</dt>
           <dd>{to.join(', ')}</dd>
+        </>
+      )}
+      {cc && cc.length > 0 && (
+        <>
+          <dt>Cc</dt>
+          <dd data-testid="meta-cc">{cc.join(', ')}</dd>
+        </>
+      )}
+      {bcc && bcc.length > 0 && (
+        <>
+          <dt>Bcc</dt>
+          <dd data-testid="meta-bcc">{bcc.join(', ')} <span class="hint">(a blind copy: other recipients do not see this address)</span></dd>
         </>
       )}
       <dt>Sent</dt>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ABORTED, api, ApiError, upload, type MethodHint } from '../api';
 import { FormError } from '../components/Field';
 import { useTitle } from '../components/Page';
-import { discardDraft, loadDraft, updateDraft, useDraft, type DraftAttachment } from '../draft';
+import { discardDraft, loadDraft, updateDraft, useDraft, type Draft, type DraftAttachment } from '../draft';
 import { formatBytes, isValidAddress } from '../format';
 import { LIMITS, loadServerLimits } from '../limits';
 import { navigate } from '../router';
@@ -67,19 +67,124 @@ function splitAddresses(text: string): { done: string[]; rest: string } {
   return { done: parts.map((p) => p.trim()).filter(Boolean), rest };
 }
 
-function addRecipients(addresses: string[]): void {
+// The three recipient lists of the draft (To is `recipients`) and the text typed into each.
+type ListKey = 'recipients' | 'cc' | 'bcc';
+type PendingKey = 'pending' | 'ccPending' | 'bccPending';
+const PENDING: Record<ListKey, PendingKey> = { recipients: 'pending', cc: 'ccPending', bcc: 'bccPending' };
+const LISTS: ListKey[] = ['recipients', 'cc', 'bcc'];
+// The form field of each list, and the name the server's messages use for it.
+const FIELD: Record<ListKey, 'to' | 'cc' | 'bcc'> = { recipients: 'to', cc: 'cc', bcc: 'bcc' };
+const LABEL: Record<ListKey, string> = { recipients: 'To', cc: 'Cc', bcc: 'Bcc' };
+
+function addRecipients(list: ListKey, addresses: string[]): void {
   if (!addresses.length) return;
   updateDraft((d) => {
-    const seen = new Set(d.recipients.map((r) => r.toLowerCase()));
-    const next = [...d.recipients];
+    const seen = new Set(d[list].map((r) => r.toLowerCase()));
+    const next = [...d[list]];
     for (const a of addresses) {
       if (!seen.has(a.toLowerCase())) {
         next.push(a);
         seen.add(a.toLowerCase());
       }
     }
-    return { ...d, recipients: next };
+    return { ...d, [list]: next };
   });
+}
+
+// What is wrong with one list as typed so far ('' when nothing): addresses that are not valid,
+// or typed text that can never become one.
+function typedProblem(d: Draft, list: ListKey): string {
+  const invalid = d[list].filter((r) => !isValidAddress(r));
+  if (invalid.length) {
+    return `${invalid.length === 1 ? 'This address is' : 'These addresses are'} not valid: ${invalid.join(', ')}. Correct or remove ${invalid.length === 1 ? 'it' : 'them'}.`;
+  }
+  // While typing, flag only what can never become an address; the rest is checked when the
+  // address is complete (comma, Enter, leaving the field).
+  const pending = d[PENDING[list]];
+  return /@.*@|[<>()[\]\\"]/.test(pending) ? `“${pending.trim()}” is not a valid address.` : '';
+}
+
+// One recipient list: its addresses as chips (each with how it will be delivered) and the field
+// addresses are typed into.
+function AddressField({ d, list, hint, error, methods, onEdited }: {
+  d: Draft;
+  list: ListKey;
+  hint: string;
+  error: string;
+  methods: Record<string, MethodHint>;
+  onEdited: () => void;
+}) {
+  const id = FIELD[list];
+  const pendingKey = PENDING[list];
+  return (
+    <div class={'field' + (error ? ' has-error' : '')}>
+      <label for={id}>{LABEL[list]}</label>
+      <div class="recipients">
+        <ul class="chips" aria-label={list === 'recipients' ? 'Recipients' : `${LABEL[list]} recipients`}>
+          {d[list].map((r) => {
+            const ok = isValidAddress(r);
+            return (
+              <li key={r} class={'chip' + (ok ? '' : ' invalid')}>
+                <span>{r}</span>
+                {ok && methods[r] && (
+                  <span class={'chip-method method-' + methods[r].method} data-testid="method-hint">
+                    {methods[r].label}
+                  </span>
+                )}
+                {!ok && <span class="visually-hidden"> (not a valid address)</span>}
+                <button type="button" class="chip-remove" aria-label={`Remove ${r}`}
+                        onClick={() => updateDraft((x) => ({ ...x, [list]: x[list].filter((y) => y !== r) }))}>
+                  ×
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+        <input
+          id={id}
+          type="email"
+          multiple
+          autoComplete="email"
+          inputMode="email"
+          value={d[pendingKey]}
+          aria-invalid={error ? 'true' : undefined}
+          aria-describedby={`${id}-hint` + (error ? ` ${id}-error` : '')}
+          onInput={(e) => {
+            const { done, rest } = splitAddresses(e.currentTarget.value);
+            addRecipients(list, done);
+            updateDraft((x) => ({ ...x, [pendingKey]: rest }));
+            onEdited();
+          }}
+          // The field's own value, not the draft's: a fast typist's Enter can come before the
+          // render that would bring the draft up to date.
+          onKeyDown={(e) => {
+            const typed = e.currentTarget.value.trim();
+            if (e.key === 'Enter' && typed) {
+              e.preventDefault();
+              addRecipients(list, [typed]);
+              updateDraft((x) => ({ ...x, [pendingKey]: '' }));
+            } else if (e.key === 'Backspace' && !e.currentTarget.value && d[list].length) {
+              updateDraft((x) => ({ ...x, [pendingKey]: x[list][x[list].length - 1], [list]: x[list].slice(0, -1) }));
+              e.preventDefault();
+            }
+          }}
+          onBlur={(e) => {
+            const typed = e.currentTarget.value.trim();
+            if (typed) {
+              addRecipients(list, [typed]);
+              updateDraft((x) => ({ ...x, [pendingKey]: '' }));
+            }
+          }}
+        />
+      </div>
+      <p class="hint" id={`${id}-hint`}>{hint}</p>
+      {error && (
+        <p class="error" id={`${id}-error`} role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
 }
 
 // The choices offered for how long a pickup link works: common steps up to the server's maximum,
@@ -126,6 +231,9 @@ export function Compose() {
   // How each complete address will be reached, asked as addresses are added (a hint: the server
   // decides again when the message is sent).
   const [methods, setMethods] = useState<Record<string, MethodHint>>({});
+  // Cc and Bcc stay folded away until asked for (or while the draft has any).
+  const [showCopies, setShowCopies] = useState(
+    () => d.cc.length + d.bcc.length > 0 || !!d.ccPending || !!d.bccPending);
   // Codes Sealpost generated for them: shown once, then the message.
   const [generated, setGenerated] = useState<{ id: string; codes: Record<string, string> } | null>(null);
   useEffect(() => {
@@ -135,10 +243,11 @@ export function Compose() {
     });
   }, []);
 
-  const invalid = d.recipients.filter((r) => !isValidAddress(r));
-  const hintKey = d.recipients.filter(isValidAddress).slice(0, 100).join(',') + (forcePickup || registered ? '|pickup' : '');
+  // Every list's complete addresses, for the delivery hints.
+  const hinted = [...d.recipients, ...d.cc, ...d.bcc].filter(isValidAddress).slice(0, 100);
+  const hintKey = hinted.join(',') + (forcePickup || registered ? '|pickup' : '');
   useEffect(() => {
-    const addresses = d.recipients.filter(isValidAddress).slice(0, 100);
+    const addresses = hinted;
     if (!addresses.length) return;
     let live = true;
     const timer = setTimeout(() => {
@@ -149,14 +258,8 @@ export function Compose() {
     }, 250);
     return () => { live = false; clearTimeout(timer); };
   }, [hintKey]);
-  // While typing, flag only what can never become an address; the rest is checked when the
-  // address is complete (comma, Enter, leaving the field).
-  const pendingInvalid = /@.*@|[<>()[\]\\"]/.test(d.pending);
   const uploading = d.attachments.some((a) => a.status === 'uploading');
-  const recipientError = errors.to ||
-    (invalid.length
-      ? `${invalid.length === 1 ? 'This address is' : 'These addresses are'} not valid: ${invalid.join(', ')}. Correct or remove ${invalid.length === 1 ? 'it' : 'them'}.`
-      : pendingInvalid ? `“${d.pending.trim()}” is not a valid address.` : '');
+  const listError = (list: ListKey) => errors[FIELD[list]] || typedProblem(d, list);
 
   const choose = (address: string, change: Partial<MucChoice>) =>
     setMucChoices((c) => ({ ...c, [address]: { ...(c[address] || { mode: 'generate', code: '' }), ...change } }));
@@ -180,17 +283,33 @@ export function Compose() {
       setMucChoices(next);
       if (bad) return;
     }
-    const pending = d.pending.trim();
-    const recipients = pending ? [...d.recipients, pending] : d.recipients;
-    if (pending) {
-      addRecipients([pending]);
-      updateDraft((x) => ({ ...x, pending: '' }));
+    // Each list with what is still typed in its field.
+    const lists = {} as Record<ListKey, string[]>;
+    for (const list of LISTS) {
+      const pending = d[PENDING[list]].trim();
+      lists[list] = pending ? [...d[list], pending] : d[list];
+      if (pending) {
+        addRecipients(list, [pending]);
+        updateDraft((x) => ({ ...x, [PENDING[list]]: '' }));
+      }
     }
     const errs: Record<string, string> = {};
-    const bad = recipients.filter((r) => !isValidAddress(r));
-    if (recipients.length === 0) errs.to = 'Add at least one recipient.';
-    else if (bad.length) errs.to = `Not a valid address: ${bad.join(', ')}.`;
-    else if (recipients.length > LIMITS.maxRecipients) errs.to = `At most ${LIMITS.maxRecipients} recipients.`;
+    const total = LISTS.reduce((n, list) => n + lists[list].length, 0);
+    const inList = new Map<string, ListKey>();  // each address in one list only, as the server wants
+    for (const list of LISTS) {
+      const bad = lists[list].filter((r) => !isValidAddress(r));
+      if (bad.length) errs[FIELD[list]] = `Not a valid address: ${bad.join(', ')}.`;
+      for (const r of lists[list]) {
+        const first = inList.get(r.toLowerCase());
+        if (first && first !== list && !errs[FIELD[list]]) {
+          errs[FIELD[list]] = `${r} is already in ${LABEL[first]}: keep it in one list.`;
+        }
+        if (!first) inList.set(r.toLowerCase(), list);
+      }
+    }
+    if (total === 0) errs.to = 'Add at least one recipient.';
+    else if (total > LIMITS.maxRecipients) errs.to = `At most ${LIMITS.maxRecipients} recipients (To, Cc and Bcc together).`;
+    if (errs.cc || errs.bcc) setShowCopies(true);
     setErrors(errs);
     setFormError(null);
     if (Object.keys(errs).length) return;
@@ -211,7 +330,9 @@ export function Compose() {
         registered: registered || undefined,
         acceptance_days: registered ? acceptanceDays : undefined,
         force_pickup: forcePickup || undefined,
-        to: recipients,
+        to: lists.recipients,
+        cc: lists.cc.length ? lists.cc : undefined,
+        bcc: lists.bcc.length ? lists.bcc : undefined,
         subject: d.subject,
         text: d.text,
         attachments: d.attachments
@@ -227,7 +348,16 @@ export function Compose() {
       const msg = err instanceof ApiError ? err.message : String(err);
       if (err instanceof ApiError && err.type === 'muc-required' && Array.isArray(err.extra.addresses)) {
         setMucNeeded(err.extra.addresses as string[]);
-      } else if (err instanceof ApiError && (err.type === 'invalid-recipient' || err.type === 'invalid-muc')) setErrors({ to: msg });
+      } else if (err instanceof ApiError && err.extra.partly_sent) {
+        // The To/Cc message and some Bcc messages went out (they are in Sent): not all again.
+        setFormError(`${msg} The other messages were sent: see Sent before sending again.`);
+      } else if (err instanceof ApiError && (err.type === 'invalid-recipient' || err.type === 'invalid-muc')) {
+        // The server names the list: "cc recipient 2 …", "… is in both to and bcc …".
+        const field = /^(cc|bcc) recipient|in both (?:to|cc) and (cc|bcc)|more than once in (cc|bcc)/.exec(msg);
+        const list = field ? field[1] || field[2] || field[3] : 'to';
+        if (list !== 'to') setShowCopies(true);
+        setErrors({ [list]: msg });
+      }
       else if (err instanceof ApiError && err.type === 'invalid-subject') setErrors({ subject: msg });
       else if (err instanceof ApiError && err.type === 'invalid-deadline') setErrors({ deadline: msg });
       else setFormError(msg);
@@ -264,73 +394,27 @@ export function Compose() {
     <section class="compose">
       <h1 tabIndex={-1}>New message</h1>
       <form onSubmit={send} noValidate>
-        <div class={'field' + (recipientError ? ' has-error' : '')}>
-          <label for="to">To</label>
-          <div class="recipients">
-            <ul class="chips" aria-label="Recipients">
-              {d.recipients.map((r) => {
-                const ok = isValidAddress(r);
-                return (
-                  <li key={r} class={'chip' + (ok ? '' : ' invalid')}>
-                    <span>{r}</span>
-                    {ok && methods[r] && (
-                      <span class={'chip-method method-' + methods[r].method} data-testid="method-hint">
-                        {methods[r].label}
-                      </span>
-                    )}
-                    {!ok && <span class="visually-hidden"> (not a valid address)</span>}
-                    <button type="button" class="chip-remove" aria-label={`Remove ${r}`}
-                            onClick={() => updateDraft((x) => ({ ...x, recipients: x.recipients.filter((y) => y !== r) }))}>
-                      ×
-                    </button>
-                  </li>
-                );
-              })}
-            </ul>
-            <input
-              id="to"
-              type="email"
-              multiple
-              autoComplete="email"
-              inputMode="email"
-              value={d.pending}
-              aria-invalid={recipientError ? 'true' : undefined}
-              aria-describedby={'to-hint' + (recipientError ? ' to-error' : '')}
-              onInput={(e) => {
-                const { done, rest } = splitAddresses(e.currentTarget.value);
-                addRecipients(done);
-                updateDraft((x) => ({ ...x, pending: rest }));
-                if (errors.to) setErrors({ ...errors, to: '' });
-              }}
-              // The field's own value, not d.pending: a fast typist's Enter can come before the
-              // render that would bring d.pending up to date.
-              onKeyDown={(e) => {
-                const typed = e.currentTarget.value.trim();
-                if (e.key === 'Enter' && typed) {
-                  e.preventDefault();
-                  addRecipients([typed]);
-                  updateDraft((x) => ({ ...x, pending: '' }));
-                } else if (e.key === 'Backspace' && !e.currentTarget.value && d.recipients.length) {
-                  updateDraft((x) => ({ ...x, pending: x.recipients[x.recipients.length - 1], recipients: x.recipients.slice(0, -1) }));
-                  e.preventDefault();
-                }
-              }}
-              onBlur={(e) => {
-                const typed = e.currentTarget.value.trim();
-                if (typed) {
-                  addRecipients([typed]);
-                  updateDraft((x) => ({ ...x, pending: '' }));
-                }
-              }}
-            />
+        <AddressField d={d} list="recipients" error={listError('recipients')} methods={methods}
+                      hint="Separate addresses with a comma or Enter."
+                      onEdited={() => errors.to && setErrors({ ...errors, to: '' })} />
+        {!showCopies && (
+          <p class="copies-toggle">
+            <button type="button" class="secondary small" aria-expanded="false" aria-controls="copies"
+                    onClick={() => setShowCopies(true)}>
+              Cc/Bcc
+            </button>
+          </p>
+        )}
+        {showCopies && (
+          <div id="copies">
+            <AddressField d={d} list="cc" error={listError('cc')} methods={methods}
+                          hint="Cc: everyone in To and Cc sees these addresses."
+                          onEdited={() => errors.cc && setErrors({ ...errors, cc: '' })} />
+            <AddressField d={d} list="bcc" error={listError('bcc')} methods={methods}
+                          hint="Bcc: each gets a message of their own that names only them; nobody else sees these addresses."
+                          onEdited={() => errors.bcc && setErrors({ ...errors, bcc: '' })} />
           </div>
-          <p class="hint" id="to-hint">Separate addresses with a comma or Enter.</p>
-          {recipientError && (
-            <p class="error" id="to-error" role="alert">
-              {recipientError}
-            </p>
-          )}
-        </div>
+        )}
         <div class={'field' + (errors.subject ? ' has-error' : '')}>
           <label for="subject">Subject</label>
           <input id="subject" value={d.subject} maxLength={LIMITS.maxSubjectChars}

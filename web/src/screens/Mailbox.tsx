@@ -14,8 +14,18 @@ const FOLDERS: Record<string, string> = { inbox: 'Inbox', sent: 'Sent' };
 function matches(m: MessageHeader, q: string): boolean {
   if (!q) return true;
   const needle = q.toLowerCase();
-  return [m.subject || '', m.from?.email || '', m.from?.name || '', ...(m.to || [])].some((s) =>
+  return [m.subject || '', m.from?.email || '', m.from?.name || '', ...(m.to || []), ...(m.cc || []), ...(m.bcc || [])].some((s) =>
     s.toLowerCase().includes(needle));
+}
+
+// Whom a sent message went to, as its Sent entry names them: To and Cc, or the one Bcc recipient
+// of a blind copy's own message.
+function sentTo(m: MessageHeader): string {
+  const parts = [];
+  if (m.to?.length) parts.push('To ' + m.to.join(', '));
+  if (m.cc?.length) parts.push('Cc ' + m.cc.join(', '));
+  if (m.bcc?.length) parts.push('Bcc ' + m.bcc.join(', '));
+  return parts.join('; ');
 }
 
 export function Mailbox({ folder, q }: { folder: string; q: string }) {
@@ -98,7 +108,7 @@ export function Mailbox({ folder, q }: { folder: string; q: string }) {
       <ul class="message-list" aria-label={`Messages in ${title}`}>
         {items.map((m) => {
           const broken = m.seal.status !== 'valid';
-          const who = folder === 'sent' ? 'To ' + (m.to || []).join(', ') : m.from?.name || m.from?.email || '';
+          const who = folder === 'sent' ? sentTo(m) : m.from?.name || m.from?.email || '';
           if (m.waiting) {
             // Sent to this address before it became a member: it moves in once its link is used.
             return (

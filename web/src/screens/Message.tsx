@@ -75,7 +75,7 @@ export function Message({ id, justSent }: { id: string; justSent: boolean }) {
                             setVersion((v) => v + 1);
                           }} />
       )}
-      <MessageMeta from={msg.from} to={msg.to} createdAt={msg.created_at} />
+      <MessageMeta from={msg.from} to={msg.to} cc={msg.cc} bcc={msg.bcc} createdAt={msg.created_at} />
       {msg.content_withheld && !awaiting && <p class="hint">The text and attachments are not shown: {msg.content_withheld.detail}</p>}
       {msg.seal.status === 'valid' && !msg.content_withheld && (
         <>

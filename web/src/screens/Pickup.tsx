@@ -626,7 +626,7 @@ export function Pickup() {
                               setPhase({ kind: 'read', view: { ...v, ...now } });
                             }} />
         )}
-        <MessageMeta from={v.from} to={v.to} createdAt={v.created_at} />
+        <MessageMeta from={v.from} to={v.to} cc={v.cc} bcc={v.bcc} createdAt={v.created_at} />
         {v.content_withheld && !awaiting && <p class="hint">The text and attachments are not shown: {v.content_withheld.detail}</p>}
         {valid && (
           <>
