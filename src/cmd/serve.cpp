@@ -584,6 +584,7 @@ int Serve(const Config& config) {
 
   // Receipts for the evidence events a checkpoint covers: a round after each sequencing round
   // (declared first: the sequencer wakes it), and every delay in case another process sequences.
+  // At background priority: a receipt follows its delivery, and must not slow the deliveries.
   PeriodicTask receipt_task(
       [&] {
         constexpr int kBatch = 256;  // leaves per round (one write transaction)
@@ -596,7 +597,7 @@ int Serve(const Config& config) {
           if (round->scanned < static_cast<uint64_t>(kBatch)) return;
         }
       },
-      std::chrono::milliseconds(config.log_sequence_delay_ms));
+      std::chrono::milliseconds(config.log_sequence_delay_ms), PeriodicTask::Priority::kBackground);
 
   // Pending audit events get their log index and a signed checkpoint within the delay.
   PeriodicTask log_sequencer(
