@@ -235,6 +235,7 @@ int Serve(const Config& config) {
   auth::LoginThrottle throttle((*store)->platform(), clock, config.throttle);
   app::Services services{**store, **blobs, *master,  audit_log, clock,
                          rng,     *mailer, throttle, config.app};
+  services.blob_rows_up_to = BlobRowsUpTo(config.store_url);
   services.pki = &*pki;
   services.pki_names = {org, org + " Root CA", org + " Issuing CA"};
   // Receipts (app/receipt_issuing.h): signed by the evidence certificate, time-stamped by the
