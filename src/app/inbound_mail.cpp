@@ -14,6 +14,7 @@
 #include "app/internal/audit_event.h"
 #include "app/internal/inbound_content.h"
 #include "app/internal/seen_keys.h"
+#include "blob/blob_store.h"
 #include "core/text.h"
 #include "crypto/hash.h"
 #include "crypto/security_policy.h"
@@ -51,6 +52,13 @@ constexpr const char* kActor = "inbound-gateway";
 struct WrittenBlob {
   BlobId id;
   uint64_t stored_size = 0;
+};
+
+// A small blob sealed in memory, stored by the store write that names it (Services::
+// blob_rows_up_to): it needs no cleanup, as it exists only if that write commits.
+struct BlobRow {
+  BlobId id;
+  Bytes stored;
 };
 
 // Writes `bytes` into a new blob under a new key.
@@ -92,16 +100,17 @@ class SpooledMessage final : public InboundMessage {
   }
 
   Status Append(std::string_view bytes) override {
-    if (!writer_) return Internal("the message was already ended");
+    if (ended_) return Internal("the message was already ended");
     if (bytes.size() > max_bytes_ - size_) {
-      writer_->Abort();
-      writer_.reset();
+      End();
       return TooLarge(fmt::format("the message is larger than {} bytes", max_bytes_));
     }
-    const Status st = writer_->Write(AsBytes(bytes));
+    Status st = Status::Ok();
+    // Past what a blob row takes, the spool streams into a blob of its own from here on.
+    if (!writer_ && size_ + bytes.size() > s_.blob_rows_up_to) st = StartSpoolBlob();
+    if (st.ok() && writer_) st = writer_->Write(AsBytes(bytes));
     if (!st.ok()) {
-      writer_->Abort();
-      writer_.reset();
+      End();
       return st;
     }
     KeepClear(bytes);
@@ -112,6 +121,19 @@ class SpooledMessage final : public InboundMessage {
   Result<std::vector<MessageId>> Commit() override;
 
  private:
+  Status StartSpoolBlob() {
+    auto writer = s_.blobs.Create(spool_id_, spool_key_);
+    if (!writer.ok()) return Unavailable("cannot spool: " + writer.status().message());
+    writer_ = std::move(*writer);
+    return clear_.empty() ? Status::Ok() : writer_->Write(AsBytes(std::string_view(clear_)));
+  }
+
+  void End() {
+    ended_ = true;
+    if (writer_) writer_->Abort();
+    writer_.reset();
+  }
+
   // Appends to the clear copy Commit works on (std::string's growth; every block it frees is
   // wiped by the allocator).
   void KeepClear(std::string_view bytes) {
@@ -129,7 +151,10 @@ class SpooledMessage final : public InboundMessage {
   // The spool's key: random, in zeroizing memory, never stored on its own (the first recipient's
   // copy keeps it, sealed in its summary).
   crypto::BlobKey spool_key_;
+  // The spool blob's writer: from Begin, or (blob rows) from when the message outgrows a row;
+  // none for a message that Commit stores as a row.
   std::unique_ptr<blob::BlobWriter> writer_;
+  bool ended_ = false;
   // The clear message as it streamed in, for Commit: wiped when freed, never on disk. Reading
   // the spool back instead cost a disk read (O_DIRECT) and a decryption per message; memory is
   // the same, as Commit needs the whole message in memory anyway. A WipingAllocator string
@@ -141,16 +166,26 @@ class SpooledMessage final : public InboundMessage {
 };
 
 Result<std::vector<MessageId>> SpooledMessage::Commit() {
-  if (!writer_) return Internal("the message was already ended");
+  if (ended_) return Internal("the message was already ended");
   if (envelope_.recipients.empty()) return InvalidArgument("no recipient");
-  {
+  ended_ = true;
+  const std::string_view message = clear_;
+  const ByteView raw = AsBytes(message);
+  // Small blobs are stored by the store write below, with the rows that name them: one commit
+  // for the message (Services::blob_rows_up_to). The others are committed first, on their own.
+  std::vector<BlobRow> rows;
+  uint64_t spool_size = 0;
+  if (writer_) {
     auto committed = writer_->Commit();
     writer_.reset();
     if (!committed.ok()) return committed.status();
     spool_committed_ = true;
+    spool_size = *committed;
+  } else {
+    SP_ASSIGN_OR_RETURN(Bytes sealed, blob::SealInMemory(spool_id_, spool_key_, raw));
+    spool_size = sealed.size();
+    rows.push_back({spool_id_, std::move(sealed)});
   }
-  const std::string_view message = clear_;
-  const ByteView raw = AsBytes(message);
 
   ReceivedFromOutside received;
   received.envelope_from = envelope_.mail_from;
@@ -179,6 +214,20 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
       for (const auto& b : blobs) (void)s.blobs.Remove(b.id);
     }
   } cleanup{s_, written};
+  // A new blob of `bytes`: a row of the store write when small enough, else committed now.
+  const auto store_blob = [&](ByteView bytes) -> Result<std::pair<WrittenBlob, crypto::BlobKey>> {
+    if (s_.blob_rows_up_to > 0 && bytes.size() <= s_.blob_rows_up_to) {
+      BlobId id = platform::NewId<BlobId>(s_.rng);
+      crypto::BlobKey key = crypto::BlobKey::Generate();
+      SP_ASSIGN_OR_RETURN(Bytes sealed, blob::SealInMemory(id, key, bytes));
+      WrittenBlob blob{id, sealed.size()};
+      rows.push_back({std::move(id), std::move(sealed)});
+      return std::make_pair(std::move(blob), std::move(key));
+    }
+    SP_ASSIGN_OR_RETURN(auto blob, WriteBlob(s_, bytes));
+    written.push_back(blob.first);
+    return blob;
+  };
 
   struct Prepared {
     store::MessageRecord message;
@@ -208,11 +257,10 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
     std::vector<store::AttachmentRecord> attachments;
     // The original: the first recipient's copy keeps the spool (and its key); the others get
     // their own blob, so that no two messages share one.
-    WrittenBlob original{spool_id_, 0};
+    WrittenBlob original{spool_id_, spool_size};
     crypto::BlobKey original_key = spool_key_.Duplicate();
     if (r > 0) {
-      SP_ASSIGN_OR_RETURN(auto copy, WriteBlob(s_, raw));
-      written.push_back(copy.first);
+      SP_ASSIGN_OR_RETURN(auto copy, store_blob(raw));
       original = std::move(copy.first);
       original_key = std::move(copy.second);
     }
@@ -220,8 +268,7 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
         {"original.eml", "message/rfc822", raw.size(), original_sha256, std::move(original_key)});
     attachments.push_back({id, 0, original.id, original.stored_size});
     for (const auto& a : content.attachments) {
-      SP_ASSIGN_OR_RETURN(auto blob, WriteBlob(s_, AsBytes(a.data)));
-      written.push_back(blob.first);
+      SP_ASSIGN_OR_RETURN(auto blob, store_blob(AsBytes(a.data)));
       attachments.push_back(
           {id, static_cast<int>(attachments.size()), blob.first.id, blob.first.stored_size});
       summary.attachments.push_back({a.name, a.content_type, a.data.size(),
@@ -258,6 +305,11 @@ Result<std::vector<MessageId>> SpooledMessage::Commit() {
   }
 
   SP_RETURN_IF_ERROR(s_.store.Write([&](store::WriteTxn& tx) -> Status {
+    if (!rows.empty()) {
+      store::BlobRowsWriter* blob_rows = tx.blob_rows();
+      if (blob_rows == nullptr) return Internal("this store keeps no blobs in its transactions");
+      for (const BlobRow& b : rows) SP_RETURN_IF_ERROR(blob_rows->Put(b.id, b.stored));
+    }
     for (const Prepared& p : prepared) {
       SP_RETURN_IF_ERROR(tx.messages().CreateMessage(p.message, p.entries, p.attachments));
       for (const auto& w : p.escrow_wraps) SP_RETURN_IF_ERROR(tx.escrow().PutEscrowWrap(w));
@@ -338,11 +390,17 @@ Result<std::unique_ptr<InboundMessage>> InboundMail::Begin(InboundEnvelope envel
   if (envelope.recipients.empty()) return InvalidArgument("a message needs a recipient");
   BlobId spool_id = platform::NewId<BlobId>(s_.rng);
   crypto::BlobKey spool_key = crypto::BlobKey::Generate();
-  auto writer = s_.blobs.Create(spool_id, spool_key);
-  if (!writer.ok()) return Unavailable("cannot spool: " + writer.status().message());
+  // With blob rows, a message small enough for one is sealed at Commit and stored with its rows;
+  // its spool blob is started only once it outgrows that (SpooledMessage::Append).
+  std::unique_ptr<blob::BlobWriter> writer;
+  if (s_.blob_rows_up_to == 0) {
+    auto created = s_.blobs.Create(spool_id, spool_key);
+    if (!created.ok()) return Unavailable("cannot spool: " + created.status().message());
+    writer = std::move(*created);
+  }
   return std::unique_ptr<InboundMessage>(std::make_unique<SpooledMessage>(
       s_, *seal_key_, std::move(envelope), checker_, limits_.max_message_bytes, std::move(spool_id),
-      std::move(spool_key), std::move(*writer)));
+      std::move(spool_key), std::move(writer)));
 }
 
 }  // namespace sealpost::app

@@ -14,6 +14,7 @@
 #include "app/mailbox.h"
 #include "blob/raw_blob_store.h"
 #include "core/encoding.h"
+#include "store/sqlite/sqlite_blobs.h"
 
 namespace sealpost::app {
 namespace {
@@ -357,6 +358,83 @@ TEST_F(InboundMailTest, MailAuthenticatorResultsAreShownOnTheMessage) {
   EXPECT_EQ(view->header.received->spf, "softfail");
   EXPECT_EQ(view->header.received->dkim, "pass");
   EXPECT_EQ(view->header.received->dkim_domain, "signer.example");
+}
+
+// With blob rows, as `sealpost serve` runs on SQLite (Services::blob_rows_up_to): a message that
+// fits in a row is stored in the message's own store write, one commit and no file; a larger
+// one streams into a blob file as before.
+class InboundMailBlobRowsTest : public InboundMailTest {
+ protected:
+  InboundMailBlobRowsTest()
+      : row_blobs_(blob::OpenEncryptedBlobStore(*store::sqlite::OpenSqliteBlobs(
+            *store_, *blob::OpenLocalRawBlobStore(fs_faults_, dir_.path() + "/blobs")))),
+        row_services_(RowServices()),
+        rows_inbound_(row_services_, {"example.org"}) {}
+
+  Services RowServices() {
+    Services s{faults_, *row_blobs_, master_, audit_, clock_, rng_, mailer_, throttle_, Config()};
+    s.blob_rows_up_to = store::sqlite::kInlineBlobBytes;  // as `sealpost serve` on SQLite
+    return s;
+  }
+
+  // The original of `id` as bob reads it.
+  std::string Original(const MessageId& id) {
+    const AuthContext bob = LoggedIn("bob@example.org", bob_totp_);
+    auto original = Mailbox(row_services_).OpenAttachment(bob, id.str(), 0);
+    EXPECT_THAT(original.status(), IsOk());
+    if (!original.ok()) return "";
+    std::string bytes;
+    uint8_t buf[4096];
+    for (;;) {
+      auto n = original->reader->Read(buf);
+      if (!n.ok() || *n == 0) break;
+      bytes.append(reinterpret_cast<const char*>(buf), *n);
+    }
+    return bytes;
+  }
+
+  std::unique_ptr<blob::BlobStore> row_blobs_;
+  Services row_services_;
+  InboundMail rows_inbound_;
+};
+
+TEST_F(InboundMailBlobRowsTest, ASmallMessageIsOneStoreWriteAndNoFile) {
+  ASSERT_THAT(Receive(PlainMail("bob@example.org"), {"bob@example.org"}, &rows_inbound_).status(),
+              IsOk());  // makes the seal key
+  const size_t files_before = BlobFiles();
+  // Every store write after the first fails: the message, its original and its attachment all
+  // went in one.
+  faults_.FailWrites(Unavailable("injected"), -1, 1);
+  auto ids = Receive(PlainMail("bob@example.org"), {"bob@example.org"}, &rows_inbound_);
+  faults_.StopFailing();
+  ASSERT_THAT(ids.status(), IsOk());
+  EXPECT_EQ(faults_.injected(), 0);
+  EXPECT_EQ(BlobFiles(), files_before);
+  EXPECT_EQ(Original((*ids)[0]), PlainMail("bob@example.org"));
+  EXPECT_THAT(StoredBytes(), Not(HasSubstr(kMarker)));
+}
+
+TEST_F(InboundMailBlobRowsTest, AFailedStoreWriteKeepsNoRowAndNoFile) {
+  ASSERT_THAT(Receive(PlainMail("bob@example.org"), {"bob@example.org"}, &rows_inbound_).status(),
+              IsOk());
+  const size_t files_before = BlobFiles();
+  const size_t bytes_before = StoredBytes().size();
+  faults_.FailWrites(Unavailable("injected"));
+  EXPECT_THAT(Receive(PlainMail("bob@example.org"), {"bob@example.org"}, &rows_inbound_).status(),
+              Not(IsOk()));
+  faults_.StopFailing();
+  EXPECT_EQ(BlobFiles(), files_before);
+  EXPECT_EQ(StoredBytes().size(), bytes_before);  // the injected failure reached no database
+}
+
+TEST_F(InboundMailBlobRowsTest, AMessageLargerThanARowStreamsIntoAFile) {
+  std::string large = PlainMail("bob@example.org");
+  while (large.size() <= store::sqlite::kInlineBlobBytes) large += std::string(76, 'x') + "\r\n";
+  const size_t files_before = BlobFiles();
+  auto ids = Receive(large, {"bob@example.org"}, &rows_inbound_);
+  ASSERT_THAT(ids.status(), IsOk());
+  EXPECT_EQ(BlobFiles(), files_before + 1);  // the original; its small attachment is a row
+  EXPECT_EQ(Original((*ids)[0]), large);
 }
 
 }  // namespace

@@ -125,6 +125,11 @@ struct Services {
       tls_partner = nullptr;
   std::function<bool(std::string_view domain)> tls_only_forbidden = nullptr;
   std::function<void()> secure_copies_queued = nullptr;
+  // Blobs of up to this many bytes (plaintext) are written in the store transaction that names
+  // them (store::WriteTxn::blob_rows, blob::SealInMemory) by the paths that can
+  // (app/inbound_mail.cpp): one commit instead of the blob's and then the rows'. 0: never. Set
+  // only where the blob store reads those rows (the SQLite deployment, sqlite_blobs.h).
+  size_t blob_rows_up_to = 0;
 };
 
 }  // namespace sealpost::app

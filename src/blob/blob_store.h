@@ -54,6 +54,11 @@ class BlobStore {
   virtual Status Remove(const BlobId& id) = 0;
 };
 
+// The bytes a blob of `plaintext` is stored as (docs/formats/blob.md), made in memory, for a
+// caller that stores a small blob in a transaction of its own (store::WriteTxn::blob_rows):
+// whatever store then holds these bytes under `id` opens them like any blob.
+Result<Bytes> SealInMemory(const BlobId& id, const crypto::BlobKey& key, ByteView plaintext);
+
 // Blobs as files under `root` (fanned out by the first two hex digits of the id).
 Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(platform::Filesystem& fs,
                                                       const std::string& root);

@@ -175,6 +175,38 @@ class EncryptedBlobReader final : public BlobReader {
   bool finished_ = false;
 };
 
+// A writer of the blob format into `raw`: the magic and the stream header, then chunks.
+Result<std::unique_ptr<BlobWriter>> StartWriter(std::unique_ptr<RawBlobWriter> raw,
+                                                const BlobId& id, const crypto::BlobKey& key) {
+  Bytes header;
+  auto encryptor = crypto::StreamEncryptor::Create(key.aead(), header);
+  Bytes prefix(kMagic.begin(), kMagic.end());
+  prefix.insert(prefix.end(), header.begin(), header.end());
+  if (Status s = raw->Append(prefix); !s.ok()) {
+    raw->Abort();
+    return s;
+  }
+  auto writer = std::make_unique<EncryptedBlobWriter>(std::move(raw), AssociatedData(id),
+                                                      std::move(encryptor));
+  writer->AddHeaderBytes(prefix.size());
+  return std::unique_ptr<BlobWriter>(std::move(writer));
+}
+
+// SealInMemory's raw side: the bytes go to `out`.
+class MemoryRawWriter final : public RawBlobWriter {
+ public:
+  explicit MemoryRawWriter(Bytes& out) : out_(out) {}
+  Status Append(ByteView bytes) override {
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+    return Status::Ok();
+  }
+  Status Commit() override { return Status::Ok(); }
+  void Abort() override { out_.clear(); }
+
+ private:
+  Bytes& out_;
+};
+
 class EncryptedBlobStore final : public BlobStore {
  public:
   explicit EncryptedBlobStore(std::unique_ptr<RawBlobStore> raw) : raw_(std::move(raw)) {}
@@ -182,18 +214,7 @@ class EncryptedBlobStore final : public BlobStore {
   Result<std::unique_ptr<BlobWriter>> Create(const BlobId& id,
                                              const crypto::BlobKey& key) override {
     SP_ASSIGN_OR_RETURN(auto raw, raw_->Create(id));
-    Bytes header;
-    auto encryptor = crypto::StreamEncryptor::Create(key.aead(), header);
-    Bytes prefix(kMagic.begin(), kMagic.end());
-    prefix.insert(prefix.end(), header.begin(), header.end());
-    if (Status s = raw->Append(prefix); !s.ok()) {
-      raw->Abort();
-      return s;
-    }
-    auto writer = std::make_unique<EncryptedBlobWriter>(std::move(raw), AssociatedData(id),
-                                                        std::move(encryptor));
-    writer->AddHeaderBytes(prefix.size());
-    return std::unique_ptr<BlobWriter>(std::move(writer));
+    return StartWriter(std::move(raw), id, key);
   }
 
   Result<std::unique_ptr<BlobReader>> Open(const BlobId& id, const crypto::BlobKey& key) override {
@@ -221,6 +242,17 @@ class EncryptedBlobStore final : public BlobStore {
 };
 
 }  // namespace
+
+Result<Bytes> SealInMemory(const BlobId& id, const crypto::BlobKey& key, ByteView plaintext) {
+  Bytes out;
+  out.reserve(kMagic.size() + crypto::kStreamHeaderBytes + plaintext.size() +
+              (plaintext.size() / kChunkBytes + 1) *
+                  (kFrameLengthBytes + crypto::kStreamChunkOverhead));
+  SP_ASSIGN_OR_RETURN(auto writer, StartWriter(std::make_unique<MemoryRawWriter>(out), id, key));
+  SP_RETURN_IF_ERROR(writer->Write(plaintext));
+  SP_RETURN_IF_ERROR(writer->Commit().status());
+  return out;
+}
 
 std::unique_ptr<BlobStore> OpenEncryptedBlobStore(std::unique_ptr<RawBlobStore> raw) {
   return std::make_unique<EncryptedBlobStore>(std::move(raw));

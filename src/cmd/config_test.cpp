@@ -1,6 +1,11 @@
 #include "cmd/config.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 
 #include <gtest/gtest.h>
@@ -323,6 +328,25 @@ TEST(PeriodicTaskTest, WakeRunsTheNextRoundBeforeThePeriodEnds) {
   task.Wake();
   lock.lock();
   EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return rounds == 2; }));
+}
+
+TEST(PeriodicTaskTest, BackgroundTasksRunAtALowerPriority) {
+  const auto nice_of_round = [](PeriodicTask::Priority priority) {
+    std::promise<int> nice;
+    bool set = false;
+    PeriodicTask task(
+        [&] {
+          if (set) return;
+          set = true;
+          nice.set_value(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
+        },
+        std::chrono::seconds(3600), priority);
+    return nice.get_future().get();
+  };
+  const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  EXPECT_EQ(nice_of_round(PeriodicTask::Priority::kNormal), mine);
+  EXPECT_EQ(nice_of_round(PeriodicTask::Priority::kBackground),
+            std::min(mine + PeriodicTask::kBackgroundNice, 19));
 }
 
 TEST(ConfigTest, PickupExpiryLimitIsConfigurableAndChecked) {

@@ -43,6 +43,10 @@ Result<std::unique_ptr<blob::RawBlobStore>> OpenRawBlobs(store::Store& store,
   return store::postgres::OpenPostgresBlobs(store_url, max_connections);
 }
 
+size_t BlobRowsUpTo(const std::string& store_url) {
+  return store_url.empty() ? store::sqlite::kInlineBlobBytes : 0;
+}
+
 Status SnapshotSqlite(const std::string& sqlite_path, const std::string& target) {
   return store::sqlite::BackupSqliteDatabase(sqlite_path, target);
 }

@@ -2,6 +2,7 @@
 // when [store] url is a postgresql:// URL. Shared by `serve` and the offline commands.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,11 @@ Result<std::unique_ptr<blob::BlobStore>> OpenBlobs(store::Store& store,
                                                    platform::Filesystem& fs,
                                                    const std::string& blob_dir,
                                                    int max_connections);
+
+// Up to how many bytes a blob may be written in the store transaction that names it
+// (app::Services::blob_rows_up_to): the rows threshold of the SQLite blobs, whose reader finds
+// those rows; 0 with PostgreSQL, whose blobs are written by a blob store of their own.
+size_t BlobRowsUpTo(const std::string& store_url);
 
 // The same blobs as their stored (encrypted) bytes, for commands that copy them unopened
 // (`escrow export`, `admin migrate`).

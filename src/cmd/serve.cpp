@@ -235,6 +235,7 @@ int Serve(const Config& config) {
   auth::LoginThrottle throttle((*store)->platform(), clock, config.throttle);
   app::Services services{**store, **blobs, *master,  audit_log, clock,
                          rng,     *mailer, throttle, config.app};
+  services.blob_rows_up_to = BlobRowsUpTo(config.store_url);
   services.pki = &*pki;
   services.pki_names = {org, org + " Root CA", org + " Issuing CA"};
   // Receipts (app/receipt_issuing.h): signed by the evidence certificate, time-stamped by the
@@ -584,6 +585,7 @@ int Serve(const Config& config) {
 
   // Receipts for the evidence events a checkpoint covers: a round after each sequencing round
   // (declared first: the sequencer wakes it), and every delay in case another process sequences.
+  // At background priority: a receipt follows its delivery, and must not slow the deliveries.
   PeriodicTask receipt_task(
       [&] {
         constexpr int kBatch = 256;  // leaves per round (one write transaction)
@@ -596,7 +598,7 @@ int Serve(const Config& config) {
           if (round->scanned < static_cast<uint64_t>(kBatch)) return;
         }
       },
-      std::chrono::milliseconds(config.log_sequence_delay_ms));
+      std::chrono::milliseconds(config.log_sequence_delay_ms), PeriodicTask::Priority::kBackground);
 
   // Pending audit events get their log index and a signed checkpoint within the delay.
   PeriodicTask log_sequencer(

@@ -4,6 +4,7 @@
 // that adds the table to an existing database.
 #include "store/sqlite/sqlite_blobs.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -18,6 +19,8 @@
 
 namespace sealpost::store::sqlite {
 namespace {
+
+using ::testing::Not;
 
 const BlobId kId = BlobId::FromTrusted("0123456789abcdef0123456789abcdef");
 const BlobId kOtherId = BlobId::FromTrusted("fedcba9876543210fedcba9876543210");
@@ -286,6 +289,51 @@ TEST_F(SqliteBlobsTest, EncryptedSmallBlobRoundTripsAsARow) {
   // The wrong key does not open it: the row holds the format's ciphertext, authenticated.
   auto wrong = blobs->Open(kId, crypto::BlobKey::Generate());
   EXPECT_TRUE(!wrong.ok() || !(*wrong)->Read(out).ok());
+}
+
+// A blob sealed in memory and put by a store write of the caller's (WriteTxn::blob_rows) opens
+// like one written through the blob store; a write that fails keeps no row; an id taken fails
+// the write.
+TEST_F(SqliteBlobsTest, SealedInMemoryAndPutInTheCallersWriteOpensLikeAnyBlob) {
+  auto blobs = blob::OpenEncryptedBlobStore(std::move(raw_));
+  const crypto::BlobKey key = crypto::BlobKey::Generate();
+  const Bytes data = Pattern(3 * blob::kChunkBytes + 123);  // several chunks
+  auto sealed = blob::SealInMemory(kId, key, data);
+  ASSERT_THAT(sealed.status(), IsOk());
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) -> Status {
+    if (tx.blob_rows() == nullptr) return Internal("no blob rows");
+    return tx.blob_rows()->Put(kId, *sealed);
+  }),
+              IsOk());
+  EXPECT_EQ(Rows(kId), 1);
+  EXPECT_EQ(FileCount(), 0u);
+  auto r = blobs->Open(kId, key);
+  ASSERT_THAT(r.status(), IsOk());
+  Bytes out;
+  uint8_t buf[5000];
+  for (;;) {
+    auto n = (*r)->Read(buf);
+    ASSERT_THAT(n.status(), IsOk());
+    if (*n == 0) break;
+    out.insert(out.end(), buf, buf + *n);
+  }
+  EXPECT_EQ(out, data);
+  // Bound to its id: the same bytes under another id do not open.
+  ASSERT_THAT(store_->Write([&](WriteTxn& tx) { return tx.blob_rows()->Put(kOtherId, *sealed); }),
+              IsOk());
+  auto moved = blobs->Open(kOtherId, key);
+  EXPECT_TRUE(!moved.ok() || !(*moved)->Read(buf).ok());
+
+  const BlobId third = BlobId::FromTrusted("00000000000000000000000000000003");
+  EXPECT_THAT(store_->Write([&](WriteTxn& tx) -> Status {
+    SP_RETURN_IF_ERROR(tx.blob_rows()->Put(third, *sealed));
+    return Unavailable("the rest of the caller's write failed");
+  }),
+              Not(IsOk()));
+  EXPECT_EQ(Rows(third), 0);
+  EXPECT_THAT(store_->Write([&](WriteTxn& tx) { return tx.blob_rows()->Put(kId, *sealed); }),
+              Not(IsOk()));
+  EXPECT_EQ(Rows(kId), 1);
 }
 
 TEST_F(SqliteBlobsTest, ExistingDatabaseGainsTheTable) {

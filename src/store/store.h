@@ -25,6 +25,7 @@
 
 #include <functional>
 
+#include "core/ids.h"
 #include "core/status.h"
 #include "store/access_store.h"
 #include "store/accounts_store.h"
@@ -50,6 +51,13 @@ namespace sealpost::store {
 
 // One write transaction, by domain: tx.accounts().CreateUser(...), tx.messages().MarkRead(...).
 // Each accessor returns the same object for the whole callback.
+class BlobRowsWriter {
+ public:
+  virtual ~BlobRowsWriter() = default;
+  // Fails (and the caller's transaction with it) when a blob has this id.
+  virtual Status Put(const BlobId& id, ByteView stored_bytes) = 0;
+};
+
 class WriteTxn {
  public:
   virtual ~WriteTxn() = default;
@@ -71,6 +79,11 @@ class WriteTxn {
   virtual RetentionWriter& retention() = 0;
   virtual EscrowWriter& escrow() = 0;
   virtual AppPasswordWriter& app_passwords() = 0;
+  // Small blobs stored in this transaction (the bytes of docs/formats/blob.md, made with
+  // blob::SealInMemory), readable afterwards through the deployment's blob store: with them a
+  // blob and the rows that name it share one commit. nullptr where the store keeps no blobs
+  // (PostgreSQL: its blobs are written by a blob store of their own).
+  virtual BlobRowsWriter* blob_rows() { return nullptr; }
 };
 
 class Store {

@@ -100,34 +100,56 @@ bool IsValidHeloName(std::string_view s) {
   return true;
 }
 
+namespace {
+
+// Appends one line of the body (without its LF) as the wire carries it: CRs dropped, a leading
+// dot doubled, CRLF after it. Works on whole lines (memchr-based finds, one append) rather than
+// octet by octet: a secure copy is ~100 KB, and the octet loop was 6 % of the server's CPU
+// while it delivered them.
+Status AppendDataLine(std::string_view line, std::string& out, bool& eight_bit) {
+  if (line.find('\0') != std::string_view::npos) {
+    return InvalidArgument("message contains a NUL character");
+  }
+  std::string without_cr;
+  if (line.find('\r') != std::string_view::npos) {
+    without_cr.reserve(line.size());
+    for (const char c : line) {
+      if (c != '\r') without_cr += c;
+    }
+    line = without_cr;
+  }
+  if (line.size() > kMaxDataLineOctets) {
+    return InvalidArgument(
+        fmt::format("message has a line longer than {} octets", kMaxDataLineOctets));
+  }
+  if (!eight_bit) {
+    eight_bit = std::any_of(line.begin(), line.end(),
+                            [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  }
+  if (!line.empty() && line.front() == '.') out += '.';
+  out.append(line);
+  out += "\r\n";
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::string> EncodeData(std::string_view message, bool* eight_bit) {
   std::string out;
   out.reserve(message.size() + message.size() / 64 + 8);
-  std::string line;
-  *eight_bit = false;
-  auto flush = [&]() -> Status {
-    if (line.size() > kMaxDataLineOctets) {
-      return InvalidArgument(
-          fmt::format("message has a line longer than {} octets", kMaxDataLineOctets));
+  bool high = false;
+  while (!message.empty()) {
+    const size_t lf = message.find('\n');
+    const std::string_view line = message.substr(0, lf);
+    message.remove_prefix(lf == std::string_view::npos ? message.size() : lf + 1);
+    // A last line without LF ends the message; one of nothing but CRs adds no line.
+    if (lf == std::string_view::npos && line.find_first_not_of('\r') == std::string_view::npos) {
+      break;
     }
-    if (!line.empty() && line.front() == '.') out += '.';
-    out += line;
-    out += "\r\n";
-    line.clear();
-    return Status::Ok();
-  };
-  for (const char c : message) {
-    if (c == '\n') {
-      SP_RETURN_IF_ERROR(flush());
-    } else if (c == '\0') {
-      return InvalidArgument("message contains a NUL character");
-    } else if (c != '\r') {
-      if (static_cast<unsigned char>(c) >= 0x80) *eight_bit = true;
-      line += c;
-    }
+    SP_RETURN_IF_ERROR(AppendDataLine(line, out, high));
   }
-  if (!line.empty()) SP_RETURN_IF_ERROR(flush());
   out += ".\r\n";
+  *eight_bit = high;
   return out;
 }
 

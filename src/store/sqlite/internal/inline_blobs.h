@@ -24,11 +24,11 @@ class SqliteInlineBlobsReader final {
 };
 
 // Over the writer connection; used only by the writer thread inside a transaction.
-class SqliteInlineBlobsWriter final {
+class SqliteInlineBlobsWriter final : public BlobRowsWriter {
  public:
   explicit SqliteInlineBlobsWriter(Connection& db) : db_(db) {}
 
-  Status Put(const BlobId& id, ByteView data);
+  Status Put(const BlobId& id, ByteView data) override;
   // Whether a row went.
   Result<bool> Remove(const BlobId& id);
 

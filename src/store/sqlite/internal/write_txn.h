@@ -64,7 +64,9 @@ class SqliteWriteTxn final : public WriteTxn {
   RetentionWriter& retention() override { return retention_; }
   EscrowWriter& escrow() override { return escrow_; }
   AppPasswordWriter& app_passwords() override { return app_passwords_; }
-  // Not in WriteTxn: only the SQLite blob store writes these (internal/inline_blobs.h).
+  // The SQLite blob store's rows (internal/inline_blobs.h); for callers that store a small blob
+  // in their own transaction (WriteTxn::blob_rows), and for the blob store itself.
+  BlobRowsWriter* blob_rows() override { return &inline_blobs_; }
   SqliteInlineBlobsWriter& inline_blobs() { return inline_blobs_; }
 
  private:
