@@ -58,6 +58,19 @@ void Exec(const std::string& db_path, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << sql << ": " << message;
 }
 
+// Everything `r` hands out (empty, with a failed expectation, when a read fails).
+Bytes ReadAll(blob::BlobReader& r) {
+  Bytes out;
+  uint8_t buf[5000];
+  for (;;) {
+    auto n = r.Read(buf);
+    EXPECT_THAT(n.status(), IsOk());
+    if (!n.ok()) return {};
+    if (*n == 0) return out;
+    out.insert(out.end(), buf, buf + *n);
+  }
+}
+
 class SqliteBlobsTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
@@ -248,16 +261,7 @@ TEST_F(SqliteBlobsTest, ReadsTheBlobFilesOfAnOlderDataDirectory) {
   auto blobs = blob::OpenEncryptedBlobStore(std::move(raw).value());
   auto r = blobs->Open(kId, key);
   ASSERT_THAT(r.status(), IsOk());
-  Bytes out(data.size() + 10);
-  size_t got = 0;
-  for (;;) {
-    auto n = (*r)->Read(std::span<uint8_t>(out).subspan(got));
-    ASSERT_THAT(n.status(), IsOk());
-    if (*n == 0) break;
-    got += *n;
-  }
-  out.resize(got);
-  EXPECT_EQ(out, data);
+  EXPECT_EQ(ReadAll(**r), data);
   EXPECT_THAT(blobs->Remove(kId), IsOk());
   EXPECT_FALSE(HasFile(kId));
 }
@@ -276,19 +280,11 @@ TEST_F(SqliteBlobsTest, EncryptedSmallBlobRoundTripsAsARow) {
   EXPECT_EQ(FileCount(), 0u);
   auto r = blobs->Open(kId, key);
   ASSERT_THAT(r.status(), IsOk());
-  Bytes out(data.size() + 10);
-  size_t got = 0;
-  for (;;) {
-    auto n = (*r)->Read(std::span<uint8_t>(out).subspan(got));
-    ASSERT_THAT(n.status(), IsOk());
-    if (*n == 0) break;
-    got += *n;
-  }
-  out.resize(got);
-  EXPECT_EQ(out, data);
+  EXPECT_EQ(ReadAll(**r), data);
   // The wrong key does not open it: the row holds the format's ciphertext, authenticated.
   auto wrong = blobs->Open(kId, crypto::BlobKey::Generate());
-  EXPECT_TRUE(!wrong.ok() || !(*wrong)->Read(out).ok());
+  uint8_t buf[64];
+  EXPECT_TRUE(!wrong.ok() || !(*wrong)->Read(buf).ok());
 }
 
 // A blob sealed in memory and put by a store write of the caller's (WriteTxn::blob_rows) opens
@@ -309,19 +305,12 @@ TEST_F(SqliteBlobsTest, SealedInMemoryAndPutInTheCallersWriteOpensLikeAnyBlob) {
   EXPECT_EQ(FileCount(), 0u);
   auto r = blobs->Open(kId, key);
   ASSERT_THAT(r.status(), IsOk());
-  Bytes out;
-  uint8_t buf[5000];
-  for (;;) {
-    auto n = (*r)->Read(buf);
-    ASSERT_THAT(n.status(), IsOk());
-    if (*n == 0) break;
-    out.insert(out.end(), buf, buf + *n);
-  }
-  EXPECT_EQ(out, data);
+  EXPECT_EQ(ReadAll(**r), data);
   // Bound to its id: the same bytes under another id do not open.
   ASSERT_THAT(store_->Write([&](WriteTxn& tx) { return tx.blob_rows()->Put(kOtherId, *sealed); }),
               IsOk());
   auto moved = blobs->Open(kOtherId, key);
+  uint8_t buf[64];
   EXPECT_TRUE(!moved.ok() || !(*moved)->Read(buf).ok());
 
   const BlobId third = BlobId::FromTrusted("00000000000000000000000000000003");
