@@ -110,6 +110,9 @@ Status AppendDataLine(std::string_view line, std::string& out, bool& eight_bit) 
   if (line.find('\0') != std::string_view::npos) {
     return InvalidArgument("message contains a NUL character");
   }
+  // A CRLF line's CR is its last octet: dropped without a copy. Only a stray CR elsewhere (rare)
+  // costs a copy of the line.
+  while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::string without_cr;
   if (line.find('\r') != std::string_view::npos) {
     without_cr.reserve(line.size());
